@@ -1,0 +1,16 @@
+import { redirect } from "next/navigation";
+import { AuthCard } from "@/components/auth/AuthCard";
+import { SetupForm } from "@/components/auth/SetupForm";
+import { db } from "@/server/db/client";
+import { needsSetup } from "@/server/services/setup/setup";
+
+export const dynamic = "force-dynamic";
+
+export default async function SetupPage() {
+  if (!(await needsSetup(db()))) redirect("/signin");
+  return (
+    <AuthCard title="Welcome to Lifeboat" subtitle="No account exists yet. Create the first organization admin: it manages users, teams, cluster groups and access.">
+      <SetupForm />
+    </AuthCard>
+  );
+}

@@ -1,0 +1,5 @@
+import { ClusterGroupsAdmin } from "@/components/admin/ClusterGroupsAdmin";
+
+export default function Page() {
+  return <ClusterGroupsAdmin />;
+}

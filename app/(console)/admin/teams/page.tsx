@@ -1,0 +1,5 @@
+import { TeamsAdmin } from "@/components/admin/TeamsAdmin";
+
+export default function Page() {
+  return <TeamsAdmin />;
+}

@@ -1,0 +1,5 @@
+import { UsersAdmin } from "@/components/admin/UsersAdmin";
+
+export default function Page() {
+  return <UsersAdmin />;
+}

@@ -1,0 +1,32 @@
+import Grid from "@mui/material/Grid";
+import Paper from "@mui/material/Paper";
+import Typography from "@mui/material/Typography";
+import { PageHeader } from "@/components/common/PageHeader";
+import { ClusterGroupsOverview } from "@/components/cluster/ClusterGroupsOverview";
+import { serverCaller } from "@/lib/trpc/server";
+
+export default async function OverviewPage() {
+  const caller = await serverCaller();
+  const [groups, clusters] = await Promise.all([caller.clusterGroup.list().catch(() => []), caller.cluster.list().catch(() => [])]);
+  const stats = [
+    { label: "Cluster groups you can see", value: groups.length },
+    { label: "Clusters you can see", value: clusters.length },
+  ];
+  return (
+    <>
+      <PageHeader title="Overview" subtitle="The clusters you protect, at a glance." />
+      <Grid container spacing={2} sx={{ mb: 3 }}>
+        {stats.map((s) => (
+          <Grid key={s.label} size={{ xs: 12, sm: 6, md: 3 }}>
+            <Paper variant="outlined" sx={{ p: 2 }}>
+              <Typography variant="h4" component="p">{s.value}</Typography>
+              <Typography variant="body2" color="text.secondary">{s.label}</Typography>
+            </Paper>
+          </Grid>
+        ))}
+      </Grid>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Your cluster groups</Typography>
+      <ClusterGroupsOverview />
+    </>
+  );
+}

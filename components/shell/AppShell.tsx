@@ -1,0 +1,108 @@
+"use client";
+import { useState, type ReactNode } from "react";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import { signOut } from "next-auth/react";
+import AppBar from "@mui/material/AppBar";
+import Box from "@mui/material/Box";
+import Drawer from "@mui/material/Drawer";
+import IconButton from "@mui/material/IconButton";
+import List from "@mui/material/List";
+import ListItemButton from "@mui/material/ListItemButton";
+import ListItemText from "@mui/material/ListItemText";
+import ListSubheader from "@mui/material/ListSubheader";
+import Menu from "@mui/material/Menu";
+import MenuItem from "@mui/material/MenuItem";
+import Divider from "@mui/material/Divider";
+import Toolbar from "@mui/material/Toolbar";
+import Tooltip from "@mui/material/Tooltip";
+import Typography from "@mui/material/Typography";
+import Chip from "@mui/material/Chip";
+import { useColorScheme } from "@mui/material/styles";
+import AccountCircle from "@mui/icons-material/AccountCircle";
+import DarkMode from "@mui/icons-material/DarkMode";
+import LightMode from "@mui/icons-material/LightMode";
+import Sailing from "@mui/icons-material/Sailing";
+import { NAV } from "./nav";
+import { useMe } from "../common/useMe";
+
+const DRAWER = 232;
+
+function ThemeToggle() {
+  const { mode, systemMode, setMode } = useColorScheme();
+  const effective = mode === "system" ? systemMode : mode;
+  const next = effective === "dark" ? "light" : "dark";
+  return (
+    <Tooltip title={`Switch to ${next} theme`}>
+      <IconButton color="inherit" aria-label={`Switch to ${next} theme`} onClick={() => setMode(next)}>
+        {effective === "dark" ? <LightMode /> : <DarkMode />}
+      </IconButton>
+    </Tooltip>
+  );
+}
+
+function UserMenu() {
+  const { me } = useMe();
+  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  return (
+    <>
+      <Box sx={{ display: "flex", alignItems: "center", gap: 1 }}>
+        {me?.orgRole === "ORG_ADMIN" && <Chip size="small" label="Org admin" color="default" sx={{ color: "inherit", borderColor: "currentColor" }} variant="outlined" />}
+        <Typography variant="body2" data-testid="current-user">{me?.name ?? ""}</Typography>
+        <IconButton color="inherit" aria-label="Account" aria-haspopup="menu" onClick={(e) => setAnchor(e.currentTarget)}>
+          <AccountCircle />
+        </IconButton>
+      </Box>
+      <Menu anchorEl={anchor} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
+        <MenuItem disabled sx={{ flexDirection: "column", alignItems: "flex-start", opacity: "1 !important" }}>
+          <Typography variant="body2">{me?.name}</Typography>
+          <Typography variant="caption" color="text.secondary">{me?.email}</Typography>
+        </MenuItem>
+        <Divider />
+        <MenuItem onClick={() => signOut({ callbackUrl: "/signin" })}>Sign out</MenuItem>
+      </Menu>
+    </>
+  );
+}
+
+export function AppShell({ children }: { children: ReactNode }) {
+  const pathname = usePathname();
+  const { can } = useMe();
+  const isActive = (href: string) => (href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(href + "/"));
+  return (
+    <Box sx={{ display: "flex", minHeight: "100vh" }}>
+      <AppBar position="fixed" sx={{ zIndex: (t) => t.zIndex.drawer + 1 }}>
+        <Toolbar>
+          <Sailing sx={{ mr: 1 }} />
+          <Typography variant="h6" component={Link} href="/" sx={{ color: "inherit", textDecoration: "none", flex: 1 }}>
+            Lifeboat
+          </Typography>
+          <ThemeToggle />
+          <UserMenu />
+        </Toolbar>
+      </AppBar>
+      <Drawer variant="permanent" sx={{ width: DRAWER, flexShrink: 0, "& .MuiDrawer-paper": { width: DRAWER, boxSizing: "border-box" } }}>
+        <Toolbar />
+        <Box component="nav" aria-label="Main" sx={{ overflow: "auto" }}>
+          {NAV.map((section, i) => {
+            const items = section.items.filter((it) => !it.permission || can(it.permission));
+            if (!items.length) return null;
+            return (
+              <List key={i} dense subheader={section.label ? <ListSubheader component="div">{section.label}</ListSubheader> : undefined}>
+                {items.map((it) => (
+                  <ListItemButton key={it.href} component={Link} href={it.href} selected={isActive(it.href)} aria-current={isActive(it.href) ? "page" : undefined}>
+                    <ListItemText primary={it.label} />
+                  </ListItemButton>
+                ))}
+              </List>
+            );
+          })}
+        </Box>
+      </Drawer>
+      <Box component="main" sx={{ flex: 1, p: 3, minWidth: 0 }}>
+        <Toolbar />
+        {children}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,72 @@
+// The one registry of permissions: typed `resource.action` strings, and which role grants each.
+// "org" permissions come from the organization role; "cluster" permissions from role bindings on a cluster group or
+// cluster (ORG_ADMIN holds every permission everywhere); "self" needs only a signed-in user; "public" needs nobody.
+
+export const ORG_ROLES = ["ORG_ADMIN", "MEMBER"] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+export const CLUSTER_ROLES = ["CLUSTER_ADMIN", "OPERATOR", "VIEWER"] as const;
+export type ClusterRole = (typeof CLUSTER_ROLES)[number];
+
+type Grant =
+  | { scope: "public" }
+  | { scope: "self" }
+  | { scope: "org"; orgRoles: readonly OrgRole[] }
+  | { scope: "cluster"; minRole: ClusterRole };
+
+const ADMIN = { scope: "org", orgRoles: ["ORG_ADMIN"] } as const;
+const VIEW = { scope: "cluster", minRole: "VIEWER" } as const;
+const OPERATE = { scope: "cluster", minRole: "OPERATOR" } as const;
+const CLUSTER_ADMIN = { scope: "cluster", minRole: "CLUSTER_ADMIN" } as const;
+
+export const PERMISSIONS = {
+  "setup.read": { scope: "public" },
+  "setup.create": { scope: "public" },
+  "me.read": { scope: "self" },
+  "me.changePassword": { scope: "self" },
+  "user.list": ADMIN,
+  "user.create": ADMIN,
+  "user.update": ADMIN,
+  "user.disable": ADMIN,
+  "user.resetPassword": ADMIN,
+  "team.list": ADMIN,
+  "team.create": ADMIN,
+  "team.update": ADMIN,
+  "team.delete": ADMIN,
+  "team.addMember": ADMIN,
+  "team.removeMember": ADMIN,
+  "clusterGroup.list": VIEW,
+  "clusterGroup.create": ADMIN,
+  "clusterGroup.update": ADMIN,
+  "clusterGroup.delete": ADMIN,
+  "binding.list": ADMIN,
+  "binding.create": ADMIN,
+  "binding.delete": ADMIN,
+  "audit.list": ADMIN,
+  "cluster.list": VIEW,
+  // Granted now so the registry is complete for the features the cluster issue brings.
+  "cluster.attach": CLUSTER_ADMIN,
+  "backup.create": OPERATE,
+  "restore.create": OPERATE,
+} as const satisfies Record<string, Grant>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export const isPermission = (p: unknown): p is Permission => typeof p === "string" && Object.hasOwn(PERMISSIONS, p);
+
+const RANK: Record<ClusterRole, number> = { VIEWER: 1, OPERATOR: 2, CLUSTER_ADMIN: 3 };
+
+export const clusterRoleAtLeast = (role: ClusterRole, min: ClusterRole) => RANK[role] >= RANK[min];
+export const higherClusterRole = (a: ClusterRole | undefined, b: ClusterRole): ClusterRole => (!a || RANK[b] > RANK[a] ? b : a);
+
+export function grantOf(p: Permission): Grant {
+  return PERMISSIONS[p];
+}
+
+/** Does an organization role, or a cluster role on some target, hold this permission? */
+export function roleGrants(p: Permission, who: { orgRole: OrgRole; clusterRole?: ClusterRole }): boolean {
+  const g = grantOf(p);
+  if (g.scope === "public" || g.scope === "self") return true;
+  if (who.orgRole === "ORG_ADMIN") return true;
+  if (g.scope === "org") return (g.orgRoles as readonly OrgRole[]).includes(who.orgRole);
+  return who.clusterRole !== undefined && clusterRoleAtLeast(who.clusterRole, g.minRole);
+}

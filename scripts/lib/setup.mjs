@@ -1,0 +1,85 @@
+// What the launchers share: install what is missing, migrate, build when stale, run children that die with us.
+import { spawn, spawnSync } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+export const root = path.resolve(import.meta.dirname, "../..");
+export const dataDir = process.env.LIFEBOAT_DATA_DIR ?? path.join(root, ".data");
+
+const stampFile = path.join(root, "node_modules", ".lifeboat-install-stamp");
+const installHash = () =>
+  crypto.createHash("sha256").update(["package.json", "package-lock.json"].map((f) => (fs.existsSync(path.join(root, f)) ? fs.readFileSync(path.join(root, f)) : "")).join("\0")).digest("hex");
+
+/** `npm install` when node_modules is missing or older than package.json / package-lock.json (never `npm ci`: see toolchain.md). */
+export function ensureInstalled() {
+  const want = installHash();
+  const have = fs.existsSync(stampFile) ? fs.readFileSync(stampFile, "utf8") : "";
+  if (have !== want || !fs.existsSync(path.join(root, "node_modules/next/package.json"))) {
+    console.log("» Installing dependencies (npm install)…");
+    run("npm", ["install", "--no-audit", "--no-fund"]);
+    fs.writeFileSync(stampFile, installHash());
+  }
+  if (!fs.existsSync(path.join(root, "server/db/generated/client.ts"))) run(process.execPath, [prismaCli, "generate"]);
+}
+
+export const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
+
+export function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts, env: { ...process.env, ...(opts.env ?? {}) } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status ?? r.signal}`);
+}
+
+export function migrate(databaseUrl) {
+  run(process.execPath, [prismaCli, "migrate", "deploy"], { env: { DATABASE_URL: databaseUrl }, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+const SOURCES = ["app", "components", "lib", "server", "prisma", "public", "package.json", "next.config.js", "tsconfig.json"];
+function newestMtime(p) {
+  if (!fs.existsSync(p)) return 0;
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let max = st.mtimeMs;
+  for (const e of fs.readdirSync(p)) if (e !== "generated") max = Math.max(max, newestMtime(path.join(p, e)));
+  return max;
+}
+
+/** `next build` unless .next holds a build newer than every source file. */
+export function buildIfNeeded() {
+  const id = path.join(root, ".next/BUILD_ID");
+  const built = fs.existsSync(id) ? fs.statSync(id).mtimeMs : 0;
+  if (built && SOURCES.every((s) => newestMtime(path.join(root, s)) < built)) return false;
+  console.log("» Building the console (next build)…");
+  run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { env: { NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" } });
+  return true;
+}
+
+/** Children stopped (process group) when we exit or are interrupted. */
+const children = new Set();
+export function spawnChild(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { cwd: root, stdio: "inherit", detached: true, ...opts, env: { ...process.env, ...(opts.env ?? {}) } });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+export function killChildren(signal = "SIGTERM") {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, signal);
+    } catch {}
+  }
+}
+
+export function onShutdown(fn) {
+  let done = false;
+  const handler = async (sig) => {
+    if (done) return;
+    done = true;
+    killChildren();
+    await fn();
+    process.exit(sig === "SIGINT" ? 130 : 0);
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return handler;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Serves the console: `npm start` (production) or `npm run dev` (--dev). With DATABASE_URL unset it starts an embedded
+// PostgreSQL (data in .data/pg) and migrates it; with DATABASE_URL set it uses that server and never starts its own.
+import path from "node:path";
+import { buildIfNeeded, dataDir, ensureInstalled, migrate, onShutdown, root, spawnChild } from "./lib/setup.mjs";
+
+const args = process.argv.slice(2);
+const dev = args.includes("--dev");
+const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+const port = Number(opt("--port", process.env.PORT ?? 3000));
+const host = opt("--host", process.env.HOST ?? (dev ? "localhost" : "0.0.0.0"));
+
+export async function serve() {
+  ensureInstalled();
+  let pg = null;
+  if (!process.env.DATABASE_URL) {
+    const { startEmbeddedPostgres } = await import("./lib/postgres.mjs");
+    const pgPort = Number(process.env.LIFEBOAT_PG_PORT ?? 54329);
+    console.log(`» Starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.join(dataDir, "pg")})`);
+    pg = await startEmbeddedPostgres({ dir: path.join(dataDir, "pg"), port: pgPort, databases: ["lifeboat"] });
+    process.env.DATABASE_URL = pg.url("lifeboat");
+    process.env.LIFEBOAT_EMBEDDED = "1"; // secrets may then be generated into .data/ (with a warning)
+  }
+  const stop = onShutdown(async () => { if (pg) await pg.stop(); });
+  try {
+    migrate(process.env.DATABASE_URL);
+    process.env.NEXTAUTH_URL ??= `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
+    process.env.LIFEBOAT_DATA_DIR ??= dataDir;
+    process.env.NEXT_TELEMETRY_DISABLED = "1";
+    if (!dev) buildIfNeeded();
+  } catch (err) {
+    console.error(`✖ ${err.message}`);
+    await stop("SIGTERM");
+  }
+  const next = spawnChild(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), dev ? "dev" : "start", "-p", String(port), "-H", host], {
+    env: dev ? { NODE_ENV: "development" } : { NODE_ENV: "production" },
+  });
+  next.on("exit", async (code) => {
+    if (pg) await pg.stop();
+    process.exit(code ?? 0);
+  });
+  return { url: process.env.NEXTAUTH_URL };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await serve();

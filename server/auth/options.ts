@@ -1,0 +1,135 @@
+import type { AuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { db } from "../db/client";
+import { env, randomKey, secretFromEnvOrFile } from "../env";
+import { logger } from "../log";
+import { requestMeta } from "../request-meta";
+import { recordAudit } from "../services/audit/audit";
+import { verifyPassword } from "./password";
+import { checkThrottle, clearFailures, recordFailure } from "./throttle";
+import { createSession, revokeSession, type SessionLimits } from "./principal";
+import { groupsFromClaims, signInWithOidc } from "./oidc";
+
+export const sessionLimits = (): SessionLimits => ({ idleMinutes: env().LIFEBOAT_SESSION_IDLE_MINUTES, maxHours: env().LIFEBOAT_SESSION_MAX_HOURS });
+export const authSecret = () => secretFromEnvOrFile("NEXTAUTH_SECRET", "nextauth.secret", randomKey);
+
+export const oidcConfigured = () => Boolean(env().LIFEBOAT_OIDC_ISSUER && env().LIFEBOAT_OIDC_CLIENT_ID);
+
+export const INVALID_CREDENTIALS = "Email or password is incorrect";
+
+function oidcProvider() {
+  const e = env();
+  return {
+    id: "oidc",
+    name: e.LIFEBOAT_OIDC_NAME,
+    type: "oauth" as const,
+    wellKnown: `${e.LIFEBOAT_OIDC_ISSUER!.replace(/\/$/, "")}/.well-known/openid-configuration`,
+    clientId: e.LIFEBOAT_OIDC_CLIENT_ID,
+    clientSecret: e.LIFEBOAT_OIDC_CLIENT_SECRET,
+    authorization: { params: { scope: "openid email profile" } },
+    idToken: true,
+    checks: ["pkce" as const, "state" as const],
+    profile(claims: Record<string, unknown>) {
+      return { id: String(claims.sub), email: String(claims.email ?? ""), name: String(claims.name ?? claims.email ?? "") };
+    },
+  };
+}
+
+export function authOptions(): AuthOptions {
+  const limits = sessionLimits();
+  return {
+    secret: authSecret(),
+    session: { strategy: "jwt", maxAge: limits.maxHours * 3600 },
+    jwt: { maxAge: limits.maxHours * 3600 },
+    pages: { signIn: "/signin", error: "/signin" },
+    logger: {
+      error: (code, metadata) => logger.error({ code, detail: metadata instanceof Error ? metadata.message : undefined }, "next-auth error"),
+      warn: (code) => logger.warn({ code }, "next-auth warning"),
+      debug: () => {},
+    },
+    providers: [
+      CredentialsProvider({
+        id: "credentials",
+        name: "Email and password",
+        credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+        async authorize(credentials, req) {
+          const meta = requestMeta(req?.headers ?? {});
+          const email = String(credentials?.email ?? "").trim().toLowerCase();
+          const password = String(credentials?.password ?? "");
+          const audit = (outcome: "SUCCESS" | "DENIED" | "FAILURE", reason?: string, actorId?: string) =>
+            recordAudit(db(), { action: "auth.signIn", actorEmail: email, actorId, targetType: "user", targetId: actorId, outcome, reason, requestId: meta.requestId, clientIp: meta.clientIp });
+          if (!email || !password) throw new Error(INVALID_CREDENTIALS);
+          const verdict = await checkThrottle(db(), email, meta.clientIp);
+          if (!verdict.allowed) {
+            await audit("DENIED", "throttled");
+            throw new Error(`Too many failed sign-ins. Try again in ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s).`);
+          }
+          const user = await db().user.findUnique({ where: { email } });
+          const ok = await verifyPassword(password, user?.passwordHash);
+          if (!ok || !user) {
+            await recordFailure(db(), email, meta.clientIp);
+            await audit("FAILURE", "invalid credentials", user?.id);
+            throw new Error(INVALID_CREDENTIALS);
+          }
+          if (user.disabled) {
+            await audit("DENIED", "account disabled", user.id);
+            throw new Error("This account is disabled. Ask an organization admin.");
+          }
+          await clearFailures(db(), email);
+          const sid = await createSession(db(), user.id, limits, meta);
+          await audit("SUCCESS", undefined, user.id);
+          return { id: user.id, email: user.email, name: user.name, sid };
+        },
+      }),
+      ...(oidcConfigured() ? [oidcProvider()] : []),
+    ],
+    callbacks: {
+      async signIn({ account, profile }) {
+        if (account?.provider !== "oidc") return true;
+        const claims = (profile ?? {}) as Record<string, unknown>;
+        const outcome = await signInWithOidc(db(), {
+          subject: String(claims.sub ?? account.providerAccountId),
+          email: String(claims.email ?? ""),
+          emailVerified: claims.email_verified !== false,
+          name: String(claims.name ?? claims.preferred_username ?? ""),
+          groups: groupsFromClaims(claims, env().LIFEBOAT_OIDC_GROUPS_CLAIM),
+        });
+        const requestId = crypto.randomUUID();
+        if (!outcome.ok) {
+          await recordAudit(db(), { action: "auth.signIn", actorEmail: String(claims.email ?? ""), outcome: "DENIED", reason: `oidc: ${outcome.reason}`, requestId });
+          return false;
+        }
+        (account as Record<string, unknown>).lifeboatUserId = outcome.userId;
+        return true;
+      },
+      async jwt({ token, user, account }) {
+        if (account?.provider === "oidc") {
+          const linked = account.lifeboatUserId
+            ? String(account.lifeboatUserId)
+            : (await db().user.findUnique({ where: { oidcSubject: account.providerAccountId }, select: { id: true } }))?.id;
+          if (!linked) throw new Error("OIDC sign-in did not resolve a user");
+          const userId = linked;
+          token.sid = await createSession(db(), userId, limits);
+          token.sub = userId;
+          const u = await db().user.findUnique({ where: { id: userId }, select: { email: true } });
+          await recordAudit(db(), { action: "auth.signIn", actorId: userId, actorEmail: u?.email, targetType: "user", targetId: userId, outcome: "SUCCESS", reason: "oidc", requestId: crypto.randomUUID() });
+        } else if (user && "sid" in user) {
+          token.sid = (user as { sid: string }).sid;
+        }
+        return token;
+      },
+      async session({ session }) {
+        return { expires: session.expires, user: { name: session.user?.name, email: session.user?.email } };
+      },
+    },
+    events: {
+      async signOut({ token }) {
+        const sid = token?.sid as string | undefined;
+        if (!sid) return;
+        const s = await db().session.findUnique({ where: { id: sid }, select: { user: { select: { id: true, email: true } } } });
+        await revokeSession(db(), sid);
+        await recordAudit(db(), { action: "auth.signOut", actorId: s?.user.id, actorEmail: s?.user.email, targetType: "user", targetId: s?.user.id, outcome: "SUCCESS", requestId: crypto.randomUUID() });
+      },
+    },
+  };
+}

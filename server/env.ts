@@ -1,0 +1,59 @@
+import fs from "node:fs";
+import path from "node:path";
+import crypto from "node:crypto";
+import { z } from "zod";
+import { logger } from "./log";
+
+// The environment, validated once. Every variable is documented in README's configuration table.
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().url().optional(),
+  LIFEBOAT_DATA_DIR: z.string().default(path.resolve(process.cwd(), ".data")),
+  LIFEBOAT_SECRET_KEY: z.string().optional(),
+  LIFEBOAT_SECRET_KEYS_PREVIOUS: z.string().optional(),
+  NEXTAUTH_URL: z.string().url().optional(),
+  NEXTAUTH_SECRET: z.string().min(16).optional(),
+  LIFEBOAT_OIDC_ISSUER: z.string().url().optional(),
+  LIFEBOAT_OIDC_CLIENT_ID: z.string().optional(),
+  LIFEBOAT_OIDC_CLIENT_SECRET: z.string().optional(),
+  LIFEBOAT_OIDC_GROUPS_CLAIM: z.string().default("groups"),
+  LIFEBOAT_OIDC_NAME: z.string().default("Single sign-on"),
+  LIFEBOAT_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
+  LIFEBOAT_SESSION_MAX_HOURS: z.coerce.number().int().positive().default(12),
+  LIFEBOAT_ALLOW_LOOPBACK: z.enum(["0", "1"]).default("0"),
+  LIFEBOAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
+});
+
+export type Env = z.infer<typeof schema>;
+let cached: Env | undefined;
+
+export function env(): Env {
+  if (!cached) {
+    const parsed = schema.safeParse(process.env);
+    if (!parsed.success) {
+      throw new Error(`Invalid environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    }
+    cached = parsed.data;
+  }
+  return cached;
+}
+
+export const isProduction = () => env().NODE_ENV === "production";
+
+/** A secret from the environment or, outside production, one generated once into the data directory. */
+export function secretFromEnvOrFile(name: "NEXTAUTH_SECRET" | "LIFEBOAT_SECRET_KEY", file: string, make: () => string): string {
+  const fromEnv = env()[name];
+  if (fromEnv) return fromEnv;
+  const p = path.join(env().LIFEBOAT_DATA_DIR, file);
+  if (fs.existsSync(p)) return fs.readFileSync(p, "utf8").trim();
+  if (isProduction() && process.env.LIFEBOAT_EMBEDDED !== "1") {
+    throw new Error(`${name} must be set: it is generated automatically only for the embedded database (npm run demo, npm run dev)`);
+  }
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  const value = make();
+  fs.writeFileSync(p, value + "\n", { mode: 0o600, flag: "wx" });
+  logger.warn({ file: p }, `${name} is not set: generated one into ${p}. Set ${name} in production.`);
+  return value;
+}
+
+export const randomKey = () => crypto.randomBytes(32).toString("base64");

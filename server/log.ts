@@ -1,0 +1,33 @@
+import pino from "pino";
+
+// Fields that may hold a secret, at any depth we log. pino replaces them with "[redacted]".
+export const REDACT_PATHS = [
+  "password", "*.password", "newPassword", "*.newPassword", "passwordHash", "*.passwordHash",
+  "secret", "*.secret", "token", "*.token", "accessToken", "*.accessToken", "idToken", "*.idToken",
+  "secretAccessKey", "*.secretAccessKey", "kubeconfig", "*.kubeconfig", "plaintext", "*.plaintext",
+  "authorization", "*.authorization", "headers.cookie", "*.headers.cookie", "req.headers.authorization",
+  "input.password", "input.*.password", "input.secretAccessKey", "input.kubeconfig",
+];
+
+const level = process.env.LIFEBOAT_LOG_LEVEL ?? "info";
+const pretty = process.env.NODE_ENV !== "production" && process.env.LIFEBOAT_LOG_FORMAT !== "json";
+
+const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
+
+/** A readable one-line format for development; production writes pino's JSON lines. No worker threads. */
+export function formatPretty(line: string): string {
+  try {
+    const { level: l, time, msg, pid: _pid, hostname: _h, ...rest } = JSON.parse(line);
+    const extras = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
+    return `${new Date(time).toISOString().slice(11, 23)} ${LEVELS[l] ?? l} ${msg ?? ""}${extras ? "  " + extras : ""}\n`;
+  } catch {
+    return line;
+  }
+}
+
+export function createLogger(write?: (s: string) => void) {
+  const out = write ?? ((s: string) => process.stdout.write(pretty ? formatPretty(s) : s));
+  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "lifeboat" } }, { write: out });
+}
+
+export const logger = createLogger();

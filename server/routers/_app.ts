@@ -1,0 +1,22 @@
+import { router } from "../trpc/init";
+import { setupRouter } from "./setup";
+import { meRouter } from "./me";
+import { userRouter } from "./user";
+import { teamRouter } from "./team";
+import { clusterGroupRouter } from "./cluster-group";
+import { bindingRouter } from "./binding";
+import { clusterRouter } from "./cluster";
+import { auditRouter } from "./audit";
+
+export const appRouter = router({
+  setup: setupRouter,
+  me: meRouter,
+  user: userRouter,
+  team: teamRouter,
+  clusterGroup: clusterGroupRouter,
+  binding: bindingRouter,
+  cluster: clusterRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { router } from "../trpc/init";
+import { procedure } from "../trpc/guard";
+import { grantedPermissions } from "../rbac/access";
+import { changePasswordInput } from "@/lib/schemas/admin";
+import { changeOwnPassword } from "../services/users/users";
+import { ORG_ROLES, PERMISSIONS, type Permission } from "@/lib/rbac/permissions";
+import { ref } from "./outputs";
+
+const permissionEnum = z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]]);
+
+export const meRouter = router({
+  get: procedure
+    .meta({ permission: "me.read" })
+    .output(z.object({ id: z.string(), email: z.string(), name: z.string(), orgRole: z.enum(ORG_ROLES), provider: z.enum(["LOCAL", "OIDC"]), permissions: z.array(permissionEnum), teams: z.array(ref) }))
+    .query(async ({ ctx }) => {
+      const p = ctx.principal!;
+      const user = await ctx.db.user.findUniqueOrThrow({ where: { id: p.userId }, select: { provider: true, memberships: { select: { team: { select: { id: true, name: true } } } } } });
+      return { id: p.userId, email: p.email, name: p.name, orgRole: p.orgRole, provider: user.provider, permissions: grantedPermissions(ctx.access!), teams: user.memberships.map((m) => m.team) };
+    }),
+  changePassword: procedure
+    .meta({ permission: "me.changePassword" })
+    .input(changePasswordInput)
+    .output(z.object({ id: z.string() }))
+    .mutation(async ({ ctx, input }) => {
+      Object.assign(ctx.audit, { type: "user", id: ctx.principal!.userId });
+      return changeOwnPassword(ctx.db, ctx.principal!.userId, ctx.principal!.sessionId, input.current, input.next);
+    }),
+});

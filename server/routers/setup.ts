@@ -1,0 +1,25 @@
+import { z } from "zod";
+import { router } from "../trpc/init";
+import { procedure } from "../trpc/guard";
+import { setupInput } from "@/lib/schemas/admin";
+import { createFirstAdmin, needsSetup } from "../services/setup/setup";
+import { AppError } from "../errors";
+import { oidcConfigured } from "../auth/options";
+import { env } from "../env";
+
+export const setupRouter = router({
+  status: procedure
+    .meta({ permission: "setup.read" })
+    .output(z.object({ needsSetup: z.boolean(), oidc: z.object({ enabled: z.boolean(), name: z.string() }) }))
+    .query(async ({ ctx }) => ({ needsSetup: await needsSetup(ctx.db), oidc: { enabled: oidcConfigured(), name: env().LIFEBOAT_OIDC_NAME } })),
+  create: procedure
+    .meta({ permission: "setup.create" })
+    .input(setupInput)
+    .output(z.object({ id: z.string(), email: z.string() }))
+    .mutation(async ({ ctx, input }) => {
+      if (!(await needsSetup(ctx.db))) throw new AppError("CONFLICT", "Setup is already complete: sign in instead");
+      const u = await createFirstAdmin(ctx.db, input);
+      Object.assign(ctx.audit, { type: "user", id: u.id });
+      return u;
+    }),
+});

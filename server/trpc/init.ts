@@ -1,0 +1,51 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import type { Db } from "../db/client";
+import type { Principal } from "../auth/principal";
+import type { RequestMeta } from "../request-meta";
+import type { Access } from "../rbac/access";
+import type { Permission } from "@/lib/rbac/permissions";
+import { describeError } from "../errors";
+
+// One tRPC setup, in a fixed order: context → meta → instance → the single guarded procedure (see middlewares.ts).
+export interface Meta {
+  /** Required on every procedure: the guard refuses any procedure without one. */
+  permission?: Permission;
+}
+
+export interface AuditTarget { type?: string; id?: string; scope?: string }
+
+export interface Context {
+  db: Db;
+  req: RequestMeta;
+  principal: Principal | null;
+  /** Set by the guard for every non-public procedure. */
+  access?: Access;
+  /** What a mutation acted on, for its audit row; set by the router from the service's result. */
+  audit: AuditTarget;
+}
+
+export function makeContext(db: Db, req: RequestMeta, principal: Principal | null): Context {
+  return { db, req, principal, audit: {} };
+}
+
+export const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error }) {
+      const zod = error.cause instanceof ZodError ? error.cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : null;
+      const internal = error.code === "INTERNAL_SERVER_ERROR";
+      return {
+        ...shape,
+        message: internal ? "Something went wrong on the server. The request id is in the server log." : describeError(error),
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, fieldErrors: zod },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export { TRPCError };
