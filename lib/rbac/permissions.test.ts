@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { clusterRoleAtLeast, higherClusterRole, isPermission, PERMISSIONS, roleGrants, type Permission } from "./permissions";
+
+describe("permission registry", () => {
+  it("names every permission resource.action", () => {
+    for (const p of Object.keys(PERMISSIONS)) expect(p).toMatch(/^[a-z][A-Za-z]*\.[a-z][A-Za-z]*$/);
+  });
+
+  it.each<[Permission, Parameters<typeof roleGrants>[1], boolean]>([
+    ["user.create", { orgRole: "ORG_ADMIN" }, true],
+    ["user.create", { orgRole: "MEMBER" }, false],
+    ["user.create", { orgRole: "MEMBER", clusterRole: "CLUSTER_ADMIN" }, false],
+    ["audit.list", { orgRole: "MEMBER" }, false],
+    ["clusterGroup.list", { orgRole: "MEMBER", clusterRole: "VIEWER" }, true],
+    ["clusterGroup.list", { orgRole: "MEMBER" }, false],
+    ["backup.create", { orgRole: "MEMBER", clusterRole: "VIEWER" }, false],
+    ["backup.create", { orgRole: "MEMBER", clusterRole: "OPERATOR" }, true],
+    ["cluster.attach", { orgRole: "MEMBER", clusterRole: "OPERATOR" }, false],
+    ["cluster.attach", { orgRole: "MEMBER", clusterRole: "CLUSTER_ADMIN" }, true],
+    ["cluster.attach", { orgRole: "ORG_ADMIN" }, true],
+    ["me.read", { orgRole: "MEMBER" }, true],
+    ["setup.create", { orgRole: "MEMBER" }, true],
+  ])("%s for %j → %s", (p, who, granted) => expect(roleGrants(p, who)).toBe(granted));
+
+  it("orders cluster roles", () => {
+    expect(clusterRoleAtLeast("CLUSTER_ADMIN", "OPERATOR")).toBe(true);
+    expect(clusterRoleAtLeast("VIEWER", "OPERATOR")).toBe(false);
+    expect(higherClusterRole("VIEWER", "OPERATOR")).toBe("OPERATOR");
+    expect(higherClusterRole("CLUSTER_ADMIN", "VIEWER")).toBe("CLUSTER_ADMIN");
+    expect(higherClusterRole(undefined, "VIEWER")).toBe("VIEWER");
+  });
+
+  it("recognises only registered permissions", () => {
+    expect(isPermission("team.create")).toBe(true);
+    expect(isPermission("team.obliterate")).toBe(false);
+    expect(isPermission("toString")).toBe(false);
+    expect(isPermission(undefined)).toBe(false);
+  });
+});

@@ -1,0 +1,37 @@
+import crypto from "node:crypto";
+import pg from "pg";
+import { afterAll } from "vitest";
+import { createDb, type Db } from "../db/client";
+
+const TEMPLATE_DB = "lifeboat_template";
+
+function serverUrl(database: string) {
+  const base = process.env.LIFEBOAT_TEST_PG_URL;
+  if (!base) throw new Error("LIFEBOAT_TEST_PG_URL is not set: run integration tests through vitest's integration project");
+  const u = new URL(base);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: serverUrl("postgres") });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A migrated database of its own for one test file (cloned from the template), dropped after the file. */
+export async function freshDatabase(): Promise<{ db: Db; url: string }> {
+  const name = `lifeboat_t_${crypto.randomBytes(4).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`));
+  const url = serverUrl(name);
+  const db = createDb(url);
+  afterAll(async () => {
+    await db.$disconnect();
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  });
+  return { db, url };
+}
