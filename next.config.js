@@ -1,6 +1,5 @@
 // Security headers for every response; API responses are never cached.
 const dev = process.env.NODE_ENV !== "production";
-const oidcIssuer = process.env.LIFEBOAT_OIDC_ISSUER ? new URL(process.env.LIFEBOAT_OIDC_ISSUER).origin : "";
 
 const csp = [
   "default-src 'self'",
@@ -13,7 +12,7 @@ const csp = [
   `connect-src 'self'${dev ? " ws: wss:" : ""}`,
   "object-src 'none'",
   "base-uri 'self'",
-  `form-action 'self'${oidcIssuer ? " " + oidcIssuer : ""}`,
+  "form-action 'self'",
   "frame-ancestors 'none'",
 ].join("; ");
 

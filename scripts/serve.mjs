@@ -17,7 +17,7 @@ export async function serve() {
     const { startEmbeddedPostgres } = await import("./lib/postgres.mjs");
     const pgPort = Number(process.env.LIFEBOAT_PG_PORT ?? 54329);
     console.log(`» Starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.join(dataDir, "pg")})`);
-    pg = await startEmbeddedPostgres({ dir: path.join(dataDir, "pg"), port: pgPort, databases: ["lifeboat"] });
+    pg = await startEmbeddedPostgres({ dir: path.join(dataDir, "pg"), port: pgPort, databases: ["lifeboat"], fresh: args.includes("--fresh") });
     process.env.DATABASE_URL = pg.url("lifeboat");
     process.env.LIFEBOAT_EMBEDDED = "1"; // secrets may then be generated into .data/ (with a warning)
   }
@@ -25,7 +25,7 @@ export async function serve() {
   try {
     migrate(process.env.DATABASE_URL);
     process.env.NEXTAUTH_URL ??= `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
-    process.env.LIFEBOAT_DATA_DIR ??= dataDir;
+    process.env.LIFEBOAT_DATA_DIR = dataDir;
     process.env.NEXT_TELEMETRY_DISABLED = "1";
     if (!dev) buildIfNeeded();
   } catch (err) {

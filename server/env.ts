@@ -18,6 +18,7 @@ const schema = z.object({
   LIFEBOAT_OIDC_CLIENT_SECRET: z.string().optional(),
   LIFEBOAT_OIDC_GROUPS_CLAIM: z.string().default("groups"),
   LIFEBOAT_OIDC_NAME: z.string().default("Single sign-on"),
+  LIFEBOAT_OIDC_SCOPES: z.string().default("openid email profile"),
   LIFEBOAT_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
   LIFEBOAT_SESSION_MAX_HOURS: z.coerce.number().int().positive().default(12),
   LIFEBOAT_ALLOW_LOOPBACK: z.enum(["0", "1"]).default("0"),

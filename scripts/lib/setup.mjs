@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 export const root = path.resolve(import.meta.dirname, "../..");
-export const dataDir = process.env.LIFEBOAT_DATA_DIR ?? path.join(root, ".data");
+export const dataDir = path.resolve(root, process.env.LIFEBOAT_DATA_DIR || ".data");
 
 const stampFile = path.join(root, "node_modules", ".lifeboat-install-stamp");
 const installHash = () =>
@@ -54,19 +54,17 @@ export function buildIfNeeded() {
   return true;
 }
 
-/** Children stopped (process group) when we exit or are interrupted. */
+/** Children stopped when we exit or are interrupted. They share our process group, so a kill of the group reaches them too. */
 const children = new Set();
 export function spawnChild(cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { cwd: root, stdio: "inherit", detached: true, ...opts, env: { ...process.env, ...(opts.env ?? {}) } });
+  const child = spawn(cmd, args, { cwd: root, stdio: "inherit", ...opts, env: { ...process.env, ...(opts.env ?? {}) } });
   children.add(child);
   child.on("exit", () => children.delete(child));
   return child;
 }
 export function killChildren(signal = "SIGTERM") {
   for (const c of children) {
-    try {
-      process.kill(-c.pid, signal);
-    } catch {}
+    c.kill(signal);
   }
 }
 

@@ -26,7 +26,7 @@ function oidcProvider() {
     wellKnown: `${e.LIFEBOAT_OIDC_ISSUER!.replace(/\/$/, "")}/.well-known/openid-configuration`,
     clientId: e.LIFEBOAT_OIDC_CLIENT_ID,
     clientSecret: e.LIFEBOAT_OIDC_CLIENT_SECRET,
-    authorization: { params: { scope: "openid email profile" } },
+    authorization: { params: { scope: e.LIFEBOAT_OIDC_SCOPES } },
     idToken: true,
     checks: ["pkce" as const, "state" as const],
     profile(claims: Record<string, unknown>) {

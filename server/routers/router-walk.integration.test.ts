@@ -11,7 +11,7 @@ import type { Db } from "../db/client";
 // Walks the whole router: every procedure declares a registered permission; a VIEWER is refused every mutation that
 // is not about their own account; an anonymous caller is refused everything not public; the guard fails closed.
 type Proc = { _def: { type: "query" | "mutation" | "subscription"; meta?: { permission?: Permission } } };
-const procedures = Object.entries(appRouter._def.procedures as Record<string, Proc>);
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, Proc>);
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {

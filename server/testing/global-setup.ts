@@ -21,7 +21,7 @@ export async function setup() {
   await admin.query(`DROP DATABASE IF EXISTS "${TEMPLATE_DB}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
   await admin.end();
-  const url = new URL(process.env.LIFEBOAT_TEST_PG_URL);
+  const url = new URL(process.env.LIFEBOAT_TEST_PG_URL!);
   url.pathname = `/${TEMPLATE_DB}`;
   const r = spawnSync(process.execPath, ["node_modules/prisma/build/index.js", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: url.toString() }, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`migrating the template database failed:\n${r.stdout}\n${r.stderr}`);

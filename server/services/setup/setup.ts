@@ -20,7 +20,7 @@ export async function createFirstAdmin(db: Db, input: { email: string; name: str
 }
 
 /** LIFEBOAT_ADMIN_EMAIL / LIFEBOAT_ADMIN_PASSWORD bootstrap the first admin when the database has no user. */
-export async function bootstrapAdminFromEnv(db: Db, env: NodeJS.ProcessEnv = process.env) {
+export async function bootstrapAdminFromEnv(db: Db, env: Record<string, string | undefined> = process.env) {
   const email = env.LIFEBOAT_ADMIN_EMAIL?.trim().toLowerCase();
   const password = env.LIFEBOAT_ADMIN_PASSWORD;
   if (!email || !password) return null;

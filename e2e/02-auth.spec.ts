@@ -1,0 +1,38 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN, signIn, signOut } from "./fixtures";
+
+test("sign-in refuses a wrong password, then signs in and out", async ({ page }) => {
+  await page.goto("/clusters");
+  await expect(page).toHaveURL(/\/signin$/);
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText("Email or password is incorrect");
+
+  await signIn(page, ADMIN);
+  for (const item of ["Overview", "Clusters", "Credentials", "Target locations", "Backups", "Schedules", "Restores", "Users", "Teams", "Cluster groups", "Audit log"]) {
+    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: item, exact: true })).toBeVisible();
+  }
+  await page.getByRole("link", { name: "Backups" }).click();
+  await expect(page.getByText("No backups yet")).toBeVisible();
+
+  await signOut(page);
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/signin$/);
+});
+
+test("responses carry security headers; API answers are not cacheable; mutations need our Origin", async ({ page, request }) => {
+  const res = await request.get("/signin");
+  const h = res.headers();
+  expect(h["content-security-policy"]).toContain("frame-ancestors 'none'");
+  expect(h["x-content-type-options"]).toBe("nosniff");
+  expect(h["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+  const api = await request.get("/api/trpc/setup.status");
+  expect(api.headers()["cache-control"]).toContain("no-store");
+
+  await signIn(page, ADMIN);
+  const foreign = await page.request.post("/api/trpc/team.create", { data: { json: { name: "csrf" } }, headers: { origin: "https://evil.example", "content-type": "application/json" } });
+  expect(foreign.status()).toBe(403);
+  const viaGet = await page.request.get(`/api/trpc/team.create?input=${encodeURIComponent(JSON.stringify({ json: { name: "viaget" } }))}`);
+  expect(viaGet.ok()).toBe(false);
+});

@@ -1,0 +1,26 @@
+import { expect, type Page } from "@playwright/test";
+
+// Accounts the journeys share: the first spec creates the admin through first-run setup.
+export const ADMIN = { name: "Ada Admin", email: "admin@example.com", password: "e2e-admin-password-1" };
+export const VIEWER = { name: "Vic Viewer", email: "viewer@example.com", password: "e2e-viewer-password-1" };
+
+export async function signIn(page: Page, who: { email: string; password: string }) {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Account" }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+}
+
+/** A tRPC mutation sent as the page's session, the way a hand-crafted request would be. */
+export async function rawMutation(page: Page, path: string, input: unknown) {
+  const origin = new URL(page.url()).origin;
+  const res = await page.request.post(`/api/trpc/${path}`, { data: { json: input }, headers: { origin, "content-type": "application/json" } });
+  return { status: res.status(), body: await res.json() };
+}

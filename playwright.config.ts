@@ -1,0 +1,63 @@
+import { defineConfig } from "@playwright/test";
+
+// End to end in Debian's Chromium against `next start`, with a fresh embedded PostgreSQL and a real OpenID provider
+// on loopback. Specs run in order, one at a time: the first one performs first-run setup.
+const PORT = 3100;
+const OIDC_PORT = 3190;
+export const BASE_URL = `http://127.0.0.1:${PORT}`;
+
+export default defineConfig({
+  testDir: "e2e",
+  testMatch: /.*\.spec\.ts/,
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  outputDir: ".data/e2e-results",
+  reporter: [["list"], ["json", { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT ?? ".data/test-results/e2e.json" }]],
+  use: {
+    baseURL: BASE_URL,
+    browserName: "chromium",
+    headless: true,
+    screenshot: "only-on-failure",
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: [
+    {
+      command: "node e2e/oidc/provider.mjs",
+      url: `http://127.0.0.1:${OIDC_PORT}/.well-known/openid-configuration`,
+      env: { OIDC_PORT: String(OIDC_PORT), OIDC_REDIRECT_URI: `${BASE_URL}/api/auth/callback/oidc` },
+      reuseExistingServer: false,
+      stdout: "ignore",
+      gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
+    },
+    {
+      command: `node scripts/serve.mjs --port ${PORT} --host 127.0.0.1 --fresh`,
+      url: `${BASE_URL}/api/healthz`,
+      timeout: 240_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+      gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+      env: {
+        DATABASE_URL: "",
+        LIFEBOAT_DATA_DIR: ".data/e2e",
+        LIFEBOAT_PG_PORT: "54359",
+        NEXTAUTH_URL: BASE_URL,
+        LIFEBOAT_ALLOW_LOOPBACK: "1",
+        LIFEBOAT_ADMIN_EMAIL: "",
+        LIFEBOAT_ADMIN_PASSWORD: "",
+        LIFEBOAT_OIDC_ISSUER: `http://127.0.0.1:${OIDC_PORT}`,
+        LIFEBOAT_OIDC_CLIENT_ID: "lifeboat",
+        LIFEBOAT_OIDC_CLIENT_SECRET: "lifeboat-e2e-client-secret",
+        LIFEBOAT_OIDC_SCOPES: "openid email profile groups",
+        LIFEBOAT_OIDC_NAME: "Example SSO",
+      },
+    },
+  ],
+});
