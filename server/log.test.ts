@@ -4,7 +4,7 @@ import { createLogger, formatPretty } from "./log";
 describe("logger", () => {
   it("redacts secret fields at any level we log them", () => {
     const lines: string[] = [];
-    const log = createLogger((s) => lines.push(s));
+    const log = createLogger((s) => lines.push(s), { level: "info" });
     log.info({ password: "hunter2hunter2", input: { password: "p4ss", kubeconfig: "apiVersion: v1" }, creds: { secretAccessKey: "wJalr" }, token: "eyJ" }, "creating");
     const out = lines.join("");
     for (const secret of ["hunter2hunter2", "p4ss", "apiVersion: v1", "wJalr", "eyJ"]) expect(out).not.toContain(secret);

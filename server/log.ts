@@ -25,9 +25,9 @@ export function formatPretty(line: string): string {
   }
 }
 
-export function createLogger(write?: (s: string) => void) {
+export function createLogger(write?: (s: string) => void, opts: { level?: string } = {}) {
   const out = write ?? ((s: string) => process.stdout.write(pretty ? formatPretty(s) : s));
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "lifeboat" } }, { write: out });
+  return pino({ level: opts.level ?? level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "lifeboat" } }, { write: out });
 }
 
 export const logger = createLogger();

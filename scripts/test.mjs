@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// `npm test`: installs what is missing (npm packages; Debian's chromium through apt-get when absent and root), then runs
+// every layer — unit, integration (real PostgreSQL), build, end to end (Chromium against `next start`) — and ends with
+// one line `N passed, N failed` summed over the layers. Exits non-zero on any failure.
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { dataDir, ensureInstalled, root } from "./lib/setup.mjs";
+
+const resultsDir = path.join(dataDir, "test-results");
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const layers = [];
+
+function step(name, cmd, args, env = {}) {
+  console.log(`\n» ${name}`);
+  const t0 = Date.now();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: { ...process.env, ...env } });
+  return { status: r.status ?? 1, seconds: Math.round((Date.now() - t0) / 1000) };
+}
+
+function record(layer, passed, failed, skipped, seconds) {
+  totals.passed += passed;
+  totals.failed += failed;
+  totals.skipped += skipped;
+  layers.push(`${layer}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""} (${seconds}s)`);
+}
+
+function ensureChromium() {
+  if (fs.existsSync(chromiumPath)) return true;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(`✖ ${chromiumPath} is missing and this is not root: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+    return false;
+  }
+  console.log("» Installing Debian's chromium (apt-get)…");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  spawnSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env });
+  return fs.existsSync(chromiumPath);
+}
+
+const readJson = (f) => (fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : null);
+
+try {
+  ensureInstalled();
+} catch (err) {
+  console.error(`✖ ${err.message}`);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+const haveChromium = ensureChromium();
+fs.rmSync(resultsDir, { recursive: true, force: true });
+fs.mkdirSync(resultsDir, { recursive: true });
+const baseEnv = { NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: "", LIFEBOAT_LOG_LEVEL: process.env.LIFEBOAT_LOG_LEVEL ?? "warn" };
+
+// Unit and integration (vitest; the integration project starts its own embedded PostgreSQL).
+const vitestJson = path.join(resultsDir, "vitest.json");
+const v = step("Unit and integration tests (vitest)", process.execPath, ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], baseEnv);
+const vr = readJson(vitestJson);
+if (vr) record("unit+integration", vr.numPassedTests, vr.numFailedTests + (v.status !== 0 && vr.numFailedTests === 0 ? 1 : 0), vr.numPendingTests + vr.numTodoTests, v.seconds);
+else record("unit+integration", 0, 1, 0, v.seconds);
+
+// Build (type-checks everything, tests included), then end to end against `next start`.
+const b = step("Production build (next build)", process.execPath, ["node_modules/next/dist/bin/next", "build"], { ...baseEnv, NODE_ENV: "production" });
+if (b.status !== 0) record("build", 0, 1, 0, b.seconds);
+else if (!haveChromium) record("e2e", 0, 1, 0, 0);
+else {
+  const e2eJson = path.join(resultsDir, "e2e.json");
+  const e = step("End-to-end tests (Playwright, Chromium)", process.execPath, ["node_modules/@playwright/test/cli.js", "test"], { ...baseEnv, PLAYWRIGHT_JSON_OUTPUT: e2eJson, CHROMIUM_PATH: chromiumPath });
+  const er = readJson(e2eJson);
+  if (er?.stats) {
+    const errors = er.errors?.length ?? 0; // e.g. a web server that did not start
+    record("e2e", er.stats.expected + er.stats.flaky, er.stats.unexpected + errors + (e.status !== 0 && er.stats.unexpected + errors === 0 ? 1 : 0), er.stats.skipped, e.seconds);
+  } else record("e2e", 0, 1, 0, e.seconds);
+}
+
+console.log(`\n${layers.join("\n")}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`);
+process.exit(totals.failed ? 1 : 0);
