@@ -3,17 +3,21 @@ import Paper from "@mui/material/Paper";
 import Typography from "@mui/material/Typography";
 import { PageHeader } from "@/components/common/PageHeader";
 import { ClusterGroupsOverview } from "@/components/cluster/ClusterGroupsOverview";
-import { serverCaller } from "@/lib/trpc/server";
+import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
+import { currentPrincipal } from "@/server/auth/page-session";
 
 export default async function OverviewPage() {
-  const caller = await serverCaller();
-  const [groups, clusters] = await Promise.all([caller.clusterGroup.list().catch(() => []), caller.cluster.list().catch(() => [])]);
+  // The layout redirects the signed-out; pages render alongside it, so do not ask the API for them.
+  if (!(await currentPrincipal())) return null;
+  const qc = getQueryClient();
+  const groups = await qc.fetchQuery(trpc.clusterGroup.list.queryOptions()).catch(() => []);
+  const clusters = groups.reduce((n, g) => n + g.clusters.length, 0);
   const stats = [
     { label: "Cluster groups you can see", value: groups.length },
-    { label: "Clusters you can see", value: clusters.length },
+    { label: "Clusters you can see", value: clusters },
   ];
   return (
-    <>
+    <HydrateClient>
       <PageHeader title="Overview" subtitle="The clusters you protect, at a glance." />
       <Grid container spacing={2} sx={{ mb: 3 }}>
         {stats.map((s) => (
@@ -27,6 +31,6 @@ export default async function OverviewPage() {
       </Grid>
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Your cluster groups</Typography>
       <ClusterGroupsOverview />
-    </>
+    </HydrateClient>
   );
 }

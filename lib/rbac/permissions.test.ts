@@ -12,7 +12,8 @@ describe("permission registry", () => {
     ["user.create", { orgRole: "MEMBER", clusterRole: "CLUSTER_ADMIN" }, false],
     ["audit.list", { orgRole: "MEMBER" }, false],
     ["clusterGroup.list", { orgRole: "MEMBER", clusterRole: "VIEWER" }, true],
-    ["clusterGroup.list", { orgRole: "MEMBER" }, false],
+    ["clusterGroup.list", { orgRole: "MEMBER" }, true], // scoped by the service: an empty list
+    ["clusterGroup.create", { orgRole: "MEMBER", clusterRole: "CLUSTER_ADMIN" }, false],
     ["backup.create", { orgRole: "MEMBER", clusterRole: "VIEWER" }, false],
     ["backup.create", { orgRole: "MEMBER", clusterRole: "OPERATOR" }, true],
     ["cluster.attach", { orgRole: "MEMBER", clusterRole: "OPERATOR" }, false],

@@ -1,6 +1,7 @@
 // The one registry of permissions: typed `resource.action` strings, and which role grants each.
 // "org" permissions come from the organization role; "cluster" permissions from role bindings on a cluster group or
-// cluster (ORG_ADMIN holds every permission everywhere); "self" needs only a signed-in user; "public" needs nobody.
+// cluster (ORG_ADMIN holds every permission everywhere); "self" needs only a signed-in user (one's own account, and
+// lists whose results the service scopes to one's bindings: an empty list, not a refusal); "public" needs nobody.
 
 export const ORG_ROLES = ["ORG_ADMIN", "MEMBER"] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
@@ -34,7 +35,7 @@ export const PERMISSIONS = {
   "team.delete": ADMIN,
   "team.addMember": ADMIN,
   "team.removeMember": ADMIN,
-  "clusterGroup.list": VIEW,
+  "clusterGroup.list": { scope: "self" },
   "clusterGroup.create": ADMIN,
   "clusterGroup.update": ADMIN,
   "clusterGroup.delete": ADMIN,
@@ -42,9 +43,10 @@ export const PERMISSIONS = {
   "binding.create": ADMIN,
   "binding.delete": ADMIN,
   "audit.list": ADMIN,
-  "cluster.list": VIEW,
+  "cluster.list": { scope: "self" },
   // Granted now so the registry is complete for the features the cluster issue brings.
   "cluster.attach": CLUSTER_ADMIN,
+  "backup.list": VIEW,
   "backup.create": OPERATE,
   "restore.create": OPERATE,
 } as const satisfies Record<string, Grant>;

@@ -12,8 +12,6 @@ const context = cache(async () => createRequestContext(await headers()));
 
 export const trpc = createTRPCOptionsProxy({ ctx: context, router: appRouter, queryClient: getQueryClient });
 
-export const serverCaller = cache(async () => appRouter.createCaller(await context()));
-
 export function HydrateClient({ children }: { children: ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
 }
