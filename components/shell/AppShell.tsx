@@ -25,6 +25,7 @@ import LightMode from "@mui/icons-material/LightMode";
 import Sailing from "@mui/icons-material/Sailing";
 import { NAV } from "./nav";
 import { useMe } from "../common/useMe";
+import { ChangePasswordDialog } from "./ChangePasswordDialog";
 
 const DRAWER = 232;
 
@@ -44,6 +45,7 @@ function ThemeToggle() {
 function UserMenu() {
   const { me } = useMe();
   const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const [changing, setChanging] = useState(false);
   return (
     <>
       <Box sx={{ display: "flex", alignItems: "center", gap: 1 }}>
@@ -59,8 +61,10 @@ function UserMenu() {
           <Typography variant="caption" color="text.secondary">{me?.email}</Typography>
         </MenuItem>
         <Divider />
+        {me?.provider === "LOCAL" && <MenuItem onClick={() => { setAnchor(null); setChanging(true); }}>Change password</MenuItem>}
         <MenuItem onClick={() => signOut({ callbackUrl: "/signin" })}>Sign out</MenuItem>
       </Menu>
+      <ChangePasswordDialog open={changing} onClose={() => setChanging(false)} />
     </>
   );
 }

