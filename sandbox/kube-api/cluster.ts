@@ -40,6 +40,8 @@ export class Cluster {
   private readonly tokens = new Map<string, UserInfo>();
   readonly version: string;
   readonly bookmarkIntervalMs: number;
+  /** Open watch streams, so tests can end them all (as an apiserver restart or a proxy timeout would). */
+  private readonly openWatches = new Set<() => void>();
   /** Called after every write, for the sandbox's controllers (Velero stand-in, kubelet, token controller). */
   private readonly reactors = new Set<(e: StoreEvent) => void>();
 
@@ -242,12 +244,22 @@ export class Cluster {
     const stop = (ended = false) => {
       if (stopped) return;
       stopped = true;
+      this.openWatches.delete(end);
       unsubscribe();
       if (bookmark) clearInterval(bookmark);
       clearTimeout(timeout);
       if (ended) onEnd();
     };
+    const end = () => stop(true);
+    this.openWatches.add(end);
     return () => stop(false);
+  }
+
+  /** Ends every open watch cleanly; clients resume from their last resourceVersion. Returns how many were open. */
+  dropWatches(): number {
+    const all = [...this.openWatches];
+    for (const end of all) end();
+    return all.length;
   }
 
   // ---- writes ------------------------------------------------------------------------------------------------------

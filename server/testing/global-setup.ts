@@ -1,18 +1,32 @@
 // Integration tests run against a real PostgreSQL: the one named by LIFEBOAT_TEST_PG_URL (npm test starts it), or an
 // embedded one started here. A migrated template database is made once; each test file clones it (freshDatabase()).
+import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
+import net from "node:net";
 import pg from "pg";
 
 export const TEMPLATE_DB = "lifeboat_template";
+
+/** A free loopback port, so parallel runs (and other servers) do not collide. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().once("error", reject).listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
 let stop: (() => Promise<void>) | undefined;
+let dataDir: string | undefined;
 
 export async function setup() {
   if (!process.env.LIFEBOAT_TEST_PG_URL) {
     // @ts-expect-error: a plain .mjs module without types
     const { startEmbeddedPostgres } = await import("../../scripts/lib/postgres.mjs");
-    const port = 54349;
-    const server = await startEmbeddedPostgres({ dir: path.resolve(".data/vitest-pg"), port, databases: [], fresh: true });
+    const port = await freePort();
+    dataDir = path.resolve(`.data/vitest-pg-${port}`);
+    const server = await startEmbeddedPostgres({ dir: dataDir, port, databases: [], fresh: true });
     stop = server.stop;
     process.env.LIFEBOAT_TEST_PG_URL = server.url("postgres");
   }
@@ -29,4 +43,5 @@ export async function setup() {
 
 export async function teardown() {
   await stop?.();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }
