@@ -1,0 +1,53 @@
+// `npm run sandbox -- --clusters 2`: starts sandbox clusters and storage, writes a kubeconfig per cluster under
+// .data/sandbox/, prints where everything is, and stops it all on Ctrl-C.
+import fs from "node:fs";
+import path from "node:path";
+import { defaultPlan, startSandbox } from "./start";
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt?: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
+if (args.includes("--help")) {
+  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--without-velero sandbox-2,...] [--no-seed]
+  --clusters N          how many clusters (default 2); named sandbox-1..N
+  --dir DIR             where kubeconfigs, PKI and storage data go (default .data/sandbox)
+  --base-port PORT      API server ports PORT, PORT+1, ... (default: free ports)
+  --s3-port PORT        s3rver port (default 4569); --azure-port PORT|none (default 10000)
+  --without-velero LIST clusters without Velero (no velero namespace, no velero.io CRDs)`);
+  process.exit(0);
+}
+const n = Number(opt("--clusters", "2"));
+if (!Number.isInteger(n) || n < 1 || n > 500) {
+  console.error("--clusters takes a whole number from 1 to 500");
+  process.exit(2);
+}
+const dir = path.resolve(opt("--dir", ".data/sandbox")!);
+const azureArg = opt("--azure-port", "10000");
+const sandbox = await startSandbox({
+  dir,
+  clusters: defaultPlan(n, { withoutVelero: opt("--without-velero", "")!.split(",").filter(Boolean), basePort: opt("--base-port") ? Number(opt("--base-port")) : undefined }),
+  s3Port: Number(opt("--s3-port", "4569")),
+  azurePort: azureArg === "none" ? null : Number(azureArg),
+  seed: !args.includes("--no-seed"),
+});
+const summary = {
+  clusters: sandbox.clusters.map((c) => ({ name: c.name, server: c.url, kubeconfig: c.kubeconfigPath, kubernetesVersion: c.cluster.version, velero: c.plan.velero ? c.plan.velero.version : "absent" })),
+  s3: { endpoint: sandbox.storage.s3.endpoint, region: sandbox.storage.s3.region, accessKeyId: sandbox.storage.s3.accessKeyId, secretAccessKey: sandbox.storage.s3.secretAccessKey, buckets: ["lifeboat-backups", "lifeboat-shared"] },
+  azure: sandbox.storage.azure ? { blobEndpoint: sandbox.storage.azure.blobEndpoint, accountName: sandbox.storage.azure.accountName, container: "velero" } : null,
+};
+fs.writeFileSync(path.join(dir, "sandbox.json"), JSON.stringify({ ...summary, azure: sandbox.storage.azure }, null, 2) + "\n", { mode: 0o600 });
+console.log("Sandbox clusters:");
+for (const c of summary.clusters) console.log(`  ${c.name}  ${c.server}  Kubernetes ${c.kubernetesVersion}  Velero ${c.velero}\n    kubeconfig: ${c.kubeconfig}`);
+console.log(`S3 (s3rver):      ${summary.s3.endpoint}  keys ${summary.s3.accessKeyId}/${summary.s3.secretAccessKey}  buckets ${summary.s3.buckets.join(", ")}`);
+if (summary.azure) console.log(`Azure (azurite):  ${summary.azure.blobEndpoint}  account ${summary.azure.accountName}  container ${summary.azure.container}`);
+console.log(`Details: ${path.join(dir, "sandbox.json")}\nTry: kubectl --kubeconfig ${summary.clusters[0].kubeconfig} get pods -A\nREADY`);
+
+let stopping = false;
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("Stopping the sandbox…");
+    await sandbox.stop();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,78 @@
+import path from "node:path";
+import { startClusters, type SandboxCluster } from "./sandbox";
+import { seedCluster } from "./seed";
+import { startSimulator } from "./simulator";
+import { startEmulators, type Emulators } from "./storage/emulators";
+import { VeleroStandIn } from "./velero/stand-in";
+import type { VeleroOptions } from "./velero/context";
+
+// The whole sandbox in one process: clusters (API server + seed content + kubelet/provisioner simulator + Velero
+// stand-in where Velero is "installed") and the object-storage emulators (s3rver, azurite).
+export interface ClusterPlan {
+  name: string;
+  kubernetesVersion?: string;
+  port?: number;
+  velero: false | { version: string; nodeAgent: boolean; csi: boolean };
+}
+
+export interface SandboxOptions {
+  dir: string;
+  clusters: ClusterPlan[];
+  s3Port?: number;
+  azurePort?: number | null;
+  seed?: boolean;
+  tls?: boolean;
+  buckets?: string[];
+  containers?: string[];
+  velero?: Partial<Omit<VeleroOptions, "version" | "nodeAgent" | "csi">>;
+}
+
+export interface RunningCluster extends SandboxCluster {
+  plan: ClusterPlan;
+  velero: VeleroStandIn | null;
+  stopSimulator: () => void;
+}
+
+export interface RunningSandbox {
+  clusters: RunningCluster[];
+  storage: Emulators;
+  stop: () => Promise<void>;
+}
+
+export const DEFAULT_BUCKETS = ["lifeboat-backups", "lifeboat-shared"];
+const VERSIONS = ["v1.31.4", "v1.30.8", "v1.32.2"];
+
+/** The default plan for N clusters: all with Velero v1.18.1, node-agent and EnableCSI, Kubernetes versions varied. */
+export function defaultPlan(n: number, opts: { withoutVelero?: string[]; basePort?: number } = {}): ClusterPlan[] {
+  return Array.from({ length: n }, (_, i) => {
+    const name = `sandbox-${i + 1}`;
+    return {
+      name, kubernetesVersion: VERSIONS[i % VERSIONS.length], port: opts.basePort ? opts.basePort + i : 0,
+      velero: opts.withoutVelero?.includes(name) ? false : { version: "v1.18.1", nodeAgent: true, csi: true },
+    };
+  });
+}
+
+export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
+  const storage = await startEmulators({ dir: path.join(o.dir, "storage"), s3Port: o.s3Port ?? 0, azurePort: o.azurePort === undefined ? 0 : o.azurePort, buckets: o.buckets ?? DEFAULT_BUCKETS, containers: o.containers ?? ["velero"] });
+  const sb = await startClusters(o.clusters.map((c) => ({ name: c.name, kubernetesVersion: c.kubernetesVersion, port: c.port })), { dir: o.dir, tls: o.tls });
+  const running: RunningCluster[] = sb.clusters.map((sc, i) => {
+    const plan = o.clusters[i];
+    if (o.seed !== false) seedCluster(sc.cluster, { velero: plan.velero });
+    const stopSimulator = startSimulator(sc.cluster);
+    const velero = plan.velero ? new VeleroStandIn(sc.cluster, { ...plan.velero, syncPeriodMs: 5_000, validationPeriodMs: 10_000, gcPeriodMs: 30_000, ...(o.velero ?? {}) }).start() : null;
+    return { ...sc, plan, velero, stopSimulator };
+  });
+  return {
+    clusters: running,
+    storage,
+    stop: async () => {
+      for (const c of running) {
+        c.stopSimulator();
+        await c.velero?.stop();
+      }
+      await sb.stop();
+      await storage.stop();
+    },
+  };
+}
