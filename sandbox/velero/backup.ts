@@ -357,7 +357,7 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   const finishedPvbs: KObject[] = [];
   for (const info of volumeInfos.filter((v) => v._pvb)) {
     const startedAt = nowIso();
-    for (const phase of ["Accepted", "Prepared", "InProgress"]) ctx.mutate("podvolumebackups", info._pvb, (o) => void (o.status = { ...(o.status ?? {}), phase, ...(phase === "Accepted" ? { acceptedTimestamp: nowIso() } : {}), ...(phase === "InProgress" ? { startTimestamp: startedAt, progress: { totalBytes: info.pvbInfo.size, bytesDone: 0 } } : {}) }));
+    for (const phase of ["Accepted", "Prepared", "InProgress"]) ctx.mutate("podvolumebackups", info._pvb, (o) => void (o.status = { ...(o.status ?? {}), phase, ...(phase === "Accepted" ? { acceptedTimestamp: nowIso(), node: info.pvbInfo.nodeName } : {}), ...(phase === "InProgress" ? { startTimestamp: startedAt, progress: { totalBytes: info.pvbInfo.size, bytesDone: 0 } } : {}) }));
     await sleep(volDelay / 2);
     ctx.mutate("podvolumebackups", info._pvb, (o) => void (o.status = { ...o.status, progress: { totalBytes: info.pvbInfo.size, bytesDone: Math.floor(info.pvbInfo.size / 2) } }));
     await sleep(volDelay / 2);
@@ -404,17 +404,19 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   // Finalizing: write the backup's folder, then the terminal phase.
   const errCount = errorsCount(errors);
   ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, phase: errCount ? "FinalizingPartiallyFailed" : "Finalizing" }));
-  const final = ctx.mutate("backups", name, (o) => {
-    o.status = {
-      ...o.status, phase: errCount ? "PartiallyFailed" : "Completed", completionTimestamp: nowIso(), errors: errCount || undefined, warnings: errorsCount(warnings) || undefined,
-      progress: { totalItems: total, itemsBackedUp: done },
-      csiVolumeSnapshotsAttempted: volumeInfos.filter((v) => v.backupMethod === "CSISnapshot").length || undefined,
-      csiVolumeSnapshotsCompleted: volumeInfos.filter((v) => v.backupMethod === "CSISnapshot" && v.result === "succeeded").length || undefined,
-      backupItemOperationsAttempted: dataUploads.length || undefined, backupItemOperationsCompleted: completedDus.length || undefined,
-    };
-    for (const k of Object.keys(o.status)) if (o.status[k] === undefined) delete o.status[k];
-  });
-  if (!final) return;
+  // The folder is written first (velero-backup.json with the terminal status), then the phase is set, so a backup
+  // that reads Completed always has its files in the bucket.
+  const current = ctx.get("backups", name);
+  if (!current) return;
+  const finalStatus: Record<string, unknown> = {
+    ...current.status, phase: errCount ? "PartiallyFailed" : "Completed", completionTimestamp: nowIso(), errors: errCount || undefined, warnings: errorsCount(warnings) || undefined,
+    progress: { totalItems: total, itemsBackedUp: done },
+    csiVolumeSnapshotsAttempted: volumeInfos.filter((v) => v.backupMethod === "CSISnapshot").length || undefined,
+    csiVolumeSnapshotsCompleted: volumeInfos.filter((v) => v.backupMethod === "CSISnapshot" && v.result === "succeeded").length || undefined,
+    backupItemOperationsAttempted: dataUploads.length || undefined, backupItemOperationsCompleted: completedDus.length || undefined,
+  };
+  for (const k of Object.keys(finalStatus)) if (finalStatus[k] === undefined) delete finalStatus[k];
+  const final = { ...current, status: finalStatus };
   log.info(`Backed up a total of ${done} items`);
   const cleanInfos = volumeInfos.map(({ _pvb, _du, _vs, _vsNs, _content, ...v }) => v);
   const dir = `backups/${name}/`;
@@ -429,8 +431,10 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
     await store.put(`${dir}${name}-logs.gz`, gzipText(log.text()));
     await store.put(`${dir}velero-backup.json`, JSON.stringify(final, null, 2));
   } catch (e) {
-    ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, phase: "Failed", failureReason: `error uploading backup: ${(e as Error).message}` }));
+    ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, phase: "Failed", failureReason: `error uploading backup: ${(e as Error).message}`, completionTimestamp: nowIso() }));
+    return;
   }
+  ctx.mutate("backups", name, (o) => void (o.status = finalStatus));
 }
 
 function errorsCount(r: Results): number {
