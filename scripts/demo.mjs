@@ -18,6 +18,21 @@ process.env.LIFEBOAT_ADMIN_PASSWORD ??= creds.password;
 process.env.LIFEBOAT_ALLOW_LOOPBACK ??= "1";
 process.env.HOST ??= "localhost";
 
+// The sandbox: two clusters (API server, seeded workloads, Velero stand-in) and S3/Azure emulators, in a child process.
+const { ensureInstalled, root, spawnChild } = await import("./lib/setup.mjs");
+ensureInstalled();
+const sandboxDir = path.join(dataDir, "sandbox");
+const sandbox = spawnChild(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "sandbox/cli.ts", "--clusters", "2", "--dir", sandboxDir], { stdio: ["ignore", "pipe", "inherit"] });
+const sandboxOut = await new Promise((resolve, reject) => {
+  let out = "";
+  sandbox.stdout.on("data", (d) => {
+    out += d;
+    if (out.includes("READY")) resolve(out);
+  });
+  sandbox.on("exit", (code) => reject(new Error(`the sandbox exited (${code}) before it was ready:\n${out}`)));
+});
+sandbox.stdout.resume();
+
 const { serve } = await import("./serve.mjs");
 const { url } = await serve();
 const banner = [
@@ -26,7 +41,10 @@ const banner = [
   `  Console:  ${url}`,
   `  Email:    ${process.env.LIFEBOAT_ADMIN_EMAIL}`,
   `  Password: ${process.env.LIFEBOAT_ADMIN_PASSWORD}   (kept in ${credsFile})`,
-  "  Ctrl-C stops the console and its database.",
+  "",
+  ...String(sandboxOut).replace(/\nREADY\s*$/, "").split("\n").map((l) => `  ${l}`),
+  "",
+  "  Ctrl-C stops the console, its database and the sandbox.",
   "",
 ];
 setTimeout(() => console.log(banner.join("\n")), 1500);
