@@ -34,7 +34,7 @@ try {
   for (const [i, g] of groups.entries()) await db.roleBinding.create({ data: { role: "VIEWER", clusterGroupId: g.id, ...(i % 2 ? { userId: user.id } : { teamId: teams[i % 10].id }) } });
   const sid = await createSession(db, user.id, limits);
 
-  console.log(`\nPer request (PostgreSQL ${(await db.$queryRawUnsafe<{ v: string }[]>("SHOW server_version AS v"))[0].v}, local)`);
+  console.log(`\nPer request (PostgreSQL ${(await db.$queryRawUnsafe<{ v: string }[]>("SELECT current_setting('server_version') AS v"))[0].v}, local)`);
   await time("resolvePrincipal (session + user)", 500, () => resolvePrincipal(db, sid, limits));
   await time("loadAccess (50 bindings via user and 10 teams)", 500, () => loadAccess(db, user.id, "MEMBER"));
   await time("recordAudit (one append)", 500, (i) => recordAudit(db, { action: "bench.write", outcome: "SUCCESS", requestId: `b${i}` }));
