@@ -12,7 +12,8 @@ if (args.includes("--help")) {
   --dir DIR             where kubeconfigs, PKI and storage data go (default .data/sandbox)
   --base-port PORT      API server ports PORT, PORT+1, ... (default: free ports)
   --s3-port PORT        s3rver port (default 4569); --azure-port PORT|none (default 10000)
-  --without-velero LIST clusters without Velero (no velero namespace, no velero.io CRDs)`);
+  --without-velero LIST clusters without Velero (no velero namespace, no velero.io CRDs)
+  --versions LIST       Kubernetes versions the clusters report, in order (default v1.31.4,v1.30.8,v1.32.2, repeated)`);
   process.exit(0);
 }
 const n = Number(opt("--clusters", "2"));
@@ -24,7 +25,7 @@ const dir = path.resolve(opt("--dir", ".data/sandbox")!);
 const azureArg = opt("--azure-port", "10000");
 const sandbox = await startSandbox({
   dir,
-  clusters: defaultPlan(n, { withoutVelero: opt("--without-velero", "")!.split(",").filter(Boolean), basePort: opt("--base-port") ? Number(opt("--base-port")) : undefined }),
+  clusters: defaultPlan(n, { withoutVelero: opt("--without-velero", "")!.split(",").filter(Boolean), basePort: opt("--base-port") ? Number(opt("--base-port")) : undefined, versions: opt("--versions")?.split(",").filter(Boolean) }),
   s3Port: Number(opt("--s3-port", "4569")),
   azurePort: azureArg === "none" ? null : Number(azureArg),
   seed: !args.includes("--no-seed"),

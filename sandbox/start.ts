@@ -43,11 +43,13 @@ export const DEFAULT_BUCKETS = ["lifeboat-backups", "lifeboat-shared"];
 const VERSIONS = ["v1.31.4", "v1.30.8", "v1.32.2"];
 
 /** The default plan for N clusters: all with Velero v1.18.1, node-agent and EnableCSI, Kubernetes versions varied. */
-export function defaultPlan(n: number, opts: { withoutVelero?: string[]; basePort?: number } = {}): ClusterPlan[] {
+export function defaultPlan(n: number, opts: { withoutVelero?: string[]; basePort?: number; versions?: string[] } = {}): ClusterPlan[] {
+  const versions = opts.versions?.length ? opts.versions : VERSIONS;
+  for (const v of versions) if (!/^v\d+\.\d+\.\d+$/.test(v)) throw new Error(`--versions: "${v}" is not a Kubernetes version like v1.31.4`);
   return Array.from({ length: n }, (_, i) => {
     const name = `sandbox-${i + 1}`;
     return {
-      name, kubernetesVersion: VERSIONS[i % VERSIONS.length], port: opts.basePort ? opts.basePort + i : 0,
+      name, kubernetesVersion: versions[i % versions.length], port: opts.basePort ? opts.basePort + i : 0,
       velero: opts.withoutVelero?.includes(name) ? false : { version: "v1.18.1", nodeAgent: true, csi: true },
     };
   });
