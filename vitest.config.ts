@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["{lib,server,scripts,sandbox}/**/*.integration.test.ts"],
-          globalSetup: ["server/testing/global-setup.ts"],
+          globalSetup: ["server/testing/global-setup.ts", "sandbox/testing/global-setup.ts"],
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,

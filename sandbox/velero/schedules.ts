@@ -1,4 +1,4 @@
-import { parseStandard, CronError } from "./cron";
+import { parseStandard, CronError } from "../../lib/cron/robfig";
 import { LABELS, validLabelValue, type VeleroContext } from "./context";
 
 // schedule_controller.go: validate the cron spec; when due, create <schedule>-<yyyyMMddHHmmss> from the template, unless

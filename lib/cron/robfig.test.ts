@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CronError, parseStandard } from "./cron";
+import { CronError, parseStandard } from "./robfig";
 
 // --- helpers ------------------------------------------------------------------------------------------------
 

@@ -1,3 +1,4 @@
+// robfig/cron v3 ParseStandard semantics, shared by the console (schedule validation) and the sandbox's Velero stand-in.
 /**
  * Cron schedules for the sandbox Velero stand-in: a faithful TypeScript port of what Velero's server does
  * with `Schedule.spec.schedule`, namely robfig/cron v3 `cron.ParseStandard(spec)` followed by
