@@ -44,8 +44,10 @@ export const PERMISSIONS = {
   "binding.delete": ADMIN,
   "audit.list": ADMIN,
   "cluster.list": { scope: "self" },
-  // Granted now so the registry is complete for the features the cluster issue brings.
+  "cluster.get": { scope: "self" },
   "cluster.attach": CLUSTER_ADMIN,
+  "cluster.detach": CLUSTER_ADMIN,
+  "cluster.refresh": OPERATE,
   "backup.list": VIEW,
   "backup.create": OPERATE,
   "restore.create": OPERATE,

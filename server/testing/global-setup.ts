@@ -1,5 +1,6 @@
 // Integration tests run against a real PostgreSQL: the one named by LIFEBOAT_TEST_PG_URL (npm test starts it), or an
 // embedded one started here. A migrated template database is made once; each test file clones it (freshDatabase()).
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -21,6 +22,9 @@ let stop: (() => Promise<void>) | undefined;
 let dataDir: string | undefined;
 
 export async function setup() {
+  // Sealing keys for the run: never a file in the checkout.
+  process.env.LIFEBOAT_SECRET_KEY ??= crypto.randomBytes(32).toString("base64");
+  process.env.LIFEBOAT_ALLOW_LOOPBACK ??= "1";
   if (!process.env.LIFEBOAT_TEST_PG_URL) {
     // @ts-expect-error: a plain .mjs module without types
     const { startEmbeddedPostgres } = await import("../../scripts/lib/postgres.mjs");

@@ -1,10 +1,12 @@
-import { PageHeader } from "@/components/common/PageHeader";
+import Typography from "@mui/material/Typography";
 import { ClusterGroupsOverview } from "@/components/cluster/ClusterGroupsOverview";
+import { ClustersTable } from "@/components/cluster/ClustersTable";
 
 export default function ClustersPage() {
   return (
     <>
-      <PageHeader title="Clusters" subtitle="Clusters are organised in cluster groups; you see the groups and clusters your bindings grant." />
+      <ClustersTable />
+      <Typography variant="h6" component="h2" sx={{ mt: 4, mb: 1 }}>Cluster groups</Typography>
       <ClusterGroupsOverview />
     </>
   );

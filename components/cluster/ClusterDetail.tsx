@@ -1,0 +1,74 @@
+"use client";
+import { useState } from "react";
+import { useRouter } from "next/navigation";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Button from "@mui/material/Button";
+import Chip from "@mui/material/Chip";
+import LinearProgress from "@mui/material/LinearProgress";
+import Paper from "@mui/material/Paper";
+import Table from "@mui/material/Table";
+import TableBody from "@mui/material/TableBody";
+import TableCell from "@mui/material/TableCell";
+import TableRow from "@mui/material/TableRow";
+import Alert from "@mui/material/Alert";
+import { useTRPC } from "@/lib/trpc/client";
+import { PageHeader } from "../common/PageHeader";
+import { ErrorAlert } from "../common/ErrorAlert";
+import { ConfirmDialog } from "../common/ConfirmDialog";
+import { RelativeTime } from "../common/RelativeTime";
+import { ConnectionState } from "./ConnectionState";
+import { VeleroSummary } from "./VeleroSummary";
+
+export function ClusterDetail({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const router = useRouter();
+  const q = useQuery({ ...trpc.cluster.get.queryOptions({ id }), refetchInterval: 15_000 });
+  const [confirming, setConfirming] = useState(false);
+  const refresh = useMutation(trpc.cluster.refresh.mutationOptions({ onSuccess: (c) => qc.setQueryData(trpc.cluster.get.queryKey({ id }), c) }));
+  const detach = useMutation(trpc.cluster.detach.mutationOptions({
+    onSuccess: async () => {
+      await qc.invalidateQueries({ queryKey: trpc.cluster.list.queryKey() });
+      router.push("/clusters");
+    },
+  }));
+  if (q.isLoading) return <LinearProgress />;
+  if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Cluster not found" }} />;
+  const c = q.data;
+  const isAdmin = c.myRole === "CLUSTER_ADMIN";
+  const canRefresh = c.myRole === "CLUSTER_ADMIN" || c.myRole === "OPERATOR";
+  const rows: [string, React.ReactNode][] = [
+    ["Cluster group", c.groupName],
+    ["API server", c.server],
+    ["Context", c.contextName],
+    ["Kubernetes", c.kubernetesVersion ?? "—"],
+    ["Connection", <ConnectionState key="s" state={c.state} lastSeenAt={c.lastSeenAt} lastError={c.lastError} />],
+    ["Last check", <RelativeTime key="t" date={c.lastCheckAt} />],
+    ["Data protection", <VeleroSummary key="v" velero={c.velero} />],
+    ["Velero plugins", c.velero?.plugins?.map((p) => `${p.name} (${p.kind})`).join(", ") || "—"],
+    ["Labels", Object.entries(c.labels).map(([k, v]) => <Chip key={k} size="small" variant="outlined" label={`${k}=${v}`} sx={{ mr: 0.5 }} />)],
+    ["Your role", c.myRole ?? "—"],
+  ];
+  return (
+    <>
+      <PageHeader title={c.name} subtitle={c.description || undefined} actions={<>
+        {canRefresh && <Button onClick={() => refresh.mutate({ id })} disabled={refresh.isPending}>{refresh.isPending ? "Checking…" : "Check now"}</Button>}
+        {isAdmin && <Button color="error" variant="outlined" onClick={() => setConfirming(true)}>Detach</Button>}
+      </>} />
+      <ErrorAlert error={refresh.error ?? detach.error} />
+      {c.missingAccess.length > 0 && <Alert severity="warning" sx={{ mb: 2 }}>Lifeboat lacks access it needs here: {c.missingAccess.join("; ")}</Alert>}
+      {c.lastError && <Alert severity={c.state === "DISCONNECTED" ? "error" : "warning"} sx={{ mb: 2 }}>Last check failed ({c.failedChecks} in a row): {c.lastError}</Alert>}
+      <Paper variant="outlined">
+        <Table size="small" aria-label="Cluster details">
+          <TableBody>
+            {rows.map(([k, v]) => <TableRow key={k}><TableCell component="th" sx={{ width: 200, color: "text.secondary" }}>{k}</TableCell><TableCell>{v}</TableCell></TableRow>)}
+          </TableBody>
+        </Table>
+      </Paper>
+      <ConfirmDialog open={confirming} title={`Detach ${c.name}?`} confirmLabel="Detach cluster" destructive busy={detach.isPending}
+        onClose={() => setConfirming(false)} onConfirm={() => detach.mutate({ id })}>
+        Lifeboat forgets this cluster and its sealed kubeconfig, and its bindings are removed. Nothing in the cluster is changed: Velero, its backups and its locations stay.
+      </ConfirmDialog>
+    </>
+  );
+}

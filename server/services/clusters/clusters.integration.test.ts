@@ -1,0 +1,106 @@
+import net from "node:net";
+import { beforeAll, describe, expect, it } from "vitest";
+import { freshDatabase } from "../../testing/db";
+import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
+import { kubeconfigText, testSandbox } from "../../testing/sandbox";
+import { depsFor, type Deps } from "../../composition";
+import { checkCluster, DISCONNECT_AFTER_FAILED_CHECKS } from "./clusters";
+import type { Db } from "../../db/client";
+
+// Attaching real sandbox clusters (in their own process) through the router, with real sealing and real checks.
+let db: Db;
+let d: Deps;
+let closedPort = 0;
+/** A loopback port nothing listens on (fetch refuses "bad ports" such as 9 before connecting, so pick a real one). */
+const closed = () => new Promise<number>((resolve) => {
+  const s = net.createServer().listen(0, "127.0.0.1", () => {
+    const { port } = s.address() as net.AddressInfo;
+    s.close(() => resolve(port));
+  });
+});
+beforeAll(async () => {
+  ({ db } = await freshDatabase());
+  d = depsFor(db);
+  closedPort = await closed();
+});
+
+describe("clusters", () => {
+  it("previews a kubeconfig live, attaches the cluster with the kubeconfig sealed, and lists it for those who may see it", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const prod = await aGroup(db, "prod");
+    const caller = callerFor(db, await signedIn(db, admin));
+    const preview = await caller.cluster.preview({ kubeconfig: kubeconfigText(0) });
+    expect(preview.kubernetesVersion).toBe(testSandbox().clusters[0].kubernetesVersion);
+    expect(preview.missingAccess).toEqual([]);
+    expect(preview.velero).toMatchObject({ installed: true, serverVersion: "v1.18.1", nodeAgent: true, csi: { enabled: true } });
+
+    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(0), name: "east", groupId: prod.id, description: "primary", labels: { env: "prod" } });
+    expect(c).toMatchObject({ name: "east", state: "CONNECTED", groupName: "prod", labels: { env: "prod" }, myRole: "CLUSTER_ADMIN" });
+    expect(JSON.stringify(c)).not.toContain("token");
+    const row = await db.cluster.findUniqueOrThrow({ where: { id: c.id } });
+    const sealed = await db.sealedSecret.findUniqueOrThrow({ where: { id: row.kubeconfigSecretId! } });
+    expect(Buffer.from(sealed.ciphertext).toString("latin1")).not.toContain("sbx-admin");
+    expect((await d.sealed.read(row.kubeconfigSecretId!)).toString()).toContain("sbx-admin");
+
+    const viewer = await aUser(db);
+    await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: prod.id });
+    const vc = callerFor(db, await signedIn(db, viewer));
+    expect((await vc.cluster.list()).map((x) => x.name)).toEqual(["east"]);
+    await expect(vc.cluster.detach({ id: c.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const stranger = callerFor(db, await signedIn(db, await aUser(db)));
+    expect(await stranger.cluster.list()).toEqual([]);
+    await expect(stranger.cluster.get({ id: c.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("explains a bad kubeconfig and an unreachable server, and saves nothing", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const caller = callerFor(db, await signedIn(db, admin));
+    const before = await db.sealedSecret.count();
+    await expect(caller.cluster.attach({ kubeconfig: "apiVersion: v1\nkind: Config\nclusters: [", name: "broken", groupId: g.id, description: "", labels: {} })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const unreachable = kubeconfigText(0).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`);
+    await expect(caller.cluster.attach({ kubeconfig: unreachable, name: "gone", groupId: g.id, description: "", labels: {} })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+    expect(await db.sealedSecret.count()).toBe(before);
+    expect(await db.cluster.count({ where: { name: { in: ["broken", "gone"] } } })).toBe(0);
+  });
+
+  it("attaching needs CLUSTER_ADMIN on the group: an operator is refused, a stranger is told it does not exist", async () => {
+    const g = await aGroup(db);
+    const op = await aUser(db);
+    await bind(db, "OPERATOR", { userId: op.id }, { clusterGroupId: g.id });
+    const input = { kubeconfig: kubeconfigText(1), name: "west", groupId: g.id, description: "", labels: {} };
+    await expect(callerFor(db, await signedIn(db, op)).cluster.attach(input)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const ca = await aUser(db);
+    const other = await aGroup(db);
+    await bind(db, "CLUSTER_ADMIN", { userId: ca.id }, { clusterGroupId: other.id });
+    await expect(callerFor(db, await signedIn(db, ca)).cluster.attach(input)).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it(`a cluster that fails ${DISCONNECT_AFTER_FAILED_CHECKS} checks in a row is Disconnected with its last-seen time, and reconnects`, async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const caller = callerFor(db, await signedIn(db, admin));
+    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(1), name: "flaky", groupId: g.id, description: "", labels: {} });
+    const row = await db.cluster.findUniqueOrThrow({ where: { id: c.id } });
+    const good = (await d.sealed.read(row.kubeconfigSecretId!)).toString();
+    await d.sealed.replace(row.kubeconfigSecretId!, good.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`));
+    for (let i = 1; i < DISCONNECT_AFTER_FAILED_CHECKS; i++) expect((await checkCluster(d, c.id)).state).toBe("CONNECTED");
+    const down = await checkCluster(d, c.id);
+    expect(down).toMatchObject({ state: "DISCONNECTED", failedChecks: DISCONNECT_AFTER_FAILED_CHECKS, lastError: expect.stringMatching(/Unreachable/) });
+    expect(down.lastSeenAt).toEqual(row.lastSeenAt);
+    await d.sealed.replace(row.kubeconfigSecretId!, good);
+    expect(await caller.cluster.refresh({ id: c.id })).toMatchObject({ state: "CONNECTED", failedChecks: 0, lastError: null });
+  });
+
+  it("detaching removes the row and its sealed kubeconfig, and is audited", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const caller = callerFor(db, await signedIn(db, admin));
+    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(1), name: "temporary", groupId: g.id, description: "", labels: {} });
+    const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
+    await caller.cluster.detach({ id: c.id });
+    expect(await db.cluster.findUnique({ where: { id: c.id } })).toBeNull();
+    expect(await db.sealedSecret.findUnique({ where: { id: secretId } })).toBeNull();
+    expect(await db.auditEvent.findFirst({ where: { action: "cluster.detach", targetId: c.id, outcome: "SUCCESS" } })).not.toBeNull();
+  });
+});

@@ -1,0 +1,145 @@
+import type { Deps } from "../../composition";
+import type { Db } from "../../db/client";
+import { AppError, notFound } from "../../errors";
+import { canOnCluster, canOnGroup, roleOnCluster, roleOnGroup, visibleClusterWhere, type Access } from "../../rbac/access";
+import { KubeconfigError } from "../../kube/kubeconfig";
+import { ClusterError } from "../../kube/client";
+import { logger } from "../../log";
+
+// Attaching, checking and detaching clusters. A kubeconfig is validated, tried live, then sealed; rows keep what the
+// console shows (version, connection state, what Velero detection found) and never the kubeconfig itself.
+export const DISCONNECT_AFTER_FAILED_CHECKS = 3;
+
+const listed = {
+  id: true, name: true, description: true, groupId: true, server: true, contextName: true, labels: true, kubernetesVersion: true, state: true,
+  failedChecks: true, lastSeenAt: true, lastCheckAt: true, lastError: true, missingAccess: true, velero: true, createdAt: true,
+  group: { select: { name: true } },
+} as const;
+
+type ClusterRow = { id: string; groupId: string; labels: unknown; velero: unknown; group: { name: string } } & Record<string, unknown>;
+type VeleroInfo = Awaited<ReturnType<Deps["kube"]["detectVelero"]>>;
+
+/** A row as the console shows it: typed JSON columns, the group's name, the viewer's role. */
+function toView<T extends ClusterRow>(c: T, access: Access) {
+  const { group, labels, velero, ...rest } = c;
+  return { ...rest, labels: (labels ?? {}) as Record<string, string>, velero: (velero ?? null) as VeleroInfo | null, groupName: group.name, myRole: roleOnCluster(access, c) ?? null };
+}
+
+function explain(e: unknown): AppError {
+  if (e instanceof KubeconfigError) return new AppError("BAD_REQUEST", `The kubeconfig cannot be used: ${e.message}${e.where ? ` (at ${e.where})` : ""}`);
+  if (e instanceof ClusterError) return new AppError("PRECONDITION_FAILED", `Could not use the cluster (${e.kind}): ${e.message}`);
+  if (e instanceof AppError) return e;
+  logger.error({ err: e instanceof Error ? e.message : String(e) }, "cluster operation failed");
+  return new AppError("PRECONDITION_FAILED", "The cluster could not be reached or understood");
+}
+
+/** Parse, choose a context, try it live: what the attach dialog shows before anything is saved. */
+export async function previewAttach(d: Deps, input: { kubeconfig: string; context?: string }) {
+  try {
+    const parsed = d.kube.parseKubeconfig(input.kubeconfig);
+    const { kubeconfig, context } = d.kube.extractContext(input.kubeconfig, input.context);
+    const probe = await d.kube.probeCluster(kubeconfig);
+    const velero = await d.kube.detectVelero(kubeconfig).catch((e) => ({ installed: false, reason: e instanceof Error ? e.message : String(e), nodeAgent: false, csi: { enabled: false, snapshotClasses: [] } }));
+    return {
+      contexts: parsed.contexts.map((c) => ({ name: c.name, server: c.server })),
+      context: { name: context.name, server: context.server },
+      kubernetesVersion: probe.serverVersion.gitVersion,
+      missingAccess: probe.missing,
+      velero,
+    };
+  } catch (e) {
+    throw explain(e);
+  }
+}
+
+function assertCanAttach(access: Access, groupId: string) {
+  if (canOnGroup(access, "cluster.attach", groupId)) return;
+  if (roleOnGroup(access, groupId)) throw new AppError("FORBIDDEN", "Attaching a cluster to this group needs the CLUSTER_ADMIN role on it");
+  throw notFound("Cluster group");
+}
+
+export async function attachCluster(d: Deps, access: Access, input: { name: string; groupId: string; description: string; labels: Record<string, string>; kubeconfig: string; context?: string }) {
+  assertCanAttach(access, input.groupId);
+  if (!(await d.db.clusterGroup.findUnique({ where: { id: input.groupId }, select: { id: true } }))) throw notFound("Cluster group");
+  if (await d.db.cluster.findUnique({ where: { name: input.name }, select: { id: true } })) throw new AppError("CONFLICT", `A cluster named ${input.name} is already attached`);
+  let extracted;
+  let probe;
+  try {
+    extracted = d.kube.extractContext(input.kubeconfig, input.context);
+    probe = await d.kube.probeCluster(extracted.kubeconfig);
+  } catch (e) {
+    throw explain(e);
+  }
+  const velero = await d.kube.detectVelero(extracted.kubeconfig).catch((e) => ({ installed: false, reason: e instanceof Error ? e.message : String(e), nodeAgent: false, csi: { enabled: false, snapshotClasses: [] } }));
+  const secretId = await d.sealed.put("kubeconfig", extracted.kubeconfig);
+  try {
+    const now = new Date();
+    const c = await d.db.cluster.create({
+      data: {
+        name: input.name, description: input.description, groupId: input.groupId, labels: input.labels, server: extracted.context.server, contextName: extracted.context.name,
+        kubeconfigSecretId: secretId, kubernetesVersion: probe.serverVersion.gitVersion, state: "CONNECTED", lastSeenAt: now, lastCheckAt: now,
+        missingAccess: probe.missing, velero: velero as object, attachedById: access.userId,
+      },
+      select: listed,
+    });
+    return toView(c, access);
+  } catch (e) {
+    await d.sealed.remove(secretId);
+    throw e;
+  }
+}
+
+async function visibleCluster(db: Db, access: Access, id: string) {
+  const c = await db.cluster.findFirst({ where: { AND: [{ id }, visibleClusterWhere(access) ?? {}] }, select: listed });
+  if (!c) throw notFound("Cluster");
+  return c;
+}
+
+export async function listClusters(db: Db, access: Access) {
+  const rows = await db.cluster.findMany({ where: visibleClusterWhere(access) ?? undefined, orderBy: { name: "asc" }, select: listed });
+  return rows.map((c) => toView(c, access));
+}
+
+export async function getCluster(db: Db, access: Access, id: string) {
+  return toView(await visibleCluster(db, access, id), access);
+}
+
+export async function detachCluster(d: Deps, access: Access, id: string) {
+  const c = await visibleCluster(d.db, access, id);
+  if (!canOnCluster(access, "cluster.detach", c)) throw new AppError("FORBIDDEN", "Detaching this cluster needs the CLUSTER_ADMIN role on it");
+  const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
+  await d.db.cluster.delete({ where: { id } });
+  if (row?.kubeconfigSecretId) await d.sealed.remove(row.kubeconfigSecretId);
+  return { id };
+}
+
+/** One health check: reach the cluster with its sealed kubeconfig; after 3 failures in a row it is Disconnected. */
+export async function checkCluster(d: Deps, id: string) {
+  const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true, failedChecks: true, state: true } });
+  if (!row?.kubeconfigSecretId) throw notFound("Cluster");
+  const now = new Date();
+  try {
+    const kubeconfig = (await d.sealed.read(row.kubeconfigSecretId)).toString();
+    const probe = await d.kube.probeCluster(kubeconfig);
+    const velero = await d.kube.detectVelero(kubeconfig).catch((e) => ({ installed: false, reason: e instanceof Error ? e.message : String(e), nodeAgent: false, csi: { enabled: false, snapshotClasses: [] } }));
+    return await d.db.cluster.update({
+      where: { id },
+      data: { state: "CONNECTED", failedChecks: 0, lastSeenAt: now, lastCheckAt: now, lastError: null, kubernetesVersion: probe.serverVersion.gitVersion, missingAccess: probe.missing, velero: velero as object },
+      select: listed,
+    });
+  } catch (e) {
+    const failed = row.failedChecks + 1;
+    const message = e instanceof ClusterError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
+    return d.db.cluster.update({
+      where: { id },
+      data: { failedChecks: failed, lastCheckAt: now, lastError: message.slice(0, 500), state: failed >= DISCONNECT_AFTER_FAILED_CHECKS ? "DISCONNECTED" : row.state === "PENDING" ? "PENDING" : "CONNECTED" },
+      select: listed,
+    });
+  }
+}
+
+export async function refreshCluster(d: Deps, access: Access, id: string) {
+  const c = await visibleCluster(d.db, access, id);
+  if (!canOnCluster(access, "cluster.refresh", c)) throw new AppError("FORBIDDEN", "Refreshing needs the OPERATOR role on this cluster");
+  return toView(await checkCluster(d, id), access);
+}
