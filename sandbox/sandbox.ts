@@ -35,7 +35,10 @@ export async function startClusters(specs: SandboxClusterSpec[], opts: { dir: st
   const pki = opts.tls === false ? null : ensurePki(path.join(opts.dir, "pki"));
   const clusters: SandboxCluster[] = [];
   for (const spec of specs) {
-    const token = `sbx-admin-${crypto.randomBytes(18).toString("base64url")}`;
+    // The admin token is kept in the directory, so kubeconfigs stay valid when the sandbox restarts (npm run demo).
+    const tokenFile = path.join(opts.dir, `${spec.name}.token`);
+    const token = fs.existsSync(tokenFile) ? fs.readFileSync(tokenFile, "utf8").trim() : `sbx-admin-${crypto.randomBytes(18).toString("base64url")}`;
+    fs.writeFileSync(tokenFile, token + "\n", { mode: 0o600 });
     const cluster = new Cluster({ name: spec.name, kubernetesVersion: spec.kubernetesVersion, adminToken: token, bookmarkIntervalMs: opts.bookmarkIntervalMs });
     const served = await serveCluster(cluster, { port: spec.port ?? 0, tls: pki ? { key: pki.key, cert: pki.cert } : undefined });
     const kubeconfig = kubeconfigYaml({ name: spec.name, server: served.url, token, caCert: pki?.caCert });

@@ -52,7 +52,13 @@ export function secretFromEnvOrFile(name: "NEXTAUTH_SECRET" | "LIFEBOAT_SECRET_K
   }
   fs.mkdirSync(path.dirname(p), { recursive: true });
   const value = make();
-  fs.writeFileSync(p, value + "\n", { mode: 0o600, flag: "wx" });
+  try {
+    fs.writeFileSync(p, value + "\n", { mode: 0o600, flag: "wx" });
+  } catch (e) {
+    // Another process generated it first: use theirs.
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return fs.readFileSync(p, "utf8").trim();
+    throw e;
+  }
   logger.warn({ file: p }, `${name} is not set: generated one into ${p}. Set ${name} in production.`);
   return value;
 }

@@ -43,15 +43,15 @@ export const isDnsSubdomain = (s: string) => s.length <= 253 && DNS_SUBDOMAIN_RE
 export const objectName = z
   .string()
   .trim()
-  .min(1, "Enter a name")
-  .max(253, "At most 253 characters")
+  .min(1, { message: "Enter a name", abort: true })
+  .max(253, { message: "At most 253 characters", abort: true })
   .refine(isDnsSubdomain, "Lowercase letters, digits, '-' and '.', starting and ending with a letter or digit");
 
 export const namespaceName = z
   .string()
   .trim()
-  .min(1, "Enter a namespace")
-  .max(63, "At most 63 characters")
+  .min(1, { message: "Enter a namespace", abort: true })
+  .max(63, { message: "At most 63 characters", abort: true })
   .refine(isDnsLabel, "Lowercase letters, digits and '-', starting and ending with a letter or digit");
 
 const GLOB_CHARS = /[*?[\]]/;
@@ -65,8 +65,8 @@ export const isNamespaceGlob = (p: string) => GLOB_CHARS.test(p);
  */
 export function namespacePatternProblem(p: string): string | null {
   if (p === "") return "Enter a namespace";
-  if (!isNamespaceGlob(p)) return isDnsLabel(p) ? null : `"${p}" is not a namespace name: lowercase letters, digits and '-', at most 63 characters`;
-  if (/[^a-z0-9\-*?[\]]/.test(p)) return `"${p}": a pattern may use lowercase letters, digits, '-' and the wildcards * ? [ ] only`;
+  if (/[^a-z0-9\-*?[\]]/.test(p)) return `"${p}": use lowercase letters, digits, '-' and the wildcards * ? [ ] only`;
+  if (!isNamespaceGlob(p)) return isDnsLabel(p) ? null : `"${p}" is not a namespace name: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit`;
   if (p.includes("**")) return `"${p}": consecutive asterisks are not supported`;
   let shape = "";
   for (let i = 0; i < p.length; i++) {
@@ -116,7 +116,7 @@ const RESOURCE_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9
 export const resourceName = z
   .string()
   .trim()
-  .min(1, "Enter a resource")
+  .min(1, { message: "Enter a resource", abort: true })
   .refine((r) => r === "*" || (r.length <= 253 && RESOURCE_RE.test(r)), 'A resource like "pods" or "deployments.apps" (plural, lowercase, resource.group)');
 
 const LABEL_NAME_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;

@@ -92,7 +92,7 @@ export interface Schedule {
 // ---------------------------------------------------------------------------------------------------------------
 
 export interface SpecIssue {
-  /** Dotted path into the input, like "scope.include.0" ("" for the whole input). */
+  /** Dotted path into the builder's arguments, like "input.scope.include.0" or "name" ("" for the whole). */
   path: string;
   message: string;
 }
@@ -227,8 +227,7 @@ export function backupSpec(input: BackupInput, veleroNamespace = DEFAULT_VELERO_
   const spec: Partial<BackupSpec> = {};
 
   if (scope.kind === "namespaces") {
-    const protectedHit = scope.include.filter((ns) => ns === veleroNamespace);
-    if (protectedHit.length) throw new SpecError([{ path: "input.scope.include", message: `"${veleroNamespace}" is Velero's namespace and is never backed up` }]);
+    if (scope.include.includes(veleroNamespace)) throw new SpecError([{ path: "input.scope.include", message: `"${veleroNamespace}" is Velero's namespace and is never backed up` }]);
     spec.includedNamespaces = unique(scope.include);
   }
   spec.excludedNamespaces = unique([...PROTECTED_NAMESPACES, veleroNamespace, ...(scope.kind === "excludeNamespaces" ? scope.exclude : [])]);

@@ -168,7 +168,7 @@ export function restoreNotes(input: RestoreInput): Note[] {
         "this cluster until it is removed, the new StorageClasses must exist, and Velero fails restores if two such ConfigMaps exist.",
     });
   }
-  if (input.scope.kind === "namespaces" || input.scope.kind === "labels") {
+  if (input.scope.kind === "namespaces" || input.scope.kind === "excludeNamespaces") {
     if (input.includeClusterResources == null) {
       notes.push({
         code: "cluster-resources-auto",

@@ -1,0 +1,39 @@
+// The demo's console content: the sandbox clusters attached to a "demo" cluster group (idempotent; a restarted
+// sandbox keeps its ports and tokens, and a stale kubeconfig is replaced). Runs after the console has migrated.
+import fs from "node:fs";
+import path from "node:path";
+import { createDb } from "../server/db/client";
+import { depsFor } from "../server/composition";
+import { loadAccess } from "../server/rbac/access";
+import { attachCluster, checkCluster } from "../server/services/clusters/clusters";
+
+const sandboxJson = process.argv[2];
+const adminEmail = process.env.LIFEBOAT_ADMIN_EMAIL?.toLowerCase();
+if (!process.env.DATABASE_URL || !sandboxJson || !adminEmail) {
+  console.error("usage: DATABASE_URL=… LIFEBOAT_ADMIN_EMAIL=… tsx scripts/demo-seed.ts <sandbox.json>");
+  process.exit(2);
+}
+const db = createDb(process.env.DATABASE_URL);
+const d = depsFor(db);
+let admin = null;
+for (let i = 0; i < 120 && !admin; i++) {
+  admin = await db.user.findUnique({ where: { email: adminEmail } });
+  if (!admin) await new Promise((r) => setTimeout(r, 500));
+}
+if (!admin) throw new Error(`the admin ${adminEmail} was not bootstrapped`);
+const group = await db.clusterGroup.upsert({ where: { name: "demo" }, update: {}, create: { name: "demo", description: "Sandbox clusters started by npm run demo" } });
+const access = await loadAccess(db, admin.id, admin.role);
+const sandbox = JSON.parse(fs.readFileSync(sandboxJson, "utf8")) as { clusters: { name: string; kubeconfig: string }[] };
+for (const c of sandbox.clusters) {
+  const kubeconfig = fs.readFileSync(path.resolve(c.kubeconfig), "utf8");
+  const existing = await db.cluster.findUnique({ where: { name: c.name }, select: { id: true, kubeconfigSecretId: true } });
+  if (existing?.kubeconfigSecretId) {
+    await d.sealed.replace(existing.kubeconfigSecretId, d.kube.extractContext(kubeconfig).kubeconfig);
+    const checked = await checkCluster(d, existing.id);
+    console.log(`  ${c.name}: already attached, ${checked.state.toLowerCase()}`);
+  } else {
+    const attached = await attachCluster(d, access, { name: c.name, groupId: group.id, description: "Sandbox cluster", labels: { env: "demo" }, kubeconfig });
+    console.log(`  ${c.name}: attached to group demo (Kubernetes ${attached.kubernetesVersion})`);
+  }
+}
+await db.$disconnect();
