@@ -29,6 +29,16 @@ export default defineConfig({
   },
   webServer: [
     {
+      // Two sandbox clusters (with Velero) and an S3 emulator, in their own process: the console attaches them by kubeconfig.
+      command: "node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port 16543 --s3-port 0 --azure-port none",
+      url: "https://127.0.0.1:16543/healthz",
+      ignoreHTTPSErrors: true,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+    },
+    {
       command: "node e2e/oidc/provider.mjs",
       url: `http://127.0.0.1:${OIDC_PORT}/.well-known/openid-configuration`,
       env: { OIDC_PORT: String(OIDC_PORT), OIDC_REDIRECT_URI: `${BASE_URL}/api/auth/callback/oidc` },

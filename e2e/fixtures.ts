@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { expect, type Page } from "@playwright/test";
 
 // Accounts the journeys share: the first spec creates the admin through first-run setup.
@@ -23,4 +25,9 @@ export async function rawMutation(page: Page, path: string, input: unknown) {
   const origin = new URL(page.url()).origin;
   const res = await page.request.post(`/api/trpc/${path}`, { data: { json: input }, headers: { origin, "content-type": "application/json" } });
   return { status: res.status(), body: await res.json() };
+}
+
+/** A sandbox cluster's kubeconfig, as an operator would paste it (the sandbox writes them under .data/e2e/sandbox). */
+export function sandboxKubeconfig(name: "sandbox-1" | "sandbox-2"): string {
+  return fs.readFileSync(path.resolve(".data/e2e/sandbox", `${name}.kubeconfig`), "utf8");
 }

@@ -97,6 +97,11 @@ export function handler(cluster: Cluster) {
       const url = new URL(req.url ?? "/", "http://sandbox");
       const path = url.pathname.replace(/\/+$/, "") || "/";
       const q = url.searchParams;
+      // Health endpoints answer anonymously, as the real server's system:public-info-viewer allows.
+      if (["/healthz", "/livez", "/readyz"].includes(path)) {
+        res.writeHead(200, { "Content-Type": "text/plain" });
+        return res.end("ok");
+      }
       const auth = req.headers.authorization;
       const user = cluster.authenticate(auth?.startsWith("Bearer ") ? auth.slice(7).trim() : undefined);
       if (!user) throw unauthorized();
@@ -110,10 +115,6 @@ export function handler(cluster: Cluster) {
         nonResource(path);
         const [major, minor] = cluster.version.replace(/^v/, "").split(".");
         return send(res, 200, { major, minor, gitVersion: cluster.version, gitCommit: "sandbox", gitTreeState: "clean", buildDate: "2026-01-01T00:00:00Z", goVersion: "go1.23", compiler: "gc", platform: "linux/amd64" });
-      }
-      if (["/healthz", "/livez", "/readyz"].includes(path)) {
-        res.writeHead(200, { "Content-Type": "text/plain" });
-        return res.end("ok");
       }
       if (path === "/api") {
         nonResource(path);
