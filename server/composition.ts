@@ -4,6 +4,8 @@ import { SealedStore } from "./services/secrets/sealed-store";
 import * as kube from "./kube/client";
 import { extractContext, parseKubeconfig } from "./kube/kubeconfig";
 import { onboardingManifest } from "./kube/access";
+import { applyLocation, locationStatus, removeLocation } from "./kube/locations";
+import { probeS3Location } from "./storage/s3";
 
 // The composition root: the adapters the services receive. Tests build the same with their own database.
 export interface KubeAdapter {
@@ -12,21 +14,31 @@ export interface KubeAdapter {
   probeCluster: typeof kube.probeCluster;
   detectVelero: typeof kube.detectVelero;
   onboardingManifest: typeof onboardingManifest;
+  applyLocation: typeof applyLocation;
+  removeLocation: typeof removeLocation;
+  locationStatus: typeof locationStatus;
+}
+
+export interface StorageAdapter {
+  probeS3Location: typeof probeS3Location;
 }
 
 export interface Deps {
   db: Db;
   sealed: SealedStore;
   kube: KubeAdapter;
+  storage: StorageAdapter;
 }
 
-export const realKube: KubeAdapter = { parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest };
+export const realKube: KubeAdapter = {
+  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus,
+};
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;
 const keyRing = () => (ring ??= loadKeyRing());
 
 export function depsFor(db: Db): Deps {
-  return { db, sealed: new SealedStore(db, keyRing), kube: realKube };
+  return { db, sealed: new SealedStore(db, keyRing), kube: realKube, storage: { probeS3Location } };
 }
 
 export const deps = () => depsFor(processDb());

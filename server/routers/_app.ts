@@ -7,6 +7,7 @@ import { clusterGroupRouter } from "./cluster-group";
 import { bindingRouter } from "./binding";
 import { clusterRouter } from "./cluster";
 import { auditRouter } from "./audit";
+import { credentialRouter, locationRouter } from "./protection";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -17,6 +18,8 @@ export const appRouter = router({
   binding: bindingRouter,
   cluster: clusterRouter,
   audit: auditRouter,
+  credential: credentialRouter,
+  location: locationRouter,
 });
 
 export type AppRouter = typeof appRouter;

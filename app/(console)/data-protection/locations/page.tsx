@@ -1,11 +1,5 @@
-import { PageHeader } from "@/components/common/PageHeader";
-import { EmptyState } from "@/components/common/EmptyState";
+import { LocationsPage } from "@/components/protection/LocationsPage";
 
 export default function Page() {
-  return (
-    <>
-      <PageHeader title="Target locations" subtitle="Where backups are stored: buckets and containers shared with cluster groups and clusters." />
-      <EmptyState title="No target locations yet">Target locations are defined here once credentials exist. Nothing has been created.</EmptyState>
-    </>
-  );
+  return <LocationsPage />;
 }

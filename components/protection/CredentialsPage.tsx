@@ -1,0 +1,87 @@
+"use client";
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Button from "@mui/material/Button";
+import Chip from "@mui/material/Chip";
+import LinearProgress from "@mui/material/LinearProgress";
+import Paper from "@mui/material/Paper";
+import Table from "@mui/material/Table";
+import TableBody from "@mui/material/TableBody";
+import TableCell from "@mui/material/TableCell";
+import TableContainer from "@mui/material/TableContainer";
+import TableHead from "@mui/material/TableHead";
+import TableRow from "@mui/material/TableRow";
+import TextField from "@mui/material/TextField";
+import Key from "@mui/icons-material/Key";
+import { useTRPC } from "@/lib/trpc/client";
+import { PageHeader } from "../common/PageHeader";
+import { EmptyState } from "../common/EmptyState";
+import { ErrorAlert } from "../common/ErrorAlert";
+import { FormDialog } from "../common/FormDialog";
+import { ConfirmDialog } from "../common/ConfirmDialog";
+import { RelativeTime } from "../common/RelativeTime";
+import { useMe } from "../common/useMe";
+
+const blank = { name: "", description: "", accessKeyId: "", secretAccessKey: "" };
+
+export function CredentialsPage() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const { can, isLoading } = useMe();
+  const allowed = can("credential.list");
+  const list = useQuery({ ...trpc.credential.list.queryOptions(), enabled: allowed });
+  const refresh = () => qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
+  const [creating, setCreating] = useState(false);
+  const [form, setForm] = useState(blank);
+  const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
+  const create = useMutation(trpc.credential.create.mutationOptions({ onSuccess: () => { setCreating(false); setForm(blank); refresh(); } }));
+  const del = useMutation(trpc.credential.delete.mutationOptions({ onSuccess: () => { setDeleting(null); refresh(); } }));
+
+  if (isLoading) return <LinearProgress />;
+  if (!allowed) {
+    return (
+      <>
+        <PageHeader title="Credentials" subtitle="Keys Lifeboat uses to reach object storage." />
+        <EmptyState icon={<Key />} title="Managed by organization admins">Data-protection credentials are created and seen only by organization admins. Target locations you can use appear under Target locations.</EmptyState>
+      </>
+    );
+  }
+  return (
+    <>
+      <PageHeader title="Credentials" subtitle="Keys Lifeboat uses to reach object storage (AWS and S3-compatible). Sealed at rest; after saving only the masked key id is shown."
+        actions={<Button variant="contained" onClick={() => { create.reset(); setCreating(true); }}>Create credential</Button>} />
+      <ErrorAlert error={list.error} />
+      {list.isLoading ? <LinearProgress /> : !list.data?.length ? (
+        <EmptyState icon={<Key />} title="No data-protection credentials yet">Create one with an access key that may read and write your backup bucket; target locations then use it.</EmptyState>
+      ) : (
+        <TableContainer component={Paper} variant="outlined">
+          <Table aria-label="Credentials">
+            <TableHead><TableRow><TableCell>Name</TableCell><TableCell>Provider</TableCell><TableCell>Access key id</TableCell><TableCell>Used by</TableCell><TableCell>Created</TableCell><TableCell align="right">Actions</TableCell></TableRow></TableHead>
+            <TableBody>
+              {list.data.map((c) => (
+                <TableRow key={c.id} data-testid={`credential-row-${c.name}`}>
+                  <TableCell>{c.name}</TableCell>
+                  <TableCell>AWS / S3-compatible</TableCell>
+                  <TableCell><code>{c.keyIdMasked}</code></TableCell>
+                  <TableCell>{c.locations.length ? c.locations.map((l) => <Chip key={l.id} size="small" variant="outlined" label={l.name} sx={{ mr: 0.5 }} />) : "—"}</TableCell>
+                  <TableCell><RelativeTime date={c.createdAt} /></TableCell>
+                  <TableCell align="right"><Button size="small" color="error" onClick={() => { del.reset(); setDeleting({ id: c.id, name: c.name }); }}>Delete</Button></TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <FormDialog open={creating} title="Create a credential" submitLabel="Create" busy={create.isPending} error={create.error} onClose={() => setCreating(false)} onSubmit={() => create.mutate(form)}>
+        <TextField label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required autoFocus helperText="Lowercase letters, digits and '-'" />
+        <TextField label="Description" value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
+        <TextField label="Access key id" value={form.accessKeyId} onChange={(e) => setForm({ ...form, accessKeyId: e.target.value })} required autoComplete="off" />
+        <TextField label="Secret access key" type="password" value={form.secretAccessKey} onChange={(e) => setForm({ ...form, secretAccessKey: e.target.value })} required autoComplete="new-password" helperText="Sealed when saved; Lifeboat never shows it again" />
+      </FormDialog>
+      <ConfirmDialog open={Boolean(deleting)} title={`Delete credential ${deleting?.name ?? ""}?`} confirmLabel="Delete" destructive busy={del.isPending} onClose={() => setDeleting(null)} onConfirm={() => deleting && del.mutate({ id: deleting.id })}>
+        <ErrorAlert error={del.error} />
+        A credential still used by a target location cannot be deleted.
+      </ConfirmDialog>
+    </>
+  );
+}

@@ -1,0 +1,444 @@
+import * as k8s from "@kubernetes/client-node";
+import { checkOutboundUrl } from "../security/outbound-url";
+import { VELERO_NAMESPACE } from "./access";
+import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS, type ClusterErrorKind } from "./client";
+import { extractContext, KubeconfigError } from "./kubeconfig";
+
+// Puts a Lifeboat target location onto a cluster as Velero needs it — a credentials Secret and a BackupStorageLocation
+// in the Velero namespace — and takes it away again. Lifeboat only ever writes or deletes objects it labelled
+// app.kubernetes.io/managed-by=lifeboat; a name held by anything else is refused, never overwritten. Writes are
+// get → create, or get → replace with the resourceVersion read (a conflict reads again), which is what the onboarding
+// RBAC grants on Secrets (create, get, update, delete). No status is ever sent: replacing a BackupStorageLocation
+// drops the old one, and Velero validates the changed spec afresh. No error message carries a token or a key.
+export const MANAGED_BY = { "app.kubernetes.io/managed-by": "lifeboat" };
+
+export interface LocationOnCluster {
+  /** The BackupStorageLocation name, e.g. "lifeboat-<location-name>" (the caller decides); the Secret is `<name>-credentials`. */
+  name: string;
+  /** velero.io/aws: S3 and S3-compatible stores. */
+  provider: "aws";
+  bucket: string;
+  prefix?: string;
+  /** velero-plugin-for-aws BSL config keys only (velero-api.md §6.1): region, s3Url, s3ForcePathStyle, publicUrl… */
+  config: Record<string, string>;
+  /** PEM bundle; written base64-encoded to objectStorage.caCert. */
+  caCertPem?: string;
+  accessMode: "ReadWrite" | "ReadOnly";
+  default?: boolean;
+  /** Written as an AWS credentials (INI) file under the Secret key "cloud". */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Extra labels for both objects, e.g. lifeboat.io/location-id. */
+  labels?: Record<string, string>;
+}
+
+export interface LocationStatus {
+  phase?: "Available" | "Unavailable";
+  message?: string;
+  lastValidationTime?: string;
+  lastSyncedTime?: string;
+}
+
+const BSL = { group: "velero.io", version: "v1", plural: "backupstoragelocations" } as const;
+const CREDENTIALS_KEY = "cloud";
+const MAX_WRITE_ATTEMPTS = 3;
+const MANAGED_SELECTOR = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(",");
+
+/** The BSL config keys velero-plugin-for-aws accepts that a user sets (Velero adds bucket, prefix, caCert, credentialsFile). */
+const AWS_CONFIG_KEYS = new Set([
+  "region", "s3ForcePathStyle", "s3Url", "publicUrl", "profile", "serverSideEncryption", "kmsKeyId", "customerKeyEncryptionFile",
+  "customerKeyEncryptionSecret", "signatureVersion", "insecureSkipTLSVerify", "enableSharedConfig", "tagging", "checksumAlgorithm",
+]);
+const SET_BY_VELERO = new Set(["bucket", "prefix", "caCert", "credentialsFile"]);
+
+const credentialsSecretName = (name: string) => `${name}-credentials`;
+
+// ---- the session: one checked kubeconfig, one connection pool, a deadline per request -----------------------------------
+
+type Dispatcher = ReturnType<k8s.RequestContext["getDispatcher"]>;
+type KObj = { metadata?: k8s.V1ObjectMeta; spec?: Record<string, any>; status?: Record<string, any>; [k: string]: any };
+
+interface Session {
+  core: k8s.CoreV1Api;
+  custom: k8s.CustomObjectsApi;
+  /** Runs one request, turning whatever it throws into a ClusterError about `what`. */
+  call<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** As call, but a read of something missing (404) gives null. */
+  read<T>(what: string, fn: () => Promise<T>): Promise<T | null>;
+  /** As call, but a 409 (someone else wrote first, or the name was just taken) gives null, so the caller reads again. */
+  write<T>(what: string, fn: () => Promise<T>): Promise<T | null>;
+  close(): Promise<void>;
+}
+
+async function open(kubeconfig: string, timeoutMs: number, secrets: string[] = []): Promise<Session> {
+  let checked: ReturnType<typeof extractContext>;
+  try {
+    checked = extractContext(kubeconfig);
+  } catch (e) {
+    if (e instanceof KubeconfigError) throw new ClusterError(`The kubeconfig cannot be used: ${e.message}`, "Other");
+    throw e;
+  }
+  const server = checked.context.server;
+  const verdict = await checkOutboundUrl(server, { schemes: ["https"] });
+  if (!verdict.ok) throw new ClusterError(`Lifeboat will not connect to ${server}: ${verdict.reason}`, "Other");
+
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(checked.kubeconfig);
+  const token = kc.getCurrentUser()?.token;
+  const hidden = [token, ...secrets].filter((s): s is string => Boolean(s)).sort((a, b) => b.length - a.length);
+  const redact = (s: string) => hidden.reduce((acc, t) => acc.split(t).join("[redacted]"), s);
+
+  // As in client.ts: keep client-node's first undici Agent for every request (and close it at the end), and give
+  // every request its own deadline.
+  let shared: Dispatcher = undefined;
+  const middleware: k8s.Middleware = {
+    pre: async (ctx) => {
+      ctx.setSignal(AbortSignal.timeout(timeoutMs));
+      const d = ctx.getDispatcher();
+      if (d) {
+        if (!shared) shared = d;
+        else ctx.setDispatcher(shared);
+      }
+      return ctx;
+    },
+    post: async (res) => res,
+  };
+  const config = k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(server.replace(/\/+$/, ""), {}), authMethods: { default: kc }, promiseMiddleware: [middleware] });
+  const fail = (e: unknown, what: string) => {
+    const err = toClusterError(e, { server, what, timeoutMs, tokenUser: Boolean(token) });
+    return new ClusterError(redact(err.message), err.kind);
+  };
+  const status = (e: unknown) => (e instanceof k8s.ApiException ? (e.code as number) : undefined);
+  return {
+    core: new k8s.CoreV1Api(config),
+    custom: new k8s.CustomObjectsApi(config),
+    async call(what, fn) {
+      try {
+        return await fn();
+      } catch (e) {
+        throw fail(e, what);
+      }
+    },
+    async read(what, fn) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (status(e) === 404) return null;
+        throw fail(e, what);
+      }
+    },
+    async write(what, fn) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (status(e) === 409) return null;
+        throw fail(e, what);
+      }
+    },
+    async close() {
+      await shared?.destroy().catch(() => undefined);
+    },
+  };
+}
+
+async function withSession<T>(kubeconfig: string, timeoutMs: number, secrets: string[], fn: (s: Session) => Promise<T>): Promise<T> {
+  const s = await open(kubeconfig, timeoutMs, secrets);
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+// ---- errors (client.ts keeps its mapping private; this is the part these writes meet) -----------------------------------
+
+const TLS_UNTRUSTED = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_UNTRUSTED", "CERT_SIGNATURE_FAILURE", "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+]);
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+const TIMED_OUT = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+/** The first error code along an error's cause chain (undici wraps socket errors in "fetch failed"). */
+function codeOf(e: unknown): string | undefined {
+  for (let cur: any = e, depth = 0; cur && depth < 5; cur = cur.cause, depth++) {
+    if (typeof cur.code === "string") return cur.code;
+    const inner = Array.isArray(cur.errors) ? cur.errors.find((x: any) => typeof x?.code === "string") : undefined;
+    if (inner) return inner.code;
+  }
+  return undefined;
+}
+
+function statusMessage(body: unknown): string | undefined {
+  try {
+    const st = typeof body === "string" ? JSON.parse(body) : body;
+    return typeof st?.message === "string" ? st.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toClusterError(e: unknown, c: { server: string; what: string; timeoutMs: number; tokenUser: boolean }): ClusterError {
+  if (e instanceof ClusterError) return e;
+  const err = (message: string, kind: ClusterErrorKind) => new ClusterError(message, kind);
+  if (e instanceof k8s.ApiException) {
+    const detail = statusMessage(e.body);
+    const tail = detail ? `: ${detail}` : "";
+    switch (e.code as number) {
+      case 401: return err(`The cluster at ${c.server} refused the ${c.tokenUser ? "token" : "client certificate"} (401 Unauthorized): it is wrong, expired, or its service account was deleted`, "Unauthorized");
+      case 403: return err(`Lifeboat may not ${c.what}${tail} (403 Forbidden); apply the onboarding manifest to grant it`, "Forbidden");
+      case 404: return err(`Not found while trying to ${c.what}${tail}`, "NotFound");
+      case 408: case 504: return err(`The cluster at ${c.server} timed out trying to ${c.what}`, "Timeout");
+      case 409: return err(`Could not ${c.what}: it was changed at the same time by someone else${tail}; try again`, "Other");
+      case 422: return err(`The cluster refused to ${c.what}${tail}`, "Other");
+      default: return err(`The cluster at ${c.server} answered ${e.code} when Lifeboat tried to ${c.what}${tail}`, "Other");
+    }
+  }
+  const name = (e as { name?: string } | null)?.name;
+  const code = codeOf(e);
+  if (name === "TimeoutError" || name === "AbortError" || (code && TIMED_OUT.has(code))) return err(`${c.server} did not answer within ${c.timeoutMs / 1000} s (trying to ${c.what})`, "Timeout");
+  if (code === "ECONNREFUSED") return err(`Nothing answers at ${c.server} (connection refused): is the address right and the API server up?`, "Unreachable");
+  if (code && UNREACHABLE.has(code)) return err(`${c.server} cannot be reached (${code})`, "Unreachable");
+  if (code && TLS_UNTRUSTED.has(code)) return err(`The server's certificate is not signed by the CA in the kubeconfig (${c.server}, ${code})`, "TLS");
+  if (code && (code.startsWith("CERT_") || code === "EPROTO" || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_"))) return err(`The TLS connection to ${c.server} failed (${code})`, "TLS");
+  const message = e instanceof Error ? e.message : String(e);
+  return err(`Lifeboat could not ${c.what} at ${c.server}: ${message}${code ? ` (${code})` : ""}`, "Other");
+}
+
+// ---- what goes onto the cluster -------------------------------------------------------------------------------------
+
+const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+const PROFILE_RE = /^[A-Za-z0-9_.-]+$/;
+
+const refuse = (message: string) => new ClusterError(message, "Other");
+
+function checkName(name: unknown): string {
+  const max = 253 - "-credentials".length;
+  if (typeof name !== "string" || !DNS_SUBDOMAIN_RE.test(name) || name.length > max) {
+    throw refuse(`"${String(name)}" cannot name a BackupStorageLocation: use lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most ${max} characters`);
+  }
+  return name;
+}
+
+/** Checks what Velero or the API server would refuse later, with a message that never quotes a key. */
+function checkLocation(loc: LocationOnCluster) {
+  checkName(loc.name);
+  if (loc.provider !== "aws") throw refuse(`The provider "${String(loc.provider)}" is not supported here; only aws (S3 and S3-compatible) is`);
+  if (typeof loc.bucket !== "string" || !loc.bucket || /[/\s]/.test(loc.bucket)) throw refuse(`The bucket name "${String(loc.bucket)}" is not valid: give the bucket alone, without "/" or spaces (the folder goes in prefix)`);
+  if (loc.prefix !== undefined && (typeof loc.prefix !== "string" || loc.prefix.startsWith("/") || /\/\/|\s/.test(loc.prefix))) {
+    throw refuse(`The prefix "${String(loc.prefix)}" is not valid: a folder path in the bucket without a leading "/", "//" or spaces`);
+  }
+  for (const [k, v] of Object.entries(loc.config ?? {})) {
+    if (SET_BY_VELERO.has(k)) throw refuse(`The config key ${k} is set by Velero from the location itself; ${k === "caCert" ? "give the CA as caCertPem" : "leave it out of config"}`);
+    if (!AWS_CONFIG_KEYS.has(k)) throw refuse(`The config key ${k} is not one velero-plugin-for-aws accepts (${[...AWS_CONFIG_KEYS].join(", ")})`);
+    if (typeof v !== "string") throw refuse(`The config value of ${k} must be a string`);
+  }
+  if (loc.config?.profile !== undefined && !PROFILE_RE.test(loc.config.profile)) throw refuse(`The profile "${loc.config.profile}" is not a valid AWS profile name`);
+  if (loc.caCertPem !== undefined && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(loc.caCertPem)) throw refuse("caCertPem is not a PEM certificate (-----BEGIN CERTIFICATE----- …)");
+  if (loc.accessMode !== "ReadWrite" && loc.accessMode !== "ReadOnly") throw refuse(`The access mode "${String(loc.accessMode)}" is neither ReadWrite nor ReadOnly`);
+  for (const [what, v] of [["access key ID", loc.credentials?.accessKeyId], ["secret access key", loc.credentials?.secretAccessKey]] as const) {
+    if (typeof v !== "string" || !v.trim()) throw refuse(`The ${what} is missing`);
+    if (/[\r\n]/.test(v) || v !== v.trim()) throw refuse(`The ${what} must be a single line without surrounding spaces`);
+  }
+  for (const [k, v] of Object.entries(loc.labels ?? {})) {
+    if (!LABEL_KEY_RE.test(k) || k.split("/")[0].length > 253) throw refuse(`"${k}" is not a valid label key`);
+    if (typeof v !== "string" || !LABEL_VALUE_RE.test(v)) throw refuse(`The value of label ${k} is not a valid label value (at most 63 letters, digits, "-", "_", ".")`);
+  }
+}
+
+/** The AWS credentials file velero-plugin-for-aws reads (the section named by config.profile, else [default]). */
+function credentialsFile(loc: LocationOnCluster): string {
+  const profile = loc.config?.profile ?? "default";
+  return `[${profile}]\naws_access_key_id=${loc.credentials.accessKeyId}\naws_secret_access_key=${loc.credentials.secretAccessKey}\n`;
+}
+
+function desiredObjects(loc: LocationOnCluster, namespace: string): { secret: k8s.V1Secret; bsl: KObj; hidden: string[] } {
+  const labels = { ...(loc.labels ?? {}), ...MANAGED_BY };
+  const secretName = credentialsSecretName(loc.name);
+  const encoded = Buffer.from(credentialsFile(loc), "utf8").toString("base64");
+  const secret: k8s.V1Secret = { apiVersion: "v1", kind: "Secret", metadata: { name: secretName, namespace, labels: { ...labels } }, type: "Opaque", data: { [CREDENTIALS_KEY]: encoded } };
+  const objectStorage: Record<string, string> = { bucket: loc.bucket };
+  if (loc.prefix) objectStorage.prefix = loc.prefix;
+  if (loc.caCertPem) objectStorage.caCert = Buffer.from(loc.caCertPem, "utf8").toString("base64");
+  const config = { ...(loc.config ?? {}) };
+  const bsl: KObj = {
+    apiVersion: `${BSL.group}/${BSL.version}`,
+    kind: "BackupStorageLocation",
+    metadata: { name: loc.name, namespace, labels: { ...labels } },
+    spec: {
+      provider: loc.provider,
+      objectStorage,
+      ...(Object.keys(config).length ? { config } : {}),
+      credential: { name: secretName, key: CREDENTIALS_KEY },
+      accessMode: loc.accessMode,
+      default: loc.default === true,
+    },
+  };
+  return { secret, bsl, hidden: [loc.credentials.accessKeyId, loc.credentials.secretAccessKey, encoded] };
+}
+
+const isManaged = (o: KObj | k8s.V1Secret) => Object.entries(MANAGED_BY).every(([k, v]) => o.metadata?.labels?.[k] === v);
+
+function assertManaged(kind: "BackupStorageLocation" | "Secret", o: KObj | k8s.V1Secret | null, namespace: string, verb: "overwrite" | "delete") {
+  if (o && !isManaged(o)) {
+    throw refuse(`A ${kind} named ${o.metadata?.name} exists and was not created by Lifeboat (no ${MANAGED_SELECTOR} label, namespace ${namespace}); Lifeboat will not ${verb} it. Choose another location name, or remove or rename that ${kind} first`);
+  }
+}
+
+/** JSON with sorted keys, so two objects compare by content. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") return `{${Object.keys(v).sort().filter((k) => (v as any)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}`;
+  return JSON.stringify(v);
+}
+const same = (a: unknown, b: unknown) => canonical(a ?? {}) === canonical(b ?? {});
+
+/**
+ * Creates `desired`, or replaces what is there (kept: its metadata but the labels; sent: the resourceVersion read, so a
+ * concurrent write is a conflict, after which it reads and checks ownership again). Nothing is written when the
+ * labels and the content are already as desired.
+ */
+async function upsert<T extends KObj | k8s.V1Secret>(
+  s: Session,
+  o: {
+    kind: "BackupStorageLocation" | "Secret";
+    namespace: string;
+    desired: T;
+    current: T | null;
+    content: (x: T) => unknown;
+    read: () => Promise<T | null>;
+    create: (body: T) => Promise<T>;
+    replace: (body: T) => Promise<T>;
+  },
+): Promise<{ created: boolean }> {
+  const name = o.desired.metadata!.name!;
+  let current = o.current;
+  for (let attempt = 1; ; attempt++) {
+    assertManaged(o.kind, current, o.namespace, "overwrite");
+    let done: T | null;
+    if (!current) {
+      done = await s.write(`create the ${o.kind} ${name} in ${o.namespace}`, () => o.create(o.desired));
+    } else if (same(current.metadata?.labels, o.desired.metadata?.labels) && same(o.content(current), o.content(o.desired))) {
+      return { created: false };
+    } else {
+      const body = { ...o.desired, metadata: { ...current.metadata, labels: o.desired.metadata!.labels, managedFields: undefined } } as T;
+      done = await s.write(`update the ${o.kind} ${name} in ${o.namespace}`, () => o.replace(body));
+    }
+    if (done) return { created: !current };
+    if (attempt >= MAX_WRITE_ATTEMPTS) throw refuse(`The ${o.kind} ${name} in ${o.namespace} kept changing while Lifeboat was writing it; try again`);
+    current = await o.read();
+  }
+}
+
+// ---- the operations ---------------------------------------------------------------------------------------------------
+
+/**
+ * Creates or updates the credentials Secret `<name>-credentials` and the BackupStorageLocation `<name>` in the Velero
+ * namespace, both labelled MANAGED_BY + loc.labels. Refuses (before writing anything) when either name is taken by an
+ * object Lifeboat did not create. `created` tells whether the BackupStorageLocation is new.
+ */
+export async function applyLocation(
+  kubeconfig: string,
+  loc: LocationOnCluster,
+  opts: { namespace?: string; timeoutMs?: number } = {},
+): Promise<{ secretName: string; bslName: string; created: boolean }> {
+  checkLocation(loc);
+  const ns = opts.namespace ?? VELERO_NAMESPACE;
+  const { secret, bsl, hidden } = desiredObjects(loc, ns);
+  const secretName = secret.metadata!.name!;
+  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, hidden, async (s) => {
+    const readSecret = () => s.read(`read the Secret ${secretName} in ${ns}`, () => s.core.readNamespacedSecret({ name: secretName, namespace: ns }));
+    const readBsl = (): Promise<KObj | null> => s.read(`read the BackupStorageLocation ${loc.name} in ${ns}`, () => s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name: loc.name }));
+    const [currentSecret, currentBsl] = await Promise.all([readSecret(), readBsl()]);
+    assertManaged("BackupStorageLocation", currentBsl, ns, "overwrite");
+    assertManaged("Secret", currentSecret, ns, "overwrite");
+
+    // The Secret first, so Velero finds the credentials as soon as it sees the location.
+    await upsert<k8s.V1Secret>(s, {
+      kind: "Secret", namespace: ns, desired: secret, current: currentSecret,
+      content: (x) => ({ type: x.type ?? "Opaque", data: x.data, stringData: x.stringData }),
+      read: readSecret,
+      create: (body) => s.core.createNamespacedSecret({ namespace: ns, body }),
+      replace: (body) => s.core.replaceNamespacedSecret({ name: secretName, namespace: ns, body }),
+    });
+    const { created } = await upsert<KObj>(s, {
+      kind: "BackupStorageLocation", namespace: ns, desired: bsl, current: currentBsl,
+      content: (x) => x.spec,
+      read: readBsl,
+      create: (body) => s.custom.createNamespacedCustomObject({ ...BSL, namespace: ns, body }),
+      replace: (body) => s.custom.replaceNamespacedCustomObject({ ...BSL, namespace: ns, name: loc.name, body }),
+    });
+    return { secretName, bslName: loc.name, created };
+  });
+}
+
+/**
+ * Deletes the BackupStorageLocation `<name>` and its Secret `<name>-credentials`; refuses (deleting nothing) when either
+ * exists without Lifeboat's label. Backups in the bucket stay. `removed` is false when neither existed.
+ */
+export async function removeLocation(kubeconfig: string, name: string, opts: { namespace?: string; timeoutMs?: number } = {}): Promise<{ removed: boolean }> {
+  checkName(name);
+  const ns = opts.namespace ?? VELERO_NAMESPACE;
+  const secretName = credentialsSecretName(name);
+  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
+    const [secret, bsl] = await Promise.all([
+      s.read(`read the Secret ${secretName} in ${ns}`, () => s.core.readNamespacedSecret({ name: secretName, namespace: ns })),
+      s.read(`read the BackupStorageLocation ${name} in ${ns}`, (): Promise<KObj> => s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name })),
+    ]);
+    assertManaged("BackupStorageLocation", bsl, ns, "delete");
+    assertManaged("Secret", secret, ns, "delete");
+    // The uid precondition: delete the object that was checked, not one recreated under the same name meanwhile.
+    let removed = false;
+    if (bsl) {
+      const gone = await s.read(`delete the BackupStorageLocation ${name} in ${ns}`, () =>
+        s.custom.deleteNamespacedCustomObject({ ...BSL, namespace: ns, name, body: { preconditions: { uid: bsl.metadata?.uid } } }),
+      );
+      removed ||= gone !== null;
+    }
+    if (secret) {
+      const gone = await s.read(`delete the Secret ${secretName} in ${ns}`, () =>
+        s.core.deleteNamespacedSecret({ name: secretName, namespace: ns, body: { preconditions: { uid: secret.metadata?.uid } } }),
+      );
+      removed ||= gone !== null;
+    }
+    return { removed };
+  });
+}
+
+/** What Velero last reported about the BackupStorageLocation `name` (any, not only Lifeboat's); null when it does not exist. */
+export async function locationStatus(kubeconfig: string, name: string, opts: { namespace?: string; timeoutMs?: number } = {}): Promise<LocationStatus | null> {
+  const ns = opts.namespace ?? VELERO_NAMESPACE;
+  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
+    const o: KObj | null = await s.read(`read the BackupStorageLocation ${name} in ${ns}`, () => s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name }));
+    if (!o) return null;
+    const st = o.status ?? {};
+    const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+    const out: LocationStatus = {};
+    if (st.phase === "Available" || st.phase === "Unavailable") out.phase = st.phase;
+    const message = str(st.message);
+    const lastValidationTime = str(st.lastValidationTime);
+    const lastSyncedTime = str(st.lastSyncedTime);
+    if (message) out.message = message;
+    if (lastValidationTime) out.lastValidationTime = lastValidationTime;
+    if (lastSyncedTime) out.lastSyncedTime = lastSyncedTime;
+    return out;
+  });
+}
+
+/** The BackupStorageLocations labelled as Lifeboat's in the Velero namespace, by name. */
+export async function listManagedLocations(kubeconfig: string, opts: { namespace?: string; timeoutMs?: number } = {}): Promise<{ name: string; labels: Record<string, string> }[]> {
+  const ns = opts.namespace ?? VELERO_NAMESPACE;
+  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
+    const out: { name: string; labels: Record<string, string> }[] = [];
+    let token: string | undefined;
+    do {
+      const page: { items?: KObj[]; metadata?: { continue?: string } } = await s.call(`list the BackupStorageLocations in ${ns}`, () =>
+        s.custom.listNamespacedCustomObject({ ...BSL, namespace: ns, labelSelector: MANAGED_SELECTOR, limit: 500, ...(token ? { _continue: token } : {}) }),
+      );
+      for (const o of page.items ?? []) if (o.metadata?.name && isManaged(o)) out.push({ name: o.metadata.name, labels: { ...(o.metadata.labels ?? {}) } });
+      token = page.metadata?.continue || undefined;
+    } while (token);
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  });
+}
