@@ -1,4 +1,6 @@
 import { expect, test } from "@playwright/test";
+import fs from "node:fs";
+import path from "node:path";
 import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut } from "./fixtures";
 
 test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad kubeconfig is explained in place", async ({ page }) => {
@@ -52,4 +54,47 @@ test("a viewer of the group sees the attached clusters, read-only", async ({ pag
   await expect(page.getByRole("heading", { name: "sandbox-1" })).toBeVisible();
   await expect(page.getByRole("button", { name: "Detach" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Check now" })).toHaveCount(0);
+});
+
+test("an admin creates a credential and a target location, assigns it to the group, and each cluster reports it Available", async ({ page }) => {
+  const s3 = JSON.parse(fs.readFileSync(path.resolve(".data/e2e/sandbox/sandbox.json"), "utf8")).s3 as { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Credentials" }).click();
+  await page.getByRole("button", { name: "Create credential" }).click();
+  let d = page.getByRole("dialog", { name: "Create a credential" });
+  await d.getByLabel("Name").fill("sandbox-s3");
+  await d.getByLabel("Access key id").fill(s3.accessKeyId);
+  await d.getByLabel("Secret access key").fill(s3.secretAccessKey);
+  await d.getByRole("button", { name: "Create" }).click();
+  await expect(page.getByTestId("credential-row-sandbox-s3")).toBeVisible();
+  await expect(page.getByTestId("credential-row-sandbox-s3")).not.toContainText(s3.secretAccessKey);
+
+  await page.getByRole("link", { name: "Target locations" }).click();
+  await page.getByRole("button", { name: "Create target location" }).click();
+  d = page.getByRole("dialog", { name: "Create a target location" });
+  await d.getByRole("textbox", { name: "Name", exact: true }).fill("e2e-backups");
+  await d.getByRole("textbox", { name: "Bucket", exact: true }).fill("no-such-bucket");
+  await d.getByRole("textbox", { name: "Prefix", exact: true }).fill("e2e");
+  await d.getByRole("textbox", { name: "Region", exact: true }).fill("us-east-1");
+  await d.getByLabel("Endpoint URL").fill(s3.endpoint);
+  await d.getByLabel("Credential").click();
+  await page.getByRole("option", { name: /sandbox-s3/ }).click();
+  await d.getByRole("button", { name: "Check and create" }).click();
+  await expect(d.getByRole("alert")).toContainText("NoSuchBucket");
+  await d.getByRole("textbox", { name: "Bucket", exact: true }).fill("lifeboat-backups");
+  await d.getByRole("button", { name: "Check and create" }).click();
+  const card = page.getByTestId("location-card-e2e-backups");
+  await expect(card).toBeVisible();
+
+  await card.getByRole("button", { name: "Assign" }).click();
+  d = page.getByRole("dialog", { name: "Assign e2e-backups" });
+  await d.getByLabel("Cluster group or cluster").click();
+  await page.getByRole("option", { name: "Group prod" }).click();
+  await d.getByRole("button", { name: "Assign" }).click();
+  for (const cluster of ["sandbox-1", "sandbox-2"]) {
+    await expect(async () => {
+      await card.getByRole("button", { name: "Refresh status" }).click();
+      await expect(page.getByTestId(`deployment-e2e-backups-${cluster}`)).toContainText("Available", { timeout: 1500 });
+    }).toPass({ timeout: 20_000 });
+  }
 });

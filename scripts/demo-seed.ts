@@ -6,6 +6,8 @@ import { createDb } from "../server/db/client";
 import { depsFor } from "../server/composition";
 import { loadAccess } from "../server/rbac/access";
 import { attachCluster, checkCluster } from "../server/services/clusters/clusters";
+import { createCredential } from "../server/services/protection/credentials";
+import { assignLocation, createLocation, reconcileLocation } from "../server/services/protection/locations";
 
 const sandboxJson = process.argv[2];
 const adminEmail = process.env.LIFEBOAT_ADMIN_EMAIL?.toLowerCase();
@@ -35,5 +37,18 @@ for (const c of sandbox.clusters) {
     const attached = await attachCluster(d, access, { name: c.name, groupId: group.id, description: "Sandbox cluster", labels: { env: "demo" }, kubeconfig });
     console.log(`  ${c.name}: attached to group demo (Kubernetes ${attached.kubernetesVersion})`);
   }
+}
+// A credential for the sandbox's S3 emulator and a target location on it, assigned to the demo group.
+const s3 = (JSON.parse(fs.readFileSync(sandboxJson, "utf8")) as { s3: { endpoint: string; accessKeyId: string; secretAccessKey: string } }).s3;
+let credential = await db.credential.findUnique({ where: { name: "sandbox-s3" }, select: { id: true } });
+credential ??= await createCredential(d, admin.id, { name: "sandbox-s3", description: "Keys of the sandbox's S3 emulator", accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+let location = await db.location.findUnique({ where: { name: "sandbox-backups" }, select: { id: true } });
+if (!location) {
+  location = await createLocation(d, admin.id, { name: "sandbox-backups", provider: "S3_COMPATIBLE", bucket: "lifeboat-backups", prefix: "demo", region: "us-east-1", endpoint: s3.endpoint, pathStyle: true, credentialId: credential.id });
+  await assignLocation(d, access, { locationId: location.id, target: { kind: "clusterGroup", id: group.id }, readOnly: false });
+  console.log("  target location sandbox-backups (s3://lifeboat-backups/demo) assigned to group demo");
+} else {
+  await db.location.update({ where: { id: location.id }, data: { endpoint: s3.endpoint } });
+  await reconcileLocation(d, location.id);
 }
 await db.$disconnect();

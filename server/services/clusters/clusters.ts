@@ -5,6 +5,7 @@ import { canOnCluster, canOnGroup, roleOnCluster, roleOnGroup, visibleClusterWhe
 import { KubeconfigError } from "../../kube/kubeconfig";
 import { ClusterError } from "../../kube/client";
 import { logger } from "../../log";
+import { reconcileLocation } from "../protection/locations";
 
 // Attaching, checking and detaching clusters. A kubeconfig is validated, tried live, then sealed; rows keep what the
 // console shows (version, connection state, what Velero detection found) and never the kubeconfig itself.
@@ -82,9 +83,11 @@ export async function attachCluster(d: Deps, access: Access, input: { name: stri
       },
       select: listed,
     });
+    // Locations already shared with the group now reach this cluster too.
+    for (const a of await d.db.locationAssignment.findMany({ where: { clusterGroupId: input.groupId }, select: { locationId: true } })) await reconcileLocation(d, a.locationId);
     return toView(c, access);
   } catch (e) {
-    await d.sealed.remove(secretId);
+    if (!(await d.db.cluster.findUnique({ where: { kubeconfigSecretId: secretId }, select: { id: true } }))) await d.sealed.remove(secretId);
     throw e;
   }
 }
