@@ -63,6 +63,12 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
     if (o.seed !== false) seedCluster(sc.cluster, { velero: plan.velero });
     const stopSimulator = startSimulator(sc.cluster);
     const velero = plan.velero ? new VeleroStandIn(sc.cluster, { ...plan.velero, syncPeriodMs: 5_000, validationPeriodMs: 10_000, gcPeriodMs: 30_000, ...(o.velero ?? {}) }).start() : null;
+    if (velero) {
+      sc.cluster.controls.set("velero-faults", (body: Partial<typeof velero.faults>) => {
+        Object.assign(velero.faults, body);
+        return velero.faults;
+      });
+    }
     return { ...sc, plan, velero, stopSimulator };
   });
   return {

@@ -40,6 +40,17 @@ export class Cluster {
   private readonly tokens = new Map<string, UserInfo>();
   readonly version: string;
   readonly bookmarkIntervalMs: number;
+  /**
+   * Test controls reachable over HTTP by the cluster admin (POST /sandbox/v1/<name>, JSON body), so tests that run the
+   * sandbox in another process can cut watches, compact history or set the Velero stand-in's fault switches.
+   */
+  readonly controls = new Map<string, (body: any) => unknown>([
+    ["drop-watches", () => ({ dropped: this.dropWatches() })],
+    ["compact", () => {
+      this.store.compact();
+      return { compactedThrough: this.store.currentRV };
+    }],
+  ]);
   /** Open watch streams, so tests can end them all (as an apiserver restart or a proxy timeout would). */
   private readonly openWatches = new Set<() => void>();
   /** Called after every write, for the sandbox's controllers (Velero stand-in, kubelet, token controller). */

@@ -111,6 +111,13 @@ export function handler(cluster: Cluster) {
         if (method !== "GET") throw methodNotAllowed();
         if (!cluster.authorize(user, { kind: "nonResource", verb: "get", path: p })) throw new ApiError(403, "Forbidden", `forbidden: User "${user.name}" cannot get path "${p}"`);
       };
+      if (path.startsWith("/sandbox/v1/")) {
+        if (method !== "POST") throw methodNotAllowed();
+        if (!user.groups.includes("system:masters")) throw new ApiError(403, "Forbidden", "sandbox controls are for the cluster admin");
+        const control = cluster.controls.get(path.slice("/sandbox/v1/".length));
+        if (!control) throw new ApiError(404, "NotFound", "no such sandbox control");
+        return send(res, 200, (await control(parseJson(await readBody(req)) ?? {})) ?? {});
+      }
       if (path === "/version") {
         nonResource(path);
         const [major, minor] = cluster.version.replace(/^v/, "").split(".");
