@@ -1,4 +1,5 @@
-// Runs once when the server starts: bootstraps the first admin from LIFEBOAT_ADMIN_EMAIL / LIFEBOAT_ADMIN_PASSWORD.
+// Runs once when the server starts: bootstraps the first admin from LIFEBOAT_ADMIN_EMAIL / LIFEBOAT_ADMIN_PASSWORD and
+// starts the periodic cluster health checks (LIFEBOAT_HEALTH_INTERVAL_SECONDS, default 30; 0 turns them off).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { db } = await import("./server/db/client");
@@ -8,5 +9,11 @@ export async function register() {
     await bootstrapAdminFromEnv(db());
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, "bootstrapping the first admin failed");
+  }
+  const seconds = Number(process.env.LIFEBOAT_HEALTH_INTERVAL_SECONDS ?? 30);
+  if (seconds > 0) {
+    const { deps } = await import("./server/composition");
+    const { startHealthLoop } = await import("./server/services/clusters/health-loop");
+    startHealthLoop(deps(), seconds * 1000);
   }
 }

@@ -5,6 +5,7 @@ import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { depsFor, type Deps } from "../../composition";
 import { checkCluster, DISCONNECT_AFTER_FAILED_CHECKS } from "./clusters";
+import { startHealthLoop } from "./health-loop";
 import type { Db } from "../../db/client";
 
 // Attaching real sandbox clusters (in their own process) through the router, with real sealing and real checks.
@@ -90,6 +91,25 @@ describe("clusters", () => {
     expect(down.lastSeenAt).toEqual(row.lastSeenAt);
     await d.sealed.replace(row.kubeconfigSecretId!, good);
     expect(await caller.cluster.refresh({ id: c.id })).toMatchObject({ state: "CONNECTED", failedChecks: 0, lastError: null });
+  });
+
+  it("the health loop checks clusters periodically and marks an unreachable one Disconnected", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const c = await callerFor(db, await signedIn(db, admin)).cluster.attach({ kubeconfig: kubeconfigText(1), name: "watched", groupId: g.id, description: "", labels: {} });
+    const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
+    await d.sealed.replace(secretId, kubeconfigText(1).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`));
+    const stop = startHealthLoop(d, 100);
+    try {
+      const t0 = Date.now();
+      while ((await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).state !== "DISCONNECTED") {
+        if (Date.now() - t0 > 15_000) throw new Error("never disconnected");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      stop();
+    }
+    expect((await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).failedChecks).toBeGreaterThanOrEqual(DISCONNECT_AFTER_FAILED_CHECKS);
   });
 
   it("detaching removes the row and its sealed kubeconfig, and is audited", async () => {
