@@ -14,6 +14,16 @@ export async function register() {
   if (seconds > 0) {
     const { deps } = await import("./server/composition");
     const { startHealthLoop } = await import("./server/services/clusters/health-loop");
-    startHealthLoop(deps(), seconds * 1000);
+    const { SyncEngine } = await import("./server/sync/engine");
+    const d = deps();
+    // The sync engine keeps the read model of Velero objects; it reads each cluster's sealed kubeconfig when it connects.
+    const sync = new SyncEngine({
+      db: d.db,
+      openKubeconfig: async (clusterId) => {
+        const c = await d.db.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { kubeconfigSecretId: true } });
+        return (await d.sealed.read(c.kubeconfigSecretId!)).toString();
+      },
+    });
+    startHealthLoop(d, seconds * 1000, sync);
   }
 }

@@ -267,7 +267,8 @@ export function watchKind(
     }
     if (stopped) return end("ended");
     const w = new k8s.Watch(c.kc);
-    w.requestTimeoutMs = inactivityMs;
+    // client-node's inactivity deadline (30 s) is private and shorter than an apiserver's bookmark interval (~1 min).
+    (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityMs;
     const path = `/apis/${GROUP}/${kind.version}/namespaces/${encodeURIComponent(namespace)}/${kind.kind}`;
     const query = { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: opts.timeoutSeconds ?? WATCH_TIMEOUT_SECONDS };
     const onData = (type: string, obj: any) => {

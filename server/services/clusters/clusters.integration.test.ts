@@ -6,6 +6,7 @@ import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { depsFor, type Deps } from "../../composition";
 import { checkCluster, DISCONNECT_AFTER_FAILED_CHECKS } from "./clusters";
 import { startHealthLoop } from "./health-loop";
+import { SyncEngine } from "../../sync/engine";
 import type { Db } from "../../db/client";
 
 // Attaching real sandbox clusters (in their own process) through the router, with real sealing and real checks.
@@ -110,6 +111,34 @@ describe("clusters", () => {
       stop();
     }
     expect((await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).failedChecks).toBeGreaterThanOrEqual(DISCONNECT_AFTER_FAILED_CHECKS);
+  });
+
+  it("the health loop runs the sync engine for attached clusters, fills the read model, and stops it after detach", async () => {
+    const { db: own } = await freshDatabase();
+    const od = depsFor(own);
+    const admin = await aUser(own, { role: "ORG_ADMIN" });
+    const g = await aGroup(own);
+    const caller = callerFor(own, await signedIn(own, admin));
+    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(0), name: "synced", groupId: g.id, description: "", labels: {} });
+    const sync = new SyncEngine({ db: own, openKubeconfig: async () => kubeconfigText(0) });
+    const stop = startHealthLoop(od, 200, sync);
+    try {
+      const t0 = Date.now();
+      while (!(await own.syncState.count({ where: { clusterId: c.id, lastListAt: { not: null } } }))) {
+        if (Date.now() - t0 > 15_000) throw new Error("the engine never listed");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(sync.running()).toEqual([c.id]);
+      await caller.cluster.detach({ id: c.id });
+      const t1 = Date.now();
+      while (sync.running().length) {
+        if (Date.now() - t1 > 5_000) throw new Error("the engine kept running after detach");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      stop();
+      await sync.stop();
+    }
   });
 
   it("detaching removes the row and its sealed kubeconfig, and is audited", async () => {

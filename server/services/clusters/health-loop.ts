@@ -2,15 +2,30 @@ import type { Deps } from "../../composition";
 import { logger } from "../../log";
 import { checkCluster } from "./clusters";
 
-// Checks every attached cluster periodically (one at a time, so a slow cluster delays but never piles up checks).
-export function startHealthLoop(d: Deps, intervalMs: number): () => void {
+/** What the loop keeps in step with the clusters: the sync engine runs for every attached cluster, and stops for detached ones. */
+export interface Synced {
+  startCluster(id: string): void;
+  stopCluster(id: string): Promise<void>;
+  running(): string[];
+}
+
+// Checks every attached cluster periodically (one at a time, so a slow cluster delays but never piles up checks), and
+// keeps the sync engine running for exactly the attached clusters. A disconnected cluster keeps its loops: they back off
+// and resume by themselves when it answers again, while its read model shows the last-known state.
+export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () => void {
   let running = false;
   let stopped = false;
   const tick = async () => {
     if (running || stopped) return;
     running = true;
     try {
-      for (const c of await d.db.cluster.findMany({ where: { kubeconfigSecretId: { not: null } }, select: { id: true, name: true } })) {
+      const clusters = await d.db.cluster.findMany({ where: { kubeconfigSecretId: { not: null } }, select: { id: true, name: true } });
+      if (sync) {
+        const ids = new Set(clusters.map((c) => c.id));
+        for (const id of sync.running()) if (!ids.has(id)) await sync.stopCluster(id);
+        for (const id of ids) sync.startCluster(id);
+      }
+      for (const c of clusters) {
         if (stopped) break;
         const r = await checkCluster(d, c.id).catch((e) => {
           logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "cluster check failed");
@@ -23,6 +38,7 @@ export function startHealthLoop(d: Deps, intervalMs: number): () => void {
     }
   };
   const timer = setInterval(() => void tick(), intervalMs);
+  void tick();
   timer.unref();
   return () => {
     stopped = true;

@@ -1,0 +1,20 @@
+import * as k8s from "@kubernetes/client-node";
+import { VELERO_NAMESPACE } from "./access";
+
+// For tests only: plain client-node with a (sandbox admin) kubeconfig, writing Velero objects the way anything else on
+// the cluster would. Lives here because only server/kube may import client-node.
+export function veleroObjects(kubeconfig: string, namespace = VELERO_NAMESPACE) {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(kubeconfig);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const ref = (plural: string, version = "v1") => ({ group: "velero.io", version, namespace, plural });
+  return {
+    create: (plural: string, body: { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec: unknown }, version = "v1"): Promise<any> =>
+      custom.createNamespacedCustomObject({ ...ref(plural, version), body: { apiVersion: `velero.io/${version}`, ...body } }),
+    get: (plural: string, name: string, version = "v1"): Promise<any> =>
+      custom.getNamespacedCustomObject({ ...ref(plural, version), name }).catch((e) => (e instanceof k8s.ApiException && e.code === 404 ? null : Promise.reject(e))),
+    remove: (plural: string, name: string, version = "v1"): Promise<unknown> => custom.deleteNamespacedCustomObject({ ...ref(plural, version), name }),
+    patchLabels: (plural: string, name: string, labels: Record<string, string>, version = "v1"): Promise<unknown> =>
+      custom.patchNamespacedCustomObject({ ...ref(plural, version), name, body: { metadata: { labels } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch)),
+  };
+}

@@ -1,0 +1,195 @@
+import crypto from "node:crypto";
+import https from "node:https";
+import net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import type { Db } from "../db/client";
+import { veleroObjects } from "../kube/testing-objects";
+import { listAll, SYNCED_KINDS } from "../kube/watch";
+import { freshDatabase } from "../testing/db";
+import { kubeconfigText } from "../testing/sandbox";
+import { SyncEngine } from "./engine";
+
+// The sync engine against sandbox cluster 0 (another process, with its Velero stand-in) and a real PostgreSQL. The
+// sandbox's test controls end every watch (as an apiserver restart would) and compact history (so resuming answers 410).
+process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
+
+const run = crypto.randomBytes(3).toString("hex");
+const name = (s: string) => `sync-${run}-${s}`;
+const TERMINAL = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+
+/** POST /sandbox/v1/<control> as the sandbox admin, verifying the server against the kubeconfig's CA. */
+function control(kubeconfig: string, what: "drop-watches" | "compact"): Promise<unknown> {
+  const kc = YAML.parse(kubeconfig);
+  const cluster = kc.clusters[0].cluster;
+  const token = kc.users[0].user.token as string;
+  const url = new URL(`${String(cluster.server).replace(/\/+$/, "")}/sandbox/v1/${what}`);
+  const ca = Buffer.from(cluster["certificate-authority-data"], "base64");
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: "POST", ca, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => ((res.statusCode ?? 500) < 300 ? resolve(JSON.parse(body || "{}")) : reject(new Error(`${what}: ${res.statusCode} ${body}`))));
+    });
+    req.on("error", reject);
+    req.end("{}");
+  });
+}
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function newCluster(db: Db, label: string) {
+  const group = await db.clusterGroup.create({ data: { name: `sync-${run}-${label}` } });
+  return db.cluster.create({ data: { name: `sync-${run}-${label}`, groupId: group.id } });
+}
+
+describe("SyncEngine against a sandbox cluster", () => {
+  let db: Db;
+  let clusterId: string;
+  let engine: SyncEngine;
+  const kubeconfig = () => kubeconfigText(0);
+  const objects = () => veleroObjects(kubeconfig());
+  // Closed while the test wants the engine disconnected: each loop opens the kubeconfig before it lists or watches.
+  let gate: Promise<void> = Promise.resolve();
+
+  const row = (kind: string, n: string) => db.veleroObject.findUnique({ where: { clusterId_kind_namespace_name: { clusterId, kind, namespace: "velero", name: n } } });
+  const stateOf = async (kind: string) => (await engine.state(clusterId)).find((s) => s.kind === kind);
+  const backup = (n: string) => objects().create("backups", { kind: "Backup", metadata: { name: n }, spec: { includedNamespaces: ["payments"], ttl: "1h0m0s" } });
+  /** Waits until the CR reached a terminal phase and its row shows that phase. */
+  const settled = (n: string) =>
+    eventually(`${n} settles in the read model`, async () => {
+      const cr = await objects().get("backups", n);
+      const r = await row("backups", n);
+      return r && TERMINAL.has(cr?.status?.phase) && r.phase === cr.status.phase && r.resourceVersion === cr.metadata.resourceVersion ? r : null;
+    }, 30_000);
+
+  beforeAll(async () => {
+    ({ db } = await freshDatabase());
+    clusterId = (await newCluster(db, "a")).id;
+    await Promise.all(["b1", "b2", "b3"].map((b) => backup(name(b))));
+    await objects().create("schedules", { kind: "Schedule", metadata: { name: name("s1") }, spec: { schedule: "0 3 * * *", paused: true, template: { includedNamespaces: ["payments"] } } });
+    engine = new SyncEngine({ db, openKubeconfig: async () => (await gate, kubeconfig()) });
+  });
+
+  afterAll(async () => {
+    await engine?.stop();
+  });
+
+  it("lists every synced kind into the read model, and each row's phase follows its Backup", async () => {
+    engine.startCluster(clusterId);
+    const rows = await Promise.all(["b1", "b2", "b3"].map((b) => settled(name(b))));
+    for (const r of rows) {
+      expect(r).toMatchObject({ kind: "backups", namespace: "velero", spec: { includedNamespaces: ["payments"] } });
+      expect(r.uid).not.toBe("");
+      expect(r.createdAt).toBeInstanceOf(Date);
+    }
+    expect(await row("schedules", name("s1"))).toMatchObject({ phase: null, spec: { paused: true } });
+    const states = await eventually("a SyncState per kind", async () => {
+      const s = await engine.state(clusterId);
+      return s.length === SYNCED_KINDS.length && s.every((k) => k.lastListAt) ? s : null;
+    });
+    expect(states.map((s) => s.kind).sort()).toEqual(SYNCED_KINDS.map((k) => k.kind).sort());
+    expect(states.every((s) => s.relists === 0 && s.lastError === null && s.resourceVersion !== "")).toBe(true);
+  });
+
+  it("sees a new Backup and its status changes through the watch, without relisting", async () => {
+    const before = await stateOf("backups");
+    await backup(name("b4"));
+    const r = await settled(name("b4"));
+    expect(TERMINAL.has(r.phase!)).toBe(true);
+    const after = await stateOf("backups");
+    expect(after).toMatchObject({ relists: 0, lastError: null });
+    expect(after!.lastListAt).toEqual(before!.lastListAt);
+    expect(after!.lastEventAt).not.toBeNull();
+  });
+
+  it("resumes from its resourceVersion after the server ends the watches", async () => {
+    const before = await stateOf("backups");
+    await control(kubeconfig(), "drop-watches");
+    await objects().patchLabels("backups", name("b1"), { "sync-test": "resumed" });
+    await eventually("the label change arrives", async () => ((await row("backups", name("b1")))?.labels as Record<string, string>)?.["sync-test"] === "resumed");
+    const after = await stateOf("backups");
+    expect(after).toMatchObject({ relists: 0, lastError: null });
+    expect(after!.lastListAt).toEqual(before!.lastListAt); // resumed, not listed again
+  });
+
+  it("relists after history was compacted while it was disconnected, dropping what was deleted meanwhile", async () => {
+    let open!: () => void;
+    gate = new Promise((r) => (open = r));
+    await control(kubeconfig(), "drop-watches");
+    await sleep(300); // every loop is now waiting on the gate
+    await objects().remove("schedules", name("s1"));
+    await objects().patchLabels("backups", name("b2"), { "sync-test": "while-away" });
+    await control(kubeconfig(), "compact");
+    await objects().patchLabels("backups", name("b3"), { "sync-test": "after-compact" }); // resuming from any older version is now 410
+    open();
+    gate = Promise.resolve();
+
+    await eventually("the deleted Schedule's row is gone", async () => (await row("schedules", name("s1"))) === null);
+    await eventually("changes made while away arrive", async () => {
+      const [b2, b3] = await Promise.all([row("backups", name("b2")), row("backups", name("b3"))]);
+      return (b2?.labels as any)?.["sync-test"] === "while-away" && (b3?.labels as any)?.["sync-test"] === "after-compact";
+    });
+    const states = await engine.state(clusterId);
+    expect(states.find((s) => s.kind === "schedules")!.relists).toBeGreaterThanOrEqual(1);
+    expect(states.find((s) => s.kind === "backups")!.relists).toBeGreaterThanOrEqual(1);
+    // The read model matches the cluster: the same Backups of this run, with the same resourceVersions.
+    const { items } = await (async () => {
+      const all: { name: string; resourceVersion: string }[] = [];
+      await listAll(kubeconfig(), { kind: "backups", version: "v1" }, { onPage: async (page) => void all.push(...page) });
+      return { items: all.filter((i) => i.name.startsWith(`sync-${run}-`)) };
+    })();
+    const rows = await db.veleroObject.findMany({ where: { clusterId, kind: "backups", name: { startsWith: `sync-${run}-` } }, orderBy: { name: "asc" } });
+    expect(rows.map((r) => [r.name, r.resourceVersion])).toEqual(items.sort((a, b) => a.name.localeCompare(b.name)).map((i) => [i.name, i.resourceVersion]));
+  });
+
+  it("keeps the rows and no loop after stopCluster", async () => {
+    await engine.stopCluster(clusterId);
+    expect(engine.running()).toEqual([]);
+    const count = await db.veleroObject.count({ where: { clusterId } });
+    await backup(name("b5"));
+    await sleep(1_500);
+    expect(await row("backups", name("b5"))).toBeNull();
+    expect(await db.veleroObject.count({ where: { clusterId } })).toBe(count);
+  });
+
+  it("records the error and backs off when nothing answers at the cluster's address", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const kc = YAML.parse(kubeconfig());
+    kc.clusters[0].cluster.server = `https://127.0.0.1:${port}`;
+    const dead = YAML.stringify(kc);
+    const down = (await newCluster(db, "down")).id;
+    let lists = 0;
+    const counting: typeof listAll = (...args) => (lists++, listAll(...args));
+    const e = new SyncEngine({ db, openKubeconfig: async () => dead, list: counting });
+    e.startCluster(down);
+    await sleep(3_000);
+    await e.stop();
+    const states = await e.state(down);
+    expect(states).toHaveLength(SYNCED_KINDS.length);
+    for (const s of states) {
+      expect(s.lastError).toMatch(/connection refused/);
+      expect(s.lastError).not.toContain(kc.users[0].user.token);
+      expect(s.lastListAt).toBeNull();
+    }
+    // Without backoff each loop would try hundreds of times; with 250–500 ms, then doubling, at most ~5 in 3 s.
+    expect(lists).toBeGreaterThanOrEqual(SYNCED_KINDS.length * 2);
+    expect(lists).toBeLessThanOrEqual(SYNCED_KINDS.length * 6);
+    expect(e.running()).toEqual([]);
+  });
+});

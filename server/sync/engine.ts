@@ -1,0 +1,203 @@
+import crypto from "node:crypto";
+import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/client";
+import { VELERO_NAMESPACE } from "../kube/access";
+import { listAll, SYNCED_KINDS, watchKind, type SyncedKind, type VeleroItem, type WatchEventType } from "../kube/watch";
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
+
+// The sync engine: per connected cluster, one loop per synced Velero kind that lists (into VeleroObject rows, dropping
+// rows the list no longer has), then watches from the list's resourceVersion. A watch the server ended resumes from
+// the last resourceVersion it delivered; a 410 relists; any failure is recorded in SyncState and retried after an
+// exponential, jittered backoff. Rows stay when a cluster is unreachable, so the console shows its last-known state
+// and, through observedAt and SyncState, how old it is.
+export interface SyncEngineDeps {
+  db: Db;
+  openKubeconfig: (clusterId: string) => Promise<string>;
+  list?: typeof listAll;
+  watch?: typeof watchKind;
+  backoff?: BackoffPolicy;
+  namespace?: string;
+}
+
+export interface KindSyncState {
+  kind: string;
+  resourceVersion: string;
+  lastListAt: Date | null;
+  lastEventAt: Date | null;
+  lastError: string | null;
+  relists: number;
+}
+
+interface ClusterLoops {
+  abort: AbortController;
+  running: Promise<void>;
+}
+
+const MAX_ERROR_LENGTH = 2_000;
+
+export class SyncEngine {
+  private readonly clusters = new Map<string, ClusterLoops>();
+  private readonly list: typeof listAll;
+  private readonly watch: typeof watchKind;
+  private readonly backoff: BackoffPolicy;
+  private readonly namespace: string;
+
+  constructor(private readonly deps: SyncEngineDeps) {
+    this.list = deps.list ?? listAll;
+    this.watch = deps.watch ?? watchKind;
+    this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
+    this.namespace = deps.namespace ?? VELERO_NAMESPACE;
+  }
+
+  /** Starts the loops of a cluster (no-op when they already run). */
+  startCluster(clusterId: string): void {
+    if (this.clusters.has(clusterId)) return;
+    const abort = new AbortController();
+    const running = Promise.all(SYNCED_KINDS.map((k) => this.loop(clusterId, k, abort.signal))).then(() => undefined);
+    this.clusters.set(clusterId, { abort, running });
+  }
+
+  /** Stops a cluster's loops and waits until none runs; its rows and SyncState stay. */
+  async stopCluster(clusterId: string): Promise<void> {
+    const c = this.clusters.get(clusterId);
+    if (!c) return;
+    c.abort.abort();
+    await c.running;
+    this.clusters.delete(clusterId);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.clusters.keys()].map((id) => this.stopCluster(id)));
+  }
+
+  running(): string[] {
+    return [...this.clusters.keys()];
+  }
+
+  async state(clusterId: string): Promise<KindSyncState[]> {
+    const rows = await this.deps.db.syncState.findMany({ where: { clusterId }, orderBy: { kind: "asc" } });
+    return rows.map((r) => ({ kind: r.kind, resourceVersion: r.resourceVersion, lastListAt: r.lastListAt, lastEventAt: r.lastEventAt, lastError: r.lastError, relists: r.relists }));
+  }
+
+  // ---- the loop -------------------------------------------------------------------------------------------------------
+
+  private async loop(clusterId: string, kind: SyncedKind, signal: AbortSignal): Promise<void> {
+    let resourceVersion = ""; // "" = list first
+    let relist = false; // the next list follows a 410
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const kubeconfig = await this.deps.openKubeconfig(clusterId);
+        if (signal.aborted) break;
+        if (!resourceVersion) {
+          resourceVersion = await this.relist(clusterId, kind, kubeconfig, relist);
+          relist = false;
+          failures = 0;
+          if (signal.aborted) break;
+        }
+        const w = this.watch(kubeconfig, kind, resourceVersion, (type, item) => this.apply(clusterId, kind, type, item), { namespace: this.namespace });
+        const onAbort = () => w.stop();
+        signal.addEventListener("abort", onAbort, { once: true });
+        const end = await w.done.finally(() => signal.removeEventListener("abort", onAbort));
+        if (end.lastResourceVersion) resourceVersion = end.lastResourceVersion;
+        if (end.reason === "gone") {
+          resourceVersion = "";
+          relist = true;
+          continue;
+        }
+        if (end.reason === "error") throw end.error ?? new Error("the watch failed");
+        failures = 0;
+        await this.saveState(clusterId, kind.kind, { resourceVersion });
+      } catch (e) {
+        if (signal.aborted) break;
+        failures++;
+        await this.saveState(clusterId, kind.kind, { lastError: messageOf(e) }).catch(() => undefined);
+        await sleep(backoffDelay(failures, this.backoff), signal);
+      }
+    }
+  }
+
+  /** Lists the kind into the read model and removes rows of this cluster+kind the list did not return. */
+  private async relist(clusterId: string, kind: SyncedKind, kubeconfig: string, after410: boolean): Promise<string> {
+    let listStart = new Date();
+    const { resourceVersion } = await this.list(kubeconfig, kind, {
+      namespace: this.namespace,
+      onPage: (items) => this.upsert(clusterId, items),
+      onRestart: () => void (listStart = new Date()),
+    });
+    // Every row the list wrote has observedAt >= listStart; older rows were not in the list.
+    await this.deps.db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind, observedAt: { lt: listStart } } });
+    await this.saveState(clusterId, kind.kind, { resourceVersion, lastListAt: new Date(), lastError: null, ...(after410 ? { relists: { increment: 1 } } : {}) });
+    return resourceVersion;
+  }
+
+  private async apply(clusterId: string, kind: SyncedKind, type: WatchEventType, item: VeleroItem): Promise<void> {
+    if (type === "DELETED") {
+      await this.deps.db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind, namespace: item.namespace, name: item.name } });
+    } else {
+      await this.upsert(clusterId, [item]);
+    }
+    await this.saveState(clusterId, kind.kind, { resourceVersion: item.resourceVersion, lastEventAt: new Date(), lastError: null });
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------------------------------
+
+  /** One INSERT … ON CONFLICT for a whole page (Prisma has no bulk upsert). */
+  private async upsert(clusterId: string, items: VeleroItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const now = new Date().toISOString();
+    const ts = (iso: string | undefined) => (iso ? Prisma.sql`(${iso}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`NULL`);
+    const rows = items.map((i) => {
+      const phase = phaseOf(i.status);
+      return Prisma.sql`(${crypto.randomUUID()}, ${clusterId}, ${i.kind}, ${i.namespace}, ${i.name}, ${i.uid}, ${i.resourceVersion}, ${phase},
+        ${JSON.stringify(i.labels ?? {})}::jsonb, ${JSON.stringify(i.spec ?? {})}::jsonb, ${JSON.stringify(i.status ?? {})}::jsonb, ${ts(validDate(i.creationTimestamp))}, ${ts(now)})`;
+    });
+    await this.deps.db.$executeRaw`
+      INSERT INTO "VeleroObject" ("id", "clusterId", "kind", "namespace", "name", "uid", "resourceVersion", "phase", "labels", "spec", "status", "createdAt", "observedAt")
+      VALUES ${Prisma.join(rows)}
+      ON CONFLICT ("clusterId", "kind", "namespace", "name") DO UPDATE SET
+        "uid" = EXCLUDED."uid", "resourceVersion" = EXCLUDED."resourceVersion", "phase" = EXCLUDED."phase", "labels" = EXCLUDED."labels",
+        "spec" = EXCLUDED."spec", "status" = EXCLUDED."status", "createdAt" = EXCLUDED."createdAt", "observedAt" = EXCLUDED."observedAt"`;
+  }
+
+  private async saveState(
+    clusterId: string,
+    kind: string,
+    s: { resourceVersion?: string; lastListAt?: Date; lastEventAt?: Date; lastError?: string | null; relists?: { increment: number } },
+  ): Promise<void> {
+    const { relists, ...plain } = s;
+    await this.deps.db.syncState.upsert({
+      where: { clusterId_kind: { clusterId, kind } },
+      create: { clusterId, kind, ...plain, relists: relists?.increment ?? 0 },
+      update: { ...plain, ...(relists ? { relists } : {}) },
+    });
+  }
+}
+
+function phaseOf(status: unknown): string | null {
+  const p = (status as { phase?: unknown } | null)?.phase;
+  return typeof p === "string" ? p : null;
+}
+
+function validDate(s: string | undefined): string | undefined {
+  return s && !Number.isNaN(Date.parse(s)) ? s : undefined;
+}
+
+function messageOf(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.length > MAX_ERROR_LENGTH ? `${m.slice(0, MAX_ERROR_LENGTH)}…` : m;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
