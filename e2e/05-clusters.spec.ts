@@ -98,3 +98,32 @@ test("an admin creates a credential and a target location, assigns it to the gro
     }).toPass({ timeout: 20_000 });
   }
 });
+
+test("an operator backs up one namespace by label selector through the wizard and watches it reach Completed without reloading", async ({ page }) => {
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Backups" }).click();
+  await page.getByRole("button", { name: "Back up now" }).click();
+  const d = page.getByRole("dialog", { name: "Back up now" });
+  await d.getByLabel("Cluster").click();
+  await page.getByRole("option", { name: /sandbox-1/ }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByLabel("Resources selected by labels").check();
+  await d.getByLabel("Label selector").fill("app=payments-api");
+  await expect(d.getByText("kube-system, velero, tkg-system, vmware-system-tmc are never backed up")).toBeVisible();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByLabel("Target location").click();
+  await page.getByRole("option", { name: /e2e-backups/ }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  const manifest = d.getByLabel("Backup manifest");
+  await expect(manifest).toHaveValue(/kind: Backup/);
+  await expect(manifest).toHaveValue(/app: payments-api/);
+  await expect(manifest).toHaveValue(/storageLocation: lifeboat-e2e-backups/);
+  const name = /name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
+  await d.getByRole("button", { name: "Create backup" }).click();
+  const row = page.getByTestId(`backup-row-sandbox-1-${name}`);
+  await expect(row).toBeVisible({ timeout: 15_000 });
+  await expect(row.getByTestId("backup-phase")).toHaveText("Completed", { timeout: 20_000 });
+  // Both clusters share the location, so Velero's backup sync shows the backup on the other cluster too.
+  await expect(page.getByTestId(`backup-row-sandbox-2-${name}`).getByTestId("backup-phase")).toHaveText("Completed", { timeout: 20_000 });
+});

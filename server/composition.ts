@@ -6,6 +6,7 @@ import { extractContext, parseKubeconfig } from "./kube/kubeconfig";
 import { onboardingManifest } from "./kube/access";
 import { applyLocation, locationStatus, removeLocation } from "./kube/locations";
 import { probeS3Location } from "./storage/s3";
+import { createVeleroObject } from "./kube/velero-objects";
 
 // The composition root: the adapters the services receive. Tests build the same with their own database.
 export interface KubeAdapter {
@@ -17,6 +18,7 @@ export interface KubeAdapter {
   applyLocation: typeof applyLocation;
   removeLocation: typeof removeLocation;
   locationStatus: typeof locationStatus;
+  createVeleroObject: typeof createVeleroObject;
 }
 
 export interface StorageAdapter {
@@ -31,7 +33,7 @@ export interface Deps {
 }
 
 export const realKube: KubeAdapter = {
-  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus,
+  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;

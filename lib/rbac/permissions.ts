@@ -15,7 +15,6 @@ type Grant =
   | { scope: "cluster"; minRole: ClusterRole };
 
 const ADMIN = { scope: "org", orgRoles: ["ORG_ADMIN"] } as const;
-const VIEW = { scope: "cluster", minRole: "VIEWER" } as const;
 const OPERATE = { scope: "cluster", minRole: "OPERATOR" } as const;
 const CLUSTER_ADMIN = { scope: "cluster", minRole: "CLUSTER_ADMIN" } as const;
 
@@ -56,7 +55,8 @@ export const PERMISSIONS = {
   "location.delete": ADMIN,
   "location.assign": CLUSTER_ADMIN,
   "location.refresh": OPERATE,
-  "backup.list": VIEW,
+  "backup.list": { scope: "self" },
+  "backup.preview": OPERATE,
   "backup.create": OPERATE,
   "restore.create": OPERATE,
 } as const satisfies Record<string, Grant>;

@@ -11,6 +11,7 @@ export async function tickSchedules(ctx: VeleroContext) {
   const now = new Date();
   for (const s of ctx.list("schedules")) {
     const name = s.metadata.name!;
+    if (s.spec?.paused) continue; // as Velero's schedule controller: a paused schedule is left alone
     let cron;
     try {
       cron = parseStandard(String(s.spec?.schedule ?? ""));
@@ -25,7 +26,6 @@ export async function tickSchedules(ctx: VeleroContext) {
         delete o.status.validationErrors;
       });
     }
-    if (s.spec?.paused) continue;
     const lastBackup = s.status?.lastBackup ? new Date(s.status.lastBackup) : null;
     const lastSkipped = s.status?.lastSkipped ? new Date(s.status.lastSkipped) : null;
     let due: boolean;

@@ -8,6 +8,7 @@ import { bindingRouter } from "./binding";
 import { clusterRouter } from "./cluster";
 import { auditRouter } from "./audit";
 import { credentialRouter, locationRouter } from "./protection";
+import { backupRouter } from "./backup";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -20,6 +21,7 @@ export const appRouter = router({
   audit: auditRouter,
   credential: credentialRouter,
   location: locationRouter,
+  backup: backupRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { router } from "../trpc/init";
+import { procedure } from "../trpc/guard";
+import { id } from "@/lib/schemas/admin";
+import { objectName } from "@/lib/schemas/protection";
+import { createBackup, listBackups, previewBackup } from "../services/backups/backups";
+import { depsFor } from "../composition";
+
+const backupRequest = z.object({ clusterId: id, name: objectName.refine((n) => n.length <= 63, "At most 63 characters"), spec: z.unknown() });
+
+const backupRow = z.object({
+  clusterId: z.string(), clusterName: z.string(), clusterState: z.enum(["PENDING", "CONNECTED", "DISCONNECTED"]), name: z.string(), phase: z.string(),
+  itemsBackedUp: z.number().nullable(), totalItems: z.number().nullable(), errors: z.number(), warnings: z.number(), queuePosition: z.number().nullable(),
+  startTimestamp: z.date().nullable(), completionTimestamp: z.date().nullable(), expiration: z.date().nullable(), location: z.string().nullable(),
+  schedule: z.string().nullable(), failureReason: z.string().nullable(), createdAt: z.date().nullable(), observedAt: z.date(),
+});
+
+export const backupRouter = router({
+  list: procedure.meta({ permission: "backup.list" }).input(z.object({ clusterId: id.optional() }).default({})).output(z.array(backupRow)).query(({ ctx, input }) => listBackups(ctx.db, ctx.access!, input)),
+  preview: procedure.meta({ permission: "backup.preview" }).input(backupRequest).output(z.object({ yaml: z.string() })).mutation(({ ctx, input }) => previewBackup(ctx.db, ctx.access!, input, ctx.principal!.email)),
+  create: procedure.meta({ permission: "backup.create" }).input(backupRequest).output(z.object({ name: z.string(), created: z.boolean() })).mutation(async ({ ctx, input }) => {
+    Object.assign(ctx.audit, { type: "backup", id: input.name, scope: `cluster:${input.clusterId}` });
+    const r = await createBackup(depsFor(ctx.db), ctx.access!, input, ctx.principal!.email);
+    return { name: r.name, created: r.created };
+  }),
+});
