@@ -124,6 +124,15 @@ test("an operator backs up one namespace by label selector through the wizard an
   const row = page.getByTestId(`backup-row-sandbox-1-${name}`);
   await expect(row).toBeVisible({ timeout: 15_000 });
   await expect(row.getByTestId("backup-phase")).toHaveText("Completed", { timeout: 20_000 });
+  // The detail: volumes from Velero's volume info, and the logs, both fetched through DownloadRequests.
+  await row.getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Volumes" })).toContainText("payments/payments-data");
+  await expect(page.getByRole("table", { name: "Volumes" })).toContainText("CSI snapshot (local)");
+  await page.getByRole("button", { name: "View logs" }).click();
+  await expect(page.getByTestId("backup-logs")).toContainText("Backed up a total of");
+  await page.getByRole("button", { name: "Close" }).click();
+  await page.getByRole("link", { name: "Backups" }).click();
   // Both clusters share the location, so Velero's backup sync shows the backup on the other cluster too.
   await expect(page.getByTestId(`backup-row-sandbox-2-${name}`).getByTestId("backup-phase")).toHaveText("Completed", { timeout: 20_000 });
 });

@@ -6,7 +6,7 @@ import { extractContext, parseKubeconfig } from "./kube/kubeconfig";
 import { onboardingManifest } from "./kube/access";
 import { applyLocation, locationStatus, removeLocation } from "./kube/locations";
 import { probeS3Location } from "./storage/s3";
-import { createVeleroObject } from "./kube/velero-objects";
+import { createVeleroObject, deleteVeleroObject, getVeleroObject } from "./kube/velero-objects";
 
 // The composition root: the adapters the services receive. Tests build the same with their own database.
 export interface KubeAdapter {
@@ -19,6 +19,8 @@ export interface KubeAdapter {
   removeLocation: typeof removeLocation;
   locationStatus: typeof locationStatus;
   createVeleroObject: typeof createVeleroObject;
+  getVeleroObject: typeof getVeleroObject;
+  deleteVeleroObject: typeof deleteVeleroObject;
 }
 
 export interface StorageAdapter {
@@ -33,7 +35,7 @@ export interface Deps {
 }
 
 export const realKube: KubeAdapter = {
-  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject,
+  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject, getVeleroObject, deleteVeleroObject,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;

@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
@@ -49,7 +50,7 @@ export function BackupsPage() {
                 const pct = b.totalItems ? Math.round(((b.itemsBackedUp ?? 0) / b.totalItems) * 100) : 0;
                 return (
                   <TableRow key={`${b.clusterId}/${b.name}`} data-testid={`backup-row-${b.clusterName}-${b.name}`}>
-                    <TableCell><code>{b.name}</code></TableCell>
+                    <TableCell><Link href={`/backups/${b.clusterId}/${encodeURIComponent(b.name)}`}><code>{b.name}</code></Link></TableCell>
                     <TableCell>
                       {b.clusterName}
                       {b.clusterState === "DISCONNECTED" && <Tooltip title="The cluster is disconnected: this is its last-known state"><Chip size="small" color="warning" variant="outlined" label={<>seen <RelativeTime date={b.observedAt} /></>} sx={{ ml: 1 }} /></Tooltip>}

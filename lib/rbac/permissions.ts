@@ -56,6 +56,8 @@ export const PERMISSIONS = {
   "location.assign": CLUSTER_ADMIN,
   "location.refresh": OPERATE,
   "backup.list": { scope: "self" },
+  "backup.get": { scope: "self" },
+  "backup.logs": { scope: "self" },
   "backup.preview": OPERATE,
   "backup.create": OPERATE,
   "restore.create": OPERATE,

@@ -46,3 +46,26 @@ export async function createVeleroObject(kubeconfig: string, plural: string, bod
     throw new ClusterError(`Creating the ${body.kind} failed: ${e instanceof Error ? e.message : String(e)}`, "Unreachable");
   }
 }
+
+/** Reads one Velero object, or null when it does not exist. */
+export async function getVeleroObject(kubeconfig: string, plural: string, name: string, opts: { version?: string; namespace?: string; timeoutMs?: number } = {}): Promise<any | null> {
+  const api = await customApi(kubeconfig);
+  try {
+    return await withTimeout(api.getNamespacedCustomObject({ group: "velero.io", version: opts.version ?? "v1", namespace: opts.namespace ?? VELERO_NAMESPACE, plural, name }), opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, `get ${plural}`);
+  } catch (e) {
+    if (e instanceof k8s.ApiException && e.code === 404) return null;
+    if (e instanceof k8s.ApiException) throw new ClusterError(`Reading ${plural}/${name} failed: ${statusMessage(e)}`, e.code === 403 ? "Forbidden" : "Other");
+    throw e;
+  }
+}
+
+/** Deletes one Velero object; a missing one is fine. */
+export async function deleteVeleroObject(kubeconfig: string, plural: string, name: string, opts: { version?: string; namespace?: string; timeoutMs?: number } = {}): Promise<void> {
+  const api = await customApi(kubeconfig);
+  try {
+    await withTimeout(api.deleteNamespacedCustomObject({ group: "velero.io", version: opts.version ?? "v1", namespace: opts.namespace ?? VELERO_NAMESPACE, plural, name }), opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, `delete ${plural}`);
+  } catch (e) {
+    if (e instanceof k8s.ApiException && e.code === 404) return;
+    throw e;
+  }
+}

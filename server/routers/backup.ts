@@ -3,7 +3,7 @@ import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { id } from "@/lib/schemas/admin";
 import { objectName } from "@/lib/schemas/protection";
-import { createBackup, listBackups, previewBackup } from "../services/backups/backups";
+import { backupLogs, createBackup, describeBackup, listBackups, previewBackup } from "../services/backups/backups";
 import { depsFor } from "../composition";
 
 const backupRequest = z.object({ clusterId: id, name: objectName.refine((n) => n.length <= 63, "At most 63 characters"), spec: z.unknown() });
@@ -17,6 +17,20 @@ const backupRow = z.object({
 
 export const backupRouter = router({
   list: procedure.meta({ permission: "backup.list" }).input(z.object({ clusterId: id.optional() }).default({})).output(z.array(backupRow)).query(({ ctx, input }) => listBackups(ctx.db, ctx.access!, input)),
+  get: procedure
+    .meta({ permission: "backup.get" })
+    .input(z.object({ clusterId: id, name: objectName }))
+    .output(z.object({
+      name: z.string(), clusterId: z.string(), clusterName: z.string(), phase: z.string(), spec: z.record(z.string(), z.unknown()), status: z.record(z.string(), z.unknown()),
+      labels: z.record(z.string(), z.string()), observedAt: z.date(), volumes: z.array(z.unknown()).nullable(), results: z.record(z.string(), z.unknown()).nullable(),
+      resources: z.record(z.string(), z.array(z.string())).nullable(), downloadErrors: z.array(z.string()),
+    }))
+    .query(({ ctx, input }) => describeBackup(depsFor(ctx.db), ctx.access!, input.clusterId, input.name)),
+  logs: procedure
+    .meta({ permission: "backup.logs" })
+    .input(z.object({ clusterId: id, name: objectName }))
+    .output(z.object({ text: z.string() }))
+    .query(({ ctx, input }) => backupLogs(depsFor(ctx.db), ctx.access!, input.clusterId, input.name)),
   preview: procedure.meta({ permission: "backup.preview" }).input(backupRequest).output(z.object({ yaml: z.string() })).mutation(({ ctx, input }) => previewBackup(ctx.db, ctx.access!, input, ctx.principal!.email)),
   create: procedure.meta({ permission: "backup.create" }).input(backupRequest).output(z.object({ name: z.string(), created: z.boolean() })).mutation(async ({ ctx, input }) => {
     Object.assign(ctx.audit, { type: "backup", id: input.name, scope: `cluster:${input.clusterId}` });

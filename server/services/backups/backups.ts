@@ -4,6 +4,7 @@ import { AppError, notFound } from "../../errors";
 import { canOnCluster, roleOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
 import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
 import { ClusterError } from "../../kube/client";
+import { downloadVeleroFile, type DownloadKind } from "./downloads";
 
 // Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects.
 export async function listBackups(db: Db, access: Access, filter: { clusterId?: string }) {
@@ -65,4 +66,40 @@ export async function createBackup(d: Deps, access: Access, input: { clusterId: 
     if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not create the backup on ${c.name} (${e.kind}): ${e.message}`);
     throw e;
   }
+}
+
+async function readableCluster(d: Deps, access: Access, clusterId: string) {
+  const c = await clusterFor(d.db, access, clusterId);
+  if (!c.kubeconfigSecretId) throw notFound("Cluster");
+  return { ...c, kubeconfig: (await d.sealed.read(c.kubeconfigSecretId)).toString() };
+}
+
+/** What `velero backup describe --details` shows: the object, plus volume info, results and resource list from the bucket. */
+export async function describeBackup(d: Deps, access: Access, clusterId: string, name: string) {
+  const row = await d.db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name, cluster: visibleClusterWhere(access) ?? undefined }, select: { spec: true, status: true, labels: true, phase: true, observedAt: true } });
+  if (!row) throw notFound("Backup");
+  const c = await readableCluster(d, access, clusterId);
+  const fetchJson = async (kind: DownloadKind) => {
+    try {
+      const buf = await downloadVeleroFile(d, c.kubeconfig, { kind, name });
+      return { data: buf ? JSON.parse(buf.toString()) : null, error: null as string | null };
+    } catch (e) {
+      return { data: null, error: e instanceof Error ? e.message : String(e) };
+    }
+  };
+  const terminal = ["Completed", "PartiallyFailed", "Failed"].includes(row.phase ?? "");
+  const [volumes, results, resources] = terminal ? await Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")]) : [null, null, null];
+  return {
+    name, clusterId, clusterName: c.name, phase: row.phase ?? "New", spec: row.spec as Record<string, unknown>, status: row.status as Record<string, unknown>, labels: row.labels as Record<string, string>, observedAt: row.observedAt,
+    volumes: (volumes?.data as unknown[] | null) ?? null, results: (results?.data as Record<string, unknown> | null) ?? null, resources: (resources?.data as Record<string, string[]> | null) ?? null,
+    downloadErrors: [volumes?.error, results?.error, resources?.error].filter((x): x is string => Boolean(x)),
+  };
+}
+
+export async function backupLogs(d: Deps, access: Access, clusterId: string, name: string): Promise<{ text: string }> {
+  if (!(await d.db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name, cluster: visibleClusterWhere(access) ?? undefined }, select: { id: true } }))) throw notFound("Backup");
+  const c = await readableCluster(d, access, clusterId);
+  const buf = await downloadVeleroFile(d, c.kubeconfig, { kind: "BackupLog", name });
+  if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this backup (it may still be running)");
+  return { text: buf.toString() };
 }

@@ -1,0 +1,36 @@
+import crypto from "node:crypto";
+import zlib from "node:zlib";
+import type { Deps } from "../../composition";
+import { AppError } from "../../errors";
+import { checkOutboundUrl } from "../../security/outbound-url";
+
+// Files of a backup, fetched as Velero's CLI does: a DownloadRequest, Velero answers with a signed URL to the object
+// in the bucket, Lifeboat fetches it (through the outbound-URL guard), then removes the request.
+export type DownloadKind = "BackupLog" | "BackupResults" | "BackupResourceList" | "BackupVolumeInfos" | "RestoreLog" | "RestoreResults";
+const MAX_BYTES = 8 * 1024 * 1024;
+
+export async function downloadVeleroFile(d: Deps, kubeconfig: string, target: { kind: DownloadKind; name: string }, opts: { timeoutMs?: number } = {}): Promise<Buffer | null> {
+  const name = `lifeboat-${crypto.randomBytes(5).toString("hex")}`;
+  await d.kube.createVeleroObject(kubeconfig, "downloadrequests", { apiVersion: "velero.io/v1", kind: "DownloadRequest", metadata: { name }, spec: { target } });
+  try {
+    const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
+    let url: string | undefined;
+    while (!url) {
+      const dr = await d.kube.getVeleroObject(kubeconfig, "downloadrequests", name);
+      url = dr?.status?.phase === "Processed" ? dr.status.downloadURL : undefined;
+      if (url) break;
+      if (Date.now() > deadline) throw new AppError("PRECONDITION_FAILED", "Velero did not answer the download request in time (is the backup in a location this cluster can reach?)");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const verdict = await checkOutboundUrl(url, { schemes: ["https", "http"] });
+    if (!verdict.ok) throw new AppError("PRECONDITION_FAILED", `Velero's download URL was refused: ${verdict.reason}`);
+    const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    if (res.status === 404) return null;
+    if (!res.ok) throw new AppError("PRECONDITION_FAILED", `The bucket answered ${res.status} for the ${target.kind}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length > MAX_BYTES) throw new AppError("PRECONDITION_FAILED", `The ${target.kind} is larger than ${MAX_BYTES / 2 ** 20} MiB`);
+    return zlib.gunzipSync(body);
+  } finally {
+    await d.kube.deleteVeleroObject(kubeconfig, "downloadrequests", name).catch(() => undefined);
+  }
+}
