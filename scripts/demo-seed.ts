@@ -8,6 +8,8 @@ import { loadAccess } from "../server/rbac/access";
 import { attachCluster, checkCluster } from "../server/services/clusters/clusters";
 import { createCredential } from "../server/services/protection/credentials";
 import { assignLocation, createLocation, reconcileLocation } from "../server/services/protection/locations";
+import { createBackup } from "../server/services/backups/backups";
+import { backupName } from "../lib/velero/names";
 
 const sandboxJson = process.argv[2];
 const adminEmail = process.env.LIFEBOAT_ADMIN_EMAIL?.toLowerCase();
@@ -50,5 +52,14 @@ if (!location) {
 } else {
   await db.location.update({ where: { id: location.id }, data: { endpoint: s3.endpoint } });
   await reconcileLocation(d, location.id);
+}
+// A backup to look at: one per demo start, of the payments namespace on the first cluster.
+const deployed = await db.locationDeployment.findFirst({ where: { locationId: location.id, error: null, readOnly: false }, orderBy: { cluster: { name: "asc" } }, select: { cluster: { select: { id: true, name: true } } } });
+const first = deployed?.cluster;
+if (first) {
+  const name = backupName({ cluster: first.name, base: "demo", now: new Date() });
+  await createBackup(d, access, { clusterId: first.id, name, spec: { scope: { kind: "namespaces", include: ["payments", "web-cache"] }, volumes: { fsBackup: "optIn", csiSnapshots: true, dataMovement: false }, location: "lifeboat-sandbox-backups", ttl: { value: 7, unit: "days" } } }, admin.email)
+    .then(() => console.log(`  backup ${name} of payments and web-cache started on ${first.name}`))
+    .catch((e) => console.error(`  the demo backup could not be started: ${e instanceof Error ? e.message : String(e)}`));
 }
 await db.$disconnect();
