@@ -1,3 +1,4 @@
+import { parseGoDurationNs } from "../velero/duration";
 // robfig/cron v3 ParseStandard semantics, shared by the console (schedule validation) and the sandbox's Velero stand-in.
 /**
  * Cron schedules for the sandbox Velero stand-in: a faithful TypeScript port of what Velero's server does
@@ -118,22 +119,6 @@ function strconvQuote(s: string): string {
   return out + '"';
 }
 
-/** The time package's own quote(): non-ASCII and control characters become \x escapes of their UTF-8 bytes. */
-function timeQuote(s: string): string {
-  let out = '"';
-  const enc = new TextEncoder();
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (cp >= 0x80 || cp < 0x20) {
-      for (const b of enc.encode(ch)) out += "\\x" + b.toString(16).padStart(2, "0");
-    } else {
-      if (ch === '"' || ch === "\\") out += "\\";
-      out += ch;
-    }
-  }
-  return out + '"';
-}
-
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
 const UINT64_MAX = (1n << 64n) - 1n;
@@ -168,91 +153,6 @@ function goAtoi(s: string): { value: bigint } | { error: string } {
 }
 
 const NS_SECOND = 1_000_000_000n;
-const GO_UNITS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  "\u00b5s": 1_000n, // µs, micro sign
-  "\u03bcs": 1_000n, // μs, Greek mu
-  ms: 1_000_000n,
-  s: NS_SECOND,
-  m: 60n * NS_SECOND,
-  h: 3600n * NS_SECOND,
-};
-const TWO_63 = 1n << 63n;
-
-/** time.ParseDuration, in nanoseconds. Throws Error with Go's message. */
-function goParseDuration(orig: string): bigint {
-  const invalid = () => new Error(`time: invalid duration ${timeQuote(orig)}`);
-  let s = orig;
-  let d = 0n;
-  let neg = false;
-  if (s !== "" && (s[0] === "-" || s[0] === "+")) {
-    neg = s[0] === "-";
-    s = s.slice(1);
-  }
-  if (s === "0") return 0n;
-  if (s === "") throw invalid();
-  while (s !== "") {
-    let v = 0n;
-    let f = 0n;
-    let scale = 1;
-    if (!(s[0] === "." || isDigitCode(s.charCodeAt(0)))) throw invalid();
-    // leadingInt
-    let i = 0;
-    for (; i < s.length && isDigitCode(s.charCodeAt(i)); i++) {
-      if (v > TWO_63 / 10n) throw invalid();
-      v = v * 10n + BigInt(s.charCodeAt(i) - 48);
-      if (v > TWO_63) throw invalid();
-    }
-    const pre = i > 0;
-    s = s.slice(i);
-    let post = false;
-    if (s !== "" && s[0] === ".") {
-      s = s.slice(1);
-      // leadingFraction: stops accumulating precision on overflow, never fails
-      let j = 0;
-      let overflow = false;
-      for (; j < s.length && isDigitCode(s.charCodeAt(j)); j++) {
-        if (overflow) continue;
-        if (f > INT64_MAX / 10n) {
-          overflow = true;
-          continue;
-        }
-        const y = f * 10n + BigInt(s.charCodeAt(j) - 48);
-        if (y > TWO_63) {
-          overflow = true;
-          continue;
-        }
-        f = y;
-        scale *= 10;
-      }
-      post = j > 0;
-      s = s.slice(j);
-    }
-    if (!pre && !post) throw invalid();
-    let k = 0;
-    for (; k < s.length; k++) {
-      if (s[k] === "." || isDigitCode(s.charCodeAt(k))) break;
-    }
-    if (k === 0) throw new Error(`time: missing unit in duration ${timeQuote(orig)}`);
-    const u = s.slice(0, k);
-    s = s.slice(k);
-    const unit = GO_UNITS[u];
-    if (unit === undefined) throw new Error(`time: unknown unit ${timeQuote(u)} in duration ${timeQuote(orig)}`);
-    if (v > TWO_63 / unit) throw invalid();
-    v *= unit;
-    if (f > 0n) {
-      // float64 arithmetic, as Go does, then truncation to an integer
-      v += BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
-      if (v > TWO_63) throw invalid();
-    }
-    d += v;
-    if (d > TWO_63) throw invalid();
-  }
-  if (neg) return -d;
-  if (d > INT64_MAX) throw invalid();
-  return d;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Time zones: the few Go time operations SpecSchedule.Next uses, on millisecond instants
@@ -518,7 +418,7 @@ function parseDescriptor(descriptor: string, zone: Zone, spec: string): CronSche
   if (descriptor.startsWith(every)) {
     let duration: bigint;
     try {
-      duration = goParseDuration(descriptor.slice(every.length));
+      duration = parseGoDurationNs(descriptor.slice(every.length));
     } catch (err) {
       throw new CronError(`failed to parse duration ${descriptor}: ${(err as Error).message}`, { cause: err });
     }

@@ -52,24 +52,8 @@ export const LABELS = {
 export const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Go's time.ParseDuration for the units Velero accepts (h, m, s, ms, us/µs, ns), e.g. "720h0m0s", "1.5h". Returns ms. */
-export function parseGoDuration(s: string): number {
-  if (s === "0") return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(h|m|s|ms|us|µs|ns)/gy;
-  let total = 0;
-  let m: RegExpExecArray | null;
-  let consumed = 0;
-  const sign = s.startsWith("-") ? -1 : 1;
-  const body = s.replace(/^[-+]/, "");
-  if (!body) throw new Error(`time: invalid duration "${s}"`);
-  while ((m = re.exec(body))) {
-    const n = Number(m[1]);
-    total += n * { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 }[m[2] as "h"];
-    consumed = re.lastIndex;
-  }
-  if (consumed !== body.length) throw new Error(`time: invalid duration "${s}"`);
-  return sign * total;
-}
+/** Go's time.ParseDuration in milliseconds, as Velero reads ttl, syncPeriod and the other durations. */
+export { parseGoDuration } from "../../lib/velero/duration";
 
 /** Velero's label.GetValidName: values over 63 characters become name[:57] + 6 hex chars of sha256(name). */
 export function validLabelValue(name: string): string {

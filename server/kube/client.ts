@@ -110,8 +110,16 @@ const TLS_UNTRUSTED = new Set([
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 const TIMED_OUT = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
+/** A list's continue token or a watch's resourceVersion is older than the server's history (410 Gone). */
+export class ResourceExpiredError extends ClusterError {
+  constructor(message: string) {
+    super(message, "Other");
+    this.name = "ResourceExpiredError";
+  }
+}
+
 /** The first error code along an error's cause chain (undici wraps socket errors in "fetch failed"). */
-function codeOf(e: unknown): string | undefined {
+export function codeOf(e: unknown): string | undefined {
   for (let cur: any = e, depth = 0; cur && depth < 5; cur = cur.cause, depth++) {
     if (typeof cur.code === "string") return cur.code;
     const inner = Array.isArray(cur.errors) ? cur.errors.find((x: any) => typeof x?.code === "string") : undefined;
@@ -120,7 +128,7 @@ function codeOf(e: unknown): string | undefined {
   return undefined;
 }
 
-function statusMessage(body: unknown): string | undefined {
+export function statusMessage(body: unknown): string | undefined {
   try {
     const status = typeof body === "string" ? JSON.parse(body) : body;
     return typeof status?.message === "string" ? status.message : undefined;
@@ -129,17 +137,23 @@ function statusMessage(body: unknown): string | undefined {
   }
 }
 
-function toClusterError(e: unknown, c: { server: string; what: string; timeoutMs: number; tokenUser: boolean }): ClusterError {
+/** The one mapping of a failed cluster call to a ClusterError an operator understands (callers redact secrets). */
+export function toClusterError(e: unknown, c: { server: string; what: string; timeoutMs: number; tokenUser: boolean }): ClusterError {
   if (e instanceof ClusterError) return e;
   const host = new URL(c.server).host;
-  if (e instanceof k8s.ApiException) {
-    const detail = statusMessage(e.body);
-    const code = e.code as number;
-    if (code === 401) return new ClusterError(`The cluster at ${c.server} refused the ${c.tokenUser ? "token" : "client certificate"} (401 Unauthorized): it is wrong, expired, or its service account was deleted`, "Unauthorized");
-    if (code === 403) return new ClusterError(`Lifeboat may not ${c.what}${detail ? `: ${detail}` : ""} (403 Forbidden); apply the onboarding manifest to grant it`, "Forbidden");
-    if (code === 404) return new ClusterError(`Not found while trying to ${c.what}${detail ? `: ${detail}` : ""}`, "NotFound");
-    if (code === 408 || code === 504) return new ClusterError(`The cluster at ${c.server} timed out trying to ${c.what}`, "Timeout");
-    return new ClusterError(`The cluster at ${c.server} answered ${code} when Lifeboat tried to ${c.what}${detail ? `: ${detail}` : ""}`, "Other");
+  // ApiException from typed calls; a plain statusCode from watch requests.
+  const httpCode = e instanceof k8s.ApiException ? (e.code as number) : typeof (e as { statusCode?: unknown } | null)?.statusCode === "number" ? (e as { statusCode: number }).statusCode : undefined;
+  if (httpCode !== undefined) {
+    const detail = e instanceof k8s.ApiException ? statusMessage(e.body) : undefined;
+    const tail = detail ? `: ${detail}` : "";
+    if (httpCode === 401) return new ClusterError(`The cluster at ${c.server} refused the ${c.tokenUser ? "token" : "client certificate"} (401 Unauthorized): it is wrong, expired, or its service account was deleted`, "Unauthorized");
+    if (httpCode === 403) return new ClusterError(`Lifeboat may not ${c.what}${tail} (403 Forbidden); apply the onboarding manifest to grant it`, "Forbidden");
+    if (httpCode === 404) return new ClusterError(`Not found while trying to ${c.what}${tail}`, "NotFound");
+    if (httpCode === 408 || httpCode === 504) return new ClusterError(`The cluster at ${c.server} timed out trying to ${c.what}`, "Timeout");
+    if (httpCode === 409) return new ClusterError(`Could not ${c.what}: it was changed at the same time by someone else${tail}; try again`, "Other");
+    if (httpCode === 410) return new ResourceExpiredError(`The cluster at ${c.server} no longer has the history to ${c.what} (410 Gone)${tail}`);
+    if (httpCode === 422) return new ClusterError(`The cluster refused to ${c.what}${tail}`, "Other");
+    return new ClusterError(`The cluster at ${c.server} answered ${httpCode} when Lifeboat tried to ${c.what}${tail}`, "Other");
   }
   const name = (e as { name?: string } | null)?.name;
   const code = codeOf(e);

@@ -1,7 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { checkOutboundUrl } from "../security/outbound-url";
 import { VELERO_NAMESPACE } from "./access";
-import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS, type ClusterErrorKind } from "./client";
+import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS, toClusterError } from "./client";
 import { extractContext, KubeconfigError } from "./kubeconfig";
 
 // Puts a Lifeboat target location onto a cluster as Velero needs it — a credentials Secret and a BackupStorageLocation
@@ -147,61 +147,6 @@ async function withSession<T>(kubeconfig: string, timeoutMs: number, secrets: st
   } finally {
     await s.close();
   }
-}
-
-// ---- errors (client.ts keeps its mapping private; this is the part these writes meet) -----------------------------------
-
-const TLS_UNTRUSTED = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_UNTRUSTED", "CERT_SIGNATURE_FAILURE", "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
-]);
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
-const TIMED_OUT = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
-
-/** The first error code along an error's cause chain (undici wraps socket errors in "fetch failed"). */
-function codeOf(e: unknown): string | undefined {
-  for (let cur: any = e, depth = 0; cur && depth < 5; cur = cur.cause, depth++) {
-    if (typeof cur.code === "string") return cur.code;
-    const inner = Array.isArray(cur.errors) ? cur.errors.find((x: any) => typeof x?.code === "string") : undefined;
-    if (inner) return inner.code;
-  }
-  return undefined;
-}
-
-function statusMessage(body: unknown): string | undefined {
-  try {
-    const st = typeof body === "string" ? JSON.parse(body) : body;
-    return typeof st?.message === "string" ? st.message : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function toClusterError(e: unknown, c: { server: string; what: string; timeoutMs: number; tokenUser: boolean }): ClusterError {
-  if (e instanceof ClusterError) return e;
-  const err = (message: string, kind: ClusterErrorKind) => new ClusterError(message, kind);
-  if (e instanceof k8s.ApiException) {
-    const detail = statusMessage(e.body);
-    const tail = detail ? `: ${detail}` : "";
-    switch (e.code as number) {
-      case 401: return err(`The cluster at ${c.server} refused the ${c.tokenUser ? "token" : "client certificate"} (401 Unauthorized): it is wrong, expired, or its service account was deleted`, "Unauthorized");
-      case 403: return err(`Lifeboat may not ${c.what}${tail} (403 Forbidden); apply the onboarding manifest to grant it`, "Forbidden");
-      case 404: return err(`Not found while trying to ${c.what}${tail}`, "NotFound");
-      case 408: case 504: return err(`The cluster at ${c.server} timed out trying to ${c.what}`, "Timeout");
-      case 409: return err(`Could not ${c.what}: it was changed at the same time by someone else${tail}; try again`, "Other");
-      case 422: return err(`The cluster refused to ${c.what}${tail}`, "Other");
-      default: return err(`The cluster at ${c.server} answered ${e.code} when Lifeboat tried to ${c.what}${tail}`, "Other");
-    }
-  }
-  const name = (e as { name?: string } | null)?.name;
-  const code = codeOf(e);
-  if (name === "TimeoutError" || name === "AbortError" || (code && TIMED_OUT.has(code))) return err(`${c.server} did not answer within ${c.timeoutMs / 1000} s (trying to ${c.what})`, "Timeout");
-  if (code === "ECONNREFUSED") return err(`Nothing answers at ${c.server} (connection refused): is the address right and the API server up?`, "Unreachable");
-  if (code && UNREACHABLE.has(code)) return err(`${c.server} cannot be reached (${code})`, "Unreachable");
-  if (code && TLS_UNTRUSTED.has(code)) return err(`The server's certificate is not signed by the CA in the kubeconfig (${c.server}, ${code})`, "TLS");
-  if (code && (code.startsWith("CERT_") || code === "EPROTO" || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_"))) return err(`The TLS connection to ${c.server} failed (${code})`, "TLS");
-  const message = e instanceof Error ? e.message : String(e);
-  return err(`Lifeboat could not ${c.what} at ${c.server}: ${message}${code ? ` (${code})` : ""}`, "Other");
 }
 
 // ---- what goes onto the cluster -------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import { extractContext } from "./kubeconfig";
-import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS } from "./client";
+import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS, statusMessage } from "./client";
 import { VELERO_NAMESPACE } from "./access";
 import { checkOutboundUrl } from "../security/outbound-url";
 
@@ -18,13 +18,7 @@ async function customApi(kubeconfig: string) {
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new ClusterError(`The cluster did not answer within ${ms / 1000} s (${what})`, "Timeout")), ms).unref())]);
 
-function statusMessage(e: k8s.ApiException<unknown>): string {
-  try {
-    return JSON.parse(String(e.body)).message ?? `HTTP ${e.code}`;
-  } catch {
-    return `HTTP ${e.code}`;
-  }
-}
+const detailOf = (e: k8s.ApiException<unknown>) => statusMessage(e.body) ?? `HTTP ${e.code}`;
 
 /** Creates the object; an existing one with the same name answers { created: false } (a double submit creates one). */
 export async function createVeleroObject(kubeconfig: string, plural: string, body: { apiVersion: string; kind: string; metadata: { name?: string } } & Record<string, unknown>, opts: { namespace?: string; timeoutMs?: number } = {}): Promise<{ created: boolean; object: any }> {
@@ -40,7 +34,7 @@ export async function createVeleroObject(kubeconfig: string, plural: string, bod
     }
     if (e instanceof k8s.ApiException) {
       const kind = e.code === 401 ? "Unauthorized" : e.code === 403 ? "Forbidden" : e.code === 404 ? "NotFound" : "Other";
-      throw new ClusterError(`The cluster refused to create the ${body.kind}: ${statusMessage(e)}`, kind);
+      throw new ClusterError(`The cluster refused to create the ${body.kind}: ${detailOf(e)}`, kind);
     }
     if (e instanceof ClusterError) throw e;
     throw new ClusterError(`Creating the ${body.kind} failed: ${e instanceof Error ? e.message : String(e)}`, "Unreachable");
@@ -54,7 +48,7 @@ export async function getVeleroObject(kubeconfig: string, plural: string, name: 
     return await withTimeout(api.getNamespacedCustomObject({ group: "velero.io", version: opts.version ?? "v1", namespace: opts.namespace ?? VELERO_NAMESPACE, plural, name }), opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, `get ${plural}`);
   } catch (e) {
     if (e instanceof k8s.ApiException && e.code === 404) return null;
-    if (e instanceof k8s.ApiException) throw new ClusterError(`Reading ${plural}/${name} failed: ${statusMessage(e)}`, e.code === 403 ? "Forbidden" : "Other");
+    if (e instanceof k8s.ApiException) throw new ClusterError(`Reading ${plural}/${name} failed: ${detailOf(e)}`, e.code === 403 ? "Forbidden" : "Other");
     throw e;
   }
 }

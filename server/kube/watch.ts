@@ -1,7 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { checkOutboundUrl } from "../security/outbound-url";
 import { VELERO_NAMESPACE } from "./access";
-import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS } from "./client";
+import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS, ResourceExpiredError, toClusterError } from "./client";
 import { extractContext, KubeconfigError } from "./kubeconfig";
 
 // The list+watch half of the sync engine: paginated lists and resumable watches of Velero's custom resources in one
@@ -31,13 +31,7 @@ export interface VeleroItem {
   creationTimestamp?: string;
 }
 
-/** A list's continue token or a watch's resourceVersion is older than the server's history (410 Gone). */
-export class ResourceExpiredError extends ClusterError {
-  constructor(message: string) {
-    super(message, "Other");
-    this.name = "ResourceExpiredError";
-  }
-}
+export { ResourceExpiredError };
 
 export const DEFAULT_PAGE_SIZE = 500;
 /** The server ends a watch after this long (client-go picks 5–10 min); the engine then resumes from where it was. */
@@ -93,54 +87,8 @@ function customApi(c: Checked, timeoutMs: number) {
   return { custom: new k8s.CustomObjectsApi(config), close: async () => void (await shared?.destroy().catch(() => undefined)) };
 }
 
-// ---- errors (the subset of client.ts's mapping a list or a watch meets) ------------------------------------------------
-
-function codeOf(e: unknown): string | undefined {
-  for (let cur: any = e, depth = 0; cur && depth < 5; cur = cur.cause, depth++) {
-    if (typeof cur.code === "string") return cur.code;
-    const inner = Array.isArray(cur.errors) ? cur.errors.find((x: any) => typeof x?.code === "string") : undefined;
-    if (inner) return inner.code;
-  }
-  return undefined;
-}
-
-function statusMessage(body: unknown): string | undefined {
-  try {
-    const status = typeof body === "string" ? JSON.parse(body) : body;
-    return typeof status?.message === "string" ? status.message : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function toClusterError(e: unknown, c: Checked, what: string, timeoutMs: number): ClusterError {
-  if (e instanceof ClusterError) return e;
-  const httpCode = e instanceof k8s.ApiException ? (e.code as number) : typeof (e as any)?.statusCode === "number" ? (e as any).statusCode : undefined;
-  if (httpCode !== undefined) {
-    const detail = e instanceof k8s.ApiException ? statusMessage(e.body) : undefined;
-    const tail = detail ? `: ${detail}` : "";
-    if (httpCode === 410) return new ResourceExpiredError(`The cluster at ${c.server} no longer has the history to ${what} (410 Gone)${tail}`);
-    if (httpCode === 401) return new ClusterError(`The cluster at ${c.server} refused the ${c.tokenUser ? "token" : "client certificate"} (401 Unauthorized): it is wrong, expired, or its service account was deleted`, "Unauthorized");
-    if (httpCode === 403) return new ClusterError(`Lifeboat may not ${what}${tail} (403 Forbidden); apply the onboarding manifest to grant it`, "Forbidden");
-    if (httpCode === 404) return new ClusterError(`Not found while trying to ${what}${tail}`, "NotFound");
-    if (httpCode === 408 || httpCode === 504) return new ClusterError(`The cluster at ${c.server} timed out trying to ${what}`, "Timeout");
-    return new ClusterError(`The cluster at ${c.server} answered ${httpCode} when Lifeboat tried to ${what}${tail}`, "Other");
-  }
-  const name = (e as { name?: string } | null)?.name;
-  const code = codeOf(e);
-  if (name === "TimeoutError" || name === "AbortError" || code === "ETIMEDOUT" || code?.startsWith("UND_ERR_") && code.endsWith("TIMEOUT")) {
-    return new ClusterError(`${c.server} did not answer within ${timeoutMs / 1000} s (trying to ${what})`, "Timeout");
-  }
-  if (code === "ECONNREFUSED") return new ClusterError(`Nothing answers at ${c.server} (connection refused): is the address right and the API server up?`, "Unreachable");
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return new ClusterError(`The host of ${c.server} could not be resolved (${code})`, "Unreachable");
-  if (code && ["EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"].includes(code)) return new ClusterError(`${c.server} cannot be reached (${code})`, "Unreachable");
-  if (code && (code === "EPROTO" || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_") || code.includes("CERT"))) return new ClusterError(`The TLS connection to ${c.server} failed (${code})`, "TLS");
-  const message = e instanceof Error ? e.message : String(e);
-  return new ClusterError(`Lifeboat could not ${what} at ${c.server}: ${message}${code ? ` (${code})` : ""}`, "Other");
-}
-
 function mapped(e: unknown, c: Checked, what: string, timeoutMs: number): ClusterError {
-  const err = toClusterError(e, c, what, timeoutMs);
+  const err = toClusterError(e, { server: c.server, what, timeoutMs, tokenUser: c.tokenUser });
   const message = c.redact(err.message);
   return err instanceof ResourceExpiredError ? new ResourceExpiredError(message) : new ClusterError(message, err.kind);
 }
