@@ -6,7 +6,7 @@ import { extractContext, parseKubeconfig } from "./kube/kubeconfig";
 import { onboardingManifest } from "./kube/access";
 import { applyLocation, locationStatus, removeLocation } from "./kube/locations";
 import { probeS3Location } from "./storage/s3";
-import { createVeleroObject, deleteVeleroObject, getVeleroObject } from "./kube/velero-objects";
+import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
 // The composition root: the adapters the services receive. Tests build the same with their own database.
 export interface KubeAdapter {
@@ -21,6 +21,7 @@ export interface KubeAdapter {
   createVeleroObject: typeof createVeleroObject;
   getVeleroObject: typeof getVeleroObject;
   deleteVeleroObject: typeof deleteVeleroObject;
+  updateVeleroObject: typeof updateVeleroObject;
 }
 
 export interface StorageAdapter {
@@ -35,7 +36,7 @@ export interface Deps {
 }
 
 export const realKube: KubeAdapter = {
-  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject, getVeleroObject, deleteVeleroObject,
+  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject, getVeleroObject, deleteVeleroObject, updateVeleroObject,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;

@@ -60,7 +60,19 @@ export const PERMISSIONS = {
   "backup.logs": { scope: "self" },
   "backup.preview": OPERATE,
   "backup.create": OPERATE,
+  "backup.delete": OPERATE,
+  "restore.list": { scope: "self" },
+  "restore.get": { scope: "self" },
+  "restore.logs": { scope: "self" },
+  "restore.preview": OPERATE,
   "restore.create": OPERATE,
+  "schedule.list": { scope: "self" },
+  "schedule.get": { scope: "self" },
+  "schedule.preview": OPERATE,
+  "schedule.create": OPERATE,
+  "schedule.update": OPERATE,
+  "schedule.pause": OPERATE,
+  "schedule.delete": OPERATE,
 } as const satisfies Record<string, Grant>;
 
 export type Permission = keyof typeof PERMISSIONS;

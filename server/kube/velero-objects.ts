@@ -63,3 +63,35 @@ export async function deleteVeleroObject(kubeconfig: string, plural: string, nam
     throw e;
   }
 }
+
+/**
+ * Reads one Velero object, lets `change` edit it (spec, labels), and replaces it with the resourceVersion read, so a
+ * concurrent write is a conflict: it then reads again (up to 3 times). Returns null when the object does not exist.
+ */
+export async function updateVeleroObject(kubeconfig: string, plural: string, name: string, change: (obj: any) => void, opts: { version?: string; namespace?: string; timeoutMs?: number } = {}): Promise<any | null> {
+  const api = await customApi(kubeconfig);
+  const ref = { group: "velero.io", version: opts.version ?? "v1", namespace: opts.namespace ?? VELERO_NAMESPACE, plural, name };
+  const timeout = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  for (let attempt = 1; ; attempt++) {
+    let current: any;
+    try {
+      current = await withTimeout(api.getNamespacedCustomObject(ref), timeout, `get ${plural}`);
+    } catch (e) {
+      if (e instanceof k8s.ApiException && e.code === 404) return null;
+      if (e instanceof k8s.ApiException) throw new ClusterError(`Reading ${plural}/${name} failed: ${detailOf(e)}`, e.code === 403 ? "Forbidden" : "Other");
+      throw e;
+    }
+    const body = structuredClone(current);
+    delete body.metadata?.managedFields;
+    delete body.status;
+    change(body);
+    try {
+      return await withTimeout(api.replaceNamespacedCustomObject({ ...ref, body }), timeout, `update ${plural}`);
+    } catch (e) {
+      if (e instanceof k8s.ApiException && e.code === 409 && attempt < 3) continue;
+      if (e instanceof k8s.ApiException && e.code === 404) return null;
+      if (e instanceof k8s.ApiException) throw new ClusterError(`The cluster refused to update ${plural}/${name}: ${detailOf(e)}`, e.code === 403 ? "Forbidden" : "Other");
+      throw e;
+    }
+  }
+}

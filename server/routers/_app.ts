@@ -9,6 +9,8 @@ import { clusterRouter } from "./cluster";
 import { auditRouter } from "./audit";
 import { credentialRouter, locationRouter } from "./protection";
 import { backupRouter } from "./backup";
+import { restoreRouter } from "./restore";
+import { scheduleRouter } from "./schedule";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -22,6 +24,8 @@ export const appRouter = router({
   credential: credentialRouter,
   location: locationRouter,
   backup: backupRouter,
+  restore: restoreRouter,
+  schedule: scheduleRouter,
 });
 
 export type AppRouter = typeof appRouter;
