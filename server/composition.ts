@@ -4,7 +4,7 @@ import { SealedStore } from "./services/secrets/sealed-store";
 import * as kube from "./kube/client";
 import { extractContext, parseKubeconfig } from "./kube/kubeconfig";
 import { onboardingManifest } from "./kube/access";
-import { applyLocation, locationStatus, removeLocation } from "./kube/locations";
+import { applyLocation, applyStorageClassMapping, locationStatus, removeLocation } from "./kube/locations";
 import { probeS3Location } from "./storage/s3";
 import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
@@ -22,6 +22,7 @@ export interface KubeAdapter {
   getVeleroObject: typeof getVeleroObject;
   deleteVeleroObject: typeof deleteVeleroObject;
   updateVeleroObject: typeof updateVeleroObject;
+  applyStorageClassMapping: typeof applyStorageClassMapping;
 }
 
 export interface StorageAdapter {
@@ -36,7 +37,7 @@ export interface Deps {
 }
 
 export const realKube: KubeAdapter = {
-  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject, getVeleroObject, deleteVeleroObject, updateVeleroObject,
+  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject, getVeleroObject, deleteVeleroObject, updateVeleroObject, applyStorageClassMapping,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;

@@ -27,9 +27,9 @@ describe("REQUIRED_ACCESS", () => {
     const keys = REQUIRED_ACCESS.map(keyOf);
     expect(new Set(keys).size).toBe(keys.length);
     expect(REQUIRED_ACCESS.every((a) => a.why.startsWith("needed to"))).toBe(true);
-    // 7 Velero kinds × 7 verbs, 4 progress kinds × 3, secrets 4, Velero's Deployment and DaemonSet 2 × 2,
-    // 7 cluster-wide kinds × 2, GET /version.
-    expect(REQUIRED_ACCESS).toHaveLength(49 + 12 + 4 + 4 + 14 + 1);
+    // 7 Velero kinds × 7 verbs, 4 progress kinds × 3, secrets 4, configmaps 4, Velero's Deployment and DaemonSet
+    // 2 × 2, 7 cluster-wide kinds × 2, GET /version.
+    expect(REQUIRED_ACCESS).toHaveLength(49 + 12 + 4 + 4 + 4 + 14 + 1);
   });
 
   it.each([
@@ -37,6 +37,7 @@ describe("REQUIRED_ACCESS", () => {
     ["delete", "velero.io", "deletebackuprequests", "velero"],
     ["watch", "velero.io", "datauploads", "velero"],
     ["update", "", "secrets", "velero"],
+    ["create", "", "configmaps", "velero"],
     ["get", "apps", "daemonsets", "velero"],
     ["list", "", "persistentvolumes", undefined],
     ["list", "snapshot.storage.k8s.io", "volumesnapshotclasses", undefined],
@@ -53,6 +54,7 @@ describe("REQUIRED_ACCESS", () => {
     ["create", "", "namespaces", undefined],
     ["watch", "", "pods", undefined],
     ["get", "", "secrets", undefined],
+    ["list", "", "configmaps", "velero"],
   ])("does not ask for %s %s/%s in %s", (verb, group, resource, namespace) => {
     expect(REQUIRED_ACCESS.map(keyOf)).not.toContain(key(verb, group, resource, namespace));
   });

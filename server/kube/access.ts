@@ -26,6 +26,7 @@ const ROWS: Row[] = [
   [READ_WATCH, "velero.io", "datauploads", "velero", "needed to show data-movement progress of backups"],
   [READ_WATCH, "velero.io", "datadownloads", "velero", "needed to show data-movement progress of restores"],
   [["create", "get", "update", "delete"], "", "secrets", "velero", "needed to store the cloud credentials of backup locations"],
+  [["create", "get", "update", "delete"], "", "configmaps", "velero", "needed to map storage classes on restore (Velero's change-storage-class ConfigMap)"],
   [READ, "apps", "deployments", "velero", "needed to read Velero's server settings (features such as EnableCSI)"],
   [READ, "apps", "daemonsets", "velero", "needed to check the node-agent (file-system backup and data movement)"],
   [READ, "", "namespaces", undefined, "needed to choose namespaces to back up and restore"],

@@ -387,3 +387,39 @@ export async function listManagedLocations(kubeconfig: string, opts: { namespace
     return out.sort((a, b) => a.name.localeCompare(b.name));
   });
 }
+
+// ---- the storage-class mapping of restores ----------------------------------------------------------------------------
+
+/**
+ * Puts Velero's change-storage-class ConfigMap (built by lib/velero/restore-spec storageClassConfigMap) in place, or,
+ * with `desired` null, removes the one Lifeboat put there, so an old mapping does not leak into a later restore.
+ * Refuses to overwrite or delete a ConfigMap of that name that Lifeboat did not create.
+ */
+export async function applyStorageClassMapping(
+  kubeconfig: string,
+  desired: { metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data: Record<string, string> } | null,
+  opts: { name: string; namespace?: string; timeoutMs?: number },
+): Promise<{ changed: boolean }> {
+  const ns = opts.namespace ?? VELERO_NAMESPACE;
+  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
+    const read = () => s.read(`read the ConfigMap ${opts.name} in ${ns}`, () => s.core.readNamespacedConfigMap({ name: opts.name, namespace: ns }));
+    const current = await read();
+    const foreign = current && !Object.entries(MANAGED_BY).every(([k, v]) => current.metadata?.labels?.[k] === v);
+    if (!desired) {
+      if (!current || foreign) return { changed: false };
+      await s.read(`delete the ConfigMap ${opts.name} in ${ns}`, () => s.core.deleteNamespacedConfigMap({ name: opts.name, namespace: ns }));
+      return { changed: true };
+    }
+    if (foreign) throw refuse(`The ConfigMap ${opts.name} in ${ns} was not created by Lifeboat; remove it or edit it by hand to change storage classes on restore`);
+    const body: k8s.V1ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: opts.name, namespace: ns, labels: { ...(desired.metadata.labels ?? {}), ...MANAGED_BY } }, data: desired.data };
+    for (let attempt = 1; ; attempt++) {
+      const cur = attempt === 1 ? current : await read();
+      if (cur && same(cur.data, body.data) && same(cur.metadata?.labels, body.metadata!.labels)) return { changed: false };
+      const done = cur
+        ? await s.write(`update the ConfigMap ${opts.name} in ${ns}`, () => s.core.replaceNamespacedConfigMap({ name: opts.name, namespace: ns, body: { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata?.resourceVersion } } }))
+        : await s.write(`create the ConfigMap ${opts.name} in ${ns}`, () => s.core.createNamespacedConfigMap({ namespace: ns, body }));
+      if (done) return { changed: true };
+      if (attempt >= MAX_WRITE_ATTEMPTS) throw refuse(`The ConfigMap ${opts.name} in ${ns} kept changing while Lifeboat was writing it; try again`);
+    }
+  });
+}

@@ -1,11 +1,10 @@
-import { PageHeader } from "@/components/common/PageHeader";
-import { EmptyState } from "@/components/common/EmptyState";
+import { RestoresPage } from "@/components/restore/RestoresPage";
 
-export default function Page() {
-  return (
-    <>
-      <PageHeader title="Restores" subtitle="Restores of backups into the same or another cluster." />
-      <EmptyState title="No restores yet">Restores appear here once there are backups to restore from.</EmptyState>
-    </>
-  );
+/** `?backup=<clusterId>/<backup name>` opens the wizard on that backup (the backup page's "Restore…" links here). */
+export default async function Page({ searchParams }: { searchParams: Promise<{ backup?: string | string[] }> }) {
+  const raw = (await searchParams).backup;
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  const slash = value?.indexOf("/") ?? -1;
+  const from = value && slash > 0 ? { clusterId: value.slice(0, slash), backupName: value.slice(slash + 1) } : undefined;
+  return <RestoresPage from={from} />;
 }

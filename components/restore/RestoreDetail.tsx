@@ -1,0 +1,116 @@
+"use client";
+import { useState } from "react";
+import Link from "next/link";
+import { useQuery } from "@tanstack/react-query";
+import Alert from "@mui/material/Alert";
+import Button from "@mui/material/Button";
+import Chip from "@mui/material/Chip";
+import Dialog from "@mui/material/Dialog";
+import DialogActions from "@mui/material/DialogActions";
+import DialogContent from "@mui/material/DialogContent";
+import DialogTitle from "@mui/material/DialogTitle";
+import LinearProgress from "@mui/material/LinearProgress";
+import Paper from "@mui/material/Paper";
+import Table from "@mui/material/Table";
+import TableBody from "@mui/material/TableBody";
+import TableCell from "@mui/material/TableCell";
+import TableHead from "@mui/material/TableHead";
+import TableRow from "@mui/material/TableRow";
+import Typography from "@mui/material/Typography";
+import { useTRPC } from "@/lib/trpc/client";
+import { formatLabelSelector } from "@/lib/velero/label-selector";
+import { PageHeader } from "../common/PageHeader";
+import { ErrorAlert } from "../common/ErrorAlert";
+import { RelativeTime } from "../common/RelativeTime";
+import { RESTORE_COLOR } from "./RestoresPage";
+
+type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> };
+const TERMINAL = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
+
+/** Where each message is from: Velero itself, cluster-scoped items, or a namespace. */
+function byPlace(m: Messages | undefined): [string, string[]][] {
+  return [
+    ...(m?.velero?.length ? [["Velero", m.velero] as [string, string[]]] : []),
+    ...(m?.cluster?.length ? [["Cluster-scoped resources", m.cluster] as [string, string[]]] : []),
+    ...Object.entries(m?.namespaces ?? {}).map(([ns, ms]) => [`Namespace ${ns}`, ms] as [string, string[]]),
+  ];
+}
+
+/** What `velero restore describe` shows: the options in words, progress, errors and warnings per namespace, and logs. */
+export function RestoreDetail({ clusterId, name }: { clusterId: string; name: string }) {
+  const trpc = useTRPC();
+  const q = useQuery({
+    ...trpc.restore.get.queryOptions({ clusterId, name }),
+    refetchInterval: (query) => (query.state.data && TERMINAL.includes(query.state.data.phase) ? false : 1000),
+  });
+  const [showLogs, setShowLogs] = useState(false);
+  const logs = useQuery({ ...trpc.restore.logs.queryOptions({ clusterId, name }), enabled: showLogs });
+  if (q.isLoading) return <LinearProgress />;
+  if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Restore not found" }} />;
+  const r = q.data;
+  const spec = r.spec as Record<string, any>;
+  const status = r.status as Record<string, any>;
+  const selectors = spec.labelSelector ? [spec.labelSelector] : (spec.orLabelSelectors ?? []);
+  const mapping = Object.entries((spec.namespaceMapping ?? {}) as Record<string, string>);
+  const terminal = TERMINAL.includes(r.phase);
+  const rows: [string, React.ReactNode][] = [
+    ["Into cluster", r.clusterName],
+    ["From backup", spec.backupName ? <Link href={`/backups/${clusterId}/${encodeURIComponent(spec.backupName)}`}><code>{spec.backupName}</code></Link> : spec.scheduleName ? `the latest backup of ${spec.scheduleName}` : "—"],
+    ["Phase", <Chip key="p" size="small" color={RESTORE_COLOR[r.phase] ?? "default"} label={r.phase} data-testid="restore-phase" />],
+    ["Namespaces", (spec.includedNamespaces ?? ["all in the backup"]).join(", ")],
+    ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
+    ["Label selector", selectors.length ? selectors.map((s: any) => formatLabelSelector(s)).join("  OR  ") : "—"],
+    ["Resource types", `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`],
+    ["Cluster-scoped resources", spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic"],
+    ["Namespace mapping", mapping.length ? mapping.map(([a, b]) => `${a} → ${b}`).join(", ") : "—"],
+    ["Volume data", spec.restorePVs === false ? "not restored" : "restored"],
+    ["Objects that already exist", spec.existingResourcePolicy === "update" ? "updated to their backed-up state" : "left as they are"],
+    ["Items", status.progress ? `${status.progress.itemsRestored ?? 0} of ${status.progress.totalItems ?? "?"}` : "—"],
+    ["Started", status.startTimestamp ? new Date(status.startTimestamp).toLocaleString() : "—"],
+    ["Completed", status.completionTimestamp ? new Date(status.completionTimestamp).toLocaleString() : "—"],
+    ["Errors / warnings", `${status.errors ?? 0} / ${status.warnings ?? 0}`],
+  ];
+  const pct = status.progress?.totalItems ? Math.round(((status.progress.itemsRestored ?? 0) / status.progress.totalItems) * 100) : null;
+  const errors = byPlace(r.results?.errors);
+  const warnings = byPlace(r.results?.warnings);
+  return (
+    <>
+      <PageHeader title={name} subtitle={`Restore into ${r.clusterName}`} actions={<Button variant="outlined" onClick={() => setShowLogs(true)} disabled={!terminal}>View logs</Button>} />
+      {r.clusterState === "DISCONNECTED" && <Alert severity="warning" sx={{ mb: 2 }}>{r.clusterName} is disconnected: this is its last-known state, seen <RelativeTime date={r.observedAt} />.</Alert>}
+      {status.failureReason && <Alert severity="error" sx={{ mb: 2 }}>{status.failureReason}</Alert>}
+      {(status.validationErrors ?? []).map((e: string) => <Alert key={e} severity="error" sx={{ mb: 1 }}>{e}</Alert>)}
+      {r.downloadError && <Alert severity="warning" sx={{ mb: 1 }}>Errors and warnings could not be fetched: {r.downloadError}</Alert>}
+      {!terminal && pct !== null && <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} sx={{ mb: 2 }} />}
+      <Paper variant="outlined" sx={{ mb: 3 }}>
+        <Table size="small" aria-label="Restore spec and status"><TableBody>
+          {rows.map(([k, v]) => <TableRow key={k}><TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>{k}</TableCell><TableCell>{v}</TableCell></TableRow>)}
+        </TableBody></Table>
+      </Paper>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Errors and warnings</Typography>
+      <Paper variant="outlined" sx={{ mb: 3 }}>
+        <Table size="small" aria-label="Errors and warnings">
+          <TableHead><TableRow><TableCell>Where</TableCell><TableCell>Kind</TableCell><TableCell>Message</TableCell></TableRow></TableHead>
+          <TableBody>
+            {!terminal && <TableRow><TableCell colSpan={3}>Available when the restore has finished.</TableCell></TableRow>}
+            {terminal && errors.length === 0 && warnings.length === 0 && <TableRow><TableCell colSpan={3}>{r.results ? "None." : "No results were found for this restore."}</TableCell></TableRow>}
+            {[...errors.map(([w, ms]) => ms.map((m) => ["error", w, m])), ...warnings.map(([w, ms]) => ms.map((m) => ["warning", w, m]))].flat().map(([kind, where, m], i) => (
+              <TableRow key={i}><TableCell>{where}</TableCell><TableCell><Chip size="small" color={kind === "error" ? "error" : "warning"} label={kind} /></TableCell><TableCell>{m}</TableCell></TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </Paper>
+      <Dialog open={showLogs} onClose={() => setShowLogs(false)} fullWidth maxWidth="lg" aria-labelledby="logs-title">
+        <DialogTitle id="logs-title">Logs of {name}</DialogTitle>
+        <DialogContent>
+          {logs.isLoading && <LinearProgress />}
+          <ErrorAlert error={logs.error} />
+          {logs.data && <pre data-testid="restore-logs" style={{ fontSize: 12, whiteSpace: "pre-wrap" }}>{logs.data.text}</pre>}
+        </DialogContent>
+        <DialogActions>
+          {logs.data && <Button onClick={() => { const a = document.createElement("a"); a.href = URL.createObjectURL(new Blob([logs.data!.text], { type: "text/plain" })); a.download = `${name}-logs.txt`; a.click(); }}>Download</Button>}
+          <Button onClick={() => setShowLogs(false)}>Close</Button>
+        </DialogActions>
+      </Dialog>
+    </>
+  );
+}

@@ -1,0 +1,139 @@
+import type { Deps } from "../../composition";
+import type { Db } from "../../db/client";
+import { AppError, notFound } from "../../errors";
+import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import { SpecError, toYaml } from "@/lib/velero/backup-spec";
+import { buildRestore, restoreNotes, STORAGE_CLASS_CONFIGMAP_NAME, storageClassConfigMap } from "@/lib/velero/restore-spec";
+import { restoreInput } from "@/lib/schemas/protection";
+import { ClusterError } from "../../kube/client";
+import { downloadVeleroFile } from "../backups/downloads";
+
+// Restores: listed from the read model (kept by the sync engine), created on the target cluster as Velero Restore
+// objects of a backup that cluster can see (its own, or one Velero synced from a location it shares).
+export interface RestoreRequest {
+  clusterId: string;
+  name: string;
+  backupName: string;
+  spec: unknown;
+}
+
+const RESTORABLE = ["Completed", "PartiallyFailed"];
+const TERMINAL = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
+
+const badRequest = (e: SpecError) => new AppError("BAD_REQUEST", e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ") || e.message);
+
+export async function listRestores(db: Db, access: Access, filter: { clusterId?: string }) {
+  const rows = await db.veleroObject.findMany({
+    where: { kind: "restores", ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined },
+    orderBy: [{ createdAt: "desc" }, { name: "asc" }],
+    take: 500,
+    select: { clusterId: true, name: true, phase: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true } } },
+  });
+  return rows.map((r) => {
+    const spec = (r.spec ?? {}) as Record<string, any>;
+    const status = (r.status ?? {}) as Record<string, any>;
+    return {
+      clusterId: r.clusterId, clusterName: r.cluster.name, clusterState: r.cluster.state, name: r.name, phase: r.phase ?? "New",
+      backupName: (spec.backupName as string | undefined) ?? (spec.scheduleName ? `latest of ${spec.scheduleName}` : ""),
+      itemsRestored: status.progress?.itemsRestored ?? null, totalItems: status.progress?.totalItems ?? null,
+      errors: status.errors ?? 0, warnings: status.warnings ?? 0,
+      namespaceMapping: (spec.namespaceMapping ?? {}) as Record<string, string>,
+      startTimestamp: status.startTimestamp ? new Date(status.startTimestamp) : null, completionTimestamp: status.completionTimestamp ? new Date(status.completionTimestamp) : null,
+      failureReason: status.failureReason ?? null, validationErrors: (status.validationErrors ?? []) as string[], createdAt: r.createdAt, observedAt: r.observedAt,
+    };
+  });
+}
+
+async function clusterFor(db: Db, access: Access, clusterId: string) {
+  const c = await db.cluster.findFirst({ where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] }, select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true, state: true } });
+  if (!c) throw notFound("Cluster");
+  return c;
+}
+
+/** The backup, as the target cluster sees it; restoring needs it to have finished with data. */
+async function restorableBackup(db: Db, clusterId: string, clusterName: string, backupName: string) {
+  const b = await db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name: backupName }, select: { phase: true } });
+  if (!b) throw new AppError("NOT_FOUND", `${clusterName} does not see a backup named ${backupName}: a backup from another cluster appears once both share its target location and Velero has synced it`);
+  if (!RESTORABLE.includes(b.phase ?? "")) throw new AppError("PRECONDITION_FAILED", `The backup ${backupName} is ${b.phase ?? "New"}: only Completed or PartiallyFailed backups can be restored`);
+}
+
+function manifests(c: { name: string }, input: RestoreRequest, createdBy: string) {
+  try {
+    const restore = buildRestore({ name: input.name, backupName: input.backupName, input: input.spec, cluster: { name: c.name }, createdBy });
+    const parsed = restoreInput.parse(input.spec);
+    const mapping = parsed.storageClassMapping && Object.keys(parsed.storageClassMapping).length ? parsed.storageClassMapping : null;
+    return { restore, configMap: mapping ? storageClassConfigMap(mapping) : null, notes: restoreNotes(parsed) };
+  } catch (e) {
+    if (e instanceof SpecError) throw badRequest(e);
+    throw e;
+  }
+}
+
+/** The manifests the review step shows, exactly as they will be created, and what the options really do. */
+export async function previewRestore(db: Db, access: Access, input: RestoreRequest, createdBy: string) {
+  const c = await clusterFor(db, access, input.clusterId);
+  const m = manifests(c, input, createdBy);
+  return { yaml: toYaml(m.restore), configMapYaml: m.configMap ? toYaml(m.configMap) : null, notes: m.notes };
+}
+
+export async function createRestore(d: Deps, access: Access, input: RestoreRequest, createdBy: string) {
+  const c = await clusterFor(d.db, access, input.clusterId);
+  if (!canOnCluster(access, "restore.create", c)) throw new AppError("FORBIDDEN", "Restoring into this cluster needs the OPERATOR role on it");
+  if (!(c.velero as { installed?: boolean } | null)?.installed) throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
+  const m = manifests(c, input, createdBy);
+  await restorableBackup(d.db, c.id, c.name, input.backupName);
+  try {
+    const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId!)).toString();
+    // The ConfigMap first (Velero reads it when the restore runs); without a mapping, remove Lifeboat's earlier one so
+    // it does not apply to this restore. A ConfigMap someone else made is left alone (and refused when we need ours).
+    await d.kube.applyStorageClassMapping(kubeconfig, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME });
+    const { created } = await d.kube.createVeleroObject(kubeconfig, "restores", m.restore as never);
+    return { name: input.name, created };
+  } catch (e) {
+    if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not create the restore on ${c.name} (${e.kind}): ${e.message}`);
+    throw e;
+  }
+}
+
+async function readableCluster(d: Deps, access: Access, clusterId: string) {
+  const c = await clusterFor(d.db, access, clusterId);
+  if (!c.kubeconfigSecretId) throw notFound("Cluster");
+  return { ...c, kubeconfig: (await d.sealed.read(c.kubeconfigSecretId)).toString() };
+}
+
+type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> };
+
+/** `velero restore describe`: the object, plus errors and warnings per namespace from the results in the bucket. */
+export async function describeRestore(d: Deps, access: Access, clusterId: string, name: string) {
+  const row = await d.db.veleroObject.findFirst({ where: { clusterId, kind: "restores", name, cluster: visibleClusterWhere(access) ?? undefined }, select: { spec: true, status: true, phase: true, observedAt: true } });
+  if (!row) throw notFound("Restore");
+  const c = await clusterFor(d.db, access, clusterId);
+  let results: { errors: Messages; warnings: Messages } | null = null;
+  let downloadError: string | null = null;
+  if (TERMINAL.includes(row.phase ?? "") && row.phase !== "FailedValidation" && c.state !== "DISCONNECTED") {
+    try {
+      const { kubeconfig } = await readableCluster(d, access, clusterId);
+      const buf = await downloadVeleroFile(d, kubeconfig, { kind: "RestoreResults", name });
+      if (buf) results = JSON.parse(buf.toString());
+    } catch (e) {
+      downloadError = e instanceof Error ? e.message : String(e);
+    }
+  }
+  return {
+    name, clusterId, clusterName: c.name, clusterState: c.state, phase: row.phase ?? "New", observedAt: row.observedAt,
+    spec: row.spec as Record<string, unknown>, status: row.status as Record<string, unknown>, results, downloadError,
+  };
+}
+
+export async function restoreLogs(d: Deps, access: Access, clusterId: string, name: string): Promise<{ text: string }> {
+  if (!(await d.db.veleroObject.findFirst({ where: { clusterId, kind: "restores", name, cluster: visibleClusterWhere(access) ?? undefined }, select: { id: true } }))) throw notFound("Restore");
+  const c = await readableCluster(d, access, clusterId);
+  try {
+    const buf = await downloadVeleroFile(d, c.kubeconfig, { kind: "RestoreLog", name });
+    if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this restore (it may still be running)");
+    return { text: buf.toString() };
+  } catch (e) {
+    if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not fetch the log from ${c.name} (${e.kind}): ${e.message}`);
+    throw e;
+  }
+}
