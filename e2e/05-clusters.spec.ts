@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import fs from "node:fs";
 import path from "node:path";
 import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut } from "./fixtures";
+import { kubectl } from "../sandbox/testing/kubectl";
 
 test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad kubeconfig is explained in place", async ({ page }) => {
   await signIn(page, ADMIN);
@@ -135,4 +136,59 @@ test("an operator backs up one namespace by label selector through the wizard an
   await page.getByRole("link", { name: "Backups" }).click();
   // Both clusters share the location, so Velero's backup sync shows the backup on the other cluster too.
   await expect(page.getByTestId(`backup-row-sandbox-2-${name}`).getByTestId("backup-phase")).toHaveText("Completed", { timeout: 20_000 });
+});
+
+test("the namespace is deleted with kubectl, and an operator restores it under another name through the wizard: its objects are back", async ({ page }) => {
+  const kubeconfig = path.resolve(".data/e2e/sandbox/sandbox-1.kubeconfig");
+  const del = await kubectl(kubeconfig, ["delete", "namespace", "payments", "--wait=true"]);
+  expect(del.code, del.err).toBe(0);
+  expect((await kubectl(kubeconfig, ["get", "deployments", "-n", "payments", "-o", "name"])).out.trim()).toBe("");
+
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Restores" }).click();
+  await expect(page.getByText("No restores yet")).toBeVisible();
+  await page.getByRole("button", { name: "Restore from backup" }).click();
+  const d = page.getByRole("dialog", { name: "Restore from a backup" });
+  await d.getByLabel("Restore into cluster").click();
+  await page.getByRole("option", { name: /sandbox-1/ }).click();
+  await d.getByLabel("Backup").click();
+  await page.getByRole("option", { name: /^sandbox-1-.*Completed/ }).first().click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await expect(d.getByLabel("The entire backup")).toBeChecked();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("button", { name: "Add namespace mapping" }).click();
+  await d.getByLabel("Namespace in the backup").fill("payments");
+  await d.getByLabel("Restore into namespace").fill("payments-restored");
+  await d.getByRole("button", { name: "Next" }).click();
+  await expect(d.getByLabel("Restore volume data (snapshots, file-system backups, moved data)")).toBeChecked();
+  await d.getByRole("button", { name: "Next" }).click();
+  const manifest = d.getByLabel("Restore manifest");
+  await expect(manifest).toHaveValue(/kind: Restore/);
+  await expect(manifest).toHaveValue(/payments: payments-restored/);
+  const name = /\n  name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
+  await d.getByRole("button", { name: "Create restore" }).click();
+
+  const row = page.getByTestId(`restore-row-sandbox-1-${name}`);
+  await expect(row.getByTestId("restore-phase")).toHaveText("Completed", { timeout: 20_000 });
+  await expect(row).toContainText("payments → payments-restored");
+  const got = await kubectl(kubeconfig, ["get", "deployments,services,persistentvolumeclaims", "-n", "payments-restored", "-o", "name"]);
+  expect(got.out).toContain("deployment.apps/payments-api");
+  expect(got.out).toContain("service/payments-api");
+  expect(got.out).toContain("persistentvolumeclaim/payments-data");
+
+  await row.getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Restore spec and status" })).toContainText("payments → payments-restored");
+  await page.getByRole("button", { name: "View logs" }).click();
+  await expect(page.getByTestId("restore-logs")).not.toBeEmpty();
+});
+
+test("a viewer sees backups and restores, read-only", async ({ page }) => {
+  await signIn(page, VIEWER);
+  await page.getByRole("link", { name: "Backups" }).click();
+  await expect(page.getByTestId("backup-phase").first()).toHaveText("Completed");
+  await expect(page.getByRole("button", { name: "Back up now" })).toHaveCount(0);
+  await page.getByRole("link", { name: "Restores" }).click();
+  await expect(page.getByTestId("restore-phase").first()).toHaveText("Completed");
+  await expect(page.getByRole("button", { name: "Restore from backup" })).toHaveCount(0);
 });

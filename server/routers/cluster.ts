@@ -41,9 +41,9 @@ export const clusterRouter = router({
     Object.assign(ctx.audit, { id: c.id });
     return c;
   }),
-  detach: procedure.meta({ permission: "cluster.detach" }).input(byId).output(idOnly).mutation(({ ctx, input }) => {
+  detach: procedure.meta({ permission: "cluster.detach" }).input(byId.extend({ removeFromCluster: z.boolean().default(false) })).output(z.object({ id: z.string(), removed: z.array(z.string()) })).mutation(({ ctx, input }) => {
     Object.assign(ctx.audit, { type: "cluster", id: input.id, scope: `cluster:${input.id}` });
-    return detachCluster(depsFor(ctx.db), ctx.access!, input.id);
+    return detachCluster(depsFor(ctx.db), ctx.access!, input.id, { removeFromCluster: input.removeFromCluster });
   }),
   refresh: procedure.meta({ permission: "cluster.refresh" }).input(byId).output(clusterRow).mutation(({ ctx, input }) => {
     Object.assign(ctx.audit, { type: "cluster", id: input.id, scope: `cluster:${input.id}` });

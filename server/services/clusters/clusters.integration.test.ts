@@ -152,4 +152,31 @@ describe("clusters", () => {
     expect(await db.sealedSecret.findUnique({ where: { id: secretId } })).toBeNull();
     expect(await db.auditEvent.findFirst({ where: { action: "cluster.detach", targetId: c.id, outcome: "SUCCESS" } })).not.toBeNull();
   });
+
+  it("detaching with removal takes Lifeboat's locations and storage-class ConfigMap off the cluster; an unreachable cluster stays attached", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const caller = callerFor(db, await signedIn(db, admin));
+    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(1), name: "leaving", groupId: g.id, description: "", labels: {} });
+    const s3 = testSandbox().s3;
+    const cred = await caller.credential.create({ name: `detach-${Date.now()}`, description: "", accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+    const loc = await caller.location.create({ name: `detach-${Date.now().toString(36)}`, provider: "S3_COMPATIBLE", region: "us-east-1", endpoint: s3.endpoint, pathStyle: true, credentialId: cred.id, bucket: "lifeboat-backups", prefix: `detach-it-${Date.now()}` });
+    await caller.location.assign({ locationId: loc.id, target: { kind: "cluster", id: c.id }, readOnly: false });
+    const kubeconfig = kubeconfigText(1);
+    await d.kube.applyStorageClassMapping(kubeconfig, { metadata: { name: "change-storage-class-config" }, data: { standard: "fast" } }, { name: "change-storage-class-config" });
+    expect(await d.kube.locationStatus(kubeconfig, `lifeboat-${loc.name}`)).not.toBeNull();
+
+    // Unreachable: nothing is forgotten, and the message says what to do.
+    const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
+    const good = await d.sealed.read(secretId);
+    await d.sealed.replace(secretId, Buffer.from(kubeconfig.replace(/server: https:\/\/[^\s]+/, `server: https://127.0.0.1:${closedPort}`)));
+    await expect(caller.cluster.detach({ id: c.id, removeFromCluster: true })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("detach without removing") });
+    expect(await db.cluster.findUnique({ where: { id: c.id } })).not.toBeNull();
+    await d.sealed.replace(secretId, good);
+
+    const r = await caller.cluster.detach({ id: c.id, removeFromCluster: true });
+    expect(r.removed).toEqual(expect.arrayContaining([`BackupStorageLocation lifeboat-${loc.name} and its credentials Secret`, "ConfigMap change-storage-class-config"]));
+    expect(await d.kube.locationStatus(kubeconfig, `lifeboat-${loc.name}`)).toBeNull();
+    expect(await db.cluster.findUnique({ where: { id: c.id } })).toBeNull();
+  });
 });

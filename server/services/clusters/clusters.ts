@@ -6,6 +6,8 @@ import { KubeconfigError } from "../../kube/kubeconfig";
 import { ClusterError } from "../../kube/client";
 import { logger } from "../../log";
 import { reconcileLocation } from "../protection/locations";
+import { CLUSTER_LABEL } from "@/lib/velero/backup-spec";
+import { STORAGE_CLASS_CONFIGMAP_NAME } from "@/lib/velero/restore-spec";
 
 // Attaching, checking and detaching clusters. A kubeconfig is validated, tried live, then sealed; rows keep what the
 // console shows (version, connection state, what Velero detection found) and never the kubeconfig itself.
@@ -107,13 +109,37 @@ export async function getCluster(db: Db, access: Access, id: string) {
   return toView(await visibleCluster(db, access, id), access);
 }
 
-export async function detachCluster(d: Deps, access: Access, id: string) {
+/**
+ * Forgets a cluster. With removeFromCluster, first removes what Lifeboat put there: its BackupStorageLocations and their
+ * credentials Secrets, its Schedules and its storage-class ConfigMap (backups and their data stay). If the cluster
+ * cannot be reached for that, nothing is forgotten and the error says so, so the operator can retry or detach without it.
+ */
+export async function detachCluster(d: Deps, access: Access, id: string, opts: { removeFromCluster?: boolean } = {}) {
   const c = await visibleCluster(d.db, access, id);
   if (!canOnCluster(access, "cluster.detach", c)) throw new AppError("FORBIDDEN", "Detaching this cluster needs the CLUSTER_ADMIN role on it");
   const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
+  const removed: string[] = [];
+  if (opts.removeFromCluster && row?.kubeconfigSecretId) {
+    const kubeconfig = (await d.sealed.read(row.kubeconfigSecretId)).toString();
+    try {
+      for (const l of await d.db.locationDeployment.findMany({ where: { clusterId: id }, select: { bslName: true }, orderBy: { bslName: "asc" } })) {
+        if ((await d.kube.removeLocation(kubeconfig, l.bslName)).removed) removed.push(`BackupStorageLocation ${l.bslName} and its credentials Secret`);
+      }
+      const schedules = await d.db.veleroObject.findMany({ where: { clusterId: id, kind: "schedules" }, select: { name: true, labels: true } });
+      for (const s of schedules.filter((x) => Boolean((x.labels as Record<string, string> | null)?.[CLUSTER_LABEL]))) {
+        await d.kube.deleteVeleroObject(kubeconfig, "schedules", s.name);
+        removed.push(`Schedule ${s.name}`);
+      }
+      if ((await d.kube.applyStorageClassMapping(kubeconfig, null, { name: STORAGE_CLASS_CONFIGMAP_NAME })).changed) removed.push(`ConfigMap ${STORAGE_CLASS_CONFIGMAP_NAME}`);
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      const done = removed.length ? ` (already removed: ${removed.join(", ")})` : "";
+      throw new AppError("PRECONDITION_FAILED", `Could not remove what Lifeboat created on ${c.name}${done}: ${e.message}. The cluster is still attached; try again, or detach without removing.`);
+    }
+  }
   await d.db.cluster.delete({ where: { id } });
   if (row?.kubeconfigSecretId) await d.sealed.remove(row.kubeconfigSecretId);
-  return { id };
+  return { id, removed };
 }
 
 /** One health check: reach the cluster with its sealed kubeconfig; after 3 failures in a row it is Disconnected. */
