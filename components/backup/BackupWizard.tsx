@@ -19,11 +19,18 @@ import Switch from "@mui/material/Switch";
 import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
-import { backupName } from "@/lib/velero/names";
-import { PROTECTED_NAMESPACES } from "@/lib/schemas/protection";
+import { backupName, scheduleName } from "@/lib/velero/names";
+import { PROTECTED_NAMESPACES, type BackupInput, type BackupScope } from "@/lib/schemas/protection";
+import { explainCron } from "@/lib/cron/describe";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { CronField } from "../schedule/CronField";
 
-const STEPS = ["Cluster", "Scope", "Volumes", "Location and retention", "Review"];
+// One wizard for an on-demand Backup and for a Schedule (the same backup settings plus a cron step), and for editing a
+// Schedule Lifeboat created (prefilled from the input stored on it; its cluster and name stay).
+
+type StepName = "Cluster" | "Scope" | "Volumes" | "Location and retention" | "Schedule" | "Review";
+const BACKUP_STEPS: StepName[] = ["Cluster", "Scope", "Volumes", "Location and retention", "Review"];
+const SCHEDULE_STEPS: StepName[] = ["Cluster", "Scope", "Volumes", "Location and retention", "Schedule", "Review"];
 const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
 
 /** "app=web, tier=db" → matchLabels; refuses anything else with a clear message. */
@@ -37,75 +44,143 @@ function parseSelector(text: string): { matchLabels: Record<string, string> } | 
   return Object.keys(matchLabels).length ? { matchLabels } : "Enter at least one key=value label";
 }
 
-export function BackupWizard({ open, onClose }: { open: boolean; onClose: () => void }) {
+/** The form fields for a stored scope, or null when the form can't show it (several selectors, expressions). */
+function scopeFields(scope: BackupScope): { scope: "cluster" | "namespaces" | "excludeNamespaces" | "labels"; namespaces: string; selector: string; labelMode: "include" | "exclude" } | null {
+  if (scope.kind === "cluster") return { scope: "cluster", namespaces: "", selector: "", labelMode: "include" };
+  if (scope.kind === "namespaces") return { scope: "namespaces", namespaces: scope.include.join(", "), selector: "", labelMode: "include" };
+  if (scope.kind === "excludeNamespaces") return { scope: "excludeNamespaces", namespaces: scope.exclude.join(", "), selector: "", labelMode: "include" };
+  const [only] = scope.selectors;
+  if (scope.selectors.length !== 1 || only.matchExpressions?.length) return null;
+  return { scope: "labels", namespaces: "", selector: Object.entries(only.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(", "), labelMode: scope.mode };
+}
+
+/** A Schedule being edited: what schedule.get returned for it. */
+export interface ScheduleEdit {
+  clusterId: string;
+  clusterName: string;
+  name: string;
+  input: BackupInput;
+  cron: string;
+  paused: boolean;
+  skipImmediately: boolean | null;
+}
+
+export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: boolean; onClose: () => void; mode?: "backup" | "schedule"; edit?: ScheduleEdit }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
+  const isSchedule = mode === "schedule" || Boolean(edit);
+  const STEPS = isSchedule ? SCHEDULE_STEPS : BACKUP_STEPS;
   const clusters = useQuery(trpc.cluster.list.queryOptions());
   const locations = useQuery(trpc.location.list.queryOptions());
+  const initial = edit ? scopeFields(edit.input.scope) : null;
   const [step, setStep] = useState(0);
-  const [clusterId, setClusterId] = useState("");
-  const [scope, setScope] = useState<"cluster" | "namespaces" | "excludeNamespaces" | "labels">("namespaces");
-  const [namespaces, setNamespaces] = useState("");
-  const [selector, setSelector] = useState("");
-  const [labelMode, setLabelMode] = useState<"include" | "exclude">("include");
-  const [fsBackup, setFsBackup] = useState<"off" | "optIn" | "optOut">("optIn");
-  const [csi, setCsi] = useState(true);
-  const [move, setMove] = useState(false);
-  const [location, setLocation] = useState("");
-  const [ttl, setTtl] = useState({ value: 30, unit: "days" as "hours" | "days" });
+  const [clusterId, setClusterId] = useState(edit?.clusterId ?? "");
+  const [scope, setScope] = useState<"cluster" | "namespaces" | "excludeNamespaces" | "labels">(initial?.scope ?? "namespaces");
+  const [namespaces, setNamespaces] = useState(initial?.namespaces ?? "");
+  const [selector, setSelector] = useState(initial?.selector ?? "");
+  const [labelMode, setLabelMode] = useState<"include" | "exclude">(initial?.labelMode ?? "include");
+  /** A stored scope the form can't show is kept as it is until the operator chooses another. */
+  const [keptScope, setKeptScope] = useState<BackupScope | null>(edit && !initial ? edit.input.scope : null);
+  const [fsBackup, setFsBackup] = useState<"off" | "optIn" | "optOut">(edit?.input.volumes.fsBackup ?? "optIn");
+  const [csi, setCsi] = useState(edit?.input.volumes.csiSnapshots ?? true);
+  const [move, setMove] = useState(edit?.input.volumes.dataMovement ?? false);
+  const [location, setLocation] = useState(edit?.input.location ?? "");
+  const [ttl, setTtl] = useState<{ value: number; unit: "hours" | "days" }>(edit?.input.ttl ?? { value: 30, unit: "days" });
+  const [base, setBase] = useState("nightly");
+  const [cron, setCron] = useState(edit?.cron ?? "0 2 * * *");
+  const [paused, setPaused] = useState(edit?.paused ?? false);
+  const [skipImmediately, setSkipImmediately] = useState(edit?.skipImmediately ?? false);
+  const [ownBackups, setOwnBackups] = useState(false);
   const eligible = (clusters.data ?? []).filter((c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed);
   const cluster = eligible.find((c) => c.id === clusterId);
-  const name = useMemo(() => (cluster ? backupName({ cluster: cluster.name, now: new Date() }) : ""), [cluster]);
+  const name = useMemo(() => (edit ? edit.name : !cluster ? "" : isSchedule ? scheduleName({ cluster: cluster.name, base }) : backupName({ cluster: cluster.name, now: new Date() })), [cluster, edit, isSchedule, base]);
   const bsls = (locations.data ?? []).flatMap((l) => l.deployments.filter((d) => d.clusterId === clusterId && !d.error && !d.readOnly).map((d) => ({ bsl: d.bslName, label: `${l.name} (${d.phase ?? "applied"})` })));
+  if (location && !bsls.some((b) => b.bsl === location)) bsls.push({ bsl: location, label: `${location} (current)` });
   const nodeAgent = Boolean(cluster?.velero?.nodeAgent);
   const csiOk = Boolean(cluster?.velero?.csi.enabled && cluster.velero.csi.snapshotClasses.length);
+  const current = STEPS[step];
+  const last = STEPS.length - 1;
 
   const sel = parseSelector(selector);
-  const scopeValue =
-    scope === "cluster" ? { kind: "cluster" as const }
+  const scopeValue: BackupScope =
+    keptScope ? keptScope
+    : scope === "cluster" ? { kind: "cluster" as const }
     : scope === "namespaces" ? { kind: "namespaces" as const, include: list(namespaces) }
     : scope === "excludeNamespaces" ? { kind: "excludeNamespaces" as const, exclude: list(namespaces) }
     : { kind: "labels" as const, selectors: typeof sel === "string" ? [] : [sel], mode: labelMode };
-  const spec = { scope: scopeValue, volumes: { fsBackup: nodeAgent ? fsBackup : "off", csiSnapshots: csiOk && csi, dataMovement: csiOk && nodeAgent && csi && move }, location, ttl };
+  // Settings the form does not show (resource filters, cluster-scoped resources) are kept from the stored input.
+  const kept = edit ? { ...(edit.input.resources ? { resources: edit.input.resources } : {}), ...(edit.input.includeClusterResources !== undefined ? { includeClusterResources: edit.input.includeClusterResources } : {}) } : {};
+  const spec = { ...kept, scope: scopeValue, volumes: { fsBackup: nodeAgent ? fsBackup : "off", csiSnapshots: csiOk && csi, dataMovement: csiOk && nodeAgent && csi && move }, location, ttl };
+  // When editing, skipImmediately is written only if changed: left unset, Velero's server flag decides.
+  const skipArg = edit && skipImmediately === (edit.skipImmediately ?? false) ? {} : { skipImmediately };
+  const scheduleArgs = { clusterId, name, spec, cron: cron.trim(), paused, ...skipArg, ...(edit ? {} : { useOwnerReferencesInBackup: ownBackups }) };
+  const onSaved = { onSuccess: async () => { await qc.invalidateQueries({ queryKey: isSchedule ? trpc.schedule.list.queryKey() : trpc.backup.list.queryKey() }); close(); } };
   const preview = useMutation(trpc.backup.preview.mutationOptions());
-  const create = useMutation(trpc.backup.create.mutationOptions({ onSuccess: async () => { await qc.invalidateQueries({ queryKey: trpc.backup.list.queryKey() }); close(); } }));
+  const previewSchedule = useMutation(trpc.schedule.preview.mutationOptions());
+  const create = useMutation(trpc.backup.create.mutationOptions(onSaved));
+  const createSchedule = useMutation(trpc.schedule.create.mutationOptions(onSaved));
+  const updateSchedule = useMutation(trpc.schedule.update.mutationOptions(onSaved));
+  const shown = isSchedule ? previewSchedule : preview;
+  const save = edit ? updateSchedule : isSchedule ? createSchedule : create;
 
   function close() {
-    setStep(0); preview.reset(); create.reset();
+    setStep(0); preview.reset(); previewSchedule.reset(); create.reset(); createSchedule.reset(); updateSchedule.reset();
     onClose();
   }
+  const changeScope = (f: () => void) => { setKeptScope(null); f(); };
+  const cronCheck = explainCron(cron);
   const stepError =
-    step === 0 && !cluster ? "Choose a cluster"
-    : step === 1 && (scope === "namespaces" || scope === "excludeNamespaces") && !list(namespaces).length ? "Enter at least one namespace"
-    : step === 1 && scope === "labels" && typeof sel === "string" ? sel
-    : step === 3 && !location ? "Choose a target location"
+    current === "Cluster" && !cluster ? (edit ? "You may no longer manage backups on this cluster, or Velero is gone from it" : "Choose a cluster")
+    : current === "Cluster" && isSchedule && !edit && !base.trim() ? "Enter a name for the schedule"
+    : current === "Scope" && !keptScope && (scope === "namespaces" || scope === "excludeNamespaces") && !list(namespaces).length ? "Enter at least one namespace"
+    : current === "Scope" && !keptScope && scope === "labels" && typeof sel === "string" ? sel
+    : current === "Location and retention" && !location ? "Choose a target location"
+    : current === "Schedule" && !cronCheck.ok ? cronCheck.error
     : null;
   function next() {
-    if (step === 3) preview.mutate({ clusterId, name, spec });
+    if (step === last - 1) {
+      if (isSchedule) previewSchedule.mutate(scheduleArgs);
+      else preview.mutate({ clusterId, name, spec });
+    }
     setStep(step + 1);
   }
+  function submit() {
+    if (edit) updateSchedule.mutate({ clusterId, name, spec, cron: cron.trim(), paused, ...skipArg });
+    else if (isSchedule) createSchedule.mutate(scheduleArgs);
+    else create.mutate({ clusterId, name, spec });
+  }
+  const title = edit ? `Edit schedule ${edit.name}` : isSchedule ? "New schedule" : "Back up now";
 
   return (
     <Dialog open={open} onClose={close} fullWidth maxWidth="md" aria-labelledby="backup-title">
-      <DialogTitle id="backup-title">Back up now</DialogTitle>
+      <DialogTitle id="backup-title">{title}</DialogTitle>
       <DialogContent>
         <Stepper activeStep={step} alternativeLabel sx={{ mb: 3 }}>{STEPS.map((s) => <Step key={s}><StepLabel>{s}</StepLabel></Step>)}</Stepper>
-        {step === 0 && (
-          <TextField select fullWidth label="Cluster" value={clusterId} onChange={(e) => { setClusterId(e.target.value); setLocation(""); }} autoFocus
-            helperText={eligible.length ? "Clusters with Velero where you are operator or cluster admin" : "No cluster with Velero where you may back up"}>
-            {eligible.map((c) => <MenuItem key={c.id} value={c.id}>{c.name} ({c.groupName})</MenuItem>)}
-          </TextField>
-        )}
-        {step === 1 && (
+        {current === "Cluster" && (
           <Stack spacing={2}>
-            <RadioGroup value={scope} onChange={(e) => setScope(e.target.value as typeof scope)} aria-label="Scope">
+            <TextField select fullWidth label="Cluster" value={clusterId} onChange={(e) => { setClusterId(e.target.value); setLocation(""); }} autoFocus={!edit} disabled={Boolean(edit)}
+              helperText={edit ? "A schedule stays on its cluster" : eligible.length ? "Clusters with Velero where you are operator or cluster admin" : `No cluster with Velero where you may ${isSchedule ? "schedule backups" : "back up"}`}>
+              {eligible.map((c) => <MenuItem key={c.id} value={c.id}>{c.name} ({c.groupName})</MenuItem>)}
+              {edit && !cluster && <MenuItem value={edit.clusterId}>{edit.clusterName}</MenuItem>}
+            </TextField>
+            {isSchedule && (
+              edit ? <TextField label="Schedule name" value={edit.name} slotProps={{ input: { readOnly: true } }} helperText="The name stays, so the schedule's backups stay linked to it" />
+              : <TextField label="Schedule name" value={base} onChange={(e) => setBase(e.target.value)}
+                  helperText={name ? <>Velero Schedule <code>{name}</code>; its backups are named <code>{name}-&lt;yyyyMMddHHmmss&gt;</code></> : "Prefixed with the cluster, so backups stay unique in a shared bucket"} />
+            )}
+          </Stack>
+        )}
+        {current === "Scope" && (
+          <Stack spacing={2}>
+            {keptScope && <Alert severity="info">This schedule&apos;s scope uses label expressions or several selectors, which this form can&apos;t show; it is kept as it is unless you choose another scope below.</Alert>}
+            <RadioGroup value={keptScope ? "" : scope} onChange={(e) => changeScope(() => setScope(e.target.value as typeof scope))} aria-label="Scope">
               <FormControlLabel value="cluster" control={<Radio />} label="The whole cluster" />
               <FormControlLabel value="namespaces" control={<Radio />} label="Selected namespaces" />
               <FormControlLabel value="excludeNamespaces" control={<Radio />} label="All namespaces except some (globs allowed)" />
               <FormControlLabel value="labels" control={<Radio />} label="Resources selected by labels" />
             </RadioGroup>
-            {(scope === "namespaces" || scope === "excludeNamespaces") && <TextField label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"} value={namespaces} onChange={(e) => setNamespaces(e.target.value)} helperText="Comma-separated; globs like team-* are allowed" />}
-            {scope === "labels" && (
+            {!keptScope && (scope === "namespaces" || scope === "excludeNamespaces") && <TextField label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"} value={namespaces} onChange={(e) => setNamespaces(e.target.value)} helperText="Comma-separated; globs like team-* are allowed" />}
+            {!keptScope && scope === "labels" && (
               <Stack direction="row" spacing={2}>
                 <TextField label="Label selector" value={selector} onChange={(e) => setSelector(e.target.value)} placeholder="app=payments-api" sx={{ flex: 2 }} helperText="key=value, comma-separated: all must match" />
                 <TextField select label="Mode" value={labelMode} onChange={(e) => setLabelMode(e.target.value as typeof labelMode)} sx={{ flex: 1 }}>
@@ -117,7 +192,7 @@ export function BackupWizard({ open, onClose }: { open: boolean; onClose: () => 
             <Alert severity="info">{PROTECTED_NAMESPACES.join(", ")} are never backed up, whatever the scope.</Alert>
           </Stack>
         )}
-        {step === 2 && (
+        {current === "Volumes" && (
           <Stack spacing={2}>
             <TextField select label="File-system backup (kopia)" value={nodeAgent ? fsBackup : "off"} onChange={(e) => setFsBackup(e.target.value as typeof fsBackup)} disabled={!nodeAgent}
               helperText={nodeAgent ? "Copies pod volumes from the node; opt-in uses the backup.velero.io/backup-volumes annotation, opt-out backs up every volume not excluded" : "Not available: no node-agent on this cluster"}>
@@ -127,32 +202,48 @@ export function BackupWizard({ open, onClose }: { open: boolean; onClose: () => 
             <FormControlLabel control={<Switch checked={csiOk && nodeAgent && csi && move} onChange={(e) => setMove(e.target.checked)} disabled={!csiOk || !nodeAgent || !csi} />} label={csiOk && nodeAgent ? "Move snapshot data to the location (portable to other clusters)" : "Data movement — not available: needs CSI snapshots and the node-agent"} />
           </Stack>
         )}
-        {step === 3 && (
+        {current === "Location and retention" && (
           <Stack spacing={2}>
             <TextField select label="Target location" value={location} onChange={(e) => setLocation(e.target.value)} helperText={bsls.length ? " " : "No writable target location is assigned to this cluster"}>
               {bsls.map((b) => <MenuItem key={b.bsl} value={b.bsl}>{b.label}</MenuItem>)}
             </TextField>
             <Stack direction="row" spacing={2}>
-              <TextField type="number" label="Keep for" value={ttl.value} onChange={(e) => setTtl({ ...ttl, value: Number(e.target.value) })} slotProps={{ htmlInput: { min: 1 } }} />
+              <TextField type="number" label="Keep for" value={ttl.value} onChange={(e) => setTtl({ ...ttl, value: Number(e.target.value) })} slotProps={{ htmlInput: { min: 1 } }} helperText={isSchedule ? "Each scheduled backup expires this long after it starts" : undefined} />
               <TextField select label="Unit" value={ttl.unit} onChange={(e) => setTtl({ ...ttl, unit: e.target.value as typeof ttl.unit })}><MenuItem value="hours">hours</MenuItem><MenuItem value="days">days</MenuItem></TextField>
             </Stack>
           </Stack>
         )}
-        {step === 4 && (
-          <Stack spacing={1}>
-            <Typography variant="body2">Lifeboat will create this Velero Backup on {cluster?.name}:</Typography>
-            <ErrorAlert error={preview.error} />
-            <TextField label="Backup manifest" value={preview.data?.yaml ?? (preview.isPending ? "Building…" : "")} multiline minRows={10} maxRows={20} slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }} />
-            <ErrorAlert error={create.error} />
+        {current === "Schedule" && (
+          <Stack spacing={2}>
+            <CronField value={cron} onChange={setCron} autoFocus />
+            <FormControlLabel control={<Switch checked={paused} onChange={(e) => setPaused(e.target.checked)} />} label="Paused: Velero creates no backups until it is resumed" />
+            <FormControlLabel control={<Switch checked={skipImmediately} onChange={(e) => setSkipImmediately(e.target.checked)} />}
+              label={edit ? "Skip immediately: when resumed, wait for the next scheduled time" : "Skip immediately: wait for the first scheduled time instead of backing up as soon as it is created"} />
+            {!edit && <FormControlLabel control={<Switch checked={ownBackups} onChange={(e) => setOwnBackups(e.target.checked)} />} label="The schedule owns its backups: deleting the schedule deletes its Backup objects too" />}
           </Stack>
         )}
-        {stepError && step < 4 && <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>{stepError}</Typography>}
+        {current === "Review" && (
+          <Stack spacing={1}>
+            <Typography variant="body2">
+              {edit ? `Lifeboat will update this Velero Schedule on ${edit.clusterName} (its status and Velero's other fields are kept):` : isSchedule ? `Lifeboat will create this Velero Schedule on ${cluster?.name}:` : `Lifeboat will create this Velero Backup on ${cluster?.name}:`}
+            </Typography>
+            {isSchedule && cronCheck.ok && <Typography variant="body2" color="text.secondary">{cronCheck.text}{paused ? " — created paused" : ""}</Typography>}
+            <ErrorAlert error={shown.error} />
+            <TextField label={isSchedule ? "Schedule manifest" : "Backup manifest"} value={shown.data?.yaml ?? (shown.isPending ? "Building…" : "")} multiline minRows={10} maxRows={20} slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }} />
+            <ErrorAlert error={save.error} />
+          </Stack>
+        )}
+        {stepError && step < last && <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>{stepError}</Typography>}
       </DialogContent>
       <DialogActions>
         <Button onClick={close}>Cancel</Button>
         {step > 0 && <Button onClick={() => setStep(step - 1)}>Back</Button>}
-        {step < 4 && <Button variant="contained" onClick={next} disabled={Boolean(stepError)}>Next</Button>}
-        {step === 4 && <Button variant="contained" disabled={!preview.data || create.isPending} onClick={() => create.mutate({ clusterId, name, spec })}>{create.isPending ? "Creating…" : "Create backup"}</Button>}
+        {step < last && <Button variant="contained" onClick={next} disabled={Boolean(stepError)}>Next</Button>}
+        {step === last && (
+          <Button variant="contained" disabled={!shown.data || save.isPending} onClick={submit}>
+            {save.isPending ? (edit ? "Saving…" : "Creating…") : edit ? "Save schedule" : isSchedule ? "Create schedule" : "Create backup"}
+          </Button>
+        )}
       </DialogActions>
     </Dialog>
   );

@@ -1,0 +1,339 @@
+import type { Deps } from "../../composition";
+import type { Db } from "../../db/client";
+import { Prisma } from "../../db/generated/client";
+import { AppError, notFound } from "../../errors";
+import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import { ClusterError } from "../../kube/client";
+import { buildSchedule, CLUSTER_LABEL, parseOrThrow, SpecError, toYaml, type Schedule } from "@/lib/velero/backup-spec";
+import { backupInput, PROTECTED_NAMESPACES, scheduleOptions, type BackupInput } from "@/lib/schemas/protection";
+import { labelValue } from "@/lib/velero/names";
+import { describeCron } from "@/lib/cron/describe";
+import { CronError, parseStandard } from "@/lib/cron/robfig";
+import type { Permission } from "@/lib/rbac/permissions";
+
+// Velero Schedules: listed from the read model (kept by the sync engine), read, created, edited, paused and deleted on
+// the cluster itself. A Schedule Lifeboat creates carries the wizard's input in an annotation, so editing it rebuilds
+// the whole backup template from the same form; any other Schedule can have its cron expression and paused flag
+// changed, and nothing else (its template is someone else's: velero CLI, GitOps, Helm).
+
+/** Annotation on the Schedules Lifeboat creates: the wizard's input (lib/schemas/protection.ts backupInput) as JSON. */
+export const BACKUP_INPUT_ANNOTATION = "lifeboat.io/backup-input";
+const PLURAL = "schedules";
+
+export interface ScheduleRequest {
+  clusterId: string;
+  name: string;
+  /** The wizard's backup input (validated by buildSchedule). */
+  spec: unknown;
+  cron: string;
+  paused?: boolean;
+  skipImmediately?: boolean;
+  useOwnerReferencesInBackup?: boolean;
+}
+
+export interface ScheduleUpdate {
+  clusterId: string;
+  name: string;
+  cron: string;
+  paused?: boolean;
+  skipImmediately?: boolean;
+  /** A new backup input: only for Schedules Lifeboat created. Absent: the template is left as it is. */
+  spec?: unknown;
+}
+
+const badRequest = (e: SpecError) => new AppError("BAD_REQUEST", e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ") || e.message);
+
+function specOrBadRequest<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof SpecError) throw badRequest(e);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clusters: visibility, role, Velero, and errors from the cluster in words
+// ---------------------------------------------------------------------------------------------------------------
+
+async function clusterFor(db: Db, access: Access, clusterId: string) {
+  const c = await db.cluster.findFirst({
+    where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] },
+    select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true },
+  });
+  if (!c) throw notFound("Cluster");
+  return c;
+}
+
+/** A visible cluster the caller may act on (`permission`), with Velero, and its kubeconfig. */
+async function liveCluster(d: Deps, access: Access, clusterId: string, permission: Permission | null) {
+  const c = await clusterFor(d.db, access, clusterId);
+  if (permission && !canOnCluster(access, permission, c)) throw new AppError("FORBIDDEN", `Managing schedules on ${c.name} needs the OPERATOR role on it`);
+  const velero = c.velero as { installed?: boolean; reason?: string } | null;
+  if (!velero?.installed) throw new AppError("PRECONDITION_FAILED", `Velero is not installed on ${c.name}${velero?.reason ? ` (${velero.reason})` : ""}`);
+  if (!c.kubeconfigSecretId) throw new AppError("PRECONDITION_FAILED", `${c.name} has no stored kubeconfig: attach it again`);
+  return { ...c, kubeconfig: (await d.sealed.read(c.kubeconfigSecretId)).toString() };
+}
+
+function reasonOf(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as { cause?: unknown }).cause;
+  const why = cause instanceof Error ? cause.message : typeof cause === "object" && cause && "code" in cause ? String((cause as { code: unknown }).code) : "";
+  return why && !e.message.includes(why) ? `${e.message} (${why})` : e.message;
+}
+
+/** Runs one call to the cluster; whatever keeps it from answering becomes PRECONDITION_FAILED with the reason. */
+async function onCluster<T>(c: { name: string }, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not ${what} on ${c.name} (${e.kind}): ${e.message}`);
+    throw new AppError("PRECONDITION_FAILED", `Could not ${what} on ${c.name}: ${reasonOf(e)}`);
+  }
+}
+
+const vanished = (name: string, cluster: string) => new AppError("NOT_FOUND", `Schedule ${name} was not found on ${cluster}: it may have been deleted`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading a Schedule
+// ---------------------------------------------------------------------------------------------------------------
+
+const asDate = (v: unknown) => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? new Date(v) : null);
+const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+function selectorText(s: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+  if (!s) return "";
+  const parts = [
+    ...Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(s.matchExpressions ?? []).map((e) =>
+      e.operator === "Exists" ? e.key : e.operator === "DoesNotExist" ? `!${e.key}` : `${e.key} ${e.operator === "In" ? "in" : "notin"} (${(e.values ?? []).join(", ")})`,
+    ),
+  ];
+  return parts.join(", ");
+}
+
+/** What a backup template covers, in a few words: "Whole cluster", "Namespaces a, b", "Resources matching app=web". */
+export function scopeSummary(template: Record<string, any>): string {
+  const parts: string[] = [];
+  const include = strings(template.includedNamespaces).filter((n) => n !== "*");
+  const always = new Set<string>([...PROTECTED_NAMESPACES, "velero"]);
+  const exclude = strings(template.excludedNamespaces).filter((n) => !always.has(n));
+  if (include.length) parts.push(`Namespaces ${include.join(", ")}`);
+  else if (exclude.length) parts.push(`All namespaces except ${exclude.join(", ")}`);
+  const selectors = template.labelSelector ? [template.labelSelector] : Array.isArray(template.orLabelSelectors) ? template.orLabelSelectors : [];
+  const text = selectors.map(selectorText).filter(Boolean);
+  if (text.length) parts.push(`Resources matching ${text.join(" or ")}`);
+  const resources = strings(template.includedResources).filter((r) => r !== "*");
+  if (resources.length) parts.push(`only ${resources.join(", ")}`);
+  return parts.join("; ") || "Whole cluster";
+}
+
+/** When Velero will start the next backup: cron.Next(max(lastBackup or creation, lastSkipped)), at once for a new one. */
+export function nextRunAt(spec: Record<string, any>, status: Record<string, any>, createdAt: Date | null, now = new Date()): Date | null {
+  if (spec.paused === true || status.phase === "FailedValidation") return null;
+  let cron;
+  try {
+    cron = parseStandard(String(spec.schedule ?? ""));
+  } catch {
+    return null;
+  }
+  const lastBackup = asDate(status.lastBackup);
+  const lastSkipped = asDate(status.lastSkipped);
+  if (!lastBackup && !lastSkipped && spec.skipImmediately !== true) return now;
+  const base = Math.max(lastBackup?.getTime() ?? createdAt?.getTime() ?? now.getTime(), lastSkipped?.getTime() ?? 0);
+  const next = cron.next(new Date(base));
+  if (next.getTime() === 0) return null;
+  return next < now ? now : next;
+}
+
+function cronWords(cron: string): { cronText: string | null; cronError: string | null; timeZone: string | null } {
+  try {
+    return { cronText: describeCron(cron), cronError: null, timeZone: parseStandard(cron).timeZone };
+  } catch (e) {
+    return { cronText: null, cronError: e instanceof CronError ? e.message : String(e), timeZone: null };
+  }
+}
+
+/** The stored wizard input of a Schedule, or why it can't be edited with the wizard. */
+function storedInput(obj: any): { input: BackupInput | null; reason: string | null } {
+  const raw = obj?.metadata?.annotations?.[BACKUP_INPUT_ANNOTATION];
+  if (typeof raw !== "string") return { input: null, reason: "This schedule was not created by Lifeboat, so its backup template can't be edited here: change its cron expression or pause it, or edit it where it was made (velero CLI, GitOps)." };
+  try {
+    const r = backupInput.safeParse(JSON.parse(raw));
+    if (r.success) return { input: r.data, reason: null };
+    return { input: null, reason: `The backup settings stored on this schedule are no longer valid (${r.error.issues[0]?.message}): only its cron expression and paused flag can be changed.` };
+  } catch {
+    return { input: null, reason: "The backup settings stored on this schedule can't be read: only its cron expression and paused flag can be changed." };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// List (read model)
+// ---------------------------------------------------------------------------------------------------------------
+
+interface LatestBackup {
+  clusterId: string;
+  schedule: string;
+  name: string;
+  phase: string | null;
+  status: Record<string, any> | null;
+  createdAt: Date | null;
+}
+
+/** The newest Backup of each schedule (by its velero.io/schedule-name label) on these clusters, in one query. */
+async function latestBackups(db: Db, clusterIds: string[]): Promise<Map<string, LatestBackup>> {
+  if (!clusterIds.length) return new Map();
+  // The label key is a literal: DISTINCT ON must repeat ORDER BY's expressions exactly, which parameters don't.
+  const rows = await db.$queryRaw<LatestBackup[]>(Prisma.sql`
+    SELECT DISTINCT ON ("clusterId", "labels"->>'velero.io/schedule-name')
+      "clusterId", "labels"->>'velero.io/schedule-name' AS "schedule", "name", "phase", "status", "createdAt"
+    FROM "VeleroObject"
+    WHERE "kind" = 'backups' AND "clusterId" IN (${Prisma.join(clusterIds)}) AND "labels" ? 'velero.io/schedule-name'
+    ORDER BY "clusterId", "labels"->>'velero.io/schedule-name', "createdAt" DESC NULLS LAST, "name" DESC`);
+  return new Map(rows.map((r) => [`${r.clusterId}/${r.schedule}`, r]));
+}
+
+export async function listSchedules(db: Db, access: Access, filter: { clusterId?: string }, now = new Date()) {
+  const rows = await db.veleroObject.findMany({
+    where: { kind: PLURAL, ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined },
+    orderBy: [{ cluster: { name: "asc" } }, { name: "asc" }],
+    take: 500,
+    select: { clusterId: true, name: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true } } },
+  });
+  const latest = await latestBackups(db, [...new Set(rows.map((r) => r.clusterId))]);
+  return rows.map((r) => {
+    const spec = (r.spec ?? {}) as Record<string, any>;
+    const status = (r.status ?? {}) as Record<string, any>;
+    const labels = (r.labels ?? {}) as Record<string, string>;
+    const template = (spec.template ?? {}) as Record<string, any>;
+    const cron = String(spec.schedule ?? "");
+    const b = latest.get(`${r.clusterId}/${labelValue(r.name)}`);
+    const bs = (b?.status ?? {}) as Record<string, any>;
+    return {
+      clusterId: r.clusterId, clusterName: r.cluster.name, clusterState: r.cluster.state, name: r.name,
+      cron, ...cronWords(cron), paused: spec.paused === true, phase: r.phase ?? "New", validationErrors: strings(status.validationErrors),
+      nextRunAt: nextRunAt(spec, status, r.createdAt, now), lastBackupAt: asDate(status.lastBackup),
+      lastBackup: b
+        ? { name: b.name, phase: b.phase ?? "New", startedAt: asDate(bs.startTimestamp), completedAt: asDate(bs.completionTimestamp), errors: Number(bs.errors ?? 0), warnings: Number(bs.warnings ?? 0), failureReason: typeof bs.failureReason === "string" ? bs.failureReason : null }
+        : null,
+      ttl: typeof template.ttl === "string" ? template.ttl : null, location: typeof template.storageLocation === "string" ? template.storageLocation : null,
+      scope: scopeSummary(template), managedByLifeboat: CLUSTER_LABEL in labels, useOwnerReferencesInBackup: spec.useOwnerReferencesInBackup === true,
+      createdAt: r.createdAt, observedAt: r.observedAt,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Get (live), preview, create
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The Schedule as it is on the cluster now, with what the edit form needs. */
+export async function getSchedule(d: Deps, access: Access, clusterId: string, name: string) {
+  const c = await liveCluster(d, access, clusterId, null);
+  const obj = await onCluster(c, `read schedule ${name}`, () => d.kube.getVeleroObject(c.kubeconfig, PLURAL, name));
+  if (!obj) throw vanished(name, c.name);
+  const spec = (obj.spec ?? {}) as Record<string, any>;
+  const status = (obj.status ?? {}) as Record<string, any>;
+  const { input, reason } = storedInput(obj);
+  const { managedFields: _m, ...metadata } = obj.metadata ?? {};
+  return {
+    clusterId, clusterName: c.name, name, cron: String(spec.schedule ?? ""), paused: spec.paused === true,
+    skipImmediately: typeof spec.skipImmediately === "boolean" ? spec.skipImmediately : null, useOwnerReferencesInBackup: spec.useOwnerReferencesInBackup === true,
+    input, templateEditable: input !== null, notEditableReason: reason, phase: typeof status.phase === "string" ? status.phase : "New",
+    validationErrors: strings(status.validationErrors), lastBackupAt: asDate(status.lastBackup),
+    yaml: toYaml({ apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec }),
+  };
+}
+
+function manifestFor(req: ScheduleRequest, clusterName: string, createdBy: string): Schedule {
+  return specOrBadRequest(() => {
+    const manifest = buildSchedule({
+      name: req.name, input: req.spec, cron: req.cron, paused: req.paused, skipImmediately: req.skipImmediately,
+      useOwnerReferencesInBackup: req.useOwnerReferencesInBackup, cluster: { name: clusterName }, createdBy,
+    });
+    const input = parseOrThrow(backupInput, req.spec, "input");
+    manifest.metadata.annotations = { ...manifest.metadata.annotations, [BACKUP_INPUT_ANNOTATION]: JSON.stringify(input) };
+    return manifest;
+  });
+}
+
+/** The manifest the review step shows, exactly as it will be created. */
+export async function previewSchedule(db: Db, access: Access, req: ScheduleRequest, createdBy: string) {
+  const c = await clusterFor(db, access, req.clusterId);
+  if (!canOnCluster(access, "schedule.preview", c)) throw new AppError("FORBIDDEN", `Managing schedules on ${c.name} needs the OPERATOR role on it`);
+  return { yaml: toYaml(manifestFor(req, c.name, createdBy)) };
+}
+
+export async function createSchedule(d: Deps, access: Access, req: ScheduleRequest, createdBy: string) {
+  const c = await liveCluster(d, access, req.clusterId, "schedule.create");
+  const manifest = manifestFor(req, c.name, createdBy);
+  const { created, object } = await onCluster(c, "create the schedule", () => d.kube.createVeleroObject(c.kubeconfig, PLURAL, manifest as never));
+  if (!created) {
+    // A double submit finds its own schedule; anything else with that name is another schedule.
+    const same = object?.metadata?.annotations?.[BACKUP_INPUT_ANNOTATION] === manifest.metadata.annotations?.[BACKUP_INPUT_ANNOTATION] && object?.spec?.schedule === manifest.spec.schedule;
+    if (!same) throw new AppError("CONFLICT", `A schedule named ${req.name} already exists on ${c.name}: choose another name`);
+  }
+  return { name: req.name, created };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Edit, pause, delete
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Edits a Schedule in place (same name, so its backups stay linked). With `spec`, the template is rebuilt from the
+ * wizard input (Lifeboat's Schedules only); without, only the cron expression, paused and skipImmediately change.
+ */
+export async function updateSchedule(d: Deps, access: Access, req: ScheduleUpdate) {
+  const c = await liveCluster(d, access, req.clusterId, "schedule.update");
+  const cron = specOrBadRequest(() => parseOrThrow(scheduleOptions.shape.cron, req.cron, "cron"));
+  const rebuilt = req.spec === undefined ? null : manifestFor({ clusterId: req.clusterId, name: req.name, spec: req.spec, cron, paused: req.paused, skipImmediately: req.skipImmediately }, c.name, "");
+  const updated = await onCluster(c, `update schedule ${req.name}`, () =>
+    d.kube.updateVeleroObject(c.kubeconfig, PLURAL, req.name, (obj) => {
+      obj.spec ??= {};
+      if (rebuilt) {
+        const { input, reason } = storedInput(obj);
+        if (!input) throw new AppError("BAD_REQUEST", reason!);
+        // The template is replaced; the switches the request does not mention keep their values.
+        const before = obj.spec;
+        obj.spec = { ...rebuilt.spec, paused: before.paused === true };
+        delete obj.spec.skipImmediately;
+        if (before.skipImmediately !== undefined) obj.spec.skipImmediately = before.skipImmediately;
+        if (before.useOwnerReferencesInBackup !== undefined) obj.spec.useOwnerReferencesInBackup = before.useOwnerReferencesInBackup;
+        obj.metadata.labels = { ...obj.metadata.labels, ...rebuilt.metadata.labels };
+        obj.metadata.annotations = { ...obj.metadata.annotations, [BACKUP_INPUT_ANNOTATION]: rebuilt.metadata.annotations![BACKUP_INPUT_ANNOTATION] };
+      }
+      obj.spec.schedule = cron;
+      if (req.paused !== undefined) obj.spec.paused = req.paused;
+      if (req.skipImmediately !== undefined) obj.spec.skipImmediately = req.skipImmediately;
+    }),
+  );
+  if (!updated) throw vanished(req.name, c.name);
+  return { name: req.name, paused: updated.spec?.paused === true, cron: String(updated.spec?.schedule ?? cron) };
+}
+
+/** Pauses or resumes: Velero's schedule controller leaves a paused Schedule alone. */
+export async function setPaused(d: Deps, access: Access, key: { clusterId: string; name: string }, paused: boolean) {
+  const c = await liveCluster(d, access, key.clusterId, "schedule.pause");
+  const updated = await onCluster(c, `${paused ? "pause" : "resume"} schedule ${key.name}`, () =>
+    d.kube.updateVeleroObject(c.kubeconfig, PLURAL, key.name, (obj) => {
+      obj.spec ??= {};
+      obj.spec.paused = paused;
+    }),
+  );
+  if (!updated) throw vanished(key.name, c.name);
+  return { name: key.name, paused: updated.spec?.paused === true };
+}
+
+/**
+ * Deletes the Schedule. Its backups stay (they expire by their TTL) unless it set useOwnerReferencesInBackup, in which
+ * case Kubernetes garbage-collects its Backup objects with it.
+ */
+export async function deleteSchedule(d: Deps, access: Access, key: { clusterId: string; name: string }) {
+  const c = await liveCluster(d, access, key.clusterId, "schedule.delete");
+  const obj = await onCluster(c, `read schedule ${key.name}`, () => d.kube.getVeleroObject(c.kubeconfig, PLURAL, key.name));
+  if (!obj) throw vanished(key.name, c.name);
+  await onCluster(c, `delete schedule ${key.name}`, () => d.kube.deleteVeleroObject(c.kubeconfig, PLURAL, key.name));
+  return { name: key.name, backupsKept: obj.spec?.useOwnerReferencesInBackup !== true };
+}
