@@ -1,7 +1,9 @@
 "use client";
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
+import CircularProgress from "@mui/material/CircularProgress";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import Dialog from "@mui/material/Dialog";
@@ -19,6 +21,8 @@ import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { useMe } from "../common/useMe";
+import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
 
 type VolumeInfo = { pvcName?: string; pvcNamespace?: string; pvName?: string; backupMethod?: string; snapshotDataMoved?: boolean; skipped?: boolean; skippedReason?: string; result?: string; pvbInfo?: { volumeName?: string; podName?: string; podNamespace?: string; size?: number } };
 type Results = { errors?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] }; warnings?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] } };
@@ -28,15 +32,47 @@ const flatten = (r?: { namespaces?: Record<string, string[]>; cluster?: string[]
   ...(r?.velero ?? []).map((m) => ["velero", m]), ...(r?.cluster ?? []).map((m) => ["cluster", m]), ...Object.entries(r?.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => [ns, m])),
 ];
 
-/** What `velero backup describe --details` shows, plus the logs, fetched through DownloadRequests. */
+const RESTORABLE = new Set(["Completed", "PartiallyFailed"]);
+
+/** Shown instead of an error once the backup is gone (deleted here, or by Velero's GC or backup sync). */
+function Gone({ name, message }: { name: string; message: string }) {
+  return (
+    <>
+      <PageHeader title={name} subtitle="Backup" />
+      <Alert severity="info" data-testid="backup-gone" action={<Button component={Link} href="/backups" color="inherit" size="small">Back to the list</Button>}>{message}</Alert>
+    </>
+  );
+}
+
+/**
+ * What `velero backup describe --details` shows, plus the logs, fetched through DownloadRequests; the phase and any
+ * deletion follow the read model live, until the backup is gone.
+ */
 export function BackupDetail({ clusterId, name }: { clusterId: string; name: string }) {
   const trpc = useTRPC();
+  const { can } = useMe();
   const q = useQuery(trpc.backup.get.queryOptions({ clusterId, name }));
+  // The cheap, live half: the backup's row in the read model, every second.
+  const live = useQuery({ ...trpc.backup.list.queryOptions({ clusterId, name }), refetchInterval: 1000 });
   const [showLogs, setShowLogs] = useState(false);
+  const [confirming, setConfirming] = useState(false);
   const logs = useQuery({ ...trpc.backup.logs.queryOptions({ clusterId, name }), enabled: showLogs });
+  const row = live.data?.[0];
+  const refetch = q.refetch;
+  const describedPhase = q.data?.phase;
+  const livePhase = row?.phase;
+  // A new phase (Completed, Deleting …) brings new details: describe again once per change.
+  useEffect(() => {
+    if (livePhase && describedPhase && livePhase !== describedPhase) void refetch({ cancelRefetch: false });
+  }, [livePhase, describedPhase, refetch]);
   if (q.isLoading) return <LinearProgress />;
+  if (q.data && live.isSuccess && !row) return <Gone name={name} message="This backup was deleted." />;
+  if (q.error?.data?.code === "NOT_FOUND") return <Gone name={name} message={q.error.message} />;
   if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Backup not found" }} />;
   const b = q.data;
+  const phase = row?.phase ?? b.phase;
+  const deletion = row ? row.deletion : b.deletion;
+  const canDelete = deletable(can, { phase, deletion, canDelete: row?.canDelete ?? b.canDelete });
   const spec = b.spec as Record<string, any>;
   const status = b.status as Record<string, any>;
   const volumes = (b.volumes ?? []) as VolumeInfo[];
@@ -44,7 +80,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const errors = flatten(results.errors);
   const warnings = flatten(results.warnings);
   const rows: [string, string][] = [
-    ["Cluster", b.clusterName], ["Phase", b.phase], ["Namespaces", (spec.includedNamespaces ?? ["*"]).join(", ")], ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
+    ["Cluster", b.clusterName], ["Phase", phase], ["Namespaces", (spec.includedNamespaces ?? ["*"]).join(", ")], ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
     ["Label selector", spec.labelSelector ? JSON.stringify(spec.labelSelector) : spec.orLabelSelectors ? JSON.stringify(spec.orLabelSelectors) : "—"],
     ["Location", spec.storageLocation ?? "—"], ["Retention (TTL)", spec.ttl ?? "—"], ["File-system backup by default", String(spec.defaultVolumesToFsBackup ?? false)],
     ["Snapshots", spec.snapshotVolumes === false ? "off" : "on"], ["Data movement", String(spec.snapshotMoveData ?? false)],
@@ -53,7 +89,25 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   ];
   return (
     <>
-      <PageHeader title={name} subtitle={`Backup on ${b.clusterName}`} actions={<Button variant="outlined" onClick={() => setShowLogs(true)}>View logs</Button>} />
+      <PageHeader title={name} subtitle={`Backup on ${b.clusterName}`} actions={<>
+        {can("restore.create") && (
+          <Button variant="contained" component={Link} href={`/restores?backup=${clusterId}/${name}`} disabled={!RESTORABLE.has(phase)}
+            title={RESTORABLE.has(phase) ? undefined : "Only Completed and PartiallyFailed backups can be restored"}>Restore…</Button>
+        )}
+        <Button variant="outlined" onClick={() => setShowLogs(true)}>View logs</Button>
+        {canDelete && <Button variant="outlined" color="error" onClick={() => setConfirming(true)}>Delete</Button>}
+      </>} />
+      {deletionPending(phase, deletion) && (
+        <Alert severity="warning" icon={<CircularProgress size={20} color="inherit" />} sx={{ mb: 2 }} data-testid="backup-deletion">
+          Deleting…{deletion ? ` DeleteBackupRequest ${deletion.requestName} is ${deletion.phase}.` : ""} Velero removes the backup&apos;s data in the bucket and its snapshots, then the backup itself.
+        </Alert>
+      )}
+      {deletion?.phase === "Processed" && deletion.errors.length > 0 && (
+        <Alert severity="error" sx={{ mb: 2 }} data-testid="backup-deletion">
+          Velero could not delete this backup (DeleteBackupRequest {deletion.requestName}):
+          <ul style={{ margin: 0 }}>{deletion.errors.map((e) => <li key={e}>{e}</li>)}</ul>
+        </Alert>
+      )}
       {status.failureReason && <Alert severity="error" sx={{ mb: 2 }}>{status.failureReason}</Alert>}
       {(status.validationErrors ?? []).map((e: string) => <Alert key={e} severity="error" sx={{ mb: 1 }}>{e}</Alert>)}
       {b.downloadErrors.map((e) => <Alert key={e} severity="warning" sx={{ mb: 1 }}>{e}</Alert>)}
@@ -103,6 +157,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           <Button onClick={() => setShowLogs(false)}>Close</Button>
         </DialogActions>
       </Dialog>
+      <DeleteBackupDialog backup={confirming ? { clusterId, clusterName: b.clusterName, name, location: (spec.storageLocation as string | undefined) ?? null } : null} onClose={() => setConfirming(false)} />
     </>
   );
 }

@@ -1,9 +1,13 @@
 "use client";
 import { useState } from "react";
 import Link from "next/link";
-import { useQuery } from "@tanstack/react-query";
+import { skipToken, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import Alert from "@mui/material/Alert";
+import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
+import CircularProgress from "@mui/material/CircularProgress";
 import LinearProgress from "@mui/material/LinearProgress";
 import Paper from "@mui/material/Paper";
 import Table from "@mui/material/Table";
@@ -13,37 +17,126 @@ import TableContainer from "@mui/material/TableContainer";
 import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Tooltip from "@mui/material/Tooltip";
+import Typography from "@mui/material/Typography";
 import Backup from "@mui/icons-material/Backup";
 import { useTRPC } from "@/lib/trpc/client";
+import type { AppRouter } from "@/server/routers/_app";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
 import { BackupWizard } from "./BackupWizard";
 
-const COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
+type BackupRow = inferRouterOutputs<AppRouter>["backup"]["list"][number];
+type Deletion = BackupRow["deletion"];
+
+export const PHASE_COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
   Completed: "success", PartiallyFailed: "warning", Failed: "error", FailedValidation: "error", InProgress: "info", Queued: "default", New: "default", Deleting: "warning",
 };
 
-/** Backups of every cluster the user may see, from the read model, refreshed every second while the page is open. */
-export function BackupsPage() {
+/** Velero deletes only finished backups (velero-api.md §2.6, §12). */
+const TERMINAL = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+
+export const deletionPending = (phase: string, deletion: Deletion) => phase === "Deleting" || Boolean(deletion && deletion.phase !== "Processed");
+
+/** Whether to offer "Delete": the permission on this backup's cluster, a finished backup, and no deletion under way. */
+export function deletable(can: (p: "backup.delete") => boolean, b: { phase: string; deletion: Deletion; canDelete: boolean }) {
+  return can("backup.delete") && b.canDelete && TERMINAL.has(b.phase) && !deletionPending(b.phase, b.deletion);
+}
+
+/** The deletion under way ("Deleting…" and the request's phase), or the errors of one that failed. */
+export function DeletionStatus({ phase, deletion }: { phase: string; deletion: Deletion }) {
+  if (deletionPending(phase, deletion)) {
+    return (
+      <Tooltip title={deletion ? `DeleteBackupRequest ${deletion.requestName}: ${deletion.phase}` : "Velero is deleting this backup"}>
+        <Chip size="small" color="warning" variant="outlined" icon={<CircularProgress size={12} color="inherit" />} label={deletion ? `Deleting… ${deletion.phase}` : "Deleting…"} data-testid="backup-deletion" sx={{ ml: 1 }} />
+      </Tooltip>
+    );
+  }
+  if (deletion?.phase === "Processed" && deletion.errors.length > 0) {
+    return (
+      <Box data-testid="backup-deletion" sx={{ mt: 0.5 }}>
+        <Tooltip title={`DeleteBackupRequest ${deletion.requestName} was processed with errors`}><Chip size="small" color="error" variant="outlined" label="Deletion failed" /></Tooltip>
+        {deletion.errors.map((e) => <Typography key={e} variant="caption" color="error" component="div">{e}</Typography>)}
+      </Box>
+    );
+  }
+  return null;
+}
+
+/** Asks before deleting, saying exactly what goes; Velero then does it through a DeleteBackupRequest. */
+export function DeleteBackupDialog({ backup, onClose }: { backup: { clusterId: string; clusterName: string; name: string; location: string | null } | null; onClose: () => void }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const del = useMutation(trpc.backup.delete.mutationOptions({
+    onSuccess: async () => {
+      await qc.invalidateQueries({ queryKey: trpc.backup.list.queryKey() });
+      onClose();
+    },
+  }));
+  if (!backup) return null;
+  const close = () => {
+    del.reset();
+    onClose();
+  };
+  return (
+    <ConfirmDialog open title={`Delete backup ${backup.name}?`} confirmLabel="Delete backup" destructive busy={del.isPending} onClose={close}
+      onConfirm={() => del.mutate({ clusterId: backup.clusterId, name: backup.name })}>
+      <ErrorAlert error={del.error} />
+      Velero deletes, through a DeleteBackupRequest on {backup.clusterName}:
+      <ul>
+        <li>the backup <strong>{backup.name}</strong>, and the restores made from it;</li>
+        <li>its data in the bucket of location <strong>{backup.location ?? "(its location)"}</strong>;</li>
+        <li>its volume snapshots: CSI snapshots, file-system (kopia) backups and moved snapshot data.</li>
+      </ul>
+      It disappears from every cluster that shares the location. This cannot be undone.
+    </ConfirmDialog>
+  );
+}
+
+/**
+ * Backups from the read model, refreshed every second while the page is open: of every cluster the user may see, or of
+ * one cluster (its page shows a disconnected cluster's last-known state, and how old it is).
+ */
+export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
   const trpc = useTRPC();
   const { can } = useMe();
-  const q = useQuery({ ...trpc.backup.list.queryOptions({}), refetchInterval: 1000 });
+  const q = useQuery({ ...trpc.backup.list.queryOptions(clusterId ? { clusterId } : {}), refetchInterval: 1000 });
+  const cluster = useQuery({ ...trpc.cluster.get.queryOptions(clusterId ? { id: clusterId } : skipToken), refetchInterval: 15_000 });
   const [wizard, setWizard] = useState(false);
+  const [deleting, setDeleting] = useState<BackupRow | null>(null);
+  const c = cluster.data;
+  const perCluster = Boolean(clusterId);
+  const actions = can("backup.delete");
   return (
     <>
-      <PageHeader title="Backups" subtitle="On-demand and scheduled Velero backups across your clusters, live."
+      <PageHeader
+        title={perCluster ? `Backups of ${c?.name ?? "…"}` : "Backups"}
+        subtitle={perCluster
+          ? <>Velero backups on the cluster <Link href={`/clusters/${clusterId}`}>{c?.name ?? "…"}</Link>, live.</>
+          : "On-demand and scheduled Velero backups across your clusters, live."}
         actions={can("backup.create") ? <Button variant="contained" onClick={() => setWizard(true)}>Back up now</Button> : undefined} />
-      <ErrorAlert error={q.error} />
+      <ErrorAlert error={q.error ?? cluster.error} />
+      {c?.state === "DISCONNECTED" && (
+        <Alert severity="warning" sx={{ mb: 2 }} data-testid="cluster-disconnected">
+          {c.name} is disconnected: this is its last-known state, from when it was last seen <RelativeTime date={c.lastSeenAt} />.{c.lastError ? ` Last error: ${c.lastError}` : ""}
+        </Alert>
+      )}
       {q.isLoading ? <LinearProgress /> : !q.data?.length ? (
-        <EmptyState icon={<Backup />} title="No backups yet">Backups appear here once clusters are attached and data protection is enabled on them; start one with “Back up now”.</EmptyState>
+        <EmptyState icon={<Backup />} title="No backups yet">
+          {perCluster ? "Backups of this cluster appear here once data protection is enabled on it; start one with “Back up now”." : "Backups appear here once clusters are attached and data protection is enabled on them; start one with “Back up now”."}
+        </EmptyState>
       ) : (
         <TableContainer component={Paper} variant="outlined">
           <Table size="small" aria-label="Backups">
             <TableHead>
-              <TableRow><TableCell>Backup</TableCell><TableCell>Cluster</TableCell><TableCell>Phase</TableCell><TableCell sx={{ minWidth: 140 }}>Progress</TableCell><TableCell>Errors / warnings</TableCell><TableCell>Started</TableCell><TableCell>Completed</TableCell><TableCell>Expires</TableCell><TableCell>Location</TableCell><TableCell>Schedule</TableCell></TableRow>
+              <TableRow>
+                <TableCell>Backup</TableCell>{!perCluster && <TableCell>Cluster</TableCell>}<TableCell>Phase</TableCell><TableCell sx={{ minWidth: 140 }}>Progress</TableCell><TableCell>Errors / warnings</TableCell>
+                <TableCell>Started</TableCell><TableCell>Completed</TableCell><TableCell>Expires</TableCell><TableCell>Location</TableCell><TableCell>Schedule</TableCell>
+                {actions && <TableCell>Actions</TableCell>}
+              </TableRow>
             </TableHead>
             <TableBody>
               {q.data.map((b) => {
@@ -51,12 +144,15 @@ export function BackupsPage() {
                 return (
                   <TableRow key={`${b.clusterId}/${b.name}`} data-testid={`backup-row-${b.clusterName}-${b.name}`}>
                     <TableCell><Link href={`/backups/${b.clusterId}/${encodeURIComponent(b.name)}`}><code>{b.name}</code></Link></TableCell>
+                    {!perCluster && (
+                      <TableCell>
+                        {b.clusterName}
+                        {b.clusterState === "DISCONNECTED" && <Tooltip title="The cluster is disconnected: this is its last-known state"><Chip size="small" color="warning" variant="outlined" label={<>seen <RelativeTime date={b.observedAt} /></>} sx={{ ml: 1 }} /></Tooltip>}
+                      </TableCell>
+                    )}
                     <TableCell>
-                      {b.clusterName}
-                      {b.clusterState === "DISCONNECTED" && <Tooltip title="The cluster is disconnected: this is its last-known state"><Chip size="small" color="warning" variant="outlined" label={<>seen <RelativeTime date={b.observedAt} /></>} sx={{ ml: 1 }} /></Tooltip>}
-                    </TableCell>
-                    <TableCell>
-                      <Tooltip title={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}><Chip size="small" color={COLOR[b.phase] ?? "default"} label={b.phase} data-testid="backup-phase" /></Tooltip>
+                      <Tooltip title={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}><Chip size="small" color={PHASE_COLOR[b.phase] ?? "default"} label={b.phase} data-testid="backup-phase" /></Tooltip>
+                      <DeletionStatus phase={b.phase} deletion={b.deletion} />
                     </TableCell>
                     <TableCell>
                       {b.totalItems ? <><LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} /><span style={{ fontSize: 12 }}>{b.itemsBackedUp}/{b.totalItems} items</span></> : "—"}
@@ -67,6 +163,11 @@ export function BackupsPage() {
                     <TableCell><RelativeTime date={b.expiration} /></TableCell>
                     <TableCell>{b.location ?? "—"}</TableCell>
                     <TableCell>{b.schedule ?? "—"}</TableCell>
+                    {actions && (
+                      <TableCell>
+                        {deletable(can, b) && <Button size="small" color="error" onClick={() => setDeleting(b)} aria-label={`Delete ${b.name}`}>Delete</Button>}
+                      </TableCell>
+                    )}
                   </TableRow>
                 );
               })}
@@ -74,6 +175,7 @@ export function BackupsPage() {
           </Table>
         </TableContainer>
       )}
+      <DeleteBackupDialog backup={deleting} onClose={() => setDeleting(null)} />
       {wizard && <BackupWizard open={wizard} onClose={() => setWizard(false)} />}
     </>
   );

@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
@@ -52,6 +53,7 @@ export function ClusterDetail({ id }: { id: string }) {
   return (
     <>
       <PageHeader title={c.name} subtitle={c.description || undefined} actions={<>
+        <Button variant="outlined" component={Link} href={`/clusters/${id}/backups`}>Backups</Button>
         {canRefresh && <Button onClick={() => refresh.mutate({ id })} disabled={refresh.isPending}>{refresh.isPending ? "Checking…" : "Check now"}</Button>}
         {isAdmin && <Button color="error" variant="outlined" onClick={() => setConfirming(true)}>Detach</Button>}
       </>} />

@@ -6,10 +6,12 @@ import { listAll, SYNCED_KINDS, watchKind, type SyncedKind, type VeleroItem, typ
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 
 // The sync engine: per connected cluster, one loop per synced Velero kind that lists (into VeleroObject rows, dropping
-// rows the list no longer has), then watches from the list's resourceVersion. A watch the server ended resumes from
-// the last resourceVersion it delivered; a 410 relists; any failure is recorded in SyncState and retried after an
-// exponential, jittered backoff. Rows stay when a cluster is unreachable, so the console shows its last-known state
-// and, through observedAt and SyncState, how old it is.
+// rows the list no longer has), then watches from the list's resourceVersion. A loop whose SyncState holds a
+// resourceVersion from an earlier run (a console restart, a cluster that reconnects) skips the list and watches from it,
+// so a restart does not relist every cluster. A watch the server ended resumes from the last resourceVersion it
+// delivered; a 410 (or a cluster whose history no longer matches the stored version) relists; any failure is recorded
+// in SyncState and retried after an exponential, jittered backoff. Rows stay when a cluster is unreachable, so the
+// console shows its last-known state and, through observedAt and SyncState, how old it is.
 export interface SyncEngineDeps {
   db: Db;
   openKubeconfig: (clusterId: string) => Promise<string>;
@@ -82,11 +84,12 @@ export class SyncEngine {
   // ---- the loop -------------------------------------------------------------------------------------------------------
 
   private async loop(clusterId: string, kind: SyncedKind, signal: AbortSignal): Promise<void> {
-    let resourceVersion = ""; // "" = list first
+    let resourceVersion: string | undefined; // undefined: not read from SyncState yet; "" = list first
     let relist = false; // the next list follows a 410
     let failures = 0;
     while (!signal.aborted) {
       try {
+        resourceVersion ??= await this.storedResourceVersion(clusterId, kind.kind);
         const kubeconfig = await this.deps.openKubeconfig(clusterId);
         if (signal.aborted) break;
         if (!resourceVersion) {
@@ -95,12 +98,18 @@ export class SyncEngine {
           failures = 0;
           if (signal.aborted) break;
         }
-        const w = this.watch(kubeconfig, kind, resourceVersion, (type, item) => this.apply(clusterId, kind, type, item), { namespace: this.namespace });
+        const from = resourceVersion;
+        const w = this.watch(kubeconfig, kind, from, (type, item) => {
+          // An event older than where the watch started: the cluster's history was reset (restored etcd, a new cluster
+          // at the same address), so the stored version means nothing there.
+          if (olderThan(item.resourceVersion, from)) throw new HistoryMismatch(`the cluster sent ${kind.kind} at resourceVersion ${item.resourceVersion}, older than ${from}`);
+          return this.apply(clusterId, kind, type, item);
+        }, { namespace: this.namespace });
         const onAbort = () => w.stop();
         signal.addEventListener("abort", onAbort, { once: true });
         const end = await w.done.finally(() => signal.removeEventListener("abort", onAbort));
         if (end.lastResourceVersion) resourceVersion = end.lastResourceVersion;
-        if (end.reason === "gone") {
+        if (end.reason === "gone" || (end.reason === "error" && historyMismatch(end.error))) {
           resourceVersion = "";
           relist = true;
           continue;
@@ -115,6 +124,12 @@ export class SyncEngine {
         await sleep(backoffDelay(failures, this.backoff), signal);
       }
     }
+  }
+
+  /** Where an earlier run of this loop got to ("" when it never listed). */
+  private async storedResourceVersion(clusterId: string, kind: string): Promise<string> {
+    const s = await this.deps.db.syncState.findUnique({ where: { clusterId_kind: { clusterId, kind } }, select: { resourceVersion: true } });
+    return s?.resourceVersion ?? "";
   }
 
   /** Lists the kind into the read model and removes rows of this cluster+kind the list did not return. */
@@ -172,6 +187,21 @@ export class SyncEngine {
       update: { ...plain, ...(relists ? { relists } : {}) },
     });
   }
+}
+
+class HistoryMismatch extends Error {}
+
+/**
+ * Whether the watch could not continue from its resourceVersion although the server did not say 410: an event older
+ * than the start, or an apiserver refusing a version from its future ("Too large resource version").
+ */
+function historyMismatch(e: Error | undefined): boolean {
+  return e instanceof HistoryMismatch || /too large resource version/i.test(e?.message ?? "");
+}
+
+/** resourceVersions are opaque, but every Kubernetes apiserver uses etcd revisions: compare them only when both are. */
+function olderThan(rv: string, from: string): boolean {
+  return /^\d+$/.test(rv) && /^\d+$/.test(from) && BigInt(rv) < BigInt(from);
 }
 
 function phaseOf(status: unknown): string | null {

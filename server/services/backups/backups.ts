@@ -4,17 +4,23 @@ import { AppError, notFound } from "../../errors";
 import { canOnCluster, roleOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
 import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
 import { ClusterError } from "../../kube/client";
+import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
+import { buildDeleteBackupRequest, deleteRequestName, isDeletable, isPending, newestDeletion, requestBackupName, type DeleteRequestRow } from "./deletion";
 
-// Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects.
-export async function listBackups(db: Db, access: Access, filter: { clusterId?: string }) {
-  const clusterWhere = visibleClusterWhere(access);
-  const rows = await db.veleroObject.findMany({
-    where: { kind: "backups", ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: clusterWhere ?? undefined },
-    orderBy: [{ createdAt: "desc" }, { name: "asc" }],
-    take: 500,
-    select: { clusterId: true, name: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true } } },
-  });
+// Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects, and
+// deleted through DeleteBackupRequests whose progress the read model shows too.
+export async function listBackups(db: Db, access: Access, filter: { clusterId?: string; name?: string }) {
+  const scope = { ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined };
+  const [rows, requests] = await Promise.all([
+    db.veleroObject.findMany({
+      where: { kind: "backups", ...scope, ...(filter.name ? { name: filter.name } : {}) },
+      orderBy: [{ createdAt: "desc" }, { name: "asc" }],
+      take: 500,
+      select: { clusterId: true, name: true, uid: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } } },
+    }),
+    deleteRequests(db, { ...scope, ...(filter.name ? { spec: { path: ["backupName"], equals: filter.name } } : {}) }),
+  ]);
   return rows.map((r) => {
     const spec = (r.spec ?? {}) as Record<string, any>;
     const status = (r.status ?? {}) as Record<string, any>;
@@ -26,12 +32,29 @@ export async function listBackups(db: Db, access: Access, filter: { clusterId?: 
       startTimestamp: status.startTimestamp ? new Date(status.startTimestamp) : null, completionTimestamp: status.completionTimestamp ? new Date(status.completionTimestamp) : null,
       expiration: status.expiration ? new Date(status.expiration) : null, location: spec.storageLocation ?? null, schedule: labels["velero.io/schedule-name"] ?? null,
       failureReason: status.failureReason ?? null, createdAt: r.createdAt, observedAt: r.observedAt,
+      deletion: newestDeletion(requests.get(requestKey(r.clusterId, r.name)) ?? [], r.uid || null),
+      canDelete: canOnCluster(access, "backup.delete", { id: r.clusterId, groupId: r.cluster.groupId }),
     };
   });
 }
 
+const requestKey = (clusterId: string, backupName: string) => `${clusterId}/${backupName}`;
+
+/** DeleteBackupRequests in the read model, by cluster and backup name. */
+async function deleteRequests(db: Db, where: Prisma.VeleroObjectWhereInput): Promise<Map<string, DeleteRequestRow[]>> {
+  const rows = await db.veleroObject.findMany({ where: { ...where, kind: "deletebackuprequests" }, select: { clusterId: true, name: true, labels: true, spec: true, status: true, createdAt: true } });
+  const byBackup = new Map<string, DeleteRequestRow[]>();
+  for (const r of rows) {
+    const backup = requestBackupName(r);
+    if (!backup) continue;
+    const key = requestKey(r.clusterId, backup);
+    byBackup.set(key, [...(byBackup.get(key) ?? []), r]);
+  }
+  return byBackup;
+}
+
 async function clusterFor(db: Db, access: Access, clusterId: string) {
-  const c = await db.cluster.findFirst({ where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] }, select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true } });
+  const c = await db.cluster.findFirst({ where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] }, select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true, state: true, lastError: true, lastSeenAt: true } });
   if (!c) throw notFound("Cluster");
   return c;
 }
@@ -76,8 +99,15 @@ async function readableCluster(d: Deps, access: Access, clusterId: string) {
 
 /** What `velero backup describe --details` shows: the object, plus volume info, results and resource list from the bucket. */
 export async function describeBackup(d: Deps, access: Access, clusterId: string, name: string) {
-  const row = await d.db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name, cluster: visibleClusterWhere(access) ?? undefined }, select: { spec: true, status: true, labels: true, phase: true, observedAt: true } });
-  if (!row) throw notFound("Backup");
+  const visible = visibleClusterWhere(access) ?? undefined;
+  const row = await d.db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name, cluster: visible }, select: { uid: true, spec: true, status: true, labels: true, phase: true, observedAt: true } });
+  if (!row) {
+    // A backup whose deletion request was processed without errors is gone: say so rather than "not found".
+    const requests = (await deleteRequests(d.db, { clusterId, cluster: visible, spec: { path: ["backupName"], equals: name } })).get(requestKey(clusterId, name)) ?? [];
+    const last = newestDeletion(requests, null);
+    if (last?.phase === "Processed" && last.errors.length === 0) throw new AppError("NOT_FOUND", `Backup ${name} was deleted`);
+    throw notFound("Backup");
+  }
   const c = await readableCluster(d, access, clusterId);
   const fetchJson = async (kind: DownloadKind) => {
     try {
@@ -88,12 +118,62 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
     }
   };
   const terminal = ["Completed", "PartiallyFailed", "Failed"].includes(row.phase ?? "");
-  const [volumes, results, resources] = terminal ? await Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")]) : [null, null, null];
+  const [[volumes, results, resources], requests] = await Promise.all([
+    terminal ? Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")]) : Promise.resolve([null, null, null] as const),
+    deleteRequests(d.db, { clusterId, spec: { path: ["backupName"], equals: name } }),
+  ]);
   return {
     name, clusterId, clusterName: c.name, phase: row.phase ?? "New", spec: row.spec as Record<string, unknown>, status: row.status as Record<string, unknown>, labels: row.labels as Record<string, string>, observedAt: row.observedAt,
     volumes: (volumes?.data as unknown[] | null) ?? null, results: (results?.data as Record<string, unknown> | null) ?? null, resources: (resources?.data as Record<string, string[]> | null) ?? null,
     downloadErrors: [volumes?.error, results?.error, resources?.error].filter((x): x is string => Boolean(x)),
+    deletion: newestDeletion(requests.get(requestKey(clusterId, name)) ?? [], row.uid || null),
+    canDelete: canOnCluster(access, "backup.delete", c),
   };
+}
+
+/**
+ * Deletes a backup through a DeleteBackupRequest (velero-api.md §2.6): Velero then removes its data in the bucket, its
+ * snapshots, its restores, and finally the Backup object, in every cluster that shares the location (backup sync
+ * removes the copies). Answers the request's name; a second submit while one is pending answers the same request.
+ */
+export async function deleteBackup(d: Deps, access: Access, input: { clusterId: string; name: string }, requestedBy: string) {
+  const c = await clusterFor(d.db, access, input.clusterId);
+  if (!canOnCluster(access, "backup.delete", c)) throw new AppError("FORBIDDEN", "Deleting backups of this cluster needs the OPERATOR role on it");
+  const row = await d.db.veleroObject.findFirst({ where: { clusterId: c.id, kind: "backups", name: input.name }, select: { uid: true } });
+  if (!row || !c.kubeconfigSecretId) throw notFound("Backup");
+  const requests = (await deleteRequests(d.db, { clusterId: c.id, spec: { path: ["backupName"], equals: input.name } })).get(requestKey(c.id, input.name)) ?? [];
+  const newest = newestDeletion(requests, row.uid || null);
+  if (isPending(newest)) return { name: input.name, requestName: newest!.requestName, created: false };
+  if (c.state === "DISCONNECTED") {
+    const seen = c.lastSeenAt ? `, last seen ${c.lastSeenAt.toISOString()}` : "";
+    throw new AppError("PRECONDITION_FAILED", `${c.name} is unreachable${seen} (${c.lastError ?? "its last checks failed"}); Velero deletes backups on the cluster, so try again once it is connected`);
+  }
+  const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
+  try {
+    // The live object, not the read model: its phase decides, and a cluster that does not answer is refused here.
+    const live = await d.kube.getVeleroObject(kubeconfig, "backups", input.name);
+    if (!live) throw new AppError("NOT_FOUND", `Backup ${input.name} no longer exists on ${c.name}`);
+    const phase: string = live.status?.phase || "New";
+    if (phase !== "Deleting" && !isDeletable(phase)) {
+      throw new AppError("PRECONDITION_FAILED", `Backup ${input.name} is ${phase}: Velero deletes a backup only once it has finished (Completed, PartiallyFailed, Failed or FailedValidation); try again then`);
+    }
+    const uid: string | null = live.metadata?.uid || row.uid || null;
+    const requestName = deleteRequestName(input.name, uid ?? "", newest?.requestName ?? null);
+    const manifest = buildDeleteBackupRequest({ backupName: input.name, backupUid: uid, requestName, cluster: { name: c.name }, createdBy: requestedBy });
+    const { created } = await d.kube.createVeleroObject(kubeconfig, "deletebackuprequests", manifest);
+    return { name: input.name, requestName, created };
+  } catch (e) {
+    throw e instanceof AppError ? e : new AppError("PRECONDITION_FAILED", `Could not delete the backup on ${c.name}: ${clusterReason(e)}`);
+  }
+}
+
+/** Why a call to the cluster failed, in words (client-node's network errors keep the reason in `cause`). */
+function clusterReason(e: unknown): string {
+  if (e instanceof ClusterError) return `${e.kind}: ${e.message}`;
+  if (!(e instanceof Error)) return String(e);
+  const cause = (e as { cause?: { message?: string; code?: string } }).cause;
+  const detail = cause?.message ?? cause?.code;
+  return detail && !e.message.includes(detail) ? `${e.message} (${detail})` : e.message;
 }
 
 export async function backupLogs(d: Deps, access: Access, clusterId: string, name: string): Promise<{ text: string }> {
