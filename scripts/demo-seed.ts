@@ -9,7 +9,8 @@ import { attachCluster, checkCluster } from "../server/services/clusters/cluster
 import { createCredential } from "../server/services/protection/credentials";
 import { assignLocation, createLocation, reconcileLocation } from "../server/services/protection/locations";
 import { createBackup } from "../server/services/backups/backups";
-import { backupName } from "../lib/velero/names";
+import { createSchedule } from "../server/services/schedules/schedules";
+import { backupName, scheduleName } from "../lib/velero/names";
 
 const sandboxJson = process.argv[2];
 const adminEmail = process.env.LIFEBOAT_ADMIN_EMAIL?.toLowerCase();
@@ -61,5 +62,10 @@ if (first) {
   await createBackup(d, access, { clusterId: first.id, name, spec: { scope: { kind: "namespaces", include: ["payments", "web-cache"] }, volumes: { fsBackup: "optIn", csiSnapshots: true, dataMovement: false }, location: "lifeboat-sandbox-backups", ttl: { value: 7, unit: "days" } } }, admin.email)
     .then(() => console.log(`  backup ${name} of payments and web-cache started on ${first.name}`))
     .catch((e) => console.error(`  the demo backup could not be started: ${e instanceof Error ? e.message : String(e)}`));
+  // A schedule to look at: web-cache every night (created once; Velero runs it at once, then at 02:00 UTC).
+  const schedule = scheduleName({ cluster: first.name, base: "web-nightly" });
+  await createSchedule(d, access, { clusterId: first.id, name: schedule, cron: "0 2 * * *", spec: { scope: { kind: "namespaces", include: ["web-cache"] }, volumes: { fsBackup: "optIn", csiSnapshots: true, dataMovement: false }, location: "lifeboat-sandbox-backups", ttl: { value: 14, unit: "days" } } }, admin.email)
+    .then((r) => console.log(`  schedule ${schedule} ${r.created ? "created" : "already there"} on ${first.name}`))
+    .catch((e) => console.error(`  the demo schedule could not be created: ${e instanceof Error ? e.message : String(e)}`));
 }
 await db.$disconnect();

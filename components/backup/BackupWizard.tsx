@@ -22,6 +22,7 @@ import { useTRPC } from "@/lib/trpc/client";
 import { backupName, scheduleName } from "@/lib/velero/names";
 import { PROTECTED_NAMESPACES, type BackupInput, type BackupScope } from "@/lib/schemas/protection";
 import { explainCron } from "@/lib/cron/describe";
+import { formatLabelSelector, tryParseLabelSelectors } from "@/lib/velero/label-selector";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { CronField } from "../schedule/CronField";
 
@@ -33,25 +34,12 @@ const BACKUP_STEPS: StepName[] = ["Cluster", "Scope", "Volumes", "Location and r
 const SCHEDULE_STEPS: StepName[] = ["Cluster", "Scope", "Volumes", "Location and retention", "Schedule", "Review"];
 const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
 
-/** "app=web, tier=db" → matchLabels; refuses anything else with a clear message. */
-function parseSelector(text: string): { matchLabels: Record<string, string> } | string {
-  const matchLabels: Record<string, string> = {};
-  for (const part of list(text)) {
-    const m = /^([A-Za-z0-9./_-]+)\s*=\s*([A-Za-z0-9._-]*)$/.exec(part);
-    if (!m) return `"${part}" is not key=value`;
-    matchLabels[m[1]] = m[2];
-  }
-  return Object.keys(matchLabels).length ? { matchLabels } : "Enter at least one key=value label";
-}
-
-/** The form fields for a stored scope, or null when the form can't show it (several selectors, expressions). */
-function scopeFields(scope: BackupScope): { scope: "cluster" | "namespaces" | "excludeNamespaces" | "labels"; namespaces: string; selector: string; labelMode: "include" | "exclude" } | null {
+/** The form fields for a stored scope (label selectors in kubectl syntax, one per line). */
+function scopeFields(scope: BackupScope): { scope: "cluster" | "namespaces" | "excludeNamespaces" | "labels"; namespaces: string; selector: string; labelMode: "include" | "exclude" } {
   if (scope.kind === "cluster") return { scope: "cluster", namespaces: "", selector: "", labelMode: "include" };
   if (scope.kind === "namespaces") return { scope: "namespaces", namespaces: scope.include.join(", "), selector: "", labelMode: "include" };
   if (scope.kind === "excludeNamespaces") return { scope: "excludeNamespaces", namespaces: scope.exclude.join(", "), selector: "", labelMode: "include" };
-  const [only] = scope.selectors;
-  if (scope.selectors.length !== 1 || only.matchExpressions?.length) return null;
-  return { scope: "labels", namespaces: "", selector: Object.entries(only.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(", "), labelMode: scope.mode };
+  return { scope: "labels", namespaces: "", selector: scope.selectors.map(formatLabelSelector).join("\n"), labelMode: scope.mode };
 }
 
 /** A Schedule being edited: what schedule.get returned for it. */
@@ -79,8 +67,9 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
   const [namespaces, setNamespaces] = useState(initial?.namespaces ?? "");
   const [selector, setSelector] = useState(initial?.selector ?? "");
   const [labelMode, setLabelMode] = useState<"include" | "exclude">(initial?.labelMode ?? "include");
-  /** A stored scope the form can't show is kept as it is until the operator chooses another. */
-  const [keptScope, setKeptScope] = useState<BackupScope | null>(edit && !initial ? edit.input.scope : null);
+  const [includeResources, setIncludeResources] = useState((edit?.input.resources?.include ?? []).join(", "));
+  const [excludeResources, setExcludeResources] = useState((edit?.input.resources?.exclude ?? []).join(", "));
+  const [clusterResources, setClusterResources] = useState<"auto" | "yes" | "no">(edit?.input.includeClusterResources == null ? "auto" : edit.input.includeClusterResources ? "yes" : "no");
   const [fsBackup, setFsBackup] = useState<"off" | "optIn" | "optOut">(edit?.input.volumes.fsBackup ?? "optIn");
   const [csi, setCsi] = useState(edit?.input.volumes.csiSnapshots ?? true);
   const [move, setMove] = useState(edit?.input.volumes.dataMovement ?? false);
@@ -101,16 +90,17 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
   const current = STEPS[step];
   const last = STEPS.length - 1;
 
-  const sel = parseSelector(selector);
+  const sel = tryParseLabelSelectors(selector);
   const scopeValue: BackupScope =
-    keptScope ? keptScope
-    : scope === "cluster" ? { kind: "cluster" as const }
+    scope === "cluster" ? { kind: "cluster" as const }
     : scope === "namespaces" ? { kind: "namespaces" as const, include: list(namespaces) }
     : scope === "excludeNamespaces" ? { kind: "excludeNamespaces" as const, exclude: list(namespaces) }
-    : { kind: "labels" as const, selectors: typeof sel === "string" ? [] : [sel], mode: labelMode };
-  // Settings the form does not show (resource filters, cluster-scoped resources) are kept from the stored input.
-  const kept = edit ? { ...(edit.input.resources ? { resources: edit.input.resources } : {}), ...(edit.input.includeClusterResources !== undefined ? { includeClusterResources: edit.input.includeClusterResources } : {}) } : {};
-  const spec = { ...kept, scope: scopeValue, volumes: { fsBackup: nodeAgent ? fsBackup : "off", csiSnapshots: csiOk && csi, dataMovement: csiOk && nodeAgent && csi && move }, location, ttl };
+    : { kind: "labels" as const, selectors: typeof sel === "string" ? [] : sel, mode: labelMode };
+  const resources = { include: list(includeResources), exclude: list(excludeResources) };
+  const spec = {
+    ...(resources.include.length || resources.exclude.length ? { resources } : {}),
+    ...(clusterResources === "auto" ? {} : { includeClusterResources: clusterResources === "yes" }),
+    scope: scopeValue, volumes: { fsBackup: nodeAgent ? fsBackup : "off", csiSnapshots: csiOk && csi, dataMovement: csiOk && nodeAgent && csi && move }, location, ttl };
   // When editing, skipImmediately is written only if changed: left unset, Velero's server flag decides.
   const skipArg = edit && skipImmediately === (edit.skipImmediately ?? false) ? {} : { skipImmediately };
   const scheduleArgs = { clusterId, name, spec, cron: cron.trim(), paused, ...skipArg, ...(edit ? {} : { useOwnerReferencesInBackup: ownBackups }) };
@@ -127,13 +117,12 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
     setStep(0); preview.reset(); previewSchedule.reset(); create.reset(); createSchedule.reset(); updateSchedule.reset();
     onClose();
   }
-  const changeScope = (f: () => void) => { setKeptScope(null); f(); };
   const cronCheck = explainCron(cron);
   const stepError =
     current === "Cluster" && !cluster ? (edit ? "You may no longer manage backups on this cluster, or Velero is gone from it" : "Choose a cluster")
     : current === "Cluster" && isSchedule && !edit && !base.trim() ? "Enter a name for the schedule"
-    : current === "Scope" && !keptScope && (scope === "namespaces" || scope === "excludeNamespaces") && !list(namespaces).length ? "Enter at least one namespace"
-    : current === "Scope" && !keptScope && scope === "labels" && typeof sel === "string" ? sel
+    : current === "Scope" && (scope === "namespaces" || scope === "excludeNamespaces") && !list(namespaces).length ? "Enter at least one namespace"
+    : current === "Scope" && scope === "labels" && typeof sel === "string" ? sel
     : current === "Location and retention" && !location ? "Choose a target location"
     : current === "Schedule" && !cronCheck.ok ? cronCheck.error
     : null;
@@ -172,23 +161,32 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
         )}
         {current === "Scope" && (
           <Stack spacing={2}>
-            {keptScope && <Alert severity="info">This schedule&apos;s scope uses label expressions or several selectors, which this form can&apos;t show; it is kept as it is unless you choose another scope below.</Alert>}
-            <RadioGroup value={keptScope ? "" : scope} onChange={(e) => changeScope(() => setScope(e.target.value as typeof scope))} aria-label="Scope">
+            <RadioGroup value={scope} onChange={(e) => setScope(e.target.value as typeof scope)} aria-label="Scope">
               <FormControlLabel value="cluster" control={<Radio />} label="The whole cluster" />
               <FormControlLabel value="namespaces" control={<Radio />} label="Selected namespaces" />
               <FormControlLabel value="excludeNamespaces" control={<Radio />} label="All namespaces except some (globs allowed)" />
               <FormControlLabel value="labels" control={<Radio />} label="Resources selected by labels" />
             </RadioGroup>
-            {!keptScope && (scope === "namespaces" || scope === "excludeNamespaces") && <TextField label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"} value={namespaces} onChange={(e) => setNamespaces(e.target.value)} helperText="Comma-separated; globs like team-* are allowed" />}
-            {!keptScope && scope === "labels" && (
+            {(scope === "namespaces" || scope === "excludeNamespaces") && <TextField label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"} value={namespaces} onChange={(e) => setNamespaces(e.target.value)} helperText="Comma-separated; globs like team-* are allowed" />}
+            {scope === "labels" && (
               <Stack direction="row" spacing={2}>
-                <TextField label="Label selector" value={selector} onChange={(e) => setSelector(e.target.value)} placeholder="app=payments-api" sx={{ flex: 2 }} helperText="key=value, comma-separated: all must match" />
+                <TextField label="Label selector" value={selector} onChange={(e) => setSelector(e.target.value)} placeholder={"app=payments-api\nenv in (prod, staging), !legacy"} multiline minRows={2} sx={{ flex: 2 }}
+                  error={Boolean(selector.trim()) && typeof sel === "string"}
+                  helperText={selector.trim() && typeof sel === "string" ? sel : "One selector per line, lines ORed; terms in a line ANDed: key=value, key!=value, key in (a, b), key notin (a), key, !key"} />
                 <TextField select label="Mode" value={labelMode} onChange={(e) => setLabelMode(e.target.value as typeof labelMode)} sx={{ flex: 1 }}>
                   <MenuItem value="include">Back up matching</MenuItem>
                   <MenuItem value="exclude">Back up all but matching</MenuItem>
                 </TextField>
               </Stack>
             )}
+            <Stack direction="row" spacing={2}>
+              <TextField label="Only these resource types" value={includeResources} onChange={(e) => setIncludeResources(e.target.value)} placeholder="deployments, configmaps" helperText="Optional, comma-separated" sx={{ flex: 1 }} />
+              <TextField label="Not these resource types" value={excludeResources} onChange={(e) => setExcludeResources(e.target.value)} placeholder="secrets" helperText="Optional, comma-separated" sx={{ flex: 1 }} />
+            </Stack>
+            <TextField select label="Cluster-scoped resources" value={clusterResources} onChange={(e) => setClusterResources(e.target.value as typeof clusterResources)}
+              helperText="Automatic: all of them for the whole cluster, otherwise only those related to what is backed up (such as the volumes of included claims)">
+              <MenuItem value="auto">Automatic</MenuItem><MenuItem value="yes">Include them all</MenuItem><MenuItem value="no">Include none</MenuItem>
+            </TextField>
             <Alert severity="info">{PROTECTED_NAMESPACES.join(", ")} are never backed up, whatever the scope.</Alert>
           </Stack>
         )}

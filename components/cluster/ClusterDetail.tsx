@@ -12,6 +12,8 @@ import TableBody from "@mui/material/TableBody";
 import TableCell from "@mui/material/TableCell";
 import TableRow from "@mui/material/TableRow";
 import Alert from "@mui/material/Alert";
+import Checkbox from "@mui/material/Checkbox";
+import FormControlLabel from "@mui/material/FormControlLabel";
 import { useTRPC } from "@/lib/trpc/client";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
@@ -26,6 +28,7 @@ export function ClusterDetail({ id }: { id: string }) {
   const router = useRouter();
   const q = useQuery({ ...trpc.cluster.get.queryOptions({ id }), refetchInterval: 15_000 });
   const [confirming, setConfirming] = useState(false);
+  const [removeFromCluster, setRemoveFromCluster] = useState(false);
   const refresh = useMutation(trpc.cluster.refresh.mutationOptions({ onSuccess: (c) => qc.setQueryData(trpc.cluster.get.queryKey({ id }), c) }));
   const detach = useMutation(trpc.cluster.detach.mutationOptions({
     onSuccess: async () => {
@@ -68,8 +71,11 @@ export function ClusterDetail({ id }: { id: string }) {
         </Table>
       </Paper>
       <ConfirmDialog open={confirming} title={`Detach ${c.name}?`} confirmLabel="Detach cluster" destructive busy={detach.isPending}
-        onClose={() => setConfirming(false)} onConfirm={() => detach.mutate({ id })}>
-        Lifeboat forgets this cluster and its sealed kubeconfig, and its bindings are removed. Nothing in the cluster is changed: Velero, its backups and its locations stay.
+        onClose={() => { setConfirming(false); detach.reset(); }} onConfirm={() => detach.mutate({ id, removeFromCluster })}>
+        Lifeboat forgets this cluster and its sealed kubeconfig, and its bindings are removed. Velero and its backups stay.
+        <FormControlLabel sx={{ display: "flex", mt: 2 }} control={<Checkbox checked={removeFromCluster} onChange={(e) => setRemoveFromCluster(e.target.checked)} />}
+          label="Also remove what Lifeboat created in the cluster: its BackupStorageLocations and their credentials Secrets, its Schedules and its storage-class ConfigMap" />
+        {detach.error && <Alert severity="error" sx={{ mt: 2 }}>{detach.error.message}</Alert>}
       </ConfirmDialog>
     </>
   );

@@ -172,22 +172,25 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
     }
   }
 
+  // As Velero does, the logs and results are in the bucket before the phase says the restore has finished.
   const errCount = count(errors);
-  const final = ctx.mutate("restores", name, (o) => {
-    o.status = { ...o.status, phase: errCount ? "PartiallyFailed" : "Completed", completionTimestamp: nowIso(), progress: { totalItems: total, itemsRestored: restoredCount } };
-    if (errCount) o.status.errors = errCount;
-    if (count(warnings)) o.status.warnings = count(warnings);
-  });
   say("info", `restore completed`);
   const dir = `restores/${name}/`;
+  let uploadError: string | null = null;
   try {
     await store.put(`${dir}restore-${name}-logs.gz`, gzipText(log.join("\n") + "\n"));
     await store.put(`${dir}restore-${name}-results.gz`, gzipJson({ errors, warnings }));
     await store.put(`${dir}restore-${name}-resource-list.json.gz`, gzipJson(resourceList));
     await store.put(`${dir}${name}-volumeinfo.json.gz`, gzipJson(volumeInfos));
   } catch (e) {
-    if (final) ctx.mutate("restores", name, (o) => void (o.status = { ...o.status, phase: "PartiallyFailed", failureReason: `error uploading restore results: ${(e as Error).message}` }));
+    uploadError = `error uploading restore results: ${(e as Error).message}`;
   }
+  ctx.mutate("restores", name, (o) => {
+    o.status = { ...o.status, phase: errCount || uploadError ? "PartiallyFailed" : "Completed", completionTimestamp: nowIso(), progress: { totalItems: total, itemsRestored: restoredCount } };
+    if (uploadError) o.status.failureReason = uploadError;
+    if (errCount) o.status.errors = errCount;
+    if (count(warnings)) o.status.warnings = count(warnings);
+  });
 }
 
 function count(r: Results) {
