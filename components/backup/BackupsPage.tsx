@@ -36,6 +36,13 @@ export const PHASE_COLOR: Record<string, "success" | "error" | "warning" | "info
   Completed: "success", PartiallyFailed: "warning", Failed: "error", FailedValidation: "error", InProgress: "info", Queued: "default", New: "default", Deleting: "warning",
 };
 
+const formatBytes = (n: number) => {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
+};
+
 /** Velero deletes only finished backups (velero-api.md §2.6, §12). */
 const TERMINAL = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
 
@@ -156,6 +163,7 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
                     </TableCell>
                     <TableCell>
                       {b.totalItems ? <><LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} /><span style={{ fontSize: 12 }}>{b.itemsBackedUp}/{b.totalItems} items</span></> : "—"}
+                      {b.volumeBytesTotal ? <span style={{ fontSize: 12, display: "block" }} data-testid="backup-volume-bytes">{formatBytes(b.volumeBytesDone ?? 0)} of {formatBytes(b.volumeBytesTotal)} volume data</span> : null}
                     </TableCell>
                     <TableCell>{b.errors} / {b.warnings}</TableCell>
                     <TableCell><RelativeTime date={b.startTimestamp} /></TableCell>

@@ -7,6 +7,8 @@ import { buildBackup, buildSchedule, toYaml } from "../../lib/velero/backup-spec
 import { parseGoDurationNs } from "../../lib/velero/duration";
 import { backupName, isLabelValue, restoreName, scheduleName } from "../../lib/velero/names";
 import { buildRestore, storageClassConfigMap } from "../../lib/velero/restore-spec";
+import { buildDeleteBackupRequest, deleteRequestName } from "../../server/services/backups/deletion";
+import { downloadRequestManifest } from "../../server/services/backups/downloads";
 import { admitCustomResource, invalidMessage, type FieldError } from "../kube-api/structural-schema";
 import { crdsSkipReason, haveCrds, VELERO_CRDS_DIR } from "../testing/paths";
 
@@ -175,6 +177,11 @@ function manifests(): [string, Record<string, any>][] {
       }),
     ]);
   }
+  const backup = "prod-eu-nightly-20240501030000";
+  out.push(["DeleteBackupRequest", buildDeleteBackupRequest({ backupName: backup, backupUid: "0b0e7c4e-1f52-4d7e-9a39-3a0f3c6f0d11", requestName: deleteRequestName(backup, "0b0e7c4e-1f52-4d7e-9a39-3a0f3c6f0d11", null), cluster: { name: "prod-eu" }, createdBy: "ann@example.com" })]);
+  for (const kind of ["BackupLog", "BackupResults", "BackupResourceList", "BackupVolumeInfos", "RestoreLog", "RestoreResults"] as const) {
+    out.push([`DownloadRequest: ${kind}`, structuredClone(downloadRequestManifest("lifeboat-0a1b2c3d4e", { kind, name: backup }))]);
+  }
   return out;
 }
 
@@ -182,7 +189,7 @@ describe.skipIf(!haveCrds)(`built Velero manifests conform to the CRDs ${haveCrd
   const crds = haveCrds ? loadCrds(VELERO_CRDS_DIR) : new Map<string, Crd>();
   const all = haveCrds ? manifests() : [];
 
-  it("covers Backups, Schedules and Restores", () => {
+  it("covers Backups, Schedules, Restores, DeleteBackupRequests and DownloadRequests", () => {
     expect(crds.get("Backup")?.version).toBe("v1");
     const kinds = all.map(([, o]) => o.kind);
     for (const kind of ["Backup", "Schedule", "Restore"]) expect(kinds.filter((k) => k === kind).length).toBeGreaterThanOrEqual(6);

@@ -17,7 +17,7 @@ const backupRow = z.object({
   itemsBackedUp: z.number().nullable(), totalItems: z.number().nullable(), errors: z.number(), warnings: z.number(), queuePosition: z.number().nullable(),
   startTimestamp: z.date().nullable(), completionTimestamp: z.date().nullable(), expiration: z.date().nullable(), location: z.string().nullable(),
   schedule: z.string().nullable(), failureReason: z.string().nullable(), createdAt: z.date().nullable(), observedAt: z.date(),
-  deletion, canDelete: z.boolean(),
+  deletion, canDelete: z.boolean(), volumeBytesDone: z.number().nullable(), volumeBytesTotal: z.number().nullable(),
 });
 
 export const backupRouter = router({

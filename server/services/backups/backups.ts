@@ -6,6 +6,7 @@ import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
 import { ClusterError } from "../../kube/client";
 import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
+import { labelValue } from "@/lib/velero/names";
 import { buildDeleteBackupRequest, deleteRequestName, isDeletable, isPending, newestDeletion, requestBackupName, type DeleteRequestRow } from "./deletion";
 
 // Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects, and
@@ -21,11 +22,14 @@ export async function listBackups(db: Db, access: Access, filter: { clusterId?: 
     }),
     deleteRequests(db, { ...scope, ...(filter.name ? { spec: { path: ["backupName"], equals: filter.name } } : {}) }),
   ]);
+  const bytes = await volumeBytes(db, scope, rows.filter((r) => !TERMINAL_PHASES.includes(r.phase ?? "")));
   return rows.map((r) => {
     const spec = (r.spec ?? {}) as Record<string, any>;
     const status = (r.status ?? {}) as Record<string, any>;
     const labels = (r.labels ?? {}) as Record<string, string>;
+    const volume = bytes.get(requestKey(r.clusterId, labelValue(r.name)));
     return {
+      volumeBytesDone: volume?.done ?? null, volumeBytesTotal: volume?.total ?? null,
       clusterId: r.clusterId, clusterName: r.cluster.name, clusterState: r.cluster.state, name: r.name, phase: r.phase ?? "New",
       itemsBackedUp: status.progress?.itemsBackedUp ?? null, totalItems: status.progress?.totalItems ?? null,
       errors: status.errors ?? 0, warnings: status.warnings ?? 0, queuePosition: status.queuePosition ?? null,
@@ -39,6 +43,29 @@ export async function listBackups(db: Db, access: Access, filter: { clusterId?: 
 }
 
 const requestKey = (clusterId: string, backupName: string) => `${clusterId}/${backupName}`;
+
+const TERMINAL_PHASES = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
+
+/**
+ * Volume data copied so far by running backups: the progress of their PodVolumeBackups (file-system backup) and
+ * DataUploads (data movement), summed per backup. Keyed by cluster and the backup's velero.io/backup-name label value.
+ */
+async function volumeBytes(db: Db, scope: Prisma.VeleroObjectWhereInput, running: { clusterId: string; name: string }[]): Promise<Map<string, { done: number; total: number }>> {
+  const out = new Map<string, { done: number; total: number }>();
+  if (!running.length) return out;
+  const rows = await db.veleroObject.findMany({
+    where: { ...scope, kind: { in: ["podvolumebackups", "datauploads"] }, OR: [...new Set(running.map((r) => labelValue(r.name)))].map((v) => ({ labels: { path: ["velero.io/backup-name"], equals: v } })) },
+    select: { clusterId: true, labels: true, status: true },
+  });
+  for (const r of rows) {
+    const p = ((r.status ?? {}) as { progress?: { bytesDone?: number; totalBytes?: number } }).progress;
+    if (typeof p?.totalBytes !== "number") continue;
+    const key = requestKey(r.clusterId, (r.labels as Record<string, string>)["velero.io/backup-name"]);
+    const sum = out.get(key) ?? { done: 0, total: 0 };
+    out.set(key, { done: sum.done + (p.bytesDone ?? 0), total: sum.total + p.totalBytes });
+  }
+  return out;
+}
 
 /** DeleteBackupRequests in the read model, by cluster and backup name. */
 async function deleteRequests(db: Db, where: Prisma.VeleroObjectWhereInput): Promise<Map<string, DeleteRequestRow[]>> {

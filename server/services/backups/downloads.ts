@@ -9,9 +9,13 @@ import { checkOutboundUrl } from "../../security/outbound-url";
 export type DownloadKind = "BackupLog" | "BackupResults" | "BackupResourceList" | "BackupVolumeInfos" | "RestoreLog" | "RestoreResults";
 const MAX_BYTES = 8 * 1024 * 1024;
 
+/** The DownloadRequest Velero answers with a signed URL to one file of a backup or restore. */
+export const downloadRequestManifest = (name: string, target: { kind: DownloadKind; name: string }) =>
+  ({ apiVersion: "velero.io/v1", kind: "DownloadRequest", metadata: { name, namespace: "velero" }, spec: { target } }) as const;
+
 export async function downloadVeleroFile(d: Deps, kubeconfig: string, target: { kind: DownloadKind; name: string }, opts: { timeoutMs?: number } = {}): Promise<Buffer | null> {
   const name = `lifeboat-${crypto.randomBytes(5).toString("hex")}`;
-  await d.kube.createVeleroObject(kubeconfig, "downloadrequests", { apiVersion: "velero.io/v1", kind: "DownloadRequest", metadata: { name }, spec: { target } });
+  await d.kube.createVeleroObject(kubeconfig, "downloadrequests", downloadRequestManifest(name, target));
   try {
     const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
     let url: string | undefined;

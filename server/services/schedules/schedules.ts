@@ -1,4 +1,5 @@
 import type { Deps } from "../../composition";
+import { formatLabelSelector } from "@/lib/velero/label-selector";
 import type { Db } from "../../db/client";
 import { Prisma } from "../../db/generated/client";
 import { AppError, notFound } from "../../errors";
@@ -102,17 +103,6 @@ const vanished = (name: string, cluster: string) => new AppError("NOT_FOUND", `S
 const asDate = (v: unknown) => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? new Date(v) : null);
 const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
-function selectorText(s: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
-  if (!s) return "";
-  const parts = [
-    ...Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
-    ...(s.matchExpressions ?? []).map((e) =>
-      e.operator === "Exists" ? e.key : e.operator === "DoesNotExist" ? `!${e.key}` : `${e.key} ${e.operator === "In" ? "in" : "notin"} (${(e.values ?? []).join(", ")})`,
-    ),
-  ];
-  return parts.join(", ");
-}
-
 /** What a backup template covers, in a few words: "Whole cluster", "Namespaces a, b", "Resources matching app=web". */
 export function scopeSummary(template: Record<string, any>): string {
   const parts: string[] = [];
@@ -122,7 +112,7 @@ export function scopeSummary(template: Record<string, any>): string {
   if (include.length) parts.push(`Namespaces ${include.join(", ")}`);
   else if (exclude.length) parts.push(`All namespaces except ${exclude.join(", ")}`);
   const selectors = template.labelSelector ? [template.labelSelector] : Array.isArray(template.orLabelSelectors) ? template.orLabelSelectors : [];
-  const text = selectors.map(selectorText).filter(Boolean);
+  const text = selectors.map(formatLabelSelector).filter(Boolean);
   if (text.length) parts.push(`Resources matching ${text.join(" or ")}`);
   const resources = strings(template.includedResources).filter((r) => r !== "*");
   if (resources.length) parts.push(`only ${resources.join(", ")}`);
