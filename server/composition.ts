@@ -4,7 +4,7 @@ import { SealedStore } from "./services/secrets/sealed-store";
 import * as kube from "./kube/client";
 import { extractContext, parseKubeconfig } from "./kube/kubeconfig";
 import { onboardingManifest } from "./kube/access";
-import { applyLocation, applyStorageClassMapping, locationStatus, removeLocation } from "./kube/locations";
+import { applyLocation, applyStorageClassMapping, listStorageClasses, locationStatus, removeLocation } from "./kube/locations";
 import { probeS3Location } from "./storage/s3";
 import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
@@ -23,6 +23,7 @@ export interface KubeAdapter {
   deleteVeleroObject: typeof deleteVeleroObject;
   updateVeleroObject: typeof updateVeleroObject;
   applyStorageClassMapping: typeof applyStorageClassMapping;
+  listStorageClasses: typeof listStorageClasses;
 }
 
 export interface StorageAdapter {
@@ -37,7 +38,7 @@ export interface Deps {
 }
 
 export const realKube: KubeAdapter = {
-  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject, getVeleroObject, deleteVeleroObject, updateVeleroObject, applyStorageClassMapping,
+  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject, getVeleroObject, deleteVeleroObject, updateVeleroObject, applyStorageClassMapping, listStorageClasses,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;

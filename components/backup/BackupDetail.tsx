@@ -19,6 +19,7 @@ import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
+import { describeTtl } from "@/lib/velero/duration";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { useMe } from "../common/useMe";
@@ -82,7 +83,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const rows: [string, string][] = [
     ["Cluster", b.clusterName], ["Phase", phase], ["Namespaces", (spec.includedNamespaces ?? ["*"]).join(", ")], ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
     ["Label selector", spec.labelSelector ? JSON.stringify(spec.labelSelector) : spec.orLabelSelectors ? JSON.stringify(spec.orLabelSelectors) : "—"],
-    ["Location", spec.storageLocation ?? "—"], ["Retention (TTL)", spec.ttl ?? "—"], ["File-system backup by default", String(spec.defaultVolumesToFsBackup ?? false)],
+    ["Location", spec.storageLocation ?? "—"], ["Retention (TTL)", spec.ttl ? describeTtl(spec.ttl) : "—"], ["File-system backup by default", String(spec.defaultVolumesToFsBackup ?? false)],
     ["Snapshots", spec.snapshotVolumes === false ? "off" : "on"], ["Data movement", String(spec.snapshotMoveData ?? false)],
     ["Items", status.progress ? `${status.progress.itemsBackedUp ?? 0} of ${status.progress.totalItems ?? "?"}` : "—"],
     ["Started", status.startTimestamp ?? "—"], ["Completed", status.completionTimestamp ?? "—"], ["Expires", status.expiration ?? "—"],

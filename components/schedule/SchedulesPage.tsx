@@ -22,6 +22,7 @@ import Pause from "@mui/icons-material/Pause";
 import PlayArrow from "@mui/icons-material/PlayArrow";
 import ScheduleIcon from "@mui/icons-material/Schedule";
 import { useTRPC } from "@/lib/trpc/client";
+import { describeTtl } from "@/lib/velero/duration";
 import type { AppRouter } from "@/server/routers/_app";
 import type { inferRouterOutputs } from "@trpc/server";
 import { PageHeader } from "../common/PageHeader";
@@ -123,7 +124,7 @@ export function SchedulesPage() {
                     <TableCell><NextRun s={s} /></TableCell>
                     <TableCell><LastBackup s={s} /></TableCell>
                     <TableCell>{s.scope}</TableCell>
-                    <TableCell>{s.location ?? "default"}<Typography variant="caption" color="text.secondary" component="div">{s.ttl ? `kept ${s.ttl}` : "server default TTL"}</Typography></TableCell>
+                    <TableCell>{s.location ?? "default"}<Typography variant="caption" color="text.secondary" component="div">{s.ttl ? `kept ${describeTtl(s.ttl)}` : "server default TTL"}</Typography></TableCell>
                     <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
                       {mine && can("schedule.pause") && (
                         s.paused

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   DurationError,
+  describeTtl,
   formatGoDuration,
   formatGoDurationNs,
   isGoDuration,
@@ -196,4 +197,16 @@ describe("ttlFrom: the console's TTL picker → Go duration", () => {
     ["0s", null],
     ["-24h", null],
   ])("ttlInputFrom(%s) → %j (for editing a stored schedule)", (ttl, input) => expect(ttlInputFrom(ttl)).toEqual(input));
+});
+
+describe("describeTtl", () => {
+  it.each([
+    ["720h0m0s", "30 days"],
+    ["336h", "14 days"],
+    ["24h0m0s", "1 day"],
+    ["36h0m0s", "36 hours"],
+    ["1h", "1 hour"],
+    ["90m", "90m"],
+    ["not a duration", "not a duration"],
+  ])("%s → %s", (ttl, words) => expect(describeTtl(ttl)).toBe(words));
 });

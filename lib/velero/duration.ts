@@ -245,3 +245,16 @@ export function ttlInputFrom(goDuration: string): TtlInput | null {
   if (ns % UNIT_NS.days === 0n) return { value: Number(ns / UNIT_NS.days), unit: "days" };
   return { value: Number(ns / HOUR), unit: "hours" };
 }
+
+/** A retention in words: "720h0m0s" → "30 days", "36h0m0s" → "36 hours", "90m" → "1h30m0s" (the Go form when not whole hours). */
+export function describeTtl(goDuration: string): string {
+  let picked: TtlInput | null;
+  try {
+    picked = ttlInputFrom(goDuration);
+  } catch {
+    return goDuration;
+  }
+  if (!picked) return goDuration;
+  const unit = picked.value === 1 ? picked.unit.slice(0, -1) : picked.unit;
+  return `${picked.value} ${unit}`;
+}

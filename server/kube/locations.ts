@@ -60,6 +60,7 @@ type KObj = { metadata?: k8s.V1ObjectMeta; spec?: Record<string, any>; status?: 
 interface Session {
   core: k8s.CoreV1Api;
   custom: k8s.CustomObjectsApi;
+  storage: k8s.StorageV1Api;
   /** Runs one request, turning whatever it throws into a ClusterError about `what`. */
   call<T>(what: string, fn: () => Promise<T>): Promise<T>;
   /** As call, but a read of something missing (404) gives null. */
@@ -111,6 +112,7 @@ async function open(kubeconfig: string, timeoutMs: number, secrets: string[] = [
   return {
     core: new k8s.CoreV1Api(config),
     custom: new k8s.CustomObjectsApi(config),
+    storage: new k8s.StorageV1Api(config),
     async call(what, fn) {
       try {
         return await fn();
@@ -421,5 +423,19 @@ export async function applyStorageClassMapping(
       if (done) return { changed: true };
       if (attempt >= MAX_WRITE_ATTEMPTS) throw refuse(`The ConfigMap ${opts.name} in ${ns} kept changing while Lifeboat was writing it; try again`);
     }
+  });
+}
+
+/** The names of the cluster's StorageClasses (a storage-class mapping on restore must point at existing ones). */
+export async function listStorageClasses(kubeconfig: string, opts: { timeoutMs?: number } = {}): Promise<string[]> {
+  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s.call("list the StorageClasses", () => s.storage.listStorageClass({ limit: 500, ...(token ? { _continue: token } : {}) }));
+      for (const sc of page.items) if (sc.metadata?.name) names.push(sc.metadata.name);
+      token = page.metadata?._continue || undefined;
+    } while (token);
+    return names.sort();
   });
 }

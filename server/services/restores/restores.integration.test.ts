@@ -130,9 +130,13 @@ describe("restores", () => {
   it("restores into the other cluster, which sees the backup through the shared location; a storage-class mapping becomes Velero's ConfigMap", async () => {
     await until("the backup to be synced to west", async () => (await caller.backup.list({ clusterId: clusterIds[1] })).find((b) => b.name === backupName && b.phase === "Completed"));
     const name = `west-shop-${suffix}`;
-    await caller.restore.create({ clusterId: clusterIds[1], name, backupName, spec: { scope: { kind: "namespaces", include: [ns] }, storageClassMapping: { standard: "fast" }, restorePVs: false, existingResourcePolicy: "update" } });
-    const cm = await kubectl(kc(1), ["get", "configmap", "change-storage-class-config", "-n", "velero", "-o", "jsonpath={.data.standard}"]);
-    expect(cm.out).toBe("fast");
+    // A mapping to a StorageClass the cluster lacks is refused before anything is written.
+    await expect(caller.restore.create({ clusterId: clusterIds[1], name, backupName, spec: { scope: { kind: "namespaces", include: [ns] }, storageClassMapping: { "csi-standard": "fast" }, restorePVs: false, existingResourcePolicy: "update" } }))
+      .rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("west has no StorageClass fast to map volumes to (it has csi-standard") });
+    expect((await kubectl(kc(1), ["get", "restores", name, "-n", "velero", "--ignore-not-found", "-o", "name"])).out.trim()).toBe("");
+    await caller.restore.create({ clusterId: clusterIds[1], name, backupName, spec: { scope: { kind: "namespaces", include: [ns] }, storageClassMapping: { "csi-standard": "legacy-hostpath" }, restorePVs: false, existingResourcePolicy: "update" } });
+    const cm = await kubectl(kc(1), ["get", "configmap", "change-storage-class-config", "-n", "velero", "-o", "jsonpath={.data.csi-standard}"]);
+    expect(cm.out).toBe("legacy-hostpath");
     await until("the restore on west to finish", async () => (await caller.restore.list({ clusterId: clusterIds[1] })).find((x) => x.name === name && ["Completed", "PartiallyFailed"].includes(x.phase)));
     const got = await kubectl(kc(1), ["get", "deployment", "shop-api", "-n", ns, "-o", "name"]);
     expect(got.out.trim()).toBe("deployment.apps/shop-api");

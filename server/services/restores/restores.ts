@@ -84,6 +84,12 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
   await restorableBackup(d.db, c.id, c.name, input.backupName);
   try {
     const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId!)).toString();
+    if (m.configMap) {
+      // Velero fails every item whose new StorageClass does not exist; say so before anything is written.
+      const classes = await d.kube.listStorageClasses(kubeconfig);
+      const missing = [...new Set(Object.values(m.configMap.data))].filter((to) => !classes.includes(to));
+      if (missing.length) throw new AppError("PRECONDITION_FAILED", `${c.name} has no StorageClass ${missing.join(", ")} to map volumes to (it has ${classes.join(", ") || "none"})`);
+    }
     // The ConfigMap first (Velero reads it when the restore runs); without a mapping, remove Lifeboat's earlier one so
     // it does not apply to this restore. A ConfigMap someone else made is left alone (and refused when we need ours).
     await d.kube.applyStorageClassMapping(kubeconfig, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME });
