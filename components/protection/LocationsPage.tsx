@@ -26,11 +26,26 @@ import { useMe } from "../common/useMe";
 const blank = { name: "", provider: "S3_COMPATIBLE" as "AWS_S3" | "S3_COMPATIBLE", bucket: "", prefix: "", region: "", endpoint: "", pathStyle: true, caBundle: "", credentialId: "" };
 const phaseColor = (p: string | null) => (p === "Available" ? "success" : p === "Unavailable" ? "error" : "default");
 
+type Listed = { name: string; assignments: Assignment[]; deployments: { clusterId: string; clusterName: string; groupId: string; bslName: string }[] };
+type Assignment = { id: string; clusterGroup: { id: string; name: string } | null; cluster: { id: string; name: string } | null };
+type Unassigning = { id: string; location: string; target: string; bslName: string; clusters: string[] };
+
+/** What unassigning takes away: the clusters that hold the location through this assignment and no other. */
+function unassigningOf(l: Listed, a: Assignment): Unassigning {
+  const covers = (x: Assignment, d: Listed["deployments"][number]) => (x.clusterGroup ? x.clusterGroup.id === d.groupId : x.cluster?.id === d.clusterId);
+  const losing = l.deployments.filter((d) => covers(a, d) && !l.assignments.some((o) => o.id !== a.id && covers(o, d)));
+  return {
+    id: a.id, location: l.name, target: a.clusterGroup ? `group ${a.clusterGroup.name}` : `cluster ${a.cluster?.name ?? ""}`,
+    bslName: l.deployments[0]?.bslName ?? `lifeboat-${l.name}`.slice(0, 63), clusters: losing.map((d) => d.clusterName).sort(),
+  };
+}
+
 export function LocationsPage() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { can } = useMe();
-  const list = useQuery({ ...trpc.location.list.queryOptions(), refetchInterval: 10_000 });
+  // Phase and last validation come live from the sync engine's read model: poll so Available/Unavailable shows as it changes.
+  const list = useQuery({ ...trpc.location.list.queryOptions(), refetchInterval: 2_000 });
   const creds = useQuery({ ...trpc.credential.list.queryOptions(), enabled: can("location.create") });
   const groups = useQuery(trpc.clusterGroup.list.queryOptions());
   const clusters = useQuery(trpc.cluster.list.queryOptions());
@@ -40,9 +55,10 @@ export function LocationsPage() {
   const [assigning, setAssigning] = useState<{ id: string; name: string } | null>(null);
   const [target, setTarget] = useState({ value: "", readOnly: false });
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
+  const [unassigning, setUnassigning] = useState<Unassigning | null>(null);
   const create = useMutation(trpc.location.create.mutationOptions({ onSuccess: () => { setCreating(false); setForm(blank); refreshList(); } }));
   const assign = useMutation(trpc.location.assign.mutationOptions({ onSuccess: () => { setAssigning(null); refreshList(); } }));
-  const unassign = useMutation(trpc.location.unassign.mutationOptions({ onSuccess: refreshList }));
+  const unassign = useMutation(trpc.location.unassign.mutationOptions({ onSuccess: () => { setUnassigning(null); refreshList(); } }));
   const refresh = useMutation(trpc.location.refresh.mutationOptions({ onSuccess: refreshList }));
   const del = useMutation(trpc.location.delete.mutationOptions({ onSuccess: () => { setDeleting(null); refreshList(); } }));
   const adminGroups = (groups.data ?? []).filter((g) => g.myRole === "CLUSTER_ADMIN");
@@ -53,7 +69,7 @@ export function LocationsPage() {
     <>
       <PageHeader title="Target locations" subtitle="Buckets backups go to. Assigned to cluster groups and clusters, each becomes a Velero BackupStorageLocation on every assigned cluster."
         actions={can("location.create") ? <Button variant="contained" onClick={() => { create.reset(); setCreating(true); }}>Create target location</Button> : undefined} />
-      <ErrorAlert error={list.error ?? unassign.error ?? refresh.error} />
+      <ErrorAlert error={list.error ?? refresh.error} />
       {list.isLoading ? <LinearProgress /> : !list.data?.length ? (
         <EmptyState icon={<Storage />} title="No target locations yet">{can("location.create") ? "Create one on an S3 or S3-compatible bucket with a credential; Lifeboat checks it can really write there." : "No location is assigned to the clusters you can see."}</EmptyState>
       ) : (
@@ -77,7 +93,7 @@ export function LocationsPage() {
                 {l.assignments.length === 0 && <Typography variant="body2" color="text.secondary">nothing yet</Typography>}
                 {l.assignments.map((a) => (
                   <Chip key={a.id} size="small" label={`${a.clusterGroup ? `group ${a.clusterGroup.name}` : `cluster ${a.cluster?.name}`}${a.readOnly ? " (read-only)" : ""}`}
-                    onDelete={can("location.assign") ? () => unassign.mutate({ id: a.id }) : undefined} />
+                    onDelete={can("location.assign") ? () => { unassign.reset(); setUnassigning(unassigningOf(l, a)); } : undefined} />
                 ))}
               </Box>
               {l.deployments.length > 0 && (
@@ -130,6 +146,17 @@ export function LocationsPage() {
         <FormControlLabel control={<Switch checked={target.readOnly} onChange={(e) => setTarget({ ...target, readOnly: e.target.checked })} />}
           label="Read-only: these clusters restore from the location but never write or delete backups there" />
       </FormDialog>
+
+      <ConfirmDialog open={Boolean(unassigning)} title={`Unassign ${unassigning?.location ?? ""} from ${unassigning?.target ?? ""}?`} confirmLabel="Unassign" destructive busy={unassign.isPending}
+        onClose={() => setUnassigning(null)} onConfirm={() => unassigning && unassign.mutate({ id: unassigning.id })}>
+        <ErrorAlert error={unassign.error} />
+        {unassigning && (unassigning.clusters.length ? (
+          <>The BackupStorageLocation <code>{unassigning.bslName}</code> and its credentials Secret are removed from {unassigning.clusters.length === 1 ? "1 cluster" : `${unassigning.clusters.length} clusters`} ({unassigning.clusters.join(", ")}).</>
+        ) : (
+          <>No cluster loses the BackupStorageLocation <code>{unassigning.bslName}</code> through this: none holds it by this assignment alone.</>
+        ))}
+        {" "}Schedules there that use it fail validation until they are given another location. Backups already in the bucket stay there, and clusters still assigned the location keep seeing them.
+      </ConfirmDialog>
 
       <ConfirmDialog open={Boolean(deleting)} title={`Delete ${deleting?.name ?? ""}?`} confirmLabel="Delete" destructive busy={del.isPending} onClose={() => setDeleting(null)} onConfirm={() => deleting && del.mutate({ id: deleting.id })}>
         <ErrorAlert error={del.error} />

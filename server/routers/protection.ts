@@ -16,7 +16,7 @@ const locationRow = z.object({
   lastProbeAt: z.date().nullable(), lastProbeMessage: z.string().nullable(), createdAt: z.date(),
   credential: z.object({ id: z.string(), name: z.string(), keyIdMasked: z.string() }),
   assignments: z.array(z.object({ id: z.string(), readOnly: z.boolean(), clusterGroup: ref.nullable(), cluster: ref.nullable() })),
-  deployments: z.array(z.object({ clusterId: z.string(), clusterName: z.string(), bslName: z.string(), readOnly: z.boolean(), phase: z.string().nullable(), message: z.string().nullable(), lastValidationTime: z.date().nullable(), appliedAt: z.date().nullable(), error: z.string().nullable() })),
+  deployments: z.array(z.object({ clusterId: z.string(), clusterName: z.string(), groupId: z.string(), bslName: z.string(), readOnly: z.boolean(), phase: z.string().nullable(), message: z.string().nullable(), lastValidationTime: z.date().nullable(), appliedAt: z.date().nullable(), error: z.string().nullable() })),
 });
 
 export const credentialRouter = router({
@@ -53,7 +53,7 @@ export const locationRouter = router({
   }),
   refresh: procedure.meta({ permission: "location.refresh" }).input(byId).output(idOnly).mutation(async ({ ctx, input }) => {
     Object.assign(ctx.audit, { type: "location", id: input.id });
-    await refreshLocationStatus(depsFor(ctx.db), input.id);
+    await refreshLocationStatus(depsFor(ctx.db), ctx.access!, input.id);
     return { id: input.id };
   }),
 });

@@ -1,6 +1,7 @@
 import type { Deps } from "../../composition";
 import { logger } from "../../log";
 import { checkCluster } from "./clusters";
+import { reconcileCluster } from "../protection/locations";
 
 /** What the loop keeps in step with the clusters: the sync engine runs for every attached cluster, and stops for detached ones. */
 export interface Synced {
@@ -11,7 +12,8 @@ export interface Synced {
 
 // Checks every attached cluster periodically (one at a time, so a slow cluster delays but never piles up checks), and
 // keeps the sync engine running for exactly the attached clusters. A disconnected cluster keeps its loops: they back off
-// and resume by themselves when it answers again, while its read model shows the last-known state.
+// and resume by themselves when it answers again, while its read model shows the last-known state. After each
+// successful check of a cluster running Velero, its target locations are healed (reconcileCluster).
 export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () => void {
   let running = false;
   let stopped = false;
@@ -32,6 +34,15 @@ export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () 
           return null;
         });
         if (r?.state === "DISCONNECTED") logger.warn({ cluster: c.name, failedChecks: r.failedChecks }, "cluster is disconnected");
+        // Reached, with Velero: put back any target location that is missing there or failed before (database reads only
+        // when everything is in place). Failures stay on the location's deployment row.
+        if (r && r.failedChecks === 0 && (r.velero as { installed?: boolean } | null)?.installed && !stopped) {
+          const healed = await reconcileCluster(d, c.id).catch((e) => {
+            logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "reconciling the cluster's locations failed");
+            return null;
+          });
+          if (healed && (healed.applied.length || healed.removed.length || healed.failed.length)) logger.info({ cluster: c.name, ...healed }, "reconciled the cluster's locations");
+        }
       }
     } finally {
       running = false;

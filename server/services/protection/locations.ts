@@ -3,11 +3,14 @@ import { AppError, notFound } from "../../errors";
 import { canOnCluster, canOnGroup, roleOnCluster, roleOnGroup, visibleClusterWhere, visibleGroupWhere, type Access } from "../../rbac/access";
 import { credentialKeys } from "./credentials";
 import { logger } from "../../log";
+import { VELERO_NAMESPACE } from "../../kube/access";
 
 // Self-provisioned S3 target locations: validated by really reaching the bucket, assigned to cluster groups and
 // clusters, and reconciled onto every assigned cluster that runs Velero as a credentials Secret + BackupStorageLocation.
 const VELERO_TOP_LEVEL = "backups, restores, kopia";
 export const bslNameFor = (location: { name: string }) => `lifeboat-${location.name}`.slice(0, 63);
+/** The kind under which the sync engine keeps BackupStorageLocations in the read model. */
+const BSL_KIND = "backupstoragelocations";
 
 const shown = {
   id: true, name: true, provider: true, bucket: true, prefix: true, region: true, endpoint: true, pathStyle: true, lastProbeAt: true, lastProbeMessage: true, createdAt: true,
@@ -16,15 +19,58 @@ const shown = {
   deployments: { select: { clusterId: true, bslName: true, readOnly: true, phase: true, message: true, lastValidationTime: true, appliedAt: true, error: true, cluster: { select: { name: true, groupId: true } } } },
 } as const;
 
-export async function listLocations(d: Deps, access: Access) {
+/** The locations a user sees: every one for ORG_ADMIN, else those assigned to a cluster group or cluster they see. */
+function visibleLocationWhere(access: Access) {
   const groupWhere = visibleGroupWhere(access);
   const clusterWhere = visibleClusterWhere(access);
-  const where = groupWhere ? { assignments: { some: { OR: [{ clusterGroup: groupWhere }, { cluster: clusterWhere ?? {} }] } } } : undefined;
-  const rows = await d.db.location.findMany({ where, orderBy: { name: "asc" }, select: shown });
-  // Non-admins see only the deployments on clusters they may see.
-  return rows.map((l) => ({
+  return groupWhere ? { assignments: { some: { OR: [{ clusterGroup: groupWhere }, { cluster: clusterWhere ?? {} }] } } } : {};
+}
+
+/** A location outside the user's view answers as one that does not exist. */
+async function visibleLocation(d: Deps, access: Access, id: string) {
+  const l = await d.db.location.findFirst({ where: { id, ...visibleLocationWhere(access) }, select: { id: true } });
+  if (!l) throw notFound("Target location");
+  return l;
+}
+
+type StoredStatus = { phase: string | null; message: string | null; lastValidationTime: Date | null };
+type SyncedBsl = { clusterId: string; name: string; phase: string | null; status: unknown };
+
+/** The BackupStorageLocations the sync engine holds for these deployments, by `clusterId/bslName`. */
+async function syncedBsls(d: Deps, deployments: { clusterId: string; bslName: string }[]): Promise<Map<string, SyncedBsl>> {
+  if (!deployments.length) return new Map();
+  const rows = await d.db.veleroObject.findMany({
+    where: { kind: BSL_KIND, namespace: VELERO_NAMESPACE, clusterId: { in: [...new Set(deployments.map((x) => x.clusterId))] }, name: { in: [...new Set(deployments.map((x) => x.bslName))] } },
+    select: { clusterId: true, name: true, phase: true, status: true },
+  });
+  return new Map(rows.map((r) => [`${r.clusterId}/${r.name}`, r]));
+}
+
+/**
+ * What Velero says of a deployed location: the synced BackupStorageLocation (live, through the sync engine's watch) when
+ * the read model has it, else what Lifeboat stored at its last "Refresh status". A forced re-read that saw a later
+ * validation of it than the watch has delivered so far wins until the watch catches up; a BackupStorageLocation not
+ * validated yet (just created or replaced) shows as such, whatever an older one said.
+ */
+function liveStatus(stored: StoredStatus, synced: SyncedBsl | undefined): StoredStatus {
+  if (!synced) return stored;
+  const st = (synced.status ?? {}) as { message?: unknown; lastValidationTime?: unknown };
+  const validated = typeof st.lastValidationTime === "string" && !Number.isNaN(Date.parse(st.lastValidationTime)) ? new Date(st.lastValidationTime) : null;
+  if (validated && stored.lastValidationTime && stored.lastValidationTime > validated) return stored;
+  return { phase: synced.phase, message: typeof st.message === "string" && st.message ? st.message : null, lastValidationTime: validated };
+}
+
+export async function listLocations(d: Deps, access: Access) {
+  const rows = await d.db.location.findMany({ where: visibleLocationWhere(access), orderBy: { name: "asc" }, select: shown });
+  // Non-admins see only the assignments and deployments on cluster groups and clusters they may see.
+  const groupWhere = visibleGroupWhere(access);
+  const groups = groupWhere ? new Set((await d.db.clusterGroup.findMany({ where: groupWhere, select: { id: true } })).map((g) => g.id)) : null;
+  const assignmentShown = (a: (typeof rows)[number]["assignments"][number]) => !groups || (a.clusterGroup ? groups.has(a.clusterGroup.id) : Boolean(a.cluster && roleOnCluster(access, a.cluster)));
+  const located = rows.map((l) => ({ ...l, assignments: l.assignments.filter(assignmentShown), deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })) }));
+  const synced = await syncedBsls(d, located.flatMap((l) => l.deployments));
+  return located.map((l) => ({
     ...l,
-    deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })).map(({ cluster, ...x }) => ({ ...x, clusterName: cluster.name })),
+    deployments: l.deployments.map(({ cluster, ...x }) => ({ ...x, ...liveStatus(x, synced.get(`${x.clusterId}/${x.bslName}`)), clusterName: cluster.name, groupId: cluster.groupId })),
   }));
 }
 
@@ -63,8 +109,7 @@ function assertCanAssign(access: Access, target: { kind: "clusterGroup" | "clust
 }
 
 export async function assignLocation(d: Deps, access: Access, input: { locationId: string; target: { kind: "clusterGroup" | "cluster"; id: string }; readOnly: boolean }) {
-  const location = await d.db.location.findUnique({ where: { id: input.locationId }, select: { id: true } });
-  if (!location) throw notFound("Target location");
+  await visibleLocation(d, access, input.locationId);
   let groupId: string | undefined;
   if (input.target.kind === "cluster") {
     const c = await d.db.cluster.findUnique({ where: { id: input.target.id }, select: { groupId: true } });
@@ -88,11 +133,79 @@ export async function unassignLocation(d: Deps, access: Access, assignmentId: st
   return { id: assignmentId };
 }
 
+// ---- reconciliation: what each cluster should hold, and putting it there --------------------------------------------
+
+const located = { id: true, name: true, bucket: true, prefix: true, region: true, endpoint: true, pathStyle: true, caBundle: true, provider: true, credentialId: true } as const;
+type Located = { id: string; name: string; bucket: string; prefix: string; region: string; endpoint: string; pathStyle: boolean; caBundle: string | null; provider: "AWS_S3" | "S3_COMPATIBLE"; credentialId: string };
+
+/** The BackupStorageLocation config (velero-plugin-for-aws keys, velero-api.md §6.1) for a location. */
+export function bslConfigFor(l: Pick<Located, "provider" | "region" | "endpoint" | "pathStyle">): Record<string, string> {
+  const config: Record<string, string> = { region: l.region || "us-east-1" };
+  if (l.endpoint) config.s3Url = l.endpoint;
+  if (l.pathStyle) config.s3ForcePathStyle = "true";
+  // Velero 1.18's aws plugin sends CRC32 checksums unless told otherwise, which Ceph, Backblaze, IBM COS and older MinIO
+  // refuse; "" turns them off. AWS S3 keeps the default.
+  if (l.provider === "S3_COMPATIBLE") config.checksumAlgorithm = "";
+  return config;
+}
+
+/** Whether the synced BackupStorageLocation still says what Lifeboat would write (someone may have edited it by hand). */
+function syncedMatches(l: Located, readOnly: boolean, spec: unknown): boolean {
+  const s = (spec ?? {}) as { objectStorage?: { bucket?: unknown; prefix?: unknown }; config?: Record<string, unknown>; accessMode?: unknown };
+  const config = bslConfigFor(l);
+  const given = s.config ?? {};
+  return s.objectStorage?.bucket === l.bucket && (s.objectStorage?.prefix ?? "") === (l.prefix || "") && (s.accessMode ?? "ReadWrite") === (readOnly ? "ReadOnly" : "ReadWrite")
+    && Object.keys(given).length === Object.keys(config).length && Object.entries(config).every(([k, v]) => given[k] === v);
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Puts the location on one cluster (nothing is written there when it is already as desired) and records the outcome on
+ * the deployment row; gives the error, or null.
+ */
+async function applyOne(d: Deps, l: Located, clusterId: string, readOnly: boolean, keys: { accessKeyId: string; secretAccessKey: string }): Promise<string | null> {
+  const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { kubeconfigSecretId: true, velero: true } });
+  if (!c?.kubeconfigSecretId) return "The cluster has no kubeconfig";
+  const bslName = bslNameFor(l);
+  const installed = (c.velero as { installed?: boolean } | null)?.installed;
+  let error: string | null = installed ? null : "Velero is not installed on this cluster: the location is not applied";
+  if (installed) {
+    try {
+      const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
+      await d.kube.applyLocation(kubeconfig, { name: bslName, provider: "aws", bucket: l.bucket, prefix: l.prefix || undefined, config: bslConfigFor(l), caCertPem: l.caBundle ?? undefined, accessMode: readOnly ? "ReadOnly" : "ReadWrite", credentials: keys, labels: { "lifeboat.io/location-id": l.id } });
+    } catch (e) {
+      error = messageOf(e);
+      logger.warn({ location: l.name, clusterId, error }, "applying a location failed");
+    }
+  }
+  await d.db.locationDeployment.upsert({
+    where: { locationId_clusterId: { locationId: l.id, clusterId } },
+    create: { locationId: l.id, clusterId, bslName, readOnly, appliedAt: error ? null : new Date(), error },
+    update: { bslName, readOnly, appliedAt: error ? undefined : new Date(), error },
+  });
+  return error;
+}
+
+/** Takes the location off one cluster it is no longer assigned to, and forgets the deployment (kept, with the error, when removing fails). */
+async function removeOne(d: Deps, l: { id: string; name: string }, clusterId: string): Promise<string | null> {
+  const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { kubeconfigSecretId: true } });
+  try {
+    if (c?.kubeconfigSecretId) await d.kube.removeLocation((await d.sealed.read(c.kubeconfigSecretId)).toString(), bslNameFor(l));
+    await d.db.locationDeployment.delete({ where: { locationId_clusterId: { locationId: l.id, clusterId } } });
+    return null;
+  } catch (e) {
+    const error = `Removing it failed: ${messageOf(e)}`;
+    await d.db.locationDeployment.update({ where: { locationId_clusterId: { locationId: l.id, clusterId } }, data: { error } });
+    return error;
+  }
+}
+
 /** Makes every assigned cluster that runs Velero hold this location, and removes it from the others. */
 export async function reconcileLocation(d: Deps, locationId: string) {
   const l = await d.db.location.findUnique({
     where: { id: locationId },
-    select: { id: true, name: true, bucket: true, prefix: true, region: true, endpoint: true, pathStyle: true, caBundle: true, provider: true, credentialId: true, assignments: { select: { readOnly: true, clusterGroupId: true, clusterId: true } }, deployments: { select: { clusterId: true } } },
+    select: { ...located, assignments: { select: { readOnly: true, clusterGroupId: true, clusterId: true } }, deployments: { select: { clusterId: true } } },
   });
   if (!l) return;
   const want = new Map<string, boolean>(); // clusterId → readOnly (a direct assignment wins over its group's)
@@ -101,54 +214,95 @@ export async function reconcileLocation(d: Deps, locationId: string) {
   }
   for (const a of l.assignments.filter((x) => x.clusterId)) want.set(a.clusterId!, a.readOnly);
   const keys = await credentialKeys(d, l.credentialId);
-  const bslName = bslNameFor(l);
-  const config: Record<string, string> = { region: l.region || "us-east-1" };
-  if (l.endpoint) config.s3Url = l.endpoint;
-  if (l.pathStyle) config.s3ForcePathStyle = "true";
-  for (const [clusterId, readOnly] of want) {
-    const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { kubeconfigSecretId: true, velero: true } });
-    if (!c?.kubeconfigSecretId) continue;
-    const installed = (c.velero as { installed?: boolean } | null)?.installed;
-    let error: string | null = installed ? null : "Velero is not installed on this cluster: the location is not applied";
-    if (installed) {
-      try {
-        const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
-        await d.kube.applyLocation(kubeconfig, { name: bslName, provider: "aws", bucket: l.bucket, prefix: l.prefix || undefined, config, caCertPem: l.caBundle ?? undefined, accessMode: readOnly ? "ReadOnly" : "ReadWrite", credentials: keys, labels: { "lifeboat.io/location-id": l.id } });
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
-        logger.warn({ location: l.name, clusterId, error }, "applying a location failed");
-      }
-    }
-    await d.db.locationDeployment.upsert({
-      where: { locationId_clusterId: { locationId: l.id, clusterId } },
-      create: { locationId: l.id, clusterId, bslName, readOnly, appliedAt: error ? null : new Date(), error },
-      update: { bslName, readOnly, appliedAt: error ? undefined : new Date(), error },
-    });
-  }
-  for (const dep of l.deployments.filter((x) => !want.has(x.clusterId))) {
-    const c = await d.db.cluster.findUnique({ where: { id: dep.clusterId }, select: { kubeconfigSecretId: true } });
-    try {
-      if (c?.kubeconfigSecretId) await d.kube.removeLocation((await d.sealed.read(c.kubeconfigSecretId)).toString(), bslName);
-      await d.db.locationDeployment.delete({ where: { locationId_clusterId: { locationId: l.id, clusterId: dep.clusterId } } });
-    } catch (e) {
-      await d.db.locationDeployment.update({ where: { locationId_clusterId: { locationId: l.id, clusterId: dep.clusterId } }, data: { error: `Removing it failed: ${e instanceof Error ? e.message : String(e)}` } });
-    }
-  }
+  for (const [clusterId, readOnly] of want) await applyOne(d, l, clusterId, readOnly, keys);
+  for (const dep of l.deployments.filter((x) => !want.has(x.clusterId))) await removeOne(d, l, dep.clusterId);
 }
 
-/** Reads what Velero says of the location on each cluster (phase, message, last validation). */
-export async function refreshLocationStatus(d: Deps, locationId: string) {
-  const deps = await d.db.locationDeployment.findMany({ where: { locationId, appliedAt: { not: null } }, select: { clusterId: true, bslName: true, cluster: { select: { kubeconfigSecretId: true } } } });
-  for (const dep of deps) {
-    if (!dep.cluster.kubeconfigSecretId) continue;
+/**
+ * Heals one cluster: re-applies each location assigned to it (directly or through its group) whose deployment is
+ * missing, failed, differs in access mode, or whose BackupStorageLocation the sync engine no longer sees there (or sees
+ * edited), and removes locations no longer assigned to it. Reads only the database when everything is in place; the
+ * read model counts only once the sync engine has listed the cluster's BackupStorageLocations. Failures are recorded
+ * on the deployment rows, never thrown.
+ */
+export async function reconcileCluster(d: Deps, clusterId: string): Promise<{ applied: string[]; failed: string[]; removed: string[] }> {
+  const out = { applied: [] as string[], failed: [] as string[], removed: [] as string[] };
+  const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { groupId: true, kubeconfigSecretId: true } });
+  if (!c?.kubeconfigSecretId) return out;
+  const [assignments, deployments, syncState] = await Promise.all([
+    d.db.locationAssignment.findMany({ where: { OR: [{ clusterId }, { clusterGroupId: c.groupId }] }, select: { locationId: true, clusterId: true, readOnly: true } }),
+    d.db.locationDeployment.findMany({ where: { clusterId }, select: { locationId: true, bslName: true, readOnly: true, appliedAt: true, error: true, location: { select: { name: true } } } }),
+    d.db.syncState.findUnique({ where: { clusterId_kind: { clusterId, kind: BSL_KIND } }, select: { resourceVersion: true } }),
+  ]);
+  const want = new Map<string, boolean>(); // locationId → readOnly (a direct assignment wins over the group's)
+  for (const a of assignments.filter((x) => !x.clusterId)) want.set(a.locationId, a.readOnly);
+  for (const a of assignments.filter((x) => x.clusterId)) want.set(a.locationId, a.readOnly);
+  const synced = syncState?.resourceVersion
+    ? new Map((await d.db.veleroObject.findMany({ where: { clusterId, kind: BSL_KIND, namespace: VELERO_NAMESPACE }, select: { name: true, spec: true } })).map((r) => [r.name, r.spec]))
+    : null;
+  const deployed = new Map(deployments.map((x) => [x.locationId, x]));
+  const locations = want.size ? await d.db.location.findMany({ where: { id: { in: [...want.keys()] } }, select: located }) : [];
+  const why = (l: Located, readOnly: boolean): string | null => {
+    const dep = deployed.get(l.id);
+    if (!dep) return "not deployed";
+    if (dep.error || !dep.appliedAt) return "failed before";
+    if (dep.readOnly !== readOnly) return "access mode changed";
+    if (!synced) return null;
+    if (!synced.has(dep.bslName)) return "missing on the cluster";
+    if (!syncedMatches(l, readOnly, synced.get(dep.bslName))) return "changed on the cluster";
+    return null;
+  };
+
+  for (const l of locations) {
+    const readOnly = want.get(l.id)!;
+    const reason = why(l, readOnly);
+    if (!reason) continue;
+    try {
+      logger.info({ location: l.name, clusterId, reason }, "re-applying a location");
+      const error = await applyOne(d, l, clusterId, readOnly, await credentialKeys(d, l.credentialId));
+      (error ? out.failed : out.applied).push(l.name);
+    } catch (e) {
+      out.failed.push(l.name);
+      logger.warn({ location: l.name, clusterId, error: messageOf(e) }, "healing a location failed");
+    }
+  }
+  for (const dep of deployments.filter((x) => !want.has(x.locationId))) {
+    try {
+      const error = await removeOne(d, { id: dep.locationId, name: dep.location.name }, clusterId);
+      (error ? out.failed : out.removed).push(dep.location.name);
+    } catch (e) {
+      out.failed.push(dep.location.name);
+      logger.warn({ location: dep.location.name, clusterId, error: messageOf(e) }, "removing a location no longer assigned failed");
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads what Velero says of the location right now (phase, message, last validation) on each of its clusters the user
+ * may operate: a forced re-read beside the live status the sync engine keeps. A location outside the user's view is not
+ * found; one they see only on clusters they may not operate is forbidden.
+ */
+export async function refreshLocationStatus(d: Deps, access: Access, locationId: string) {
+  await visibleLocation(d, access, locationId);
+  const all = await d.db.locationDeployment.findMany({ where: { locationId }, select: { clusterId: true, bslName: true, appliedAt: true, cluster: { select: { groupId: true, kubeconfigSecretId: true } } } });
+  const seen = all.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId }));
+  const mine = seen.filter((x) => canOnCluster(access, "location.refresh", { id: x.clusterId, groupId: x.cluster.groupId }));
+  if (seen.length && !mine.length) throw new AppError("FORBIDDEN", "Refreshing a location's status needs the OPERATOR role on one of its clusters");
+  for (const dep of mine) {
+    if (!dep.appliedAt || !dep.cluster.kubeconfigSecretId) continue;
+    const where = { locationId_clusterId: { locationId, clusterId: dep.clusterId } };
     try {
       const s = await d.kube.locationStatus((await d.sealed.read(dep.cluster.kubeconfigSecretId)).toString(), dep.bslName);
       await d.db.locationDeployment.update({
-        where: { locationId_clusterId: { locationId, clusterId: dep.clusterId } },
-        data: s ? { phase: s.phase ?? null, message: s.message ?? null, lastValidationTime: s.lastValidationTime ? new Date(s.lastValidationTime) : null, error: null } : { phase: null, error: "The BackupStorageLocation is missing on the cluster" },
+        where,
+        data: s
+          ? { phase: s.phase ?? null, message: s.message ?? null, lastValidationTime: s.lastValidationTime ? new Date(s.lastValidationTime) : null, error: null }
+          : { phase: null, message: null, lastValidationTime: null, error: "The BackupStorageLocation is missing on the cluster" },
       });
     } catch (e) {
-      await d.db.locationDeployment.update({ where: { locationId_clusterId: { locationId, clusterId: dep.clusterId } }, data: { error: e instanceof Error ? e.message : String(e) } });
+      await d.db.locationDeployment.update({ where, data: { error: messageOf(e) } });
     }
   }
+  return { refreshed: mine.filter((x) => x.appliedAt && x.cluster.kubeconfigSecretId).length };
 }
