@@ -19,6 +19,7 @@ import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
+import { formatLabelSelector } from "@/lib/velero/label-selector";
 import { describeTtl } from "@/lib/velero/duration";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
@@ -80,13 +81,20 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const results = (b.results ?? {}) as Results;
   const errors = flatten(results.errors);
   const warnings = flatten(results.warnings);
+  const when = (t?: string) => (t ? new Date(t).toLocaleString() : "—");
+  const selectors: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }[] = spec.labelSelector ? [spec.labelSelector] : (spec.orLabelSelectors ?? []);
   const rows: [string, string][] = [
-    ["Cluster", b.clusterName], ["Phase", phase], ["Namespaces", (spec.includedNamespaces ?? ["*"]).join(", ")], ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
-    ["Label selector", spec.labelSelector ? JSON.stringify(spec.labelSelector) : spec.orLabelSelectors ? JSON.stringify(spec.orLabelSelectors) : "—"],
-    ["Location", spec.storageLocation ?? "—"], ["Retention (TTL)", spec.ttl ? describeTtl(spec.ttl) : "—"], ["File-system backup by default", String(spec.defaultVolumesToFsBackup ?? false)],
-    ["Snapshots", spec.snapshotVolumes === false ? "off" : "on"], ["Data movement", String(spec.snapshotMoveData ?? false)],
+    ["Cluster", b.clusterName], ["Phase", phase],
+    ["Namespaces", (spec.includedNamespaces ?? ["all"]).join(", ")], ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
+    ["Label selector", selectors.length ? selectors.map(formatLabelSelector).join("  OR  ") : "—"],
+    ["Resource types", `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`],
+    ["Cluster-scoped resources", spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic"],
+    ["Location", spec.storageLocation ?? "—"], ["Retention (TTL)", spec.ttl ? describeTtl(spec.ttl) : "—"],
+    ["File-system backup", spec.defaultVolumesToFsBackup ? "every pod volume not opted out" : "pod volumes opted in by annotation"],
+    ["Snapshots", spec.snapshotVolumes === false ? "off" : "on"], ["Data movement", spec.snapshotMoveData ? "snapshot data moved to the location" : "off"],
     ["Items", status.progress ? `${status.progress.itemsBackedUp ?? 0} of ${status.progress.totalItems ?? "?"}` : "—"],
-    ["Started", status.startTimestamp ?? "—"], ["Completed", status.completionTimestamp ?? "—"], ["Expires", status.expiration ?? "—"],
+    ["Started", when(status.startTimestamp)], ["Completed", when(status.completionTimestamp)], ["Expires", when(status.expiration)],
+    ["Schedule", b.labels["velero.io/schedule-name"] ?? "—"],
   ];
   return (
     <>

@@ -82,7 +82,9 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
   const [ownBackups, setOwnBackups] = useState(false);
   const eligible = (clusters.data ?? []).filter((c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed);
   const cluster = eligible.find((c) => c.id === clusterId);
-  const name = useMemo(() => (edit ? edit.name : !cluster ? "" : isSchedule ? scheduleName({ cluster: cluster.name, base }) : backupName({ cluster: cluster.name, now: new Date() })), [cluster, edit, isSchedule, base]);
+  // Keyed on the cluster's name, not its row (refetched on every health check), so the name reviewed is the name created.
+  const clusterName = cluster?.name;
+  const name = useMemo(() => (edit ? edit.name : !clusterName ? "" : isSchedule ? scheduleName({ cluster: clusterName, base }) : backupName({ cluster: clusterName, now: new Date() })), [clusterName, edit, isSchedule, base]);
   const bsls = (locations.data ?? []).flatMap((l) => l.deployments.filter((d) => d.clusterId === clusterId && !d.error && !d.readOnly).map((d) => ({ bsl: d.bslName, label: `${l.name} (${d.phase ?? "applied"})` })));
   if (location && !bsls.some((b) => b.bsl === location)) bsls.push({ bsl: location, label: `${location} (current)` });
   const nodeAgent = Boolean(cluster?.velero?.nodeAgent);
@@ -217,7 +219,7 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
             <FormControlLabel control={<Switch checked={paused} onChange={(e) => setPaused(e.target.checked)} />} label="Paused: Velero creates no backups until it is resumed" />
             <FormControlLabel control={<Switch checked={skipImmediately} onChange={(e) => setSkipImmediately(e.target.checked)} />}
               label={edit ? "Skip immediately: when resumed, wait for the next scheduled time" : "Skip immediately: wait for the first scheduled time instead of backing up as soon as it is created"} />
-            {!edit && <FormControlLabel control={<Switch checked={ownBackups} onChange={(e) => setOwnBackups(e.target.checked)} />} label="The schedule owns its backups: deleting the schedule deletes its Backup objects too" />}
+            {!edit && <FormControlLabel control={<Switch checked={ownBackups} onChange={(e) => setOwnBackups(e.target.checked)} />} label="The schedule owns its Backup objects: deleting the schedule removes them from this cluster (not their data in the bucket, from which Velero's backup sync brings them back)" />}
           </Stack>
         )}
         {current === "Review" && (

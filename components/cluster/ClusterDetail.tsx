@@ -11,6 +11,8 @@ import Table from "@mui/material/Table";
 import TableBody from "@mui/material/TableBody";
 import TableCell from "@mui/material/TableCell";
 import TableRow from "@mui/material/TableRow";
+import TableHead from "@mui/material/TableHead";
+import Typography from "@mui/material/Typography";
 import Alert from "@mui/material/Alert";
 import Checkbox from "@mui/material/Checkbox";
 import FormControlLabel from "@mui/material/FormControlLabel";
@@ -36,6 +38,7 @@ export function ClusterDetail({ id }: { id: string }) {
       router.push("/clusters");
     },
   }));
+  const sync = useQuery({ ...trpc.cluster.sync.queryOptions({ id }), refetchInterval: 5000 });
   if (q.isLoading) return <LinearProgress />;
   if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Cluster not found" }} />;
   const c = q.data;
@@ -67,6 +70,23 @@ export function ClusterDetail({ id }: { id: string }) {
         <Table size="small" aria-label="Cluster details">
           <TableBody>
             {rows.map(([k, v]) => <TableRow key={k}><TableCell component="th" sx={{ width: 200, color: "text.secondary" }}>{k}</TableCell><TableCell>{v}</TableCell></TableRow>)}
+          </TableBody>
+        </Table>
+      </Paper>
+      <Typography variant="h6" component="h2" sx={{ mt: 3, mb: 1 }}>Live status</Typography>
+      <Paper variant="outlined">
+        <Table size="small" aria-label="Live status">
+          <TableHead><TableRow><TableCell>Velero kind</TableCell><TableCell>Last listed</TableCell><TableCell>Last change seen</TableCell><TableCell>State</TableCell></TableRow></TableHead>
+          <TableBody>
+            {!sync.data?.length && <TableRow><TableCell colSpan={4}>{sync.isLoading ? "Loading…" : "Not followed yet: Lifeboat starts following Velero's objects here within moments of attaching."}</TableCell></TableRow>}
+            {sync.data?.map((k) => (
+              <TableRow key={k.kind} data-testid={`sync-${k.kind}`}>
+                <TableCell>{k.kind}</TableCell>
+                <TableCell><RelativeTime date={k.lastListAt} /></TableCell>
+                <TableCell><RelativeTime date={k.lastEventAt} /></TableCell>
+                <TableCell>{k.lastError ? <Chip size="small" color="error" variant="outlined" label={k.lastError.length > 160 ? `${k.lastError.slice(0, 160)}…` : k.lastError} /> : <Chip size="small" color="success" variant="outlined" label="following" />}</TableCell>
+              </TableRow>
+            ))}
           </TableBody>
         </Table>
       </Paper>

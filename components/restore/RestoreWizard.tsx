@@ -70,7 +70,9 @@ export function RestoreWizard({ open, onClose, initial }: { open: boolean; onClo
   const eligible = (clusters.data ?? []).filter((c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed);
   const cluster = eligible.find((c) => c.id === clusterId);
   const restorable = (backups.data ?? []).filter((b) => RESTORABLE.includes(b.phase));
-  const name = useMemo(() => (cluster && backup ? restoreName({ cluster: cluster.name, base: backup.replace(/-\d{14}$/, ""), now: new Date() }) : ""), [cluster, backup]);
+  // Keyed on the cluster's name, not its row (refetched on every health check), so the name reviewed is the name created.
+  const clusterName = cluster?.name;
+  const name = useMemo(() => (clusterName && backup ? restoreName({ cluster: clusterName, base: backup.replace(/-\d{14}$/, ""), now: new Date() }) : ""), [clusterName, backup]);
 
   const sel = tryParseLabelSelectors(selectors);
   const toRecord = (pairs: Pair[]) => Object.fromEntries(pairs.filter((p) => p.from && p.to).map((p) => [p.from, p.to]));

@@ -148,7 +148,7 @@ export function SchedulesPage() {
         <ErrorAlert error={remove.error} />
         Velero stops creating backups for it on {deleting?.clusterName}.{" "}
         {deleting?.useOwnerReferencesInBackup
-          ? <strong>This schedule owns its backups (useOwnerReferencesInBackup): Kubernetes deletes its Backup objects with it.</strong>
+          ? <strong>This schedule owns its Backup objects (useOwnerReferencesInBackup): Kubernetes removes them with it. Their data stays in the bucket, and Velero&apos;s backup sync brings them back; delete the backups themselves to remove it.</strong>
           : "The backups it already made stay, and expire by their retention time."}
       </ConfirmDialog>
     </>

@@ -3,7 +3,7 @@ import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { byId } from "@/lib/schemas/admin";
 import { clusterAttachInput, clusterPreviewInput } from "@/lib/schemas/cluster";
-import { attachCluster, detachCluster, getCluster, listClusters, previewAttach, refreshCluster } from "../services/clusters/clusters";
+import { attachCluster, clusterSyncState, detachCluster, getCluster, listClusters, previewAttach, refreshCluster } from "../services/clusters/clusters";
 import { depsFor } from "../composition";
 import { clusterRole, idOnly } from "./outputs";
 
@@ -23,6 +23,11 @@ const clusterRow = z.object({
 export const clusterRouter = router({
   list: procedure.meta({ permission: "cluster.list" }).output(z.array(clusterRow)).query(({ ctx }) => listClusters(ctx.db, ctx.access!)),
   get: procedure.meta({ permission: "cluster.get" }).input(byId).output(clusterRow).query(({ ctx, input }) => getCluster(ctx.db, ctx.access!, input.id)),
+  sync: procedure
+    .meta({ permission: "cluster.get" })
+    .input(byId)
+    .output(z.array(z.object({ kind: z.string(), lastListAt: z.date().nullable(), lastEventAt: z.date().nullable(), lastError: z.string().nullable(), relists: z.number(), updatedAt: z.date() })))
+    .query(({ ctx, input }) => clusterSyncState(ctx.db, ctx.access!, input.id)),
   onboarding: procedure
     .meta({ permission: "cluster.attach" })
     .output(z.object({ yaml: z.string(), command: z.string() }))

@@ -7,6 +7,7 @@ import { ClusterError } from "../../kube/client";
 import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
 import { labelValue } from "@/lib/velero/names";
+import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
 import { buildDeleteBackupRequest, deleteRequestName, isDeletable, isPending, newestDeletion, requestBackupName, type DeleteRequestRow } from "./deletion";
 
 // Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects, and
@@ -101,6 +102,8 @@ export async function createBackup(d: Deps, access: Access, input: { clusterId: 
   const c = await clusterFor(d.db, access, input.clusterId);
   if (!canOnCluster(access, "backup.create", c)) throw new AppError("FORBIDDEN", "Backing up this cluster needs the OPERATOR role on it");
   if (!(c.velero as { installed?: boolean } | null)?.installed) throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
+  const prefix = clusterNamePrefix(c.name);
+  if (!input.name.startsWith(prefix)) throw new AppError("BAD_REQUEST", `name: backups on ${c.name} are named ${prefix}…, so they stay unique in a bucket shared with other clusters`);
   let manifest;
   try {
     manifest = buildBackup({ name: input.name, input: input.spec, cluster: { name: c.name }, createdBy });
@@ -110,7 +113,9 @@ export async function createBackup(d: Deps, access: Access, input: { clusterId: 
   }
   try {
     const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId!)).toString();
-    const { created } = await d.kube.createVeleroObject(kubeconfig, "backups", manifest as never);
+    const { created, object } = await d.kube.createVeleroObject(kubeconfig, "backups", manifest as never);
+    // A double submit finds its own backup; any other object with that name is another backup.
+    if (!created && !isSameRequest(object, manifest)) throw new AppError("CONFLICT", `${c.name} already has a backup named ${input.name}; choose another name`);
     return { name: input.name, created, myRole: roleOnCluster(access, c) ?? null };
   } catch (e) {
     if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not create the backup on ${c.name} (${e.kind}): ${e.message}`);
@@ -145,14 +150,16 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
     }
   };
   const terminal = ["Completed", "PartiallyFailed", "Failed"].includes(row.phase ?? "");
+  // A disconnected cluster can't answer DownloadRequests: show its last-known state without waiting on three timeouts.
+  const reachable = c.state !== "DISCONNECTED";
   const [[volumes, results, resources], requests] = await Promise.all([
-    terminal ? Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")]) : Promise.resolve([null, null, null] as const),
+    terminal && reachable ? Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")]) : Promise.resolve([null, null, null] as const),
     deleteRequests(d.db, { clusterId, spec: { path: ["backupName"], equals: name } }),
   ]);
   return {
     name, clusterId, clusterName: c.name, phase: row.phase ?? "New", spec: row.spec as Record<string, unknown>, status: row.status as Record<string, unknown>, labels: row.labels as Record<string, string>, observedAt: row.observedAt,
     volumes: (volumes?.data as unknown[] | null) ?? null, results: (results?.data as Record<string, unknown> | null) ?? null, resources: (resources?.data as Record<string, string[]> | null) ?? null,
-    downloadErrors: [volumes?.error, results?.error, resources?.error].filter((x): x is string => Boolean(x)),
+    downloadErrors: terminal && !reachable ? [`${c.name} is disconnected: volume results, errors and the resource list can't be fetched until it is back`] : [volumes?.error, results?.error, resources?.error].filter((x): x is string => Boolean(x)),
     deletion: newestDeletion(requests.get(requestKey(clusterId, name)) ?? [], row.uid || null),
     canDelete: canOnCluster(access, "backup.delete", c),
   };

@@ -3,11 +3,13 @@ import zlib from "node:zlib";
 import type { Deps } from "../../composition";
 import { AppError } from "../../errors";
 import { checkOutboundUrl } from "../../security/outbound-url";
+import { ClusterError } from "../../kube/client";
 
 // Files of a backup, fetched as Velero's CLI does: a DownloadRequest, Velero answers with a signed URL to the object
 // in the bucket, Lifeboat fetches it (through the outbound-URL guard), then removes the request.
 export type DownloadKind = "BackupLog" | "BackupResults" | "BackupResourceList" | "BackupVolumeInfos" | "RestoreLog" | "RestoreResults";
 const MAX_BYTES = 8 * 1024 * 1024;
+const MAX_UNZIPPED_BYTES = 64 * 1024 * 1024;
 
 /** The DownloadRequest Velero answers with a signed URL to one file of a backup or restore. */
 export const downloadRequestManifest = (name: string, target: { kind: DownloadKind; name: string }) =>
@@ -28,12 +30,24 @@ export async function downloadVeleroFile(d: Deps, kubeconfig: string, target: { 
     }
     const verdict = await checkOutboundUrl(url, { schemes: ["https", "http"] });
     if (!verdict.ok) throw new AppError("PRECONDITION_FAILED", `Velero's download URL was refused: ${verdict.reason}`);
-    const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    // No redirects: the guard checked this URL, not wherever a redirect would lead (a cloud metadata address, say).
+    const res = await fetch(url, { signal: AbortSignal.timeout(15_000), redirect: "manual" }).catch((e: unknown) => {
+      const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : e instanceof Error ? `: ${e.message}` : "";
+      throw new AppError("PRECONDITION_FAILED", `The bucket could not be reached at ${new URL(url!).host} for the ${target.kind}${cause}`);
+    });
+    if (res.status >= 300 && res.status < 400) throw new AppError("PRECONDITION_FAILED", `The bucket answered the ${target.kind} download with a redirect (${res.status}), which Lifeboat does not follow`);
     if (res.status === 404) return null;
     if (!res.ok) throw new AppError("PRECONDITION_FAILED", `The bucket answered ${res.status} for the ${target.kind}`);
     const body = Buffer.from(await res.arrayBuffer());
     if (body.length > MAX_BYTES) throw new AppError("PRECONDITION_FAILED", `The ${target.kind} is larger than ${MAX_BYTES / 2 ** 20} MiB`);
-    return zlib.gunzipSync(body);
+    try {
+      return zlib.gunzipSync(body, { maxOutputLength: MAX_UNZIPPED_BYTES });
+    } catch (e) {
+      throw new AppError("PRECONDITION_FAILED", `The ${target.kind} could not be unpacked (${e instanceof Error ? e.message : String(e)})`);
+    }
+  } catch (e) {
+    if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not ask Velero for the ${target.kind} (${e.kind}): ${e.message}`);
+    throw e;
   } finally {
     await d.kube.deleteVeleroObject(kubeconfig, "downloadrequests", name).catch(() => undefined);
   }

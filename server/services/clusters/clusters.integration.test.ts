@@ -7,6 +7,7 @@ import { depsFor, type Deps } from "../../composition";
 import { checkCluster, DISCONNECT_AFTER_FAILED_CHECKS } from "./clusters";
 import { startHealthLoop } from "./health-loop";
 import { SyncEngine } from "../../sync/engine";
+import { setProcessSyncEngine } from "../../sync/registry";
 import type { Db } from "../../db/client";
 
 // Attaching real sandbox clusters (in their own process) through the router, with real sealing and real checks.
@@ -178,5 +179,31 @@ describe("clusters", () => {
     expect(r.removed).toEqual(expect.arrayContaining([`BackupStorageLocation lifeboat-${loc.name} and its credentials Secret`, "ConfigMap change-storage-class-config"]));
     expect(await d.kube.locationStatus(kubeconfig, `lifeboat-${loc.name}`)).toBeNull();
     expect(await db.cluster.findUnique({ where: { id: c.id } })).toBeNull();
+  });
+
+  it("attaching starts following the cluster's Velero objects at once (no health check needed), shown per kind; detaching stops it", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const caller = callerFor(db, await signedIn(db, admin));
+    const engine = new SyncEngine({ db, openKubeconfig: async (id) => (await d.sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString() });
+    setProcessSyncEngine(engine);
+    try {
+      const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(0), name: "followed", groupId: g.id, description: "", labels: {} });
+      expect(engine.running()).toContain(c.id);
+      const t0 = Date.now();
+      let kinds: Awaited<ReturnType<typeof caller.cluster.sync>> = [];
+      while (kinds.filter((k) => k.lastListAt).length < 7) {
+        if (Date.now() - t0 > 20_000) throw new Error(`not every kind was listed: ${JSON.stringify(kinds)}`);
+        await new Promise((r) => setTimeout(r, 100));
+        kinds = await caller.cluster.sync({ id: c.id });
+      }
+      expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(["backups", "restores", "schedules", "backupstoragelocations", "deletebackuprequests", "podvolumebackups", "datauploads"]));
+      expect(kinds.every((k) => k.lastError === null)).toBe(true);
+      await caller.cluster.detach({ id: c.id });
+      expect(engine.running()).not.toContain(c.id);
+    } finally {
+      setProcessSyncEngine(null);
+      await engine.stop();
+    }
   });
 });

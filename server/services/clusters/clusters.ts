@@ -6,6 +6,7 @@ import { KubeconfigError } from "../../kube/kubeconfig";
 import { ClusterError } from "../../kube/client";
 import { logger } from "../../log";
 import { reconcileLocation } from "../protection/locations";
+import { startSyncFor, stopSyncFor } from "../../sync/registry";
 import { CLUSTER_LABEL } from "@/lib/velero/backup-spec";
 import { STORAGE_CLASS_CONFIGMAP_NAME } from "@/lib/velero/restore-spec";
 
@@ -87,6 +88,7 @@ export async function attachCluster(d: Deps, access: Access, input: { name: stri
     });
     // Locations already shared with the group now reach this cluster too.
     for (const a of await d.db.locationAssignment.findMany({ where: { clusterGroupId: input.groupId }, select: { locationId: true } })) await reconcileLocation(d, a.locationId);
+    startSyncFor(c.id);
     return toView(c, access);
   } catch (e) {
     if (!(await d.db.cluster.findUnique({ where: { kubeconfigSecretId: secretId }, select: { id: true } }))) await d.sealed.remove(secretId);
@@ -103,6 +105,13 @@ async function visibleCluster(db: Db, access: Access, id: string) {
 export async function listClusters(db: Db, access: Access) {
   const rows = await db.cluster.findMany({ where: visibleClusterWhere(access) ?? undefined, orderBy: { name: "asc" }, select: listed });
   return rows.map((c) => toView(c, access));
+}
+
+/** How the sync engine follows each Velero kind on a cluster: when it last listed and heard an event, and what failed. */
+export async function clusterSyncState(db: Db, access: Access, id: string) {
+  await visibleCluster(db, access, id);
+  const rows = await db.syncState.findMany({ where: { clusterId: id }, orderBy: { kind: "asc" }, select: { kind: true, lastListAt: true, lastEventAt: true, lastError: true, relists: true, updatedAt: true } });
+  return rows;
 }
 
 export async function getCluster(db: Db, access: Access, id: string) {
@@ -137,6 +146,7 @@ export async function detachCluster(d: Deps, access: Access, id: string, opts: {
       throw new AppError("PRECONDITION_FAILED", `Could not remove what Lifeboat created on ${c.name}${done}: ${e.message}. The cluster is still attached; try again, or detach without removing.`);
     }
   }
+  await stopSyncFor(id);
   await d.db.cluster.delete({ where: { id } });
   if (row?.kubeconfigSecretId) await d.sealed.remove(row.kubeconfigSecretId);
   return { id, removed };

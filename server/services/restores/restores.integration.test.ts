@@ -148,8 +148,15 @@ describe("restores", () => {
     await kubectl(kc(1), ["delete", "namespace", ns, "--ignore-not-found"]);
   });
 
+  it("refuses a name without the cluster's prefix, and a name another restore already has", async () => {
+    await expect(caller.restore.create({ clusterId: clusterIds[0], name: `west-${suffix}`, backupName, spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } }))
+      .rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("are named east-") });
+    await expect(caller.restore.create({ clusterId: clusterIds[0], name: `east-shop-restore-${suffix}`, backupName, spec: { scope: { kind: "all" }, restorePVs: false, existingResourcePolicy: "none" } }))
+      .rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("already has a restore named") });
+  });
+
   it("explains a backup the cluster cannot see", async () => {
-    await expect(caller.restore.create({ clusterId: clusterIds[0], name: "nothing", backupName: "no-such-backup", spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } }))
+    await expect(caller.restore.create({ clusterId: clusterIds[0], name: `east-nothing-${suffix}`, backupName: "no-such-backup", spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } }))
       .rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("share its target location") });
   });
 
@@ -159,7 +166,7 @@ describe("restores", () => {
     await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: g.groupId });
     const vc = callerFor(db, await signedIn(db, viewer));
     expect((await vc.restore.list({})).length).toBeGreaterThan(0);
-    await expect(vc.restore.create({ clusterId: clusterIds[0], name: "viewer-try", backupName, spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(vc.restore.create({ clusterId: clusterIds[0], name: `east-viewer-try-${suffix}`, backupName, spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
 
     const stranger = callerFor(db, await signedIn(db, await aUser(db)));
     expect(await stranger.restore.list({})).toEqual([]);

@@ -7,6 +7,7 @@ import { buildRestore, restoreNotes, STORAGE_CLASS_CONFIGMAP_NAME, storageClassC
 import { restoreInput } from "@/lib/schemas/protection";
 import { ClusterError } from "../../kube/client";
 import { downloadVeleroFile } from "../backups/downloads";
+import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
 
 // Restores: listed from the read model (kept by the sync engine), created on the target cluster as Velero Restore
 // objects of a backup that cluster can see (its own, or one Velero synced from a location it shares).
@@ -80,6 +81,8 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
   const c = await clusterFor(d.db, access, input.clusterId);
   if (!canOnCluster(access, "restore.create", c)) throw new AppError("FORBIDDEN", "Restoring into this cluster needs the OPERATOR role on it");
   if (!(c.velero as { installed?: boolean } | null)?.installed) throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
+  const prefix = clusterNamePrefix(c.name);
+  if (!input.name.startsWith(prefix)) throw new AppError("BAD_REQUEST", `name: restores on ${c.name} are named ${prefix}…, so they stay unique in a bucket shared with other clusters`);
   const m = manifests(c, input, createdBy);
   await restorableBackup(d.db, c.id, c.name, input.backupName);
   try {
@@ -93,7 +96,8 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
     // The ConfigMap first (Velero reads it when the restore runs); without a mapping, remove Lifeboat's earlier one so
     // it does not apply to this restore. A ConfigMap someone else made is left alone (and refused when we need ours).
     await d.kube.applyStorageClassMapping(kubeconfig, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME });
-    const { created } = await d.kube.createVeleroObject(kubeconfig, "restores", m.restore as never);
+    const { created, object } = await d.kube.createVeleroObject(kubeconfig, "restores", m.restore as never);
+    if (!created && !isSameRequest(object, m.restore)) throw new AppError("CONFLICT", `${c.name} already has a restore named ${input.name}; choose another name`);
     return { name: input.name, created };
   } catch (e) {
     if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not create the restore on ${c.name} (${e.kind}): ${e.message}`);
