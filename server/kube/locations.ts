@@ -400,7 +400,7 @@ export async function listManagedLocations(kubeconfig: string, opts: { namespace
 export async function applyStorageClassMapping(
   kubeconfig: string,
   desired: { metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data: Record<string, string> } | null,
-  opts: { name: string; namespace?: string; timeoutMs?: number },
+  opts: { name: string; namespace?: string; timeoutMs?: number; /** Set when a change must not happen now: refuses one with this reason. */ busy?: string },
 ): Promise<{ changed: boolean }> {
   const ns = opts.namespace ?? VELERO_NAMESPACE;
   return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
@@ -409,6 +409,7 @@ export async function applyStorageClassMapping(
     const foreign = current && !Object.entries(MANAGED_BY).every(([k, v]) => current.metadata?.labels?.[k] === v);
     if (!desired) {
       if (!current || foreign) return { changed: false };
+      if (opts.busy) throw refuse(opts.busy);
       await s.read(`delete the ConfigMap ${opts.name} in ${ns}`, () => s.core.deleteNamespacedConfigMap({ name: opts.name, namespace: ns }));
       return { changed: true };
     }
@@ -417,6 +418,7 @@ export async function applyStorageClassMapping(
     for (let attempt = 1; ; attempt++) {
       const cur = attempt === 1 ? current : await read();
       if (cur && same(cur.data, body.data) && same(cur.metadata?.labels, body.metadata!.labels)) return { changed: false };
+      if (opts.busy && (!cur || !same(cur.data, body.data))) throw refuse(opts.busy);
       const done = cur
         ? await s.write(`update the ConfigMap ${opts.name} in ${ns}`, () => s.core.replaceNamespacedConfigMap({ name: opts.name, namespace: ns, body: { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata?.resourceVersion } } }))
         : await s.write(`create the ConfigMap ${opts.name} in ${ns}`, () => s.core.createNamespacedConfigMap({ namespace: ns, body }));

@@ -1,10 +1,9 @@
-import https from "node:https";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { freshDatabase } from "../../testing/db";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
-import { kubeconfigText, testSandbox } from "../../testing/sandbox";
+import { kubeconfigText, testSandbox, veleroFaults } from "../../testing/sandbox";
 import { veleroObjects } from "../../kube/testing-objects";
 import { SyncEngine } from "../../sync/engine";
 import { depsFor, type Deps } from "../../composition";
@@ -36,22 +35,6 @@ const until = async <T,>(what: string, fn: () => Promise<T | null | undefined | 
     await new Promise((r) => setTimeout(r, 200));
   }
 };
-
-/** The Velero stand-in's fault switches (POST /sandbox/v1/velero-faults as the sandbox admin). */
-function veleroFaults(body: { unreachableLocations?: string[]; slowMs?: number }): Promise<unknown> {
-  const kc = YAML.parse(kubeconfigText(0));
-  const cluster = kc.clusters[0].cluster;
-  const url = new URL(`${String(cluster.server).replace(/\/+$/, "")}/sandbox/v1/velero-faults`);
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: "POST", ca: Buffer.from(cluster["certificate-authority-data"], "base64"), headers: { authorization: `Bearer ${kc.users[0].user.token}`, "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.on("data", (c) => (text += c));
-      res.on("end", () => ((res.statusCode ?? 500) < 300 ? resolve(JSON.parse(text || "{}")) : reject(new Error(`velero-faults: ${res.statusCode} ${text}`))));
-    });
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
-  });
-}
 
 const rowOf = async (name: string, c = caller) => (await c.backup.list({ clusterId })).find((b) => b.name === name);
 

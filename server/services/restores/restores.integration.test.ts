@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../../testing/db";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
-import { kubeconfigText, testSandbox } from "../../testing/sandbox";
+import { kubeconfigText, testSandbox, veleroFaults } from "../../testing/sandbox";
 import { kubectl } from "@/sandbox/testing/kubectl";
 import { SyncEngine } from "../../sync/engine";
 import { depsFor } from "../../composition";
@@ -145,6 +145,25 @@ describe("restores", () => {
     await caller.restore.create({ clusterId: clusterIds[1], name: `west-shop-again-${suffix}`, backupName, spec: { scope: { kind: "namespaces", include: [ns] }, restorePVs: false, existingResourcePolicy: "none" } });
     const gone = await kubectl(kc(1), ["get", "configmap", "change-storage-class-config", "-n", "velero", "--ignore-not-found", "-o", "name"]);
     expect(gone.out.trim()).toBe("");
+    await kubectl(kc(1), ["delete", "namespace", ns, "--ignore-not-found"]);
+  });
+
+  it("does not change the storage-class mapping under a restore that has not finished", async () => {
+    const spec = (extra: object) => ({ scope: { kind: "namespaces", include: [ns] }, restorePVs: false, existingResourcePolicy: "none", ...extra });
+    await veleroFaults({ slowMs: 1000 }, 1);
+    try {
+      const slow = `west-slow-${suffix}`;
+      await caller.restore.create({ clusterId: clusterIds[1], name: slow, backupName, spec: spec({}) });
+      await until("the slow restore to be seen running", async () => (await caller.restore.list({ clusterId: clusterIds[1] })).find((x) => x.name === slow && x.phase === "InProgress"));
+      await expect(caller.restore.create({ clusterId: clusterIds[1], name: `west-mapped-${suffix}`, backupName, spec: spec({ storageClassMapping: { "csi-standard": "legacy-hostpath" } }) }))
+        .rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining(`while restore ${slow} has not finished`) });
+      expect((await kubectl(kc(1), ["get", "configmap", "change-storage-class-config", "-n", "velero", "--ignore-not-found", "-o", "name"])).out.trim()).toBe("");
+      // The same (no) mapping needs no change, so it may run alongside.
+      expect((await caller.restore.create({ clusterId: clusterIds[1], name: `west-unmapped-${suffix}`, backupName, spec: spec({}) })).created).toBe(true);
+    } finally {
+      await veleroFaults({ slowMs: 0 }, 1);
+    }
+    await until("both restores to finish", async () => (await caller.restore.list({ clusterId: clusterIds[1] })).filter((x) => [`west-slow-${suffix}`, `west-unmapped-${suffix}`].includes(x.name) && ["Completed", "PartiallyFailed"].includes(x.phase)).length === 2, 40_000);
     await kubectl(kc(1), ["delete", "namespace", ns, "--ignore-not-found"]);
   });
 

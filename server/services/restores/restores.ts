@@ -95,7 +95,10 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
     }
     // The ConfigMap first (Velero reads it when the restore runs); without a mapping, remove Lifeboat's earlier one so
     // it does not apply to this restore. A ConfigMap someone else made is left alone (and refused when we need ours).
-    await d.kube.applyStorageClassMapping(kubeconfig, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME });
+    // The ConfigMap is read when each restore runs, so it must not change under one that has not finished.
+    const running = await d.db.veleroObject.findMany({ where: { clusterId: c.id, kind: "restores", OR: [{ phase: null }, { phase: { notIn: TERMINAL } }], name: { not: input.name } }, select: { name: true }, take: 3 });
+    const busy = running.length ? `The storage-class mapping on ${c.name} can't change while restore ${running.map((r) => r.name).join(", ")} has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping` : undefined;
+    await d.kube.applyStorageClassMapping(kubeconfig, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME, busy });
     const { created, object } = await d.kube.createVeleroObject(kubeconfig, "restores", m.restore as never);
     if (!created && !isSameRequest(object, m.restore)) throw new AppError("CONFLICT", `${c.name} already has a restore named ${input.name}; choose another name`);
     return { name: input.name, created };
