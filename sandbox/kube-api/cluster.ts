@@ -203,6 +203,17 @@ export class Cluster {
     return { kind: rt.listKind, apiVersion: groupVersion(rt), metadata, items };
   }
 
+  /**
+   * Refuses a watch from a version in this server's future (a client that knew an earlier server at this address) as
+   * kube-apiserver's watch cache does, with 504 "Too large resource version", before any response is written.
+   */
+  checkWatchStart(resourceVersion: string | undefined): void {
+    const from = Number(resourceVersion);
+    if (resourceVersion && Number.isInteger(from) && from > this.store.currentRV) {
+      throw new ApiError(504, "Timeout", `Timeout: Too large resource version: ${from}, current: ${this.store.currentRV}`);
+    }
+  }
+
   /** Streams watch events until the returned stop() is called or the timeout elapses (then onEnd). */
   watch(rt: ResourceType, ns: string | undefined, q: WatchQuery, send: (e: WatchEvent) => void, onEnd: () => void): () => void {
     const match = this.matcher(rt, q);

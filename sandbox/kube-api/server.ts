@@ -252,6 +252,7 @@ function streamWatch(cluster: Cluster, rt: ResourceType, ns: string | undefined,
     }
     res.write(JSON.stringify({ type: e.type, object }) + "\n");
   };
+  cluster.checkWatchStart(q.get("resourceVersion") ?? undefined);
   res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Transfer-Encoding": "chunked" });
   res.flushHeaders();
   const stop = cluster.watch(
@@ -296,6 +297,12 @@ export async function serveCluster(cluster: Cluster, opts: ServeOptions = {}): P
   const h = handler(cluster);
   const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, h) : http.createServer(h);
   server.keepAliveTimeout = 65_000;
+  // Every socket, so closing really ends open watch streams (closeAllConnections alone leaves TLS streams of watches open).
+  const sockets = new Set<import("node:net").Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
@@ -306,8 +313,9 @@ export async function serveCluster(cluster: Cluster, opts: ServeOptions = {}): P
     url,
     server,
     close: () => new Promise((resolve) => {
-      server.closeAllConnections();
       server.close(() => resolve());
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
     }),
   };
 }

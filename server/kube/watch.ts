@@ -181,7 +181,7 @@ export function watchKind(
   kind: SyncedKind,
   resourceVersion: string,
   onEvent: (type: WatchEventType, item: VeleroItem) => Promise<void> | void,
-  opts: { namespace?: string; inactivityMs?: number; timeoutSeconds?: number } = {},
+  opts: { namespace?: string; inactivityMs?: number; timeoutSeconds?: number; /** Called once the server accepted the watch. */ onOpen?: () => void } = {},
 ): { done: Promise<WatchEnd>; stop(): void } {
   const namespace = opts.namespace ?? VELERO_NAMESPACE;
   const inactivityMs = opts.inactivityMs ?? WATCH_INACTIVITY_MS;
@@ -249,11 +249,17 @@ export function watchKind(
     };
     const onDone = (err: unknown) => {
       if (stopped || failure || !err) return end("ended");
+      // kube-apiserver answers a watch from a resourceVersion beyond its history (a rebuilt or restored cluster at this
+      // address) with 504 "Too large resource version"; client-node keeps only the status. Only a relist recovers.
+      if ((err as { statusCode?: number }).statusCode === 504) {
+        return end("gone", new ResourceExpiredError(`The cluster at ${c.server} cannot ${what} from resourceVersion ${resourceVersion} (504: too large for its history, as after a rebuild or restore)`));
+      }
       end("error", mapped(err, c, what, inactivityMs));
     };
     try {
       controller = await w.watch(path, query, onData, onDone);
       if (stopped) abort();
+      else if (!failure && !settled) opts.onOpen?.();
     } catch (e) {
       onDone(e);
     }

@@ -225,7 +225,8 @@ describe("SyncEngine against a sandbox cluster", () => {
     engine = new SyncEngine({ db, openKubeconfig: async () => kubeconfig(), list: counting });
     engine.startCluster(clusterId);
     let poke = 0;
-    // The first event the watch sees is older than where it started; change a Backup until the watch is there to see it.
+    // The API server answers a watch from its future with 504 "Too large resource version" (one that accepted it would
+    // send events older than the start instead, which the engine also takes as a reset history); either way it relists.
     await eventually("the backups loop relists", async () => {
       await objects().patchLabels("backups", name("b1"), { "sync-test": `poke-${++poke}` });
       return (await stateOf("backups"))!.relists > before!.relists;

@@ -104,7 +104,15 @@ export class SyncEngine {
           // at the same address), so the stored version means nothing there.
           if (olderThan(item.resourceVersion, from)) throw new HistoryMismatch(`the cluster sent ${kind.kind} at resourceVersion ${item.resourceVersion}, older than ${from}`);
           return this.apply(clusterId, kind, type, item);
-        }, { namespace: this.namespace });
+        }, {
+          namespace: this.namespace,
+          // Connected again after failures: the state stops showing the old error even before anything changes.
+          onOpen: () => {
+            if (failures === 0) return;
+            failures = 0;
+            void this.saveState(clusterId, kind.kind, { lastError: null }).catch(() => undefined);
+          },
+        });
         const onAbort = () => w.stop();
         signal.addEventListener("abort", onAbort, { once: true });
         const end = await w.done.finally(() => signal.removeEventListener("abort", onAbort));
