@@ -18,3 +18,10 @@ export function veleroObjects(kubeconfig: string, namespace = VELERO_NAMESPACE) 
       custom.patchNamespacedCustomObject({ ...ref(plural, version), name, body: { metadata: { labels } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch)),
   };
 }
+
+/** For tests: the cluster as anything else on it (kubectl, another controller) reaches it, with plain client-node. */
+export function adminClients(kubeconfig: string) {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(kubeconfig);
+  return { core: kc.makeApiClient(k8s.CoreV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
+}

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import * as k8s from "@kubernetes/client-node";
+import { adminClients } from "../../kube/testing-objects";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../../testing/db";
@@ -29,11 +29,7 @@ const s3 = () => testSandbox().s3;
 const BSL = { group: "velero.io", version: "v1", plural: "backupstoragelocations", namespace: "velero" } as const;
 
 /** The cluster as anything else on it (kubectl, another controller) reaches it: plain client-node, admin kubeconfig. */
-function onCluster() {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromString(kubeconfigText(0));
-  return { core: kc.makeApiClient(k8s.CoreV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
-}
+const onCluster = () => adminClients(kubeconfigText(0));
 type KObj = { metadata: { generation?: number; resourceVersion?: string }; spec: Record<string, any>; status?: Record<string, any> };
 const readBsl = (name: string) => onCluster().custom.getNamespacedCustomObject({ ...BSL, name }).then((o) => o as KObj, () => null);
 const readSecret = (name: string) => onCluster().core.readNamespacedSecret({ name: `${name}-credentials`, namespace: "velero" }).then((o) => o, () => null);
