@@ -20,6 +20,7 @@ import Tooltip from "@mui/material/Tooltip";
 import Typography from "@mui/material/Typography";
 import Backup from "@mui/icons-material/Backup";
 import { useTRPC } from "@/lib/trpc/client";
+import { ListLimitNote } from "../common/ListLimitNote";
 import type { AppRouter } from "@/server/routers/_app";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
@@ -136,6 +137,7 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
           {perCluster ? "Backups of this cluster appear here once data protection is enabled on it; start one with “Back up now”." : "Backups appear here once clusters are attached and data protection is enabled on them; start one with “Back up now”."}
         </EmptyState>
       ) : (
+        <>
         <TableContainer component={Paper} variant="outlined">
           <Table size="small" aria-label="Backups">
             <TableHead>
@@ -182,6 +184,8 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
             </TableBody>
           </Table>
         </TableContainer>
+        <ListLimitNote count={q.data.length} what="backups" />
+        </>
       )}
       <DeleteBackupDialog backup={deleting} onClose={() => setDeleting(null)} />
       {wizard && <BackupWizard open={wizard} onClose={() => setWizard(false)} />}

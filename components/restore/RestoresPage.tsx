@@ -16,6 +16,7 @@ import TableRow from "@mui/material/TableRow";
 import Tooltip from "@mui/material/Tooltip";
 import Restore from "@mui/icons-material/Restore";
 import { useTRPC } from "@/lib/trpc/client";
+import { ListLimitNote } from "../common/ListLimitNote";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
@@ -43,6 +44,7 @@ export function RestoresPage({ from }: { from?: { clusterId: string; backupName:
       {q.isLoading ? <LinearProgress /> : !q.data?.length ? (
         <EmptyState icon={<Restore />} title="No restores yet">Restore an entire backup, some namespaces or labelled resources into the same or another cluster with “Restore from backup”.</EmptyState>
       ) : (
+        <>
         <TableContainer component={Paper} variant="outlined">
           <Table size="small" aria-label="Restores">
             <TableHead>
@@ -76,6 +78,8 @@ export function RestoresPage({ from }: { from?: { clusterId: string; backupName:
             </TableBody>
           </Table>
         </TableContainer>
+        <ListLimitNote count={q.data.length} what="restores" />
+        </>
       )}
       {wizard && (
         <RestoreWizard open={wizard} initial={from} onClose={() => {

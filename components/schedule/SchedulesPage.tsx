@@ -22,6 +22,7 @@ import Pause from "@mui/icons-material/Pause";
 import PlayArrow from "@mui/icons-material/PlayArrow";
 import ScheduleIcon from "@mui/icons-material/Schedule";
 import { useTRPC } from "@/lib/trpc/client";
+import { ListLimitNote } from "../common/ListLimitNote";
 import { describeTtl } from "@/lib/velero/duration";
 import type { AppRouter } from "@/server/routers/_app";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -92,6 +93,7 @@ export function SchedulesPage() {
           A schedule backs up a cluster on a cron expression and keeps each backup for its retention time. Schedules made with the velero CLI or GitOps appear here too, once their cluster is attached.
         </EmptyState>
       ) : (
+        <>
         <TableContainer component={Paper} variant="outlined">
           <Table size="small" aria-label="Schedules">
             <TableHead>
@@ -140,6 +142,8 @@ export function SchedulesPage() {
             </TableBody>
           </Table>
         </TableContainer>
+        <ListLimitNote count={q.data.length} what="schedules" />
+        </>
       )}
       {creating && <BackupWizard open mode="schedule" onClose={() => setCreating(false)} />}
       {editing && <ScheduleEditor clusterId={editing.clusterId} name={editing.name} onClose={() => setEditing(null)} />}

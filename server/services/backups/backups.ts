@@ -1,4 +1,5 @@
 import type { Deps } from "../../composition";
+import { LIST_LIMIT } from "@/lib/limits";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
 import { canOnCluster, roleOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
@@ -18,7 +19,7 @@ export async function listBackups(db: Db, access: Access, filter: { clusterId?: 
     db.veleroObject.findMany({
       where: { kind: "backups", ...scope, ...(filter.name ? { name: filter.name } : {}) },
       orderBy: [{ createdAt: "desc" }, { name: "asc" }],
-      take: 500,
+      take: LIST_LIMIT,
       select: { clusterId: true, name: true, uid: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } } },
     }),
     deleteRequests(db, { ...scope, ...(filter.name ? { spec: { path: ["backupName"], equals: filter.name } } : {}) }),

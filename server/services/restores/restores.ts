@@ -1,4 +1,5 @@
 import type { Deps } from "../../composition";
+import { LIST_LIMIT } from "@/lib/limits";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
 import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
@@ -27,7 +28,7 @@ export async function listRestores(db: Db, access: Access, filter: { clusterId?:
   const rows = await db.veleroObject.findMany({
     where: { kind: "restores", ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined },
     orderBy: [{ createdAt: "desc" }, { name: "asc" }],
-    take: 500,
+    take: LIST_LIMIT,
     select: { clusterId: true, name: true, phase: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true } } },
   });
   return rows.map((r) => {

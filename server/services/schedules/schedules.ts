@@ -1,4 +1,5 @@
 import type { Deps } from "../../composition";
+import { LIST_LIMIT } from "@/lib/limits";
 import { formatLabelSelector } from "@/lib/velero/label-selector";
 import type { Db } from "../../db/client";
 import { Prisma } from "../../db/generated/client";
@@ -188,7 +189,7 @@ export async function listSchedules(db: Db, access: Access, filter: { clusterId?
   const rows = await db.veleroObject.findMany({
     where: { kind: PLURAL, ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined },
     orderBy: [{ cluster: { name: "asc" } }, { name: "asc" }],
-    take: 500,
+    take: LIST_LIMIT,
     select: { clusterId: true, name: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true } } },
   });
   const latest = await latestBackups(db, [...new Set(rows.map((r) => r.clusterId))]);
