@@ -230,7 +230,7 @@ test("an operator deletes a backup after confirming, and watches it go; a backup
   await confirm.getByRole("button", { name: "Delete backup" }).click();
   await expect(page.getByTestId(`backup-row-sandbox-2-${name}`)).toHaveCount(0, { timeout: 20_000 });
 
-  const kept = page.getByTestId(/^backup-row-sandbox-1-/).filter({ hasText: "Completed" }).first();
+  const kept = page.getByTestId(/^backup-row-sandbox-1-sandbox-1-/).filter({ hasText: "Completed" }).first();
   const keptName = (await kept.getAttribute("data-testid"))!.replace("backup-row-sandbox-1-", "");
   await kept.getByRole("link", { name: keptName }).click();
   await expect(page.getByRole("heading", { name: keptName })).toBeVisible();
@@ -255,7 +255,7 @@ test("a viewer sees backups, restores and schedules, read-only", async ({ page }
   await expect(page.getByRole("button", { name: "Create target location" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Refresh status" })).toHaveCount(0);
   await page.getByRole("link", { name: "Backups" }).click();
-  const backup = page.getByTestId(/^backup-row-sandbox-1-/).filter({ hasText: "Completed" }).first();
+  const backup = page.getByTestId(/^backup-row-sandbox-1-sandbox-1-/).filter({ hasText: "Completed" }).first();
   await expect(backup.getByRole("button", { name: /^Delete / })).toHaveCount(0);
   await backup.getByRole("link").click();
   await expect(page.getByRole("table", { name: "Volumes" })).toBeVisible();

@@ -106,7 +106,7 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
   // When editing, skipImmediately is written only if changed: left unset, Velero's server flag decides.
   const skipArg = edit && skipImmediately === (edit.skipImmediately ?? false) ? {} : { skipImmediately };
   const scheduleArgs = { clusterId, name, spec, cron: cron.trim(), paused, ...skipArg, ...(edit ? {} : { useOwnerReferencesInBackup: ownBackups }) };
-  const onSaved = { onSuccess: async () => { await qc.invalidateQueries({ queryKey: isSchedule ? trpc.schedule.list.queryKey() : trpc.backup.list.queryKey() }); close(); } };
+  const onSaved = { onSuccess: async () => { await qc.invalidateQueries({ queryKey: isSchedule ? trpc.schedule.list.queryKey() : trpc.backup.pathKey() }); close(); } };
   const preview = useMutation(trpc.backup.preview.mutationOptions());
   const previewSchedule = useMutation(trpc.schedule.preview.mutationOptions());
   const create = useMutation(trpc.backup.create.mutationOptions(onSaved));

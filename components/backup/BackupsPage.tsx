@@ -1,7 +1,7 @@
 "use client";
 import { useState } from "react";
 import Link from "next/link";
-import { skipToken, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { skipToken, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import Alert from "@mui/material/Alert";
 import Box from "@mui/material/Box";
@@ -17,10 +17,11 @@ import TableContainer from "@mui/material/TableContainer";
 import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Tooltip from "@mui/material/Tooltip";
+import TextField from "@mui/material/TextField";
+import MenuItem from "@mui/material/MenuItem";
 import Typography from "@mui/material/Typography";
 import Backup from "@mui/icons-material/Backup";
 import { useTRPC } from "@/lib/trpc/client";
-import { ListLimitNote } from "../common/ListLimitNote";
 import type { AppRouter } from "@/server/routers/_app";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
@@ -43,6 +44,15 @@ const formatBytes = (n: number) => {
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
   return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
 };
+
+/** The list's "Show" choices: Velero's phases grouped the way operators ask. */
+const PHASE_FILTERS = {
+  all: { label: "All backups", phases: undefined },
+  running: { label: "Running backups", phases: ["New", "Queued", "ReadyToStart", "InProgress", "WaitingForPluginOperations", "WaitingForPluginOperationsPartiallyFailed", "Finalizing", "FinalizingPartiallyFailed"] },
+  failed: { label: "Failed or partly failed backups", phases: ["Failed", "PartiallyFailed", "FailedValidation"] },
+  completed: { label: "Completed backups", phases: ["Completed"] },
+  deleting: { label: "Backups being deleted", phases: ["Deleting"] },
+} as const satisfies Record<string, { label: string; phases: readonly string[] | undefined }>;
 
 /** Velero deletes only finished backups (velero-api.md §2.6, §12). */
 const TERMINAL = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
@@ -80,7 +90,7 @@ export function DeleteBackupDialog({ backup, onClose }: { backup: { clusterId: s
   const qc = useQueryClient();
   const del = useMutation(trpc.backup.delete.mutationOptions({
     onSuccess: async () => {
-      await qc.invalidateQueries({ queryKey: trpc.backup.list.queryKey() });
+      await qc.invalidateQueries({ queryKey: trpc.backup.pathKey() });
       onClose();
     },
   }));
@@ -111,7 +121,13 @@ export function DeleteBackupDialog({ backup, onClose }: { backup: { clusterId: s
 export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
   const trpc = useTRPC();
   const { can } = useMe();
-  const q = useQuery({ ...trpc.backup.list.queryOptions(clusterId ? { clusterId } : {}), refetchInterval: 1000 });
+  const [show, setShow] = useState<keyof typeof PHASE_FILTERS>("all");
+  const phases = PHASE_FILTERS[show].phases ? [...PHASE_FILTERS[show].phases!] : undefined;
+  const q = useInfiniteQuery({
+    ...trpc.backup.page.infiniteQueryOptions({ ...(clusterId ? { clusterId } : {}), ...(phases ? { phases } : {}), limit: 100 }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
+    refetchInterval: 1000,
+  });
+  const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
   const cluster = useQuery({ ...trpc.cluster.get.queryOptions(clusterId ? { id: clusterId } : skipToken), refetchInterval: 15_000 });
   const [wizard, setWizard] = useState(false);
   const [deleting, setDeleting] = useState<BackupRow | null>(null);
@@ -132,7 +148,14 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
           {c.name} is disconnected: this is its last-known state, from when it was last seen <RelativeTime date={c.lastSeenAt} />.{c.lastError ? ` Last error: ${c.lastError}` : ""}
         </Alert>
       )}
-      {q.isLoading ? <LinearProgress /> : !q.data?.length ? (
+      {(rows.length > 0 || show !== "all") && (
+        <TextField select size="small" label="Show" value={show} onChange={(e) => setShow(e.target.value as typeof show)} sx={{ mb: 2, minWidth: 220 }}>
+          {Object.entries(PHASE_FILTERS).map(([k, f]) => <MenuItem key={k} value={k}>{f.label}</MenuItem>)}
+        </TextField>
+      )}
+      {q.isLoading ? <LinearProgress /> : !rows.length && show !== "all" ? (
+        <EmptyState icon={<Backup />} title="No backups match">No {PHASE_FILTERS[show].label.toLowerCase()} here right now.</EmptyState>
+      ) : !rows.length ? (
         <EmptyState icon={<Backup />} title="No backups yet">
           {perCluster ? "Backups of this cluster appear here once data protection is enabled on it; start one with “Back up now”." : "Backups appear here once clusters are attached and data protection is enabled on them; start one with “Back up now”."}
         </EmptyState>
@@ -148,7 +171,7 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
               </TableRow>
             </TableHead>
             <TableBody>
-              {q.data.map((b) => {
+              {rows.map((b) => {
                 const pct = b.totalItems ? Math.round(((b.itemsBackedUp ?? 0) / b.totalItems) * 100) : 0;
                 return (
                   <TableRow key={`${b.clusterId}/${b.name}`} data-testid={`backup-row-${b.clusterName}-${b.name}`}>
@@ -184,7 +207,9 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
             </TableBody>
           </Table>
         </TableContainer>
-        <ListLimitNote count={q.data.length} what="backups" />
+        {q.hasNextPage && (
+          <Button sx={{ mt: 1 }} onClick={() => void q.fetchNextPage()} disabled={q.isFetchingNextPage}>{q.isFetchingNextPage ? "Loading…" : "Load older backups"}</Button>
+        )}
         </>
       )}
       <DeleteBackupDialog backup={deleting} onClose={() => setDeleting(null)} />

@@ -3,7 +3,7 @@ import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { id } from "@/lib/schemas/admin";
 import { objectName } from "@/lib/schemas/protection";
-import { backupLogs, createBackup, deleteBackup, describeBackup, listBackups, previewBackup } from "../services/backups/backups";
+import { backupLogs, backupsPage, createBackup, deleteBackup, describeBackup, listBackups, previewBackup } from "../services/backups/backups";
 import { depsFor } from "../composition";
 
 const backupRequest = z.object({ clusterId: id, name: objectName.refine((n) => n.length <= 63, "At most 63 characters"), spec: z.unknown() });
@@ -26,6 +26,17 @@ export const backupRouter = router({
     .input(z.object({ clusterId: id.optional(), name: objectName.optional() }).default({}))
     .output(z.array(backupRow))
     .query(({ ctx, input }) => listBackups(ctx.db, ctx.access!, input)),
+  /** The lists' pages: newest first, `cursor` from the page before; optionally only some phases. */
+  page: procedure
+    .meta({ permission: "backup.list" })
+    .input(z.object({
+      clusterId: id.optional(),
+      phases: z.array(z.string().max(64)).max(20).optional(),
+      cursor: z.string().max(200).nullish(),
+      limit: z.number().int().min(1).max(200).default(100),
+    }))
+    .output(z.object({ items: z.array(backupRow), nextCursor: z.string().nullable() }))
+    .query(({ ctx, input }) => backupsPage(ctx.db, ctx.access!, { ...input, cursor: input.cursor ?? undefined })),
   get: procedure
     .meta({ permission: "backup.get" })
     .input(backupRef)

@@ -14,18 +14,47 @@ import { buildDeleteBackupRequest, deleteRequestName, isDeletable, isPending, ne
 // Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects, and
 // deleted through DeleteBackupRequests whose progress the read model shows too.
 export async function listBackups(db: Db, access: Access, filter: { clusterId?: string; name?: string }) {
+  return (await backupsPage(db, access, { ...filter, limit: LIST_LIMIT })).items;
+}
+
+/** Rows after a cursor in (createdAt desc nulls last, id asc) order; a cursor whose row is gone still works. */
+function after(cursor: string): Prisma.VeleroObjectWhereInput {
+  let at: string | null, id: string;
+  try {
+    [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString());
+    if ((at !== null && typeof at !== "string") || typeof id !== "string") throw new Error();
+  } catch {
+    throw new AppError("BAD_REQUEST", "cursor: not a cursor this list gave");
+  }
+  if (at === null) return { createdAt: null, id: { gt: id } };
+  const t = new Date(at);
+  return { OR: [{ createdAt: { lt: t } }, { createdAt: t, id: { gt: id } }, { createdAt: null }] };
+}
+
+/**
+ * One page of backups, newest first, for the lists: `cursor` is the nextCursor of the page before (keyset on the read
+ * model row, so rows arriving meanwhile never shift a page). `phases` narrows to those phases.
+ */
+export async function backupsPage(db: Db, access: Access, filter: { clusterId?: string; name?: string; phases?: string[]; cursor?: string; limit: number }) {
   const scope = { ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined };
-  const [rows, requests] = await Promise.all([
+  const where: Prisma.VeleroObjectWhereInput = {
+    kind: "backups", ...scope, ...(filter.name ? { name: filter.name } : {}), ...(filter.phases?.length ? { phase: { in: filter.phases } } : {}),
+    ...(filter.cursor ? { AND: [after(filter.cursor)] } : {}),
+  };
+  const [found, requests] = await Promise.all([
     db.veleroObject.findMany({
-      where: { kind: "backups", ...scope, ...(filter.name ? { name: filter.name } : {}) },
-      orderBy: [{ createdAt: "desc" }, { name: "asc" }],
-      take: LIST_LIMIT,
-      select: { clusterId: true, name: true, uid: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } } },
+      where,
+      orderBy: [{ createdAt: { sort: "desc", nulls: "last" } }, { id: "asc" }],
+      take: filter.limit + 1,
+      select: { id: true, clusterId: true, name: true, uid: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } } },
     }),
     deleteRequests(db, { ...scope, ...(filter.name ? { spec: { path: ["backupName"], equals: filter.name } } : {}) }),
   ]);
+  const rows = found.slice(0, filter.limit);
+  const last = rows[rows.length - 1];
+  const nextCursor = found.length > filter.limit ? Buffer.from(JSON.stringify([last.createdAt?.toISOString() ?? null, last.id])).toString("base64url") : null;
   const bytes = await volumeBytes(db, scope, rows.filter((r) => !TERMINAL_PHASES.includes(r.phase ?? "")));
-  return rows.map((r) => {
+  const items = rows.map((r) => {
     const spec = (r.spec ?? {}) as Record<string, any>;
     const status = (r.status ?? {}) as Record<string, any>;
     const labels = (r.labels ?? {}) as Record<string, string>;
@@ -42,6 +71,7 @@ export async function listBackups(db: Db, access: Access, filter: { clusterId?: 
       canDelete: canOnCluster(access, "backup.delete", { id: r.clusterId, groupId: r.cluster.groupId }),
     };
   });
+  return { items, nextCursor };
 }
 
 const requestKey = (clusterId: string, backupName: string) => `${clusterId}/${backupName}`;
