@@ -11,8 +11,10 @@ import { createSession, resolvePrincipal } from "../server/auth/principal";
 import { loadAccess } from "../server/rbac/access";
 import { listAudit, recordAudit } from "../server/services/audit/audit";
 import { hashPassword, verifyPassword } from "../server/auth/password";
+import { backupsPage } from "../server/services/backups/backups";
 
 const AUDIT_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 200_000);
+const BACKUP_ROWS = Number(process.env.BENCH_BACKUP_ROWS ?? 100_000);
 
 async function time(label: string, n: number, fn: (i: number) => Promise<unknown>) {
   for (let i = 0; i < Math.min(5, n); i++) await fn(i); // warm up
@@ -58,6 +60,28 @@ try {
   await time("first page filtered by actor (ILIKE)", 50, () => listAudit(db, { actor: "user7@", limit: 50 }));
   await time("first page filtered by action prefix + outcome", 50, () => listAudit(db, { action: "binding.", outcome: "DENIED", limit: 50 }));
   console.log(`(deep page returned ${deep.items.length} rows)`);
+
+  console.log(`\nBackups read model with ${BACKUP_ROWS.toLocaleString()} rows on 100 clusters (a member who views 50 groups)`);
+  const clusters = await Promise.all(Array.from({ length: 100 }, (_, i) => db.cluster.create({ data: { name: `c${i}`, groupId: groups[i % 50].id } })));
+  const ids = clusters.map((c) => `'${c.id}'`).join(",");
+  const t1 = performance.now();
+  await db.$executeRawUnsafe(`INSERT INTO "VeleroObject" (id, "clusterId", kind, namespace, name, uid, "resourceVersion", phase, labels, spec, status, "createdAt", "observedAt")
+    SELECT 'b' || g, (ARRAY[${ids}])[1 + g % 100], 'backups', 'velero', 'backup-' || g, 'u' || g, g::text,
+           (ARRAY['Completed','Completed','Completed','PartiallyFailed','Failed','InProgress'])[1 + g % 6],
+           jsonb_build_object('velero.io/schedule-name', 'nightly-' || (g % 100)), jsonb_build_object('storageLocation', 'default', 'ttl', '720h0m0s'),
+           jsonb_build_object('progress', jsonb_build_object('itemsBackedUp', 100, 'totalItems', 100), 'errors', 0, 'warnings', g % 3),
+           now() - (g * interval '1 minute'), now()
+    FROM generate_series(1, ${BACKUP_ROWS}) g`);
+  await db.$executeRawUnsafe(`ANALYZE "VeleroObject"`);
+  console.log(`${"insert (generate_series)".padEnd(58)} ${((performance.now() - t1) / 1000).toFixed(1).padStart(8)} s`);
+  const member = await loadAccess(db, user.id, "MEMBER");
+  const first = await backupsPage(db, member, { limit: 100 });
+  await time("fleet page, newest 100 (visible clusters)", 50, () => backupsPage(db, member, { limit: 100 }));
+  let cursor = first.nextCursor ?? undefined;
+  for (let i = 0; i < 50 && cursor; i++) cursor = (await backupsPage(db, member, { limit: 100, cursor })).nextCursor ?? undefined;
+  await time("fleet page 50 pages deep, by cursor", 50, () => backupsPage(db, member, { limit: 100, cursor }));
+  await time("one cluster's page, newest 100", 50, () => backupsPage(db, member, { clusterId: clusters[1].id, limit: 100 }));
+  await time("fleet page of failed backups", 50, () => backupsPage(db, member, { phases: ["Failed", "PartiallyFailed", "FailedValidation"], limit: 100 }));
   await db.$disconnect();
 } finally {
   await pg.stop();

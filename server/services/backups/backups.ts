@@ -17,7 +17,10 @@ export async function listBackups(db: Db, access: Access, filter: { clusterId?: 
   return (await backupsPage(db, access, { ...filter, limit: LIST_LIMIT })).items;
 }
 
-/** Rows after a cursor in (createdAt desc nulls last, id asc) order; a cursor whose row is gone still works. */
+/**
+ * Rows after a cursor in (createdAt desc, id asc) order (PostgreSQL puts NULLs first in a descending order, as the index
+ * on kind, createdAt desc, id does); a cursor whose row is gone still works.
+ */
 function after(cursor: string): Prisma.VeleroObjectWhereInput {
   let at: string | null, id: string;
   try {
@@ -26,9 +29,9 @@ function after(cursor: string): Prisma.VeleroObjectWhereInput {
   } catch {
     throw new AppError("BAD_REQUEST", "cursor: not a cursor this list gave");
   }
-  if (at === null) return { createdAt: null, id: { gt: id } };
+  if (at === null) return { OR: [{ createdAt: null, id: { gt: id } }, { createdAt: { not: null } }] };
   const t = new Date(at);
-  return { OR: [{ createdAt: { lt: t } }, { createdAt: t, id: { gt: id } }, { createdAt: null }] };
+  return { OR: [{ createdAt: { lt: t } }, { createdAt: t, id: { gt: id } }] };
 }
 
 /**
@@ -44,7 +47,7 @@ export async function backupsPage(db: Db, access: Access, filter: { clusterId?: 
   const [found, requests] = await Promise.all([
     db.veleroObject.findMany({
       where,
-      orderBy: [{ createdAt: { sort: "desc", nulls: "last" } }, { id: "asc" }],
+      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
       take: filter.limit + 1,
       select: { id: true, clusterId: true, name: true, uid: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } } },
     }),
