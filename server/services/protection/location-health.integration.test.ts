@@ -141,6 +141,16 @@ describe("target locations stay live and heal", () => {
     await until("the new BackupStorageLocation to read Available on the page", async () => (await listed(viewer, live.id)).deployments[0]?.phase === "Available");
   });
 
+  it("puts back a credentials Secret deleted by hand once Velero finds the location Unavailable", async () => {
+    const name = `lifeboat-${liveName}`;
+    await onCluster().core.deleteNamespacedSecret({ name: `${name}-credentials`, namespace: "velero" });
+    await until("the location to read Unavailable on the page", async () => (await listed(viewer, live.id)).deployments[0]?.phase === "Unavailable");
+    expect((await listed(viewer, live.id)).deployments[0]?.message).toContain("credentials");
+    expect(await reconcileCluster(d, eastId)).toEqual({ applied: [liveName], failed: [], removed: [] });
+    expect(await readSecret(name)).not.toBeNull();
+    await until("the location to read Available again", async () => (await listed(viewer, live.id)).deployments[0]?.phase === "Available", 60_000);
+  });
+
   it("restores a BackupStorageLocation edited by hand", async () => {
     const name = `lifeboat-${liveName}`;
     await onCluster().custom.patchNamespacedCustomObject({ ...BSL, name, body: [{ op: "replace", path: "/spec/accessMode", value: "ReadOnly" }, { op: "remove", path: "/spec/config/checksumAlgorithm" }] });

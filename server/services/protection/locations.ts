@@ -238,7 +238,7 @@ export async function reconcileCluster(d: Deps, clusterId: string): Promise<{ ap
   for (const a of assignments.filter((x) => !x.clusterId)) want.set(a.locationId, a.readOnly);
   for (const a of assignments.filter((x) => x.clusterId)) want.set(a.locationId, a.readOnly);
   const synced = syncState?.resourceVersion
-    ? new Map((await d.db.veleroObject.findMany({ where: { clusterId, kind: BSL_KIND, namespace: VELERO_NAMESPACE }, select: { name: true, spec: true } })).map((r) => [r.name, r.spec]))
+    ? new Map((await d.db.veleroObject.findMany({ where: { clusterId, kind: BSL_KIND, namespace: VELERO_NAMESPACE }, select: { name: true, spec: true, phase: true } })).map((r) => [r.name, r]))
     : null;
   const deployed = new Map(deployments.map((x) => [x.locationId, x]));
   const locations = want.size ? await d.db.location.findMany({ where: { id: { in: [...want.keys()] } }, select: located }) : [];
@@ -248,8 +248,12 @@ export async function reconcileCluster(d: Deps, clusterId: string): Promise<{ ap
     if (dep.error || !dep.appliedAt) return "failed before";
     if (dep.readOnly !== readOnly) return "access mode changed";
     if (!synced) return null;
-    if (!synced.has(dep.bslName)) return "missing on the cluster";
-    if (!syncedMatches(l, readOnly, synced.get(dep.bslName))) return "changed on the cluster";
+    const bsl = synced.get(dep.bslName);
+    if (!bsl) return "missing on the cluster";
+    if (!syncedMatches(l, readOnly, bsl.spec)) return "changed on the cluster";
+    // Unavailable may be a credentials Secret deleted or edited by hand (Secrets are not in the read model): applying
+    // again restores it, and writes nothing when it is in place (an unreachable bucket, say).
+    if (bsl.phase === "Unavailable") return "Unavailable";
     return null;
   };
 
@@ -258,7 +262,7 @@ export async function reconcileCluster(d: Deps, clusterId: string): Promise<{ ap
     const reason = why(l, readOnly);
     if (!reason) continue;
     try {
-      logger.info({ location: l.name, clusterId, reason }, "re-applying a location");
+      logger[reason === "Unavailable" ? "debug" : "info"]({ location: l.name, clusterId, reason }, "re-applying a location");
       const error = await applyOne(d, l, clusterId, readOnly, await credentialKeys(d, l.credentialId));
       (error ? out.failed : out.applied).push(l.name);
     } catch (e) {
