@@ -46,6 +46,8 @@ function Gone({ name, message }: { name: string; message: string }) {
   );
 }
 
+const FINISHED = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation", "Deleting"]);
+
 /**
  * What `velero backup describe --details` shows, plus the logs, fetched through DownloadRequests; the phase and any
  * deletion follow the read model live, until the backup is gone.
@@ -53,7 +55,8 @@ function Gone({ name, message }: { name: string; message: string }) {
 export function BackupDetail({ clusterId, name }: { clusterId: string; name: string }) {
   const trpc = useTRPC();
   const { can } = useMe();
-  const q = useQuery(trpc.backup.get.queryOptions({ clusterId, name }));
+  // While the backup runs the description is cheap (no downloads): refresh it each second for the volumes' progress.
+  const q = useQuery({ ...trpc.backup.get.queryOptions({ clusterId, name }), refetchInterval: (query) => (query.state.data && !FINISHED.has(query.state.data.phase) ? 1000 : false) });
   // The cheap, live half: the backup's row in the read model, every second.
   const live = useQuery({ ...trpc.backup.list.queryOptions({ clusterId, name }), refetchInterval: 1000 });
   const [showLogs, setShowLogs] = useState(false);
@@ -130,7 +133,17 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
         <Table size="small" aria-label="Volumes">
           <TableHead><TableRow><TableCell>Volume</TableCell><TableCell>Protected by</TableCell><TableCell>Result</TableCell></TableRow></TableHead>
           <TableBody>
-            {volumes.length === 0 && <TableRow><TableCell colSpan={3}>{b.volumes === null ? "Available when the backup has finished." : "No volumes in this backup."}</TableCell></TableRow>}
+            {volumes.length === 0 && b.volumes === null && b.volumeWork.map((w) => (
+              <TableRow key={w.volume} data-testid="volume-work">
+                <TableCell>{w.volume}</TableCell>
+                <TableCell>{w.method}</TableCell>
+                <TableCell>
+                  <Chip size="small" color={w.phase === "Failed" ? "error" : w.phase === "Completed" ? "success" : "info"} label={w.phase} />
+                  {w.totalBytes ? <LinearProgress variant="determinate" value={Math.round(((w.bytesDone ?? 0) / w.totalBytes) * 100)} aria-label={`${w.volume} ${Math.round(((w.bytesDone ?? 0) / w.totalBytes) * 100)}%`} sx={{ mt: 0.5 }} /> : null}
+                </TableCell>
+              </TableRow>
+            ))}
+            {volumes.length === 0 && (b.volumes !== null || b.volumeWork.length === 0) && <TableRow><TableCell colSpan={3}>{b.volumes === null ? "Per-volume results are available when the backup has finished." : "No volumes in this backup."}</TableCell></TableRow>}
             {volumes.map((v, i) => (
               <TableRow key={i}>
                 <TableCell>{v.pvcName ? `${v.pvcNamespace}/${v.pvcName}` : `${v.pvbInfo?.podNamespace}/${v.pvbInfo?.podName} volume ${v.pvbInfo?.volumeName}`}</TableCell>

@@ -131,6 +131,8 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
   const cluster = useQuery({ ...trpc.cluster.get.queryOptions(clusterId ? { id: clusterId } : skipToken), refetchInterval: 15_000 });
   const [wizard, setWizard] = useState(false);
   const [deleting, setDeleting] = useState<BackupRow | null>(null);
+  const sync = useQuery({ ...trpc.cluster.sync.queryOptions(clusterId ? { id: clusterId } : skipToken), refetchInterval: 5000 });
+  const syncError = sync.data?.find((k) => k.kind === "backups")?.lastError;
   const c = cluster.data;
   const perCluster = Boolean(clusterId);
   const actions = can("backup.delete");
@@ -152,6 +154,9 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
         <TextField select size="small" label="Show" value={show} onChange={(e) => setShow(e.target.value as typeof show)} sx={{ mb: 2, minWidth: 220 }}>
           {Object.entries(PHASE_FILTERS).map(([k, f]) => <MenuItem key={k} value={k}>{f.label}</MenuItem>)}
         </TextField>
+      )}
+      {syncError && c?.state !== "DISCONNECTED" && (
+        <Alert severity="warning" sx={{ mb: 2 }} data-testid="sync-error">Lifeboat can&apos;t follow this cluster&apos;s backups right now, so this list may be out of date: {syncError}</Alert>
       )}
       {q.isLoading ? <LinearProgress /> : !rows.length && show !== "all" ? (
         <EmptyState icon={<Backup />} title="No backups match">No {PHASE_FILTERS[show].label.toLowerCase()} here right now.</EmptyState>

@@ -44,6 +44,7 @@ export const backupRouter = router({
       name: z.string(), clusterId: z.string(), clusterName: z.string(), phase: z.string(), spec: z.record(z.string(), z.unknown()), status: z.record(z.string(), z.unknown()),
       labels: z.record(z.string(), z.string()), observedAt: z.date(), volumes: z.array(z.unknown()).nullable(), results: z.record(z.string(), z.unknown()).nullable(),
       resources: z.record(z.string(), z.array(z.string())).nullable(), downloadErrors: z.array(z.string()), deletion, canDelete: z.boolean(),
+      volumeWork: z.array(z.object({ method: z.string(), volume: z.string(), phase: z.string(), bytesDone: z.number().nullable(), totalBytes: z.number().nullable() })),
     }))
     .query(({ ctx, input }) => describeBackup(depsFor(ctx.db), ctx.access!, input.clusterId, input.name)),
   logs: procedure

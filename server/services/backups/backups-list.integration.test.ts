@@ -9,8 +9,8 @@ let db: Db;
 let caller: ReturnType<typeof callerFor>;
 let clusterId = "";
 
-const row = (kind: string, name: string, o: { phase?: string; labels?: Record<string, string>; status?: object; createdAt?: Date | null; cluster?: string }) =>
-  db.veleroObject.create({ data: { clusterId: o.cluster ?? clusterId, kind, namespace: "velero", name, uid: `${kind}-${name}`, resourceVersion: "1", phase: o.phase ?? null, labels: o.labels ?? {}, status: o.status ?? {}, createdAt: o.createdAt === undefined ? new Date() : o.createdAt } });
+const row = (kind: string, name: string, o: { phase?: string; labels?: Record<string, string>; spec?: object; status?: object; createdAt?: Date | null; cluster?: string }) =>
+  db.veleroObject.create({ data: { clusterId: o.cluster ?? clusterId, kind, namespace: "velero", name, uid: `${kind}-${name}`, resourceVersion: "1", phase: o.phase ?? null, labels: o.labels ?? {}, spec: o.spec ?? {}, status: o.status ?? {}, createdAt: o.createdAt === undefined ? new Date() : o.createdAt } });
 
 beforeAll(async () => {
   ({ db } = await freshDatabase());
@@ -19,9 +19,9 @@ beforeAll(async () => {
   await row("backups", "running", { phase: "InProgress", status: { progress: { itemsBackedUp: 10, totalItems: 20 } } });
   await row("backups", "finished", { phase: "Completed" });
   await row("backups", "no-volumes", { phase: "InProgress" });
-  await row("podvolumebackups", "running-a", { labels: { "velero.io/backup-name": "running" }, status: { progress: { totalBytes: 1000, bytesDone: 250 } } });
+  await row("podvolumebackups", "running-a", { phase: "InProgress", labels: { "velero.io/backup-name": "running" }, spec: { pod: { namespace: "shop", name: "api-0" }, volume: "data" }, status: { progress: { totalBytes: 1000, bytesDone: 250 } } });
   await row("podvolumebackups", "running-b", { labels: { "velero.io/backup-name": "running" }, status: {} });
-  await row("datauploads", "running-c", { labels: { "velero.io/backup-name": "running" }, status: { progress: { totalBytes: 3000, bytesDone: 3000 } } });
+  await row("datauploads", "running-c", { phase: "Completed", labels: { "velero.io/backup-name": "running" }, spec: { sourceNamespace: "shop", sourcePVC: "db-data" }, status: { progress: { totalBytes: 3000, bytesDone: 3000 } } });
   await row("podvolumebackups", "finished-a", { labels: { "velero.io/backup-name": "finished" }, status: { progress: { totalBytes: 500, bytesDone: 500 } } });
 });
 
@@ -30,6 +30,18 @@ describe("volume bytes of running backups", () => {
     const list = await caller.backup.list({ clusterId });
     const by = Object.fromEntries(list.map((b) => [b.name, [b.volumeBytesDone, b.volumeBytesTotal]]));
     expect(by).toEqual({ running: [3250, 4000], finished: [null, null], "no-volumes": [null, null] });
+  });
+});
+
+describe("a running backup's volumes", () => {
+  it("shows each volume's PodVolumeBackup or DataUpload with its progress, from the read model", async () => {
+    const b = await caller.backup.get({ clusterId, name: "running" });
+    expect(b.volumes).toBeNull();
+    expect(b.volumeWork).toEqual([
+      { method: "File-system backup (kopia)", volume: "shop/api-0 volume data", phase: "InProgress", bytesDone: 250, totalBytes: 1000 },
+      { method: "File-system backup (kopia)", volume: "PodVolumeBackup running-b", phase: "New", bytesDone: null, totalBytes: null },
+      { method: "Data movement", volume: "shop/db-data", phase: "Completed", bytesDone: 3000, totalBytes: 3000 },
+    ]);
   });
 });
 

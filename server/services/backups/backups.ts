@@ -174,10 +174,14 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
     if (last?.phase === "Processed" && last.errors.length === 0) throw new AppError("NOT_FOUND", `Backup ${name} was deleted`);
     throw notFound("Backup");
   }
-  const c = await readableCluster(d, access, clusterId);
+  const c = await clusterFor(d.db, access, clusterId);
+  // The kubeconfig is opened only for the downloads of a finished backup.
+  let kubeconfig: Promise<string> | undefined;
   const fetchJson = async (kind: DownloadKind) => {
     try {
-      const buf = await downloadVeleroFile(d, c.kubeconfig, { kind, name });
+      if (!c.kubeconfigSecretId) throw new AppError("PRECONDITION_FAILED", `${c.name} has no kubeconfig`);
+      kubeconfig ??= d.sealed.read(c.kubeconfigSecretId).then((b) => b.toString());
+      const buf = await downloadVeleroFile(d, await kubeconfig, { kind, name });
       return { data: buf ? JSON.parse(buf.toString()) : null, error: null as string | null };
     } catch (e) {
       return { data: null, error: e instanceof Error ? e.message : String(e) };
@@ -186,9 +190,10 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
   const terminal = ["Completed", "PartiallyFailed", "Failed"].includes(row.phase ?? "");
   // A disconnected cluster can't answer DownloadRequests: show its last-known state without waiting on three timeouts.
   const reachable = c.state !== "DISCONNECTED";
-  const [[volumes, results, resources], requests] = await Promise.all([
+  const [[volumes, results, resources], requests, moving] = await Promise.all([
     terminal && reachable ? Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")]) : Promise.resolve([null, null, null] as const),
     deleteRequests(d.db, { clusterId, spec: { path: ["backupName"], equals: name } }),
+    terminal ? Promise.resolve([]) : volumeWork(d.db, clusterId, name),
   ]);
   return {
     name, clusterId, clusterName: c.name, phase: row.phase ?? "New", spec: row.spec as Record<string, unknown>, status: row.status as Record<string, unknown>, labels: row.labels as Record<string, string>, observedAt: row.observedAt,
@@ -196,7 +201,31 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
     downloadErrors: terminal && !reachable ? [`${c.name} is disconnected: volume results, errors and the resource list can't be fetched until it is back`] : [volumes?.error, results?.error, resources?.error].filter((x): x is string => Boolean(x)),
     deletion: newestDeletion(requests.get(requestKey(clusterId, name)) ?? [], row.uid || null),
     canDelete: canOnCluster(access, "backup.delete", c),
+    volumeWork: moving,
   };
+}
+
+/** While a backup runs: each volume's PodVolumeBackup (file-system backup) or DataUpload (data movement), with progress. */
+async function volumeWork(db: Db, clusterId: string, backup: string) {
+  const rows = await db.veleroObject.findMany({
+    where: { clusterId, kind: { in: ["podvolumebackups", "datauploads"] }, labels: { path: ["velero.io/backup-name"], equals: labelValue(backup) } },
+    orderBy: { name: "asc" },
+    select: { kind: true, name: true, phase: true, spec: true, status: true },
+  });
+  return rows.map((r) => {
+    const spec = (r.spec ?? {}) as Record<string, any>;
+    const progress = ((r.status ?? {}) as { progress?: { bytesDone?: number; totalBytes?: number } }).progress;
+    const fsb = r.kind === "podvolumebackups";
+    return {
+      method: fsb ? "File-system backup (kopia)" : "Data movement",
+      volume: fsb
+        ? spec.pod?.name ? `${spec.pod.namespace}/${spec.pod.name} volume ${spec.volume}` : `PodVolumeBackup ${r.name}`
+        : spec.sourcePVC ? `${spec.sourceNamespace}/${spec.sourcePVC}` : `DataUpload ${r.name}`,
+      phase: r.phase ?? "New",
+      bytesDone: typeof progress?.bytesDone === "number" ? progress.bytesDone : null,
+      totalBytes: typeof progress?.totalBytes === "number" ? progress.totalBytes : null,
+    };
+  });
 }
 
 /**
