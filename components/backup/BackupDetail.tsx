@@ -6,10 +6,6 @@ import Alert from "@mui/material/Alert";
 import CircularProgress from "@mui/material/CircularProgress";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import Dialog from "@mui/material/Dialog";
-import DialogActions from "@mui/material/DialogActions";
-import DialogContent from "@mui/material/DialogContent";
-import DialogTitle from "@mui/material/DialogTitle";
 import LinearProgress from "@mui/material/LinearProgress";
 import Paper from "@mui/material/Paper";
 import Table from "@mui/material/Table";
@@ -19,6 +15,7 @@ import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
+import { LogsDialog } from "../common/LogsDialog";
 import { formatLabelSelector } from "@/lib/velero/label-selector";
 import { describeTtl } from "@/lib/velero/duration";
 import { PageHeader } from "../common/PageHeader";
@@ -167,18 +164,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
         ))}
         {!b.resources && <Typography variant="body2" color="text.secondary">Available when the backup has finished.</Typography>}
       </Paper>
-      <Dialog open={showLogs} onClose={() => setShowLogs(false)} fullWidth maxWidth="lg" aria-labelledby="logs-title">
-        <DialogTitle id="logs-title">Logs of {name}</DialogTitle>
-        <DialogContent>
-          {logs.isLoading && <LinearProgress />}
-          <ErrorAlert error={logs.error} />
-          {logs.data && <pre data-testid="backup-logs" style={{ fontSize: 12, whiteSpace: "pre-wrap" }}>{logs.data.text}</pre>}
-        </DialogContent>
-        <DialogActions>
-          {logs.data && <Button onClick={() => { const a = document.createElement("a"); a.href = URL.createObjectURL(new Blob([logs.data!.text], { type: "text/plain" })); a.download = `${name}-logs.txt`; a.click(); }}>Download</Button>}
-          <Button onClick={() => setShowLogs(false)}>Close</Button>
-        </DialogActions>
-      </Dialog>
+      <LogsDialog open={showLogs} onClose={() => setShowLogs(false)} name={name} logs={logs} testId="backup-logs" />
       <DeleteBackupDialog backup={confirming ? { clusterId, clusterName: b.clusterName, name, location: (spec.storageLocation as string | undefined) ?? null } : null} onClose={() => setConfirming(false)} />
     </>
   );

@@ -9,6 +9,7 @@ import { ensurePki } from "@/sandbox/pki";
 import { crdsSkipReason, haveCrds } from "@/sandbox/testing/paths";
 import { veleroObjects } from "../kube/testing-objects";
 import { freshDatabase } from "../testing/db";
+import { until as eventually } from "../testing/wait";
 import { SyncEngine } from "./engine";
 
 // A cluster that really goes away and comes back: its API server stops answering (every connection dropped, the port
@@ -24,15 +25,6 @@ const freePort = () => new Promise<number>((resolve) => {
     s.close(() => resolve(port));
   });
 });
-const eventually = async <T,>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
 
 let sb: RunningSandbox | null = null;
 let engine: SyncEngine | null = null;

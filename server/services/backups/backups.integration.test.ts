@@ -2,6 +2,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { freshDatabase } from "../../testing/db";
+import { until } from "../../testing/wait";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
 import { kubeconfigText, testSandbox, veleroFaults } from "../../testing/sandbox";
 import { veleroObjects } from "../../kube/testing-objects";
@@ -26,15 +27,6 @@ const bslName = `lifeboat-bk-${suffix}`;
 const backupName = (n: string) => `east-bk-${suffix}-${n}`;
 const objects = () => veleroObjects(kubeconfigText(0));
 
-const until = async <T,>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 25_000) => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 const rowOf = async (name: string, c = caller) => (await c.backup.list({ clusterId })).find((b) => b.name === name);
 

@@ -3,6 +3,7 @@ import { adminClients } from "../../kube/testing-objects";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../../testing/db";
+import { until } from "../../testing/wait";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { SyncEngine } from "../../sync/engine";
@@ -34,15 +35,6 @@ type KObj = { metadata: { generation?: number; resourceVersion?: string }; spec:
 const readBsl = (name: string) => onCluster().custom.getNamespacedCustomObject({ ...BSL, name }).then((o) => o as KObj, () => null);
 const readSecret = (name: string) => onCluster().core.readNamespacedSecret({ name: `${name}-credentials`, namespace: "velero" }).then((o) => o, () => null);
 
-const until = async <T,>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 30_000) => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 const synced = (name: string) => db.veleroObject.findUnique({ where: { clusterId_kind_namespace_name: { clusterId: eastId, kind: "backupstoragelocations", namespace: "velero", name } } });
 const deploymentOf = (locationId: string) => db.locationDeployment.findUniqueOrThrow({ where: { locationId_clusterId: { locationId, clusterId: eastId } } });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../../testing/db";
+import { until } from "../../testing/wait";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
 import { kubeconfigText, testSandbox, veleroFaults } from "../../testing/sandbox";
 import { kubectl } from "@/sandbox/testing/kubectl";
@@ -19,15 +20,6 @@ const clusterIds: string[] = [];
 let backupName = "";
 const kc = (i: number) => testSandbox().clusters[i].kubeconfig;
 
-const until = async <T,>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 25_000) => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 const workload = `
 apiVersion: v1

@@ -3,6 +3,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { freshDatabase } from "../../testing/db";
+import { until } from "../../testing/wait";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { veleroObjects } from "../../kube/testing-objects";
@@ -30,15 +31,6 @@ let name = "";
 const foreign = `foreign-${run}`;
 const objects = () => veleroObjects(kubeconfigText(0));
 
-const until = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 25_000): Promise<T> => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v as T;
-    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
 
 /** A loopback port nothing listens on. */
 const closedPort = () =>
