@@ -244,6 +244,8 @@ test("an operator deletes a backup after confirming, and watches it go; a backup
 
 test("a viewer sees backups, restores and schedules, read-only", async ({ page }) => {
   await signIn(page, VIEWER);
+  // The Overview: sandbox-1 is protected by its own label-selected backup, live from the read model.
+  await expect(page.getByTestId("fleet-row-sandbox-1").getByTestId("fleet-protection")).toHaveText("Backed up in the last day");
   await page.getByRole("link", { name: "Backups" }).click();
   await expect(page.getByTestId("backup-phase").filter({ hasText: "Completed" }).first()).toBeVisible();
   await expect(page.getByRole("button", { name: "Back up now" })).toHaveCount(0);

@@ -3,6 +3,7 @@ import Paper from "@mui/material/Paper";
 import Typography from "@mui/material/Typography";
 import { PageHeader } from "@/components/common/PageHeader";
 import { ClusterGroupsOverview } from "@/components/cluster/ClusterGroupsOverview";
+import { FleetStatus } from "@/components/overview/FleetStatus";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 import { currentPrincipal } from "@/server/auth/page-session";
 
@@ -29,6 +30,8 @@ export default async function OverviewPage() {
           </Grid>
         ))}
       </Grid>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Protection status</Typography>
+      <FleetStatus />
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Your cluster groups</Typography>
       <ClusterGroupsOverview />
     </HydrateClient>

@@ -11,6 +11,7 @@ import { credentialRouter, locationRouter } from "./protection";
 import { backupRouter } from "./backup";
 import { restoreRouter } from "./restore";
 import { scheduleRouter } from "./schedule";
+import { overviewRouter } from "./overview";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -26,6 +27,7 @@ export const appRouter = router({
   backup: backupRouter,
   restore: restoreRouter,
   schedule: scheduleRouter,
+  overview: overviewRouter,
 });
 
 export type AppRouter = typeof appRouter;
