@@ -8,9 +8,10 @@ import { CLUSTER_SLUG_MAX, clusterSlug } from "./names";
 /** The prefix every Backup/Restore name Lifeboat creates on this cluster starts with. */
 export const clusterNamePrefix = (clusterName: string) => `${clusterSlug(clusterName, CLUSTER_SLUG_MAX)}-`;
 
-const canonical = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(canonical).join(",")}]`
-  : v && typeof v === "object" ? `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`
+/** JSON with sorted keys and undefined members left out, so two objects compare by content. */
+export const canonicalJson = (v: unknown): string =>
+  Array.isArray(v) ? `[${v.map(canonicalJson).join(",")}]`
+  : v && typeof v === "object" ? `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`
   : JSON.stringify(v);
 
 type Obj = { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: object };
@@ -24,5 +25,5 @@ export function isSameRequest(existing: Obj | null | undefined, wanted: Obj): bo
   if (existing.metadata?.annotations?.[CREATED_BY_ANNOTATION] !== wanted.metadata?.annotations?.[CREATED_BY_ANNOTATION]) return false;
   if (existing.metadata?.labels?.[CLUSTER_LABEL] !== wanted.metadata?.labels?.[CLUSTER_LABEL]) return false;
   const have = (existing.spec ?? {}) as Record<string, unknown>;
-  return Object.entries(wanted.spec ?? {}).every(([k, v]) => canonical(have[k]) === canonical(v));
+  return Object.entries(wanted.spec ?? {}).every(([k, v]) => canonicalJson(have[k]) === canonicalJson(v));
 }

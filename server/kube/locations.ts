@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { canonicalJson } from "@/lib/velero/idempotency";
 import { checkOutboundUrl } from "../security/outbound-url";
 import { VELERO_NAMESPACE } from "./access";
 import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS, toClusterError } from "./client";
@@ -233,13 +234,7 @@ function assertManaged(kind: "BackupStorageLocation" | "Secret", o: KObj | k8s.V
   }
 }
 
-/** JSON with sorted keys, so two objects compare by content. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") return `{${Object.keys(v).sort().filter((k) => (v as any)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical((v as any)[k])}`).join(",")}}`;
-  return JSON.stringify(v);
-}
-const same = (a: unknown, b: unknown) => canonical(a ?? {}) === canonical(b ?? {});
+const same = (a: unknown, b: unknown) => canonicalJson(a ?? {}) === canonicalJson(b ?? {});
 
 /**
  * Creates `desired`, or replaces what is there (kept: its metadata but the labels; sent: the resourceVersion read, so a

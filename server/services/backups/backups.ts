@@ -44,16 +44,16 @@ export async function backupsPage(db: Db, access: Access, filter: { clusterId?: 
     kind: "backups", ...scope, ...(filter.name ? { name: filter.name } : {}), ...(filter.phases?.length ? { phase: { in: filter.phases } } : {}),
     ...(filter.cursor ? { AND: [after(filter.cursor)] } : {}),
   };
-  const [found, requests] = await Promise.all([
-    db.veleroObject.findMany({
-      where,
-      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
-      take: filter.limit + 1,
-      select: { id: true, clusterId: true, name: true, uid: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } } },
-    }),
-    deleteRequests(db, { ...scope, ...(filter.name ? { spec: { path: ["backupName"], equals: filter.name } } : {}) }),
-  ]);
+  const found = await db.veleroObject.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+    take: filter.limit + 1,
+    select: { id: true, clusterId: true, name: true, uid: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } } },
+  });
   const rows = found.slice(0, filter.limit);
+  // Only the deletion requests of the backups on this page (the lists poll every second).
+  const names = [...new Set(rows.map((r) => r.name))];
+  const requests = names.length ? await deleteRequests(db, { ...scope, OR: names.map((n) => ({ spec: { path: ["backupName"], equals: n } })) }) : new Map<string, DeleteRequestRow[]>();
   const last = rows[rows.length - 1];
   const nextCursor = found.length > filter.limit ? Buffer.from(JSON.stringify([last.createdAt?.toISOString() ?? null, last.id])).toString("base64url") : null;
   const bytes = await volumeBytes(db, scope, rows.filter((r) => !TERMINAL_PHASES.includes(r.phase ?? "")));

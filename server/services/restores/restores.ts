@@ -126,7 +126,8 @@ export async function describeRestore(d: Deps, access: Access, clusterId: string
   let downloadError: string | null = null;
   if (TERMINAL.includes(row.phase ?? "") && row.phase !== "FailedValidation" && c.state !== "DISCONNECTED") {
     try {
-      const { kubeconfig } = await readableCluster(d, access, clusterId);
+      if (!c.kubeconfigSecretId) throw notFound("Cluster");
+      const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
       const buf = await downloadVeleroFile(d, kubeconfig, { kind: "RestoreResults", name });
       if (buf) results = JSON.parse(buf.toString());
     } catch (e) {
