@@ -21,7 +21,10 @@ export async function register() {
   const sync = new SyncEngine({
     db: d.db,
     openKubeconfig: async (clusterId) => {
-      const c = await d.db.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { kubeconfigSecretId: true } });
+      const c = await d.db.cluster.findUniqueOrThrow({
+        where: { id: clusterId },
+        select: { kubeconfigSecretId: true },
+      });
       return (await d.sealed.read(c.kubeconfigSecretId!)).toString();
     },
   });
@@ -30,6 +33,7 @@ export async function register() {
     startHealthLoop(d, seconds * 1000, sync);
   } else {
     // No health checks: the engine still follows every attached cluster (attach and detach start and stop it).
-    for (const c of await d.db.cluster.findMany({ where: { kubeconfigSecretId: { not: null } }, select: { id: true } })) sync.startCluster(c.id);
+    for (const c of await d.db.cluster.findMany({ where: { kubeconfigSecretId: { not: null } }, select: { id: true } }))
+      sync.startCluster(c.id);
   }
 }

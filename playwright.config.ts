@@ -24,13 +24,23 @@ export default defineConfig({
     trace: "retain-on-failure",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     },
   },
   webServer: [
     {
       // Two sandbox clusters (with Velero) and an S3 emulator, in their own process: the console attaches them by kubeconfig.
-      command: "node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port 16543 --s3-port 0 --azure-port none",
+      command:
+        "node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port 16543 --s3-port 0 --azure-port none",
       url: "https://127.0.0.1:16543/healthz",
       ignoreHTTPSErrors: true,
       timeout: 120_000,

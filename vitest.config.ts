@@ -7,7 +7,14 @@ export default defineConfig({
     environment: "node",
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "unit", include: ["{lib,server,scripts,sandbox}/**/*.test.ts"], exclude: ["**/*.integration.test.ts", "node_modules/**"] } },
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["{lib,server,scripts,sandbox}/**/*.test.ts"],
+          exclude: ["**/*.integration.test.ts", "node_modules/**"],
+        },
+      },
       {
         extends: true,
         test: {

@@ -8,7 +8,10 @@ import "@fontsource/roboto/500.css";
 import "@fontsource/roboto/700.css";
 import { Providers } from "@/components/Providers";
 
-export const metadata: Metadata = { title: "Lifeboat", description: "Data protection for every Kubernetes cluster you run" };
+export const metadata: Metadata = {
+  title: "Lifeboat",
+  description: "Data protection for every Kubernetes cluster you run",
+};
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (

@@ -7,11 +7,27 @@ test("sign-in refuses a wrong password, then signs in and out", async ({ page })
   await page.getByLabel("Email").fill(ADMIN.email);
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText("Email or password is incorrect");
+  await expect(page.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
+    "Email or password is incorrect",
+  );
 
   await signIn(page, ADMIN);
-  for (const item of ["Overview", "Clusters", "Credentials", "Target locations", "Backups", "Schedules", "Restores", "Users", "Teams", "Cluster groups", "Audit log"]) {
-    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: item, exact: true })).toBeVisible();
+  for (const item of [
+    "Overview",
+    "Clusters",
+    "Credentials",
+    "Target locations",
+    "Backups",
+    "Schedules",
+    "Restores",
+    "Users",
+    "Teams",
+    "Cluster groups",
+    "Audit log",
+  ]) {
+    await expect(
+      page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: item, exact: true }),
+    ).toBeVisible();
   }
   await page.getByRole("link", { name: "Backups" }).click();
   await expect(page.getByText("No backups yet")).toBeVisible();
@@ -21,7 +37,10 @@ test("sign-in refuses a wrong password, then signs in and out", async ({ page })
   await expect(page).toHaveURL(/\/signin$/);
 });
 
-test("responses carry security headers; API answers are not cacheable; mutations need our Origin", async ({ page, request }) => {
+test("responses carry security headers; API answers are not cacheable; mutations need our Origin", async ({
+  page,
+  request,
+}) => {
   const res = await request.get("/signin");
   const h = res.headers();
   expect(h["content-security-policy"]).toContain("frame-ancestors 'none'");
@@ -31,8 +50,13 @@ test("responses carry security headers; API answers are not cacheable; mutations
   expect(api.headers()["cache-control"]).toContain("no-store");
 
   await signIn(page, ADMIN);
-  const foreign = await page.request.post("/api/trpc/team.create", { data: { json: { name: "csrf" } }, headers: { origin: "https://evil.example", "content-type": "application/json" } });
+  const foreign = await page.request.post("/api/trpc/team.create", {
+    data: { json: { name: "csrf" } },
+    headers: { origin: "https://evil.example", "content-type": "application/json" },
+  });
   expect(foreign.status()).toBe(403);
-  const viaGet = await page.request.get(`/api/trpc/team.create?input=${encodeURIComponent(JSON.stringify({ json: { name: "viaget" } }))}`);
+  const viaGet = await page.request.get(
+    `/api/trpc/team.create?input=${encodeURIComponent(JSON.stringify({ json: { name: "viaget" } }))}`,
+  );
   expect(viaGet.ok()).toBe(false);
 });

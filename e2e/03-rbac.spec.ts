@@ -7,7 +7,9 @@ async function dialog(page: Page, title: string) {
   return d;
 }
 
-test("an admin builds access; a viewer sees only their group, read-only; a forged mutation is refused; the audit log shows it all", async ({ browser }) => {
+test("an admin builds access; a viewer sees only their group, read-only; a forged mutation is refused; the audit log shows it all", async ({
+  browser,
+}) => {
   const admin = await (await browser.newContext()).newPage();
   await signIn(admin, ADMIN);
 
@@ -78,7 +80,14 @@ test("an admin builds access; a viewer sees only their group, read-only; a forge
   // The audit log lists what the admin did and what the viewer was refused.
   await admin.getByRole("link", { name: "Audit log" }).click();
   const audit = admin.getByRole("table", { name: "Audit events" });
-  for (const action of ["user.create", "team.create", "team.addMember", "clusterGroup.create", "binding.create", "auth.signIn"]) {
+  for (const action of [
+    "user.create",
+    "team.create",
+    "team.addMember",
+    "clusterGroup.create",
+    "binding.create",
+    "auth.signIn",
+  ]) {
     await expect(audit.getByText(action, { exact: true }).first()).toBeVisible();
   }
   await admin.getByLabel("Actor email").fill(VIEWER.email);
@@ -95,7 +104,10 @@ test("an admin builds access; a viewer sees only their group, read-only; a forge
   await expect(admin.getByTestId(`user-row-${VIEWER.email}`).getByText("Disabled")).toBeVisible();
   await viewer.goto("/clusters");
   await expect(viewer).toHaveURL(/\/signin/);
-  const again = await rawMutation(viewer, "me.changePassword", { current: VIEWER.password, next: "another-password-1" });
+  const again = await rawMutation(viewer, "me.changePassword", {
+    current: VIEWER.password,
+    next: "another-password-1",
+  });
   expect(again.body.error.json.data.code).toBe("UNAUTHORIZED");
   await viewerContext.close();
 });

@@ -4,7 +4,9 @@ import path from "node:path";
 import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut } from "./fixtures";
 import { kubectl } from "../sandbox/testing/kubectl";
 
-test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad kubeconfig is explained in place", async ({ page }) => {
+test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad kubeconfig is explained in place", async ({
+  page,
+}) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Clusters", exact: true }).click();
   await expect(page.getByText("No clusters attached", { exact: true })).toBeVisible();
@@ -12,13 +14,17 @@ test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad 
   const dialog = page.getByRole("dialog", { name: "Attach a cluster" });
 
   // A kubeconfig with a credential plugin is refused with the reason, and the text stays.
-  const bad = "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:16543'}}]\nusers: [{name: u, user: {exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n";
+  const bad =
+    "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:16543'}}]\nusers: [{name: u, user: {exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n";
   await dialog.getByLabel("Kubeconfig").fill(bad);
   await dialog.getByRole("button", { name: "Check connection" }).click();
   await expect(dialog.getByRole("alert")).toContainText("credential plugins");
   await expect(dialog.getByLabel("Kubeconfig")).toHaveValue(bad);
 
-  for (const [name, group] of [["sandbox-1", "prod"], ["sandbox-2", "prod"]] as const) {
+  for (const [name, group] of [
+    ["sandbox-1", "prod"],
+    ["sandbox-2", "prod"],
+  ] as const) {
     if (name === "sandbox-2") {
       await page.getByRole("button", { name: "Attach cluster" }).click();
     }
@@ -57,8 +63,14 @@ test("a viewer of the group sees the attached clusters, read-only", async ({ pag
   await expect(page.getByRole("button", { name: "Check now" })).toHaveCount(0);
 });
 
-test("an admin creates a credential and a target location, assigns it to the group, and each cluster reports it Available", async ({ page }) => {
-  const s3 = JSON.parse(fs.readFileSync(path.resolve(".data/e2e/sandbox/sandbox.json"), "utf8")).s3 as { endpoint: string; accessKeyId: string; secretAccessKey: string };
+test("an admin creates a credential and a target location, assigns it to the group, and each cluster reports it Available", async ({
+  page,
+}) => {
+  const s3 = JSON.parse(fs.readFileSync(path.resolve(".data/e2e/sandbox/sandbox.json"), "utf8")).s3 as {
+    endpoint: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+  };
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Credentials" }).click();
   await page.getByRole("button", { name: "Create credential" }).click();
@@ -98,7 +110,9 @@ test("an admin creates a credential and a target location, assigns it to the gro
   }
 });
 
-test("an operator backs up one namespace by label selector through the wizard and watches it reach Completed without reloading", async ({ page }) => {
+test("an operator backs up one namespace by label selector through the wizard and watches it reach Completed without reloading", async ({
+  page,
+}) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Backups" }).click();
   await page.getByRole("button", { name: "Back up now" }).click();
@@ -133,10 +147,14 @@ test("an operator backs up one namespace by label selector through the wizard an
   await page.getByRole("button", { name: "Close" }).click();
   await page.getByRole("link", { name: "Backups" }).click();
   // Both clusters share the location, so Velero's backup sync shows the backup on the other cluster too.
-  await expect(page.getByTestId(`backup-row-sandbox-2-${name}`).getByTestId("backup-phase")).toHaveText("Completed", { timeout: 20_000 });
+  await expect(page.getByTestId(`backup-row-sandbox-2-${name}`).getByTestId("backup-phase")).toHaveText("Completed", {
+    timeout: 20_000,
+  });
 });
 
-test("the namespace is deleted with kubectl, and an operator restores it under another name through the wizard: its objects are back", async ({ page }) => {
+test("the namespace is deleted with kubectl, and an operator restores it under another name through the wizard: its objects are back", async ({
+  page,
+}) => {
   const kubeconfig = path.resolve(".data/e2e/sandbox/sandbox-1.kubeconfig");
   const del = await kubectl(kubeconfig, ["delete", "namespace", "payments", "--wait=true"]);
   expect(del.code, del.err).toBe(0);
@@ -150,7 +168,10 @@ test("the namespace is deleted with kubectl, and an operator restores it under a
   await d.getByLabel("Restore into cluster").click();
   await page.getByRole("option", { name: /sandbox-1/ }).click();
   await d.getByLabel("Backup").click();
-  await page.getByRole("option", { name: /^sandbox-1-.*Completed/ }).first().click();
+  await page
+    .getByRole("option", { name: /^sandbox-1-.*Completed/ })
+    .first()
+    .click();
   await d.getByRole("button", { name: "Next" }).click();
   await expect(d.getByLabel("The entire backup")).toBeChecked();
   await d.getByRole("button", { name: "Next" }).click();
@@ -169,19 +190,30 @@ test("the namespace is deleted with kubectl, and an operator restores it under a
   const row = page.getByTestId(`restore-row-sandbox-1-${name}`);
   await expect(row.getByTestId("restore-phase")).toHaveText("Completed", { timeout: 20_000 });
   await expect(row).toContainText("payments → payments-restored");
-  const got = await kubectl(kubeconfig, ["get", "deployments,services,persistentvolumeclaims", "-n", "payments-restored", "-o", "name"]);
+  const got = await kubectl(kubeconfig, [
+    "get",
+    "deployments,services,persistentvolumeclaims",
+    "-n",
+    "payments-restored",
+    "-o",
+    "name",
+  ]);
   expect(got.out).toContain("deployment.apps/payments-api");
   expect(got.out).toContain("service/payments-api");
   expect(got.out).toContain("persistentvolumeclaim/payments-data");
 
   await row.getByRole("link", { name }).click();
   await expect(page.getByRole("heading", { name })).toBeVisible();
-  await expect(page.getByRole("table", { name: "Restore spec and status" })).toContainText("payments → payments-restored");
+  await expect(page.getByRole("table", { name: "Restore spec and status" })).toContainText(
+    "payments → payments-restored",
+  );
   await page.getByRole("button", { name: "View logs" }).click();
   await expect(page.getByTestId("restore-logs")).not.toBeEmpty();
 });
 
-test("an operator schedules backups of one namespace: cron in words, next runs, the first backup, pause and resume", async ({ page }) => {
+test("an operator schedules backups of one namespace: cron in words, next runs, the first backup, pause and resume", async ({
+  page,
+}) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Schedules" }).click();
   await page.getByRole("button", { name: "New schedule" }).first().click();
@@ -218,7 +250,9 @@ test("an operator schedules backups of one namespace: cron in words, next runs, 
   await expect(row.getByTestId("schedule-paused")).toHaveCount(0, { timeout: 10_000 });
 });
 
-test("an operator deletes a backup after confirming, and watches it go; a backup's page opens the restore wizard on it", async ({ page }) => {
+test("an operator deletes a backup after confirming, and watches it go; a backup's page opens the restore wizard on it", async ({
+  page,
+}) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Backups" }).click();
   const row = page.getByTestId(/^backup-row-sandbox-2-sandbox-2-web-nightly-/).first();
@@ -230,7 +264,10 @@ test("an operator deletes a backup after confirming, and watches it go; a backup
   await confirm.getByRole("button", { name: "Delete backup" }).click();
   await expect(page.getByTestId(`backup-row-sandbox-2-${name}`)).toHaveCount(0, { timeout: 20_000 });
 
-  const kept = page.getByTestId(/^backup-row-sandbox-1-sandbox-1-/).filter({ hasText: "Completed" }).first();
+  const kept = page
+    .getByTestId(/^backup-row-sandbox-1-sandbox-1-/)
+    .filter({ hasText: "Completed" })
+    .first();
   const keptName = (await kept.getAttribute("data-testid"))!.replace("backup-row-sandbox-1-", "");
   await kept.getByRole("link", { name: keptName }).click();
   await expect(page.getByRole("heading", { name: keptName })).toBeVisible();
@@ -245,7 +282,9 @@ test("an operator deletes a backup after confirming, and watches it go; a backup
 test("a viewer sees backups, restores and schedules, read-only", async ({ page }) => {
   await signIn(page, VIEWER);
   // The Overview: sandbox-1 is protected by its own label-selected backup, live from the read model.
-  await expect(page.getByTestId("fleet-row-sandbox-1").getByTestId("fleet-protection")).toHaveText("Backed up in the last day");
+  await expect(page.getByTestId("fleet-row-sandbox-1").getByTestId("fleet-protection")).toHaveText(
+    "Backed up in the last day",
+  );
   await page.getByRole("link", { name: "Backups" }).click();
   await expect(page.getByTestId("backup-phase").filter({ hasText: "Completed" }).first()).toBeVisible();
   await expect(page.getByRole("button", { name: "Back up now" })).toHaveCount(0);
@@ -257,7 +296,10 @@ test("a viewer sees backups, restores and schedules, read-only", async ({ page }
   await expect(page.getByRole("button", { name: "Create target location" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Refresh status" })).toHaveCount(0);
   await page.getByRole("link", { name: "Backups" }).click();
-  const backup = page.getByTestId(/^backup-row-sandbox-1-sandbox-1-/).filter({ hasText: "Completed" }).first();
+  const backup = page
+    .getByTestId(/^backup-row-sandbox-1-sandbox-1-/)
+    .filter({ hasText: "Completed" })
+    .first();
   await expect(backup.getByRole("button", { name: /^Delete / })).toHaveCount(0);
   await backup.getByRole("link").click();
   await expect(page.getByRole("table", { name: "Volumes" })).toBeVisible();

@@ -23,7 +23,10 @@ export async function signOut(page: Page) {
 /** A tRPC mutation sent as the page's session, the way a hand-crafted request would be. */
 export async function rawMutation(page: Page, path: string, input: unknown) {
   const origin = new URL(page.url()).origin;
-  const res = await page.request.post(`/api/trpc/${path}`, { data: { json: input }, headers: { origin, "content-type": "application/json" } });
+  const res = await page.request.post(`/api/trpc/${path}`, {
+    data: { json: input },
+    headers: { origin, "content-type": "application/json" },
+  });
   return { status: res.status(), body: await res.json() };
 }
 

@@ -25,22 +25,58 @@ const dir = path.resolve(opt("--dir", ".data/sandbox")!);
 const azureArg = opt("--azure-port", "10000");
 const sandbox = await startSandbox({
   dir,
-  clusters: defaultPlan(n, { withoutVelero: opt("--without-velero", "")!.split(",").filter(Boolean), basePort: opt("--base-port") ? Number(opt("--base-port")) : undefined, versions: opt("--versions")?.split(",").filter(Boolean) }),
+  clusters: defaultPlan(n, {
+    withoutVelero: opt("--without-velero", "")!.split(",").filter(Boolean),
+    basePort: opt("--base-port") ? Number(opt("--base-port")) : undefined,
+    versions: opt("--versions")?.split(",").filter(Boolean),
+  }),
   s3Port: Number(opt("--s3-port", "4569")),
   azurePort: azureArg === "none" ? null : Number(azureArg),
   seed: !args.includes("--no-seed"),
 });
 const summary = {
-  clusters: sandbox.clusters.map((c) => ({ name: c.name, server: c.url, kubeconfig: c.kubeconfigPath, kubernetesVersion: c.cluster.version, velero: c.plan.velero ? c.plan.velero.version : "absent" })),
-  s3: { endpoint: sandbox.storage.s3.endpoint, region: sandbox.storage.s3.region, accessKeyId: sandbox.storage.s3.accessKeyId, secretAccessKey: sandbox.storage.s3.secretAccessKey, buckets: ["lifeboat-backups", "lifeboat-shared"] },
-  azure: sandbox.storage.azure ? { blobEndpoint: sandbox.storage.azure.blobEndpoint, accountName: sandbox.storage.azure.accountName, container: "velero" } : null,
+  clusters: sandbox.clusters.map((c) => ({
+    name: c.name,
+    server: c.url,
+    kubeconfig: c.kubeconfigPath,
+    kubernetesVersion: c.cluster.version,
+    velero: c.plan.velero ? c.plan.velero.version : "absent",
+  })),
+  s3: {
+    endpoint: sandbox.storage.s3.endpoint,
+    region: sandbox.storage.s3.region,
+    accessKeyId: sandbox.storage.s3.accessKeyId,
+    secretAccessKey: sandbox.storage.s3.secretAccessKey,
+    buckets: ["lifeboat-backups", "lifeboat-shared"],
+  },
+  azure: sandbox.storage.azure
+    ? {
+        blobEndpoint: sandbox.storage.azure.blobEndpoint,
+        accountName: sandbox.storage.azure.accountName,
+        container: "velero",
+      }
+    : null,
 };
-fs.writeFileSync(path.join(dir, "sandbox.json"), JSON.stringify({ ...summary, azure: sandbox.storage.azure }, null, 2) + "\n", { mode: 0o600 });
+fs.writeFileSync(
+  path.join(dir, "sandbox.json"),
+  JSON.stringify({ ...summary, azure: sandbox.storage.azure }, null, 2) + "\n",
+  { mode: 0o600 },
+);
 console.log("Sandbox clusters:");
-for (const c of summary.clusters) console.log(`  ${c.name}  ${c.server}  Kubernetes ${c.kubernetesVersion}  Velero ${c.velero}\n    kubeconfig: ${c.kubeconfig}`);
-console.log(`S3 (s3rver):      ${summary.s3.endpoint}  keys ${summary.s3.accessKeyId}/${summary.s3.secretAccessKey}  buckets ${summary.s3.buckets.join(", ")}`);
-if (summary.azure) console.log(`Azure (azurite):  ${summary.azure.blobEndpoint}  account ${summary.azure.accountName}  container ${summary.azure.container}`);
-console.log(`Details: ${path.join(dir, "sandbox.json")}\nTry: kubectl --kubeconfig ${summary.clusters[0].kubeconfig} get pods -A\nREADY`);
+for (const c of summary.clusters)
+  console.log(
+    `  ${c.name}  ${c.server}  Kubernetes ${c.kubernetesVersion}  Velero ${c.velero}\n    kubeconfig: ${c.kubeconfig}`,
+  );
+console.log(
+  `S3 (s3rver):      ${summary.s3.endpoint}  keys ${summary.s3.accessKeyId}/${summary.s3.secretAccessKey}  buckets ${summary.s3.buckets.join(", ")}`,
+);
+if (summary.azure)
+  console.log(
+    `Azure (azurite):  ${summary.azure.blobEndpoint}  account ${summary.azure.accountName}  container ${summary.azure.container}`,
+  );
+console.log(
+  `Details: ${path.join(dir, "sandbox.json")}\nTry: kubectl --kubeconfig ${summary.clusters[0].kubeconfig} get pods -A\nREADY`,
+);
 
 let stopping = false;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {

@@ -1,7 +1,14 @@
 import { stringify } from "yaml";
 
 // A kubeconfig as kubectl and client-node read it: one cluster, one token user, one context.
-export function kubeconfigYaml(o: { name: string; server: string; token: string; caCert?: string | null; user?: string; namespace?: string }): string {
+export function kubeconfigYaml(o: {
+  name: string;
+  server: string;
+  token: string;
+  caCert?: string | null;
+  user?: string;
+  namespace?: string;
+}): string {
   const user = o.user ?? `${o.name}-admin`;
   const cluster: Record<string, unknown> = { server: o.server };
   if (o.caCert) cluster["certificate-authority-data"] = Buffer.from(o.caCert).toString("base64");

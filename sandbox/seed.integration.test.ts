@@ -16,8 +16,10 @@ function seeded(opts: Partial<SeedOptions> = {}): Cluster {
   return c;
 }
 
-const items = (c: Cluster, group: string, resource: string, ns?: string): KObject[] => c.list(c.typeOf(group, resource)!, ns).items;
-const get = (c: Cluster, group: string, resource: string, ns: string | undefined, name: string): KObject => c.get(c.typeOf(group, resource)!, ns, name);
+const items = (c: Cluster, group: string, resource: string, ns?: string): KObject[] =>
+  c.list(c.typeOf(group, resource)!, ns).items;
+const get = (c: Cluster, group: string, resource: string, ns: string | undefined, name: string): KObject =>
+  c.get(c.typeOf(group, resource)!, ns, name);
 const names = (os: KObject[]) => os.map((o) => o.metadata.name).sort();
 
 /** Every stored object as "<group>/<resource> <namespace>/<name>". */
@@ -25,7 +27,8 @@ function inventory(c: Cluster): string[] {
   const out: string[] = [];
   for (const rt of c.allTypes()) {
     if (VIRTUAL.has(rt.resource) || (!rt.builtIn && rt.storage === false)) continue;
-    for (const o of c.list(rt, undefined).items) out.push(`${rt.group}/${rt.resource} ${o.metadata.namespace ?? ""}/${o.metadata.name}`);
+    for (const o of c.list(rt, undefined).items)
+      out.push(`${rt.group}/${rt.resource} ${o.metadata.namespace ?? ""}/${o.metadata.name}`);
   }
   return out.sort();
 }
@@ -52,7 +55,10 @@ describe.skipIf(!haveWorkloads)(`seeded cluster, Velero off ${haveWorkloads ? ""
   it("has the namespaces with their labels, each with a ServiceAccount and Secrets of its own", () => {
     const ns = new Map(items(c, "", "namespaces").map((n) => [n.metadata.name, n]));
     for (const n of [...SEEDED_NAMESPACES, "kube-system", "default"]) expect(ns.has(n), n).toBe(true);
-    expect(ns.get("guestbook")!.metadata.labels).toMatchObject({ team: "web", "kubernetes.io/metadata.name": "guestbook" });
+    expect(ns.get("guestbook")!.metadata.labels).toMatchObject({
+      team: "web",
+      "kubernetes.io/metadata.name": "guestbook",
+    });
     expect(ns.get("cassandra")!.metadata.labels).toMatchObject({ team: "data" });
     expect(ns.get("payments")!.metadata.labels).toMatchObject({ team: "payments" });
     for (const n of [...SEEDED_NAMESPACES, "kube-system"]) {
@@ -83,12 +89,18 @@ describe.skipIf(!haveWorkloads)(`seeded cluster, Velero off ${haveWorkloads ? ""
     expect(sc.metadata.annotations!["storageclass.kubernetes.io/is-default-class"]).toBe("true");
     expect(sc.provisioner).toBe("disk.csi.sandbox.io");
     expect(sc.allowVolumeExpansion).toBe(true);
-    expect(get(c, "storage.k8s.io", "storageclasses", undefined, "legacy-hostpath").provisioner).toBe("kubernetes.io/no-provisioner");
+    expect(get(c, "storage.k8s.io", "storageclasses", undefined, "legacy-hostpath").provisioner).toBe(
+      "kubernetes.io/no-provisioner",
+    );
     expect(names(items(c, "storage.k8s.io", "storageclasses"))).toEqual(["csi-standard", "legacy-hostpath"]); // the manifest's "fast" is not created
     expect(get(c, "storage.k8s.io", "csidrivers", undefined, "disk.csi.sandbox.io")).toBeTruthy();
     const vsc = items(c, "snapshot.storage.k8s.io", "volumesnapshotclasses");
     expect(vsc).toHaveLength(1);
-    expect(vsc[0]).toMatchObject({ driver: "disk.csi.sandbox.io", deletionPolicy: "Delete", metadata: { name: "csi-snapclass", labels: { "velero.io/csi-volumesnapshot-class": "true" } } });
+    expect(vsc[0]).toMatchObject({
+      driver: "disk.csi.sandbox.io",
+      deletionPolicy: "Delete",
+      metadata: { name: "csi-snapclass", labels: { "velero.io/csi-volumesnapshot-class": "true" } },
+    });
   });
 
   it("seeds the real workloads: guestbook, cassandra, model serving, mysql", () => {
@@ -106,14 +118,22 @@ describe.skipIf(!haveWorkloads)(`seeded cluster, Velero off ${haveWorkloads ? ""
 
   it("binds cassandra's claims to CSI volumes on csi-standard", () => {
     const pvcs = items(c, "", "persistentvolumeclaims", "cassandra");
-    expect(names(pvcs)).toEqual(["cassandra-data-cassandra-0", "cassandra-data-cassandra-1", "cassandra-data-cassandra-2"]);
+    expect(names(pvcs)).toEqual([
+      "cassandra-data-cassandra-0",
+      "cassandra-data-cassandra-1",
+      "cassandra-data-cassandra-2",
+    ]);
     for (const pvc of pvcs) {
       expect(pvc.status.phase).toBe("Bound");
       expect(pvc.spec.storageClassName).toBe("csi-standard");
       const pv = get(c, "", "persistentvolumes", undefined, pvc.spec.volumeName);
       expect(pv.status.phase).toBe("Bound");
       expect(pv.spec.csi.driver).toBe("disk.csi.sandbox.io");
-      expect(pv.spec.claimRef).toMatchObject({ namespace: "cassandra", name: pvc.metadata.name, uid: pvc.metadata.uid });
+      expect(pv.spec.claimRef).toMatchObject({
+        namespace: "cassandra",
+        name: pvc.metadata.name,
+        uid: pvc.metadata.uid,
+      });
       expect(pv.spec.capacity.storage).toBe(pvc.spec.resources.requests.storage);
     }
     const sts = get(c, "apps", "statefulsets", "cassandra", "cassandra");
@@ -149,16 +169,27 @@ describe.skipIf(!haveWorkloads)(`seeded cluster, Velero off ${haveWorkloads ? ""
     const pods = items(c, "", "pods");
     expect(pods.length).toBeGreaterThan(15);
     const nodes = new Set(names(items(c, "", "nodes")));
-    const kinds: Record<string, [string, string]> = { ReplicaSet: ["apps", "replicasets"], StatefulSet: ["apps", "statefulsets"], DaemonSet: ["apps", "daemonsets"], Deployment: ["apps", "deployments"] };
+    const kinds: Record<string, [string, string]> = {
+      ReplicaSet: ["apps", "replicasets"],
+      StatefulSet: ["apps", "statefulsets"],
+      DaemonSet: ["apps", "daemonsets"],
+      Deployment: ["apps", "deployments"],
+    };
     for (const p of pods) {
       const where = `${p.metadata.namespace}/${p.metadata.name}`;
       expect(nodes.has(p.spec.nodeName), where).toBe(true);
       expect(p.status.phase, where).toBe("Running");
       expect(p.status.podIP, where).toBeTruthy();
       expect(p.status.conditions.find((x: any) => x.type === "Ready").status, where).toBe("True");
-      expect(p.status.containerStatuses.every((s: any) => s.ready && s.started), where).toBe(true);
+      expect(
+        p.status.containerStatuses.every((s: any) => s.ready && s.started),
+        where,
+      ).toBe(true);
       for (const claim of (p.spec.volumes ?? []).map((v: any) => v.persistentVolumeClaim?.claimName).filter(Boolean)) {
-        expect(get(c, "", "persistentvolumeclaims", p.metadata.namespace, claim).status.phase, `${where} ${claim}`).toBe("Bound");
+        expect(
+          get(c, "", "persistentvolumeclaims", p.metadata.namespace, claim).status.phase,
+          `${where} ${claim}`,
+        ).toBe("Bound");
       }
       // Follow the chain of controllers up: each owner exists with the uid the reference names.
       let o: KObject = p;
@@ -181,14 +212,20 @@ describe.skipIf(!haveWorkloads)(`seeded cluster, Velero off ${haveWorkloads ? ""
   it("reports workload statuses as the controllers would", () => {
     const frontend = get(c, "apps", "deployments", "guestbook", "frontend");
     expect(frontend.status).toMatchObject({ replicas: 3, readyReplicas: 3, availableReplicas: 3, updatedReplicas: 3 });
-    const rs = items(c, "apps", "replicasets", "guestbook").find((r) => r.metadata.ownerReferences![0].name === "frontend")!;
+    const rs = items(c, "apps", "replicasets", "guestbook").find(
+      (r) => r.metadata.ownerReferences![0].name === "frontend",
+    )!;
     expect(rs.metadata.name).toMatch(/^frontend-[bcdfghjklmnpqrstvwxz2456789]+$/);
-    expect(items(c, "", "pods", "guestbook").filter((p) => p.metadata.ownerReferences![0].name === rs.metadata.name)).toHaveLength(3);
+    expect(
+      items(c, "", "pods", "guestbook").filter((p) => p.metadata.ownerReferences![0].name === rs.metadata.name),
+    ).toHaveLength(3);
     const proxy = get(c, "apps", "daemonsets", "kube-system", "kube-proxy");
     expect(proxy.status).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3 });
     const proxyPods = items(c, "", "pods", "kube-system").filter((p) => p.metadata.labels!["k8s-app"] === "kube-proxy");
     expect(proxyPods.map((p) => p.spec.nodeName).sort()).toEqual(["node-1", "node-2", "node-3"]);
-    expect(items(c, "", "pods", "kube-system").filter((p) => p.metadata.labels!["k8s-app"] === "kube-dns")).toHaveLength(2);
+    expect(
+      items(c, "", "pods", "kube-system").filter((p) => p.metadata.labels!["k8s-app"] === "kube-dns"),
+    ).toHaveLength(2);
     for (const ns of ["tkg-system", "vmware-system-tmc"]) {
       expect(items(c, "apps", "deployments", ns), ns).toHaveLength(1);
       expect(items(c, "", "pods", ns), ns).toHaveLength(1);
@@ -197,7 +234,9 @@ describe.skipIf(!haveWorkloads)(`seeded cluster, Velero off ${haveWorkloads ? ""
 
   it("serves no Velero types and no velero namespace", () => {
     expect(c.typeOf("velero.io", "backups")).toBeUndefined();
-    expect(items(c, "apiextensions.k8s.io", "customresourcedefinitions").filter((d) => d.spec.group === "velero.io")).toHaveLength(0);
+    expect(
+      items(c, "apiextensions.k8s.io", "customresourcedefinitions").filter((d) => d.spec.group === "velero.io"),
+    ).toHaveLength(0);
     expect(items(c, "", "namespaces").map((n) => n.metadata.name)).not.toContain("velero");
   });
 
@@ -223,71 +262,107 @@ describe(`seeding without the workloads directory`, () => {
 
   it("throws when Velero is on and the CRDs directory is missing", () => {
     const c = new Cluster({ name: "t", adminToken: "x" });
-    expect(() => seedCluster(c, { velero: { version: "v1.18.1", nodeAgent: true, csi: true }, crdsDir: "/nonexistent/crds" })).toThrow(/\/nonexistent\/crds/);
+    expect(() =>
+      seedCluster(c, { velero: { version: "v1.18.1", nodeAgent: true, csi: true }, crdsDir: "/nonexistent/crds" }),
+    ).toThrow(/\/nonexistent\/crds/);
   });
 });
 
-describe.skipIf(!haveWorkloads || !haveCrds)(`seeded cluster, Velero on ${!haveCrds ? crdsSkipReason : !haveWorkloads ? workloadsSkipReason : ""}`, () => {
-  let c: Cluster;
-  beforeAll(() => {
-    c = seeded({ velero: { version: "v1.18.1", nodeAgent: true, csi: true } });
-  });
-
-  it("serves the Velero types from its CRDs", () => {
-    for (const r of ["backups", "restores", "schedules", "backupstoragelocations", "volumesnapshotlocations", "podvolumebackups", "datauploads"]) {
-      expect(c.typeOf("velero.io", r), r).toBeDefined();
-    }
-    const crds = items(c, "apiextensions.k8s.io", "customresourcedefinitions").filter((d) => d.spec.group === "velero.io");
-    expect(crds.length).toBe(13);
-    expect(crds.every((d) => d.status.conditions.some((x: any) => x.type === "Established" && x.status === "True"))).toBe(true);
-    // Velero's custom resources can be created against the real schemas.
-    const bsl = c.create(c.typeOf("velero.io", "backupstoragelocations")!, "velero", {
-      apiVersion: "velero.io/v1", kind: "BackupStorageLocation", metadata: { name: "default" },
-      spec: { provider: "aws", objectStorage: { bucket: "b" } },
+describe.skipIf(!haveWorkloads || !haveCrds)(
+  `seeded cluster, Velero on ${!haveCrds ? crdsSkipReason : !haveWorkloads ? workloadsSkipReason : ""}`,
+  () => {
+    let c: Cluster;
+    beforeAll(() => {
+      c = seeded({ velero: { version: "v1.18.1", nodeAgent: true, csi: true } });
     });
-    expect(bsl.metadata.uid).toBeTruthy();
-  });
 
-  it("runs the Velero server with CSI enabled, and a node-agent pod on each node", () => {
-    const dep = get(c, "apps", "deployments", "velero", "velero");
-    expect(dep.metadata.labels).toMatchObject({ component: "velero", deploy: "velero" });
-    const container = dep.spec.template.spec.containers[0];
-    expect(container.image).toBe("velero/velero:v1.18.1");
-    expect(container.args).toContain("server");
-    expect(container.args).toContain("--features=EnableCSI");
-    const pods = items(c, "", "pods", "velero");
-    expect(pods.filter((p) => p.metadata.labels!.deploy === "velero").map((p) => p.status.phase)).toEqual(["Running"]);
-    const ds = get(c, "apps", "daemonsets", "velero", "node-agent");
-    expect(ds.metadata.labels).toMatchObject({ component: "velero", name: "node-agent" });
-    const agents = pods.filter((p) => p.metadata.labels!.name === "node-agent");
-    expect(agents.map((p) => p.spec.nodeName).sort()).toEqual(["node-1", "node-2", "node-3"]);
-    expect(agents.every((p) => p.status.phase === "Running" && p.metadata.ownerReferences![0].uid === ds.metadata.uid)).toBe(true);
-    expect(get(c, "", "serviceaccounts", "velero", "velero")).toBeTruthy();
-    const crb = get(c, "rbac.authorization.k8s.io", "clusterrolebindings", undefined, "velero");
-    expect(crb.roleRef.name).toBe("cluster-admin");
-    expect(crb.subjects).toEqual([{ kind: "ServiceAccount", name: "velero", namespace: "velero" }]);
-    expect(names(items(c, "", "secrets", "velero"))).not.toContain("cloud-credentials");
-  });
+    it("serves the Velero types from its CRDs", () => {
+      for (const r of [
+        "backups",
+        "restores",
+        "schedules",
+        "backupstoragelocations",
+        "volumesnapshotlocations",
+        "podvolumebackups",
+        "datauploads",
+      ]) {
+        expect(c.typeOf("velero.io", r), r).toBeDefined();
+      }
+      const crds = items(c, "apiextensions.k8s.io", "customresourcedefinitions").filter(
+        (d) => d.spec.group === "velero.io",
+      );
+      expect(crds.length).toBe(13);
+      expect(
+        crds.every((d) => d.status.conditions.some((x: any) => x.type === "Established" && x.status === "True")),
+      ).toBe(true);
+      // Velero's custom resources can be created against the real schemas.
+      const bsl = c.create(c.typeOf("velero.io", "backupstoragelocations")!, "velero", {
+        apiVersion: "velero.io/v1",
+        kind: "BackupStorageLocation",
+        metadata: { name: "default" },
+        spec: { provider: "aws", objectStorage: { bucket: "b" } },
+      });
+      expect(bsl.metadata.uid).toBeTruthy();
+    });
 
-  it("leaves out the node-agent and the CSI feature when asked", () => {
-    const bare = seeded({ velero: { version: "v1.17.0", nodeAgent: false, csi: false } });
-    const container = get(bare, "apps", "deployments", "velero", "velero").spec.template.spec.containers[0];
-    expect(container.image).toBe("velero/velero:v1.17.0");
-    expect(container.args.join(" ")).not.toContain("EnableCSI");
-    expect(items(bare, "apps", "daemonsets", "velero")).toHaveLength(0);
-  });
-});
+    it("runs the Velero server with CSI enabled, and a node-agent pod on each node", () => {
+      const dep = get(c, "apps", "deployments", "velero", "velero");
+      expect(dep.metadata.labels).toMatchObject({ component: "velero", deploy: "velero" });
+      const container = dep.spec.template.spec.containers[0];
+      expect(container.image).toBe("velero/velero:v1.18.1");
+      expect(container.args).toContain("server");
+      expect(container.args).toContain("--features=EnableCSI");
+      const pods = items(c, "", "pods", "velero");
+      expect(pods.filter((p) => p.metadata.labels!.deploy === "velero").map((p) => p.status.phase)).toEqual([
+        "Running",
+      ]);
+      const ds = get(c, "apps", "daemonsets", "velero", "node-agent");
+      expect(ds.metadata.labels).toMatchObject({ component: "velero", name: "node-agent" });
+      const agents = pods.filter((p) => p.metadata.labels!.name === "node-agent");
+      expect(agents.map((p) => p.spec.nodeName).sort()).toEqual(["node-1", "node-2", "node-3"]);
+      expect(
+        agents.every((p) => p.status.phase === "Running" && p.metadata.ownerReferences![0].uid === ds.metadata.uid),
+      ).toBe(true);
+      expect(get(c, "", "serviceaccounts", "velero", "velero")).toBeTruthy();
+      const crb = get(c, "rbac.authorization.k8s.io", "clusterrolebindings", undefined, "velero");
+      expect(crb.roleRef.name).toBe("cluster-admin");
+      expect(crb.subjects).toEqual([{ kind: "ServiceAccount", name: "velero", namespace: "velero" }]);
+      expect(names(items(c, "", "secrets", "velero"))).not.toContain("cloud-credentials");
+    });
+
+    it("leaves out the node-agent and the CSI feature when asked", () => {
+      const bare = seeded({ velero: { version: "v1.17.0", nodeAgent: false, csi: false } });
+      const container = get(bare, "apps", "deployments", "velero", "velero").spec.template.spec.containers[0];
+      expect(container.image).toBe("velero/velero:v1.17.0");
+      expect(container.args.join(" ")).not.toContain("EnableCSI");
+      expect(items(bare, "apps", "daemonsets", "velero")).toHaveLength(0);
+    });
+  },
+);
 
 describe("simulator", () => {
   let stop: (() => void) | undefined;
   afterEach(() => stop?.());
 
   const podBody = (name: string, volumes: unknown[] = []) => ({
-    apiVersion: "v1", kind: "Pod", metadata: { name },
-    spec: { containers: [{ name: "app", image: "nginx:1.27", ...(volumes.length ? { volumeMounts: [{ name: "data", mountPath: "/data" }] } : {}) }], volumes },
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: {
+      containers: [
+        {
+          name: "app",
+          image: "nginx:1.27",
+          ...(volumes.length ? { volumeMounts: [{ name: "data", mountPath: "/data" }] } : {}),
+        },
+      ],
+      volumes,
+    },
   });
   const pvcBody = (name: string, extra: Record<string, unknown> = {}) => ({
-    apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name },
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name },
     spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } }, ...extra },
   });
 
@@ -339,18 +414,38 @@ describe("simulator", () => {
       const p = c.get(pods, "app", "db");
       return p.status.phase === "Running" && p;
     });
-    expect(c.get(pvcs, "app", "db-data")).toMatchObject({ spec: { storageClassName: "csi-standard" }, status: { phase: "Bound" } });
+    expect(c.get(pvcs, "app", "db-data")).toMatchObject({
+      spec: { storageClassName: "csi-standard" },
+      status: { phase: "Bound" },
+    });
     expect(db.spec.nodeName).toBeTruthy();
 
     // A static volume, named by the claim.
-    c.create(pvs, undefined, { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "static-1" }, spec: { capacity: { storage: "5Gi" }, accessModes: ["ReadWriteOnce"], storageClassName: "legacy-hostpath", hostPath: { path: "/mnt/static-1" } } });
+    c.create(pvs, undefined, {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: "static-1" },
+      spec: {
+        capacity: { storage: "5Gi" },
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: "legacy-hostpath",
+        hostPath: { path: "/mnt/static-1" },
+      },
+    });
     await until("the volume to be Available", () => c.get(pvs, undefined, "static-1").status.phase === "Available");
     c.create(pvcs, "app", pvcBody("static", { storageClassName: "legacy-hostpath", volumeName: "static-1" }));
     await until("the claim to bind to its volume", () => c.get(pvcs, "app", "static").status.phase === "Bound");
-    expect(c.get(pvs, undefined, "static-1")).toMatchObject({ status: { phase: "Bound" }, spec: { claimRef: { namespace: "app", name: "static" } } });
+    expect(c.get(pvs, undefined, "static-1")).toMatchObject({
+      status: { phase: "Bound" },
+      spec: { claimRef: { namespace: "app", name: "static" } },
+    });
 
     // no-provisioner without a matching volume: stays Pending.
-    c.create(pvcs, "app", pvcBody("orphan", { storageClassName: "legacy-hostpath", resources: { requests: { storage: "100Gi" } } }));
+    c.create(
+      pvcs,
+      "app",
+      pvcBody("orphan", { storageClassName: "legacy-hostpath", resources: { requests: { storage: "100Gi" } } }),
+    );
     await new Promise((r) => setTimeout(r, 60));
     expect(c.get(pvcs, "app", "orphan").status.phase).toBe("Pending");
   });

@@ -5,7 +5,16 @@ import { parseAllDocuments } from "yaml";
 import type { Cluster } from "./kube-api/cluster";
 import type { KObject, ResourceType } from "./kube-api/types";
 import {
-  allocatePodIP, boundPvcStatus, boundPvStatus, hexOf, isoNow, nameSuffix, provisionedPv, runningPodStatus, templateHash, uuidOf,
+  allocatePodIP,
+  boundPvcStatus,
+  boundPvStatus,
+  hexOf,
+  isoNow,
+  nameSuffix,
+  provisionedPv,
+  runningPodStatus,
+  templateHash,
+  uuidOf,
 } from "./simulator";
 
 // Believable, deterministic content for a sandbox cluster: three Ready nodes, CSI and non-CSI storage, the real
@@ -25,20 +34,37 @@ export interface SeedOptions {
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultCrdsDir = () => process.env.VELERO_CRDS_DIR ?? path.resolve(repo, "../shared/velero-crds");
-export const defaultWorkloadsDir = () => process.env.LIFEBOAT_WORKLOADS_DIR ?? path.resolve(repo, "../shared/workloads/kubernetes-examples");
+export const defaultWorkloadsDir = () =>
+  process.env.LIFEBOAT_WORKLOADS_DIR ?? path.resolve(repo, "../shared/workloads/kubernetes-examples");
 
 export const CSI_DRIVER = "disk.csi.sandbox.io";
 export const CSI_CLASS = "csi-standard";
 export const LEGACY_CLASS = "legacy-hostpath";
 export const SNAPSHOT_CLASS = "csi-snapclass";
-export const NODES = [1, 2, 3].map((i) => ({ name: `node-${i}`, zone: `zone-${"abc"[i - 1]}`, ip: `10.0.0.${10 + i}`, podCIDR: `10.244.${i}.0/24` }));
+export const NODES = [1, 2, 3].map((i) => ({
+  name: `node-${i}`,
+  zone: `zone-${"abc"[i - 1]}`,
+  ip: `10.0.0.${10 + i}`,
+  podCIDR: `10.244.${i}.0/24`,
+}));
 
 /** The namespaces seeding creates besides the bootstrap ones (velero only when Velero is on). */
-export const SEEDED_NAMESPACES = ["guestbook", "cassandra", "model-serving", "mysql", "web-cache", "payments", "tkg-system", "vmware-system-tmc"];
+export const SEEDED_NAMESPACES = [
+  "guestbook",
+  "cassandra",
+  "model-serving",
+  "mysql",
+  "web-cache",
+  "payments",
+  "tkg-system",
+  "vmware-system-tmc",
+];
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
-const FAKE_CERT = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUSandboxOnlyNotARealCertificate0wCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n";
-const FAKE_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEISandboxOnlyNotARealPrivateKeyAAAAAAAAAAAAoAoGCCqGSM49AwEH\n-----END EC PRIVATE KEY-----\n";
+const FAKE_CERT =
+  "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUSandboxOnlyNotARealCertificate0wCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n";
+const FAKE_KEY =
+  "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEISandboxOnlyNotARealPrivateKeyAAAAAAAAAAAAoAoGCCqGSM49AwEH\n-----END EC PRIVATE KEY-----\n";
 
 // ---- manifests --------------------------------------------------------------------------------------------------------
 
@@ -61,8 +87,10 @@ function loadWorkload(dir: string | null, file: string): KObject[] {
 // ---- defaults the apiserver and admission would have filled in -------------------------------------------------------
 
 /** 0.5 -> "500m", 2 -> "2": numbers in resource lists are quantities. */
-const quantity = (v: unknown) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : `${Math.round(v * 1000)}m`) : v);
-const quantities = (r: Record<string, unknown> | undefined) => (r ? Object.fromEntries(Object.entries(r).map(([k, v]) => [k, quantity(v)])) : undefined);
+const quantity = (v: unknown) =>
+  typeof v === "number" ? (Number.isInteger(v) ? String(v) : `${Math.round(v * 1000)}m`) : v;
+const quantities = (r: Record<string, unknown> | undefined) =>
+  r ? Object.fromEntries(Object.entries(r).map(([k, v]) => [k, quantity(v)])) : undefined;
 
 function containerDefaults(c: any): any {
   const image = String(c.image ?? "");
@@ -73,7 +101,10 @@ function containerDefaults(c: any): any {
     terminationMessagePath: "/dev/termination-log",
     terminationMessagePolicy: "File",
     ...c,
-    resources: { ...(c.resources?.requests ? { requests: quantities(c.resources.requests) } : {}), ...(c.resources?.limits ? { limits: quantities(c.resources.limits) } : {}) },
+    resources: {
+      ...(c.resources?.requests ? { requests: quantities(c.resources.requests) } : {}),
+      ...(c.resources?.limits ? { limits: quantities(c.resources.limits) } : {}),
+    },
   };
   if (c.ports) out.ports = c.ports.map((p: any) => ({ protocol: "TCP", ...p }));
   return out;
@@ -95,7 +126,11 @@ function podSpecDefaults(spec: any): any {
   out.serviceAccount = out.serviceAccountName;
   if (spec?.volumes) {
     out.volumes = spec.volumes.map((v: any) =>
-      v.configMap ? { ...v, configMap: { defaultMode: 420, ...v.configMap } } : v.secret ? { ...v, secret: { defaultMode: 420, ...v.secret } } : v,
+      v.configMap
+        ? { ...v, configMap: { defaultMode: 420, ...v.configMap } }
+        : v.secret
+          ? { ...v, secret: { defaultMode: 420, ...v.secret } }
+          : v,
     );
   }
   return out;
@@ -106,7 +141,13 @@ function podAdmission(spec: any): any {
   return {
     ...spec,
     preemptionPolicy: spec.preemptionPolicy ?? "PreemptLowerPriority",
-    priority: spec.priority ?? (spec.priorityClassName === "system-node-critical" ? 2000001000 : spec.priorityClassName === "system-cluster-critical" ? 2000000000 : 0),
+    priority:
+      spec.priority ??
+      (spec.priorityClassName === "system-node-critical"
+        ? 2000001000
+        : spec.priorityClassName === "system-cluster-critical"
+          ? 2000000000
+          : 0),
     tolerations: [
       ...(spec.tolerations ?? []),
       { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 },
@@ -115,7 +156,14 @@ function podAdmission(spec: any): any {
   };
 }
 
-const ownerRef = (o: KObject) => ({ apiVersion: o.apiVersion!, kind: o.kind!, name: o.metadata.name!, uid: o.metadata.uid!, controller: true, blockOwnerDeletion: true });
+const ownerRef = (o: KObject) => ({
+  apiVersion: o.apiVersion!,
+  kind: o.kind!,
+  name: o.metadata.name!,
+  uid: o.metadata.uid!,
+  controller: true,
+  blockOwnerDeletion: true,
+});
 
 // ---- the seeder ---------------------------------------------------------------------------------------------------------
 
@@ -168,35 +216,100 @@ class Seeder {
     for (const n of NODES) {
       this.put(
         {
-          apiVersion: "v1", kind: "Node",
+          apiVersion: "v1",
+          kind: "Node",
           metadata: {
             name: n.name,
             labels: {
-              "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux",
-              "node.kubernetes.io/instance-type": "standard-4", "topology.kubernetes.io/region": "sandbox-1", "topology.kubernetes.io/zone": n.zone, [`topology.${CSI_DRIVER}/zone`]: n.zone,
+              "beta.kubernetes.io/arch": "amd64",
+              "beta.kubernetes.io/os": "linux",
+              "kubernetes.io/arch": "amd64",
+              "kubernetes.io/hostname": n.name,
+              "kubernetes.io/os": "linux",
+              "node.kubernetes.io/instance-type": "standard-4",
+              "topology.kubernetes.io/region": "sandbox-1",
+              "topology.kubernetes.io/zone": n.zone,
+              [`topology.${CSI_DRIVER}/zone`]: n.zone,
             },
             annotations: {
-              "node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+              "node.alpha.kubernetes.io/ttl": "0",
+              "volumes.kubernetes.io/controller-managed-attach-detach": "true",
               "csi.volume.kubernetes.io/nodeid": JSON.stringify({ [CSI_DRIVER]: `i-${hexOf(n.name, 17)}` }),
             },
           },
-          spec: { podCIDR: n.podCIDR, podCIDRs: [n.podCIDR], providerID: `sandbox:///${n.zone}/i-${hexOf(n.name, 17)}` },
+          spec: {
+            podCIDR: n.podCIDR,
+            podCIDRs: [n.podCIDR],
+            providerID: `sandbox:///${n.zone}/i-${hexOf(n.name, 17)}`,
+          },
         },
         () => ({
-          capacity: { cpu: "4", "ephemeral-storage": "102626232Ki", "hugepages-1Gi": "0", "hugepages-2Mi": "0", memory: "16374584Ki", pods: "110" },
-          allocatable: { cpu: "3920m", "ephemeral-storage": "94580335255", "hugepages-1Gi": "0", "hugepages-2Mi": "0", memory: "15358776Ki", pods: "110" },
+          capacity: {
+            cpu: "4",
+            "ephemeral-storage": "102626232Ki",
+            "hugepages-1Gi": "0",
+            "hugepages-2Mi": "0",
+            memory: "16374584Ki",
+            pods: "110",
+          },
+          allocatable: {
+            cpu: "3920m",
+            "ephemeral-storage": "94580335255",
+            "hugepages-1Gi": "0",
+            "hugepages-2Mi": "0",
+            memory: "15358776Ki",
+            pods: "110",
+          },
           conditions: [
-            { type: "MemoryPressure", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletHasSufficientMemory", message: "kubelet has sufficient memory available" },
-            { type: "DiskPressure", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletHasNoDiskPressure", message: "kubelet has no disk pressure" },
-            { type: "PIDPressure", status: "False", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletHasSufficientPID", message: "kubelet has sufficient PID available" },
-            { type: "Ready", status: "True", lastHeartbeatTime: t, lastTransitionTime: t, reason: "KubeletReady", message: "kubelet is posting ready status" },
+            {
+              type: "MemoryPressure",
+              status: "False",
+              lastHeartbeatTime: t,
+              lastTransitionTime: t,
+              reason: "KubeletHasSufficientMemory",
+              message: "kubelet has sufficient memory available",
+            },
+            {
+              type: "DiskPressure",
+              status: "False",
+              lastHeartbeatTime: t,
+              lastTransitionTime: t,
+              reason: "KubeletHasNoDiskPressure",
+              message: "kubelet has no disk pressure",
+            },
+            {
+              type: "PIDPressure",
+              status: "False",
+              lastHeartbeatTime: t,
+              lastTransitionTime: t,
+              reason: "KubeletHasSufficientPID",
+              message: "kubelet has sufficient PID available",
+            },
+            {
+              type: "Ready",
+              status: "True",
+              lastHeartbeatTime: t,
+              lastTransitionTime: t,
+              reason: "KubeletReady",
+              message: "kubelet is posting ready status",
+            },
           ],
-          addresses: [{ type: "InternalIP", address: n.ip }, { type: "Hostname", address: n.name }],
+          addresses: [
+            { type: "InternalIP", address: n.ip },
+            { type: "Hostname", address: n.name },
+          ],
           daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
           nodeInfo: {
-            architecture: "amd64", bootID: uuidOf(`boot/${n.name}`), containerRuntimeVersion: "containerd://1.7.22", kernelVersion: "6.8.0-1017-generic",
-            kubeProxyVersion: this.c.version, kubeletVersion: this.c.version, machineID: hexOf(`machine/${n.name}`, 32), operatingSystem: "linux",
-            osImage: "Ubuntu 24.04.1 LTS", systemUUID: uuidOf(`system/${n.name}`),
+            architecture: "amd64",
+            bootID: uuidOf(`boot/${n.name}`),
+            containerRuntimeVersion: "containerd://1.7.22",
+            kernelVersion: "6.8.0-1017-generic",
+            kubeProxyVersion: this.c.version,
+            kubeletVersion: this.c.version,
+            machineID: hexOf(`machine/${n.name}`, 32),
+            operatingSystem: "linux",
+            osImage: "Ubuntu 24.04.1 LTS",
+            systemUUID: uuidOf(`system/${n.name}`),
           },
         }),
       );
@@ -205,40 +318,84 @@ class Seeder {
 
   storage() {
     this.put({
-      apiVersion: "storage.k8s.io/v1", kind: "CSIDriver", metadata: { name: CSI_DRIVER },
-      spec: { attachRequired: true, fsGroupPolicy: "ReadWriteOnceWithFSType", podInfoOnMount: false, requiresRepublish: false, seLinuxMount: false, storageCapacity: false, volumeLifecycleModes: ["Persistent"] },
+      apiVersion: "storage.k8s.io/v1",
+      kind: "CSIDriver",
+      metadata: { name: CSI_DRIVER },
+      spec: {
+        attachRequired: true,
+        fsGroupPolicy: "ReadWriteOnceWithFSType",
+        podInfoOnMount: false,
+        requiresRepublish: false,
+        seLinuxMount: false,
+        storageCapacity: false,
+        volumeLifecycleModes: ["Persistent"],
+      },
     });
     this.put({
-      apiVersion: "storage.k8s.io/v1", kind: "StorageClass",
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
       metadata: { name: CSI_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
-      provisioner: CSI_DRIVER, parameters: { type: "standard", "csi.storage.k8s.io/fstype": "ext4" }, reclaimPolicy: "Delete", volumeBindingMode: "Immediate", allowVolumeExpansion: true,
+      provisioner: CSI_DRIVER,
+      parameters: { type: "standard", "csi.storage.k8s.io/fstype": "ext4" },
+      reclaimPolicy: "Delete",
+      volumeBindingMode: "Immediate",
+      allowVolumeExpansion: true,
     });
     this.put({
-      apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: LEGACY_CLASS },
-      provisioner: "kubernetes.io/no-provisioner", reclaimPolicy: "Retain", volumeBindingMode: "Immediate",
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: { name: LEGACY_CLASS },
+      provisioner: "kubernetes.io/no-provisioner",
+      reclaimPolicy: "Retain",
+      volumeBindingMode: "Immediate",
     });
     this.put({
-      apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotClass",
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshotClass",
       metadata: { name: SNAPSHOT_CLASS, labels: { "velero.io/csi-volumesnapshot-class": "true" } },
-      driver: CSI_DRIVER, deletionPolicy: "Delete",
+      driver: CSI_DRIVER,
+      deletionPolicy: "Delete",
     });
   }
 
   namespace(name: string, labels: Record<string, string> = {}) {
-    this.put({ apiVersion: "v1", kind: "Namespace", metadata: { name, ...(Object.keys(labels).length ? { labels } : {}) } });
-    this.c.ensure("", "serviceaccounts", name, "default", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: name } });
+    this.put({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, ...(Object.keys(labels).length ? { labels } : {}) },
+    });
+    this.c.ensure("", "serviceaccounts", name, "default", {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "default", namespace: name },
+    });
   }
 
   serviceAccount(ns: string, name: string, labels?: Record<string, string>) {
-    this.put({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: ns, ...(labels ? { labels } : {}) } });
+    this.put({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name, namespace: ns, ...(labels ? { labels } : {}) },
+    });
   }
 
   secret(ns: string, name: string, data: Record<string, string>, type = "Opaque", labels?: Record<string, string>) {
-    this.put({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns, ...(labels ? { labels } : {}) }, type, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])) });
+    this.put({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: ns, ...(labels ? { labels } : {}) },
+      type,
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+    });
   }
 
   configMap(ns: string, name: string, data: Record<string, string>, labels?: Record<string, string>) {
-    this.put({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, ...(labels ? { labels } : {}) }, data });
+    this.put({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace: ns, ...(labels ? { labels } : {}) },
+      data,
+    });
   }
 
   // ---- services ----------------------------------------------------------------------------------------------------------
@@ -266,27 +423,52 @@ class Seeder {
 
   service(ns: string, s: KObject): KObject {
     const name = s.metadata.name!;
-    const spec: any = { type: "ClusterIP", sessionAffinity: "None", ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack", internalTrafficPolicy: "Cluster", ...s.spec };
+    const spec: any = {
+      type: "ClusterIP",
+      sessionAffinity: "None",
+      ipFamilies: ["IPv4"],
+      ipFamilyPolicy: "SingleStack",
+      internalTrafficPolicy: "Cluster",
+      ...s.spec,
+    };
     if (!spec.clusterIP) spec.clusterIP = this.clusterIP(`${ns}/${name}`);
     spec.clusterIPs = [spec.clusterIP];
     const withNodePorts = spec.type === "NodePort" || spec.type === "LoadBalancer";
     spec.ports = (spec.ports ?? []).map((p: any, i: number) => ({
-      protocol: "TCP", targetPort: p.port, ...p, ...(withNodePorts && !p.nodePort ? { nodePort: this.nodePort(`${ns}/${name}/${i}`) } : {}),
+      protocol: "TCP",
+      targetPort: p.port,
+      ...p,
+      ...(withNodePorts && !p.nodePort ? { nodePort: this.nodePort(`${ns}/${name}/${i}`) } : {}),
     }));
     if (withNodePorts) spec.externalTrafficPolicy ??= "Cluster";
-    return this.put({ ...s, apiVersion: "v1", kind: "Service", metadata: { ...s.metadata, namespace: ns }, spec }, () => ({ loadBalancer: {} }));
+    return this.put(
+      { ...s, apiVersion: "v1", kind: "Service", metadata: { ...s.metadata, namespace: ns }, spec },
+      () => ({ loadBalancer: {} }),
+    );
   }
 
   // ---- pods and workloads ------------------------------------------------------------------------------------------------
 
-  pod(ns: string, name: string, template: any, owner: KObject | null, extra: { labels?: Record<string, string>; spec?: any; nodeName?: string } = {}): KObject {
+  pod(
+    ns: string,
+    name: string,
+    template: any,
+    owner: KObject | null,
+    extra: { labels?: Record<string, string>; spec?: any; nodeName?: string } = {},
+  ): KObject {
     const spec = podAdmission(podSpecDefaults({ ...template.spec, ...(extra.spec ?? {}) }));
     spec.nodeName = extra.nodeName ?? template.spec?.nodeName ?? this.nextNode();
-    const metadata: KObject["metadata"] = { name, namespace: ns, labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) } };
+    const metadata: KObject["metadata"] = {
+      name,
+      namespace: ns,
+      labels: { ...(template.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
+    };
     if (template.metadata?.annotations) metadata.annotations = { ...template.metadata.annotations };
     if (owner) metadata.ownerReferences = [ownerRef(owner)];
     const ips = allocatePodIP(this.c, spec.nodeName, Boolean(spec.hostNetwork));
-    return this.put({ apiVersion: "v1", kind: "Pod", metadata, spec }, (created) => runningPodStatus(created, ips, this.t));
+    return this.put({ apiVersion: "v1", kind: "Pod", metadata, spec }, (created) =>
+      runningPodStatus(created, ips, this.t),
+    );
   }
 
   deployment(ns: string, d: KObject): KObject {
@@ -294,31 +476,81 @@ class Seeder {
     const replicas: number = d.spec?.replicas ?? 1;
     const template = { ...d.spec.template, spec: podSpecDefaults(d.spec.template?.spec) };
     const dep = this.put({
-      ...d, apiVersion: "apps/v1", kind: "Deployment",
-      metadata: { ...d.metadata, namespace: ns, annotations: { ...(d.metadata.annotations ?? {}), "deployment.kubernetes.io/revision": "1" } },
-      spec: { progressDeadlineSeconds: 600, revisionHistoryLimit: 10, strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } }, ...d.spec, replicas, template },
+      ...d,
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: {
+        ...d.metadata,
+        namespace: ns,
+        annotations: { ...(d.metadata.annotations ?? {}), "deployment.kubernetes.io/revision": "1" },
+      },
+      spec: {
+        progressDeadlineSeconds: 600,
+        revisionHistoryLimit: 10,
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } },
+        ...d.spec,
+        replicas,
+        template,
+      },
     });
     const hash = templateHash(`${ns}/${name}`);
     const rsName = `${name}-${hash}`;
     const labels = { ...(template.metadata?.labels ?? {}), "pod-template-hash": hash };
     const rs = this.put({
-      apiVersion: "apps/v1", kind: "ReplicaSet",
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
       metadata: {
-        name: rsName, namespace: ns, labels, ownerReferences: [ownerRef(dep)],
-        annotations: { "deployment.kubernetes.io/desired-replicas": String(replicas), "deployment.kubernetes.io/max-replicas": String(replicas + Math.ceil(replicas / 4)), "deployment.kubernetes.io/revision": "1" },
+        name: rsName,
+        namespace: ns,
+        labels,
+        ownerReferences: [ownerRef(dep)],
+        annotations: {
+          "deployment.kubernetes.io/desired-replicas": String(replicas),
+          "deployment.kubernetes.io/max-replicas": String(replicas + Math.ceil(replicas / 4)),
+          "deployment.kubernetes.io/revision": "1",
+        },
       },
-      spec: { replicas, minReadySeconds: 0, selector: { matchLabels: { ...(dep.spec.selector?.matchLabels ?? {}), "pod-template-hash": hash } }, template: { ...template, metadata: { ...template.metadata, labels } } },
+      spec: {
+        replicas,
+        minReadySeconds: 0,
+        selector: { matchLabels: { ...(dep.spec.selector?.matchLabels ?? {}), "pod-template-hash": hash } },
+        template: { ...template, metadata: { ...template.metadata, labels } },
+      },
     });
     const names = new Set<string>();
     for (let i = 0; names.size < replicas; i++) names.add(`${rsName}-${nameSuffix(`${ns}/${rsName}/${i}`)}`);
     for (const p of names) this.pod(ns, p, rs.spec.template, rs);
-    this.setStatus(rs, { replicas, fullyLabeledReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: 1 });
+    this.setStatus(rs, {
+      replicas,
+      fullyLabeledReplicas: replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
+      observedGeneration: 1,
+    });
     const t = this.t;
     this.setStatus(dep, {
-      observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas,
+      observedGeneration: 1,
+      replicas,
+      updatedReplicas: replicas,
+      readyReplicas: replicas,
+      availableReplicas: replicas,
       conditions: [
-        { type: "Available", status: "True", lastUpdateTime: t, lastTransitionTime: t, reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability." },
-        { type: "Progressing", status: "True", lastUpdateTime: t, lastTransitionTime: t, reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rsName}" has successfully progressed.` },
+        {
+          type: "Available",
+          status: "True",
+          lastUpdateTime: t,
+          lastTransitionTime: t,
+          reason: "MinimumReplicasAvailable",
+          message: "Deployment has minimum availability.",
+        },
+        {
+          type: "Progressing",
+          status: "True",
+          lastUpdateTime: t,
+          lastTransitionTime: t,
+          reason: "NewReplicaSetAvailable",
+          message: `ReplicaSet "${rsName}" has successfully progressed.`,
+        },
       ],
     });
     return dep;
@@ -333,13 +565,21 @@ class Seeder {
   /** A claim dynamically provisioned by the CSI driver: PVC and PV `pvc-<deterministic uuid>`, both Bound. */
   provisionedClaim(ns: string, pvc: KObject): KObject {
     const name = pvc.metadata.name!;
-    const cls = this.classFor(pvc.spec?.storageClassName ?? pvc.metadata.annotations?.["volume.beta.kubernetes.io/storage-class"]);
+    const cls = this.classFor(
+      pvc.spec?.storageClassName ?? pvc.metadata.annotations?.["volume.beta.kubernetes.io/storage-class"],
+    );
     const pvName = `pvc-${uuidOf(`${ns}/${name}`)}`;
     const annotations = { ...(pvc.metadata.annotations ?? {}) };
     delete annotations["volume.beta.kubernetes.io/storage-class"];
-    Object.assign(annotations, { "pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes", "volume.beta.kubernetes.io/storage-provisioner": cls.provisioner, "volume.kubernetes.io/storage-provisioner": cls.provisioner });
+    Object.assign(annotations, {
+      "pv.kubernetes.io/bind-completed": "yes",
+      "pv.kubernetes.io/bound-by-controller": "yes",
+      "volume.beta.kubernetes.io/storage-provisioner": cls.provisioner,
+      "volume.kubernetes.io/storage-provisioner": cls.provisioner,
+    });
     const claim = this.put({
-      apiVersion: "v1", kind: "PersistentVolumeClaim",
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
       metadata: { ...pvc.metadata, name, namespace: ns, annotations },
       spec: { volumeMode: "Filesystem", ...pvc.spec, storageClassName: cls.metadata.name, volumeName: pvName },
     });
@@ -350,21 +590,45 @@ class Seeder {
 
   /** A pre-provisioned (non-CSI) volume and the claim that names it, on legacy-hostpath, both Bound. */
   staticClaim(ns: string, pvc: KObject, pvDoc: KObject): KObject {
-    const pvSpec: any = { volumeMode: "Filesystem", persistentVolumeReclaimPolicy: "Retain", ...pvDoc.spec, storageClassName: LEGACY_CLASS };
+    const pvSpec: any = {
+      volumeMode: "Filesystem",
+      persistentVolumeReclaimPolicy: "Retain",
+      ...pvDoc.spec,
+      storageClassName: LEGACY_CLASS,
+    };
     if (pvSpec.csi) {
       delete pvSpec.csi;
       pvSpec.hostPath = { path: `/mnt/${pvDoc.metadata.name}`, type: "" };
     }
     const claim = this.put({
-      apiVersion: "v1", kind: "PersistentVolumeClaim",
-      metadata: { ...pvc.metadata, namespace: ns, annotations: { ...(pvc.metadata.annotations ?? {}), "pv.kubernetes.io/bind-completed": "yes" } },
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: {
+        ...pvc.metadata,
+        namespace: ns,
+        annotations: { ...(pvc.metadata.annotations ?? {}), "pv.kubernetes.io/bind-completed": "yes" },
+      },
       spec: { volumeMode: "Filesystem", ...pvc.spec, storageClassName: LEGACY_CLASS, volumeName: pvDoc.metadata.name },
     });
     const pv = this.put(
       {
-        apiVersion: "v1", kind: "PersistentVolume",
-        metadata: { ...pvDoc.metadata, annotations: { ...(pvDoc.metadata.annotations ?? {}), "pv.kubernetes.io/bound-by-controller": "yes" } },
-        spec: { ...pvSpec, claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: ns, name: claim.metadata.name, uid: claim.metadata.uid, resourceVersion: claim.metadata.resourceVersion } },
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: {
+          ...pvDoc.metadata,
+          annotations: { ...(pvDoc.metadata.annotations ?? {}), "pv.kubernetes.io/bound-by-controller": "yes" },
+        },
+        spec: {
+          ...pvSpec,
+          claimRef: {
+            apiVersion: "v1",
+            kind: "PersistentVolumeClaim",
+            namespace: ns,
+            name: claim.metadata.name,
+            uid: claim.metadata.uid,
+            resourceVersion: claim.metadata.resourceVersion,
+          },
+        },
       },
       () => boundPvStatus(this.t),
     );
@@ -382,15 +646,29 @@ class Seeder {
       delete annotations["volume.beta.kubernetes.io/storage-class"];
       const metadata = { ...tpl.metadata, annotations };
       if (!Object.keys(annotations).length) delete metadata.annotations;
-      return { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata, spec: { volumeMode: "Filesystem", ...tpl.spec, storageClassName: cls.metadata.name }, status: { phase: "Pending" } };
+      return {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata,
+        spec: { volumeMode: "Filesystem", ...tpl.spec, storageClassName: cls.metadata.name },
+        status: { phase: "Pending" },
+      };
     });
     const template = { ...s.spec.template, spec: podSpecDefaults(s.spec.template?.spec) };
     const sts = this.put({
-      ...s, apiVersion: "apps/v1", kind: "StatefulSet", metadata: { ...s.metadata, namespace: ns },
+      ...s,
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { ...s.metadata, namespace: ns },
       spec: {
-        podManagementPolicy: "OrderedReady", revisionHistoryLimit: 10, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
+        podManagementPolicy: "OrderedReady",
+        revisionHistoryLimit: 10,
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
         persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-        ...s.spec, replicas, template, volumeClaimTemplates: claimTemplates,
+        ...s.spec,
+        replicas,
+        template,
+        volumeClaimTemplates: claimTemplates,
       },
     });
     const revision = `${name}-${templateHash(`${ns}/${name}`)}`;
@@ -401,17 +679,31 @@ class Seeder {
       for (const tpl of claimTemplates) {
         const claimName = `${tpl.metadata.name}-${name}-${i}`;
         const { status: _status, apiVersion: _a, kind: _k, ...rest } = tpl;
-        this.provisionedClaim(ns, { ...rest, metadata: { ...rest.metadata, name: claimName, labels: { ...selectorLabels } } } as KObject);
+        this.provisionedClaim(ns, {
+          ...rest,
+          metadata: { ...rest.metadata, name: claimName, labels: { ...selectorLabels } },
+        } as KObject);
         volumes.push({ name: tpl.metadata.name, persistentVolumeClaim: { claimName } });
       }
       this.pod(ns, podName, template, sts, {
-        labels: { "apps.kubernetes.io/pod-index": String(i), "controller-revision-hash": revision, "statefulset.kubernetes.io/pod-name": podName },
+        labels: {
+          "apps.kubernetes.io/pod-index": String(i),
+          "controller-revision-hash": revision,
+          "statefulset.kubernetes.io/pod-name": podName,
+        },
         spec: { hostname: podName, subdomain: sts.spec.serviceName, volumes },
       });
     }
     this.setStatus(sts, {
-      observedGeneration: 1, replicas, readyReplicas: replicas, currentReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas,
-      currentRevision: revision, updateRevision: revision, collisionCount: 0,
+      observedGeneration: 1,
+      replicas,
+      readyReplicas: replicas,
+      currentReplicas: replicas,
+      updatedReplicas: replicas,
+      availableReplicas: replicas,
+      currentRevision: revision,
+      updateRevision: revision,
+      collisionCount: 0,
     });
     return sts;
   }
@@ -420,8 +712,16 @@ class Seeder {
     const name = d.metadata.name!;
     const template = { ...d.spec.template, spec: podSpecDefaults(d.spec.template?.spec) };
     const ds = this.put({
-      ...d, apiVersion: "apps/v1", kind: "DaemonSet", metadata: { ...d.metadata, namespace: ns },
-      spec: { revisionHistoryLimit: 10, updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }, ...d.spec, template },
+      ...d,
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { ...d.metadata, namespace: ns },
+      spec: {
+        revisionHistoryLimit: 10,
+        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+        ...d.spec,
+        template,
+      },
     });
     const revision = templateHash(`${ns}/${name}/revision`);
     for (const n of NODES) {
@@ -429,16 +729,34 @@ class Seeder {
         nodeName: n.name,
         labels: { "controller-revision-hash": revision, "pod-template-generation": "1" },
         spec: {
-          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [n.name] }] }] } } },
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [n.name] }] }],
+              },
+            },
+          },
           tolerations: [
             ...(template.spec.tolerations ?? []),
-            ...["disk-pressure", "memory-pressure", "pid-pressure", "unschedulable"].map((k) => ({ key: `node.kubernetes.io/${k}`, operator: "Exists", effect: "NoSchedule" })),
+            ...["disk-pressure", "memory-pressure", "pid-pressure", "unschedulable"].map((k) => ({
+              key: `node.kubernetes.io/${k}`,
+              operator: "Exists",
+              effect: "NoSchedule",
+            })),
           ],
         },
       });
     }
     const n = NODES.length;
-    this.setStatus(ds, { currentNumberScheduled: n, desiredNumberScheduled: n, numberAvailable: n, numberMisscheduled: 0, numberReady: n, observedGeneration: 1, updatedNumberScheduled: n });
+    this.setStatus(ds, {
+      currentNumberScheduled: n,
+      desiredNumberScheduled: n,
+      numberAvailable: n,
+      numberMisscheduled: 0,
+      numberReady: n,
+      observedGeneration: 1,
+      updatedNumberScheduled: n,
+    });
     return ds;
   }
 
@@ -455,9 +773,25 @@ class Seeder {
     }
     for (const [name, pv] of pvs) {
       if (claimed.has(name)) continue;
-      this.put({ ...pv, metadata: { ...pv.metadata }, spec: { ...pv.spec, storageClassName: pv.spec?.storageClassName ?? LEGACY_CLASS } }, () => ({ phase: "Available" }));
+      this.put(
+        {
+          ...pv,
+          metadata: { ...pv.metadata },
+          spec: { ...pv.spec, storageClassName: pv.spec?.storageClassName ?? LEGACY_CLASS },
+        },
+        () => ({ phase: "Available" }),
+      );
     }
-    const rank: Record<string, number> = { ServiceAccount: 0, Secret: 1, ConfigMap: 2, Service: 3, StatefulSet: 4, Deployment: 5, DaemonSet: 6, Pod: 7 };
+    const rank: Record<string, number> = {
+      ServiceAccount: 0,
+      Secret: 1,
+      ConfigMap: 2,
+      Service: 3,
+      StatefulSet: 4,
+      Deployment: 5,
+      DaemonSet: 6,
+      Pod: 7,
+    };
     const rest = docs.filter((d) => !["PersistentVolume", "PersistentVolumeClaim", "StorageClass"].includes(d.kind!));
     rest.sort((a, b) => (rank[a.kind!] ?? 2) - (rank[b.kind!] ?? 2));
     for (const d of rest) {
@@ -489,14 +823,31 @@ class Seeder {
 const WORKLOAD_FILES = {
   guestbook: ["web_guestbook_all-in-one_guestbook-all-in-one.yaml"],
   cassandra: ["databases_cassandra_cassandra-service.yaml", "databases_cassandra_cassandra-statefulset.yaml"],
-  modelServing: ["AI_model-serving-tensorflow_pv.yaml", "AI_model-serving-tensorflow_pvc.yaml", "AI_model-serving-tensorflow_deployment.yaml", "AI_model-serving-tensorflow_service.yaml"],
+  modelServing: [
+    "AI_model-serving-tensorflow_pv.yaml",
+    "AI_model-serving-tensorflow_pvc.yaml",
+    "AI_model-serving-tensorflow_deployment.yaml",
+    "AI_model-serving-tensorflow_service.yaml",
+  ],
   mysql: ["databases_mysql-cinder-pd_mysql.yaml", "databases_mysql-cinder-pd_mysql-service.yaml"],
 };
 
-const deployment = (name: string, labels: Record<string, string>, replicas: number, podSpec: any, podAnnotations?: Record<string, string>, metaLabels = labels): KObject => ({
-  apiVersion: "apps/v1", kind: "Deployment",
+const deployment = (
+  name: string,
+  labels: Record<string, string>,
+  replicas: number,
+  podSpec: any,
+  podAnnotations?: Record<string, string>,
+  metaLabels = labels,
+): KObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
   metadata: { name, labels: metaLabels },
-  spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels, ...(podAnnotations ? { annotations: podAnnotations } : {}) }, spec: podSpec } },
+  spec: {
+    replicas,
+    selector: { matchLabels: labels },
+    template: { metadata: { labels, ...(podAnnotations ? { annotations: podAnnotations } : {}) }, spec: podSpec },
+  },
 });
 
 export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
@@ -504,8 +855,15 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
   const crdsDir = opts.crdsDir ?? defaultCrdsDir();
   let crdFiles: string[] = [];
   if (velero) {
-    if (!fs.existsSync(crdsDir) || !fs.statSync(crdsDir).isDirectory()) throw new Error(`seed: the Velero CRDs directory ${crdsDir} does not exist (set VELERO_CRDS_DIR or pass crdsDir)`);
-    crdFiles = fs.readdirSync(crdsDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => path.join(crdsDir, f));
+    if (!fs.existsSync(crdsDir) || !fs.statSync(crdsDir).isDirectory())
+      throw new Error(
+        `seed: the Velero CRDs directory ${crdsDir} does not exist (set VELERO_CRDS_DIR or pass crdsDir)`,
+      );
+    crdFiles = fs
+      .readdirSync(crdsDir)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .map((f) => path.join(crdsDir, f));
   }
   const wd = opts.workloadsDir ?? defaultWorkloadsDir();
   const workloadsDir = fs.existsSync(wd) ? wd : null;
@@ -519,8 +877,23 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
   s.namespace("default");
   s.put(
     {
-      apiVersion: "v1", kind: "Service", metadata: { name: "kubernetes", namespace: "default", labels: { component: "apiserver", provider: "kubernetes" } },
-      spec: { type: "ClusterIP", clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1"], ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack", internalTrafficPolicy: "Cluster", sessionAffinity: "None", ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }] },
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: {
+        name: "kubernetes",
+        namespace: "default",
+        labels: { component: "apiserver", provider: "kubernetes" },
+      },
+      spec: {
+        type: "ClusterIP",
+        clusterIP: "10.96.0.1",
+        clusterIPs: ["10.96.0.1"],
+        ipFamilies: ["IPv4"],
+        ipFamilyPolicy: "SingleStack",
+        internalTrafficPolicy: "Cluster",
+        sessionAffinity: "None",
+        ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }],
+      },
     },
     () => ({ loadBalancer: {} }),
   );
@@ -529,42 +902,109 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
   s.namespace("kube-system");
   s.serviceAccount("kube-system", "coredns");
   s.serviceAccount("kube-system", "kube-proxy");
-  s.secret("kube-system", "bootstrap-token-sbx4k2", { "token-id": "sbx4k2", "token-secret": "q7w2zr9x5mfk8d3c", "usage-bootstrap-authentication": "true", "usage-bootstrap-signing": "true", "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token" }, "bootstrap.kubernetes.io/token");
+  s.secret(
+    "kube-system",
+    "bootstrap-token-sbx4k2",
+    {
+      "token-id": "sbx4k2",
+      "token-secret": "q7w2zr9x5mfk8d3c",
+      "usage-bootstrap-authentication": "true",
+      "usage-bootstrap-signing": "true",
+      "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token",
+    },
+    "bootstrap.kubernetes.io/token",
+  );
   s.configMap("kube-system", "coredns", {
-    Corefile: ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n",
+    Corefile:
+      ".:53 {\n    errors\n    health {\n       lameduck 5s\n    }\n    ready\n    kubernetes cluster.local in-addr.arpa ip6.arpa {\n       pods insecure\n       fallthrough in-addr.arpa ip6.arpa\n       ttl 30\n    }\n    prometheus :9153\n    forward . /etc/resolv.conf {\n       max_concurrent 1000\n    }\n    cache 30\n    loop\n    reload\n    loadbalance\n}\n",
   });
-  s.configMap("kube-system", "kube-proxy", { "config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: 10.244.0.0/16\nmode: iptables\n" }, { app: "kube-proxy" });
+  s.configMap(
+    "kube-system",
+    "kube-proxy",
+    {
+      "config.conf":
+        "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: 10.244.0.0/16\nmode: iptables\n",
+    },
+    { app: "kube-proxy" },
+  );
   s.apply("kube-system", [
     {
-      apiVersion: "v1", kind: "Service", metadata: { name: "kube-dns", labels: { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" }, annotations: { "prometheus.io/port": "9153", "prometheus.io/scrape": "true" } },
-      spec: { clusterIP: "10.96.0.10", selector: { "k8s-app": "kube-dns" }, ports: [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }, { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 }, { name: "metrics", port: 9153, protocol: "TCP", targetPort: 9153 }] },
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: {
+        name: "kube-dns",
+        labels: { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" },
+        annotations: { "prometheus.io/port": "9153", "prometheus.io/scrape": "true" },
+      },
+      spec: {
+        clusterIP: "10.96.0.10",
+        selector: { "k8s-app": "kube-dns" },
+        ports: [
+          { name: "dns", port: 53, protocol: "UDP", targetPort: 53 },
+          { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 },
+          { name: "metrics", port: 9153, protocol: "TCP", targetPort: 9153 },
+        ],
+      },
     },
     deployment("coredns", { "k8s-app": "kube-dns" }, 2, {
-      serviceAccountName: "coredns", priorityClassName: "system-cluster-critical", dnsPolicy: "Default", nodeSelector: { "kubernetes.io/os": "linux" },
-      tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }, { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }],
-      containers: [{
-        name: "coredns", image: "registry.k8s.io/coredns/coredns:v1.11.3", args: ["-conf", "/etc/coredns/Corefile"],
-        ports: [{ containerPort: 53, name: "dns", protocol: "UDP" }, { containerPort: 53, name: "dns-tcp", protocol: "TCP" }, { containerPort: 9153, name: "metrics", protocol: "TCP" }],
-        resources: { limits: { memory: "170Mi" }, requests: { cpu: "100m", memory: "70Mi" } },
-        volumeMounts: [{ name: "config-volume", mountPath: "/etc/coredns", readOnly: true }],
-      }],
-      volumes: [{ name: "config-volume", configMap: { name: "coredns", items: [{ key: "Corefile", path: "Corefile" }] } }],
+      serviceAccountName: "coredns",
+      priorityClassName: "system-cluster-critical",
+      dnsPolicy: "Default",
+      nodeSelector: { "kubernetes.io/os": "linux" },
+      tolerations: [
+        { key: "CriticalAddonsOnly", operator: "Exists" },
+        { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
+      ],
+      containers: [
+        {
+          name: "coredns",
+          image: "registry.k8s.io/coredns/coredns:v1.11.3",
+          args: ["-conf", "/etc/coredns/Corefile"],
+          ports: [
+            { containerPort: 53, name: "dns", protocol: "UDP" },
+            { containerPort: 53, name: "dns-tcp", protocol: "TCP" },
+            { containerPort: 9153, name: "metrics", protocol: "TCP" },
+          ],
+          resources: { limits: { memory: "170Mi" }, requests: { cpu: "100m", memory: "70Mi" } },
+          volumeMounts: [{ name: "config-volume", mountPath: "/etc/coredns", readOnly: true }],
+        },
+      ],
+      volumes: [
+        { name: "config-volume", configMap: { name: "coredns", items: [{ key: "Corefile", path: "Corefile" }] } },
+      ],
     }),
     {
-      apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "kube-proxy", labels: { "k8s-app": "kube-proxy" } },
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: "kube-proxy", labels: { "k8s-app": "kube-proxy" } },
       spec: {
         selector: { matchLabels: { "k8s-app": "kube-proxy" } },
         template: {
           metadata: { labels: { "k8s-app": "kube-proxy" } },
           spec: {
-            hostNetwork: true, priorityClassName: "system-node-critical", serviceAccountName: "kube-proxy", nodeSelector: { "kubernetes.io/os": "linux" }, tolerations: [{ operator: "Exists" }],
-            containers: [{
-              name: "kube-proxy", image: `registry.k8s.io/kube-proxy:${cluster.version}`,
-              command: ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf", "--hostname-override=$(NODE_NAME)"],
-              env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } } }],
-              securityContext: { privileged: true },
-              volumeMounts: [{ name: "kube-proxy", mountPath: "/var/lib/kube-proxy" }, { name: "xtables-lock", mountPath: "/run/xtables.lock" }, { name: "lib-modules", mountPath: "/lib/modules", readOnly: true }],
-            }],
+            hostNetwork: true,
+            priorityClassName: "system-node-critical",
+            serviceAccountName: "kube-proxy",
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            tolerations: [{ operator: "Exists" }],
+            containers: [
+              {
+                name: "kube-proxy",
+                image: `registry.k8s.io/kube-proxy:${cluster.version}`,
+                command: [
+                  "/usr/local/bin/kube-proxy",
+                  "--config=/var/lib/kube-proxy/config.conf",
+                  "--hostname-override=$(NODE_NAME)",
+                ],
+                env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } } }],
+                securityContext: { privileged: true },
+                volumeMounts: [
+                  { name: "kube-proxy", mountPath: "/var/lib/kube-proxy" },
+                  { name: "xtables-lock", mountPath: "/run/xtables.lock" },
+                  { name: "lib-modules", mountPath: "/lib/modules", readOnly: true },
+                ],
+              },
+            ],
             volumes: [
               { name: "kube-proxy", configMap: { name: "kube-proxy" } },
               { name: "xtables-lock", hostPath: { path: "/run/xtables.lock", type: "FileOrCreate" } },
@@ -592,8 +1032,22 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
   // model-serving (kubernetes/examples AI/model-serving-tensorflow): a pre-provisioned hostPath volume, not CSI.
   s.namespace("model-serving");
   s.serviceAccount("model-serving", "model-loader");
-  s.secret("model-serving", "model-registry-credentials", { username: "model-puller", password: "sandbox-model-registry-token" });
-  s.secret("model-serving", "regcred", { ".dockerconfigjson": JSON.stringify({ auths: { "registry.sandbox.io": { username: "model-puller", password: "sandbox", auth: b64("model-puller:sandbox") } } }) }, "kubernetes.io/dockerconfigjson");
+  s.secret("model-serving", "model-registry-credentials", {
+    username: "model-puller",
+    password: "sandbox-model-registry-token",
+  });
+  s.secret(
+    "model-serving",
+    "regcred",
+    {
+      ".dockerconfigjson": JSON.stringify({
+        auths: {
+          "registry.sandbox.io": { username: "model-puller", password: "sandbox", auth: b64("model-puller:sandbox") },
+        },
+      }),
+    },
+    "kubernetes.io/dockerconfigjson",
+  );
   s.apply("model-serving", load(WORKLOAD_FILES.modelServing));
 
   // mysql (kubernetes/examples databases/mysql-cinder-pd): a bare pod with an in-tree Cinder volume.
@@ -607,69 +1061,178 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
   s.serviceAccount("web-cache", "web-cache");
   s.secret("web-cache", "web-cache-tls", { "tls.crt": FAKE_CERT, "tls.key": FAKE_KEY }, "kubernetes.io/tls");
   s.configMap("web-cache", "web-cache-config", {
-    "default.vcl": 'vcl 4.1;\n\nbackend default {\n    .host = "frontend.guestbook.svc.cluster.local";\n    .port = "80";\n}\n',
-    "VARNISH_SIZE": "256M",
+    "default.vcl":
+      'vcl 4.1;\n\nbackend default {\n    .host = "frontend.guestbook.svc.cluster.local";\n    .port = "80";\n}\n',
+    VARNISH_SIZE: "256M",
   });
   s.apply("web-cache", [
-    { apiVersion: "v1", kind: "Service", metadata: { name: "web-cache", labels: { app: "web-cache" } }, spec: { selector: { app: "web-cache" }, ports: [{ name: "http", port: 80, targetPort: 6081 }] } },
-    deployment("web-cache", { app: "web-cache" }, 1, {
-      serviceAccountName: "web-cache",
-      containers: [{
-        name: "varnish", image: "varnish:7.6", ports: [{ containerPort: 6081, name: "http" }],
-        env: [{ name: "VARNISH_SIZE", valueFrom: { configMapKeyRef: { name: "web-cache-config", key: "VARNISH_SIZE" } } }],
-        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
-        volumeMounts: [{ name: "cache", mountPath: "/var/lib/varnish" }, { name: "config", mountPath: "/etc/varnish", readOnly: true }, { name: "tls", mountPath: "/etc/tls", readOnly: true }],
-      }],
-      volumes: [{ name: "cache", emptyDir: { sizeLimit: "1Gi" } }, { name: "config", configMap: { name: "web-cache-config" } }, { name: "tls", secret: { secretName: "web-cache-tls" } }],
-    }, { "backup.velero.io/backup-volumes": "cache" }),
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web-cache", labels: { app: "web-cache" } },
+      spec: { selector: { app: "web-cache" }, ports: [{ name: "http", port: 80, targetPort: 6081 }] },
+    },
+    deployment(
+      "web-cache",
+      { app: "web-cache" },
+      1,
+      {
+        serviceAccountName: "web-cache",
+        containers: [
+          {
+            name: "varnish",
+            image: "varnish:7.6",
+            ports: [{ containerPort: 6081, name: "http" }],
+            env: [
+              {
+                name: "VARNISH_SIZE",
+                valueFrom: { configMapKeyRef: { name: "web-cache-config", key: "VARNISH_SIZE" } },
+              },
+            ],
+            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+            volumeMounts: [
+              { name: "cache", mountPath: "/var/lib/varnish" },
+              { name: "config", mountPath: "/etc/varnish", readOnly: true },
+              { name: "tls", mountPath: "/etc/tls", readOnly: true },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "cache", emptyDir: { sizeLimit: "1Gi" } },
+          { name: "config", configMap: { name: "web-cache-config" } },
+          { name: "tls", secret: { secretName: "web-cache-tls" } },
+        ],
+      },
+      { "backup.velero.io/backup-volumes": "cache" },
+    ),
   ]);
 
   // payments: a CSI-backed claim, and an emptyDir opted out of file-system backup.
   s.namespace("payments", { team: "payments" });
   s.serviceAccount("payments", "payments-api");
-  s.secret("payments", "payments-db-credentials", { username: "payments", password: "sandbox-payments-db-password", host: "payments-db.payments.svc.cluster.local" });
+  s.secret("payments", "payments-db-credentials", {
+    username: "payments",
+    password: "sandbox-payments-db-password",
+    host: "payments-db.payments.svc.cluster.local",
+  });
   s.secret("payments", "payments-gateway-api-key", { "api-key": "sk_test_sandbox_0000000000000000" });
   s.apply("payments", [
-    { apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "payments-data", labels: { app: "payments-api" } }, spec: { accessModes: ["ReadWriteOnce"], storageClassName: CSI_CLASS, resources: { requests: { storage: "5Gi" } } } },
-    { apiVersion: "v1", kind: "Service", metadata: { name: "payments-api", labels: { app: "payments-api" } }, spec: { selector: { app: "payments-api" }, ports: [{ name: "http", port: 8080, targetPort: 8080 }] } },
-    deployment("payments-api", { app: "payments-api" }, 1, {
-      serviceAccountName: "payments-api",
-      containers: [{
-        name: "api", image: "registry.sandbox.io/payments/api:2.4.1", ports: [{ containerPort: 8080, name: "http" }],
-        envFrom: [{ secretRef: { name: "payments-db-credentials" } }],
-        env: [{ name: "GATEWAY_API_KEY", valueFrom: { secretKeyRef: { name: "payments-gateway-api-key", key: "api-key" } } }],
-        resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
-        volumeMounts: [{ name: "data", mountPath: "/var/lib/payments" }, { name: "tmp", mountPath: "/tmp" }],
-      }],
-      volumes: [{ name: "data", persistentVolumeClaim: { claimName: "payments-data" } }, { name: "tmp", emptyDir: {} }],
-    }, { "backup.velero.io/backup-volumes-excludes": "tmp" }),
+    {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "payments-data", labels: { app: "payments-api" } },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: CSI_CLASS,
+        resources: { requests: { storage: "5Gi" } },
+      },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "payments-api", labels: { app: "payments-api" } },
+      spec: { selector: { app: "payments-api" }, ports: [{ name: "http", port: 8080, targetPort: 8080 }] },
+    },
+    deployment(
+      "payments-api",
+      { app: "payments-api" },
+      1,
+      {
+        serviceAccountName: "payments-api",
+        containers: [
+          {
+            name: "api",
+            image: "registry.sandbox.io/payments/api:2.4.1",
+            ports: [{ containerPort: 8080, name: "http" }],
+            envFrom: [{ secretRef: { name: "payments-db-credentials" } }],
+            env: [
+              {
+                name: "GATEWAY_API_KEY",
+                valueFrom: { secretKeyRef: { name: "payments-gateway-api-key", key: "api-key" } },
+              },
+            ],
+            resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+            volumeMounts: [
+              { name: "data", mountPath: "/var/lib/payments" },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "data", persistentVolumeClaim: { claimName: "payments-data" } },
+          { name: "tmp", emptyDir: {} },
+        ],
+      },
+      { "backup.velero.io/backup-volumes-excludes": "tmp" },
+    ),
   ]);
 
   // tkg-system and vmware-system-tmc: what a Tanzu Kubernetes Grid cluster attached to Tanzu Mission Control runs.
   s.namespace("tkg-system");
   s.serviceAccount("tkg-system", "kapp-controller-sa");
-  s.secret("tkg-system", "kapp-controller-config", { caCerts: "", httpProxy: "", httpsProxy: "", noProxy: "", dangerousSkipTLSVerify: "" });
+  s.secret("tkg-system", "kapp-controller-config", {
+    caCerts: "",
+    httpProxy: "",
+    httpsProxy: "",
+    noProxy: "",
+    dangerousSkipTLSVerify: "",
+  });
   s.apply("tkg-system", [
-    deployment("kapp-controller", { app: "kapp-controller" }, 1, {
-      serviceAccountName: "kapp-controller-sa",
-      containers: [{ name: "kapp-controller", image: "projects.registry.vmware.com/tkg/kapp-controller:v0.53.1_vmware.1", args: ["-packaging-global-namespace=tkg-system", "-tls-cipher-suites="], ports: [{ containerPort: 10350, name: "api" }], resources: { requests: { cpu: "120m", memory: "100Mi" } } }],
-    }, undefined, { app: "kapp-controller", "tkg.tanzu.vmware.com/addon-name": "kapp-controller" }),
+    deployment(
+      "kapp-controller",
+      { app: "kapp-controller" },
+      1,
+      {
+        serviceAccountName: "kapp-controller-sa",
+        containers: [
+          {
+            name: "kapp-controller",
+            image: "projects.registry.vmware.com/tkg/kapp-controller:v0.53.1_vmware.1",
+            args: ["-packaging-global-namespace=tkg-system", "-tls-cipher-suites="],
+            ports: [{ containerPort: 10350, name: "api" }],
+            resources: { requests: { cpu: "120m", memory: "100Mi" } },
+          },
+        ],
+      },
+      undefined,
+      { app: "kapp-controller", "tkg.tanzu.vmware.com/addon-name": "kapp-controller" },
+    ),
   ]);
   s.namespace("vmware-system-tmc", { "tmc.cloud.vmware.com/managed": "true" });
   s.serviceAccount("vmware-system-tmc", "extension-manager");
-  s.secret("vmware-system-tmc", "tmc-access-secret", { "access-token": "sandbox-tmc-access-token", "org-id": uuidOf("tmc/org") });
+  s.secret("vmware-system-tmc", "tmc-access-secret", {
+    "access-token": "sandbox-tmc-access-token",
+    "org-id": uuidOf("tmc/org"),
+  });
   s.apply("vmware-system-tmc", [
-    deployment("extension-manager", { app: "extension-manager" }, 1, {
-      serviceAccountName: "extension-manager",
-      containers: [{ name: "manager", image: "extensions.projects.registry.vmware.com/tmc/extension-manager/manager:1.0.0", args: ["--metrics-addr=:8080", "--enable-leader-election"], resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } } }],
-    }, undefined, { app: "extension-manager", "tmc.cloud.vmware.com/extension": "extension-manager" }),
+    deployment(
+      "extension-manager",
+      { app: "extension-manager" },
+      1,
+      {
+        serviceAccountName: "extension-manager",
+        containers: [
+          {
+            name: "manager",
+            image: "extensions.projects.registry.vmware.com/tmc/extension-manager/manager:1.0.0",
+            args: ["--metrics-addr=:8080", "--enable-leader-election"],
+            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
+          },
+        ],
+      },
+      undefined,
+      { app: "extension-manager", "tmc.cloud.vmware.com/extension": "extension-manager" },
+    ),
   ]);
 
   if (velero) {
     for (const file of crdFiles) {
       for (const crd of parseManifests(fs.readFileSync(file, "utf8"), file)) {
         if (crd.kind !== "CustomResourceDefinition") continue;
-        s.put({ ...crd, metadata: { ...crd.metadata, labels: { ...(crd.metadata.labels ?? {}), component: "velero" } } });
+        s.put({
+          ...crd,
+          metadata: { ...crd.metadata, labels: { ...(crd.metadata.labels ?? {}), component: "velero" } },
+        });
       }
     }
     seedVelero(s, velero);
@@ -677,17 +1240,27 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
 
   // Every namespace has its "default" ServiceAccount now, not a microtask later.
   for (const ns of cluster.store.list(cluster.builtin("", "namespaces"))) {
-    cluster.ensure("", "serviceaccounts", ns.metadata.name!, "default", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: ns.metadata.name } });
+    cluster.ensure("", "serviceaccounts", ns.metadata.name!, "default", {
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: "default", namespace: ns.metadata.name },
+    });
   }
 }
 
 function seedVelero(s: Seeder, v: { version: string; nodeAgent: boolean; csi: boolean }) {
   const ns = "velero";
   const labels = { component: "velero" };
-  s.namespace(ns, { component: "velero", "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/enforce-version": "latest" });
+  s.namespace(ns, {
+    component: "velero",
+    "pod-security.kubernetes.io/enforce": "privileged",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+  });
   s.serviceAccount(ns, "velero", labels);
   s.put({
-    apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "velero", labels },
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: "velero", labels },
     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
     subjects: [{ kind: "ServiceAccount", name: "velero", namespace: ns }],
   });
@@ -700,49 +1273,96 @@ function seedVelero(s: Seeder, v: { version: string; nodeAgent: boolean; csi: bo
   ];
   s.apply(ns, [
     {
-      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "velero", labels: { component: "velero", deploy: "velero" } },
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "velero", labels: { component: "velero", deploy: "velero" } },
       spec: {
         replicas: 1,
         selector: { matchLabels: { deploy: "velero" } },
         template: {
-          metadata: { labels: { component: "velero", deploy: "velero", name: "velero" }, annotations: { "prometheus.io/path": "/metrics", "prometheus.io/port": "8085", "prometheus.io/scrape": "true" } },
+          metadata: {
+            labels: { component: "velero", deploy: "velero", name: "velero" },
+            annotations: {
+              "prometheus.io/path": "/metrics",
+              "prometheus.io/port": "8085",
+              "prometheus.io/scrape": "true",
+            },
+          },
           spec: {
-            serviceAccountName: "velero", restartPolicy: "Always", terminationGracePeriodSeconds: 3600,
-            containers: [{
-              name: "velero", image, command: ["/velero"], args: ["server", ...features, "--uploader-type=kopia"],
-              ports: [{ name: "metrics", containerPort: 8085 }], env,
-              resources: { requests: { cpu: "500m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-              volumeMounts: [{ name: "plugins", mountPath: "/plugins" }, { name: "scratch", mountPath: "/scratch" }],
-            }],
-            volumes: [{ name: "plugins", emptyDir: {} }, { name: "scratch", emptyDir: {} }],
+            serviceAccountName: "velero",
+            restartPolicy: "Always",
+            terminationGracePeriodSeconds: 3600,
+            containers: [
+              {
+                name: "velero",
+                image,
+                command: ["/velero"],
+                args: ["server", ...features, "--uploader-type=kopia"],
+                ports: [{ name: "metrics", containerPort: 8085 }],
+                env,
+                resources: { requests: { cpu: "500m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+                volumeMounts: [
+                  { name: "plugins", mountPath: "/plugins" },
+                  { name: "scratch", mountPath: "/scratch" },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "plugins", emptyDir: {} },
+              { name: "scratch", emptyDir: {} },
+            ],
           },
         },
       },
     },
     ...(v.nodeAgent
-      ? [{
-        apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "node-agent", labels: { component: "velero", name: "node-agent" } },
-        spec: {
-          selector: { matchLabels: { name: "node-agent" } },
-          template: {
-            metadata: { labels: { component: "velero", name: "node-agent", role: "node-agent" } },
+      ? [
+          {
+            apiVersion: "apps/v1",
+            kind: "DaemonSet",
+            metadata: { name: "node-agent", labels: { component: "velero", name: "node-agent" } },
             spec: {
-              serviceAccountName: "velero", securityContext: { runAsUser: 0 },
-              containers: [{
-                name: "node-agent", image, command: ["/velero"], args: ["node-agent", "server", ...features],
-                env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } } }, ...env],
-                resources: {},
-                volumeMounts: [{ name: "host-pods", mountPath: "/host_pods", mountPropagation: "HostToContainer" }, { name: "host-plugins", mountPath: "/var/lib/kubelet/plugins", mountPropagation: "HostToContainer" }, { name: "scratch", mountPath: "/scratch" }],
-              }],
-              volumes: [
-                { name: "host-pods", hostPath: { path: "/var/lib/kubelet/pods", type: "" } },
-                { name: "host-plugins", hostPath: { path: "/var/lib/kubelet/plugins", type: "" } },
-                { name: "scratch", emptyDir: {} },
-              ],
+              selector: { matchLabels: { name: "node-agent" } },
+              template: {
+                metadata: { labels: { component: "velero", name: "node-agent", role: "node-agent" } },
+                spec: {
+                  serviceAccountName: "velero",
+                  securityContext: { runAsUser: 0 },
+                  containers: [
+                    {
+                      name: "node-agent",
+                      image,
+                      command: ["/velero"],
+                      args: ["node-agent", "server", ...features],
+                      env: [
+                        {
+                          name: "NODE_NAME",
+                          valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } },
+                        },
+                        ...env,
+                      ],
+                      resources: {},
+                      volumeMounts: [
+                        { name: "host-pods", mountPath: "/host_pods", mountPropagation: "HostToContainer" },
+                        {
+                          name: "host-plugins",
+                          mountPath: "/var/lib/kubelet/plugins",
+                          mountPropagation: "HostToContainer",
+                        },
+                        { name: "scratch", mountPath: "/scratch" },
+                      ],
+                    },
+                  ],
+                  volumes: [
+                    { name: "host-pods", hostPath: { path: "/var/lib/kubelet/pods", type: "" } },
+                    { name: "host-plugins", hostPath: { path: "/var/lib/kubelet/plugins", type: "" } },
+                    { name: "scratch", emptyDir: {} },
+                  ],
+                },
+              },
             },
-          },
-        },
-      } as KObject]
+          } as KObject,
+        ]
       : []),
   ]);
 }

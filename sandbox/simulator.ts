@@ -28,7 +28,8 @@ export function fnv32a(s: string): number {
 }
 
 /** k8s.io/apimachinery rand.SafeEncodeString: each character mapped into the safe alphabet. */
-export const safeEncode = (s: string) => [...s].map((ch) => SAFE_ALPHABET[ch.charCodeAt(0) % SAFE_ALPHABET.length]).join("");
+export const safeEncode = (s: string) =>
+  [...s].map((ch) => SAFE_ALPHABET[ch.charCodeAt(0) % SAFE_ALPHABET.length]).join("");
 
 /** A pod-template-hash as the deployment controller prints it (SafeEncodeString of a decimal FNV-32a), e.g. "7d4b9c6f8". */
 export const templateHash = (key: string) => safeEncode(String(fnv32a(key)));
@@ -96,23 +97,46 @@ export function nodeNetwork(cluster: Cluster, nodeName: string): { hostIP: strin
 }
 
 /** The first free pod IP on a node (host-network pods take the node's IP). */
-export function allocatePodIP(cluster: Cluster, nodeName: string, hostNetwork: boolean): { hostIP: string; podIP: string } {
+export function allocatePodIP(
+  cluster: Cluster,
+  nodeName: string,
+  hostNetwork: boolean,
+): { hostIP: string; podIP: string } {
   const { hostIP, podPrefix } = nodeNetwork(cluster, nodeName);
   if (hostNetwork) return { hostIP, podIP: hostIP };
-  const used = new Set(cluster.store.list(cluster.builtin("", "pods")).filter((p) => p.spec?.nodeName === nodeName).map((p) => p.status?.podIP));
+  const used = new Set(
+    cluster.store
+      .list(cluster.builtin("", "pods"))
+      .filter((p) => p.spec?.nodeName === nodeName)
+      .map((p) => p.status?.podIP),
+  );
   for (let i = 2; i < 255; i++) if (!used.has(`${podPrefix}${i}`)) return { hostIP, podIP: `${podPrefix}${i}` };
   return { hostIP, podIP: `${podPrefix}254` };
 }
 
 /** The status a kubelet reports for a pod whose containers all started and are ready. */
-export function runningPodStatus(pod: KObject, ips: { hostIP: string; podIP: string }, at = isoNow()): Record<string, unknown> {
+export function runningPodStatus(
+  pod: KObject,
+  ips: { hostIP: string; podIP: string },
+  at = isoNow(),
+): Record<string, unknown> {
   const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
   const cond = (type: string) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: at });
   const containerStatus = (c: any, init: boolean) => {
     const image = normalizeImage(String(c.image ?? "unknown"));
     return {
       name: c.name,
-      state: init ? { terminated: { exitCode: 0, reason: "Completed", startedAt: at, finishedAt: at, containerID: `containerd://${hexOf(`${key}/${c.name}`)}` } } : { running: { startedAt: at } },
+      state: init
+        ? {
+            terminated: {
+              exitCode: 0,
+              reason: "Completed",
+              startedAt: at,
+              finishedAt: at,
+              containerID: `containerd://${hexOf(`${key}/${c.name}`)}`,
+            },
+          }
+        : { running: { startedAt: at } },
       lastState: {},
       ready: true,
       restartCount: 0,
@@ -133,12 +157,14 @@ export function runningPodStatus(pod: KObject, ips: { hostIP: string; podIP: str
     containerStatuses: (pod.spec?.containers ?? []).map((c: any) => containerStatus(c, false)),
     qosClass: qosClass(pod.spec),
   };
-  if (pod.spec?.initContainers?.length) status.initContainerStatuses = pod.spec.initContainers.map((c: any) => containerStatus(c, true));
+  if (pod.spec?.initContainers?.length)
+    status.initContainerStatuses = pod.spec.initContainers.map((c: any) => containerStatus(c, true));
   return status;
 }
 
 /** Claim names a pod's volumes reference. */
-export const claimsOf = (pod: KObject): string[] => (pod.spec?.volumes ?? []).map((v: any) => v.persistentVolumeClaim?.claimName).filter(Boolean);
+export const claimsOf = (pod: KObject): string[] =>
+  (pod.spec?.volumes ?? []).map((v: any) => v.persistentVolumeClaim?.claimName).filter(Boolean);
 
 // ---- CSI provisioner / PV controller ---------------------------------------------------------------------------------
 
@@ -149,15 +175,31 @@ export function provisionedPv(pvc: KObject, cls: KObject, pvName: string): KObje
   return {
     apiVersion: "v1",
     kind: "PersistentVolume",
-    metadata: { name: pvName, annotations: { "pv.kubernetes.io/provisioned-by": driver, "volume.kubernetes.io/provisioner-deletion-secret-name": "", "volume.kubernetes.io/provisioner-deletion-secret-namespace": "" } },
+    metadata: {
+      name: pvName,
+      annotations: {
+        "pv.kubernetes.io/provisioned-by": driver,
+        "volume.kubernetes.io/provisioner-deletion-secret-name": "",
+        "volume.kubernetes.io/provisioner-deletion-secret-namespace": "",
+      },
+    },
     spec: {
       accessModes: pvc.spec?.accessModes ?? ["ReadWriteOnce"],
       capacity: { storage },
-      claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid, resourceVersion: pvc.metadata.resourceVersion },
+      claimRef: {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        namespace: pvc.metadata.namespace,
+        name: pvc.metadata.name,
+        uid: pvc.metadata.uid,
+        resourceVersion: pvc.metadata.resourceVersion,
+      },
       csi: {
         driver,
         fsType: cls.parameters?.["csi.storage.k8s.io/fstype"] ?? "ext4",
-        volumeAttributes: { "storage.kubernetes.io/csiProvisionerIdentity": `1700000000000-${fnv32a(driver) % 10000}-${driver}` },
+        volumeAttributes: {
+          "storage.kubernetes.io/csiProvisionerIdentity": `1700000000000-${fnv32a(driver) % 10000}-${driver}`,
+        },
         volumeHandle: `vol-${hexOf(`${pvName}`, 17)}`,
       },
       persistentVolumeReclaimPolicy: cls.reclaimPolicy ?? "Delete",
@@ -167,13 +209,28 @@ export function provisionedPv(pvc: KObject, cls: KObject, pvName: string): KObje
   };
 }
 
-export const boundPvcStatus = (pv: KObject) => ({ phase: "Bound", accessModes: pv.spec?.accessModes ?? ["ReadWriteOnce"], capacity: { storage: pv.spec?.capacity?.storage } });
+export const boundPvcStatus = (pv: KObject) => ({
+  phase: "Bound",
+  accessModes: pv.spec?.accessModes ?? ["ReadWriteOnce"],
+  capacity: { storage: pv.spec?.capacity?.storage },
+});
 export const boundPvStatus = (at = isoNow()) => ({ phase: "Bound", lastPhaseTransitionTime: at });
 
 const quantityBytes = (q: unknown): number => {
   const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(String(q ?? "0"));
   if (!m) return 0;
-  const mult: Record<string, number> = { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+  const mult: Record<string, number> = {
+    "": 1,
+    k: 1e3,
+    K: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+  };
   return Number(m[1]) * (mult[m[2]] ?? 1);
 };
 
@@ -192,10 +249,13 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
 
   const later = (key: string, fn: () => void, ms = delay) => {
     if (stopped || timers.has(key)) return;
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      if (!stopped) guard(fn);
-    }, ms));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        if (!stopped) guard(fn);
+      }, ms),
+    );
   };
   const retry = (key: string, fn: () => void) => later(`retry:${key}`, () => guard(fn, key), Math.max(delay, 20));
   /** Never throw out of a reaction: a conflict (someone else wrote first) is retried, anything else dropped. */
@@ -207,8 +267,12 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
     }
   };
 
-  const storageClass = (name: string | undefined): KObject | undefined => (name ? cluster.store.get(scRT, undefined, name) : undefined);
-  const defaultClass = () => cluster.store.list(scRT).find((c) => c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true");
+  const storageClass = (name: string | undefined): KObject | undefined =>
+    name ? cluster.store.get(scRT, undefined, name) : undefined;
+  const defaultClass = () =>
+    cluster.store
+      .list(scRT)
+      .find((c) => c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true");
   const claim = (ns: string, name: string) => cluster.store.get(pvcRT, ns, name);
 
   // ---- scheduler and kubelet ----
@@ -217,7 +281,11 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
     if (!nodes.length) return DEFAULT_NODES;
     const sel: Record<string, string> = pod.spec?.nodeSelector ?? {};
     return nodes
-      .filter((n) => !n.spec?.unschedulable && (n.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"))
+      .filter(
+        (n) =>
+          !n.spec?.unschedulable &&
+          (n.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"),
+      )
       .filter((n) => Object.entries(sel).every(([k, v]) => n.metadata.labels?.[k] === v))
       .map((n) => n.metadata.name!);
   };
@@ -242,7 +310,20 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
       const nodeName = candidates[rr++ % candidates.length];
       const scheduled = cluster.update(podRT, ns, name, { ...pod, spec: { ...pod.spec, nodeName } });
       const at = isoNow();
-      cluster.update(podRT, ns, name, { ...scheduled, status: { ...(scheduled.status ?? {}), phase: "Pending", conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: at }] } }, { subresource: "status" });
+      cluster.update(
+        podRT,
+        ns,
+        name,
+        {
+          ...scheduled,
+          status: {
+            ...(scheduled.status ?? {}),
+            phase: "Pending",
+            conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: at }],
+          },
+        },
+        { subresource: "status" },
+      );
       for (const c of claimsOf(pod)) reconcileClaim(ns, c); // WaitForFirstConsumer claims provision now
       return; // the write above comes back as an event, which starts the containers
     }
@@ -252,7 +333,14 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
 
   const startContainers = (ns: string, name: string, uid: string) => {
     const pod = cluster.store.get(podRT, ns, name);
-    if (!pod || pod.metadata.uid !== uid || pod.metadata.deletionTimestamp || (pod.status?.phase ?? "Pending") !== "Pending" || !pod.spec?.nodeName) return;
+    if (
+      !pod ||
+      pod.metadata.uid !== uid ||
+      pod.metadata.deletionTimestamp ||
+      (pod.status?.phase ?? "Pending") !== "Pending" ||
+      !pod.spec?.nodeName
+    )
+      return;
     if (!claimsReady(pod, false)) return;
     const ips = allocatePodIP(cluster, pod.spec.nodeName, Boolean(pod.spec.hostNetwork));
     const fn = () => {
@@ -264,36 +352,86 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
   };
 
   // ---- PV controller and CSI provisioner ----
-  const pvAvailable = (pv: KObject) => !pv.metadata.deletionTimestamp && ["Available", "Pending", undefined].includes(pv.status?.phase);
+  const pvAvailable = (pv: KObject) =>
+    !pv.metadata.deletionTimestamp && ["Available", "Pending", undefined].includes(pv.status?.phase);
   const claimRefMatches = (pv: KObject, pvc: KObject) => {
     const ref = pv.spec?.claimRef;
     if (!ref) return true;
-    return ref.namespace === pvc.metadata.namespace && ref.name === pvc.metadata.name && (!ref.uid || ref.uid === pvc.metadata.uid);
+    return (
+      ref.namespace === pvc.metadata.namespace &&
+      ref.name === pvc.metadata.name &&
+      (!ref.uid || ref.uid === pvc.metadata.uid)
+    );
   };
 
   const bind = (pvc: KObject, pv: KObject, boundByController: boolean) => {
     const ns = pvc.metadata.namespace!;
     const at = isoNow();
-    const claimRef = { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: ns, name: pvc.metadata.name, uid: pvc.metadata.uid, resourceVersion: pvc.metadata.resourceVersion };
-    const pvAnn = { ...(pv.metadata.annotations ?? {}), ...(pv.spec?.claimRef?.uid ? {} : { "pv.kubernetes.io/bound-by-controller": "yes" }) };
-    let newPv = cluster.update(pvRT, undefined, pv.metadata.name!, { ...pv, metadata: { ...pv.metadata, annotations: pvAnn }, spec: { ...pv.spec, claimRef } });
-    newPv = cluster.update(pvRT, undefined, pv.metadata.name!, { ...newPv, status: boundPvStatus(at) }, { subresource: "status" });
-    const ann: Record<string, string> = { ...(pvc.metadata.annotations ?? {}), "pv.kubernetes.io/bind-completed": "yes" };
+    const claimRef = {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      namespace: ns,
+      name: pvc.metadata.name,
+      uid: pvc.metadata.uid,
+      resourceVersion: pvc.metadata.resourceVersion,
+    };
+    const pvAnn = {
+      ...(pv.metadata.annotations ?? {}),
+      ...(pv.spec?.claimRef?.uid ? {} : { "pv.kubernetes.io/bound-by-controller": "yes" }),
+    };
+    let newPv = cluster.update(pvRT, undefined, pv.metadata.name!, {
+      ...pv,
+      metadata: { ...pv.metadata, annotations: pvAnn },
+      spec: { ...pv.spec, claimRef },
+    });
+    newPv = cluster.update(
+      pvRT,
+      undefined,
+      pv.metadata.name!,
+      { ...newPv, status: boundPvStatus(at) },
+      { subresource: "status" },
+    );
+    const ann: Record<string, string> = {
+      ...(pvc.metadata.annotations ?? {}),
+      "pv.kubernetes.io/bind-completed": "yes",
+    };
     if (boundByController) ann["pv.kubernetes.io/bound-by-controller"] = "yes";
-    const spec = { ...pvc.spec, volumeName: pv.metadata.name, storageClassName: pvc.spec?.storageClassName ?? pv.spec?.storageClassName };
-    const updated = cluster.update(pvcRT, ns, pvc.metadata.name!, { ...pvc, metadata: { ...pvc.metadata, annotations: ann }, spec });
-    cluster.update(pvcRT, ns, pvc.metadata.name!, { ...updated, status: boundPvcStatus(newPv) }, { subresource: "status" });
+    const spec = {
+      ...pvc.spec,
+      volumeName: pv.metadata.name,
+      storageClassName: pvc.spec?.storageClassName ?? pv.spec?.storageClassName,
+    };
+    const updated = cluster.update(pvcRT, ns, pvc.metadata.name!, {
+      ...pvc,
+      metadata: { ...pvc.metadata, annotations: ann },
+      spec,
+    });
+    cluster.update(
+      pvcRT,
+      ns,
+      pvc.metadata.name!,
+      { ...updated, status: boundPvcStatus(newPv) },
+      { subresource: "status" },
+    );
   };
 
   const reconcileClaim = (ns: string, name: string) => {
     const pvc = claim(ns, name);
     if (!pvc || pvc.metadata.deletionTimestamp || (pvc.status?.phase ?? "Pending") !== "Pending") return;
-    later(`pvc:${pvc.metadata.uid}`, () => guard(() => bindClaim(ns, name, pvc.metadata.uid!), `pvc:${pvc.metadata.uid}`));
+    later(`pvc:${pvc.metadata.uid}`, () =>
+      guard(() => bindClaim(ns, name, pvc.metadata.uid!), `pvc:${pvc.metadata.uid}`),
+    );
   };
 
   const bindClaim = (ns: string, name: string, uid: string) => {
     let pvc = claim(ns, name);
-    if (!pvc || pvc.metadata.uid !== uid || pvc.metadata.deletionTimestamp || (pvc.status?.phase ?? "Pending") !== "Pending") return;
+    if (
+      !pvc ||
+      pvc.metadata.uid !== uid ||
+      pvc.metadata.deletionTimestamp ||
+      (pvc.status?.phase ?? "Pending") !== "Pending"
+    )
+      return;
     const pvs = cluster.store.list(pvRT);
     // 1. A claim that names its volume binds to it when the volume is free (or pre-bound to this claim).
     if (pvc.spec?.volumeName) {
@@ -302,12 +440,19 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
       return;
     }
     // 2. A volume pre-bound to this claim (claimRef without volumeName, as a Velero restore leaves it).
-    const preBound = pvs.find((p) => pvAvailable(p) && p.spec?.claimRef?.name === name && p.spec?.claimRef?.namespace === ns && claimRefMatches(p, pvc!));
+    const preBound = pvs.find(
+      (p) =>
+        pvAvailable(p) &&
+        p.spec?.claimRef?.name === name &&
+        p.spec?.claimRef?.namespace === ns &&
+        claimRefMatches(p, pvc!),
+    );
     if (preBound) return bind(pvc, preBound, true);
     // Retroactive default StorageClass assignment (the PV controller does this for claims without a class).
     if (pvc.spec?.storageClassName === undefined || pvc.spec?.storageClassName === null) {
       const def = defaultClass();
-      if (def) pvc = cluster.update(pvcRT, ns, name, { ...pvc, spec: { ...pvc.spec, storageClassName: def.metadata.name } });
+      if (def)
+        pvc = cluster.update(pvcRT, ns, name, { ...pvc, spec: { ...pvc.spec, storageClassName: def.metadata.name } });
     }
     const className: string = pvc.spec?.storageClassName ?? "";
     const cls = storageClass(className);
@@ -316,7 +461,11 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
     const modes: string[] = pvc.spec?.accessModes ?? [];
     const fits = pvs
       .filter((p) => pvAvailable(p) && !p.spec?.claimRef && (p.spec?.storageClassName ?? "") === className)
-      .filter((p) => quantityBytes(p.spec?.capacity?.storage) >= want && modes.every((m) => (p.spec?.accessModes ?? []).includes(m)))
+      .filter(
+        (p) =>
+          quantityBytes(p.spec?.capacity?.storage) >= want &&
+          modes.every((m) => (p.spec?.accessModes ?? []).includes(m)),
+      )
       .sort((a, b) => quantityBytes(a.spec?.capacity?.storage) - quantityBytes(b.spec?.capacity?.storage));
     if (fits.length) return bind(pvc, fits[0], true);
     // 4. Dynamic provisioning by the class's provisioner.
@@ -325,13 +474,23 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
       const consumer = cluster.store.list(podRT, ns).some((p) => p.spec?.nodeName && claimsOf(p).includes(name));
       if (!consumer) return;
     }
-    const ann = { ...(pvc.metadata.annotations ?? {}), "volume.beta.kubernetes.io/storage-provisioner": cls.provisioner, "volume.kubernetes.io/storage-provisioner": cls.provisioner };
+    const ann = {
+      ...(pvc.metadata.annotations ?? {}),
+      "volume.beta.kubernetes.io/storage-provisioner": cls.provisioner,
+      "volume.kubernetes.io/storage-provisioner": cls.provisioner,
+    };
     pvc = cluster.update(pvcRT, ns, name, { ...pvc, metadata: { ...pvc.metadata, annotations: ann } });
     const pvName = `pvc-${pvc.metadata.uid}`;
     let pv = cluster.store.get(pvRT, undefined, pvName);
     if (!pv) {
       const created = cluster.create(pvRT, undefined, provisionedPv(pvc, cls, pvName));
-      pv = cluster.update(pvRT, undefined, pvName, { ...created, status: { phase: "Available" } }, { subresource: "status" });
+      pv = cluster.update(
+        pvRT,
+        undefined,
+        pvName,
+        { ...created, status: { phase: "Available" } },
+        { subresource: "status" },
+      );
     }
     bind(pvc, pv, true);
   };
@@ -341,13 +500,22 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
     const pv = cluster.store.get(pvRT, undefined, name);
     if (!pv || pv.metadata.deletionTimestamp) return;
     if ((pv.status?.phase ?? "Pending") === "Pending") {
-      cluster.update(pvRT, undefined, name, { ...pv, status: { phase: "Available", lastPhaseTransitionTime: isoNow() } }, { subresource: "status" });
+      cluster.update(
+        pvRT,
+        undefined,
+        name,
+        { ...pv, status: { phase: "Available", lastPhaseTransitionTime: isoNow() } },
+        { subresource: "status" },
+      );
       return; // the write comes back as an event
     }
     if (pv.status?.phase !== "Available") return;
     const ref = pv.spec?.claimRef;
     if (ref?.namespace && ref?.name) reconcileClaim(ref.namespace, ref.name);
-    else for (const c of cluster.store.list(pvcRT)) if ((c.status?.phase ?? "Pending") === "Pending" && (!c.spec?.volumeName || c.spec.volumeName === name)) reconcileClaim(c.metadata.namespace!, c.metadata.name!);
+    else
+      for (const c of cluster.store.list(pvcRT))
+        if ((c.status?.phase ?? "Pending") === "Pending" && (!c.spec?.volumeName || c.spec.volumeName === name))
+          reconcileClaim(c.metadata.namespace!, c.metadata.name!);
   };
 
   const react = (e: StoreEvent) => {
@@ -362,7 +530,8 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
         const cur = claim(md.namespace!, md.name!);
         if (cur?.status?.phase === "Bound") {
           for (const p of cluster.store.list(podRT, md.namespace)) {
-            if ((p.status?.phase ?? "Pending") === "Pending" && claimsOf(p).includes(md.name!)) guard(() => reconcilePod(p.metadata.namespace!, p.metadata.name!), `podsched:${p.metadata.uid}`);
+            if ((p.status?.phase ?? "Pending") === "Pending" && claimsOf(p).includes(md.name!))
+              guard(() => reconcilePod(p.metadata.namespace!, p.metadata.name!), `podsched:${p.metadata.uid}`);
           }
         }
         return;
@@ -378,7 +547,8 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
     if (stopped) return;
     for (const pv of cluster.store.list(pvRT)) guard(() => reconcileVolume(pv.metadata.name!));
     for (const c of cluster.store.list(pvcRT)) guard(() => reconcileClaim(c.metadata.namespace!, c.metadata.name!));
-    for (const p of cluster.store.list(podRT)) guard(() => reconcilePod(p.metadata.namespace!, p.metadata.name!), `podsched:${p.metadata.uid}`);
+    for (const p of cluster.store.list(podRT))
+      guard(() => reconcilePod(p.metadata.namespace!, p.metadata.name!), `podsched:${p.metadata.uid}`);
   });
 
   return () => {

@@ -43,26 +43,49 @@ export const DEFAULT_BUCKETS = ["lifeboat-backups", "lifeboat-shared"];
 const VERSIONS = ["v1.31.4", "v1.30.8", "v1.32.2"];
 
 /** The default plan for N clusters: all with Velero v1.18.1, node-agent and EnableCSI, Kubernetes versions varied. */
-export function defaultPlan(n: number, opts: { withoutVelero?: string[]; basePort?: number; versions?: string[] } = {}): ClusterPlan[] {
+export function defaultPlan(
+  n: number,
+  opts: { withoutVelero?: string[]; basePort?: number; versions?: string[] } = {},
+): ClusterPlan[] {
   const versions = opts.versions?.length ? opts.versions : VERSIONS;
-  for (const v of versions) if (!/^v\d+\.\d+\.\d+$/.test(v)) throw new Error(`--versions: "${v}" is not a Kubernetes version like v1.31.4`);
+  for (const v of versions)
+    if (!/^v\d+\.\d+\.\d+$/.test(v)) throw new Error(`--versions: "${v}" is not a Kubernetes version like v1.31.4`);
   return Array.from({ length: n }, (_, i) => {
     const name = `sandbox-${i + 1}`;
     return {
-      name, kubernetesVersion: versions[i % versions.length], port: opts.basePort ? opts.basePort + i : 0,
+      name,
+      kubernetesVersion: versions[i % versions.length],
+      port: opts.basePort ? opts.basePort + i : 0,
       velero: opts.withoutVelero?.includes(name) ? false : { version: "v1.18.1", nodeAgent: true, csi: true },
     };
   });
 }
 
 export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
-  const storage = await startEmulators({ dir: path.join(o.dir, "storage"), s3Port: o.s3Port ?? 0, azurePort: o.azurePort === undefined ? 0 : o.azurePort, buckets: o.buckets ?? DEFAULT_BUCKETS, containers: o.containers ?? ["velero"] });
-  const sb = await startClusters(o.clusters.map((c) => ({ name: c.name, kubernetesVersion: c.kubernetesVersion, port: c.port })), { dir: o.dir, tls: o.tls });
+  const storage = await startEmulators({
+    dir: path.join(o.dir, "storage"),
+    s3Port: o.s3Port ?? 0,
+    azurePort: o.azurePort === undefined ? 0 : o.azurePort,
+    buckets: o.buckets ?? DEFAULT_BUCKETS,
+    containers: o.containers ?? ["velero"],
+  });
+  const sb = await startClusters(
+    o.clusters.map((c) => ({ name: c.name, kubernetesVersion: c.kubernetesVersion, port: c.port })),
+    { dir: o.dir, tls: o.tls },
+  );
   const running: RunningCluster[] = sb.clusters.map((sc, i) => {
     const plan = o.clusters[i];
     if (o.seed !== false) seedCluster(sc.cluster, { velero: plan.velero });
     const stopSimulator = startSimulator(sc.cluster);
-    const velero = plan.velero ? new VeleroStandIn(sc.cluster, { ...plan.velero, syncPeriodMs: 5_000, validationPeriodMs: 10_000, gcPeriodMs: 30_000, ...(o.velero ?? {}) }).start() : null;
+    const velero = plan.velero
+      ? new VeleroStandIn(sc.cluster, {
+          ...plan.velero,
+          syncPeriodMs: 5_000,
+          validationPeriodMs: 10_000,
+          gcPeriodMs: 30_000,
+          ...(o.velero ?? {}),
+        }).start()
+      : null;
     if (velero) {
       sc.cluster.controls.set("velero-faults", (body: Partial<typeof velero.faults>) => {
         Object.assign(velero.faults, body);

@@ -24,22 +24,40 @@ async function time(label: string, n: number, fn: (i: number) => Promise<unknown
   console.log(`${label.padEnd(58)} ${ms.toFixed(2).padStart(8)} ms/op  (${n} ops)`);
 }
 
-const pg = await startEmbeddedPostgres({ dir: path.join(root, ".data/bench-pg"), port: 54369, databases: ["bench"], fresh: true });
+const pg = await startEmbeddedPostgres({
+  dir: path.join(root, ".data/bench-pg"),
+  port: 54369,
+  databases: ["bench"],
+  fresh: true,
+});
 try {
   migrate(pg.url("bench"));
   const db = createDb(pg.url("bench"));
   const limits = { idleMinutes: 30, maxHours: 12 };
 
   const user = await db.user.create({ data: { email: "bench@example.com", name: "Bench" } });
-  const groups = await Promise.all(Array.from({ length: 50 }, (_, i) => db.clusterGroup.create({ data: { name: `g${i}` } })));
-  const teams = await Promise.all(Array.from({ length: 10 }, (_, i) => db.team.create({ data: { name: `t${i}`, members: { create: [{ userId: user.id }] } } })));
-  for (const [i, g] of groups.entries()) await db.roleBinding.create({ data: { role: "VIEWER", clusterGroupId: g.id, ...(i % 2 ? { userId: user.id } : { teamId: teams[i % 10].id }) } });
+  const groups = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => db.clusterGroup.create({ data: { name: `g${i}` } })),
+  );
+  const teams = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      db.team.create({ data: { name: `t${i}`, members: { create: [{ userId: user.id }] } } }),
+    ),
+  );
+  for (const [i, g] of groups.entries())
+    await db.roleBinding.create({
+      data: { role: "VIEWER", clusterGroupId: g.id, ...(i % 2 ? { userId: user.id } : { teamId: teams[i % 10].id }) },
+    });
   const sid = await createSession(db, user.id, limits);
 
-  console.log(`\nPer request (PostgreSQL ${(await db.$queryRawUnsafe<{ v: string }[]>("SELECT current_setting('server_version') AS v"))[0].v}, local)`);
+  console.log(
+    `\nPer request (PostgreSQL ${(await db.$queryRawUnsafe<{ v: string }[]>("SELECT current_setting('server_version') AS v"))[0].v}, local)`,
+  );
   await time("resolvePrincipal (session + user)", 500, () => resolvePrincipal(db, sid, limits));
   await time("loadAccess (50 bindings via user and 10 teams)", 500, () => loadAccess(db, user.id, "MEMBER"));
-  await time("recordAudit (one append)", 500, (i) => recordAudit(db, { action: "bench.write", outcome: "SUCCESS", requestId: `b${i}` }));
+  await time("recordAudit (one append)", 500, (i) =>
+    recordAudit(db, { action: "bench.write", outcome: "SUCCESS", requestId: `b${i}` }),
+  );
 
   console.log(`\nPasswords`);
   const hash = await hashPassword("benchmark-password");
@@ -56,13 +74,21 @@ try {
   console.log(`${"insert (generate_series)".padEnd(58)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(8)} s`);
   await time("first page, no filter (50 rows)", 100, () => listAudit(db, { limit: 50 }));
   const deep = await listAudit(db, { limit: 50, cursor: `${Date.now() - (AUDIT_ROWS - 100) * 1000}:999999999` });
-  await time("page near the end by cursor", 100, () => listAudit(db, { limit: 50, cursor: `${Date.now() - (AUDIT_ROWS - 100) * 1000}:999999999` }));
+  await time("page near the end by cursor", 100, () =>
+    listAudit(db, { limit: 50, cursor: `${Date.now() - (AUDIT_ROWS - 100) * 1000}:999999999` }),
+  );
   await time("first page filtered by actor (ILIKE)", 50, () => listAudit(db, { actor: "user7@", limit: 50 }));
-  await time("first page filtered by action prefix + outcome", 50, () => listAudit(db, { action: "binding.", outcome: "DENIED", limit: 50 }));
+  await time("first page filtered by action prefix + outcome", 50, () =>
+    listAudit(db, { action: "binding.", outcome: "DENIED", limit: 50 }),
+  );
   console.log(`(deep page returned ${deep.items.length} rows)`);
 
-  console.log(`\nBackups read model with ${BACKUP_ROWS.toLocaleString()} rows on 100 clusters (a member who views 50 groups)`);
-  const clusters = await Promise.all(Array.from({ length: 100 }, (_, i) => db.cluster.create({ data: { name: `c${i}`, groupId: groups[i % 50].id } })));
+  console.log(
+    `\nBackups read model with ${BACKUP_ROWS.toLocaleString()} rows on 100 clusters (a member who views 50 groups)`,
+  );
+  const clusters = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => db.cluster.create({ data: { name: `c${i}`, groupId: groups[i % 50].id } })),
+  );
   const ids = clusters.map((c) => `'${c.id}'`).join(",");
   const t1 = performance.now();
   await db.$executeRawUnsafe(`INSERT INTO "VeleroObject" (id, "clusterId", kind, namespace, name, uid, "resourceVersion", phase, labels, spec, status, "createdAt", "observedAt")
@@ -78,10 +104,15 @@ try {
   const first = await backupsPage(db, member, { limit: 100 });
   await time("fleet page, newest 100 (visible clusters)", 50, () => backupsPage(db, member, { limit: 100 }));
   let cursor = first.nextCursor ?? undefined;
-  for (let i = 0; i < 50 && cursor; i++) cursor = (await backupsPage(db, member, { limit: 100, cursor })).nextCursor ?? undefined;
+  for (let i = 0; i < 50 && cursor; i++)
+    cursor = (await backupsPage(db, member, { limit: 100, cursor })).nextCursor ?? undefined;
   await time("fleet page 50 pages deep, by cursor", 50, () => backupsPage(db, member, { limit: 100, cursor }));
-  await time("one cluster's page, newest 100", 50, () => backupsPage(db, member, { clusterId: clusters[1].id, limit: 100 }));
-  await time("fleet page of failed backups", 50, () => backupsPage(db, member, { phases: ["Failed", "PartiallyFailed", "FailedValidation"], limit: 100 }));
+  await time("one cluster's page, newest 100", 50, () =>
+    backupsPage(db, member, { clusterId: clusters[1].id, limit: 100 }),
+  );
+  await time("fleet page of failed backups", 50, () =>
+    backupsPage(db, member, { phases: ["Failed", "PartiallyFailed", "FailedValidation"], limit: 100 }),
+  );
   await db.$disconnect();
 } finally {
   await pg.stop();

@@ -26,46 +26,120 @@ for (let i = 0; i < 120 && !admin; i++) {
   if (!admin) await new Promise((r) => setTimeout(r, 500));
 }
 if (!admin) throw new Error(`the admin ${adminEmail} was not bootstrapped`);
-const group = await db.clusterGroup.upsert({ where: { name: "demo" }, update: {}, create: { name: "demo", description: "Sandbox clusters started by npm run demo" } });
+const group = await db.clusterGroup.upsert({
+  where: { name: "demo" },
+  update: {},
+  create: { name: "demo", description: "Sandbox clusters started by npm run demo" },
+});
 const access = await loadAccess(db, admin.id, admin.role);
-const sandbox = JSON.parse(fs.readFileSync(sandboxJson, "utf8")) as { clusters: { name: string; kubeconfig: string }[] };
+const sandbox = JSON.parse(fs.readFileSync(sandboxJson, "utf8")) as {
+  clusters: { name: string; kubeconfig: string }[];
+};
 for (const c of sandbox.clusters) {
   const kubeconfig = fs.readFileSync(path.resolve(c.kubeconfig), "utf8");
-  const existing = await db.cluster.findUnique({ where: { name: c.name }, select: { id: true, kubeconfigSecretId: true } });
+  const existing = await db.cluster.findUnique({
+    where: { name: c.name },
+    select: { id: true, kubeconfigSecretId: true },
+  });
   if (existing?.kubeconfigSecretId) {
     await d.sealed.replace(existing.kubeconfigSecretId, d.kube.extractContext(kubeconfig).kubeconfig);
     const checked = await checkCluster(d, existing.id);
     console.log(`  ${c.name}: already attached, ${checked.state.toLowerCase()}`);
   } else {
-    const attached = await attachCluster(d, access, { name: c.name, groupId: group.id, description: "Sandbox cluster", labels: { env: "demo" }, kubeconfig });
+    const attached = await attachCluster(d, access, {
+      name: c.name,
+      groupId: group.id,
+      description: "Sandbox cluster",
+      labels: { env: "demo" },
+      kubeconfig,
+    });
     console.log(`  ${c.name}: attached to group demo (Kubernetes ${attached.kubernetesVersion})`);
   }
 }
 // A credential for the sandbox's S3 emulator and a target location on it, assigned to the demo group.
-const s3 = (JSON.parse(fs.readFileSync(sandboxJson, "utf8")) as { s3: { endpoint: string; accessKeyId: string; secretAccessKey: string } }).s3;
+const s3 = (
+  JSON.parse(fs.readFileSync(sandboxJson, "utf8")) as {
+    s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  }
+).s3;
 let credential = await db.credential.findUnique({ where: { name: "sandbox-s3" }, select: { id: true } });
-credential ??= await createCredential(d, admin.id, { name: "sandbox-s3", description: "Keys of the sandbox's S3 emulator", accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+credential ??= await createCredential(d, admin.id, {
+  name: "sandbox-s3",
+  description: "Keys of the sandbox's S3 emulator",
+  accessKeyId: s3.accessKeyId,
+  secretAccessKey: s3.secretAccessKey,
+});
 let location = await db.location.findUnique({ where: { name: "sandbox-backups" }, select: { id: true } });
 if (!location) {
-  location = await createLocation(d, admin.id, { name: "sandbox-backups", provider: "S3_COMPATIBLE", bucket: "lifeboat-backups", prefix: "demo", region: "us-east-1", endpoint: s3.endpoint, pathStyle: true, credentialId: credential.id });
-  await assignLocation(d, access, { locationId: location.id, target: { kind: "clusterGroup", id: group.id }, readOnly: false });
+  location = await createLocation(d, admin.id, {
+    name: "sandbox-backups",
+    provider: "S3_COMPATIBLE",
+    bucket: "lifeboat-backups",
+    prefix: "demo",
+    region: "us-east-1",
+    endpoint: s3.endpoint,
+    pathStyle: true,
+    credentialId: credential.id,
+  });
+  await assignLocation(d, access, {
+    locationId: location.id,
+    target: { kind: "clusterGroup", id: group.id },
+    readOnly: false,
+  });
   console.log("  target location sandbox-backups (s3://lifeboat-backups/demo) assigned to group demo");
 } else {
   await db.location.update({ where: { id: location.id }, data: { endpoint: s3.endpoint } });
   await reconcileLocation(d, location.id);
 }
 // A backup to look at: one per demo start, of the payments namespace on the first cluster.
-const deployed = await db.locationDeployment.findFirst({ where: { locationId: location.id, error: null, readOnly: false }, orderBy: { cluster: { name: "asc" } }, select: { cluster: { select: { id: true, name: true } } } });
+const deployed = await db.locationDeployment.findFirst({
+  where: { locationId: location.id, error: null, readOnly: false },
+  orderBy: { cluster: { name: "asc" } },
+  select: { cluster: { select: { id: true, name: true } } },
+});
 const first = deployed?.cluster;
 if (first) {
   const name = backupName({ cluster: first.name, base: "demo", now: new Date() });
-  await createBackup(d, access, { clusterId: first.id, name, spec: { scope: { kind: "namespaces", include: ["payments", "web-cache"] }, volumes: { fsBackup: "optIn", csiSnapshots: true, dataMovement: false }, location: "lifeboat-sandbox-backups", ttl: { value: 7, unit: "days" } } }, admin.email)
+  await createBackup(
+    d,
+    access,
+    {
+      clusterId: first.id,
+      name,
+      spec: {
+        scope: { kind: "namespaces", include: ["payments", "web-cache"] },
+        volumes: { fsBackup: "optIn", csiSnapshots: true, dataMovement: false },
+        location: "lifeboat-sandbox-backups",
+        ttl: { value: 7, unit: "days" },
+      },
+    },
+    admin.email,
+  )
     .then(() => console.log(`  backup ${name} of payments and web-cache started on ${first.name}`))
-    .catch((e) => console.error(`  the demo backup could not be started: ${e instanceof Error ? e.message : String(e)}`));
+    .catch((e) =>
+      console.error(`  the demo backup could not be started: ${e instanceof Error ? e.message : String(e)}`),
+    );
   // A schedule to look at: web-cache every night (created once; Velero runs it at once, then at 02:00 UTC).
   const schedule = scheduleName({ cluster: first.name, base: "web-nightly" });
-  await createSchedule(d, access, { clusterId: first.id, name: schedule, cron: "0 2 * * *", spec: { scope: { kind: "namespaces", include: ["web-cache"] }, volumes: { fsBackup: "optIn", csiSnapshots: true, dataMovement: false }, location: "lifeboat-sandbox-backups", ttl: { value: 14, unit: "days" } } }, admin.email)
+  await createSchedule(
+    d,
+    access,
+    {
+      clusterId: first.id,
+      name: schedule,
+      cron: "0 2 * * *",
+      spec: {
+        scope: { kind: "namespaces", include: ["web-cache"] },
+        volumes: { fsBackup: "optIn", csiSnapshots: true, dataMovement: false },
+        location: "lifeboat-sandbox-backups",
+        ttl: { value: 14, unit: "days" },
+      },
+    },
+    admin.email,
+  )
     .then((r) => console.log(`  schedule ${schedule} ${r.created ? "created" : "already there"} on ${first.name}`))
-    .catch((e) => console.error(`  the demo schedule could not be created: ${e instanceof Error ? e.message : String(e)}`));
+    .catch((e) =>
+      console.error(`  the demo schedule could not be created: ${e instanceof Error ? e.message : String(e)}`),
+    );
 }
 await db.$disconnect();

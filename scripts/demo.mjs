@@ -22,7 +22,20 @@ process.env.HOST ??= "localhost";
 const { ensureInstalled, root, spawnChild } = await import("./lib/setup.mjs");
 ensureInstalled();
 const sandboxDir = path.join(dataDir, "sandbox");
-const sandbox = spawnChild(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "sandbox/cli.ts", "--clusters", "2", "--dir", sandboxDir, "--base-port", process.env.LIFEBOAT_SANDBOX_BASE_PORT ?? "16443"], { stdio: ["ignore", "pipe", "inherit"] });
+const sandbox = spawnChild(
+  process.execPath,
+  [
+    path.join(root, "node_modules/tsx/dist/cli.mjs"),
+    "sandbox/cli.ts",
+    "--clusters",
+    "2",
+    "--dir",
+    sandboxDir,
+    "--base-port",
+    process.env.LIFEBOAT_SANDBOX_BASE_PORT ?? "16443",
+  ],
+  { stdio: ["ignore", "pipe", "inherit"] },
+);
 const sandboxOut = await new Promise((resolve, reject) => {
   let out = "";
   sandbox.stdout.on("data", (d) => {
@@ -38,8 +51,13 @@ const { url } = await serve();
 
 // Attach the sandbox clusters to the console (once; later runs refresh their kubeconfigs).
 const { spawnSync } = await import("node:child_process");
-const seeded = spawnSync(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/demo-seed.ts", path.join(sandboxDir, "sandbox.json")], { cwd: root, stdio: "inherit", env: process.env });
-if (seeded.status !== 0) console.error("✖ attaching the sandbox clusters failed (see above); the console runs without them");
+const seeded = spawnSync(
+  process.execPath,
+  [path.join(root, "node_modules/tsx/dist/cli.mjs"), "scripts/demo-seed.ts", path.join(sandboxDir, "sandbox.json")],
+  { cwd: root, stdio: "inherit", env: process.env },
+);
+if (seeded.status !== 0)
+  console.error("✖ attaching the sandbox clusters failed (see above); the console runs without them");
 const banner = [
   "",
   "  Lifeboat demo",
@@ -47,7 +65,10 @@ const banner = [
   `  Email:    ${process.env.LIFEBOAT_ADMIN_EMAIL}`,
   `  Password: ${process.env.LIFEBOAT_ADMIN_PASSWORD}   (kept in ${credsFile})`,
   "",
-  ...String(sandboxOut).replace(/\nREADY\s*$/, "").split("\n").map((l) => `  ${l}`),
+  ...String(sandboxOut)
+    .replace(/\nREADY\s*$/, "")
+    .split("\n")
+    .map((l) => `  ${l}`),
   "",
   "  Ctrl-C stops the console, its database and the sandbox.",
   "",

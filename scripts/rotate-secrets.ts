@@ -13,6 +13,8 @@ if (!url) {
 const db = createDb(url);
 const ring = loadKeyRing();
 const result = await new SealedStore(db, () => ring).rotate();
-console.log(`rotated ${result.rotated} sealed value(s) to key ${ring.current.id}; ${result.remaining} remain under other keys`);
+console.log(
+  `rotated ${result.rotated} sealed value(s) to key ${ring.current.id}; ${result.remaining} remain under other keys`,
+);
 await db.$disconnect();
 process.exit(result.remaining === 0 ? 0 : 1);

@@ -17,11 +17,18 @@ export async function serve() {
     const { startEmbeddedPostgres } = await import("./lib/postgres.mjs");
     const pgPort = Number(process.env.LIFEBOAT_PG_PORT ?? 54329);
     console.log(`» Starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.join(dataDir, "pg")})`);
-    pg = await startEmbeddedPostgres({ dir: path.join(dataDir, "pg"), port: pgPort, databases: ["lifeboat"], fresh: args.includes("--fresh") });
+    pg = await startEmbeddedPostgres({
+      dir: path.join(dataDir, "pg"),
+      port: pgPort,
+      databases: ["lifeboat"],
+      fresh: args.includes("--fresh"),
+    });
     process.env.DATABASE_URL = pg.url("lifeboat");
     process.env.LIFEBOAT_EMBEDDED = "1"; // secrets may then be generated into .data/ (with a warning)
   }
-  const stop = onShutdown(async () => { if (pg) await pg.stop(); });
+  const stop = onShutdown(async () => {
+    if (pg) await pg.stop();
+  });
   try {
     migrate(process.env.DATABASE_URL);
     process.env.NEXTAUTH_URL ??= `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
@@ -32,9 +39,13 @@ export async function serve() {
     console.error(`✖ ${err.message}`);
     await stop("SIGTERM");
   }
-  const next = spawnChild(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), dev ? "dev" : "start", "-p", String(port), "-H", host], {
-    env: dev ? { NODE_ENV: "development" } : { NODE_ENV: "production" },
-  });
+  const next = spawnChild(
+    process.execPath,
+    [path.join(root, "node_modules/next/dist/bin/next"), dev ? "dev" : "start", "-p", String(port), "-H", host],
+    {
+      env: dev ? { NODE_ENV: "development" } : { NODE_ENV: "production" },
+    },
+  );
   next.on("exit", async (code) => {
     if (pg) await pg.stop();
     process.exit(code ?? 0);

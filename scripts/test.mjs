@@ -30,7 +30,9 @@ function ensureChromium() {
   if (fs.existsSync(chromiumPath)) return true;
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (!isRoot) {
-    console.error(`✖ ${chromiumPath} is missing and this is not root: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+    console.error(
+      `✖ ${chromiumPath} is missing and this is not root: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`,
+    );
     return false;
   }
   console.log("» Installing Debian's chromium (apt-get)…");
@@ -52,26 +54,56 @@ try {
 const haveChromium = ensureChromium();
 fs.rmSync(resultsDir, { recursive: true, force: true });
 fs.mkdirSync(resultsDir, { recursive: true });
-const baseEnv = { NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: "", LIFEBOAT_LOG_LEVEL: process.env.LIFEBOAT_LOG_LEVEL ?? "warn" };
+const baseEnv = {
+  NEXT_TELEMETRY_DISABLED: "1",
+  DATABASE_URL: "",
+  LIFEBOAT_LOG_LEVEL: process.env.LIFEBOAT_LOG_LEVEL ?? "warn",
+};
 
 // Unit and integration (vitest; the integration project starts its own embedded PostgreSQL).
 const vitestJson = path.join(resultsDir, "vitest.json");
-const v = step("Unit and integration tests (vitest)", process.execPath, ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`], baseEnv);
+const v = step(
+  "Unit and integration tests (vitest)",
+  process.execPath,
+  ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`],
+  baseEnv,
+);
 const vr = readJson(vitestJson);
-if (vr) record("unit+integration", vr.numPassedTests, vr.numFailedTests + (v.status !== 0 && vr.numFailedTests === 0 ? 1 : 0), vr.numPendingTests + vr.numTodoTests, v.seconds);
+if (vr)
+  record(
+    "unit+integration",
+    vr.numPassedTests,
+    vr.numFailedTests + (v.status !== 0 && vr.numFailedTests === 0 ? 1 : 0),
+    vr.numPendingTests + vr.numTodoTests,
+    v.seconds,
+  );
 else record("unit+integration", 0, 1, 0, v.seconds);
 
 // Build (type-checks everything, tests included), then end to end against `next start`.
-const b = step("Production build (next build)", process.execPath, ["node_modules/next/dist/bin/next", "build"], { ...baseEnv, NODE_ENV: "production" });
+const b = step("Production build (next build)", process.execPath, ["node_modules/next/dist/bin/next", "build"], {
+  ...baseEnv,
+  NODE_ENV: "production",
+});
 if (b.status !== 0) record("build", 0, 1, 0, b.seconds);
 else if (!haveChromium) record("e2e", 0, 1, 0, 0);
 else {
   const e2eJson = path.join(resultsDir, "e2e.json");
-  const e = step("End-to-end tests (Playwright, Chromium)", process.execPath, ["node_modules/@playwright/test/cli.js", "test"], { ...baseEnv, PLAYWRIGHT_JSON_OUTPUT: e2eJson, CHROMIUM_PATH: chromiumPath });
+  const e = step(
+    "End-to-end tests (Playwright, Chromium)",
+    process.execPath,
+    ["node_modules/@playwright/test/cli.js", "test"],
+    { ...baseEnv, PLAYWRIGHT_JSON_OUTPUT: e2eJson, CHROMIUM_PATH: chromiumPath },
+  );
   const er = readJson(e2eJson);
   if (er?.stats) {
     const errors = er.errors?.length ?? 0; // e.g. a web server that did not start
-    record("e2e", er.stats.expected + er.stats.flaky, er.stats.unexpected + errors + (e.status !== 0 && er.stats.unexpected + errors === 0 ? 1 : 0), er.stats.skipped, e.seconds);
+    record(
+      "e2e",
+      er.stats.expected + er.stats.flaky,
+      er.stats.unexpected + errors + (e.status !== 0 && er.stats.unexpected + errors === 0 ? 1 : 0),
+      er.stats.skipped,
+      e.seconds,
+    );
   } else record("e2e", 0, 1, 0, e.seconds);
 }
 

@@ -9,13 +9,20 @@ const root = path.resolve(import.meta.dirname, "..");
 function sources(dir: string): string[] {
   const abs = path.join(root, dir);
   if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(abs, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && /\.(ts|tsx|js|mjs)$/.test(e.name))
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
 }
 
 const importsOf = (file: string) =>
-  [...fs.readFileSync(path.join(root, file), "utf8").matchAll(/(?:import|export)[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  [
+    ...fs
+      .readFileSync(path.join(root, file), "utf8")
+      .matchAll(
+        /(?:import|export)[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|require\(\s*["']([^"']+)["']\s*\)/g,
+      ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
 
 const consoleFiles = ["app", "components", "lib", "server"].flatMap(sources);
 
@@ -27,13 +34,23 @@ describe("architecture", () => {
   it("app/, components/, lib/ and server/ never import the sandbox (their tests may drive it)", () => {
     const sandboxDir = path.join(root, "sandbox") + path.sep;
     const resolved = (file: string, spec: string) =>
-      spec.startsWith("@/") ? path.join(root, spec.slice(2)) : spec.startsWith(".") ? path.resolve(path.dirname(path.join(root, file)), spec) : null;
-    const offenders = consoleFiles.filter((f) => !/\.test\.tsx?$/.test(f)).filter((f) => importsOf(f).some((spec) => (resolved(f, spec) ?? "").concat(path.sep).startsWith(sandboxDir)));
+      spec.startsWith("@/")
+        ? path.join(root, spec.slice(2))
+        : spec.startsWith(".")
+          ? path.resolve(path.dirname(path.join(root, file)), spec)
+          : null;
+    const offenders = consoleFiles
+      .filter((f) => !/\.test\.tsx?$/.test(f))
+      .filter((f) => importsOf(f).some((spec) => (resolved(f, spec) ?? "").concat(path.sep).startsWith(sandboxDir)));
     expect(offenders).toEqual([]);
   });
 
   it("only server/kube imports @kubernetes/client-node", () => {
-    const offenders = consoleFiles.filter((f) => !f.startsWith(`server${path.sep}kube${path.sep}`) && importsOf(f).some((s) => s.startsWith("@kubernetes/client-node")));
+    const offenders = consoleFiles.filter(
+      (f) =>
+        !f.startsWith(`server${path.sep}kube${path.sep}`) &&
+        importsOf(f).some((s) => s.startsWith("@kubernetes/client-node")),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -4,7 +4,13 @@ import { SealedStore } from "./services/secrets/sealed-store";
 import * as kube from "./kube/client";
 import { extractContext, parseKubeconfig } from "./kube/kubeconfig";
 import { onboardingManifest } from "./kube/access";
-import { applyLocation, applyStorageClassMapping, listStorageClasses, locationStatus, removeLocation } from "./kube/locations";
+import {
+  applyLocation,
+  applyStorageClassMapping,
+  listStorageClasses,
+  locationStatus,
+  removeLocation,
+} from "./kube/locations";
 import { probeS3Location } from "./storage/s3";
 import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
@@ -38,7 +44,20 @@ export interface Deps {
 }
 
 export const realKube: KubeAdapter = {
-  parseKubeconfig, extractContext, probeCluster: kube.probeCluster, detectVelero: kube.detectVelero, onboardingManifest, applyLocation, removeLocation, locationStatus, createVeleroObject, getVeleroObject, deleteVeleroObject, updateVeleroObject, applyStorageClassMapping, listStorageClasses,
+  parseKubeconfig,
+  extractContext,
+  probeCluster: kube.probeCluster,
+  detectVelero: kube.detectVelero,
+  onboardingManifest,
+  applyLocation,
+  removeLocation,
+  locationStatus,
+  createVeleroObject,
+  getVeleroObject,
+  deleteVeleroObject,
+  updateVeleroObject,
+  applyStorageClassMapping,
+  listStorageClasses,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;

@@ -34,7 +34,9 @@ export function env(): Env {
     const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
-      throw new Error(`Invalid environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new Error(
+        `Invalid environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     }
     cached = parsed.data;
   }
@@ -44,13 +46,19 @@ export function env(): Env {
 export const isProduction = () => env().NODE_ENV === "production";
 
 /** A secret from the environment or, outside production, one generated once into the data directory. */
-export function secretFromEnvOrFile(name: "NEXTAUTH_SECRET" | "LIFEBOAT_SECRET_KEY", file: string, make: () => string): string {
+export function secretFromEnvOrFile(
+  name: "NEXTAUTH_SECRET" | "LIFEBOAT_SECRET_KEY",
+  file: string,
+  make: () => string,
+): string {
   const fromEnv = env()[name];
   if (fromEnv) return fromEnv;
   const p = path.join(env().LIFEBOAT_DATA_DIR, file);
   if (fs.existsSync(p)) return fs.readFileSync(p, "utf8").trim();
   if (isProduction() && process.env.LIFEBOAT_EMBEDDED !== "1") {
-    throw new Error(`${name} must be set: it is generated automatically only for the embedded database (npm run demo, npm run dev)`);
+    throw new Error(
+      `${name} must be set: it is generated automatically only for the embedded database (npm run demo, npm run dev)`,
+    );
   }
   fs.mkdirSync(path.dirname(p), { recursive: true });
   const value = make();

@@ -3,10 +3,14 @@ import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { ZodError } from "zod";
 
 // One error type for the services, mapped to tRPC (and so HTTP) codes in one place.
-export type AppErrorCode = "NOT_FOUND" | "FORBIDDEN" | "UNAUTHORIZED" | "CONFLICT" | "BAD_REQUEST" | "TOO_MANY_REQUESTS" | "PRECONDITION_FAILED";
+export type AppErrorCode =
+  "NOT_FOUND" | "FORBIDDEN" | "UNAUTHORIZED" | "CONFLICT" | "BAD_REQUEST" | "TOO_MANY_REQUESTS" | "PRECONDITION_FAILED";
 
 export class AppError extends Error {
-  constructor(public readonly code: AppErrorCode, message: string) {
+  constructor(
+    public readonly code: AppErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = "AppError";
   }
@@ -15,19 +19,32 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found`);
 
 const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
-  NOT_FOUND: "NOT_FOUND", FORBIDDEN: "FORBIDDEN", UNAUTHORIZED: "UNAUTHORIZED", CONFLICT: "CONFLICT",
-  BAD_REQUEST: "BAD_REQUEST", TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS", PRECONDITION_FAILED: "PRECONDITION_FAILED",
+  NOT_FOUND: "NOT_FOUND",
+  FORBIDDEN: "FORBIDDEN",
+  UNAUTHORIZED: "UNAUTHORIZED",
+  CONFLICT: "CONFLICT",
+  BAD_REQUEST: "BAD_REQUEST",
+  TOO_MANY_REQUESTS: "TOO_MANY_REQUESTS",
+  PRECONDITION_FAILED: "PRECONDITION_FAILED",
 };
 
 /** Maps AppErrors and known Prisma errors to TRPCErrors; anything else stays an internal error. */
 export function toTRPCError(err: unknown): TRPCError {
   if (err instanceof TRPCError) {
-    if (err.cause instanceof AppError) return new TRPCError({ code: TRPC_CODE[err.cause.code], message: err.cause.message, cause: err.cause });
+    if (err.cause instanceof AppError)
+      return new TRPCError({ code: TRPC_CODE[err.cause.code], message: err.cause.message, cause: err.cause });
     const prismaMapped = mapPrisma(err.cause);
     return prismaMapped ?? err;
   }
   if (err instanceof AppError) return new TRPCError({ code: TRPC_CODE[err.code], message: err.message, cause: err });
-  return mapPrisma(err) ?? new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal error", cause: err instanceof Error ? err : undefined });
+  return (
+    mapPrisma(err) ??
+    new TRPCError({
+      code: "INTERNAL_SERVER_ERROR",
+      message: "Internal error",
+      cause: err instanceof Error ? err : undefined,
+    })
+  );
 }
 
 function mapPrisma(err: unknown): TRPCError | undefined {
@@ -40,6 +57,7 @@ function mapPrisma(err: unknown): TRPCError | undefined {
 
 /** A message fit for a person: validation problems listed by field, anything else as it is. */
 export function describeError(err: TRPCError): string {
-  if (err.cause instanceof ZodError) return err.cause.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+  if (err.cause instanceof ZodError)
+    return err.cause.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
   return err.message;
 }

@@ -2,11 +2,35 @@ import pino from "pino";
 
 // Fields that may hold a secret, at any depth we log. pino replaces them with "[redacted]".
 export const REDACT_PATHS = [
-  "password", "*.password", "newPassword", "*.newPassword", "passwordHash", "*.passwordHash",
-  "secret", "*.secret", "token", "*.token", "accessToken", "*.accessToken", "idToken", "*.idToken",
-  "secretAccessKey", "*.secretAccessKey", "kubeconfig", "*.kubeconfig", "plaintext", "*.plaintext",
-  "authorization", "*.authorization", "headers.cookie", "*.headers.cookie", "req.headers.authorization",
-  "input.password", "input.*.password", "input.secretAccessKey", "input.kubeconfig",
+  "password",
+  "*.password",
+  "newPassword",
+  "*.newPassword",
+  "passwordHash",
+  "*.passwordHash",
+  "secret",
+  "*.secret",
+  "token",
+  "*.token",
+  "accessToken",
+  "*.accessToken",
+  "idToken",
+  "*.idToken",
+  "secretAccessKey",
+  "*.secretAccessKey",
+  "kubeconfig",
+  "*.kubeconfig",
+  "plaintext",
+  "*.plaintext",
+  "authorization",
+  "*.authorization",
+  "headers.cookie",
+  "*.headers.cookie",
+  "req.headers.authorization",
+  "input.password",
+  "input.*.password",
+  "input.secretAccessKey",
+  "input.kubeconfig",
 ];
 
 const level = process.env.LIFEBOAT_LOG_LEVEL ?? "info";
@@ -18,7 +42,9 @@ const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 4
 export function formatPretty(line: string): string {
   try {
     const { level: l, time, msg, pid: _pid, hostname: _h, ...rest } = JSON.parse(line);
-    const extras = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ");
+    const extras = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+      .join(" ");
     return `${new Date(time).toISOString().slice(11, 23)} ${LEVELS[l] ?? l} ${msg ?? ""}${extras ? "  " + extras : ""}\n`;
   } catch {
     return line;
@@ -27,7 +53,10 @@ export function formatPretty(line: string): string {
 
 export function createLogger(write?: (s: string) => void, opts: { level?: string } = {}) {
   const out = write ?? ((s: string) => process.stdout.write(pretty ? formatPretty(s) : s));
-  return pino({ level: opts.level ?? level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "lifeboat" } }, { write: out });
+  return pino(
+    { level: opts.level ?? level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "lifeboat" } },
+    { write: out },
+  );
 }
 
 export const logger = createLogger();

@@ -1,14 +1,18 @@
 import crypto from "node:crypto";
 
 // Per-request facts for logging and audit. X-Forwarded-For is read only as set by a reverse proxy in front of us.
-export interface RequestMeta { requestId: string; clientIp: string | null; userAgent: string | null }
+export interface RequestMeta {
+  requestId: string;
+  clientIp: string | null;
+  userAgent: string | null;
+}
 
 type HeaderSource = Headers | Record<string, string | string[] | undefined>;
 
 function header(h: HeaderSource, name: string): string | null {
   if (typeof (h as Headers).get === "function") return (h as Headers).get(name);
   const v = (h as Record<string, string | string[] | undefined>)[name];
-  return Array.isArray(v) ? v[0] ?? null : v ?? null;
+  return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
 }
 
 export function requestMeta(h: HeaderSource): RequestMeta {

@@ -24,15 +24,23 @@ export default async function OverviewPage() {
         {stats.map((s) => (
           <Grid key={s.label} size={{ xs: 12, sm: 6, md: 3 }}>
             <Paper variant="outlined" sx={{ p: 2 }}>
-              <Typography variant="h4" component="p">{s.value}</Typography>
-              <Typography variant="body2" color="text.secondary">{s.label}</Typography>
+              <Typography variant="h4" component="p">
+                {s.value}
+              </Typography>
+              <Typography variant="body2" color="text.secondary">
+                {s.label}
+              </Typography>
             </Paper>
           </Grid>
         ))}
       </Grid>
-      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Protection status</Typography>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+        Protection status
+      </Typography>
       <FleetStatus />
-      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Your cluster groups</Typography>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+        Your cluster groups
+      </Typography>
       <ClusterGroupsOverview />
     </HydrateClient>
   );

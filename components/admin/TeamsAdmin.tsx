@@ -30,60 +30,168 @@ export function TeamsAdmin() {
   const qc = useQueryClient();
   const teams = useQuery(trpc.team.list.queryOptions());
   const users = useQuery(trpc.user.list.queryOptions());
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: trpc.team.list.queryKey() }), qc.invalidateQueries({ queryKey: trpc.user.list.queryKey() })]);
+  const refresh = () =>
+    Promise.all([
+      qc.invalidateQueries({ queryKey: trpc.team.list.queryKey() }),
+      qc.invalidateQueries({ queryKey: trpc.user.list.queryKey() }),
+    ]);
   const [editing, setEditing] = useState<{ team: Team | null; form: typeof blank } | null>(null);
   const [memberFor, setMemberFor] = useState<Team | null>(null);
   const [memberId, setMemberId] = useState("");
   const [deleting, setDeleting] = useState<Team | null>(null);
 
   const close = () => setEditing(null);
-  const create = useMutation(trpc.team.create.mutationOptions({ onSuccess: () => { close(); refresh(); } }));
-  const update = useMutation(trpc.team.update.mutationOptions({ onSuccess: () => { close(); refresh(); } }));
-  const del = useMutation(trpc.team.delete.mutationOptions({ onSuccess: () => { setDeleting(null); refresh(); } }));
-  const add = useMutation(trpc.team.addMember.mutationOptions({ onSuccess: () => { setMemberFor(null); setMemberId(""); refresh(); } }));
+  const create = useMutation(
+    trpc.team.create.mutationOptions({
+      onSuccess: () => {
+        close();
+        refresh();
+      },
+    }),
+  );
+  const update = useMutation(
+    trpc.team.update.mutationOptions({
+      onSuccess: () => {
+        close();
+        refresh();
+      },
+    }),
+  );
+  const del = useMutation(
+    trpc.team.delete.mutationOptions({
+      onSuccess: () => {
+        setDeleting(null);
+        refresh();
+      },
+    }),
+  );
+  const add = useMutation(
+    trpc.team.addMember.mutationOptions({
+      onSuccess: () => {
+        setMemberFor(null);
+        setMemberId("");
+        refresh();
+      },
+    }),
+  );
   const remove = useMutation(trpc.team.removeMember.mutationOptions({ onSuccess: refresh }));
   const save = editing?.team ? update : create;
 
   function submit() {
     if (!editing) return;
     const f = editing.form;
-    if (editing.team) update.mutate({ id: editing.team.id, name: f.name, description: f.description, oidcGroup: f.oidcGroup || null });
+    if (editing.team)
+      update.mutate({ id: editing.team.id, name: f.name, description: f.description, oidcGroup: f.oidcGroup || null });
     else create.mutate({ name: f.name, description: f.description, oidcGroup: f.oidcGroup || undefined });
   }
 
   return (
     <>
-      <PageHeader title="Teams" subtitle="Teams hold members; bind a team to cluster groups or clusters to grant them access. A team mapped to an OIDC group gets its members from single sign-on."
-        actions={<Button variant="contained" onClick={() => { create.reset(); setEditing({ team: null, form: blank }); }}>Create team</Button>} />
+      <PageHeader
+        title="Teams"
+        subtitle="Teams hold members; bind a team to cluster groups or clusters to grant them access. A team mapped to an OIDC group gets its members from single sign-on."
+        actions={
+          <Button
+            variant="contained"
+            onClick={() => {
+              create.reset();
+              setEditing({ team: null, form: blank });
+            }}
+          >
+            Create team
+          </Button>
+        }
+      />
       <ErrorAlert error={teams.error ?? remove.error} />
-      {teams.isLoading ? <LinearProgress /> : !teams.data?.length ? (
-        <EmptyState icon={<Groups />} title="No teams yet">Create a team, add members, then bind it to a cluster group under Cluster groups.</EmptyState>
+      {teams.isLoading ? (
+        <LinearProgress />
+      ) : !teams.data?.length ? (
+        <EmptyState icon={<Groups />} title="No teams yet">
+          Create a team, add members, then bind it to a cluster group under Cluster groups.
+        </EmptyState>
       ) : (
         <TableContainer component={Paper} variant="outlined">
           <Table aria-label="Teams">
             <TableHead>
-              <TableRow><TableCell>Team</TableCell><TableCell>OIDC group</TableCell><TableCell>Members</TableCell><TableCell>Bindings</TableCell><TableCell align="right">Actions</TableCell></TableRow>
+              <TableRow>
+                <TableCell>Team</TableCell>
+                <TableCell>OIDC group</TableCell>
+                <TableCell>Members</TableCell>
+                <TableCell>Bindings</TableCell>
+                <TableCell align="right">Actions</TableCell>
+              </TableRow>
             </TableHead>
             <TableBody>
               {teams.data.map((t) => (
                 <TableRow key={t.id} data-testid={`team-row-${t.name}`}>
                   <TableCell>
-                    <Typography variant="body2" sx={{ fontWeight: 500 }}>{t.name}</Typography>
-                    {t.description && <Typography variant="caption" color="text.secondary">{t.description}</Typography>}
+                    <Typography variant="body2" sx={{ fontWeight: 500 }}>
+                      {t.name}
+                    </Typography>
+                    {t.description && (
+                      <Typography variant="caption" color="text.secondary">
+                        {t.description}
+                      </Typography>
+                    )}
                   </TableCell>
-                  <TableCell>{t.oidcGroup ?? <Typography variant="body2" color="text.secondary">—</Typography>}</TableCell>
                   <TableCell>
-                    {t.members.length === 0 && <Typography variant="body2" color="text.secondary">No members</Typography>}
+                    {t.oidcGroup ?? (
+                      <Typography variant="body2" color="text.secondary">
+                        —
+                      </Typography>
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    {t.members.length === 0 && (
+                      <Typography variant="body2" color="text.secondary">
+                        No members
+                      </Typography>
+                    )}
                     {t.members.map((m) => (
-                      <Chip key={m.id} size="small" label={m.email} title={m.viaOidc ? "From the OIDC group" : undefined} sx={{ mr: 0.5, mb: 0.5 }}
-                        variant={m.viaOidc ? "outlined" : "filled"} onDelete={() => remove.mutate({ teamId: t.id, userId: m.id })} />
+                      <Chip
+                        key={m.id}
+                        size="small"
+                        label={m.email}
+                        title={m.viaOidc ? "From the OIDC group" : undefined}
+                        sx={{ mr: 0.5, mb: 0.5 }}
+                        variant={m.viaOidc ? "outlined" : "filled"}
+                        onDelete={() => remove.mutate({ teamId: t.id, userId: m.id })}
+                      />
                     ))}
                   </TableCell>
                   <TableCell>{t.bindingCount}</TableCell>
                   <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                    <Button size="small" onClick={() => { add.reset(); setMemberFor(t); }}>Add member</Button>
-                    <Button size="small" onClick={() => { update.reset(); setEditing({ team: t, form: { name: t.name, description: t.description, oidcGroup: t.oidcGroup ?? "" } }); }}>Edit</Button>
-                    <Button size="small" color="error" onClick={() => { del.reset(); setDeleting(t); }}>Delete</Button>
+                    <Button
+                      size="small"
+                      onClick={() => {
+                        add.reset();
+                        setMemberFor(t);
+                      }}
+                    >
+                      Add member
+                    </Button>
+                    <Button
+                      size="small"
+                      onClick={() => {
+                        update.reset();
+                        setEditing({
+                          team: t,
+                          form: { name: t.name, description: t.description, oidcGroup: t.oidcGroup ?? "" },
+                        });
+                      }}
+                    >
+                      Edit
+                    </Button>
+                    <Button
+                      size="small"
+                      color="error"
+                      onClick={() => {
+                        del.reset();
+                        setDeleting(t);
+                      }}
+                    >
+                      Delete
+                    </Button>
                   </TableCell>
                 </TableRow>
               ))}
@@ -92,31 +200,78 @@ export function TeamsAdmin() {
         </TableContainer>
       )}
 
-      <FormDialog open={Boolean(editing)} title={editing?.team ? `Edit team ${editing.team.name}` : "Create team"} submitLabel={editing?.team ? "Save" : "Create"}
-        busy={save.isPending} error={save.error} onClose={close} onSubmit={submit}>
+      <FormDialog
+        open={Boolean(editing)}
+        title={editing?.team ? `Edit team ${editing.team.name}` : "Create team"}
+        submitLabel={editing?.team ? "Save" : "Create"}
+        busy={save.isPending}
+        error={save.error}
+        onClose={close}
+        onSubmit={submit}
+      >
         {editing && (
           <>
-            <TextField label="Name" value={editing.form.name} onChange={(e) => setEditing({ ...editing, form: { ...editing.form, name: e.target.value } })}
-              helperText="Lowercase letters, digits and '-'" required autoFocus />
-            <TextField label="Description" value={editing.form.description} onChange={(e) => setEditing({ ...editing, form: { ...editing.form, description: e.target.value } })} />
-            <TextField label="OIDC group (optional)" value={editing.form.oidcGroup} onChange={(e) => setEditing({ ...editing, form: { ...editing.form, oidcGroup: e.target.value } })}
-              helperText="Users whose groups claim holds this value join the team when they sign in with single sign-on" />
+            <TextField
+              label="Name"
+              value={editing.form.name}
+              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, name: e.target.value } })}
+              helperText="Lowercase letters, digits and '-'"
+              required
+              autoFocus
+            />
+            <TextField
+              label="Description"
+              value={editing.form.description}
+              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, description: e.target.value } })}
+            />
+            <TextField
+              label="OIDC group (optional)"
+              value={editing.form.oidcGroup}
+              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, oidcGroup: e.target.value } })}
+              helperText="Users whose groups claim holds this value join the team when they sign in with single sign-on"
+            />
           </>
         )}
       </FormDialog>
 
-      <FormDialog open={Boolean(memberFor)} title={`Add a member to ${memberFor?.name ?? ""}`} submitLabel="Add" busy={add.isPending} error={add.error}
-        onClose={() => setMemberFor(null)} onSubmit={() => memberFor && memberId && add.mutate({ teamId: memberFor.id, userId: memberId })}>
-        <TextField select label="User" value={memberId} onChange={(e) => setMemberId(e.target.value)} required autoFocus>
-          {users.data?.filter((u) => !teams.data?.find((t) => t.id === memberFor?.id)?.members.some((m) => m.id === u.id)).map((u) => (
-            <MenuItem key={u.id} value={u.id}>{u.name} ({u.email})</MenuItem>
-          ))}
+      <FormDialog
+        open={Boolean(memberFor)}
+        title={`Add a member to ${memberFor?.name ?? ""}`}
+        submitLabel="Add"
+        busy={add.isPending}
+        error={add.error}
+        onClose={() => setMemberFor(null)}
+        onSubmit={() => memberFor && memberId && add.mutate({ teamId: memberFor.id, userId: memberId })}
+      >
+        <TextField
+          select
+          label="User"
+          value={memberId}
+          onChange={(e) => setMemberId(e.target.value)}
+          required
+          autoFocus
+        >
+          {users.data
+            ?.filter((u) => !teams.data?.find((t) => t.id === memberFor?.id)?.members.some((m) => m.id === u.id))
+            .map((u) => (
+              <MenuItem key={u.id} value={u.id}>
+                {u.name} ({u.email})
+              </MenuItem>
+            ))}
         </TextField>
       </FormDialog>
 
-      <ConfirmDialog open={Boolean(deleting)} title={`Delete team ${deleting?.name ?? ""}?`} confirmLabel="Delete team" destructive busy={del.isPending}
-        onClose={() => setDeleting(null)} onConfirm={() => deleting && del.mutate({ id: deleting.id })}>
-        Its memberships and its bindings are removed: members lose the access the team granted them. Users are not deleted.
+      <ConfirmDialog
+        open={Boolean(deleting)}
+        title={`Delete team ${deleting?.name ?? ""}?`}
+        confirmLabel="Delete team"
+        destructive
+        busy={del.isPending}
+        onClose={() => setDeleting(null)}
+        onConfirm={() => deleting && del.mutate({ id: deleting.id })}
+      >
+        Its memberships and its bindings are removed: members lose the access the team granted them. Users are not
+        deleted.
       </ConfirmDialog>
     </>
   );

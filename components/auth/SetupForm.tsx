@@ -30,18 +30,35 @@ export function SetupForm() {
   }
 
   const field = (name: keyof typeof form, label: string, extra: object = {}) => (
-    <TextField label={label} value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })}
-      error={Boolean(fieldErrors[name])} helperText={fieldErrors[name] ?? " "} required {...extra} />
+    <TextField
+      label={label}
+      value={form[name]}
+      onChange={(e) => setForm({ ...form, [name]: e.target.value })}
+      error={Boolean(fieldErrors[name])}
+      helperText={fieldErrors[name] ?? " "}
+      required
+      {...extra}
+    />
   );
 
   return (
     <Stack spacing={1} component="form" onSubmit={submit} noValidate aria-label="Create the first admin">
-      {create.error && <Alert severity="error" role="alert">{errorText(create.error)}</Alert>}
+      {create.error && (
+        <Alert severity="error" role="alert">
+          {errorText(create.error)}
+        </Alert>
+      )}
       {field("name", "Your name", { autoFocus: true, autoComplete: "name" })}
       {field("email", "Email", { type: "email", autoComplete: "username" })}
-      {field("password", "Password", { type: "password", autoComplete: "new-password", helperText: fieldErrors.password ?? `At least ${PASSWORD_MIN} characters` })}
+      {field("password", "Password", {
+        type: "password",
+        autoComplete: "new-password",
+        helperText: fieldErrors.password ?? `At least ${PASSWORD_MIN} characters`,
+      })}
       {field("confirm", "Confirm password", { type: "password", autoComplete: "new-password" })}
-      <Button type="submit" variant="contained" size="large" disabled={create.isPending}>{create.isPending ? "Creating…" : "Create admin and sign in"}</Button>
+      <Button type="submit" variant="contained" size="large" disabled={create.isPending}>
+        {create.isPending ? "Creating…" : "Create admin and sign in"}
+      </Button>
     </Stack>
   );
 }

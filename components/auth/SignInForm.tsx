@@ -14,10 +14,18 @@ const ERRORS: Record<string, string> = {
   SessionRequired: "Sign in to continue.",
 };
 
-export function SignInForm({ oidc, initialError, callbackUrl }: { oidc: { enabled: boolean; name: string }; initialError?: string; callbackUrl: string }) {
+export function SignInForm({
+  oidc,
+  initialError,
+  callbackUrl,
+}: {
+  oidc: { enabled: boolean; name: string };
+  initialError?: string;
+  callbackUrl: string;
+}) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState(initialError ? ERRORS[initialError] ?? "Sign-in failed. Try again." : "");
+  const [error, setError] = useState(initialError ? (ERRORS[initialError] ?? "Sign-in failed. Try again.") : "");
   const [busy, setBusy] = useState(false);
 
   async function submit(e: FormEvent) {
@@ -35,14 +43,37 @@ export function SignInForm({ oidc, initialError, callbackUrl }: { oidc: { enable
 
   return (
     <Stack spacing={2} component="form" onSubmit={submit} noValidate aria-label="Sign in">
-      {error && <Alert severity="error" role="alert">{error}</Alert>}
-      <TextField label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} required autoFocus />
-      <TextField label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
-      <Button type="submit" variant="contained" size="large" disabled={busy || !email || !password}>{busy ? "Signing in…" : "Sign in"}</Button>
+      {error && (
+        <Alert severity="error" role="alert">
+          {error}
+        </Alert>
+      )}
+      <TextField
+        label="Email"
+        type="email"
+        autoComplete="username"
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        required
+        autoFocus
+      />
+      <TextField
+        label="Password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        required
+      />
+      <Button type="submit" variant="contained" size="large" disabled={busy || !email || !password}>
+        {busy ? "Signing in…" : "Sign in"}
+      </Button>
       {oidc.enabled && (
         <>
           <Divider>or</Divider>
-          <Button variant="outlined" size="large" onClick={() => signIn("oidc", { callbackUrl })}>Sign in with {oidc.name}</Button>
+          <Button variant="outlined" size="large" onClick={() => signIn("oidc", { callbackUrl })}>
+            Sign in with {oidc.name}
+          </Button>
         </>
       )}
     </Stack>

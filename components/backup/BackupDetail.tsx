@@ -23,12 +23,36 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { useMe } from "../common/useMe";
 import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
 
-type VolumeInfo = { pvcName?: string; pvcNamespace?: string; pvName?: string; backupMethod?: string; snapshotDataMoved?: boolean; skipped?: boolean; skippedReason?: string; result?: string; pvbInfo?: { volumeName?: string; podName?: string; podNamespace?: string; size?: number } };
-type Results = { errors?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] }; warnings?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] } };
+type VolumeInfo = {
+  pvcName?: string;
+  pvcNamespace?: string;
+  pvName?: string;
+  backupMethod?: string;
+  snapshotDataMoved?: boolean;
+  skipped?: boolean;
+  skippedReason?: string;
+  result?: string;
+  pvbInfo?: { volumeName?: string; podName?: string; podNamespace?: string; size?: number };
+};
+type Results = {
+  errors?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] };
+  warnings?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] };
+};
 
-const method = (v: VolumeInfo) => v.skipped ? `Skipped: ${v.skippedReason ?? ""}` : v.backupMethod === "PodVolumeBackup" ? "File-system backup (kopia)" : v.backupMethod === "CSISnapshot" ? (v.snapshotDataMoved ? "CSI snapshot + data movement" : "CSI snapshot (local)") : v.backupMethod || "Not covered";
+const method = (v: VolumeInfo) =>
+  v.skipped
+    ? `Skipped: ${v.skippedReason ?? ""}`
+    : v.backupMethod === "PodVolumeBackup"
+      ? "File-system backup (kopia)"
+      : v.backupMethod === "CSISnapshot"
+        ? v.snapshotDataMoved
+          ? "CSI snapshot + data movement"
+          : "CSI snapshot (local)"
+        : v.backupMethod || "Not covered";
 const flatten = (r?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] }) => [
-  ...(r?.velero ?? []).map((m) => ["velero", m]), ...(r?.cluster ?? []).map((m) => ["cluster", m]), ...Object.entries(r?.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => [ns, m])),
+  ...(r?.velero ?? []).map((m) => ["velero", m]),
+  ...(r?.cluster ?? []).map((m) => ["cluster", m]),
+  ...Object.entries(r?.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => [ns, m])),
 ];
 
 const RESTORABLE = new Set(["Completed", "PartiallyFailed"]);
@@ -38,7 +62,17 @@ function Gone({ name, message }: { name: string; message: string }) {
   return (
     <>
       <PageHeader title={name} subtitle="Backup" />
-      <Alert severity="info" data-testid="backup-gone" action={<Button component={Link} href="/backups" color="inherit" size="small">Back to the list</Button>}>{message}</Alert>
+      <Alert
+        severity="info"
+        data-testid="backup-gone"
+        action={
+          <Button component={Link} href="/backups" color="inherit" size="small">
+            Back to the list
+          </Button>
+        }
+      >
+        {message}
+      </Alert>
     </>
   );
 }
@@ -53,7 +87,10 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const trpc = useTRPC();
   const { can } = useMe();
   // While the backup runs the description is cheap (no downloads): refresh it each second for the volumes' progress.
-  const q = useQuery({ ...trpc.backup.get.queryOptions({ clusterId, name }), refetchInterval: (query) => (query.state.data && !FINISHED.has(query.state.data.phase) ? 1000 : false) });
+  const q = useQuery({
+    ...trpc.backup.get.queryOptions({ clusterId, name }),
+    refetchInterval: (query) => (query.state.data && !FINISHED.has(query.state.data.phase) ? 1000 : false),
+  });
   // The cheap, live half: the backup's row in the read model, every second.
   const live = useQuery({ ...trpc.backup.list.queryOptions({ clusterId, name }), refetchInterval: 1000 });
   const [showLogs, setShowLogs] = useState(false);
@@ -82,90 +119,231 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const errors = flatten(results.errors);
   const warnings = flatten(results.warnings);
   const when = (t?: string) => (t ? new Date(t).toLocaleString() : "—");
-  const selectors: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }[] = spec.labelSelector ? [spec.labelSelector] : (spec.orLabelSelectors ?? []);
+  const selectors: {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  }[] = spec.labelSelector ? [spec.labelSelector] : (spec.orLabelSelectors ?? []);
   const rows: [string, string][] = [
-    ["Cluster", b.clusterName], ["Phase", phase],
-    ["Namespaces", (spec.includedNamespaces ?? ["all"]).join(", ")], ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
+    ["Cluster", b.clusterName],
+    ["Phase", phase],
+    ["Namespaces", (spec.includedNamespaces ?? ["all"]).join(", ")],
+    ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
     ["Label selector", selectors.length ? selectors.map(formatLabelSelector).join("  OR  ") : "—"],
-    ["Resource types", `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`],
-    ["Cluster-scoped resources", spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic"],
-    ["Location", spec.storageLocation ?? "—"], ["Retention (TTL)", spec.ttl ? describeTtl(spec.ttl) : "—"],
-    ["File-system backup", spec.defaultVolumesToFsBackup ? "every pod volume not opted out" : "pod volumes opted in by annotation"],
-    ["Snapshots", spec.snapshotVolumes === false ? "off" : "on"], ["Data movement", spec.snapshotMoveData ? "snapshot data moved to the location" : "off"],
+    [
+      "Resource types",
+      `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`,
+    ],
+    [
+      "Cluster-scoped resources",
+      spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic",
+    ],
+    ["Location", spec.storageLocation ?? "—"],
+    ["Retention (TTL)", spec.ttl ? describeTtl(spec.ttl) : "—"],
+    [
+      "File-system backup",
+      spec.defaultVolumesToFsBackup ? "every pod volume not opted out" : "pod volumes opted in by annotation",
+    ],
+    ["Snapshots", spec.snapshotVolumes === false ? "off" : "on"],
+    ["Data movement", spec.snapshotMoveData ? "snapshot data moved to the location" : "off"],
     ["Items", status.progress ? `${status.progress.itemsBackedUp ?? 0} of ${status.progress.totalItems ?? "?"}` : "—"],
-    ["Started", when(status.startTimestamp)], ["Completed", when(status.completionTimestamp)], ["Expires", when(status.expiration)],
+    ["Started", when(status.startTimestamp)],
+    ["Completed", when(status.completionTimestamp)],
+    ["Expires", when(status.expiration)],
     ["Schedule", b.labels["velero.io/schedule-name"] ?? "—"],
   ];
   return (
     <>
-      <PageHeader title={name} subtitle={`Backup on ${b.clusterName}`} actions={<>
-        {can("restore.create") && (
-          <Button variant="contained" component={Link} href={`/restores?backup=${clusterId}/${name}`} disabled={!RESTORABLE.has(phase)}
-            title={RESTORABLE.has(phase) ? undefined : "Only Completed and PartiallyFailed backups can be restored"}>Restore…</Button>
-        )}
-        <Button variant="outlined" onClick={() => setShowLogs(true)}>View logs</Button>
-        {canDelete && <Button variant="outlined" color="error" onClick={() => setConfirming(true)}>Delete</Button>}
-      </>} />
+      <PageHeader
+        title={name}
+        subtitle={`Backup on ${b.clusterName}`}
+        actions={
+          <>
+            {can("restore.create") && (
+              <Button
+                variant="contained"
+                component={Link}
+                href={`/restores?backup=${clusterId}/${name}`}
+                disabled={!RESTORABLE.has(phase)}
+                title={RESTORABLE.has(phase) ? undefined : "Only Completed and PartiallyFailed backups can be restored"}
+              >
+                Restore…
+              </Button>
+            )}
+            <Button variant="outlined" onClick={() => setShowLogs(true)}>
+              View logs
+            </Button>
+            {canDelete && (
+              <Button variant="outlined" color="error" onClick={() => setConfirming(true)}>
+                Delete
+              </Button>
+            )}
+          </>
+        }
+      />
       {deletionPending(phase, deletion) && (
-        <Alert severity="warning" icon={<CircularProgress size={20} color="inherit" />} sx={{ mb: 2 }} data-testid="backup-deletion">
-          Deleting…{deletion ? ` DeleteBackupRequest ${deletion.requestName} is ${deletion.phase}.` : ""} Velero removes the backup&apos;s data in the bucket and its snapshots, then the backup itself.
+        <Alert
+          severity="warning"
+          icon={<CircularProgress size={20} color="inherit" />}
+          sx={{ mb: 2 }}
+          data-testid="backup-deletion"
+        >
+          Deleting…{deletion ? ` DeleteBackupRequest ${deletion.requestName} is ${deletion.phase}.` : ""} Velero removes
+          the backup&apos;s data in the bucket and its snapshots, then the backup itself.
         </Alert>
       )}
       {deletion?.phase === "Processed" && deletion.errors.length > 0 && (
         <Alert severity="error" sx={{ mb: 2 }} data-testid="backup-deletion">
           Velero could not delete this backup (DeleteBackupRequest {deletion.requestName}):
-          <ul style={{ margin: 0 }}>{deletion.errors.map((e) => <li key={e}>{e}</li>)}</ul>
+          <ul style={{ margin: 0 }}>
+            {deletion.errors.map((e) => (
+              <li key={e}>{e}</li>
+            ))}
+          </ul>
         </Alert>
       )}
-      {status.failureReason && <Alert severity="error" sx={{ mb: 2 }}>{status.failureReason}</Alert>}
-      {(status.validationErrors ?? []).map((e: string) => <Alert key={e} severity="error" sx={{ mb: 1 }}>{e}</Alert>)}
-      {b.downloadErrors.map((e) => <Alert key={e} severity="warning" sx={{ mb: 1 }}>{e}</Alert>)}
+      {status.failureReason && (
+        <Alert severity="error" sx={{ mb: 2 }}>
+          {status.failureReason}
+        </Alert>
+      )}
+      {(status.validationErrors ?? []).map((e: string) => (
+        <Alert key={e} severity="error" sx={{ mb: 1 }}>
+          {e}
+        </Alert>
+      ))}
+      {b.downloadErrors.map((e) => (
+        <Alert key={e} severity="warning" sx={{ mb: 1 }}>
+          {e}
+        </Alert>
+      ))}
       <Paper variant="outlined" sx={{ mb: 3 }}>
-        <Table size="small" aria-label="Backup spec and status"><TableBody>
-          {rows.map(([k, v]) => <TableRow key={k}><TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>{k}</TableCell><TableCell>{v}</TableCell></TableRow>)}
-        </TableBody></Table>
-      </Paper>
-      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Volumes</Typography>
-      <Paper variant="outlined" sx={{ mb: 3 }}>
-        <Table size="small" aria-label="Volumes">
-          <TableHead><TableRow><TableCell>Volume</TableCell><TableCell>Protected by</TableCell><TableCell>Result</TableCell></TableRow></TableHead>
+        <Table size="small" aria-label="Backup spec and status">
           <TableBody>
-            {volumes.length === 0 && b.volumes === null && b.volumeWork.map((w) => (
-              <TableRow key={w.volume} data-testid="volume-work">
-                <TableCell>{w.volume}</TableCell>
-                <TableCell>{w.method}</TableCell>
-                <TableCell>
-                  <Chip size="small" color={w.phase === "Failed" ? "error" : w.phase === "Completed" ? "success" : "info"} label={w.phase} />
-                  {w.totalBytes ? <LinearProgress variant="determinate" value={Math.round(((w.bytesDone ?? 0) / w.totalBytes) * 100)} aria-label={`${w.volume} ${Math.round(((w.bytesDone ?? 0) / w.totalBytes) * 100)}%`} sx={{ mt: 0.5 }} /> : null}
+            {rows.map(([k, v]) => (
+              <TableRow key={k}>
+                <TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>
+                  {k}
                 </TableCell>
-              </TableRow>
-            ))}
-            {volumes.length === 0 && (b.volumes !== null || b.volumeWork.length === 0) && <TableRow><TableCell colSpan={3}>{b.volumes === null ? "Per-volume results are available when the backup has finished." : "No volumes in this backup."}</TableCell></TableRow>}
-            {volumes.map((v, i) => (
-              <TableRow key={i}>
-                <TableCell>{v.pvcName ? `${v.pvcNamespace}/${v.pvcName}` : `${v.pvbInfo?.podNamespace}/${v.pvbInfo?.podName} volume ${v.pvbInfo?.volumeName}`}</TableCell>
-                <TableCell>{method(v)}</TableCell>
-                <TableCell>{v.skipped ? <Chip size="small" color="warning" label="skipped" /> : <Chip size="small" color={v.result === "failed" ? "error" : "success"} label={v.result ?? "—"} />}</TableCell>
+                <TableCell>{v}</TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       </Paper>
-      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Errors and warnings</Typography>
-      <Paper variant="outlined" sx={{ mb: 3, p: 2 }}>
-        {errors.length === 0 && warnings.length === 0 && <Typography variant="body2" color="text.secondary">None.</Typography>}
-        {errors.map(([where, m], i) => <Alert key={`e${i}`} severity="error" sx={{ mb: 1 }}>{where}: {m}</Alert>)}
-        {warnings.map(([where, m], i) => <Alert key={`w${i}`} severity="warning" sx={{ mb: 1 }}>{where}: {m}</Alert>)}
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+        Volumes
+      </Typography>
+      <Paper variant="outlined" sx={{ mb: 3 }}>
+        <Table size="small" aria-label="Volumes">
+          <TableHead>
+            <TableRow>
+              <TableCell>Volume</TableCell>
+              <TableCell>Protected by</TableCell>
+              <TableCell>Result</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {volumes.length === 0 &&
+              b.volumes === null &&
+              b.volumeWork.map((w) => (
+                <TableRow key={w.volume} data-testid="volume-work">
+                  <TableCell>{w.volume}</TableCell>
+                  <TableCell>{w.method}</TableCell>
+                  <TableCell>
+                    <Chip
+                      size="small"
+                      color={w.phase === "Failed" ? "error" : w.phase === "Completed" ? "success" : "info"}
+                      label={w.phase}
+                    />
+                    {w.totalBytes ? (
+                      <LinearProgress
+                        variant="determinate"
+                        value={Math.round(((w.bytesDone ?? 0) / w.totalBytes) * 100)}
+                        aria-label={`${w.volume} ${Math.round(((w.bytesDone ?? 0) / w.totalBytes) * 100)}%`}
+                        sx={{ mt: 0.5 }}
+                      />
+                    ) : null}
+                  </TableCell>
+                </TableRow>
+              ))}
+            {volumes.length === 0 && (b.volumes !== null || b.volumeWork.length === 0) && (
+              <TableRow>
+                <TableCell colSpan={3}>
+                  {b.volumes === null
+                    ? "Per-volume results are available when the backup has finished."
+                    : "No volumes in this backup."}
+                </TableCell>
+              </TableRow>
+            )}
+            {volumes.map((v, i) => (
+              <TableRow key={i}>
+                <TableCell>
+                  {v.pvcName
+                    ? `${v.pvcNamespace}/${v.pvcName}`
+                    : `${v.pvbInfo?.podNamespace}/${v.pvbInfo?.podName} volume ${v.pvbInfo?.volumeName}`}
+                </TableCell>
+                <TableCell>{method(v)}</TableCell>
+                <TableCell>
+                  {v.skipped ? (
+                    <Chip size="small" color="warning" label="skipped" />
+                  ) : (
+                    <Chip size="small" color={v.result === "failed" ? "error" : "success"} label={v.result ?? "—"} />
+                  )}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
       </Paper>
-      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Resources</Typography>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+        Errors and warnings
+      </Typography>
+      <Paper variant="outlined" sx={{ mb: 3, p: 2 }}>
+        {errors.length === 0 && warnings.length === 0 && (
+          <Typography variant="body2" color="text.secondary">
+            None.
+          </Typography>
+        )}
+        {errors.map(([where, m], i) => (
+          <Alert key={`e${i}`} severity="error" sx={{ mb: 1 }}>
+            {where}: {m}
+          </Alert>
+        ))}
+        {warnings.map(([where, m], i) => (
+          <Alert key={`w${i}`} severity="warning" sx={{ mb: 1 }}>
+            {where}: {m}
+          </Alert>
+        ))}
+      </Paper>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+        Resources
+      </Typography>
       <Paper variant="outlined" sx={{ p: 2 }}>
         {Object.entries(b.resources ?? {}).map(([gvk, items]) => (
-          <Typography key={gvk} variant="body2"><strong>{gvk}</strong>: {items.join(", ")}</Typography>
+          <Typography key={gvk} variant="body2">
+            <strong>{gvk}</strong>: {items.join(", ")}
+          </Typography>
         ))}
-        {!b.resources && <Typography variant="body2" color="text.secondary">Available when the backup has finished.</Typography>}
+        {!b.resources && (
+          <Typography variant="body2" color="text.secondary">
+            Available when the backup has finished.
+          </Typography>
+        )}
       </Paper>
       <LogsDialog open={showLogs} onClose={() => setShowLogs(false)} name={name} logs={logs} testId="backup-logs" />
-      <DeleteBackupDialog backup={confirming ? { clusterId, clusterName: b.clusterName, name, location: (spec.storageLocation as string | undefined) ?? null } : null} onClose={() => setConfirming(false)} />
+      <DeleteBackupDialog
+        backup={
+          confirming
+            ? {
+                clusterId,
+                clusterName: b.clusterName,
+                name,
+                location: (spec.storageLocation as string | undefined) ?? null,
+              }
+            : null
+        }
+        onClose={() => setConfirming(false)}
+      />
     </>
   );
 }

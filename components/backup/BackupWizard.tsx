@@ -32,14 +32,30 @@ import { CronField } from "../schedule/CronField";
 type StepName = "Cluster" | "Scope" | "Volumes" | "Location and retention" | "Schedule" | "Review";
 const BACKUP_STEPS: StepName[] = ["Cluster", "Scope", "Volumes", "Location and retention", "Review"];
 const SCHEDULE_STEPS: StepName[] = ["Cluster", "Scope", "Volumes", "Location and retention", "Schedule", "Review"];
-const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** The form fields for a stored scope (label selectors in kubectl syntax, one per line). */
-function scopeFields(scope: BackupScope): { scope: "cluster" | "namespaces" | "excludeNamespaces" | "labels"; namespaces: string; selector: string; labelMode: "include" | "exclude" } {
+function scopeFields(scope: BackupScope): {
+  scope: "cluster" | "namespaces" | "excludeNamespaces" | "labels";
+  namespaces: string;
+  selector: string;
+  labelMode: "include" | "exclude";
+} {
   if (scope.kind === "cluster") return { scope: "cluster", namespaces: "", selector: "", labelMode: "include" };
-  if (scope.kind === "namespaces") return { scope: "namespaces", namespaces: scope.include.join(", "), selector: "", labelMode: "include" };
-  if (scope.kind === "excludeNamespaces") return { scope: "excludeNamespaces", namespaces: scope.exclude.join(", "), selector: "", labelMode: "include" };
-  return { scope: "labels", namespaces: "", selector: scope.selectors.map(formatLabelSelector).join("\n"), labelMode: scope.mode };
+  if (scope.kind === "namespaces")
+    return { scope: "namespaces", namespaces: scope.include.join(", "), selector: "", labelMode: "include" };
+  if (scope.kind === "excludeNamespaces")
+    return { scope: "excludeNamespaces", namespaces: scope.exclude.join(", "), selector: "", labelMode: "include" };
+  return {
+    scope: "labels",
+    namespaces: "",
+    selector: scope.selectors.map(formatLabelSelector).join("\n"),
+    labelMode: scope.mode,
+  };
 }
 
 /** A Schedule being edited: what schedule.get returned for it. */
@@ -53,7 +69,17 @@ export interface ScheduleEdit {
   skipImmediately: boolean | null;
 }
 
-export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: boolean; onClose: () => void; mode?: "backup" | "schedule"; edit?: ScheduleEdit }) {
+export function BackupWizard({
+  open,
+  onClose,
+  mode = "backup",
+  edit,
+}: {
+  open: boolean;
+  onClose: () => void;
+  mode?: "backup" | "schedule";
+  edit?: ScheduleEdit;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const isSchedule = mode === "schedule" || Boolean(edit);
@@ -63,29 +89,51 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
   const initial = edit ? scopeFields(edit.input.scope) : null;
   const [step, setStep] = useState(0);
   const [clusterId, setClusterId] = useState(edit?.clusterId ?? "");
-  const [scope, setScope] = useState<"cluster" | "namespaces" | "excludeNamespaces" | "labels">(initial?.scope ?? "namespaces");
+  const [scope, setScope] = useState<"cluster" | "namespaces" | "excludeNamespaces" | "labels">(
+    initial?.scope ?? "namespaces",
+  );
   const [namespaces, setNamespaces] = useState(initial?.namespaces ?? "");
   const [selector, setSelector] = useState(initial?.selector ?? "");
   const [labelMode, setLabelMode] = useState<"include" | "exclude">(initial?.labelMode ?? "include");
   const [includeResources, setIncludeResources] = useState((edit?.input.resources?.include ?? []).join(", "));
   const [excludeResources, setExcludeResources] = useState((edit?.input.resources?.exclude ?? []).join(", "));
-  const [clusterResources, setClusterResources] = useState<"auto" | "yes" | "no">(edit?.input.includeClusterResources == null ? "auto" : edit.input.includeClusterResources ? "yes" : "no");
+  const [clusterResources, setClusterResources] = useState<"auto" | "yes" | "no">(
+    edit?.input.includeClusterResources == null ? "auto" : edit.input.includeClusterResources ? "yes" : "no",
+  );
   const [fsBackup, setFsBackup] = useState<"off" | "optIn" | "optOut">(edit?.input.volumes.fsBackup ?? "optIn");
   const [csi, setCsi] = useState(edit?.input.volumes.csiSnapshots ?? true);
   const [move, setMove] = useState(edit?.input.volumes.dataMovement ?? false);
   const [location, setLocation] = useState(edit?.input.location ?? "");
-  const [ttl, setTtl] = useState<{ value: number; unit: "hours" | "days" }>(edit?.input.ttl ?? { value: 30, unit: "days" });
+  const [ttl, setTtl] = useState<{ value: number; unit: "hours" | "days" }>(
+    edit?.input.ttl ?? { value: 30, unit: "days" },
+  );
   const [base, setBase] = useState("nightly");
   const [cron, setCron] = useState(edit?.cron ?? "0 2 * * *");
   const [paused, setPaused] = useState(edit?.paused ?? false);
   const [skipImmediately, setSkipImmediately] = useState(edit?.skipImmediately ?? false);
   const [ownBackups, setOwnBackups] = useState(false);
-  const eligible = (clusters.data ?? []).filter((c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed);
+  const eligible = (clusters.data ?? []).filter(
+    (c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed,
+  );
   const cluster = eligible.find((c) => c.id === clusterId);
   // Keyed on the cluster's name, not its row (refetched on every health check), so the name reviewed is the name created.
   const clusterName = cluster?.name;
-  const name = useMemo(() => (edit ? edit.name : !clusterName ? "" : isSchedule ? scheduleName({ cluster: clusterName, base }) : backupName({ cluster: clusterName, now: new Date() })), [clusterName, edit, isSchedule, base]);
-  const bsls = (locations.data ?? []).flatMap((l) => l.deployments.filter((d) => d.clusterId === clusterId && !d.error && !d.readOnly).map((d) => ({ bsl: d.bslName, label: `${l.name} (${d.phase ?? "applied"})` })));
+  const name = useMemo(
+    () =>
+      edit
+        ? edit.name
+        : !clusterName
+          ? ""
+          : isSchedule
+            ? scheduleName({ cluster: clusterName, base })
+            : backupName({ cluster: clusterName, now: new Date() }),
+    [clusterName, edit, isSchedule, base],
+  );
+  const bsls = (locations.data ?? []).flatMap((l) =>
+    l.deployments
+      .filter((d) => d.clusterId === clusterId && !d.error && !d.readOnly)
+      .map((d) => ({ bsl: d.bslName, label: `${l.name} (${d.phase ?? "applied"})` })),
+  );
   if (location && !bsls.some((b) => b.bsl === location)) bsls.push({ bsl: location, label: `${location} (current)` });
   const nodeAgent = Boolean(cluster?.velero?.nodeAgent);
   const csiOk = Boolean(cluster?.velero?.csi.enabled && cluster.velero.csi.snapshotClasses.length);
@@ -94,19 +142,43 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
 
   const sel = tryParseLabelSelectors(selector);
   const scopeValue: BackupScope =
-    scope === "cluster" ? { kind: "cluster" as const }
-    : scope === "namespaces" ? { kind: "namespaces" as const, include: list(namespaces) }
-    : scope === "excludeNamespaces" ? { kind: "excludeNamespaces" as const, exclude: list(namespaces) }
-    : { kind: "labels" as const, selectors: typeof sel === "string" ? [] : sel, mode: labelMode };
+    scope === "cluster"
+      ? { kind: "cluster" as const }
+      : scope === "namespaces"
+        ? { kind: "namespaces" as const, include: list(namespaces) }
+        : scope === "excludeNamespaces"
+          ? { kind: "excludeNamespaces" as const, exclude: list(namespaces) }
+          : { kind: "labels" as const, selectors: typeof sel === "string" ? [] : sel, mode: labelMode };
   const resources = { include: list(includeResources), exclude: list(excludeResources) };
   const spec = {
     ...(resources.include.length || resources.exclude.length ? { resources } : {}),
     ...(clusterResources === "auto" ? {} : { includeClusterResources: clusterResources === "yes" }),
-    scope: scopeValue, volumes: { fsBackup: nodeAgent ? fsBackup : "off", csiSnapshots: csiOk && csi, dataMovement: csiOk && nodeAgent && csi && move }, location, ttl };
+    scope: scopeValue,
+    volumes: {
+      fsBackup: nodeAgent ? fsBackup : "off",
+      csiSnapshots: csiOk && csi,
+      dataMovement: csiOk && nodeAgent && csi && move,
+    },
+    location,
+    ttl,
+  };
   // When editing, skipImmediately is written only if changed: left unset, Velero's server flag decides.
   const skipArg = edit && skipImmediately === (edit.skipImmediately ?? false) ? {} : { skipImmediately };
-  const scheduleArgs = { clusterId, name, spec, cron: cron.trim(), paused, ...skipArg, ...(edit ? {} : { useOwnerReferencesInBackup: ownBackups }) };
-  const onSaved = { onSuccess: async () => { await qc.invalidateQueries({ queryKey: isSchedule ? trpc.schedule.list.queryKey() : trpc.backup.pathKey() }); close(); } };
+  const scheduleArgs = {
+    clusterId,
+    name,
+    spec,
+    cron: cron.trim(),
+    paused,
+    ...skipArg,
+    ...(edit ? {} : { useOwnerReferencesInBackup: ownBackups }),
+  };
+  const onSaved = {
+    onSuccess: async () => {
+      await qc.invalidateQueries({ queryKey: isSchedule ? trpc.schedule.list.queryKey() : trpc.backup.pathKey() });
+      close();
+    },
+  };
   const preview = useMutation(trpc.backup.preview.mutationOptions());
   const previewSchedule = useMutation(trpc.schedule.preview.mutationOptions());
   const create = useMutation(trpc.backup.create.mutationOptions(onSaved));
@@ -116,18 +188,31 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
   const save = edit ? updateSchedule : isSchedule ? createSchedule : create;
 
   function close() {
-    setStep(0); preview.reset(); previewSchedule.reset(); create.reset(); createSchedule.reset(); updateSchedule.reset();
+    setStep(0);
+    preview.reset();
+    previewSchedule.reset();
+    create.reset();
+    createSchedule.reset();
+    updateSchedule.reset();
     onClose();
   }
   const cronCheck = explainCron(cron);
   const stepError =
-    current === "Cluster" && !cluster ? (edit ? "You may no longer manage backups on this cluster, or Velero is gone from it" : "Choose a cluster")
-    : current === "Cluster" && isSchedule && !edit && !base.trim() ? "Enter a name for the schedule"
-    : current === "Scope" && (scope === "namespaces" || scope === "excludeNamespaces") && !list(namespaces).length ? "Enter at least one namespace"
-    : current === "Scope" && scope === "labels" && typeof sel === "string" ? sel
-    : current === "Location and retention" && !location ? "Choose a target location"
-    : current === "Schedule" && !cronCheck.ok ? cronCheck.error
-    : null;
+    current === "Cluster" && !cluster
+      ? edit
+        ? "You may no longer manage backups on this cluster, or Velero is gone from it"
+        : "Choose a cluster"
+      : current === "Cluster" && isSchedule && !edit && !base.trim()
+        ? "Enter a name for the schedule"
+        : current === "Scope" && (scope === "namespaces" || scope === "excludeNamespaces") && !list(namespaces).length
+          ? "Enter at least one namespace"
+          : current === "Scope" && scope === "labels" && typeof sel === "string"
+            ? sel
+            : current === "Location and retention" && !location
+              ? "Choose a target location"
+              : current === "Schedule" && !cronCheck.ok
+                ? cronCheck.error
+                : null;
   function next() {
     if (step === last - 1) {
       if (isSchedule) previewSchedule.mutate(scheduleArgs);
@@ -146,19 +231,66 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
     <Dialog open={open} onClose={close} fullWidth maxWidth="md" aria-labelledby="backup-title">
       <DialogTitle id="backup-title">{title}</DialogTitle>
       <DialogContent>
-        <Stepper activeStep={step} alternativeLabel sx={{ mb: 3 }}>{STEPS.map((s) => <Step key={s}><StepLabel>{s}</StepLabel></Step>)}</Stepper>
+        <Stepper activeStep={step} alternativeLabel sx={{ mb: 3 }}>
+          {STEPS.map((s) => (
+            <Step key={s}>
+              <StepLabel>{s}</StepLabel>
+            </Step>
+          ))}
+        </Stepper>
         {current === "Cluster" && (
           <Stack spacing={2}>
-            <TextField select fullWidth label="Cluster" value={clusterId} onChange={(e) => { setClusterId(e.target.value); setLocation(""); }} autoFocus={!edit} disabled={Boolean(edit)}
-              helperText={edit ? "A schedule stays on its cluster" : eligible.length ? "Clusters with Velero where you are operator or cluster admin" : `No cluster with Velero where you may ${isSchedule ? "schedule backups" : "back up"}`}>
-              {eligible.map((c) => <MenuItem key={c.id} value={c.id}>{c.name} ({c.groupName})</MenuItem>)}
+            <TextField
+              select
+              fullWidth
+              label="Cluster"
+              value={clusterId}
+              onChange={(e) => {
+                setClusterId(e.target.value);
+                setLocation("");
+              }}
+              autoFocus={!edit}
+              disabled={Boolean(edit)}
+              helperText={
+                edit
+                  ? "A schedule stays on its cluster"
+                  : eligible.length
+                    ? "Clusters with Velero where you are operator or cluster admin"
+                    : `No cluster with Velero where you may ${isSchedule ? "schedule backups" : "back up"}`
+              }
+            >
+              {eligible.map((c) => (
+                <MenuItem key={c.id} value={c.id}>
+                  {c.name} ({c.groupName})
+                </MenuItem>
+              ))}
               {edit && !cluster && <MenuItem value={edit.clusterId}>{edit.clusterName}</MenuItem>}
             </TextField>
-            {isSchedule && (
-              edit ? <TextField label="Schedule name" value={edit.name} slotProps={{ input: { readOnly: true } }} helperText="The name stays, so the schedule's backups stay linked to it" />
-              : <TextField label="Schedule name" value={base} onChange={(e) => setBase(e.target.value)}
-                  helperText={name ? <>Velero Schedule <code>{name}</code>; its backups are named <code>{name}-&lt;yyyyMMddHHmmss&gt;</code></> : "Prefixed with the cluster, so backups stay unique in a shared bucket"} />
-            )}
+            {isSchedule &&
+              (edit ? (
+                <TextField
+                  label="Schedule name"
+                  value={edit.name}
+                  slotProps={{ input: { readOnly: true } }}
+                  helperText="The name stays, so the schedule's backups stay linked to it"
+                />
+              ) : (
+                <TextField
+                  label="Schedule name"
+                  value={base}
+                  onChange={(e) => setBase(e.target.value)}
+                  helperText={
+                    name ? (
+                      <>
+                        Velero Schedule <code>{name}</code>; its backups are named{" "}
+                        <code>{name}-&lt;yyyyMMddHHmmss&gt;</code>
+                      </>
+                    ) : (
+                      "Prefixed with the cluster, so backups stay unique in a shared bucket"
+                    )
+                  }
+                />
+              ))}
           </Stack>
         )}
         {current === "Scope" && (
@@ -166,82 +298,235 @@ export function BackupWizard({ open, onClose, mode = "backup", edit }: { open: b
             <RadioGroup value={scope} onChange={(e) => setScope(e.target.value as typeof scope)} aria-label="Scope">
               <FormControlLabel value="cluster" control={<Radio />} label="The whole cluster" />
               <FormControlLabel value="namespaces" control={<Radio />} label="Selected namespaces" />
-              <FormControlLabel value="excludeNamespaces" control={<Radio />} label="All namespaces except some (globs allowed)" />
+              <FormControlLabel
+                value="excludeNamespaces"
+                control={<Radio />}
+                label="All namespaces except some (globs allowed)"
+              />
               <FormControlLabel value="labels" control={<Radio />} label="Resources selected by labels" />
             </RadioGroup>
-            {(scope === "namespaces" || scope === "excludeNamespaces") && <TextField label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"} value={namespaces} onChange={(e) => setNamespaces(e.target.value)} helperText="Comma-separated; globs like team-* are allowed" />}
+            {(scope === "namespaces" || scope === "excludeNamespaces") && (
+              <TextField
+                label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"}
+                value={namespaces}
+                onChange={(e) => setNamespaces(e.target.value)}
+                helperText="Comma-separated; globs like team-* are allowed"
+              />
+            )}
             {scope === "labels" && (
               <Stack direction="row" spacing={2}>
-                <TextField label="Label selector" value={selector} onChange={(e) => setSelector(e.target.value)} placeholder={"app=payments-api\nenv in (prod, staging), !legacy"} multiline minRows={2} sx={{ flex: 2 }}
+                <TextField
+                  label="Label selector"
+                  value={selector}
+                  onChange={(e) => setSelector(e.target.value)}
+                  placeholder={"app=payments-api\nenv in (prod, staging), !legacy"}
+                  multiline
+                  minRows={2}
+                  sx={{ flex: 2 }}
                   error={Boolean(selector.trim()) && typeof sel === "string"}
-                  helperText={selector.trim() && typeof sel === "string" ? sel : "One selector per line, lines ORed; terms in a line ANDed: key=value, key!=value, key in (a, b), key notin (a), key, !key"} />
-                <TextField select label="Mode" value={labelMode} onChange={(e) => setLabelMode(e.target.value as typeof labelMode)} sx={{ flex: 1 }}>
+                  helperText={
+                    selector.trim() && typeof sel === "string"
+                      ? sel
+                      : "One selector per line, lines ORed; terms in a line ANDed: key=value, key!=value, key in (a, b), key notin (a), key, !key"
+                  }
+                />
+                <TextField
+                  select
+                  label="Mode"
+                  value={labelMode}
+                  onChange={(e) => setLabelMode(e.target.value as typeof labelMode)}
+                  sx={{ flex: 1 }}
+                >
                   <MenuItem value="include">Back up matching</MenuItem>
                   <MenuItem value="exclude">Back up all but matching</MenuItem>
                 </TextField>
               </Stack>
             )}
             <Stack direction="row" spacing={2}>
-              <TextField label="Only these resource types" value={includeResources} onChange={(e) => setIncludeResources(e.target.value)} placeholder="deployments, configmaps" helperText="Optional, comma-separated" sx={{ flex: 1 }} />
-              <TextField label="Not these resource types" value={excludeResources} onChange={(e) => setExcludeResources(e.target.value)} placeholder="secrets" helperText="Optional, comma-separated" sx={{ flex: 1 }} />
+              <TextField
+                label="Only these resource types"
+                value={includeResources}
+                onChange={(e) => setIncludeResources(e.target.value)}
+                placeholder="deployments, configmaps"
+                helperText="Optional, comma-separated"
+                sx={{ flex: 1 }}
+              />
+              <TextField
+                label="Not these resource types"
+                value={excludeResources}
+                onChange={(e) => setExcludeResources(e.target.value)}
+                placeholder="secrets"
+                helperText="Optional, comma-separated"
+                sx={{ flex: 1 }}
+              />
             </Stack>
-            <TextField select label="Cluster-scoped resources" value={clusterResources} onChange={(e) => setClusterResources(e.target.value as typeof clusterResources)}
-              helperText="Automatic: all of them for the whole cluster, otherwise only those related to what is backed up (such as the volumes of included claims)">
-              <MenuItem value="auto">Automatic</MenuItem><MenuItem value="yes">Include them all</MenuItem><MenuItem value="no">Include none</MenuItem>
+            <TextField
+              select
+              label="Cluster-scoped resources"
+              value={clusterResources}
+              onChange={(e) => setClusterResources(e.target.value as typeof clusterResources)}
+              helperText="Automatic: all of them for the whole cluster, otherwise only those related to what is backed up (such as the volumes of included claims)"
+            >
+              <MenuItem value="auto">Automatic</MenuItem>
+              <MenuItem value="yes">Include them all</MenuItem>
+              <MenuItem value="no">Include none</MenuItem>
             </TextField>
             <Alert severity="info">{PROTECTED_NAMESPACES.join(", ")} are never backed up, whatever the scope.</Alert>
           </Stack>
         )}
         {current === "Volumes" && (
           <Stack spacing={2}>
-            <TextField select label="File-system backup (kopia)" value={nodeAgent ? fsBackup : "off"} onChange={(e) => setFsBackup(e.target.value as typeof fsBackup)} disabled={!nodeAgent}
-              helperText={nodeAgent ? "Copies pod volumes from the node; opt-in uses the backup.velero.io/backup-volumes annotation, opt-out backs up every volume not excluded" : "Not available: no node-agent on this cluster"}>
-              <MenuItem value="off">Off</MenuItem><MenuItem value="optIn">Opt-in (annotated volumes)</MenuItem><MenuItem value="optOut">Opt-out (all volumes but excluded ones)</MenuItem>
+            <TextField
+              select
+              label="File-system backup (kopia)"
+              value={nodeAgent ? fsBackup : "off"}
+              onChange={(e) => setFsBackup(e.target.value as typeof fsBackup)}
+              disabled={!nodeAgent}
+              helperText={
+                nodeAgent
+                  ? "Copies pod volumes from the node; opt-in uses the backup.velero.io/backup-volumes annotation, opt-out backs up every volume not excluded"
+                  : "Not available: no node-agent on this cluster"
+              }
+            >
+              <MenuItem value="off">Off</MenuItem>
+              <MenuItem value="optIn">Opt-in (annotated volumes)</MenuItem>
+              <MenuItem value="optOut">Opt-out (all volumes but excluded ones)</MenuItem>
             </TextField>
-            <FormControlLabel control={<Switch checked={csiOk && csi} onChange={(e) => setCsi(e.target.checked)} disabled={!csiOk} />} label={csiOk ? "CSI snapshots of persistent volumes" : "CSI snapshots — not available: EnableCSI is off or no VolumeSnapshotClass"} />
-            <FormControlLabel control={<Switch checked={csiOk && nodeAgent && csi && move} onChange={(e) => setMove(e.target.checked)} disabled={!csiOk || !nodeAgent || !csi} />} label={csiOk && nodeAgent ? "Move snapshot data to the location (portable to other clusters)" : "Data movement — not available: needs CSI snapshots and the node-agent"} />
+            <FormControlLabel
+              control={<Switch checked={csiOk && csi} onChange={(e) => setCsi(e.target.checked)} disabled={!csiOk} />}
+              label={
+                csiOk
+                  ? "CSI snapshots of persistent volumes"
+                  : "CSI snapshots — not available: EnableCSI is off or no VolumeSnapshotClass"
+              }
+            />
+            <FormControlLabel
+              control={
+                <Switch
+                  checked={csiOk && nodeAgent && csi && move}
+                  onChange={(e) => setMove(e.target.checked)}
+                  disabled={!csiOk || !nodeAgent || !csi}
+                />
+              }
+              label={
+                csiOk && nodeAgent
+                  ? "Move snapshot data to the location (portable to other clusters)"
+                  : "Data movement — not available: needs CSI snapshots and the node-agent"
+              }
+            />
           </Stack>
         )}
         {current === "Location and retention" && (
           <Stack spacing={2}>
-            <TextField select label="Target location" value={location} onChange={(e) => setLocation(e.target.value)} helperText={bsls.length ? " " : "No writable target location is assigned to this cluster"}>
-              {bsls.map((b) => <MenuItem key={b.bsl} value={b.bsl}>{b.label}</MenuItem>)}
+            <TextField
+              select
+              label="Target location"
+              value={location}
+              onChange={(e) => setLocation(e.target.value)}
+              helperText={bsls.length ? " " : "No writable target location is assigned to this cluster"}
+            >
+              {bsls.map((b) => (
+                <MenuItem key={b.bsl} value={b.bsl}>
+                  {b.label}
+                </MenuItem>
+              ))}
             </TextField>
             <Stack direction="row" spacing={2}>
-              <TextField type="number" label="Keep for" value={ttl.value} onChange={(e) => setTtl({ ...ttl, value: Number(e.target.value) })} slotProps={{ htmlInput: { min: 1 } }} helperText={isSchedule ? "Each scheduled backup expires this long after it starts" : undefined} />
-              <TextField select label="Unit" value={ttl.unit} onChange={(e) => setTtl({ ...ttl, unit: e.target.value as typeof ttl.unit })}><MenuItem value="hours">hours</MenuItem><MenuItem value="days">days</MenuItem></TextField>
+              <TextField
+                type="number"
+                label="Keep for"
+                value={ttl.value}
+                onChange={(e) => setTtl({ ...ttl, value: Number(e.target.value) })}
+                slotProps={{ htmlInput: { min: 1 } }}
+                helperText={isSchedule ? "Each scheduled backup expires this long after it starts" : undefined}
+              />
+              <TextField
+                select
+                label="Unit"
+                value={ttl.unit}
+                onChange={(e) => setTtl({ ...ttl, unit: e.target.value as typeof ttl.unit })}
+              >
+                <MenuItem value="hours">hours</MenuItem>
+                <MenuItem value="days">days</MenuItem>
+              </TextField>
             </Stack>
           </Stack>
         )}
         {current === "Schedule" && (
           <Stack spacing={2}>
             <CronField value={cron} onChange={setCron} autoFocus />
-            <FormControlLabel control={<Switch checked={paused} onChange={(e) => setPaused(e.target.checked)} />} label="Paused: Velero creates no backups until it is resumed" />
-            <FormControlLabel control={<Switch checked={skipImmediately} onChange={(e) => setSkipImmediately(e.target.checked)} />}
-              label={edit ? "Skip immediately: when resumed, wait for the next scheduled time" : "Skip immediately: wait for the first scheduled time instead of backing up as soon as it is created"} />
-            {!edit && <FormControlLabel control={<Switch checked={ownBackups} onChange={(e) => setOwnBackups(e.target.checked)} />} label="The schedule owns its Backup objects: deleting the schedule removes them from this cluster (not their data in the bucket, from which Velero's backup sync brings them back)" />}
+            <FormControlLabel
+              control={<Switch checked={paused} onChange={(e) => setPaused(e.target.checked)} />}
+              label="Paused: Velero creates no backups until it is resumed"
+            />
+            <FormControlLabel
+              control={<Switch checked={skipImmediately} onChange={(e) => setSkipImmediately(e.target.checked)} />}
+              label={
+                edit
+                  ? "Skip immediately: when resumed, wait for the next scheduled time"
+                  : "Skip immediately: wait for the first scheduled time instead of backing up as soon as it is created"
+              }
+            />
+            {!edit && (
+              <FormControlLabel
+                control={<Switch checked={ownBackups} onChange={(e) => setOwnBackups(e.target.checked)} />}
+                label="The schedule owns its Backup objects: deleting the schedule removes them from this cluster (not their data in the bucket, from which Velero's backup sync brings them back)"
+              />
+            )}
           </Stack>
         )}
         {current === "Review" && (
           <Stack spacing={1}>
             <Typography variant="body2">
-              {edit ? `Lifeboat will update this Velero Schedule on ${edit.clusterName} (its status and Velero's other fields are kept):` : isSchedule ? `Lifeboat will create this Velero Schedule on ${cluster?.name}:` : `Lifeboat will create this Velero Backup on ${cluster?.name}:`}
+              {edit
+                ? `Lifeboat will update this Velero Schedule on ${edit.clusterName} (its status and Velero's other fields are kept):`
+                : isSchedule
+                  ? `Lifeboat will create this Velero Schedule on ${cluster?.name}:`
+                  : `Lifeboat will create this Velero Backup on ${cluster?.name}:`}
             </Typography>
-            {isSchedule && cronCheck.ok && <Typography variant="body2" color="text.secondary">{cronCheck.text}{paused ? " — created paused" : ""}</Typography>}
+            {isSchedule && cronCheck.ok && (
+              <Typography variant="body2" color="text.secondary">
+                {cronCheck.text}
+                {paused ? " — created paused" : ""}
+              </Typography>
+            )}
             <ErrorAlert error={shown.error} />
-            <TextField label={isSchedule ? "Schedule manifest" : "Backup manifest"} value={shown.data?.yaml ?? (shown.isPending ? "Building…" : "")} multiline minRows={10} maxRows={20} slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }} />
+            <TextField
+              label={isSchedule ? "Schedule manifest" : "Backup manifest"}
+              value={shown.data?.yaml ?? (shown.isPending ? "Building…" : "")}
+              multiline
+              minRows={10}
+              maxRows={20}
+              slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }}
+            />
             <ErrorAlert error={save.error} />
           </Stack>
         )}
-        {stepError && step < last && <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>{stepError}</Typography>}
+        {stepError && step < last && (
+          <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>
+            {stepError}
+          </Typography>
+        )}
       </DialogContent>
       <DialogActions>
         <Button onClick={close}>Cancel</Button>
         {step > 0 && <Button onClick={() => setStep(step - 1)}>Back</Button>}
-        {step < last && <Button variant="contained" onClick={next} disabled={Boolean(stepError)}>Next</Button>}
+        {step < last && (
+          <Button variant="contained" onClick={next} disabled={Boolean(stepError)}>
+            Next
+          </Button>
+        )}
         {step === last && (
           <Button variant="contained" disabled={!shown.data || save.isPending} onClick={submit}>
-            {save.isPending ? (edit ? "Saving…" : "Creating…") : edit ? "Save schedule" : isSchedule ? "Create schedule" : "Create backup"}
+            {save.isPending
+              ? edit
+                ? "Saving…"
+                : "Creating…"
+              : edit
+                ? "Save schedule"
+                : isSchedule
+                  ? "Create schedule"
+                  : "Create backup"}
           </Button>
         )}
       </DialogActions>

@@ -35,20 +35,42 @@ type BackupRow = inferRouterOutputs<AppRouter>["backup"]["list"][number];
 type Deletion = BackupRow["deletion"];
 
 export const PHASE_COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success", PartiallyFailed: "warning", Failed: "error", FailedValidation: "error", InProgress: "info", Queued: "default", New: "default", Deleting: "warning",
+  Completed: "success",
+  PartiallyFailed: "warning",
+  Failed: "error",
+  FailedValidation: "error",
+  InProgress: "info",
+  Queued: "default",
+  New: "default",
+  Deleting: "warning",
 };
 
 const formatBytes = (n: number) => {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
   return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
 };
 
 /** The list's "Show" choices: Velero's phases grouped the way operators ask. */
 const PHASE_FILTERS = {
   all: { label: "All backups", phases: undefined },
-  running: { label: "Running backups", phases: ["New", "Queued", "ReadyToStart", "InProgress", "WaitingForPluginOperations", "WaitingForPluginOperationsPartiallyFailed", "Finalizing", "FinalizingPartiallyFailed"] },
+  running: {
+    label: "Running backups",
+    phases: [
+      "New",
+      "Queued",
+      "ReadyToStart",
+      "InProgress",
+      "WaitingForPluginOperations",
+      "WaitingForPluginOperationsPartiallyFailed",
+      "Finalizing",
+      "FinalizingPartiallyFailed",
+    ],
+  },
   failed: { label: "Failed or partly failed backups", phases: ["Failed", "PartiallyFailed", "FailedValidation"] },
   completed: { label: "Completed backups", phases: ["Completed"] },
   deleting: { label: "Backups being deleted", phases: ["Deleting"] },
@@ -57,10 +79,14 @@ const PHASE_FILTERS = {
 /** Velero deletes only finished backups (velero-api.md §2.6, §12). */
 const TERMINAL = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
 
-export const deletionPending = (phase: string, deletion: Deletion) => phase === "Deleting" || Boolean(deletion && deletion.phase !== "Processed");
+export const deletionPending = (phase: string, deletion: Deletion) =>
+  phase === "Deleting" || Boolean(deletion && deletion.phase !== "Processed");
 
 /** Whether to offer "Delete": the permission on this backup's cluster, a finished backup, and no deletion under way. */
-export function deletable(can: (p: "backup.delete") => boolean, b: { phase: string; deletion: Deletion; canDelete: boolean }) {
+export function deletable(
+  can: (p: "backup.delete") => boolean,
+  b: { phase: string; deletion: Deletion; canDelete: boolean },
+) {
   return can("backup.delete") && b.canDelete && TERMINAL.has(b.phase) && !deletionPending(b.phase, b.deletion);
 }
 
@@ -68,16 +94,34 @@ export function deletable(can: (p: "backup.delete") => boolean, b: { phase: stri
 export function DeletionStatus({ phase, deletion }: { phase: string; deletion: Deletion }) {
   if (deletionPending(phase, deletion)) {
     return (
-      <Tooltip title={deletion ? `DeleteBackupRequest ${deletion.requestName}: ${deletion.phase}` : "Velero is deleting this backup"}>
-        <Chip size="small" color="warning" variant="outlined" icon={<CircularProgress size={12} color="inherit" />} label={deletion ? `Deleting… ${deletion.phase}` : "Deleting…"} data-testid="backup-deletion" sx={{ ml: 1 }} />
+      <Tooltip
+        title={
+          deletion ? `DeleteBackupRequest ${deletion.requestName}: ${deletion.phase}` : "Velero is deleting this backup"
+        }
+      >
+        <Chip
+          size="small"
+          color="warning"
+          variant="outlined"
+          icon={<CircularProgress size={12} color="inherit" />}
+          label={deletion ? `Deleting… ${deletion.phase}` : "Deleting…"}
+          data-testid="backup-deletion"
+          sx={{ ml: 1 }}
+        />
       </Tooltip>
     );
   }
   if (deletion?.phase === "Processed" && deletion.errors.length > 0) {
     return (
       <Box data-testid="backup-deletion" sx={{ mt: 0.5 }}>
-        <Tooltip title={`DeleteBackupRequest ${deletion.requestName} was processed with errors`}><Chip size="small" color="error" variant="outlined" label="Deletion failed" /></Tooltip>
-        {deletion.errors.map((e) => <Typography key={e} variant="caption" color="error" component="div">{e}</Typography>)}
+        <Tooltip title={`DeleteBackupRequest ${deletion.requestName} was processed with errors`}>
+          <Chip size="small" color="error" variant="outlined" label="Deletion failed" />
+        </Tooltip>
+        {deletion.errors.map((e) => (
+          <Typography key={e} variant="caption" color="error" component="div">
+            {e}
+          </Typography>
+        ))}
       </Box>
     );
   }
@@ -85,28 +129,47 @@ export function DeletionStatus({ phase, deletion }: { phase: string; deletion: D
 }
 
 /** Asks before deleting, saying exactly what goes; Velero then does it through a DeleteBackupRequest. */
-export function DeleteBackupDialog({ backup, onClose }: { backup: { clusterId: string; clusterName: string; name: string; location: string | null } | null; onClose: () => void }) {
+export function DeleteBackupDialog({
+  backup,
+  onClose,
+}: {
+  backup: { clusterId: string; clusterName: string; name: string; location: string | null } | null;
+  onClose: () => void;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const del = useMutation(trpc.backup.delete.mutationOptions({
-    onSuccess: async () => {
-      await qc.invalidateQueries({ queryKey: trpc.backup.pathKey() });
-      onClose();
-    },
-  }));
+  const del = useMutation(
+    trpc.backup.delete.mutationOptions({
+      onSuccess: async () => {
+        await qc.invalidateQueries({ queryKey: trpc.backup.pathKey() });
+        onClose();
+      },
+    }),
+  );
   if (!backup) return null;
   const close = () => {
     del.reset();
     onClose();
   };
   return (
-    <ConfirmDialog open title={`Delete backup ${backup.name}?`} confirmLabel="Delete backup" destructive busy={del.isPending} onClose={close}
-      onConfirm={() => del.mutate({ clusterId: backup.clusterId, name: backup.name })}>
+    <ConfirmDialog
+      open
+      title={`Delete backup ${backup.name}?`}
+      confirmLabel="Delete backup"
+      destructive
+      busy={del.isPending}
+      onClose={close}
+      onConfirm={() => del.mutate({ clusterId: backup.clusterId, name: backup.name })}
+    >
       <ErrorAlert error={del.error} />
       Velero deletes, through a DeleteBackupRequest on {backup.clusterName}:
       <ul>
-        <li>the backup <strong>{backup.name}</strong>, and the restores made from it;</li>
-        <li>its data in the bucket of location <strong>{backup.location ?? "(its location)"}</strong>;</li>
+        <li>
+          the backup <strong>{backup.name}</strong>, and the restores made from it;
+        </li>
+        <li>
+          its data in the bucket of location <strong>{backup.location ?? "(its location)"}</strong>;
+        </li>
         <li>its volume snapshots: CSI snapshots, file-system (kopia) backups and moved snapshot data.</li>
       </ul>
       It disappears from every cluster that shares the location. This cannot be undone.
@@ -124,14 +187,23 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
   const [show, setShow] = useState<keyof typeof PHASE_FILTERS>("all");
   const phases = PHASE_FILTERS[show].phases ? [...PHASE_FILTERS[show].phases!] : undefined;
   const q = useInfiniteQuery({
-    ...trpc.backup.page.infiniteQueryOptions({ ...(clusterId ? { clusterId } : {}), ...(phases ? { phases } : {}), limit: 100 }, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
+    ...trpc.backup.page.infiniteQueryOptions(
+      { ...(clusterId ? { clusterId } : {}), ...(phases ? { phases } : {}), limit: 100 },
+      { getNextPageParam: (last) => last.nextCursor ?? undefined },
+    ),
     refetchInterval: 1000,
   });
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
-  const cluster = useQuery({ ...trpc.cluster.get.queryOptions(clusterId ? { id: clusterId } : skipToken), refetchInterval: 15_000 });
+  const cluster = useQuery({
+    ...trpc.cluster.get.queryOptions(clusterId ? { id: clusterId } : skipToken),
+    refetchInterval: 15_000,
+  });
   const [wizard, setWizard] = useState(false);
   const [deleting, setDeleting] = useState<BackupRow | null>(null);
-  const sync = useQuery({ ...trpc.cluster.sync.queryOptions(clusterId ? { id: clusterId } : skipToken), refetchInterval: 5000 });
+  const sync = useQuery({
+    ...trpc.cluster.sync.queryOptions(clusterId ? { id: clusterId } : skipToken),
+    refetchInterval: 5000,
+  });
   const syncError = sync.data?.find((k) => k.kind === "backups")?.lastError;
   const c = cluster.data;
   const perCluster = Boolean(clusterId);
@@ -140,81 +212,181 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
     <>
       <PageHeader
         title={perCluster ? `Backups of ${c?.name ?? "…"}` : "Backups"}
-        subtitle={perCluster
-          ? <>Velero backups on the cluster <Link href={`/clusters/${clusterId}`}>{c?.name ?? "…"}</Link>, live.</>
-          : "On-demand and scheduled Velero backups across your clusters, live."}
-        actions={can("backup.create") ? <Button variant="contained" onClick={() => setWizard(true)}>Back up now</Button> : undefined} />
+        subtitle={
+          perCluster ? (
+            <>
+              Velero backups on the cluster <Link href={`/clusters/${clusterId}`}>{c?.name ?? "…"}</Link>, live.
+            </>
+          ) : (
+            "On-demand and scheduled Velero backups across your clusters, live."
+          )
+        }
+        actions={
+          can("backup.create") ? (
+            <Button variant="contained" onClick={() => setWizard(true)}>
+              Back up now
+            </Button>
+          ) : undefined
+        }
+      />
       <ErrorAlert error={q.error ?? cluster.error} />
       {c?.state === "DISCONNECTED" && (
         <Alert severity="warning" sx={{ mb: 2 }} data-testid="cluster-disconnected">
-          {c.name} is disconnected: this is its last-known state, from when it was last seen <RelativeTime date={c.lastSeenAt} />.{c.lastError ? ` Last error: ${c.lastError}` : ""}
+          {c.name} is disconnected: this is its last-known state, from when it was last seen{" "}
+          <RelativeTime date={c.lastSeenAt} />.{c.lastError ? ` Last error: ${c.lastError}` : ""}
         </Alert>
       )}
       {(rows.length > 0 || show !== "all") && (
-        <TextField select size="small" label="Show" value={show} onChange={(e) => setShow(e.target.value as typeof show)} sx={{ mb: 2, minWidth: 220 }}>
-          {Object.entries(PHASE_FILTERS).map(([k, f]) => <MenuItem key={k} value={k}>{f.label}</MenuItem>)}
+        <TextField
+          select
+          size="small"
+          label="Show"
+          value={show}
+          onChange={(e) => setShow(e.target.value as typeof show)}
+          sx={{ mb: 2, minWidth: 220 }}
+        >
+          {Object.entries(PHASE_FILTERS).map(([k, f]) => (
+            <MenuItem key={k} value={k}>
+              {f.label}
+            </MenuItem>
+          ))}
         </TextField>
       )}
       {syncError && c?.state !== "DISCONNECTED" && (
-        <Alert severity="warning" sx={{ mb: 2 }} data-testid="sync-error">Lifeboat can&apos;t follow this cluster&apos;s backups right now, so this list may be out of date: {syncError}</Alert>
+        <Alert severity="warning" sx={{ mb: 2 }} data-testid="sync-error">
+          Lifeboat can&apos;t follow this cluster&apos;s backups right now, so this list may be out of date: {syncError}
+        </Alert>
       )}
-      {q.isLoading ? <LinearProgress /> : !rows.length && show !== "all" ? (
-        <EmptyState icon={<Backup />} title="No backups match">No {PHASE_FILTERS[show].label.toLowerCase()} here right now.</EmptyState>
+      {q.isLoading ? (
+        <LinearProgress />
+      ) : !rows.length && show !== "all" ? (
+        <EmptyState icon={<Backup />} title="No backups match">
+          No {PHASE_FILTERS[show].label.toLowerCase()} here right now.
+        </EmptyState>
       ) : !rows.length ? (
         <EmptyState icon={<Backup />} title="No backups yet">
-          {perCluster ? "Backups of this cluster appear here once data protection is enabled on it; start one with “Back up now”." : "Backups appear here once clusters are attached and data protection is enabled on them; start one with “Back up now”."}
+          {perCluster
+            ? "Backups of this cluster appear here once data protection is enabled on it; start one with “Back up now”."
+            : "Backups appear here once clusters are attached and data protection is enabled on them; start one with “Back up now”."}
         </EmptyState>
       ) : (
         <>
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Backups">
-            <TableHead>
-              <TableRow>
-                <TableCell>Backup</TableCell>{!perCluster && <TableCell>Cluster</TableCell>}<TableCell>Phase</TableCell><TableCell sx={{ minWidth: 140 }}>Progress</TableCell><TableCell>Errors / warnings</TableCell>
-                <TableCell>Started</TableCell><TableCell>Completed</TableCell><TableCell>Expires</TableCell><TableCell>Location</TableCell><TableCell>Schedule</TableCell>
-                {actions && <TableCell>Actions</TableCell>}
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {rows.map((b) => {
-                const pct = b.totalItems ? Math.round(((b.itemsBackedUp ?? 0) / b.totalItems) * 100) : 0;
-                return (
-                  <TableRow key={`${b.clusterId}/${b.name}`} data-testid={`backup-row-${b.clusterName}-${b.name}`}>
-                    <TableCell><Link href={`/backups/${b.clusterId}/${encodeURIComponent(b.name)}`}><code>{b.name}</code></Link></TableCell>
-                    {!perCluster && (
+          <TableContainer component={Paper} variant="outlined">
+            <Table size="small" aria-label="Backups">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Backup</TableCell>
+                  {!perCluster && <TableCell>Cluster</TableCell>}
+                  <TableCell>Phase</TableCell>
+                  <TableCell sx={{ minWidth: 140 }}>Progress</TableCell>
+                  <TableCell>Errors / warnings</TableCell>
+                  <TableCell>Started</TableCell>
+                  <TableCell>Completed</TableCell>
+                  <TableCell>Expires</TableCell>
+                  <TableCell>Location</TableCell>
+                  <TableCell>Schedule</TableCell>
+                  {actions && <TableCell>Actions</TableCell>}
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {rows.map((b) => {
+                  const pct = b.totalItems ? Math.round(((b.itemsBackedUp ?? 0) / b.totalItems) * 100) : 0;
+                  return (
+                    <TableRow key={`${b.clusterId}/${b.name}`} data-testid={`backup-row-${b.clusterName}-${b.name}`}>
                       <TableCell>
-                        {b.clusterName}
-                        {b.clusterState === "DISCONNECTED" && <Tooltip title="The cluster is disconnected: this is its last-known state"><Chip size="small" color="warning" variant="outlined" label={<>seen <RelativeTime date={b.observedAt} /></>} sx={{ ml: 1 }} /></Tooltip>}
+                        <Link href={`/backups/${b.clusterId}/${encodeURIComponent(b.name)}`}>
+                          <code>{b.name}</code>
+                        </Link>
                       </TableCell>
-                    )}
-                    <TableCell>
-                      <Tooltip title={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}><Chip size="small" color={PHASE_COLOR[b.phase] ?? "default"} label={b.phase} data-testid="backup-phase" /></Tooltip>
-                      <DeletionStatus phase={b.phase} deletion={b.deletion} />
-                    </TableCell>
-                    <TableCell>
-                      {b.totalItems ? <><LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} /><span style={{ fontSize: 12 }}>{b.itemsBackedUp}/{b.totalItems} items</span></> : "—"}
-                      {b.volumeBytesTotal ? <span style={{ fontSize: 12, display: "block" }} data-testid="backup-volume-bytes">{formatBytes(b.volumeBytesDone ?? 0)} of {formatBytes(b.volumeBytesTotal)} volume data</span> : null}
-                    </TableCell>
-                    <TableCell>{b.errors} / {b.warnings}</TableCell>
-                    <TableCell><RelativeTime date={b.startTimestamp} /></TableCell>
-                    <TableCell><RelativeTime date={b.completionTimestamp} /></TableCell>
-                    <TableCell><RelativeTime date={b.expiration} /></TableCell>
-                    <TableCell>{b.location ?? "—"}</TableCell>
-                    <TableCell>{b.schedule ?? "—"}</TableCell>
-                    {actions && (
+                      {!perCluster && (
+                        <TableCell>
+                          {b.clusterName}
+                          {b.clusterState === "DISCONNECTED" && (
+                            <Tooltip title="The cluster is disconnected: this is its last-known state">
+                              <Chip
+                                size="small"
+                                color="warning"
+                                variant="outlined"
+                                label={
+                                  <>
+                                    seen <RelativeTime date={b.observedAt} />
+                                  </>
+                                }
+                                sx={{ ml: 1 }}
+                              />
+                            </Tooltip>
+                          )}
+                        </TableCell>
+                      )}
                       <TableCell>
-                        {deletable(can, b) && <Button size="small" color="error" onClick={() => setDeleting(b)} aria-label={`Delete ${b.name}`}>Delete</Button>}
+                        <Tooltip
+                          title={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}
+                        >
+                          <Chip
+                            size="small"
+                            color={PHASE_COLOR[b.phase] ?? "default"}
+                            label={b.phase}
+                            data-testid="backup-phase"
+                          />
+                        </Tooltip>
+                        <DeletionStatus phase={b.phase} deletion={b.deletion} />
                       </TableCell>
-                    )}
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </TableContainer>
-        {q.hasNextPage && (
-          <Button sx={{ mt: 1 }} onClick={() => void q.fetchNextPage()} disabled={q.isFetchingNextPage}>{q.isFetchingNextPage ? "Loading…" : "Load older backups"}</Button>
-        )}
+                      <TableCell>
+                        {b.totalItems ? (
+                          <>
+                            <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} />
+                            <span style={{ fontSize: 12 }}>
+                              {b.itemsBackedUp}/{b.totalItems} items
+                            </span>
+                          </>
+                        ) : (
+                          "—"
+                        )}
+                        {b.volumeBytesTotal ? (
+                          <span style={{ fontSize: 12, display: "block" }} data-testid="backup-volume-bytes">
+                            {formatBytes(b.volumeBytesDone ?? 0)} of {formatBytes(b.volumeBytesTotal)} volume data
+                          </span>
+                        ) : null}
+                      </TableCell>
+                      <TableCell>
+                        {b.errors} / {b.warnings}
+                      </TableCell>
+                      <TableCell>
+                        <RelativeTime date={b.startTimestamp} />
+                      </TableCell>
+                      <TableCell>
+                        <RelativeTime date={b.completionTimestamp} />
+                      </TableCell>
+                      <TableCell>
+                        <RelativeTime date={b.expiration} />
+                      </TableCell>
+                      <TableCell>{b.location ?? "—"}</TableCell>
+                      <TableCell>{b.schedule ?? "—"}</TableCell>
+                      {actions && (
+                        <TableCell>
+                          {deletable(can, b) && (
+                            <Button
+                              size="small"
+                              color="error"
+                              onClick={() => setDeleting(b)}
+                              aria-label={`Delete ${b.name}`}
+                            >
+                              Delete
+                            </Button>
+                          )}
+                        </TableCell>
+                      )}
+                    </TableRow>
+                  );
+                })}
+              </TableBody>
+            </Table>
+          </TableContainer>
+          {q.hasNextPage && (
+            <Button sx={{ mt: 1 }} onClick={() => void q.fetchNextPage()} disabled={q.isFetchingNextPage}>
+              {q.isFetchingNextPage ? "Loading…" : "Load older backups"}
+            </Button>
+          )}
         </>
       )}
       <DeleteBackupDialog backup={deleting} onClose={() => setDeleting(null)} />

@@ -31,13 +31,17 @@ export function ClusterDetail({ id }: { id: string }) {
   const q = useQuery({ ...trpc.cluster.get.queryOptions({ id }), refetchInterval: 15_000 });
   const [confirming, setConfirming] = useState(false);
   const [removeFromCluster, setRemoveFromCluster] = useState(false);
-  const refresh = useMutation(trpc.cluster.refresh.mutationOptions({ onSuccess: (c) => qc.setQueryData(trpc.cluster.get.queryKey({ id }), c) }));
-  const detach = useMutation(trpc.cluster.detach.mutationOptions({
-    onSuccess: async () => {
-      await qc.invalidateQueries({ queryKey: trpc.cluster.list.queryKey() });
-      router.push("/clusters");
-    },
-  }));
+  const refresh = useMutation(
+    trpc.cluster.refresh.mutationOptions({ onSuccess: (c) => qc.setQueryData(trpc.cluster.get.queryKey({ id }), c) }),
+  );
+  const detach = useMutation(
+    trpc.cluster.detach.mutationOptions({
+      onSuccess: async () => {
+        await qc.invalidateQueries({ queryKey: trpc.cluster.list.queryKey() });
+        router.push("/clusters");
+      },
+    }),
+  );
   const sync = useQuery({ ...trpc.cluster.sync.queryOptions({ id }), refetchInterval: 5000 });
   if (q.isLoading) return <LinearProgress />;
   if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Cluster not found" }} />;
@@ -53,49 +57,135 @@ export function ClusterDetail({ id }: { id: string }) {
     ["Last check", <RelativeTime key="t" date={c.lastCheckAt} />],
     ["Data protection", <VeleroSummary key="v" velero={c.velero} />],
     ["Velero plugins", c.velero?.plugins?.map((p) => `${p.name} (${p.kind})`).join(", ") || "—"],
-    ["Labels", Object.entries(c.labels).map(([k, v]) => <Chip key={k} size="small" variant="outlined" label={`${k}=${v}`} sx={{ mr: 0.5 }} />)],
+    [
+      "Labels",
+      Object.entries(c.labels).map(([k, v]) => (
+        <Chip key={k} size="small" variant="outlined" label={`${k}=${v}`} sx={{ mr: 0.5 }} />
+      )),
+    ],
     ["Your role", c.myRole ?? "—"],
   ];
   return (
     <>
-      <PageHeader title={c.name} subtitle={c.description || undefined} actions={<>
-        <Button variant="outlined" component={Link} href={`/clusters/${id}/backups`}>Backups</Button>
-        {canRefresh && <Button onClick={() => refresh.mutate({ id })} disabled={refresh.isPending}>{refresh.isPending ? "Checking…" : "Check now"}</Button>}
-        {isAdmin && <Button color="error" variant="outlined" onClick={() => setConfirming(true)}>Detach</Button>}
-      </>} />
+      <PageHeader
+        title={c.name}
+        subtitle={c.description || undefined}
+        actions={
+          <>
+            <Button variant="outlined" component={Link} href={`/clusters/${id}/backups`}>
+              Backups
+            </Button>
+            {canRefresh && (
+              <Button onClick={() => refresh.mutate({ id })} disabled={refresh.isPending}>
+                {refresh.isPending ? "Checking…" : "Check now"}
+              </Button>
+            )}
+            {isAdmin && (
+              <Button color="error" variant="outlined" onClick={() => setConfirming(true)}>
+                Detach
+              </Button>
+            )}
+          </>
+        }
+      />
       <ErrorAlert error={refresh.error ?? detach.error} />
-      {c.missingAccess.length > 0 && <Alert severity="warning" sx={{ mb: 2 }}>Lifeboat lacks access it needs here: {c.missingAccess.join("; ")}</Alert>}
-      {c.lastError && <Alert severity={c.state === "DISCONNECTED" ? "error" : "warning"} sx={{ mb: 2 }}>Last check failed ({c.failedChecks} in a row): {c.lastError}</Alert>}
+      {c.missingAccess.length > 0 && (
+        <Alert severity="warning" sx={{ mb: 2 }}>
+          Lifeboat lacks access it needs here: {c.missingAccess.join("; ")}
+        </Alert>
+      )}
+      {c.lastError && (
+        <Alert severity={c.state === "DISCONNECTED" ? "error" : "warning"} sx={{ mb: 2 }}>
+          Last check failed ({c.failedChecks} in a row): {c.lastError}
+        </Alert>
+      )}
       <Paper variant="outlined">
         <Table size="small" aria-label="Cluster details">
           <TableBody>
-            {rows.map(([k, v]) => <TableRow key={k}><TableCell component="th" sx={{ width: 200, color: "text.secondary" }}>{k}</TableCell><TableCell>{v}</TableCell></TableRow>)}
-          </TableBody>
-        </Table>
-      </Paper>
-      <Typography variant="h6" component="h2" sx={{ mt: 3, mb: 1 }}>Live status</Typography>
-      <Paper variant="outlined">
-        <Table size="small" aria-label="Live status">
-          <TableHead><TableRow><TableCell>Velero kind</TableCell><TableCell>Last listed</TableCell><TableCell>Last change seen</TableCell><TableCell>State</TableCell></TableRow></TableHead>
-          <TableBody>
-            {!sync.data?.length && <TableRow><TableCell colSpan={4}>{sync.isLoading ? "Loading…" : "Not followed yet: Lifeboat starts following Velero's objects here within moments of attaching."}</TableCell></TableRow>}
-            {sync.data?.map((k) => (
-              <TableRow key={k.kind} data-testid={`sync-${k.kind}`}>
-                <TableCell>{k.kind}</TableCell>
-                <TableCell><RelativeTime date={k.lastListAt} /></TableCell>
-                <TableCell><RelativeTime date={k.lastEventAt} /></TableCell>
-                <TableCell>{k.lastError ? <Chip size="small" color="error" variant="outlined" label={k.lastError.length > 160 ? `${k.lastError.slice(0, 160)}…` : k.lastError} /> : <Chip size="small" color="success" variant="outlined" label="following" />}</TableCell>
+            {rows.map(([k, v]) => (
+              <TableRow key={k}>
+                <TableCell component="th" sx={{ width: 200, color: "text.secondary" }}>
+                  {k}
+                </TableCell>
+                <TableCell>{v}</TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       </Paper>
-      <ConfirmDialog open={confirming} title={`Detach ${c.name}?`} confirmLabel="Detach cluster" destructive busy={detach.isPending}
-        onClose={() => { setConfirming(false); detach.reset(); }} onConfirm={() => detach.mutate({ id, removeFromCluster })}>
-        Lifeboat forgets this cluster and its sealed kubeconfig, and its bindings are removed. Velero and its backups stay.
-        <FormControlLabel sx={{ display: "flex", mt: 2 }} control={<Checkbox checked={removeFromCluster} onChange={(e) => setRemoveFromCluster(e.target.checked)} />}
-          label="Also remove what Lifeboat created in the cluster: its BackupStorageLocations and their credentials Secrets, its Schedules and its storage-class ConfigMap" />
-        {detach.error && <Alert severity="error" sx={{ mt: 2 }}>{detach.error.message}</Alert>}
+      <Typography variant="h6" component="h2" sx={{ mt: 3, mb: 1 }}>
+        Live status
+      </Typography>
+      <Paper variant="outlined">
+        <Table size="small" aria-label="Live status">
+          <TableHead>
+            <TableRow>
+              <TableCell>Velero kind</TableCell>
+              <TableCell>Last listed</TableCell>
+              <TableCell>Last change seen</TableCell>
+              <TableCell>State</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {!sync.data?.length && (
+              <TableRow>
+                <TableCell colSpan={4}>
+                  {sync.isLoading
+                    ? "Loading…"
+                    : "Not followed yet: Lifeboat starts following Velero's objects here within moments of attaching."}
+                </TableCell>
+              </TableRow>
+            )}
+            {sync.data?.map((k) => (
+              <TableRow key={k.kind} data-testid={`sync-${k.kind}`}>
+                <TableCell>{k.kind}</TableCell>
+                <TableCell>
+                  <RelativeTime date={k.lastListAt} />
+                </TableCell>
+                <TableCell>
+                  <RelativeTime date={k.lastEventAt} />
+                </TableCell>
+                <TableCell>
+                  {k.lastError ? (
+                    <Chip
+                      size="small"
+                      color="error"
+                      variant="outlined"
+                      label={k.lastError.length > 160 ? `${k.lastError.slice(0, 160)}…` : k.lastError}
+                    />
+                  ) : (
+                    <Chip size="small" color="success" variant="outlined" label="following" />
+                  )}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </Paper>
+      <ConfirmDialog
+        open={confirming}
+        title={`Detach ${c.name}?`}
+        confirmLabel="Detach cluster"
+        destructive
+        busy={detach.isPending}
+        onClose={() => {
+          setConfirming(false);
+          detach.reset();
+        }}
+        onConfirm={() => detach.mutate({ id, removeFromCluster })}
+      >
+        Lifeboat forgets this cluster and its sealed kubeconfig, and its bindings are removed. Velero and its backups
+        stay.
+        <FormControlLabel
+          sx={{ display: "flex", mt: 2 }}
+          control={<Checkbox checked={removeFromCluster} onChange={(e) => setRemoveFromCluster(e.target.checked)} />}
+          label="Also remove what Lifeboat created in the cluster: its BackupStorageLocations and their credentials Secrets, its Schedules and its storage-class ConfigMap"
+        />
+        {detach.error && (
+          <Alert severity="error" sx={{ mt: 2 }}>
+            {detach.error.message}
+          </Alert>
+        )}
       </ConfirmDialog>
     </>
   );

@@ -27,7 +27,8 @@ export function ClusterGroupsOverview() {
   if (!groups.length) {
     return (
       <EmptyState icon={<Hub />} title="No cluster groups to show">
-        You are not bound to any cluster group or cluster yet. An organization admin grants access under Admin › Cluster groups.
+        You are not bound to any cluster group or cluster yet. An organization admin grants access under Admin › Cluster
+        groups.
       </EmptyState>
     );
   }
@@ -45,13 +46,33 @@ export function ClusterGroupsOverview() {
           {groups.map((g) => (
             <TableRow key={g.id} data-testid="cluster-group-row">
               <TableCell>
-                <Typography variant="body2" sx={{ fontWeight: 500 }}>{g.name}</Typography>
-                {g.description && <Typography variant="caption" color="text.secondary">{g.description}</Typography>}
+                <Typography variant="body2" sx={{ fontWeight: 500 }}>
+                  {g.name}
+                </Typography>
+                {g.description && (
+                  <Typography variant="caption" color="text.secondary">
+                    {g.description}
+                  </Typography>
+                )}
               </TableCell>
-              <TableCell>{g.myRole ? <Chip size="small" label={ROLE_LABEL[g.myRole]} /> : <Typography variant="body2" color="text.secondary">Per cluster</Typography>}</TableCell>
               <TableCell>
-                {g.clusters.length ? g.clusters.map((c) => <Chip key={c.id} size="small" variant="outlined" label={c.name} sx={{ mr: 0.5 }} />) : (
-                  <Typography variant="body2" color="text.secondary">No clusters attached yet</Typography>
+                {g.myRole ? (
+                  <Chip size="small" label={ROLE_LABEL[g.myRole]} />
+                ) : (
+                  <Typography variant="body2" color="text.secondary">
+                    Per cluster
+                  </Typography>
+                )}
+              </TableCell>
+              <TableCell>
+                {g.clusters.length ? (
+                  g.clusters.map((c) => (
+                    <Chip key={c.id} size="small" variant="outlined" label={c.name} sx={{ mr: 0.5 }} />
+                  ))
+                ) : (
+                  <Typography variant="body2" color="text.secondary">
+                    No clusters attached yet
+                  </Typography>
                 )}
               </TableCell>
             </TableRow>

@@ -4,22 +4,59 @@ import Stack from "@mui/material/Stack";
 import Tooltip from "@mui/material/Tooltip";
 
 export type VeleroInfo = {
-  installed: boolean; reason?: string; serverVersion?: string; plugins?: { name: string; kind: string }[]; nodeAgent: boolean;
+  installed: boolean;
+  reason?: string;
+  serverVersion?: string;
+  plugins?: { name: string; kind: string }[];
+  nodeAgent: boolean;
   csi: { enabled: boolean; snapshotClasses: { name: string; driver: string; default: boolean }[] };
 } | null;
 
 /** What data protection can use on a cluster: Velero, file-system backup (node-agent), CSI snapshots. */
 export function VeleroSummary({ velero }: { velero: VeleroInfo }) {
   if (!velero) return <Chip size="small" label="Not checked" />;
-  if (!velero.installed) return <Tooltip title={velero.reason ?? ""}><Chip size="small" color="warning" variant="outlined" label="Velero not found" /></Tooltip>;
+  if (!velero.installed)
+    return (
+      <Tooltip title={velero.reason ?? ""}>
+        <Chip size="small" color="warning" variant="outlined" label="Velero not found" />
+      </Tooltip>
+    );
   return (
     <Stack direction="row" spacing={0.5} useFlexGap sx={{ flexWrap: "wrap" }}>
       <Chip size="small" color="success" variant="outlined" label={`Velero ${velero.serverVersion ?? ""}`.trim()} />
-      <Tooltip title={velero.nodeAgent ? "node-agent is running: file-system backup (kopia) is available" : "No node-agent: file-system backup is not available"}>
-        <Chip size="small" variant="outlined" color={velero.nodeAgent ? "default" : "warning"} label={velero.nodeAgent ? "File-system backup" : "No file-system backup"} />
+      <Tooltip
+        title={
+          velero.nodeAgent
+            ? "node-agent is running: file-system backup (kopia) is available"
+            : "No node-agent: file-system backup is not available"
+        }
+      >
+        <Chip
+          size="small"
+          variant="outlined"
+          color={velero.nodeAgent ? "default" : "warning"}
+          label={velero.nodeAgent ? "File-system backup" : "No file-system backup"}
+        />
       </Tooltip>
-      <Tooltip title={velero.csi.enabled ? `EnableCSI is on; snapshot classes: ${velero.csi.snapshotClasses.map((c) => `${c.name} (${c.driver})`).join(", ") || "none"}` : "Velero runs without --features=EnableCSI"}>
-        <Chip size="small" variant="outlined" color={velero.csi.enabled && velero.csi.snapshotClasses.length ? "default" : "warning"} label={velero.csi.enabled ? (velero.csi.snapshotClasses.length ? "CSI snapshots" : "CSI on, no snapshot class") : "No CSI snapshots"} />
+      <Tooltip
+        title={
+          velero.csi.enabled
+            ? `EnableCSI is on; snapshot classes: ${velero.csi.snapshotClasses.map((c) => `${c.name} (${c.driver})`).join(", ") || "none"}`
+            : "Velero runs without --features=EnableCSI"
+        }
+      >
+        <Chip
+          size="small"
+          variant="outlined"
+          color={velero.csi.enabled && velero.csi.snapshotClasses.length ? "default" : "warning"}
+          label={
+            velero.csi.enabled
+              ? velero.csi.snapshotClasses.length
+                ? "CSI snapshots"
+                : "CSI on, no snapshot class"
+              : "No CSI snapshots"
+          }
+        />
       </Tooltip>
     </Stack>
   );

@@ -8,16 +8,31 @@ import DialogContentText from "@mui/material/DialogContentText";
 import DialogTitle from "@mui/material/DialogTitle";
 
 export function ConfirmDialog(props: {
-  open: boolean; title: string; children: ReactNode; confirmLabel: string; destructive?: boolean; busy?: boolean;
-  onConfirm: () => void; onClose: () => void;
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  destructive?: boolean;
+  busy?: boolean;
+  onConfirm: () => void;
+  onClose: () => void;
 }) {
   return (
     <Dialog open={props.open} onClose={props.onClose} aria-labelledby="confirm-title">
       <DialogTitle id="confirm-title">{props.title}</DialogTitle>
-      <DialogContent><DialogContentText component="div">{props.children}</DialogContentText></DialogContent>
+      <DialogContent>
+        <DialogContentText component="div">{props.children}</DialogContentText>
+      </DialogContent>
       <DialogActions>
-        <Button onClick={props.onClose} autoFocus>Cancel</Button>
-        <Button onClick={props.onConfirm} color={props.destructive ? "error" : "primary"} variant="contained" disabled={props.busy}>
+        <Button onClick={props.onClose} autoFocus>
+          Cancel
+        </Button>
+        <Button
+          onClick={props.onConfirm}
+          color={props.destructive ? "error" : "primary"}
+          variant="contained"
+          disabled={props.busy}
+        >
           {props.confirmLabel}
         </Button>
       </DialogActions>

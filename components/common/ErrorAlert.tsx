@@ -1,7 +1,8 @@
 "use client";
 import Alert from "@mui/material/Alert";
 
-type ErrLike = { message?: string; data?: { fieldErrors?: { path: string; message: string }[] | null } | null } | null | undefined;
+type ErrLike =
+  { message?: string; data?: { fieldErrors?: { path: string; message: string }[] | null } | null } | null | undefined;
 
 /** A tRPC error in words: the server's message, and each field's problem when validation failed. */
 export function errorText(err: ErrLike): string {
@@ -13,5 +14,9 @@ export function errorText(err: ErrLike): string {
 
 export function ErrorAlert({ error }: { error: ErrLike }) {
   if (!error) return null;
-  return <Alert severity="error" sx={{ mb: 2 }}>{errorText(error)}</Alert>;
+  return (
+    <Alert severity="error" sx={{ mb: 2 }}>
+      {errorText(error)}
+    </Alert>
+  );
 }

@@ -10,8 +10,14 @@ import { ErrorAlert } from "./ErrorAlert";
 
 /** A dialog around a form: Enter submits, Escape cancels, the server's error shows in place and nothing typed is lost. */
 export function FormDialog(props: {
-  open: boolean; title: string; submitLabel: string; busy?: boolean; error?: Parameters<typeof ErrorAlert>[0]["error"];
-  onSubmit: () => void; onClose: () => void; children: ReactNode;
+  open: boolean;
+  title: string;
+  submitLabel: string;
+  busy?: boolean;
+  error?: Parameters<typeof ErrorAlert>[0]["error"];
+  onSubmit: () => void;
+  onClose: () => void;
+  children: ReactNode;
 }) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -23,11 +29,15 @@ export function FormDialog(props: {
         <DialogTitle id="form-dialog-title">{props.title}</DialogTitle>
         <DialogContent>
           <ErrorAlert error={props.error} />
-          <Stack spacing={2} sx={{ pt: 1 }}>{props.children}</Stack>
+          <Stack spacing={2} sx={{ pt: 1 }}>
+            {props.children}
+          </Stack>
         </DialogContent>
         <DialogActions>
           <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" disabled={props.busy}>{props.submitLabel}</Button>
+          <Button type="submit" variant="contained" disabled={props.busy}>
+            {props.submitLabel}
+          </Button>
         </DialogActions>
       </form>
     </Dialog>

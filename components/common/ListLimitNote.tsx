@@ -5,5 +5,9 @@ import { LIST_LIMIT } from "@/lib/limits";
 /** Says that a list stopped at LIST_LIMIT rows, rather than letting the operator believe that is everything. */
 export function ListLimitNote({ count, what }: { count: number; what: string }) {
   if (count < LIST_LIMIT) return null;
-  return <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }} role="status">Showing the {LIST_LIMIT} newest {what}; older ones are not listed here.</Typography>;
+  return (
+    <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }} role="status">
+      Showing the {LIST_LIMIT} newest {what}; older ones are not listed here.
+    </Typography>
+  );
 }

@@ -10,7 +10,19 @@ import { ErrorAlert } from "./ErrorAlert";
 type Logs = { isLoading: boolean; error: Parameters<typeof ErrorAlert>[0]["error"]; data?: { text: string } };
 
 /** Velero's log of a backup or restore (fetched by the caller through a DownloadRequest), with a download button. */
-export function LogsDialog({ open, onClose, name, logs, testId }: { open: boolean; onClose: () => void; name: string; logs: Logs; testId: string }) {
+export function LogsDialog({
+  open,
+  onClose,
+  name,
+  logs,
+  testId,
+}: {
+  open: boolean;
+  onClose: () => void;
+  name: string;
+  logs: Logs;
+  testId: string;
+}) {
   const download = () => {
     const a = document.createElement("a");
     a.href = URL.createObjectURL(new Blob([logs.data!.text], { type: "text/plain" }));
@@ -23,7 +35,11 @@ export function LogsDialog({ open, onClose, name, logs, testId }: { open: boolea
       <DialogContent>
         {logs.isLoading && <LinearProgress />}
         <ErrorAlert error={logs.error} />
-        {logs.data && <pre data-testid={testId} style={{ fontSize: 12, whiteSpace: "pre-wrap" }}>{logs.data.text}</pre>}
+        {logs.data && (
+          <pre data-testid={testId} style={{ fontSize: 12, whiteSpace: "pre-wrap" }}>
+            {logs.data.text}
+          </pre>
+        )}
       </DialogContent>
       <DialogActions>
         {logs.data && <Button onClick={download}>Download</Button>}

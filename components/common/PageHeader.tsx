@@ -6,8 +6,14 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
   return (
     <Box sx={{ display: "flex", alignItems: "flex-start", gap: 2, mb: 3, flexWrap: "wrap" }}>
       <Box sx={{ flex: 1, minWidth: 240 }}>
-        <Typography variant="h5" component="h1" sx={{ fontWeight: 500 }}>{title}</Typography>
-        {subtitle && <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5 }}>{subtitle}</Typography>}
+        <Typography variant="h5" component="h1" sx={{ fontWeight: 500 }}>
+          {title}
+        </Typography>
+        {subtitle && (
+          <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5 }}>
+            {subtitle}
+          </Typography>
+        )}
       </Box>
       {actions && <Box sx={{ display: "flex", gap: 1 }}>{actions}</Box>}
     </Box>

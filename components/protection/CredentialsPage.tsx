@@ -34,53 +34,158 @@ export function CredentialsPage() {
   const [creating, setCreating] = useState(false);
   const [form, setForm] = useState(blank);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
-  const create = useMutation(trpc.credential.create.mutationOptions({ onSuccess: () => { setCreating(false); setForm(blank); refresh(); } }));
-  const del = useMutation(trpc.credential.delete.mutationOptions({ onSuccess: () => { setDeleting(null); refresh(); } }));
+  const create = useMutation(
+    trpc.credential.create.mutationOptions({
+      onSuccess: () => {
+        setCreating(false);
+        setForm(blank);
+        refresh();
+      },
+    }),
+  );
+  const del = useMutation(
+    trpc.credential.delete.mutationOptions({
+      onSuccess: () => {
+        setDeleting(null);
+        refresh();
+      },
+    }),
+  );
 
   if (isLoading) return <LinearProgress />;
   if (!allowed) {
     return (
       <>
         <PageHeader title="Credentials" subtitle="Keys Lifeboat uses to reach object storage." />
-        <EmptyState icon={<Key />} title="Managed by organization admins">Data-protection credentials are created and seen only by organization admins. Target locations you can use appear under Target locations.</EmptyState>
+        <EmptyState icon={<Key />} title="Managed by organization admins">
+          Data-protection credentials are created and seen only by organization admins. Target locations you can use
+          appear under Target locations.
+        </EmptyState>
       </>
     );
   }
   return (
     <>
-      <PageHeader title="Credentials" subtitle="Keys Lifeboat uses to reach object storage (AWS and S3-compatible). Sealed at rest; after saving only the masked key id is shown."
-        actions={<Button variant="contained" onClick={() => { create.reset(); setCreating(true); }}>Create credential</Button>} />
+      <PageHeader
+        title="Credentials"
+        subtitle="Keys Lifeboat uses to reach object storage (AWS and S3-compatible). Sealed at rest; after saving only the masked key id is shown."
+        actions={
+          <Button
+            variant="contained"
+            onClick={() => {
+              create.reset();
+              setCreating(true);
+            }}
+          >
+            Create credential
+          </Button>
+        }
+      />
       <ErrorAlert error={list.error} />
-      {list.isLoading ? <LinearProgress /> : !list.data?.length ? (
-        <EmptyState icon={<Key />} title="No data-protection credentials yet">Create one with an access key that may read and write your backup bucket; target locations then use it.</EmptyState>
+      {list.isLoading ? (
+        <LinearProgress />
+      ) : !list.data?.length ? (
+        <EmptyState icon={<Key />} title="No data-protection credentials yet">
+          Create one with an access key that may read and write your backup bucket; target locations then use it.
+        </EmptyState>
       ) : (
         <TableContainer component={Paper} variant="outlined">
           <Table aria-label="Credentials">
-            <TableHead><TableRow><TableCell>Name</TableCell><TableCell>Provider</TableCell><TableCell>Access key id</TableCell><TableCell>Used by</TableCell><TableCell>Created</TableCell><TableCell align="right">Actions</TableCell></TableRow></TableHead>
+            <TableHead>
+              <TableRow>
+                <TableCell>Name</TableCell>
+                <TableCell>Provider</TableCell>
+                <TableCell>Access key id</TableCell>
+                <TableCell>Used by</TableCell>
+                <TableCell>Created</TableCell>
+                <TableCell align="right">Actions</TableCell>
+              </TableRow>
+            </TableHead>
             <TableBody>
               {list.data.map((c) => (
                 <TableRow key={c.id} data-testid={`credential-row-${c.name}`}>
                   <TableCell>{c.name}</TableCell>
                   <TableCell>AWS / S3-compatible</TableCell>
-                  <TableCell><code>{c.keyIdMasked}</code></TableCell>
-                  <TableCell>{c.locations.length ? c.locations.map((l) => <Chip key={l.id} size="small" variant="outlined" label={l.name} sx={{ mr: 0.5 }} />) : "—"}</TableCell>
-                  <TableCell><RelativeTime date={c.createdAt} /></TableCell>
-                  <TableCell align="right"><Button size="small" color="error" onClick={() => { del.reset(); setDeleting({ id: c.id, name: c.name }); }}>Delete</Button></TableCell>
+                  <TableCell>
+                    <code>{c.keyIdMasked}</code>
+                  </TableCell>
+                  <TableCell>
+                    {c.locations.length
+                      ? c.locations.map((l) => (
+                          <Chip key={l.id} size="small" variant="outlined" label={l.name} sx={{ mr: 0.5 }} />
+                        ))
+                      : "—"}
+                  </TableCell>
+                  <TableCell>
+                    <RelativeTime date={c.createdAt} />
+                  </TableCell>
+                  <TableCell align="right">
+                    <Button
+                      size="small"
+                      color="error"
+                      onClick={() => {
+                        del.reset();
+                        setDeleting({ id: c.id, name: c.name });
+                      }}
+                    >
+                      Delete
+                    </Button>
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>
           </Table>
         </TableContainer>
       )}
-      <FormDialog open={creating} title="Create a credential" submitLabel="Create" busy={create.isPending} error={create.error} onClose={() => setCreating(false)} onSubmit={() => create.mutate(form)}>
-        <TextField label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required autoFocus helperText="Lowercase letters, digits and '-'" />
-        <TextField label="Description" value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
-        <TextField label="Access key id" value={form.accessKeyId} onChange={(e) => setForm({ ...form, accessKeyId: e.target.value })} required autoComplete="off" />
-        <TextField label="Secret access key" type="password" value={form.secretAccessKey} onChange={(e) => setForm({ ...form, secretAccessKey: e.target.value })} required autoComplete="new-password" helperText="Sealed when saved; Lifeboat never shows it again" />
+      <FormDialog
+        open={creating}
+        title="Create a credential"
+        submitLabel="Create"
+        busy={create.isPending}
+        error={create.error}
+        onClose={() => setCreating(false)}
+        onSubmit={() => create.mutate(form)}
+      >
+        <TextField
+          label="Name"
+          value={form.name}
+          onChange={(e) => setForm({ ...form, name: e.target.value })}
+          required
+          autoFocus
+          helperText="Lowercase letters, digits and '-'"
+        />
+        <TextField
+          label="Description"
+          value={form.description}
+          onChange={(e) => setForm({ ...form, description: e.target.value })}
+        />
+        <TextField
+          label="Access key id"
+          value={form.accessKeyId}
+          onChange={(e) => setForm({ ...form, accessKeyId: e.target.value })}
+          required
+          autoComplete="off"
+        />
+        <TextField
+          label="Secret access key"
+          type="password"
+          value={form.secretAccessKey}
+          onChange={(e) => setForm({ ...form, secretAccessKey: e.target.value })}
+          required
+          autoComplete="new-password"
+          helperText="Sealed when saved; Lifeboat never shows it again"
+        />
       </FormDialog>
-      <ConfirmDialog open={Boolean(deleting)} title={`Delete credential ${deleting?.name ?? ""}?`} confirmLabel="Delete" destructive busy={del.isPending} onClose={() => setDeleting(null)} onConfirm={() => deleting && del.mutate({ id: deleting.id })}>
-        <ErrorAlert error={del.error} />
-        A credential still used by a target location cannot be deleted.
+      <ConfirmDialog
+        open={Boolean(deleting)}
+        title={`Delete credential ${deleting?.name ?? ""}?`}
+        confirmLabel="Delete"
+        destructive
+        busy={del.isPending}
+        onClose={() => setDeleting(null)}
+        onConfirm={() => deleting && del.mutate({ id: deleting.id })}
+      >
+        <ErrorAlert error={del.error} />A credential still used by a target location cannot be deleted.
       </ConfirmDialog>
     </>
   );

@@ -52,47 +52,140 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
   const terminal = TERMINAL.includes(r.phase);
   const rows: [string, React.ReactNode][] = [
     ["Into cluster", r.clusterName],
-    ["From backup", spec.backupName ? <Link href={`/backups/${clusterId}/${encodeURIComponent(spec.backupName)}`}><code>{spec.backupName}</code></Link> : spec.scheduleName ? `the latest backup of ${spec.scheduleName}` : "—"],
-    ["Phase", <Chip key="p" size="small" color={RESTORE_COLOR[r.phase] ?? "default"} label={r.phase} data-testid="restore-phase" />],
+    [
+      "From backup",
+      spec.backupName ? (
+        <Link href={`/backups/${clusterId}/${encodeURIComponent(spec.backupName)}`}>
+          <code>{spec.backupName}</code>
+        </Link>
+      ) : spec.scheduleName ? (
+        `the latest backup of ${spec.scheduleName}`
+      ) : (
+        "—"
+      ),
+    ],
+    [
+      "Phase",
+      <Chip
+        key="p"
+        size="small"
+        color={RESTORE_COLOR[r.phase] ?? "default"}
+        label={r.phase}
+        data-testid="restore-phase"
+      />,
+    ],
     ["Namespaces", (spec.includedNamespaces ?? ["all in the backup"]).join(", ")],
     ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
     ["Label selector", selectors.length ? selectors.map((s: any) => formatLabelSelector(s)).join("  OR  ") : "—"],
-    ["Resource types", `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`],
-    ["Cluster-scoped resources", spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic"],
+    [
+      "Resource types",
+      `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`,
+    ],
+    [
+      "Cluster-scoped resources",
+      spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic",
+    ],
     ["Namespace mapping", mapping.length ? mapping.map(([a, b]) => `${a} → ${b}`).join(", ") : "—"],
     ["Volume data", spec.restorePVs === false ? "not restored" : "restored"],
-    ["Objects that already exist", spec.existingResourcePolicy === "update" ? "updated to their backed-up state" : "left as they are"],
+    [
+      "Objects that already exist",
+      spec.existingResourcePolicy === "update" ? "updated to their backed-up state" : "left as they are",
+    ],
     ["Items", status.progress ? `${status.progress.itemsRestored ?? 0} of ${status.progress.totalItems ?? "?"}` : "—"],
     ["Started", status.startTimestamp ? new Date(status.startTimestamp).toLocaleString() : "—"],
     ["Completed", status.completionTimestamp ? new Date(status.completionTimestamp).toLocaleString() : "—"],
     ["Errors / warnings", `${status.errors ?? 0} / ${status.warnings ?? 0}`],
   ];
-  const pct = status.progress?.totalItems ? Math.round(((status.progress.itemsRestored ?? 0) / status.progress.totalItems) * 100) : null;
+  const pct = status.progress?.totalItems
+    ? Math.round(((status.progress.itemsRestored ?? 0) / status.progress.totalItems) * 100)
+    : null;
   const errors = byPlace(r.results?.errors);
   const warnings = byPlace(r.results?.warnings);
   return (
     <>
-      <PageHeader title={name} subtitle={`Restore into ${r.clusterName}`} actions={<Button variant="outlined" onClick={() => setShowLogs(true)} disabled={!terminal}>View logs</Button>} />
-      {r.clusterState === "DISCONNECTED" && <Alert severity="warning" sx={{ mb: 2 }}>{r.clusterName} is disconnected: this is its last-known state, seen <RelativeTime date={r.observedAt} />.</Alert>}
-      {status.failureReason && <Alert severity="error" sx={{ mb: 2 }}>{status.failureReason}</Alert>}
-      {(status.validationErrors ?? []).map((e: string) => <Alert key={e} severity="error" sx={{ mb: 1 }}>{e}</Alert>)}
-      {r.downloadError && <Alert severity="warning" sx={{ mb: 1 }}>Errors and warnings could not be fetched: {r.downloadError}</Alert>}
-      {!terminal && pct !== null && <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} sx={{ mb: 2 }} />}
+      <PageHeader
+        title={name}
+        subtitle={`Restore into ${r.clusterName}`}
+        actions={
+          <Button variant="outlined" onClick={() => setShowLogs(true)} disabled={!terminal}>
+            View logs
+          </Button>
+        }
+      />
+      {r.clusterState === "DISCONNECTED" && (
+        <Alert severity="warning" sx={{ mb: 2 }}>
+          {r.clusterName} is disconnected: this is its last-known state, seen <RelativeTime date={r.observedAt} />.
+        </Alert>
+      )}
+      {status.failureReason && (
+        <Alert severity="error" sx={{ mb: 2 }}>
+          {status.failureReason}
+        </Alert>
+      )}
+      {(status.validationErrors ?? []).map((e: string) => (
+        <Alert key={e} severity="error" sx={{ mb: 1 }}>
+          {e}
+        </Alert>
+      ))}
+      {r.downloadError && (
+        <Alert severity="warning" sx={{ mb: 1 }}>
+          Errors and warnings could not be fetched: {r.downloadError}
+        </Alert>
+      )}
+      {!terminal && pct !== null && (
+        <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} sx={{ mb: 2 }} />
+      )}
       <Paper variant="outlined" sx={{ mb: 3 }}>
-        <Table size="small" aria-label="Restore spec and status"><TableBody>
-          {rows.map(([k, v]) => <TableRow key={k}><TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>{k}</TableCell><TableCell>{v}</TableCell></TableRow>)}
-        </TableBody></Table>
+        <Table size="small" aria-label="Restore spec and status">
+          <TableBody>
+            {rows.map(([k, v]) => (
+              <TableRow key={k}>
+                <TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>
+                  {k}
+                </TableCell>
+                <TableCell>{v}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
       </Paper>
-      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Errors and warnings</Typography>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+        Errors and warnings
+      </Typography>
       <Paper variant="outlined" sx={{ mb: 3 }}>
         <Table size="small" aria-label="Errors and warnings">
-          <TableHead><TableRow><TableCell>Where</TableCell><TableCell>Kind</TableCell><TableCell>Message</TableCell></TableRow></TableHead>
+          <TableHead>
+            <TableRow>
+              <TableCell>Where</TableCell>
+              <TableCell>Kind</TableCell>
+              <TableCell>Message</TableCell>
+            </TableRow>
+          </TableHead>
           <TableBody>
-            {!terminal && <TableRow><TableCell colSpan={3}>Available when the restore has finished.</TableCell></TableRow>}
-            {terminal && errors.length === 0 && warnings.length === 0 && <TableRow><TableCell colSpan={3}>{r.results ? "None." : "No results were found for this restore."}</TableCell></TableRow>}
-            {[...errors.map(([w, ms]) => ms.map((m) => ["error", w, m])), ...warnings.map(([w, ms]) => ms.map((m) => ["warning", w, m]))].flat().map(([kind, where, m], i) => (
-              <TableRow key={i}><TableCell>{where}</TableCell><TableCell><Chip size="small" color={kind === "error" ? "error" : "warning"} label={kind} /></TableCell><TableCell>{m}</TableCell></TableRow>
-            ))}
+            {!terminal && (
+              <TableRow>
+                <TableCell colSpan={3}>Available when the restore has finished.</TableCell>
+              </TableRow>
+            )}
+            {terminal && errors.length === 0 && warnings.length === 0 && (
+              <TableRow>
+                <TableCell colSpan={3}>{r.results ? "None." : "No results were found for this restore."}</TableCell>
+              </TableRow>
+            )}
+            {[
+              ...errors.map(([w, ms]) => ms.map((m) => ["error", w, m])),
+              ...warnings.map(([w, ms]) => ms.map((m) => ["warning", w, m])),
+            ]
+              .flat()
+              .map(([kind, where, m], i) => (
+                <TableRow key={i}>
+                  <TableCell>{where}</TableCell>
+                  <TableCell>
+                    <Chip size="small" color={kind === "error" ? "error" : "warning"} label={kind} />
+                  </TableCell>
+                  <TableCell>{m}</TableCell>
+                </TableRow>
+              ))}
           </TableBody>
         </Table>
       </Paper>

@@ -25,8 +25,16 @@ import { useMe } from "../common/useMe";
 import { RestoreWizard } from "./RestoreWizard";
 
 export const RESTORE_COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success", PartiallyFailed: "warning", Failed: "error", FailedValidation: "error", InProgress: "info", New: "default",
-  WaitingForPluginOperations: "info", WaitingForPluginOperationsPartiallyFailed: "warning", Finalizing: "info", FinalizingPartiallyFailed: "warning",
+  Completed: "success",
+  PartiallyFailed: "warning",
+  Failed: "error",
+  FailedValidation: "error",
+  InProgress: "info",
+  New: "default",
+  WaitingForPluginOperations: "info",
+  WaitingForPluginOperationsPartiallyFailed: "warning",
+  Finalizing: "info",
+  FinalizingPartiallyFailed: "warning",
 };
 
 /** Restores on every cluster the user may see, from the read model, refreshed every second while the page is open. */
@@ -38,54 +46,126 @@ export function RestoresPage({ from }: { from?: { clusterId: string; backupName:
   const [wizard, setWizard] = useState(Boolean(from));
   return (
     <>
-      <PageHeader title="Restores" subtitle="Restores of backups into the same or another cluster, live."
-        actions={can("restore.create") ? <Button variant="contained" onClick={() => setWizard(true)}>Restore from backup</Button> : undefined} />
+      <PageHeader
+        title="Restores"
+        subtitle="Restores of backups into the same or another cluster, live."
+        actions={
+          can("restore.create") ? (
+            <Button variant="contained" onClick={() => setWizard(true)}>
+              Restore from backup
+            </Button>
+          ) : undefined
+        }
+      />
       <ErrorAlert error={q.error} />
-      {q.isLoading ? <LinearProgress /> : !q.data?.length ? (
-        <EmptyState icon={<Restore />} title="No restores yet">Restore an entire backup, some namespaces or labelled resources into the same or another cluster with “Restore from backup”.</EmptyState>
+      {q.isLoading ? (
+        <LinearProgress />
+      ) : !q.data?.length ? (
+        <EmptyState icon={<Restore />} title="No restores yet">
+          Restore an entire backup, some namespaces or labelled resources into the same or another cluster with “Restore
+          from backup”.
+        </EmptyState>
       ) : (
         <>
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Restores">
-            <TableHead>
-              <TableRow><TableCell>Restore</TableCell><TableCell>Into cluster</TableCell><TableCell>From backup</TableCell><TableCell>Phase</TableCell><TableCell sx={{ minWidth: 140 }}>Progress</TableCell><TableCell>Errors / warnings</TableCell><TableCell>Namespace mapping</TableCell><TableCell>Started</TableCell><TableCell>Completed</TableCell></TableRow>
-            </TableHead>
-            <TableBody>
-              {q.data.map((r) => {
-                const pct = r.totalItems ? Math.round(((r.itemsRestored ?? 0) / r.totalItems) * 100) : 0;
-                const mapping = Object.entries(r.namespaceMapping).map(([a, b]) => `${a} → ${b}`).join(", ");
-                return (
-                  <TableRow key={`${r.clusterId}/${r.name}`} data-testid={`restore-row-${r.clusterName}-${r.name}`}>
-                    <TableCell><Link href={`/restores/${r.clusterId}/${encodeURIComponent(r.name)}`}><code>{r.name}</code></Link></TableCell>
-                    <TableCell>
-                      {r.clusterName}
-                      {r.clusterState === "DISCONNECTED" && <Tooltip title="The cluster is disconnected: this is its last-known state"><Chip size="small" color="warning" variant="outlined" label={<>seen <RelativeTime date={r.observedAt} /></>} sx={{ ml: 1 }} /></Tooltip>}
-                    </TableCell>
-                    <TableCell><code>{r.backupName}</code></TableCell>
-                    <TableCell>
-                      <Tooltip title={r.failureReason ?? r.validationErrors.join("; ")}><Chip size="small" color={RESTORE_COLOR[r.phase] ?? "default"} label={r.phase} data-testid="restore-phase" /></Tooltip>
-                    </TableCell>
-                    <TableCell>
-                      {r.totalItems ? <><LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} /><span style={{ fontSize: 12 }}>{r.itemsRestored}/{r.totalItems} items</span></> : "—"}
-                    </TableCell>
-                    <TableCell>{r.errors} / {r.warnings}</TableCell>
-                    <TableCell>{mapping || "—"}</TableCell>
-                    <TableCell><RelativeTime date={r.startTimestamp} /></TableCell>
-                    <TableCell><RelativeTime date={r.completionTimestamp} /></TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </TableContainer>
-        <ListLimitNote count={q.data.length} what="restores" />
+          <TableContainer component={Paper} variant="outlined">
+            <Table size="small" aria-label="Restores">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Restore</TableCell>
+                  <TableCell>Into cluster</TableCell>
+                  <TableCell>From backup</TableCell>
+                  <TableCell>Phase</TableCell>
+                  <TableCell sx={{ minWidth: 140 }}>Progress</TableCell>
+                  <TableCell>Errors / warnings</TableCell>
+                  <TableCell>Namespace mapping</TableCell>
+                  <TableCell>Started</TableCell>
+                  <TableCell>Completed</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {q.data.map((r) => {
+                  const pct = r.totalItems ? Math.round(((r.itemsRestored ?? 0) / r.totalItems) * 100) : 0;
+                  const mapping = Object.entries(r.namespaceMapping)
+                    .map(([a, b]) => `${a} → ${b}`)
+                    .join(", ");
+                  return (
+                    <TableRow key={`${r.clusterId}/${r.name}`} data-testid={`restore-row-${r.clusterName}-${r.name}`}>
+                      <TableCell>
+                        <Link href={`/restores/${r.clusterId}/${encodeURIComponent(r.name)}`}>
+                          <code>{r.name}</code>
+                        </Link>
+                      </TableCell>
+                      <TableCell>
+                        {r.clusterName}
+                        {r.clusterState === "DISCONNECTED" && (
+                          <Tooltip title="The cluster is disconnected: this is its last-known state">
+                            <Chip
+                              size="small"
+                              color="warning"
+                              variant="outlined"
+                              label={
+                                <>
+                                  seen <RelativeTime date={r.observedAt} />
+                                </>
+                              }
+                              sx={{ ml: 1 }}
+                            />
+                          </Tooltip>
+                        )}
+                      </TableCell>
+                      <TableCell>
+                        <code>{r.backupName}</code>
+                      </TableCell>
+                      <TableCell>
+                        <Tooltip title={r.failureReason ?? r.validationErrors.join("; ")}>
+                          <Chip
+                            size="small"
+                            color={RESTORE_COLOR[r.phase] ?? "default"}
+                            label={r.phase}
+                            data-testid="restore-phase"
+                          />
+                        </Tooltip>
+                      </TableCell>
+                      <TableCell>
+                        {r.totalItems ? (
+                          <>
+                            <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} />
+                            <span style={{ fontSize: 12 }}>
+                              {r.itemsRestored}/{r.totalItems} items
+                            </span>
+                          </>
+                        ) : (
+                          "—"
+                        )}
+                      </TableCell>
+                      <TableCell>
+                        {r.errors} / {r.warnings}
+                      </TableCell>
+                      <TableCell>{mapping || "—"}</TableCell>
+                      <TableCell>
+                        <RelativeTime date={r.startTimestamp} />
+                      </TableCell>
+                      <TableCell>
+                        <RelativeTime date={r.completionTimestamp} />
+                      </TableCell>
+                    </TableRow>
+                  );
+                })}
+              </TableBody>
+            </Table>
+          </TableContainer>
+          <ListLimitNote count={q.data.length} what="restores" />
         </>
       )}
       {wizard && (
-        <RestoreWizard open={wizard} initial={from} onClose={() => {
-          setWizard(false);
-          if (from) router.replace("/restores");
-        }} />
+        <RestoreWizard
+          open={wizard}
+          initial={from}
+          onClose={() => {
+            setWizard(false);
+            if (from) router.replace("/restores");
+          }}
+        />
       )}
     </>
   );

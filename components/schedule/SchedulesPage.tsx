@@ -38,24 +38,61 @@ import { ScheduleEditor } from "./ScheduleEditor";
 type Row = inferRouterOutputs<AppRouter>["schedule"]["list"][number];
 
 const COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success", PartiallyFailed: "warning", Failed: "error", FailedValidation: "error", InProgress: "info", WaitingForPluginOperations: "info", Finalizing: "info", Queued: "default", New: "default", Deleting: "warning",
+  Completed: "success",
+  PartiallyFailed: "warning",
+  Failed: "error",
+  FailedValidation: "error",
+  InProgress: "info",
+  WaitingForPluginOperations: "info",
+  Finalizing: "info",
+  Queued: "default",
+  New: "default",
+  Deleting: "warning",
 };
 
 function NextRun({ s }: { s: Row }) {
-  if (s.paused) return <Typography variant="body2" color="text.secondary">Paused</Typography>;
+  if (s.paused)
+    return (
+      <Typography variant="body2" color="text.secondary">
+        Paused
+      </Typography>
+    );
   if (!s.nextRunAt) return <span>—</span>;
-  if (s.nextRunAt.getTime() <= Date.now() + 1000) return <Tooltip title="Velero starts it at its next check"><span>due now</span></Tooltip>;
+  if (s.nextRunAt.getTime() <= Date.now() + 1000)
+    return (
+      <Tooltip title="Velero starts it at its next check">
+        <span>due now</span>
+      </Tooltip>
+    );
   return <RelativeTime date={s.nextRunAt} />;
 }
 
 function LastBackup({ s }: { s: Row }) {
-  if (!s.lastBackup) return s.lastBackupAt ? <>started <RelativeTime date={s.lastBackupAt} /></> : <Typography variant="body2" color="text.secondary">none yet</Typography>;
+  if (!s.lastBackup)
+    return s.lastBackupAt ? (
+      <>
+        started <RelativeTime date={s.lastBackupAt} />
+      </>
+    ) : (
+      <Typography variant="body2" color="text.secondary">
+        none yet
+      </Typography>
+    );
   const b = s.lastBackup;
   const detail = b.failureReason ?? (b.errors || b.warnings ? `${b.errors} errors, ${b.warnings} warnings` : b.name);
   return (
     <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
       <Tooltip title={detail}>
-        <Chip size="small" color={COLOR[b.phase] ?? "default"} label={b.phase} component={Link} href={`/backups/${s.clusterId}/${encodeURIComponent(b.name)}`} clickable aria-label={`Last backup ${b.name}: ${b.phase}`} data-testid="schedule-last-backup" />
+        <Chip
+          size="small"
+          color={COLOR[b.phase] ?? "default"}
+          label={b.phase}
+          component={Link}
+          href={`/backups/${s.clusterId}/${encodeURIComponent(b.name)}`}
+          clickable
+          aria-label={`Last backup ${b.name}: ${b.phase}`}
+          data-testid="schedule-last-backup"
+        />
       </Tooltip>
       <RelativeTime date={b.completedAt ?? b.startedAt ?? s.lastBackupAt} />
     </Stack>
@@ -75,85 +112,219 @@ export function SchedulesPage() {
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.schedule.list.queryKey() });
   const pause = useMutation(trpc.schedule.pause.mutationOptions({ onSuccess: refresh }));
   const unpause = useMutation(trpc.schedule.unpause.mutationOptions({ onSuccess: refresh }));
-  const remove = useMutation(trpc.schedule.delete.mutationOptions({ onSuccess: async () => { setDeleting(null); await refresh(); } }));
+  const remove = useMutation(
+    trpc.schedule.delete.mutationOptions({
+      onSuccess: async () => {
+        setDeleting(null);
+        await refresh();
+      },
+    }),
+  );
   /** UI checks only hide: the server decides. Operators and cluster admins of a cluster manage its schedules. */
-  const operates = (clusterId: string) => ["OPERATOR", "CLUSTER_ADMIN"].includes(clusters.data?.find((c) => c.id === clusterId)?.myRole ?? "");
-  const busy = (s: Row) => [pause, unpause].some((m) => m.isPending && m.variables?.clusterId === s.clusterId && m.variables?.name === s.name);
+  const operates = (clusterId: string) =>
+    ["OPERATOR", "CLUSTER_ADMIN"].includes(clusters.data?.find((c) => c.id === clusterId)?.myRole ?? "");
+  const busy = (s: Row) =>
+    [pause, unpause].some((m) => m.isPending && m.variables?.clusterId === s.clusterId && m.variables?.name === s.name);
   const actionError = pause.error ?? unpause.error;
 
   return (
     <>
-      <PageHeader title="Schedules" subtitle="Recurring Velero backups with retention, across your clusters, live."
-        actions={can("schedule.create") ? <Button variant="contained" onClick={() => setCreating(true)}>New schedule</Button> : undefined} />
+      <PageHeader
+        title="Schedules"
+        subtitle="Recurring Velero backups with retention, across your clusters, live."
+        actions={
+          can("schedule.create") ? (
+            <Button variant="contained" onClick={() => setCreating(true)}>
+              New schedule
+            </Button>
+          ) : undefined
+        }
+      />
       <ErrorAlert error={q.error} />
       <ErrorAlert error={actionError} />
-      {q.isLoading ? <LinearProgress /> : !q.data?.length ? (
-        <EmptyState icon={<ScheduleIcon />} title="No schedules yet"
-          action={can("schedule.create") ? <Button variant="outlined" onClick={() => setCreating(true)}>New schedule</Button> : undefined}>
-          A schedule backs up a cluster on a cron expression and keeps each backup for its retention time. Schedules made with the velero CLI or GitOps appear here too, once their cluster is attached.
+      {q.isLoading ? (
+        <LinearProgress />
+      ) : !q.data?.length ? (
+        <EmptyState
+          icon={<ScheduleIcon />}
+          title="No schedules yet"
+          action={
+            can("schedule.create") ? (
+              <Button variant="outlined" onClick={() => setCreating(true)}>
+                New schedule
+              </Button>
+            ) : undefined
+          }
+        >
+          A schedule backs up a cluster on a cron expression and keeps each backup for its retention time. Schedules
+          made with the velero CLI or GitOps appear here too, once their cluster is attached.
         </EmptyState>
       ) : (
         <>
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Schedules">
-            <TableHead>
-              <TableRow>
-                <TableCell>Schedule</TableCell><TableCell>Cluster</TableCell><TableCell>When</TableCell><TableCell>Next run</TableCell><TableCell>Last backup</TableCell>
-                <TableCell>Scope</TableCell><TableCell>Location / retention</TableCell><TableCell align="right">Actions</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {q.data.map((s) => {
-                const mine = operates(s.clusterId);
-                return (
-                  <TableRow key={`${s.clusterId}/${s.name}`} data-testid={`schedule-row-${s.clusterName}-${s.name}`}>
-                    <TableCell>
-                      <code>{s.name}</code>
-                      <Stack direction="row" spacing={0.5} sx={{ mt: 0.5 }}>
-                        {s.paused && <Chip size="small" label="Paused" color="warning" variant="outlined" data-testid="schedule-paused" />}
-                        {s.phase === "FailedValidation" && <Tooltip title={s.validationErrors.join("; ")}><Chip size="small" label="FailedValidation" color="error" /></Tooltip>}
-                        {!s.managedByLifeboat && <Tooltip title="Created outside Lifeboat (velero CLI, GitOps): only its cron expression and paused flag can be edited here"><Chip size="small" label="External" variant="outlined" /></Tooltip>}
-                      </Stack>
-                    </TableCell>
-                    <TableCell>
-                      {s.clusterName}
-                      {s.clusterState === "DISCONNECTED" && <Tooltip title="The cluster is disconnected: this is its last-known state"><Chip size="small" color="warning" variant="outlined" label={<>seen <RelativeTime date={s.observedAt} /></>} sx={{ ml: 1 }} /></Tooltip>}
-                    </TableCell>
-                    <TableCell>
-                      {s.cronText ?? <Typography variant="body2" color="error">{s.cronError}</Typography>}
-                      <Typography variant="caption" color="text.secondary" component="div"><code>{s.cron}</code></Typography>
-                    </TableCell>
-                    <TableCell><NextRun s={s} /></TableCell>
-                    <TableCell><LastBackup s={s} /></TableCell>
-                    <TableCell>{s.scope}</TableCell>
-                    <TableCell>{s.location ?? "default"}<Typography variant="caption" color="text.secondary" component="div">{s.ttl ? `kept ${describeTtl(s.ttl)}` : "server default TTL"}</Typography></TableCell>
-                    <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                      {mine && can("schedule.pause") && (
-                        s.paused
-                          ? <Tooltip title="Resume"><span><IconButton aria-label={`Resume ${s.name}`} disabled={busy(s)} onClick={() => unpause.mutate({ clusterId: s.clusterId, name: s.name })}><PlayArrow /></IconButton></span></Tooltip>
-                          : <Tooltip title="Pause"><span><IconButton aria-label={`Pause ${s.name}`} disabled={busy(s)} onClick={() => pause.mutate({ clusterId: s.clusterId, name: s.name })}><Pause /></IconButton></span></Tooltip>
-                      )}
-                      {mine && can("schedule.update") && <Tooltip title="Edit"><IconButton aria-label={`Edit ${s.name}`} onClick={() => setEditing(s)}><EditOutlined /></IconButton></Tooltip>}
-                      {mine && can("schedule.delete") && <Tooltip title="Delete"><IconButton aria-label={`Delete ${s.name}`} onClick={() => { remove.reset(); setDeleting(s); }}><DeleteOutlined /></IconButton></Tooltip>}
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </TableContainer>
-        <ListLimitNote count={q.data.length} what="schedules" />
+          <TableContainer component={Paper} variant="outlined">
+            <Table size="small" aria-label="Schedules">
+              <TableHead>
+                <TableRow>
+                  <TableCell>Schedule</TableCell>
+                  <TableCell>Cluster</TableCell>
+                  <TableCell>When</TableCell>
+                  <TableCell>Next run</TableCell>
+                  <TableCell>Last backup</TableCell>
+                  <TableCell>Scope</TableCell>
+                  <TableCell>Location / retention</TableCell>
+                  <TableCell align="right">Actions</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {q.data.map((s) => {
+                  const mine = operates(s.clusterId);
+                  return (
+                    <TableRow key={`${s.clusterId}/${s.name}`} data-testid={`schedule-row-${s.clusterName}-${s.name}`}>
+                      <TableCell>
+                        <code>{s.name}</code>
+                        <Stack direction="row" spacing={0.5} sx={{ mt: 0.5 }}>
+                          {s.paused && (
+                            <Chip
+                              size="small"
+                              label="Paused"
+                              color="warning"
+                              variant="outlined"
+                              data-testid="schedule-paused"
+                            />
+                          )}
+                          {s.phase === "FailedValidation" && (
+                            <Tooltip title={s.validationErrors.join("; ")}>
+                              <Chip size="small" label="FailedValidation" color="error" />
+                            </Tooltip>
+                          )}
+                          {!s.managedByLifeboat && (
+                            <Tooltip title="Created outside Lifeboat (velero CLI, GitOps): only its cron expression and paused flag can be edited here">
+                              <Chip size="small" label="External" variant="outlined" />
+                            </Tooltip>
+                          )}
+                        </Stack>
+                      </TableCell>
+                      <TableCell>
+                        {s.clusterName}
+                        {s.clusterState === "DISCONNECTED" && (
+                          <Tooltip title="The cluster is disconnected: this is its last-known state">
+                            <Chip
+                              size="small"
+                              color="warning"
+                              variant="outlined"
+                              label={
+                                <>
+                                  seen <RelativeTime date={s.observedAt} />
+                                </>
+                              }
+                              sx={{ ml: 1 }}
+                            />
+                          </Tooltip>
+                        )}
+                      </TableCell>
+                      <TableCell>
+                        {s.cronText ?? (
+                          <Typography variant="body2" color="error">
+                            {s.cronError}
+                          </Typography>
+                        )}
+                        <Typography variant="caption" color="text.secondary" component="div">
+                          <code>{s.cron}</code>
+                        </Typography>
+                      </TableCell>
+                      <TableCell>
+                        <NextRun s={s} />
+                      </TableCell>
+                      <TableCell>
+                        <LastBackup s={s} />
+                      </TableCell>
+                      <TableCell>{s.scope}</TableCell>
+                      <TableCell>
+                        {s.location ?? "default"}
+                        <Typography variant="caption" color="text.secondary" component="div">
+                          {s.ttl ? `kept ${describeTtl(s.ttl)}` : "server default TTL"}
+                        </Typography>
+                      </TableCell>
+                      <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
+                        {mine &&
+                          can("schedule.pause") &&
+                          (s.paused ? (
+                            <Tooltip title="Resume">
+                              <span>
+                                <IconButton
+                                  aria-label={`Resume ${s.name}`}
+                                  disabled={busy(s)}
+                                  onClick={() => unpause.mutate({ clusterId: s.clusterId, name: s.name })}
+                                >
+                                  <PlayArrow />
+                                </IconButton>
+                              </span>
+                            </Tooltip>
+                          ) : (
+                            <Tooltip title="Pause">
+                              <span>
+                                <IconButton
+                                  aria-label={`Pause ${s.name}`}
+                                  disabled={busy(s)}
+                                  onClick={() => pause.mutate({ clusterId: s.clusterId, name: s.name })}
+                                >
+                                  <Pause />
+                                </IconButton>
+                              </span>
+                            </Tooltip>
+                          ))}
+                        {mine && can("schedule.update") && (
+                          <Tooltip title="Edit">
+                            <IconButton aria-label={`Edit ${s.name}`} onClick={() => setEditing(s)}>
+                              <EditOutlined />
+                            </IconButton>
+                          </Tooltip>
+                        )}
+                        {mine && can("schedule.delete") && (
+                          <Tooltip title="Delete">
+                            <IconButton
+                              aria-label={`Delete ${s.name}`}
+                              onClick={() => {
+                                remove.reset();
+                                setDeleting(s);
+                              }}
+                            >
+                              <DeleteOutlined />
+                            </IconButton>
+                          </Tooltip>
+                        )}
+                      </TableCell>
+                    </TableRow>
+                  );
+                })}
+              </TableBody>
+            </Table>
+          </TableContainer>
+          <ListLimitNote count={q.data.length} what="schedules" />
         </>
       )}
       {creating && <BackupWizard open mode="schedule" onClose={() => setCreating(false)} />}
       {editing && <ScheduleEditor clusterId={editing.clusterId} name={editing.name} onClose={() => setEditing(null)} />}
-      <ConfirmDialog open={Boolean(deleting)} title={`Delete schedule ${deleting?.name ?? ""}?`} confirmLabel={remove.isPending ? "Deleting…" : "Delete schedule"} destructive busy={remove.isPending}
-        onClose={() => setDeleting(null)} onConfirm={() => deleting && remove.mutate({ clusterId: deleting.clusterId, name: deleting.name })}>
+      <ConfirmDialog
+        open={Boolean(deleting)}
+        title={`Delete schedule ${deleting?.name ?? ""}?`}
+        confirmLabel={remove.isPending ? "Deleting…" : "Delete schedule"}
+        destructive
+        busy={remove.isPending}
+        onClose={() => setDeleting(null)}
+        onConfirm={() => deleting && remove.mutate({ clusterId: deleting.clusterId, name: deleting.name })}
+      >
         <ErrorAlert error={remove.error} />
         Velero stops creating backups for it on {deleting?.clusterName}.{" "}
-        {deleting?.useOwnerReferencesInBackup
-          ? <strong>This schedule owns its Backup objects (useOwnerReferencesInBackup): Kubernetes removes them with it. Their data stays in the bucket, and Velero&apos;s backup sync brings them back; delete the backups themselves to remove it.</strong>
-          : "The backups it already made stay, and expire by their retention time."}
+        {deleting?.useOwnerReferencesInBackup ? (
+          <strong>
+            This schedule owns its Backup objects (useOwnerReferencesInBackup): Kubernetes removes them with it. Their
+            data stays in the bucket, and Velero&apos;s backup sync brings them back; delete the backups themselves to
+            remove it.
+          </strong>
+        ) : (
+          "The backups it already made stay, and expire by their retention time."
+        )}
       </ConfirmDialog>
     </>
   );

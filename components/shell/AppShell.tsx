@@ -49,19 +49,45 @@ function UserMenu() {
   return (
     <>
       <Box sx={{ display: "flex", alignItems: "center", gap: 1 }}>
-        {me?.orgRole === "ORG_ADMIN" && <Chip size="small" label="Org admin" color="default" sx={{ color: "inherit", borderColor: "currentColor" }} variant="outlined" />}
-        <Typography variant="body2" data-testid="current-user">{me?.name ?? ""}</Typography>
-        <IconButton color="inherit" aria-label="Account" aria-haspopup="menu" onClick={(e) => setAnchor(e.currentTarget)}>
+        {me?.orgRole === "ORG_ADMIN" && (
+          <Chip
+            size="small"
+            label="Org admin"
+            color="default"
+            sx={{ color: "inherit", borderColor: "currentColor" }}
+            variant="outlined"
+          />
+        )}
+        <Typography variant="body2" data-testid="current-user">
+          {me?.name ?? ""}
+        </Typography>
+        <IconButton
+          color="inherit"
+          aria-label="Account"
+          aria-haspopup="menu"
+          onClick={(e) => setAnchor(e.currentTarget)}
+        >
           <AccountCircle />
         </IconButton>
       </Box>
       <Menu anchorEl={anchor} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
         <MenuItem disabled sx={{ flexDirection: "column", alignItems: "flex-start", opacity: "1 !important" }}>
           <Typography variant="body2">{me?.name}</Typography>
-          <Typography variant="caption" color="text.secondary">{me?.email}</Typography>
+          <Typography variant="caption" color="text.secondary">
+            {me?.email}
+          </Typography>
         </MenuItem>
         <Divider />
-        {me?.provider === "LOCAL" && <MenuItem onClick={() => { setAnchor(null); setChanging(true); }}>Change password</MenuItem>}
+        {me?.provider === "LOCAL" && (
+          <MenuItem
+            onClick={() => {
+              setAnchor(null);
+              setChanging(true);
+            }}
+          >
+            Change password
+          </MenuItem>
+        )}
         <MenuItem onClick={() => signOut({ callbackUrl: "/signin" })}>Sign out</MenuItem>
       </Menu>
       <ChangePasswordDialog open={changing} onClose={() => setChanging(false)} />
@@ -72,7 +98,8 @@ function UserMenu() {
 export function AppShell({ children }: { children: ReactNode }) {
   const pathname = usePathname();
   const { can } = useMe();
-  const isActive = (href: string) => (href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(href + "/"));
+  const isActive = (href: string) =>
+    href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(href + "/");
   return (
     <Box sx={{ display: "flex", minHeight: "100vh" }}>
       <AppBar position="fixed" sx={{ zIndex: (t) => t.zIndex.drawer + 1 }}>
@@ -85,16 +112,29 @@ export function AppShell({ children }: { children: ReactNode }) {
           <UserMenu />
         </Toolbar>
       </AppBar>
-      <Drawer variant="permanent" sx={{ width: DRAWER, flexShrink: 0, "& .MuiDrawer-paper": { width: DRAWER, boxSizing: "border-box" } }}>
+      <Drawer
+        variant="permanent"
+        sx={{ width: DRAWER, flexShrink: 0, "& .MuiDrawer-paper": { width: DRAWER, boxSizing: "border-box" } }}
+      >
         <Toolbar />
         <Box component="nav" aria-label="Main" sx={{ overflow: "auto" }}>
           {NAV.map((section, i) => {
             const items = section.items.filter((it) => !it.permission || can(it.permission));
             if (!items.length) return null;
             return (
-              <List key={i} dense subheader={section.label ? <ListSubheader component="div">{section.label}</ListSubheader> : undefined}>
+              <List
+                key={i}
+                dense
+                subheader={section.label ? <ListSubheader component="div">{section.label}</ListSubheader> : undefined}
+              >
                 {items.map((it) => (
-                  <ListItemButton key={it.href} component={Link} href={it.href} selected={isActive(it.href)} aria-current={isActive(it.href) ? "page" : undefined}>
+                  <ListItemButton
+                    key={it.href}
+                    component={Link}
+                    href={it.href}
+                    selected={isActive(it.href)}
+                    aria-current={isActive(it.href) ? "page" : undefined}
+                  >
                     <ListItemText primary={it.label} />
                   </ListItemButton>
                 ))}

@@ -1,10 +1,22 @@
 import type { Permission } from "@/lib/rbac/permissions";
 
-export interface NavItem { label: string; href: string; permission?: Permission }
-export interface NavSection { label?: string; items: NavItem[] }
+export interface NavItem {
+  label: string;
+  href: string;
+  permission?: Permission;
+}
+export interface NavSection {
+  label?: string;
+  items: NavItem[];
+}
 
 export const NAV: NavSection[] = [
-  { items: [{ label: "Overview", href: "/" }, { label: "Clusters", href: "/clusters" }] },
+  {
+    items: [
+      { label: "Overview", href: "/" },
+      { label: "Clusters", href: "/clusters" },
+    ],
+  },
   {
     label: "Data protection",
     items: [
@@ -12,7 +24,13 @@ export const NAV: NavSection[] = [
       { label: "Target locations", href: "/data-protection/locations" },
     ],
   },
-  { items: [{ label: "Backups", href: "/backups" }, { label: "Schedules", href: "/schedules" }, { label: "Restores", href: "/restores" }] },
+  {
+    items: [
+      { label: "Backups", href: "/backups" },
+      { label: "Schedules", href: "/schedules" },
+      { label: "Restores", href: "/restores" },
+    ],
+  },
   {
     label: "Admin",
     items: [

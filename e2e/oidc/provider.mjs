@@ -8,15 +8,27 @@ const issuer = `http://127.0.0.1:${port}`;
 const redirect = process.env.OIDC_REDIRECT_URI ?? "http://127.0.0.1:3100/api/auth/callback/oidc";
 
 const accounts = {
-  olivia: { sub: "olivia", email: "olivia@example.com", email_verified: true, name: "Olivia Ops", groups: ["platform-engineers", "everyone"] },
+  olivia: {
+    sub: "olivia",
+    email: "olivia@example.com",
+    email_verified: true,
+    name: "Olivia Ops",
+    groups: ["platform-engineers", "everyone"],
+  },
   sam: { sub: "sam", email: "sam@example.com", email_verified: true, name: "Sam Nogroups", groups: [] },
 };
 
 const provider = new Provider(issuer, {
-  clients: [{
-    client_id: "lifeboat", client_secret: "lifeboat-e2e-client-secret", redirect_uris: [redirect],
-    grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "client_secret_basic",
-  }],
+  clients: [
+    {
+      client_id: "lifeboat",
+      client_secret: "lifeboat-e2e-client-secret",
+      redirect_uris: [redirect],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "client_secret_basic",
+    },
+  ],
   scopes: ["openid", "email", "profile", "groups"],
   claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
   conformIdTokenClaims: false, // put the scopes' claims in the ID token, which next-auth reads

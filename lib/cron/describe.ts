@@ -14,9 +14,36 @@ import { CronError, parseStandard } from "./robfig";
 // Times of day are written in the schedule's own zone (UTC unless a CRON_TZ= / TZ= prefix names one), since that is
 // where Velero evaluates them; the browser shows the next runs in the user's zone.
 
-const MONTHS = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS = [
+  "",
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTH_NAMES: Record<string, number> = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
+const MONTH_NAMES: Record<string, number> = {
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
+};
 const DAY_NAMES: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
 
 interface Bounds {
@@ -62,8 +89,10 @@ function readField(text: string, b: Bounds): Field {
   let shape: Shape;
   if (values.length === b.max - b.min + 1) shape = { kind: "any" };
   else if (items.every((i) => i.start === i.end || i.step > i.end - i.start)) shape = { kind: "values", values };
-  else if (items.length === 1 && values.length > 1 && items[0].step === 1) shape = { kind: "range", start: values[0], end: values[values.length - 1] };
-  else if (items.length === 1 && values.length > 1) shape = { kind: "step", step: items[0].step, start: values[0], end: values[values.length - 1] };
+  else if (items.length === 1 && values.length > 1 && items[0].step === 1)
+    shape = { kind: "range", start: values[0], end: values[values.length - 1] };
+  else if (items.length === 1 && values.length > 1)
+    shape = { kind: "step", step: items[0].step, start: values[0], end: values[values.length - 1] };
   else shape = { kind: "mixed", values };
   return { values, star, shape };
 }
@@ -103,7 +132,9 @@ function runs(values: number[]): [number, number][] {
 
 /** "at minute 15" / "at minutes 0 and 30" / "at minutes 0, 10 through 20 and 45". */
 function minutesList(values: number[]): string {
-  const parts = runs(values).flatMap(([a, b]) => (a === b ? [String(a)] : b === a + 1 ? [String(a), String(b)] : [`${a} through ${b}`]));
+  const parts = runs(values).flatMap(([a, b]) =>
+    a === b ? [String(a)] : b === a + 1 ? [String(a), String(b)] : [`${a} through ${b}`],
+  );
   return `at ${values.length === 1 ? "minute" : "minutes"} ${joinList(parts)}`;
 }
 
@@ -117,13 +148,23 @@ function timePhrase(minute: Field, hour: Field): { text: string; clock: boolean 
   if (m.kind === "values") {
     const onTheHour = m.values.length === 1 && m.values[0] === 0;
     const past = onTheHour ? "" : `, ${minutesList(m.values)} past the hour`;
-    if (h.kind === "any") return { text: onTheHour ? "every hour" : `${minutesList(m.values)} past every hour`, clock: false };
-    if (h.kind === "step" && h.start === 0 && 24 % h.step === 0) return { text: `every ${plural(h.step, "hour")}${past}`, clock: false };
+    if (h.kind === "any")
+      return { text: onTheHour ? "every hour" : `${minutesList(m.values)} past every hour`, clock: false };
+    if (h.kind === "step" && h.start === 0 && 24 % h.step === 0)
+      return { text: `every ${plural(h.step, "hour")}${past}`, clock: false };
     if ((h.kind === "values" || h.kind === "mixed") && hour.values.length * m.values.length <= 8)
       return { text: `at ${joinList(hour.values.flatMap((hh) => m.values.map((mm) => clock(hh, mm))))}`, clock: true };
-    if (h.kind === "range") return { text: `every hour from ${clock(h.start, 0)} through ${clock(h.end, 0)}${past}`, clock: true };
-    if (h.kind === "step") return { text: `every ${plural(h.step, "hour")} from ${clock(h.start, 0)} through ${clock(h.end, 0)}${past}`, clock: true };
-    return { text: `${minutesList(m.values)} past the hours ${joinList(hour.values.map((v) => clock(v, 0)))}`, clock: true };
+    if (h.kind === "range")
+      return { text: `every hour from ${clock(h.start, 0)} through ${clock(h.end, 0)}${past}`, clock: true };
+    if (h.kind === "step")
+      return {
+        text: `every ${plural(h.step, "hour")} from ${clock(h.start, 0)} through ${clock(h.end, 0)}${past}`,
+        clock: true,
+      };
+    return {
+      text: `${minutesList(m.values)} past the hours ${joinList(hour.values.map((v) => clock(v, 0)))}`,
+      clock: true,
+    };
   }
   let text: string;
   if (m.kind === "any") text = "every minute";
@@ -132,7 +173,10 @@ function timePhrase(minute: Field, hour: Field): { text: string; clock: boolean 
   else if (m.kind === "range") text = `every minute from minute ${m.start} through ${m.end}`;
   else text = minutesList(minute.values);
   if (h.kind === "any") return { text: m.kind === "mixed" ? `${text} past every hour` : text, clock: false };
-  return { text: `${text} ${m.kind === "mixed" ? "past the hour " : ""}during ${hourRanges(hour.values)}`, clock: true };
+  return {
+    text: `${text} ${m.kind === "mixed" ? "past the hour " : ""}during ${hourRanges(hour.values)}`,
+    clock: true,
+  };
 }
 
 function monthText(f: Field): string {
@@ -144,7 +188,10 @@ function monthText(f: Field): string {
 function dowText(f: Field, conjunction = "and"): string {
   const s = f.shape;
   if (s.kind === "range") return `${DAYS[s.start]} through ${DAYS[s.end]}`;
-  return joinList(f.values.map((v) => DAYS[v]), conjunction);
+  return joinList(
+    f.values.map((v) => DAYS[v]),
+    conjunction,
+  );
 }
 
 function domText(f: Field): string {
@@ -175,11 +222,14 @@ function dayParts(dom: Field, month: Field, dow: Field) {
   /** Follows a frequency ("every 6 hours ..."). */
   let tail: string;
   if (domR && dowR) {
-    const days = and ? `${domText(dom)} of ${ofMonth} when it is a ${dowText(dow, "or")}` : `${domText(dom)} of ${ofMonth} and every ${dowText(dow)}`;
+    const days = and
+      ? `${domText(dom)} of ${ofMonth} when it is a ${dowText(dow, "or")}`
+      : `${domText(dom)} of ${ofMonth} and every ${dowText(dow)}`;
     lead = `On ${days}`;
     tail = ` on ${days}`;
   } else if (domR) {
-    if (monR && simpleDom && dom.values.length === 1 && month.values.length === 1) lead = `Every year on ${MONTHS[month.values[0]]} ${dom.values[0]}`;
+    if (monR && simpleDom && dom.values.length === 1 && month.values.length === 1)
+      lead = `Every year on ${MONTHS[month.values[0]]} ${dom.values[0]}`;
     else if (!monR && simpleDom) lead = `Every month on ${domText(dom)}`;
     else lead = `On ${domText(dom)} of ${monR ? ofMonth : "every month"}`;
     tail = ` on ${domText(dom)} of ${ofMonth}`;
@@ -199,7 +249,11 @@ function dayParts(dom: Field, month: Field, dow: Field) {
 /** A Go duration (nanoseconds) as robfig's @every uses it: at least a second, whole seconds. */
 function everyText(ns: bigint): string {
   const total = Math.max(1, Number(ns / 1_000_000_000n));
-  const units: [number, string][] = [[Math.floor(total / 3600), "hour"], [Math.floor((total % 3600) / 60), "minute"], [total % 60, "second"]];
+  const units: [number, string][] = [
+    [Math.floor(total / 3600), "hour"],
+    [Math.floor((total % 3600) / 60), "minute"],
+    [total % 60, "second"],
+  ];
   const parts = units.filter(([n]) => n > 0);
   if (parts.length === 1 && parts[0][0] === 1) return `Every ${parts[0][1]}`;
   return `Every ${joinList(parts.map(([n, unit]) => `${n} ${unit}${n === 1 ? "" : "s"}`))}`;
@@ -237,7 +291,8 @@ export function describeCron(spec: string): string {
     readField(fields[3], { min: 1, max: 12, names: MONTH_NAMES }),
     readField(fields[4], { min: 0, max: 6, names: DAY_NAMES }),
   ];
-  const noDay = dom.star || dow.star ? !dom.values.length || !dow.values.length : !dom.values.length && !dow.values.length;
+  const noDay =
+    dom.star || dow.star ? !dom.values.length || !dow.values.length : !dom.values.length && !dow.values.length;
   if ([minute, hour, month].some((f) => f.values.length === 0) || noDay) return "Never runs: a field selects nothing";
 
   const tz = schedule.timeZone;
@@ -272,7 +327,12 @@ export function explainCron(spec: string, n = 5, from: Date = new Date()): CronE
   const trimmed = spec.trim();
   if (!trimmed) return { ok: false, error: "Enter a schedule" };
   try {
-    return { ok: true, text: describeCron(trimmed), timeZone: parseStandard(trimmed).timeZone, next: nextRuns(trimmed, n, from) };
+    return {
+      ok: true,
+      text: describeCron(trimmed),
+      timeZone: parseStandard(trimmed).timeZone,
+      next: nextRuns(trimmed, n, from),
+    };
   } catch (e) {
     if (e instanceof CronError) return { ok: false, error: e.message };
     throw e;

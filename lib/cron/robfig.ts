@@ -177,7 +177,15 @@ function floorTo(ms: number, unit: number): number {
 }
 
 /** Wall-clock fields read as if they were UTC, normalised like Go's time.Date (overflow carries). */
-function wallAsUtc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+function wallAsUtc(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms: number,
+): number {
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
   d.setUTCHours(hour, minute, second, ms);
@@ -403,16 +411,51 @@ function parseDescriptor(descriptor: string, zone: Zone, spec: string): CronSche
   switch (descriptor) {
     case "@yearly":
     case "@annually":
-      return make({ second: one(SECONDS), minute: one(MINUTES), hour: one(HOURS), dom: one(DOM), month: one(MONTHS), dow: all(DOW) });
+      return make({
+        second: one(SECONDS),
+        minute: one(MINUTES),
+        hour: one(HOURS),
+        dom: one(DOM),
+        month: one(MONTHS),
+        dow: all(DOW),
+      });
     case "@monthly":
-      return make({ second: one(SECONDS), minute: one(MINUTES), hour: one(HOURS), dom: one(DOM), month: all(MONTHS), dow: all(DOW) });
+      return make({
+        second: one(SECONDS),
+        minute: one(MINUTES),
+        hour: one(HOURS),
+        dom: one(DOM),
+        month: all(MONTHS),
+        dow: all(DOW),
+      });
     case "@weekly":
-      return make({ second: one(SECONDS), minute: one(MINUTES), hour: one(HOURS), dom: all(DOM), month: all(MONTHS), dow: one(DOW) });
+      return make({
+        second: one(SECONDS),
+        minute: one(MINUTES),
+        hour: one(HOURS),
+        dom: all(DOM),
+        month: all(MONTHS),
+        dow: one(DOW),
+      });
     case "@daily":
     case "@midnight":
-      return make({ second: one(SECONDS), minute: one(MINUTES), hour: one(HOURS), dom: all(DOM), month: all(MONTHS), dow: all(DOW) });
+      return make({
+        second: one(SECONDS),
+        minute: one(MINUTES),
+        hour: one(HOURS),
+        dom: all(DOM),
+        month: all(MONTHS),
+        dow: all(DOW),
+      });
     case "@hourly":
-      return make({ second: one(SECONDS), minute: one(MINUTES), hour: all(HOURS), dom: all(DOM), month: all(MONTHS), dow: all(DOW) });
+      return make({
+        second: one(SECONDS),
+        minute: one(MINUTES),
+        hour: all(HOURS),
+        dom: all(DOM),
+        month: all(MONTHS),
+        dow: all(DOW),
+      });
   }
   const every = "@every ";
   if (descriptor.startsWith(every)) {

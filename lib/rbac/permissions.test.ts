@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { clusterRoleAtLeast, higherClusterRole, isPermission, PERMISSIONS, roleGrants, type Permission } from "./permissions";
+import {
+  clusterRoleAtLeast,
+  higherClusterRole,
+  isPermission,
+  PERMISSIONS,
+  roleGrants,
+  type Permission,
+} from "./permissions";
 
 describe("permission registry", () => {
   it("names every permission resource.action", () => {

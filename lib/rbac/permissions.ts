@@ -82,7 +82,8 @@ export const isPermission = (p: unknown): p is Permission => typeof p === "strin
 const RANK: Record<ClusterRole, number> = { VIEWER: 1, OPERATOR: 2, CLUSTER_ADMIN: 3 };
 
 export const clusterRoleAtLeast = (role: ClusterRole, min: ClusterRole) => RANK[role] >= RANK[min];
-export const higherClusterRole = (a: ClusterRole | undefined, b: ClusterRole): ClusterRole => (!a || RANK[b] > RANK[a] ? b : a);
+export const higherClusterRole = (a: ClusterRole | undefined, b: ClusterRole): ClusterRole =>
+  !a || RANK[b] > RANK[a] ? b : a;
 
 export function grantOf(p: Permission): Grant {
   return PERMISSIONS[p];

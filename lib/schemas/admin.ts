@@ -12,30 +12,57 @@ export const resourceName = z
   .trim()
   .min(1, "Enter a name")
   .max(63, "At most 63 characters")
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "Lowercase letters, digits and '-', starting and ending with a letter or digit");
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/,
+    "Lowercase letters, digits and '-', starting and ending with a letter or digit",
+  );
 export const description = z.string().trim().max(500).default("");
 
 export const setupInput = z.object({ name: personName, email, password });
-export const userCreateInput = z.object({ name: personName, email, password, role: z.enum(ORG_ROLES).default("MEMBER") });
+export const userCreateInput = z.object({
+  name: personName,
+  email,
+  password,
+  role: z.enum(ORG_ROLES).default("MEMBER"),
+});
 export const userUpdateInput = z.object({ id, name: personName.optional(), role: z.enum(ORG_ROLES).optional() });
 export const userDisableInput = z.object({ id, disabled: z.boolean() });
 export const userResetPasswordInput = z.object({ id, password });
 export const changePasswordInput = z.object({ current: z.string().min(1), next: password });
 
-export const oidcGroup = z.string().trim().max(200).optional().transform((v) => (v ? v : undefined));
+export const oidcGroup = z
+  .string()
+  .trim()
+  .max(200)
+  .optional()
+  .transform((v) => (v ? v : undefined));
 export const teamCreateInput = z.object({ name: resourceName, description, oidcGroup });
-export const teamUpdateInput = z.object({ id, name: resourceName.optional(), description: description.optional(), oidcGroup: z.string().trim().max(200).nullable().optional() });
+export const teamUpdateInput = z.object({
+  id,
+  name: resourceName.optional(),
+  description: description.optional(),
+  oidcGroup: z.string().trim().max(200).nullable().optional(),
+});
 export const teamMemberInput = z.object({ teamId: id, userId: id });
 
 export const clusterGroupCreateInput = z.object({ name: resourceName, description });
-export const clusterGroupUpdateInput = z.object({ id, name: resourceName.optional(), description: description.optional() });
+export const clusterGroupUpdateInput = z.object({
+  id,
+  name: resourceName.optional(),
+  description: description.optional(),
+});
 
-export const bindingCreateInput = z
-  .object({
-    role: z.enum(CLUSTER_ROLES),
-    subject: z.discriminatedUnion("kind", [z.object({ kind: z.literal("user"), id }), z.object({ kind: z.literal("team"), id })]),
-    target: z.discriminatedUnion("kind", [z.object({ kind: z.literal("clusterGroup"), id }), z.object({ kind: z.literal("cluster"), id })]),
-  });
+export const bindingCreateInput = z.object({
+  role: z.enum(CLUSTER_ROLES),
+  subject: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("user"), id }),
+    z.object({ kind: z.literal("team"), id }),
+  ]),
+  target: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("clusterGroup"), id }),
+    z.object({ kind: z.literal("cluster"), id }),
+  ]),
+});
 export const bindingListInput = z.object({ clusterGroupId: id.optional(), clusterId: id.optional() }).default({});
 
 export const auditListInput = z.object({
@@ -45,7 +72,10 @@ export const auditListInput = z.object({
   outcome: z.enum(["SUCCESS", "DENIED", "FAILURE"]).optional(),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
-  cursor: z.string().regex(/^\d+:\d+$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d+:\d+$/)
+    .optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
 

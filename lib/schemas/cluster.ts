@@ -2,22 +2,37 @@ import { z } from "zod";
 import { description, id, resourceName } from "./admin";
 
 // Shapes for attaching clusters, shared by the attach dialog and the router.
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 export const clusterLabels = z
-  .record(z.string().regex(LABEL_KEY, "Label keys are Kubernetes label keys, e.g. env or example.com/tier"), z.string().max(63).regex(LABEL_VALUE, "Label values are up to 63 letters, digits, '-', '_' or '.'"))
+  .record(
+    z.string().regex(LABEL_KEY, "Label keys are Kubernetes label keys, e.g. env or example.com/tier"),
+    z.string().max(63).regex(LABEL_VALUE, "Label values are up to 63 letters, digits, '-', '_' or '.'"),
+  )
   .default({});
 
-export const kubeconfigText = z.string().min(1, "Paste or upload a kubeconfig").max(256 * 1024, "A kubeconfig larger than 256 KiB is not accepted");
+export const kubeconfigText = z
+  .string()
+  .min(1, "Paste or upload a kubeconfig")
+  .max(256 * 1024, "A kubeconfig larger than 256 KiB is not accepted");
 
 export const clusterPreviewInput = z.object({ kubeconfig: kubeconfigText, context: z.string().max(253).optional() });
-export const clusterAttachInput = clusterPreviewInput.extend({ name: resourceName, groupId: id, description, labels: clusterLabels });
+export const clusterAttachInput = clusterPreviewInput.extend({
+  name: resourceName,
+  groupId: id,
+  description,
+  labels: clusterLabels,
+});
 
 /** "env=prod, team=payments" → { env: "prod", team: "payments" }; a malformed pair is reported, not dropped. */
 export function parseLabelText(text: string): { labels: Record<string, string>; error?: string } {
   const labels: Record<string, string> = {};
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const i = part.indexOf("=");
     if (i <= 0) return { labels, error: `"${part}" is not key=value` };
     labels[part.slice(0, i).trim()] = part.slice(i + 1).trim();

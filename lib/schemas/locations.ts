@@ -9,8 +9,19 @@ export const credentialCreateInput = z.object({
   secretAccessKey: z.string().min(1, "Enter the secret access key").max(256),
 });
 
-const bucketName = z.string().trim().min(3, "Bucket names have 3 to 63 characters").max(63).regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "Lowercase letters, digits, '.' and '-'");
-const prefix = z.string().trim().max(512).regex(/^([^/\s][^\s]*)?$/, "No leading '/' and no spaces").transform((p) => p.replace(/\/+$/, "")).default("");
+const bucketName = z
+  .string()
+  .trim()
+  .min(3, "Bucket names have 3 to 63 characters")
+  .max(63)
+  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "Lowercase letters, digits, '.' and '-'");
+const prefix = z
+  .string()
+  .trim()
+  .max(512)
+  .regex(/^([^/\s][^\s]*)?$/, "No leading '/' and no spaces")
+  .transform((p) => p.replace(/\/+$/, ""))
+  .default("");
 
 export const locationCreateInput = z
   .object({
@@ -21,17 +32,27 @@ export const locationCreateInput = z
     region: z.string().trim().max(64).default(""),
     endpoint: z.string().trim().max(2048).default(""),
     pathStyle: z.boolean().default(false),
-    caBundle: z.string().max(64 * 1024).optional().transform((v) => (v?.trim() ? v : undefined)),
+    caBundle: z
+      .string()
+      .max(64 * 1024)
+      .optional()
+      .transform((v) => (v?.trim() ? v : undefined)),
     credentialId: id,
   })
   .superRefine((v, ctx) => {
-    if (v.provider === "S3_COMPATIBLE" && !v.endpoint) ctx.addIssue({ code: "custom", path: ["endpoint"], message: "S3-compatible storage needs its endpoint URL" });
-    if (v.provider === "AWS_S3" && !v.region) ctx.addIssue({ code: "custom", path: ["region"], message: "AWS S3 needs the bucket's region" });
-    if (v.caBundle && !v.caBundle.includes("-----BEGIN CERTIFICATE-----")) ctx.addIssue({ code: "custom", path: ["caBundle"], message: "The CA bundle must be PEM certificates" });
+    if (v.provider === "S3_COMPATIBLE" && !v.endpoint)
+      ctx.addIssue({ code: "custom", path: ["endpoint"], message: "S3-compatible storage needs its endpoint URL" });
+    if (v.provider === "AWS_S3" && !v.region)
+      ctx.addIssue({ code: "custom", path: ["region"], message: "AWS S3 needs the bucket's region" });
+    if (v.caBundle && !v.caBundle.includes("-----BEGIN CERTIFICATE-----"))
+      ctx.addIssue({ code: "custom", path: ["caBundle"], message: "The CA bundle must be PEM certificates" });
   });
 
 export const locationAssignInput = z.object({
   locationId: id,
-  target: z.discriminatedUnion("kind", [z.object({ kind: z.literal("clusterGroup"), id }), z.object({ kind: z.literal("cluster"), id })]),
+  target: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("clusterGroup"), id }),
+    z.object({ kind: z.literal("cluster"), id }),
+  ]),
   readOnly: z.boolean().default(false),
 });

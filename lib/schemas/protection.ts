@@ -66,7 +66,10 @@ export const isNamespaceGlob = (p: string) => GLOB_CHARS.test(p);
 export function namespacePatternProblem(p: string): string | null {
   if (p === "") return "Enter a namespace";
   if (/[^a-z0-9\-*?[\]]/.test(p)) return `"${p}": use lowercase letters, digits, '-' and the wildcards * ? [ ] only`;
-  if (!isNamespaceGlob(p)) return isDnsLabel(p) ? null : `"${p}" is not a namespace name: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit`;
+  if (!isNamespaceGlob(p))
+    return isDnsLabel(p)
+      ? null
+      : `"${p}" is not a namespace name: lowercase letters, digits and '-', at most 63 characters, starting and ending with a letter or digit`;
   if (p.includes("**")) return `"${p}": consecutive asterisks are not supported`;
   let shape = "";
   for (let i = 0; i < p.length; i++) {
@@ -77,7 +80,8 @@ export function namespacePatternProblem(p: string): string | null {
       if (end < 0) return `"${p}": unclosed '['`;
       const body = p.slice(i + 1, end);
       if (body === "") return `"${p}": empty brackets []`;
-      if (body.includes("[") || /[*?]/.test(body)) return `"${p}": brackets may contain letters, digits, '-' and ranges only`;
+      if (body.includes("[") || /[*?]/.test(body))
+        return `"${p}": brackets may contain letters, digits, '-' and ranges only`;
       shape += "x";
       i = end;
     } else shape += c === "*" || c === "?" ? "x" : c;
@@ -117,7 +121,10 @@ export const resourceName = z
   .string()
   .trim()
   .min(1, { message: "Enter a resource", abort: true })
-  .refine((r) => r === "*" || (r.length <= 253 && RESOURCE_RE.test(r)), 'A resource like "pods" or "deployments.apps" (plural, lowercase, resource.group)');
+  .refine(
+    (r) => r === "*" || (r.length <= 253 && RESOURCE_RE.test(r)),
+    'A resource like "pods" or "deployments.apps" (plural, lowercase, resource.group)',
+  );
 
 const LABEL_NAME_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
@@ -125,7 +132,8 @@ const LABEL_NAME_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 export function labelKeyProblem(key: string): string | null {
   const slash = key.indexOf("/");
   const [prefix, name] = slash < 0 ? [null, key] : [key.slice(0, slash), key.slice(slash + 1)];
-  if (prefix !== null && (prefix === "" || !isDnsSubdomain(prefix))) return `"${key}": the prefix before "/" must be a DNS subdomain like "example.com"`;
+  if (prefix !== null && (prefix === "" || !isDnsSubdomain(prefix)))
+    return `"${key}": the prefix before "/" must be a DNS subdomain like "example.com"`;
   if (name === "" || name.length > 63 || !LABEL_NAME_RE.test(name))
     return `"${key}": the name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
   return null;
@@ -139,13 +147,17 @@ export const labelKey = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-export const labelValueSchema = z.string().refine(isLabelValue, "At most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
+export const labelValueSchema = z
+  .string()
+  .refine(isLabelValue, "At most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
 
 const stringMap = (key: z.ZodType<string>, value: z.ZodType<string>) =>
   z.record(z.string(), z.string()).superRefine((m, ctx) => {
     for (const [k, v] of Object.entries(m)) {
-      for (const issue of key.safeParse(k).error?.issues ?? []) ctx.addIssue({ code: "custom", path: [k], message: issue.message });
-      for (const issue of value.safeParse(v).error?.issues ?? []) ctx.addIssue({ code: "custom", path: [k], message: issue.message });
+      for (const issue of key.safeParse(k).error?.issues ?? [])
+        ctx.addIssue({ code: "custom", path: [k], message: issue.message });
+      for (const issue of value.safeParse(v).error?.issues ?? [])
+        ctx.addIssue({ code: "custom", path: [k], message: issue.message });
     }
   });
 
@@ -154,14 +166,20 @@ const RESERVED_LABEL_PREFIXES = ["velero.io/", "lifeboat.io/"];
 /** Labels an operator adds to a Backup/Schedule/Restore. velero.io/ and lifeboat.io/ keys are written by Velero and Lifeboat only. */
 export const userLabels = stringMap(labelKey, labelValueSchema).superRefine((m, ctx) => {
   for (const k of Object.keys(m)) {
-    if (RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p))) ctx.addIssue({ code: "custom", path: [k], message: `"${k}": velero.io/ and lifeboat.io/ labels are set by Velero and Lifeboat` });
+    if (RESERVED_LABEL_PREFIXES.some((p) => k.startsWith(p)))
+      ctx.addIssue({
+        code: "custom",
+        path: [k],
+        message: `"${k}": velero.io/ and lifeboat.io/ labels are set by Velero and Lifeboat`,
+      });
   }
 });
 
 /** Annotations an operator adds. velero.io/ ones are allowed (they are options, e.g. velero.io/csi-volumesnapshot-class_<driver>). */
 export const userAnnotations = stringMap(labelKey, z.string().max(64 * 1024)).superRefine((m, ctx) => {
   for (const k of Object.keys(m)) {
-    if (k.startsWith("lifeboat.io/")) ctx.addIssue({ code: "custom", path: [k], message: `"${k}": lifeboat.io/ annotations are set by Lifeboat` });
+    if (k.startsWith("lifeboat.io/"))
+      ctx.addIssue({ code: "custom", path: [k], message: `"${k}": lifeboat.io/ annotations are set by Lifeboat` });
   }
 });
 
@@ -179,8 +197,10 @@ export const labelSelectorRequirement = z
   })
   .superRefine((r, ctx) => {
     const n = r.values?.length ?? 0;
-    if ((r.operator === "In" || r.operator === "NotIn") && n === 0) ctx.addIssue({ code: "custom", path: ["values"], message: `${r.operator} needs at least one value` });
-    if ((r.operator === "Exists" || r.operator === "DoesNotExist") && n > 0) ctx.addIssue({ code: "custom", path: ["values"], message: `${r.operator} takes no values` });
+    if ((r.operator === "In" || r.operator === "NotIn") && n === 0)
+      ctx.addIssue({ code: "custom", path: ["values"], message: `${r.operator} needs at least one value` });
+    if ((r.operator === "Exists" || r.operator === "DoesNotExist") && n > 0)
+      ctx.addIssue({ code: "custom", path: ["values"], message: `${r.operator} takes no values` });
   });
 
 /** metav1.LabelSelector as the form edits it: its requirements are ANDed. */
@@ -189,7 +209,10 @@ export const labelSelectorInput = z
     matchLabels: stringMap(labelKey, labelValueSchema).optional(),
     matchExpressions: z.array(labelSelectorRequirement).optional(),
   })
-  .refine((s) => requirementCount(s) > 0, "Add at least one label or expression (an empty selector matches everything)");
+  .refine(
+    (s) => requirementCount(s) > 0,
+    "Add at least one label or expression (an empty selector matches everything)",
+  );
 export type LabelSelectorInput = z.infer<typeof labelSelectorInput>;
 
 /** How many requirements (matchLabels entries + expressions) a selector ANDs. */
@@ -209,10 +232,13 @@ export const resourceFilter = z
     const inc = f.include ?? [];
     const exc = f.exclude ?? [];
     // collections.ValidateIncludesExcludes
-    if (inc.includes("*") && new Set(inc).size > 1) ctx.addIssue({ code: "custom", path: ["include"], message: '"*" (all resources) must be the only entry' });
-    if (exc.includes("*")) ctx.addIssue({ code: "custom", path: ["exclude"], message: '"*" can\'t be excluded: that leaves nothing' });
+    if (inc.includes("*") && new Set(inc).size > 1)
+      ctx.addIssue({ code: "custom", path: ["include"], message: '"*" (all resources) must be the only entry' });
+    if (exc.includes("*"))
+      ctx.addIssue({ code: "custom", path: ["exclude"], message: '"*" can\'t be excluded: that leaves nothing' });
     for (const r of exc) {
-      if (inc.includes(r)) ctx.addIssue({ code: "custom", path: ["exclude"], message: `"${r}" is both included and excluded` });
+      if (inc.includes(r))
+        ctx.addIssue({ code: "custom", path: ["exclude"], message: `"${r}" is both included and excluded` });
     }
   });
 export type ResourceFilter = z.infer<typeof resourceFilter>;
@@ -223,7 +249,12 @@ const namespaceIncludes = z
   .min(1, "Add at least one namespace")
   .superRefine((list, ctx) => {
     list.forEach((p, i) => {
-      if (p === "*") ctx.addIssue({ code: "custom", path: [i], message: '"*" alone means every namespace: choose the whole-cluster scope instead' });
+      if (p === "*")
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: '"*" alone means every namespace: choose the whole-cluster scope instead',
+        });
     });
   });
 
@@ -243,7 +274,11 @@ export const backupScope = z.discriminatedUnion("kind", [
     include: namespaceIncludes.superRefine((list, ctx) => {
       list.forEach((p, i) => {
         if ((PROTECTED_NAMESPACES as readonly string[]).includes(p))
-          ctx.addIssue({ code: "custom", path: [i], message: `"${p}" is never backed up by Lifeboat (protected namespaces: ${PROTECTED_NAMESPACES.join(", ")})` });
+          ctx.addIssue({
+            code: "custom",
+            path: [i],
+            message: `"${p}" is never backed up by Lifeboat (protected namespaces: ${PROTECTED_NAMESPACES.join(", ")})`,
+          });
       });
     }),
   }),
@@ -291,7 +326,12 @@ export const backupInput = z
   })
   .superRefine((input, ctx) => {
     const s = input.scope;
-    if (s.kind === "labels" && s.mode === "exclude" && s.selectors.length > 1 && s.selectors.some((sel) => requirementCount(sel) > 1)) {
+    if (
+      s.kind === "labels" &&
+      s.mode === "exclude" &&
+      s.selectors.length > 1 &&
+      s.selectors.some((sel) => requirementCount(sel) > 1)
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["scope", "selectors"],
@@ -374,7 +414,8 @@ export const restoreInput = z
   .superRefine((input, ctx) => {
     (input.resources?.include ?? []).forEach((r, i) => {
       const nr = nonRestorable(r);
-      if (nr) ctx.addIssue({ code: "custom", path: ["resources", "include", i], message: `Velero never restores ${nr}` });
+      if (nr)
+        ctx.addIssue({ code: "custom", path: ["resources", "include", i], message: `Velero never restores ${nr}` });
     });
 
     const mapping = input.namespaceMapping ?? {};
@@ -382,28 +423,47 @@ export const restoreInput = z
     for (const [from, to] of Object.entries(mapping)) {
       const path = ["namespaceMapping", from];
       if (!isDnsLabel(from)) ctx.addIssue({ code: "custom", path, message: `"${from}" is not a namespace name` });
-      if (!isDnsLabel(to)) ctx.addIssue({ code: "custom", path, message: `"${to}" is not a valid namespace name: lowercase letters, digits and '-', at most 63 characters` });
+      if (!isDnsLabel(to))
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `"${to}" is not a valid namespace name: lowercase letters, digits and '-', at most 63 characters`,
+        });
       const other = targets.get(to);
-      if (other !== undefined) ctx.addIssue({ code: "custom", path, message: `"${from}" and "${other}" would both be restored into "${to}"` });
+      if (other !== undefined)
+        ctx.addIssue({ code: "custom", path, message: `"${from}" and "${other}" would both be restored into "${to}"` });
       targets.set(to, from);
       const s = input.scope;
       if (s.kind === "namespaces" && !s.include.some((p) => namespaceGlobMatch(p, from)))
-        ctx.addIssue({ code: "custom", path, message: `"${from}" is not among the namespaces being restored, so its mapping has no effect` });
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `"${from}" is not among the namespaces being restored, so its mapping has no effect`,
+        });
       if (s.kind === "excludeNamespaces" && s.exclude.some((p) => namespaceGlobMatch(p, from)))
-        ctx.addIssue({ code: "custom", path, message: `"${from}" is excluded from the restore, so its mapping has no effect` });
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `"${from}" is excluded from the restore, so its mapping has no effect`,
+        });
     }
     // A target that is also restored under its own name would merge two namespaces.
     const s = input.scope;
     if (s.kind === "namespaces") {
       for (const [to, from] of targets) {
         if (from !== to && s.include.includes(to) && !(to in mapping))
-          ctx.addIssue({ code: "custom", path: ["namespaceMapping", from], message: `"${to}" is also restored under its own name: "${from}" would be merged into it` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["namespaceMapping", from],
+            message: `"${to}" is also restored under its own name: "${from}" would be merged into it`,
+          });
       }
     }
 
     for (const [from, to] of Object.entries(input.storageClassMapping ?? {})) {
       const path = ["storageClassMapping", from];
-      if (!isDnsSubdomain(from)) ctx.addIssue({ code: "custom", path, message: `"${from}" is not a StorageClass name` });
+      if (!isDnsSubdomain(from))
+        ctx.addIssue({ code: "custom", path, message: `"${from}" is not a StorageClass name` });
       if (!isDnsSubdomain(to)) ctx.addIssue({ code: "custom", path, message: `"${to}" is not a StorageClass name` });
     }
   });

@@ -111,7 +111,12 @@ export class SpecError extends Error {
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new SpecError(r.error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join("."), message: i.message })));
+  throw new SpecError(
+    r.error.issues.map((i) => ({
+      path: [prefix, ...i.path.map(String)].filter(Boolean).join("."),
+      message: i.message,
+    })),
+  );
 }
 
 const unique = <T>(xs: Iterable<T>) => [...new Set(xs)];
@@ -133,10 +138,17 @@ export function lifeboatMetadata(args: {
     throw new SpecError([{ path: "cluster.name", message: "Missing cluster name" }]);
   const labels: Record<string, string> = { ...parseOrThrow(userLabels, args.labels ?? {}, "labels") };
   if (args.cluster) labels[CLUSTER_LABEL] = clusterLabelValue(args.cluster.name);
-  const annotations: Record<string, string> = { ...parseOrThrow(userAnnotations, args.annotations ?? {}, "annotations") };
+  const annotations: Record<string, string> = {
+    ...parseOrThrow(userAnnotations, args.annotations ?? {}, "annotations"),
+  };
   const createdBy = args.createdBy?.trim();
   if (createdBy) annotations[CREATED_BY_ANNOTATION] = createdBy;
-  return { name, namespace, ...(Object.keys(labels).length ? { labels } : {}), ...(Object.keys(annotations).length ? { annotations } : {}) };
+  return {
+    name,
+    namespace,
+    ...(Object.keys(labels).length ? { labels } : {}),
+    ...(Object.keys(annotations).length ? { annotations } : {}),
+  };
 }
 
 /** A form selector as a metav1.LabelSelector, with empty parts left out. */
@@ -144,12 +156,18 @@ export function toLabelSelector(s: LabelSelectorInput): LabelSelector {
   const out: LabelSelector = {};
   if (s.matchLabels && Object.keys(s.matchLabels).length) out.matchLabels = { ...s.matchLabels };
   if (s.matchExpressions?.length)
-    out.matchExpressions = s.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, ...(e.values?.length ? { values: [...e.values] } : {}) }));
+    out.matchExpressions = s.matchExpressions.map((e) => ({
+      key: e.key,
+      operator: e.operator,
+      ...(e.values?.length ? { values: [...e.values] } : {}),
+    }));
   return out;
 }
 
 /** ORed selectors: one becomes labelSelector, several orLabelSelectors (Velero refuses both at once). */
-export function selectSelectors(selectors: LabelSelectorInput[]): Pick<BackupSpec, "labelSelector" | "orLabelSelectors"> {
+export function selectSelectors(
+  selectors: LabelSelectorInput[],
+): Pick<BackupSpec, "labelSelector" | "orLabelSelectors"> {
   const list = selectors.map(toLabelSelector);
   return list.length === 1 ? { labelSelector: list[0] } : { orLabelSelectors: list };
 }
@@ -157,8 +175,16 @@ export function selectSelectors(selectors: LabelSelectorInput[]): Pick<BackupSpe
 /** Every requirement of a selector, matchLabels first (key=value is `key In [value]`). */
 function requirements(s: LabelSelectorInput): LabelSelectorRequirement[] {
   return [
-    ...Object.entries(s.matchLabels ?? {}).map(([key, v]): LabelSelectorRequirement => ({ key, operator: "In", values: [v] })),
-    ...(s.matchExpressions ?? []).map((e): LabelSelectorRequirement => ({ key: e.key, operator: e.operator, ...(e.values?.length ? { values: [...e.values] } : {}) })),
+    ...Object.entries(s.matchLabels ?? {}).map(([key, v]): LabelSelectorRequirement => ({
+      key,
+      operator: "In",
+      values: [v],
+    })),
+    ...(s.matchExpressions ?? []).map((e): LabelSelectorRequirement => ({
+      key: e.key,
+      operator: e.operator,
+      ...(e.values?.length ? { values: [...e.values] } : {}),
+    })),
   ];
 }
 
@@ -168,7 +194,10 @@ const NEGATED = { In: "NotIn", NotIn: "In", Exists: "DoesNotExist", DoesNotExist
  * The exact complement of one requirement. Kubernetes' NotIn also matches objects without the key, so
  * ¬(k In V) = k NotIn V, ¬(k NotIn V) = k In V, ¬(k Exists) = k DoesNotExist and back: no approximation.
  */
-export const negate = (r: LabelSelectorRequirement): LabelSelectorRequirement => ({ ...r, operator: NEGATED[r.operator] });
+export const negate = (r: LabelSelectorRequirement): LabelSelectorRequirement => ({
+  ...r,
+  operator: NEGATED[r.operator],
+});
 
 /**
  * "Everything except what these selectors match", as Velero selectors. Velero has no "exclude" selector, only
@@ -178,10 +207,14 @@ export const negate = (r: LabelSelectorRequirement): LabelSelectorRequirement =>
  *  - several selectors S1 ∨ … ∨ Sk, each a single requirement: ¬S1 ∧ … ∧ ¬Sk → labelSelector {¬S1, …, ¬Sk};
  *  - several selectors where one has several requirements: an AND of ORs, which neither field can hold → SpecError.
  */
-export function excludeSelectors(selectors: LabelSelectorInput[]): Pick<BackupSpec, "labelSelector" | "orLabelSelectors"> {
+export function excludeSelectors(
+  selectors: LabelSelectorInput[],
+): Pick<BackupSpec, "labelSelector" | "orLabelSelectors"> {
   if (selectors.length === 1) {
     const reqs = requirements(selectors[0]).map(negate);
-    return reqs.length === 1 ? { labelSelector: { matchExpressions: reqs } } : { orLabelSelectors: reqs.map((r) => ({ matchExpressions: [r] })) };
+    return reqs.length === 1
+      ? { labelSelector: { matchExpressions: reqs } }
+      : { orLabelSelectors: reqs.map((r) => ({ matchExpressions: [r] })) };
   }
   if (selectors.some((s) => requirementCount(s) !== 1)) {
     throw new SpecError([
@@ -201,7 +234,8 @@ export function excludeSelectors(selectors: LabelSelectorInput[]): Pick<BackupSp
 // ---------------------------------------------------------------------------------------------------------------
 
 function requireCluster(cluster: { name: string } | undefined): { name: string } {
-  if (!cluster || typeof cluster.name !== "string" || cluster.name.trim() === "") throw new SpecError([{ path: "cluster.name", message: "Missing cluster name" }]);
+  if (!cluster || typeof cluster.name !== "string" || cluster.name.trim() === "")
+    throw new SpecError([{ path: "cluster.name", message: "Missing cluster name" }]);
   return cluster;
 }
 
@@ -212,7 +246,9 @@ function requireCluster(cluster: { name: string } | undefined): { name: string }
  * drop CRDs, ClusterRoles, StorageClasses... from a whole-cluster backup; so for the scopes that are "everything"
  * in Velero's sense (whole cluster, labels) auto is written as true, and left to Velero for namespace scopes.
  */
-export function includeClusterResourcesFor(input: Pick<BackupInput, "scope" | "includeClusterResources">): boolean | undefined {
+export function includeClusterResourcesFor(
+  input: Pick<BackupInput, "scope" | "includeClusterResources">,
+): boolean | undefined {
   if (typeof input.includeClusterResources === "boolean") return input.includeClusterResources;
   return input.scope.kind === "cluster" || input.scope.kind === "labels" ? true : undefined;
 }
@@ -227,10 +263,17 @@ export function backupSpec(input: BackupInput, veleroNamespace = DEFAULT_VELERO_
   const spec: Partial<BackupSpec> = {};
 
   if (scope.kind === "namespaces") {
-    if (scope.include.includes(veleroNamespace)) throw new SpecError([{ path: "input.scope.include", message: `"${veleroNamespace}" is Velero's namespace and is never backed up` }]);
+    if (scope.include.includes(veleroNamespace))
+      throw new SpecError([
+        { path: "input.scope.include", message: `"${veleroNamespace}" is Velero's namespace and is never backed up` },
+      ]);
     spec.includedNamespaces = unique(scope.include);
   }
-  spec.excludedNamespaces = unique([...PROTECTED_NAMESPACES, veleroNamespace, ...(scope.kind === "excludeNamespaces" ? scope.exclude : [])]);
+  spec.excludedNamespaces = unique([
+    ...PROTECTED_NAMESPACES,
+    veleroNamespace,
+    ...(scope.kind === "excludeNamespaces" ? scope.exclude : []),
+  ]);
 
   const inc = unique(input.resources?.include ?? []);
   const exc = unique(input.resources?.exclude ?? []);
@@ -239,7 +282,11 @@ export function backupSpec(input: BackupInput, veleroNamespace = DEFAULT_VELERO_
   const clusterResources = includeClusterResourcesFor(input);
   if (clusterResources !== undefined) spec.includeClusterResources = clusterResources;
 
-  if (scope.kind === "labels") Object.assign(spec, scope.mode === "include" ? selectSelectors(scope.selectors) : excludeSelectors(scope.selectors));
+  if (scope.kind === "labels")
+    Object.assign(
+      spec,
+      scope.mode === "include" ? selectSelectors(scope.selectors) : excludeSelectors(scope.selectors),
+    );
 
   spec.storageLocation = input.location;
   spec.ttl = ttlFrom(input.ttl);
@@ -296,7 +343,9 @@ export function buildSchedule(args: BuildScheduleArgs): Schedule {
   });
   const metadata = lifeboatMetadata({ ...args, cluster: requireCluster(args.cluster) });
   if (metadata.name.length > 253 - 15)
-    throw new SpecError([{ path: "name", message: "At most 238 characters: Velero appends -<yyyyMMddHHmmss> to name each backup" }]);
+    throw new SpecError([
+      { path: "name", message: "At most 238 characters: Velero appends -<yyyyMMddHHmmss> to name each backup" },
+    ]);
   const spec: Schedule["spec"] = {
     schedule: opts.cron,
     template: { metadata: { labels: { ...metadata.labels } }, ...backupSpec(input, metadata.namespace) },
@@ -321,7 +370,14 @@ function ordered(obj: Record<string, unknown>, first: string[]): Record<string, 
 /** YAML for the review step: apiVersion, kind, metadata (name, namespace, labels, annotations), spec, then the rest. */
 export function toYaml(obj: object): string {
   const o = ordered(obj as Record<string, unknown>, ["apiVersion", "kind", "metadata", "spec"]);
-  if (o.metadata && typeof o.metadata === "object") o.metadata = ordered(o.metadata as Record<string, unknown>, ["name", "generateName", "namespace", "labels", "annotations"]);
+  if (o.metadata && typeof o.metadata === "object")
+    o.metadata = ordered(o.metadata as Record<string, unknown>, [
+      "name",
+      "generateName",
+      "namespace",
+      "labels",
+      "annotations",
+    ]);
   return stringify(o, { lineWidth: 0 });
 }
 
@@ -461,13 +517,16 @@ export function scopeNotes(input: BackupInput): Note[] {
     notes.push({
       code: "cluster-resources-related",
       severity: "info",
-      text: "Cluster-scoped resources are included only where Velero finds them related to selected items (for example the PV of a selected PVC). Choose \"include\" to back up all of them.",
+      text: 'Cluster-scoped resources are included only where Velero finds them related to selected items (for example the PV of a selected PVC). Choose "include" to back up all of them.',
     });
   } else if (clusterResources) {
     notes.push({
       code: "cluster-resources-all",
       severity: "info",
-      text: s.kind === "labels" ? "Cluster-scoped resources are included when they match the label scope." : "All cluster-scoped resources (CRDs, ClusterRoles, StorageClasses, PVs...) are included.",
+      text:
+        s.kind === "labels"
+          ? "Cluster-scoped resources are included when they match the label scope."
+          : "All cluster-scoped resources (CRDs, ClusterRoles, StorageClasses, PVs...) are included.",
     });
   } else {
     notes.push({

@@ -140,7 +140,19 @@ describe("formatGoDurationNs (Duration.String)", () => {
   });
 
   it("round-trips with parseGoDurationNs", () => {
-    for (const ns of [0n, 1n, 999n, 1000n, 1_500_000n, S, 90n * M, 720n * H, MAX_DURATION_NS, -(1n << 63n), -7n * H - 1n])
+    for (const ns of [
+      0n,
+      1n,
+      999n,
+      1000n,
+      1_500_000n,
+      S,
+      90n * M,
+      720n * H,
+      MAX_DURATION_NS,
+      -(1n << 63n),
+      -7n * H - 1n,
+    ])
       expect(parseGoDurationNs(formatGoDurationNs(ns))).toBe(ns);
   });
 });
@@ -186,7 +198,9 @@ describe("ttlFrom: the console's TTL picker → Go duration", () => {
     [{ value: TTL_MAX.days + 1, unit: "days" }, /longer than Go can represent/],
     [{ value: TTL_MAX.hours + 1, unit: "hours" }, /longer than Go can represent/],
     [{ value: 1, unit: "weeks" }, /unknown TTL unit/],
-  ])("%j is refused", (input, message) => expect(() => ttlFrom(input as Parameters<typeof ttlFrom>[0])).toThrow(message));
+  ])("%j is refused", (input, message) =>
+    expect(() => ttlFrom(input as Parameters<typeof ttlFrom>[0])).toThrow(message),
+  );
 
   it.each<[string, ReturnType<typeof ttlInputFrom>]>([
     ["720h0m0s", { value: 30, unit: "days" }],

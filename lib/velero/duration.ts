@@ -230,8 +230,12 @@ export const TTL_MAX: Record<TtlUnit, number> = {
 export function ttlFrom(input: TtlInput): string {
   const { value, unit } = input;
   if (!(unit in UNIT_NS)) throw new DurationError(`unknown TTL unit ${JSON.stringify(unit)} (expected hours or days)`);
-  if (!Number.isSafeInteger(value) || value < 1) throw new DurationError(`TTL must be a whole number of ${unit} ≥ 1, got ${value}`);
-  if (value > TTL_MAX[unit]) throw new DurationError(`TTL of ${value} ${unit} is longer than Go can represent (at most ${TTL_MAX[unit]} ${unit})`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new DurationError(`TTL must be a whole number of ${unit} ≥ 1, got ${value}`);
+  if (value > TTL_MAX[unit])
+    throw new DurationError(
+      `TTL of ${value} ${unit} is longer than Go can represent (at most ${TTL_MAX[unit]} ${unit})`,
+    );
   return formatGoDurationNs(BigInt(value) * UNIT_NS[unit]);
 }
 

@@ -3,8 +3,18 @@ import { buildBackup } from "./backup-spec";
 import { clusterNamePrefix, isSameRequest } from "./idempotency";
 import { backupName } from "./names";
 
-const input = { scope: { kind: "namespaces", include: ["shop"] }, volumes: { fsBackup: "off", csiSnapshots: false, dataMovement: false }, location: "default", ttl: { value: 1, unit: "days" } };
-const wanted = buildBackup({ name: "east-shop-20240501000000", input, cluster: { name: "east" }, createdBy: "ann@example.com" });
+const input = {
+  scope: { kind: "namespaces", include: ["shop"] },
+  volumes: { fsBackup: "off", csiSnapshots: false, dataMovement: false },
+  location: "default",
+  ttl: { value: 1, unit: "days" },
+};
+const wanted = buildBackup({
+  name: "east-shop-20240501000000",
+  input,
+  cluster: { name: "east" },
+  createdBy: "ann@example.com",
+});
 
 describe("isSameRequest", () => {
   it("accepts the object as created, with server defaults and a status", () => {
@@ -27,7 +37,10 @@ describe("isSameRequest", () => {
 });
 
 describe("clusterNamePrefix", () => {
-  it.each([["east"], ["Prod EU (legacy)"], ["a-very-long-cluster-name-that-goes-on-and-on-and-on"]])("names from backupName(%j) start with it", (cluster) => {
-    expect(backupName({ cluster, now: new Date() }).startsWith(clusterNamePrefix(cluster))).toBe(true);
-  });
+  it.each([["east"], ["Prod EU (legacy)"], ["a-very-long-cluster-name-that-goes-on-and-on-and-on"]])(
+    "names from backupName(%j) start with it",
+    (cluster) => {
+      expect(backupName({ cluster, now: new Date() }).startsWith(clusterNamePrefix(cluster))).toBe(true);
+    },
+  );
 });

@@ -10,9 +10,15 @@ export const clusterNamePrefix = (clusterName: string) => `${clusterSlug(cluster
 
 /** JSON with sorted keys and undefined members left out, so two objects compare by content. */
 export const canonicalJson = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(canonicalJson).join(",")}]`
-  : v && typeof v === "object" ? `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`
-  : JSON.stringify(v);
+  Array.isArray(v)
+    ? `[${v.map(canonicalJson).join(",")}]`
+    : v && typeof v === "object"
+      ? `{${Object.keys(v)
+          .sort()
+          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+          .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+          .join(",")}}`
+      : JSON.stringify(v);
 
 type Obj = { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: object };
 
@@ -22,7 +28,8 @@ type Obj = { metadata?: { labels?: Record<string, string>; annotations?: Record<
  */
 export function isSameRequest(existing: Obj | null | undefined, wanted: Obj): boolean {
   if (!existing) return false;
-  if (existing.metadata?.annotations?.[CREATED_BY_ANNOTATION] !== wanted.metadata?.annotations?.[CREATED_BY_ANNOTATION]) return false;
+  if (existing.metadata?.annotations?.[CREATED_BY_ANNOTATION] !== wanted.metadata?.annotations?.[CREATED_BY_ANNOTATION])
+    return false;
   if (existing.metadata?.labels?.[CLUSTER_LABEL] !== wanted.metadata?.labels?.[CLUSTER_LABEL]) return false;
   const have = (existing.spec ?? {}) as Record<string, unknown>;
   return Object.entries(wanted.spec ?? {}).every(([k, v]) => canonicalJson(have[k]) === canonicalJson(v));

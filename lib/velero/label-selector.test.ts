@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { formatLabelSelector, parseLabelSelector, parseLabelSelectors, SelectorSyntaxError, tryParseLabelSelectors } from "./label-selector";
+import {
+  formatLabelSelector,
+  parseLabelSelector,
+  parseLabelSelectors,
+  SelectorSyntaxError,
+  tryParseLabelSelectors,
+} from "./label-selector";
 import { labelSelectorInput } from "../schemas/protection";
 
 describe("parseLabelSelector", () => {
@@ -14,7 +20,16 @@ describe("parseLabelSelector", () => {
     ["env IN (prod)", { matchExpressions: [{ key: "env", operator: "In", values: ["prod"] }] }],
     ["release", { matchExpressions: [{ key: "release", operator: "Exists" }] }],
     ["!legacy", { matchExpressions: [{ key: "legacy", operator: "DoesNotExist" }] }],
-    ["app=web, env in (a,b), !legacy", { matchLabels: { app: "web" }, matchExpressions: [{ key: "env", operator: "In", values: ["a", "b"] }, { key: "legacy", operator: "DoesNotExist" }] }],
+    [
+      "app=web, env in (a,b), !legacy",
+      {
+        matchLabels: { app: "web" },
+        matchExpressions: [
+          { key: "env", operator: "In", values: ["a", "b"] },
+          { key: "legacy", operator: "DoesNotExist" },
+        ],
+      },
+    ],
     ["app=", { matchLabels: { app: "" } }],
   ])("%s", (text, want) => {
     const got = parseLabelSelector(text);
@@ -40,7 +55,10 @@ describe("parseLabelSelector", () => {
 
 describe("several selectors", () => {
   it("one per line, ORed, blank lines ignored", () => {
-    expect(parseLabelSelectors("app=web\n\n tier in (db)\n")).toEqual([{ matchLabels: { app: "web" } }, { matchExpressions: [{ key: "tier", operator: "In", values: ["db"] }] }]);
+    expect(parseLabelSelectors("app=web\n\n tier in (db)\n")).toEqual([
+      { matchLabels: { app: "web" } },
+      { matchExpressions: [{ key: "tier", operator: "In", values: ["db"] }] },
+    ]);
   });
   it("gives the message instead of throwing for forms", () => {
     expect(tryParseLabelSelectors("app=web\nenv in (")).toContain("is not closed");

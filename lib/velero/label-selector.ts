@@ -38,7 +38,10 @@ function key(k: string, term: string): string {
 }
 
 function value(v: string, term: string): string {
-  if (!isLabelValue(v)) throw new SelectorSyntaxError(`"${term}": "${v}" is not a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`);
+  if (!isLabelValue(v))
+    throw new SelectorSyntaxError(
+      `"${term}": "${v}" is not a label value (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)`,
+    );
   return v;
 }
 
@@ -52,29 +55,45 @@ export function parseLabelSelector(text: string): LabelSelectorInput {
     let m: RegExpExecArray | null;
     if ((m = /^(\S+?)\s+(in|notin)\s*\((.*)\)$/i.exec(term))) {
       const values = m[3].split(",").map((v) => v.trim());
-      if (values.some((v) => v === "")) throw new SelectorSyntaxError(`"${term}": list at least one value between the parentheses, separated by commas`);
-      matchExpressions.push({ key: key(m[1], term), operator: m[2].toLowerCase() === "in" ? "In" : "NotIn", values: values.map((v) => value(v, term)) });
+      if (values.some((v) => v === ""))
+        throw new SelectorSyntaxError(
+          `"${term}": list at least one value between the parentheses, separated by commas`,
+        );
+      matchExpressions.push({
+        key: key(m[1], term),
+        operator: m[2].toLowerCase() === "in" ? "In" : "NotIn",
+        values: values.map((v) => value(v, term)),
+      });
     } else if ((m = /^([^=!\s]+)\s*!=\s*(.*)$/.exec(term))) {
       matchExpressions.push({ key: key(m[1], term), operator: "NotIn", values: [value(m[2].trim(), term)] });
     } else if ((m = /^([^=!\s]+)\s*==?\s*(.*)$/.exec(term))) {
       const k = key(m[1], term);
       const v = value(m[2].trim(), term);
-      if (k in matchLabels && matchLabels[k] !== v) throw new SelectorSyntaxError(`"${k}" cannot equal both "${matchLabels[k]}" and "${v}"`);
+      if (k in matchLabels && matchLabels[k] !== v)
+        throw new SelectorSyntaxError(`"${k}" cannot equal both "${matchLabels[k]}" and "${v}"`);
       matchLabels[k] = v;
     } else if ((m = /^!\s*(\S+)$/.exec(term))) {
       matchExpressions.push({ key: key(m[1], term), operator: "DoesNotExist" });
     } else if (/^\S+$/.test(term)) {
       matchExpressions.push({ key: key(term, term), operator: "Exists" });
     } else {
-      throw new SelectorSyntaxError(`"${term}" is not a selector term: use key=value, key!=value, key in (a, b), key notin (a), key or !key`);
+      throw new SelectorSyntaxError(
+        `"${term}" is not a selector term: use key=value, key!=value, key in (a, b), key notin (a), key or !key`,
+      );
     }
   }
-  return { ...(Object.keys(matchLabels).length ? { matchLabels } : {}), ...(matchExpressions.length ? { matchExpressions } : {}) };
+  return {
+    ...(Object.keys(matchLabels).length ? { matchLabels } : {}),
+    ...(matchExpressions.length ? { matchExpressions } : {}),
+  };
 }
 
 /** Several selectors, one per line, ORed. Blank lines are ignored; at least one is needed. */
 export function parseLabelSelectors(text: string): LabelSelectorInput[] {
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (!lines.length) throw new SelectorSyntaxError("Enter a selector, such as app=web or env in (prod, staging)");
   return lines.map(parseLabelSelector);
 }
@@ -90,7 +109,10 @@ export function tryParseLabelSelectors(text: string): LabelSelectorInput[] | str
 }
 
 /** metav1.LabelSelector → kubectl syntax (for showing a selector in words). */
-export function formatLabelSelector(s: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }): string {
+export function formatLabelSelector(s: {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}): string {
   const terms = Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of s.matchExpressions ?? []) {
     if (e.operator === "In") terms.push(`${e.key} in (${(e.values ?? []).join(", ")})`);

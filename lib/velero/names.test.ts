@@ -22,7 +22,10 @@ describe("sha256Hex", () => {
   it.each<[string, string]>([
     ["", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],
     ["abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"],
-    ["abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"],
+    [
+      "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+    ],
     [
       "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
       "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1",
@@ -45,7 +48,10 @@ describe("labelValue (Velero's label.GetValidName)", () => {
   it.each<[string, string]>([
     // pkg/label/label_test.go
     ["short label value", "short label value"],
-    ["this_is_a_very_long_label_value_that_will_be_rejected_by_Kubernetes", "this_is_a_very_long_label_value_that_will_be_rejected_by_8d0722"],
+    [
+      "this_is_a_very_long_label_value_that_will_be_rejected_by_Kubernetes",
+      "this_is_a_very_long_label_value_that_will_be_rejected_by_8d0722",
+    ],
     ["", ""],
     ["a".repeat(63), "a".repeat(63)],
   ])("%j → %j", (name, expected) => expect(labelValue(name)).toBe(expected));
@@ -72,20 +78,35 @@ describe("clusterSlug", () => {
     ["prod1", "prod1"],
   ])("keeps the clean name %j", (name, slug) => expect(clusterSlug(name)).toBe(slug));
 
-  it.each(["Prod EU", "prod_eu", "prod--eu", "-prod-", "PROD.EU", "prod eu", "日本", "", "x".repeat(70)])("turns %j into a hashed, DNS-safe slug", (name) => {
-    const slug = clusterSlug(name);
-    expect(isDnsLabel(slug)).toBe(true);
-    expect(slug.endsWith(`-${nodeSha(name).slice(0, 6)}`)).toBe(true);
-  });
+  it.each(["Prod EU", "prod_eu", "prod--eu", "-prod-", "PROD.EU", "prod eu", "日本", "", "x".repeat(70)])(
+    "turns %j into a hashed, DNS-safe slug",
+    (name) => {
+      const slug = clusterSlug(name);
+      expect(isDnsLabel(slug)).toBe(true);
+      expect(slug.endsWith(`-${nodeSha(name).slice(0, 6)}`)).toBe(true);
+    },
+  );
 
   it("never gives two cluster names the same slug, even when they sanitise alike", () => {
-    const names = ["prod-eu", "Prod EU", "prod_eu", "PROD-EU", "prod--eu", "prod eu ", `${"c".repeat(40)}-1`, `${"c".repeat(40)}-2`];
+    const names = [
+      "prod-eu",
+      "Prod EU",
+      "prod_eu",
+      "PROD-EU",
+      "prod--eu",
+      "prod eu ",
+      `${"c".repeat(40)}-1`,
+      `${"c".repeat(40)}-2`,
+    ];
     const slugs = names.map((n) => clusterSlug(n, CLUSTER_SLUG_MAX));
     expect(new Set(slugs).size).toBe(names.length);
   });
 
   it("fits the limit it is given", () => {
-    for (const max of [14, 20, 30, 63]) expect(clusterSlug("a-very-long-cluster-name-in-eu-west-1-production".repeat(2), max).length).toBeLessThanOrEqual(max);
+    for (const max of [14, 20, 30, 63])
+      expect(clusterSlug("a-very-long-cluster-name-in-eu-west-1-production".repeat(2), max).length).toBeLessThanOrEqual(
+        max,
+      );
     expect(() => clusterSlug("x", 13)).toThrow(RangeError);
   });
 });
@@ -101,7 +122,8 @@ describe("clusterLabelValue", () => {
     expect(isLabelValue(clusterLabelValue(name))).toBe(true);
   });
 
-  it("hashes a long name the way Velero does", () => expect(clusterLabelValue("c".repeat(70))).toBe(labelValue("c".repeat(70))));
+  it("hashes a long name the way Velero does", () =>
+    expect(clusterLabelValue("c".repeat(70))).toBe(labelValue("c".repeat(70))));
 });
 
 describe("backupName", () => {
@@ -131,7 +153,11 @@ describe("backupName", () => {
   });
 
   it("is deterministic", () => {
-    for (const args of [{ cluster: "prod" }, { cluster: longCluster, base: longBase }, { cluster: "Prod EU", base: "x" }])
+    for (const args of [
+      { cluster: "prod" },
+      { cluster: longCluster, base: longBase },
+      { cluster: "Prod EU", base: "x" },
+    ])
       expect(backupName({ ...args, now: NOW })).toBe(backupName({ ...args, now: new Date(NOW.getTime()) }));
   });
 
@@ -146,7 +172,8 @@ describe("backupName", () => {
     expect(backupName({ cluster: "p", now: new Date("2024-12-31T23:59:59+02:00") })).toBe("p-backup-20241231215959");
   });
 
-  it("refuses an invalid date", () => expect(() => backupName({ cluster: "p", now: new Date("nope") })).toThrow(RangeError));
+  it("refuses an invalid date", () =>
+    expect(() => backupName({ cluster: "p", now: new Date("nope") })).toThrow(RangeError));
 });
 
 describe("restoreName and scheduleName", () => {
@@ -162,7 +189,10 @@ describe("restoreName and scheduleName", () => {
   ])("scheduleName(%j, %j) = %s", (cluster, base, expected) => expect(scheduleName({ cluster, base })).toBe(expected));
 
   it("leaves room for Velero's -<timestamp> suffix", () => {
-    const s = scheduleName({ cluster: "the-primary-production-cluster-in-eu-west-1", base: "every-six-hours-with-volumes-and-everything" });
+    const s = scheduleName({
+      cluster: "the-primary-production-cluster-in-eu-west-1",
+      base: "every-six-hours-with-volumes-and-everything",
+    });
     expect(s.length).toBeLessThanOrEqual(48);
     expect(isDnsLabel(`${s}-${timestamp(NOW)}`)).toBe(true);
   });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { RestoreInput } from "../schemas/protection";
 import { CLUSTER_LABEL, CREATED_BY_ANNOTATION, SpecError, toYaml } from "./backup-spec";
-import { buildRestore, NON_RESTORABLE_RESOURCES, restoreNotes, STORAGE_CLASS_CONFIGMAP_NAME, storageClassConfigMap, type RestoreSpec } from "./restore-spec";
+import {
+  buildRestore,
+  NON_RESTORABLE_RESOURCES,
+  restoreNotes,
+  STORAGE_CLASS_CONFIGMAP_NAME,
+  storageClassConfigMap,
+  type RestoreSpec,
+} from "./restore-spec";
 
 // --- builders --------------------------------------------------------------------------------------------------
 
@@ -12,7 +19,12 @@ function anInput(overrides: Partial<Input> = {}): Input {
 }
 
 const restore = (overrides: Partial<Input> = {}, extra: Partial<Parameters<typeof buildRestore>[0]> = {}) =>
-  buildRestore({ name: "dr-restore-20240501102030", backupName: "prod-nightly-20240501030000", input: anInput(overrides), ...extra });
+  buildRestore({
+    name: "dr-restore-20240501102030",
+    backupName: "prod-nightly-20240501030000",
+    input: anInput(overrides),
+    ...extra,
+  });
 
 const specOf = (overrides: Partial<Input> = {}) => restore(overrides).spec;
 
@@ -33,9 +45,21 @@ describe("restore options → Restore spec", () => {
 
   it.each<[string, Partial<Input>, RestoreSpec]>([
     ["everything", {}, { ...base } as RestoreSpec],
-    ["some namespaces", { scope: { kind: "namespaces", include: ["shop", "db", "shop"] } }, { ...base, includedNamespaces: ["shop", "db"] } as RestoreSpec],
-    ["namespace globs", { scope: { kind: "namespaces", include: ["app-*"] } }, { ...base, includedNamespaces: ["app-*"] } as RestoreSpec],
-    ["all but some namespaces", { scope: { kind: "excludeNamespaces", exclude: ["test-*", "scratch"] } }, { ...base, excludedNamespaces: ["test-*", "scratch"] } as RestoreSpec],
+    [
+      "some namespaces",
+      { scope: { kind: "namespaces", include: ["shop", "db", "shop"] } },
+      { ...base, includedNamespaces: ["shop", "db"] } as RestoreSpec,
+    ],
+    [
+      "namespace globs",
+      { scope: { kind: "namespaces", include: ["app-*"] } },
+      { ...base, includedNamespaces: ["app-*"] } as RestoreSpec,
+    ],
+    [
+      "all but some namespaces",
+      { scope: { kind: "excludeNamespaces", exclude: ["test-*", "scratch"] } },
+      { ...base, excludedNamespaces: ["test-*", "scratch"] } as RestoreSpec,
+    ],
     [
       "one selector",
       { scope: { kind: "labels", selectors: [{ matchLabels: { app: "shop" } }] } },
@@ -43,22 +67,60 @@ describe("restore options → Restore spec", () => {
     ],
     [
       "several selectors (ORed)",
-      { scope: { kind: "labels", selectors: [{ matchLabels: { app: "shop" } }, { matchExpressions: [{ key: "tier", operator: "In", values: ["db"] }] }] } },
-      { ...base, orLabelSelectors: [{ matchLabels: { app: "shop" } }, { matchExpressions: [{ key: "tier", operator: "In", values: ["db"] }] }] } as RestoreSpec,
+      {
+        scope: {
+          kind: "labels",
+          selectors: [
+            { matchLabels: { app: "shop" } },
+            { matchExpressions: [{ key: "tier", operator: "In", values: ["db"] }] },
+          ],
+        },
+      },
+      {
+        ...base,
+        orLabelSelectors: [
+          { matchLabels: { app: "shop" } },
+          { matchExpressions: [{ key: "tier", operator: "In", values: ["db"] }] },
+        ],
+      } as RestoreSpec,
     ],
     [
       "resources",
       { resources: { include: ["deployments.apps", "persistentvolumeclaims"], exclude: ["secrets"] } },
-      { ...base, includedResources: ["deployments.apps", "persistentvolumeclaims"], excludedResources: ["secrets"] } as RestoreSpec,
+      {
+        ...base,
+        includedResources: ["deployments.apps", "persistentvolumeclaims"],
+        excludedResources: ["secrets"],
+      } as RestoreSpec,
     ],
-    ["cluster resources on", { includeClusterResources: true }, { ...base, includeClusterResources: true } as RestoreSpec],
-    ["cluster resources off", { includeClusterResources: false }, { ...base, includeClusterResources: false } as RestoreSpec],
+    [
+      "cluster resources on",
+      { includeClusterResources: true },
+      { ...base, includeClusterResources: true } as RestoreSpec,
+    ],
+    [
+      "cluster resources off",
+      { includeClusterResources: false },
+      { ...base, includeClusterResources: false } as RestoreSpec,
+    ],
     ["cluster resources auto", { includeClusterResources: null }, { ...base } as RestoreSpec],
-    ["namespace mapping", { namespaceMapping: { shop: "shop-restored", db: "db-restored" } }, { ...base, namespaceMapping: { shop: "shop-restored", db: "db-restored" } } as RestoreSpec],
+    [
+      "namespace mapping",
+      { namespaceMapping: { shop: "shop-restored", db: "db-restored" } },
+      { ...base, namespaceMapping: { shop: "shop-restored", db: "db-restored" } } as RestoreSpec,
+    ],
     ["identity mappings dropped", { namespaceMapping: { shop: "shop" } }, { ...base } as RestoreSpec],
     ["no volume data", { restorePVs: false }, { ...base, restorePVs: false } as RestoreSpec],
-    ["update existing", { existingResourcePolicy: "update" }, { ...base, existingResourcePolicy: "update" } as RestoreSpec],
-    ["storage class mapping is not part of the Restore", { storageClassMapping: { gp2: "gp3" } }, { ...base } as RestoreSpec],
+    [
+      "update existing",
+      { existingResourcePolicy: "update" },
+      { ...base, existingResourcePolicy: "update" } as RestoreSpec,
+    ],
+    [
+      "storage class mapping is not part of the Restore",
+      { storageClassMapping: { gp2: "gp3" } },
+      { ...base } as RestoreSpec,
+    ],
   ])("%s", (_, overrides, expected) => {
     const spec = specOf(overrides);
     expect(spec).toEqual(expected);
@@ -66,7 +128,10 @@ describe("restore options → Restore spec", () => {
   });
 
   it("is a velero.io/v1 Restore in Velero's namespace, without status", () => {
-    const r = restore({}, { namespace: "velero", cluster: { name: "dr" }, labels: { ticket: "inc-42" }, createdBy: "bob@example.com" });
+    const r = restore(
+      {},
+      { namespace: "velero", cluster: { name: "dr" }, labels: { ticket: "inc-42" }, createdBy: "bob@example.com" },
+    );
     expect(r).toEqual({
       apiVersion: "velero.io/v1",
       kind: "Restore",
@@ -86,38 +151,73 @@ describe("restore options → Restore spec", () => {
   });
 
   it("prints in review order", () => {
-    expect(toYaml(restore({ scope: { kind: "namespaces", include: ["shop"] } })).split("\n").filter((l) => /^\S/.test(l))).toEqual([
-      "apiVersion: velero.io/v1",
-      "kind: Restore",
-      "metadata:",
-      "spec:",
-    ]);
+    expect(
+      toYaml(restore({ scope: { kind: "namespaces", include: ["shop"] } }))
+        .split("\n")
+        .filter((l) => /^\S/.test(l)),
+    ).toEqual(["apiVersion: velero.io/v1", "kind: Restore", "metadata:", "spec:"]);
   });
 });
 
 describe("restore inputs that are refused", () => {
   it.each<[string, Partial<Input>, RegExp]>([
-    ...NON_RESTORABLE_RESOURCES.map((r): [string, Partial<Input>, RegExp] => [`including ${r}`, { resources: { include: ["pods", r] } }, new RegExp(`input\\.resources\\.include\\.1: Velero never restores ${r.replace(/\./g, "\\.")}`)]),
+    ...NON_RESTORABLE_RESOURCES.map((r): [string, Partial<Input>, RegExp] => [
+      `including ${r}`,
+      { resources: { include: ["pods", r] } },
+      new RegExp(`input\\.resources\\.include\\.1: Velero never restores ${r.replace(/\./g, "\\.")}`),
+    ]),
     ["including node (singular)", { resources: { include: ["node"] } }, /Velero never restores nodes/],
-    ["a mapping target that is not a namespace name", { namespaceMapping: { shop: "Shop_Restored" } }, /input\.namespaceMapping\.shop: "Shop_Restored" is not a valid namespace name/],
-    ["a mapping target over 63 characters", { namespaceMapping: { shop: "s".repeat(64) } }, /is not a valid namespace name/],
-    ["a mapping source that is not a namespace name", { namespaceMapping: { "shop*": "shop2" } }, /"shop\*" is not a namespace name/],
-    ["two sources into one target", { namespaceMapping: { shop: "merged", db: "merged" } }, /"db" and "shop" would both be restored into "merged"/],
+    [
+      "a mapping target that is not a namespace name",
+      { namespaceMapping: { shop: "Shop_Restored" } },
+      /input\.namespaceMapping\.shop: "Shop_Restored" is not a valid namespace name/,
+    ],
+    [
+      "a mapping target over 63 characters",
+      { namespaceMapping: { shop: "s".repeat(64) } },
+      /is not a valid namespace name/,
+    ],
+    [
+      "a mapping source that is not a namespace name",
+      { namespaceMapping: { "shop*": "shop2" } },
+      /"shop\*" is not a namespace name/,
+    ],
+    [
+      "two sources into one target",
+      { namespaceMapping: { shop: "merged", db: "merged" } },
+      /"db" and "shop" would both be restored into "merged"/,
+    ],
     [
       "a target also restored under its own name",
       { scope: { kind: "namespaces", include: ["shop", "db"] }, namespaceMapping: { shop: "db" } },
       /"db" is also restored under its own name: "shop" would be merged into it/,
     ],
-    ["a mapping for a namespace not restored", { scope: { kind: "namespaces", include: ["shop"] }, namespaceMapping: { db: "db2" } }, /"db" is not among the namespaces being restored/],
-    ["a mapping for an excluded namespace", { scope: { kind: "excludeNamespaces", exclude: ["db*"] }, namespaceMapping: { db1: "db2" } }, /"db1" is excluded from the restore/],
-    ["\"*\" as a namespace", { scope: { kind: "namespaces", include: ["*"] } }, /whole-cluster scope/],
-    ["\"*\" excluded", { scope: { kind: "excludeNamespaces", exclude: ["*"] } }, /exclude every namespace/],
+    [
+      "a mapping for a namespace not restored",
+      { scope: { kind: "namespaces", include: ["shop"] }, namespaceMapping: { db: "db2" } },
+      /"db" is not among the namespaces being restored/,
+    ],
+    [
+      "a mapping for an excluded namespace",
+      { scope: { kind: "excludeNamespaces", exclude: ["db*"] }, namespaceMapping: { db1: "db2" } },
+      /"db1" is excluded from the restore/,
+    ],
+    ['"*" as a namespace', { scope: { kind: "namespaces", include: ["*"] } }, /whole-cluster scope/],
+    ['"*" excluded', { scope: { kind: "excludeNamespaces", exclude: ["*"] } }, /exclude every namespace/],
     ["a bad glob", { scope: { kind: "namespaces", include: ["app-[a-"] } }, /unclosed '\['/],
-    ["an empty selector", { scope: { kind: "labels", selectors: [{ matchLabels: {} }] } }, /empty selector matches everything/],
+    [
+      "an empty selector",
+      { scope: { kind: "labels", selectors: [{ matchLabels: {} }] } },
+      /empty selector matches everything/,
+    ],
     ["an unknown policy", { existingResourcePolicy: "overwrite" as never }, /input\.existingResourcePolicy/],
     ["restorePVs missing", { restorePVs: undefined as never }, /input\.restorePVs/],
-    ["a bad StorageClass name", { storageClassMapping: { gp2: "GP3 fast" } }, /input\.storageClassMapping\.gp2: "GP3 fast" is not a StorageClass name/],
-    ["\"*\" with other resources", { resources: { include: ["*", "pods"] } }, /must be the only entry/],
+    [
+      "a bad StorageClass name",
+      { storageClassMapping: { gp2: "GP3 fast" } },
+      /input\.storageClassMapping\.gp2: "GP3 fast" is not a StorageClass name/,
+    ],
+    ['"*" with other resources', { resources: { include: ["*", "pods"] } }, /must be the only entry/],
   ])("%s", (_, overrides, message) => expect(issuesOf(() => restore(overrides)).join("\n")).toMatch(message));
 
   it.each<[Partial<Parameters<typeof buildRestore>[0]>, RegExp]>([
@@ -127,8 +227,14 @@ describe("restore inputs that are refused", () => {
   ])("refuses %j", (args, message) => expect(issuesOf(() => restore({}, args)).join("\n")).toMatch(message));
 
   it("accepts a chain of renames and a swap", () => {
-    expect(specOf({ scope: { kind: "namespaces", include: ["a", "b"] }, namespaceMapping: { a: "b", b: "a" } }).namespaceMapping).toEqual({ a: "b", b: "a" });
-    expect(specOf({ scope: { kind: "namespaces", include: ["app-*"] }, namespaceMapping: { "app-1": "app-1-copy" } }).namespaceMapping).toEqual({ "app-1": "app-1-copy" });
+    expect(
+      specOf({ scope: { kind: "namespaces", include: ["a", "b"] }, namespaceMapping: { a: "b", b: "a" } })
+        .namespaceMapping,
+    ).toEqual({ a: "b", b: "a" });
+    expect(
+      specOf({ scope: { kind: "namespaces", include: ["app-*"] }, namespaceMapping: { "app-1": "app-1-copy" } })
+        .namespaceMapping,
+    ).toEqual({ "app-1": "app-1-copy" });
   });
 });
 
@@ -157,19 +263,31 @@ describe("storageClassConfigMap", () => {
     [{ gp2: "" }, "velero", /"" is not a StorageClass name/],
     [{ "GP2!": "gp3" }, "velero", /"GP2!" is not a StorageClass name/],
     [{ gp2: "gp3" }, "Velero NS", /^namespace: /],
-  ])("refuses %j in %s", (mapping, ns, message) => expect(issuesOf(() => storageClassConfigMap(mapping, ns)).join("\n")).toMatch(message));
+  ])("refuses %j in %s", (mapping, ns, message) =>
+    expect(issuesOf(() => storageClassConfigMap(mapping, ns)).join("\n")).toMatch(message),
+  );
 });
 
 describe("restoreNotes", () => {
   it.each<[Partial<Input>, string[]]>([
     [{}, ["existing-skipped", "never-restored"]],
     [{ existingResourcePolicy: "update", restorePVs: false }, ["existing-updated", "no-volume-data", "never-restored"]],
-    [{ namespaceMapping: { a: "b" }, storageClassMapping: { gp2: "gp3" } }, ["existing-skipped", "namespace-mapping", "storage-class-configmap", "never-restored"]],
-    [{ scope: { kind: "namespaces", include: ["shop"] } }, ["existing-skipped", "cluster-resources-auto", "never-restored"]],
-  ])("%j", (overrides, codes) => expect(restoreNotes(anInput(overrides) as RestoreInput).map((n) => n.code)).toEqual(codes));
+    [
+      { namespaceMapping: { a: "b" }, storageClassMapping: { gp2: "gp3" } },
+      ["existing-skipped", "namespace-mapping", "storage-class-configmap", "never-restored"],
+    ],
+    [
+      { scope: { kind: "namespaces", include: ["shop"] } },
+      ["existing-skipped", "cluster-resources-auto", "never-restored"],
+    ],
+  ])("%j", (overrides, codes) =>
+    expect(restoreNotes(anInput(overrides) as RestoreInput).map((n) => n.code)).toEqual(codes),
+  );
 
   it("says the storage-class mapping is cluster-wide", () => {
-    const note = restoreNotes(anInput({ storageClassMapping: { gp2: "gp3" } }) as RestoreInput).find((n) => n.code === "storage-class-configmap");
+    const note = restoreNotes(anInput({ storageClassMapping: { gp2: "gp3" } }) as RestoreInput).find(
+      (n) => n.code === "storage-class-configmap",
+    );
     expect(note?.severity).toBe("warning");
     expect(note?.text).toMatch(/every restore in this cluster/);
   });

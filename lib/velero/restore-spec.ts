@@ -1,4 +1,10 @@
-import { isDnsSubdomain, NON_RESTORABLE_RESOURCES, objectName, restoreInput, type RestoreInput } from "../schemas/protection";
+import {
+  isDnsSubdomain,
+  NON_RESTORABLE_RESOURCES,
+  objectName,
+  restoreInput,
+  type RestoreInput,
+} from "../schemas/protection";
 import {
   DEFAULT_VELERO_NAMESPACE,
   lifeboatMetadata,
@@ -105,10 +111,17 @@ export const STORAGE_CLASS_CONFIGMAP_NAME = "change-storage-class-config";
  * PVs, PVCs and StatefulSet volumeClaimTemplates. It must live in Velero's namespace and applies to EVERY restore
  * in the cluster while it exists; the target StorageClasses must exist or the items fail.
  */
-export function storageClassConfigMap(mapping: Record<string, string>, namespace: string = DEFAULT_VELERO_NAMESPACE): ConfigMap {
+export function storageClassConfigMap(
+  mapping: Record<string, string>,
+  namespace: string = DEFAULT_VELERO_NAMESPACE,
+): ConfigMap {
   const issues = Object.entries(mapping).flatMap(([from, to]) => [
-    ...(isDnsSubdomain(from) ? [] : [{ path: `storageClassMapping.${from}`, message: `"${from}" is not a StorageClass name` }]),
-    ...(isDnsSubdomain(to) ? [] : [{ path: `storageClassMapping.${from}`, message: `"${to}" is not a StorageClass name` }]),
+    ...(isDnsSubdomain(from)
+      ? []
+      : [{ path: `storageClassMapping.${from}`, message: `"${from}" is not a StorageClass name` }]),
+    ...(isDnsSubdomain(to)
+      ? []
+      : [{ path: `storageClassMapping.${from}`, message: `"${to}" is not a StorageClass name` }]),
   ]);
   if (Object.keys(mapping).length === 0) issues.push({ path: "storageClassMapping", message: "The mapping is empty" });
   parseOrThrow(objectName, namespace, "namespace");

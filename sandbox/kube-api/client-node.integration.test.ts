@@ -35,7 +35,10 @@ describe("client-node against a sandbox cluster", () => {
   it("creates, reads, patches and deletes through the typed API, with real error statuses", async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: "typed" } } });
-    await core.createNamespacedConfigMap({ namespace: "typed", body: { metadata: { name: "settings", labels: { app: "x" } }, data: { a: "1" } } });
+    await core.createNamespacedConfigMap({
+      namespace: "typed",
+      body: { metadata: { name: "settings", labels: { app: "x" } }, data: { a: "1" } },
+    });
     const cm = await core.readNamespacedConfigMap({ name: "settings", namespace: "typed" });
     expect(cm.data).toEqual({ a: "1" });
     const patched = await core.patchNamespacedConfigMap(
@@ -43,10 +46,14 @@ describe("client-node against a sandbox cluster", () => {
       k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
     );
     expect(patched.data).toEqual({ a: "1", b: "2" });
-    const dup = await core.createNamespacedConfigMap({ namespace: "typed", body: { metadata: { name: "settings" } } }).catch((e) => e);
+    const dup = await core
+      .createNamespacedConfigMap({ namespace: "typed", body: { metadata: { name: "settings" } } })
+      .catch((e) => e);
     expect(dup.code).toBe(409);
     expect(JSON.parse(dup.body).reason).toBe("AlreadyExists");
-    const stale = await core.replaceNamespacedConfigMap({ name: "settings", namespace: "typed", body: { ...cm, data: { c: "3" } } }).catch((e) => e);
+    const stale = await core
+      .replaceNamespacedConfigMap({ name: "settings", namespace: "typed", body: { ...cm, data: { c: "3" } } })
+      .catch((e) => e);
     expect(stale.code).toBe(409);
     expect(JSON.parse(stale.body).reason).toBe("Conflict");
     await core.deleteNamespacedConfigMap({ name: "settings", namespace: "typed" });
@@ -57,7 +64,11 @@ describe("client-node against a sandbox cluster", () => {
   it("pages a large list with limit and continue", async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: "many" } } });
-    for (let i = 0; i < 1200; i++) await core.createNamespacedConfigMap({ namespace: "many", body: { metadata: { name: `cm-${String(i).padStart(4, "0")}` } } });
+    for (let i = 0; i < 1200; i++)
+      await core.createNamespacedConfigMap({
+        namespace: "many",
+        body: { metadata: { name: `cm-${String(i).padStart(4, "0")}` } },
+      });
     const seen: string[] = [];
     let cont: string | undefined;
     let pages = 0;
@@ -75,7 +86,9 @@ describe("client-node against a sandbox cluster", () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: "informed" } } });
     await core.createNamespacedConfigMap({ namespace: "informed", body: { metadata: { name: "before" } } });
-    const informer = k8s.makeInformer(kc, "/api/v1/namespaces/informed/configmaps", () => core.listNamespacedConfigMap({ namespace: "informed" }));
+    const informer = k8s.makeInformer(kc, "/api/v1/namespaces/informed/configmaps", () =>
+      core.listNamespacedConfigMap({ namespace: "informed" }),
+    );
     const events: string[] = [];
     informer.on("add", (o) => events.push(`add:${o.metadata?.name}`));
     informer.on("update", (o) => events.push(`update:${o.metadata?.name}`));
@@ -89,7 +102,10 @@ describe("client-node against a sandbox cluster", () => {
 
     // The server ends every watch (as an apiserver restart or a proxy would); the informer resumes where it was.
     expect(sb.clusters[0].cluster.dropWatches()).toBeGreaterThan(0);
-    await core.patchNamespacedConfigMap({ name: "live", namespace: "informed", body: { data: { k: "v" } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: "live", namespace: "informed", body: { data: { k: "v" } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
     await until(() => events.includes("update:live"));
     await core.deleteNamespacedConfigMap({ name: "before", namespace: "informed" });
     await until(() => events.includes("delete:before"));
@@ -123,7 +139,12 @@ describe("client-node against a sandbox cluster", () => {
     await until(() => events.includes("add:missed"));
     await core.createNamespacedConfigMap({ namespace: "gone", body: { metadata: { name: "two" } } });
     await until(() => events.includes("add:two"));
-    expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(["missed", "one", "two"]);
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(["missed", "one", "two"]);
     await informer.stop();
   });
 
@@ -132,7 +153,12 @@ describe("client-node against a sandbox cluster", () => {
     cluster.store.compact();
     const events: { type: string; obj: any }[] = [];
     await new Promise<void>((resolve) => {
-      void new k8s.Watch(kc).watch("/api/v1/namespaces", { resourceVersion: "1" }, (type, obj) => events.push({ type, obj }), () => resolve());
+      void new k8s.Watch(kc).watch(
+        "/api/v1/namespaces",
+        { resourceVersion: "1" },
+        (type, obj) => events.push({ type, obj }),
+        () => resolve(),
+      );
     });
     expect(events[0].type).toBe("ERROR");
     expect(events[0].obj).toMatchObject({ kind: "Status", code: 410, reason: "Expired" });
@@ -140,28 +166,52 @@ describe("client-node against a sandbox cluster", () => {
 
   it("sends bookmarks when asked", async () => {
     const types: string[] = [];
-    const req = await new k8s.Watch(kc).watch("/api/v1/namespaces", { allowWatchBookmarks: true, resourceVersion: String(sb.clusters[0].cluster.store.currentRV) }, (type) => types.push(type), () => {});
+    const req = await new k8s.Watch(kc).watch(
+      "/api/v1/namespaces",
+      { allowWatchBookmarks: true, resourceVersion: String(sb.clusters[0].cluster.store.currentRV) },
+      (type) => types.push(type),
+      () => {},
+    );
     await until(() => types.includes("BOOKMARK"), 3000);
     req.abort();
   });
 
-  it.skipIf(!haveCrds)("works with Velero custom resources through CustomObjectsApi " + (haveCrds ? "" : crdsSkipReason), async () => {
-    const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-    for (const f of fs.readdirSync(VELERO_CRDS_DIR).filter((f) => f.endsWith(".yaml"))) {
-      for (const doc of parseAllDocuments(fs.readFileSync(path.join(VELERO_CRDS_DIR, f), "utf8"))) {
-        const body = doc.toJS();
-        if (body?.kind === "CustomResourceDefinition") await ext.createCustomResourceDefinition({ body });
+  it.skipIf(!haveCrds)(
+    "works with Velero custom resources through CustomObjectsApi " + (haveCrds ? "" : crdsSkipReason),
+    async () => {
+      const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+      for (const f of fs.readdirSync(VELERO_CRDS_DIR).filter((f) => f.endsWith(".yaml"))) {
+        for (const doc of parseAllDocuments(fs.readFileSync(path.join(VELERO_CRDS_DIR, f), "utf8"))) {
+          const body = doc.toJS();
+          if (body?.kind === "CustomResourceDefinition") await ext.createCustomResourceDefinition({ body });
+        }
       }
-    }
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: "velero" } } });
-    const co = kc.makeApiClient(k8s.CustomObjectsApi);
-    const ref = { group: "velero.io", version: "v1", namespace: "velero", plural: "backups" };
-    await co.createNamespacedCustomObject({ ...ref, body: { apiVersion: "velero.io/v1", kind: "Backup", metadata: { name: "b1" }, spec: { includedNamespaces: ["typed"] } } });
-    const list = (await co.listNamespacedCustomObject(ref)) as { items: { metadata: { name: string } }[] };
-    expect(list.items.map((i) => i.metadata.name)).toEqual(["b1"]);
-    const bad = await co.createNamespacedCustomObject({ ...ref, body: { apiVersion: "velero.io/v1", kind: "Backup", metadata: { name: "b2" }, spec: { ttl: 42 } } }).catch((e) => e);
-    expect(bad.code).toBe(422);
-    expect(JSON.parse(bad.body)).toMatchObject({ reason: "Invalid", details: { kind: "Backup", group: "velero.io", causes: [expect.objectContaining({ field: "spec.ttl" })] } });
-  });
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      await core.createNamespace({ body: { metadata: { name: "velero" } } });
+      const co = kc.makeApiClient(k8s.CustomObjectsApi);
+      const ref = { group: "velero.io", version: "v1", namespace: "velero", plural: "backups" };
+      await co.createNamespacedCustomObject({
+        ...ref,
+        body: {
+          apiVersion: "velero.io/v1",
+          kind: "Backup",
+          metadata: { name: "b1" },
+          spec: { includedNamespaces: ["typed"] },
+        },
+      });
+      const list = (await co.listNamespacedCustomObject(ref)) as { items: { metadata: { name: string } }[] };
+      expect(list.items.map((i) => i.metadata.name)).toEqual(["b1"]);
+      const bad = await co
+        .createNamespacedCustomObject({
+          ...ref,
+          body: { apiVersion: "velero.io/v1", kind: "Backup", metadata: { name: "b2" }, spec: { ttl: 42 } },
+        })
+        .catch((e) => e);
+      expect(bad.code).toBe(422);
+      expect(JSON.parse(bad.body)).toMatchObject({
+        reason: "Invalid",
+        details: { kind: "Backup", group: "velero.io", causes: [expect.objectContaining({ field: "spec.ttl" })] },
+      });
+    },
+  );
 });

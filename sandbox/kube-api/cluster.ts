@@ -6,7 +6,14 @@ import { groupVersion, resourceKey } from "./types";
 import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, methodNotAllowed, notFound } from "./errors";
 import { generateSuffix, nameProblem } from "./names";
 import { authorize, rulesFor, type Attributes, type RbacSource, type UserInfo } from "./rbac";
-import { fieldsFor, labelSelectorFromObject, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors";
+import {
+  fieldsFor,
+  labelSelectorFromObject,
+  matchesLabels,
+  parseFieldSelector,
+  parseLabelSelector,
+  SelectorError,
+} from "./selectors";
 import { admitCustomResource, invalidMessage, statusCauses } from "./structural-schema";
 import { applyPatch, PatchError } from "./patch";
 
@@ -20,9 +27,23 @@ export interface ClusterOptions {
   bookmarkIntervalMs?: number;
 }
 
-export interface ListQuery { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string }
-export interface WatchQuery { labelSelector?: string; fieldSelector?: string; resourceVersion?: string; allowWatchBookmarks?: boolean; timeoutSeconds?: number }
-export interface WatchEvent { type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR"; object: unknown }
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+export interface WatchQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  object: unknown;
+}
 
 const clone = <T>(o: T): T => structuredClone(o);
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -46,10 +67,13 @@ export class Cluster {
    */
   readonly controls = new Map<string, (body: any) => unknown>([
     ["drop-watches", () => ({ dropped: this.dropWatches() })],
-    ["compact", () => {
-      this.store.compact();
-      return { compactedThrough: this.store.currentRV };
-    }],
+    [
+      "compact",
+      () => {
+        this.store.compact();
+        return { compactedThrough: this.store.currentRV };
+      },
+    ],
   ]);
   /** Open watch streams, so tests can end them all (as an apiserver restart or a proxy timeout would). */
   private readonly openWatches = new Set<() => void>();
@@ -107,7 +131,10 @@ export class Cluster {
       const ns = s.metadata.namespace!;
       const sa = s.metadata.annotations?.["kubernetes.io/service-account.name"];
       if (!sa || !this.store.get(this.builtin("", "serviceaccounts"), ns, sa)) return null;
-      return { name: `system:serviceaccount:${ns}:${sa}`, groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"] };
+      return {
+        name: `system:serviceaccount:${ns}:${sa}`,
+        groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"],
+      };
     }
     return null;
   }
@@ -175,7 +202,9 @@ export class Cluster {
         throw badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
       }
       if (token.rv < this.store.oldestRV - 1) {
-        throw gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+        throw gone(
+          "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+        );
       }
       listRV = token.rv;
       after = token.start;
@@ -210,12 +239,22 @@ export class Cluster {
   checkWatchStart(resourceVersion: string | undefined): void {
     const from = Number(resourceVersion);
     if (resourceVersion && Number.isInteger(from) && from > this.store.currentRV) {
-      throw new ApiError(504, "Timeout", `Timeout: Too large resource version: ${from}, current: ${this.store.currentRV}`);
+      throw new ApiError(
+        504,
+        "Timeout",
+        `Timeout: Too large resource version: ${from}, current: ${this.store.currentRV}`,
+      );
     }
   }
 
   /** Streams watch events until the returned stop() is called or the timeout elapses (then onEnd). */
-  watch(rt: ResourceType, ns: string | undefined, q: WatchQuery, send: (e: WatchEvent) => void, onEnd: () => void): () => void {
+  watch(
+    rt: ResourceType,
+    ns: string | undefined,
+    q: WatchQuery,
+    send: (e: WatchEvent) => void,
+    onEnd: () => void,
+  ): () => void {
     const match = this.matcher(rt, q);
     const key = resourceKey(rt);
     const inScope = (o: KObject) => !rt.namespaced || !ns || o.metadata.namespace === ns;
@@ -243,13 +282,21 @@ export class Cluster {
     const rv = q.resourceVersion;
     let lastRV = this.store.currentRV;
     if (!rv || rv === "0") {
-      for (const o of this.store.list(rt, rt.namespaced ? ns : undefined)) if (match(o)) send({ type: "ADDED", object: this.present(rt, o) });
+      for (const o of this.store.list(rt, rt.namespaced ? ns : undefined))
+        if (match(o)) send({ type: "ADDED", object: this.present(rt, o) });
     } else {
       const from = Number(rv);
       if (!Number.isInteger(from)) throw badRequest(`invalid resource version: ${rv}`);
       const history = this.store.since(from);
       if (history === "expired") {
-        send({ type: "ERROR", object: new ApiError(410, "Expired", `too old resource version: ${from} (${this.store.oldestRV - 1})`).toStatus() });
+        send({
+          type: "ERROR",
+          object: new ApiError(
+            410,
+            "Expired",
+            `too old resource version: ${from} (${this.store.oldestRV - 1})`,
+          ).toStatus(),
+        });
         unsubscribe();
         queueMicrotask(onEnd);
         return () => {};
@@ -260,7 +307,18 @@ export class Cluster {
     for (const e of pending.filter((p) => p.rv > lastRV)) deliver(e);
     lastRV = this.store.currentRV;
     const bookmark = q.allowWatchBookmarks
-      ? setInterval(() => send({ type: "BOOKMARK", object: { kind: rt.kind, apiVersion: groupVersion(rt), metadata: { resourceVersion: String(this.store.currentRV) } } }), this.bookmarkIntervalMs)
+      ? setInterval(
+          () =>
+            send({
+              type: "BOOKMARK",
+              object: {
+                kind: rt.kind,
+                apiVersion: groupVersion(rt),
+                metadata: { resourceVersion: String(this.store.currentRV) },
+              },
+            }),
+          this.bookmarkIntervalMs,
+        )
       : undefined;
     const timeout = setTimeout(() => stop(true), Math.min(q.timeoutSeconds ?? 1800, 3600) * 1000);
     const stop = (ended = false) => {
@@ -291,24 +349,43 @@ export class Cluster {
     const obj = this.checkBody(rt, body);
     const md = obj.metadata;
     if (rt.namespaced) {
-      if (md.namespace && ns && md.namespace !== ns) throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+      if (md.namespace && ns && md.namespace !== ns)
+        throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
       md.namespace = ns ?? md.namespace;
       if (!md.namespace) throw badRequest("the server could not find the requested resource: a namespace is required");
       const nsObj = this.store.get(this.builtin("", "namespaces"), undefined, md.namespace);
       if (!nsObj) throw notFound("namespaces", "", md.namespace);
       if (nsObj.metadata.deletionTimestamp) {
-        throw new ApiError(403, "Forbidden", `${rt.kind.toLowerCase()}s "${md.name ?? md.generateName}" is forbidden: unable to create new content in namespace ${md.namespace} because it is being terminated`);
+        throw new ApiError(
+          403,
+          "Forbidden",
+          `${rt.kind.toLowerCase()}s "${md.name ?? md.generateName}" is forbidden: unable to create new content in namespace ${md.namespace} because it is being terminated`,
+        );
       }
     } else delete md.namespace;
     if (!md.name) {
-      if (!md.generateName) throw invalid(rt.kind, rt.group, "", [{ reason: "FieldValueRequired", message: "name or generateName is required", field: "metadata.name" }], `${rt.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
+      if (!md.generateName)
+        throw invalid(
+          rt.kind,
+          rt.group,
+          "",
+          [{ reason: "FieldValueRequired", message: "name or generateName is required", field: "metadata.name" }],
+          `${rt.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+        );
       for (let i = 0; i < 8 && !md.name; i++) {
         const candidate = `${md.generateName}${generateSuffix()}`;
         if (!this.store.get(rt, md.namespace, candidate)) md.name = candidate;
       }
     }
     const problem = nameProblem(md.name!, rt.resource === "namespaces" ? "label" : "subdomain");
-    if (problem) throw invalid(rt.kind, rt.group, md.name!, [{ reason: "FieldValueInvalid", message: `Invalid value: "${md.name}": ${problem}`, field: "metadata.name" }], `${rt.kind} "${md.name}" is invalid: metadata.name: Invalid value: "${md.name}": ${problem}`);
+    if (problem)
+      throw invalid(
+        rt.kind,
+        rt.group,
+        md.name!,
+        [{ reason: "FieldValueInvalid", message: `Invalid value: "${md.name}": ${problem}`, field: "metadata.name" }],
+        `${rt.kind} "${md.name}" is invalid: metadata.name: Invalid value: "${md.name}": ${problem}`,
+      );
     if (this.store.get(rt, md.namespace, md.name!)) throw alreadyExists(rt.resource, rt.group, md.name!);
     md.uid = crypto.randomUUID();
     md.creationTimestamp = now();
@@ -322,9 +399,16 @@ export class Cluster {
     return this.present(rt, this.store.put(rt, admitted, "ADDED"));
   }
 
-  update(rt: ResourceType, ns: string | undefined, name: string, body: unknown, opts: { subresource?: string; dryRun?: boolean } = {}): KObject {
+  update(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    opts: { subresource?: string; dryRun?: boolean } = {},
+  ): KObject {
     const obj = this.checkBody(rt, body);
-    if (obj.metadata.name && obj.metadata.name !== name) throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    if (obj.metadata.name && obj.metadata.name !== name)
+      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     const current = this.store.get(rt, ns, name);
     if (!current) throw notFound(rt.resource, rt.group, name);
     const rv = obj.metadata.resourceVersion;
@@ -332,17 +416,40 @@ export class Cluster {
     return this.write(rt, current, obj, opts);
   }
 
-  patch(rt: ResourceType, ns: string | undefined, name: string, contentType: string, patchBody: unknown, opts: { subresource?: string; dryRun?: boolean } = {}): KObject {
+  patch(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    contentType: string,
+    patchBody: unknown,
+    opts: { subresource?: string; dryRun?: boolean } = {},
+  ): KObject {
     const current = this.store.get(rt, ns, name);
     if (!current) throw notFound(rt.resource, rt.group, name);
     let patched: KObject;
     try {
-      patched = applyPatch(contentType, this.present(rt, current), patchBody, { group: rt.group, kind: rt.kind, builtIn: rt.builtIn });
+      patched = applyPatch(contentType, this.present(rt, current), patchBody, {
+        group: rt.group,
+        kind: rt.kind,
+        builtIn: rt.builtIn,
+      });
     } catch (e) {
-      if (e instanceof PatchError) throw new ApiError(e.status, e.status === 415 ? "UnsupportedMediaType" : e.status === 409 ? "Conflict" : e.status === 400 ? "BadRequest" : "Invalid", e.message);
+      if (e instanceof PatchError)
+        throw new ApiError(
+          e.status,
+          e.status === 415
+            ? "UnsupportedMediaType"
+            : e.status === 409
+              ? "Conflict"
+              : e.status === 400
+                ? "BadRequest"
+                : "Invalid",
+          e.message,
+        );
       throw e;
     }
-    if (!patched || typeof patched !== "object" || !patched.metadata) throw badRequest("the patch produced an object without metadata");
+    if (!patched || typeof patched !== "object" || !patched.metadata)
+      throw badRequest("the patch produced an object without metadata");
     const rv = patched.metadata.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion) throw conflict(rt.resource, rt.group, name);
     if (patched.metadata.name !== name) throw badRequest("the patch may not change the name");
@@ -350,9 +457,16 @@ export class Cluster {
   }
 
   /** The common tail of update and patch: immutable fields kept, status subresource rules, generation, finalizers. */
-  private write(rt: ResourceType, current: KObject, incoming: KObject, opts: { subresource?: string; dryRun?: boolean }): KObject {
-    if (opts.subresource && opts.subresource !== "status") throw notFound(`${rt.resource}/${opts.subresource}`, rt.group, current.metadata.name!);
-    if (opts.subresource === "status" && !rt.status) throw notFound(`${rt.resource}/status`, rt.group, current.metadata.name!);
+  private write(
+    rt: ResourceType,
+    current: KObject,
+    incoming: KObject,
+    opts: { subresource?: string; dryRun?: boolean },
+  ): KObject {
+    if (opts.subresource && opts.subresource !== "status")
+      throw notFound(`${rt.resource}/${opts.subresource}`, rt.group, current.metadata.name!);
+    if (opts.subresource === "status" && !rt.status)
+      throw notFound(`${rt.resource}/status`, rt.group, current.metadata.name!);
     let next: KObject;
     if (opts.subresource === "status") {
       next = { ...current, status: incoming.status };
@@ -360,7 +474,8 @@ export class Cluster {
       next = { ...incoming, metadata: { ...incoming.metadata } };
       if (rt.status) next.status = current.status;
       const md = next.metadata;
-      for (const k of ["uid", "creationTimestamp", "namespace", "name", "deletionTimestamp", "generation"] as const) md[k] = current.metadata[k] as never;
+      for (const k of ["uid", "creationTimestamp", "namespace", "name", "deletionTimestamp", "generation"] as const)
+        md[k] = current.metadata[k] as never;
       if (md.deletionTimestamp === undefined) delete md.deletionTimestamp;
       delete md.managedFields;
     }
@@ -368,22 +483,33 @@ export class Cluster {
     next.kind = rt.kind;
     const admitted = this.admit(rt, next, false);
     const ignored = rt.status ? ["metadata", "status", "apiVersion", "kind"] : ["metadata", "apiVersion", "kind"];
-    if (withoutKeys(admitted, ignored) !== withoutKeys(current, ignored)) admitted.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    if (withoutKeys(admitted, ignored) !== withoutKeys(current, ignored))
+      admitted.metadata.generation = (current.metadata.generation ?? 1) + 1;
     if (opts.dryRun) return this.present(rt, admitted);
-    if (admitted.metadata.deletionTimestamp && !(admitted.metadata.finalizers?.length)) {
+    if (admitted.metadata.deletionTimestamp && !admitted.metadata.finalizers?.length) {
       const gone = this.store.remove(rt, admitted.metadata.namespace, admitted.metadata.name!);
       return this.present(rt, gone ?? admitted);
     }
     return this.present(rt, this.store.put(rt, admitted, "MODIFIED"));
   }
 
-  delete(rt: ResourceType, ns: string | undefined, name: string, opts: { preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: boolean } = {}): KObject {
+  delete(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    opts: { preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: boolean } = {},
+  ): KObject {
     const current = this.store.get(rt, ns, name);
     if (!current) throw notFound(rt.resource, rt.group, name);
     if (opts.preconditions?.uid && opts.preconditions.uid !== current.metadata.uid) {
-      throw new ApiError(409, "Conflict", `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${current.metadata.uid}`);
+      throw new ApiError(
+        409,
+        "Conflict",
+        `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${current.metadata.uid}`,
+      );
     }
-    if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== current.metadata.resourceVersion) throw conflict(rt.resource, rt.group, name);
+    if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== current.metadata.resourceVersion)
+      throw conflict(rt.resource, rt.group, name);
     if (opts.dryRun) return this.present(rt, current);
     if (rt.resource === "namespaces") return this.present(rt, this.terminateNamespace(current));
     if (current.metadata.finalizers?.length) {
@@ -405,12 +531,19 @@ export class Cluster {
   // ---- admission -----------------------------------------------------------------------------------------------------
 
   private checkBody(rt: ResourceType, body: unknown): KObject {
-    if (!body || typeof body !== "object" || Array.isArray(body)) throw badRequest("the request body must be a JSON object");
+    if (!body || typeof body !== "object" || Array.isArray(body))
+      throw badRequest("the request body must be a JSON object");
     const obj = clone(body) as KObject;
-    if (obj.kind && obj.kind !== rt.kind) throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${groupVersion(rt)})`);
+    if (obj.kind && obj.kind !== rt.kind)
+      throw badRequest(
+        `the API version in the data (${obj.apiVersion}) does not match the expected API version (${groupVersion(rt)})`,
+      );
     if (obj.apiVersion && obj.apiVersion !== groupVersion(rt)) {
       const [g] = obj.apiVersion.includes("/") ? obj.apiVersion.split("/") : [""];
-      if (g !== rt.group) throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${groupVersion(rt)})`);
+      if (g !== rt.group)
+        throw badRequest(
+          `the API version in the data (${obj.apiVersion}) does not match the expected API version (${groupVersion(rt)})`,
+        );
     }
     obj.apiVersion = groupVersion(rt);
     obj.kind = rt.kind;
@@ -445,7 +578,14 @@ export class Cluster {
     if (rt.resource === "customresourcedefinitions" && rt.group === "apiextensions.k8s.io") return this.admitCrd(obj);
     if (rt.builtIn || !rt.schema) return obj;
     const r = admitCustomResource(obj, rt.schema, { isCreate });
-    if (r.errors.length) throw invalid(rt.kind, rt.group, obj.metadata.name ?? "", statusCauses(r.errors), invalidMessage(rt.kind, rt.group, obj.metadata.name ?? "", r.errors));
+    if (r.errors.length)
+      throw invalid(
+        rt.kind,
+        rt.group,
+        obj.metadata.name ?? "",
+        statusCauses(r.errors),
+        invalidMessage(rt.kind, rt.group, obj.metadata.name ?? "", r.errors),
+      );
     return { ...r.object, metadata: obj.metadata, apiVersion: obj.apiVersion, kind: obj.kind };
   }
 
@@ -456,24 +596,64 @@ export class Cluster {
     const names = spec.names ?? {};
     const causes: { reason: string; message: string; field: string }[] = [];
     if (!spec.group) causes.push({ reason: "FieldValueRequired", message: "Required value", field: "spec.group" });
-    if (!names.plural) causes.push({ reason: "FieldValueRequired", message: "Required value", field: "spec.names.plural" });
+    if (!names.plural)
+      causes.push({ reason: "FieldValueRequired", message: "Required value", field: "spec.names.plural" });
     if (!names.kind) causes.push({ reason: "FieldValueRequired", message: "Required value", field: "spec.names.kind" });
-    if (!["Namespaced", "Cluster"].includes(spec.scope)) causes.push({ reason: "FieldValueNotSupported", message: `Unsupported value: "${spec.scope}": supported values: "Cluster", "Namespaced"`, field: "spec.scope" });
-    if (!Array.isArray(spec.versions) || !spec.versions.length) causes.push({ reason: "FieldValueRequired", message: "Required value: must have exactly one version marked as storage version", field: "spec.versions" });
+    if (!["Namespaced", "Cluster"].includes(spec.scope))
+      causes.push({
+        reason: "FieldValueNotSupported",
+        message: `Unsupported value: "${spec.scope}": supported values: "Cluster", "Namespaced"`,
+        field: "spec.scope",
+      });
+    if (!Array.isArray(spec.versions) || !spec.versions.length)
+      causes.push({
+        reason: "FieldValueRequired",
+        message: "Required value: must have exactly one version marked as storage version",
+        field: "spec.versions",
+      });
     if (spec.group && names.plural && crd.metadata.name !== `${names.plural}.${spec.group}`) {
-      causes.push({ reason: "FieldValueInvalid", message: `Invalid value: "${crd.metadata.name}": must be spec.names.plural+"."+spec.group`, field: "metadata.name" });
+      causes.push({
+        reason: "FieldValueInvalid",
+        message: `Invalid value: "${crd.metadata.name}": must be spec.names.plural+"."+spec.group`,
+        field: "metadata.name",
+      });
     }
     if (causes.length) {
-      throw invalid("CustomResourceDefinition", "apiextensions.k8s.io", crd.metadata.name ?? "", causes, `CustomResourceDefinition.apiextensions.k8s.io "${crd.metadata.name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`);
+      throw invalid(
+        "CustomResourceDefinition",
+        "apiextensions.k8s.io",
+        crd.metadata.name ?? "",
+        causes,
+        `CustomResourceDefinition.apiextensions.k8s.io "${crd.metadata.name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`,
+      );
     }
     this.registerCrd(crd);
     const t = now();
     crd.status = {
       conditions: [
-        { type: "NamesAccepted", status: "True", reason: "NoConflicts", message: "no conflicts found", lastTransitionTime: t },
-        { type: "Established", status: "True", reason: "InitialNamesAccepted", message: "the initial names have been accepted", lastTransitionTime: t },
+        {
+          type: "NamesAccepted",
+          status: "True",
+          reason: "NoConflicts",
+          message: "no conflicts found",
+          lastTransitionTime: t,
+        },
+        {
+          type: "Established",
+          status: "True",
+          reason: "InitialNamesAccepted",
+          message: "the initial names have been accepted",
+          lastTransitionTime: t,
+        },
       ],
-      acceptedNames: { plural: names.plural, singular: names.singular ?? names.kind.toLowerCase(), kind: names.kind, listKind: names.listKind ?? `${names.kind}List`, shortNames: names.shortNames, categories: names.categories },
+      acceptedNames: {
+        plural: names.plural,
+        singular: names.singular ?? names.kind.toLowerCase(),
+        kind: names.kind,
+        listKind: names.listKind ?? `${names.kind}List`,
+        shortNames: names.shortNames,
+        categories: names.categories,
+      },
       storedVersions: spec.versions.filter((v: any) => v.storage).map((v: any) => v.name),
     };
     return crd;
@@ -481,14 +661,27 @@ export class Cluster {
 
   private registerCrd(crd: KObject) {
     const { group, names, scope, versions } = crd.spec;
-    for (const k of [...this.types.keys()]) if (k.startsWith(`${group}/`) && this.types.get(k)!.resource === names.plural && !this.types.get(k)!.builtIn) this.types.delete(k);
+    for (const k of [...this.types.keys()])
+      if (k.startsWith(`${group}/`) && this.types.get(k)!.resource === names.plural && !this.types.get(k)!.builtIn)
+        this.types.delete(k);
     for (const v of versions as any[]) {
       if (!v.served) continue;
       this.types.set(`${group}/${v.name}/${names.plural}`, {
-        group, version: v.name, resource: names.plural, singular: names.singular ?? names.kind.toLowerCase(), kind: names.kind,
-        listKind: names.listKind ?? `${names.kind}List`, namespaced: scope === "Namespaced", shortNames: names.shortNames ?? [],
-        categories: names.categories ?? [], verbs: ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
-        status: Boolean(v.subresources?.status), builtIn: false, schema: v.schema?.openAPIV3Schema, printerColumns: v.additionalPrinterColumns, storage: Boolean(v.storage),
+        group,
+        version: v.name,
+        resource: names.plural,
+        singular: names.singular ?? names.kind.toLowerCase(),
+        kind: names.kind,
+        listKind: names.listKind ?? `${names.kind}List`,
+        namespaced: scope === "Namespaced",
+        shortNames: names.shortNames ?? [],
+        categories: names.categories ?? [],
+        verbs: ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
+        status: Boolean(v.subresources?.status),
+        builtIn: false,
+        schema: v.schema?.openAPIV3Schema,
+        printerColumns: v.additionalPrinterColumns,
+        storage: Boolean(v.storage),
       });
     }
   }
@@ -497,7 +690,8 @@ export class Cluster {
     const { group, names } = crd.spec;
     const rt = this.typeOf(group, names.plural);
     if (rt) this.store.dropType(rt);
-    for (const [k, t] of [...this.types]) if (!t.builtIn && t.group === group && t.resource === names.plural) this.types.delete(k);
+    for (const [k, t] of [...this.types])
+      if (!t.builtIn && t.group === group && t.resource === names.plural) this.types.delete(k);
   }
 
   // ---- namespaces, bootstrap and built-in controllers --------------------------------------------------------------
@@ -525,13 +719,24 @@ export class Cluster {
     if (e.type !== "ADDED") return;
     const md = e.object.metadata;
     // Every namespace gets a "default" ServiceAccount; token Secrets get their token (the token controller).
-    if (e.key === "/namespaces") queueMicrotask(() => this.ensure("", "serviceaccounts", md.name!, "default", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: md.name } }));
+    if (e.key === "/namespaces")
+      queueMicrotask(() =>
+        this.ensure("", "serviceaccounts", md.name!, "default", {
+          apiVersion: "v1",
+          kind: "ServiceAccount",
+          metadata: { name: "default", namespace: md.name },
+        }),
+      );
     if (e.key === "/secrets" && e.object.type === "kubernetes.io/service-account-token" && !e.object.data?.token) {
       queueMicrotask(() => {
         const rt = this.builtin("", "secrets");
         const s = this.store.get(rt, md.namespace, md.name!);
         if (!s) return;
-        s.data = { ...(s.data ?? {}), token: Buffer.from(`sbx-${crypto.randomBytes(24).toString("base64url")}`).toString("base64"), namespace: Buffer.from(md.namespace!).toString("base64") };
+        s.data = {
+          ...(s.data ?? {}),
+          token: Buffer.from(`sbx-${crypto.randomBytes(24).toString("base64url")}`).toString("base64"),
+          namespace: Buffer.from(md.namespace!).toString("base64"),
+        };
         this.store.put(rt, s, "MODIFIED");
       });
     }
@@ -545,15 +750,34 @@ export class Cluster {
   }
 
   private bootstrap() {
-    for (const n of ["default", "kube-system", "kube-public", "kube-node-lease"]) this.ensure("", "namespaces", undefined, n, { metadata: { name: n } });
+    for (const n of ["default", "kube-system", "kube-public", "kube-node-lease"])
+      this.ensure("", "namespaces", undefined, n, { metadata: { name: n } });
     const rbac = "rbac.authorization.k8s.io";
-    const cr = (name: string, rules: unknown[]) => this.ensure(rbac, "clusterroles", undefined, name, { apiVersion: `${rbac}/v1`, kind: "ClusterRole", metadata: { name, labels: { "kubernetes.io/bootstrapping": "rbac-defaults" } }, rules });
-    cr("cluster-admin", [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }, { nonResourceURLs: ["*"], verbs: ["*"] }]);
+    const cr = (name: string, rules: unknown[]) =>
+      this.ensure(rbac, "clusterroles", undefined, name, {
+        apiVersion: `${rbac}/v1`,
+        kind: "ClusterRole",
+        metadata: { name, labels: { "kubernetes.io/bootstrapping": "rbac-defaults" } },
+        rules,
+      });
+    cr("cluster-admin", [
+      { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+      { nonResourceURLs: ["*"], verbs: ["*"] },
+    ]);
     cr("view", [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch"] }]);
-    cr("edit", [{ apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"] }]);
+    cr("edit", [
+      {
+        apiGroups: ["*"],
+        resources: ["*"],
+        verbs: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
+      },
+    ]);
     this.ensure(rbac, "clusterrolebindings", undefined, "cluster-admin", {
-      apiVersion: `${rbac}/v1`, kind: "ClusterRoleBinding", metadata: { name: "cluster-admin" },
-      roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "cluster-admin" }, subjects: [{ apiGroup: rbac, kind: "Group", name: "system:masters" }],
+      apiVersion: `${rbac}/v1`,
+      kind: "ClusterRoleBinding",
+      metadata: { name: "cluster-admin" },
+      roleRef: { apiGroup: rbac, kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ apiGroup: rbac, kind: "Group", name: "system:masters" }],
     });
   }
 

@@ -15,7 +15,19 @@ function gvs(cluster: Cluster) {
 export function openApiV3Root(cluster: Cluster) {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const [p] of gvs(cluster)) {
-    const hash = crypto.createHash("sha256").update(JSON.stringify(cluster.allTypes().filter((t) => gvPath(t.group, t.version) === p).map((t) => [t.resource, t.kind]))).digest("hex").slice(0, 32).toUpperCase();
+    const hash = crypto
+      .createHash("sha256")
+      .update(
+        JSON.stringify(
+          cluster
+            .allTypes()
+            .filter((t) => gvPath(t.group, t.version) === p)
+            .map((t) => [t.resource, t.kind]),
+        ),
+      )
+      .digest("hex")
+      .slice(0, 32)
+      .toUpperCase();
     paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${hash}` };
   }
   return { paths };
@@ -32,16 +44,27 @@ export function openApiV3Doc(cluster: Cluster, p: string) {
     const gvk = { group: t.group, version: t.version, kind: t.kind };
     const base = `/${p}${t.namespaced ? "/namespaces/{namespace}" : ""}/${t.resource}`;
     const op = (action: string, params: string[]) => ({
-      "x-kubernetes-action": action, "x-kubernetes-group-version-kind": gvk,
-      parameters: params.map((n) => param(n)), responses: { "200": { description: "OK" } },
+      "x-kubernetes-action": action,
+      "x-kubernetes-group-version-kind": gvk,
+      parameters: params.map((n) => param(n)),
+      responses: { "200": { description: "OK" } },
     });
-    paths[base] = { get: op("list", ["labelSelector", "fieldSelector", "limit", "continue", "watch"]), post: op("post", ["dryRun", "fieldManager", "fieldValidation"]) };
+    paths[base] = {
+      get: op("list", ["labelSelector", "fieldSelector", "limit", "continue", "watch"]),
+      post: op("post", ["dryRun", "fieldManager", "fieldValidation"]),
+    };
     paths[`${base}/{name}`] = {
-      get: op("get", []), put: op("put", ["dryRun", "fieldManager", "fieldValidation"]), patch: op("patch", ["dryRun", "fieldManager", "fieldValidation", "force"]),
+      get: op("get", []),
+      put: op("put", ["dryRun", "fieldManager", "fieldValidation"]),
+      patch: op("patch", ["dryRun", "fieldManager", "fieldValidation", "force"]),
       delete: op("delete", ["dryRun", "gracePeriodSeconds", "propagationPolicy"]),
     };
     const schemaName = `${t.group ? t.group.split(".").reverse().join(".") : "io.k8s.api.core"}.${t.version}.${t.kind}`;
-    schemas[schemaName] = { type: "object", "x-kubernetes-group-version-kind": [gvk], "x-kubernetes-preserve-unknown-fields": true };
+    schemas[schemaName] = {
+      type: "object",
+      "x-kubernetes-group-version-kind": [gvk],
+      "x-kubernetes-preserve-unknown-fields": true,
+    };
   }
   return { openapi: "3.0.0", info: { title: "Kubernetes", version: cluster.version }, paths, components: { schemas } };
 }

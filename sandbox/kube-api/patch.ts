@@ -20,7 +20,13 @@ export class PatchError extends Error {
 
   /** The metav1.Status reason that goes with `status`. */
   get reason(): "BadRequest" | "Conflict" | "UnsupportedMediaType" | "Invalid" {
-    return this.status === 400 ? "BadRequest" : this.status === 409 ? "Conflict" : this.status === 415 ? "UnsupportedMediaType" : "Invalid";
+    return this.status === 400
+      ? "BadRequest"
+      : this.status === 409
+        ? "Conflict"
+        : this.status === 415
+          ? "UnsupportedMediaType"
+          : "Invalid";
   }
 }
 
@@ -48,7 +54,8 @@ const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.c
 const own = (o: Obj, k: string): any => (has(o, k) ? o[k] : undefined);
 
 function put(o: Obj, k: string, v: unknown): void {
-  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === "__proto__")
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   else o[k] = v;
 }
 
@@ -94,23 +101,30 @@ const OPS = new Set(["add", "remove", "replace", "move", "copy", "test"]);
 /** RFC 6901: "" is the whole document; otherwise "/"-separated tokens with ~1 → "/" and ~0 → "~". */
 function parsePointer(pointer: string, what: string): string[] {
   if (pointer === "") return [];
-  if (!pointer.startsWith("/")) throw new PatchError(`${what}: invalid JSON pointer ${show(pointer)}: must be empty or start with "/"`, 400);
+  if (!pointer.startsWith("/"))
+    throw new PatchError(`${what}: invalid JSON pointer ${show(pointer)}: must be empty or start with "/"`, 400);
   return pointer
     .slice(1)
     .split("/")
     .map((t) => {
-      if (/~(?![01])/.test(t)) throw new PatchError(`${what}: invalid JSON pointer ${show(pointer)}: "~" must be followed by 0 or 1`, 400);
+      if (/~(?![01])/.test(t))
+        throw new PatchError(`${what}: invalid JSON pointer ${show(pointer)}: "~" must be followed by 0 or 1`, 400);
       return t.replace(/~1/g, "/").replace(/~0/g, "~");
     });
 }
 
 function decodeOps(ops: unknown): Op[] {
-  if (!Array.isArray(ops)) throw new PatchError(`json: cannot unmarshal ${ops === null ? "null" : Array.isArray(ops) ? "array" : typeof ops} into Go value of type jsonpatch.Patch`, 400);
+  if (!Array.isArray(ops))
+    throw new PatchError(
+      `json: cannot unmarshal ${ops === null ? "null" : Array.isArray(ops) ? "array" : typeof ops} into Go value of type jsonpatch.Patch`,
+      400,
+    );
   return ops.map((raw, i): Op => {
     const where = `operation ${i}`;
     if (!isObj(raw)) throw new PatchError(`${where}: a JSON patch operation must be an object, got ${show(raw)}`, 400);
     const op = own(raw, "op");
-    if (typeof op !== "string" || !OPS.has(op)) throw new PatchError(`Unexpected kind: ${typeof op === "string" ? op : show(op)}`, 400);
+    if (typeof op !== "string" || !OPS.has(op))
+      throw new PatchError(`Unexpected kind: ${typeof op === "string" ? op : show(op)}`, 400);
     const path = own(raw, "path");
     if (typeof path !== "string") throw new PatchError(`${op} operation failed to decode path`, 400);
     const tokens = parsePointer(path, `${op} operation`);
@@ -170,14 +184,19 @@ function addAt(doc: unknown, tokens: string[], value: unknown, op: string, path:
   if (tokens.length === 0) return value;
   const parent = parentOf(doc, tokens);
   const key = tokens[tokens.length - 1]!;
-  if (parent === undefined) throw new PatchError(`${op} operation does not apply: doc is missing path: "${path}": missing value`, 422);
+  if (parent === undefined)
+    throw new PatchError(`${op} operation does not apply: doc is missing path: "${path}": missing value`, 422);
   if (Array.isArray(parent)) {
     if (key === "-") {
       parent.push(value);
       return doc;
     }
     const i = arrayIndex(key);
-    if (i === undefined || i > parent.length) throw new PatchError(`error in ${op} for path: '${path}': Unable to access invalid index: ${key}: invalid index referenced`, 422);
+    if (i === undefined || i > parent.length)
+      throw new PatchError(
+        `error in ${op} for path: '${path}': Unable to access invalid index: ${key}: invalid index referenced`,
+        422,
+      );
     parent.splice(i, 0, value);
     return doc;
   }
@@ -187,16 +206,26 @@ function addAt(doc: unknown, tokens: string[], value: unknown, op: string, path:
 
 /** Removes the value at `tokens` and returns it. */
 function removeAt(doc: unknown, tokens: string[], op: string, path: string): unknown {
-  if (tokens.length === 0) throw new PatchError(`${op} operation does not apply: cannot remove the whole document`, 422);
+  if (tokens.length === 0)
+    throw new PatchError(`${op} operation does not apply: cannot remove the whole document`, 422);
   const parent = parentOf(doc, tokens);
   const key = tokens[tokens.length - 1]!;
-  if (parent === undefined) throw new PatchError(`${op} operation does not apply: doc is missing path: "${path}": missing value`, 422);
+  if (parent === undefined)
+    throw new PatchError(`${op} operation does not apply: doc is missing path: "${path}": missing value`, 422);
   if (Array.isArray(parent)) {
     const i = arrayIndex(key);
-    if (i === undefined || i >= parent.length) throw new PatchError(`error in ${op} for path: '${path}': Unable to access invalid index: ${key}: invalid index referenced`, 422);
+    if (i === undefined || i >= parent.length)
+      throw new PatchError(
+        `error in ${op} for path: '${path}': Unable to access invalid index: ${key}: invalid index referenced`,
+        422,
+      );
     return parent.splice(i, 1)[0];
   }
-  if (!has(parent, key)) throw new PatchError(`error in ${op} for path: '${path}': Unable to remove nonexistent key: ${key}: missing value`, 422);
+  if (!has(parent, key))
+    throw new PatchError(
+      `error in ${op} for path: '${path}': Unable to remove nonexistent key: ${key}: missing value`,
+      422,
+    );
   const v = parent[key];
   delete parent[key];
   return v;
@@ -223,8 +252,10 @@ export function applyJsonPatch(doc: any, ops: unknown): any {
           break;
         }
         const parent = parentOf(out, op.tokens);
-        if (parent === undefined) throw new PatchError(`replace operation does not apply: doc is missing path: ${op.path}: missing value`, 422);
-        if (!lookup(out, op.tokens).found) throw new PatchError(`replace operation does not apply: doc is missing key: ${op.path}: missing value`, 422);
+        if (parent === undefined)
+          throw new PatchError(`replace operation does not apply: doc is missing path: ${op.path}: missing value`, 422);
+        if (!lookup(out, op.tokens).found)
+          throw new PatchError(`replace operation does not apply: doc is missing key: ${op.path}: missing value`, 422);
         const key = op.tokens[op.tokens.length - 1]!;
         if (Array.isArray(parent)) parent[arrayIndex(key)!] = clone(op.value);
         else put(parent, key, clone(op.value));
@@ -232,25 +263,43 @@ export function applyJsonPatch(doc: any, ops: unknown): any {
       }
       case "move": {
         if (op.from === op.path) {
-          if (!lookup(out, op.fromTokens).found) throw new PatchError(`move operation does not apply: doc is missing from path: ${op.from}: missing value`, 422);
+          if (!lookup(out, op.fromTokens).found)
+            throw new PatchError(
+              `move operation does not apply: doc is missing from path: ${op.from}: missing value`,
+              422,
+            );
           break;
         }
-        if (op.path.startsWith(op.from + "/")) throw new PatchError(`move operation does not apply: "from" ${op.from} is a prefix of "path" ${op.path}`, 422);
-        if (!lookup(out, op.fromTokens).found) throw new PatchError(`move operation does not apply: doc is missing from path: ${op.from}: missing value`, 422);
+        if (op.path.startsWith(op.from + "/"))
+          throw new PatchError(
+            `move operation does not apply: "from" ${op.from} is a prefix of "path" ${op.path}`,
+            422,
+          );
+        if (!lookup(out, op.fromTokens).found)
+          throw new PatchError(
+            `move operation does not apply: doc is missing from path: ${op.from}: missing value`,
+            422,
+          );
         const v = removeAt(out, op.fromTokens, "move", op.from);
         out = addAt(out, op.tokens, v, "move", op.path);
         break;
       }
       case "copy": {
         const src = lookup(out, op.fromTokens);
-        if (!src.found) throw new PatchError(`copy operation does not apply: doc is missing from path: ${op.from}: missing value`, 422);
+        if (!src.found)
+          throw new PatchError(
+            `copy operation does not apply: doc is missing from path: ${op.from}: missing value`,
+            422,
+          );
         out = addAt(out, op.tokens, clone(src.value), "copy", op.path);
         break;
       }
       case "test": {
-        if (op.tokens.length > 0 && parentOf(out, op.tokens) === undefined) throw new PatchError(`test operation does not apply: is missing path: ${op.path}: missing value`, 422);
+        if (op.tokens.length > 0 && parentOf(out, op.tokens) === undefined)
+          throw new PatchError(`test operation does not apply: is missing path: ${op.path}: missing value`, 422);
         const cur = lookup(out, op.tokens);
-        if (!cur.found || !jsonEqual(cur.value, op.value)) throw new PatchError(`testing value ${op.path} failed: test failed`, 422);
+        if (!cur.found || !jsonEqual(cur.value, op.value))
+          throw new PatchError(`testing value ${op.path} failed: test failed`, 422);
         break;
       }
     }
@@ -421,7 +470,10 @@ function rootType(kind: { group: string; kind: string }): TypeSpec {
 const typeOf = (spec: FieldSpec | undefined): TypeSpec | undefined => (spec?.type ? SMP_TYPES[spec.type] : undefined);
 
 function unsupportedMediaType(accepted: readonly string[]): PatchError {
-  return new PatchError(`the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`, 415);
+  return new PatchError(
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`,
+    415,
+  );
 }
 const BUILT_IN_PATCH_TYPES = [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply] as const;
 const CUSTOM_PATCH_TYPES = [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply] as const;
@@ -449,7 +501,11 @@ export function applyStrategicMergePatch(doc: any, patch: unknown, kind: { group
 }
 
 function strategicMerge(doc: unknown, patch: unknown, type: TypeSpec): Obj {
-  if (!isObj(patch)) throw new PatchError(`json: cannot unmarshal ${patch === null ? "null" : Array.isArray(patch) ? "array" : typeof patch} into Go value of type map[string]interface {}`, 400);
+  if (!isObj(patch))
+    throw new PatchError(
+      `json: cannot unmarshal ${patch === null ? "null" : Array.isArray(patch) ? "array" : typeof patch} into Go value of type map[string]interface {}`,
+      400,
+    );
   if (doc !== undefined && doc !== null && !isObj(doc)) throw new PatchError("invalid JSON document", 400);
   // Work on copies, so the port can modify in place like the Go code does.
   const out = mergeMap(isObj(doc) ? clone(doc) : {}, clone(patch), type);
@@ -463,7 +519,8 @@ function mergeMap(original: Obj, patch: Obj, type: TypeSpec | undefined): Merged
     if (directive === "replace") return materializeMap(patch, type);
     if (directive === "delete") return DELETED;
     // `$patch: merge` is the default behaviour; the apiserver itself rejects it on maps, we accept it as a no-op.
-    if (directive !== "merge") throw new PatchError(`unknown patch type: ${show(directive)} in map: ${show(patch)}`, 400);
+    if (directive !== "merge")
+      throw new PatchError(`unknown patch type: ${show(directive)} in map: ${show(patch)}`, 400);
   }
 
   if (has(patch, RETAIN_KEYS)) {
@@ -536,7 +593,12 @@ function mergeMap(original: Obj, patch: Obj, type: TypeSpec | undefined): Merged
     const field = k.slice(DELETE_FROM_PRIMITIVE_LIST.length);
     if (!field || !Array.isArray(values)) throw new PatchError("invalid patch format of primitive list", 400);
     const live = own(original, field);
-    if (Array.isArray(live)) put(original, field, live.filter((x) => isObj(x) || Array.isArray(x) || !values.includes(x)));
+    if (Array.isArray(live))
+      put(
+        original,
+        field,
+        live.filter((x) => isObj(x) || Array.isArray(x) || !values.includes(x)),
+      );
   }
   return original;
 }
@@ -572,7 +634,8 @@ function mergeList(live: unknown[], patch: unknown[], spec: FieldSpec): unknown[
   const all = [...live, ...patch];
   const maps = all.filter(isObj).length;
   if (all.some(Array.isArray)) throw new PatchError("lists of lists are not supported", 422);
-  if (maps !== 0 && maps !== all.length) throw new PatchError(`the elements of a merging list must all be maps or all be primitives: ${show(patch)}`, 422);
+  if (maps !== 0 && maps !== all.length)
+    throw new PatchError(`the elements of a merging list must all be maps or all be primitives: ${show(patch)}`, 422);
 
   if (maps === 0) {
     // A set of primitives (e.g. metadata.finalizers): the union.
@@ -627,7 +690,8 @@ function mergeList(live: unknown[], patch: unknown[], spec: FieldSpec): unknown[
   return normalizeElementOrder(patchItems, serverOnly, rest, serverOrder, key);
 }
 
-const identity = (v: unknown, key: string | undefined): unknown => (key === undefined ? v : isObj(v) ? own(v, key) : undefined);
+const identity = (v: unknown, key: string | undefined): unknown =>
+  key === undefined ? v : isObj(v) ? own(v, key) : undefined;
 
 function indexIn(list: readonly unknown[], item: unknown, key: string | undefined): number {
   const id = identity(item, key);
@@ -658,7 +722,13 @@ function sortByOrder(items: unknown[], order: readonly unknown[], key: string | 
  * slotted in before the first patch item that comes after them in the live list. Consequence (as in the apiserver):
  * without $setElementOrder a new element lands before the live elements that are not in the patch.
  */
-function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], patchOrder: readonly unknown[], serverOrder: readonly unknown[], key: string | undefined): unknown[] {
+function normalizeElementOrder(
+  patchItems: unknown[],
+  serverOnly: unknown[],
+  patchOrder: readonly unknown[],
+  serverOrder: readonly unknown[],
+  key: string | undefined,
+): unknown[] {
   const right = sortByOrder(patchItems, patchOrder, key);
   const left = sortByOrder(serverOnly, serverOrder, key);
   const out: unknown[] = [];
@@ -685,7 +755,11 @@ function validateSetElementOrder(patchList: unknown[], order: unknown[], key: st
   for (let s = 0; p < items.length && s < order.length; s++) {
     if (identity(items[p], key) === identity(order[s], key)) p++;
   }
-  if (p < items.length) throw new PatchError(`The order in patch list:\n${show(patchList)}\n doesn't match $setElementOrder list:\n${show(order)}\n`, 400);
+  if (p < items.length)
+    throw new PatchError(
+      `The order in patch list:\n${show(patchList)}\n doesn't match $setElementOrder list:\n${show(order)}\n`,
+      400,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -702,7 +776,12 @@ function validateSetElementOrder(patchList: unknown[], order: unknown[], key: st
  *   (`doc` null/undefined) starts from {}. The server parses the body (YAML or JSON) before calling.
  * - anything else: 415 listing the types the resource accepts.
  */
-export function applyPatch(contentType: string, doc: any, patch: unknown, kind: { group: string; kind: string; builtIn: boolean }): any {
+export function applyPatch(
+  contentType: string,
+  doc: any,
+  patch: unknown,
+  kind: { group: string; kind: string; builtIn: boolean },
+): any {
   const accepted = kind.builtIn ? BUILT_IN_PATCH_TYPES : CUSTOM_PATCH_TYPES;
   const type = normalizePatchContentType(contentType);
   switch (type) {
@@ -715,7 +794,9 @@ export function applyPatch(contentType: string, doc: any, patch: unknown, kind: 
       return strategicMerge(doc, patch, rootType(kind));
     case PATCH_TYPES.apply:
       if (!isObj(patch)) throw new PatchError("the apply patch must be an object", 400);
-      return kind.builtIn ? strategicMerge(doc ?? {}, patch, rootType(kind)) : applyMergePatch(isObj(doc) ? doc : {}, patch);
+      return kind.builtIn
+        ? strategicMerge(doc ?? {}, patch, rootType(kind))
+        : applyMergePatch(isObj(doc) ? doc : {}, patch);
     default:
       throw unsupportedMediaType(accepted);
   }

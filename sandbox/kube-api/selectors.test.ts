@@ -25,7 +25,11 @@ const LABEL_VALUE =
 const PREFIX_PART =
   "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
 
-const req = (key: string, operator: Requirement["operator"], values: string[] = []): Requirement => ({ key, operator, values });
+const req = (key: string, operator: Requirement["operator"], values: string[] = []): Requirement => ({
+  key,
+  operator,
+  values,
+});
 
 function errorOf(fn: () => unknown): SelectorError {
   try {
@@ -61,13 +65,22 @@ describe("parseLabelSelector: valid input", () => {
     ["x in (,a)", [req("x", "in", ["", "a"])]],
     ["x in (a,,b)", [req("x", "in", ["", "a", "b"])]],
     // whitespace (space, tab, CR, LF) around every token
-    ["  app = web ,  tier  in  ( db , cache )  , ! legacy ", [req("app", "=", ["web"]), req("legacy", "!"), req("tier", "in", ["cache", "db"])]],
+    [
+      "  app = web ,  tier  in  ( db , cache )  , ! legacy ",
+      [req("app", "=", ["web"]), req("legacy", "!"), req("tier", "in", ["cache", "db"])],
+    ],
     ["x\tnotin\n(a)\r", [req("x", "notin", ["a"])]],
     // qualified keys
     ["app.kubernetes.io/name=velero", [req("app.kubernetes.io/name", "=", ["velero"])]],
     ["this-is-a-dns.domain.com/key-with-dash", [req("this-is-a-dns.domain.com/key-with-dash", "exists")]],
-    ["0.1.2.domain/99 notin (10.10.100.1, tick.tack.clock)", [req("0.1.2.domain/99", "notin", ["10.10.100.1", "tick.tack.clock"])]],
-    ["velero.io/backup-name=nightly-20240101,!velero.io/exclude-from-backup", [req("velero.io/backup-name", "=", ["nightly-20240101"]), req("velero.io/exclude-from-backup", "!")]],
+    [
+      "0.1.2.domain/99 notin (10.10.100.1, tick.tack.clock)",
+      [req("0.1.2.domain/99", "notin", ["10.10.100.1", "tick.tack.clock"])],
+    ],
+    [
+      "velero.io/backup-name=nightly-20240101,!velero.io/exclude-from-backup",
+      [req("velero.io/backup-name", "=", ["nightly-20240101"]), req("velero.io/exclude-from-backup", "!")],
+    ],
     // in / notin are keywords only where an operator is expected
     ["in=notin", [req("in", "=", ["notin"])]],
     ["a in (x,y,notin, z,in)", [req("a", "in", ["in", "notin", "x", "y", "z"])]],
@@ -104,25 +117,43 @@ describe("parseLabelSelector: invalid input", () => {
     ["a in (xyz abc)", "unable to parse requirement: found 'abc', expected: ',' or ')'"],
     ["a in (x,=)", "unable to parse requirement: found '=', expected: ',', or identifier"],
     // numeric comparisons are valid upstream but deliberately unsupported here
-    ["x>1", "unable to parse requirement: found '>', expected: in, notin, =, ==, != (the numeric operators '>' and '<' are not supported by this server)"],
-    ["x<1", "unable to parse requirement: found '<', expected: in, notin, =, ==, != (the numeric operators '>' and '<' are not supported by this server)"],
+    [
+      "x>1",
+      "unable to parse requirement: found '>', expected: in, notin, =, ==, != (the numeric operators '>' and '<' are not supported by this server)",
+    ],
+    [
+      "x<1",
+      "unable to parse requirement: found '<', expected: in, notin, =, ==, != (the numeric operators '>' and '<' are not supported by this server)",
+    ],
     // keys
     ["-bad", `unable to parse requirement: <nil>: Invalid value: "-bad": ${NAME_PART}`],
     ["bad-=x", `unable to parse requirement: <nil>: Invalid value: "bad-": ${NAME_PART}`],
-    [`${"k".repeat(64)}=x`, `unable to parse requirement: <nil>: Invalid value: "${"k".repeat(64)}": name part must be no more than 63 characters`],
+    [
+      `${"k".repeat(64)}=x`,
+      `unable to parse requirement: <nil>: Invalid value: "${"k".repeat(64)}": name part must be no more than 63 characters`,
+    ],
     ["/a", `unable to parse requirement: <nil>: Invalid value: "/a": prefix part must be non-empty`],
     ["Example.com/a", `unable to parse requirement: <nil>: Invalid value: "Example.com/a": ${PREFIX_PART}`],
-    ["example.com/", `unable to parse requirement: <nil>: Invalid value: "example.com/": name part must be non-empty; ${NAME_PART}`],
+    [
+      "example.com/",
+      `unable to parse requirement: <nil>: Invalid value: "example.com/": name part must be non-empty; ${NAME_PART}`,
+    ],
     [
       "a/b/c",
       `unable to parse requirement: <nil>: Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ],
     // values
     ["x=a||y=b", `unable to parse requirement: values[0][x]: Invalid value: "a||y": ${LABEL_VALUE}`],
-    [`k=${"v".repeat(64)}`, `unable to parse requirement: values[0][k]: Invalid value: "${"v".repeat(64)}": must be no more than 63 characters`],
+    [
+      `k=${"v".repeat(64)}`,
+      `unable to parse requirement: values[0][k]: Invalid value: "${"v".repeat(64)}": must be no more than 63 characters`,
+    ],
     ["k=a b", "found 'b', expected: ',' or 'end of string'"],
     // every bad value is reported, indexed in sorted order
-    ["a in (ok,-y,-x)", `unable to parse requirement: [values[0][a]: Invalid value: "-x": ${LABEL_VALUE}, values[1][a]: Invalid value: "-y": ${LABEL_VALUE}]`],
+    [
+      "a in (ok,-y,-x)",
+      `unable to parse requirement: [values[0][a]: Invalid value: "-x": ${LABEL_VALUE}, values[1][a]: Invalid value: "-y": ${LABEL_VALUE}]`,
+    ],
   ])("%j", (s, message) => expect(errorOf(() => parseLabelSelector(s)).message).toBe(message));
 });
 
@@ -176,7 +207,11 @@ describe("labelSelectorFromObject", () => {
     ["undefined", undefined, []],
     ["{}", {}, []],
     ["empty parts", { matchLabels: {}, matchExpressions: [] }, []],
-    ["matchLabels", { matchLabels: { tier: "frontend", app: "web" } }, [req("app", "=", ["web"]), req("tier", "=", ["frontend"])]],
+    [
+      "matchLabels",
+      { matchLabels: { tier: "frontend", app: "web" } },
+      [req("app", "=", ["web"]), req("tier", "=", ["frontend"])],
+    ],
     [
       "matchLabels AND matchExpressions, sorted by key",
       {
@@ -188,7 +223,13 @@ describe("labelSelectorFromObject", () => {
           { key: "c", operator: "DoesNotExist", values: [] },
         ],
       },
-      [req("app", "in", ["web", "api"]), req("b", "exists"), req("c", "!"), req("env", "notin", ["dev"]), req("z", "=", ["1"])],
+      [
+        req("app", "in", ["web", "api"]),
+        req("b", "exists"),
+        req("c", "!"),
+        req("env", "notin", ["dev"]),
+        req("z", "=", ["1"]),
+      ],
     ],
   ])("%s", (_name, sel, want) => expect(labelSelectorFromObject(sel)).toEqual(want));
 
@@ -197,37 +238,80 @@ describe("labelSelectorFromObject", () => {
     ["{} matches everything", {}, true],
     ["matchLabels hit", { matchLabels: { app: "web" } }, true],
     ["matchLabels miss", { matchLabels: { app: "db" } }, false],
-    ["matchLabels AND expressions: both hold", { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["frontend", "x"] }] }, true],
-    ["matchLabels AND expressions: one fails", { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "NotIn", values: ["frontend"] }] }, false],
+    [
+      "matchLabels AND expressions: both hold",
+      { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "In", values: ["frontend", "x"] }] },
+      true,
+    ],
+    [
+      "matchLabels AND expressions: one fails",
+      { matchLabels: { app: "web" }, matchExpressions: [{ key: "tier", operator: "NotIn", values: ["frontend"] }] },
+      false,
+    ],
     ["NotIn on an absent label", { matchExpressions: [{ key: "team", operator: "NotIn", values: ["a"] }] }, true],
     ["Exists", { matchExpressions: [{ key: "tier", operator: "Exists" }] }, true],
     ["DoesNotExist", { matchExpressions: [{ key: "tier", operator: "DoesNotExist" }] }, false],
   ])("%s", (_name, sel, want) => expect(matchesLabels(labelSelectorFromObject(sel), labels)).toBe(want));
 
   it.each<[string, unknown, string]>([
-    ["In without values", { matchExpressions: [{ key: "a", operator: "In" }] }, "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty"],
-    ["NotIn with []", { matchExpressions: [{ key: "a", operator: "NotIn", values: [] }] }, "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty"],
-    ["Exists with values", { matchExpressions: [{ key: "a", operator: "Exists", values: ["x", "y"] }] }, 'values: Invalid value: []string{"x", "y"}: values set must be empty for exists and does not exist'],
+    [
+      "In without values",
+      { matchExpressions: [{ key: "a", operator: "In" }] },
+      "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty",
+    ],
+    [
+      "NotIn with []",
+      { matchExpressions: [{ key: "a", operator: "NotIn", values: [] }] },
+      "values: Invalid value: []string(nil): for 'in', 'notin' operators, values set can't be empty",
+    ],
+    [
+      "Exists with values",
+      { matchExpressions: [{ key: "a", operator: "Exists", values: ["x", "y"] }] },
+      'values: Invalid value: []string{"x", "y"}: values set must be empty for exists and does not exist',
+    ],
     [
       "DoesNotExist with a bad value",
       { matchExpressions: [{ key: "a", operator: "DoesNotExist", values: ["-"] }] },
       `[values: Invalid value: []string{"-"}: values set must be empty for exists and does not exist, values[0][a]: Invalid value: "-": ${LABEL_VALUE}]`,
     ],
-    ["unknown operator", { matchExpressions: [{ key: "a", operator: "Equals", values: ["x"] }] }, '"Equals" is not a valid label selector operator'],
+    [
+      "unknown operator",
+      { matchExpressions: [{ key: "a", operator: "Equals", values: ["x"] }] },
+      '"Equals" is not a valid label selector operator',
+    ],
     ["bad matchLabels key", { matchLabels: { "-x": "y" } }, `key: Invalid value: "-x": ${NAME_PART}`],
     ["bad matchLabels value", { matchLabels: { app: "a b" } }, `values[0][app]: Invalid value: "a b": ${LABEL_VALUE}`],
-    ["bad expression key", { matchExpressions: [{ key: "", operator: "Exists" }] }, `key: Invalid value: "": name part must be non-empty; ${NAME_PART}`],
-    ["non-string matchLabels value", { matchLabels: { app: 3 } }, 'matchLabels[app]: Invalid value: "3": must be a string'],
+    [
+      "bad expression key",
+      { matchExpressions: [{ key: "", operator: "Exists" }] },
+      `key: Invalid value: "": name part must be non-empty; ${NAME_PART}`,
+    ],
+    [
+      "non-string matchLabels value",
+      { matchLabels: { app: 3 } },
+      'matchLabels[app]: Invalid value: "3": must be a string',
+    ],
   ])("%s → SelectorError", (_name, sel, message) =>
-    expect(errorOf(() => labelSelectorFromObject(sel as Parameters<typeof labelSelectorFromObject>[0])).message).toBe(message),
+    expect(errorOf(() => labelSelectorFromObject(sel as Parameters<typeof labelSelectorFromObject>[0])).message).toBe(
+      message,
+    ),
   );
 });
 
-const pod = (name: string, over: { phase?: string; nodeName?: string; podIP?: string; hostNetwork?: boolean; namespace?: string } = {}) => ({
+const pod = (
+  name: string,
+  over: { phase?: string; nodeName?: string; podIP?: string; hostNetwork?: boolean; namespace?: string } = {},
+) => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: { name, namespace: over.namespace ?? "default" },
-  spec: { nodeName: over.nodeName, restartPolicy: "Always", schedulerName: "default-scheduler", serviceAccountName: "velero", hostNetwork: over.hostNetwork },
+  spec: {
+    nodeName: over.nodeName,
+    restartPolicy: "Always",
+    schedulerName: "default-scheduler",
+    serviceAccountName: "velero",
+    hostNetwork: over.hostNetwork,
+  },
   status: { phase: over.phase, ...(over.podIP ? { podIP: over.podIP, podIPs: [{ ip: over.podIP }] } : {}) },
 });
 const PODS = [
@@ -270,7 +354,10 @@ describe("parseFieldSelector on pods", () => {
     [" status.phase=Running", "field label not supported:  status.phase"], // no trimming, as upstream
     ["=x", "field label not supported: "],
     ["status.phase", "invalid selector: 'status.phase'; can't understand 'status.phase'"],
-    ["status.phase in (Running)", "invalid selector: 'status.phase in (Running)'; can't understand 'status.phase in (Running)'"],
+    [
+      "status.phase in (Running)",
+      "invalid selector: 'status.phase in (Running)'; can't understand 'status.phase in (Running)'",
+    ],
     ["metadata.name=a,bad", "invalid selector: 'metadata.name=a,bad'; can't understand 'bad'"],
     // every term is parsed before any field is checked; terms are taken in sorted order
     ["aaa=1,zzz", "invalid selector: 'aaa=1,zzz'; can't understand 'zzz'"],
@@ -280,7 +367,9 @@ describe("parseFieldSelector on pods", () => {
     ["metadata.name===b", "invalid field selector: unescaped character in value: ="],
     ["metadata.name=a\\x", "invalid field selector: invalid escape sequence: \\x"],
     ["metadata.name=a\\", "invalid field selector: invalid escape sequence: \\"],
-  ])("%j → SelectorError", (s, message) => expect(errorOf(() => parseFieldSelector(s, POD_FIELDS)).message).toBe(message));
+  ])("%j → SelectorError", (s, message) =>
+    expect(errorOf(() => parseFieldSelector(s, POD_FIELDS)).message).toBe(message),
+  );
 });
 
 describe("field selector escaping", () => {
@@ -301,7 +390,10 @@ describe("field selector escaping", () => {
     ["a,b", "reason"],
     ["x==y", "reason"],
   ])("an escaped value %j selects the object carrying it", (value, field) => {
-    const events = [{ metadata: { name: "e1", namespace: "ns" }, [field]: value }, { metadata: { name: "e2", namespace: "ns" }, [field]: "other" }];
+    const events = [
+      { metadata: { name: "e1", namespace: "ns" }, [field]: value },
+      { metadata: { name: "e2", namespace: "ns" }, [field]: "other" },
+    ];
     const match = parseFieldSelector(`${field}=${escapeFieldValue(value)},metadata.namespace=ns`, EVENT_FIELDS);
     expect(events.filter(match).map((e) => e.metadata.name)).toEqual(["e1"]);
     const notMatch = parseFieldSelector(`${field}!=${escapeFieldValue(value)}`, EVENT_FIELDS);
@@ -312,7 +404,15 @@ describe("field selector escaping", () => {
 describe("field sets of other kinds", () => {
   const event = {
     metadata: { name: "velero.17a", namespace: "velero" },
-    involvedObject: { kind: "Pod", namespace: "velero", name: "velero-0", uid: "u-1", apiVersion: "v1", resourceVersion: "42", fieldPath: "spec.containers{velero}" },
+    involvedObject: {
+      kind: "Pod",
+      namespace: "velero",
+      name: "velero-0",
+      uid: "u-1",
+      apiVersion: "v1",
+      resourceVersion: "42",
+      fieldPath: "spec.containers{velero}",
+    },
     reason: "BackOff",
     type: "Warning",
     source: {},
@@ -320,7 +420,12 @@ describe("field sets of other kinds", () => {
   };
   it.each<[string, Record<string, unknown>, Record<string, any>, boolean]>([
     ["involvedObject.kind=Pod,involvedObject.name=velero-0,involvedObject.namespace=velero", EVENT_FIELDS, event, true],
-    ["involvedObject.uid=u-1,involvedObject.apiVersion=v1,involvedObject.resourceVersion=42", EVENT_FIELDS, event, true],
+    [
+      "involvedObject.uid=u-1,involvedObject.apiVersion=v1,involvedObject.resourceVersion=42",
+      EVENT_FIELDS,
+      event,
+      true,
+    ],
     ["involvedObject.fieldPath=spec.containers{velero}", EVENT_FIELDS, event, true],
     ["reason=BackOff,type=Warning", EVENT_FIELDS, event, true],
     ["type!=Normal", EVENT_FIELDS, event, true],
@@ -329,8 +434,18 @@ describe("field sets of other kinds", () => {
     ["source=scheduler", EVENT_FIELDS, { ...event, source: { component: "scheduler" } }, true],
     ["type=kubernetes.io/tls", SECRET_FIELDS, { metadata: { name: "s" }, type: "kubernetes.io/tls" }, true],
     ["type!=Opaque,metadata.name=s", SECRET_FIELDS, { metadata: { name: "s" }, type: "kubernetes.io/tls" }, true],
-    ["status.phase=Terminating", NAMESPACE_FIELDS, { metadata: { name: "ns" }, status: { phase: "Terminating" } }, true],
-    ["metadata.name=ns,status.phase=Active", NAMESPACE_FIELDS, { metadata: { name: "ns" }, status: { phase: "Terminating" } }, false],
+    [
+      "status.phase=Terminating",
+      NAMESPACE_FIELDS,
+      { metadata: { name: "ns" }, status: { phase: "Terminating" } },
+      true,
+    ],
+    [
+      "metadata.name=ns,status.phase=Active",
+      NAMESPACE_FIELDS,
+      { metadata: { name: "ns" }, status: { phase: "Terminating" } },
+      false,
+    ],
     ["spec.unschedulable=false", NODE_FIELDS, { metadata: { name: "n" }, spec: {} }, true],
     ["metadata.namespace=", COMMON_FIELDS, { metadata: { name: "cluster-scoped" } }, true],
   ])("%j", (s, fields, obj, want) => expect(parseFieldSelector(s, fields as typeof COMMON_FIELDS)(obj)).toBe(want));
@@ -341,7 +456,9 @@ describe("field sets of other kinds", () => {
     ["type=Opaque", COMMON_FIELDS, "field label not supported: type"],
     ["toString=x", COMMON_FIELDS, "field label not supported: toString"],
     ["involvedObject.foo=x", EVENT_FIELDS, "field label not supported: involvedObject.foo"],
-  ])("%j → SelectorError", (s, fields, message) => expect(errorOf(() => parseFieldSelector(s, fields as typeof COMMON_FIELDS)).message).toBe(message));
+  ])("%j → SelectorError", (s, fields, message) =>
+    expect(errorOf(() => parseFieldSelector(s, fields as typeof COMMON_FIELDS)).message).toBe(message),
+  );
 
   it.each<[string | undefined, Record<string, unknown>]>([
     ["pod", POD_FIELDS],

@@ -25,7 +25,11 @@ export class SelectorError extends Error {
  * - "!=" / "notin": the label is absent, or present with a value not in `values`.
  * - "exists": the label is present (any value); "!": the label is absent. `values` is empty for both.
  */
-export type Requirement = { key: string; operator: "=" | "==" | "!=" | "in" | "notin" | "exists" | "!"; values: string[] };
+export type Requirement = {
+  key: string;
+  operator: "=" | "==" | "!=" | "in" | "notin" | "exists" | "!";
+  values: string[];
+};
 
 // ---------------------------------------------------------------------------------------------
 // Validation (k8s.io/apimachinery/pkg/util/validation), with the upstream messages verbatim.
@@ -64,7 +68,8 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
 function dns1123SubdomainErrors(value: string): string[] {
   const errs: string[] = [];
   if (byteLength(value) > DNS1123_SUBDOMAIN_MAX) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX));
-  if (!DNS1123_SUBDOMAIN_RE.test(value)) errs.push(regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, "example.com"));
+  if (!DNS1123_SUBDOMAIN_RE.test(value))
+    errs.push(regexError(DNS1123_SUBDOMAIN_ERR, DNS1123_SUBDOMAIN_FMT, "example.com"));
   return errs;
 }
 
@@ -87,7 +92,8 @@ function qualifiedNameErrors(value: string): string[] {
   }
   if (name.length === 0) errs.push("name part must be non-empty");
   else if (byteLength(name) > QUALIFIED_NAME_MAX) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX)}`);
-  if (!QUALIFIED_NAME_RE.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")}`);
+  if (!QUALIFIED_NAME_RE.test(name))
+    errs.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")}`);
   return errs;
 }
 
@@ -95,7 +101,8 @@ function qualifiedNameErrors(value: string): string[] {
 function labelValueErrors(value: string): string[] {
   const errs: string[] = [];
   if (byteLength(value) > LABEL_VALUE_MAX) errs.push(maxLenError(LABEL_VALUE_MAX));
-  if (!LABEL_VALUE_RE.test(value)) errs.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"));
+  if (!LABEL_VALUE_RE.test(value))
+    errs.push(regexError(LABEL_VALUE_ERR, LABEL_VALUE_FMT, "MyValue", "my_value", "12345"));
   return errs;
 }
 
@@ -123,16 +130,19 @@ function newRequirement(key: string, operator: Requirement["operator"], values: 
   switch (operator) {
     case "in":
     case "notin":
-      if (values.length === 0) errs.push(invalid("values", goStringSlice(values), "for 'in', 'notin' operators, values set can't be empty"));
+      if (values.length === 0)
+        errs.push(invalid("values", goStringSlice(values), "for 'in', 'notin' operators, values set can't be empty"));
       break;
     case "=":
     case "==":
     case "!=":
-      if (values.length !== 1) errs.push(invalid("values", goStringSlice(values), "exact-match compatibility requires one single value"));
+      if (values.length !== 1)
+        errs.push(invalid("values", goStringSlice(values), "exact-match compatibility requires one single value"));
       break;
     case "exists":
     case "!":
-      if (values.length !== 0) errs.push(invalid("values", goStringSlice(values), "values set must be empty for exists and does not exist"));
+      if (values.length !== 0)
+        errs.push(invalid("values", goStringSlice(values), "values set must be empty for exists and does not exist"));
       break;
   }
   values.forEach((v, i) => {
@@ -151,11 +161,15 @@ const byKey = (reqs: Requirement[]) => reqs.sort((a, b) => (a.key < b.key ? -1 :
 // ---------------------------------------------------------------------------------------------
 
 type TokenKind = "eos" | "ident" | "in" | "notin" | "(" | ")" | "," | "!" | "=" | "==" | "!=" | ">" | "<";
-interface Token { kind: TokenKind; lit: string }
+interface Token {
+  kind: TokenKind;
+  lit: string;
+}
 
 const isWhitespace = (ch: string) => ch === " " || ch === "\t" || ch === "\r" || ch === "\n";
 /** Characters that end an identifier and start an operator token. */
-const isSpecial = (ch: string) => ch === "=" || ch === "!" || ch === "(" || ch === ")" || ch === "," || ch === ">" || ch === "<";
+const isSpecial = (ch: string) =>
+  ch === "=" || ch === "!" || ch === "(" || ch === ")" || ch === "," || ch === ">" || ch === "<";
 
 /**
  * Splits a selector into tokens the way labels.Lexer does: whitespace separates tokens; a run of
@@ -221,7 +235,8 @@ class LabelParser {
     for (;;) {
       const t = this.lookahead("values");
       if (t.kind === "eos") return reqs;
-      if (t.kind !== "ident" && t.kind !== "!") throw new SelectorError(`found '${t.lit}', expected: !, identifier, or 'end of string'`);
+      if (t.kind !== "ident" && t.kind !== "!")
+        throw new SelectorError(`found '${t.lit}', expected: !, identifier, or 'end of string'`);
       try {
         reqs.push(this.parseRequirement());
       } catch (e) {
@@ -233,7 +248,8 @@ class LabelParser {
       if (next.kind !== ",") throw new SelectorError(`found '${next.lit}', expected: ',' or 'end of string'`);
       const after = this.lookahead("values");
       // A trailing or doubled comma ("a,", "a,,b") is an error, not an empty requirement.
-      if (after.kind !== "ident" && after.kind !== "!") throw new SelectorError(`found '${after.lit}', expected: identifier after ','`);
+      if (after.kind !== "ident" && after.kind !== "!")
+        throw new SelectorError(`found '${after.lit}', expected: identifier after ','`);
     }
   }
 
@@ -279,7 +295,9 @@ class LabelParser {
       case "<":
         // Upstream also accepts the numeric `key>N` / `key<N` (selection.GreaterThan/LessThan);
         // this server deliberately does not, so say so rather than misreport a syntax error.
-        throw new SelectorError(`found '${t.lit}', expected: ${SUPPORTED_BINARY_OPERATORS} (the numeric operators '>' and '<' are not supported by this server)`);
+        throw new SelectorError(
+          `found '${t.lit}', expected: ${SUPPORTED_BINARY_OPERATORS} (the numeric operators '>' and '<' are not supported by this server)`,
+        );
       default:
         throw new SelectorError(`found '${t.lit}', expected: ${SUPPORTED_BINARY_OPERATORS}`);
     }
@@ -298,7 +316,8 @@ class LabelParser {
       this.consume("values");
       return [""];
     }
-    if (t.kind !== "ident" && t.kind !== ",") throw new SelectorError(`found '${t.lit}', expected: ',', ')' or identifier`);
+    if (t.kind !== "ident" && t.kind !== ",")
+      throw new SelectorError(`found '${t.lit}', expected: ',', ')' or identifier`);
     const values = this.parseIdentifiersList();
     this.consume("values"); // the ")" parseIdentifiersList stopped at
     return values;
@@ -355,7 +374,12 @@ export function parseLabelSelector(s: string): Requirement[] {
 // metav1.LabelSelector
 // ---------------------------------------------------------------------------------------------
 
-const OBJECT_OPERATORS: Record<string, Requirement["operator"]> = { In: "in", NotIn: "notin", Exists: "exists", DoesNotExist: "!" };
+const OBJECT_OPERATORS: Record<string, Requirement["operator"]> = {
+  In: "in",
+  NotIn: "notin",
+  Exists: "exists",
+  DoesNotExist: "!",
+};
 
 /**
  * Converts a metav1.LabelSelector (spec.selector of a Deployment, StatefulSet, Job,
@@ -384,7 +408,8 @@ export function labelSelectorFromObject(
   // Upstream walks a Go map (random order); sort so that the reported error is deterministic.
   for (const key of Object.keys(sel.matchLabels ?? {}).sort()) {
     const value: unknown = sel.matchLabels![key];
-    if (typeof value !== "string") throw new SelectorError(invalid(`matchLabels[${key}]`, quote(String(value)), "must be a string"));
+    if (typeof value !== "string")
+      throw new SelectorError(invalid(`matchLabels[${key}]`, quote(String(value)), "must be a string"));
     reqs.push(newRequirement(key, "=", [value]));
   }
   for (const expr of sel.matchExpressions ?? []) {
@@ -446,7 +471,8 @@ export function unescapeFieldValue(s: string): string {
   let inSlash = false;
   for (const c of s) {
     if (inSlash) {
-      if (c !== "\\" && c !== "," && c !== "=") throw new SelectorError(`invalid field selector: invalid escape sequence: \\${c}`);
+      if (c !== "\\" && c !== "," && c !== "=")
+        throw new SelectorError(`invalid field selector: invalid escape sequence: \\${c}`);
       out += c;
       inSlash = false;
     } else if (c === "\\") {

@@ -13,13 +13,21 @@ import { PATCH_TYPES } from "./patch";
 
 // The HTTP face of one sandbox cluster: discovery, resource paths, watch streams and metav1.Status errors, spoken as
 // kube-apiserver speaks them, so that kubectl and @kubernetes/client-node work unchanged.
-export interface ServeOptions { port?: number; host?: string; tls?: { key: string; cert: string } }
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  tls?: { key: string; cert: string };
+}
 
 const MAX_BODY = 3 * 1024 * 1024;
 
 function send(res: http.ServerResponse, code: number, body: unknown) {
   const text = JSON.stringify(body);
-  res.writeHead(code, { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Content-Length": Buffer.byteLength(text) });
+  res.writeHead(code, {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-cache, private",
+    "Content-Length": Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -50,10 +58,30 @@ function resourceList(cluster: Cluster, group: string, version: string) {
   const types = cluster.allTypes().filter((t) => t.group === group && t.version === version);
   const resources: object[] = [];
   for (const t of types) {
-    resources.push({ name: t.resource, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs, ...(t.shortNames.length ? { shortNames: t.shortNames } : {}), ...(t.categories.length ? { categories: t.categories } : {}) });
-    if (t.status) resources.push({ name: `${t.resource}/status`, singularName: "", namespaced: t.namespaced, kind: t.kind, verbs: ["get", "patch", "update"] });
+    resources.push({
+      name: t.resource,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: t.verbs,
+      ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+      ...(t.categories.length ? { categories: t.categories } : {}),
+    });
+    if (t.status)
+      resources.push({
+        name: `${t.resource}/status`,
+        singularName: "",
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: ["get", "patch", "update"],
+      });
   }
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }
 
 function groupList(cluster: Cluster) {
@@ -67,18 +95,31 @@ function groupList(cluster: Cluster) {
   const groups = [...byGroup].map(([name, versions]) => {
     const sorted = versions.sort((a, b) => (a < b ? 1 : -1)); // v2alpha1 < v1 lexically reversed: prefer v1 over v1beta1 over v2alpha1
     const preferred = sorted.find((v) => /^v\d+$/.test(v)) ?? sorted[0];
-    return { name, versions: sorted.map((v) => ({ groupVersion: `${name}/${v}`, version: v })), preferredVersion: { groupVersion: `${name}/${preferred}`, version: preferred } };
+    return {
+      name,
+      versions: sorted.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+      preferredVersion: { groupVersion: `${name}/${preferred}`, version: preferred },
+    };
   });
   return { kind: "APIGroupList", apiVersion: "v1", groups };
 }
 
-interface Target { rt: ResourceType; namespace?: string; name?: string; subresource?: string }
+interface Target {
+  rt: ResourceType;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
 
 function resolveTarget(cluster: Cluster, group: string, version: string, rest: string[]): Target {
   let namespace: string | undefined;
   let parts = rest;
   const nsType = cluster.findType("", "v1", "namespaces");
-  if (group === "" && parts[0] === "namespaces" && (parts.length <= 2 || (parts.length === 3 && (parts[2] === "status" || parts[2] === "finalize")))) {
+  if (
+    group === "" &&
+    parts[0] === "namespaces" &&
+    (parts.length <= 2 || (parts.length === 3 && (parts[2] === "status" || parts[2] === "finalize")))
+  ) {
     return { rt: nsType!, name: parts[1], subresource: parts[2] };
   }
   if (parts[0] === "namespaces" && parts.length >= 3) {
@@ -87,7 +128,8 @@ function resolveTarget(cluster: Cluster, group: string, version: string, rest: s
   }
   const [resource, name, subresource, ...extra] = parts;
   const rt = cluster.findType(group, version, resource);
-  if (!rt || extra.length || (namespace && !rt.namespaced)) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+  if (!rt || extra.length || (namespace && !rt.namespaced))
+    throw new ApiError(404, "NotFound", "the server could not find the requested resource");
   return { rt, namespace, name, subresource };
 }
 
@@ -109,11 +151,13 @@ export function handler(cluster: Cluster) {
 
       const nonResource = (p: string) => {
         if (method !== "GET") throw methodNotAllowed();
-        if (!cluster.authorize(user, { kind: "nonResource", verb: "get", path: p })) throw new ApiError(403, "Forbidden", `forbidden: User "${user.name}" cannot get path "${p}"`);
+        if (!cluster.authorize(user, { kind: "nonResource", verb: "get", path: p }))
+          throw new ApiError(403, "Forbidden", `forbidden: User "${user.name}" cannot get path "${p}"`);
       };
       if (path.startsWith("/sandbox/v1/")) {
         if (method !== "POST") throw methodNotAllowed();
-        if (!user.groups.includes("system:masters")) throw new ApiError(403, "Forbidden", "sandbox controls are for the cluster admin");
+        if (!user.groups.includes("system:masters"))
+          throw new ApiError(403, "Forbidden", "sandbox controls are for the cluster admin");
         const control = cluster.controls.get(path.slice("/sandbox/v1/".length));
         if (!control) throw new ApiError(404, "NotFound", "no such sandbox control");
         return send(res, 200, (await control(parseJson(await readBody(req)) ?? {})) ?? {});
@@ -121,11 +165,25 @@ export function handler(cluster: Cluster) {
       if (path === "/version") {
         nonResource(path);
         const [major, minor] = cluster.version.replace(/^v/, "").split(".");
-        return send(res, 200, { major, minor, gitVersion: cluster.version, gitCommit: "sandbox", gitTreeState: "clean", buildDate: "2026-01-01T00:00:00Z", goVersion: "go1.23", compiler: "gc", platform: "linux/amd64" });
+        return send(res, 200, {
+          major,
+          minor,
+          gitVersion: cluster.version,
+          gitCommit: "sandbox",
+          gitTreeState: "clean",
+          buildDate: "2026-01-01T00:00:00Z",
+          goVersion: "go1.23",
+          compiler: "gc",
+          platform: "linux/amd64",
+        });
       }
       if (path === "/api") {
         nonResource(path);
-        return send(res, 200, { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: req.headers.host ?? "" }] });
+        return send(res, 200, {
+          kind: "APIVersions",
+          versions: ["v1"],
+          serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: req.headers.host ?? "" }],
+        });
       }
       if (path === "/apis") {
         nonResource(path);
@@ -158,7 +216,8 @@ export function handler(cluster: Cluster) {
 
       if (rest.length === 0) {
         nonResource(path);
-        if (!cluster.allTypes().some((t) => t.group === group && t.version === version)) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+        if (!cluster.allTypes().some((t) => t.group === group && t.version === version))
+          throw new ApiError(404, "NotFound", "the server could not find the requested resource");
         return send(res, 200, resourceList(cluster, group, version));
       }
 
@@ -166,17 +225,45 @@ export function handler(cluster: Cluster) {
       const { rt, namespace, name, subresource } = target;
       const watch = q.get("watch") === "true" || q.get("watch") === "1";
       const verb =
-        method === "GET" ? (name ? "get" : watch ? "watch" : "list")
-        : method === "POST" ? "create"
-        : method === "PUT" ? "update"
-        : method === "PATCH" ? "patch"
-        : method === "DELETE" ? (name ? "delete" : "deletecollection")
-        : null;
+        method === "GET"
+          ? name
+            ? "get"
+            : watch
+              ? "watch"
+              : "list"
+          : method === "POST"
+            ? "create"
+            : method === "PUT"
+              ? "update"
+              : method === "PATCH"
+                ? "patch"
+                : method === "DELETE"
+                  ? name
+                    ? "delete"
+                    : "deletecollection"
+                  : null;
       if (!verb) throw methodNotAllowed();
-      if (!rt.verbs.includes(verb) && !(subresource === "status" && ["get", "update", "patch"].includes(verb))) throw methodNotAllowed();
+      if (!rt.verbs.includes(verb) && !(subresource === "status" && ["get", "update", "patch"].includes(verb)))
+        throw methodNotAllowed();
       if (!name && ["update", "patch"].includes(verb)) throw methodNotAllowed();
-      const attrs: Attributes = { kind: "resource", verb, group: rt.group, resource: rt.resource, subresource, namespace, name };
-      if (!cluster.authorize(user, attrs)) throw forbidden(user.name, verb, subresource ? `${rt.resource}/${subresource}` : rt.resource, rt.group, namespace, name);
+      const attrs: Attributes = {
+        kind: "resource",
+        verb,
+        group: rt.group,
+        resource: rt.resource,
+        subresource,
+        namespace,
+        name,
+      };
+      if (!cluster.authorize(user, attrs))
+        throw forbidden(
+          user.name,
+          verb,
+          subresource ? `${rt.resource}/${subresource}` : rt.resource,
+          rt.group,
+          namespace,
+          name,
+        );
 
       const dryRun = q.getAll("dryRun").includes("All");
       const accept = req.headers.accept;
@@ -191,12 +278,22 @@ export function handler(cluster: Cluster) {
       switch (verb) {
         case "get": {
           const o = cluster.get(rt, namespace, name!);
-          return send(res, 200, wantsTable(accept) ? toTable(rt, [o], { resourceVersion: o.metadata.resourceVersion }, includeObject) : o);
+          return send(
+            res,
+            200,
+            wantsTable(accept) ? toTable(rt, [o], { resourceVersion: o.metadata.resourceVersion }, includeObject) : o,
+          );
         }
         case "list": {
           const limit = q.get("limit") ? Number(q.get("limit")) : undefined;
-          if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) throw badRequest(`invalid limit: ${q.get("limit")}`);
-          const list = cluster.list(rt, namespace, { labelSelector: q.get("labelSelector") ?? undefined, fieldSelector: q.get("fieldSelector") ?? undefined, limit, continue: q.get("continue") ?? undefined });
+          if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+            throw badRequest(`invalid limit: ${q.get("limit")}`);
+          const list = cluster.list(rt, namespace, {
+            labelSelector: q.get("labelSelector") ?? undefined,
+            fieldSelector: q.get("fieldSelector") ?? undefined,
+            limit,
+            continue: q.get("continue") ?? undefined,
+          });
           return send(res, 200, wantsTable(accept) ? toTable(rt, list.items, list.metadata, includeObject) : list);
         }
         case "watch":
@@ -223,25 +320,53 @@ export function handler(cluster: Cluster) {
           return send(res, 200, cluster.patch(rt, namespace, name!, ct, body, { subresource, dryRun }));
         }
         case "delete": {
-          const opts = (parseJson(await readBody(req)) ?? {}) as { preconditions?: { uid?: string; resourceVersion?: string } };
+          const opts = (parseJson(await readBody(req)) ?? {}) as {
+            preconditions?: { uid?: string; resourceVersion?: string };
+          };
           const o = cluster.delete(rt, namespace, name!, { preconditions: opts.preconditions, dryRun });
           if (!rt.builtIn || o.metadata.deletionTimestamp) return send(res, 200, o);
-          return send(res, 200, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details: { name: o.metadata.name, group: rt.group, kind: rt.resource, uid: o.metadata.uid } });
+          return send(res, 200, {
+            kind: "Status",
+            apiVersion: "v1",
+            metadata: {},
+            status: "Success",
+            details: { name: o.metadata.name, group: rt.group, kind: rt.resource, uid: o.metadata.uid },
+          });
         }
         case "deletecollection": {
-          const items = cluster.deleteCollection(rt, namespace, { labelSelector: q.get("labelSelector") ?? undefined, fieldSelector: q.get("fieldSelector") ?? undefined });
-          return send(res, 200, { kind: rt.listKind, apiVersion: groupVersion(rt), metadata: { resourceVersion: String(cluster.store.currentRV) }, items });
+          const items = cluster.deleteCollection(rt, namespace, {
+            labelSelector: q.get("labelSelector") ?? undefined,
+            fieldSelector: q.get("fieldSelector") ?? undefined,
+          });
+          return send(res, 200, {
+            kind: rt.listKind,
+            apiVersion: groupVersion(rt),
+            metadata: { resourceVersion: String(cluster.store.currentRV) },
+            items,
+          });
         }
       }
     } catch (err) {
-      const e = err instanceof ApiError ? err : new ApiError(500, "InternalError", `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+      const e =
+        err instanceof ApiError
+          ? err
+          : new ApiError(500, "InternalError", `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
       if (!res.headersSent) send(res, e.code, e.toStatus());
       else res.end();
     }
   };
 }
 
-function streamWatch(cluster: Cluster, rt: ResourceType, ns: string | undefined, q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse, table: boolean, includeObject: "None" | "Metadata" | "Object") {
+function streamWatch(
+  cluster: Cluster,
+  rt: ResourceType,
+  ns: string | undefined,
+  q: URLSearchParams,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  table: boolean,
+  includeObject: "None" | "Metadata" | "Object",
+) {
   let first = true;
   const write = (e: { type: string; object: unknown }) => {
     let object = e.object;
@@ -253,13 +378,21 @@ function streamWatch(cluster: Cluster, rt: ResourceType, ns: string | undefined,
     res.write(JSON.stringify({ type: e.type, object }) + "\n");
   };
   cluster.checkWatchStart(q.get("resourceVersion") ?? undefined);
-  res.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Transfer-Encoding": "chunked" });
+  res.writeHead(200, {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-cache, private",
+    "Transfer-Encoding": "chunked",
+  });
   res.flushHeaders();
   const stop = cluster.watch(
-    rt, ns,
+    rt,
+    ns,
     {
-      labelSelector: q.get("labelSelector") ?? undefined, fieldSelector: q.get("fieldSelector") ?? undefined, resourceVersion: q.get("resourceVersion") ?? undefined,
-      allowWatchBookmarks: q.get("allowWatchBookmarks") === "true", timeoutSeconds: q.get("timeoutSeconds") ? Number(q.get("timeoutSeconds")) : undefined,
+      labelSelector: q.get("labelSelector") ?? undefined,
+      fieldSelector: q.get("fieldSelector") ?? undefined,
+      resourceVersion: q.get("resourceVersion") ?? undefined,
+      allowWatchBookmarks: q.get("allowWatchBookmarks") === "true",
+      timeoutSeconds: q.get("timeoutSeconds") ? Number(q.get("timeoutSeconds")) : undefined,
     },
     write,
     () => res.end(),
@@ -269,14 +402,28 @@ function streamWatch(cluster: Cluster, rt: ResourceType, ns: string | undefined,
 }
 
 function review(cluster: Cluster, user: UserInfo, rt: ResourceType, body: KObject) {
-  const base = { apiVersion: groupVersion(rt), kind: rt.kind, metadata: { creationTimestamp: null }, spec: body?.spec ?? {} };
-  if (rt.resource === "selfsubjectreviews") return { ...base, status: { userInfo: { username: user.name, groups: user.groups } } };
+  const base = {
+    apiVersion: groupVersion(rt),
+    kind: rt.kind,
+    metadata: { creationTimestamp: null },
+    spec: body?.spec ?? {},
+  };
+  if (rt.resource === "selfsubjectreviews")
+    return { ...base, status: { userInfo: { username: user.name, groups: user.groups } } };
   if (rt.resource === "selfsubjectaccessreviews") {
     const r = body?.spec?.resourceAttributes;
     const n = body?.spec?.nonResourceAttributes;
     if (!r && !n) throw badRequest("exactly one of nonResourceAttributes or resourceAttributes must be specified");
     const allowed = r
-      ? cluster.authorize(user, { kind: "resource", verb: r.verb ?? "", group: r.group ?? "", resource: r.resource ?? "", subresource: r.subresource || undefined, namespace: r.namespace || undefined, name: r.name || undefined })
+      ? cluster.authorize(user, {
+          kind: "resource",
+          verb: r.verb ?? "",
+          group: r.group ?? "",
+          resource: r.resource ?? "",
+          subresource: r.subresource || undefined,
+          namespace: r.namespace || undefined,
+          name: r.name || undefined,
+        })
       : cluster.authorize(user, { kind: "nonResource", verb: n.verb ?? "", path: n.path ?? "" });
     return { ...base, status: { allowed, ...(allowed ? { reason: "allowed by RBAC" } : {}) } };
   }
@@ -286,14 +433,26 @@ function review(cluster: Cluster, user: UserInfo, rt: ResourceType, body: KObjec
   return {
     ...base,
     status: {
-      resourceRules: rules.filter((r) => !r.nonResourceURLs).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) })),
-      nonResourceRules: rules.filter((r) => r.nonResourceURLs).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
+      resourceRules: rules
+        .filter((r) => !r.nonResourceURLs)
+        .map((r) => ({
+          verbs: r.verbs,
+          apiGroups: r.apiGroups ?? [],
+          resources: r.resources ?? [],
+          ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+        })),
+      nonResourceRules: rules
+        .filter((r) => r.nonResourceURLs)
+        .map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
       incomplete: false,
     },
   };
 }
 
-export async function serveCluster(cluster: Cluster, opts: ServeOptions = {}): Promise<{ url: string; close: () => Promise<void>; server: http.Server }> {
+export async function serveCluster(
+  cluster: Cluster,
+  opts: ServeOptions = {},
+): Promise<{ url: string; close: () => Promise<void>; server: http.Server }> {
   const h = handler(cluster);
   const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, h) : http.createServer(h);
   server.keepAliveTimeout = 65_000;
@@ -312,11 +471,12 @@ export async function serveCluster(cluster: Cluster, opts: ServeOptions = {}): P
   return {
     url,
     server,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-      for (const socket of sockets) socket.destroy();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }
 

@@ -4,7 +4,13 @@ import { resourceKey } from "./types";
 // One cluster's objects and its change log: a single resourceVersion counter (as etcd's revision), a bounded event
 // history for watches, and listeners. Objects are stored and handed out as deep copies.
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
-export interface StoreEvent { rv: number; type: EventType; key: string; object: KObject; /** The object before a MODIFIED. */ old?: KObject }
+export interface StoreEvent {
+  rv: number;
+  type: EventType;
+  key: string;
+  object: KObject;
+  /** The object before a MODIFIED. */ old?: KObject;
+}
 
 const clone = <T>(o: T): T => structuredClone(o);
 const objKey = (ns: string | undefined, name: string) => `${ns ?? ""}/${name}`;
@@ -48,7 +54,9 @@ export class Store {
 
   /** Keys in order, for pagination: [key, object] pairs after `after` (exclusive). */
   listFrom(rt: ResourceType, ns: string | undefined, after: string | undefined): [string, KObject][] {
-    const all = [...this.bucket(rt).entries()].filter(([k]) => (!ns || !rt.namespaced || k.startsWith(`${ns}/`)) && (after === undefined || k > after));
+    const all = [...this.bucket(rt).entries()].filter(
+      ([k]) => (!ns || !rt.namespaced || k.startsWith(`${ns}/`)) && (after === undefined || k > after),
+    );
     all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return all.map(([k, o]) => [k, clone(o)]);
   }
@@ -99,7 +107,9 @@ export class Store {
   /** Events after `rv` (exclusive), or "expired" when history no longer reaches back that far. */
   since(rv: number): StoreEvent[] | "expired" {
     if (rv + 1 < this.oldest) return "expired";
-    return this.log.filter((e) => e.rv > rv).map((e) => ({ ...e, object: clone(e.object), old: e.old && clone(e.old) }));
+    return this.log
+      .filter((e) => e.rv > rv)
+      .map((e) => ({ ...e, object: clone(e.object), old: e.old && clone(e.old) }));
   }
 
   subscribe(fn: (e: StoreEvent) => void): () => void {

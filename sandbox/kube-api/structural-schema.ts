@@ -485,11 +485,19 @@ function fieldOf(name: string): string {
 }
 
 function errInvalid(field: string, value: unknown, detail: string): FieldError {
-  return { type: "FieldValueInvalid", field, message: `Invalid value: ${badValue(value)}${detail ? `: ${detail}` : ""}` };
+  return {
+    type: "FieldValueInvalid",
+    field,
+    message: `Invalid value: ${badValue(value)}${detail ? `: ${detail}` : ""}`,
+  };
 }
 
 function errTypeInvalid(field: string, value: unknown, detail: string): FieldError {
-  return { type: "FieldValueTypeInvalid", field, message: `Invalid value: ${badValue(value)}${detail ? `: ${detail}` : ""}` };
+  return {
+    type: "FieldValueTypeInvalid",
+    field,
+    message: `Invalid value: ${badValue(value)}${detail ? `: ${detail}` : ""}`,
+  };
 }
 
 function errRequired(field: string, detail = ""): FieldError {
@@ -509,7 +517,11 @@ function errTooLong(field: string, max: number): FieldError {
 
 function errTooMany(field: string, actual: number, max: number): FieldError {
   const detail = max >= 0 ? `must have at most ${max} ${max === 1 ? "item" : "items"}` : "has too many items";
-  return { type: "FieldValueTooMany", field, message: actual >= 0 ? `Too many: ${actual}: ${detail}` : `Too many: ${detail}` };
+  return {
+    type: "FieldValueTooMany",
+    field,
+    message: actual >= 0 ? `Too many: ${actual}: ${detail}` : `Too many: ${detail}`,
+  };
 }
 
 function errDuplicate(field: string, value: unknown): FieldError {
@@ -570,7 +582,8 @@ function schemaTypes(s: Schema): string[] {
 function jsonTypeOf(x: unknown): { type: string; format: string } {
   if (typeof x === "boolean") return { type: "boolean", format: "" };
   if (typeof x === "string") return { type: "string", format: "" };
-  if (typeof x === "number") return isJsonInteger(x) ? { type: "integer", format: "int64" } : { type: "number", format: "float64" };
+  if (typeof x === "number")
+    return isJsonInteger(x) ? { type: "integer", format: "int64" } : { type: "number", format: "float64" };
   if (Array.isArray(x)) return { type: "array", format: "" };
   return { type: "object", format: "" };
 }
@@ -675,23 +688,39 @@ function validateSchema(data: unknown, s: Schema, path: string, out: FieldError[
   if (isObject(data)) validateObject(data, s, path, out);
 }
 
-function validateType(data: unknown, s: Schema, types: string[], format: string, path: string, out: FieldError[]): void {
+function validateType(
+  data: unknown,
+  s: Schema,
+  types: string[],
+  format: string,
+  path: string,
+  out: FieldError[],
+): void {
   const { type: schType, format: valFormat } = jsonTypeOf(data);
   const isStringish = typeof data === "string" || Array.isArray(data);
-  const isFloatInt = schType === "number" && typeof data === "number" && isFloatAJsonInteger(data) && types.includes("integer");
+  const isFloatInt =
+    schType === "number" && typeof data === "number" && isFloatAJsonInteger(data) && types.includes("integer");
   const isIntFloat = schType === "integer" && types.includes("number");
   const typeOk = types.includes(schType) || isFloatInt || isIntFloat;
 
   // kube-openapi quirk kept for fidelity: a non-string value for a field with a (kept) format is
   // reported against the format, e.g. `must be of type date-time: "int64"`.
-  if (!isStringish && format !== "" && !(typeOk || valFormat === format || (format === "int64" && valFormat === "int32"))) {
-    out.push(errTypeInvalid(fieldOf(path), valFormat, `${path} in body must be of type ${format}: ${goQuote(valFormat)}`));
+  if (
+    !isStringish &&
+    format !== "" &&
+    !(typeOk || valFormat === format || (format === "int64" && valFormat === "int32"))
+  ) {
+    out.push(
+      errTypeInvalid(fieldOf(path), valFormat, `${path} in body must be of type ${format}: ${goQuote(valFormat)}`),
+    );
     return;
   }
   // ... and a string or array value for a non-numeric field with a format skips the type check.
   if (!(types.includes("number") || types.includes("integer")) && format !== "" && isStringish) return;
   if (!typeOk) {
-    out.push(errTypeInvalid(fieldOf(path), schType, `${path} in body must be of type ${types.join(",")}: ${goQuote(schType)}`));
+    out.push(
+      errTypeInvalid(fieldOf(path), schType, `${path} in body must be of type ${types.join(",")}: ${goQuote(schType)}`),
+    );
   }
 }
 
@@ -736,7 +765,11 @@ function validateJunctors(data: unknown, s: Schema, path: string, out: FieldErro
       out.push(errComposite(`${goQuote(path)} must validate one and only one schema (oneOf). Found none valid`));
       out.push(...pickBest(failures));
     } else if (valid > 1) {
-      out.push(errComposite(`${goQuote(path)} must validate one and only one schema (oneOf). Found ${valid} valid alternatives`));
+      out.push(
+        errComposite(
+          `${goQuote(path)} must validate one and only one schema (oneOf). Found ${valid} valid alternatives`,
+        ),
+      );
     }
   }
 
@@ -785,7 +818,8 @@ function validateIntFormat(data: number, s: Schema, path: string, out: FieldErro
   if (!Number.isInteger(data)) return;
   const f = s.format;
   const outOfRange =
-    (f === "int32" && (data < -(2 ** 31) || data > 2 ** 31 - 1)) || (f === "int64" && (data < -(2 ** 63) || data >= 2 ** 63));
+    (f === "int32" && (data < -(2 ** 31) || data > 2 ** 31 - 1)) ||
+    (f === "int64" && (data < -(2 ** 63) || data >= 2 ** 63));
   if (outOfRange) out.push(errInvalid(fieldOf(path), data, `${path} in body must be of type ${f}`));
 }
 
@@ -799,24 +833,39 @@ function validateNumber(data: number, s: Schema, path: string, out: FieldError[]
     if (asInt && Number.isInteger(factor) && factor !== 0) {
       if (data % factor !== 0) out.push(errInvalid(field, data, `${path} in body should be a multiple of ${factor}`));
     } else if (factor <= 0) {
-      out.push(errInvalid(field, factor, `factor MultipleOf declared for ${path} must be positive: ${goFloat(factor)}`));
+      out.push(
+        errInvalid(field, factor, `factor MultipleOf declared for ${path} must be positive: ${goFloat(factor)}`),
+      );
     } else {
       const mult = factor < 1 ? (1 / factor) * data : data / factor;
-      if (!isFloatAJsonInteger(mult)) out.push(errInvalid(field, data, `${path} in body should be a multiple of ${goFloat(factor)}`));
+      if (!isFloatAJsonInteger(mult))
+        out.push(errInvalid(field, data, `${path} in body should be a multiple of ${goFloat(factor)}`));
     }
   }
   if (typeof s.minimum === "number") {
     const min = asInt ? Math.trunc(s.minimum) : s.minimum;
     const excl = s.exclusiveMinimum === true;
     if ((!excl && data < min) || (excl && data <= min)) {
-      out.push(errInvalid(field, data, `${path} in body should be greater than ${excl ? "" : "or equal to "}${fmtBound(s.minimum)}`));
+      out.push(
+        errInvalid(
+          field,
+          data,
+          `${path} in body should be greater than ${excl ? "" : "or equal to "}${fmtBound(s.minimum)}`,
+        ),
+      );
     }
   }
   if (typeof s.maximum === "number") {
     const max = asInt ? Math.trunc(s.maximum) : s.maximum;
     const excl = s.exclusiveMaximum === true;
     if ((!excl && data > max) || (excl && data >= max)) {
-      out.push(errInvalid(field, data, `${path} in body should be less than ${excl ? "" : "or equal to "}${fmtBound(s.maximum)}`));
+      out.push(
+        errInvalid(
+          field,
+          data,
+          `${path} in body should be less than ${excl ? "" : "or equal to "}${fmtBound(s.maximum)}`,
+        ),
+      );
     }
   }
 }
@@ -906,7 +955,13 @@ function pathString(p: string): string {
 
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-function validateEmbeddedResources(x: unknown, s: Schema | null | undefined, path: string, out: FieldError[], isRoot = true): void {
+function validateEmbeddedResources(
+  x: unknown,
+  s: Schema | null | undefined,
+  path: string,
+  out: FieldError[],
+  isRoot = true,
+): void {
   if (!s) return;
   if (isEmbedded(s) && !isRoot && isObject(x)) validateEmbeddedResource(x, path, out);
   if (isObject(x)) {
@@ -932,7 +987,8 @@ function validateEmbeddedResource(x: JsonObject, path: string, out: FieldError[]
     if (k === "apiVersion") {
       if (typeof v !== "string") out.push(errInvalid(apiVersionPath, v, "must be a string"));
       else if (v === "") out.push(errInvalid(apiVersionPath, v, "must not be empty"));
-      else if (v !== "/" && (v.match(/\//g) ?? []).length > 1) out.push(errInvalid(apiVersionPath, v, `unexpected GroupVersion string: ${v}`));
+      else if (v !== "/" && (v.match(/\//g) ?? []).length > 1)
+        out.push(errInvalid(apiVersionPath, v, `unexpected GroupVersion string: ${v}`));
     } else if (k === "kind") {
       if (typeof v !== "string") out.push(errInvalid(kindPath, v, "must be a string"));
       else if (v === "") out.push(errInvalid(kindPath, v, "must not be empty"));
@@ -984,7 +1040,12 @@ function nonUniqueIndices(list: unknown[], keyOf: (v: unknown) => unknown): numb
   const result: number[] = [];
   list.forEach((v, i) => {
     const key = keyOf(v);
-    const id = key === UNSPECIFIED ? "u:" : typeof key === "object" && key !== null ? `c:${goJson(key)}` : `s:${typeof key}:${String(key)}`;
+    const id =
+      key === UNSPECIFIED
+        ? "u:"
+        : typeof key === "object" && key !== null
+          ? `c:${goJson(key)}`
+          : `s:${typeof key}:${String(key)}`;
     const times = seen.get(id) ?? 0;
     seen.set(id, times + 1);
     if (times === 1) result.push(i);

@@ -15,7 +15,14 @@ export type KObject = {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     finalizers?: string[];
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+    ownerReferences?: {
+      apiVersion: string;
+      kind: string;
+      name: string;
+      uid: string;
+      controller?: boolean;
+      blockOwnerDeletion?: boolean;
+    }[];
     managedFields?: unknown[];
     [k: string]: unknown;
   };
@@ -40,12 +47,20 @@ export interface ResourceType {
   /** For custom resources: the structural schema of this version. */
   schema?: unknown;
   /** For custom resources: additionalPrinterColumns of this version. */
-  printerColumns?: { name: string; type: string; jsonPath: string; description?: string; priority?: number; format?: string }[];
+  printerColumns?: {
+    name: string;
+    type: string;
+    jsonPath: string;
+    description?: string;
+    priority?: number;
+    format?: string;
+  }[];
   /** Storage version among the group's versions (custom resources). */
   storage?: boolean;
   /** Field selectors beyond metadata.name / metadata.namespace. */
   fieldSelectors?: string;
 }
 
-export const groupVersion = (rt: { group: string; version: string }) => (rt.group ? `${rt.group}/${rt.version}` : rt.version);
+export const groupVersion = (rt: { group: string; version: string }) =>
+  rt.group ? `${rt.group}/${rt.version}` : rt.version;
 export const resourceKey = (rt: { group: string; resource: string }) => `${rt.group}/${rt.resource}`;

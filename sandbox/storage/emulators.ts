@@ -12,8 +12,18 @@ import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-bl
 // version of @azure/storage-blob 12.34 unless started with --skipApiVersionCheck; s3rver stores aws-chunked
 // (corrupted) streaming bodies unless the S3 client sets the checksum options to "WHEN_REQUIRED" (object-store.ts does).
 
-export interface S3Endpoint { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string }
-export interface AzureEndpoint { blobEndpoint: string; accountName: string; accountKey: string; connectionString: string }
+export interface S3Endpoint {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+export interface AzureEndpoint {
+  blobEndpoint: string;
+  accountName: string;
+  accountKey: string;
+  connectionString: string;
+}
 export interface Emulators {
   s3: S3Endpoint;
   azure: AzureEndpoint | null;
@@ -39,7 +49,8 @@ export interface StartEmulatorsOptions {
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT_NAME = "devstoreaccount1";
-export const AZURITE_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+export const AZURITE_ACCOUNT_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 /** s3rver's built-in account; it rejects other access key ids with InvalidAccessKeyId (403) but does not check V4 signatures. */
 export const S3RVER_ACCESS_KEY_ID = "S3RVER";
 export const S3RVER_SECRET_ACCESS_KEY = "S3RVER";
@@ -48,9 +59,20 @@ const HOST = "127.0.0.1";
 const require = createRequire(import.meta.url);
 
 // s3rver 3.7 ships no type declarations; this is the part of its API used here.
-interface S3rverObject { key: string }
-interface S3rverListing { objects: S3rverObject[]; commonPrefixes: string[]; isTruncated: boolean }
-interface S3rverListOptions { delimiter?: string; prefix?: string; startAfter?: string; maxKeys?: number }
+interface S3rverObject {
+  key: string;
+}
+interface S3rverListing {
+  objects: S3rverObject[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+}
+interface S3rverListOptions {
+  delimiter?: string;
+  prefix?: string;
+  startAfter?: string;
+  maxKeys?: number;
+}
 interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
   close(): Promise<void>;
@@ -96,7 +118,11 @@ export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emula
 
   let azurite: RunningAzurite;
   try {
-    azurite = await startAzurite(path.join(opts.dir, "azurite"), opts.azurePort ?? 0, opts.azuriteStartTimeoutMs ?? 30_000);
+    azurite = await startAzurite(
+      path.join(opts.dir, "azurite"),
+      opts.azurePort ?? 0,
+      opts.azuriteStartTimeoutMs ?? 30_000,
+    );
   } catch (err) {
     await closeS3().catch(() => undefined);
     throw err;
@@ -106,14 +132,16 @@ export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emula
     blobEndpoint,
     accountName: AZURITE_ACCOUNT_NAME,
     accountKey: AZURITE_ACCOUNT_KEY,
-    connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
   };
   const stop = async () => {
     await Promise.all([azurite.stop(), closeS3()]);
   };
   try {
-    const service = new BlobServiceClient(blobEndpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY));
+    const service = new BlobServiceClient(
+      blobEndpoint,
+      new StorageSharedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY),
+    );
     for (const name of opts.containers ?? []) await service.getContainerClient(name).createIfNotExists();
   } catch (err) {
     await stop().catch(() => undefined);
@@ -148,7 +176,11 @@ function fixDelimiterListing(s3rver: S3rverInstance): void {
   };
 }
 
-interface RunningAzurite { port: number; pid: number; stop(): Promise<void> }
+interface RunningAzurite {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
 
 async function startAzurite(location: string, requestedPort: number, timeoutMs: number): Promise<RunningAzurite> {
   fs.mkdirSync(location, { recursive: true });
@@ -157,7 +189,19 @@ async function startAzurite(location: string, requestedPort: number, timeoutMs: 
   const port = await reserveFreePort(requestedPort);
   const main = path.join(path.dirname(require.resolve("azurite/package.json")), "dist/src/blob/main.js");
   // --disableTelemetry: Azurite otherwise reports usage to Microsoft (no network here; nothing to report from a sandbox).
-  const args = [main, "--blobHost", HOST, "--blobPort", String(port), "-l", location, "--skipApiVersionCheck", "--silent", "--loose", "--disableTelemetry"];
+  const args = [
+    main,
+    "--blobHost",
+    HOST,
+    "--blobPort",
+    String(port),
+    "-l",
+    location,
+    "--skipApiVersionCheck",
+    "--silent",
+    "--loose",
+    "--disableTelemetry",
+  ];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   const output = captureOutput(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -201,11 +245,15 @@ async function waitForPort(port: number, timeoutMs: number, child: ChildProcess,
   for (;;) {
     if (failure.error) throw new Error(`azurite failed to start: ${failure.error.message}`);
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`azurite exited (${child.exitCode ?? child.signalCode}) before accepting connections on ${HOST}:${port}: ${output() || "(no output)"}`);
+      throw new Error(
+        `azurite exited (${child.exitCode ?? child.signalCode}) before accepting connections on ${HOST}:${port}: ${output() || "(no output)"}`,
+      );
     }
     if (await canConnect(port)) return;
     if (Date.now() > deadline) {
-      throw new Error(`azurite did not accept connections on ${HOST}:${port} within ${timeoutMs} ms: ${output() || "(no output)"}`);
+      throw new Error(
+        `azurite did not accept connections on ${HOST}:${port} within ${timeoutMs} ms: ${output() || "(no output)"}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -59,7 +59,11 @@ const providers: Provider[] = [
     }),
     credentials: () => ({ accessKeyId: emu.s3.accessKeyId, secretAccessKey: emu.s3.secretAccessKey }),
     wrongCredentials: () => ({ accessKeyId: "NOT-AN-ACCOUNT", secretAccessKey: "x" }),
-    unreachable: (port) => ({ provider: "aws", bucket: "velero", config: { s3Url: `http://127.0.0.1:${port}`, s3ForcePathStyle: "true" } }),
+    unreachable: (port) => ({
+      provider: "aws",
+      bucket: "velero",
+      config: { s3Url: `http://127.0.0.1:${port}`, s3ForcePathStyle: "true" },
+    }),
   },
   {
     name: "Azure (Azurite)",
@@ -74,7 +78,10 @@ const providers: Provider[] = [
     unreachable: (port) => ({
       provider: "azure",
       bucket: "velero",
-      config: { storageAccount: AZURITE_ACCOUNT_NAME, storageAccountURI: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}` },
+      config: {
+        storageAccount: AZURITE_ACCOUNT_NAME,
+        storageAccountURI: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`,
+      },
     }),
   },
 ];
@@ -99,7 +106,11 @@ describe.each(providers)("$name", (p) => {
     expect(await store.exists("backups/b2/velero-backup.json")).toBe(true);
     expect(await store.exists("backups/b9/velero-backup.json")).toBe(false);
 
-    expect(await store.list("backups/")).toEqual(["backups/b1/b1.tar.gz", "backups/b1/velero-backup.json", "backups/b2/velero-backup.json"]);
+    expect(await store.list("backups/")).toEqual([
+      "backups/b1/b1.tar.gz",
+      "backups/b1/velero-backup.json",
+      "backups/b2/velero-backup.json",
+    ]);
     expect(await store.list("")).toHaveLength(4);
     expect(await root.list("")).toContain("cluster-a/backups/b1/velero-backup.json");
     expect(await store.listPrefixes("")).toEqual(["backups/", "restores/"]);
@@ -164,26 +175,33 @@ describe.each(providers)("$name", (p) => {
     expect((await storeError(gone.put("k", "v"))).kind).toBe("Unreachable");
   });
 
-  it("reports an endpoint that accepts connections but never answers as Unreachable after timeoutMs", { timeout: 8_000 }, async () => {
-    const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => void sockets.add(socket));
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    try {
-      const { port } = silent.address() as net.AddressInfo;
-      const hung = objectStoreFor(p.unreachable(port), p.credentials(), { timeoutMs: 500 });
-      expect((await storeError(hung.exists("backups/b1/velero-backup.json"))).kind).toBe("Unreachable");
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      silent.close();
-    }
-  });
+  it(
+    "reports an endpoint that accepts connections but never answers as Unreachable after timeoutMs",
+    { timeout: 8_000 },
+    async () => {
+      const sockets = new Set<net.Socket>();
+      const silent = net.createServer((socket) => void sockets.add(socket));
+      await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+      try {
+        const { port } = silent.address() as net.AddressInfo;
+        const hung = objectStoreFor(p.unreachable(port), p.credentials(), { timeoutMs: 500 });
+        expect((await storeError(hung.exists("backups/b1/velero-backup.json"))).kind).toBe("Unreachable");
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        silent.close();
+      }
+    },
+  );
 });
 
 describe("credentials as Velero's cloud-credentials file", () => {
   it("reads an AWS INI profile", async () => {
     const cloud = `[default]\naws_access_key_id=NOPE\naws_secret_access_key=x\n\n[sandbox]\naws_access_key_id = ${emu.s3.accessKeyId}\naws_secret_access_key = ${emu.s3.secretAccessKey}\n`;
     const config = { region: "us-east-1", s3Url: emu.s3.endpoint, s3ForcePathStyle: "true" };
-    const ok = objectStoreFor({ provider: "velero.io/aws", bucket: "velero", prefix: "ini", config: { ...config, profile: "sandbox" } }, { cloud });
+    const ok = objectStoreFor(
+      { provider: "velero.io/aws", bucket: "velero", prefix: "ini", config: { ...config, profile: "sandbox" } },
+      { cloud },
+    );
     await ok.put("metadata/probe", "1");
     expect(await ok.list("")).toEqual(["metadata/probe"]);
     const wrongProfile = objectStoreFor({ provider: "velero.io/aws", bucket: "velero", config }, { cloud });
@@ -197,19 +215,28 @@ describe("credentials as Velero's cloud-credentials file", () => {
         provider: "velero.io/azure",
         bucket: "velero",
         prefix: "env",
-        config: { storageAccount: AZURITE_ACCOUNT_NAME, storageAccountURI: emu.azure!.blobEndpoint, storageAccountKeyEnvVar: "MY_KEY" },
+        config: {
+          storageAccount: AZURITE_ACCOUNT_NAME,
+          storageAccountURI: emu.azure!.blobEndpoint,
+          storageAccountKeyEnvVar: "MY_KEY",
+        },
       },
       { cloud },
     );
     await byEnv.put("metadata/probe", "1");
-    const byConnectionString = objectStoreFor({ provider: "velero.io/azure", bucket: "velero", prefix: "env" }, { connectionString: emu.azure!.connectionString });
+    const byConnectionString = objectStoreFor(
+      { provider: "velero.io/azure", bucket: "velero", prefix: "env" },
+      { connectionString: emu.azure!.connectionString },
+    );
     expect(await byConnectionString.list("")).toEqual(["metadata/probe"]);
   });
 
   it("rejects an unknown provider and missing keys at construction", () => {
     expect(() => objectStoreFor({ provider: "velero.io/gcp", bucket: "b" }, {})).toThrow(StoreError);
     expect(() => objectStoreFor({ provider: "velero.io/aws", bucket: "b" }, {})).toThrow(/accessKeyId/);
-    expect(() => objectStoreFor({ provider: "velero.io/azure", bucket: "b", config: { storageAccount: "a", useAAD: "true" } }, {})).toThrow(/useAAD/);
+    expect(() =>
+      objectStoreFor({ provider: "velero.io/azure", bucket: "b", config: { storageAccount: "a", useAAD: "true" } }, {}),
+    ).toThrow(/useAAD/);
   });
 });
 
@@ -239,7 +266,10 @@ describe("startEmulators", () => {
     try {
       expect(only.azure).toBeNull();
       expect(only.azuritePid).toBeNull();
-      const store = objectStoreFor({ provider: "aws", bucket: "solo", config: { s3Url: only.s3.endpoint, s3ForcePathStyle: "true" } }, { accessKeyId: only.s3.accessKeyId, secretAccessKey: only.s3.secretAccessKey });
+      const store = objectStoreFor(
+        { provider: "aws", bucket: "solo", config: { s3Url: only.s3.endpoint, s3ForcePathStyle: "true" } },
+        { accessKeyId: only.s3.accessKeyId, secretAccessKey: only.s3.secretAccessKey },
+      );
       await store.put("a", "b");
       expect(await store.list("")).toEqual(["a"]);
     } finally {

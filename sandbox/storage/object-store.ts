@@ -68,7 +68,12 @@ export class StoreError extends Error {
   }
 }
 
-export interface BslStorage { provider: string; bucket: string; prefix?: string; config?: Record<string, string> }
+export interface BslStorage {
+  provider: string;
+  bucket: string;
+  prefix?: string;
+  config?: Record<string, string>;
+}
 export interface ObjectStoreOptions {
   /**
    * Default 5000 ms. S3: connect and socket-idle timeout of each of at most 2 attempts. Azure: time to response headers of
@@ -81,14 +86,23 @@ export interface ObjectStoreOptions {
  * Builds the store for a BSL (bucket, prefix, provider and config from its spec; credentials from its Secret).
  * Throws StoreError "Other" for an unsupported provider or missing credentials.
  */
-export function objectStoreFor(bsl: BslStorage, credentials: Record<string, string>, options: ObjectStoreOptions = {}): ObjectStore {
+export function objectStoreFor(
+  bsl: BslStorage,
+  credentials: Record<string, string>,
+  options: ObjectStoreOptions = {},
+): ObjectStore {
   const provider = bsl.provider.trim();
   const prefix = normalisePrefix(bsl.prefix);
   const config = bsl.config ?? {};
   const timeoutMs = options.timeoutMs ?? 5_000;
-  if (provider === "velero.io/aws" || provider === "aws") return s3Store(bsl.bucket, prefix, config, credentials, timeoutMs);
-  if (provider === "velero.io/azure" || provider === "azure") return azureStore(bsl.bucket, prefix, config, credentials, timeoutMs);
-  throw new StoreError(`unsupported object store provider "${bsl.provider}" (supported: velero.io/aws, velero.io/azure)`, "Other");
+  if (provider === "velero.io/aws" || provider === "aws")
+    return s3Store(bsl.bucket, prefix, config, credentials, timeoutMs);
+  if (provider === "velero.io/azure" || provider === "azure")
+    return azureStore(bsl.bucket, prefix, config, credentials, timeoutMs);
+  throw new StoreError(
+    `unsupported object store provider "${bsl.provider}" (supported: velero.io/aws, velero.io/azure)`,
+    "Other",
+  );
 }
 
 function normalisePrefix(prefix: string | undefined): string {
@@ -102,12 +116,19 @@ function sortedUnique(values: Iterable<string>): string[] {
 
 // ---------------------------------------------------------------------------------------------------------------- S3
 
-function s3Store(bucket: string, prefix: string, config: Record<string, string>, given: Record<string, string>, timeoutMs: number): ObjectStore {
+function s3Store(
+  bucket: string,
+  prefix: string,
+  config: Record<string, string>,
+  given: Record<string, string>,
+  timeoutMs: number,
+): ObjectStore {
   const creds = { ...parseIni(given.cloud, config.profile ?? "default"), ...given };
   const accessKeyId = creds.accessKeyId ?? creds.aws_access_key_id;
   const secretAccessKey = creds.secretAccessKey ?? creds.aws_secret_access_key;
   const sessionToken = creds.sessionToken ?? creds.aws_session_token;
-  if (!accessKeyId || !secretAccessKey) throw new StoreError("S3 credentials need accessKeyId and secretAccessKey", "Other");
+  if (!accessKeyId || !secretAccessKey)
+    throw new StoreError("S3 credentials need accessKeyId and secretAccessKey", "Other");
   const region = config.region || "us-east-1";
   const forcePathStyle = config.s3ForcePathStyle === "true";
   const endpoint = config.s3Url || undefined;
@@ -152,7 +173,9 @@ function s3Store(bucket: string, prefix: string, config: Record<string, string>,
     put: (key, data) =>
       call(`put "${key}" in`, async () => {
         const body = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: full(key), Body: body, ContentLength: body.length }));
+        await client.send(
+          new PutObjectCommand({ Bucket: bucket, Key: full(key), Body: body, ContentLength: body.length }),
+        );
       }),
     get: (key) =>
       call(`get "${key}" from`, async () => {
@@ -176,9 +199,12 @@ function s3Store(bucket: string, prefix: string, config: Record<string, string>,
         await client.send(new HeadBucketCommand({ Bucket: bucket }));
         return false;
       }),
-    list: (keyPrefix) => call(`list "${keyPrefix}" in`, async () => sortedUnique((await listAll(full(keyPrefix))).keys.map(rel))),
+    list: (keyPrefix) =>
+      call(`list "${keyPrefix}" in`, async () => sortedUnique((await listAll(full(keyPrefix))).keys.map(rel))),
     listPrefixes: (keyPrefix, delimiter = "/") =>
-      call(`list prefixes of "${keyPrefix}" in`, async () => sortedUnique((await listAll(full(keyPrefix), delimiter)).prefixes.map(rel))),
+      call(`list prefixes of "${keyPrefix}" in`, async () =>
+        sortedUnique((await listAll(full(keyPrefix), delimiter)).prefixes.map(rel)),
+      ),
     delete: (key) =>
       call(`delete "${key}" from`, async () => {
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: full(key) }));
@@ -197,7 +223,10 @@ function s3Store(bucket: string, prefix: string, config: Record<string, string>,
           if (failed.length > 0) {
             const first = failed[0];
             const kind: StoreErrorKind = first.Code === "AccessDenied" ? "AccessDenied" : "Other";
-            throw new StoreError(`delete "${keyPrefix}" from ${where}: ${failed.length} keys failed, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ""}`.trim(), kind);
+            throw new StoreError(
+              `delete "${keyPrefix}" from ${where}: ${failed.length} keys failed, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ""}`.trim(),
+              kind,
+            );
           }
         }
         return keys.length;
@@ -249,8 +278,12 @@ export interface PresignInput {
  */
 export function presignS3Url(input: PresignInput): string {
   const expires = Math.trunc(input.expiresSeconds);
-  if (!(expires >= 1 && expires <= 604_800)) throw new StoreError(`presign: expiry ${input.expiresSeconds}s is outside 1..604800`, "Other");
-  const amzDate = (input.now ?? new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  if (!(expires >= 1 && expires <= 604_800))
+    throw new StoreError(`presign: expiry ${input.expiresSeconds}s is outside 1..604800`, "Other");
+  const amzDate = (input.now ?? new Date())
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${input.region}/s3/aws4_request`;
   const query: [string, string][] = [
@@ -266,7 +299,14 @@ export function presignS3Url(input: PresignInput): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
-  const canonicalRequest = [input.method, input.url.pathname || "/", canonicalQuery, `host:${input.url.host}\n`, "host", "UNSIGNED-PAYLOAD"].join("\n");
+  const canonicalRequest = [
+    input.method,
+    input.url.pathname || "/",
+    canonicalQuery,
+    `host:${input.url.host}\n`,
+    "host",
+    "UNSIGNED-PAYLOAD",
+  ].join("\n");
   const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
   let key: Buffer = hmac(`AWS4${input.secretAccessKey}`, day);
   for (const part of [input.region, "s3", "aws4_request"]) key = hmac(key, part);
@@ -293,7 +333,8 @@ function s3Error(err: unknown, context: string, bucket: string): StoreError {
   const name = errorName(err);
   const status = httpStatus(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (isUnreachable(err)) return new StoreError(`${context}: endpoint unreachable (${networkCode(err) ?? message})`, "Unreachable");
+  if (isUnreachable(err))
+    return new StoreError(`${context}: endpoint unreachable (${networkCode(err) ?? message})`, "Unreachable");
   if (name === "NoSuchBucket" || (name === "NotFound" && status === 404)) {
     return new StoreError(`${context}: bucket "${bucket}" does not exist`, "NoSuchBucket");
   }
@@ -311,7 +352,13 @@ const AZURE_BLOB_SUFFIX: Record<string, string> = {
   AzureChinaCloud: "core.chinacloudapi.cn",
 };
 
-function azureStore(container: string, prefix: string, config: Record<string, string>, given: Record<string, string>, timeoutMs: number): ObjectStore {
+function azureStore(
+  container: string,
+  prefix: string,
+  config: Record<string, string>,
+  given: Record<string, string>,
+  timeoutMs: number,
+): ObjectStore {
   const creds = { ...parseEnvFile(given.cloud), ...given };
   const cs = parseConnectionString(creds.connectionString ?? creds.AZURE_STORAGE_CONNECTION_STRING);
   const accountName = config.storageAccount || creds.accountName || cs.AccountName;
@@ -322,18 +369,30 @@ function azureStore(container: string, prefix: string, config: Record<string, st
     cs.AccountKey ||
     creds.AZURE_STORAGE_ACCOUNT_ACCESS_KEY ||
     creds.AZURE_STORAGE_KEY;
-  if (!accountName) throw new StoreError("Azure BSL needs config.storageAccount (or an AccountName in the connection string)", "Other");
+  if (!accountName)
+    throw new StoreError("Azure BSL needs config.storageAccount (or an AccountName in the connection string)", "Other");
   if (!accountKey) {
     const why = config.useAAD === "true" ? "useAAD (Entra ID) is not supported here; " : "";
-    throw new StoreError(`Azure BSL: ${why}no storage account key in the credentials${keyVar ? ` (looked for ${keyVar})` : ""}`, "Other");
+    throw new StoreError(
+      `Azure BSL: ${why}no storage account key in the credentials${keyVar ? ` (looked for ${keyVar})` : ""}`,
+      "Other",
+    );
   }
   const cloud = creds.AZURE_CLOUD_NAME;
-  const suffix = cs.EndpointSuffix || (cloud && Object.hasOwn(AZURE_BLOB_SUFFIX, cloud) ? AZURE_BLOB_SUFFIX[cloud] : AZURE_BLOB_SUFFIX.AzurePublicCloud);
-  const blobEndpoint = (config.storageAccountURI || cs.BlobEndpoint || `${cs.DefaultEndpointsProtocol || "https"}://${accountName}.blob.${suffix}`).replace(/\/+$/, "");
+  const suffix =
+    cs.EndpointSuffix ||
+    (cloud && Object.hasOwn(AZURE_BLOB_SUFFIX, cloud) ? AZURE_BLOB_SUFFIX[cloud] : AZURE_BLOB_SUFFIX.AzurePublicCloud);
+  const blobEndpoint = (
+    config.storageAccountURI ||
+    cs.BlobEndpoint ||
+    `${cs.DefaultEndpointsProtocol || "https"}://${accountName}.blob.${suffix}`
+  ).replace(/\/+$/, "");
   const credential = new StorageSharedKeyCredential(accountName, accountKey);
   // retryOptions.tryTimeoutInMs is only a server-side timeout (?timeout=); it does not stop a client waiting on an endpoint
   // that accepts connections and never answers. A request policy sets the HTTP client's per-try timeout instead.
-  const pipeline = newPipeline(credential, { retryOptions: { maxTries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 } });
+  const pipeline = newPipeline(credential, {
+    retryOptions: { maxTries: 2, retryDelayInMs: 100, maxRetryDelayInMs: 500 },
+  });
   pipeline.factories.push(requestTimeoutPolicy(timeoutMs));
   const service = new BlobServiceClient(blobEndpoint, pipeline);
   const client: ContainerClient = service.getContainerClient(container);
@@ -380,7 +439,8 @@ function azureStore(container: string, prefix: string, config: Record<string, st
           throw err;
         }
       }),
-    list: (keyPrefix) => call(`list "${keyPrefix}" in`, async () => sortedUnique((await listAll(full(keyPrefix))).map(rel))),
+    list: (keyPrefix) =>
+      call(`list "${keyPrefix}" in`, async () => sortedUnique((await listAll(full(keyPrefix))).map(rel))),
     listPrefixes: (keyPrefix, delimiter = "/") =>
       call(`list prefixes of "${keyPrefix}" in`, async () => {
         const prefixes: string[] = [];
@@ -393,7 +453,8 @@ function azureStore(container: string, prefix: string, config: Record<string, st
     deletePrefix: (keyPrefix) =>
       call(`delete "${keyPrefix}" from`, async () => {
         const names = await listAll(full(keyPrefix));
-        for (let i = 0; i < names.length; i += 16) await Promise.all(names.slice(i, i + 16).map((n) => deleteBlob(client, n)));
+        for (let i = 0; i < names.length; i += 16)
+          await Promise.all(names.slice(i, i + 16).map((n) => deleteBlob(client, n)));
         return names.length;
       }),
     signedUrl: async (key, ttlSeconds) => {
@@ -452,8 +513,10 @@ function azureError(err: unknown, context: string, container: string): StoreErro
   const code = azureCode(err);
   const status = httpStatus(err);
   const message = err instanceof Error ? err.message.split("\n")[0] : String(err);
-  if (isUnreachable(err)) return new StoreError(`${context}: endpoint unreachable (${networkCode(err) ?? message})`, "Unreachable");
-  if (code === "ContainerNotFound") return new StoreError(`${context}: container "${container}" does not exist`, "NoSuchBucket");
+  if (isUnreachable(err))
+    return new StoreError(`${context}: endpoint unreachable (${networkCode(err) ?? message})`, "Unreachable");
+  if (code === "ContainerNotFound")
+    return new StoreError(`${context}: container "${container}" does not exist`, "NoSuchBucket");
   if (status === 403 || code === "AuthenticationFailed" || code === "AuthorizationFailure") {
     return new StoreError(`${context}: access denied (${code ?? status}: ${message})`, "AccessDenied");
   }
@@ -480,7 +543,8 @@ function networkCode(err: unknown, depth = 0): string | undefined {
   if (!err || typeof err !== "object" || depth > 4) return undefined;
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
   if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return e.code;
-  if (Array.isArray(e.errors)) for (const inner of e.errors) if (networkCode(inner, depth + 1)) return networkCode(inner, depth + 1);
+  if (Array.isArray(e.errors))
+    for (const inner of e.errors) if (networkCode(inner, depth + 1)) return networkCode(inner, depth + 1);
   return networkCode(e.cause, depth + 1);
 }
 
@@ -488,7 +552,9 @@ function isUnreachable(err: unknown): boolean {
   if (networkCode(err)) return true;
   const name = errorName(err);
   // Smithy's connection/socket timeouts are TimeoutError; Azure's per-try timeout aborts with AbortError.
-  return (name === "TimeoutError" || name === "AbortError" || name === "RequestTimeout") && httpStatus(err) === undefined;
+  return (
+    (name === "TimeoutError" || name === "AbortError" || name === "RequestTimeout") && httpStatus(err) === undefined
+  );
 }
 
 function errorName(err: unknown): string | undefined {
@@ -529,7 +595,10 @@ function parseEnvFile(text: string | undefined): Record<string, string> {
     const line = raw.trim().replace(/^export\s+/, "");
     const eq = line.indexOf("=");
     if (line.startsWith("#") || eq <= 0) continue;
-    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, "$2");
+    out[line.slice(0, eq).trim()] = line
+      .slice(eq + 1)
+      .trim()
+      .replace(/^(["'])(.*)\1$/, "$2");
   }
   return out;
 }

@@ -13,7 +13,22 @@ export async function setup() {
   if (process.env.LIFEBOAT_TEST_SANDBOX) return;
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifeboat-test-sandbox-"));
   const root = path.resolve(import.meta.dirname, "../..");
-  child = spawn(process.execPath, [path.join(root, "node_modules/tsx/dist/cli.mjs"), "sandbox/cli.ts", "--clusters", "2", "--dir", dir, "--s3-port", "0", "--azure-port", "none"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  child = spawn(
+    process.execPath,
+    [
+      path.join(root, "node_modules/tsx/dist/cli.mjs"),
+      "sandbox/cli.ts",
+      "--clusters",
+      "2",
+      "--dir",
+      dir,
+      "--s3-port",
+      "0",
+      "--azure-port",
+      "none",
+    ],
+    { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the test sandbox did not start in 60 s:\n${out}`)), 60_000);

@@ -5,7 +5,11 @@ export const KUBECTL = process.env.KUBECTL ?? "kubectl";
 export const haveKubectl = spawnSync(KUBECTL, ["version", "--client"], { encoding: "utf8" }).status === 0;
 
 /** Async on purpose: the sandbox server usually runs in the test's own process, whose event loop must keep serving. */
-export function kubectl(kubeconfig: string, args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
+export function kubectl(
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(KUBECTL, ["--kubeconfig", kubeconfig, ...args]);
     let out = "";
@@ -22,7 +26,12 @@ export function kubectl(kubeconfig: string, args: string[], input?: string): Pro
 }
 
 /** Runs kubectl for a bounded time (e.g. `get -w`), calling `during` once it has started; resolves with its output. */
-export function kubectlFor(kubeconfig: string, args: string[], ms: number, during: () => Promise<void> | void): Promise<string> {
+export function kubectlFor(
+  kubeconfig: string,
+  args: string[],
+  ms: number,
+  during: () => Promise<void> | void,
+): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(KUBECTL, ["--kubeconfig", kubeconfig, ...args]);
     let out = "";

@@ -1,6 +1,17 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -111,7 +122,11 @@ describe("createTarGz / readTarGz", () => {
 
     // The split name: prefix field (345..500) holds the directories, name field the rest.
     const second = tar.subarray(1024, 1536);
-    const field = (from: number, len: number) => second.subarray(from, from + len).toString("utf8").replace(/\0.*$/s, "");
+    const field = (from: number, len: number) =>
+      second
+        .subarray(from, from + len)
+        .toString("utf8")
+        .replace(/\0.*$/s, "");
     expect(`${field(345, 155)}/${field(0, 100)}`).toBe(SPLITTABLE_250);
     expect(field(257, 6)).toBe("ustar");
     expect(second.subarray(257, 265).toString("latin1")).toBe("ustar\u000000");
@@ -230,7 +245,11 @@ describe.skipIf(!isGnuTar)("interop with GNU tar", () => {
 
       const read = readTarGz(gz);
       const byName = new Map(read.map((e) => [e.name, e]));
-      expect([...byName.keys()].sort()).toEqual(Object.keys(files).map((f) => `./${f}`).sort());
+      expect([...byName.keys()].sort()).toEqual(
+        Object.keys(files)
+          .map((f) => `./${f}`)
+          .sort(),
+      );
       for (const [rel, data] of Object.entries(files)) {
         const got = byName.get(`./${rel}`)!;
         expect(got.data.equals(data), rel).toBe(true);
@@ -268,7 +287,12 @@ function backupItems(): BackupItem[] {
       version: "v1",
       namespace: "app",
       name: "web-0",
-      object: { apiVersion: "v1", kind: "Pod", metadata: { name: "web-0", namespace: "app" }, spec: { containers: [{ name: "web", image: "nginx" }] } },
+      object: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "web-0", namespace: "app" },
+        spec: { containers: [{ name: "web", image: "nginx" }] },
+      },
     },
     {
       resource: "deployments",
@@ -276,7 +300,12 @@ function backupItems(): BackupItem[] {
       version: "v1",
       namespace: "app",
       name: "web",
-      object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "app" }, spec: { replicas: 2 } },
+      object: {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "app" },
+        spec: { replicas: 2 },
+      },
     },
     {
       resource: "persistentvolumes",
@@ -290,7 +319,12 @@ function backupItems(): BackupItem[] {
       group: "storage.k8s.io",
       version: "v1",
       name: "standard",
-      object: { apiVersion: "storage.k8s.io/v1", kind: "StorageClass", metadata: { name: "standard" }, provisioner: "kubernetes.io/no-provisioner" },
+      object: {
+        apiVersion: "storage.k8s.io/v1",
+        kind: "StorageClass",
+        metadata: { name: "standard" },
+        provisioner: "kubernetes.io/no-provisioner",
+      },
     },
     {
       resource: "backups",
@@ -298,7 +332,12 @@ function backupItems(): BackupItem[] {
       version: "v1",
       namespace: "velero",
       name: "nightly",
-      object: { apiVersion: "velero.io/v1", kind: "Backup", metadata: { name: "nightly", namespace: "velero" }, spec: { ttl: "720h0m0s" } },
+      object: {
+        apiVersion: "velero.io/v1",
+        kind: "Backup",
+        metadata: { name: "nightly", namespace: "velero" },
+        spec: { ttl: "720h0m0s" },
+      },
     },
   ];
 }
@@ -345,9 +384,20 @@ describe("buildBackupTarball / parseBackupTarball", () => {
 
   it("serializes objects like Go's json.Marshal (sorted keys, HTML-safe escapes)", () => {
     const [, item] = readTarGz(
-      buildBackupTarball([{ resource: "configmaps", group: "", version: "v1", namespace: "ns", name: "cm", object: { kind: "ConfigMap", data: { z: "<a&b>", a: "1" }, apiVersion: "v1" } }]),
+      buildBackupTarball([
+        {
+          resource: "configmaps",
+          group: "",
+          version: "v1",
+          namespace: "ns",
+          name: "cm",
+          object: { kind: "ConfigMap", data: { z: "<a&b>", a: "1" }, apiVersion: "v1" },
+        },
+      ]),
     );
-    expect(item!.data.toString()).toBe('{"apiVersion":"v1","data":{"a":"1","z":"\\u003ca\\u0026b\\u003e"},"kind":"ConfigMap"}');
+    expect(item!.data.toString()).toBe(
+      '{"apiVersion":"v1","data":{"a":"1","z":"\\u003ca\\u0026b\\u003e"},"kind":"ConfigMap"}',
+    );
   });
 
   it("prefers the -preferredversion copy, falls back to the legacy path, de-duplicates", () => {
@@ -355,11 +405,23 @@ describe("buildBackupTarball / parseBackupTarball", () => {
     const tarball = createTarGz([
       { name: "./metadata/version", data: Buffer.from("1.1.0\n") },
       // legacy copy first, then the preferred copy with different content: preferred wins, order kept
-      { name: "resources/deployments.apps/namespaces/app/web.json", data: json({ apiVersion: "apps/v1", which: "legacy" }) },
-      { name: "resources/deployments.apps/v1beta2/namespaces/app/web.json", data: json({ apiVersion: "apps/v1beta2", which: "other" }) },
-      { name: "resources/deployments.apps/v1-preferredversion/namespaces/app/web.json", data: json({ apiVersion: "apps/v1", which: "preferred" }) },
+      {
+        name: "resources/deployments.apps/namespaces/app/web.json",
+        data: json({ apiVersion: "apps/v1", which: "legacy" }),
+      },
+      {
+        name: "resources/deployments.apps/v1beta2/namespaces/app/web.json",
+        data: json({ apiVersion: "apps/v1beta2", which: "other" }),
+      },
+      {
+        name: "resources/deployments.apps/v1-preferredversion/namespaces/app/web.json",
+        data: json({ apiVersion: "apps/v1", which: "preferred" }),
+      },
       // only a legacy copy: version comes from apiVersion
-      { name: "resources/storageclasses.storage.k8s.io/cluster/fast.json", data: json({ apiVersion: "storage.k8s.io/v1", which: "legacy-only" }) },
+      {
+        name: "resources/storageclasses.storage.k8s.io/cluster/fast.json",
+        data: json({ apiVersion: "storage.k8s.io/v1", which: "legacy-only" }),
+      },
       // a namespace literally called "cluster" is still namespaced
       { name: "resources/configmaps/namespaces/cluster/cm.json", data: json({ apiVersion: "v1" }) },
       // not an item
@@ -367,14 +429,36 @@ describe("buildBackupTarball / parseBackupTarball", () => {
     ]);
     const parsed = parseBackupTarball(tarball);
     expect(parsed.items).toEqual([
-      { resource: "deployments", group: "apps", version: "v1", namespace: "app", name: "web", object: { apiVersion: "apps/v1", which: "preferred" } },
-      { resource: "storageclasses", group: "storage.k8s.io", version: "v1", name: "fast", object: { apiVersion: "storage.k8s.io/v1", which: "legacy-only" } },
-      { resource: "configmaps", group: "", version: "v1", namespace: "cluster", name: "cm", object: { apiVersion: "v1" } },
+      {
+        resource: "deployments",
+        group: "apps",
+        version: "v1",
+        namespace: "app",
+        name: "web",
+        object: { apiVersion: "apps/v1", which: "preferred" },
+      },
+      {
+        resource: "storageclasses",
+        group: "storage.k8s.io",
+        version: "v1",
+        name: "fast",
+        object: { apiVersion: "storage.k8s.io/v1", which: "legacy-only" },
+      },
+      {
+        resource: "configmaps",
+        group: "",
+        version: "v1",
+        namespace: "cluster",
+        name: "cm",
+        object: { apiVersion: "v1" },
+      },
     ]);
   });
 
   it("rejects malformed backups and items", () => {
-    expect(() => parseBackupTarball(createTarGz([{ name: "resources/pods/namespaces/a/b.json", data: Buffer.from("{}") }]))).toThrow(ArchiveError);
+    expect(() =>
+      parseBackupTarball(createTarGz([{ name: "resources/pods/namespaces/a/b.json", data: Buffer.from("{}") }])),
+    ).toThrow(ArchiveError);
     expect(() =>
       parseBackupTarball(
         createTarGz([
@@ -395,7 +479,11 @@ describe("buildBackupTarball / parseBackupTarball", () => {
 
 describe("gzip helpers", () => {
   it("round-trips JSON", () => {
-    const value = { items: [{ name: "web-0", phase: "Completed", bytes: 1234 }], nested: { ok: true, none: null }, unicode: "ü ✓" };
+    const value = {
+      items: [{ name: "web-0", phase: "Completed", bytes: 1234 }],
+      nested: { ok: true, none: null },
+      unicode: "ü ✓",
+    };
     const gz = gzipJson(value);
     expect(gz.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     expect(gunzipJson(gz)).toEqual(value);

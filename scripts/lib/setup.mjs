@@ -9,7 +9,14 @@ export const dataDir = path.resolve(root, process.env.LIFEBOAT_DATA_DIR || ".dat
 
 const stampFile = path.join(root, "node_modules", ".lifeboat-install-stamp");
 const installHash = () =>
-  crypto.createHash("sha256").update(["package.json", "package-lock.json"].map((f) => (fs.existsSync(path.join(root, f)) ? fs.readFileSync(path.join(root, f)) : "")).join("\0")).digest("hex");
+  crypto
+    .createHash("sha256")
+    .update(
+      ["package.json", "package-lock.json"]
+        .map((f) => (fs.existsSync(path.join(root, f)) ? fs.readFileSync(path.join(root, f)) : ""))
+        .join("\0"),
+    )
+    .digest("hex");
 
 /** `npm install` when node_modules is missing or older than package.json / package-lock.json (never `npm ci`: see toolchain.md). */
 export function ensureInstalled() {
@@ -26,15 +33,33 @@ export function ensureInstalled() {
 export const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
 
 export function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts, env: { ...process.env, ...(opts.env ?? {}) } });
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: "inherit",
+    ...opts,
+    env: { ...process.env, ...(opts.env ?? {}) },
+  });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status ?? r.signal}`);
 }
 
 export function migrate(databaseUrl) {
-  run(process.execPath, [prismaCli, "migrate", "deploy"], { env: { DATABASE_URL: databaseUrl }, stdio: ["ignore", "ignore", "inherit"] });
+  run(process.execPath, [prismaCli, "migrate", "deploy"], {
+    env: { DATABASE_URL: databaseUrl },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }
 
-const SOURCES = ["app", "components", "lib", "server", "prisma", "public", "package.json", "next.config.js", "tsconfig.json"];
+const SOURCES = [
+  "app",
+  "components",
+  "lib",
+  "server",
+  "prisma",
+  "public",
+  "package.json",
+  "next.config.js",
+  "tsconfig.json",
+];
 function newestMtime(p) {
   if (!fs.existsSync(p)) return 0;
   const st = fs.statSync(p);
@@ -50,14 +75,21 @@ export function buildIfNeeded() {
   const built = fs.existsSync(id) ? fs.statSync(id).mtimeMs : 0;
   if (built && SOURCES.every((s) => newestMtime(path.join(root, s)) < built)) return false;
   console.log("» Building the console (next build)…");
-  run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], { env: { NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" } });
+  run(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+    env: { NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+  });
   return true;
 }
 
 /** Children stopped when we exit or are interrupted. They share our process group, so a kill of the group reaches them too. */
 const children = new Set();
 export function spawnChild(cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { cwd: root, stdio: "inherit", ...opts, env: { ...process.env, ...(opts.env ?? {}) } });
+  const child = spawn(cmd, args, {
+    cwd: root,
+    stdio: "inherit",
+    ...opts,
+    env: { ...process.env, ...(opts.env ?? {}) },
+  });
   children.add(child);
   child.on("exit", () => children.delete(child));
   return child;

@@ -9,7 +9,14 @@ beforeAll(async () => {
   ({ db } = await freshDatabase());
 });
 
-const who = (o: Partial<Parameters<typeof signInWithOidc>[1]> = {}) => ({ subject: "sub-1", email: "Olivia@Example.com", emailVerified: true, name: "Olivia", groups: [], ...o });
+const who = (o: Partial<Parameters<typeof signInWithOidc>[1]> = {}) => ({
+  subject: "sub-1",
+  email: "Olivia@Example.com",
+  emailVerified: true,
+  name: "Olivia",
+  groups: [],
+  ...o,
+});
 
 describe("OIDC sign-in", () => {
   it("creates a member and maps groups to teams, then follows the claim as it changes", async () => {
@@ -19,7 +26,11 @@ describe("OIDC sign-in", () => {
     const first = await signInWithOidc(db, who({ groups: ["platform-engineers", "unrelated"] }));
     expect(first.ok).toBe(true);
     const userId = (first as { userId: string }).userId;
-    expect(await db.user.findUnique({ where: { id: userId } })).toMatchObject({ email: "olivia@example.com", provider: "OIDC", role: "MEMBER" });
+    expect(await db.user.findUnique({ where: { id: userId } })).toMatchObject({
+      email: "olivia@example.com",
+      provider: "OIDC",
+      role: "MEMBER",
+    });
     await db.teamMember.create({ data: { teamId: manual.id, userId } });
 
     await signInWithOidc(db, who({ groups: ["sre"] }));
@@ -35,7 +46,12 @@ describe("OIDC sign-in", () => {
 
   it("links an existing local account only on a verified email", async () => {
     const local = await aUser(db, { email: "dave@example.com" });
-    expect((await signInWithOidc(db, who({ subject: "sub-dave", email: "dave@example.com", emailVerified: false }))).ok).toBe(false);
-    expect(await signInWithOidc(db, who({ subject: "sub-dave", email: "dave@example.com" }))).toEqual({ ok: true, userId: local.id });
+    expect(
+      (await signInWithOidc(db, who({ subject: "sub-dave", email: "dave@example.com", emailVerified: false }))).ok,
+    ).toBe(false);
+    expect(await signInWithOidc(db, who({ subject: "sub-dave", email: "dave@example.com" }))).toEqual({
+      ok: true,
+      userId: local.id,
+    });
   });
 });

@@ -1,7 +1,13 @@
 import type { Db } from "../db/client";
 
 // An OIDC sign-in: find or create the user, then make their OIDC-derived team memberships match the groups claim.
-export interface OidcIdentity { subject: string; email: string; emailVerified: boolean; name: string; groups: string[] }
+export interface OidcIdentity {
+  subject: string;
+  email: string;
+  emailVerified: boolean;
+  name: string;
+  groups: string[];
+}
 
 export type OidcOutcome = { ok: true; userId: string } | { ok: false; reason: string };
 
@@ -20,20 +26,29 @@ export async function signInWithOidc(db: Db, id: OidcIdentity): Promise<OidcOutc
     const byEmail = await db.user.findUnique({ where: { email } });
     if (byEmail) {
       // Link an existing account only on a verified address, so an unverified claim cannot take it over.
-      if (byEmail.oidcSubject || !id.emailVerified) return { ok: false, reason: "An account with this email exists and cannot be linked" };
+      if (byEmail.oidcSubject || !id.emailVerified)
+        return { ok: false, reason: "An account with this email exists and cannot be linked" };
       user = await db.user.update({ where: { id: byEmail.id }, data: { oidcSubject: id.subject } });
     } else {
-      user = await db.user.create({ data: { email, name: id.name || email, provider: "OIDC", oidcSubject: id.subject, role: "MEMBER" } });
+      user = await db.user.create({
+        data: { email, name: id.name || email, provider: "OIDC", oidcSubject: id.subject, role: "MEMBER" },
+      });
     }
   }
   if (user.disabled) return { ok: false, reason: "This account is disabled" };
 
-  const mapped = id.groups.length ? await db.team.findMany({ where: { oidcGroup: { in: id.groups } }, select: { id: true } }) : [];
+  const mapped = id.groups.length
+    ? await db.team.findMany({ where: { oidcGroup: { in: id.groups } }, select: { id: true } })
+    : [];
   const want = new Set(mapped.map((t) => t.id));
   await db.$transaction(async (tx) => {
     await tx.teamMember.deleteMany({ where: { userId: user.id, viaOidc: true, teamId: { notIn: [...want] } } });
     for (const teamId of want) {
-      await tx.teamMember.upsert({ where: { teamId_userId: { teamId, userId: user.id } }, update: {}, create: { teamId, userId: user.id, viaOidc: true } });
+      await tx.teamMember.upsert({
+        where: { teamId_userId: { teamId, userId: user.id } },
+        update: {},
+        create: { teamId, userId: user.id, viaOidc: true },
+      });
     }
   });
   return { ok: true, userId: user.id };

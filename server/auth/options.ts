@@ -10,7 +10,10 @@ import { checkThrottle, clearFailures, recordFailure } from "./throttle";
 import { createSession, revokeSession, type SessionLimits } from "./principal";
 import { groupsFromClaims, signInWithOidc } from "./oidc";
 
-export const sessionLimits = (): SessionLimits => ({ idleMinutes: env().LIFEBOAT_SESSION_IDLE_MINUTES, maxHours: env().LIFEBOAT_SESSION_MAX_HOURS });
+export const sessionLimits = (): SessionLimits => ({
+  idleMinutes: env().LIFEBOAT_SESSION_IDLE_MINUTES,
+  maxHours: env().LIFEBOAT_SESSION_MAX_HOURS,
+});
 export const authSecret = () => secretFromEnvOrFile("NEXTAUTH_SECRET", "nextauth.secret", randomKey);
 
 export const oidcConfigured = () => Boolean(env().LIFEBOAT_OIDC_ISSUER && env().LIFEBOAT_OIDC_CLIENT_ID);
@@ -30,7 +33,11 @@ function oidcProvider() {
     idToken: true,
     checks: ["pkce" as const, "state" as const],
     profile(claims: Record<string, unknown>) {
-      return { id: String(claims.sub), email: String(claims.email ?? ""), name: String(claims.name ?? claims.email ?? "") };
+      return {
+        id: String(claims.sub),
+        email: String(claims.email ?? ""),
+        name: String(claims.name ?? claims.email ?? ""),
+      };
     },
   };
 }
@@ -43,7 +50,8 @@ export function authOptions(): AuthOptions {
     jwt: { maxAge: limits.maxHours * 3600 },
     pages: { signIn: "/signin", error: "/signin" },
     logger: {
-      error: (code, metadata) => logger.error({ code, detail: metadata instanceof Error ? metadata.message : undefined }, "next-auth error"),
+      error: (code, metadata) =>
+        logger.error({ code, detail: metadata instanceof Error ? metadata.message : undefined }, "next-auth error"),
       warn: (code) => logger.warn({ code }, "next-auth warning"),
       debug: () => {},
     },
@@ -54,15 +62,29 @@ export function authOptions(): AuthOptions {
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
         async authorize(credentials, req) {
           const meta = requestMeta(req?.headers ?? {});
-          const email = String(credentials?.email ?? "").trim().toLowerCase();
+          const email = String(credentials?.email ?? "")
+            .trim()
+            .toLowerCase();
           const password = String(credentials?.password ?? "");
           const audit = (outcome: "SUCCESS" | "DENIED" | "FAILURE", reason?: string, actorId?: string) =>
-            recordAudit(db(), { action: "auth.signIn", actorEmail: email, actorId, targetType: "user", targetId: actorId, outcome, reason, requestId: meta.requestId, clientIp: meta.clientIp });
+            recordAudit(db(), {
+              action: "auth.signIn",
+              actorEmail: email,
+              actorId,
+              targetType: "user",
+              targetId: actorId,
+              outcome,
+              reason,
+              requestId: meta.requestId,
+              clientIp: meta.clientIp,
+            });
           if (!email || !password) throw new Error(INVALID_CREDENTIALS);
           const verdict = await checkThrottle(db(), email, meta.clientIp);
           if (!verdict.allowed) {
             await audit("DENIED", "throttled");
-            throw new Error(`Too many failed sign-ins. Try again in ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s).`);
+            throw new Error(
+              `Too many failed sign-ins. Try again in ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s).`,
+            );
           }
           const user = await db().user.findUnique({ where: { email } });
           const ok = await verifyPassword(password, user?.passwordHash);
@@ -96,7 +118,13 @@ export function authOptions(): AuthOptions {
         });
         const requestId = crypto.randomUUID();
         if (!outcome.ok) {
-          await recordAudit(db(), { action: "auth.signIn", actorEmail: String(claims.email ?? ""), outcome: "DENIED", reason: `oidc: ${outcome.reason}`, requestId });
+          await recordAudit(db(), {
+            action: "auth.signIn",
+            actorEmail: String(claims.email ?? ""),
+            outcome: "DENIED",
+            reason: `oidc: ${outcome.reason}`,
+            requestId,
+          });
           return false;
         }
         (account as Record<string, unknown>).lifeboatUserId = outcome.userId;
@@ -106,13 +134,23 @@ export function authOptions(): AuthOptions {
         if (account?.provider === "oidc") {
           const linked = account.lifeboatUserId
             ? String(account.lifeboatUserId)
-            : (await db().user.findUnique({ where: { oidcSubject: account.providerAccountId }, select: { id: true } }))?.id;
+            : (await db().user.findUnique({ where: { oidcSubject: account.providerAccountId }, select: { id: true } }))
+                ?.id;
           if (!linked) throw new Error("OIDC sign-in did not resolve a user");
           const userId = linked;
           token.sid = await createSession(db(), userId, limits);
           token.sub = userId;
           const u = await db().user.findUnique({ where: { id: userId }, select: { email: true } });
-          await recordAudit(db(), { action: "auth.signIn", actorId: userId, actorEmail: u?.email, targetType: "user", targetId: userId, outcome: "SUCCESS", reason: "oidc", requestId: crypto.randomUUID() });
+          await recordAudit(db(), {
+            action: "auth.signIn",
+            actorId: userId,
+            actorEmail: u?.email,
+            targetType: "user",
+            targetId: userId,
+            outcome: "SUCCESS",
+            reason: "oidc",
+            requestId: crypto.randomUUID(),
+          });
         } else if (user && "sid" in user) {
           token.sid = (user as { sid: string }).sid;
         }
@@ -126,9 +164,20 @@ export function authOptions(): AuthOptions {
       async signOut({ token }) {
         const sid = token?.sid as string | undefined;
         if (!sid) return;
-        const s = await db().session.findUnique({ where: { id: sid }, select: { user: { select: { id: true, email: true } } } });
+        const s = await db().session.findUnique({
+          where: { id: sid },
+          select: { user: { select: { id: true, email: true } } },
+        });
         await revokeSession(db(), sid);
-        await recordAudit(db(), { action: "auth.signOut", actorId: s?.user.id, actorEmail: s?.user.email, targetType: "user", targetId: s?.user.id, outcome: "SUCCESS", requestId: crypto.randomUUID() });
+        await recordAudit(db(), {
+          action: "auth.signOut",
+          actorId: s?.user.id,
+          actorEmail: s?.user.email,
+          targetType: "user",
+          targetId: s?.user.id,
+          outcome: "SUCCESS",
+          requestId: crypto.randomUUID(),
+        });
       },
     },
   };

@@ -13,7 +13,10 @@ describe("password hashing (scrypt)", () => {
     expect(await hashPassword("same password!")).not.toBe(await hashPassword("same password!"));
   });
 
-  it.each([null, undefined, "", "plain", "bcrypt$x$y"])("refuses against a missing or foreign hash (%s)", async (stored) => {
-    expect(await verifyPassword("anything at all", stored)).toBe(false);
-  });
+  it.each([null, undefined, "", "plain", "bcrypt$x$y"])(
+    "refuses against a missing or foreign hash (%s)",
+    async (stored) => {
+      expect(await verifyPassword("anything at all", stored)).toBe(false);
+    },
+  );
 });

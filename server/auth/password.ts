@@ -2,7 +2,12 @@ import crypto from "node:crypto";
 import { promisify } from "node:util";
 
 // scrypt (memory-hard): N=2^15, r=8, p=1 uses 32 MiB per hash. Stored as scrypt$N$r$p$salt$hash (base64).
-const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: crypto.ScryptOptions,
+) => Promise<Buffer>;
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 };
 const KEYLEN = 64;
 const maxmem = (N: number, r: number) => 256 * N * r;
@@ -11,7 +16,10 @@ export const PASSWORD_MIN_LENGTH = 12;
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const hash = await scrypt(password.normalize("NFKC"), salt, KEYLEN, { ...PARAMS, maxmem: maxmem(PARAMS.N, PARAMS.r) });
+  const hash = await scrypt(password.normalize("NFKC"), salt, KEYLEN, {
+    ...PARAMS,
+    maxmem: maxmem(PARAMS.N, PARAMS.r),
+  });
   return ["scrypt", PARAMS.N, PARAMS.r, PARAMS.p, salt.toString("base64"), hash.toString("base64")].join("$");
 }
 

@@ -11,25 +11,50 @@ export interface Principal {
   sessionId: string;
 }
 
-export interface SessionLimits { idleMinutes: number; maxHours: number }
+export interface SessionLimits {
+  idleMinutes: number;
+  maxHours: number;
+}
 
 const TOUCH_AFTER_MS = 30_000;
 
-export async function createSession(db: Db, userId: string, limits: SessionLimits, meta: { clientIp?: string | null; userAgent?: string | null } = {}) {
+export async function createSession(
+  db: Db,
+  userId: string,
+  limits: SessionLimits,
+  meta: { clientIp?: string | null; userAgent?: string | null } = {},
+) {
   const now = new Date();
   const row = await db.session.create({
-    data: { userId, lastSeenAt: now, expiresAt: new Date(now.getTime() + limits.maxHours * 3_600_000), clientIp: meta.clientIp ?? null, userAgent: meta.userAgent?.slice(0, 300) ?? null },
+    data: {
+      userId,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + limits.maxHours * 3_600_000),
+      clientIp: meta.clientIp ?? null,
+      userAgent: meta.userAgent?.slice(0, 300) ?? null,
+    },
     select: { id: true },
   });
   await db.user.update({ where: { id: userId }, data: { lastSignInAt: now } });
   return row.id;
 }
 
-export async function resolvePrincipal(db: Db, sessionId: string | undefined, limits: SessionLimits, now = new Date()): Promise<Principal | null> {
+export async function resolvePrincipal(
+  db: Db,
+  sessionId: string | undefined,
+  limits: SessionLimits,
+  now = new Date(),
+): Promise<Principal | null> {
   if (!sessionId) return null;
   const s = await db.session.findUnique({
     where: { id: sessionId },
-    select: { id: true, lastSeenAt: true, expiresAt: true, revokedAt: true, user: { select: { id: true, email: true, name: true, role: true, disabled: true } } },
+    select: {
+      id: true,
+      lastSeenAt: true,
+      expiresAt: true,
+      revokedAt: true,
+      user: { select: { id: true, email: true, name: true, role: true, disabled: true } },
+    },
   });
   if (!s || s.revokedAt || s.user.disabled) return null;
   if (now >= s.expiresAt) return null;
@@ -37,7 +62,8 @@ export async function resolvePrincipal(db: Db, sessionId: string | undefined, li
     await db.session.update({ where: { id: s.id }, data: { revokedAt: now } });
     return null;
   }
-  if (now.getTime() - s.lastSeenAt.getTime() > TOUCH_AFTER_MS) await db.session.update({ where: { id: s.id }, data: { lastSeenAt: now } });
+  if (now.getTime() - s.lastSeenAt.getTime() > TOUCH_AFTER_MS)
+    await db.session.update({ where: { id: s.id }, data: { lastSeenAt: now } });
   return { userId: s.user.id, email: s.user.email, name: s.user.name, orgRole: s.user.role, sessionId: s.id };
 }
 

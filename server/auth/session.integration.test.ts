@@ -63,9 +63,13 @@ describe("sessions", () => {
     const other = await aUser(lone, { role: "ORG_ADMIN" });
     await expect(setUserDisabled(lone, admin.id, admin.id, true)).rejects.toThrow(/your own account/);
     await setUserDisabled(lone, admin.id, other.id, true);
-    await expect(updateUser(lone, admin.id, { id: admin.id, role: "MEMBER" })).rejects.toThrow(/last organization admin/);
+    await expect(updateUser(lone, admin.id, { id: admin.id, role: "MEMBER" })).rejects.toThrow(
+      /last organization admin/,
+    );
     const caller = callerFor(lone, await signedIn(lone, admin));
-    await expect(caller.user.update({ id: admin.id, role: "MEMBER" })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+    await expect(caller.user.update({ id: admin.id, role: "MEMBER" })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+    });
   });
 });
 

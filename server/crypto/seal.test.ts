@@ -24,9 +24,9 @@ describe("seal/open (AES-256-GCM)", () => {
   });
 
   it.each([
-    ["a byte of the ciphertext", (s: ReturnType<typeof seal>) => s.ciphertext[0] ^= 0x01],
-    ["a byte of the tag", (s: ReturnType<typeof seal>) => s.ciphertext[s.ciphertext.length - 1] ^= 0x80],
-    ["a byte of the nonce", (s: ReturnType<typeof seal>) => s.nonce[3] ^= 0x10],
+    ["a byte of the ciphertext", (s: ReturnType<typeof seal>) => (s.ciphertext[0] ^= 0x01)],
+    ["a byte of the tag", (s: ReturnType<typeof seal>) => (s.ciphertext[s.ciphertext.length - 1] ^= 0x80)],
+    ["a byte of the nonce", (s: ReturnType<typeof seal>) => (s.nonce[3] ^= 0x10)],
   ])("refuses a value with %s flipped", (_what, flip) => {
     const s = seal(ring, "kubeconfig contents", "aad");
     flip(s);
@@ -46,7 +46,10 @@ describe("seal/open (AES-256-GCM)", () => {
     expect(() => open(makeKeyRing(k2), old, "aad")).toThrow(/No key with id/);
   });
 
-  it.each(["", "c2hvcnQ=", crypto.randomBytes(31).toString("base64")])("rejects a key that is not 32 bytes (%s)", (b64) => {
-    expect(() => keyFromBase64(b64)).toThrow(/32 bytes/);
-  });
+  it.each(["", "c2hvcnQ=", crypto.randomBytes(31).toString("base64")])(
+    "rejects a key that is not 32 bytes (%s)",
+    (b64) => {
+      expect(() => keyFromBase64(b64)).toThrow(/32 bytes/);
+    },
+  );
 });

@@ -13,7 +13,8 @@ const globalForDb = globalThis as unknown as { lifeboatDb?: Db };
 export function db(): Db {
   if (!globalForDb.lifeboatDb) {
     const url = process.env.DATABASE_URL;
-    if (!url) throw new Error("DATABASE_URL is not set: start the console with `npm start`, `npm run dev` or `npm run demo`");
+    if (!url)
+      throw new Error("DATABASE_URL is not set: start the console with `npm start`, `npm run dev` or `npm run demo`");
     globalForDb.lifeboatDb = createDb(url);
   }
   return globalForDb.lifeboatDb;

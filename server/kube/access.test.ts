@@ -1,8 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { describeAccess, onboardingManifest, REQUIRED_ACCESS, requiredAccess, type AccessRequirement, type PolicyRule } from "./access";
+import {
+  describeAccess,
+  onboardingManifest,
+  REQUIRED_ACCESS,
+  requiredAccess,
+  type AccessRequirement,
+  type PolicyRule,
+} from "./access";
 
-type Doc = { apiVersion: string; kind: string; type?: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; rules?: PolicyRule[]; roleRef?: { kind: string; name: string }; subjects?: { kind: string; name: string; namespace: string }[] };
+type Doc = {
+  apiVersion: string;
+  kind: string;
+  type?: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  rules?: PolicyRule[];
+  roleRef?: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace: string }[];
+};
 
 function docs(yaml: string): Doc[] {
   const all = parseAllDocuments(yaml);
@@ -10,7 +25,8 @@ function docs(yaml: string): Doc[] {
   return all.map((d) => d.toJS() as Doc);
 }
 
-const key = (verb: string, group: string, resource: string, namespace?: string) => `${verb} ${group}/${resource} @${namespace ?? "cluster"}`;
+const key = (verb: string, group: string, resource: string, namespace?: string) =>
+  `${verb} ${group}/${resource} @${namespace ?? "cluster"}`;
 const keyOf = (a: AccessRequirement) => key(a.verb, a.group, a.resource, a.namespace);
 
 /** Every (verb, group, resource) a rule grants, in `namespace` (undefined: cluster-wide). */
@@ -63,7 +79,9 @@ describe("REQUIRED_ACCESS", () => {
     const pv = REQUIRED_ACCESS.find((a) => a.verb === "list" && a.resource === "persistentvolumes")!;
     expect(describeAccess(pv)).toBe("list persistentvolumes (cluster-wide): needed to show volume coverage");
     const b = REQUIRED_ACCESS.find((a) => a.verb === "create" && a.resource === "backups")!;
-    expect(describeAccess(b)).toBe("create backups.velero.io (namespace velero): needed to run, list and follow backups");
+    expect(describeAccess(b)).toBe(
+      "create backups.velero.io (namespace velero): needed to run, list and follow backups",
+    );
   });
 
   it("follows Velero into another namespace", () => {
@@ -90,9 +108,14 @@ describe("onboardingManifest", () => {
     ]);
     expect(byKind("Secret").type).toBe("kubernetes.io/service-account-token");
     expect(byKind("Secret").metadata.annotations).toEqual({ "kubernetes.io/service-account.name": "lifeboat" });
-    for (const [binding, role] of [["ClusterRoleBinding", "ClusterRole"], ["RoleBinding", "Role"]]) {
+    for (const [binding, role] of [
+      ["ClusterRoleBinding", "ClusterRole"],
+      ["RoleBinding", "Role"],
+    ]) {
       expect(byKind(binding).roleRef).toMatchObject({ kind: role, name: "lifeboat" });
-      expect(byKind(binding).subjects).toEqual([{ kind: "ServiceAccount", name: "lifeboat", namespace: "lifeboat-system" }]);
+      expect(byKind(binding).subjects).toEqual([
+        { kind: "ServiceAccount", name: "lifeboat", namespace: "lifeboat-system" },
+      ]);
     }
   });
 
@@ -104,7 +127,8 @@ describe("onboardingManifest", () => {
 
   it("uses no wildcards and no resourceNames", () => {
     for (const r of [...byKind("ClusterRole").rules!, ...byKind("Role").rules!]) {
-      for (const list of [r.verbs, r.apiGroups ?? [], r.resources ?? [], r.nonResourceURLs ?? []]) expect(list.some((x) => x.includes("*"))).toBe(false);
+      for (const list of [r.verbs, r.apiGroups ?? [], r.resources ?? [], r.nonResourceURLs ?? []])
+        expect(list.some((x) => x.includes("*"))).toBe(false);
       expect(r).not.toHaveProperty("resourceNames");
     }
   });
@@ -119,16 +143,28 @@ describe("onboardingManifest", () => {
   });
 
   it("takes another namespace, service account and Velero namespace", () => {
-    const custom = onboardingManifest({ namespace: "platform", serviceAccount: "lb", veleroNamespace: "backup-system" });
+    const custom = onboardingManifest({
+      namespace: "platform",
+      serviceAccount: "lb",
+      veleroNamespace: "backup-system",
+    });
     const d = docs(custom.yaml);
     expect(d.map((x) => `${x.kind}/${x.metadata.namespace ?? ""}/${x.metadata.name}`)).toEqual([
-      "Namespace//platform", "ServiceAccount/platform/lb", "Secret/platform/lb-token", "ClusterRole//lb", "ClusterRoleBinding//lb",
-      "Role/backup-system/lb", "RoleBinding/backup-system/lb",
+      "Namespace//platform",
+      "ServiceAccount/platform/lb",
+      "Secret/platform/lb-token",
+      "ClusterRole//lb",
+      "ClusterRoleBinding//lb",
+      "Role/backup-system/lb",
+      "RoleBinding/backup-system/lb",
     ]);
     expect(custom.command).toContain("NS=platform SECRET=lb-token");
   });
 
-  it.each([{ namespace: "Lifeboat" }, { serviceAccount: "lb; rm -rf /" }, { veleroNamespace: "" }])("refuses a name that is not a Kubernetes name (%j)", (opts) => {
-    expect(() => onboardingManifest(opts)).toThrow(/is not a valid Kubernetes name/);
-  });
+  it.each([{ namespace: "Lifeboat" }, { serviceAccount: "lb; rm -rf /" }, { veleroNamespace: "" }])(
+    "refuses a name that is not a Kubernetes name (%j)",
+    (opts) => {
+      expect(() => onboardingManifest(opts)).toThrow(/is not a valid Kubernetes name/);
+    },
+  );
 });

@@ -3,7 +3,13 @@ import { stringify } from "yaml";
 // What Lifeboat needs on a cluster, one row per verb and resource, so probeCluster can ask one SelfSubjectAccessReview
 // per row and the onboarding manifest grants exactly these rows and nothing more. A resource starting with "/" is a
 // non-resource URL (group ""), e.g. "/version".
-export interface AccessRequirement { verb: string; group: string; resource: string; namespace?: string; why: string }
+export interface AccessRequirement {
+  verb: string;
+  group: string;
+  resource: string;
+  namespace?: string;
+  why: string;
+}
 
 export const VELERO_NAMESPACE = "velero";
 
@@ -18,24 +24,60 @@ const ROWS: Row[] = [
   [VELERO_WRITE, "velero.io", "restores", "velero", "needed to run, list and follow restores"],
   [VELERO_WRITE, "velero.io", "schedules", "velero", "needed to manage backup schedules"],
   [VELERO_WRITE, "velero.io", "backupstoragelocations", "velero", "needed to manage backup locations"],
-  [VELERO_WRITE, "velero.io", "deletebackuprequests", "velero", "needed to delete backups (Velero deletes through DeleteBackupRequests)"],
+  [
+    VELERO_WRITE,
+    "velero.io",
+    "deletebackuprequests",
+    "velero",
+    "needed to delete backups (Velero deletes through DeleteBackupRequests)",
+  ],
   [VELERO_WRITE, "velero.io", "downloadrequests", "velero", "needed to fetch backup and restore logs and results"],
   [VELERO_WRITE, "velero.io", "serverstatusrequests", "velero", "needed to read Velero's version and plugins"],
   [READ_WATCH, "velero.io", "podvolumebackups", "velero", "needed to show file-system backup progress"],
   [READ_WATCH, "velero.io", "podvolumerestores", "velero", "needed to show file-system restore progress"],
   [READ_WATCH, "velero.io", "datauploads", "velero", "needed to show data-movement progress of backups"],
   [READ_WATCH, "velero.io", "datadownloads", "velero", "needed to show data-movement progress of restores"],
-  [["create", "get", "update", "delete"], "", "secrets", "velero", "needed to store the cloud credentials of backup locations"],
-  [["create", "get", "update", "delete"], "", "configmaps", "velero", "needed to map storage classes on restore (Velero's change-storage-class ConfigMap)"],
+  [
+    ["create", "get", "update", "delete"],
+    "",
+    "secrets",
+    "velero",
+    "needed to store the cloud credentials of backup locations",
+  ],
+  [
+    ["create", "get", "update", "delete"],
+    "",
+    "configmaps",
+    "velero",
+    "needed to map storage classes on restore (Velero's change-storage-class ConfigMap)",
+  ],
   [READ, "apps", "deployments", "velero", "needed to read Velero's server settings (features such as EnableCSI)"],
   [READ, "apps", "daemonsets", "velero", "needed to check the node-agent (file-system backup and data movement)"],
   [READ, "", "namespaces", undefined, "needed to choose namespaces to back up and restore"],
   [READ, "", "pods", undefined, "needed to show which pod volumes file-system backup covers"],
   [READ, "", "persistentvolumeclaims", undefined, "needed to show volume coverage"],
   [READ, "", "persistentvolumes", undefined, "needed to show volume coverage"],
-  [READ, "storage.k8s.io", "storageclasses", undefined, "needed to tell CSI volumes from others and to map storage classes on restore"],
-  [READ, "snapshot.storage.k8s.io", "volumesnapshotclasses", undefined, "needed to find the CSI snapshot class Velero will use"],
-  [READ, "apiextensions.k8s.io", "customresourcedefinitions", undefined, "needed to check that Velero's CRDs are installed"],
+  [
+    READ,
+    "storage.k8s.io",
+    "storageclasses",
+    undefined,
+    "needed to tell CSI volumes from others and to map storage classes on restore",
+  ],
+  [
+    READ,
+    "snapshot.storage.k8s.io",
+    "volumesnapshotclasses",
+    undefined,
+    "needed to find the CSI snapshot class Velero will use",
+  ],
+  [
+    READ,
+    "apiextensions.k8s.io",
+    "customresourcedefinitions",
+    undefined,
+    "needed to check that Velero's CRDs are installed",
+  ],
   [["get"], "", "/version", undefined, "needed to read the Kubernetes version"],
 ];
 
@@ -58,7 +100,12 @@ export function describeAccess(a: AccessRequirement): string {
 
 // ---- the onboarding manifest ----------------------------------------------------------------------------------------
 
-export interface PolicyRule { apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[]; verbs: string[] }
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  nonResourceURLs?: string[];
+  verbs: string[];
+}
 
 /** RBAC rules granting exactly `rows`: resources with the same group and verbs share a rule; no wildcards. */
 export function rulesFor(rows: AccessRequirement[]): PolicyRule[] {
@@ -73,7 +120,8 @@ export function rulesFor(rows: AccessRequirement[]): PolicyRule[] {
   for (const { group, resource, verbs } of verbsOf.values()) {
     const nonResource = resource.startsWith("/");
     const key = `${nonResource ? "url" : group}\u0000${verbs.join(",")}`;
-    const rule = rules.get(key) ?? (nonResource ? { nonResourceURLs: [], verbs } : { apiGroups: [group], resources: [], verbs });
+    const rule =
+      rules.get(key) ?? (nonResource ? { nonResourceURLs: [], verbs } : { apiGroups: [group], resources: [], verbs });
     (nonResource ? rule.nonResourceURLs! : rule.resources!).push(resource);
     rules.set(key, rule);
   }
@@ -82,7 +130,11 @@ export function rulesFor(rows: AccessRequirement[]): PolicyRule[] {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-export interface OnboardingOptions { namespace?: string; serviceAccount?: string; veleroNamespace?: string }
+export interface OnboardingOptions {
+  namespace?: string;
+  serviceAccount?: string;
+  veleroNamespace?: string;
+}
 
 /**
  * The manifest a platform engineer applies once per cluster (`kubectl apply -f -`): a ServiceAccount with a long-lived
@@ -94,8 +146,13 @@ export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string
   const sa = opts.serviceAccount ?? "lifeboat";
   const velero = opts.veleroNamespace ?? VELERO_NAMESPACE;
   // The names go into a shell command, so they must be plain DNS labels (which Kubernetes requires anyway).
-  for (const [what, v] of [["namespace", ns], ["serviceAccount", sa], ["veleroNamespace", velero]]) {
-    if (!DNS_LABEL.test(v)) throw new Error(`${what} "${v}" is not a valid Kubernetes name (lowercase letters, digits and "-", at most 63)`);
+  for (const [what, v] of [
+    ["namespace", ns],
+    ["serviceAccount", sa],
+    ["veleroNamespace", velero],
+  ]) {
+    if (!DNS_LABEL.test(v))
+      throw new Error(`${what} "${v}" is not a valid Kubernetes name (lowercase letters, digits and "-", at most 63)`);
   }
   const secret = `${sa}-token`;
   const rows = requiredAccess(velero);
@@ -106,13 +163,37 @@ export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace: ns, labels } },
     {
-      apiVersion: "v1", kind: "Secret", type: "kubernetes.io/service-account-token",
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "kubernetes.io/service-account-token",
       metadata: { name: secret, namespace: ns, labels, annotations: { "kubernetes.io/service-account.name": sa } },
     },
-    { apiVersion: rbac, kind: "ClusterRole", metadata: { name: sa, labels }, rules: rulesFor(rows.filter((r) => !r.namespace)) },
-    { apiVersion: rbac, kind: "ClusterRoleBinding", metadata: { name: sa, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: sa }, subjects: subject },
-    { apiVersion: rbac, kind: "Role", metadata: { name: sa, namespace: velero, labels }, rules: rulesFor(rows.filter((r) => r.namespace === velero)) },
-    { apiVersion: rbac, kind: "RoleBinding", metadata: { name: sa, namespace: velero, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: sa }, subjects: subject },
+    {
+      apiVersion: rbac,
+      kind: "ClusterRole",
+      metadata: { name: sa, labels },
+      rules: rulesFor(rows.filter((r) => !r.namespace)),
+    },
+    {
+      apiVersion: rbac,
+      kind: "ClusterRoleBinding",
+      metadata: { name: sa, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: sa },
+      subjects: subject,
+    },
+    {
+      apiVersion: rbac,
+      kind: "Role",
+      metadata: { name: sa, namespace: velero, labels },
+      rules: rulesFor(rows.filter((r) => r.namespace === velero)),
+    },
+    {
+      apiVersion: rbac,
+      kind: "RoleBinding",
+      metadata: { name: sa, namespace: velero, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: sa },
+      subjects: subject,
+    },
   ];
   const header = `# Lifeboat cluster access: apply with \`kubectl apply -f -\` (the namespace ${velero} must exist: install Velero first).\n`;
   const yaml = header + docs.map((d) => stringify(d)).join("---\n");
@@ -125,13 +206,26 @@ export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string
  * else the token Secret's ca.crt).
  */
 function kubeconfigCommand(ns: string, secret: string): string {
-  const template = [
-    "apiVersion: v1", "kind: Config",
-    "clusters:", "- name: lifeboat", "  cluster:", "    server: %s", "    certificate-authority-data: %s",
-    "users:", "- name: lifeboat", "  user:", "    token: %s",
-    "contexts:", "- name: lifeboat", "  context:", "    cluster: lifeboat", "    user: lifeboat",
-    "current-context: lifeboat",
-  ].join("\\n") + "\\n";
+  const template =
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      "- name: lifeboat",
+      "  cluster:",
+      "    server: %s",
+      "    certificate-authority-data: %s",
+      "users:",
+      "- name: lifeboat",
+      "  user:",
+      "    token: %s",
+      "contexts:",
+      "- name: lifeboat",
+      "  context:",
+      "    cluster: lifeboat",
+      "    user: lifeboat",
+      "current-context: lifeboat",
+    ].join("\\n") + "\\n";
   return [
     `NS=${ns} SECRET=${secret}`,
     `SERVER=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')`,

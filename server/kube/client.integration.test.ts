@@ -17,16 +17,25 @@ const KUBECTL = process.env.KUBECTL ?? "kubectl";
 
 // What server/testing/sandbox.ts reads (the sandbox.json named by LIFEBOAT_TEST_SANDBOX), read here directly: the
 // architecture test's "never import the sandbox" pattern also matches a path ending in testing/sandbox.
-interface TestSandbox { clusters: { name: string; server: string; kubeconfig: string; kubernetesVersion: string; velero: string }[] }
+interface TestSandbox {
+  clusters: { name: string; server: string; kubeconfig: string; kubernetesVersion: string; velero: string }[];
+}
 function testSandbox(): TestSandbox {
   const p = process.env.LIFEBOAT_TEST_SANDBOX;
-  if (!p) throw new Error("LIFEBOAT_TEST_SANDBOX is not set: run through vitest's integration project, whose global setup starts the sandbox");
+  if (!p)
+    throw new Error(
+      "LIFEBOAT_TEST_SANDBOX is not set: run through vitest's integration project, whose global setup starts the sandbox",
+    );
   return JSON.parse(fs.readFileSync(p, "utf8"));
 }
 const kubeconfigText = (i: number) => fs.readFileSync(testSandbox().clusters[i].kubeconfig, "utf8");
 
 /** Async on purpose (never spawnSync): a child process with its output. */
-function run(cmd: string, args: string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; out: string; err: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  o: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: o.env ?? process.env });
     let out = "";
@@ -63,7 +72,10 @@ async function runOnboardingCommand(command: string): Promise<string> {
 }
 
 async function refusal(p: Promise<unknown>): Promise<ClusterError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(ClusterError);
   return e as ClusterError;
 }
@@ -116,7 +128,8 @@ describe("probeCluster", () => {
     let saKubeconfig = "";
 
     beforeAll(async () => {
-      if ((await kubectl(["get", "namespace", "velero"])).code !== 0) expect((await kubectl(["create", "namespace", "velero"])).code).toBe(0);
+      if ((await kubectl(["get", "namespace", "velero"])).code !== 0)
+        expect((await kubectl(["create", "namespace", "velero"])).code).toBe(0);
       const applied = await kubectl(["apply", "-f", "-"], onboarding.yaml);
       expect(applied.err).toBe("");
       expect(applied.code).toBe(0);
@@ -153,13 +166,17 @@ describe("probeCluster", () => {
     });
 
     it("a service account with no bindings misses every row but GET /version", async () => {
-      const saAndToken = parseAllDocuments(unbound.yaml).map((d) => d.toJS()).filter((d) => ["Namespace", "ServiceAccount", "Secret"].includes(d.kind));
+      const saAndToken = parseAllDocuments(unbound.yaml)
+        .map((d) => d.toJS())
+        .filter((d) => ["Namespace", "ServiceAccount", "Secret"].includes(d.kind));
       expect((await kubectl(["apply", "-f", "-"], saAndToken.map((d) => stringify(d)).join("---\n"))).code).toBe(0);
       const r = await probeCluster(await runOnboardingCommand(unbound.command));
       expect(r.access.filter((a) => a.allowed).map((a) => a.resource)).toEqual(["/version"]);
       expect(r.missing).toHaveLength(REQUIRED_ACCESS.length - 1);
       expect(r.missing).toContain("list persistentvolumes (cluster-wide): needed to show volume coverage");
-      expect(r.missing).toContain("create backups.velero.io (namespace velero): needed to run, list and follow backups");
+      expect(r.missing).toContain(
+        "create backups.velero.io (namespace velero): needed to run, list and follow backups",
+      );
     });
   });
 });
@@ -174,12 +191,19 @@ describe("detectVelero", () => {
     expect(v.plugins).toContainEqual({ name: "velero.io/aws", kind: "ObjectStore" });
     expect(v.nodeAgent).toBe(true);
     expect(v.csi.enabled).toBe(true);
-    expect(v.csi.snapshotClasses).toContainEqual({ name: "csi-snapclass", driver: "disk.csi.sandbox.io", default: true });
+    expect(v.csi.snapshotClasses).toContainEqual({
+      name: "csi-snapclass",
+      driver: "disk.csi.sandbox.io",
+      default: true,
+    });
   });
 
   it.each([
     ["no-such-namespace", /^The namespace no-such-namespace does not exist: Velero is not installed there$/],
-    ["guestbook", /^There is no Deployment velero in guestbook: Velero's CRDs are installed, but its server is not running in this namespace$/],
+    [
+      "guestbook",
+      /^There is no Deployment velero in guestbook: Velero's CRDs are installed, but its server is not running in this namespace$/,
+    ],
   ])("says Velero is not installed in %s", async (namespace, reason) => {
     const v = await detectVelero(kubeconfigText(0), { namespace });
     expect(v).toMatchObject({ installed: false, nodeAgent: false, csi: { enabled: false } });
@@ -198,14 +222,21 @@ describe("failures a platform engineer can act on", () => {
 
   it("a closed port → Unreachable, naming the server, without waiting for the timeout", async () => {
     const port = await closedPort();
-    const e = await refusal(probeCluster(variant((c) => (c.server = `https://127.0.0.1:${port}`)), { timeoutMs: 20_000 }));
+    const e = await refusal(
+      probeCluster(
+        variant((c) => (c.server = `https://127.0.0.1:${port}`)),
+        { timeoutMs: 20_000 },
+      ),
+    );
     expect(e.kind).toBe("Unreachable");
     expect(e.message).toContain(`https://127.0.0.1:${port}`);
     expect(e.message).toMatch(/connection refused/);
   });
 
   it("a CA that did not sign the server's certificate → TLS", async () => {
-    const e = await refusal(probeCluster(variant((c) => (c["certificate-authority-data"] = Buffer.from(OTHER_CA).toString("base64")))));
+    const e = await refusal(
+      probeCluster(variant((c) => (c["certificate-authority-data"] = Buffer.from(OTHER_CA).toString("base64")))),
+    );
     expect(e.kind).toBe("TLS");
     expect(e.message).toMatch(/^The server's certificate is not signed by the CA in the kubeconfig/);
   });
@@ -215,7 +246,12 @@ describe("failures a platform engineer can act on", () => {
     await new Promise((r) => silent.once("listening", r));
     const port = (silent.address() as net.AddressInfo).port;
     try {
-      const e = await refusal(probeCluster(variant((c) => (c.server = `https://127.0.0.1:${port}`)), { timeoutMs: 300 }));
+      const e = await refusal(
+        probeCluster(
+          variant((c) => (c.server = `https://127.0.0.1:${port}`)),
+          { timeoutMs: 300 },
+        ),
+      );
       expect(e.kind).toBe("Timeout");
       expect(e.message).toMatch(/did not answer within 0\.3 s/);
     } finally {
@@ -229,7 +265,9 @@ describe("failures a platform engineer can act on", () => {
       for (const attempt of [probeCluster(kubeconfigText(0)), detectVelero(kubeconfigText(0))]) {
         const e = await refusal(attempt);
         expect(e.kind).toBe("Other");
-        expect(e.message).toMatch(/^Lifeboat will not connect to https:\/\/127\.0\.0\.1:\d+: .*a loopback address \(set LIFEBOAT_ALLOW_LOOPBACK=1 to allow it\)$/);
+        expect(e.message).toMatch(
+          /^Lifeboat will not connect to https:\/\/127\.0\.0\.1:\d+: .*a loopback address \(set LIFEBOAT_ALLOW_LOOPBACK=1 to allow it\)$/,
+        );
       }
     } finally {
       process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
@@ -238,10 +276,14 @@ describe("failures a platform engineer can act on", () => {
 
   it("a kubeconfig with a credential plugin is refused, and the plugin never runs", async () => {
     const marker = path.join(os.tmpdir(), `lifeboat-plugin-ran-${process.pid}`);
-    const e = await refusal(probeCluster(variant((_c, u) => {
-      delete u.token;
-      u.exec = { apiVersion: "client.authentication.k8s.io/v1beta1", command: "touch", args: [marker] };
-    })));
+    const e = await refusal(
+      probeCluster(
+        variant((_c, u) => {
+          delete u.token;
+          u.exec = { apiVersion: "client.authentication.k8s.io/v1beta1", command: "touch", args: [marker] };
+        }),
+      ),
+    );
     expect(e.kind).toBe("Other");
     expect(e.message).toMatch(/Lifeboat does not run credential plugins/);
     expect(fs.existsSync(marker)).toBe(false);

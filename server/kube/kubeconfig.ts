@@ -6,28 +6,51 @@ import { parseDocument, stringify } from "yaml";
 // users, contexts and servers, never a token or a key.
 export class KubeconfigError extends Error {
   /** where: "line 7" for syntax errors, else the path of the offending field, e.g. "users[0].user.exec". */
-  constructor(message: string, public readonly where?: string) {
+  constructor(
+    message: string,
+    public readonly where?: string,
+  ) {
     super(message);
     this.name = "KubeconfigError";
   }
 }
 
-export interface KubeContext { name: string; cluster: string; user: string; namespace?: string; server: string }
+export interface KubeContext {
+  name: string;
+  cluster: string;
+  user: string;
+  namespace?: string;
+  server: string;
+}
 
 const MAX_BYTES = 1024 * 1024;
-const PLUGIN_REFUSAL = "Lifeboat does not run credential plugins; use a service-account token (see the onboarding manifest)";
-const FLATTEN_HINT = "embed it instead: `kubectl config view --raw --minify --flatten` prints the kubeconfig with files inlined";
+const PLUGIN_REFUSAL =
+  "Lifeboat does not run credential plugins; use a service-account token (see the onboarding manifest)";
+const FLATTEN_HINT =
+  "embed it instead: `kubectl config view --raw --minify --flatten` prints the kubeconfig with files inlined";
 
 type Obj = Record<string, unknown>;
-interface Named { name: string; body: Obj; index: number }
-interface Parsed { contexts: Named[]; clusters: Map<string, Named>; users: Map<string, Named>; currentContext?: string }
+interface Named {
+  name: string;
+  body: Obj;
+  index: number;
+}
+interface Parsed {
+  contexts: Named[];
+  clusters: Map<string, Named>;
+  users: Map<string, Named>;
+  currentContext?: string;
+}
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const isSet = (v: unknown) => v !== undefined && v !== null && v !== "";
 
 function load(text: string): Obj {
   if (typeof text !== "string" || !text.trim()) throw new KubeconfigError("The kubeconfig is empty");
-  if (Buffer.byteLength(text) > MAX_BYTES) throw new KubeconfigError("The kubeconfig is larger than 1 MiB; paste a single context (`kubectl config view --raw --minify --flatten`)");
+  if (Buffer.byteLength(text) > MAX_BYTES)
+    throw new KubeconfigError(
+      "The kubeconfig is larger than 1 MiB; paste a single context (`kubectl config view --raw --minify --flatten`)",
+    );
   const json = text.trimStart().startsWith("{");
   if (json) {
     // JSON first (kubectl's -o json output may be indented with tabs, which YAML refuses); the YAML parser then only
@@ -45,8 +68,14 @@ function load(text: string): Obj {
     const line = err.linePos?.[0]?.line;
     const where = line ? `line ${line}` : undefined;
     // The parser's own message ends with an excerpt of the source, which may hold a token: keep only the first clause.
-    const reason = err.code === "MULTIPLE_DOCS" ? "it holds more than one YAML document; paste a single kubeconfig" : err.message.split(/ at line \d+|\n/)[0];
-    throw new KubeconfigError(`The kubeconfig is not valid ${json ? "JSON" : "YAML"}${where ? ` (${where})` : ""}: ${reason}`, where);
+    const reason =
+      err.code === "MULTIPLE_DOCS"
+        ? "it holds more than one YAML document; paste a single kubeconfig"
+        : err.message.split(/ at line \d+|\n/)[0];
+    throw new KubeconfigError(
+      `The kubeconfig is not valid ${json ? "JSON" : "YAML"}${where ? ` (${where})` : ""}: ${reason}`,
+      where,
+    );
   }
   let root: unknown;
   try {
@@ -54,7 +83,10 @@ function load(text: string): Obj {
   } catch {
     throw new KubeconfigError("The kubeconfig uses too many YAML aliases to be read");
   }
-  if (!isObj(root)) throw new KubeconfigError("This is not a kubeconfig: expected a mapping with apiVersion: v1, kind: Config, clusters, users and contexts");
+  if (!isObj(root))
+    throw new KubeconfigError(
+      "This is not a kubeconfig: expected a mapping with apiVersion: v1, kind: Config, clusters, users and contexts",
+    );
   return root;
 }
 
@@ -65,7 +97,8 @@ function list(root: Obj, key: "clusters" | "users" | "contexts", inner: "cluster
   const seen = new Set<string>();
   return raw.map((entry, index) => {
     const at = `${key}[${index}]`;
-    if (!isObj(entry) || typeof entry.name !== "string" || !entry.name) throw new KubeconfigError(`Entry ${index + 1} of ${key} has no name`, at);
+    if (!isObj(entry) || typeof entry.name !== "string" || !entry.name)
+      throw new KubeconfigError(`Entry ${index + 1} of ${key} has no name`, at);
     if (seen.has(entry.name)) throw new KubeconfigError(`The ${inner} "${entry.name}" appears twice in ${key}`, at);
     seen.add(entry.name);
     const body = entry[inner] ?? {};
@@ -77,8 +110,13 @@ function list(root: Obj, key: "clusters" | "users" | "contexts", inner: "cluster
 function read(text: string): Parsed {
   const root = load(text);
   const { kind, apiVersion } = root;
-  if (kind !== undefined && kind !== "Config") throw new KubeconfigError(`This is a ${String(kind)}, not a kubeconfig (expected kind: Config)`, "kind");
-  if (apiVersion !== undefined && apiVersion !== "v1") throw new KubeconfigError(`apiVersion ${String(apiVersion)} is not a kubeconfig version (expected apiVersion: v1)`, "apiVersion");
+  if (kind !== undefined && kind !== "Config")
+    throw new KubeconfigError(`This is a ${String(kind)}, not a kubeconfig (expected kind: Config)`, "kind");
+  if (apiVersion !== undefined && apiVersion !== "v1")
+    throw new KubeconfigError(
+      `apiVersion ${String(apiVersion)} is not a kubeconfig version (expected apiVersion: v1)`,
+      "apiVersion",
+    );
   if (kind === undefined && apiVersion === undefined && !("contexts" in root) && !("clusters" in root)) {
     throw new KubeconfigError("This is not a kubeconfig: it has no kind: Config, clusters or contexts");
   }
@@ -91,8 +129,13 @@ function read(text: string): Parsed {
     for (const ref of ["cluster", "user"] as const) {
       const target = c.body[ref];
       const known = ref === "cluster" ? clusters : users;
-      if (typeof target !== "string" || !target) throw new KubeconfigError(`The context "${c.name}" names no ${ref}`, `${at}.${ref}`);
-      if (!known.has(target)) throw new KubeconfigError(`The context "${c.name}" names the ${ref} "${target}", which is not in the kubeconfig`, `${at}.${ref}`);
+      if (typeof target !== "string" || !target)
+        throw new KubeconfigError(`The context "${c.name}" names no ${ref}`, `${at}.${ref}`);
+      if (!known.has(target))
+        throw new KubeconfigError(
+          `The context "${c.name}" names the ${ref} "${target}", which is not in the kubeconfig`,
+          `${at}.${ref}`,
+        );
     }
   }
   const current = root["current-context"];
@@ -104,13 +147,22 @@ function toKubeContext(p: Parsed, c: Named): KubeContext {
   const cluster = c.body.cluster as string;
   const server = p.clusters.get(cluster)!.body.server;
   const ns = c.body.namespace;
-  return { name: c.name, cluster, user: c.body.user as string, ...(typeof ns === "string" && ns ? { namespace: ns } : {}), server: typeof server === "string" ? server : "" };
+  return {
+    name: c.name,
+    cluster,
+    user: c.body.user as string,
+    ...(typeof ns === "string" && ns ? { namespace: ns } : {}),
+    server: typeof server === "string" ? server : "",
+  };
 }
 
 /** The contexts of a kubeconfig (YAML or JSON), for choosing one. Checks structure only; extractContext checks the rest. */
 export function parseKubeconfig(text: string): { contexts: KubeContext[]; currentContext?: string } {
   const p = read(text);
-  return { contexts: p.contexts.map((c) => toKubeContext(p, c)), ...(p.currentContext ? { currentContext: p.currentContext } : {}) };
+  return {
+    contexts: p.contexts.map((c) => toKubeContext(p, c)),
+    ...(p.currentContext ? { currentContext: p.currentContext } : {}),
+  };
 }
 
 // ---- the chosen context: what Lifeboat will and will not run ---------------------------------------------------------
@@ -147,8 +199,16 @@ function checkCluster(c: Named): Obj {
   const at = `clusters[${c.index}].cluster`;
   const b = c.body;
   const file = findFileRef(b, at);
-  if (file) throw new KubeconfigError(`The cluster "${c.name}" refers to a file (${file.key}); Lifeboat cannot read files from your machine, ${FLATTEN_HINT}`, file.at);
-  if (isSet(b["proxy-url"])) throw new KubeconfigError(`The cluster "${c.name}" goes through a proxy (proxy-url); Lifeboat connects to the API server directly`, `${at}.proxy-url`);
+  if (file)
+    throw new KubeconfigError(
+      `The cluster "${c.name}" refers to a file (${file.key}); Lifeboat cannot read files from your machine, ${FLATTEN_HINT}`,
+      file.at,
+    );
+  if (isSet(b["proxy-url"]))
+    throw new KubeconfigError(
+      `The cluster "${c.name}" goes through a proxy (proxy-url); Lifeboat connects to the API server directly`,
+      `${at}.proxy-url`,
+    );
   const server = typeof b.server === "string" ? b.server.trim() : "";
   if (!server) throw new KubeconfigError(`The cluster "${c.name}" has no server URL`, `${at}.server`);
   let url: URL;
@@ -157,15 +217,32 @@ function checkCluster(c: Named): Obj {
   } catch {
     throw new KubeconfigError(`The server of cluster "${c.name}" is not a URL: ${server}`, `${at}.server`);
   }
-  if (url.protocol !== "https:") throw new KubeconfigError(`The server of cluster "${c.name}" is ${url.protocol}//, not https://; Lifeboat only talks to API servers over TLS`, `${at}.server`);
+  if (url.protocol !== "https:")
+    throw new KubeconfigError(
+      `The server of cluster "${c.name}" is ${url.protocol}//, not https://; Lifeboat only talks to API servers over TLS`,
+      `${at}.server`,
+    );
   const insecure = b["insecure-skip-tls-verify"];
-  if (insecure !== undefined && insecure !== null && typeof insecure !== "boolean") throw new KubeconfigError(`insecure-skip-tls-verify of cluster "${c.name}" must be true or false`, `${at}.insecure-skip-tls-verify`);
+  if (insecure !== undefined && insecure !== null && typeof insecure !== "boolean")
+    throw new KubeconfigError(
+      `insecure-skip-tls-verify of cluster "${c.name}" must be true or false`,
+      `${at}.insecure-skip-tls-verify`,
+    );
   const hasCa = isSet(b["certificate-authority-data"]);
   if (insecure === true && hasCa) {
-    throw new KubeconfigError(`The cluster "${c.name}" sets both insecure-skip-tls-verify and certificate-authority-data, which contradict each other; remove insecure-skip-tls-verify to verify the server with the CA`, `${at}.insecure-skip-tls-verify`);
+    throw new KubeconfigError(
+      `The cluster "${c.name}" sets both insecure-skip-tls-verify and certificate-authority-data, which contradict each other; remove insecure-skip-tls-verify to verify the server with the CA`,
+      `${at}.insecure-skip-tls-verify`,
+    );
   }
   const out: Obj = { server };
-  if (hasCa) out["certificate-authority-data"] = pemData(b["certificate-authority-data"], "certificate", `certificate-authority-data of cluster "${c.name}"`, `${at}.certificate-authority-data`);
+  if (hasCa)
+    out["certificate-authority-data"] = pemData(
+      b["certificate-authority-data"],
+      "certificate",
+      `certificate-authority-data of cluster "${c.name}"`,
+      `${at}.certificate-authority-data`,
+    );
   if (insecure === true) out["insecure-skip-tls-verify"] = true;
   if (typeof b["tls-server-name"] === "string" && b["tls-server-name"]) out["tls-server-name"] = b["tls-server-name"];
   return out;
@@ -175,28 +252,62 @@ function checkUser(u: Named): Obj {
   const at = `users[${u.index}].user`;
   const b = u.body;
   for (const plugin of ["exec", "auth-provider"]) {
-    if (isSet(b[plugin])) throw new KubeconfigError(`The user "${u.name}" gets its credentials from a plugin (${plugin}). ${PLUGIN_REFUSAL}`, `${at}.${plugin}`);
+    if (isSet(b[plugin]))
+      throw new KubeconfigError(
+        `The user "${u.name}" gets its credentials from a plugin (${plugin}). ${PLUGIN_REFUSAL}`,
+        `${at}.${plugin}`,
+      );
   }
   const file = findFileRef(b, at);
-  if (file) throw new KubeconfigError(`The user "${u.name}" refers to a file (${file.key}); Lifeboat cannot read files from your machine, ${FLATTEN_HINT}`, file.at);
+  if (file)
+    throw new KubeconfigError(
+      `The user "${u.name}" refers to a file (${file.key}); Lifeboat cannot read files from your machine, ${FLATTEN_HINT}`,
+      file.at,
+    );
   if (isSet(b.username) || isSet(b.password)) {
-    throw new KubeconfigError(`The user "${u.name}" uses basic auth (username/password), which Lifeboat does not accept; use a service-account token (see the onboarding manifest)`, `${at}.${isSet(b.username) ? "username" : "password"}`);
+    throw new KubeconfigError(
+      `The user "${u.name}" uses basic auth (username/password), which Lifeboat does not accept; use a service-account token (see the onboarding manifest)`,
+      `${at}.${isSet(b.username) ? "username" : "password"}`,
+    );
   }
   const impersonation = ["as", "as-uid", "as-groups", "as-user-extra"].find((k) => isSet(b[k]));
-  if (impersonation) throw new KubeconfigError(`The user "${u.name}" impersonates another identity (${impersonation}); give Lifeboat its own service account instead`, `${at}.${impersonation}`);
+  if (impersonation)
+    throw new KubeconfigError(
+      `The user "${u.name}" impersonates another identity (${impersonation}); give Lifeboat its own service account instead`,
+      `${at}.${impersonation}`,
+    );
   const out: Obj = {};
   if (isSet(b.token)) {
-    if (typeof b.token !== "string" || /\s/.test(b.token.trim())) throw new KubeconfigError(`The token of user "${u.name}" is not a single string`, `${at}.token`);
+    if (typeof b.token !== "string" || /\s/.test(b.token.trim()))
+      throw new KubeconfigError(`The token of user "${u.name}" is not a single string`, `${at}.token`);
     out.token = b.token.trim();
   }
   const cert = isSet(b["client-certificate-data"]);
   const key = isSet(b["client-key-data"]);
-  if (cert !== key) throw new KubeconfigError(`The user "${u.name}" has ${cert ? "a client certificate but no client-key-data" : "a client key but no client-certificate-data"}`, `${at}.${cert ? "client-key-data" : "client-certificate-data"}`);
+  if (cert !== key)
+    throw new KubeconfigError(
+      `The user "${u.name}" has ${cert ? "a client certificate but no client-key-data" : "a client key but no client-certificate-data"}`,
+      `${at}.${cert ? "client-key-data" : "client-certificate-data"}`,
+    );
   if (cert) {
-    out["client-certificate-data"] = pemData(b["client-certificate-data"], "certificate", `client-certificate-data of user "${u.name}"`, `${at}.client-certificate-data`);
-    out["client-key-data"] = pemData(b["client-key-data"], "private key", `client-key-data of user "${u.name}"`, `${at}.client-key-data`);
+    out["client-certificate-data"] = pemData(
+      b["client-certificate-data"],
+      "certificate",
+      `client-certificate-data of user "${u.name}"`,
+      `${at}.client-certificate-data`,
+    );
+    out["client-key-data"] = pemData(
+      b["client-key-data"],
+      "private key",
+      `client-key-data of user "${u.name}"`,
+      `${at}.client-key-data`,
+    );
   }
-  if (!out.token && !cert) throw new KubeconfigError(`The user "${u.name}" has no credentials Lifeboat can use: give it a token (see the onboarding manifest) or client-certificate-data and client-key-data`, at);
+  if (!out.token && !cert)
+    throw new KubeconfigError(
+      `The user "${u.name}" has no credentials Lifeboat can use: give it a token (see the onboarding manifest) or client-certificate-data and client-key-data`,
+      at,
+    );
   return out;
 }
 
@@ -207,13 +318,20 @@ export function extractContext(text: string, context?: string): { kubeconfig: st
   let chosen: Named | undefined;
   if (context !== undefined) {
     chosen = p.contexts.find((c) => c.name === context);
-    if (!chosen) throw new KubeconfigError(`There is no context "${context}" in the kubeconfig (it has ${names.map((n) => `"${n}"`).join(", ")})`, "contexts");
+    if (!chosen)
+      throw new KubeconfigError(
+        `There is no context "${context}" in the kubeconfig (it has ${names.map((n) => `"${n}"`).join(", ")})`,
+        "contexts",
+      );
   } else if (p.currentContext) {
     chosen = p.contexts.find((c) => c.name === p.currentContext);
   } else if (p.contexts.length === 1) {
     chosen = p.contexts[0];
   } else {
-    throw new KubeconfigError(`The kubeconfig has ${names.length} contexts and no current-context; choose one of ${names.map((n) => `"${n}"`).join(", ")}`, "current-context");
+    throw new KubeconfigError(
+      `The kubeconfig has ${names.length} contexts and no current-context; choose one of ${names.map((n) => `"${n}"`).join(", ")}`,
+      "current-context",
+    );
   }
   const kc = toKubeContext(p, chosen!);
   const cluster = checkCluster(p.clusters.get(kc.cluster)!);

@@ -3,7 +3,14 @@ import * as k8s from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { kubeconfigText, testSandbox } from "../testing/sandbox";
 import { ClusterError } from "./client";
-import { applyLocation, listManagedLocations, locationStatus, MANAGED_BY, removeLocation, type LocationOnCluster } from "./locations";
+import {
+  applyLocation,
+  listManagedLocations,
+  locationStatus,
+  MANAGED_BY,
+  removeLocation,
+  type LocationOnCluster,
+} from "./locations";
 
 // The location adapter against the sandbox clusters (in their own process), whose Velero stand-in validates every
 // BackupStorageLocation by reaching the bucket in the S3 emulator with the credentials in the referenced Secret.
@@ -38,12 +45,18 @@ function admin(i: number) {
   kc.loadFromString(kubeconfigText(i));
   return { core: kc.makeApiClient(k8s.CoreV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
 }
-const orNull = <T>(p: Promise<T>) => p.catch((e) => (e instanceof k8s.ApiException && e.code === 404 ? null : Promise.reject(e)));
-const readBsl = (i: number, name = NAME): Promise<any> => orNull(admin(i).custom.getNamespacedCustomObject({ ...BSL, namespace: NS, name }));
-const readSecret = (i: number, name = `${NAME}-credentials`) => orNull(admin(i).core.readNamespacedSecret({ name, namespace: NS }));
+const orNull = <T>(p: Promise<T>) =>
+  p.catch((e) => (e instanceof k8s.ApiException && e.code === 404 ? null : Promise.reject(e)));
+const readBsl = (i: number, name = NAME): Promise<any> =>
+  orNull(admin(i).custom.getNamespacedCustomObject({ ...BSL, namespace: NS, name }));
+const readSecret = (i: number, name = `${NAME}-credentials`) =>
+  orNull(admin(i).core.readNamespacedSecret({ name, namespace: NS }));
 
 async function refusal(p: Promise<unknown>): Promise<ClusterError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(ClusterError);
   return e as ClusterError;
 }
@@ -54,15 +67,22 @@ async function untilPhase(i: number, phase: "Available" | "Unavailable", name = 
   for (;;) {
     const st = await locationStatus(kubeconfigText(i), name);
     if (st?.phase === phase) return st;
-    if (Date.now() > deadline) throw new Error(`${name} on cluster ${i} did not become ${phase} within ${timeoutMs / 1000} s (last: ${JSON.stringify(st)})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${name} on cluster ${i} did not become ${phase} within ${timeoutMs / 1000} s (last: ${JSON.stringify(st)})`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
 afterAll(async () => {
   for (const i of [0, 1]) await removeLocation(kubeconfigText(i), NAME).catch(() => undefined);
-  await admin(0).custom.deleteNamespacedCustomObject({ ...BSL, namespace: NS, name: FOREIGN }).catch(() => undefined);
-  await admin(0).core.deleteNamespacedSecret({ name: `${NAME}-b-credentials`, namespace: NS }).catch(() => undefined);
+  await admin(0)
+    .custom.deleteNamespacedCustomObject({ ...BSL, namespace: NS, name: FOREIGN })
+    .catch(() => undefined);
+  await admin(0)
+    .core.deleteNamespacedSecret({ name: `${NAME}-b-credentials`, namespace: NS })
+    .catch(() => undefined);
 });
 
 describe("applyLocation", () => {
@@ -74,7 +94,9 @@ describe("applyLocation", () => {
     const secret = await readSecret(0);
     expect(secret?.metadata?.labels).toEqual(labels);
     expect(secret?.type).toBe("Opaque");
-    expect(Buffer.from(secret!.data!.cloud, "base64").toString()).toBe(`[default]\naws_access_key_id=${S3_KEY}\naws_secret_access_key=${S3_KEY}\n`);
+    expect(Buffer.from(secret!.data!.cloud, "base64").toString()).toBe(
+      `[default]\naws_access_key_id=${S3_KEY}\naws_secret_access_key=${S3_KEY}\n`,
+    );
 
     const bsl = await readBsl(0);
     expect(bsl.metadata.labels).toEqual(labels);
@@ -102,17 +124,32 @@ describe("applyLocation", () => {
   it("a changed prefix and keys update both objects in place, and Velero validates the new prefix", async () => {
     const secretBefore = await readSecret(0);
     const bslBefore = await readBsl(0);
-    const r = await applyLocation(kubeconfigText(0), location({ prefix: `locations-it/${run}/b`, caCertPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", credentials: { accessKeyId: S3_KEY, secretAccessKey: S3_KEY } }));
+    const r = await applyLocation(
+      kubeconfigText(0),
+      location({
+        prefix: `locations-it/${run}/b`,
+        caCertPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        credentials: { accessKeyId: S3_KEY, secretAccessKey: S3_KEY },
+      }),
+    );
     expect(r).toEqual({ secretName: `${NAME}-credentials`, bslName: NAME, created: false });
 
     const bsl = await readBsl(0);
     expect(bsl.metadata.uid).toBe(bslBefore.metadata.uid);
-    expect(bsl.spec.objectStorage).toEqual({ bucket: "lifeboat-backups", prefix: `locations-it/${run}/b`, caCert: Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64") });
+    expect(bsl.spec.objectStorage).toEqual({
+      bucket: "lifeboat-backups",
+      prefix: `locations-it/${run}/b`,
+      caCert: Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64"),
+    });
     expect((await readSecret(0))?.metadata?.uid).toBe(secretBefore?.metadata?.uid);
 
     // One of each, not a second pair.
     const selector = `lifeboat.io/location-id=${LOCATION_ID}`;
-    const bsls: any = await admin(0).custom.listNamespacedCustomObject({ ...BSL, namespace: NS, labelSelector: selector });
+    const bsls: any = await admin(0).custom.listNamespacedCustomObject({
+      ...BSL,
+      namespace: NS,
+      labelSelector: selector,
+    });
     expect(bsls.items.map((o: any) => o.metadata.name)).toEqual([NAME]);
     const secrets = await admin(0).core.listNamespacedSecret({ namespace: NS, labelSelector: selector });
     expect(secrets.items.map((o) => o.metadata?.name)).toEqual([`${NAME}-credentials`]);
@@ -120,11 +157,17 @@ describe("applyLocation", () => {
     await untilPhase(0, "Available");
     // Back to no CA (the stand-in does not use it; Velero would), so the rest of the file runs on the plain location.
     await applyLocation(kubeconfigText(0), location({ prefix: `locations-it/${run}/b` }));
-    expect((await readBsl(0)).spec.objectStorage).toEqual({ bucket: "lifeboat-backups", prefix: `locations-it/${run}/b` });
+    expect((await readBsl(0)).spec.objectStorage).toEqual({
+      bucket: "lifeboat-backups",
+      prefix: `locations-it/${run}/b`,
+    });
   });
 
   it("the same location goes onto the second cluster ReadOnly and is Available there", async () => {
-    const r = await applyLocation(kubeconfigText(1), location({ prefix: `locations-it/${run}/b`, accessMode: "ReadOnly" }));
+    const r = await applyLocation(
+      kubeconfigText(1),
+      location({ prefix: `locations-it/${run}/b`, accessMode: "ReadOnly" }),
+    );
     expect(r.created).toBe(true);
     expect((await readBsl(1)).spec.accessMode).toBe("ReadOnly");
     await untilPhase(1, "Available");
@@ -132,23 +175,41 @@ describe("applyLocation", () => {
 
   // Only the Secret changes here, and Velero revalidates on spec changes and on its validation period (the stand-in's
   // is 10 s), so each step may wait for one period.
-  it("new keys update the Secret in place; wrong ones make the location Unavailable, with Velero's message", { timeout: 60_000 }, async () => {
-    const before = await readSecret(1);
-    await applyLocation(kubeconfigText(1), location({ prefix: `locations-it/${run}/b`, accessMode: "ReadOnly", credentials: { accessKeyId: "WRONG", secretAccessKey: "wrong-secret-key-0123456789" } }));
-    expect((await readSecret(1))?.metadata?.uid).toBe(before?.metadata?.uid);
-    const st = await untilPhase(1, "Unavailable", NAME, 25_000);
-    expect(st.message).toMatch(new RegExp(`BackupStorageLocation "${NAME}" is unavailable`));
-    expect(st.message).not.toContain("wrong-secret-key");
-    await applyLocation(kubeconfigText(1), location({ prefix: `locations-it/${run}/b`, accessMode: "ReadOnly" }));
-    await untilPhase(1, "Available", NAME, 25_000);
-  });
+  it(
+    "new keys update the Secret in place; wrong ones make the location Unavailable, with Velero's message",
+    { timeout: 60_000 },
+    async () => {
+      const before = await readSecret(1);
+      await applyLocation(
+        kubeconfigText(1),
+        location({
+          prefix: `locations-it/${run}/b`,
+          accessMode: "ReadOnly",
+          credentials: { accessKeyId: "WRONG", secretAccessKey: "wrong-secret-key-0123456789" },
+        }),
+      );
+      expect((await readSecret(1))?.metadata?.uid).toBe(before?.metadata?.uid);
+      const st = await untilPhase(1, "Unavailable", NAME, 25_000);
+      expect(st.message).toMatch(new RegExp(`BackupStorageLocation "${NAME}" is unavailable`));
+      expect(st.message).not.toContain("wrong-secret-key");
+      await applyLocation(kubeconfigText(1), location({ prefix: `locations-it/${run}/b`, accessMode: "ReadOnly" }));
+      await untilPhase(1, "Available", NAME, 25_000);
+    },
+  );
 
   it("refuses a name held by a BackupStorageLocation Lifeboat did not create, and leaves it alone", async () => {
-    const foreign = { apiVersion: "velero.io/v1", kind: "BackupStorageLocation", metadata: { name: FOREIGN, namespace: NS }, spec: { provider: "aws", objectStorage: { bucket: "someone-elses" }, accessMode: "ReadWrite" } };
+    const foreign = {
+      apiVersion: "velero.io/v1",
+      kind: "BackupStorageLocation",
+      metadata: { name: FOREIGN, namespace: NS },
+      spec: { provider: "aws", objectStorage: { bucket: "someone-elses" }, accessMode: "ReadWrite" },
+    };
     await admin(0).custom.createNamespacedCustomObject({ ...BSL, namespace: NS, body: foreign });
     const e = await refusal(applyLocation(kubeconfigText(0), location({ name: FOREIGN })));
     expect(e.kind).toBe("Other");
-    expect(e.message).toMatch(new RegExp(`^A BackupStorageLocation named ${FOREIGN} exists and was not created by Lifeboat`));
+    expect(e.message).toMatch(
+      new RegExp(`^A BackupStorageLocation named ${FOREIGN} exists and was not created by Lifeboat`),
+    );
     expect(e.message).not.toContain(S3_KEY);
     expect((await readBsl(0, FOREIGN)).spec.objectStorage).toEqual({ bucket: "someone-elses" });
     expect(await readSecret(0, `${FOREIGN}-credentials`)).toBeNull();
@@ -159,7 +220,10 @@ describe("applyLocation", () => {
 
   it("refuses a credentials Secret name Lifeboat did not create, before writing anything", async () => {
     const name = `${NAME}-b`;
-    await admin(0).core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: `${name}-credentials` }, stringData: { other: "x" } } });
+    await admin(0).core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: `${name}-credentials` }, stringData: { other: "x" } },
+    });
     const e = await refusal(applyLocation(kubeconfigText(0), location({ name })));
     expect(e.message).toMatch(new RegExp(`^A Secret named ${name}-credentials exists and was not created by Lifeboat`));
     expect(await readBsl(0, name)).toBeNull();
@@ -167,9 +231,13 @@ describe("applyLocation", () => {
 
   it("refuses what Velero would reject, without quoting a key", async () => {
     const secretKey = "super-secret\nvalue-0123456789";
-    const e1 = await refusal(applyLocation(kubeconfigText(0), location({ credentials: { accessKeyId: S3_KEY, secretAccessKey: secretKey } })));
+    const e1 = await refusal(
+      applyLocation(kubeconfigText(0), location({ credentials: { accessKeyId: S3_KEY, secretAccessKey: secretKey } })),
+    );
     expect(e1.message).toBe("The secret access key must be a single line without surrounding spaces");
-    const e2 = await refusal(applyLocation(kubeconfigText(0), location({ config: { region: "us-east-1", bucket: "x" } })));
+    const e2 = await refusal(
+      applyLocation(kubeconfigText(0), location({ config: { region: "us-east-1", bucket: "x" } })),
+    );
     expect(e2.message).toMatch(/^The config key bucket is set by Velero/);
     const e3 = await refusal(applyLocation(kubeconfigText(0), location({ config: { endpoint: "http://x" } })));
     expect(e3.message).toMatch(/^The config key endpoint is not one velero-plugin-for-aws accepts/);
@@ -180,7 +248,11 @@ describe("applyLocation", () => {
   it("a write Kubernetes refuses comes back as a ClusterError without the keys", async () => {
     const secretAccessKey = "k8s-must-never-echo-this-0123456789";
     // Everything passes the local checks, but the namespace does not exist: the API server answers 404 to the create.
-    const e = await refusal(applyLocation(kubeconfigText(0), location({ credentials: { accessKeyId: "AKIA-NEVER-ECHO", secretAccessKey } }), { namespace: `missing-${run}` }));
+    const e = await refusal(
+      applyLocation(kubeconfigText(0), location({ credentials: { accessKeyId: "AKIA-NEVER-ECHO", secretAccessKey } }), {
+        namespace: `missing-${run}`,
+      }),
+    );
     expect(e.kind).toBe("NotFound");
     expect(e.message).not.toContain(secretAccessKey);
     expect(e.message).not.toContain("AKIA-NEVER-ECHO");

@@ -42,12 +42,26 @@ export interface LocationStatus {
 const BSL = { group: "velero.io", version: "v1", plural: "backupstoragelocations" } as const;
 const CREDENTIALS_KEY = "cloud";
 const MAX_WRITE_ATTEMPTS = 3;
-const MANAGED_SELECTOR = Object.entries(MANAGED_BY).map(([k, v]) => `${k}=${v}`).join(",");
+const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(",");
 
 /** The BSL config keys velero-plugin-for-aws accepts that a user sets (Velero adds bucket, prefix, caCert, credentialsFile). */
 const AWS_CONFIG_KEYS = new Set([
-  "region", "s3ForcePathStyle", "s3Url", "publicUrl", "profile", "serverSideEncryption", "kmsKeyId", "customerKeyEncryptionFile",
-  "customerKeyEncryptionSecret", "signatureVersion", "insecureSkipTLSVerify", "enableSharedConfig", "tagging", "checksumAlgorithm",
+  "region",
+  "s3ForcePathStyle",
+  "s3Url",
+  "publicUrl",
+  "profile",
+  "serverSideEncryption",
+  "kmsKeyId",
+  "customerKeyEncryptionFile",
+  "customerKeyEncryptionSecret",
+  "signatureVersion",
+  "insecureSkipTLSVerify",
+  "enableSharedConfig",
+  "tagging",
+  "checksumAlgorithm",
 ]);
 const SET_BY_VELERO = new Set(["bucket", "prefix", "caCert", "credentialsFile"]);
 
@@ -104,7 +118,11 @@ async function open(kubeconfig: string, timeoutMs: number, secrets: string[] = [
     },
     post: async (res) => res,
   };
-  const config = k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(server.replace(/\/+$/, ""), {}), authMethods: { default: kc }, promiseMiddleware: [middleware] });
+  const config = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(server.replace(/\/+$/, ""), {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [middleware],
+  });
   const fail = (e: unknown, what: string) => {
     const err = toClusterError(e, { server, what, timeoutMs, tokenUser: Boolean(token) });
     return new ClusterError(redact(err.message), err.kind);
@@ -143,7 +161,12 @@ async function open(kubeconfig: string, timeoutMs: number, secrets: string[] = [
   };
 }
 
-async function withSession<T>(kubeconfig: string, timeoutMs: number, secrets: string[], fn: (s: Session) => Promise<T>): Promise<T> {
+async function withSession<T>(
+  kubeconfig: string,
+  timeoutMs: number,
+  secrets: string[],
+  fn: (s: Session) => Promise<T>,
+): Promise<T> {
   const s = await open(kubeconfig, timeoutMs, secrets);
   try {
     return await fn(s);
@@ -155,7 +178,8 @@ async function withSession<T>(kubeconfig: string, timeoutMs: number, secrets: st
 // ---- what goes onto the cluster -------------------------------------------------------------------------------------
 
 const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY_RE =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 const PROFILE_RE = /^[A-Za-z0-9_.-]+$/;
 
@@ -164,7 +188,9 @@ const refuse = (message: string) => new ClusterError(message, "Other");
 function checkName(name: unknown): string {
   const max = 253 - "-credentials".length;
   if (typeof name !== "string" || !DNS_SUBDOMAIN_RE.test(name) || name.length > max) {
-    throw refuse(`"${String(name)}" cannot name a BackupStorageLocation: use lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most ${max} characters`);
+    throw refuse(
+      `"${String(name)}" cannot name a BackupStorageLocation: use lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most ${max} characters`,
+    );
   }
   return name;
 }
@@ -172,26 +198,47 @@ function checkName(name: unknown): string {
 /** Checks what Velero or the API server would refuse later, with a message that never quotes a key. */
 function checkLocation(loc: LocationOnCluster) {
   checkName(loc.name);
-  if (loc.provider !== "aws") throw refuse(`The provider "${String(loc.provider)}" is not supported here; only aws (S3 and S3-compatible) is`);
-  if (typeof loc.bucket !== "string" || !loc.bucket || /[/\s]/.test(loc.bucket)) throw refuse(`The bucket name "${String(loc.bucket)}" is not valid: give the bucket alone, without "/" or spaces (the folder goes in prefix)`);
-  if (loc.prefix !== undefined && (typeof loc.prefix !== "string" || loc.prefix.startsWith("/") || /\/\/|\s/.test(loc.prefix))) {
-    throw refuse(`The prefix "${String(loc.prefix)}" is not valid: a folder path in the bucket without a leading "/", "//" or spaces`);
+  if (loc.provider !== "aws")
+    throw refuse(`The provider "${String(loc.provider)}" is not supported here; only aws (S3 and S3-compatible) is`);
+  if (typeof loc.bucket !== "string" || !loc.bucket || /[/\s]/.test(loc.bucket))
+    throw refuse(
+      `The bucket name "${String(loc.bucket)}" is not valid: give the bucket alone, without "/" or spaces (the folder goes in prefix)`,
+    );
+  if (
+    loc.prefix !== undefined &&
+    (typeof loc.prefix !== "string" || loc.prefix.startsWith("/") || /\/\/|\s/.test(loc.prefix))
+  ) {
+    throw refuse(
+      `The prefix "${String(loc.prefix)}" is not valid: a folder path in the bucket without a leading "/", "//" or spaces`,
+    );
   }
   for (const [k, v] of Object.entries(loc.config ?? {})) {
-    if (SET_BY_VELERO.has(k)) throw refuse(`The config key ${k} is set by Velero from the location itself; ${k === "caCert" ? "give the CA as caCertPem" : "leave it out of config"}`);
-    if (!AWS_CONFIG_KEYS.has(k)) throw refuse(`The config key ${k} is not one velero-plugin-for-aws accepts (${[...AWS_CONFIG_KEYS].join(", ")})`);
+    if (SET_BY_VELERO.has(k))
+      throw refuse(
+        `The config key ${k} is set by Velero from the location itself; ${k === "caCert" ? "give the CA as caCertPem" : "leave it out of config"}`,
+      );
+    if (!AWS_CONFIG_KEYS.has(k))
+      throw refuse(`The config key ${k} is not one velero-plugin-for-aws accepts (${[...AWS_CONFIG_KEYS].join(", ")})`);
     if (typeof v !== "string") throw refuse(`The config value of ${k} must be a string`);
   }
-  if (loc.config?.profile !== undefined && !PROFILE_RE.test(loc.config.profile)) throw refuse(`The profile "${loc.config.profile}" is not a valid AWS profile name`);
-  if (loc.caCertPem !== undefined && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(loc.caCertPem)) throw refuse("caCertPem is not a PEM certificate (-----BEGIN CERTIFICATE----- …)");
-  if (loc.accessMode !== "ReadWrite" && loc.accessMode !== "ReadOnly") throw refuse(`The access mode "${String(loc.accessMode)}" is neither ReadWrite nor ReadOnly`);
-  for (const [what, v] of [["access key ID", loc.credentials?.accessKeyId], ["secret access key", loc.credentials?.secretAccessKey]] as const) {
+  if (loc.config?.profile !== undefined && !PROFILE_RE.test(loc.config.profile))
+    throw refuse(`The profile "${loc.config.profile}" is not a valid AWS profile name`);
+  if (loc.caCertPem !== undefined && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(loc.caCertPem))
+    throw refuse("caCertPem is not a PEM certificate (-----BEGIN CERTIFICATE----- …)");
+  if (loc.accessMode !== "ReadWrite" && loc.accessMode !== "ReadOnly")
+    throw refuse(`The access mode "${String(loc.accessMode)}" is neither ReadWrite nor ReadOnly`);
+  for (const [what, v] of [
+    ["access key ID", loc.credentials?.accessKeyId],
+    ["secret access key", loc.credentials?.secretAccessKey],
+  ] as const) {
     if (typeof v !== "string" || !v.trim()) throw refuse(`The ${what} is missing`);
-    if (/[\r\n]/.test(v) || v !== v.trim()) throw refuse(`The ${what} must be a single line without surrounding spaces`);
+    if (/[\r\n]/.test(v) || v !== v.trim())
+      throw refuse(`The ${what} must be a single line without surrounding spaces`);
   }
   for (const [k, v] of Object.entries(loc.labels ?? {})) {
     if (!LABEL_KEY_RE.test(k) || k.split("/")[0].length > 253) throw refuse(`"${k}" is not a valid label key`);
-    if (typeof v !== "string" || !LABEL_VALUE_RE.test(v)) throw refuse(`The value of label ${k} is not a valid label value (at most 63 letters, digits, "-", "_", ".")`);
+    if (typeof v !== "string" || !LABEL_VALUE_RE.test(v))
+      throw refuse(`The value of label ${k} is not a valid label value (at most 63 letters, digits, "-", "_", ".")`);
   }
 }
 
@@ -201,11 +248,20 @@ function credentialsFile(loc: LocationOnCluster): string {
   return `[${profile}]\naws_access_key_id=${loc.credentials.accessKeyId}\naws_secret_access_key=${loc.credentials.secretAccessKey}\n`;
 }
 
-function desiredObjects(loc: LocationOnCluster, namespace: string): { secret: k8s.V1Secret; bsl: KObj; hidden: string[] } {
+function desiredObjects(
+  loc: LocationOnCluster,
+  namespace: string,
+): { secret: k8s.V1Secret; bsl: KObj; hidden: string[] } {
   const labels = { ...(loc.labels ?? {}), ...MANAGED_BY };
   const secretName = credentialsSecretName(loc.name);
   const encoded = Buffer.from(credentialsFile(loc), "utf8").toString("base64");
-  const secret: k8s.V1Secret = { apiVersion: "v1", kind: "Secret", metadata: { name: secretName, namespace, labels: { ...labels } }, type: "Opaque", data: { [CREDENTIALS_KEY]: encoded } };
+  const secret: k8s.V1Secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: secretName, namespace, labels: { ...labels } },
+    type: "Opaque",
+    data: { [CREDENTIALS_KEY]: encoded },
+  };
   const objectStorage: Record<string, string> = { bucket: loc.bucket };
   if (loc.prefix) objectStorage.prefix = loc.prefix;
   if (loc.caCertPem) objectStorage.caCert = Buffer.from(loc.caCertPem, "utf8").toString("base64");
@@ -226,11 +282,19 @@ function desiredObjects(loc: LocationOnCluster, namespace: string): { secret: k8
   return { secret, bsl, hidden: [loc.credentials.accessKeyId, loc.credentials.secretAccessKey, encoded] };
 }
 
-const isManaged = (o: KObj | k8s.V1Secret) => Object.entries(MANAGED_BY).every(([k, v]) => o.metadata?.labels?.[k] === v);
+const isManaged = (o: KObj | k8s.V1Secret) =>
+  Object.entries(MANAGED_BY).every(([k, v]) => o.metadata?.labels?.[k] === v);
 
-function assertManaged(kind: "BackupStorageLocation" | "Secret", o: KObj | k8s.V1Secret | null, namespace: string, verb: "overwrite" | "delete") {
+function assertManaged(
+  kind: "BackupStorageLocation" | "Secret",
+  o: KObj | k8s.V1Secret | null,
+  namespace: string,
+  verb: "overwrite" | "delete",
+) {
   if (o && !isManaged(o)) {
-    throw refuse(`A ${kind} named ${o.metadata?.name} exists and was not created by Lifeboat (no ${MANAGED_SELECTOR} label, namespace ${namespace}); Lifeboat will not ${verb} it. Choose another location name, or remove or rename that ${kind} first`);
+    throw refuse(
+      `A ${kind} named ${o.metadata?.name} exists and was not created by Lifeboat (no ${MANAGED_SELECTOR} label, namespace ${namespace}); Lifeboat will not ${verb} it. Choose another location name, or remove or rename that ${kind} first`,
+    );
   }
 }
 
@@ -261,14 +325,21 @@ async function upsert<T extends KObj | k8s.V1Secret>(
     let done: T | null;
     if (!current) {
       done = await s.write(`create the ${o.kind} ${name} in ${o.namespace}`, () => o.create(o.desired));
-    } else if (same(current.metadata?.labels, o.desired.metadata?.labels) && same(o.content(current), o.content(o.desired))) {
+    } else if (
+      same(current.metadata?.labels, o.desired.metadata?.labels) &&
+      same(o.content(current), o.content(o.desired))
+    ) {
       return { created: false };
     } else {
-      const body = { ...o.desired, metadata: { ...current.metadata, labels: o.desired.metadata!.labels, managedFields: undefined } } as T;
+      const body = {
+        ...o.desired,
+        metadata: { ...current.metadata, labels: o.desired.metadata!.labels, managedFields: undefined },
+      } as T;
       done = await s.write(`update the ${o.kind} ${name} in ${o.namespace}`, () => o.replace(body));
     }
     if (done) return { created: !current };
-    if (attempt >= MAX_WRITE_ATTEMPTS) throw refuse(`The ${o.kind} ${name} in ${o.namespace} kept changing while Lifeboat was writing it; try again`);
+    if (attempt >= MAX_WRITE_ATTEMPTS)
+      throw refuse(`The ${o.kind} ${name} in ${o.namespace} kept changing while Lifeboat was writing it; try again`);
     current = await o.read();
   }
 }
@@ -290,22 +361,34 @@ export async function applyLocation(
   const { secret, bsl, hidden } = desiredObjects(loc, ns);
   const secretName = secret.metadata!.name!;
   return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, hidden, async (s) => {
-    const readSecret = () => s.read(`read the Secret ${secretName} in ${ns}`, () => s.core.readNamespacedSecret({ name: secretName, namespace: ns }));
-    const readBsl = (): Promise<KObj | null> => s.read(`read the BackupStorageLocation ${loc.name} in ${ns}`, () => s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name: loc.name }));
+    const readSecret = () =>
+      s.read(`read the Secret ${secretName} in ${ns}`, () =>
+        s.core.readNamespacedSecret({ name: secretName, namespace: ns }),
+      );
+    const readBsl = (): Promise<KObj | null> =>
+      s.read(`read the BackupStorageLocation ${loc.name} in ${ns}`, () =>
+        s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name: loc.name }),
+      );
     const [currentSecret, currentBsl] = await Promise.all([readSecret(), readBsl()]);
     assertManaged("BackupStorageLocation", currentBsl, ns, "overwrite");
     assertManaged("Secret", currentSecret, ns, "overwrite");
 
     // The Secret first, so Velero finds the credentials as soon as it sees the location.
     await upsert<k8s.V1Secret>(s, {
-      kind: "Secret", namespace: ns, desired: secret, current: currentSecret,
+      kind: "Secret",
+      namespace: ns,
+      desired: secret,
+      current: currentSecret,
       content: (x) => ({ type: x.type ?? "Opaque", data: x.data, stringData: x.stringData }),
       read: readSecret,
       create: (body) => s.core.createNamespacedSecret({ namespace: ns, body }),
       replace: (body) => s.core.replaceNamespacedSecret({ name: secretName, namespace: ns, body }),
     });
     const { created } = await upsert<KObj>(s, {
-      kind: "BackupStorageLocation", namespace: ns, desired: bsl, current: currentBsl,
+      kind: "BackupStorageLocation",
+      namespace: ns,
+      desired: bsl,
+      current: currentBsl,
       content: (x) => x.spec,
       read: readBsl,
       create: (body) => s.custom.createNamespacedCustomObject({ ...BSL, namespace: ns, body }),
@@ -319,14 +402,22 @@ export async function applyLocation(
  * Deletes the BackupStorageLocation `<name>` and its Secret `<name>-credentials`; refuses (deleting nothing) when either
  * exists without Lifeboat's label. Backups in the bucket stay. `removed` is false when neither existed.
  */
-export async function removeLocation(kubeconfig: string, name: string, opts: { namespace?: string; timeoutMs?: number } = {}): Promise<{ removed: boolean }> {
+export async function removeLocation(
+  kubeconfig: string,
+  name: string,
+  opts: { namespace?: string; timeoutMs?: number } = {},
+): Promise<{ removed: boolean }> {
   checkName(name);
   const ns = opts.namespace ?? VELERO_NAMESPACE;
   const secretName = credentialsSecretName(name);
   return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
     const [secret, bsl] = await Promise.all([
-      s.read(`read the Secret ${secretName} in ${ns}`, () => s.core.readNamespacedSecret({ name: secretName, namespace: ns })),
-      s.read(`read the BackupStorageLocation ${name} in ${ns}`, (): Promise<KObj> => s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name })),
+      s.read(`read the Secret ${secretName} in ${ns}`, () =>
+        s.core.readNamespacedSecret({ name: secretName, namespace: ns }),
+      ),
+      s.read(`read the BackupStorageLocation ${name} in ${ns}`, (): Promise<KObj> =>
+        s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name }),
+      ),
     ]);
     assertManaged("BackupStorageLocation", bsl, ns, "delete");
     assertManaged("Secret", secret, ns, "delete");
@@ -334,13 +425,22 @@ export async function removeLocation(kubeconfig: string, name: string, opts: { n
     let removed = false;
     if (bsl) {
       const gone = await s.read(`delete the BackupStorageLocation ${name} in ${ns}`, () =>
-        s.custom.deleteNamespacedCustomObject({ ...BSL, namespace: ns, name, body: { preconditions: { uid: bsl.metadata?.uid } } }),
+        s.custom.deleteNamespacedCustomObject({
+          ...BSL,
+          namespace: ns,
+          name,
+          body: { preconditions: { uid: bsl.metadata?.uid } },
+        }),
       );
       removed ||= gone !== null;
     }
     if (secret) {
       const gone = await s.read(`delete the Secret ${secretName} in ${ns}`, () =>
-        s.core.deleteNamespacedSecret({ name: secretName, namespace: ns, body: { preconditions: { uid: secret.metadata?.uid } } }),
+        s.core.deleteNamespacedSecret({
+          name: secretName,
+          namespace: ns,
+          body: { preconditions: { uid: secret.metadata?.uid } },
+        }),
       );
       removed ||= gone !== null;
     }
@@ -349,10 +449,16 @@ export async function removeLocation(kubeconfig: string, name: string, opts: { n
 }
 
 /** What Velero last reported about the BackupStorageLocation `name` (any, not only Lifeboat's); null when it does not exist. */
-export async function locationStatus(kubeconfig: string, name: string, opts: { namespace?: string; timeoutMs?: number } = {}): Promise<LocationStatus | null> {
+export async function locationStatus(
+  kubeconfig: string,
+  name: string,
+  opts: { namespace?: string; timeoutMs?: number } = {},
+): Promise<LocationStatus | null> {
   const ns = opts.namespace ?? VELERO_NAMESPACE;
   return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
-    const o: KObj | null = await s.read(`read the BackupStorageLocation ${name} in ${ns}`, () => s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name }));
+    const o: KObj | null = await s.read(`read the BackupStorageLocation ${name} in ${ns}`, () =>
+      s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name }),
+    );
     if (!o) return null;
     const st = o.status ?? {};
     const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
@@ -369,16 +475,29 @@ export async function locationStatus(kubeconfig: string, name: string, opts: { n
 }
 
 /** The BackupStorageLocations labelled as Lifeboat's in the Velero namespace, by name. */
-export async function listManagedLocations(kubeconfig: string, opts: { namespace?: string; timeoutMs?: number } = {}): Promise<{ name: string; labels: Record<string, string> }[]> {
+export async function listManagedLocations(
+  kubeconfig: string,
+  opts: { namespace?: string; timeoutMs?: number } = {},
+): Promise<{ name: string; labels: Record<string, string> }[]> {
   const ns = opts.namespace ?? VELERO_NAMESPACE;
   return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
     const out: { name: string; labels: Record<string, string> }[] = [];
     let token: string | undefined;
     do {
-      const page: { items?: KObj[]; metadata?: { continue?: string } } = await s.call(`list the BackupStorageLocations in ${ns}`, () =>
-        s.custom.listNamespacedCustomObject({ ...BSL, namespace: ns, labelSelector: MANAGED_SELECTOR, limit: 500, ...(token ? { _continue: token } : {}) }),
+      const page: { items?: KObj[]; metadata?: { continue?: string } } = await s.call(
+        `list the BackupStorageLocations in ${ns}`,
+        () =>
+          s.custom.listNamespacedCustomObject({
+            ...BSL,
+            namespace: ns,
+            labelSelector: MANAGED_SELECTOR,
+            limit: 500,
+            ...(token ? { _continue: token } : {}),
+          }),
       );
-      for (const o of page.items ?? []) if (o.metadata?.name && isManaged(o)) out.push({ name: o.metadata.name, labels: { ...(o.metadata.labels ?? {}) } });
+      for (const o of page.items ?? [])
+        if (o.metadata?.name && isManaged(o))
+          out.push({ name: o.metadata.name, labels: { ...(o.metadata.labels ?? {}) } });
       token = page.metadata?.continue || undefined;
     } while (token);
     return out.sort((a, b) => a.name.localeCompare(b.name));
@@ -394,31 +513,62 @@ export async function listManagedLocations(kubeconfig: string, opts: { namespace
  */
 export async function applyStorageClassMapping(
   kubeconfig: string,
-  desired: { metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data: Record<string, string> } | null,
-  opts: { name: string; namespace?: string; timeoutMs?: number; /** Set when a change must not happen now: refuses one with this reason. */ busy?: string },
+  desired: {
+    metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+    data: Record<string, string>;
+  } | null,
+  opts: {
+    name: string;
+    namespace?: string;
+    timeoutMs?: number;
+    /** Set when a change must not happen now: refuses one with this reason. */ busy?: string;
+  },
 ): Promise<{ changed: boolean }> {
   const ns = opts.namespace ?? VELERO_NAMESPACE;
   return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
-    const read = () => s.read(`read the ConfigMap ${opts.name} in ${ns}`, () => s.core.readNamespacedConfigMap({ name: opts.name, namespace: ns }));
+    const read = () =>
+      s.read(`read the ConfigMap ${opts.name} in ${ns}`, () =>
+        s.core.readNamespacedConfigMap({ name: opts.name, namespace: ns }),
+      );
     const current = await read();
     const foreign = current && !Object.entries(MANAGED_BY).every(([k, v]) => current.metadata?.labels?.[k] === v);
     if (!desired) {
       if (!current || foreign) return { changed: false };
       if (opts.busy) throw refuse(opts.busy);
-      await s.read(`delete the ConfigMap ${opts.name} in ${ns}`, () => s.core.deleteNamespacedConfigMap({ name: opts.name, namespace: ns }));
+      await s.read(`delete the ConfigMap ${opts.name} in ${ns}`, () =>
+        s.core.deleteNamespacedConfigMap({ name: opts.name, namespace: ns }),
+      );
       return { changed: true };
     }
-    if (foreign) throw refuse(`The ConfigMap ${opts.name} in ${ns} was not created by Lifeboat; remove it or edit it by hand to change storage classes on restore`);
-    const body: k8s.V1ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: opts.name, namespace: ns, labels: { ...(desired.metadata.labels ?? {}), ...MANAGED_BY } }, data: desired.data };
+    if (foreign)
+      throw refuse(
+        `The ConfigMap ${opts.name} in ${ns} was not created by Lifeboat; remove it or edit it by hand to change storage classes on restore`,
+      );
+    const body: k8s.V1ConfigMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: opts.name, namespace: ns, labels: { ...(desired.metadata.labels ?? {}), ...MANAGED_BY } },
+      data: desired.data,
+    };
     for (let attempt = 1; ; attempt++) {
       const cur = attempt === 1 ? current : await read();
-      if (cur && same(cur.data, body.data) && same(cur.metadata?.labels, body.metadata!.labels)) return { changed: false };
+      if (cur && same(cur.data, body.data) && same(cur.metadata?.labels, body.metadata!.labels))
+        return { changed: false };
       if (opts.busy && (!cur || !same(cur.data, body.data))) throw refuse(opts.busy);
       const done = cur
-        ? await s.write(`update the ConfigMap ${opts.name} in ${ns}`, () => s.core.replaceNamespacedConfigMap({ name: opts.name, namespace: ns, body: { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata?.resourceVersion } } }))
-        : await s.write(`create the ConfigMap ${opts.name} in ${ns}`, () => s.core.createNamespacedConfigMap({ namespace: ns, body }));
+        ? await s.write(`update the ConfigMap ${opts.name} in ${ns}`, () =>
+            s.core.replaceNamespacedConfigMap({
+              name: opts.name,
+              namespace: ns,
+              body: { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata?.resourceVersion } },
+            }),
+          )
+        : await s.write(`create the ConfigMap ${opts.name} in ${ns}`, () =>
+            s.core.createNamespacedConfigMap({ namespace: ns, body }),
+          );
       if (done) return { changed: true };
-      if (attempt >= MAX_WRITE_ATTEMPTS) throw refuse(`The ConfigMap ${opts.name} in ${ns} kept changing while Lifeboat was writing it; try again`);
+      if (attempt >= MAX_WRITE_ATTEMPTS)
+        throw refuse(`The ConfigMap ${opts.name} in ${ns} kept changing while Lifeboat was writing it; try again`);
     }
   });
 }
@@ -429,7 +579,9 @@ export async function listStorageClasses(kubeconfig: string, opts: { timeoutMs?:
     const names: string[] = [];
     let token: string | undefined;
     do {
-      const page = await s.call("list the StorageClasses", () => s.storage.listStorageClass({ limit: 500, ...(token ? { _continue: token } : {}) }));
+      const page = await s.call("list the StorageClasses", () =>
+        s.storage.listStorageClass({ limit: 500, ...(token ? { _continue: token } : {}) }),
+      );
       for (const sc of page.items) if (sc.metadata?.name) names.push(sc.metadata.name);
       token = page.metadata?._continue || undefined;
     } while (token);

@@ -9,13 +9,26 @@ export function veleroObjects(kubeconfig: string, namespace = VELERO_NAMESPACE) 
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const ref = (plural: string, version = "v1") => ({ group: "velero.io", version, namespace, plural });
   return {
-    create: (plural: string, body: { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec: unknown }, version = "v1"): Promise<any> =>
-      custom.createNamespacedCustomObject({ ...ref(plural, version), body: { apiVersion: `velero.io/${version}`, ...body } }),
+    create: (
+      plural: string,
+      body: { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec: unknown },
+      version = "v1",
+    ): Promise<any> =>
+      custom.createNamespacedCustomObject({
+        ...ref(plural, version),
+        body: { apiVersion: `velero.io/${version}`, ...body },
+      }),
     get: (plural: string, name: string, version = "v1"): Promise<any> =>
-      custom.getNamespacedCustomObject({ ...ref(plural, version), name }).catch((e) => (e instanceof k8s.ApiException && e.code === 404 ? null : Promise.reject(e))),
-    remove: (plural: string, name: string, version = "v1"): Promise<unknown> => custom.deleteNamespacedCustomObject({ ...ref(plural, version), name }),
+      custom
+        .getNamespacedCustomObject({ ...ref(plural, version), name })
+        .catch((e) => (e instanceof k8s.ApiException && e.code === 404 ? null : Promise.reject(e))),
+    remove: (plural: string, name: string, version = "v1"): Promise<unknown> =>
+      custom.deleteNamespacedCustomObject({ ...ref(plural, version), name }),
     patchLabels: (plural: string, name: string, labels: Record<string, string>, version = "v1"): Promise<unknown> =>
-      custom.patchNamespacedCustomObject({ ...ref(plural, version), name, body: { metadata: { labels } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch)),
+      custom.patchNamespacedCustomObject(
+        { ...ref(plural, version), name, body: { metadata: { labels } } },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      ),
   };
 }
 

@@ -83,8 +83,15 @@ function customApi(c: Checked, timeoutMs: number) {
     },
     post: async (res) => res,
   };
-  const config = k8s.createConfiguration({ baseServer: new k8s.ServerConfiguration(c.server.replace(/\/+$/, ""), {}), authMethods: { default: c.kc }, promiseMiddleware: [middleware] });
-  return { custom: new k8s.CustomObjectsApi(config), close: async () => void (await shared?.destroy().catch(() => undefined)) };
+  const config = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(c.server.replace(/\/+$/, ""), {}),
+    authMethods: { default: c.kc },
+    promiseMiddleware: [middleware],
+  });
+  return {
+    custom: new k8s.CustomObjectsApi(config),
+    close: async () => void (await shared?.destroy().catch(() => undefined)),
+  };
 }
 
 function mapped(e: unknown, c: Checked, what: string, timeoutMs: number): ClusterError {
@@ -95,7 +102,18 @@ function mapped(e: unknown, c: Checked, what: string, timeoutMs: number): Cluste
 
 // ---- items ------------------------------------------------------------------------------------------------------------
 
-type KObj = { metadata?: { namespace?: string; name?: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; creationTimestamp?: string | Date }; spec?: unknown; status?: unknown };
+type KObj = {
+  metadata?: {
+    namespace?: string;
+    name?: string;
+    uid?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    creationTimestamp?: string | Date;
+  };
+  spec?: unknown;
+  status?: unknown;
+};
 
 export function toItem(kind: string, o: KObj): VeleroItem {
   const md = o.metadata ?? {};
@@ -123,7 +141,13 @@ export function toItem(kind: string, o: KObj): VeleroItem {
 export async function listAll(
   kubeconfig: string,
   kind: SyncedKind,
-  opts: { namespace?: string; pageSize?: number; timeoutMs?: number; onPage?: (items: VeleroItem[]) => Promise<void>; onRestart?: () => Promise<void> | void } = {},
+  opts: {
+    namespace?: string;
+    pageSize?: number;
+    timeoutMs?: number;
+    onPage?: (items: VeleroItem[]) => Promise<void>;
+    onRestart?: () => Promise<void> | void;
+  } = {},
 ): Promise<{ resourceVersion: string; count: number }> {
   const namespace = opts.namespace ?? VELERO_NAMESPACE;
   const limit = opts.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -137,7 +161,14 @@ export async function listAll(
       let count = 0;
       try {
         for (;;) {
-          const page = (await api.custom.listNamespacedCustomObject({ group: GROUP, version: kind.version, namespace, plural: kind.kind, limit, ...(cont ? { _continue: cont } : {}) })) as {
+          const page = (await api.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: kind.version,
+            namespace,
+            plural: kind.kind,
+            limit,
+            ...(cont ? { _continue: cont } : {}),
+          })) as {
             metadata?: { resourceVersion?: string; continue?: string };
             items?: KObj[];
           };
@@ -181,7 +212,12 @@ export function watchKind(
   kind: SyncedKind,
   resourceVersion: string,
   onEvent: (type: WatchEventType, item: VeleroItem) => Promise<void> | void,
-  opts: { namespace?: string; inactivityMs?: number; timeoutSeconds?: number; /** Called once the server accepted the watch. */ onOpen?: () => void } = {},
+  opts: {
+    namespace?: string;
+    inactivityMs?: number;
+    timeoutSeconds?: number;
+    /** Called once the server accepted the watch. */ onOpen?: () => void;
+  } = {},
 ): { done: Promise<WatchEnd>; stop(): void } {
   const namespace = opts.namespace ?? VELERO_NAMESPACE;
   const inactivityMs = opts.inactivityMs ?? WATCH_INACTIVITY_MS;
@@ -218,7 +254,11 @@ export function watchKind(
     // client-node's inactivity deadline (30 s) is private and shorter than an apiserver's bookmark interval (~1 min).
     (w as unknown as { requestTimeoutMs: number }).requestTimeoutMs = inactivityMs;
     const path = `/apis/${GROUP}/${kind.version}/namespaces/${encodeURIComponent(namespace)}/${kind.kind}`;
-    const query = { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: opts.timeoutSeconds ?? WATCH_TIMEOUT_SECONDS };
+    const query = {
+      resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: opts.timeoutSeconds ?? WATCH_TIMEOUT_SECONDS,
+    };
     const onData = (type: string, obj: any) => {
       if (stopped || failure) return;
       if (type === "BOOKMARK") {
@@ -228,9 +268,21 @@ export function watchKind(
       }
       if (type === "ERROR") {
         const message = c.redact(typeof obj?.message === "string" ? obj.message : JSON.stringify(obj));
-        failure = obj?.code === 410
-          ? { reason: "gone", error: new ResourceExpiredError(`The cluster at ${c.server} no longer has the history to ${what} (410 Gone): ${message}`) }
-          : { reason: "error", error: new ClusterError(`The cluster at ${c.server} ended the watch of ${kind.kind} with an error: ${message}`, "Other") };
+        failure =
+          obj?.code === 410
+            ? {
+                reason: "gone",
+                error: new ResourceExpiredError(
+                  `The cluster at ${c.server} no longer has the history to ${what} (410 Gone): ${message}`,
+                ),
+              }
+            : {
+                reason: "error",
+                error: new ClusterError(
+                  `The cluster at ${c.server} ended the watch of ${kind.kind} with an error: ${message}`,
+                  "Other",
+                ),
+              };
         abort();
         return;
       }
@@ -252,7 +304,12 @@ export function watchKind(
       // kube-apiserver answers a watch from a resourceVersion beyond its history (a rebuilt or restored cluster at this
       // address) with 504 "Too large resource version"; client-node keeps only the status. Only a relist recovers.
       if ((err as { statusCode?: number }).statusCode === 504) {
-        return end("gone", new ResourceExpiredError(`The cluster at ${c.server} cannot ${what} from resourceVersion ${resourceVersion} (504: too large for its history, as after a rebuild or restore)`));
+        return end(
+          "gone",
+          new ResourceExpiredError(
+            `The cluster at ${c.server} cannot ${what} from resourceVersion ${resourceVersion} (504: too large for its history, as after a rebuild or restore)`,
+          ),
+        );
       }
       end("error", mapped(err, c, what, inactivityMs));
     };

@@ -1,5 +1,13 @@
 import type { Db } from "../db/client";
-import { grantOf, higherClusterRole, roleGrants, PERMISSIONS, type ClusterRole, type OrgRole, type Permission } from "@/lib/rbac/permissions";
+import {
+  grantOf,
+  higherClusterRole,
+  roleGrants,
+  PERMISSIONS,
+  type ClusterRole,
+  type OrgRole,
+  type Permission,
+} from "@/lib/rbac/permissions";
 
 // What one user may do: their organization role plus the highest cluster role per cluster group and per cluster,
 // from bindings to them and to their teams. Loaded fresh on every request, so a change takes effect at once.
@@ -31,7 +39,9 @@ export function canAnywhere(a: Access, p: Permission): boolean {
   const g = grantOf(p);
   if (g.scope !== "cluster") return roleGrants(p, { orgRole: a.orgRole });
   if (isAdmin(a)) return true;
-  return [...a.groupRoles.values(), ...a.clusterRoles.values()].some((r) => roleGrants(p, { orgRole: a.orgRole, clusterRole: r }));
+  return [...a.groupRoles.values(), ...a.clusterRoles.values()].some((r) =>
+    roleGrants(p, { orgRole: a.orgRole, clusterRole: r }),
+  );
 }
 
 export function roleOnGroup(a: Access, groupId: string): ClusterRole | undefined {
@@ -61,7 +71,9 @@ export function visibleClusterWhere(a: Access) {
 
 export function visibleGroupWhere(a: Access) {
   if (isAdmin(a)) return null;
-  return { OR: [{ id: { in: [...a.groupRoles.keys()] } }, { clusters: { some: { id: { in: [...a.clusterRoles.keys()] } } } }] };
+  return {
+    OR: [{ id: { in: [...a.groupRoles.keys()] } }, { clusters: { some: { id: { in: [...a.clusterRoles.keys()] } } } }],
+  };
 }
 
 /** Every permission this user holds somewhere: the browser hides controls by it (the server still decides). */

@@ -12,11 +12,32 @@ const permissionEnum = z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permis
 export const meRouter = router({
   get: procedure
     .meta({ permission: "me.read" })
-    .output(z.object({ id: z.string(), email: z.string(), name: z.string(), orgRole: z.enum(ORG_ROLES), provider: z.enum(["LOCAL", "OIDC"]), permissions: z.array(permissionEnum), teams: z.array(ref) }))
+    .output(
+      z.object({
+        id: z.string(),
+        email: z.string(),
+        name: z.string(),
+        orgRole: z.enum(ORG_ROLES),
+        provider: z.enum(["LOCAL", "OIDC"]),
+        permissions: z.array(permissionEnum),
+        teams: z.array(ref),
+      }),
+    )
     .query(async ({ ctx }) => {
       const p = ctx.principal!;
-      const user = await ctx.db.user.findUniqueOrThrow({ where: { id: p.userId }, select: { provider: true, memberships: { select: { team: { select: { id: true, name: true } } } } } });
-      return { id: p.userId, email: p.email, name: p.name, orgRole: p.orgRole, provider: user.provider, permissions: grantedPermissions(ctx.access!), teams: user.memberships.map((m) => m.team) };
+      const user = await ctx.db.user.findUniqueOrThrow({
+        where: { id: p.userId },
+        select: { provider: true, memberships: { select: { team: { select: { id: true, name: true } } } } },
+      });
+      return {
+        id: p.userId,
+        email: p.email,
+        name: p.name,
+        orgRole: p.orgRole,
+        provider: user.provider,
+        permissions: grantedPermissions(ctx.access!),
+        teams: user.memberships.map((m) => m.team),
+      };
     }),
   changePassword: procedure
     .meta({ permission: "me.changePassword" })

@@ -47,7 +47,9 @@ describe("router walk", () => {
     await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: group.id });
     const caller = callerFor(db, await signedIn(db, viewer));
     const mutations = procedures.filter(([, p]) => p._def.type === "mutation");
-    const own = mutations.filter(([, p]) => ["self", "public"].includes(grantOf(p._def.meta!.permission!).scope)).map(([path]) => path);
+    const own = mutations
+      .filter(([, p]) => ["self", "public"].includes(grantOf(p._def.meta!.permission!).scope))
+      .map(([path]) => path);
     expect(own.sort()).toEqual(["me.changePassword", "setup.create"]);
     for (const [path] of mutations.filter(([path]) => !own.includes(path))) {
       expect(`${path}: ${await codeOf(call(caller, path, {}))}`).toBe(`${path}: FORBIDDEN`);
@@ -70,9 +72,10 @@ describe("router walk", () => {
       bare: procedure.query(() => "leaked"),
       unknown: procedure.meta({ permission: "nothing.here" as Permission }).mutation(() => "leaked"),
     });
-    const caller = rogue.createCaller(makeContext(db, { requestId: "walk", clientIp: null, userAgent: null }, await signedIn(db, admin)));
+    const caller = rogue.createCaller(
+      makeContext(db, { requestId: "walk", clientIp: null, userAgent: null }, await signedIn(db, admin)),
+    );
     expect(await codeOf(caller.bare())).toBe("FORBIDDEN");
     expect(await codeOf(caller.unknown())).toBe("FORBIDDEN");
   });
 });
-

@@ -11,7 +11,10 @@ export const setupRouter = router({
   status: procedure
     .meta({ permission: "setup.read" })
     .output(z.object({ needsSetup: z.boolean(), oidc: z.object({ enabled: z.boolean(), name: z.string() }) }))
-    .query(async ({ ctx }) => ({ needsSetup: await needsSetup(ctx.db), oidc: { enabled: oidcConfigured(), name: env().LIFEBOAT_OIDC_NAME } })),
+    .query(async ({ ctx }) => ({
+      needsSetup: await needsSetup(ctx.db),
+      oidc: { enabled: oidcConfigured(), name: env().LIFEBOAT_OIDC_NAME },
+    })),
   create: procedure
     .meta({ permission: "setup.create" })
     .input(setupInput)

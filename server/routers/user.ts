@@ -6,7 +6,10 @@ import { createUser, listUsers, resetPassword, setUserDisabled, updateUser } fro
 import { idOnly, ref, userRow } from "./outputs";
 
 export const userRouter = router({
-  list: procedure.meta({ permission: "user.list" }).output(z.array(userRow.extend({ teams: z.array(ref) }))).query(({ ctx }) => listUsers(ctx.db)),
+  list: procedure
+    .meta({ permission: "user.list" })
+    .output(z.array(userRow.extend({ teams: z.array(ref) })))
+    .query(({ ctx }) => listUsers(ctx.db)),
   create: procedure
     .meta({ permission: "user.create" })
     .input(userCreateInput)

@@ -10,7 +10,16 @@ describe("checkMutationOrigin", () => {
     ["POST", { host: "console.example.com", origin: "https://evil.example" }, false],
     ["POST", { host: "console.example.com" }, false],
     ["PUT", { host: "console.example.com", origin: "http://console.example.com" }, false],
-    ["POST", { host: "internal:3000", "x-forwarded-host": "console.example.com", "x-forwarded-proto": "https", origin: "https://console.example.com" }, true],
+    [
+      "POST",
+      {
+        host: "internal:3000",
+        "x-forwarded-host": "console.example.com",
+        "x-forwarded-proto": "https",
+        origin: "https://console.example.com",
+      },
+      true,
+    ],
   ])("%s %j → ok=%s", (method, headers, ok) => {
     expect(checkMutationOrigin(method, url, h(headers)).ok).toBe(ok);
   });

@@ -1,5 +1,9 @@
 // State-changing requests must come from our own pages: POST only, with an Origin that is ours.
-export function allowedOrigins(requestUrl: string, headers: Headers, configured = process.env.NEXTAUTH_URL): Set<string> {
+export function allowedOrigins(
+  requestUrl: string,
+  headers: Headers,
+  configured = process.env.NEXTAUTH_URL,
+): Set<string> {
   const set = new Set<string>();
   if (configured) set.add(new URL(configured).origin);
   const host = headers.get("x-forwarded-host") ?? headers.get("host");

@@ -1,14 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { checkOutboundUrl, classifyAddress } from "./outbound-url";
 
-const resolveTo = (...addrs: string[]) => async () => addrs;
+const resolveTo =
+  (...addrs: string[]) =>
+  async () =>
+    addrs;
 
 describe("classifyAddress", () => {
   it.each([
-    ["127.0.0.1", "loopback"], ["127.8.9.10", "loopback"], ["::1", "loopback"], ["::ffff:127.0.0.1", "loopback"],
-    ["169.254.169.254", "metadata"], ["fd00:ec2::254", "metadata"], ["100.100.100.200", "metadata"],
-    ["169.254.10.1", "link-local"], ["fe80::1", "link-local"], ["0.0.0.0", "unspecified"], ["::", "unspecified"],
-    ["10.0.0.5", "ok"], ["52.95.110.1", "ok"], ["2600:1f18::1", "ok"],
+    ["127.0.0.1", "loopback"],
+    ["127.8.9.10", "loopback"],
+    ["::1", "loopback"],
+    ["::ffff:127.0.0.1", "loopback"],
+    ["169.254.169.254", "metadata"],
+    ["fd00:ec2::254", "metadata"],
+    ["100.100.100.200", "metadata"],
+    ["169.254.10.1", "link-local"],
+    ["fe80::1", "link-local"],
+    ["0.0.0.0", "unspecified"],
+    ["::", "unspecified"],
+    ["10.0.0.5", "ok"],
+    ["52.95.110.1", "ok"],
+    ["2600:1f18::1", "ok"],
   ])("%s is %s", (ip, kind) => expect(classifyAddress(ip)).toBe(kind));
 });
 
@@ -27,13 +40,17 @@ describe("checkOutboundUrl", () => {
   });
 
   it("refuses cloud metadata by address and by name", async () => {
-    expect((await checkOutboundUrl("https://169.254.169.254/latest/meta-data", { allowLoopback: true })).ok).toBe(false);
+    expect((await checkOutboundUrl("https://169.254.169.254/latest/meta-data", { allowLoopback: true })).ok).toBe(
+      false,
+    );
     const byName = await checkOutboundUrl("https://metadata.google.internal/computeMetadata", { allowLoopback: true });
     expect(byName).toMatchObject({ ok: false, reason: expect.stringMatching(/metadata/) });
   });
 
   it("refuses a name that resolves to link-local even when another address is fine", async () => {
-    const v = await checkOutboundUrl("https://sneaky.example.com", { resolve: resolveTo("52.95.110.1", "169.254.1.1") });
+    const v = await checkOutboundUrl("https://sneaky.example.com", {
+      resolve: resolveTo("52.95.110.1", "169.254.1.1"),
+    });
     expect(v).toMatchObject({ ok: false, reason: expect.stringMatching(/link-local/) });
   });
 
@@ -41,11 +58,17 @@ describe("checkOutboundUrl", () => {
     const denied = await checkOutboundUrl("https://127.0.0.1:6443", { allowLoopback: false });
     expect(denied).toMatchObject({ ok: false, reason: expect.stringMatching(/LIFEBOAT_ALLOW_LOOPBACK/) });
     expect((await checkOutboundUrl("https://[::1]:6443", { allowLoopback: true })).ok).toBe(true);
-    expect((await checkOutboundUrl("https://localhost:6443", { allowLoopback: false, resolve: resolveTo("127.0.0.1") })).ok).toBe(false);
+    expect(
+      (await checkOutboundUrl("https://localhost:6443", { allowLoopback: false, resolve: resolveTo("127.0.0.1") })).ok,
+    ).toBe(false);
   });
 
   it("explains a name that does not resolve", async () => {
-    const v = await checkOutboundUrl("https://nowhere.invalid", { resolve: async () => { throw new Error("ENOTFOUND"); } });
+    const v = await checkOutboundUrl("https://nowhere.invalid", {
+      resolve: async () => {
+        throw new Error("ENOTFOUND");
+      },
+    });
     expect(v).toMatchObject({ ok: false, reason: expect.stringMatching(/could not be resolved/) });
   });
 });

@@ -12,7 +12,13 @@ export interface OutboundOptions {
   resolve?: (host: string) => Promise<string[]>;
 }
 
-const METADATA_HOSTS = new Set(["metadata.google.internal", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal"]);
+const METADATA_HOSTS = new Set([
+  "metadata.google.internal",
+  "metadata.goog",
+  "metadata",
+  "instance-data",
+  "instance-data.ec2.internal",
+]);
 
 function v4ToInt(ip: string) {
   return ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
@@ -46,7 +52,8 @@ export function classifyAddress(ip: string): "loopback" | "link-local" | "metada
   return "ok";
 }
 
-const defaultResolve = async (host: string) => (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+const defaultResolve = async (host: string) =>
+  (await dns.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 export async function checkOutboundUrl(raw: string, opts: OutboundOptions = {}): Promise<OutboundVerdict> {
   const schemes = opts.schemes ?? ["https"];
@@ -58,7 +65,8 @@ export async function checkOutboundUrl(raw: string, opts: OutboundOptions = {}):
     return { ok: false, reason: `"${raw}" is not a valid URL` };
   }
   const scheme = url.protocol.replace(":", "");
-  if (!schemes.includes(scheme)) return { ok: false, reason: `The scheme ${scheme}: is not allowed here (allowed: ${schemes.join(", ")})` };
+  if (!schemes.includes(scheme))
+    return { ok: false, reason: `The scheme ${scheme}: is not allowed here (allowed: ${schemes.join(", ")})` };
   if (url.username || url.password) return { ok: false, reason: "Credentials in the URL are not allowed" };
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (!host) return { ok: false, reason: "The URL has no host" };
@@ -75,7 +83,11 @@ export async function checkOutboundUrl(raw: string, opts: OutboundOptions = {}):
     if (kind === "metadata") return { ok: false, reason: `${host} resolves to ${a}, a cloud metadata address` };
     if (kind === "link-local") return { ok: false, reason: `${host} resolves to ${a}, a link-local address` };
     if (kind === "unspecified") return { ok: false, reason: `${host} resolves to ${a}, which is not a usable address` };
-    if (kind === "loopback" && !allowLoopback) return { ok: false, reason: `${host} resolves to ${a}, a loopback address (set LIFEBOAT_ALLOW_LOOPBACK=1 to allow it)` };
+    if (kind === "loopback" && !allowLoopback)
+      return {
+        ok: false,
+        reason: `${host} resolves to ${a}, a loopback address (set LIFEBOAT_ALLOW_LOOPBACK=1 to allow it)`,
+      };
   }
   return { ok: true, url, addresses };
 }

@@ -1,7 +1,8 @@
 // What went wrong when Lifeboat tried a bucket, told the way an operator can act on it. Pure: an error thrown by
 // @aws-sdk/client-s3 (or by the socket under it) plus what was being tried → a ProbeFailure kind and a message that names
 // the bucket and the endpoint. The caller removes the secret from messages; nothing here ever sees it.
-export type ProbeFailure = "NoSuchBucket" | "AccessDenied" | "InvalidCredentials" | "TLS" | "Unreachable" | "ForeignData" | "Timeout" | "Other";
+export type ProbeFailure =
+  "NoSuchBucket" | "AccessDenied" | "InvalidCredentials" | "TLS" | "Unreachable" | "ForeignData" | "Timeout" | "Other";
 export type ProbeStepName = "head" | "list" | "write" | "delete";
 
 export interface FailureContext {
@@ -19,7 +20,10 @@ export interface FailureContext {
   timedOut?: boolean;
 }
 
-export interface Classified { failure: ProbeFailure; message: string }
+export interface Classified {
+  failure: ProbeFailure;
+  message: string;
+}
 
 // What each step needs, in the words of an IAM policy (Velero's own policy grants these and more).
 const DOING: Record<ProbeStepName, { verb: (bucket: string) => string; permission: string }> = {
@@ -30,19 +34,59 @@ const DOING: Record<ProbeStepName, { verb: (bucket: string) => string; permissio
 };
 
 const TLS_UNTRUSTED = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "CERT_UNTRUSTED", "CERT_SIGNATURE_FAILURE", "UNABLE_TO_DECRYPT_CERT_SIGNATURE", "CERT_REVOKED",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "CERT_REVOKED",
 ]);
-const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "EHOSTDOWN"]);
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNRESET",
+  "EPIPE",
+  "EHOSTDOWN",
+]);
 const TIMED_OUT = new Set(["ETIMEDOUT", "ESOCKETTIMEDOUT"]);
-const BAD_KEYS = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "InvalidSecurity"]);
-const WRONG_REGION = new Set(["AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException", "IncorrectEndpoint"]);
+const BAD_KEYS = new Set([
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "InvalidToken",
+  "ExpiredToken",
+  "InvalidSecurity",
+]);
+const WRONG_REGION = new Set([
+  "AuthorizationHeaderMalformed",
+  "PermanentRedirect",
+  "IllegalLocationConstraintException",
+  "IncorrectEndpoint",
+]);
 /** S3 error codes this module tells apart; anything else on a 400/403 HeadBucket (which has no body) is vague. */
-const KNOWN_CODES = new Set(["NoSuchBucket", "NotFound", "AccessDenied", "AllAccessDisabled", ...BAD_KEYS, ...WRONG_REGION]);
+const KNOWN_CODES = new Set([
+  "NoSuchBucket",
+  "NotFound",
+  "AccessDenied",
+  "AllAccessDisabled",
+  ...BAD_KEYS,
+  ...WRONG_REGION,
+]);
 
 type Loose = {
-  name?: unknown; code?: unknown; message?: unknown; cause?: unknown; errors?: unknown; Region?: unknown;
-  $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string | undefined> };
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+  Region?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
 };
 const loose = (e: unknown): Loose => (e && typeof e === "object" ? (e as Loose) : {});
 
@@ -85,23 +129,47 @@ export function classifyS3Error(e: unknown, c: FailureContext): Classified {
   const status = statusOf(e);
   const code = socketCode(e);
 
-  if (c.timedOut || name === "TimeoutError" || name === "AbortError" || (code && TIMED_OUT.has(code)) || name === "RequestTimeout") {
-    return { failure: "Timeout", message: `${where} did not answer within ${c.timeoutMs / 1000} s when Lifeboat tried to ${doing.verb(c.bucket)}` };
+  if (
+    c.timedOut ||
+    name === "TimeoutError" ||
+    name === "AbortError" ||
+    (code && TIMED_OUT.has(code)) ||
+    name === "RequestTimeout"
+  ) {
+    return {
+      failure: "Timeout",
+      message: `${where} did not answer within ${c.timeoutMs / 1000} s when Lifeboat tried to ${doing.verb(c.bucket)}`,
+    };
   }
-  if (name === "NoSuchBucket" || ((name === "NotFound" || status === 404) && (c.step === "head" || c.step === "list"))) {
-    return { failure: "NoSuchBucket", message: `The bucket "${c.bucket}" does not exist in region ${c.region}${c.endpoint ? ` at ${c.endpoint}` : ""}` };
+  if (
+    name === "NoSuchBucket" ||
+    ((name === "NotFound" || status === 404) && (c.step === "head" || c.step === "list"))
+  ) {
+    return {
+      failure: "NoSuchBucket",
+      message: `The bucket "${c.bucket}" does not exist in region ${c.region}${c.endpoint ? ` at ${c.endpoint}` : ""}`,
+    };
   }
   if (name === "InvalidAccessKeyId") {
-    return { failure: "InvalidCredentials", message: `${where} does not know the access key ${c.keyId} (InvalidAccessKeyId): check the access key ID` };
+    return {
+      failure: "InvalidCredentials",
+      message: `${where} does not know the access key ${c.keyId} (InvalidAccessKeyId): check the access key ID`,
+    };
   }
   if (name === "SignatureDoesNotMatch") {
-    return { failure: "InvalidCredentials", message: `The secret access key does not belong to the access key ${c.keyId} at ${where} (SignatureDoesNotMatch): check the secret access key` };
+    return {
+      failure: "InvalidCredentials",
+      message: `The secret access key does not belong to the access key ${c.keyId} at ${where} (SignatureDoesNotMatch): check the secret access key`,
+    };
   }
   if (name && BAD_KEYS.has(name)) {
     return { failure: "InvalidCredentials", message: `${where} refused the keys ${c.keyId} (${name})` };
   }
   if (name === "RequestTimeTooSkewed") {
-    return { failure: "Other", message: `The clocks of Lifeboat and ${where} differ by more than 15 minutes (RequestTimeTooSkewed): fix the server's time` };
+    return {
+      failure: "Other",
+      message: `The clocks of Lifeboat and ${where} differ by more than 15 minutes (RequestTimeTooSkewed): fix the server's time`,
+    };
   }
   if ((name && WRONG_REGION.has(name)) || status === 301) {
     const actual = bucketRegion(e);
@@ -113,10 +181,18 @@ export function classifyS3Error(e: unknown, c: FailureContext): Classified {
     };
   }
   if (name === "AccessDenied" || name === "AllAccessDisabled" || status === 403) {
-    return { failure: "AccessDenied", message: `The keys ${c.keyId} may not ${action} (${name === "AccessDenied" || name === "AllAccessDisabled" ? name : "403 Forbidden"}): grant ${doing.permission} on it` };
+    return {
+      failure: "AccessDenied",
+      message: `The keys ${c.keyId} may not ${action} (${name === "AccessDenied" || name === "AllAccessDisabled" ? name : "403 Forbidden"}): grant ${doing.permission} on it`,
+    };
   }
-  if (code === "ECONNREFUSED") return { failure: "Unreachable", message: `Nothing answers at ${where} (connection refused): is the endpoint right and the service up?` };
-  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return { failure: "Unreachable", message: `The host of ${where} could not be resolved (${code})` };
+  if (code === "ECONNREFUSED")
+    return {
+      failure: "Unreachable",
+      message: `Nothing answers at ${where} (connection refused): is the endpoint right and the service up?`,
+    };
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return { failure: "Unreachable", message: `The host of ${where} could not be resolved (${code})` };
   if (code && UNREACHABLE.has(code)) return { failure: "Unreachable", message: `${where} cannot be reached (${code})` };
   if (code && TLS_UNTRUSTED.has(code)) {
     return {
@@ -127,12 +203,32 @@ export function classifyS3Error(e: unknown, c: FailureContext): Classified {
     };
   }
   if (code === "CERT_HAS_EXPIRED") return { failure: "TLS", message: `The certificate of ${where} has expired` };
-  if (code === "CERT_NOT_YET_VALID") return { failure: "TLS", message: `The certificate of ${where} is not valid yet (check the clocks)` };
-  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") return { failure: "TLS", message: `The certificate of ${where} is not issued for its host name; use the address the certificate names` };
+  if (code === "CERT_NOT_YET_VALID")
+    return { failure: "TLS", message: `The certificate of ${where} is not valid yet (check the clocks)` };
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    return {
+      failure: "TLS",
+      message: `The certificate of ${where} is not issued for its host name; use the address the certificate names`,
+    };
   if (code && (code === "EPROTO" || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_"))) {
-    return { failure: "TLS", message: `The TLS handshake with ${where} failed (${code}): is it an https:// endpoint, and the CA bundle right?` };
+    return {
+      failure: "TLS",
+      message: `The TLS handshake with ${where} failed (${code}): is it an https:// endpoint, and the CA bundle right?`,
+    };
   }
-  const detail = typeof loose(e).message === "string" && loose(e).message !== "UnknownError" ? (loose(e).message as string) : undefined;
-  const what = [name && name !== "Error" && name !== "Unknown" ? name : undefined, status ? `HTTP ${status}` : undefined, code].filter(Boolean).join(", ");
-  return { failure: "Other", message: `Lifeboat could not ${action}${detail ? `: ${detail}` : ""}${what ? ` (${what})` : ""}` };
+  const detail =
+    typeof loose(e).message === "string" && loose(e).message !== "UnknownError"
+      ? (loose(e).message as string)
+      : undefined;
+  const what = [
+    name && name !== "Error" && name !== "Unknown" ? name : undefined,
+    status ? `HTTP ${status}` : undefined,
+    code,
+  ]
+    .filter(Boolean)
+    .join(", ");
+  return {
+    failure: "Other",
+    message: `Lifeboat could not ${action}${detail ? `: ${detail}` : ""}${what ? ` (${what})` : ""}`,
+  };
 }

@@ -12,17 +12,29 @@ process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
 
 const s3 = testSandbox().s3;
 const keys = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
-const location = (more: Partial<S3Location> = {}): S3Location => ({ bucket: "lifeboat-backups", endpoint: s3.endpoint, region: s3.region, pathStyle: true, ...more });
+const location = (more: Partial<S3Location> = {}): S3Location => ({
+  bucket: "lifeboat-backups",
+  endpoint: s3.endpoint,
+  region: s3.region,
+  pathStyle: true,
+  ...more,
+});
 const freshPrefix = () => `probe-test/${randomUUID()}`;
 
 // The test's own client, to arrange and inspect the bucket.
 const admin = new S3Client({
-  region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: keys,
-  requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED",
+  region: s3.region,
+  endpoint: s3.endpoint,
+  forcePathStyle: true,
+  credentials: keys,
+  requestChecksumCalculation: "WHEN_REQUIRED",
+  responseChecksumValidation: "WHEN_REQUIRED",
 });
 const put = (key: string) => admin.send(new PutObjectCommand({ Bucket: "lifeboat-backups", Key: key, Body: "x" }));
 const keysUnder = async (prefix: string) =>
-  ((await admin.send(new ListObjectsV2Command({ Bucket: "lifeboat-backups", Prefix: `${prefix}/` }))).Contents ?? []).map((o) => o.Key);
+  (
+    (await admin.send(new ListObjectsV2Command({ Bucket: "lifeboat-backups", Prefix: `${prefix}/` }))).Contents ?? []
+  ).map((o) => o.Key);
 
 afterAll(() => admin.destroy());
 
@@ -40,7 +52,12 @@ describe("probeS3Location against s3rver", () => {
     const prefix = freshPrefix();
     const r = await probeS3Location(location({ prefix }), keys);
     expect(r).toEqual({ ok: true, steps: expect.any(Array) });
-    expect(r.steps.map((s) => [s.step, s.ok])).toEqual([["head", true], ["list", true], ["write", true], ["delete", true]]);
+    expect(r.steps.map((s) => [s.step, s.ok])).toEqual([
+      ["head", true],
+      ["list", true],
+      ["write", true],
+      ["delete", true],
+    ]);
     for (const s of r.steps) expect(s.ms).toBeGreaterThanOrEqual(0);
     expect(await keysUnder(prefix)).toEqual([]);
   });
@@ -52,7 +69,10 @@ describe("probeS3Location against s3rver", () => {
     const r = await probeS3Location(location({ prefix: `${prefix}/` }), keys);
     expect(r.ok).toBe(true);
     expect(r.steps.find((s) => s.step === "list")?.message).toBe("Velero folders present: backups, kopia");
-    expect((await keysUnder(prefix)).sort()).toEqual([`${prefix}/backups/nightly-1/velero-backup.json`, `${prefix}/kopia/app/kopia.repository`]);
+    expect((await keysUnder(prefix)).sort()).toEqual([
+      `${prefix}/backups/nightly-1/velero-backup.json`,
+      `${prefix}/kopia/app/kopia.repository`,
+    ]);
   });
 
   it("refuses a prefix that holds a folder Velero does not own, naming it, and writes nothing", async () => {
@@ -65,24 +85,38 @@ describe("probeS3Location against s3rver", () => {
     expect(r.message).toContain("folders that are not Velero's: photos. ");
     expect(r.message).toContain(`"${prefix}/"`);
     expect(r.message).toContain("Unavailable");
-    expect(r.steps.map((s) => [s.step, s.ok, s.message])).toEqual([["head", true, undefined], ["list", false, "Folders that are not Velero's: photos"]]);
-    expect((await keysUnder(prefix)).sort()).toEqual([`${prefix}/backups/nightly-1/velero-backup.json`, `${prefix}/photos/cat.jpg`]);
+    expect(r.steps.map((s) => [s.step, s.ok, s.message])).toEqual([
+      ["head", true, undefined],
+      ["list", false, "Folders that are not Velero's: photos"],
+    ]);
+    expect((await keysUnder(prefix)).sort()).toEqual([
+      `${prefix}/backups/nightly-1/velero-backup.json`,
+      `${prefix}/photos/cat.jpg`,
+    ]);
   });
 
   it("reports a missing bucket as NoSuchBucket, naming it and the region", async () => {
     const r = await probeS3Location(location({ bucket: "no-such-bucket-here", prefix: freshPrefix() }), keys);
     expect(r).toMatchObject({ ok: false, failure: "NoSuchBucket" });
-    expect(!r.ok && r.message).toBe(`The bucket "no-such-bucket-here" does not exist in region ${s3.region} at ${s3.endpoint}`);
+    expect(!r.ok && r.message).toBe(
+      `The bucket "no-such-bucket-here" does not exist in region ${s3.region} at ${s3.endpoint}`,
+    );
     expect(r.steps.map((s) => [s.step, s.ok])).toEqual([["head", false]]);
   });
 
   it("tells an unknown access key from missing permissions, and never shows the secret", async () => {
     const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-    const r = await probeS3Location(location({ prefix: freshPrefix() }), { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: secret });
+    const r = await probeS3Location(location({ prefix: freshPrefix() }), {
+      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+      secretAccessKey: secret,
+    });
     expect(r).toMatchObject({ ok: false, failure: "InvalidCredentials" });
     expect(!r.ok && r.message).toMatch(/does not know the access key AKIA…MPLE/);
     // HeadBucket's 403 has no body; the listing that follows carries InvalidAccessKeyId.
-    expect(r.steps.map((s) => [s.step, s.ok])).toEqual([["head", false], ["list", false]]);
+    expect(r.steps.map((s) => [s.step, s.ok])).toEqual([
+      ["head", false],
+      ["list", false],
+    ]);
     expect(JSON.stringify(r)).not.toContain(secret);
     expect(JSON.stringify(r)).not.toContain("AKIAIOSFODNN7EXAMPLE");
   });
@@ -104,7 +138,9 @@ describe("probeS3Location against s3rver", () => {
       const endpoint = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
       const r = await probeS3Location(location({ endpoint }), keys, { timeoutMs: 300 });
       expect(r).toMatchObject({ ok: false, failure: "Timeout" });
-      expect(!r.ok && r.message).toBe(`${endpoint} did not answer within 0.3 s when Lifeboat tried to read the bucket "lifeboat-backups"`);
+      expect(!r.ok && r.message).toBe(
+        `${endpoint} did not answer within 0.3 s when Lifeboat tried to read the bucket "lifeboat-backups"`,
+      );
       expect(r.steps.map((s) => [s.step, s.ok])).toEqual([["head", false]]);
     } finally {
       for (const s of sockets) s.destroy();

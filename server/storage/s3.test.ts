@@ -35,7 +35,10 @@ describe("foreignFolders", () => {
     [[], []],
     [["backups", "restores", "restic", "metadata", "plugins", "kopia"], []],
     [["backups", "photos"], ["photos"]],
-    [["zeta", "backups", "alpha", "zeta"], ["alpha", "zeta"]],
+    [
+      ["zeta", "backups", "alpha", "zeta"],
+      ["alpha", "zeta"],
+    ],
     [["Backups"], ["Backups"]],
   ])("%j → %j", (folders, foreign) => expect(foreignFolders(folders)).toEqual(foreign));
 });
@@ -64,11 +67,15 @@ describe("caBundleProblem", () => {
   });
 
   it("refuses a PEM block that does not parse", () => {
-    expect(caBundleProblem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")).toMatch(/Certificate 1 .* not a valid/);
+    expect(caBundleProblem("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")).toMatch(
+      /Certificate 1 .* not a valid/,
+    );
   });
 
   it("names which certificate of a bundle is broken", () => {
-    expect(caBundleProblem(`${CERT}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`)).toMatch(/Certificate 2 /);
+    expect(caBundleProblem(`${CERT}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`)).toMatch(
+      /Certificate 2 /,
+    );
   });
 });
 
@@ -87,7 +94,10 @@ describe("probeS3Location before connecting", () => {
   });
 
   it("refuses a CA bundle that is not PEM as a TLS failure, without connecting", async () => {
-    const r = await probeS3Location({ bucket: "b", endpoint: "https://203.0.113.10", pathStyle: true, caBundle: "garbage" }, keys);
+    const r = await probeS3Location(
+      { bucket: "b", endpoint: "https://203.0.113.10", pathStyle: true, caBundle: "garbage" },
+      keys,
+    );
     expect(r).toMatchObject({ ok: false, failure: "TLS", steps: [] });
     expect(!r.ok && r.message).toMatch(/CA bundle.*203\.0\.113\.10/);
   });

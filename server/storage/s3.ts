@@ -2,9 +2,21 @@ import { randomBytes, X509Certificate } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
-import { DeleteObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { checkOutboundUrl } from "../security/outbound-url";
-import { classifyS3Error, isVagueHeadError, type Classified, type ProbeFailure, type ProbeStepName } from "./s3-failures";
+import {
+  classifyS3Error,
+  isVagueHeadError,
+  type Classified,
+  type ProbeFailure,
+  type ProbeStepName,
+} from "./s3-failures";
 
 // The narrow S3 adapter for a self-provisioned target location: before Lifeboat hands a bucket to Velero, reach it
 // with the keys the operator gave and do what Velero will do — HeadBucket (as velero-plugin-for-aws does without a
@@ -13,15 +25,38 @@ import { classifyS3Error, isVagueHeadError, type Classified, type ProbeFailure, 
 // never the secret. The endpoint passes the outbound policy first.
 export type { ProbeFailure } from "./s3-failures";
 
-export interface S3Location { bucket: string; prefix?: string; region?: string; endpoint?: string /* s3Url */; pathStyle?: boolean; caBundle?: string /* PEM */ }
-export interface S3Keys { accessKeyId: string; secretAccessKey: string }
-export interface ProbeStep { step: ProbeStepName; ok: boolean; ms: number; message?: string }
-export type ProbeResult = { ok: true; steps: ProbeStep[] } | { ok: false; failure: ProbeFailure; message: string; steps: ProbeStep[] };
+export interface S3Location {
+  bucket: string;
+  prefix?: string;
+  region?: string;
+  endpoint?: string /* s3Url */;
+  pathStyle?: boolean;
+  caBundle?: string; /* PEM */
+}
+export interface S3Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+export interface ProbeStep {
+  step: ProbeStepName;
+  ok: boolean;
+  ms: number;
+  message?: string;
+}
+export type ProbeResult =
+  { ok: true; steps: ProbeStep[] } | { ok: false; failure: ProbeFailure; message: string; steps: ProbeStep[] };
 
 export const DEFAULT_STEP_TIMEOUT_MS = 8_000;
 export const DEFAULT_REGION = "us-east-1";
 /** The top-level folders Velero owns under a location's prefix (velero-api.md §2.4, §4); any other makes it Unavailable. */
-export const VELERO_TOP_LEVEL_DIRS: readonly string[] = ["backups", "restores", "restic", "metadata", "plugins", "kopia"];
+export const VELERO_TOP_LEVEL_DIRS: readonly string[] = [
+  "backups",
+  "restores",
+  "restic",
+  "metadata",
+  "plugins",
+  "kopia",
+];
 const SHOWN_FOREIGN = 10;
 
 /** "AKIA…WXYZ": the first and last 4 characters; ids shorter than 12 characters are masked entirely. */
@@ -44,7 +79,8 @@ export function foreignFolders(folders: readonly string[]): string[] {
 /** Why a CA bundle cannot be used, or null. Node silently ignores PEM it cannot parse, so check it here. */
 export function caBundleProblem(pem: string): string | null {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) return "The CA bundle holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)";
+  if (blocks.length === 0)
+    return "The CA bundle holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)";
   for (const [i, block] of blocks.entries()) {
     try {
       new X509Certificate(block);
@@ -63,11 +99,16 @@ async function endpointRefusal(loc: S3Location): Promise<string | null> {
   if (!verdict.ok) return `Lifeboat will not connect to ${loc.endpoint}: ${verdict.reason}`;
   // Without path-style the SDK talks to <bucket>.<host>, another name that may resolve elsewhere: check it too.
   const host = verdict.url.hostname;
-  if (!loc.pathStyle && !net.isIP(host.replace(/^\[|\]$/g, "")) && /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(loc.bucket)) {
+  if (
+    !loc.pathStyle &&
+    !net.isIP(host.replace(/^\[|\]$/g, "")) &&
+    /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(loc.bucket)
+  ) {
     const virtual = new URL(verdict.url.origin);
     virtual.hostname = `${loc.bucket}.${host}`;
     const v = await checkOutboundUrl(virtual.origin, { schemes });
-    if (!v.ok) return `Lifeboat will not connect to ${virtual.origin}, the bucket's virtual-hosted address (MinIO, Ceph and most S3-compatible stores need path-style): ${v.reason}`;
+    if (!v.ok)
+      return `Lifeboat will not connect to ${virtual.origin}, the bucket's virtual-hosted address (MinIO, Ceph and most S3-compatible stores need path-style): ${v.reason}`;
   }
   return null;
 }
@@ -88,19 +129,37 @@ function clientFor(loc: S3Location, keys: S3Keys, region: string, timeoutMs: num
     responseChecksumValidation: "WHEN_REQUIRED",
     // A probe reports what it meets; retries would only stretch an Unreachable or Timeout.
     maxAttempts: 1,
-    requestHandler: { httpAgent: new http.Agent({ keepAlive: false }), httpsAgent, connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    requestHandler: {
+      httpAgent: new http.Agent({ keepAlive: false }),
+      httpsAgent,
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+    },
   });
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean };
 
-export async function probeS3Location(loc: S3Location, keys: S3Keys, opts: { timeoutMs?: number } = {}): Promise<ProbeResult> {
+export async function probeS3Location(
+  loc: S3Location,
+  keys: S3Keys,
+  opts: { timeoutMs?: number } = {},
+): Promise<ProbeResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   const region = loc.region?.trim() || DEFAULT_REGION;
   const steps: ProbeStep[] = [];
-  const swaps: [string, string][] = [[keys.secretAccessKey, "[redacted]"], [keys.accessKeyId, maskKeyId(keys.accessKeyId)]];
-  const redact = (s: string) => swaps.reduce((acc, [from, to]) => (from.length >= 4 ? acc.split(from).join(to) : acc), s);
-  const fail = (failure: ProbeFailure, message: string): ProbeResult => ({ ok: false, failure, message: redact(message), steps });
+  const swaps: [string, string][] = [
+    [keys.secretAccessKey, "[redacted]"],
+    [keys.accessKeyId, maskKeyId(keys.accessKeyId)],
+  ];
+  const redact = (s: string) =>
+    swaps.reduce((acc, [from, to]) => (from.length >= 4 ? acc.split(from).join(to) : acc), s);
+  const fail = (failure: ProbeFailure, message: string): ProbeResult => ({
+    ok: false,
+    failure,
+    message: redact(message),
+    steps,
+  });
 
   const refusal = await endpointRefusal(loc);
   if (refusal) return fail("Other", refusal);
@@ -110,10 +169,23 @@ export async function probeS3Location(loc: S3Location, keys: S3Keys, opts: { tim
   const client = clientFor(loc, keys, region, timeoutMs);
   const base = keyPrefix(loc.prefix);
   const classify = (step: ProbeStepName, o: { error: unknown; timedOut: boolean }): Classified =>
-    classifyS3Error(o.error, { step, bucket: loc.bucket, region, endpoint: loc.endpoint, keyId: maskKeyId(keys.accessKeyId), caBundle: Boolean(loc.caBundle?.trim()), timeoutMs, timedOut: o.timedOut });
+    classifyS3Error(o.error, {
+      step,
+      bucket: loc.bucket,
+      region,
+      endpoint: loc.endpoint,
+      keyId: maskKeyId(keys.accessKeyId),
+      caBundle: Boolean(loc.caBundle?.trim()),
+      timeoutMs,
+      timedOut: o.timedOut,
+    });
 
   /** Runs one step under its own deadline and records it; a failed step is recorded with its classified message. */
-  async function step<T>(name: ProbeStepName, fn: (signal: AbortSignal) => Promise<T>, judge?: (v: T) => string | undefined): Promise<Outcome<T> & { classified?: Classified }> {
+  async function step<T>(
+    name: ProbeStepName,
+    fn: (signal: AbortSignal) => Promise<T>,
+    judge?: (v: T) => string | undefined,
+  ): Promise<Outcome<T> & { classified?: Classified }> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -143,23 +215,30 @@ export async function probeS3Location(loc: S3Location, keys: S3Keys, opts: { tim
   const list = (signal: AbortSignal) => listFolders(client, loc.bucket, base, signal);
 
   try {
-    const head = await step("head", (signal) => client.send(new HeadBucketCommand({ Bucket: loc.bucket }), { abortSignal: signal }));
+    const head = await step("head", (signal) =>
+      client.send(new HeadBucketCommand({ Bucket: loc.bucket }), { abortSignal: signal }),
+    );
     if (!head.ok) {
       const headFailure = head.classified!;
       if (isVagueHeadError(head.error, "head")) {
         // HeadBucket has no error body: the listing tells wrong keys from missing permissions.
         const diagnosis = await step("list", list);
-        if (!diagnosis.ok && diagnosis.classified!.failure === "InvalidCredentials") return fail("InvalidCredentials", diagnosis.classified!.message);
+        if (!diagnosis.ok && diagnosis.classified!.failure === "InvalidCredentials")
+          return fail("InvalidCredentials", diagnosis.classified!.message);
       }
       return fail(headFailure.failure, headFailure.message);
     }
 
-    const listed = await step("list", list, (folders) => (folders.length ? `Velero folders present: ${folders.join(", ")}` : undefined));
+    const listed = await step("list", list, (folders) =>
+      folders.length ? `Velero folders present: ${folders.join(", ")}` : undefined,
+    );
     if (!listed.ok) return fail(listed.classified!.failure, listed.classified!.message);
     const foreign = foreignFolders(listed.value);
     if (foreign.length > 0) {
       const where = base ? `The prefix "${base}" of the bucket "${loc.bucket}"` : `The bucket "${loc.bucket}"`;
-      const shown = foreign.slice(0, SHOWN_FOREIGN).join(", ") + (foreign.length > SHOWN_FOREIGN ? ` and ${foreign.length - SHOWN_FOREIGN} more` : "");
+      const shown =
+        foreign.slice(0, SHOWN_FOREIGN).join(", ") +
+        (foreign.length > SHOWN_FOREIGN ? ` and ${foreign.length - SHOWN_FOREIGN} more` : "");
       const message = `${where} already holds folders that are not Velero's: ${shown}. Velero would mark the location Unavailable ("Backup store contains invalid top-level directories"); use an empty bucket or a prefix of its own`;
       const last = steps[steps.length - 1];
       last.ok = false;
@@ -169,12 +248,26 @@ export async function probeS3Location(loc: S3Location, keys: S3Keys, opts: { tim
 
     const probeKey = `${base}lifeboat-probe-${randomBytes(8).toString("hex")}`;
     const written = await step("write", (signal) =>
-      client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: probeKey, Body: "Lifeboat checked that it may write here; this object is deleted right away.\n", ContentType: "text/plain" }), { abortSignal: signal }),
+      client.send(
+        new PutObjectCommand({
+          Bucket: loc.bucket,
+          Key: probeKey,
+          Body: "Lifeboat checked that it may write here; this object is deleted right away.\n",
+          ContentType: "text/plain",
+        }),
+        { abortSignal: signal },
+      ),
     );
     if (!written.ok) return fail(written.classified!.failure, written.classified!.message);
 
-    const deleted = await step("delete", (signal) => client.send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: probeKey }), { abortSignal: signal }));
-    if (!deleted.ok) return fail(deleted.classified!.failure, `${deleted.classified!.message}; the probe object "${probeKey}" was left in the bucket`);
+    const deleted = await step("delete", (signal) =>
+      client.send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: probeKey }), { abortSignal: signal }),
+    );
+    if (!deleted.ok)
+      return fail(
+        deleted.classified!.failure,
+        `${deleted.classified!.message}; the probe object "${probeKey}" was left in the bucket`,
+      );
 
     return { ok: true, steps };
   } finally {
@@ -188,7 +281,12 @@ async function listFolders(client: S3Client, bucket: string, base: string, signa
   let token: string | undefined;
   do {
     const page = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Delimiter: "/", ...(base ? { Prefix: base } : {}), ...(token ? { ContinuationToken: token } : {}) }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Delimiter: "/",
+        ...(base ? { Prefix: base } : {}),
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
       { abortSignal: signal },
     );
     for (const p of page.CommonPrefixes ?? []) {

@@ -26,17 +26,29 @@ function control(kubeconfig: string, what: "drop-watches" | "compact"): Promise<
   const url = new URL(`${String(cluster.server).replace(/\/+$/, "")}/sandbox/v1/${what}`);
   const ca = Buffer.from(cluster["certificate-authority-data"], "base64");
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: "POST", ca, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } }, (res) => {
-      let body = "";
-      res.on("data", (d) => (body += d));
-      res.on("end", () => ((res.statusCode ?? 500) < 300 ? resolve(JSON.parse(body || "{}")) : reject(new Error(`${what}: ${res.statusCode} ${body}`))));
-    });
+    const req = https.request(
+      url,
+      { method: "POST", ca, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } },
+      (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () =>
+          (res.statusCode ?? 500) < 300
+            ? resolve(JSON.parse(body || "{}"))
+            : reject(new Error(`${what}: ${res.statusCode} ${body}`)),
+        );
+      },
+    );
     req.on("error", reject);
     req.end("{}");
   });
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -62,22 +74,43 @@ describe("SyncEngine against a sandbox cluster", () => {
   // Closed while the test wants the engine disconnected: each loop opens the kubeconfig before it lists or watches.
   let gate: Promise<void> = Promise.resolve();
 
-  const row = (kind: string, n: string) => db.veleroObject.findUnique({ where: { clusterId_kind_namespace_name: { clusterId, kind, namespace: "velero", name: n } } });
+  const row = (kind: string, n: string) =>
+    db.veleroObject.findUnique({
+      where: { clusterId_kind_namespace_name: { clusterId, kind, namespace: "velero", name: n } },
+    });
   const stateOf = async (kind: string) => (await engine.state(clusterId)).find((s) => s.kind === kind);
-  const backup = (n: string) => objects().create("backups", { kind: "Backup", metadata: { name: n }, spec: { includedNamespaces: ["payments"], ttl: "1h0m0s" } });
+  const backup = (n: string) =>
+    objects().create("backups", {
+      kind: "Backup",
+      metadata: { name: n },
+      spec: { includedNamespaces: ["payments"], ttl: "1h0m0s" },
+    });
   /** Waits until the CR reached a terminal phase and its row shows that phase. */
   const settled = (n: string) =>
-    eventually(`${n} settles in the read model`, async () => {
-      const cr = await objects().get("backups", n);
-      const r = await row("backups", n);
-      return r && TERMINAL.has(cr?.status?.phase) && r.phase === cr.status.phase && r.resourceVersion === cr.metadata.resourceVersion ? r : null;
-    }, 30_000);
+    eventually(
+      `${n} settles in the read model`,
+      async () => {
+        const cr = await objects().get("backups", n);
+        const r = await row("backups", n);
+        return r &&
+          TERMINAL.has(cr?.status?.phase) &&
+          r.phase === cr.status.phase &&
+          r.resourceVersion === cr.metadata.resourceVersion
+          ? r
+          : null;
+      },
+      30_000,
+    );
 
   beforeAll(async () => {
     ({ db } = await freshDatabase());
     clusterId = (await newCluster(db, "a")).id;
     await Promise.all(["b1", "b2", "b3"].map((b) => backup(name(b))));
-    await objects().create("schedules", { kind: "Schedule", metadata: { name: name("s1") }, spec: { schedule: "0 3 * * *", paused: true, template: { includedNamespaces: ["payments"] } } });
+    await objects().create("schedules", {
+      kind: "Schedule",
+      metadata: { name: name("s1") },
+      spec: { schedule: "0 3 * * *", paused: true, template: { includedNamespaces: ["payments"] } },
+    });
     engine = new SyncEngine({ db, openKubeconfig: async () => (await gate, kubeconfig()) });
   });
 
@@ -117,7 +150,10 @@ describe("SyncEngine against a sandbox cluster", () => {
     const before = await stateOf("backups");
     await control(kubeconfig(), "drop-watches");
     await objects().patchLabels("backups", name("b1"), { "sync-test": "resumed" });
-    await eventually("the label change arrives", async () => ((await row("backups", name("b1")))?.labels as Record<string, string>)?.["sync-test"] === "resumed");
+    await eventually(
+      "the label change arrives",
+      async () => ((await row("backups", name("b1")))?.labels as Record<string, string>)?.["sync-test"] === "resumed",
+    );
     const after = await stateOf("backups");
     expect(after).toMatchObject({ relists: 0, lastError: null });
     expect(after!.lastListAt).toEqual(before!.lastListAt); // resumed, not listed again
@@ -138,7 +174,9 @@ describe("SyncEngine against a sandbox cluster", () => {
     await eventually("the deleted Schedule's row is gone", async () => (await row("schedules", name("s1"))) === null);
     await eventually("changes made while away arrive", async () => {
       const [b2, b3] = await Promise.all([row("backups", name("b2")), row("backups", name("b3"))]);
-      return (b2?.labels as any)?.["sync-test"] === "while-away" && (b3?.labels as any)?.["sync-test"] === "after-compact";
+      return (
+        (b2?.labels as any)?.["sync-test"] === "while-away" && (b3?.labels as any)?.["sync-test"] === "after-compact"
+      );
     });
     const states = await engine.state(clusterId);
     expect(states.find((s) => s.kind === "schedules")!.relists).toBeGreaterThanOrEqual(1);
@@ -146,11 +184,20 @@ describe("SyncEngine against a sandbox cluster", () => {
     // The read model matches the cluster: the same Backups of this run, with the same resourceVersions.
     const { items } = await (async () => {
       const all: { name: string; resourceVersion: string }[] = [];
-      await listAll(kubeconfig(), { kind: "backups", version: "v1" }, { onPage: async (page) => void all.push(...page) });
+      await listAll(
+        kubeconfig(),
+        { kind: "backups", version: "v1" },
+        { onPage: async (page) => void all.push(...page) },
+      );
       return { items: all.filter((i) => i.name.startsWith(`sync-${run}-`)) };
     })();
-    const rows = await db.veleroObject.findMany({ where: { clusterId, kind: "backups", name: { startsWith: `sync-${run}-` } }, orderBy: { name: "asc" } });
-    expect(rows.map((r) => [r.name, r.resourceVersion])).toEqual(items.sort((a, b) => a.name.localeCompare(b.name)).map((i) => [i.name, i.resourceVersion]));
+    const rows = await db.veleroObject.findMany({
+      where: { clusterId, kind: "backups", name: { startsWith: `sync-${run}-` } },
+      orderBy: { name: "asc" },
+    });
+    expect(rows.map((r) => [r.name, r.resourceVersion])).toEqual(
+      items.sort((a, b) => a.name.localeCompare(b.name)).map((i) => [i.name, i.resourceVersion]),
+    );
   });
 
   it("keeps the rows and no loop after stopCluster", async () => {
@@ -166,7 +213,11 @@ describe("SyncEngine against a sandbox cluster", () => {
   it("a new engine on the same database resumes every kind from its stored resourceVersion: what changed while stopped arrives, and nothing is listed", async () => {
     // The previous test stopped the engine and created b5 meanwhile; now one Backup goes and a Schedule comes too.
     await objects().remove("backups", name("b4"));
-    await objects().create("schedules", { kind: "Schedule", metadata: { name: name("s2") }, spec: { schedule: "0 4 * * *", paused: true, template: { includedNamespaces: ["payments"] } } });
+    await objects().create("schedules", {
+      kind: "Schedule",
+      metadata: { name: name("s2") },
+      spec: { schedule: "0 4 * * *", paused: true, template: { includedNamespaces: ["payments"] } },
+    });
     const before = await engine.state(clusterId);
     expect(before).toHaveLength(SYNCED_KINDS.length);
     expect(before.every((s) => s.resourceVersion !== "")).toBe(true);
@@ -177,13 +228,20 @@ describe("SyncEngine against a sandbox cluster", () => {
     engine.startCluster(clusterId);
     await settled(name("b5"));
     await eventually("the deleted Backup's row is gone", async () => (await row("backups", name("b4"))) === null);
-    expect(await eventually("the new Schedule arrives", () => row("schedules", name("s2")))).toMatchObject({ spec: { schedule: "0 4 * * *" } });
+    expect(await eventually("the new Schedule arrives", () => row("schedules", name("s2")))).toMatchObject({
+      spec: { schedule: "0 4 * * *" },
+    });
 
     expect(lists).toBe(0);
     const after = await engine.state(clusterId);
     for (const s of after) {
       const b = before.find((k) => k.kind === s.kind)!;
-      expect({ kind: s.kind, lastListAt: s.lastListAt, relists: s.relists, lastError: s.lastError }).toEqual({ kind: b.kind, lastListAt: b.lastListAt, relists: b.relists, lastError: null });
+      expect({ kind: s.kind, lastListAt: s.lastListAt, relists: s.relists, lastError: s.lastError }).toEqual({
+        kind: b.kind,
+        lastListAt: b.lastListAt,
+        relists: b.relists,
+        lastError: null,
+      });
     }
   });
 
@@ -214,7 +272,10 @@ describe("SyncEngine against a sandbox cluster", () => {
 
   it("relists when a stored resourceVersion belongs to another history (the cluster was rebuilt), instead of keeping rows that are gone", async () => {
     await engine.stopCluster(clusterId);
-    await db.syncState.update({ where: { clusterId_kind: { clusterId, kind: "backups" } }, data: { resourceVersion: "999999999" } });
+    await db.syncState.update({
+      where: { clusterId_kind: { clusterId, kind: "backups" } },
+      data: { resourceVersion: "999999999" },
+    });
     // Older than the stored version, so a watch from it never tells of these.
     await objects().remove("backups", name("b5"));
     await backup(name("b6"));

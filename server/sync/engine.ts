@@ -78,7 +78,14 @@ export class SyncEngine {
 
   async state(clusterId: string): Promise<KindSyncState[]> {
     const rows = await this.deps.db.syncState.findMany({ where: { clusterId }, orderBy: { kind: "asc" } });
-    return rows.map((r) => ({ kind: r.kind, resourceVersion: r.resourceVersion, lastListAt: r.lastListAt, lastEventAt: r.lastEventAt, lastError: r.lastError, relists: r.relists }));
+    return rows.map((r) => ({
+      kind: r.kind,
+      resourceVersion: r.resourceVersion,
+      lastListAt: r.lastListAt,
+      lastEventAt: r.lastEventAt,
+      lastError: r.lastError,
+      relists: r.relists,
+    }));
   }
 
   // ---- the loop -------------------------------------------------------------------------------------------------------
@@ -99,20 +106,29 @@ export class SyncEngine {
           if (signal.aborted) break;
         }
         const from = resourceVersion;
-        const w = this.watch(kubeconfig, kind, from, (type, item) => {
-          // An event older than where the watch started: the cluster's history was reset (restored etcd, a new cluster
-          // at the same address), so the stored version means nothing there.
-          if (olderThan(item.resourceVersion, from)) throw new HistoryMismatch(`the cluster sent ${kind.kind} at resourceVersion ${item.resourceVersion}, older than ${from}`);
-          return this.apply(clusterId, kind, type, item);
-        }, {
-          namespace: this.namespace,
-          // Connected again after failures: the state stops showing the old error even before anything changes.
-          onOpen: () => {
-            if (failures === 0) return;
-            failures = 0;
-            void this.saveState(clusterId, kind.kind, { lastError: null }).catch(() => undefined);
+        const w = this.watch(
+          kubeconfig,
+          kind,
+          from,
+          (type, item) => {
+            // An event older than where the watch started: the cluster's history was reset (restored etcd, a new cluster
+            // at the same address), so the stored version means nothing there.
+            if (olderThan(item.resourceVersion, from))
+              throw new HistoryMismatch(
+                `the cluster sent ${kind.kind} at resourceVersion ${item.resourceVersion}, older than ${from}`,
+              );
+            return this.apply(clusterId, kind, type, item);
           },
-        });
+          {
+            namespace: this.namespace,
+            // Connected again after failures: the state stops showing the old error even before anything changes.
+            onOpen: () => {
+              if (failures === 0) return;
+              failures = 0;
+              void this.saveState(clusterId, kind.kind, { lastError: null }).catch(() => undefined);
+            },
+          },
+        );
         const onAbort = () => w.stop();
         signal.addEventListener("abort", onAbort, { once: true });
         const end = await w.done.finally(() => signal.removeEventListener("abort", onAbort));
@@ -136,7 +152,10 @@ export class SyncEngine {
 
   /** Where an earlier run of this loop got to ("" when it never listed). */
   private async storedResourceVersion(clusterId: string, kind: string): Promise<string> {
-    const s = await this.deps.db.syncState.findUnique({ where: { clusterId_kind: { clusterId, kind } }, select: { resourceVersion: true } });
+    const s = await this.deps.db.syncState.findUnique({
+      where: { clusterId_kind: { clusterId, kind } },
+      select: { resourceVersion: true },
+    });
     return s?.resourceVersion ?? "";
   }
 
@@ -149,18 +168,31 @@ export class SyncEngine {
       onRestart: () => void (listStart = new Date()),
     });
     // Every row the list wrote has observedAt >= listStart; older rows were not in the list.
-    await this.deps.db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind, observedAt: { lt: listStart } } });
-    await this.saveState(clusterId, kind.kind, { resourceVersion, lastListAt: new Date(), lastError: null, ...(after410 ? { relists: { increment: 1 } } : {}) });
+    await this.deps.db.veleroObject.deleteMany({
+      where: { clusterId, kind: kind.kind, observedAt: { lt: listStart } },
+    });
+    await this.saveState(clusterId, kind.kind, {
+      resourceVersion,
+      lastListAt: new Date(),
+      lastError: null,
+      ...(after410 ? { relists: { increment: 1 } } : {}),
+    });
     return resourceVersion;
   }
 
   private async apply(clusterId: string, kind: SyncedKind, type: WatchEventType, item: VeleroItem): Promise<void> {
     if (type === "DELETED") {
-      await this.deps.db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind, namespace: item.namespace, name: item.name } });
+      await this.deps.db.veleroObject.deleteMany({
+        where: { clusterId, kind: kind.kind, namespace: item.namespace, name: item.name },
+      });
     } else {
       await this.upsert(clusterId, [item]);
     }
-    await this.saveState(clusterId, kind.kind, { resourceVersion: item.resourceVersion, lastEventAt: new Date(), lastError: null });
+    await this.saveState(clusterId, kind.kind, {
+      resourceVersion: item.resourceVersion,
+      lastEventAt: new Date(),
+      lastError: null,
+    });
   }
 
   // ---- writes ---------------------------------------------------------------------------------------------------------
@@ -169,7 +201,8 @@ export class SyncEngine {
   private async upsert(clusterId: string, items: VeleroItem[]): Promise<void> {
     if (items.length === 0) return;
     const now = new Date().toISOString();
-    const ts = (iso: string | undefined) => (iso ? Prisma.sql`(${iso}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`NULL`);
+    const ts = (iso: string | undefined) =>
+      iso ? Prisma.sql`(${iso}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`NULL`;
     const rows = items.map((i) => {
       const phase = phaseOf(i.status);
       return Prisma.sql`(${crypto.randomUUID()}, ${clusterId}, ${i.kind}, ${i.namespace}, ${i.name}, ${i.uid}, ${i.resourceVersion}, ${phase},
@@ -186,7 +219,13 @@ export class SyncEngine {
   private async saveState(
     clusterId: string,
     kind: string,
-    s: { resourceVersion?: string; lastListAt?: Date; lastEventAt?: Date; lastError?: string | null; relists?: { increment: number } },
+    s: {
+      resourceVersion?: string;
+      lastListAt?: Date;
+      lastEventAt?: Date;
+      lastError?: string | null;
+      relists?: { increment: number };
+    },
   ): Promise<void> {
     const { relists, ...plain } = s;
     await this.deps.db.syncState.upsert({

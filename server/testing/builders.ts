@@ -10,7 +10,14 @@ let n = 0;
 const uniq = (p: string) => `${p}-${++n}-${crypto.randomBytes(2).toString("hex")}`;
 
 export async function aUser(db: Db, o: { role?: OrgRole; email?: string; disabled?: boolean } = {}) {
-  return db.user.create({ data: { email: o.email ?? `${uniq("u")}@example.com`, name: "Test User", role: o.role ?? "MEMBER", disabled: o.disabled ?? false } });
+  return db.user.create({
+    data: {
+      email: o.email ?? `${uniq("u")}@example.com`,
+      name: "Test User",
+      role: o.role ?? "MEMBER",
+      disabled: o.disabled ?? false,
+    },
+  });
 }
 
 export async function aGroup(db: Db, name = uniq("group")) {
@@ -25,17 +32,27 @@ export async function aTeam(db: Db, memberIds: string[] = [], name = uniq("team"
   return db.team.create({ data: { name, members: { create: memberIds.map((userId) => ({ userId })) } } });
 }
 
-export async function bind(db: Db, role: ClusterRole, subject: { userId?: string; teamId?: string }, target: { clusterGroupId?: string; clusterId?: string }) {
+export async function bind(
+  db: Db,
+  role: ClusterRole,
+  subject: { userId?: string; teamId?: string },
+  target: { clusterGroupId?: string; clusterId?: string },
+) {
   return db.roleBinding.create({ data: { role, ...subject, ...target } });
 }
 
 export const limits = { idleMinutes: 30, maxHours: 12 };
 
-export async function signedIn(db: Db, user: { id: string; email: string; name: string; role: OrgRole }): Promise<Principal> {
+export async function signedIn(
+  db: Db,
+  user: { id: string; email: string; name: string; role: OrgRole },
+): Promise<Principal> {
   const sessionId = await createSession(db, user.id, limits);
   return { userId: user.id, email: user.email, name: user.name, orgRole: user.role, sessionId };
 }
 
 export function callerFor(db: Db, principal: Principal | null) {
-  return appRouter.createCaller(makeContext(db, { requestId: crypto.randomUUID(), clientIp: "127.0.0.1", userAgent: "vitest" }, principal));
+  return appRouter.createCaller(
+    makeContext(db, { requestId: crypto.randomUUID(), clientIp: "127.0.0.1", userAgent: "vitest" }, principal),
+  );
 }

@@ -7,7 +7,8 @@ const TEMPLATE_DB = "lifeboat_template";
 
 function serverUrl(database: string) {
   const base = process.env.LIFEBOAT_TEST_PG_URL;
-  if (!base) throw new Error("LIFEBOAT_TEST_PG_URL is not set: run integration tests through vitest's integration project");
+  if (!base)
+    throw new Error("LIFEBOAT_TEST_PG_URL is not set: run integration tests through vitest's integration project");
   const u = new URL(base);
   u.pathname = `/${database}`;
   return u.toString();

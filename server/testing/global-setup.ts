@@ -12,10 +12,13 @@ export const TEMPLATE_DB = "lifeboat_template";
 /** A free loopback port, so parallel runs (and other servers) do not collide. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = net.createServer().once("error", reject).listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
+    const s = net
+      .createServer()
+      .once("error", reject)
+      .listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as net.AddressInfo;
+        s.close(() => resolve(port));
+      });
   });
 }
 let stop: (() => Promise<void>) | undefined;
@@ -41,7 +44,10 @@ export async function setup() {
   await admin.end();
   const url = new URL(process.env.LIFEBOAT_TEST_PG_URL!);
   url.pathname = `/${TEMPLATE_DB}`;
-  const r = spawnSync(process.execPath, ["node_modules/prisma/build/index.js", "migrate", "deploy"], { env: { ...process.env, DATABASE_URL: url.toString() }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["node_modules/prisma/build/index.js", "migrate", "deploy"], {
+    env: { ...process.env, DATABASE_URL: url.toString() },
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`migrating the template database failed:\n${r.stdout}\n${r.stderr}`);
 }
 

@@ -11,23 +11,41 @@ export interface TestSandbox {
 
 export function testSandbox(): TestSandbox {
   const p = process.env.LIFEBOAT_TEST_SANDBOX;
-  if (!p) throw new Error("LIFEBOAT_TEST_SANDBOX is not set: run through vitest's integration project, whose global setup starts the sandbox");
+  if (!p)
+    throw new Error(
+      "LIFEBOAT_TEST_SANDBOX is not set: run through vitest's integration project, whose global setup starts the sandbox",
+    );
   return JSON.parse(fs.readFileSync(p, "utf8"));
 }
 
 export const kubeconfigText = (i: number) => fs.readFileSync(testSandbox().clusters[i].kubeconfig, "utf8");
 
 /** The Velero stand-in's fault switches (POST /sandbox/v1/velero-faults as the sandbox admin). */
-export function veleroFaults(body: { unreachableLocations?: string[]; slowMs?: number }, cluster = 0): Promise<unknown> {
+export function veleroFaults(
+  body: { unreachableLocations?: string[]; slowMs?: number },
+  cluster = 0,
+): Promise<unknown> {
   const kc = YAML.parse(kubeconfigText(cluster));
   const server = kc.clusters[0].cluster;
   const url = new URL(`${String(server.server).replace(/\/+$/, "")}/sandbox/v1/velero-faults`);
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { method: "POST", ca: Buffer.from(server["certificate-authority-data"], "base64"), headers: { authorization: `Bearer ${kc.users[0].user.token}`, "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.on("data", (c) => (text += c));
-      res.on("end", () => ((res.statusCode ?? 500) < 300 ? resolve(JSON.parse(text || "{}")) : reject(new Error(`velero-faults: ${res.statusCode} ${text}`))));
-    });
+    const req = https.request(
+      url,
+      {
+        method: "POST",
+        ca: Buffer.from(server["certificate-authority-data"], "base64"),
+        headers: { authorization: `Bearer ${kc.users[0].user.token}`, "content-type": "application/json" },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () =>
+          (res.statusCode ?? 500) < 300
+            ? resolve(JSON.parse(text || "{}"))
+            : reject(new Error(`velero-faults: ${res.statusCode} ${text}`)),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(JSON.stringify(body));
   });

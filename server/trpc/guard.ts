@@ -14,8 +14,15 @@ export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
   const actor = { actorId: ctx.principal?.userId ?? null, actorEmail: ctx.principal?.email ?? null };
   const audit = (outcome: Outcome, reason?: string) =>
     recordAudit(ctx.db, {
-      ...actor, action: path, outcome, reason, targetType: ctx.audit.type, targetId: ctx.audit.id, scope: ctx.audit.scope,
-      requestId: ctx.req.requestId, clientIp: ctx.req.clientIp,
+      ...actor,
+      action: path,
+      outcome,
+      reason,
+      targetType: ctx.audit.type,
+      targetId: ctx.audit.id,
+      scope: ctx.audit.scope,
+      requestId: ctx.req.requestId,
+      clientIp: ctx.req.clientIp,
     });
   const deny = async (code: "UNAUTHORIZED" | "FORBIDDEN", reason: string, message: string): Promise<never> => {
     await audit("DENIED", reason);
@@ -32,7 +39,8 @@ export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
   if (grant.scope !== "public") {
     if (!ctx.principal) return deny("UNAUTHORIZED", `not signed in (${permission})`, "Sign in first");
     access = await loadAccess(ctx.db, ctx.principal.userId, ctx.principal.orgRole);
-    if (!canAnywhere(access, permission)) return deny("FORBIDDEN", `lacks ${permission}`, `You do not have permission for ${permission}`);
+    if (!canAnywhere(access, permission))
+      return deny("FORBIDDEN", `lacks ${permission}`, `You do not have permission for ${permission}`);
   }
 
   const result = await next({ ctx: { ...ctx, access } });
@@ -40,7 +48,8 @@ export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
     const err = toTRPCError(result.error);
     if (DENIALS.has(err.code)) await audit("DENIED", `${err.code}: ${describeError(err)}`);
     else if (type === "mutation") await audit("FAILURE", `${err.code}: ${describeError(err)}`);
-    if (err.code === "INTERNAL_SERVER_ERROR") logger.error({ path, requestId: ctx.req.requestId, err: err.cause ?? err }, "procedure failed");
+    if (err.code === "INTERNAL_SERVER_ERROR")
+      logger.error({ path, requestId: ctx.req.requestId, err: err.cause ?? err }, "procedure failed");
     throw err;
   }
   if (type === "mutation") await audit("SUCCESS");

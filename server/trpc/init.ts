@@ -14,7 +14,11 @@ export interface Meta {
   permission?: Permission;
 }
 
-export interface AuditTarget { type?: string; id?: string; scope?: string }
+export interface AuditTarget {
+  type?: string;
+  id?: string;
+  scope?: string;
+}
 
 export interface Context {
   db: Db;
@@ -36,11 +40,16 @@ export const t = initTRPC
   .create({
     transformer: superjson,
     errorFormatter({ shape, error }) {
-      const zod = error.cause instanceof ZodError ? error.cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : null;
+      const zod =
+        error.cause instanceof ZodError
+          ? error.cause.issues.map((i) => ({ path: i.path.join("."), message: i.message }))
+          : null;
       const internal = error.code === "INTERNAL_SERVER_ERROR";
       return {
         ...shape,
-        message: internal ? "Something went wrong on the server. The request id is in the server log." : describeError(error),
+        message: internal
+          ? "Something went wrong on the server. The request id is in the server log."
+          : describeError(error),
         data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, fieldErrors: zod },
       };
     },

@@ -9,7 +9,10 @@ export const dynamic = "force-dynamic";
 export default async function SetupPage() {
   if (!(await needsSetup(db()))) redirect("/signin");
   return (
-    <AuthCard title="Welcome to Lifeboat" subtitle="No account exists yet. Create the first organization admin: it manages users, teams, cluster groups and access.">
+    <AuthCard
+      title="Welcome to Lifeboat"
+      subtitle="No account exists yet. Create the first organization admin: it manages users, teams, cluster groups and access."
+    >
       <SetupForm />
     </AuthCard>
   );

@@ -9,7 +9,11 @@ import { env } from "@/server/env";
 
 export const dynamic = "force-dynamic";
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ error?: string; callbackUrl?: string }>;
+}) {
   if (await needsSetup(db())) redirect("/setup");
   if (await currentPrincipal()) redirect("/");
   const sp = await searchParams;
@@ -17,7 +21,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const callbackUrl = sp.callbackUrl?.startsWith("/") && !sp.callbackUrl.startsWith("//") ? sp.callbackUrl : "/";
   return (
     <AuthCard title="Sign in">
-      <SignInForm oidc={{ enabled: oidcConfigured(), name: env().LIFEBOAT_OIDC_NAME }} initialError={sp.error} callbackUrl={callbackUrl} />
+      <SignInForm
+        oidc={{ enabled: oidcConfigured(), name: env().LIFEBOAT_OIDC_NAME }}
+        initialError={sp.error}
+        callbackUrl={callbackUrl}
+      />
     </AuthCard>
   );
 }

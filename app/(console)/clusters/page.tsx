@@ -6,7 +6,9 @@ export default function ClustersPage() {
   return (
     <>
       <ClustersTable />
-      <Typography variant="h6" component="h2" sx={{ mt: 4, mb: 1 }}>Cluster groups</Typography>
+      <Typography variant="h6" component="h2" sx={{ mt: 4, mb: 1 }}>
+        Cluster groups
+      </Typography>
       <ClusterGroupsOverview />
     </>
   );

@@ -5,6 +5,7 @@ export default async function Page({ searchParams }: { searchParams: Promise<{ b
   const raw = (await searchParams).backup;
   const value = Array.isArray(raw) ? raw[0] : raw;
   const slash = value?.indexOf("/") ?? -1;
-  const from = value && slash > 0 ? { clusterId: value.slice(0, slash), backupName: value.slice(slash + 1) } : undefined;
+  const from =
+    value && slash > 0 ? { clusterId: value.slice(0, slash), backupName: value.slice(slash + 1) } : undefined;
   return <RestoresPage from={from} />;
 }

@@ -7,7 +7,14 @@ let db: Db;
 beforeAll(async () => {
   ({ db } = await freshDatabase());
   for (let i = 0; i < 75; i++) {
-    await recordAudit(db, { action: i % 3 ? "team.create" : "binding.delete", actorEmail: i % 2 ? "ann@example.com" : "bo@example.com", outcome: i % 5 ? "SUCCESS" : "DENIED", requestId: `r${i}`, targetType: "team", targetId: `t${i}` });
+    await recordAudit(db, {
+      action: i % 3 ? "team.create" : "binding.delete",
+      actorEmail: i % 2 ? "ann@example.com" : "bo@example.com",
+      outcome: i % 5 ? "SUCCESS" : "DENIED",
+      requestId: `r${i}`,
+      targetType: "team",
+      targetId: `t${i}`,
+    });
   }
 });
 

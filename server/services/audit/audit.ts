@@ -21,9 +21,16 @@ export async function recordAudit(db: Db, e: AuditEntry): Promise<void> {
   try {
     await db.auditEvent.create({
       data: {
-        actorId: e.actorId ?? null, actorEmail: e.actorEmail ?? null, action: e.action, targetType: e.targetType ?? null,
-        targetId: e.targetId ?? null, scope: e.scope ?? "org", outcome: e.outcome, reason: e.reason?.slice(0, 500) ?? null,
-        requestId: e.requestId, clientIp: e.clientIp ?? null,
+        actorId: e.actorId ?? null,
+        actorEmail: e.actorEmail ?? null,
+        action: e.action,
+        targetType: e.targetType ?? null,
+        targetId: e.targetId ?? null,
+        scope: e.scope ?? "org",
+        outcome: e.outcome,
+        reason: e.reason?.slice(0, 500) ?? null,
+        requestId: e.requestId,
+        clientIp: e.clientIp ?? null,
       },
     });
   } catch (err) {
@@ -57,7 +64,11 @@ export async function listAudit(db: Db, f: AuditFilter) {
     const at = new Date(Number(ms));
     and.push({ OR: [{ at: { lt: at } }, { at, id: { lt: BigInt(id) } }] });
   }
-  const rows = await db.auditEvent.findMany({ where: { AND: and }, orderBy: [{ at: "desc" }, { id: "desc" }], take: f.limit + 1 });
+  const rows = await db.auditEvent.findMany({
+    where: { AND: and },
+    orderBy: [{ at: "desc" }, { id: "desc" }],
+    take: f.limit + 1,
+  });
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
   return {

@@ -9,8 +9,33 @@ let db: Db;
 let caller: ReturnType<typeof callerFor>;
 let clusterId = "";
 
-const row = (kind: string, name: string, o: { phase?: string; labels?: Record<string, string>; spec?: object; status?: object; createdAt?: Date | null; cluster?: string }) =>
-  db.veleroObject.create({ data: { clusterId: o.cluster ?? clusterId, kind, namespace: "velero", name, uid: `${kind}-${name}`, resourceVersion: "1", phase: o.phase ?? null, labels: o.labels ?? {}, spec: o.spec ?? {}, status: o.status ?? {}, createdAt: o.createdAt === undefined ? new Date() : o.createdAt } });
+const row = (
+  kind: string,
+  name: string,
+  o: {
+    phase?: string;
+    labels?: Record<string, string>;
+    spec?: object;
+    status?: object;
+    createdAt?: Date | null;
+    cluster?: string;
+  },
+) =>
+  db.veleroObject.create({
+    data: {
+      clusterId: o.cluster ?? clusterId,
+      kind,
+      namespace: "velero",
+      name,
+      uid: `${kind}-${name}`,
+      resourceVersion: "1",
+      phase: o.phase ?? null,
+      labels: o.labels ?? {},
+      spec: o.spec ?? {},
+      status: o.status ?? {},
+      createdAt: o.createdAt === undefined ? new Date() : o.createdAt,
+    },
+  });
 
 beforeAll(async () => {
   ({ db } = await freshDatabase());
@@ -19,10 +44,23 @@ beforeAll(async () => {
   await row("backups", "running", { phase: "InProgress", status: { progress: { itemsBackedUp: 10, totalItems: 20 } } });
   await row("backups", "finished", { phase: "Completed" });
   await row("backups", "no-volumes", { phase: "InProgress" });
-  await row("podvolumebackups", "running-a", { phase: "InProgress", labels: { "velero.io/backup-name": "running" }, spec: { pod: { namespace: "shop", name: "api-0" }, volume: "data" }, status: { progress: { totalBytes: 1000, bytesDone: 250 } } });
+  await row("podvolumebackups", "running-a", {
+    phase: "InProgress",
+    labels: { "velero.io/backup-name": "running" },
+    spec: { pod: { namespace: "shop", name: "api-0" }, volume: "data" },
+    status: { progress: { totalBytes: 1000, bytesDone: 250 } },
+  });
   await row("podvolumebackups", "running-b", { labels: { "velero.io/backup-name": "running" }, status: {} });
-  await row("datauploads", "running-c", { phase: "Completed", labels: { "velero.io/backup-name": "running" }, spec: { sourceNamespace: "shop", sourcePVC: "db-data" }, status: { progress: { totalBytes: 3000, bytesDone: 3000 } } });
-  await row("podvolumebackups", "finished-a", { labels: { "velero.io/backup-name": "finished" }, status: { progress: { totalBytes: 500, bytesDone: 500 } } });
+  await row("datauploads", "running-c", {
+    phase: "Completed",
+    labels: { "velero.io/backup-name": "running" },
+    spec: { sourceNamespace: "shop", sourcePVC: "db-data" },
+    status: { progress: { totalBytes: 3000, bytesDone: 3000 } },
+  });
+  await row("podvolumebackups", "finished-a", {
+    labels: { "velero.io/backup-name": "finished" },
+    status: { progress: { totalBytes: 500, bytesDone: 500 } },
+  });
 });
 
 describe("volume bytes of running backups", () => {
@@ -38,8 +76,20 @@ describe("a running backup's volumes", () => {
     const b = await caller.backup.get({ clusterId, name: "running" });
     expect(b.volumes).toBeNull();
     expect(b.volumeWork).toEqual([
-      { method: "File-system backup (kopia)", volume: "shop/api-0 volume data", phase: "InProgress", bytesDone: 250, totalBytes: 1000 },
-      { method: "File-system backup (kopia)", volume: "PodVolumeBackup running-b", phase: "New", bytesDone: null, totalBytes: null },
+      {
+        method: "File-system backup (kopia)",
+        volume: "shop/api-0 volume data",
+        phase: "InProgress",
+        bytesDone: 250,
+        totalBytes: 1000,
+      },
+      {
+        method: "File-system backup (kopia)",
+        volume: "PodVolumeBackup running-b",
+        phase: "New",
+        bytesDone: null,
+        totalBytes: null,
+      },
       { method: "Data movement", volume: "shop/db-data", phase: "Completed", bytesDone: 3000, totalBytes: 3000 },
     ]);
   });
@@ -51,7 +101,12 @@ describe("pages of backups", () => {
     const t = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m));
     const names = ["p-a", "p-b", "p-c", "p-d", "p-e", "p-f", "p-g", "p-h"];
     const when = [t(5), t(4), t(4), t(4), t(3), t(2), null, null];
-    for (let i = 0; i < names.length; i++) await row("backups", names[i], { cluster: other, phase: i % 3 === 0 ? "Failed" : "Completed", createdAt: when[i] });
+    for (let i = 0; i < names.length; i++)
+      await row("backups", names[i], {
+        cluster: other,
+        phase: i % 3 === 0 ? "Failed" : "Completed",
+        createdAt: when[i],
+      });
     const all = (await caller.backup.page({ clusterId: other, limit: 100 })).items.map((b) => b.name);
     expect(all).toHaveLength(8);
     // Newest first; objects without a creation time (never from an API server, which always sets it) come first.
@@ -64,7 +119,11 @@ describe("pages of backups", () => {
     let pages = 0;
     let deleted = "";
     do {
-      const page: Awaited<ReturnType<typeof caller.backup.page>> = await caller.backup.page({ clusterId: other, limit: 3, cursor });
+      const page: Awaited<ReturnType<typeof caller.backup.page>> = await caller.backup.page({
+        clusterId: other,
+        limit: 3,
+        cursor,
+      });
       seen.push(...page.items.map((b) => b.name));
       cursor = page.nextCursor;
       pages++;
@@ -77,9 +136,13 @@ describe("pages of backups", () => {
     expect(pages).toBe(3);
     expect(seen).toEqual(all);
 
-    const failed = (await caller.backup.page({ clusterId: other, phases: ["Failed"], limit: 100 })).items.map((b) => b.name).sort();
+    const failed = (await caller.backup.page({ clusterId: other, phases: ["Failed"], limit: 100 })).items
+      .map((b) => b.name)
+      .sort();
     expect(failed).toEqual(["p-a", "p-d", "p-g"].filter((n) => n !== deleted));
-    await expect(caller.backup.page({ clusterId: other, cursor: "not-a-cursor", limit: 3 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(caller.backup.page({ clusterId: other, cursor: "not-a-cursor", limit: 3 })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
 
     // Another user sees no page of a cluster they may not see.
     const stranger = callerFor(db, await signedIn(db, await aUser(db)));

@@ -27,10 +27,14 @@ const bslName = `lifeboat-bk-${suffix}`;
 const backupName = (n: string) => `east-bk-${suffix}-${n}`;
 const objects = () => veleroObjects(kubeconfigText(0));
 
-
 const rowOf = async (name: string, c = caller) => (await c.backup.list({ clusterId })).find((b) => b.name === name);
 
-const spec = { scope: { kind: "namespaces", include: ["payments"] }, volumes: { fsBackup: "off", csiSnapshots: true, dataMovement: false }, location: bslName, ttl: { value: 1, unit: "days" } };
+const spec = {
+  scope: { kind: "namespaces", include: ["payments"] },
+  volumes: { fsBackup: "off", csiSnapshots: true, dataMovement: false },
+  location: bslName,
+  ttl: { value: 1, unit: "days" },
+};
 
 beforeAll(async () => {
   ({ db } = await freshDatabase());
@@ -38,16 +42,38 @@ beforeAll(async () => {
   const admin = await aUser(db, { role: "ORG_ADMIN" });
   caller = callerFor(db, await signedIn(db, admin));
   groupId = (await aGroup(db, "backup-fleet")).id;
-  clusterId = (await caller.cluster.attach({ kubeconfig: kubeconfigText(0), name: "east", groupId, description: "", labels: {} })).id;
+  clusterId = (
+    await caller.cluster.attach({ kubeconfig: kubeconfigText(0), name: "east", groupId, description: "", labels: {} })
+  ).id;
   const s3 = testSandbox().s3;
-  const cred = await caller.credential.create({ name: "backups-s3", description: "", accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-  const loc = await caller.location.create({ name: `bk-${suffix}`, provider: "S3_COMPATIBLE", region: "us-east-1", endpoint: s3.endpoint, pathStyle: true, credentialId: cred.id, bucket: "lifeboat-backups", prefix: `backups-it-${suffix}` });
+  const cred = await caller.credential.create({
+    name: "backups-s3",
+    description: "",
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  });
+  const loc = await caller.location.create({
+    name: `bk-${suffix}`,
+    provider: "S3_COMPATIBLE",
+    region: "us-east-1",
+    endpoint: s3.endpoint,
+    pathStyle: true,
+    credentialId: cred.id,
+    bucket: "lifeboat-backups",
+    prefix: `backups-it-${suffix}`,
+  });
   await caller.location.assign({ locationId: loc.id, target: { kind: "clusterGroup", id: groupId }, readOnly: false });
-  sync = new SyncEngine({ db, openKubeconfig: async (id) => (await d.sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString() });
+  sync = new SyncEngine({
+    db,
+    openKubeconfig: async (id) =>
+      (await d.sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString(),
+  });
   sync.startCluster(clusterId);
   await until("the location to be Available", async () => {
     await caller.location.refresh({ id: loc.id });
-    return (await caller.location.list()).find((x) => x.id === loc.id)!.deployments.some((x) => x.phase === "Available");
+    return (await caller.location.list())
+      .find((x) => x.id === loc.id)!
+      .deployments.some((x) => x.phase === "Available");
   });
 });
 
@@ -68,7 +94,13 @@ describe("backups", () => {
     expect(row.completionTimestamp).toBeInstanceOf(Date);
 
     const described = await caller.backup.get({ clusterId, name: backupName("1") });
-    expect(described).toMatchObject({ phase: "Completed", clusterName: "east", deletion: null, canDelete: true, downloadErrors: [] });
+    expect(described).toMatchObject({
+      phase: "Completed",
+      clusterName: "east",
+      deletion: null,
+      canDelete: true,
+      downloadErrors: [],
+    });
     expect(Object.keys(described.resources ?? {})).toContain("v1/Namespace");
   });
 
@@ -83,7 +115,9 @@ describe("backups", () => {
     const elsewhere = await aUser(db);
     await bind(db, "OPERATOR", { userId: elsewhere.id }, { clusterGroupId: other.id });
     await bind(db, "VIEWER", { userId: elsewhere.id }, { clusterId });
-    await expect(callerFor(db, await signedIn(db, elsewhere)).backup.delete({ clusterId, name: backupName("1") })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("OPERATOR") });
+    await expect(
+      callerFor(db, await signedIn(db, elsewhere)).backup.delete({ clusterId, name: backupName("1") }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("OPERATOR") });
 
     const stranger = await aUser(db);
     await bind(db, "OPERATOR", { userId: stranger.id }, { clusterGroupId: other.id });
@@ -91,21 +125,29 @@ describe("backups", () => {
     await expect(sc.backup.delete({ clusterId, name: backupName("1") })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(sc.backup.list({ clusterId })).resolves.toEqual([]);
 
-    await expect(caller.backup.delete({ clusterId, name: backupName("nope") })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller.backup.delete({ clusterId, name: backupName("nope") })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
     expect(await objects().get("backups", backupName("1"))).toMatchObject({ status: { phase: "Completed" } });
   });
 
   it("shows the errors of a deletion Velero could not complete, and a double submit makes one request", async () => {
     await veleroFaults({ unreachableLocations: [bslName] });
     try {
-      const [a, b] = await Promise.all([caller.backup.delete({ clusterId, name: backupName("1") }), caller.backup.delete({ clusterId, name: backupName("1") })]);
+      const [a, b] = await Promise.all([
+        caller.backup.delete({ clusterId, name: backupName("1") }),
+        caller.backup.delete({ clusterId, name: backupName("1") }),
+      ]);
       expect(a.requestName).toBe(b.requestName);
       expect([a.created, b.created].sort()).toEqual([false, true]);
       const row = await until("the request to be processed with errors", async () => {
         const r = await rowOf(backupName("1"));
         return r?.deletion?.phase === "Processed" ? r : null;
       });
-      expect(row.deletion).toMatchObject({ requestName: a.requestName, errors: [expect.stringMatching(/backup storage|unavailable/)] });
+      expect(row.deletion).toMatchObject({
+        requestName: a.requestName,
+        errors: [expect.stringMatching(/backup storage|unavailable/)],
+      });
       expect(row.phase).toBe("Completed"); // still there, with its data
     } finally {
       await veleroFaults({ unreachableLocations: [] });
@@ -115,13 +157,20 @@ describe("backups", () => {
   it("deletes through a new DeleteBackupRequest: it is processed, the backup leaves the list and the cluster, and its page says it was deleted", async () => {
     const cleared = Date.now();
     // Velero refuses deletions while the location is Unavailable: wait for a validation after the fault was cleared.
-    await until("the location to be validated Available again", async () => {
-      const bsl = await objects().get("backupstoragelocations", bslName);
-      return bsl?.status?.phase === "Available" && Date.parse(bsl.status.lastValidationTime) > cleared;
-    }, 20_000);
+    await until(
+      "the location to be validated Available again",
+      async () => {
+        const bsl = await objects().get("backupstoragelocations", bslName);
+        return bsl?.status?.phase === "Available" && Date.parse(bsl.status.lastValidationTime) > cleared;
+      },
+      20_000,
+    );
     // Its page shows the failed request too.
     const described = await caller.backup.get({ clusterId, name: backupName("1") });
-    expect(described).toMatchObject({ phase: "Completed", deletion: { phase: "Processed", errors: [expect.stringMatching(/backup storage|unavailable/)] } });
+    expect(described).toMatchObject({
+      phase: "Completed",
+      deletion: { phase: "Processed", errors: [expect.stringMatching(/backup storage|unavailable/)] },
+    });
     const failed = described.deletion!.requestName;
     const r = await caller.backup.delete({ clusterId, name: backupName("1") });
     expect(r).toMatchObject({ name: backupName("1"), created: true });
@@ -129,14 +178,22 @@ describe("backups", () => {
 
     await until("the backup to leave the list", async () => !(await rowOf(backupName("1"))));
     const request = await until("the request to be Processed in the read model", () =>
-      db.veleroObject.findFirst({ where: { clusterId, kind: "deletebackuprequests", name: r.requestName, phase: "Processed" } }));
+      db.veleroObject.findFirst({
+        where: { clusterId, kind: "deletebackuprequests", name: r.requestName, phase: "Processed" },
+      }),
+    );
     expect(request.spec).toEqual({ backupName: backupName("1") });
     expect(request.labels).toMatchObject({ "velero.io/backup-name": backupName("1"), "lifeboat.io/cluster": "east" });
     expect((request.labels as Record<string, string>)["velero.io/backup-uid"]).toMatch(/.+/);
     expect((request.status as { errors?: string[] }).errors ?? []).toEqual([]);
     expect(await objects().get("backups", backupName("1"))).toBeNull();
-    await expect(caller.backup.get({ clusterId, name: backupName("1") })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("was deleted") });
-    const audit = await db.auditEvent.findFirst({ where: { action: "backup.delete", outcome: "SUCCESS", targetId: backupName("1") } });
+    await expect(caller.backup.get({ clusterId, name: backupName("1") })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining("was deleted"),
+    });
+    const audit = await db.auditEvent.findFirst({
+      where: { action: "backup.delete", outcome: "SUCCESS", targetId: backupName("1") },
+    });
     expect(audit).toMatchObject({ targetType: "backup", scope: `cluster:${clusterId}` });
   });
 
@@ -145,11 +202,18 @@ describe("backups", () => {
     try {
       await caller.backup.create({ clusterId, name: backupName("2"), spec });
       await until("the backup to be InProgress", async () => (await rowOf(backupName("2")))?.phase === "InProgress");
-      await expect(caller.backup.delete({ clusterId, name: backupName("2") })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/is InProgress: Velero deletes a backup only once it has finished/) });
+      await expect(caller.backup.delete({ clusterId, name: backupName("2") })).rejects.toMatchObject({
+        code: "PRECONDITION_FAILED",
+        message: expect.stringMatching(/is InProgress: Velero deletes a backup only once it has finished/),
+      });
     } finally {
       await veleroFaults({ slowMs: 0 });
     }
-    await until("the slowed backup to complete", async () => (await rowOf(backupName("2")))?.phase === "Completed", 60_000);
+    await until(
+      "the slowed backup to complete",
+      async () => (await rowOf(backupName("2")))?.phase === "Completed",
+      60_000,
+    );
     expect((await rowOf(backupName("2")))!.deletion).toBeNull();
   }, 90_000);
 
@@ -166,11 +230,17 @@ describe("backups", () => {
     const { kubeconfigSecretId } = await db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
     await d.sealed.replace(kubeconfigSecretId!, YAML.stringify(kc));
 
-    await expect(caller.backup.delete({ clusterId, name: backupName("2") })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/^Could not delete the backup on east: .*(ECONNREFUSED|refused)/) });
+    await expect(caller.backup.delete({ clusterId, name: backupName("2") })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringMatching(/^Could not delete the backup on east: .*(ECONNREFUSED|refused)/),
+    });
     for (let i = 0; i < DISCONNECT_AFTER_FAILED_CHECKS; i++) await checkCluster(d, clusterId);
     const c = await db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
     expect(c.state).toBe("DISCONNECTED");
-    await expect(caller.backup.delete({ clusterId, name: backupName("2") })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining(`east is unreachable, last seen`) });
+    await expect(caller.backup.delete({ clusterId, name: backupName("2") })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringContaining(`east is unreachable, last seen`),
+    });
     // The last-known state stays listed.
     expect(await rowOf(backupName("2"))).toMatchObject({ phase: "Completed", clusterState: "DISCONNECTED" });
   });

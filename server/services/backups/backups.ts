@@ -9,7 +9,15 @@ import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
 import { labelValue } from "@/lib/velero/names";
 import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
-import { buildDeleteBackupRequest, deleteRequestName, isDeletable, isPending, newestDeletion, requestBackupName, type DeleteRequestRow } from "./deletion";
+import {
+  buildDeleteBackupRequest,
+  deleteRequestName,
+  isDeletable,
+  isPending,
+  newestDeletion,
+  requestBackupName,
+  type DeleteRequestRow,
+} from "./deletion";
 
 // Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects, and
 // deleted through DeleteBackupRequests whose progress the read model shows too.
@@ -38,38 +46,82 @@ function after(cursor: string): Prisma.VeleroObjectWhereInput {
  * One page of backups, newest first, for the lists: `cursor` is the nextCursor of the page before (keyset on the read
  * model row, so rows arriving meanwhile never shift a page). `phases` narrows to those phases.
  */
-export async function backupsPage(db: Db, access: Access, filter: { clusterId?: string; name?: string; phases?: string[]; cursor?: string; limit: number }) {
-  const scope = { ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined };
+export async function backupsPage(
+  db: Db,
+  access: Access,
+  filter: { clusterId?: string; name?: string; phases?: string[]; cursor?: string; limit: number },
+) {
+  const scope = {
+    ...(filter.clusterId ? { clusterId: filter.clusterId } : {}),
+    cluster: visibleClusterWhere(access) ?? undefined,
+  };
   const where: Prisma.VeleroObjectWhereInput = {
-    kind: "backups", ...scope, ...(filter.name ? { name: filter.name } : {}), ...(filter.phases?.length ? { phase: { in: filter.phases } } : {}),
+    kind: "backups",
+    ...scope,
+    ...(filter.name ? { name: filter.name } : {}),
+    ...(filter.phases?.length ? { phase: { in: filter.phases } } : {}),
     ...(filter.cursor ? { AND: [after(filter.cursor)] } : {}),
   };
   const found = await db.veleroObject.findMany({
     where,
     orderBy: [{ createdAt: "desc" }, { id: "asc" }],
     take: filter.limit + 1,
-    select: { id: true, clusterId: true, name: true, uid: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } } },
+    select: {
+      id: true,
+      clusterId: true,
+      name: true,
+      uid: true,
+      phase: true,
+      labels: true,
+      spec: true,
+      status: true,
+      createdAt: true,
+      observedAt: true,
+      cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } },
+    },
   });
   const rows = found.slice(0, filter.limit);
   // Only the deletion requests of the backups on this page (the lists poll every second).
   const names = [...new Set(rows.map((r) => r.name))];
-  const requests = names.length ? await deleteRequests(db, { ...scope, OR: names.map((n) => ({ spec: { path: ["backupName"], equals: n } })) }) : new Map<string, DeleteRequestRow[]>();
+  const requests = names.length
+    ? await deleteRequests(db, { ...scope, OR: names.map((n) => ({ spec: { path: ["backupName"], equals: n } })) })
+    : new Map<string, DeleteRequestRow[]>();
   const last = rows[rows.length - 1];
-  const nextCursor = found.length > filter.limit ? Buffer.from(JSON.stringify([last.createdAt?.toISOString() ?? null, last.id])).toString("base64url") : null;
-  const bytes = await volumeBytes(db, scope, rows.filter((r) => !TERMINAL_PHASES.includes(r.phase ?? "")));
+  const nextCursor =
+    found.length > filter.limit
+      ? Buffer.from(JSON.stringify([last.createdAt?.toISOString() ?? null, last.id])).toString("base64url")
+      : null;
+  const bytes = await volumeBytes(
+    db,
+    scope,
+    rows.filter((r) => !TERMINAL_PHASES.includes(r.phase ?? "")),
+  );
   const items = rows.map((r) => {
     const spec = (r.spec ?? {}) as Record<string, any>;
     const status = (r.status ?? {}) as Record<string, any>;
     const labels = (r.labels ?? {}) as Record<string, string>;
     const volume = bytes.get(requestKey(r.clusterId, labelValue(r.name)));
     return {
-      volumeBytesDone: volume?.done ?? null, volumeBytesTotal: volume?.total ?? null,
-      clusterId: r.clusterId, clusterName: r.cluster.name, clusterState: r.cluster.state, name: r.name, phase: r.phase ?? "New",
-      itemsBackedUp: status.progress?.itemsBackedUp ?? null, totalItems: status.progress?.totalItems ?? null,
-      errors: status.errors ?? 0, warnings: status.warnings ?? 0, queuePosition: status.queuePosition ?? null,
-      startTimestamp: status.startTimestamp ? new Date(status.startTimestamp) : null, completionTimestamp: status.completionTimestamp ? new Date(status.completionTimestamp) : null,
-      expiration: status.expiration ? new Date(status.expiration) : null, location: spec.storageLocation ?? null, schedule: labels["velero.io/schedule-name"] ?? null,
-      failureReason: status.failureReason ?? null, createdAt: r.createdAt, observedAt: r.observedAt,
+      volumeBytesDone: volume?.done ?? null,
+      volumeBytesTotal: volume?.total ?? null,
+      clusterId: r.clusterId,
+      clusterName: r.cluster.name,
+      clusterState: r.cluster.state,
+      name: r.name,
+      phase: r.phase ?? "New",
+      itemsBackedUp: status.progress?.itemsBackedUp ?? null,
+      totalItems: status.progress?.totalItems ?? null,
+      errors: status.errors ?? 0,
+      warnings: status.warnings ?? 0,
+      queuePosition: status.queuePosition ?? null,
+      startTimestamp: status.startTimestamp ? new Date(status.startTimestamp) : null,
+      completionTimestamp: status.completionTimestamp ? new Date(status.completionTimestamp) : null,
+      expiration: status.expiration ? new Date(status.expiration) : null,
+      location: spec.storageLocation ?? null,
+      schedule: labels["velero.io/schedule-name"] ?? null,
+      failureReason: status.failureReason ?? null,
+      createdAt: r.createdAt,
+      observedAt: r.observedAt,
       deletion: newestDeletion(requests.get(requestKey(r.clusterId, r.name)) ?? [], r.uid || null),
       canDelete: canOnCluster(access, "backup.delete", { id: r.clusterId, groupId: r.cluster.groupId }),
     };
@@ -85,11 +137,21 @@ const TERMINAL_PHASES = ["Completed", "PartiallyFailed", "Failed", "FailedValida
  * Volume data copied so far by running backups: the progress of their PodVolumeBackups (file-system backup) and
  * DataUploads (data movement), summed per backup. Keyed by cluster and the backup's velero.io/backup-name label value.
  */
-async function volumeBytes(db: Db, scope: Prisma.VeleroObjectWhereInput, running: { clusterId: string; name: string }[]): Promise<Map<string, { done: number; total: number }>> {
+async function volumeBytes(
+  db: Db,
+  scope: Prisma.VeleroObjectWhereInput,
+  running: { clusterId: string; name: string }[],
+): Promise<Map<string, { done: number; total: number }>> {
   const out = new Map<string, { done: number; total: number }>();
   if (!running.length) return out;
   const rows = await db.veleroObject.findMany({
-    where: { ...scope, kind: { in: ["podvolumebackups", "datauploads"] }, OR: [...new Set(running.map((r) => labelValue(r.name)))].map((v) => ({ labels: { path: ["velero.io/backup-name"], equals: v } })) },
+    where: {
+      ...scope,
+      kind: { in: ["podvolumebackups", "datauploads"] },
+      OR: [...new Set(running.map((r) => labelValue(r.name)))].map((v) => ({
+        labels: { path: ["velero.io/backup-name"], equals: v },
+      })),
+    },
     select: { clusterId: true, labels: true, status: true },
   });
   for (const r of rows) {
@@ -104,7 +166,10 @@ async function volumeBytes(db: Db, scope: Prisma.VeleroObjectWhereInput, running
 
 /** DeleteBackupRequests in the read model, by cluster and backup name. */
 async function deleteRequests(db: Db, where: Prisma.VeleroObjectWhereInput): Promise<Map<string, DeleteRequestRow[]>> {
-  const rows = await db.veleroObject.findMany({ where: { ...where, kind: "deletebackuprequests" }, select: { clusterId: true, name: true, labels: true, spec: true, status: true, createdAt: true } });
+  const rows = await db.veleroObject.findMany({
+    where: { ...where, kind: "deletebackuprequests" },
+    select: { clusterId: true, name: true, labels: true, spec: true, status: true, createdAt: true },
+  });
   const byBackup = new Map<string, DeleteRequestRow[]>();
   for (const r of rows) {
     const backup = requestBackupName(r);
@@ -116,43 +181,75 @@ async function deleteRequests(db: Db, where: Prisma.VeleroObjectWhereInput): Pro
 }
 
 async function clusterFor(db: Db, access: Access, clusterId: string) {
-  const c = await db.cluster.findFirst({ where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] }, select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true, state: true, lastError: true, lastSeenAt: true } });
+  const c = await db.cluster.findFirst({
+    where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] },
+    select: {
+      id: true,
+      name: true,
+      groupId: true,
+      kubeconfigSecretId: true,
+      velero: true,
+      state: true,
+      lastError: true,
+      lastSeenAt: true,
+    },
+  });
   if (!c) throw notFound("Cluster");
   return c;
 }
 
 /** The manifest the review step shows, exactly as it will be created. */
-export async function previewBackup(db: Db, access: Access, input: { clusterId: string; name: string; spec: unknown }, createdBy: string) {
+export async function previewBackup(
+  db: Db,
+  access: Access,
+  input: { clusterId: string; name: string; spec: unknown },
+  createdBy: string,
+) {
   const c = await clusterFor(db, access, input.clusterId);
   try {
     return { yaml: toYaml(buildBackup({ name: input.name, input: input.spec, cluster: { name: c.name }, createdBy })) };
   } catch (e) {
-    if (e instanceof SpecError) throw new AppError("BAD_REQUEST", e.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || e.message);
+    if (e instanceof SpecError)
+      throw new AppError("BAD_REQUEST", e.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || e.message);
     throw e;
   }
 }
 
-export async function createBackup(d: Deps, access: Access, input: { clusterId: string; name: string; spec: unknown }, createdBy: string) {
+export async function createBackup(
+  d: Deps,
+  access: Access,
+  input: { clusterId: string; name: string; spec: unknown },
+  createdBy: string,
+) {
   const c = await clusterFor(d.db, access, input.clusterId);
-  if (!canOnCluster(access, "backup.create", c)) throw new AppError("FORBIDDEN", "Backing up this cluster needs the OPERATOR role on it");
-  if (!(c.velero as { installed?: boolean } | null)?.installed) throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
+  if (!canOnCluster(access, "backup.create", c))
+    throw new AppError("FORBIDDEN", "Backing up this cluster needs the OPERATOR role on it");
+  if (!(c.velero as { installed?: boolean } | null)?.installed)
+    throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
   const prefix = clusterNamePrefix(c.name);
-  if (!input.name.startsWith(prefix)) throw new AppError("BAD_REQUEST", `name: backups on ${c.name} are named ${prefix}…, so they stay unique in a bucket shared with other clusters`);
+  if (!input.name.startsWith(prefix))
+    throw new AppError(
+      "BAD_REQUEST",
+      `name: backups on ${c.name} are named ${prefix}…, so they stay unique in a bucket shared with other clusters`,
+    );
   let manifest;
   try {
     manifest = buildBackup({ name: input.name, input: input.spec, cluster: { name: c.name }, createdBy });
   } catch (e) {
-    if (e instanceof SpecError) throw new AppError("BAD_REQUEST", e.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || e.message);
+    if (e instanceof SpecError)
+      throw new AppError("BAD_REQUEST", e.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || e.message);
     throw e;
   }
   try {
     const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId!)).toString();
     const { created, object } = await d.kube.createVeleroObject(kubeconfig, "backups", manifest as never);
     // A double submit finds its own backup; any other object with that name is another backup.
-    if (!created && !isSameRequest(object, manifest)) throw new AppError("CONFLICT", `${c.name} already has a backup named ${input.name}; choose another name`);
+    if (!created && !isSameRequest(object, manifest))
+      throw new AppError("CONFLICT", `${c.name} already has a backup named ${input.name}; choose another name`);
     return { name: input.name, created, myRole: roleOnCluster(access, c) ?? null };
   } catch (e) {
-    if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not create the backup on ${c.name} (${e.kind}): ${e.message}`);
+    if (e instanceof ClusterError)
+      throw new AppError("PRECONDITION_FAILED", `Could not create the backup on ${c.name} (${e.kind}): ${e.message}`);
     throw e;
   }
 }
@@ -166,12 +263,19 @@ async function readableCluster(d: Deps, access: Access, clusterId: string) {
 /** What `velero backup describe --details` shows: the object, plus volume info, results and resource list from the bucket. */
 export async function describeBackup(d: Deps, access: Access, clusterId: string, name: string) {
   const visible = visibleClusterWhere(access) ?? undefined;
-  const row = await d.db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name, cluster: visible }, select: { uid: true, spec: true, status: true, labels: true, phase: true, observedAt: true } });
+  const row = await d.db.veleroObject.findFirst({
+    where: { clusterId, kind: "backups", name, cluster: visible },
+    select: { uid: true, spec: true, status: true, labels: true, phase: true, observedAt: true },
+  });
   if (!row) {
     // A backup whose deletion request was processed without errors is gone: say so rather than "not found".
-    const requests = (await deleteRequests(d.db, { clusterId, cluster: visible, spec: { path: ["backupName"], equals: name } })).get(requestKey(clusterId, name)) ?? [];
+    const requests =
+      (await deleteRequests(d.db, { clusterId, cluster: visible, spec: { path: ["backupName"], equals: name } })).get(
+        requestKey(clusterId, name),
+      ) ?? [];
     const last = newestDeletion(requests, null);
-    if (last?.phase === "Processed" && last.errors.length === 0) throw new AppError("NOT_FOUND", `Backup ${name} was deleted`);
+    if (last?.phase === "Processed" && last.errors.length === 0)
+      throw new AppError("NOT_FOUND", `Backup ${name} was deleted`);
     throw notFound("Backup");
   }
   const c = await clusterFor(d.db, access, clusterId);
@@ -191,14 +295,28 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
   // A disconnected cluster can't answer DownloadRequests: show its last-known state without waiting on three timeouts.
   const reachable = c.state !== "DISCONNECTED";
   const [[volumes, results, resources], requests, moving] = await Promise.all([
-    terminal && reachable ? Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")]) : Promise.resolve([null, null, null] as const),
+    terminal && reachable
+      ? Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")])
+      : Promise.resolve([null, null, null] as const),
     deleteRequests(d.db, { clusterId, spec: { path: ["backupName"], equals: name } }),
     terminal ? Promise.resolve([]) : volumeWork(d.db, clusterId, name),
   ]);
   return {
-    name, clusterId, clusterName: c.name, phase: row.phase ?? "New", spec: row.spec as Record<string, unknown>, status: row.status as Record<string, unknown>, labels: row.labels as Record<string, string>, observedAt: row.observedAt,
-    volumes: (volumes?.data as unknown[] | null) ?? null, results: (results?.data as Record<string, unknown> | null) ?? null, resources: (resources?.data as Record<string, string[]> | null) ?? null,
-    downloadErrors: terminal && !reachable ? [`${c.name} is disconnected: volume results, errors and the resource list can't be fetched until it is back`] : [volumes?.error, results?.error, resources?.error].filter((x): x is string => Boolean(x)),
+    name,
+    clusterId,
+    clusterName: c.name,
+    phase: row.phase ?? "New",
+    spec: row.spec as Record<string, unknown>,
+    status: row.status as Record<string, unknown>,
+    labels: row.labels as Record<string, string>,
+    observedAt: row.observedAt,
+    volumes: (volumes?.data as unknown[] | null) ?? null,
+    results: (results?.data as Record<string, unknown> | null) ?? null,
+    resources: (resources?.data as Record<string, string[]> | null) ?? null,
+    downloadErrors:
+      terminal && !reachable
+        ? [`${c.name} is disconnected: volume results, errors and the resource list can't be fetched until it is back`]
+        : [volumes?.error, results?.error, resources?.error].filter((x): x is string => Boolean(x)),
     deletion: newestDeletion(requests.get(requestKey(clusterId, name)) ?? [], row.uid || null),
     canDelete: canOnCluster(access, "backup.delete", c),
     volumeWork: moving,
@@ -208,7 +326,11 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
 /** While a backup runs: each volume's PodVolumeBackup (file-system backup) or DataUpload (data movement), with progress. */
 async function volumeWork(db: Db, clusterId: string, backup: string) {
   const rows = await db.veleroObject.findMany({
-    where: { clusterId, kind: { in: ["podvolumebackups", "datauploads"] }, labels: { path: ["velero.io/backup-name"], equals: labelValue(backup) } },
+    where: {
+      clusterId,
+      kind: { in: ["podvolumebackups", "datauploads"] },
+      labels: { path: ["velero.io/backup-name"], equals: labelValue(backup) },
+    },
     orderBy: { name: "asc" },
     select: { kind: true, name: true, phase: true, spec: true, status: true },
   });
@@ -219,8 +341,12 @@ async function volumeWork(db: Db, clusterId: string, backup: string) {
     return {
       method: fsb ? "File-system backup (kopia)" : "Data movement",
       volume: fsb
-        ? spec.pod?.name ? `${spec.pod.namespace}/${spec.pod.name} volume ${spec.volume}` : `PodVolumeBackup ${r.name}`
-        : spec.sourcePVC ? `${spec.sourceNamespace}/${spec.sourcePVC}` : `DataUpload ${r.name}`,
+        ? spec.pod?.name
+          ? `${spec.pod.namespace}/${spec.pod.name} volume ${spec.volume}`
+          : `PodVolumeBackup ${r.name}`
+        : spec.sourcePVC
+          ? `${spec.sourceNamespace}/${spec.sourcePVC}`
+          : `DataUpload ${r.name}`,
       phase: r.phase ?? "New",
       bytesDone: typeof progress?.bytesDone === "number" ? progress.bytesDone : null,
       totalBytes: typeof progress?.totalBytes === "number" ? progress.totalBytes : null,
@@ -233,17 +359,32 @@ async function volumeWork(db: Db, clusterId: string, backup: string) {
  * snapshots, its restores, and finally the Backup object, in every cluster that shares the location (backup sync
  * removes the copies). Answers the request's name; a second submit while one is pending answers the same request.
  */
-export async function deleteBackup(d: Deps, access: Access, input: { clusterId: string; name: string }, requestedBy: string) {
+export async function deleteBackup(
+  d: Deps,
+  access: Access,
+  input: { clusterId: string; name: string },
+  requestedBy: string,
+) {
   const c = await clusterFor(d.db, access, input.clusterId);
-  if (!canOnCluster(access, "backup.delete", c)) throw new AppError("FORBIDDEN", "Deleting backups of this cluster needs the OPERATOR role on it");
-  const row = await d.db.veleroObject.findFirst({ where: { clusterId: c.id, kind: "backups", name: input.name }, select: { uid: true } });
+  if (!canOnCluster(access, "backup.delete", c))
+    throw new AppError("FORBIDDEN", "Deleting backups of this cluster needs the OPERATOR role on it");
+  const row = await d.db.veleroObject.findFirst({
+    where: { clusterId: c.id, kind: "backups", name: input.name },
+    select: { uid: true },
+  });
   if (!row || !c.kubeconfigSecretId) throw notFound("Backup");
-  const requests = (await deleteRequests(d.db, { clusterId: c.id, spec: { path: ["backupName"], equals: input.name } })).get(requestKey(c.id, input.name)) ?? [];
+  const requests =
+    (await deleteRequests(d.db, { clusterId: c.id, spec: { path: ["backupName"], equals: input.name } })).get(
+      requestKey(c.id, input.name),
+    ) ?? [];
   const newest = newestDeletion(requests, row.uid || null);
   if (isPending(newest)) return { name: input.name, requestName: newest!.requestName, created: false };
   if (c.state === "DISCONNECTED") {
     const seen = c.lastSeenAt ? `, last seen ${c.lastSeenAt.toISOString()}` : "";
-    throw new AppError("PRECONDITION_FAILED", `${c.name} is unreachable${seen} (${c.lastError ?? "its last checks failed"}); Velero deletes backups on the cluster, so try again once it is connected`);
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `${c.name} is unreachable${seen} (${c.lastError ?? "its last checks failed"}); Velero deletes backups on the cluster, so try again once it is connected`,
+    );
   }
   const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
   try {
@@ -252,15 +393,26 @@ export async function deleteBackup(d: Deps, access: Access, input: { clusterId: 
     if (!live) throw new AppError("NOT_FOUND", `Backup ${input.name} no longer exists on ${c.name}`);
     const phase: string = live.status?.phase || "New";
     if (phase !== "Deleting" && !isDeletable(phase)) {
-      throw new AppError("PRECONDITION_FAILED", `Backup ${input.name} is ${phase}: Velero deletes a backup only once it has finished (Completed, PartiallyFailed, Failed or FailedValidation); try again then`);
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `Backup ${input.name} is ${phase}: Velero deletes a backup only once it has finished (Completed, PartiallyFailed, Failed or FailedValidation); try again then`,
+      );
     }
     const uid: string | null = live.metadata?.uid || row.uid || null;
     const requestName = deleteRequestName(input.name, uid ?? "", newest?.requestName ?? null);
-    const manifest = buildDeleteBackupRequest({ backupName: input.name, backupUid: uid, requestName, cluster: { name: c.name }, createdBy: requestedBy });
+    const manifest = buildDeleteBackupRequest({
+      backupName: input.name,
+      backupUid: uid,
+      requestName,
+      cluster: { name: c.name },
+      createdBy: requestedBy,
+    });
     const { created } = await d.kube.createVeleroObject(kubeconfig, "deletebackuprequests", manifest);
     return { name: input.name, requestName, created };
   } catch (e) {
-    throw e instanceof AppError ? e : new AppError("PRECONDITION_FAILED", `Could not delete the backup on ${c.name}: ${clusterReason(e)}`);
+    throw e instanceof AppError
+      ? e
+      : new AppError("PRECONDITION_FAILED", `Could not delete the backup on ${c.name}: ${clusterReason(e)}`);
   }
 }
 
@@ -274,7 +426,13 @@ function clusterReason(e: unknown): string {
 }
 
 export async function backupLogs(d: Deps, access: Access, clusterId: string, name: string): Promise<{ text: string }> {
-  if (!(await d.db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name, cluster: visibleClusterWhere(access) ?? undefined }, select: { id: true } }))) throw notFound("Backup");
+  if (
+    !(await d.db.veleroObject.findFirst({
+      where: { clusterId, kind: "backups", name, cluster: visibleClusterWhere(access) ?? undefined },
+      select: { id: true },
+    }))
+  )
+    throw notFound("Backup");
   const c = await readableCluster(d, access, clusterId);
   const buf = await downloadVeleroFile(d, c.kubeconfig, { kind: "BackupLog", name });
   if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this backup (it may still be running)");

@@ -53,7 +53,12 @@ export function newestDeletion(requests: DeleteRequestRow[], backupUid: string |
   const r = mine[0];
   if (!r) return null;
   const errors = (r.status as { errors?: unknown } | null)?.errors;
-  return { requestName: r.name, phase: requestPhase(r.status), errors: Array.isArray(errors) ? errors.map(String) : [], createdAt: r.createdAt };
+  return {
+    requestName: r.name,
+    phase: requestPhase(r.status),
+    errors: Array.isArray(errors) ? errors.map(String) : [],
+    createdAt: r.createdAt,
+  };
 }
 
 const NAME_MAX = 253;
@@ -65,20 +70,34 @@ const HASH_LENGTH = 10;
  * request was processed (with errors) follows a different previous request, so it gets a new name.
  */
 export function deleteRequestName(backup: string, uid: string, previous: string | null): string {
-  const hash = crypto.createHash("sha256").update(`${backup}\n${uid}\n${previous ?? ""}`).digest("hex").slice(0, HASH_LENGTH);
+  const hash = crypto
+    .createHash("sha256")
+    .update(`${backup}\n${uid}\n${previous ?? ""}`)
+    .digest("hex")
+    .slice(0, HASH_LENGTH);
   const prefix = backup.slice(0, NAME_MAX - HASH_LENGTH - 1).replace(/[-.]+$/, "");
   return `${prefix}-${hash}`;
 }
 
 /** The DeleteBackupRequest manifest, labelled as Velero's CLI labels it, plus Lifeboat's cluster label and author. */
-export function buildDeleteBackupRequest(args: { backupName: string; backupUid: string | null; requestName: string; cluster: { name: string }; createdBy: string }) {
+export function buildDeleteBackupRequest(args: {
+  backupName: string;
+  backupUid: string | null;
+  requestName: string;
+  cluster: { name: string };
+  createdBy: string;
+}) {
   const metadata = lifeboatMetadata({ name: args.requestName, cluster: args.cluster, createdBy: args.createdBy });
   return {
     apiVersion: VELERO_API_VERSION,
     kind: "DeleteBackupRequest",
     metadata: {
       ...metadata,
-      labels: { ...(metadata.labels ?? {}), "velero.io/backup-name": labelValue(args.backupName), ...(args.backupUid ? { "velero.io/backup-uid": args.backupUid } : {}) },
+      labels: {
+        ...(metadata.labels ?? {}),
+        "velero.io/backup-name": labelValue(args.backupName),
+        ...(args.backupUid ? { "velero.io/backup-uid": args.backupUid } : {}),
+      },
     },
     spec: { backupName: args.backupName },
   };

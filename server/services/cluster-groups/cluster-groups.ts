@@ -9,7 +9,17 @@ export async function listVisibleGroups(db: Db, access: Access) {
   const groups = await db.clusterGroup.findMany({
     where: where ?? undefined,
     orderBy: { name: "asc" },
-    select: { id: true, name: true, description: true, createdAt: true, clusters: { where: clusterWhere ?? undefined, select: { id: true, name: true, groupId: true }, orderBy: { name: "asc" } } },
+    select: {
+      id: true,
+      name: true,
+      description: true,
+      createdAt: true,
+      clusters: {
+        where: clusterWhere ?? undefined,
+        select: { id: true, name: true, groupId: true },
+        orderBy: { name: "asc" },
+      },
+    },
   });
   return groups.map((g) => ({
     ...g,
@@ -19,25 +29,48 @@ export async function listVisibleGroups(db: Db, access: Access) {
 }
 
 export async function createGroup(db: Db, input: { name: string; description: string }) {
-  if (await db.clusterGroup.findUnique({ where: { name: input.name }, select: { id: true } })) throw new AppError("CONFLICT", `A cluster group named ${input.name} already exists`);
+  if (await db.clusterGroup.findUnique({ where: { name: input.name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A cluster group named ${input.name} already exists`);
   return db.clusterGroup.create({ data: input, select: { id: true, name: true } });
 }
 
 export async function updateGroup(db: Db, input: { id: string; name?: string; description?: string }) {
-  if (!(await db.clusterGroup.findUnique({ where: { id: input.id }, select: { id: true } }))) throw notFound("Cluster group");
-  return db.clusterGroup.update({ where: { id: input.id }, data: { name: input.name, description: input.description }, select: { id: true, name: true } });
+  if (!(await db.clusterGroup.findUnique({ where: { id: input.id }, select: { id: true } })))
+    throw notFound("Cluster group");
+  return db.clusterGroup.update({
+    where: { id: input.id },
+    data: { name: input.name, description: input.description },
+    select: { id: true, name: true },
+  });
 }
 
 export async function deleteGroup(db: Db, id: string) {
-  const g = await db.clusterGroup.findUnique({ where: { id }, select: { id: true, clusters: { select: { name: true } } } });
+  const g = await db.clusterGroup.findUnique({
+    where: { id },
+    select: { id: true, clusters: { select: { name: true } } },
+  });
   if (!g) throw notFound("Cluster group");
-  if (g.clusters.length) throw new AppError("CONFLICT", `The group still holds clusters: ${g.clusters.map((c) => c.name).join(", ")}. Move or detach them first.`);
+  if (g.clusters.length)
+    throw new AppError(
+      "CONFLICT",
+      `The group still holds clusters: ${g.clusters.map((c) => c.name).join(", ")}. Move or detach them first.`,
+    );
   await db.clusterGroup.delete({ where: { id } });
   return { id };
 }
 
 export async function listVisibleClusters(db: Db, access: Access) {
   const where = visibleClusterWhere(access);
-  const clusters = await db.cluster.findMany({ where: where ?? undefined, orderBy: { name: "asc" }, select: { id: true, name: true, groupId: true, group: { select: { name: true } } } });
-  return clusters.map((c) => ({ id: c.id, name: c.name, groupId: c.groupId, groupName: c.group.name, myRole: roleOnCluster(access, c) ?? null }));
+  const clusters = await db.cluster.findMany({
+    where: where ?? undefined,
+    orderBy: { name: "asc" },
+    select: { id: true, name: true, groupId: true, group: { select: { name: true } } },
+  });
+  return clusters.map((c) => ({
+    id: c.id,
+    name: c.name,
+    groupId: c.groupId,
+    groupName: c.group.name,
+    myRole: roleOnCluster(access, c) ?? null,
+  }));
 }

@@ -23,14 +23,21 @@ describe("scoped views", () => {
     const caller = callerFor(db, await signedIn(db, alice));
     const groups = await caller.clusterGroup.list();
     expect(groups.map((g) => g.name)).toEqual(["lab", "prod"]);
-    expect(groups.find((g) => g.name === "lab")).toMatchObject({ myRole: null, clusters: [{ name: "lab-a", myRole: "OPERATOR" }] });
+    expect(groups.find((g) => g.name === "lab")).toMatchObject({
+      myRole: null,
+      clusters: [{ name: "lab-a", myRole: "OPERATOR" }],
+    });
     expect(groups.find((g) => g.name === "prod")?.myRole).toBe("VIEWER");
     expect((await caller.cluster.list()).map((c) => c.name)).toEqual(["lab-a"]);
   });
 
   it("an organization admin sees everything; a user with no binding sees an empty list", async () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
-    expect((await callerFor(db, await signedIn(db, admin)).clusterGroup.list()).map((g) => g.name)).toEqual(["dev", "lab", "prod"]);
+    expect((await callerFor(db, await signedIn(db, admin)).clusterGroup.list()).map((g) => g.name)).toEqual([
+      "dev",
+      "lab",
+      "prod",
+    ]);
     const nobody = await aUser(db);
     expect(await callerFor(db, await signedIn(db, nobody)).clusterGroup.list()).toEqual([]);
     expect(await callerFor(db, await signedIn(db, nobody)).cluster.list()).toEqual([]);
@@ -60,6 +67,9 @@ describe("scoped views", () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db, "busy");
     await aCluster(db, g.id, "busy-1");
-    await expect(callerFor(db, await signedIn(db, admin)).clusterGroup.delete({ id: g.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("busy-1") });
+    await expect(callerFor(db, await signedIn(db, admin)).clusterGroup.delete({ id: g.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("busy-1"),
+    });
   });
 });

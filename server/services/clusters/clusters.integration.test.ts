@@ -15,12 +15,13 @@ let db: Db;
 let d: Deps;
 let closedPort = 0;
 /** A loopback port nothing listens on (fetch refuses "bad ports" such as 9 before connecting, so pick a real one). */
-const closed = () => new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, "127.0.0.1", () => {
-    const { port } = s.address() as net.AddressInfo;
-    s.close(() => resolve(port));
+const closed = () =>
+  new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
-});
 beforeAll(async () => {
   ({ db } = await freshDatabase());
   d = depsFor(db);
@@ -35,10 +36,27 @@ describe("clusters", () => {
     const preview = await caller.cluster.preview({ kubeconfig: kubeconfigText(0) });
     expect(preview.kubernetesVersion).toBe(testSandbox().clusters[0].kubernetesVersion);
     expect(preview.missingAccess).toEqual([]);
-    expect(preview.velero).toMatchObject({ installed: true, serverVersion: "v1.18.1", nodeAgent: true, csi: { enabled: true } });
+    expect(preview.velero).toMatchObject({
+      installed: true,
+      serverVersion: "v1.18.1",
+      nodeAgent: true,
+      csi: { enabled: true },
+    });
 
-    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(0), name: "east", groupId: prod.id, description: "primary", labels: { env: "prod" } });
-    expect(c).toMatchObject({ name: "east", state: "CONNECTED", groupName: "prod", labels: { env: "prod" }, myRole: "CLUSTER_ADMIN" });
+    const c = await caller.cluster.attach({
+      kubeconfig: kubeconfigText(0),
+      name: "east",
+      groupId: prod.id,
+      description: "primary",
+      labels: { env: "prod" },
+    });
+    expect(c).toMatchObject({
+      name: "east",
+      state: "CONNECTED",
+      groupName: "prod",
+      labels: { env: "prod" },
+      myRole: "CLUSTER_ADMIN",
+    });
     expect(JSON.stringify(c)).not.toContain("token");
     const row = await db.cluster.findUniqueOrThrow({ where: { id: c.id } });
     const sealed = await db.sealedSecret.findUniqueOrThrow({ where: { id: row.kubeconfigSecretId! } });
@@ -60,9 +78,22 @@ describe("clusters", () => {
     const g = await aGroup(db);
     const caller = callerFor(db, await signedIn(db, admin));
     const before = await db.sealedSecret.count();
-    await expect(caller.cluster.attach({ kubeconfig: "apiVersion: v1\nkind: Config\nclusters: [", name: "broken", groupId: g.id, description: "", labels: {} })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    const unreachable = kubeconfigText(0).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`);
-    await expect(caller.cluster.attach({ kubeconfig: unreachable, name: "gone", groupId: g.id, description: "", labels: {} })).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
+    await expect(
+      caller.cluster.attach({
+        kubeconfig: "apiVersion: v1\nkind: Config\nclusters: [",
+        name: "broken",
+        groupId: g.id,
+        description: "",
+        labels: {},
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const unreachable = kubeconfigText(0).replace(
+      /server: https:\/\/127\.0\.0\.1:\d+/,
+      `server: https://127.0.0.1:${closedPort}`,
+    );
+    await expect(
+      caller.cluster.attach({ kubeconfig: unreachable, name: "gone", groupId: g.id, description: "", labels: {} }),
+    ).rejects.toMatchObject({ code: "PRECONDITION_FAILED" });
     expect(await db.sealedSecret.count()).toBe(before);
     expect(await db.cluster.count({ where: { name: { in: ["broken", "gone"] } } })).toBe(0);
   });
@@ -72,35 +103,66 @@ describe("clusters", () => {
     const op = await aUser(db);
     await bind(db, "OPERATOR", { userId: op.id }, { clusterGroupId: g.id });
     const input = { kubeconfig: kubeconfigText(1), name: "west", groupId: g.id, description: "", labels: {} };
-    await expect(callerFor(db, await signedIn(db, op)).cluster.attach(input)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(callerFor(db, await signedIn(db, op)).cluster.attach(input)).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     const ca = await aUser(db);
     const other = await aGroup(db);
     await bind(db, "CLUSTER_ADMIN", { userId: ca.id }, { clusterGroupId: other.id });
-    await expect(callerFor(db, await signedIn(db, ca)).cluster.attach(input)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(callerFor(db, await signedIn(db, ca)).cluster.attach(input)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it(`a cluster that fails ${DISCONNECT_AFTER_FAILED_CHECKS} checks in a row is Disconnected with its last-seen time, and reconnects`, async () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db);
     const caller = callerFor(db, await signedIn(db, admin));
-    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(1), name: "flaky", groupId: g.id, description: "", labels: {} });
+    const c = await caller.cluster.attach({
+      kubeconfig: kubeconfigText(1),
+      name: "flaky",
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
     const row = await db.cluster.findUniqueOrThrow({ where: { id: c.id } });
     const good = (await d.sealed.read(row.kubeconfigSecretId!)).toString();
-    await d.sealed.replace(row.kubeconfigSecretId!, good.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`));
-    for (let i = 1; i < DISCONNECT_AFTER_FAILED_CHECKS; i++) expect((await checkCluster(d, c.id)).state).toBe("CONNECTED");
+    await d.sealed.replace(
+      row.kubeconfigSecretId!,
+      good.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`),
+    );
+    for (let i = 1; i < DISCONNECT_AFTER_FAILED_CHECKS; i++)
+      expect((await checkCluster(d, c.id)).state).toBe("CONNECTED");
     const down = await checkCluster(d, c.id);
-    expect(down).toMatchObject({ state: "DISCONNECTED", failedChecks: DISCONNECT_AFTER_FAILED_CHECKS, lastError: expect.stringMatching(/Unreachable/) });
+    expect(down).toMatchObject({
+      state: "DISCONNECTED",
+      failedChecks: DISCONNECT_AFTER_FAILED_CHECKS,
+      lastError: expect.stringMatching(/Unreachable/),
+    });
     expect(down.lastSeenAt).toEqual(row.lastSeenAt);
     await d.sealed.replace(row.kubeconfigSecretId!, good);
-    expect(await caller.cluster.refresh({ id: c.id })).toMatchObject({ state: "CONNECTED", failedChecks: 0, lastError: null });
+    expect(await caller.cluster.refresh({ id: c.id })).toMatchObject({
+      state: "CONNECTED",
+      failedChecks: 0,
+      lastError: null,
+    });
   });
 
   it("the health loop checks clusters periodically and marks an unreachable one Disconnected", async () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db);
-    const c = await callerFor(db, await signedIn(db, admin)).cluster.attach({ kubeconfig: kubeconfigText(1), name: "watched", groupId: g.id, description: "", labels: {} });
+    const c = await callerFor(db, await signedIn(db, admin)).cluster.attach({
+      kubeconfig: kubeconfigText(1),
+      name: "watched",
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
     const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
-    await d.sealed.replace(secretId, kubeconfigText(1).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`));
+    await d.sealed.replace(
+      secretId,
+      kubeconfigText(1).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`),
+    );
     const stop = startHealthLoop(d, 100);
     try {
       const t0 = Date.now();
@@ -111,7 +173,9 @@ describe("clusters", () => {
     } finally {
       stop();
     }
-    expect((await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).failedChecks).toBeGreaterThanOrEqual(DISCONNECT_AFTER_FAILED_CHECKS);
+    expect((await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).failedChecks).toBeGreaterThanOrEqual(
+      DISCONNECT_AFTER_FAILED_CHECKS,
+    );
   });
 
   it("the health loop runs the sync engine for attached clusters, fills the read model, and stops it after detach", async () => {
@@ -120,7 +184,13 @@ describe("clusters", () => {
     const admin = await aUser(own, { role: "ORG_ADMIN" });
     const g = await aGroup(own);
     const caller = callerFor(own, await signedIn(own, admin));
-    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(0), name: "synced", groupId: g.id, description: "", labels: {} });
+    const c = await caller.cluster.attach({
+      kubeconfig: kubeconfigText(0),
+      name: "synced",
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
     const sync = new SyncEngine({ db: own, openKubeconfig: async () => kubeconfigText(0) });
     const stop = startHealthLoop(od, 200, sync);
     try {
@@ -146,37 +216,80 @@ describe("clusters", () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db);
     const caller = callerFor(db, await signedIn(db, admin));
-    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(1), name: "temporary", groupId: g.id, description: "", labels: {} });
+    const c = await caller.cluster.attach({
+      kubeconfig: kubeconfigText(1),
+      name: "temporary",
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
     const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
     await caller.cluster.detach({ id: c.id });
     expect(await db.cluster.findUnique({ where: { id: c.id } })).toBeNull();
     expect(await db.sealedSecret.findUnique({ where: { id: secretId } })).toBeNull();
-    expect(await db.auditEvent.findFirst({ where: { action: "cluster.detach", targetId: c.id, outcome: "SUCCESS" } })).not.toBeNull();
+    expect(
+      await db.auditEvent.findFirst({ where: { action: "cluster.detach", targetId: c.id, outcome: "SUCCESS" } }),
+    ).not.toBeNull();
   });
 
   it("detaching with removal takes Lifeboat's locations and storage-class ConfigMap off the cluster; an unreachable cluster stays attached", async () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db);
     const caller = callerFor(db, await signedIn(db, admin));
-    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(1), name: "leaving", groupId: g.id, description: "", labels: {} });
+    const c = await caller.cluster.attach({
+      kubeconfig: kubeconfigText(1),
+      name: "leaving",
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
     const s3 = testSandbox().s3;
-    const cred = await caller.credential.create({ name: `detach-${Date.now()}`, description: "", accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-    const loc = await caller.location.create({ name: `detach-${Date.now().toString(36)}`, provider: "S3_COMPATIBLE", region: "us-east-1", endpoint: s3.endpoint, pathStyle: true, credentialId: cred.id, bucket: "lifeboat-backups", prefix: `detach-it-${Date.now()}` });
+    const cred = await caller.credential.create({
+      name: `detach-${Date.now()}`,
+      description: "",
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    });
+    const loc = await caller.location.create({
+      name: `detach-${Date.now().toString(36)}`,
+      provider: "S3_COMPATIBLE",
+      region: "us-east-1",
+      endpoint: s3.endpoint,
+      pathStyle: true,
+      credentialId: cred.id,
+      bucket: "lifeboat-backups",
+      prefix: `detach-it-${Date.now()}`,
+    });
     await caller.location.assign({ locationId: loc.id, target: { kind: "cluster", id: c.id }, readOnly: false });
     const kubeconfig = kubeconfigText(1);
-    await d.kube.applyStorageClassMapping(kubeconfig, { metadata: { name: "change-storage-class-config" }, data: { standard: "fast" } }, { name: "change-storage-class-config" });
+    await d.kube.applyStorageClassMapping(
+      kubeconfig,
+      { metadata: { name: "change-storage-class-config" }, data: { standard: "fast" } },
+      { name: "change-storage-class-config" },
+    );
     expect(await d.kube.locationStatus(kubeconfig, `lifeboat-${loc.name}`)).not.toBeNull();
 
     // Unreachable: nothing is forgotten, and the message says what to do.
     const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
     const good = await d.sealed.read(secretId);
-    await d.sealed.replace(secretId, Buffer.from(kubeconfig.replace(/server: https:\/\/[^\s]+/, `server: https://127.0.0.1:${closedPort}`)));
-    await expect(caller.cluster.detach({ id: c.id, removeFromCluster: true })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("detach without removing") });
+    await d.sealed.replace(
+      secretId,
+      Buffer.from(kubeconfig.replace(/server: https:\/\/[^\s]+/, `server: https://127.0.0.1:${closedPort}`)),
+    );
+    await expect(caller.cluster.detach({ id: c.id, removeFromCluster: true })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringContaining("detach without removing"),
+    });
     expect(await db.cluster.findUnique({ where: { id: c.id } })).not.toBeNull();
     await d.sealed.replace(secretId, good);
 
     const r = await caller.cluster.detach({ id: c.id, removeFromCluster: true });
-    expect(r.removed).toEqual(expect.arrayContaining([`BackupStorageLocation lifeboat-${loc.name} and its credentials Secret`, "ConfigMap change-storage-class-config"]));
+    expect(r.removed).toEqual(
+      expect.arrayContaining([
+        `BackupStorageLocation lifeboat-${loc.name} and its credentials Secret`,
+        "ConfigMap change-storage-class-config",
+      ]),
+    );
     expect(await d.kube.locationStatus(kubeconfig, `lifeboat-${loc.name}`)).toBeNull();
     expect(await db.cluster.findUnique({ where: { id: c.id } })).toBeNull();
   });
@@ -185,10 +298,20 @@ describe("clusters", () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db);
     const caller = callerFor(db, await signedIn(db, admin));
-    const engine = new SyncEngine({ db, openKubeconfig: async (id) => (await d.sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString() });
+    const engine = new SyncEngine({
+      db,
+      openKubeconfig: async (id) =>
+        (await d.sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString(),
+    });
     setProcessSyncEngine(engine);
     try {
-      const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(0), name: "followed", groupId: g.id, description: "", labels: {} });
+      const c = await caller.cluster.attach({
+        kubeconfig: kubeconfigText(0),
+        name: "followed",
+        groupId: g.id,
+        description: "",
+        labels: {},
+      });
       expect(engine.running()).toContain(c.id);
       const t0 = Date.now();
       let kinds: Awaited<ReturnType<typeof caller.cluster.sync>> = [];
@@ -197,7 +320,17 @@ describe("clusters", () => {
         await new Promise((r) => setTimeout(r, 100));
         kinds = await caller.cluster.sync({ id: c.id });
       }
-      expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(["backups", "restores", "schedules", "backupstoragelocations", "deletebackuprequests", "podvolumebackups", "datauploads"]));
+      expect(kinds.map((k) => k.kind)).toEqual(
+        expect.arrayContaining([
+          "backups",
+          "restores",
+          "schedules",
+          "backupstoragelocations",
+          "deletebackuprequests",
+          "podvolumebackups",
+          "datauploads",
+        ]),
+      );
       expect(kinds.every((k) => k.lastError === null)).toBe(true);
       await caller.cluster.detach({ id: c.id });
       expect(engine.running()).not.toContain(c.id);

@@ -1,7 +1,14 @@
 import type { Deps } from "../../composition";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
-import { canOnCluster, canOnGroup, roleOnCluster, roleOnGroup, visibleClusterWhere, type Access } from "../../rbac/access";
+import {
+  canOnCluster,
+  canOnGroup,
+  roleOnCluster,
+  roleOnGroup,
+  visibleClusterWhere,
+  type Access,
+} from "../../rbac/access";
 import { KubeconfigError } from "../../kube/kubeconfig";
 import { ClusterError } from "../../kube/client";
 import { logger } from "../../log";
@@ -15,23 +22,51 @@ import { STORAGE_CLASS_CONFIGMAP_NAME } from "@/lib/velero/restore-spec";
 export const DISCONNECT_AFTER_FAILED_CHECKS = 3;
 
 const listed = {
-  id: true, name: true, description: true, groupId: true, server: true, contextName: true, labels: true, kubernetesVersion: true, state: true,
-  failedChecks: true, lastSeenAt: true, lastCheckAt: true, lastError: true, missingAccess: true, velero: true, createdAt: true,
+  id: true,
+  name: true,
+  description: true,
+  groupId: true,
+  server: true,
+  contextName: true,
+  labels: true,
+  kubernetesVersion: true,
+  state: true,
+  failedChecks: true,
+  lastSeenAt: true,
+  lastCheckAt: true,
+  lastError: true,
+  missingAccess: true,
+  velero: true,
+  createdAt: true,
   group: { select: { name: true } },
 } as const;
 
-type ClusterRow = { id: string; groupId: string; labels: unknown; velero: unknown; group: { name: string } } & Record<string, unknown>;
+type ClusterRow = { id: string; groupId: string; labels: unknown; velero: unknown; group: { name: string } } & Record<
+  string,
+  unknown
+>;
 type VeleroInfo = Awaited<ReturnType<Deps["kube"]["detectVelero"]>>;
 
 /** A row as the console shows it: typed JSON columns, the group's name, the viewer's role. */
 function toView<T extends ClusterRow>(c: T, access: Access) {
   const { group, labels, velero, ...rest } = c;
-  return { ...rest, labels: (labels ?? {}) as Record<string, string>, velero: (velero ?? null) as VeleroInfo | null, groupName: group.name, myRole: roleOnCluster(access, c) ?? null };
+  return {
+    ...rest,
+    labels: (labels ?? {}) as Record<string, string>,
+    velero: (velero ?? null) as VeleroInfo | null,
+    groupName: group.name,
+    myRole: roleOnCluster(access, c) ?? null,
+  };
 }
 
 function explain(e: unknown): AppError {
-  if (e instanceof KubeconfigError) return new AppError("BAD_REQUEST", `The kubeconfig cannot be used: ${e.message}${e.where ? ` (at ${e.where})` : ""}`);
-  if (e instanceof ClusterError) return new AppError("PRECONDITION_FAILED", `Could not use the cluster (${e.kind}): ${e.message}`);
+  if (e instanceof KubeconfigError)
+    return new AppError(
+      "BAD_REQUEST",
+      `The kubeconfig cannot be used: ${e.message}${e.where ? ` (at ${e.where})` : ""}`,
+    );
+  if (e instanceof ClusterError)
+    return new AppError("PRECONDITION_FAILED", `Could not use the cluster (${e.kind}): ${e.message}`);
   if (e instanceof AppError) return e;
   logger.error({ err: e instanceof Error ? e.message : String(e) }, "cluster operation failed");
   return new AppError("PRECONDITION_FAILED", "The cluster could not be reached or understood");
@@ -43,7 +78,12 @@ export async function previewAttach(d: Deps, input: { kubeconfig: string; contex
     const parsed = d.kube.parseKubeconfig(input.kubeconfig);
     const { kubeconfig, context } = d.kube.extractContext(input.kubeconfig, input.context);
     const probe = await d.kube.probeCluster(kubeconfig);
-    const velero = await d.kube.detectVelero(kubeconfig).catch((e) => ({ installed: false, reason: e instanceof Error ? e.message : String(e), nodeAgent: false, csi: { enabled: false, snapshotClasses: [] } }));
+    const velero = await d.kube.detectVelero(kubeconfig).catch((e) => ({
+      installed: false,
+      reason: e instanceof Error ? e.message : String(e),
+      nodeAgent: false,
+      csi: { enabled: false, snapshotClasses: [] },
+    }));
     return {
       contexts: parsed.contexts.map((c) => ({ name: c.name, server: c.server })),
       context: { name: context.name, server: context.server },
@@ -58,14 +98,28 @@ export async function previewAttach(d: Deps, input: { kubeconfig: string; contex
 
 function assertCanAttach(access: Access, groupId: string) {
   if (canOnGroup(access, "cluster.attach", groupId)) return;
-  if (roleOnGroup(access, groupId)) throw new AppError("FORBIDDEN", "Attaching a cluster to this group needs the CLUSTER_ADMIN role on it");
+  if (roleOnGroup(access, groupId))
+    throw new AppError("FORBIDDEN", "Attaching a cluster to this group needs the CLUSTER_ADMIN role on it");
   throw notFound("Cluster group");
 }
 
-export async function attachCluster(d: Deps, access: Access, input: { name: string; groupId: string; description: string; labels: Record<string, string>; kubeconfig: string; context?: string }) {
+export async function attachCluster(
+  d: Deps,
+  access: Access,
+  input: {
+    name: string;
+    groupId: string;
+    description: string;
+    labels: Record<string, string>;
+    kubeconfig: string;
+    context?: string;
+  },
+) {
   assertCanAttach(access, input.groupId);
-  if (!(await d.db.clusterGroup.findUnique({ where: { id: input.groupId }, select: { id: true } }))) throw notFound("Cluster group");
-  if (await d.db.cluster.findUnique({ where: { name: input.name }, select: { id: true } })) throw new AppError("CONFLICT", `A cluster named ${input.name} is already attached`);
+  if (!(await d.db.clusterGroup.findUnique({ where: { id: input.groupId }, select: { id: true } })))
+    throw notFound("Cluster group");
+  if (await d.db.cluster.findUnique({ where: { name: input.name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A cluster named ${input.name} is already attached`);
   let extracted;
   let probe;
   try {
@@ -74,24 +128,45 @@ export async function attachCluster(d: Deps, access: Access, input: { name: stri
   } catch (e) {
     throw explain(e);
   }
-  const velero = await d.kube.detectVelero(extracted.kubeconfig).catch((e) => ({ installed: false, reason: e instanceof Error ? e.message : String(e), nodeAgent: false, csi: { enabled: false, snapshotClasses: [] } }));
+  const velero = await d.kube.detectVelero(extracted.kubeconfig).catch((e) => ({
+    installed: false,
+    reason: e instanceof Error ? e.message : String(e),
+    nodeAgent: false,
+    csi: { enabled: false, snapshotClasses: [] },
+  }));
   const secretId = await d.sealed.put("kubeconfig", extracted.kubeconfig);
   try {
     const now = new Date();
     const c = await d.db.cluster.create({
       data: {
-        name: input.name, description: input.description, groupId: input.groupId, labels: input.labels, server: extracted.context.server, contextName: extracted.context.name,
-        kubeconfigSecretId: secretId, kubernetesVersion: probe.serverVersion.gitVersion, state: "CONNECTED", lastSeenAt: now, lastCheckAt: now,
-        missingAccess: probe.missing, velero: velero as object, attachedById: access.userId,
+        name: input.name,
+        description: input.description,
+        groupId: input.groupId,
+        labels: input.labels,
+        server: extracted.context.server,
+        contextName: extracted.context.name,
+        kubeconfigSecretId: secretId,
+        kubernetesVersion: probe.serverVersion.gitVersion,
+        state: "CONNECTED",
+        lastSeenAt: now,
+        lastCheckAt: now,
+        missingAccess: probe.missing,
+        velero: velero as object,
+        attachedById: access.userId,
       },
       select: listed,
     });
     // Locations already shared with the group now reach this cluster too.
-    for (const a of await d.db.locationAssignment.findMany({ where: { clusterGroupId: input.groupId }, select: { locationId: true } })) await reconcileLocation(d, a.locationId);
+    for (const a of await d.db.locationAssignment.findMany({
+      where: { clusterGroupId: input.groupId },
+      select: { locationId: true },
+    }))
+      await reconcileLocation(d, a.locationId);
     startSyncFor(c.id);
     return toView(c, access);
   } catch (e) {
-    if (!(await d.db.cluster.findUnique({ where: { kubeconfigSecretId: secretId }, select: { id: true } }))) await d.sealed.remove(secretId);
+    if (!(await d.db.cluster.findUnique({ where: { kubeconfigSecretId: secretId }, select: { id: true } })))
+      await d.sealed.remove(secretId);
     throw e;
   }
 }
@@ -103,14 +178,22 @@ async function visibleCluster(db: Db, access: Access, id: string) {
 }
 
 export async function listClusters(db: Db, access: Access) {
-  const rows = await db.cluster.findMany({ where: visibleClusterWhere(access) ?? undefined, orderBy: { name: "asc" }, select: listed });
+  const rows = await db.cluster.findMany({
+    where: visibleClusterWhere(access) ?? undefined,
+    orderBy: { name: "asc" },
+    select: listed,
+  });
   return rows.map((c) => toView(c, access));
 }
 
 /** How the sync engine follows each Velero kind on a cluster: when it last listed and heard an event, and what failed. */
 export async function clusterSyncState(db: Db, access: Access, id: string) {
   await visibleCluster(db, access, id);
-  const rows = await db.syncState.findMany({ where: { clusterId: id }, orderBy: { kind: "asc" }, select: { kind: true, lastListAt: true, lastEventAt: true, lastError: true, relists: true, updatedAt: true } });
+  const rows = await db.syncState.findMany({
+    where: { clusterId: id },
+    orderBy: { kind: "asc" },
+    select: { kind: true, lastListAt: true, lastEventAt: true, lastError: true, relists: true, updatedAt: true },
+  });
   return rows;
 }
 
@@ -125,25 +208,38 @@ export async function getCluster(db: Db, access: Access, id: string) {
  */
 export async function detachCluster(d: Deps, access: Access, id: string, opts: { removeFromCluster?: boolean } = {}) {
   const c = await visibleCluster(d.db, access, id);
-  if (!canOnCluster(access, "cluster.detach", c)) throw new AppError("FORBIDDEN", "Detaching this cluster needs the CLUSTER_ADMIN role on it");
+  if (!canOnCluster(access, "cluster.detach", c))
+    throw new AppError("FORBIDDEN", "Detaching this cluster needs the CLUSTER_ADMIN role on it");
   const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
   const removed: string[] = [];
   if (opts.removeFromCluster && row?.kubeconfigSecretId) {
     const kubeconfig = (await d.sealed.read(row.kubeconfigSecretId)).toString();
     try {
-      for (const l of await d.db.locationDeployment.findMany({ where: { clusterId: id }, select: { bslName: true }, orderBy: { bslName: "asc" } })) {
-        if ((await d.kube.removeLocation(kubeconfig, l.bslName)).removed) removed.push(`BackupStorageLocation ${l.bslName} and its credentials Secret`);
+      for (const l of await d.db.locationDeployment.findMany({
+        where: { clusterId: id },
+        select: { bslName: true },
+        orderBy: { bslName: "asc" },
+      })) {
+        if ((await d.kube.removeLocation(kubeconfig, l.bslName)).removed)
+          removed.push(`BackupStorageLocation ${l.bslName} and its credentials Secret`);
       }
-      const schedules = await d.db.veleroObject.findMany({ where: { clusterId: id, kind: "schedules" }, select: { name: true, labels: true } });
+      const schedules = await d.db.veleroObject.findMany({
+        where: { clusterId: id, kind: "schedules" },
+        select: { name: true, labels: true },
+      });
       for (const s of schedules.filter((x) => Boolean((x.labels as Record<string, string> | null)?.[CLUSTER_LABEL]))) {
         await d.kube.deleteVeleroObject(kubeconfig, "schedules", s.name);
         removed.push(`Schedule ${s.name}`);
       }
-      if ((await d.kube.applyStorageClassMapping(kubeconfig, null, { name: STORAGE_CLASS_CONFIGMAP_NAME })).changed) removed.push(`ConfigMap ${STORAGE_CLASS_CONFIGMAP_NAME}`);
+      if ((await d.kube.applyStorageClassMapping(kubeconfig, null, { name: STORAGE_CLASS_CONFIGMAP_NAME })).changed)
+        removed.push(`ConfigMap ${STORAGE_CLASS_CONFIGMAP_NAME}`);
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       const done = removed.length ? ` (already removed: ${removed.join(", ")})` : "";
-      throw new AppError("PRECONDITION_FAILED", `Could not remove what Lifeboat created on ${c.name}${done}: ${e.message}. The cluster is still attached; try again, or detach without removing.`);
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `Could not remove what Lifeboat created on ${c.name}${done}: ${e.message}. The cluster is still attached; try again, or detach without removing.`,
+      );
     }
   }
   await stopSyncFor(id);
@@ -154,16 +250,33 @@ export async function detachCluster(d: Deps, access: Access, id: string, opts: {
 
 /** One health check: reach the cluster with its sealed kubeconfig; after 3 failures in a row it is Disconnected. */
 export async function checkCluster(d: Deps, id: string) {
-  const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true, failedChecks: true, state: true } });
+  const row = await d.db.cluster.findUnique({
+    where: { id },
+    select: { kubeconfigSecretId: true, failedChecks: true, state: true },
+  });
   if (!row?.kubeconfigSecretId) throw notFound("Cluster");
   const now = new Date();
   try {
     const kubeconfig = (await d.sealed.read(row.kubeconfigSecretId)).toString();
     const probe = await d.kube.probeCluster(kubeconfig);
-    const velero = await d.kube.detectVelero(kubeconfig).catch((e) => ({ installed: false, reason: e instanceof Error ? e.message : String(e), nodeAgent: false, csi: { enabled: false, snapshotClasses: [] } }));
+    const velero = await d.kube.detectVelero(kubeconfig).catch((e) => ({
+      installed: false,
+      reason: e instanceof Error ? e.message : String(e),
+      nodeAgent: false,
+      csi: { enabled: false, snapshotClasses: [] },
+    }));
     return await d.db.cluster.update({
       where: { id },
-      data: { state: "CONNECTED", failedChecks: 0, lastSeenAt: now, lastCheckAt: now, lastError: null, kubernetesVersion: probe.serverVersion.gitVersion, missingAccess: probe.missing, velero: velero as object },
+      data: {
+        state: "CONNECTED",
+        failedChecks: 0,
+        lastSeenAt: now,
+        lastCheckAt: now,
+        lastError: null,
+        kubernetesVersion: probe.serverVersion.gitVersion,
+        missingAccess: probe.missing,
+        velero: velero as object,
+      },
       select: listed,
     });
   } catch (e) {
@@ -171,7 +284,13 @@ export async function checkCluster(d: Deps, id: string) {
     const message = e instanceof ClusterError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
     return d.db.cluster.update({
       where: { id },
-      data: { failedChecks: failed, lastCheckAt: now, lastError: message.slice(0, 500), state: failed >= DISCONNECT_AFTER_FAILED_CHECKS ? "DISCONNECTED" : row.state === "PENDING" ? "PENDING" : "CONNECTED" },
+      data: {
+        failedChecks: failed,
+        lastCheckAt: now,
+        lastError: message.slice(0, 500),
+        state:
+          failed >= DISCONNECT_AFTER_FAILED_CHECKS ? "DISCONNECTED" : row.state === "PENDING" ? "PENDING" : "CONNECTED",
+      },
       select: listed,
     });
   }
@@ -179,6 +298,7 @@ export async function checkCluster(d: Deps, id: string) {
 
 export async function refreshCluster(d: Deps, access: Access, id: string) {
   const c = await visibleCluster(d.db, access, id);
-  if (!canOnCluster(access, "cluster.refresh", c)) throw new AppError("FORBIDDEN", "Refreshing needs the OPERATOR role on this cluster");
+  if (!canOnCluster(access, "cluster.refresh", c))
+    throw new AppError("FORBIDDEN", "Refreshing needs the OPERATOR role on this cluster");
   return toView(await checkCluster(d, id), access);
 }

@@ -21,7 +21,10 @@ export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () 
     if (running || stopped) return;
     running = true;
     try {
-      const clusters = await d.db.cluster.findMany({ where: { kubeconfigSecretId: { not: null } }, select: { id: true, name: true } });
+      const clusters = await d.db.cluster.findMany({
+        where: { kubeconfigSecretId: { not: null } },
+        select: { id: true, name: true },
+      });
       if (sync) {
         const ids = new Set(clusters.map((c) => c.id));
         for (const id of sync.running()) if (!ids.has(id)) await sync.stopCluster(id);
@@ -33,15 +36,20 @@ export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () 
           logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "cluster check failed");
           return null;
         });
-        if (r?.state === "DISCONNECTED") logger.warn({ cluster: c.name, failedChecks: r.failedChecks }, "cluster is disconnected");
+        if (r?.state === "DISCONNECTED")
+          logger.warn({ cluster: c.name, failedChecks: r.failedChecks }, "cluster is disconnected");
         // Reached, with Velero: put back any target location that is missing there or failed before (database reads only
         // when everything is in place). Failures stay on the location's deployment row.
         if (r && r.failedChecks === 0 && (r.velero as { installed?: boolean } | null)?.installed && !stopped) {
           const healed = await reconcileCluster(d, c.id).catch((e) => {
-            logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "reconciling the cluster's locations failed");
+            logger.warn(
+              { cluster: c.name, err: e instanceof Error ? e.message : String(e) },
+              "reconciling the cluster's locations failed",
+            );
             return null;
           });
-          if (healed && (healed.applied.length || healed.removed.length || healed.failed.length)) logger.info({ cluster: c.name, ...healed }, "reconciled the cluster's locations");
+          if (healed && (healed.applied.length || healed.removed.length || healed.failed.length))
+            logger.info({ cluster: c.name, ...healed }, "reconciled the cluster's locations");
         }
       }
     } finally {

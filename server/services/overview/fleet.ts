@@ -8,7 +8,16 @@ import { clusterLabelValue } from "@/lib/velero/names";
 // Velero syncs from a shared location carry the origin's lifeboat.io/cluster label and are left out (backups made
 // outside Lifeboat have no such label and count where they are).
 
-const RUNNING = ["New", "Queued", "ReadyToStart", "InProgress", "WaitingForPluginOperations", "WaitingForPluginOperationsPartiallyFailed", "Finalizing", "FinalizingPartiallyFailed"];
+const RUNNING = [
+  "New",
+  "Queued",
+  "ReadyToStart",
+  "InProgress",
+  "WaitingForPluginOperations",
+  "WaitingForPluginOperationsPartiallyFailed",
+  "Finalizing",
+  "FinalizingPartiallyFailed",
+];
 const FAILED = ["Failed", "PartiallyFailed", "FailedValidation"];
 /** A cluster whose newest completed backup is older than this is shown as stale (daily schedules plus slack). */
 export const STALE_AFTER_HOURS = 26;
@@ -23,7 +32,9 @@ export async function fleetStatus(db: Db, access: Access, now = new Date()) {
   const ids = clusters.map((c) => c.id);
   const labels = clusters.map((c) => clusterLabelValue(c.name));
   const since = new Date(now.getTime() - 24 * 3600_000);
-  const stats = await db.$queryRaw<{ clusterId: string; lastCompleted: Date | null; running: bigint; failed: bigint }[]>`
+  const stats = await db.$queryRaw<
+    { clusterId: string; lastCompleted: Date | null; running: bigint; failed: bigint }[]
+  >`
     SELECT v."clusterId",
       max(v."createdAt") FILTER (WHERE v.phase = 'Completed') AS "lastCompleted",
       count(*) FILTER (WHERE v.phase IN (${Prisma.join(RUNNING)})) AS running,
@@ -32,18 +43,35 @@ export async function fleetStatus(db: Db, access: Access, now = new Date()) {
     JOIN unnest(${ids}::text[], ${labels}::text[]) AS w(id, label) ON w.id = v."clusterId"
     WHERE v.kind = 'backups' AND (v.labels->>'lifeboat.io/cluster' IS NULL OR v.labels->>'lifeboat.io/cluster' = w.label)
     GROUP BY v."clusterId"`;
-  const schedules = await db.veleroObject.groupBy({ by: ["clusterId"], where: { kind: "schedules", clusterId: { in: ids } }, _count: { _all: true } });
+  const schedules = await db.veleroObject.groupBy({
+    by: ["clusterId"],
+    where: { kind: "schedules", clusterId: { in: ids } },
+    _count: { _all: true },
+  });
   const byCluster = new Map(stats.map((s) => [s.clusterId, s]));
   const scheduleCount = new Map(schedules.map((s) => [s.clusterId, s._count._all]));
   return clusters.map((c) => {
     const s = byCluster.get(c.id);
     const last = s?.lastCompleted ?? null;
     const velero = Boolean((c.velero as { installed?: boolean } | null)?.installed);
-    const protection = !velero ? "NO_VELERO" : !last ? "NEVER" : now.getTime() - last.getTime() > STALE_AFTER_HOURS * 3600_000 ? "STALE" : "PROTECTED";
+    const protection = !velero
+      ? "NO_VELERO"
+      : !last
+        ? "NEVER"
+        : now.getTime() - last.getTime() > STALE_AFTER_HOURS * 3600_000
+          ? "STALE"
+          : "PROTECTED";
     return {
-      clusterId: c.id, clusterName: c.name, groupName: c.group.name, state: c.state, lastSeenAt: c.lastSeenAt,
+      clusterId: c.id,
+      clusterName: c.name,
+      groupName: c.group.name,
+      state: c.state,
+      lastSeenAt: c.lastSeenAt,
       protection: protection as "NO_VELERO" | "NEVER" | "STALE" | "PROTECTED",
-      lastCompletedAt: last, running: Number(s?.running ?? 0), failedLastDay: Number(s?.failed ?? 0), schedules: scheduleCount.get(c.id) ?? 0,
+      lastCompletedAt: last,
+      running: Number(s?.running ?? 0),
+      failedLastDay: Number(s?.failed ?? 0),
+      schedules: scheduleCount.get(c.id) ?? 0,
     };
   });
 }

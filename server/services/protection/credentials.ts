@@ -3,18 +3,41 @@ import { AppError, notFound } from "../../errors";
 import { maskKeyId } from "../../storage/s3";
 
 // Data-protection credentials: keys sealed on create, never read back except by the code that writes them to a cluster.
-const shown = { id: true, name: true, provider: true, description: true, keyIdMasked: true, createdAt: true, locations: { select: { id: true, name: true } } } as const;
+const shown = {
+  id: true,
+  name: true,
+  provider: true,
+  description: true,
+  keyIdMasked: true,
+  createdAt: true,
+  locations: { select: { id: true, name: true } },
+} as const;
 
 export async function listCredentials(d: Deps) {
   return d.db.credential.findMany({ orderBy: { name: "asc" }, select: shown });
 }
 
-export async function createCredential(d: Deps, actorId: string, input: { name: string; description: string; accessKeyId: string; secretAccessKey: string }) {
-  if (await d.db.credential.findUnique({ where: { name: input.name }, select: { id: true } })) throw new AppError("CONFLICT", `A credential named ${input.name} already exists`);
-  const sealedSecretId = await d.sealed.put("aws-credential", JSON.stringify({ accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey }));
+export async function createCredential(
+  d: Deps,
+  actorId: string,
+  input: { name: string; description: string; accessKeyId: string; secretAccessKey: string },
+) {
+  if (await d.db.credential.findUnique({ where: { name: input.name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A credential named ${input.name} already exists`);
+  const sealedSecretId = await d.sealed.put(
+    "aws-credential",
+    JSON.stringify({ accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey }),
+  );
   try {
     return await d.db.credential.create({
-      data: { name: input.name, description: input.description, provider: "AWS", keyIdMasked: maskKeyId(input.accessKeyId), sealedSecretId, createdById: actorId },
+      data: {
+        name: input.name,
+        description: input.description,
+        provider: "AWS",
+        keyIdMasked: maskKeyId(input.accessKeyId),
+        sealedSecretId,
+        createdById: actorId,
+      },
       select: shown,
     });
   } catch (e) {
@@ -24,9 +47,16 @@ export async function createCredential(d: Deps, actorId: string, input: { name: 
 }
 
 export async function deleteCredential(d: Deps, id: string) {
-  const c = await d.db.credential.findUnique({ where: { id }, select: { sealedSecretId: true, locations: { select: { name: true } } } });
+  const c = await d.db.credential.findUnique({
+    where: { id },
+    select: { sealedSecretId: true, locations: { select: { name: true } } },
+  });
   if (!c) throw notFound("Credential");
-  if (c.locations.length) throw new AppError("CONFLICT", `The credential is used by target locations: ${c.locations.map((l) => l.name).join(", ")}. Delete or change them first.`);
+  if (c.locations.length)
+    throw new AppError(
+      "CONFLICT",
+      `The credential is used by target locations: ${c.locations.map((l) => l.name).join(", ")}. Delete or change them first.`,
+    );
   await d.db.credential.delete({ where: { id } });
   await d.sealed.remove(c.sealedSecretId);
   return { id };

@@ -20,7 +20,8 @@ async function as(...roles: [ClusterRole, "a" | "b" | "c"][]) {
   for (const [role, g] of roles) await bind(db, role, { userId: u.id }, { clusterGroupId: ids[g] });
   return callerFor(db, await signedIn(db, u));
 }
-const deployment = (locationId: string, clusterId: string) => db.locationDeployment.findUniqueOrThrow({ where: { locationId_clusterId: { locationId, clusterId } } });
+const deployment = (locationId: string, clusterId: string) =>
+  db.locationDeployment.findUniqueOrThrow({ where: { locationId_clusterId: { locationId, clusterId } } });
 
 beforeAll(async () => {
   ({ db } = await freshDatabase());
@@ -28,20 +29,53 @@ beforeAll(async () => {
   ids.a = (await aGroup(db, "group-a")).id;
   ids.b = (await aGroup(db, "group-b")).id;
   ids.c = (await aGroup(db, "group-c")).id;
-  ids.east = (await admin.cluster.attach({ kubeconfig: kubeconfigText(0), name: "east", groupId: ids.a, description: "", labels: {} })).id;
-  ids.west = (await admin.cluster.attach({ kubeconfig: kubeconfigText(1), name: "west", groupId: ids.b, description: "", labels: {} })).id;
+  ids.east = (
+    await admin.cluster.attach({
+      kubeconfig: kubeconfigText(0),
+      name: "east",
+      groupId: ids.a,
+      description: "",
+      labels: {},
+    })
+  ).id;
+  ids.west = (
+    await admin.cluster.attach({
+      kubeconfig: kubeconfigText(1),
+      name: "west",
+      groupId: ids.b,
+      description: "",
+      labels: {},
+    })
+  ).id;
   const s3 = testSandbox().s3;
-  const cred = await admin.credential.create({ name: "access-s3", description: "", accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-  const base = { provider: "S3_COMPATIBLE" as const, region: "us-east-1", endpoint: s3.endpoint, pathStyle: true, credentialId: cred.id, bucket: "lifeboat-backups" };
-  ids.L = (await admin.location.create({ ...base, name: `shared-${run}`, prefix: `location-access-it/${run}/shared` })).id;
-  ids.M = (await admin.location.create({ ...base, name: `west-only-${run}`, prefix: `location-access-it/${run}/west` })).id;
+  const cred = await admin.credential.create({
+    name: "access-s3",
+    description: "",
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  });
+  const base = {
+    provider: "S3_COMPATIBLE" as const,
+    region: "us-east-1",
+    endpoint: s3.endpoint,
+    pathStyle: true,
+    credentialId: cred.id,
+    bucket: "lifeboat-backups",
+  };
+  ids.L = (
+    await admin.location.create({ ...base, name: `shared-${run}`, prefix: `location-access-it/${run}/shared` })
+  ).id;
+  ids.M = (
+    await admin.location.create({ ...base, name: `west-only-${run}`, prefix: `location-access-it/${run}/west` })
+  ).id;
   await admin.location.assign({ locationId: ids.L, target: { kind: "clusterGroup", id: ids.a }, readOnly: false });
   await admin.location.assign({ locationId: ids.L, target: { kind: "cluster", id: ids.west }, readOnly: true });
   await admin.location.assign({ locationId: ids.M, target: { kind: "clusterGroup", id: ids.b }, readOnly: false });
 });
 
 afterAll(async () => {
-  for (const l of await admin.location.list()) for (const a of l.assignments) await admin.location.unassign({ id: a.id }).catch(() => undefined);
+  for (const l of await admin.location.list())
+    for (const a of l.assignments) await admin.location.unassign({ id: a.id }).catch(() => undefined);
 });
 
 describe("target location access", () => {
@@ -57,7 +91,9 @@ describe("target location access", () => {
     const viewer = await as(["VIEWER", "a"]);
     const seen = await viewer.location.list();
     expect(seen.map((l) => l.id)).toEqual([ids.L]);
-    expect(seen[0].assignments).toEqual([expect.objectContaining({ clusterGroup: { id: ids.a, name: "group-a" }, cluster: null })]);
+    expect(seen[0].assignments).toEqual([
+      expect.objectContaining({ clusterGroup: { id: ids.a, name: "group-a" }, cluster: null }),
+    ]);
     expect(seen[0].deployments.map((d) => d.clusterName)).toEqual(["east"]);
     expect(JSON.stringify(seen)).not.toContain("west");
   });
@@ -75,7 +111,10 @@ describe("target location access", () => {
   });
 
   it("refresh reads the status only on clusters the caller may operate", async () => {
-    await db.locationDeployment.updateMany({ where: { locationId: ids.L }, data: { phase: "Sentinel", message: "untouched" } });
+    await db.locationDeployment.updateMany({
+      where: { locationId: ids.L },
+      data: { phase: "Sentinel", message: "untouched" },
+    });
     const operator = await as(["OPERATOR", "a"]);
     await operator.location.refresh({ id: ids.L });
     expect(await deployment(ids.L, ids.east)).not.toMatchObject({ message: "untouched" });
@@ -92,31 +131,56 @@ describe("target location access", () => {
     await expect(operator.location.refresh({ id: NO_SUCH_LOCATION })).rejects.toMatchObject({ code: "NOT_FOUND" });
 
     // Viewer on A, operator only of the empty group C: sees L (through A) but operates none of its clusters.
-    await db.locationDeployment.updateMany({ where: { locationId: ids.L }, data: { phase: "Sentinel", message: "untouched" } });
+    await db.locationDeployment.updateMany({
+      where: { locationId: ids.L },
+      data: { phase: "Sentinel", message: "untouched" },
+    });
     const viewerOperatorElsewhere = await as(["VIEWER", "a"], ["OPERATOR", "c"]);
     await expect(viewerOperatorElsewhere.location.refresh({ id: ids.L })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(viewerOperatorElsewhere.location.refresh({ id: ids.M })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    for (const clusterId of [ids.east, ids.west]) expect(await deployment(ids.L, clusterId)).toMatchObject({ message: "untouched" });
+    for (const clusterId of [ids.east, ids.west])
+      expect(await deployment(ids.L, clusterId)).toMatchObject({ message: "untouched" });
 
     // A plain viewer holds location.refresh nowhere: the guard refuses before the service.
-    await expect((await as(["VIEWER", "a"])).location.refresh({ id: ids.L })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect((await as(["VIEWER", "a"])).location.refresh({ id: ids.L })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     // Each refusal is audited (two NOT_FOUND for the operator, FORBIDDEN and NOT_FOUND, the guard's FORBIDDEN).
     expect(await db.auditEvent.count({ where: { action: "location.refresh", outcome: "DENIED" } })).toBe(5);
   });
 
   it("assign answers NOT_FOUND for a location outside the caller's view, even where they are cluster admin", async () => {
     const clusterAdminOfC = await as(["CLUSTER_ADMIN", "c"]);
-    const outside = clusterAdminOfC.location.assign({ locationId: ids.L, target: { kind: "clusterGroup", id: ids.c }, readOnly: false });
+    const outside = clusterAdminOfC.location.assign({
+      locationId: ids.L,
+      target: { kind: "clusterGroup", id: ids.c },
+      readOnly: false,
+    });
     await expect(outside).rejects.toMatchObject({ code: "NOT_FOUND", message: "Target location was not found" });
-    const missing = clusterAdminOfC.location.assign({ locationId: NO_SUCH_LOCATION, target: { kind: "clusterGroup", id: ids.c }, readOnly: false });
+    const missing = clusterAdminOfC.location.assign({
+      locationId: NO_SUCH_LOCATION,
+      target: { kind: "clusterGroup", id: ids.c },
+      readOnly: false,
+    });
     await expect(missing).rejects.toMatchObject({ code: "NOT_FOUND", message: "Target location was not found" });
     expect(await db.locationAssignment.count({ where: { clusterGroupId: ids.c } })).toBe(0);
 
     // The same role plus a view of group A, where L is assigned: L is theirs to share with C.
     const alsoViewsA = await as(["CLUSTER_ADMIN", "c"], ["VIEWER", "a"]);
-    await alsoViewsA.location.assign({ locationId: ids.L, target: { kind: "clusterGroup", id: ids.c }, readOnly: true });
-    expect((await clusterAdminOfC.location.list()).map((l) => ({ id: l.id, assignments: l.assignments.map((a) => a.clusterGroup?.name) }))).toEqual([{ id: ids.L, assignments: ["group-c"] }]);
+    await alsoViewsA.location.assign({
+      locationId: ids.L,
+      target: { kind: "clusterGroup", id: ids.c },
+      readOnly: true,
+    });
+    expect(
+      (await clusterAdminOfC.location.list()).map((l) => ({
+        id: l.id,
+        assignments: l.assignments.map((a) => a.clusterGroup?.name),
+      })),
+    ).toEqual([{ id: ids.L, assignments: ["group-c"] }]);
     // Seeing the location does not make a group they only view assignable.
-    await expect(alsoViewsA.location.assign({ locationId: ids.L, target: { kind: "clusterGroup", id: ids.a }, readOnly: true })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(
+      alsoViewsA.location.assign({ locationId: ids.L, target: { kind: "clusterGroup", id: ids.a }, readOnly: true }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 });

@@ -1,6 +1,14 @@
 import type { Deps } from "../../composition";
 import { AppError, notFound } from "../../errors";
-import { canOnCluster, canOnGroup, roleOnCluster, roleOnGroup, visibleClusterWhere, visibleGroupWhere, type Access } from "../../rbac/access";
+import {
+  canOnCluster,
+  canOnGroup,
+  roleOnCluster,
+  roleOnGroup,
+  visibleClusterWhere,
+  visibleGroupWhere,
+  type Access,
+} from "../../rbac/access";
 import { credentialKeys } from "./credentials";
 import { logger } from "../../log";
 import { VELERO_NAMESPACE } from "../../kube/access";
@@ -13,17 +21,49 @@ export const bslNameFor = (location: { name: string }) => `lifeboat-${location.n
 const BSL_KIND = "backupstoragelocations";
 
 const shown = {
-  id: true, name: true, provider: true, bucket: true, prefix: true, region: true, endpoint: true, pathStyle: true, lastProbeAt: true, lastProbeMessage: true, createdAt: true,
+  id: true,
+  name: true,
+  provider: true,
+  bucket: true,
+  prefix: true,
+  region: true,
+  endpoint: true,
+  pathStyle: true,
+  lastProbeAt: true,
+  lastProbeMessage: true,
+  createdAt: true,
   credential: { select: { id: true, name: true, keyIdMasked: true } },
-  assignments: { select: { id: true, readOnly: true, clusterGroup: { select: { id: true, name: true } }, cluster: { select: { id: true, name: true, groupId: true } } }, orderBy: { createdAt: "asc" as const } },
-  deployments: { select: { clusterId: true, bslName: true, readOnly: true, phase: true, message: true, lastValidationTime: true, appliedAt: true, error: true, cluster: { select: { name: true, groupId: true } } } },
+  assignments: {
+    select: {
+      id: true,
+      readOnly: true,
+      clusterGroup: { select: { id: true, name: true } },
+      cluster: { select: { id: true, name: true, groupId: true } },
+    },
+    orderBy: { createdAt: "asc" as const },
+  },
+  deployments: {
+    select: {
+      clusterId: true,
+      bslName: true,
+      readOnly: true,
+      phase: true,
+      message: true,
+      lastValidationTime: true,
+      appliedAt: true,
+      error: true,
+      cluster: { select: { name: true, groupId: true } },
+    },
+  },
 } as const;
 
 /** The locations a user sees: every one for ORG_ADMIN, else those assigned to a cluster group or cluster they see. */
 function visibleLocationWhere(access: Access) {
   const groupWhere = visibleGroupWhere(access);
   const clusterWhere = visibleClusterWhere(access);
-  return groupWhere ? { assignments: { some: { OR: [{ clusterGroup: groupWhere }, { cluster: clusterWhere ?? {} }] } } } : {};
+  return groupWhere
+    ? { assignments: { some: { OR: [{ clusterGroup: groupWhere }, { cluster: clusterWhere ?? {} }] } } }
+    : {};
 }
 
 /** A location outside the user's view answers as one that does not exist. */
@@ -37,10 +77,18 @@ type StoredStatus = { phase: string | null; message: string | null; lastValidati
 type SyncedBsl = { clusterId: string; name: string; phase: string | null; status: unknown };
 
 /** The BackupStorageLocations the sync engine holds for these deployments, by `clusterId/bslName`. */
-async function syncedBsls(d: Deps, deployments: { clusterId: string; bslName: string }[]): Promise<Map<string, SyncedBsl>> {
+async function syncedBsls(
+  d: Deps,
+  deployments: { clusterId: string; bslName: string }[],
+): Promise<Map<string, SyncedBsl>> {
   if (!deployments.length) return new Map();
   const rows = await d.db.veleroObject.findMany({
-    where: { kind: BSL_KIND, namespace: VELERO_NAMESPACE, clusterId: { in: [...new Set(deployments.map((x) => x.clusterId))] }, name: { in: [...new Set(deployments.map((x) => x.bslName))] } },
+    where: {
+      kind: BSL_KIND,
+      namespace: VELERO_NAMESPACE,
+      clusterId: { in: [...new Set(deployments.map((x) => x.clusterId))] },
+      name: { in: [...new Set(deployments.map((x) => x.bslName))] },
+    },
     select: { clusterId: true, name: true, phase: true, status: true },
   });
   return new Map(rows.map((r) => [`${r.clusterId}/${r.name}`, r]));
@@ -55,45 +103,116 @@ async function syncedBsls(d: Deps, deployments: { clusterId: string; bslName: st
 function liveStatus(stored: StoredStatus, synced: SyncedBsl | undefined): StoredStatus {
   if (!synced) return stored;
   const st = (synced.status ?? {}) as { message?: unknown; lastValidationTime?: unknown };
-  const validated = typeof st.lastValidationTime === "string" && !Number.isNaN(Date.parse(st.lastValidationTime)) ? new Date(st.lastValidationTime) : null;
+  const validated =
+    typeof st.lastValidationTime === "string" && !Number.isNaN(Date.parse(st.lastValidationTime))
+      ? new Date(st.lastValidationTime)
+      : null;
   if (validated && stored.lastValidationTime && stored.lastValidationTime > validated) return stored;
-  return { phase: synced.phase, message: typeof st.message === "string" && st.message ? st.message : null, lastValidationTime: validated };
+  return {
+    phase: synced.phase,
+    message: typeof st.message === "string" && st.message ? st.message : null,
+    lastValidationTime: validated,
+  };
 }
 
 export async function listLocations(d: Deps, access: Access) {
-  const rows = await d.db.location.findMany({ where: visibleLocationWhere(access), orderBy: { name: "asc" }, select: shown });
+  const rows = await d.db.location.findMany({
+    where: visibleLocationWhere(access),
+    orderBy: { name: "asc" },
+    select: shown,
+  });
   // Non-admins see only the assignments and deployments on cluster groups and clusters they may see.
   const groupWhere = visibleGroupWhere(access);
-  const groups = groupWhere ? new Set((await d.db.clusterGroup.findMany({ where: groupWhere, select: { id: true } })).map((g) => g.id)) : null;
-  const assignmentShown = (a: (typeof rows)[number]["assignments"][number]) => !groups || (a.clusterGroup ? groups.has(a.clusterGroup.id) : Boolean(a.cluster && roleOnCluster(access, a.cluster)));
-  const located = rows.map((l) => ({ ...l, assignments: l.assignments.filter(assignmentShown), deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })) }));
-  const synced = await syncedBsls(d, located.flatMap((l) => l.deployments));
+  const groups = groupWhere
+    ? new Set((await d.db.clusterGroup.findMany({ where: groupWhere, select: { id: true } })).map((g) => g.id))
+    : null;
+  const assignmentShown = (a: (typeof rows)[number]["assignments"][number]) =>
+    !groups ||
+    (a.clusterGroup ? groups.has(a.clusterGroup.id) : Boolean(a.cluster && roleOnCluster(access, a.cluster)));
+  const located = rows.map((l) => ({
+    ...l,
+    assignments: l.assignments.filter(assignmentShown),
+    deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })),
+  }));
+  const synced = await syncedBsls(
+    d,
+    located.flatMap((l) => l.deployments),
+  );
   return located.map((l) => ({
     ...l,
-    deployments: l.deployments.map(({ cluster, ...x }) => ({ ...x, ...liveStatus(x, synced.get(`${x.clusterId}/${x.bslName}`)), clusterName: cluster.name, groupId: cluster.groupId })),
+    deployments: l.deployments.map(({ cluster, ...x }) => ({
+      ...x,
+      ...liveStatus(x, synced.get(`${x.clusterId}/${x.bslName}`)),
+      clusterName: cluster.name,
+      groupId: cluster.groupId,
+    })),
   }));
 }
 
-function s3Of(l: { bucket: string; prefix: string; region: string; endpoint: string; pathStyle: boolean; caBundle?: string | null; provider: string }) {
-  return { bucket: l.bucket, prefix: l.prefix || undefined, region: l.region || "us-east-1", endpoint: l.endpoint || undefined, pathStyle: l.pathStyle, caBundle: l.caBundle ?? undefined };
+function s3Of(l: {
+  bucket: string;
+  prefix: string;
+  region: string;
+  endpoint: string;
+  pathStyle: boolean;
+  caBundle?: string | null;
+  provider: string;
+}) {
+  return {
+    bucket: l.bucket,
+    prefix: l.prefix || undefined,
+    region: l.region || "us-east-1",
+    endpoint: l.endpoint || undefined,
+    pathStyle: l.pathStyle,
+    caBundle: l.caBundle ?? undefined,
+  };
 }
 
-export async function createLocation(d: Deps, actorId: string, input: { name: string; provider: "AWS_S3" | "S3_COMPATIBLE"; bucket: string; prefix: string; region: string; endpoint: string; pathStyle: boolean; caBundle?: string; credentialId: string }) {
-  if (await d.db.location.findUnique({ where: { name: input.name }, select: { id: true } })) throw new AppError("CONFLICT", `A target location named ${input.name} already exists`);
+export async function createLocation(
+  d: Deps,
+  actorId: string,
+  input: {
+    name: string;
+    provider: "AWS_S3" | "S3_COMPATIBLE";
+    bucket: string;
+    prefix: string;
+    region: string;
+    endpoint: string;
+    pathStyle: boolean;
+    caBundle?: string;
+    credentialId: string;
+  },
+) {
+  if (await d.db.location.findUnique({ where: { name: input.name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A target location named ${input.name} already exists`);
   const keys = await credentialKeys(d, input.credentialId);
   const probe = await d.storage.probeS3Location(s3Of(input), keys);
-  if (!probe.ok) throw new AppError("PRECONDITION_FAILED", `The bucket could not be used (${probe.failure}): ${probe.message}`);
+  if (!probe.ok)
+    throw new AppError("PRECONDITION_FAILED", `The bucket could not be used (${probe.failure}): ${probe.message}`);
   return d.db.location.create({
-    data: { ...input, caBundle: input.caBundle ?? null, lastProbeAt: new Date(), lastProbeMessage: `Reached the bucket: head, list, write and delete under ${input.prefix || "the bucket root"} succeeded. Velero may own ${VELERO_TOP_LEVEL} there.`, createdById: actorId },
+    data: {
+      ...input,
+      caBundle: input.caBundle ?? null,
+      lastProbeAt: new Date(),
+      lastProbeMessage: `Reached the bucket: head, list, write and delete under ${input.prefix || "the bucket root"} succeeded. Velero may own ${VELERO_TOP_LEVEL} there.`,
+      createdById: actorId,
+    },
     select: shown,
   });
 }
 
 export async function deleteLocation(d: Deps, id: string) {
-  const l = await d.db.location.findUnique({ where: { id }, select: { assignments: { select: { clusterGroup: { select: { name: true } }, cluster: { select: { name: true } } } } } });
+  const l = await d.db.location.findUnique({
+    where: { id },
+    select: {
+      assignments: { select: { clusterGroup: { select: { name: true } }, cluster: { select: { name: true } } } },
+    },
+  });
   if (!l) throw notFound("Target location");
   if (l.assignments.length) {
-    const users = l.assignments.map((a) => (a.clusterGroup ? `group ${a.clusterGroup.name}` : `cluster ${a.cluster!.name}`));
+    const users = l.assignments.map((a) =>
+      a.clusterGroup ? `group ${a.clusterGroup.name}` : `cluster ${a.cluster!.name}`,
+    );
     throw new AppError("CONFLICT", `The location is assigned to ${users.join(", ")}. Unassign it first.`);
   }
   await d.db.location.delete({ where: { id } });
@@ -101,33 +220,57 @@ export async function deleteLocation(d: Deps, id: string) {
 }
 
 function assertCanAssign(access: Access, target: { kind: "clusterGroup" | "cluster"; id: string; groupId?: string }) {
-  const allowed = target.kind === "clusterGroup" ? canOnGroup(access, "location.assign", target.id) : canOnCluster(access, "location.assign", { id: target.id, groupId: target.groupId! });
+  const allowed =
+    target.kind === "clusterGroup"
+      ? canOnGroup(access, "location.assign", target.id)
+      : canOnCluster(access, "location.assign", { id: target.id, groupId: target.groupId! });
   if (allowed) return;
-  const visible = target.kind === "clusterGroup" ? roleOnGroup(access, target.id) : roleOnCluster(access, { id: target.id, groupId: target.groupId! });
+  const visible =
+    target.kind === "clusterGroup"
+      ? roleOnGroup(access, target.id)
+      : roleOnCluster(access, { id: target.id, groupId: target.groupId! });
   if (visible) throw new AppError("FORBIDDEN", "Assigning a location needs the CLUSTER_ADMIN role there");
   throw notFound(target.kind === "clusterGroup" ? "Cluster group" : "Cluster");
 }
 
-export async function assignLocation(d: Deps, access: Access, input: { locationId: string; target: { kind: "clusterGroup" | "cluster"; id: string }; readOnly: boolean }) {
+export async function assignLocation(
+  d: Deps,
+  access: Access,
+  input: { locationId: string; target: { kind: "clusterGroup" | "cluster"; id: string }; readOnly: boolean },
+) {
   await visibleLocation(d, access, input.locationId);
   let groupId: string | undefined;
   if (input.target.kind === "cluster") {
     const c = await d.db.cluster.findUnique({ where: { id: input.target.id }, select: { groupId: true } });
     if (!c) throw notFound("Cluster");
     groupId = c.groupId;
-  } else if (!(await d.db.clusterGroup.findUnique({ where: { id: input.target.id }, select: { id: true } }))) throw notFound("Cluster group");
+  } else if (!(await d.db.clusterGroup.findUnique({ where: { id: input.target.id }, select: { id: true } })))
+    throw notFound("Cluster group");
   assertCanAssign(access, { ...input.target, groupId });
-  const key = { locationId: input.locationId, clusterGroupId: input.target.kind === "clusterGroup" ? input.target.id : null, clusterId: input.target.kind === "cluster" ? input.target.id : null };
-  if (await d.db.locationAssignment.findFirst({ where: key, select: { id: true } })) throw new AppError("CONFLICT", "The location is already assigned there");
+  const key = {
+    locationId: input.locationId,
+    clusterGroupId: input.target.kind === "clusterGroup" ? input.target.id : null,
+    clusterId: input.target.kind === "cluster" ? input.target.id : null,
+  };
+  if (await d.db.locationAssignment.findFirst({ where: key, select: { id: true } }))
+    throw new AppError("CONFLICT", "The location is already assigned there");
   const a = await d.db.locationAssignment.create({ data: { ...key, readOnly: input.readOnly }, select: { id: true } });
   await reconcileLocation(d, input.locationId);
   return a;
 }
 
 export async function unassignLocation(d: Deps, access: Access, assignmentId: string) {
-  const a = await d.db.locationAssignment.findUnique({ where: { id: assignmentId }, select: { locationId: true, clusterGroupId: true, clusterId: true, cluster: { select: { groupId: true } } } });
+  const a = await d.db.locationAssignment.findUnique({
+    where: { id: assignmentId },
+    select: { locationId: true, clusterGroupId: true, clusterId: true, cluster: { select: { groupId: true } } },
+  });
   if (!a) throw notFound("Assignment");
-  assertCanAssign(access, a.clusterGroupId ? { kind: "clusterGroup", id: a.clusterGroupId } : { kind: "cluster", id: a.clusterId!, groupId: a.cluster!.groupId });
+  assertCanAssign(
+    access,
+    a.clusterGroupId
+      ? { kind: "clusterGroup", id: a.clusterGroupId }
+      : { kind: "cluster", id: a.clusterId!, groupId: a.cluster!.groupId },
+  );
   await d.db.locationAssignment.delete({ where: { id: assignmentId } });
   await reconcileLocation(d, a.locationId);
   return { id: assignmentId };
@@ -135,11 +278,35 @@ export async function unassignLocation(d: Deps, access: Access, assignmentId: st
 
 // ---- reconciliation: what each cluster should hold, and putting it there --------------------------------------------
 
-const located = { id: true, name: true, bucket: true, prefix: true, region: true, endpoint: true, pathStyle: true, caBundle: true, provider: true, credentialId: true } as const;
-type Located = { id: string; name: string; bucket: string; prefix: string; region: string; endpoint: string; pathStyle: boolean; caBundle: string | null; provider: "AWS_S3" | "S3_COMPATIBLE"; credentialId: string };
+const located = {
+  id: true,
+  name: true,
+  bucket: true,
+  prefix: true,
+  region: true,
+  endpoint: true,
+  pathStyle: true,
+  caBundle: true,
+  provider: true,
+  credentialId: true,
+} as const;
+type Located = {
+  id: string;
+  name: string;
+  bucket: string;
+  prefix: string;
+  region: string;
+  endpoint: string;
+  pathStyle: boolean;
+  caBundle: string | null;
+  provider: "AWS_S3" | "S3_COMPATIBLE";
+  credentialId: string;
+};
 
 /** The BackupStorageLocation config (velero-plugin-for-aws keys, velero-api.md §6.1) for a location. */
-export function bslConfigFor(l: Pick<Located, "provider" | "region" | "endpoint" | "pathStyle">): Record<string, string> {
+export function bslConfigFor(
+  l: Pick<Located, "provider" | "region" | "endpoint" | "pathStyle">,
+): Record<string, string> {
   const config: Record<string, string> = { region: l.region || "us-east-1" };
   if (l.endpoint) config.s3Url = l.endpoint;
   if (l.pathStyle) config.s3ForcePathStyle = "true";
@@ -151,11 +318,20 @@ export function bslConfigFor(l: Pick<Located, "provider" | "region" | "endpoint"
 
 /** Whether the synced BackupStorageLocation still says what Lifeboat would write (someone may have edited it by hand). */
 function syncedMatches(l: Located, readOnly: boolean, spec: unknown): boolean {
-  const s = (spec ?? {}) as { objectStorage?: { bucket?: unknown; prefix?: unknown }; config?: Record<string, unknown>; accessMode?: unknown };
+  const s = (spec ?? {}) as {
+    objectStorage?: { bucket?: unknown; prefix?: unknown };
+    config?: Record<string, unknown>;
+    accessMode?: unknown;
+  };
   const config = bslConfigFor(l);
   const given = s.config ?? {};
-  return s.objectStorage?.bucket === l.bucket && (s.objectStorage?.prefix ?? "") === (l.prefix || "") && (s.accessMode ?? "ReadWrite") === (readOnly ? "ReadOnly" : "ReadWrite")
-    && Object.keys(given).length === Object.keys(config).length && Object.entries(config).every(([k, v]) => given[k] === v);
+  return (
+    s.objectStorage?.bucket === l.bucket &&
+    (s.objectStorage?.prefix ?? "") === (l.prefix || "") &&
+    (s.accessMode ?? "ReadWrite") === (readOnly ? "ReadOnly" : "ReadWrite") &&
+    Object.keys(given).length === Object.keys(config).length &&
+    Object.entries(config).every(([k, v]) => given[k] === v)
+  );
 }
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -164,8 +340,17 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * Puts the location on one cluster (nothing is written there when it is already as desired) and records the outcome on
  * the deployment row; gives the error, or null.
  */
-async function applyOne(d: Deps, l: Located, clusterId: string, readOnly: boolean, keys: { accessKeyId: string; secretAccessKey: string }): Promise<string | null> {
-  const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { kubeconfigSecretId: true, velero: true } });
+async function applyOne(
+  d: Deps,
+  l: Located,
+  clusterId: string,
+  readOnly: boolean,
+  keys: { accessKeyId: string; secretAccessKey: string },
+): Promise<string | null> {
+  const c = await d.db.cluster.findUnique({
+    where: { id: clusterId },
+    select: { kubeconfigSecretId: true, velero: true },
+  });
   if (!c?.kubeconfigSecretId) return "The cluster has no kubeconfig";
   const bslName = bslNameFor(l);
   const installed = (c.velero as { installed?: boolean } | null)?.installed;
@@ -173,7 +358,17 @@ async function applyOne(d: Deps, l: Located, clusterId: string, readOnly: boolea
   if (installed) {
     try {
       const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
-      await d.kube.applyLocation(kubeconfig, { name: bslName, provider: "aws", bucket: l.bucket, prefix: l.prefix || undefined, config: bslConfigFor(l), caCertPem: l.caBundle ?? undefined, accessMode: readOnly ? "ReadOnly" : "ReadWrite", credentials: keys, labels: { "lifeboat.io/location-id": l.id } });
+      await d.kube.applyLocation(kubeconfig, {
+        name: bslName,
+        provider: "aws",
+        bucket: l.bucket,
+        prefix: l.prefix || undefined,
+        config: bslConfigFor(l),
+        caCertPem: l.caBundle ?? undefined,
+        accessMode: readOnly ? "ReadOnly" : "ReadWrite",
+        credentials: keys,
+        labels: { "lifeboat.io/location-id": l.id },
+      });
     } catch (e) {
       error = messageOf(e);
       logger.warn({ location: l.name, clusterId, error }, "applying a location failed");
@@ -191,12 +386,16 @@ async function applyOne(d: Deps, l: Located, clusterId: string, readOnly: boolea
 async function removeOne(d: Deps, l: { id: string; name: string }, clusterId: string): Promise<string | null> {
   const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { kubeconfigSecretId: true } });
   try {
-    if (c?.kubeconfigSecretId) await d.kube.removeLocation((await d.sealed.read(c.kubeconfigSecretId)).toString(), bslNameFor(l));
+    if (c?.kubeconfigSecretId)
+      await d.kube.removeLocation((await d.sealed.read(c.kubeconfigSecretId)).toString(), bslNameFor(l));
     await d.db.locationDeployment.delete({ where: { locationId_clusterId: { locationId: l.id, clusterId } } });
     return null;
   } catch (e) {
     const error = `Removing it failed: ${messageOf(e)}`;
-    await d.db.locationDeployment.update({ where: { locationId_clusterId: { locationId: l.id, clusterId } }, data: { error } });
+    await d.db.locationDeployment.update({
+      where: { locationId_clusterId: { locationId: l.id, clusterId } },
+      data: { error },
+    });
     return error;
   }
 }
@@ -205,12 +404,17 @@ async function removeOne(d: Deps, l: { id: string; name: string }, clusterId: st
 export async function reconcileLocation(d: Deps, locationId: string) {
   const l = await d.db.location.findUnique({
     where: { id: locationId },
-    select: { ...located, assignments: { select: { readOnly: true, clusterGroupId: true, clusterId: true } }, deployments: { select: { clusterId: true } } },
+    select: {
+      ...located,
+      assignments: { select: { readOnly: true, clusterGroupId: true, clusterId: true } },
+      deployments: { select: { clusterId: true } },
+    },
   });
   if (!l) return;
   const want = new Map<string, boolean>(); // clusterId → readOnly (a direct assignment wins over its group's)
   for (const a of l.assignments.filter((x) => x.clusterGroupId)) {
-    for (const c of await d.db.cluster.findMany({ where: { groupId: a.clusterGroupId! }, select: { id: true } })) want.set(c.id, a.readOnly);
+    for (const c of await d.db.cluster.findMany({ where: { groupId: a.clusterGroupId! }, select: { id: true } }))
+      want.set(c.id, a.readOnly);
   }
   for (const a of l.assignments.filter((x) => x.clusterId)) want.set(a.clusterId!, a.readOnly);
   const keys = await credentialKeys(d, l.credentialId);
@@ -225,23 +429,54 @@ export async function reconcileLocation(d: Deps, locationId: string) {
  * read model counts only once the sync engine has listed the cluster's BackupStorageLocations. Failures are recorded
  * on the deployment rows, never thrown.
  */
-export async function reconcileCluster(d: Deps, clusterId: string): Promise<{ applied: string[]; failed: string[]; removed: string[] }> {
+export async function reconcileCluster(
+  d: Deps,
+  clusterId: string,
+): Promise<{ applied: string[]; failed: string[]; removed: string[] }> {
   const out = { applied: [] as string[], failed: [] as string[], removed: [] as string[] };
-  const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { groupId: true, kubeconfigSecretId: true } });
+  const c = await d.db.cluster.findUnique({
+    where: { id: clusterId },
+    select: { groupId: true, kubeconfigSecretId: true },
+  });
   if (!c?.kubeconfigSecretId) return out;
   const [assignments, deployments, syncState] = await Promise.all([
-    d.db.locationAssignment.findMany({ where: { OR: [{ clusterId }, { clusterGroupId: c.groupId }] }, select: { locationId: true, clusterId: true, readOnly: true } }),
-    d.db.locationDeployment.findMany({ where: { clusterId }, select: { locationId: true, bslName: true, readOnly: true, appliedAt: true, error: true, location: { select: { name: true } } } }),
-    d.db.syncState.findUnique({ where: { clusterId_kind: { clusterId, kind: BSL_KIND } }, select: { resourceVersion: true } }),
+    d.db.locationAssignment.findMany({
+      where: { OR: [{ clusterId }, { clusterGroupId: c.groupId }] },
+      select: { locationId: true, clusterId: true, readOnly: true },
+    }),
+    d.db.locationDeployment.findMany({
+      where: { clusterId },
+      select: {
+        locationId: true,
+        bslName: true,
+        readOnly: true,
+        appliedAt: true,
+        error: true,
+        location: { select: { name: true } },
+      },
+    }),
+    d.db.syncState.findUnique({
+      where: { clusterId_kind: { clusterId, kind: BSL_KIND } },
+      select: { resourceVersion: true },
+    }),
   ]);
   const want = new Map<string, boolean>(); // locationId → readOnly (a direct assignment wins over the group's)
   for (const a of assignments.filter((x) => !x.clusterId)) want.set(a.locationId, a.readOnly);
   for (const a of assignments.filter((x) => x.clusterId)) want.set(a.locationId, a.readOnly);
   const synced = syncState?.resourceVersion
-    ? new Map((await d.db.veleroObject.findMany({ where: { clusterId, kind: BSL_KIND, namespace: VELERO_NAMESPACE }, select: { name: true, spec: true, phase: true } })).map((r) => [r.name, r]))
+    ? new Map(
+        (
+          await d.db.veleroObject.findMany({
+            where: { clusterId, kind: BSL_KIND, namespace: VELERO_NAMESPACE },
+            select: { name: true, spec: true, phase: true },
+          })
+        ).map((r) => [r.name, r]),
+      )
     : null;
   const deployed = new Map(deployments.map((x) => [x.locationId, x]));
-  const locations = want.size ? await d.db.location.findMany({ where: { id: { in: [...want.keys()] } }, select: located }) : [];
+  const locations = want.size
+    ? await d.db.location.findMany({ where: { id: { in: [...want.keys()] } }, select: located })
+    : [];
   const why = (l: Located, readOnly: boolean): string | null => {
     const dep = deployed.get(l.id);
     if (!dep) return "not deployed";
@@ -262,7 +497,10 @@ export async function reconcileCluster(d: Deps, clusterId: string): Promise<{ ap
     const reason = why(l, readOnly);
     if (!reason) continue;
     try {
-      logger[reason === "Unavailable" ? "debug" : "info"]({ location: l.name, clusterId, reason }, "re-applying a location");
+      logger[reason === "Unavailable" ? "debug" : "info"](
+        { location: l.name, clusterId, reason },
+        "re-applying a location",
+      );
       const error = await applyOne(d, l, clusterId, readOnly, await credentialKeys(d, l.credentialId));
       (error ? out.failed : out.applied).push(l.name);
     } catch (e) {
@@ -276,7 +514,10 @@ export async function reconcileCluster(d: Deps, clusterId: string): Promise<{ ap
       (error ? out.failed : out.removed).push(dep.location.name);
     } catch (e) {
       out.failed.push(dep.location.name);
-      logger.warn({ location: dep.location.name, clusterId, error: messageOf(e) }, "removing a location no longer assigned failed");
+      logger.warn(
+        { location: dep.location.name, clusterId, error: messageOf(e) },
+        "removing a location no longer assigned failed",
+      );
     }
   }
   return out;
@@ -289,20 +530,44 @@ export async function reconcileCluster(d: Deps, clusterId: string): Promise<{ ap
  */
 export async function refreshLocationStatus(d: Deps, access: Access, locationId: string) {
   await visibleLocation(d, access, locationId);
-  const all = await d.db.locationDeployment.findMany({ where: { locationId }, select: { clusterId: true, bslName: true, appliedAt: true, cluster: { select: { groupId: true, kubeconfigSecretId: true } } } });
+  const all = await d.db.locationDeployment.findMany({
+    where: { locationId },
+    select: {
+      clusterId: true,
+      bslName: true,
+      appliedAt: true,
+      cluster: { select: { groupId: true, kubeconfigSecretId: true } },
+    },
+  });
   const seen = all.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId }));
-  const mine = seen.filter((x) => canOnCluster(access, "location.refresh", { id: x.clusterId, groupId: x.cluster.groupId }));
-  if (seen.length && !mine.length) throw new AppError("FORBIDDEN", "Refreshing a location's status needs the OPERATOR role on one of its clusters");
+  const mine = seen.filter((x) =>
+    canOnCluster(access, "location.refresh", { id: x.clusterId, groupId: x.cluster.groupId }),
+  );
+  if (seen.length && !mine.length)
+    throw new AppError("FORBIDDEN", "Refreshing a location's status needs the OPERATOR role on one of its clusters");
   for (const dep of mine) {
     if (!dep.appliedAt || !dep.cluster.kubeconfigSecretId) continue;
     const where = { locationId_clusterId: { locationId, clusterId: dep.clusterId } };
     try {
-      const s = await d.kube.locationStatus((await d.sealed.read(dep.cluster.kubeconfigSecretId)).toString(), dep.bslName);
+      const s = await d.kube.locationStatus(
+        (await d.sealed.read(dep.cluster.kubeconfigSecretId)).toString(),
+        dep.bslName,
+      );
       await d.db.locationDeployment.update({
         where,
         data: s
-          ? { phase: s.phase ?? null, message: s.message ?? null, lastValidationTime: s.lastValidationTime ? new Date(s.lastValidationTime) : null, error: null }
-          : { phase: null, message: null, lastValidationTime: null, error: "The BackupStorageLocation is missing on the cluster" },
+          ? {
+              phase: s.phase ?? null,
+              message: s.message ?? null,
+              lastValidationTime: s.lastValidationTime ? new Date(s.lastValidationTime) : null,
+              error: null,
+            }
+          : {
+              phase: null,
+              message: null,
+              lastValidationTime: null,
+              error: "The BackupStorageLocation is missing on the cluster",
+            },
       });
     } catch (e) {
       await d.db.locationDeployment.update({ where, data: { error: messageOf(e) } });

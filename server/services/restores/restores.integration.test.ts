@@ -20,7 +20,6 @@ const clusterIds: string[] = [];
 let backupName = "";
 const kc = (i: number) => testSandbox().clusters[i].kubeconfig;
 
-
 const workload = `
 apiVersion: v1
 kind: Namespace
@@ -52,16 +51,43 @@ beforeAll(async () => {
   const admin = await aUser(db, { role: "ORG_ADMIN" });
   caller = callerFor(db, await signedIn(db, admin));
   const g = await aGroup(db, "restore-fleet");
-  for (const [i, name] of [[0, "east"], [1, "west"]] as const) {
-    const c = await caller.cluster.attach({ kubeconfig: kubeconfigText(i), name, groupId: g.id, description: "", labels: {} });
+  for (const [i, name] of [
+    [0, "east"],
+    [1, "west"],
+  ] as const) {
+    const c = await caller.cluster.attach({
+      kubeconfig: kubeconfigText(i),
+      name,
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
     clusterIds.push(c.id);
   }
   const s3 = testSandbox().s3;
-  const cred = await caller.credential.create({ name: "restores-s3", description: "", accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-  const loc = await caller.location.create({ name: `restores-${suffix}`, provider: "S3_COMPATIBLE", region: "us-east-1", endpoint: s3.endpoint, pathStyle: true, credentialId: cred.id, bucket: "lifeboat-backups", prefix: `restores-it-${suffix}` });
+  const cred = await caller.credential.create({
+    name: "restores-s3",
+    description: "",
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  });
+  const loc = await caller.location.create({
+    name: `restores-${suffix}`,
+    provider: "S3_COMPATIBLE",
+    region: "us-east-1",
+    endpoint: s3.endpoint,
+    pathStyle: true,
+    credentialId: cred.id,
+    bucket: "lifeboat-backups",
+    prefix: `restores-it-${suffix}`,
+  });
   await caller.location.assign({ locationId: loc.id, target: { kind: "clusterGroup", id: g.id }, readOnly: false });
   const sealed = depsFor(db).sealed;
-  sync = new SyncEngine({ db, openKubeconfig: async (id) => (await sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString() });
+  sync = new SyncEngine({
+    db,
+    openKubeconfig: async (id) =>
+      (await sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString(),
+  });
   for (const id of clusterIds) sync.startCluster(id);
   await until("the location to be Available on both clusters", async () => {
     await caller.location.refresh({ id: loc.id });
@@ -80,30 +106,92 @@ afterAll(async () => {
 describe("restores", () => {
   it("backs up a namespace by label, and the backup is restorable once Completed", async () => {
     backupName = `east-shop-${suffix}`;
-    await caller.backup.create({ clusterId: clusterIds[0], name: backupName, spec: { scope: { kind: "labels", selectors: [{ matchLabels: { app: "shop" } }], mode: "include" }, volumes: { fsBackup: "off", csiSnapshots: false, dataMovement: false }, location: `lifeboat-restores-${suffix}`, ttl: { value: 1, unit: "days" } } });
-    await until("the backup to complete", async () => (await caller.backup.list({ clusterId: clusterIds[0] })).find((b) => b.name === backupName && b.phase === "Completed"));
+    await caller.backup.create({
+      clusterId: clusterIds[0],
+      name: backupName,
+      spec: {
+        scope: { kind: "labels", selectors: [{ matchLabels: { app: "shop" } }], mode: "include" },
+        volumes: { fsBackup: "off", csiSnapshots: false, dataMovement: false },
+        location: `lifeboat-restores-${suffix}`,
+        ttl: { value: 1, unit: "days" },
+      },
+    });
+    await until("the backup to complete", async () =>
+      (await caller.backup.list({ clusterId: clusterIds[0] })).find(
+        (b) => b.name === backupName && b.phase === "Completed",
+      ),
+    );
   });
 
   it("previews the exact Restore, with what its options really do, and refuses input that does not parse", async () => {
-    const p = await caller.restore.preview({ clusterId: clusterIds[0], name: `east-shop-restore-${suffix}`, backupName, spec: { scope: { kind: "all" }, namespaceMapping: { [ns]: `${ns}-restored` }, restorePVs: true, existingResourcePolicy: "none" } });
+    const p = await caller.restore.preview({
+      clusterId: clusterIds[0],
+      name: `east-shop-restore-${suffix}`,
+      backupName,
+      spec: {
+        scope: { kind: "all" },
+        namespaceMapping: { [ns]: `${ns}-restored` },
+        restorePVs: true,
+        existingResourcePolicy: "none",
+      },
+    });
     expect(p.yaml).toContain("kind: Restore");
     expect(p.yaml).toContain(`${ns}: ${ns}-restored`);
     expect(p.configMapYaml).toBeNull();
     expect(p.notes.map((n) => n.code)).toContain("namespace-mapping");
-    await expect(caller.restore.preview({ clusterId: clusterIds[0], name: "bad", backupName, spec: { scope: { kind: "labels", selectors: [{ matchLabels: { "-bad": "x" } }] }, restorePVs: true, existingResourcePolicy: "none" } }))
-      .rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("-bad") });
+    await expect(
+      caller.restore.preview({
+        clusterId: clusterIds[0],
+        name: "bad",
+        backupName,
+        spec: {
+          scope: { kind: "labels", selectors: [{ matchLabels: { "-bad": "x" } }] },
+          restorePVs: true,
+          existingResourcePolicy: "none",
+        },
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("-bad") });
   });
 
   it("restores a namespace deleted with kubectl under another name: its labelled objects are back", async () => {
     const del = await kubectl(kc(0), ["delete", "namespace", ns, "--wait=true"]);
     expect(del.code, del.err).toBe(0);
     const name = `east-shop-restore-${suffix}`;
-    const r = await caller.restore.create({ clusterId: clusterIds[0], name, backupName, spec: { scope: { kind: "all" }, namespaceMapping: { [ns]: `${ns}-restored` }, restorePVs: true, existingResourcePolicy: "none" } });
+    const r = await caller.restore.create({
+      clusterId: clusterIds[0],
+      name,
+      backupName,
+      spec: {
+        scope: { kind: "all" },
+        namespaceMapping: { [ns]: `${ns}-restored` },
+        restorePVs: true,
+        existingResourcePolicy: "none",
+      },
+    });
     expect(r).toEqual({ name, created: true });
     // A double submit creates one restore.
-    expect(await caller.restore.create({ clusterId: clusterIds[0], name, backupName, spec: { scope: { kind: "all" }, namespaceMapping: { [ns]: `${ns}-restored` }, restorePVs: true, existingResourcePolicy: "none" } })).toEqual({ name, created: false });
-    const row = await until("the restore to complete", async () => (await caller.restore.list({ clusterId: clusterIds[0] })).find((x) => x.name === name && x.phase === "Completed"));
-    expect(row).toMatchObject({ backupName, clusterName: "east", namespaceMapping: { [ns]: `${ns}-restored` }, errors: 0 });
+    expect(
+      await caller.restore.create({
+        clusterId: clusterIds[0],
+        name,
+        backupName,
+        spec: {
+          scope: { kind: "all" },
+          namespaceMapping: { [ns]: `${ns}-restored` },
+          restorePVs: true,
+          existingResourcePolicy: "none",
+        },
+      }),
+    ).toEqual({ name, created: false });
+    const row = await until("the restore to complete", async () =>
+      (await caller.restore.list({ clusterId: clusterIds[0] })).find((x) => x.name === name && x.phase === "Completed"),
+    );
+    expect(row).toMatchObject({
+      backupName,
+      clusterName: "east",
+      namespaceMapping: { [ns]: `${ns}-restored` },
+      errors: 0,
+    });
     expect(row.totalItems).toBeGreaterThan(0);
     expect(row.itemsRestored).toBe(row.totalItems);
 
@@ -120,55 +208,178 @@ describe("restores", () => {
   });
 
   it("restores into the other cluster, which sees the backup through the shared location; a storage-class mapping becomes Velero's ConfigMap", async () => {
-    await until("the backup to be synced to west", async () => (await caller.backup.list({ clusterId: clusterIds[1] })).find((b) => b.name === backupName && b.phase === "Completed"));
+    await until("the backup to be synced to west", async () =>
+      (await caller.backup.list({ clusterId: clusterIds[1] })).find(
+        (b) => b.name === backupName && b.phase === "Completed",
+      ),
+    );
     const name = `west-shop-${suffix}`;
     // A mapping to a StorageClass the cluster lacks is refused before anything is written.
-    await expect(caller.restore.create({ clusterId: clusterIds[1], name, backupName, spec: { scope: { kind: "namespaces", include: [ns] }, storageClassMapping: { "csi-standard": "fast" }, restorePVs: false, existingResourcePolicy: "update" } }))
-      .rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("west has no StorageClass fast to map volumes to (it has csi-standard") });
-    expect((await kubectl(kc(1), ["get", "restores", name, "-n", "velero", "--ignore-not-found", "-o", "name"])).out.trim()).toBe("");
-    await caller.restore.create({ clusterId: clusterIds[1], name, backupName, spec: { scope: { kind: "namespaces", include: [ns] }, storageClassMapping: { "csi-standard": "legacy-hostpath" }, restorePVs: false, existingResourcePolicy: "update" } });
-    const cm = await kubectl(kc(1), ["get", "configmap", "change-storage-class-config", "-n", "velero", "-o", "jsonpath={.data.csi-standard}"]);
+    await expect(
+      caller.restore.create({
+        clusterId: clusterIds[1],
+        name,
+        backupName,
+        spec: {
+          scope: { kind: "namespaces", include: [ns] },
+          storageClassMapping: { "csi-standard": "fast" },
+          restorePVs: false,
+          existingResourcePolicy: "update",
+        },
+      }),
+    ).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringContaining("west has no StorageClass fast to map volumes to (it has csi-standard"),
+    });
+    expect(
+      (await kubectl(kc(1), ["get", "restores", name, "-n", "velero", "--ignore-not-found", "-o", "name"])).out.trim(),
+    ).toBe("");
+    await caller.restore.create({
+      clusterId: clusterIds[1],
+      name,
+      backupName,
+      spec: {
+        scope: { kind: "namespaces", include: [ns] },
+        storageClassMapping: { "csi-standard": "legacy-hostpath" },
+        restorePVs: false,
+        existingResourcePolicy: "update",
+      },
+    });
+    const cm = await kubectl(kc(1), [
+      "get",
+      "configmap",
+      "change-storage-class-config",
+      "-n",
+      "velero",
+      "-o",
+      "jsonpath={.data.csi-standard}",
+    ]);
     expect(cm.out).toBe("legacy-hostpath");
-    await until("the restore on west to finish", async () => (await caller.restore.list({ clusterId: clusterIds[1] })).find((x) => x.name === name && ["Completed", "PartiallyFailed"].includes(x.phase)));
+    await until("the restore on west to finish", async () =>
+      (await caller.restore.list({ clusterId: clusterIds[1] })).find(
+        (x) => x.name === name && ["Completed", "PartiallyFailed"].includes(x.phase),
+      ),
+    );
     const got = await kubectl(kc(1), ["get", "deployment", "shop-api", "-n", ns, "-o", "name"]);
     expect(got.out.trim()).toBe("deployment.apps/shop-api");
 
     // The next restore without a mapping removes Lifeboat's ConfigMap, so the old mapping does not apply to it.
-    await caller.restore.create({ clusterId: clusterIds[1], name: `west-shop-again-${suffix}`, backupName, spec: { scope: { kind: "namespaces", include: [ns] }, restorePVs: false, existingResourcePolicy: "none" } });
-    const gone = await kubectl(kc(1), ["get", "configmap", "change-storage-class-config", "-n", "velero", "--ignore-not-found", "-o", "name"]);
+    await caller.restore.create({
+      clusterId: clusterIds[1],
+      name: `west-shop-again-${suffix}`,
+      backupName,
+      spec: { scope: { kind: "namespaces", include: [ns] }, restorePVs: false, existingResourcePolicy: "none" },
+    });
+    const gone = await kubectl(kc(1), [
+      "get",
+      "configmap",
+      "change-storage-class-config",
+      "-n",
+      "velero",
+      "--ignore-not-found",
+      "-o",
+      "name",
+    ]);
     expect(gone.out.trim()).toBe("");
     await kubectl(kc(1), ["delete", "namespace", ns, "--ignore-not-found"]);
   });
 
   it("does not change the storage-class mapping under a restore that has not finished", async () => {
-    const spec = (extra: object) => ({ scope: { kind: "namespaces", include: [ns] }, restorePVs: false, existingResourcePolicy: "none", ...extra });
+    const spec = (extra: object) => ({
+      scope: { kind: "namespaces", include: [ns] },
+      restorePVs: false,
+      existingResourcePolicy: "none",
+      ...extra,
+    });
     await veleroFaults({ slowMs: 1000 }, 1);
     try {
       const slow = `west-slow-${suffix}`;
       await caller.restore.create({ clusterId: clusterIds[1], name: slow, backupName, spec: spec({}) });
-      await until("the slow restore to be seen running", async () => (await caller.restore.list({ clusterId: clusterIds[1] })).find((x) => x.name === slow && x.phase === "InProgress"));
-      await expect(caller.restore.create({ clusterId: clusterIds[1], name: `west-mapped-${suffix}`, backupName, spec: spec({ storageClassMapping: { "csi-standard": "legacy-hostpath" } }) }))
-        .rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining(`while restore ${slow} has not finished`) });
-      expect((await kubectl(kc(1), ["get", "configmap", "change-storage-class-config", "-n", "velero", "--ignore-not-found", "-o", "name"])).out.trim()).toBe("");
+      await until("the slow restore to be seen running", async () =>
+        (await caller.restore.list({ clusterId: clusterIds[1] })).find(
+          (x) => x.name === slow && x.phase === "InProgress",
+        ),
+      );
+      await expect(
+        caller.restore.create({
+          clusterId: clusterIds[1],
+          name: `west-mapped-${suffix}`,
+          backupName,
+          spec: spec({ storageClassMapping: { "csi-standard": "legacy-hostpath" } }),
+        }),
+      ).rejects.toMatchObject({
+        code: "PRECONDITION_FAILED",
+        message: expect.stringContaining(`while restore ${slow} has not finished`),
+      });
+      expect(
+        (
+          await kubectl(kc(1), [
+            "get",
+            "configmap",
+            "change-storage-class-config",
+            "-n",
+            "velero",
+            "--ignore-not-found",
+            "-o",
+            "name",
+          ])
+        ).out.trim(),
+      ).toBe("");
       // The same (no) mapping needs no change, so it may run alongside.
-      expect((await caller.restore.create({ clusterId: clusterIds[1], name: `west-unmapped-${suffix}`, backupName, spec: spec({}) })).created).toBe(true);
+      expect(
+        (
+          await caller.restore.create({
+            clusterId: clusterIds[1],
+            name: `west-unmapped-${suffix}`,
+            backupName,
+            spec: spec({}),
+          })
+        ).created,
+      ).toBe(true);
     } finally {
       await veleroFaults({ slowMs: 0 }, 1);
     }
-    await until("both restores to finish", async () => (await caller.restore.list({ clusterId: clusterIds[1] })).filter((x) => [`west-slow-${suffix}`, `west-unmapped-${suffix}`].includes(x.name) && ["Completed", "PartiallyFailed"].includes(x.phase)).length === 2, 40_000);
+    await until(
+      "both restores to finish",
+      async () =>
+        (await caller.restore.list({ clusterId: clusterIds[1] })).filter(
+          (x) =>
+            [`west-slow-${suffix}`, `west-unmapped-${suffix}`].includes(x.name) &&
+            ["Completed", "PartiallyFailed"].includes(x.phase),
+        ).length === 2,
+      40_000,
+    );
     await kubectl(kc(1), ["delete", "namespace", ns, "--ignore-not-found"]);
   });
 
   it("refuses a name without the cluster's prefix, and a name another restore already has", async () => {
-    await expect(caller.restore.create({ clusterId: clusterIds[0], name: `west-${suffix}`, backupName, spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } }))
-      .rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("are named east-") });
-    await expect(caller.restore.create({ clusterId: clusterIds[0], name: `east-shop-restore-${suffix}`, backupName, spec: { scope: { kind: "all" }, restorePVs: false, existingResourcePolicy: "none" } }))
-      .rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("already has a restore named") });
+    await expect(
+      caller.restore.create({
+        clusterId: clusterIds[0],
+        name: `west-${suffix}`,
+        backupName,
+        spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" },
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("are named east-") });
+    await expect(
+      caller.restore.create({
+        clusterId: clusterIds[0],
+        name: `east-shop-restore-${suffix}`,
+        backupName,
+        spec: { scope: { kind: "all" }, restorePVs: false, existingResourcePolicy: "none" },
+      }),
+    ).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("already has a restore named") });
   });
 
   it("explains a backup the cluster cannot see", async () => {
-    await expect(caller.restore.create({ clusterId: clusterIds[0], name: `east-nothing-${suffix}`, backupName: "no-such-backup", spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } }))
-      .rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("share its target location") });
+    await expect(
+      caller.restore.create({
+        clusterId: clusterIds[0],
+        name: `east-nothing-${suffix}`,
+        backupName: "no-such-backup",
+        spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" },
+      }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("share its target location") });
   });
 
   it("a viewer sees restores and may not create one; a user without a binding sees nothing and gets NOT_FOUND", async () => {
@@ -177,11 +388,27 @@ describe("restores", () => {
     await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: g.groupId });
     const vc = callerFor(db, await signedIn(db, viewer));
     expect((await vc.restore.list({})).length).toBeGreaterThan(0);
-    await expect(vc.restore.create({ clusterId: clusterIds[0], name: `east-viewer-try-${suffix}`, backupName, spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(
+      vc.restore.create({
+        clusterId: clusterIds[0],
+        name: `east-viewer-try-${suffix}`,
+        backupName,
+        spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" },
+      }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN" });
 
     const stranger = callerFor(db, await signedIn(db, await aUser(db)));
     expect(await stranger.restore.list({})).toEqual([]);
-    await expect(stranger.restore.get({ clusterId: clusterIds[0], name: `east-shop-restore-${suffix}` })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(stranger.restore.preview({ clusterId: clusterIds[0], name: "x", backupName, spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } })).rejects.toMatchObject({ code: expect.stringMatching(/NOT_FOUND|FORBIDDEN/) });
+    await expect(
+      stranger.restore.get({ clusterId: clusterIds[0], name: `east-shop-restore-${suffix}` }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      stranger.restore.preview({
+        clusterId: clusterIds[0],
+        name: "x",
+        backupName,
+        spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" },
+      }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/NOT_FOUND|FORBIDDEN/) });
   });
 });

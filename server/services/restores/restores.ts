@@ -4,7 +4,12 @@ import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
 import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
 import { SpecError, toYaml } from "@/lib/velero/backup-spec";
-import { buildRestore, restoreNotes, STORAGE_CLASS_CONFIGMAP_NAME, storageClassConfigMap } from "@/lib/velero/restore-spec";
+import {
+  buildRestore,
+  restoreNotes,
+  STORAGE_CLASS_CONFIGMAP_NAME,
+  storageClassConfigMap,
+} from "@/lib/velero/restore-spec";
 import { restoreInput } from "@/lib/schemas/protection";
 import { ClusterError } from "../../kube/client";
 import { downloadVeleroFile } from "../backups/downloads";
@@ -22,48 +27,97 @@ export interface RestoreRequest {
 const RESTORABLE = ["Completed", "PartiallyFailed"];
 const TERMINAL = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
 
-const badRequest = (e: SpecError) => new AppError("BAD_REQUEST", e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ") || e.message);
+const badRequest = (e: SpecError) =>
+  new AppError(
+    "BAD_REQUEST",
+    e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ") || e.message,
+  );
 
 export async function listRestores(db: Db, access: Access, filter: { clusterId?: string }) {
   const rows = await db.veleroObject.findMany({
-    where: { kind: "restores", ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined },
+    where: {
+      kind: "restores",
+      ...(filter.clusterId ? { clusterId: filter.clusterId } : {}),
+      cluster: visibleClusterWhere(access) ?? undefined,
+    },
     orderBy: [{ createdAt: "desc" }, { name: "asc" }],
     take: LIST_LIMIT,
-    select: { clusterId: true, name: true, phase: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true } } },
+    select: {
+      clusterId: true,
+      name: true,
+      phase: true,
+      spec: true,
+      status: true,
+      createdAt: true,
+      observedAt: true,
+      cluster: { select: { name: true, state: true } },
+    },
   });
   return rows.map((r) => {
     const spec = (r.spec ?? {}) as Record<string, any>;
     const status = (r.status ?? {}) as Record<string, any>;
     return {
-      clusterId: r.clusterId, clusterName: r.cluster.name, clusterState: r.cluster.state, name: r.name, phase: r.phase ?? "New",
-      backupName: (spec.backupName as string | undefined) ?? (spec.scheduleName ? `latest of ${spec.scheduleName}` : ""),
-      itemsRestored: status.progress?.itemsRestored ?? null, totalItems: status.progress?.totalItems ?? null,
-      errors: status.errors ?? 0, warnings: status.warnings ?? 0,
+      clusterId: r.clusterId,
+      clusterName: r.cluster.name,
+      clusterState: r.cluster.state,
+      name: r.name,
+      phase: r.phase ?? "New",
+      backupName:
+        (spec.backupName as string | undefined) ?? (spec.scheduleName ? `latest of ${spec.scheduleName}` : ""),
+      itemsRestored: status.progress?.itemsRestored ?? null,
+      totalItems: status.progress?.totalItems ?? null,
+      errors: status.errors ?? 0,
+      warnings: status.warnings ?? 0,
       namespaceMapping: (spec.namespaceMapping ?? {}) as Record<string, string>,
-      startTimestamp: status.startTimestamp ? new Date(status.startTimestamp) : null, completionTimestamp: status.completionTimestamp ? new Date(status.completionTimestamp) : null,
-      failureReason: status.failureReason ?? null, validationErrors: (status.validationErrors ?? []) as string[], createdAt: r.createdAt, observedAt: r.observedAt,
+      startTimestamp: status.startTimestamp ? new Date(status.startTimestamp) : null,
+      completionTimestamp: status.completionTimestamp ? new Date(status.completionTimestamp) : null,
+      failureReason: status.failureReason ?? null,
+      validationErrors: (status.validationErrors ?? []) as string[],
+      createdAt: r.createdAt,
+      observedAt: r.observedAt,
     };
   });
 }
 
 async function clusterFor(db: Db, access: Access, clusterId: string) {
-  const c = await db.cluster.findFirst({ where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] }, select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true, state: true } });
+  const c = await db.cluster.findFirst({
+    where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] },
+    select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true, state: true },
+  });
   if (!c) throw notFound("Cluster");
   return c;
 }
 
 /** The backup, as the target cluster sees it; restoring needs it to have finished with data. */
 async function restorableBackup(db: Db, clusterId: string, clusterName: string, backupName: string) {
-  const b = await db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name: backupName }, select: { phase: true } });
-  if (!b) throw new AppError("NOT_FOUND", `${clusterName} does not see a backup named ${backupName}: a backup from another cluster appears once both share its target location and Velero has synced it`);
-  if (!RESTORABLE.includes(b.phase ?? "")) throw new AppError("PRECONDITION_FAILED", `The backup ${backupName} is ${b.phase ?? "New"}: only Completed or PartiallyFailed backups can be restored`);
+  const b = await db.veleroObject.findFirst({
+    where: { clusterId, kind: "backups", name: backupName },
+    select: { phase: true },
+  });
+  if (!b)
+    throw new AppError(
+      "NOT_FOUND",
+      `${clusterName} does not see a backup named ${backupName}: a backup from another cluster appears once both share its target location and Velero has synced it`,
+    );
+  if (!RESTORABLE.includes(b.phase ?? ""))
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `The backup ${backupName} is ${b.phase ?? "New"}: only Completed or PartiallyFailed backups can be restored`,
+    );
 }
 
 function manifests(c: { name: string }, input: RestoreRequest, createdBy: string) {
   try {
-    const restore = buildRestore({ name: input.name, backupName: input.backupName, input: input.spec, cluster: { name: c.name }, createdBy });
+    const restore = buildRestore({
+      name: input.name,
+      backupName: input.backupName,
+      input: input.spec,
+      cluster: { name: c.name },
+      createdBy,
+    });
     const parsed = restoreInput.parse(input.spec);
-    const mapping = parsed.storageClassMapping && Object.keys(parsed.storageClassMapping).length ? parsed.storageClassMapping : null;
+    const mapping =
+      parsed.storageClassMapping && Object.keys(parsed.storageClassMapping).length ? parsed.storageClassMapping : null;
     return { restore, configMap: mapping ? storageClassConfigMap(mapping) : null, notes: restoreNotes(parsed) };
   } catch (e) {
     if (e instanceof SpecError) throw badRequest(e);
@@ -80,10 +134,16 @@ export async function previewRestore(db: Db, access: Access, input: RestoreReque
 
 export async function createRestore(d: Deps, access: Access, input: RestoreRequest, createdBy: string) {
   const c = await clusterFor(d.db, access, input.clusterId);
-  if (!canOnCluster(access, "restore.create", c)) throw new AppError("FORBIDDEN", "Restoring into this cluster needs the OPERATOR role on it");
-  if (!(c.velero as { installed?: boolean } | null)?.installed) throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
+  if (!canOnCluster(access, "restore.create", c))
+    throw new AppError("FORBIDDEN", "Restoring into this cluster needs the OPERATOR role on it");
+  if (!(c.velero as { installed?: boolean } | null)?.installed)
+    throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
   const prefix = clusterNamePrefix(c.name);
-  if (!input.name.startsWith(prefix)) throw new AppError("BAD_REQUEST", `name: restores on ${c.name} are named ${prefix}…, so they stay unique in a bucket shared with other clusters`);
+  if (!input.name.startsWith(prefix))
+    throw new AppError(
+      "BAD_REQUEST",
+      `name: restores on ${c.name} are named ${prefix}…, so they stay unique in a bucket shared with other clusters`,
+    );
   const m = manifests(c, input, createdBy);
   await restorableBackup(d.db, c.id, c.name, input.backupName);
   try {
@@ -92,19 +152,36 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
       // Velero fails every item whose new StorageClass does not exist; say so before anything is written.
       const classes = await d.kube.listStorageClasses(kubeconfig);
       const missing = [...new Set(Object.values(m.configMap.data))].filter((to) => !classes.includes(to));
-      if (missing.length) throw new AppError("PRECONDITION_FAILED", `${c.name} has no StorageClass ${missing.join(", ")} to map volumes to (it has ${classes.join(", ") || "none"})`);
+      if (missing.length)
+        throw new AppError(
+          "PRECONDITION_FAILED",
+          `${c.name} has no StorageClass ${missing.join(", ")} to map volumes to (it has ${classes.join(", ") || "none"})`,
+        );
     }
     // The ConfigMap first (Velero reads it when the restore runs); without a mapping, remove Lifeboat's earlier one so
     // it does not apply to this restore. A ConfigMap someone else made is left alone (and refused when we need ours).
     // The ConfigMap is read when each restore runs, so it must not change under one that has not finished.
-    const running = await d.db.veleroObject.findMany({ where: { clusterId: c.id, kind: "restores", OR: [{ phase: null }, { phase: { notIn: TERMINAL } }], name: { not: input.name } }, select: { name: true }, take: 3 });
-    const busy = running.length ? `The storage-class mapping on ${c.name} can't change while restore ${running.map((r) => r.name).join(", ")} has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping` : undefined;
+    const running = await d.db.veleroObject.findMany({
+      where: {
+        clusterId: c.id,
+        kind: "restores",
+        OR: [{ phase: null }, { phase: { notIn: TERMINAL } }],
+        name: { not: input.name },
+      },
+      select: { name: true },
+      take: 3,
+    });
+    const busy = running.length
+      ? `The storage-class mapping on ${c.name} can't change while restore ${running.map((r) => r.name).join(", ")} has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping`
+      : undefined;
     await d.kube.applyStorageClassMapping(kubeconfig, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME, busy });
     const { created, object } = await d.kube.createVeleroObject(kubeconfig, "restores", m.restore as never);
-    if (!created && !isSameRequest(object, m.restore)) throw new AppError("CONFLICT", `${c.name} already has a restore named ${input.name}; choose another name`);
+    if (!created && !isSameRequest(object, m.restore))
+      throw new AppError("CONFLICT", `${c.name} already has a restore named ${input.name}; choose another name`);
     return { name: input.name, created };
   } catch (e) {
-    if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not create the restore on ${c.name} (${e.kind}): ${e.message}`);
+    if (e instanceof ClusterError)
+      throw new AppError("PRECONDITION_FAILED", `Could not create the restore on ${c.name} (${e.kind}): ${e.message}`);
     throw e;
   }
 }
@@ -119,7 +196,10 @@ type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<str
 
 /** `velero restore describe`: the object, plus errors and warnings per namespace from the results in the bucket. */
 export async function describeRestore(d: Deps, access: Access, clusterId: string, name: string) {
-  const row = await d.db.veleroObject.findFirst({ where: { clusterId, kind: "restores", name, cluster: visibleClusterWhere(access) ?? undefined }, select: { spec: true, status: true, phase: true, observedAt: true } });
+  const row = await d.db.veleroObject.findFirst({
+    where: { clusterId, kind: "restores", name, cluster: visibleClusterWhere(access) ?? undefined },
+    select: { spec: true, status: true, phase: true, observedAt: true },
+  });
   if (!row) throw notFound("Restore");
   const c = await clusterFor(d.db, access, clusterId);
   let results: { errors: Messages; warnings: Messages } | null = null;
@@ -135,20 +215,35 @@ export async function describeRestore(d: Deps, access: Access, clusterId: string
     }
   }
   return {
-    name, clusterId, clusterName: c.name, clusterState: c.state, phase: row.phase ?? "New", observedAt: row.observedAt,
-    spec: row.spec as Record<string, unknown>, status: row.status as Record<string, unknown>, results, downloadError,
+    name,
+    clusterId,
+    clusterName: c.name,
+    clusterState: c.state,
+    phase: row.phase ?? "New",
+    observedAt: row.observedAt,
+    spec: row.spec as Record<string, unknown>,
+    status: row.status as Record<string, unknown>,
+    results,
+    downloadError,
   };
 }
 
 export async function restoreLogs(d: Deps, access: Access, clusterId: string, name: string): Promise<{ text: string }> {
-  if (!(await d.db.veleroObject.findFirst({ where: { clusterId, kind: "restores", name, cluster: visibleClusterWhere(access) ?? undefined }, select: { id: true } }))) throw notFound("Restore");
+  if (
+    !(await d.db.veleroObject.findFirst({
+      where: { clusterId, kind: "restores", name, cluster: visibleClusterWhere(access) ?? undefined },
+      select: { id: true },
+    }))
+  )
+    throw notFound("Restore");
   const c = await readableCluster(d, access, clusterId);
   try {
     const buf = await downloadVeleroFile(d, c.kubeconfig, { kind: "RestoreLog", name });
     if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this restore (it may still be running)");
     return { text: buf.toString() };
   } catch (e) {
-    if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not fetch the log from ${c.name} (${e.kind}): ${e.message}`);
+    if (e instanceof ClusterError)
+      throw new AppError("PRECONDITION_FAILED", `Could not fetch the log from ${c.name} (${e.kind}): ${e.message}`);
     throw e;
   }
 }

@@ -31,7 +31,6 @@ let name = "";
 const foreign = `foreign-${run}`;
 const objects = () => veleroObjects(kubeconfigText(0));
 
-
 /** A loopback port nothing listens on. */
 const closedPort = () =>
   new Promise<number>((resolve) => {
@@ -48,7 +47,8 @@ const input = (over: Record<string, unknown> = {}) => ({
   ttl: { value: 30, unit: "days" },
   ...over,
 });
-const row = async (n = name, c: ReturnType<typeof callerFor> = admin) => (await c.schedule.list({ clusterId })).find((s) => s.name === n);
+const row = async (n = name, c: ReturnType<typeof callerFor> = admin) =>
+  (await c.schedule.list({ clusterId })).find((s) => s.name === n);
 
 beforeAll(async () => {
   ({ db } = await freshDatabase());
@@ -57,17 +57,49 @@ beforeAll(async () => {
   const g = await aGroup(db, `sched-${run}`);
   const other = await aGroup(db, `sched-${run}-other`);
   clusterName = `sched-${run}`;
-  clusterId = (await admin.cluster.attach({ kubeconfig: kubeconfigText(0), name: clusterName, groupId: g.id, description: "", labels: {} })).id;
-  otherId = (await admin.cluster.attach({ kubeconfig: kubeconfigText(1), name: `sched-${run}-other`, groupId: other.id, description: "", labels: {} })).id;
+  clusterId = (
+    await admin.cluster.attach({
+      kubeconfig: kubeconfigText(0),
+      name: clusterName,
+      groupId: g.id,
+      description: "",
+      labels: {},
+    })
+  ).id;
+  otherId = (
+    await admin.cluster.attach({
+      kubeconfig: kubeconfigText(1),
+      name: `sched-${run}-other`,
+      groupId: other.id,
+      description: "",
+      labels: {},
+    })
+  ).id;
 
   // A target location on the cluster, so scheduled backups really run into the S3 emulator.
   const s3 = testSandbox().s3;
-  const cred = await admin.credential.create({ name: `s3-${run}`, description: "", accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
-  const loc = await admin.location.create({ name: `sched-${run}`, provider: "S3_COMPATIBLE", region: s3.region, endpoint: s3.endpoint, pathStyle: true, credentialId: cred.id, bucket: "lifeboat-backups", prefix: `schedules-${run}` });
+  const cred = await admin.credential.create({
+    name: `s3-${run}`,
+    description: "",
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  });
+  const loc = await admin.location.create({
+    name: `sched-${run}`,
+    provider: "S3_COMPATIBLE",
+    region: s3.region,
+    endpoint: s3.endpoint,
+    pathStyle: true,
+    credentialId: cred.id,
+    bucket: "lifeboat-backups",
+    prefix: `schedules-${run}`,
+  });
   await admin.location.assign({ locationId: loc.id, target: { kind: "cluster", id: clusterId }, readOnly: false });
   const deployment = await until("the location is Available", async () => {
     await admin.location.refresh({ id: loc.id });
-    return (await admin.location.list()).find((l) => l.id === loc.id)?.deployments.find((x) => x.clusterId === clusterId && x.phase === "Available");
+    return (await admin.location.list())
+      .find((l) => l.id === loc.id)
+      ?.deployments.find((x) => x.clusterId === clusterId && x.phase === "Available");
   });
   bsl = deployment.bslName;
   name = scheduleName({ cluster: clusterName, base: "nightly" });
@@ -86,7 +118,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await engine?.stop();
   // Leave no running schedule behind in the shared sandbox.
-  for (const n of [name, foreign]) if (n) await objects().remove("schedules", n).catch(() => undefined);
+  for (const n of [name, foreign])
+    if (n)
+      await objects()
+        .remove("schedules", n)
+        .catch(() => undefined);
 });
 
 describe("schedules", () => {
@@ -94,54 +130,122 @@ describe("schedules", () => {
     const { yaml } = await operator.schedule.preview({ clusterId, name, spec: input(), cron: "0 3 * * *" });
     const obj = YAML.parse(yaml);
     expect(obj).toMatchObject({
-      apiVersion: "velero.io/v1", kind: "Schedule", metadata: { name, namespace: "velero", labels: { "lifeboat.io/cluster": clusterName } },
-      spec: { schedule: "0 3 * * *", paused: false, template: { includedNamespaces: ["payments"], storageLocation: bsl, ttl: "720h0m0s" } },
+      apiVersion: "velero.io/v1",
+      kind: "Schedule",
+      metadata: { name, namespace: "velero", labels: { "lifeboat.io/cluster": clusterName } },
+      spec: {
+        schedule: "0 3 * * *",
+        paused: false,
+        template: { includedNamespaces: ["payments"], storageLocation: bsl, ttl: "720h0m0s" },
+      },
     });
     expect(JSON.parse(obj.metadata.annotations["lifeboat.io/backup-input"])).toEqual(input());
     expect(obj.metadata.annotations["lifeboat.io/created-by"]).toMatch(/@example\.com$/);
   });
 
   it("refuses a bad cron expression with the parser's message, and a bad input by field", async () => {
-    await expect(operator.schedule.create({ clusterId, name, spec: input(), cron: "0 3 * *" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: "cron: expected exactly 5 fields, found 4: [0 3 * *]" });
-    await expect(operator.schedule.preview({ clusterId, name, spec: input(), cron: "CRON_TZ=Mars/Olympus 0 3 * * *" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("unknown time zone Mars/Olympus") });
-    await expect(operator.schedule.create({ clusterId, name, spec: input({ ttl: { value: 0, unit: "days" } }), cron: "0 3 * * *" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("input.ttl.value") });
+    await expect(operator.schedule.create({ clusterId, name, spec: input(), cron: "0 3 * *" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "cron: expected exactly 5 fields, found 4: [0 3 * *]",
+    });
+    await expect(
+      operator.schedule.preview({ clusterId, name, spec: input(), cron: "CRON_TZ=Mars/Olympus 0 3 * * *" }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("unknown time zone Mars/Olympus"),
+    });
+    await expect(
+      operator.schedule.create({
+        clusterId,
+        name,
+        spec: input({ ttl: { value: 0, unit: "days" } }),
+        cron: "0 3 * * *",
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("input.ttl.value") });
     expect(await objects().get("schedules", name)).toBeNull();
   });
 
   it("an operator creates a schedule; it runs at once, and the list shows it with its last backup and outcome", async () => {
-    expect(await operator.schedule.create({ clusterId, name, spec: input(), cron: "0 3 * * *" })).toEqual({ name, created: true });
+    expect(await operator.schedule.create({ clusterId, name, spec: input(), cron: "0 3 * * *" })).toEqual({
+      name,
+      created: true,
+    });
     // A double submit finds the same schedule; another schedule with that name is a conflict.
-    expect(await operator.schedule.create({ clusterId, name, spec: input(), cron: "0 3 * * *" })).toEqual({ name, created: false });
-    await expect(operator.schedule.create({ clusterId, name, spec: input(), cron: "0 4 * * *" })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await operator.schedule.create({ clusterId, name, spec: input(), cron: "0 3 * * *" })).toEqual({
+      name,
+      created: false,
+    });
+    await expect(operator.schedule.create({ clusterId, name, spec: input(), cron: "0 4 * * *" })).rejects.toMatchObject(
+      { code: "CONFLICT" },
+    );
 
     const listed = await until("the schedule's first backup settles in the list", async () => {
       const r = await row();
       return r?.lastBackup && TERMINAL.includes(r.lastBackup.phase) ? r : null;
     });
     expect(listed).toMatchObject({
-      clusterName, cron: "0 3 * * *", cronText: "Every day at 03:00 UTC", cronError: null, timeZone: "UTC", paused: false, phase: "Enabled", validationErrors: [],
-      ttl: "720h0m0s", location: bsl, scope: "Namespaces payments", managedByLifeboat: true, useOwnerReferencesInBackup: false,
+      clusterName,
+      cron: "0 3 * * *",
+      cronText: "Every day at 03:00 UTC",
+      cronError: null,
+      timeZone: "UTC",
+      paused: false,
+      phase: "Enabled",
+      validationErrors: [],
+      ttl: "720h0m0s",
+      location: bsl,
+      scope: "Namespaces payments",
+      managedByLifeboat: true,
+      useOwnerReferencesInBackup: false,
     });
-    expect(listed.lastBackup).toMatchObject({ name: expect.stringMatching(new RegExp(`^${name}-\\d{14}$`)), phase: "Completed", errors: 0 });
+    expect(listed.lastBackup).toMatchObject({
+      name: expect.stringMatching(new RegExp(`^${name}-\\d{14}$`)),
+      phase: "Completed",
+      errors: 0,
+    });
     expect(listed.lastBackupAt).toBeInstanceOf(Date);
     // Velero's next run: cron.Next(lastBackup), the next 03:00 UTC.
     expect(listed.nextRunAt!.getUTCHours()).toBe(3);
     expect(listed.nextRunAt!.getTime()).toBeGreaterThan(listed.lastBackupAt!.getTime());
-    expect((await admin.backup.list({ clusterId })).find((b) => b.name === listed.lastBackup!.name)).toMatchObject({ schedule: name, phase: "Completed" });
+    expect((await admin.backup.list({ clusterId })).find((b) => b.name === listed.lastBackup!.name)).toMatchObject({
+      schedule: name,
+      phase: "Completed",
+    });
 
-    const audit = await db.auditEvent.findFirst({ where: { action: "schedule.create", targetId: name, outcome: "SUCCESS" } });
+    const audit = await db.auditEvent.findFirst({
+      where: { action: "schedule.create", targetId: name, outcome: "SUCCESS" },
+    });
     expect(audit).toMatchObject({ targetType: "schedule", scope: `cluster:${clusterId}` });
   });
 
   it("get prefills the edit form; editing rebuilds the template from the wizard input and keeps the name", async () => {
     const got = await operator.schedule.get({ clusterId, name });
-    expect(got).toMatchObject({ name, cron: "0 3 * * *", paused: false, templateEditable: true, notEditableReason: null, input: input(), phase: "Enabled" });
+    expect(got).toMatchObject({
+      name,
+      cron: "0 3 * * *",
+      paused: false,
+      templateEditable: true,
+      notEditableReason: null,
+      input: input(),
+      phase: "Enabled",
+    });
     expect(got.yaml).toContain("lifeboat.io/backup-input");
 
-    const edited = input({ scope: { kind: "excludeNamespaces", exclude: ["web-cache"] }, ttl: { value: 7, unit: "days" } });
-    expect(await operator.schedule.update({ clusterId, name, cron: "30 4 * * 1-5", spec: edited })).toEqual({ name, paused: false, cron: "30 4 * * 1-5" });
+    const edited = input({
+      scope: { kind: "excludeNamespaces", exclude: ["web-cache"] },
+      ttl: { value: 7, unit: "days" },
+    });
+    expect(await operator.schedule.update({ clusterId, name, cron: "30 4 * * 1-5", spec: edited })).toEqual({
+      name,
+      paused: false,
+      cron: "30 4 * * 1-5",
+    });
     const live = await objects().get("schedules", name);
-    expect(live.spec).toMatchObject({ schedule: "30 4 * * 1-5", paused: false, template: { ttl: "168h0m0s", storageLocation: bsl } });
+    expect(live.spec).toMatchObject({
+      schedule: "30 4 * * 1-5",
+      paused: false,
+      template: { ttl: "168h0m0s", storageLocation: bsl },
+    });
     expect(live.spec.template.includedNamespaces).toBeUndefined();
     expect(live.spec.template.excludedNamespaces).toContain("web-cache");
     expect(JSON.parse(live.metadata.annotations["lifeboat.io/backup-input"])).toEqual(edited);
@@ -151,13 +255,23 @@ describe("schedules", () => {
       const r = await row();
       return r?.cron === "30 4 * * 1-5" ? r : null;
     });
-    expect(listed).toMatchObject({ cronText: "Every Monday through Friday at 04:30 UTC", ttl: "168h0m0s", scope: "All namespaces except web-cache" });
+    expect(listed).toMatchObject({
+      cronText: "Every Monday through Friday at 04:30 UTC",
+      ttl: "168h0m0s",
+      scope: "All namespaces except web-cache",
+    });
     expect((await operator.schedule.get({ clusterId, name })).input).toEqual(edited);
 
     // Cron only: the template stays.
     await operator.schedule.update({ clusterId, name, cron: "@daily" });
-    expect((await objects().get("schedules", name)).spec).toMatchObject({ schedule: "@daily", template: { ttl: "168h0m0s" } });
-    await expect(operator.schedule.update({ clusterId, name, cron: "every day" })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("cron: ") });
+    expect((await objects().get("schedules", name)).spec).toMatchObject({
+      schedule: "@daily",
+      template: { ttl: "168h0m0s" },
+    });
+    await expect(operator.schedule.update({ clusterId, name, cron: "every day" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("cron: "),
+    });
   });
 
   it("pauses and resumes", async () => {
@@ -178,21 +292,51 @@ describe("schedules", () => {
       return r && !r.paused && r.cron === "0 5 * * *" ? r : null;
     });
     expect(resumed.nextRunAt).toBeInstanceOf(Date);
-    expect(await db.auditEvent.count({ where: { action: { in: ["schedule.pause", "schedule.unpause"] }, targetId: name, outcome: "SUCCESS" } })).toBe(2);
+    expect(
+      await db.auditEvent.count({
+        where: { action: { in: ["schedule.pause", "schedule.unpause"] }, targetId: name, outcome: "SUCCESS" },
+      }),
+    ).toBe(2);
   });
 
   it("a schedule made outside Lifeboat can have its cron and paused flag changed, and nothing else", async () => {
-    await objects().create("schedules", { kind: "Schedule", metadata: { name: foreign }, spec: { schedule: "0 1 * * *", paused: true, template: { includedNamespaces: ["guestbook"], ttl: "24h0m0s" } } });
+    await objects().create("schedules", {
+      kind: "Schedule",
+      metadata: { name: foreign },
+      spec: { schedule: "0 1 * * *", paused: true, template: { includedNamespaces: ["guestbook"], ttl: "24h0m0s" } },
+    });
     const got = await operator.schedule.get({ clusterId, name: foreign });
-    expect(got).toMatchObject({ templateEditable: false, input: null, notEditableReason: expect.stringContaining("not created by Lifeboat"), paused: true });
-    await expect(operator.schedule.update({ clusterId, name: foreign, cron: "0 2 * * *", spec: input() })).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("not created by Lifeboat") });
-    expect(await operator.schedule.update({ clusterId, name: foreign, cron: "0 2 * * *" })).toEqual({ name: foreign, paused: true, cron: "0 2 * * *" });
-    expect((await objects().get("schedules", foreign)).spec).toEqual({ schedule: "0 2 * * *", paused: true, template: { includedNamespaces: ["guestbook"], ttl: "24h0m0s" } });
+    expect(got).toMatchObject({
+      templateEditable: false,
+      input: null,
+      notEditableReason: expect.stringContaining("not created by Lifeboat"),
+      paused: true,
+    });
+    await expect(
+      operator.schedule.update({ clusterId, name: foreign, cron: "0 2 * * *", spec: input() }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("not created by Lifeboat") });
+    expect(await operator.schedule.update({ clusterId, name: foreign, cron: "0 2 * * *" })).toEqual({
+      name: foreign,
+      paused: true,
+      cron: "0 2 * * *",
+    });
+    expect((await objects().get("schedules", foreign)).spec).toEqual({
+      schedule: "0 2 * * *",
+      paused: true,
+      template: { includedNamespaces: ["guestbook"], ttl: "24h0m0s" },
+    });
     const listed = await until("the foreign schedule is listed", async () => {
       const r = await row(foreign);
       return r?.cron === "0 2 * * *" ? r : null;
     });
-    expect(listed).toMatchObject({ managedByLifeboat: false, scope: "Namespaces guestbook", ttl: "24h0m0s", location: null, lastBackup: null, paused: true });
+    expect(listed).toMatchObject({
+      managedByLifeboat: false,
+      scope: "Namespaces guestbook",
+      ttl: "24h0m0s",
+      location: null,
+      lastBackup: null,
+      paused: true,
+    });
   });
 
   it("a viewer sees the list and may change nothing", async () => {
@@ -205,7 +349,8 @@ describe("schedules", () => {
       () => viewer.schedule.pause({ clusterId, name }),
       () => viewer.schedule.unpause({ clusterId, name }),
       () => viewer.schedule.delete({ clusterId, name }),
-    ]) await expect(call()).rejects.toMatchObject({ code: "FORBIDDEN" });
+    ])
+      await expect(call()).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect(await objects().get("schedules", `${name}-v`)).toBeNull();
     expect((await objects().get("schedules", name)).spec.paused).toBe(false);
 
@@ -214,7 +359,9 @@ describe("schedules", () => {
     await bind(db, "OPERATOR", { userId: u.id }, { clusterId: otherId });
     await bind(db, "VIEWER", { userId: u.id }, { clusterId });
     const mixed = callerFor(db, await signedIn(db, u));
-    await expect(mixed.schedule.create({ clusterId, name: `${name}-m`, spec: input(), cron: "0 3 * * *" })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("OPERATOR") });
+    await expect(
+      mixed.schedule.create({ clusterId, name: `${name}-m`, spec: input(), cron: "0 3 * * *" }),
+    ).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("OPERATOR") });
     await expect(mixed.schedule.pause({ clusterId, name })).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect(await objects().get("schedules", `${name}-m`)).toBeNull();
   });
@@ -225,31 +372,68 @@ describe("schedules", () => {
     const stranger = callerFor(db, await signedIn(db, u));
     expect(await stranger.schedule.list({})).toEqual([]);
     await expect(stranger.schedule.get({ clusterId, name })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(stranger.schedule.create({ clusterId, name: `${name}-s`, spec: input(), cron: "0 3 * * *" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(stranger.schedule.preview({ clusterId, name: `${name}-s`, spec: input(), cron: "0 3 * * *" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      stranger.schedule.create({ clusterId, name: `${name}-s`, spec: input(), cron: "0 3 * * *" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(
+      stranger.schedule.preview({ clusterId, name: `${name}-s`, spec: input(), cron: "0 3 * * *" }),
+    ).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(stranger.schedule.pause({ clusterId, name })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(stranger.schedule.delete({ clusterId, name })).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 
   it("explains a vanished schedule, a cluster without Velero and an unreachable cluster", async () => {
-    await expect(operator.schedule.pause({ clusterId, name: `gone-${run}` })).rejects.toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("may have been deleted") });
-    await expect(operator.schedule.update({ clusterId, name: `gone-${run}`, cron: "0 3 * * *" })).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(operator.schedule.delete({ clusterId, name: `gone-${run}` })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(operator.schedule.pause({ clusterId, name: `gone-${run}` })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining("may have been deleted"),
+    });
+    await expect(operator.schedule.update({ clusterId, name: `gone-${run}`, cron: "0 3 * * *" })).rejects.toMatchObject(
+      { code: "NOT_FOUND" },
+    );
+    await expect(operator.schedule.delete({ clusterId, name: `gone-${run}` })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
 
     const velero = (await db.cluster.findUniqueOrThrow({ where: { id: otherId } })).velero;
-    await db.cluster.update({ where: { id: otherId }, data: { velero: { installed: false, reason: "no velero namespace", nodeAgent: false, csi: { enabled: false, snapshotClasses: [] } } } });
+    await db.cluster.update({
+      where: { id: otherId },
+      data: {
+        velero: {
+          installed: false,
+          reason: "no velero namespace",
+          nodeAgent: false,
+          csi: { enabled: false, snapshotClasses: [] },
+        },
+      },
+    });
     try {
-      await expect(admin.schedule.create({ clusterId: otherId, name: `x-${run}`, spec: input(), cron: "0 3 * * *" })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("Velero is not installed") });
+      await expect(
+        admin.schedule.create({ clusterId: otherId, name: `x-${run}`, spec: input(), cron: "0 3 * * *" }),
+      ).rejects.toMatchObject({
+        code: "PRECONDITION_FAILED",
+        message: expect.stringContaining("Velero is not installed"),
+      });
     } finally {
       await db.cluster.update({ where: { id: otherId }, data: { velero: velero ?? undefined } });
     }
 
     const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: otherId } })).kubeconfigSecretId!;
     const port = await closedPort();
-    await d.sealed.replace(secretId, kubeconfigText(1).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${port}`));
+    await d.sealed.replace(
+      secretId,
+      kubeconfigText(1).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${port}`),
+    );
     try {
-      await expect(admin.schedule.pause({ clusterId: otherId, name: `x-${run}` })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/^Could not pause schedule x-\w+ on sched-\w+-other: .*ECONNREFUSED/) });
-      await expect(admin.schedule.create({ clusterId: otherId, name: `x-${run}`, spec: input(), cron: "0 3 * * *" })).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("Could not create the schedule on") });
+      await expect(admin.schedule.pause({ clusterId: otherId, name: `x-${run}` })).rejects.toMatchObject({
+        code: "PRECONDITION_FAILED",
+        message: expect.stringMatching(/^Could not pause schedule x-\w+ on sched-\w+-other: .*ECONNREFUSED/),
+      });
+      await expect(
+        admin.schedule.create({ clusterId: otherId, name: `x-${run}`, spec: input(), cron: "0 3 * * *" }),
+      ).rejects.toMatchObject({
+        code: "PRECONDITION_FAILED",
+        message: expect.stringContaining("Could not create the schedule on"),
+      });
     } finally {
       await d.sealed.replace(secretId, kubeconfigText(1));
     }
@@ -263,7 +447,9 @@ describe("schedules", () => {
     await until("the list drops it", async () => !(await row()));
     expect((await admin.backup.list({ clusterId })).some((b) => b.name === last)).toBe(true);
     expect(await objects().get("backups", last)).not.toBeNull();
-    expect(await db.auditEvent.findFirst({ where: { action: "schedule.delete", targetId: name, outcome: "SUCCESS" } })).toMatchObject({ targetType: "schedule", scope: `cluster:${clusterId}` });
+    expect(
+      await db.auditEvent.findFirst({ where: { action: "schedule.delete", targetId: name, outcome: "SUCCESS" } }),
+    ).toMatchObject({ targetType: "schedule", scope: `cluster:${clusterId}` });
     await operator.schedule.delete({ clusterId, name: foreign });
   });
 });

@@ -43,7 +43,11 @@ export interface ScheduleUpdate {
   spec?: unknown;
 }
 
-const badRequest = (e: SpecError) => new AppError("BAD_REQUEST", e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ") || e.message);
+const badRequest = (e: SpecError) =>
+  new AppError(
+    "BAD_REQUEST",
+    e.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ") || e.message,
+  );
 
 function specOrBadRequest<T>(fn: () => T): T {
   try {
@@ -70,17 +74,28 @@ async function clusterFor(db: Db, access: Access, clusterId: string) {
 /** A visible cluster the caller may act on (`permission`), with Velero, and its kubeconfig. */
 async function liveCluster(d: Deps, access: Access, clusterId: string, permission: Permission | null) {
   const c = await clusterFor(d.db, access, clusterId);
-  if (permission && !canOnCluster(access, permission, c)) throw new AppError("FORBIDDEN", `Managing schedules on ${c.name} needs the OPERATOR role on it`);
+  if (permission && !canOnCluster(access, permission, c))
+    throw new AppError("FORBIDDEN", `Managing schedules on ${c.name} needs the OPERATOR role on it`);
   const velero = c.velero as { installed?: boolean; reason?: string } | null;
-  if (!velero?.installed) throw new AppError("PRECONDITION_FAILED", `Velero is not installed on ${c.name}${velero?.reason ? ` (${velero.reason})` : ""}`);
-  if (!c.kubeconfigSecretId) throw new AppError("PRECONDITION_FAILED", `${c.name} has no stored kubeconfig: attach it again`);
+  if (!velero?.installed)
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `Velero is not installed on ${c.name}${velero?.reason ? ` (${velero.reason})` : ""}`,
+    );
+  if (!c.kubeconfigSecretId)
+    throw new AppError("PRECONDITION_FAILED", `${c.name} has no stored kubeconfig: attach it again`);
   return { ...c, kubeconfig: (await d.sealed.read(c.kubeconfigSecretId)).toString() };
 }
 
 function reasonOf(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const cause = (e as { cause?: unknown }).cause;
-  const why = cause instanceof Error ? cause.message : typeof cause === "object" && cause && "code" in cause ? String((cause as { code: unknown }).code) : "";
+  const why =
+    cause instanceof Error
+      ? cause.message
+      : typeof cause === "object" && cause && "code" in cause
+        ? String((cause as { code: unknown }).code)
+        : "";
   return why && !e.message.includes(why) ? `${e.message} (${why})` : e.message;
 }
 
@@ -90,12 +105,14 @@ async function onCluster<T>(c: { name: string }, what: string, fn: () => Promise
     return await fn();
   } catch (e) {
     if (e instanceof AppError) throw e;
-    if (e instanceof ClusterError) throw new AppError("PRECONDITION_FAILED", `Could not ${what} on ${c.name} (${e.kind}): ${e.message}`);
+    if (e instanceof ClusterError)
+      throw new AppError("PRECONDITION_FAILED", `Could not ${what} on ${c.name} (${e.kind}): ${e.message}`);
     throw new AppError("PRECONDITION_FAILED", `Could not ${what} on ${c.name}: ${reasonOf(e)}`);
   }
 }
 
-const vanished = (name: string, cluster: string) => new AppError("NOT_FOUND", `Schedule ${name} was not found on ${cluster}: it may have been deleted`);
+const vanished = (name: string, cluster: string) =>
+  new AppError("NOT_FOUND", `Schedule ${name} was not found on ${cluster}: it may have been deleted`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading a Schedule
@@ -112,7 +129,11 @@ export function scopeSummary(template: Record<string, any>): string {
   const exclude = strings(template.excludedNamespaces).filter((n) => !always.has(n));
   if (include.length) parts.push(`Namespaces ${include.join(", ")}`);
   else if (exclude.length) parts.push(`All namespaces except ${exclude.join(", ")}`);
-  const selectors = template.labelSelector ? [template.labelSelector] : Array.isArray(template.orLabelSelectors) ? template.orLabelSelectors : [];
+  const selectors = template.labelSelector
+    ? [template.labelSelector]
+    : Array.isArray(template.orLabelSelectors)
+      ? template.orLabelSelectors
+      : [];
   const text = selectors.map(formatLabelSelector).filter(Boolean);
   if (text.length) parts.push(`Resources matching ${text.join(" or ")}`);
   const resources = strings(template.includedResources).filter((r) => r !== "*");
@@ -121,7 +142,12 @@ export function scopeSummary(template: Record<string, any>): string {
 }
 
 /** When Velero will start the next backup: cron.Next(max(lastBackup or creation, lastSkipped)), at once for a new one. */
-export function nextRunAt(spec: Record<string, any>, status: Record<string, any>, createdAt: Date | null, now = new Date()): Date | null {
+export function nextRunAt(
+  spec: Record<string, any>,
+  status: Record<string, any>,
+  createdAt: Date | null,
+  now = new Date(),
+): Date | null {
   if (spec.paused === true || status.phase === "FailedValidation") return null;
   let cron;
   try {
@@ -149,13 +175,25 @@ function cronWords(cron: string): { cronText: string | null; cronError: string |
 /** The stored wizard input of a Schedule, or why it can't be edited with the wizard. */
 function storedInput(obj: any): { input: BackupInput | null; reason: string | null } {
   const raw = obj?.metadata?.annotations?.[BACKUP_INPUT_ANNOTATION];
-  if (typeof raw !== "string") return { input: null, reason: "This schedule was not created by Lifeboat, so its backup template can't be edited here: change its cron expression or pause it, or edit it where it was made (velero CLI, GitOps)." };
+  if (typeof raw !== "string")
+    return {
+      input: null,
+      reason:
+        "This schedule was not created by Lifeboat, so its backup template can't be edited here: change its cron expression or pause it, or edit it where it was made (velero CLI, GitOps).",
+    };
   try {
     const r = backupInput.safeParse(JSON.parse(raw));
     if (r.success) return { input: r.data, reason: null };
-    return { input: null, reason: `The backup settings stored on this schedule are no longer valid (${r.error.issues[0]?.message}): only its cron expression and paused flag can be changed.` };
+    return {
+      input: null,
+      reason: `The backup settings stored on this schedule are no longer valid (${r.error.issues[0]?.message}): only its cron expression and paused flag can be changed.`,
+    };
   } catch {
-    return { input: null, reason: "The backup settings stored on this schedule can't be read: only its cron expression and paused flag can be changed." };
+    return {
+      input: null,
+      reason:
+        "The backup settings stored on this schedule can't be read: only its cron expression and paused flag can be changed.",
+    };
   }
 }
 
@@ -187,10 +225,24 @@ async function latestBackups(db: Db, clusterIds: string[]): Promise<Map<string, 
 
 export async function listSchedules(db: Db, access: Access, filter: { clusterId?: string }, now = new Date()) {
   const rows = await db.veleroObject.findMany({
-    where: { kind: PLURAL, ...(filter.clusterId ? { clusterId: filter.clusterId } : {}), cluster: visibleClusterWhere(access) ?? undefined },
+    where: {
+      kind: PLURAL,
+      ...(filter.clusterId ? { clusterId: filter.clusterId } : {}),
+      cluster: visibleClusterWhere(access) ?? undefined,
+    },
     orderBy: [{ cluster: { name: "asc" } }, { name: "asc" }],
     take: LIST_LIMIT,
-    select: { clusterId: true, name: true, phase: true, labels: true, spec: true, status: true, createdAt: true, observedAt: true, cluster: { select: { name: true, state: true } } },
+    select: {
+      clusterId: true,
+      name: true,
+      phase: true,
+      labels: true,
+      spec: true,
+      status: true,
+      createdAt: true,
+      observedAt: true,
+      cluster: { select: { name: true, state: true } },
+    },
   });
   const latest = await latestBackups(db, [...new Set(rows.map((r) => r.clusterId))]);
   return rows.map((r) => {
@@ -202,15 +254,35 @@ export async function listSchedules(db: Db, access: Access, filter: { clusterId?
     const b = latest.get(`${r.clusterId}/${labelValue(r.name)}`);
     const bs = (b?.status ?? {}) as Record<string, any>;
     return {
-      clusterId: r.clusterId, clusterName: r.cluster.name, clusterState: r.cluster.state, name: r.name,
-      cron, ...cronWords(cron), paused: spec.paused === true, phase: r.phase ?? "New", validationErrors: strings(status.validationErrors),
-      nextRunAt: nextRunAt(spec, status, r.createdAt, now), lastBackupAt: asDate(status.lastBackup),
+      clusterId: r.clusterId,
+      clusterName: r.cluster.name,
+      clusterState: r.cluster.state,
+      name: r.name,
+      cron,
+      ...cronWords(cron),
+      paused: spec.paused === true,
+      phase: r.phase ?? "New",
+      validationErrors: strings(status.validationErrors),
+      nextRunAt: nextRunAt(spec, status, r.createdAt, now),
+      lastBackupAt: asDate(status.lastBackup),
       lastBackup: b
-        ? { name: b.name, phase: b.phase ?? "New", startedAt: asDate(bs.startTimestamp), completedAt: asDate(bs.completionTimestamp), errors: Number(bs.errors ?? 0), warnings: Number(bs.warnings ?? 0), failureReason: typeof bs.failureReason === "string" ? bs.failureReason : null }
+        ? {
+            name: b.name,
+            phase: b.phase ?? "New",
+            startedAt: asDate(bs.startTimestamp),
+            completedAt: asDate(bs.completionTimestamp),
+            errors: Number(bs.errors ?? 0),
+            warnings: Number(bs.warnings ?? 0),
+            failureReason: typeof bs.failureReason === "string" ? bs.failureReason : null,
+          }
         : null,
-      ttl: typeof template.ttl === "string" ? template.ttl : null, location: typeof template.storageLocation === "string" ? template.storageLocation : null,
-      scope: scopeSummary(template), managedByLifeboat: CLUSTER_LABEL in labels, useOwnerReferencesInBackup: spec.useOwnerReferencesInBackup === true,
-      createdAt: r.createdAt, observedAt: r.observedAt,
+      ttl: typeof template.ttl === "string" ? template.ttl : null,
+      location: typeof template.storageLocation === "string" ? template.storageLocation : null,
+      scope: scopeSummary(template),
+      managedByLifeboat: CLUSTER_LABEL in labels,
+      useOwnerReferencesInBackup: spec.useOwnerReferencesInBackup === true,
+      createdAt: r.createdAt,
+      observedAt: r.observedAt,
     };
   });
 }
@@ -229,10 +301,19 @@ export async function getSchedule(d: Deps, access: Access, clusterId: string, na
   const { input, reason } = storedInput(obj);
   const { managedFields: _m, ...metadata } = obj.metadata ?? {};
   return {
-    clusterId, clusterName: c.name, name, cron: String(spec.schedule ?? ""), paused: spec.paused === true,
-    skipImmediately: typeof spec.skipImmediately === "boolean" ? spec.skipImmediately : null, useOwnerReferencesInBackup: spec.useOwnerReferencesInBackup === true,
-    input, templateEditable: input !== null, notEditableReason: reason, phase: typeof status.phase === "string" ? status.phase : "New",
-    validationErrors: strings(status.validationErrors), lastBackupAt: asDate(status.lastBackup),
+    clusterId,
+    clusterName: c.name,
+    name,
+    cron: String(spec.schedule ?? ""),
+    paused: spec.paused === true,
+    skipImmediately: typeof spec.skipImmediately === "boolean" ? spec.skipImmediately : null,
+    useOwnerReferencesInBackup: spec.useOwnerReferencesInBackup === true,
+    input,
+    templateEditable: input !== null,
+    notEditableReason: reason,
+    phase: typeof status.phase === "string" ? status.phase : "New",
+    validationErrors: strings(status.validationErrors),
+    lastBackupAt: asDate(status.lastBackup),
     yaml: toYaml({ apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec }),
   };
 }
@@ -240,11 +321,20 @@ export async function getSchedule(d: Deps, access: Access, clusterId: string, na
 function manifestFor(req: ScheduleRequest, clusterName: string, createdBy: string): Schedule {
   return specOrBadRequest(() => {
     const manifest = buildSchedule({
-      name: req.name, input: req.spec, cron: req.cron, paused: req.paused, skipImmediately: req.skipImmediately,
-      useOwnerReferencesInBackup: req.useOwnerReferencesInBackup, cluster: { name: clusterName }, createdBy,
+      name: req.name,
+      input: req.spec,
+      cron: req.cron,
+      paused: req.paused,
+      skipImmediately: req.skipImmediately,
+      useOwnerReferencesInBackup: req.useOwnerReferencesInBackup,
+      cluster: { name: clusterName },
+      createdBy,
     });
     const input = parseOrThrow(backupInput, req.spec, "input");
-    manifest.metadata.annotations = { ...manifest.metadata.annotations, [BACKUP_INPUT_ANNOTATION]: JSON.stringify(input) };
+    manifest.metadata.annotations = {
+      ...manifest.metadata.annotations,
+      [BACKUP_INPUT_ANNOTATION]: JSON.stringify(input),
+    };
     return manifest;
   });
 }
@@ -252,18 +342,24 @@ function manifestFor(req: ScheduleRequest, clusterName: string, createdBy: strin
 /** The manifest the review step shows, exactly as it will be created. */
 export async function previewSchedule(db: Db, access: Access, req: ScheduleRequest, createdBy: string) {
   const c = await clusterFor(db, access, req.clusterId);
-  if (!canOnCluster(access, "schedule.preview", c)) throw new AppError("FORBIDDEN", `Managing schedules on ${c.name} needs the OPERATOR role on it`);
+  if (!canOnCluster(access, "schedule.preview", c))
+    throw new AppError("FORBIDDEN", `Managing schedules on ${c.name} needs the OPERATOR role on it`);
   return { yaml: toYaml(manifestFor(req, c.name, createdBy)) };
 }
 
 export async function createSchedule(d: Deps, access: Access, req: ScheduleRequest, createdBy: string) {
   const c = await liveCluster(d, access, req.clusterId, "schedule.create");
   const manifest = manifestFor(req, c.name, createdBy);
-  const { created, object } = await onCluster(c, "create the schedule", () => d.kube.createVeleroObject(c.kubeconfig, PLURAL, manifest as never));
+  const { created, object } = await onCluster(c, "create the schedule", () =>
+    d.kube.createVeleroObject(c.kubeconfig, PLURAL, manifest as never),
+  );
   if (!created) {
     // A double submit finds its own schedule; anything else with that name is another schedule.
-    const same = object?.metadata?.annotations?.[BACKUP_INPUT_ANNOTATION] === manifest.metadata.annotations?.[BACKUP_INPUT_ANNOTATION] && object?.spec?.schedule === manifest.spec.schedule;
-    if (!same) throw new AppError("CONFLICT", `A schedule named ${req.name} already exists on ${c.name}: choose another name`);
+    const same =
+      object?.metadata?.annotations?.[BACKUP_INPUT_ANNOTATION] ===
+        manifest.metadata.annotations?.[BACKUP_INPUT_ANNOTATION] && object?.spec?.schedule === manifest.spec.schedule;
+    if (!same)
+      throw new AppError("CONFLICT", `A schedule named ${req.name} already exists on ${c.name}: choose another name`);
   }
   return { name: req.name, created };
 }
@@ -279,7 +375,21 @@ export async function createSchedule(d: Deps, access: Access, req: ScheduleReque
 export async function updateSchedule(d: Deps, access: Access, req: ScheduleUpdate) {
   const c = await liveCluster(d, access, req.clusterId, "schedule.update");
   const cron = specOrBadRequest(() => parseOrThrow(scheduleOptions.shape.cron, req.cron, "cron"));
-  const rebuilt = req.spec === undefined ? null : manifestFor({ clusterId: req.clusterId, name: req.name, spec: req.spec, cron, paused: req.paused, skipImmediately: req.skipImmediately }, c.name, "");
+  const rebuilt =
+    req.spec === undefined
+      ? null
+      : manifestFor(
+          {
+            clusterId: req.clusterId,
+            name: req.name,
+            spec: req.spec,
+            cron,
+            paused: req.paused,
+            skipImmediately: req.skipImmediately,
+          },
+          c.name,
+          "",
+        );
   const updated = await onCluster(c, `update schedule ${req.name}`, () =>
     d.kube.updateVeleroObject(c.kubeconfig, PLURAL, req.name, (obj) => {
       obj.spec ??= {};
@@ -291,9 +401,13 @@ export async function updateSchedule(d: Deps, access: Access, req: ScheduleUpdat
         obj.spec = { ...rebuilt.spec, paused: before.paused === true };
         delete obj.spec.skipImmediately;
         if (before.skipImmediately !== undefined) obj.spec.skipImmediately = before.skipImmediately;
-        if (before.useOwnerReferencesInBackup !== undefined) obj.spec.useOwnerReferencesInBackup = before.useOwnerReferencesInBackup;
+        if (before.useOwnerReferencesInBackup !== undefined)
+          obj.spec.useOwnerReferencesInBackup = before.useOwnerReferencesInBackup;
         obj.metadata.labels = { ...obj.metadata.labels, ...rebuilt.metadata.labels };
-        obj.metadata.annotations = { ...obj.metadata.annotations, [BACKUP_INPUT_ANNOTATION]: rebuilt.metadata.annotations![BACKUP_INPUT_ANNOTATION] };
+        obj.metadata.annotations = {
+          ...obj.metadata.annotations,
+          [BACKUP_INPUT_ANNOTATION]: rebuilt.metadata.annotations![BACKUP_INPUT_ANNOTATION],
+        };
       }
       obj.spec.schedule = cron;
       if (req.paused !== undefined) obj.spec.paused = req.paused;
@@ -323,7 +437,9 @@ export async function setPaused(d: Deps, access: Access, key: { clusterId: strin
  */
 export async function deleteSchedule(d: Deps, access: Access, key: { clusterId: string; name: string }) {
   const c = await liveCluster(d, access, key.clusterId, "schedule.delete");
-  const obj = await onCluster(c, `read schedule ${key.name}`, () => d.kube.getVeleroObject(c.kubeconfig, PLURAL, key.name));
+  const obj = await onCluster(c, `read schedule ${key.name}`, () =>
+    d.kube.getVeleroObject(c.kubeconfig, PLURAL, key.name),
+  );
   if (!obj) throw vanished(key.name, c.name);
   await onCluster(c, `delete schedule ${key.name}`, () => d.kube.deleteVeleroObject(c.kubeconfig, PLURAL, key.name));
   return { name: key.name, backupsKept: obj.spec?.useOwnerReferencesInBackup !== true };

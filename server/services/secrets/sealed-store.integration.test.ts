@@ -47,7 +47,9 @@ describe("sealed secrets at rest", () => {
     ring = makeKeyRing(newKey, [oldKey]);
     const result = await store.rotate(3);
     expect(result).toEqual({ rotated: 7, remaining: 0 });
-    expect(new Set((await own.sealedSecret.findMany({ select: { keyId: true } })).map((r) => r.keyId))).toEqual(new Set([ring.current.id]));
+    expect(new Set((await own.sealedSecret.findMany({ select: { keyId: true } })).map((r) => r.keyId))).toEqual(
+      new Set([ring.current.id]),
+    );
 
     ring = makeKeyRing(newKey); // the old key is gone
     for (let i = 0; i < ids.length; i++) expect((await store.read(ids[i])).toString()).toBe(values[i]);

@@ -6,10 +6,17 @@ import { notFound } from "../../errors";
 // The only code that reads or writes SealedSecret rows. Callers keep the returned id on their own (listable) row.
 const aad = (id: string, purpose: string) => `lifeboat:${purpose}:${id}`;
 // Prisma wants Uint8Array<ArrayBuffer>; a Buffer may sit on a shared pool.
-const stored = (s: { keyId: string; nonce: Buffer; ciphertext: Buffer }) => ({ keyId: s.keyId, nonce: new Uint8Array(s.nonce), ciphertext: new Uint8Array(s.ciphertext) });
+const stored = (s: { keyId: string; nonce: Buffer; ciphertext: Buffer }) => ({
+  keyId: s.keyId,
+  nonce: new Uint8Array(s.nonce),
+  ciphertext: new Uint8Array(s.ciphertext),
+});
 
 export class SealedStore {
-  constructor(private readonly db: Db, private readonly ring: () => KeyRing) {}
+  constructor(
+    private readonly db: Db,
+    private readonly ring: () => KeyRing,
+  ) {}
 
   async put(purpose: string, plaintext: string | Buffer): Promise<string> {
     const id = crypto.randomUUID();
@@ -28,7 +35,11 @@ export class SealedStore {
   async read(id: string): Promise<Buffer> {
     const row = await this.db.sealedSecret.findUnique({ where: { id } });
     if (!row) throw notFound("Secret");
-    return open(this.ring(), { keyId: row.keyId, nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext) }, aad(id, row.purpose));
+    return open(
+      this.ring(),
+      { keyId: row.keyId, nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext) },
+      aad(id, row.purpose),
+    );
   }
 
   async remove(id: string): Promise<void> {
@@ -40,10 +51,18 @@ export class SealedStore {
     const ring = this.ring();
     let rotated = 0;
     for (;;) {
-      const rows = await this.db.sealedSecret.findMany({ where: { keyId: { not: ring.current.id } }, take: batch, orderBy: { id: "asc" } });
+      const rows = await this.db.sealedSecret.findMany({
+        where: { keyId: { not: ring.current.id } },
+        take: batch,
+        orderBy: { id: "asc" },
+      });
       if (rows.length === 0) break;
       for (const row of rows) {
-        const plain = open(ring, { keyId: row.keyId, nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext) }, aad(row.id, row.purpose));
+        const plain = open(
+          ring,
+          { keyId: row.keyId, nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext) },
+          aad(row.id, row.purpose),
+        );
         const s = seal(ring, plain, aad(row.id, row.purpose));
         plain.fill(0);
         await this.db.sealedSecret.updateMany({ where: { id: row.id, keyId: row.keyId }, data: stored(s) });

@@ -14,12 +14,16 @@ describe("first run", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(await db.user.count()).toBe(1);
     expect((await db.user.findFirstOrThrow()).role).toBe("ORG_ADMIN");
-    await expect(callerFor(db, null).setup.create({ email: "c@example.com", name: "C", password: "long-enough-pass" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      callerFor(db, null).setup.create({ email: "c@example.com", name: "C", password: "long-enough-pass" }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("setup explains a weak password or bad email, field by field", async () => {
     const { db } = await freshDatabase();
-    const err = await callerFor(db, null).setup.create({ email: "nope", name: "", password: "short" }).catch((e) => e);
+    const err = await callerFor(db, null)
+      .setup.create({ email: "nope", name: "", password: "short" })
+      .catch((e) => e);
     expect(err.code).toBe("BAD_REQUEST");
     expect(await db.user.count()).toBe(0);
   });

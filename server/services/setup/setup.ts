@@ -15,7 +15,10 @@ export async function createFirstAdmin(db: Db, input: { email: string; name: str
   return db.$transaction(async (tx) => {
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`);
     if ((await tx.user.count()) > 0) throw new AppError("CONFLICT", "Setup is already complete: sign in instead");
-    return tx.user.create({ data: { email: input.email, name: input.name, role: "ORG_ADMIN", passwordHash }, select: { id: true, email: true } });
+    return tx.user.create({
+      data: { email: input.email, name: input.name, role: "ORG_ADMIN", passwordHash },
+      select: { id: true, email: true },
+    });
   });
 }
 

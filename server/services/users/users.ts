@@ -4,16 +4,32 @@ import { hashPassword, verifyPassword } from "../../auth/password";
 import { revokeUserSessions } from "../../auth/principal";
 import type { OrgRole } from "@/lib/rbac/permissions";
 
-const listed = { id: true, email: true, name: true, role: true, provider: true, disabled: true, lastSignInAt: true, createdAt: true } as const;
+const listed = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  provider: true,
+  disabled: true,
+  lastSignInAt: true,
+  createdAt: true,
+} as const;
 
 export async function listUsers(db: Db) {
-  const users = await db.user.findMany({ orderBy: { email: "asc" }, select: { ...listed, memberships: { select: { team: { select: { id: true, name: true } } } } } });
+  const users = await db.user.findMany({
+    orderBy: { email: "asc" },
+    select: { ...listed, memberships: { select: { team: { select: { id: true, name: true } } } } },
+  });
   return users.map(({ memberships, ...u }) => ({ ...u, teams: memberships.map((m) => m.team) }));
 }
 
 export async function createUser(db: Db, input: { email: string; name: string; password: string; role: OrgRole }) {
-  if (await db.user.findUnique({ where: { email: input.email }, select: { id: true } })) throw new AppError("CONFLICT", `A user with email ${input.email} already exists`);
-  return db.user.create({ data: { email: input.email, name: input.name, role: input.role, passwordHash: await hashPassword(input.password) }, select: listed });
+  if (await db.user.findUnique({ where: { email: input.email }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A user with email ${input.email} already exists`);
+  return db.user.create({
+    data: { email: input.email, name: input.name, role: input.role, passwordHash: await hashPassword(input.password) },
+    select: listed,
+  });
 }
 
 async function otherActiveAdmins(db: Db, userId: string) {
@@ -44,7 +60,11 @@ export async function setUserDisabled(db: Db, actorId: string, id: string, disab
 export async function resetPassword(db: Db, id: string, password: string) {
   const user = await db.user.findUnique({ where: { id }, select: { id: true, provider: true } });
   if (!user) throw notFound("User");
-  if (user.provider !== "LOCAL") throw new AppError("PRECONDITION_FAILED", "This user signs in through the identity provider and has no local password");
+  if (user.provider !== "LOCAL")
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      "This user signs in through the identity provider and has no local password",
+    );
   await db.user.update({ where: { id }, data: { passwordHash: await hashPassword(password) } });
   await revokeUserSessions(db, id);
   return { id };
@@ -52,10 +72,15 @@ export async function resetPassword(db: Db, id: string, password: string) {
 
 export async function changeOwnPassword(db: Db, userId: string, sessionId: string, current: string, next: string) {
   const user = await db.user.findUnique({ where: { id: userId }, select: { passwordHash: true, provider: true } });
-  if (!user || user.provider !== "LOCAL") throw new AppError("PRECONDITION_FAILED", "Your account has no local password");
-  if (!(await verifyPassword(current, user.passwordHash))) throw new AppError("BAD_REQUEST", "The current password is incorrect");
+  if (!user || user.provider !== "LOCAL")
+    throw new AppError("PRECONDITION_FAILED", "Your account has no local password");
+  if (!(await verifyPassword(current, user.passwordHash)))
+    throw new AppError("BAD_REQUEST", "The current password is incorrect");
   await db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(next) } });
   // Other sessions end; this one stays.
-  await db.session.updateMany({ where: { userId, revokedAt: null, id: { not: sessionId } }, data: { revokedAt: new Date() } });
+  await db.session.updateMany({
+    where: { userId, revokedAt: null, id: { not: sessionId } },
+    data: { revokedAt: new Date() },
+  });
   return { id: userId };
 }

@@ -7,7 +7,10 @@ function handler(req: Request) {
   if (req.method !== "GET") {
     const verdict = checkMutationOrigin(req.method, req.url, req.headers);
     if (!verdict.ok) {
-      return Response.json({ error: { message: `Refused: ${verdict.reason}`, code: "FORBIDDEN" } }, { status: 403, headers: { "cache-control": "no-store" } });
+      return Response.json(
+        { error: { message: `Refused: ${verdict.reason}`, code: "FORBIDDEN" } },
+        { status: 403, headers: { "cache-control": "no-store" } },
+      );
     }
   }
   return fetchRequestHandler({
