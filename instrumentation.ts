@@ -18,16 +18,7 @@ export async function register() {
   const { setProcessSyncEngine } = await import("./server/sync/registry");
   const d = deps();
   // The sync engine keeps the read model of Velero objects; it reads each cluster's sealed kubeconfig when it connects.
-  const sync = new SyncEngine({
-    db: d.db,
-    openKubeconfig: async (clusterId) => {
-      const c = await d.db.cluster.findUniqueOrThrow({
-        where: { id: clusterId },
-        select: { kubeconfigSecretId: true },
-      });
-      return (await d.sealed.read(c.kubeconfigSecretId!)).toString();
-    },
-  });
+  const sync = new SyncEngine({ db: d.db, clientFor: (clusterId) => d.clusters.forCluster(clusterId) });
   setProcessSyncEngine(sync);
   if (seconds > 0) {
     startHealthLoop(d, seconds * 1000, sync);

@@ -184,7 +184,7 @@ test("the namespace is deleted with kubectl, and an operator restores it under a
   const manifest = d.getByLabel("Restore manifest");
   await expect(manifest).toHaveValue(/kind: Restore/);
   await expect(manifest).toHaveValue(/payments: payments-restored/);
-  const name = /\n  name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
+  const name = /\n {2}name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
   await d.getByRole("button", { name: "Create restore" }).click();
 
   const row = page.getByTestId(`restore-row-sandbox-1-${name}`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: installs what is missing (npm packages; Debian's chromium through apt-get when absent and root), then runs
-// every layer — unit, integration (real PostgreSQL), build, end to end (Chromium against `next start`) — and ends with
+// every layer — formatting and lint, unit, integration (real PostgreSQL), build, end to end (Chromium against `next start`) — and ends with
 // one line `N passed, N failed` summed over the layers. Exits non-zero on any failure.
 import fs from "node:fs";
 import path from "node:path";
@@ -59,6 +59,17 @@ const baseEnv = {
   DATABASE_URL: "",
   LIFEBOAT_LOG_LEVEL: process.env.LIFEBOAT_LOG_LEVEL ?? "warn",
 };
+
+// Lint: Prettier's formatting and ESLint (one check each).
+const fmt = step(
+  "Formatting (prettier --check)",
+  process.execPath,
+  ["node_modules/prettier/bin/prettier.cjs", "--check", "--log-level", "warn", "."],
+  baseEnv,
+);
+record("prettier", fmt.status === 0 ? 1 : 0, fmt.status === 0 ? 0 : 1, 0, fmt.seconds);
+const lint = step("Lint (eslint)", process.execPath, ["node_modules/eslint/bin/eslint.js", "--quiet", "."], baseEnv);
+record("eslint", lint.status === 0 ? 1 : 0, lint.status === 0 ? 0 : 1, 0, lint.seconds);
 
 // Unit and integration (vitest; the integration project starts its own embedded PostgreSQL).
 const vitestJson = path.join(resultsDir, "vitest.json");

@@ -1,7 +1,8 @@
 import { db as processDb, type Db } from "./db/client";
 import { loadKeyRing } from "./crypto/keyring";
 import { SealedStore } from "./services/secrets/sealed-store";
-import * as kube from "./kube/client";
+import { detectVelero, probeCluster } from "./kube/probe";
+import { ClusterAccess } from "./kube/cluster-access";
 import { extractContext, parseKubeconfig } from "./kube/kubeconfig";
 import { onboardingManifest } from "./kube/access";
 import {
@@ -18,8 +19,8 @@ import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroOb
 export interface KubeAdapter {
   parseKubeconfig: typeof parseKubeconfig;
   extractContext: typeof extractContext;
-  probeCluster: typeof kube.probeCluster;
-  detectVelero: typeof kube.detectVelero;
+  probeCluster: typeof probeCluster;
+  detectVelero: typeof detectVelero;
   onboardingManifest: typeof onboardingManifest;
   applyLocation: typeof applyLocation;
   removeLocation: typeof removeLocation;
@@ -39,6 +40,8 @@ export interface StorageAdapter {
 export interface Deps {
   db: Db;
   sealed: SealedStore;
+  /** The cluster-access port: a client per attached cluster, opened from its sealed kubeconfig. */
+  clusters: ClusterAccess;
   kube: KubeAdapter;
   storage: StorageAdapter;
 }
@@ -46,8 +49,8 @@ export interface Deps {
 export const realKube: KubeAdapter = {
   parseKubeconfig,
   extractContext,
-  probeCluster: kube.probeCluster,
-  detectVelero: kube.detectVelero,
+  probeCluster,
+  detectVelero,
   onboardingManifest,
   applyLocation,
   removeLocation,
@@ -63,8 +66,38 @@ export const realKube: KubeAdapter = {
 let ring: ReturnType<typeof loadKeyRing> | undefined;
 const keyRing = () => (ring ??= loadKeyRing());
 
+/** One ClusterAccess per database (so its sessions are shared by every request of the process). */
+const accessByDb = new WeakMap<Db, ClusterAccess>();
+
+export function clusterAccessFor(db: Db, sealed: SealedStore): ClusterAccess {
+  let access = accessByDb.get(db);
+  if (!access) {
+    access = new ClusterAccess({
+      async version(clusterId) {
+        const c = await db.cluster.findUnique({ where: { id: clusterId }, select: { kubeconfigSecretId: true } });
+        if (!c?.kubeconfigSecretId) return null;
+        const s = await db.sealedSecret.findUnique({
+          where: { id: c.kubeconfigSecretId },
+          select: { updatedAt: true },
+        });
+        return s ? `${c.kubeconfigSecretId}@${s.updatedAt.toISOString()}` : null;
+      },
+      async open(clusterId) {
+        const c = await db.cluster.findUniqueOrThrow({
+          where: { id: clusterId },
+          select: { kubeconfigSecretId: true },
+        });
+        return (await sealed.read(c.kubeconfigSecretId!)).toString();
+      },
+    });
+    accessByDb.set(db, access);
+  }
+  return access;
+}
+
 export function depsFor(db: Db): Deps {
-  return { db, sealed: new SealedStore(db, keyRing), kube: realKube, storage: { probeS3Location } };
+  const sealed = new SealedStore(db, keyRing);
+  return { db, sealed, clusters: clusterAccessFor(db, sealed), kube: realKube, storage: { probeS3Location } };
 }
 
 export const deps = () => depsFor(processDb());

@@ -2,15 +2,17 @@ import crypto from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { kubeconfigText, testSandbox } from "../testing/sandbox";
-import { ClusterError } from "./client";
-import {
-  applyLocation,
-  listManagedLocations,
-  locationStatus,
-  MANAGED_BY,
-  removeLocation,
-  type LocationOnCluster,
-} from "./locations";
+import { ClusterError } from "./errors";
+import { withKubeconfig } from "./cluster-access";
+import * as locations from "./locations";
+import { MANAGED_BY, type LocationOnCluster } from "./locations";
+
+// The adapter runs over the cluster-access port; these open it on a sandbox kubeconfig.
+const applyLocation = (k: string, loc: LocationOnCluster, o: { namespace?: string } = {}) =>
+  withKubeconfig(k, (c) => locations.applyLocation(c, loc, o));
+const removeLocation = (k: string, name: string) => withKubeconfig(k, (c) => locations.removeLocation(c, name));
+const locationStatus = (k: string, name: string) => withKubeconfig(k, (c) => locations.locationStatus(c, name));
+const listManagedLocations = (k: string) => withKubeconfig(k, (c) => locations.listManagedLocations(c));
 
 // The location adapter against the sandbox clusters (in their own process), whose Velero stand-in validates every
 // BackupStorageLocation by reaching the bucket in the S3 emulator with the credentials in the referenced Secret.

@@ -1,9 +1,8 @@
-import * as k8s from "@kubernetes/client-node";
 import { canonicalJson } from "@/lib/velero/idempotency";
-import { checkOutboundUrl } from "../security/outbound-url";
 import { VELERO_NAMESPACE } from "./access";
-import { ClusterError, DEFAULT_REQUEST_TIMEOUT_MS, toClusterError } from "./client";
-import { extractContext, KubeconfigError } from "./kubeconfig";
+import type { ClusterClient } from "./cluster-client";
+import { ClusterError } from "./errors";
+import { RESOURCES, type KubeObject } from "./resources";
 
 // Puts a Lifeboat target location onto a cluster as Velero needs it — a credentials Secret and a BackupStorageLocation
 // in the Velero namespace — and takes it away again. Lifeboat only ever writes or deletes objects it labelled
@@ -67,111 +66,18 @@ const SET_BY_VELERO = new Set(["bucket", "prefix", "caCert", "credentialsFile"])
 
 const credentialsSecretName = (name: string) => `${name}-credentials`;
 
-// ---- the session: one checked kubeconfig, one connection pool, a deadline per request -----------------------------------
+// ---- writes over the cluster-access port --------------------------------------------------------------------------
 
-type Dispatcher = ReturnType<k8s.RequestContext["getDispatcher"]>;
-type KObj = { metadata?: k8s.V1ObjectMeta; spec?: Record<string, any>; status?: Record<string, any>; [k: string]: any };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects read back from the cluster, checked field by field
+type KObj = KubeObject & { spec?: Record<string, any>; status?: Record<string, any>; [k: string]: any };
 
-interface Session {
-  core: k8s.CoreV1Api;
-  custom: k8s.CustomObjectsApi;
-  storage: k8s.StorageV1Api;
-  /** Runs one request, turning whatever it throws into a ClusterError about `what`. */
-  call<T>(what: string, fn: () => Promise<T>): Promise<T>;
-  /** As call, but a read of something missing (404) gives null. */
-  read<T>(what: string, fn: () => Promise<T>): Promise<T | null>;
-  /** As call, but a 409 (someone else wrote first, or the name was just taken) gives null, so the caller reads again. */
-  write<T>(what: string, fn: () => Promise<T>): Promise<T | null>;
-  close(): Promise<void>;
-}
-
-async function open(kubeconfig: string, timeoutMs: number, secrets: string[] = []): Promise<Session> {
-  let checked: ReturnType<typeof extractContext>;
+/** A write whose 409 (someone else wrote first, or the name was just taken) gives null, so the caller reads again. */
+async function write<T>(fn: () => Promise<T>): Promise<T | null> {
   try {
-    checked = extractContext(kubeconfig);
+    return await fn();
   } catch (e) {
-    if (e instanceof KubeconfigError) throw new ClusterError(`The kubeconfig cannot be used: ${e.message}`, "Other");
+    if (e instanceof ClusterError && e.status === 409) return null;
     throw e;
-  }
-  const server = checked.context.server;
-  const verdict = await checkOutboundUrl(server, { schemes: ["https"] });
-  if (!verdict.ok) throw new ClusterError(`Lifeboat will not connect to ${server}: ${verdict.reason}`, "Other");
-
-  const kc = new k8s.KubeConfig();
-  kc.loadFromString(checked.kubeconfig);
-  const token = kc.getCurrentUser()?.token;
-  const hidden = [token, ...secrets].filter((s): s is string => Boolean(s)).sort((a, b) => b.length - a.length);
-  const redact = (s: string) => hidden.reduce((acc, t) => acc.split(t).join("[redacted]"), s);
-
-  // As in client.ts: keep client-node's first undici Agent for every request (and close it at the end), and give
-  // every request its own deadline.
-  let shared: Dispatcher = undefined;
-  const middleware: k8s.Middleware = {
-    pre: async (ctx) => {
-      ctx.setSignal(AbortSignal.timeout(timeoutMs));
-      const d = ctx.getDispatcher();
-      if (d) {
-        if (!shared) shared = d;
-        else ctx.setDispatcher(shared);
-      }
-      return ctx;
-    },
-    post: async (res) => res,
-  };
-  const config = k8s.createConfiguration({
-    baseServer: new k8s.ServerConfiguration(server.replace(/\/+$/, ""), {}),
-    authMethods: { default: kc },
-    promiseMiddleware: [middleware],
-  });
-  const fail = (e: unknown, what: string) => {
-    const err = toClusterError(e, { server, what, timeoutMs, tokenUser: Boolean(token) });
-    return new ClusterError(redact(err.message), err.kind);
-  };
-  const status = (e: unknown) => (e instanceof k8s.ApiException ? (e.code as number) : undefined);
-  return {
-    core: new k8s.CoreV1Api(config),
-    custom: new k8s.CustomObjectsApi(config),
-    storage: new k8s.StorageV1Api(config),
-    async call(what, fn) {
-      try {
-        return await fn();
-      } catch (e) {
-        throw fail(e, what);
-      }
-    },
-    async read(what, fn) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (status(e) === 404) return null;
-        throw fail(e, what);
-      }
-    },
-    async write(what, fn) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (status(e) === 409) return null;
-        throw fail(e, what);
-      }
-    },
-    async close() {
-      await shared?.destroy().catch(() => undefined);
-    },
-  };
-}
-
-async function withSession<T>(
-  kubeconfig: string,
-  timeoutMs: number,
-  secrets: string[],
-  fn: (s: Session) => Promise<T>,
-): Promise<T> {
-  const s = await open(kubeconfig, timeoutMs, secrets);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
   }
 }
 
@@ -248,14 +154,11 @@ function credentialsFile(loc: LocationOnCluster): string {
   return `[${profile}]\naws_access_key_id=${loc.credentials.accessKeyId}\naws_secret_access_key=${loc.credentials.secretAccessKey}\n`;
 }
 
-function desiredObjects(
-  loc: LocationOnCluster,
-  namespace: string,
-): { secret: k8s.V1Secret; bsl: KObj; hidden: string[] } {
+function desiredObjects(loc: LocationOnCluster, namespace: string): { secret: KObj; bsl: KObj; hidden: string[] } {
   const labels = { ...(loc.labels ?? {}), ...MANAGED_BY };
   const secretName = credentialsSecretName(loc.name);
   const encoded = Buffer.from(credentialsFile(loc), "utf8").toString("base64");
-  const secret: k8s.V1Secret = {
+  const secret: KObj = {
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: secretName, namespace, labels: { ...labels } },
@@ -282,12 +185,11 @@ function desiredObjects(
   return { secret, bsl, hidden: [loc.credentials.accessKeyId, loc.credentials.secretAccessKey, encoded] };
 }
 
-const isManaged = (o: KObj | k8s.V1Secret) =>
-  Object.entries(MANAGED_BY).every(([k, v]) => o.metadata?.labels?.[k] === v);
+const isManaged = (o: KObj) => Object.entries(MANAGED_BY).every(([k, v]) => o.metadata?.labels?.[k] === v);
 
 function assertManaged(
   kind: "BackupStorageLocation" | "Secret",
-  o: KObj | k8s.V1Secret | null,
+  o: KObj | null,
   namespace: string,
   verb: "overwrite" | "delete",
 ) {
@@ -305,26 +207,23 @@ const same = (a: unknown, b: unknown) => canonicalJson(a ?? {}) === canonicalJso
  * concurrent write is a conflict, after which it reads and checks ownership again). Nothing is written when the
  * labels and the content are already as desired.
  */
-async function upsert<T extends KObj | k8s.V1Secret>(
-  s: Session,
-  o: {
-    kind: "BackupStorageLocation" | "Secret";
-    namespace: string;
-    desired: T;
-    current: T | null;
-    content: (x: T) => unknown;
-    read: () => Promise<T | null>;
-    create: (body: T) => Promise<T>;
-    replace: (body: T) => Promise<T>;
-  },
-): Promise<{ created: boolean }> {
+async function upsert<T extends KObj>(o: {
+  kind: "BackupStorageLocation" | "Secret";
+  namespace: string;
+  desired: T;
+  current: T | null;
+  content: (x: T) => unknown;
+  read: () => Promise<T | null>;
+  create: (body: T) => Promise<T>;
+  replace: (body: T) => Promise<T>;
+}): Promise<{ created: boolean }> {
   const name = o.desired.metadata!.name!;
   let current = o.current;
   for (let attempt = 1; ; attempt++) {
     assertManaged(o.kind, current, o.namespace, "overwrite");
     let done: T | null;
     if (!current) {
-      done = await s.write(`create the ${o.kind} ${name} in ${o.namespace}`, () => o.create(o.desired));
+      done = await write(() => o.create(o.desired));
     } else if (
       same(current.metadata?.labels, o.desired.metadata?.labels) &&
       same(o.content(current), o.content(o.desired))
@@ -335,7 +234,7 @@ async function upsert<T extends KObj | k8s.V1Secret>(
         ...o.desired,
         metadata: { ...current.metadata, labels: o.desired.metadata!.labels, managedFields: undefined },
       } as T;
-      done = await s.write(`update the ${o.kind} ${name} in ${o.namespace}`, () => o.replace(body));
+      done = await write(() => o.replace(body));
     }
     if (done) return { created: !current };
     if (attempt >= MAX_WRITE_ATTEMPTS)
@@ -346,56 +245,51 @@ async function upsert<T extends KObj | k8s.V1Secret>(
 
 // ---- the operations ---------------------------------------------------------------------------------------------------
 
+const BSL_REF = RESOURCES.backupstoragelocations;
+
 /**
  * Creates or updates the credentials Secret `<name>-credentials` and the BackupStorageLocation `<name>` in the Velero
  * namespace, both labelled MANAGED_BY + loc.labels. Refuses (before writing anything) when either name is taken by an
  * object Lifeboat did not create. `created` tells whether the BackupStorageLocation is new.
  */
 export async function applyLocation(
-  kubeconfig: string,
+  client: ClusterClient,
   loc: LocationOnCluster,
-  opts: { namespace?: string; timeoutMs?: number } = {},
+  opts: { namespace?: string } = {},
 ): Promise<{ secretName: string; bslName: string; created: boolean }> {
   checkLocation(loc);
   const ns = opts.namespace ?? VELERO_NAMESPACE;
   const { secret, bsl, hidden } = desiredObjects(loc, ns);
+  const c = client.hiding(hidden);
   const secretName = secret.metadata!.name!;
-  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, hidden, async (s) => {
-    const readSecret = () =>
-      s.read(`read the Secret ${secretName} in ${ns}`, () =>
-        s.core.readNamespacedSecret({ name: secretName, namespace: ns }),
-      );
-    const readBsl = (): Promise<KObj | null> =>
-      s.read(`read the BackupStorageLocation ${loc.name} in ${ns}`, () =>
-        s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name: loc.name }),
-      );
-    const [currentSecret, currentBsl] = await Promise.all([readSecret(), readBsl()]);
-    assertManaged("BackupStorageLocation", currentBsl, ns, "overwrite");
-    assertManaged("Secret", currentSecret, ns, "overwrite");
+  const readSecret = () => c.get<KObj>(RESOURCES.secrets, secretName, ns);
+  const readBsl = () => c.get<KObj>(BSL_REF, loc.name, ns);
+  const [currentSecret, currentBsl] = await Promise.all([readSecret(), readBsl()]);
+  assertManaged("BackupStorageLocation", currentBsl, ns, "overwrite");
+  assertManaged("Secret", currentSecret, ns, "overwrite");
 
-    // The Secret first, so Velero finds the credentials as soon as it sees the location.
-    await upsert<k8s.V1Secret>(s, {
-      kind: "Secret",
-      namespace: ns,
-      desired: secret,
-      current: currentSecret,
-      content: (x) => ({ type: x.type ?? "Opaque", data: x.data, stringData: x.stringData }),
-      read: readSecret,
-      create: (body) => s.core.createNamespacedSecret({ namespace: ns, body }),
-      replace: (body) => s.core.replaceNamespacedSecret({ name: secretName, namespace: ns, body }),
-    });
-    const { created } = await upsert<KObj>(s, {
-      kind: "BackupStorageLocation",
-      namespace: ns,
-      desired: bsl,
-      current: currentBsl,
-      content: (x) => x.spec,
-      read: readBsl,
-      create: (body) => s.custom.createNamespacedCustomObject({ ...BSL, namespace: ns, body }),
-      replace: (body) => s.custom.replaceNamespacedCustomObject({ ...BSL, namespace: ns, name: loc.name, body }),
-    });
-    return { secretName, bslName: loc.name, created };
+  // The Secret first, so Velero finds the credentials as soon as it sees the location.
+  await upsert<KObj>({
+    kind: "Secret",
+    namespace: ns,
+    desired: secret as KObj,
+    current: currentSecret,
+    content: (x) => ({ type: x.type ?? "Opaque", data: x.data, stringData: x.stringData }),
+    read: readSecret,
+    create: (body) => c.create(RESOURCES.secrets, body, ns),
+    replace: (body) => c.replace(RESOURCES.secrets, body, ns),
   });
+  const { created } = await upsert<KObj>({
+    kind: "BackupStorageLocation",
+    namespace: ns,
+    desired: bsl,
+    current: currentBsl,
+    content: (x) => x.spec,
+    read: readBsl,
+    create: (body) => c.create(BSL_REF, body, ns),
+    replace: (body) => c.replace(BSL_REF, body, ns),
+  });
+  return { secretName, bslName: loc.name, created };
 }
 
 /**
@@ -403,105 +297,60 @@ export async function applyLocation(
  * exists without Lifeboat's label. Backups in the bucket stay. `removed` is false when neither existed.
  */
 export async function removeLocation(
-  kubeconfig: string,
+  c: ClusterClient,
   name: string,
-  opts: { namespace?: string; timeoutMs?: number } = {},
+  opts: { namespace?: string } = {},
 ): Promise<{ removed: boolean }> {
   checkName(name);
   const ns = opts.namespace ?? VELERO_NAMESPACE;
   const secretName = credentialsSecretName(name);
-  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
-    const [secret, bsl] = await Promise.all([
-      s.read(`read the Secret ${secretName} in ${ns}`, () =>
-        s.core.readNamespacedSecret({ name: secretName, namespace: ns }),
-      ),
-      s.read(`read the BackupStorageLocation ${name} in ${ns}`, (): Promise<KObj> =>
-        s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name }),
-      ),
-    ]);
-    assertManaged("BackupStorageLocation", bsl, ns, "delete");
-    assertManaged("Secret", secret, ns, "delete");
-    // The uid precondition: delete the object that was checked, not one recreated under the same name meanwhile.
-    let removed = false;
-    if (bsl) {
-      const gone = await s.read(`delete the BackupStorageLocation ${name} in ${ns}`, () =>
-        s.custom.deleteNamespacedCustomObject({
-          ...BSL,
-          namespace: ns,
-          name,
-          body: { preconditions: { uid: bsl.metadata?.uid } },
-        }),
-      );
-      removed ||= gone !== null;
-    }
-    if (secret) {
-      const gone = await s.read(`delete the Secret ${secretName} in ${ns}`, () =>
-        s.core.deleteNamespacedSecret({
-          name: secretName,
-          namespace: ns,
-          body: { preconditions: { uid: secret.metadata?.uid } },
-        }),
-      );
-      removed ||= gone !== null;
-    }
-    return { removed };
-  });
+  const [secret, bsl] = await Promise.all([
+    c.get<KObj>(RESOURCES.secrets, secretName, ns),
+    c.get<KObj>(BSL_REF, name, ns),
+  ]);
+  assertManaged("BackupStorageLocation", bsl, ns, "delete");
+  assertManaged("Secret", secret, ns, "delete");
+  // The uid precondition: delete the object that was checked, not one recreated under the same name meanwhile.
+  let removed = false;
+  if (bsl) removed = (await c.delete(BSL_REF, name, { namespace: ns, uid: bsl.metadata?.uid })) || removed;
+  if (secret)
+    removed = (await c.delete(RESOURCES.secrets, secretName, { namespace: ns, uid: secret.metadata?.uid })) || removed;
+  return { removed };
 }
 
 /** What Velero last reported about the BackupStorageLocation `name` (any, not only Lifeboat's); null when it does not exist. */
 export async function locationStatus(
-  kubeconfig: string,
+  c: ClusterClient,
   name: string,
-  opts: { namespace?: string; timeoutMs?: number } = {},
+  opts: { namespace?: string } = {},
 ): Promise<LocationStatus | null> {
   const ns = opts.namespace ?? VELERO_NAMESPACE;
-  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
-    const o: KObj | null = await s.read(`read the BackupStorageLocation ${name} in ${ns}`, () =>
-      s.custom.getNamespacedCustomObject({ ...BSL, namespace: ns, name }),
-    );
-    if (!o) return null;
-    const st = o.status ?? {};
-    const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
-    const out: LocationStatus = {};
-    if (st.phase === "Available" || st.phase === "Unavailable") out.phase = st.phase;
-    const message = str(st.message);
-    const lastValidationTime = str(st.lastValidationTime);
-    const lastSyncedTime = str(st.lastSyncedTime);
-    if (message) out.message = message;
-    if (lastValidationTime) out.lastValidationTime = lastValidationTime;
-    if (lastSyncedTime) out.lastSyncedTime = lastSyncedTime;
-    return out;
-  });
+  const o = await c.get<KObj>(BSL_REF, name, ns);
+  if (!o) return null;
+  const st = o.status ?? {};
+  const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+  const out: LocationStatus = {};
+  if (st.phase === "Available" || st.phase === "Unavailable") out.phase = st.phase;
+  const message = str(st.message);
+  const lastValidationTime = str(st.lastValidationTime);
+  const lastSyncedTime = str(st.lastSyncedTime);
+  if (message) out.message = message;
+  if (lastValidationTime) out.lastValidationTime = lastValidationTime;
+  if (lastSyncedTime) out.lastSyncedTime = lastSyncedTime;
+  return out;
 }
 
 /** The BackupStorageLocations labelled as Lifeboat's in the Velero namespace, by name. */
 export async function listManagedLocations(
-  kubeconfig: string,
-  opts: { namespace?: string; timeoutMs?: number } = {},
+  c: ClusterClient,
+  opts: { namespace?: string } = {},
 ): Promise<{ name: string; labels: Record<string, string> }[]> {
   const ns = opts.namespace ?? VELERO_NAMESPACE;
-  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
-    const out: { name: string; labels: Record<string, string> }[] = [];
-    let token: string | undefined;
-    do {
-      const page: { items?: KObj[]; metadata?: { continue?: string } } = await s.call(
-        `list the BackupStorageLocations in ${ns}`,
-        () =>
-          s.custom.listNamespacedCustomObject({
-            ...BSL,
-            namespace: ns,
-            labelSelector: MANAGED_SELECTOR,
-            limit: 500,
-            ...(token ? { _continue: token } : {}),
-          }),
-      );
-      for (const o of page.items ?? [])
-        if (o.metadata?.name && isManaged(o))
-          out.push({ name: o.metadata.name, labels: { ...(o.metadata.labels ?? {}) } });
-      token = page.metadata?.continue || undefined;
-    } while (token);
-    return out.sort((a, b) => a.name.localeCompare(b.name));
-  });
+  const items = await c.listItems<KObj>(BSL_REF, { namespace: ns, labelSelector: MANAGED_SELECTOR });
+  return items
+    .filter((o) => o.metadata?.name && isManaged(o))
+    .map((o) => ({ name: o.metadata!.name!, labels: { ...(o.metadata!.labels ?? {}) } }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 // ---- the storage-class mapping of restores ----------------------------------------------------------------------------
@@ -512,7 +361,7 @@ export async function listManagedLocations(
  * Refuses to overwrite or delete a ConfigMap of that name that Lifeboat did not create.
  */
 export async function applyStorageClassMapping(
-  kubeconfig: string,
+  c: ClusterClient,
   desired: {
     metadata: { name: string; namespace?: string; labels?: Record<string, string> };
     data: Record<string, string>;
@@ -520,71 +369,54 @@ export async function applyStorageClassMapping(
   opts: {
     name: string;
     namespace?: string;
-    timeoutMs?: number;
     /** Set when a change must not happen now: refuses one with this reason. */ busy?: string;
   },
 ): Promise<{ changed: boolean }> {
   const ns = opts.namespace ?? VELERO_NAMESPACE;
-  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
-    const read = () =>
-      s.read(`read the ConfigMap ${opts.name} in ${ns}`, () =>
-        s.core.readNamespacedConfigMap({ name: opts.name, namespace: ns }),
-      );
-    const current = await read();
-    const foreign = current && !Object.entries(MANAGED_BY).every(([k, v]) => current.metadata?.labels?.[k] === v);
-    if (!desired) {
-      if (!current || foreign) return { changed: false };
-      if (opts.busy) throw refuse(opts.busy);
-      await s.read(`delete the ConfigMap ${opts.name} in ${ns}`, () =>
-        s.core.deleteNamespacedConfigMap({ name: opts.name, namespace: ns }),
-      );
-      return { changed: true };
-    }
-    if (foreign)
-      throw refuse(
-        `The ConfigMap ${opts.name} in ${ns} was not created by Lifeboat; remove it or edit it by hand to change storage classes on restore`,
-      );
-    const body: k8s.V1ConfigMap = {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: opts.name, namespace: ns, labels: { ...(desired.metadata.labels ?? {}), ...MANAGED_BY } },
-      data: desired.data,
-    };
-    for (let attempt = 1; ; attempt++) {
-      const cur = attempt === 1 ? current : await read();
-      if (cur && same(cur.data, body.data) && same(cur.metadata?.labels, body.metadata!.labels))
-        return { changed: false };
-      if (opts.busy && (!cur || !same(cur.data, body.data))) throw refuse(opts.busy);
-      const done = cur
-        ? await s.write(`update the ConfigMap ${opts.name} in ${ns}`, () =>
-            s.core.replaceNamespacedConfigMap({
-              name: opts.name,
-              namespace: ns,
-              body: { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata?.resourceVersion } },
-            }),
-          )
-        : await s.write(`create the ConfigMap ${opts.name} in ${ns}`, () =>
-            s.core.createNamespacedConfigMap({ namespace: ns, body }),
-          );
-      if (done) return { changed: true };
-      if (attempt >= MAX_WRITE_ATTEMPTS)
-        throw refuse(`The ConfigMap ${opts.name} in ${ns} kept changing while Lifeboat was writing it; try again`);
-    }
-  });
+  const read = () => c.get<KObj>(RESOURCES.configmaps, opts.name, ns);
+  const current = await read();
+  const foreign = current && !Object.entries(MANAGED_BY).every(([k, v]) => current.metadata?.labels?.[k] === v);
+  if (!desired) {
+    if (!current || foreign) return { changed: false };
+    if (opts.busy) throw refuse(opts.busy);
+    await c.delete(RESOURCES.configmaps, opts.name, { namespace: ns });
+    return { changed: true };
+  }
+  if (foreign)
+    throw refuse(
+      `The ConfigMap ${opts.name} in ${ns} was not created by Lifeboat; remove it or edit it by hand to change storage classes on restore`,
+    );
+  const body: KObj = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: opts.name, namespace: ns, labels: { ...(desired.metadata.labels ?? {}), ...MANAGED_BY } },
+    data: desired.data,
+  };
+  for (let attempt = 1; ; attempt++) {
+    const cur = attempt === 1 ? current : await read();
+    if (cur && same(cur.data, body.data) && same(cur.metadata?.labels, body.metadata!.labels))
+      return { changed: false };
+    if (opts.busy && (!cur || !same(cur.data, body.data))) throw refuse(opts.busy);
+    const done = cur
+      ? await write(() =>
+          c.replace(
+            RESOURCES.configmaps,
+            { ...body, metadata: { ...body.metadata, resourceVersion: cur.metadata?.resourceVersion } },
+            ns,
+          ),
+        )
+      : await write(() => c.create(RESOURCES.configmaps, body, ns));
+    if (done) return { changed: true };
+    if (attempt >= MAX_WRITE_ATTEMPTS)
+      throw refuse(`The ConfigMap ${opts.name} in ${ns} kept changing while Lifeboat was writing it; try again`);
+  }
 }
 
 /** The names of the cluster's StorageClasses (a storage-class mapping on restore must point at existing ones). */
-export async function listStorageClasses(kubeconfig: string, opts: { timeoutMs?: number } = {}): Promise<string[]> {
-  return withSession(kubeconfig, opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, [], async (s) => {
-    const names: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s.call("list the StorageClasses", () =>
-        s.storage.listStorageClass({ limit: 500, ...(token ? { _continue: token } : {}) }),
-      );
-      for (const sc of page.items) if (sc.metadata?.name) names.push(sc.metadata.name);
-      token = page.metadata?._continue || undefined;
-    } while (token);
-    return names.sort();
-  });
+export async function listStorageClasses(c: ClusterClient): Promise<string[]> {
+  const items = await c.listItems(RESOURCES.storageclasses);
+  return items
+    .map((sc) => sc.metadata?.name)
+    .filter((n): n is string => Boolean(n))
+    .sort();
 }

@@ -1,5 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { VELERO_NAMESPACE } from "./access";
+import { ClusterClient } from "./cluster-client";
+import { ClusterSession } from "./session";
 
 // For tests only: plain client-node with a (sandbox admin) kubeconfig, writing Velero objects the way anything else on
 // the cluster would. Lives here because only server/kube may import client-node.
@@ -37,4 +39,16 @@ export function adminClients(kubeconfig: string) {
   const kc = new k8s.KubeConfig();
   kc.loadFromString(kubeconfig);
   return { core: kc.makeApiClient(k8s.CoreV1Api), custom: kc.makeApiClient(k8s.CustomObjectsApi) };
+}
+
+const testClients = new Map<string, Promise<ClusterClient>>();
+
+/** For tests: one port client per kubeconfig (opened like any attached cluster's), kept for the test process. */
+export function clientOf(kubeconfig: string): Promise<ClusterClient> {
+  let c = testClients.get(kubeconfig);
+  if (!c) {
+    c = ClusterSession.open(kubeconfig).then((s) => new ClusterClient(s));
+    testClients.set(kubeconfig, c);
+  }
+  return c;
 }

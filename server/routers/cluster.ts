@@ -13,7 +13,7 @@ import {
   refreshCluster,
 } from "../services/clusters/clusters";
 import { depsFor } from "../composition";
-import { clusterRole, idOnly } from "./outputs";
+import { clusterRole } from "./outputs";
 
 const veleroInfo = z.object({
   installed: z.boolean(),

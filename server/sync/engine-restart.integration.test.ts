@@ -7,7 +7,7 @@ import { startSandbox, type RunningSandbox } from "@/sandbox/start";
 import { serveCluster } from "@/sandbox/kube-api/server";
 import { ensurePki } from "@/sandbox/pki";
 import { crdsSkipReason, haveCrds } from "@/sandbox/testing/paths";
-import { veleroObjects } from "../kube/testing-objects";
+import { clientOf, veleroObjects } from "../kube/testing-objects";
 import { freshDatabase } from "../testing/db";
 import { until as eventually } from "../testing/wait";
 import { SyncEngine } from "./engine";
@@ -55,7 +55,7 @@ describe.skipIf(!haveCrds)(
         const { db } = await freshDatabase();
         const group = await db.clusterGroup.create({ data: { name: "restart" } });
         const clusterId = (await db.cluster.create({ data: { name: "flaky", groupId: group.id } })).id;
-        engine = new SyncEngine({ db, openKubeconfig: async () => kubeconfig, backoff: { baseMs: 100, maxMs: 500 } });
+        engine = new SyncEngine({ db, clientFor: () => clientOf(kubeconfig), backoff: { baseMs: 100, maxMs: 500 } });
         engine.startCluster(clusterId);
         const row = (name: string) => db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name } });
         const backupsState = async () => (await engine!.state(clusterId)).find((s) => s.kind === "backups");

@@ -4,8 +4,8 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import type { Db } from "../db/client";
-import { veleroObjects } from "../kube/testing-objects";
-import { listAll, SYNCED_KINDS } from "../kube/watch";
+import { clientOf, veleroObjects } from "../kube/testing-objects";
+import { listKind, SYNCED_KINDS } from "../kube/watch";
 import { freshDatabase } from "../testing/db";
 import { kubeconfigText } from "../testing/sandbox";
 import { SyncEngine } from "./engine";
@@ -111,7 +111,7 @@ describe("SyncEngine against a sandbox cluster", () => {
       metadata: { name: name("s1") },
       spec: { schedule: "0 3 * * *", paused: true, template: { includedNamespaces: ["payments"] } },
     });
-    engine = new SyncEngine({ db, openKubeconfig: async () => (await gate, kubeconfig()) });
+    engine = new SyncEngine({ db, clientFor: async () => (await gate, clientOf(kubeconfig())) });
   });
 
   afterAll(async () => {
@@ -126,7 +126,11 @@ describe("SyncEngine against a sandbox cluster", () => {
       expect(r.uid).not.toBe("");
       expect(r.createdAt).toBeInstanceOf(Date);
     }
-    expect(await row("schedules", name("s1"))).toMatchObject({ phase: null, spec: { paused: true } });
+    // Each kind lists on its own loop: the Schedule's may land a moment after the Backups settled.
+    expect(await eventually("the Schedule's row", () => row("schedules", name("s1")))).toMatchObject({
+      phase: null,
+      spec: { paused: true },
+    });
     const states = await eventually("a SyncState per kind", async () => {
       const s = await engine.state(clusterId);
       return s.length === SYNCED_KINDS.length && s.every((k) => k.lastListAt) ? s : null;
@@ -184,9 +188,9 @@ describe("SyncEngine against a sandbox cluster", () => {
     // The read model matches the cluster: the same Backups of this run, with the same resourceVersions.
     const { items } = await (async () => {
       const all: { name: string; resourceVersion: string }[] = [];
-      await listAll(
-        kubeconfig(),
-        { kind: "backups", version: "v1" },
+      await listKind(
+        await clientOf(kubeconfig()),
+        SYNCED_KINDS.find((k) => k.kind === "backups")!,
         { onPage: async (page) => void all.push(...page) },
       );
       return { items: all.filter((i) => i.name.startsWith(`sync-${run}-`)) };
@@ -223,8 +227,8 @@ describe("SyncEngine against a sandbox cluster", () => {
     expect(before.every((s) => s.resourceVersion !== "")).toBe(true);
 
     let lists = 0;
-    const counting: typeof listAll = (...args) => (lists++, listAll(...args));
-    engine = new SyncEngine({ db, openKubeconfig: async () => kubeconfig(), list: counting });
+    const counting: typeof listKind = (...args) => (lists++, listKind(...args));
+    engine = new SyncEngine({ db, clientFor: () => clientOf(kubeconfig()), list: counting });
     engine.startCluster(clusterId);
     await settled(name("b5"));
     await eventually("the deleted Backup's row is gone", async () => (await row("backups", name("b4"))) === null);
@@ -253,8 +257,8 @@ describe("SyncEngine against a sandbox cluster", () => {
     const before = await engine.state(clusterId);
 
     let lists = 0;
-    const counting: typeof listAll = (...args) => (lists++, listAll(...args));
-    engine = new SyncEngine({ db, openKubeconfig: async () => kubeconfig(), list: counting });
+    const counting: typeof listKind = (...args) => (lists++, listKind(...args));
+    engine = new SyncEngine({ db, clientFor: () => clientOf(kubeconfig()), list: counting });
     engine.startCluster(clusterId);
     const after = await eventually("every kind relists", async () => {
       const s = await engine.state(clusterId);
@@ -282,8 +286,8 @@ describe("SyncEngine against a sandbox cluster", () => {
     const before = await stateOf("backups");
 
     let lists = 0;
-    const counting: typeof listAll = (...args) => (lists++, listAll(...args));
-    engine = new SyncEngine({ db, openKubeconfig: async () => kubeconfig(), list: counting });
+    const counting: typeof listKind = (...args) => (lists++, listKind(...args));
+    engine = new SyncEngine({ db, clientFor: () => clientOf(kubeconfig()), list: counting });
     engine.startCluster(clusterId);
     let poke = 0;
     // The API server answers a watch from its future with 504 "Too large resource version" (one that accepted it would
@@ -310,8 +314,8 @@ describe("SyncEngine against a sandbox cluster", () => {
     const dead = YAML.stringify(kc);
     const down = (await newCluster(db, "down")).id;
     let lists = 0;
-    const counting: typeof listAll = (...args) => (lists++, listAll(...args));
-    const e = new SyncEngine({ db, openKubeconfig: async () => dead, list: counting });
+    const counting: typeof listKind = (...args) => (lists++, listKind(...args));
+    const e = new SyncEngine({ db, clientFor: () => clientOf(dead), list: counting });
     e.startCluster(down);
     await sleep(3_000);
     await e.stop();

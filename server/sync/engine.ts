@@ -2,7 +2,15 @@ import crypto from "node:crypto";
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { VELERO_NAMESPACE } from "../kube/access";
-import { listAll, SYNCED_KINDS, watchKind, type SyncedKind, type VeleroItem, type WatchEventType } from "../kube/watch";
+import type { ClusterClient } from "../kube/cluster-client";
+import {
+  listKind,
+  SYNCED_KINDS,
+  watchKind,
+  type SyncedKind,
+  type VeleroItem,
+  type WatchEventType,
+} from "../kube/watch";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 
 // The sync engine: per connected cluster, one loop per synced Velero kind that lists (into VeleroObject rows, dropping
@@ -14,8 +22,9 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 // console shows its last-known state and, through observedAt and SyncState, how old it is.
 export interface SyncEngineDeps {
   db: Db;
-  openKubeconfig: (clusterId: string) => Promise<string>;
-  list?: typeof listAll;
+  /** The cluster's client (the cluster-access port's forCluster); asked again before every list and watch. */
+  clientFor: (clusterId: string) => Promise<ClusterClient>;
+  list?: typeof listKind;
   watch?: typeof watchKind;
   backoff?: BackoffPolicy;
   namespace?: string;
@@ -39,13 +48,13 @@ const MAX_ERROR_LENGTH = 2_000;
 
 export class SyncEngine {
   private readonly clusters = new Map<string, ClusterLoops>();
-  private readonly list: typeof listAll;
+  private readonly list: typeof listKind;
   private readonly watch: typeof watchKind;
   private readonly backoff: BackoffPolicy;
   private readonly namespace: string;
 
   constructor(private readonly deps: SyncEngineDeps) {
-    this.list = deps.list ?? listAll;
+    this.list = deps.list ?? listKind;
     this.watch = deps.watch ?? watchKind;
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
     this.namespace = deps.namespace ?? VELERO_NAMESPACE;
@@ -97,17 +106,17 @@ export class SyncEngine {
     while (!signal.aborted) {
       try {
         resourceVersion ??= await this.storedResourceVersion(clusterId, kind.kind);
-        const kubeconfig = await this.deps.openKubeconfig(clusterId);
+        const client = await this.deps.clientFor(clusterId);
         if (signal.aborted) break;
         if (!resourceVersion) {
-          resourceVersion = await this.relist(clusterId, kind, kubeconfig, relist);
+          resourceVersion = await this.relist(clusterId, kind, client, relist);
           relist = false;
           failures = 0;
           if (signal.aborted) break;
         }
         const from = resourceVersion;
         const w = this.watch(
-          kubeconfig,
+          client,
           kind,
           from,
           (type, item) => {
@@ -160,9 +169,9 @@ export class SyncEngine {
   }
 
   /** Lists the kind into the read model and removes rows of this cluster+kind the list did not return. */
-  private async relist(clusterId: string, kind: SyncedKind, kubeconfig: string, after410: boolean): Promise<string> {
+  private async relist(clusterId: string, kind: SyncedKind, client: ClusterClient, after410: boolean): Promise<string> {
     let listStart = new Date();
-    const { resourceVersion } = await this.list(kubeconfig, kind, {
+    const { resourceVersion } = await this.list(client, kind, {
       namespace: this.namespace,
       onPage: (items) => this.upsert(clusterId, items),
       onRestart: () => void (listStart = new Date()),

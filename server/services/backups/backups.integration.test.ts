@@ -65,8 +65,7 @@ beforeAll(async () => {
   await caller.location.assign({ locationId: loc.id, target: { kind: "clusterGroup", id: groupId }, readOnly: false });
   sync = new SyncEngine({
     db,
-    openKubeconfig: async (id) =>
-      (await d.sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString(),
+    clientFor: (id) => d.clusters.forCluster(id),
   });
   sync.startCluster(clusterId);
   await until("the location to be Available", async () => {

@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
 import { canOnCluster, roleOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
 import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
-import { ClusterError } from "../../kube/client";
+import { ClusterError } from "../../kube/errors";
 import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
 import { labelValue } from "@/lib/velero/names";
@@ -241,8 +241,8 @@ export async function createBackup(
     throw e;
   }
   try {
-    const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId!)).toString();
-    const { created, object } = await d.kube.createVeleroObject(kubeconfig, "backups", manifest as never);
+    const client = await d.clusters.forCluster(c.id);
+    const { created, object } = await d.kube.createVeleroObject(client, "backups", manifest as never);
     // A double submit finds its own backup; any other object with that name is another backup.
     if (!created && !isSameRequest(object, manifest))
       throw new AppError("CONFLICT", `${c.name} already has a backup named ${input.name}; choose another name`);
@@ -257,7 +257,7 @@ export async function createBackup(
 async function readableCluster(d: Deps, access: Access, clusterId: string) {
   const c = await clusterFor(d.db, access, clusterId);
   if (!c.kubeconfigSecretId) throw notFound("Cluster");
-  return { ...c, kubeconfig: (await d.sealed.read(c.kubeconfigSecretId)).toString() };
+  return { ...c, client: await d.clusters.forCluster(c.id) };
 }
 
 /** What `velero backup describe --details` shows: the object, plus volume info, results and resource list from the bucket. */
@@ -279,13 +279,13 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
     throw notFound("Backup");
   }
   const c = await clusterFor(d.db, access, clusterId);
-  // The kubeconfig is opened only for the downloads of a finished backup.
-  let kubeconfig: Promise<string> | undefined;
+  // The cluster is reached only for the downloads of a finished backup.
+  let client: ReturnType<Deps["clusters"]["forCluster"]> | undefined;
   const fetchJson = async (kind: DownloadKind) => {
     try {
       if (!c.kubeconfigSecretId) throw new AppError("PRECONDITION_FAILED", `${c.name} has no kubeconfig`);
-      kubeconfig ??= d.sealed.read(c.kubeconfigSecretId).then((b) => b.toString());
-      const buf = await downloadVeleroFile(d, await kubeconfig, { kind, name });
+      client ??= d.clusters.forCluster(c.id);
+      const buf = await downloadVeleroFile(d, await client, { kind, name });
       return { data: buf ? JSON.parse(buf.toString()) : null, error: null as string | null };
     } catch (e) {
       return { data: null, error: e instanceof Error ? e.message : String(e) };
@@ -386,10 +386,10 @@ export async function deleteBackup(
       `${c.name} is unreachable${seen} (${c.lastError ?? "its last checks failed"}); Velero deletes backups on the cluster, so try again once it is connected`,
     );
   }
-  const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
+  const client = await d.clusters.forCluster(c.id);
   try {
     // The live object, not the read model: its phase decides, and a cluster that does not answer is refused here.
-    const live = await d.kube.getVeleroObject(kubeconfig, "backups", input.name);
+    const live = await d.kube.getVeleroObject(client, "backups", input.name);
     if (!live) throw new AppError("NOT_FOUND", `Backup ${input.name} no longer exists on ${c.name}`);
     const phase: string = live.status?.phase || "New";
     if (phase !== "Deleting" && !isDeletable(phase)) {
@@ -407,7 +407,7 @@ export async function deleteBackup(
       cluster: { name: c.name },
       createdBy: requestedBy,
     });
-    const { created } = await d.kube.createVeleroObject(kubeconfig, "deletebackuprequests", manifest);
+    const { created } = await d.kube.createVeleroObject(client, "deletebackuprequests", manifest);
     return { name: input.name, requestName, created };
   } catch (e) {
     throw e instanceof AppError
@@ -434,7 +434,7 @@ export async function backupLogs(d: Deps, access: Access, clusterId: string, nam
   )
     throw notFound("Backup");
   const c = await readableCluster(d, access, clusterId);
-  const buf = await downloadVeleroFile(d, c.kubeconfig, { kind: "BackupLog", name });
+  const buf = await downloadVeleroFile(d, c.client, { kind: "BackupLog", name });
   if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this backup (it may still be running)");
   return { text: buf.toString() };
 }

@@ -3,7 +3,8 @@ import zlib from "node:zlib";
 import type { Deps } from "../../composition";
 import { AppError } from "../../errors";
 import { checkOutboundUrl } from "../../security/outbound-url";
-import { ClusterError } from "../../kube/client";
+import { ClusterError } from "../../kube/errors";
+import type { ClusterClient } from "../../kube/cluster-client";
 
 // Files of a backup, fetched as Velero's CLI does: a DownloadRequest, Velero answers with a signed URL to the object
 // in the bucket, Lifeboat fetches it (through the outbound-URL guard), then removes the request.
@@ -23,17 +24,17 @@ export const downloadRequestManifest = (name: string, target: { kind: DownloadKi
 
 export async function downloadVeleroFile(
   d: Deps,
-  kubeconfig: string,
+  client: ClusterClient,
   target: { kind: DownloadKind; name: string },
   opts: { timeoutMs?: number } = {},
 ): Promise<Buffer | null> {
   const name = `lifeboat-${crypto.randomBytes(5).toString("hex")}`;
-  await d.kube.createVeleroObject(kubeconfig, "downloadrequests", downloadRequestManifest(name, target));
+  await d.kube.createVeleroObject(client, "downloadrequests", downloadRequestManifest(name, target));
   try {
     const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
     let url: string | undefined;
     while (!url) {
-      const dr = await d.kube.getVeleroObject(kubeconfig, "downloadrequests", name);
+      const dr = await d.kube.getVeleroObject(client, "downloadrequests", name);
       url = dr?.status?.phase === "Processed" ? dr.status.downloadURL : undefined;
       if (url) break;
       if (Date.now() > deadline)
@@ -84,6 +85,6 @@ export async function downloadVeleroFile(
       );
     throw e;
   } finally {
-    await d.kube.deleteVeleroObject(kubeconfig, "downloadrequests", name).catch(() => undefined);
+    await d.kube.deleteVeleroObject(client, "downloadrequests", name).catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import net from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
+import { clientOf } from "../../kube/testing-objects";
 import { freshDatabase } from "../../testing/db";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
@@ -191,7 +192,7 @@ describe("clusters", () => {
       description: "",
       labels: {},
     });
-    const sync = new SyncEngine({ db: own, openKubeconfig: async () => kubeconfigText(0) });
+    const sync = new SyncEngine({ db: own, clientFor: () => clientOf(kubeconfigText(0)) });
     const stop = startHealthLoop(od, 200, sync);
     try {
       const t0 = Date.now();
@@ -263,11 +264,11 @@ describe("clusters", () => {
     await caller.location.assign({ locationId: loc.id, target: { kind: "cluster", id: c.id }, readOnly: false });
     const kubeconfig = kubeconfigText(1);
     await d.kube.applyStorageClassMapping(
-      kubeconfig,
+      await clientOf(kubeconfig),
       { metadata: { name: "change-storage-class-config" }, data: { standard: "fast" } },
       { name: "change-storage-class-config" },
     );
-    expect(await d.kube.locationStatus(kubeconfig, `lifeboat-${loc.name}`)).not.toBeNull();
+    expect(await d.kube.locationStatus(await clientOf(kubeconfig), `lifeboat-${loc.name}`)).not.toBeNull();
 
     // Unreachable: nothing is forgotten, and the message says what to do.
     const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
@@ -290,7 +291,7 @@ describe("clusters", () => {
         "ConfigMap change-storage-class-config",
       ]),
     );
-    expect(await d.kube.locationStatus(kubeconfig, `lifeboat-${loc.name}`)).toBeNull();
+    expect(await d.kube.locationStatus(await clientOf(kubeconfig), `lifeboat-${loc.name}`)).toBeNull();
     expect(await db.cluster.findUnique({ where: { id: c.id } })).toBeNull();
   });
 
@@ -300,8 +301,7 @@ describe("clusters", () => {
     const caller = callerFor(db, await signedIn(db, admin));
     const engine = new SyncEngine({
       db,
-      openKubeconfig: async (id) =>
-        (await d.sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString(),
+      clientFor: (id) => d.clusters.forCluster(id),
     });
     setProcessSyncEngine(engine);
     try {

@@ -10,7 +10,8 @@ import {
   type Access,
 } from "../../rbac/access";
 import { KubeconfigError } from "../../kube/kubeconfig";
-import { ClusterError } from "../../kube/client";
+import { ClusterError } from "../../kube/errors";
+import type { ClusterClient } from "../../kube/cluster-client";
 import { logger } from "../../log";
 import { reconcileLocation } from "../protection/locations";
 import { startSyncFor, stopSyncFor } from "../../sync/registry";
@@ -72,18 +73,24 @@ function explain(e: unknown): AppError {
   return new AppError("PRECONDITION_FAILED", "The cluster could not be reached or understood");
 }
 
+/** Version and access (failures throw), then Velero (a failure is "not installed" with the reason). */
+async function probeAndDetect(d: Deps, client: ClusterClient) {
+  const probe = await d.kube.probeCluster(client);
+  const velero = await d.kube.detectVelero(client).catch((e) => ({
+    installed: false,
+    reason: e instanceof Error ? e.message : String(e),
+    nodeAgent: false,
+    csi: { enabled: false, snapshotClasses: [] },
+  }));
+  return { probe, velero };
+}
+
 /** Parse, choose a context, try it live: what the attach dialog shows before anything is saved. */
 export async function previewAttach(d: Deps, input: { kubeconfig: string; context?: string }) {
   try {
     const parsed = d.kube.parseKubeconfig(input.kubeconfig);
     const { kubeconfig, context } = d.kube.extractContext(input.kubeconfig, input.context);
-    const probe = await d.kube.probeCluster(kubeconfig);
-    const velero = await d.kube.detectVelero(kubeconfig).catch((e) => ({
-      installed: false,
-      reason: e instanceof Error ? e.message : String(e),
-      nodeAgent: false,
-      csi: { enabled: false, snapshotClasses: [] },
-    }));
+    const { probe, velero } = await d.clusters.withKubeconfig(kubeconfig, (client) => probeAndDetect(d, client));
     return {
       contexts: parsed.contexts.map((c) => ({ name: c.name, server: c.server })),
       context: { name: context.name, server: context.server },
@@ -122,18 +129,13 @@ export async function attachCluster(
     throw new AppError("CONFLICT", `A cluster named ${input.name} is already attached`);
   let extracted;
   let probe;
+  let velero;
   try {
     extracted = d.kube.extractContext(input.kubeconfig, input.context);
-    probe = await d.kube.probeCluster(extracted.kubeconfig);
+    ({ probe, velero } = await d.clusters.withKubeconfig(extracted.kubeconfig, (client) => probeAndDetect(d, client)));
   } catch (e) {
     throw explain(e);
   }
-  const velero = await d.kube.detectVelero(extracted.kubeconfig).catch((e) => ({
-    installed: false,
-    reason: e instanceof Error ? e.message : String(e),
-    nodeAgent: false,
-    csi: { enabled: false, snapshotClasses: [] },
-  }));
   const secretId = await d.sealed.put("kubeconfig", extracted.kubeconfig);
   try {
     const now = new Date();
@@ -213,14 +215,14 @@ export async function detachCluster(d: Deps, access: Access, id: string, opts: {
   const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
   const removed: string[] = [];
   if (opts.removeFromCluster && row?.kubeconfigSecretId) {
-    const kubeconfig = (await d.sealed.read(row.kubeconfigSecretId)).toString();
     try {
+      const client = await d.clusters.forCluster(id);
       for (const l of await d.db.locationDeployment.findMany({
         where: { clusterId: id },
         select: { bslName: true },
         orderBy: { bslName: "asc" },
       })) {
-        if ((await d.kube.removeLocation(kubeconfig, l.bslName)).removed)
+        if ((await d.kube.removeLocation(client, l.bslName)).removed)
           removed.push(`BackupStorageLocation ${l.bslName} and its credentials Secret`);
       }
       const schedules = await d.db.veleroObject.findMany({
@@ -228,10 +230,10 @@ export async function detachCluster(d: Deps, access: Access, id: string, opts: {
         select: { name: true, labels: true },
       });
       for (const s of schedules.filter((x) => Boolean((x.labels as Record<string, string> | null)?.[CLUSTER_LABEL]))) {
-        await d.kube.deleteVeleroObject(kubeconfig, "schedules", s.name);
+        await d.kube.deleteVeleroObject(client, "schedules", s.name);
         removed.push(`Schedule ${s.name}`);
       }
-      if ((await d.kube.applyStorageClassMapping(kubeconfig, null, { name: STORAGE_CLASS_CONFIGMAP_NAME })).changed)
+      if ((await d.kube.applyStorageClassMapping(client, null, { name: STORAGE_CLASS_CONFIGMAP_NAME })).changed)
         removed.push(`ConfigMap ${STORAGE_CLASS_CONFIGMAP_NAME}`);
     } catch (e) {
       if (!(e instanceof Error)) throw e;
@@ -244,6 +246,7 @@ export async function detachCluster(d: Deps, access: Access, id: string, opts: {
   }
   await stopSyncFor(id);
   await d.db.cluster.delete({ where: { id } });
+  await d.clusters.invalidate(id);
   if (row?.kubeconfigSecretId) await d.sealed.remove(row.kubeconfigSecretId);
   return { id, removed };
 }
@@ -257,14 +260,7 @@ export async function checkCluster(d: Deps, id: string) {
   if (!row?.kubeconfigSecretId) throw notFound("Cluster");
   const now = new Date();
   try {
-    const kubeconfig = (await d.sealed.read(row.kubeconfigSecretId)).toString();
-    const probe = await d.kube.probeCluster(kubeconfig);
-    const velero = await d.kube.detectVelero(kubeconfig).catch((e) => ({
-      installed: false,
-      reason: e instanceof Error ? e.message : String(e),
-      nodeAgent: false,
-      csi: { enabled: false, snapshotClasses: [] },
-    }));
+    const { probe, velero } = await probeAndDetect(d, await d.clusters.forCluster(id));
     return await d.db.cluster.update({
       where: { id },
       data: {

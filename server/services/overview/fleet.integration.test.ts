@@ -31,7 +31,7 @@ describe("fleet status", () => {
   it("says per visible cluster whether it is protected, counting only its own backups, with what runs and what failed lately", async () => {
     const g = await aGroup(db, "fleet");
     const velero = { installed: true, nodeAgent: true, csi: { enabled: true, snapshotClasses: [] } };
-    const [fresh, stale, never, bare] = await Promise.all(
+    const [fresh, stale, never] = await Promise.all(
       ["fresh", "stale", "never", "bare"].map((name) => aCluster(db, g.id, name)),
     );
     await db.cluster.updateMany({ where: { id: { in: [fresh.id, stale.id, never.id] } }, data: { velero } });

@@ -99,8 +99,7 @@ beforeAll(async () => {
   ).id;
   sync = new SyncEngine({
     db,
-    openKubeconfig: async (id) =>
-      (await d.sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString(),
+    clientFor: (id) => d.clusters.forCluster(id),
   });
   sync.startCluster(eastId);
 });

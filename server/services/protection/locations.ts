@@ -357,8 +357,8 @@ async function applyOne(
   let error: string | null = installed ? null : "Velero is not installed on this cluster: the location is not applied";
   if (installed) {
     try {
-      const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
-      await d.kube.applyLocation(kubeconfig, {
+      const client = await d.clusters.forCluster(clusterId);
+      await d.kube.applyLocation(client, {
         name: bslName,
         provider: "aws",
         bucket: l.bucket,
@@ -386,8 +386,7 @@ async function applyOne(
 async function removeOne(d: Deps, l: { id: string; name: string }, clusterId: string): Promise<string | null> {
   const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { kubeconfigSecretId: true } });
   try {
-    if (c?.kubeconfigSecretId)
-      await d.kube.removeLocation((await d.sealed.read(c.kubeconfigSecretId)).toString(), bslNameFor(l));
+    if (c?.kubeconfigSecretId) await d.kube.removeLocation(await d.clusters.forCluster(clusterId), bslNameFor(l));
     await d.db.locationDeployment.delete({ where: { locationId_clusterId: { locationId: l.id, clusterId } } });
     return null;
   } catch (e) {
@@ -549,10 +548,7 @@ export async function refreshLocationStatus(d: Deps, access: Access, locationId:
     if (!dep.appliedAt || !dep.cluster.kubeconfigSecretId) continue;
     const where = { locationId_clusterId: { locationId, clusterId: dep.clusterId } };
     try {
-      const s = await d.kube.locationStatus(
-        (await d.sealed.read(dep.cluster.kubeconfigSecretId)).toString(),
-        dep.bslName,
-      );
+      const s = await d.kube.locationStatus(await d.clusters.forCluster(dep.clusterId), dep.bslName);
       await d.db.locationDeployment.update({
         where,
         data: s

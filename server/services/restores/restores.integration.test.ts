@@ -1,3 +1,4 @@
+import { clusterAccessFor } from "../../composition";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../../testing/db";
 import { until } from "../../testing/wait";
@@ -85,8 +86,7 @@ beforeAll(async () => {
   const sealed = depsFor(db).sealed;
   sync = new SyncEngine({
     db,
-    openKubeconfig: async (id) =>
-      (await sealed.read((await db.cluster.findUniqueOrThrow({ where: { id } })).kubeconfigSecretId!)).toString(),
+    clientFor: (id) => clusterAccessFor(db, sealed).forCluster(id),
   });
   for (const id of clusterIds) sync.startCluster(id);
   await until("the location to be Available on both clusters", async () => {

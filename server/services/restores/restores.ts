@@ -11,7 +11,7 @@ import {
   storageClassConfigMap,
 } from "@/lib/velero/restore-spec";
 import { restoreInput } from "@/lib/schemas/protection";
-import { ClusterError } from "../../kube/client";
+import { ClusterError } from "../../kube/errors";
 import { downloadVeleroFile } from "../backups/downloads";
 import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
 
@@ -147,10 +147,10 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
   const m = manifests(c, input, createdBy);
   await restorableBackup(d.db, c.id, c.name, input.backupName);
   try {
-    const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId!)).toString();
+    const client = await d.clusters.forCluster(c.id);
     if (m.configMap) {
       // Velero fails every item whose new StorageClass does not exist; say so before anything is written.
-      const classes = await d.kube.listStorageClasses(kubeconfig);
+      const classes = await d.kube.listStorageClasses(client);
       const missing = [...new Set(Object.values(m.configMap.data))].filter((to) => !classes.includes(to));
       if (missing.length)
         throw new AppError(
@@ -174,8 +174,8 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
     const busy = running.length
       ? `The storage-class mapping on ${c.name} can't change while restore ${running.map((r) => r.name).join(", ")} has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping`
       : undefined;
-    await d.kube.applyStorageClassMapping(kubeconfig, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME, busy });
-    const { created, object } = await d.kube.createVeleroObject(kubeconfig, "restores", m.restore as never);
+    await d.kube.applyStorageClassMapping(client, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME, busy });
+    const { created, object } = await d.kube.createVeleroObject(client, "restores", m.restore as never);
     if (!created && !isSameRequest(object, m.restore))
       throw new AppError("CONFLICT", `${c.name} already has a restore named ${input.name}; choose another name`);
     return { name: input.name, created };
@@ -189,7 +189,7 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
 async function readableCluster(d: Deps, access: Access, clusterId: string) {
   const c = await clusterFor(d.db, access, clusterId);
   if (!c.kubeconfigSecretId) throw notFound("Cluster");
-  return { ...c, kubeconfig: (await d.sealed.read(c.kubeconfigSecretId)).toString() };
+  return { ...c, client: await d.clusters.forCluster(c.id) };
 }
 
 type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> };
@@ -207,8 +207,7 @@ export async function describeRestore(d: Deps, access: Access, clusterId: string
   if (TERMINAL.includes(row.phase ?? "") && row.phase !== "FailedValidation" && c.state !== "DISCONNECTED") {
     try {
       if (!c.kubeconfigSecretId) throw notFound("Cluster");
-      const kubeconfig = (await d.sealed.read(c.kubeconfigSecretId)).toString();
-      const buf = await downloadVeleroFile(d, kubeconfig, { kind: "RestoreResults", name });
+      const buf = await downloadVeleroFile(d, await d.clusters.forCluster(c.id), { kind: "RestoreResults", name });
       if (buf) results = JSON.parse(buf.toString());
     } catch (e) {
       downloadError = e instanceof Error ? e.message : String(e);
@@ -238,7 +237,7 @@ export async function restoreLogs(d: Deps, access: Access, clusterId: string, na
     throw notFound("Restore");
   const c = await readableCluster(d, access, clusterId);
   try {
-    const buf = await downloadVeleroFile(d, c.kubeconfig, { kind: "RestoreLog", name });
+    const buf = await downloadVeleroFile(d, c.client, { kind: "RestoreLog", name });
     if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this restore (it may still be running)");
     return { text: buf.toString() };
   } catch (e) {

@@ -5,7 +5,7 @@ import type { Db } from "../../db/client";
 import { Prisma } from "../../db/generated/client";
 import { AppError, notFound } from "../../errors";
 import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
-import { ClusterError } from "../../kube/client";
+import { ClusterError } from "../../kube/errors";
 import { buildSchedule, CLUSTER_LABEL, parseOrThrow, SpecError, toYaml, type Schedule } from "@/lib/velero/backup-spec";
 import { backupInput, PROTECTED_NAMESPACES, scheduleOptions, type BackupInput } from "@/lib/schemas/protection";
 import { labelValue } from "@/lib/velero/names";
@@ -84,7 +84,7 @@ async function liveCluster(d: Deps, access: Access, clusterId: string, permissio
     );
   if (!c.kubeconfigSecretId)
     throw new AppError("PRECONDITION_FAILED", `${c.name} has no stored kubeconfig: attach it again`);
-  return { ...c, kubeconfig: (await d.sealed.read(c.kubeconfigSecretId)).toString() };
+  return { ...c, client: await d.clusters.forCluster(c.id) };
 }
 
 function reasonOf(e: unknown): string {
@@ -294,7 +294,7 @@ export async function listSchedules(db: Db, access: Access, filter: { clusterId?
 /** The Schedule as it is on the cluster now, with what the edit form needs. */
 export async function getSchedule(d: Deps, access: Access, clusterId: string, name: string) {
   const c = await liveCluster(d, access, clusterId, null);
-  const obj = await onCluster(c, `read schedule ${name}`, () => d.kube.getVeleroObject(c.kubeconfig, PLURAL, name));
+  const obj = await onCluster(c, `read schedule ${name}`, () => d.kube.getVeleroObject(c.client, PLURAL, name));
   if (!obj) throw vanished(name, c.name);
   const spec = (obj.spec ?? {}) as Record<string, any>;
   const status = (obj.status ?? {}) as Record<string, any>;
@@ -351,7 +351,7 @@ export async function createSchedule(d: Deps, access: Access, req: ScheduleReque
   const c = await liveCluster(d, access, req.clusterId, "schedule.create");
   const manifest = manifestFor(req, c.name, createdBy);
   const { created, object } = await onCluster(c, "create the schedule", () =>
-    d.kube.createVeleroObject(c.kubeconfig, PLURAL, manifest as never),
+    d.kube.createVeleroObject(c.client, PLURAL, manifest as never),
   );
   if (!created) {
     // A double submit finds its own schedule; anything else with that name is another schedule.
@@ -391,7 +391,7 @@ export async function updateSchedule(d: Deps, access: Access, req: ScheduleUpdat
           "",
         );
   const updated = await onCluster(c, `update schedule ${req.name}`, () =>
-    d.kube.updateVeleroObject(c.kubeconfig, PLURAL, req.name, (obj) => {
+    d.kube.updateVeleroObject(c.client, PLURAL, req.name, (obj) => {
       obj.spec ??= {};
       if (rebuilt) {
         const { input, reason } = storedInput(obj);
@@ -403,6 +403,7 @@ export async function updateSchedule(d: Deps, access: Access, req: ScheduleUpdat
         if (before.skipImmediately !== undefined) obj.spec.skipImmediately = before.skipImmediately;
         if (before.useOwnerReferencesInBackup !== undefined)
           obj.spec.useOwnerReferencesInBackup = before.useOwnerReferencesInBackup;
+        obj.metadata = obj.metadata ?? {};
         obj.metadata.labels = { ...obj.metadata.labels, ...rebuilt.metadata.labels };
         obj.metadata.annotations = {
           ...obj.metadata.annotations,
@@ -422,7 +423,7 @@ export async function updateSchedule(d: Deps, access: Access, req: ScheduleUpdat
 export async function setPaused(d: Deps, access: Access, key: { clusterId: string; name: string }, paused: boolean) {
   const c = await liveCluster(d, access, key.clusterId, "schedule.pause");
   const updated = await onCluster(c, `${paused ? "pause" : "resume"} schedule ${key.name}`, () =>
-    d.kube.updateVeleroObject(c.kubeconfig, PLURAL, key.name, (obj) => {
+    d.kube.updateVeleroObject(c.client, PLURAL, key.name, (obj) => {
       obj.spec ??= {};
       obj.spec.paused = paused;
     }),
@@ -437,10 +438,8 @@ export async function setPaused(d: Deps, access: Access, key: { clusterId: strin
  */
 export async function deleteSchedule(d: Deps, access: Access, key: { clusterId: string; name: string }) {
   const c = await liveCluster(d, access, key.clusterId, "schedule.delete");
-  const obj = await onCluster(c, `read schedule ${key.name}`, () =>
-    d.kube.getVeleroObject(c.kubeconfig, PLURAL, key.name),
-  );
+  const obj = await onCluster(c, `read schedule ${key.name}`, () => d.kube.getVeleroObject(c.client, PLURAL, key.name));
   if (!obj) throw vanished(key.name, c.name);
-  await onCluster(c, `delete schedule ${key.name}`, () => d.kube.deleteVeleroObject(c.kubeconfig, PLURAL, key.name));
+  await onCluster(c, `delete schedule ${key.name}`, () => d.kube.deleteVeleroObject(c.client, PLURAL, key.name));
   return { name: key.name, backupsKept: obj.spec?.useOwnerReferencesInBackup !== true };
 }

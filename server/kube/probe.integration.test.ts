@@ -6,7 +6,14 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import { onboardingManifest, REQUIRED_ACCESS } from "./access";
-import { ClusterError, detectVelero, probeCluster } from "./client";
+import { ClusterError } from "./errors";
+import { withKubeconfig } from "./cluster-access";
+import { detectVelero as detect, probeCluster as probe } from "./probe";
+
+// The probes run over the cluster-access port; these open it on a kubeconfig, as attaching does.
+const probeCluster = (kubeconfig: string, o: { timeoutMs?: number } = {}) => withKubeconfig(kubeconfig, probe, o);
+const detectVelero = (kubeconfig: string, o: { namespace?: string } = {}) =>
+  withKubeconfig(kubeconfig, (c) => detect(c, o));
 
 // The adapter against the sandbox clusters the integration project started (TLS with a generated CA, bearer tokens,
 // RBAC for service accounts, Velero v1.18.1 with node-agent and EnableCSI), with the machine's real kubectl applying the

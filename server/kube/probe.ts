@@ -1,0 +1,219 @@
+import type { ClusterClient } from "./cluster-client";
+import { ClusterError } from "./errors";
+import { describeAccess, isNonResource, requiredAccess, VELERO_NAMESPACE, type AccessRequirement } from "./access";
+import { RESOURCES, type KubeObject } from "./resources";
+
+// Attaching and checking a cluster: is it reachable, may Lifeboat do what it needs, and what Velero runs there.
+// Both run over the cluster-access port's client (see cluster-access.ts), so every request has its deadline, its
+// outbound check and its error mapping there.
+export const DEFAULT_VELERO_WAIT_MS = 10_000;
+const SSAR_CONCURRENCY = 8;
+
+const orNull = <T>(p: Promise<T>) =>
+  p.catch((e) => (e instanceof ClusterError && e.status === 404 ? null : Promise.reject(e)));
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the order of `items`. */
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+// ---- probeCluster -----------------------------------------------------------------------------------------------------
+
+export interface ServerVersion {
+  gitVersion: string;
+  major: string;
+  minor: string;
+  platform?: string;
+}
+export interface AccessCheck extends AccessRequirement {
+  allowed: boolean;
+}
+export interface ProbeResult {
+  serverVersion: ServerVersion;
+  access: AccessCheck[];
+  missing: string[];
+}
+
+/** GET /version, then one SelfSubjectAccessReview per REQUIRED_ACCESS row; `missing` lists what is not allowed. */
+export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: string } = {}): Promise<ProbeResult> {
+  const v = await c.version();
+  const serverVersion: ServerVersion = {
+    gitVersion: v.gitVersion,
+    major: v.major,
+    minor: v.minor,
+    ...(v.platform ? { platform: v.platform } : {}),
+  };
+  const rows = requiredAccess(opts.veleroNamespace ?? VELERO_NAMESPACE);
+  const access = await mapBounded(rows, SSAR_CONCURRENCY, async (a): Promise<AccessCheck> => {
+    const why = describeAccess(a).split(":")[0];
+    const allowed = await c.canI(
+      isNonResource(a)
+        ? { verb: a.verb, nonResourcePath: a.resource }
+        : { verb: a.verb, group: a.group, resource: a.resource, namespace: a.namespace },
+      why,
+    );
+    return { ...a, allowed };
+  });
+  return { serverVersion, access, missing: access.filter((a) => !a.allowed).map(describeAccess) };
+}
+
+// ---- detectVelero -----------------------------------------------------------------------------------------------------
+
+export interface VeleroDetection {
+  installed: boolean;
+  reason?: string;
+  serverVersion?: string;
+  plugins?: { name: string; kind: string }[];
+  nodeAgent: boolean;
+  csi: { enabled: boolean; snapshotClasses: { name: string; driver: string; default: boolean }[] };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects read from the cluster, checked field by field
+type KObj = KubeObject & { spec?: Record<string, any>; status?: Record<string, any>; [k: string]: any };
+
+/** `--features=EnableCSI,…` or `--features EnableCSI,…` among a container's command and args. */
+export function featuresOf(container: { command?: string[]; args?: string[] } | undefined): string[] {
+  const argv = [...(container?.command ?? []), ...(container?.args ?? [])];
+  const out: string[] = [];
+  argv.forEach((a, i) => {
+    const value = a.startsWith("--features=")
+      ? a.slice("--features=".length)
+      : a === "--features"
+        ? (argv[i + 1] ?? "")
+        : undefined;
+    if (value !== undefined)
+      out.push(
+        ...value
+          .split(",")
+          .map((f) => f.trim())
+          .filter(Boolean),
+      );
+  });
+  return out;
+}
+
+/** The node-agent counts when at least one pod is ready (or, before the controller reported, one is desired). */
+export function nodeAgentReady(
+  ds: { status?: { numberReady?: number; desiredNumberScheduled?: number } } | undefined,
+): boolean {
+  if (!ds) return false;
+  const st = ds.status;
+  if (typeof st?.numberReady === "number") return st.numberReady >= 1;
+  return (st?.desiredNumberScheduled ?? 0) >= 1;
+}
+
+export function snapshotClassOf(o: KObj): { name: string; driver: string; default: boolean } {
+  const isDefault =
+    o.metadata?.labels?.["velero.io/csi-volumesnapshot-class"] !== undefined ||
+    o.metadata?.annotations?.["snapshot.storage.kubernetes.io/is-default-class"] === "true";
+  return { name: o.metadata?.name ?? "", driver: typeof o.driver === "string" ? o.driver : "", default: isDefault };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Is Velero installed (its namespace, the backups.velero.io CRD and the velero Deployment), which version and plugins does its server report
+ * (a ServerStatusRequest, waited for up to timeoutMs), is the node-agent running, is CSI enabled and which
+ * VolumeSnapshotClasses exist.
+ */
+export async function detectVelero(
+  c: ClusterClient,
+  opts: { namespace?: string; timeoutMs?: number } = {},
+): Promise<VeleroDetection> {
+  const ns = opts.namespace ?? VELERO_NAMESPACE;
+  const waitMs = opts.timeoutMs ?? DEFAULT_VELERO_WAIT_MS;
+  const snapshotClasses = async () => {
+    const list = await orNull(c.listItems<KObj>(RESOURCES.volumesnapshotclasses));
+    return (list ?? []).map(snapshotClassOf).sort((a, b) => a.name.localeCompare(b.name));
+  };
+  const [namespace, crd] = await Promise.all([
+    c.get(RESOURCES.namespaces, ns),
+    c.get(RESOURCES.customresourcedefinitions, "backups.velero.io"),
+  ]);
+  if (!namespace || !crd) {
+    const reason = !namespace
+      ? `The namespace ${ns} does not exist: Velero is not installed there`
+      : "The backups.velero.io CustomResourceDefinition is missing: Velero's CRDs are not installed";
+    return {
+      installed: false,
+      reason,
+      nodeAgent: false,
+      csi: { enabled: false, snapshotClasses: await snapshotClasses() },
+    };
+  }
+  const [deployment, daemonSet, classes] = await Promise.all([
+    c.get<KObj>(RESOURCES.deployments, "velero", ns),
+    c.get<KObj>(RESOURCES.daemonsets, "node-agent", ns),
+    snapshotClasses(),
+  ]);
+  const containers: { name?: string; command?: string[]; args?: string[] }[] =
+    deployment?.spec?.template?.spec?.containers ?? [];
+  const features = featuresOf(containers.find((x) => x.name === "velero") ?? containers[0]);
+  const base = {
+    installed: true,
+    nodeAgent: nodeAgentReady(daemonSet ?? undefined),
+    csi: { enabled: features.includes("EnableCSI"), snapshotClasses: classes },
+  };
+  if (!deployment)
+    return {
+      ...base,
+      installed: false,
+      reason: `There is no Deployment velero in ${ns}: Velero's CRDs are installed, but its server is not running in this namespace`,
+    };
+  const status = await serverStatus(c, ns, waitMs);
+  if (!status) {
+    const ready = deployment.status?.readyReplicas ?? 0;
+    return {
+      ...base,
+      reason: `Velero did not answer a ServerStatusRequest within ${waitMs / 1000} s${ready === 0 ? " (the velero Deployment has no ready pod)" : ""}`,
+    };
+  }
+  return { ...base, serverVersion: status.serverVersion, plugins: status.plugins };
+}
+
+/** Creates a ServerStatusRequest, polls it until Processed or `waitMs` passes, and deletes it either way. */
+async function serverStatus(
+  c: ClusterClient,
+  ns: string,
+  waitMs: number,
+): Promise<{ serverVersion?: string; plugins: { name: string; kind: string }[] } | null> {
+  const r = RESOURCES.serverstatusrequests;
+  const created = await c.create<KObj>(r, { metadata: { generateName: "lifeboat-" }, spec: {} }, ns);
+  const name = created.metadata!.name!;
+  const deadline = Date.now() + waitMs;
+  try {
+    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+      const o = await c.get<KObj>(r, name, ns);
+      if (!o)
+        throw new ClusterError(
+          `The ServerStatusRequest ${name} in ${ns} disappeared before Velero answered it`,
+          "NotFound",
+        );
+      if (o.status?.phase === "Processed") {
+        const raw: unknown[] = Array.isArray(o.status.plugins) ? o.status.plugins : [];
+        const plugins = raw.map((p) => {
+          const q = (p ?? {}) as { name?: unknown; kind?: unknown };
+          return { name: String(q.name ?? ""), kind: String(q.kind ?? "") };
+        });
+        return {
+          ...(typeof o.status.serverVersion === "string" ? { serverVersion: o.status.serverVersion } : {}),
+          plugins,
+        };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      await sleep(Math.min(delay, left));
+    }
+  } finally {
+    await c.delete(r, name, { namespace: ns }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,227 @@
+import * as k8s from "@kubernetes/client-node";
+import { fetch, type Dispatcher } from "undici";
+import { checkOutboundUrl } from "../security/outbound-url";
+import { ClusterError, HttpStatusError, ResourceExpiredError, toClusterError } from "./errors";
+import { extractContext, KubeconfigError } from "./kubeconfig";
+
+// One session per cluster: the single-context kubeconfig checked again (client-node never runs a credential plugin or
+// reads a file), the server address checked against the outbound policy, the credentials applied once, one connection
+// pool for every request, a deadline on each, bounded response sizes, and every failure mapped to a ClusterError whose
+// message never carries the token (or any other secret the caller names).
+export const DEFAULT_REQUEST_TIMEOUT_MS = 8_000;
+/** The largest response body the console reads from a cluster (a page of 500 objects is far below this). */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** The longest line of a watch stream (one event). */
+export const MAX_WATCH_LINE_BYTES = 8 * 1024 * 1024;
+
+export interface RequestOptions {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  timeoutMs?: number;
+  /** The answer as text (pod logs), not JSON. */
+  text?: boolean;
+  maxBytes?: number;
+}
+
+export interface StreamHandle {
+  /** Settles when the stream ends: with no error when the server closed it or it was aborted. */
+  done: Promise<{ error?: unknown }>;
+  abort(): void;
+}
+
+export class ClusterSession {
+  private constructor(
+    readonly server: string,
+    private readonly headers: Record<string, string>,
+    private readonly dispatcher: Dispatcher | undefined,
+    private readonly secrets: string[],
+    readonly tokenUser: boolean,
+    readonly timeoutMs: number,
+  ) {}
+
+  static async open(
+    kubeconfig: string,
+    opts: { timeoutMs?: number; secrets?: string[] } = {},
+  ): Promise<ClusterSession> {
+    let checked: ReturnType<typeof extractContext>;
+    try {
+      checked = extractContext(kubeconfig);
+    } catch (e) {
+      if (e instanceof KubeconfigError) throw new ClusterError(`The kubeconfig cannot be used: ${e.message}`, "Other");
+      throw e;
+    }
+    const server = checked.context.server.replace(/\/+$/, "");
+    const verdict = await checkOutboundUrl(server, { schemes: ["https"] });
+    if (!verdict.ok) throw new ClusterError(`Lifeboat will not connect to ${server}: ${verdict.reason}`, "Other");
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(checked.kubeconfig);
+    const token = kc.getCurrentUser()?.token;
+    const ctx = new k8s.RequestContext(server, k8s.HttpMethod.GET);
+    try {
+      await kc.applySecurityAuthentication(ctx);
+    } catch (e) {
+      throw new ClusterError(`The kubeconfig's credentials cannot be used: ${(e as Error).message}`, "Other");
+    }
+    const hidden = [token, ...(opts.secrets ?? [])].filter((s): s is string => Boolean(s));
+    return new ClusterSession(
+      server,
+      ctx.getHeaders(),
+      ctx.getDispatcher() as Dispatcher | undefined,
+      hidden.sort((a, b) => b.length - a.length),
+      Boolean(token),
+      opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    );
+  }
+
+  /** A session sharing this one's connection that also hides `secrets` (e.g. keys being written) from its errors. */
+  hiding(secrets: string[]): ClusterSession {
+    if (!secrets.length) return this;
+    const all = [...this.secrets, ...secrets.filter(Boolean)].sort((a, b) => b.length - a.length);
+    return new ClusterSession(this.server, this.headers, this.dispatcher, all, this.tokenUser, this.timeoutMs);
+  }
+
+  redact(s: string): string {
+    return this.secrets.reduce((acc, t) => acc.split(t).join("[redacted]"), s);
+  }
+
+  /** Maps any failure to a ClusterError about `what`, with secrets redacted. */
+  fail(e: unknown, what: string, timeoutMs = this.timeoutMs): ClusterError {
+    const err = toClusterError(e, { server: this.server, what, timeoutMs, tokenUser: this.tokenUser });
+    const message = this.redact(err.message);
+    return err instanceof ResourceExpiredError
+      ? new ResourceExpiredError(message)
+      : new ClusterError(message, err.kind, err.status);
+  }
+
+  private url(path: string, query: RequestOptions["query"]): string {
+    const u = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  /** One request; JSON in and out (or text); a non-2xx answer or a failure is a ClusterError about `what`. */
+  async request<T>(what: string, o: RequestOptions): Promise<T> {
+    const timeoutMs = o.timeoutMs ?? this.timeoutMs;
+    try {
+      const hasBody = o.body !== undefined;
+      const res = await fetch(this.url(o.path, o.query), {
+        method: o.method ?? "GET",
+        headers: {
+          ...this.headers,
+          Accept: o.text ? "text/plain, */*" : "application/json",
+          ...(hasBody ? { "Content-Type": o.contentType ?? "application/json" } : {}),
+        },
+        body: hasBody ? (typeof o.body === "string" ? o.body : JSON.stringify(o.body)) : undefined,
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: "manual",
+      });
+      const text = await readBounded(res.body, o.maxBytes ?? MAX_RESPONSE_BYTES, what);
+      if (res.status < 200 || res.status > 299) throw new HttpStatusError(res.status, text);
+      if (o.text) return text as T;
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch (e) {
+      throw this.fail(e, what, timeoutMs);
+    }
+  }
+
+  /**
+   * A streaming GET (a watch): each line is handed to `onLine` in order. The stream is aborted when no byte arrives for
+   * `inactivityMs`, or a line is longer than MAX_WATCH_LINE_BYTES. A non-2xx answer settles `done` with an
+   * HttpStatusError (mapped by the caller).
+   */
+  stream(o: {
+    path: string;
+    query?: RequestOptions["query"];
+    inactivityMs: number;
+    onLine: (line: string) => void;
+    /** Called once the server accepted the stream (2xx headers). */
+    onOpen?: () => void;
+  }) {
+    const controller = new AbortController();
+    let aborted = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new InactivityError(o.inactivityMs)), o.inactivityMs);
+      timer.unref?.();
+    };
+    const done = (async (): Promise<{ error?: unknown }> => {
+      arm();
+      try {
+        const res = await fetch(this.url(o.path, o.query), {
+          headers: { ...this.headers, Accept: "application/json" },
+          dispatcher: this.dispatcher,
+          signal: controller.signal,
+          redirect: "manual",
+        });
+        if (res.status < 200 || res.status > 299) {
+          const text = await readBounded(res.body, 64 * 1024, "read the error").catch(() => "");
+          return { error: new HttpStatusError(res.status, text) };
+        }
+        o.onOpen?.();
+        if (!res.body) return {};
+        const decoder = new TextDecoder();
+        let buf = "";
+        for await (const chunk of res.body) {
+          arm();
+          buf += decoder.decode(chunk as Uint8Array, { stream: true });
+          let nl: number;
+          while ((nl = buf.indexOf("\n")) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (line.trim()) o.onLine(line);
+          }
+          if (buf.length > MAX_WATCH_LINE_BYTES)
+            throw new Error(`a watch event is larger than ${MAX_WATCH_LINE_BYTES} bytes`);
+        }
+        if (buf.trim()) o.onLine(buf);
+        return {};
+      } catch (e) {
+        if (aborted) return {};
+        const reason = controller.signal.reason;
+        return { error: reason instanceof InactivityError ? reason : e };
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    return {
+      done,
+      abort() {
+        aborted = true;
+        controller.abort();
+      },
+    } satisfies StreamHandle;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher?.close().catch(() => undefined);
+  }
+}
+
+class InactivityError extends Error {
+  constructor(ms: number) {
+    super(`no event or bookmark for ${ms / 1000} s`);
+    this.name = "TimeoutError";
+  }
+}
+
+/** Reads a response body as text, refusing one larger than `max` bytes. */
+async function readBounded(body: AsyncIterable<Uint8Array> | null, max: number, what: string): Promise<string> {
+  if (!body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > max)
+      throw new ClusterError(
+        `The answer to "${what}" is larger than ${max} bytes; Lifeboat stopped reading it`,
+        "Other",
+      );
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
