@@ -197,8 +197,9 @@ export class ClusterSession {
     } satisfies StreamHandle;
   }
 
+  /** Ends the session's connections at once (close() would wait for requests still hanging, e.g. a silent server). */
   async close(): Promise<void> {
-    await this.dispatcher?.close().catch(() => undefined);
+    await this.dispatcher?.destroy().catch(() => undefined);
   }
 }
 

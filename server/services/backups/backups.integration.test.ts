@@ -139,9 +139,10 @@ describe("backups", () => {
       ]);
       expect(a.requestName).toBe(b.requestName);
       expect([a.created, b.created].sort()).toEqual([false, true]);
+      // The request and the Backup are followed by separate watches: wait for both to have arrived.
       const row = await until("the request to be processed with errors", async () => {
         const r = await rowOf(backupName("1"));
-        return r?.deletion?.phase === "Processed" ? r : null;
+        return r?.deletion?.phase === "Processed" && r.phase !== "Deleting" ? r : null;
       });
       expect(row.deletion).toMatchObject({
         requestName: a.requestName,
