@@ -64,6 +64,7 @@ const s3 = (
 ).s3;
 let credential = await db.credential.findUnique({ where: { name: "sandbox-s3" }, select: { id: true } });
 credential ??= await createCredential(d, admin.id, {
+  kind: "AWS_ACCESS_KEY",
   name: "sandbox-s3",
   description: "Keys of the sandbox's S3 emulator",
   accessKeyId: s3.accessKeyId,

@@ -11,7 +11,7 @@ import {
   locationStatus,
   removeLocation,
 } from "./kube/locations";
-import { probeS3Location } from "./storage/s3";
+import { providerFor } from "./storage/providers/registry";
 import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
 // The composition root: the adapters the services receive. Tests build the same with their own database.
@@ -32,8 +32,9 @@ export interface KubeAdapter {
   listStorageClasses: typeof listStorageClasses;
 }
 
+/** The location provider drivers (server/storage/providers), by location kind. */
 export interface StorageAdapter {
-  probeS3Location: typeof probeS3Location;
+  providerFor: typeof providerFor;
 }
 
 export interface Deps {
@@ -64,7 +65,7 @@ let ring: ReturnType<typeof loadKeyRing> | undefined;
 const keyRing = () => (ring ??= loadKeyRing());
 
 export function depsFor(db: Db): Deps {
-  return { db, sealed: new SealedStore(db, keyRing), kube: realKube, storage: { probeS3Location } };
+  return { db, sealed: new SealedStore(db, keyRing), kube: realKube, storage: { providerFor } };
 }
 
 export const deps = () => depsFor(processDb());
