@@ -19,16 +19,17 @@ const shown = {
   id: true,
   name: true,
   provider: true,
+  config: true,
   description: true,
   keyIdMasked: true,
   createdAt: true,
   locations: { select: { id: true, name: true } },
 } as const;
 
-// Every credential so far is an AWS access key pair; the next step keeps the kind on the row.
-const configOf = (row: { provider: "AWS" }): CredentialConfig =>
-  credentialConfigOf({ kind: `${row.provider}_ACCESS_KEY` });
-const withKind = <T extends { provider: "AWS" }>(row: T) => ({ ...row, kind: configOf(row).kind });
+const withKind = <T extends { config: unknown }>({ config, ...row }: T) => ({
+  ...row,
+  kind: credentialConfigOf(config).kind,
+});
 
 export async function listCredentials(d: Deps) {
   return (await d.db.credential.findMany({ orderBy: { name: "asc" }, select: shown })).map(withKind);
@@ -46,6 +47,7 @@ export async function createCredential(d: Deps, actorId: string, given: Credenti
         name,
         description,
         provider: type.provider,
+        config: { kind: secret.kind } satisfies CredentialConfig,
         keyIdMasked: type.masked(secret),
         sealedSecretId,
         createdById: actorId,
@@ -77,7 +79,7 @@ export async function deleteCredential(d: Deps, id: string) {
 
 /** The credential's secret, for the code paths that must use it (location probe, writing the cluster Secret). */
 export async function credentialSecret(d: Deps, id: string): Promise<CredentialSecret> {
-  const c = await d.db.credential.findUnique({ where: { id }, select: { sealedSecretId: true, provider: true } });
+  const c = await d.db.credential.findUnique({ where: { id }, select: { sealedSecretId: true, config: true } });
   if (!c) throw notFound("Credential");
-  return credentialSecretOf(configOf(c), (await d.sealed.read(c.sealedSecretId)).toString());
+  return credentialSecretOf(credentialConfigOf(c.config), (await d.sealed.read(c.sealedSecretId)).toString());
 }

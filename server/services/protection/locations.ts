@@ -19,7 +19,7 @@ import {
   type LocationConfig,
   type LocationCreateInput,
 } from "@/lib/schemas/locations";
-import { locationConfigOf } from "../../storage/providers/registry";
+import { locationConfigOf, storedLocationConfig } from "../../storage/providers/registry";
 
 // Self-provisioned target locations, whatever their provider (its driver in server/storage/providers knows the store):
 // validated by really reaching the store, assigned to cluster groups and clusters, and reconciled onto every assigned
@@ -28,42 +28,29 @@ export const bslNameFor = (location: { name: string }) => `lifeboat-${location.n
 /** The kind under which the sync engine keeps BackupStorageLocations in the read model. */
 const BSL_KIND = "backupstoragelocations";
 
-// Until the next step moves them into the row's config JSON, a location's settings are S3 columns.
-const settingsColumns = {
-  bucket: true,
-  prefix: true,
-  region: true,
-  endpoint: true,
-  pathStyle: true,
-  caBundle: true,
-} as const;
-type SettingsRow = {
-  provider: LocationConfig["provider"];
-  bucket: string;
-  prefix: string;
-  region: string;
-  endpoint: string;
-  pathStyle: boolean;
-  caBundle: string | null;
-};
-const configOfRow = (d: Deps, { provider, caBundle, ...rest }: SettingsRow): LocationConfig =>
-  locationConfigOf({ provider, config: { ...rest, caBundle: caBundle ?? undefined } }, d.storage.providerFor);
-const settingsOf = ({ provider: _provider, caBundle, ...rest }: LocationConfig) => ({
-  ...rest,
-  caBundle: caBundle ?? null,
-});
+/** A Location row's settings: its config JSON, read through its provider's schema. */
+const configOfRow = (d: Deps, row: { provider: string; config: unknown }): LocationConfig =>
+  locationConfigOf(row, d.storage.providerFor);
 
-/** The provider and where the location points, for people: "S3-compatible · s3://bucket/prefix · endpoint · region". */
-function summaryOf(d: Deps, config: LocationConfig): string {
-  const provider = d.storage.providerFor(config.provider);
-  return `${provider.label} · ${provider.describe(config)}`;
+/**
+ * The provider and where the location points, for people: "S3-compatible · s3://bucket/prefix · endpoint · region"; a
+ * row whose settings its driver refuses still lists, saying why.
+ */
+function summaryOf(d: Deps, row: { provider: string; config: unknown }): string {
+  try {
+    const config = configOfRow(d, row);
+    const provider = d.storage.providerFor(config.provider);
+    return `${provider.label} · ${provider.describe(config)}`;
+  } catch (e) {
+    return `${row.provider} · ${messageOf(e)}`;
+  }
 }
 
 const shown = {
   id: true,
   name: true,
   provider: true,
-  ...settingsColumns,
+  config: true,
   lastProbeAt: true,
   lastProbeMessage: true,
   createdAt: true,
@@ -164,12 +151,9 @@ export async function listLocations(d: Deps, access: Access) {
   const assignmentShown = (a: (typeof rows)[number]["assignments"][number]) =>
     !groups ||
     (a.clusterGroup ? groups.has(a.clusterGroup.id) : Boolean(a.cluster && roleOnCluster(access, a.cluster)));
-  const located = rows.map(({ bucket, prefix, region, endpoint, pathStyle, caBundle, ...l }) => ({
+  const located = rows.map(({ config, ...l }) => ({
     ...l,
-    summary: summaryOf(
-      d,
-      configOfRow(d, { provider: l.provider, bucket, prefix, region, endpoint, pathStyle, caBundle }),
-    ),
+    summary: summaryOf(d, { provider: l.provider, config }),
     assignments: l.assignments.filter(assignmentShown),
     deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })),
   }));
@@ -217,13 +201,13 @@ export async function createLocation(d: Deps, actorId: string, given: LocationCr
     data: {
       name,
       provider: config.provider,
-      ...settingsOf(config),
+      config: storedLocationConfig(config),
       credentialId,
       lastProbeAt: new Date(),
       lastProbeMessage: probe.message,
       createdById: actorId,
     },
-    select: shown,
+    select: { id: true, name: true },
   });
 }
 
@@ -304,17 +288,12 @@ export async function unassignLocation(d: Deps, access: Access, assignmentId: st
 
 // ---- reconciliation: what each cluster should hold, and putting it there --------------------------------------------
 
-const located = { id: true, name: true, provider: true, ...settingsColumns, credentialId: true } as const;
+const located = { id: true, name: true, provider: true, config: true, credentialId: true } as const;
 type Located = { id: string; name: string; credentialId: string; config: LocationConfig };
 const toLocated = (
   d: Deps,
-  { id, name, credentialId, ...settings }: SettingsRow & { id: string; name: string; credentialId: string },
-): Located => ({
-  id,
-  name,
-  credentialId,
-  config: configOfRow(d, settings),
-});
+  { config, ...l }: { id: string; name: string; provider: string; config: unknown; credentialId: string },
+): Located => ({ id: l.id, name: l.name, credentialId: l.credentialId, config: configOfRow(d, { ...l, config }) });
 
 /** What the location becomes on a cluster, by its provider's driver. */
 function onCluster(

@@ -7,6 +7,7 @@ import {
   type LocationConfig,
   type LocationKind,
 } from "@/lib/schemas/locations";
+import type { Prisma } from "../../db/generated/client";
 import { awsAccessKeyType, awsS3Provider, s3CompatibleProvider } from "./s3";
 import { ProviderError, type CredentialType, type LocationProvider } from "./types";
 
@@ -47,9 +48,10 @@ export function locationConfigOf(
 }
 
 /** What a Location row keeps as its config JSON: the settings without the provider (that is the row's column). */
-export function storedLocationConfig(config: LocationConfig): Record<string, unknown> {
+export function storedLocationConfig(config: LocationConfig): Prisma.InputJsonObject {
   const { provider: _provider, ...rest } = config;
-  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  // Settings are JSON by construction (strings, booleans, numbers, plain objects of them); undefined ones are left out.
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Prisma.InputJsonObject;
 }
 
 /** A Credential row's clear config (its kind, and any setting that is not secret), validated. */
