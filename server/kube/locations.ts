@@ -180,7 +180,8 @@ function checkName(name: unknown): string {
   const max = 253 - "-credentials".length;
   if (typeof name !== "string" || !DNS_SUBDOMAIN_RE.test(name) || name.length > max) {
     throw refuse(
-      `"${String(name)}" cannot name a BackupStorageLocation: use lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most ${max} characters`,
+      `"${String(name)}" cannot name a BackupStorageLocation: use lowercase letters, digits, "-" and ".", ` +
+        `starting and ending with a letter or digit, at most ${max} characters`,
     );
   }
   return name;

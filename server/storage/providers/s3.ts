@@ -130,7 +130,9 @@ function s3Driver<K extends S3Kind>(
       return {
         ok: true,
         steps: r.steps,
-        message: `Reached the bucket: head, list, write and delete under ${c.prefix || "the bucket root"} succeeded. Velero may own backups, restores, kopia there.`,
+        message:
+          `Reached the bucket: head, list, write and delete under ${c.prefix || "the bucket root"} succeeded. ` +
+          "Velero may own backups, restores, kopia there.",
       };
     },
     backupStorageLocation,
