@@ -64,6 +64,7 @@ const s3 = (
 ).s3;
 let credential = await db.credential.findUnique({ where: { name: "sandbox-s3" }, select: { id: true } });
 credential ??= await createCredential(d, admin.id, {
+  kind: "AWS_ACCESS_KEY",
   name: "sandbox-s3",
   description: "Keys of the sandbox's S3 emulator",
   accessKeyId: s3.accessKeyId,
@@ -88,7 +89,10 @@ if (!location) {
   });
   console.log("  target location sandbox-backups (s3://lifeboat-backups/demo) assigned to group demo");
 } else {
-  await db.location.update({ where: { id: location.id }, data: { endpoint: s3.endpoint } });
+  // The S3 emulator of a restarted sandbox may listen elsewhere: point the location's settings at it.
+  const { config } = await db.location.findUniqueOrThrow({ where: { id: location.id }, select: { config: true } });
+  const settings = { ...(config as Record<string, string | boolean>), endpoint: s3.endpoint };
+  await db.location.update({ where: { id: location.id }, data: { config: settings } });
   await reconcileLocation(d, location.id);
 }
 // A backup to look at: one per demo start, of the payments namespace on the first cluster.

@@ -12,7 +12,7 @@ import {
   locationStatus,
   removeLocation,
 } from "./kube/locations";
-import { probeS3Location } from "./storage/s3";
+import { providerFor } from "./storage/providers/registry";
 import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
 // The composition root: the adapters the services receive. Tests build the same with their own database.
@@ -33,8 +33,9 @@ export interface KubeAdapter {
   listStorageClasses: typeof listStorageClasses;
 }
 
+/** The location provider drivers (server/storage/providers), by location kind. */
 export interface StorageAdapter {
-  probeS3Location: typeof probeS3Location;
+  providerFor: typeof providerFor;
 }
 
 export interface Deps {
@@ -97,7 +98,7 @@ export function clusterAccessFor(db: Db, sealed: SealedStore): ClusterAccess {
 
 export function depsFor(db: Db): Deps {
   const sealed = new SealedStore(db, keyRing);
-  return { db, sealed, clusters: clusterAccessFor(db, sealed), kube: realKube, storage: { probeS3Location } };
+  return { db, sealed, clusters: clusterAccessFor(db, sealed), kube: realKube, storage: { providerFor } };
 }
 
 export const deps = () => depsFor(processDb());

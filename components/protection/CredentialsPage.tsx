@@ -22,7 +22,7 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
 
-const blank = { name: "", description: "", accessKeyId: "", secretAccessKey: "" };
+const blank = { kind: "AWS_ACCESS_KEY" as const, name: "", description: "", accessKeyId: "", secretAccessKey: "" };
 
 export function CredentialsPage() {
   const trpc = useTRPC();

@@ -157,9 +157,7 @@ export function LocationsPage() {
                     {l.name}
                   </Typography>
                   <Typography variant="body2" color="text.secondary">
-                    {l.provider === "AWS_S3" ? "AWS S3" : "S3-compatible"} · s3://{l.bucket}/{l.prefix}{" "}
-                    {l.endpoint ? `· ${l.endpoint}` : ""} {l.region ? `· ${l.region}` : ""} · credential{" "}
-                    {l.credential.name} ({l.credential.keyIdMasked})
+                    {l.summary} · credential {l.credential.name} ({l.credential.keyIdMasked})
                   </Typography>
                   {l.lastProbeAt && (
                     <Typography variant="caption" color="text.secondary">

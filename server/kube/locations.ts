@@ -12,21 +12,29 @@ import { RESOURCES, type KubeObject } from "./resources";
 // drops the old one, and Velero validates the changed spec afresh. No error message carries a token or a key.
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "lifeboat" };
 
+/**
+ * A target location as Velero needs it on one cluster, whatever the provider: the driver (server/storage/providers)
+ * gives the provider string, objectStorage, config and credentials file; this adapter only writes them.
+ */
 export interface LocationOnCluster {
   /** The BackupStorageLocation name, e.g. "lifeboat-<location-name>" (the caller decides); the Secret is `<name>-credentials`. */
   name: string;
-  /** velero.io/aws: S3 and S3-compatible stores. */
-  provider: "aws";
-  bucket: string;
-  prefix?: string;
-  /** velero-plugin-for-aws BSL config keys only (velero-api.md §6.1): region, s3Url, s3ForcePathStyle, publicUrl… */
+  /** Velero's provider string, e.g. "aws" (S3 and S3-compatible stores) or "velero.io/azure". */
+  provider: string;
+  objectStorage: {
+    bucket: string;
+    prefix?: string;
+    /** PEM bundle; written base64-encoded to spec.objectStorage.caCert. */
+    caCert?: string;
+  };
+  /** The plugin's BSL config keys (Velero itself sets bucket, prefix, caCert and credentialsFile). */
   config: Record<string, string>;
-  /** PEM bundle; written base64-encoded to objectStorage.caCert. */
-  caCertPem?: string;
   accessMode: "ReadWrite" | "ReadOnly";
   default?: boolean;
-  /** Written as an AWS credentials (INI) file under the Secret key "cloud". */
-  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The file the plugin reads its credentials from, written to the Secret key "cloud". */
+  credentialsFile: string;
+  /** The secret values in credentialsFile: never in an error message. */
+  secrets: string[];
   /** Extra labels for both objects, e.g. lifeboat.io/location-id. */
   labels?: Record<string, string>;
 }
@@ -45,23 +53,6 @@ const MANAGED_SELECTOR = Object.entries(MANAGED_BY)
   .map(([k, v]) => `${k}=${v}`)
   .join(",");
 
-/** The BSL config keys velero-plugin-for-aws accepts that a user sets (Velero adds bucket, prefix, caCert, credentialsFile). */
-const AWS_CONFIG_KEYS = new Set([
-  "region",
-  "s3ForcePathStyle",
-  "s3Url",
-  "publicUrl",
-  "profile",
-  "serverSideEncryption",
-  "kmsKeyId",
-  "customerKeyEncryptionFile",
-  "customerKeyEncryptionSecret",
-  "signatureVersion",
-  "insecureSkipTLSVerify",
-  "enableSharedConfig",
-  "tagging",
-  "checksumAlgorithm",
-]);
 const SET_BY_VELERO = new Set(["bucket", "prefix", "caCert", "credentialsFile"]);
 
 const credentialsSecretName = (name: string) => `${name}-credentials`;
@@ -87,7 +78,7 @@ const DNS_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
 const LABEL_KEY_RE =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-const PROFILE_RE = /^[A-Za-z0-9_.-]+$/;
+const PROVIDER_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/;
 
 const refuse = (message: string) => new ClusterError(message, "Other");
 
@@ -95,52 +86,46 @@ function checkName(name: unknown): string {
   const max = 253 - "-credentials".length;
   if (typeof name !== "string" || !DNS_SUBDOMAIN_RE.test(name) || name.length > max) {
     throw refuse(
-      `"${String(name)}" cannot name a BackupStorageLocation: use lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most ${max} characters`,
+      `"${String(name)}" cannot name a BackupStorageLocation: use lowercase letters, digits, "-" and ".", ` +
+        `starting and ending with a letter or digit, at most ${max} characters`,
     );
   }
   return name;
 }
 
-/** Checks what Velero or the API server would refuse later, with a message that never quotes a key. */
+/**
+ * Checks what Velero or the API server would refuse later, whatever the provider, with a message that never quotes a
+ * secret. What only one provider's plugin refuses is its driver's to check.
+ */
 function checkLocation(loc: LocationOnCluster) {
   checkName(loc.name);
-  if (loc.provider !== "aws")
-    throw refuse(`The provider "${String(loc.provider)}" is not supported here; only aws (S3 and S3-compatible) is`);
-  if (typeof loc.bucket !== "string" || !loc.bucket || /[/\s]/.test(loc.bucket))
+  if (typeof loc.provider !== "string" || !PROVIDER_RE.test(loc.provider))
+    throw refuse(`The provider "${String(loc.provider)}" is not a Velero provider name (e.g. aws, velero.io/azure)`);
+  const { bucket, prefix, caCert } = loc.objectStorage ?? {};
+  if (typeof bucket !== "string" || !bucket || /[/\s]/.test(bucket))
     throw refuse(
-      `The bucket name "${String(loc.bucket)}" is not valid: give the bucket alone, without "/" or spaces (the folder goes in prefix)`,
+      `The bucket name "${String(bucket)}" is not valid: give the bucket alone, without "/" or spaces (the folder goes in prefix)`,
     );
-  if (
-    loc.prefix !== undefined &&
-    (typeof loc.prefix !== "string" || loc.prefix.startsWith("/") || /\/\/|\s/.test(loc.prefix))
-  ) {
+  if (prefix !== undefined && (typeof prefix !== "string" || prefix.startsWith("/") || /\/\/|\s/.test(prefix))) {
     throw refuse(
-      `The prefix "${String(loc.prefix)}" is not valid: a folder path in the bucket without a leading "/", "//" or spaces`,
+      `The prefix "${String(prefix)}" is not valid: a folder path in the bucket without a leading "/", "//" or spaces`,
     );
   }
   for (const [k, v] of Object.entries(loc.config ?? {})) {
     if (SET_BY_VELERO.has(k))
       throw refuse(
-        `The config key ${k} is set by Velero from the location itself; ${k === "caCert" ? "give the CA as caCertPem" : "leave it out of config"}`,
+        `The config key ${k} is set by Velero from the location itself; ${k === "caCert" ? "give the CA as objectStorage.caCert" : "leave it out of config"}`,
       );
-    if (!AWS_CONFIG_KEYS.has(k))
-      throw refuse(`The config key ${k} is not one velero-plugin-for-aws accepts (${[...AWS_CONFIG_KEYS].join(", ")})`);
     if (typeof v !== "string") throw refuse(`The config value of ${k} must be a string`);
   }
-  if (loc.config?.profile !== undefined && !PROFILE_RE.test(loc.config.profile))
-    throw refuse(`The profile "${loc.config.profile}" is not a valid AWS profile name`);
-  if (loc.caCertPem !== undefined && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(loc.caCertPem))
-    throw refuse("caCertPem is not a PEM certificate (-----BEGIN CERTIFICATE----- …)");
+  if (caCert !== undefined && !/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(caCert))
+    throw refuse("objectStorage.caCert is not a PEM certificate (-----BEGIN CERTIFICATE----- …)");
   if (loc.accessMode !== "ReadWrite" && loc.accessMode !== "ReadOnly")
     throw refuse(`The access mode "${String(loc.accessMode)}" is neither ReadWrite nor ReadOnly`);
-  for (const [what, v] of [
-    ["access key ID", loc.credentials?.accessKeyId],
-    ["secret access key", loc.credentials?.secretAccessKey],
-  ] as const) {
-    if (typeof v !== "string" || !v.trim()) throw refuse(`The ${what} is missing`);
-    if (/[\r\n]/.test(v) || v !== v.trim())
-      throw refuse(`The ${what} must be a single line without surrounding spaces`);
-  }
+  if (typeof loc.credentialsFile !== "string" || !loc.credentialsFile.trim())
+    throw refuse("The credentials file is missing");
+  if (!Array.isArray(loc.secrets) || loc.secrets.some((x) => typeof x !== "string"))
+    throw refuse("The secrets of the credentials file must be a list of strings");
   for (const [k, v] of Object.entries(loc.labels ?? {})) {
     if (!LABEL_KEY_RE.test(k) || k.split("/")[0].length > 253) throw refuse(`"${k}" is not a valid label key`);
     if (typeof v !== "string" || !LABEL_VALUE_RE.test(v))
@@ -148,16 +133,10 @@ function checkLocation(loc: LocationOnCluster) {
   }
 }
 
-/** The AWS credentials file velero-plugin-for-aws reads (the section named by config.profile, else [default]). */
-function credentialsFile(loc: LocationOnCluster): string {
-  const profile = loc.config?.profile ?? "default";
-  return `[${profile}]\naws_access_key_id=${loc.credentials.accessKeyId}\naws_secret_access_key=${loc.credentials.secretAccessKey}\n`;
-}
-
 function desiredObjects(loc: LocationOnCluster, namespace: string): { secret: KObj; bsl: KObj; hidden: string[] } {
   const labels = { ...(loc.labels ?? {}), ...MANAGED_BY };
   const secretName = credentialsSecretName(loc.name);
-  const encoded = Buffer.from(credentialsFile(loc), "utf8").toString("base64");
+  const encoded = Buffer.from(loc.credentialsFile, "utf8").toString("base64");
   const secret: KObj = {
     apiVersion: "v1",
     kind: "Secret",
@@ -165,9 +144,9 @@ function desiredObjects(loc: LocationOnCluster, namespace: string): { secret: KO
     type: "Opaque",
     data: { [CREDENTIALS_KEY]: encoded },
   };
-  const objectStorage: Record<string, string> = { bucket: loc.bucket };
-  if (loc.prefix) objectStorage.prefix = loc.prefix;
-  if (loc.caCertPem) objectStorage.caCert = Buffer.from(loc.caCertPem, "utf8").toString("base64");
+  const objectStorage: Record<string, string> = { bucket: loc.objectStorage.bucket };
+  if (loc.objectStorage.prefix) objectStorage.prefix = loc.objectStorage.prefix;
+  if (loc.objectStorage.caCert) objectStorage.caCert = Buffer.from(loc.objectStorage.caCert, "utf8").toString("base64");
   const config = { ...(loc.config ?? {}) };
   const bsl: KObj = {
     apiVersion: `${BSL.group}/${BSL.version}`,
@@ -182,7 +161,7 @@ function desiredObjects(loc: LocationOnCluster, namespace: string): { secret: KO
       default: loc.default === true,
     },
   };
-  return { secret, bsl, hidden: [loc.credentials.accessKeyId, loc.credentials.secretAccessKey, encoded] };
+  return { secret, bsl, hidden: [...loc.secrets.filter(Boolean), loc.credentialsFile, encoded] };
 }
 
 const isManaged = (o: KObj) => Object.entries(MANAGED_BY).every(([k, v]) => o.metadata?.labels?.[k] === v);

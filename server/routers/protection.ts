@@ -2,7 +2,13 @@ import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { byId } from "@/lib/schemas/admin";
-import { credentialCreateInput, locationAssignInput, locationCreateInput } from "@/lib/schemas/locations";
+import {
+  CREDENTIAL_KINDS,
+  credentialCreateInput,
+  LOCATION_KINDS,
+  locationAssignInput,
+  locationCreateInput,
+} from "@/lib/schemas/locations";
 import { createCredential, deleteCredential, listCredentials } from "../services/protection/credentials";
 import {
   assignLocation,
@@ -20,6 +26,7 @@ const credentialRow = z.object({
   id: z.string(),
   name: z.string(),
   provider: z.enum(["AWS"]),
+  kind: z.enum(CREDENTIAL_KINDS),
   description: z.string(),
   keyIdMasked: z.string(),
   createdAt: z.date(),
@@ -29,12 +36,9 @@ const credentialRow = z.object({
 const locationRow = z.object({
   id: z.string(),
   name: z.string(),
-  provider: z.enum(["AWS_S3", "S3_COMPATIBLE"]),
-  bucket: z.string(),
-  prefix: z.string(),
-  region: z.string(),
-  endpoint: z.string(),
-  pathStyle: z.boolean(),
+  provider: z.enum(LOCATION_KINDS),
+  /** The provider and where it points, as its driver says it (e.g. "S3-compatible · s3://bucket/prefix · endpoint"). */
+  summary: z.string(),
   lastProbeAt: z.date().nullable(),
   lastProbeMessage: z.string().nullable(),
   createdAt: z.date(),

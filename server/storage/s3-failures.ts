@@ -177,13 +177,16 @@ export function classifyS3Error(e: unknown, c: FailureContext): Classified {
       failure: "Other",
       message: actual
         ? `The bucket "${c.bucket}" is in region ${actual}, not ${c.region}: set the location's region to ${actual}`
-        : `The bucket "${c.bucket}" is not in region ${c.region}${c.endpoint ? ` at ${c.endpoint}` : ""}: set the location's region to the bucket's (${name ?? status})`,
+        : `The bucket "${c.bucket}" is not in region ${c.region}${c.endpoint ? ` at ${c.endpoint}` : ""}: ` +
+          `set the location's region to the bucket's (${name ?? status})`,
     };
   }
   if (name === "AccessDenied" || name === "AllAccessDisabled" || status === 403) {
     return {
       failure: "AccessDenied",
-      message: `The keys ${c.keyId} may not ${action} (${name === "AccessDenied" || name === "AllAccessDisabled" ? name : "403 Forbidden"}): grant ${doing.permission} on it`,
+      message:
+        `The keys ${c.keyId} may not ${action} ` +
+        `(${name === "AccessDenied" || name === "AllAccessDisabled" ? name : "403 Forbidden"}): grant ${doing.permission} on it`,
     };
   }
   if (code === "ECONNREFUSED")

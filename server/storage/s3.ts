@@ -108,7 +108,10 @@ async function endpointRefusal(loc: S3Location): Promise<string | null> {
     virtual.hostname = `${loc.bucket}.${host}`;
     const v = await checkOutboundUrl(virtual.origin, { schemes });
     if (!v.ok)
-      return `Lifeboat will not connect to ${virtual.origin}, the bucket's virtual-hosted address (MinIO, Ceph and most S3-compatible stores need path-style): ${v.reason}`;
+      return (
+        `Lifeboat will not connect to ${virtual.origin}, the bucket's virtual-hosted address ` +
+        `(MinIO, Ceph and most S3-compatible stores need path-style): ${v.reason}`
+      );
   }
   return null;
 }
@@ -239,7 +242,9 @@ export async function probeS3Location(
       const shown =
         foreign.slice(0, SHOWN_FOREIGN).join(", ") +
         (foreign.length > SHOWN_FOREIGN ? ` and ${foreign.length - SHOWN_FOREIGN} more` : "");
-      const message = `${where} already holds folders that are not Velero's: ${shown}. Velero would mark the location Unavailable ("Backup store contains invalid top-level directories"); use an empty bucket or a prefix of its own`;
+      const message =
+        `${where} already holds folders that are not Velero's: ${shown}. Velero would mark the location Unavailable ` +
+        `("Backup store contains invalid top-level directories"); use an empty bucket or a prefix of its own`;
       const last = steps[steps.length - 1];
       last.ok = false;
       last.message = `Folders that are not Velero's: ${shown}`;

@@ -47,6 +47,7 @@ beforeAll(async () => {
   ).id;
   const s3 = testSandbox().s3;
   const cred = await caller.credential.create({
+    kind: "AWS_ACCESS_KEY",
     name: "backups-s3",
     description: "",
     accessKeyId: s3.accessKeyId,

@@ -246,6 +246,7 @@ describe("clusters", () => {
     });
     const s3 = testSandbox().s3;
     const cred = await caller.credential.create({
+      kind: "AWS_ACCESS_KEY",
       name: `detach-${Date.now()}`,
       description: "",
       accessKeyId: s3.accessKeyId,

@@ -1,45 +1,60 @@
 import type { Deps } from "../../composition";
 import { AppError, notFound } from "../../errors";
-import { maskKeyId } from "../../storage/s3";
+import {
+  credentialCreateInput,
+  type CredentialConfig,
+  type CredentialCreateInput,
+  type CredentialSecret,
+} from "@/lib/schemas/locations";
+import {
+  credentialConfigOf,
+  credentialSecretOf,
+  credentialTypeFor,
+  sealedCredential,
+} from "../../storage/providers/registry";
 
-// Data-protection credentials: keys sealed on create, never read back except by the code that writes them to a cluster.
+// Data-protection credentials: the secret sealed on create, never read back except by the code that uses it (a probe,
+// the credentials Secret on a cluster). The row keeps its kind (in `config`) and a masked identifier in the clear.
 const shown = {
   id: true,
   name: true,
   provider: true,
+  config: true,
   description: true,
   keyIdMasked: true,
   createdAt: true,
   locations: { select: { id: true, name: true } },
 } as const;
 
+const withKind = <T extends { config: unknown }>({ config, ...row }: T) => ({
+  ...row,
+  kind: credentialConfigOf(config).kind,
+});
+
 export async function listCredentials(d: Deps) {
-  return d.db.credential.findMany({ orderBy: { name: "asc" }, select: shown });
+  return (await d.db.credential.findMany({ orderBy: { name: "asc" }, select: shown })).map(withKind);
 }
 
-export async function createCredential(
-  d: Deps,
-  actorId: string,
-  input: { name: string; description: string; accessKeyId: string; secretAccessKey: string },
-) {
-  if (await d.db.credential.findUnique({ where: { name: input.name }, select: { id: true } }))
-    throw new AppError("CONFLICT", `A credential named ${input.name} already exists`);
-  const sealedSecretId = await d.sealed.put(
-    "aws-credential",
-    JSON.stringify({ accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey }),
-  );
+export async function createCredential(d: Deps, actorId: string, given: CredentialCreateInput) {
+  const { name, description, ...secret } = credentialCreateInput.parse(given);
+  if (await d.db.credential.findUnique({ where: { name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A credential named ${name} already exists`);
+  const type = credentialTypeFor(secret.kind);
+  const sealedSecretId = await d.sealed.put(type.sealPurpose, sealedCredential(secret));
   try {
-    return await d.db.credential.create({
+    const row = await d.db.credential.create({
       data: {
-        name: input.name,
-        description: input.description,
-        provider: "AWS",
-        keyIdMasked: maskKeyId(input.accessKeyId),
+        name,
+        description,
+        provider: type.provider,
+        config: { kind: secret.kind } satisfies CredentialConfig,
+        keyIdMasked: type.masked(secret),
         sealedSecretId,
         createdById: actorId,
       },
       select: shown,
     });
+    return withKind(row);
   } catch (e) {
     await d.sealed.remove(sealedSecretId);
     throw e;
@@ -62,9 +77,9 @@ export async function deleteCredential(d: Deps, id: string) {
   return { id };
 }
 
-/** The keys, for the code paths that must use them (location probe, writing the cluster Secret). */
-export async function credentialKeys(d: Deps, id: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
-  const c = await d.db.credential.findUnique({ where: { id }, select: { sealedSecretId: true } });
+/** The credential's secret, for the code paths that must use it (location probe, writing the cluster Secret). */
+export async function credentialSecret(d: Deps, id: string): Promise<CredentialSecret> {
+  const c = await d.db.credential.findUnique({ where: { id }, select: { sealedSecretId: true, config: true } });
   if (!c) throw notFound("Credential");
-  return JSON.parse((await d.sealed.read(c.sealedSecretId)).toString());
+  return credentialSecretOf(credentialConfigOf(c.config), (await d.sealed.read(c.sealedSecretId)).toString());
 }

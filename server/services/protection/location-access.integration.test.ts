@@ -49,6 +49,7 @@ beforeAll(async () => {
   ).id;
   const s3 = testSandbox().s3;
   const cred = await admin.credential.create({
+    kind: "AWS_ACCESS_KEY",
     name: "access-s3",
     description: "",
     accessKeyId: s3.accessKeyId,

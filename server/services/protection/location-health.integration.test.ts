@@ -91,6 +91,7 @@ beforeAll(async () => {
   viewer = callerFor(db, await signedIn(db, v));
   credentialId = (
     await caller.credential.create({
+      kind: "AWS_ACCESS_KEY",
       name: "health-s3",
       description: "",
       accessKeyId: s3().accessKeyId,

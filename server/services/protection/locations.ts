@@ -9,26 +9,48 @@ import {
   visibleGroupWhere,
   type Access,
 } from "../../rbac/access";
-import { credentialKeys } from "./credentials";
+import { credentialSecret } from "./credentials";
 import { logger } from "../../log";
 import { VELERO_NAMESPACE } from "../../kube/access";
+import type { LocationOnCluster } from "../../kube/locations";
+import {
+  locationCreateInput,
+  type CredentialSecret,
+  type LocationConfig,
+  type LocationCreateInput,
+} from "@/lib/schemas/locations";
+import { locationConfigOf, storedLocationConfig } from "../../storage/providers/registry";
 
-// Self-provisioned S3 target locations: validated by really reaching the bucket, assigned to cluster groups and
-// clusters, and reconciled onto every assigned cluster that runs Velero as a credentials Secret + BackupStorageLocation.
-const VELERO_TOP_LEVEL = "backups, restores, kopia";
+// Self-provisioned target locations, whatever their provider (its driver in server/storage/providers knows the store):
+// validated by really reaching the store, assigned to cluster groups and clusters, and reconciled onto every assigned
+// cluster that runs Velero as a credentials Secret + BackupStorageLocation.
 export const bslNameFor = (location: { name: string }) => `lifeboat-${location.name}`.slice(0, 63);
 /** The kind under which the sync engine keeps BackupStorageLocations in the read model. */
 const BSL_KIND = "backupstoragelocations";
+
+/** A Location row's settings: its config JSON, read through its provider's schema. */
+const configOfRow = (d: Deps, row: { provider: string; config: unknown }): LocationConfig =>
+  locationConfigOf(row, d.storage.providerFor);
+
+/**
+ * The provider and where the location points, for people: "S3-compatible · s3://bucket/prefix · endpoint · region"; a
+ * row whose settings its driver refuses still lists, saying why.
+ */
+function summaryOf(d: Deps, row: { provider: string; config: unknown }): string {
+  try {
+    const config = configOfRow(d, row);
+    const provider = d.storage.providerFor(config.provider);
+    return `${provider.label} · ${provider.describe(config)}`;
+  } catch (e) {
+    return `${row.provider} · ${messageOf(e)}`;
+  }
+}
 
 const shown = {
   id: true,
   name: true,
   provider: true,
-  bucket: true,
-  prefix: true,
-  region: true,
-  endpoint: true,
-  pathStyle: true,
+  config: true,
   lastProbeAt: true,
   lastProbeMessage: true,
   createdAt: true,
@@ -129,8 +151,9 @@ export async function listLocations(d: Deps, access: Access) {
   const assignmentShown = (a: (typeof rows)[number]["assignments"][number]) =>
     !groups ||
     (a.clusterGroup ? groups.has(a.clusterGroup.id) : Boolean(a.cluster && roleOnCluster(access, a.cluster)));
-  const located = rows.map((l) => ({
+  const located = rows.map(({ config, ...l }) => ({
     ...l,
+    summary: summaryOf(d, { provider: l.provider, config }),
     assignments: l.assignments.filter(assignmentShown),
     deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })),
   }));
@@ -149,55 +172,42 @@ export async function listLocations(d: Deps, access: Access) {
   }));
 }
 
-function s3Of(l: {
-  bucket: string;
-  prefix: string;
-  region: string;
-  endpoint: string;
-  pathStyle: boolean;
-  caBundle?: string | null;
-  provider: string;
-}) {
-  return {
-    bucket: l.bucket,
-    prefix: l.prefix || undefined,
-    region: l.region || "us-east-1",
-    endpoint: l.endpoint || undefined,
-    pathStyle: l.pathStyle,
-    caBundle: l.caBundle ?? undefined,
-  };
+/** Parses what is given, or answers BAD_REQUEST with each field's problem. */
+function parsed<T>(
+  r: { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } },
+): T {
+  if (r.success) return r.data;
+  throw new AppError(
+    "BAD_REQUEST",
+    r.error.issues.map((i) => `${i.path.map(String).join(".")}: ${i.message}`).join("; "),
+  );
 }
 
-export async function createLocation(
-  d: Deps,
-  actorId: string,
-  input: {
-    name: string;
-    provider: "AWS_S3" | "S3_COMPATIBLE";
-    bucket: string;
-    prefix: string;
-    region: string;
-    endpoint: string;
-    pathStyle: boolean;
-    caBundle?: string;
-    credentialId: string;
-  },
-) {
-  if (await d.db.location.findUnique({ where: { name: input.name }, select: { id: true } }))
-    throw new AppError("CONFLICT", `A target location named ${input.name} already exists`);
-  const keys = await credentialKeys(d, input.credentialId);
-  const probe = await d.storage.probeS3Location(s3Of(input), keys);
-  if (!probe.ok)
-    throw new AppError("PRECONDITION_FAILED", `The bucket could not be used (${probe.failure}): ${probe.message}`);
+export async function createLocation(d: Deps, actorId: string, given: LocationCreateInput) {
+  const { name, credentialId, ...settings } = parsed(locationCreateInput.safeParse(given));
+  const provider = d.storage.providerFor(settings.provider);
+  const config = parsed(provider.configSchema.safeParse(settings));
+  if (await d.db.location.findUnique({ where: { name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A target location named ${name} already exists`);
+  const secret = await credentialSecret(d, credentialId);
+  if (!provider.credentialKinds.includes(secret.kind))
+    throw new AppError(
+      "BAD_REQUEST",
+      `${provider.label} locations use ${provider.credentialKinds.join(" or ")} credentials, not ${secret.kind}`,
+    );
+  const probe = await provider.probe(config, secret);
+  if (!probe.ok) throw new AppError("PRECONDITION_FAILED", probe.message);
   return d.db.location.create({
     data: {
-      ...input,
-      caBundle: input.caBundle ?? null,
+      name,
+      provider: config.provider,
+      config: storedLocationConfig(config),
+      credentialId,
       lastProbeAt: new Date(),
-      lastProbeMessage: `Reached the bucket: head, list, write and delete under ${input.prefix || "the bucket root"} succeeded. Velero may own ${VELERO_TOP_LEVEL} there.`,
+      lastProbeMessage: probe.message,
       createdById: actorId,
     },
-    select: shown,
+    select: { id: true, name: true },
   });
 }
 
@@ -278,59 +288,49 @@ export async function unassignLocation(d: Deps, access: Access, assignmentId: st
 
 // ---- reconciliation: what each cluster should hold, and putting it there --------------------------------------------
 
-const located = {
-  id: true,
-  name: true,
-  bucket: true,
-  prefix: true,
-  region: true,
-  endpoint: true,
-  pathStyle: true,
-  caBundle: true,
-  provider: true,
-  credentialId: true,
-} as const;
-type Located = {
-  id: string;
-  name: string;
-  bucket: string;
-  prefix: string;
-  region: string;
-  endpoint: string;
-  pathStyle: boolean;
-  caBundle: string | null;
-  provider: "AWS_S3" | "S3_COMPATIBLE";
-  credentialId: string;
-};
+const located = { id: true, name: true, provider: true, config: true, credentialId: true } as const;
+type Located = { id: string; name: string; credentialId: string; config: LocationConfig };
+const toLocated = (
+  d: Deps,
+  { config, ...l }: { id: string; name: string; provider: string; config: unknown; credentialId: string },
+): Located => ({ id: l.id, name: l.name, credentialId: l.credentialId, config: configOfRow(d, { ...l, config }) });
 
-/** The BackupStorageLocation config (velero-plugin-for-aws keys, velero-api.md §6.1) for a location. */
-export function bslConfigFor(
-  l: Pick<Located, "provider" | "region" | "endpoint" | "pathStyle">,
-): Record<string, string> {
-  const config: Record<string, string> = { region: l.region || "us-east-1" };
-  if (l.endpoint) config.s3Url = l.endpoint;
-  if (l.pathStyle) config.s3ForcePathStyle = "true";
-  // Velero 1.18's aws plugin sends CRC32 checksums unless told otherwise, which Ceph, Backblaze, IBM COS and older MinIO
-  // refuse; "" turns them off. AWS S3 keeps the default.
-  if (l.provider === "S3_COMPATIBLE") config.checksumAlgorithm = "";
-  return config;
+/** What the location becomes on a cluster, by its provider's driver. */
+function onCluster(
+  d: Deps,
+  l: Located,
+  bslName: string,
+  readOnly: boolean,
+  credential: CredentialSecret,
+): LocationOnCluster {
+  const provider = d.storage.providerFor(l.config.provider);
+  const bsl = provider.backupStorageLocation(l.config);
+  const file = provider.credentialsFile(credential, l.config);
+  return {
+    name: bslName,
+    ...bsl,
+    accessMode: readOnly ? "ReadOnly" : "ReadWrite",
+    credentialsFile: file.content,
+    secrets: file.secrets,
+    labels: { "lifeboat.io/location-id": l.id },
+  };
 }
 
 /** Whether the synced BackupStorageLocation still says what Lifeboat would write (someone may have edited it by hand). */
-function syncedMatches(l: Located, readOnly: boolean, spec: unknown): boolean {
+function syncedMatches(d: Deps, l: Located, readOnly: boolean, spec: unknown): boolean {
   const s = (spec ?? {}) as {
     objectStorage?: { bucket?: unknown; prefix?: unknown };
     config?: Record<string, unknown>;
     accessMode?: unknown;
   };
-  const config = bslConfigFor(l);
+  const want = d.storage.providerFor(l.config.provider).backupStorageLocation(l.config);
   const given = s.config ?? {};
   return (
-    s.objectStorage?.bucket === l.bucket &&
-    (s.objectStorage?.prefix ?? "") === (l.prefix || "") &&
+    s.objectStorage?.bucket === want.objectStorage.bucket &&
+    (s.objectStorage?.prefix ?? "") === (want.objectStorage.prefix ?? "") &&
     (s.accessMode ?? "ReadWrite") === (readOnly ? "ReadOnly" : "ReadWrite") &&
-    Object.keys(given).length === Object.keys(config).length &&
-    Object.entries(config).every(([k, v]) => given[k] === v)
+    Object.keys(given).length === Object.keys(want.config).length &&
+    Object.entries(want.config).every(([k, v]) => given[k] === v)
   );
 }
 
@@ -345,7 +345,7 @@ async function applyOne(
   l: Located,
   clusterId: string,
   readOnly: boolean,
-  keys: { accessKeyId: string; secretAccessKey: string },
+  credential: CredentialSecret,
 ): Promise<string | null> {
   const c = await d.db.cluster.findUnique({
     where: { id: clusterId },
@@ -357,18 +357,10 @@ async function applyOne(
   let error: string | null = installed ? null : "Velero is not installed on this cluster: the location is not applied";
   if (installed) {
     try {
-      const client = await d.clusters.forCluster(clusterId);
-      await d.kube.applyLocation(client, {
-        name: bslName,
-        provider: "aws",
-        bucket: l.bucket,
-        prefix: l.prefix || undefined,
-        config: bslConfigFor(l),
-        caCertPem: l.caBundle ?? undefined,
-        accessMode: readOnly ? "ReadOnly" : "ReadWrite",
-        credentials: keys,
-        labels: { "lifeboat.io/location-id": l.id },
-      });
+      await d.kube.applyLocation(
+        await d.clusters.forCluster(clusterId),
+        onCluster(d, l, bslName, readOnly, credential),
+      );
     } catch (e) {
       error = messageOf(e);
       logger.warn({ location: l.name, clusterId, error }, "applying a location failed");
@@ -410,14 +402,15 @@ export async function reconcileLocation(d: Deps, locationId: string) {
     },
   });
   if (!l) return;
+  const location = toLocated(d, l);
   const want = new Map<string, boolean>(); // clusterId → readOnly (a direct assignment wins over its group's)
   for (const a of l.assignments.filter((x) => x.clusterGroupId)) {
     for (const c of await d.db.cluster.findMany({ where: { groupId: a.clusterGroupId! }, select: { id: true } }))
       want.set(c.id, a.readOnly);
   }
   for (const a of l.assignments.filter((x) => x.clusterId)) want.set(a.clusterId!, a.readOnly);
-  const keys = await credentialKeys(d, l.credentialId);
-  for (const [clusterId, readOnly] of want) await applyOne(d, l, clusterId, readOnly, keys);
+  const credential = await credentialSecret(d, l.credentialId);
+  for (const [clusterId, readOnly] of want) await applyOne(d, location, clusterId, readOnly, credential);
   for (const dep of l.deployments.filter((x) => !want.has(x.clusterId))) await removeOne(d, l, dep.clusterId);
 }
 
@@ -484,27 +477,29 @@ export async function reconcileCluster(
     if (!synced) return null;
     const bsl = synced.get(dep.bslName);
     if (!bsl) return "missing on the cluster";
-    if (!syncedMatches(l, readOnly, bsl.spec)) return "changed on the cluster";
+    if (!syncedMatches(d, l, readOnly, bsl.spec)) return "changed on the cluster";
     // Unavailable may be a credentials Secret deleted or edited by hand (Secrets are not in the read model): applying
     // again restores it, and writes nothing when it is in place (an unreachable bucket, say).
     if (bsl.phase === "Unavailable") return "Unavailable";
     return null;
   };
 
-  for (const l of locations) {
-    const readOnly = want.get(l.id)!;
-    const reason = why(l, readOnly);
-    if (!reason) continue;
+  for (const row of locations) {
     try {
+      // Settings its driver no longer accepts count as a failure here, like a failed write.
+      const l = toLocated(d, row);
+      const readOnly = want.get(l.id)!;
+      const reason = why(l, readOnly);
+      if (!reason) continue;
       logger[reason === "Unavailable" ? "debug" : "info"](
         { location: l.name, clusterId, reason },
         "re-applying a location",
       );
-      const error = await applyOne(d, l, clusterId, readOnly, await credentialKeys(d, l.credentialId));
+      const error = await applyOne(d, l, clusterId, readOnly, await credentialSecret(d, l.credentialId));
       (error ? out.failed : out.applied).push(l.name);
     } catch (e) {
-      out.failed.push(l.name);
-      logger.warn({ location: l.name, clusterId, error: messageOf(e) }, "healing a location failed");
+      out.failed.push(row.name);
+      logger.warn({ location: row.name, clusterId, error: messageOf(e) }, "healing a location failed");
     }
   }
   for (const dep of deployments.filter((x) => !want.has(x.locationId))) {

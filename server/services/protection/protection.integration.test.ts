@@ -28,6 +28,7 @@ const until = async <T>(fn: () => Promise<T | null | undefined | false>, ms = 20
 describe("credentials and target locations", () => {
   it("seals a credential and shows only its masked key id", async () => {
     const c = await caller.credential.create({
+      kind: "AWS_ACCESS_KEY",
       name: "aws-example",
       description: "",
       accessKeyId: "AKIAEXAMPLEKEY12345",
@@ -35,6 +36,7 @@ describe("credentials and target locations", () => {
     });
     expect(c.keyIdMasked).not.toContain("EXAMPLEKEY");
     await caller.credential.create({
+      kind: "AWS_ACCESS_KEY",
       name: "s3rver",
       description: "the sandbox's S3 emulator",
       accessKeyId: testSandbox().s3.accessKeyId,

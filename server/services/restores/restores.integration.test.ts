@@ -67,6 +67,7 @@ beforeAll(async () => {
   }
   const s3 = testSandbox().s3;
   const cred = await caller.credential.create({
+    kind: "AWS_ACCESS_KEY",
     name: "restores-s3",
     description: "",
     accessKeyId: s3.accessKeyId,

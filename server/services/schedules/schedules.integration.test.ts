@@ -79,6 +79,7 @@ beforeAll(async () => {
   // A target location on the cluster, so scheduled backups really run into the S3 emulator.
   const s3 = testSandbox().s3;
   const cred = await admin.credential.create({
+    kind: "AWS_ACCESS_KEY",
     name: `s3-${run}`,
     description: "",
     accessKeyId: s3.accessKeyId,

@@ -1,0 +1,92 @@
+import type { z } from "zod";
+import type { CredentialProvider } from "../../db/generated/enums";
+import type { CredentialKind, CredentialSecret, LocationConfig, LocationKind } from "@/lib/schemas/locations";
+
+// A location provider driver: everything Lifeboat knows about one kind of target location (AWS S3, an S3-compatible
+// store, later Azure Blob). The services, the schema and the cluster adapter stay provider-neutral: they hand the
+// driver a location's settings (validated by `configSchema`) and a credential, and get back a probe, the
+// BackupStorageLocation's provider-specific half and the credentials file Velero's plugin reads.
+
+/** One step of a probe, with its timing (a step that failed carries its explanation). */
+export interface ProbeStep {
+  step: string;
+  ok: boolean;
+  ms: number;
+  message?: string;
+}
+
+/** What reaching the store found: on success what was proven (kept as the location's last probe message), else why not. */
+export type LocationProbe =
+  | { ok: true; steps: ProbeStep[]; message: string }
+  | {
+      ok: false;
+      steps: ProbeStep[];
+      /** The driver's failure kind, e.g. NoSuchBucket, AccessDenied, InvalidCredentials, TLS, Unreachable, Timeout. */
+      failure: string;
+      /** A sentence for the operator that names the store and never the secret. */
+      message: string;
+    };
+
+/** The provider-specific half of a BackupStorageLocation spec (Lifeboat adds the credential, access mode and default). */
+export interface BackupStorageLocationPart {
+  /** Velero's provider string, e.g. "aws" (S3 and S3-compatible) or "velero.io/azure". */
+  provider: string;
+  objectStorage: {
+    /** The bucket (or container) alone, without "/" or spaces. */
+    bucket: string;
+    /** The folder inside it, without a leading or trailing "/". */
+    prefix?: string;
+    /** PEM certificates Velero trusts for the store (written base64-encoded to spec.objectStorage.caCert). */
+    caCert?: string;
+  };
+  /** The plugin's BSL config keys (every value a string). */
+  config: Record<string, string>;
+}
+
+/** The file Velero's plugin reads its credentials from (the Secret key "cloud"), and the secret strings in it. */
+export interface CredentialsFile {
+  content: string;
+  /** Every secret value in `content`, so that no error or log line ever shows one. */
+  secrets: string[];
+}
+
+/** Thrown when a location or credential cannot become what Velero's plugin accepts (the message never quotes a secret). */
+export class ProviderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ProviderError";
+  }
+}
+
+export type ConfigOf<K extends LocationKind> = Extract<LocationConfig, { provider: K }>;
+
+export interface LocationProvider<K extends LocationKind = LocationKind> {
+  /** The Location row's provider (and the discriminator of its config). */
+  kind: K;
+  /** How the console names it, e.g. "AWS S3". */
+  label: string;
+  /** The credential kinds a location of this kind may use. */
+  credentialKinds: readonly CredentialKind[];
+  /** The location's provider-specific settings, checked when written and when read back. */
+  configSchema: z.ZodType<ConfigOf<K>, unknown>;
+  /** The Velero plugin that serves this provider's BackupStorageLocations (image without tag). */
+  requiredPlugin: string;
+  /** Where the location points, in one line for people, e.g. "s3://bucket/prefix · https://minio.example.com". */
+  describe(config: ConfigOf<K>): string;
+  /** Reaches the store with the credential and does what Velero will do there; never throws for what it meets. */
+  probe(config: ConfigOf<K>, credential: CredentialSecret, opts?: { timeoutMs?: number }): Promise<LocationProbe>;
+  backupStorageLocation(config: ConfigOf<K>): BackupStorageLocationPart;
+  /** The credentials file for the plugin; throws a ProviderError for a credential it cannot hold. */
+  credentialsFile(credential: CredentialSecret, config: ConfigOf<K>): CredentialsFile;
+}
+
+/** How a credential kind is kept: its provider (the Credential row's column), what the row shows, what is sealed. */
+export interface CredentialType<C extends CredentialKind = CredentialKind> {
+  kind: C;
+  /** The Credential row's provider column. */
+  provider: CredentialProvider;
+  /** The purpose the sealed value is stored under. */
+  sealPurpose: string;
+  /** The identifier a row shows, masked (e.g. "AKIA…WXYZ"). */
+  masked(secret: Extract<CredentialSecret, { kind: C }>): string;
+}
