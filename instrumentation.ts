@@ -1,6 +1,7 @@
 // Runs once when the server starts: bootstraps the first admin from LIFEBOAT_ADMIN_EMAIL / LIFEBOAT_ADMIN_PASSWORD and
-// starts the sync engine and the periodic cluster health checks (LIFEBOAT_HEALTH_INTERVAL_SECONDS, default 30; 0 turns
-// the checks off, not the sync).
+// starts the controller runtime: under a PostgreSQL lease (one leader among the console processes on the database),
+// the sync of every attached cluster's Velero objects and the periodic health checks with location healing
+// (LIFEBOAT_HEALTH_INTERVAL_SECONDS, default 30; 0 turns the checks off, not the sync).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { db } = await import("./server/db/client");
@@ -13,18 +14,20 @@ export async function register() {
   }
   const seconds = Number(process.env.LIFEBOAT_HEALTH_INTERVAL_SECONDS ?? 30);
   const { deps } = await import("./server/composition");
-  const { startHealthLoop } = await import("./server/services/clusters/health-loop");
-  const { SyncEngine } = await import("./server/sync/engine");
-  const { setProcessSyncEngine } = await import("./server/sync/registry");
+  const { eventBus } = await import("./server/events/bus");
+  const { ControllerManager } = await import("./server/controllers/manager");
+  const { SyncReconciler, healthReconciler } = await import("./server/controllers/reconcilers");
   const d = deps();
-  // The sync engine keeps the read model of Velero objects; it reads each cluster's sealed kubeconfig when it connects.
-  const sync = new SyncEngine({ db: d.db, clientFor: (clusterId) => d.clusters.forCluster(clusterId) });
-  setProcessSyncEngine(sync);
-  if (seconds > 0) {
-    startHealthLoop(d, seconds * 1000, sync);
-  } else {
-    // No health checks: the engine still follows every attached cluster (attach and detach start and stop it).
-    for (const c of await d.db.cluster.findMany({ where: { kubeconfigSecretId: { not: null } }, select: { id: true } }))
-      sync.startCluster(c.id);
-  }
+  const bus = eventBus();
+  const reconcilers = [new SyncReconciler(d, bus), ...(seconds > 0 ? [healthReconciler(d, seconds * 1000)] : [])];
+  const manager = new ControllerManager(d.db, reconcilers);
+  await manager.start();
+  // A clean stop hands the lease over at once instead of after its expiry.
+  for (const signal of ["SIGTERM", "SIGINT"] as const)
+    process.once(signal, () => {
+      void manager.stop().finally(() => {
+        // Next's own handler exits when it has one; otherwise this was the only one, and the process ends here.
+        if (process.listenerCount(signal) === 0) process.exit(0);
+      });
+    });
 }

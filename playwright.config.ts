@@ -70,7 +70,8 @@ export default defineConfig({
         LIFEBOAT_PG_PORT: "54359",
         NEXTAUTH_URL: BASE_URL,
         LIFEBOAT_ALLOW_LOOPBACK: "1",
-        LIFEBOAT_HEALTH_INTERVAL_SECONDS: "2",
+        // No health checks: the controller runtime alone must follow attached clusters (attach → NOTIFY → sync).
+        LIFEBOAT_HEALTH_INTERVAL_SECONDS: "0",
         LIFEBOAT_ADMIN_EMAIL: "",
         LIFEBOAT_ADMIN_PASSWORD: "",
         LIFEBOAT_OIDC_ISSUER: `http://127.0.0.1:${OIDC_PORT}`,

@@ -4,6 +4,7 @@ import { currentPrincipal } from "@/server/auth/page-session";
 import { db } from "@/server/db/client";
 import { needsSetup } from "@/server/services/setup/setup";
 import { AppShell } from "@/components/shell/AppShell";
+import { LiveUpdates } from "@/components/common/LiveUpdates";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 
 export const dynamic = "force-dynamic";
@@ -14,7 +15,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   await getQueryClient().prefetchQuery(trpc.me.get.queryOptions());
   return (
     <HydrateClient>
-      <AppShell>{children}</AppShell>
+      <LiveUpdates>
+        <AppShell>{children}</AppShell>
+      </LiveUpdates>
     </HydrateClient>
   );
 }

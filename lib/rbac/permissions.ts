@@ -73,6 +73,7 @@ export const PERMISSIONS = {
   "schedule.update": OPERATE,
   "schedule.pause": OPERATE,
   "schedule.delete": OPERATE,
+  "live.subscribe": { scope: "self" },
 } as const satisfies Record<string, Grant>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -12,6 +12,7 @@ import { backupRouter } from "./backup";
 import { restoreRouter } from "./restore";
 import { scheduleRouter } from "./schedule";
 import { overviewRouter } from "./overview";
+import { liveRouter } from "./live";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -28,6 +29,7 @@ export const appRouter = router({
   restore: restoreRouter,
   schedule: scheduleRouter,
   overview: overviewRouter,
+  live: liveRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -25,6 +25,8 @@ export interface SyncEngineDeps {
   /** The cluster's client (the cluster-access port's forCluster); asked again before every list and watch. */
   clientFor: (clusterId: string) => Promise<ClusterClient>;
   list?: typeof listKind;
+  /** Told after every write to the read model (a list page, a watch event, rows dropped by a relist). */
+  onChange?: (clusterId: string, kind: string) => void;
   watch?: typeof watchKind;
   backoff?: BackoffPolicy;
   namespace?: string;
@@ -173,11 +175,14 @@ export class SyncEngine {
     let listStart = new Date();
     const { resourceVersion } = await this.list(client, kind, {
       namespace: this.namespace,
-      onPage: (items) => this.upsert(clusterId, items),
+      onPage: async (items) => {
+        await this.upsert(clusterId, items);
+        this.deps.onChange?.(clusterId, kind.kind);
+      },
       onRestart: () => void (listStart = new Date()),
     });
     // Every row the list wrote has observedAt >= listStart; older rows were not in the list.
-    await this.deps.db.veleroObject.deleteMany({
+    const dropped = await this.deps.db.veleroObject.deleteMany({
       where: { clusterId, kind: kind.kind, observedAt: { lt: listStart } },
     });
     await this.saveState(clusterId, kind.kind, {
@@ -186,6 +191,7 @@ export class SyncEngine {
       lastError: null,
       ...(after410 ? { relists: { increment: 1 } } : {}),
     });
+    if (dropped.count) this.deps.onChange?.(clusterId, kind.kind);
     return resourceVersion;
   }
 
@@ -197,6 +203,7 @@ export class SyncEngine {
     } else {
       await this.upsert(clusterId, [item]);
     }
+    this.deps.onChange?.(clusterId, kind.kind);
     await this.saveState(clusterId, kind.kind, {
       resourceVersion: item.resourceVersion,
       lastEventAt: new Date(),

@@ -39,6 +39,8 @@ export const t = initTRPC
   .meta<Meta>()
   .create({
     transformer: superjson,
+    // Pushed updates (server-sent events): a ping keeps idle streams open through proxies.
+    sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
     errorFormatter({ shape, error }) {
       const zod =
         error.cause instanceof ZodError

@@ -8,11 +8,15 @@ import { depsFor, type Deps } from "../../composition";
 import { checkCluster, DISCONNECT_AFTER_FAILED_CHECKS } from "./clusters";
 import { startHealthLoop } from "./health-loop";
 import { SyncEngine } from "../../sync/engine";
-import { setProcessSyncEngine } from "../../sync/registry";
+import { EventBus } from "../../events/bus";
+import { until } from "../../testing/wait";
+import { ControllerManager } from "../../controllers/manager";
+import { SyncReconciler } from "../../controllers/reconcilers";
 import type { Db } from "../../db/client";
 
 // Attaching real sandbox clusters (in their own process) through the router, with real sealing and real checks.
 let db: Db;
+let url: string;
 let d: Deps;
 let closedPort = 0;
 /** A loopback port nothing listens on (fetch refuses "bad ports" such as 9 before connecting, so pick a real one). */
@@ -24,7 +28,7 @@ const closed = () =>
     });
   });
 beforeAll(async () => {
-  ({ db } = await freshDatabase());
+  ({ db, url } = await freshDatabase());
   d = depsFor(db);
   closedPort = await closed();
 });
@@ -300,11 +304,14 @@ describe("clusters", () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db);
     const caller = callerFor(db, await signedIn(db, admin));
-    const engine = new SyncEngine({
-      db,
-      clientFor: (id) => d.clusters.forCluster(id),
-    });
-    setProcessSyncEngine(engine);
+    // The controller runtime as a console process runs it: the sync reconciler under the lease, told of attach and
+    // detach through PostgreSQL notifications.
+    const bus = new EventBus(url);
+    await bus.ready();
+    const sync = new SyncReconciler(d, bus);
+    const manager = new ControllerManager(db, [sync], { renewMs: 200 });
+    await manager.start();
+    const running = () => sync.engine?.running() ?? [];
     try {
       const c = await caller.cluster.attach({
         kubeconfig: kubeconfigText(0),
@@ -313,7 +320,8 @@ describe("clusters", () => {
         description: "",
         labels: {},
       });
-      expect(engine.running()).toContain(c.id);
+      await until("the sync starts following it", async () => running().includes(c.id), 5_000, 20);
+      expect(running()).toContain(c.id);
       const t0 = Date.now();
       let kinds: Awaited<ReturnType<typeof caller.cluster.sync>> = [];
       while (kinds.filter((k) => k.lastListAt).length < 7) {
@@ -334,10 +342,11 @@ describe("clusters", () => {
       );
       expect(kinds.every((k) => k.lastError === null)).toBe(true);
       await caller.cluster.detach({ id: c.id });
-      expect(engine.running()).not.toContain(c.id);
+      await until("the sync stops following it", async () => !running().includes(c.id), 5_000, 20);
+      expect(running()).not.toContain(c.id);
     } finally {
-      setProcessSyncEngine(null);
-      await engine.stop();
+      await manager.stop();
+      await bus.stop();
     }
   });
 });

@@ -14,7 +14,7 @@ import { ClusterError } from "../../kube/errors";
 import type { ClusterClient } from "../../kube/cluster-client";
 import { logger } from "../../log";
 import { reconcileLocation } from "../protection/locations";
-import { startSyncFor, stopSyncFor } from "../../sync/registry";
+import { publish } from "../../events/bus";
 import { CLUSTER_LABEL } from "@/lib/velero/backup-spec";
 import { STORAGE_CLASS_CONFIGMAP_NAME } from "@/lib/velero/restore-spec";
 
@@ -164,7 +164,8 @@ export async function attachCluster(
       select: { locationId: true },
     }))
       await reconcileLocation(d, a.locationId);
-    startSyncFor(c.id);
+    // The controller runtime's sync (in whichever console process leads) starts following it at once.
+    await publish(d.db, { topic: "clusters", clusterId: c.id });
     return toView(c, access);
   } catch (e) {
     if (!(await d.db.cluster.findUnique({ where: { kubeconfigSecretId: secretId }, select: { id: true } })))
@@ -244,15 +245,21 @@ export async function detachCluster(d: Deps, access: Access, id: string, opts: {
       );
     }
   }
-  await stopSyncFor(id);
   await d.db.cluster.delete({ where: { id } });
   await d.clusters.invalidate(id);
+  await publish(d.db, { topic: "clusters", clusterId: id });
   if (row?.kubeconfigSecretId) await d.sealed.remove(row.kubeconfigSecretId);
   return { id, removed };
 }
 
 /** One health check: reach the cluster with its sealed kubeconfig; after 3 failures in a row it is Disconnected. */
 export async function checkCluster(d: Deps, id: string) {
+  const c = await checkOnce(d, id);
+  await publish(d.db, { topic: "cluster", clusterId: id });
+  return c;
+}
+
+async function checkOnce(d: Deps, id: string) {
   const row = await d.db.cluster.findUnique({
     where: { id },
     select: { kubeconfigSecretId: true, failedChecks: true, state: true },

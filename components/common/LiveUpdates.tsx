@@ -1,0 +1,54 @@
+"use client";
+import { createContext, useContext, type ReactNode } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { useTRPC } from "@/lib/trpc/client";
+
+// Pushed updates: one subscription per signed-in page (server-sent events). Each change names a topic (a Velero kind,
+// a cluster, locations) and refetches only the queries that show it. While the stream is down, pages fall back to
+// polling (useLiveInterval); once it is back, they refetch once and stop polling.
+const ROUTERS_BY_TOPIC: Record<string, string[]> = {
+  backups: ["backup", "overview", "schedule", "restore"],
+  deletebackuprequests: ["backup"],
+  podvolumebackups: ["backup"],
+  datauploads: ["backup"],
+  restores: ["restore", "overview"],
+  schedules: ["schedule", "overview"],
+  backupstoragelocations: ["location", "backup"],
+  cluster: ["cluster", "overview", "backup", "restore", "schedule"],
+  clusters: ["cluster", "clusterGroup", "overview", "location"],
+  locations: ["location"],
+};
+
+const LiveContext = createContext<{ connected: boolean }>({ connected: false });
+
+export function LiveUpdates({ children }: { children: ReactNode }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const sub = useSubscription(
+    trpc.live.changes.subscriptionOptions(undefined, {
+      onData: (c) => {
+        if (c.topic === "connected" || c.topic === "resync") {
+          // Whatever changed while the stream was down (or before it opened).
+          void queryClient.invalidateQueries();
+          return;
+        }
+        for (const r of ROUTERS_BY_TOPIC[c.topic] ?? [])
+          void queryClient.invalidateQueries({ queryKey: [[r]], refetchType: "active" });
+      },
+    }),
+  );
+  // "pending": the stream is open and waiting for changes.
+  const connected = sub.status === "pending";
+  return <LiveContext.Provider value={{ connected }}>{children}</LiveContext.Provider>;
+}
+
+/** Whether pushed updates arrive; pages poll only when they do not. */
+export function useLive() {
+  return useContext(LiveContext);
+}
+
+/** A query's refetchInterval: none while updates are pushed, `fallbackMs` while the stream is down. */
+export function useLiveInterval(fallbackMs = 5_000): number | false {
+  return useLive().connected ? false : fallbackMs;
+}

@@ -1,0 +1,87 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../db/client";
+import { freshDatabase } from "../testing/db";
+import { until } from "../testing/wait";
+import { Lease } from "./lease";
+import { ControllerManager, type Reconciler } from "./manager";
+
+// The controller runtime against a real PostgreSQL: with several managers on one database, one leads and runs the
+// reconcilers; the others stand by and take over when it stops (at once) or when its lease expires (a crash).
+let db: Db;
+beforeAll(async () => {
+  ({ db } = await freshDatabase());
+});
+
+function counting(name: string) {
+  const state = { running: 0, starts: 0 };
+  const r: Reconciler = {
+    name,
+    start() {
+      state.running++;
+      state.starts++;
+      return () => void state.running--;
+    },
+  };
+  return { r, state };
+}
+
+describe("ControllerManager", () => {
+  it("runs its reconcilers in one process only; a standby takes over at once when the leader stops", async () => {
+    const a = counting("a");
+    const b = counting("b");
+    const leader = new ControllerManager(db, [a.r], { leaseName: "t1", renewMs: 100 });
+    const standby = new ControllerManager(db, [b.r], { leaseName: "t1", renewMs: 100 });
+    await leader.start();
+    await standby.start();
+    try {
+      expect(leader.isLeader()).toBe(true);
+      expect(standby.isLeader()).toBe(false);
+      expect([a.state.running, b.state.running]).toEqual([1, 0]);
+      const before = await new Lease(db, "t1", "probe", 1000).current();
+
+      await leader.stop();
+      expect(a.state.running).toBe(0);
+      await until("the standby leads", async () => standby.isLeader(), 5_000, 20);
+      expect(b.state.running).toBe(1);
+      const after = await new Lease(db, "t1", "probe", 1000).current();
+      expect(after!.holder).toBe(standby.holder);
+      expect(after!.token).toBe(before!.token + 1n);
+    } finally {
+      await leader.stop();
+      await standby.stop();
+    }
+  });
+
+  it("takes over a lease whose holder vanished without giving it up, once it expires", async () => {
+    const ghost = new Lease(db, "t2", "crashed-process", 400);
+    expect((await ghost.acquire()).held).toBe(true);
+    const c = counting("c");
+    const m = new ControllerManager(db, [c.r], { leaseName: "t2", renewMs: 100 });
+    await m.start();
+    try {
+      expect(m.isLeader()).toBe(false);
+      expect(c.state.running).toBe(0);
+      await until("the lease expires and is taken over", async () => m.isLeader(), 5_000, 20);
+      expect(c.state.running).toBe(1);
+      // The ghost cannot renew what it lost.
+      expect((await ghost.acquire()).held).toBe(false);
+    } finally {
+      await m.stop();
+    }
+  });
+
+  it("a leader that loses its lease (renewal refused) stops its reconcilers", async () => {
+    const d = counting("d");
+    const m = new ControllerManager(db, [d.r], { leaseName: "t3", renewMs: 100, leaseMs: 300 });
+    await m.start();
+    try {
+      expect(d.state.running).toBe(1);
+      // Someone else holds it now (as after a long pause of this process past the expiry).
+      await db.$executeRaw`UPDATE "ControllerLease" SET "holder" = 'other', "expiresAt" = now() + interval '1 minute' WHERE "name" = 't3'`;
+      await until("the manager stands by", async () => !m.isLeader(), 5_000, 20);
+      expect(d.state.running).toBe(0);
+    } finally {
+      await m.stop();
+    }
+  });
+});

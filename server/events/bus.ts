@@ -1,0 +1,133 @@
+import pg from "pg";
+import type { Db } from "../db/client";
+import { logger } from "../log";
+
+// Change notifications through PostgreSQL LISTEN/NOTIFY, so every console process (and every copy of this module a
+// bundler may make) hears what any of them wrote: the sync engine's read-model writes, cluster checks, location
+// deployments, attach and detach. Payloads are small JSON ({ clusterId, topic }); what changed is read from the
+// database, never from the notification.
+export const CHANNEL = "lifeboat_changes";
+
+/** What a change is about: the read model's kinds, and the console's own rows that pages show live. */
+export type Topic =
+  | "backups"
+  | "restores"
+  | "schedules"
+  | "backupstoragelocations"
+  | "deletebackuprequests"
+  | "podvolumebackups"
+  | "datauploads"
+  | "cluster"
+  | "clusters"
+  | "locations";
+
+export interface Change {
+  topic: Topic | string;
+  clusterId?: string;
+}
+
+/** Tells every listening process that something changed (inside a transaction: when it commits). */
+export async function publish(db: Db, change: Change): Promise<void> {
+  await db.$executeRaw`SELECT pg_notify(${CHANNEL}, ${JSON.stringify(change)})`;
+}
+
+type Handler = (c: Change) => void;
+
+/**
+ * One LISTEN connection per process, shared by every subscriber; it reconnects after a failure (and tells subscribers
+ * with a `resync` change, since notifications sent meanwhile are lost).
+ */
+export class EventBus {
+  private client: pg.Client | null = null;
+  private readonly handlers = new Set<Handler>();
+  private connecting: Promise<void> | null = null;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly url: string) {}
+
+  /** Calls `fn` with every change until the returned function is called. */
+  subscribe(fn: Handler): () => void {
+    this.handlers.add(fn);
+    void this.ensure();
+    return () => void this.handlers.delete(fn);
+  }
+
+  /** Resolves once the LISTEN is in place (tests wait for it before writing). */
+  ready(): Promise<void> {
+    return this.ensure();
+  }
+
+  private ensure(): Promise<void> {
+    if (this.client || this.stopped) return Promise.resolve();
+    this.connecting ??= this.connect().finally(() => (this.connecting = null));
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url });
+    const retry = (err: unknown) => {
+      if (this.client === client) this.client = null;
+      client.removeAllListeners();
+      client.end().catch(() => undefined);
+      if (this.stopped) return;
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "change notifications lost; reconnecting");
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        void this.ensure().then(() => this.emit({ topic: "resync" }));
+      }, 1000);
+      this.retryTimer.unref?.();
+    };
+    try {
+      await client.connect();
+      client.on("notification", (m) => {
+        if (m.channel !== CHANNEL || !m.payload) return;
+        try {
+          this.emit(JSON.parse(m.payload) as Change);
+        } catch {
+          /* not ours */
+        }
+      });
+      client.on("error", retry);
+      client.on("end", () => retry(new Error("connection ended")));
+      await client.query(`LISTEN ${CHANNEL}`);
+      if (this.stopped) {
+        await client.end().catch(() => undefined);
+        return;
+      }
+      this.client = client;
+    } catch (e) {
+      retry(e);
+    }
+  }
+
+  private emit(c: Change) {
+    for (const h of [...this.handlers]) {
+      try {
+        h(c);
+      } catch (e) {
+        logger.warn({ err: e instanceof Error ? e.message : String(e) }, "a change handler failed");
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const c = this.client;
+    this.client = null;
+    if (c) {
+      c.removeAllListeners();
+      await c.end().catch(() => undefined);
+    }
+  }
+}
+
+const globalForBus = globalThis as unknown as { lifeboatBus?: EventBus };
+
+/** The process's bus, on DATABASE_URL. */
+export function eventBus(): EventBus {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set");
+  return (globalForBus.lifeboatBus ??= new EventBus(url));
+}

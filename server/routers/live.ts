@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { router } from "../trpc/init";
+import { procedure } from "../trpc/guard";
+import { eventBus, type Change } from "../events/bus";
+import { visibleClusterWhere } from "../rbac/access";
+import type { Db } from "../db/client";
+import type { Access } from "../rbac/access";
+
+// Pushed updates: a page subscribes (server-sent events) and is told what changed, for the clusters it may see; it
+// then refetches what it shows. Nothing is sent while nothing changes (besides the stream's keep-alive pings).
+const change = z.object({ topic: z.string().max(64), clusterId: z.string().max(64).optional() });
+export type LiveChange = z.infer<typeof change>;
+
+async function visibleIds(db: Db, access: Access): Promise<Set<string> | null> {
+  const where = visibleClusterWhere(access);
+  if (!where) return null;
+  return new Set((await db.cluster.findMany({ where, select: { id: true } })).map((c) => c.id));
+}
+
+export const liveRouter = router({
+  changes: procedure.meta({ permission: "live.subscribe" }).subscription(async function* ({ ctx, signal }) {
+    const access = ctx.access!;
+    let visible = await visibleIds(ctx.db, access);
+    const queue: Change[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = eventBus().subscribe((c) => {
+      queue.push(c);
+      wake?.();
+    });
+    try {
+      yield change.parse({ topic: "connected" });
+      while (!signal?.aborted) {
+        if (!queue.length) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal?.addEventListener("abort", () => resolve(), { once: true });
+          });
+          wake = undefined;
+        }
+        while (queue.length) {
+          const c = queue.shift()!;
+          // A cluster attached or detached: what this user may see may have changed.
+          if (c.topic === "clusters" || c.topic === "resync") visible = await visibleIds(ctx.db, access);
+          const hidden = Boolean(c.clusterId && visible && !visible.has(c.clusterId));
+          // Someone else's cluster: nothing, except that the list of clusters changed (without saying which).
+          if (hidden && c.topic !== "clusters") continue;
+          yield change.parse({ topic: c.topic, ...(c.clusterId && !hidden ? { clusterId: c.clusterId } : {}) });
+        }
+      }
+    } finally {
+      unsubscribe();
+    }
+  }),
+});
