@@ -469,6 +469,12 @@ function rootType(kind: { group: string; kind: string }): TypeSpec {
 
 const typeOf = (spec: FieldSpec | undefined): TypeSpec | undefined => (spec?.type ? SMP_TYPES[spec.type] : undefined);
 
+/** The patch metadata above, for server-side apply's schema of the built-in kinds (see ssa-shape.ts). */
+export type { FieldSpec as StrategicFieldSpec, TypeSpec as StrategicTypeSpec };
+export const strategicRootType = rootType;
+export const strategicFieldType = typeOf;
+export const strategicObjectMeta = (): TypeSpec => SMP_TYPES.ObjectMeta!;
+
 function unsupportedMediaType(accepted: readonly string[]): PatchError {
   return new PatchError(
     `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`,
