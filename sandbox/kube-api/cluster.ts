@@ -237,7 +237,7 @@ export class Cluster {
         remaining++;
         continue;
       }
-      items.push(this.present(rt, o));
+      items.push(this.present(rt, clone(o)));
       lastKey = k;
     }
     const metadata: Record<string, unknown> = { resourceVersion: String(listRV) };
