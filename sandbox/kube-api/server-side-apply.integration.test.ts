@@ -371,7 +371,31 @@ describe("client-node KubernetesObjectApi.patch with PatchStrategy.ServerSideApp
   });
 
   it.skipIf(!haveCrds)(
-    "applies a Velero custom resource, merging by the CRD's list keys and pruning its unknown fields " +
+    "applies a CRD whole through CustomObjectsApi (KubernetesObjectApi's typed serializer drops x-kubernetes-map-type) " +
+      (haveCrds ? "" : crdsSkipReason),
+    async () => {
+      const crd = parseYaml(fs.readFileSync(path.join(VELERO_CRDS_DIR, "velero.io_restores.yaml"), "utf8"));
+      const applied = (await client.makeApiClient(k8s.CustomObjectsApi).patchClusterCustomObject(
+        {
+          group: "apiextensions.k8s.io",
+          version: "v1",
+          plural: "customresourcedefinitions",
+          name: crd.metadata.name,
+          body: crd,
+          fieldManager: "lifeboat",
+          force: true,
+        },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply),
+      )) as any;
+      const schema = applied.spec.versions[0].schema.openAPIV3Schema;
+      expect(schema.properties.spec.properties.labelSelector["x-kubernetes-map-type"]).toBe("atomic");
+      expect(applied.status.conditions.find((c: any) => c.type === "Established").status).toBe("True");
+      expect(entry(applied, "lifeboat")).toMatchObject({ operation: "Apply", apiVersion: "apiextensions.k8s.io/v1" });
+    },
+  );
+
+  it.skipIf(!haveCrds)(
+    "applies a Velero Schedule: another manager's field survives, an atomic list is replaced, unknown fields pruned " +
       (haveCrds ? "" : crdsSkipReason),
     async () => {
       const api = k8s.KubernetesObjectApi.makeApiClient(client);
