@@ -171,7 +171,8 @@ function itemElement(item: unknown, shape: Shape, index: number, strict: boolean
     if (v !== undefined) key[k] = v;
     else if (strict)
       throw new ApplyShapeError(
-        `${pathString(where)}: element ${index}: associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`,
+        `${pathString(where)}: element ${index}: associative list with keys has an element that omits key field ` +
+          `${JSON.stringify(k)} (and doesn't have default value)`,
       );
   }
   return Object.keys(key).length ? keyElement(key) : `i:${index}`;
