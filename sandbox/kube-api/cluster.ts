@@ -16,6 +16,8 @@ import {
 } from "./selectors";
 import { admitCustomResource, invalidMessage, statusCauses } from "./structural-schema";
 import { applyPatch, PatchError } from "./patch";
+import { ApplyConflictError, ApplyShapeError, recordUpdate, serverSideApply, type Writer } from "./managed-fields";
+import { rootShape } from "./ssa-shape";
 
 // One sandbox cluster: its resource types (built-in and from CRDs), its store, and the apiserver's semantics on top:
 // names, uid, generation, resourceVersion preconditions, finalizers, status subresources, CRD validation and pruning,
@@ -40,6 +42,20 @@ export interface WatchQuery {
   allowWatchBookmarks?: boolean;
   timeoutSeconds?: number;
 }
+/** Who writes: the manager recorded in metadata.managedFields (none for the sandbox's own controllers). */
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+export interface ApplyOptions {
+  subresource?: string;
+  dryRun?: boolean;
+  fieldManager?: string;
+  force?: boolean;
+}
+/** managedFields computed by the caller (an apply): null for none. */
+type Managed = Record<string, unknown>[] | null;
+
 export interface WatchEvent {
   type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
   object: unknown;
@@ -221,7 +237,7 @@ export class Cluster {
         remaining++;
         continue;
       }
-      items.push(this.present(rt, o));
+      items.push(this.present(rt, clone(o)));
       lastKey = k;
     }
     const metadata: Record<string, unknown> = { resourceVersion: String(listRV) };
@@ -344,7 +360,12 @@ export class Cluster {
 
   // ---- writes ------------------------------------------------------------------------------------------------------
 
-  create(rt: ResourceType, ns: string | undefined, body: unknown, opts: { dryRun?: boolean } = {}): KObject {
+  create(
+    rt: ResourceType,
+    ns: string | undefined,
+    body: unknown,
+    opts: WriteOptions & { managed?: Managed } = {},
+  ): KObject {
     if (VIRTUAL.has(rt.resource)) throw methodNotAllowed();
     const obj = this.checkBody(rt, body);
     const md = obj.metadata;
@@ -392,7 +413,16 @@ export class Cluster {
     md.generation = 1;
     delete md.resourceVersion;
     delete md.deletionTimestamp;
+    const incomingManaged = md.managedFields;
     delete md.managedFields;
+    // Ownership is taken from the request as sent, before the strategy fills anything in (as kube's create handler).
+    const managed =
+      opts.managed !== undefined
+        ? opts.managed
+        : opts.fieldManager
+          ? recordUpdate(undefined, obj, incomingManaged, rootShape(rt), this.writer(rt, opts.fieldManager))
+          : undefined;
+    if (managed) md.managedFields = managed;
     this.prepareForCreate(rt, obj);
     const admitted = this.admit(rt, obj, true);
     if (opts.dryRun) return this.present(rt, { ...admitted, metadata: { ...admitted.metadata, resourceVersion: "" } });
@@ -404,7 +434,7 @@ export class Cluster {
     ns: string | undefined,
     name: string,
     body: unknown,
-    opts: { subresource?: string; dryRun?: boolean } = {},
+    opts: WriteOptions & { subresource?: string } = {},
   ): KObject {
     const obj = this.checkBody(rt, body);
     if (obj.metadata.name && obj.metadata.name !== name)
@@ -422,8 +452,10 @@ export class Cluster {
     name: string,
     contentType: string,
     patchBody: unknown,
-    opts: { subresource?: string; dryRun?: boolean } = {},
+    opts: WriteOptions & { subresource?: string } = {},
   ): KObject {
+    if (contentType.split(";")[0]!.trim().toLowerCase() === "application/apply-patch+yaml")
+      return this.apply(rt, ns, name, patchBody, opts).object;
     const current = this.store.get(rt, ns, name);
     if (!current) throw notFound(rt.resource, rt.group, name);
     let patched: KObject;
@@ -456,20 +488,96 @@ export class Cluster {
     return this.write(rt, current, patched, opts);
   }
 
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml): creates the object when absent, merges the applied
+   * configuration by the type's schema, records the applier in managedFields, prunes what it stopped applying and
+   * refuses to change fields other managers own (409) unless forced. `created` tells a create (201) from an update.
+   */
+  apply(
+    rt: ResourceType,
+    ns: string | undefined,
+    name: string,
+    body: unknown,
+    opts: ApplyOptions = {},
+  ): { object: KObject; created: boolean } {
+    if (VIRTUAL.has(rt.resource)) throw methodNotAllowed();
+    if (!opts.fieldManager)
+      throw invalid(
+        "PatchOptions",
+        "meta.k8s.io",
+        "",
+        [
+          {
+            reason: "FieldValueRequired",
+            message: "Required value: is required for apply patch",
+            field: "fieldManager",
+          },
+        ],
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      );
+    if (!body || typeof body !== "object" || Array.isArray(body))
+      throw badRequest("the apply configuration must be an object");
+    const config = this.checkBody(rt, body);
+    const md = config.metadata;
+    if (md.managedFields !== undefined) throw badRequest("metadata.managedFields must be nil");
+    if (md.name !== undefined && md.name !== name)
+      throw badRequest(`the name of the object (${md.name}) does not match the name on the URL (${name})`);
+    if (rt.namespaced && md.namespace && ns && md.namespace !== ns)
+      throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+    // The status subresource's reset fields: an apply to the main resource ignores status, even when it creates.
+    if (rt.status && opts.subresource !== "status") delete config.status;
+    const current = this.store.get(rt, ns, name);
+    if (current && md.resourceVersion && md.resourceVersion !== current.metadata.resourceVersion)
+      throw conflict(rt.resource, rt.group, name);
+    if (!current && opts.subresource) throw notFound(rt.resource, rt.group, name);
+    const writer = { ...this.writer(rt, opts.fieldManager, opts.subresource), force: Boolean(opts.force) };
+    let result: KObject;
+    try {
+      result = serverSideApply(
+        current && this.present(rt, current),
+        config,
+        rootShape(rt, opts.subresource),
+        writer,
+      ) as KObject;
+    } catch (e) {
+      if (e instanceof ApplyConflictError) throw new ApiError(409, "Conflict", e.message, { causes: e.causes });
+      if (e instanceof ApplyShapeError) {
+        const where = `${rt.namespaced ? `${ns}/` : "/"}${name}; ${groupVersion(rt)}, Kind=${rt.kind}`;
+        throw new ApiError(500, "InternalError", `failed to create typed patch object (${where}): ${e.message}`);
+      }
+      throw e;
+    }
+    const managed = (result.metadata.managedFields as Managed | undefined) ?? null;
+    if (!current) {
+      result.metadata = { ...result.metadata, name };
+      return { object: this.create(rt, ns, result, { dryRun: opts.dryRun, managed }), created: true };
+    }
+    return {
+      object: this.write(rt, current, result, { subresource: opts.subresource, dryRun: opts.dryRun, managed }),
+      created: false,
+    };
+  }
+
+  private writer(rt: ResourceType, manager: string, subresource?: string): Writer {
+    return { manager, apiVersion: groupVersion(rt), subresource, now: now() };
+  }
+
   /** The common tail of update and patch: immutable fields kept, status subresource rules, generation, finalizers. */
   private write(
     rt: ResourceType,
     current: KObject,
     incoming: KObject,
-    opts: { subresource?: string; dryRun?: boolean },
+    opts: WriteOptions & { subresource?: string; managed?: Managed },
   ): KObject {
     if (opts.subresource && opts.subresource !== "status")
       throw notFound(`${rt.resource}/${opts.subresource}`, rt.group, current.metadata.name!);
     if (opts.subresource === "status" && !rt.status)
       throw notFound(`${rt.resource}/status`, rt.group, current.metadata.name!);
     let next: KObject;
+    const incomingManaged = incoming.metadata?.managedFields;
     if (opts.subresource === "status") {
-      next = { ...current, status: incoming.status };
+      next = { ...current, metadata: { ...current.metadata }, status: incoming.status };
+      delete next.metadata.managedFields;
     } else {
       next = { ...incoming, metadata: { ...incoming.metadata } };
       if (rt.status) next.status = current.status;
@@ -479,6 +587,19 @@ export class Cluster {
       if (md.deletionTimestamp === undefined) delete md.deletionTimestamp;
       delete md.managedFields;
     }
+    const managed =
+      opts.managed !== undefined
+        ? opts.managed
+        : opts.fieldManager
+          ? recordUpdate(
+              current,
+              next,
+              incomingManaged,
+              rootShape(rt, opts.subresource),
+              this.writer(rt, opts.fieldManager, opts.subresource),
+            )
+          : (current.metadata.managedFields as Managed | undefined);
+    if (managed) next.metadata.managedFields = managed;
     next.apiVersion = groupVersion(rt);
     next.kind = rt.kind;
     const admitted = this.admit(rt, next, false);
@@ -569,9 +690,33 @@ export class Cluster {
         break;
       case "customresourcedefinitions":
         break;
+      case "jobs":
+        this.generateJobSelector(obj);
+        obj.status = {};
+        break;
       default:
         obj.status = {};
     }
+  }
+
+  /**
+   * The Job strategy's generateSelector (unless spec.manualSelector): the pod template gets the job-name and
+   * controller-uid labels (legacy and batch.kubernetes.io/ forms), the selector matches the controller-uid, and a Job
+   * without labels of its own shows its template's (the defaulting kube applies when it reads a Job back).
+   */
+  private generateJobSelector(job: KObject) {
+    const spec = (job.spec ??= {});
+    if (spec.manualSelector === true) return;
+    const template = (spec.template ??= {});
+    const tmd = (template.metadata ??= {});
+    const labels: Record<string, string> = (tmd.labels ??= {});
+    const { name, uid } = job.metadata;
+    for (const k of ["job-name", "batch.kubernetes.io/job-name"]) labels[k] ??= name!;
+    for (const k of ["controller-uid", "batch.kubernetes.io/controller-uid"]) labels[k] ??= uid!;
+    spec.selector ??= {};
+    spec.selector.matchLabels ??= {};
+    spec.selector.matchLabels["batch.kubernetes.io/controller-uid"] ??= uid;
+    if (!job.metadata.labels || Object.keys(job.metadata.labels).length === 0) job.metadata.labels = { ...labels };
   }
 
   private admit(rt: ResourceType, obj: KObject, isCreate: boolean): KObject {

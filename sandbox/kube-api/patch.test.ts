@@ -262,6 +262,33 @@ describe("applyMergePatch (RFC 7386 Appendix A)", () => {
   });
 });
 
+describe("keys named like Object.prototype members", () => {
+  // "constructor", "prototype" and "__proto__" are valid label, annotation and ConfigMap keys. rfc6902 5.4.0 skips
+  // such tokens when it walks a pointer (so /data/constructor/x addresses /data/x) and json-merge-patch 1.0.2 stops
+  // at the first such key, dropping it and every key after it: the reason this module keeps its own RFC 6902 and
+  // RFC 7386 code.
+  const live = { metadata: { labels: { constructor: "a", prototype: "b" } }, data: { constructor: "c" } };
+
+  it("JSON patch addresses them as ordinary members", () => {
+    const out = applyJsonPatch(live, [
+      { op: "test", path: "/metadata/labels/constructor", value: "a" },
+      { op: "replace", path: "/metadata/labels/prototype", value: "B" },
+      { op: "add", path: "/data/__proto__", value: "p" },
+      { op: "remove", path: "/data/constructor" },
+    ]);
+    expect(out.metadata.labels).toEqual({ constructor: "a", prototype: "B" });
+    expect(Object.keys(out.data)).toEqual(["__proto__"]);
+    expect(patchError(() => applyJsonPatch(live, [{ op: "test", path: "/data/constructor", value: "x" }])).status).toBe(
+      422,
+    );
+  });
+
+  it("merge patch keeps them and the keys after them", () => {
+    const out = applyMergePatch(live, { data: { constructor: "C", prototype: "P", z: "1" } });
+    expect(out.data).toEqual({ constructor: "C", prototype: "P", z: "1" });
+  });
+});
+
 describe("applyStrategicMergePatch", () => {
   const liveDeployment = {
     apiVersion: "apps/v1",

@@ -3,7 +3,8 @@
 //   application/json-patch+json            RFC 6902 (the apiserver uses evanphx/json-patch; error wording follows it)
 //   application/merge-patch+json           RFC 7386
 //   application/strategic-merge-patch+json k8s.io/apimachinery/pkg/util/strategicpatch, built-in kinds only
-//   application/apply-patch+yaml           server-side apply, approximated (see applyPatch)
+//   application/apply-patch+yaml           server-side apply: Cluster.apply with managed-fields.ts does it for real;
+//                                          applyPatch keeps an ownership-free approximation (see there)
 //
 // Every function returns a new document and never mutates its inputs; the result shares no objects with them.
 
@@ -469,6 +470,12 @@ function rootType(kind: { group: string; kind: string }): TypeSpec {
 
 const typeOf = (spec: FieldSpec | undefined): TypeSpec | undefined => (spec?.type ? SMP_TYPES[spec.type] : undefined);
 
+/** The patch metadata above, for server-side apply's schema of the built-in kinds (see ssa-shape.ts). */
+export type { FieldSpec as StrategicFieldSpec, TypeSpec as StrategicTypeSpec };
+export const strategicRootType = rootType;
+export const strategicFieldType = typeOf;
+export const strategicObjectMeta = (): TypeSpec => SMP_TYPES.ObjectMeta!;
+
 function unsupportedMediaType(accepted: readonly string[]): PatchError {
   return new PatchError(
     `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`,
@@ -770,10 +777,10 @@ function validateSetElementOrder(patchList: unknown[], order: unknown[], key: st
  *
  * - json-patch, merge-patch: any resource.
  * - strategic-merge-patch: built-in resources only; custom resources get 415, like the apiserver.
- * - apply-patch+yaml: server-side apply without managed fields, approximated as "merge the applied configuration into
- *   the live object" — strategic merge for built-ins, merge patch for custom resources (whose lists are atomic). There
- *   is no field ownership, so no conflicts and no pruning of fields a manager stopped applying. A missing live object
- *   (`doc` null/undefined) starts from {}. The server parses the body (YAML or JSON) before calling.
+ * - apply-patch+yaml: an approximation without managed fields, "merge the applied configuration into the live
+ *   object" — strategic merge for built-ins, merge patch for custom resources (whose lists are atomic): no ownership,
+ *   conflicts or pruning. The API server does not come here for applies: Cluster.apply runs real server-side apply
+ *   (managed-fields.ts). A missing live object (`doc` null/undefined) starts from {}.
  * - anything else: 415 listing the types the resource accepts.
  */
 export function applyPatch(

@@ -266,6 +266,7 @@ export function handler(cluster: Cluster) {
         );
 
       const dryRun = q.getAll("dryRun").includes("All");
+      const fieldManager = writerName(q.get("fieldManager"), req.headers["user-agent"]);
       const accept = req.headers.accept;
       const includeObject = (q.get("includeObject") as "None" | "Metadata" | "Object" | null) ?? "Metadata";
 
@@ -300,24 +301,50 @@ export function handler(cluster: Cluster) {
           return streamWatch(cluster, rt, namespace, q, req, res, wantsTable(accept), includeObject);
         case "create": {
           const body = parseJson(await readBody(req));
-          return send(res, 201, cluster.create(rt, namespace, body, { dryRun }));
+          return send(res, 201, cluster.create(rt, namespace, body, { dryRun, fieldManager }));
         }
         case "update": {
           const body = parseJson(await readBody(req));
-          return send(res, 200, cluster.update(rt, namespace, name!, body, { subresource, dryRun }));
+          return send(res, 200, cluster.update(rt, namespace, name!, body, { subresource, dryRun, fieldManager }));
         }
         case "patch": {
           const ct = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
           const text = await readBody(req);
-          let body: unknown;
+          const force = q.get("force");
           if (ct === PATCH_TYPES.apply) {
+            let body: unknown;
             try {
               body = parseYaml(text);
             } catch (e) {
               throw badRequest(`the request body is not valid YAML: ${(e as Error).message}`);
             }
-          } else body = parseJson(text);
-          return send(res, 200, cluster.patch(rt, namespace, name!, ct, body, { subresource, dryRun }));
+            const applied = cluster.apply(rt, namespace, name!, body, {
+              subresource,
+              dryRun,
+              fieldManager: q.get("fieldManager") ?? undefined,
+              force: force === "true" || force === "1",
+            });
+            return send(res, applied.created ? 201 : 200, applied.object);
+          }
+          if (force !== null)
+            throw new ApiError(
+              422,
+              "Invalid",
+              'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+              {
+                group: "meta.k8s.io",
+                kind: "PatchOptions",
+                causes: [
+                  {
+                    reason: "FieldValueForbidden",
+                    message: "Forbidden: may not be specified for non-apply patch",
+                    field: "force",
+                  },
+                ],
+              },
+            );
+          const body = parseJson(text);
+          return send(res, 200, cluster.patch(rt, namespace, name!, ct, body, { subresource, dryRun, fieldManager }));
         }
         case "delete": {
           const opts = (parseJson(await readBody(req)) ?? {}) as {
@@ -355,6 +382,24 @@ export function handler(cluster: Cluster) {
       else res.end();
     }
   };
+}
+
+/**
+ * The manager a write is recorded under: the fieldManager parameter, else the User-Agent up to its first "/" (as
+ * kube-apiserver's managerOrUserAgent). At most 128 characters.
+ */
+function writerName(param: string | null, userAgent: string | undefined): string | undefined {
+  if (param !== null) {
+    if (param.length > 128)
+      throw new ApiError(
+        422,
+        "Invalid",
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be longer than 128',
+      );
+    if (param) return param;
+  }
+  const fromAgent = (userAgent ?? "").split("/")[0]!.slice(0, 128);
+  return fromAgent || undefined;
 }
 
 function streamWatch(

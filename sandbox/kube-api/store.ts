@@ -52,13 +52,16 @@ export class Store {
     return all.map(([, o]) => clone(o));
   }
 
-  /** Keys in order, for pagination: [key, object] pairs after `after` (exclusive). */
-  listFrom(rt: ResourceType, ns: string | undefined, after: string | undefined): [string, KObject][] {
+  /**
+   * Keys in order, for pagination: [key, object] pairs after `after` (exclusive). The objects are the stored ones, not
+   * copies (a page of 500 out of 100,000 should not copy the other 99,500): read them, clone what you keep.
+   */
+  listFrom(rt: ResourceType, ns: string | undefined, after: string | undefined): [string, Readonly<KObject>][] {
     const all = [...this.bucket(rt).entries()].filter(
       ([k]) => (!ns || !rt.namespaced || k.startsWith(`${ns}/`)) && (after === undefined || k > after),
     );
     all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return all.map(([k, o]) => [k, clone(o)]);
+    return all;
   }
 
   count(rt: { group: string; resource: string }) {

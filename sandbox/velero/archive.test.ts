@@ -97,11 +97,11 @@ function sampleEntries(): TarEntry[] {
 // --- tar writer / reader ------------------------------------------------------------------------------------
 
 describe("createTarGz / readTarGz", () => {
-  it("round-trips long, UTF-8, empty and large entries", () => {
+  it("round-trips long, UTF-8, empty and large entries", async () => {
     expect(SPLITTABLE_250).toHaveLength(250);
     expect(UNSPLITTABLE_250).toHaveLength(250);
     const entries = sampleEntries();
-    const read = readTarGz(createTarGz(entries));
+    const read = await readTarGz(createTarGz(entries));
     expect(read.map((e) => e.name)).toEqual(entries.map((e) => e.name));
     read.forEach((got, i) => {
       const want = entries[i]!;
@@ -111,7 +111,7 @@ describe("createTarGz / readTarGz", () => {
     });
   });
 
-  it("writes ustar headers: prefix split where possible, PAX path otherwise, two zero blocks, files only", () => {
+  it("writes ustar headers: prefix split where possible, PAX path otherwise, two zero blocks, files only", async () => {
     const tar = createTar(sampleEntries());
     expect(tar.length % 512).toBe(0);
     expect(tar.subarray(tar.length - 1024).every((b) => b === 0)).toBe(true);
@@ -141,7 +141,7 @@ describe("createTarGz / readTarGz", () => {
     expect(second.subarray(148, 156).toString("latin1")).toBe(`${sum.toString(8).padStart(6, "0")}\u0000 `);
   });
 
-  it("is deterministic for the same input", () => {
+  it("is deterministic for the same input", async () => {
     const entries = sampleEntries();
     expect(createTarGz(entries).equals(createTarGz(entries))).toBe(true);
     const a = createTarGz([{ name: "x", data: Buffer.from("1") }]);
@@ -149,20 +149,20 @@ describe("createTarGz / readTarGz", () => {
     expect(a.equals(b)).toBe(true);
   });
 
-  it("keeps out-of-range mtimes via PAX", () => {
+  it("keeps out-of-range mtimes via PAX", async () => {
     const old = new Date("1960-01-01T00:00:00Z");
-    const [got] = readTarGz(createTarGz([{ name: "old", data: Buffer.from("x"), mtime: old }]));
+    const [got] = await readTarGz(createTarGz([{ name: "old", data: Buffer.from("x"), mtime: old }]));
     expect(got!.mtime).toEqual(old);
   });
 
-  it("rejects invalid entries", () => {
+  it("rejects invalid entries", async () => {
     expect(() => createTarGz([{ name: "", data: Buffer.alloc(0) }])).toThrow(ArchiveError);
     expect(() => createTarGz([{ name: "dir/", data: Buffer.alloc(0) }])).toThrow(ArchiveError);
     expect(() => createTarGz([{ name: "a\0b", data: Buffer.alloc(0) }])).toThrow(ArchiveError);
     expect(() => createTarGz([{ name: "a", data: Buffer.alloc(0), mtime: new Date(NaN) }])).toThrow(ArchiveError);
   });
 
-  it("throws ArchiveError on a corrupted header", () => {
+  it("throws ArchiveError on a corrupted header", async () => {
     const tar = createTar([
       { name: "first.txt", data: Buffer.from("one") },
       { name: "second.txt", data: Buffer.from("two") },
@@ -170,27 +170,27 @@ describe("createTarGz / readTarGz", () => {
     for (const pos of [3, 130, 150, 1024 + 5]) {
       const bad = Buffer.from(tar);
       bad[pos] = bad[pos]! ^ 0x01;
-      expect(() => readTarGz(gzipSync(bad)), `byte ${pos}`).toThrow(ArchiveError);
-      expect(() => readTar(bad)).toThrow(/checksum|invalid/);
+      await expect(readTarGz(gzipSync(bad)), `byte ${pos}`).rejects.toThrow(ArchiveError);
+      await expect(readTar(bad)).rejects.toThrow(/checksum|invalid/);
     }
     // The intact archive still reads.
-    expect(readTar(tar)).toHaveLength(2);
+    expect(await readTar(tar)).toHaveLength(2);
   });
 
-  it("throws ArchiveError on truncated archives and non-gzip input", () => {
+  it("throws ArchiveError on truncated archives and non-gzip input", async () => {
     const tar = createTar([{ name: "f", data: Buffer.alloc(2000, 7) }]);
-    expect(() => readTar(tar.subarray(0, 1024))).toThrow(ArchiveError);
-    expect(() => readTar(tar.subarray(0, 700))).toThrow(ArchiveError);
-    expect(() => readTarGz(Buffer.from("definitely not gzip"))).toThrow(ArchiveError);
-    expect(() => readTarGz(createTarGz([]).subarray(0, 10))).toThrow(ArchiveError);
-    expect(readTarGz(createTarGz([]))).toEqual([]);
+    await expect(readTar(tar.subarray(0, 1024))).rejects.toThrow(ArchiveError);
+    await expect(readTar(tar.subarray(0, 700))).rejects.toThrow(ArchiveError);
+    await expect(readTarGz(Buffer.from("definitely not gzip"))).rejects.toThrow(ArchiveError);
+    await expect(readTarGz(createTarGz([]).subarray(0, 10))).rejects.toThrow(ArchiveError);
+    expect(await readTarGz(createTarGz([]))).toEqual([]);
   });
 });
 
 // --- interop with GNU tar -----------------------------------------------------------------------------------
 
 describe.skipIf(!isGnuTar)("interop with GNU tar", () => {
-  it("GNU tar lists and extracts what createTarGz writes", () => {
+  it("GNU tar lists and extracts what createTarGz writes", async () => {
     const entries = sampleEntries();
     const dir = tempDir();
     const archive = join(dir, "out.tar.gz");
@@ -212,7 +212,7 @@ describe.skipIf(!isGnuTar)("interop with GNU tar", () => {
   });
 
   for (const format of ["gnu", "pax"] as const) {
-    it(`readTarGz reads an archive GNU tar creates with --format=${format}`, () => {
+    it(`readTarGz reads an archive GNU tar creates with --format=${format}`, async () => {
       const dir = tempDir();
       const src = join(dir, "src");
       const longDir = `${"deep".repeat(20)}/${"nested".repeat(15)}`; // directory path > 100 bytes
@@ -243,7 +243,7 @@ describe.skipIf(!isGnuTar)("interop with GNU tar", () => {
       expect(types.has("5")).toBe(true);
       expect(types.has("2")).toBe(true);
 
-      const read = readTarGz(gz);
+      const read = await readTarGz(gz);
       const byName = new Map(read.map((e) => [e.name, e]));
       expect([...byName.keys()].sort()).toEqual(
         Object.keys(files)
@@ -261,7 +261,7 @@ describe.skipIf(!isGnuTar)("interop with GNU tar", () => {
     });
   }
 
-  it("parseBackupTarball reads a backup re-packed by GNU tar (./ prefixes, directory entries)", () => {
+  it("parseBackupTarball reads a backup re-packed by GNU tar (./ prefixes, directory entries)", async () => {
     const dir = tempDir();
     const out = join(dir, "x");
     mkdirSync(out);
@@ -271,7 +271,7 @@ describe.skipIf(!isGnuTar)("interop with GNU tar", () => {
     expect(readFileSync(join(out, "metadata/version"), "utf8")).toBe("1.1.0\n");
     const repacked = join(dir, "repacked.tar.gz");
     runTar(["-czf", repacked, "--format=gnu", "-C", out, "."]);
-    const parsed = parseBackupTarball(readFileSync(repacked));
+    const parsed = await parseBackupTarball(readFileSync(repacked));
     expect(parsed.version).toBe("1.1.0");
     expect(sortItems(parsed.items)).toEqual(sortItems(backupItems()));
   });
@@ -348,9 +348,9 @@ function sortItems(items: BackupItem[]): BackupItem[] {
 }
 
 describe("buildBackupTarball / parseBackupTarball", () => {
-  it("writes Velero's layout: metadata/version plus legacy and -preferredversion paths per item", () => {
+  it("writes Velero's layout: metadata/version plus legacy and -preferredversion paths per item", async () => {
     const tarball = buildBackupTarball(backupItems());
-    const entries = readTarGz(tarball);
+    const entries = await readTarGz(tarball);
     expect(entries.map((e) => e.name)).toEqual([
       "metadata/version",
       "resources/pods/namespaces/app/web-0.json",
@@ -375,15 +375,15 @@ describe("buildBackupTarball / parseBackupTarball", () => {
     expect(buildBackupTarball(backupItems()).equals(tarball)).toBe(true);
   });
 
-  it("round-trips items through parseBackupTarball", () => {
-    const parsed = parseBackupTarball(buildBackupTarball(backupItems()));
+  it("round-trips items through parseBackupTarball", async () => {
+    const parsed = await parseBackupTarball(buildBackupTarball(backupItems()));
     expect(parsed.version).toBe("1.1.0");
     expect(parsed.items).toEqual(backupItems());
     expect(parsed.items.find((i) => i.name === "pv-1")).not.toHaveProperty("namespace");
   });
 
-  it("serializes objects like Go's json.Marshal (sorted keys, HTML-safe escapes)", () => {
-    const [, item] = readTarGz(
+  it("serializes objects like Go's json.Marshal (sorted keys, HTML-safe escapes)", async () => {
+    const [, item] = await readTarGz(
       buildBackupTarball([
         {
           resource: "configmaps",
@@ -400,7 +400,7 @@ describe("buildBackupTarball / parseBackupTarball", () => {
     );
   });
 
-  it("prefers the -preferredversion copy, falls back to the legacy path, de-duplicates", () => {
+  it("prefers the -preferredversion copy, falls back to the legacy path, de-duplicates", async () => {
     const json = (o: unknown) => Buffer.from(JSON.stringify(o));
     const tarball = createTarGz([
       { name: "./metadata/version", data: Buffer.from("1.1.0\n") },
@@ -427,7 +427,7 @@ describe("buildBackupTarball / parseBackupTarball", () => {
       // not an item
       { name: "resources/pods/readme.txt", data: Buffer.from("ignored") },
     ]);
-    const parsed = parseBackupTarball(tarball);
+    const parsed = await parseBackupTarball(tarball);
     expect(parsed.items).toEqual([
       {
         resource: "deployments",
@@ -455,18 +455,18 @@ describe("buildBackupTarball / parseBackupTarball", () => {
     ]);
   });
 
-  it("rejects malformed backups and items", () => {
-    expect(() =>
+  it("rejects malformed backups and items", async () => {
+    await expect(
       parseBackupTarball(createTarGz([{ name: "resources/pods/namespaces/a/b.json", data: Buffer.from("{}") }])),
-    ).toThrow(ArchiveError);
-    expect(() =>
+    ).rejects.toThrow(ArchiveError);
+    await expect(
       parseBackupTarball(
         createTarGz([
           { name: "metadata/version", data: Buffer.from("1.1.0\n") },
           { name: "resources/pods/namespaces/a/b.json", data: Buffer.from("{not json") },
         ]),
       ),
-    ).toThrow(ArchiveError);
+    ).rejects.toThrow(ArchiveError);
     const item = backupItems()[0]!;
     expect(() => buildBackupTarball([item, item])).toThrow(ArchiveError);
     expect(() => buildBackupTarball([{ ...item, name: "a/b" }])).toThrow(ArchiveError);
@@ -478,7 +478,7 @@ describe("buildBackupTarball / parseBackupTarball", () => {
 // --- gzip helpers -------------------------------------------------------------------------------------------
 
 describe("gzip helpers", () => {
-  it("round-trips JSON", () => {
+  it("round-trips JSON", async () => {
     const value = {
       items: [{ name: "web-0", phase: "Completed", bytes: 1234 }],
       nested: { ok: true, none: null },
@@ -493,13 +493,13 @@ describe("gzip helpers", () => {
     expect(() => gzipJson(undefined)).toThrow(TypeError);
   });
 
-  it("round-trips text", () => {
+  it("round-trips text", async () => {
     const log = 'time="2024-05-06T07:08:09Z" level=info msg="Backup completed" ✓\n'.repeat(1000);
     expect(gunzipText(gzipText(log))).toBe(log);
     expect(gunzipText(gzipText(""))).toBe("");
   });
 
-  it("throws ArchiveError on bad input", () => {
+  it("throws ArchiveError on bad input", async () => {
     expect(() => gunzipJson(Buffer.from("nope"))).toThrow(ArchiveError);
     expect(() => gunzipJson(gzipText("{not json"))).toThrow(ArchiveError);
     expect(() => gunzipText(Buffer.from([0x1f, 0x8b, 0x08]))).toThrow(ArchiveError);

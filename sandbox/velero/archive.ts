@@ -1,8 +1,9 @@
 /**
  * Archive and compression helpers for the sandbox Velero stand-in.
  *
- * - A small POSIX ustar (+ PAX / GNU long-name reading) tar implementation on top of Node's zlib,
- *   so backups can be written and read in the exact shape real Velero uses, with no npm dependency.
+ * - A small POSIX ustar writer on top of Node's zlib, so backups are written in the exact bytes Go's archive/tar
+ *   writes for real Velero (tar-stream's packer writes other header bytes: "000644 " modes, "PaxHeader" names, PAX
+ *   for every UTF-8 name); reading (ustar, GNU long names, PAX, v7) is tar-stream's.
  * - gzip'd JSON / text helpers for Velero's `*.json.gz` and `<name>-logs.gz` objects.
  * - The Velero backup tarball layout (metadata/version + resources/... item files).
  *
@@ -12,6 +13,7 @@
  * input (the default mtime is the Unix epoch).
  */
 import { gunzipSync, gzipSync } from "node:zlib";
+import tarStream from "tar-stream";
 
 export interface TarEntry {
   name: string;
@@ -54,15 +56,7 @@ const F_DEVMINOR = 337;
 const F_PREFIX = 345;
 
 const TYPE_REG = 0x30; // '0'
-const TYPE_AREG = 0x00; // '\0' (pre-POSIX regular file)
-const TYPE_CONT = 0x37; // '7' (contiguous file, read as regular)
 const TYPE_PAX = 0x78; // 'x'
-const TYPE_PAX_GLOBAL = 0x67; // 'g'
-const TYPE_GNU_LONGNAME = 0x4c; // 'L'
-const TYPE_GNU_LONGLINK = 0x4b; // 'K'
-const TYPE_GNU_SPARSE = 0x53; // 'S'
-/** Types whose size field never describes data that follows (as Go's archive/tar treats them). */
-const HEADER_ONLY_TYPES = new Set([0x31, 0x32, 0x33, 0x34, 0x35, 0x36]); // '1' link .. '6' fifo
 
 function writeBytes(block: Buffer, offset: number, size: number, value: Buffer): void {
   if (value.length > size) throw new ArchiveError(`tar header field overflow (${value.length} > ${size} bytes)`);
@@ -236,143 +230,66 @@ export function createTarGz(entries: TarEntry[]): Buffer {
 // tar: reader
 // ---------------------------------------------------------------------------------------------------------
 
-function cString(field: Buffer): Buffer {
-  const nul = field.indexOf(0);
-  return nul === -1 ? field : field.subarray(0, nul);
-}
-
-function parseNumeric(block: Buffer, offset: number, size: number, what: string, at: number): number {
-  const field = block.subarray(offset, offset + size);
-  if (field[0]! & 0x80) {
-    // GNU base-256 encoding (used for values that do not fit in octal).
-    if (field[0] === 0xff) throw new ArchiveError(`tar header at offset ${at}: negative ${what}`);
-    let value = field[0]! & 0x7f;
-    for (let i = 1; i < size; i++) value = value * 256 + field[i]!;
-    if (!Number.isSafeInteger(value)) throw new ArchiveError(`tar header at offset ${at}: ${what} too large`);
-    return value;
-  }
-  const text = cString(field).toString("latin1").trim();
-  if (text === "") return 0;
-  if (!/^[0-7]+$/.test(text))
-    throw new ArchiveError(`tar header at offset ${at}: invalid ${what} field ${JSON.stringify(text)}`);
-  return parseInt(text, 8);
-}
-
-function parsePaxRecords(data: Buffer, at: number): Map<string, string> {
-  const out = new Map<string, string>();
-  let pos = 0;
-  while (pos < data.length) {
-    if (data[pos] === 0) break; // some writers pad with NULs
-    const space = data.indexOf(0x20, pos);
-    const lenText = space === -1 ? "" : data.subarray(pos, space).toString("ascii");
-    if (!/^[0-9]+$/.test(lenText)) throw new ArchiveError(`PAX header at offset ${at}: malformed record length`);
-    const len = parseInt(lenText, 10);
-    const end = pos + len;
-    if (len <= lenText.length + 1 || end > data.length || data[end - 1] !== 0x0a) {
-      throw new ArchiveError(`PAX header at offset ${at}: malformed record`);
-    }
-    const record = data.subarray(space + 1, end - 1);
-    const eq = record.indexOf(0x3d);
-    if (eq <= 0) throw new ArchiveError(`PAX header at offset ${at}: record without key`);
-    out.set(record.subarray(0, eq).toString("utf8"), record.subarray(eq + 1).toString("utf8"));
-    pos = end;
-  }
-  return out;
-}
-
-function isZeroBlock(block: Buffer): boolean {
-  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
-  return true;
-}
-
 /**
- * Reads an uncompressed tar archive: ustar, GNU (long names via 'L'), and PAX ('x' path/size/mtime).
- * Returns regular files only; directories, links, devices and FIFOs are skipped and 'g' global headers
- * ignored. Names are returned as stored (e.g. GNU tar's "./dir/file" keeps its "./").
+ * Reads an uncompressed tar archive with tar-stream: ustar, GNU (long names via 'L'), v7, and PAX ('x' path/size,
+ * plus mtime read here to millisecond precision). Resolves to regular files only; directories, links, devices and
+ * FIFOs are skipped and 'g' global headers ignored. Names are returned as stored (e.g. GNU tar's "./dir/file" keeps
+ * its "./"). Rejects with ArchiveError on a bad header checksum, sparse files or truncation.
  */
-export function readTar(tar: Buffer): TarEntry[] {
-  const entries: TarEntry[] = [];
-  let offset = 0;
-  let longName: string | undefined;
-  let pax: Map<string, string> | undefined;
-  let ended = false;
-
-  while (offset + BLOCK <= tar.length) {
-    const at = offset;
-    const header = tar.subarray(offset, offset + BLOCK);
-    if (isZeroBlock(header)) {
-      ended = true;
-      break;
-    }
-    const stored = parseNumeric(header, F_CHKSUM, 8, "checksum", at);
-    const { unsigned, signed } = headerChecksums(header);
-    if (stored !== unsigned && stored !== signed) {
-      throw new ArchiveError(`tar header at offset ${at}: checksum mismatch (stored ${stored}, computed ${unsigned})`);
-    }
-
-    const typeflag = header[F_TYPEFLAG]!;
-    const isExtension =
-      typeflag === TYPE_PAX ||
-      typeflag === TYPE_PAX_GLOBAL ||
-      typeflag === TYPE_GNU_LONGNAME ||
-      typeflag === TYPE_GNU_LONGLINK;
-    let size = parseNumeric(header, F_SIZE, 12, "size", at);
-    if (!isExtension && pax?.has("size")) {
-      const paxSize = pax.get("size")!;
-      if (!/^[0-9]+$/.test(paxSize)) throw new ArchiveError(`PAX header before offset ${at}: invalid size`);
-      size = Number(paxSize);
-    }
-    if (HEADER_ONLY_TYPES.has(typeflag)) size = 0;
-    const dataStart = offset + BLOCK;
-    const dataEnd = dataStart + size;
-    if (!Number.isSafeInteger(dataEnd) || dataEnd > tar.length)
-      throw new ArchiveError(`tar entry at offset ${at}: truncated data`);
-    const data = tar.subarray(dataStart, dataEnd);
-    offset = dataEnd + padLength(size);
-
-    if (typeflag === TYPE_GNU_LONGNAME) {
-      longName = cString(data).toString("utf8");
-      continue;
-    }
-    if (typeflag === TYPE_GNU_LONGLINK || typeflag === TYPE_PAX_GLOBAL) continue;
-    if (typeflag === TYPE_PAX) {
-      const records = parsePaxRecords(data, at);
-      pax = new Map([...(pax ?? []), ...records]);
-      continue;
-    }
-    if (typeflag === TYPE_GNU_SPARSE || [...(pax?.keys() ?? [])].some((k) => k.startsWith("GNU.sparse."))) {
-      throw new ArchiveError(`tar entry at offset ${at}: sparse files are not supported`);
-    }
-
-    let name = pax?.get("path") || longName;
-    if (!name) {
-      const base = cString(header.subarray(F_NAME, F_NAME + NAME_SIZE));
-      // Only POSIX ustar ("ustar\0") has a prefix field; GNU ("ustar  \0") keeps atime/ctime there.
-      const posix = header.subarray(F_MAGIC, F_MAGIC + 6).toString("latin1") === "ustar\0";
-      const prefix = posix ? cString(header.subarray(F_PREFIX, F_PREFIX + PREFIX_SIZE)) : Buffer.alloc(0);
-      name = prefix.length > 0 ? `${prefix.toString("utf8")}/${base.toString("utf8")}` : base.toString("utf8");
-    }
-    let mtimeMs = parseNumeric(header, F_MTIME, 12, "mtime", at) * 1000;
-    const paxMtime = pax?.get("mtime");
-    const paxMtimeMatch = paxMtime === undefined ? null : /^(-?)([0-9]+)(?:\.([0-9]*))?$/.exec(paxMtime);
-    if (paxMtimeMatch) {
-      // Fractional seconds are kept to millisecond precision (what a Date can hold).
-      const [, sign, whole, fraction = ""] = paxMtimeMatch;
-      mtimeMs = (sign ? -1 : 1) * (Number(whole) * 1000 + Number(fraction.padEnd(3, "0").slice(0, 3)));
-    }
-    const mode = parseNumeric(header, F_MODE, 8, "mode", at) & 0o7777;
-    longName = undefined;
-    pax = undefined;
-
-    const regular = typeflag === TYPE_REG || typeflag === TYPE_AREG || typeflag === TYPE_CONT;
-    // Pre-POSIX archives mark directories as regular files whose name ends in '/'.
-    if (!regular || name.endsWith("/") || name === "") continue;
-    entries.push({ name, data: Buffer.from(data), mtime: new Date(mtimeMs), mode });
-  }
-
-  if (!ended && offset < tar.length) throw new ArchiveError(`tar archive truncated at offset ${offset}`);
-  if (longName !== undefined || pax !== undefined) throw new ArchiveError("tar archive ends after an extended header");
-  return entries;
+export function readTar(tar: Buffer): Promise<TarEntry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: TarEntry[] = [];
+    // v7 archives (no ustar magic) are read too, as before. (tar-stream's own typings omit the option.)
+    const extract = tarStream.extract({ allowUnknownFormat: true } as Parameters<typeof tarStream.extract>[0]);
+    let failed = false;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      const message = err instanceof Error ? err.message : String(err);
+      reject(
+        err instanceof ArchiveError
+          ? err
+          : new ArchiveError(`tar archive invalid or truncated (${message.replace(/^Invalid/, "invalid")})`, {
+              cause: err,
+            }),
+      );
+      extract.destroy();
+    };
+    extract.on("entry", (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: unknown) => chunks.push(c as Buffer));
+      stream.on("error", fail);
+      stream.on("end", () => {
+        const pax = (header.pax ?? {}) as Record<string, string>;
+        if ((header.type as string) === "gnu-sparse" || Object.keys(pax).some((k) => k.startsWith("GNU.sparse."))) {
+          return fail(new ArchiveError(`tar entry "${header.name}": sparse files are not supported`));
+        }
+        const regular = header.type === "file" || header.type === "contiguous-file";
+        // Pre-POSIX archives mark directories as regular files whose name ends in '/'.
+        if (regular && header.name !== "" && !header.name.endsWith("/")) {
+          let mtimeMs = (header.mtime?.getTime() ?? 0) - ((header.mtime?.getTime() ?? 0) % 1000);
+          const paxMtime = /^(-?)([0-9]+)(?:\.([0-9]*))?$/.exec(pax.mtime ?? "");
+          if (paxMtime) {
+            // Fractional seconds are kept to millisecond precision (what a Date can hold).
+            const [, sign, whole, fraction = ""] = paxMtime;
+            mtimeMs = (sign ? -1 : 1) * (Number(whole) * 1000 + Number(fraction.padEnd(3, "0").slice(0, 3)));
+          }
+          entries.push({
+            name: header.name,
+            data: Buffer.concat(chunks),
+            mtime: new Date(mtimeMs),
+            mode: (header.mode ?? 0) & 0o7777,
+          });
+        }
+        next();
+      });
+    });
+    extract.on("error", fail);
+    extract.on("finish", () => {
+      if (!failed) resolve(entries);
+    });
+    extract.end(tar);
+  });
 }
 
 function gunzip(buf: Buffer, what: string): Buffer {
@@ -386,8 +303,8 @@ function gunzip(buf: Buffer, what: string): Buffer {
   }
 }
 
-/** Reads a gzip'd tar archive (see readTar). Throws ArchiveError on bad gzip, bad checksums or truncation. */
-export function readTarGz(buf: Buffer): TarEntry[] {
+/** Reads a gzip'd tar archive (see readTar). Rejects with ArchiveError on bad gzip, bad checksums or truncation. */
+export async function readTarGz(buf: Buffer): Promise<TarEntry[]> {
   return readTar(gunzip(buf, "tar.gz"));
 }
 
@@ -539,11 +456,11 @@ function versionFromApiVersion(object: unknown): string {
  * legacy (version-less) path is the fall-back, then any other version directory (EnableAPIGroupVersions).
  * Items keep the order of their first appearance. Files outside metadata/ and resources/ are ignored.
  */
-export function parseBackupTarball(buf: Buffer): ParsedBackupTarball {
+export async function parseBackupTarball(buf: Buffer): Promise<ParsedBackupTarball> {
   let version: string | undefined;
   const found = new Map<string, { rank: number; item: BackupItem }>();
 
-  for (const entry of readTarGz(buf)) {
+  for (const entry of await readTarGz(buf)) {
     const name = entry.name.replace(/^(\.\/|\/)+/, "");
     if (name === "metadata/version") {
       version = entry.data.toString("utf8").trim();

@@ -109,7 +109,7 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   try {
     const tar = await store.get(`backups/${backupName}/${backupName}.tar.gz`);
     if (!tar) throw new Error(`backup tarball backups/${backupName}/${backupName}.tar.gz not found in the location`);
-    items = parseBackupTarball(tar).items;
+    items = (await parseBackupTarball(tar)).items;
   } catch (e) {
     ctx.mutate(
       "restores",

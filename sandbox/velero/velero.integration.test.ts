@@ -176,13 +176,13 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
         "velero-backup.json",
       ].sort(),
     );
-    const tarNames = readTarGz((await bucket.get("backups/payments-1/payments-1.tar.gz"))!).map((e) => e.name);
+    const tarNames = (await readTarGz((await bucket.get("backups/payments-1/payments-1.tar.gz"))!)).map((e) => e.name);
     expect(tarNames[0]).toBe("metadata/version");
     expect(tarNames).toContain("resources/deployments.apps/v1-preferredversion/namespaces/payments/payments-api.json");
     expect(tarNames).toContain("resources/deployments.apps/namespaces/payments/payments-api.json");
     expect(tarNames).toContain("resources/namespaces/cluster/payments.json");
     expect(tarNames.some((n) => n.startsWith("resources/pods/namespaces/payments/payments-api-"))).toBe(true);
-    const items = parseBackupTarball((await bucket.get("backups/payments-1/payments-1.tar.gz"))!).items;
+    const items = (await parseBackupTarball((await bucket.get("backups/payments-1/payments-1.tar.gz"))!)).items;
     expect(items.every((i) => i.namespace === "payments" || i.namespace === undefined)).toBe(true);
     const list = gunzipJson<Record<string, string[]>>(
       (await bucket.get("backups/payments-1/payments-1-resource-list.json.gz"))!,
@@ -232,7 +232,7 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
       status: { phase: "Completed" },
     });
     expect((await bucket.list("kopia/web-cache/")).length).toBe(1);
-    const tar = parseBackupTarball((await bucket.get("backups/volumes-1/volumes-1.tar.gz"))!).items;
+    const tar = (await parseBackupTarball((await bucket.get("backups/volumes-1/volumes-1.tar.gz"))!)).items;
     const pvc = tar.find((i) => i.resource === "persistentvolumeclaims" && i.name === "payments-data")!.object as any;
     expect(pvc.metadata.annotations["velero.io/volume-snapshot-name"]).toMatch(/^velero-payments-data-/);
     expect(tar.some((i) => i.resource === "volumesnapshots" && i.namespace === "payments")).toBe(true);
@@ -265,7 +265,7 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
       snapshotDataMoved: true,
       result: "succeeded",
     });
-    const tar = parseBackupTarball((await bucket.get("backups/moved-1/moved-1.tar.gz"))!).items;
+    const tar = (await parseBackupTarball((await bucket.get("backups/moved-1/moved-1.tar.gz"))!)).items;
     expect(tar.some((i) => i.resource === "datauploads" && i.group === "velero.io")).toBe(true);
   });
 
