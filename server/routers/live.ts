@@ -23,7 +23,7 @@ export const liveRouter = router({
     let visible = await visibleIds(ctx.db, access);
     const queue: Change[] = [];
     let wake: (() => void) | undefined;
-    const unsubscribe = eventBus().subscribe((c) => {
+    const unsubscribe = (ctx.events ?? eventBus()).subscribe((c) => {
       queue.push(c);
       wake?.();
     });

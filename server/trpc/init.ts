@@ -7,6 +7,7 @@ import type { RequestMeta } from "../request-meta";
 import type { Access } from "../rbac/access";
 import type { Permission } from "@/lib/rbac/permissions";
 import { describeError } from "../errors";
+import type { EventBus } from "../events/bus";
 
 // One tRPC setup, in a fixed order: context → meta → instance → the single guarded procedure (see middlewares.ts).
 export interface Meta {
@@ -26,6 +27,8 @@ export interface Context {
   principal: Principal | null;
   /** Set by the guard for every non-public procedure. */
   access?: Access;
+  /** Change notifications (pushed updates); the process's bus when not given. */
+  events?: EventBus;
   /** What a mutation acted on, for its audit row; set by the router from the service's result. */
   audit: AuditTarget;
 }
