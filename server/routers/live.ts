@@ -27,13 +27,15 @@ export const liveRouter = router({
       queue.push(c);
       wake?.();
     });
+    const onAbort = () => wake?.();
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       yield change.parse({ topic: "connected" });
       while (!signal?.aborted) {
         if (!queue.length) {
           await new Promise<void>((resolve) => {
             wake = resolve;
-            signal?.addEventListener("abort", () => resolve(), { once: true });
+            if (signal?.aborted) resolve();
           });
           wake = undefined;
         }
@@ -48,6 +50,7 @@ export const liveRouter = router({
         }
       }
     } finally {
+      signal?.removeEventListener("abort", onAbort);
       unsubscribe();
     }
   }),
