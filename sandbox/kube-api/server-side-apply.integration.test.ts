@@ -360,7 +360,9 @@ describe("client-node KubernetesObjectApi.patch with PatchStrategy.ServerSideApp
     expect(forced.data).toEqual({ a: "2" });
     const back = (await apply(cm({ a: "2", b: "3" }), "lifeboat", false)) as k8s.V1ConfigMap;
     expect(back.data).toEqual({ a: "2", b: "3" });
-    expect(back.metadata!.managedFields!.map((e) => [e.manager, e.fieldsV1])).toEqual([
+    // Entries are ordered by operation and time (then manager), as kube orders them: compare them by manager.
+    const byManager = back.metadata!.managedFields!.map((e) => [e.manager, e.fieldsV1] as const);
+    expect(byManager.sort(([a], [b]) => String(a).localeCompare(String(b)))).toEqual([
       ["lifeboat", { "f:data": { "f:a": {}, "f:b": {} } }],
       ["someone-else", { "f:data": { "f:a": {} } }],
     ]);
