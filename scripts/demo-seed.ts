@@ -9,6 +9,7 @@ import { attachCluster, checkCluster } from "../server/services/clusters/cluster
 import { createCredential } from "../server/services/protection/credentials";
 import { assignLocation, createLocation, reconcileLocation } from "../server/services/protection/locations";
 import { createBackup } from "../server/services/backups/backups";
+import { scopedCluster } from "../server/trpc/scoped";
 import { createSchedule } from "../server/services/schedules/schedules";
 import { backupName, scheduleName } from "../lib/velero/names";
 
@@ -106,9 +107,8 @@ if (first) {
   const name = backupName({ cluster: first.name, base: "demo", now: new Date() });
   await createBackup(
     d,
-    access,
+    await scopedCluster(db, access, first.id, "backup.create"),
     {
-      clusterId: first.id,
       name,
       spec: {
         scope: { kind: "namespaces", include: ["payments", "web-cache"] },
@@ -127,7 +127,7 @@ if (first) {
   const schedule = scheduleName({ cluster: first.name, base: "web-nightly" });
   await createSchedule(
     d,
-    access,
+    await scopedCluster(db, access, first.id, "schedule.create"),
     {
       clusterId: first.id,
       name: schedule,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
+import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { objectName } from "@/lib/schemas/protection";
 import {
@@ -75,7 +76,7 @@ export const backupRouter = router({
     )
     .output(z.object({ items: z.array(backupRow), nextCursor: z.string().nullable() }))
     .query(({ ctx, input }) => backupsPage(ctx.db, ctx.access!, { ...input, cursor: input.cursor ?? undefined })),
-  get: procedure
+  get: clusterProcedure
     .meta({ permission: "backup.get" })
     .input(backupRef)
     .output(
@@ -105,32 +106,28 @@ export const backupRouter = router({
         ),
       }),
     )
-    .query(({ ctx, input }) => describeBackup(depsFor(ctx.db), ctx.access!, input.clusterId, input.name)),
-  logs: procedure
+    .query(({ ctx, input }) => describeBackup(depsFor(ctx.db), ctx.cluster, input.name)),
+  logs: clusterProcedure
     .meta({ permission: "backup.logs" })
     .input(backupRef)
     .output(z.object({ text: z.string() }))
-    .query(({ ctx, input }) => backupLogs(depsFor(ctx.db), ctx.access!, input.clusterId, input.name)),
-  preview: procedure
+    .query(({ ctx, input }) => backupLogs(depsFor(ctx.db), ctx.cluster, input.name)),
+  preview: clusterProcedure
     .meta({ permission: "backup.preview" })
     .input(backupRequest)
     .output(z.object({ yaml: z.string() }))
-    .mutation(({ ctx, input }) => previewBackup(ctx.db, ctx.access!, input, ctx.principal!.email)),
-  create: procedure
+    .mutation(({ ctx, input }) => previewBackup(ctx.cluster, input, ctx.principal!.email)),
+  create: clusterProcedure
     .meta({ permission: "backup.create" })
     .input(backupRequest)
     .output(z.object({ name: z.string(), created: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "backup", id: input.name, scope: `cluster:${input.clusterId}` });
-      const r = await createBackup(depsFor(ctx.db), ctx.access!, input, ctx.principal!.email);
+      const r = await createBackup(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
       return { name: r.name, created: r.created };
     }),
-  delete: procedure
+  delete: clusterProcedure
     .meta({ permission: "backup.delete" })
     .input(backupRef)
     .output(z.object({ name: z.string(), requestName: z.string(), created: z.boolean() }))
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "backup", id: input.name, scope: `cluster:${input.clusterId}` });
-      return deleteBackup(depsFor(ctx.db), ctx.access!, input, ctx.principal!.email);
-    }),
+    .mutation(({ ctx, input }) => deleteBackup(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email)),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
+import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { objectName } from "@/lib/schemas/protection";
 import {
@@ -52,7 +53,7 @@ export const restoreRouter = router({
     .input(z.object({ clusterId: id.optional() }).default({}))
     .output(z.array(restoreRow))
     .query(({ ctx, input }) => listRestores(ctx.db, ctx.access!, input)),
-  get: procedure
+  get: clusterProcedure
     .meta({ permission: "restore.get" })
     .input(z.object({ clusterId: id, name: objectName }))
     .output(
@@ -69,23 +70,22 @@ export const restoreRouter = router({
         downloadError: z.string().nullable(),
       }),
     )
-    .query(({ ctx, input }) => describeRestore(depsFor(ctx.db), ctx.access!, input.clusterId, input.name)),
-  logs: procedure
+    .query(({ ctx, input }) => describeRestore(depsFor(ctx.db), ctx.cluster, input.name)),
+  logs: clusterProcedure
     .meta({ permission: "restore.logs" })
     .input(z.object({ clusterId: id, name: objectName }))
     .output(z.object({ text: z.string() }))
-    .query(({ ctx, input }) => restoreLogs(depsFor(ctx.db), ctx.access!, input.clusterId, input.name)),
-  preview: procedure
+    .query(({ ctx, input }) => restoreLogs(depsFor(ctx.db), ctx.cluster, input.name)),
+  preview: clusterProcedure
     .meta({ permission: "restore.preview" })
     .input(restoreRequest)
     .output(z.object({ yaml: z.string(), configMapYaml: z.string().nullable(), notes: z.array(note) }))
-    .mutation(({ ctx, input }) => previewRestore(ctx.db, ctx.access!, input, ctx.principal!.email)),
-  create: procedure
+    .mutation(({ ctx, input }) => previewRestore(ctx.cluster, input, ctx.principal!.email)),
+  create: clusterProcedure
     .meta({ permission: "restore.create" })
     .input(restoreRequest)
     .output(z.object({ name: z.string(), created: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "restore", id: input.name, scope: `cluster:${input.clusterId}` });
-      return createRestore(depsFor(ctx.db), ctx.access!, input, ctx.principal!.email);
+      return createRestore(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
     }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
+import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { backupInput, objectName } from "@/lib/schemas/protection";
 import {
@@ -93,63 +94,55 @@ const scheduleDetail = z.object({
   yaml: z.string(),
 });
 
-const audit = (ctx: { audit: object }, input: { clusterId: string; name: string }) =>
-  Object.assign(ctx.audit, { type: "schedule", id: input.name, scope: `cluster:${input.clusterId}` });
-
 export const scheduleRouter = router({
   list: procedure
     .meta({ permission: "schedule.list" })
     .input(z.object({ clusterId: id.optional() }).default({}))
     .output(z.array(scheduleRow))
     .query(({ ctx, input }) => listSchedules(ctx.db, ctx.access!, input)),
-  get: procedure
+  get: clusterProcedure
     .meta({ permission: "schedule.get" })
     .input(key)
     .output(scheduleDetail)
-    .query(({ ctx, input }) => getSchedule(depsFor(ctx.db), ctx.access!, input.clusterId, input.name)),
-  preview: procedure
+    .query(({ ctx, input }) => getSchedule(depsFor(ctx.db), ctx.cluster, input.name)),
+  preview: clusterProcedure
     .meta({ permission: "schedule.preview" })
     .input(scheduleRequest)
     .output(z.object({ yaml: z.string() }))
-    .mutation(({ ctx, input }) => previewSchedule(ctx.db, ctx.access!, input, ctx.principal!.email)),
-  create: procedure
+    .mutation(({ ctx, input }) => previewSchedule(ctx.cluster, input, ctx.principal!.email)),
+  create: clusterProcedure
     .meta({ permission: "schedule.create" })
     .input(scheduleRequest)
     .output(z.object({ name: z.string(), created: z.boolean() }))
     .mutation(({ ctx, input }) => {
-      audit(ctx, input);
-      return createSchedule(depsFor(ctx.db), ctx.access!, input, ctx.principal!.email);
+      return createSchedule(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
     }),
-  update: procedure
+  update: clusterProcedure
     .meta({ permission: "schedule.update" })
     .input(scheduleUpdate)
     .output(z.object({ name: z.string(), paused: z.boolean(), cron: z.string() }))
     .mutation(({ ctx, input }) => {
-      audit(ctx, input);
-      return updateSchedule(depsFor(ctx.db), ctx.access!, input);
+      return updateSchedule(depsFor(ctx.db), ctx.cluster, input);
     }),
-  pause: procedure
+  pause: clusterProcedure
     .meta({ permission: "schedule.pause" })
     .input(key)
     .output(z.object({ name: z.string(), paused: z.boolean() }))
     .mutation(({ ctx, input }) => {
-      audit(ctx, input);
-      return setPaused(depsFor(ctx.db), ctx.access!, input, true);
+      return setPaused(depsFor(ctx.db), ctx.cluster, input, true);
     }),
-  unpause: procedure
+  unpause: clusterProcedure
     .meta({ permission: "schedule.pause" })
     .input(key)
     .output(z.object({ name: z.string(), paused: z.boolean() }))
     .mutation(({ ctx, input }) => {
-      audit(ctx, input);
-      return setPaused(depsFor(ctx.db), ctx.access!, input, false);
+      return setPaused(depsFor(ctx.db), ctx.cluster, input, false);
     }),
-  delete: procedure
+  delete: clusterProcedure
     .meta({ permission: "schedule.delete" })
     .input(key)
     .output(z.object({ name: z.string(), backupsKept: z.boolean() }))
     .mutation(({ ctx, input }) => {
-      audit(ctx, input);
-      return deleteSchedule(depsFor(ctx.db), ctx.access!, input);
+      return deleteSchedule(depsFor(ctx.db), ctx.cluster, input);
     }),
 });

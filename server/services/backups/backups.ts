@@ -2,7 +2,9 @@ import type { Deps } from "../../composition";
 import { LIST_LIMIT } from "@/lib/limits";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
-import { canOnCluster, roleOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import { roleGrants } from "@/lib/rbac/permissions";
+import type { ScopedCluster } from "../../trpc/scoped";
 import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
 import { ClusterError } from "../../kube/errors";
 import type { Prisma } from "../../db/generated/client";
@@ -180,32 +182,8 @@ async function deleteRequests(db: Db, where: Prisma.VeleroObjectWhereInput): Pro
   return byBackup;
 }
 
-async function clusterFor(db: Db, access: Access, clusterId: string) {
-  const c = await db.cluster.findFirst({
-    where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] },
-    select: {
-      id: true,
-      name: true,
-      groupId: true,
-      kubeconfigSecretId: true,
-      velero: true,
-      state: true,
-      lastError: true,
-      lastSeenAt: true,
-    },
-  });
-  if (!c) throw notFound("Cluster");
-  return c;
-}
-
 /** The manifest the review step shows, exactly as it will be created. */
-export async function previewBackup(
-  db: Db,
-  access: Access,
-  input: { clusterId: string; name: string; spec: unknown },
-  createdBy: string,
-) {
-  const c = await clusterFor(db, access, input.clusterId);
+export async function previewBackup(c: ScopedCluster, input: { name: string; spec: unknown }, createdBy: string) {
   try {
     return { yaml: toYaml(buildBackup({ name: input.name, input: input.spec, cluster: { name: c.name }, createdBy })) };
   } catch (e) {
@@ -217,13 +195,10 @@ export async function previewBackup(
 
 export async function createBackup(
   d: Deps,
-  access: Access,
-  input: { clusterId: string; name: string; spec: unknown },
+  c: ScopedCluster,
+  input: { name: string; spec: unknown },
   createdBy: string,
 ) {
-  const c = await clusterFor(d.db, access, input.clusterId);
-  if (!canOnCluster(access, "backup.create", c))
-    throw new AppError("FORBIDDEN", "Backing up this cluster needs the OPERATOR role on it");
   if (!(c.velero as { installed?: boolean } | null)?.installed)
     throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
   const prefix = clusterNamePrefix(c.name);
@@ -246,7 +221,7 @@ export async function createBackup(
     // A double submit finds its own backup; any other object with that name is another backup.
     if (!created && !isSameRequest(object, manifest))
       throw new AppError("CONFLICT", `${c.name} already has a backup named ${input.name}; choose another name`);
-    return { name: input.name, created, myRole: roleOnCluster(access, c) ?? null };
+    return { name: input.name, created, myRole: c.role };
   } catch (e) {
     if (e instanceof ClusterError)
       throw new AppError("PRECONDITION_FAILED", `Could not create the backup on ${c.name} (${e.kind}): ${e.message}`);
@@ -254,23 +229,17 @@ export async function createBackup(
   }
 }
 
-async function readableCluster(d: Deps, access: Access, clusterId: string) {
-  const c = await clusterFor(d.db, access, clusterId);
-  if (!c.kubeconfigSecretId) throw notFound("Cluster");
-  return { ...c, client: await d.clusters.forCluster(c.id) };
-}
-
 /** What `velero backup describe --details` shows: the object, plus volume info, results and resource list from the bucket. */
-export async function describeBackup(d: Deps, access: Access, clusterId: string, name: string) {
-  const visible = visibleClusterWhere(access) ?? undefined;
+export async function describeBackup(d: Deps, c: ScopedCluster, name: string) {
+  const clusterId = c.id;
   const row = await d.db.veleroObject.findFirst({
-    where: { clusterId, kind: "backups", name, cluster: visible },
+    where: { clusterId, kind: "backups", name },
     select: { uid: true, spec: true, status: true, labels: true, phase: true, observedAt: true },
   });
   if (!row) {
     // A backup whose deletion request was processed without errors is gone: say so rather than "not found".
     const requests =
-      (await deleteRequests(d.db, { clusterId, cluster: visible, spec: { path: ["backupName"], equals: name } })).get(
+      (await deleteRequests(d.db, { clusterId, spec: { path: ["backupName"], equals: name } })).get(
         requestKey(clusterId, name),
       ) ?? [];
     const last = newestDeletion(requests, null);
@@ -278,7 +247,6 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
       throw new AppError("NOT_FOUND", `Backup ${name} was deleted`);
     throw notFound("Backup");
   }
-  const c = await clusterFor(d.db, access, clusterId);
   // The cluster is reached only for the downloads of a finished backup.
   let client: ReturnType<Deps["clusters"]["forCluster"]> | undefined;
   const fetchJson = async (kind: DownloadKind) => {
@@ -318,7 +286,7 @@ export async function describeBackup(d: Deps, access: Access, clusterId: string,
         ? [`${c.name} is disconnected: volume results, errors and the resource list can't be fetched until it is back`]
         : [volumes?.error, results?.error, resources?.error].filter((x): x is string => Boolean(x)),
     deletion: newestDeletion(requests.get(requestKey(clusterId, name)) ?? [], row.uid || null),
-    canDelete: canOnCluster(access, "backup.delete", c),
+    canDelete: roleGrants("backup.delete", { orgRole: "MEMBER", clusterRole: c.role }),
     volumeWork: moving,
   };
 }
@@ -359,15 +327,7 @@ async function volumeWork(db: Db, clusterId: string, backup: string) {
  * snapshots, its restores, and finally the Backup object, in every cluster that shares the location (backup sync
  * removes the copies). Answers the request's name; a second submit while one is pending answers the same request.
  */
-export async function deleteBackup(
-  d: Deps,
-  access: Access,
-  input: { clusterId: string; name: string },
-  requestedBy: string,
-) {
-  const c = await clusterFor(d.db, access, input.clusterId);
-  if (!canOnCluster(access, "backup.delete", c))
-    throw new AppError("FORBIDDEN", "Deleting backups of this cluster needs the OPERATOR role on it");
+export async function deleteBackup(d: Deps, c: ScopedCluster, input: { name: string }, requestedBy: string) {
   const row = await d.db.veleroObject.findFirst({
     where: { clusterId: c.id, kind: "backups", name: input.name },
     select: { uid: true },
@@ -425,16 +385,21 @@ function clusterReason(e: unknown): string {
   return detail && !e.message.includes(detail) ? `${e.message} (${detail})` : e.message;
 }
 
-export async function backupLogs(d: Deps, access: Access, clusterId: string, name: string): Promise<{ text: string }> {
-  if (
-    !(await d.db.veleroObject.findFirst({
-      where: { clusterId, kind: "backups", name, cluster: visibleClusterWhere(access) ?? undefined },
-      select: { id: true },
-    }))
-  )
+export async function backupLogs(d: Deps, c: ScopedCluster, name: string): Promise<{ text: string }> {
+  if (!(await d.db.veleroObject.findFirst({ where: { clusterId: c.id, kind: "backups", name }, select: { id: true } })))
     throw notFound("Backup");
-  const c = await readableCluster(d, access, clusterId);
-  const buf = await downloadVeleroFile(d, c.client, { kind: "BackupLog", name });
+  if (!c.kubeconfigSecretId) throw notFound("Cluster");
+  let buf: Buffer | null;
+  try {
+    buf = await downloadVeleroFile(d, await d.clusters.forCluster(c.id), { kind: "BackupLog", name });
+  } catch (e) {
+    // Like restore.logs: an unreachable cluster or a failed download is a precondition, with its reason.
+    if (e instanceof ClusterError || e instanceof AppError)
+      throw e instanceof AppError
+        ? e
+        : new AppError("PRECONDITION_FAILED", `Could not fetch the log from ${c.name}: ${e.message}`);
+    throw e;
+  }
   if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this backup (it may still be running)");
   return { text: buf.toString() };
 }

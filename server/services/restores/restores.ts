@@ -2,7 +2,8 @@ import type { Deps } from "../../composition";
 import { LIST_LIMIT } from "@/lib/limits";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
-import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import { visibleClusterWhere, type Access } from "../../rbac/access";
+import type { ScopedCluster } from "../../trpc/scoped";
 import { SpecError, toYaml } from "@/lib/velero/backup-spec";
 import {
   buildRestore,
@@ -79,15 +80,6 @@ export async function listRestores(db: Db, access: Access, filter: { clusterId?:
   });
 }
 
-async function clusterFor(db: Db, access: Access, clusterId: string) {
-  const c = await db.cluster.findFirst({
-    where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] },
-    select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true, state: true },
-  });
-  if (!c) throw notFound("Cluster");
-  return c;
-}
-
 /** The backup, as the target cluster sees it; restoring needs it to have finished with data. */
 async function restorableBackup(db: Db, clusterId: string, clusterName: string, backupName: string) {
   const b = await db.veleroObject.findFirst({
@@ -126,16 +118,12 @@ function manifests(c: { name: string }, input: RestoreRequest, createdBy: string
 }
 
 /** The manifests the review step shows, exactly as they will be created, and what the options really do. */
-export async function previewRestore(db: Db, access: Access, input: RestoreRequest, createdBy: string) {
-  const c = await clusterFor(db, access, input.clusterId);
+export async function previewRestore(c: ScopedCluster, input: RestoreRequest, createdBy: string) {
   const m = manifests(c, input, createdBy);
   return { yaml: toYaml(m.restore), configMapYaml: m.configMap ? toYaml(m.configMap) : null, notes: m.notes };
 }
 
-export async function createRestore(d: Deps, access: Access, input: RestoreRequest, createdBy: string) {
-  const c = await clusterFor(d.db, access, input.clusterId);
-  if (!canOnCluster(access, "restore.create", c))
-    throw new AppError("FORBIDDEN", "Restoring into this cluster needs the OPERATOR role on it");
+export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreRequest, createdBy: string) {
   if (!(c.velero as { installed?: boolean } | null)?.installed)
     throw new AppError("PRECONDITION_FAILED", "Velero is not installed on this cluster");
   const prefix = clusterNamePrefix(c.name);
@@ -186,22 +174,16 @@ export async function createRestore(d: Deps, access: Access, input: RestoreReque
   }
 }
 
-async function readableCluster(d: Deps, access: Access, clusterId: string) {
-  const c = await clusterFor(d.db, access, clusterId);
-  if (!c.kubeconfigSecretId) throw notFound("Cluster");
-  return { ...c, client: await d.clusters.forCluster(c.id) };
-}
-
 type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> };
 
 /** `velero restore describe`: the object, plus errors and warnings per namespace from the results in the bucket. */
-export async function describeRestore(d: Deps, access: Access, clusterId: string, name: string) {
+export async function describeRestore(d: Deps, c: ScopedCluster, name: string) {
+  const clusterId = c.id;
   const row = await d.db.veleroObject.findFirst({
-    where: { clusterId, kind: "restores", name, cluster: visibleClusterWhere(access) ?? undefined },
+    where: { clusterId, kind: "restores", name },
     select: { spec: true, status: true, phase: true, observedAt: true },
   });
   if (!row) throw notFound("Restore");
-  const c = await clusterFor(d.db, access, clusterId);
   let results: { errors: Messages; warnings: Messages } | null = null;
   let downloadError: string | null = null;
   if (TERMINAL.includes(row.phase ?? "") && row.phase !== "FailedValidation" && c.state !== "DISCONNECTED") {
@@ -227,17 +209,14 @@ export async function describeRestore(d: Deps, access: Access, clusterId: string
   };
 }
 
-export async function restoreLogs(d: Deps, access: Access, clusterId: string, name: string): Promise<{ text: string }> {
+export async function restoreLogs(d: Deps, c: ScopedCluster, name: string): Promise<{ text: string }> {
   if (
-    !(await d.db.veleroObject.findFirst({
-      where: { clusterId, kind: "restores", name, cluster: visibleClusterWhere(access) ?? undefined },
-      select: { id: true },
-    }))
+    !(await d.db.veleroObject.findFirst({ where: { clusterId: c.id, kind: "restores", name }, select: { id: true } }))
   )
     throw notFound("Restore");
-  const c = await readableCluster(d, access, clusterId);
+  if (!c.kubeconfigSecretId) throw notFound("Cluster");
   try {
-    const buf = await downloadVeleroFile(d, c.client, { kind: "RestoreLog", name });
+    const buf = await downloadVeleroFile(d, await d.clusters.forCluster(c.id), { kind: "RestoreLog", name });
     if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this restore (it may still be running)");
     return { text: buf.toString() };
   } catch (e) {

@@ -3,15 +3,15 @@ import { LIST_LIMIT } from "@/lib/limits";
 import { formatLabelSelector } from "@/lib/velero/label-selector";
 import type { Db } from "../../db/client";
 import { Prisma } from "../../db/generated/client";
-import { AppError, notFound } from "../../errors";
-import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import { AppError } from "../../errors";
+import { visibleClusterWhere, type Access } from "../../rbac/access";
+import type { ScopedCluster } from "../../trpc/scoped";
 import { ClusterError } from "../../kube/errors";
 import { buildSchedule, CLUSTER_LABEL, parseOrThrow, SpecError, toYaml, type Schedule } from "@/lib/velero/backup-spec";
 import { backupInput, PROTECTED_NAMESPACES, scheduleOptions, type BackupInput } from "@/lib/schemas/protection";
 import { labelValue } from "@/lib/velero/names";
 import { describeCron } from "@/lib/cron/describe";
 import { CronError, parseStandard } from "@/lib/cron/robfig";
-import type { Permission } from "@/lib/rbac/permissions";
 
 // Velero Schedules: listed from the read model (kept by the sync engine), read, created, edited, paused and deleted on
 // the cluster itself. A Schedule Lifeboat creates carries the wizard's input in an annotation, so editing it rebuilds
@@ -62,20 +62,8 @@ function specOrBadRequest<T>(fn: () => T): T {
 // Clusters: visibility, role, Velero, and errors from the cluster in words
 // ---------------------------------------------------------------------------------------------------------------
 
-async function clusterFor(db: Db, access: Access, clusterId: string) {
-  const c = await db.cluster.findFirst({
-    where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] },
-    select: { id: true, name: true, groupId: true, kubeconfigSecretId: true, velero: true },
-  });
-  if (!c) throw notFound("Cluster");
-  return c;
-}
-
-/** A visible cluster the caller may act on (`permission`), with Velero, and its kubeconfig. */
-async function liveCluster(d: Deps, access: Access, clusterId: string, permission: Permission | null) {
-  const c = await clusterFor(d.db, access, clusterId);
-  if (permission && !canOnCluster(access, permission, c))
-    throw new AppError("FORBIDDEN", `Managing schedules on ${c.name} needs the OPERATOR role on it`);
+/** A cluster the caller may act on (checked by the scoped procedure), with Velero, and its client. */
+async function liveCluster(d: Deps, c: ScopedCluster) {
   const velero = c.velero as { installed?: boolean; reason?: string } | null;
   if (!velero?.installed)
     throw new AppError(
@@ -292,8 +280,8 @@ export async function listSchedules(db: Db, access: Access, filter: { clusterId?
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The Schedule as it is on the cluster now, with what the edit form needs. */
-export async function getSchedule(d: Deps, access: Access, clusterId: string, name: string) {
-  const c = await liveCluster(d, access, clusterId, null);
+export async function getSchedule(d: Deps, cluster: ScopedCluster, name: string) {
+  const c = await liveCluster(d, cluster);
   const obj = await onCluster(c, `read schedule ${name}`, () => d.kube.getVeleroObject(c.client, PLURAL, name));
   if (!obj) throw vanished(name, c.name);
   const spec = (obj.spec ?? {}) as Record<string, any>;
@@ -301,7 +289,7 @@ export async function getSchedule(d: Deps, access: Access, clusterId: string, na
   const { input, reason } = storedInput(obj);
   const { managedFields: _m, ...metadata } = obj.metadata ?? {};
   return {
-    clusterId,
+    clusterId: c.id,
     clusterName: c.name,
     name,
     cron: String(spec.schedule ?? ""),
@@ -340,15 +328,12 @@ function manifestFor(req: ScheduleRequest, clusterName: string, createdBy: strin
 }
 
 /** The manifest the review step shows, exactly as it will be created. */
-export async function previewSchedule(db: Db, access: Access, req: ScheduleRequest, createdBy: string) {
-  const c = await clusterFor(db, access, req.clusterId);
-  if (!canOnCluster(access, "schedule.preview", c))
-    throw new AppError("FORBIDDEN", `Managing schedules on ${c.name} needs the OPERATOR role on it`);
+export async function previewSchedule(c: ScopedCluster, req: ScheduleRequest, createdBy: string) {
   return { yaml: toYaml(manifestFor(req, c.name, createdBy)) };
 }
 
-export async function createSchedule(d: Deps, access: Access, req: ScheduleRequest, createdBy: string) {
-  const c = await liveCluster(d, access, req.clusterId, "schedule.create");
+export async function createSchedule(d: Deps, cluster: ScopedCluster, req: ScheduleRequest, createdBy: string) {
+  const c = await liveCluster(d, cluster);
   const manifest = manifestFor(req, c.name, createdBy);
   const { created, object } = await onCluster(c, "create the schedule", () =>
     d.kube.createVeleroObject(c.client, PLURAL, manifest as never),
@@ -372,8 +357,8 @@ export async function createSchedule(d: Deps, access: Access, req: ScheduleReque
  * Edits a Schedule in place (same name, so its backups stay linked). With `spec`, the template is rebuilt from the
  * wizard input (Lifeboat's Schedules only); without, only the cron expression, paused and skipImmediately change.
  */
-export async function updateSchedule(d: Deps, access: Access, req: ScheduleUpdate) {
-  const c = await liveCluster(d, access, req.clusterId, "schedule.update");
+export async function updateSchedule(d: Deps, cluster: ScopedCluster, req: ScheduleUpdate) {
+  const c = await liveCluster(d, cluster);
   const cron = specOrBadRequest(() => parseOrThrow(scheduleOptions.shape.cron, req.cron, "cron"));
   const rebuilt =
     req.spec === undefined
@@ -420,8 +405,8 @@ export async function updateSchedule(d: Deps, access: Access, req: ScheduleUpdat
 }
 
 /** Pauses or resumes: Velero's schedule controller leaves a paused Schedule alone. */
-export async function setPaused(d: Deps, access: Access, key: { clusterId: string; name: string }, paused: boolean) {
-  const c = await liveCluster(d, access, key.clusterId, "schedule.pause");
+export async function setPaused(d: Deps, cluster: ScopedCluster, key: { name: string }, paused: boolean) {
+  const c = await liveCluster(d, cluster);
   const updated = await onCluster(c, `${paused ? "pause" : "resume"} schedule ${key.name}`, () =>
     d.kube.updateVeleroObject(c.client, PLURAL, key.name, (obj) => {
       obj.spec ??= {};
@@ -436,8 +421,8 @@ export async function setPaused(d: Deps, access: Access, key: { clusterId: strin
  * Deletes the Schedule. Its backups stay (they expire by their TTL) unless it set useOwnerReferencesInBackup, in which
  * case Kubernetes garbage-collects its Backup objects with it.
  */
-export async function deleteSchedule(d: Deps, access: Access, key: { clusterId: string; name: string }) {
-  const c = await liveCluster(d, access, key.clusterId, "schedule.delete");
+export async function deleteSchedule(d: Deps, cluster: ScopedCluster, key: { name: string }) {
+  const c = await liveCluster(d, cluster);
   const obj = await onCluster(c, `read schedule ${key.name}`, () => d.kube.getVeleroObject(c.client, PLURAL, key.name));
   if (!obj) throw vanished(key.name, c.name);
   await onCluster(c, `delete schedule ${key.name}`, () => d.kube.deleteVeleroObject(c.client, PLURAL, key.name));
