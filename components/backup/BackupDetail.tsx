@@ -18,9 +18,11 @@ import { useTRPC } from "@/lib/trpc/client";
 import { LogsDialog } from "../common/LogsDialog";
 import { formatLabelSelector } from "@/lib/velero/label-selector";
 import { describeTtl } from "@/lib/velero/duration";
+import { isRestorable, isRunning, isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { useMe } from "../common/useMe";
+import { PhaseChip } from "../common/PhaseChip";
 import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
 
 type VolumeInfo = {
@@ -55,8 +57,6 @@ const flatten = (r?: { namespaces?: Record<string, string[]>; cluster?: string[]
   ...Object.entries(r?.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => [ns, m])),
 ];
 
-const RESTORABLE = new Set(["Completed", "PartiallyFailed"]);
-
 /** Shown instead of an error once the backup is gone (deleted here, or by Velero's GC or backup sync). */
 function Gone({ name, message }: { name: string; message: string }) {
   return (
@@ -77,8 +77,6 @@ function Gone({ name, message }: { name: string; message: string }) {
   );
 }
 
-const FINISHED = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation", "Deleting"]);
-
 /**
  * What `velero backup describe --details` shows, plus the logs, fetched through DownloadRequests; the phase and any
  * deletion follow the read model live, until the backup is gone.
@@ -89,7 +87,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   // While the backup runs the description is cheap (no downloads): refresh it each second for the volumes' progress.
   const q = useQuery({
     ...trpc.backup.get.queryOptions({ clusterId, name }),
-    refetchInterval: (query) => (query.state.data && !FINISHED.has(query.state.data.phase) ? 1000 : false),
+    refetchInterval: (query) => (query.state.data && isRunning("Backup", query.state.data.phase) ? 1000 : false),
   });
   // The cheap, live half: the backup's row in the read model, every second.
   const live = useQuery({ ...trpc.backup.list.queryOptions({ clusterId, name }), refetchInterval: 1000 });
@@ -163,8 +161,8 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
                 variant="contained"
                 component={Link}
                 href={`/restores?backup=${clusterId}/${name}`}
-                disabled={!RESTORABLE.has(phase)}
-                title={RESTORABLE.has(phase) ? undefined : "Only Completed and PartiallyFailed backups can be restored"}
+                disabled={!isRestorable(phase)}
+                title={isRestorable(phase) ? undefined : "Only Completed and PartiallyFailed backups can be restored"}
               >
                 Restore…
               </Button>
@@ -191,7 +189,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           the backup&apos;s data in the bucket and its snapshots, then the backup itself.
         </Alert>
       )}
-      {deletion?.phase === "Processed" && deletion.errors.length > 0 && (
+      {deletion && isTerminal("DeleteBackupRequest", deletion.phase) && deletion.errors.length > 0 && (
         <Alert severity="error" sx={{ mb: 2 }} data-testid="backup-deletion">
           Velero could not delete this backup (DeleteBackupRequest {deletion.requestName}):
           <ul style={{ margin: 0 }}>
@@ -250,11 +248,8 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
                   <TableCell>{w.volume}</TableCell>
                   <TableCell>{w.method}</TableCell>
                   <TableCell>
-                    <Chip
-                      size="small"
-                      color={w.phase === "Failed" ? "error" : w.phase === "Completed" ? "success" : "info"}
-                      label={w.phase}
-                    />
+                    {/* A PodVolumeBackup or a DataUpload: the two share their phases. */}
+                    <PhaseChip kind="PodVolumeBackup" phase={w.phase} />
                     {w.totalBytes ? (
                       <LinearProgress
                         variant="determinate"

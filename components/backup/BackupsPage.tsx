@@ -22,6 +22,7 @@ import MenuItem from "@mui/material/MenuItem";
 import Typography from "@mui/material/Typography";
 import Backup from "@mui/icons-material/Backup";
 import { useTRPC } from "@/lib/trpc/client";
+import { isFailed, isRunning, isTerminal, phasesWhere, severity, type BackupPhase } from "@/lib/velero/phases";
 import type { AppRouter } from "@/server/routers/_app";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
@@ -29,21 +30,11 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+import { PhaseChip } from "../common/PhaseChip";
 import { BackupWizard } from "./BackupWizard";
 
 type BackupRow = inferRouterOutputs<AppRouter>["backup"]["list"][number];
 type Deletion = BackupRow["deletion"];
-
-export const PHASE_COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success",
-  PartiallyFailed: "warning",
-  Failed: "error",
-  FailedValidation: "error",
-  InProgress: "info",
-  Queued: "default",
-  New: "default",
-  Deleting: "warning",
-};
 
 const formatBytes = (n: number) => {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -58,36 +49,24 @@ const formatBytes = (n: number) => {
 /** The list's "Show" choices: Velero's phases grouped the way operators ask. */
 const PHASE_FILTERS = {
   all: { label: "All backups", phases: undefined },
-  running: {
-    label: "Running backups",
-    phases: [
-      "New",
-      "Queued",
-      "ReadyToStart",
-      "InProgress",
-      "WaitingForPluginOperations",
-      "WaitingForPluginOperationsPartiallyFailed",
-      "Finalizing",
-      "FinalizingPartiallyFailed",
-    ],
-  },
-  failed: { label: "Failed or partly failed backups", phases: ["Failed", "PartiallyFailed", "FailedValidation"] },
-  completed: { label: "Completed backups", phases: ["Completed"] },
+  running: { label: "Running backups", phases: phasesWhere("Backup", (p) => isRunning("Backup", p)) },
+  failed: { label: "Failed or partly failed backups", phases: phasesWhere("Backup", (p) => isFailed("Backup", p)) },
+  completed: { label: "Completed backups", phases: phasesWhere("Backup", (p) => severity("Backup", p) === "success") },
   deleting: { label: "Backups being deleted", phases: ["Deleting"] },
-} as const satisfies Record<string, { label: string; phases: readonly string[] | undefined }>;
-
-/** Velero deletes only finished backups (velero-api.md §2.6, §12). */
-const TERMINAL = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+} as const satisfies Record<string, { label: string; phases: readonly BackupPhase[] | undefined }>;
 
 export const deletionPending = (phase: string, deletion: Deletion) =>
-  phase === "Deleting" || Boolean(deletion && deletion.phase !== "Processed");
+  phase === "Deleting" || Boolean(deletion && isRunning("DeleteBackupRequest", deletion.phase));
 
-/** Whether to offer "Delete": the permission on this backup's cluster, a finished backup, and no deletion under way. */
+/**
+ * Whether to offer "Delete": the permission on this backup's cluster, a finished backup (Velero deletes only those,
+ * velero-api.md §2.6), and no deletion under way.
+ */
 export function deletable(
   can: (p: "backup.delete") => boolean,
   b: { phase: string; deletion: Deletion; canDelete: boolean },
 ) {
-  return can("backup.delete") && b.canDelete && TERMINAL.has(b.phase) && !deletionPending(b.phase, b.deletion);
+  return can("backup.delete") && b.canDelete && isTerminal("Backup", b.phase) && !deletionPending(b.phase, b.deletion);
 }
 
 /** The deletion under way ("Deleting…" and the request's phase), or the errors of one that failed. */
@@ -111,7 +90,7 @@ export function DeletionStatus({ phase, deletion }: { phase: string; deletion: D
       </Tooltip>
     );
   }
-  if (deletion?.phase === "Processed" && deletion.errors.length > 0) {
+  if (deletion && isTerminal("DeleteBackupRequest", deletion.phase) && deletion.errors.length > 0) {
     return (
       <Box data-testid="backup-deletion" sx={{ mt: 0.5 }}>
         <Tooltip title={`DeleteBackupRequest ${deletion.requestName} was processed with errors`}>
@@ -319,16 +298,12 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
                         </TableCell>
                       )}
                       <TableCell>
-                        <Tooltip
-                          title={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}
-                        >
-                          <Chip
-                            size="small"
-                            color={PHASE_COLOR[b.phase] ?? "default"}
-                            label={b.phase}
-                            data-testid="backup-phase"
-                          />
-                        </Tooltip>
+                        <PhaseChip
+                          kind="Backup"
+                          phase={b.phase}
+                          tooltip={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}
+                          testId="backup-phase"
+                        />
                         <DeletionStatus phase={b.phase} deletion={b.deletion} />
                       </TableCell>
                       <TableCell>

@@ -22,6 +22,7 @@ import { FormDialog } from "../common/FormDialog";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+import { phaseColor } from "../common/PhaseChip";
 
 const blank = {
   name: "",
@@ -34,7 +35,6 @@ const blank = {
   caBundle: "",
   credentialId: "",
 };
-const phaseColor = (p: string | null) => (p === "Available" ? "success" : p === "Unavailable" ? "error" : "default");
 
 type Listed = {
   name: string;
@@ -244,7 +244,7 @@ export function LocationsPage() {
                     >
                       <Chip
                         size="small"
-                        color={d.error ? "warning" : phaseColor(d.phase)}
+                        color={d.error ? "warning" : phaseColor("BackupStorageLocation", d.phase)}
                         variant="outlined"
                         data-testid={`deployment-${l.name}-${d.clusterName}`}
                         label={`${d.clusterName}: ${d.error ? "not applied" : (d.phase ?? "applied, waiting for Velero")}${d.readOnly ? " · read-only" : ""}`}

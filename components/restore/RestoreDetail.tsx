@@ -16,13 +16,13 @@ import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { LogsDialog } from "../common/LogsDialog";
 import { formatLabelSelector } from "@/lib/velero/label-selector";
+import { isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
-import { RESTORE_COLOR } from "./RestoresPage";
+import { PhaseChip } from "../common/PhaseChip";
 
 type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> };
-const TERMINAL = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
 
 /** Where each message is from: Velero itself, cluster-scoped items, or a namespace. */
 function byPlace(m: Messages | undefined): [string, string[]][] {
@@ -38,7 +38,7 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
   const trpc = useTRPC();
   const q = useQuery({
     ...trpc.restore.get.queryOptions({ clusterId, name }),
-    refetchInterval: (query) => (query.state.data && TERMINAL.includes(query.state.data.phase) ? false : 1000),
+    refetchInterval: (query) => (query.state.data && isTerminal("Restore", query.state.data.phase) ? false : 1000),
   });
   const [showLogs, setShowLogs] = useState(false);
   const logs = useQuery({ ...trpc.restore.logs.queryOptions({ clusterId, name }), enabled: showLogs });
@@ -49,7 +49,7 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
   const status = r.status as Record<string, any>;
   const selectors = spec.labelSelector ? [spec.labelSelector] : (spec.orLabelSelectors ?? []);
   const mapping = Object.entries((spec.namespaceMapping ?? {}) as Record<string, string>);
-  const terminal = TERMINAL.includes(r.phase);
+  const terminal = isTerminal("Restore", r.phase);
   const rows: [string, React.ReactNode][] = [
     ["Into cluster", r.clusterName],
     [
@@ -64,16 +64,7 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
         "—"
       ),
     ],
-    [
-      "Phase",
-      <Chip
-        key="p"
-        size="small"
-        color={RESTORE_COLOR[r.phase] ?? "default"}
-        label={r.phase}
-        data-testid="restore-phase"
-      />,
-    ],
+    ["Phase", <PhaseChip key="p" kind="Restore" phase={r.phase} testId="restore-phase" />],
     ["Namespaces", (spec.includedNamespaces ?? ["all in the backup"]).join(", ")],
     ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
     ["Label selector", selectors.length ? selectors.map((s: any) => formatLabelSelector(s)).join("  OR  ") : "—"],

@@ -23,6 +23,7 @@ import Delete from "@mui/icons-material/Delete";
 import { useTRPC } from "@/lib/trpc/client";
 import { restoreName } from "@/lib/velero/names";
 import { tryParseLabelSelectors } from "@/lib/velero/label-selector";
+import { isRestorable } from "@/lib/velero/phases";
 import { ErrorAlert } from "../common/ErrorAlert";
 
 const STEPS = ["Backup", "Scope", "Mapping", "Options", "Review"];
@@ -32,7 +33,6 @@ const list = (s: string) =>
     .map((x) => x.trim())
     .filter(Boolean);
 type Pair = { from: string; to: string };
-const RESTORABLE = ["Completed", "PartiallyFailed"];
 
 /** Rows of "from → to" text fields, with add and remove; each field labelled for screen readers and tests. */
 function PairRows({
@@ -114,7 +114,7 @@ export function RestoreWizard({
     (c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed,
   );
   const cluster = eligible.find((c) => c.id === clusterId);
-  const restorable = (backups.data ?? []).filter((b) => RESTORABLE.includes(b.phase));
+  const restorable = (backups.data ?? []).filter((b) => isRestorable(b.phase));
   // Keyed on the cluster's name, not its row (refetched on every health check), so the name reviewed is the name created.
   const clusterName = cluster?.name;
   const name = useMemo(

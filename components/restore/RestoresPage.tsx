@@ -22,20 +22,8 @@ import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+import { PhaseChip } from "../common/PhaseChip";
 import { RestoreWizard } from "./RestoreWizard";
-
-export const RESTORE_COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success",
-  PartiallyFailed: "warning",
-  Failed: "error",
-  FailedValidation: "error",
-  InProgress: "info",
-  New: "default",
-  WaitingForPluginOperations: "info",
-  WaitingForPluginOperationsPartiallyFailed: "warning",
-  Finalizing: "info",
-  FinalizingPartiallyFailed: "warning",
-};
 
 /** Restores on every cluster the user may see, from the read model, refreshed every second while the page is open. */
 export function RestoresPage({ from }: { from?: { clusterId: string; backupName: string } }) {
@@ -117,14 +105,12 @@ export function RestoresPage({ from }: { from?: { clusterId: string; backupName:
                         <code>{r.backupName}</code>
                       </TableCell>
                       <TableCell>
-                        <Tooltip title={r.failureReason ?? r.validationErrors.join("; ")}>
-                          <Chip
-                            size="small"
-                            color={RESTORE_COLOR[r.phase] ?? "default"}
-                            label={r.phase}
-                            data-testid="restore-phase"
-                          />
-                        </Tooltip>
+                        <PhaseChip
+                          kind="Restore"
+                          phase={r.phase}
+                          tooltip={r.failureReason ?? r.validationErrors.join("; ")}
+                          testId="restore-phase"
+                        />
                       </TableCell>
                       <TableCell>
                         {r.totalItems ? (

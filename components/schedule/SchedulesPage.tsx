@@ -1,6 +1,5 @@
 "use client";
 import { useState } from "react";
-import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
@@ -24,6 +23,7 @@ import ScheduleIcon from "@mui/icons-material/Schedule";
 import { useTRPC } from "@/lib/trpc/client";
 import { ListLimitNote } from "../common/ListLimitNote";
 import { describeTtl } from "@/lib/velero/duration";
+import { severity } from "@/lib/velero/phases";
 import type { AppRouter } from "@/server/routers/_app";
 import type { inferRouterOutputs } from "@trpc/server";
 import { PageHeader } from "../common/PageHeader";
@@ -33,22 +33,10 @@ import { RelativeTime } from "../common/RelativeTime";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { useMe } from "../common/useMe";
 import { BackupWizard } from "../backup/BackupWizard";
+import { PhaseChip } from "../common/PhaseChip";
 import { ScheduleEditor } from "./ScheduleEditor";
 
 type Row = inferRouterOutputs<AppRouter>["schedule"]["list"][number];
-
-const COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success",
-  PartiallyFailed: "warning",
-  Failed: "error",
-  FailedValidation: "error",
-  InProgress: "info",
-  WaitingForPluginOperations: "info",
-  Finalizing: "info",
-  Queued: "default",
-  New: "default",
-  Deleting: "warning",
-};
 
 function NextRun({ s }: { s: Row }) {
   if (s.paused)
@@ -82,18 +70,14 @@ function LastBackup({ s }: { s: Row }) {
   const detail = b.failureReason ?? (b.errors || b.warnings ? `${b.errors} errors, ${b.warnings} warnings` : b.name);
   return (
     <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
-      <Tooltip title={detail}>
-        <Chip
-          size="small"
-          color={COLOR[b.phase] ?? "default"}
-          label={b.phase}
-          component={Link}
-          href={`/backups/${s.clusterId}/${encodeURIComponent(b.name)}`}
-          clickable
-          aria-label={`Last backup ${b.name}: ${b.phase}`}
-          data-testid="schedule-last-backup"
-        />
-      </Tooltip>
+      <PhaseChip
+        kind="Backup"
+        phase={b.phase}
+        tooltip={detail}
+        href={`/backups/${s.clusterId}/${encodeURIComponent(b.name)}`}
+        ariaLabel={`Last backup ${b.name}: ${b.phase}`}
+        testId="schedule-last-backup"
+      />
       <RelativeTime date={b.completedAt ?? b.startedAt ?? s.lastBackupAt} />
     </Stack>
   );
@@ -192,10 +176,8 @@ export function SchedulesPage() {
                               data-testid="schedule-paused"
                             />
                           )}
-                          {s.phase === "FailedValidation" && (
-                            <Tooltip title={s.validationErrors.join("; ")}>
-                              <Chip size="small" label="FailedValidation" color="error" />
-                            </Tooltip>
+                          {severity("Schedule", s.phase) === "error" && (
+                            <PhaseChip kind="Schedule" phase={s.phase} tooltip={s.validationErrors.join("; ")} />
                           )}
                           {!s.managedByLifeboat && (
                             <Tooltip title="Created outside Lifeboat (velero CLI, GitOps): only its cron expression and paused flag can be edited here">

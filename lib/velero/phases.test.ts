@@ -13,6 +13,7 @@ import {
   PHASES,
   phasesWhere,
   severity,
+  wroteResults,
   type PhaseKind,
 } from "./phases";
 
@@ -123,6 +124,22 @@ describe("the other kinds", () => {
     expect(isTerminal(kind, phase)).toBe(terminal);
     expect(severity(kind, phase)).toBe(sev);
   });
+});
+
+describe("wroteResults", () => {
+  it.each([
+    ["Backup", "Completed", true],
+    ["Backup", "PartiallyFailed", true],
+    ["Backup", "Failed", true],
+    ["Backup", "FailedValidation", false],
+    ["Backup", "InProgress", false],
+    ["Backup", "Deleting", false],
+    ["Restore", "Completed", true],
+    ["Restore", "Failed", true],
+    ["Restore", "FailedValidation", false],
+    ["Restore", "Finalizing", false],
+    ["Restore", null, false],
+  ] as const)("%s %s → %s", (kind, phase, want) => expect(wroteResults(kind, phase)).toBe(want));
 });
 
 describe("parsePhase", () => {

@@ -234,6 +234,14 @@ export const isFailed = <K extends PhaseKind>(kind: K, phase: Phaseish) =>
 export const isRestorable = (phase: Phaseish): phase is "Completed" | "PartiallyFailed" =>
   phase === "Completed" || phase === "PartiallyFailed";
 
+/**
+ * Velero ran it to the end and wrote its results, logs and resource list to the bucket: any finish but
+ * FailedValidation, which is refused before anything runs (velero-api.md §2.1, §4). Only then are they worth a
+ * DownloadRequest.
+ */
+export const wroteResults = (kind: "Backup" | "Restore", phase: Phaseish) =>
+  isTerminal(kind, phase) && phase !== "FailedValidation";
+
 /** The colour of a phase on a chip; an unknown phase is neutral. */
 export function severity<K extends PhaseKind>(kind: K, phase: Phaseish): PhaseSeverity {
   return isPhase(kind, phase) ? RULES[kind].severity[phase] : "neutral";
