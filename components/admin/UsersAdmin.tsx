@@ -4,19 +4,14 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import IconButton from "@mui/material/IconButton";
-import LinearProgress from "@mui/material/LinearProgress";
 import Menu from "@mui/material/Menu";
 import MenuItem from "@mui/material/MenuItem";
-import Paper from "@mui/material/Paper";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
 import TextField from "@mui/material/TextField";
 import MoreVert from "@mui/icons-material/MoreVert";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/lib/trpc/client";
+import type { AppRouter } from "@/server/routers/_app";
+import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PASSWORD_MIN } from "@/lib/schemas/admin";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
@@ -33,6 +28,8 @@ type Row = {
   disabled: boolean;
   provider: "LOCAL" | "OIDC";
 };
+
+type UserRow = inferRouterOutputs<AppRouter>["user"]["list"][number];
 
 export function UsersAdmin() {
   const trpc = useTRPC();
@@ -74,6 +71,58 @@ export function UsersAdmin() {
     }),
   );
 
+  const columns: Column<UserRow>[] = [
+    { id: "name", header: "Name", sortValue: (u) => u.name, cell: (u) => u.name },
+    { id: "email", header: "Email", sortValue: (u) => u.email, cell: (u) => u.email },
+    {
+      id: "role",
+      header: "Role",
+      sortValue: (u) => u.role,
+      cell: (u) => (u.role === "ORG_ADMIN" ? <Chip size="small" color="primary" label="Org admin" /> : "Member"),
+    },
+    {
+      id: "provider",
+      header: "Sign-in",
+      hideBelow: "md",
+      cell: (u) => (u.provider === "OIDC" ? "Single sign-on" : "Password"),
+    },
+    {
+      id: "teams",
+      header: "Teams",
+      hideBelow: "md",
+      cell: (u) =>
+        u.teams.map((t) => <Chip key={t.id} size="small" variant="outlined" label={t.name} sx={{ mr: 0.5 }} />),
+    },
+    {
+      id: "status",
+      header: "Status",
+      sortValue: (u) => u.disabled,
+      cell: (u) =>
+        u.disabled ? (
+          <Chip size="small" color="error" label="Disabled" />
+        ) : (
+          <Chip size="small" color="success" variant="outlined" label="Active" />
+        ),
+    },
+    {
+      id: "lastSignIn",
+      header: "Last sign-in",
+      hideBelow: "lg",
+      sortValue: (u) => u.lastSignInAt,
+      cell: (u) => <RelativeTime date={u.lastSignInAt} />,
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      align: "right",
+      cell: (u) => (
+        <IconButton aria-label={`Actions for ${u.email}`} onClick={(e) => setMenu({ el: e.currentTarget, user: u })}>
+          <MoreVert />
+        </IconButton>
+      ),
+    },
+  ];
+
   return (
     <>
       <PageHeader
@@ -91,62 +140,19 @@ export function UsersAdmin() {
           </Button>
         }
       />
-      <ErrorAlert error={users.error ?? update.error ?? setDisabled.error} />
-      {users.isLoading ? (
-        <LinearProgress />
-      ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table aria-label="Users">
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Email</TableCell>
-                <TableCell>Role</TableCell>
-                <TableCell>Sign-in</TableCell>
-                <TableCell>Teams</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>Last sign-in</TableCell>
-                <TableCell align="right">Actions</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {users.data?.map((u) => (
-                <TableRow key={u.id} data-testid={`user-row-${u.email}`}>
-                  <TableCell>{u.name}</TableCell>
-                  <TableCell>{u.email}</TableCell>
-                  <TableCell>
-                    {u.role === "ORG_ADMIN" ? <Chip size="small" color="primary" label="Org admin" /> : "Member"}
-                  </TableCell>
-                  <TableCell>{u.provider === "OIDC" ? "Single sign-on" : "Password"}</TableCell>
-                  <TableCell>
-                    {u.teams.map((t) => (
-                      <Chip key={t.id} size="small" variant="outlined" label={t.name} sx={{ mr: 0.5 }} />
-                    ))}
-                  </TableCell>
-                  <TableCell>
-                    {u.disabled ? (
-                      <Chip size="small" color="error" label="Disabled" />
-                    ) : (
-                      <Chip size="small" color="success" variant="outlined" label="Active" />
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    <RelativeTime date={u.lastSignInAt} />
-                  </TableCell>
-                  <TableCell align="right">
-                    <IconButton
-                      aria-label={`Actions for ${u.email}`}
-                      onClick={(e) => setMenu({ el: e.currentTarget, user: u })}
-                    >
-                      <MoreVert />
-                    </IconButton>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
+      <ErrorAlert error={update.error ?? setDisabled.error} />
+      <ResourceTable
+        label="Users"
+        size="medium"
+        columns={columns}
+        rows={users.data}
+        rowKey={(u) => u.id}
+        rowTestId={(u) => `user-row-${u.email}`}
+        loading={users.isLoading}
+        error={users.error}
+        onRetry={() => void users.refetch()}
+        empty={{ title: "No users" }}
+      />
 
       <Menu anchorEl={menu?.el} open={Boolean(menu)} onClose={() => setMenu(null)}>
         {menu && [

@@ -20,6 +20,7 @@ import { formatLabelSelector } from "@/lib/velero/label-selector";
 import { describeTtl } from "@/lib/velero/duration";
 import { isRestorable, isRunning, isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
+import { DetailsTable } from "../common/DetailsTable";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { useMe } from "../common/useMe";
 import { PhaseChip } from "../common/PhaseChip";
@@ -214,20 +215,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           {e}
         </Alert>
       ))}
-      <Paper variant="outlined" sx={{ mb: 3 }}>
-        <Table size="small" aria-label="Backup spec and status">
-          <TableBody>
-            {rows.map(([k, v]) => (
-              <TableRow key={k}>
-                <TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>
-                  {k}
-                </TableCell>
-                <TableCell>{v}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </Paper>
+      <DetailsTable label="Backup spec and status" rows={rows} sx={{ mb: 3 }} />
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
         Volumes
       </Typography>

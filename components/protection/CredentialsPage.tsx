@@ -4,16 +4,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import LinearProgress from "@mui/material/LinearProgress";
-import Paper from "@mui/material/Paper";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
 import TextField from "@mui/material/TextField";
 import Key from "@mui/icons-material/Key";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/lib/trpc/client";
+import type { AppRouter } from "@/server/routers/_app";
+import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
@@ -21,6 +17,8 @@ import { FormDialog } from "../common/FormDialog";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+
+type Row = inferRouterOutputs<AppRouter>["credential"]["list"][number];
 
 const blank = { name: "", description: "", accessKeyId: "", secretAccessKey: "" };
 
@@ -52,6 +50,44 @@ export function CredentialsPage() {
     }),
   );
 
+  const columns: Column<Row>[] = [
+    { id: "name", header: "Name", sortValue: (c) => c.name, cell: (c) => c.name },
+    { id: "provider", header: "Provider", hideBelow: "md", cell: () => "AWS / S3-compatible" },
+    { id: "key", header: "Access key id", cell: (c) => <code>{c.keyIdMasked}</code> },
+    {
+      id: "used",
+      header: "Used by",
+      cell: (c) =>
+        c.locations.length
+          ? c.locations.map((l) => <Chip key={l.id} size="small" variant="outlined" label={l.name} sx={{ mr: 0.5 }} />)
+          : "—",
+    },
+    {
+      id: "created",
+      header: "Created",
+      hideBelow: "md",
+      sortValue: (c) => c.createdAt,
+      cell: (c) => <RelativeTime date={c.createdAt} />,
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      align: "right",
+      cell: (c) => (
+        <Button
+          size="small"
+          color="error"
+          onClick={() => {
+            del.reset();
+            setDeleting({ id: c.id, name: c.name });
+          }}
+        >
+          Delete
+        </Button>
+      ),
+    },
+  ];
+
   if (isLoading) return <LinearProgress />;
   if (!allowed) {
     return (
@@ -81,62 +117,24 @@ export function CredentialsPage() {
           </Button>
         }
       />
-      <ErrorAlert error={list.error} />
-      {list.isLoading ? (
-        <LinearProgress />
-      ) : !list.data?.length ? (
-        <EmptyState icon={<Key />} title="No data-protection credentials yet">
-          Create one with an access key that may read and write your backup bucket; target locations then use it.
-        </EmptyState>
-      ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table aria-label="Credentials">
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Provider</TableCell>
-                <TableCell>Access key id</TableCell>
-                <TableCell>Used by</TableCell>
-                <TableCell>Created</TableCell>
-                <TableCell align="right">Actions</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {list.data.map((c) => (
-                <TableRow key={c.id} data-testid={`credential-row-${c.name}`}>
-                  <TableCell>{c.name}</TableCell>
-                  <TableCell>AWS / S3-compatible</TableCell>
-                  <TableCell>
-                    <code>{c.keyIdMasked}</code>
-                  </TableCell>
-                  <TableCell>
-                    {c.locations.length
-                      ? c.locations.map((l) => (
-                          <Chip key={l.id} size="small" variant="outlined" label={l.name} sx={{ mr: 0.5 }} />
-                        ))
-                      : "—"}
-                  </TableCell>
-                  <TableCell>
-                    <RelativeTime date={c.createdAt} />
-                  </TableCell>
-                  <TableCell align="right">
-                    <Button
-                      size="small"
-                      color="error"
-                      onClick={() => {
-                        del.reset();
-                        setDeleting({ id: c.id, name: c.name });
-                      }}
-                    >
-                      Delete
-                    </Button>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
+      <ResourceTable
+        label="Credentials"
+        size="medium"
+        columns={columns}
+        rows={list.data}
+        rowKey={(c) => c.id}
+        rowTestId={(c) => `credential-row-${c.name}`}
+        loading={list.isLoading}
+        error={list.error}
+        onRetry={() => void list.refetch()}
+        defaultSort={{ column: "name", direction: "asc" }}
+        empty={{
+          icon: <Key />,
+          title: "No data-protection credentials yet",
+          message:
+            "Create one with an access key that may read and write your backup bucket; target locations then use it.",
+        }}
+      />
       <FormDialog
         open={creating}
         title="Create a credential"

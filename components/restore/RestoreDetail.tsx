@@ -18,6 +18,7 @@ import { LogsDialog } from "../common/LogsDialog";
 import { formatLabelSelector } from "@/lib/velero/label-selector";
 import { isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
+import { DetailsTable } from "../common/DetailsTable";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
 import { PhaseChip } from "../common/PhaseChip";
@@ -126,20 +127,7 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
       {!terminal && pct !== null && (
         <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} sx={{ mb: 2 }} />
       )}
-      <Paper variant="outlined" sx={{ mb: 3 }}>
-        <Table size="small" aria-label="Restore spec and status">
-          <TableBody>
-            {rows.map(([k, v]) => (
-              <TableRow key={k}>
-                <TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>
-                  {k}
-                </TableCell>
-                <TableCell>{v}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </Paper>
+      <DetailsTable label="Restore spec and status" rows={rows} sx={{ mb: 3 }} />
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
         Errors and warnings
       </Typography>
