@@ -1,0 +1,174 @@
+"use client";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import type { FieldPath, FieldValues, UseFormReturn } from "react-hook-form";
+import Button from "@mui/material/Button";
+import CircularProgress from "@mui/material/CircularProgress";
+import Dialog from "@mui/material/Dialog";
+import DialogActions from "@mui/material/DialogActions";
+import DialogContent from "@mui/material/DialogContent";
+import DialogTitle from "@mui/material/DialogTitle";
+import Step from "@mui/material/Step";
+import StepLabel from "@mui/material/StepLabel";
+import Stepper from "@mui/material/Stepper";
+import Typography from "@mui/material/Typography";
+import useMediaQuery from "@mui/material/useMediaQuery";
+import { useTheme } from "@mui/material/styles";
+import { ErrorAlert, type ErrLike } from "./ErrorAlert";
+
+export interface WizardStep<T extends FieldValues = FieldValues> {
+  label: string;
+  content: ReactNode;
+  /** The form's fields on this step: Next validates them, and is disabled while one of them shows an error. */
+  fields?: readonly FieldPath<T>[];
+  /** Why the step can't be left yet when no field says so; shown under the step, and Next is disabled. */
+  blocker?: string | null;
+  /** Runs when Next enters this step (the review asks the server for its preview). */
+  onEnter?: () => void;
+}
+
+/** What the wizard needs of a react-hook-form form: validate some fields, and know which show an error. */
+type WizardForm<T extends FieldValues> = Pick<UseFormReturn<T>, "trigger" | "getFieldState" | "formState">;
+
+// Where focus goes when a step opens: its first field one can change, else (the review) the main button.
+const EDITABLE =
+  'input:not([type="hidden"]):not([disabled]):not([readonly]), textarea:not([disabled]):not([readonly]), ' +
+  '[role="combobox"]:not([aria-disabled="true"])';
+
+/**
+ * The scaffolding of a step-by-step dialog: the steps (a stepper, or "Step 2 of 5" on a small screen, where the
+ * dialog fills it), Back and Next (Enter in a field is Next), each step validated before it is left, a last step
+ * that reviews and submits with its progress shown, and the error of a failed submit above the buttons, where the
+ * user is looking. A submit whose errors belong to fields of an earlier step goes back to that step.
+ */
+export function WizardDialog<T extends FieldValues = FieldValues>(props: {
+  open: boolean;
+  title: string;
+  steps: WizardStep<T>[];
+  onClose: () => void;
+  /** Submits from the last step. Resolves false when it failed, so the wizard can show where. */
+  onSubmit: () => Promise<boolean> | void;
+  submitLabel: string;
+  submittingLabel: string;
+  submitting: boolean;
+  /** False while the review is not ready (its preview is still building, or failed). */
+  canSubmit?: boolean;
+  /** The error of the submit that no field owns. */
+  error?: ErrLike;
+  form?: WizardForm<T>;
+  maxWidth?: "sm" | "md" | "lg";
+}) {
+  const { steps, form } = props;
+  const [active, setActive] = useState(0);
+  const theme = useTheme();
+  const small = useMediaQuery(theme.breakpoints.down("sm"));
+  const contentRef = useRef<HTMLDivElement>(null);
+  const primaryRef = useRef<HTMLButtonElement>(null);
+  const errorRef = useRef<HTMLDivElement>(null);
+  const last = steps.length - 1;
+  const step = steps[Math.min(active, last)];
+  const titleId = "wizard-title";
+
+  const invalid = (s: WizardStep<T>) =>
+    Boolean(form && s.fields?.some((f) => form.getFieldState(f, form.formState).invalid));
+  const nextDisabled = Boolean(step.blocker) || invalid(step);
+
+  // A new step: put the keyboard on its first field, or on the main button of the review.
+  useEffect(() => {
+    const root = contentRef.current;
+    if (!props.open || !root || root.contains(document.activeElement)) return;
+    const field = root.querySelector<HTMLElement>(EDITABLE);
+    (field ?? primaryRef.current)?.focus();
+  }, [active, props.open]);
+
+  // A submit error appears above the buttons: bring it into view, where the user is.
+  useEffect(() => {
+    if (props.error) errorRef.current?.scrollIntoView?.({ block: "nearest" });
+  }, [props.error]);
+
+  function close() {
+    setActive(0);
+    props.onClose();
+  }
+
+  async function next() {
+    if (step.blocker) return;
+    if (form && step.fields?.length && !(await form.trigger([...step.fields], { shouldFocus: true }))) return;
+    const to = active + 1;
+    setActive(to);
+    steps[to].onEnter?.();
+  }
+
+  async function submit() {
+    const ok = await props.onSubmit();
+    if (ok !== false || !form) return;
+    // Field errors from the server: show the first step that has one, beside its field.
+    const first = steps.findIndex((s) => invalid(s));
+    if (first >= 0 && first < last) setActive(first);
+  }
+
+  function onFormSubmit(e: FormEvent) {
+    e.preventDefault();
+    if (active < last) {
+      if (!nextDisabled) void next();
+    } else if (props.canSubmit !== false && !props.submitting) void submit();
+  }
+
+  return (
+    <Dialog
+      open={props.open}
+      onClose={close}
+      fullWidth
+      fullScreen={small}
+      maxWidth={props.maxWidth ?? "md"}
+      aria-labelledby={titleId}
+    >
+      <form onSubmit={onFormSubmit} noValidate>
+        <DialogTitle id={titleId}>{props.title}</DialogTitle>
+        <DialogContent>
+          {small ? (
+            <Typography variant="overline" component="p" sx={{ mb: 1 }} aria-live="polite">
+              Step {active + 1} of {steps.length}: {step.label}
+            </Typography>
+          ) : (
+            <Stepper activeStep={active} alternativeLabel sx={{ mb: 3 }}>
+              {steps.map((s, i) => (
+                <Step key={s.label} completed={i < active}>
+                  <StepLabel error={i < active && invalid(s)}>{s.label}</StepLabel>
+                </Step>
+              ))}
+            </Stepper>
+          )}
+          {/* Unlabelled on purpose: the stepper names the step, and a label here would shadow the fields' labels. */}
+          <div ref={contentRef}>{step.content}</div>
+          {step.blocker && active < last && (
+            <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>
+              {step.blocker}
+            </Typography>
+          )}
+          <div ref={errorRef}>
+            <ErrorAlert error={props.error} />
+          </div>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={close}>Cancel</Button>
+          {active > 0 && <Button onClick={() => setActive(active - 1)}>Back</Button>}
+          {active < last ? (
+            <Button type="submit" variant="contained" disabled={nextDisabled} ref={primaryRef}>
+              Next
+            </Button>
+          ) : (
+            <Button
+              type="submit"
+              variant="contained"
+              disabled={props.canSubmit === false || props.submitting}
+              startIcon={props.submitting ? <CircularProgress size={16} color="inherit" /> : undefined}
+              ref={primaryRef}
+            >
+              {props.submitting ? props.submittingLabel : props.submitLabel}
+            </Button>
+          )}
+        </DialogActions>
+      </form>
+    </Dialog>
+  );
+}
