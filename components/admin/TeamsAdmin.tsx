@@ -3,8 +3,6 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import MenuItem from "@mui/material/MenuItem";
-import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import Groups from "@mui/icons-material/Groups";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -13,12 +11,11 @@ import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { FormDialog } from "../common/FormDialog";
+import { AddMemberDialog, TeamDialog } from "./TeamDialogs";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 
 type TeamRow = inferRouterOutputs<AppRouter>["team"]["list"][number];
 type Team = { id: string; name: string; description: string; oidcGroup: string | null };
-const blank = { name: "", description: "", oidcGroup: "" };
 
 export function TeamsAdmin() {
   const trpc = useTRPC();
@@ -30,28 +27,10 @@ export function TeamsAdmin() {
       qc.invalidateQueries({ queryKey: trpc.team.list.queryKey() }),
       qc.invalidateQueries({ queryKey: trpc.user.list.queryKey() }),
     ]);
-  const [editing, setEditing] = useState<{ team: Team | null; form: typeof blank } | null>(null);
+  const [editing, setEditing] = useState<{ team: Team | null } | null>(null);
   const [memberFor, setMemberFor] = useState<Team | null>(null);
-  const [memberId, setMemberId] = useState("");
   const [deleting, setDeleting] = useState<Team | null>(null);
 
-  const close = () => setEditing(null);
-  const create = useMutation(
-    trpc.team.create.mutationOptions({
-      onSuccess: () => {
-        close();
-        refresh();
-      },
-    }),
-  );
-  const update = useMutation(
-    trpc.team.update.mutationOptions({
-      onSuccess: () => {
-        close();
-        refresh();
-      },
-    }),
-  );
   const del = useMutation(
     trpc.team.delete.mutationOptions({
       onSuccess: () => {
@@ -60,26 +39,7 @@ export function TeamsAdmin() {
       },
     }),
   );
-  const add = useMutation(
-    trpc.team.addMember.mutationOptions({
-      onSuccess: () => {
-        setMemberFor(null);
-        setMemberId("");
-        refresh();
-      },
-    }),
-  );
   const remove = useMutation(trpc.team.removeMember.mutationOptions({ onSuccess: refresh }));
-  const save = editing?.team ? update : create;
-
-  function submit() {
-    if (!editing) return;
-    const f = editing.form;
-    if (editing.team)
-      update.mutate({ id: editing.team.id, name: f.name, description: f.description, oidcGroup: f.oidcGroup || null });
-    else create.mutate({ name: f.name, description: f.description, oidcGroup: f.oidcGroup || undefined });
-  }
-
   const columns: Column<TeamRow>[] = [
     {
       id: "name",
@@ -148,25 +108,10 @@ export function TeamsAdmin() {
       cellSx: { whiteSpace: "nowrap" },
       cell: (t) => (
         <>
-          <Button
-            size="small"
-            onClick={() => {
-              add.reset();
-              setMemberFor(t);
-            }}
-          >
+          <Button size="small" onClick={() => setMemberFor(t)}>
             Add member
           </Button>
-          <Button
-            size="small"
-            onClick={() => {
-              update.reset();
-              setEditing({
-                team: t,
-                form: { name: t.name, description: t.description, oidcGroup: t.oidcGroup ?? "" },
-              });
-            }}
-          >
+          <Button size="small" onClick={() => setEditing({ team: t })}>
             Edit
           </Button>
           <Button
@@ -190,13 +135,7 @@ export function TeamsAdmin() {
         title="Teams"
         subtitle="Teams hold members; bind a team to cluster groups or clusters to grant them access. A team mapped to an OIDC group gets its members from single sign-on."
         actions={
-          <Button
-            variant="contained"
-            onClick={() => {
-              create.reset();
-              setEditing({ team: null, form: blank });
-            }}
-          >
+          <Button variant="contained" onClick={() => setEditing({ team: null })}>
             Create team
           </Button>
         }
@@ -220,66 +159,16 @@ export function TeamsAdmin() {
         }}
       />
 
-      <FormDialog
-        open={Boolean(editing)}
-        title={editing?.team ? `Edit team ${editing.team.name}` : "Create team"}
-        submitLabel={editing?.team ? "Save" : "Create"}
-        busy={save.isPending}
-        error={save.error}
-        onClose={close}
-        onSubmit={submit}
-      >
-        {editing && (
-          <>
-            <TextField
-              label="Name"
-              value={editing.form.name}
-              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, name: e.target.value } })}
-              helperText="Lowercase letters, digits and '-'"
-              required
-              autoFocus
-            />
-            <TextField
-              label="Description"
-              value={editing.form.description}
-              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, description: e.target.value } })}
-            />
-            <TextField
-              label="OIDC group (optional)"
-              value={editing.form.oidcGroup}
-              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, oidcGroup: e.target.value } })}
-              helperText="Users whose groups claim holds this value join the team when they sign in with single sign-on"
-            />
-          </>
-        )}
-      </FormDialog>
-
-      <FormDialog
-        open={Boolean(memberFor)}
-        title={`Add a member to ${memberFor?.name ?? ""}`}
-        submitLabel="Add"
-        busy={add.isPending}
-        error={add.error}
-        onClose={() => setMemberFor(null)}
-        onSubmit={() => memberFor && memberId && add.mutate({ teamId: memberFor.id, userId: memberId })}
-      >
-        <TextField
-          select
-          label="User"
-          value={memberId}
-          onChange={(e) => setMemberId(e.target.value)}
-          required
-          autoFocus
-        >
-          {users.data
-            ?.filter((u) => !teams.data?.find((t) => t.id === memberFor?.id)?.members.some((m) => m.id === u.id))
-            .map((u) => (
-              <MenuItem key={u.id} value={u.id}>
-                {u.name} ({u.email})
-              </MenuItem>
-            ))}
-        </TextField>
-      </FormDialog>
+      {editing && <TeamDialog team={editing.team} onClose={() => setEditing(null)} />}
+      {memberFor && (
+        <AddMemberDialog
+          team={memberFor}
+          candidates={(users.data ?? []).filter(
+            (u) => !teams.data?.find((t) => t.id === memberFor.id)?.members.some((m) => m.id === u.id),
+          )}
+          onClose={() => setMemberFor(null)}
+        />
+      )}
 
       <ConfirmDialog
         open={Boolean(deleting)}

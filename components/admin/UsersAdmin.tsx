@@ -6,16 +6,14 @@ import Chip from "@mui/material/Chip";
 import IconButton from "@mui/material/IconButton";
 import Menu from "@mui/material/Menu";
 import MenuItem from "@mui/material/MenuItem";
-import TextField from "@mui/material/TextField";
 import MoreVert from "@mui/icons-material/MoreVert";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/lib/trpc/client";
 import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
-import { PASSWORD_MIN } from "@/lib/schemas/admin";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { FormDialog } from "../common/FormDialog";
+import { CreateUserDialog, ResetPasswordDialog } from "./UserDialogs";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
@@ -38,35 +36,16 @@ export function UsersAdmin() {
   const users = useQuery(trpc.user.list.queryOptions());
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.user.list.queryKey() });
   const [creating, setCreating] = useState(false);
-  const [form, setForm] = useState({ name: "", email: "", password: "", role: "MEMBER" as Row["role"] });
   const [menu, setMenu] = useState<{ el: HTMLElement; user: Row } | null>(null);
   const [resetFor, setResetFor] = useState<Row | null>(null);
-  const [newPassword, setNewPassword] = useState("");
   const [disableFor, setDisableFor] = useState<Row | null>(null);
 
-  const create = useMutation(
-    trpc.user.create.mutationOptions({
-      onSuccess: () => {
-        setCreating(false);
-        setForm({ name: "", email: "", password: "", role: "MEMBER" });
-        refresh();
-      },
-    }),
-  );
   const update = useMutation(trpc.user.update.mutationOptions({ onSuccess: refresh }));
   const setDisabled = useMutation(
     trpc.user.setDisabled.mutationOptions({
       onSuccess: () => {
         setDisableFor(null);
         refresh();
-      },
-    }),
-  );
-  const reset = useMutation(
-    trpc.user.resetPassword.mutationOptions({
-      onSuccess: () => {
-        setResetFor(null);
-        setNewPassword("");
       },
     }),
   );
@@ -129,13 +108,7 @@ export function UsersAdmin() {
         title="Users"
         subtitle="Who can sign in, and their organization role. Cluster access comes from bindings on cluster groups and clusters."
         actions={
-          <Button
-            variant="contained"
-            onClick={() => {
-              create.reset();
-              setCreating(true);
-            }}
-          >
+          <Button variant="contained" onClick={() => setCreating(true)}>
             Create user
           </Button>
         }
@@ -169,7 +142,6 @@ export function UsersAdmin() {
             <MenuItem
               key="reset"
               onClick={() => {
-                reset.reset();
                 setResetFor(menu.user);
                 setMenu(null);
               }}
@@ -202,69 +174,8 @@ export function UsersAdmin() {
         ]}
       </Menu>
 
-      <FormDialog
-        open={creating}
-        title="Create user"
-        submitLabel="Create"
-        busy={create.isPending}
-        error={create.error}
-        onClose={() => setCreating(false)}
-        onSubmit={() => create.mutate(form)}
-      >
-        <TextField
-          label="Name"
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-          required
-          autoFocus
-        />
-        <TextField
-          label="Email"
-          type="email"
-          value={form.email}
-          onChange={(e) => setForm({ ...form, email: e.target.value })}
-          required
-        />
-        <TextField
-          label="Initial password"
-          type="password"
-          autoComplete="new-password"
-          value={form.password}
-          helperText={`At least ${PASSWORD_MIN} characters; share it with the user privately`}
-          onChange={(e) => setForm({ ...form, password: e.target.value })}
-          required
-        />
-        <TextField
-          select
-          label="Organization role"
-          value={form.role}
-          onChange={(e) => setForm({ ...form, role: e.target.value as Row["role"] })}
-        >
-          <MenuItem value="MEMBER">Member: access through bindings</MenuItem>
-          <MenuItem value="ORG_ADMIN">Org admin: everything</MenuItem>
-        </TextField>
-      </FormDialog>
-
-      <FormDialog
-        open={Boolean(resetFor)}
-        title={`Reset password for ${resetFor?.email ?? ""}`}
-        submitLabel="Reset password"
-        busy={reset.isPending}
-        error={reset.error}
-        onClose={() => setResetFor(null)}
-        onSubmit={() => resetFor && reset.mutate({ id: resetFor.id, password: newPassword })}
-      >
-        <TextField
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          value={newPassword}
-          onChange={(e) => setNewPassword(e.target.value)}
-          helperText="The user's sessions end now; they sign in with this password"
-          required
-          autoFocus
-        />
-      </FormDialog>
+      {creating && <CreateUserDialog onClose={() => setCreating(false)} />}
+      {resetFor && <ResetPasswordDialog user={resetFor} onClose={() => setResetFor(null)} />}
 
       <ConfirmDialog
         open={Boolean(disableFor)}

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import type { FieldPath, FieldValues, UseFormReturn } from "react-hook-form";
 import Button from "@mui/material/Button";
 import CircularProgress from "@mui/material/CircularProgress";
@@ -14,6 +14,7 @@ import Typography from "@mui/material/Typography";
 import useMediaQuery from "@mui/material/useMediaQuery";
 import { useTheme } from "@mui/material/styles";
 import { ErrorAlert, type ErrLike } from "./ErrorAlert";
+import { focusFirstField } from "./focus";
 
 export interface WizardStep<T extends FieldValues = FieldValues> {
   label: string;
@@ -28,11 +29,6 @@ export interface WizardStep<T extends FieldValues = FieldValues> {
 
 /** What the wizard needs of a react-hook-form form: validate some fields, and know which show an error. */
 type WizardForm<T extends FieldValues> = Pick<UseFormReturn<T>, "trigger" | "getFieldState" | "formState">;
-
-// Where focus goes when a step opens: its first field one can change, else (the review) the main button.
-const EDITABLE =
-  'input:not([type="hidden"]):not([disabled]):not([readonly]), textarea:not([disabled]):not([readonly]), ' +
-  '[role="combobox"]:not([aria-disabled="true"])';
 
 /**
  * The scaffolding of a step-by-step dialog: the steps (a stepper, or "Step 2 of 5" on a small screen, where the
@@ -61,24 +57,29 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
   const [active, setActive] = useState(0);
   const theme = useTheme();
   const small = useMediaQuery(theme.breakpoints.down("sm"));
-  const contentRef = useRef<HTMLDivElement>(null);
   const primaryRef = useRef<HTMLButtonElement>(null);
   const errorRef = useRef<HTMLDivElement>(null);
   const last = steps.length - 1;
   const step = steps[Math.min(active, last)];
   const titleId = "wizard-title";
 
-  const invalid = (s: WizardStep<T>) =>
-    Boolean(form && s.fields?.some((f) => form.getFieldState(f, form.formState).invalid));
-  const nextDisabled = Boolean(step.blocker) || invalid(step);
+  /** A step's fields that show an error: any, or only those the form's own rules found (`clientOnly`). */
+  const invalid = (s: WizardStep<T>, clientOnly = false) =>
+    Boolean(
+      form &&
+      s.fields?.some((f) => {
+        const { error } = form.getFieldState(f, form.formState);
+        return error && !(clientOnly && error.type === "server");
+      }),
+    );
+  // The server's verdict on a field does not block Next: Next checks the field again, and the review asks the server.
+  const nextDisabled = Boolean(step.blocker) || invalid(step, true);
 
-  // A new step: put the keyboard on its first field, or on the main button of the review.
-  useEffect(() => {
-    const root = contentRef.current;
-    if (!props.open || !root || root.contains(document.activeElement)) return;
-    const field = root.querySelector<HTMLElement>(EDITABLE);
-    (field ?? primaryRef.current)?.focus();
-  }, [active, props.open]);
+  // Each step's content mounts anew (keyed by the step): the keyboard goes to its first field, or the review's button.
+  const focusOnMount = useCallback(
+    (node: HTMLDivElement | null) => focusFirstField(node, () => primaryRef.current),
+    [],
+  );
 
   // A submit error appears above the buttons: bring it into view, where the user is.
   useEffect(() => {
@@ -139,7 +140,9 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
             </Stepper>
           )}
           {/* Unlabelled on purpose: the stepper names the step, and a label here would shadow the fields' labels. */}
-          <div ref={contentRef}>{step.content}</div>
+          <div key={active} ref={focusOnMount}>
+            {step.content}
+          </div>
           {step.blocker && active < last && (
             <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>
               {step.blocker}
