@@ -1,83 +1,76 @@
 "use client";
 import { useState, type ReactNode } from "react";
+import { useFieldArray, useForm, useWatch, type Control } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
 import Button from "@mui/material/Button";
-import FormControlLabel from "@mui/material/FormControlLabel";
 import IconButton from "@mui/material/IconButton";
 import MenuItem from "@mui/material/MenuItem";
-import Radio from "@mui/material/Radio";
-import RadioGroup from "@mui/material/RadioGroup";
 import Stack from "@mui/material/Stack";
-import Switch from "@mui/material/Switch";
 import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import Delete from "@mui/icons-material/Delete";
 import { useTRPC } from "@/lib/trpc/client";
 import { restoreName } from "@/lib/velero/names";
-import { tryParseLabelSelectors } from "@/lib/velero/label-selector";
 import { isRestorable } from "@/lib/velero/phases";
+import {
+  restoreFieldOf,
+  restoreFormDefaults,
+  restoreFormSchema,
+  toRestoreInput,
+  type RestoreFormField,
+  type RestoreFormValues,
+} from "@/lib/forms/restore-form";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
+import { formError, showServerError, submitWith } from "../common/form-submit";
 import { WizardDialog, type WizardStep } from "../common/WizardDialog";
+
+// Restore options → a Velero Restore on the chosen cluster, from a backup that cluster can see. The form validates
+// with the schema restore.create validates with (lib/forms/restore-form.ts), and what the server still refuses shows
+// beside its field, down to the mapping row.
 
 const STEPS = ["Backup", "Scope", "Mapping", "Options", "Review"] as const;
 type StepName = (typeof STEPS)[number];
-const list = (s: string) =>
-  s
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean);
-type Pair = { from: string; to: string };
 
 /** Rows of "from → to" text fields, with add and remove; each field labelled for screen readers and tests. */
 function PairRows({
-  pairs,
-  onChange,
+  control,
+  name,
   fromLabel,
   toLabel,
   addLabel,
 }: {
-  pairs: Pair[];
-  onChange: (p: Pair[]) => void;
+  control: Control<RestoreFormValues>;
+  name: "nsMap" | "scMap";
   fromLabel: string;
   toLabel: string;
   addLabel: string;
 }) {
+  const rows = useFieldArray({ control, name });
+  const values = useWatch({ control, name });
   return (
     <Stack spacing={1}>
-      {pairs.map((p, i) => (
-        <Stack key={i} direction="row" spacing={1} sx={{ alignItems: "center" }}>
-          <TextField
-            size="small"
-            label={fromLabel}
-            value={p.from}
-            onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, from: e.target.value.trim() } : x)))}
-            sx={{ flex: 1 }}
-          />
-          <Typography aria-hidden>→</Typography>
-          <TextField
-            size="small"
-            label={toLabel}
-            value={p.to}
-            onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, to: e.target.value.trim() } : x)))}
-            sx={{ flex: 1 }}
-          />
-          <IconButton
-            aria-label={`Remove ${p.from || "row"}`}
-            onClick={() => onChange(pairs.filter((_, j) => j !== i))}
-          >
+      {rows.fields.map((row, i) => (
+        <Stack key={row.id} direction="row" spacing={1} sx={{ alignItems: "flex-start" }}>
+          <FormTextField control={control} name={`${name}.${i}.from`} size="small" label={fromLabel} sx={{ flex: 1 }} />
+          <Typography aria-hidden sx={{ pt: 1 }}>
+            →
+          </Typography>
+          <FormTextField control={control} name={`${name}.${i}.to`} size="small" label={toLabel} sx={{ flex: 1 }} />
+          <IconButton aria-label={`Remove ${values[i]?.from.trim() || "row"}`} onClick={() => rows.remove(i)}>
             <Delete />
           </IconButton>
         </Stack>
       ))}
-      <Button size="small" sx={{ alignSelf: "flex-start" }} onClick={() => onChange([...pairs, { from: "", to: "" }])}>
+      <Button size="small" sx={{ alignSelf: "flex-start" }} onClick={() => rows.append({ from: "", to: "" })}>
         {addLabel}
       </Button>
     </Stack>
   );
 }
 
-/** Restore options → a Velero Restore on the chosen cluster, from a backup that cluster can see. */
 export function RestoreWizard({
   open,
   onClose,
@@ -90,97 +83,67 @@ export function RestoreWizard({
   const trpc = useTRPC();
   const qc = useQueryClient();
   const clusters = useQuery(trpc.cluster.list.queryOptions());
-  const [clusterId, setClusterId] = useState(initial?.clusterId ?? "");
-  const [backup, setBackup] = useState(initial?.backupName ?? "");
-  const backups = useQuery({ ...trpc.backup.list.queryOptions({ clusterId }), enabled: Boolean(clusterId) });
-  const [scope, setScope] = useState<"all" | "namespaces" | "excludeNamespaces" | "labels">("all");
-  const [namespaces, setNamespaces] = useState("");
-  const [selectors, setSelectors] = useState("");
-  const [includeResources, setIncludeResources] = useState("");
-  const [excludeResources, setExcludeResources] = useState("");
-  const [clusterResources, setClusterResources] = useState<"auto" | "yes" | "no">("auto");
-  const [nsMap, setNsMap] = useState<Pair[]>([]);
-  const [scMap, setScMap] = useState<Pair[]>([]);
-  const [restorePVs, setRestorePVs] = useState(true);
-  const [policy, setPolicy] = useState<"none" | "update">("none");
-
   const eligible = (clusters.data ?? []).filter(
     (c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed,
   );
-  const cluster = eligible.find((c) => c.id === clusterId);
+  const form = useForm({
+    // The backup list offers only restorable backups (and the server checks again), so a chosen name is enough here.
+    resolver: zodResolver(
+      restoreFormSchema({ clusterOk: (id) => eligible.some((c) => c.id === id), backupOk: (name) => Boolean(name) }),
+    ),
+    mode: "onChange",
+    defaultValues: restoreFormDefaults(initial),
+  });
+  const { control } = form;
+  const [clusterId, backupName, scope, nsMap, scMap] = useWatch({
+    control,
+    name: ["clusterId", "backupName", "scope", "nsMap", "scMap"],
+  });
+  const backups = useQuery({ ...trpc.backup.list.queryOptions({ clusterId }), enabled: Boolean(clusterId) });
   const restorable = (backups.data ?? []).filter((b) => isRestorable(b.phase));
+  const cluster = eligible.find((c) => c.id === clusterId);
   // Named for the moment the wizard opened, so the name reviewed is the name created.
   const [openedAt] = useState(() => new Date());
   const name =
-    cluster && backup
-      ? restoreName({ cluster: cluster.name, base: backup.replace(/-\d{14}$/, ""), now: openedAt })
+    cluster && backupName
+      ? restoreName({ cluster: cluster.name, base: backupName.replace(/-\d{14}$/, ""), now: openedAt })
       : "";
 
-  const sel = tryParseLabelSelectors(selectors);
-  const toRecord = (pairs: Pair[]) =>
-    Object.fromEntries(pairs.filter((p) => p.from && p.to).map((p) => [p.from, p.to]));
-  const spec = {
-    scope:
-      scope === "all"
-        ? { kind: "all" as const }
-        : scope === "namespaces"
-          ? { kind: "namespaces" as const, include: list(namespaces) }
-          : scope === "excludeNamespaces"
-            ? { kind: "excludeNamespaces" as const, exclude: list(namespaces) }
-            : { kind: "labels" as const, selectors: typeof sel === "string" ? [] : sel },
-    resources: { include: list(includeResources), exclude: list(excludeResources) },
-    includeClusterResources: clusterResources === "auto" ? null : clusterResources === "yes",
-    namespaceMapping: toRecord(nsMap),
-    storageClassMapping: toRecord(scMap),
-    restorePVs,
-    existingResourcePolicy: policy,
-  };
   const preview = useMutation(trpc.restore.preview.mutationOptions());
   const create = useMutation(
     trpc.restore.create.mutationOptions({
       onSuccess: async (r) => {
         await qc.invalidateQueries({ queryKey: trpc.restore.list.queryKey() });
-        close({ clusterId, name: r.name });
+        onClose({ clusterId, name: r.name });
       },
     }),
   );
+  const request = (v: RestoreFormValues) => ({
+    clusterId: v.clusterId,
+    name,
+    backupName: v.backupName,
+    spec: toRestoreInput(v),
+  });
+  /** The server's paths: the mapping rows as the form holds them now. */
+  const fieldOf = (path: readonly string[], message?: string) => restoreFieldOf(form.getValues())(path, message);
+  /** The review asks the server for the manifest; what it refuses is also marked on the fields. */
+  const showPreview = () =>
+    preview.mutate(request(form.getValues()), {
+      onError: (e) => showServerError(form, e, fieldOf, { fieldsOnly: true }),
+    });
+  const submit = submitWith(form, (v) => create.mutateAsync(request(v)), fieldOf, { focus: false });
 
-  function close(created?: { clusterId: string; name: string }) {
-    preview.reset();
-    create.reset();
-    onClose(created);
-  }
-  const half = (pairs: Pair[]) => pairs.some((p) => Boolean(p.from) !== Boolean(p.to));
-  /** What keeps a step from being left, in words. */
-  function blockerOf(step: StepName): string | null {
-    if (step === "Backup" && !cluster) return "Choose the cluster to restore into";
-    if (step === "Backup" && !backup) return "Choose a backup";
-    if (step === "Scope" && (scope === "namespaces" || scope === "excludeNamespaces") && !list(namespaces).length)
-      return "Enter at least one namespace";
-    if (step === "Scope" && scope === "labels" && typeof sel === "string") return sel;
-    if (step === "Mapping" && half(nsMap)) return "Give each namespace mapping both names, or remove the row";
-    if (step === "Mapping" && half(scMap)) return "Give each storage-class mapping both names, or remove the row";
-    return null;
-  }
-  async function submit() {
-    try {
-      await create.mutateAsync({ clusterId, name, backupName: backup, spec });
-      return true;
-    } catch {
-      return false;
-    }
-  }
   const content: Record<StepName, ReactNode> = {
     Backup: (
       <Stack spacing={2} sx={{ pt: 1 }}>
-        <TextField
+        <FormTextField
+          control={control}
+          name="clusterId"
           select
           fullWidth
           label="Restore into cluster"
-          value={clusterId}
-          onChange={(e) => {
-            setClusterId(e.target.value);
-            if (!initial || e.target.value !== initial.clusterId) setBackup("");
+          afterChange={(id) => {
+            if (!initial || id !== initial.clusterId) form.setValue("backupName", "");
           }}
           helperText={
             eligible.length
@@ -193,13 +156,14 @@ export function RestoreWizard({
               {c.name} ({c.groupName})
             </MenuItem>
           ))}
-        </TextField>
-        <TextField
+          {clusters.isLoading && clusterId && <MenuItem value={clusterId} sx={{ display: "none" }} />}
+        </FormTextField>
+        <FormTextField
+          control={control}
+          name="backupName"
           select
           fullWidth
           label="Backup"
-          value={restorable.some((b) => b.name === backup) ? backup : ""}
-          onChange={(e) => setBackup(e.target.value)}
           disabled={!clusterId}
           helperText={
             !clusterId
@@ -217,74 +181,76 @@ export function RestoreWizard({
               {b.completionTimestamp ? `, ${b.completionTimestamp.toLocaleString()}` : ""})
             </MenuItem>
           ))}
-        </TextField>
+          {/* The backup a page opened the wizard on, named while the cluster's list loads. */}
+          {backups.isLoading && backupName && (
+            <MenuItem value={backupName} sx={{ display: "none" }}>
+              {backupName}
+            </MenuItem>
+          )}
+        </FormTextField>
       </Stack>
     ),
     Scope: (
       <Stack spacing={2}>
-        <RadioGroup value={scope} onChange={(e) => setScope(e.target.value as typeof scope)} aria-label="Scope">
-          <FormControlLabel value="all" control={<Radio />} label="The entire backup" />
-          <FormControlLabel value="namespaces" control={<Radio />} label="Selected namespaces" />
-          <FormControlLabel
-            value="excludeNamespaces"
-            control={<Radio />}
-            label="All namespaces except some (globs allowed)"
-          />
-          <FormControlLabel value="labels" control={<Radio />} label="Resources selected by labels" />
-        </RadioGroup>
+        <FormRadioGroup
+          control={control}
+          name="scope"
+          label="Scope"
+          options={[
+            { value: "all", label: "The entire backup" },
+            { value: "namespaces", label: "Selected namespaces" },
+            { value: "excludeNamespaces", label: "All namespaces except some (globs allowed)" },
+            { value: "labels", label: "Resources selected by labels" },
+          ]}
+        />
         {(scope === "namespaces" || scope === "excludeNamespaces") && (
-          <TextField
+          <FormTextField
+            control={control}
+            name="namespaces"
             label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"}
-            value={namespaces}
-            onChange={(e) => setNamespaces(e.target.value)}
             helperText="As named in the backup; comma-separated, globs like team-* allowed"
           />
         )}
         {scope === "labels" && (
-          <TextField
+          <FormTextField
+            control={control}
+            name="selectors"
             label="Label selectors"
-            value={selectors}
-            onChange={(e) => setSelectors(e.target.value)}
             multiline
             minRows={2}
             placeholder={"app=payments-api\nenv in (prod, staging), !legacy"}
-            error={Boolean(selectors.trim()) && typeof sel === "string"}
-            helperText={
-              selectors.trim() && typeof sel === "string"
-                ? sel
-                : "One selector per line (lines are ORed); terms in a line are ANDed: key=value, key!=value, key in (a, b), key notin (a), key, !key"
-            }
+            helperText="One selector per line (lines are ORed); terms in a line are ANDed: key=value, key!=value, key in (a, b), key notin (a), key, !key"
           />
         )}
         <Stack direction="row" spacing={2}>
-          <TextField
+          <FormTextField
+            control={control}
+            name="includeResources"
             label="Only these resource types"
-            value={includeResources}
-            onChange={(e) => setIncludeResources(e.target.value)}
             placeholder="deployments, configmaps"
             helperText="Optional, comma-separated"
             sx={{ flex: 1 }}
           />
-          <TextField
+          <FormTextField
+            control={control}
+            name="excludeResources"
             label="Not these resource types"
-            value={excludeResources}
-            onChange={(e) => setExcludeResources(e.target.value)}
             placeholder="secrets"
             helperText="Optional, comma-separated"
             sx={{ flex: 1 }}
           />
         </Stack>
-        <TextField
+        <FormTextField
+          control={control}
+          name="clusterResources"
           select
           label="Cluster-scoped resources"
-          value={clusterResources}
-          onChange={(e) => setClusterResources(e.target.value as typeof clusterResources)}
           helperText="Automatic: all of them for an entire backup, otherwise only those related to what is restored (such as the volumes of restored claims)"
         >
           <MenuItem value="auto">Automatic</MenuItem>
           <MenuItem value="yes">Restore them all</MenuItem>
           <MenuItem value="no">Restore none</MenuItem>
-        </TextField>
+        </FormTextField>
       </Stack>
     ),
     Mapping: (
@@ -297,8 +263,8 @@ export function RestoreWizard({
             Restore a namespace of the backup under another name (namespaces not mapped keep their names).
           </Typography>
           <PairRows
-            pairs={nsMap}
-            onChange={setNsMap}
+            control={control}
+            name="nsMap"
             fromLabel="Namespace in the backup"
             toLabel="Restore into namespace"
             addLabel="Add namespace mapping"
@@ -312,8 +278,8 @@ export function RestoreWizard({
             Give restored volumes another StorageClass, for example when the target cluster has different storage.
           </Typography>
           <PairRows
-            pairs={scMap}
-            onChange={setScMap}
+            control={control}
+            name="scMap"
             fromLabel="StorageClass in the backup"
             toLabel="StorageClass to use"
             addLabel="Add storage-class mapping"
@@ -323,22 +289,20 @@ export function RestoreWizard({
     ),
     Options: (
       <Stack spacing={2}>
-        <FormControlLabel
-          control={<Switch checked={restorePVs} onChange={(e) => setRestorePVs(e.target.checked)} />}
+        <FormSwitch
+          control={control}
+          name="restorePVs"
           label="Restore volume data (snapshots, file-system backups, moved data)"
         />
-        <RadioGroup
-          value={policy}
-          onChange={(e) => setPolicy(e.target.value as typeof policy)}
-          aria-label="Objects that already exist"
-        >
-          <FormControlLabel value="none" control={<Radio />} label="Leave objects that already exist as they are" />
-          <FormControlLabel
-            value="update"
-            control={<Radio />}
-            label="Update objects that already exist to their backed-up state"
-          />
-        </RadioGroup>
+        <FormRadioGroup
+          control={control}
+          name="policy"
+          label="Objects that already exist"
+          options={[
+            { value: "none", label: "Leave objects that already exist as they are" },
+            { value: "update", label: "Update objects that already exist to their backed-up state" },
+          ]}
+        />
       </Stack>
     ),
     Review: (
@@ -368,15 +332,29 @@ export function RestoreWizard({
             slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }}
           />
         )}
-        <ErrorAlert error={create.error} />
       </Stack>
     ),
   };
-  const steps: WizardStep[] = STEPS.map((label) => ({
+  const mapRows = (list: "nsMap" | "scMap", rows: unknown[]) =>
+    rows.flatMap((_, i) => [`${list}.${i}.from`, `${list}.${i}.to`] as RestoreFormField[]);
+  const fields: Record<StepName, RestoreFormField[]> = {
+    Backup: ["clusterId", "backupName"],
+    Scope: [
+      "scope",
+      ...(scope === "labels" ? (["selectors"] as const) : scope === "all" ? [] : (["namespaces"] as const)),
+      "includeResources",
+      "excludeResources",
+      "clusterResources",
+    ],
+    Mapping: [...mapRows("nsMap", nsMap), ...mapRows("scMap", scMap)],
+    Options: ["restorePVs", "policy"],
+    Review: [],
+  };
+  const steps: WizardStep<RestoreFormValues>[] = STEPS.map((label) => ({
     label,
     content: content[label],
-    blocker: blockerOf(label),
-    onEnter: label === "Review" ? () => preview.mutate({ clusterId, name, backupName: backup, spec }) : undefined,
+    fields: fields[label],
+    onEnter: label === "Review" ? showPreview : undefined,
   }));
 
   return (
@@ -384,13 +362,14 @@ export function RestoreWizard({
       open={open}
       title="Restore from a backup"
       steps={steps}
-      onClose={() => close()}
+      form={form}
+      onClose={() => onClose()}
       onSubmit={submit}
       submitLabel="Create restore"
       submittingLabel="Creating…"
       submitting={create.isPending}
       canSubmit={Boolean(preview.data)}
-      error={create.error}
+      error={formError(form.formState.errors)}
     />
   );
 }
