@@ -26,6 +26,8 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
 import { formError, showServerError, submitWith } from "../common/form-submit";
 import { WizardDialog, type WizardStep } from "../common/WizardDialog";
+import { ManifestField } from "../common/ManifestField";
+import { ResourceFilterFields } from "../common/ResourceFilterFields";
 import { FormCronField } from "../schedule/CronField";
 
 // One wizard for an on-demand Backup and for a Schedule (the same backup settings plus a cron step), and for editing a
@@ -260,35 +262,7 @@ export function BackupWizard({
             </FormTextField>
           </Stack>
         )}
-        <Stack direction="row" spacing={2}>
-          <FormTextField
-            control={control}
-            name="includeResources"
-            label="Only these resource types"
-            placeholder="deployments, configmaps"
-            helperText="Optional, comma-separated"
-            sx={{ flex: 1 }}
-          />
-          <FormTextField
-            control={control}
-            name="excludeResources"
-            label="Not these resource types"
-            placeholder="secrets"
-            helperText="Optional, comma-separated"
-            sx={{ flex: 1 }}
-          />
-        </Stack>
-        <FormTextField
-          control={control}
-          name="clusterResources"
-          select
-          label="Cluster-scoped resources"
-          helperText="Automatic: all of them for the whole cluster, otherwise only those related to what is backed up (such as the volumes of included claims)"
-        >
-          <MenuItem value="auto">Automatic</MenuItem>
-          <MenuItem value="yes">Include them all</MenuItem>
-          <MenuItem value="no">Include none</MenuItem>
-        </FormTextField>
+        <ResourceFilterFields control={control} action="backup" />
         <Alert severity="info">{PROTECTED_NAMESPACES.join(", ")} are never backed up, whatever the scope.</Alert>
       </Stack>
     ),
@@ -410,13 +384,9 @@ export function BackupWizard({
           </Typography>
         )}
         <ErrorAlert error={shown.error} />
-        <TextField
+        <ManifestField
           label={isSchedule ? "Schedule manifest" : "Backup manifest"}
           value={shown.data?.yaml ?? (shown.isPending ? "Building…" : "")}
-          multiline
-          minRows={10}
-          maxRows={20}
-          slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }}
         />
       </Stack>
     ),

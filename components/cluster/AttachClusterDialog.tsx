@@ -25,6 +25,7 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { FormTextField } from "../common/FormFields";
 import { focusFirstField } from "../common/focus";
 import { formError, submitWith } from "../common/form-submit";
+import { ManifestField } from "../common/ManifestField";
 import { VeleroSummary } from "./VeleroSummary";
 
 const mono = { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", fontSize: 13 };
@@ -137,19 +138,11 @@ export function AttachClusterDialog({
                 Then run the command and paste the kubeconfig it prints in the Kubeconfig tab.
               </Typography>
               <ErrorAlert error={onboarding.error} />
-              <TextField
-                label="Manifest"
-                value={onboarding.data?.yaml ?? "Loading…"}
-                multiline
-                minRows={6}
-                maxRows={14}
-                slotProps={{ input: { readOnly: true, sx: mono } }}
-              />
-              <TextField
+              <ManifestField label="Manifest" value={onboarding.data?.yaml ?? "Loading…"} minRows={6} maxRows={14} />
+              <ManifestField
                 label="Command that prints the kubeconfig"
                 value={onboarding.data?.command ?? ""}
-                multiline
-                slotProps={{ input: { readOnly: true, sx: mono } }}
+                minRows={1}
               />
             </Stack>
           )}

@@ -21,8 +21,6 @@ export interface WizardStep<T extends FieldValues = FieldValues> {
   content: ReactNode;
   /** The form's fields on this step: Next validates them, and is disabled while one of them shows an error. */
   fields?: readonly FieldPath<T>[];
-  /** Why the step can't be left yet when no field says so; shown under the step, and Next is disabled. */
-  blocker?: string | null;
   /** Runs when Next enters this step (the review asks the server for its preview). */
   onEnter?: () => void;
 }
@@ -73,7 +71,7 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
       }),
     );
   // The server's verdict on a field does not block Next: Next checks the field again, and the review asks the server.
-  const nextDisabled = Boolean(step.blocker) || invalid(step, true);
+  const nextDisabled = invalid(step, true);
 
   // Each step's content mounts anew (keyed by the step): the keyboard goes to its first field, or the review's button.
   const focusOnMount = useCallback(
@@ -92,7 +90,6 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
   }
 
   async function next() {
-    if (step.blocker) return;
     if (form && step.fields?.length && !(await form.trigger([...step.fields], { shouldFocus: true }))) return;
     const to = active + 1;
     setActive(to);
@@ -143,11 +140,6 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
           <div key={active} ref={focusOnMount}>
             {step.content}
           </div>
-          {step.blocker && active < last && (
-            <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>
-              {step.blocker}
-            </Typography>
-          )}
           <div ref={errorRef}>
             <ErrorAlert error={props.error} />
           </div>

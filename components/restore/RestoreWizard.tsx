@@ -8,7 +8,6 @@ import Button from "@mui/material/Button";
 import IconButton from "@mui/material/IconButton";
 import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
-import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import Delete from "@mui/icons-material/Delete";
 import { useTRPC } from "@/lib/trpc/client";
@@ -26,6 +25,8 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
 import { formError, showServerError, submitWith } from "../common/form-submit";
 import { WizardDialog, type WizardStep } from "../common/WizardDialog";
+import { ManifestField } from "../common/ManifestField";
+import { ResourceFilterFields } from "../common/ResourceFilterFields";
 
 // Restore options → a Velero Restore on the chosen cluster, from a backup that cluster can see. The form validates
 // with the schema restore.create validates with (lib/forms/restore-form.ts), and what the server still refuses shows
@@ -222,35 +223,7 @@ export function RestoreWizard({
             helperText="One selector per line (lines are ORed); terms in a line are ANDed: key=value, key!=value, key in (a, b), key notin (a), key, !key"
           />
         )}
-        <Stack direction="row" spacing={2}>
-          <FormTextField
-            control={control}
-            name="includeResources"
-            label="Only these resource types"
-            placeholder="deployments, configmaps"
-            helperText="Optional, comma-separated"
-            sx={{ flex: 1 }}
-          />
-          <FormTextField
-            control={control}
-            name="excludeResources"
-            label="Not these resource types"
-            placeholder="secrets"
-            helperText="Optional, comma-separated"
-            sx={{ flex: 1 }}
-          />
-        </Stack>
-        <FormTextField
-          control={control}
-          name="clusterResources"
-          select
-          label="Cluster-scoped resources"
-          helperText="Automatic: all of them for an entire backup, otherwise only those related to what is restored (such as the volumes of restored claims)"
-        >
-          <MenuItem value="auto">Automatic</MenuItem>
-          <MenuItem value="yes">Restore them all</MenuItem>
-          <MenuItem value="no">Restore none</MenuItem>
-        </FormTextField>
+        <ResourceFilterFields control={control} action="restore" />
       </Stack>
     ),
     Mapping: (
@@ -314,23 +287,9 @@ export function RestoreWizard({
             {n.text}
           </Alert>
         ))}
-        <TextField
-          label="Restore manifest"
-          value={preview.data?.yaml ?? (preview.isPending ? "Building…" : "")}
-          multiline
-          minRows={10}
-          maxRows={20}
-          slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }}
-        />
+        <ManifestField label="Restore manifest" value={preview.data?.yaml ?? (preview.isPending ? "Building…" : "")} />
         {preview.data?.configMapYaml && (
-          <TextField
-            label="Storage-class ConfigMap"
-            value={preview.data.configMapYaml}
-            multiline
-            minRows={6}
-            maxRows={12}
-            slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }}
-          />
+          <ManifestField label="Storage-class ConfigMap" value={preview.data.configMapYaml} minRows={6} maxRows={12} />
         )}
       </Stack>
     ),
