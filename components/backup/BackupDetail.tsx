@@ -16,11 +16,11 @@ import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { LogsDialog } from "../common/LogsDialog";
-import { formatLabelSelector } from "@/lib/velero/label-selector";
 import { describeTtl } from "@/lib/velero/duration";
 import { isRestorable, isRunning, isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
 import { DetailsTable } from "../common/DetailsTable";
+import { filterRows, when, type FilterSpecView } from "../common/filter-rows";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { useMe } from "../common/useMe";
 import { PhaseChip } from "../common/PhaseChip";
@@ -57,6 +57,23 @@ const flatten = (r?: { namespaces?: Record<string, string[]>; cluster?: string[]
   ...(r?.cluster ?? []).map((m) => ["cluster", m]),
   ...Object.entries(r?.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => [ns, m])),
 ];
+
+/** The parts of a Backup's spec and status this page shows (velero-api.md §2.1). */
+interface BackupSpecView extends FilterSpecView {
+  storageLocation?: string;
+  ttl?: string;
+  defaultVolumesToFsBackup?: boolean;
+  snapshotVolumes?: boolean;
+  snapshotMoveData?: boolean;
+}
+interface BackupStatusView {
+  progress?: { itemsBackedUp?: number; totalItems?: number };
+  startTimestamp?: string;
+  completionTimestamp?: string;
+  expiration?: string;
+  failureReason?: string;
+  validationErrors?: string[];
+}
 
 /** Shown instead of an error once the backup is gone (deleted here, or by Velero's GC or backup sync). */
 function Gone({ name, message }: { name: string; message: string }) {
@@ -111,31 +128,16 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const phase = row?.phase ?? b.phase;
   const deletion = row ? row.deletion : b.deletion;
   const canDelete = deletable(can, { phase, deletion, canDelete: row?.canDelete ?? b.canDelete });
-  const spec = b.spec as Record<string, any>;
-  const status = b.status as Record<string, any>;
+  const spec = b.spec as BackupSpecView;
+  const status = b.status as BackupStatusView;
   const volumes = (b.volumes ?? []) as VolumeInfo[];
   const results = (b.results ?? {}) as Results;
   const errors = flatten(results.errors);
   const warnings = flatten(results.warnings);
-  const when = (t?: string) => (t ? new Date(t).toLocaleString() : "—");
-  const selectors: {
-    matchLabels?: Record<string, string>;
-    matchExpressions?: { key: string; operator: string; values?: string[] }[];
-  }[] = spec.labelSelector ? [spec.labelSelector] : (spec.orLabelSelectors ?? []);
   const rows: [string, string][] = [
     ["Cluster", b.clusterName],
     ["Phase", phase],
-    ["Namespaces", (spec.includedNamespaces ?? ["all"]).join(", ")],
-    ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
-    ["Label selector", selectors.length ? selectors.map(formatLabelSelector).join("  OR  ") : "—"],
-    [
-      "Resource types",
-      `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`,
-    ],
-    [
-      "Cluster-scoped resources",
-      spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic",
-    ],
+    ...filterRows(spec, "all"),
     ["Location", spec.storageLocation ?? "—"],
     ["Retention (TTL)", spec.ttl ? describeTtl(spec.ttl) : "—"],
     [
@@ -205,7 +207,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           {status.failureReason}
         </Alert>
       )}
-      {(status.validationErrors ?? []).map((e: string) => (
+      {(status.validationErrors ?? []).map((e) => (
         <Alert key={e} severity="error" sx={{ mb: 1 }}>
           {e}
         </Alert>
@@ -321,7 +323,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
                 clusterId,
                 clusterName: b.clusterName,
                 name,
-                location: (spec.storageLocation as string | undefined) ?? null,
+                location: spec.storageLocation ?? null,
               }
             : null
         }
