@@ -149,7 +149,6 @@ export function CredentialsPage() {
           value={form.name}
           onChange={(e) => setForm({ ...form, name: e.target.value })}
           required
-          autoFocus
           helperText="Lowercase letters, digits and '-'"
         />
         <TextField

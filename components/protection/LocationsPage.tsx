@@ -272,7 +272,6 @@ export function LocationsPage() {
           value={form.name}
           onChange={(e) => setForm({ ...form, name: e.target.value })}
           required
-          autoFocus
           helperText="Lowercase letters, digits and '-'"
         />
         <TextField
@@ -370,7 +369,6 @@ export function LocationsPage() {
           label="Cluster group or cluster"
           value={target.value}
           onChange={(e) => setTarget({ ...target, value: e.target.value })}
-          autoFocus
         >
           {targets.map((t) => (
             <MenuItem key={t.value} value={t.value}>
