@@ -245,7 +245,7 @@ export function BackupWizard({
           />
         )}
         {scope === "labels" && (
-          <Stack direction="row" spacing={2}>
+          <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
             <FormTextField
               control={control}
               name="selector"
@@ -330,7 +330,7 @@ export function BackupWizard({
             </MenuItem>
           ))}
         </FormTextField>
-        <Stack direction="row" spacing={2}>
+        <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
           <FormTextField
             control={control}
             name="ttl.value"

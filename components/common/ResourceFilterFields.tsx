@@ -28,7 +28,7 @@ export function ResourceFilterFields<T extends ResourceFilterValues>({
   const verb = action === "backup" ? "Include" : "Restore";
   return (
     <>
-      <Stack direction="row" spacing={2}>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
         <FormTextField
           control={c}
           name="includeResources"
