@@ -4,16 +4,21 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import LinearProgress from "@mui/material/LinearProgress";
-import TextField from "@mui/material/TextField";
 import Key from "@mui/icons-material/Key";
 import type { inferRouterOutputs } from "@trpc/server";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { useTRPC } from "@/lib/trpc/client";
+import { credentialCreateInput } from "@/lib/schemas/locations";
+import { formErrorMap } from "@/lib/forms/server-errors";
 import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { FormDialog } from "../common/FormDialog";
+import { FormTextField } from "../common/FormFields";
+import { formError, submitWith } from "../common/form-submit";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
@@ -30,17 +35,7 @@ export function CredentialsPage() {
   const list = useQuery({ ...trpc.credential.list.queryOptions(), enabled: allowed });
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
   const [creating, setCreating] = useState(false);
-  const [form, setForm] = useState(blank);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
-  const create = useMutation(
-    trpc.credential.create.mutationOptions({
-      onSuccess: () => {
-        setCreating(false);
-        setForm(blank);
-        refresh();
-      },
-    }),
-  );
   const del = useMutation(
     trpc.credential.delete.mutationOptions({
       onSuccess: () => {
@@ -106,13 +101,7 @@ export function CredentialsPage() {
         title="Credentials"
         subtitle="Keys Lifeboat uses to reach object storage (AWS and S3-compatible). Sealed at rest; after saving only the masked key id is shown."
         actions={
-          <Button
-            variant="contained"
-            onClick={() => {
-              create.reset();
-              setCreating(true);
-            }}
-          >
+          <Button variant="contained" onClick={() => setCreating(true)}>
             Create credential
           </Button>
         }
@@ -135,44 +124,7 @@ export function CredentialsPage() {
             "Create one with an access key that may read and write your backup bucket; target locations then use it.",
         }}
       />
-      <FormDialog
-        open={creating}
-        title="Create a credential"
-        submitLabel="Create"
-        busy={create.isPending}
-        error={create.error}
-        onClose={() => setCreating(false)}
-        onSubmit={() => create.mutate(form)}
-      >
-        <TextField
-          label="Name"
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-          required
-          helperText="Lowercase letters, digits and '-'"
-        />
-        <TextField
-          label="Description"
-          value={form.description}
-          onChange={(e) => setForm({ ...form, description: e.target.value })}
-        />
-        <TextField
-          label="Access key id"
-          value={form.accessKeyId}
-          onChange={(e) => setForm({ ...form, accessKeyId: e.target.value })}
-          required
-          autoComplete="off"
-        />
-        <TextField
-          label="Secret access key"
-          type="password"
-          value={form.secretAccessKey}
-          onChange={(e) => setForm({ ...form, secretAccessKey: e.target.value })}
-          required
-          autoComplete="new-password"
-          helperText="Sealed when saved; Lifeboat never shows it again"
-        />
-      </FormDialog>
+      {creating && <CreateCredentialDialog onClose={() => setCreating(false)} />}
       <ConfirmDialog
         open={Boolean(deleting)}
         title={`Delete credential ${deleting?.name ?? ""}?`}
@@ -185,5 +137,51 @@ export function CredentialsPage() {
         <ErrorAlert error={del.error} />A credential still used by a target location cannot be deleted.
       </ConfirmDialog>
     </>
+  );
+}
+
+/** A new credential, validated with the schema credential.create validates with. */
+function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const form = useForm({ resolver: zodResolver(credentialCreateInput, { error: formErrorMap }), defaultValues: blank });
+  const create = useMutation(
+    trpc.credential.create.mutationOptions({
+      onSuccess: async () => {
+        await qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
+        onClose();
+      },
+    }),
+  );
+  const { control } = form;
+  return (
+    <FormDialog
+      open
+      title="Create a credential"
+      submitLabel="Create"
+      busy={create.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submitWith(form, (v) => create.mutateAsync(v))}
+    >
+      <FormTextField
+        control={control}
+        name="name"
+        label="Name"
+        required
+        helperText="Lowercase letters, digits and '-'"
+      />
+      <FormTextField control={control} name="description" label="Description" />
+      <FormTextField control={control} name="accessKeyId" label="Access key id" required autoComplete="off" />
+      <FormTextField
+        control={control}
+        name="secretAccessKey"
+        label="Secret access key"
+        type="password"
+        required
+        autoComplete="new-password"
+        helperText="Sealed when saved; Lifeboat never shows it again"
+      />
+    </FormDialog>
   );
 }
