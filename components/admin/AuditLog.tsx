@@ -3,25 +3,54 @@ import { useState } from "react";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import LinearProgress from "@mui/material/LinearProgress";
 import MenuItem from "@mui/material/MenuItem";
-import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
 import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
+import Paper from "@mui/material/Paper";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/lib/trpc/client";
+import type { AppRouter } from "@/server/routers/_app";
+import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
-import { ErrorAlert } from "../common/ErrorAlert";
 
 const OUTCOME_COLOR = { SUCCESS: "success", DENIED: "warning", FAILURE: "error" } as const;
 type Outcome = keyof typeof OUTCOME_COLOR;
 const empty = { actor: "", action: "", target: "", outcome: "" as "" | Outcome, from: "", to: "" };
+
+type Row = inferRouterOutputs<AppRouter>["audit"]["list"]["items"][number];
+
+// Newest first, in pages from the server (keyset): sorting the loaded pages alone would mislead, so nothing sorts here.
+const COLUMNS: Column<Row>[] = [
+  { id: "at", header: "Time", cellSx: { whiteSpace: "nowrap" }, cell: (r) => r.at.toLocaleString() },
+  { id: "actor", header: "Actor", cell: (r) => r.actorEmail ?? "anonymous" },
+  { id: "action", header: "Action", cell: (r) => <code>{r.action}</code> },
+  { id: "target", header: "Target", cell: (r) => (r.targetType ? `${r.targetType} ${r.targetId ?? ""}` : "—") },
+  { id: "scope", header: "Scope", hideBelow: "md", cell: (r) => r.scope },
+  {
+    id: "outcome",
+    header: "Outcome",
+    cell: (r) => (
+      <Chip
+        size="small"
+        color={OUTCOME_COLOR[r.outcome]}
+        label={r.outcome.toLowerCase()}
+        title={r.reason ?? undefined}
+      />
+    ),
+  },
+  { id: "client", header: "Client", hideBelow: "lg", cell: (r) => r.clientIp ?? "—" },
+  {
+    id: "request",
+    header: "Request",
+    hideBelow: "lg",
+    cell: (r) => (
+      <Typography variant="caption" sx={{ fontFamily: "monospace" }}>
+        {r.requestId.slice(0, 8)}
+      </Typography>
+    ),
+  },
+];
 
 export function AuditLog() {
   const trpc = useTRPC();
@@ -121,68 +150,24 @@ export function AuditLog() {
           </Button>
         </Stack>
       </Paper>
-      <ErrorAlert error={q.error} />
-      {q.isLoading ? (
-        <LinearProgress />
-      ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table size="small" aria-label="Audit events">
-            <TableHead>
-              <TableRow>
-                <TableCell>Time</TableCell>
-                <TableCell>Actor</TableCell>
-                <TableCell>Action</TableCell>
-                <TableCell>Target</TableCell>
-                <TableCell>Scope</TableCell>
-                <TableCell>Outcome</TableCell>
-                <TableCell>Client</TableCell>
-                <TableCell>Request</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {rows.length === 0 && (
-                <TableRow>
-                  <TableCell colSpan={8}>
-                    <Typography variant="body2" color="text.secondary">
-                      No events match these filters.
-                    </Typography>
-                  </TableCell>
-                </TableRow>
-              )}
-              {rows.map((r) => (
-                <TableRow key={r.id} data-testid="audit-row">
-                  <TableCell sx={{ whiteSpace: "nowrap" }}>{r.at.toLocaleString()}</TableCell>
-                  <TableCell>{r.actorEmail ?? "anonymous"}</TableCell>
-                  <TableCell>
-                    <code>{r.action}</code>
-                  </TableCell>
-                  <TableCell>{r.targetType ? `${r.targetType} ${r.targetId ?? ""}` : "—"}</TableCell>
-                  <TableCell>{r.scope}</TableCell>
-                  <TableCell>
-                    <Chip
-                      size="small"
-                      color={OUTCOME_COLOR[r.outcome]}
-                      label={r.outcome.toLowerCase()}
-                      title={r.reason ?? undefined}
-                    />
-                  </TableCell>
-                  <TableCell>{r.clientIp ?? "—"}</TableCell>
-                  <TableCell>
-                    <Typography variant="caption" sx={{ fontFamily: "monospace" }}>
-                      {r.requestId.slice(0, 8)}
-                    </Typography>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
-      {q.hasNextPage && (
-        <Button sx={{ mt: 2 }} onClick={() => q.fetchNextPage()} disabled={q.isFetchingNextPage}>
-          {q.isFetchingNextPage ? "Loading…" : "Load older events"}
-        </Button>
-      )}
+      <ResourceTable
+        label="Audit events"
+        columns={COLUMNS}
+        rows={rows}
+        rowKey={(r) => r.id}
+        rowTestId={() => "audit-row"}
+        loading={q.isLoading}
+        error={q.error}
+        onRetry={() => void q.refetch()}
+        empty={{ title: "No events match these filters." }}
+        footer={
+          q.hasNextPage && (
+            <Button sx={{ mt: 2 }} onClick={() => q.fetchNextPage()} disabled={q.isFetchingNextPage}>
+              {q.isFetchingNextPage ? "Loading…" : "Load older events"}
+            </Button>
+          )
+        }
+      />
     </>
   );
 }

@@ -5,27 +5,18 @@ import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import LinearProgress from "@mui/material/LinearProgress";
-import MenuItem from "@mui/material/MenuItem";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
-import TextField from "@mui/material/TextField";
-import ToggleButton from "@mui/material/ToggleButton";
-import ToggleButtonGroup from "@mui/material/ToggleButtonGroup";
 import Typography from "@mui/material/Typography";
 import Hub from "@mui/icons-material/Hub";
 import { useTRPC } from "@/lib/trpc/client";
 import type { ClusterRole } from "@/lib/rbac/permissions";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { FormDialog } from "../common/FormDialog";
+import { AddBindingDialog, CreateClusterGroupDialog, ROLES } from "./ClusterGroupDialogs";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { EmptyState } from "../common/EmptyState";
 
-const ROLES: { value: ClusterRole; label: string; help: string }[] = [
-  { value: "VIEWER", label: "Viewer", help: "reads everything in scope" },
-  { value: "OPERATOR", label: "Operator", help: "also backs up, schedules and restores" },
-  { value: "CLUSTER_ADMIN", label: "Cluster admin", help: "also attaches, detaches and assigns locations" },
-];
 const roleLabel = (r: ClusterRole) => ROLES.find((x) => x.value === r)!.label;
 
 type Group = { id: string; name: string; description: string };
@@ -35,8 +26,6 @@ export function ClusterGroupsAdmin() {
   const qc = useQueryClient();
   const groups = useQuery(trpc.clusterGroup.list.queryOptions());
   const bindings = useQuery(trpc.binding.list.queryOptions({}));
-  const users = useQuery(trpc.user.list.queryOptions());
-  const teams = useQuery(trpc.team.list.queryOptions());
   const refresh = () =>
     Promise.all(
       [trpc.clusterGroup.list, trpc.binding.list, trpc.team.list].map((p) =>
@@ -45,37 +34,14 @@ export function ClusterGroupsAdmin() {
     );
 
   const [creating, setCreating] = useState(false);
-  const [form, setForm] = useState({ name: "", description: "" });
   const [bindFor, setBindFor] = useState<Group | null>(null);
-  const [bind, setBind] = useState<{ kind: "team" | "user"; id: string; role: ClusterRole }>({
-    kind: "team",
-    id: "",
-    role: "VIEWER",
-  });
   const [deleting, setDeleting] = useState<Group | null>(null);
   const [unbinding, setUnbinding] = useState<{ id: string; label: string } | null>(null);
 
-  const create = useMutation(
-    trpc.clusterGroup.create.mutationOptions({
-      onSuccess: () => {
-        setCreating(false);
-        setForm({ name: "", description: "" });
-        refresh();
-      },
-    }),
-  );
   const del = useMutation(
     trpc.clusterGroup.delete.mutationOptions({
       onSuccess: () => {
         setDeleting(null);
-        refresh();
-      },
-    }),
-  );
-  const addBinding = useMutation(
-    trpc.binding.create.mutationOptions({
-      onSuccess: () => {
-        setBindFor(null);
         refresh();
       },
     }),
@@ -89,24 +55,13 @@ export function ClusterGroupsAdmin() {
     }),
   );
 
-  const subjects =
-    bind.kind === "team"
-      ? (teams.data ?? []).map((t) => ({ id: t.id, label: t.name }))
-      : (users.data ?? []).map((u) => ({ id: u.id, label: `${u.name} (${u.email})` }));
-
   return (
     <>
       <PageHeader
         title="Cluster groups"
         subtitle="Group clusters, then bind users or teams to a group with a role: the binding grants that role on every cluster in the group."
         actions={
-          <Button
-            variant="contained"
-            onClick={() => {
-              create.reset();
-              setCreating(true);
-            }}
-          >
+          <Button variant="contained" onClick={() => setCreating(true)}>
             Create cluster group
           </Button>
         }
@@ -134,15 +89,7 @@ export function ClusterGroupsAdmin() {
                       {g.clusters.length ? `${g.clusters.length} cluster(s)` : "no clusters attached yet"}
                     </Typography>
                   </Box>
-                  <Button
-                    size="small"
-                    variant="outlined"
-                    onClick={() => {
-                      addBinding.reset();
-                      setBind({ kind: "team", id: "", role: "VIEWER" });
-                      setBindFor(g);
-                    }}
-                  >
+                  <Button size="small" variant="outlined" onClick={() => setBindFor(g)}>
                     Add binding
                   </Button>
                   <Button
@@ -179,83 +126,8 @@ export function ClusterGroupsAdmin() {
         </Stack>
       )}
 
-      <FormDialog
-        open={creating}
-        title="Create cluster group"
-        submitLabel="Create"
-        busy={create.isPending}
-        error={create.error}
-        onClose={() => setCreating(false)}
-        onSubmit={() => create.mutate(form)}
-      >
-        <TextField
-          label="Name"
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-          helperText="Lowercase letters, digits and '-'"
-          required
-          autoFocus
-        />
-        <TextField
-          label="Description"
-          value={form.description}
-          onChange={(e) => setForm({ ...form, description: e.target.value })}
-        />
-      </FormDialog>
-
-      <FormDialog
-        open={Boolean(bindFor)}
-        title={`Add a binding to ${bindFor?.name ?? ""}`}
-        submitLabel="Add binding"
-        busy={addBinding.isPending}
-        error={addBinding.error}
-        onClose={() => setBindFor(null)}
-        onSubmit={() =>
-          bindFor &&
-          addBinding.mutate({
-            role: bind.role,
-            subject: { kind: bind.kind, id: bind.id },
-            target: { kind: "clusterGroup", id: bindFor.id },
-          })
-        }
-      >
-        <ToggleButtonGroup
-          exclusive
-          size="small"
-          value={bind.kind}
-          onChange={(_, v) => v && setBind({ ...bind, kind: v, id: "" })}
-          aria-label="Subject kind"
-        >
-          <ToggleButton value="team">Team</ToggleButton>
-          <ToggleButton value="user">User</ToggleButton>
-        </ToggleButtonGroup>
-        <TextField
-          select
-          label={bind.kind === "team" ? "Team" : "User"}
-          value={bind.id}
-          onChange={(e) => setBind({ ...bind, id: e.target.value })}
-          required
-          helperText={subjects.length ? " " : `No ${bind.kind}s exist yet`}
-        >
-          {subjects.map((s) => (
-            <MenuItem key={s.id} value={s.id}>
-              {s.label}
-            </MenuItem>
-          ))}
-        </TextField>
-        <TextField
-          select
-          label="Role"
-          value={bind.role}
-          onChange={(e) => setBind({ ...bind, role: e.target.value as ClusterRole })}
-        >
-          {ROLES.map((r) => (
-            <MenuItem key={r.value} value={r.value}>
-              {r.label}: {r.help}
-            </MenuItem>
-          ))}
-        </TextField>
-      </FormDialog>
+      {creating && <CreateClusterGroupDialog onClose={() => setCreating(false)} />}
+      {bindFor && <AddBindingDialog group={bindFor} onClose={() => setBindFor(null)} />}
 
       <ConfirmDialog
         open={Boolean(deleting)}

@@ -3,27 +3,19 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import LinearProgress from "@mui/material/LinearProgress";
-import MenuItem from "@mui/material/MenuItem";
-import Paper from "@mui/material/Paper";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
-import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import Groups from "@mui/icons-material/Groups";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/lib/trpc/client";
+import type { AppRouter } from "@/server/routers/_app";
+import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { FormDialog } from "../common/FormDialog";
+import { AddMemberDialog, TeamDialog } from "./TeamDialogs";
 import { ConfirmDialog } from "../common/ConfirmDialog";
-import { EmptyState } from "../common/EmptyState";
 
+type TeamRow = inferRouterOutputs<AppRouter>["team"]["list"][number];
 type Team = { id: string; name: string; description: string; oidcGroup: string | null };
-const blank = { name: "", description: "", oidcGroup: "" };
 
 export function TeamsAdmin() {
   const trpc = useTRPC();
@@ -35,28 +27,10 @@ export function TeamsAdmin() {
       qc.invalidateQueries({ queryKey: trpc.team.list.queryKey() }),
       qc.invalidateQueries({ queryKey: trpc.user.list.queryKey() }),
     ]);
-  const [editing, setEditing] = useState<{ team: Team | null; form: typeof blank } | null>(null);
+  const [editing, setEditing] = useState<{ team: Team | null } | null>(null);
   const [memberFor, setMemberFor] = useState<Team | null>(null);
-  const [memberId, setMemberId] = useState("");
   const [deleting, setDeleting] = useState<Team | null>(null);
 
-  const close = () => setEditing(null);
-  const create = useMutation(
-    trpc.team.create.mutationOptions({
-      onSuccess: () => {
-        close();
-        refresh();
-      },
-    }),
-  );
-  const update = useMutation(
-    trpc.team.update.mutationOptions({
-      onSuccess: () => {
-        close();
-        refresh();
-      },
-    }),
-  );
   const del = useMutation(
     trpc.team.delete.mutationOptions({
       onSuccess: () => {
@@ -65,25 +39,95 @@ export function TeamsAdmin() {
       },
     }),
   );
-  const add = useMutation(
-    trpc.team.addMember.mutationOptions({
-      onSuccess: () => {
-        setMemberFor(null);
-        setMemberId("");
-        refresh();
-      },
-    }),
-  );
   const remove = useMutation(trpc.team.removeMember.mutationOptions({ onSuccess: refresh }));
-  const save = editing?.team ? update : create;
-
-  function submit() {
-    if (!editing) return;
-    const f = editing.form;
-    if (editing.team)
-      update.mutate({ id: editing.team.id, name: f.name, description: f.description, oidcGroup: f.oidcGroup || null });
-    else create.mutate({ name: f.name, description: f.description, oidcGroup: f.oidcGroup || undefined });
-  }
+  const columns: Column<TeamRow>[] = [
+    {
+      id: "name",
+      header: "Team",
+      sortValue: (t) => t.name,
+      cell: (t) => (
+        <>
+          <Typography variant="body2" sx={{ fontWeight: 500 }}>
+            {t.name}
+          </Typography>
+          {t.description && (
+            <Typography variant="caption" color="text.secondary">
+              {t.description}
+            </Typography>
+          )}
+        </>
+      ),
+    },
+    {
+      id: "oidc",
+      header: "OIDC group",
+      hideBelow: "md",
+      sortValue: (t) => t.oidcGroup,
+      cell: (t) =>
+        t.oidcGroup ?? (
+          <Typography variant="body2" color="text.secondary">
+            —
+          </Typography>
+        ),
+    },
+    {
+      id: "members",
+      header: "Members",
+      cell: (t) => (
+        <>
+          {t.members.length === 0 && (
+            <Typography variant="body2" color="text.secondary">
+              No members
+            </Typography>
+          )}
+          {t.members.map((m) => (
+            <Chip
+              key={m.id}
+              size="small"
+              label={m.email}
+              title={m.viaOidc ? "From the OIDC group" : undefined}
+              sx={{ mr: 0.5, mb: 0.5 }}
+              variant={m.viaOidc ? "outlined" : "filled"}
+              onDelete={() => remove.mutate({ teamId: t.id, userId: m.id })}
+            />
+          ))}
+        </>
+      ),
+    },
+    {
+      id: "bindings",
+      header: "Bindings",
+      hideBelow: "md",
+      sortValue: (t) => t.bindingCount,
+      cell: (t) => t.bindingCount,
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      align: "right",
+      cellSx: { whiteSpace: "nowrap" },
+      cell: (t) => (
+        <>
+          <Button size="small" onClick={() => setMemberFor(t)}>
+            Add member
+          </Button>
+          <Button size="small" onClick={() => setEditing({ team: t })}>
+            Edit
+          </Button>
+          <Button
+            size="small"
+            color="error"
+            onClick={() => {
+              del.reset();
+              setDeleting(t);
+            }}
+          >
+            Delete
+          </Button>
+        </>
+      ),
+    },
+  ];
 
   return (
     <>
@@ -91,175 +135,40 @@ export function TeamsAdmin() {
         title="Teams"
         subtitle="Teams hold members; bind a team to cluster groups or clusters to grant them access. A team mapped to an OIDC group gets its members from single sign-on."
         actions={
-          <Button
-            variant="contained"
-            onClick={() => {
-              create.reset();
-              setEditing({ team: null, form: blank });
-            }}
-          >
+          <Button variant="contained" onClick={() => setEditing({ team: null })}>
             Create team
           </Button>
         }
       />
-      <ErrorAlert error={teams.error ?? remove.error} />
-      {teams.isLoading ? (
-        <LinearProgress />
-      ) : !teams.data?.length ? (
-        <EmptyState icon={<Groups />} title="No teams yet">
-          Create a team, add members, then bind it to a cluster group under Cluster groups.
-        </EmptyState>
-      ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table aria-label="Teams">
-            <TableHead>
-              <TableRow>
-                <TableCell>Team</TableCell>
-                <TableCell>OIDC group</TableCell>
-                <TableCell>Members</TableCell>
-                <TableCell>Bindings</TableCell>
-                <TableCell align="right">Actions</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {teams.data.map((t) => (
-                <TableRow key={t.id} data-testid={`team-row-${t.name}`}>
-                  <TableCell>
-                    <Typography variant="body2" sx={{ fontWeight: 500 }}>
-                      {t.name}
-                    </Typography>
-                    {t.description && (
-                      <Typography variant="caption" color="text.secondary">
-                        {t.description}
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    {t.oidcGroup ?? (
-                      <Typography variant="body2" color="text.secondary">
-                        —
-                      </Typography>
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    {t.members.length === 0 && (
-                      <Typography variant="body2" color="text.secondary">
-                        No members
-                      </Typography>
-                    )}
-                    {t.members.map((m) => (
-                      <Chip
-                        key={m.id}
-                        size="small"
-                        label={m.email}
-                        title={m.viaOidc ? "From the OIDC group" : undefined}
-                        sx={{ mr: 0.5, mb: 0.5 }}
-                        variant={m.viaOidc ? "outlined" : "filled"}
-                        onDelete={() => remove.mutate({ teamId: t.id, userId: m.id })}
-                      />
-                    ))}
-                  </TableCell>
-                  <TableCell>{t.bindingCount}</TableCell>
-                  <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                    <Button
-                      size="small"
-                      onClick={() => {
-                        add.reset();
-                        setMemberFor(t);
-                      }}
-                    >
-                      Add member
-                    </Button>
-                    <Button
-                      size="small"
-                      onClick={() => {
-                        update.reset();
-                        setEditing({
-                          team: t,
-                          form: { name: t.name, description: t.description, oidcGroup: t.oidcGroup ?? "" },
-                        });
-                      }}
-                    >
-                      Edit
-                    </Button>
-                    <Button
-                      size="small"
-                      color="error"
-                      onClick={() => {
-                        del.reset();
-                        setDeleting(t);
-                      }}
-                    >
-                      Delete
-                    </Button>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
+      <ErrorAlert error={remove.error} />
+      <ResourceTable
+        label="Teams"
+        size="medium"
+        columns={columns}
+        rows={teams.data}
+        rowKey={(t) => t.id}
+        rowTestId={(t) => `team-row-${t.name}`}
+        loading={teams.isLoading}
+        error={teams.error}
+        onRetry={() => void teams.refetch()}
+        defaultSort={{ column: "name", direction: "asc" }}
+        empty={{
+          icon: <Groups />,
+          title: "No teams yet",
+          message: "Create a team, add members, then bind it to a cluster group under Cluster groups.",
+        }}
+      />
+
+      {editing && <TeamDialog team={editing.team} onClose={() => setEditing(null)} />}
+      {memberFor && (
+        <AddMemberDialog
+          team={memberFor}
+          candidates={(users.data ?? []).filter(
+            (u) => !teams.data?.find((t) => t.id === memberFor.id)?.members.some((m) => m.id === u.id),
+          )}
+          onClose={() => setMemberFor(null)}
+        />
       )}
-
-      <FormDialog
-        open={Boolean(editing)}
-        title={editing?.team ? `Edit team ${editing.team.name}` : "Create team"}
-        submitLabel={editing?.team ? "Save" : "Create"}
-        busy={save.isPending}
-        error={save.error}
-        onClose={close}
-        onSubmit={submit}
-      >
-        {editing && (
-          <>
-            <TextField
-              label="Name"
-              value={editing.form.name}
-              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, name: e.target.value } })}
-              helperText="Lowercase letters, digits and '-'"
-              required
-              autoFocus
-            />
-            <TextField
-              label="Description"
-              value={editing.form.description}
-              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, description: e.target.value } })}
-            />
-            <TextField
-              label="OIDC group (optional)"
-              value={editing.form.oidcGroup}
-              onChange={(e) => setEditing({ ...editing, form: { ...editing.form, oidcGroup: e.target.value } })}
-              helperText="Users whose groups claim holds this value join the team when they sign in with single sign-on"
-            />
-          </>
-        )}
-      </FormDialog>
-
-      <FormDialog
-        open={Boolean(memberFor)}
-        title={`Add a member to ${memberFor?.name ?? ""}`}
-        submitLabel="Add"
-        busy={add.isPending}
-        error={add.error}
-        onClose={() => setMemberFor(null)}
-        onSubmit={() => memberFor && memberId && add.mutate({ teamId: memberFor.id, userId: memberId })}
-      >
-        <TextField
-          select
-          label="User"
-          value={memberId}
-          onChange={(e) => setMemberId(e.target.value)}
-          required
-          autoFocus
-        >
-          {users.data
-            ?.filter((u) => !teams.data?.find((t) => t.id === memberFor?.id)?.members.some((m) => m.id === u.id))
-            .map((u) => (
-              <MenuItem key={u.id} value={u.id}>
-                {u.name} ({u.email})
-              </MenuItem>
-            ))}
-        </TextField>
-      </FormDialog>
 
       <ConfirmDialog
         open={Boolean(deleting)}

@@ -4,23 +4,16 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import IconButton from "@mui/material/IconButton";
-import LinearProgress from "@mui/material/LinearProgress";
 import Menu from "@mui/material/Menu";
 import MenuItem from "@mui/material/MenuItem";
-import Paper from "@mui/material/Paper";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
-import TextField from "@mui/material/TextField";
 import MoreVert from "@mui/icons-material/MoreVert";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/lib/trpc/client";
-import { PASSWORD_MIN } from "@/lib/schemas/admin";
+import type { AppRouter } from "@/server/routers/_app";
+import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { FormDialog } from "../common/FormDialog";
+import { CreateUserDialog, ResetPasswordDialog } from "./UserDialogs";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
@@ -34,6 +27,8 @@ type Row = {
   provider: "LOCAL" | "OIDC";
 };
 
+type UserRow = inferRouterOutputs<AppRouter>["user"]["list"][number];
+
 export function UsersAdmin() {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -41,21 +36,10 @@ export function UsersAdmin() {
   const users = useQuery(trpc.user.list.queryOptions());
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.user.list.queryKey() });
   const [creating, setCreating] = useState(false);
-  const [form, setForm] = useState({ name: "", email: "", password: "", role: "MEMBER" as Row["role"] });
   const [menu, setMenu] = useState<{ el: HTMLElement; user: Row } | null>(null);
   const [resetFor, setResetFor] = useState<Row | null>(null);
-  const [newPassword, setNewPassword] = useState("");
   const [disableFor, setDisableFor] = useState<Row | null>(null);
 
-  const create = useMutation(
-    trpc.user.create.mutationOptions({
-      onSuccess: () => {
-        setCreating(false);
-        setForm({ name: "", email: "", password: "", role: "MEMBER" });
-        refresh();
-      },
-    }),
-  );
   const update = useMutation(trpc.user.update.mutationOptions({ onSuccess: refresh }));
   const setDisabled = useMutation(
     trpc.user.setDisabled.mutationOptions({
@@ -65,14 +49,58 @@ export function UsersAdmin() {
       },
     }),
   );
-  const reset = useMutation(
-    trpc.user.resetPassword.mutationOptions({
-      onSuccess: () => {
-        setResetFor(null);
-        setNewPassword("");
-      },
-    }),
-  );
+
+  const columns: Column<UserRow>[] = [
+    { id: "name", header: "Name", sortValue: (u) => u.name, cell: (u) => u.name },
+    { id: "email", header: "Email", sortValue: (u) => u.email, cell: (u) => u.email },
+    {
+      id: "role",
+      header: "Role",
+      sortValue: (u) => u.role,
+      cell: (u) => (u.role === "ORG_ADMIN" ? <Chip size="small" color="primary" label="Org admin" /> : "Member"),
+    },
+    {
+      id: "provider",
+      header: "Sign-in",
+      hideBelow: "md",
+      cell: (u) => (u.provider === "OIDC" ? "Single sign-on" : "Password"),
+    },
+    {
+      id: "teams",
+      header: "Teams",
+      hideBelow: "md",
+      cell: (u) =>
+        u.teams.map((t) => <Chip key={t.id} size="small" variant="outlined" label={t.name} sx={{ mr: 0.5 }} />),
+    },
+    {
+      id: "status",
+      header: "Status",
+      sortValue: (u) => u.disabled,
+      cell: (u) =>
+        u.disabled ? (
+          <Chip size="small" color="error" label="Disabled" />
+        ) : (
+          <Chip size="small" color="success" variant="outlined" label="Active" />
+        ),
+    },
+    {
+      id: "lastSignIn",
+      header: "Last sign-in",
+      hideBelow: "lg",
+      sortValue: (u) => u.lastSignInAt,
+      cell: (u) => <RelativeTime date={u.lastSignInAt} />,
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      align: "right",
+      cell: (u) => (
+        <IconButton aria-label={`Actions for ${u.email}`} onClick={(e) => setMenu({ el: e.currentTarget, user: u })}>
+          <MoreVert />
+        </IconButton>
+      ),
+    },
+  ];
 
   return (
     <>
@@ -80,73 +108,24 @@ export function UsersAdmin() {
         title="Users"
         subtitle="Who can sign in, and their organization role. Cluster access comes from bindings on cluster groups and clusters."
         actions={
-          <Button
-            variant="contained"
-            onClick={() => {
-              create.reset();
-              setCreating(true);
-            }}
-          >
+          <Button variant="contained" onClick={() => setCreating(true)}>
             Create user
           </Button>
         }
       />
-      <ErrorAlert error={users.error ?? update.error ?? setDisabled.error} />
-      {users.isLoading ? (
-        <LinearProgress />
-      ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table aria-label="Users">
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Email</TableCell>
-                <TableCell>Role</TableCell>
-                <TableCell>Sign-in</TableCell>
-                <TableCell>Teams</TableCell>
-                <TableCell>Status</TableCell>
-                <TableCell>Last sign-in</TableCell>
-                <TableCell align="right">Actions</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {users.data?.map((u) => (
-                <TableRow key={u.id} data-testid={`user-row-${u.email}`}>
-                  <TableCell>{u.name}</TableCell>
-                  <TableCell>{u.email}</TableCell>
-                  <TableCell>
-                    {u.role === "ORG_ADMIN" ? <Chip size="small" color="primary" label="Org admin" /> : "Member"}
-                  </TableCell>
-                  <TableCell>{u.provider === "OIDC" ? "Single sign-on" : "Password"}</TableCell>
-                  <TableCell>
-                    {u.teams.map((t) => (
-                      <Chip key={t.id} size="small" variant="outlined" label={t.name} sx={{ mr: 0.5 }} />
-                    ))}
-                  </TableCell>
-                  <TableCell>
-                    {u.disabled ? (
-                      <Chip size="small" color="error" label="Disabled" />
-                    ) : (
-                      <Chip size="small" color="success" variant="outlined" label="Active" />
-                    )}
-                  </TableCell>
-                  <TableCell>
-                    <RelativeTime date={u.lastSignInAt} />
-                  </TableCell>
-                  <TableCell align="right">
-                    <IconButton
-                      aria-label={`Actions for ${u.email}`}
-                      onClick={(e) => setMenu({ el: e.currentTarget, user: u })}
-                    >
-                      <MoreVert />
-                    </IconButton>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
+      <ErrorAlert error={update.error ?? setDisabled.error} />
+      <ResourceTable
+        label="Users"
+        size="medium"
+        columns={columns}
+        rows={users.data}
+        rowKey={(u) => u.id}
+        rowTestId={(u) => `user-row-${u.email}`}
+        loading={users.isLoading}
+        error={users.error}
+        onRetry={() => void users.refetch()}
+        empty={{ title: "No users" }}
+      />
 
       <Menu anchorEl={menu?.el} open={Boolean(menu)} onClose={() => setMenu(null)}>
         {menu && [
@@ -163,7 +142,6 @@ export function UsersAdmin() {
             <MenuItem
               key="reset"
               onClick={() => {
-                reset.reset();
                 setResetFor(menu.user);
                 setMenu(null);
               }}
@@ -196,69 +174,8 @@ export function UsersAdmin() {
         ]}
       </Menu>
 
-      <FormDialog
-        open={creating}
-        title="Create user"
-        submitLabel="Create"
-        busy={create.isPending}
-        error={create.error}
-        onClose={() => setCreating(false)}
-        onSubmit={() => create.mutate(form)}
-      >
-        <TextField
-          label="Name"
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-          required
-          autoFocus
-        />
-        <TextField
-          label="Email"
-          type="email"
-          value={form.email}
-          onChange={(e) => setForm({ ...form, email: e.target.value })}
-          required
-        />
-        <TextField
-          label="Initial password"
-          type="password"
-          autoComplete="new-password"
-          value={form.password}
-          helperText={`At least ${PASSWORD_MIN} characters; share it with the user privately`}
-          onChange={(e) => setForm({ ...form, password: e.target.value })}
-          required
-        />
-        <TextField
-          select
-          label="Organization role"
-          value={form.role}
-          onChange={(e) => setForm({ ...form, role: e.target.value as Row["role"] })}
-        >
-          <MenuItem value="MEMBER">Member: access through bindings</MenuItem>
-          <MenuItem value="ORG_ADMIN">Org admin: everything</MenuItem>
-        </TextField>
-      </FormDialog>
-
-      <FormDialog
-        open={Boolean(resetFor)}
-        title={`Reset password for ${resetFor?.email ?? ""}`}
-        submitLabel="Reset password"
-        busy={reset.isPending}
-        error={reset.error}
-        onClose={() => setResetFor(null)}
-        onSubmit={() => resetFor && reset.mutate({ id: resetFor.id, password: newPassword })}
-      >
-        <TextField
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          value={newPassword}
-          onChange={(e) => setNewPassword(e.target.value)}
-          helperText="The user's sessions end now; they sign in with this password"
-          required
-          autoFocus
-        />
-      </FormDialog>
+      {creating && <CreateUserDialog onClose={() => setCreating(false)} />}
+      {resetFor && <ResetPasswordDialog user={resetFor} onClose={() => setResetFor(null)} />}
 
       <ConfirmDialog
         open={Boolean(disableFor)}

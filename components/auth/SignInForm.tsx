@@ -55,7 +55,6 @@ export function SignInForm({
         value={email}
         onChange={(e) => setEmail(e.target.value)}
         required
-        autoFocus
       />
       <TextField
         label="Password"

@@ -16,11 +16,14 @@ import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { LogsDialog } from "../common/LogsDialog";
-import { formatLabelSelector } from "@/lib/velero/label-selector";
 import { describeTtl } from "@/lib/velero/duration";
+import { isRestorable, isRunning, isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
+import { DetailsTable } from "../common/DetailsTable";
+import { filterRows, when, type FilterSpecView } from "../common/filter-rows";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { useMe } from "../common/useMe";
+import { PhaseChip } from "../common/PhaseChip";
 import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
 
 type VolumeInfo = {
@@ -55,7 +58,22 @@ const flatten = (r?: { namespaces?: Record<string, string[]>; cluster?: string[]
   ...Object.entries(r?.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => [ns, m])),
 ];
 
-const RESTORABLE = new Set(["Completed", "PartiallyFailed"]);
+/** The parts of a Backup's spec and status this page shows (velero-api.md §2.1). */
+interface BackupSpecView extends FilterSpecView {
+  storageLocation?: string;
+  ttl?: string;
+  defaultVolumesToFsBackup?: boolean;
+  snapshotVolumes?: boolean;
+  snapshotMoveData?: boolean;
+}
+interface BackupStatusView {
+  progress?: { itemsBackedUp?: number; totalItems?: number };
+  startTimestamp?: string;
+  completionTimestamp?: string;
+  expiration?: string;
+  failureReason?: string;
+  validationErrors?: string[];
+}
 
 /** Shown instead of an error once the backup is gone (deleted here, or by Velero's GC or backup sync). */
 function Gone({ name, message }: { name: string; message: string }) {
@@ -77,8 +95,6 @@ function Gone({ name, message }: { name: string; message: string }) {
   );
 }
 
-const FINISHED = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation", "Deleting"]);
-
 /**
  * What `velero backup describe --details` shows, plus the logs, fetched through DownloadRequests; the phase and any
  * deletion follow the read model live, until the backup is gone.
@@ -89,7 +105,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   // While the backup runs the description is cheap (no downloads): refresh it each second for the volumes' progress.
   const q = useQuery({
     ...trpc.backup.get.queryOptions({ clusterId, name }),
-    refetchInterval: (query) => (query.state.data && !FINISHED.has(query.state.data.phase) ? 1000 : false),
+    refetchInterval: (query) => (query.state.data && isRunning("Backup", query.state.data.phase) ? 1000 : false),
   });
   // The cheap, live half: the backup's row in the read model, every second.
   const live = useQuery({ ...trpc.backup.list.queryOptions({ clusterId, name }), refetchInterval: 1000 });
@@ -112,31 +128,16 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const phase = row?.phase ?? b.phase;
   const deletion = row ? row.deletion : b.deletion;
   const canDelete = deletable(can, { phase, deletion, canDelete: row?.canDelete ?? b.canDelete });
-  const spec = b.spec as Record<string, any>;
-  const status = b.status as Record<string, any>;
+  const spec = b.spec as BackupSpecView;
+  const status = b.status as BackupStatusView;
   const volumes = (b.volumes ?? []) as VolumeInfo[];
   const results = (b.results ?? {}) as Results;
   const errors = flatten(results.errors);
   const warnings = flatten(results.warnings);
-  const when = (t?: string) => (t ? new Date(t).toLocaleString() : "—");
-  const selectors: {
-    matchLabels?: Record<string, string>;
-    matchExpressions?: { key: string; operator: string; values?: string[] }[];
-  }[] = spec.labelSelector ? [spec.labelSelector] : (spec.orLabelSelectors ?? []);
   const rows: [string, string][] = [
     ["Cluster", b.clusterName],
     ["Phase", phase],
-    ["Namespaces", (spec.includedNamespaces ?? ["all"]).join(", ")],
-    ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
-    ["Label selector", selectors.length ? selectors.map(formatLabelSelector).join("  OR  ") : "—"],
-    [
-      "Resource types",
-      `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`,
-    ],
-    [
-      "Cluster-scoped resources",
-      spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic",
-    ],
+    ...filterRows(spec, "all"),
     ["Location", spec.storageLocation ?? "—"],
     ["Retention (TTL)", spec.ttl ? describeTtl(spec.ttl) : "—"],
     [
@@ -163,8 +164,8 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
                 variant="contained"
                 component={Link}
                 href={`/restores?backup=${clusterId}/${name}`}
-                disabled={!RESTORABLE.has(phase)}
-                title={RESTORABLE.has(phase) ? undefined : "Only Completed and PartiallyFailed backups can be restored"}
+                disabled={!isRestorable(phase)}
+                title={isRestorable(phase) ? undefined : "Only Completed and PartiallyFailed backups can be restored"}
               >
                 Restore…
               </Button>
@@ -191,7 +192,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           the backup&apos;s data in the bucket and its snapshots, then the backup itself.
         </Alert>
       )}
-      {deletion?.phase === "Processed" && deletion.errors.length > 0 && (
+      {deletion && isTerminal("DeleteBackupRequest", deletion.phase) && deletion.errors.length > 0 && (
         <Alert severity="error" sx={{ mb: 2 }} data-testid="backup-deletion">
           Velero could not delete this backup (DeleteBackupRequest {deletion.requestName}):
           <ul style={{ margin: 0 }}>
@@ -206,7 +207,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           {status.failureReason}
         </Alert>
       )}
-      {(status.validationErrors ?? []).map((e: string) => (
+      {(status.validationErrors ?? []).map((e) => (
         <Alert key={e} severity="error" sx={{ mb: 1 }}>
           {e}
         </Alert>
@@ -216,20 +217,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           {e}
         </Alert>
       ))}
-      <Paper variant="outlined" sx={{ mb: 3 }}>
-        <Table size="small" aria-label="Backup spec and status">
-          <TableBody>
-            {rows.map(([k, v]) => (
-              <TableRow key={k}>
-                <TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>
-                  {k}
-                </TableCell>
-                <TableCell>{v}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </Paper>
+      <DetailsTable label="Backup spec and status" rows={rows} sx={{ mb: 3 }} />
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
         Volumes
       </Typography>
@@ -250,11 +238,8 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
                   <TableCell>{w.volume}</TableCell>
                   <TableCell>{w.method}</TableCell>
                   <TableCell>
-                    <Chip
-                      size="small"
-                      color={w.phase === "Failed" ? "error" : w.phase === "Completed" ? "success" : "info"}
-                      label={w.phase}
-                    />
+                    {/* A PodVolumeBackup or a DataUpload: the two share their phases. */}
+                    <PhaseChip kind="PodVolumeBackup" phase={w.phase} />
                     {w.totalBytes ? (
                       <LinearProgress
                         variant="determinate"
@@ -338,7 +323,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
                 clusterId,
                 clusterName: b.clusterName,
                 name,
-                location: (spec.storageLocation as string | undefined) ?? null,
+                location: spec.storageLocation ?? null,
               }
             : null
         }

@@ -8,42 +8,27 @@ import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import CircularProgress from "@mui/material/CircularProgress";
-import LinearProgress from "@mui/material/LinearProgress";
-import Paper from "@mui/material/Paper";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
 import Tooltip from "@mui/material/Tooltip";
 import TextField from "@mui/material/TextField";
 import MenuItem from "@mui/material/MenuItem";
 import Typography from "@mui/material/Typography";
 import Backup from "@mui/icons-material/Backup";
 import { useTRPC } from "@/lib/trpc/client";
+import { isFailed, isRunning, isTerminal, phasesWhere, severity, type BackupPhase } from "@/lib/velero/phases";
 import type { AppRouter } from "@/server/routers/_app";
 import { PageHeader } from "../common/PageHeader";
-import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+import { PhaseChip } from "../common/PhaseChip";
+import { ItemProgress } from "../common/ItemProgress";
+import { ResourceTable, type Column } from "../common/ResourceTable";
+import { ClusterNameCell } from "../cluster/ClusterNameCell";
 import { BackupWizard } from "./BackupWizard";
 
 type BackupRow = inferRouterOutputs<AppRouter>["backup"]["list"][number];
 type Deletion = BackupRow["deletion"];
-
-export const PHASE_COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success",
-  PartiallyFailed: "warning",
-  Failed: "error",
-  FailedValidation: "error",
-  InProgress: "info",
-  Queued: "default",
-  New: "default",
-  Deleting: "warning",
-};
 
 const formatBytes = (n: number) => {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -58,36 +43,24 @@ const formatBytes = (n: number) => {
 /** The list's "Show" choices: Velero's phases grouped the way operators ask. */
 const PHASE_FILTERS = {
   all: { label: "All backups", phases: undefined },
-  running: {
-    label: "Running backups",
-    phases: [
-      "New",
-      "Queued",
-      "ReadyToStart",
-      "InProgress",
-      "WaitingForPluginOperations",
-      "WaitingForPluginOperationsPartiallyFailed",
-      "Finalizing",
-      "FinalizingPartiallyFailed",
-    ],
-  },
-  failed: { label: "Failed or partly failed backups", phases: ["Failed", "PartiallyFailed", "FailedValidation"] },
-  completed: { label: "Completed backups", phases: ["Completed"] },
+  running: { label: "Running backups", phases: phasesWhere("Backup", (p) => isRunning("Backup", p)) },
+  failed: { label: "Failed or partly failed backups", phases: phasesWhere("Backup", (p) => isFailed("Backup", p)) },
+  completed: { label: "Completed backups", phases: phasesWhere("Backup", (p) => severity("Backup", p) === "success") },
   deleting: { label: "Backups being deleted", phases: ["Deleting"] },
-} as const satisfies Record<string, { label: string; phases: readonly string[] | undefined }>;
-
-/** Velero deletes only finished backups (velero-api.md §2.6, §12). */
-const TERMINAL = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+} as const satisfies Record<string, { label: string; phases: readonly BackupPhase[] | undefined }>;
 
 export const deletionPending = (phase: string, deletion: Deletion) =>
-  phase === "Deleting" || Boolean(deletion && deletion.phase !== "Processed");
+  phase === "Deleting" || Boolean(deletion && isRunning("DeleteBackupRequest", deletion.phase));
 
-/** Whether to offer "Delete": the permission on this backup's cluster, a finished backup, and no deletion under way. */
+/**
+ * Whether to offer "Delete": the permission on this backup's cluster, a finished backup (Velero deletes only those,
+ * velero-api.md §2.6), and no deletion under way.
+ */
 export function deletable(
   can: (p: "backup.delete") => boolean,
   b: { phase: string; deletion: Deletion; canDelete: boolean },
 ) {
-  return can("backup.delete") && b.canDelete && TERMINAL.has(b.phase) && !deletionPending(b.phase, b.deletion);
+  return can("backup.delete") && b.canDelete && isTerminal("Backup", b.phase) && !deletionPending(b.phase, b.deletion);
 }
 
 /** The deletion under way ("Deleting…" and the request's phase), or the errors of one that failed. */
@@ -111,7 +84,7 @@ export function DeletionStatus({ phase, deletion }: { phase: string; deletion: D
       </Tooltip>
     );
   }
-  if (deletion?.phase === "Processed" && deletion.errors.length > 0) {
+  if (deletion && isTerminal("DeleteBackupRequest", deletion.phase) && deletion.errors.length > 0) {
     return (
       <Box data-testid="backup-deletion" sx={{ mt: 0.5 }}>
         <Tooltip title={`DeleteBackupRequest ${deletion.requestName} was processed with errors`}>
@@ -207,7 +180,82 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
   const syncError = sync.data?.find((k) => k.kind === "backups")?.lastError;
   const c = cluster.data;
   const perCluster = Boolean(clusterId);
-  const actions = can("backup.delete");
+  // Newest first, as the server pages them: sorting the loaded pages alone would mislead, so the columns do not sort.
+  const columns: Column<BackupRow>[] = [
+    {
+      id: "name",
+      header: "Backup",
+      cell: (b) => (
+        <Link href={`/backups/${b.clusterId}/${encodeURIComponent(b.name)}`}>
+          <code>{b.name}</code>
+        </Link>
+      ),
+    },
+    ...(perCluster
+      ? []
+      : [
+          {
+            id: "cluster",
+            header: "Cluster",
+            cell: (b: BackupRow) => (
+              <ClusterNameCell name={b.clusterName} state={b.clusterState} observedAt={b.observedAt} />
+            ),
+          },
+        ]),
+    {
+      id: "phase",
+      header: "Phase",
+      cell: (b) => (
+        <>
+          <PhaseChip
+            kind="Backup"
+            phase={b.phase}
+            tooltip={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}
+            testId="backup-phase"
+          />
+          <DeletionStatus phase={b.phase} deletion={b.deletion} />
+        </>
+      ),
+    },
+    {
+      id: "progress",
+      header: "Progress",
+      width: 140,
+      cell: (b) => (
+        <ItemProgress
+          done={b.itemsBackedUp}
+          total={b.totalItems}
+          extra={
+            b.volumeBytesTotal ? (
+              <span style={{ fontSize: 12, display: "block" }} data-testid="backup-volume-bytes">
+                {formatBytes(b.volumeBytesDone ?? 0)} of {formatBytes(b.volumeBytesTotal)} volume data
+              </span>
+            ) : null
+          }
+        />
+      ),
+    },
+    { id: "errors", header: "Errors / warnings", hideBelow: "md", cell: (b) => `${b.errors} / ${b.warnings}` },
+    { id: "started", header: "Started", hideBelow: "md", cell: (b) => <RelativeTime date={b.startTimestamp} /> },
+    { id: "completed", header: "Completed", cell: (b) => <RelativeTime date={b.completionTimestamp} /> },
+    { id: "expires", header: "Expires", hideBelow: "lg", cell: (b) => <RelativeTime date={b.expiration} /> },
+    { id: "location", header: "Location", hideBelow: "lg", cell: (b) => b.location ?? "—" },
+    { id: "schedule", header: "Schedule", hideBelow: "lg", cell: (b) => b.schedule ?? "—" },
+    ...(can("backup.delete")
+      ? [
+          {
+            id: "actions",
+            header: "Actions",
+            cell: (b: BackupRow) =>
+              deletable(can, b) && (
+                <Button size="small" color="error" onClick={() => setDeleting(b)} aria-label={`Delete ${b.name}`}>
+                  Delete
+                </Button>
+              ),
+          },
+        ]
+      : []),
+  ];
   return (
     <>
       <PageHeader
@@ -229,7 +277,7 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
           ) : undefined
         }
       />
-      <ErrorAlert error={q.error ?? cluster.error} />
+      <ErrorAlert error={cluster.error} />
       {c?.state === "DISCONNECTED" && (
         <Alert severity="warning" sx={{ mb: 2 }} data-testid="cluster-disconnected">
           {c.name} is disconnected: this is its last-known state, from when it was last seen{" "}
@@ -257,138 +305,38 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
           Lifeboat can&apos;t follow this cluster&apos;s backups right now, so this list may be out of date: {syncError}
         </Alert>
       )}
-      {q.isLoading ? (
-        <LinearProgress />
-      ) : !rows.length && show !== "all" ? (
-        <EmptyState icon={<Backup />} title="No backups match">
-          No {PHASE_FILTERS[show].label.toLowerCase()} here right now.
-        </EmptyState>
-      ) : !rows.length ? (
-        <EmptyState icon={<Backup />} title="No backups yet">
-          {perCluster
-            ? "Backups of this cluster appear here once data protection is enabled on it; start one with “Back up now”."
-            : "Backups appear here once clusters are attached and data protection is enabled on them; start one with “Back up now”."}
-        </EmptyState>
-      ) : (
-        <>
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Backups">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Backup</TableCell>
-                  {!perCluster && <TableCell>Cluster</TableCell>}
-                  <TableCell>Phase</TableCell>
-                  <TableCell sx={{ minWidth: 140 }}>Progress</TableCell>
-                  <TableCell>Errors / warnings</TableCell>
-                  <TableCell>Started</TableCell>
-                  <TableCell>Completed</TableCell>
-                  <TableCell>Expires</TableCell>
-                  <TableCell>Location</TableCell>
-                  <TableCell>Schedule</TableCell>
-                  {actions && <TableCell>Actions</TableCell>}
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {rows.map((b) => {
-                  const pct = b.totalItems ? Math.round(((b.itemsBackedUp ?? 0) / b.totalItems) * 100) : 0;
-                  return (
-                    <TableRow key={`${b.clusterId}/${b.name}`} data-testid={`backup-row-${b.clusterName}-${b.name}`}>
-                      <TableCell>
-                        <Link href={`/backups/${b.clusterId}/${encodeURIComponent(b.name)}`}>
-                          <code>{b.name}</code>
-                        </Link>
-                      </TableCell>
-                      {!perCluster && (
-                        <TableCell>
-                          {b.clusterName}
-                          {b.clusterState === "DISCONNECTED" && (
-                            <Tooltip title="The cluster is disconnected: this is its last-known state">
-                              <Chip
-                                size="small"
-                                color="warning"
-                                variant="outlined"
-                                label={
-                                  <>
-                                    seen <RelativeTime date={b.observedAt} />
-                                  </>
-                                }
-                                sx={{ ml: 1 }}
-                              />
-                            </Tooltip>
-                          )}
-                        </TableCell>
-                      )}
-                      <TableCell>
-                        <Tooltip
-                          title={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}
-                        >
-                          <Chip
-                            size="small"
-                            color={PHASE_COLOR[b.phase] ?? "default"}
-                            label={b.phase}
-                            data-testid="backup-phase"
-                          />
-                        </Tooltip>
-                        <DeletionStatus phase={b.phase} deletion={b.deletion} />
-                      </TableCell>
-                      <TableCell>
-                        {b.totalItems ? (
-                          <>
-                            <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} />
-                            <span style={{ fontSize: 12 }}>
-                              {b.itemsBackedUp}/{b.totalItems} items
-                            </span>
-                          </>
-                        ) : (
-                          "—"
-                        )}
-                        {b.volumeBytesTotal ? (
-                          <span style={{ fontSize: 12, display: "block" }} data-testid="backup-volume-bytes">
-                            {formatBytes(b.volumeBytesDone ?? 0)} of {formatBytes(b.volumeBytesTotal)} volume data
-                          </span>
-                        ) : null}
-                      </TableCell>
-                      <TableCell>
-                        {b.errors} / {b.warnings}
-                      </TableCell>
-                      <TableCell>
-                        <RelativeTime date={b.startTimestamp} />
-                      </TableCell>
-                      <TableCell>
-                        <RelativeTime date={b.completionTimestamp} />
-                      </TableCell>
-                      <TableCell>
-                        <RelativeTime date={b.expiration} />
-                      </TableCell>
-                      <TableCell>{b.location ?? "—"}</TableCell>
-                      <TableCell>{b.schedule ?? "—"}</TableCell>
-                      {actions && (
-                        <TableCell>
-                          {deletable(can, b) && (
-                            <Button
-                              size="small"
-                              color="error"
-                              onClick={() => setDeleting(b)}
-                              aria-label={`Delete ${b.name}`}
-                            >
-                              Delete
-                            </Button>
-                          )}
-                        </TableCell>
-                      )}
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          </TableContainer>
-          {q.hasNextPage && (
+      <ResourceTable
+        label="Backups"
+        columns={columns}
+        rows={rows}
+        rowKey={(b) => `${b.clusterId}/${b.name}`}
+        rowTestId={(b) => `backup-row-${b.clusterName}-${b.name}`}
+        loading={q.isLoading}
+        error={q.error}
+        onRetry={() => void q.refetch()}
+        empty={
+          show !== "all"
+            ? {
+                icon: <Backup />,
+                title: "No backups match",
+                message: `No ${PHASE_FILTERS[show].label.toLowerCase()} here right now.`,
+              }
+            : {
+                icon: <Backup />,
+                title: "No backups yet",
+                message: perCluster
+                  ? "Backups of this cluster appear here once data protection is enabled on it; start one with “Back up now”."
+                  : "Backups appear here once clusters are attached and data protection is enabled on them; start one with “Back up now”.",
+              }
+        }
+        footer={
+          q.hasNextPage && (
             <Button sx={{ mt: 1 }} onClick={() => void q.fetchNextPage()} disabled={q.isFetchingNextPage}>
               {q.isFetchingNextPage ? "Loading…" : "Load older backups"}
             </Button>
-          )}
-        </>
-      )}
+          )
+        }
+      />
       <DeleteBackupDialog backup={deleting} onClose={() => setDeleting(null)} />
       {wizard && <BackupWizard open={wizard} onClose={() => setWizard(false)} />}
     </>

@@ -18,6 +18,7 @@ import Checkbox from "@mui/material/Checkbox";
 import FormControlLabel from "@mui/material/FormControlLabel";
 import { useTRPC } from "@/lib/trpc/client";
 import { PageHeader } from "../common/PageHeader";
+import { DetailsTable } from "../common/DetailsTable";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
@@ -99,20 +100,7 @@ export function ClusterDetail({ id }: { id: string }) {
           Last check failed ({c.failedChecks} in a row): {c.lastError}
         </Alert>
       )}
-      <Paper variant="outlined">
-        <Table size="small" aria-label="Cluster details">
-          <TableBody>
-            {rows.map(([k, v]) => (
-              <TableRow key={k}>
-                <TableCell component="th" sx={{ width: 200, color: "text.secondary" }}>
-                  {k}
-                </TableCell>
-                <TableCell>{v}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </Paper>
+      <DetailsTable label="Cluster details" rows={rows} keyWidth={200} />
       <Typography variant="h6" component="h2" sx={{ mt: 3, mb: 1 }}>
         Live status
       </Typography>

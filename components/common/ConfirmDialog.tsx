@@ -7,6 +7,8 @@ import DialogContent from "@mui/material/DialogContent";
 import DialogContentText from "@mui/material/DialogContentText";
 import DialogTitle from "@mui/material/DialogTitle";
 
+const focusOnMount = (node: HTMLButtonElement | null) => node?.focus();
+
 export function ConfirmDialog(props: {
   open: boolean;
   title: string;
@@ -24,7 +26,8 @@ export function ConfirmDialog(props: {
         <DialogContentText component="div">{props.children}</DialogContentText>
       </DialogContent>
       <DialogActions>
-        <Button onClick={props.onClose} autoFocus>
+        {/* The safe choice has the keyboard, so Enter does not destroy. */}
+        <Button onClick={props.onClose} ref={focusOnMount}>
           Cancel
         </Button>
         <Button

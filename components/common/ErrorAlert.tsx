@@ -1,7 +1,7 @@
 "use client";
 import Alert from "@mui/material/Alert";
 
-type ErrLike =
+export type ErrLike =
   { message?: string; data?: { fieldErrors?: { path: string; message: string }[] | null } | null } | null | undefined;
 
 /** A tRPC error in words: the server's message, and each field's problem when validation failed. */

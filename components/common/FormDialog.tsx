@@ -1,5 +1,5 @@
 "use client";
-import type { FormEvent, ReactNode } from "react";
+import { useCallback, type FormEvent, type ReactNode } from "react";
 import Button from "@mui/material/Button";
 import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
@@ -7,18 +7,23 @@ import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
 import Stack from "@mui/material/Stack";
 import { ErrorAlert } from "./ErrorAlert";
+import { focusFirstField } from "./focus";
 
-/** A dialog around a form: Enter submits, Escape cancels, the server's error shows in place and nothing typed is lost. */
+/**
+ * A dialog around a form: the first field has the keyboard, Enter submits, Escape cancels, the form's error shows above
+ * its fields and nothing typed is lost.
+ */
 export function FormDialog(props: {
   open: boolean;
   title: string;
   submitLabel: string;
   busy?: boolean;
   error?: Parameters<typeof ErrorAlert>[0]["error"];
-  onSubmit: () => void;
+  onSubmit: () => unknown;
   onClose: () => void;
   children: ReactNode;
 }) {
+  const focusOnMount = useCallback((node: HTMLDivElement | null) => focusFirstField(node), []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     props.onSubmit();
@@ -29,7 +34,7 @@ export function FormDialog(props: {
         <DialogTitle id="form-dialog-title">{props.title}</DialogTitle>
         <DialogContent>
           <ErrorAlert error={props.error} />
-          <Stack spacing={2} sx={{ pt: 1 }}>
+          <Stack spacing={2} sx={{ pt: 1 }} ref={focusOnMount}>
             {props.children}
           </Stack>
         </DialogContent>

@@ -4,23 +4,26 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import LinearProgress from "@mui/material/LinearProgress";
-import Paper from "@mui/material/Paper";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
-import TextField from "@mui/material/TextField";
 import Key from "@mui/icons-material/Key";
+import type { inferRouterOutputs } from "@trpc/server";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { useTRPC } from "@/lib/trpc/client";
+import { credentialCreateInput } from "@/lib/schemas/locations";
+import { formErrorMap } from "@/lib/forms/server-errors";
+import type { AppRouter } from "@/server/routers/_app";
+import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { FormDialog } from "../common/FormDialog";
+import { FormTextField } from "../common/FormFields";
+import { formError, submitWith } from "../common/form-submit";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+
+type Row = inferRouterOutputs<AppRouter>["credential"]["list"][number];
 
 const blank = { kind: "AWS_ACCESS_KEY" as const, name: "", description: "", accessKeyId: "", secretAccessKey: "" };
 
@@ -32,17 +35,7 @@ export function CredentialsPage() {
   const list = useQuery({ ...trpc.credential.list.queryOptions(), enabled: allowed });
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
   const [creating, setCreating] = useState(false);
-  const [form, setForm] = useState(blank);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
-  const create = useMutation(
-    trpc.credential.create.mutationOptions({
-      onSuccess: () => {
-        setCreating(false);
-        setForm(blank);
-        refresh();
-      },
-    }),
-  );
   const del = useMutation(
     trpc.credential.delete.mutationOptions({
       onSuccess: () => {
@@ -51,6 +44,44 @@ export function CredentialsPage() {
       },
     }),
   );
+
+  const columns: Column<Row>[] = [
+    { id: "name", header: "Name", sortValue: (c) => c.name, cell: (c) => c.name },
+    { id: "provider", header: "Provider", hideBelow: "md", cell: () => "AWS / S3-compatible" },
+    { id: "key", header: "Access key id", cell: (c) => <code>{c.keyIdMasked}</code> },
+    {
+      id: "used",
+      header: "Used by",
+      cell: (c) =>
+        c.locations.length
+          ? c.locations.map((l) => <Chip key={l.id} size="small" variant="outlined" label={l.name} sx={{ mr: 0.5 }} />)
+          : "—",
+    },
+    {
+      id: "created",
+      header: "Created",
+      hideBelow: "md",
+      sortValue: (c) => c.createdAt,
+      cell: (c) => <RelativeTime date={c.createdAt} />,
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      align: "right",
+      cell: (c) => (
+        <Button
+          size="small"
+          color="error"
+          onClick={() => {
+            del.reset();
+            setDeleting({ id: c.id, name: c.name });
+          }}
+        >
+          Delete
+        </Button>
+      ),
+    },
+  ];
 
   if (isLoading) return <LinearProgress />;
   if (!allowed) {
@@ -70,112 +101,30 @@ export function CredentialsPage() {
         title="Credentials"
         subtitle="Keys Lifeboat uses to reach object storage (AWS and S3-compatible). Sealed at rest; after saving only the masked key id is shown."
         actions={
-          <Button
-            variant="contained"
-            onClick={() => {
-              create.reset();
-              setCreating(true);
-            }}
-          >
+          <Button variant="contained" onClick={() => setCreating(true)}>
             Create credential
           </Button>
         }
       />
-      <ErrorAlert error={list.error} />
-      {list.isLoading ? (
-        <LinearProgress />
-      ) : !list.data?.length ? (
-        <EmptyState icon={<Key />} title="No data-protection credentials yet">
-          Create one with an access key that may read and write your backup bucket; target locations then use it.
-        </EmptyState>
-      ) : (
-        <TableContainer component={Paper} variant="outlined">
-          <Table aria-label="Credentials">
-            <TableHead>
-              <TableRow>
-                <TableCell>Name</TableCell>
-                <TableCell>Provider</TableCell>
-                <TableCell>Access key id</TableCell>
-                <TableCell>Used by</TableCell>
-                <TableCell>Created</TableCell>
-                <TableCell align="right">Actions</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {list.data.map((c) => (
-                <TableRow key={c.id} data-testid={`credential-row-${c.name}`}>
-                  <TableCell>{c.name}</TableCell>
-                  <TableCell>AWS / S3-compatible</TableCell>
-                  <TableCell>
-                    <code>{c.keyIdMasked}</code>
-                  </TableCell>
-                  <TableCell>
-                    {c.locations.length
-                      ? c.locations.map((l) => (
-                          <Chip key={l.id} size="small" variant="outlined" label={l.name} sx={{ mr: 0.5 }} />
-                        ))
-                      : "—"}
-                  </TableCell>
-                  <TableCell>
-                    <RelativeTime date={c.createdAt} />
-                  </TableCell>
-                  <TableCell align="right">
-                    <Button
-                      size="small"
-                      color="error"
-                      onClick={() => {
-                        del.reset();
-                        setDeleting({ id: c.id, name: c.name });
-                      }}
-                    >
-                      Delete
-                    </Button>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
-      <FormDialog
-        open={creating}
-        title="Create a credential"
-        submitLabel="Create"
-        busy={create.isPending}
-        error={create.error}
-        onClose={() => setCreating(false)}
-        onSubmit={() => create.mutate(form)}
-      >
-        <TextField
-          label="Name"
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-          required
-          autoFocus
-          helperText="Lowercase letters, digits and '-'"
-        />
-        <TextField
-          label="Description"
-          value={form.description}
-          onChange={(e) => setForm({ ...form, description: e.target.value })}
-        />
-        <TextField
-          label="Access key id"
-          value={form.accessKeyId}
-          onChange={(e) => setForm({ ...form, accessKeyId: e.target.value })}
-          required
-          autoComplete="off"
-        />
-        <TextField
-          label="Secret access key"
-          type="password"
-          value={form.secretAccessKey}
-          onChange={(e) => setForm({ ...form, secretAccessKey: e.target.value })}
-          required
-          autoComplete="new-password"
-          helperText="Sealed when saved; Lifeboat never shows it again"
-        />
-      </FormDialog>
+      <ResourceTable
+        label="Credentials"
+        size="medium"
+        columns={columns}
+        rows={list.data}
+        rowKey={(c) => c.id}
+        rowTestId={(c) => `credential-row-${c.name}`}
+        loading={list.isLoading}
+        error={list.error}
+        onRetry={() => void list.refetch()}
+        defaultSort={{ column: "name", direction: "asc" }}
+        empty={{
+          icon: <Key />,
+          title: "No data-protection credentials yet",
+          message:
+            "Create one with an access key that may read and write your backup bucket; target locations then use it.",
+        }}
+      />
+      {creating && <CreateCredentialDialog onClose={() => setCreating(false)} />}
       <ConfirmDialog
         open={Boolean(deleting)}
         title={`Delete credential ${deleting?.name ?? ""}?`}
@@ -188,5 +137,51 @@ export function CredentialsPage() {
         <ErrorAlert error={del.error} />A credential still used by a target location cannot be deleted.
       </ConfirmDialog>
     </>
+  );
+}
+
+/** A new credential, validated with the schema credential.create validates with. */
+function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const form = useForm({ resolver: zodResolver(credentialCreateInput, { error: formErrorMap }), defaultValues: blank });
+  const create = useMutation(
+    trpc.credential.create.mutationOptions({
+      onSuccess: async () => {
+        await qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
+        onClose();
+      },
+    }),
+  );
+  const { control } = form;
+  return (
+    <FormDialog
+      open
+      title="Create a credential"
+      submitLabel="Create"
+      busy={create.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submitWith(form, (v) => create.mutateAsync(v))}
+    >
+      <FormTextField
+        control={control}
+        name="name"
+        label="Name"
+        required
+        helperText="Lowercase letters, digits and '-'"
+      />
+      <FormTextField control={control} name="description" label="Description" />
+      <FormTextField control={control} name="accessKeyId" label="Access key id" required autoComplete="off" />
+      <FormTextField
+        control={control}
+        name="secretAccessKey"
+        label="Secret access key"
+        type="password"
+        required
+        autoComplete="new-password"
+        helperText="Sealed when saved; Lifeboat never shows it again"
+      />
+    </FormDialog>
   );
 }

@@ -4,24 +4,29 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import FormControlLabel from "@mui/material/FormControlLabel";
 import LinearProgress from "@mui/material/LinearProgress";
 import MenuItem from "@mui/material/MenuItem";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
-import Switch from "@mui/material/Switch";
-import TextField from "@mui/material/TextField";
 import Tooltip from "@mui/material/Tooltip";
 import Typography from "@mui/material/Typography";
 import Storage from "@mui/icons-material/Storage";
+import { useForm, useWatch } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { z } from "zod";
 import { useTRPC } from "@/lib/trpc/client";
+import { locationAssignInput, locationCreateInput } from "@/lib/schemas/locations";
+import { formErrorMap } from "@/lib/forms/server-errors";
 import { PageHeader } from "../common/PageHeader";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { FormDialog } from "../common/FormDialog";
+import { FormSwitch, FormTextField } from "../common/FormFields";
+import { formError, submitWith } from "../common/form-submit";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+import { phaseColor } from "../common/PhaseChip";
 
 const blank = {
   name: "",
@@ -34,7 +39,6 @@ const blank = {
   caBundle: "",
   credentialId: "",
 };
-const phaseColor = (p: string | null) => (p === "Available" ? "success" : p === "Unavailable" ? "error" : "default");
 
 type Listed = {
   name: string;
@@ -73,28 +77,9 @@ export function LocationsPage() {
   const clusters = useQuery(trpc.cluster.list.queryOptions());
   const refreshList = () => qc.invalidateQueries({ queryKey: trpc.location.list.queryKey() });
   const [creating, setCreating] = useState(false);
-  const [form, setForm] = useState(blank);
   const [assigning, setAssigning] = useState<{ id: string; name: string } | null>(null);
-  const [target, setTarget] = useState({ value: "", readOnly: false });
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const [unassigning, setUnassigning] = useState<Unassigning | null>(null);
-  const create = useMutation(
-    trpc.location.create.mutationOptions({
-      onSuccess: () => {
-        setCreating(false);
-        setForm(blank);
-        refreshList();
-      },
-    }),
-  );
-  const assign = useMutation(
-    trpc.location.assign.mutationOptions({
-      onSuccess: () => {
-        setAssigning(null);
-        refreshList();
-      },
-    }),
-  );
   const unassign = useMutation(
     trpc.location.unassign.mutationOptions({
       onSuccess: () => {
@@ -126,13 +111,7 @@ export function LocationsPage() {
         subtitle="Buckets backups go to. Assigned to cluster groups and clusters, each becomes a Velero BackupStorageLocation on every assigned cluster."
         actions={
           can("location.create") ? (
-            <Button
-              variant="contained"
-              onClick={() => {
-                create.reset();
-                setCreating(true);
-              }}
-            >
+            <Button variant="contained" onClick={() => setCreating(true)}>
               Create target location
             </Button>
           ) : undefined
@@ -171,15 +150,7 @@ export function LocationsPage() {
                   </Button>
                 )}
                 {can("location.assign") && targets.length > 0 && (
-                  <Button
-                    size="small"
-                    variant="outlined"
-                    onClick={() => {
-                      assign.reset();
-                      setTarget({ value: targets[0].value, readOnly: false });
-                      setAssigning({ id: l.id, name: l.name });
-                    }}
-                  >
+                  <Button size="small" variant="outlined" onClick={() => setAssigning({ id: l.id, name: l.name })}>
                     Assign
                   </Button>
                 )}
@@ -242,7 +213,7 @@ export function LocationsPage() {
                     >
                       <Chip
                         size="small"
-                        color={d.error ? "warning" : phaseColor(d.phase)}
+                        color={d.error ? "warning" : phaseColor("BackupStorageLocation", d.phase)}
                         variant="outlined"
                         data-testid={`deployment-${l.name}-${d.clusterName}`}
                         label={`${d.clusterName}: ${d.error ? "not applied" : (d.phase ?? "applied, waiting for Velero")}${d.readOnly ? " · read-only" : ""}`}
@@ -256,133 +227,17 @@ export function LocationsPage() {
         </Stack>
       )}
 
-      <FormDialog
-        open={creating}
-        title="Create a target location"
-        submitLabel={create.isPending ? "Checking the bucket…" : "Check and create"}
-        busy={create.isPending}
-        error={create.error}
-        onClose={() => setCreating(false)}
-        onSubmit={() => create.mutate({ ...form, caBundle: form.caBundle || undefined })}
-      >
-        <TextField
-          label="Name"
-          value={form.name}
-          onChange={(e) => setForm({ ...form, name: e.target.value })}
-          required
-          autoFocus
-          helperText="Lowercase letters, digits and '-'"
+      {creating && (
+        <CreateLocationDialog credentials={creds.data ?? []} onDone={refreshList} onClose={() => setCreating(false)} />
+      )}
+      {assigning && (
+        <AssignLocationDialog
+          location={assigning}
+          targets={targets}
+          onDone={refreshList}
+          onClose={() => setAssigning(null)}
         />
-        <TextField
-          select
-          label="Provider"
-          value={form.provider}
-          onChange={(e) =>
-            setForm({
-              ...form,
-              provider: e.target.value as typeof form.provider,
-              pathStyle: e.target.value === "S3_COMPATIBLE",
-            })
-          }
-        >
-          <MenuItem value="AWS_S3">AWS S3</MenuItem>
-          <MenuItem value="S3_COMPATIBLE">S3-compatible (MinIO, Ceph, …)</MenuItem>
-        </TextField>
-        <Stack direction="row" spacing={2}>
-          <TextField
-            label="Bucket"
-            value={form.bucket}
-            onChange={(e) => setForm({ ...form, bucket: e.target.value })}
-            required
-            sx={{ flex: 1 }}
-          />
-          <TextField
-            label="Prefix"
-            value={form.prefix}
-            onChange={(e) => setForm({ ...form, prefix: e.target.value })}
-            sx={{ flex: 1 }}
-            helperText="A folder only Velero uses"
-          />
-        </Stack>
-        <Stack direction="row" spacing={2}>
-          <TextField
-            label="Region"
-            value={form.region}
-            onChange={(e) => setForm({ ...form, region: e.target.value })}
-            sx={{ flex: 1 }}
-            required={form.provider === "AWS_S3"}
-          />
-          <TextField
-            label="Endpoint URL"
-            value={form.endpoint}
-            onChange={(e) => setForm({ ...form, endpoint: e.target.value })}
-            sx={{ flex: 2 }}
-            required={form.provider === "S3_COMPATIBLE"}
-            placeholder="https://minio.example.com"
-          />
-        </Stack>
-        <FormControlLabel
-          control={
-            <Switch checked={form.pathStyle} onChange={(e) => setForm({ ...form, pathStyle: e.target.checked })} />
-          }
-          label="Path-style addressing (bucket in the path)"
-        />
-        <TextField
-          select
-          label="Credential"
-          value={form.credentialId}
-          onChange={(e) => setForm({ ...form, credentialId: e.target.value })}
-          required
-          helperText={creds.data?.length ? " " : "Create a credential first"}
-        >
-          {(creds.data ?? []).map((c) => (
-            <MenuItem key={c.id} value={c.id}>
-              {c.name} ({c.keyIdMasked})
-            </MenuItem>
-          ))}
-        </TextField>
-        <TextField
-          label="CA bundle (optional, PEM)"
-          value={form.caBundle}
-          onChange={(e) => setForm({ ...form, caBundle: e.target.value })}
-          multiline
-          minRows={2}
-        />
-      </FormDialog>
-
-      <FormDialog
-        open={Boolean(assigning)}
-        title={`Assign ${assigning?.name ?? ""}`}
-        submitLabel={assign.isPending ? "Applying to clusters…" : "Assign"}
-        busy={assign.isPending}
-        error={assign.error}
-        onClose={() => setAssigning(null)}
-        onSubmit={() => {
-          if (!assigning) return;
-          const [kind, id] = target.value.split(":") as ["clusterGroup" | "cluster", string];
-          assign.mutate({ locationId: assigning.id, target: { kind, id }, readOnly: target.readOnly });
-        }}
-      >
-        <TextField
-          select
-          label="Cluster group or cluster"
-          value={target.value}
-          onChange={(e) => setTarget({ ...target, value: e.target.value })}
-          autoFocus
-        >
-          {targets.map((t) => (
-            <MenuItem key={t.value} value={t.value}>
-              {t.label}
-            </MenuItem>
-          ))}
-        </TextField>
-        <FormControlLabel
-          control={
-            <Switch checked={target.readOnly} onChange={(e) => setTarget({ ...target, readOnly: e.target.checked })} />
-          }
-          label="Read-only: these clusters restore from the location but never write or delete backups there"
-        />
-      </FormDialog>
+      )}
 
       <ConfirmDialog
         open={Boolean(unassigning)}
@@ -425,5 +280,165 @@ export function LocationsPage() {
         cannot be deleted.
       </ConfirmDialog>
     </>
+  );
+}
+
+/** A new location, validated with the schema location.create validates with; the server then probes the bucket. */
+function CreateLocationDialog({
+  credentials,
+  onDone,
+  onClose,
+}: {
+  credentials: { id: string; name: string; keyIdMasked: string }[];
+  onDone: () => unknown;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const form = useForm({ resolver: zodResolver(locationCreateInput, { error: formErrorMap }), defaultValues: blank });
+  const provider = useWatch({ control: form.control, name: "provider" });
+  const create = useMutation(
+    trpc.location.create.mutationOptions({
+      onSuccess: async () => {
+        await onDone();
+        onClose();
+      },
+    }),
+  );
+  const { control } = form;
+  return (
+    <FormDialog
+      open
+      title="Create a target location"
+      submitLabel={create.isPending ? "Checking the bucket…" : "Check and create"}
+      busy={create.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submitWith(form, (v) => create.mutateAsync(v))}
+    >
+      <FormTextField
+        control={control}
+        name="name"
+        label="Name"
+        required
+        helperText="Lowercase letters, digits and '-'"
+      />
+      <FormTextField
+        control={control}
+        name="provider"
+        select
+        label="Provider"
+        afterChange={(p) => form.setValue("pathStyle", p === "S3_COMPATIBLE")}
+      >
+        <MenuItem value="AWS_S3">AWS S3</MenuItem>
+        <MenuItem value="S3_COMPATIBLE">S3-compatible (MinIO, Ceph, …)</MenuItem>
+      </FormTextField>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField control={control} name="bucket" label="Bucket" required sx={{ flex: 1 }} />
+        <FormTextField
+          control={control}
+          name="prefix"
+          label="Prefix"
+          sx={{ flex: 1 }}
+          helperText="A folder only Velero uses"
+        />
+      </Stack>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField
+          control={control}
+          name="region"
+          label="Region"
+          sx={{ flex: 1 }}
+          required={provider === "AWS_S3"}
+        />
+        <FormTextField
+          control={control}
+          name="endpoint"
+          label="Endpoint URL"
+          sx={{ flex: 2 }}
+          required={provider === "S3_COMPATIBLE"}
+          placeholder="https://minio.example.com"
+        />
+      </Stack>
+      <FormSwitch control={control} name="pathStyle" label="Path-style addressing (bucket in the path)" />
+      <FormTextField
+        control={control}
+        name="credentialId"
+        select
+        label="Credential"
+        required
+        helperText={credentials.length ? " " : "Create a credential first"}
+      >
+        {credentials.map((c) => (
+          <MenuItem key={c.id} value={c.id}>
+            {c.name} ({c.keyIdMasked})
+          </MenuItem>
+        ))}
+      </FormTextField>
+      <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
+    </FormDialog>
+  );
+}
+
+/** location.assign's choice as the form holds it: "clusterGroup:<id>" or "cluster:<id>", and read-only or not. */
+const assignForm = locationAssignInput
+  .pick({ readOnly: true })
+  .extend({ target: z.string().regex(/^(clusterGroup|cluster):.+$/, "Choose a cluster group or cluster") });
+
+/** Assigns a location to a cluster group or a cluster the user administers. */
+function AssignLocationDialog({
+  location,
+  targets,
+  onDone,
+  onClose,
+}: {
+  location: { id: string; name: string };
+  targets: { value: string; label: string }[];
+  onDone: () => unknown;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const form = useForm({
+    resolver: zodResolver(assignForm),
+    defaultValues: { target: targets[0]?.value ?? "", readOnly: false },
+  });
+  const assign = useMutation(
+    trpc.location.assign.mutationOptions({
+      onSuccess: async () => {
+        await onDone();
+        onClose();
+      },
+    }),
+  );
+  const submit = submitWith(
+    form,
+    (v) => {
+      const [kind, id] = v.target.split(":") as ["clusterGroup" | "cluster", string];
+      return assign.mutateAsync({ locationId: location.id, target: { kind, id }, readOnly: v.readOnly });
+    },
+    (path) => (path[0] === "target" ? "target" : path[0] === "readOnly" ? "readOnly" : null),
+  );
+  return (
+    <FormDialog
+      open
+      title={`Assign ${location.name}`}
+      submitLabel={assign.isPending ? "Applying to clusters…" : "Assign"}
+      busy={assign.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submit}
+    >
+      <FormTextField control={form.control} name="target" select label="Cluster group or cluster">
+        {targets.map((t) => (
+          <MenuItem key={t.value} value={t.value}>
+            {t.label}
+          </MenuItem>
+        ))}
+      </FormTextField>
+      <FormSwitch
+        control={form.control}
+        name="readOnly"
+        label="Read-only: these clusters restore from the location but never write or delete backups there"
+      />
+    </FormDialog>
   );
 }

@@ -15,14 +15,32 @@ import TableRow from "@mui/material/TableRow";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { LogsDialog } from "../common/LogsDialog";
-import { formatLabelSelector } from "@/lib/velero/label-selector";
+import { isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
+import { DetailsTable } from "../common/DetailsTable";
+import { filterRows, when, type FilterSpecView } from "../common/filter-rows";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
-import { RESTORE_COLOR } from "./RestoresPage";
+import { PhaseChip } from "../common/PhaseChip";
 
+/** The parts of a Restore's spec and status this page shows (velero-api.md §2.2). */
+interface RestoreSpecView extends FilterSpecView {
+  backupName?: string;
+  scheduleName?: string;
+  namespaceMapping?: Record<string, string>;
+  restorePVs?: boolean | null;
+  existingResourcePolicy?: string;
+}
+interface RestoreStatusView {
+  progress?: { itemsRestored?: number; totalItems?: number };
+  startTimestamp?: string;
+  completionTimestamp?: string;
+  errors?: number;
+  warnings?: number;
+  failureReason?: string;
+  validationErrors?: string[];
+}
 type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> };
-const TERMINAL = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
 
 /** Where each message is from: Velero itself, cluster-scoped items, or a namespace. */
 function byPlace(m: Messages | undefined): [string, string[]][] {
@@ -38,18 +56,17 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
   const trpc = useTRPC();
   const q = useQuery({
     ...trpc.restore.get.queryOptions({ clusterId, name }),
-    refetchInterval: (query) => (query.state.data && TERMINAL.includes(query.state.data.phase) ? false : 1000),
+    refetchInterval: (query) => (query.state.data && isTerminal("Restore", query.state.data.phase) ? false : 1000),
   });
   const [showLogs, setShowLogs] = useState(false);
   const logs = useQuery({ ...trpc.restore.logs.queryOptions({ clusterId, name }), enabled: showLogs });
   if (q.isLoading) return <LinearProgress />;
   if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Restore not found" }} />;
   const r = q.data;
-  const spec = r.spec as Record<string, any>;
-  const status = r.status as Record<string, any>;
-  const selectors = spec.labelSelector ? [spec.labelSelector] : (spec.orLabelSelectors ?? []);
-  const mapping = Object.entries((spec.namespaceMapping ?? {}) as Record<string, string>);
-  const terminal = TERMINAL.includes(r.phase);
+  const spec = r.spec as RestoreSpecView;
+  const status = r.status as RestoreStatusView;
+  const mapping = Object.entries(spec.namespaceMapping ?? {});
+  const terminal = isTerminal("Restore", r.phase);
   const rows: [string, React.ReactNode][] = [
     ["Into cluster", r.clusterName],
     [
@@ -64,27 +81,8 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
         "—"
       ),
     ],
-    [
-      "Phase",
-      <Chip
-        key="p"
-        size="small"
-        color={RESTORE_COLOR[r.phase] ?? "default"}
-        label={r.phase}
-        data-testid="restore-phase"
-      />,
-    ],
-    ["Namespaces", (spec.includedNamespaces ?? ["all in the backup"]).join(", ")],
-    ["Excluded namespaces", (spec.excludedNamespaces ?? []).join(", ") || "—"],
-    ["Label selector", selectors.length ? selectors.map((s: any) => formatLabelSelector(s)).join("  OR  ") : "—"],
-    [
-      "Resource types",
-      `${(spec.includedResources ?? ["all"]).join(", ")}${spec.excludedResources?.length ? `, except ${spec.excludedResources.join(", ")}` : ""}`,
-    ],
-    [
-      "Cluster-scoped resources",
-      spec.includeClusterResources === true ? "all" : spec.includeClusterResources === false ? "none" : "automatic",
-    ],
+    ["Phase", <PhaseChip key="p" kind="Restore" phase={r.phase} testId="restore-phase" />],
+    ...filterRows(spec, "all in the backup"),
     ["Namespace mapping", mapping.length ? mapping.map(([a, b]) => `${a} → ${b}`).join(", ") : "—"],
     ["Volume data", spec.restorePVs === false ? "not restored" : "restored"],
     [
@@ -92,8 +90,8 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
       spec.existingResourcePolicy === "update" ? "updated to their backed-up state" : "left as they are",
     ],
     ["Items", status.progress ? `${status.progress.itemsRestored ?? 0} of ${status.progress.totalItems ?? "?"}` : "—"],
-    ["Started", status.startTimestamp ? new Date(status.startTimestamp).toLocaleString() : "—"],
-    ["Completed", status.completionTimestamp ? new Date(status.completionTimestamp).toLocaleString() : "—"],
+    ["Started", when(status.startTimestamp)],
+    ["Completed", when(status.completionTimestamp)],
     ["Errors / warnings", `${status.errors ?? 0} / ${status.warnings ?? 0}`],
   ];
   const pct = status.progress?.totalItems
@@ -122,7 +120,7 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
           {status.failureReason}
         </Alert>
       )}
-      {(status.validationErrors ?? []).map((e: string) => (
+      {(status.validationErrors ?? []).map((e) => (
         <Alert key={e} severity="error" sx={{ mb: 1 }}>
           {e}
         </Alert>
@@ -135,20 +133,7 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
       {!terminal && pct !== null && (
         <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} sx={{ mb: 2 }} />
       )}
-      <Paper variant="outlined" sx={{ mb: 3 }}>
-        <Table size="small" aria-label="Restore spec and status">
-          <TableBody>
-            {rows.map(([k, v]) => (
-              <TableRow key={k}>
-                <TableCell component="th" sx={{ width: 260, color: "text.secondary" }}>
-                  {k}
-                </TableCell>
-                <TableCell>{v}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      </Paper>
+      <DetailsTable label="Restore spec and status" rows={rows} sx={{ mb: 3 }} />
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
         Errors and warnings
       </Typography>

@@ -1,88 +1,77 @@
 "use client";
-import { useMemo, useState } from "react";
+import { useState, type ReactNode } from "react";
+import { useFieldArray, useForm, useWatch, type Control } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
 import Button from "@mui/material/Button";
-import Dialog from "@mui/material/Dialog";
-import DialogActions from "@mui/material/DialogActions";
-import DialogContent from "@mui/material/DialogContent";
-import DialogTitle from "@mui/material/DialogTitle";
-import FormControlLabel from "@mui/material/FormControlLabel";
 import IconButton from "@mui/material/IconButton";
 import MenuItem from "@mui/material/MenuItem";
-import Radio from "@mui/material/Radio";
-import RadioGroup from "@mui/material/RadioGroup";
 import Stack from "@mui/material/Stack";
-import Step from "@mui/material/Step";
-import StepLabel from "@mui/material/StepLabel";
-import Stepper from "@mui/material/Stepper";
-import Switch from "@mui/material/Switch";
-import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import Delete from "@mui/icons-material/Delete";
 import { useTRPC } from "@/lib/trpc/client";
 import { restoreName } from "@/lib/velero/names";
-import { tryParseLabelSelectors } from "@/lib/velero/label-selector";
+import { isRestorable } from "@/lib/velero/phases";
+import {
+  restoreFieldOf,
+  restoreFormDefaults,
+  restoreFormSchema,
+  toRestoreInput,
+  type RestoreFormField,
+  type RestoreFormValues,
+} from "@/lib/forms/restore-form";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
+import { formError, showServerError, submitWith } from "../common/form-submit";
+import { WizardDialog, type WizardStep } from "../common/WizardDialog";
+import { ManifestField } from "../common/ManifestField";
+import { ResourceFilterFields } from "../common/ResourceFilterFields";
 
-const STEPS = ["Backup", "Scope", "Mapping", "Options", "Review"];
-const list = (s: string) =>
-  s
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean);
-type Pair = { from: string; to: string };
-const RESTORABLE = ["Completed", "PartiallyFailed"];
+// Restore options → a Velero Restore on the chosen cluster, from a backup that cluster can see. The form validates
+// with the schema restore.create validates with (lib/forms/restore-form.ts), and what the server still refuses shows
+// beside its field, down to the mapping row.
+
+const STEPS = ["Backup", "Scope", "Mapping", "Options", "Review"] as const;
+type StepName = (typeof STEPS)[number];
 
 /** Rows of "from → to" text fields, with add and remove; each field labelled for screen readers and tests. */
 function PairRows({
-  pairs,
-  onChange,
+  control,
+  name,
   fromLabel,
   toLabel,
   addLabel,
 }: {
-  pairs: Pair[];
-  onChange: (p: Pair[]) => void;
+  control: Control<RestoreFormValues>;
+  name: "nsMap" | "scMap";
   fromLabel: string;
   toLabel: string;
   addLabel: string;
 }) {
+  const rows = useFieldArray({ control, name });
+  const values = useWatch({ control, name });
   return (
     <Stack spacing={1}>
-      {pairs.map((p, i) => (
-        <Stack key={i} direction="row" spacing={1} sx={{ alignItems: "center" }}>
-          <TextField
-            size="small"
-            label={fromLabel}
-            value={p.from}
-            onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, from: e.target.value.trim() } : x)))}
-            sx={{ flex: 1 }}
-          />
-          <Typography aria-hidden>→</Typography>
-          <TextField
-            size="small"
-            label={toLabel}
-            value={p.to}
-            onChange={(e) => onChange(pairs.map((x, j) => (j === i ? { ...x, to: e.target.value.trim() } : x)))}
-            sx={{ flex: 1 }}
-          />
-          <IconButton
-            aria-label={`Remove ${p.from || "row"}`}
-            onClick={() => onChange(pairs.filter((_, j) => j !== i))}
-          >
+      {rows.fields.map((row, i) => (
+        <Stack key={row.id} direction="row" spacing={1} sx={{ alignItems: "flex-start" }}>
+          <FormTextField control={control} name={`${name}.${i}.from`} size="small" label={fromLabel} sx={{ flex: 1 }} />
+          <Typography aria-hidden sx={{ pt: 1 }}>
+            →
+          </Typography>
+          <FormTextField control={control} name={`${name}.${i}.to`} size="small" label={toLabel} sx={{ flex: 1 }} />
+          <IconButton aria-label={`Remove ${values[i]?.from.trim() || "row"}`} onClick={() => rows.remove(i)}>
             <Delete />
           </IconButton>
         </Stack>
       ))}
-      <Button size="small" sx={{ alignSelf: "flex-start" }} onClick={() => onChange([...pairs, { from: "", to: "" }])}>
+      <Button size="small" sx={{ alignSelf: "flex-start" }} onClick={() => rows.append({ from: "", to: "" })}>
         {addLabel}
       </Button>
     </Stack>
   );
 }
 
-/** Restore options → a Velero Restore on the chosen cluster, from a backup that cluster can see. */
 export function RestoreWizard({
   open,
   onClose,
@@ -95,327 +84,251 @@ export function RestoreWizard({
   const trpc = useTRPC();
   const qc = useQueryClient();
   const clusters = useQuery(trpc.cluster.list.queryOptions());
-  const [step, setStep] = useState(0);
-  const [clusterId, setClusterId] = useState(initial?.clusterId ?? "");
-  const [backup, setBackup] = useState(initial?.backupName ?? "");
-  const backups = useQuery({ ...trpc.backup.list.queryOptions({ clusterId }), enabled: Boolean(clusterId) });
-  const [scope, setScope] = useState<"all" | "namespaces" | "excludeNamespaces" | "labels">("all");
-  const [namespaces, setNamespaces] = useState("");
-  const [selectors, setSelectors] = useState("");
-  const [includeResources, setIncludeResources] = useState("");
-  const [excludeResources, setExcludeResources] = useState("");
-  const [clusterResources, setClusterResources] = useState<"auto" | "yes" | "no">("auto");
-  const [nsMap, setNsMap] = useState<Pair[]>([]);
-  const [scMap, setScMap] = useState<Pair[]>([]);
-  const [restorePVs, setRestorePVs] = useState(true);
-  const [policy, setPolicy] = useState<"none" | "update">("none");
-
   const eligible = (clusters.data ?? []).filter(
     (c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed,
   );
+  const form = useForm({
+    // The backup list offers only restorable backups (and the server checks again), so a chosen name is enough here.
+    resolver: zodResolver(
+      restoreFormSchema({ clusterOk: (id) => eligible.some((c) => c.id === id), backupOk: (name) => Boolean(name) }),
+    ),
+    mode: "onChange",
+    defaultValues: restoreFormDefaults(initial),
+  });
+  const { control } = form;
+  const [clusterId, backupName, scope, nsMap, scMap] = useWatch({
+    control,
+    name: ["clusterId", "backupName", "scope", "nsMap", "scMap"],
+  });
+  const backups = useQuery({ ...trpc.backup.list.queryOptions({ clusterId }), enabled: Boolean(clusterId) });
+  const restorable = (backups.data ?? []).filter((b) => isRestorable(b.phase));
   const cluster = eligible.find((c) => c.id === clusterId);
-  const restorable = (backups.data ?? []).filter((b) => RESTORABLE.includes(b.phase));
-  // Keyed on the cluster's name, not its row (refetched on every health check), so the name reviewed is the name created.
-  const clusterName = cluster?.name;
-  const name = useMemo(
-    () =>
-      clusterName && backup
-        ? restoreName({ cluster: clusterName, base: backup.replace(/-\d{14}$/, ""), now: new Date() })
-        : "",
-    [clusterName, backup],
-  );
+  // Named for the moment the wizard opened, so the name reviewed is the name created.
+  const [openedAt] = useState(() => new Date());
+  const name =
+    cluster && backupName
+      ? restoreName({ cluster: cluster.name, base: backupName.replace(/-\d{14}$/, ""), now: openedAt })
+      : "";
 
-  const sel = tryParseLabelSelectors(selectors);
-  const toRecord = (pairs: Pair[]) =>
-    Object.fromEntries(pairs.filter((p) => p.from && p.to).map((p) => [p.from, p.to]));
-  const spec = {
-    scope:
-      scope === "all"
-        ? { kind: "all" as const }
-        : scope === "namespaces"
-          ? { kind: "namespaces" as const, include: list(namespaces) }
-          : scope === "excludeNamespaces"
-            ? { kind: "excludeNamespaces" as const, exclude: list(namespaces) }
-            : { kind: "labels" as const, selectors: typeof sel === "string" ? [] : sel },
-    resources: { include: list(includeResources), exclude: list(excludeResources) },
-    includeClusterResources: clusterResources === "auto" ? null : clusterResources === "yes",
-    namespaceMapping: toRecord(nsMap),
-    storageClassMapping: toRecord(scMap),
-    restorePVs,
-    existingResourcePolicy: policy,
-  };
   const preview = useMutation(trpc.restore.preview.mutationOptions());
   const create = useMutation(
     trpc.restore.create.mutationOptions({
       onSuccess: async (r) => {
         await qc.invalidateQueries({ queryKey: trpc.restore.list.queryKey() });
-        close({ clusterId, name: r.name });
+        onClose({ clusterId, name: r.name });
       },
     }),
   );
+  const request = (v: RestoreFormValues) => ({
+    clusterId: v.clusterId,
+    name,
+    backupName: v.backupName,
+    spec: toRestoreInput(v),
+  });
+  /** The server's paths: the mapping rows as the form holds them now. */
+  const fieldOf = (path: readonly string[], message?: string) => restoreFieldOf(form.getValues())(path, message);
+  /** The review asks the server for the manifest; what it refuses is also marked on the fields. */
+  const showPreview = () =>
+    preview.mutate(request(form.getValues()), {
+      onError: (e) => showServerError(form, e, fieldOf, { fieldsOnly: true }),
+    });
+  const submit = submitWith(form, (v) => create.mutateAsync(request(v)), fieldOf, { focus: false });
 
-  function close(created?: { clusterId: string; name: string }) {
-    setStep(0);
-    preview.reset();
-    create.reset();
-    onClose(created);
-  }
-  const half = (pairs: Pair[]) => pairs.some((p) => Boolean(p.from) !== Boolean(p.to));
-  const stepError =
-    step === 0 && !cluster
-      ? "Choose the cluster to restore into"
-      : step === 0 && !backup
-        ? "Choose a backup"
-        : step === 1 && (scope === "namespaces" || scope === "excludeNamespaces") && !list(namespaces).length
-          ? "Enter at least one namespace"
-          : step === 1 && scope === "labels" && typeof sel === "string"
-            ? sel
-            : step === 2 && half(nsMap)
-              ? "Give each namespace mapping both names, or remove the row"
-              : step === 2 && half(scMap)
-                ? "Give each storage-class mapping both names, or remove the row"
-                : null;
-  function next() {
-    if (step === 3) preview.mutate({ clusterId, name, backupName: backup, spec });
-    setStep(step + 1);
-  }
+  const content: Record<StepName, ReactNode> = {
+    Backup: (
+      <Stack spacing={2} sx={{ pt: 1 }}>
+        <FormTextField
+          control={control}
+          name="clusterId"
+          select
+          fullWidth
+          label="Restore into cluster"
+          afterChange={(id) => {
+            if (!initial || id !== initial.clusterId) form.setValue("backupName", "");
+          }}
+          helperText={
+            eligible.length
+              ? "Clusters with Velero where you are operator or cluster admin"
+              : "No cluster with Velero where you may restore"
+          }
+        >
+          {eligible.map((c) => (
+            <MenuItem key={c.id} value={c.id}>
+              {c.name} ({c.groupName})
+            </MenuItem>
+          ))}
+          {clusters.isLoading && clusterId && <MenuItem value={clusterId} sx={{ display: "none" }} />}
+        </FormTextField>
+        <FormTextField
+          control={control}
+          name="backupName"
+          select
+          fullWidth
+          label="Backup"
+          disabled={!clusterId}
+          helperText={
+            !clusterId
+              ? " "
+              : backups.isLoading
+                ? "Loading backups…"
+                : restorable.length
+                  ? "Completed backups this cluster sees, including those synced from a location it shares with other clusters"
+                  : "This cluster sees no completed backup yet"
+          }
+        >
+          {restorable.map((b) => (
+            <MenuItem key={b.name} value={b.name}>
+              {b.name} ({b.phase}
+              {b.completionTimestamp ? `, ${b.completionTimestamp.toLocaleString()}` : ""})
+            </MenuItem>
+          ))}
+          {/* The backup a page opened the wizard on, named while the cluster's list loads. */}
+          {backups.isLoading && backupName && (
+            <MenuItem value={backupName} sx={{ display: "none" }}>
+              {backupName}
+            </MenuItem>
+          )}
+        </FormTextField>
+      </Stack>
+    ),
+    Scope: (
+      <Stack spacing={2}>
+        <FormRadioGroup
+          control={control}
+          name="scope"
+          label="Scope"
+          options={[
+            { value: "all", label: "The entire backup" },
+            { value: "namespaces", label: "Selected namespaces" },
+            { value: "excludeNamespaces", label: "All namespaces except some (globs allowed)" },
+            { value: "labels", label: "Resources selected by labels" },
+          ]}
+        />
+        {(scope === "namespaces" || scope === "excludeNamespaces") && (
+          <FormTextField
+            control={control}
+            name="namespaces"
+            label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"}
+            helperText="As named in the backup; comma-separated, globs like team-* allowed"
+          />
+        )}
+        {scope === "labels" && (
+          <FormTextField
+            control={control}
+            name="selectors"
+            label="Label selectors"
+            multiline
+            minRows={2}
+            placeholder={"app=payments-api\nenv in (prod, staging), !legacy"}
+            helperText="One selector per line (lines are ORed); terms in a line are ANDed: key=value, key!=value, key in (a, b), key notin (a), key, !key"
+          />
+        )}
+        <ResourceFilterFields control={control} action="restore" />
+      </Stack>
+    ),
+    Mapping: (
+      <Stack spacing={3}>
+        <div>
+          <Typography variant="subtitle2" component="h3">
+            Namespace mapping
+          </Typography>
+          <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+            Restore a namespace of the backup under another name (namespaces not mapped keep their names).
+          </Typography>
+          <PairRows
+            control={control}
+            name="nsMap"
+            fromLabel="Namespace in the backup"
+            toLabel="Restore into namespace"
+            addLabel="Add namespace mapping"
+          />
+        </div>
+        <div>
+          <Typography variant="subtitle2" component="h3">
+            Storage-class mapping
+          </Typography>
+          <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+            Give restored volumes another StorageClass, for example when the target cluster has different storage.
+          </Typography>
+          <PairRows
+            control={control}
+            name="scMap"
+            fromLabel="StorageClass in the backup"
+            toLabel="StorageClass to use"
+            addLabel="Add storage-class mapping"
+          />
+        </div>
+      </Stack>
+    ),
+    Options: (
+      <Stack spacing={2}>
+        <FormSwitch
+          control={control}
+          name="restorePVs"
+          label="Restore volume data (snapshots, file-system backups, moved data)"
+        />
+        <FormRadioGroup
+          control={control}
+          name="policy"
+          label="Objects that already exist"
+          options={[
+            { value: "none", label: "Leave objects that already exist as they are" },
+            { value: "update", label: "Update objects that already exist to their backed-up state" },
+          ]}
+        />
+      </Stack>
+    ),
+    Review: (
+      <Stack spacing={1}>
+        <Typography variant="body2">Lifeboat will create this Velero Restore on {cluster?.name}:</Typography>
+        <ErrorAlert error={preview.error} />
+        {preview.data?.notes.map((n) => (
+          <Alert key={n.code} severity={n.severity}>
+            {n.text}
+          </Alert>
+        ))}
+        <ManifestField label="Restore manifest" value={preview.data?.yaml ?? (preview.isPending ? "Building…" : "")} />
+        {preview.data?.configMapYaml && (
+          <ManifestField label="Storage-class ConfigMap" value={preview.data.configMapYaml} minRows={6} maxRows={12} />
+        )}
+      </Stack>
+    ),
+  };
+  const mapRows = (list: "nsMap" | "scMap", rows: unknown[]) =>
+    rows.flatMap((_, i) => [`${list}.${i}.from`, `${list}.${i}.to`] as RestoreFormField[]);
+  const fields: Record<StepName, RestoreFormField[]> = {
+    Backup: ["clusterId", "backupName"],
+    Scope: [
+      "scope",
+      ...(scope === "labels" ? (["selectors"] as const) : scope === "all" ? [] : (["namespaces"] as const)),
+      "includeResources",
+      "excludeResources",
+      "clusterResources",
+    ],
+    Mapping: [...mapRows("nsMap", nsMap), ...mapRows("scMap", scMap)],
+    Options: ["restorePVs", "policy"],
+    Review: [],
+  };
+  const steps: WizardStep<RestoreFormValues>[] = STEPS.map((label) => ({
+    label,
+    content: content[label],
+    fields: fields[label],
+    onEnter: label === "Review" ? showPreview : undefined,
+  }));
 
   return (
-    <Dialog open={open} onClose={() => close()} fullWidth maxWidth="md" aria-labelledby="restore-title">
-      <DialogTitle id="restore-title">Restore from a backup</DialogTitle>
-      <DialogContent>
-        <Stepper activeStep={step} alternativeLabel sx={{ mb: 3 }}>
-          {STEPS.map((s) => (
-            <Step key={s}>
-              <StepLabel>{s}</StepLabel>
-            </Step>
-          ))}
-        </Stepper>
-        {step === 0 && (
-          <Stack spacing={2} sx={{ pt: 1 }}>
-            <TextField
-              select
-              fullWidth
-              label="Restore into cluster"
-              value={clusterId}
-              onChange={(e) => {
-                setClusterId(e.target.value);
-                if (!initial || e.target.value !== initial.clusterId) setBackup("");
-              }}
-              autoFocus
-              helperText={
-                eligible.length
-                  ? "Clusters with Velero where you are operator or cluster admin"
-                  : "No cluster with Velero where you may restore"
-              }
-            >
-              {eligible.map((c) => (
-                <MenuItem key={c.id} value={c.id}>
-                  {c.name} ({c.groupName})
-                </MenuItem>
-              ))}
-            </TextField>
-            <TextField
-              select
-              fullWidth
-              label="Backup"
-              value={restorable.some((b) => b.name === backup) ? backup : ""}
-              onChange={(e) => setBackup(e.target.value)}
-              disabled={!clusterId}
-              helperText={
-                !clusterId
-                  ? " "
-                  : backups.isLoading
-                    ? "Loading backups…"
-                    : restorable.length
-                      ? "Completed backups this cluster sees, including those synced from a location it shares with other clusters"
-                      : "This cluster sees no completed backup yet"
-              }
-            >
-              {restorable.map((b) => (
-                <MenuItem key={b.name} value={b.name}>
-                  {b.name} ({b.phase}
-                  {b.completionTimestamp ? `, ${b.completionTimestamp.toLocaleString()}` : ""})
-                </MenuItem>
-              ))}
-            </TextField>
-          </Stack>
-        )}
-        {step === 1 && (
-          <Stack spacing={2}>
-            <RadioGroup value={scope} onChange={(e) => setScope(e.target.value as typeof scope)} aria-label="Scope">
-              <FormControlLabel value="all" control={<Radio />} label="The entire backup" />
-              <FormControlLabel value="namespaces" control={<Radio />} label="Selected namespaces" />
-              <FormControlLabel
-                value="excludeNamespaces"
-                control={<Radio />}
-                label="All namespaces except some (globs allowed)"
-              />
-              <FormControlLabel value="labels" control={<Radio />} label="Resources selected by labels" />
-            </RadioGroup>
-            {(scope === "namespaces" || scope === "excludeNamespaces") && (
-              <TextField
-                label={scope === "namespaces" ? "Namespaces" : "Excluded namespaces"}
-                value={namespaces}
-                onChange={(e) => setNamespaces(e.target.value)}
-                helperText="As named in the backup; comma-separated, globs like team-* allowed"
-              />
-            )}
-            {scope === "labels" && (
-              <TextField
-                label="Label selectors"
-                value={selectors}
-                onChange={(e) => setSelectors(e.target.value)}
-                multiline
-                minRows={2}
-                placeholder={"app=payments-api\nenv in (prod, staging), !legacy"}
-                error={Boolean(selectors.trim()) && typeof sel === "string"}
-                helperText={
-                  selectors.trim() && typeof sel === "string"
-                    ? sel
-                    : "One selector per line (lines are ORed); terms in a line are ANDed: key=value, key!=value, key in (a, b), key notin (a), key, !key"
-                }
-              />
-            )}
-            <Stack direction="row" spacing={2}>
-              <TextField
-                label="Only these resource types"
-                value={includeResources}
-                onChange={(e) => setIncludeResources(e.target.value)}
-                placeholder="deployments, configmaps"
-                helperText="Optional, comma-separated"
-                sx={{ flex: 1 }}
-              />
-              <TextField
-                label="Not these resource types"
-                value={excludeResources}
-                onChange={(e) => setExcludeResources(e.target.value)}
-                placeholder="secrets"
-                helperText="Optional, comma-separated"
-                sx={{ flex: 1 }}
-              />
-            </Stack>
-            <TextField
-              select
-              label="Cluster-scoped resources"
-              value={clusterResources}
-              onChange={(e) => setClusterResources(e.target.value as typeof clusterResources)}
-              helperText="Automatic: all of them for an entire backup, otherwise only those related to what is restored (such as the volumes of restored claims)"
-            >
-              <MenuItem value="auto">Automatic</MenuItem>
-              <MenuItem value="yes">Restore them all</MenuItem>
-              <MenuItem value="no">Restore none</MenuItem>
-            </TextField>
-          </Stack>
-        )}
-        {step === 2 && (
-          <Stack spacing={3}>
-            <div>
-              <Typography variant="subtitle2" component="h3">
-                Namespace mapping
-              </Typography>
-              <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
-                Restore a namespace of the backup under another name (namespaces not mapped keep their names).
-              </Typography>
-              <PairRows
-                pairs={nsMap}
-                onChange={setNsMap}
-                fromLabel="Namespace in the backup"
-                toLabel="Restore into namespace"
-                addLabel="Add namespace mapping"
-              />
-            </div>
-            <div>
-              <Typography variant="subtitle2" component="h3">
-                Storage-class mapping
-              </Typography>
-              <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
-                Give restored volumes another StorageClass, for example when the target cluster has different storage.
-              </Typography>
-              <PairRows
-                pairs={scMap}
-                onChange={setScMap}
-                fromLabel="StorageClass in the backup"
-                toLabel="StorageClass to use"
-                addLabel="Add storage-class mapping"
-              />
-            </div>
-          </Stack>
-        )}
-        {step === 3 && (
-          <Stack spacing={2}>
-            <FormControlLabel
-              control={<Switch checked={restorePVs} onChange={(e) => setRestorePVs(e.target.checked)} />}
-              label="Restore volume data (snapshots, file-system backups, moved data)"
-            />
-            <RadioGroup
-              value={policy}
-              onChange={(e) => setPolicy(e.target.value as typeof policy)}
-              aria-label="Objects that already exist"
-            >
-              <FormControlLabel value="none" control={<Radio />} label="Leave objects that already exist as they are" />
-              <FormControlLabel
-                value="update"
-                control={<Radio />}
-                label="Update objects that already exist to their backed-up state"
-              />
-            </RadioGroup>
-          </Stack>
-        )}
-        {step === 4 && (
-          <Stack spacing={1}>
-            <Typography variant="body2">Lifeboat will create this Velero Restore on {cluster?.name}:</Typography>
-            <ErrorAlert error={preview.error} />
-            {preview.data?.notes.map((n) => (
-              <Alert key={n.code} severity={n.severity}>
-                {n.text}
-              </Alert>
-            ))}
-            <TextField
-              label="Restore manifest"
-              value={preview.data?.yaml ?? (preview.isPending ? "Building…" : "")}
-              multiline
-              minRows={10}
-              maxRows={20}
-              slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }}
-            />
-            {preview.data?.configMapYaml && (
-              <TextField
-                label="Storage-class ConfigMap"
-                value={preview.data.configMapYaml}
-                multiline
-                minRows={6}
-                maxRows={12}
-                slotProps={{ input: { readOnly: true, sx: { fontFamily: "monospace", fontSize: 13 } } }}
-              />
-            )}
-            <ErrorAlert error={create.error} />
-          </Stack>
-        )}
-        {stepError && step < 4 && (
-          <Typography variant="caption" color="text.secondary" sx={{ display: "block", mt: 1 }}>
-            {stepError}
-          </Typography>
-        )}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={() => close()}>Cancel</Button>
-        {step > 0 && <Button onClick={() => setStep(step - 1)}>Back</Button>}
-        {step < 4 && (
-          <Button variant="contained" onClick={next} disabled={Boolean(stepError)}>
-            Next
-          </Button>
-        )}
-        {step === 4 && (
-          <Button
-            variant="contained"
-            disabled={!preview.data || create.isPending}
-            onClick={() => create.mutate({ clusterId, name, backupName: backup, spec })}
-          >
-            {create.isPending ? "Creating…" : "Create restore"}
-          </Button>
-        )}
-      </DialogActions>
-    </Dialog>
+    <WizardDialog
+      open={open}
+      title="Restore from a backup"
+      steps={steps}
+      form={form}
+      onClose={() => onClose()}
+      onSubmit={submit}
+      submitLabel="Create restore"
+      submittingLabel="Creating…"
+      submitting={create.isPending}
+      canSubmit={Boolean(preview.data)}
+      error={formError(form.formState.errors)}
+    />
   );
 }

@@ -4,38 +4,83 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
-import Chip from "@mui/material/Chip";
-import LinearProgress from "@mui/material/LinearProgress";
-import Paper from "@mui/material/Paper";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
-import Tooltip from "@mui/material/Tooltip";
 import Restore from "@mui/icons-material/Restore";
+import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/lib/trpc/client";
+import type { AppRouter } from "@/server/routers/_app";
 import { ListLimitNote } from "../common/ListLimitNote";
 import { PageHeader } from "../common/PageHeader";
-import { EmptyState } from "../common/EmptyState";
-import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+import { PhaseChip } from "../common/PhaseChip";
+import { ItemProgress } from "../common/ItemProgress";
+import { ResourceTable, type Column } from "../common/ResourceTable";
+import { ClusterNameCell } from "../cluster/ClusterNameCell";
 import { RestoreWizard } from "./RestoreWizard";
 
-export const RESTORE_COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success",
-  PartiallyFailed: "warning",
-  Failed: "error",
-  FailedValidation: "error",
-  InProgress: "info",
-  New: "default",
-  WaitingForPluginOperations: "info",
-  WaitingForPluginOperationsPartiallyFailed: "warning",
-  Finalizing: "info",
-  FinalizingPartiallyFailed: "warning",
-};
+type Row = inferRouterOutputs<AppRouter>["restore"]["list"][number];
+
+const COLUMNS: Column<Row>[] = [
+  {
+    id: "name",
+    header: "Restore",
+    sortValue: (r) => r.name,
+    cell: (r) => (
+      <Link href={`/restores/${r.clusterId}/${encodeURIComponent(r.name)}`}>
+        <code>{r.name}</code>
+      </Link>
+    ),
+  },
+  {
+    id: "cluster",
+    header: "Into cluster",
+    sortValue: (r) => r.clusterName,
+    cell: (r) => <ClusterNameCell name={r.clusterName} state={r.clusterState} observedAt={r.observedAt} />,
+  },
+  { id: "backup", header: "From backup", sortValue: (r) => r.backupName, cell: (r) => <code>{r.backupName}</code> },
+  {
+    id: "phase",
+    header: "Phase",
+    sortValue: (r) => r.phase,
+    cell: (r) => (
+      <PhaseChip
+        kind="Restore"
+        phase={r.phase}
+        tooltip={r.failureReason ?? r.validationErrors.join("; ")}
+        testId="restore-phase"
+      />
+    ),
+  },
+  {
+    id: "progress",
+    header: "Progress",
+    width: 140,
+    hideBelow: "md",
+    cell: (r) => <ItemProgress done={r.itemsRestored} total={r.totalItems} />,
+  },
+  { id: "errors", header: "Errors / warnings", hideBelow: "md", cell: (r) => `${r.errors} / ${r.warnings}` },
+  {
+    id: "mapping",
+    header: "Namespace mapping",
+    cell: (r) =>
+      Object.entries(r.namespaceMapping)
+        .map(([a, b]) => `${a} → ${b}`)
+        .join(", ") || "—",
+  },
+  {
+    id: "started",
+    header: "Started",
+    hideBelow: "lg",
+    sortValue: (r) => r.startTimestamp,
+    cell: (r) => <RelativeTime date={r.startTimestamp} />,
+  },
+  {
+    id: "completed",
+    header: "Completed",
+    sortValue: (r) => r.completionTimestamp,
+    cell: (r) => <RelativeTime date={r.completionTimestamp} />,
+  },
+];
 
 /** Restores on every cluster the user may see, from the read model, refreshed every second while the page is open. */
 export function RestoresPage({ from }: { from?: { clusterId: string; backupName: string } }) {
@@ -57,106 +102,23 @@ export function RestoresPage({ from }: { from?: { clusterId: string; backupName:
           ) : undefined
         }
       />
-      <ErrorAlert error={q.error} />
-      {q.isLoading ? (
-        <LinearProgress />
-      ) : !q.data?.length ? (
-        <EmptyState icon={<Restore />} title="No restores yet">
-          Restore an entire backup, some namespaces or labelled resources into the same or another cluster with “Restore
-          from backup”.
-        </EmptyState>
-      ) : (
-        <>
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Restores">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Restore</TableCell>
-                  <TableCell>Into cluster</TableCell>
-                  <TableCell>From backup</TableCell>
-                  <TableCell>Phase</TableCell>
-                  <TableCell sx={{ minWidth: 140 }}>Progress</TableCell>
-                  <TableCell>Errors / warnings</TableCell>
-                  <TableCell>Namespace mapping</TableCell>
-                  <TableCell>Started</TableCell>
-                  <TableCell>Completed</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {q.data.map((r) => {
-                  const pct = r.totalItems ? Math.round(((r.itemsRestored ?? 0) / r.totalItems) * 100) : 0;
-                  const mapping = Object.entries(r.namespaceMapping)
-                    .map(([a, b]) => `${a} → ${b}`)
-                    .join(", ");
-                  return (
-                    <TableRow key={`${r.clusterId}/${r.name}`} data-testid={`restore-row-${r.clusterName}-${r.name}`}>
-                      <TableCell>
-                        <Link href={`/restores/${r.clusterId}/${encodeURIComponent(r.name)}`}>
-                          <code>{r.name}</code>
-                        </Link>
-                      </TableCell>
-                      <TableCell>
-                        {r.clusterName}
-                        {r.clusterState === "DISCONNECTED" && (
-                          <Tooltip title="The cluster is disconnected: this is its last-known state">
-                            <Chip
-                              size="small"
-                              color="warning"
-                              variant="outlined"
-                              label={
-                                <>
-                                  seen <RelativeTime date={r.observedAt} />
-                                </>
-                              }
-                              sx={{ ml: 1 }}
-                            />
-                          </Tooltip>
-                        )}
-                      </TableCell>
-                      <TableCell>
-                        <code>{r.backupName}</code>
-                      </TableCell>
-                      <TableCell>
-                        <Tooltip title={r.failureReason ?? r.validationErrors.join("; ")}>
-                          <Chip
-                            size="small"
-                            color={RESTORE_COLOR[r.phase] ?? "default"}
-                            label={r.phase}
-                            data-testid="restore-phase"
-                          />
-                        </Tooltip>
-                      </TableCell>
-                      <TableCell>
-                        {r.totalItems ? (
-                          <>
-                            <LinearProgress variant="determinate" value={pct} aria-label={`${pct}%`} />
-                            <span style={{ fontSize: 12 }}>
-                              {r.itemsRestored}/{r.totalItems} items
-                            </span>
-                          </>
-                        ) : (
-                          "—"
-                        )}
-                      </TableCell>
-                      <TableCell>
-                        {r.errors} / {r.warnings}
-                      </TableCell>
-                      <TableCell>{mapping || "—"}</TableCell>
-                      <TableCell>
-                        <RelativeTime date={r.startTimestamp} />
-                      </TableCell>
-                      <TableCell>
-                        <RelativeTime date={r.completionTimestamp} />
-                      </TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          </TableContainer>
-          <ListLimitNote count={q.data.length} what="restores" />
-        </>
-      )}
+      <ResourceTable
+        label="Restores"
+        columns={COLUMNS}
+        rows={q.data}
+        rowKey={(r) => `${r.clusterId}/${r.name}`}
+        rowTestId={(r) => `restore-row-${r.clusterName}-${r.name}`}
+        loading={q.isLoading}
+        error={q.error}
+        onRetry={() => void q.refetch()}
+        empty={{
+          icon: <Restore />,
+          title: "No restores yet",
+          message:
+            "Restore an entire backup, some namespaces or labelled resources into the same or another cluster with “Restore from backup”.",
+        }}
+        footer={q.data && <ListLimitNote count={q.data.length} what="restores" />}
+      />
       {wizard && (
         <RestoreWizard
           open={wizard}

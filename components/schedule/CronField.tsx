@@ -1,10 +1,11 @@
 "use client";
-import { useMemo } from "react";
+import { useMemo, type Ref } from "react";
 import Alert from "@mui/material/Alert";
 import Chip from "@mui/material/Chip";
 import Stack from "@mui/material/Stack";
 import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
+import { Controller, type Control, type FieldPath, type FieldValues } from "react-hook-form";
 import { explainCron } from "@/lib/cron/describe";
 
 /** Common choices; any robfig/cron expression Velero accepts can be typed. */
@@ -30,19 +31,25 @@ const whenFormat = () =>
 
 /**
  * The cron expression of a Velero Schedule: validated as Velero's robfig/cron parser does, described in words, and
- * its next five runs in the user's time zone.
+ * its next five runs in the user's time zone. FormCronField binds it to a react-hook-form field.
  */
 export function CronField({
   value,
   onChange,
-  autoFocus,
+  onBlur,
+  inputRef,
+  error,
 }: {
   value: string;
   onChange: (v: string) => void;
-  autoFocus?: boolean;
+  onBlur?: () => void;
+  inputRef?: Ref<HTMLInputElement>;
+  /** The form's error for the field (the server's, say), shown instead of the parser's. */
+  error?: string;
 }) {
   const explained = useMemo(() => explainCron(value), [value]);
-  const fmt = useMemo(whenFormat, []);
+  const fmt = useMemo(() => whenFormat(), []);
+  const problem = error ?? (!explained.ok && value.trim() !== "" ? explained.error : undefined);
   const localZone = fmt.resolvedOptions().timeZone;
   return (
     <Stack spacing={1.5}>
@@ -50,17 +57,18 @@ export function CronField({
         label="Cron expression"
         value={value}
         onChange={(e) => onChange(e.target.value)}
-        autoFocus={autoFocus}
-        error={!explained.ok && value.trim() !== ""}
+        onBlur={onBlur}
+        inputRef={inputRef}
+        error={Boolean(problem)}
         helperText={
-          explained.ok
+          problem ??
+          (explained.ok
             ? explained.text
-            : value.trim()
-              ? explained.error
-              : "Minute hour day-of-month month day-of-week, a descriptor like @daily or @every 6h, optionally after CRON_TZ=<zone>"
+            : "Minute hour day-of-month month day-of-week, a descriptor like @daily or @every 6h, optionally after CRON_TZ=<zone>")
         }
         slotProps={{
           htmlInput: { spellCheck: false, "aria-describedby": "cron-next-runs", style: { fontFamily: "monospace" } },
+          formHelperText: problem ? { role: "alert" } : undefined,
         }}
       />
       <Stack
@@ -111,5 +119,30 @@ export function CronField({
           ))}
       </div>
     </Stack>
+  );
+}
+
+/** CronField bound to a react-hook-form field (its value, ref and error). */
+export function FormCronField<T extends FieldValues, O = T>({
+  control,
+  name,
+}: {
+  control: Control<T, unknown, O>;
+  name: FieldPath<T>;
+}) {
+  return (
+    <Controller
+      control={control}
+      name={name}
+      render={({ field, fieldState }) => (
+        <CronField
+          value={field.value}
+          onChange={field.onChange}
+          onBlur={field.onBlur}
+          inputRef={field.ref}
+          error={fieldState.error?.message}
+        />
+      )}
+    />
   );
 }

@@ -1,5 +1,6 @@
 "use client";
-import { useState } from "react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
 import Button from "@mui/material/Button";
@@ -7,15 +8,15 @@ import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
 import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
-import FormControlLabel from "@mui/material/FormControlLabel";
 import LinearProgress from "@mui/material/LinearProgress";
-import Switch from "@mui/material/Switch";
 import { useTRPC } from "@/lib/trpc/client";
-import { explainCron } from "@/lib/cron/describe";
+import { scheduleOptions } from "@/lib/schemas/protection";
 import { FormDialog } from "../common/FormDialog";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { FormSwitch } from "../common/FormFields";
+import { formError, submitWith } from "../common/form-submit";
 import { BackupWizard } from "../backup/BackupWizard";
-import { CronField } from "./CronField";
+import { FormCronField } from "./CronField";
 
 /**
  * Edits a Schedule as it is on the cluster now: a Schedule Lifeboat created opens the backup wizard prefilled from
@@ -43,9 +44,7 @@ export function ScheduleEditor({ clusterId, name, onClose }: { clusterId: string
           )}
         </DialogContent>
         <DialogActions>
-          <Button onClick={onClose} autoFocus>
-            Close
-          </Button>
+          <Button onClick={onClose}>Close</Button>
         </DialogActions>
       </Dialog>
     );
@@ -80,6 +79,9 @@ export function ScheduleEditor({ clusterId, name, onClose }: { clusterId: string
   );
 }
 
+const cronAndPaused = scheduleOptions.pick({ cron: true, paused: true });
+
+/** A Schedule Lifeboat did not create: its cron expression and paused flag, validated as schedule.update does. */
 function CronOnlyDialog(props: {
   clusterId: string;
   name: string;
@@ -90,8 +92,11 @@ function CronOnlyDialog(props: {
 }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [cron, setCron] = useState(props.cron);
-  const [paused, setPaused] = useState(props.paused);
+  const form = useForm({
+    resolver: zodResolver(cronAndPaused),
+    mode: "onChange",
+    defaultValues: { cron: props.cron, paused: props.paused },
+  });
   const update = useMutation(
     trpc.schedule.update.mutationOptions({
       onSuccess: async () => {
@@ -100,23 +105,19 @@ function CronOnlyDialog(props: {
       },
     }),
   );
-  const ok = explainCron(cron).ok;
   return (
     <FormDialog
       open
       title={`Edit schedule ${props.name}`}
       submitLabel={update.isPending ? "Saving…" : "Save schedule"}
-      busy={update.isPending || !ok}
-      error={update.error}
+      busy={update.isPending || !form.formState.isValid}
+      error={formError(form.formState.errors)}
       onClose={props.onClose}
-      onSubmit={() => ok && update.mutate({ clusterId: props.clusterId, name: props.name, cron: cron.trim(), paused })}
+      onSubmit={submitWith(form, (v) => update.mutateAsync({ clusterId: props.clusterId, name: props.name, ...v }))}
     >
       {props.reason && <Alert severity="info">{props.reason}</Alert>}
-      <CronField value={cron} onChange={setCron} autoFocus />
-      <FormControlLabel
-        control={<Switch checked={paused} onChange={(e) => setPaused(e.target.checked)} />}
-        label="Paused: Velero creates no backups until it is resumed"
-      />
+      <FormCronField control={form.control} name="cron" />
+      <FormSwitch control={form.control} name="paused" label="Paused: Velero creates no backups until it is resumed" />
     </FormDialog>
   );
 }

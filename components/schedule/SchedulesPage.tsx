@@ -1,19 +1,10 @@
 "use client";
 import { useState } from "react";
-import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import IconButton from "@mui/material/IconButton";
-import LinearProgress from "@mui/material/LinearProgress";
-import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
-import Table from "@mui/material/Table";
-import TableBody from "@mui/material/TableBody";
-import TableCell from "@mui/material/TableCell";
-import TableContainer from "@mui/material/TableContainer";
-import TableHead from "@mui/material/TableHead";
-import TableRow from "@mui/material/TableRow";
 import Tooltip from "@mui/material/Tooltip";
 import Typography from "@mui/material/Typography";
 import DeleteOutlined from "@mui/icons-material/DeleteOutlined";
@@ -24,33 +15,25 @@ import ScheduleIcon from "@mui/icons-material/Schedule";
 import { useTRPC } from "@/lib/trpc/client";
 import { ListLimitNote } from "../common/ListLimitNote";
 import { describeTtl } from "@/lib/velero/duration";
+import { severity } from "@/lib/velero/phases";
 import type { AppRouter } from "@/server/routers/_app";
 import type { inferRouterOutputs } from "@trpc/server";
 import { PageHeader } from "../common/PageHeader";
-import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { useMe } from "../common/useMe";
 import { BackupWizard } from "../backup/BackupWizard";
+import { PhaseChip } from "../common/PhaseChip";
+import { ResourceTable, type Column } from "../common/ResourceTable";
+import { useNow } from "../common/useNow";
+import { ClusterNameCell } from "../cluster/ClusterNameCell";
 import { ScheduleEditor } from "./ScheduleEditor";
 
 type Row = inferRouterOutputs<AppRouter>["schedule"]["list"][number];
 
-const COLOR: Record<string, "success" | "error" | "warning" | "info" | "default"> = {
-  Completed: "success",
-  PartiallyFailed: "warning",
-  Failed: "error",
-  FailedValidation: "error",
-  InProgress: "info",
-  WaitingForPluginOperations: "info",
-  Finalizing: "info",
-  Queued: "default",
-  New: "default",
-  Deleting: "warning",
-};
-
 function NextRun({ s }: { s: Row }) {
+  const now = useNow();
   if (s.paused)
     return (
       <Typography variant="body2" color="text.secondary">
@@ -58,7 +41,7 @@ function NextRun({ s }: { s: Row }) {
       </Typography>
     );
   if (!s.nextRunAt) return <span>—</span>;
-  if (s.nextRunAt.getTime() <= Date.now() + 1000)
+  if (s.nextRunAt.getTime() <= now + 1000)
     return (
       <Tooltip title="Velero starts it at its next check">
         <span>due now</span>
@@ -82,18 +65,14 @@ function LastBackup({ s }: { s: Row }) {
   const detail = b.failureReason ?? (b.errors || b.warnings ? `${b.errors} errors, ${b.warnings} warnings` : b.name);
   return (
     <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
-      <Tooltip title={detail}>
-        <Chip
-          size="small"
-          color={COLOR[b.phase] ?? "default"}
-          label={b.phase}
-          component={Link}
-          href={`/backups/${s.clusterId}/${encodeURIComponent(b.name)}`}
-          clickable
-          aria-label={`Last backup ${b.name}: ${b.phase}`}
-          data-testid="schedule-last-backup"
-        />
-      </Tooltip>
+      <PhaseChip
+        kind="Backup"
+        phase={b.phase}
+        tooltip={detail}
+        href={`/backups/${s.clusterId}/${encodeURIComponent(b.name)}`}
+        ariaLabel={`Last backup ${b.name}: ${b.phase}`}
+        testId="schedule-last-backup"
+      />
       <RelativeTime date={b.completedAt ?? b.startedAt ?? s.lastBackupAt} />
     </Stack>
   );
@@ -126,6 +105,141 @@ export function SchedulesPage() {
   const busy = (s: Row) =>
     [pause, unpause].some((m) => m.isPending && m.variables?.clusterId === s.clusterId && m.variables?.name === s.name);
   const actionError = pause.error ?? unpause.error;
+  const columns: Column<Row>[] = [
+    {
+      id: "name",
+      header: "Schedule",
+      sortValue: (s) => s.name,
+      cell: (s) => (
+        <>
+          <code>{s.name}</code>
+          <Stack direction="row" spacing={0.5} sx={{ mt: 0.5 }}>
+            {s.paused && (
+              <Chip size="small" label="Paused" color="warning" variant="outlined" data-testid="schedule-paused" />
+            )}
+            {severity("Schedule", s.phase) === "error" && (
+              <PhaseChip kind="Schedule" phase={s.phase} tooltip={s.validationErrors.join("; ")} />
+            )}
+            {!s.managedByLifeboat && (
+              <Tooltip title="Created outside Lifeboat (velero CLI, GitOps): only its cron expression and paused flag can be edited here">
+                <Chip size="small" label="External" variant="outlined" />
+              </Tooltip>
+            )}
+          </Stack>
+        </>
+      ),
+    },
+    {
+      id: "cluster",
+      header: "Cluster",
+      sortValue: (s) => s.clusterName,
+      cell: (s) => <ClusterNameCell name={s.clusterName} state={s.clusterState} observedAt={s.observedAt} />,
+    },
+    {
+      id: "when",
+      header: "When",
+      cell: (s) => (
+        <>
+          {s.cronText ?? (
+            <Typography variant="body2" color="error">
+              {s.cronError}
+            </Typography>
+          )}
+          <Typography variant="caption" color="text.secondary" component="div">
+            <code>{s.cron}</code>
+          </Typography>
+        </>
+      ),
+    },
+    {
+      id: "next",
+      header: "Next run",
+      sortValue: (s) => (s.paused ? null : s.nextRunAt),
+      cell: (s) => <NextRun s={s} />,
+    },
+    {
+      id: "last",
+      header: "Last backup",
+      sortValue: (s) => s.lastBackup?.completedAt ?? s.lastBackup?.startedAt ?? s.lastBackupAt,
+      cell: (s) => <LastBackup s={s} />,
+    },
+    { id: "scope", header: "Scope", hideBelow: "lg", cell: (s) => s.scope },
+    {
+      id: "location",
+      header: "Location / retention",
+      hideBelow: "md",
+      cell: (s) => (
+        <>
+          {s.location ?? "default"}
+          <Typography variant="caption" color="text.secondary" component="div">
+            {s.ttl ? `kept ${describeTtl(s.ttl)}` : "server default TTL"}
+          </Typography>
+        </>
+      ),
+    },
+    {
+      id: "actions",
+      header: "Actions",
+      align: "right",
+      cellSx: { whiteSpace: "nowrap" },
+      cell: (s) => actions(s),
+    },
+  ];
+  /** Pause or resume, edit, delete: for those who operate the schedule's cluster. */
+  function actions(s: Row) {
+    const mine = operates(s.clusterId);
+    return (
+      <>
+        {mine &&
+          can("schedule.pause") &&
+          (s.paused ? (
+            <Tooltip title="Resume">
+              <span>
+                <IconButton
+                  aria-label={`Resume ${s.name}`}
+                  disabled={busy(s)}
+                  onClick={() => unpause.mutate({ clusterId: s.clusterId, name: s.name })}
+                >
+                  <PlayArrow />
+                </IconButton>
+              </span>
+            </Tooltip>
+          ) : (
+            <Tooltip title="Pause">
+              <span>
+                <IconButton
+                  aria-label={`Pause ${s.name}`}
+                  disabled={busy(s)}
+                  onClick={() => pause.mutate({ clusterId: s.clusterId, name: s.name })}
+                >
+                  <Pause />
+                </IconButton>
+              </span>
+            </Tooltip>
+          ))}
+        {mine && can("schedule.update") && (
+          <Tooltip title="Edit">
+            <IconButton aria-label={`Edit ${s.name}`} onClick={() => setEditing(s)}>
+              <EditOutlined />
+            </IconButton>
+          </Tooltip>
+        )}
+        {mine && can("schedule.delete") && (
+          <Tooltip title="Delete">
+            <IconButton
+              aria-label={`Delete ${s.name}`}
+              onClick={() => {
+                remove.reset();
+                setDeleting(s);
+              }}
+            >
+              <DeleteOutlined />
+            </IconButton>
+          </Tooltip>
+        )}
+      </>
+    );
+  }
 
   return (
     <>
@@ -140,169 +254,30 @@ export function SchedulesPage() {
           ) : undefined
         }
       />
-      <ErrorAlert error={q.error} />
       <ErrorAlert error={actionError} />
-      {q.isLoading ? (
-        <LinearProgress />
-      ) : !q.data?.length ? (
-        <EmptyState
-          icon={<ScheduleIcon />}
-          title="No schedules yet"
-          action={
-            can("schedule.create") ? (
-              <Button variant="outlined" onClick={() => setCreating(true)}>
-                New schedule
-              </Button>
-            ) : undefined
-          }
-        >
-          A schedule backs up a cluster on a cron expression and keeps each backup for its retention time. Schedules
-          made with the velero CLI or GitOps appear here too, once their cluster is attached.
-        </EmptyState>
-      ) : (
-        <>
-          <TableContainer component={Paper} variant="outlined">
-            <Table size="small" aria-label="Schedules">
-              <TableHead>
-                <TableRow>
-                  <TableCell>Schedule</TableCell>
-                  <TableCell>Cluster</TableCell>
-                  <TableCell>When</TableCell>
-                  <TableCell>Next run</TableCell>
-                  <TableCell>Last backup</TableCell>
-                  <TableCell>Scope</TableCell>
-                  <TableCell>Location / retention</TableCell>
-                  <TableCell align="right">Actions</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {q.data.map((s) => {
-                  const mine = operates(s.clusterId);
-                  return (
-                    <TableRow key={`${s.clusterId}/${s.name}`} data-testid={`schedule-row-${s.clusterName}-${s.name}`}>
-                      <TableCell>
-                        <code>{s.name}</code>
-                        <Stack direction="row" spacing={0.5} sx={{ mt: 0.5 }}>
-                          {s.paused && (
-                            <Chip
-                              size="small"
-                              label="Paused"
-                              color="warning"
-                              variant="outlined"
-                              data-testid="schedule-paused"
-                            />
-                          )}
-                          {s.phase === "FailedValidation" && (
-                            <Tooltip title={s.validationErrors.join("; ")}>
-                              <Chip size="small" label="FailedValidation" color="error" />
-                            </Tooltip>
-                          )}
-                          {!s.managedByLifeboat && (
-                            <Tooltip title="Created outside Lifeboat (velero CLI, GitOps): only its cron expression and paused flag can be edited here">
-                              <Chip size="small" label="External" variant="outlined" />
-                            </Tooltip>
-                          )}
-                        </Stack>
-                      </TableCell>
-                      <TableCell>
-                        {s.clusterName}
-                        {s.clusterState === "DISCONNECTED" && (
-                          <Tooltip title="The cluster is disconnected: this is its last-known state">
-                            <Chip
-                              size="small"
-                              color="warning"
-                              variant="outlined"
-                              label={
-                                <>
-                                  seen <RelativeTime date={s.observedAt} />
-                                </>
-                              }
-                              sx={{ ml: 1 }}
-                            />
-                          </Tooltip>
-                        )}
-                      </TableCell>
-                      <TableCell>
-                        {s.cronText ?? (
-                          <Typography variant="body2" color="error">
-                            {s.cronError}
-                          </Typography>
-                        )}
-                        <Typography variant="caption" color="text.secondary" component="div">
-                          <code>{s.cron}</code>
-                        </Typography>
-                      </TableCell>
-                      <TableCell>
-                        <NextRun s={s} />
-                      </TableCell>
-                      <TableCell>
-                        <LastBackup s={s} />
-                      </TableCell>
-                      <TableCell>{s.scope}</TableCell>
-                      <TableCell>
-                        {s.location ?? "default"}
-                        <Typography variant="caption" color="text.secondary" component="div">
-                          {s.ttl ? `kept ${describeTtl(s.ttl)}` : "server default TTL"}
-                        </Typography>
-                      </TableCell>
-                      <TableCell align="right" sx={{ whiteSpace: "nowrap" }}>
-                        {mine &&
-                          can("schedule.pause") &&
-                          (s.paused ? (
-                            <Tooltip title="Resume">
-                              <span>
-                                <IconButton
-                                  aria-label={`Resume ${s.name}`}
-                                  disabled={busy(s)}
-                                  onClick={() => unpause.mutate({ clusterId: s.clusterId, name: s.name })}
-                                >
-                                  <PlayArrow />
-                                </IconButton>
-                              </span>
-                            </Tooltip>
-                          ) : (
-                            <Tooltip title="Pause">
-                              <span>
-                                <IconButton
-                                  aria-label={`Pause ${s.name}`}
-                                  disabled={busy(s)}
-                                  onClick={() => pause.mutate({ clusterId: s.clusterId, name: s.name })}
-                                >
-                                  <Pause />
-                                </IconButton>
-                              </span>
-                            </Tooltip>
-                          ))}
-                        {mine && can("schedule.update") && (
-                          <Tooltip title="Edit">
-                            <IconButton aria-label={`Edit ${s.name}`} onClick={() => setEditing(s)}>
-                              <EditOutlined />
-                            </IconButton>
-                          </Tooltip>
-                        )}
-                        {mine && can("schedule.delete") && (
-                          <Tooltip title="Delete">
-                            <IconButton
-                              aria-label={`Delete ${s.name}`}
-                              onClick={() => {
-                                remove.reset();
-                                setDeleting(s);
-                              }}
-                            >
-                              <DeleteOutlined />
-                            </IconButton>
-                          </Tooltip>
-                        )}
-                      </TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          </TableContainer>
-          <ListLimitNote count={q.data.length} what="schedules" />
-        </>
-      )}
+      <ResourceTable
+        label="Schedules"
+        columns={columns}
+        rows={q.data}
+        rowKey={(s) => `${s.clusterId}/${s.name}`}
+        rowTestId={(s) => `schedule-row-${s.clusterName}-${s.name}`}
+        loading={q.isLoading}
+        error={q.error}
+        onRetry={() => void q.refetch()}
+        empty={{
+          icon: <ScheduleIcon />,
+          title: "No schedules yet",
+          message:
+            "A schedule backs up a cluster on a cron expression and keeps each backup for its retention time. Schedules " +
+            "made with the velero CLI or GitOps appear here too, once their cluster is attached.",
+          action: can("schedule.create") ? (
+            <Button variant="outlined" onClick={() => setCreating(true)}>
+              New schedule
+            </Button>
+          ) : undefined,
+        }}
+        footer={q.data && <ListLimitNote count={q.data.length} what="schedules" />}
+      />
       {creating && <BackupWizard open mode="schedule" onClose={() => setCreating(false)} />}
       {editing && <ScheduleEditor clusterId={editing.clusterId} name={editing.name} onClose={() => setEditing(null)} />}
       <ConfirmDialog

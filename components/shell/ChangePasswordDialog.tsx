@@ -1,63 +1,65 @@
 "use client";
-import { useState } from "react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation } from "@tanstack/react-query";
-import TextField from "@mui/material/TextField";
 import { useTRPC } from "@/lib/trpc/client";
-import { PASSWORD_MIN } from "@/lib/schemas/admin";
+import { changePasswordInput, PASSWORD_MIN } from "@/lib/schemas/admin";
+import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
+import { FormTextField } from "../common/FormFields";
+import { formError, submitWith } from "../common/form-submit";
+
+/** me.changePassword's input, and the new password typed twice. */
+const changePasswordForm = changePasswordInput
+  .extend({ confirm: changePasswordInput.shape.next })
+  .refine((v) => v.next === v.confirm, { path: ["confirm"], message: "The passwords do not match" });
 
 export function ChangePasswordDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  return open ? <ChangePasswordForm onClose={onClose} /> : null;
+}
+
+function ChangePasswordForm({ onClose }: { onClose: () => void }) {
   const trpc = useTRPC();
-  const [form, setForm] = useState({ current: "", next: "", confirm: "" });
-  const [mismatch, setMismatch] = useState(false);
-  const change = useMutation(
-    trpc.me.changePassword.mutationOptions({
-      onSuccess: () => {
-        setForm({ current: "", next: "", confirm: "" });
-        onClose();
-      },
-    }),
-  );
-  const submit = () => {
-    setMismatch(form.next !== form.confirm);
-    if (form.next === form.confirm) change.mutate({ current: form.current, next: form.next });
-  };
+  const form = useForm({
+    resolver: zodResolver(changePasswordForm, { error: formErrorMap }),
+    defaultValues: { current: "", next: "", confirm: "" },
+  });
+  const change = useMutation(trpc.me.changePassword.mutationOptions({ onSuccess: onClose }));
+  const { control } = form;
   return (
     <FormDialog
-      open={open}
+      open
       title="Change your password"
       submitLabel="Change password"
       busy={change.isPending}
-      error={change.error}
+      error={formError(form.formState.errors)}
       onClose={onClose}
-      onSubmit={submit}
+      onSubmit={submitWith(form, (v) => change.mutateAsync({ current: v.current, next: v.next }))}
     >
-      <TextField
+      <FormTextField
+        control={control}
+        name="current"
         label="Current password"
         type="password"
         autoComplete="current-password"
-        value={form.current}
-        onChange={(e) => setForm({ ...form, current: e.target.value })}
         required
-        autoFocus
       />
-      <TextField
+      <FormTextField
+        control={control}
+        name="next"
         label="New password"
         type="password"
         autoComplete="new-password"
-        value={form.next}
-        onChange={(e) => setForm({ ...form, next: e.target.value })}
         helperText={`At least ${PASSWORD_MIN} characters. Your other sessions end.`}
         required
       />
-      <TextField
+      <FormTextField
+        control={control}
+        name="confirm"
         label="Confirm new password"
         type="password"
         autoComplete="new-password"
-        value={form.confirm}
-        onChange={(e) => setForm({ ...form, confirm: e.target.value })}
-        error={mismatch}
-        helperText={mismatch ? "The passwords do not match" : " "}
+        helperText=" "
         required
       />
     </FormDialog>

@@ -10,6 +10,7 @@ import { ClusterError } from "../../kube/errors";
 import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
 import { labelValue } from "@/lib/velero/names";
+import { isTerminal, wroteResults } from "@/lib/velero/phases";
 import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
 import {
   buildDeleteBackupRequest,
@@ -96,7 +97,7 @@ export async function backupsPage(
   const bytes = await volumeBytes(
     db,
     scope,
-    rows.filter((r) => !TERMINAL_PHASES.includes(r.phase ?? "")),
+    rows.filter((r) => !isTerminal("Backup", r.phase)),
   );
   const items = rows.map((r) => {
     const spec = (r.spec ?? {}) as Record<string, any>;
@@ -132,8 +133,6 @@ export async function backupsPage(
 }
 
 const requestKey = (clusterId: string, backupName: string) => `${clusterId}/${backupName}`;
-
-const TERMINAL_PHASES = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
 
 /**
  * Volume data copied so far by running backups: the progress of their PodVolumeBackups (file-system backup) and
@@ -259,7 +258,7 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string) {
       return { data: null, error: e instanceof Error ? e.message : String(e) };
     }
   };
-  const terminal = ["Completed", "PartiallyFailed", "Failed"].includes(row.phase ?? "");
+  const terminal = wroteResults("Backup", row.phase);
   // A disconnected cluster can't answer DownloadRequests: show its last-known state without waiting on three timeouts.
   const reachable = c.state !== "DISCONNECTED";
   const [[volumes, results, resources], requests, moving] = await Promise.all([

@@ -1,15 +1,15 @@
 import crypto from "node:crypto";
 import { labelValue } from "@/lib/velero/names";
+import { isTerminal, parsePhase, type DeleteBackupRequestPhase } from "@/lib/velero/phases";
 import { lifeboatMetadata, VELERO_API_VERSION } from "@/lib/velero/backup-spec";
 
 // Deleting a backup the way Velero wants it (velero-api.md §2.6): through a DeleteBackupRequest, never by deleting the
 // Backup object (that leaves the data, and backup sync brings the object back). Pure rules, no I/O.
 
-/** Phases Velero's deletion controller accepts; it refuses a backup that is still running. */
-export const DELETABLE_PHASES: readonly string[] = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
-export const isDeletable = (phase: string | null | undefined) => DELETABLE_PHASES.includes(phase ?? "");
+/** Velero's deletion controller accepts a finished backup; it refuses one that is still running. */
+export const isDeletable = (phase: string | null | undefined) => isTerminal("Backup", phase);
 
-export type DeleteRequestPhase = "New" | "InProgress" | "Processed";
+export type DeleteRequestPhase = DeleteBackupRequestPhase;
 
 /** The newest DeleteBackupRequest of a backup, as the console shows it. */
 export interface Deletion {
@@ -35,7 +35,7 @@ export const requestBackupName = (r: DeleteRequestRow): string | null => {
 
 export function requestPhase(status: unknown): DeleteRequestPhase {
   const p = (status as { phase?: unknown } | null)?.phase;
-  return p === "InProgress" || p === "Processed" ? p : "New";
+  return parsePhase("DeleteBackupRequest", typeof p === "string" ? p : null);
 }
 
 export const isPending = (d: Pick<Deletion, "phase"> | null | undefined) => Boolean(d && d.phase !== "Processed");

@@ -2,23 +2,15 @@ import { Prisma } from "../../db/generated/client";
 import type { Db } from "../../db/client";
 import { visibleClusterWhere, type Access } from "../../rbac/access";
 import { clusterLabelValue } from "@/lib/velero/names";
+import { isFailed, isRunning, phasesWhere } from "@/lib/velero/phases";
 
 // The fleet at a glance, from the read model: per visible cluster, its last completed backup, what runs now, what
 // failed in the last day, and how many schedules it has. A backup counts for the cluster that made it: the copies
 // Velero syncs from a shared location carry the origin's lifeboat.io/cluster label and are left out (backups made
 // outside Lifeboat have no such label and count where they are).
 
-const RUNNING = [
-  "New",
-  "Queued",
-  "ReadyToStart",
-  "InProgress",
-  "WaitingForPluginOperations",
-  "WaitingForPluginOperationsPartiallyFailed",
-  "Finalizing",
-  "FinalizingPartiallyFailed",
-];
-const FAILED = ["Failed", "PartiallyFailed", "FailedValidation"];
+const RUNNING = phasesWhere("Backup", (p) => isRunning("Backup", p));
+const FAILED = phasesWhere("Backup", (p) => isFailed("Backup", p));
 /** A cluster whose newest completed backup is older than this is shown as stale (daily schedules plus slack). */
 export const STALE_AFTER_HOURS = 26;
 

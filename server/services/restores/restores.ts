@@ -15,6 +15,7 @@ import { restoreInput } from "@/lib/schemas/protection";
 import { ClusterError } from "../../kube/errors";
 import { downloadVeleroFile } from "../backups/downloads";
 import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
+import { isRestorable, isTerminal, phasesWhere, wroteResults } from "@/lib/velero/phases";
 
 // Restores: listed from the read model (kept by the sync engine), created on the target cluster as Velero Restore
 // objects of a backup that cluster can see (its own, or one Velero synced from a location it shares).
@@ -25,8 +26,7 @@ export interface RestoreRequest {
   spec: unknown;
 }
 
-const RESTORABLE = ["Completed", "PartiallyFailed"];
-const TERMINAL = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
+const TERMINAL = phasesWhere("Restore", (p) => isTerminal("Restore", p));
 
 const badRequest = (e: SpecError) =>
   new AppError(
@@ -91,7 +91,7 @@ async function restorableBackup(db: Db, clusterId: string, clusterName: string, 
       "NOT_FOUND",
       `${clusterName} does not see a backup named ${backupName}: a backup from another cluster appears once both share its target location and Velero has synced it`,
     );
-  if (!RESTORABLE.includes(b.phase ?? ""))
+  if (!isRestorable(b.phase))
     throw new AppError(
       "PRECONDITION_FAILED",
       `The backup ${backupName} is ${b.phase ?? "New"}: only Completed or PartiallyFailed backups can be restored`,
@@ -186,7 +186,7 @@ export async function describeRestore(d: Deps, c: ScopedCluster, name: string) {
   if (!row) throw notFound("Restore");
   let results: { errors: Messages; warnings: Messages } | null = null;
   let downloadError: string | null = null;
-  if (TERMINAL.includes(row.phase ?? "") && row.phase !== "FailedValidation" && c.state !== "DISCONNECTED") {
+  if (wroteResults("Restore", row.phase) && c.state !== "DISCONNECTED") {
     try {
       if (!c.kubeconfigSecretId) throw notFound("Cluster");
       const buf = await downloadVeleroFile(d, await d.clusters.forCluster(c.id), { kind: "RestoreResults", name });
