@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- wire objects, read in assertions */
 import { describe, expect, it } from "vitest";
 import { FieldSet, pathString } from "./field-set";
 import {

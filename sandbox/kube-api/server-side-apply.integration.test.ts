@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- wire objects, read in assertions */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
