@@ -115,6 +115,8 @@ test("an operator backs up one namespace by label selector through the wizard an
 }) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Backups" }).click();
+  // Changes are pushed (server-sent events): while this reads "connected" the page does not poll.
+  await expect(page.getByRole("status", { name: "Live updates: connected" })).toBeVisible();
   await page.getByRole("button", { name: "Back up now" }).click();
   const d = page.getByRole("dialog", { name: "Back up now" });
   await d.getByLabel("Cluster").click();

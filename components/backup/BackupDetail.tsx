@@ -1,5 +1,6 @@
 "use client";
 import { useEffect, useState } from "react";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
@@ -101,14 +102,16 @@ function Gone({ name, message }: { name: string; message: string }) {
  */
 export function BackupDetail({ clusterId, name }: { clusterId: string; name: string }) {
   const trpc = useTRPC();
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const pushed = useLiveInterval(1000);
   const { can } = useMe();
   // While the backup runs the description is cheap (no downloads): refresh it each second for the volumes' progress.
   const q = useQuery({
     ...trpc.backup.get.queryOptions({ clusterId, name }),
-    refetchInterval: (query) => (query.state.data && isRunning("Backup", query.state.data.phase) ? 1000 : false),
+    refetchInterval: (query) => (query.state.data && isRunning("Backup", query.state.data.phase) ? pushed : false),
   });
-  // The cheap, live half: the backup's row in the read model, every second.
-  const live = useQuery({ ...trpc.backup.list.queryOptions({ clusterId, name }), refetchInterval: 1000 });
+  // The cheap, live half: the backup's row in the read model (pushed; each second while the stream is down).
+  const live = useQuery({ ...trpc.backup.list.queryOptions({ clusterId, name }), refetchInterval: pushed });
   const [showLogs, setShowLogs] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const logs = useQuery({ ...trpc.backup.logs.queryOptions({ clusterId, name }), enabled: showLogs });

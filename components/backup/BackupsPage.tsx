@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
 import { skipToken, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
@@ -156,6 +157,9 @@ export function DeleteBackupDialog({
  */
 export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
   const trpc = useTRPC();
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const live = useLiveInterval(1000);
+  const clusterLive = useLiveInterval(15_000);
   const { can } = useMe();
   const [show, setShow] = useState<keyof typeof PHASE_FILTERS>("all");
   const phases = PHASE_FILTERS[show].phases ? [...PHASE_FILTERS[show].phases!] : undefined;
@@ -164,12 +168,12 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
       { ...(clusterId ? { clusterId } : {}), ...(phases ? { phases } : {}), limit: 100 },
       { getNextPageParam: (last) => last.nextCursor ?? undefined },
     ),
-    refetchInterval: 1000,
+    refetchInterval: live,
   });
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
   const cluster = useQuery({
     ...trpc.cluster.get.queryOptions(clusterId ? { id: clusterId } : skipToken),
-    refetchInterval: 15_000,
+    refetchInterval: clusterLive,
   });
   const [wizard, setWizard] = useState(false);
   const [deleting, setDeleting] = useState<BackupRow | null>(null);

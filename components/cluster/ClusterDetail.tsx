@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -27,9 +28,11 @@ import { VeleroSummary } from "./VeleroSummary";
 
 export function ClusterDetail({ id }: { id: string }) {
   const trpc = useTRPC();
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const live = useLiveInterval(15_000);
   const qc = useQueryClient();
   const router = useRouter();
-  const q = useQuery({ ...trpc.cluster.get.queryOptions({ id }), refetchInterval: 15_000 });
+  const q = useQuery({ ...trpc.cluster.get.queryOptions({ id }), refetchInterval: live });
   const [confirming, setConfirming] = useState(false);
   const [removeFromCluster, setRemoveFromCluster] = useState(false);
   const refresh = useMutation(

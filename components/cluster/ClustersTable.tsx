@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
@@ -69,8 +70,10 @@ const COLUMNS: Column<Row>[] = [
 
 export function ClustersTable() {
   const trpc = useTRPC();
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const live = useLiveInterval(15_000);
   const { can } = useMe();
-  const clusters = useQuery({ ...trpc.cluster.list.queryOptions(), refetchInterval: 15_000 });
+  const clusters = useQuery({ ...trpc.cluster.list.queryOptions(), refetchInterval: live });
   const groups = useQuery(trpc.clusterGroup.list.queryOptions());
   const adminGroups = (groups.data ?? [])
     .filter((g) => g.myRole === "CLUSTER_ADMIN")

@@ -2,6 +2,9 @@
 import { createContext, useContext, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
+import Box from "@mui/material/Box";
+import Tooltip from "@mui/material/Tooltip";
+import FiberManualRecord from "@mui/icons-material/FiberManualRecord";
 import { useTRPC } from "@/lib/trpc/client";
 
 // Pushed updates: one subscription per signed-in page (server-sent events). Each change names a topic (a Velero kind,
@@ -51,4 +54,19 @@ export function useLive() {
 /** A query's refetchInterval: none while updates are pushed, `fallbackMs` while the stream is down. */
 export function useLiveInterval(fallbackMs = 5_000): number | false {
   return useLive().connected ? false : fallbackMs;
+}
+
+/** A small sign in the app bar: whether changes arrive as they happen, or pages refresh on a timer meanwhile. */
+export function LiveIndicator() {
+  const { connected } = useLive();
+  const label = connected
+    ? "Live updates: connected"
+    : "Live updates: reconnecting (pages refresh every few seconds meanwhile)";
+  return (
+    <Tooltip title={label}>
+      <Box role="status" aria-label={label} sx={{ display: "flex", alignItems: "center", mx: 1 }}>
+        <FiberManualRecord fontSize="small" sx={{ color: connected ? "success.light" : "warning.light" }} />
+      </Box>
+    </Tooltip>
+  );
 }

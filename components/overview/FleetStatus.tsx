@@ -1,5 +1,6 @@
 "use client";
 import Link from "next/link";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import { useQuery } from "@tanstack/react-query";
 import Chip from "@mui/material/Chip";
 import Typography from "@mui/material/Typography";
@@ -81,7 +82,9 @@ const COLUMNS: Column<Row>[] = [
 /** Every cluster the user may see: is it protected, what runs, what failed; live from the read model. */
 export function FleetStatus() {
   const trpc = useTRPC();
-  const q = useQuery({ ...trpc.overview.fleet.queryOptions(), refetchInterval: 5000 });
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const live = useLiveInterval(5000);
+  const q = useQuery({ ...trpc.overview.fleet.queryOptions(), refetchInterval: live });
   return (
     <Box sx={{ mb: 3 }}>
       <ResourceTable

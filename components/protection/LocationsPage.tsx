@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
@@ -68,10 +69,12 @@ function unassigningOf(l: Listed, a: Assignment): Unassigning {
 
 export function LocationsPage() {
   const trpc = useTRPC();
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const live = useLiveInterval(2000);
   const qc = useQueryClient();
   const { can } = useMe();
   // Phase and last validation come live from the sync engine's read model: poll so Available/Unavailable shows as it changes.
-  const list = useQuery({ ...trpc.location.list.queryOptions(), refetchInterval: 2_000 });
+  const list = useQuery({ ...trpc.location.list.queryOptions(), refetchInterval: live });
   const creds = useQuery({ ...trpc.credential.list.queryOptions(), enabled: can("location.create") });
   const groups = useQuery(trpc.clusterGroup.list.queryOptions());
   const clusters = useQuery(trpc.cluster.list.queryOptions());

@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
@@ -54,9 +55,11 @@ function byPlace(m: Messages | undefined): [string, string[]][] {
 /** What `velero restore describe` shows: the options in words, progress, errors and warnings per namespace, and logs. */
 export function RestoreDetail({ clusterId, name }: { clusterId: string; name: string }) {
   const trpc = useTRPC();
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const live = useLiveInterval(1000);
   const q = useQuery({
     ...trpc.restore.get.queryOptions({ clusterId, name }),
-    refetchInterval: (query) => (query.state.data && isTerminal("Restore", query.state.data.phase) ? false : 1000),
+    refetchInterval: (query) => (query.state.data && isTerminal("Restore", query.state.data.phase) ? false : live),
   });
   const [showLogs, setShowLogs] = useState(false);
   const logs = useQuery({ ...trpc.restore.logs.queryOptions({ clusterId, name }), enabled: showLogs });

@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useQuery } from "@tanstack/react-query";
@@ -85,9 +86,11 @@ const COLUMNS: Column<Row>[] = [
 /** Restores on every cluster the user may see, from the read model, refreshed every second while the page is open. */
 export function RestoresPage({ from }: { from?: { clusterId: string; backupName: string } }) {
   const trpc = useTRPC();
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const live = useLiveInterval(1000);
   const router = useRouter();
   const { can } = useMe();
-  const q = useQuery({ ...trpc.restore.list.queryOptions({}), refetchInterval: 1000 });
+  const q = useQuery({ ...trpc.restore.list.queryOptions({}), refetchInterval: live });
   const [wizard, setWizard] = useState(Boolean(from));
   return (
     <>

@@ -1,5 +1,6 @@
 "use client";
 import { useState } from "react";
+import { useLiveInterval } from "@/components/common/LiveUpdates";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
@@ -81,9 +82,11 @@ function LastBackup({ s }: { s: Row }) {
 /** Velero Schedules of every cluster the user may see, from the read model, refreshed every two seconds. */
 export function SchedulesPage() {
   const trpc = useTRPC();
+  // Updates are pushed (LiveUpdates); polling only while the stream is down.
+  const live = useLiveInterval(2000);
   const qc = useQueryClient();
   const { can } = useMe();
-  const q = useQuery({ ...trpc.schedule.list.queryOptions({}), refetchInterval: 2000 });
+  const q = useQuery({ ...trpc.schedule.list.queryOptions({}), refetchInterval: live });
   const clusters = useQuery(trpc.cluster.list.queryOptions());
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<Row | null>(null);

@@ -26,6 +26,7 @@ import Sailing from "@mui/icons-material/Sailing";
 import { NAV } from "./nav";
 import { useMe } from "../common/useMe";
 import { ChangePasswordDialog } from "./ChangePasswordDialog";
+import { LiveIndicator } from "../common/LiveUpdates";
 
 const DRAWER = 232;
 
@@ -108,6 +109,7 @@ export function AppShell({ children }: { children: ReactNode }) {
           <Typography variant="h6" component={Link} href="/" sx={{ color: "inherit", textDecoration: "none", flex: 1 }}>
             Lifeboat
           </Typography>
+          <LiveIndicator />
           <ThemeToggle />
           <UserMenu />
         </Toolbar>
