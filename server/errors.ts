@@ -1,6 +1,9 @@
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { ZodError } from "zod";
+import { ClusterError } from "./kube/errors";
+import { KubeconfigError } from "./kube/kubeconfig";
+import { SpecError } from "@/lib/velero/backup-spec";
 
 // One error type for the services, mapped to tRPC (and so HTTP) codes in one place.
 export type AppErrorCode =
@@ -28,15 +31,28 @@ const TRPC_CODE: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   PRECONDITION_FAILED: "PRECONDITION_FAILED",
 };
 
-/** Maps AppErrors and known Prisma errors to TRPCErrors; anything else stays an internal error. */
+/**
+ * The one mapping of what a service may throw to an AppError: its own AppErrors; a cluster that failed to answer
+ * (ClusterError: PRECONDITION_FAILED with the reason, NotFound/Forbidden kept); a Velero spec or a kubeconfig that
+ * cannot be used (BAD_REQUEST with the reason). Anything else is not an AppError (an internal error).
+ */
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err instanceof ClusterError) return new AppError("PRECONDITION_FAILED", `${err.kind}: ${err.message}`);
+  if (err instanceof SpecError || err instanceof KubeconfigError) return new AppError("BAD_REQUEST", err.message);
+  return undefined;
+}
+
+/** Maps AppErrors (and what toAppError knows) and known Prisma errors to TRPCErrors; anything else stays internal. */
 export function toTRPCError(err: unknown): TRPCError {
   if (err instanceof TRPCError) {
-    if (err.cause instanceof AppError)
-      return new TRPCError({ code: TRPC_CODE[err.cause.code], message: err.cause.message, cause: err.cause });
+    const app = toAppError(err.cause);
+    if (app) return new TRPCError({ code: TRPC_CODE[app.code], message: app.message, cause: app });
     const prismaMapped = mapPrisma(err.cause);
     return prismaMapped ?? err;
   }
-  if (err instanceof AppError) return new TRPCError({ code: TRPC_CODE[err.code], message: err.message, cause: err });
+  const app = toAppError(err);
+  if (app) return new TRPCError({ code: TRPC_CODE[app.code], message: app.message, cause: app });
   return (
     mapPrisma(err) ??
     new TRPCError({
