@@ -3,7 +3,7 @@ import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
-import { objectName } from "@/lib/schemas/protection";
+import { backupInput, objectName } from "@/lib/schemas/protection";
 import {
   backupLogs,
   backupsPage,
@@ -18,7 +18,7 @@ import { depsFor } from "../composition";
 const backupRequest = z.object({
   clusterId: id,
   name: objectName.refine((n) => n.length <= 63, "At most 63 characters"),
-  spec: z.unknown(),
+  spec: backupInput,
 });
 const backupRef = z.object({ clusterId: id, name: objectName });
 

@@ -3,7 +3,7 @@ import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
-import { objectName } from "@/lib/schemas/protection";
+import { objectName, restoreInput } from "@/lib/schemas/protection";
 import {
   createRestore,
   describeRestore,
@@ -17,7 +17,7 @@ const restoreRequest = z.object({
   clusterId: id,
   name: objectName.refine((n) => n.length <= 63, "At most 63 characters"),
   backupName: objectName,
-  spec: z.unknown(),
+  spec: restoreInput,
 });
 
 const restoreRow = z.object({

@@ -28,7 +28,7 @@ const key = z.object({ clusterId: id, name: objectName });
 const scheduleRequest = z.object({
   clusterId: id,
   name: newScheduleName,
-  spec: z.unknown(),
+  spec: backupInput,
   cron,
   paused: z.boolean().default(false),
   skipImmediately: z.boolean().optional(),
@@ -40,7 +40,7 @@ const scheduleUpdate = z.object({
   cron,
   paused: z.boolean().optional(),
   skipImmediately: z.boolean().optional(),
-  spec: z.unknown().optional(),
+  spec: backupInput.optional(),
 });
 
 const lastBackup = z.object({

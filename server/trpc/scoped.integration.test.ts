@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import type { BackupInput } from "@/lib/schemas/protection";
 import type { Db } from "../db/client";
 import { freshDatabase } from "../testing/db";
 import { aCluster, aGroup, aUser, bind, callerFor, signedIn } from "../testing/builders";
@@ -15,7 +16,7 @@ const spec = {
   volumes: { fsBackup: "off", csiSnapshots: false, dataMovement: false },
   location: "default",
   ttl: { value: 7, unit: "days" },
-};
+} as BackupInput;
 
 describe("clusterProcedure", () => {
   it("refuses a preview on a cluster where the caller is only a viewer, though they operate another one", async () => {
@@ -41,7 +42,7 @@ describe("clusterProcedure", () => {
         clusterId: theirs.id,
         name: "viewed-1-r",
         backupName: "b",
-        spec: { scope: { kind: "all" } },
+        spec: { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" },
       }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(caller.backup.preview({ clusterId: secret.id, name: "hidden-1-a", spec })).rejects.toMatchObject({

@@ -1,5 +1,6 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BackupInput } from "@/lib/schemas/protection";
 import YAML from "yaml";
 import { freshDatabase } from "../../testing/db";
 import { until } from "../../testing/wait";
@@ -34,7 +35,7 @@ const spec = {
   volumes: { fsBackup: "off", csiSnapshots: true, dataMovement: false },
   location: bslName,
   ttl: { value: 1, unit: "days" },
-};
+} as BackupInput;
 
 beforeAll(async () => {
   ({ db } = await freshDatabase());

@@ -1,5 +1,6 @@
 import { clusterAccessFor } from "../../composition";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RestoreInput } from "@/lib/schemas/protection";
 import { freshDatabase } from "../../testing/db";
 import { until } from "../../testing/wait";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
@@ -286,12 +287,13 @@ describe("restores", () => {
   });
 
   it("does not change the storage-class mapping under a restore that has not finished", async () => {
-    const spec = (extra: object) => ({
-      scope: { kind: "namespaces", include: [ns] },
-      restorePVs: false,
-      existingResourcePolicy: "none",
-      ...extra,
-    });
+    const spec = (extra: object) =>
+      ({
+        scope: { kind: "namespaces", include: [ns] },
+        restorePVs: false,
+        existingResourcePolicy: "none",
+        ...extra,
+      }) as RestoreInput;
     await veleroFaults({ slowMs: 1000 }, 1);
     try {
       const slow = `west-slow-${suffix}`;
