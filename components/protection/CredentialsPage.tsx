@@ -23,9 +23,9 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
 
-const blank = { name: "", description: "", accessKeyId: "", secretAccessKey: "" };
-
 type Row = inferRouterOutputs<AppRouter>["credential"]["list"][number];
+
+const blank = { name: "", description: "", accessKeyId: "", secretAccessKey: "" };
 
 export function CredentialsPage() {
   const trpc = useTRPC();
