@@ -133,7 +133,10 @@ export function TeamsAdmin() {
     <>
       <PageHeader
         title="Teams"
-        subtitle="Teams hold members; bind a team to cluster groups or clusters to grant them access. A team mapped to an OIDC group gets its members from single sign-on."
+        subtitle={
+          "Teams hold members; bind a team to cluster groups or clusters to grant them access. " +
+          "A team mapped to an OIDC group gets its members from single sign-on."
+        }
         actions={
           <Button variant="contained" onClick={() => setEditing({ team: null })}>
             Create team

@@ -274,7 +274,10 @@ export function BackupWizard({
             name="fsBackup"
             select
             label="File-system backup (kopia)"
-            helperText="Copies pod volumes from the node; opt-in uses the backup.velero.io/backup-volumes annotation, opt-out backs up every volume not excluded"
+            helperText={
+              "Copies pod volumes from the node; opt-in uses the backup.velero.io/backup-volumes annotation, " +
+              "opt-out backs up every volume not excluded"
+            }
           >
             <MenuItem value="off">Off</MenuItem>
             <MenuItem value="optIn">Opt-in (annotated volumes)</MenuItem>
@@ -363,7 +366,10 @@ export function BackupWizard({
           <FormSwitch
             control={control}
             name="ownBackups"
-            label="The schedule owns its Backup objects: deleting the schedule removes them from this cluster (not their data in the bucket, from which Velero's backup sync brings them back)"
+            label={
+              "The schedule owns its Backup objects: deleting the schedule removes them from this cluster " +
+              "(not their data in the bucket, from which Velero's backup sync brings them back)"
+            }
           />
         )}
       </Stack>

@@ -170,7 +170,10 @@ export function ClusterDetail({ id }: { id: string }) {
         <FormControlLabel
           sx={{ display: "flex", mt: 2 }}
           control={<Checkbox checked={removeFromCluster} onChange={(e) => setRemoveFromCluster(e.target.checked)} />}
-          label="Also remove what Lifeboat created in the cluster: its BackupStorageLocations and their credentials Secrets, its Schedules and its storage-class ConfigMap"
+          label={
+            "Also remove what Lifeboat created in the cluster: its BackupStorageLocations and their credentials " +
+            "Secrets, its Schedules and its storage-class ConfigMap"
+          }
         />
         {detach.error && (
           <Alert severity="error" sx={{ mt: 2 }}>
