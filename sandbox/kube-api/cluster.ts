@@ -18,6 +18,7 @@ import { admitCustomResource, invalidMessage, statusCauses } from "./structural-
 import { applyPatch, PatchError } from "./patch";
 import { ApplyConflictError, ApplyShapeError, recordUpdate, serverSideApply, type Writer } from "./managed-fields";
 import { rootShape } from "./ssa-shape";
+import { cloneJson } from "./clone";
 
 // One sandbox cluster: its resource types (built-in and from CRDs), its store, and the apiserver's semantics on top:
 // names, uid, generation, resourceVersion preconditions, finalizers, status subresources, CRD validation and pruning,
@@ -61,7 +62,7 @@ export interface WatchEvent {
   object: unknown;
 }
 
-const clone = <T>(o: T): T => structuredClone(o);
+const clone = cloneJson;
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 const qualified = (rt: ResourceType) => (rt.group ? `${rt.resource}.${rt.group}` : rt.resource);
 

@@ -1,5 +1,6 @@
 import { FieldSet, fieldElement, keyElement, pathString, valueElement } from "./field-set";
 import { DEDUCED, type Shape } from "./ssa-shape";
+import { cloneJson } from "./clone";
 
 // metadata.managedFields and server-side apply, after k8s.io/apiserver's fieldmanager and structured-merge-diff:
 //
@@ -14,7 +15,7 @@ import { DEDUCED, type Shape } from "./ssa-shape";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
+const clone = cloneJson;
 
 function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -228,38 +229,52 @@ export interface Comparison {
 /** What changed from `before` to `after` (structured-merge-diff's Compare). */
 export function compare(before: unknown, after: unknown, shape: Shape): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  const walk = (l: unknown, r: unknown, s: Shape, path: string[], isItem: boolean) => {
-    if (l === undefined && r === undefined) return;
-    const objects = (isObj(l) || l === undefined) && (isObj(r) || r === undefined);
-    if (objects && !s.atomic) {
-      if (path.length && (isItem || !s.struct)) {
-        if (l === undefined) c.added.insert(path);
-        if (r === undefined) c.removed.insert(path);
-      }
-      const lo = (l ?? {}) as Obj;
-      const ro = (r ?? {}) as Obj;
-      for (const k of new Set([...Object.keys(lo), ...Object.keys(ro)])) {
-        const f = s.field(k);
-        if (f) walk(lo[k], ro[k], f.shape, [...path, fieldElement(k)], false);
-      }
-      return;
-    }
-    const lists = (Array.isArray(l) || l === undefined) && (Array.isArray(r) || r === undefined);
-    if (lists && granularList(s)) {
-      if (l === undefined && !s.struct) c.added.insert(path);
-      if (r === undefined && !s.struct) c.removed.insert(path);
-      const li = indexItems((l ?? []) as unknown[], s, false, path);
-      const ri = indexItems((r ?? []) as unknown[], s, false, path);
-      for (const pe of new Set([...li.pes, ...ri.pes]))
-        walk(li.byPe.get(pe), ri.byPe.get(pe), s.item ?? DEDUCED, [...path, pe], true);
-      return;
-    }
-    if (l === undefined) c.added.insert(path);
-    else if (r === undefined) c.removed.insert(path);
-    else if (!jsonEqual(l, r)) c.modified.insert(path);
-  };
-  walk(before, after, shape, [], false);
+  compareWalk(c, before, after, shape, [], false);
   return c;
+}
+
+const EMPTY: Obj = Object.freeze({}) as Obj;
+
+/** compare's walk; `path` is one stack pushed and popped on the way (FieldSet.insert copies what it keeps). */
+function compareWalk(c: Comparison, l: unknown, r: unknown, s: Shape, path: string[], isItem: boolean): void {
+  if (l === undefined && r === undefined) return;
+  const objects = (isObj(l) || l === undefined) && (isObj(r) || r === undefined);
+  if (objects && !s.atomic) {
+    if (path.length && (isItem || !s.struct)) {
+      if (l === undefined) c.added.insert(path);
+      if (r === undefined) c.removed.insert(path);
+    }
+    const lo = (l ?? EMPTY) as Obj;
+    const ro = (r ?? EMPTY) as Obj;
+    // Every key of either side once: the left's, then the right's the left lacks.
+    for (const k of Object.keys(lo)) compareField(c, lo[k], ro[k], s, k, path);
+    for (const k of Object.keys(ro)) if (!Object.hasOwn(lo, k)) compareField(c, undefined, ro[k], s, k, path);
+    return;
+  }
+  const lists = (Array.isArray(l) || l === undefined) && (Array.isArray(r) || r === undefined);
+  if (lists && granularList(s)) {
+    if (l === undefined && !s.struct) c.added.insert(path);
+    if (r === undefined && !s.struct) c.removed.insert(path);
+    const li = indexItems((l ?? []) as unknown[], s, false, path);
+    const ri = indexItems((r ?? []) as unknown[], s, false, path);
+    for (const pe of new Set([...li.pes, ...ri.pes])) {
+      path.push(pe);
+      compareWalk(c, li.byPe.get(pe), ri.byPe.get(pe), s.item ?? DEDUCED, path, true);
+      path.pop();
+    }
+    return;
+  }
+  if (l === undefined) c.added.insert(path);
+  else if (r === undefined) c.removed.insert(path);
+  else if (!jsonEqual(l, r)) c.modified.insert(path);
+}
+
+function compareField(c: Comparison, l: unknown, r: unknown, s: Shape, k: string, path: string[]): void {
+  const f = s.field(k);
+  if (!f) return;
+  path.push(fieldElement(k));
+  compareWalk(c, l, r, f.shape, path, false);
+  path.pop();
 }
 
 /** The applied configuration merged into the live object (structured-merge-diff's Merge; list order as it keeps it). */
@@ -390,35 +405,40 @@ export function recordUpdate(
 ): Obj[] | undefined {
   const liveManaged = isObj(live?.metadata) ? live.metadata.managedFields : undefined;
   let managers: Managers;
-  const decodeOr = (raw: unknown, fallback: () => Managers) => {
-    try {
-      const m = decodeManagedFields(raw);
-      return m.size ? m : fallback();
-    } catch {
-      return fallback();
-    }
-  };
-  const fromLive = () => decodeOr(liveManaged, () => new Map());
-  if (w.subresource || incoming === undefined || incoming === null) managers = fromLive();
+  if (w.subresource || incoming === undefined || incoming === null) managers = decodeOrNone(liveManaged) ?? new Map();
   else if (isReset(incoming)) managers = new Map();
-  else managers = decodeOr(incoming, fromLive);
+  else managers = decodeOrNone(incoming) ?? decodeOrNone(liveManaged) ?? new Map();
   updateManagers(managers, live ?? {}, next, shape, w, "Update");
   const encoded = encodeManagedFields(managers);
   return encoded.length ? encoded : undefined;
 }
 
+/** The managers of a managedFields list, or undefined when it names none or is not one. */
+function decodeOrNone(raw: unknown): Managers | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  try {
+    const m = decodeManagedFields(raw);
+    return m.size ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function updateManagers(managers: Managers, live: Obj, next: Obj, shape: Shape, w: Writer, operation: Operation) {
   const c = compare(withoutManagedFields(live), withoutManagedFields(next), shape);
-  const changed = c.added.union(c.modified);
+  // (A set operation with an empty set is skipped: its result would be an equal copy.)
+  const changed = c.modified.empty ? c.added : c.added.empty ? c.modified : c.added.union(c.modified);
   if (changed.empty && c.removed.empty) return;
+  const gone = changed.empty ? c.removed : c.removed.empty ? changed : changed.union(c.removed);
   const self = managerId({ ...w, operation });
   for (const [id, e] of managers) {
     if (id === self) continue;
-    e.set = e.set.difference(changed).difference(c.removed);
+    e.set = e.set.difference(gone);
     if (e.set.empty) managers.delete(id);
   }
-  const prev = managers.get(self);
-  const set = (prev?.set ?? new FieldSet()).difference(c.removed).union(changed);
+  const prev = managers.get(self)?.set;
+  const kept = !prev ? undefined : c.removed.empty ? prev : prev.difference(c.removed);
+  const set = !kept || kept.empty ? changed : changed.empty ? kept : kept.union(changed);
   if (set.empty) managers.delete(self);
   else managers.set(self, { ...writerEntry(w, operation), set });
 }

@@ -1,5 +1,6 @@
 import type { KObject, ResourceType } from "./types";
 import { resourceKey } from "./types";
+import { cloneJson } from "./clone";
 
 // One cluster's objects and its change log: a single resourceVersion counter (as etcd's revision), a bounded event
 // history for watches, and listeners. Objects are stored and handed out as deep copies.
@@ -12,13 +13,15 @@ export interface StoreEvent {
   /** The object before a MODIFIED. */ old?: KObject;
 }
 
-const clone = <T>(o: T): T => structuredClone(o);
+const clone = cloneJson;
 const objKey = (ns: string | undefined, name: string) => `${ns ?? ""}/${name}`;
 
 export class Store {
   private revision = 1;
   private readonly data = new Map<string, Map<string, KObject>>();
+  /** The history is log[head..]: events before head are dropped, and the array is cut only now and then. */
   private log: StoreEvent[] = [];
+  private head = 0;
   /** Oldest resourceVersion a watch may resume from. */
   private oldest = 1;
   private readonly listeners = new Set<(e: StoreEvent) => void>();
@@ -75,7 +78,8 @@ export class Store {
     const k = objKey(rt.namespaced ? stored.metadata.namespace : undefined, stored.metadata.name!);
     const old = this.bucket(rt).get(k);
     this.bucket(rt).set(k, stored);
-    this.emit({ rv: this.revision, type, key: resourceKey(rt), object: clone(stored), old: old && clone(old) });
+    // The replaced object is no longer the store's: the event takes it as it is.
+    this.emit({ rv: this.revision, type, key: resourceKey(rt), object: clone(stored), old });
     return clone(stored);
   }
 
@@ -97,12 +101,16 @@ export class Store {
   }
 
   private emit(e: StoreEvent) {
-    const { old: _old, ...logged } = e; // replayed events carry no previous object: history stays small
-    this.log.push(logged);
-    if (this.log.length > this.maxEvents) {
-      const drop = this.log.length - this.maxEvents;
-      this.oldest = this.log[drop - 1].rv + 1;
-      this.log = this.log.slice(drop);
+    // Replayed events carry no previous object: history stays small.
+    this.log.push({ rv: e.rv, type: e.type, key: e.key, object: e.object });
+    if (this.log.length - this.head > this.maxEvents) {
+      this.head = this.log.length - this.maxEvents;
+      this.oldest = this.log[this.head - 1].rv + 1;
+      // Copying the kept history on every write would cost O(maxEvents) per write: cut once per maxEvents writes.
+      if (this.head >= this.maxEvents) {
+        this.log = this.log.slice(this.head);
+        this.head = 0;
+      }
     }
     for (const l of this.listeners) l(e);
   }
@@ -111,6 +119,7 @@ export class Store {
   since(rv: number): StoreEvent[] | "expired" {
     if (rv + 1 < this.oldest) return "expired";
     return this.log
+      .slice(this.head)
       .filter((e) => e.rv > rv)
       .map((e) => ({ ...e, object: clone(e.object), old: e.old && clone(e.old) }));
   }
@@ -123,6 +132,7 @@ export class Store {
   /** Forget all history (as etcd compaction): older watches and continue tokens then answer 410. */
   compact() {
     this.log = [];
+    this.head = 0;
     this.oldest = this.revision + 1;
   }
 }
