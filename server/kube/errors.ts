@@ -1,5 +1,7 @@
 // The one mapping of a failed cluster call (an HTTP status from the API server, or a socket, TLS or timeout failure)
 // to a ClusterError an operator understands. Callers redact secrets from the message (the session does).
+import { TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../security/network-errors";
+
 export type ClusterErrorKind = "Unreachable" | "Unauthorized" | "Forbidden" | "TLS" | "NotFound" | "Timeout" | "Other";
 
 export class ClusterError extends Error {
@@ -32,29 +34,6 @@ export class HttpStatusError extends Error {
     this.name = "HttpStatusError";
   }
 }
-
-const TLS_UNTRUSTED = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_UNTRUSTED",
-  "CERT_SIGNATURE_FAILURE",
-  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
-]);
-const UNREACHABLE = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNRESET",
-  "EPIPE",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CLOSED",
-]);
-const TIMED_OUT = new Set(["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
 
 /** The first error code along an error's cause chain (undici wraps socket errors in "fetch failed"). */
 export function codeOf(e: unknown): string | undefined {

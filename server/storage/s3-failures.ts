@@ -1,6 +1,8 @@
 // What went wrong when Lifeboat tried a bucket, told the way an operator can act on it. Pure: an error thrown by
 // @aws-sdk/client-s3 (or by the socket under it) plus what was being tried → a ProbeFailure kind and a message that names
 // the bucket and the endpoint. The caller removes the secret from messages; nothing here ever sees it.
+import { TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../security/network-errors";
+
 export type ProbeFailure =
   "NoSuchBucket" | "AccessDenied" | "InvalidCredentials" | "TLS" | "Unreachable" | "ForeignData" | "Timeout" | "Other";
 export type ProbeStepName = "head" | "list" | "write" | "delete";
@@ -33,28 +35,6 @@ const DOING: Record<ProbeStepName, { verb: (bucket: string) => string; permissio
   delete: { verb: (b) => `delete objects in the bucket "${b}"`, permission: "s3:DeleteObject" },
 };
 
-const TLS_UNTRUSTED = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_UNTRUSTED",
-  "CERT_SIGNATURE_FAILURE",
-  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
-  "CERT_REVOKED",
-]);
-const UNREACHABLE = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ECONNRESET",
-  "EPIPE",
-  "EHOSTDOWN",
-]);
-const TIMED_OUT = new Set(["ETIMEDOUT", "ESOCKETTIMEDOUT"]);
 const BAD_KEYS = new Set([
   "InvalidAccessKeyId",
   "SignatureDoesNotMatch",
