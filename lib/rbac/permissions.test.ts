@@ -6,6 +6,7 @@ import {
   PERMISSIONS,
   roleGrants,
   type Permission,
+  withDependencies,
 } from "./permissions";
 
 describe("permission registry", () => {
@@ -29,6 +30,23 @@ describe("permission registry", () => {
     ["me.read", { orgRole: "MEMBER" }, true],
     ["setup.create", { orgRole: "MEMBER" }, true],
   ])("%s for %j → %s", (p, who, granted) => expect(roleGrants(p, who)).toBe(granted));
+
+  it("never makes a permission depend on one that needs more", () => {
+    const who = [
+      { orgRole: "MEMBER" as const },
+      ...(["VIEWER", "OPERATOR", "CLUSTER_ADMIN"] as const).map((r) => ({
+        orgRole: "MEMBER" as const,
+        clusterRole: r,
+      })),
+      { orgRole: "ORG_ADMIN" as const },
+    ];
+    for (const p of Object.keys(PERMISSIONS) as Permission[])
+      for (const w of who)
+        if (roleGrants(p, w))
+          for (const d of withDependencies(p))
+            expect(`${p} → ${d} for ${JSON.stringify(w)}: ${roleGrants(d, w)}`).toMatch(/true$/);
+    expect(withDependencies("schedule.update").sort()).toEqual(["schedule.get", "schedule.preview", "schedule.update"]);
+  });
 
   it("orders cluster roles", () => {
     expect(clusterRoleAtLeast("CLUSTER_ADMIN", "OPERATOR")).toBe(true);

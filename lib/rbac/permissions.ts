@@ -78,6 +78,39 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
+/**
+ * What a permission is useless without: creating a backup means previewing it and choosing a location, deleting one
+ * means seeing it. A permission is held only where its dependencies are held too (a test keeps the registry so that
+ * a dependency never needs more than its dependent).
+ */
+export const DEPENDS_ON: Partial<Record<Permission, readonly Permission[]>> = {
+  "backup.create": ["backup.preview", "location.list"],
+  "backup.delete": ["backup.get"],
+  "restore.create": ["restore.preview", "backup.list"],
+  "schedule.create": ["schedule.preview", "location.list"],
+  "schedule.update": ["schedule.get", "schedule.preview"],
+  "schedule.pause": ["schedule.get"],
+  "schedule.delete": ["schedule.get"],
+  "cluster.detach": ["cluster.get"],
+  "cluster.refresh": ["cluster.get"],
+  "location.assign": ["location.list"],
+  "location.refresh": ["location.list"],
+  "credential.delete": ["credential.list"],
+  "location.delete": ["location.list"],
+};
+
+/** A permission and everything it depends on, transitively. */
+export function withDependencies(p: Permission): Permission[] {
+  const out = new Set<Permission>();
+  const visit = (q: Permission) => {
+    if (out.has(q)) return;
+    out.add(q);
+    for (const d of DEPENDS_ON[q] ?? []) visit(d);
+  };
+  visit(p);
+  return [...out];
+}
+
 export const isPermission = (p: unknown): p is Permission => typeof p === "string" && Object.hasOwn(PERMISSIONS, p);
 
 const RANK: Record<ClusterRole, number> = { VIEWER: 1, OPERATOR: 2, CLUSTER_ADMIN: 3 };
@@ -90,8 +123,12 @@ export function grantOf(p: Permission): Grant {
   return PERMISSIONS[p];
 }
 
-/** Does an organization role, or a cluster role on some target, hold this permission? */
+/** Does an organization role, or a cluster role on some target, hold this permission (and what it depends on)? */
 export function roleGrants(p: Permission, who: { orgRole: OrgRole; clusterRole?: ClusterRole }): boolean {
+  return withDependencies(p).every((q) => grantsAlone(q, who));
+}
+
+function grantsAlone(p: Permission, who: { orgRole: OrgRole; clusterRole?: ClusterRole }): boolean {
   const g = grantOf(p);
   if (g.scope === "public" || g.scope === "self") return true;
   if (who.orgRole === "ORG_ADMIN") return true;

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import https from "node:https";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isTerminal, phasesWhere } from "@/lib/velero/phases";
 import YAML from "yaml";
 import type { Db } from "../db/client";
 import { clientOf, veleroObjects } from "../kube/testing-objects";
@@ -16,7 +17,7 @@ process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
 
 const run = crypto.randomBytes(3).toString("hex");
 const name = (s: string) => `sync-${run}-${s}`;
-const TERMINAL = new Set(["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+const TERMINAL = new Set<string>(phasesWhere("Backup", (p) => isTerminal("Backup", p)));
 
 /** POST /sandbox/v1/<control> as the sandbox admin, verifying the server against the kubeconfig's CA. */
 function control(kubeconfig: string, what: "drop-watches" | "compact"): Promise<unknown> {

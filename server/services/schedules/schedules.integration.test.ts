@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isTerminal, phasesWhere } from "@/lib/velero/phases";
 import type { BackupInput } from "@/lib/schemas/protection";
 import YAML from "yaml";
 import { freshDatabase } from "../../testing/db";
@@ -16,7 +17,7 @@ import type { Db } from "../../db/client";
 // Schedules end to end: through the router and guard, against sandbox cluster 0 (its Velero stand-in runs Schedules
 // and Backups into the sandbox's S3 emulator), with the sync engine filling the read model the list reads.
 const run = crypto.randomBytes(3).toString("hex");
-const TERMINAL = ["Completed", "PartiallyFailed", "Failed", "FailedValidation"];
+const TERMINAL: string[] = phasesWhere("Backup", (p) => isTerminal("Backup", p));
 
 let db: Db;
 let d: Deps;
