@@ -38,8 +38,6 @@ export interface VeleroItem {
 }
 
 export type { WatchEnd, WatchEventType };
-export { ResourceExpiredError } from "./errors";
-export { DEFAULT_PAGE_SIZE } from "./cluster-client";
 
 export function toItem(kind: SyncedKind | string, o: KubeObject): VeleroItem {
   const k = typeof kind === "string" ? { kind } : kind;

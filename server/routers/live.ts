@@ -24,7 +24,8 @@ export const liveRouter = router({
     const queue: Change[] = [];
     let wake: (() => void) | undefined;
     const unsubscribe = (ctx.events ?? eventBus()).subscribe((c) => {
-      queue.push(c);
+      // A change already waiting to be sent says the same: a slow reader gets each topic once, not a backlog.
+      if (!queue.some((q) => q.topic === c.topic && q.clusterId === c.clusterId)) queue.push(c);
       wake?.();
     });
     const onAbort = () => wake?.();
