@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageCursor } from "./paging";
 import { CLUSTER_ROLES, ORG_ROLES } from "../rbac/permissions";
 
 // Shapes shared by the forms in the browser and the tRPC routers.
@@ -72,10 +73,7 @@ export const auditListInput = z.object({
   outcome: z.enum(["SUCCESS", "DENIED", "FAILURE"]).optional(),
   from: z.coerce.date().optional(),
   to: z.coerce.date().optional(),
-  cursor: z
-    .string()
-    .regex(/^\d+:\d+$/)
-    .optional(),
+  cursor: pageCursor.optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
 

@@ -492,7 +492,9 @@ export function scopeNotes(input: BackupInput): Note[] {
     notes.push({
       code: "namespace-globs",
       severity: "info",
-      text: "Namespace patterns are matched when each backup starts, against the namespaces that exist then: scheduled backups pick up new matching namespaces.",
+      text:
+        "Namespace patterns are matched when each backup starts, against the namespaces " +
+        "that exist then: scheduled backups pick up new matching namespaces.",
     });
   }
   if (s.kind === "labels") {
@@ -501,7 +503,8 @@ export function scopeNotes(input: BackupInput): Note[] {
       severity: "info",
       text:
         s.mode === "include"
-          ? "Only objects carrying the labels are selected, in every namespace and among cluster-scoped resources: label the whole application (pods, PVCs, ConfigMaps, Secrets, Services), not only its Deployment."
+          ? "Only objects carrying the labels are selected, in every namespace and among cluster-scoped resources: " +
+            "label the whole application (pods, PVCs, ConfigMaps, Secrets, Services), not only its Deployment."
           : "Every object without the excluded labels is selected, unlabelled ones and cluster-scoped resources included.",
     });
     notes.push({
@@ -517,7 +520,9 @@ export function scopeNotes(input: BackupInput): Note[] {
     notes.push({
       code: "cluster-resources-related",
       severity: "info",
-      text: 'Cluster-scoped resources are included only where Velero finds them related to selected items (for example the PV of a selected PVC). Choose "include" to back up all of them.',
+      text:
+        "Cluster-scoped resources are included only where Velero finds them related to selected " +
+        'items (for example the PV of a selected PVC). Choose "include" to back up all of them.',
     });
   } else if (clusterResources) {
     notes.push({
@@ -532,7 +537,9 @@ export function scopeNotes(input: BackupInput): Note[] {
     notes.push({
       code: "no-cluster-resources",
       severity: "warning",
-      text: "No cluster-scoped resources: PersistentVolumes, CRDs, ClusterRoles and StorageClasses are left out, so a restore to an empty cluster may need them recreated first.",
+      text:
+        "No cluster-scoped resources: PersistentVolumes, CRDs, ClusterRoles and StorageClasses " +
+        "are left out, so a restore to an empty cluster may need them recreated first.",
     });
   }
   return notes;

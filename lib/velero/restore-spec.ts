@@ -149,13 +149,17 @@ export function restoreNotes(input: RestoreInput): Note[] {
     notes.push({
       code: "existing-skipped",
       severity: "info",
-      text: "Objects that already exist in the cluster are left as they are (a warning each); only missing ones are created. ServiceAccounts are always merged.",
+      text:
+        "Objects that already exist in the cluster are left as they are (a warning " +
+        "each); only missing ones are created. ServiceAccounts are always merged.",
     });
   } else {
     notes.push({
       code: "existing-updated",
       severity: "warning",
-      text: "Objects that already exist are patched back to their backed-up state; objects whose changes can't be patched (immutable fields) are reported as warnings.",
+      text:
+        "Objects that already exist are patched back to their backed-up state; objects " +
+        "whose changes can't be patched (immutable fields) are reported as warnings.",
     });
   }
   if (!input.restorePVs) {
@@ -169,7 +173,9 @@ export function restoreNotes(input: RestoreInput): Note[] {
     notes.push({
       code: "namespace-mapping",
       severity: "info",
-      text: "Namespace filters name the namespaces as they are in the backup; the mapping then renames them. Namespaces not mapped are restored under their own names.",
+      text:
+        "Namespace filters name the namespaces as they are in the backup; the mapping " +
+        "then renames them. Namespaces not mapped are restored under their own names.",
     });
   }
   if (input.storageClassMapping && Object.keys(input.storageClassMapping).length) {

@@ -82,7 +82,8 @@ export function toClusterError(e: unknown, c: CallContext): ClusterError {
     const err = (message: string, kind: ClusterErrorKind) => new ClusterError(message, kind, httpCode);
     if (httpCode === 401)
       return err(
-        `The cluster at ${c.server} refused the ${c.tokenUser ? "token" : "client certificate"} (401 Unauthorized): it is wrong, expired, or its service account was deleted`,
+        `The cluster at ${c.server} refused the ${c.tokenUser ? "token" : "client certificate"} ` +
+          `(401 Unauthorized): it is wrong, expired, or its service account was deleted`,
         "Unauthorized",
       );
     if (httpCode === 403)

@@ -231,7 +231,8 @@ function checkCluster(c: Named): Obj {
   const hasCa = isSet(b["certificate-authority-data"]);
   if (insecure === true && hasCa) {
     throw new KubeconfigError(
-      `The cluster "${c.name}" sets both insecure-skip-tls-verify and certificate-authority-data, which contradict each other; remove insecure-skip-tls-verify to verify the server with the CA`,
+      `The cluster "${c.name}" sets both insecure-skip-tls-verify and certificate-authority-data, ` +
+        `which contradict each other; remove insecure-skip-tls-verify to verify the server with the CA`,
       `${at}.insecure-skip-tls-verify`,
     );
   }

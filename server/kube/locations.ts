@@ -174,7 +174,9 @@ function assertManaged(
 ) {
   if (o && !isManaged(o)) {
     throw refuse(
-      `A ${kind} named ${o.metadata?.name} exists and was not created by Lifeboat (no ${MANAGED_SELECTOR} label, namespace ${namespace}); Lifeboat will not ${verb} it. Choose another location name, or remove or rename that ${kind} first`,
+      `A ${kind} named ${o.metadata?.name} exists and was not created by Lifeboat ` +
+        `(no ${MANAGED_SELECTOR} label, namespace ${namespace}); Lifeboat will not ${verb} it. ` +
+        `Choose another location name, or remove or rename that ${kind} first`,
     );
   }
 }

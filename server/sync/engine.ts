@@ -221,11 +221,13 @@ export class SyncEngine {
       iso ? Prisma.sql`(${iso}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`NULL`;
     const rows = items.map((i) => {
       const phase = phaseOf(i.status);
-      return Prisma.sql`(${crypto.randomUUID()}, ${clusterId}, ${i.kind}, ${i.namespace}, ${i.name}, ${i.uid}, ${i.resourceVersion}, ${phase},
-        ${JSON.stringify(i.labels ?? {})}::jsonb, ${JSON.stringify(i.spec ?? {})}::jsonb, ${JSON.stringify(i.status ?? {})}::jsonb, ${ts(validDate(i.creationTimestamp))}, ${ts(now)})`;
+      return Prisma.sql`(${crypto.randomUUID()}, ${clusterId}, ${i.kind}, ${i.namespace}, ${i.name}, ${i.uid},
+        ${i.resourceVersion}, ${phase}, ${JSON.stringify(i.labels ?? {})}::jsonb, ${JSON.stringify(i.spec ?? {})}::jsonb,
+        ${JSON.stringify(i.status ?? {})}::jsonb, ${ts(validDate(i.creationTimestamp))}, ${ts(now)})`;
     });
     await this.deps.db.$executeRaw`
-      INSERT INTO "VeleroObject" ("id", "clusterId", "kind", "namespace", "name", "uid", "resourceVersion", "phase", "labels", "spec", "status", "createdAt", "observedAt")
+      INSERT INTO "VeleroObject" ("id", "clusterId", "kind", "namespace", "name", "uid", "resourceVersion", "phase",
+        "labels", "spec", "status", "createdAt", "observedAt")
       VALUES ${Prisma.join(rows)}
       ON CONFLICT ("clusterId", "kind", "namespace", "name") DO UPDATE SET
         "uid" = EXCLUDED."uid", "resourceVersion" = EXCLUDED."resourceVersion", "phase" = EXCLUDED."phase", "labels" = EXCLUDED."labels",

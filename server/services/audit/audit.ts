@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client";
 import { logger } from "../../log";
+import { afterCursor, keysetOrderBy, toPage, type KeysetOrder } from "../../db/keyset";
 
 // Append-only: this module only inserts and reads. The database refuses UPDATE and DELETE (trigger in the migration).
 export type Outcome = "SUCCESS" | "DENIED" | "FAILURE";
@@ -46,9 +47,11 @@ export interface AuditFilter {
   outcome?: Outcome;
   from?: Date;
   to?: Date;
-  cursor?: string; // "<epoch ms>:<id>" of the last row seen
+  cursor?: string; // the nextCursor of the page before
   limit: number;
 }
+
+const AUDIT_ORDER: KeysetOrder = { at: "at", id: "id", idOrder: "desc", parseId: BigInt };
 
 /** Newest first, keyset-paginated on (at, id). */
 export async function listAudit(db: Db, f: AuditFilter) {
@@ -59,20 +62,12 @@ export async function listAudit(db: Db, f: AuditFilter) {
   if (f.outcome) and.push({ outcome: f.outcome });
   if (f.from) and.push({ at: { gte: f.from } });
   if (f.to) and.push({ at: { lte: f.to } });
-  if (f.cursor) {
-    const [ms, id] = f.cursor.split(":");
-    const at = new Date(Number(ms));
-    and.push({ OR: [{ at: { lt: at } }, { at, id: { lt: BigInt(id) } }] });
-  }
+  if (f.cursor) and.push(afterCursor(f.cursor, AUDIT_ORDER));
   const rows = await db.auditEvent.findMany({
     where: { AND: and },
-    orderBy: [{ at: "desc" }, { id: "desc" }],
+    orderBy: keysetOrderBy(AUDIT_ORDER),
     take: f.limit + 1,
   });
-  const page = rows.slice(0, f.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map((r) => ({ ...r, id: r.id.toString() })),
-    nextCursor: rows.length > f.limit && last ? `${last.at.getTime()}:${last.id}` : null,
-  };
+  const page = toPage(rows, f.limit, (r) => r);
+  return { ...page, items: page.items.map((r) => ({ ...r, id: r.id.toString() })) };
 }
