@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-// The layering rules of DEVELOPERS.md, checked on the source: the console never imports the sandbox, and only
+// The layering rules (README, Architecture), checked on the source: the console never imports the sandbox, and only
 // server/kube talks to @kubernetes/client-node.
 const root = path.resolve(import.meta.dirname, "..");
 

@@ -2,7 +2,7 @@ import type { z } from "zod";
 
 // A form and its tRPC procedure share one zod schema (lib/schemas), so the server's validation errors name the same
 // paths the form's fields stand for. These helpers put each error where the user will see it: beside its field, or,
-// when no field owns it, on the form as a whole. Pure code; components/common/form-fields.tsx applies them.
+// when no field owns it, on the form as a whole. Pure code; components/common/FormFields.tsx applies them.
 
 /** One validation problem as the server reports it (server/trpc/init.ts errorFormatter: `error.data.fieldErrors`). */
 export interface ServerFieldError {

@@ -59,7 +59,7 @@ export const isNamespaceGlob = (p: string) => GLOB_CHARS.test(p);
 
 /**
  * Why a namespace filter entry would be refused, or null. Velero 1.18 accepts a namespace name or a glob with
- * `*`, `?`, `[abc]`, `[a-z]` (namespace-glob-patterns.md) and rejects `**`, `|`, `()`, `!`, `{}`, `,`, empty or
+ * `*`, `?`, `[abc]`, `[a-z]` (Velero's namespace-glob-patterns.md) and rejects `**`, `|`, `()`, `!`, `{}`, `,`, empty or
  * unclosed brackets. We are stricter: a glob, with every wildcard or bracket read as one letter, must still look like
  * a namespace name, so it can match something.
  */

@@ -3,7 +3,7 @@ import type { KObject, ResourceType } from "../kube-api/types";
 
 // Velero's include/exclude filters: namespaces with globs (1.18), resources by "resource.group" name, label selectors.
 
-/** Namespace glob per namespace-glob-patterns.md: *, ?, [abc], [a-z]; everything else literal. */
+/** Namespace glob per Velero's docs (namespace-glob-patterns.md): *, ?, [abc], [a-z]; everything else literal. */
 export function globMatch(pattern: string, value: string): boolean {
   let re = "^";
   for (let i = 0; i < pattern.length; i++) {

@@ -3,6 +3,19 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
+/** A free loopback port (for servers started by tests and benches, so parallel runs do not collide). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net
+      .createServer()
+      .once("error", reject)
+      .listen(0, "127.0.0.1", () => {
+        const { port } = s.address();
+        s.close(() => resolve(port));
+      });
+  });
+}
+
 async function portFree(port) {
   return new Promise((resolve) => {
     const s = net

@@ -4,23 +4,10 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import net from "node:net";
 import pg from "pg";
 
 export const TEMPLATE_DB = "lifeboat_template";
 
-/** A free loopback port, so parallel runs (and other servers) do not collide. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net
-      .createServer()
-      .once("error", reject)
-      .listen(0, "127.0.0.1", () => {
-        const { port } = s.address() as net.AddressInfo;
-        s.close(() => resolve(port));
-      });
-  });
-}
 let stop: (() => Promise<void>) | undefined;
 let dataDir: string | undefined;
 
@@ -30,7 +17,7 @@ export async function setup() {
   process.env.LIFEBOAT_ALLOW_LOOPBACK ??= "1";
   if (!process.env.LIFEBOAT_TEST_PG_URL) {
     // @ts-expect-error: a plain .mjs module without types
-    const { startEmbeddedPostgres } = await import("../../scripts/lib/postgres.mjs");
+    const { freePort, startEmbeddedPostgres } = await import("../../scripts/lib/postgres.mjs");
     const port = await freePort();
     dataDir = path.resolve(`.data/vitest-pg-${port}`);
     const server = await startEmbeddedPostgres({ dir: dataDir, port, databases: [], fresh: true });
