@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CronError, parseStandard } from "./robfig";
+import { CronError, goTrimSpace, parseStandard } from "./robfig";
 
 // --- helpers ------------------------------------------------------------------------------------------------
 
@@ -536,5 +536,21 @@ describe("next(): daylight-saving transitions (robfig's algorithm on Go's time s
     ],
   ])("%s", (_name, spec, from, expected) => {
     expect(runs(spec, from, expected.length)).toEqual(expected);
+  });
+});
+
+describe("untrusted input: linear time", () => {
+  it("trims a long run of spaces before a non-space without going quadratic (a Schedule written by hand in a cluster)", () => {
+    // The regex trim this replaced took ~17 s here (past the test's 5 s timeout) and blocked the event loop.
+    const spec = "CRON_TZ=UTC x" + " ".repeat(200_000) + "x";
+    expect(() => parseStandard(spec)).toThrow("expected exactly 5 fields, found 2: [x x]");
+  });
+
+  it("trims exactly Go's unicode.IsSpace set (U+0085 and U+00A0 count, U+FEFF does not)", () => {
+    const spaces = "\t\n\v\f\r \u0085\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000";
+    expect(goTrimSpace(`${spaces}a b${spaces}`)).toBe("a b");
+    expect(goTrimSpace("\ufeffa\ufeff")).toBe("\ufeffa\ufeff");
+    expect(goTrimSpace(spaces)).toBe("");
+    expect(goTrimSpace("")).toBe("");
   });
 });
