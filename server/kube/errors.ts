@@ -1,5 +1,6 @@
 // The one mapping of a failed cluster call (an HTTP status from the API server, or a socket, TLS or timeout failure)
 // to a ClusterError an operator understands. Callers redact secrets from the message (the session does).
+import { outboundRefusal } from "../security/outbound";
 import { TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../security/network-errors";
 
 export type ClusterErrorKind = "Unreachable" | "Unauthorized" | "Forbidden" | "TLS" | "NotFound" | "Timeout" | "Other";
@@ -103,6 +104,8 @@ export function toClusterError(e: unknown, c: CallContext): ClusterError {
     if (httpCode === 422) return err(`The cluster refused to ${c.what}${tail}`, "Other");
     return err(`The cluster at ${c.server} answered ${httpCode} when Lifeboat tried to ${c.what}${tail}`, "Other");
   }
+  const refusal = outboundRefusal(e);
+  if (refusal) return new ClusterError(`Lifeboat will not connect to ${c.server}: ${refusal}`, "Other");
   const name = (e as { name?: string } | null)?.name;
   const code = codeOf(e);
   if (name === "TimeoutError" || name === "AbortError" || (code && TIMED_OUT.has(code))) {

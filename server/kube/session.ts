@@ -1,6 +1,8 @@
 import * as k8s from "@kubernetes/client-node";
 import { fetch, type Dispatcher } from "undici";
+import type https from "node:https";
 import { checkOutboundUrl } from "../security/outbound-url";
+import { outboundAgent, type OutboundTls } from "../security/outbound";
 import { ClusterError, HttpStatusError, ResourceExpiredError, toClusterError } from "./errors";
 import { extractContext, KubeconfigError } from "./kubeconfig";
 
@@ -65,11 +67,21 @@ export class ClusterSession {
     } catch (e) {
       throw new ClusterError(`The kubeconfig's credentials cannot be used: ${(e as Error).message}`, "Other");
     }
+    // The TLS material client-node reads from the kubeconfig, on the outbound path's own pool (checked where it connects).
+    const tls: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(tls);
+    const dispatcher = outboundAgent({
+      ca: tls.ca as OutboundTls["ca"],
+      cert: tls.cert as OutboundTls["cert"],
+      key: tls.key as OutboundTls["key"],
+      rejectUnauthorized: tls.rejectUnauthorized,
+      servername: tls.servername,
+    });
     const hidden = [token, ...(opts.secrets ?? [])].filter((s): s is string => Boolean(s));
     return new ClusterSession(
       server,
       ctx.getHeaders(),
-      ctx.getDispatcher() as Dispatcher | undefined,
+      dispatcher,
       hidden.sort((a, b) => b.length - a.length),
       Boolean(token),
       opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,

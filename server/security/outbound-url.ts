@@ -21,35 +21,84 @@ const METADATA_HOSTS = new Set([
 ]);
 
 function v4ToInt(ip: string) {
-  return ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+  return ip.split(".").reduce((n, o) => n * 256 + Number(o), 0) >>> 0;
 }
-function inV4(ip: string, cidr: string) {
+function inV4(n: number, cidr: string) {
   const [base, bits] = cidr.split("/");
-  const mask = Number(bits) === 0 ? 0 : 2 ** 32 - 2 ** (32 - Number(bits));
-  return (v4ToInt(ip) & mask) >>> 0 === (v4ToInt(base) & mask) >>> 0;
+  const mask = Number(bits) === 0 ? 0 : (2 ** 32 - 2 ** (32 - Number(bits))) >>> 0;
+  return (n & mask) >>> 0 === (v4ToInt(base) & mask) >>> 0;
 }
 
-/** What kind of address this is, for the rules above. */
-export function classifyAddress(ip: string): "loopback" | "link-local" | "metadata" | "unspecified" | "ok" {
-  let v4 = net.isIPv4(ip) ? ip : null;
-  const lower = ip.toLowerCase();
-  if (!v4 && net.isIPv6(ip)) {
-    const mapped = lower.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/);
-    if (mapped) v4 = mapped[1];
-    else {
-      if (lower === "::1") return "loopback";
-      if (lower === "::") return "unspecified";
-      if (lower === "fd00:ec2::254") return "metadata";
-      if (/^fe[89ab][0-9a-f]:/.test(lower)) return "link-local";
-      return "ok";
-    }
+/** An IPv6 address as its eight 16-bit groups (a zone index dropped, an embedded dotted IPv4 tail read), or null. */
+export function ipv6Groups(ip: string): number[] | null {
+  let s = ip.toLowerCase().replace(/%.*$/, "");
+  if (!net.isIPv6(s)) return null;
+  const tail = s.match(/(\d+\.\d+\.\d+\.\d+)$/);
+  if (tail) {
+    const n = v4ToInt(tail[1]);
+    s = s.slice(0, -tail[1].length) + `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
   }
-  if (!v4) return "ok";
-  if (v4 === "169.254.169.254" || v4 === "169.254.170.2" || v4 === "100.100.100.200") return "metadata";
-  if (inV4(v4, "169.254.0.0/16")) return "link-local";
-  if (inV4(v4, "127.0.0.0/8")) return "loopback";
-  if (inV4(v4, "0.0.0.0/8")) return "unspecified";
+  const [head, rest] = s.includes("::") ? s.split("::") : [s, null];
+  const left = head ? head.split(":") : [];
+  const right = rest ? rest.split(":") : [];
+  const fill = rest === null ? [] : Array<string>(8 - left.length - right.length).fill("0");
+  const groups = [...left, ...fill, ...right].map((g) => parseInt(g, 16));
+  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+type AddressKind = "loopback" | "link-local" | "metadata" | "unspecified" | "ok";
+
+/** The cloud metadata services: AWS, GCP, Azure, OpenStack (169.254.169.254), AWS ECS, Azure's WireServer, Alibaba, Oracle. */
+const METADATA_V4 = ["169.254.169.254", "169.254.170.2", "168.63.129.16", "100.100.100.200", "192.0.0.192"].map(
+  v4ToInt,
+);
+
+function classifyV4(n: number): AddressKind {
+  if (METADATA_V4.includes(n)) return "metadata";
+  if (inV4(n, "169.254.0.0/16")) return "link-local";
+  if (inV4(n, "127.0.0.0/8")) return "loopback";
+  if (inV4(n, "0.0.0.0/8") || inV4(n, "224.0.0.0/4") || inV4(n, "240.0.0.0/4")) return "unspecified";
   return "ok";
+}
+
+/**
+ * What kind of address this is, for the rules above. IPv6 forms that carry an IPv4 address are judged by that address:
+ * IPv4-mapped (::ffff:a.b.c.d, also written in hex) and -compatible (::a.b.c.d), NAT64 (64:ff9b::/96 and the local-use
+ * 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo (2001::/32, both the server and the obfuscated client address).
+ */
+export function classifyAddress(ip: string): AddressKind {
+  if (net.isIPv4(ip)) return classifyV4(v4ToInt(ip));
+  const g = ipv6Groups(ip);
+  if (!g) return "ok";
+  const v4At = (i: number) => ((g[i] << 16) | g[i + 1]) >>> 0;
+  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+  if (zeros(0, 8)) return "unspecified";
+  if (zeros(0, 7) && g[7] === 1) return "loopback";
+  if (zeros(0, 5) && (g[5] === 0xffff || g[5] === 0)) return classifyV4(v4At(6));
+  if (g[0] === 0x64 && g[1] === 0xff9b && (zeros(2, 6) || g[2] === 1)) return classifyV4(v4At(6));
+  if (g[0] === 0x2002) return classifyV4(v4At(1));
+  if (g[0] === 0x2001 && g[1] === 0) {
+    const server = classifyV4(v4At(2));
+    return server !== "ok" ? server : classifyV4(~v4At(6) >>> 0);
+  }
+  if (g[0] === 0xfd00 && g[1] === 0x0ec2 && zeros(2, 7) && g[7] === 0x254) return "metadata";
+  if ((g[0] & 0xffc0) === 0xfe80) return "link-local";
+  if ((g[0] & 0xff00) === 0xff00) return "unspecified";
+  return "ok";
+}
+
+const REFUSED: Record<Exclude<AddressKind, "ok">, string> = {
+  metadata: "a cloud metadata address",
+  "link-local": "a link-local address",
+  unspecified: "not a usable address",
+  loopback: "a loopback address (set LIFEBOAT_ALLOW_LOOPBACK=1 to allow it)",
+};
+
+/** Why Lifeboat will not connect to `address` (what `host` resolved to), or null when it may. */
+export function addressRefusal(host: string, address: string, allowLoopback: boolean): string | null {
+  const kind = classifyAddress(address);
+  if (kind === "ok" || (kind === "loopback" && allowLoopback)) return null;
+  return `${host === address ? address : `${host} resolves to ${address}, which`} is ${REFUSED[kind]}`;
 }
 
 const defaultResolve = async (host: string) =>
@@ -79,15 +128,8 @@ export async function checkOutboundUrl(raw: string, opts: OutboundOptions = {}):
   }
   if (addresses.length === 0) return { ok: false, reason: `The host ${host} has no addresses` };
   for (const a of addresses) {
-    const kind = classifyAddress(a);
-    if (kind === "metadata") return { ok: false, reason: `${host} resolves to ${a}, a cloud metadata address` };
-    if (kind === "link-local") return { ok: false, reason: `${host} resolves to ${a}, a link-local address` };
-    if (kind === "unspecified") return { ok: false, reason: `${host} resolves to ${a}, which is not a usable address` };
-    if (kind === "loopback" && !allowLoopback)
-      return {
-        ok: false,
-        reason: `${host} resolves to ${a}, a loopback address (set LIFEBOAT_ALLOW_LOOPBACK=1 to allow it)`,
-      };
+    const reason = addressRefusal(host, a, allowLoopback);
+    if (reason) return { ok: false, reason };
   }
   return { ok: true, url, addresses };
 }

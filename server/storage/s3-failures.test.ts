@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { refusedError } from "../security/outbound";
 import {
   classifyS3Error,
   isVagueHeadError,
@@ -239,4 +240,18 @@ describe("isVagueHeadError", () => {
     ["404", s3Error("NotFound", 404), "head", false],
     ["a socket error", socketError("ECONNREFUSED"), "head", false],
   ])("%s → vague: %s", (_, e, step, vague) => expect(isVagueHeadError(e, step)).toBe(vague));
+});
+
+describe("classifyS3Error: the outbound path", () => {
+  it("says Lifeboat refused the address when the connect-time check stopped it (inside the SDK's wrapping)", () => {
+    const wrapped = Object.assign(new Error("socket hang up"), {
+      cause: refusedError("minio.example.com resolves to 169.254.169.254, which is a cloud metadata address"),
+    });
+    expect(classifyS3Error(wrapped, ctx("head"))).toEqual({
+      failure: "Unreachable",
+      message:
+        "Lifeboat will not connect to https://minio.example.com:9000: " +
+        "minio.example.com resolves to 169.254.169.254, which is a cloud metadata address",
+    });
+  });
 });

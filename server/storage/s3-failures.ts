@@ -2,6 +2,7 @@
 // @aws-sdk/client-s3 (or by the socket under it) plus what was being tried → a ProbeFailure kind and a message that names
 // the bucket and the endpoint. The caller removes the secret from messages; nothing here ever sees it.
 import { TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../security/network-errors";
+import { outboundRefusal } from "../security/outbound";
 
 export type ProbeFailure =
   "NoSuchBucket" | "AccessDenied" | "InvalidCredentials" | "TLS" | "Unreachable" | "ForeignData" | "Timeout" | "Other";
@@ -108,6 +109,8 @@ export function classifyS3Error(e: unknown, c: FailureContext): Classified {
   const name = nameOf(e);
   const status = statusOf(e);
   const code = socketCode(e);
+  const refusal = outboundRefusal(e);
+  if (refusal) return { failure: "Unreachable", message: `Lifeboat will not connect to ${where}: ${refusal}` };
 
   if (
     c.timedOut ||

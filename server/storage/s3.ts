@@ -1,6 +1,4 @@
 import { randomBytes, X509Certificate } from "node:crypto";
-import http from "node:http";
-import https from "node:https";
 import net from "node:net";
 import {
   DeleteObjectCommand,
@@ -10,6 +8,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { checkOutboundUrl } from "../security/outbound-url";
+import { outboundNodeAgents } from "../security/outbound";
 import {
   classifyS3Error,
   isVagueHeadError,
@@ -119,7 +118,7 @@ async function endpointRefusal(loc: S3Location): Promise<string | null> {
 function clientFor(loc: S3Location, keys: S3Keys, region: string, timeoutMs: number): S3Client {
   // Fresh agents without keep-alive, destroyed with the client; a custom CA replaces the default roots, as it does
   // for Velero's AWS plugin.
-  const httpsAgent = new https.Agent({ keepAlive: false, ...(loc.caBundle?.trim() ? { ca: loc.caBundle } : {}) });
+  const agents = outboundNodeAgents(loc.caBundle?.trim() ? { ca: loc.caBundle } : {});
   return new S3Client({
     region,
     ...(loc.endpoint ? { endpoint: loc.endpoint } : {}),
@@ -133,8 +132,7 @@ function clientFor(loc: S3Location, keys: S3Keys, region: string, timeoutMs: num
     // A probe reports what it meets; retries would only stretch an Unreachable or Timeout.
     maxAttempts: 1,
     requestHandler: {
-      httpAgent: new http.Agent({ keepAlive: false }),
-      httpsAgent,
+      ...agents,
       connectionTimeout: timeoutMs,
       requestTimeout: timeoutMs,
     },

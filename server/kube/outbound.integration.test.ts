@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ClusterClient } from "./cluster-client";
+import { ClusterError } from "./errors";
+import { ClusterSession } from "./session";
+import { kubeconfigText } from "../testing/sandbox";
+
+// The cluster port connects through the outbound path, which checks the address each new connection reaches, not only
+// the URL checked when the session opened. Here the policy turns against loopback after the session opened (as a
+// rebound DNS name would turn a checked public address into a forbidden one): the connection is refused, with the reason.
+afterEach(() => {
+  process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
+});
+
+describe("the cluster port on the outbound path", () => {
+  it("checks where each connection goes, not only the URL it checked when the session opened", async () => {
+    process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
+    const refused = await ClusterSession.open(kubeconfigText(0)); // the URL check passes here
+    process.env.LIFEBOAT_ALLOW_LOOPBACK = "0";
+    const err = await new ClusterClient(refused).version().catch((e: unknown) => e);
+    await refused.close();
+    expect(err).toBeInstanceOf(ClusterError);
+    expect((err as Error).message).toMatch(
+      /^Lifeboat will not connect to https:\/\/127\.0\.0\.1:\d+: .*loopback address/,
+    );
+
+    process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
+    const allowed = await ClusterSession.open(kubeconfigText(0));
+    expect((await new ClusterClient(allowed).version()).gitVersion).toMatch(/^v1\./);
+    await allowed.close();
+  });
+});
