@@ -342,7 +342,8 @@ export async function deleteBackup(d: Deps, c: ScopedCluster, input: { name: str
     if (phase !== "Deleting" && !isDeletable(phase)) {
       throw new AppError(
         "PRECONDITION_FAILED",
-        `Backup ${input.name} is ${phase}: Velero deletes a backup only once it has finished (Completed, PartiallyFailed, Failed or FailedValidation); try again then`,
+        `Backup ${input.name} is ${phase}: Velero deletes a backup only once it has finished ` +
+          "(Completed, PartiallyFailed, Failed or FailedValidation); try again then",
       );
     }
     const uid: string | null = live.metadata?.uid || row.uid || null;

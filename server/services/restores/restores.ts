@@ -94,7 +94,8 @@ async function restorableBackup(db: Db, clusterId: string, clusterName: string, 
   if (!b)
     throw new AppError(
       "NOT_FOUND",
-      `${clusterName} does not see a backup named ${backupName}: a backup from another cluster appears once both share its target location and Velero has synced it`,
+      `${clusterName} does not see a backup named ${backupName}: a backup from another cluster appears once both ` +
+        "share its target location and Velero has synced it",
     );
   if (!isRestorable(b.phase))
     throw new AppError(
@@ -165,7 +166,8 @@ export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreReq
       take: 3,
     });
     const busy = running.length
-      ? `The storage-class mapping on ${c.name} can't change while restore ${running.map((r) => r.name).join(", ")} has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping`
+      ? `The storage-class mapping on ${c.name} can't change while restore ${running.map((r) => r.name).join(", ")} ` +
+        "has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping"
       : undefined;
     await d.kube.applyStorageClassMapping(client, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME, busy });
     const { created, object } = await d.kube.createVeleroObject(client, "restores", m.restore as never);

@@ -159,14 +159,17 @@ function storedInput(obj: KubeObject): { input: BackupInput | null; reason: stri
     return {
       input: null,
       reason:
-        "This schedule was not created by Lifeboat, so its backup template can't be edited here: change its cron expression or pause it, or edit it where it was made (velero CLI, GitOps).",
+        "This schedule was not created by Lifeboat, so its backup template can't be edited here: change its cron " +
+        "expression or pause it, or edit it where it was made (velero CLI, GitOps).",
     };
   try {
     const r = backupInput.safeParse(JSON.parse(raw));
     if (r.success) return { input: r.data, reason: null };
     return {
       input: null,
-      reason: `The backup settings stored on this schedule are no longer valid (${r.error.issues[0]?.message}): only its cron expression and paused flag can be changed.`,
+      reason:
+        `The backup settings stored on this schedule are no longer valid (${r.error.issues[0]?.message}): ` +
+        "only its cron expression and paused flag can be changed.",
     };
   } catch {
     return {
