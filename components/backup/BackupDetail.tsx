@@ -21,29 +21,14 @@ import { describeTtl } from "@/lib/velero/duration";
 import { isRestorable, isRunning, isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
 import { DetailsTable } from "../common/DetailsTable";
-import { filterRows, when, type FilterSpecView } from "../common/filter-rows";
+import { filterRows, when } from "../common/filter-rows";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { useMe } from "../common/useMe";
 import { PhaseChip } from "../common/PhaseChip";
 import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
+import type { BackupVolume, ResultMessages } from "@/lib/schemas/backup";
 
-type VolumeInfo = {
-  pvcName?: string;
-  pvcNamespace?: string;
-  pvName?: string;
-  backupMethod?: string;
-  snapshotDataMoved?: boolean;
-  skipped?: boolean;
-  skippedReason?: string;
-  result?: string;
-  pvbInfo?: { volumeName?: string; podName?: string; podNamespace?: string; size?: number };
-};
-type Results = {
-  errors?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] };
-  warnings?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] };
-};
-
-const method = (v: VolumeInfo) =>
+const method = (v: BackupVolume) =>
   v.skipped
     ? `Skipped: ${v.skippedReason ?? ""}`
     : v.backupMethod === "PodVolumeBackup"
@@ -53,28 +38,11 @@ const method = (v: VolumeInfo) =>
           ? "CSI snapshot + data movement"
           : "CSI snapshot (local)"
         : v.backupMethod || "Not covered";
-const flatten = (r?: { namespaces?: Record<string, string[]>; cluster?: string[]; velero?: string[] }) => [
+const flatten = (r?: ResultMessages) => [
   ...(r?.velero ?? []).map((m) => ["velero", m]),
   ...(r?.cluster ?? []).map((m) => ["cluster", m]),
   ...Object.entries(r?.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => [ns, m])),
 ];
-
-/** The parts of a Backup's spec and status this page shows (velero-api.md §2.1). */
-interface BackupSpecView extends FilterSpecView {
-  storageLocation?: string;
-  ttl?: string;
-  defaultVolumesToFsBackup?: boolean;
-  snapshotVolumes?: boolean;
-  snapshotMoveData?: boolean;
-}
-interface BackupStatusView {
-  progress?: { itemsBackedUp?: number; totalItems?: number };
-  startTimestamp?: string;
-  completionTimestamp?: string;
-  expiration?: string;
-  failureReason?: string;
-  validationErrors?: string[];
-}
 
 /** Shown instead of an error once the backup is gone (deleted here, or by Velero's GC or backup sync). */
 function Gone({ name, message }: { name: string; message: string }) {
@@ -131,29 +99,26 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const phase = row?.phase ?? b.phase;
   const deletion = row ? row.deletion : b.deletion;
   const canDelete = deletable(can, { phase, deletion, canDelete: row?.canDelete ?? b.canDelete });
-  const spec = b.spec as BackupSpecView;
-  const status = b.status as BackupStatusView;
-  const volumes = (b.volumes ?? []) as VolumeInfo[];
-  const results = (b.results ?? {}) as Results;
-  const errors = flatten(results.errors);
-  const warnings = flatten(results.warnings);
+  const volumes = b.volumes ?? [];
+  const errors = flatten(b.results?.errors);
+  const warnings = flatten(b.results?.warnings);
   const rows: [string, string][] = [
     ["Cluster", b.clusterName],
     ["Phase", phase],
-    ...filterRows(spec, "all"),
-    ["Location", spec.storageLocation ?? "—"],
-    ["Retention (TTL)", spec.ttl ? describeTtl(spec.ttl) : "—"],
+    ...filterRows(b.filters, "all"),
+    ["Location", b.storageLocation ?? "—"],
+    ["Retention (TTL)", b.ttl ? describeTtl(b.ttl) : "—"],
     [
       "File-system backup",
-      spec.defaultVolumesToFsBackup ? "every pod volume not opted out" : "pod volumes opted in by annotation",
+      b.defaultVolumesToFsBackup ? "every pod volume not opted out" : "pod volumes opted in by annotation",
     ],
-    ["Snapshots", spec.snapshotVolumes === false ? "off" : "on"],
-    ["Data movement", spec.snapshotMoveData ? "snapshot data moved to the location" : "off"],
-    ["Items", status.progress ? `${status.progress.itemsBackedUp ?? 0} of ${status.progress.totalItems ?? "?"}` : "—"],
-    ["Started", when(status.startTimestamp)],
-    ["Completed", when(status.completionTimestamp)],
-    ["Expires", when(status.expiration)],
-    ["Schedule", b.labels["velero.io/schedule-name"] ?? "—"],
+    ["Snapshots", b.snapshotVolumes === false ? "off" : "on"],
+    ["Data movement", b.snapshotMoveData ? "snapshot data moved to the location" : "off"],
+    ["Items", b.progress ? `${b.progress.itemsBackedUp ?? 0} of ${b.progress.totalItems ?? "?"}` : "—"],
+    ["Started", when(b.startTimestamp)],
+    ["Completed", when(b.completionTimestamp)],
+    ["Expires", when(b.expiration)],
+    ["Schedule", b.schedule ?? "—"],
   ];
   return (
     <>
@@ -205,12 +170,12 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           </ul>
         </Alert>
       )}
-      {status.failureReason && (
+      {b.failureReason && (
         <Alert severity="error" sx={{ mb: 2 }}>
-          {status.failureReason}
+          {b.failureReason}
         </Alert>
       )}
-      {(status.validationErrors ?? []).map((e) => (
+      {b.validationErrors.map((e) => (
         <Alert key={e} severity="error" sx={{ mb: 1 }}>
           {e}
         </Alert>
@@ -326,7 +291,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
                 clusterId,
                 clusterName: b.clusterName,
                 name,
-                location: spec.storageLocation ?? null,
+                location: b.storageLocation,
               }
             : null
         }

@@ -19,32 +19,14 @@ import { LogsDialog } from "../common/LogsDialog";
 import { isTerminal } from "@/lib/velero/phases";
 import { PageHeader } from "../common/PageHeader";
 import { DetailsTable } from "../common/DetailsTable";
-import { filterRows, when, type FilterSpecView } from "../common/filter-rows";
+import { filterRows, when } from "../common/filter-rows";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
 import { PhaseChip } from "../common/PhaseChip";
-
-/** The parts of a Restore's spec and status this page shows (velero-api.md §2.2). */
-interface RestoreSpecView extends FilterSpecView {
-  backupName?: string;
-  scheduleName?: string;
-  namespaceMapping?: Record<string, string>;
-  restorePVs?: boolean | null;
-  existingResourcePolicy?: string;
-}
-interface RestoreStatusView {
-  progress?: { itemsRestored?: number; totalItems?: number };
-  startTimestamp?: string;
-  completionTimestamp?: string;
-  errors?: number;
-  warnings?: number;
-  failureReason?: string;
-  validationErrors?: string[];
-}
-type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> };
+import type { ResultMessages } from "@/lib/schemas/backup";
 
 /** Where each message is from: Velero itself, cluster-scoped items, or a namespace. */
-function byPlace(m: Messages | undefined): [string, string[]][] {
+function byPlace(m: ResultMessages | undefined): [string, string[]][] {
   return [
     ...(m?.velero?.length ? [["Velero", m.velero] as [string, string[]]] : []),
     ...(m?.cluster?.length ? [["Cluster-scoped resources", m.cluster] as [string, string[]]] : []),
@@ -66,39 +48,37 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
   if (q.isLoading) return <LinearProgress />;
   if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Restore not found" }} />;
   const r = q.data;
-  const spec = r.spec as RestoreSpecView;
-  const status = r.status as RestoreStatusView;
-  const mapping = Object.entries(spec.namespaceMapping ?? {});
+  const mapping = Object.entries(r.namespaceMapping);
   const terminal = isTerminal("Restore", r.phase);
   const rows: [string, React.ReactNode][] = [
     ["Into cluster", r.clusterName],
     [
       "From backup",
-      spec.backupName ? (
-        <Link href={`/backups/${clusterId}/${encodeURIComponent(spec.backupName)}`}>
-          <code>{spec.backupName}</code>
+      r.backupName ? (
+        <Link href={`/backups/${clusterId}/${encodeURIComponent(r.backupName)}`}>
+          <code>{r.backupName}</code>
         </Link>
-      ) : spec.scheduleName ? (
-        `the latest backup of ${spec.scheduleName}`
+      ) : r.scheduleName ? (
+        `the latest backup of ${r.scheduleName}`
       ) : (
         "—"
       ),
     ],
     ["Phase", <PhaseChip key="p" kind="Restore" phase={r.phase} testId="restore-phase" />],
-    ...filterRows(spec, "all in the backup"),
+    ...filterRows(r.filters, "all in the backup"),
     ["Namespace mapping", mapping.length ? mapping.map(([a, b]) => `${a} → ${b}`).join(", ") : "—"],
-    ["Volume data", spec.restorePVs === false ? "not restored" : "restored"],
+    ["Volume data", r.restorePVs === false ? "not restored" : "restored"],
     [
       "Objects that already exist",
-      spec.existingResourcePolicy === "update" ? "updated to their backed-up state" : "left as they are",
+      r.existingResourcePolicy === "update" ? "updated to their backed-up state" : "left as they are",
     ],
-    ["Items", status.progress ? `${status.progress.itemsRestored ?? 0} of ${status.progress.totalItems ?? "?"}` : "—"],
-    ["Started", when(status.startTimestamp)],
-    ["Completed", when(status.completionTimestamp)],
-    ["Errors / warnings", `${status.errors ?? 0} / ${status.warnings ?? 0}`],
+    ["Items", r.progress ? `${r.progress.itemsRestored ?? 0} of ${r.progress.totalItems ?? "?"}` : "—"],
+    ["Started", when(r.startTimestamp)],
+    ["Completed", when(r.completionTimestamp)],
+    ["Errors / warnings", `${r.errors} / ${r.warnings}`],
   ];
-  const pct = status.progress?.totalItems
-    ? Math.round(((status.progress.itemsRestored ?? 0) / status.progress.totalItems) * 100)
+  const pct = r.progress?.totalItems
+    ? Math.round(((r.progress.itemsRestored ?? 0) / r.progress.totalItems) * 100)
     : null;
   const errors = byPlace(r.results?.errors);
   const warnings = byPlace(r.results?.warnings);
@@ -118,12 +98,12 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
           {r.clusterName} is disconnected: this is its last-known state, seen <RelativeTime date={r.observedAt} />.
         </Alert>
       )}
-      {status.failureReason && (
+      {r.failureReason && (
         <Alert severity="error" sx={{ mb: 2 }}>
-          {status.failureReason}
+          {r.failureReason}
         </Alert>
       )}
-      {(status.validationErrors ?? []).map((e) => (
+      {r.validationErrors.map((e) => (
         <Alert key={e} severity="error" sx={{ mb: 1 }}>
           {e}
         </Alert>

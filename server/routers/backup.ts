@@ -5,6 +5,15 @@ import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { backupInput, objectName } from "@/lib/schemas/protection";
 import {
+  backupDeleteResult,
+  backupDetail,
+  backupPage,
+  backupRow,
+  logText,
+  manifestPreview,
+  objectCreated,
+} from "@/lib/schemas/backup";
+import {
   backupLogs,
   backupsPage,
   createBackup,
@@ -21,41 +30,6 @@ const backupRequest = z.object({
   spec: backupInput,
 });
 const backupRef = z.object({ clusterId: id, name: objectName });
-
-/** The newest DeleteBackupRequest of a backup: New and InProgress are pending; Processed with errors means it failed. */
-const deletion = z
-  .object({
-    requestName: z.string(),
-    phase: z.enum(["New", "InProgress", "Processed"]),
-    errors: z.array(z.string()),
-    createdAt: z.date().nullable(),
-  })
-  .nullable();
-
-const backupRow = z.object({
-  clusterId: z.string(),
-  clusterName: z.string(),
-  clusterState: z.enum(["PENDING", "CONNECTED", "DISCONNECTED"]),
-  name: z.string(),
-  phase: z.string(),
-  itemsBackedUp: z.number().nullable(),
-  totalItems: z.number().nullable(),
-  errors: z.number(),
-  warnings: z.number(),
-  queuePosition: z.number().nullable(),
-  startTimestamp: z.date().nullable(),
-  completionTimestamp: z.date().nullable(),
-  expiration: z.date().nullable(),
-  location: z.string().nullable(),
-  schedule: z.string().nullable(),
-  failureReason: z.string().nullable(),
-  createdAt: z.date().nullable(),
-  observedAt: z.date(),
-  deletion,
-  canDelete: z.boolean(),
-  volumeBytesDone: z.number().nullable(),
-  volumeBytesTotal: z.number().nullable(),
-});
 
 export const backupRouter = router({
   list: procedure
@@ -74,53 +48,27 @@ export const backupRouter = router({
         limit: z.number().int().min(1).max(200).default(100),
       }),
     )
-    .output(z.object({ items: z.array(backupRow), nextCursor: z.string().nullable() }))
+    .output(backupPage)
     .query(({ ctx, input }) => backupsPage(ctx.db, ctx.access!, { ...input, cursor: input.cursor ?? undefined })),
   get: clusterProcedure
     .meta({ permission: "backup.get" })
     .input(backupRef)
-    .output(
-      z.object({
-        name: z.string(),
-        clusterId: z.string(),
-        clusterName: z.string(),
-        phase: z.string(),
-        spec: z.record(z.string(), z.unknown()),
-        status: z.record(z.string(), z.unknown()),
-        labels: z.record(z.string(), z.string()),
-        observedAt: z.date(),
-        volumes: z.array(z.unknown()).nullable(),
-        results: z.record(z.string(), z.unknown()).nullable(),
-        resources: z.record(z.string(), z.array(z.string())).nullable(),
-        downloadErrors: z.array(z.string()),
-        deletion,
-        canDelete: z.boolean(),
-        volumeWork: z.array(
-          z.object({
-            method: z.string(),
-            volume: z.string(),
-            phase: z.string(),
-            bytesDone: z.number().nullable(),
-            totalBytes: z.number().nullable(),
-          }),
-        ),
-      }),
-    )
+    .output(backupDetail)
     .query(({ ctx, input }) => describeBackup(depsFor(ctx.db), ctx.cluster, input.name)),
   logs: clusterProcedure
     .meta({ permission: "backup.logs" })
     .input(backupRef)
-    .output(z.object({ text: z.string() }))
+    .output(logText)
     .query(({ ctx, input }) => backupLogs(depsFor(ctx.db), ctx.cluster, input.name)),
   preview: clusterProcedure
     .meta({ permission: "backup.preview" })
     .input(backupRequest)
-    .output(z.object({ yaml: z.string() }))
+    .output(manifestPreview)
     .mutation(({ ctx, input }) => previewBackup(ctx.cluster, input, ctx.principal!.email)),
   create: clusterProcedure
     .meta({ permission: "backup.create" })
     .input(backupRequest)
-    .output(z.object({ name: z.string(), created: z.boolean() }))
+    .output(objectCreated)
     .mutation(async ({ ctx, input }) => {
       const r = await createBackup(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
       return { name: r.name, created: r.created };
@@ -128,6 +76,6 @@ export const backupRouter = router({
   delete: clusterProcedure
     .meta({ permission: "backup.delete" })
     .input(backupRef)
-    .output(z.object({ name: z.string(), requestName: z.string(), created: z.boolean() }))
+    .output(backupDeleteResult)
     .mutation(({ ctx, input }) => deleteBackup(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email)),
 });

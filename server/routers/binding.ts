@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
-import { bindingCreateInput, bindingListInput, byId } from "@/lib/schemas/admin";
+import { bindingCreateInput, bindingListInput, bindingRow, byId, idOnly } from "@/lib/schemas/admin";
 import { createBinding, deleteBinding, listBindings } from "../services/bindings/bindings";
-import { bindingRow, idOnly } from "./outputs";
 
 export const bindingRouter = router({
   list: procedure

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
-import { byId, clusterGroupCreateInput, clusterGroupUpdateInput } from "@/lib/schemas/admin";
+import { byId, clusterGroupCreateInput, clusterGroupUpdateInput, clusterRole, idOnly, ref } from "@/lib/schemas/admin";
 import { createGroup, deleteGroup, listVisibleGroups, updateGroup } from "../services/cluster-groups/cluster-groups";
-import { clusterRole, idOnly, ref } from "./outputs";
 
 const groupRow = z.object({
   id: z.string(),

@@ -2,10 +2,9 @@ import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { grantedPermissions } from "../rbac/access";
-import { changePasswordInput } from "@/lib/schemas/admin";
+import { changePasswordInput, ref } from "@/lib/schemas/admin";
 import { changeOwnPassword } from "../services/users/users";
 import { ORG_ROLES, PERMISSIONS, type Permission } from "@/lib/rbac/permissions";
-import { ref } from "./outputs";
 
 const permissionEnum = z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]]);
 

@@ -4,6 +4,8 @@ import { procedure } from "../trpc/guard";
 import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { objectName, restoreInput } from "@/lib/schemas/protection";
+import { restoreDetail, restorePreview, restoreRow } from "@/lib/schemas/restore";
+import { logText, objectCreated } from "@/lib/schemas/backup";
 import {
   createRestore,
   describeRestore,
@@ -20,33 +22,6 @@ const restoreRequest = z.object({
   spec: restoreInput,
 });
 
-const restoreRow = z.object({
-  clusterId: z.string(),
-  clusterName: z.string(),
-  clusterState: z.enum(["PENDING", "CONNECTED", "DISCONNECTED"]),
-  name: z.string(),
-  phase: z.string(),
-  backupName: z.string(),
-  itemsRestored: z.number().nullable(),
-  totalItems: z.number().nullable(),
-  errors: z.number(),
-  warnings: z.number(),
-  namespaceMapping: z.record(z.string(), z.string()),
-  startTimestamp: z.date().nullable(),
-  completionTimestamp: z.date().nullable(),
-  failureReason: z.string().nullable(),
-  validationErrors: z.array(z.string()),
-  createdAt: z.date().nullable(),
-  observedAt: z.date(),
-});
-
-const messages = z.object({
-  velero: z.array(z.string()).optional(),
-  cluster: z.array(z.string()).optional(),
-  namespaces: z.record(z.string(), z.array(z.string())).optional(),
-});
-const note = z.object({ code: z.string(), severity: z.enum(["info", "warning"]), text: z.string() });
-
 export const restoreRouter = router({
   list: procedure
     .meta({ permission: "restore.list" })
@@ -56,35 +31,22 @@ export const restoreRouter = router({
   get: clusterProcedure
     .meta({ permission: "restore.get" })
     .input(z.object({ clusterId: id, name: objectName }))
-    .output(
-      z.object({
-        name: z.string(),
-        clusterId: z.string(),
-        clusterName: z.string(),
-        clusterState: z.enum(["PENDING", "CONNECTED", "DISCONNECTED"]),
-        phase: z.string(),
-        observedAt: z.date(),
-        spec: z.record(z.string(), z.unknown()),
-        status: z.record(z.string(), z.unknown()),
-        results: z.object({ errors: messages, warnings: messages }).nullable(),
-        downloadError: z.string().nullable(),
-      }),
-    )
+    .output(restoreDetail)
     .query(({ ctx, input }) => describeRestore(depsFor(ctx.db), ctx.cluster, input.name)),
   logs: clusterProcedure
     .meta({ permission: "restore.logs" })
     .input(z.object({ clusterId: id, name: objectName }))
-    .output(z.object({ text: z.string() }))
+    .output(logText)
     .query(({ ctx, input }) => restoreLogs(depsFor(ctx.db), ctx.cluster, input.name)),
   preview: clusterProcedure
     .meta({ permission: "restore.preview" })
     .input(restoreRequest)
-    .output(z.object({ yaml: z.string(), configMapYaml: z.string().nullable(), notes: z.array(note) }))
+    .output(restorePreview)
     .mutation(({ ctx, input }) => previewRestore(ctx.cluster, input, ctx.principal!.email)),
   create: clusterProcedure
     .meta({ permission: "restore.create" })
     .input(restoreRequest)
-    .output(z.object({ name: z.string(), created: z.boolean() }))
+    .output(objectCreated)
     .mutation(async ({ ctx, input }) => {
       return createRestore(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
     }),

@@ -4,6 +4,8 @@ import { procedure } from "../trpc/guard";
 import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { backupInput, objectName } from "@/lib/schemas/protection";
+import { scheduleDeleted, scheduleDetail, schedulePaused, scheduleRow, scheduleUpdated } from "@/lib/schemas/schedule";
+import { manifestPreview, objectCreated } from "@/lib/schemas/backup";
 import {
   createSchedule,
   deleteSchedule,
@@ -43,57 +45,6 @@ const scheduleUpdate = z.object({
   spec: backupInput.optional(),
 });
 
-const lastBackup = z.object({
-  name: z.string(),
-  phase: z.string(),
-  startedAt: z.date().nullable(),
-  completedAt: z.date().nullable(),
-  errors: z.number(),
-  warnings: z.number(),
-  failureReason: z.string().nullable(),
-});
-
-const scheduleRow = z.object({
-  clusterId: z.string(),
-  clusterName: z.string(),
-  clusterState: z.enum(["PENDING", "CONNECTED", "DISCONNECTED"]),
-  name: z.string(),
-  cron: z.string(),
-  cronText: z.string().nullable(),
-  cronError: z.string().nullable(),
-  timeZone: z.string().nullable(),
-  paused: z.boolean(),
-  phase: z.string(),
-  validationErrors: z.array(z.string()),
-  nextRunAt: z.date().nullable(),
-  lastBackupAt: z.date().nullable(),
-  lastBackup: lastBackup.nullable(),
-  ttl: z.string().nullable(),
-  location: z.string().nullable(),
-  scope: z.string(),
-  managedByLifeboat: z.boolean(),
-  useOwnerReferencesInBackup: z.boolean(),
-  createdAt: z.date().nullable(),
-  observedAt: z.date(),
-});
-
-const scheduleDetail = z.object({
-  clusterId: z.string(),
-  clusterName: z.string(),
-  name: z.string(),
-  cron: z.string(),
-  paused: z.boolean(),
-  skipImmediately: z.boolean().nullable(),
-  useOwnerReferencesInBackup: z.boolean(),
-  input: backupInput.nullable(),
-  templateEditable: z.boolean(),
-  notEditableReason: z.string().nullable(),
-  phase: z.string(),
-  validationErrors: z.array(z.string()),
-  lastBackupAt: z.date().nullable(),
-  yaml: z.string(),
-});
-
 export const scheduleRouter = router({
   list: procedure
     .meta({ permission: "schedule.list" })
@@ -108,40 +59,40 @@ export const scheduleRouter = router({
   preview: clusterProcedure
     .meta({ permission: "schedule.preview" })
     .input(scheduleRequest)
-    .output(z.object({ yaml: z.string() }))
+    .output(manifestPreview)
     .mutation(({ ctx, input }) => previewSchedule(ctx.cluster, input, ctx.principal!.email)),
   create: clusterProcedure
     .meta({ permission: "schedule.create" })
     .input(scheduleRequest)
-    .output(z.object({ name: z.string(), created: z.boolean() }))
+    .output(objectCreated)
     .mutation(({ ctx, input }) => {
       return createSchedule(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
     }),
   update: clusterProcedure
     .meta({ permission: "schedule.update" })
     .input(scheduleUpdate)
-    .output(z.object({ name: z.string(), paused: z.boolean(), cron: z.string() }))
+    .output(scheduleUpdated)
     .mutation(({ ctx, input }) => {
       return updateSchedule(depsFor(ctx.db), ctx.cluster, input);
     }),
   pause: clusterProcedure
     .meta({ permission: "schedule.pause" })
     .input(key)
-    .output(z.object({ name: z.string(), paused: z.boolean() }))
+    .output(schedulePaused)
     .mutation(({ ctx, input }) => {
       return setPaused(depsFor(ctx.db), ctx.cluster, input, true);
     }),
   unpause: clusterProcedure
     .meta({ permission: "schedule.pause" })
     .input(key)
-    .output(z.object({ name: z.string(), paused: z.boolean() }))
+    .output(schedulePaused)
     .mutation(({ ctx, input }) => {
       return setPaused(depsFor(ctx.db), ctx.cluster, input, false);
     }),
   delete: clusterProcedure
     .meta({ permission: "schedule.delete" })
     .input(key)
-    .output(z.object({ name: z.string(), backupsKept: z.boolean() }))
+    .output(scheduleDeleted)
     .mutation(({ ctx, input }) => {
       return deleteSchedule(depsFor(ctx.db), ctx.cluster, input);
     }),

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
-import { byId, teamCreateInput, teamMemberInput, teamUpdateInput } from "@/lib/schemas/admin";
+import { byId, idOnly, ref, teamCreateInput, teamMemberInput, teamRow, teamUpdateInput } from "@/lib/schemas/admin";
 import { addMember, createTeam, deleteTeam, listTeams, removeMember, updateTeam } from "../services/teams/teams";
-import { idOnly, ref, teamRow } from "./outputs";
 
 const membership = z.object({ teamId: z.string(), userId: z.string() });
 

@@ -1,9 +1,16 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
-import { userCreateInput, userDisableInput, userResetPasswordInput, userUpdateInput } from "@/lib/schemas/admin";
+import {
+  idOnly,
+  ref,
+  userCreateInput,
+  userDisableInput,
+  userResetPasswordInput,
+  userRow,
+  userUpdateInput,
+} from "@/lib/schemas/admin";
 import { createUser, listUsers, resetPassword, setUserDisabled, updateUser } from "../services/users/users";
-import { idOnly, ref, userRow } from "./outputs";
 
 export const userRouter = router({
   list: procedure

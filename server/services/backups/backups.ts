@@ -9,6 +9,9 @@ import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
 import { ClusterError } from "../../kube/errors";
 import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
+import { backupFacts, bytesOf, resourcesOf, resultsOf, volumesOf, volumeWorkOf } from "./projection";
+import type { BackupDetail } from "@/lib/schemas/backup";
+import { date, num, rec, str } from "@/lib/velero/read";
 import { labelValue } from "@/lib/velero/names";
 import { isTerminal, wroteResults } from "@/lib/velero/phases";
 import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
@@ -100,9 +103,9 @@ export async function backupsPage(
     rows.filter((r) => !isTerminal("Backup", r.phase)),
   );
   const items = rows.map((r) => {
-    const spec = (r.spec ?? {}) as Record<string, any>;
-    const status = (r.status ?? {}) as Record<string, any>;
-    const labels = (r.labels ?? {}) as Record<string, string>;
+    const spec = rec(r.spec);
+    const status = rec(r.status);
+    const progress = rec(status.progress);
     const volume = bytes.get(requestKey(r.clusterId, labelValue(r.name)));
     return {
       volumeBytesDone: volume?.done ?? null,
@@ -112,17 +115,17 @@ export async function backupsPage(
       clusterState: r.cluster.state,
       name: r.name,
       phase: r.phase ?? "New",
-      itemsBackedUp: status.progress?.itemsBackedUp ?? null,
-      totalItems: status.progress?.totalItems ?? null,
-      errors: status.errors ?? 0,
-      warnings: status.warnings ?? 0,
-      queuePosition: status.queuePosition ?? null,
-      startTimestamp: status.startTimestamp ? new Date(status.startTimestamp) : null,
-      completionTimestamp: status.completionTimestamp ? new Date(status.completionTimestamp) : null,
-      expiration: status.expiration ? new Date(status.expiration) : null,
-      location: spec.storageLocation ?? null,
-      schedule: labels["velero.io/schedule-name"] ?? null,
-      failureReason: status.failureReason ?? null,
+      itemsBackedUp: num(progress.itemsBackedUp),
+      totalItems: num(progress.totalItems),
+      errors: num(status.errors) ?? 0,
+      warnings: num(status.warnings) ?? 0,
+      queuePosition: num(status.queuePosition),
+      startTimestamp: date(status.startTimestamp),
+      completionTimestamp: date(status.completionTimestamp),
+      expiration: date(status.expiration),
+      location: str(spec.storageLocation),
+      schedule: str(rec(r.labels)["velero.io/schedule-name"]),
+      failureReason: str(status.failureReason),
       createdAt: r.createdAt,
       observedAt: r.observedAt,
       deletion: newestDeletion(requests.get(requestKey(r.clusterId, r.name)) ?? [], r.uid || null),
@@ -156,11 +159,11 @@ async function volumeBytes(
     select: { clusterId: true, labels: true, status: true },
   });
   for (const r of rows) {
-    const p = ((r.status ?? {}) as { progress?: { bytesDone?: number; totalBytes?: number } }).progress;
-    if (typeof p?.totalBytes !== "number") continue;
-    const key = requestKey(r.clusterId, (r.labels as Record<string, string>)["velero.io/backup-name"]);
+    const b = bytesOf(r.status);
+    if (!b) continue;
+    const key = requestKey(r.clusterId, str(rec(r.labels)["velero.io/backup-name"]) ?? "");
     const sum = out.get(key) ?? { done: 0, total: 0 };
-    out.set(key, { done: sum.done + (p.bytesDone ?? 0), total: sum.total + p.totalBytes });
+    out.set(key, { done: sum.done + b.done, total: sum.total + b.total });
   }
   return out;
 }
@@ -228,8 +231,11 @@ export async function createBackup(
   }
 }
 
-/** What `velero backup describe --details` shows: the object, plus volume info, results and resource list from the bucket. */
-export async function describeBackup(d: Deps, c: ScopedCluster, name: string) {
+/**
+ * What `velero backup describe --details` shows: the spec and status in facts, plus volume info, results and resource
+ * list from the bucket.
+ */
+export async function describeBackup(d: Deps, c: ScopedCluster, name: string): Promise<BackupDetail> {
   const clusterId = c.id;
   const row = await d.db.veleroObject.findFirst({
     where: { clusterId, kind: "backups", name },
@@ -253,7 +259,7 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string) {
       if (!c.kubeconfigSecretId) throw new AppError("PRECONDITION_FAILED", `${c.name} has no kubeconfig`);
       client ??= d.clusters.forCluster(c.id);
       const buf = await downloadVeleroFile(d, await client, { kind, name });
-      return { data: buf ? JSON.parse(buf.toString()) : null, error: null as string | null };
+      return { data: buf ? (JSON.parse(buf.toString()) as unknown) : null, error: null as string | null };
     } catch (e) {
       return { data: null, error: e instanceof Error ? e.message : String(e) };
     }
@@ -273,13 +279,12 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string) {
     clusterId,
     clusterName: c.name,
     phase: row.phase ?? "New",
-    spec: row.spec as Record<string, unknown>,
-    status: row.status as Record<string, unknown>,
-    labels: row.labels as Record<string, string>,
     observedAt: row.observedAt,
-    volumes: (volumes?.data as unknown[] | null) ?? null,
-    results: (results?.data as Record<string, unknown> | null) ?? null,
-    resources: (resources?.data as Record<string, string[]> | null) ?? null,
+    schedule: str(rec(row.labels)["velero.io/schedule-name"]),
+    ...backupFacts(row.spec, row.status),
+    volumes: volumesOf(volumes?.data),
+    results: resultsOf(results?.data),
+    resources: resourcesOf(resources?.data),
     downloadErrors:
       terminal && !reachable
         ? [`${c.name} is disconnected: volume results, errors and the resource list can't be fetched until it is back`]
@@ -301,24 +306,7 @@ async function volumeWork(db: Db, clusterId: string, backup: string) {
     orderBy: { name: "asc" },
     select: { kind: true, name: true, phase: true, spec: true, status: true },
   });
-  return rows.map((r) => {
-    const spec = (r.spec ?? {}) as Record<string, any>;
-    const progress = ((r.status ?? {}) as { progress?: { bytesDone?: number; totalBytes?: number } }).progress;
-    const fsb = r.kind === "podvolumebackups";
-    return {
-      method: fsb ? "File-system backup (kopia)" : "Data movement",
-      volume: fsb
-        ? spec.pod?.name
-          ? `${spec.pod.namespace}/${spec.pod.name} volume ${spec.volume}`
-          : `PodVolumeBackup ${r.name}`
-        : spec.sourcePVC
-          ? `${spec.sourceNamespace}/${spec.sourcePVC}`
-          : `DataUpload ${r.name}`,
-      phase: r.phase ?? "New",
-      bytesDone: typeof progress?.bytesDone === "number" ? progress.bytesDone : null,
-      totalBytes: typeof progress?.totalBytes === "number" ? progress.totalBytes : null,
-    };
-  });
+  return rows.map(volumeWorkOf);
 }
 
 /**
@@ -350,11 +338,12 @@ export async function deleteBackup(d: Deps, c: ScopedCluster, input: { name: str
     // The live object, not the read model: its phase decides, and a cluster that does not answer is refused here.
     const live = await d.kube.getVeleroObject(client, "backups", input.name);
     if (!live) throw new AppError("NOT_FOUND", `Backup ${input.name} no longer exists on ${c.name}`);
-    const phase: string = live.status?.phase || "New";
+    const phase = str(rec(live.status).phase) || "New";
     if (phase !== "Deleting" && !isDeletable(phase)) {
       throw new AppError(
         "PRECONDITION_FAILED",
-        `Backup ${input.name} is ${phase}: Velero deletes a backup only once it has finished (Completed, PartiallyFailed, Failed or FailedValidation); try again then`,
+        `Backup ${input.name} is ${phase}: Velero deletes a backup only once it has finished ` +
+          "(Completed, PartiallyFailed, Failed or FailedValidation); try again then",
       );
     }
     const uid: string | null = live.metadata?.uid || row.uid || null;

@@ -14,6 +14,10 @@ import {
 import { restoreInput } from "@/lib/schemas/protection";
 import { ClusterError } from "../../kube/errors";
 import { downloadVeleroFile } from "../backups/downloads";
+import { filtersOf, resultsOf } from "../backups/projection";
+import type { RunResults } from "@/lib/schemas/backup";
+import type { RestoreDetail } from "@/lib/schemas/restore";
+import { bool, date, isRec, num, rec, str, stringMap, strs } from "@/lib/velero/read";
 import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
 import { isRestorable, isTerminal, phasesWhere, wroteResults } from "@/lib/velero/phases";
 
@@ -55,25 +59,26 @@ export async function listRestores(db: Db, access: Access, filter: { clusterId?:
     },
   });
   return rows.map((r) => {
-    const spec = (r.spec ?? {}) as Record<string, any>;
-    const status = (r.status ?? {}) as Record<string, any>;
+    const spec = rec(r.spec);
+    const status = rec(r.status);
+    const progress = rec(status.progress);
+    const scheduleName = str(spec.scheduleName);
     return {
       clusterId: r.clusterId,
       clusterName: r.cluster.name,
       clusterState: r.cluster.state,
       name: r.name,
       phase: r.phase ?? "New",
-      backupName:
-        (spec.backupName as string | undefined) ?? (spec.scheduleName ? `latest of ${spec.scheduleName}` : ""),
-      itemsRestored: status.progress?.itemsRestored ?? null,
-      totalItems: status.progress?.totalItems ?? null,
-      errors: status.errors ?? 0,
-      warnings: status.warnings ?? 0,
-      namespaceMapping: (spec.namespaceMapping ?? {}) as Record<string, string>,
-      startTimestamp: status.startTimestamp ? new Date(status.startTimestamp) : null,
-      completionTimestamp: status.completionTimestamp ? new Date(status.completionTimestamp) : null,
-      failureReason: status.failureReason ?? null,
-      validationErrors: (status.validationErrors ?? []) as string[],
+      backupName: str(spec.backupName) ?? (scheduleName ? `latest of ${scheduleName}` : ""),
+      itemsRestored: num(progress.itemsRestored),
+      totalItems: num(progress.totalItems),
+      errors: num(status.errors) ?? 0,
+      warnings: num(status.warnings) ?? 0,
+      namespaceMapping: stringMap(spec.namespaceMapping),
+      startTimestamp: date(status.startTimestamp),
+      completionTimestamp: date(status.completionTimestamp),
+      failureReason: str(status.failureReason),
+      validationErrors: strs(status.validationErrors),
       createdAt: r.createdAt,
       observedAt: r.observedAt,
     };
@@ -89,7 +94,8 @@ async function restorableBackup(db: Db, clusterId: string, clusterName: string, 
   if (!b)
     throw new AppError(
       "NOT_FOUND",
-      `${clusterName} does not see a backup named ${backupName}: a backup from another cluster appears once both share its target location and Velero has synced it`,
+      `${clusterName} does not see a backup named ${backupName}: a backup from another cluster appears once both ` +
+        "share its target location and Velero has synced it",
     );
   if (!isRestorable(b.phase))
     throw new AppError(
@@ -160,7 +166,8 @@ export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreReq
       take: 3,
     });
     const busy = running.length
-      ? `The storage-class mapping on ${c.name} can't change while restore ${running.map((r) => r.name).join(", ")} has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping`
+      ? `The storage-class mapping on ${c.name} can't change while restore ${running.map((r) => r.name).join(", ")} ` +
+        "has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping"
       : undefined;
     await d.kube.applyStorageClassMapping(client, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME, busy });
     const { created, object } = await d.kube.createVeleroObject(client, "restores", m.restore as never);
@@ -174,23 +181,43 @@ export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreReq
   }
 }
 
-type Messages = { velero?: string[]; cluster?: string[]; namespaces?: Record<string, string[]> };
+/** The parts of a Restore's spec and status the detail page shows (velero-api.md §2.2). */
+function restoreFacts(spec: unknown, status: unknown) {
+  const sp = rec(spec);
+  const st = rec(status);
+  const progress = isRec(st.progress) ? st.progress : null;
+  return {
+    backupName: str(sp.backupName),
+    scheduleName: str(sp.scheduleName),
+    filters: filtersOf(sp),
+    namespaceMapping: stringMap(sp.namespaceMapping),
+    restorePVs: bool(sp.restorePVs),
+    existingResourcePolicy: str(sp.existingResourcePolicy),
+    progress: progress && { itemsRestored: num(progress.itemsRestored), totalItems: num(progress.totalItems) },
+    startTimestamp: date(st.startTimestamp),
+    completionTimestamp: date(st.completionTimestamp),
+    errors: num(st.errors) ?? 0,
+    warnings: num(st.warnings) ?? 0,
+    failureReason: str(st.failureReason),
+    validationErrors: strs(st.validationErrors),
+  };
+}
 
-/** `velero restore describe`: the object, plus errors and warnings per namespace from the results in the bucket. */
-export async function describeRestore(d: Deps, c: ScopedCluster, name: string) {
+/** `velero restore describe`: the options and status in facts, plus errors and warnings per namespace from the bucket. */
+export async function describeRestore(d: Deps, c: ScopedCluster, name: string): Promise<RestoreDetail> {
   const clusterId = c.id;
   const row = await d.db.veleroObject.findFirst({
     where: { clusterId, kind: "restores", name },
     select: { spec: true, status: true, phase: true, observedAt: true },
   });
   if (!row) throw notFound("Restore");
-  let results: { errors: Messages; warnings: Messages } | null = null;
+  let results: RunResults | null = null;
   let downloadError: string | null = null;
   if (wroteResults("Restore", row.phase) && c.state !== "DISCONNECTED") {
     try {
       if (!c.kubeconfigSecretId) throw notFound("Cluster");
       const buf = await downloadVeleroFile(d, await d.clusters.forCluster(c.id), { kind: "RestoreResults", name });
-      if (buf) results = JSON.parse(buf.toString());
+      if (buf) results = resultsOf(JSON.parse(buf.toString()));
     } catch (e) {
       downloadError = e instanceof Error ? e.message : String(e);
     }
@@ -202,8 +229,7 @@ export async function describeRestore(d: Deps, c: ScopedCluster, name: string) {
     clusterState: c.state,
     phase: row.phase ?? "New",
     observedAt: row.observedAt,
-    spec: row.spec as Record<string, unknown>,
-    status: row.status as Record<string, unknown>,
+    ...restoreFacts(row.spec, row.status),
     results,
     downloadError,
   };

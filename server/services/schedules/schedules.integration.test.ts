@@ -233,7 +233,8 @@ describe("schedules", () => {
       input: input(),
       phase: "Enabled",
     });
-    expect(got.yaml).toContain("lifeboat.io/backup-input");
+    // The wizard input the form was prefilled from is stored on the Schedule (schedule.get no longer hands out its YAML).
+    expect((await objects().get("schedules", name)).metadata.annotations).toHaveProperty("lifeboat.io/backup-input");
 
     const edited = input({
       scope: { kind: "excludeNamespaces", exclude: ["web-cache"] },

@@ -11,6 +11,10 @@ import { buildSchedule, CLUSTER_LABEL, parseOrThrow, SpecError, toYaml, type Sch
 import { backupInput, PROTECTED_NAMESPACES, scheduleOptions, type BackupInput } from "@/lib/schemas/protection";
 import { labelValue } from "@/lib/velero/names";
 import { describeCron } from "@/lib/cron/describe";
+import { bool, date, num, rec, str, strs, type Rec } from "@/lib/velero/read";
+import type { ScheduleDetail } from "@/lib/schemas/schedule";
+import type { KubeObject } from "../../kube/resources";
+import { filtersOf } from "../backups/projection";
 import { CronError, parseStandard } from "@/lib/cron/robfig";
 
 // Velero Schedules: listed from the read model (kept by the sync engine), read, created, edited, paused and deleted on
@@ -106,45 +110,33 @@ const vanished = (name: string, cluster: string) =>
 // Reading a Schedule
 // ---------------------------------------------------------------------------------------------------------------
 
-const asDate = (v: unknown) => (typeof v === "string" && !Number.isNaN(Date.parse(v)) ? new Date(v) : null);
-const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-
 /** What a backup template covers, in a few words: "Whole cluster", "Namespaces a, b", "Resources matching app=web". */
-export function scopeSummary(template: Record<string, any>): string {
+export function scopeSummary(template: unknown): string {
   const parts: string[] = [];
-  const include = strings(template.includedNamespaces).filter((n) => n !== "*");
+  const f = filtersOf(template);
+  const include = (f.includedNamespaces ?? []).filter((n) => n !== "*");
   const always = new Set<string>([...PROTECTED_NAMESPACES, "velero"]);
-  const exclude = strings(template.excludedNamespaces).filter((n) => !always.has(n));
+  const exclude = f.excludedNamespaces.filter((n) => !always.has(n));
   if (include.length) parts.push(`Namespaces ${include.join(", ")}`);
   else if (exclude.length) parts.push(`All namespaces except ${exclude.join(", ")}`);
-  const selectors = template.labelSelector
-    ? [template.labelSelector]
-    : Array.isArray(template.orLabelSelectors)
-      ? template.orLabelSelectors
-      : [];
-  const text = selectors.map(formatLabelSelector).filter(Boolean);
+  const text = f.labelSelectors.map(formatLabelSelector).filter(Boolean);
   if (text.length) parts.push(`Resources matching ${text.join(" or ")}`);
-  const resources = strings(template.includedResources).filter((r) => r !== "*");
+  const resources = (f.includedResources ?? []).filter((r) => r !== "*");
   if (resources.length) parts.push(`only ${resources.join(", ")}`);
   return parts.join("; ") || "Whole cluster";
 }
 
 /** When Velero will start the next backup: cron.Next(max(lastBackup or creation, lastSkipped)), at once for a new one. */
-export function nextRunAt(
-  spec: Record<string, any>,
-  status: Record<string, any>,
-  createdAt: Date | null,
-  now = new Date(),
-): Date | null {
+export function nextRunAt(spec: Rec, status: Rec, createdAt: Date | null, now = new Date()): Date | null {
   if (spec.paused === true || status.phase === "FailedValidation") return null;
   let cron;
   try {
-    cron = parseStandard(String(spec.schedule ?? ""));
+    cron = parseStandard(str(spec.schedule) ?? "");
   } catch {
     return null;
   }
-  const lastBackup = asDate(status.lastBackup);
-  const lastSkipped = asDate(status.lastSkipped);
+  const lastBackup = date(status.lastBackup);
+  const lastSkipped = date(status.lastSkipped);
   if (!lastBackup && !lastSkipped && spec.skipImmediately !== true) return now;
   const base = Math.max(lastBackup?.getTime() ?? createdAt?.getTime() ?? now.getTime(), lastSkipped?.getTime() ?? 0);
   const next = cron.next(new Date(base));
@@ -161,20 +153,23 @@ function cronWords(cron: string): { cronText: string | null; cronError: string |
 }
 
 /** The stored wizard input of a Schedule, or why it can't be edited with the wizard. */
-function storedInput(obj: any): { input: BackupInput | null; reason: string | null } {
-  const raw = obj?.metadata?.annotations?.[BACKUP_INPUT_ANNOTATION];
+function storedInput(obj: KubeObject): { input: BackupInput | null; reason: string | null } {
+  const raw = obj.metadata?.annotations?.[BACKUP_INPUT_ANNOTATION];
   if (typeof raw !== "string")
     return {
       input: null,
       reason:
-        "This schedule was not created by Lifeboat, so its backup template can't be edited here: change its cron expression or pause it, or edit it where it was made (velero CLI, GitOps).",
+        "This schedule was not created by Lifeboat, so its backup template can't be edited here: change its cron " +
+        "expression or pause it, or edit it where it was made (velero CLI, GitOps).",
     };
   try {
     const r = backupInput.safeParse(JSON.parse(raw));
     if (r.success) return { input: r.data, reason: null };
     return {
       input: null,
-      reason: `The backup settings stored on this schedule are no longer valid (${r.error.issues[0]?.message}): only its cron expression and paused flag can be changed.`,
+      reason:
+        `The backup settings stored on this schedule are no longer valid (${r.error.issues[0]?.message}): ` +
+        "only its cron expression and paused flag can be changed.",
     };
   } catch {
     return {
@@ -194,7 +189,7 @@ interface LatestBackup {
   schedule: string;
   name: string;
   phase: string | null;
-  status: Record<string, any> | null;
+  status: unknown;
   createdAt: Date | null;
 }
 
@@ -234,13 +229,12 @@ export async function listSchedules(db: Db, access: Access, filter: { clusterId?
   });
   const latest = await latestBackups(db, [...new Set(rows.map((r) => r.clusterId))]);
   return rows.map((r) => {
-    const spec = (r.spec ?? {}) as Record<string, any>;
-    const status = (r.status ?? {}) as Record<string, any>;
-    const labels = (r.labels ?? {}) as Record<string, string>;
-    const template = (spec.template ?? {}) as Record<string, any>;
-    const cron = String(spec.schedule ?? "");
+    const spec = rec(r.spec);
+    const status = rec(r.status);
+    const template = rec(spec.template);
+    const cron = str(spec.schedule) ?? "";
     const b = latest.get(`${r.clusterId}/${labelValue(r.name)}`);
-    const bs = (b?.status ?? {}) as Record<string, any>;
+    const bs = rec(b?.status);
     return {
       clusterId: r.clusterId,
       clusterName: r.cluster.name,
@@ -250,24 +244,24 @@ export async function listSchedules(db: Db, access: Access, filter: { clusterId?
       ...cronWords(cron),
       paused: spec.paused === true,
       phase: r.phase ?? "New",
-      validationErrors: strings(status.validationErrors),
+      validationErrors: strs(status.validationErrors),
       nextRunAt: nextRunAt(spec, status, r.createdAt, now),
-      lastBackupAt: asDate(status.lastBackup),
+      lastBackupAt: date(status.lastBackup),
       lastBackup: b
         ? {
             name: b.name,
             phase: b.phase ?? "New",
-            startedAt: asDate(bs.startTimestamp),
-            completedAt: asDate(bs.completionTimestamp),
-            errors: Number(bs.errors ?? 0),
-            warnings: Number(bs.warnings ?? 0),
-            failureReason: typeof bs.failureReason === "string" ? bs.failureReason : null,
+            startedAt: date(bs.startTimestamp),
+            completedAt: date(bs.completionTimestamp),
+            errors: num(bs.errors) ?? 0,
+            warnings: num(bs.warnings) ?? 0,
+            failureReason: str(bs.failureReason),
           }
         : null,
-      ttl: typeof template.ttl === "string" ? template.ttl : null,
-      location: typeof template.storageLocation === "string" ? template.storageLocation : null,
+      ttl: str(template.ttl),
+      location: str(template.storageLocation),
       scope: scopeSummary(template),
-      managedByLifeboat: CLUSTER_LABEL in labels,
+      managedByLifeboat: CLUSTER_LABEL in rec(r.labels),
       useOwnerReferencesInBackup: spec.useOwnerReferencesInBackup === true,
       createdAt: r.createdAt,
       observedAt: r.observedAt,
@@ -280,29 +274,27 @@ export async function listSchedules(db: Db, access: Access, filter: { clusterId?
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The Schedule as it is on the cluster now, with what the edit form needs. */
-export async function getSchedule(d: Deps, cluster: ScopedCluster, name: string) {
+export async function getSchedule(d: Deps, cluster: ScopedCluster, name: string): Promise<ScheduleDetail> {
   const c = await liveCluster(d, cluster);
   const obj = await onCluster(c, `read schedule ${name}`, () => d.kube.getVeleroObject(c.client, PLURAL, name));
   if (!obj) throw vanished(name, c.name);
-  const spec = (obj.spec ?? {}) as Record<string, any>;
-  const status = (obj.status ?? {}) as Record<string, any>;
+  const spec = rec(obj.spec);
+  const status = rec(obj.status);
   const { input, reason } = storedInput(obj);
-  const { managedFields: _m, ...metadata } = obj.metadata ?? {};
   return {
     clusterId: c.id,
     clusterName: c.name,
     name,
-    cron: String(spec.schedule ?? ""),
+    cron: str(spec.schedule) ?? "",
     paused: spec.paused === true,
-    skipImmediately: typeof spec.skipImmediately === "boolean" ? spec.skipImmediately : null,
+    skipImmediately: bool(spec.skipImmediately),
     useOwnerReferencesInBackup: spec.useOwnerReferencesInBackup === true,
     input,
     templateEditable: input !== null,
     notEditableReason: reason,
-    phase: typeof status.phase === "string" ? status.phase : "New",
-    validationErrors: strings(status.validationErrors),
-    lastBackupAt: asDate(status.lastBackup),
-    yaml: toYaml({ apiVersion: obj.apiVersion, kind: obj.kind, metadata, spec }),
+    phase: str(status.phase) ?? "New",
+    validationErrors: strs(status.validationErrors),
+    lastBackupAt: date(status.lastBackup),
   };
 }
 
@@ -342,7 +334,8 @@ export async function createSchedule(d: Deps, cluster: ScopedCluster, req: Sched
     // A double submit finds its own schedule; anything else with that name is another schedule.
     const same =
       object?.metadata?.annotations?.[BACKUP_INPUT_ANNOTATION] ===
-        manifest.metadata.annotations?.[BACKUP_INPUT_ANNOTATION] && object?.spec?.schedule === manifest.spec.schedule;
+        manifest.metadata.annotations?.[BACKUP_INPUT_ANNOTATION] &&
+      rec(object?.spec).schedule === manifest.spec.schedule;
     if (!same)
       throw new AppError("CONFLICT", `A schedule named ${req.name} already exists on ${c.name}: choose another name`);
   }
@@ -377,17 +370,17 @@ export async function updateSchedule(d: Deps, cluster: ScopedCluster, req: Sched
         );
   const updated = await onCluster(c, `update schedule ${req.name}`, () =>
     d.kube.updateVeleroObject(c.client, PLURAL, req.name, (obj) => {
-      obj.spec ??= {};
+      const before = rec(obj.spec);
+      let spec: Rec = { ...before };
       if (rebuilt) {
         const { input, reason } = storedInput(obj);
         if (!input) throw new AppError("BAD_REQUEST", reason!);
         // The template is replaced; the switches the request does not mention keep their values.
-        const before = obj.spec;
-        obj.spec = { ...rebuilt.spec, paused: before.paused === true };
-        delete obj.spec.skipImmediately;
-        if (before.skipImmediately !== undefined) obj.spec.skipImmediately = before.skipImmediately;
+        const { skipImmediately: _dropped, ...template } = rebuilt.spec;
+        spec = { ...template, paused: before.paused === true };
+        if (before.skipImmediately !== undefined) spec.skipImmediately = before.skipImmediately;
         if (before.useOwnerReferencesInBackup !== undefined)
-          obj.spec.useOwnerReferencesInBackup = before.useOwnerReferencesInBackup;
+          spec.useOwnerReferencesInBackup = before.useOwnerReferencesInBackup;
         obj.metadata = obj.metadata ?? {};
         obj.metadata.labels = { ...obj.metadata.labels, ...rebuilt.metadata.labels };
         obj.metadata.annotations = {
@@ -395,13 +388,15 @@ export async function updateSchedule(d: Deps, cluster: ScopedCluster, req: Sched
           [BACKUP_INPUT_ANNOTATION]: rebuilt.metadata.annotations![BACKUP_INPUT_ANNOTATION],
         };
       }
-      obj.spec.schedule = cron;
-      if (req.paused !== undefined) obj.spec.paused = req.paused;
-      if (req.skipImmediately !== undefined) obj.spec.skipImmediately = req.skipImmediately;
+      spec.schedule = cron;
+      if (req.paused !== undefined) spec.paused = req.paused;
+      if (req.skipImmediately !== undefined) spec.skipImmediately = req.skipImmediately;
+      obj.spec = spec;
     }),
   );
   if (!updated) throw vanished(req.name, c.name);
-  return { name: req.name, paused: updated.spec?.paused === true, cron: String(updated.spec?.schedule ?? cron) };
+  const spec = rec(updated.spec);
+  return { name: req.name, paused: spec.paused === true, cron: str(spec.schedule) ?? cron };
 }
 
 /** Pauses or resumes: Velero's schedule controller leaves a paused Schedule alone. */
@@ -409,12 +404,11 @@ export async function setPaused(d: Deps, cluster: ScopedCluster, key: { name: st
   const c = await liveCluster(d, cluster);
   const updated = await onCluster(c, `${paused ? "pause" : "resume"} schedule ${key.name}`, () =>
     d.kube.updateVeleroObject(c.client, PLURAL, key.name, (obj) => {
-      obj.spec ??= {};
-      obj.spec.paused = paused;
+      obj.spec = { ...rec(obj.spec), paused };
     }),
   );
   if (!updated) throw vanished(key.name, c.name);
-  return { name: key.name, paused: updated.spec?.paused === true };
+  return { name: key.name, paused: rec(updated.spec).paused === true };
 }
 
 /**
@@ -426,5 +420,5 @@ export async function deleteSchedule(d: Deps, cluster: ScopedCluster, key: { nam
   const obj = await onCluster(c, `read schedule ${key.name}`, () => d.kube.getVeleroObject(c.client, PLURAL, key.name));
   if (!obj) throw vanished(key.name, c.name);
   await onCluster(c, `delete schedule ${key.name}`, () => d.kube.deleteVeleroObject(c.client, PLURAL, key.name));
-  return { name: key.name, backupsKept: obj.spec?.useOwnerReferencesInBackup !== true };
+  return { name: key.name, backupsKept: rec(obj.spec).useOwnerReferencesInBackup !== true };
 }

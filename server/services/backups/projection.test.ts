@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { backupFacts, bytesOf, filtersOf, resourcesOf, resultsOf, volumesOf, volumeWorkOf } from "./projection";
+
+describe("projections of Velero objects and files", () => {
+  it("reads the shared filters: absent lists mean all, the labelSelector wins over orLabelSelectors", () => {
+    expect(filtersOf({})).toEqual({
+      includedNamespaces: null,
+      excludedNamespaces: [],
+      labelSelectors: [],
+      includedResources: null,
+      excludedResources: [],
+      includeClusterResources: null,
+    });
+    expect(
+      filtersOf({
+        includedNamespaces: ["a"],
+        labelSelector: { matchExpressions: [{ key: "tier", operator: "Exists" }] },
+        orLabelSelectors: [{ matchLabels: { app: "web" } }],
+        includeClusterResources: false,
+        extra: "dropped",
+      }),
+    ).toMatchObject({
+      includedNamespaces: ["a"],
+      labelSelectors: [{ matchLabels: {}, matchExpressions: [{ key: "tier", operator: "Exists", values: [] }] }],
+      includeClusterResources: false,
+    });
+    expect(filtersOf({ orLabelSelectors: [{ matchLabels: { app: "web", n: 1 } }, "x"] }).labelSelectors).toEqual([
+      { matchLabels: { app: "web" }, matchExpressions: [] },
+    ]);
+  });
+
+  it("reads the results, volume info and resource list files, and nothing that is not one", () => {
+    expect(resultsOf({ errors: { namespaces: { shop: ["boom"] } }, warnings: { velero: ["w"], x: 1 } })).toEqual({
+      errors: { velero: [], cluster: [], namespaces: { shop: ["boom"] } },
+      warnings: { velero: ["w"], cluster: [], namespaces: {} },
+    });
+    expect(resultsOf(null)).toBeNull();
+    expect(
+      volumesOf([
+        {
+          pvcName: "data",
+          pvcNamespace: "shop",
+          backupMethod: "PodVolumeBackup",
+          snapshotDataMoved: false,
+          result: "succeeded",
+          pvbInfo: { podName: "api-0", podNamespace: "shop", volumeName: "data", size: 10, nodeName: "n1" },
+          pvInfo: { labels: { secret: "x" } },
+        },
+        { skipped: true, skippedReason: "hostPath" },
+      ]),
+    ).toEqual([
+      {
+        pvcName: "data",
+        pvcNamespace: "shop",
+        backupMethod: "PodVolumeBackup",
+        snapshotDataMoved: false,
+        skipped: false,
+        skippedReason: null,
+        result: "succeeded",
+        pvbInfo: { podNamespace: "shop", podName: "api-0", volumeName: "data" },
+      },
+      {
+        pvcName: null,
+        pvcNamespace: null,
+        backupMethod: null,
+        snapshotDataMoved: false,
+        skipped: true,
+        skippedReason: "hostPath",
+        result: null,
+        pvbInfo: null,
+      },
+    ]);
+    expect(volumesOf({ not: "a list" })).toBeNull();
+    expect(resourcesOf({ "v1/Namespace": ["shop"] })).toEqual({ "v1/Namespace": ["shop"] });
+    expect(resourcesOf(["v1/Namespace"])).toBeNull();
+  });
+
+  it("reads a Backup's spec and status facts", () => {
+    expect(backupFacts({ snapshotMoveData: true }, { progress: {}, expiration: "2026-02-01T00:00:00Z" })).toMatchObject(
+      {
+        storageLocation: null,
+        defaultVolumesToFsBackup: false,
+        snapshotVolumes: null,
+        snapshotMoveData: true,
+        progress: { itemsBackedUp: null, totalItems: null },
+        expiration: new Date("2026-02-01T00:00:00Z"),
+        validationErrors: [],
+      },
+    );
+    expect(backupFacts(null, null).progress).toBeNull();
+  });
+
+  it("reads volume progress", () => {
+    expect(bytesOf({ progress: { totalBytes: 10 } })).toEqual({ done: 0, total: 10 });
+    expect(bytesOf({ progress: { bytesDone: 5 } })).toBeNull();
+    expect(
+      volumeWorkOf({ kind: "datauploads", name: "d1", phase: null, spec: {}, status: { progress: { bytesDone: 1 } } }),
+    ).toEqual({ method: "Data movement", volume: "DataUpload d1", phase: "New", bytesDone: 1, totalBytes: null });
+  });
+});

@@ -1,0 +1,128 @@
+import type {
+  BackupVolume,
+  LabelSelectorView,
+  ResourceFilters,
+  ResultMessages,
+  RunResults,
+  VolumeWork,
+} from "@/lib/schemas/backup";
+import { bool, date, isRec, num, rec, recs, str, stringLists, stringMap, strList, strs } from "@/lib/velero/read";
+
+// Velero's objects and files read into the output contracts of lib/schemas/backup.ts, field by field: whatever else
+// the object carries stays on the server. Shared with restores (filters, results) and schedules (filters).
+
+function selectorOf(v: unknown): LabelSelectorView {
+  const s = rec(v);
+  return {
+    matchLabels: stringMap(s.matchLabels),
+    matchExpressions: recs(s.matchExpressions).map((e) => ({
+      key: str(e.key) ?? "",
+      operator: str(e.operator) ?? "",
+      values: strs(e.values),
+    })),
+  };
+}
+
+/** The filters of a Backup's or a Restore's spec (or a Schedule's template). */
+export function filtersOf(spec: unknown): ResourceFilters {
+  const s = rec(spec);
+  return {
+    includedNamespaces: strList(s.includedNamespaces),
+    excludedNamespaces: strs(s.excludedNamespaces),
+    labelSelectors: isRec(s.labelSelector) ? [selectorOf(s.labelSelector)] : recs(s.orLabelSelectors).map(selectorOf),
+    includedResources: strList(s.includedResources),
+    excludedResources: strs(s.excludedResources),
+    includeClusterResources: bool(s.includeClusterResources),
+  };
+}
+
+const messagesOf = (v: unknown): ResultMessages => {
+  const m = rec(v);
+  return { velero: strs(m.velero), cluster: strs(m.cluster), namespaces: stringLists(m.namespaces) };
+};
+
+/** A results file (`<backup>-results.gz`, `restore-<restore>-results.gz`): errors and warnings by place. */
+export function resultsOf(file: unknown): RunResults | null {
+  if (!isRec(file)) return null;
+  return { errors: messagesOf(file.errors), warnings: messagesOf(file.warnings) };
+}
+
+/** A backup's volume info file (`<backup>-volumeinfo.json.gz`): one entry per volume. */
+export function volumesOf(file: unknown): BackupVolume[] | null {
+  if (!Array.isArray(file)) return null;
+  return recs(file).map((v) => {
+    const pvb = isRec(v.pvbInfo) ? v.pvbInfo : null;
+    return {
+      pvcName: str(v.pvcName),
+      pvcNamespace: str(v.pvcNamespace),
+      backupMethod: str(v.backupMethod),
+      snapshotDataMoved: v.snapshotDataMoved === true,
+      skipped: v.skipped === true,
+      skippedReason: str(v.skippedReason),
+      result: str(v.result),
+      pvbInfo: pvb && {
+        podNamespace: str(pvb.podNamespace),
+        podName: str(pvb.podName),
+        volumeName: str(pvb.volumeName),
+      },
+    };
+  });
+}
+
+/** A backup's resource list file (`<backup>-resource-list.json.gz`): items by group/version/kind. */
+export const resourcesOf = (file: unknown): Record<string, string[]> | null => (isRec(file) ? stringLists(file) : null);
+
+/** The parts of a Backup's spec and status the detail page shows (velero-api.md §2.1). */
+export function backupFacts(spec: unknown, status: unknown) {
+  const sp = rec(spec);
+  const st = rec(status);
+  const progress = isRec(st.progress) ? st.progress : null;
+  return {
+    filters: filtersOf(sp),
+    storageLocation: str(sp.storageLocation),
+    ttl: str(sp.ttl),
+    defaultVolumesToFsBackup: sp.defaultVolumesToFsBackup === true,
+    snapshotVolumes: bool(sp.snapshotVolumes),
+    snapshotMoveData: sp.snapshotMoveData === true,
+    progress: progress && { itemsBackedUp: num(progress.itemsBackedUp), totalItems: num(progress.totalItems) },
+    startTimestamp: date(st.startTimestamp),
+    completionTimestamp: date(st.completionTimestamp),
+    expiration: date(st.expiration),
+    failureReason: str(st.failureReason),
+    validationErrors: strs(st.validationErrors),
+  };
+}
+
+/** Bytes copied so far and in all, from a PodVolumeBackup's or DataUpload's status; null until it reports a total. */
+export function bytesOf(status: unknown): { done: number; total: number } | null {
+  const p = rec(rec(status).progress);
+  const total = num(p.totalBytes);
+  return total === null ? null : { done: num(p.bytesDone) ?? 0, total };
+}
+
+/** A running backup's PodVolumeBackup (file-system backup) or DataUpload (data movement), for the volumes table. */
+export function volumeWorkOf(r: {
+  kind: string;
+  name: string;
+  phase: string | null;
+  spec: unknown;
+  status: unknown;
+}): VolumeWork {
+  const spec = rec(r.spec);
+  const pod = rec(spec.pod);
+  const progress = rec(rec(r.status).progress);
+  const fsb = r.kind === "podvolumebackups";
+  return {
+    method: fsb ? "File-system backup (kopia)" : "Data movement",
+    volume: fsb
+      ? pod.name
+        ? `${str(pod.namespace) ?? ""}/${str(pod.name)} volume ${str(spec.volume) ?? ""}`
+        : `PodVolumeBackup ${r.name}`
+      : spec.sourcePVC
+        ? `${str(spec.sourceNamespace) ?? ""}/${str(spec.sourcePVC)}`
+        : `DataUpload ${r.name}`,
+    phase: r.phase ?? "New",
+    bytesDone: num(progress.bytesDone),
+    totalBytes: num(progress.totalBytes),
+  };
+}
