@@ -53,4 +53,17 @@ describe("architecture", () => {
     );
     expect(offenders).toEqual([]);
   });
+
+  it("no line of product code is over 160 characters (Prettier wraps code at 120; long strings are split by hand)", () => {
+    const generated = `server${path.sep}db${path.sep}generated${path.sep}`;
+    const offenders = consoleFiles
+      .filter((f) => !/\.test\.tsx?$/.test(f) && !f.startsWith(generated))
+      .flatMap((f) =>
+        fs
+          .readFileSync(path.join(root, f), "utf8")
+          .split("\n")
+          .flatMap((line, i) => (line.length > 160 ? [`${f}:${i + 1} (${line.length})`] : [])),
+      );
+    expect(offenders).toEqual([]);
+  });
 });

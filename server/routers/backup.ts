@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageCursor } from "@/lib/schemas/paging";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { clusterProcedure } from "../trpc/scoped";
@@ -44,7 +45,7 @@ export const backupRouter = router({
       z.object({
         clusterId: id.optional(),
         phases: z.array(z.string().max(64)).max(20).optional(),
-        cursor: z.string().max(200).nullish(),
+        cursor: pageCursor.nullish(),
         limit: z.number().int().min(1).max(200).default(100),
       }),
     )

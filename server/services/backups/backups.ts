@@ -1,4 +1,5 @@
 import type { Deps } from "../../composition";
+import { afterCursor, keysetOrderBy, toPage, type KeysetOrder } from "../../db/keyset";
 import { LIST_LIMIT } from "@/lib/limits";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
@@ -31,22 +32,8 @@ export async function listBackups(db: Db, access: Access, filter: { clusterId?: 
   return (await backupsPage(db, access, { ...filter, limit: LIST_LIMIT })).items;
 }
 
-/**
- * Rows after a cursor in (createdAt desc, id asc) order (PostgreSQL puts NULLs first in a descending order, as the index
- * on kind, createdAt desc, id does); a cursor whose row is gone still works.
- */
-function after(cursor: string): Prisma.VeleroObjectWhereInput {
-  let at: string | null, id: string;
-  try {
-    [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString());
-    if ((at !== null && typeof at !== "string") || typeof id !== "string") throw new Error();
-  } catch {
-    throw new AppError("BAD_REQUEST", "cursor: not a cursor this list gave");
-  }
-  if (at === null) return { OR: [{ createdAt: null, id: { gt: id } }, { createdAt: { not: null } }] };
-  const t = new Date(at);
-  return { OR: [{ createdAt: { lt: t } }, { createdAt: t, id: { gt: id } }] };
-}
+/** Newest first; NULL creation times first, as the index on (kind, createdAt desc, id) has them. */
+const BACKUP_ORDER: KeysetOrder = { at: "createdAt", id: "id", idOrder: "asc" };
 
 /**
  * One page of backups, newest first, for the lists: `cursor` is the nextCursor of the page before (keyset on the read
@@ -66,11 +53,11 @@ export async function backupsPage(
     ...scope,
     ...(filter.name ? { name: filter.name } : {}),
     ...(filter.phases?.length ? { phase: { in: filter.phases } } : {}),
-    ...(filter.cursor ? { AND: [after(filter.cursor)] } : {}),
+    ...(filter.cursor ? { AND: [afterCursor(filter.cursor, BACKUP_ORDER)] } : {}),
   };
   const found = await db.veleroObject.findMany({
     where,
-    orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+    orderBy: keysetOrderBy(BACKUP_ORDER),
     take: filter.limit + 1,
     select: {
       id: true,
@@ -86,17 +73,12 @@ export async function backupsPage(
       cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } },
     },
   });
-  const rows = found.slice(0, filter.limit);
+  const { items: rows, nextCursor } = toPage(found, filter.limit, (r) => ({ at: r.createdAt, id: r.id }));
   // Only the deletion requests of the backups on this page (the lists poll every second).
   const names = [...new Set(rows.map((r) => r.name))];
   const requests = names.length
     ? await deleteRequests(db, { ...scope, OR: names.map((n) => ({ spec: { path: ["backupName"], equals: n } })) })
     : new Map<string, DeleteRequestRow[]>();
-  const last = rows[rows.length - 1];
-  const nextCursor =
-    found.length > filter.limit
-      ? Buffer.from(JSON.stringify([last.createdAt?.toISOString() ?? null, last.id])).toString("base64url")
-      : null;
   const bytes = await volumeBytes(
     db,
     scope,
