@@ -240,7 +240,7 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
     try {
       if (!c.kubeconfigSecretId) throw new AppError("PRECONDITION_FAILED", `${c.name} has no kubeconfig`);
       client ??= d.clusters.forCluster(c.id);
-      const buf = await downloadVeleroFile(d, await client, { kind, name });
+      const buf = await downloadVeleroFile(d, c.id, await client, { kind, name });
       return { data: buf ? (JSON.parse(buf.toString()) as unknown) : null, error: null as string | null };
     } catch (e) {
       return { data: null, error: e instanceof Error ? e.message : String(e) };
@@ -361,7 +361,7 @@ export async function backupLogs(d: Deps, c: ScopedCluster, name: string): Promi
   if (!c.kubeconfigSecretId) throw notFound("Cluster");
   let buf: Buffer | null;
   try {
-    buf = await downloadVeleroFile(d, await d.clusters.forCluster(c.id), { kind: "BackupLog", name });
+    buf = await downloadVeleroFile(d, c.id, await d.clusters.forCluster(c.id), { kind: "BackupLog", name });
   } catch (e) {
     // Like restore.logs: an unreachable cluster or a failed download is a precondition, with its reason.
     if (e instanceof ClusterError || e instanceof AppError)

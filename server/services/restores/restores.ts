@@ -216,7 +216,10 @@ export async function describeRestore(d: Deps, c: ScopedCluster, name: string): 
   if (wroteResults("Restore", row.phase) && c.state !== "DISCONNECTED") {
     try {
       if (!c.kubeconfigSecretId) throw notFound("Cluster");
-      const buf = await downloadVeleroFile(d, await d.clusters.forCluster(c.id), { kind: "RestoreResults", name });
+      const buf = await downloadVeleroFile(d, c.id, await d.clusters.forCluster(c.id), {
+        kind: "RestoreResults",
+        name,
+      });
       if (buf) results = resultsOf(JSON.parse(buf.toString()));
     } catch (e) {
       downloadError = e instanceof Error ? e.message : String(e);
@@ -242,7 +245,7 @@ export async function restoreLogs(d: Deps, c: ScopedCluster, name: string): Prom
     throw notFound("Restore");
   if (!c.kubeconfigSecretId) throw notFound("Cluster");
   try {
-    const buf = await downloadVeleroFile(d, await d.clusters.forCluster(c.id), { kind: "RestoreLog", name });
+    const buf = await downloadVeleroFile(d, c.id, await d.clusters.forCluster(c.id), { kind: "RestoreLog", name });
     if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this restore (it may still be running)");
     return { text: buf.toString() };
   } catch (e) {
