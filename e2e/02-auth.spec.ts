@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { ADMIN, signIn, signOut } from "./fixtures";
+import { expectAccessible } from "./a11y";
 
 test("sign-in refuses a wrong password, then signs in and out", async ({ page }) => {
   await page.goto("/clusters");
@@ -10,6 +11,7 @@ test("sign-in refuses a wrong password, then signs in and out", async ({ page })
   await expect(page.getByRole("form", { name: "Sign in" }).getByRole("alert")).toHaveText(
     "Email or password is incorrect",
   );
+  await expectAccessible(page, "sign-in, after a wrong password");
 
   await signIn(page, ADMIN);
   for (const item of [
@@ -31,6 +33,7 @@ test("sign-in refuses a wrong password, then signs in and out", async ({ page })
   }
   await page.getByRole("link", { name: "Backups" }).click();
   await expect(page.getByText("No backups yet")).toBeVisible();
+  await expectAccessible(page, "backups, none yet");
 
   await signOut(page);
   await page.goto("/");

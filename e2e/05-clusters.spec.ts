@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import fs from "node:fs";
 import path from "node:path";
 import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut } from "./fixtures";
+import { expectAccessible } from "./a11y";
 import { kubectl } from "../sandbox/testing/kubectl";
 
 test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad kubeconfig is explained in place", async ({
@@ -10,6 +11,7 @@ test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad 
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Clusters", exact: true }).click();
   await expect(page.getByText("No clusters attached", { exact: true })).toBeVisible();
+  await expectAccessible(page, "clusters, none attached");
   await page.getByRole("button", { name: "Attach cluster" }).click();
   const dialog = page.getByRole("dialog", { name: "Attach a cluster" });
 
@@ -20,6 +22,7 @@ test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad 
   await dialog.getByRole("button", { name: "Check connection" }).click();
   await expect(dialog.getByRole("alert")).toContainText("credential plugins");
   await expect(dialog.getByLabel("Kubeconfig")).toHaveValue(bad);
+  await expectAccessible(page, "attach dialog, with a refused kubeconfig");
 
   for (const [name, group] of [
     ["sandbox-1", "prod"],
@@ -32,16 +35,19 @@ test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad 
     await dialog.getByRole("button", { name: "Check connection" }).click();
     await expect(dialog.getByTestId("attach-preview")).toContainText("Velero v1.18.1");
     await expect(dialog.getByLabel("Name")).toHaveValue(name);
+    if (name === "sandbox-1") await expectAccessible(page, "attach dialog, connection checked");
     await dialog.getByLabel("Cluster group").click();
     await page.getByRole("option", { name: group, exact: true }).click();
     await dialog.getByRole("button", { name: "Attach cluster" }).click();
     await expect(page.getByTestId(`cluster-row-${name}`)).toContainText("Connected");
   }
   await expect(page.getByTestId("cluster-row-sandbox-1")).toContainText("File-system backup");
+  await expectAccessible(page, "clusters, two attached");
 
   await page.getByRole("link", { name: "sandbox-2" }).click();
   await expect(page.getByRole("heading", { name: "sandbox-2" })).toBeVisible();
   await expect(page.getByRole("table", { name: "Cluster details" })).toContainText("velero.io/aws (ObjectStore)");
+  await expectAccessible(page, "cluster detail");
 });
 
 test("a viewer of the group sees the attached clusters, read-only", async ({ page }) => {
@@ -75,12 +81,15 @@ test("an admin creates a credential and a target location, assigns it to the gro
   await page.getByRole("link", { name: "Credentials" }).click();
   await page.getByRole("button", { name: "Create credential" }).click();
   let d = page.getByRole("dialog", { name: "Create a credential" });
+  await expect(d).toBeVisible();
+  await expectAccessible(page, "create credential dialog");
   await d.getByLabel("Name").fill("sandbox-s3");
   await d.getByLabel("Access key id").fill(s3.accessKeyId);
   await d.getByLabel("Secret access key").fill(s3.secretAccessKey);
   await d.getByRole("button", { name: "Create" }).click();
   await expect(page.getByTestId("credential-row-sandbox-s3")).toBeVisible();
   await expect(page.getByTestId("credential-row-sandbox-s3")).not.toContainText(s3.secretAccessKey);
+  await expectAccessible(page, "credentials");
 
   await page.getByRole("link", { name: "Target locations" }).click();
   await page.getByRole("button", { name: "Create target location" }).click();
@@ -94,6 +103,7 @@ test("an admin creates a credential and a target location, assigns it to the gro
   await page.getByRole("option", { name: /sandbox-s3/ }).click();
   await d.getByRole("button", { name: "Check and create" }).click();
   await expect(d.getByRole("alert")).toContainText("NoSuchBucket");
+  await expectAccessible(page, "create target location dialog, with a failed check");
   await d.getByRole("textbox", { name: "Bucket", exact: true }).fill("lifeboat-backups");
   await d.getByRole("button", { name: "Check and create" }).click();
   const card = page.getByTestId("location-card-e2e-backups");
@@ -101,6 +111,8 @@ test("an admin creates a credential and a target location, assigns it to the gro
 
   await card.getByRole("button", { name: "Assign" }).click();
   d = page.getByRole("dialog", { name: "Assign e2e-backups" });
+  await expect(d).toBeVisible();
+  await expectAccessible(page, "assign location dialog");
   await d.getByLabel("Cluster group or cluster").click();
   await page.getByRole("option", { name: "Group prod" }).click();
   await d.getByRole("button", { name: "Assign" }).click();
@@ -108,6 +120,7 @@ test("an admin creates a credential and a target location, assigns it to the gro
   for (const cluster of ["sandbox-1", "sandbox-2"]) {
     await expect(page.getByTestId(`deployment-e2e-backups-${cluster}`)).toContainText("Available", { timeout: 20_000 });
   }
+  await expectAccessible(page, "target locations, one assigned");
 });
 
 test("an operator backs up one namespace by label selector through the wizard and watches it reach Completed without reloading", async ({
@@ -121,19 +134,25 @@ test("an operator backs up one namespace by label selector through the wizard an
   const d = page.getByRole("dialog", { name: "Back up now" });
   await d.getByLabel("Cluster").click();
   await page.getByRole("option", { name: /sandbox-1/ }).click();
+  await expectAccessible(page, "backup wizard, cluster step");
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByLabel("Resources selected by labels").check();
   await d.getByLabel("Label selector").fill("app=payments-api");
   await expect(d.getByText("kube-system, velero, tkg-system, vmware-system-tmc are never backed up")).toBeVisible();
+  await expectAccessible(page, "backup wizard, resources step");
   await d.getByRole("button", { name: "Next" }).click();
+  await expect(d.getByRole("combobox", { name: "File-system backup (kopia)" })).toBeVisible();
+  await expectAccessible(page, "backup wizard, volumes step");
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByLabel("Target location").click();
   await page.getByRole("option", { name: /e2e-backups/ }).click();
+  await expectAccessible(page, "backup wizard, location step");
   await d.getByRole("button", { name: "Next" }).click();
   const manifest = d.getByLabel("Backup manifest");
   await expect(manifest).toHaveValue(/kind: Backup/);
   await expect(manifest).toHaveValue(/app: payments-api/);
   await expect(manifest).toHaveValue(/storageLocation: lifeboat-e2e-backups/);
+  await expectAccessible(page, "backup wizard, review");
   const name = /name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
   await d.getByRole("button", { name: "Create backup" }).click();
   const row = page.getByTestId(`backup-row-sandbox-1-${name}`);
@@ -144,14 +163,17 @@ test("an operator backs up one namespace by label selector through the wizard an
   await expect(page.getByRole("heading", { name })).toBeVisible();
   await expect(page.getByRole("table", { name: "Volumes" })).toContainText("payments/payments-data");
   await expect(page.getByRole("table", { name: "Volumes" })).toContainText("CSI snapshot (local)");
+  await expectAccessible(page, "backup detail");
   await page.getByRole("button", { name: "View logs" }).click();
   await expect(page.getByTestId("backup-logs")).toContainText("Backed up a total of");
+  await expectAccessible(page, "backup logs dialog");
   await page.getByRole("button", { name: "Close" }).click();
   await page.getByRole("link", { name: "Backups" }).click();
   // Both clusters share the location, so Velero's backup sync shows the backup on the other cluster too.
   await expect(page.getByTestId(`backup-row-sandbox-2-${name}`).getByTestId("backup-phase")).toHaveText("Completed", {
     timeout: 20_000,
   });
+  await expectAccessible(page, "backups, on both clusters");
 });
 
 test("the namespace is deleted with kubectl, and an operator restores it under another name through the wizard: its objects are back", async ({
@@ -165,6 +187,7 @@ test("the namespace is deleted with kubectl, and an operator restores it under a
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Restores" }).click();
   await expect(page.getByText("No restores yet")).toBeVisible();
+  await expectAccessible(page, "restores, none yet");
   await page.getByRole("button", { name: "Restore from backup" }).click();
   const d = page.getByRole("dialog", { name: "Restore from a backup" });
   await d.getByLabel("Restore into cluster").click();
@@ -174,24 +197,30 @@ test("the namespace is deleted with kubectl, and an operator restores it under a
     .getByRole("option", { name: /^sandbox-1-.*Completed/ })
     .first()
     .click();
+  await expectAccessible(page, "restore wizard, backup step");
   await d.getByRole("button", { name: "Next" }).click();
   await expect(d.getByLabel("The entire backup")).toBeChecked();
+  await expectAccessible(page, "restore wizard, resources step");
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByRole("button", { name: "Add namespace mapping" }).click();
   await d.getByLabel("Namespace in the backup").fill("payments");
   await d.getByLabel("Restore into namespace").fill("payments-restored");
+  await expectAccessible(page, "restore wizard, namespace mapping step");
   await d.getByRole("button", { name: "Next" }).click();
   await expect(d.getByLabel("Restore volume data (snapshots, file-system backups, moved data)")).toBeChecked();
+  await expectAccessible(page, "restore wizard, options step");
   await d.getByRole("button", { name: "Next" }).click();
   const manifest = d.getByLabel("Restore manifest");
   await expect(manifest).toHaveValue(/kind: Restore/);
   await expect(manifest).toHaveValue(/payments: payments-restored/);
+  await expectAccessible(page, "restore wizard, review");
   const name = /\n {2}name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
   await d.getByRole("button", { name: "Create restore" }).click();
 
   const row = page.getByTestId(`restore-row-sandbox-1-${name}`);
   await expect(row.getByTestId("restore-phase")).toHaveText("Completed", { timeout: 20_000 });
   await expect(row).toContainText("payments → payments-restored");
+  await expectAccessible(page, "restores, one completed");
   const got = await kubectl(kubeconfig, [
     "get",
     "deployments,services,persistentvolumeclaims",
@@ -209,8 +238,10 @@ test("the namespace is deleted with kubectl, and an operator restores it under a
   await expect(page.getByRole("table", { name: "Restore spec and status" })).toContainText(
     "payments → payments-restored",
   );
+  await expectAccessible(page, "restore detail");
   await page.getByRole("button", { name: "View logs" }).click();
   await expect(page.getByTestId("restore-logs")).not.toBeEmpty();
+  await expectAccessible(page, "restore logs dialog");
 });
 
 test("an operator schedules backups of one namespace: cron in words, next runs, the first backup, pause and resume", async ({
@@ -218,36 +249,48 @@ test("an operator schedules backups of one namespace: cron in words, next runs, 
 }) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Schedules" }).click();
+  await expect(page.getByRole("button", { name: "New schedule" }).first()).toBeVisible();
+  await expectAccessible(page, "schedules, none yet");
   await page.getByRole("button", { name: "New schedule" }).first().click();
   const d = page.getByRole("dialog", { name: "New schedule" });
   await d.getByLabel("Cluster").click();
   await page.getByRole("option", { name: /sandbox-2/ }).click();
   await d.getByLabel("Schedule name").fill("web-nightly");
+  await expectAccessible(page, "schedule editor, cluster step");
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByLabel("Selected namespaces").check();
   await d.getByRole("textbox", { name: "Namespaces" }).fill("web-cache");
+  await expectAccessible(page, "schedule editor, resources step");
   await d.getByRole("button", { name: "Next" }).click();
+  await expect(d.getByRole("combobox", { name: "File-system backup (kopia)" })).toBeVisible();
+  await expectAccessible(page, "schedule editor, volumes step");
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByLabel("Target location").click();
   await page.getByRole("option", { name: /e2e-backups/ }).click();
+  await expectAccessible(page, "schedule editor, location step");
   await d.getByRole("button", { name: "Next" }).click();
   const cron = d.getByLabel("Cron expression");
   await cron.fill("0 3 * * *");
   await expect(d.getByText("Every day at 03:00 UTC", { exact: true })).toBeVisible();
   await expect(d.locator("#cron-next-runs li")).toHaveCount(5);
+  await expectAccessible(page, "schedule editor, cron step");
   await cron.fill("0 3 * *");
   await expect(d.getByRole("button", { name: "Next" })).toBeDisabled();
+  await expectAccessible(page, "schedule editor, cron step with an invalid expression");
   await cron.fill("0 3 * * *");
   await d.getByRole("button", { name: "Next" }).click();
   await expect(d.getByLabel("Schedule manifest")).toHaveValue(/schedule: 0 3 \* \* \*/);
+  await expectAccessible(page, "schedule editor, review");
   await d.getByRole("button", { name: "Create schedule" }).click();
 
   const row = page.getByTestId("schedule-row-sandbox-2-sandbox-2-web-nightly");
   await expect(row).toContainText("Every day at 03:00 UTC");
   // Velero backs up as soon as a schedule is created (unless told to skip); its outcome shows on the row.
   await expect(row.getByTestId("schedule-last-backup")).toHaveText("Completed", { timeout: 20_000 });
+  await expectAccessible(page, "schedules, one with a completed backup");
   await row.getByRole("button", { name: "Pause sandbox-2-web-nightly" }).click();
   await expect(row.getByTestId("schedule-paused")).toBeVisible({ timeout: 10_000 });
+  await expectAccessible(page, "schedules, one paused");
   await row.getByRole("button", { name: "Resume sandbox-2-web-nightly" }).click();
   await expect(row.getByTestId("schedule-paused")).toHaveCount(0, { timeout: 10_000 });
 });
@@ -263,6 +306,7 @@ test("an operator deletes a backup after confirming, and watches it go; a backup
   await row.getByRole("button", { name: `Delete ${name}` }).click();
   const confirm = page.getByRole("dialog", { name: `Delete backup ${name}?` });
   await expect(confirm).toContainText("This cannot be undone");
+  await expectAccessible(page, "delete backup confirmation");
   await confirm.getByRole("button", { name: "Delete backup" }).click();
   await expect(page.getByTestId(`backup-row-sandbox-2-${name}`)).toHaveCount(0, { timeout: 20_000 });
 
@@ -277,6 +321,7 @@ test("an operator deletes a backup after confirming, and watches it go; a backup
   const wizard = page.getByRole("dialog", { name: "Restore from a backup" });
   await expect(wizard.getByRole("combobox", { name: "Restore into cluster" })).toContainText("sandbox-1");
   await expect(wizard.getByRole("combobox", { name: "Backup" })).toContainText(keptName);
+  await expectAccessible(page, "restore wizard, opened from a backup");
   await wizard.getByRole("button", { name: "Cancel" }).click();
   await expect(page).toHaveURL(/\/restores$/);
 });
@@ -287,6 +332,7 @@ test("a viewer sees backups, restores and schedules, read-only", async ({ page }
   await expect(page.getByTestId("fleet-row-sandbox-1").getByTestId("fleet-protection")).toHaveText(
     "Backed up in the last day",
   );
+  await expectAccessible(page, "overview, two protected clusters");
   await page.getByRole("link", { name: "Backups" }).click();
   await expect(page.getByTestId("backup-phase").filter({ hasText: "Completed" }).first()).toBeVisible();
   await expect(page.getByRole("button", { name: "Back up now" })).toHaveCount(0);
@@ -311,4 +357,12 @@ test("a viewer sees backups, restores and schedules, read-only", async ({ page }
   await expect(page.getByTestId("schedule-row-sandbox-2-sandbox-2-web-nightly")).toBeVisible();
   await expect(page.getByRole("button", { name: "New schedule" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Pause sandbox-2-web-nightly" })).toHaveCount(0);
+
+  // One cluster's backups, from its page.
+  await page.getByRole("link", { name: "Clusters", exact: true }).click();
+  await page.getByRole("link", { name: "sandbox-1" }).click();
+  await page.getByRole("main").getByRole("link", { name: "Backups" }).click();
+  await expect(page.getByRole("heading", { name: "Backups of sandbox-1" })).toBeVisible();
+  await expect(page.getByTestId("backup-phase").filter({ hasText: "Completed" }).first()).toBeVisible();
+  await expectAccessible(page, "one cluster's backups");
 });

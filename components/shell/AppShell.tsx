@@ -1,5 +1,5 @@
 "use client";
-import { useState, type ReactNode } from "react";
+import { Fragment, useState, type ReactNode } from "react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { signOut } from "next-auth/react";
@@ -8,6 +8,7 @@ import Box from "@mui/material/Box";
 import Drawer from "@mui/material/Drawer";
 import IconButton from "@mui/material/IconButton";
 import List from "@mui/material/List";
+import ListItem from "@mui/material/ListItem";
 import ListItemButton from "@mui/material/ListItemButton";
 import ListItemText from "@mui/material/ListItemText";
 import ListSubheader from "@mui/material/ListSubheader";
@@ -123,24 +124,30 @@ export function AppShell({ children }: { children: ReactNode }) {
           {NAV.map((section, i) => {
             const items = section.items.filter((it) => !it.permission || can(it.permission));
             if (!items.length) return null;
+            // A section's name sits before its list, which holds only items (a <ul> may hold only <li>s).
+            const labelId = section.label ? `nav-section-${i}` : undefined;
             return (
-              <List
-                key={i}
-                dense
-                subheader={section.label ? <ListSubheader component="div">{section.label}</ListSubheader> : undefined}
-              >
-                {items.map((it) => (
-                  <ListItemButton
-                    key={it.href}
-                    component={Link}
-                    href={it.href}
-                    selected={isActive(it.href)}
-                    aria-current={isActive(it.href) ? "page" : undefined}
-                  >
-                    <ListItemText primary={it.label} />
-                  </ListItemButton>
-                ))}
-              </List>
+              <Fragment key={i}>
+                {section.label && (
+                  <ListSubheader component="div" id={labelId}>
+                    {section.label}
+                  </ListSubheader>
+                )}
+                <List dense aria-labelledby={labelId} sx={section.label ? { pt: 0 } : undefined}>
+                  {items.map((it) => (
+                    <ListItem key={it.href} disablePadding>
+                      <ListItemButton
+                        component={Link}
+                        href={it.href}
+                        selected={isActive(it.href)}
+                        aria-current={isActive(it.href) ? "page" : undefined}
+                      >
+                        <ListItemText primary={it.label} />
+                      </ListItemButton>
+                    </ListItem>
+                  ))}
+                </List>
+              </Fragment>
             );
           })}
         </Box>
