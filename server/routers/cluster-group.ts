@@ -20,7 +20,7 @@ export const clusterGroupRouter = router({
     .meta({ permission: "clusterGroup.list" })
     .output(z.array(groupRow))
     .query(({ ctx }) => listVisibleGroups(ctx.db, ctx.access!)),
-  create: objectProcedure("clusterGroup", { scope: (id) => `clusterGroup:${id}` })
+  create: objectProcedure("clusterGroup", { field: null, scope: (id) => `clusterGroup:${id}` })
     .meta({ permission: "clusterGroup.create" })
     .input(clusterGroupCreateInput)
     .output(ref)

@@ -45,6 +45,7 @@ export const meRouter = router({
     .output(z.object({ id: z.string() }))
     .mutation(async ({ ctx, input }) => {
       Object.assign(ctx.audit, { type: "user", id: ctx.principal!.userId });
-      return changeOwnPassword(ctx.db, ctx.principal!.userId, ctx.principal!.sessionId, input.current, input.next);
+      const { userId, sessionId } = ctx.principal!;
+      return changeOwnPassword(ctx.db, userId, sessionId, input.current, input.next);
     }),
 });

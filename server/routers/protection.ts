@@ -67,7 +67,7 @@ export const credentialRouter = router({
     .meta({ permission: "credential.list" })
     .output(z.array(credentialRow))
     .query(({ ctx }) => listCredentials(ctx.services)),
-  create: objectProcedure("credential")
+  create: objectProcedure("credential", { field: null })
     .meta({ permission: "credential.create" })
     .input(credentialCreateInput)
     .output(credentialRow)
@@ -84,7 +84,7 @@ export const locationRouter = router({
     .meta({ permission: "location.list" })
     .output(z.array(locationRow))
     .query(({ ctx }) => listLocations(ctx.services, ctx.access!)),
-  create: objectProcedure("location")
+  create: objectProcedure("location", { field: null })
     .meta({ permission: "location.create" })
     .input(locationCreateInput)
     .output(z.object({ id: z.string(), name: z.string() }))

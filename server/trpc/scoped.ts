@@ -98,18 +98,18 @@ export const auditsCreatedId = t.middleware(async ({ ctx, next }) => {
 
 /**
  * A procedure on an organization-wide object (a location, a credential, a user): its audit row names `type` and the id
- * in the input field `field` (default `id`) or, when the input names none, the id the procedure returns (what it
- * created); `scope` gives the row's scope from that id and the input.
+ * in the input field `field` (default `id`; `null` for a procedure that creates the object), and once it succeeds the
+ * id it returns; `scope` gives the row's scope from that id and the input.
  */
 export function objectProcedure(
   type: string,
-  opts: { field?: string; scope?: (id: string, raw: Record<string, unknown>) => string } = {},
+  opts: { field?: string | null; scope?: (id: string, raw: Record<string, unknown>) => string } = {},
 ) {
   return procedure.use(async ({ ctx, getRawInput, next }) => {
     const raw = await getRawInput();
-    Object.assign(ctx.audit, { type, id: rawField(raw, opts.field ?? "id") });
+    Object.assign(ctx.audit, { type, id: rawField(raw, opts.field === undefined ? "id" : opts.field) });
     const result = await next();
-    if (!ctx.audit.id && result.ok) ctx.audit.id = rawField(result.data, "id");
+    if (result.ok) ctx.audit.id = rawField(result.data, "id") ?? ctx.audit.id;
     if (ctx.audit.id && opts.scope)
       ctx.audit.scope = opts.scope(
         ctx.audit.id,
