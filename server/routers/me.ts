@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
+import { objectProcedure } from "../trpc/scoped";
 import { grantedPermissions } from "../rbac/access";
 import { changePasswordInput } from "@/lib/schemas/admin";
 import { changeOwnPassword } from "../services/users/users";
@@ -39,12 +40,11 @@ export const meRouter = router({
         teams: user.memberships.map((m) => m.team),
       };
     }),
-  changePassword: procedure
+  changePassword: objectProcedure("user", { own: true })
     .meta({ permission: "me.changePassword" })
     .input(changePasswordInput)
     .output(z.object({ id: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "user", id: ctx.principal!.userId });
+    .mutation(({ ctx, input }) => {
       const { userId, sessionId } = ctx.principal!;
       return changeOwnPassword(ctx.db, userId, sessionId, input.current, input.next);
     }),

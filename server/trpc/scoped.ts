@@ -99,15 +99,21 @@ export const auditsCreatedId = t.middleware(async ({ ctx, next }) => {
 /**
  * A procedure on an organization-wide object (a location, a credential, a user): its audit row names `type` and the id
  * in the input field `field` (default `id`; `null` for a procedure that creates the object), and once it succeeds the
- * id it returns; `scope` gives the row's scope from that id and the input.
+ * id it returns (`own`: the caller's own account); `scope` gives the row's scope from that id and the input.
  */
 export function objectProcedure(
   type: string,
-  opts: { field?: string | null; scope?: (id: string, raw: Record<string, unknown>) => string } = {},
+  opts: {
+    field?: string | null;
+    /** The object is the caller's own account (its id is theirs, whatever the input says). */
+    own?: boolean;
+    scope?: (id: string, raw: Record<string, unknown>) => string;
+  } = {},
 ) {
   return procedure.use(async ({ ctx, getRawInput, next }) => {
     const raw = await getRawInput();
-    Object.assign(ctx.audit, { type, id: rawField(raw, opts.field === undefined ? "id" : opts.field) });
+    const named = opts.own ? ctx.principal?.userId : rawField(raw, opts.field === undefined ? "id" : opts.field);
+    Object.assign(ctx.audit, { type, id: named });
     const result = await next();
     if (result.ok) ctx.audit.id = rawField(result.data, "id") ?? ctx.audit.id;
     if (ctx.audit.id && opts.scope)
