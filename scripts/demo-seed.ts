@@ -9,7 +9,7 @@ import { attachCluster, checkCluster } from "../server/services/clusters/cluster
 import { createCredential } from "../server/services/protection/credentials";
 import { assignLocation, createLocation, reconcileLocation } from "../server/services/protection/locations";
 import { createBackup } from "../server/services/backups/backups";
-import { scopedCluster } from "../server/trpc/scoped";
+import { scopedCluster, scopedGroup, scopedTarget } from "../server/rbac/scope";
 import { createSchedule } from "../server/services/schedules/schedules";
 import { backupName, scheduleName } from "../lib/velero/names";
 
@@ -47,13 +47,12 @@ for (const c of sandbox.clusters) {
     const checked = await checkCluster(d, existing.id);
     console.log(`  ${c.name}: already attached, ${checked.state.toLowerCase()}`);
   } else {
-    const attached = await attachCluster(d, access, {
-      name: c.name,
-      groupId: group.id,
-      description: "Sandbox cluster",
-      labels: { env: "demo" },
-      kubeconfig,
-    });
+    const attached = await attachCluster(
+      d,
+      await scopedGroup(db, access, group.id, "cluster.attach"),
+      { name: c.name, description: "Sandbox cluster", labels: { env: "demo" }, kubeconfig },
+      admin.id,
+    );
     console.log(`  ${c.name}: attached to group demo (Kubernetes ${attached.kubernetesVersion})`);
   }
 }
@@ -83,11 +82,12 @@ if (!location) {
     pathStyle: true,
     credentialId: credential.id,
   });
-  await assignLocation(d, access, {
-    locationId: location.id,
-    target: { kind: "clusterGroup", id: group.id },
-    readOnly: false,
-  });
+  await assignLocation(
+    d,
+    access,
+    await scopedTarget(db, access, { kind: "clusterGroup", id: group.id }, "location.assign"),
+    { locationId: location.id, readOnly: false },
+  );
   console.log("  target location sandbox-backups (s3://lifeboat-backups/demo) assigned to group demo");
 } else {
   // The S3 emulator of a restarted sandbox may listen elsewhere: point the location's settings at it.

@@ -96,9 +96,17 @@ export function clusterAccessFor(db: Db, sealed: SealedStore): ClusterAccess {
   return access;
 }
 
+/** One set of services per database, built on first use and shared by every request of the process. */
+const depsByDb = new WeakMap<Db, Deps>();
+
 export function depsFor(db: Db): Deps {
-  const sealed = new SealedStore(db, keyRing);
-  return { db, sealed, clusters: clusterAccessFor(db, sealed), kube: realKube, storage: { providerFor } };
+  let d = depsByDb.get(db);
+  if (!d) {
+    const sealed = new SealedStore(db, keyRing);
+    d = { db, sealed, clusters: clusterAccessFor(db, sealed), kube: realKube, storage: { providerFor } };
+    depsByDb.set(db, d);
+  }
+  return d;
 }
 
 export const deps = () => depsFor(processDb());

@@ -1,5 +1,5 @@
 import { decode } from "next-auth/jwt";
-import { db } from "../db/client";
+import { db, type Db } from "../db/client";
 import { authSecret, sessionLimits } from "./options";
 import { resolvePrincipal, type Principal } from "./principal";
 
@@ -19,14 +19,17 @@ function readCookie(cookieHeader: string, name: string): string | undefined {
   return chunks.length ? chunks.join("") : undefined;
 }
 
-export async function principalFromCookies(cookieHeader: string | null): Promise<Principal | null> {
+export async function principalFromCookies(
+  cookieHeader: string | null,
+  database: Db = db(),
+): Promise<Principal | null> {
   if (!cookieHeader) return null;
   for (const name of COOKIE_NAMES) {
     const raw = readCookie(cookieHeader, name);
     if (!raw) continue;
     try {
       const token = await decode({ token: raw, secret: authSecret() });
-      return await resolvePrincipal(db(), token?.sid as string | undefined, sessionLimits());
+      return await resolvePrincipal(database, token?.sid as string | undefined, sessionLimits());
     } catch {
       return null;
     }

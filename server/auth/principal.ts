@@ -1,14 +1,18 @@
 import type { Db } from "../db/client";
 import type { OrgRole } from "@/lib/rbac/permissions";
 
-// A signed-in user, resolved on every request from the session row the JWT names: a revoked session, a disabled
-// user, an idle or absolute timeout all end access on the very next request.
+// A signed-in user, resolved on every request from the session row the JWT names (or the API token a bearer header
+// carries, server/auth/api-token.ts): a revoked session or token, a disabled user, an idle or absolute timeout all end
+// access on the very next request.
 export interface Principal {
   userId: string;
   email: string;
   name: string;
   orgRole: OrgRole;
-  sessionId: string;
+  /** The browser session this request came with (exactly one of sessionId and tokenId is set). */
+  sessionId?: string;
+  /** The API token this request came with. */
+  tokenId?: string;
 }
 
 export interface SessionLimits {

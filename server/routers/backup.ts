@@ -23,7 +23,6 @@ import {
   listBackups,
   previewBackup,
 } from "../services/backups/backups";
-import { depsFor } from "../composition";
 
 const backupRequest = z.object({
   clusterId: id,
@@ -55,12 +54,12 @@ export const backupRouter = router({
     .meta({ permission: "backup.get" })
     .input(backupRef)
     .output(backupDetail)
-    .query(({ ctx, input }) => describeBackup(depsFor(ctx.db), ctx.cluster, input.name)),
+    .query(({ ctx, input }) => describeBackup(ctx.services, ctx.cluster, input.name)),
   logs: clusterProcedure
     .meta({ permission: "backup.logs" })
     .input(backupRef)
     .output(logText)
-    .query(({ ctx, input }) => backupLogs(depsFor(ctx.db), ctx.cluster, input.name)),
+    .query(({ ctx, input }) => backupLogs(ctx.services, ctx.cluster, input.name)),
   preview: clusterProcedure
     .meta({ permission: "backup.preview" })
     .input(backupRequest)
@@ -71,12 +70,12 @@ export const backupRouter = router({
     .input(backupRequest)
     .output(objectCreated)
     .mutation(async ({ ctx, input }) => {
-      const r = await createBackup(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
+      const r = await createBackup(ctx.services, ctx.cluster, input, ctx.principal!.email);
       return { name: r.name, created: r.created };
     }),
   delete: clusterProcedure
     .meta({ permission: "backup.delete" })
     .input(backupRef)
     .output(backupDeleteResult)
-    .mutation(({ ctx, input }) => deleteBackup(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email)),
+    .mutation(({ ctx, input }) => deleteBackup(ctx.services, ctx.cluster, input, ctx.principal!.email)),
 });

@@ -1,8 +1,14 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
+import { objectProcedure } from "../trpc/scoped";
 import { bindingCreateInput, bindingListInput, bindingRow, byId, idOnly } from "@/lib/schemas/admin";
 import { createBinding, deleteBinding, listBindings } from "../services/bindings/bindings";
+
+const scopeOf = (target: unknown) => {
+  const t = (target ?? {}) as { kind?: unknown; id?: unknown };
+  return `${String(t.kind)}:${String(t.id)}`;
+};
 
 export const bindingRouter = router({
   list: procedure
@@ -10,21 +16,15 @@ export const bindingRouter = router({
     .input(bindingListInput)
     .output(z.array(bindingRow))
     .query(({ ctx, input }) => listBindings(ctx.db, input)),
-  create: procedure
+  // Audited as the new binding, scoped to the cluster group or cluster it grants a role on.
+  create: objectProcedure("binding", { field: null, scope: (_id, raw) => scopeOf(raw.target) })
     .meta({ permission: "binding.create" })
     .input(bindingCreateInput)
     .output(bindingRow)
-    .mutation(async ({ ctx, input }) => {
-      const b = await createBinding(ctx.db, input);
-      Object.assign(ctx.audit, { type: "binding", id: b.id, scope: `${input.target.kind}:${input.target.id}` });
-      return b;
-    }),
-  delete: procedure
+    .mutation(({ ctx, input }) => createBinding(ctx.db, input)),
+  delete: objectProcedure("binding")
     .meta({ permission: "binding.delete" })
     .input(byId)
     .output(idOnly)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "binding", id: input.id });
-      return deleteBinding(ctx.db, input.id);
-    }),
+    .mutation(({ ctx, input }) => deleteBinding(ctx.db, input.id)),
 });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
-import { byId, clusterGroupCreateInput, clusterGroupUpdateInput, clusterRole, idOnly, ref } from "@/lib/schemas/admin";
+import { groupProcedureOn, objectProcedure } from "../trpc/scoped";
+import { clusterGroupCreateInput, clusterGroupUpdateInput, clusterRole, idOnly, ref } from "@/lib/schemas/admin";
 import { createGroup, deleteGroup, listVisibleGroups, updateGroup } from "../services/cluster-groups/cluster-groups";
 
 const groupRow = z.object({
@@ -18,29 +19,19 @@ export const clusterGroupRouter = router({
     .meta({ permission: "clusterGroup.list" })
     .output(z.array(groupRow))
     .query(({ ctx }) => listVisibleGroups(ctx.db, ctx.access!)),
-  create: procedure
+  create: objectProcedure("clusterGroup", { field: null, scope: (id) => `clusterGroup:${id}` })
     .meta({ permission: "clusterGroup.create" })
     .input(clusterGroupCreateInput)
     .output(ref)
-    .mutation(async ({ ctx, input }) => {
-      const g = await createGroup(ctx.db, input);
-      Object.assign(ctx.audit, { type: "clusterGroup", id: g.id, scope: `clusterGroup:${g.id}` });
-      return g;
-    }),
-  update: procedure
+    .mutation(({ ctx, input }) => createGroup(ctx.db, input)),
+  // A group's own settings: bound to the group named by `id` (the audited object is the group, not its new name).
+  update: groupProcedureOn("id", { object: null })
     .meta({ permission: "clusterGroup.update" })
     .input(clusterGroupUpdateInput)
     .output(ref)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "clusterGroup", id: input.id, scope: `clusterGroup:${input.id}` });
-      return updateGroup(ctx.db, input);
-    }),
-  delete: procedure
+    .mutation(({ ctx, input }) => updateGroup(ctx.db, ctx.group, input)),
+  delete: groupProcedureOn("id", { object: null })
     .meta({ permission: "clusterGroup.delete" })
-    .input(byId)
     .output(idOnly)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "clusterGroup", id: input.id, scope: `clusterGroup:${input.id}` });
-      return deleteGroup(ctx.db, input.id);
-    }),
+    .mutation(({ ctx }) => deleteGroup(ctx.db, ctx.group)),
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
-import { byId } from "@/lib/schemas/admin";
+import { auditsCreatedId, clusterProcedureOn, groupProcedure } from "../trpc/scoped";
 import { clusterAttachInput, clusterPreviewInput } from "@/lib/schemas/cluster";
 import {
   attachCluster,
@@ -12,7 +12,6 @@ import {
   previewAttach,
   refreshCluster,
 } from "../services/clusters/clusters";
-import { depsFor } from "../composition";
 import { clusterRole } from "./outputs";
 
 const veleroInfo = z.object({
@@ -53,14 +52,12 @@ export const clusterRouter = router({
     .meta({ permission: "cluster.list" })
     .output(z.array(clusterRow))
     .query(({ ctx }) => listClusters(ctx.db, ctx.access!)),
-  get: procedure
+  get: clusterProcedureOn("id")
     .meta({ permission: "cluster.get" })
-    .input(byId)
     .output(clusterRow)
-    .query(({ ctx, input }) => getCluster(ctx.db, ctx.access!, input.id)),
-  sync: procedure
+    .query(({ ctx }) => getCluster(ctx.db, ctx.cluster)),
+  sync: clusterProcedureOn("id")
     .meta({ permission: "cluster.get" })
-    .input(byId)
     .output(
       z.array(
         z.object({
@@ -73,11 +70,11 @@ export const clusterRouter = router({
         }),
       ),
     )
-    .query(({ ctx, input }) => clusterSyncState(ctx.db, ctx.access!, input.id)),
+    .query(({ ctx }) => clusterSyncState(ctx.db, ctx.cluster)),
   onboarding: procedure
     .meta({ permission: "cluster.attach" })
     .output(z.object({ yaml: z.string(), command: z.string() }))
-    .query(({ ctx }) => depsFor(ctx.db).kube.onboardingManifest()),
+    .query(({ ctx }) => ctx.services.kube.onboardingManifest()),
   preview: procedure
     .meta({ permission: "cluster.attach" })
     .input(clusterPreviewInput)
@@ -90,31 +87,23 @@ export const clusterRouter = router({
         velero: veleroInfo,
       }),
     )
-    .mutation(({ ctx, input }) => previewAttach(depsFor(ctx.db), input)),
-  attach: procedure
+    .mutation(({ ctx, input }) => previewAttach(ctx.services, input)),
+  // Audited as the new cluster in its group (the name until it exists).
+  attach: groupProcedure
     .meta({ permission: "cluster.attach" })
     .input(clusterAttachInput)
     .output(clusterRow)
-    .mutation(async ({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "cluster", id: input.name, scope: `clusterGroup:${input.groupId}` });
-      const c = await attachCluster(depsFor(ctx.db), ctx.access!, input);
-      Object.assign(ctx.audit, { id: c.id });
-      return c;
-    }),
-  detach: procedure
+    .use(auditsCreatedId)
+    .mutation(({ ctx, input }) => attachCluster(ctx.services, ctx.group, input, ctx.principal!.userId)),
+  detach: clusterProcedureOn("id")
     .meta({ permission: "cluster.detach" })
-    .input(byId.extend({ removeFromCluster: z.boolean().default(false) }))
+    .input(z.object({ removeFromCluster: z.boolean().default(false) }))
     .output(z.object({ id: z.string(), removed: z.array(z.string()) }))
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "cluster", id: input.id, scope: `cluster:${input.id}` });
-      return detachCluster(depsFor(ctx.db), ctx.access!, input.id, { removeFromCluster: input.removeFromCluster });
-    }),
-  refresh: procedure
+    .mutation(({ ctx, input }) =>
+      detachCluster(ctx.services, ctx.cluster, { removeFromCluster: input.removeFromCluster }),
+    ),
+  refresh: clusterProcedureOn("id")
     .meta({ permission: "cluster.refresh" })
-    .input(byId)
     .output(clusterRow)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "cluster", id: input.id, scope: `cluster:${input.id}` });
-      return refreshCluster(depsFor(ctx.db), ctx.access!, input.id);
-    }),
+    .mutation(({ ctx }) => refreshCluster(ctx.services, ctx.cluster)),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
+import { objectProcedure } from "../trpc/scoped";
 import { grantedPermissions } from "../rbac/access";
 import { changePasswordInput, ref } from "@/lib/schemas/admin";
 import { changeOwnPassword } from "../services/users/users";
@@ -38,12 +39,12 @@ export const meRouter = router({
         teams: user.memberships.map((m) => m.team),
       };
     }),
-  changePassword: procedure
+  changePassword: objectProcedure("user", { own: true })
     .meta({ permission: "me.changePassword" })
     .input(changePasswordInput)
     .output(z.object({ id: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "user", id: ctx.principal!.userId });
-      return changeOwnPassword(ctx.db, ctx.principal!.userId, ctx.principal!.sessionId, input.current, input.next);
+    .mutation(({ ctx, input }) => {
+      const { userId, sessionId } = ctx.principal!;
+      return changeOwnPassword(ctx.db, userId, sessionId, input.current, input.next);
     }),
 });

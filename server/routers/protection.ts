@@ -18,7 +18,7 @@ import {
   refreshLocationStatus,
   unassignLocation,
 } from "../services/protection/locations";
-import { depsFor } from "../composition";
+import { objectProcedure, targetProcedureOn } from "../trpc/scoped";
 import { idOnly, ref } from "./outputs";
 
 // Credentials (never returned: only the masked key id) and self-provisioned target locations.
@@ -66,75 +66,51 @@ export const credentialRouter = router({
   list: procedure
     .meta({ permission: "credential.list" })
     .output(z.array(credentialRow))
-    .query(({ ctx }) => listCredentials(depsFor(ctx.db))),
-  create: procedure
+    .query(({ ctx }) => listCredentials(ctx.services)),
+  create: objectProcedure("credential", { field: null })
     .meta({ permission: "credential.create" })
     .input(credentialCreateInput)
     .output(credentialRow)
-    .mutation(async ({ ctx, input }) => {
-      const c = await createCredential(depsFor(ctx.db), ctx.principal!.userId, input);
-      Object.assign(ctx.audit, { type: "credential", id: c.id });
-      return c;
-    }),
-  delete: procedure
+    .mutation(({ ctx, input }) => createCredential(ctx.services, ctx.principal!.userId, input)),
+  delete: objectProcedure("credential")
     .meta({ permission: "credential.delete" })
     .input(byId)
     .output(idOnly)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "credential", id: input.id });
-      return deleteCredential(depsFor(ctx.db), input.id);
-    }),
+    .mutation(({ ctx, input }) => deleteCredential(ctx.services, input.id)),
 });
 
 export const locationRouter = router({
   list: procedure
     .meta({ permission: "location.list" })
     .output(z.array(locationRow))
-    .query(({ ctx }) => listLocations(depsFor(ctx.db), ctx.access!)),
-  create: procedure
+    .query(({ ctx }) => listLocations(ctx.services, ctx.access!)),
+  create: objectProcedure("location", { field: null })
     .meta({ permission: "location.create" })
     .input(locationCreateInput)
     .output(z.object({ id: z.string(), name: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      const l = await createLocation(depsFor(ctx.db), ctx.principal!.userId, input);
-      Object.assign(ctx.audit, { type: "location", id: l.id });
-      return { id: l.id, name: l.name };
-    }),
-  delete: procedure
+    .mutation(({ ctx, input }) => createLocation(ctx.services, ctx.principal!.userId, input)),
+  delete: objectProcedure("location")
     .meta({ permission: "location.delete" })
     .input(byId)
     .output(idOnly)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "location", id: input.id });
-      return deleteLocation(depsFor(ctx.db), input.id);
-    }),
-  assign: procedure
+    .mutation(({ ctx, input }) => deleteLocation(ctx.services, input.id)),
+  // Bound to the cluster group or cluster it shares the location with; audited as the location there.
+  assign: targetProcedureOn({ object: "locationId" })
     .meta({ permission: "location.assign" })
     .input(locationAssignInput)
     .output(idOnly)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, {
-        type: "location",
-        id: input.locationId,
-        scope: `${input.target.kind}:${input.target.id}`,
-      });
-      return assignLocation(depsFor(ctx.db), ctx.access!, input);
-    }),
-  unassign: procedure
+    .mutation(({ ctx, input }) => assignLocation(ctx.services, ctx.access!, ctx.target, input)),
+  unassign: objectProcedure("locationAssignment")
     .meta({ permission: "location.assign" })
     .input(byId)
     .output(idOnly)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "locationAssignment", id: input.id });
-      return unassignLocation(depsFor(ctx.db), ctx.access!, input.id);
-    }),
-  refresh: procedure
+    .mutation(({ ctx, input }) => unassignLocation(ctx.services, ctx.access!, input.id)),
+  refresh: objectProcedure("location")
     .meta({ permission: "location.refresh" })
     .input(byId)
     .output(idOnly)
     .mutation(async ({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "location", id: input.id });
-      await refreshLocationStatus(depsFor(ctx.db), ctx.access!, input.id);
+      await refreshLocationStatus(ctx.services, ctx.access!, input.id);
       return { id: input.id };
     }),
 });

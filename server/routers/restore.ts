@@ -13,7 +13,6 @@ import {
   previewRestore,
   restoreLogs,
 } from "../services/restores/restores";
-import { depsFor } from "../composition";
 
 const restoreRequest = z.object({
   clusterId: id,
@@ -32,12 +31,12 @@ export const restoreRouter = router({
     .meta({ permission: "restore.get" })
     .input(z.object({ clusterId: id, name: objectName }))
     .output(restoreDetail)
-    .query(({ ctx, input }) => describeRestore(depsFor(ctx.db), ctx.cluster, input.name)),
+    .query(({ ctx, input }) => describeRestore(ctx.services, ctx.cluster, input.name)),
   logs: clusterProcedure
     .meta({ permission: "restore.logs" })
     .input(z.object({ clusterId: id, name: objectName }))
     .output(logText)
-    .query(({ ctx, input }) => restoreLogs(depsFor(ctx.db), ctx.cluster, input.name)),
+    .query(({ ctx, input }) => restoreLogs(ctx.services, ctx.cluster, input.name)),
   preview: clusterProcedure
     .meta({ permission: "restore.preview" })
     .input(restoreRequest)
@@ -48,6 +47,6 @@ export const restoreRouter = router({
     .input(restoreRequest)
     .output(objectCreated)
     .mutation(async ({ ctx, input }) => {
-      return createRestore(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
+      return createRestore(ctx.services, ctx.cluster, input, ctx.principal!.email);
     }),
 });

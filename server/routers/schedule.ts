@@ -15,7 +15,6 @@ import {
   setPaused,
   updateSchedule,
 } from "../services/schedules/schedules";
-import { depsFor } from "../composition";
 
 // Velero Schedules: `schedule.list|get|preview|create|update|pause|unpause|delete`. The services scope to the clusters the
 // caller may see (NOT_FOUND otherwise) and check the role on the cluster (FORBIDDEN).
@@ -55,7 +54,7 @@ export const scheduleRouter = router({
     .meta({ permission: "schedule.get" })
     .input(key)
     .output(scheduleDetail)
-    .query(({ ctx, input }) => getSchedule(depsFor(ctx.db), ctx.cluster, input.name)),
+    .query(({ ctx, input }) => getSchedule(ctx.services, ctx.cluster, input.name)),
   preview: clusterProcedure
     .meta({ permission: "schedule.preview" })
     .input(scheduleRequest)
@@ -66,34 +65,34 @@ export const scheduleRouter = router({
     .input(scheduleRequest)
     .output(objectCreated)
     .mutation(({ ctx, input }) => {
-      return createSchedule(depsFor(ctx.db), ctx.cluster, input, ctx.principal!.email);
+      return createSchedule(ctx.services, ctx.cluster, input, ctx.principal!.email);
     }),
   update: clusterProcedure
     .meta({ permission: "schedule.update" })
     .input(scheduleUpdate)
     .output(scheduleUpdated)
     .mutation(({ ctx, input }) => {
-      return updateSchedule(depsFor(ctx.db), ctx.cluster, input);
+      return updateSchedule(ctx.services, ctx.cluster, input);
     }),
   pause: clusterProcedure
     .meta({ permission: "schedule.pause" })
     .input(key)
     .output(schedulePaused)
     .mutation(({ ctx, input }) => {
-      return setPaused(depsFor(ctx.db), ctx.cluster, input, true);
+      return setPaused(ctx.services, ctx.cluster, input, true);
     }),
   unpause: clusterProcedure
     .meta({ permission: "schedule.pause" })
     .input(key)
     .output(schedulePaused)
     .mutation(({ ctx, input }) => {
-      return setPaused(depsFor(ctx.db), ctx.cluster, input, false);
+      return setPaused(ctx.services, ctx.cluster, input, false);
     }),
   delete: clusterProcedure
     .meta({ permission: "schedule.delete" })
     .input(key)
     .output(scheduleDeleted)
     .mutation(({ ctx, input }) => {
-      return deleteSchedule(depsFor(ctx.db), ctx.cluster, input);
+      return deleteSchedule(ctx.services, ctx.cluster, input);
     }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
+import { objectProcedure } from "../trpc/scoped";
 import { setupInput } from "@/lib/schemas/admin";
 import { createFirstAdmin, needsSetup } from "../services/setup/setup";
 import { AppError } from "../errors";
@@ -15,14 +16,12 @@ export const setupRouter = router({
       needsSetup: await needsSetup(ctx.db),
       oidc: { enabled: oidcConfigured(), name: env().LIFEBOAT_OIDC_NAME },
     })),
-  create: procedure
+  create: objectProcedure("user", { field: null })
     .meta({ permission: "setup.create" })
     .input(setupInput)
     .output(z.object({ id: z.string(), email: z.string() }))
     .mutation(async ({ ctx, input }) => {
       if (!(await needsSetup(ctx.db))) throw new AppError("CONFLICT", "Setup is already complete: sign in instead");
-      const u = await createFirstAdmin(ctx.db, input);
-      Object.assign(ctx.audit, { type: "user", id: u.id });
-      return u;
+      return createFirstAdmin(ctx.db, input);
     }),
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
+import { objectProcedure } from "../trpc/scoped";
 import {
   idOnly,
   ref,
@@ -17,37 +18,24 @@ export const userRouter = router({
     .meta({ permission: "user.list" })
     .output(z.array(userRow.extend({ teams: z.array(ref) })))
     .query(({ ctx }) => listUsers(ctx.db)),
-  create: procedure
+  create: objectProcedure("user", { field: null })
     .meta({ permission: "user.create" })
     .input(userCreateInput)
     .output(userRow)
-    .mutation(async ({ ctx, input }) => {
-      const u = await createUser(ctx.db, input);
-      Object.assign(ctx.audit, { type: "user", id: u.id });
-      return u;
-    }),
-  update: procedure
+    .mutation(({ ctx, input }) => createUser(ctx.db, input)),
+  update: objectProcedure("user")
     .meta({ permission: "user.update" })
     .input(userUpdateInput)
     .output(userRow)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "user", id: input.id });
-      return updateUser(ctx.db, ctx.principal!.userId, input);
-    }),
-  setDisabled: procedure
+    .mutation(({ ctx, input }) => updateUser(ctx.db, ctx.principal!.userId, input)),
+  setDisabled: objectProcedure("user")
     .meta({ permission: "user.disable" })
     .input(userDisableInput)
     .output(userRow)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "user", id: input.id });
-      return setUserDisabled(ctx.db, ctx.principal!.userId, input.id, input.disabled);
-    }),
-  resetPassword: procedure
+    .mutation(({ ctx, input }) => setUserDisabled(ctx.db, ctx.principal!.userId, input.id, input.disabled)),
+  resetPassword: objectProcedure("user")
     .meta({ permission: "user.resetPassword" })
     .input(userResetPasswordInput)
     .output(idOnly)
-    .mutation(({ ctx, input }) => {
-      Object.assign(ctx.audit, { type: "user", id: input.id });
-      return resetPassword(ctx.db, input.id, input.password);
-    }),
+    .mutation(({ ctx, input }) => resetPassword(ctx.db, input.id, input.password)),
 });

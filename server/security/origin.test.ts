@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkMutationOrigin } from "./origin";
+import { bearerOnly, checkMutationOrigin } from "./origin";
 
 const h = (o: Record<string, string>) => new Headers(o);
 
@@ -20,7 +20,50 @@ describe("checkMutationOrigin", () => {
       },
       true,
     ],
+    // A bearer token alone (a program, not a page) needs no Origin; with a cookie too it is checked like a browser's.
+    ["POST", { host: "console.example.com", authorization: "Bearer lbt_abc" }, true],
+    ["POST", { host: "console.example.com", authorization: "bearer lbt_abc", origin: "https://evil.example" }, true],
+    [
+      "POST",
+      { host: "console.example.com", authorization: "Bearer lbt_abc", cookie: "next-auth.session-token=x" },
+      false,
+    ],
+    [
+      "POST",
+      {
+        host: "console.example.com",
+        authorization: "Bearer lbt_abc",
+        cookie: "next-auth.session-token=x",
+        origin: "https://evil.example",
+      },
+      false,
+    ],
+    [
+      "POST",
+      {
+        host: "console.example.com",
+        authorization: "Bearer lbt_abc",
+        cookie: "next-auth.session-token=x",
+        origin: "http://console.example.com",
+      },
+      true,
+    ],
+    ["POST", { host: "console.example.com", authorization: "Basic dTpw" }, false],
+    ["PUT", { host: "console.example.com", authorization: "Bearer lbt_abc" }, false],
   ])("%s %j → ok=%s", (method, headers, ok) => {
     expect(checkMutationOrigin(method, url, h(headers)).ok).toBe(ok);
+  });
+});
+
+describe("bearerOnly", () => {
+  it.each([
+    [{ authorization: "Bearer lbt_abc" }, true],
+    [{ authorization: "Bearer" }, true],
+    [{ authorization: "Bearer lbt_abc", cookie: "a=b" }, false],
+    [{ authorization: "Basic dTpw" }, false],
+    [{ cookie: "a=b" }, false],
+    [{}, false],
+  ])("%j → %s", (headers, bearer) => {
+    expect(bearerOnly(h(headers))).toBe(bearer);
   });
 });

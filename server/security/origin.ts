@@ -1,4 +1,8 @@
-// State-changing requests must come from our own pages: POST only, with an Origin that is ours.
+import { bearerCredential } from "../auth/bearer";
+
+// State-changing requests must come from our own pages: POST only, with an Origin that is ours. A request that
+// authenticates with a bearer token and carries no cookie is a program's, not a page's: a browser does not add an
+// Authorization header across sites, so it needs no Origin. With a cookie as well, it is checked like any other.
 export function allowedOrigins(
   requestUrl: string,
   headers: Headers,
@@ -18,8 +22,14 @@ export type OriginVerdict = { ok: true } | { ok: false; reason: string };
 
 export function checkMutationOrigin(method: string, requestUrl: string, headers: Headers): OriginVerdict {
   if (method !== "POST") return { ok: false, reason: "mutations are accepted only by POST" };
+  if (bearerOnly(headers)) return { ok: true };
   const origin = headers.get("origin");
   if (!origin) return { ok: false, reason: "missing Origin header" };
   if (!allowedOrigins(requestUrl, headers).has(origin)) return { ok: false, reason: `origin ${origin} is not allowed` };
   return { ok: true };
+}
+
+/** Authenticated by a bearer token alone: an Authorization: Bearer header, and no cookie at all. */
+export function bearerOnly(headers: Headers): boolean {
+  return bearerCredential(headers.get("authorization")) !== undefined && !headers.get("cookie");
 }

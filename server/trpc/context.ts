@@ -1,9 +1,17 @@
-import { db } from "../db/client";
+import { db, type Db } from "../db/client";
 import { principalFromCookies } from "../auth/current";
+import { principalFromBearer } from "../auth/api-token";
+import { bearerCredential } from "../auth/bearer";
 import { requestMeta } from "../request-meta";
 import { makeContext } from "./init";
 
-export async function createRequestContext(headers: Headers) {
-  const principal = await principalFromCookies(headers.get("cookie"));
-  return makeContext(db(), requestMeta(headers), principal);
+// Who is calling: a bearer token when the request carries one (an unknown or malformed one is no one: never the
+// cookie instead), else the browser session's cookie.
+export async function createRequestContext(headers: Headers, database: Db = db()) {
+  const authorization = headers.get("authorization");
+  const principal =
+    bearerCredential(authorization) !== undefined
+      ? await principalFromBearer(database, authorization)
+      : await principalFromCookies(headers.get("cookie"), database);
+  return makeContext(database, requestMeta(headers), principal);
 }

@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { t } from "./init";
+import { t, type AuditTarget } from "./init";
 import { grantOf, isPermission } from "@/lib/rbac/permissions";
 import { canAnywhere, loadAccess } from "../rbac/access";
 import { recordAudit, type Outcome } from "../services/audit/audit";
@@ -11,16 +11,22 @@ import { logger } from "../log";
 const DENIALS = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"]);
 
 export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
-  const actor = { actorId: ctx.principal?.userId ?? null, actorEmail: ctx.principal?.email ?? null };
+  const actor = {
+    actorId: ctx.principal?.userId ?? null,
+    actorEmail: ctx.principal?.email ?? null,
+    tokenId: ctx.principal?.tokenId ?? null,
+  };
+  // Each call fills its own audit target: calls of one batched request share their context.
+  const target: AuditTarget = { ...ctx.audit };
   const audit = (outcome: Outcome, reason?: string) =>
     recordAudit(ctx.db, {
       ...actor,
       action: path,
       outcome,
       reason,
-      targetType: ctx.audit.type,
-      targetId: ctx.audit.id,
-      scope: ctx.audit.scope,
+      targetType: target.type,
+      targetId: target.id,
+      scope: target.scope,
       requestId: ctx.req.requestId,
       clientIp: ctx.req.clientIp,
     });
@@ -43,7 +49,7 @@ export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
       return deny("FORBIDDEN", `lacks ${permission}`, `You do not have permission for ${permission}`);
   }
 
-  const result = await next({ ctx: { ...ctx, access } });
+  const result = await next({ ctx: { ...ctx, access, audit: target } });
   if (!result.ok) {
     const err = toTRPCError(result.error);
     if (DENIALS.has(err.code)) await audit("DENIED", `${err.code}: ${describeError(err)}`);

@@ -8,8 +8,9 @@ import type { Access } from "../rbac/access";
 import type { Permission } from "@/lib/rbac/permissions";
 import { describeError } from "../errors";
 import type { EventBus } from "../events/bus";
+import { depsFor, type Deps } from "../composition";
 
-// One tRPC setup, in a fixed order: context → meta → instance → the single guarded procedure (see middlewares.ts).
+// One tRPC setup, in a fixed order: context → meta → instance → the guarded procedure (guard.ts) and the scoped ones (scoped.ts).
 export interface Meta {
   /** Required on every procedure: the guard refuses any procedure without one. */
   permission?: Permission;
@@ -23,18 +24,20 @@ export interface AuditTarget {
 
 export interface Context {
   db: Db;
+  /** The composition root's services for this database (built once per process, shared by every request). */
+  services: Deps;
   req: RequestMeta;
   principal: Principal | null;
   /** Set by the guard for every non-public procedure. */
   access?: Access;
   /** Change notifications (pushed updates); the process's bus when not given. */
   events?: EventBus;
-  /** What a mutation acted on, for its audit row; set by the router from the service's result. */
+  /** What a mutation acted on, for its audit row; filled by the scoped procedures and `auditedAs`. */
   audit: AuditTarget;
 }
 
 export function makeContext(db: Db, req: RequestMeta, principal: Principal | null): Context {
-  return { db, req, principal, audit: {} };
+  return { db, services: depsFor(db), req, principal, audit: {} };
 }
 
 export const t = initTRPC

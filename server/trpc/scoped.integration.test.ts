@@ -55,3 +55,51 @@ describe("clusterProcedure", () => {
     expect(denied).toMatchObject({ targetType: "backup", targetId: "viewed-1-a" });
   });
 });
+
+describe("procedures bound to a cluster, a group or an input's target", () => {
+  it("read the target where the input names it, answer NOT_FOUND or FORBIDDEN there, and fill each call's audit row", async () => {
+    const administered = await aGroup(db);
+    const viewed = await aGroup(db);
+    const hidden = await aGroup(db);
+    const theirs = await aCluster(db, viewed.id, "viewed-2");
+    const secret = await aCluster(db, hidden.id, "hidden-2");
+    const u = await aUser(db);
+    await bind(db, "CLUSTER_ADMIN", { userId: u.id }, { clusterGroupId: administered.id });
+    await bind(db, "VIEWER", { userId: u.id }, { clusterGroupId: viewed.id });
+    const credential = await db.credential.create({
+      data: { name: "scoped-it", config: {}, keyIdMasked: "AKIA…", sealedSecretId: "scoped-it-secret" },
+    });
+    const location = await db.location.create({
+      data: { name: "scoped-it", provider: "S3_COMPATIBLE", config: {}, credentialId: credential.id },
+    });
+    await db.locationAssignment.create({ data: { locationId: location.id, clusterGroupId: viewed.id } });
+    // One caller, one context for every call (as in a batched request).
+    const caller = callerFor(db, await signedIn(db, u));
+
+    await expect(caller.cluster.get({ id: theirs.id })).resolves.toMatchObject({ name: "viewed-2", myRole: "VIEWER" });
+    await expect(caller.cluster.get({ id: secret.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller.cluster.refresh({ id: theirs.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const attach = { kubeconfig: "apiVersion: v1", name: "new-one", description: "", labels: {} };
+    await expect(caller.cluster.attach({ ...attach, groupId: viewed.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(caller.cluster.attach({ ...attach, groupId: hidden.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const assign = (target: { kind: "cluster" | "clusterGroup"; id: string }) =>
+      caller.location.assign({ locationId: location.id, target, readOnly: false });
+    await expect(assign({ kind: "cluster", id: theirs.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(assign({ kind: "clusterGroup", id: hidden.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+
+    const rows = await db.auditEvent.findMany({
+      where: { actorId: u.id, outcome: "DENIED" },
+      orderBy: { id: "asc" },
+      select: { action: true, targetType: true, targetId: true, scope: true },
+    });
+    expect(rows).toEqual([
+      { action: "cluster.get", targetType: "cluster", targetId: secret.id, scope: `cluster:${secret.id}` },
+      { action: "cluster.refresh", targetType: "cluster", targetId: theirs.id, scope: `cluster:${theirs.id}` },
+      { action: "cluster.attach", targetType: "cluster", targetId: "new-one", scope: `clusterGroup:${viewed.id}` },
+      { action: "cluster.attach", targetType: "cluster", targetId: "new-one", scope: `clusterGroup:${hidden.id}` },
+      { action: "location.assign", targetType: "location", targetId: location.id, scope: `cluster:${theirs.id}` },
+      { action: "location.assign", targetType: "location", targetId: location.id, scope: `clusterGroup:${hidden.id}` },
+    ]);
+    expect(await db.locationAssignment.count({ where: { locationId: location.id } })).toBe(1);
+  });
+});

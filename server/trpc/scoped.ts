@@ -1,91 +1,126 @@
 import { z } from "zod";
 import { id } from "@/lib/schemas/admin";
-import { grantOf, type ClusterRole, type Permission } from "@/lib/rbac/permissions";
-import { AppError, notFound } from "../errors";
-import { canOnCluster, canOnGroup, roleOnCluster, roleOnGroup, visibleClusterWhere } from "../rbac/access";
+import type { Permission } from "@/lib/rbac/permissions";
+import { scopedCluster, scopedGroup, scopedTarget, type ScopeRef } from "../rbac/scope";
 import { procedure } from "./guard";
-import type { Db } from "../db/client";
-import type { Access } from "../rbac/access";
+import { t, type AuditTarget } from "./init";
+
+export { scopedCluster, scopedGroup, scopedTarget } from "../rbac/scope";
+export type { ScopedCluster, ScopedGroup, ScopedTarget } from "../rbac/scope";
 
 // Procedures bound to their scope: they read the target (a cluster or a cluster group) from the input, answer NOT_FOUND
 // when the caller may not see it and FORBIDDEN when they may see it but their role there lacks the procedure's
-// permission, put the target in the context and fill the audit scope. Services then act on `ctx.cluster` /
-// `ctx.group` without checking roles again.
-const CLUSTER_FIELDS = {
-  id: true,
-  name: true,
-  groupId: true,
-  kubeconfigSecretId: true,
-  velero: true,
-  state: true,
-  lastError: true,
-  lastSeenAt: true,
-} as const;
+// permission, put the target in the context and fill the audit row. Services then act on `ctx.cluster` / `ctx.group`
+// / `ctx.target` without checking roles again. A procedure on an organization-wide object (a location, a credential)
+// is an `objectProcedure`: only its audit row is filled.
 
-export interface ScopedCluster {
-  id: string;
-  name: string;
-  groupId: string;
-  kubeconfigSecretId: string | null;
-  velero: unknown;
-  state: "PENDING" | "CONNECTED" | "DISCONNECTED";
-  lastError: string | null;
-  lastSeenAt: Date | null;
-  /** The caller's role on this cluster (organization admins: CLUSTER_ADMIN). */
-  role: ClusterRole;
+interface ScopeOptions {
+  /**
+   * The input field naming the object acted on inside the scope (a backup's `name`, a location's `locationId`): the
+   * audit row names it, as the permission's resource. `null`: the scope itself is the object. Default `name`.
+   */
+  object?: string | null;
 }
 
-const needs = (p: Permission) => {
-  const g = grantOf(p);
-  return g.scope === "cluster" ? `the ${g.minRole} role` : "more access";
-};
+const AUDIT_ID_MAX = 253;
 
-/** The cluster `clusterId` as `access` may act on it with `permission`: NOT_FOUND when unseen, FORBIDDEN when the role lacks it. */
-export async function scopedCluster(
-  db: Db,
-  access: Access,
-  clusterId: string,
-  permission: Permission,
-): Promise<ScopedCluster> {
-  const row = await db.cluster.findFirst({
-    where: { AND: [{ id: clusterId }, visibleClusterWhere(access) ?? {}] },
-    select: CLUSTER_FIELDS,
+/** Reads a string field of the raw (not yet validated) input, cut to what an audit row keeps. */
+function rawField(raw: unknown, field: string | null | undefined): string | undefined {
+  const v = field && raw && typeof raw === "object" ? (raw as Record<string, unknown>)[field] : undefined;
+  return typeof v === "string" ? v.slice(0, AUDIT_ID_MAX) : undefined;
+}
+
+/** The audit target of a scoped procedure: the object named in the input (else the scope itself), within the scope. */
+function auditScope(audit: AuditTarget, permission: Permission, target: ScopeRef, raw: unknown, opts: ScopeOptions) {
+  const object = rawField(raw, opts.object === undefined ? "name" : opts.object);
+  Object.assign(audit, {
+    type: object ? permission.split(".")[0] : target.kind,
+    id: object ?? target.id,
+    scope: `${target.kind}:${target.id}`,
   });
-  const role = row ? roleOnCluster(access, row) : undefined;
-  if (!row || !role) throw notFound("Cluster");
-  if (!canOnCluster(access, permission, row))
-    throw new AppError("FORBIDDEN", `${permission} on ${row.name} needs ${needs(permission)} there`);
-  return { ...row, role };
 }
 
-/** A procedure on one cluster: input `{ clusterId, ... }`, `ctx.cluster` checked for the procedure's permission. */
-export const clusterProcedure = procedure
-  .input(z.object({ clusterId: id }))
-  .use(async ({ ctx, meta, input, getRawInput, next }) => {
-    const permission = meta!.permission!;
-    // The audit target: the resource of the permission and the object named in the input (else the cluster itself).
-    const raw = (await getRawInput()) as { name?: unknown } | undefined;
-    const name = typeof raw?.name === "string" ? raw.name.slice(0, 253) : undefined;
-    Object.assign(ctx.audit, {
-      type: name ? permission.split(".")[0] : "cluster",
-      id: name ?? input.clusterId,
-      scope: `cluster:${input.clusterId}`,
+/** A procedure on one cluster named by the input field `field`: `ctx.cluster` checked for the procedure's permission. */
+export function clusterProcedureOn<K extends string>(field: K, opts: ScopeOptions = {}) {
+  return procedure
+    .input(z.object({ [field]: id } as { [P in K]: typeof id }))
+    .use(async ({ ctx, meta, input, getRawInput, next }) => {
+      const permission = meta!.permission!;
+      const target = { kind: "cluster", id: (input as Record<string, string>)[field] } as const;
+      auditScope(ctx.audit, permission, target, await getRawInput(), opts);
+      const cluster = await scopedCluster(ctx.db, ctx.access!, target.id, permission);
+      return next({ ctx: { ...ctx, cluster } });
     });
-    const cluster = await scopedCluster(ctx.db, ctx.access!, input.clusterId, permission);
-    return next({ ctx: { ...ctx, cluster } });
-  });
+}
 
-/** A procedure on one cluster group: input `{ groupId, ... }`, `ctx.group` checked for the procedure's permission. */
-export const groupProcedure = procedure.input(z.object({ groupId: id })).use(async ({ ctx, meta, input, next }) => {
-  const access = ctx.access!;
-  const role = roleOnGroup(access, input.groupId);
-  const group = role
-    ? await ctx.db.clusterGroup.findUnique({ where: { id: input.groupId }, select: { id: true, name: true } })
-    : null;
-  if (!group || !role) throw notFound("Cluster group");
-  ctx.audit.scope = `group:${group.id}`;
-  const permission = meta!.permission!;
-  if (!canOnGroup(access, permission, group.id))
-    throw new AppError("FORBIDDEN", `${permission} on the group ${group.name} needs ${needs(permission)} there`);
-  return next({ ctx: { ...ctx, group: { ...group, role } } });
+/** A procedure on one cluster group named by the input field `field`: `ctx.group` checked for the permission. */
+export function groupProcedureOn<K extends string>(field: K, opts: ScopeOptions = {}) {
+  return procedure
+    .input(z.object({ [field]: id } as { [P in K]: typeof id }))
+    .use(async ({ ctx, meta, input, getRawInput, next }) => {
+      const permission = meta!.permission!;
+      const target = { kind: "clusterGroup", id: (input as Record<string, string>)[field] } as const;
+      auditScope(ctx.audit, permission, target, await getRawInput(), opts);
+      const group = await scopedGroup(ctx.db, ctx.access!, target.id, permission);
+      return next({ ctx: { ...ctx, group } });
+    });
+}
+
+/** The `target` of an input that names either a cluster or a cluster group. */
+export const scopeRef = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("clusterGroup"), id }),
+  z.object({ kind: z.literal("cluster"), id }),
+]);
+
+/** A procedure on the cluster or cluster group of the input's `target`: `ctx.target` checked for the permission. */
+export function targetProcedureOn(opts: ScopeOptions = {}) {
+  return procedure.input(z.object({ target: scopeRef })).use(async ({ ctx, meta, input, getRawInput, next }) => {
+    const permission = meta!.permission!;
+    auditScope(ctx.audit, permission, input.target, await getRawInput(), opts);
+    const target = await scopedTarget(ctx.db, ctx.access!, input.target, permission);
+    return next({ ctx: { ...ctx, target } });
+  });
+}
+
+/** A procedure on one cluster: input `{ clusterId, ... }`, the audited object its `name` when given. */
+export const clusterProcedure = clusterProcedureOn("clusterId");
+
+/** A procedure on one cluster group: input `{ groupId, ... }`, the audited object its `name` when given. */
+export const groupProcedure = groupProcedureOn("groupId");
+
+/** After a procedure that creates something succeeds, its audit row names the id it returns. */
+export const auditsCreatedId = t.middleware(async ({ ctx, next }) => {
+  const result = await next();
+  const created = result.ok ? rawField(result.data, "id") : undefined;
+  if (created) ctx.audit.id = created;
+  return result;
 });
+
+/**
+ * A procedure on an organization-wide object (a location, a credential, a user): its audit row names `type` and the id
+ * in the input field `field` (default `id`; `null` for a procedure that creates the object), and once it succeeds the
+ * id it returns (`own`: the caller's own account); `scope` gives the row's scope from that id and the input.
+ */
+export function objectProcedure(
+  type: string,
+  opts: {
+    field?: string | null;
+    /** The object is the caller's own account (its id is theirs, whatever the input says). */
+    own?: boolean;
+    scope?: (id: string, raw: Record<string, unknown>) => string;
+  } = {},
+) {
+  return procedure.use(async ({ ctx, getRawInput, next }) => {
+    const raw = await getRawInput();
+    const named = opts.own ? ctx.principal?.userId : rawField(raw, opts.field === undefined ? "id" : opts.field);
+    Object.assign(ctx.audit, { type, id: named });
+    const result = await next();
+    if (result.ok) ctx.audit.id = rawField(result.data, "id") ?? ctx.audit.id;
+    if (ctx.audit.id && opts.scope)
+      ctx.audit.scope = opts.scope(
+        ctx.audit.id,
+        (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>,
+      );
+    return result;
+  });
+}

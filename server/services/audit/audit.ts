@@ -16,6 +16,8 @@ export interface AuditEntry {
   reason?: string | null;
   requestId: string;
   clientIp?: string | null;
+  /** The API token the actor used (none for a browser session). */
+  tokenId?: string | null;
 }
 
 export async function recordAudit(db: Db, e: AuditEntry): Promise<void> {
@@ -32,6 +34,7 @@ export async function recordAudit(db: Db, e: AuditEntry): Promise<void> {
         reason: e.reason?.slice(0, 500) ?? null,
         requestId: e.requestId,
         clientIp: e.clientIp ?? null,
+        tokenId: e.tokenId ?? null,
       },
     });
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
+import type { ScopedGroup } from "../../rbac/scope";
 import { roleOnCluster, roleOnGroup, visibleClusterWhere, visibleGroupWhere, type Access } from "../../rbac/access";
 
 /** The groups this user may see, each with the user's role there and the clusters in it they may see. */
@@ -34,17 +35,17 @@ export async function createGroup(db: Db, input: { name: string; description: st
   return db.clusterGroup.create({ data: input, select: { id: true, name: true } });
 }
 
-export async function updateGroup(db: Db, input: { id: string; name?: string; description?: string }) {
-  if (!(await db.clusterGroup.findUnique({ where: { id: input.id }, select: { id: true } })))
-    throw notFound("Cluster group");
+/** Renames or re-describes a group (checked for clusterGroup.update by the scoped procedure). */
+export async function updateGroup(db: Db, group: ScopedGroup, input: { name?: string; description?: string }) {
   return db.clusterGroup.update({
-    where: { id: input.id },
+    where: { id: group.id },
     data: { name: input.name, description: input.description },
     select: { id: true, name: true },
   });
 }
 
-export async function deleteGroup(db: Db, id: string) {
+export async function deleteGroup(db: Db, group: ScopedGroup) {
+  const id = group.id;
   const g = await db.clusterGroup.findUnique({
     where: { id },
     select: { id: true, clusters: { select: { name: true } } },

@@ -1,14 +1,9 @@
 import type { Deps } from "../../composition";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
-import {
-  canOnCluster,
-  canOnGroup,
-  roleOnCluster,
-  roleOnGroup,
-  visibleClusterWhere,
-  type Access,
-} from "../../rbac/access";
+import { roleOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import type { ScopedCluster, ScopedGroup } from "../../rbac/scope";
+import type { ClusterRole } from "@/lib/rbac/permissions";
 import { KubeconfigError } from "../../kube/kubeconfig";
 import { ClusterError } from "../../kube/errors";
 import type { ClusterClient } from "../../kube/cluster-client";
@@ -49,14 +44,14 @@ type ClusterRow = { id: string; groupId: string; labels: unknown; velero: unknow
 type VeleroInfo = Awaited<ReturnType<Deps["kube"]["detectVelero"]>>;
 
 /** A row as the console shows it: typed JSON columns, the group's name, the viewer's role. */
-function toView<T extends ClusterRow>(c: T, access: Access) {
+function toView<T extends ClusterRow>(c: T, myRole: ClusterRole | null) {
   const { group, labels, velero, ...rest } = c;
   return {
     ...rest,
     labels: (labels ?? {}) as Record<string, string>,
     velero: (velero ?? null) as VeleroInfo | null,
     groupName: group.name,
-    myRole: roleOnCluster(access, c) ?? null,
+    myRole,
   };
 }
 
@@ -103,28 +98,19 @@ export async function previewAttach(d: Deps, input: { kubeconfig: string; contex
   }
 }
 
-function assertCanAttach(access: Access, groupId: string) {
-  if (canOnGroup(access, "cluster.attach", groupId)) return;
-  if (roleOnGroup(access, groupId))
-    throw new AppError("FORBIDDEN", "Attaching a cluster to this group needs the CLUSTER_ADMIN role on it");
-  throw notFound("Cluster group");
-}
-
+/** Attaches a cluster to `group` (checked for cluster.attach), on behalf of `actorId`. */
 export async function attachCluster(
   d: Deps,
-  access: Access,
+  group: ScopedGroup,
   input: {
     name: string;
-    groupId: string;
     description: string;
     labels: Record<string, string>;
     kubeconfig: string;
     context?: string;
   },
+  actorId: string,
 ) {
-  assertCanAttach(access, input.groupId);
-  if (!(await d.db.clusterGroup.findUnique({ where: { id: input.groupId }, select: { id: true } })))
-    throw notFound("Cluster group");
   if (await d.db.cluster.findUnique({ where: { name: input.name }, select: { id: true } }))
     throw new AppError("CONFLICT", `A cluster named ${input.name} is already attached`);
   let extracted;
@@ -143,7 +129,7 @@ export async function attachCluster(
       data: {
         name: input.name,
         description: input.description,
-        groupId: input.groupId,
+        groupId: group.id,
         labels: input.labels,
         server: extracted.context.server,
         contextName: extracted.context.name,
@@ -154,30 +140,25 @@ export async function attachCluster(
         lastCheckAt: now,
         missingAccess: probe.missing,
         velero: velero as object,
-        attachedById: access.userId,
+        attachedById: actorId,
       },
       select: listed,
     });
     // Locations already shared with the group now reach this cluster too.
     for (const a of await d.db.locationAssignment.findMany({
-      where: { clusterGroupId: input.groupId },
+      where: { clusterGroupId: group.id },
       select: { locationId: true },
     }))
       await reconcileLocation(d, a.locationId);
     // The controller runtime's sync (in whichever console process leads) starts following it at once.
     await publish(d.db, { topic: "clusters", clusterId: c.id });
-    return toView(c, access);
+    // A new cluster has no bindings of its own: the caller's role there is theirs on its group.
+    return toView(c, group.role);
   } catch (e) {
     if (!(await d.db.cluster.findUnique({ where: { kubeconfigSecretId: secretId }, select: { id: true } })))
       await d.sealed.remove(secretId);
     throw e;
   }
-}
-
-async function visibleCluster(db: Db, access: Access, id: string) {
-  const c = await db.cluster.findFirst({ where: { AND: [{ id }, visibleClusterWhere(access) ?? {}] }, select: listed });
-  if (!c) throw notFound("Cluster");
-  return c;
 }
 
 export async function listClusters(db: Db, access: Access) {
@@ -186,22 +167,23 @@ export async function listClusters(db: Db, access: Access) {
     orderBy: { name: "asc" },
     select: listed,
   });
-  return rows.map((c) => toView(c, access));
+  return rows.map((c) => toView(c, roleOnCluster(access, c) ?? null));
 }
 
 /** How the sync engine follows each Velero kind on a cluster: when it last listed and heard an event, and what failed. */
-export async function clusterSyncState(db: Db, access: Access, id: string) {
-  await visibleCluster(db, access, id);
+export async function clusterSyncState(db: Db, cluster: ScopedCluster) {
   const rows = await db.syncState.findMany({
-    where: { clusterId: id },
+    where: { clusterId: cluster.id },
     orderBy: { kind: "asc" },
     select: { kind: true, lastListAt: true, lastEventAt: true, lastError: true, relists: true, updatedAt: true },
   });
   return rows;
 }
 
-export async function getCluster(db: Db, access: Access, id: string) {
-  return toView(await visibleCluster(db, access, id), access);
+export async function getCluster(db: Db, cluster: ScopedCluster) {
+  const c = await db.cluster.findUnique({ where: { id: cluster.id }, select: listed });
+  if (!c) throw notFound("Cluster");
+  return toView(c, cluster.role);
 }
 
 /**
@@ -209,13 +191,10 @@ export async function getCluster(db: Db, access: Access, id: string) {
  * credentials Secrets, its Schedules and its storage-class ConfigMap (backups and their data stay). If the cluster
  * cannot be reached for that, nothing is forgotten and the error says so, so the operator can retry or detach without it.
  */
-export async function detachCluster(d: Deps, access: Access, id: string, opts: { removeFromCluster?: boolean } = {}) {
-  const c = await visibleCluster(d.db, access, id);
-  if (!canOnCluster(access, "cluster.detach", c))
-    throw new AppError("FORBIDDEN", "Detaching this cluster needs the CLUSTER_ADMIN role on it");
-  const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
+export async function detachCluster(d: Deps, c: ScopedCluster, opts: { removeFromCluster?: boolean } = {}) {
+  const id = c.id;
   const removed: string[] = [];
-  if (opts.removeFromCluster && row?.kubeconfigSecretId) {
+  if (opts.removeFromCluster && c.kubeconfigSecretId) {
     try {
       const client = await d.clusters.forCluster(id);
       for (const l of await d.db.locationDeployment.findMany({
@@ -248,7 +227,7 @@ export async function detachCluster(d: Deps, access: Access, id: string, opts: {
   await d.db.cluster.delete({ where: { id } });
   await d.clusters.invalidate(id);
   await publish(d.db, { topic: "clusters", clusterId: id });
-  if (row?.kubeconfigSecretId) await d.sealed.remove(row.kubeconfigSecretId);
+  if (c.kubeconfigSecretId) await d.sealed.remove(c.kubeconfigSecretId);
   return { id, removed };
 }
 
@@ -299,9 +278,6 @@ async function checkOnce(d: Deps, id: string) {
   }
 }
 
-export async function refreshCluster(d: Deps, access: Access, id: string) {
-  const c = await visibleCluster(d.db, access, id);
-  if (!canOnCluster(access, "cluster.refresh", c))
-    throw new AppError("FORBIDDEN", "Refreshing needs the OPERATOR role on this cluster");
-  return toView(await checkCluster(d, id), access);
+export async function refreshCluster(d: Deps, cluster: ScopedCluster) {
+  return toView(await checkCluster(d, cluster.id), cluster.role);
 }

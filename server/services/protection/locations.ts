@@ -1,14 +1,7 @@
 import type { Deps } from "../../composition";
 import { AppError, notFound } from "../../errors";
-import {
-  canOnCluster,
-  canOnGroup,
-  roleOnCluster,
-  roleOnGroup,
-  visibleClusterWhere,
-  visibleGroupWhere,
-  type Access,
-} from "../../rbac/access";
+import { canOnCluster, roleOnCluster, visibleClusterWhere, visibleGroupWhere, type Access } from "../../rbac/access";
+import { scopedTarget, type ScopedTarget } from "../../rbac/scope";
 import { credentialSecret } from "./credentials";
 import { logger } from "../../log";
 import { VELERO_NAMESPACE } from "../../kube/access";
@@ -229,38 +222,18 @@ export async function deleteLocation(d: Deps, id: string) {
   return { id };
 }
 
-function assertCanAssign(access: Access, target: { kind: "clusterGroup" | "cluster"; id: string; groupId?: string }) {
-  const allowed =
-    target.kind === "clusterGroup"
-      ? canOnGroup(access, "location.assign", target.id)
-      : canOnCluster(access, "location.assign", { id: target.id, groupId: target.groupId! });
-  if (allowed) return;
-  const visible =
-    target.kind === "clusterGroup"
-      ? roleOnGroup(access, target.id)
-      : roleOnCluster(access, { id: target.id, groupId: target.groupId! });
-  if (visible) throw new AppError("FORBIDDEN", "Assigning a location needs the CLUSTER_ADMIN role there");
-  throw notFound(target.kind === "clusterGroup" ? "Cluster group" : "Cluster");
-}
-
+/** Shares a location the user sees with `target` (checked for location.assign: CLUSTER_ADMIN there). */
 export async function assignLocation(
   d: Deps,
   access: Access,
-  input: { locationId: string; target: { kind: "clusterGroup" | "cluster"; id: string }; readOnly: boolean },
+  target: ScopedTarget,
+  input: { locationId: string; readOnly: boolean },
 ) {
   await visibleLocation(d, access, input.locationId);
-  let groupId: string | undefined;
-  if (input.target.kind === "cluster") {
-    const c = await d.db.cluster.findUnique({ where: { id: input.target.id }, select: { groupId: true } });
-    if (!c) throw notFound("Cluster");
-    groupId = c.groupId;
-  } else if (!(await d.db.clusterGroup.findUnique({ where: { id: input.target.id }, select: { id: true } })))
-    throw notFound("Cluster group");
-  assertCanAssign(access, { ...input.target, groupId });
   const key = {
     locationId: input.locationId,
-    clusterGroupId: input.target.kind === "clusterGroup" ? input.target.id : null,
-    clusterId: input.target.kind === "cluster" ? input.target.id : null,
+    clusterGroupId: target.kind === "clusterGroup" ? target.id : null,
+    clusterId: target.kind === "cluster" ? target.id : null,
   };
   if (await d.db.locationAssignment.findFirst({ where: key, select: { id: true } }))
     throw new AppError("CONFLICT", "The location is already assigned there");
@@ -269,17 +242,18 @@ export async function assignLocation(
   return a;
 }
 
+/** Ends an assignment: needs location.assign on its cluster group or cluster, as assigning does. */
 export async function unassignLocation(d: Deps, access: Access, assignmentId: string) {
   const a = await d.db.locationAssignment.findUnique({
     where: { id: assignmentId },
-    select: { locationId: true, clusterGroupId: true, clusterId: true, cluster: { select: { groupId: true } } },
+    select: { locationId: true, clusterGroupId: true, clusterId: true },
   });
   if (!a) throw notFound("Assignment");
-  assertCanAssign(
+  await scopedTarget(
+    d.db,
     access,
-    a.clusterGroupId
-      ? { kind: "clusterGroup", id: a.clusterGroupId }
-      : { kind: "cluster", id: a.clusterId!, groupId: a.cluster!.groupId },
+    a.clusterGroupId ? { kind: "clusterGroup", id: a.clusterGroupId } : { kind: "cluster", id: a.clusterId! },
+    "location.assign",
   );
   await d.db.locationAssignment.delete({ where: { id: assignmentId } });
   await reconcileLocation(d, a.locationId);

@@ -70,7 +70,14 @@ export async function resetPassword(db: Db, id: string, password: string) {
   return { id };
 }
 
-export async function changeOwnPassword(db: Db, userId: string, sessionId: string, current: string, next: string) {
+/** Changes one's own password; every other browser session ends (all of them when changed through an API token). */
+export async function changeOwnPassword(
+  db: Db,
+  userId: string,
+  sessionId: string | undefined,
+  current: string,
+  next: string,
+) {
   const user = await db.user.findUnique({ where: { id: userId }, select: { passwordHash: true, provider: true } });
   if (!user || user.provider !== "LOCAL")
     throw new AppError("PRECONDITION_FAILED", "Your account has no local password");
@@ -79,7 +86,7 @@ export async function changeOwnPassword(db: Db, userId: string, sessionId: strin
   await db.user.update({ where: { id: userId }, data: { passwordHash: await hashPassword(next) } });
   // Other sessions end; this one stays.
   await db.session.updateMany({
-    where: { userId, revokedAt: null, id: { not: sessionId } },
+    where: { userId, revokedAt: null, ...(sessionId ? { id: { not: sessionId } } : {}) },
     data: { revokedAt: new Date() },
   });
   return { id: userId };
