@@ -30,6 +30,7 @@ export function ClusterDetail({ id }: { id: string }) {
   const trpc = useTRPC();
   // Updates are pushed (LiveUpdates); polling only while the stream is down.
   const live = useLiveInterval(15_000);
+  const syncLive = useLiveInterval(5_000);
   const qc = useQueryClient();
   const router = useRouter();
   const q = useQuery({ ...trpc.cluster.get.queryOptions({ id }), refetchInterval: live });
@@ -46,7 +47,7 @@ export function ClusterDetail({ id }: { id: string }) {
       },
     }),
   );
-  const sync = useQuery({ ...trpc.cluster.sync.queryOptions({ id }), refetchInterval: 5000 });
+  const sync = useQuery({ ...trpc.cluster.sync.queryOptions({ id }), refetchInterval: syncLive });
   if (q.isLoading) return <LinearProgress />;
   if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Cluster not found" }} />;
   const c = q.data;

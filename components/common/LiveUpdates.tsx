@@ -8,8 +8,9 @@ import FiberManualRecord from "@mui/icons-material/FiberManualRecord";
 import { useTRPC } from "@/lib/trpc/client";
 
 // Pushed updates: one subscription per signed-in page (server-sent events). Each change names a topic (a Velero kind,
-// a cluster, locations) and refetches only the queries that show it. While the stream is down, pages fall back to
-// polling (useLiveInterval); once it is back, they refetch once and stop polling.
+// a cluster, locations, a sync state) and refetches only the queries that show it (a router, or router.procedure).
+// While the stream is down, pages fall back to polling (useLiveInterval); once it is back, they refetch once and stop
+// polling.
 const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   backups: ["backup", "overview", "schedule", "restore"],
   deletebackuprequests: ["backup"],
@@ -21,6 +22,7 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   cluster: ["cluster", "overview", "backup", "restore", "schedule"],
   clusters: ["cluster", "clusterGroup", "overview", "location"],
   locations: ["location"],
+  syncstate: ["cluster.sync"],
 };
 
 const LiveContext = createContext<{ connected: boolean }>({ connected: false });
@@ -37,7 +39,7 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
           return;
         }
         for (const r of ROUTERS_BY_TOPIC[c.topic] ?? [])
-          void queryClient.invalidateQueries({ queryKey: [[r]], refetchType: "active" });
+          void queryClient.invalidateQueries({ queryKey: [r.split(".")], refetchType: "active" });
       },
     }),
   );

@@ -20,12 +20,16 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 // delivered; a 410 (or a cluster whose history no longer matches the stored version) relists; any failure is recorded
 // in SyncState and retried after an exponential, jittered backoff. Rows stay when a cluster is unreachable, so the
 // console shows its last-known state and, through observedAt and SyncState, how old it is.
+/** The change topic of a cluster's sync state (SyncState rows). */
+export const SYNC_STATE_TOPIC = "syncstate";
+
 export interface SyncEngineDeps {
   db: Db;
   /** The cluster's client (the cluster-access port's forCluster); asked again before every list and watch. */
   clientFor: (clusterId: string) => Promise<ClusterClient>;
   list?: typeof listKind;
   /** Told after every write to the read model (a list page, a watch event, rows dropped by a relist). */
+  /** A kind's rows changed (topic: the kind), or a kind's sync state did (topic: SYNC_STATE_TOPIC). */
   onChange?: (clusterId: string, kind: string) => void;
   watch?: typeof watchKind;
   backoff?: BackoffPolicy;
@@ -251,6 +255,8 @@ export class SyncEngine {
       create: { clusterId, kind, ...plain, relists: relists?.increment ?? 0 },
       update: { ...plain, ...(relists ? { relists } : {}) },
     });
+    // The cluster page's sync table follows this state live (coalesced with the kind's own change).
+    this.deps.onChange?.(clusterId, SYNC_STATE_TOPIC);
   }
 }
 
