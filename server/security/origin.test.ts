@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bearerOnly, checkMutationOrigin } from "./origin";
+import { bearerOnly, checkMutationOrigin, checkQuerySite } from "./origin";
 
 const h = (o: Record<string, string>) => new Headers(o);
 
@@ -66,4 +66,19 @@ describe("bearerOnly", () => {
   ])("%j → %s", (headers, bearer) => {
     expect(bearerOnly(h(headers))).toBe(bearer);
   });
+});
+
+describe("checkQuerySite", () => {
+  const url = "http://console.example.com/api/trpc/backup.get?input=%7B%7D";
+  it.each([
+    [{ host: "console.example.com", "sec-fetch-site": "same-origin" }, true],
+    [{ host: "console.example.com", "sec-fetch-site": "none" }, true], // typed in the address bar
+    [{ host: "console.example.com" }, true], // a program, or a browser without Fetch Metadata
+    [{ host: "console.example.com", authorization: "Bearer lbt_abc" }, true],
+    // Another site navigating a signed-in browser to a query that would create DownloadRequests on a cluster:
+    [{ host: "console.example.com", "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" }, false],
+    [{ host: "console.example.com", "sec-fetch-site": "same-site", "sec-fetch-dest": "image" }, false],
+    [{ host: "console.example.com", origin: "https://evil.example" }, false],
+    [{ host: "console.example.com", origin: "http://console.example.com", "sec-fetch-site": "same-origin" }, true],
+  ])("%j → allowed=%s", (headers, allowed) => expect(checkQuerySite(url, h(headers)).ok).toBe(allowed));
 });

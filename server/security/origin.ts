@@ -29,6 +29,22 @@ export function checkMutationOrigin(method: string, requestUrl: string, headers:
   return { ok: true };
 }
 
+/**
+ * Queries are reads, but some reach a cluster (a backup's detail asks Velero for its files through DownloadRequests), so
+ * another site must not make a signed-in browser run them: a top-level navigation or a subresource from another site is
+ * marked by the browser (Sec-Fetch-Site cross-site or same-site, or a foreign Origin) and refused. Requests without
+ * those headers (programs, a URL typed in the address bar: Sec-Fetch-Site none) are answered.
+ */
+export function checkQuerySite(requestUrl: string, headers: Headers): OriginVerdict {
+  const site = headers.get("sec-fetch-site");
+  if (site === "cross-site" || site === "same-site")
+    return { ok: false, reason: `a ${site} request (queries answer only this console's pages)` };
+  const origin = headers.get("origin");
+  if (origin && !allowedOrigins(requestUrl, headers).has(origin))
+    return { ok: false, reason: `origin ${origin} is not allowed` };
+  return { ok: true };
+}
+
 /** Authenticated by a bearer token alone: an Authorization: Bearer header, and no cookie at all. */
 export function bearerOnly(headers: Headers): boolean {
   return bearerCredential(headers.get("authorization")) !== undefined && !headers.get("cookie");

@@ -1,17 +1,16 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/routers/_app";
 import { createRequestContext } from "@/server/trpc/context";
-import { checkMutationOrigin } from "@/server/security/origin";
+import { checkMutationOrigin, checkQuerySite } from "@/server/security/origin";
 
 function handler(req: Request) {
-  if (req.method !== "GET") {
-    const verdict = checkMutationOrigin(req.method, req.url, req.headers);
-    if (!verdict.ok) {
-      return Response.json(
-        { error: { message: `Refused: ${verdict.reason}`, code: "FORBIDDEN" } },
-        { status: 403, headers: { "cache-control": "no-store" } },
-      );
-    }
+  const verdict =
+    req.method === "GET" ? checkQuerySite(req.url, req.headers) : checkMutationOrigin(req.method, req.url, req.headers);
+  if (!verdict.ok) {
+    return Response.json(
+      { error: { message: `Refused: ${verdict.reason}`, code: "FORBIDDEN" } },
+      { status: 403, headers: { "cache-control": "no-store" } },
+    );
   }
   return fetchRequestHandler({
     endpoint: "/api/trpc",
