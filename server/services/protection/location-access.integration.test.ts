@@ -150,7 +150,7 @@ describe("target location access", () => {
     expect(await db.auditEvent.count({ where: { action: "location.refresh", outcome: "DENIED" } })).toBe(5);
   });
 
-  it("assign answers NOT_FOUND for a location outside the caller's view, even where they are cluster admin", async () => {
+  it("assign answers NOT_FOUND for a location outside the caller's view, and FORBIDDEN unless they administer every scope it reaches", async () => {
     const clusterAdminOfC = await as(["CLUSTER_ADMIN", "c"]);
     const outside = clusterAdminOfC.location.assign({
       locationId: ids.L,
@@ -166,9 +166,19 @@ describe("target location access", () => {
     await expect(missing).rejects.toMatchObject({ code: "NOT_FOUND", message: "Target location was not found" });
     expect(await db.locationAssignment.count({ where: { clusterGroupId: ids.c } })).toBe(0);
 
-    // The same role plus a view of group A, where L is assigned: L is theirs to share with C.
+    // Seeing L (a viewer of group A, where L is assigned) does not make L's keys theirs to hand to group C: they would
+    // land in a Secret on C's clusters, which this user administers (#9 §3).
     const alsoViewsA = await as(["CLUSTER_ADMIN", "c"], ["VIEWER", "a"]);
-    await alsoViewsA.location.assign({
+    await expect(
+      alsoViewsA.location.assign({ locationId: ids.L, target: { kind: "clusterGroup", id: ids.c }, readOnly: true }),
+    ).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringMatching(/CLUSTER_ADMIN role wherever it is already shared \(2 of its 2 scopes/),
+    });
+    expect(await db.locationAssignment.count({ where: { clusterGroupId: ids.c } })).toBe(0);
+    // Cluster admin wherever L already reaches (group A, and the cluster west in group B) may share it with C.
+    const adminWhereverItIs = await as(["CLUSTER_ADMIN", "c"], ["CLUSTER_ADMIN", "a"], ["CLUSTER_ADMIN", "b"]);
+    await adminWhereverItIs.location.assign({
       locationId: ids.L,
       target: { kind: "clusterGroup", id: ids.c },
       readOnly: true,

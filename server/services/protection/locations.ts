@@ -1,6 +1,13 @@
 import type { Deps } from "../../composition";
 import { AppError, notFound } from "../../errors";
-import { canOnCluster, roleOnCluster, visibleClusterWhere, visibleGroupWhere, type Access } from "../../rbac/access";
+import {
+  canOnCluster,
+  canOnGroup,
+  roleOnCluster,
+  visibleClusterWhere,
+  visibleGroupWhere,
+  type Access,
+} from "../../rbac/access";
 import { scopedTarget, type ScopedTarget } from "../../rbac/scope";
 import { credentialSecret } from "./credentials";
 import { logger } from "../../log";
@@ -230,6 +237,7 @@ export async function assignLocation(
   input: { locationId: string; readOnly: boolean },
 ) {
   await visibleLocation(d, access, input.locationId);
+  await assertMaySpread(d, access, input.locationId);
   const key = {
     locationId: input.locationId,
     clusterGroupId: target.kind === "clusterGroup" ? target.id : null,
@@ -240,6 +248,30 @@ export async function assignLocation(
   const a = await d.db.locationAssignment.create({ data: { ...key, readOnly: input.readOnly }, select: { id: true } });
   await reconcileLocation(d, input.locationId);
   return a;
+}
+
+/**
+ * Sharing a location further hands its storage keys to every cluster of the new scope (they land in a Secret there), so
+ * it needs the organization admin, or CLUSTER_ADMIN on every scope the location already reaches: seeing a location in a
+ * group one only views does not make its keys one's to give away.
+ */
+async function assertMaySpread(d: Deps, access: Access, locationId: string) {
+  if (access.orgRole === "ORG_ADMIN") return;
+  const existing = await d.db.locationAssignment.findMany({
+    where: { locationId },
+    select: { clusterGroupId: true, cluster: { select: { id: true, groupId: true } } },
+  });
+  const lacking = existing.filter((a) =>
+    a.clusterGroupId
+      ? !canOnGroup(access, "location.assign", a.clusterGroupId)
+      : !a.cluster || !canOnCluster(access, "location.assign", a.cluster),
+  );
+  if (lacking.length)
+    throw new AppError(
+      "FORBIDDEN",
+      `Sharing this location further needs an organization admin, or the CLUSTER_ADMIN role wherever it is already ` +
+        `shared (${lacking.length} of its ${existing.length} scopes are not yours to administer)`,
+    );
 }
 
 /** Ends an assignment: needs location.assign on its cluster group or cluster, as assigning does. */
