@@ -5,6 +5,7 @@ import { canAnywhere, loadAccess } from "../rbac/access";
 import { recordAudit, type Outcome } from "../services/audit/audit";
 import { describeError, toTRPCError } from "../errors";
 import { logger } from "../log";
+import { cleanInput } from "./input";
 
 // The guard every procedure passes: permission declared (else refused: fail closed), signed in, permission held
 // somewhere; then every mutation and every denial is audited. Services scope to a target and answer NOT_FOUND.
@@ -62,5 +63,5 @@ export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
   return result;
 });
 
-/** The only procedure builder routers use. */
-export const procedure = t.procedure.use(guarded);
+/** The only procedure builder routers use: guarded, then the input's hygiene (server/trpc/input.ts). */
+export const procedure = t.procedure.use(guarded).use(cleanInput);

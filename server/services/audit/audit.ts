@@ -20,18 +20,21 @@ export interface AuditEntry {
   tokenId?: string | null;
 }
 
+/** Audit text comes partly from callers' input: PostgreSQL's text cannot hold NUL, so it is dropped, never the row. */
+const text = (s: string | null | undefined, max = 500) => (s == null ? null : s.replaceAll("\u0000", "").slice(0, max));
+
 export async function recordAudit(db: Db, e: AuditEntry): Promise<void> {
   try {
     await db.auditEvent.create({
       data: {
         actorId: e.actorId ?? null,
-        actorEmail: e.actorEmail ?? null,
+        actorEmail: text(e.actorEmail),
         action: e.action,
-        targetType: e.targetType ?? null,
-        targetId: e.targetId ?? null,
-        scope: e.scope ?? "org",
+        targetType: text(e.targetType),
+        targetId: text(e.targetId),
+        scope: text(e.scope) ?? "org",
         outcome: e.outcome,
-        reason: e.reason?.slice(0, 500) ?? null,
+        reason: text(e.reason),
         requestId: e.requestId,
         clientIp: e.clientIp ?? null,
         tokenId: e.tokenId ?? null,
