@@ -79,7 +79,7 @@ afterAll(async () => {
 });
 
 describe("sync caps", () => {
-  it("a cluster with more objects of a kind than the read model keeps: that kind stops with lastError, its other kinds and the other cluster go on", async () => {
+  it("more objects of a kind than the read model keeps: that kind stops with lastError, other kinds and the other cluster go on", async () => {
     const ns = nsName("items");
     const east = await namespace(0, ns);
     const west = await namespace(1, ns);
