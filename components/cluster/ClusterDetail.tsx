@@ -144,6 +144,7 @@ export function ClusterDetail({ id }: { id: string }) {
                       color="error"
                       variant="outlined"
                       label={k.lastError.length > 160 ? `${k.lastError.slice(0, 160)}…` : k.lastError}
+                      title={k.lastError}
                     />
                   ) : (
                     <Chip size="small" color="success" variant="outlined" label="following" />

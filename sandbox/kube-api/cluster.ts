@@ -72,6 +72,10 @@ function withoutKeys(o: KObject, keys: string[]) {
   return JSON.stringify(c);
 }
 
+export interface ListFaults {
+  ignoreLimitIn: string[];
+}
+
 export class Cluster {
   readonly store = new Store();
   private readonly types = new Map<string, ResourceType>(); // "<group>/<version>/<resource>"
@@ -85,6 +89,13 @@ export class Cluster {
   readonly controls = new Map<string, (body: any) => unknown>([
     ["drop-watches", () => ({ dropped: this.dropWatches() })],
     [
+      "list-faults",
+      (body: Partial<ListFaults>) => {
+        if (body.ignoreLimitIn) this.listFaults.ignoreLimitIn = [...body.ignoreLimitIn];
+        return this.listFaults;
+      },
+    ],
+    [
       "compact",
       () => {
         this.store.compact();
@@ -92,6 +103,11 @@ export class Cluster {
       },
     ],
   ]);
+  /**
+   * A misbehaving API server, for the console's caps: lists in these namespaces answer every item whatever limit was
+   * asked for (scoped to namespaces so tests sharing the sandbox are not affected).
+   */
+  readonly listFaults: ListFaults = { ignoreLimitIn: [] };
   /** Open watch streams, so tests can end them all (as an apiserver restart or a proxy timeout would). */
   private readonly openWatches = new Set<() => void>();
   /** Called after every write, for the sandbox's controllers (Velero stand-in, kubelet, token controller). */

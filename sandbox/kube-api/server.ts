@@ -289,10 +289,11 @@ export function handler(cluster: Cluster) {
           const limit = q.get("limit") ? Number(q.get("limit")) : undefined;
           if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
             throw badRequest(`invalid limit: ${q.get("limit")}`);
+          const ignoreLimit = namespace !== undefined && cluster.listFaults.ignoreLimitIn.includes(namespace);
           const list = cluster.list(rt, namespace, {
             labelSelector: q.get("labelSelector") ?? undefined,
             fieldSelector: q.get("fieldSelector") ?? undefined,
-            limit,
+            limit: ignoreLimit ? undefined : limit,
             continue: q.get("continue") ?? undefined,
           });
           return send(res, 200, wantsTable(accept) ? toTable(rt, list.items, list.metadata, includeObject) : list);

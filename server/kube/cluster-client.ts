@@ -1,13 +1,14 @@
 import { ClusterError, HttpStatusError, ResourceExpiredError } from "./errors";
 import { apiVersionOf, resourcePath, type KubeObject, type ObjectList, type ResourceRef } from "./resources";
-import type { ClusterSession } from "./session";
+import { LIST_PAGE_SIZE } from "@/lib/limits";
+import { CapExceededError, type ClusterSession } from "./session";
 
 // The narrow verbs Lifeboat uses on one cluster, over its session: get, list (paginated), watch, create, replace,
 // patch, server-side apply under Lifeboat's field manager, delete, access review, pod logs, version. Works for any
 // kind by its ResourceRef. Every failure is a ClusterError (see errors.ts); "not found" on a read or delete is null /
 // false, never an exception.
 export const FIELD_MANAGER = "lifeboat";
-export const DEFAULT_PAGE_SIZE = 500;
+export const DEFAULT_PAGE_SIZE = LIST_PAGE_SIZE;
 
 export type PatchType = "merge" | "json" | "strategic";
 const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
@@ -68,17 +69,20 @@ export class ClusterClient {
     }
   }
 
-  /** One page of a list. */
-  list<T extends KubeObject = KubeObject>(r: ResourceRef, o: ListOptions = {}): Promise<ObjectList<T>> {
-    return this.session.request<ObjectList<T>>(what("list", r, undefined, o.namespace), {
+  /** One page of a list (at most `limit` items: a page with more than were asked for is a CapExceededError). */
+  async list<T extends KubeObject = KubeObject>(r: ResourceRef, o: ListOptions = {}): Promise<ObjectList<T>> {
+    const limit = o.limit ?? DEFAULT_PAGE_SIZE;
+    const page = await this.session.request<ObjectList<T>>(what("list", r, undefined, o.namespace), {
       path: resourcePath(r, { namespace: o.namespace }),
-      query: {
-        labelSelector: o.labelSelector,
-        fieldSelector: o.fieldSelector,
-        limit: o.limit ?? DEFAULT_PAGE_SIZE,
-        continue: o.continue,
-      },
+      query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, limit, continue: o.continue },
     });
+    const n = Array.isArray(page?.items) ? page.items.length : 0;
+    if (limit > 0 && n > limit)
+      throw new CapExceededError(
+        `The cluster at ${this.server} answered ${n} ${r.plural} to a list page that asked for at most ${limit}; ` +
+          "Lifeboat refuses the page",
+      );
+    return page;
   }
 
   /**
@@ -135,6 +139,8 @@ export class ClusterClient {
       inactivityMs?: number;
       timeoutSeconds?: number;
       onOpen?: () => void;
+      /** The longest event line read (default MAX_WATCH_LINE_BYTES). */
+      maxLineBytes?: number;
     } = {},
   ): { done: Promise<WatchEnd>; stop(): void } {
     const s = this.session;
@@ -153,6 +159,7 @@ export class ClusterClient {
         labelSelector: o.labelSelector,
       },
       inactivityMs: o.inactivityMs ?? WATCH_INACTIVITY_MS,
+      maxLineBytes: o.maxLineBytes,
       onOpen: () => {
         if (!stopped) o.onOpen?.();
       },

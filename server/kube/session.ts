@@ -16,6 +16,19 @@ export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** The longest line of a watch stream (one event). */
 export const MAX_WATCH_LINE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A cluster sent more than Lifeboat holds (an answer, a watch event, a list page, an object): not a passing failure,
+ * so the sync engine keeps showing it until the cluster stops sending it (see lib/limits.ts).
+ */
+export class CapExceededError extends ClusterError {
+  constructor(message: string) {
+    super(message, "Other");
+    this.name = "CapExceededError";
+  }
+}
+
+const mib = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} MiB`;
+
 export interface RequestOptions {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
@@ -103,6 +116,7 @@ export class ClusterSession {
   fail(e: unknown, what: string, timeoutMs = this.timeoutMs): ClusterError {
     const err = toClusterError(e, { server: this.server, what, timeoutMs, tokenUser: this.tokenUser });
     const message = this.redact(err.message);
+    if (err instanceof CapExceededError) return new CapExceededError(message);
     return err instanceof ResourceExpiredError
       ? new ResourceExpiredError(message)
       : new ClusterError(message, err.kind, err.status);
@@ -142,13 +156,14 @@ export class ClusterSession {
 
   /**
    * A streaming GET (a watch): each line is handed to `onLine` in order. The stream is aborted when no byte arrives for
-   * `inactivityMs`, or a line is longer than MAX_WATCH_LINE_BYTES. A non-2xx answer settles `done` with an
-   * HttpStatusError (mapped by the caller).
+   * `inactivityMs`, or a line is longer than `maxLineBytes` (MAX_WATCH_LINE_BYTES), which settles `done` with a
+   * CapExceededError. A non-2xx answer settles `done` with an HttpStatusError (mapped by the caller).
    */
   stream(o: {
     path: string;
     query?: RequestOptions["query"];
     inactivityMs: number;
+    maxLineBytes?: number;
     onLine: (line: string) => void;
     /** Called once the server accepted the stream (2xx headers). */
     onOpen?: () => void;
@@ -177,18 +192,23 @@ export class ClusterSession {
         o.onOpen?.();
         if (!res.body) return {};
         const decoder = new TextDecoder();
+        const maxLine = o.maxLineBytes ?? MAX_WATCH_LINE_BYTES;
         let buf = "";
+        let pending = 0; // bytes received since the last newline (the line being read), counted before decoding
         for await (const chunk of res.body) {
           arm();
-          buf += decoder.decode(chunk as Uint8Array, { stream: true });
+          const bytes = chunk as Uint8Array;
+          const lastNl = bytes.lastIndexOf(0x0a);
+          pending = lastNl >= 0 ? bytes.byteLength - lastNl - 1 : pending + bytes.byteLength;
+          buf += decoder.decode(bytes, { stream: true });
           let nl: number;
           while ((nl = buf.indexOf("\n")) >= 0) {
             const line = buf.slice(0, nl);
             buf = buf.slice(nl + 1);
+            if (Buffer.byteLength(line) > maxLine) throw lineTooLong(this.server, maxLine);
             if (line.trim()) o.onLine(line);
           }
-          if (buf.length > MAX_WATCH_LINE_BYTES)
-            throw new Error(`a watch event is larger than ${MAX_WATCH_LINE_BYTES} bytes`);
+          if (pending > maxLine) throw lineTooLong(this.server, maxLine);
         }
         if (buf.trim()) o.onLine(buf);
         return {};
@@ -215,6 +235,12 @@ export class ClusterSession {
   }
 }
 
+const lineTooLong = (server: string, max: number) =>
+  new CapExceededError(
+    `The cluster at ${server} sent a watch event larger than ${max >= 1024 * 1024 ? mib(max) : `${max} bytes`}, ` +
+      "more than Lifeboat reads of one event; it stopped the watch",
+  );
+
 class InactivityError extends Error {
   constructor(ms: number) {
     super(`no event or bookmark for ${ms / 1000} s`);
@@ -230,9 +256,9 @@ async function readBounded(body: AsyncIterable<Uint8Array> | null, max: number, 
   for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > max)
-      throw new ClusterError(
-        `The answer to "${what}" is larger than ${max} bytes; Lifeboat stopped reading it`,
-        "Other",
+      throw new CapExceededError(
+        `The answer to "${what}" is larger than ${max >= 1024 * 1024 ? mib(max) : `${max} bytes`}, ` +
+          "more than Lifeboat reads of one answer; it stopped reading it",
       );
     chunks.push(chunk);
   }

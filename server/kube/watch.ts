@@ -59,7 +59,8 @@ export function toItem(kind: SyncedKind | string, o: KubeObject): VeleroItem {
 }
 
 /**
- * Lists every object of `kind` in the namespace in pages (500) following `continue`, handing each page to `onPage`.
+ * Lists every object of `kind` in the namespace in pages (LIST_PAGE_SIZE, 500) following `continue`, handing each
+ * page to `onPage`; a page with more items than asked for is refused (CapExceededError).
  * When a continue token has expired (410), the list starts again once (`onRestart`). Returns the list's
  * resourceVersion, to watch from.
  */
@@ -87,7 +88,13 @@ export function watchKind(
   kind: SyncedKind,
   resourceVersion: string,
   onEvent: (type: WatchEventType, item: VeleroItem) => Promise<void> | void,
-  opts: { namespace?: string; inactivityMs?: number; timeoutSeconds?: number; onOpen?: () => void } = {},
+  opts: {
+    namespace?: string;
+    inactivityMs?: number;
+    timeoutSeconds?: number;
+    onOpen?: () => void;
+    maxLineBytes?: number;
+  } = {},
 ): { done: Promise<WatchEnd>; stop(): void } {
   return c.watch(kind.resource, resourceVersion, (type, o) => onEvent(type, toItem(kind, o)), {
     ...opts,

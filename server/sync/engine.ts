@@ -11,7 +11,9 @@ import {
   type VeleroItem,
   type WatchEventType,
 } from "../kube/watch";
+import { CapExceededError } from "../kube/session";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
+import { admit, DEFAULT_SYNC_LIMITS, tooManyItems, type AdmittedItem, type SyncLimits } from "./admission";
 
 // The sync engine: per connected cluster, one loop per synced Velero kind that lists (into VeleroObject rows, dropping
 // rows the list no longer has), then watches from the list's resourceVersion. A loop whose SyncState holds a
@@ -19,7 +21,9 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 // so a restart does not relist every cluster. A watch the server ended resumes from the last resourceVersion it
 // delivered; a 410 (or a cluster whose history no longer matches the stored version) relists; any failure is recorded
 // in SyncState and retried after an exponential, jittered backoff. Rows stay when a cluster is unreachable, so the
-// console shows its last-known state and, through observedAt and SyncState, how old it is.
+// console shows its last-known state and, through observedAt and SyncState, how old it is. What one cluster can make
+// the console hold is capped (lib/limits.ts, admission.ts): past a cap the kind's loop fails with a CapExceededError,
+// which stays its lastError (a reconnect does not clear it) and is retried with the same backoff.
 /** The change topic of a cluster's sync state (SyncState rows). */
 export const SYNC_STATE_TOPIC = "syncstate";
 
@@ -34,6 +38,8 @@ export interface SyncEngineDeps {
   watch?: typeof watchKind;
   backoff?: BackoffPolicy;
   namespace?: string;
+  /** The caps (default DEFAULT_SYNC_LIMITS, from lib/limits.ts); tests lower them. */
+  limits?: Partial<SyncLimits>;
 }
 
 export interface KindSyncState {
@@ -58,12 +64,14 @@ export class SyncEngine {
   private readonly watch: typeof watchKind;
   private readonly backoff: BackoffPolicy;
   private readonly namespace: string;
+  private readonly limits: SyncLimits;
 
   constructor(private readonly deps: SyncEngineDeps) {
     this.list = deps.list ?? listKind;
     this.watch = deps.watch ?? watchKind;
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
     this.namespace = deps.namespace ?? VELERO_NAMESPACE;
+    this.limits = { ...DEFAULT_SYNC_LIMITS, ...deps.limits };
   }
 
   /** Starts the loops of a cluster (no-op when they already run). */
@@ -109,17 +117,21 @@ export class SyncEngine {
     let resourceVersion: string | undefined; // undefined: not read from SyncState yet; "" = list first
     let relist = false; // the next list follows a 410
     let failures = 0;
+    let capped = false; // the last failure was a cap: a reconnect does not clear it
+    const tally: Tally = { rows: undefined };
     while (!signal.aborted) {
       try {
         resourceVersion ??= await this.storedResourceVersion(clusterId, kind.kind);
         const client = await this.deps.clientFor(clusterId);
         if (signal.aborted) break;
         if (!resourceVersion) {
-          resourceVersion = await this.relist(clusterId, kind, client, relist);
+          resourceVersion = await this.relist(clusterId, kind, client, relist, tally);
           relist = false;
           failures = 0;
+          capped = false;
           if (signal.aborted) break;
         }
+        tally.rows ??= await this.deps.db.veleroObject.count({ where: { clusterId, kind: kind.kind } });
         const from = resourceVersion;
         const w = this.watch(
           client,
@@ -132,13 +144,15 @@ export class SyncEngine {
               throw new HistoryMismatch(
                 `the cluster sent ${kind.kind} at resourceVersion ${item.resourceVersion}, older than ${from}`,
               );
-            return this.apply(clusterId, kind, type, item);
+            return this.apply(clusterId, kind, type, item, tally);
           },
           {
             namespace: this.namespace,
-            // Connected again after failures: the state stops showing the old error even before anything changes.
+            maxLineBytes: this.limits.maxWatchLineBytes,
+            // Connected again after failures: the state stops showing the old error even before anything changes
+            // (unless it was a cap, which the same event would pass again).
             onOpen: () => {
-              if (failures === 0) return;
+              if (failures === 0 || capped) return;
               failures = 0;
               void this.saveState(clusterId, kind.kind, { lastError: null }).catch(() => undefined);
             },
@@ -159,6 +173,7 @@ export class SyncEngine {
       } catch (e) {
         if (signal.aborted) break;
         failures++;
+        capped = e instanceof CapExceededError;
         await this.saveState(clusterId, kind.kind, { lastError: messageOf(e) }).catch(() => undefined);
         await sleep(backoffDelay(failures, this.backoff), signal);
       }
@@ -175,15 +190,32 @@ export class SyncEngine {
   }
 
   /** Lists the kind into the read model and removes rows of this cluster+kind the list did not return. */
-  private async relist(clusterId: string, kind: SyncedKind, client: ClusterClient, after410: boolean): Promise<string> {
+  private async relist(
+    clusterId: string,
+    kind: SyncedKind,
+    client: ClusterClient,
+    after410: boolean,
+    tally: Tally,
+  ): Promise<string> {
     let listStart = new Date();
-    const { resourceVersion } = await this.list(client, kind, {
+    let seen = 0;
+    tally.rows = undefined; // unknown until the list is complete
+    const { resourceVersion, count } = await this.list(client, kind, {
       namespace: this.namespace,
+      pageSize: this.limits.pageSize,
       onPage: async (items) => {
-        await this.upsert(clusterId, items);
+        seen += items.length;
+        if (seen > this.limits.maxItemsPerKind) throw tooManyItems(kind.kind, this.namespace, this.limits);
+        await this.upsert(
+          clusterId,
+          items.map((i) => admit(i, this.limits)),
+        );
         this.deps.onChange?.(clusterId, kind.kind);
       },
-      onRestart: () => void (listStart = new Date()),
+      onRestart: () => {
+        listStart = new Date();
+        seen = 0;
+      },
     });
     // Every row the list wrote has observedAt >= listStart; older rows were not in the list.
     const dropped = await this.deps.db.veleroObject.deleteMany({
@@ -196,16 +228,35 @@ export class SyncEngine {
       ...(after410 ? { relists: { increment: 1 } } : {}),
     });
     if (dropped.count) this.deps.onChange?.(clusterId, kind.kind);
+    tally.rows = count;
     return resourceVersion;
   }
 
-  private async apply(clusterId: string, kind: SyncedKind, type: WatchEventType, item: VeleroItem): Promise<void> {
+  private async apply(
+    clusterId: string,
+    kind: SyncedKind,
+    type: WatchEventType,
+    item: VeleroItem,
+    tally: Tally,
+  ): Promise<void> {
     if (type === "DELETED") {
-      await this.deps.db.veleroObject.deleteMany({
+      const gone = await this.deps.db.veleroObject.deleteMany({
         where: { clusterId, kind: kind.kind, namespace: item.namespace, name: item.name },
       });
+      if (tally.rows !== undefined) tally.rows -= gone.count;
     } else {
-      await this.upsert(clusterId, [item]);
+      const admitted = admit(item, this.limits);
+      if (tally.rows !== undefined && tally.rows >= this.limits.maxItemsPerKind) {
+        const known = await this.deps.db.veleroObject.findUnique({
+          where: {
+            clusterId_kind_namespace_name: { clusterId, kind: kind.kind, namespace: item.namespace, name: item.name },
+          },
+          select: { id: true },
+        });
+        if (!known) throw tooManyItems(kind.kind, this.namespace, this.limits);
+      }
+      const inserted = await this.upsert(clusterId, [admitted]);
+      if (tally.rows !== undefined) tally.rows += inserted;
     }
     this.deps.onChange?.(clusterId, kind.kind);
     await this.saveState(clusterId, kind.kind, {
@@ -217,25 +268,28 @@ export class SyncEngine {
 
   // ---- writes ---------------------------------------------------------------------------------------------------------
 
-  /** One INSERT … ON CONFLICT for a whole page (Prisma has no bulk upsert). */
-  private async upsert(clusterId: string, items: VeleroItem[]): Promise<void> {
-    if (items.length === 0) return;
+  /** One INSERT … ON CONFLICT for a whole page (Prisma has no bulk upsert); returns how many rows are new. */
+  private async upsert(clusterId: string, items: AdmittedItem[]): Promise<number> {
+    if (items.length === 0) return 0;
     const now = new Date().toISOString();
     const ts = (iso: string | undefined) =>
       iso ? Prisma.sql`(${iso}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`NULL`;
-    const rows = items.map((i) => {
+    const rows = items.map(({ item: i, labels, spec, status }) => {
       const phase = phaseOf(i.status);
-      return Prisma.sql`(${crypto.randomUUID()}, ${clusterId}, ${i.kind}, ${i.namespace}, ${i.name}, ${i.uid},
-        ${i.resourceVersion}, ${phase}, ${JSON.stringify(i.labels ?? {})}::jsonb, ${JSON.stringify(i.spec ?? {})}::jsonb,
-        ${JSON.stringify(i.status ?? {})}::jsonb, ${ts(validDate(i.creationTimestamp))}, ${ts(now)})`;
+      return Prisma.sql`(${crypto.randomUUID()}, ${clusterId}, ${i.kind}, ${i.namespace}, ${i.name}, ${String(i.uid)},
+        ${String(i.resourceVersion)}, ${phase}, ${labels}::jsonb, ${spec}::jsonb,
+        ${status}::jsonb, ${ts(validDate(i.creationTimestamp))}, ${ts(now)})`;
     });
-    await this.deps.db.$executeRaw`
+    // xmax is 0 on a row this statement inserted (an updated row carries the updating transaction's id).
+    const written = await this.deps.db.$queryRaw<{ inserted: boolean }[]>`
       INSERT INTO "VeleroObject" ("id", "clusterId", "kind", "namespace", "name", "uid", "resourceVersion", "phase",
         "labels", "spec", "status", "createdAt", "observedAt")
       VALUES ${Prisma.join(rows)}
       ON CONFLICT ("clusterId", "kind", "namespace", "name") DO UPDATE SET
         "uid" = EXCLUDED."uid", "resourceVersion" = EXCLUDED."resourceVersion", "phase" = EXCLUDED."phase", "labels" = EXCLUDED."labels",
-        "spec" = EXCLUDED."spec", "status" = EXCLUDED."status", "createdAt" = EXCLUDED."createdAt", "observedAt" = EXCLUDED."observedAt"`;
+        "spec" = EXCLUDED."spec", "status" = EXCLUDED."status", "createdAt" = EXCLUDED."createdAt", "observedAt" = EXCLUDED."observedAt"
+      RETURNING ("xmax" = 0) AS "inserted"`;
+    return written.filter((w) => w.inserted).length;
   }
 
   private async saveState(
@@ -258,6 +312,11 @@ export class SyncEngine {
     // The cluster page's sync table follows this state live (coalesced with the kind's own change).
     this.deps.onChange?.(clusterId, SYNC_STATE_TOPIC);
   }
+}
+
+/** Rows of the loop's kind in the read model (undefined: not counted yet), kept so a watch cannot pass the cap. */
+interface Tally {
+  rows: number | undefined;
 }
 
 class HistoryMismatch extends Error {}

@@ -25,9 +25,19 @@ export function veleroFaults(
   body: { unreachableLocations?: string[]; slowMs?: number },
   cluster = 0,
 ): Promise<unknown> {
+  return sandboxControl("velero-faults", body, cluster);
+}
+
+/** The API server's list faults: lists in these namespaces answer every item whatever limit was asked for. */
+export function listFaults(body: { ignoreLimitIn?: string[] }, cluster = 0): Promise<unknown> {
+  return sandboxControl("list-faults", body, cluster);
+}
+
+/** POST /sandbox/v1/<control> as the sandbox admin, verifying the server against the kubeconfig's CA. */
+function sandboxControl(control: string, body: unknown, cluster: number): Promise<unknown> {
   const kc = YAML.parse(kubeconfigText(cluster));
   const server = kc.clusters[0].cluster;
-  const url = new URL(`${String(server.server).replace(/\/+$/, "")}/sandbox/v1/velero-faults`);
+  const url = new URL(`${String(server.server).replace(/\/+$/, "")}/sandbox/v1/${control}`);
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
@@ -42,7 +52,7 @@ export function veleroFaults(
         res.on("end", () =>
           (res.statusCode ?? 500) < 300
             ? resolve(JSON.parse(text || "{}"))
-            : reject(new Error(`velero-faults: ${res.statusCode} ${text}`)),
+            : reject(new Error(`${control}: ${res.statusCode} ${text}`)),
         );
       },
     );

@@ -1,4 +1,7 @@
 import net from "node:net";
+import zlib from "node:zlib";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { MAX_LOG_TEXT_BYTES } from "@/lib/limits";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BackupInput } from "@/lib/schemas/protection";
 import YAML from "yaml";
@@ -103,6 +106,42 @@ describe("backups", () => {
       downloadErrors: [],
     });
     expect(Object.keys(described.resources ?? {})).toContain("v1/Namespace");
+  });
+
+  it("sends the browser the last 2 MiB of a longer log, after a first line saying how much was left out (#9 §1)", async () => {
+    const name = backupName("log");
+    await caller.backup.create({ clusterId, name, spec });
+    await until("the backup to complete", async () => (await rowOf(name))?.phase === "Completed");
+    // The cluster's Velero wrote a 3 MiB log (as a long-running backup's is): the download reads it whole (it is
+    // within the download caps), the browser gets its end.
+    const lines = Array.from({ length: 60_000 }, (_, i) => `time="2026-01-01T00:00:00Z" level=info msg="item ${i}"`);
+    const log = Buffer.from(lines.join("\n") + "\n");
+    const s3 = testSandbox().s3;
+    const bucket = new S3Client({
+      region: "us-east-1",
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    await bucket.send(
+      new PutObjectCommand({
+        Bucket: "lifeboat-backups",
+        Key: `backups-it-${suffix}/backups/${name}/${name}-logs.gz`,
+        Body: zlib.gzipSync(log),
+      }),
+    );
+    const { text } = await caller.backup.logs({ clusterId, name });
+    const [note, ...rest] = text.split("\n");
+    const shown = rest.join("\n");
+    expect(note).toMatch(
+      /^\[Lifeboat: this log is \d\.\d MiB; only its last 2 MiB are shown, the first [\d,]+ bytes are left out\]$/,
+    );
+    expect(Buffer.byteLength(shown)).toBeLessThanOrEqual(MAX_LOG_TEXT_BYTES);
+    expect(log.toString().endsWith(shown)).toBe(true);
+    expect(shown.startsWith('time="')).toBe(true);
+    expect(shown.endsWith(`msg="item 59999"\n`)).toBe(true);
   });
 
   it("a viewer may not delete; an operator elsewhere who views this cluster neither; a cluster one cannot see is not found", async () => {

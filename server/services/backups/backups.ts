@@ -10,7 +10,7 @@ import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
 import { ClusterError } from "../../kube/errors";
 import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
-import { backupFacts, bytesOf, resourcesOf, resultsOf, volumesOf, volumeWorkOf } from "./projection";
+import { backupFacts, bytesOf, logTextForBrowser, resourcesOf, resultsOf, volumesOf, volumeWorkOf } from "./projection";
 import type { BackupDetail } from "@/lib/schemas/backup";
 import { date, num, rec, str } from "@/lib/velero/read";
 import { labelValue } from "@/lib/velero/names";
@@ -371,5 +371,5 @@ export async function backupLogs(d: Deps, c: ScopedCluster, name: string): Promi
     throw e;
   }
   if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this backup (it may still be running)");
-  return { text: buf.toString() };
+  return { text: logTextForBrowser(buf) };
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { backupFacts, bytesOf, filtersOf, resourcesOf, resultsOf, volumesOf, volumeWorkOf } from "./projection";
+import {
+  backupFacts,
+  bytesOf,
+  filtersOf,
+  logTextForBrowser,
+  resourcesOf,
+  resultsOf,
+  volumesOf,
+  volumeWorkOf,
+} from "./projection";
 
 describe("projections of Velero objects and files", () => {
   it("reads the shared filters: absent lists mean all, the labelSelector wins over orLabelSelectors", () => {
@@ -96,5 +105,31 @@ describe("projections of Velero objects and files", () => {
     expect(
       volumeWorkOf({ kind: "datauploads", name: "d1", phase: null, spec: {}, status: { progress: { bytesDone: 1 } } }),
     ).toEqual({ method: "Data movement", volume: "DataUpload d1", phase: "New", bytesDone: 1, totalBytes: null });
+  });
+});
+
+describe("logTextForBrowser (the log text cap, #9 §1)", () => {
+  it("sends a log within the cap whole", () => {
+    expect(logTextForBrowser(Buffer.from("line 1\nline 2\n"), 100)).toBe("line 1\nline 2\n");
+  });
+
+  it("sends the last part of a longer log from a line start, after a first line saying what was left out", () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(2, "0")}`).join("\n") + "\n";
+    const text = logTextForBrowser(Buffer.from(lines), 50);
+    const [note, ...rest] = text.split("\n");
+    expect(rest.join("\n")).toBe("line 34\nline 35\nline 36\nline 37\nline 38\nline 39\n");
+    expect(note).toBe(
+      "[Lifeboat: this log is 320 bytes; only its last 48 bytes are shown, the first 272 bytes are left out]",
+    );
+  });
+
+  it("cuts the default at 2 MiB and never inside a UTF-8 character", () => {
+    const log = Buffer.from("é".repeat(2 * 1024 * 1024)); // 4 MiB, no newline
+    const text = logTextForBrowser(log);
+    const [note, body] = text.split("\n");
+    expect(note).toBe(
+      "[Lifeboat: this log is 4 MiB; only its last 2 MiB are shown, the first 2,097,152 bytes are left out]",
+    );
+    expect(body).toBe("é".repeat(1024 * 1024));
   });
 });

@@ -6,6 +6,7 @@ import type {
   RunResults,
   VolumeWork,
 } from "@/lib/schemas/backup";
+import { MAX_LOG_TEXT_BYTES } from "@/lib/limits";
 import { bool, date, isRec, num, rec, recs, str, stringLists, stringMap, strList, strs } from "@/lib/velero/read";
 
 // Velero's objects and files read into the output contracts of lib/schemas/backup.ts, field by field: whatever else
@@ -125,4 +126,28 @@ export function volumeWorkOf(r: {
     bytesDone: num(progress.bytesDone),
     totalBytes: num(progress.totalBytes),
   };
+}
+
+const size = (bytes: number) =>
+  bytes >= 1024 * 1024
+    ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`
+    : bytes >= 1024
+      ? `${Math.round((bytes / 1024) * 10) / 10} KiB`
+      : `${bytes} bytes`;
+
+/**
+ * A backup's or restore's log as the browser gets it (backup.logs, restore.logs): whole up to `max` bytes
+ * (MAX_LOG_TEXT_BYTES); a longer one is cut to its last `max` bytes from a line start, after a first line saying so and
+ * how much was left out. (The download itself is capped at MAX_DOWNLOAD_BYTES packed, MAX_UNZIPPED_BYTES unpacked.)
+ */
+export function logTextForBrowser(log: Buffer, max = MAX_LOG_TEXT_BYTES): string {
+  if (log.byteLength <= max) return log.toString("utf8");
+  let start = log.byteLength - max;
+  const nl = log.indexOf(0x0a, start);
+  if (nl >= 0 && nl + 1 < log.byteLength) start = nl + 1;
+  else while (start < log.byteLength && (log[start] & 0xc0) === 0x80) start++; // not inside a UTF-8 character
+  const note =
+    `[Lifeboat: this log is ${size(log.byteLength)}; only its last ${size(log.byteLength - start)} are shown, ` +
+    `the first ${start.toLocaleString("en-US")} bytes are left out]`;
+  return `${note}\n${log.subarray(start).toString("utf8")}`;
 }

@@ -14,7 +14,7 @@ import {
 import { restoreInput } from "@/lib/schemas/protection";
 import { ClusterError } from "../../kube/errors";
 import { downloadVeleroFile } from "../backups/downloads";
-import { filtersOf, resultsOf } from "../backups/projection";
+import { filtersOf, logTextForBrowser, resultsOf } from "../backups/projection";
 import type { RunResults } from "@/lib/schemas/backup";
 import type { RestoreDetail } from "@/lib/schemas/restore";
 import { bool, date, isRec, num, rec, str, stringMap, strs } from "@/lib/velero/read";
@@ -247,7 +247,7 @@ export async function restoreLogs(d: Deps, c: ScopedCluster, name: string): Prom
   try {
     const buf = await downloadVeleroFile(d, c.id, await d.clusters.forCluster(c.id), { kind: "RestoreLog", name });
     if (!buf) throw new AppError("NOT_FOUND", "Velero has no log for this restore (it may still be running)");
-    return { text: buf.toString() };
+    return { text: logTextForBrowser(buf) };
   } catch (e) {
     if (e instanceof ClusterError)
       throw new AppError("PRECONDITION_FAILED", `Could not fetch the log from ${c.name} (${e.kind}): ${e.message}`);

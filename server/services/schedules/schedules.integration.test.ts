@@ -344,6 +344,26 @@ describe("schedules", () => {
     });
   });
 
+  it("a schedule whose cron expression is over 1 KiB is listed with an error on its row, not parsed (#9 §1)", async () => {
+    const long = `huge-cron-${run}`;
+    const cron = `CRON_TZ=UTC 0 ${" ".repeat(2048)}3 * * *`;
+    await objects().create("schedules", {
+      kind: "Schedule",
+      metadata: { name: long },
+      spec: { schedule: cron, paused: true, template: { includedNamespaces: ["guestbook"] } },
+    });
+    const listed = await until("the long-cron schedule is listed", () => row(long));
+    expect(listed).toMatchObject({
+      cron: `${cron.slice(0, 64)}…`,
+      cronText: null,
+      cronError: "cron expression longer than 1 KiB (2,069 characters); Lifeboat does not read it",
+      timeZone: null,
+      nextRunAt: null,
+    });
+    // The rest of the list still answers, with its own rows read as before.
+    expect(await row(foreign)).toMatchObject({ cronError: null, cronText: expect.any(String) });
+  });
+
   it("a viewer sees the list and may change nothing", async () => {
     expect((await row(name, viewer))?.name).toBe(name);
     expect((await viewer.schedule.get({ clusterId, name })).name).toBe(name);

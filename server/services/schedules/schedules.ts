@@ -1,5 +1,5 @@
 import type { Deps } from "../../composition";
-import { LIST_LIMIT } from "@/lib/limits";
+import { LIST_LIMIT, MAX_CRON_LENGTH } from "@/lib/limits";
 import { formatLabelSelector } from "@/lib/velero/label-selector";
 import type { Db } from "../../db/client";
 import { Prisma } from "../../db/generated/client";
@@ -126,12 +126,28 @@ export function scopeSummary(template: unknown): string {
   return parts.join("; ") || "Whole cluster";
 }
 
+/**
+ * A cron expression from a cluster too long to read (Velero's are a few dozen characters): an error on its row, never
+ * parsed. The message, or null when it can be read.
+ */
+export function cronTooLong(cron: string): string | null {
+  return cron.length > MAX_CRON_LENGTH
+    ? `cron expression longer than ${MAX_CRON_LENGTH / 1024} KiB (${cron.length.toLocaleString("en-US")} characters); ` +
+        "Lifeboat does not read it"
+    : null;
+}
+
+/** What a row shows of a cron expression: the first characters of one too long to read. */
+const shownCron = (cron: string) => (cronTooLong(cron) ? `${cron.slice(0, 64)}…` : cron);
+
 /** When Velero will start the next backup: cron.Next(max(lastBackup or creation, lastSkipped)), at once for a new one. */
 export function nextRunAt(spec: Rec, status: Rec, createdAt: Date | null, now = new Date()): Date | null {
   if (spec.paused === true || status.phase === "FailedValidation") return null;
+  const expression = str(spec.schedule) ?? "";
+  if (cronTooLong(expression)) return null;
   let cron;
   try {
-    cron = parseStandard(str(spec.schedule) ?? "");
+    cron = parseStandard(expression);
   } catch {
     return null;
   }
@@ -145,6 +161,8 @@ export function nextRunAt(spec: Rec, status: Rec, createdAt: Date | null, now = 
 }
 
 function cronWords(cron: string): { cronText: string | null; cronError: string | null; timeZone: string | null } {
+  const tooLong = cronTooLong(cron);
+  if (tooLong) return { cronText: null, cronError: tooLong, timeZone: null };
   try {
     return { cronText: describeCron(cron), cronError: null, timeZone: parseStandard(cron).timeZone };
   } catch (e) {
@@ -240,7 +258,7 @@ export async function listSchedules(db: Db, access: Access, filter: { clusterId?
       clusterName: r.cluster.name,
       clusterState: r.cluster.state,
       name: r.name,
-      cron,
+      cron: shownCron(cron),
       ...cronWords(cron),
       paused: spec.paused === true,
       phase: r.phase ?? "New",
