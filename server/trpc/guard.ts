@@ -5,9 +5,11 @@ import { canAnywhere, loadAccess } from "../rbac/access";
 import { recordAudit, type Outcome } from "../services/audit/audit";
 import { describeError, toTRPCError } from "../errors";
 import { logger } from "../log";
+import { noteAnonymousRefusal } from "./anonymous-refusals";
 
 // The guard every procedure passes: permission declared (else refused: fail closed), signed in, permission held
-// somewhere; then every mutation and every denial is audited. Services scope to a target and answer NOT_FOUND.
+// somewhere; then every mutation and every denial is audited
+// (anonymous denials as one counted row a minute: see anonymous-refusals.ts). Services scope to a target and answer NOT_FOUND.
 const DENIALS = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"]);
 
 export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
@@ -19,17 +21,24 @@ export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
   // Each call fills its own audit target: calls of one batched request share their context.
   const target: AuditTarget = { ...ctx.audit };
   const audit = (outcome: Outcome, reason?: string) =>
-    recordAudit(ctx.db, {
-      ...actor,
-      action: path,
-      outcome,
-      reason,
-      targetType: target.type,
-      targetId: target.id,
-      scope: target.scope,
-      requestId: ctx.req.requestId,
-      clientIp: ctx.req.clientIp,
-    });
+    outcome === "DENIED" && !ctx.principal
+      ? noteAnonymousRefusal(ctx.db, {
+          path,
+          clientIp: ctx.req.clientIp,
+          reason: reason ?? "",
+          requestId: ctx.req.requestId,
+        })
+      : recordAudit(ctx.db, {
+          ...actor,
+          action: path,
+          outcome,
+          reason,
+          targetType: target.type,
+          targetId: target.id,
+          scope: target.scope,
+          requestId: ctx.req.requestId,
+          clientIp: ctx.req.clientIp,
+        });
   const deny = async (code: "UNAUTHORIZED" | "FORBIDDEN", reason: string, message: string): Promise<never> => {
     await audit("DENIED", reason);
     throw new TRPCError({ code, message });
