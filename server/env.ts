@@ -21,6 +21,7 @@ const schema = z.object({
   LIFEBOAT_OIDC_SCOPES: z.string().default("openid email profile"),
   LIFEBOAT_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
   LIFEBOAT_SESSION_MAX_HOURS: z.coerce.number().int().positive().default(12),
+  LIFEBOAT_TRUSTED_PROXIES: z.string().optional(),
   LIFEBOAT_ALLOW_LOOPBACK: z.enum(["0", "1"]).default("0"),
   LIFEBOAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
