@@ -7,6 +7,12 @@ export async function register() {
   const { db } = await import("./server/db/client");
   const { bootstrapAdminFromEnv } = await import("./server/services/setup/setup");
   const { logger } = await import("./server/log");
+  const { startupRefusal } = await import("./server/env");
+  const refusal = startupRefusal();
+  if (refusal && process.env.NEXT_PHASE !== "phase-production-build") {
+    logger.fatal(refusal);
+    process.exit(1);
+  }
   try {
     await bootstrapAdminFromEnv(db());
   } catch (err) {

@@ -46,6 +46,23 @@ export function env(): Env {
 
 export const isProduction = () => env().NODE_ENV === "production";
 
+/**
+ * Why the console must not start as configured, or null. In production on a database of your own, the sealing key and
+ * the session secret must come from the environment: generated into a local file they would differ between console
+ * processes and vanish with a container, leaving every sealed kubeconfig and credential unreadable.
+ */
+export function startupRefusal(e: Env = env(), embedded = process.env.LIFEBOAT_EMBEDDED === "1"): string | null {
+  if (e.NODE_ENV !== "production" || !e.DATABASE_URL || embedded) return null;
+  const missing = (["LIFEBOAT_SECRET_KEY", "NEXTAUTH_SECRET"] as const).filter((name) => !e[name]);
+  if (!missing.length) return null;
+  return (
+    `Refusing to start: ${missing.join(" and ")} must be set in production with DATABASE_URL. ` +
+    "LIFEBOAT_SECRET_KEY seals every kubeconfig and credential, NEXTAUTH_SECRET signs sessions; generated into a local " +
+    "file they would differ between console processes and be lost with the container, leaving sealed values " +
+    "unreadable. Set each to `openssl rand -base64 32` (keep the sealing key safe: without it the secrets are lost)."
+  );
+}
+
 /** A secret from the environment or, outside production, one generated once into the data directory. */
 export function secretFromEnvOrFile(
   name: "NEXTAUTH_SECRET" | "LIFEBOAT_SECRET_KEY",
