@@ -33,6 +33,7 @@ export async function serve() {
     migrate(process.env.DATABASE_URL);
     process.env.NEXTAUTH_URL ??= `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
     process.env.LIFEBOAT_DATA_DIR = dataDir;
+    process.env.LIFEBOAT_LISTEN_HOST = host; // first-run setup beyond loopback needs the token from the log
     process.env.NEXT_TELEMETRY_DISABLED = "1";
     if (!dev) buildIfNeeded();
   } catch (err) {
