@@ -16,7 +16,6 @@ export const authSecret = () => secretFromEnvOrFile("NEXTAUTH_SECRET", "nextauth
 
 export const oidcConfigured = () => Boolean(env().LIFEBOAT_OIDC_ISSUER && env().LIFEBOAT_OIDC_CLIENT_ID);
 
-
 function oidcProvider() {
   const e = env();
   return {
