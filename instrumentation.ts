@@ -5,10 +5,18 @@
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { db } = await import("./server/db/client");
-  const { bootstrapAdminFromEnv } = await import("./server/services/setup/setup");
+  const { announceSetupToken, bootstrapAdminFromEnv } = await import("./server/services/setup/setup");
   const { logger } = await import("./server/log");
+  const { startupRefusal } = await import("./server/env");
+  const refusal = startupRefusal();
+  if (refusal && process.env.NEXT_PHASE !== "phase-production-build") {
+    logger.fatal(refusal);
+    process.exit(1);
+  }
   try {
     await bootstrapAdminFromEnv(db());
+    const { authSecret } = await import("./server/auth/options");
+    await announceSetupToken(db(), authSecret());
   } catch (err) {
     logger.error({ err: err instanceof Error ? err.message : String(err) }, "bootstrapping the first admin failed");
   }

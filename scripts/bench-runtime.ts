@@ -11,7 +11,7 @@ import { setTimeout as delay } from "node:timers/promises";
 // @ts-expect-error: plain .mjs helpers without types
 import { buildIfNeeded, killChildren, root, spawnChild } from "./lib/setup.mjs";
 // @ts-expect-error: plain .mjs helpers without types
-import { freePort } from "./lib/postgres.mjs";
+import { embeddedUrl, freePort } from "./lib/postgres.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ATTACH_ROUNDS ?? 8);
 const GOAL_MS = 2_000;
@@ -71,7 +71,7 @@ try {
   const { attachCluster, detachCluster } = await import("../server/services/clusters/clusters");
   const { veleroObjects } = await import("../server/kube/testing-objects");
   const { scopedCluster, scopedGroup } = await import("../server/rbac/scope");
-  const db = createDb(`postgresql://postgres:postgres@127.0.0.1:${pgPort}/lifeboat`);
+  const db = createDb(embeddedUrl({ dir: path.join(dir, "pg"), port: pgPort, name: "lifeboat" }));
   const d = depsFor(db);
   // The runtime is up when its lease is held (the instrumentation hook starts it with the server).
   await until(

@@ -30,9 +30,11 @@ export async function serve() {
     if (pg) await pg.stop();
   });
   try {
-    migrate(process.env.DATABASE_URL);
+    // Migrations may run as the tables' owner while the console runs as a restricted role (README).
+    migrate(process.env.LIFEBOAT_MIGRATE_DATABASE_URL || process.env.DATABASE_URL);
     process.env.NEXTAUTH_URL ??= `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`;
     process.env.LIFEBOAT_DATA_DIR = dataDir;
+    process.env.LIFEBOAT_LISTEN_HOST = host; // first-run setup beyond loopback needs the token from the log
     process.env.NEXT_TELEMETRY_DISABLED = "1";
     if (!dev) buildIfNeeded();
   } catch (err) {

@@ -88,7 +88,7 @@ export function clusterAccessFor(db: Db, sealed: SealedStore): ClusterAccess {
           where: { id: clusterId },
           select: { kubeconfigSecretId: true },
         });
-        return (await sealed.read(c.kubeconfigSecretId!)).toString();
+        return (await sealed.read(c.kubeconfigSecretId!, "kubeconfig")).toString();
       },
     });
     accessByDb.set(db, access);

@@ -21,6 +21,7 @@ const schema = z.object({
   LIFEBOAT_OIDC_SCOPES: z.string().default("openid email profile"),
   LIFEBOAT_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
   LIFEBOAT_SESSION_MAX_HOURS: z.coerce.number().int().positive().default(12),
+  LIFEBOAT_TRUSTED_PROXIES: z.string().optional(),
   LIFEBOAT_ALLOW_LOOPBACK: z.enum(["0", "1"]).default("0"),
   LIFEBOAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
@@ -44,6 +45,23 @@ export function env(): Env {
 }
 
 export const isProduction = () => env().NODE_ENV === "production";
+
+/**
+ * Why the console must not start as configured, or null. In production on a database of your own, the sealing key and
+ * the session secret must come from the environment: generated into a local file they would differ between console
+ * processes and vanish with a container, leaving every sealed kubeconfig and credential unreadable.
+ */
+export function startupRefusal(e: Env = env(), embedded = process.env.LIFEBOAT_EMBEDDED === "1"): string | null {
+  if (e.NODE_ENV !== "production" || !e.DATABASE_URL || embedded) return null;
+  const missing = (["LIFEBOAT_SECRET_KEY", "NEXTAUTH_SECRET"] as const).filter((name) => !e[name]);
+  if (!missing.length) return null;
+  return (
+    `Refusing to start: ${missing.join(" and ")} must be set in production with DATABASE_URL. ` +
+    "LIFEBOAT_SECRET_KEY seals every kubeconfig and credential, NEXTAUTH_SECRET signs sessions; generated into a local " +
+    "file they would differ between console processes and be lost with the container, leaving sealed values " +
+    "unreadable. Set each to `openssl rand -base64 32` (keep the sealing key safe: without it the secrets are lost)."
+  );
+}
 
 /** A secret from the environment or, outside production, one generated once into the data directory. */
 export function secretFromEnvOrFile(

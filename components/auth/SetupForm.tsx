@@ -10,15 +10,16 @@ import { useTRPC } from "@/lib/trpc/client";
 import { setupInput, PASSWORD_MIN } from "@/lib/schemas/admin";
 import { errorText } from "../common/ErrorAlert";
 
-export function SetupForm() {
+/** `tokenRequired`: the console listens beyond loopback, so setup asks for the one-time token from the server log. */
+export function SetupForm({ tokenRequired = false }: { tokenRequired?: boolean }) {
   const trpc = useTRPC();
-  const [form, setForm] = useState({ name: "", email: "", password: "", confirm: "" });
+  const [form, setForm] = useState({ name: "", email: "", password: "", confirm: "", token: "" });
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const create = useMutation(trpc.setup.create.mutationOptions());
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const parsed = setupInput.safeParse(form);
+    const parsed = setupInput.safeParse({ ...form, token: tokenRequired ? form.token : undefined });
     const errs: Record<string, string> = {};
     if (!parsed.success) for (const i of parsed.error.issues) errs[String(i.path[0])] ??= i.message;
     if (form.password !== form.confirm) errs.confirm = "The passwords do not match";
@@ -48,7 +49,15 @@ export function SetupForm() {
           {errorText(create.error)}
         </Alert>
       )}
-      {field("name", "Your name", { autoFocus: true, autoComplete: "name" })}
+      {tokenRequired &&
+        field("token", "Setup token", {
+          autoFocus: true,
+          autoComplete: "off",
+          helperText:
+            fieldErrors.token ??
+            "Printed in the server log (“First-run setup token”): this console is reachable beyond this machine",
+        })}
+      {field("name", "Your name", { autoFocus: !tokenRequired, autoComplete: "name" })}
       {field("email", "Email", { type: "email", autoComplete: "username" })}
       {field("password", "Password", {
         type: "password",

@@ -19,7 +19,13 @@ export const resourceName = z
   );
 export const description = z.string().trim().max(500).default("");
 
-export const setupInput = z.object({ name: personName, email, password });
+export const setupInput = z.object({
+  name: personName,
+  email,
+  password,
+  /** The one-time token from the server log: needed when the console listens beyond loopback. */
+  token: z.string().trim().max(200).optional(),
+});
 export const userCreateInput = z.object({
   name: personName,
   email,

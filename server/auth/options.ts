@@ -3,10 +3,8 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { db } from "../db/client";
 import { env, randomKey, secretFromEnvOrFile } from "../env";
 import { logger } from "../log";
-import { requestMeta } from "../request-meta";
 import { recordAudit } from "../services/audit/audit";
-import { verifyPassword } from "./password";
-import { checkThrottle, clearFailures, recordFailure } from "./throttle";
+import { authorizeCredentials } from "./credentials";
 import { createSession, revokeSession, type SessionLimits } from "./principal";
 import { groupsFromClaims, signInWithOidc } from "./oidc";
 
@@ -17,8 +15,6 @@ export const sessionLimits = (): SessionLimits => ({
 export const authSecret = () => secretFromEnvOrFile("NEXTAUTH_SECRET", "nextauth.secret", randomKey);
 
 export const oidcConfigured = () => Boolean(env().LIFEBOAT_OIDC_ISSUER && env().LIFEBOAT_OIDC_CLIENT_ID);
-
-export const INVALID_CREDENTIALS = "Email or password is incorrect";
 
 function oidcProvider() {
   const e = env();
@@ -60,48 +56,7 @@ export function authOptions(): AuthOptions {
         id: "credentials",
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        async authorize(credentials, req) {
-          const meta = requestMeta(req?.headers ?? {});
-          const email = String(credentials?.email ?? "")
-            .trim()
-            .toLowerCase();
-          const password = String(credentials?.password ?? "");
-          const audit = (outcome: "SUCCESS" | "DENIED" | "FAILURE", reason?: string, actorId?: string) =>
-            recordAudit(db(), {
-              action: "auth.signIn",
-              actorEmail: email,
-              actorId,
-              targetType: "user",
-              targetId: actorId,
-              outcome,
-              reason,
-              requestId: meta.requestId,
-              clientIp: meta.clientIp,
-            });
-          if (!email || !password) throw new Error(INVALID_CREDENTIALS);
-          const verdict = await checkThrottle(db(), email, meta.clientIp);
-          if (!verdict.allowed) {
-            await audit("DENIED", "throttled");
-            throw new Error(
-              `Too many failed sign-ins. Try again in ${Math.ceil(verdict.retryAfterSeconds / 60)} minute(s).`,
-            );
-          }
-          const user = await db().user.findUnique({ where: { email } });
-          const ok = await verifyPassword(password, user?.passwordHash);
-          if (!ok || !user) {
-            await recordFailure(db(), email, meta.clientIp);
-            await audit("FAILURE", "invalid credentials", user?.id);
-            throw new Error(INVALID_CREDENTIALS);
-          }
-          if (user.disabled) {
-            await audit("DENIED", "account disabled", user.id);
-            throw new Error("This account is disabled. Ask an organization admin.");
-          }
-          await clearFailures(db(), email);
-          const sid = await createSession(db(), user.id, limits, meta);
-          await audit("SUCCESS", undefined, user.id);
-          return { id: user.id, email: user.email, name: user.name, sid };
-        },
+        authorize: (credentials, req) => authorizeCredentials(db(), credentials, req?.headers ?? {}, limits),
       }),
       ...(oidcConfigured() ? [oidcProvider()] : []),
     ],

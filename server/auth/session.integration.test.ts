@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../testing/db";
 import { aUser, callerFor, limits, signedIn } from "../testing/builders";
 import { createSession, resolvePrincipal, revokeSession } from "./principal";
-import { checkThrottle, clearFailures, recordFailure, THROTTLE } from "./throttle";
+import { attemptSucceeded, delayAfter, reserveAttempt, THROTTLE } from "./throttle";
+import { authorizeCredentials, INVALID_CREDENTIALS } from "./credentials";
+import { hashPassword } from "./password";
 import { setUserDisabled, updateUser } from "../services/users/users";
 import type { Db } from "../db/client";
 
@@ -73,24 +75,56 @@ describe("sessions", () => {
   });
 });
 
-describe("sign-in throttling", () => {
-  it(`locks an account after ${THROTTLE.perEmail} failures in the window, and says for how long`, async () => {
+describe("sign-in throttling (#9 §4)", () => {
+  it("20 concurrent wrong passwords for one account run at most 5 password checks", async () => {
+    const user = await aUser(db);
+    await db.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword("the right password") } });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, () =>
+        authorizeCredentials(db, { email: user.email, password: "a wrong password" }, {}, limits),
+      ),
+    );
+    const messages = outcomes.map((o) => (o.status === "rejected" ? (o.reason as Error).message : "signed in"));
+    expect(messages.filter((m) => m === INVALID_CREDENTIALS)).toHaveLength(THROTTLE.perEmail);
+    expect(messages.filter((m) => m.startsWith("Too many failed sign-ins. Try again in "))).toHaveLength(15);
+    const checked = await db.auditEvent.count({
+      where: { actorEmail: user.email, action: "auth.signIn", outcome: "FAILURE", reason: "invalid credentials" },
+    });
+    expect(checked).toBe(THROTTLE.perEmail);
+  });
+
+  it("a locked account slows down (each next attempt waits twice as long) rather than locking its owner out", async () => {
     const email = "victim@example.com";
-    for (let i = 0; i < THROTTLE.perEmail - 1; i++) await recordFailure(db, email, "10.0.0.1");
-    expect((await checkThrottle(db, email, "10.0.0.1")).allowed).toBe(true);
-    await recordFailure(db, email, "10.0.0.2");
-    const v = await checkThrottle(db, email, "10.0.0.3");
-    expect(v.allowed).toBe(false);
-    expect(v.retryAfterSeconds).toBeGreaterThan(THROTTLE.windowMinutes * 60 - 30);
-    const later = new Date(Date.now() + (THROTTLE.windowMinutes + 1) * 60_000);
-    expect((await checkThrottle(db, email, "10.0.0.3", later)).allowed).toBe(true);
-    await clearFailures(db, email);
-    expect((await checkThrottle(db, email, "10.0.0.3")).allowed).toBe(true);
+    const t0 = Date.parse("2026-12-01T10:00:00Z");
+    const at = (s: number) => new Date(t0 + s * 1000);
+    for (let i = 0; i < THROTTLE.perEmail; i++)
+      expect((await reserveAttempt(db, email, null, at(0))).allowed).toBe(true);
+    expect(await reserveAttempt(db, email, null, at(0))).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect((await reserveAttempt(db, email, null, at(1))).allowed).toBe(true);
+    expect(await reserveAttempt(db, email, null, at(2))).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect((await reserveAttempt(db, email, null, at(3))).allowed).toBe(true);
+    expect(await reserveAttempt(db, email, null, at(3))).toEqual({ allowed: false, retryAfterSeconds: 4 });
+    // However long the attack, the wait is capped: the owner always gets a turn.
+    let t = 3;
+    for (let i = 0; i < 20; i++) {
+      const v = await reserveAttempt(db, email, null, at(t));
+      t += v.allowed ? 0 : v.retryAfterSeconds;
+      expect(v.retryAfterSeconds).toBeLessThanOrEqual(THROTTLE.maxDelaySeconds);
+    }
+    expect(await reserveAttempt(db, email, null, at(t))).toMatchObject({ allowed: false, retryAfterSeconds: 900 });
+    // A quiet window forgets the failures; the right password forgets them at once.
+    expect((await reserveAttempt(db, email, null, at(t + 900 + THROTTLE.windowMinutes * 60))).allowed).toBe(true);
+    await attemptSucceeded(db, email, null);
+    expect(await db.loginThrottle.count({ where: { key: `email:${email}` } })).toBe(0);
+    expect(delayAfter(THROTTLE.perEmail - 1, THROTTLE.perEmail)).toBe(0);
   });
 
   it("throttles one client address that tries many accounts", async () => {
-    for (let i = 0; i < THROTTLE.perAddress; i++) await recordFailure(db, `spray${i}@example.com`, "192.0.2.7");
-    expect((await checkThrottle(db, "fresh@example.com", "192.0.2.7")).allowed).toBe(false);
-    expect((await checkThrottle(db, "fresh@example.com", "192.0.2.8")).allowed).toBe(true);
+    const now = new Date();
+    for (let i = 0; i < THROTTLE.perAddress - 1; i++)
+      expect((await reserveAttempt(db, `spray${i}@example.com`, "192.0.2.7", now)).allowed).toBe(true);
+    expect((await reserveAttempt(db, "last@example.com", "192.0.2.7", now)).allowed).toBe(true);
+    expect((await reserveAttempt(db, "fresh@example.com", "192.0.2.7", now)).allowed).toBe(false);
+    expect((await reserveAttempt(db, "fresh@example.com", "192.0.2.8", now)).allowed).toBe(true);
   });
 });

@@ -18,12 +18,12 @@ export const bindingRouter = router({
     .query(({ ctx, input }) => listBindings(ctx.db, input)),
   // Audited as the new binding, scoped to the cluster group or cluster it grants a role on.
   create: objectProcedure("binding", { field: null, scope: (_id, raw) => scopeOf(raw.target) })
-    .meta({ permission: "binding.create" })
+    .meta({ permission: "binding.create", dbOnly: true })
     .input(bindingCreateInput)
     .output(bindingRow)
     .mutation(({ ctx, input }) => createBinding(ctx.db, input)),
   delete: objectProcedure("binding")
-    .meta({ permission: "binding.delete" })
+    .meta({ permission: "binding.delete", dbOnly: true })
     .input(byId)
     .output(idOnly)
     .mutation(({ ctx, input }) => deleteBinding(ctx.db, input.id)),

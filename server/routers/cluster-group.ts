@@ -20,18 +20,18 @@ export const clusterGroupRouter = router({
     .output(z.array(groupRow))
     .query(({ ctx }) => listVisibleGroups(ctx.db, ctx.access!)),
   create: objectProcedure("clusterGroup", { field: null, scope: (id) => `clusterGroup:${id}` })
-    .meta({ permission: "clusterGroup.create" })
+    .meta({ permission: "clusterGroup.create", dbOnly: true })
     .input(clusterGroupCreateInput)
     .output(ref)
     .mutation(({ ctx, input }) => createGroup(ctx.db, input)),
   // A group's own settings: bound to the group named by `id` (the audited object is the group, not its new name).
   update: groupProcedureOn("id", { object: null })
-    .meta({ permission: "clusterGroup.update" })
+    .meta({ permission: "clusterGroup.update", dbOnly: true })
     .input(clusterGroupUpdateInput)
     .output(ref)
     .mutation(({ ctx, input }) => updateGroup(ctx.db, ctx.group, input)),
   delete: groupProcedureOn("id", { object: null })
-    .meta({ permission: "clusterGroup.delete" })
+    .meta({ permission: "clusterGroup.delete", dbOnly: true })
     .output(idOnly)
     .mutation(({ ctx }) => deleteGroup(ctx.db, ctx.group)),
 });

@@ -17,28 +17,28 @@ export const teamRouter = router({
     .output(z.array(teamRow))
     .query(({ ctx }) => listTeams(ctx.db)),
   create: objectProcedure("team", { field: null })
-    .meta({ permission: "team.create" })
+    .meta({ permission: "team.create", dbOnly: true })
     .input(teamCreateInput)
     .output(ref)
     .mutation(({ ctx, input }) => createTeam(ctx.db, input)),
   update: objectProcedure("team")
-    .meta({ permission: "team.update" })
+    .meta({ permission: "team.update", dbOnly: true })
     .input(teamUpdateInput)
     .output(ref)
     .mutation(({ ctx, input }) => updateTeam(ctx.db, input)),
   delete: objectProcedure("team")
-    .meta({ permission: "team.delete" })
+    .meta({ permission: "team.delete", dbOnly: true })
     .input(byId)
     .output(idOnly)
     .mutation(({ ctx, input }) => deleteTeam(ctx.db, input.id)),
   // Audited as the team, scoped to the member.
   addMember: objectProcedure("team", memberOfTeam)
-    .meta({ permission: "team.addMember" })
+    .meta({ permission: "team.addMember", dbOnly: true })
     .input(teamMemberInput)
     .output(membership)
     .mutation(({ ctx, input }) => addMember(ctx.db, input.teamId, input.userId)),
   removeMember: objectProcedure("team", memberOfTeam)
-    .meta({ permission: "team.removeMember" })
+    .meta({ permission: "team.removeMember", dbOnly: true })
     .input(teamMemberInput)
     .output(membership)
     .mutation(({ ctx, input }) => removeMember(ctx.db, input.teamId, input.userId)),

@@ -19,22 +19,22 @@ export const userRouter = router({
     .output(z.array(userRow.extend({ teams: z.array(ref) })))
     .query(({ ctx }) => listUsers(ctx.db)),
   create: objectProcedure("user", { field: null })
-    .meta({ permission: "user.create" })
+    .meta({ permission: "user.create", dbOnly: true })
     .input(userCreateInput)
     .output(userRow)
     .mutation(({ ctx, input }) => createUser(ctx.db, input)),
   update: objectProcedure("user")
-    .meta({ permission: "user.update" })
+    .meta({ permission: "user.update", dbOnly: true })
     .input(userUpdateInput)
     .output(userRow)
     .mutation(({ ctx, input }) => updateUser(ctx.db, ctx.principal!.userId, input)),
   setDisabled: objectProcedure("user")
-    .meta({ permission: "user.disable" })
+    .meta({ permission: "user.disable", dbOnly: true })
     .input(userDisableInput)
     .output(userRow)
     .mutation(({ ctx, input }) => setUserDisabled(ctx.db, ctx.principal!.userId, input.id, input.disabled)),
   resetPassword: objectProcedure("user")
-    .meta({ permission: "user.resetPassword" })
+    .meta({ permission: "user.resetPassword", dbOnly: true })
     .input(userResetPasswordInput)
     .output(idOnly)
     .mutation(({ ctx, input }) => resetPassword(ctx.db, input.id, input.password)),

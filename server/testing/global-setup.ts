@@ -40,5 +40,8 @@ export async function setup() {
 
 export async function teardown() {
   await stop?.();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(`${dataDir}.password`, { force: true });
+  }
 }

@@ -14,6 +14,8 @@ import { depsFor, type Deps } from "../composition";
 export interface Meta {
   /** Required on every procedure: the guard refuses any procedure without one. */
   permission?: Permission;
+  /** A mutation that only changes the database: it runs in one transaction with its audit row (guard.ts). */
+  dbOnly?: true;
 }
 
 export interface AuditTarget {

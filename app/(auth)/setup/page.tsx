@@ -2,7 +2,7 @@ import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/AuthCard";
 import { SetupForm } from "@/components/auth/SetupForm";
 import { db } from "@/server/db/client";
-import { needsSetup } from "@/server/services/setup/setup";
+import { needsSetup, setupTokenRequired } from "@/server/services/setup/setup";
 
 export const dynamic = "force-dynamic";
 
@@ -13,7 +13,7 @@ export default async function SetupPage() {
       title="Welcome to Lifeboat"
       subtitle="No account exists yet. Create the first organization admin: it manages users, teams, cluster groups and access."
     >
-      <SetupForm />
+      <SetupForm tokenRequired={setupTokenRequired()} />
     </AuthCard>
   );
 }

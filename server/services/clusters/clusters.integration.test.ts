@@ -66,7 +66,7 @@ describe("clusters", () => {
     const row = await db.cluster.findUniqueOrThrow({ where: { id: c.id } });
     const sealed = await db.sealedSecret.findUniqueOrThrow({ where: { id: row.kubeconfigSecretId! } });
     expect(Buffer.from(sealed.ciphertext).toString("latin1")).not.toContain("sbx-admin");
-    expect((await d.sealed.read(row.kubeconfigSecretId!)).toString()).toContain("sbx-admin");
+    expect((await d.sealed.read(row.kubeconfigSecretId!, "kubeconfig")).toString()).toContain("sbx-admin");
 
     const viewer = await aUser(db);
     await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: prod.id });
@@ -131,7 +131,7 @@ describe("clusters", () => {
       labels: {},
     });
     const row = await db.cluster.findUniqueOrThrow({ where: { id: c.id } });
-    const good = (await d.sealed.read(row.kubeconfigSecretId!)).toString();
+    const good = (await d.sealed.read(row.kubeconfigSecretId!, "kubeconfig")).toString();
     await d.sealed.replace(
       row.kubeconfigSecretId!,
       good.replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`),
@@ -277,7 +277,7 @@ describe("clusters", () => {
 
     // Unreachable: nothing is forgotten, and the message says what to do.
     const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
-    const good = await d.sealed.read(secretId);
+    const good = await d.sealed.read(secretId, "kubeconfig");
     await d.sealed.replace(
       secretId,
       Buffer.from(kubeconfig.replace(/server: https:\/\/[^\s]+/, `server: https://127.0.0.1:${closedPort}`)),

@@ -81,5 +81,7 @@ export async function deleteCredential(d: Deps, id: string) {
 export async function credentialSecret(d: Deps, id: string): Promise<CredentialSecret> {
   const c = await d.db.credential.findUnique({ where: { id }, select: { sealedSecretId: true, config: true } });
   if (!c) throw notFound("Credential");
-  return credentialSecretOf(credentialConfigOf(c.config), (await d.sealed.read(c.sealedSecretId)).toString());
+  const config = credentialConfigOf(c.config);
+  const sealed = await d.sealed.read(c.sealedSecretId, credentialTypeFor(config.kind).sealPurpose);
+  return credentialSecretOf(config, sealed.toString());
 }

@@ -16,7 +16,7 @@ describe("sealed secrets at rest", () => {
   it("stores only ciphertext and reads it back", async () => {
     const store = new SealedStore(db, () => makeKeyRing(oldKey));
     const id = await store.put("kubeconfig", "apiVersion: v1\nusers: [token: s3cr3t]");
-    expect((await store.read(id)).toString()).toContain("s3cr3t");
+    expect((await store.read(id, "kubeconfig")).toString()).toContain("s3cr3t");
     const raw = await db.$queryRaw<{ c: Buffer }[]>`SELECT ciphertext AS c FROM "SealedSecret" WHERE id = ${id}`;
     expect(Buffer.from(raw[0].c).toString("latin1")).not.toContain("s3cr3t");
   });
@@ -25,7 +25,7 @@ describe("sealed secrets at rest", () => {
     const store = new SealedStore(db, () => makeKeyRing(oldKey));
     const id = await store.put("aws-credential", "wJalrXUtnFEMI/K7MDENG");
     await db.$executeRaw`UPDATE "SealedSecret" SET ciphertext = set_byte(ciphertext, 2, get_byte(ciphertext, 2) # 1) WHERE id = ${id}`;
-    await expect(store.read(id)).rejects.toBeInstanceOf(SealError);
+    await expect(store.read(id, "aws-credential")).rejects.toBeInstanceOf(SealError);
   });
 
   it("a value copied onto another row fails to decrypt (bound to its id)", async () => {
@@ -33,7 +33,18 @@ describe("sealed secrets at rest", () => {
     const a = await store.put("x", "alpha");
     const b = await store.put("x", "bravo");
     await db.$executeRaw`UPDATE "SealedSecret" SET ciphertext = (SELECT ciphertext FROM "SealedSecret" WHERE id = ${a}), nonce = (SELECT nonce FROM "SealedSecret" WHERE id = ${a}) WHERE id = ${b}`;
-    await expect(store.read(b)).rejects.toBeInstanceOf(SealError);
+    await expect(store.read(b, "x")).rejects.toBeInstanceOf(SealError);
+  });
+
+  it("a value opened for another purpose fails, and so does one whose stored purpose was rewritten", async () => {
+    const store = new SealedStore(db, () => makeKeyRing(oldKey));
+    const id = await store.put("kubeconfig", "apiVersion: v1\nusers: [token: k8s-token]");
+    await expect(store.read(id, "aws-credential")).rejects.toThrow(
+      `Sealed value ${id} was sealed as "kubeconfig", not "aws-credential": refused to open it`,
+    );
+    await db.$executeRaw`UPDATE "SealedSecret" SET purpose = 'aws-credential' WHERE id = ${id}`;
+    await expect(store.read(id, "aws-credential")).rejects.toBeInstanceOf(SealError);
+    await expect(store.read(id, "kubeconfig")).rejects.toBeInstanceOf(SealError);
   });
 
   it("after rotation every value reads back under the new key and the old key can be removed", async () => {
@@ -52,7 +63,7 @@ describe("sealed secrets at rest", () => {
     );
 
     ring = makeKeyRing(newKey); // the old key is gone
-    for (let i = 0; i < ids.length; i++) expect((await store.read(ids[i])).toString()).toBe(values[i]);
+    for (let i = 0; i < ids.length; i++) expect((await store.read(ids[i], "test")).toString()).toBe(values[i]);
     expect(await store.rotate()).toEqual({ rotated: 0, remaining: 0 });
   });
 });

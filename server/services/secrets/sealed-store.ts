@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import type { Db } from "../../db/client";
-import { open, seal, type KeyRing } from "../../crypto/seal";
+import { open, seal, SealError, type KeyRing } from "../../crypto/seal";
 import { notFound } from "../../errors";
 
 // The only code that reads or writes SealedSecret rows. Callers keep the returned id on their own (listable) row.
@@ -32,13 +32,19 @@ export class SealedStore {
     await this.db.sealedSecret.update({ where: { id }, data: stored(s) });
   }
 
-  async read(id: string): Promise<Buffer> {
+  /**
+   * Opens a value for the purpose it was sealed for (the purpose is bound as associated data at put): a kubeconfig's id
+   * handed to the code that reads a credential, or a purpose column rewritten in the database, fails.
+   */
+  async read(id: string, purpose: string): Promise<Buffer> {
     const row = await this.db.sealedSecret.findUnique({ where: { id } });
     if (!row) throw notFound("Secret");
+    if (row.purpose !== purpose)
+      throw new SealError(`Sealed value ${id} was sealed as "${row.purpose}", not "${purpose}": refused to open it`);
     return open(
       this.ring(),
       { keyId: row.keyId, nonce: Buffer.from(row.nonce), ciphertext: Buffer.from(row.ciphertext) },
-      aad(id, row.purpose),
+      aad(id, purpose),
     );
   }
 
