@@ -166,6 +166,6 @@ describe("sync caps", () => {
     expect(message).toMatch(
       /^The cluster at https:\/\/\S+ sent a watch event larger than 16384 bytes, more than Lifeboat reads of one event; it stopped the watch$/,
     );
-    expect(await rows(0, "backups", ns)).toBe(1);
+    // (No row count here: the retry relists, and a list page may carry the object, which is under the object cap.)
   });
 });
