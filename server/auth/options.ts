@@ -8,7 +8,8 @@ import { recordAudit } from "../services/audit/audit";
 import { verifyPassword } from "./password";
 import { checkThrottle, clearFailures, recordFailure } from "./throttle";
 import { createSession, revokeSession, type SessionLimits } from "./principal";
-import { groupsFromClaims, signInWithOidc } from "./oidc";
+import { identityFromClaims, signInWithOidc } from "./oidc";
+import { sameOriginRedirect } from "@/lib/auth/callback-url";
 
 export const sessionLimits = (): SessionLimits => ({
   idleMinutes: env().LIFEBOAT_SESSION_IDLE_MINUTES,
@@ -106,16 +107,15 @@ export function authOptions(): AuthOptions {
       ...(oidcConfigured() ? [oidcProvider()] : []),
     ],
     callbacks: {
+      // After sign-in (or sign-out) only a page of this site: "/\\evil.com" and friends end at the root.
+      redirect: sameOriginRedirect,
       async signIn({ account, profile }) {
         if (account?.provider !== "oidc") return true;
         const claims = (profile ?? {}) as Record<string, unknown>;
-        const outcome = await signInWithOidc(db(), {
-          subject: String(claims.sub ?? account.providerAccountId),
-          email: String(claims.email ?? ""),
-          emailVerified: claims.email_verified !== false,
-          name: String(claims.name ?? claims.preferred_username ?? ""),
-          groups: groupsFromClaims(claims, env().LIFEBOAT_OIDC_GROUPS_CLAIM),
-        });
+        const outcome = await signInWithOidc(
+          db(),
+          identityFromClaims(claims, env().LIFEBOAT_OIDC_GROUPS_CLAIM, account.providerAccountId),
+        );
         const requestId = crypto.randomUUID();
         if (!outcome.ok) {
           await recordAudit(db(), {
@@ -125,7 +125,8 @@ export function authOptions(): AuthOptions {
             reason: `oidc: ${outcome.reason}`,
             requestId,
           });
-          return false;
+          // The sign-in page says why (next-auth's generic AccessDenied cannot).
+          return outcome.code ? `/signin?error=${outcome.code}` : false;
         }
         (account as Record<string, unknown>).lifeboatUserId = outcome.userId;
         return true;
