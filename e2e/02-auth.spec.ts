@@ -63,3 +63,25 @@ test("responses carry security headers; API answers are not cacheable; mutations
   );
   expect(viaGet.ok()).toBe(false);
 });
+
+test("after sign-in, a callbackUrl that leads to another site ends at the root (#9 §3)", async ({ page, baseURL }) => {
+  for (const evil of ["/\\evil.example", "//evil.example", "https://evil.example", "/\t/evil.example"]) {
+    await page.goto(`/signin?callbackUrl=${encodeURIComponent(evil)}`);
+    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+    expect(page.url(), evil).toBe(new URL("/", baseURL).toString());
+    await signOut(page);
+  }
+});
+
+test("a malformed session cookie gives the sign-in page, not an error (#9 §3)", async ({ page, baseURL }) => {
+  for (const value of ["%E0%A4%A", "not-a-jwt", "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..x.y.z"]) {
+    await page.context().clearCookies();
+    await page.context().addCookies([{ name: "next-auth.session-token", value, url: baseURL! }]);
+    const res = await page.goto("/clusters");
+    expect(res?.status(), value).toBeLessThan(500);
+    await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  }
+});

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut } from "./fixtures";
 import { expectAccessible } from "./a11y";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { kubectl } from "../sandbox/testing/kubectl";
 
 test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad kubeconfig is explained in place", async ({
@@ -121,6 +122,33 @@ test("an admin creates a credential and a target location, assigns it to the gro
     await expect(page.getByTestId(`deployment-e2e-backups-${cluster}`)).toContainText("Available", { timeout: 20_000 });
   }
   await expectAccessible(page, "target locations, one assigned");
+
+  // Attaching another cluster to prod would put these keys on it: the dialog says so before anything is saved. A
+  // kubeconfig that skips TLS verification needs the explicit confirmation first (#9 §2, §3).
+  const insecure = parseYaml(sandboxKubeconfig("sandbox-2"));
+  delete insecure.clusters[0].cluster["certificate-authority-data"];
+  insecure.clusters[0].cluster["insecure-skip-tls-verify"] = true;
+  await page.getByRole("link", { name: "Clusters", exact: true }).click();
+  await page.getByRole("button", { name: "Attach cluster" }).click();
+  d = page.getByRole("dialog", { name: "Attach a cluster" });
+  await d.getByLabel("Kubeconfig").fill(stringifyYaml(insecure));
+  await d.getByLabel("Cluster group").click();
+  await page.getByRole("option", { name: "prod", exact: true }).click();
+  const confirm = d.getByRole("checkbox", { name: /Connect without verifying the server's certificate/ });
+  await expect(confirm).not.toBeChecked();
+  await d.getByRole("button", { name: "Check connection" }).click();
+  await expect(d.getByRole("alert").first()).toContainText("insecure-skip-tls-verify");
+  await confirm.check();
+  await d.getByRole("button", { name: "Check connection" }).click();
+  await expect(d.getByTestId("attach-insecure")).toContainText("not verified");
+  const keys = d.getByTestId("attach-keys");
+  await expect(keys).toContainText("Attaching to prod writes these storage keys to the cluster");
+  await expect(keys).toContainText("e2e-backups");
+  await expect(keys).toContainText("lifeboat-backups/e2e");
+  await expect(keys).toContainText("sandbox-s3");
+  await expectAccessible(page, "attach dialog, keys and an unverified server");
+  await d.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("cluster-row-sandbox-2")).toBeVisible();
 });
 
 test("an operator backs up one namespace by label selector through the wizard and watches it reach Completed without reloading", async ({

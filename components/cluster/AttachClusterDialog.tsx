@@ -8,10 +8,13 @@ import Alert from "@mui/material/Alert";
 import AlertTitle from "@mui/material/AlertTitle";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
+import Checkbox from "@mui/material/Checkbox";
 import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
 import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
+import FormControlLabel from "@mui/material/FormControlLabel";
+import FormHelperText from "@mui/material/FormHelperText";
 import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
 import Tab from "@mui/material/Tab";
@@ -19,7 +22,7 @@ import Tabs from "@mui/material/Tabs";
 import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
-import { clusterAttachInput, parseLabelText } from "@/lib/schemas/cluster";
+import { clusterAttachInput, mentionsInsecureTls, parseLabelText } from "@/lib/schemas/cluster";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { FormTextField } from "../common/FormFields";
@@ -75,12 +78,18 @@ export function AttachClusterDialog({
       context: undefined as string | undefined,
       name: "",
       groupId: groups[0]?.id ?? "",
+      allowInsecureTls: false,
       description: "",
       labelText: "",
     },
   });
   const { control } = form;
-  const [kubeconfig, context] = useWatch({ control, name: ["kubeconfig", "context"] });
+  const [kubeconfig, context, groupId, allowInsecureTls] = useWatch({
+    control,
+    name: ["kubeconfig", "context", "groupId", "allowInsecureTls"],
+  });
+  const groupName = groups.find((g) => g.id === groupId)?.name ?? "the group";
+  const insecureAsked = mentionsInsecureTls(kubeconfig);
   const onboarding = useQuery({ ...trpc.cluster.onboarding.queryOptions(), enabled: open && tab === 1 });
   const preview = useMutation(
     trpc.cluster.preview.mutationOptions({
@@ -101,9 +110,16 @@ export function AttachClusterDialog({
   );
   const focusOnMount = useCallback((node: HTMLDivElement | null) => focusFirstField(node), []);
 
-  /** Checks the connection with the kubeconfig (and context) as they are now. */
+  /** Checks the connection with the kubeconfig (and context), for the group, as they are now. */
   async function check(ctx = context) {
-    if (await form.trigger("kubeconfig")) preview.mutate({ kubeconfig: form.getValues("kubeconfig"), context: ctx });
+    if (!(await form.trigger(["kubeconfig", "groupId"]))) return;
+    const v = form.getValues();
+    preview.mutate({
+      kubeconfig: v.kubeconfig,
+      context: ctx,
+      groupId: v.groupId,
+      allowInsecureTls: v.allowInsecureTls,
+    });
   }
   async function upload(e: ChangeEvent<HTMLInputElement>) {
     const f = e.target.files?.[0];
@@ -160,6 +176,49 @@ export function AttachClusterDialog({
                 slotProps={{ input: { sx: mono } }}
                 helperText="Token or client-certificate users only; credential plugins and file references are refused. Stored sealed, never shown again."
               />
+              <FormTextField
+                control={control}
+                name="groupId"
+                select
+                label="Cluster group"
+                required
+                afterChange={() => {
+                  if (preview.data) void check();
+                }}
+                helperText={
+                  groups.length
+                    ? "Where you are cluster admin; the check shows which storage keys this group's locations put on the cluster"
+                    : "You are cluster admin of no group"
+                }
+              >
+                {groups.map((g) => (
+                  <MenuItem key={g.id} value={g.id}>
+                    {g.name}
+                  </MenuItem>
+                ))}
+              </FormTextField>
+              {insecureAsked && (
+                <Box>
+                  <FormControlLabel
+                    control={
+                      <Checkbox
+                        checked={allowInsecureTls}
+                        onChange={(e) => {
+                          form.setValue("allowInsecureTls", e.target.checked);
+                          preview.reset();
+                        }}
+                        slotProps={{ input: { "aria-describedby": "insecure-tls-risk" } }}
+                      />
+                    }
+                    label="Connect without verifying the server's certificate (insecure-skip-tls-verify)"
+                  />
+                  <FormHelperText id="insecure-tls-risk">
+                    This kubeconfig turns off TLS verification: anyone on the network path could pose as the API server
+                    and read the cluster&apos;s token and the storage keys Lifeboat writes there. Prefer adding the
+                    server&apos;s certificate-authority-data. Check the box only if you accept that risk.
+                  </FormHelperText>
+                </Box>
+              )}
               <Box sx={{ display: "flex", gap: 1, alignItems: "center" }}>
                 <Button component="label" variant="outlined">
                   Upload file
@@ -215,6 +274,44 @@ export function AttachClusterDialog({
                   )}
                 </Alert>
               )}
+              {checked?.insecureTls && (
+                <Alert severity="warning" data-testid="attach-insecure">
+                  The connection to {checked.context.server} is not verified (insecure-skip-tls-verify). The cluster
+                  page will show this warning until it is attached with a verified kubeconfig.
+                </Alert>
+              )}
+              {checked && (
+                <Alert
+                  severity={checked.keys.length ? "warning" : "info"}
+                  data-testid="attach-keys"
+                  aria-labelledby="attach-keys-title"
+                >
+                  <AlertTitle id="attach-keys-title">
+                    {checked.keys.length
+                      ? `Attaching to ${groupName} writes these storage keys to the cluster`
+                      : `No target location is shared with ${groupName}: attaching writes no storage keys`}
+                  </AlertTitle>
+                  {checked.keys.length > 0 && (
+                    <>
+                      <Typography variant="body2">
+                        Each becomes a Secret in Velero&apos;s namespace that the cluster&apos;s administrators can
+                        read.
+                      </Typography>
+                      <ul style={{ margin: 0 }}>
+                        {checked.keys.map((k) => (
+                          <li key={k.location}>
+                            <Typography variant="body2">
+                              Location <strong>{k.location}</strong> ({k.provider}, bucket {k.bucket}
+                              {k.prefix ? `/${k.prefix}` : ""}
+                              {k.readOnly ? ", read-only" : ""}): keys of credential <strong>{k.credential}</strong>
+                            </Typography>
+                          </li>
+                        ))}
+                      </ul>
+                    </>
+                  )}
+                </Alert>
+              )}
               {checked && (
                 <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
                   <FormTextField
@@ -225,21 +322,6 @@ export function AttachClusterDialog({
                     helperText="How Lifeboat names this cluster"
                     sx={{ flex: 1 }}
                   />
-                  <FormTextField
-                    control={control}
-                    name="groupId"
-                    select
-                    label="Cluster group"
-                    required
-                    sx={{ flex: 1 }}
-                    helperText={groups.length ? "Where you are cluster admin" : "You are cluster admin of no group"}
-                  >
-                    {groups.map((g) => (
-                      <MenuItem key={g.id} value={g.id}>
-                        {g.name}
-                      </MenuItem>
-                    ))}
-                  </FormTextField>
                 </Stack>
               )}
               {checked && (

@@ -94,6 +94,13 @@ export function ClusterDetail({ id }: { id: string }) {
         }
       />
       <ErrorAlert error={refresh.error ?? detach.error} />
+      {c.insecureTls && (
+        <Alert severity="warning" sx={{ mb: 2 }} data-testid="cluster-insecure-tls">
+          The connection to {c.server} is not verified: its kubeconfig sets insecure-skip-tls-verify, so anyone on the
+          network path could pose as this cluster and read its token and the storage keys Lifeboat writes there. Detach
+          it and attach it again with the server&apos;s certificate-authority-data.
+        </Alert>
+      )}
       {c.missingAccess.length > 0 && (
         <Alert severity="warning" sx={{ mb: 2 }}>
           Lifeboat lacks access it needs here: {c.missingAccess.join("; ")}

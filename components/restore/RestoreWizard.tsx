@@ -1,6 +1,6 @@
 "use client";
 import { useState, type ReactNode } from "react";
-import { useFieldArray, useForm, useWatch, type Control } from "react-hook-form";
+import { Controller, useFieldArray, useForm, useWatch, type Control } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
@@ -10,6 +10,11 @@ import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
 import Delete from "@mui/icons-material/Delete";
+import FormControl from "@mui/material/FormControl";
+import FormControlLabel from "@mui/material/FormControlLabel";
+import FormHelperText from "@mui/material/FormHelperText";
+import Radio from "@mui/material/Radio";
+import RadioGroup from "@mui/material/RadioGroup";
 import { useTRPC } from "@/lib/trpc/client";
 import { restoreName } from "@/lib/velero/names";
 import { isRestorable } from "@/lib/velero/phases";
@@ -72,6 +77,47 @@ function PairRows({
   );
 }
 
+/**
+ * What to do with objects that already exist. Updating them needs CLUSTER_ADMIN on the target (the server refuses it
+ * for an operator too): for an operator the option is disabled, and the reason is read with the group.
+ */
+function ExistingPolicy({ control, operatorOn }: { control: Control<RestoreFormValues>; operatorOn?: string }) {
+  const hint = operatorOn
+    ? `Updating existing objects needs the cluster admin role on ${operatorOn}; you are an operator there.`
+    : undefined;
+  return (
+    <Controller
+      control={control}
+      name="policy"
+      render={({ field, fieldState }) => (
+        <FormControl error={Boolean(fieldState.error)}>
+          <RadioGroup
+            value={field.value}
+            onChange={(e) => field.onChange(e.target.value)}
+            onBlur={field.onBlur}
+            aria-label="Objects that already exist"
+            aria-describedby={hint ? "restore-policy-hint" : undefined}
+          >
+            <FormControlLabel
+              value="none"
+              control={<Radio slotProps={{ input: { ref: field.ref } }} />}
+              label="Leave objects that already exist as they are"
+            />
+            <FormControlLabel
+              value="update"
+              disabled={Boolean(operatorOn)}
+              control={<Radio />}
+              label="Update objects that already exist to their backed-up state"
+            />
+          </RadioGroup>
+          {hint && <FormHelperText id="restore-policy-hint">{hint}</FormHelperText>}
+          {fieldState.error && <FormHelperText role="alert">{fieldState.error.message}</FormHelperText>}
+        </FormControl>
+      )}
+    />
+  );
+}
+
 export function RestoreWizard({
   open,
   onClose,
@@ -96,13 +142,15 @@ export function RestoreWizard({
     defaultValues: restoreFormDefaults(initial),
   });
   const { control } = form;
-  const [clusterId, backupName, scope, nsMap, scMap] = useWatch({
+  const [clusterId, backupName, scope, nsMap, scMap, clusterResources, policy] = useWatch({
     control,
-    name: ["clusterId", "backupName", "scope", "nsMap", "scMap"],
+    name: ["clusterId", "backupName", "scope", "nsMap", "scMap", "clusterResources", "policy"],
   });
   const backups = useQuery({ ...trpc.backup.list.queryOptions({ clusterId }), enabled: Boolean(clusterId) });
   const restorable = (backups.data ?? []).filter((b) => isRestorable(b.phase));
   const cluster = eligible.find((c) => c.id === clusterId);
+  // An operator restores namespaced objects only: cluster-scoped resources and updates need a cluster admin.
+  const operatorOn = cluster?.myRole === "OPERATOR" ? cluster.name : undefined;
   // Named for the moment the wizard opened, so the name reviewed is the name created.
   const [openedAt] = useState(() => new Date());
   const name =
@@ -224,6 +272,13 @@ export function RestoreWizard({
           />
         )}
         <ResourceFilterFields control={control} action="restore" />
+        {operatorOn && (
+          <Alert severity={clusterResources === "yes" ? "warning" : "info"}>
+            Restoring all cluster-scoped resources (&quot;Yes&quot;) needs the cluster admin role on {operatorOn}; you
+            are an operator there. Automatic restores only those related to what is restored, such as the volumes of
+            restored claims. The kube-system, velero, tkg-system and vmware-system-tmc namespaces are never restored.
+          </Alert>
+        )}
       </Stack>
     ),
     Mapping: (
@@ -267,15 +322,12 @@ export function RestoreWizard({
           name="restorePVs"
           label="Restore volume data (snapshots, file-system backups, moved data)"
         />
-        <FormRadioGroup
-          control={control}
-          name="policy"
-          label="Objects that already exist"
-          options={[
-            { value: "none", label: "Leave objects that already exist as they are" },
-            { value: "update", label: "Update objects that already exist to their backed-up state" },
-          ]}
-        />
+        <ExistingPolicy control={control} operatorOn={operatorOn} />
+        {operatorOn && policy === "update" && (
+          <Alert severity="warning">
+            Choose to leave existing objects as they are: you may not update them on {operatorOn}.
+          </Alert>
+        )}
       </Stack>
     ),
     Review: (

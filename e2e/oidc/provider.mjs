@@ -16,6 +16,8 @@ const accounts = {
     groups: ["platform-engineers", "everyone"],
   },
   sam: { sub: "sam", email: "sam@example.com", email_verified: true, name: "Sam Nogroups", groups: [] },
+  // An address the provider has not verified: it must not take over the local account with that address.
+  una: { sub: "una", email: "una@example.com", email_verified: false, name: "Una Unverified", groups: [] },
 };
 
 const provider = new Provider(issuer, {

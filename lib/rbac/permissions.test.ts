@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  CLUSTER_ROLES,
   clusterRoleAtLeast,
+  grantOf,
   higherClusterRole,
   isPermission,
   PERMISSIONS,
@@ -46,6 +48,20 @@ describe("permission registry", () => {
           for (const d of withDependencies(p))
             expect(`${p} → ${d} for ${JSON.stringify(w)}: ${roleGrants(d, w)}`).toMatch(/true$/);
     expect(withDependencies("schedule.update").sort()).toEqual(["schedule.get", "schedule.preview", "schedule.update"]);
+  });
+
+  // #9 §3: a preview shows the manifest the mutation would write, so it is held exactly where the mutation is
+  // (cluster.preview declares cluster.attach itself, on the group, like attach).
+  it.each([
+    ["backup.preview", "backup.create"],
+    ["restore.preview", "restore.create"],
+    ["schedule.preview", "schedule.create"],
+  ] as const)("%s needs the same role as %s", (preview, mutation) => {
+    expect(grantOf(preview)).toEqual(grantOf(mutation));
+    for (const clusterRole of CLUSTER_ROLES)
+      expect(roleGrants(preview, { orgRole: "MEMBER", clusterRole })).toBe(
+        roleGrants(mutation, { orgRole: "MEMBER", clusterRole }),
+      );
   });
 
   it("orders cluster roles", () => {

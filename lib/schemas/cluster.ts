@@ -18,13 +18,25 @@ export const kubeconfigText = z
   .min(1, "Paste or upload a kubeconfig")
   .max(256 * 1024, "A kubeconfig larger than 256 KiB is not accepted");
 
-export const clusterPreviewInput = z.object({ kubeconfig: kubeconfigText, context: z.string().max(253).optional() });
+/**
+ * A kubeconfig that sets insecure-skip-tls-verify is accepted only with allowInsecureTls: true, the operator's explicit
+ * confirmation that the console may talk to a server it cannot verify.
+ */
+export const clusterPreviewInput = z.object({
+  kubeconfig: kubeconfigText,
+  context: z.string().max(253).optional(),
+  groupId: id,
+  allowInsecureTls: z.boolean().default(false),
+});
 export const clusterAttachInput = clusterPreviewInput.extend({
   name: resourceName,
-  groupId: id,
   description,
   labels: clusterLabels,
 });
+
+/** Does this kubeconfig text turn off TLS verification anywhere? The attach dialog then asks for the confirmation. */
+export const mentionsInsecureTls = (kubeconfig: string) =>
+  /["']?insecure-skip-tls-verify["']?\s*:\s*["']?true\b/i.test(kubeconfig);
 
 /** "env=prod, team=payments" → { env: "prod", team: "payments" }; a malformed pair is reported, not dropped. */
 export function parseLabelText(text: string): { labels: Record<string, string>; error?: string } {

@@ -418,6 +418,33 @@ export const restoreInput = z
         ctx.addIssue({ code: "custom", path: ["resources", "include", i], message: `Velero never restores ${nr}` });
     });
 
+    // Never restored from, nor into: the protected namespaces (restoreSpec excludes them from every Restore too).
+    const protectedNs = (ns: string) => (PROTECTED_NAMESPACES as readonly string[]).includes(ns);
+    const PROTECTED_LIST = PROTECTED_NAMESPACES.join(", ");
+    if (input.scope.kind === "namespaces")
+      input.scope.include.forEach((ns, i) => {
+        if (protectedNs(ns))
+          ctx.addIssue({
+            code: "custom",
+            path: ["scope", "include", i],
+            message: `"${ns}" is never restored (protected namespaces: ${PROTECTED_LIST})`,
+          });
+      });
+    for (const [from, to] of Object.entries(input.namespaceMapping ?? {})) {
+      if (protectedNs(to))
+        ctx.addIssue({
+          code: "custom",
+          path: ["namespaceMapping", from],
+          message: `Nothing is restored into "${to}" (protected namespaces: ${PROTECTED_LIST})`,
+        });
+      else if (protectedNs(from))
+        ctx.addIssue({
+          code: "custom",
+          path: ["namespaceMapping", from],
+          message: `"${from}" is never restored (protected namespaces: ${PROTECTED_LIST})`,
+        });
+    }
+
     const mapping = input.namespaceMapping ?? {};
     const targets = new Map<string, string>();
     for (const [from, to] of Object.entries(mapping)) {

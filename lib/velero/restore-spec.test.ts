@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { RestoreInput } from "../schemas/protection";
+import { PROTECTED_NAMESPACES, restoreInput, type RestoreInput } from "../schemas/protection";
 import { CLUSTER_LABEL, CREATED_BY_ANNOTATION, SpecError, toYaml } from "./backup-spec";
 import {
   buildRestore,
   NON_RESTORABLE_RESOURCES,
   restoreNotes,
+  restoreOptionsNeedingClusterAdmin,
   STORAGE_CLASS_CONFIGMAP_NAME,
   storageClassConfigMap,
   type RestoreSpec,
@@ -41,7 +42,13 @@ function issuesOf(fn: () => unknown): string[] {
 // --- options → spec ------------------------------------------------------------------------------------------
 
 describe("restore options → Restore spec", () => {
-  const base = { backupName: "prod-nightly-20240501030000", restorePVs: true, existingResourcePolicy: "none" };
+  // #9 §3: every Restore excludes the protected namespaces (it excluded nothing before).
+  const base = {
+    backupName: "prod-nightly-20240501030000",
+    excludedNamespaces: [...PROTECTED_NAMESPACES],
+    restorePVs: true,
+    existingResourcePolicy: "none",
+  };
 
   it.each<[string, Partial<Input>, RestoreSpec]>([
     ["everything", {}, { ...base } as RestoreSpec],
@@ -58,7 +65,7 @@ describe("restore options → Restore spec", () => {
     [
       "all but some namespaces",
       { scope: { kind: "excludeNamespaces", exclude: ["test-*", "scratch"] } },
-      { ...base, excludedNamespaces: ["test-*", "scratch"] } as RestoreSpec,
+      { ...base, excludedNamespaces: [...PROTECTED_NAMESPACES, "test-*", "scratch"] } as RestoreSpec,
     ],
     [
       "one selector",
@@ -141,7 +148,12 @@ describe("restore options → Restore spec", () => {
         labels: { ticket: "inc-42", [CLUSTER_LABEL]: "dr" },
         annotations: { [CREATED_BY_ANNOTATION]: "bob@example.com" },
       },
-      spec: { backupName: "prod-nightly-20240501030000", restorePVs: true, existingResourcePolicy: "none" },
+      spec: {
+        backupName: "prod-nightly-20240501030000",
+        excludedNamespaces: [...PROTECTED_NAMESPACES],
+        restorePVs: true,
+        existingResourcePolicy: "none",
+      },
     });
     expect(r).not.toHaveProperty("status");
   });
@@ -218,6 +230,23 @@ describe("restore inputs that are refused", () => {
       /input\.storageClassMapping\.gp2: "GP3 fast" is not a StorageClass name/,
     ],
     ['"*" with other resources', { resources: { include: ["*", "pods"] } }, /must be the only entry/],
+    ...PROTECTED_NAMESPACES.flatMap((ns): [string, Partial<Input>, RegExp][] => [
+      [
+        `including ${ns} (#9 §3)`,
+        { scope: { kind: "namespaces", include: ["shop", ns] } },
+        new RegExp(`input\\.scope\\.include\\.1: "${ns}" is never restored`),
+      ],
+      [
+        `mapping into ${ns} (#9 §3)`,
+        { namespaceMapping: { shop: ns } },
+        new RegExp(`input\\.namespaceMapping\\.shop: Nothing is restored into "${ns}"`),
+      ],
+      [
+        `mapping ${ns} elsewhere (#9 §3)`,
+        { namespaceMapping: { [ns]: "copy" } },
+        new RegExp(`"${ns}" is never restored`),
+      ],
+    ]),
   ])("%s", (_, overrides, message) => expect(issuesOf(() => restore(overrides)).join("\n")).toMatch(message));
 
   it.each<[Partial<Parameters<typeof buildRestore>[0]>, RegExp]>([
@@ -269,17 +298,18 @@ describe("storageClassConfigMap", () => {
 });
 
 describe("restoreNotes", () => {
+  // #9 §3: "auto" now restores only related cluster-scoped resources whatever the scope, and the protected namespaces
+  // are never restored: both are said for every restore (the first was said for namespace scopes only).
+  const tail = ["cluster-resources-auto", "protected-namespaces", "never-restored"];
   it.each<[Partial<Input>, string[]]>([
-    [{}, ["existing-skipped", "never-restored"]],
-    [{ existingResourcePolicy: "update", restorePVs: false }, ["existing-updated", "no-volume-data", "never-restored"]],
+    [{}, ["existing-skipped", ...tail]],
+    [{ existingResourcePolicy: "update", restorePVs: false }, ["existing-updated", "no-volume-data", ...tail]],
     [
       { namespaceMapping: { a: "b" }, storageClassMapping: { gp2: "gp3" } },
-      ["existing-skipped", "namespace-mapping", "storage-class-configmap", "never-restored"],
+      ["existing-skipped", "namespace-mapping", "storage-class-configmap", ...tail],
     ],
-    [
-      { scope: { kind: "namespaces", include: ["shop"] } },
-      ["existing-skipped", "cluster-resources-auto", "never-restored"],
-    ],
+    [{ scope: { kind: "namespaces", include: ["shop"] } }, ["existing-skipped", ...tail]],
+    [{ includeClusterResources: true }, ["existing-skipped", "protected-namespaces", "never-restored"]],
   ])("%j", (overrides, codes) =>
     expect(restoreNotes(anInput(overrides) as RestoreInput).map((n) => n.code)).toEqual(codes),
   );
@@ -291,4 +321,20 @@ describe("restoreNotes", () => {
     expect(note?.severity).toBe("warning");
     expect(note?.text).toMatch(/every restore in this cluster/);
   });
+});
+
+// #9 §3: the options that need CLUSTER_ADMIN on the target.
+describe("restoreOptionsNeedingClusterAdmin", () => {
+  const parsed = (o: Partial<Input>) => restoreInput.parse(anInput(o));
+  it.each<[Partial<Input>, string[]]>([
+    [{}, []],
+    [{ includeClusterResources: null }, []],
+    [{ includeClusterResources: false, scope: { kind: "namespaces", include: ["shop"] } }, []],
+    [{ includeClusterResources: true }, ["includeClusterResources"]],
+    [{ existingResourcePolicy: "update" }, ["existingResourcePolicy"]],
+    [
+      { includeClusterResources: true, existingResourcePolicy: "update" },
+      ["includeClusterResources", "existingResourcePolicy"],
+    ],
+  ])("%j → %j", (o, want) => expect(restoreOptionsNeedingClusterAdmin(parsed(o)).map((x) => x.path)).toEqual(want));
 });

@@ -2,6 +2,7 @@ import {
   isDnsSubdomain,
   NON_RESTORABLE_RESOURCES,
   objectName,
+  PROTECTED_NAMESPACES,
   restoreInput,
   type RestoreInput,
 } from "../schemas/protection";
@@ -62,7 +63,13 @@ export function restoreSpec(backupName: string, input: RestoreInput): RestoreSpe
   const spec: Partial<RestoreSpec> = { backupName };
   const scope = input.scope;
   if (scope.kind === "namespaces") spec.includedNamespaces = unique(scope.include);
-  if (scope.kind === "excludeNamespaces") spec.excludedNamespaces = unique(scope.exclude);
+  // The protected namespaces are never restored, whatever the backup holds (a backup made outside Lifeboat may
+  // contain them). Velero includes every cluster-scoped resource on "auto" only when no namespace is excluded, so
+  // this also keeps "auto" to the cluster-scoped resources related to what is restored.
+  spec.excludedNamespaces = unique([
+    ...PROTECTED_NAMESPACES,
+    ...(scope.kind === "excludeNamespaces" ? scope.exclude : []),
+  ]);
   const inc = unique(input.resources?.include ?? []);
   const exc = unique(input.resources?.exclude ?? []);
   if (inc.length) spec.includedResources = inc;
@@ -74,6 +81,20 @@ export function restoreSpec(backupName: string, input: RestoreInput): RestoreSpe
   spec.restorePVs = input.restorePVs;
   spec.existingResourcePolicy = input.existingResourcePolicy;
   return spec as RestoreSpec;
+}
+
+/**
+ * The options of a restore that need CLUSTER_ADMIN on the target cluster, each with the input field it comes from:
+ * cluster-scoped resources (ClusterRoles, ClusterRoleBindings, CRDs, webhooks...) reach beyond any namespace an
+ * operator works in, and updating existing objects overwrites what is running. Empty: an OPERATOR may restore it.
+ */
+export function restoreOptionsNeedingClusterAdmin(input: RestoreInput): { path: string; option: string }[] {
+  const out: { path: string; option: string }[] = [];
+  if (input.includeClusterResources === true)
+    out.push({ path: "includeClusterResources", option: "Restoring cluster-scoped resources" });
+  if (input.existingResourcePolicy === "update")
+    out.push({ path: "existingResourcePolicy", option: "Updating objects that already exist" });
+  return out;
 }
 
 export interface BuildRestoreArgs {
@@ -187,15 +208,19 @@ export function restoreNotes(input: RestoreInput): Note[] {
         "this cluster until it is removed, the new StorageClasses must exist, and Velero fails restores if two such ConfigMaps exist.",
     });
   }
-  if (input.scope.kind === "namespaces" || input.scope.kind === "excludeNamespaces") {
-    if (input.includeClusterResources == null) {
-      notes.push({
-        code: "cluster-resources-auto",
-        severity: "info",
-        text: "Cluster-scoped resources are restored only where related to restored items (for example the PV of a restored PVC).",
-      });
-    }
+  // Every Restore excludes the protected namespaces, so on "auto" Velero restores only related cluster-scoped resources.
+  if (input.includeClusterResources == null) {
+    notes.push({
+      code: "cluster-resources-auto",
+      severity: "info",
+      text: "Cluster-scoped resources are restored only where related to restored items (for example the PV of a restored PVC).",
+    });
   }
+  notes.push({
+    code: "protected-namespaces",
+    severity: "info",
+    text: `${PROTECTED_NAMESPACES.join(", ")} are never restored.`,
+  });
   notes.push({
     code: "never-restored",
     severity: "info",

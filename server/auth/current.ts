@@ -6,12 +6,21 @@ import { resolvePrincipal, type Principal } from "./principal";
 // Reads next-auth's session cookie (either name: plain or __Secure- over HTTPS) and resolves the principal.
 const COOKIE_NAMES = ["__Secure-next-auth.session-token", "next-auth.session-token"];
 
+/** A cookie value as sent; a malformed %-escape is kept as is (and then fails to decode as a token: signed out). */
+function decodeCookieValue(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
+
 function readCookie(cookieHeader: string, name: string): string | undefined {
   // next-auth chunks large tokens into name.0, name.1, ...: ours are small, but join chunks if present.
   const jar = new Map<string, string>();
   for (const part of cookieHeader.split(";")) {
     const i = part.indexOf("=");
-    if (i > 0) jar.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
+    if (i > 0) jar.set(part.slice(0, i).trim(), decodeCookieValue(part.slice(i + 1).trim()));
   }
   if (jar.has(name)) return jar.get(name);
   const chunks: string[] = [];

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../testing/db";
 import { aTeam, aUser } from "../testing/builders";
-import { signInWithOidc } from "./oidc";
+import { identityFromClaims, signInWithOidc } from "./oidc";
 import type { Db } from "../db/client";
 
 let db: Db;
@@ -46,12 +46,25 @@ describe("OIDC sign-in", () => {
 
   it("links an existing local account only on a verified email", async () => {
     const local = await aUser(db, { email: "dave@example.com" });
-    expect(
-      (await signInWithOidc(db, who({ subject: "sub-dave", email: "dave@example.com", emailVerified: false }))).ok,
-    ).toBe(false);
+    const refused = await signInWithOidc(
+      db,
+      who({ subject: "sub-dave", email: "dave@example.com", emailVerified: false }),
+    );
+    expect(refused).toMatchObject({ ok: false, code: "OidcUnverifiedEmail" });
+    expect((refused as { reason: string }).reason).toMatch(/not verified that the address is yours/);
+    expect(await db.user.findUniqueOrThrow({ where: { id: local.id } })).toMatchObject({ oidcSubject: null });
     expect(await signInWithOidc(db, who({ subject: "sub-dave", email: "dave@example.com" }))).toEqual({
       ok: true,
       userId: local.id,
     });
+  });
+
+  it("an ID token without email_verified does not link an existing account (#9 §3)", async () => {
+    const local = await aUser(db, { email: "erin@example.com" });
+    const claims = { sub: "sub-erin", email: "erin@example.com", name: "Erin" };
+    const outcome = await signInWithOidc(db, identityFromClaims(claims, "groups", "sub-erin"));
+    expect(outcome).toMatchObject({ ok: false, code: "OidcUnverifiedEmail" });
+    expect(await db.user.findUniqueOrThrow({ where: { id: local.id } })).toMatchObject({ oidcSubject: null });
+    expect(await db.user.count({ where: { oidcSubject: "sub-erin" } })).toBe(0);
   });
 });

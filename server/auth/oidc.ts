@@ -9,7 +9,25 @@ export interface OidcIdentity {
   groups: string[];
 }
 
-export type OidcOutcome = { ok: true; userId: string } | { ok: false; reason: string };
+/** Why a sign-in was refused, as the sign-in page's `error` parameter names it (it shows the matching message). */
+export const OIDC_UNVERIFIED_EMAIL = "OidcUnverifiedEmail";
+
+export type OidcOutcome =
+  { ok: true; userId: string } | { ok: false; reason: string; code?: typeof OIDC_UNVERIFIED_EMAIL };
+
+/**
+ * The identity an ID token's claims describe. The address counts as verified only when the provider says so with
+ * `email_verified: true` (a missing claim, or "true" as a string, is not a verification).
+ */
+export function identityFromClaims(claims: Record<string, unknown>, groupsClaim: string, fallbackSubject: string) {
+  return {
+    subject: String(claims.sub ?? fallbackSubject),
+    email: typeof claims.email === "string" ? claims.email : "",
+    emailVerified: claims.email_verified === true,
+    name: String(claims.name ?? claims.preferred_username ?? ""),
+    groups: groupsFromClaims(claims, groupsClaim),
+  } satisfies OidcIdentity;
+}
 
 export function groupsFromClaims(claims: Record<string, unknown>, claim: string): string[] {
   const v = claims[claim];
@@ -26,8 +44,15 @@ export async function signInWithOidc(db: Db, id: OidcIdentity): Promise<OidcOutc
     const byEmail = await db.user.findUnique({ where: { email } });
     if (byEmail) {
       // Link an existing account only on a verified address, so an unverified claim cannot take it over.
-      if (byEmail.oidcSubject || !id.emailVerified)
-        return { ok: false, reason: "An account with this email exists and cannot be linked" };
+      if (byEmail.oidcSubject) return { ok: false, reason: "An account with this email exists and cannot be linked" };
+      if (id.emailVerified !== true)
+        return {
+          ok: false,
+          code: OIDC_UNVERIFIED_EMAIL,
+          reason:
+            "An account with this email already exists, and the identity provider has not verified that the address is yours, " +
+            "so it cannot be linked",
+        };
       user = await db.user.update({ where: { id: byEmail.id }, data: { oidcSubject: id.subject } });
     } else {
       user = await db.user.create({

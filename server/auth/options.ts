@@ -6,7 +6,8 @@ import { logger } from "../log";
 import { recordAudit } from "../services/audit/audit";
 import { authorizeCredentials } from "./credentials";
 import { createSession, revokeSession, type SessionLimits } from "./principal";
-import { groupsFromClaims, signInWithOidc } from "./oidc";
+import { identityFromClaims, signInWithOidc } from "./oidc";
+import { sameOriginRedirect } from "@/lib/auth/callback-url";
 
 export const sessionLimits = (): SessionLimits => ({
   idleMinutes: env().LIFEBOAT_SESSION_IDLE_MINUTES,
@@ -61,16 +62,15 @@ export function authOptions(): AuthOptions {
       ...(oidcConfigured() ? [oidcProvider()] : []),
     ],
     callbacks: {
+      // After sign-in (or sign-out) only a page of this site: "/\\evil.com" and friends end at the root.
+      redirect: sameOriginRedirect,
       async signIn({ account, profile }) {
         if (account?.provider !== "oidc") return true;
         const claims = (profile ?? {}) as Record<string, unknown>;
-        const outcome = await signInWithOidc(db(), {
-          subject: String(claims.sub ?? account.providerAccountId),
-          email: String(claims.email ?? ""),
-          emailVerified: claims.email_verified !== false,
-          name: String(claims.name ?? claims.preferred_username ?? ""),
-          groups: groupsFromClaims(claims, env().LIFEBOAT_OIDC_GROUPS_CLAIM),
-        });
+        const outcome = await signInWithOidc(
+          db(),
+          identityFromClaims(claims, env().LIFEBOAT_OIDC_GROUPS_CLAIM, account.providerAccountId),
+        );
         const requestId = crypto.randomUUID();
         if (!outcome.ok) {
           await recordAudit(db(), {
@@ -80,7 +80,8 @@ export function authOptions(): AuthOptions {
             reason: `oidc: ${outcome.reason}`,
             requestId,
           });
-          return false;
+          // The sign-in page says why (next-auth's generic AccessDenied cannot).
+          return outcome.code ? `/signin?error=${outcome.code}` : false;
         }
         (account as Record<string, unknown>).lifeboatUserId = outcome.userId;
         return true;

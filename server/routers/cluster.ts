@@ -42,6 +42,7 @@ const clusterRow = z.object({
   lastCheckAt: z.date().nullable(),
   lastError: z.string().nullable(),
   missingAccess: z.array(z.string()),
+  insecureTls: z.boolean(),
   velero: veleroInfo.nullable(),
   createdAt: z.date(),
   myRole: clusterRole.nullable(),
@@ -75,7 +76,8 @@ export const clusterRouter = router({
     .meta({ permission: "cluster.attach" })
     .output(z.object({ yaml: z.string(), command: z.string() }))
     .query(({ ctx }) => ctx.services.kube.onboardingManifest()),
-  preview: procedure
+  // Checked like attach, on the group the cluster would join: it also says which storage keys attaching deploys there.
+  preview: groupProcedure
     .meta({ permission: "cluster.attach" })
     .input(clusterPreviewInput)
     .output(
@@ -84,10 +86,21 @@ export const clusterRouter = router({
         context: z.object({ name: z.string(), server: z.string() }),
         kubernetesVersion: z.string(),
         missingAccess: z.array(z.string()),
+        insecureTls: z.boolean(),
         velero: veleroInfo,
+        keys: z.array(
+          z.object({
+            location: z.string(),
+            provider: z.string(),
+            bucket: z.string(),
+            prefix: z.string().nullable(),
+            credential: z.string(),
+            readOnly: z.boolean(),
+          }),
+        ),
       }),
     )
-    .mutation(({ ctx, input }) => previewAttach(ctx.services, input)),
+    .mutation(({ ctx, input }) => previewAttach(ctx.services, ctx.group, input)),
   // Audited as the new cluster in its group (the name until it exists).
   attach: groupProcedure
     .meta({ permission: "cluster.attach" })

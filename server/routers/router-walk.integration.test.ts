@@ -4,8 +4,8 @@ import { appRouter } from "./_app";
 import { makeContext, router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { freshDatabase } from "../testing/db";
-import { aGroup, aUser, bind, callerFor, signedIn } from "../testing/builders";
-import { grantOf, isPermission, type Permission } from "@/lib/rbac/permissions";
+import { aCluster, aGroup, aUser, bind, callerFor, signedIn } from "../testing/builders";
+import { grantOf, isPermission, roleGrants, type Permission } from "@/lib/rbac/permissions";
 import type { Db } from "../db/client";
 
 // Walks the whole router: every procedure declares a registered permission; a VIEWER is refused every mutation that
@@ -56,6 +56,92 @@ describe("router walk", () => {
     }
     const denied = await db.auditEvent.count({ where: { actorId: viewer.id, outcome: "DENIED" } });
     expect(denied).toBe(mutations.length - own.length);
+  });
+
+  it("a VIEWER of group A who is OPERATOR of group B gets FORBIDDEN or NOT_FOUND from everything a viewer may not do on A (#9 §3)", async () => {
+    const a = await aGroup(db);
+    const b = await aGroup(db);
+    const onA = await aCluster(db, a.id);
+    await aCluster(db, b.id);
+    const object = (kind: string, name: string) =>
+      db.veleroObject.create({
+        data: { clusterId: onA.id, kind, namespace: "velero", name, uid: `${kind}-${name}`, resourceVersion: "1" },
+      });
+    await object("backups", "a-backup");
+    await object("schedules", "a-schedule");
+    await object("restores", "a-restore");
+    const sealed = await db.sealedSecret.create({
+      data: { purpose: "credential", keyId: "walk", nonce: Buffer.from("x"), ciphertext: Buffer.from("x") },
+    });
+    const credential = await db.credential.create({
+      data: { name: `walk-${a.id}`, config: {}, keyIdMasked: "AKIA…", sealedSecretId: sealed.id },
+    });
+    const location = await db.location.create({
+      data: {
+        name: `walk-${a.id}`,
+        provider: "S3_COMPATIBLE",
+        config: { provider: "S3_COMPATIBLE", bucket: "a-bucket", prefix: "", region: "us-east-1" },
+        credentialId: credential.id,
+      },
+    });
+    const assignment = await db.locationAssignment.create({ data: { locationId: location.id, clusterGroupId: a.id } });
+    await db.locationDeployment.create({
+      data: { locationId: location.id, clusterId: onA.id, bslName: "a-bsl", appliedAt: new Date() },
+    });
+
+    const mixed = await aUser(db);
+    await bind(db, "VIEWER", { userId: mixed.id }, { clusterGroupId: a.id });
+    await bind(db, "OPERATOR", { userId: mixed.id }, { clusterGroupId: b.id });
+    const caller = callerFor(db, await signedIn(db, mixed));
+    const spec = { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none", ttl: "720h" };
+    /** A's real ids, as each procedure names them. */
+    const inputFor = (path: string) => {
+      const [domain] = path.split(".");
+      const id =
+        path === "location.unassign"
+          ? assignment.id
+          : domain === "location"
+            ? location.id
+            : domain === "credential"
+              ? credential.id
+              : domain === "clusterGroup"
+                ? a.id
+                : onA.id;
+      const name = { backup: "a-backup", schedule: "a-schedule", restore: "a-restore" }[domain] ?? `walk-new-${domain}`;
+      return {
+        id,
+        clusterId: onA.id,
+        groupId: a.id,
+        name,
+        backupName: "a-backup",
+        locationId: location.id,
+        credentialId: credential.id,
+        target: { kind: "clusterGroup", id: a.id },
+        readOnly: false,
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+        description: "",
+        labels: {},
+        schedule: "0 3 * * *",
+        spec,
+        paused: true,
+      };
+    };
+    const actOnA = procedures.filter(
+      ([, p]) => !roleGrants(p._def.meta!.permission!, { orgRole: "MEMBER", clusterRole: "VIEWER" }),
+    );
+    expect(actOnA.map(([path]) => path)).toEqual(
+      expect.arrayContaining(["cluster.preview", "backup.preview", "restore.preview", "schedule.preview"]),
+    );
+    for (const [path] of actOnA) {
+      const code = await codeOf(call(caller, path, inputFor(path)));
+      expect(`${path}: ${code}`).toMatch(new RegExp(`^${path.replace(".", "\\.")}: (FORBIDDEN|NOT_FOUND)$`));
+    }
+    // Nothing of A changed, and every refusal is on the audit trail.
+    expect(await db.veleroObject.count({ where: { clusterId: onA.id } })).toBe(3);
+    expect(await db.locationAssignment.count({ where: { locationId: location.id } })).toBe(1);
+    expect(await db.cluster.count({ where: { groupId: a.id } })).toBe(1);
+    const denied = await db.auditEvent.count({ where: { actorId: mixed.id, outcome: "DENIED" } });
+    expect(denied).toBe(actOnA.length);
   });
 
   it("an anonymous caller gets UNAUTHORIZED on everything that is not public", async () => {

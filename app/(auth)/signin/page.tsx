@@ -6,6 +6,7 @@ import { db } from "@/server/db/client";
 import { needsSetup } from "@/server/services/setup/setup";
 import { oidcConfigured } from "@/server/auth/options";
 import { env } from "@/server/env";
+import { sameOriginPath } from "@/lib/auth/callback-url";
 
 export const dynamic = "force-dynamic";
 
@@ -18,7 +19,7 @@ export default async function SignInPage({
   if (await currentPrincipal()) redirect("/");
   const sp = await searchParams;
   // Only same-site paths: never redirect to another origin after sign-in.
-  const callbackUrl = sp.callbackUrl?.startsWith("/") && !sp.callbackUrl.startsWith("//") ? sp.callbackUrl : "/";
+  const callbackUrl = sameOriginPath(sp.callbackUrl);
   return (
     <AuthCard title="Sign in">
       <SignInForm

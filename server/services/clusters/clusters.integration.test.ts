@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { clientOf } from "../../kube/testing-objects";
 import { freshDatabase } from "../../testing/db";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
+import { parse as parseYaml, stringify as toYamlText } from "yaml";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { depsFor, type Deps } from "../../composition";
 import { checkCluster, DISCONNECT_AFTER_FAILED_CHECKS } from "./clusters";
@@ -38,7 +39,7 @@ describe("clusters", () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const prod = await aGroup(db, "prod");
     const caller = callerFor(db, await signedIn(db, admin));
-    const preview = await caller.cluster.preview({ kubeconfig: kubeconfigText(0) });
+    const preview = await caller.cluster.preview({ kubeconfig: kubeconfigText(0), groupId: prod.id });
     expect(preview.kubernetesVersion).toBe(testSandbox().clusters[0].kubernetesVersion);
     expect(preview.missingAccess).toEqual([]);
     expect(preview.velero).toMatchObject({
@@ -117,6 +118,102 @@ describe("clusters", () => {
     await expect(callerFor(db, await signedIn(db, ca)).cluster.attach(input)).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
+  });
+
+  it("previewing is checked like attaching, on the group the cluster would join (#9 §3)", async () => {
+    const a = await aGroup(db);
+    const b = await aGroup(db);
+    const mixed = await aUser(db);
+    await bind(db, "OPERATOR", { userId: mixed.id }, { clusterGroupId: a.id });
+    await bind(db, "CLUSTER_ADMIN", { userId: mixed.id }, { clusterGroupId: b.id });
+    const mc = callerFor(db, await signedIn(db, mixed));
+    await expect(mc.cluster.preview({ kubeconfig: kubeconfigText(1), groupId: a.id })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    const hidden = await aGroup(db);
+    await expect(mc.cluster.preview({ kubeconfig: kubeconfigText(1), groupId: hidden.id })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    expect((await mc.cluster.preview({ kubeconfig: kubeconfigText(1), groupId: b.id })).kubernetesVersion).toBe(
+      testSandbox().clusters[1].kubernetesVersion,
+    );
+    const denied = await db.auditEvent.findMany({
+      where: { actorId: mixed.id, action: "cluster.preview", outcome: "DENIED" },
+      select: { scope: true },
+    });
+    expect(denied.map((e) => e.scope).sort()).toEqual([`clusterGroup:${a.id}`, `clusterGroup:${hidden.id}`].sort());
+  });
+
+  it("the preview names the locations and credentials whose storage keys attaching writes to the cluster (#9 §3)", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const caller = callerFor(db, await signedIn(db, admin));
+    const shared = await aGroup(db);
+    const bare = await aGroup(db);
+    const s3 = testSandbox().s3;
+    const cred = await caller.credential.create({
+      kind: "AWS_ACCESS_KEY",
+      name: "keys-preview-s3",
+      description: "",
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    });
+    const loc = await caller.location.create({
+      name: "keys-preview",
+      provider: "S3_COMPATIBLE",
+      region: "us-east-1",
+      endpoint: s3.endpoint,
+      pathStyle: true,
+      credentialId: cred.id,
+      bucket: "lifeboat-backups",
+      prefix: "keys-preview",
+    });
+    await caller.location.assign({
+      locationId: loc.id,
+      target: { kind: "clusterGroup", id: shared.id },
+      readOnly: true,
+    });
+    const p = await caller.cluster.preview({ kubeconfig: kubeconfigText(1), groupId: shared.id });
+    expect(p.keys).toEqual([
+      {
+        location: "keys-preview",
+        provider: "S3_COMPATIBLE",
+        bucket: "lifeboat-backups",
+        prefix: "keys-preview",
+        credential: "keys-preview-s3",
+        readOnly: true,
+      },
+    ]);
+    expect(JSON.stringify(p)).not.toContain(s3.secretAccessKey);
+    expect((await caller.cluster.preview({ kubeconfig: kubeconfigText(1), groupId: bare.id })).keys).toEqual([]);
+  });
+
+  it("a kubeconfig that skips TLS verification is attached only on explicit confirmation, and the cluster says so (#9 §2)", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const caller = callerFor(db, await signedIn(db, admin));
+    const doc = parseYaml(kubeconfigText(1));
+    delete doc.clusters[0].cluster["certificate-authority-data"];
+    doc.clusters[0].cluster["insecure-skip-tls-verify"] = true;
+    const insecure = toYamlText(doc);
+    const input = { kubeconfig: insecure, groupId: g.id, name: "unverified", description: "", labels: {} };
+    const before = await db.sealedSecret.count();
+    for (const refused of [caller.cluster.preview(input), caller.cluster.attach(input)])
+      await expect(refused).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringContaining("insecure-skip-tls-verify"),
+      });
+    await expect(caller.cluster.attach({ ...input, allowInsecureTls: false })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    expect(await db.sealedSecret.count()).toBe(before);
+    expect(await db.cluster.count({ where: { name: "unverified" } })).toBe(0);
+
+    expect((await caller.cluster.preview({ ...input, allowInsecureTls: true })).insecureTls).toBe(true);
+    const c = await caller.cluster.attach({ ...input, allowInsecureTls: true });
+    expect(c).toMatchObject({ state: "CONNECTED", insecureTls: true });
+    expect((await caller.cluster.get({ id: c.id })).insecureTls).toBe(true);
+    expect((await caller.cluster.preview({ kubeconfig: kubeconfigText(1), groupId: g.id })).insecureTls).toBe(false);
+    await caller.cluster.detach({ id: c.id });
   });
 
   it(`a cluster that fails ${DISCONNECT_AFTER_FAILED_CHECKS} checks in a row is Disconnected with its last-seen time, and reconnects`, async () => {

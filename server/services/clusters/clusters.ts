@@ -1,3 +1,4 @@
+import { parse as parseYaml } from "yaml";
 import type { Deps } from "../../composition";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
@@ -32,6 +33,7 @@ const listed = {
   lastCheckAt: true,
   lastError: true,
   missingAccess: true,
+  insecureTls: true,
   velero: true,
   createdAt: true,
   group: { select: { name: true } },
@@ -80,18 +82,73 @@ async function probeAndDetect(d: Deps, client: ClusterClient) {
   return { probe, velero };
 }
 
+interface KubeconfigChoice {
+  kubeconfig: string;
+  context?: string;
+  /** The operator confirmed that a server which cannot be verified (insecure-skip-tls-verify) is acceptable. */
+  allowInsecureTls?: boolean;
+}
+
+/** Does the single-context kubeconfig extractContext made turn off TLS verification? */
+function skipsTlsVerify(extracted: string): boolean {
+  const doc = parseYaml(extracted) as { clusters?: { cluster?: Record<string, unknown> }[] } | null;
+  return doc?.clusters?.[0]?.cluster?.["insecure-skip-tls-verify"] === true;
+}
+
+/** Chooses the context; refuses one that skips TLS verification unless the operator confirmed it (before connecting). */
+function chooseContext(d: Deps, input: KubeconfigChoice) {
+  const extracted = d.kube.extractContext(input.kubeconfig, input.context);
+  const insecureTls = skipsTlsVerify(extracted.kubeconfig);
+  if (insecureTls && input.allowInsecureTls !== true)
+    throw new AppError(
+      "BAD_REQUEST",
+      `The kubeconfig sets insecure-skip-tls-verify for ${extracted.context.server}, so Lifeboat could not tell ` +
+        "the real API server from anyone on the network path, who could read the cluster's token and every storage key " +
+        "Lifeboat writes there. Add the server's certificate-authority-data instead, or confirm that you accept the risk.",
+    );
+  return { ...extracted, insecureTls };
+}
+
+/**
+ * What attaching to `group` hands the new cluster: the storage keys of every location assigned to the group, written
+ * there as BackupStorageLocation credentials Secrets that anyone with access to Velero's namespace can read.
+ */
+export async function keysDeployedTo(db: Db, group: ScopedGroup) {
+  const rows = await db.locationAssignment.findMany({
+    where: { clusterGroupId: group.id },
+    orderBy: { location: { name: "asc" } },
+    select: {
+      readOnly: true,
+      location: { select: { name: true, provider: true, config: true, credential: { select: { name: true } } } },
+    },
+  });
+  return rows.map(({ readOnly, location: l }) => {
+    const config = (l.config ?? {}) as { bucket?: unknown; prefix?: unknown };
+    return {
+      location: l.name,
+      provider: l.provider as string,
+      bucket: typeof config.bucket === "string" ? config.bucket : "",
+      prefix: typeof config.prefix === "string" && config.prefix ? config.prefix : null,
+      credential: l.credential.name,
+      readOnly,
+    };
+  });
+}
+
 /** Parse, choose a context, try it live: what the attach dialog shows before anything is saved. */
-export async function previewAttach(d: Deps, input: { kubeconfig: string; context?: string }) {
+export async function previewAttach(d: Deps, group: ScopedGroup, input: KubeconfigChoice) {
   try {
     const parsed = d.kube.parseKubeconfig(input.kubeconfig);
-    const { kubeconfig, context } = d.kube.extractContext(input.kubeconfig, input.context);
+    const { kubeconfig, context, insecureTls } = chooseContext(d, input);
     const { probe, velero } = await d.clusters.withKubeconfig(kubeconfig, (client) => probeAndDetect(d, client));
     return {
       contexts: parsed.contexts.map((c) => ({ name: c.name, server: c.server })),
       context: { name: context.name, server: context.server },
       kubernetesVersion: probe.serverVersion.gitVersion,
       missingAccess: probe.missing,
+      insecureTls,
       velero,
+      keys: await keysDeployedTo(d.db, group),
     };
   } catch (e) {
     throw explain(e);
@@ -102,13 +159,7 @@ export async function previewAttach(d: Deps, input: { kubeconfig: string; contex
 export async function attachCluster(
   d: Deps,
   group: ScopedGroup,
-  input: {
-    name: string;
-    description: string;
-    labels: Record<string, string>;
-    kubeconfig: string;
-    context?: string;
-  },
+  input: KubeconfigChoice & { name: string; description: string; labels: Record<string, string> },
   actorId: string,
 ) {
   if (await d.db.cluster.findUnique({ where: { name: input.name }, select: { id: true } }))
@@ -117,7 +168,7 @@ export async function attachCluster(
   let probe;
   let velero;
   try {
-    extracted = d.kube.extractContext(input.kubeconfig, input.context);
+    extracted = chooseContext(d, input);
     ({ probe, velero } = await d.clusters.withKubeconfig(extracted.kubeconfig, (client) => probeAndDetect(d, client)));
   } catch (e) {
     throw explain(e);
@@ -139,6 +190,7 @@ export async function attachCluster(
         lastSeenAt: now,
         lastCheckAt: now,
         missingAccess: probe.missing,
+        insecureTls: extracted.insecureTls,
         velero: velero as object,
         attachedById: actorId,
       },

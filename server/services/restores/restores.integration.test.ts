@@ -414,4 +414,56 @@ describe("restores", () => {
       }),
     ).rejects.toMatchObject({ code: expect.stringMatching(/NOT_FOUND|FORBIDDEN/) });
   });
+
+  it("never restores into or from a protected namespace; cluster-scoped resources and updates need CLUSTER_ADMIN (#9 §3)", async () => {
+    const base = { scope: { kind: "all" }, restorePVs: true, existingResourcePolicy: "none" } as RestoreInput;
+    const req = (name: string, spec: RestoreInput) => ({ clusterId: clusterIds[0], name, backupName, spec });
+    for (const target of ["kube-system", "velero", "tkg-system", "vmware-system-tmc"]) {
+      for (const call of [caller.restore.preview, caller.restore.create])
+        await expect(
+          call(req(`east-into-${target}-${suffix}`, { ...base, namespaceMapping: { [ns]: target } })),
+        ).rejects.toMatchObject({
+          code: "BAD_REQUEST",
+          message: expect.stringMatching(new RegExp(`Nothing is restored into \\\\?"${target}`)),
+        });
+      await expect(
+        caller.restore.create(
+          req(`east-from-${target}-${suffix}`, { ...base, scope: { kind: "namespaces", include: [target] } }),
+        ),
+      ).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        message: expect.stringMatching(new RegExp(`\\\\?"${target}\\\\?" is never restored`)),
+      });
+    }
+    const everything = await caller.restore.preview(req(`east-all-${suffix}`, base));
+    expect(everything.yaml).toMatch(
+      /excludedNamespaces:\n\s+- kube-system\n\s+- velero\n\s+- tkg-system\n\s+- vmware-system-tmc/,
+    );
+
+    const operator = await aUser(db);
+    const g = await db.cluster.findUniqueOrThrow({ where: { id: clusterIds[0] }, select: { groupId: true } });
+    await bind(db, "OPERATOR", { userId: operator.id }, { clusterGroupId: g.groupId });
+    const oc = callerFor(db, await signedIn(db, operator));
+    expect((await oc.restore.preview(req(`east-op-${suffix}`, base))).yaml).toContain("kind: Restore");
+    for (const [spec, option] of [
+      [{ ...base, includeClusterResources: true }, "Restoring cluster-scoped resources"],
+      [{ ...base, existingResourcePolicy: "update" }, "Updating objects that already exist"],
+    ] as const) {
+      for (const call of [oc.restore.preview, oc.restore.create])
+        await expect(call(req(`east-op-try-${suffix}`, spec))).rejects.toMatchObject({
+          code: "FORBIDDEN",
+          message: expect.stringContaining(`${option} needs the CLUSTER_ADMIN role on east (you are OPERATOR)`),
+        });
+    }
+    expect(await db.veleroObject.count({ where: { kind: "restores", name: `east-op-try-${suffix}` } })).toBe(0);
+    const denied = await db.auditEvent.count({
+      where: { actorId: operator.id, action: "restore.create", outcome: "DENIED" },
+    });
+    expect(denied).toBe(2);
+    // A cluster admin (here an organization admin) may choose both.
+    const both = await caller.restore.preview(
+      req(`east-admin-${suffix}`, { ...base, includeClusterResources: true, existingResourcePolicy: "update" }),
+    );
+    expect(both.yaml).toContain("includeClusterResources: true");
+  });
 });

@@ -8,10 +8,11 @@ import { SpecError, toYaml } from "@/lib/velero/backup-spec";
 import {
   buildRestore,
   restoreNotes,
+  restoreOptionsNeedingClusterAdmin,
   STORAGE_CLASS_CONFIGMAP_NAME,
   storageClassConfigMap,
 } from "@/lib/velero/restore-spec";
-import { restoreInput } from "@/lib/schemas/protection";
+import { restoreInput, type RestoreInput } from "@/lib/schemas/protection";
 import { ClusterError } from "../../kube/errors";
 import { downloadVeleroFile } from "../backups/downloads";
 import { filtersOf, logTextForBrowser, resultsOf } from "../backups/projection";
@@ -104,7 +105,23 @@ async function restorableBackup(db: Db, clusterId: string, clusterName: string, 
     );
 }
 
-function manifests(c: { name: string }, input: RestoreRequest, createdBy: string) {
+/**
+ * Restoring cluster-scoped resources, or updating existing objects, needs CLUSTER_ADMIN on the target: checked for the
+ * preview as for the restore, so the review step already says which option an operator must change.
+ */
+function requireRoleFor(c: { name: string; role: ScopedCluster["role"] }, input: RestoreInput) {
+  if (c.role === "CLUSTER_ADMIN") return;
+  const needs = restoreOptionsNeedingClusterAdmin(input);
+  if (!needs.length) return;
+  const what = needs.map((n) => n.option).join(" and ");
+  throw new AppError(
+    "FORBIDDEN",
+    `${what} needs the CLUSTER_ADMIN role on ${c.name} (you are ${c.role}): ` +
+      "restore without it, or ask a cluster admin to run this restore",
+  );
+}
+
+function manifests(c: { name: string; role: ScopedCluster["role"] }, input: RestoreRequest, createdBy: string) {
   try {
     const restore = buildRestore({
       name: input.name,
@@ -116,6 +133,7 @@ function manifests(c: { name: string }, input: RestoreRequest, createdBy: string
     const parsed = restoreInput.parse(input.spec);
     const mapping =
       parsed.storageClassMapping && Object.keys(parsed.storageClassMapping).length ? parsed.storageClassMapping : null;
+    requireRoleFor(c, parsed);
     return { restore, configMap: mapping ? storageClassConfigMap(mapping) : null, notes: restoreNotes(parsed) };
   } catch (e) {
     if (e instanceof SpecError) throw badRequest(e);
