@@ -5,6 +5,9 @@ import { defineConfig } from "@playwright/test";
 const PORT = 3100;
 const OIDC_PORT = 3190;
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
+// One id per run (workers inherit it): the canary test reads this run's server log and captured responses only.
+process.env.LIFEBOAT_E2E_RUN ??= String(Date.now());
+export const SERVER_LOG = `.data/e2e/server-${process.env.LIFEBOAT_E2E_RUN}.log`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -77,6 +80,9 @@ export default defineConfig({
         LIFEBOAT_OIDC_ISSUER: `http://127.0.0.1:${OIDC_PORT}`,
         LIFEBOAT_OIDC_CLIENT_ID: "lifeboat",
         LIFEBOAT_OIDC_CLIENT_SECRET: "lifeboat-e2e-client-secret",
+        // Every log line at info and above, also as JSON in a file the canary test searches.
+        LIFEBOAT_LOG_FILE: SERVER_LOG,
+        LIFEBOAT_LOG_LEVEL: "info",
         LIFEBOAT_OIDC_SCOPES: "openid email profile groups",
         LIFEBOAT_OIDC_NAME: "Example SSO",
       },

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN } from "./fixtures";
+import { ADMIN, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 
 test("first run: the setup page creates the first organization admin and signs them in", async ({ page }) => {

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, signIn, signOut } from "./fixtures";
+import { ADMIN, signIn, signOut, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 
 test("sign-in refuses a wrong password, then signs in and out", async ({ page }) => {

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { ADMIN, VIEWER, rawMutation, signIn } from "./fixtures";
+import type { Page } from "@playwright/test";
+import { ADMIN, VIEWER, rawMutation, signIn, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 
 async function dialog(page: Page, title: string) {

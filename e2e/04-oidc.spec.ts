@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, signIn } from "./fixtures";
+import { ADMIN, signIn, expect, test } from "./fixtures";
 
 test("OIDC sign-in through a real provider maps the groups claim to a team", async ({ browser }) => {
   const admin = await (await browser.newContext()).newPage();

@@ -1,7 +1,6 @@
-import { expect, test } from "@playwright/test";
 import fs from "node:fs";
 import path from "node:path";
-import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut } from "./fixtures";
+import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { kubectl } from "../sandbox/testing/kubectl";

@@ -1,6 +1,40 @@
 import fs from "node:fs";
 import path from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+
+// Every response any page of the journeys receives (HTML, JSON, scripts, styles) is appended to one file, which the
+// last spec searches for secrets (the canary test): specs import `test` from here, not from @playwright/test.
+export const RESPONSES_FILE = path.resolve(`.data/e2e/responses-${process.env.LIFEBOAT_E2E_RUN}.log`);
+
+function capture(context: BrowserContext) {
+  context.on("response", async (response) => {
+    const type = response.headers()["content-type"] ?? "";
+    if (type.includes("text/event-stream") || response.status() === 204 || response.request().method() === "HEAD")
+      return;
+    const body = await response.text().catch(() => null);
+    if (body !== null) fs.appendFileSync(RESPONSES_FILE, `\n=== ${response.status()} ${response.url()}\n${body}`);
+  });
+}
+
+export const test = base.extend<object, object>({
+  context: async ({ context }, use) => {
+    capture(context);
+    await use(context);
+  },
+  browser: [
+    async ({ browser }, use) => {
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const context = await newContext(options);
+        capture(context);
+        return context;
+      };
+      await use(browser);
+    },
+    { scope: "worker" },
+  ],
+});
+export { expect };
 
 // Accounts the journeys share: the first spec creates the admin through first-run setup.
 export const ADMIN = { name: "Ada Admin", email: "admin@example.com", password: "e2e-admin-password-1" };

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import pino from "pino";
 
 // Fields that may hold a secret, at any depth we log. pino replaces them with "[redacted]".
@@ -51,8 +52,18 @@ export function formatPretty(line: string): string {
   }
 }
 
+/** LIFEBOAT_LOG_FILE: every line also appended there as JSON (the end-to-end canary test reads it). */
+const logFile = process.env.LIFEBOAT_LOG_FILE
+  ? fs.createWriteStream(process.env.LIFEBOAT_LOG_FILE, { flags: "a" })
+  : null;
+
 export function createLogger(write?: (s: string) => void, opts: { level?: string } = {}) {
-  const out = write ?? ((s: string) => process.stdout.write(pretty ? formatPretty(s) : s));
+  const out =
+    write ??
+    ((s: string) => {
+      logFile?.write(s);
+      process.stdout.write(pretty ? formatPretty(s) : s);
+    });
   return pino(
     { level: opts.level ?? level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "lifeboat" } },
     { write: out },

@@ -1,4 +1,5 @@
 import type { AuthOptions } from "next-auth";
+import { guardedLookup } from "../security/outbound";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { db } from "../db/client";
 import { env, randomKey, secretFromEnvOrFile } from "../env";
@@ -29,6 +30,9 @@ function oidcProvider() {
     authorization: { params: { scope: e.LIFEBOAT_OIDC_SCOPES } },
     idToken: true,
     checks: ["pkce" as const, "state" as const],
+    // Discovery, token and JWKS requests go out on the outbound path: names resolved where they connect, refused when
+    // they resolve to a metadata, link-local or (unless allowed) loopback address.
+    httpOptions: { timeout: 10_000, lookup: guardedLookup() },
     profile(claims: Record<string, unknown>) {
       return {
         id: String(claims.sub),

@@ -1,0 +1,68 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { parse as parseYaml } from "yaml";
+import { ADMIN, RESPONSES_FILE, rawMutation, signIn, expect, test } from "./fixtures";
+import { SERVER_LOG } from "../playwright.config";
+// @ts-expect-error: a plain .mjs module without types
+import { embeddedUrl } from "../scripts/lib/postgres.mjs";
+
+// The canary test, last: secrets with unique values (a credential's secret key made here, the sandbox clusters'
+// bearer tokens the journey attached them with, the admin's password) must appear in no HTTP response any page of the
+// journeys received (server-rendered pages, API answers, scripts), no audit row and no server log line.
+test("no secret reaches a response, a page, an audit row or a log line", async ({ page }) => {
+  const canarySecret = `canary-${crypto.randomBytes(16).toString("hex")}`;
+  await signIn(page, ADMIN);
+  const created = await rawMutation(page, "credential.create", {
+    kind: "AWS_ACCESS_KEY",
+    name: "canary-keys",
+    description: "",
+    accessKeyId: "AKIACANARY0000000000",
+    secretAccessKey: canarySecret,
+  });
+  expect(created.status).toBe(200);
+  // The pages that show credentials, locations, clusters and the audit trail, rendered with the canary stored.
+  for (const [link, href] of [
+    ["Credentials", "/data-protection/credentials"],
+    ["Target locations", "/data-protection/locations"],
+    ["Clusters", "/clusters"],
+    ["Audit log", "/admin/audit"],
+  ]) {
+    await page.getByRole("link", { name: link, exact: true }).click();
+    await page.waitForURL(`**${href}`);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  }
+  await expect(page.getByText("credential.create").first()).toBeVisible();
+
+  const sandbox = JSON.parse(fs.readFileSync(".data/e2e/sandbox/sandbox.json", "utf8")) as {
+    clusters: { name: string; kubeconfig: string }[];
+  };
+  const canaries: Record<string, string> = { "the canary credential's secret key": canarySecret };
+  for (const c of sandbox.clusters) {
+    const kubeconfig = parseYaml(fs.readFileSync(path.resolve(c.kubeconfig), "utf8"));
+    canaries[`${c.name}'s bearer token`] = kubeconfig.users[0].user.token;
+  }
+  canaries["the admin's password"] = ADMIN.password;
+  for (const [what, value] of Object.entries(canaries)) expect(value.length, what).toBeGreaterThanOrEqual(16);
+
+  const db = new pg.Client({ connectionString: embeddedUrl({ dir: ".data/e2e/pg", port: 54359, name: "lifeboat" }) });
+  await db.connect();
+  const audit = (await db.query(`SELECT * FROM "AuditEvent"`)).rows;
+  await db.end();
+  const haystacks: Record<string, string> = {
+    "HTTP responses": fs.readFileSync(RESPONSES_FILE, "utf8"),
+    "audit rows": JSON.stringify(audit),
+    "server log": fs.readFileSync(SERVER_LOG, "utf8"),
+  };
+  // Each was really searched: the journeys' responses, a long audit trail, a server that logged.
+  expect(haystacks["HTTP responses"].length).toBeGreaterThan(1_000_000);
+  expect(haystacks["HTTP responses"]).toContain("canary-keys");
+  expect(audit.length).toBeGreaterThan(50);
+  expect(haystacks["server log"].length).toBeGreaterThan(0);
+  const found: string[] = [];
+  for (const [what, value] of Object.entries(canaries))
+    for (const [where, text] of Object.entries(haystacks))
+      if (text.includes(value)) found.push(`${what} in the ${where}`);
+  expect(found).toEqual([]);
+});
