@@ -74,15 +74,14 @@ export class ClusterSession {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(checked.kubeconfig);
     const token = kc.getCurrentUser()?.token;
-    const ctx = new k8s.RequestContext(server, k8s.HttpMethod.GET);
+    // The credentials and TLS material client-node reads from the kubeconfig, applied once; the connections go through
+    // the outbound path's own pool (checked where it connects), not an agent of client-node's.
+    const tls: https.RequestOptions = {};
     try {
-      await kc.applySecurityAuthentication(ctx);
+      await kc.applyToHTTPSOptions(tls);
     } catch (e) {
       throw new ClusterError(`The kubeconfig's credentials cannot be used: ${(e as Error).message}`, "Other");
     }
-    // The TLS material client-node reads from the kubeconfig, on the outbound path's own pool (checked where it connects).
-    const tls: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(tls);
     const dispatcher = outboundAgent({
       ca: tls.ca as OutboundTls["ca"],
       cert: tls.cert as OutboundTls["cert"],
@@ -93,7 +92,7 @@ export class ClusterSession {
     const hidden = [token, ...(opts.secrets ?? [])].filter((s): s is string => Boolean(s));
     return new ClusterSession(
       server,
-      ctx.getHeaders(),
+      { ...(tls.headers as Record<string, string> | undefined) },
       dispatcher,
       hidden.sort((a, b) => b.length - a.length),
       Boolean(token),
