@@ -2,8 +2,13 @@ import { defineConfig } from "@playwright/test";
 
 // End to end in Debian's Chromium against `next start`, with a fresh embedded PostgreSQL and a real OpenID provider
 // on loopback. Specs run in order, one at a time: the first one performs first-run setup.
-const PORT = 3100;
-const OIDC_PORT = 3190;
+// LIFEBOAT_E2E_PORT_OFFSET moves every port of the run (console, OIDC provider, sandbox, PostgreSQL), so two
+// checkouts on one host can run their e2e at once.
+const OFFSET = Number(process.env.LIFEBOAT_E2E_PORT_OFFSET ?? 0);
+const PORT = 3100 + OFFSET;
+const OIDC_PORT = 3190 + OFFSET;
+export const SANDBOX_PORT = 16543 + OFFSET;
+export const PG_PORT = 54359 + OFFSET;
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
 // One id per run (workers inherit it): the canary test reads this run's server log and captured responses only.
 process.env.LIFEBOAT_E2E_RUN ??= String(Date.now());
@@ -42,9 +47,8 @@ export default defineConfig({
   webServer: [
     {
       // Two sandbox clusters (with Velero) and an S3 emulator, in their own process: the console attaches them by kubeconfig.
-      command:
-        "node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port 16543 --s3-port 0 --azure-port none",
-      url: "https://127.0.0.1:16543/healthz",
+      command: `node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port ${SANDBOX_PORT} --s3-port 0 --azure-port none`,
+      url: `https://127.0.0.1:${SANDBOX_PORT}/healthz`,
       ignoreHTTPSErrors: true,
       timeout: 120_000,
       reuseExistingServer: false,
@@ -70,7 +74,7 @@ export default defineConfig({
       env: {
         DATABASE_URL: "",
         LIFEBOAT_DATA_DIR: ".data/e2e",
-        LIFEBOAT_PG_PORT: "54359",
+        LIFEBOAT_PG_PORT: String(PG_PORT),
         NEXTAUTH_URL: BASE_URL,
         LIFEBOAT_ALLOW_LOOPBACK: "1",
         // No health checks: the controller runtime alone must follow attached clusters (attach → NOTIFY → sync).

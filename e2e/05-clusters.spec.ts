@@ -4,6 +4,7 @@ import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut, expect, test } from 
 import { expectAccessible } from "./a11y";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { kubectl } from "../sandbox/testing/kubectl";
+import { SANDBOX_PORT } from "../playwright.config";
 
 test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad kubeconfig is explained in place", async ({
   page,
@@ -16,8 +17,7 @@ test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad 
   const dialog = page.getByRole("dialog", { name: "Attach a cluster" });
 
   // A kubeconfig with a credential plugin is refused with the reason, and the text stays.
-  const bad =
-    "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:16543'}}]\nusers: [{name: u, user: {exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n";
+  const bad = `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:${SANDBOX_PORT}'}}]\nusers: [{name: u, user: {exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
   await dialog.getByLabel("Kubeconfig").fill(bad);
   await dialog.getByRole("button", { name: "Check connection" }).click();
   await expect(dialog.getByRole("alert")).toContainText("credential plugins");

@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { parse as parseYaml } from "yaml";
 import { ADMIN, RESPONSES_FILE, rawMutation, signIn, expect, test } from "./fixtures";
-import { SERVER_LOG } from "../playwright.config";
+import { PG_PORT, SERVER_LOG } from "../playwright.config";
 // @ts-expect-error: a plain .mjs module without types
 import { embeddedUrl } from "../scripts/lib/postgres.mjs";
 
@@ -46,7 +46,7 @@ test("no secret reaches a response, a page, an audit row or a log line", async (
   canaries["the admin's password"] = ADMIN.password;
   for (const [what, value] of Object.entries(canaries)) expect(value.length, what).toBeGreaterThanOrEqual(16);
 
-  const db = new pg.Client({ connectionString: embeddedUrl({ dir: ".data/e2e/pg", port: 54359, name: "lifeboat" }) });
+  const db = new pg.Client({ connectionString: embeddedUrl({ dir: ".data/e2e/pg", port: PG_PORT, name: "lifeboat" }) });
   await db.connect();
   const audit = (await db.query(`SELECT * FROM "AuditEvent"`)).rows;
   await db.end();
