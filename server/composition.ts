@@ -109,4 +109,12 @@ export function depsFor(db: Db): Deps {
   return d;
 }
 
+/**
+ * The services on a transaction, for a call that only changes the database (its audit row commits with it): the
+ * database and the sealed store write through the transaction; cluster access and providers stay the process's.
+ */
+export function servicesIn(d: Deps, tx: Db): Deps {
+  return { ...d, db: tx, sealed: d.sealed.on(tx) };
+}
+
 export const deps = () => depsFor(processDb());

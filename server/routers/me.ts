@@ -40,7 +40,7 @@ export const meRouter = router({
       };
     }),
   changePassword: objectProcedure("user", { own: true })
-    .meta({ permission: "me.changePassword" })
+    .meta({ permission: "me.changePassword", dbOnly: true })
     .input(changePasswordInput)
     .output(z.object({ id: z.string() }))
     .mutation(({ ctx, input }) => {

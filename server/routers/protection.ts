@@ -68,12 +68,12 @@ export const credentialRouter = router({
     .output(z.array(credentialRow))
     .query(({ ctx }) => listCredentials(ctx.services)),
   create: objectProcedure("credential", { field: null })
-    .meta({ permission: "credential.create" })
+    .meta({ permission: "credential.create", dbOnly: true })
     .input(credentialCreateInput)
     .output(credentialRow)
     .mutation(({ ctx, input }) => createCredential(ctx.services, ctx.principal!.userId, input)),
   delete: objectProcedure("credential")
-    .meta({ permission: "credential.delete" })
+    .meta({ permission: "credential.delete", dbOnly: true })
     .input(byId)
     .output(idOnly)
     .mutation(({ ctx, input }) => deleteCredential(ctx.services, input.id)),

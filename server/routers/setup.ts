@@ -24,7 +24,7 @@ export const setupRouter = router({
       oidc: { enabled: oidcConfigured(), name: env().LIFEBOAT_OIDC_NAME },
     })),
   create: objectProcedure("user", { field: null })
-    .meta({ permission: "setup.create" })
+    .meta({ permission: "setup.create", dbOnly: true })
     .input(setupInput)
     .output(z.object({ id: z.string(), email: z.string() }))
     .mutation(async ({ ctx, input }) => {

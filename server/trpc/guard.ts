@@ -8,6 +8,7 @@ import { logger } from "../log";
 import { cleanInput } from "./input";
 import type { Db } from "../db/client";
 import { noteAnonymousRefusal } from "./anonymous-refusals";
+import { servicesIn } from "../composition";
 
 // The guard every procedure passes: permission declared (else refused: fail closed), signed in, permission held
 // somewhere; then every mutation and every denial is audited
@@ -65,7 +66,7 @@ export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
   const result = inTransaction
     ? await withAuditRow(
         ctx.db,
-        (tx) => next({ ctx: { ...ctx, db: tx, access, audit: target } }),
+        (tx) => next({ ctx: { ...ctx, db: tx, services: servicesIn(ctx.services, tx), access, audit: target } }),
         (tx) => audit("SUCCESS", undefined, tx),
       )
     : await next({ ctx: { ...ctx, access, audit: target } });

@@ -56,7 +56,8 @@ export async function createCredential(d: Deps, actorId: string, given: Credenti
     });
     return withKind(row);
   } catch (e) {
-    await d.sealed.remove(sealedSecretId);
+    // Inside the procedure's transaction the sealed row rolls back with it (and the aborted transaction refuses this).
+    await d.sealed.remove(sealedSecretId).catch(() => {});
     throw e;
   }
 }

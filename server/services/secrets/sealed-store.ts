@@ -18,6 +18,11 @@ export class SealedStore {
     private readonly ring: () => KeyRing,
   ) {}
 
+  /** The same store on another client of the database (a transaction): its writes commit or roll back with it. */
+  on(db: Db): SealedStore {
+    return new SealedStore(db, this.ring);
+  }
+
   async put(purpose: string, plaintext: string | Buffer): Promise<string> {
     const id = crypto.randomUUID();
     const s = seal(this.ring(), plaintext, aad(id, purpose));

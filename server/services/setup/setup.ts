@@ -56,14 +56,16 @@ export async function announceSetupToken(db: Db, secret: string): Promise<void> 
 
 export async function createFirstAdmin(db: Db, input: { email: string; name: string; password: string }) {
   const passwordHash = await hashPassword(input.password);
-  return db.$transaction(async (tx) => {
+  const insert = async (tx: Db) => {
     await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${SETUP_LOCK})`);
     if ((await tx.user.count()) > 0) throw new AppError("CONFLICT", "Setup is already complete: sign in instead");
     return tx.user.create({
       data: { email: input.email, name: input.name, role: "ORG_ADMIN", passwordHash },
       select: { id: true, email: true },
     });
-  });
+  };
+  // In a procedure the guard's transaction (with the audit row) holds the lock; at boot, a transaction of its own.
+  return "$transaction" in db ? db.$transaction((tx) => insert(tx as unknown as Db)) : insert(db);
 }
 
 /** LIFEBOAT_ADMIN_EMAIL / LIFEBOAT_ADMIN_PASSWORD bootstrap the first admin when the database has no user. */
