@@ -54,6 +54,30 @@ describe("architecture", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("everything that leaves the process goes through the outbound path (server/security/outbound.ts, #9 §2)", () => {
+    const outbound = `server${path.sep}security${path.sep}outbound.ts`;
+    const product = consoleFiles.filter(
+      (f) => !/\.test\.tsx?$/.test(f) && !f.startsWith(`server${path.sep}testing`) && !f.startsWith("components"),
+    );
+    const text = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
+    const offenders: string[] = [];
+    for (const f of product.filter((f) => f !== outbound)) {
+      const src = text(f);
+      // Raw sockets, node's http clients and agents only inside the outbound path.
+      if (/\bhttps?\.(request|get)\(|\b(net|tls)\.(connect|createConnection)\(|new (https?\.)?Agent\(/.test(src))
+        offenders.push(`${f}: opens connections itself`);
+      // fetch and undici requests name their dispatcher (never the process-wide default one).
+      if (/\b(fetch|request)\(/.test(src) && importsOf(f).includes("undici") && !/\bdispatcher\b/.test(src))
+        offenders.push(`${f}: undici without a dispatcher`);
+      if (/(?<![.\w])fetch\(/.test(src) && !importsOf(f).includes("undici")) offenders.push(`${f}: global fetch`);
+      // Cloud SDK clients are built with the outbound path's agents.
+      const sdk = importsOf(f).some((s) => s.startsWith("@aws-sdk/client-") || s.startsWith("@azure/"));
+      if (sdk && !importsOf(f).some((s) => /security\/outbound$/.test(s)))
+        offenders.push(`${f}: SDK client off the path`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
   it("no line of product code is over 160 characters (Prettier wraps code at 120; long strings are split by hand)", () => {
     const generated = `server${path.sep}db${path.sep}generated${path.sep}`;
     const offenders = consoleFiles

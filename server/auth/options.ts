@@ -1,5 +1,5 @@
 import type { AuthOptions } from "next-auth";
-import { guardedLookup } from "../security/outbound";
+import { guardedLookup, outboundNodeAgents } from "../security/outbound";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { db } from "../db/client";
 import { env, randomKey, secretFromEnvOrFile } from "../env";
@@ -18,6 +18,17 @@ export const authSecret = () => secretFromEnvOrFile("NEXTAUTH_SECRET", "nextauth
 
 export const oidcConfigured = () => Boolean(env().LIFEBOAT_OIDC_ISSUER && env().LIFEBOAT_OIDC_CLIENT_ID);
 
+/**
+ * The HTTP options of every request to the identity provider (openid-client's): the outbound path's node agent of the
+ * issuer's scheme checks literal addresses before a socket opens and resolves names where it connects (an endpoint of
+ * the discovery document on another scheme fails rather than leave the path); no redirects are followed.
+ */
+export function oidcHttpOptions(issuer: string) {
+  const agents = outboundNodeAgents();
+  const agent = new URL(issuer).protocol === "https:" ? agents.httpsAgent : agents.httpAgent;
+  return { timeout: 10_000, agent, lookup: guardedLookup() };
+}
+
 function oidcProvider() {
   const e = env();
   return {
@@ -30,9 +41,9 @@ function oidcProvider() {
     authorization: { params: { scope: e.LIFEBOAT_OIDC_SCOPES } },
     idToken: true,
     checks: ["pkce" as const, "state" as const],
-    // Discovery, token and JWKS requests go out on the outbound path: names resolved where they connect, refused when
-    // they resolve to a metadata, link-local or (unless allowed) loopback address.
-    httpOptions: { timeout: 10_000, lookup: guardedLookup() },
+    // Discovery, token and JWKS requests go out on the outbound path: names resolved where they connect, literal
+    // addresses checked before connecting, refused when metadata, link-local or (unless allowed) loopback.
+    httpOptions: oidcHttpOptions(e.LIFEBOAT_OIDC_ISSUER!),
     profile(claims: Record<string, unknown>) {
       return {
         id: String(claims.sub),
