@@ -5,6 +5,18 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { dataDir } from "./lib/setup.mjs";
+import { DEMO_CLUSTERS, DEMO_RESTART_NOTE, demoPorts } from "./lib/demo-config.mjs";
+
+// Every port from the environment (README, "Two demos on one host"); a bad value stops here with its name.
+let ports;
+try {
+  ports = demoPorts();
+} catch (e) {
+  console.error(`✖ ${e.message}`);
+  process.exit(2);
+}
+process.env.PORT = String(ports.console);
+process.env.LIFEBOAT_PG_PORT = String(ports.postgres);
 
 const credsFile = path.join(dataDir, "demo-admin.json");
 fs.mkdirSync(dataDir, { recursive: true });
@@ -28,11 +40,15 @@ const sandbox = spawnChild(
     path.join(root, "node_modules/tsx/dist/cli.mjs"),
     "sandbox/cli.ts",
     "--clusters",
-    "2",
+    String(DEMO_CLUSTERS),
     "--dir",
     sandboxDir,
     "--base-port",
-    process.env.LIFEBOAT_SANDBOX_BASE_PORT ?? "16443",
+    String(ports.sandboxBase),
+    "--s3-port",
+    String(ports.s3),
+    "--azure-port",
+    String(ports.azure),
   ],
   { stdio: ["ignore", "pipe", "inherit"] },
 );
@@ -69,6 +85,8 @@ const banner = [
     .replace(/\nREADY\s*$/, "")
     .split("\n")
     .map((l) => `  ${l}`),
+  "",
+  ...DEMO_RESTART_NOTE,
   "",
   "  Ctrl-C stops the console, its database and the sandbox.",
   "",

@@ -1,0 +1,92 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../../server/db/client";
+import { freshDatabase } from "../../server/testing/db";
+import { aUser, callerFor, signedIn } from "../../server/testing/builders";
+import { testSandbox } from "../../server/testing/sandbox";
+import { veleroObjects } from "../../server/kube/testing-objects";
+import { seedDemo } from "./seed-demo";
+
+// #10 §7: the demo's own setup goes through the audited procedures, so the audit log shows who set the demo up; a
+// second run (a restarted demo) creates nothing twice. Runs against the integration sandbox, and removes from its
+// clusters what it made there.
+process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
+process.env.NEXTAUTH_SECRET ??= "seed-demo-test-secret-0123456789abcdef";
+
+let db: Db;
+const email = `demo-admin-${crypto.randomBytes(3).toString("hex")}@example.com`;
+const lines: string[] = [];
+const now = new Date("2026-12-04T12:00:00Z");
+
+beforeAll(async () => {
+  ({ db } = await freshDatabase());
+  await db.user.create({ data: { email, name: "Demo Admin", role: "ORG_ADMIN" } });
+});
+
+afterAll(async () => {
+  // Take the demo's location, schedule and backups off the shared sandbox clusters.
+  const admin = callerFor(db, await signedIn(db, await aUser(db, { role: "ORG_ADMIN" })));
+  for (const c of await db.cluster.findMany({ select: { id: true, name: true } })) {
+    const schedules = await db.veleroObject.findMany({ where: { clusterId: c.id, kind: "schedules" } });
+    const i = testSandbox().clusters.findIndex((s) => s.name === c.name);
+    const velero = veleroObjects(fs.readFileSync(testSandbox().clusters[i].kubeconfig, "utf8"));
+    for (const s of schedules.filter((s) => s.name.includes("web-nightly")))
+      await velero.remove("schedules", s.name).catch(() => undefined);
+    await admin.cluster.detach({ id: c.id, removeFromCluster: true }).catch(() => undefined);
+  }
+});
+
+describe("the demo's setup", () => {
+  it("attaches, shares a location, backs up and schedules through audited procedures, as the demo's admin", async () => {
+    await seedDemo(db, { sandbox: testSandbox(), adminEmail: email, log: (l) => lines.push(l), now });
+    const sandboxNames = testSandbox().clusters.map((c) => c.name);
+    expect((await db.cluster.findMany({ select: { name: true } })).map((c) => c.name).sort()).toEqual(
+      [...sandboxNames].sort(),
+    );
+    const rows = await db.auditEvent.findMany({
+      where: { actorEmail: email },
+      select: { action: true, outcome: true },
+      orderBy: { id: "asc" },
+    });
+    const actions = rows.filter((r) => r.outcome === "SUCCESS").map((r) => r.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "clusterGroup.create",
+        "cluster.attach",
+        "credential.create",
+        "location.create",
+        "location.assign",
+        "backup.create",
+        "schedule.create",
+      ]),
+    );
+    expect(actions.filter((a) => a === "cluster.attach")).toHaveLength(sandboxNames.length);
+    expect(rows.filter((r) => r.outcome !== "SUCCESS")).toEqual([]);
+    // The demo's session ends with the setup.
+    expect(await db.session.count({ where: { user: { email }, revokedAt: null } })).toBe(0);
+  });
+
+  it("a restarted demo creates nothing twice", async () => {
+    const before = await db.auditEvent.count({ where: { actorEmail: email } });
+    await seedDemo(db, {
+      sandbox: testSandbox(),
+      adminEmail: email,
+      log: (l) => lines.push(l),
+      now: new Date(now.getTime() + 60_000),
+    });
+    const again = await db.auditEvent.findMany({
+      where: { actorEmail: email },
+      select: { action: true },
+      orderBy: { id: "asc" },
+    });
+    const created = again.map((r) => r.action).filter((a) => /\.(create|attach|assign)$/.test(a));
+    // Only this start's backup is new (and the schedule's create, which answers that it is already there).
+    expect(created.filter((a) => a === "cluster.attach")).toHaveLength(testSandbox().clusters.length);
+    expect(created.filter((a) => a === "credential.create")).toHaveLength(1);
+    expect(created.filter((a) => a === "location.create")).toHaveLength(1);
+    expect(created.filter((a) => a === "backup.create")).toHaveLength(2);
+    expect(before).toBeGreaterThan(0);
+    expect(lines.some((l) => l.includes("already attached"))).toBe(true);
+  });
+});
