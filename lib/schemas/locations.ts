@@ -34,6 +34,10 @@ const credentialCommon = { name: resourceName, description };
 export const credentialCreateInput = z.discriminatedUnion("kind", [awsAccessKey.extend(credentialCommon)]);
 export type CredentialCreateInput = z.infer<typeof credentialCreateInput>;
 
+/** New keys for an existing credential (rotation): the same fields as creating one, for the credential `id`. */
+export const credentialRotateInput = z.discriminatedUnion("kind", [awsAccessKey.extend({ id })]);
+export type CredentialRotateInput = z.infer<typeof credentialRotateInput>;
+
 // ---- location settings, by provider -----------------------------------------------------------------------------------
 
 const bucketName = z

@@ -5,6 +5,7 @@ import { byId } from "@/lib/schemas/admin";
 import {
   CREDENTIAL_KINDS,
   credentialCreateInput,
+  credentialRotateInput,
   LOCATION_KINDS,
   locationAssignInput,
   locationCreateInput,
@@ -18,6 +19,7 @@ import {
   refreshLocationStatus,
   unassignLocation,
 } from "../services/protection/locations";
+import { rotateCredential } from "../services/protection/rotation";
 import { objectProcedure, targetProcedureOn } from "../trpc/scoped";
 import { idOnly, ref } from "./outputs";
 
@@ -77,6 +79,12 @@ export const credentialRouter = router({
     .input(byId)
     .output(idOnly)
     .mutation(({ ctx, input }) => deleteCredential(ctx.services, input.id)),
+  // New keys, probed at every location using the credential first; then rolled out to every cluster that holds them.
+  rotate: objectProcedure("credential")
+    .meta({ permission: "credential.rotate" })
+    .input(credentialRotateInput)
+    .output(credentialRow)
+    .mutation(({ ctx, input }) => rotateCredential(ctx.services, input)),
 });
 
 export const locationRouter = router({

@@ -255,7 +255,7 @@ export async function assignLocation(
  * it needs the organization admin, or CLUSTER_ADMIN on every scope the location already reaches: seeing a location in a
  * group one only views does not make its keys one's to give away.
  */
-async function assertMaySpread(d: Deps, access: Access, locationId: string) {
+export async function assertMaySpread(d: Deps, access: Access, locationId: string) {
   if (access.orgRole === "ORG_ADMIN") return;
   const existing = await d.db.locationAssignment.findMany({
     where: { locationId },
