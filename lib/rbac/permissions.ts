@@ -56,6 +56,7 @@ export const PERMISSIONS = {
   "location.list": { scope: "self" },
   "location.create": ADMIN,
   "location.delete": ADMIN,
+  "location.update": ADMIN,
   "location.assign": CLUSTER_ADMIN,
   "location.refresh": OPERATE,
   "backup.list": { scope: "self" },
@@ -103,6 +104,7 @@ export const DEPENDS_ON: Partial<Record<Permission, readonly Permission[]>> = {
   "credential.delete": ["credential.list"],
   "credential.rotate": ["credential.list"],
   "location.delete": ["location.list"],
+  "location.update": ["location.list"],
 };
 
 /** A permission and everything it depends on, transitively. */

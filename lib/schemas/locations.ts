@@ -106,6 +106,23 @@ export const locationCreateInput = z.discriminatedUnion("provider", [
 ]);
 export type LocationCreateInput = z.input<typeof locationCreateInput>;
 
+/**
+ * Changing a location: where in the store it points and with which keys; its name, provider and bucket stay (another
+ * bucket is another location). `readOnly`, when given, sets the access mode of every assignment (BSL accessMode).
+ * Validated again with the provider's schema once merged into the stored settings, and probed before it is saved.
+ */
+export const locationUpdateInput = z.object({
+  id,
+  credentialId: id,
+  prefix,
+  region: s3Settings.region,
+  endpoint: s3Settings.endpoint,
+  pathStyle: s3Settings.pathStyle,
+  caBundle,
+  readOnly: z.boolean().optional(),
+});
+export type LocationUpdateInput = z.input<typeof locationUpdateInput>;
+
 export const locationAssignInput = z.object({
   locationId: id,
   target: z.discriminatedUnion("kind", [

@@ -138,3 +138,63 @@ describe("rotating a credential's keys", () => {
 });
 
 
+
+describe("changing a target location", () => {
+  const bsl = () => `lifeboat-edited-${run}`;
+  const s3 = () => testSandbox().s3;
+
+  it("refuses an endpoint it cannot reach, and changes nothing", async () => {
+    const before = await db.location.findUniqueOrThrow({ where: { id: ids.location } });
+    const specBefore = (await bslOn(0, bsl())).spec;
+    await expect(
+      admin.location.update({
+        id: ids.location,
+        credentialId: ids.credential,
+        prefix: `edits-it/${run}/b`,
+        region: "us-east-1",
+        endpoint: "http://127.0.0.1:9",
+        pathStyle: true,
+        caBundle: "",
+      }),
+    ).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("Nothing was changed") });
+    expect((await db.location.findUniqueOrThrow({ where: { id: ids.location } })).config).toEqual(before.config);
+    for (const i of [0, 1]) expect((await bslOn(i, bsl())).spec).toEqual(specBefore);
+  });
+
+  it("rolls a new prefix and read-only mode out to the BackupStorageLocation on every assigned cluster", async () => {
+    await admin.location.update({
+      id: ids.location,
+      credentialId: ids.credential,
+      prefix: `edits-it/${run}/b`,
+      region: "us-east-1",
+      endpoint: s3().endpoint,
+      pathStyle: true,
+      caBundle: "",
+      readOnly: true,
+    });
+    for (const i of [0, 1]) {
+      const spec = (await bslOn(i, bsl())).spec;
+      expect(spec.objectStorage.prefix).toBe(`edits-it/${run}/b`);
+      expect(spec.accessMode).toBe("ReadOnly");
+    }
+    const l = await availableEverywhere();
+    expect(l.settings).toMatchObject({ prefix: `edits-it/${run}/b`, endpoint: s3().endpoint });
+    expect(l.assignments.every((a) => a.readOnly)).toBe(true);
+    const audit = await db.auditEvent.findFirst({ where: { action: "location.update" }, orderBy: { id: "desc" } });
+    expect(audit).toMatchObject({ outcome: "SUCCESS", targetId: ids.location });
+  });
+
+  it("refuses a CA bundle that is not PEM certificates", async () => {
+    await expect(
+      admin.location.update({
+        id: ids.location,
+        credentialId: ids.credential,
+        prefix: `edits-it/${run}/b`,
+        region: "us-east-1",
+        endpoint: s3().endpoint,
+        pathStyle: true,
+        caBundle: "not a certificate",
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("PEM") });
+  });
+});
