@@ -2,12 +2,7 @@ import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { auditsCreatedId, clusterProcedureOn, groupProcedure } from "../trpc/scoped";
-import {
-  clusterAttachInput,
-  clusterMoveInput,
-  clusterPreviewInput,
-  clusterUpdateInput,
-} from "@/lib/schemas/cluster";
+import { clusterAttachInput, clusterMoveInput, clusterPreviewInput, clusterUpdateInput } from "@/lib/schemas/cluster";
 import { moveCluster, previewMove, updateCluster } from "../services/clusters/edits";
 import {
   attachCluster,

@@ -41,7 +41,13 @@ beforeAll(async () => {
   ids.b = (await aGroup(db, "group-b")).id;
   ids.c = (await aGroup(db, "group-c")).id;
   ids.east = (
-    await admin.cluster.attach({ kubeconfig: kubeconfigText(0), name: "east", groupId: ids.a, description: "", labels: {} })
+    await admin.cluster.attach({
+      kubeconfig: kubeconfigText(0),
+      name: "east",
+      groupId: ids.a,
+      description: "",
+      labels: {},
+    })
   ).id;
   const s3 = testSandbox().s3;
   const cred = await admin.credential.create({
@@ -119,7 +125,9 @@ describe("moving a cluster to another group", () => {
         { subject: `team readers-${run}`, before: null, after: "VIEWER" },
       ]),
     );
-    expect(p.access.filter((x) => x.after)).toEqual([{ subject: `team readers-${run}`, before: null, after: "VIEWER" }]);
+    expect(p.access.filter((x) => x.after)).toEqual([
+      { subject: `team readers-${run}`, before: null, after: "VIEWER" },
+    ]);
     expect(p.locationsAdded).toEqual([{ id: ids.lb, name: `in-b-${run}` }]);
     expect(p.locationsRemoved).toEqual([{ id: ids.la, name: `in-a-${run}` }]);
     await expect(admin.cluster.movePreview({ id: ids.east, groupId: ids.a })).rejects.toMatchObject({

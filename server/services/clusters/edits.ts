@@ -27,7 +27,9 @@ export async function updateCluster(d: Deps, c: ScopedCluster, input: Omit<Clust
 
 type Subject = { key: string; label: string };
 const subjectOf = (b: { user: { email: string } | null; team: { name: string } | null }): Subject =>
-  b.team ? { key: `team:${b.team.name}`, label: `team ${b.team.name}` } : { key: `user:${b.user!.email}`, label: b.user!.email };
+  b.team
+    ? { key: `team:${b.team.name}`, label: `team ${b.team.name}` }
+    : { key: `user:${b.user!.email}`, label: b.user!.email };
 
 /** Each subject's highest role from these bindings. */
 function rolesOf(bindings: { role: ClusterRole; user: { email: string } | null; team: { name: string } | null }[]) {

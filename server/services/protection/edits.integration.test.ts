@@ -52,7 +52,13 @@ beforeAll(async () => {
     [1, "west"],
   ] as const)
     ids[name] = (
-      await admin.cluster.attach({ kubeconfig: kubeconfigText(i), name, groupId: ids.group, description: "", labels: {} })
+      await admin.cluster.attach({
+        kubeconfig: kubeconfigText(i),
+        name,
+        groupId: ids.group,
+        description: "",
+        labels: {},
+      })
     ).id;
   const s3 = testSandbox().s3;
   ids.credential = (
@@ -136,8 +142,6 @@ describe("rotating a credential's keys", () => {
     expect(Object.values(audit!).map(String).join(" ")).not.toContain(newSecret);
   });
 });
-
-
 
 describe("changing a target location", () => {
   const bsl = () => `lifeboat-edited-${run}`;

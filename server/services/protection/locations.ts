@@ -267,7 +267,8 @@ export async function updateLocation(d: Deps, given: LocationUpdateInput) {
         lastProbeMessage: probe.message,
       },
     });
-    if (readOnly !== undefined) await tx.locationAssignment.updateMany({ where: { locationId: id }, data: { readOnly } });
+    if (readOnly !== undefined)
+      await tx.locationAssignment.updateMany({ where: { locationId: id }, data: { readOnly } });
     await tx.locationDeployment.updateMany({ where: { locationId: id }, data: { appliedAt: null } });
   });
   await reconcileLocation(d, id);
