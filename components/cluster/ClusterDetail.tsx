@@ -25,6 +25,8 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { ConnectionState } from "./ConnectionState";
 import { VeleroSummary } from "./VeleroSummary";
+import { EditClusterDialog } from "./EditClusterDialog";
+import { MoveClusterDialog } from "./MoveClusterDialog";
 
 export function ClusterDetail({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -36,6 +38,7 @@ export function ClusterDetail({ id }: { id: string }) {
   const q = useQuery({ ...trpc.cluster.get.queryOptions({ id }), refetchInterval: live });
   const [confirming, setConfirming] = useState(false);
   const [removeFromCluster, setRemoveFromCluster] = useState(false);
+  const [editing, setEditing] = useState<"details" | "group" | null>(null);
   const refresh = useMutation(
     trpc.cluster.refresh.mutationOptions({ onSuccess: (c) => qc.setQueryData(trpc.cluster.get.queryKey({ id }), c) }),
   );
@@ -85,6 +88,8 @@ export function ClusterDetail({ id }: { id: string }) {
                 {refresh.isPending ? "Checking…" : "Check now"}
               </Button>
             )}
+            {isAdmin && <Button onClick={() => setEditing("details")}>Edit</Button>}
+            {isAdmin && <Button onClick={() => setEditing("group")}>Move</Button>}
             {isAdmin && (
               <Button color="error" variant="outlined" onClick={() => setConfirming(true)}>
                 Detach
@@ -94,6 +99,8 @@ export function ClusterDetail({ id }: { id: string }) {
         }
       />
       <ErrorAlert error={refresh.error ?? detach.error} />
+      {editing === "details" && <EditClusterDialog cluster={c} onClose={() => setEditing(null)} />}
+      {editing === "group" && <MoveClusterDialog cluster={c} onClose={() => setEditing(null)} />}
       {c.insecureTls && (
         <Alert severity="warning" sx={{ mb: 2 }} data-testid="cluster-insecure-tls">
           The connection to {c.server} is not verified: its kubeconfig sets insecure-skip-tls-verify, so anyone on the

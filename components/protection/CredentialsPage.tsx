@@ -22,6 +22,7 @@ import { formError, submitWith } from "../common/form-submit";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+import { RotateCredentialDialog } from "./RotateCredentialDialog";
 
 type Row = inferRouterOutputs<AppRouter>["credential"]["list"][number];
 
@@ -36,6 +37,7 @@ export function CredentialsPage() {
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
+  const [rotating, setRotating] = useState<Row | null>(null);
   const del = useMutation(
     trpc.credential.delete.mutationOptions({
       onSuccess: () => {
@@ -69,16 +71,23 @@ export function CredentialsPage() {
       header: "Actions",
       align: "right",
       cell: (c) => (
-        <Button
-          size="small"
-          color="error"
-          onClick={() => {
-            del.reset();
-            setDeleting({ id: c.id, name: c.name });
-          }}
-        >
-          Delete
-        </Button>
+        <>
+          {can("credential.rotate") && (
+            <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace the keys of ${c.name}`}>
+              Replace keys
+            </Button>
+          )}
+          <Button
+            size="small"
+            color="error"
+            onClick={() => {
+              del.reset();
+              setDeleting({ id: c.id, name: c.name });
+            }}
+          >
+            Delete
+          </Button>
+        </>
       ),
     },
   ];
@@ -125,6 +134,7 @@ export function CredentialsPage() {
         }}
       />
       {creating && <CreateCredentialDialog onClose={() => setCreating(false)} />}
+      {rotating && <RotateCredentialDialog credential={rotating} onClose={() => setRotating(null)} />}
       <ConfirmDialog
         open={Boolean(deleting)}
         title={`Delete credential ${deleting?.name ?? ""}?`}

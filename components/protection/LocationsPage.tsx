@@ -28,6 +28,7 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
 import { phaseColor } from "../common/PhaseChip";
+import { EditLocationDialog } from "./EditLocationDialog";
 
 const blank = {
   name: "",
@@ -82,6 +83,8 @@ export function LocationsPage() {
   const [creating, setCreating] = useState(false);
   const [assigning, setAssigning] = useState<{ id: string; name: string } | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const edited = list.data?.find((l) => l.id === editing);
   const [unassigning, setUnassigning] = useState<Unassigning | null>(null);
   const unassign = useMutation(
     trpc.location.unassign.mutationOptions({
@@ -155,6 +158,11 @@ export function LocationsPage() {
                 {can("location.assign") && targets.length > 0 && (
                   <Button size="small" variant="outlined" onClick={() => setAssigning({ id: l.id, name: l.name })}>
                     Assign
+                  </Button>
+                )}
+                {can("location.update") && l.settings && (
+                  <Button size="small" onClick={() => setEditing(l.id)} aria-label={`Edit ${l.name}`}>
+                    Edit
                   </Button>
                 )}
                 {can("location.delete") && (
@@ -232,6 +240,14 @@ export function LocationsPage() {
 
       {creating && (
         <CreateLocationDialog credentials={creds.data ?? []} onDone={refreshList} onClose={() => setCreating(false)} />
+      )}
+      {edited?.settings && (
+        <EditLocationDialog
+          location={{ ...edited, settings: edited.settings }}
+          credentials={creds.data ?? []}
+          onDone={refreshList}
+          onClose={() => setEditing(null)}
+        />
       )}
       {assigning && (
         <AssignLocationDialog

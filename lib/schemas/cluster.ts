@@ -34,6 +34,14 @@ export const clusterAttachInput = clusterPreviewInput.extend({
   labels: clusterLabels,
 });
 
+/** Renaming, describing and relabelling an attached cluster (Lifeboat's own record; nothing on the cluster changes). */
+export const clusterUpdateInput = z.object({ id, name: resourceName, description, labels: clusterLabels });
+export type ClusterUpdateInput = z.infer<typeof clusterUpdateInput>;
+
+/** Moving an attached cluster to another cluster group (previewed with the same input). */
+export const clusterMoveInput = z.object({ id, groupId: id });
+export type ClusterMoveInput = z.infer<typeof clusterMoveInput>;
+
 /** Does this kubeconfig text turn off TLS verification anywhere? The attach dialog then asks for the confirmation. */
 export const mentionsInsecureTls = (kubeconfig: string) =>
   /["']?insecure-skip-tls-verify["']?\s*:\s*["']?true\b/i.test(kubeconfig);

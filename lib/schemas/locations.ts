@@ -34,6 +34,10 @@ const credentialCommon = { name: resourceName, description };
 export const credentialCreateInput = z.discriminatedUnion("kind", [awsAccessKey.extend(credentialCommon)]);
 export type CredentialCreateInput = z.infer<typeof credentialCreateInput>;
 
+/** New keys for an existing credential (rotation): the same fields as creating one, for the credential `id`. */
+export const credentialRotateInput = z.discriminatedUnion("kind", [awsAccessKey.extend({ id })]);
+export type CredentialRotateInput = z.infer<typeof credentialRotateInput>;
+
 // ---- location settings, by provider -----------------------------------------------------------------------------------
 
 const bucketName = z
@@ -101,6 +105,23 @@ export const locationCreateInput = z.discriminatedUnion("provider", [
   s3CompatibleConfig.extend(locationCommon),
 ]);
 export type LocationCreateInput = z.input<typeof locationCreateInput>;
+
+/**
+ * Changing a location: where in the store it points and with which keys; its name, provider and bucket stay (another
+ * bucket is another location). `readOnly`, when given, sets the access mode of every assignment (BSL accessMode).
+ * Validated again with the provider's schema once merged into the stored settings, and probed before it is saved.
+ */
+export const locationUpdateInput = z.object({
+  id,
+  credentialId: id,
+  prefix,
+  region: s3Settings.region,
+  endpoint: s3Settings.endpoint,
+  pathStyle: s3Settings.pathStyle,
+  caBundle,
+  readOnly: z.boolean().optional(),
+});
+export type LocationUpdateInput = z.input<typeof locationUpdateInput>;
 
 export const locationAssignInput = z.object({
   locationId: id,

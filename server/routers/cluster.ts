@@ -2,7 +2,8 @@ import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { auditsCreatedId, clusterProcedureOn, groupProcedure } from "../trpc/scoped";
-import { clusterAttachInput, clusterPreviewInput } from "@/lib/schemas/cluster";
+import { clusterAttachInput, clusterMoveInput, clusterPreviewInput, clusterUpdateInput } from "@/lib/schemas/cluster";
+import { moveCluster, previewMove, updateCluster } from "../services/clusters/edits";
 import {
   attachCluster,
   clusterSyncState,
@@ -12,7 +13,7 @@ import {
   previewAttach,
   refreshCluster,
 } from "../services/clusters/clusters";
-import { clusterRole } from "./outputs";
+import { clusterRole, ref } from "./outputs";
 
 const veleroInfo = z.object({
   installed: z.boolean(),
@@ -46,6 +47,14 @@ const clusterRow = z.object({
   velero: veleroInfo.nullable(),
   createdAt: z.date(),
   myRole: clusterRole.nullable(),
+});
+
+const movePreview = z.object({
+  from: ref,
+  to: ref,
+  access: z.array(z.object({ subject: z.string(), before: clusterRole.nullable(), after: clusterRole.nullable() })),
+  locationsAdded: z.array(ref),
+  locationsRemoved: z.array(ref),
 });
 
 export const clusterRouter = router({
@@ -115,6 +124,23 @@ export const clusterRouter = router({
     .mutation(({ ctx, input }) =>
       detachCluster(ctx.services, ctx.cluster, { removeFromCluster: input.removeFromCluster }),
     ),
+  // Name, description and labels: Lifeboat's record of the cluster.
+  update: clusterProcedureOn("id", { object: null })
+    .meta({ permission: "cluster.update" })
+    .input(clusterUpdateInput)
+    .output(clusterRow)
+    .mutation(({ ctx, input }) => updateCluster(ctx.services, ctx.cluster, input)),
+  // What moving to another group changes (who may reach the cluster, which locations it holds), checked as the move is.
+  movePreview: clusterProcedureOn("id", { object: null })
+    .meta({ permission: "cluster.move" })
+    .input(clusterMoveInput)
+    .output(movePreview)
+    .query(({ ctx, input }) => previewMove(ctx.services, ctx.access!, ctx.cluster, input.groupId)),
+  move: clusterProcedureOn("id", { object: null })
+    .meta({ permission: "cluster.move" })
+    .input(clusterMoveInput)
+    .output(clusterRow)
+    .mutation(({ ctx, input }) => moveCluster(ctx.services, ctx.access!, ctx.cluster, input)),
   refresh: clusterProcedureOn("id")
     .meta({ permission: "cluster.refresh" })
     .output(clusterRow)

@@ -5,9 +5,11 @@ import { byId } from "@/lib/schemas/admin";
 import {
   CREDENTIAL_KINDS,
   credentialCreateInput,
+  credentialRotateInput,
   LOCATION_KINDS,
   locationAssignInput,
   locationCreateInput,
+  locationUpdateInput,
 } from "@/lib/schemas/locations";
 import { createCredential, deleteCredential, listCredentials } from "../services/protection/credentials";
 import {
@@ -17,7 +19,9 @@ import {
   listLocations,
   refreshLocationStatus,
   unassignLocation,
+  updateLocation,
 } from "../services/protection/locations";
+import { rotateCredential } from "../services/protection/rotation";
 import { objectProcedure, targetProcedureOn } from "../trpc/scoped";
 import { idOnly, ref } from "./outputs";
 
@@ -39,6 +43,17 @@ const locationRow = z.object({
   provider: z.enum(LOCATION_KINDS),
   /** The provider and where it points, as its driver says it (e.g. "S3-compatible · s3://bucket/prefix · endpoint"). */
   summary: z.string(),
+  /** What the edit form starts from: where the location points (the CA bundle is public certificates). */
+  settings: z
+    .object({
+      bucket: z.string(),
+      prefix: z.string(),
+      region: z.string(),
+      endpoint: z.string(),
+      pathStyle: z.boolean(),
+      caBundle: z.string(),
+    })
+    .nullable(),
   lastProbeAt: z.date().nullable(),
   lastProbeMessage: z.string().nullable(),
   createdAt: z.date(),
@@ -77,6 +92,12 @@ export const credentialRouter = router({
     .input(byId)
     .output(idOnly)
     .mutation(({ ctx, input }) => deleteCredential(ctx.services, input.id)),
+  // New keys, probed at every location using the credential first; then rolled out to every cluster that holds them.
+  rotate: objectProcedure("credential")
+    .meta({ permission: "credential.rotate" })
+    .input(credentialRotateInput)
+    .output(credentialRow)
+    .mutation(({ ctx, input }) => rotateCredential(ctx.services, input)),
 });
 
 export const locationRouter = router({
@@ -89,6 +110,12 @@ export const locationRouter = router({
     .input(locationCreateInput)
     .output(z.object({ id: z.string(), name: z.string() }))
     .mutation(({ ctx, input }) => createLocation(ctx.services, ctx.principal!.userId, input)),
+  // Probed before it is saved; then rolled out to every assigned cluster's BackupStorageLocation.
+  update: objectProcedure("location")
+    .meta({ permission: "location.update" })
+    .input(locationUpdateInput)
+    .output(idOnly)
+    .mutation(({ ctx, input }) => updateLocation(ctx.services, input)),
   delete: objectProcedure("location")
     .meta({ permission: "location.delete" })
     .input(byId)

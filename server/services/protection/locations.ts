@@ -15,7 +15,9 @@ import { VELERO_NAMESPACE } from "../../kube/access";
 import type { LocationOnCluster } from "../../kube/locations";
 import {
   locationCreateInput,
+  locationUpdateInput,
   type CredentialSecret,
+  type LocationUpdateInput,
   type LocationConfig,
   type LocationCreateInput,
 } from "@/lib/schemas/locations";
@@ -43,6 +45,23 @@ function summaryOf(d: Deps, row: { provider: string; config: unknown }): string 
     return `${provider.label} · ${provider.describe(config)}`;
   } catch (e) {
     return `${row.provider} · ${messageOf(e)}`;
+  }
+}
+
+/** The settings the edit form starts from (none of them secret), or null when the driver refuses the stored ones. */
+function settingsOf(d: Deps, row: { provider: string; config: unknown }) {
+  try {
+    const c = configOfRow(d, row);
+    return {
+      bucket: c.bucket,
+      prefix: c.prefix,
+      region: c.region,
+      endpoint: c.endpoint,
+      pathStyle: c.pathStyle,
+      caBundle: c.caBundle ?? "",
+    };
+  } catch {
+    return null;
   }
 }
 
@@ -154,6 +173,7 @@ export async function listLocations(d: Deps, access: Access) {
   const located = rows.map(({ config, ...l }) => ({
     ...l,
     summary: summaryOf(d, { provider: l.provider, config }),
+    settings: settingsOf(d, { provider: l.provider, config }),
     assignments: l.assignments.filter(assignmentShown),
     deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })),
   }));
@@ -211,6 +231,50 @@ export async function createLocation(d: Deps, actorId: string, given: LocationCr
   });
 }
 
+/** Probes the settings with the credential's keys; a refusal says why and that nothing was saved. */
+async function probeOrRefuse(d: Deps, config: LocationConfig, credentialId: string) {
+  const provider = d.storage.providerFor(config.provider);
+  const secret = await credentialSecret(d, credentialId);
+  if (!provider.credentialKinds.includes(secret.kind))
+    throw new AppError(
+      "BAD_REQUEST",
+      `${provider.label} locations use ${provider.credentialKinds.join(" or ")} credentials, not ${secret.kind}`,
+    );
+  return provider.probe(config, secret);
+}
+
+/**
+ * Changes a location's prefix, endpoint, region, path style, CA bundle, credential and (for all its assignments) access
+ * mode: probed first (a refusal changes nothing), then saved and rolled out to every assigned cluster. Its deployments
+ * count as not applied until they are, so the healing reconciler finishes a roll-out this request could not.
+ */
+export async function updateLocation(d: Deps, given: LocationUpdateInput) {
+  const { id, credentialId, readOnly, ...edits } = parsed(locationUpdateInput.safeParse(given));
+  const row = await d.db.location.findUnique({ where: { id }, select: { provider: true, config: true } });
+  if (!row) throw notFound("Target location");
+  const current = configOfRow(d, row);
+  const provider = d.storage.providerFor(current.provider);
+  const config = parsed(provider.configSchema.safeParse({ ...current, ...edits }));
+  const probe = await probeOrRefuse(d, config, credentialId);
+  if (!probe.ok) throw new AppError("PRECONDITION_FAILED", `${probe.message}. Nothing was changed.`);
+  await d.db.$transaction(async (tx) => {
+    await tx.location.update({
+      where: { id },
+      data: {
+        config: storedLocationConfig(config),
+        credentialId,
+        lastProbeAt: new Date(),
+        lastProbeMessage: probe.message,
+      },
+    });
+    if (readOnly !== undefined)
+      await tx.locationAssignment.updateMany({ where: { locationId: id }, data: { readOnly } });
+    await tx.locationDeployment.updateMany({ where: { locationId: id }, data: { appliedAt: null } });
+  });
+  await reconcileLocation(d, id);
+  return { id };
+}
+
 export async function deleteLocation(d: Deps, id: string) {
   const l = await d.db.location.findUnique({
     where: { id },
@@ -255,7 +319,7 @@ export async function assignLocation(
  * it needs the organization admin, or CLUSTER_ADMIN on every scope the location already reaches: seeing a location in a
  * group one only views does not make its keys one's to give away.
  */
-async function assertMaySpread(d: Deps, access: Access, locationId: string) {
+export async function assertMaySpread(d: Deps, access: Access, locationId: string) {
   if (access.orgRole === "ORG_ADMIN") return;
   const existing = await d.db.locationAssignment.findMany({
     where: { locationId },

@@ -1,0 +1,98 @@
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import MenuItem from "@mui/material/MenuItem";
+import Stack from "@mui/material/Stack";
+import Typography from "@mui/material/Typography";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useTRPC } from "@/lib/trpc/client";
+import { locationUpdateInput } from "@/lib/schemas/locations";
+import { formErrorMap } from "@/lib/forms/server-errors";
+import { FormDialog } from "../common/FormDialog";
+import { FormSwitch, FormTextField } from "../common/FormFields";
+import { formError, submitWith } from "../common/form-submit";
+
+type Settings = {
+  bucket: string;
+  prefix: string;
+  region: string;
+  endpoint: string;
+  pathStyle: boolean;
+  caBundle: string;
+};
+
+/**
+ * Changes where a location points and with which keys, validated with the schema location.update validates with. The
+ * server probes the new settings before saving (a refusal changes nothing), then rolls them out to every assigned
+ * cluster. Read-only mode is sent only when changed here: it then applies to every assignment.
+ */
+export function EditLocationDialog({
+  location,
+  credentials,
+  onDone,
+  onClose,
+}: {
+  location: {
+    id: string;
+    name: string;
+    settings: Settings;
+    credential: { id: string };
+    assignments: { readOnly: boolean }[];
+    deployments: unknown[];
+  };
+  credentials: { id: string; name: string; keyIdMasked: string }[];
+  onDone: () => unknown;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const { bucket, ...settings } = location.settings;
+  const allReadOnly = location.assignments.length > 0 && location.assignments.every((a) => a.readOnly);
+  const form = useForm({
+    resolver: zodResolver(locationUpdateInput, { error: formErrorMap }),
+    defaultValues: { id: location.id, credentialId: location.credential.id, ...settings, readOnly: allReadOnly },
+  });
+  const update = useMutation(
+    trpc.location.update.mutationOptions({
+      onSuccess: async () => {
+        await onDone();
+        onClose();
+      },
+    }),
+  );
+  const { control } = form;
+  const n = location.deployments.length;
+  return (
+    <FormDialog
+      open
+      title={`Edit ${location.name}`}
+      submitLabel={update.isPending ? "Checking the bucket…" : "Check and save"}
+      busy={update.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submitWith(form, ({ readOnly, ...v }) =>
+        update.mutateAsync(form.formState.dirtyFields.readOnly ? { ...v, readOnly } : v),
+      )}
+    >
+      <Typography variant="body2" color="text.secondary">
+        Bucket {bucket}. The changed settings are tried first; if the store cannot be reached with them nothing changes.
+        Then {n === 1 ? "the cluster holding" : `the ${n} clusters holding`} this location get the new
+        BackupStorageLocation.
+      </Typography>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField control={control} name="prefix" label="Prefix" sx={{ flex: 1 }} />
+        <FormTextField control={control} name="region" label="Region" sx={{ flex: 1 }} />
+      </Stack>
+      <FormTextField control={control} name="endpoint" label="Endpoint URL" placeholder="https://minio.example.com" />
+      <FormSwitch control={control} name="pathStyle" label="Path-style addressing (bucket in the path)" />
+      <FormTextField control={control} name="credentialId" select label="Credential" required>
+        {credentials.map((c) => (
+          <MenuItem key={c.id} value={c.id}>
+            {c.name} ({c.keyIdMasked})
+          </MenuItem>
+        ))}
+      </FormTextField>
+      <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
+      <FormSwitch control={control} name="readOnly" label="Read-only on every assigned cluster (no new backups)" />
+    </FormDialog>
+  );
+}

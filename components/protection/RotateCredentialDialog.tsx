@@ -1,0 +1,68 @@
+"use client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import Typography from "@mui/material/Typography";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useTRPC } from "@/lib/trpc/client";
+import { credentialRotateInput } from "@/lib/schemas/locations";
+import { formErrorMap } from "@/lib/forms/server-errors";
+import { FormDialog } from "../common/FormDialog";
+import { FormTextField } from "../common/FormFields";
+import { formError, submitWith } from "../common/form-submit";
+
+/**
+ * New keys for a credential, validated with the schema credential.rotate validates with. The server probes them at
+ * every location using the credential before anything changes, then rolls them out to every cluster holding them.
+ */
+export function RotateCredentialDialog({
+  credential,
+  onClose,
+}: {
+  credential: { id: string; name: string; locations: { name: string }[] };
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const form = useForm({
+    resolver: zodResolver(credentialRotateInput, { error: formErrorMap }),
+    defaultValues: { id: credential.id, kind: "AWS_ACCESS_KEY" as const, accessKeyId: "", secretAccessKey: "" },
+  });
+  const rotate = useMutation(
+    trpc.credential.rotate.mutationOptions({
+      onSuccess: async () => {
+        await qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
+        await qc.invalidateQueries({ queryKey: trpc.location.list.queryKey() });
+        onClose();
+      },
+    }),
+  );
+  const used = credential.locations.map((l) => l.name);
+  return (
+    <FormDialog
+      open
+      title={`Replace the keys of ${credential.name}`}
+      submitLabel="Replace keys"
+      busy={rotate.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submitWith(form, (v) => rotate.mutateAsync(v))}
+    >
+      <Typography variant="body2" color="text.secondary">
+        {used.length
+          ? `The new keys are tried at ${used.join(", ")} first; if any store refuses them nothing changes. Then every ` +
+            "cluster holding these locations gets the new keys, and the old ones are no longer used or kept."
+          : "No target location uses this credential yet, so the keys cannot be tried now; they are tried when a location uses them."}
+      </Typography>
+      <FormTextField control={form.control} name="accessKeyId" label="New access key id" required autoComplete="off" />
+      <FormTextField
+        control={form.control}
+        name="secretAccessKey"
+        label="New secret access key"
+        type="password"
+        required
+        autoComplete="new-password"
+        helperText="Sealed when saved; Lifeboat never shows it again"
+      />
+    </FormDialog>
+  );
+}

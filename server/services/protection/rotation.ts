@@ -1,0 +1,68 @@
+import type { Deps } from "../../composition";
+import { AppError, notFound } from "../../errors";
+import { credentialRotateInput, type CredentialRotateInput } from "@/lib/schemas/locations";
+import {
+  credentialConfigOf,
+  credentialTypeFor,
+  locationConfigOf,
+  sealedCredential,
+} from "../../storage/providers/registry";
+import { listCredentials } from "./credentials";
+import { reconcileLocation } from "./locations";
+
+// Replacing a credential's keys (rotation). The new keys are probed against every location that uses the credential,
+// with the probe creating a location runs; one refusal and nothing changes. Then the new keys are sealed in place of the
+// old ones (the old sealed row is deleted), every deployment of those locations is marked for re-applying (so the
+// healing reconciler converges on the new credentials Secret even if applying now fails), and each location is
+// reconciled at once.
+
+export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
+  const { id, ...secret } = credentialRotateInput.parse(given);
+  const c = await d.db.credential.findUnique({
+    where: { id },
+    select: {
+      sealedSecretId: true,
+      config: true,
+      locations: { select: { id: true, name: true, provider: true, config: true } },
+    },
+  });
+  if (!c) throw notFound("Credential");
+  const kind = credentialConfigOf(c.config).kind;
+  if (kind !== secret.kind) throw new AppError("BAD_REQUEST", `This credential holds ${kind} keys, not ${secret.kind}`);
+
+  const probed = new Map<string, string>();
+  for (const l of c.locations) {
+    const config = locationConfigOf(l, d.storage.providerFor);
+    const probe = await d.storage.providerFor(config.provider).probe(config, secret);
+    if (!probe.ok)
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `The new keys were refused at target location ${l.name}: ${probe.message}. Nothing was changed.`,
+      );
+    probed.set(l.id, probe.message);
+  }
+
+  const type = credentialTypeFor(kind);
+  const sealedSecretId = await d.sealed.put(type.sealPurpose, sealedCredential(secret));
+  const locationIds = c.locations.map((l) => l.id);
+  try {
+    await d.db.$transaction(async (tx) => {
+      await tx.credential.update({ where: { id }, data: { sealedSecretId, keyIdMasked: type.masked(secret) } });
+      for (const [locationId, message] of probed)
+        await tx.location.update({
+          where: { id: locationId },
+          data: { lastProbeAt: new Date(), lastProbeMessage: message },
+        });
+      // Until applied again, the deployments count as not applied: healing re-applies them if this request cannot.
+      await tx.locationDeployment.updateMany({ where: { locationId: { in: locationIds } }, data: { appliedAt: null } });
+    });
+  } catch (e) {
+    await d.sealed.remove(sealedSecretId);
+    throw e;
+  }
+  await d.sealed.remove(c.sealedSecretId);
+  for (const locationId of locationIds) await reconcileLocation(d, locationId);
+  const row = (await listCredentials(d)).find((x) => x.id === id);
+  if (!row) throw notFound("Credential");
+  return row;
+}
