@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { didYouMean, editDistance, MAX_NAME } from "./did-you-mean";
+import { didYouMean, editDistance, MAX_NAME, noSuchNamespace } from "./did-you-mean";
 
 describe("editDistance", () => {
   it.each([
@@ -51,5 +51,18 @@ describe("didYouMean", () => {
 
   it("ignores input beyond the bound", () => {
     expect(didYouMean("a".repeat(MAX_NAME + 1), ["a".repeat(MAX_NAME)])).toBeNull();
+  });
+});
+
+describe("noSuchNamespace", () => {
+  const known = ["cassandra", "default"];
+  it.each([
+    ["casandra", "casandra: no such namespace on sandbox-1; did you mean cassandra?"],
+    ["zookeeper", "zookeeper: no such namespace on sandbox-1"],
+    ["cassandra", null],
+    ["cass*", null],
+    ["", null],
+  ])("%j → %j", (typed, want) => {
+    expect(noSuchNamespace(typed, known, "sandbox-1")).toBe(want);
   });
 });

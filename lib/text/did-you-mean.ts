@@ -51,3 +51,15 @@ export function didYouMean(typed: string, known: readonly string[]): string | nu
   }
   return best;
 }
+
+const isPattern = (name: string) => /[*?[\]]/.test(name);
+
+/**
+ * "casandra: no such namespace on sandbox-1; did you mean cassandra?" for a typed namespace the cluster does not
+ * have; null when it has it, or for a glob (which may rightly match nothing yet).
+ */
+export function noSuchNamespace(typed: string, known: readonly string[], clusterName: string): string | null {
+  if (!typed || isPattern(typed) || known.includes(typed)) return null;
+  const guess = didYouMean(typed, known);
+  return `${typed}: no such namespace on ${clusterName}${guess ? `; did you mean ${guess}?` : ""}`;
+}

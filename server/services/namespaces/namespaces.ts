@@ -2,7 +2,7 @@ import type { Deps } from "../../composition";
 import { AppError } from "../../errors";
 import { ClusterError } from "../../kube/errors";
 import type { ScopedCluster } from "../../trpc/scoped";
-import { didYouMean } from "@/lib/text/did-you-mean";
+import { noSuchNamespace } from "@/lib/text/did-you-mean";
 import type { PreviewNote } from "@/lib/schemas/backup";
 
 // The namespaces a wizard names, checked against the cluster: a typo is flagged ("did you mean …?"), and a restore
@@ -21,20 +21,13 @@ export async function clusterNamespaces(d: Deps, c: ScopedCluster): Promise<stri
   }
 }
 
-/** "casandra: no such namespace on sandbox-1; did you mean cassandra?" for each named (not glob) namespace missing. */
-export function missingNamespaceText(typed: string, known: readonly string[], clusterName: string): string | null {
-  if (isGlob(typed) || known.includes(typed)) return null;
-  const guess = didYouMean(typed, known);
-  return `${typed}: no such namespace on ${clusterName}${guess ? `; did you mean ${guess}?` : ""}`;
-}
-
 /** Notes for the namespaces a backup names that the cluster does not have. */
 export async function missingNamespaceNotes(d: Deps, c: ScopedCluster, typed: string[]): Promise<PreviewNote[]> {
   const named = typed.filter((n) => !isGlob(n));
   if (!named.length) return [];
   const known = await clusterNamespaces(d, c);
   return named.flatMap((ns) => {
-    const text = missingNamespaceText(ns, known, c.name);
+    const text = noSuchNamespace(ns, known, c.name);
     return text ? [{ code: `no-namespace:${ns}`, severity: "warning" as const, text }] : [];
   });
 }
