@@ -12,6 +12,7 @@ import {
   locationStatus,
   removeLocation,
 } from "./kube/locations";
+import { listNamespaces, namespaceContents } from "./kube/namespaces";
 import { providerFor } from "./storage/providers/registry";
 import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
@@ -31,6 +32,8 @@ export interface KubeAdapter {
   updateVeleroObject: typeof updateVeleroObject;
   applyStorageClassMapping: typeof applyStorageClassMapping;
   listStorageClasses: typeof listStorageClasses;
+  listNamespaces: typeof listNamespaces;
+  namespaceContents: typeof namespaceContents;
 }
 
 /** The location provider drivers (server/storage/providers), by location kind. */
@@ -62,6 +65,8 @@ export const realKube: KubeAdapter = {
   updateVeleroObject,
   applyStorageClassMapping,
   listStorageClasses,
+  listNamespaces,
+  namespaceContents,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;

@@ -24,7 +24,7 @@ import { DetailsTable } from "../common/DetailsTable";
 import { filterRows, when } from "../common/filter-rows";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { useMe } from "../common/useMe";
-import { PhaseChip } from "../common/PhaseChip";
+import { EMPTY_BACKUP_TEXT, isEmptyBackup, PhaseChip } from "../common/PhaseChip";
 import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
 import type { BackupVolume, ResultMessages } from "@/lib/schemas/backup";
 
@@ -110,7 +110,9 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
     ["Retention (TTL)", b.ttl ? describeTtl(b.ttl) : "—"],
     [
       "File-system backup",
-      b.defaultVolumesToFsBackup ? "every pod volume not opted out" : "pod volumes opted in by annotation",
+      b.defaultVolumesToFsBackup
+        ? "every pod volume, except those opted out by annotation"
+        : "only pods that opt in by annotation",
     ],
     ["Snapshots", b.snapshotVolumes === false ? "off" : "on"],
     ["Data movement", b.snapshotMoveData ? "snapshot data moved to the location" : "off"],
@@ -149,6 +151,11 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           </>
         }
       />
+      {isEmptyBackup("Backup", phase, b.progress?.itemsBackedUp) && (
+        <Alert severity="warning" sx={{ mb: 2 }} data-testid="backup-empty">
+          {EMPTY_BACKUP_TEXT}. Check its namespaces and selectors.
+        </Alert>
+      )}
       {deletionPending(phase, deletion) && (
         <Alert
           severity="warning"

@@ -12,6 +12,8 @@ import { useTRPC } from "@/lib/trpc/client";
 import { backupName, scheduleName } from "@/lib/velero/names";
 import { PROTECTED_NAMESPACES, type BackupInput } from "@/lib/schemas/protection";
 import { explainCron } from "@/lib/cron/describe";
+import { volumeNotes } from "@/lib/velero/backup-spec";
+import { noSuchNamespace } from "@/lib/text/did-you-mean";
 import {
   backupFieldOf,
   backupFormDefaults,
@@ -95,12 +97,29 @@ export function BackupWizard({
     defaultValues: backupFormDefaults(edit),
   });
   const { control } = form;
-  const [clusterId, scope, base, location, csi, cron, paused] = useWatch({
+  const [clusterId, scope, base, location, csi, cron, paused, fsBackup, move, typedNamespaces] = useWatch({
     control,
-    name: ["clusterId", "scope", "base", "location", "csi", "cron", "paused"],
+    name: ["clusterId", "scope", "base", "location", "csi", "cron", "paused", "fsBackup", "move", "namespaces"],
   });
   const cluster = eligible.find((c) => c.id === clusterId);
   const caps = capabilities(clusterId) ?? NONE;
+  const volumeChoice = {
+    fsBackup: caps.nodeAgent ? fsBackup : ("off" as const),
+    csiSnapshots: caps.csi && csi,
+    dataMovement: caps.csi && caps.nodeAgent && csi && move,
+  };
+  // Named namespaces the cluster does not have (a typo backs up nothing, and Velero does not say so).
+  const clusterNamespaces = useQuery({
+    ...trpc.backup.namespaces.queryOptions({ clusterId }),
+    enabled: Boolean(cluster) && scope === "namespaces",
+  });
+  const missingNamespaces =
+    scope === "namespaces" && cluster && clusterNamespaces.data
+      ? typedNamespaces
+          .split(",")
+          .map((n) => noSuchNamespace(n.trim(), clusterNamespaces.data.namespaces, cluster.name))
+          .filter((t): t is string => Boolean(t))
+      : [];
   // Named for the moment the wizard opened, so the name reviewed is the name created.
   const [openedAt] = useState(() => new Date());
   const name = edit
@@ -244,6 +263,13 @@ export function BackupWizard({
             helperText="Comma-separated; globs like team-* are allowed"
           />
         )}
+        {missingNamespaces.length > 0 && (
+          <Alert severity="warning" data-testid="missing-namespaces">
+            {missingNamespaces.map((t) => (
+              <div key={t}>{t}</div>
+            ))}
+          </Alert>
+        )}
         {scope === "labels" && (
           <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
             <FormTextField
@@ -275,13 +301,14 @@ export function BackupWizard({
             select
             label="File-system backup (kopia)"
             helperText={
-              "Copies pod volumes from the node; opt-in uses the backup.velero.io/backup-volumes annotation, " +
-              "opt-out backs up every volume not excluded"
+              "Copies pod volumes from the node. Velero has no switch that turns it off: pods annotated with " +
+              "backup.velero.io/backup-volumes are always copied"
             }
           >
-            <MenuItem value="off">Off</MenuItem>
-            <MenuItem value="optIn">Opt-in (annotated volumes)</MenuItem>
-            <MenuItem value="optOut">Opt-out (all volumes but excluded ones)</MenuItem>
+            <MenuItem value="optIn">Only pods that opt in by annotation</MenuItem>
+            {/* A schedule saved with the former "Off", which Velero treats as opt-in: shown as what it does. */}
+            {fsBackup === "off" && <MenuItem value="off">Only pods that opt in by annotation (saved as Off)</MenuItem>}
+            <MenuItem value="optOut">Every pod volume, except those opted out by annotation</MenuItem>
           </FormTextField>
         ) : (
           <TextField
@@ -289,9 +316,9 @@ export function BackupWizard({
             label="File-system backup (kopia)"
             value="off"
             disabled
-            helperText="Not available: no node-agent on this cluster"
+            helperText="Not available: no node-agent on this cluster, so no pod volume is copied"
           >
-            <MenuItem value="off">Off</MenuItem>
+            <MenuItem value="off">None</MenuItem>
           </TextField>
         )}
         <FormSwitch
@@ -316,6 +343,12 @@ export function BackupWizard({
               : "Data movement — not available: needs CSI snapshots and the node-agent"
           }
         />
+        {/* What the choices above really do in Velero, said where they are made. */}
+        {volumeNotes(volumeChoice).map((n) => (
+          <Alert key={n.code} severity={n.severity} data-testid={`volume-note-${n.code}`}>
+            {n.text}
+          </Alert>
+        ))}
       </Stack>
     ),
     "Location and retention": (
@@ -390,6 +423,11 @@ export function BackupWizard({
           </Typography>
         )}
         <ErrorAlert error={shown.error} />
+        {previewBackup.data?.notes.map((n) => (
+          <Alert key={n.code} severity={n.severity}>
+            {n.text}
+          </Alert>
+        ))}
         <ManifestField
           label={isSchedule ? "Schedule manifest" : "Backup manifest"}
           value={shown.data?.yaml ?? (shown.isPending ? "Building…" : "")}

@@ -214,6 +214,7 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
           <PhaseChip
             kind="Backup"
             phase={b.phase}
+            items={b.itemsBackedUp}
             tooltip={b.failureReason ?? (b.queuePosition ? `Queue position ${b.queuePosition}` : "")}
             testId="backup-phase"
           />

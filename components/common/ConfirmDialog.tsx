@@ -1,5 +1,5 @@
 "use client";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import Button from "@mui/material/Button";
 import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
@@ -19,6 +19,21 @@ export function ConfirmDialog(props: {
   onConfirm: () => void;
   onClose: () => void;
 }) {
+  // One confirmation per opening: a double click sends one request (a click's state update renders before the next
+  // click, unlike `busy`, which a query library may report later). It unlocks when the request ends (busy back to
+  // false, say after an error to retry) or the dialog opens again.
+  const { busy, open } = props;
+  const [locked, setLocked] = useState(false);
+  const [seen, setSeen] = useState({ busy, open });
+  if (seen.busy !== busy || seen.open !== open) {
+    setSeen({ busy, open });
+    if (!busy) setLocked(false);
+  }
+  const confirm = () => {
+    if (locked || busy) return;
+    setLocked(true);
+    props.onConfirm();
+  };
   return (
     <Dialog open={props.open} onClose={props.onClose} aria-labelledby="confirm-title">
       <DialogTitle id="confirm-title">{props.title}</DialogTitle>
@@ -31,10 +46,10 @@ export function ConfirmDialog(props: {
           Cancel
         </Button>
         <Button
-          onClick={props.onConfirm}
+          onClick={confirm}
           color={props.destructive ? "error" : "primary"}
           variant="contained"
-          disabled={props.busy}
+          disabled={busy || locked}
         >
           {props.confirmLabel}
         </Button>

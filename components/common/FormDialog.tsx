@@ -1,5 +1,5 @@
 "use client";
-import { useCallback, type FormEvent, type ReactNode } from "react";
+import { useCallback, useRef, useState, type FormEvent, type ReactNode } from "react";
 import Button from "@mui/material/Button";
 import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
@@ -10,8 +10,8 @@ import { ErrorAlert } from "./ErrorAlert";
 import { focusFirstField } from "./focus";
 
 /**
- * A dialog around a form: the first field has the keyboard, Enter submits, Escape cancels, the form's error shows above
- * its fields and nothing typed is lost.
+ * A dialog around a form: the first field has the keyboard, Enter submits (once: a double click sends one request while
+ * `onSubmit`'s promise runs), Escape cancels, the form's error shows above its fields and nothing typed is lost.
  */
 export function FormDialog(props: {
   open: boolean;
@@ -24,9 +24,20 @@ export function FormDialog(props: {
   children: ReactNode;
 }) {
   const focusOnMount = useCallback((node: HTMLDivElement | null) => focusFirstField(node), []);
+  // One submit at a time: a double click (or Enter twice) sends one request, even before `busy` re-renders.
+  const sending = useRef(false);
+  const [sendingNow, setSendingNow] = useState(false);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    props.onSubmit();
+    if (sending.current || props.busy) return;
+    sending.current = true;
+    setSendingNow(true);
+    void Promise.resolve()
+      .then(props.onSubmit)
+      .finally(() => {
+        sending.current = false;
+        setSendingNow(false);
+      });
   };
   return (
     <Dialog open={props.open} onClose={props.onClose} fullWidth maxWidth="sm" aria-labelledby="form-dialog-title">
@@ -40,7 +51,7 @@ export function FormDialog(props: {
         </DialogContent>
         <DialogActions>
           <Button onClick={props.onClose}>Cancel</Button>
-          <Button type="submit" variant="contained" disabled={props.busy}>
+          <Button type="submit" variant="contained" disabled={props.busy || sendingNow}>
             {props.submitLabel}
           </Button>
         </DialogActions>

@@ -16,9 +16,15 @@ const COLOR: Record<PhaseSeverity, NonNullable<ChipProps["color"]>> = {
 /** The MUI colour of a phase (lib/velero/phases.ts decides its severity); an unknown or absent phase is "default". */
 export const phaseColor = (kind: PhaseKind, phase: string | null | undefined) => COLOR[severity(kind, phase)];
 
+/** A backup that completed with nothing in it: Velero calls it Completed, but nothing is protected. */
+export const isEmptyBackup = (kind: PhaseKind, phase: string | null | undefined, items: number | null | undefined) =>
+  kind === "Backup" && phase === "Completed" && items === 0;
+export const EMPTY_BACKUP_TEXT = "Completed with 0 items: nothing matched the scope, so nothing is protected";
+
 /**
  * A Velero phase as a chip, coloured by what it means. The label is the phase as Velero wrote it, so a phase newer
  * than this console still reads right (in neutral). With `href` the chip is a link, with `tooltip` it explains itself.
+ * A backup's `items` (backed up) turns a Completed backup with none into a warning, not a success.
  */
 export function PhaseChip({
   kind,
@@ -29,6 +35,7 @@ export function PhaseChip({
   ariaLabel,
   variant,
   sx,
+  items,
 }: {
   kind: PhaseKind;
   phase: string;
@@ -38,11 +45,14 @@ export function PhaseChip({
   ariaLabel?: string;
   variant?: ChipProps["variant"];
   sx?: ChipProps["sx"];
+  items?: number | null;
 }) {
+  const empty = isEmptyBackup(kind, phase, items);
+  if (empty) tooltip = tooltip || EMPTY_BACKUP_TEXT;
   const common = {
     size: "small" as const,
-    color: phaseColor(kind, phase),
-    label: phase,
+    color: empty ? ("warning" as const) : phaseColor(kind, phase),
+    label: empty ? `${phase}, 0 items` : phase,
     variant,
     sx,
     "aria-label": ariaLabel,

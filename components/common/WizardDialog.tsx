@@ -31,8 +31,8 @@ type WizardForm<T extends FieldValues> = Pick<UseFormReturn<T>, "trigger" | "get
 /**
  * The scaffolding of a step-by-step dialog: the steps (a stepper, or "Step 2 of 5" on a small screen, where the
  * dialog fills it), Back and Next (Enter in a field is Next), each step validated before it is left, a last step
- * that reviews and submits with its progress shown, and the error of a failed submit above the buttons, where the
- * user is looking. A submit whose errors belong to fields of an earlier step goes back to that step.
+ * that reviews and submits once (a double click sends one request) with its progress shown, and the error of a failed
+ * submit at the top of the step, brought into view. A submit whose errors belong to fields of an earlier step goes back to that step.
  */
 export function WizardDialog<T extends FieldValues = FieldValues>(props: {
   open: boolean;
@@ -53,6 +53,9 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
 }) {
   const { steps, form } = props;
   const [active, setActive] = useState(0);
+  // One submit at a time: a double click (or Enter twice) sends one request, before `submitting` re-renders.
+  const sending = useRef(false);
+  const [sendingNow, setSendingNow] = useState(false);
   const theme = useTheme();
   const small = useMediaQuery(theme.breakpoints.down("sm"));
   const primaryRef = useRef<HTMLButtonElement>(null);
@@ -72,6 +75,7 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
     );
   // The server's verdict on a field does not block Next: Next checks the field again, and the review asks the server.
   const nextDisabled = invalid(step, true);
+  const busy = props.submitting || sendingNow;
 
   // Each step's content mounts anew (keyed by the step): the keyboard goes to its first field, or the review's button.
   const focusOnMount = useCallback(
@@ -79,7 +83,7 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
     [],
   );
 
-  // A submit error appears above the buttons: bring it into view, where the user is.
+  // A submit error appears at the top of the step: bring it into view, where the user is.
   useEffect(() => {
     if (props.error) errorRef.current?.scrollIntoView?.({ block: "nearest" });
   }, [props.error]);
@@ -97,7 +101,16 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
   }
 
   async function submit() {
-    const ok = await props.onSubmit();
+    if (sending.current) return;
+    sending.current = true;
+    setSendingNow(true);
+    let ok: boolean | void;
+    try {
+      ok = await props.onSubmit();
+    } finally {
+      sending.current = false;
+      setSendingNow(false);
+    }
     if (ok !== false || !form) return;
     // Field errors from the server: show the first step that has one, beside its field.
     const first = steps.findIndex((s) => invalid(s));
@@ -108,7 +121,7 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
     e.preventDefault();
     if (active < last) {
       if (!nextDisabled) void next();
-    } else if (props.canSubmit !== false && !props.submitting) void submit();
+    } else if (props.canSubmit !== false && !props.submitting && !sending.current) void submit();
   }
 
   return (
@@ -136,12 +149,13 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
               ))}
             </Stepper>
           )}
+          {/* At the top of the step, where the user looks first (and brought into view). */}
+          <div ref={errorRef}>
+            <ErrorAlert error={props.error} />
+          </div>
           {/* Unlabelled on purpose: the stepper names the step, and a label here would shadow the fields' labels. */}
           <div key={active} ref={focusOnMount}>
             {step.content}
-          </div>
-          <div ref={errorRef}>
-            <ErrorAlert error={props.error} />
           </div>
         </DialogContent>
         <DialogActions>
@@ -155,11 +169,11 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
             <Button
               type="submit"
               variant="contained"
-              disabled={props.canSubmit === false || props.submitting}
-              startIcon={props.submitting ? <CircularProgress size={16} color="inherit" /> : undefined}
+              disabled={props.canSubmit === false || busy}
+              startIcon={busy ? <CircularProgress size={16} color="inherit" /> : undefined}
               ref={primaryRef}
             >
-              {props.submitting ? props.submittingLabel : props.submitLabel}
+              {busy ? props.submittingLabel : props.submitLabel}
             </Button>
           )}
         </DialogActions>

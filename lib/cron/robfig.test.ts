@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CronError, goTrimSpace, parseStandard } from "./robfig";
+import { CronError, goTrimSpace, neverRuns, parseStandard } from "./robfig";
 
 // --- helpers ------------------------------------------------------------------------------------------------
 
@@ -552,5 +552,15 @@ describe("untrusted input: linear time", () => {
     expect(goTrimSpace("\ufeffa\ufeff")).toBe("\ufeffa\ufeff");
     expect(goTrimSpace(spaces)).toBe("");
     expect(goTrimSpace("")).toBe("");
+  });
+});
+
+describe("neverRuns", () => {
+  const from = new Date("2026-12-04T12:00:00Z");
+  it.each(["0 0 31 2 *", "0 0 30 2 *", "CRON_TZ=Europe/Berlin 0 0 31 4 *", "0 0 31 11 *"])("%s never runs", (spec) => {
+    expect(neverRuns(parseStandard(spec), from)).toBe(true);
+  });
+  it.each(["0 0 29 2 *", "0 2 * * *", "@every 6h", "@yearly", "0 0 31 2 1"])("%s runs", (spec) => {
+    expect(neverRuns(parseStandard(spec), from)).toBe(false);
   });
 });

@@ -683,3 +683,11 @@ class ConstantDelaySchedule implements CronSchedule {
     return new Date(floorTo(instantOf(after), MS_SECOND) + this.delayMs);
   }
 }
+
+/**
+ * True when a valid expression never fires within five years of `from` (robfig's Next gives up there and returns the
+ * zero time; Velero then never creates a backup): "0 0 31 2 *", say. `@every` always fires.
+ */
+export function neverRuns(schedule: CronSchedule, from: Date = new Date()): boolean {
+  return schedule.next(from).getTime() === zeroTime().getTime();
+}

@@ -7,6 +7,13 @@ import { clusterState } from "./overview";
 
 /** A manifest as the review step shows it, exactly as it will be created. */
 export const manifestPreview = z.object({ yaml: z.string() });
+/** What an option or the cluster means for the object being created, said on the review step. */
+export const previewNote = z.object({ code: z.string(), severity: z.enum(["info", "warning"]), text: z.string() });
+export type PreviewNote = z.infer<typeof previewNote>;
+/** A backup's review: the manifest, and what Lifeboat found (a namespace the cluster does not have). */
+export const backupPreview = manifestPreview.extend({ notes: z.array(previewNote) });
+/** The namespaces of a cluster, for the scope step's check of typed names. */
+export const namespaceList = z.object({ namespaces: z.array(z.string()) });
 /** A log Velero wrote to the location. */
 export const logText = z.object({ text: z.string() });
 /** A create that may find its own earlier object (a double submit): `created` is false then. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CronError, parseStandard } from "../cron/robfig";
+import { CronError, neverRuns, parseStandard } from "../cron/robfig";
 import { TTL_MAX, TTL_UNITS } from "../velero/duration";
 import { isDnsLabel, isLabelValue } from "../velero/names";
 
@@ -352,7 +352,11 @@ export const scheduleOptions = z.object({
     .min(1, "Enter a schedule")
     .superRefine((spec, ctx) => {
       try {
-        parseStandard(spec);
+        if (neverRuns(parseStandard(spec)))
+          ctx.addIssue({
+            code: "custom",
+            message: "This schedule never runs: no date matches it in the next five years (Velero would never back up)",
+          });
       } catch (err) {
         ctx.addIssue({ code: "custom", message: err instanceof CronError ? err.message : String(err) });
       }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { clusterState } from "./overview";
-import { resourceFilters, runResults } from "./backup";
+import { previewNote, resourceFilters, runResults } from "./backup";
 
 // What the browser receives about restores (restore.list|get|preview|create|logs): projections of Velero's Restores
 // with the fields the pages show, never the objects themselves.
@@ -55,7 +55,7 @@ export const restoreDetail = z.object({
 export type RestoreDetail = z.infer<typeof restoreDetail>;
 
 /** What a restore option really does, said on the review step. */
-export const restoreNote = z.object({ code: z.string(), severity: z.enum(["info", "warning"]), text: z.string() });
+export const restoreNote = previewNote;
 
 /** The review step: the Restore, Velero's storage-class ConfigMap when there is a mapping, and the notes. */
 export const restorePreview = z.object({

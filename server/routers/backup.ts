@@ -7,11 +7,12 @@ import { id } from "@/lib/schemas/admin";
 import { backupInput, objectName } from "@/lib/schemas/protection";
 import {
   backupDeleteResult,
+  backupPreview,
   backupDetail,
   backupPage,
   backupRow,
   logText,
-  manifestPreview,
+  namespaceList,
   objectCreated,
 } from "@/lib/schemas/backup";
 import {
@@ -23,6 +24,7 @@ import {
   listBackups,
   previewBackup,
 } from "../services/backups/backups";
+import { clusterNamespaces } from "../services/namespaces/namespaces";
 
 const backupRequest = z.object({
   clusterId: id,
@@ -63,8 +65,14 @@ export const backupRouter = router({
   preview: clusterProcedure
     .meta({ permission: "backup.preview" })
     .input(backupRequest)
-    .output(manifestPreview)
-    .mutation(({ ctx, input }) => previewBackup(ctx.cluster, input, ctx.principal!.email)),
+    .output(backupPreview)
+    .mutation(({ ctx, input }) => previewBackup(ctx.services, ctx.cluster, input, ctx.principal!.email)),
+  /** The cluster's namespaces, for the scope step's "no such namespace; did you mean …?" (restores check the same). */
+  namespaces: clusterProcedure
+    .meta({ permission: "backup.preview" })
+    .input(z.object({ clusterId: id }))
+    .output(namespaceList)
+    .query(async ({ ctx }) => ({ namespaces: await clusterNamespaces(ctx.services, ctx.cluster) })),
   create: clusterProcedure
     .meta({ permission: "backup.create" })
     .input(backupRequest)

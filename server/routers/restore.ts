@@ -41,7 +41,7 @@ export const restoreRouter = router({
     .meta({ permission: "restore.preview" })
     .input(restoreRequest)
     .output(restorePreview)
-    .mutation(({ ctx, input }) => previewRestore(ctx.cluster, input, ctx.principal!.email)),
+    .mutation(({ ctx, input }) => previewRestore(ctx.services, ctx.cluster, input, ctx.principal!.email)),
   create: clusterProcedure
     .meta({ permission: "restore.create" })
     .input(restoreRequest)

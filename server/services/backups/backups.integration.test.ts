@@ -87,6 +87,25 @@ afterAll(async () => {
 });
 
 describe("backups", () => {
+  it("flags a named namespace the cluster does not have on review, with the closest one it has (#10 §2)", async () => {
+    const { namespaces } = await caller.backup.namespaces({ clusterId });
+    expect(namespaces).toContain("payments");
+    const p = await caller.backup.preview({
+      clusterId,
+      name: backupName("typo"),
+      spec: { ...spec, scope: { kind: "namespaces", include: ["paymnts", "payments", "team-*"] } },
+    });
+    expect(p.yaml).toContain("kind: Backup");
+    expect(p.notes).toEqual([
+      {
+        code: "no-namespace:paymnts",
+        severity: "warning",
+        text: "paymnts: no such namespace on east; did you mean payments?",
+      },
+    ]);
+    expect((await caller.backup.preview({ clusterId, name: backupName("fine"), spec })).notes).toEqual([]);
+  });
+
   it("creates a backup, sees it reach Completed in the list through the sync engine, and describes it", async () => {
     const created = await caller.backup.create({ clusterId, name: backupName("1"), spec });
     expect(created).toEqual({ name: backupName("1"), created: true });

@@ -7,6 +7,8 @@ import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/acces
 import { roleGrants } from "@/lib/rbac/permissions";
 import type { ScopedCluster } from "../../trpc/scoped";
 import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
+import { backupInput } from "@/lib/schemas/protection";
+import { missingNamespaceNotes } from "../namespaces/namespaces";
 import { ClusterError } from "../../kube/errors";
 import type { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
@@ -166,15 +168,27 @@ async function deleteRequests(db: Db, where: Prisma.VeleroObjectWhereInput): Pro
   return byBackup;
 }
 
-/** The manifest the review step shows, exactly as it will be created. */
-export async function previewBackup(c: ScopedCluster, input: { name: string; spec: unknown }, createdBy: string) {
+/**
+ * The manifest the review step shows, exactly as it will be created, and what Lifeboat found on the cluster: a named
+ * namespace it does not have (a typo backs up nothing, and Velero says nothing about it).
+ */
+export async function previewBackup(
+  d: Deps,
+  c: ScopedCluster,
+  input: { name: string; spec: unknown },
+  createdBy: string,
+) {
+  let yaml: string;
   try {
-    return { yaml: toYaml(buildBackup({ name: input.name, input: input.spec, cluster: { name: c.name }, createdBy })) };
+    yaml = toYaml(buildBackup({ name: input.name, input: input.spec, cluster: { name: c.name }, createdBy }));
   } catch (e) {
     if (e instanceof SpecError)
       throw new AppError("BAD_REQUEST", e.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || e.message);
     throw e;
   }
+  const scope = backupInput.parse(input.spec).scope;
+  const notes = scope.kind === "namespaces" ? await missingNamespaceNotes(d, c, scope.include) : [];
+  return { yaml, notes };
 }
 
 export async function createBackup(

@@ -155,6 +155,39 @@ describe("restores", () => {
     ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("-bad") });
   });
 
+  it("the review already says what Create would refuse, and what restoring into an existing namespace does (#10 §2)", async () => {
+    const base = {
+      scope: { kind: "namespaces", include: [ns] },
+      restorePVs: true,
+      existingResourcePolicy: "none",
+    } as RestoreInput;
+    const request = (spec: RestoreInput) => ({
+      clusterId: clusterIds[0],
+      name: `east-shop-review-${suffix}`,
+      backupName,
+      spec,
+    });
+    // A storage-class mapping to a class east lacks: the preview refuses it, as create does.
+    await expect(
+      caller.restore.preview(request({ ...base, storageClassMapping: { standard: "no-such-class" } })),
+    ).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringContaining("east has no StorageClass no-such-class to map volumes to"),
+    });
+    // The namespace exists (the workload is there): skipped with a warning each, or patched.
+    const skip = await caller.restore.preview(request(base));
+    const note = skip.notes.find((n) => n.code === `namespace-exists:${ns}`);
+    expect(note?.text).toMatch(new RegExp(`^${ns} already exists on east.*skipped, each reported as a warning`));
+    const update = await caller.restore.preview(request({ ...base, existingResourcePolicy: "update" }));
+    expect(update.notes.find((n) => n.code === `namespace-exists:${ns}`)?.text).toContain(
+      "updated (patched) to their backed-up state",
+    );
+    // Mapped to a namespace that does not exist: nothing to warn about.
+    const mapped = await caller.restore.preview(request({ ...base, namespaceMapping: { [ns]: `${ns}-elsewhere` } }));
+    expect(mapped.notes.map((n) => n.code)).not.toContain(`namespace-exists:${ns}`);
+    expect(mapped.notes.some((n) => n.code.startsWith("namespace-exists:"))).toBe(false);
+  });
+
   it("restores a namespace deleted with kubectl under another name: its labelled objects are back", async () => {
     const del = await kubectl(kc(0), ["delete", "namespace", ns, "--wait=true"]);
     expect(del.code, del.err).toBe(0);

@@ -14,6 +14,7 @@ import {
 } from "@/lib/velero/restore-spec";
 import { restoreInput, type RestoreInput } from "@/lib/schemas/protection";
 import { ClusterError } from "../../kube/errors";
+import { existingNamespaceNotes } from "../namespaces/namespaces";
 import { downloadVeleroFile } from "../backups/downloads";
 import { filtersOf, logTextForBrowser, resultsOf } from "../backups/projection";
 import type { RunResults } from "@/lib/schemas/backup";
@@ -141,10 +142,58 @@ function manifests(c: { name: string; role: ScopedCluster["role"] }, input: Rest
   }
 }
 
-/** The manifests the review step shows, exactly as they will be created, and what the options really do. */
-export async function previewRestore(c: ScopedCluster, input: RestoreRequest, createdBy: string) {
+/** Velero fails every item whose new StorageClass does not exist: said before anything is written, and on review. */
+async function requireStorageClasses(d: Deps, c: ScopedCluster, configMap: { data: Record<string, string> } | null) {
+  if (!configMap) return;
+  const classes = await d.kube.listStorageClasses(await d.clusters.forCluster(c.id));
+  const missing = [...new Set(Object.values(configMap.data))].filter((to) => !classes.includes(to));
+  if (missing.length)
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `${c.name} has no StorageClass ${missing.join(", ")} to map volumes to (it has ${classes.join(", ") || "none"})`,
+    );
+}
+
+/**
+ * The namespaces the restore writes into, where Lifeboat can name them: the chosen ones, or those the backup named,
+ * each through the namespace mapping. A whole-cluster backup's namespaces are not known without its contents.
+ */
+async function restoreTargets(db: Db, clusterId: string, backupName: string, input: RestoreInput) {
+  let sources: string[];
+  if (input.scope.kind === "namespaces") sources = input.scope.include;
+  else {
+    const b = await db.veleroObject.findFirst({
+      where: { clusterId, kind: "backups", name: backupName },
+      select: { spec: true },
+    });
+    const excluded = input.scope.kind === "excludeNamespaces" ? input.scope.exclude : [];
+    sources = strs(rec(b?.spec).includedNamespaces).filter((n) => n !== "*" && !excluded.includes(n));
+  }
+  const mapping = input.namespaceMapping ?? {};
+  return sources.map((n) => mapping[n] ?? n);
+}
+
+/**
+ * The manifests the review step shows, exactly as they will be created, and what the options really do on this
+ * cluster: the storage-class check that create makes (so Review shows its error before Create), and what happens in
+ * target namespaces that already exist.
+ */
+export async function previewRestore(d: Deps, c: ScopedCluster, input: RestoreRequest, createdBy: string) {
   const m = manifests(c, input, createdBy);
-  return { yaml: toYaml(m.restore), configMapYaml: m.configMap ? toYaml(m.configMap) : null, notes: m.notes };
+  const parsed = restoreInput.parse(input.spec);
+  let notes = m.notes;
+  try {
+    await requireStorageClasses(d, c, m.configMap);
+    const targets = await restoreTargets(d.db, c.id, input.backupName, parsed);
+    const existing = await existingNamespaceNotes(d, c, targets, parsed.existingResourcePolicy);
+    // The namespace notes say what the general "existing objects" note says, for the namespaces at hand.
+    if (existing.length) notes = [...existing, ...notes];
+  } catch (e) {
+    if (e instanceof ClusterError)
+      throw new AppError("PRECONDITION_FAILED", `Could not check the restore on ${c.name} (${e.kind}): ${e.message}`);
+    throw e;
+  }
+  return { yaml: toYaml(m.restore), configMapYaml: m.configMap ? toYaml(m.configMap) : null, notes };
 }
 
 export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreRequest, createdBy: string) {
@@ -160,16 +209,7 @@ export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreReq
   await restorableBackup(d.db, c.id, c.name, input.backupName);
   try {
     const client = await d.clusters.forCluster(c.id);
-    if (m.configMap) {
-      // Velero fails every item whose new StorageClass does not exist; say so before anything is written.
-      const classes = await d.kube.listStorageClasses(client);
-      const missing = [...new Set(Object.values(m.configMap.data))].filter((to) => !classes.includes(to));
-      if (missing.length)
-        throw new AppError(
-          "PRECONDITION_FAILED",
-          `${c.name} has no StorageClass ${missing.join(", ")} to map volumes to (it has ${classes.join(", ") || "none"})`,
-        );
-    }
+    await requireStorageClasses(d, c, m.configMap);
     // The ConfigMap first (Velero reads it when the restore runs); without a mapping, remove Lifeboat's earlier one so
     // it does not apply to this restore. A ConfigMap someone else made is left alone (and refused when we need ours).
     // The ConfigMap is read when each restore runs, so it must not change under one that has not finished.
