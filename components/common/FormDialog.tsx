@@ -6,6 +6,8 @@ import DialogActions from "@mui/material/DialogActions";
 import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
 import Stack from "@mui/material/Stack";
+import useMediaQuery from "@mui/material/useMediaQuery";
+import { useTheme } from "@mui/material/styles";
 import { ErrorAlert } from "./ErrorAlert";
 import { focusFirstField } from "./focus";
 
@@ -23,13 +25,22 @@ export function FormDialog(props: {
   onClose: () => void;
   children: ReactNode;
 }) {
+  // On a phone the form takes the whole screen, as the wizards do.
+  const fullScreen = useMediaQuery(useTheme().breakpoints.down("sm"));
   const focusOnMount = useCallback((node: HTMLDivElement | null) => focusFirstField(node), []);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     props.onSubmit();
   };
   return (
-    <Dialog open={props.open} onClose={props.onClose} fullWidth maxWidth="sm" aria-labelledby="form-dialog-title">
+    <Dialog
+      open={props.open}
+      onClose={props.onClose}
+      fullWidth
+      fullScreen={fullScreen}
+      maxWidth="sm"
+      aria-labelledby="form-dialog-title"
+    >
       <form onSubmit={submit} noValidate>
         <DialogTitle id="form-dialog-title">{props.title}</DialogTitle>
         <DialogContent>
