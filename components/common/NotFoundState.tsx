@@ -1,4 +1,5 @@
 "use client";
+import { useEffect } from "react";
 import Link from "next/link";
 import Button from "@mui/material/Button";
 import Paper from "@mui/material/Paper";
@@ -21,6 +22,10 @@ export function NotFoundState(props: {
   testId?: string;
 }) {
   const title = props.title ?? `${props.kind}${props.name ? ` “${props.name}”` : ""} not found`;
+  // The tab says so too (a not-found page has no metadata of its own).
+  useEffect(() => {
+    document.title = `${title} · Lifeboat`;
+  }, [title]);
   return (
     <Paper
       variant="outlined"
