@@ -10,7 +10,8 @@ import "@fontsource/roboto/700.css";
 import { Providers } from "@/components/Providers";
 
 export const metadata: Metadata = {
-  title: "Lifeboat",
+  // Each page names itself: "Backups · Lifeboat".
+  title: { template: "%s · Lifeboat", default: "Lifeboat" },
   description: "Data protection for every Kubernetes cluster you run",
 };
 

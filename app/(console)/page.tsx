@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import Grid from "@mui/material/Grid";
 import Paper from "@mui/material/Paper";
 import Typography from "@mui/material/Typography";
@@ -6,6 +7,8 @@ import { ClusterGroupsOverview } from "@/components/cluster/ClusterGroupsOvervie
 import { FleetStatus } from "@/components/overview/FleetStatus";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 import { currentPrincipal } from "@/server/auth/page-session";
+
+export const metadata: Metadata = { title: "Overview" };
 
 export default async function OverviewPage() {
   // The layout redirects the signed-out; pages render alongside it, so do not ask the API for them.

@@ -26,7 +26,7 @@ const COLUMNS: Column<Row>[] = [
   { id: "actor", header: "Actor", cell: (r) => r.actorEmail ?? "anonymous" },
   { id: "action", header: "Action", cell: (r) => <code>{r.action}</code> },
   { id: "target", header: "Target", cell: (r) => (r.targetType ? `${r.targetType} ${r.targetId ?? ""}` : "—") },
-  { id: "scope", header: "Scope", hideBelow: "md", cell: (r) => r.scope },
+  { id: "scope", header: "Scope", hideBelow: "xl", cell: (r) => r.scope },
   {
     id: "outcome",
     header: "Outcome",
@@ -39,11 +39,11 @@ const COLUMNS: Column<Row>[] = [
       />
     ),
   },
-  { id: "client", header: "Client", hideBelow: "lg", cell: (r) => r.clientIp ?? "—" },
+  { id: "client", header: "Client", hideBelow: "xl", cell: (r) => r.clientIp ?? "—" },
   {
     id: "request",
     header: "Request",
-    hideBelow: "lg",
+    hideBelow: "xl",
     cell: (r) => (
       <Typography variant="caption" sx={{ fontFamily: "monospace" }}>
         {r.requestId.slice(0, 8)}

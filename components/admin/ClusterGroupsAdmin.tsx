@@ -4,7 +4,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import LinearProgress from "@mui/material/LinearProgress";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
@@ -12,6 +11,7 @@ import Hub from "@mui/icons-material/Hub";
 import { useTRPC } from "@/lib/trpc/client";
 import type { ClusterRole } from "@/lib/rbac/permissions";
 import { PageHeader } from "../common/PageHeader";
+import { CardListSkeleton } from "../common/LoadingSkeletons";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { AddBindingDialog, CreateClusterGroupDialog, ROLES } from "./ClusterGroupDialogs";
 import { ConfirmDialog } from "../common/ConfirmDialog";
@@ -68,7 +68,7 @@ export function ClusterGroupsAdmin() {
       />
       <ErrorAlert error={groups.error ?? bindings.error} />
       {groups.isLoading ? (
-        <LinearProgress />
+        <CardListSkeleton label="Loading cluster groups" />
       ) : !groups.data?.length ? (
         <EmptyState icon={<Hub />} title="No cluster groups yet">
           Create a group such as “production”, then bind the teams that may see or operate its clusters.

@@ -23,6 +23,8 @@ import { PageHeader } from "../common/PageHeader";
 import { DetailsTable } from "../common/DetailsTable";
 import { filterRows, when } from "../common/filter-rows";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { DetailSkeleton } from "../common/LoadingSkeletons";
+import { NotFoundState } from "../common/NotFoundState";
 import { useMe } from "../common/useMe";
 import { EMPTY_BACKUP_TEXT, isEmptyBackup, PhaseChip } from "../common/PhaseChip";
 import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
@@ -44,23 +46,17 @@ const flatten = (r?: ResultMessages) => [
   ...Object.entries(r?.namespaces ?? {}).flatMap(([ns, ms]) => ms.map((m) => [ns, m])),
 ];
 
-/** Shown instead of an error once the backup is gone (deleted here, or by Velero's GC or backup sync). */
-function Gone({ name, message }: { name: string; message: string }) {
+/** Shown instead of the backup once it is gone (deleted here, or by Velero's GC or backup sync), or was never there. */
+function Gone({ name, deleted }: { name: string; deleted?: boolean }) {
   return (
-    <>
-      <PageHeader title={name} subtitle="Backup" />
-      <Alert
-        severity="info"
-        data-testid="backup-gone"
-        action={
-          <Button component={Link} href="/backups" color="inherit" size="small">
-            Back to the list
-          </Button>
-        }
-      >
-        {message}
-      </Alert>
-    </>
+    <NotFoundState
+      kind="Backup"
+      name={name}
+      title={deleted ? `Backup “${name}” was deleted` : undefined}
+      message={deleted ? "It no longer exists on the cluster." : undefined}
+      back={{ href: "/backups", label: "Back to Backups" }}
+      testId="backup-gone"
+    />
   );
 }
 
@@ -91,10 +87,10 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   useEffect(() => {
     if (livePhase && describedPhase && livePhase !== describedPhase) void refetch({ cancelRefetch: false });
   }, [livePhase, describedPhase, refetch]);
-  if (q.isLoading) return <LinearProgress />;
-  if (q.data && live.isSuccess && !row) return <Gone name={name} message="This backup was deleted." />;
-  if (q.error?.data?.code === "NOT_FOUND") return <Gone name={name} message={q.error.message} />;
-  if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Backup not found" }} />;
+  if (q.isLoading) return <DetailSkeleton label="Loading the backup" />;
+  if (q.data && live.isSuccess && !row) return <Gone name={name} deleted />;
+  if (q.error?.data?.code === "NOT_FOUND" || (!q.error && !q.data)) return <Gone name={name} />;
+  if (q.error || !q.data) return <ErrorAlert error={q.error} />;
   const b = q.data;
   const phase = row?.phase ?? b.phase;
   const deletion = row ? row.deletion : b.deletion;
@@ -159,7 +155,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
       {deletionPending(phase, deletion) && (
         <Alert
           severity="warning"
-          icon={<CircularProgress size={20} color="inherit" />}
+          icon={<CircularProgress size={20} color="inherit" aria-label="Deleting" />}
           sx={{ mb: 2 }}
           data-testid="backup-deletion"
         >

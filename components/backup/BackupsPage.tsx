@@ -77,7 +77,7 @@ export function DeletionStatus({ phase, deletion }: { phase: string; deletion: D
           size="small"
           color="warning"
           variant="outlined"
-          icon={<CircularProgress size={12} color="inherit" />}
+          icon={<CircularProgress size={12} color="inherit" aria-label="Deleting" />}
           label={deletion ? `Deleting… ${deletion.phase}` : "Deleting…"}
           data-testid="backup-deletion"
           sx={{ ml: 1 }}
@@ -240,11 +240,11 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
         />
       ),
     },
-    { id: "errors", header: "Errors / warnings", hideBelow: "md", cell: (b) => `${b.errors} / ${b.warnings}` },
-    { id: "started", header: "Started", hideBelow: "md", cell: (b) => <RelativeTime date={b.startTimestamp} /> },
+    { id: "errors", header: "Errors / warnings", hideBelow: "xl", cell: (b) => `${b.errors} / ${b.warnings}` },
+    { id: "started", header: "Started", hideBelow: "xl", cell: (b) => <RelativeTime date={b.startTimestamp} /> },
     { id: "completed", header: "Completed", cell: (b) => <RelativeTime date={b.completionTimestamp} /> },
-    { id: "expires", header: "Expires", hideBelow: "lg", cell: (b) => <RelativeTime date={b.expiration} /> },
-    { id: "location", header: "Location", hideBelow: "lg", cell: (b) => b.location ?? "—" },
+    { id: "expires", header: "Expires", hideBelow: "xl", cell: (b) => <RelativeTime date={b.expiration} /> },
+    { id: "location", header: "Location", hideBelow: "xl", cell: (b) => b.location ?? "—" },
     { id: "schedule", header: "Schedule", hideBelow: "lg", cell: (b) => b.schedule ?? "—" },
     ...(can("backup.delete")
       ? [

@@ -6,7 +6,6 @@ import { useRouter } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import LinearProgress from "@mui/material/LinearProgress";
 import Paper from "@mui/material/Paper";
 import Table from "@mui/material/Table";
 import TableBody from "@mui/material/TableBody";
@@ -21,6 +20,8 @@ import { useTRPC } from "@/lib/trpc/client";
 import { PageHeader } from "../common/PageHeader";
 import { DetailsTable } from "../common/DetailsTable";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { DetailSkeleton } from "../common/LoadingSkeletons";
+import { NotFoundState } from "../common/NotFoundState";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { ConnectionState } from "./ConnectionState";
@@ -51,8 +52,10 @@ export function ClusterDetail({ id }: { id: string }) {
     }),
   );
   const sync = useQuery({ ...trpc.cluster.sync.queryOptions({ id }), refetchInterval: syncLive });
-  if (q.isLoading) return <LinearProgress />;
-  if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Cluster not found" }} />;
+  if (q.isLoading) return <DetailSkeleton label="Loading the cluster" rows={10} />;
+  if (q.error?.data?.code === "NOT_FOUND" || (!q.error && !q.data))
+    return <NotFoundState kind="Cluster" back={{ href: "/clusters", label: "Back to Clusters" }} />;
+  if (q.error || !q.data) return <ErrorAlert error={q.error} />;
   const c = q.data;
   const isAdmin = c.myRole === "CLUSTER_ADMIN";
   const canRefresh = c.myRole === "CLUSTER_ADMIN" || c.myRole === "OPERATOR";

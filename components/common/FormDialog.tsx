@@ -6,6 +6,8 @@ import DialogActions from "@mui/material/DialogActions";
 import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
 import Stack from "@mui/material/Stack";
+import useMediaQuery from "@mui/material/useMediaQuery";
+import { useTheme } from "@mui/material/styles";
 import { ErrorAlert } from "./ErrorAlert";
 import { focusFirstField } from "./focus";
 
@@ -23,6 +25,8 @@ export function FormDialog(props: {
   onClose: () => void;
   children: ReactNode;
 }) {
+  // On a phone the form takes the whole screen, as the wizards do.
+  const fullScreen = useMediaQuery(useTheme().breakpoints.down("sm"));
   const focusOnMount = useCallback((node: HTMLDivElement | null) => focusFirstField(node), []);
   // One submit at a time: a double click (or Enter twice) sends one request, even before `busy` re-renders.
   const sending = useRef(false);
@@ -40,7 +44,14 @@ export function FormDialog(props: {
       });
   };
   return (
-    <Dialog open={props.open} onClose={props.onClose} fullWidth maxWidth="sm" aria-labelledby="form-dialog-title">
+    <Dialog
+      open={props.open}
+      onClose={props.onClose}
+      fullWidth
+      fullScreen={fullScreen}
+      maxWidth="sm"
+      aria-labelledby="form-dialog-title"
+    >
       <form onSubmit={submit} noValidate>
         <DialogTitle id="form-dialog-title">{props.title}</DialogTitle>
         <DialogContent>

@@ -33,7 +33,7 @@ export function LogsDialog({
     <Dialog open={open} onClose={onClose} fullWidth maxWidth="lg" aria-labelledby="logs-title">
       <DialogTitle id="logs-title">Logs of {name}</DialogTitle>
       <DialogContent>
-        {logs.isLoading && <LinearProgress />}
+        {logs.isLoading && <LinearProgress aria-label={`Loading the logs of ${name}`} />}
         <ErrorAlert error={logs.error} />
         {logs.data && (
           <pre data-testid={testId} style={{ fontSize: 12, whiteSpace: "pre-wrap" }}>

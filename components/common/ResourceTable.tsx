@@ -12,8 +12,18 @@ import TableContainer from "@mui/material/TableContainer";
 import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import TableSortLabel from "@mui/material/TableSortLabel";
+import Box from "@mui/material/Box";
+import ListItemIcon from "@mui/material/ListItemIcon";
+import ListItemText from "@mui/material/ListItemText";
+import Menu from "@mui/material/Menu";
+import MenuItem from "@mui/material/MenuItem";
+import useMediaQuery from "@mui/material/useMediaQuery";
+import { useTheme } from "@mui/material/styles";
+import Check from "@mui/icons-material/Check";
+import ViewColumn from "@mui/icons-material/ViewColumn";
 import { EmptyState } from "./EmptyState";
 import { errorText, type ErrLike } from "./ErrorAlert";
+import { useColumnPrefs } from "./useColumnPrefs";
 import { sortRows, type SortDirection, type SortValue } from "@/lib/ui/sort-rows";
 
 /** One column of a ResourceTable: what its header says, what each row shows in it, and how it sorts. */
@@ -25,14 +35,74 @@ export interface Column<R> {
   sortValue?: (row: R) => SortValue;
   /** A minimum width, in pixels or any CSS length. */
   width?: number | string;
-  /** Hidden on screens narrower than this breakpoint (the row stays usable without it). */
+  /**
+   * Hidden by default on screens narrower than this breakpoint (the row stays usable without it): the less important
+   * a column, the higher its breakpoint ("xl" hides it on a 1280 px laptop). The "Columns" menu shows it anyway.
+   */
   hideBelow?: Breakpoint;
+  /** Always shown: the "Columns" menu does not offer to hide it (nor the first column, nor one with the id "actions"). */
+  required?: boolean;
   align?: "left" | "right" | "center";
   /** Extra styles of the column's body cells. */
   cellSx?: SxProps<Theme>;
 }
 
-const display = (hideBelow?: Breakpoint) => (hideBelow ? { display: { xs: "none", [hideBelow]: "table-cell" } } : {});
+/** A column's display: the user's choice when they made one, else its breakpoint. */
+const display = (hideBelow?: Breakpoint, shown?: boolean) =>
+  shown === true
+    ? { display: "table-cell" }
+    : shown === false
+      ? { display: "none" }
+      : hideBelow
+        ? { display: { xs: "none", [hideBelow]: "table-cell" } }
+        : {};
+
+/** Whether each breakpoint is reached at the current width (for the "Columns" menu's default ticks). */
+function useBreakpointsUp(): Record<Breakpoint, boolean> {
+  const theme = useTheme();
+  const sm = useMediaQuery(theme.breakpoints.up("sm"));
+  const md = useMediaQuery(theme.breakpoints.up("md"));
+  const lg = useMediaQuery(theme.breakpoints.up("lg"));
+  const xl = useMediaQuery(theme.breakpoints.up("xl"));
+  return { xs: true, sm, md, lg, xl };
+}
+
+/** The "Columns" menu: a tick per column that may be hidden, remembered per table in this browser. */
+function ColumnsMenu<R>(props: {
+  label: string;
+  columns: Column<R>[];
+  isShown: (c: Column<R>) => boolean;
+  onToggle: (c: Column<R>) => void;
+}) {
+  const [anchor, setAnchor] = useState<HTMLElement | null>(null);
+  const menuId = `columns-${props.label.replace(/\W+/g, "-")}`;
+  return (
+    <>
+      <Button
+        size="small"
+        startIcon={<ViewColumn />}
+        aria-haspopup="menu"
+        aria-expanded={anchor ? true : undefined}
+        aria-controls={anchor ? menuId : undefined}
+        aria-label={`Columns of ${props.label}`}
+        onClick={(e) => setAnchor(e.currentTarget)}
+      >
+        Columns
+      </Button>
+      <Menu id={menuId} anchorEl={anchor} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
+        {props.columns.map((c) => {
+          const shown = props.isShown(c);
+          return (
+            <MenuItem key={c.id} role="menuitemcheckbox" aria-checked={shown} onClick={() => props.onToggle(c)} dense>
+              <ListItemIcon>{shown ? <Check fontSize="small" /> : null}</ListItemIcon>
+              <ListItemText primary={c.header} />
+            </MenuItem>
+          );
+        })}
+      </Menu>
+    </>
+  );
+}
 
 /**
  * A list page's table, declared by its columns: the accessible name (aria-label), sorting by any column that has a
@@ -55,9 +125,16 @@ export function ResourceTable<R>(props: {
   size?: "small" | "medium";
   /** Under the table: "Load older", a limit note. */
   footer?: ReactNode;
+  /** Names the table's remembered column choices (defaults to its label). */
+  prefsKey?: string;
 }) {
   const { columns, rows, label } = props;
   const [sort, setSort] = useState(props.defaultSort ?? null);
+  const [prefs, setPref] = useColumnPrefs(props.prefsKey ?? label);
+  const up = useBreakpointsUp();
+  const hideable = columns.filter((c, i) => i > 0 && !(c.required ?? c.id === "actions"));
+  const isShown = (c: Column<R>) => prefs[c.id] ?? (!c.hideBelow || up[c.hideBelow]);
+  const cellDisplay = (c: Column<R>) => display(c.hideBelow, hideable.includes(c) ? prefs[c.id] : undefined);
   const sortColumn = columns.find((c) => c.id === sort?.column && c.sortValue);
   const ordered = rows && sortColumn && sort ? sortRows(rows, sortColumn.sortValue!, sort.direction) : rows;
   const errorBox = props.error ? (
@@ -89,8 +166,25 @@ export function ResourceTable<R>(props: {
   return (
     <>
       {errorBox}
-      <TableContainer component={Paper} variant="outlined">
-        <Table size={props.size ?? "small"} aria-label={label} aria-busy={props.loading || undefined}>
+      {hideable.length > 0 && (
+        <Box sx={{ display: "flex", justifyContent: "flex-end", mb: 0.5 }}>
+          <ColumnsMenu
+            label={label}
+            columns={hideable}
+            isShown={isShown}
+            onToggle={(c) => setPref(c.id, !isShown(c))}
+          />
+        </Box>
+      )}
+      {/* Never wider than the page: a narrow screen scrolls the table inside its own box. */}
+      <TableContainer component={Paper} variant="outlined" sx={{ maxWidth: "100%", overflowX: "auto" }}>
+        <Table
+          size={props.size ?? "small"}
+          aria-label={label}
+          aria-busy={props.loading || undefined}
+          // Long names and ids wrap rather than widen the table past the page.
+          sx={{ "& td": { overflowWrap: "anywhere" } }}
+        >
           <TableHead>
             <TableRow>
               {columns.map((c) => {
@@ -99,7 +193,7 @@ export function ResourceTable<R>(props: {
                   <TableCell
                     key={c.id}
                     align={c.align}
-                    sx={{ minWidth: c.width, ...display(c.hideBelow) }}
+                    sx={{ minWidth: c.width, ...cellDisplay(c) }}
                     sortDirection={active && c.sortValue ? sort.direction : false}
                   >
                     {c.sortValue ? (
@@ -123,7 +217,7 @@ export function ResourceTable<R>(props: {
               ? [0, 1, 2].map((i) => (
                   <TableRow key={i}>
                     {columns.map((c) => (
-                      <TableCell key={c.id} sx={display(c.hideBelow)}>
+                      <TableCell key={c.id} sx={cellDisplay(c)}>
                         <Skeleton />
                       </TableCell>
                     ))}
@@ -135,7 +229,7 @@ export function ResourceTable<R>(props: {
                       <TableCell
                         key={c.id}
                         align={c.align}
-                        sx={[display(c.hideBelow), ...(Array.isArray(c.cellSx) ? c.cellSx : [c.cellSx ?? {}])]}
+                        sx={[cellDisplay(c), ...(Array.isArray(c.cellSx) ? c.cellSx : [c.cellSx ?? {}])]}
                       >
                         {c.cell(r)}
                       </TableCell>

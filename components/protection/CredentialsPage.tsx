@@ -3,7 +3,6 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import LinearProgress from "@mui/material/LinearProgress";
 import Key from "@mui/icons-material/Key";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useForm } from "react-hook-form";
@@ -14,6 +13,7 @@ import { formErrorMap } from "@/lib/forms/server-errors";
 import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
+import { DetailSkeleton } from "../common/LoadingSkeletons";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { FormDialog } from "../common/FormDialog";
@@ -92,7 +92,7 @@ export function CredentialsPage() {
     },
   ];
 
-  if (isLoading) return <LinearProgress />;
+  if (isLoading) return <DetailSkeleton label="Loading credentials" />;
   if (!allowed) {
     return (
       <>

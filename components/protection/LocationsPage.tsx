@@ -5,7 +5,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
-import LinearProgress from "@mui/material/LinearProgress";
 import MenuItem from "@mui/material/MenuItem";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
@@ -19,6 +18,7 @@ import { useTRPC } from "@/lib/trpc/client";
 import { locationAssignInput, locationCreateInput } from "@/lib/schemas/locations";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { PageHeader } from "../common/PageHeader";
+import { CardListSkeleton } from "../common/LoadingSkeletons";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { FormDialog } from "../common/FormDialog";
@@ -125,7 +125,7 @@ export function LocationsPage() {
       />
       <ErrorAlert error={list.error ?? refresh.error} />
       {list.isLoading ? (
-        <LinearProgress />
+        <CardListSkeleton label="Loading target locations" />
       ) : !list.data?.length ? (
         <EmptyState icon={<Storage />} title="No target locations yet">
           {can("location.create")

@@ -21,6 +21,8 @@ import { PageHeader } from "../common/PageHeader";
 import { DetailsTable } from "../common/DetailsTable";
 import { filterRows, when } from "../common/filter-rows";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { DetailSkeleton } from "../common/LoadingSkeletons";
+import { NotFoundState } from "../common/NotFoundState";
 import { RelativeTime } from "../common/RelativeTime";
 import { PhaseChip } from "../common/PhaseChip";
 import type { ResultMessages } from "@/lib/schemas/backup";
@@ -45,8 +47,10 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
   });
   const [showLogs, setShowLogs] = useState(false);
   const logs = useQuery({ ...trpc.restore.logs.queryOptions({ clusterId, name }), enabled: showLogs });
-  if (q.isLoading) return <LinearProgress />;
-  if (q.error || !q.data) return <ErrorAlert error={q.error ?? { message: "Restore not found" }} />;
+  if (q.isLoading) return <DetailSkeleton label="Loading the restore" />;
+  if (q.error?.data?.code === "NOT_FOUND" || (!q.error && !q.data))
+    return <NotFoundState kind="Restore" name={name} back={{ href: "/restores", label: "Back to Restores" }} />;
+  if (q.error || !q.data) return <ErrorAlert error={q.error} />;
   const r = q.data;
   const mapping = Object.entries(r.namespaceMapping);
   const terminal = isTerminal("Restore", r.phase);

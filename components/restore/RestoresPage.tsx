@@ -59,10 +59,11 @@ const COLUMNS: Column<Row>[] = [
     hideBelow: "md",
     cell: (r) => <ItemProgress done={r.itemsRestored} total={r.totalItems} />,
   },
-  { id: "errors", header: "Errors / warnings", hideBelow: "md", cell: (r) => `${r.errors} / ${r.warnings}` },
+  { id: "errors", header: "Errors / warnings", hideBelow: "xl", cell: (r) => `${r.errors} / ${r.warnings}` },
   {
     id: "mapping",
     header: "Namespace mapping",
+    hideBelow: "xl",
     cell: (r) =>
       Object.entries(r.namespaceMapping)
         .map(([a, b]) => `${a} → ${b}`)
@@ -71,7 +72,7 @@ const COLUMNS: Column<Row>[] = [
   {
     id: "started",
     header: "Started",
-    hideBelow: "lg",
+    hideBelow: "xl",
     sortValue: (r) => r.startTimestamp,
     cell: (r) => <RelativeTime date={r.startTimestamp} />,
   },

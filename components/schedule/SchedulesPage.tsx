@@ -166,11 +166,11 @@ export function SchedulesPage() {
       sortValue: (s) => s.lastBackup?.completedAt ?? s.lastBackup?.startedAt ?? s.lastBackupAt,
       cell: (s) => <LastBackup s={s} />,
     },
-    { id: "scope", header: "Scope", hideBelow: "lg", cell: (s) => s.scope },
+    { id: "scope", header: "Scope", hideBelow: "xl", cell: (s) => s.scope },
     {
       id: "location",
       header: "Location / retention",
-      hideBelow: "md",
+      hideBelow: "xl",
       cell: (s) => (
         <>
           {s.location ?? "default"}

@@ -23,6 +23,7 @@ import { useColorScheme } from "@mui/material/styles";
 import AccountCircle from "@mui/icons-material/AccountCircle";
 import DarkMode from "@mui/icons-material/DarkMode";
 import LightMode from "@mui/icons-material/LightMode";
+import MenuIcon from "@mui/icons-material/Menu";
 import Sailing from "@mui/icons-material/Sailing";
 import { NAV } from "./nav";
 import { useMe } from "../common/useMe";
@@ -56,11 +57,11 @@ function UserMenu() {
             size="small"
             label="Org admin"
             color="default"
-            sx={{ color: "inherit", borderColor: "currentColor" }}
+            sx={{ color: "inherit", borderColor: "currentColor", display: { xs: "none", sm: "inline-flex" } }}
             variant="outlined"
           />
         )}
-        <Typography variant="body2" data-testid="current-user">
+        <Typography variant="body2" data-testid="current-user" sx={{ display: { xs: "none", sm: "block" } }}>
           {me?.name ?? ""}
         </Typography>
         <IconButton
@@ -97,17 +98,76 @@ function UserMenu() {
   );
 }
 
-export function AppShell({ children }: { children: ReactNode }) {
+/** The console's navigation; `onNavigate` closes the drawer it sits in on a narrow screen. */
+function MainNav({ onNavigate }: { onNavigate?: () => void }) {
   const pathname = usePathname();
   const { can } = useMe();
   const isActive = (href: string) =>
     href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(href + "/");
   return (
+    <Box component="nav" aria-label="Main" sx={{ overflow: "auto" }}>
+      {NAV.map((section, i) => {
+        const items = section.items.filter((it) => !it.permission || can(it.permission));
+        if (!items.length) return null;
+        // A section's name sits before its list, which holds only items (a <ul> may hold only <li>s).
+        const labelId = section.label ? `nav-section-${i}` : undefined;
+        return (
+          <Fragment key={i}>
+            {section.label && (
+              <ListSubheader component="div" id={labelId}>
+                {section.label}
+              </ListSubheader>
+            )}
+            <List dense aria-labelledby={labelId} sx={section.label ? { pt: 0 } : undefined}>
+              {items.map((it) => (
+                <ListItem key={it.href} disablePadding>
+                  <ListItemButton
+                    component={Link}
+                    href={it.href}
+                    selected={isActive(it.href)}
+                    aria-current={isActive(it.href) ? "page" : undefined}
+                    onClick={onNavigate}
+                  >
+                    <ListItemText primary={it.label} />
+                  </ListItemButton>
+                </ListItem>
+              ))}
+            </List>
+          </Fragment>
+        );
+      })}
+    </Box>
+  );
+}
+
+/**
+ * The console's frame: an app bar, the navigation and the page. From the `md` breakpoint up the navigation is a
+ * permanent drawer; below it, a temporary one that the menu button opens and any link closes.
+ */
+export function AppShell({ children }: { children: ReactNode }) {
+  const [navOpen, setNavOpen] = useState(false);
+  return (
     <Box sx={{ display: "flex", minHeight: "100vh" }}>
       <AppBar position="fixed" sx={{ zIndex: (t) => t.zIndex.drawer + 1 }}>
         <Toolbar>
-          <Sailing sx={{ mr: 1 }} />
-          <Typography variant="h6" component={Link} href="/" sx={{ color: "inherit", textDecoration: "none", flex: 1 }}>
+          <IconButton
+            color="inherit"
+            edge="start"
+            aria-label="Open navigation"
+            aria-haspopup="true"
+            aria-expanded={navOpen}
+            onClick={() => setNavOpen(true)}
+            sx={{ mr: 1, display: { md: "none" } }}
+          >
+            <MenuIcon />
+          </IconButton>
+          <Sailing sx={{ mr: 1, display: { xs: "none", sm: "block" } }} />
+          <Typography
+            variant="h6"
+            component={Link}
+            href="/"
+            sx={{ color: "inherit", textDecoration: "none", flex: 1, minWidth: 0 }}
+          >
             Lifeboat
           </Typography>
           <LiveIndicator />
@@ -116,43 +176,26 @@ export function AppShell({ children }: { children: ReactNode }) {
         </Toolbar>
       </AppBar>
       <Drawer
+        variant="temporary"
+        open={navOpen}
+        onClose={() => setNavOpen(false)}
+        sx={{ display: { xs: "block", md: "none" }, "& .MuiDrawer-paper": { width: DRAWER, boxSizing: "border-box" } }}
+      >
+        <MainNav onNavigate={() => setNavOpen(false)} />
+      </Drawer>
+      <Drawer
         variant="permanent"
-        sx={{ width: DRAWER, flexShrink: 0, "& .MuiDrawer-paper": { width: DRAWER, boxSizing: "border-box" } }}
+        sx={{
+          display: { xs: "none", md: "block" },
+          width: DRAWER,
+          flexShrink: 0,
+          "& .MuiDrawer-paper": { width: DRAWER, boxSizing: "border-box" },
+        }}
       >
         <Toolbar />
-        <Box component="nav" aria-label="Main" sx={{ overflow: "auto" }}>
-          {NAV.map((section, i) => {
-            const items = section.items.filter((it) => !it.permission || can(it.permission));
-            if (!items.length) return null;
-            // A section's name sits before its list, which holds only items (a <ul> may hold only <li>s).
-            const labelId = section.label ? `nav-section-${i}` : undefined;
-            return (
-              <Fragment key={i}>
-                {section.label && (
-                  <ListSubheader component="div" id={labelId}>
-                    {section.label}
-                  </ListSubheader>
-                )}
-                <List dense aria-labelledby={labelId} sx={section.label ? { pt: 0 } : undefined}>
-                  {items.map((it) => (
-                    <ListItem key={it.href} disablePadding>
-                      <ListItemButton
-                        component={Link}
-                        href={it.href}
-                        selected={isActive(it.href)}
-                        aria-current={isActive(it.href) ? "page" : undefined}
-                      >
-                        <ListItemText primary={it.label} />
-                      </ListItemButton>
-                    </ListItem>
-                  ))}
-                </List>
-              </Fragment>
-            );
-          })}
-        </Box>
+        <MainNav />
       </Drawer>
-      <Box component="main" sx={{ flex: 1, p: 3, minWidth: 0 }}>
+      <Box component="main" sx={{ flex: 1, p: { xs: 2, sm: 3 }, minWidth: 0 }}>
         <Toolbar />
         {children}
       </Box>

@@ -1,8 +1,11 @@
+import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/AuthCard";
 import { SetupForm } from "@/components/auth/SetupForm";
 import { db } from "@/server/db/client";
 import { needsSetup, setupTokenRequired } from "@/server/services/setup/setup";
+
+export const metadata: Metadata = { title: "Set up" };
 
 export const dynamic = "force-dynamic";
 

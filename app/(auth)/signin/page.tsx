@@ -1,3 +1,4 @@
+import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { AuthCard } from "@/components/auth/AuthCard";
 import { SignInForm } from "@/components/auth/SignInForm";
@@ -7,6 +8,8 @@ import { needsSetup } from "@/server/services/setup/setup";
 import { oidcConfigured } from "@/server/auth/options";
 import { env } from "@/server/env";
 import { sameOriginPath } from "@/lib/auth/callback-url";
+
+export const metadata: Metadata = { title: "Sign in" };
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,9 @@
+import type { Metadata } from "next";
 import Typography from "@mui/material/Typography";
 import { ClusterGroupsOverview } from "@/components/cluster/ClusterGroupsOverview";
 import { ClustersTable } from "@/components/cluster/ClustersTable";
+
+export const metadata: Metadata = { title: "Clusters" };
 
 export default function ClustersPage() {
   return (

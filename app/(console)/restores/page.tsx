@@ -1,4 +1,7 @@
+import type { Metadata } from "next";
 import { RestoresPage } from "@/components/restore/RestoresPage";
+
+export const metadata: Metadata = { title: "Restores" };
 
 /** `?backup=<clusterId>/<backup name>` opens the wizard on that backup (the backup page's "Restore…" links here). */
 export default async function Page({ searchParams }: { searchParams: Promise<{ backup?: string | string[] }> }) {
