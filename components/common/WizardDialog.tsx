@@ -170,7 +170,7 @@ export function WizardDialog<T extends FieldValues = FieldValues>(props: {
               type="submit"
               variant="contained"
               disabled={props.canSubmit === false || busy}
-              startIcon={busy ? <CircularProgress size={16} color="inherit" /> : undefined}
+              startIcon={busy ? <CircularProgress size={16} color="inherit" aria-label="Working" /> : undefined}
               ref={primaryRef}
             >
               {busy ? props.submittingLabel : props.submitLabel}
