@@ -1,4 +1,5 @@
 "use client";
+import dynamic from "next/dynamic";
 import { useState } from "react";
 import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
@@ -26,7 +27,9 @@ import { PhaseChip } from "../common/PhaseChip";
 import { ItemProgress } from "../common/ItemProgress";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { ClusterNameCell } from "../cluster/ClusterNameCell";
-import { BackupWizard } from "./BackupWizard";
+
+// Wizards and dialogs load when first opened, not with the page (#10 §6).
+const BackupWizard = dynamic(() => import("./BackupWizard").then((m) => m.BackupWizard), { ssr: false });
 
 type BackupRow = inferRouterOutputs<AppRouter>["backup"]["list"][number];
 type Deletion = BackupRow["deletion"];

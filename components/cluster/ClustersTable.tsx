@@ -1,4 +1,5 @@
 "use client";
+import dynamic from "next/dynamic";
 import { useState } from "react";
 import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
@@ -13,9 +14,13 @@ import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { useMe } from "../common/useMe";
-import { AttachClusterDialog } from "./AttachClusterDialog";
 import { ConnectionState } from "./ConnectionState";
 import { VeleroSummary } from "./VeleroSummary";
+
+// Wizards and dialogs load when first opened, not with the page (#10 §6).
+const AttachClusterDialog = dynamic(() => import("./AttachClusterDialog").then((m) => m.AttachClusterDialog), {
+  ssr: false,
+});
 
 type Row = inferRouterOutputs<AppRouter>["cluster"]["list"][number];
 

@@ -1,4 +1,5 @@
 "use client";
+import dynamic from "next/dynamic";
 import { useState } from "react";
 import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
@@ -17,7 +18,9 @@ import { PhaseChip } from "../common/PhaseChip";
 import { ItemProgress } from "../common/ItemProgress";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { ClusterNameCell } from "../cluster/ClusterNameCell";
-import { RestoreWizard } from "./RestoreWizard";
+
+// Wizards and dialogs load when first opened, not with the page (#10 §6).
+const RestoreWizard = dynamic(() => import("./RestoreWizard").then((m) => m.RestoreWizard), { ssr: false });
 
 type Row = inferRouterOutputs<AppRouter>["restore"]["list"][number];
 

@@ -1,4 +1,5 @@
 "use client";
+import dynamic from "next/dynamic";
 import { useState } from "react";
 import { useLiveInterval } from "@/components/common/LiveUpdates";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -24,12 +25,14 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { useMe } from "../common/useMe";
-import { BackupWizard } from "../backup/BackupWizard";
 import { PhaseChip } from "../common/PhaseChip";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { useNow } from "../common/useNow";
 import { ClusterNameCell } from "../cluster/ClusterNameCell";
-import { ScheduleEditor } from "./ScheduleEditor";
+
+// Wizards and dialogs load when first opened, not with the page (#10 §6).
+const BackupWizard = dynamic(() => import("../backup/BackupWizard").then((m) => m.BackupWizard), { ssr: false });
+const ScheduleEditor = dynamic(() => import("./ScheduleEditor").then((m) => m.ScheduleEditor), { ssr: false });
 
 type Row = inferRouterOutputs<AppRouter>["schedule"]["list"][number];
 

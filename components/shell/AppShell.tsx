@@ -27,7 +27,12 @@ import MenuIcon from "@mui/icons-material/Menu";
 import Sailing from "@mui/icons-material/Sailing";
 import { NAV } from "./nav";
 import { useMe } from "../common/useMe";
-import { ChangePasswordDialog } from "./ChangePasswordDialog";
+import dynamic from "next/dynamic";
+
+// The password form (react-hook-form, zod and the dialog) loads when it is first opened, not with every page.
+const ChangePasswordDialog = dynamic(() => import("./ChangePasswordDialog").then((m) => m.ChangePasswordDialog), {
+  ssr: false,
+});
 import { LiveIndicator } from "../common/LiveUpdates";
 
 const DRAWER = 232;
@@ -93,7 +98,7 @@ function UserMenu() {
         )}
         <MenuItem onClick={() => signOut({ callbackUrl: "/signin" })}>Sign out</MenuItem>
       </Menu>
-      <ChangePasswordDialog open={changing} onClose={() => setChanging(false)} />
+      {changing && <ChangePasswordDialog open onClose={() => setChanging(false)} />}
     </>
   );
 }
