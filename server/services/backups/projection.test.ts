@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   backupOrigin,
+  originInWords,
   backupFacts,
   bytesOf,
   filtersOf,
@@ -170,6 +171,19 @@ describe("backupOrigin", () => {
     expect(backupOrigin(at(null), "prod").syncedCopy).toBe(false);
     expect(backupOrigin(at("2026-12-01T11:00:00Z", {}, { completionTimestamp: "garbage" }), "prod").syncedCopy).toBe(
       false,
+    );
+  });
+});
+
+describe("originInWords", () => {
+  it("says where a backup was made", () => {
+    expect(originInWords({ syncedCopy: false, originCluster: "prod" }, "prod")).toBe("Made on prod");
+    expect(originInWords({ syncedCopy: false, originCluster: null }, "prod")).toBe("Made on prod (outside Lifeboat)");
+    expect(originInWords({ syncedCopy: true, originCluster: "staging" }, "prod")).toBe(
+      "Copy synced from a shared location; the original was made on staging",
+    );
+    expect(originInWords({ syncedCopy: true, originCluster: null }, "prod")).toMatch(
+      /another cluster, outside Lifeboat/,
     );
   });
 });

@@ -178,3 +178,11 @@ export function backupOrigin(
   const syncedCopy = created > completed && originCluster !== ownLabel;
   return { syncedCopy, originCluster };
 }
+
+/** The detail's "Origin": where a backup was made, from what the sync engine stored (backupOrigin). */
+export function originInWords(o: BackupOrigin, clusterName: string): string {
+  if (!o.syncedCopy) return `Made on ${clusterName}${o.originCluster ? "" : " (outside Lifeboat)"}`;
+  return o.originCluster
+    ? `Copy synced from a shared location; the original was made on ${o.originCluster}`
+    : "Copy synced from a shared location; the original was made on another cluster, outside Lifeboat";
+}
