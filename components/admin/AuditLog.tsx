@@ -1,6 +1,8 @@
 "use client";
 import { useState } from "react";
-import { useInfiniteQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import Alert from "@mui/material/Alert";
+import Tooltip from "@mui/material/Tooltip";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import MenuItem from "@mui/material/MenuItem";
@@ -23,20 +25,58 @@ type Row = inferRouterOutputs<AppRouter>["audit"]["list"]["items"][number];
 // Newest first, in pages from the server (keyset): sorting the loaded pages alone would mislead, so nothing sorts here.
 const COLUMNS: Column<Row>[] = [
   { id: "at", header: "Time", cellSx: { whiteSpace: "nowrap" }, cell: (r) => r.at.toLocaleString() },
-  { id: "actor", header: "Actor", cell: (r) => r.actorEmail ?? "anonymous" },
+  {
+    id: "actor",
+    header: "Actor",
+    cell: (r) =>
+      r.actorEmail || r.actorId ? (
+        <Tooltip title={[r.actorEmail, r.actorId && `user id ${r.actorId}`].filter(Boolean).join(" · ")}>
+          <span>{r.actorName ?? r.actorEmail ?? r.actorId}</span>
+        </Tooltip>
+      ) : (
+        "anonymous"
+      ),
+  },
   { id: "action", header: "Action", cell: (r) => <code>{r.action}</code> },
-  { id: "target", header: "Target", cell: (r) => (r.targetType ? `${r.targetType} ${r.targetId ?? ""}` : "—") },
-  { id: "scope", header: "Scope", hideBelow: "xl", cell: (r) => r.scope },
+  {
+    id: "target",
+    header: "Target",
+    cell: (r) =>
+      r.targetType ? (
+        <Tooltip title={`${r.targetType} id ${r.targetId ?? "—"}`}>
+          <span>
+            {r.targetType} {r.targetName ?? r.targetId ?? ""}
+          </span>
+        </Tooltip>
+      ) : (
+        "—"
+      ),
+  },
+  {
+    id: "scope",
+    header: "Scope",
+    hideBelow: "xl",
+    cell: (r) =>
+      r.scopeName ? (
+        <Tooltip title={r.scope}>
+          <span>{`${r.scope.split(":")[0]} ${r.scopeName}`}</span>
+        </Tooltip>
+      ) : (
+        r.scope
+      ),
+  },
   {
     id: "outcome",
     header: "Outcome",
     cell: (r) => (
-      <Chip
-        size="small"
-        color={OUTCOME_COLOR[r.outcome]}
-        label={r.outcome.toLowerCase()}
-        title={r.reason ?? undefined}
-      />
+      <>
+        <Chip size="small" color={OUTCOME_COLOR[r.outcome]} label={r.outcome.toLowerCase()} />
+        {r.reason && (
+          <Typography variant="caption" component="div" color="text.secondary" data-testid="audit-reason">
+            {r.reason}
+          </Typography>
+        )}
+      </>
     ),
   },
   { id: "client", header: "Client", hideBelow: "xl", cell: (r) => r.clientIp ?? "—" },
@@ -69,6 +109,32 @@ export function AuditLog() {
     trpc.audit.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }),
   );
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
+  const qc = useQueryClient();
+  const [exporting, setExporting] = useState<"csv" | "json" | null>(null);
+  const [exported, setExported] = useState<{ rows: number; truncated: boolean; limit: number } | null>(null);
+  const [exportError, setExportError] = useState<string | null>(null);
+  /** Downloads the rows of the applied filter, as the server writes them. */
+  const download = async (format: "csv" | "json") => {
+    setExporting(format);
+    setExportError(null);
+    try {
+      const { limit: _limit, ...filter } = input;
+      const file = await qc.fetchQuery({ ...trpc.audit.export.queryOptions({ ...filter, format }), staleTime: 0 });
+      const url = URL.createObjectURL(
+        new Blob([file.content], { type: format === "csv" ? "text/csv;charset=utf-8" : "application/json" }),
+      );
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `lifeboat-audit-${new Date().toISOString().slice(0, 19).replaceAll(":", "")}.${format}`;
+      a.click();
+      URL.revokeObjectURL(url);
+      setExported(file);
+    } catch (e) {
+      setExportError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setExporting(null);
+    }
+  };
 
   return (
     <>
@@ -148,8 +214,26 @@ export function AuditLog() {
           >
             Clear
           </Button>
+          <Button variant="outlined" disabled={exporting !== null} onClick={() => void download("csv")}>
+            {exporting === "csv" ? "Exporting…" : "Export CSV"}
+          </Button>
+          <Button variant="outlined" disabled={exporting !== null} onClick={() => void download("json")}>
+            {exporting === "json" ? "Exporting…" : "Export JSON"}
+          </Button>
         </Stack>
       </Paper>
+      {exportError && (
+        <Alert severity="error" sx={{ mb: 2 }}>
+          The export failed: {exportError}
+        </Alert>
+      )}
+      {exported && (
+        <Alert severity={exported.truncated ? "warning" : "info"} sx={{ mb: 2 }} data-testid="audit-export-note">
+          {exported.truncated
+            ? `Exported the newest ${exported.limit.toLocaleString()} events: more match this filter, so narrow it (e.g. by time) to export the rest.`
+            : `Exported ${exported.rows.toLocaleString()} events matching the filter.`}
+        </Alert>
+      )}
       <ResourceTable
         label="Audit events"
         columns={COLUMNS}

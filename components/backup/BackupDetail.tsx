@@ -100,6 +100,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const warnings = flatten(b.results?.warnings);
   const rows: [string, string][] = [
     ["Cluster", b.clusterName],
+    ["Origin", b.origin],
     ["Phase", phase],
     ...filterRows(b.filters, "all"),
     ["Location", b.storageLocation ?? "—"],

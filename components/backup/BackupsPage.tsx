@@ -1,6 +1,7 @@
 "use client";
 import dynamic from "next/dynamic";
-import { useState } from "react";
+import { Suspense, useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
 import { skipToken, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -11,8 +12,6 @@ import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import CircularProgress from "@mui/material/CircularProgress";
 import Tooltip from "@mui/material/Tooltip";
-import TextField from "@mui/material/TextField";
-import MenuItem from "@mui/material/MenuItem";
 import Typography from "@mui/material/Typography";
 import Backup from "@mui/icons-material/Backup";
 import { useTRPC } from "@/lib/trpc/client";
@@ -27,6 +26,8 @@ import { PhaseChip } from "../common/PhaseChip";
 import { ItemProgress } from "../common/ItemProgress";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { ClusterNameCell } from "../cluster/ClusterNameCell";
+import { BackupFilters } from "./BackupFilters";
+import { backupQueryString, backupQueryToFilter, parseBackupQuery, type BackupQuery } from "@/lib/schemas/backup-query";
 
 // Wizards and dialogs load when first opened, not with the page (#10 §6).
 const BackupWizard = dynamic(() => import("./BackupWizard").then((m) => m.BackupWizard), { ssr: false });
@@ -154,21 +155,48 @@ export function DeleteBackupDialog({
   );
 }
 
+const phasesOf = (show: string) => {
+  const f = PHASE_FILTERS[show as keyof typeof PHASE_FILTERS]?.phases;
+  return f ? [...f] : undefined;
+};
+
 /**
  * Backups from the read model, refreshed every second while the page is open: of every cluster the user may see, or of
- * one cluster (its page shows a disconnected cluster's last-known state, and how old it is).
+ * one cluster (its page shows a disconnected cluster's last-known state, and how old it is). The filter lives in the
+ * URL query (lib/schemas/backup-query.ts) and is applied on the server.
  */
-export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
+export function BackupsPage(props: { clusterId?: string; schedule?: { name: string } } = {}) {
+  return (
+    <Suspense>
+      <BackupsList {...props} />
+    </Suspense>
+  );
+}
+
+function BackupsList({ clusterId, schedule }: { clusterId?: string; schedule?: { name: string } }) {
   const trpc = useTRPC();
   // Updates are pushed (LiveUpdates); polling only while the stream is down.
   const live = useLiveInterval(1000);
   const clusterLive = useLiveInterval(15_000);
   const { can } = useMe();
-  const [show, setShow] = useState<keyof typeof PHASE_FILTERS>("all");
-  const phases = PHASE_FILTERS[show].phases ? [...PHASE_FILTERS[show].phases!] : undefined;
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const query: BackupQuery = {
+    ...parseBackupQuery(params),
+    ...(clusterId ? { cluster: undefined } : {}),
+    ...(schedule ? { schedule: schedule.name } : {}),
+  };
+  const setQuery = (next: BackupQuery) => {
+    const s = backupQueryString({ ...next, ...(schedule ? { schedule: undefined } : {}) });
+    router.replace(s ? `${pathname}?${s}` : pathname, { scroll: false });
+  };
+  const show = query.show && query.show in PHASE_FILTERS ? (query.show as keyof typeof PHASE_FILTERS) : "all";
+  const filtered =
+    Object.values(query).some(Boolean) && !(schedule && Object.values(query).filter(Boolean).length === 1);
   const q = useInfiniteQuery({
     ...trpc.backup.page.infiniteQueryOptions(
-      { ...(clusterId ? { clusterId } : {}), ...(phases ? { phases } : {}), limit: 100 },
+      { ...backupQueryToFilter(query, phasesOf), ...(clusterId ? { clusterId } : {}), limit: 100 },
       { getNextPageParam: (last) => last.nextCursor ?? undefined },
     ),
     refetchInterval: live,
@@ -193,9 +221,24 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
       id: "name",
       header: "Backup",
       cell: (b) => (
-        <Link href={`/backups/${b.clusterId}/${encodeURIComponent(b.name)}`}>
-          <code>{b.name}</code>
-        </Link>
+        <>
+          <Link href={`/backups/${b.clusterId}/${encodeURIComponent(b.name)}`}>
+            <code>{b.name}</code>
+          </Link>
+          {b.syncedCopy && (
+            <Tooltip
+              title={`Synced by Velero from a shared location; the original was made on ${b.originCluster ?? "another cluster, outside Lifeboat"}`}
+            >
+              <Chip
+                size="small"
+                variant="outlined"
+                label="Synced copy"
+                sx={{ ml: 1 }}
+                data-testid="backup-synced-copy"
+              />
+            </Tooltip>
+          )}
+        </>
       ),
     },
     ...(perCluster
@@ -266,25 +309,27 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
   ];
   return (
     <>
-      <PageHeader
-        title={perCluster ? `Backups of ${c?.name ?? "…"}` : "Backups"}
-        subtitle={
-          perCluster ? (
-            <>
-              Velero backups on the cluster <Link href={`/clusters/${clusterId}`}>{c?.name ?? "…"}</Link>, live.
-            </>
-          ) : (
-            "On-demand and scheduled Velero backups across your clusters, live."
-          )
-        }
-        actions={
-          can("backup.create") ? (
-            <Button variant="contained" onClick={() => setWizard(true)}>
-              Back up now
-            </Button>
-          ) : undefined
-        }
-      />
+      {!schedule && (
+        <PageHeader
+          title={perCluster ? `Backups of ${c?.name ?? "…"}` : "Backups"}
+          subtitle={
+            perCluster ? (
+              <>
+                Velero backups on the cluster <Link href={`/clusters/${clusterId}`}>{c?.name ?? "…"}</Link>, live.
+              </>
+            ) : (
+              "On-demand and scheduled Velero backups across your clusters, live."
+            )
+          }
+          actions={
+            can("backup.create") ? (
+              <Button variant="contained" onClick={() => setWizard(true)}>
+                Back up now
+              </Button>
+            ) : undefined
+          }
+        />
+      )}
       <ErrorAlert error={cluster.error} />
       {c?.state === "DISCONNECTED" && (
         <Alert severity="warning" sx={{ mb: 2 }} data-testid="cluster-disconnected">
@@ -292,22 +337,13 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
           <RelativeTime date={c.lastSeenAt} />.{c.lastError ? ` Last error: ${c.lastError}` : ""}
         </Alert>
       )}
-      {(rows.length > 0 || show !== "all") && (
-        <TextField
-          select
-          size="small"
-          label="Show"
-          value={show}
-          onChange={(e) => setShow(e.target.value as typeof show)}
-          sx={{ mb: 2, minWidth: 220 }}
-        >
-          {Object.entries(PHASE_FILTERS).map(([k, f]) => (
-            <MenuItem key={k} value={k}>
-              {f.label}
-            </MenuItem>
-          ))}
-        </TextField>
-      )}
+      <BackupFilters
+        query={query}
+        onChange={setQuery}
+        shows={PHASE_FILTERS}
+        perCluster={perCluster}
+        fixedSchedule={schedule?.name}
+      />
       {syncError && c?.state !== "DISCONNECTED" && (
         <Alert severity="warning" sx={{ mb: 2 }} data-testid="sync-error">
           Lifeboat can&apos;t follow this cluster&apos;s backups right now, so this list may be out of date: {syncError}
@@ -323,11 +359,11 @@ export function BackupsPage({ clusterId }: { clusterId?: string } = {}) {
         error={q.error}
         onRetry={() => void q.refetch()}
         empty={
-          show !== "all"
+          filtered
             ? {
                 icon: <Backup />,
                 title: "No backups match",
-                message: `No ${PHASE_FILTERS[show].label.toLowerCase()} here right now.`,
+                message: `No ${PHASE_FILTERS[show].label.toLowerCase()} match these filters right now.`,
               }
             : {
                 icon: <Backup />,

@@ -1,6 +1,7 @@
 "use client";
 import dynamic from "next/dynamic";
 import { useState } from "react";
+import Link from "next/link";
 import { useLiveInterval } from "@/components/common/LiveUpdates";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Button from "@mui/material/Button";
@@ -118,7 +119,9 @@ export function SchedulesPage() {
       sortValue: (s) => s.name,
       cell: (s) => (
         <>
-          <code>{s.name}</code>
+          <Link href={`/schedules/${s.clusterId}/${encodeURIComponent(s.name)}`}>
+            <code>{s.name}</code>
+          </Link>
           <Stack direction="row" spacing={0.5} sx={{ mt: 0.5 }}>
             {s.paused && (
               <Chip size="small" label="Paused" color="warning" variant="outlined" data-testid="schedule-paused" />

@@ -83,6 +83,19 @@ export const auditListInput = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
+/** The audit log's download: the same filter, every matching row up to a bound. */
+export const auditExportInput = auditListInput
+  .omit({ cursor: true, limit: true })
+  .extend({ format: z.enum(["csv", "json"]) });
+export const auditExport = z.object({
+  format: z.enum(["csv", "json"]),
+  rows: z.number(),
+  /** More rows matched than an export holds (`limit`): the newest were exported. */
+  truncated: z.boolean(),
+  limit: z.number(),
+  content: z.string(),
+});
+
 export const byId = z.object({ id });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -137,6 +150,10 @@ export const auditRow = z.object({
   reason: z.string().nullable(),
   requestId: z.string(),
   clientIp: z.string().nullable(),
+  /** Names resolved on the server (null when the user or object no longer exists; the ids stay above). */
+  actorName: z.string().nullable(),
+  targetName: z.string().nullable(),
+  scopeName: z.string().nullable(),
 });
 export type UserRow = z.infer<typeof userRow>;
 export type TeamRow = z.infer<typeof teamRow>;

@@ -53,8 +53,31 @@ export const backupRow = z.object({
   canDelete: z.boolean(),
   volumeBytesDone: z.number().nullable(),
   volumeBytesTotal: z.number().nullable(),
+  /** A copy Velero synced from another cluster's shared location (decided at sync: backupOrigin). */
+  syncedCopy: z.boolean(),
+  /** The lifeboat.io/cluster label: the cluster Lifeboat made it on; null when made outside Lifeboat. */
+  originCluster: z.string().nullable(),
 });
 export type BackupRow = z.infer<typeof backupRow>;
+
+/**
+ * What the backups list narrows to, applied on the server (the list is paged) and kept in the page's URL
+ * (backupFilterToQuery / backupFilterFromQuery). `namespace`: backups that include it (their included namespaces name
+ * it, or they take every namespace). `from`/`to`: when the backup object was created. `search`: part of the name.
+ */
+export const backupFilter = z.object({
+  clusterId: z.string().min(1).max(64).optional(),
+  namespace: z.string().min(1).max(63).optional(),
+  schedule: z.string().min(1).max(253).optional(),
+  location: z.string().min(1).max(253).optional(),
+  phases: z.array(z.string().max(64)).max(20).optional(),
+  from: z.date().optional(),
+  to: z.date().optional(),
+  search: z.string().min(1).max(253).optional(),
+  /** Leave out the copies synced from other clusters' shared locations. */
+  hideCopies: z.boolean().optional(),
+});
+export type BackupFilter = z.infer<typeof backupFilter>;
 
 export const backupPage = z.object({ items: z.array(backupRow), nextCursor: z.string().nullable() });
 export type BackupPage = z.infer<typeof backupPage>;
@@ -130,6 +153,9 @@ export const backupDetail = z.object({
   observedAt: z.date(),
   /** The Schedule that made it (its velero.io/schedule-name label). */
   schedule: z.string().nullable(),
+  /** Where it was made, in words: here, or another cluster whose shared location Velero synced it from. */
+  origin: z.string(),
+  syncedCopy: z.boolean(),
   filters: resourceFilters,
   storageLocation: z.string().nullable(),
   ttl: z.string().nullable(),

@@ -1,7 +1,7 @@
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
-import { auditListInput, auditPage } from "@/lib/schemas/admin";
-import { listAudit } from "../services/audit/audit";
+import { auditExport, auditExportInput, auditListInput, auditPage } from "@/lib/schemas/admin";
+import { exportAudit, listAudit } from "../services/audit/audit";
 
 export const auditRouter = router({
   list: procedure
@@ -9,4 +9,13 @@ export const auditRouter = router({
     .input(auditListInput)
     .output(auditPage)
     .query(({ ctx, input }) => listAudit(ctx.db, input)),
+  /** The filtered rows as a CSV or JSON file (bounded: AUDIT_EXPORT_MAX rows, and says when it stopped there). */
+  export: procedure
+    .meta({ permission: "audit.list" })
+    .input(auditExportInput)
+    .output(auditExport)
+    .query(({ ctx, input }) => {
+      const { format, ...filter } = input;
+      return exportAudit(ctx.db, filter, format);
+    }),
 });

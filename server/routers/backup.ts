@@ -9,6 +9,7 @@ import {
   backupDeleteResult,
   backupPreview,
   backupDetail,
+  backupFilter,
   backupPage,
   backupRow,
   logText,
@@ -39,13 +40,11 @@ export const backupRouter = router({
     .input(z.object({ clusterId: id.optional(), name: objectName.optional() }).default({}))
     .output(z.array(backupRow))
     .query(({ ctx, input }) => listBackups(ctx.db, ctx.access!, input)),
-  /** The lists' pages: newest first, `cursor` from the page before; optionally only some phases. */
+  /** The lists' pages: newest first, `cursor` from the page before; narrowed by a BackupFilter (the page's URL). */
   page: procedure
     .meta({ permission: "backup.list" })
     .input(
-      z.object({
-        clusterId: id.optional(),
-        phases: z.array(z.string().max(64)).max(20).optional(),
+      backupFilter.extend({
         cursor: pageCursor.nullish(),
         limit: z.number().int().min(1).max(200).default(100),
       }),

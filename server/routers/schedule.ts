@@ -7,6 +7,7 @@ import { backupInput, objectName } from "@/lib/schemas/protection";
 import { scheduleDeleted, scheduleDetail, schedulePaused, scheduleRow, scheduleUpdated } from "@/lib/schemas/schedule";
 import { manifestPreview, objectCreated } from "@/lib/schemas/backup";
 import {
+  backupFromSchedule,
   createSchedule,
   deleteSchedule,
   getSchedule,
@@ -16,7 +17,7 @@ import {
   updateSchedule,
 } from "../services/schedules/schedules";
 
-// Velero Schedules: `schedule.list|get|preview|create|update|pause|unpause|delete`. The services scope to the clusters the
+// Velero Schedules: `schedule.list|get|preview|create|update|pause|unpause|backupNow|delete`. The services scope to the clusters the
 // caller may see (NOT_FOUND otherwise) and check the role on the cluster (FORBIDDEN).
 
 /** Velero names each backup <schedule>-<yyyyMMddHHmmss>: 48 characters keep those names within 63. */
@@ -47,7 +48,7 @@ const scheduleUpdate = z.object({
 export const scheduleRouter = router({
   list: procedure
     .meta({ permission: "schedule.list" })
-    .input(z.object({ clusterId: id.optional() }).default({}))
+    .input(z.object({ clusterId: id.optional(), name: objectName.optional() }).default({}))
     .output(z.array(scheduleRow))
     .query(({ ctx, input }) => listSchedules(ctx.db, ctx.access!, input)),
   get: clusterProcedure
@@ -88,6 +89,12 @@ export const scheduleRouter = router({
     .mutation(({ ctx, input }) => {
       return setPaused(ctx.services, ctx.cluster, input, false);
     }),
+  /** "Back up now" from a schedule (`velero backup create --from-schedule`): creating a backup, so backup.create. */
+  backupNow: clusterProcedure
+    .meta({ permission: "backup.create" })
+    .input(key)
+    .output(objectCreated)
+    .mutation(({ ctx, input }) => backupFromSchedule(ctx.services, ctx.cluster, input, ctx.principal!.email)),
   delete: clusterProcedure
     .meta({ permission: "schedule.delete" })
     .input(key)

@@ -1,6 +1,4 @@
-import crypto from "node:crypto";
 import type { Db } from "../db/client";
-import { Prisma } from "../db/generated/client";
 import { VELERO_NAMESPACE } from "../kube/access";
 import type { ClusterClient } from "../kube/cluster-client";
 import {
@@ -13,6 +11,7 @@ import {
 } from "../kube/watch";
 import { CapExceededError } from "../kube/session";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
+import { writeObjects } from "./read-model";
 import { admit, DEFAULT_SYNC_LIMITS, tooManyItems, type AdmittedItem, type SyncLimits } from "./admission";
 
 // The sync engine: per connected cluster, one loop per synced Velero kind that lists (into VeleroObject rows, dropping
@@ -268,28 +267,8 @@ export class SyncEngine {
 
   // ---- writes ---------------------------------------------------------------------------------------------------------
 
-  /** One INSERT … ON CONFLICT for a whole page (Prisma has no bulk upsert); returns how many rows are new. */
-  private async upsert(clusterId: string, items: AdmittedItem[]): Promise<number> {
-    if (items.length === 0) return 0;
-    const now = new Date().toISOString();
-    const ts = (iso: string | undefined) =>
-      iso ? Prisma.sql`(${iso}::timestamptz AT TIME ZONE 'UTC')` : Prisma.sql`NULL`;
-    const rows = items.map(({ item: i, labels, spec, status }) => {
-      const phase = phaseOf(i.status);
-      return Prisma.sql`(${crypto.randomUUID()}, ${clusterId}, ${i.kind}, ${i.namespace}, ${i.name}, ${String(i.uid)},
-        ${String(i.resourceVersion)}, ${phase}, ${labels}::jsonb, ${spec}::jsonb,
-        ${status}::jsonb, ${ts(validDate(i.creationTimestamp))}, ${ts(now)})`;
-    });
-    // xmax is 0 on a row this statement inserted (an updated row carries the updating transaction's id).
-    const written = await this.deps.db.$queryRaw<{ inserted: boolean }[]>`
-      INSERT INTO "VeleroObject" ("id", "clusterId", "kind", "namespace", "name", "uid", "resourceVersion", "phase",
-        "labels", "spec", "status", "createdAt", "observedAt")
-      VALUES ${Prisma.join(rows)}
-      ON CONFLICT ("clusterId", "kind", "namespace", "name") DO UPDATE SET
-        "uid" = EXCLUDED."uid", "resourceVersion" = EXCLUDED."resourceVersion", "phase" = EXCLUDED."phase", "labels" = EXCLUDED."labels",
-        "spec" = EXCLUDED."spec", "status" = EXCLUDED."status", "createdAt" = EXCLUDED."createdAt", "observedAt" = EXCLUDED."observedAt"
-      RETURNING ("xmax" = 0) AS "inserted"`;
-    return written.filter((w) => w.inserted).length;
+  private upsert(clusterId: string, items: AdmittedItem[]): Promise<number> {
+    return writeObjects(this.deps.db, clusterId, items);
   }
 
   private async saveState(
@@ -332,15 +311,6 @@ function historyMismatch(e: Error | undefined): boolean {
 /** resourceVersions are opaque, but every Kubernetes apiserver uses etcd revisions: compare them only when both are. */
 function olderThan(rv: string, from: string): boolean {
   return /^\d+$/.test(rv) && /^\d+$/.test(from) && BigInt(rv) < BigInt(from);
-}
-
-function phaseOf(status: unknown): string | null {
-  const p = (status as { phase?: unknown } | null)?.phase;
-  return typeof p === "string" ? p : null;
-}
-
-function validDate(s: string | undefined): string | undefined {
-  return s && !Number.isNaN(Date.parse(s)) ? s : undefined;
 }
 
 function messageOf(e: unknown): string {

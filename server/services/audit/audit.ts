@@ -1,5 +1,7 @@
 import type { Db } from "../../db/client";
 import { logger } from "../../log";
+import { withNames } from "./names";
+import { auditCsv, auditJson } from "./export";
 import { afterCursor, keysetOrderBy, toPage, type KeysetOrder } from "../../db/keyset";
 
 // Append-only: this module only inserts and reads. The database refuses UPDATE and DELETE (trigger in the migration).
@@ -59,7 +61,7 @@ export interface AuditFilter {
 
 const AUDIT_ORDER: KeysetOrder = { at: "at", id: "id", idOrder: "desc", parseId: BigInt };
 
-/** Newest first, keyset-paginated on (at, id). */
+/** Newest first, keyset-paginated on (at, id); each row with the names of its actor, target and scope. */
 export async function listAudit(db: Db, f: AuditFilter) {
   const and: object[] = [];
   if (f.actor) and.push({ actorEmail: { contains: f.actor, mode: "insensitive" } });
@@ -75,5 +77,40 @@ export async function listAudit(db: Db, f: AuditFilter) {
     take: f.limit + 1,
   });
   const page = toPage(rows, f.limit, (r) => r);
-  return { ...page, items: page.items.map((r) => ({ ...r, id: r.id.toString() })) };
+  return {
+    ...page,
+    items: await withNames(
+      db,
+      page.items.map((r) => ({ ...r, id: r.id.toString() })),
+    ),
+  };
+}
+
+/** How many rows an export holds at most: past it, the newest are exported and the answer says it was cut. */
+export const AUDIT_EXPORT_MAX = 5_000;
+
+/** The rows of a filter (newest first, up to `max`) as a CSV or JSON file. */
+export async function exportAudit(
+  db: Db,
+  f: Omit<AuditFilter, "cursor" | "limit">,
+  format: "csv" | "json",
+  max = AUDIT_EXPORT_MAX,
+) {
+  const rows: Awaited<ReturnType<typeof listAudit>>["items"] = [];
+  let cursor: string | undefined;
+  let more = true;
+  while (more && rows.length < max) {
+    const page = await listAudit(db, { ...f, cursor, limit: Math.min(1_000, max - rows.length) });
+    rows.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+    more = Boolean(cursor);
+  }
+  const truncated = more;
+  return {
+    format,
+    rows: rows.length,
+    truncated,
+    limit: max,
+    content: format === "csv" ? auditCsv(rows) : auditJson(rows, truncated, max),
+  };
 }

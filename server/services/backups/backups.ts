@@ -10,10 +10,19 @@ import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
 import { backupInput } from "@/lib/schemas/protection";
 import { missingNamespaceNotes } from "../namespaces/namespaces";
 import { ClusterError } from "../../kube/errors";
-import type { Prisma } from "../../db/generated/client";
+import { Prisma } from "../../db/generated/client";
 import { downloadVeleroFile, type DownloadKind } from "./downloads";
-import { backupFacts, bytesOf, logTextForBrowser, resourcesOf, resultsOf, volumesOf, volumeWorkOf } from "./projection";
-import type { BackupDetail } from "@/lib/schemas/backup";
+import {
+  backupFacts,
+  originInWords,
+  bytesOf,
+  logTextForBrowser,
+  resourcesOf,
+  resultsOf,
+  volumesOf,
+  volumeWorkOf,
+} from "./projection";
+import type { BackupDetail, BackupFilter } from "@/lib/schemas/backup";
 import { date, num, rec, str } from "@/lib/velero/read";
 import { labelValue } from "@/lib/velero/names";
 import { isTerminal, wroteResults } from "@/lib/velero/phases";
@@ -44,7 +53,7 @@ const BACKUP_ORDER: KeysetOrder = { at: "createdAt", id: "id", idOrder: "asc" };
 export async function backupsPage(
   db: Db,
   access: Access,
-  filter: { clusterId?: string; name?: string; phases?: string[]; cursor?: string; limit: number },
+  filter: BackupFilter & { name?: string; cursor?: string; limit: number },
 ) {
   const scope = {
     ...(filter.clusterId ? { clusterId: filter.clusterId } : {}),
@@ -55,7 +64,7 @@ export async function backupsPage(
     ...scope,
     ...(filter.name ? { name: filter.name } : {}),
     ...(filter.phases?.length ? { phase: { in: filter.phases } } : {}),
-    ...(filter.cursor ? { AND: [afterCursor(filter.cursor, BACKUP_ORDER)] } : {}),
+    AND: [...backupFilterWhere(filter), ...(filter.cursor ? [afterCursor(filter.cursor, BACKUP_ORDER)] : [])],
   };
   const found = await db.veleroObject.findMany({
     where,
@@ -72,6 +81,8 @@ export async function backupsPage(
       status: true,
       createdAt: true,
       observedAt: true,
+      syncedCopy: true,
+      originCluster: true,
       cluster: { select: { name: true, state: true, lastSeenAt: true, groupId: true } },
     },
   });
@@ -114,9 +125,41 @@ export async function backupsPage(
       observedAt: r.observedAt,
       deletion: newestDeletion(requests.get(requestKey(r.clusterId, r.name)) ?? [], r.uid || null),
       canDelete: canOnCluster(access, "backup.delete", { id: r.clusterId, groupId: r.cluster.groupId }),
+      syncedCopy: r.syncedCopy,
+      originCluster: r.originCluster,
     };
   });
   return { items, nextCursor };
+}
+
+/** The list's filters (BackupFilter) beyond cluster and phase, as conditions on the read model's rows. */
+function backupFilterWhere(f: BackupFilter): Prisma.VeleroObjectWhereInput[] {
+  const and: Prisma.VeleroObjectWhereInput[] = [];
+  // Prisma hands `contains` to LIKE as is: its wildcards are escaped so "%" or "_" in a search match themselves.
+  if (f.search) and.push({ name: { contains: f.search.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" } });
+  if (f.schedule) and.push({ labels: { path: ["velero.io/schedule-name"], equals: labelValue(f.schedule) } });
+  if (f.location) and.push({ spec: { path: ["storageLocation"], equals: f.location } });
+  if (f.from) and.push({ createdAt: { gte: f.from } });
+  if (f.to) and.push({ createdAt: { lte: f.to } });
+  if (f.hideCopies) and.push({ syncedCopy: false });
+  if (f.namespace) {
+    // Included: named, or every namespace (no list, an empty one, or "*"); and not excluded.
+    and.push({
+      OR: [
+        { spec: { path: ["includedNamespaces"], array_contains: [f.namespace] } },
+        { spec: { path: ["includedNamespaces"], array_contains: ["*"] } },
+        { spec: { path: ["includedNamespaces"], equals: Prisma.AnyNull } },
+        { spec: { path: ["includedNamespaces"], equals: [] } },
+      ],
+    });
+    and.push({
+      OR: [
+        { spec: { path: ["excludedNamespaces"], equals: Prisma.AnyNull } },
+        { NOT: { spec: { path: ["excludedNamespaces"], array_contains: [f.namespace] } } },
+      ],
+    });
+  }
+  return and;
 }
 
 const requestKey = (clusterId: string, backupName: string) => `${clusterId}/${backupName}`;
@@ -235,7 +278,16 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
   const clusterId = c.id;
   const row = await d.db.veleroObject.findFirst({
     where: { clusterId, kind: "backups", name },
-    select: { uid: true, spec: true, status: true, labels: true, phase: true, observedAt: true },
+    select: {
+      uid: true,
+      spec: true,
+      status: true,
+      labels: true,
+      phase: true,
+      observedAt: true,
+      syncedCopy: true,
+      originCluster: true,
+    },
   });
   if (!row) {
     // A backup whose deletion request was processed without errors is gone: say so rather than "not found".
@@ -277,6 +329,8 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
     phase: row.phase ?? "New",
     observedAt: row.observedAt,
     schedule: str(rec(row.labels)["velero.io/schedule-name"]),
+    syncedCopy: row.syncedCopy,
+    origin: originInWords(row, c.name),
     ...backupFacts(row.spec, row.status),
     volumes: volumesOf(volumes?.data),
     results: resultsOf(results?.data),

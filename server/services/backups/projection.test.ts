@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  backupOrigin,
+  originInWords,
   backupFacts,
   bytesOf,
   filtersOf,
@@ -131,5 +133,57 @@ describe("logTextForBrowser (the log text cap, #9 §1)", () => {
       "[Lifeboat: this log is 4 MiB; only its last 2 MiB are shown, the first 2,097,152 bytes are left out]",
     );
     expect(body).toBe("é".repeat(1024 * 1024));
+  });
+});
+
+describe("backupOrigin", () => {
+  const done = { phase: "Completed", completionTimestamp: "2026-12-01T10:05:00Z" };
+  const at = (creationTimestamp: string | null, labels: Record<string, string> = {}, status: unknown = done) => ({
+    creationTimestamp,
+    labels,
+    status,
+  });
+  it("a backup made here by Lifeboat is its own: created before it completed, with this cluster's label", () => {
+    expect(backupOrigin(at("2026-12-01T10:00:00Z", { "lifeboat.io/cluster": "prod" }), "prod")).toEqual({
+      syncedCopy: false,
+      originCluster: "prod",
+    });
+  });
+  it("a backup made here outside Lifeboat (no label) is its own too", () => {
+    expect(backupOrigin(at("2026-12-01T10:00:00Z"), "prod").syncedCopy).toBe(false);
+    // Velero's timestamps have seconds: a backup that completes within its first second is not a copy.
+    expect(backupOrigin(at("2026-12-01T10:05:00Z"), "prod").syncedCopy).toBe(false);
+  });
+  it("a copy synced after it completed on another cluster is a copy, with that cluster as origin", () => {
+    expect(backupOrigin(at("2026-12-01T11:00:00Z", { "lifeboat.io/cluster": "staging" }), "prod")).toEqual({
+      syncedCopy: true,
+      originCluster: "staging",
+    });
+  });
+  it("a copy of a backup made outside Lifeboat elsewhere is a copy with no known origin", () => {
+    expect(backupOrigin(at("2026-12-01T11:00:00Z"), "prod")).toEqual({ syncedCopy: true, originCluster: null });
+  });
+  it("this cluster's own backup synced back (e.g. after the object was deleted) is still its own", () => {
+    expect(backupOrigin(at("2026-12-01T11:00:00Z", { "lifeboat.io/cluster": "prod" }), "prod").syncedCopy).toBe(false);
+  });
+  it("a running backup, or one without a creation time, is not a copy", () => {
+    expect(backupOrigin(at("2026-12-01T11:00:00Z", {}, { phase: "InProgress" }), "prod").syncedCopy).toBe(false);
+    expect(backupOrigin(at(null), "prod").syncedCopy).toBe(false);
+    expect(backupOrigin(at("2026-12-01T11:00:00Z", {}, { completionTimestamp: "garbage" }), "prod").syncedCopy).toBe(
+      false,
+    );
+  });
+});
+
+describe("originInWords", () => {
+  it("says where a backup was made", () => {
+    expect(originInWords({ syncedCopy: false, originCluster: "prod" }, "prod")).toBe("Made on prod");
+    expect(originInWords({ syncedCopy: false, originCluster: null }, "prod")).toBe("Made on prod (outside Lifeboat)");
+    expect(originInWords({ syncedCopy: true, originCluster: "staging" }, "prod")).toBe(
+      "Copy synced from a shared location; the original was made on staging",
+    );
+    expect(originInWords({ syncedCopy: true, originCluster: null }, "prod")).toMatch(
+      /another cluster, outside Lifeboat/,
+    );
   });
 });

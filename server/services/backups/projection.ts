@@ -7,6 +7,7 @@ import type {
   VolumeWork,
 } from "@/lib/schemas/backup";
 import { MAX_LOG_TEXT_BYTES } from "@/lib/limits";
+import { CLUSTER_LABEL } from "@/lib/velero/backup-spec";
 import { bool, date, isRec, num, rec, recs, str, stringLists, stringMap, strList, strs } from "@/lib/velero/read";
 
 // Velero's objects and files read into the output contracts of lib/schemas/backup.ts, field by field: whatever else
@@ -150,4 +151,38 @@ export function logTextForBrowser(log: Buffer, max = MAX_LOG_TEXT_BYTES): string
     `[Lifeboat: this log is ${size(log.byteLength)}; only its last ${size(log.byteLength - start)} are shown, ` +
     `the first ${start.toLocaleString("en-US")} bytes are left out]`;
   return `${note}\n${log.subarray(start).toString("utf8")}`;
+}
+
+/** Where a Backup in a cluster's read model was made (decided by the sync engine, stored on the row). */
+export interface BackupOrigin {
+  /** A copy Velero synced from a shared location, made on another cluster: not this cluster's own backup. */
+  syncedCopy: boolean;
+  /** The lifeboat.io/cluster label: the cluster Lifeboat made it on; null for a backup made outside Lifeboat. */
+  originCluster: string | null;
+}
+
+/**
+ * Whether a Backup is a copy synced from another cluster's shared location (#10 §3, §5). Velero's backup sync creates
+ * the Backup object after the backup completed elsewhere, with the labels it had there; so a copy is created after its
+ * completionTimestamp and carries no lifeboat.io/cluster label of the cluster it sits in. A backup made here, by
+ * Lifeboat or outside it, is created before it completes. `ownLabel` is clusterLabelValue of the cluster's name.
+ */
+export function backupOrigin(
+  o: { labels: Record<string, string>; creationTimestamp?: string | null; status: unknown },
+  ownLabel: string,
+): BackupOrigin {
+  const originCluster = o.labels[CLUSTER_LABEL] || null;
+  const created = o.creationTimestamp ? Date.parse(o.creationTimestamp) : NaN;
+  const completedAt = str(rec(o.status).completionTimestamp);
+  const completed = completedAt ? Date.parse(completedAt) : NaN;
+  const syncedCopy = created > completed && originCluster !== ownLabel;
+  return { syncedCopy, originCluster };
+}
+
+/** The detail's "Origin": where a backup was made, from what the sync engine stored (backupOrigin). */
+export function originInWords(o: BackupOrigin, clusterName: string): string {
+  if (!o.syncedCopy) return `Made on ${clusterName}${o.originCluster ? "" : " (outside Lifeboat)"}`;
+  return o.originCluster
+    ? `Copy synced from a shared location; the original was made on ${o.originCluster}`
+    : "Copy synced from a shared location; the original was made on another cluster, outside Lifeboat";
 }

@@ -1,13 +1,12 @@
 import { Prisma } from "../../db/generated/client";
 import type { Db } from "../../db/client";
 import { visibleClusterWhere, type Access } from "../../rbac/access";
-import { clusterLabelValue } from "@/lib/velero/names";
 import { isFailed, isRunning, phasesWhere } from "@/lib/velero/phases";
 
 // The fleet at a glance, from the read model: per visible cluster, its last completed backup, what runs now, what
 // failed in the last day, and how many schedules it has. A backup counts for the cluster that made it: the copies
-// Velero syncs from a shared location carry the origin's lifeboat.io/cluster label and are left out (backups made
-// outside Lifeboat have no such label and count where they are).
+// Velero syncs from a shared location (syncedCopy, decided by the sync engine through backupOrigin) are left out,
+// whether Lifeboat made the original or not; backups made here outside Lifeboat count.
 
 const RUNNING = phasesWhere("Backup", (p) => isRunning("Backup", p));
 const FAILED = phasesWhere("Backup", (p) => isFailed("Backup", p));
@@ -22,7 +21,6 @@ export async function fleetStatus(db: Db, access: Access, now = new Date()) {
   });
   if (!clusters.length) return [];
   const ids = clusters.map((c) => c.id);
-  const labels = clusters.map((c) => clusterLabelValue(c.name));
   const since = new Date(now.getTime() - 24 * 3600_000);
   const stats = await db.$queryRaw<
     { clusterId: string; lastCompleted: Date | null; running: bigint; failed: bigint }[]
@@ -32,8 +30,7 @@ export async function fleetStatus(db: Db, access: Access, now = new Date()) {
       count(*) FILTER (WHERE v.phase IN (${Prisma.join(RUNNING)})) AS running,
       count(*) FILTER (WHERE v.phase IN (${Prisma.join(FAILED)}) AND v."createdAt" >= ${since}) AS failed
     FROM "VeleroObject" v
-    JOIN unnest(${ids}::text[], ${labels}::text[]) AS w(id, label) ON w.id = v."clusterId"
-    WHERE v.kind = 'backups' AND (v.labels->>'lifeboat.io/cluster' IS NULL OR v.labels->>'lifeboat.io/cluster' = w.label)
+    WHERE v.kind = 'backups' AND v."clusterId" = ANY(${ids}::text[]) AND NOT v."syncedCopy"
     GROUP BY v."clusterId"`;
   const schedules = await db.veleroObject.groupBy({
     by: ["clusterId"],

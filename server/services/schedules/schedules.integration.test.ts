@@ -304,6 +304,28 @@ describe("schedules", () => {
     ).toBe(2);
   });
 
+  it("Back up now from a schedule creates the backup `velero backup create --from-schedule` would, audited; a viewer may not", async () => {
+    await expect(viewer.schedule.backupNow({ clusterId, name })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const made = await operator.schedule.backupNow({ clusterId, name });
+    expect(made).toEqual({ name: expect.stringMatching(new RegExp(`^${name}-\\d{14}$`)), created: true });
+    const live = await objects().get("backups", made.name);
+    const { metadata: _template, ...template } = (await objects().get("schedules", name)).spec.template;
+    expect(live.metadata.labels).toMatchObject({ "velero.io/schedule-name": name, "lifeboat.io/cluster": clusterName });
+    expect(live.spec).toMatchObject({ ...template, includedNamespaces: ["payments"], storageLocation: bsl });
+    // It is one of the schedule's backups: the list filtered by schedule shows it, as this cluster's own.
+    const listed = await until("the backup reaches the schedule's list, finished", async () => {
+      const b = (await admin.backup.page({ clusterId, schedule: name })).items.find((x) => x.name === made.name);
+      return b && TERMINAL.includes(b.phase) ? b : null;
+    });
+    expect(listed).toMatchObject({ phase: "Completed", schedule: name, syncedCopy: false });
+    const audited = (outcome: "SUCCESS" | "DENIED") =>
+      db.auditEvent.count({ where: { action: "schedule.backupNow", outcome } });
+    expect([await audited("SUCCESS"), await audited("DENIED")]).toEqual([1, 1]);
+    expect(
+      await db.auditEvent.count({ where: { action: "schedule.backupNow", outcome: "SUCCESS", targetId: name } }),
+    ).toBe(1);
+  });
+
   it("a schedule made outside Lifeboat can have its cron and paused flag changed, and nothing else", async () => {
     await objects().create("schedules", {
       kind: "Schedule",

@@ -7,9 +7,17 @@ import { AppError } from "../../errors";
 import { visibleClusterWhere, type Access } from "../../rbac/access";
 import type { ScopedCluster } from "../../trpc/scoped";
 import { ClusterError } from "../../kube/errors";
-import { buildSchedule, CLUSTER_LABEL, parseOrThrow, SpecError, toYaml, type Schedule } from "@/lib/velero/backup-spec";
+import {
+  buildSchedule,
+  CLUSTER_LABEL,
+  CREATED_BY_ANNOTATION,
+  parseOrThrow,
+  SpecError,
+  toYaml,
+  type Schedule,
+} from "@/lib/velero/backup-spec";
 import { backupInput, PROTECTED_NAMESPACES, scheduleOptions, type BackupInput } from "@/lib/schemas/protection";
-import { labelValue } from "@/lib/velero/names";
+import { clusterLabelValue, labelValue, timestamp } from "@/lib/velero/names";
 import { describeCron } from "@/lib/cron/describe";
 import { bool, date, num, rec, str, strs, type Rec } from "@/lib/velero/read";
 import type { ScheduleDetail } from "@/lib/schemas/schedule";
@@ -224,11 +232,17 @@ async function latestBackups(db: Db, clusterIds: string[]): Promise<Map<string, 
   return new Map(rows.map((r) => [`${r.clusterId}/${r.schedule}`, r]));
 }
 
-export async function listSchedules(db: Db, access: Access, filter: { clusterId?: string }, now = new Date()) {
+export async function listSchedules(
+  db: Db,
+  access: Access,
+  filter: { clusterId?: string; name?: string },
+  now = new Date(),
+) {
   const rows = await db.veleroObject.findMany({
     where: {
       kind: PLURAL,
       ...(filter.clusterId ? { clusterId: filter.clusterId } : {}),
+      ...(filter.name ? { name: filter.name } : {}),
       cluster: visibleClusterWhere(access) ?? undefined,
     },
     orderBy: [{ cluster: { name: "asc" } }, { name: "asc" }],
@@ -439,4 +453,46 @@ export async function deleteSchedule(d: Deps, cluster: ScopedCluster, key: { nam
   if (!obj) throw vanished(key.name, c.name);
   await onCluster(c, `delete schedule ${key.name}`, () => d.kube.deleteVeleroObject(c.client, PLURAL, key.name));
   return { name: key.name, backupsKept: rec(obj.spec).useOwnerReferencesInBackup !== true };
+}
+
+/**
+ * "Back up now" from a Schedule, as `velero backup create --from-schedule` does (velero-api.md §2.3, builder
+ * FromSchedule): a Backup named <schedule>-<yyyyMMddHHmmss> whose spec is the Schedule's template, labelled with the
+ * template's labels (else the Schedule's) plus velero.io/schedule-name, with the Schedule's annotations. Lifeboat adds
+ * its cluster label (so the overview counts it here) and who asked. A second click in the same second answers the
+ * same backup.
+ */
+export async function backupFromSchedule(
+  d: Deps,
+  cluster: ScopedCluster,
+  key: { name: string },
+  requestedBy: string,
+  now = new Date(),
+) {
+  const c = await liveCluster(d, cluster);
+  const obj = await onCluster(c, `read schedule ${key.name}`, () => d.kube.getVeleroObject(c.client, PLURAL, key.name));
+  if (!obj) throw vanished(key.name, c.name);
+  const { metadata: templateMeta, ...template } = rec(rec(obj.spec).template);
+  const templateLabels = rec(rec(templateMeta).labels);
+  const labels = Object.keys(templateLabels).length ? templateLabels : rec(obj.metadata?.labels);
+  const name = `${key.name}-${timestamp(now)}`;
+  const manifest = {
+    apiVersion: "velero.io/v1",
+    kind: "Backup",
+    metadata: {
+      name,
+      namespace: obj.metadata?.namespace,
+      labels: {
+        ...(labels as Record<string, string>),
+        "velero.io/schedule-name": labelValue(key.name),
+        [CLUSTER_LABEL]: clusterLabelValue(c.name),
+      },
+      annotations: { ...(obj.metadata?.annotations ?? {}), [CREATED_BY_ANNOTATION]: requestedBy },
+    },
+    spec: template,
+  };
+  const { created } = await onCluster(c, `create a backup from schedule ${key.name}`, () =>
+    d.kube.createVeleroObject(c.client, "backups", manifest as never),
+  );
+  return { name, created };
 }
