@@ -105,8 +105,22 @@ describe("replacing a cluster's kubeconfig", () => {
     expect(after.text).not.toContain(parseYaml(kubeconfigText(0)).users[0].user.token);
     expect(after.cluster.server).toBe(before.cluster.server);
     expect(after.cluster.lastCheckAt!.getTime()).toBeGreaterThanOrEqual(before.cluster.lastCheckAt!.getTime());
-    // The cluster's session is the new kubeconfig's: a health check through it succeeds.
+    // The cluster's session is the new kubeconfig's: a health check through it succeeds, and once the new token is
+    // revoked (the old one still works) it fails; a kubeconfig with a working token then brings the cluster back.
     expect(await admin.cluster.refresh({ id })).toMatchObject({ state: "CONNECTED", failedChecks: 0 });
+    await adminClients(kubeconfigText(0)).core.deleteNamespacedSecret({
+      namespace: "default",
+      name: `lifeboat-rotated-${run}-token`,
+    });
+    expect(await admin.cluster.refresh({ id })).toMatchObject({
+      failedChecks: 1,
+      lastError: expect.stringContaining("Unauthorized"),
+    });
+    expect(await admin.cluster.replaceKubeconfig({ id, kubeconfig: kubeconfigText(0) })).toMatchObject({
+      state: "CONNECTED",
+      failedChecks: 0,
+      lastError: null,
+    });
     const audit = await db.auditEvent.findFirst({
       where: { action: "cluster.replaceKubeconfig" },
       orderBy: { id: "desc" },
