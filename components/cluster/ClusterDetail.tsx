@@ -28,6 +28,7 @@ import { ConnectionState } from "./ConnectionState";
 import { VeleroSummary } from "./VeleroSummary";
 import { EditClusterDialog } from "./EditClusterDialog";
 import { MoveClusterDialog } from "./MoveClusterDialog";
+import { ReplaceKubeconfigDialog } from "./ReplaceKubeconfigDialog";
 
 export function ClusterDetail({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -39,7 +40,7 @@ export function ClusterDetail({ id }: { id: string }) {
   const q = useQuery({ ...trpc.cluster.get.queryOptions({ id }), refetchInterval: live });
   const [confirming, setConfirming] = useState(false);
   const [removeFromCluster, setRemoveFromCluster] = useState(false);
-  const [editing, setEditing] = useState<"details" | "group" | null>(null);
+  const [editing, setEditing] = useState<"details" | "group" | "kubeconfig" | null>(null);
   const refresh = useMutation(
     trpc.cluster.refresh.mutationOptions({ onSuccess: (c) => qc.setQueryData(trpc.cluster.get.queryKey({ id }), c) }),
   );
@@ -93,6 +94,7 @@ export function ClusterDetail({ id }: { id: string }) {
             )}
             {isAdmin && <Button onClick={() => setEditing("details")}>Edit</Button>}
             {isAdmin && <Button onClick={() => setEditing("group")}>Move</Button>}
+            {isAdmin && <Button onClick={() => setEditing("kubeconfig")}>Replace kubeconfig</Button>}
             {isAdmin && (
               <Button color="error" variant="outlined" onClick={() => setConfirming(true)}>
                 Detach
@@ -104,11 +106,12 @@ export function ClusterDetail({ id }: { id: string }) {
       <ErrorAlert error={refresh.error ?? detach.error} />
       {editing === "details" && <EditClusterDialog cluster={c} onClose={() => setEditing(null)} />}
       {editing === "group" && <MoveClusterDialog cluster={c} onClose={() => setEditing(null)} />}
+      {editing === "kubeconfig" && <ReplaceKubeconfigDialog cluster={c} onClose={() => setEditing(null)} />}
       {c.insecureTls && (
         <Alert severity="warning" sx={{ mb: 2 }} data-testid="cluster-insecure-tls">
           The connection to {c.server} is not verified: its kubeconfig sets insecure-skip-tls-verify, so anyone on the
-          network path could pose as this cluster and read its token and the storage keys Lifeboat writes there. Detach
-          it and attach it again with the server&apos;s certificate-authority-data.
+          network path could pose as this cluster and read its token and the storage keys Lifeboat writes there. Replace
+          its kubeconfig with one that carries the server&apos;s certificate-authority-data.
         </Alert>
       )}
       {c.missingAccess.length > 0 && (

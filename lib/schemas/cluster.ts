@@ -42,6 +42,46 @@ export type ClusterUpdateInput = z.infer<typeof clusterUpdateInput>;
 export const clusterMoveInput = z.object({ id, groupId: id });
 export type ClusterMoveInput = z.infer<typeof clusterMoveInput>;
 
+/**
+ * Replacing an attached cluster's kubeconfig (a rotated token, a new CA, a moved API server), previewed with the same
+ * input. A server URL other than the stored one is accepted only with confirmServerChange: true, the admin's word that
+ * it is the same cluster; insecure-skip-tls-verify only with allowInsecureTls: true, as when attaching.
+ */
+export const clusterReplaceKubeconfigInput = z.object({
+  id,
+  kubeconfig: kubeconfigText,
+  context: z.string().max(253).optional(),
+  allowInsecureTls: z.boolean().default(false),
+  confirmServerChange: z.boolean().default(false),
+});
+export type ClusterReplaceKubeconfigInput = z.infer<typeof clusterReplaceKubeconfigInput>;
+
+/** What Velero detection found on a cluster (kept on the cluster's record, shown by the attach and replace dialogs). */
+export const veleroInfo = z.object({
+  installed: z.boolean(),
+  reason: z.string().optional(),
+  serverVersion: z.string().optional(),
+  plugins: z.array(z.object({ name: z.string(), kind: z.string() })).optional(),
+  nodeAgent: z.boolean(),
+  csi: z.object({
+    enabled: z.boolean(),
+    snapshotClasses: z.array(z.object({ name: z.string(), driver: z.string(), default: z.boolean() })),
+  }),
+});
+
+/** The live check of a replacement kubeconfig: what it reaches, and whether its server is the stored one. */
+export const clusterReplaceKubeconfigPreview = z.object({
+  contexts: z.array(z.object({ name: z.string(), server: z.string() })),
+  context: z.object({ name: z.string(), server: z.string() }),
+  storedServer: z.string(),
+  serverChanged: z.boolean(),
+  kubernetesVersion: z.string(),
+  missingAccess: z.array(z.string()),
+  insecureTls: z.boolean(),
+  velero: veleroInfo,
+});
+export type ClusterReplaceKubeconfigPreview = z.infer<typeof clusterReplaceKubeconfigPreview>;
+
 /** Does this kubeconfig text turn off TLS verification anywhere? The attach dialog then asks for the confirmation. */
 export const mentionsInsecureTls = (kubeconfig: string) =>
   /["']?insecure-skip-tls-verify["']?\s*:\s*["']?true\b/i.test(kubeconfig);

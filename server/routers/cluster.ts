@@ -2,7 +2,16 @@ import { z } from "zod";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { auditsCreatedId, clusterProcedureOn, groupProcedure } from "../trpc/scoped";
-import { clusterAttachInput, clusterMoveInput, clusterPreviewInput, clusterUpdateInput } from "@/lib/schemas/cluster";
+import {
+  clusterAttachInput,
+  clusterMoveInput,
+  clusterPreviewInput,
+  clusterReplaceKubeconfigInput,
+  clusterReplaceKubeconfigPreview,
+  clusterUpdateInput,
+  veleroInfo,
+} from "@/lib/schemas/cluster";
+import { previewReplaceKubeconfig, replaceKubeconfig } from "../services/clusters/kubeconfig";
 import { moveCluster, previewMove, updateCluster } from "../services/clusters/edits";
 import {
   attachCluster,
@@ -14,18 +23,6 @@ import {
   refreshCluster,
 } from "../services/clusters/clusters";
 import { clusterRole, ref } from "./outputs";
-
-const veleroInfo = z.object({
-  installed: z.boolean(),
-  reason: z.string().optional(),
-  serverVersion: z.string().optional(),
-  plugins: z.array(z.object({ name: z.string(), kind: z.string() })).optional(),
-  nodeAgent: z.boolean(),
-  csi: z.object({
-    enabled: z.boolean(),
-    snapshotClasses: z.array(z.object({ name: z.string(), driver: z.string(), default: z.boolean() })),
-  }),
-});
 
 const clusterRow = z.object({
   id: z.string(),
@@ -141,6 +138,18 @@ export const clusterRouter = router({
     .input(clusterMoveInput)
     .output(clusterRow)
     .mutation(({ ctx, input }) => moveCluster(ctx.services, ctx.access!, ctx.cluster, input)),
+  // A new kubeconfig for the same cluster (rotated token, new CA, moved API server), tried live like attach. The
+  // preview is a mutation so that the kubeconfig travels in a request body, never in a URL.
+  replaceKubeconfigPreview: clusterProcedureOn("id", { object: null })
+    .meta({ permission: "cluster.update" })
+    .input(clusterReplaceKubeconfigInput)
+    .output(clusterReplaceKubeconfigPreview)
+    .mutation(({ ctx, input }) => previewReplaceKubeconfig(ctx.services, ctx.cluster, input)),
+  replaceKubeconfig: clusterProcedureOn("id", { object: null })
+    .meta({ permission: "cluster.update" })
+    .input(clusterReplaceKubeconfigInput)
+    .output(clusterRow)
+    .mutation(({ ctx, input }) => replaceKubeconfig(ctx.services, ctx.cluster, input)),
   refresh: clusterProcedureOn("id")
     .meta({ permission: "cluster.refresh" })
     .output(clusterRow)

@@ -57,7 +57,7 @@ function toView<T extends ClusterRow>(c: T, myRole: ClusterRole | null) {
   };
 }
 
-function explain(e: unknown): AppError {
+export function explain(e: unknown): AppError {
   if (e instanceof KubeconfigError)
     return new AppError(
       "BAD_REQUEST",
@@ -71,7 +71,7 @@ function explain(e: unknown): AppError {
 }
 
 /** Version and access (failures throw), then Velero (a failure is "not installed" with the reason). */
-async function probeAndDetect(d: Deps, client: ClusterClient) {
+export async function probeAndDetect(d: Deps, client: ClusterClient) {
   const probe = await d.kube.probeCluster(client);
   const velero = await d.kube.detectVelero(client).catch((e) => ({
     installed: false,
@@ -82,7 +82,7 @@ async function probeAndDetect(d: Deps, client: ClusterClient) {
   return { probe, velero };
 }
 
-interface KubeconfigChoice {
+export interface KubeconfigChoice {
   kubeconfig: string;
   context?: string;
   /** The operator confirmed that a server which cannot be verified (insecure-skip-tls-verify) is acceptable. */
@@ -96,7 +96,7 @@ function skipsTlsVerify(extracted: string): boolean {
 }
 
 /** Chooses the context; refuses one that skips TLS verification unless the operator confirmed it (before connecting). */
-function chooseContext(d: Deps, input: KubeconfigChoice) {
+export function chooseContext(d: Deps, input: KubeconfigChoice) {
   const extracted = d.kube.extractContext(input.kubeconfig, input.context);
   const insecureTls = skipsTlsVerify(extracted.kubeconfig);
   if (insecureTls && input.allowInsecureTls !== true)
