@@ -319,6 +319,11 @@ test("an operator schedules backups of one namespace: cron in words, next runs, 
   await expect(row.getByTestId("schedule-paused")).toBeVisible({ timeout: 10_000 });
   await expectAccessible(page, "schedules, one paused");
   await row.getByRole("button", { name: "Resume sandbox-2-web-nightly" }).click();
+  // Resume asks first, saying when the next backup runs (#10 §2; 05-wizards looks at the dialog more closely).
+  await page
+    .getByRole("dialog", { name: "Resume schedule sandbox-2-web-nightly?" })
+    .getByRole("button", { name: "Resume", exact: true })
+    .click();
   await expect(row.getByTestId("schedule-paused")).toHaveCount(0, { timeout: 10_000 });
 });
 

@@ -2,8 +2,8 @@ import { ADMIN, expect, signIn, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 
 // Issue #10 §2: the wizards say what they will do, where the user is looking. Runs after 05-clusters (two sandbox
-// clusters, the e2e-backups location, a labelled backup of payments restored as payments-restored) and adds only a
-// backup of its own.
+// clusters, the e2e-backups location, a labelled backup of payments restored as payments-restored, a schedule on
+// sandbox-2) and adds only a backup of its own; it pauses and resumes that schedule.
 
 test("the backup wizard flags a mistyped namespace, says what file-system backup does where it is chosen, and a double click creates one backup, shown as a 0-item warning", async ({
   page,
@@ -115,4 +115,23 @@ test("the restore wizard's review shows what Create would refuse, at the top, an
   await expect(d.getByRole("button", { name: "Create restore" })).toBeEnabled();
   await expectAccessible(page, "restore wizard, review into an existing namespace");
   await d.getByRole("button", { name: "Cancel" }).click();
+});
+
+test("resuming a paused schedule says when its next backup runs, and offers to skip only a run that is due", async ({
+  page,
+}) => {
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Schedules" }).click();
+  // 05-clusters' schedule: it backed up when created, and its next run (03:00 UTC) is not due.
+  const row = page.getByTestId("schedule-row-sandbox-2-sandbox-2-web-nightly");
+  await row.getByRole("button", { name: "Pause sandbox-2-web-nightly" }).click();
+  await expect(row.getByTestId("schedule-paused")).toBeVisible({ timeout: 10_000 });
+  await row.getByRole("button", { name: "Resume sandbox-2-web-nightly" }).click();
+  const d = page.getByRole("dialog", { name: "Resume schedule sandbox-2-web-nightly?" });
+  await expect(d.getByTestId("resume-outlook")).toHaveText(/^The next backup runs at .+\.$/);
+  await expect(d.getByRole("button", { name: "Resume without running now" })).toHaveCount(0);
+  await expectAccessible(page, "resume dialog, no run due");
+  await d.getByRole("button", { name: "Resume", exact: true }).click();
+  await expect(d).toBeHidden();
+  await expect(row.getByTestId("schedule-paused")).toHaveCount(0, { timeout: 10_000 });
 });

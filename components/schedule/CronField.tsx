@@ -18,7 +18,7 @@ const PRESETS: { label: string; cron: string }[] = [
 ];
 
 /** "Tue, 7 May 2024, 04:00 CEST", in the browser's zone and locale. */
-const whenFormat = () =>
+export const whenFormat = () =>
   new Intl.DateTimeFormat(undefined, {
     weekday: "short",
     day: "numeric",

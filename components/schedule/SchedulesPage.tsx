@@ -30,6 +30,7 @@ import { PhaseChip } from "../common/PhaseChip";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { useNow } from "../common/useNow";
 import { ClusterNameCell } from "../cluster/ClusterNameCell";
+import { ResumeDialog } from "./ResumeDialog";
 
 // Wizards and dialogs load when first opened, not with the page (#10 §6).
 const BackupWizard = dynamic(() => import("../backup/BackupWizard").then((m) => m.BackupWizard), { ssr: false });
@@ -95,9 +96,17 @@ export function SchedulesPage() {
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<Row | null>(null);
   const [deleting, setDeleting] = useState<Row | null>(null);
+  const [resuming, setResuming] = useState<Row | null>(null);
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.schedule.list.queryKey() });
   const pause = useMutation(trpc.schedule.pause.mutationOptions({ onSuccess: refresh }));
-  const unpause = useMutation(trpc.schedule.unpause.mutationOptions({ onSuccess: refresh }));
+  const unpause = useMutation(
+    trpc.schedule.unpause.mutationOptions({
+      onSuccess: async () => {
+        setResuming(null);
+        await refresh();
+      },
+    }),
+  );
   const remove = useMutation(
     trpc.schedule.delete.mutationOptions({
       onSuccess: async () => {
@@ -111,7 +120,7 @@ export function SchedulesPage() {
     ["OPERATOR", "CLUSTER_ADMIN"].includes(clusters.data?.find((c) => c.id === clusterId)?.myRole ?? "");
   const busy = (s: Row) =>
     [pause, unpause].some((m) => m.isPending && m.variables?.clusterId === s.clusterId && m.variables?.name === s.name);
-  const actionError = pause.error ?? unpause.error;
+  const actionError = pause.error;
   const columns: Column<Row>[] = [
     {
       id: "name",
@@ -207,7 +216,10 @@ export function SchedulesPage() {
                 <IconButton
                   aria-label={`Resume ${s.name}`}
                   disabled={busy(s)}
-                  onClick={() => unpause.mutate({ clusterId: s.clusterId, name: s.name })}
+                  onClick={() => {
+                    unpause.reset();
+                    setResuming(s);
+                  }}
                 >
                   <PlayArrow />
                 </IconButton>
@@ -289,6 +301,17 @@ export function SchedulesPage() {
       />
       {creating && <BackupWizard open mode="schedule" onClose={() => setCreating(false)} />}
       {editing && <ScheduleEditor clusterId={editing.clusterId} name={editing.name} onClose={() => setEditing(null)} />}
+      <ResumeDialog
+        schedule={
+          resuming && (q.data?.find((r) => r.clusterId === resuming.clusterId && r.name === resuming.name) ?? resuming)
+        }
+        busy={unpause.isPending}
+        error={unpause.error}
+        onClose={() => setResuming(null)}
+        onResume={(runNow) =>
+          resuming && unpause.mutate({ clusterId: resuming.clusterId, name: resuming.name, runNow })
+        }
+      />
       <ConfirmDialog
         open={Boolean(deleting)}
         title={`Delete schedule ${deleting?.name ?? ""}?`}

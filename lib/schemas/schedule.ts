@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { clusterState } from "./overview";
-import { backupInput } from "./protection";
+import { id } from "./admin";
+import { backupInput, objectName } from "./protection";
 
 // What the browser receives about schedules (schedule.list|get|preview|create|update|pause|unpause|delete).
 
@@ -16,6 +17,18 @@ export const scheduleLastBackup = z.object({
 });
 export type ScheduleLastBackup = z.infer<typeof scheduleLastBackup>;
 
+/**
+ * What resuming a paused Schedule does (lib/cron/resume.ts): whether a backup starts at once (a run fell due while it
+ * was paused, or it never ran), the run that was missed, and the next backup otherwise (or after "resume without
+ * running now"). Null on a schedule that is not paused or whose cron expression can't be read.
+ */
+export const resumeOutlook = z.object({
+  startsAtOnce: z.boolean(),
+  missedRunAt: z.date().nullable(),
+  nextRunAt: z.date().nullable(),
+});
+export type ResumeOutlookOutput = z.infer<typeof resumeOutlook>;
+
 export const scheduleRow = z.object({
   clusterId: z.string(),
   clusterName: z.string(),
@@ -29,6 +42,7 @@ export const scheduleRow = z.object({
   phase: z.string(),
   validationErrors: z.array(z.string()),
   nextRunAt: z.date().nullable(),
+  resume: resumeOutlook.nullable(),
   lastBackupAt: z.date().nullable(),
   lastBackup: scheduleLastBackup.nullable(),
   ttl: z.string().nullable(),
@@ -56,8 +70,16 @@ export const scheduleDetail = z.object({
   phase: z.string(),
   validationErrors: z.array(z.string()),
   lastBackupAt: z.date().nullable(),
+  resume: resumeOutlook.nullable(),
 });
 export type ScheduleDetail = z.infer<typeof scheduleDetail>;
+
+/**
+ * schedule.unpause's input. runNow false resumes without the run that is due now: Velero (≥ 1.14) records lastSkipped
+ * instead (spec.skipImmediately), and the next backup runs at the next cron time. true (the default) runs it at once.
+ */
+export const scheduleResume = z.object({ clusterId: id, name: objectName, runNow: z.boolean().default(true) });
+export type ScheduleResume = z.infer<typeof scheduleResume>;
 
 export const scheduleUpdated = z.object({ name: z.string(), paused: z.boolean(), cron: z.string() });
 export const schedulePaused = z.object({ name: z.string(), paused: z.boolean() });

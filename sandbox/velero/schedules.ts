@@ -1,9 +1,11 @@
 import { parseStandard, CronError } from "../../lib/cron/robfig";
+import { dueAt } from "../../lib/cron/resume";
 import { LABELS, validLabelValue, type VeleroContext } from "./context";
 
 // schedule_controller.go: validate the cron spec; when due, create <schedule>-<yyyyMMddHHmmss> from the template, unless
-// a backup of this schedule is still New/Queued/InProgress. Missed runs are not caught up. skipImmediately (nil → false)
-// decides whether a new or resumed schedule runs at once.
+// a backup of this schedule is still New/Queued/InProgress. Missed runs are not caught up, but a run that fell due while
+// paused starts at once on unpause. The next run is cron.Next(max(lastBackup or creationTimestamp, lastSkipped)).
+// skipImmediately (nil → false) on a schedule that is not paused records lastSkipped instead of running, once.
 const ACTIVE = new Set(["", "New", "Queued", "ReadyToStart", "InProgress"]);
 const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, "").slice(0, 14);
 
@@ -31,24 +33,26 @@ export async function tickSchedules(ctx: VeleroContext) {
         delete o.status.validationErrors;
       });
     }
-    const lastBackup = s.status?.lastBackup ? new Date(s.status.lastBackup) : null;
-    const lastSkipped = s.status?.lastSkipped ? new Date(s.status.lastSkipped) : null;
-    let due: boolean;
-    if (!lastBackup && !lastSkipped) {
-      if (s.spec?.skipImmediately === true) {
-        ctx.mutate(
-          "schedules",
-          name,
-          (o) => void (o.status = { ...(o.status ?? {}), lastSkipped: now.toISOString().replace(/\.\d{3}Z$/, "Z") }),
-        );
-        continue;
-      }
-      due = true; // runs immediately on creation
-    } else {
-      const from = new Date(Math.max(lastBackup?.getTime() ?? 0, lastSkipped?.getTime() ?? 0));
-      due = cron.next(from).getTime() <= now.getTime();
+    if (s.spec?.skipImmediately === true) {
+      // Velero ≥ 1.14: on creation and on unpause, skipImmediately records lastSkipped = now instead of running, and the
+      // controller clears the flag so it applies once. The next run is then cron.Next(lastSkipped).
+      ctx.mutate("schedules", name, (o) => {
+        o.spec = { ...(o.spec ?? {}), skipImmediately: false };
+        o.status = { ...(o.status ?? {}), lastSkipped: now.toISOString().replace(/\.\d{3}Z$/, "Z") };
+      });
+      continue;
     }
-    if (!due) continue;
+    const date = (v: unknown) => (typeof v === "string" && v ? new Date(v) : null);
+    const due = dueAt(
+      cron,
+      {
+        lastBackup: date(s.status?.lastBackup),
+        lastSkipped: date(s.status?.lastSkipped),
+        createdAt: date(s.metadata.creationTimestamp),
+      },
+      now,
+    );
+    if (!due || due.getTime() > now.getTime()) continue; // never ran nor skipped: due at once (runs on creation)
     const running = ctx
       .list("backups")
       .some(

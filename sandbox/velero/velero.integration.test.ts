@@ -402,6 +402,65 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     ).toHaveLength(0);
   });
 
+  it("skipImmediately records lastSkipped instead of running, once, on creation and on unpause of a due schedule", async () => {
+    const patch = (name: string, body: object) =>
+      co1.patchNamespacedCustomObject(
+        { ...ref("schedules"), name, body },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      );
+    const backupsOf = async (name: string) =>
+      (
+        (await co1.listNamespacedCustomObject({
+          ...ref("backups"),
+          labelSelector: `velero.io/schedule-name=${name}`,
+        })) as any
+      ).items as any[];
+    const skipped = (name: string, after = "") =>
+      until(async () => {
+        const o = await getObj(co1, "schedules", name);
+        return o?.status?.lastSkipped && o.status.lastSkipped > after ? o : null;
+      });
+
+    // On creation: skipped, the flag cleared, no backup.
+    await create(co1, "schedules", {
+      kind: "Schedule",
+      metadata: { name: "skip-new" },
+      spec: { schedule: "0 3 * * *", skipImmediately: true, template: {} },
+    });
+    const created = await skipped("skip-new");
+    expect(created.spec.skipImmediately).toBe(false);
+    expect(created.status.lastBackup).toBeUndefined();
+    expect(await backupsOf("skip-new")).toHaveLength(0);
+
+    // A paused schedule whose last backup was two days ago: its daily run fell due while paused.
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await create(co1, "schedules", {
+      kind: "Schedule",
+      metadata: { name: "due" },
+      spec: { schedule: "0 3 * * *", paused: true, template: {} },
+    });
+    await patch("due", { status: { lastBackup: twoDaysAgo } });
+    // Unpaused with skipImmediately in one patch: skipped, not run.
+    await patch("due", { spec: { paused: false, skipImmediately: true } });
+    const resumed = await skipped("due");
+    expect(resumed.spec).toMatchObject({ paused: false, skipImmediately: false });
+    expect(resumed.status.lastBackup).toBe(twoDaysAgo);
+    expect(await backupsOf("due")).toHaveLength(0);
+
+    // Paused again with the run due once more (no lastSkipped): unpausing without the flag runs it at once.
+    await patch("due", { spec: { paused: true } });
+    await patch("due", { status: { lastSkipped: null } });
+    await patch("due", { spec: { paused: false } });
+    const ran = await until(async () => {
+      const o = await getObj(co1, "schedules", "due");
+      return o?.status?.lastBackup && o.status.lastBackup !== twoDaysAgo ? o : null;
+    });
+    expect(ran.status.lastSkipped).toBeUndefined();
+    const backups = await backupsOf("due");
+    expect(backups).toHaveLength(1);
+    expect(backups[0].metadata.name).toMatch(/^due-\d{14}$/);
+  });
+
   it("restores a deleted namespace with its objects, labelled with the backup and restore", async () => {
     await create(co1, "backups", {
       kind: "Backup",

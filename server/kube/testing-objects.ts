@@ -26,6 +26,15 @@ export function veleroObjects(kubeconfig: string, namespace = VELERO_NAMESPACE) 
         .catch((e) => (e instanceof k8s.ApiException && e.code === 404 ? null : Promise.reject(e))),
     remove: (plural: string, name: string, version = "v1"): Promise<unknown> =>
       custom.deleteNamespacedCustomObject({ ...ref(plural, version), name }),
+    /** A JSON merge patch (null removes a field); Velero's kinds have no status subresource, so it reaches status too. */
+    patch: (plural: string, name: string, body: object, version = "v1"): Promise<any> =>
+      custom.patchNamespacedCustomObject(
+        { ...ref(plural, version), name, body },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+      ),
+    /** The objects carrying these labels (a label selector in kubectl syntax). */
+    listLabelled: async (plural: string, labelSelector: string, version = "v1"): Promise<any[]> =>
+      ((await custom.listNamespacedCustomObject({ ...ref(plural, version), labelSelector })) as { items: any[] }).items,
     patchLabels: (plural: string, name: string, labels: Record<string, string>, version = "v1"): Promise<unknown> =>
       custom.patchNamespacedCustomObject(
         { ...ref(plural, version), name, body: { metadata: { labels } } },

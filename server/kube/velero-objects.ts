@@ -58,7 +58,7 @@ export async function deleteVeleroObject(
 }
 
 /**
- * Reads one Velero object, lets `change` edit it (spec, labels), and replaces it with the resourceVersion read, so a
+ * Reads one Velero object, lets `change` edit it (spec, labels; its status is kept as read), and replaces it with the resourceVersion read, so a
  * concurrent write is a conflict: it then reads again (up to 3 times). Returns null when the object does not exist.
  */
 export async function updateVeleroObject(
@@ -75,7 +75,9 @@ export async function updateVeleroObject(
     if (!current) return null;
     const body = structuredClone(current);
     delete body.metadata?.managedFields;
-    delete body.status;
+    // Status stays in the body: Velero's CRDs have no status subresource, so a replace without it would erase what the
+    // controller recorded (a Schedule's lastBackup and lastSkipped, which decide its next run). A concurrent status
+    // write is a conflict (the resourceVersion read), and the change is then made again on what was written.
     change(body);
     try {
       return await c.replace<VeleroObject>(r, body, ns);

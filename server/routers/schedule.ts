@@ -4,7 +4,14 @@ import { procedure } from "../trpc/guard";
 import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { backupInput, objectName } from "@/lib/schemas/protection";
-import { scheduleDeleted, scheduleDetail, schedulePaused, scheduleRow, scheduleUpdated } from "@/lib/schemas/schedule";
+import {
+  scheduleDeleted,
+  scheduleDetail,
+  schedulePaused,
+  scheduleResume,
+  scheduleRow,
+  scheduleUpdated,
+} from "@/lib/schemas/schedule";
 import { manifestPreview, objectCreated } from "@/lib/schemas/backup";
 import {
   backupFromSchedule,
@@ -84,7 +91,7 @@ export const scheduleRouter = router({
     }),
   unpause: clusterProcedure
     .meta({ permission: "schedule.pause" })
-    .input(key)
+    .input(scheduleResume)
     .output(schedulePaused)
     .mutation(({ ctx, input }) => {
       return setPaused(ctx.services, ctx.cluster, input, false);

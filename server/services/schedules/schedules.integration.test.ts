@@ -31,6 +31,7 @@ let otherId = "";
 let bsl = "";
 let name = "";
 const foreign = `foreign-${run}`;
+let due = "";
 const objects = () => veleroObjects(kubeconfigText(0));
 
 /** A loopback port nothing listens on. */
@@ -107,6 +108,7 @@ beforeAll(async () => {
   });
   bsl = deployment.bslName;
   name = scheduleName({ cluster: clusterName, base: "nightly" });
+  due = scheduleName({ cluster: clusterName, base: "due" });
 
   const op = await aUser(db);
   await bind(db, "OPERATOR", { userId: op.id }, { clusterGroupId: g.id });
@@ -280,8 +282,11 @@ describe("schedules", () => {
   });
 
   it("pauses and resumes", async () => {
+    const lastBackup = (await objects().get("schedules", name)).status.lastBackup;
+    expect(lastBackup).toBeTruthy();
     expect(await operator.schedule.pause({ clusterId, name })).toEqual({ name, paused: true });
-    expect((await objects().get("schedules", name)).spec.paused).toBe(true);
+    // Velero's kinds have no status subresource: the pause keeps what the controller recorded.
+    expect(await objects().get("schedules", name)).toMatchObject({ spec: { paused: true }, status: { lastBackup } });
     const paused = await until("the list shows it paused", async () => {
       const r = await row();
       return r?.paused ? r : null;
@@ -324,6 +329,75 @@ describe("schedules", () => {
     expect(
       await db.auditEvent.count({ where: { action: "schedule.backupNow", outcome: "SUCCESS", targetId: name } }),
     ).toBe(1);
+  });
+
+  it("says whether resuming starts a backup at once, and resumes without running now (#10 §2)", async () => {
+    const byDue = `velero.io/schedule-name=${due}`;
+    await operator.schedule.create({ clusterId, name: due, spec: input(), cron: "0 3 * * *", paused: true });
+    // It last ran two days ago (as Velero would have recorded it): today's 03:00 run fell due while it was paused.
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await objects().patch("schedules", due, { status: { lastBackup: twoDaysAgo } });
+    const at3 = (from: Date) => {
+      const d = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate(), 3));
+      return d > from ? d : new Date(d.getTime() + 86_400_000);
+    };
+    const paused = await until("the list says a backup would start at once for the missed run", async () => {
+      const r = await row(due);
+      return r?.paused && r.resume?.missedRunAt ? r : null;
+    });
+    expect(paused.nextRunAt).toBeNull();
+    expect(paused.resume).toEqual({
+      startsAtOnce: true,
+      missedRunAt: at3(new Date(twoDaysAgo)),
+      nextRunAt: expect.any(Date),
+    });
+    // Resumed without running now, the next backup is the next 03:00.
+    expect(paused.resume!.nextRunAt!.getUTCHours()).toBe(3);
+    expect(paused.resume!.nextRunAt!.getTime()).toBeGreaterThan(Date.now());
+    expect((await operator.schedule.get({ clusterId, name: due })).resume).toMatchObject({
+      startsAtOnce: true,
+      missedRunAt: at3(new Date(twoDaysAgo)),
+    });
+
+    // Resume without running now: one write, paused false with skipImmediately; the controller skips instead of running.
+    expect(await operator.schedule.unpause({ clusterId, name: due, runNow: false })).toEqual({
+      name: due,
+      paused: false,
+    });
+    const skipped = await until("Velero records the skipped run", async () => {
+      const o = await objects().get("schedules", due);
+      return o?.status?.lastSkipped ? o : null;
+    });
+    expect(skipped.spec).toMatchObject({ paused: false, skipImmediately: false });
+    expect(skipped.status.lastBackup).toBe(twoDaysAgo);
+    expect(await objects().listLabelled("backups", byDue)).toEqual([]);
+    const resumed = await until("the list shows it running, next at 03:00", async () => {
+      const r = await row(due);
+      return r && !r.paused && r.nextRunAt && r.nextRunAt.getTime() > Date.now() ? r : null;
+    });
+    expect(resumed.resume).toBeNull();
+    expect(resumed.nextRunAt!.getUTCHours()).toBe(3);
+
+    // Paused again with the run due once more: resuming (runNow defaults to true) starts a backup at once.
+    await operator.schedule.pause({ clusterId, name: due });
+    await objects().patch("schedules", due, { status: { lastSkipped: null } });
+    expect((await objects().get("schedules", due)).status.lastBackup).toBe(twoDaysAgo); // pausing kept the status
+    await until("the list says a backup would start at once again", async () => {
+      const r = await row(due);
+      return r?.paused && r.resume?.startsAtOnce ? r : null;
+    });
+    expect(await operator.schedule.unpause({ clusterId, name: due })).toEqual({ name: due, paused: false });
+    const [backup] = await until("the due run starts", async () => {
+      const backups = await objects().listLabelled("backups", byDue);
+      return backups.length ? backups : null;
+    });
+    expect(backup.metadata.name).toMatch(new RegExp(`^${due}-\\d{14}$`));
+    expect((await objects().get("schedules", due)).spec.skipImmediately).not.toBe(true);
+
+    expect(
+      await db.auditEvent.count({ where: { action: "schedule.unpause", targetId: due, outcome: "SUCCESS" } }),
+    ).toBe(2);
+    await operator.schedule.delete({ clusterId, name: due });
   });
 
   it("a schedule made outside Lifeboat can have its cron and paused flag changed, and nothing else", async () => {

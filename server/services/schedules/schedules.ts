@@ -23,7 +23,8 @@ import { bool, date, num, rec, str, strs, type Rec } from "@/lib/velero/read";
 import type { ScheduleDetail } from "@/lib/schemas/schedule";
 import type { KubeObject } from "../../kube/resources";
 import { filtersOf } from "../backups/projection";
-import { CronError, parseStandard } from "@/lib/cron/robfig";
+import { CronError, parseStandard, type CronSchedule } from "@/lib/cron/robfig";
+import { dueAt, resumeOutlook, type ResumeOutlook, type RunHistory } from "@/lib/cron/resume";
 
 // Velero Schedules: listed from the read model (kept by the sync engine), read, created, edited, paused and deleted on
 // the cluster itself. A Schedule Lifeboat creates carries the wizard's input in an annotation, so editing it rebuilds
@@ -148,24 +149,42 @@ export function cronTooLong(cron: string): string | null {
 /** What a row shows of a cron expression: the first characters of one too long to read. */
 const shownCron = (cron: string) => (cronTooLong(cron) ? `${cron.slice(0, 64)}…` : cron);
 
-/** When Velero will start the next backup: cron.Next(max(lastBackup or creation, lastSkipped)), at once for a new one. */
-export function nextRunAt(spec: Rec, status: Rec, createdAt: Date | null, now = new Date()): Date | null {
-  if (spec.paused === true || status.phase === "FailedValidation") return null;
+/** The run history Velero's schedule controller reads, from a Schedule's status and its creation time. */
+const historyOf = (status: Rec, createdAt: Date | null): RunHistory => ({
+  lastBackup: date(status.lastBackup),
+  lastSkipped: date(status.lastSkipped),
+  createdAt,
+});
+
+/** A Schedule's cron expression, parsed, or null when it can't be read or never validated. */
+function readableCron(spec: Rec, status: Rec): CronSchedule | null {
+  if (status.phase === "FailedValidation") return null;
   const expression = str(spec.schedule) ?? "";
   if (cronTooLong(expression)) return null;
-  let cron;
   try {
-    cron = parseStandard(expression);
+    return parseStandard(expression);
   } catch {
     return null;
   }
-  const lastBackup = date(status.lastBackup);
-  const lastSkipped = date(status.lastSkipped);
-  if (!lastBackup && !lastSkipped && spec.skipImmediately !== true) return now;
-  const base = Math.max(lastBackup?.getTime() ?? createdAt?.getTime() ?? now.getTime(), lastSkipped?.getTime() ?? 0);
-  const next = cron.next(new Date(base));
-  if (next.getTime() === 0) return null;
+}
+
+/**
+ * When Velero will start the next backup: cron.Next(max(lastBackup or creation, lastSkipped)), at once for a new one;
+ * with skipImmediately set, the controller records lastSkipped at its next check, so cron.Next(now).
+ */
+export function nextRunAt(spec: Rec, status: Rec, createdAt: Date | null, now = new Date()): Date | null {
+  if (spec.paused === true) return null;
+  const cron = readableCron(spec, status);
+  if (!cron) return null;
+  const next = spec.skipImmediately === true ? cron.next(now) : dueAt(cron, historyOf(status, createdAt), now);
+  if (!next || next.getTime() === 0) return null;
   return next < now ? now : next;
+}
+
+/** For a paused Schedule: whether resuming starts a backup at once, and when the next one runs otherwise. */
+export function resumeOf(spec: Rec, status: Rec, createdAt: Date | null, now = new Date()): ResumeOutlook | null {
+  if (spec.paused !== true || !readableCron(spec, status)) return null;
+  return resumeOutlook(str(spec.schedule) ?? "", historyOf(status, createdAt), now);
 }
 
 function cronWords(cron: string): { cronText: string | null; cronError: string | null; timeZone: string | null } {
@@ -278,6 +297,7 @@ export async function listSchedules(
       phase: r.phase ?? "New",
       validationErrors: strs(status.validationErrors),
       nextRunAt: nextRunAt(spec, status, r.createdAt, now),
+      resume: resumeOf(spec, status, r.createdAt, now),
       lastBackupAt: date(status.lastBackup),
       lastBackup: b
         ? {
@@ -327,6 +347,7 @@ export async function getSchedule(d: Deps, cluster: ScopedCluster, name: string)
     phase: str(status.phase) ?? "New",
     validationErrors: strs(status.validationErrors),
     lastBackupAt: date(status.lastBackup),
+    resume: resumeOf(spec, status, date(obj.metadata?.creationTimestamp)),
   };
 }
 
@@ -431,12 +452,25 @@ export async function updateSchedule(d: Deps, cluster: ScopedCluster, req: Sched
   return { name: req.name, paused: spec.paused === true, cron: str(spec.schedule) ?? cron };
 }
 
-/** Pauses or resumes: Velero's schedule controller leaves a paused Schedule alone. */
-export async function setPaused(d: Deps, cluster: ScopedCluster, key: { name: string }, paused: boolean) {
+/**
+ * Pauses or resumes: Velero's schedule controller leaves a paused Schedule alone, and on resume starts at once a run that
+ * fell due while it was paused. Resuming with runNow false sets spec.skipImmediately in the same write: the controller
+ * (Velero ≥ 1.14) then records lastSkipped instead of running, clears the flag, and runs at the next cron time. runNow
+ * true clears a skipImmediately left on the Schedule, so the run that is due starts as the caller was told.
+ */
+export async function setPaused(
+  d: Deps,
+  cluster: ScopedCluster,
+  key: { name: string; runNow?: boolean },
+  paused: boolean,
+) {
   const c = await liveCluster(d, cluster);
   const updated = await onCluster(c, `${paused ? "pause" : "resume"} schedule ${key.name}`, () =>
     d.kube.updateVeleroObject(c.client, PLURAL, key.name, (obj) => {
-      obj.spec = { ...rec(obj.spec), paused };
+      const spec: Rec = { ...rec(obj.spec), paused };
+      if (!paused && key.runNow === false) spec.skipImmediately = true;
+      else if (!paused && spec.skipImmediately === true) spec.skipImmediately = false;
+      obj.spec = spec;
     }),
   );
   if (!updated) throw vanished(key.name, c.name);
