@@ -90,7 +90,8 @@ test("a schedule's page: its spec in words, next runs and backups, and Back up n
   const row = page.getByTestId("audit-row").first();
   await expect(row).toContainText(ADMIN.name);
   await expect(row).toContainText("cluster sandbox-2");
-  await expect(row).toContainText("schedule sandbox-2-web-nightly");
+  // The guard names the target by the permission's resource (backup.create), with the schedule's name.
+  await expect(row).toContainText("backup sandbox-2-web-nightly");
 });
 
 test("a viewer sees a schedule's page without Back up now", async ({ page }) => {
