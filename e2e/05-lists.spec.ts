@@ -28,7 +28,9 @@ test("the backups list filters on the server, keeps the filter in the URL, and m
   await expect(page.getByTestId(`backup-row-sandbox-1-${name}`)).toHaveCount(0);
   await expectAccessible(page, "backups, filtered by name and cluster");
 
-  await filters.getByLabel("Hide copies synced from other clusters").check();
+  // The switch follows the URL, which changes after the click: click, then wait for the state.
+  await filters.getByLabel("Hide copies synced from other clusters").click();
+  await expect(filters.getByLabel("Hide copies synced from other clusters")).toBeChecked();
   await expect(page).toHaveURL(/[?&]copies=hide/);
   await expect(page.getByText("No backups match", { exact: true })).toBeVisible();
 
@@ -45,7 +47,8 @@ test("the backups list filters on the server, keeps the filter in the URL, and m
   await expect(other.getByText("No backups match", { exact: true })).toBeVisible();
   await other.close();
 
-  await filters.getByLabel("Hide copies synced from other clusters").uncheck();
+  await filters.getByLabel("Hide copies synced from other clusters").click();
+  await expect(page).not.toHaveURL(/copies=hide/);
   await expect(page.getByTestId(`backup-row-sandbox-2-${name}`)).toBeVisible();
   // The copy's page says where the original was made.
   await page.getByTestId(`backup-row-sandbox-2-${name}`).getByRole("link", { name }).click();
@@ -60,7 +63,7 @@ test("the backups list filters on the server, keeps the filter in the URL, and m
 test("a schedule's page: its spec in words, next runs and backups, and Back up now from it", async ({ page }) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Schedules" }).click();
-  await page.getByRole("link", { name: "sandbox-2-web-nightly" }).click();
+  await page.getByRole("link", { name: "sandbox-2-web-nightly", exact: true }).click();
   await expect(page.getByRole("heading", { name: "sandbox-2-web-nightly" })).toBeVisible();
   const details = page.getByRole("table", { name: "Schedule details" });
   await expect(details).toContainText("Every day at 03:00 UTC");
@@ -87,13 +90,14 @@ test("a schedule's page: its spec in words, next runs and backups, and Back up n
   const row = page.getByTestId("audit-row").first();
   await expect(row).toContainText(ADMIN.name);
   await expect(row).toContainText("cluster sandbox-2");
-  await expect(row).toContainText("schedule sandbox-2-web-nightly");
+  // The guard names the target by the permission's resource (backup.create), with the schedule's name.
+  await expect(row).toContainText("backup sandbox-2-web-nightly");
 });
 
 test("a viewer sees a schedule's page without Back up now", async ({ page }) => {
   await signIn(page, VIEWER);
   await page.getByRole("link", { name: "Schedules" }).click();
-  await page.getByRole("link", { name: "sandbox-2-web-nightly" }).click();
+  await page.getByRole("link", { name: "sandbox-2-web-nightly", exact: true }).click();
   await expect(page.getByRole("table", { name: "Schedule details" })).toContainText("Every day at 03:00 UTC");
   await expect(page.getByRole("button", { name: "Back up now" })).toHaveCount(0);
 });
