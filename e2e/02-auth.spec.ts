@@ -64,6 +64,7 @@ test("responses carry security headers; API answers are not cacheable; mutations
 });
 
 test("after sign-in, a callbackUrl that leads to another site ends at the root (#9 §3)", async ({ page, baseURL }) => {
+  test.slow(); // four sign-ins and sign-outs
   for (const evil of ["/\\evil.example", "//evil.example", "https://evil.example", "/\t/evil.example"]) {
     await page.goto(`/signin?callbackUrl=${encodeURIComponent(evil)}`);
     await page.getByLabel("Email").fill(ADMIN.email);

@@ -73,7 +73,7 @@ export function CredentialsPage() {
       cell: (c) => (
         <>
           {can("credential.rotate") && (
-            <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace the keys of ${c.name}`}>
+            <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace keys of ${c.name}`}>
               Replace keys
             </Button>
           )}

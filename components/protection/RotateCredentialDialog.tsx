@@ -40,7 +40,7 @@ export function RotateCredentialDialog({
   return (
     <FormDialog
       open
-      title={`Replace the keys of ${credential.name}`}
+      title={`Replace keys of ${credential.name}`}
       submitLabel="Replace keys"
       busy={rotate.isPending}
       error={formError(form.formState.errors)}
