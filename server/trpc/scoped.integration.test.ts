@@ -31,8 +31,10 @@ describe("clusterProcedure", () => {
     await bind(db, "VIEWER", { userId: u.id }, { clusterGroupId: viewed.id });
     const caller = callerFor(db, await signedIn(db, u));
 
+    // The cluster is not reachable (no kubeconfig): the review still shows the manifest, and says the names went unchecked.
     await expect(caller.backup.preview({ clusterId: mine.id, name: "operated-1-a", spec })).resolves.toMatchObject({
       yaml: expect.stringContaining("kind: Backup"),
+      notes: [expect.objectContaining({ code: "namespaces-unchecked", severity: "info" })],
     });
     await expect(caller.backup.preview({ clusterId: theirs.id, name: "viewed-1-a", spec })).rejects.toMatchObject({
       code: "FORBIDDEN",

@@ -25,7 +25,14 @@ export async function clusterNamespaces(d: Deps, c: ScopedCluster): Promise<stri
 export async function missingNamespaceNotes(d: Deps, c: ScopedCluster, typed: string[]): Promise<PreviewNote[]> {
   const named = typed.filter((n) => !isGlob(n));
   if (!named.length) return [];
-  const known = await clusterNamespaces(d, c);
+  let known: string[];
+  try {
+    known = await clusterNamespaces(d, c);
+  } catch (e) {
+    // The check is advice: a cluster that cannot answer now still gets its manifest reviewed, with the reason.
+    if (!(e instanceof AppError)) throw e;
+    return [{ code: "namespaces-unchecked", severity: "info", text: `${e.message}; the names were not checked.` }];
+  }
   return named.flatMap((ns) => {
     const text = noSuchNamespace(ns, known, c.name);
     return text ? [{ code: `no-namespace:${ns}`, severity: "warning" as const, text }] : [];
