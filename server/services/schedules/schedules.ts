@@ -509,8 +509,8 @@ export async function backupFromSchedule(
   const { metadata: templateMeta, ...template } = rec(rec(obj.spec).template);
   const templateLabels = rec(rec(templateMeta).labels);
   const labels = Object.keys(templateLabels).length ? templateLabels : rec(obj.metadata?.labels);
-  const name = `${key.name}-${timestamp(now)}`;
-  const manifest = {
+  const base = `${key.name}-${timestamp(now)}`;
+  const manifest = (name: string) => ({
     apiVersion: "velero.io/v1",
     kind: "Backup",
     metadata: {
@@ -524,9 +524,16 @@ export async function backupFromSchedule(
       annotations: { ...(obj.metadata?.annotations ?? {}), [CREATED_BY_ANNOTATION]: requestedBy },
     },
     spec: template,
-  };
-  const { created } = await onCluster(c, `create a backup from schedule ${key.name}`, () =>
-    d.kube.createVeleroObject(c.client, "backups", manifest as never),
-  );
-  return { name, created };
+  });
+  // The schedule's own run can take the same name in the same second: then the next free suffix. The same person's
+  // second click in that second finds their own backup (created: false), as every create here does.
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? base : `${base}-${i}`;
+    const { created } = await onCluster(c, `create a backup from schedule ${key.name}`, () =>
+      d.kube.createVeleroObject(c.client, "backups", manifest(name) as never),
+    );
+    if (created) return { name, created };
+    const existing = await onCluster(c, `read backup ${name}`, () => d.kube.getVeleroObject(c.client, "backups", name));
+    if (rec(existing?.metadata?.annotations)[CREATED_BY_ANNOTATION] === requestedBy || i >= 5) return { name, created };
+  }
 }
