@@ -205,11 +205,12 @@ describe("replacing a cluster's kubeconfig", () => {
     doc.clusters[0].cluster["insecure-skip-tls-verify"] = true;
     const insecure = toYamlText(doc);
     const before = await sealedOf(id);
+    // One call at a time: a second rejected promise created before the first is awaited would go unhandled.
     for (const refused of [
-      admin.cluster.replaceKubeconfigPreview({ id, kubeconfig: insecure }),
-      admin.cluster.replaceKubeconfig({ id, kubeconfig: insecure }),
+      () => admin.cluster.replaceKubeconfigPreview({ id, kubeconfig: insecure }),
+      () => admin.cluster.replaceKubeconfig({ id, kubeconfig: insecure }),
     ])
-      await expect(refused).rejects.toMatchObject({
+      await expect(refused()).rejects.toMatchObject({
         code: "BAD_REQUEST",
         message: expect.stringContaining("insecure-skip-tls-verify"),
       });

@@ -489,6 +489,9 @@ export async function deleteSchedule(d: Deps, cluster: ScopedCluster, key: { nam
   return { name: key.name, backupsKept: rec(obj.spec).useOwnerReferencesInBackup !== true };
 }
 
+/** Marks a backup made by "Back up now" from a schedule, with who asked (the schedule's own runs lack it). */
+const BACKUP_NOW = "lifeboat.io/backup-now-by";
+
 /**
  * "Back up now" from a Schedule, as `velero backup create --from-schedule` does (velero-api.md §2.3, builder
  * FromSchedule): a Backup named <schedule>-<yyyyMMddHHmmss> whose spec is the Schedule's template, labelled with the
@@ -521,7 +524,11 @@ export async function backupFromSchedule(
         "velero.io/schedule-name": labelValue(key.name),
         [CLUSTER_LABEL]: clusterLabelValue(c.name),
       },
-      annotations: { ...(obj.metadata?.annotations ?? {}), [CREATED_BY_ANNOTATION]: requestedBy },
+      annotations: {
+        ...(obj.metadata?.annotations ?? {}),
+        [CREATED_BY_ANNOTATION]: requestedBy,
+        [BACKUP_NOW]: requestedBy,
+      },
     },
     spec: template,
   });
@@ -534,6 +541,7 @@ export async function backupFromSchedule(
     );
     if (created) return { name, created };
     const existing = await onCluster(c, `read backup ${name}`, () => d.kube.getVeleroObject(c.client, "backups", name));
-    if (rec(existing?.metadata?.annotations)[CREATED_BY_ANNOTATION] === requestedBy || i >= 5) return { name, created };
+    // The schedule's own runs carry its annotations (created-by too), never this one.
+    if (rec(existing?.metadata?.annotations)[BACKUP_NOW] === requestedBy || i >= 5) return { name, created };
   }
 }
