@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { setTimeout as delay } from "node:timers/promises";
+import { pct, until } from "./lib/bench";
 // @ts-expect-error: plain .mjs helpers without types
 import { buildIfNeeded, killChildren, root, spawnChild } from "./lib/setup.mjs";
 // @ts-expect-error: plain .mjs helpers without types
@@ -15,20 +15,6 @@ import { embeddedUrl, freePort } from "./lib/postgres.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ATTACH_ROUNDS ?? 8);
 const GOAL_MS = 2_000;
-
-/** Polls `probe` every `everyMs` until it answers a value; a bench may poll (it measures, it does not synchronise). */
-async function until<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs: number, everyMs = 5) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(everyMs);
-  }
-}
-
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 const dir = path.join(root, ".data/bench-runtime");
 fs.rmSync(dir, { recursive: true, force: true });

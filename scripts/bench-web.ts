@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { setTimeout as delay } from "node:timers/promises";
+import { pct, until } from "./lib/bench";
 import { chromium, type Browser, type BrowserContextOptions } from "@playwright/test";
 // @ts-expect-error: plain .mjs helpers without types
 import { buildIfNeeded, killChildren, root, spawnChild } from "./lib/setup.mjs";
@@ -33,18 +33,6 @@ const ROUTES = [
   "/admin/cluster-groups",
 ];
 const LCP_ROUTES = ["/", "/backups"];
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined>, timeoutMs: number, everyMs = 100) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(everyMs);
-  }
-}
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
 const dir = path.join(root, ".data/bench-web");
 fs.rmSync(dir, { recursive: true, force: true });
@@ -83,7 +71,7 @@ let browser: Browser | undefined;
 let exitCode = 0;
 try {
   const base = `http://127.0.0.1:${webPort}`;
-  await until("the console's /api/healthz", () => fetch(`${base}/api/healthz`).then((r) => r.ok), 240_000);
+  await until("the console's /api/healthz", () => fetch(`${base}/api/healthz`).then((r) => r.ok), 240_000, 100);
   const { createDb } = await import("../server/db/client");
   const { depsFor } = await import("../server/composition");
   const { loadAccess } = await import("../server/rbac/access");
@@ -95,6 +83,7 @@ try {
     "the bootstrapped admin",
     () => db.user.findUnique({ where: { email: admin.email } }),
     60_000,
+    100,
   );
   const group = await db.clusterGroup.create({ data: { name: "bench-web" } });
   const access = await loadAccess(db, user.id, user.role);

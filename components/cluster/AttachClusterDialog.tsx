@@ -19,17 +19,16 @@ import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
 import Tab from "@mui/material/Tab";
 import Tabs from "@mui/material/Tabs";
-import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { clusterAttachInput, mentionsInsecureTls, parseLabelText } from "@/lib/schemas/cluster";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { ConnectionCheck } from "./ConnectionCheck";
 import { FormTextField } from "../common/FormFields";
 import { focusFirstField } from "../common/focus";
 import { formError, submitWith } from "../common/form-submit";
 import { ManifestField } from "../common/ManifestField";
-import { VeleroSummary } from "./VeleroSummary";
 
 const mono = { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", fontSize: 13 };
 const suggestName = (s: string) =>
@@ -234,45 +233,15 @@ export function AttachClusterDialog({
               </Box>
               <ErrorAlert error={preview.error} />
               {checked && (
-                <Alert severity={checked.missingAccess.length ? "warning" : "success"} data-testid="attach-preview">
-                  <AlertTitle>
-                    Connected to {checked.context.server} · Kubernetes {checked.kubernetesVersion}
-                  </AlertTitle>
-                  {checked.contexts.length > 1 && (
-                    <TextField
-                      select
-                      size="small"
-                      label="Context"
-                      value={context ?? checked.context.name}
-                      sx={{ my: 1, minWidth: 260 }}
-                      onChange={(e) => {
-                        form.setValue("context", e.target.value);
-                        void check(e.target.value);
-                      }}
-                    >
-                      {checked.contexts.map((c) => (
-                        <MenuItem key={c.name} value={c.name}>
-                          {c.name} ({c.server})
-                        </MenuItem>
-                      ))}
-                    </TextField>
-                  )}
-                  <Box sx={{ my: 1 }}>
-                    <VeleroSummary velero={checked.velero} />
-                  </Box>
-                  {checked.missingAccess.length > 0 && (
-                    <>
-                      <Typography variant="body2">Lifeboat may not do everything it needs here:</Typography>
-                      <ul style={{ margin: 0 }}>
-                        {checked.missingAccess.map((m) => (
-                          <li key={m}>
-                            <Typography variant="body2">{m}</Typography>
-                          </li>
-                        ))}
-                      </ul>
-                    </>
-                  )}
-                </Alert>
+                <ConnectionCheck
+                  checked={checked}
+                  context={context}
+                  testId="attach-preview"
+                  onContext={(name) => {
+                    form.setValue("context", name);
+                    void check(name);
+                  }}
+                />
               )}
               {checked?.insecureTls && (
                 <Alert severity="warning" data-testid="attach-insecure">

@@ -10,17 +10,15 @@ import Button from "@mui/material/Button";
 import Checkbox from "@mui/material/Checkbox";
 import FormControlLabel from "@mui/material/FormControlLabel";
 import FormHelperText from "@mui/material/FormHelperText";
-import MenuItem from "@mui/material/MenuItem";
-import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { clusterReplaceKubeconfigInput, mentionsInsecureTls } from "@/lib/schemas/cluster";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { ErrorAlert } from "../common/ErrorAlert";
+import { ConnectionCheck } from "./ConnectionCheck";
 import { FormDialog } from "../common/FormDialog";
 import { FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
-import { VeleroSummary } from "./VeleroSummary";
 
 const mono = { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", fontSize: 13 };
 const fieldOf = (path: readonly string[]) => (["kubeconfig", "context"].includes(path[0]) ? path[0] : null);
@@ -151,45 +149,15 @@ export function ReplaceKubeconfigDialog({
       </Box>
       <ErrorAlert error={preview.error} />
       {checked && (
-        <Alert severity={checked.missingAccess.length ? "warning" : "success"} data-testid="replace-kubeconfig-preview">
-          <AlertTitle>
-            Connected to {checked.context.server} · Kubernetes {checked.kubernetesVersion}
-          </AlertTitle>
-          {checked.contexts.length > 1 && (
-            <TextField
-              select
-              size="small"
-              label="Context"
-              value={context ?? checked.context.name}
-              sx={{ my: 1, minWidth: 260 }}
-              onChange={(e) => {
-                form.setValue("context", e.target.value);
-                void check(e.target.value);
-              }}
-            >
-              {checked.contexts.map((c) => (
-                <MenuItem key={c.name} value={c.name}>
-                  {c.name} ({c.server})
-                </MenuItem>
-              ))}
-            </TextField>
-          )}
-          <Box sx={{ my: 1 }}>
-            <VeleroSummary velero={checked.velero} />
-          </Box>
-          {checked.missingAccess.length > 0 && (
-            <>
-              <Typography variant="body2">Lifeboat may not do everything it needs here:</Typography>
-              <ul style={{ margin: 0 }}>
-                {checked.missingAccess.map((m) => (
-                  <li key={m}>
-                    <Typography variant="body2">{m}</Typography>
-                  </li>
-                ))}
-              </ul>
-            </>
-          )}
-        </Alert>
+        <ConnectionCheck
+          checked={checked}
+          context={context}
+          testId="replace-kubeconfig-preview"
+          onContext={(name) => {
+            form.setValue("context", name);
+            void check(name);
+          }}
+        />
       )}
       {checked?.serverChanged && (
         <Alert severity="warning" data-testid="replace-kubeconfig-server-changed">
