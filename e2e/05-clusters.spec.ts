@@ -392,7 +392,7 @@ test("a viewer sees backups, restores and schedules, read-only", async ({ page }
 
   // One cluster's backups, from its page.
   await page.getByRole("link", { name: "Clusters", exact: true }).click();
-  await page.getByRole("link", { name: "sandbox-1" }).click();
+  await page.getByTestId("cluster-row-sandbox-1").getByRole("link", { name: "sandbox-1", exact: true }).click();
   await page.getByRole("main").getByRole("link", { name: "Backups" }).click();
   await expect(page.getByRole("heading", { name: "Backups of sandbox-1" })).toBeVisible();
   await expect(page.getByTestId("backup-phase").filter({ hasText: "Completed" }).first()).toBeVisible();

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { ADMIN, signIn, expect, test } from "./fixtures";
+import { ADMIN, sandboxKubeconfig, signIn, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 
 // Editing what exists (#10 §4), on what 05-clusters made: sandbox-1 and sandbox-2 in group prod, the credential
@@ -10,7 +10,7 @@ import { expectAccessible } from "./a11y";
 test("an admin renames and relabels a cluster, and puts it back", async ({ page }) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Clusters", exact: true }).click();
-  await page.getByRole("link", { name: "sandbox-1" }).click();
+  await page.getByTestId("cluster-row-sandbox-1").getByRole("link", { name: "sandbox-1", exact: true }).click();
   await expect(page.getByRole("heading", { name: "sandbox-1" })).toBeVisible();
   await page.getByRole("button", { name: "Edit", exact: true }).click();
   let d = page.getByRole("dialog", { name: "Edit sandbox-1" });
@@ -42,7 +42,7 @@ test("an admin moves a cluster to another group after seeing who loses access an
 }) => {
   await signIn(page, ADMIN);
   await page.getByRole("link", { name: "Clusters", exact: true }).click();
-  await page.getByRole("link", { name: "sandbox-2" }).click();
+  await page.getByTestId("cluster-row-sandbox-2").getByRole("link", { name: "sandbox-2", exact: true }).click();
   await expect(page.getByRole("heading", { name: "sandbox-2" })).toBeVisible();
   const details = page.getByRole("table", { name: "Cluster details" });
 
@@ -106,4 +106,73 @@ test("an admin replaces a credential's keys: keys the store refuses change nothi
   await page.getByRole("link", { name: "Target locations" }).click();
   for (const cluster of ["sandbox-1", "sandbox-2"])
     await expect(page.getByTestId(`deployment-e2e-backups-${cluster}`)).toContainText("Available", { timeout: 20_000 });
+});
+
+test("an admin edits a location: settings the store refuses change nothing; read-only reaches every cluster, and back", async ({
+  page,
+}) => {
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Target locations" }).click();
+  await page.getByRole("button", { name: "Edit e2e-backups" }).click();
+  let d = page.getByRole("dialog", { name: "Edit e2e-backups" });
+  await expect(d).toBeVisible();
+  await expectAccessible(page, "edit location dialog");
+  const endpoint = d.getByLabel("Endpoint URL");
+  const before = await endpoint.inputValue();
+  // Nothing listens on port 1: the changed endpoint is tried first, refused, and nothing is saved.
+  await endpoint.fill("http://127.0.0.1:1");
+  await d.getByRole("button", { name: "Check and save" }).click();
+  await expect(d.getByRole("alert")).toBeVisible({ timeout: 20_000 });
+  await expectAccessible(page, "edit location dialog, endpoint refused");
+  await d.getByRole("button", { name: "Cancel" }).click();
+  await expect(d).toBeHidden();
+
+  await page.getByRole("button", { name: "Edit e2e-backups" }).click();
+  d = page.getByRole("dialog", { name: "Edit e2e-backups" });
+  await expect(d.getByLabel("Endpoint URL")).toHaveValue(before);
+  await d.getByLabel("Read-only on every assigned cluster (no new backups)").check();
+  await d.getByRole("button", { name: "Check and save" }).click();
+  await expect(d).toBeHidden({ timeout: 20_000 });
+  for (const cluster of ["sandbox-1", "sandbox-2"])
+    await expect(page.getByTestId(`deployment-e2e-backups-${cluster}`)).toContainText("read-only", { timeout: 20_000 });
+
+  await page.getByRole("button", { name: "Edit e2e-backups" }).click();
+  d = page.getByRole("dialog", { name: "Edit e2e-backups" });
+  await d.getByLabel("Read-only on every assigned cluster (no new backups)").uncheck();
+  await d.getByRole("button", { name: "Check and save" }).click();
+  await expect(d).toBeHidden({ timeout: 20_000 });
+  for (const cluster of ["sandbox-1", "sandbox-2"])
+    await expect(page.getByTestId(`deployment-e2e-backups-${cluster}`)).not.toContainText("read-only", {
+      timeout: 20_000,
+    });
+});
+
+test("an admin replaces a cluster's kubeconfig: a malformed one is explained in place; the same cluster's is checked, then saved", async ({
+  page,
+}) => {
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Clusters", exact: true }).click();
+  // The overview links sandbox-1 too (to its backups): wait for the clusters list before picking the link.
+  await expect(page).toHaveURL(/\/clusters$/);
+  await page.getByTestId("cluster-row-sandbox-1").getByRole("link", { name: "sandbox-1" }).click();
+  await expect(page.getByRole("heading", { name: "sandbox-1" })).toBeVisible();
+  await page.getByRole("button", { name: "Replace kubeconfig" }).click();
+  const d = page.getByRole("dialog", { name: "Replace the kubeconfig of sandbox-1" });
+  await expect(d).toBeVisible();
+  await expectAccessible(page, "replace kubeconfig dialog");
+  const text = d.getByRole("textbox", { name: "New kubeconfig" });
+  await text.fill("clusters: [oops");
+  await d.getByRole("button", { name: "Check connection" }).click();
+  await expect(d.getByRole("alert")).toBeVisible();
+  // The text stays, to be corrected.
+  await expect(text).toHaveValue("clusters: [oops");
+  await expectAccessible(page, "replace kubeconfig dialog, a malformed kubeconfig");
+
+  await text.fill(sandboxKubeconfig("sandbox-1"));
+  await d.getByRole("button", { name: "Check connection" }).click();
+  await expect(d.getByTestId("replace-kubeconfig-preview")).toBeVisible({ timeout: 20_000 });
+  await expect(d.getByTestId("replace-kubeconfig-server-changed")).toHaveCount(0);
+  await d.getByRole("button", { name: "Save" }).click();
+  await expect(d).toBeHidden({ timeout: 20_000 });
+  await expect(page.getByRole("heading", { name: "sandbox-1" })).toBeVisible();
 });

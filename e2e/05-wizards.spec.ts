@@ -124,7 +124,8 @@ test("resuming a paused schedule says when its next backup runs, and offers to s
   await page.getByRole("link", { name: "Schedules" }).click();
   // 05-clusters' schedule: it backed up when created, and its next run (03:00 UTC) is not due.
   const row = page.getByTestId("schedule-row-sandbox-2-sandbox-2-web-nightly");
-  await row.getByRole("button", { name: "Pause sandbox-2-web-nightly" }).click();
+  // A double click on a row's one-click button sends one request.
+  await row.getByRole("button", { name: "Pause sandbox-2-web-nightly" }).dblclick();
   await expect(row.getByTestId("schedule-paused")).toBeVisible({ timeout: 10_000 });
   await row.getByRole("button", { name: "Resume sandbox-2-web-nightly" }).click();
   const d = page.getByRole("dialog", { name: "Resume schedule sandbox-2-web-nightly?" });
@@ -134,4 +135,11 @@ test("resuming a paused schedule says when its next backup runs, and offers to s
   await d.getByRole("button", { name: "Resume", exact: true }).click();
   await expect(d).toBeHidden();
   await expect(row.getByTestId("schedule-paused")).toHaveCount(0, { timeout: 10_000 });
+
+  // One pause from 05-clusters, one from the double click above.
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await page.getByLabel("Action").fill("schedule.pause");
+  await page.getByLabel("Target id or type").fill("sandbox-2-web-nightly");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.getByRole("table", { name: "Audit events" }).getByTestId("audit-row")).toHaveCount(2);
 });

@@ -146,25 +146,41 @@ try {
 
   console.log(`\nLargest contentful paint, cold (fresh context), ${CLUSTERS} clusters (goal: ≤ ${LCP_GOAL_MS} ms)`);
   for (const route of LCP_ROUTES) {
-    const lcps: number[] = [];
+    const [lcps, ttfbs, fcps, htmls]: number[][] = [[], [], [], []];
+    const elements = new Set<string>();
     for (let i = 0; i < LCP_ROUNDS; i++) {
       const ctx = await browser.newContext(session);
       const page = await ctx.newPage();
       await page.addInitScript(() => {
         new PerformanceObserver((list) => {
           const entries = list.getEntries();
-          (window as unknown as { __lcp: number }).__lcp = entries[entries.length - 1].startTime;
+          const last = entries[entries.length - 1] as PerformanceEntry & { element?: { tagName: string } | null };
+          (window as unknown as { __lcp: number }).__lcp = last.startTime;
+          (window as unknown as { __lcpOf: string }).__lcpOf = last.element?.tagName ?? "?";
         }).observe({ type: "largest-contentful-paint", buffered: true });
       });
       await page.goto(urlOf(route), { waitUntil: "networkidle" });
-      lcps.push(await page.evaluate(() => (window as unknown as { __lcp?: number }).__lcp ?? NaN));
+      const t = await page.evaluate(() => ({
+        lcp: (window as unknown as { __lcp?: number }).__lcp ?? NaN,
+        ttfb: (performance.getEntriesByType("navigation" as never)[0] as unknown as { responseStart: number })
+          .responseStart,
+        fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN,
+        html: (performance.getEntriesByType("navigation" as never)[0] as unknown as { responseEnd: number })
+          .responseEnd,
+        of: (window as unknown as { __lcpOf?: string }).__lcpOf ?? "?",
+      }));
+      lcps.push(t.lcp);
+      ttfbs.push(t.ttfb);
+      fcps.push(t.fcp);
+      htmls.push(t.html);
+      elements.add(t.of.toLowerCase());
       await ctx.close();
     }
     const p50 = pct(lcps, 0.5);
+    const ms = (n: number) => `${n.toFixed(0).padStart(5)} ms`;
     console.log(
-      `${route.padEnd(40)} p50 ${p50.toFixed(0).padStart(5)} ms  max ${Math.max(...lcps)
-        .toFixed(0)
-        .padStart(5)} ms  (${lcps.length})  ${p50 <= LCP_GOAL_MS ? "✓" : "✗"}`,
+      `${route.padEnd(40)} p50 ${ms(p50)}  max ${ms(Math.max(...lcps))}  (${lcps.length})  ${p50 <= LCP_GOAL_MS ? "✓" : "✗"}` +
+        `   (first byte p50 ${ms(pct(ttfbs, 0.5))}, whole HTML ${ms(pct(htmls, 0.5))}, first contentful paint p50 ${ms(pct(fcps, 0.5))}; largest: <${[...elements].join(">, <")}>)`,
     );
   }
 } catch (e) {

@@ -14,7 +14,11 @@ export default async function OverviewPage() {
   // The layout redirects the signed-out; pages render alongside it, so do not ask the API for them.
   if (!(await currentPrincipal())) return null;
   const qc = getQueryClient();
-  const groups = await qc.fetchQuery(trpc.clusterGroup.list.queryOptions()).catch(() => []);
+  // The protection table is rendered on the server too, so it is in the first paint (#10 §6).
+  const [groups] = await Promise.all([
+    qc.fetchQuery(trpc.clusterGroup.list.queryOptions()).catch(() => []),
+    qc.prefetchQuery(trpc.overview.fleet.queryOptions()),
+  ]);
   const clusters = groups.reduce((n, g) => n + g.clusters.length, 0);
   const stats = [
     { label: "Cluster groups you can see", value: groups.length },

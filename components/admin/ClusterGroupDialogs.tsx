@@ -11,15 +11,10 @@ import type { ClusterRole } from "@/lib/rbac/permissions";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
 import { FormTextField } from "../common/FormFields";
+import { ROLES } from "./roles";
 import { formError, submitWith } from "../common/form-submit";
 
 // The Cluster groups page's forms, validated with the schemas clusterGroup.create and binding.create validate with.
-
-export const ROLES: { value: ClusterRole; label: string; help: string }[] = [
-  { value: "VIEWER", label: "Viewer", help: "reads everything in scope" },
-  { value: "OPERATOR", label: "Operator", help: "also backs up, schedules and restores" },
-  { value: "CLUSTER_ADMIN", label: "Cluster admin", help: "also attaches, detaches and assigns locations" },
-];
 
 function useRefreshGroups() {
   const trpc = useTRPC();

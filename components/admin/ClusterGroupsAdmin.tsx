@@ -13,7 +13,15 @@ import type { ClusterRole } from "@/lib/rbac/permissions";
 import { PageHeader } from "../common/PageHeader";
 import { CardListSkeleton } from "../common/LoadingSkeletons";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { AddBindingDialog, CreateClusterGroupDialog, ROLES } from "./ClusterGroupDialogs";
+import { ROLES } from "./roles";
+import dynamic from "next/dynamic";
+
+// The forms (react-hook-form, zod, the dialog) load when one is opened, not with the page.
+const AddBindingDialog = dynamic(() => import("./ClusterGroupDialogs").then((m) => m.AddBindingDialog), { ssr: false });
+const CreateClusterGroupDialog = dynamic(
+  () => import("./ClusterGroupDialogs").then((m) => m.CreateClusterGroupDialog),
+  { ssr: false },
+);
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { EmptyState } from "../common/EmptyState";
 

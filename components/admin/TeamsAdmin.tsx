@@ -11,7 +11,11 @@ import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { AddMemberDialog, TeamDialog } from "./TeamDialogs";
+import dynamic from "next/dynamic";
+
+// The forms (react-hook-form, zod, the dialog) load when one is opened, not with the page.
+const AddMemberDialog = dynamic(() => import("./TeamDialogs").then((m) => m.AddMemberDialog), { ssr: false });
+const TeamDialog = dynamic(() => import("./TeamDialogs").then((m) => m.TeamDialog), { ssr: false });
 import { ConfirmDialog } from "../common/ConfirmDialog";
 
 type TeamRow = inferRouterOutputs<AppRouter>["team"]["list"][number];

@@ -13,7 +13,11 @@ import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { CreateUserDialog, ResetPasswordDialog } from "./UserDialogs";
+import dynamic from "next/dynamic";
+
+// The forms (react-hook-form, zod, the dialog) load when one is opened, not with the page.
+const CreateUserDialog = dynamic(() => import("./UserDialogs").then((m) => m.CreateUserDialog), { ssr: false });
+const ResetPasswordDialog = dynamic(() => import("./UserDialogs").then((m) => m.ResetPasswordDialog), { ssr: false });
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";

@@ -4,32 +4,42 @@ import { useQuery } from "@tanstack/react-query";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import FormControlLabel from "@mui/material/FormControlLabel";
-import MenuItem from "@mui/material/MenuItem";
 import Switch from "@mui/material/Switch";
 import TextField from "@mui/material/TextField";
 import { useTRPC } from "@/lib/trpc/client";
 import { backupQueryString, type BackupQuery, type BackupQueryKey } from "@/lib/schemas/backup-query";
 
 /**
- * The backups list's filter bar. Choices apply at once; typed values apply on Enter or when the field is left. The
- * page keeps the result in its URL, so this only reports changes.
+ * The backups list's filter bar. Choices apply at once (the cluster and phase are native selects; namespace, schedule
+ * and location offer the values the visible backups carry); typed values apply on Enter or when the field is left.
+ * The page keeps the result in its URL, so this only reports changes.
  */
 export function BackupFilters({
   query,
   onChange,
   shows,
   perCluster,
+  clusterId,
   fixedSchedule,
 }: {
   query: BackupQuery;
   onChange: (q: BackupQuery) => void;
   shows: Record<string, { label: string }>;
   perCluster: boolean;
+  /** On a cluster's page: the pickers offer that cluster's values. */
+  clusterId?: string;
   /** On a schedule's page: its backups only, so no schedule field. */
   fixedSchedule?: string;
 }) {
   const trpc = useTRPC();
   const clusters = useQuery({ ...trpc.cluster.list.queryOptions(), enabled: !perCluster });
+  // What the visible backups carry, offered as you type (a datalist: pick one, or type any value).
+  const facets = useQuery(trpc.backup.facets.queryOptions(clusterId ? { clusterId } : {}));
+  const choices: Partial<Record<BackupQueryKey, string[]>> = {
+    namespace: facets.data?.namespaces,
+    schedule: facets.data?.schedules,
+    location: facets.data?.locations,
+  };
   const [typed, setTyped] = useState<BackupQuery>(query);
   const key = backupQueryString(query);
   const [seen, setSeen] = useState(key);
@@ -55,17 +65,35 @@ export function BackupFilters({
     )
       onChange(next);
   };
-  const text = (k: BackupQueryKey, label: string, width = 160) => (
-    <TextField
-      size="small"
-      label={label}
-      value={typed[k] ?? ""}
-      onChange={(e) => setTyped({ ...typed, [k]: e.target.value })}
-      onBlur={() => applyTyped()}
-      slotProps={{ htmlInput: { maxLength: k === "namespace" ? 63 : 253 } }}
-      sx={{ width }}
-    />
-  );
+  const text = (k: BackupQueryKey, label: string, width = 160) => {
+    const list = choices[k];
+    const listId = list ? `backup-filter-${k}-choices` : undefined;
+    return (
+      <>
+        <TextField
+          size="small"
+          label={label}
+          value={typed[k] ?? ""}
+          onChange={(e) => {
+            const v = e.target.value;
+            setTyped({ ...typed, [k]: v });
+            // A value picked from the list (or typed out in full) applies at once, like the other choices.
+            if (list?.includes(v) && v !== (query[k] ?? "")) onChange({ ...query, [k]: v });
+          }}
+          onBlur={() => applyTyped()}
+          slotProps={{ htmlInput: { maxLength: k === "namespace" ? 63 : 253, list: listId, autoComplete: "off" } }}
+          sx={{ width }}
+        />
+        {list && (
+          <datalist id={listId} data-testid={listId}>
+            {list.map((v) => (
+              <option key={v} value={v} />
+            ))}
+          </datalist>
+        )}
+      </>
+    );
+  };
   const active = Object.entries(query).some(([k, v]) => v && !(fixedSchedule && k === "schedule"));
   return (
     <Box
@@ -83,13 +111,14 @@ export function BackupFilters({
           label="Cluster"
           value={clusters.data?.some((c) => c.id === query.cluster) ? query.cluster : ""}
           onChange={(e) => set("cluster", e.target.value)}
+          slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}
           sx={{ minWidth: 160 }}
         >
-          <MenuItem value="">All clusters</MenuItem>
+          <option value="">All clusters</option>
           {(clusters.data ?? []).map((c) => (
-            <MenuItem key={c.id} value={c.id}>
+            <option key={c.id} value={c.id}>
               {c.name}
-            </MenuItem>
+            </option>
           ))}
         </TextField>
       )}
@@ -102,12 +131,13 @@ export function BackupFilters({
         label="Show"
         value={query.show && shows[query.show] ? query.show : "all"}
         onChange={(e) => set("show", e.target.value === "all" ? "" : e.target.value)}
+        slotProps={{ select: { native: true }, inputLabel: { shrink: true } }}
         sx={{ minWidth: 220 }}
       >
         {Object.entries(shows).map(([k, f]) => (
-          <MenuItem key={k} value={k}>
+          <option key={k} value={k}>
             {f.label}
-          </MenuItem>
+          </option>
         ))}
       </TextField>
       <TextField

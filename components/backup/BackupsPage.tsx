@@ -1,6 +1,6 @@
 "use client";
 import dynamic from "next/dynamic";
-import { Suspense, useState } from "react";
+import { useState } from "react";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useLiveInterval } from "@/components/common/LiveUpdates";
 import Link from "next/link";
@@ -11,11 +11,11 @@ import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import CircularProgress from "@mui/material/CircularProgress";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 import Typography from "@mui/material/Typography";
 import Backup from "@mui/icons-material/Backup";
 import { useTRPC } from "@/lib/trpc/client";
-import { isFailed, isRunning, isTerminal, phasesWhere, severity, type BackupPhase } from "@/lib/velero/phases";
+import { isRunning, isTerminal } from "@/lib/velero/phases";
 import type { AppRouter } from "@/server/routers/_app";
 import { PageHeader } from "../common/PageHeader";
 import { ErrorAlert } from "../common/ErrorAlert";
@@ -27,7 +27,14 @@ import { ItemProgress } from "../common/ItemProgress";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { ClusterNameCell } from "../cluster/ClusterNameCell";
 import { BackupFilters } from "./BackupFilters";
-import { backupQueryString, backupQueryToFilter, parseBackupQuery, type BackupQuery } from "@/lib/schemas/backup-query";
+import {
+  backupListQuery,
+  backupPageInput,
+  backupQueryString,
+  nextBackupPage,
+  PHASE_FILTERS,
+  type BackupQuery,
+} from "@/lib/schemas/backup-query";
 
 // Wizards and dialogs load when first opened, not with the page (#10 §6).
 const BackupWizard = dynamic(() => import("./BackupWizard").then((m) => m.BackupWizard), { ssr: false });
@@ -44,15 +51,6 @@ const formatBytes = (n: number) => {
   }
   return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
 };
-
-/** The list's "Show" choices: Velero's phases grouped the way operators ask. */
-const PHASE_FILTERS = {
-  all: { label: "All backups", phases: undefined },
-  running: { label: "Running backups", phases: phasesWhere("Backup", (p) => isRunning("Backup", p)) },
-  failed: { label: "Failed or partly failed backups", phases: phasesWhere("Backup", (p) => isFailed("Backup", p)) },
-  completed: { label: "Completed backups", phases: phasesWhere("Backup", (p) => severity("Backup", p) === "success") },
-  deleting: { label: "Backups being deleted", phases: ["Deleting"] },
-} as const satisfies Record<string, { label: string; phases: readonly BackupPhase[] | undefined }>;
 
 export const deletionPending = (phase: string, deletion: Deletion) =>
   phase === "Deleting" || Boolean(deletion && isRunning("DeleteBackupRequest", deletion.phase));
@@ -155,25 +153,15 @@ export function DeleteBackupDialog({
   );
 }
 
-const phasesOf = (show: string) => {
-  const f = PHASE_FILTERS[show as keyof typeof PHASE_FILTERS]?.phases;
-  return f ? [...f] : undefined;
-};
-
 /**
  * Backups from the read model, refreshed every second while the page is open: of every cluster the user may see, or of
  * one cluster (its page shows a disconnected cluster's last-known state, and how old it is). The filter lives in the
  * URL query (lib/schemas/backup-query.ts) and is applied on the server.
  */
-export function BackupsPage(props: { clusterId?: string; schedule?: { name: string } } = {}) {
-  return (
-    <Suspense>
-      <BackupsList {...props} />
-    </Suspense>
-  );
-}
-
-function BackupsList({ clusterId, schedule }: { clusterId?: string; schedule?: { name: string } }) {
+// No Suspense boundary around the list: every console page is rendered per request (useSearchParams needs none
+// then), and React streams a boundary over 12.8 KB separately and reveals it up to 300 ms after the first paint, which
+// is where the server-rendered first page would land (#10 §6).
+export function BackupsPage({ clusterId, schedule }: { clusterId?: string; schedule?: { name: string } } = {}) {
   const trpc = useTRPC();
   // Updates are pushed (LiveUpdates); polling only while the stream is down.
   const live = useLiveInterval(1000);
@@ -182,11 +170,7 @@ function BackupsList({ clusterId, schedule }: { clusterId?: string; schedule?: {
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
-  const query: BackupQuery = {
-    ...parseBackupQuery(params),
-    ...(clusterId ? { cluster: undefined } : {}),
-    ...(schedule ? { schedule: schedule.name } : {}),
-  };
+  const query = backupListQuery(params, { clusterId, schedule: schedule?.name });
   const setQuery = (next: BackupQuery) => {
     const s = backupQueryString({ ...next, ...(schedule ? { schedule: undefined } : {}) });
     router.replace(s ? `${pathname}?${s}` : pathname, { scroll: false });
@@ -195,10 +179,7 @@ function BackupsList({ clusterId, schedule }: { clusterId?: string; schedule?: {
   const filtered =
     Object.values(query).some(Boolean) && !(schedule && Object.values(query).filter(Boolean).length === 1);
   const q = useInfiniteQuery({
-    ...trpc.backup.page.infiniteQueryOptions(
-      { ...backupQueryToFilter(query, phasesOf), ...(clusterId ? { clusterId } : {}), limit: 100 },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined },
-    ),
+    ...trpc.backup.page.infiniteQueryOptions(backupPageInput(query, clusterId), { getNextPageParam: nextBackupPage }),
     refetchInterval: live,
   });
   const rows = q.data?.pages.flatMap((p) => p.items) ?? [];
@@ -342,6 +323,7 @@ function BackupsList({ clusterId, schedule }: { clusterId?: string; schedule?: {
         onChange={setQuery}
         shows={PHASE_FILTERS}
         perCluster={perCluster}
+        clusterId={clusterId}
         fixedSchedule={schedule?.name}
       />
       {syncError && c?.state !== "DISCONNECTED" && (

@@ -26,9 +26,15 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { ConnectionState } from "./ConnectionState";
 import { VeleroSummary } from "./VeleroSummary";
-import { EditClusterDialog } from "./EditClusterDialog";
-import { MoveClusterDialog } from "./MoveClusterDialog";
-import { ReplaceKubeconfigDialog } from "./ReplaceKubeconfigDialog";
+import dynamic from "next/dynamic";
+
+// The forms (react-hook-form, zod, the dialog) load when one is opened, not with the page.
+const EditClusterDialog = dynamic(() => import("./EditClusterDialog").then((m) => m.EditClusterDialog), { ssr: false });
+const MoveClusterDialog = dynamic(() => import("./MoveClusterDialog").then((m) => m.MoveClusterDialog), { ssr: false });
+const ReplaceKubeconfigDialog = dynamic(
+  () => import("./ReplaceKubeconfigDialog").then((m) => m.ReplaceKubeconfigDialog),
+  { ssr: false },
+);
 
 export function ClusterDetail({ id }: { id: string }) {
   const trpc = useTRPC();

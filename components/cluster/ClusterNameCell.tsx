@@ -1,6 +1,6 @@
 "use client";
 import Chip from "@mui/material/Chip";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 import { RelativeTime } from "../common/RelativeTime";
 
 /** A cluster's name in a list of Velero objects; a disconnected cluster's rows say how old their state is. */

@@ -1,6 +1,6 @@
 "use client";
 import Chip from "@mui/material/Chip";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 import { relative } from "../common/RelativeTime";
 
 export function ConnectionState({

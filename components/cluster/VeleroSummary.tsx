@@ -1,7 +1,7 @@
 "use client";
 import Chip from "@mui/material/Chip";
 import Stack from "@mui/material/Stack";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 
 export type VeleroInfo = {
   installed: boolean;

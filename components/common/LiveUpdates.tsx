@@ -3,7 +3,7 @@ import { createContext, useContext, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Box from "@mui/material/Box";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 import FiberManualRecord from "@mui/icons-material/FiberManualRecord";
 import { useTRPC } from "@/lib/trpc/client";
 

@@ -2,7 +2,7 @@
 import type { ReactNode } from "react";
 import Link from "next/link";
 import Chip, { type ChipProps } from "@mui/material/Chip";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 import { severity, type PhaseKind, type PhaseSeverity } from "@/lib/velero/phases";
 
 const COLOR: Record<PhaseSeverity, NonNullable<ChipProps["color"]>> = {

@@ -1,5 +1,5 @@
 "use client";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 
 const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ["year", 31536e6],
@@ -22,7 +22,10 @@ export function RelativeTime({ date }: { date: Date | null | undefined }) {
   if (!date) return <span>never</span>;
   return (
     <Tooltip title={date.toLocaleString()}>
-      <time dateTime={date.toISOString()}>{relative(date)}</time>
+      {/* Rendered on the server too: its clock, locale and time zone may differ from the browser's by a little. */}
+      <time dateTime={date.toISOString()} suppressHydrationWarning>
+        {relative(date)}
+      </time>
     </Tooltip>
   );
 }

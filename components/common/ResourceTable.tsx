@@ -13,17 +13,16 @@ import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
 import TableSortLabel from "@mui/material/TableSortLabel";
 import Box from "@mui/material/Box";
-import ListItemIcon from "@mui/material/ListItemIcon";
-import ListItemText from "@mui/material/ListItemText";
-import Menu from "@mui/material/Menu";
-import MenuItem from "@mui/material/MenuItem";
 import useMediaQuery from "@mui/material/useMediaQuery";
 import { useTheme } from "@mui/material/styles";
-import Check from "@mui/icons-material/Check";
 import ViewColumn from "@mui/icons-material/ViewColumn";
 import { EmptyState } from "./EmptyState";
 import { errorText, type ErrLike } from "./ErrorAlert";
 import { useColumnPrefs } from "./useColumnPrefs";
+import dynamic from "next/dynamic";
+
+// The menu (MUI's Menu, Popover and Modal) loads when "Columns" is first pressed, not with every list.
+const ColumnsMenuList = dynamic(() => import("./ColumnsMenuList").then((m) => m.ColumnsMenuList), { ssr: false });
 import { sortRows, type SortDirection, type SortValue } from "@/lib/ui/sort-rows";
 
 /** One column of a ResourceTable: what its header says, what each row shows in it, and how it sorts. */
@@ -89,17 +88,18 @@ function ColumnsMenu<R>(props: {
       >
         Columns
       </Button>
-      <Menu id={menuId} anchorEl={anchor} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
-        {props.columns.map((c) => {
-          const shown = props.isShown(c);
-          return (
-            <MenuItem key={c.id} role="menuitemcheckbox" aria-checked={shown} onClick={() => props.onToggle(c)} dense>
-              <ListItemIcon>{shown ? <Check fontSize="small" /> : null}</ListItemIcon>
-              <ListItemText primary={c.header} />
-            </MenuItem>
-          );
-        })}
-      </Menu>
+      {anchor && (
+        <ColumnsMenuList
+          id={menuId}
+          anchor={anchor}
+          onClose={() => setAnchor(null)}
+          items={props.columns.map((c) => ({ id: c.id, header: c.header, shown: props.isShown(c) }))}
+          onToggle={(id) => {
+            const c = props.columns.find((x) => x.id === id);
+            if (c) props.onToggle(c);
+          }}
+        />
+      )}
     </>
   );
 }

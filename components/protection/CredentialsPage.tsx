@@ -5,28 +5,27 @@ import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import Key from "@mui/icons-material/Key";
 import type { inferRouterOutputs } from "@trpc/server";
-import { useForm } from "react-hook-form";
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useTRPC } from "@/lib/trpc/client";
-import { credentialCreateInput } from "@/lib/schemas/locations";
-import { formErrorMap } from "@/lib/forms/server-errors";
 import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { PageHeader } from "../common/PageHeader";
 import { DetailSkeleton } from "../common/LoadingSkeletons";
 import { EmptyState } from "../common/EmptyState";
 import { ErrorAlert } from "../common/ErrorAlert";
-import { FormDialog } from "../common/FormDialog";
-import { FormTextField } from "../common/FormFields";
-import { formError, submitWith } from "../common/form-submit";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
-import { RotateCredentialDialog } from "./RotateCredentialDialog";
+import dynamic from "next/dynamic";
+
+// The forms (react-hook-form, zod, the dialog) load when one is opened, not with the list.
+const CreateCredentialDialog = dynamic(() => import("./CreateCredentialDialog").then((m) => m.CreateCredentialDialog), {
+  ssr: false,
+});
+const RotateCredentialDialog = dynamic(() => import("./RotateCredentialDialog").then((m) => m.RotateCredentialDialog), {
+  ssr: false,
+});
 
 type Row = inferRouterOutputs<AppRouter>["credential"]["list"][number];
-
-const blank = { kind: "AWS_ACCESS_KEY" as const, name: "", description: "", accessKeyId: "", secretAccessKey: "" };
 
 export function CredentialsPage() {
   const trpc = useTRPC();
@@ -147,51 +146,5 @@ export function CredentialsPage() {
         <ErrorAlert error={del.error} />A credential still used by a target location cannot be deleted.
       </ConfirmDialog>
     </>
-  );
-}
-
-/** A new credential, validated with the schema credential.create validates with. */
-function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
-  const trpc = useTRPC();
-  const qc = useQueryClient();
-  const form = useForm({ resolver: zodResolver(credentialCreateInput, { error: formErrorMap }), defaultValues: blank });
-  const create = useMutation(
-    trpc.credential.create.mutationOptions({
-      onSuccess: async () => {
-        await qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
-        onClose();
-      },
-    }),
-  );
-  const { control } = form;
-  return (
-    <FormDialog
-      open
-      title="Create a credential"
-      submitLabel="Create"
-      busy={create.isPending}
-      error={formError(form.formState.errors)}
-      onClose={onClose}
-      onSubmit={submitWith(form, (v) => create.mutateAsync(v))}
-    >
-      <FormTextField
-        control={control}
-        name="name"
-        label="Name"
-        required
-        helperText="Lowercase letters, digits and '-'"
-      />
-      <FormTextField control={control} name="description" label="Description" />
-      <FormTextField control={control} name="accessKeyId" label="Access key id" required autoComplete="off" />
-      <FormTextField
-        control={control}
-        name="secretAccessKey"
-        label="Secret access key"
-        type="password"
-        required
-        autoComplete="new-password"
-        helperText="Sealed when saved; Lifeboat never shows it again"
-      />
-    </FormDialog>
   );
 }

@@ -69,8 +69,10 @@ export function EditLocationDialog({
       busy={update.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
+      // Compared with what the dialog opened with: react-hook-form tracks dirtyFields only for a form that reads them
+      // while rendering, so they cannot say whether the switch moved.
       onSubmit={submitWith(form, ({ readOnly, ...v }) =>
-        update.mutateAsync(form.formState.dirtyFields.readOnly ? { ...v, readOnly } : v),
+        update.mutateAsync(readOnly !== allReadOnly ? { ...v, readOnly } : v),
       )}
     >
       <Typography variant="body2" color="text.secondary">

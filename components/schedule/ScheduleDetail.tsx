@@ -14,6 +14,7 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { DetailsTable } from "../common/DetailsTable";
 import { RelativeTime } from "../common/RelativeTime";
 import { useNow } from "../common/useNow";
+import { useSingleFlight } from "../common/useSingleFlight";
 import { BackupsPage } from "../backup/BackupsPage";
 
 const when = (d: Date) => d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -29,6 +30,7 @@ export function ScheduleDetail({ clusterId, name }: { clusterId: string; name: s
   const now = useNow();
   const q = useQuery({ ...trpc.schedule.list.queryOptions({ clusterId, name }), refetchInterval: live });
   const clusters = useQuery(trpc.cluster.list.queryOptions());
+  const flight = useSingleFlight();
   const backupNow = useMutation(
     trpc.schedule.backupNow.mutationOptions({
       onSuccess: () => qc.invalidateQueries({ queryKey: trpc.backup.pathKey() }),
@@ -86,8 +88,8 @@ export function ScheduleDetail({ clusterId, name }: { clusterId: string; name: s
           operates ? (
             <Button
               variant="contained"
-              disabled={backupNow.isPending}
-              onClick={() => backupNow.mutate({ clusterId, name: s.name })}
+              disabled={backupNow.isPending || flight.busy("now")}
+              onClick={() => flight.run("now", () => backupNow.mutateAsync({ clusterId, name: s.name }))}
             >
               {backupNow.isPending ? "Starting…" : "Back up now"}
             </Button>

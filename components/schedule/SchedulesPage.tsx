@@ -8,7 +8,7 @@ import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import IconButton from "@mui/material/IconButton";
 import Stack from "@mui/material/Stack";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 import Typography from "@mui/material/Typography";
 import DeleteOutlined from "@mui/icons-material/DeleteOutlined";
 import EditOutlined from "@mui/icons-material/EditOutlined";
@@ -29,11 +29,12 @@ import { useMe } from "../common/useMe";
 import { PhaseChip } from "../common/PhaseChip";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { useNow } from "../common/useNow";
+import { useSingleFlight } from "../common/useSingleFlight";
 import { ClusterNameCell } from "../cluster/ClusterNameCell";
-import { ResumeDialog } from "./ResumeDialog";
 
 // Wizards and dialogs load when first opened, not with the page (#10 §6).
 const BackupWizard = dynamic(() => import("../backup/BackupWizard").then((m) => m.BackupWizard), { ssr: false });
+const ResumeDialog = dynamic(() => import("./ResumeDialog").then((m) => m.ResumeDialog), { ssr: false });
 const ScheduleEditor = dynamic(() => import("./ScheduleEditor").then((m) => m.ScheduleEditor), { ssr: false });
 
 type Row = inferRouterOutputs<AppRouter>["schedule"]["list"][number];
@@ -118,7 +119,10 @@ export function SchedulesPage() {
   /** UI checks only hide: the server decides. Operators and cluster admins of a cluster manage its schedules. */
   const operates = (clusterId: string) =>
     ["OPERATOR", "CLUSTER_ADMIN"].includes(clusters.data?.find((c) => c.id === clusterId)?.myRole ?? "");
+  const flight = useSingleFlight();
+  const keyOf = (s: Row) => `${s.clusterId}/${s.name}`;
   const busy = (s: Row) =>
+    flight.busy(keyOf(s)) ||
     [pause, unpause].some((m) => m.isPending && m.variables?.clusterId === s.clusterId && m.variables?.name === s.name);
   const actionError = pause.error;
   const columns: Column<Row>[] = [
@@ -231,7 +235,9 @@ export function SchedulesPage() {
                 <IconButton
                   aria-label={`Pause ${s.name}`}
                   disabled={busy(s)}
-                  onClick={() => pause.mutate({ clusterId: s.clusterId, name: s.name })}
+                  onClick={() =>
+                    flight.run(keyOf(s), () => pause.mutateAsync({ clusterId: s.clusterId, name: s.name }))
+                  }
                 >
                   <Pause />
                 </IconButton>
@@ -301,17 +307,20 @@ export function SchedulesPage() {
       />
       {creating && <BackupWizard open mode="schedule" onClose={() => setCreating(false)} />}
       {editing && <ScheduleEditor clusterId={editing.clusterId} name={editing.name} onClose={() => setEditing(null)} />}
-      <ResumeDialog
-        schedule={
-          resuming && (q.data?.find((r) => r.clusterId === resuming.clusterId && r.name === resuming.name) ?? resuming)
-        }
-        busy={unpause.isPending}
-        error={unpause.error}
-        onClose={() => setResuming(null)}
-        onResume={(runNow) =>
-          resuming && unpause.mutate({ clusterId: resuming.clusterId, name: resuming.name, runNow })
-        }
-      />
+      {resuming && (
+        <ResumeDialog
+          schedule={
+            resuming &&
+            (q.data?.find((r) => r.clusterId === resuming.clusterId && r.name === resuming.name) ?? resuming)
+          }
+          busy={unpause.isPending}
+          error={unpause.error}
+          onClose={() => setResuming(null)}
+          onResume={(runNow) =>
+            resuming && unpause.mutate({ clusterId: resuming.clusterId, name: resuming.name, runNow })
+          }
+        />
+      )}
       <ConfirmDialog
         open={Boolean(deleting)}
         title={`Delete schedule ${deleting?.name ?? ""}?`}

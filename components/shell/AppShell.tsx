@@ -1,22 +1,11 @@
 "use client";
-import { Fragment, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import Link from "next/link";
-import { usePathname } from "next/navigation";
-import { signOut } from "next-auth/react";
 import AppBar from "@mui/material/AppBar";
 import Box from "@mui/material/Box";
-import Drawer from "@mui/material/Drawer";
 import IconButton from "@mui/material/IconButton";
-import List from "@mui/material/List";
-import ListItem from "@mui/material/ListItem";
-import ListItemButton from "@mui/material/ListItemButton";
-import ListItemText from "@mui/material/ListItemText";
-import ListSubheader from "@mui/material/ListSubheader";
-import Menu from "@mui/material/Menu";
-import MenuItem from "@mui/material/MenuItem";
-import Divider from "@mui/material/Divider";
 import Toolbar from "@mui/material/Toolbar";
-import Tooltip from "@mui/material/Tooltip";
+import { Tooltip } from "@/components/common/Tooltip";
 import Typography from "@mui/material/Typography";
 import Chip from "@mui/material/Chip";
 import { useColorScheme } from "@mui/material/styles";
@@ -25,15 +14,18 @@ import DarkMode from "@mui/icons-material/DarkMode";
 import LightMode from "@mui/icons-material/LightMode";
 import MenuIcon from "@mui/icons-material/Menu";
 import Sailing from "@mui/icons-material/Sailing";
-import { NAV } from "./nav";
+import { MainNav } from "./MainNav";
 import { useMe } from "../common/useMe";
 import dynamic from "next/dynamic";
+import { LiveIndicator } from "../common/LiveUpdates";
 
-// The password form (react-hook-form, zod and the dialog) loads when it is first opened, not with every page.
+// What only a click opens loads on that click, not with every page: the password form (react-hook-form, zod and the
+// dialog), the account menu (with next-auth's client) and the narrow-screen drawer (MUI's Modal and its transitions).
 const ChangePasswordDialog = dynamic(() => import("./ChangePasswordDialog").then((m) => m.ChangePasswordDialog), {
   ssr: false,
 });
-import { LiveIndicator } from "../common/LiveUpdates";
+const AccountMenu = dynamic(() => import("./AccountMenu").then((m) => m.AccountMenu), { ssr: false });
+const NavDrawer = dynamic(() => import("./NavDrawer").then((m) => m.NavDrawer), { ssr: false });
 
 const DRAWER = 232;
 
@@ -78,70 +70,19 @@ function UserMenu() {
           <AccountCircle />
         </IconButton>
       </Box>
-      <Menu anchorEl={anchor} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
-        <MenuItem disabled sx={{ flexDirection: "column", alignItems: "flex-start", opacity: "1 !important" }}>
-          <Typography variant="body2">{me?.name}</Typography>
-          <Typography variant="caption" color="text.secondary">
-            {me?.email}
-          </Typography>
-        </MenuItem>
-        <Divider />
-        {me?.provider === "LOCAL" && (
-          <MenuItem
-            onClick={() => {
-              setAnchor(null);
-              setChanging(true);
-            }}
-          >
-            Change password
-          </MenuItem>
-        )}
-        <MenuItem onClick={() => signOut({ callbackUrl: "/signin" })}>Sign out</MenuItem>
-      </Menu>
+      {anchor && (
+        <AccountMenu
+          me={me}
+          anchor={anchor}
+          onClose={() => setAnchor(null)}
+          onChangePassword={() => {
+            setAnchor(null);
+            setChanging(true);
+          }}
+        />
+      )}
       {changing && <ChangePasswordDialog open onClose={() => setChanging(false)} />}
     </>
-  );
-}
-
-/** The console's navigation; `onNavigate` closes the drawer it sits in on a narrow screen. */
-function MainNav({ onNavigate }: { onNavigate?: () => void }) {
-  const pathname = usePathname();
-  const { can } = useMe();
-  const isActive = (href: string) =>
-    href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(href + "/");
-  return (
-    <Box component="nav" aria-label="Main" sx={{ overflow: "auto" }}>
-      {NAV.map((section, i) => {
-        const items = section.items.filter((it) => !it.permission || can(it.permission));
-        if (!items.length) return null;
-        // A section's name sits before its list, which holds only items (a <ul> may hold only <li>s).
-        const labelId = section.label ? `nav-section-${i}` : undefined;
-        return (
-          <Fragment key={i}>
-            {section.label && (
-              <ListSubheader component="div" id={labelId}>
-                {section.label}
-              </ListSubheader>
-            )}
-            <List dense aria-labelledby={labelId} sx={section.label ? { pt: 0 } : undefined}>
-              {items.map((it) => (
-                <ListItem key={it.href} disablePadding>
-                  <ListItemButton
-                    component={Link}
-                    href={it.href}
-                    selected={isActive(it.href)}
-                    aria-current={isActive(it.href) ? "page" : undefined}
-                    onClick={onNavigate}
-                  >
-                    <ListItemText primary={it.label} />
-                  </ListItemButton>
-                </ListItem>
-              ))}
-            </List>
-          </Fragment>
-        );
-      })}
-    </Box>
   );
 }
 
@@ -151,6 +92,8 @@ function MainNav({ onNavigate }: { onNavigate?: () => void }) {
  */
 export function AppShell({ children }: { children: ReactNode }) {
   const [navOpen, setNavOpen] = useState(false);
+  // Once opened, the drawer stays mounted so that it can slide out.
+  const [navSeen, setNavSeen] = useState(false);
   return (
     <Box sx={{ display: "flex", minHeight: "100vh" }}>
       <AppBar position="fixed" sx={{ zIndex: (t) => t.zIndex.drawer + 1 }}>
@@ -161,7 +104,10 @@ export function AppShell({ children }: { children: ReactNode }) {
             aria-label="Open navigation"
             aria-haspopup="true"
             aria-expanded={navOpen}
-            onClick={() => setNavOpen(true)}
+            onClick={() => {
+              setNavSeen(true);
+              setNavOpen(true);
+            }}
             sx={{ mr: 1, display: { md: "none" } }}
           >
             <MenuIcon />
@@ -180,26 +126,27 @@ export function AppShell({ children }: { children: ReactNode }) {
           <UserMenu />
         </Toolbar>
       </AppBar>
-      <Drawer
-        variant="temporary"
-        open={navOpen}
-        onClose={() => setNavOpen(false)}
-        sx={{ display: { xs: "block", md: "none" }, "& .MuiDrawer-paper": { width: DRAWER, boxSizing: "border-box" } }}
-      >
-        <MainNav onNavigate={() => setNavOpen(false)} />
-      </Drawer>
-      <Drawer
-        variant="permanent"
-        sx={{
-          display: { xs: "none", md: "block" },
-          width: DRAWER,
-          flexShrink: 0,
-          "& .MuiDrawer-paper": { width: DRAWER, boxSizing: "border-box" },
-        }}
-      >
-        <Toolbar />
-        <MainNav />
-      </Drawer>
+      {navSeen && <NavDrawer open={navOpen} width={DRAWER} onClose={() => setNavOpen(false)} />}
+      {/* The permanent navigation is a plain column (what MUI's permanent Drawer renders, without its Modal). */}
+      <Box sx={{ display: { xs: "none", md: "block" }, width: DRAWER, flexShrink: 0 }}>
+        <Box
+          sx={{
+            position: "fixed",
+            top: 0,
+            left: 0,
+            width: DRAWER,
+            height: "100%",
+            overflowY: "auto",
+            bgcolor: "background.paper",
+            borderRight: 1,
+            borderColor: "divider",
+            zIndex: (t) => t.zIndex.drawer,
+          }}
+        >
+          <Toolbar />
+          <MainNav />
+        </Box>
+      </Box>
       <Box component="main" sx={{ flex: 1, p: { xs: 2, sm: 3 }, minWidth: 0 }}>
         <Toolbar />
         {children}

@@ -1,3 +1,4 @@
+import { isFailed, isRunning, phasesWhere, severity, type BackupPhase } from "@/lib/velero/phases";
 import type { BackupFilter } from "./backup";
 
 // The backups list's filter as the page's URL query (?cluster=…&schedule=…&copies=hide), so a filtered list can be
@@ -69,3 +70,36 @@ export function backupQueryToFilter(q: BackupQuery, phasesOf: (show: string) => 
     ...(q.copies === "hide" ? { hideCopies: true } : {}),
   };
 }
+
+/** The list's "Show" choices: Velero's phases grouped the way operators ask. */
+export const PHASE_FILTERS = {
+  all: { label: "All backups", phases: undefined },
+  running: { label: "Running backups", phases: phasesWhere("Backup", (p) => isRunning("Backup", p)) },
+  failed: { label: "Failed or partly failed backups", phases: phasesWhere("Backup", (p) => isFailed("Backup", p)) },
+  completed: { label: "Completed backups", phases: phasesWhere("Backup", (p) => severity("Backup", p) === "success") },
+  deleting: { label: "Backups being deleted", phases: ["Deleting"] },
+} as const satisfies Record<string, { label: string; phases: readonly BackupPhase[] | undefined }>;
+
+const phasesOf = (show: string) => {
+  const f = PHASE_FILTERS[show as keyof typeof PHASE_FILTERS]?.phases;
+  return f ? [...f] : undefined;
+};
+
+/** The filter a backups list shows: the URL's, within one cluster's page or one schedule's page when it is one. */
+export function backupListQuery(
+  params: { get(key: string): string | null },
+  within: { clusterId?: string; schedule?: string } = {},
+): BackupQuery {
+  return {
+    ...parseBackupQuery(params),
+    ...(within.clusterId ? { cluster: undefined } : {}),
+    ...(within.schedule ? { schedule: within.schedule } : {}),
+  };
+}
+
+/** The backups list's first page as one value, for the page in the browser and the server that prefetches it. */
+export const BACKUP_PAGE_SIZE = 100;
+export function backupPageInput(q: BackupQuery, clusterId?: string) {
+  return { ...backupQueryToFilter(q, phasesOf), ...(clusterId ? { clusterId } : {}), limit: BACKUP_PAGE_SIZE };
+}
+export const nextBackupPage = (last: { nextCursor?: string | null }) => last.nextCursor ?? undefined;

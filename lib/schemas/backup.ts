@@ -82,6 +82,15 @@ export type BackupFilter = z.infer<typeof backupFilter>;
 export const backupPage = z.object({ items: z.array(backupRow), nextCursor: z.string().nullable() });
 export type BackupPage = z.infer<typeof backupPage>;
 
+/** What the backups list's filters offer to pick from: the values its visible backups carry, at most FACET_LIMIT each. */
+export const FACET_LIMIT = 200;
+export const backupFacets = z.object({
+  namespaces: z.array(z.string().max(253)).max(FACET_LIMIT),
+  schedules: z.array(z.string().max(253)).max(FACET_LIMIT),
+  locations: z.array(z.string().max(253)).max(FACET_LIMIT),
+});
+export type BackupFacets = z.infer<typeof backupFacets>;
+
 /** metav1.LabelSelector as the detail pages show it. */
 export const labelSelectorView = z.object({
   matchLabels: z.record(z.string(), z.string()),

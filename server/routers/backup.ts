@@ -7,6 +7,7 @@ import { id } from "@/lib/schemas/admin";
 import { backupInput, objectName } from "@/lib/schemas/protection";
 import {
   backupDeleteResult,
+  backupFacets,
   backupPreview,
   backupDetail,
   backupFilter,
@@ -17,6 +18,7 @@ import {
   objectCreated,
 } from "@/lib/schemas/backup";
 import {
+  backupFacets as backupFacetsOf,
   backupLogs,
   backupsPage,
   createBackup,
@@ -51,6 +53,12 @@ export const backupRouter = router({
     )
     .output(backupPage)
     .query(({ ctx, input }) => backupsPage(ctx.db, ctx.access!, { ...input, cursor: input.cursor ?? undefined })),
+  /** What the list's filters offer to pick from (namespaces, schedules, locations of the visible backups). */
+  facets: procedure
+    .meta({ permission: "backup.list" })
+    .input(z.object({ clusterId: id.optional() }).default({}))
+    .output(backupFacets)
+    .query(({ ctx, input }) => backupFacetsOf(ctx.db, ctx.access!, input)),
   get: clusterProcedure
     .meta({ permission: "backup.get" })
     .input(backupRef)

@@ -134,5 +134,21 @@ describe("backups list filters", () => {
     const caller = callerFor(db, await signedIn(db, viewer));
     expect((await caller.backup.page({ clusterId: alpha })).items).toEqual([]);
     expect((await caller.backup.page({ schedule: "nightly" })).items.map((b) => b.clusterName)).toEqual(["beta"]);
+    // Nor what the pickers offer: only beta's values, and nothing of a cluster out of sight.
+    expect(await caller.backup.facets({})).toEqual({ namespaces: [], schedules: ["nightly"], locations: ["shared"] });
+    expect(await caller.backup.facets({ clusterId: alpha })).toEqual({ namespaces: [], schedules: [], locations: [] });
+  });
+
+  it("offers the values the visible backups carry as the filters' choices: namespaces named, schedules, locations", async () => {
+    expect(await admin.backup.facets({})).toEqual({
+      namespaces: ["db", "shop"],
+      schedules: ["nightly"],
+      locations: ["local", "shared"],
+    });
+    expect(await admin.backup.facets({ clusterId: beta })).toEqual({
+      namespaces: [],
+      schedules: ["nightly"],
+      locations: ["shared"],
+    });
   });
 });

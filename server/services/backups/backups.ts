@@ -22,7 +22,7 @@ import {
   volumesOf,
   volumeWorkOf,
 } from "./projection";
-import type { BackupDetail, BackupFilter } from "@/lib/schemas/backup";
+import { FACET_LIMIT, type BackupDetail, type BackupFacets, type BackupFilter } from "@/lib/schemas/backup";
 import { date, num, rec, str } from "@/lib/velero/read";
 import { labelValue } from "@/lib/velero/names";
 import { isTerminal, wroteResults } from "@/lib/velero/phases";
@@ -130,6 +130,36 @@ export async function backupsPage(
     };
   });
   return { items, nextCursor };
+}
+
+/**
+ * What the backups list's filters offer to pick from, among the backups the user may see (of one cluster when given):
+ * the namespaces they name, the schedules that made them and their locations; each sorted, distinct, at most
+ * FACET_LIMIT. ("*" and absent lists, which mean every namespace, name none.)
+ */
+export async function backupFacets(db: Db, access: Access, input: { clusterId?: string }): Promise<BackupFacets> {
+  const clusters = await db.cluster.findMany({
+    where: { AND: [visibleClusterWhere(access) ?? {}, input.clusterId ? { id: input.clusterId } : {}] },
+    select: { id: true },
+  });
+  const ids = clusters.map((c) => c.id);
+  if (!ids.length) return { namespaces: [], schedules: [], locations: [] };
+  const values = (rows: { v: string }[]) => rows.map((r) => r.v);
+  const [namespaces, schedules, locations] = await Promise.all([
+    db.$queryRaw<{ v: string }[]>`
+      SELECT DISTINCT ns AS v FROM "VeleroObject", jsonb_array_elements_text(
+        CASE WHEN jsonb_typeof(spec->'includedNamespaces') = 'array' THEN spec->'includedNamespaces' ELSE '[]' END) AS ns
+      WHERE kind = 'backups' AND "clusterId" = ANY(${ids}) AND ns <> '*' ORDER BY v LIMIT ${FACET_LIMIT}`,
+    db.$queryRaw<{ v: string }[]>`
+      SELECT DISTINCT labels->>'velero.io/schedule-name' AS v FROM "VeleroObject"
+      WHERE kind = 'backups' AND "clusterId" = ANY(${ids}) AND labels ? 'velero.io/schedule-name'
+      ORDER BY v LIMIT ${FACET_LIMIT}`,
+    db.$queryRaw<{ v: string }[]>`
+      SELECT DISTINCT spec->>'storageLocation' AS v FROM "VeleroObject"
+      WHERE kind = 'backups' AND "clusterId" = ANY(${ids}) AND jsonb_typeof(spec->'storageLocation') = 'string'
+      ORDER BY v LIMIT ${FACET_LIMIT}`,
+  ]);
+  return { namespaces: values(namespaces), schedules: values(schedules), locations: values(locations) };
 }
 
 /** The list's filters (BackupFilter) beyond cluster and phase, as conditions on the read model's rows. */

@@ -1,0 +1,185 @@
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import MenuItem from "@mui/material/MenuItem";
+import Stack from "@mui/material/Stack";
+import { useForm, useWatch } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { z } from "zod";
+import { useTRPC } from "@/lib/trpc/client";
+import { locationAssignInput, locationCreateInput } from "@/lib/schemas/locations";
+import { formErrorMap } from "@/lib/forms/server-errors";
+import { FormDialog } from "../common/FormDialog";
+import { FormSwitch, FormTextField } from "../common/FormFields";
+import { formError, submitWith } from "../common/form-submit";
+
+const blank = {
+  name: "",
+  provider: "S3_COMPATIBLE" as "AWS_S3" | "S3_COMPATIBLE",
+  bucket: "",
+  prefix: "",
+  region: "",
+  endpoint: "",
+  pathStyle: true,
+  caBundle: "",
+  credentialId: "",
+};
+
+/** A new location, validated with the schema location.create validates with; the server then probes the bucket. */
+export function CreateLocationDialog({
+  credentials,
+  onDone,
+  onClose,
+}: {
+  credentials: { id: string; name: string; keyIdMasked: string }[];
+  onDone: () => unknown;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const form = useForm({ resolver: zodResolver(locationCreateInput, { error: formErrorMap }), defaultValues: blank });
+  const provider = useWatch({ control: form.control, name: "provider" });
+  const create = useMutation(
+    trpc.location.create.mutationOptions({
+      onSuccess: async () => {
+        await onDone();
+        onClose();
+      },
+    }),
+  );
+  const { control } = form;
+  return (
+    <FormDialog
+      open
+      title="Create a target location"
+      submitLabel={create.isPending ? "Checking the bucket…" : "Check and create"}
+      busy={create.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submitWith(form, (v) => create.mutateAsync(v))}
+    >
+      <FormTextField
+        control={control}
+        name="name"
+        label="Name"
+        required
+        helperText="Lowercase letters, digits and '-'"
+      />
+      <FormTextField
+        control={control}
+        name="provider"
+        select
+        label="Provider"
+        afterChange={(p) => form.setValue("pathStyle", p === "S3_COMPATIBLE")}
+      >
+        <MenuItem value="AWS_S3">AWS S3</MenuItem>
+        <MenuItem value="S3_COMPATIBLE">S3-compatible (MinIO, Ceph, …)</MenuItem>
+      </FormTextField>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField control={control} name="bucket" label="Bucket" required sx={{ flex: 1 }} />
+        <FormTextField
+          control={control}
+          name="prefix"
+          label="Prefix"
+          sx={{ flex: 1 }}
+          helperText="A folder only Velero uses"
+        />
+      </Stack>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField
+          control={control}
+          name="region"
+          label="Region"
+          sx={{ flex: 1 }}
+          required={provider === "AWS_S3"}
+        />
+        <FormTextField
+          control={control}
+          name="endpoint"
+          label="Endpoint URL"
+          sx={{ flex: 2 }}
+          required={provider === "S3_COMPATIBLE"}
+          placeholder="https://minio.example.com"
+        />
+      </Stack>
+      <FormSwitch control={control} name="pathStyle" label="Path-style addressing (bucket in the path)" />
+      <FormTextField
+        control={control}
+        name="credentialId"
+        select
+        label="Credential"
+        required
+        helperText={credentials.length ? " " : "Create a credential first"}
+      >
+        {credentials.map((c) => (
+          <MenuItem key={c.id} value={c.id}>
+            {c.name} ({c.keyIdMasked})
+          </MenuItem>
+        ))}
+      </FormTextField>
+      <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
+    </FormDialog>
+  );
+}
+
+/** location.assign's choice as the form holds it: "clusterGroup:<id>" or "cluster:<id>", and read-only or not. */
+const assignForm = locationAssignInput
+  .pick({ readOnly: true })
+  .extend({ target: z.string().regex(/^(clusterGroup|cluster):.+$/, "Choose a cluster group or cluster") });
+
+/** Assigns a location to a cluster group or a cluster the user administers. */
+export function AssignLocationDialog({
+  location,
+  targets,
+  onDone,
+  onClose,
+}: {
+  location: { id: string; name: string };
+  targets: { value: string; label: string }[];
+  onDone: () => unknown;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const form = useForm({
+    resolver: zodResolver(assignForm),
+    defaultValues: { target: targets[0]?.value ?? "", readOnly: false },
+  });
+  const assign = useMutation(
+    trpc.location.assign.mutationOptions({
+      onSuccess: async () => {
+        await onDone();
+        onClose();
+      },
+    }),
+  );
+  const submit = submitWith(
+    form,
+    (v) => {
+      const [kind, id] = v.target.split(":") as ["clusterGroup" | "cluster", string];
+      return assign.mutateAsync({ locationId: location.id, target: { kind, id }, readOnly: v.readOnly });
+    },
+    (path) => (path[0] === "target" ? "target" : path[0] === "readOnly" ? "readOnly" : null),
+  );
+  return (
+    <FormDialog
+      open
+      title={`Assign ${location.name}`}
+      submitLabel={assign.isPending ? "Applying to clusters…" : "Assign"}
+      busy={assign.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submit}
+    >
+      <FormTextField control={form.control} name="target" select label="Cluster group or cluster">
+        {targets.map((t) => (
+          <MenuItem key={t.value} value={t.value}>
+            {t.label}
+          </MenuItem>
+        ))}
+      </FormTextField>
+      <FormSwitch
+        control={form.control}
+        name="readOnly"
+        label="Read-only: these clusters restore from the location but never write or delete backups there"
+      />
+    </FormDialog>
+  );
+}
