@@ -38,8 +38,13 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
           void queryClient.invalidateQueries();
           return;
         }
+        // A query marked `meta: { live: false }` (suggestions, not state) is not refetched on every change.
         for (const r of ROUTERS_BY_TOPIC[c.topic] ?? [])
-          void queryClient.invalidateQueries({ queryKey: [r.split(".")], refetchType: "active" });
+          void queryClient.invalidateQueries({
+            queryKey: [r.split(".")],
+            refetchType: "active",
+            predicate: (q) => q.meta?.live !== false,
+          });
       },
     }),
   );
