@@ -46,8 +46,9 @@ export default defineConfig({
   },
   webServer: [
     {
-      // Two sandbox clusters (with Velero) and an S3 emulator, in their own process: the console attaches them by kubeconfig.
-      command: `node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port ${SANDBOX_PORT} --s3-port 0 --azure-port none`,
+      // Two sandbox clusters (with Velero), the S3 and Azure Blob emulators and moto (where python3 has it), in their own
+      // process: the console attaches the clusters by kubeconfig.
+      command: `node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port ${SANDBOX_PORT} --s3-port 0 --azure-port 0 --aws-port 0`,
       url: `https://127.0.0.1:${SANDBOX_PORT}/healthz`,
       ignoreHTTPSErrors: true,
       timeout: 120_000,

@@ -7,11 +7,12 @@ import { defaultPlan, startSandbox } from "./start";
 const args = process.argv.slice(2);
 const opt = (name: string, dflt?: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 if (args.includes("--help")) {
-  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--without-velero sandbox-2,...] [--no-seed]
+  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--aws-port PORT|none] [--without-velero sandbox-2,...] [--no-seed]
   --clusters N          how many clusters (default 2); named sandbox-1..N
   --dir DIR             where kubeconfigs, PKI and storage data go (default .data/sandbox)
   --base-port PORT      API server ports PORT, PORT+1, ... (default: free ports)
   --s3-port PORT        s3rver port (default 4569); --azure-port PORT|none (default 10000)
+  --aws-port PORT|none  moto port (default 4566; 0 = a free port); AWS with IAM enforced, needs python3 with moto
   --without-velero LIST clusters without Velero (no velero namespace, no velero.io CRDs)
   --versions LIST       Kubernetes versions the clusters report, in order (default v1.31.4,v1.30.8,v1.32.2, repeated)`);
   process.exit(0);
@@ -23,6 +24,11 @@ if (!Number.isInteger(n) || n < 1 || n > 500) {
 }
 const dir = path.resolve(opt("--dir", ".data/sandbox")!);
 const azureArg = opt("--azure-port", "10000");
+const awsArg = opt("--aws-port", "4566")!;
+if (awsArg !== "none" && !(Number.isInteger(Number(awsArg)) && Number(awsArg) >= 0 && Number(awsArg) <= 65535)) {
+  console.error("--aws-port takes a port (0 = a free one) or none");
+  process.exit(2);
+}
 const sandbox = await startSandbox({
   dir,
   clusters: defaultPlan(n, {
@@ -32,6 +38,7 @@ const sandbox = await startSandbox({
   }),
   s3Port: Number(opt("--s3-port", "4569")),
   azurePort: azureArg === "none" ? null : Number(azureArg),
+  awsPort: awsArg === "none" ? null : Number(awsArg),
   seed: !args.includes("--no-seed"),
 });
 const summary = {
@@ -57,9 +64,12 @@ const summary = {
       }
     : null,
 };
+const { aws } = sandbox.storage;
+const awsReason = aws ? null : awsArg === "none" ? "started with --aws-port none" : sandbox.storage.awsReason;
+// The full details, keys included (a file only this user can read): what tests and scripts read.
 fs.writeFileSync(
   path.join(dir, "sandbox.json"),
-  JSON.stringify({ ...summary, azure: sandbox.storage.azure }, null, 2) + "\n",
+  JSON.stringify({ ...summary, azure: sandbox.storage.azure, aws, awsReason }, null, 2) + "\n",
   { mode: 0o600 },
 );
 console.log("Sandbox clusters:");
@@ -74,6 +84,11 @@ if (summary.azure)
   console.log(
     `Azure (azurite):  ${summary.azure.blobEndpoint}  account ${summary.azure.accountName}  container ${summary.azure.container}`,
   );
+console.log(
+  aws
+    ? `AWS (moto):       ${aws.endpoint}  account ${aws.accountId}  admin keys ${aws.admin.accessKeyId}/${aws.admin.secretAccessKey}  (more users and a role in sandbox.json)`
+    : `AWS (moto):       absent: ${awsReason}`,
+);
 console.log(
   `Details: ${path.join(dir, "sandbox.json")}\nTry: kubectl --kubeconfig ${summary.clusters[0].kubeconfig} get pods -A\nREADY`,
 );

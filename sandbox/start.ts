@@ -7,7 +7,7 @@ import { VeleroStandIn } from "./velero/stand-in";
 import type { VeleroOptions } from "./velero/context";
 
 // The whole sandbox in one process: clusters (API server + seed content + kubelet/provisioner simulator + Velero
-// stand-in where Velero is "installed") and the object-storage emulators (s3rver, azurite).
+// stand-in where Velero is "installed") and the storage emulators (s3rver, azurite, and moto when awsPort is given).
 export interface ClusterPlan {
   name: string;
   kubernetesVersion?: string;
@@ -20,6 +20,8 @@ export interface SandboxOptions {
   clusters: ClusterPlan[];
   s3Port?: number;
   azurePort?: number | null;
+  /** A port or 0 starts moto (AWS with IAM enforced); null or omitted does not. */
+  awsPort?: number | null;
   seed?: boolean;
   tls?: boolean;
   buckets?: string[];
@@ -66,6 +68,7 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
     dir: path.join(o.dir, "storage"),
     s3Port: o.s3Port ?? 0,
     azurePort: o.azurePort === undefined ? 0 : o.azurePort,
+    awsPort: o.awsPort ?? null,
     buckets: o.buckets ?? DEFAULT_BUCKETS,
     containers: o.containers ?? ["velero"],
   });

@@ -1,13 +1,16 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import type http from "node:http";
-import net from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { HOST, captureOutput, reserveFreePort, stopper, waitForPort } from "./child-process";
+import { startMoto, type AwsSandbox, type MotoStart } from "./moto";
 
-// Object-storage emulators for the sandbox: s3rver in this process (S3 API) and Azurite's blob service as a child
-// process (Azure Blob API). Both listen on 127.0.0.1 only and keep their data under opts.dir.
+// Storage and cloud emulators for the sandbox: s3rver in this process (S3 API), Azurite's blob service as a child
+// process (Azure Blob API), and optionally moto as a child process (AWS with IAM enforced: IAM, STS, S3,
+// CloudFormation, KMS; see moto.ts). All listen on 127.0.0.1 only; s3rver and Azurite keep their data under opts.dir,
+// moto in memory.
 // Pitfalls handled here or by the clients (docs: ../shared/reference/toolchain.md §5): Azurite rejects the API
 // version of @azure/storage-blob 12.34 unless started with --skipApiVersionCheck; s3rver stores aws-chunked
 // (corrupted) streaming bodies unless the S3 client sets the checksum options to "WHEN_REQUIRED" (object-store.ts does).
@@ -24,12 +27,17 @@ export interface AzureEndpoint {
   accountKey: string;
   connectionString: string;
 }
+export type { AwsSandbox } from "./moto";
 export interface Emulators {
   s3: S3Endpoint;
   azure: AzureEndpoint | null;
   /** The Azurite child's pid (null without Azurite), e.g. to check that stop() left nothing behind. */
   azuritePid: number | null;
-  /** Stops Azurite (SIGTERM, SIGKILL after 5 s; awaits its exit) and closes s3rver. Safe to call twice. */
+  /** moto, bootstrapped (moto.ts); null when it was not asked for or cannot run here, and awsReason says which. */
+  aws: AwsSandbox | null;
+  awsReason: string | null;
+  motoPid: number | null;
+  /** Stops Azurite and moto (SIGTERM, SIGKILL after 5 s; awaits their exit) and closes s3rver. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -45,6 +53,11 @@ export interface StartEmulatorsOptions {
   containers?: string[];
   /** How long to wait for Azurite to accept connections (default 30 s). */
   azuriteStartTimeoutMs?: number;
+  /**
+   * A port or 0 (a free port picked here) starts moto; null or omitted does not, since moto is a Python tool that not
+   * every machine has (without it, aws is null and awsReason says how to get it).
+   */
+  awsPort?: number | null;
 }
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
@@ -55,7 +68,7 @@ export const AZURITE_ACCOUNT_KEY =
 export const S3RVER_ACCESS_KEY_ID = "S3RVER";
 export const S3RVER_SECRET_ACCESS_KEY = "S3RVER";
 
-const HOST = "127.0.0.1";
+export const AWS_NOT_REQUESTED = "moto was not started (awsPort null)";
 const require = createRequire(import.meta.url);
 
 // s3rver 3.7 ships no type declarations; this is the part of its API used here.
@@ -114,40 +127,54 @@ export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emula
       await closing;
     })());
 
-  if (opts.azurePort === null) return { s3, azure: null, azuritePid: null, stop: closeS3 };
-
-  let azurite: RunningAzurite;
-  try {
-    azurite = await startAzurite(
-      path.join(opts.dir, "azurite"),
-      opts.azurePort ?? 0,
-      opts.azuriteStartTimeoutMs ?? 30_000,
-    );
-  } catch (err) {
-    await closeS3().catch(() => undefined);
-    throw err;
-  }
-  const blobEndpoint = `http://${HOST}:${azurite.port}/${AZURITE_ACCOUNT_NAME}`;
-  const azure: AzureEndpoint = {
-    blobEndpoint,
-    accountName: AZURITE_ACCOUNT_NAME,
-    accountKey: AZURITE_ACCOUNT_KEY,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
-  };
+  // Azurite and moto start side by side; if either fails, whatever did start is stopped again.
+  const [azuriteStart, motoStart] = await Promise.allSettled([
+    opts.azurePort === null
+      ? null
+      : startAzurite(path.join(opts.dir, "azurite"), opts.azurePort ?? 0, opts.azuriteStartTimeoutMs ?? 30_000),
+    opts.awsPort == null ? null : startMoto({ port: opts.awsPort }),
+  ]);
+  const azurite = azuriteStart.status === "fulfilled" ? azuriteStart.value : null;
+  const moto: MotoStart | null = motoStart.status === "fulfilled" ? motoStart.value : null;
   const stop = async () => {
-    await Promise.all([azurite.stop(), closeS3()]);
+    await Promise.all([azurite?.stop(), moto && "stop" in moto ? moto.stop() : undefined, closeS3()]);
   };
-  try {
-    const service = new BlobServiceClient(
-      blobEndpoint,
-      new StorageSharedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY),
-    );
-    for (const name of opts.containers ?? []) await service.getContainerClient(name).createIfNotExists();
-  } catch (err) {
-    await stop().catch(() => undefined);
-    throw err;
+  for (const started of [azuriteStart, motoStart]) {
+    if (started.status === "rejected") {
+      await stop().catch(() => undefined);
+      throw started.reason;
+    }
   }
-  return { s3, azure, azuritePid: azurite.pid, stop };
+
+  let azure: AzureEndpoint | null = null;
+  if (azurite) {
+    const blobEndpoint = `http://${HOST}:${azurite.port}/${AZURITE_ACCOUNT_NAME}`;
+    azure = {
+      blobEndpoint,
+      accountName: AZURITE_ACCOUNT_NAME,
+      accountKey: AZURITE_ACCOUNT_KEY,
+      connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+    };
+    try {
+      const service = new BlobServiceClient(
+        blobEndpoint,
+        new StorageSharedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY),
+      );
+      for (const name of opts.containers ?? []) await service.getContainerClient(name).createIfNotExists();
+    } catch (err) {
+      await stop().catch(() => undefined);
+      throw err;
+    }
+  }
+  return {
+    s3,
+    azure,
+    azuritePid: azurite?.pid ?? null,
+    aws: moto?.aws ?? null,
+    awsReason: moto ? (moto.aws ? null : moto.reason) : AWS_NOT_REQUESTED,
+    motoPid: moto && "pid" in moto ? moto.pid : null,
+    stop,
+  };
 }
 
 /**
@@ -184,9 +211,7 @@ interface RunningAzurite {
 
 async function startAzurite(location: string, requestedPort: number, timeoutMs: number): Promise<RunningAzurite> {
   fs.mkdirSync(location, { recursive: true });
-  // Azurite does not report an ephemeral port back, so pick a free one (or make sure the requested one is free: otherwise
-  // the readiness poll below could succeed against whatever already listens there).
-  const port = await reserveFreePort(requestedPort);
+  const port = await reserveFreePort("azurite", requestedPort);
   const main = path.join(path.dirname(require.resolve("azurite/package.json")), "dist/src/blob/main.js");
   // --disableTelemetry: Azurite otherwise reports usage to Microsoft (no network here; nothing to report from a sandbox).
   const args = [
@@ -204,84 +229,13 @@ async function startAzurite(location: string, requestedPort: number, timeoutMs: 
   ];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   const output = captureOutput(child);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // If this process ends without stop() (a crashed test run), do not leave Azurite behind.
-  const killOnExit = () => void child.kill("SIGKILL");
-  process.once("exit", killOnExit);
-
-  const stop = async () => {
-    process.removeListener("exit", killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-
+  const stop = stopper(child);
   try {
-    await waitForPort(port, timeoutMs, child, output);
+    await waitForPort("azurite", port, timeoutMs, child, output);
   } catch (err) {
     await stop();
     throw err;
   }
   if (child.pid === undefined) throw new Error("azurite: no pid"); // spawn succeeded (the port answered), so unreachable
   return { port, pid: child.pid, stop };
-}
-
-function captureOutput(child: ChildProcess): () => string {
-  let text = "";
-  const append = (chunk: Buffer) => {
-    text = (text + chunk.toString("utf8")).slice(-16_384);
-  };
-  child.stdout?.on("data", append);
-  child.stderr?.on("data", append);
-  return () => text.trim();
-}
-
-async function waitForPort(port: number, timeoutMs: number, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const failure: { error?: Error } = {};
-  child.once("error", (err) => (failure.error = err));
-  for (;;) {
-    if (failure.error) throw new Error(`azurite failed to start: ${failure.error.message}`);
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(
-        `azurite exited (${child.exitCode ?? child.signalCode}) before accepting connections on ${HOST}:${port}: ${output() || "(no output)"}`,
-      );
-    }
-    if (await canConnect(port)) return;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `azurite did not accept connections on ${HOST}:${port} within ${timeoutMs} ms: ${output() || "(no output)"}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: HOST, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
-}
-
-/** Port 0: a port that is free now. Other ports: that port, after checking nothing listens on it. */
-function reserveFreePort(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(new Error(`azurite: port ${HOST}:${port} is not available (${err.code ?? err.message})`)),
-    );
-    server.listen(port, HOST, () => {
-      const { port: free } = server.address() as net.AddressInfo;
-      server.close(() => resolve(free));
-    });
-  });
 }

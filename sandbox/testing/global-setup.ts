@@ -1,5 +1,6 @@
-// For console integration tests (server/**): starts a sandbox in its own process — two clusters with Velero and an
-// S3 emulator — and tells the tests where it is through LIFEBOAT_TEST_SANDBOX (the path of its sandbox.json).
+// For console integration tests (server/**): starts a sandbox in its own process — two clusters with Velero, the S3 and
+// Azure Blob emulators and moto (AWS with IAM enforced; absent, with the reason in sandbox.json, where python3 has no
+// moto) — and tells the tests where it is through LIFEBOAT_TEST_SANDBOX (the path of its sandbox.json).
 // The console's code then meets the sandbox only over the network, through kubeconfigs, as it meets real clusters.
 import fs from "node:fs";
 import os from "node:os";
@@ -25,7 +26,9 @@ export async function setup() {
       "--s3-port",
       "0",
       "--azure-port",
-      "none",
+      "0",
+      "--aws-port",
+      "0",
     ],
     { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -7,6 +7,32 @@ import YAML from "yaml";
 export interface TestSandbox {
   clusters: { name: string; server: string; kubeconfig: string; kubernetesVersion: string; velero: string }[];
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; buckets: string[] };
+  /** Azurite's blob service (development account; container "velero" exists). */
+  azure: { blobEndpoint: string; accountName: string; accountKey: string; connectionString: string } | null;
+  /** moto with IAM enforced (sandbox/storage/moto.ts says who may do what); null where it cannot run, see awsReason. */
+  aws: TestAws | null;
+  /** Why aws is null (e.g. python3 has no moto, and how to install it); null when it is not. */
+  awsReason: string | null;
+}
+
+export interface TestAwsKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+export interface TestAws {
+  endpoint: string;
+  region: string;
+  accountId: string;
+  /** "Action": "*". */
+  admin: TestAwsKey;
+  /** s3:ListAllMyBuckets only: CreateStack is AccessDenied. */
+  noCloudFormation: TestAwsKey;
+  /** sts:AssumeRole only: assumes role with its externalId. */
+  source: TestAwsKey;
+  /** cloudformation:*, s3:*, iam:*, kms:*; trusts source with externalId. */
+  role: { arn: string; externalId: string };
+  /** The admin's bucket, holding one object, that no Lifeboat-made user is granted. */
+  foreignBucket: { name: string; key: string };
 }
 
 export function testSandbox(): TestSandbox {
