@@ -30,7 +30,8 @@ process.env.LIFEBOAT_ADMIN_PASSWORD ??= creds.password;
 process.env.LIFEBOAT_ALLOW_LOOPBACK ??= "1";
 process.env.HOST ??= "localhost";
 
-// The sandbox: two clusters (API server, seeded workloads, Velero stand-in) and S3/Azure emulators, in a child process.
+// The sandbox: two clusters (API server, seeded workloads, Velero stand-in) and S3/Azure/AWS emulators (AWS: moto, where
+// python3 has it), in a child process.
 const { ensureInstalled, root, spawnChild } = await import("./lib/setup.mjs");
 ensureInstalled();
 const sandboxDir = path.join(dataDir, "sandbox");
@@ -49,6 +50,8 @@ const sandbox = spawnChild(
     String(ports.s3),
     "--azure-port",
     String(ports.azure),
+    "--aws-port",
+    String(ports.aws),
   ],
   { stdio: ["ignore", "pipe", "inherit"] },
 );

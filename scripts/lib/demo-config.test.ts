@@ -8,7 +8,14 @@ const readme = fs.readFileSync("README.md", "utf8");
 
 describe("the demo's ports", () => {
   it("default to the documented ports", () => {
-    expect(demoPorts({})).toEqual({ console: 3000, postgres: 54329, sandboxBase: 16443, s3: 4569, azure: 10000 });
+    expect(demoPorts({})).toEqual({
+      console: 3000,
+      postgres: 54329,
+      sandboxBase: 16443,
+      s3: 4569,
+      azure: 10000,
+      aws: 4566,
+    });
   });
 
   it("each moves with its variable, so a second demo can take other ports", () => {
@@ -18,6 +25,7 @@ describe("the demo's ports", () => {
       LIFEBOAT_SANDBOX_BASE_PORT: "16453",
       LIFEBOAT_SANDBOX_S3_PORT: "4570",
       LIFEBOAT_SANDBOX_AZURE_PORT: "10001",
+      LIFEBOAT_SANDBOX_AWS_PORT: "4567",
     });
     const first = demoPorts({});
     const all = (p: Record<string, number>) => [...Object.values(p), p.sandboxBase + 1];
