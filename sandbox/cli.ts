@@ -2,18 +2,20 @@
 // .data/sandbox/, prints where everything is, and stops it all on Ctrl-C.
 import fs from "node:fs";
 import path from "node:path";
-import { defaultPlan, startSandbox } from "./start";
+import { defaultPlan, parseWithoutPlugins, startSandbox } from "./start";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt?: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 if (args.includes("--help")) {
-  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--aws-port PORT|none] [--without-velero sandbox-2,...] [--no-seed]
+  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--aws-port PORT|none] [--without-velero sandbox-2,...] [--without-plugin sandbox-2=velero.io/azure,...] [--no-seed]
   --clusters N          how many clusters (default 2); named sandbox-1..N
   --dir DIR             where kubeconfigs, PKI and storage data go (default .data/sandbox)
   --base-port PORT      API server ports PORT, PORT+1, ... (default: free ports)
   --s3-port PORT        s3rver port (default 4569); --azure-port PORT|none (default 10000)
   --aws-port PORT|none  moto port (default 4566; 0 = a free port); AWS with IAM enforced, needs python3 with moto
   --without-velero LIST clusters without Velero (no velero namespace, no velero.io CRDs)
+  --without-plugin LIST ObjectStore plugins a cluster's Velero lacks (its BackupStorageLocations of that provider are
+                        Unavailable, as Velero says: unable to locate ObjectStore plugin)
   --versions LIST       Kubernetes versions the clusters report, in order (default v1.31.4,v1.30.8,v1.32.2, repeated)`);
   process.exit(0);
 }
@@ -29,12 +31,21 @@ if (awsArg !== "none" && !(Number.isInteger(Number(awsArg)) && Number(awsArg) >=
   console.error("--aws-port takes a port (0 = a free one) or none");
   process.exit(2);
 }
+function withoutPlugins() {
+  try {
+    return parseWithoutPlugins(opt("--without-plugin", "")!);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+}
 const sandbox = await startSandbox({
   dir,
   clusters: defaultPlan(n, {
     withoutVelero: opt("--without-velero", "")!.split(",").filter(Boolean),
     basePort: opt("--base-port") ? Number(opt("--base-port")) : undefined,
     versions: opt("--versions")?.split(",").filter(Boolean),
+    withoutPlugins: withoutPlugins(),
   }),
   s3Port: Number(opt("--s3-port", "4569")),
   azurePort: azureArg === "none" ? null : Number(azureArg),

@@ -12,7 +12,7 @@ export interface ClusterPlan {
   name: string;
   kubernetesVersion?: string;
   port?: number;
-  velero: false | { version: string; nodeAgent: boolean; csi: boolean };
+  velero: false | { version: string; nodeAgent: boolean; csi: boolean; objectStorePlugins?: string[] };
 }
 
 export interface SandboxOptions {
@@ -43,11 +43,30 @@ export interface RunningSandbox {
 
 export const DEFAULT_BUCKETS = ["lifeboat-backups", "lifeboat-shared"];
 const VERSIONS = ["v1.31.4", "v1.30.8", "v1.32.2"];
+const OBJECT_STORES = ["velero.io/aws", "velero.io/azure"];
+
+/** "sandbox-2=velero.io/azure,sandbox-3=velero.io/aws" as the plugins each cluster's Velero lacks. */
+export function parseWithoutPlugins(arg: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const part of arg.split(",").filter(Boolean)) {
+    const [cluster, plugin] = part.split("=");
+    if (!cluster || !OBJECT_STORES.includes(plugin))
+      throw new Error(`--without-plugin: "${part}" is not <cluster>=<${OBJECT_STORES.join("|")}>`);
+    (out[cluster] ??= []).push(plugin);
+  }
+  return out;
+}
 
 /** The default plan for N clusters: all with Velero v1.18.1, node-agent and EnableCSI, Kubernetes versions varied. */
 export function defaultPlan(
   n: number,
-  opts: { withoutVelero?: string[]; basePort?: number; versions?: string[] } = {},
+  opts: {
+    withoutVelero?: string[];
+    basePort?: number;
+    versions?: string[];
+    /** ObjectStore plugins a cluster's Velero does not run, by cluster name (e.g. sandbox-2: velero.io/azure). */
+    withoutPlugins?: Record<string, string[]>;
+  } = {},
 ): ClusterPlan[] {
   const versions = opts.versions?.length ? opts.versions : VERSIONS;
   for (const v of versions)
@@ -58,7 +77,16 @@ export function defaultPlan(
       name,
       kubernetesVersion: versions[i % versions.length],
       port: opts.basePort ? opts.basePort + i : 0,
-      velero: opts.withoutVelero?.includes(name) ? false : { version: "v1.18.1", nodeAgent: true, csi: true },
+      velero: opts.withoutVelero?.includes(name)
+        ? false
+        : {
+            version: "v1.18.1",
+            nodeAgent: true,
+            csi: true,
+            ...(opts.withoutPlugins?.[name]
+              ? { objectStorePlugins: OBJECT_STORES.filter((p) => !opts.withoutPlugins![name].includes(p)) }
+              : {}),
+          },
     };
   });
 }

@@ -8,14 +8,14 @@ describe("logger", () => {
     log.info(
       {
         password: "hunter2hunter2",
-        input: { password: "p4ss", kubeconfig: "apiVersion: v1" },
-        creds: { secretAccessKey: "wJalr" },
+        input: { password: "p4ss", kubeconfig: "apiVersion: v1", accountKey: "Eby8vd" },
+        creds: { secretAccessKey: "wJalr", accountKey: "K3yZ" },
         token: "eyJ",
       },
       "creating",
     );
     const out = lines.join("");
-    for (const secret of ["hunter2hunter2", "p4ss", "apiVersion: v1", "wJalr", "eyJ"])
+    for (const secret of ["hunter2hunter2", "p4ss", "apiVersion: v1", "Eby8vd", "wJalr", "K3yZ", "eyJ"])
       expect(out).not.toContain(secret);
     expect(out).toContain("[redacted]");
     expect(JSON.parse(lines[0]).msg).toBe("creating");

@@ -19,6 +19,8 @@ export const REDACT_PATHS = [
   "*.idToken",
   "secretAccessKey",
   "*.secretAccessKey",
+  "accountKey",
+  "*.accountKey",
   "kubeconfig",
   "*.kubeconfig",
   "plaintext",
@@ -31,6 +33,7 @@ export const REDACT_PATHS = [
   "input.password",
   "input.*.password",
   "input.secretAccessKey",
+  "input.accountKey",
   "input.kubeconfig",
 ];
 

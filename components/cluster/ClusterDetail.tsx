@@ -26,6 +26,7 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { ConnectionState } from "./ConnectionState";
 import { VeleroSummary } from "./VeleroSummary";
+import { phaseColor } from "../common/PhaseChip";
 import dynamic from "next/dynamic";
 
 // The forms (react-hook-form, zod, the dialog) load when one is opened, not with the page.
@@ -59,12 +60,17 @@ export function ClusterDetail({ id }: { id: string }) {
     }),
   );
   const sync = useQuery({ ...trpc.cluster.sync.queryOptions({ id }), refetchInterval: syncLive });
+  const locations = useQuery({ ...trpc.location.list.queryOptions(), refetchInterval: live });
   if (q.isLoading) return <DetailSkeleton label="Loading the cluster" rows={10} />;
   if (q.error?.data?.code === "NOT_FOUND" || (!q.error && !q.data))
     return <NotFoundState kind="Cluster" back={{ href: "/clusters", label: "Back to Clusters" }} />;
   if (q.error || !q.data) return <ErrorAlert error={q.error} />;
   const c = q.data;
   const isAdmin = c.myRole === "CLUSTER_ADMIN";
+  const here = (locations.data ?? []).flatMap((l) =>
+    l.deployments.filter((x) => x.clusterId === id).map((x) => ({ ...x, location: l.name })),
+  );
+  const lacking = here.filter((x) => x.missingPlugin);
   const canRefresh = c.myRole === "CLUSTER_ADMIN" || c.myRole === "OPERATOR";
   const rows: [string, React.ReactNode][] = [
     ["Cluster group", c.groupName],
@@ -75,6 +81,21 @@ export function ClusterDetail({ id }: { id: string }) {
     ["Last check", <RelativeTime key="t" date={c.lastCheckAt} />],
     ["Data protection", <VeleroSummary key="v" velero={c.velero} />],
     ["Velero plugins", c.velero?.plugins?.map((p) => `${p.name} (${p.kind})`).join(", ") || "—"],
+    [
+      "Target locations",
+      here.length
+        ? here.map((x) => (
+            <Chip
+              key={x.bslName}
+              size="small"
+              variant="outlined"
+              color={phaseColor("BackupStorageLocation", x.phase)}
+              label={`${x.location}: ${x.error ? "not applied" : (x.phase ?? "waiting for Velero")}${x.readOnly ? " · read-only" : ""}`}
+              sx={{ mr: 0.5 }}
+            />
+          ))
+        : "—",
+    ],
     [
       "Labels",
       Object.entries(c.labels).map(([k, v]) => (
@@ -128,6 +149,14 @@ export function ClusterDetail({ id }: { id: string }) {
       {c.lastError && (
         <Alert severity={c.state === "DISCONNECTED" ? "error" : "warning"} sx={{ mb: 2 }}>
           Last check failed ({c.failedChecks} in a row): {c.lastError}
+        </Alert>
+      )}
+      {lacking.length > 0 && (
+        <Alert severity="warning" sx={{ mb: 2 }} data-testid="cluster-missing-plugin">
+          Velero here lacks a plugin its target locations need:{" "}
+          {lacking.map((x) => `${x.location} needs ${x.missingPlugin}`).join("; ")}. Install it on this cluster (velero
+          plugin add &lt;image&gt;:&lt;version&gt;); until then Velero keeps {lacking.length === 1 ? "it" : "them"}{" "}
+          Unavailable.
         </Alert>
       )}
       <DetailsTable label="Cluster details" rows={rows} keyWidth={200} />

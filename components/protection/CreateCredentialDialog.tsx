@@ -1,21 +1,37 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useForm } from "react-hook-form";
+import MenuItem from "@mui/material/MenuItem";
+import Stack from "@mui/material/Stack";
+import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useTRPC } from "@/lib/trpc/client";
-import { credentialCreateInput } from "@/lib/schemas/locations";
+import { AZURE_CLOUDS, CREDENTIAL_KIND_LABELS, CREDENTIAL_KINDS, credentialCreateInput } from "@/lib/schemas/locations";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
 import { FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
 
-const blank = { kind: "AWS_ACCESS_KEY" as const, name: "", description: "", accessKeyId: "", secretAccessKey: "" };
+// Every kind's fields start blank; the schema keeps only the chosen kind's when it validates.
+const blank = {
+  kind: "AWS_ACCESS_KEY" as (typeof CREDENTIAL_KINDS)[number],
+  name: "",
+  description: "",
+  accessKeyId: "",
+  secretAccessKey: "",
+  accountName: "",
+  accountKey: "",
+  cloud: "AzurePublicCloud" as (typeof AZURE_CLOUDS)[number],
+  blobEndpoint: "",
+};
 
-/** A new credential, validated with the schema credential.create validates with. */
+const SEALED = "Sealed when saved; Lifeboat never shows it again";
+
+/** A new credential, validated with the schema credential.create validates with; some kinds are checked on save. */
 export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const form = useForm({ resolver: zodResolver(credentialCreateInput, { error: formErrorMap }), defaultValues: blank });
+  const kind = useWatch({ control: form.control, name: "kind" });
   const create = useMutation(
     trpc.credential.create.mutationOptions({
       onSuccess: async () => {
@@ -25,11 +41,12 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
     }),
   );
   const { control } = form;
+  const azure = kind === "AZURE_STORAGE_KEY";
   return (
     <FormDialog
       open
       title="Create a credential"
-      submitLabel="Create"
+      submitLabel={create.isPending && azure ? "Checking the key…" : azure ? "Check and create" : "Create"}
       busy={create.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
@@ -43,16 +60,63 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
         helperText="Lowercase letters, digits and '-'"
       />
       <FormTextField control={control} name="description" label="Description" />
-      <FormTextField control={control} name="accessKeyId" label="Access key id" required autoComplete="off" />
-      <FormTextField
-        control={control}
-        name="secretAccessKey"
-        label="Secret access key"
-        type="password"
-        required
-        autoComplete="new-password"
-        helperText="Sealed when saved; Lifeboat never shows it again"
-      />
+      <FormTextField control={control} name="kind" select label="Kind">
+        {CREDENTIAL_KINDS.map((k) => (
+          <MenuItem key={k} value={k}>
+            {CREDENTIAL_KIND_LABELS[k]}
+          </MenuItem>
+        ))}
+      </FormTextField>
+      {azure ? (
+        <>
+          <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+            <FormTextField
+              control={control}
+              name="accountName"
+              label="Storage account"
+              required
+              autoComplete="off"
+              sx={{ flex: 1 }}
+            />
+            <FormTextField control={control} name="cloud" select label="Cloud" sx={{ flex: 1 }}>
+              {AZURE_CLOUDS.map((c) => (
+                <MenuItem key={c} value={c}>
+                  {c}
+                </MenuItem>
+              ))}
+            </FormTextField>
+          </Stack>
+          <FormTextField
+            control={control}
+            name="accountKey"
+            label="Account key"
+            type="password"
+            required
+            autoComplete="new-password"
+            helperText={`${SEALED}. Checked against the storage account before it is saved.`}
+          />
+          <FormTextField
+            control={control}
+            name="blobEndpoint"
+            label="Blob endpoint (optional)"
+            placeholder="https://<account>.blob.core.windows.net"
+            helperText="Only for Azure Stack, private endpoints or an emulator; empty means the cloud's own"
+          />
+        </>
+      ) : (
+        <>
+          <FormTextField control={control} name="accessKeyId" label="Access key id" required autoComplete="off" />
+          <FormTextField
+            control={control}
+            name="secretAccessKey"
+            label="Secret access key"
+            type="password"
+            required
+            autoComplete="new-password"
+            helperText={SEALED}
+          />
+        </>
+      )}
     </FormDialog>
   );
 }

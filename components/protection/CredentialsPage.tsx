@@ -15,6 +15,8 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
+import Typography from "@mui/material/Typography";
+import { CREDENTIAL_KIND_LABELS } from "@/lib/schemas/locations";
 import dynamic from "next/dynamic";
 
 // The forms (react-hook-form, zod, the dialog) load when one is opened, not with the list.
@@ -48,8 +50,21 @@ export function CredentialsPage() {
 
   const columns: Column<Row>[] = [
     { id: "name", header: "Name", sortValue: (c) => c.name, cell: (c) => c.name },
-    { id: "provider", header: "Provider", hideBelow: "md", cell: () => "AWS / S3-compatible" },
-    { id: "key", header: "Access key id", cell: (c) => <code>{c.keyIdMasked}</code> },
+    { id: "kind", header: "Kind", hideBelow: "md", cell: (c) => CREDENTIAL_KIND_LABELS[c.kind] },
+    {
+      id: "key",
+      header: "Key",
+      cell: (c) => (
+        <>
+          <code>{c.keyIdMasked}</code>
+          {c.details && (
+            <Typography variant="caption" color="text.secondary" component="div">
+              {c.details}
+            </Typography>
+          )}
+        </>
+      ),
+    },
     {
       id: "used",
       header: "Used by",
@@ -107,7 +122,7 @@ export function CredentialsPage() {
     <>
       <PageHeader
         title="Credentials"
-        subtitle="Keys Lifeboat uses to reach object storage (AWS and S3-compatible). Sealed at rest; after saving only the masked key id is shown."
+        subtitle="Keys Lifeboat uses to reach object storage (AWS, S3-compatible and Azure). Sealed at rest; after saving only a masked identifier is shown."
         actions={
           <Button variant="contained" onClick={() => setCreating(true)}>
             Create credential

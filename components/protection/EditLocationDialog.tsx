@@ -1,25 +1,18 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
-import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useTRPC } from "@/lib/trpc/client";
-import { locationUpdateInput } from "@/lib/schemas/locations";
+import { locationUpdateInput, type LocationConfig } from "@/lib/schemas/locations";
+import { credentialItems } from "./LocationDialogs";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
 import { FormSwitch, FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
 
-type Settings = {
-  bucket: string;
-  prefix: string;
-  region: string;
-  endpoint: string;
-  pathStyle: boolean;
-  caBundle: string;
-};
+type CredentialChoice = Parameters<typeof credentialItems>[0][number];
 
 /**
  * Changes where a location points and with which keys, validated with the schema location.update validates with. The
@@ -35,21 +28,42 @@ export function EditLocationDialog({
   location: {
     id: string;
     name: string;
-    settings: Settings;
+    settings: LocationConfig;
     credential: { id: string };
     assignments: { readOnly: boolean }[];
     deployments: unknown[];
   };
-  credentials: { id: string; name: string; keyIdMasked: string }[];
+  credentials: CredentialChoice[];
   onDone: () => unknown;
   onClose: () => void;
 }) {
   const trpc = useTRPC();
-  const { bucket, ...settings } = location.settings;
+  const settings = location.settings;
+  const azure = settings.provider === "AZURE_BLOB";
+  // The store itself stays (another bucket is another location); everything else may change.
+  const store = azure
+    ? `Container ${settings.container} of storage account ${settings.storageAccount}`
+    : `Bucket ${settings.bucket}`;
+  const editable = azure
+    ? {
+        provider: settings.provider,
+        prefix: settings.prefix,
+        resourceGroup: settings.resourceGroup,
+        subscriptionId: settings.subscriptionId,
+        blobEndpoint: settings.blobEndpoint,
+      }
+    : {
+        provider: settings.provider,
+        prefix: settings.prefix,
+        region: settings.region,
+        endpoint: settings.endpoint,
+        pathStyle: settings.pathStyle,
+        caBundle: settings.caBundle ?? "",
+      };
   const allReadOnly = location.assignments.length > 0 && location.assignments.every((a) => a.readOnly);
   const form = useForm({
     resolver: zodResolver(locationUpdateInput, { error: formErrorMap }),
-    defaultValues: { id: location.id, credentialId: location.credential.id, ...settings, readOnly: allReadOnly },
+    defaultValues: { id: location.id, credentialId: location.credential.id, ...editable, readOnly: allReadOnly },
   });
   const update = useMutation(
     trpc.location.update.mutationOptions({
@@ -65,7 +79,7 @@ export function EditLocationDialog({
     <FormDialog
       open
       title={`Edit ${location.name}`}
-      submitLabel={update.isPending ? "Checking the bucket…" : "Check and save"}
+      submitLabel={update.isPending ? `Checking the ${azure ? "container" : "bucket"}…` : "Check and save"}
       busy={update.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
@@ -76,24 +90,44 @@ export function EditLocationDialog({
       )}
     >
       <Typography variant="body2" color="text.secondary">
-        Bucket {bucket}. The changed settings are tried first; if the store cannot be reached with them nothing changes.
-        Then {n === 1 ? "the cluster holding" : `the ${n} clusters holding`} this location get the new
-        BackupStorageLocation.
+        {store}. The changed settings are tried first; if the store cannot be reached with them nothing changes. Then{" "}
+        {n === 1 ? "the cluster holding" : `the ${n} clusters holding`} this location get the new BackupStorageLocation.
       </Typography>
-      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
-        <FormTextField control={control} name="prefix" label="Prefix" sx={{ flex: 1 }} />
-        <FormTextField control={control} name="region" label="Region" sx={{ flex: 1 }} />
-      </Stack>
-      <FormTextField control={control} name="endpoint" label="Endpoint URL" placeholder="https://minio.example.com" />
-      <FormSwitch control={control} name="pathStyle" label="Path-style addressing (bucket in the path)" />
+      {azure ? (
+        <>
+          <FormTextField control={control} name="prefix" label="Prefix" />
+          <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+            <FormTextField control={control} name="resourceGroup" label="Resource group (optional)" sx={{ flex: 1 }} />
+            <FormTextField
+              control={control}
+              name="subscriptionId"
+              label="Subscription id (optional)"
+              sx={{ flex: 1 }}
+            />
+          </Stack>
+          <FormTextField control={control} name="blobEndpoint" label="Blob endpoint" />
+        </>
+      ) : (
+        <>
+          <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+            <FormTextField control={control} name="prefix" label="Prefix" sx={{ flex: 1 }} />
+            <FormTextField control={control} name="region" label="Region" sx={{ flex: 1 }} />
+          </Stack>
+          <FormTextField
+            control={control}
+            name="endpoint"
+            label="Endpoint URL"
+            placeholder="https://minio.example.com"
+          />
+          <FormSwitch control={control} name="pathStyle" label="Path-style addressing (bucket in the path)" />
+        </>
+      )}
       <FormTextField control={control} name="credentialId" select label="Credential" required>
-        {credentials.map((c) => (
-          <MenuItem key={c.id} value={c.id}>
-            {c.name} ({c.keyIdMasked})
-          </MenuItem>
-        ))}
+        {credentialItems(credentials, settings.provider)}
       </FormTextField>
-      <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
+      {!azure && (
+        <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
+      )}
       <FormSwitch control={control} name="readOnly" label="Read-only on every assigned cluster (no new backups)" />
     </FormDialog>
   );

@@ -6,23 +6,52 @@ import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { z } from "zod";
 import { useTRPC } from "@/lib/trpc/client";
-import { locationAssignInput, locationCreateInput } from "@/lib/schemas/locations";
+import {
+  CREDENTIAL_KIND_LABELS,
+  LOCATION_CREDENTIAL_KINDS,
+  locationAssignInput,
+  locationCreateInput,
+  type CredentialKind,
+  type LocationKind,
+} from "@/lib/schemas/locations";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
 import { FormSwitch, FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
 
+// Every provider's fields start blank; the schema keeps only the chosen provider's when it validates.
 const blank = {
   name: "",
-  provider: "S3_COMPATIBLE" as "AWS_S3" | "S3_COMPATIBLE",
+  provider: "S3_COMPATIBLE" as LocationKind,
   bucket: "",
   prefix: "",
   region: "",
   endpoint: "",
   pathStyle: true,
   caBundle: "",
+  storageAccount: "",
+  container: "",
+  resourceGroup: "",
+  subscriptionId: "",
+  blobEndpoint: "",
   credentialId: "",
 };
+
+type CredentialChoice = { id: string; name: string; kind: CredentialKind; keyIdMasked: string; details: string };
+
+/** The credentials a location of `provider` may use, as menu items (an empty list says what to create). */
+export function credentialItems(credentials: CredentialChoice[], provider: LocationKind) {
+  const usable = credentials.filter((c) => LOCATION_CREDENTIAL_KINDS[provider].includes(c.kind));
+  return usable.map((c) => (
+    <MenuItem key={c.id} value={c.id}>
+      {c.name} ({[c.keyIdMasked, c.details].filter(Boolean).join(" · ")})
+    </MenuItem>
+  ));
+}
+
+/** What to say under the credential picker when none fits the provider. */
+export const noCredentialHint = (provider: LocationKind) =>
+  `No credential fits: create one of kind ${LOCATION_CREDENTIAL_KINDS[provider].map((k) => `"${CREDENTIAL_KIND_LABELS[k]}"`).join(" or ")} first`;
 
 /** A new location, validated with the schema location.create validates with; the server then probes the bucket. */
 export function CreateLocationDialog({
@@ -30,13 +59,15 @@ export function CreateLocationDialog({
   onDone,
   onClose,
 }: {
-  credentials: { id: string; name: string; keyIdMasked: string }[];
+  credentials: CredentialChoice[];
   onDone: () => unknown;
   onClose: () => void;
 }) {
   const trpc = useTRPC();
   const form = useForm({ resolver: zodResolver(locationCreateInput, { error: formErrorMap }), defaultValues: blank });
   const provider = useWatch({ control: form.control, name: "provider" });
+  const items = credentialItems(credentials, provider);
+  const azure = provider === "AZURE_BLOB";
   const create = useMutation(
     trpc.location.create.mutationOptions({
       onSuccess: async () => {
@@ -50,7 +81,7 @@ export function CreateLocationDialog({
     <FormDialog
       open
       title="Create a target location"
-      submitLabel={create.isPending ? "Checking the bucket…" : "Check and create"}
+      submitLabel={create.isPending ? `Checking the ${azure ? "container" : "bucket"}…` : "Check and create"}
       busy={create.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
@@ -68,11 +99,38 @@ export function CreateLocationDialog({
         name="provider"
         select
         label="Provider"
-        afterChange={(p) => form.setValue("pathStyle", p === "S3_COMPATIBLE")}
+        afterChange={(p) => {
+          form.setValue("pathStyle", p === "S3_COMPATIBLE");
+          form.setValue("credentialId", "");
+        }}
       >
         <MenuItem value="AWS_S3">AWS S3</MenuItem>
         <MenuItem value="S3_COMPATIBLE">S3-compatible (MinIO, Ceph, …)</MenuItem>
+        <MenuItem value="AZURE_BLOB">Azure Blob Storage</MenuItem>
       </FormTextField>
+      {azure ? <AzureFields control={control} /> : <S3Fields control={control} provider={provider} />}
+      <FormTextField
+        control={control}
+        name="credentialId"
+        select
+        label="Credential"
+        required
+        helperText={items.length ? " " : noCredentialHint(provider)}
+      >
+        {items}
+      </FormTextField>
+      {!azure && (
+        <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
+      )}
+    </FormDialog>
+  );
+}
+
+type CreateControl = ReturnType<typeof useForm<z.input<typeof locationCreateInput>>>["control"];
+
+function S3Fields({ control, provider }: { control: CreateControl; provider: LocationKind }) {
+  return (
+    <>
       <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
         <FormTextField control={control} name="bucket" label="Bucket" required sx={{ flex: 1 }} />
         <FormTextField
@@ -101,22 +159,30 @@ export function CreateLocationDialog({
         />
       </Stack>
       <FormSwitch control={control} name="pathStyle" label="Path-style addressing (bucket in the path)" />
+    </>
+  );
+}
+
+function AzureFields({ control }: { control: CreateControl }) {
+  return (
+    <>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField control={control} name="storageAccount" label="Storage account" required sx={{ flex: 1 }} />
+        <FormTextField control={control} name="container" label="Container" required sx={{ flex: 1 }} />
+      </Stack>
+      <FormTextField control={control} name="prefix" label="Prefix" helperText="A folder only Velero uses" />
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField control={control} name="resourceGroup" label="Resource group (optional)" sx={{ flex: 1 }} />
+        <FormTextField control={control} name="subscriptionId" label="Subscription id (optional)" sx={{ flex: 1 }} />
+      </Stack>
       <FormTextField
         control={control}
-        name="credentialId"
-        select
-        label="Credential"
-        required
-        helperText={credentials.length ? " " : "Create a credential first"}
-      >
-        {credentials.map((c) => (
-          <MenuItem key={c.id} value={c.id}>
-            {c.name} ({c.keyIdMasked})
-          </MenuItem>
-        ))}
-      </FormTextField>
-      <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
-    </FormDialog>
+        name="blobEndpoint"
+        label="Blob endpoint (optional)"
+        placeholder="https://<account>.blob.core.windows.net"
+        helperText="Empty: the credential's endpoint, else its cloud's own"
+      />
+    </>
   );
 }
 

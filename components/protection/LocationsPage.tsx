@@ -4,6 +4,7 @@ import { useLiveInterval } from "@/components/common/LiveUpdates";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
+import Alert from "@mui/material/Alert";
 import Chip from "@mui/material/Chip";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
@@ -119,7 +120,7 @@ export function LocationsPage() {
       ) : !list.data?.length ? (
         <EmptyState icon={<Storage />} title="No target locations yet">
           {can("location.create")
-            ? "Create one on an S3 or S3-compatible bucket with a credential; Lifeboat checks it can really write there."
+            ? "Create one on an S3, S3-compatible or Azure Blob store with a credential; Lifeboat checks it can really write there."
             : "No location is assigned to the clusters you can see."}
         </EmptyState>
       ) : (
@@ -223,6 +224,7 @@ export function LocationsPage() {
                   ))}
                 </Box>
               )}
+              <MissingPluginAlert location={l} />
             </Paper>
           ))}
         </Stack>
@@ -289,5 +291,25 @@ export function LocationsPage() {
         cannot be deleted.
       </ConfirmDialog>
     </>
+  );
+}
+
+/**
+ * Says which clusters' Velero lacks the plugin this location needs (from what each Velero server reports): Velero would
+ * otherwise only mark the BackupStorageLocation Unavailable, without saying what to install.
+ */
+function MissingPluginAlert({
+  location,
+}: {
+  location: { name: string; deployments: { clusterName: string; missingPlugin: string | null }[] };
+}) {
+  const lacking = location.deployments.filter((d) => d.missingPlugin);
+  if (!lacking.length) return null;
+  return (
+    <Alert severity="warning" sx={{ mt: 1 }} data-testid={`missing-plugin-${location.name}`}>
+      {location.name} needs the Velero plugin {lacking[0].missingPlugin}, which Velero on{" "}
+      {lacking.map((d) => d.clusterName).join(", ")} does not run: install it there (velero plugin add{" "}
+      {lacking[0].missingPlugin}:&lt;version&gt;), or Velero keeps this location Unavailable.
+    </Alert>
   );
 }

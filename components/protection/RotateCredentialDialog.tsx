@@ -4,7 +4,7 @@ import Typography from "@mui/material/Typography";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useTRPC } from "@/lib/trpc/client";
-import { credentialRotateInput } from "@/lib/schemas/locations";
+import { credentialRotateInput, type CredentialKind } from "@/lib/schemas/locations";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
 import { FormTextField } from "../common/FormFields";
@@ -18,14 +18,14 @@ export function RotateCredentialDialog({
   credential,
   onClose,
 }: {
-  credential: { id: string; name: string; locations: { name: string }[] };
+  credential: { id: string; name: string; kind: CredentialKind; locations: { name: string }[] };
   onClose: () => void;
 }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const form = useForm({
     resolver: zodResolver(credentialRotateInput, { error: formErrorMap }),
-    defaultValues: { id: credential.id, kind: "AWS_ACCESS_KEY" as const, accessKeyId: "", secretAccessKey: "" },
+    defaultValues: { id: credential.id, kind: credential.kind, accessKeyId: "", secretAccessKey: "", accountKey: "" },
   });
   const rotate = useMutation(
     trpc.credential.rotate.mutationOptions({
@@ -53,16 +53,36 @@ export function RotateCredentialDialog({
             "cluster holding these locations gets the new keys, and the old ones are no longer used or kept."
           : "No target location uses this credential yet, so the keys cannot be tried now; they are tried when a location uses them."}
       </Typography>
-      <FormTextField control={form.control} name="accessKeyId" label="New access key id" required autoComplete="off" />
-      <FormTextField
-        control={form.control}
-        name="secretAccessKey"
-        label="New secret access key"
-        type="password"
-        required
-        autoComplete="new-password"
-        helperText="Sealed when saved; Lifeboat never shows it again"
-      />
+      {credential.kind === "AZURE_STORAGE_KEY" ? (
+        <FormTextField
+          control={form.control}
+          name="accountKey"
+          label="New account key"
+          type="password"
+          required
+          autoComplete="new-password"
+          helperText="The same storage account's other key (key1 or key2). Sealed when saved; never shown again"
+        />
+      ) : (
+        <>
+          <FormTextField
+            control={form.control}
+            name="accessKeyId"
+            label="New access key id"
+            required
+            autoComplete="off"
+          />
+          <FormTextField
+            control={form.control}
+            name="secretAccessKey"
+            label="New secret access key"
+            type="password"
+            required
+            autoComplete="new-password"
+            helperText="Sealed when saved; Lifeboat never shows it again"
+          />
+        </>
+      )}
     </FormDialog>
   );
 }

@@ -11,6 +11,8 @@ export interface VeleroOptions {
   version: string; // e.g. "v1.18.1"
   nodeAgent: boolean;
   csi: boolean; // --features=EnableCSI
+  /** The ObjectStore plugins the server runs (default velero.io/aws and velero.io/azure); a BSL of another is Unavailable. */
+  objectStorePlugins?: string[];
   /** Default backup sync period when a BSL does not set one (Velero: 1m). */
   syncPeriodMs?: number;
   /** BSL validation frequency default (Velero: 1m). */

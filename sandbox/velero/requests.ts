@@ -127,10 +127,13 @@ export async function processDownloadRequest(ctx: VeleroContext, name: string) {
   setTimeout(() => !ctx.stopped && ctx.remove("downloadrequests", name), 600_000).unref();
 }
 
+/** The ObjectStore plugins this Velero runs (the plugin images installed with it). */
+export const objectStorePlugins = (ctx: VeleroContext) =>
+  ctx.opts.objectStorePlugins ?? ["velero.io/aws", "velero.io/azure"];
+
 export function serverPlugins(ctx: VeleroContext) {
   const plugins = [
-    { name: "velero.io/aws", kind: "ObjectStore" },
-    { name: "velero.io/azure", kind: "ObjectStore" },
+    ...objectStorePlugins(ctx).map((name) => ({ name, kind: "ObjectStore" })),
     { name: "velero.io/pod", kind: "BackupItemAction" },
     { name: "velero.io/pv", kind: "BackupItemAction" },
     { name: "velero.io/service-account", kind: "BackupItemAction" },

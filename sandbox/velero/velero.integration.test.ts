@@ -87,7 +87,12 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
       azurePort: null,
       clusters: [
         { name: "east", velero: { version: "v1.18.1", nodeAgent: true, csi: true } },
-        { name: "west", kubernetesVersion: "v1.30.8", velero: { version: "v1.18.1", nodeAgent: true, csi: true } },
+        {
+          name: "west",
+          kubernetesVersion: "v1.30.8",
+          // A Velero installed without the Azure plugin.
+          velero: { version: "v1.18.1", nodeAgent: true, csi: true, objectStorePlugins: ["velero.io/aws"] },
+        },
         { name: "bare", velero: false },
       ],
       velero: { syncPeriodMs: 300, validationPeriodMs: 400, gcPeriodMs: 300, scheduleTickMs: 100, volumeDelayMs: 20 },
@@ -137,6 +142,21 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     await addLocation(co1, core1, "cut", "cut");
     const cut = await phaseOf(co1, "backupstoragelocations", "cut", ["Unavailable"]);
     expect(cut.status.message).toMatch(/Unreachable/);
+  });
+
+  it("keeps a location whose ObjectStore plugin Velero does not run Unavailable, in Velero's words", async () => {
+    await create(co2, "serverstatusrequests", { kind: "ServerStatusRequest", metadata: { name: "ssr-w" }, spec: {} });
+    const ssr = await phaseOf(co2, "serverstatusrequests", "ssr-w", ["Processed"]);
+    const stores = ssr.status.plugins.filter((p: { kind: string }) => p.kind === "ObjectStore");
+    expect(stores).toEqual([{ name: "velero.io/aws", kind: "ObjectStore" }]);
+    await addLocation(co2, core2, "no-azure", "no-azure", {
+      provider: "velero.io/azure",
+      config: { storageAccount: "devstoreaccount1", storageAccountURI: "http://127.0.0.1:1/devstoreaccount1" },
+    });
+    const bsl = await phaseOf(co2, "backupstoragelocations", "no-azure", ["Unavailable"]);
+    expect(bsl.status.message).toBe(
+      'BackupStorageLocation "no-azure" is unavailable: unable to locate ObjectStore plugin named velero.io/azure',
+    );
   });
 
   it("backs up by label selector, reports progress, and writes Velero's bucket layout", async () => {

@@ -62,6 +62,12 @@ describe("the demo's setup", () => {
       ]),
     );
     expect(actions.filter((a) => a === "cluster.attach")).toHaveLength(sandboxNames.length);
+    // A location on the S3 emulator and one on the Azure emulator, each with its credential.
+    expect(actions.filter((a) => a === "credential.create")).toHaveLength(2);
+    expect(await db.location.findMany({ select: { name: true, provider: true }, orderBy: { name: "asc" } })).toEqual([
+      { name: "sandbox-azure", provider: "AZURE_BLOB" },
+      { name: "sandbox-backups", provider: "S3_COMPATIBLE" },
+    ]);
     expect(rows.filter((r) => r.outcome !== "SUCCESS")).toEqual([]);
     // The demo's session ends with the setup.
     expect(await db.session.count({ where: { user: { email }, revokedAt: null } })).toBe(0);
@@ -83,8 +89,8 @@ describe("the demo's setup", () => {
     const created = again.map((r) => r.action).filter((a) => /\.(create|attach|assign)$/.test(a));
     // Only this start's backup is new (and the schedule's create, which answers that it is already there).
     expect(created.filter((a) => a === "cluster.attach")).toHaveLength(testSandbox().clusters.length);
-    expect(created.filter((a) => a === "credential.create")).toHaveLength(1);
-    expect(created.filter((a) => a === "location.create")).toHaveLength(1);
+    expect(created.filter((a) => a === "credential.create")).toHaveLength(2);
+    expect(created.filter((a) => a === "location.create")).toHaveLength(2);
     expect(created.filter((a) => a === "backup.create")).toHaveLength(2);
     expect(before).toBeGreaterThan(0);
     expect(lines.some((l) => l.includes("already attached"))).toBe(true);

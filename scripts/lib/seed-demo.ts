@@ -1,6 +1,6 @@
 // The demo's console content (npm run demo): the sandbox clusters attached to a "demo" cluster group, a credential and
-// a target location on the sandbox's S3 emulator, a backup and a nightly schedule. Everything goes through the console's
-// own procedures (permission checks, audit rows) as the demo's admin, in a session of its own ("npm run demo"), so the
+// a target location on the sandbox's S3 emulator and another pair on its Azure emulator, a backup and a nightly
+// schedule. Everything goes through the console's own procedures (permission checks, audit rows) as the demo's admin, in a session of its own ("npm run demo"), so the
 // audit log shows who set the demo up. Idempotent: a restarted demo finds what exists and creates only what is missing.
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -17,6 +17,8 @@ import { backupName, scheduleName } from "../../lib/velero/names";
 export interface DemoSandbox {
   clusters: { name: string; kubeconfig: string }[];
   s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  /** azurite, when the sandbox runs it (its container "velero" exists). */
+  azure?: { blobEndpoint: string; accountName: string; accountKey: string } | null;
 }
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -110,6 +112,36 @@ export async function seedDemo(
       log("  target location sandbox-backups (s3://lifeboat-backups/demo) assigned to group demo");
     } else {
       await caller().location.refresh({ id: location.id });
+    }
+
+    // An Azure storage account key and an Azure Blob location on the sandbox's azurite, shared with the demo group too.
+    const azure = o.sandbox.azure;
+    if (azure && !(await db.location.findUnique({ where: { name: "sandbox-azure" }, select: { id: true } }))) {
+      const key =
+        (await db.credential.findUnique({ where: { name: "sandbox-azure" }, select: { id: true } })) ??
+        (await caller().credential.create({
+          kind: "AZURE_STORAGE_KEY",
+          name: "sandbox-azure",
+          description: "The account key of the sandbox's Azure emulator (azurite)",
+          accountName: azure.accountName,
+          accountKey: azure.accountKey,
+          cloud: "AzurePublicCloud",
+          blobEndpoint: azure.blobEndpoint,
+        }));
+      const az = await caller().location.create({
+        name: "sandbox-azure",
+        provider: "AZURE_BLOB",
+        storageAccount: azure.accountName,
+        container: "velero",
+        prefix: "demo",
+        credentialId: key.id,
+      });
+      await caller().location.assign({
+        locationId: az.id,
+        target: { kind: "clusterGroup", id: group.id },
+        readOnly: false,
+      });
+      log(`  target location sandbox-azure (azure://${azure.accountName}/velero/demo) assigned to group demo`);
     }
 
     // A backup to look at (one per demo start) and a nightly schedule (once), on the first cluster with the location.

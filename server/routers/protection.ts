@@ -4,10 +4,12 @@ import { procedure } from "../trpc/guard";
 import { byId } from "@/lib/schemas/admin";
 import {
   CREDENTIAL_KINDS,
+  CREDENTIAL_PROVIDERS,
   credentialCreateInput,
   credentialRotateInput,
   LOCATION_KINDS,
   locationAssignInput,
+  locationConfig,
   locationCreateInput,
   locationUpdateInput,
 } from "@/lib/schemas/locations";
@@ -29,10 +31,12 @@ import { idOnly, ref } from "./outputs";
 const credentialRow = z.object({
   id: z.string(),
   name: z.string(),
-  provider: z.enum(["AWS"]),
+  provider: z.enum(CREDENTIAL_PROVIDERS),
   kind: z.enum(CREDENTIAL_KINDS),
   description: z.string(),
   keyIdMasked: z.string(),
+  /** What the credential is for, from its clear settings (e.g. "Storage account acme · AzurePublicCloud"), or "". */
+  details: z.string(),
   createdAt: z.date(),
   locations: z.array(ref),
 });
@@ -43,17 +47,8 @@ const locationRow = z.object({
   provider: z.enum(LOCATION_KINDS),
   /** The provider and where it points, as its driver says it (e.g. "S3-compatible · s3://bucket/prefix · endpoint"). */
   summary: z.string(),
-  /** What the edit form starts from: where the location points (the CA bundle is public certificates). */
-  settings: z
-    .object({
-      bucket: z.string(),
-      prefix: z.string(),
-      region: z.string(),
-      endpoint: z.string(),
-      pathStyle: z.boolean(),
-      caBundle: z.string(),
-    })
-    .nullable(),
+  /** What the edit form starts from: where the location points, by provider (none of it secret). */
+  settings: locationConfig.nullable(),
   lastProbeAt: z.date().nullable(),
   lastProbeMessage: z.string().nullable(),
   createdAt: z.date(),
@@ -73,6 +68,8 @@ const locationRow = z.object({
       lastValidationTime: z.date().nullable(),
       appliedAt: z.date().nullable(),
       error: z.string().nullable(),
+      /** The Velero plugin image this location needs and the cluster's Velero does not report, or null. */
+      missingPlugin: z.string().nullable(),
     }),
   ),
 });
@@ -83,6 +80,8 @@ export const credentialRouter = router({
     .output(z.array(credentialRow))
     .query(({ ctx }) => listCredentials(ctx.services)),
   create: objectProcedure("credential", { field: null })
+    // Committed with its audit row. A kind that is checked on save (an Azure account key) makes that one bounded call
+    // (8 s at most) inside the transaction, well within its 30 s.
     .meta({ permission: "credential.create", dbOnly: true })
     .input(credentialCreateInput)
     .output(credentialRow)

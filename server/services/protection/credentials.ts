@@ -10,8 +10,9 @@ import {
   credentialConfigOf,
   credentialSecretOf,
   credentialTypeFor,
-  sealedCredential,
+  splitCredential,
 } from "../../storage/providers/registry";
+import type { CredentialType } from "../../storage/providers/types";
 
 // Data-protection credentials: the secret sealed on create, never read back except by the code that uses it (a probe,
 // the credentials Secret on a cluster). The row keeps its kind (in `config`) and a masked identifier in the clear.
@@ -26,10 +27,21 @@ const shown = {
   locations: { select: { id: true, name: true } },
 } as const;
 
-const withKind = <T extends { config: unknown }>({ config, ...row }: T) => ({
-  ...row,
-  kind: credentialConfigOf(config).kind,
-});
+const withKind = <T extends { config: unknown }>({ config, ...row }: T) => {
+  const c = credentialConfigOf(config);
+  return { ...row, kind: c.kind, details: (credentialTypeFor(c.kind) as CredentialType).details(c as never) };
+};
+
+/**
+ * Checks a credential where its kind can be checked on its own (an Azure account key against its storage account);
+ * a refusal says why and that nothing was saved.
+ */
+export async function checkedCredential(secret: CredentialSecret): Promise<void> {
+  const type = credentialTypeFor(secret.kind) as CredentialType;
+  if (!type.check) return;
+  const r = await type.check(secret as never);
+  if (!r.ok) throw new AppError("PRECONDITION_FAILED", `${r.message}. Nothing was saved.`);
+}
 
 export async function listCredentials(d: Deps) {
   return (await d.db.credential.findMany({ orderBy: { name: "asc" }, select: shown })).map(withKind);
@@ -39,16 +51,18 @@ export async function createCredential(d: Deps, actorId: string, given: Credenti
   const { name, description, ...secret } = credentialCreateInput.parse(given);
   if (await d.db.credential.findUnique({ where: { name }, select: { id: true } }))
     throw new AppError("CONFLICT", `A credential named ${name} already exists`);
-  const type = credentialTypeFor(secret.kind);
-  const sealedSecretId = await d.sealed.put(type.sealPurpose, sealedCredential(secret));
+  await checkedCredential(secret);
+  const type = credentialTypeFor(secret.kind) as CredentialType;
+  const { sealed, config } = splitCredential(secret);
+  const sealedSecretId = await d.sealed.put(type.sealPurpose, sealed);
   try {
     const row = await d.db.credential.create({
       data: {
         name,
         description,
         provider: type.provider,
-        config: { kind: secret.kind } satisfies CredentialConfig,
-        keyIdMasked: type.masked(secret),
+        config: config satisfies CredentialConfig,
+        keyIdMasked: type.masked(secret as never),
         sealedSecretId,
         createdById: actorId,
       },

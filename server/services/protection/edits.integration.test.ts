@@ -152,6 +152,7 @@ describe("changing a target location", () => {
     const specBefore = (await bslOn(0, bsl())).spec;
     await expect(
       admin.location.update({
+        provider: "S3_COMPATIBLE",
         id: ids.location,
         credentialId: ids.credential,
         prefix: `edits-it/${run}/b`,
@@ -167,6 +168,7 @@ describe("changing a target location", () => {
 
   it("rolls a new prefix and read-only mode out to the BackupStorageLocation on every assigned cluster", async () => {
     await admin.location.update({
+      provider: "S3_COMPATIBLE",
       id: ids.location,
       credentialId: ids.credential,
       prefix: `edits-it/${run}/b`,
@@ -191,6 +193,7 @@ describe("changing a target location", () => {
   it("refuses a CA bundle that is not PEM certificates", async () => {
     await expect(
       admin.location.update({
+        provider: "S3_COMPATIBLE",
         id: ids.location,
         credentialId: ids.credential,
         prefix: `edits-it/${run}/b`,

@@ -20,8 +20,10 @@ import {
   type LocationUpdateInput,
   type LocationConfig,
   type LocationCreateInput,
+  CREDENTIAL_KIND_LABELS,
 } from "@/lib/schemas/locations";
 import { locationConfigOf, storedLocationConfig } from "../../storage/providers/registry";
+import { lacksObjectStorePlugin, objectStorePluginName, type ReportedPlugin } from "@/lib/velero/plugins";
 
 // Self-provisioned target locations, whatever their provider (its driver in server/storage/providers knows the store):
 // validated by really reaching the store, assigned to cluster groups and clusters, and reconciled onto every assigned
@@ -48,18 +50,28 @@ function summaryOf(d: Deps, row: { provider: string; config: unknown }): string 
   }
 }
 
-/** The settings the edit form starts from (none of them secret), or null when the driver refuses the stored ones. */
-function settingsOf(d: Deps, row: { provider: string; config: unknown }) {
+/** The Velero plugin a location's BackupStorageLocation needs: its image and the ObjectStore name it registers. */
+function neededPlugin(d: Deps, row: { provider: string; config: unknown }) {
   try {
-    const c = configOfRow(d, row);
-    return {
-      bucket: c.bucket,
-      prefix: c.prefix,
-      region: c.region,
-      endpoint: c.endpoint,
-      pathStyle: c.pathStyle,
-      caBundle: c.caBundle ?? "",
-    };
+    const config = configOfRow(d, row);
+    const provider = d.storage.providerFor(config.provider);
+    const objectStore = objectStorePluginName(provider.backupStorageLocation(config).provider);
+    return { image: provider.requiredPlugin, objectStore };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a cluster's Velero (as its health check last read it) reports plugins and lacks `objectStore` among them. */
+function lacksPlugin(velero: unknown, objectStore: string): boolean {
+  const plugins = (velero as { plugins?: unknown } | null)?.plugins;
+  return Array.isArray(plugins) && lacksObjectStorePlugin(plugins as ReportedPlugin[], objectStore) === true;
+}
+
+/** The settings the edit form starts from (none of them secret), or null when the driver refuses the stored ones. */
+function settingsOf(d: Deps, row: { provider: string; config: unknown }): LocationConfig | null {
+  try {
+    return configOfRow(d, row);
   } catch {
     return null;
   }
@@ -93,7 +105,7 @@ const shown = {
       lastValidationTime: true,
       appliedAt: true,
       error: true,
-      cluster: { select: { name: true, groupId: true } },
+      cluster: { select: { name: true, groupId: true, velero: true } },
     },
   },
 } as const;
@@ -181,15 +193,20 @@ export async function listLocations(d: Deps, access: Access) {
     d,
     located.flatMap((l) => l.deployments),
   );
-  return located.map((l) => ({
-    ...l,
-    deployments: l.deployments.map(({ cluster, ...x }) => ({
-      ...x,
-      ...liveStatus(x, synced.get(`${x.clusterId}/${x.bslName}`)),
-      clusterName: cluster.name,
-      groupId: cluster.groupId,
-    })),
-  }));
+  const plugins = new Map(rows.map((r) => [r.id, neededPlugin(d, r)]));
+  return located.map((l) => {
+    const plugin = plugins.get(l.id);
+    return {
+      ...l,
+      deployments: l.deployments.map(({ cluster, ...x }) => ({
+        ...x,
+        ...liveStatus(x, synced.get(`${x.clusterId}/${x.bslName}`)),
+        clusterName: cluster.name,
+        groupId: cluster.groupId,
+        missingPlugin: plugin && lacksPlugin(cluster.velero, plugin.objectStore) ? plugin.image : null,
+      })),
+    };
+  });
 }
 
 /** Parses what is given, or answers BAD_REQUEST with each field's problem. */
@@ -209,19 +226,15 @@ export async function createLocation(d: Deps, actorId: string, given: LocationCr
   const config = parsed(provider.configSchema.safeParse(settings));
   if (await d.db.location.findUnique({ where: { name }, select: { id: true } }))
     throw new AppError("CONFLICT", `A target location named ${name} already exists`);
-  const secret = await credentialSecret(d, credentialId);
-  if (!provider.credentialKinds.includes(secret.kind))
-    throw new AppError(
-      "BAD_REQUEST",
-      `${provider.label} locations use ${provider.credentialKinds.join(" or ")} credentials, not ${secret.kind}`,
-    );
-  const probe = await provider.probe(config, secret);
+  const secret = await usableCredential(d, config, credentialId);
+  const complete = provider.complete?.(config, secret) ?? config;
+  const probe = await provider.probe(complete, secret);
   if (!probe.ok) throw new AppError("PRECONDITION_FAILED", probe.message);
   return d.db.location.create({
     data: {
       name,
       provider: config.provider,
-      config: storedLocationConfig(config),
+      config: storedLocationConfig(complete),
       credentialId,
       lastProbeAt: new Date(),
       lastProbeMessage: probe.message,
@@ -231,16 +244,17 @@ export async function createLocation(d: Deps, actorId: string, given: LocationCr
   });
 }
 
-/** Probes the settings with the credential's keys; a refusal says why and that nothing was saved. */
-async function probeOrRefuse(d: Deps, config: LocationConfig, credentialId: string) {
+/** The credential's whole, refused when the location's kind cannot use its kind. */
+async function usableCredential(d: Deps, config: LocationConfig, credentialId: string): Promise<CredentialSecret> {
   const provider = d.storage.providerFor(config.provider);
   const secret = await credentialSecret(d, credentialId);
   if (!provider.credentialKinds.includes(secret.kind))
     throw new AppError(
       "BAD_REQUEST",
-      `${provider.label} locations use ${provider.credentialKinds.join(" or ")} credentials, not ${secret.kind}`,
+      `${provider.label} locations use ${provider.credentialKinds.map((k) => CREDENTIAL_KIND_LABELS[k]).join(" or ")} ` +
+        `credentials, not ${CREDENTIAL_KIND_LABELS[secret.kind]}`,
     );
-  return provider.probe(config, secret);
+  return secret;
 }
 
 /**
@@ -253,9 +267,13 @@ export async function updateLocation(d: Deps, given: LocationUpdateInput) {
   const row = await d.db.location.findUnique({ where: { id }, select: { provider: true, config: true } });
   if (!row) throw notFound("Target location");
   const current = configOfRow(d, row);
+  if (edits.provider !== current.provider)
+    throw new AppError("BAD_REQUEST", `This is a ${current.provider} location; its provider cannot change`);
   const provider = d.storage.providerFor(current.provider);
-  const config = parsed(provider.configSchema.safeParse({ ...current, ...edits }));
-  const probe = await probeOrRefuse(d, config, credentialId);
+  const secret = await usableCredential(d, current, credentialId);
+  const edited = parsed(provider.configSchema.safeParse({ ...current, ...edits }));
+  const config = provider.complete?.(edited, secret) ?? edited;
+  const probe = await provider.probe(config, secret);
   if (!probe.ok) throw new AppError("PRECONDITION_FAILED", `${probe.message}. Nothing was changed.`);
   await d.db.$transaction(async (tx) => {
     await tx.location.update({

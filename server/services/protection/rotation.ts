@@ -3,11 +3,13 @@ import { AppError, notFound } from "../../errors";
 import { credentialRotateInput, type CredentialRotateInput } from "@/lib/schemas/locations";
 import {
   credentialConfigOf,
+  credentialSecretOf,
   credentialTypeFor,
   locationConfigOf,
-  sealedCredential,
+  splitCredential,
 } from "../../storage/providers/registry";
-import { listCredentials } from "./credentials";
+import type { CredentialType } from "../../storage/providers/types";
+import { checkedCredential, listCredentials } from "./credentials";
 import { reconcileLocation } from "./locations";
 
 // Replacing a credential's keys (rotation). The new keys are probed against every location that uses the credential,
@@ -17,7 +19,7 @@ import { reconcileLocation } from "./locations";
 // reconciled at once.
 
 export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
-  const { id, ...secret } = credentialRotateInput.parse(given);
+  const { id, ...keys } = credentialRotateInput.parse(given);
   const c = await d.db.credential.findUnique({
     where: { id },
     select: {
@@ -27,8 +29,11 @@ export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
     },
   });
   if (!c) throw notFound("Credential");
-  const kind = credentialConfigOf(c.config).kind;
-  if (kind !== secret.kind) throw new AppError("BAD_REQUEST", `This credential holds ${kind} keys, not ${secret.kind}`);
+  const stored = credentialConfigOf(c.config);
+  const kind = stored.kind;
+  if (kind !== keys.kind) throw new AppError("BAD_REQUEST", `This credential holds ${kind} keys, not ${keys.kind}`);
+  const secret = credentialSecretOf(stored, JSON.stringify(keys));
+  await checkedCredential(secret);
 
   const probed = new Map<string, string>();
   for (const l of c.locations) {
@@ -42,12 +47,16 @@ export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
     probed.set(l.id, probe.message);
   }
 
-  const type = credentialTypeFor(kind);
-  const sealedSecretId = await d.sealed.put(type.sealPurpose, sealedCredential(secret));
+  const type = credentialTypeFor(kind) as CredentialType;
+  const split = splitCredential(secret);
+  const sealedSecretId = await d.sealed.put(type.sealPurpose, split.sealed);
   const locationIds = c.locations.map((l) => l.id);
   try {
     await d.db.$transaction(async (tx) => {
-      await tx.credential.update({ where: { id }, data: { sealedSecretId, keyIdMasked: type.masked(secret) } });
+      await tx.credential.update({
+        where: { id },
+        data: { sealedSecretId, config: split.config, keyIdMasked: type.masked(secret as never) },
+      });
       for (const [locationId, message] of probed)
         await tx.location.update({
           where: { id: locationId },

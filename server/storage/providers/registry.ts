@@ -9,6 +9,7 @@ import {
 } from "@/lib/schemas/locations";
 import type { Prisma } from "../../db/generated/client";
 import { awsAccessKeyType, awsS3Provider, s3CompatibleProvider } from "./s3";
+import { azureBlobProvider, azureStorageKeyType } from "./azure";
 import { ProviderError, type CredentialType, type LocationProvider } from "./types";
 
 // Every location provider and credential kind Lifeboat knows, by the value the database keeps. A new provider is a
@@ -16,9 +17,11 @@ import { ProviderError, type CredentialType, type LocationProvider } from "./typ
 const PROVIDERS: { [K in LocationKind]: LocationProvider<K> } = {
   AWS_S3: awsS3Provider,
   S3_COMPATIBLE: s3CompatibleProvider,
+  AZURE_BLOB: azureBlobProvider,
 };
 const CREDENTIAL_TYPES: { [C in CredentialKind]: CredentialType<C> } = {
   AWS_ACCESS_KEY: awsAccessKeyType,
+  AZURE_STORAGE_KEY: azureStorageKeyType,
 };
 
 export function providerFor<K extends LocationKind>(kind: K): LocationProvider<K> {
@@ -61,16 +64,23 @@ export function credentialConfigOf(config: unknown): CredentialConfig {
   return parsed.data;
 }
 
-/** A credential's secret from its clear config and its sealed value (the sealed JSON holds the secret fields). */
+/** A credential's whole from its clear config and its sealed value (the sealed JSON holds the secret fields). */
 export function credentialSecretOf(config: CredentialConfig, sealed: string): CredentialSecret {
-  const parsed = credentialSecret.safeParse({ ...(JSON.parse(sealed) as object), kind: config.kind });
+  const parsed = credentialSecret.safeParse({ ...(JSON.parse(sealed) as object), ...config });
   // The issues would name fields only, but a secret is never worth the risk of an echo: say what, not which value.
   if (!parsed.success) throw new ProviderError(`The sealed value of a ${config.kind} credential is not valid`);
   return parsed.data;
 }
 
-/** The sealed value of a credential: its secret fields, without the kind (kept in the clear config). */
-export function sealedCredential(secret: CredentialSecret): string {
-  const { kind: _kind, ...rest } = secret;
-  return JSON.stringify(rest);
+/** A credential split into what is sealed (its kind's secret fields, as JSON) and what its row keeps in the clear. */
+export function splitCredential(secret: CredentialSecret): { sealed: string; config: CredentialConfig } {
+  const sealedFields = new Set<string>(credentialTypeFor(secret.kind).sealedFields);
+  const entries = Object.entries(secret).filter(([k]) => k !== "kind");
+  return {
+    sealed: JSON.stringify(Object.fromEntries(entries.filter(([k]) => sealedFields.has(k)))),
+    config: credentialConfigOf({
+      kind: secret.kind,
+      ...Object.fromEntries(entries.filter(([k]) => !sealedFields.has(k))),
+    }),
+  };
 }

@@ -150,7 +150,10 @@ describe("the location input", () => {
       { ...base, provider: "AWS_S3", region: "eu-west-1", prefix: "/abs" },
       [["prefix", "No leading '/' and no spaces"]],
     ],
-    [{ ...base, provider: "GCS" }, [["provider", "Invalid discriminator value. Expected 'AWS_S3' | 'S3_COMPATIBLE'"]]],
+    [
+      { ...base, provider: "GCS" },
+      [["provider", "Invalid discriminator value. Expected 'AWS_S3' | 'S3_COMPATIBLE' | 'AZURE_BLOB'"]],
+    ],
   ])("%j → %j", (input, expected) => expect(issues(input)).toEqual(expected));
 
   it("defaults and trims what the form leaves out", () => {

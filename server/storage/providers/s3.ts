@@ -1,6 +1,7 @@
 import {
   awsAccessKey,
   awsS3Config,
+  LOCATION_CREDENTIAL_KINDS,
   s3CompatibleConfig,
   type CredentialSecret,
   type LocationKind,
@@ -92,6 +93,15 @@ function s3Driver<K extends S3Kind>(
   label: string,
   configSchema: LocationProvider<K>["configSchema"],
 ): LocationProvider<K> {
+  // ConfigOf<K> of a generic K does not narrow to the S3 members; the methods are written for both.
+  return s3Methods(kind, label, configSchema) as unknown as LocationProvider<K>;
+}
+
+function s3Methods(
+  kind: S3Kind,
+  label: string,
+  configSchema: LocationProvider<S3Kind>["configSchema"],
+): LocationProvider<S3Kind> {
   const backupStorageLocation = (c: S3Config): BackupStorageLocationPart => {
     const config = bslConfigFor(c);
     checkAwsBslConfig(config);
@@ -108,7 +118,7 @@ function s3Driver<K extends S3Kind>(
   return {
     kind,
     label,
-    credentialKinds: ["AWS_ACCESS_KEY"],
+    credentialKinds: LOCATION_CREDENTIAL_KINDS[kind],
     configSchema,
     requiredPlugin: AWS_PLUGIN,
     describe: (c) => [`s3://${c.bucket}/${c.prefix}`, c.endpoint, c.region].filter(Boolean).join(" · "),
@@ -151,5 +161,7 @@ export const awsAccessKeyType: CredentialType<"AWS_ACCESS_KEY"> = {
   kind: "AWS_ACCESS_KEY",
   provider: "AWS",
   sealPurpose: "aws-credential",
+  sealedFields: ["accessKeyId", "secretAccessKey"],
   masked: (s) => maskKeyId(s.accessKeyId),
+  details: () => "",
 };

@@ -1,6 +1,12 @@
 import type { z } from "zod";
 import type { CredentialProvider } from "../../db/generated/enums";
-import type { CredentialKind, CredentialSecret, LocationConfig, LocationKind } from "@/lib/schemas/locations";
+import type {
+  CredentialConfig,
+  CredentialKind,
+  CredentialSecret,
+  LocationConfig,
+  LocationKind,
+} from "@/lib/schemas/locations";
 
 // A location provider driver: everything Lifeboat knows about one kind of target location (AWS S3, an S3-compatible
 // store, later Azure Blob). The services, the schema and the cluster adapter stay provider-neutral: they hand the
@@ -71,6 +77,11 @@ export interface LocationProvider<K extends LocationKind = LocationKind> {
   configSchema: z.ZodType<ConfigOf<K>, unknown>;
   /** The Velero plugin that serves this provider's BackupStorageLocations (image without tag). */
   requiredPlugin: string;
+  /**
+   * The settings as stored, completed from the credential where the user left a setting to it (e.g. an Azure location's
+   * blob endpoint from its account key's cloud), so that what Velero gets never depends on the credential's settings.
+   */
+  complete?(config: ConfigOf<K>, credential: CredentialSecret): ConfigOf<K>;
   /** Where the location points, in one line for people, e.g. "s3://bucket/prefix · https://minio.example.com". */
   describe(config: ConfigOf<K>): string;
   /** Reaches the store with the credential and does what Velero will do there; never throws for what it meets. */
@@ -80,6 +91,9 @@ export interface LocationProvider<K extends LocationKind = LocationKind> {
   credentialsFile(credential: CredentialSecret, config: ConfigOf<K>): CredentialsFile;
 }
 
+/** What checking a credential on save found: who it is (for people), or why it is refused. */
+export type CredentialCheck = { ok: true; message: string } | { ok: false; failure: string; message: string };
+
 /** How a credential kind is kept: its provider (the Credential row's column), what the row shows, what is sealed. */
 export interface CredentialType<C extends CredentialKind = CredentialKind> {
   kind: C;
@@ -87,6 +101,15 @@ export interface CredentialType<C extends CredentialKind = CredentialKind> {
   provider: CredentialProvider;
   /** The purpose the sealed value is stored under. */
   sealPurpose: string;
+  /** The fields that are sealed; every other field of the credential is kept in the clear (the row's config). */
+  sealedFields: readonly Exclude<keyof Extract<CredentialSecret, { kind: C }>, "kind">[];
   /** The identifier a row shows, masked (e.g. "AKIA…WXYZ"). */
   masked(secret: Extract<CredentialSecret, { kind: C }>): string;
+  /** What the row says about it besides its masked identifier, from its clear settings (e.g. the storage account). */
+  details(config: Extract<CredentialConfig, { kind: C }>): string;
+  /**
+   * Checks the credential where it can be checked without a location (a key Lifeboat can ask its store about); absent
+   * when only a location can tell (an S3 key may be MinIO's). Never throws for what it meets.
+   */
+  check?(secret: Extract<CredentialSecret, { kind: C }>, opts?: { timeoutMs?: number }): Promise<CredentialCheck>;
 }
