@@ -56,6 +56,7 @@ describe("architecture", () => {
 
   it("everything that leaves the process goes through the outbound path (server/security/outbound.ts, #9 §2)", () => {
     const outbound = `server${path.sep}security${path.sep}outbound.ts`;
+    const awsClients = path.join(root, "server", "storage", "aws", "clients");
     const product = consoleFiles.filter(
       (f) => !/\.test\.tsx?$/.test(f) && !f.startsWith(`server${path.sep}testing`) && !f.startsWith("components"),
     );
@@ -70,10 +71,17 @@ describe("architecture", () => {
       if (/\b(fetch|request)\(/.test(src) && importsOf(f).includes("undici") && !/\bdispatcher\b/.test(src))
         offenders.push(`${f}: undici without a dispatcher`);
       if (/(?<![.\w])fetch\(/.test(src) && !importsOf(f).includes("undici")) offenders.push(`${f}: global fetch`);
-      // Cloud SDK clients are built with the outbound path's agents.
+      // Cloud SDK clients are built with the outbound path's agents: directly, or through the AWS client config
+      // (server/storage/aws/clients.ts, itself held to this rule).
       const sdk = importsOf(f).some((s) => s.startsWith("@aws-sdk/client-") || s.startsWith("@azure/"));
-      if (sdk && !importsOf(f).some((s) => /security\/outbound$/.test(s)))
-        offenders.push(`${f}: SDK client off the path`);
+      const target = (spec: string) =>
+        spec.startsWith("@/")
+          ? path.join(root, spec.slice(2))
+          : spec.startsWith(".")
+            ? path.resolve(path.dirname(path.join(root, f)), spec)
+            : null;
+      const onPath = (spec: string) => /security\/outbound$/.test(spec) || target(spec) === awsClients;
+      if (sdk && !importsOf(f).some(onPath)) offenders.push(`${f}: SDK client off the path`);
     }
     expect(offenders).toEqual([]);
   });

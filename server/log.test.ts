@@ -21,6 +21,40 @@ describe("logger", () => {
     expect(JSON.parse(lines[0]).msg).toBe("creating");
   });
 
+  it("redacts an AWS role's external id and the SDK's shapes of secret keys and session tokens", () => {
+    const lines: string[] = [];
+    const log = createLogger((s) => lines.push(s), { level: "info" });
+    log.info(
+      {
+        externalId: "ext-top",
+        input: { kind: "AWS_ACCOUNT_ROLE", externalId: "ext-input", roleArn: "arn:aws:iam::123456789012:role/r" },
+        role: { externalId: "ext-nested", sessionToken: "tok-camel" },
+        // IAM CreateAccessKey's AccessKey and STS AssumeRole's Credentials, as the SDK returns them.
+        AccessKey: { AccessKeyId: "AKIAEXAMPLEEXAMPLE", SecretAccessKey: "iam-secret" },
+        Credentials: { AccessKeyId: "ASIAEXAMPLE", SecretAccessKey: "sts-secret", SessionToken: "sts-token" },
+        SecretAccessKey: "top-secret",
+        SessionToken: "top-token",
+      },
+      "assuming",
+    );
+    const out = lines.join("");
+    for (const secret of [
+      "ext-top",
+      "ext-input",
+      "ext-nested",
+      "tok-camel",
+      "iam-secret",
+      "sts-secret",
+      "sts-token",
+      "top-secret",
+      "top-token",
+    ])
+      expect(out).not.toContain(secret);
+    // What names the principal stays readable.
+    expect(out).toContain("arn:aws:iam::123456789012:role/r");
+    expect(out).toContain("AKIAEXAMPLEEXAMPLE");
+  });
+
   it("formats a readable line for development", () => {
     const line = formatPretty(
       JSON.stringify({ level: 40, time: Date.UTC(2026, 0, 1, 12, 0, 0), msg: "hello", path: "team.create" }),

@@ -21,6 +21,16 @@ export const REDACT_PATHS = [
   "*.secretAccessKey",
   "accountKey",
   "*.accountKey",
+  // An AWS role credential's external id, assumed keys, and the SDK's shapes of them (AccessKey.SecretAccessKey from
+  // IAM CreateAccessKey, Credentials.SecretAccessKey and .SessionToken from STS AssumeRole).
+  "externalId",
+  "*.externalId",
+  "sessionToken",
+  "*.sessionToken",
+  "SecretAccessKey",
+  "*.SecretAccessKey",
+  "SessionToken",
+  "*.SessionToken",
   "kubeconfig",
   "*.kubeconfig",
   "plaintext",
@@ -34,6 +44,7 @@ export const REDACT_PATHS = [
   "input.*.password",
   "input.secretAccessKey",
   "input.accountKey",
+  "input.externalId",
   "input.kubeconfig",
 ];
 

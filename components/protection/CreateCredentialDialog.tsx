@@ -1,5 +1,5 @@
 "use client";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
 import { useForm, useWatch } from "react-hook-form";
@@ -22,6 +22,12 @@ const blank = {
   accountKey: "",
   cloud: "AzurePublicCloud" as (typeof AZURE_CLOUDS)[number],
   blobEndpoint: "",
+  endpoint: "",
+  region: "us-east-1",
+  roleArn: "",
+  externalId: "",
+  sourceCredentialId: "",
+  sessionName: "lifeboat",
 };
 
 const SEALED = "Sealed when saved; Lifeboat never shows it again";
@@ -42,11 +48,17 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
   );
   const { control } = form;
   const azure = kind === "AZURE_STORAGE_KEY";
+  const role = kind === "AWS_ACCOUNT_ROLE";
+  const account = kind === "AWS_ACCOUNT_KEY" || role;
+  // Some kinds are checked against their cloud before they are saved (the Velero key only at a location).
+  const checked = kind !== "AWS_ACCESS_KEY";
+  const sources = useQuery({ ...trpc.credential.list.queryOptions(), enabled: role });
+  const accountKeys = (sources.data ?? []).filter((c) => c.kind === "AWS_ACCOUNT_KEY");
   return (
     <FormDialog
       open
       title="Create a credential"
-      submitLabel={create.isPending && azure ? "Checking the key…" : azure ? "Check and create" : "Create"}
+      submitLabel={create.isPending && checked ? "Checking…" : checked ? "Check and create" : "Create"}
       busy={create.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
@@ -103,6 +115,51 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
             helperText="Only for Azure Stack, private endpoints or an emulator; empty means the cloud's own"
           />
         </>
+      ) : role ? (
+        <>
+          <FormTextField
+            control={control}
+            name="roleArn"
+            label="Role ARN"
+            required
+            autoComplete="off"
+            placeholder="arn:aws:iam::123456789012:role/lifeboat-provisioner"
+          />
+          <FormTextField
+            control={control}
+            name="externalId"
+            label="External id"
+            type="password"
+            required
+            autoComplete="new-password"
+            helperText={`The external id the role's trust policy requires. ${SEALED}.`}
+          />
+          <FormTextField
+            control={control}
+            name="sourceCredentialId"
+            select
+            label="Source credential"
+            required
+            disabled={sources.isSuccess && accountKeys.length === 0}
+            helperText={
+              sources.isSuccess && accountKeys.length === 0
+                ? `Create an "${CREDENTIAL_KIND_LABELS.AWS_ACCOUNT_KEY}" credential first: its key assumes the role`
+                : `The "${CREDENTIAL_KIND_LABELS.AWS_ACCOUNT_KEY}" credential whose key assumes the role`
+            }
+          >
+            {accountKeys.map((c) => (
+              <MenuItem key={c.id} value={c.id}>
+                {c.name} ({c.keyIdMasked})
+              </MenuItem>
+            ))}
+          </FormTextField>
+          <FormTextField
+            control={control}
+            name="sessionName"
+            label="Session name"
+            helperText="How AWS names Lifeboat's sessions with the role (CloudTrail shows it)"
+          />
+        </>
       ) : (
         <>
           <FormTextField control={control} name="accessKeyId" label="Access key id" required autoComplete="off" />
@@ -113,9 +170,28 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
             type="password"
             required
             autoComplete="new-password"
-            helperText={SEALED}
+            helperText={account ? `${SEALED}. Checked with AWS STS before it is saved.` : SEALED}
           />
         </>
+      )}
+      {account && (
+        <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+          <FormTextField
+            control={control}
+            name="endpoint"
+            label="Endpoint (for an AWS-compatible API, e.g. a test emulator)"
+            placeholder="https://…"
+            helperText={role ? "The source credential's endpoint; empty means AWS itself" : "Empty means AWS itself"}
+            sx={{ flex: 2 }}
+          />
+          <FormTextField
+            control={control}
+            name="region"
+            label="Region"
+            helperText="Where Lifeboat calls STS and IAM"
+            sx={{ flex: 1 }}
+          />
+        </Stack>
       )}
     </FormDialog>
   );

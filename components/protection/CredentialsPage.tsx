@@ -86,11 +86,16 @@ export function CredentialsPage() {
       align: "right",
       cell: (c) => (
         <>
-          {can("credential.rotate") && (
-            <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace keys of ${c.name}`}>
-              Replace keys
-            </Button>
-          )}
+          {can("credential.rotate") &&
+            (c.kind === "AWS_ACCOUNT_ROLE" ? (
+              <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace the external id of ${c.name}`}>
+                Replace external id
+              </Button>
+            ) : (
+              <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace keys of ${c.name}`}>
+                Replace keys
+              </Button>
+            ))}
           <Button
             size="small"
             color="error"
@@ -122,7 +127,10 @@ export function CredentialsPage() {
     <>
       <PageHeader
         title="Credentials"
-        subtitle="Keys Lifeboat uses to reach object storage (AWS, S3-compatible and Azure). Sealed at rest; after saving only a masked identifier is shown."
+        subtitle={
+          "Keys Lifeboat uses to reach object storage (AWS, S3-compatible and Azure) and the AWS account it provisions " +
+          "in. Sealed at rest; after saving only a masked identifier is shown."
+        }
         actions={
           <Button variant="contained" onClick={() => setCreating(true)}>
             Create credential
@@ -158,7 +166,8 @@ export function CredentialsPage() {
         onClose={() => setDeleting(null)}
         onConfirm={() => deleting && del.mutate({ id: deleting.id })}
       >
-        <ErrorAlert error={del.error} />A credential still used by a target location cannot be deleted.
+        <ErrorAlert error={del.error} />A credential still used by a target location, or that an AWS role credential
+        assumes its role with, cannot be deleted.
       </ConfirmDialog>
     </>
   );

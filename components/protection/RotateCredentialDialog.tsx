@@ -25,7 +25,14 @@ export function RotateCredentialDialog({
   const qc = useQueryClient();
   const form = useForm({
     resolver: zodResolver(credentialRotateInput, { error: formErrorMap }),
-    defaultValues: { id: credential.id, kind: credential.kind, accessKeyId: "", secretAccessKey: "", accountKey: "" },
+    defaultValues: {
+      id: credential.id,
+      kind: credential.kind,
+      accessKeyId: "",
+      secretAccessKey: "",
+      accountKey: "",
+      externalId: "",
+    },
   });
   const rotate = useMutation(
     trpc.credential.rotate.mutationOptions({
@@ -37,23 +44,41 @@ export function RotateCredentialDialog({
     }),
   );
   const used = credential.locations.map((l) => l.name);
+  const role = credential.kind === "AWS_ACCOUNT_ROLE";
+  // Lifeboat's own AWS account credentials: checked with STS, never on a cluster.
+  const account = credential.kind === "AWS_ACCOUNT_KEY" || role;
   return (
     <FormDialog
       open
-      title={`Replace keys of ${credential.name}`}
-      submitLabel="Replace keys"
+      title={role ? `Replace the external id of ${credential.name}` : `Replace keys of ${credential.name}`}
+      submitLabel={role ? "Replace external id" : "Replace keys"}
       busy={rotate.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
       onSubmit={submitWith(form, (v) => rotate.mutateAsync(v))}
     >
       <Typography variant="body2" color="text.secondary">
-        {used.length
-          ? `The new keys are tried at ${used.join(", ")} first; if any store refuses them nothing changes. Then every ` +
-            "cluster holding these locations gets the new keys, and the old ones are no longer used or kept."
-          : "No target location uses this credential yet, so the keys cannot be tried now; they are tried when a location uses them."}
+        {role
+          ? "Lifeboat assumes the role with the new external id first; if AWS refuses, nothing changes."
+          : account
+            ? "Lifeboat checks the new key pair with AWS STS first: it must belong to the same AWS account. If it is " +
+              "refused, nothing changes."
+            : used.length
+              ? `The new keys are tried at ${used.join(", ")} first; if any store refuses them nothing changes. Then every ` +
+                "cluster holding these locations gets the new keys, and the old ones are no longer used or kept."
+              : "No target location uses this credential yet, so the keys cannot be tried now; they are tried when a location uses them."}
       </Typography>
-      {credential.kind === "AZURE_STORAGE_KEY" ? (
+      {role ? (
+        <FormTextField
+          control={form.control}
+          name="externalId"
+          label="New external id"
+          type="password"
+          required
+          autoComplete="new-password"
+          helperText="The external id the role's trust policy now requires. Sealed when saved; never shown again"
+        />
+      ) : credential.kind === "AZURE_STORAGE_KEY" ? (
         <FormTextField
           control={form.control}
           name="accountKey"

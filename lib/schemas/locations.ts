@@ -24,17 +24,8 @@ const storageAccountName = z
   .trim()
   .regex(/^[a-z0-9]{3,24}$/, "A storage account name has 3 to 24 lowercase letters and digits");
 
-/** A blob service endpoint ("" = the cloud's own, https://<account>.blob.core.windows.net): an http(s) URL, no query. */
-export const blobEndpoint = z
-  .string()
-  .trim()
-  .max(2048)
-  .default("")
-  .refine((v) => !v || blobEndpointProblem(v) === null, { message: "An http(s) URL without query or user" })
-  .transform((v) => v.replace(/\/+$/, ""));
-
-/** Why a blob endpoint is not one (null when it is). */
-export function blobEndpointProblem(v: string): string | null {
+/** Why an endpoint is not an http(s) URL without query, fragment or user (null when it is one). */
+export function endpointUrlProblem(v: string): string | null {
   let u: URL;
   try {
     u = new URL(v);
@@ -45,6 +36,19 @@ export function blobEndpointProblem(v: string): string | null {
   if (u.search || u.hash || u.username || u.password) return "a query, fragment or user";
   return null;
 }
+
+/** An endpoint URL, or "" for the service's own: http(s), no query or user, without a trailing "/". */
+const endpointUrl = () =>
+  z
+    .string()
+    .trim()
+    .max(2048)
+    .default("")
+    .refine((v) => !v || endpointUrlProblem(v) === null, { message: "An http(s) URL without query or user" })
+    .transform((v) => v.replace(/\/+$/, ""));
+
+/** A blob service endpoint ("" = the cloud's own, https://<account>.blob.core.windows.net). */
+export const blobEndpoint = endpointUrl();
 
 /**
  * An Azure storage account's access key (velero-plugin-for-microsoft-azure reads it from AZURE_STORAGE_ACCOUNT_ACCESS_KEY).
@@ -63,8 +67,71 @@ export const azureStorageKey = z.object({
     .regex(/^[A-Za-z0-9+/]+={0,2}$/, "An account key is base64: letters, digits, '+', '/' and '=' at the end"),
 });
 
+// The AWS account Lifeboat provisions in (CloudFormation, IAM, STS): never Velero's, so no location kind lists these
+// kinds and they are never written to a cluster. Who the account and the principal are is not typed in: the check on
+// save (STS GetCallerIdentity) finds it, and the stored credential keeps it.
+
+/** An AWS API endpoint ("" = AWS itself; an AWS-compatible API such as moto in tests). */
+export const awsEndpoint = endpointUrl();
+/** The region Lifeboat calls STS (and IAM) in. */
+export const awsRegion = z
+  .string()
+  .trim()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, "An AWS region, e.g. us-east-1")
+  .default("us-east-1");
+/** Who an AWS account credential is, as STS GetCallerIdentity answered when it was checked. */
+const awsIdentity = {
+  accountId: z.string().regex(/^\d{12}$/, "An AWS account id has 12 digits"),
+  arn: z.string().min(1).max(2048),
+};
+
+/** An AWS account's access key, as given (its account and principal are found when it is checked). */
+export const awsAccountKeyDraft = z.object({
+  kind: z.literal("AWS_ACCOUNT_KEY"),
+  accessKeyId: awsAccessKey.shape.accessKeyId,
+  secretAccessKey: awsAccessKey.shape.secretAccessKey,
+  endpoint: awsEndpoint,
+  region: awsRegion,
+});
+export const awsAccountKey = awsAccountKeyDraft.extend(awsIdentity);
+
+/**
+ * A role in an AWS account, assumed with the keys of another credential (an AWS_ACCOUNT_KEY, its source) and an
+ * external id, which is the one sealed field. Lifeboat always sends the external id.
+ */
+export const awsAccountRoleDraft = z.object({
+  kind: z.literal("AWS_ACCOUNT_ROLE"),
+  roleArn: z
+    .string()
+    .trim()
+    .regex(
+      /^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+      "A role ARN, e.g. arn:aws:iam::123456789012:role/lifeboat-provisioner",
+    ),
+  sourceCredentialId: id,
+  sessionName: z
+    .string()
+    .trim()
+    .regex(/^[\w+=,.@-]{2,64}$/, "2 to 64 letters, digits and '+=,.@_-'")
+    .default("lifeboat"),
+  externalId: z
+    .string()
+    .trim()
+    .min(2, "An external id has at least 2 characters")
+    .max(1224)
+    .regex(/^[\w+=,.@:/-]+$/, "Letters, digits and '+=,.@:/_-'"),
+  endpoint: awsEndpoint,
+  region: awsRegion,
+});
+export const awsAccountRole = awsAccountRoleDraft.extend(awsIdentity);
+
 /** A whole credential, by kind, as the code that uses it sees it (its secret fields sealed, the rest in the clear). */
-export const credentialSecret = z.discriminatedUnion("kind", [awsAccessKey, azureStorageKey]);
+export const credentialSecret = z.discriminatedUnion("kind", [
+  awsAccessKey,
+  azureStorageKey,
+  awsAccountKey,
+  awsAccountRole,
+]);
 export type CredentialSecret = z.infer<typeof credentialSecret>;
 export type CredentialKind = CredentialSecret["kind"];
 export const CREDENTIAL_KINDS = credentialSecret.options.map((o) => o.shape.kind.value) as [
@@ -74,36 +141,59 @@ export const CREDENTIAL_KINDS = credentialSecret.options.map((o) => o.shape.kind
 /** The Credential row's provider column. */
 export const CREDENTIAL_PROVIDERS = ["AWS", "AZURE"] as const;
 
+/**
+ * A credential as the operator gives it: the whole, but for what checking it on save finds out (an AWS account
+ * credential's account id and principal ARN). For the other kinds it is the whole.
+ */
+export const credentialDraft = z.discriminatedUnion("kind", [
+  awsAccessKey,
+  azureStorageKey,
+  awsAccountKeyDraft,
+  awsAccountRoleDraft,
+]);
+export type CredentialDraft = z.infer<typeof credentialDraft>;
+
 /** How the console names each kind of credential. */
 export const CREDENTIAL_KIND_LABELS: Record<CredentialKind, string> = {
   AWS_ACCESS_KEY: "AWS access key (S3 and S3-compatible)",
   AZURE_STORAGE_KEY: "Azure storage account key",
+  AWS_ACCOUNT_KEY: "AWS account (access key)",
+  AWS_ACCOUNT_ROLE: "AWS account (role)",
 };
 
 /**
  * What a credential row keeps in the clear (its `config`): the kind, and every setting of that kind that is not secret.
- * An access key pair has none; an Azure key its account, cloud and endpoint.
+ * An access key pair for Velero has none; an Azure key its account, cloud and endpoint; an AWS account credential its
+ * endpoint, region, account id and principal (and a role its ARN, source credential and session name).
  */
 export const credentialConfig = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("AWS_ACCESS_KEY") }),
   azureStorageKey.omit({ accountKey: true }),
+  awsAccountKey.omit({ accessKeyId: true, secretAccessKey: true }),
+  awsAccountRole.omit({ externalId: true }),
 ]);
 export type CredentialConfig = z.infer<typeof credentialConfig>;
 
 const credentialCommon = { name: resourceName, description };
+/** A new credential: its name and description beside its kind's draft, flat. */
 export const credentialCreateInput = z.discriminatedUnion("kind", [
   awsAccessKey.extend(credentialCommon),
   azureStorageKey.extend(credentialCommon),
+  awsAccountKeyDraft.extend(credentialCommon),
+  awsAccountRoleDraft.extend(credentialCommon),
 ]);
 export type CredentialCreateInput = z.input<typeof credentialCreateInput>;
 
 /**
  * New keys for an existing credential (rotation), for the credential `id`: its kind's secret fields (the sealed ones);
- * what it keeps in the clear (an Azure key's account and cloud) stays.
+ * what it keeps in the clear (an Azure key's account and cloud, an AWS account credential's endpoint) stays, and what
+ * a check finds (an AWS account's principal) is found again.
  */
 export const credentialRotateInput = z.discriminatedUnion("kind", [
   awsAccessKey.extend({ id }),
   azureStorageKey.pick({ kind: true, accountKey: true }).extend({ id }),
+  awsAccountKey.pick({ kind: true, accessKeyId: true, secretAccessKey: true }).extend({ id }),
+  awsAccountRole.pick({ kind: true, externalId: true }).extend({ id }),
 ]);
 export type CredentialRotateInput = z.input<typeof credentialRotateInput>;
 
@@ -193,7 +283,10 @@ export const LOCATION_KINDS = locationConfig.options.map((o) => o.shape.provider
   ...LocationKind[],
 ];
 
-/** The credential kinds each kind of location may use (the drivers and the forms read this one list). */
+/**
+ * The credential kinds each kind of location may use (the drivers and the forms read this one list). The AWS account
+ * kinds are in none: Lifeboat uses them itself and never writes them to a cluster.
+ */
 export const LOCATION_CREDENTIAL_KINDS: Record<LocationKind, readonly CredentialKind[]> = {
   AWS_S3: ["AWS_ACCESS_KEY"],
   S3_COMPATIBLE: ["AWS_ACCESS_KEY"],

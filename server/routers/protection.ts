@@ -80,8 +80,9 @@ export const credentialRouter = router({
     .output(z.array(credentialRow))
     .query(({ ctx }) => listCredentials(ctx.services)),
   create: objectProcedure("credential", { field: null })
-    // Committed with its audit row. A kind that is checked on save (an Azure account key) makes that one bounded call
-    // (8 s at most) inside the transaction, well within its 30 s.
+    // Committed with its audit row. A kind that is checked on save makes its bounded calls inside the transaction, well
+    // within its 30 s: an Azure account key one (8 s at most), an AWS account credential one or two (AssumeRole, then
+    // GetCallerIdentity: 16 s at most).
     .meta({ permission: "credential.create", dbOnly: true })
     .input(credentialCreateInput)
     .output(credentialRow)

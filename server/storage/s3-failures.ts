@@ -1,7 +1,7 @@
 // What went wrong when Lifeboat tried a bucket, told the way an operator can act on it. Pure: an error thrown by
 // @aws-sdk/client-s3 (or by the socket under it) plus what was being tried → a ProbeFailure kind and a message that names
 // the bucket and the endpoint. The caller removes the secret from messages; nothing here ever sees it.
-import { TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../security/network-errors";
+import { socketErrorCode, TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../security/network-errors";
 import { outboundRefusal } from "../security/outbound";
 
 export type ProbeFailure =
@@ -71,17 +71,6 @@ type Loose = {
 };
 const loose = (e: unknown): Loose => (e && typeof e === "object" ? (e as Loose) : {});
 
-/** The first socket/TLS error code along an error's cause chain (Node's happy-eyeballs wraps them in AggregateError). */
-function socketCode(e: unknown): string | undefined {
-  for (let cur: unknown = e, depth = 0; cur && depth < 5; cur = loose(cur).cause, depth++) {
-    const l = loose(cur);
-    if (typeof l.code === "string") return l.code;
-    const inner = Array.isArray(l.errors) ? l.errors.map(loose).find((x) => typeof x.code === "string") : undefined;
-    if (inner) return inner.code as string;
-  }
-  return undefined;
-}
-
 const statusOf = (e: unknown) => loose(e).$metadata?.httpStatusCode;
 const nameOf = (e: unknown) => (typeof loose(e).name === "string" ? (loose(e).name as string) : undefined);
 
@@ -108,7 +97,7 @@ export function classifyS3Error(e: unknown, c: FailureContext): Classified {
   const action = `${doing.verb(c.bucket)}${c.endpoint ? ` at ${c.endpoint}` : ""}`;
   const name = nameOf(e);
   const status = statusOf(e);
-  const code = socketCode(e);
+  const code = socketErrorCode(e);
   const refusal = outboundRefusal(e);
   if (refusal) return { failure: "Unreachable", message: `Lifeboat will not connect to ${where}: ${refusal}` };
 

@@ -6,9 +6,10 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { checkOutboundUrl } from "../security/outbound-url";
-import { outboundNodeAgents } from "../security/outbound";
+import { awsClientConfig } from "./aws/clients";
 import {
   classifyS3Error,
   isVagueHeadError,
@@ -115,28 +116,29 @@ async function endpointRefusal(loc: S3Location): Promise<string | null> {
   return null;
 }
 
-function clientFor(loc: S3Location, keys: S3Keys, region: string, timeoutMs: number): S3Client {
-  // Fresh agents without keep-alive, destroyed with the client; a custom CA replaces the default roots, as it does
-  // for Velero's AWS plugin.
-  const agents = outboundNodeAgents(loc.caBundle?.trim() ? { ca: loc.caBundle } : {});
-  return new S3Client({
-    region,
-    ...(loc.endpoint ? { endpoint: loc.endpoint } : {}),
+/**
+ * The S3 client config for a location: the shared AWS client config (server/storage/aws/clients.ts) with the location's
+ * CA bundle, path style and region handling. Checksums only when S3 requires them, and only at a custom endpoint:
+ * s3rver and many S3-compatible stores mishandle the SDK's default aws-chunked checksums (toolchain.md §5), while AWS S3
+ * itself needs a checksum on a PutObject into a bucket with object lock (plan #11 §7).
+ */
+export function s3ClientConfig(loc: S3Location, keys: S3Keys, region: string, timeoutMs: number): S3ClientConfig {
+  return {
+    ...awsClientConfig({
+      credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
+      region,
+      endpoint: loc.endpoint,
+      timeoutMs,
+      // A custom CA replaces the default roots, as it does for Velero's AWS plugin.
+      tls: loc.caBundle?.trim() ? { ca: loc.caBundle } : {},
+    }),
     forcePathStyle: loc.pathStyle === true,
     // With no region given, Velero's plugin asks S3 for the bucket's; let the SDK follow AWS's redirect likewise.
     followRegionRedirects: !loc.region?.trim() && !loc.endpoint,
-    credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
-    // s3rver and many S3-compatible stores mishandle the SDK's default aws-chunked checksums (toolchain.md §5).
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-    // A probe reports what it meets; retries would only stretch an Unreachable or Timeout.
-    maxAttempts: 1,
-    requestHandler: {
-      ...agents,
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
-    },
-  });
+    ...(loc.endpoint
+      ? { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }
+      : {}),
+  };
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean };
@@ -167,7 +169,7 @@ export async function probeS3Location(
   const badCa = loc.caBundle?.trim() ? caBundleProblem(loc.caBundle) : null;
   if (badCa) return fail("TLS", `${badCa}; Lifeboat did not connect to ${loc.endpoint ?? "AWS S3"}`);
 
-  const client = clientFor(loc, keys, region, timeoutMs);
+  const client = new S3Client(s3ClientConfig(loc, keys, region, timeoutMs));
   const base = keyPrefix(loc.prefix);
   const classify = (step: ProbeStepName, o: { error: unknown; timedOut: boolean }): Classified =>
     classifyS3Error(o.error, {

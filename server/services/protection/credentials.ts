@@ -2,8 +2,10 @@ import type { Deps } from "../../composition";
 import { AppError, notFound } from "../../errors";
 import {
   credentialCreateInput,
+  credentialSecret as wholeCredential,
   type CredentialConfig,
   type CredentialCreateInput,
+  type CredentialDraft,
   type CredentialSecret,
 } from "@/lib/schemas/locations";
 import {
@@ -12,7 +14,7 @@ import {
   credentialTypeFor,
   splitCredential,
 } from "../../storage/providers/registry";
-import type { CredentialType } from "../../storage/providers/types";
+import { ProviderError, type CredentialType } from "../../storage/providers/types";
 
 // Data-protection credentials: the secret sealed on create, never read back except by the code that uses it (a probe,
 // the credentials Secret on a cluster). The row keeps its kind (in `config`) and a masked identifier in the clear.
@@ -33,14 +35,26 @@ const withKind = <T extends { config: unknown }>({ config, ...row }: T) => {
 };
 
 /**
- * Checks a credential where its kind can be checked on its own (an Azure account key against its storage account);
- * a refusal says why and that nothing was saved.
+ * The whole credential from what was given: checked where its kind can be checked on its own (an Azure account key
+ * against its storage account, an AWS account credential with STS) and completed with what the check found (an AWS
+ * account's id and principal). A refusal says why and that nothing was saved. `current` is the clear config of the
+ * credential being rotated.
  */
-export async function checkedCredential(secret: CredentialSecret): Promise<void> {
-  const type = credentialTypeFor(secret.kind) as CredentialType;
-  if (!type.check) return;
-  const r = await type.check(secret as never);
-  if (!r.ok) throw new AppError("PRECONDITION_FAILED", `${r.message}. Nothing was saved.`);
+export async function checkedCredential(
+  d: Deps,
+  draft: CredentialDraft,
+  current?: CredentialConfig,
+): Promise<CredentialSecret> {
+  const type = credentialTypeFor(draft.kind) as CredentialType;
+  const r = await type.check?.(draft as never, {
+    resolve: (id) => findCredentialSecret(d, id),
+    ...(current ? { current: current as never } : {}),
+  });
+  if (r && !r.ok) throw new AppError("PRECONDITION_FAILED", `${r.message}. Nothing was saved.`);
+  const whole = wholeCredential.safeParse({ ...draft, ...r?.config, kind: draft.kind });
+  // Only a check that does not fill in what its kind keeps gets here: name the kind, never a value.
+  if (!whole.success) throw new ProviderError(`A ${draft.kind} credential is incomplete after its check`);
+  return whole.data;
 }
 
 export async function listCredentials(d: Deps) {
@@ -48,10 +62,10 @@ export async function listCredentials(d: Deps) {
 }
 
 export async function createCredential(d: Deps, actorId: string, given: CredentialCreateInput) {
-  const { name, description, ...secret } = credentialCreateInput.parse(given);
+  const { name, description, ...draft } = credentialCreateInput.parse(given);
   if (await d.db.credential.findUnique({ where: { name }, select: { id: true } }))
     throw new AppError("CONFLICT", `A credential named ${name} already exists`);
-  await checkedCredential(secret);
+  const secret = await checkedCredential(d, draft);
   const type = credentialTypeFor(secret.kind) as CredentialType;
   const { sealed, config } = splitCredential(secret);
   const sealedSecretId = await d.sealed.put(type.sealPurpose, sealed);
@@ -87,6 +101,22 @@ export async function deleteCredential(d: Deps, id: string) {
       "CONFLICT",
       `The credential is used by target locations: ${c.locations.map((l) => l.name).join(", ")}. Delete or change them first.`,
     );
+  // An AWS role credential names its source (an AWS account key) in its clear config; no column holds it.
+  const roles = await d.db.credential.findMany({
+    where: {
+      AND: [
+        { config: { path: ["kind"], equals: "AWS_ACCOUNT_ROLE" } },
+        { config: { path: ["sourceCredentialId"], equals: id } },
+      ],
+    },
+    orderBy: { name: "asc" },
+    select: { name: true },
+  });
+  if (roles.length)
+    throw new AppError(
+      "CONFLICT",
+      `The credential is the source of AWS role credentials: ${roles.map((r) => r.name).join(", ")}. Delete them first.`,
+    );
   await d.db.credential.delete({ where: { id } });
   await d.sealed.remove(c.sealedSecretId);
   return { id };
@@ -94,8 +124,15 @@ export async function deleteCredential(d: Deps, id: string) {
 
 /** The credential's secret, for the code paths that must use it (location probe, writing the cluster Secret). */
 export async function credentialSecret(d: Deps, id: string): Promise<CredentialSecret> {
+  const secret = await findCredentialSecret(d, id);
+  if (!secret) throw notFound("Credential");
+  return secret;
+}
+
+/** The credential's secret, or null when there is no such credential. */
+export async function findCredentialSecret(d: Deps, id: string): Promise<CredentialSecret | null> {
   const c = await d.db.credential.findUnique({ where: { id }, select: { sealedSecretId: true, config: true } });
-  if (!c) throw notFound("Credential");
+  if (!c) return null;
   const config = credentialConfigOf(c.config);
   const sealed = await d.sealed.read(c.sealedSecretId, credentialTypeFor(config.kind).sealPurpose);
   return credentialSecretOf(config, sealed.toString());

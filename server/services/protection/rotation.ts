@@ -32,8 +32,9 @@ export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
   const stored = credentialConfigOf(c.config);
   const kind = stored.kind;
   if (kind !== keys.kind) throw new AppError("BAD_REQUEST", `This credential holds ${kind} keys, not ${keys.kind}`);
-  const secret = credentialSecretOf(stored, JSON.stringify(keys));
-  await checkedCredential(secret);
+  // The new sealed fields with what the credential keeps in the clear, checked again (an AWS account credential's
+  // principal is found again, and must be in the same account).
+  const secret = await checkedCredential(d, credentialSecretOf(stored, JSON.stringify(keys)), stored);
 
   const probed = new Map<string, string>();
   for (const l of c.locations) {

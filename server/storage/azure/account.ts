@@ -9,7 +9,7 @@ export async function checkAzureAccountKey(
   account: { endpoint: string; accountName: string },
   key: { accountKey: string },
   opts: { timeoutMs?: number } = {},
-): Promise<CredentialCheck> {
+): Promise<CredentialCheck<"AZURE_STORAGE_KEY">> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_AZURE_TIMEOUT_MS;
   const redact = (s: string) => (key.accountKey.length >= 4 ? s.split(key.accountKey).join("[redacted]") : s);
   const refusal = await azureEndpointProblem(account.endpoint);

@@ -23,6 +23,26 @@ describe("the provider registry", () => {
         blobEndpoint: "",
         accountKey: "c2VjcmV0",
       },
+      AWS_ACCOUNT_KEY: {
+        kind: "AWS_ACCOUNT_KEY",
+        accessKeyId: "AKIAACCOUNTEXAMPLE",
+        secretAccessKey: "account/secret",
+        endpoint: "",
+        region: "us-east-1",
+        accountId: "123456789012",
+        arn: "arn:aws:iam::123456789012:user/admin",
+      },
+      AWS_ACCOUNT_ROLE: {
+        kind: "AWS_ACCOUNT_ROLE",
+        roleArn: "arn:aws:iam::123456789012:role/lifeboat-provisioner",
+        sourceCredentialId: "cred-source",
+        sessionName: "lifeboat",
+        externalId: "external-id-sealed",
+        endpoint: "",
+        region: "us-east-1",
+        accountId: "123456789012",
+        arn: "arn:aws:sts::123456789012:assumed-role/lifeboat-provisioner/lifeboat",
+      },
     } as const;
     for (const kind of CREDENTIAL_KINDS) {
       const type = credentialTypeFor(kind);
@@ -32,6 +52,51 @@ describe("the provider registry", () => {
       for (const f of type.sealedFields) expect(JSON.stringify(config)).not.toContain(String(sample[f as never]));
       expect(credentialConfigOf(config).kind).toBe(kind);
     }
+  });
+
+  it("lets no location kind use an AWS account credential, so none is ever written to a cluster", () => {
+    const accountKinds = ["AWS_ACCOUNT_KEY", "AWS_ACCOUNT_ROLE"] as const;
+    for (const k of accountKinds) expect(CREDENTIAL_KINDS).toContain(k);
+    for (const kind of LOCATION_KINDS)
+      for (const k of accountKinds) {
+        expect(LOCATION_CREDENTIAL_KINDS[kind]).not.toContain(k);
+        expect(providerFor(kind).credentialKinds).not.toContain(k);
+      }
+  });
+
+  it("keeps what an AWS account check found in the clear, and shows the account", () => {
+    const key = splitCredential({
+      kind: "AWS_ACCOUNT_KEY",
+      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG",
+      endpoint: "http://127.0.0.1:4566",
+      region: "us-east-1",
+      accountId: "123456789012",
+      arn: "arn:aws:iam::123456789012:user/admin",
+    });
+    expect(key.config).toEqual({
+      kind: "AWS_ACCOUNT_KEY",
+      endpoint: "http://127.0.0.1:4566",
+      region: "us-east-1",
+      accountId: "123456789012",
+      arn: "arn:aws:iam::123456789012:user/admin",
+    });
+    const type = credentialTypeFor("AWS_ACCOUNT_KEY");
+    expect(type.details(key.config as never)).toBe(
+      "Account 123456789012 · arn:aws:iam::123456789012:user/admin · http://127.0.0.1:4566",
+    );
+    expect(type.masked({ ...key.config, accessKeyId: "AKIAIOSFODNN7EXAMPLE" } as never)).toBe("AKIA…MPLE");
+    const role = credentialTypeFor("AWS_ACCOUNT_ROLE");
+    expect(role.masked({ roleArn: "arn:aws:iam::123456789012:role/team/lifeboat-provisioner" } as never)).toBe(
+      "role/lifeboat-provisioner",
+    );
+    expect(
+      role.details({
+        accountId: "123456789012",
+        arn: "arn:aws:sts::123456789012:assumed-role/r/s",
+        endpoint: "",
+      } as never),
+    ).toBe("Account 123456789012 · arn:aws:sts::123456789012:assumed-role/r/s");
   });
 
   it("refuses a kind it does not know, as one read from a newer database would be", () => {

@@ -10,6 +10,7 @@ import {
 import type { Prisma } from "../../db/generated/client";
 import { awsAccessKeyType, awsS3Provider, s3CompatibleProvider } from "./s3";
 import { azureBlobProvider, azureStorageKeyType } from "./azure";
+import { awsAccountKeyType, awsAccountRoleType } from "./aws-account";
 import { ProviderError, type CredentialType, type LocationProvider } from "./types";
 
 // Every location provider and credential kind Lifeboat knows, by the value the database keeps. A new provider is a
@@ -22,6 +23,8 @@ const PROVIDERS: { [K in LocationKind]: LocationProvider<K> } = {
 const CREDENTIAL_TYPES: { [C in CredentialKind]: CredentialType<C> } = {
   AWS_ACCESS_KEY: awsAccessKeyType,
   AZURE_STORAGE_KEY: azureStorageKeyType,
+  AWS_ACCOUNT_KEY: awsAccountKeyType,
+  AWS_ACCOUNT_ROLE: awsAccountRoleType,
 };
 
 export function providerFor<K extends LocationKind>(kind: K): LocationProvider<K> {

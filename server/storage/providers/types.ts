@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { CredentialProvider } from "../../db/generated/enums";
 import type {
   CredentialConfig,
+  CredentialDraft,
   CredentialKind,
   CredentialSecret,
   LocationConfig,
@@ -91,8 +92,25 @@ export interface LocationProvider<K extends LocationKind = LocationKind> {
   credentialsFile(credential: CredentialSecret, config: ConfigOf<K>): CredentialsFile;
 }
 
-/** What checking a credential on save found: who it is (for people), or why it is refused. */
-export type CredentialCheck = { ok: true; message: string } | { ok: false; failure: string; message: string };
+/** What a check found out about a credential of kind C and keeps in the clear (an AWS account's id and principal). */
+export type CredentialConfigPatch<C extends CredentialKind = CredentialKind> = C extends CredentialKind
+  ? Partial<Omit<Extract<CredentialConfig, { kind: C }>, "kind">>
+  : never;
+
+/**
+ * What checking a credential on save found: who it is (for people) and what the credential keeps of it in the clear
+ * (merged into its config before it is saved), or why it is refused.
+ */
+export type CredentialCheck<C extends CredentialKind = CredentialKind> =
+  { ok: true; message: string; config?: CredentialConfigPatch<C> } | { ok: false; failure: string; message: string };
+
+export interface CredentialCheckOptions<C extends CredentialKind = CredentialKind> {
+  timeoutMs?: number;
+  /** Another credential's whole, by id (an AWS role's source credential), or null when there is none. */
+  resolve?(credentialId: string): Promise<CredentialSecret | null>;
+  /** When the credential is rotated: what it keeps in the clear now (a check may refuse a change of identity). */
+  current?: Extract<CredentialConfig, { kind: C }>;
+}
 
 /** How a credential kind is kept: its provider (the Credential row's column), what the row shows, what is sealed. */
 export interface CredentialType<C extends CredentialKind = CredentialKind> {
@@ -108,8 +126,10 @@ export interface CredentialType<C extends CredentialKind = CredentialKind> {
   /** What the row says about it besides its masked identifier, from its clear settings (e.g. the storage account). */
   details(config: Extract<CredentialConfig, { kind: C }>): string;
   /**
-   * Checks the credential where it can be checked without a location (a key Lifeboat can ask its store about); absent
-   * when only a location can tell (an S3 key may be MinIO's). Never throws for what it meets.
+   * Checks the credential where it can be checked without a location (a key Lifeboat can ask its store or its cloud
+   * about); absent when only a location can tell (an S3 key may be MinIO's). It gets the credential as given (a draft:
+   * what the check finds is not in it yet) and returns what it found for the clear config. Never throws for what it
+   * meets.
    */
-  check?(secret: Extract<CredentialSecret, { kind: C }>, opts?: { timeoutMs?: number }): Promise<CredentialCheck>;
+  check?(draft: Extract<CredentialDraft, { kind: C }>, opts?: CredentialCheckOptions<C>): Promise<CredentialCheck<C>>;
 }
