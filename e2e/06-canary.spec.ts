@@ -37,6 +37,8 @@ test("no secret reaches a response, a page, an audit row or a log line", async (
 
   const sandbox = JSON.parse(fs.readFileSync(".data/e2e/sandbox/sandbox.json", "utf8")) as {
     clusters: { name: string; kubeconfig: string }[];
+    azure: { accountKey: string };
+    aws: { admin: { secretAccessKey: string } } | null;
   };
   const canaries: Record<string, string> = { "the canary credential's secret key": canarySecret };
   for (const c of sandbox.clusters) {
@@ -44,6 +46,10 @@ test("no secret reaches a response, a page, an audit row or a log line", async (
     canaries[`${c.name}'s bearer token`] = kubeconfig.users[0].user.token;
   }
   canaries["the admin's password"] = ADMIN.password;
+  // 05-locations made an Azure credential and location with it, and backed up and restored through them.
+  canaries["the Azure storage account key"] = sandbox.azure.accountKey;
+  // …and an AWS account credential with moto's admin key, which provisioned a managed location (where moto runs).
+  if (sandbox.aws) canaries["the AWS account's secret key"] = sandbox.aws.admin.secretAccessKey;
   for (const [what, value] of Object.entries(canaries)) expect(value.length, what).toBeGreaterThanOrEqual(16);
 
   const db = new pg.Client({ connectionString: embeddedUrl({ dir: ".data/e2e/pg", port: PG_PORT, name: "lifeboat" }) });

@@ -14,6 +14,9 @@ import {
 } from "./kube/locations";
 import { listNamespaces, namespaceContents } from "./kube/namespaces";
 import { providerFor } from "./storage/providers/registry";
+import { cloudFormationPort, type AwsEndpoint } from "./storage/aws/cloudformation";
+import { iamPort, type IamPort } from "./storage/aws/iam";
+import type { CloudFormationPort } from "./storage/aws/stacks";
 import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
 // The composition root: the adapters the services receive. Tests build the same with their own database.
@@ -41,6 +44,12 @@ export interface StorageAdapter {
   providerFor: typeof providerFor;
 }
 
+/** The AWS APIs managed locations use (CloudFormation, IAM), each a narrow port at an account's endpoint. */
+export interface AwsAdapter {
+  cloudFormation(at: AwsEndpoint): CloudFormationPort;
+  iam(at: AwsEndpoint): IamPort;
+}
+
 export interface Deps {
   db: Db;
   sealed: SealedStore;
@@ -48,6 +57,7 @@ export interface Deps {
   clusters: ClusterAccess;
   kube: KubeAdapter;
   storage: StorageAdapter;
+  aws: AwsAdapter;
 }
 
 export const realKube: KubeAdapter = {
@@ -108,7 +118,14 @@ export function depsFor(db: Db): Deps {
   let d = depsByDb.get(db);
   if (!d) {
     const sealed = new SealedStore(db, keyRing);
-    d = { db, sealed, clusters: clusterAccessFor(db, sealed), kube: realKube, storage: { providerFor } };
+    d = {
+      db,
+      sealed,
+      clusters: clusterAccessFor(db, sealed),
+      kube: realKube,
+      storage: { providerFor },
+      aws: { cloudFormation: cloudFormationPort, iam: iamPort },
+    };
     depsByDb.set(db, d);
   }
   return d;

@@ -20,6 +20,7 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
 import { phaseColor } from "../common/PhaseChip";
+import { ProvisionedBy, StacksPanel } from "./StacksPanel";
 import dynamic from "next/dynamic";
 
 // The forms (react-hook-form, zod, the dialog) load when one is opened, not with the list.
@@ -30,6 +31,9 @@ const AssignLocationDialog = dynamic(() => import("./LocationDialogs").then((m) 
   ssr: false,
 });
 const EditLocationDialog = dynamic(() => import("./EditLocationDialog").then((m) => m.EditLocationDialog), {
+  ssr: false,
+});
+const ManagedLocationDialog = dynamic(() => import("./ManagedLocationDialog").then((m) => m.ManagedLocationDialog), {
   ssr: false,
 });
 
@@ -68,10 +72,19 @@ export function LocationsPage() {
   // Phase and last validation come live from the sync engine's read model: poll so Available/Unavailable shows as it changes.
   const list = useQuery({ ...trpc.location.list.queryOptions(), refetchInterval: live });
   const creds = useQuery({ ...trpc.credential.list.queryOptions(), enabled: can("location.create") });
+  // Managed locations' stacks (admins only: viewers never ask), live like the list: the reconciler publishes each step.
+  const stacks = useQuery({
+    ...trpc.location.stacks.queryOptions(),
+    enabled: can("location.create"),
+    refetchInterval: live,
+  });
   const groups = useQuery(trpc.clusterGroup.list.queryOptions());
   const clusters = useQuery(trpc.cluster.list.queryOptions());
   const refreshList = () => qc.invalidateQueries({ queryKey: trpc.location.list.queryKey() });
   const [creating, setCreating] = useState(false);
+  const [provisioning, setProvisioning] = useState(false);
+  const refreshStacks = () =>
+    Promise.all([refreshList(), qc.invalidateQueries({ queryKey: trpc.location.stacks.queryKey() })]);
   const [assigning, setAssigning] = useState<{ id: string; name: string } | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
@@ -86,10 +99,13 @@ export function LocationsPage() {
     }),
   );
   const refresh = useMutation(trpc.location.refresh.mutationOptions({ onSuccess: refreshList }));
+  // What deleting a managed location did (its stack deleted, its bucket and KMS key kept), said until dismissed.
+  const [deletedNote, setDeletedNote] = useState<string | null>(null);
   const del = useMutation(
     trpc.location.delete.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (r) => {
         setDeleting(null);
+        setDeletedNote(r.note ?? null);
         refreshList();
       },
     }),
@@ -108,19 +124,31 @@ export function LocationsPage() {
         subtitle="Buckets backups go to. Assigned to cluster groups and clusters, each becomes a Velero BackupStorageLocation on every assigned cluster."
         actions={
           can("location.create") ? (
-            <Button variant="contained" onClick={() => setCreating(true)}>
-              Create target location
-            </Button>
+            <>
+              <Button variant="contained" onClick={() => setCreating(true)}>
+                Create target location
+              </Button>
+              <Button variant="outlined" onClick={() => setProvisioning(true)}>
+                Provision on AWS
+              </Button>
+            </>
           ) : undefined
         }
       />
       <ErrorAlert error={list.error ?? refresh.error} />
+      <ErrorAlert error={stacks.error} />
+      {deletedNote && (
+        <Alert severity="info" sx={{ mb: 2 }} onClose={() => setDeletedNote(null)} data-testid="deleted-note">
+          {deletedNote}
+        </Alert>
+      )}
+      {stacks.data && <StacksPanel stacks={stacks.data} />}
       {list.isLoading ? (
         <CardListSkeleton label="Loading target locations" />
       ) : !list.data?.length ? (
         <EmptyState icon={<Storage />} title="No target locations yet">
           {can("location.create")
-            ? "Create one on an S3, S3-compatible or Azure Blob store with a credential; Lifeboat checks it can really write there."
+            ? "Create one on an S3, S3-compatible or Azure Blob store with a credential (Lifeboat checks it can really write there), or provision one on AWS."
             : "No location is assigned to the clusters you can see."}
         </EmptyState>
       ) : (
@@ -135,6 +163,7 @@ export function LocationsPage() {
                   <Typography variant="body2" color="text.secondary">
                     {l.summary} · credential {l.credential.name} ({l.credential.keyIdMasked})
                   </Typography>
+                  <ProvisionedBy location={l} stacks={stacks.data} />
                   {l.lastProbeAt && (
                     <Typography variant="caption" color="text.secondary">
                       Checked <RelativeTime date={l.lastProbeAt} />: {l.lastProbeMessage}
@@ -233,6 +262,14 @@ export function LocationsPage() {
       {creating && (
         <CreateLocationDialog credentials={creds.data ?? []} onDone={refreshList} onClose={() => setCreating(false)} />
       )}
+      {provisioning && (
+        <ManagedLocationDialog
+          open
+          credentials={creds.data ?? []}
+          onDone={refreshStacks}
+          onClose={() => setProvisioning(false)}
+        />
+      )}
       {edited?.settings && (
         <EditLocationDialog
           location={{ ...edited, settings: edited.settings }}
@@ -287,8 +324,12 @@ export function LocationsPage() {
         onConfirm={() => deleting && del.mutate({ id: deleting.id })}
       >
         <ErrorAlert error={del.error} />
-        Lifeboat forgets the location. The bucket and the backups in it are not touched. A location still assigned
-        cannot be deleted.
+        {deleting && stacks.data?.some((x) => x.locationId === deleting.id)
+          ? "Lifeboat provisioned this location: it deletes the Velero user's access keys and the CloudFormation stack " +
+            "(the Velero IAM user and its policy go with it). The bucket and the backups in it are kept, and so is an " +
+            "SSE-KMS key that reads them. A location still assigned cannot be deleted."
+          : "Lifeboat forgets the location. The bucket and the backups in it are not touched. A location still " +
+            "assigned cannot be deleted."}
       </ConfirmDialog>
     </>
   );

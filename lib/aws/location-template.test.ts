@@ -119,6 +119,14 @@ describe("the command an operator runs in their own account", () => {
     expect(cmd).toContain("--template-file 'lifeboat location.yaml'");
     expect(cmd).toContain("--stack-name lifeboat-backups");
     expect(cmd).toContain("--parameter-overrides BucketName=acme-velero");
+    expect(
+      deployCommand({
+        file: "t.yaml",
+        stackName: "s",
+        region: "us-east-1",
+        parameters: { NoncurrentVersionDays: "14", ObjectLockRetentionDays: "3" },
+      }),
+    ).toContain("--parameter-overrides NoncurrentVersionDays=14 ObjectLockRetentionDays=3");
     expect(cmd).toContain(`--tags 'lifeboat:location=it'"'"'s prod'`);
   });
 });

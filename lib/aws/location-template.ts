@@ -329,6 +329,8 @@ export function deployCommand(a: {
   stackName: string;
   region: string;
   bucketName?: string;
+  /** The template's other parameters (NoncurrentVersionDays, ObjectLockRetentionDays), when not the defaults. */
+  parameters?: Record<string, string>;
   tags?: Record<string, string>;
 }): string {
   const parts = [
@@ -338,7 +340,8 @@ export function deployCommand(a: {
     `--region ${shq(a.region)}`,
     "--capabilities CAPABILITY_IAM",
   ];
-  if (a.bucketName) parts.push(`--parameter-overrides ${shq(`BucketName=${a.bucketName}`)}`);
+  const overrides = Object.entries({ ...(a.bucketName ? { BucketName: a.bucketName } : {}), ...a.parameters });
+  if (overrides.length) parts.push(`--parameter-overrides ${overrides.map(([k, v]) => shq(`${k}=${v}`)).join(" ")}`);
   const tags = Object.entries(a.tags ?? {});
   if (tags.length) parts.push(`--tags ${tags.map(([k, v]) => shq(`${k}=${v}`)).join(" ")}`);
   return parts.join(" \\\n  ");

@@ -3,7 +3,8 @@
 # ("prefix=backups/" instead of "prefix=backups%2F"), so every signed request with "/" (or another reserved character)
 # in a query value fails with SignatureDoesNotMatch: ListObjectsV2 with a delimiter, as Velero and Lifeboat list. The
 # fix re-encodes the query the way SigV4's canonical request does (RFC 3986, unreserved characters only) before moto
-# signs it. The patch wraps a moto internal, so the launcher refuses any moto but 5.2.x.
+# signs it. The patch wraps a moto internal, so the launcher refuses any moto but 5.2.x. A second fix makes HeadBucket
+# need s3:ListBucket, as on AWS (below).
 #
 #   python3 sandbox/storage/moto-server.py -H 127.0.0.1 -p PORT    moto_server's own flags
 #   python3 sandbox/storage/moto-server.py --check                 the checks below only; exit 0 when moto is usable
@@ -64,6 +65,17 @@ def _create_aws_request(self):
 
 
 access_control.IAMRequestBase._create_aws_request = _create_aws_request
+
+# Second fix: moto authorizes HeadBucket as the action "s3:HeadBucket", which IAM does not have; AWS authorizes it
+# as s3:ListBucket (the S3 API reference, HeadBucket: "you must have the s3:ListBucket permission"). A least-privilege
+# policy (as the managed location's Velero user has: s3:ListBucket on the bucket) is then refused HeadBucket by moto
+# only. Map it to the action AWS checks.
+try:
+    from moto.s3 import responses as _s3_responses
+
+    _s3_responses.ACTION_MAP["BUCKET"]["HEAD"]["DEFAULT"] = "ListBucket"
+except (ImportError, KeyError) as exc:  # another moto layout: say so rather than test against the wrong rule
+    unavailable(f"moto {version} has no s3 ACTION_MAP to map HeadBucket to s3:ListBucket ({exc})")
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--check"]:

@@ -2,6 +2,7 @@ import type { Deps } from "../composition";
 import { publish, type Change, type EventBus } from "../events/bus";
 import { logger } from "../log";
 import { startHealthLoop } from "../services/clusters/health-loop";
+import { advanceStack, dueStacks } from "../services/protection/managed-locations";
 import { SyncEngine } from "../sync/engine";
 import type { Reconciler } from "./manager";
 
@@ -84,4 +85,50 @@ export class SyncReconciler implements Reconciler {
 /** Health: every attached cluster checked periodically, its target locations healed after each good check. */
 export function healthReconciler(d: Deps, intervalMs: number): Reconciler {
   return { name: "health", start: () => startHealthLoop(d, intervalMs) };
+}
+
+/** How often the managed-stacks reconciler looks for due stacks without being woken. */
+const STACKS_TICK_MS = 2_000;
+
+/**
+ * Managed stacks: desired state = the ManagedStack rows (a stack to create, finish or delete); observed = what
+ * CloudFormation and IAM say; converge = advanceStack on every row whose next poll is due, one at a time. Woken by
+ * "locations" (a new provisioning) as well as by its tick.
+ */
+export function managedStacksReconciler(d: Deps, bus: EventBus, opts: { tickMs?: number } = {}): Reconciler {
+  return {
+    name: "managed-stacks",
+    start() {
+      let stopped = false;
+      let running: Promise<void> = Promise.resolve();
+      let queued = false;
+      const converge = () => {
+        if (queued || stopped) return;
+        queued = true;
+        running = running
+          .then(async () => {
+            queued = false;
+            for (const { id } of await dueStacks(d)) {
+              if (stopped) return;
+              await advanceStack(d, id);
+            }
+          })
+          .catch((e) =>
+            logger.warn({ err: e instanceof Error ? e.message : String(e) }, "managed stacks: converging failed"),
+          );
+      };
+      const unsubscribe = bus.subscribe((c) => {
+        if (c.topic === "locations" || c.topic === "resync") converge();
+      });
+      const timer = setInterval(converge, opts.tickMs ?? STACKS_TICK_MS);
+      timer.unref?.();
+      converge();
+      return async () => {
+        stopped = true;
+        unsubscribe();
+        clearInterval(timer);
+        await running;
+      };
+    },
+  };
 }

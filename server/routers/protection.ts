@@ -24,6 +24,13 @@ import {
   updateLocation,
 } from "../services/protection/locations";
 import { rotateCredential } from "../services/protection/rotation";
+import {
+  dismissFailedStack,
+  listStacks,
+  provisionManagedLocation,
+  templateFor,
+} from "../services/protection/managed-locations";
+import { managedLocationInput, templateOptionsInput } from "@/lib/schemas/managed-locations";
 import { objectProcedure, targetProcedureOn } from "../trpc/scoped";
 import { idOnly, ref } from "./outputs";
 
@@ -100,6 +107,43 @@ export const credentialRouter = router({
     .mutation(({ ctx, input }) => rotateCredential(ctx.services, input)),
 });
 
+const stackRow = z.object({
+  id: z.string(),
+  name: z.string(),
+  mode: z.enum(["LIFEBOAT", "OPERATOR"]),
+  phase: z.enum(["PROVISIONING", "FINISHING", "READY", "FAILED", "DELETING", "DELETED"]),
+  region: z.string(),
+  stackName: z.string(),
+  stackId: z.string().nullable(),
+  stackStatus: z.string().nullable(),
+  statusReason: z.string().nullable(),
+  templateVersion: z.string(),
+  accountCredential: z.string(),
+  locationId: z.string().nullable(),
+  /** The failing resource (or step) and CloudFormation's reason. */
+  failure: z
+    .object({
+      logicalId: z.string().optional(),
+      resourceType: z.string().optional(),
+      status: z.string().optional(),
+      reason: z.string().nullable().optional(),
+    })
+    .nullable(),
+  /** The template's outputs: bucket, region, the Velero user and key ARN (the template puts no secret there). */
+  outputs: z.record(z.string(), z.string()),
+  events: z.array(
+    z.object({
+      id: z.string(),
+      timestamp: z.date(),
+      logicalId: z.string(),
+      resourceType: z.string(),
+      status: z.string(),
+      reason: z.string().nullable(),
+    }),
+  ),
+  createdAt: z.date(),
+});
+
 export const locationRouter = router({
   list: procedure
     .meta({ permission: "location.list" })
@@ -110,6 +154,38 @@ export const locationRouter = router({
     .input(locationCreateInput)
     .output(z.object({ id: z.string(), name: z.string() }))
     .mutation(({ ctx, input }) => createLocation(ctx.services, ctx.principal!.userId, input)),
+  // The managed location's CloudFormation template for the chosen options, and the command that deploys it.
+  template: procedure
+    .meta({ permission: "location.create" })
+    .input(
+      templateOptionsInput.and(
+        z.object({
+          stackName: z.string().max(128).optional(),
+          region: z.string().max(32).optional(),
+          bucketName: z.string().max(63).optional(),
+        }),
+      ),
+    )
+    .output(
+      z.object({ yaml: z.string(), fileName: z.string(), templateVersion: z.string(), deployCommand: z.string() }),
+    )
+    .query(({ input }) => templateFor(input)),
+  // Starts CreateStack with an AWS account credential; the managed-stacks reconciler follows it to a location.
+  provision: objectProcedure("location", { field: null })
+    .meta({ permission: "location.create" })
+    .input(managedLocationInput)
+    .output(z.object({ id: z.string(), name: z.string() }))
+    .mutation(({ ctx, input }) => provisionManagedLocation(ctx.services, ctx.principal!.userId, input)),
+  // The managed locations' stacks: phase, status, events, outputs, why one failed.
+  stacks: procedure
+    .meta({ permission: "location.create" })
+    .output(z.array(stackRow))
+    .query(({ ctx }) => listStacks(ctx.services)),
+  dismissStack: objectProcedure("managedStack")
+    .meta({ permission: "location.create" })
+    .input(byId)
+    .output(idOnly)
+    .mutation(({ ctx, input }) => dismissFailedStack(ctx.services, input.id)),
   // Probed before it is saved; then rolled out to every assigned cluster's BackupStorageLocation.
   update: objectProcedure("location")
     .meta({ permission: "location.update" })
@@ -119,7 +195,8 @@ export const locationRouter = router({
   delete: objectProcedure("location")
     .meta({ permission: "location.delete" })
     .input(byId)
-    .output(idOnly)
+    // For a managed location, what CloudFormation deletes and what it keeps.
+    .output(z.object({ id: z.string(), note: z.string().optional() }))
     .mutation(({ ctx, input }) => deleteLocation(ctx.services, input.id)),
   // Bound to the cluster group or cluster it shares the location with; audited as the location there.
   assign: targetProcedureOn({ object: "locationId" })

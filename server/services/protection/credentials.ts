@@ -93,9 +93,18 @@ export async function createCredential(d: Deps, actorId: string, given: Credenti
 export async function deleteCredential(d: Deps, id: string) {
   const c = await d.db.credential.findUnique({
     where: { id },
-    select: { sealedSecretId: true, locations: { select: { name: true } } },
+    select: {
+      sealedSecretId: true,
+      locations: { select: { name: true } },
+      accountStacks: { where: { phase: { not: "DELETED" } }, select: { name: true } },
+    },
   });
   if (!c) throw notFound("Credential");
+  if (c.accountStacks.length)
+    throw new AppError(
+      "CONFLICT",
+      `Managed locations are provisioned with this account: ${c.accountStacks.map((s) => s.name).join(", ")}. Delete them first.`,
+    );
   if (c.locations.length)
     throw new AppError(
       "CONFLICT",

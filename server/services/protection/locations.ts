@@ -10,6 +10,7 @@ import {
 } from "../../rbac/access";
 import { scopedTarget, type ScopedTarget } from "../../rbac/scope";
 import { credentialSecret } from "./credentials";
+import { deleteManagedLocation } from "./managed-locations";
 import { logger } from "../../log";
 import { VELERO_NAMESPACE } from "../../kube/access";
 import type { LocationOnCluster } from "../../kube/locations";
@@ -307,6 +308,9 @@ export async function deleteLocation(d: Deps, id: string) {
     );
     throw new AppError("CONFLICT", `The location is assigned to ${users.join(", ")}. Unassign it first.`);
   }
+  // A managed location takes its stack with it (the bucket and its backups stay).
+  if (await d.db.managedStack.findUnique({ where: { locationId: id }, select: { id: true } }))
+    return { id, note: (await deleteManagedLocation(d, id)).kept };
   await d.db.location.delete({ where: { id } });
   return { id };
 }

@@ -29,6 +29,11 @@ export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
     },
   });
   if (!c) throw notFound("Credential");
+  if (await d.db.managedStack.findUnique({ where: { veleroCredentialId: id }, select: { id: true } }))
+    throw new AppError(
+      "CONFLICT",
+      "This is the Velero key of a managed location: Lifeboat made it through IAM and replaces it from the location",
+    );
   const stored = credentialConfigOf(c.config);
   const kind = stored.kind;
   if (kind !== keys.kind) throw new AppError("BAD_REQUEST", `This credential holds ${kind} keys, not ${keys.kind}`);

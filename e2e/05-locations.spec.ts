@@ -1,0 +1,300 @@
+import fs from "node:fs";
+import path from "node:path";
+import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import type { Locator } from "@playwright/test";
+import { ADMIN, VIEWER, signIn, signOut, expect, test } from "./fixtures";
+import { expectAccessible } from "./a11y";
+import { kubectl } from "../sandbox/testing/kubectl";
+
+// Azure Blob target locations (#11 §2, journey step 3), on what 05-clusters made: sandbox-1 and sandbox-2 in group
+// prod. The sandbox's azurite plays the storage account; its container "velero" exists, and the Velero stand-in reaches
+// it the way velero-plugin-for-microsoft-azure does.
+const azure = () =>
+  JSON.parse(fs.readFileSync(path.resolve(".data/e2e/sandbox/sandbox.json"), "utf8")).azure as {
+    blobEndpoint: string;
+    accountName: string;
+    accountKey: string;
+  };
+
+test("an admin adds an Azure account key (a wrong one is refused) and an Azure Blob location, and both clusters report it Available", async ({
+  page,
+}) => {
+  const az = azure();
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Credentials" }).click();
+  await page.getByRole("button", { name: "Create credential" }).click();
+  let d = page.getByRole("dialog", { name: "Create a credential" });
+  await d.getByLabel("Kind").click();
+  await page.getByRole("option", { name: "Azure storage account key" }).click();
+  await d.getByLabel("Name").fill("e2e-azure-key");
+  await d.getByLabel("Storage account").fill(az.accountName);
+  await d.getByLabel("Account key").fill(Buffer.from("not the key of this account at all").toString("base64"));
+  await d.getByLabel("Blob endpoint (optional)").fill(az.blobEndpoint);
+  await expectAccessible(page, "create credential dialog, Azure key");
+  await d.getByRole("button", { name: "Check and create" }).click();
+  await expect(d.getByRole("alert")).toContainText("account key is wrong");
+  await expect(d.getByRole("alert")).toContainText("Nothing was saved");
+  await d.getByLabel("Account key").fill(az.accountKey);
+  await d.getByRole("button", { name: "Check and create" }).click();
+  const row = page.getByTestId("credential-row-e2e-azure-key");
+  await expect(row).toContainText(`Storage account ${az.accountName}`);
+  await expect(row).not.toContainText(az.accountKey);
+
+  await page.getByRole("link", { name: "Target locations" }).click();
+  await page.getByRole("button", { name: "Create target location" }).click();
+  d = page.getByRole("dialog", { name: "Create a target location" });
+  await d.getByRole("textbox", { name: "Name", exact: true }).fill("e2e-azure");
+  await d.getByLabel("Provider").click();
+  await page.getByRole("option", { name: "Azure Blob Storage" }).click();
+  await d.getByRole("textbox", { name: "Storage account", exact: true }).fill(az.accountName);
+  await d.getByRole("textbox", { name: "Container", exact: true }).fill("no-such-container");
+  await d.getByRole("textbox", { name: "Prefix", exact: true }).fill("e2e-azure");
+  await d.getByLabel("Credential").click();
+  // Only Azure keys fit an Azure location.
+  await expect(page.getByRole("option", { name: /sandbox-s3/ })).toHaveCount(0);
+  await page.getByRole("option", { name: /e2e-azure-key/ }).click();
+  await expectAccessible(page, "create target location dialog, Azure");
+  await d.getByRole("button", { name: "Check and create" }).click();
+  await expect(d.getByRole("alert")).toContainText('The container "no-such-container" does not exist');
+  await d.getByRole("textbox", { name: "Container", exact: true }).fill("velero");
+  await d.getByRole("button", { name: "Check and create" }).click();
+  const card = page.getByTestId("location-card-e2e-azure");
+  await expect(card).toContainText(`Azure Blob · azure://${az.accountName}/velero/e2e-azure`);
+
+  await card.getByRole("button", { name: "Assign" }).click();
+  d = page.getByRole("dialog", { name: "Assign e2e-azure" });
+  await d.getByLabel("Cluster group or cluster").click();
+  await page.getByRole("option", { name: "Group prod" }).click();
+  await d.getByRole("button", { name: "Assign" }).click();
+  for (const cluster of ["sandbox-1", "sandbox-2"])
+    await expect(page.getByTestId(`deployment-e2e-azure-${cluster}`)).toContainText("Available", { timeout: 20_000 });
+  await expect(page.getByTestId("missing-plugin-e2e-azure")).toHaveCount(0);
+  await expectAccessible(page, "target locations, with an Azure one");
+
+  // The cluster page lists the locations on it, with their phase.
+  await page.getByRole("link", { name: "Clusters", exact: true }).click();
+  await page.getByRole("link", { name: "sandbox-2" }).click();
+  await expect(page.getByRole("table", { name: "Cluster details" })).toContainText("e2e-azure: Available");
+});
+
+test("an operator backs up a namespace to the Azure location: its files are in the container; restored on the other cluster under another name", async ({
+  page,
+}) => {
+  const az = azure();
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Backups" }).click();
+  await page.getByRole("button", { name: "Back up now" }).click();
+  let d = page.getByRole("dialog", { name: "Back up now" });
+  await d.getByLabel("Cluster").click();
+  await page.getByRole("option", { name: /sandbox-2/ }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByLabel("Selected namespaces").check();
+  await d.getByRole("textbox", { name: "Namespaces", exact: true }).fill("guestbook");
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByLabel("Target location").click();
+  await page.getByRole("option", { name: /e2e-azure/ }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  const manifest = d.getByLabel("Backup manifest");
+  await expect(manifest).toHaveValue(/storageLocation: lifeboat-e2e-azure/);
+  const name = /name: (sandbox-2-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
+  await d.getByRole("button", { name: "Create backup" }).click();
+  await expect(page.getByTestId(`backup-row-sandbox-2-${name}`).getByTestId("backup-phase")).toHaveText("Completed", {
+    timeout: 20_000,
+  });
+
+  // Velero's layout in the container, read with the Azure SDK as anyone holding the key would.
+  const container = new BlobServiceClient(
+    az.blobEndpoint,
+    new StorageSharedKeyCredential(az.accountName, az.accountKey),
+  ).getContainerClient("velero");
+  const files: string[] = [];
+  for await (const b of container.listBlobsFlat({ prefix: `e2e-azure/backups/${name}/` })) files.push(b.name);
+  expect(files).toEqual(
+    expect.arrayContaining([
+      `e2e-azure/backups/${name}/velero-backup.json`,
+      `e2e-azure/backups/${name}/${name}.tar.gz`,
+    ]),
+  );
+
+  // Both clusters hold the location: Velero's backup sync brings the backup to sandbox-1, which restores it.
+  await expect(page.getByTestId(`backup-row-sandbox-1-${name}`).getByTestId("backup-phase")).toHaveText("Completed", {
+    timeout: 20_000,
+  });
+  await page.getByRole("link", { name: "Restores" }).click();
+  await page.getByRole("button", { name: "Restore from backup" }).click();
+  d = page.getByRole("dialog", { name: "Restore from a backup" });
+  await d.getByLabel("Restore into cluster").click();
+  await page.getByRole("option", { name: /sandbox-1/ }).click();
+  await d.getByLabel("Backup").click();
+  await page.getByRole("option", { name: new RegExp(`^${name}`) }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("button", { name: "Add namespace mapping" }).click();
+  await d.getByLabel("Namespace in the backup").fill("guestbook");
+  await d.getByLabel("Restore into namespace").fill("guestbook-from-azure");
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  const restoreManifest = d.getByLabel("Restore manifest");
+  await expect(restoreManifest).toHaveValue(/guestbook: guestbook-from-azure/);
+  const restore = /\n {2}name: (sandbox-1-[a-z0-9-]+)/.exec(await restoreManifest.inputValue())![1];
+  await d.getByRole("button", { name: "Create restore" }).click();
+  const restoreRow = page.getByTestId(`restore-row-sandbox-1-${restore}`);
+  await expect(restoreRow.getByTestId("restore-phase")).toHaveText("Completed", { timeout: 20_000 });
+  const got = await kubectl(path.resolve(".data/e2e/sandbox/sandbox-1.kubeconfig"), [
+    "get",
+    "deployments,services",
+    "-n",
+    "guestbook-from-azure",
+    "-o",
+    "name",
+  ]);
+  expect(got.code, got.err).toBe(0);
+  expect(got.out).toContain("deployment.apps/");
+});
+
+test("a viewer sees the Azure location and its status, and no control that changes it", async ({ page }) => {
+  await signIn(page, VIEWER);
+  await page.getByRole("link", { name: "Target locations" }).click();
+  const card = page.getByTestId("location-card-e2e-azure");
+  await expect(card).toContainText(`azure://${azure().accountName}/velero/e2e-azure`);
+  await expect(page.getByTestId("deployment-e2e-azure-sandbox-1")).toContainText("Available");
+  for (const control of ["Assign", "Edit e2e-azure", "Delete", "Refresh status"])
+    await expect(card.getByRole("button", { name: control })).toHaveCount(0);
+  await signOut(page);
+});
+
+type AwsKey = { accessKeyId: string; secretAccessKey: string };
+/** moto (AWS with IAM enforced), or null with the reason the sandbox could not start it. */
+const sandboxAws = () =>
+  JSON.parse(fs.readFileSync(path.resolve(".data/e2e/sandbox/sandbox.json"), "utf8")) as {
+    aws: { endpoint: string; region: string; admin: AwsKey; noCloudFormation: AwsKey } | null;
+    awsReason: string | null;
+  };
+
+test("an admin adds an AWS account credential (a wrong secret is refused), provisions a managed location with Lifeboat, watches the stack complete, and both clusters report it Available", async ({
+  page,
+}) => {
+  const { aws, awsReason } = sandboxAws();
+  if (!aws) return test.skip(true, "moto is not installed: " + awsReason);
+  // CloudFormation, then Velero's key, the probe and the rollout to both clusters.
+  test.setTimeout(180_000);
+  await signIn(page, ADMIN);
+
+  // AWS account credentials, checked with STS on save (moto checks signatures, unlike s3rver).
+  await page.getByRole("link", { name: "Credentials" }).click();
+  const createAccount = async (name: string, key: AwsKey) => {
+    await page.getByRole("button", { name: "Create credential" }).click();
+    const d = page.getByRole("dialog", { name: "Create a credential" });
+    await d.getByLabel("Kind").click();
+    await page.getByRole("option", { name: "AWS account (access key)" }).click();
+    await d.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+    await d.getByLabel("Access key id").fill(key.accessKeyId);
+    await d.getByLabel("Secret access key").fill(key.secretAccessKey);
+    await d.getByLabel(/^Endpoint/).fill(aws.endpoint);
+    await d.getByRole("textbox", { name: "Region", exact: true }).fill(aws.region);
+    await d.getByRole("button", { name: "Check and create" }).click();
+    return d;
+  };
+  let d = await createAccount("e2e-aws-account", {
+    ...aws.admin,
+    secretAccessKey: "not-the-secret-of-this-access-key",
+  });
+  await expect(d.getByRole("alert")).toContainText("secret access key is wrong");
+  await expect(d.getByRole("alert")).toContainText("Nothing was saved");
+  await expectAccessible(page, "create credential dialog, AWS account key refused");
+  await expect(page.getByTestId("credential-row-e2e-aws-account")).toHaveCount(0);
+  await d.getByLabel("Secret access key").fill(aws.admin.secretAccessKey);
+  await d.getByRole("button", { name: "Check and create" }).click();
+  await expect(d).toBeHidden();
+  const row = page.getByTestId("credential-row-e2e-aws-account");
+  await expect(row).toContainText("Account 123456789012");
+  await expect(row).not.toContainText(aws.admin.secretAccessKey);
+  await createAccount("e2e-aws-no-cfn", aws.noCloudFormation);
+  await expect(page.getByTestId("credential-row-e2e-aws-no-cfn")).toContainText("Account 123456789012");
+
+  // A credential without CloudFormation rights: refused in the wizard, with the missing action named.
+  await page.getByRole("link", { name: "Target locations" }).click();
+  await page.getByRole("button", { name: "Provision on AWS" }).click();
+  d = page.getByRole("dialog", { name: "Provision a target location on AWS" });
+  const chooseAccount = async (name: string) => {
+    await d.getByLabel("AWS account credential").click();
+    await page.getByRole("option", { name: new RegExp(`^${name} \\(Account 123456789012`) }).click();
+  };
+  await chooseAccount("e2e-aws-no-cfn");
+  await expect(d.getByLabel("Region")).toContainText("us-east-1");
+  await d.getByRole("textbox", { name: "Name", exact: true }).fill("e2e-managed");
+  await expect(d.getByRole("textbox", { name: "Stack name" })).toHaveAttribute("placeholder", "lifeboat-e2e-managed");
+  await expectAccessible(page, "provision on AWS, account and region");
+  // Each step shown before the next Next: a click must not land on the step it leaves.
+  const next = async (shown: Locator) => {
+    await d.getByRole("button", { name: "Next" }).click();
+    await expect(shown).toBeVisible();
+  };
+  const sseKms = d.getByRole("radio", { name: /^SSE-KMS/ });
+  const byLifeboat = d.getByLabel("Lifeboat provisions it");
+  const createStack = d.getByRole("button", { name: "Create stack" });
+  await next(sseKms);
+  await next(byLifeboat);
+  await next(createStack);
+  await createStack.click();
+  const refusal = d.getByRole("alert").filter({ hasText: "lacks cloudformation:CreateStack" });
+  await expect(refusal).toContainText("Nothing was created");
+  await expect(d.getByTestId("iam-note")).toContainText(
+    "Lifeboat needs cloudformation:CreateStack, DescribeStacks, DescribeStackEvents and the iam/s3/kms permissions CloudFormation uses on its behalf",
+  );
+  await expectAccessible(page, "provision on AWS, review with a refusal");
+
+  // The admin account, with the values entered kept: SSE-KMS and versioning.
+  for (let step = 0; step < 3; step++) await d.getByRole("button", { name: "Back" }).click();
+  await expect(d.getByRole("textbox", { name: "Name", exact: true })).toHaveValue("e2e-managed");
+  await chooseAccount("e2e-aws-account");
+  await expect(refusal).toHaveCount(0);
+  await next(sseKms);
+  await sseKms.check();
+  await d.getByLabel(/^Versioning/).check();
+  await expect(d.getByLabel("Keep previous versions for (days)")).toHaveValue("30");
+  await d.getByRole("radio", { name: "Compliance" }).check();
+  await expect(d.getByTestId("compliance-warning")).toContainText("not even the account root");
+  await expectAccessible(page, "provision on AWS, bucket");
+  await d.getByRole("radio", { name: "Off", exact: true }).check();
+  await next(byLifeboat);
+
+  // "I run it in my account": the template to download (no secret in it) and the command that deploys it.
+  await d.getByLabel("I run it in my account").check();
+  await expect(d.getByLabel("Deploy command")).toHaveValue(
+    /aws cloudformation deploy[\s\S]*--capabilities CAPABILITY_IAM/,
+  );
+  const download = page.waitForEvent("download");
+  await d.getByRole("button", { name: "Download template (YAML)" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/\.yaml$/);
+  const template = fs.readFileSync((await file.path())!, "utf8");
+  expect(template).toContain("LifeboatTemplateVersion");
+  expect(template).toContain("AWS::KMS::Key");
+  expect(template).not.toContain("SecretAccessKey");
+  await expectAccessible(page, "provision on AWS, run it in my account");
+
+  await byLifeboat.check();
+  await next(createStack);
+  await expect(d.getByRole("table", { name: "What will be created" })).toContainText("SSE-KMS");
+  await createStack.click();
+  await expect(d).toBeHidden();
+
+  // The reconciler follows the stack to CREATE_COMPLETE, makes Velero's key, probes the bucket: the location exists.
+  const card = page.getByTestId("location-card-e2e-managed");
+  await expect(card).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId("stack-card-e2e-managed")).toHaveCount(0);
+  await expect(page.getByTestId("provisioned-by-e2e-managed")).toContainText(
+    "Provisioned by Lifeboat · stack lifeboat-e2e-managed (us-east-1) · template v",
+  );
+
+  await card.getByRole("button", { name: "Assign" }).click();
+  d = page.getByRole("dialog", { name: "Assign e2e-managed" });
+  await d.getByLabel("Cluster group or cluster").click();
+  await page.getByRole("option", { name: "Group prod" }).click();
+  await d.getByRole("button", { name: "Assign" }).click();
+  for (const cluster of ["sandbox-1", "sandbox-2"])
+    await expect(page.getByTestId(`deployment-e2e-managed-${cluster}`)).toContainText("Available", { timeout: 30_000 });
+  await expectAccessible(page, "target locations, with a managed one");
+});

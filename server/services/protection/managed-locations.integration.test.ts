@@ -1,0 +1,208 @@
+import crypto from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CloudFormationClient, ListStacksCommand } from "@aws-sdk/client-cloudformation";
+import { freshDatabase } from "../../testing/db";
+import { until } from "../../testing/wait";
+import { aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
+import { kubeconfigText, testSandbox } from "../../testing/sandbox";
+import { depsFor } from "../../composition";
+import type { Db } from "../../db/client";
+import { advanceStack, dueStacks } from "./managed-locations";
+import { credentialSecret } from "./credentials";
+
+// Managed target locations end to end against the sandbox's moto (CloudFormation, IAM, STS and S3 with IAM enforced)
+// and its clusters: provisioning through the router, the managed-stacks reconciler's steps driven here (the test process
+// runs no controller manager), and the Velero user's key proven to reach its bucket and nothing else.
+const aws = testSandbox().aws;
+const skipped = aws ? "" : ` (skipped: ${testSandbox().awsReason})`;
+let db: Db;
+let admin: ReturnType<typeof callerFor>;
+const run = crypto.randomBytes(3).toString("hex");
+const ids = { account: "", noCfn: "", group: "" };
+
+/** One pass of the reconciler over every due stack. */
+async function reconcile() {
+  const d = depsFor(db);
+  for (const { id } of await dueStacks(d)) await advanceStack(d, id);
+}
+const stack = async (name: string) => (await admin.location.stacks()).find((s) => s.name === name);
+const s3As = (keys: { accessKeyId: string; secretAccessKey: string }) =>
+  new S3Client({
+    region: aws!.region,
+    endpoint: aws!.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
+  });
+
+beforeAll(async () => {
+  if (!aws) return;
+  ({ db } = await freshDatabase());
+  admin = callerFor(db, await signedIn(db, await aUser(db, { role: "ORG_ADMIN" })));
+  ids.account = (
+    await admin.credential.create({
+      kind: "AWS_ACCOUNT_KEY",
+      name: `aws-${run}`,
+      description: "moto's admin",
+      accessKeyId: aws.admin.accessKeyId,
+      secretAccessKey: aws.admin.secretAccessKey,
+      endpoint: aws.endpoint,
+      region: aws.region,
+    })
+  ).id;
+  ids.noCfn = (
+    await admin.credential.create({
+      kind: "AWS_ACCOUNT_KEY",
+      name: `aws-no-cfn-${run}`,
+      description: "",
+      accessKeyId: aws.noCloudFormation.accessKeyId,
+      secretAccessKey: aws.noCloudFormation.secretAccessKey,
+      endpoint: aws.endpoint,
+      region: aws.region,
+    })
+  ).id;
+  ids.group = (await aGroup(db, `managed-${run}`)).id;
+  await admin.cluster.attach({
+    kubeconfig: kubeconfigText(0),
+    name: "east",
+    groupId: ids.group,
+    description: "",
+    labels: {},
+  });
+});
+
+describe.skipIf(!aws)(`a managed location${skipped}`, () => {
+  it("is refused with the missing permission named when the credential may not use CloudFormation; nothing is left", async () => {
+    await expect(
+      admin.location.provision({ name: `no-cfn-${run}`, accountCredentialId: ids.noCfn, region: "us-east-1" }),
+    ).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringMatching(/lacks cloudformation:CreateStack.*Nothing was created/),
+    });
+    expect(await db.managedStack.count({ where: { name: `no-cfn-${run}` } })).toBe(0);
+  });
+
+  it("refuses a region that does not exist before anything is sent", async () => {
+    await expect(
+      admin.location.provision({ name: `typo-${run}`, accountCredentialId: ids.account, region: "eu-centrall-1" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", message: expect.stringContaining("Not an AWS region") });
+  });
+
+  it("is provisioned by CloudFormation, its Velero key made through IAM, and becomes an S3 location", async () => {
+    const name = `managed-${run}`;
+    await admin.location.provision({
+      name,
+      accountCredentialId: ids.account,
+      region: "us-east-1",
+      prefix: "velero",
+      encryption: "SSE_KMS",
+      versioning: true,
+    });
+    const ready = await until("the stack READY", async () => {
+      await reconcile();
+      const s = await stack(name);
+      if (s?.phase === "FAILED") throw new Error(`the stack failed: ${JSON.stringify(s.failure)}`);
+      return s?.phase === "READY" ? s : null;
+    });
+    expect(ready).toMatchObject({ stackStatus: "CREATE_COMPLETE", mode: "LIFEBOAT", templateVersion: "1" });
+    expect(Object.keys(ready.outputs)).toEqual(
+      expect.arrayContaining(["BucketName", "Region", "VeleroUserName", "VeleroUserArn", "KmsKeyArn"]),
+    );
+    expect(ready.events.length).toBeGreaterThan(0);
+    // No secret in what the console shows of it.
+    expect(JSON.stringify(ready)).not.toMatch(/SecretAccessKey|secretAccessKey/);
+
+    const location = (await admin.location.list()).find((l) => l.name === name)!;
+    expect(location.settings).toMatchObject({ provider: "AWS_S3", bucket: ready.outputs.BucketName, prefix: "velero" });
+    expect(location.credential.name).toBe(`${name}-velero`);
+
+    // The Velero user's key, as Velero gets it: its own bucket yes; another bucket and CloudFormation no.
+    const row = await db.location.findUniqueOrThrow({ where: { id: location.id } });
+    const key = await credentialSecret(depsFor(db), row.credentialId);
+    if (key.kind !== "AWS_ACCESS_KEY") throw new Error("the Velero key is an access key pair");
+    const s3 = s3As(key);
+    await s3.send(new PutObjectCommand({ Bucket: ready.outputs.BucketName, Key: "velero/probe-by-test", Body: "x" }));
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: ready.outputs.BucketName, Prefix: "velero/", Delimiter: "/" }),
+    );
+    expect(listed.Contents?.map((o) => o.Key)).toContain("velero/probe-by-test");
+    await expect(s3.send(new ListObjectsV2Command({ Bucket: aws!.foreignBucket.name }))).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    const cfn = new CloudFormationClient({
+      region: aws!.region,
+      endpoint: aws!.endpoint,
+      credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+    });
+    await expect(cfn.send(new ListStacksCommand({}))).rejects.toMatchObject({ name: "AccessDenied" });
+    await expect(
+      s3As({ accessKeyId: key.accessKeyId, secretAccessKey: `${key.secretAccessKey}x` }).send(
+        new ListObjectsV2Command({ Bucket: ready.outputs.BucketName }),
+      ),
+    ).rejects.toMatchObject({ name: "SignatureDoesNotMatch" });
+
+    // Shared with a cluster it becomes a BackupStorageLocation Velero validates Available.
+    await admin.location.assign({
+      locationId: location.id,
+      target: { kind: "clusterGroup", id: ids.group },
+      readOnly: false,
+    });
+    await until("the managed location Available", async () => {
+      await admin.location.refresh({ id: location.id });
+      const l = (await admin.location.list()).find((x) => x.id === location.id)!;
+      return l.deployments.length === 1 && l.deployments[0].phase === "Available";
+    });
+  });
+
+  it("refuses a location name or a stack name that is taken", async () => {
+    await expect(
+      admin.location.provision({ name: `managed-${run}`, accountCredentialId: ids.account, region: "us-east-1" }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(
+      admin.location.provision({
+        name: `again-${run}`,
+        stackName: `lifeboat-managed-${run}`,
+        accountCredentialId: ids.account,
+        region: "us-east-1",
+      }),
+    ).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("already exists") });
+    expect(await db.managedStack.count({ where: { name: `again-${run}` } })).toBe(0);
+  });
+
+  it("keeps its Velero key out of generic rotation, and is deleted with its stack while its bucket is kept", async () => {
+    const name = `managed-${run}`;
+    const location = (await admin.location.list()).find((l) => l.name === name)!;
+    await expect(
+      admin.credential.rotate({
+        id: location.credential.id,
+        kind: "AWS_ACCESS_KEY",
+        accessKeyId: "AKIAOTHER",
+        secretAccessKey: "x",
+      }),
+    ).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("managed location") });
+    await expect(admin.location.delete({ id: location.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    await admin.location.unassign({ id: location.assignments[0].id });
+    const bucket = (await stack(name))!.outputs.BucketName;
+    const deleted = await admin.location.delete({ id: location.id });
+    expect(deleted.note).toContain(`the bucket ${bucket}`);
+    expect(deleted.note).toContain("KMS key");
+    expect(await db.credential.count({ where: { id: location.credential.id } })).toBe(0);
+    await until("the stack deleted", async () => {
+      await reconcile();
+      const row = await db.managedStack.findUniqueOrThrow({ where: { name } });
+      return row.phase === "DELETED";
+    });
+    // The bucket and the object written above are still there, for the account.
+    const kept = await s3As(aws!.admin).send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "velero/" }));
+    expect(kept.Contents?.map((o) => o.Key)).toContain("velero/probe-by-test");
+    // The account credential can go once no stack of it is left.
+    expect((await admin.location.stacks()).map((x) => x.name)).not.toContain(name);
+  });
+
+  it("hands out its template and the command that deploys it, with no secret in it", async () => {
+    const t = await admin.location.template({ encryption: "SSE_S3", versioning: false, objectLock: null });
+    expect(t.yaml).toContain("LifeboatTemplateVersion");
+    expect(t.yaml).not.toMatch(/AWS::IAM::AccessKey|SecretAccessKey/);
+    expect(t.deployCommand).toContain("--capabilities CAPABILITY_IAM");
+  });
+});

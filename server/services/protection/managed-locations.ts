@@ -1,0 +1,523 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { Deps } from "../../composition";
+import { AppError, notFound } from "../../errors";
+import { publish } from "../../events/bus";
+import { awsS3Config, type CredentialSecret } from "@/lib/schemas/locations";
+import {
+  defaultStackName,
+  managedLocationInput,
+  templateOptionsInput,
+  type ManagedLocationInput,
+  type TemplateOptionsInput,
+} from "@/lib/schemas/managed-locations";
+import {
+  deployCommand,
+  optionsSlug,
+  TEMPLATE_VERSION,
+  templateJson,
+  templateYaml,
+  type TemplateOptions,
+} from "@/lib/aws/location-template";
+import { Prisma } from "../../db/generated/client";
+import { roleCredentials } from "../../storage/aws/clients";
+import type { AwsEndpoint } from "../../storage/aws/cloudformation";
+import {
+  createOrAdoptStack,
+  LOCATION_TAG,
+  missingOutputs,
+  newStackEvents,
+  progressOf,
+  REQUEST_TAG,
+  stackError,
+  stackFailure,
+  StackRefused,
+} from "../../storage/aws/stacks";
+import { deleteAllVeleroKeys, freshVeleroKey } from "../../storage/aws/velero-user";
+import { credentialTypeFor, splitCredential, storedLocationConfig } from "../../storage/providers/registry";
+import { credentialSecret } from "./credentials";
+
+// Managed target locations (#11 §1): Lifeboat provisions a bucket and its Velero IAM user through CloudFormation with
+// an AWS account credential, from its own template. A request only records the intent and starts CreateStack; the
+// managed-stacks reconciler (advanceStack) follows the stack, stores its events, and when it completes creates the
+// Velero user's access key through IAM, seals it, probes the bucket with it and makes the location: an ordinary AWS S3
+// location to everything else (assignment, BackupStorageLocations, healing). Every step is idempotent, so a replica
+// that takes over the lease, or a retry after a crash, converges on the same result.
+
+/** How often a stack CloudFormation is still working on is read again, and the longest back-off after errors. */
+const POLL_MS = 5_000;
+const MAX_BACKOFF_MS = 60_000;
+/** A new IAM key takes a few seconds to work on AWS: the bucket probe is retried this many times before giving up. */
+const PROBE_TRIES = 12;
+
+type Options = TemplateOptions & {
+  noncurrentVersionDays: number;
+  objectLockRetentionDays: number;
+  bucketName: string;
+  prefix: string;
+};
+
+/** An AWS account credential as the SDK's clients take it, at `region`: its keys, or its role assumed with its source's. */
+export async function accountAt(d: Deps, credentialId: string, region: string): Promise<AwsEndpoint> {
+  const secret = await credentialSecret(d, credentialId);
+  if (secret.kind === "AWS_ACCOUNT_KEY")
+    return {
+      region,
+      endpoint: secret.endpoint || undefined,
+      credentials: { accessKeyId: secret.accessKeyId, secretAccessKey: secret.secretAccessKey },
+    };
+  if (secret.kind === "AWS_ACCOUNT_ROLE") {
+    const source = await credentialSecret(d, secret.sourceCredentialId);
+    if (source.kind !== "AWS_ACCOUNT_KEY")
+      throw new AppError("PRECONDITION_FAILED", "The role's source credential is not an AWS account key");
+    return {
+      region,
+      endpoint: secret.endpoint || undefined,
+      credentials: roleCredentials(source, secret.roleArn, secret.externalId, {
+        region: secret.region,
+        endpoint: secret.endpoint || undefined,
+        sessionName: secret.sessionName,
+      }),
+    };
+  }
+  throw new AppError(
+    "BAD_REQUEST",
+    `Managed locations are provisioned with an AWS account credential (access key or role), not ${secret.kind}`,
+  );
+}
+
+const templateOptionsOf = (o: {
+  encryption: TemplateOptions["encryption"];
+  versioning: boolean;
+  objectLock: TemplateOptions["objectLock"];
+}): TemplateOptions => ({
+  encryption: o.encryption,
+  versioning: o.versioning,
+  objectLock: o.objectLock,
+});
+
+/** The stack's parameters for the options (only those the template declares for them). */
+function parametersOf(o: Options): Record<string, string> {
+  const p: Record<string, string> = {};
+  if (o.bucketName) p.BucketName = o.bucketName;
+  if (o.versioning) p.NoncurrentVersionDays = String(o.noncurrentVersionDays);
+  if (o.objectLock) p.ObjectLockRetentionDays = String(o.objectLockRetentionDays);
+  return p;
+}
+
+/** The template for the options, to download, and the command that deploys it in an operator's own account. */
+export function templateFor(
+  given: TemplateOptionsInput & { stackName?: string; region?: string; bucketName?: string },
+) {
+  const o = templateOptionsInput.parse(given);
+  const options = templateOptionsOf(o);
+  const fileName = `lifeboat-location.${optionsSlug(options)}.v${TEMPLATE_VERSION}.yaml`;
+  const { BucketName: _bucket, ...parameters } = parametersOf({
+    ...o,
+    bucketName: "",
+    prefix: "",
+  });
+  return {
+    yaml: templateYaml(options),
+    fileName,
+    templateVersion: TEMPLATE_VERSION,
+    deployCommand: deployCommand({
+      file: fileName,
+      stackName: given.stackName || "lifeboat-<location>",
+      region: given.region || "<region>",
+      bucketName: given.bucketName || undefined,
+      parameters,
+    }),
+  };
+}
+
+const parsedInput = (given: ManagedLocationInput) => {
+  const r = managedLocationInput.safeParse(given);
+  if (!r.success)
+    throw new AppError("BAD_REQUEST", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  return r.data;
+};
+
+/**
+ * Starts provisioning: records the stack (phase PROVISIONING, its idempotency token), then CreateStack. A refusal
+ * (no CloudFormation rights, a taken stack name, a template CloudFormation rejects) leaves nothing behind and says why;
+ * a CloudFormation that does not answer leaves the row for the reconciler, which repeats the same request (the token
+ * makes it one stack).
+ */
+export async function provisionManagedLocation(d: Deps, actorId: string, given: ManagedLocationInput) {
+  const input = parsedInput(given);
+  const stackName = input.stackName || defaultStackName(input.name);
+  if (await d.db.location.findUnique({ where: { name: input.name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A target location named ${input.name} already exists`);
+  if (await d.db.managedStack.findUnique({ where: { name: input.name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A managed location named ${input.name} is already being provisioned or deleted`);
+  const mine = await d.db.managedStack.findUnique({
+    where: {
+      accountCredentialId_region_stackName: {
+        accountCredentialId: input.accountCredentialId,
+        region: input.region,
+        stackName,
+      },
+    },
+    select: { name: true },
+  });
+  if (mine)
+    throw new AppError(
+      "CONFLICT",
+      `A stack named ${stackName} already exists in ${input.region}: it is the managed location ${mine.name}'s`,
+    );
+  const at = await accountAt(d, input.accountCredentialId, input.region);
+  const options: Options = {
+    ...templateOptionsOf(input),
+    noncurrentVersionDays: input.noncurrentVersionDays,
+    objectLockRetentionDays: input.objectLockRetentionDays,
+    bucketName: input.bucketName,
+    prefix: input.prefix,
+  };
+  const token = `lifeboat-${randomUUID()}`;
+  const row = await d.db.managedStack.create({
+    data: {
+      name: input.name,
+      mode: "LIFEBOAT",
+      accountCredentialId: input.accountCredentialId,
+      region: input.region,
+      stackName,
+      clientRequestToken: token,
+      templateVersion: TEMPLATE_VERSION,
+      options: options as unknown as Prisma.InputJsonObject,
+      phase: "PROVISIONING",
+      createdById: actorId,
+    },
+    select: { id: true, name: true },
+  });
+  try {
+    const { stackId } = await createOrAdoptStack(
+      d.aws.cloudFormation(at),
+      createInput(row.name, stackName, token, options),
+    );
+    await d.db.managedStack.update({ where: { id: row.id }, data: { stackId, nextPollAt: new Date() } });
+  } catch (e) {
+    const refused = e instanceof StackRefused ? e : stackError(e, `create the stack ${stackName}`);
+    if (refused.failure === "Throttled" || refused.failure === "Unreachable" || refused.failure === "Other") {
+      // CloudFormation may have created it: the reconciler asks again with the same token.
+      await d.db.managedStack.update({
+        where: { id: row.id },
+        data: { statusReason: refused.message, nextPollAt: new Date(Date.now() + POLL_MS) },
+      });
+    } else {
+      await d.db.managedStack.delete({ where: { id: row.id } });
+      throw new AppError(
+        refused.failure === "Conflict" ? "CONFLICT" : "PRECONDITION_FAILED",
+        `${refused.message}. Nothing was created.`,
+      );
+    }
+  }
+  await publish(d.db, { topic: "locations" });
+  return row;
+}
+
+function createInput(name: string, stackName: string, token: string, options: Options) {
+  return {
+    stackName,
+    // JSON (YAML's subset) for CreateStack: moto 5.2's YAML reader fails on what the yaml package writes (an HTML 500),
+    // while CloudFormation takes either; operators download the same template as YAML.
+    templateBody: templateJson(templateOptionsOf(options)),
+    parameters: parametersOf(options),
+    clientRequestToken: token,
+    tags: { [LOCATION_TAG]: name, [REQUEST_TAG]: token },
+  };
+}
+
+type StackRow = NonNullable<Awaited<ReturnType<typeof loadStack>>>;
+const loadStack = (d: Deps, id: string) => d.db.managedStack.findUnique({ where: { id } });
+
+/** The rows the reconciler has work for now (a stack being created, finished or deleted, whose next poll is due). */
+export async function dueStacks(d: Deps, limit = 20) {
+  return d.db.managedStack.findMany({
+    where: { phase: { in: ["PROVISIONING", "FINISHING", "DELETING"] }, nextPollAt: { lte: new Date() } },
+    orderBy: { nextPollAt: "asc" },
+    take: limit,
+    select: { id: true },
+  });
+}
+
+/**
+ * One reconciler step for a stack: read CloudFormation and store what changed, or finish a completed stack. An error
+ * is kept on the row (statusReason) and the step is tried again later, backing off.
+ */
+export async function advanceStack(d: Deps, id: string): Promise<void> {
+  const row = await loadStack(d, id);
+  if (!row) return;
+  try {
+    if (row.phase === "PROVISIONING") await followCreate(d, row);
+    else if (row.phase === "FINISHING") await finish(d, row);
+    else if (row.phase === "DELETING") await followDelete(d, row);
+  } catch (e) {
+    const message =
+      e instanceof StackRefused || e instanceof AppError ? e.message : stackError(e, "read the stack").message;
+    const attempts = row.attempts + 1;
+    await d.db.managedStack.update({
+      where: { id },
+      data: {
+        attempts,
+        statusReason: message,
+        nextPollAt: new Date(Date.now() + Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** Math.min(attempts, 4))),
+      },
+    });
+  }
+  await publish(d.db, { topic: "locations" });
+}
+
+async function followCreate(d: Deps, row: StackRow) {
+  const options = row.options as unknown as Options;
+  const cfn = d.aws.cloudFormation(await accountAt(d, row.accountCredentialId, row.region));
+  if (!row.stackId) {
+    const { stackId } = await createOrAdoptStack(
+      cfn,
+      createInput(row.name, row.stackName, row.clientRequestToken, options),
+    );
+    await d.db.managedStack.update({ where: { id: row.id }, data: { stackId, statusReason: null, attempts: 0 } });
+    return;
+  }
+  const read = await cfn.describeStack(row.stackId);
+  if (!read) {
+    await d.db.managedStack.update({
+      where: { id: row.id },
+      data: { phase: "FAILED", failure: { reason: `The stack ${row.stackName} no longer exists in ${row.region}` } },
+    });
+    return;
+  }
+  const known = new Set(
+    (await d.db.managedStackEvent.findMany({ where: { stackRowId: row.id }, select: { eventId: true } })).map(
+      (e) => e.eventId,
+    ),
+  );
+  const fresh = await newStackEvents(cfn, row.stackId, known);
+  if (fresh.length)
+    await d.db.managedStackEvent.createMany({
+      data: fresh.map((e) => ({ stackRowId: row.id, ...e })),
+      skipDuplicates: true,
+    });
+  const progress = progressOf(read.status, "create");
+  const common = { stackStatus: read.status, statusReason: read.statusReason, attempts: 0 };
+  if (progress === "IN_PROGRESS") {
+    await d.db.managedStack.update({
+      where: { id: row.id },
+      data: { ...common, nextPollAt: new Date(Date.now() + POLL_MS) },
+    });
+  } else if (progress === "COMPLETE") {
+    const missing = missingOutputs(read.outputs);
+    await d.db.managedStack.update({
+      where: { id: row.id },
+      data: missing.length
+        ? { ...common, phase: "FAILED", failure: { reason: `The stack has no output ${missing.join(", ")}` } }
+        : { ...common, phase: "FINISHING", outputs: read.outputs, nextPollAt: new Date() },
+    });
+  } else {
+    const events = await d.db.managedStackEvent.findMany({ where: { stackRowId: row.id } });
+    const why = stackFailure(events.map((e) => ({ ...e, reason: e.reason })));
+    await d.db.managedStack.update({
+      where: { id: row.id },
+      data: {
+        ...common,
+        phase: "FAILED",
+        failure: why
+          ? { logicalId: why.logicalId, resourceType: why.resourceType, status: why.status, reason: why.reason }
+          : { reason: read.statusReason ?? read.status },
+      },
+    });
+  }
+}
+
+/** The completed stack's Velero key (created once, sealed as the location's credential), its probe, its location. */
+async function finish(d: Deps, row: StackRow) {
+  const outputs = row.outputs as Record<string, string>;
+  const options = row.options as unknown as Options;
+  const at = await accountAt(d, row.accountCredentialId, row.region);
+  let credentialId = row.veleroCredentialId;
+  if (!credentialId) {
+    const key = await freshVeleroKey(d.aws.iam(at), outputs.VeleroUserName);
+    credentialId = await sealVeleroKey(d, row, outputs.VeleroUserName, {
+      kind: "AWS_ACCESS_KEY",
+      accessKeyId: key.accessKeyId,
+      secretAccessKey: key.secretAccessKey,
+    });
+  }
+  const provider = d.storage.providerFor("AWS_S3");
+  const config = awsS3Config.parse({
+    provider: "AWS_S3",
+    bucket: outputs.BucketName,
+    prefix: options.prefix,
+    region: outputs.Region || row.region,
+    // An AWS-compatible API (moto in the sandbox) serves buckets in the path, as AWS's own endpoint does not need.
+    endpoint: at.endpoint ?? "",
+    pathStyle: Boolean(at.endpoint),
+  });
+  const secret = await credentialSecret(d, credentialId);
+  const probe = await provider.probe(config, secret);
+  if (!probe.ok) {
+    if (row.attempts + 1 >= PROBE_TRIES)
+      await d.db.managedStack.update({
+        where: { id: row.id },
+        data: { phase: "FAILED", failure: { reason: probe.message } },
+      });
+    else
+      await d.db.managedStack.update({
+        where: { id: row.id },
+        data: { attempts: row.attempts + 1, statusReason: probe.message, nextPollAt: new Date(Date.now() + 2_500) },
+      });
+    return;
+  }
+  await d.db.$transaction(async (tx) => {
+    const location =
+      (row.locationId && (await tx.location.findUnique({ where: { id: row.locationId }, select: { id: true } }))) ||
+      (await tx.location.create({
+        data: {
+          name: row.name,
+          provider: "AWS_S3",
+          config: storedLocationConfig(config),
+          credentialId: credentialId!,
+          lastProbeAt: new Date(),
+          lastProbeMessage: probe.message,
+          createdById: row.createdById,
+        },
+        select: { id: true },
+      }));
+    await tx.managedStack.update({
+      where: { id: row.id },
+      data: { phase: "READY", locationId: location.id, statusReason: null, attempts: 0, failure: Prisma.DbNull },
+    });
+  });
+}
+
+async function sealVeleroKey(d: Deps, row: StackRow, user: string, key: CredentialSecret): Promise<string> {
+  const type = credentialTypeFor(key.kind);
+  const { sealed, config } = splitCredential(key);
+  const taken = await d.db.credential.findUnique({ where: { name: `${row.name}-velero` }, select: { id: true } });
+  const name = taken ? `${row.name}-velero-${randomBytes(2).toString("hex")}` : `${row.name}-velero`;
+  const sealedSecretId = await d.sealed.put(type.sealPurpose, sealed);
+  const c = await d.db.credential.create({
+    data: {
+      name,
+      provider: type.provider,
+      config,
+      description: `Velero's access key for the managed location ${row.name} (IAM user ${user}); rotated from the location`,
+      keyIdMasked: type.masked(key as never),
+      sealedSecretId,
+      createdById: row.createdById,
+    },
+    select: { id: true },
+  });
+  await d.db.managedStack.update({ where: { id: row.id }, data: { veleroCredentialId: c.id } });
+  return c.id;
+}
+
+/** What the console shows of a managed stack: never a secret (the outputs hold none by the template's design). */
+export async function listStacks(d: Deps) {
+  const rows = await d.db.managedStack.findMany({
+    where: { phase: { not: "DELETED" } },
+    orderBy: { createdAt: "desc" },
+    include: { events: { orderBy: { timestamp: "desc" }, take: 100 }, accountCredential: { select: { name: true } } },
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    mode: r.mode,
+    phase: r.phase,
+    region: r.region,
+    stackName: r.stackName,
+    stackId: r.stackId,
+    stackStatus: r.stackStatus,
+    statusReason: r.statusReason,
+    templateVersion: r.templateVersion,
+    accountCredential: r.accountCredential.name,
+    locationId: r.locationId,
+    failure: (r.failure ?? null) as {
+      logicalId?: string;
+      resourceType?: string;
+      status?: string;
+      reason?: string | null;
+    } | null,
+    outputs: (r.outputs ?? {}) as Record<string, string>,
+    events: r.events.map((e) => ({
+      id: e.eventId,
+      timestamp: e.timestamp,
+      logicalId: e.logicalId,
+      resourceType: e.resourceType,
+      status: e.status,
+      reason: e.reason,
+    })),
+    createdAt: r.createdAt,
+  }));
+}
+
+/** Forgets a failed stack's row (CloudFormation keeps a failed stack until it is deleted; say so). */
+export async function dismissFailedStack(d: Deps, id: string) {
+  const row = await loadStack(d, id);
+  if (!row) throw notFound("Managed stack");
+  if (row.phase !== "FAILED") throw new AppError("CONFLICT", "Only a failed provisioning can be dismissed");
+  await d.db.managedStack.delete({ where: { id } });
+  await publish(d.db, { topic: "locations" });
+  return { id };
+}
+
+/**
+ * Deletes a managed location (the caller has refused it while assigned): the Velero user's keys first (AWS will not
+ * delete a user that has keys, and so not the stack), then DeleteStack; the location and its Velero credential go at
+ * once, the stack row follows CloudFormation to DELETE_COMPLETE. The bucket and its backups stay (DeletionPolicy
+ * Retain), and so does an SSE-KMS key: the answer says so.
+ */
+export async function deleteManagedLocation(d: Deps, locationId: string): Promise<{ kept: string }> {
+  const row = await d.db.managedStack.findUnique({ where: { locationId } });
+  if (!row) throw notFound("Managed stack");
+  const outputs = (row.outputs ?? {}) as Record<string, string>;
+  const at = await accountAt(d, row.accountCredentialId, row.region);
+  try {
+    if (outputs.VeleroUserName) await deleteAllVeleroKeys(d.aws.iam(at), outputs.VeleroUserName);
+    await d.aws.cloudFormation(at).deleteStack(row.stackId ?? row.stackName, `${row.clientRequestToken}-delete`);
+  } catch (e) {
+    const refused = e instanceof StackRefused ? e : stackError(e, `delete the stack ${row.stackName}`);
+    throw new AppError("PRECONDITION_FAILED", `${refused.message}. Nothing was deleted.`);
+  }
+  const credential = row.veleroCredentialId
+    ? await d.db.credential.findUnique({
+        where: { id: row.veleroCredentialId },
+        select: { id: true, sealedSecretId: true },
+      })
+    : null;
+  await d.db.$transaction(async (tx) => {
+    await tx.managedStack.update({
+      where: { id: row.id },
+      data: { phase: "DELETING", locationId: null, veleroCredentialId: null, nextPollAt: new Date(), attempts: 0 },
+    });
+    await tx.location.delete({ where: { id: locationId } });
+    if (credential) await tx.credential.delete({ where: { id: credential.id } });
+  });
+  if (credential) await d.sealed.remove(credential.sealedSecretId);
+  await publish(d.db, { topic: "locations" });
+  const kept = [`the bucket ${outputs.BucketName ?? "(unknown)"} and the backups in it`];
+  if (outputs.KmsKeyArn) kept.push(`the KMS key ${outputs.KmsKeyArn}, which reads them`);
+  return { kept: `CloudFormation deletes the stack; kept: ${kept.join(", and ")} (DeletionPolicy Retain)` };
+}
+
+async function followDelete(d: Deps, row: StackRow) {
+  const cfn = d.aws.cloudFormation(await accountAt(d, row.accountCredentialId, row.region));
+  const read = await cfn.describeStack(row.stackId ?? row.stackName);
+  const progress = read ? progressOf(read.status, "delete") : "DELETED";
+  if (progress === "IN_PROGRESS")
+    await d.db.managedStack.update({
+      where: { id: row.id },
+      data: { stackStatus: read!.status, attempts: 0, nextPollAt: new Date(Date.now() + POLL_MS) },
+    });
+  else
+    await d.db.managedStack.update({
+      where: { id: row.id },
+      data:
+        progress === "DELETED"
+          ? { phase: "DELETED", stackStatus: "DELETE_COMPLETE", statusReason: null }
+          : {
+              phase: "FAILED",
+              stackStatus: read!.status,
+              failure: { reason: read!.statusReason ?? "CloudFormation could not delete the stack" },
+            },
+    });
+}

@@ -1,0 +1,52 @@
+import {
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  UpdateAccessKeyCommand,
+} from "@aws-sdk/client-iam";
+import { awsClientConfig } from "./clients";
+import type { AwsEndpoint } from "./cloudformation";
+
+// The IAM adapter: only what Lifeboat does to a managed location's Velero user (its access keys), on the outbound path.
+
+export interface AccessKeyRow {
+  accessKeyId: string;
+  status: string;
+  createdAt: Date | null;
+}
+
+/** The IAM calls Lifeboat makes, and nothing else. */
+export interface IamPort {
+  listAccessKeys(user: string): Promise<AccessKeyRow[]>;
+  createAccessKey(user: string): Promise<{ accessKeyId: string; secretAccessKey: string }>;
+  deactivateAccessKey(user: string, accessKeyId: string): Promise<void>;
+  deleteAccessKey(user: string, accessKeyId: string): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+export function iamPort(at: AwsEndpoint): IamPort {
+  const client = new IAMClient(awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? DEFAULT_TIMEOUT_MS }));
+  return {
+    async listAccessKeys(user) {
+      const r = await client.send(new ListAccessKeysCommand({ UserName: user }));
+      return (r.AccessKeyMetadata ?? []).flatMap((k) =>
+        k.AccessKeyId
+          ? [{ accessKeyId: k.AccessKeyId, status: k.Status ?? "Active", createdAt: k.CreateDate ?? null }]
+          : [],
+      );
+    },
+    async createAccessKey(user) {
+      const r = await client.send(new CreateAccessKeyCommand({ UserName: user }));
+      if (!r.AccessKey?.AccessKeyId || !r.AccessKey.SecretAccessKey) throw new Error("IAM returned no access key");
+      return { accessKeyId: r.AccessKey.AccessKeyId, secretAccessKey: r.AccessKey.SecretAccessKey };
+    },
+    async deactivateAccessKey(user, accessKeyId) {
+      await client.send(new UpdateAccessKeyCommand({ UserName: user, AccessKeyId: accessKeyId, Status: "Inactive" }));
+    },
+    async deleteAccessKey(user, accessKeyId) {
+      await client.send(new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: accessKeyId }));
+    },
+  };
+}
