@@ -297,4 +297,15 @@ test("an admin adds an AWS account credential (a wrong secret is refused), provi
   for (const cluster of ["sandbox-1", "sandbox-2"])
     await expect(page.getByTestId(`deployment-e2e-managed-${cluster}`)).toContainText("Available", { timeout: 30_000 });
   await expectAccessible(page, "target locations, with a managed one");
+
+  // Journey step 4: a new Velero key through IAM, on both clusters, the old one retired; still Available.
+  await card.getByRole("button", { name: "Rotate key of e2e-managed" }).click();
+  d = page.getByRole("dialog", { name: "Rotate the Velero key of e2e-managed?" });
+  await expectAccessible(page, "rotate a managed location's key");
+  await d.getByRole("button", { name: "Rotate key" }).click();
+  await expect(page.getByTestId("location-note")).toContainText("the old one was deactivated and deleted", {
+    timeout: 60_000,
+  });
+  for (const cluster of ["sandbox-1", "sandbox-2"])
+    await expect(page.getByTestId(`deployment-e2e-managed-${cluster}`)).toContainText("Available", { timeout: 30_000 });
 });

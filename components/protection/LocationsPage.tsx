@@ -101,6 +101,17 @@ export function LocationsPage() {
   const refresh = useMutation(trpc.location.refresh.mutationOptions({ onSuccess: refreshList }));
   // What deleting a managed location did (its stack deleted, its bucket and KMS key kept), said until dismissed.
   const [deletedNote, setDeletedNote] = useState<string | null>(null);
+  // A managed location's Velero key being replaced (through IAM), after confirming.
+  const [rotatingKey, setRotatingKey] = useState<{ id: string; name: string } | null>(null);
+  const rotateKey = useMutation(
+    trpc.location.rotateKey.mutationOptions({
+      onSuccess: (r) => {
+        setRotatingKey(null);
+        setDeletedNote(r.note);
+        refreshList();
+      },
+    }),
+  );
   const del = useMutation(
     trpc.location.delete.mutationOptions({
       onSuccess: (r) => {
@@ -138,7 +149,7 @@ export function LocationsPage() {
       <ErrorAlert error={list.error ?? refresh.error} />
       <ErrorAlert error={stacks.error} />
       {deletedNote && (
-        <Alert severity="info" sx={{ mb: 2 }} onClose={() => setDeletedNote(null)} data-testid="deleted-note">
+        <Alert severity="info" sx={{ mb: 2 }} onClose={() => setDeletedNote(null)} data-testid="location-note">
           {deletedNote}
         </Alert>
       )}
@@ -178,6 +189,18 @@ export function LocationsPage() {
                 {can("location.assign") && targets.length > 0 && (
                   <Button size="small" variant="outlined" onClick={() => setAssigning({ id: l.id, name: l.name })}>
                     Assign
+                  </Button>
+                )}
+                {can("location.update") && stacks.data?.some((x) => x.locationId === l.id) && (
+                  <Button
+                    size="small"
+                    onClick={() => {
+                      rotateKey.reset();
+                      setRotatingKey({ id: l.id, name: l.name });
+                    }}
+                    aria-label={`Rotate key of ${l.name}`}
+                  >
+                    Rotate key
                   </Button>
                 )}
                 {can("location.update") && l.settings && (
@@ -312,6 +335,20 @@ export function LocationsPage() {
           ))}{" "}
         Schedules there that use it fail validation until they are given another location. Backups already in the bucket
         stay there, and clusters still assigned the location keep seeing them.
+      </ConfirmDialog>
+
+      <ConfirmDialog
+        open={Boolean(rotatingKey)}
+        title={`Rotate the Velero key of ${rotatingKey?.name ?? ""}?`}
+        confirmLabel="Rotate key"
+        busy={rotateKey.isPending}
+        onClose={() => setRotatingKey(null)}
+        onConfirm={() => rotatingKey && rotateKey.mutate({ id: rotatingKey.id })}
+      >
+        <ErrorAlert error={rotateKey.error} />
+        Lifeboat creates a new access key for the location&apos;s Velero IAM user, tries it on the bucket, and puts it
+        on every cluster holding the location. Then the old key is deactivated and deleted; a cluster that cannot take
+        the new key yet keeps the old one working until it does.
       </ConfirmDialog>
 
       <ConfirmDialog

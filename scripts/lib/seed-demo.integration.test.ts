@@ -62,8 +62,9 @@ describe("the demo's setup", () => {
       ]),
     );
     expect(actions.filter((a) => a === "cluster.attach")).toHaveLength(sandboxNames.length);
-    // A location on the S3 emulator and one on the Azure emulator, each with its credential.
-    expect(actions.filter((a) => a === "credential.create")).toHaveLength(2);
+    // A location on the S3 emulator and one on the Azure emulator, each with its credential, and moto's admin as an
+    // AWS account where moto runs.
+    expect(actions.filter((a) => a === "credential.create")).toHaveLength(testSandbox().aws ? 3 : 2);
     expect(await db.location.findMany({ select: { name: true, provider: true }, orderBy: { name: "asc" } })).toEqual([
       { name: "sandbox-azure", provider: "AZURE_BLOB" },
       { name: "sandbox-backups", provider: "S3_COMPATIBLE" },
@@ -89,7 +90,7 @@ describe("the demo's setup", () => {
     const created = again.map((r) => r.action).filter((a) => /\.(create|attach|assign)$/.test(a));
     // Only this start's backup is new (and the schedule's create, which answers that it is already there).
     expect(created.filter((a) => a === "cluster.attach")).toHaveLength(testSandbox().clusters.length);
-    expect(created.filter((a) => a === "credential.create")).toHaveLength(2);
+    expect(created.filter((a) => a === "credential.create")).toHaveLength(testSandbox().aws ? 3 : 2);
     expect(created.filter((a) => a === "location.create")).toHaveLength(2);
     expect(created.filter((a) => a === "backup.create")).toHaveLength(2);
     expect(before).toBeGreaterThan(0);

@@ -19,6 +19,8 @@ export interface DemoSandbox {
   s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
   /** azurite, when the sandbox runs it (its container "velero" exists). */
   azure?: { blobEndpoint: string; accountName: string; accountKey: string } | null;
+  /** moto, when the sandbox runs it: its admin is offered as an AWS account to provision managed locations in. */
+  aws?: { endpoint: string; region: string; admin: { accessKeyId: string; secretAccessKey: string } } | null;
 }
 
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -142,6 +144,22 @@ export async function seedDemo(
         readOnly: false,
       });
       log(`  target location sandbox-azure (azure://${azure.accountName}/velero/demo) assigned to group demo`);
+    }
+
+    // moto's admin as an AWS account credential, to provision managed locations with (Target locations → Provision on
+    // AWS); checked with STS like any account.
+    const aws = o.sandbox.aws;
+    if (aws && !(await db.credential.findUnique({ where: { name: "sandbox-aws" }, select: { id: true } }))) {
+      await caller().credential.create({
+        kind: "AWS_ACCOUNT_KEY",
+        name: "sandbox-aws",
+        description: "The sandbox's AWS emulator (moto) admin: provision managed locations with it",
+        accessKeyId: aws.admin.accessKeyId,
+        secretAccessKey: aws.admin.secretAccessKey,
+        endpoint: aws.endpoint,
+        region: aws.region,
+      });
+      log("  AWS account credential sandbox-aws (moto) for managed locations");
     }
 
     // A backup to look at (one per demo start) and a nightly schedule (once), on the first cluster with the location.

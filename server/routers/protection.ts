@@ -28,6 +28,7 @@ import {
   dismissFailedStack,
   listStacks,
   provisionManagedLocation,
+  rotateManagedKey,
   templateFor,
 } from "../services/protection/managed-locations";
 import { managedLocationInput, templateOptionsInput } from "@/lib/schemas/managed-locations";
@@ -181,6 +182,12 @@ export const locationRouter = router({
     .meta({ permission: "location.create" })
     .output(z.array(stackRow))
     .query(({ ctx }) => listStacks(ctx.services)),
+  // A new IAM key for a managed location's Velero user, rolled out to every cluster before the old one is retired.
+  rotateKey: objectProcedure("location")
+    .meta({ permission: "location.update" })
+    .input(byId)
+    .output(z.object({ id: z.string(), note: z.string() }))
+    .mutation(({ ctx, input }) => rotateManagedKey(ctx.services, input.id)),
   dismissStack: objectProcedure("managedStack")
     .meta({ permission: "location.create" })
     .input(byId)

@@ -7,6 +7,7 @@ import { until } from "../../testing/wait";
 import { aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { depsFor } from "../../composition";
+import { adminClients } from "../../kube/testing-objects";
 import type { Db } from "../../db/client";
 import { advanceStack, dueStacks } from "./managed-locations";
 import { credentialSecret } from "./credentials";
@@ -167,6 +168,35 @@ describe.skipIf(!aws)(`a managed location${skipped}`, () => {
       }),
     ).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("already exists") });
     expect(await db.managedStack.count({ where: { name: `again-${run}` } })).toBe(0);
+  });
+
+  it("gets a new Velero key through IAM, on the cluster, while the old one stops working", async () => {
+    const name = `managed-${run}`;
+    const location = (await admin.location.list()).find((l) => l.name === name)!;
+    const d = depsFor(db);
+    const row = await db.location.findUniqueOrThrow({ where: { id: location.id } });
+    const before = await credentialSecret(d, row.credentialId);
+    const r = await admin.location.rotateKey({ id: location.id });
+    expect(r.note).toContain("the old one was deactivated and deleted");
+    const after = await credentialSecret(d, row.credentialId);
+    if (before.kind !== "AWS_ACCESS_KEY" || after.kind !== "AWS_ACCESS_KEY") throw new Error("access key pairs");
+    expect(after.accessKeyId).not.toBe(before.accessKeyId);
+    const bucket = (await stack(name))!.outputs.BucketName;
+    await s3As(after).send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "velero/" }));
+    await expect(s3As(before).send(new ListObjectsV2Command({ Bucket: bucket }))).rejects.toMatchObject({
+      name: expect.stringMatching(/InvalidAccessKeyId|InvalidClientTokenId|AccessDenied/),
+    });
+    // The cluster's credentials Secret holds the new key.
+    const secret = await adminClients(kubeconfigText(0)).core.readNamespacedSecret({
+      name: `lifeboat-${name}-credentials`,
+      namespace: "velero",
+    });
+    expect(Buffer.from(secret.data!.cloud!, "base64").toString()).toContain(after.accessKeyId);
+    await until("still Available with the new key", async () => {
+      await admin.location.refresh({ id: location.id });
+      const l = (await admin.location.list()).find((x) => x.id === location.id)!;
+      return l.deployments[0]?.phase === "Available";
+    });
   });
 
   it("keeps its Velero key out of generic rotation, and is deleted with its stack while its bucket is kept", async () => {

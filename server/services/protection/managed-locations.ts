@@ -32,7 +32,8 @@ import {
   stackFailure,
   StackRefused,
 } from "../../storage/aws/stacks";
-import { deleteAllVeleroKeys, freshVeleroKey } from "../../storage/aws/velero-user";
+import { deleteAllVeleroKeys, freshVeleroKey, retireVeleroKey } from "../../storage/aws/velero-user";
+import { replaceKeys } from "./rotation";
 import { credentialTypeFor, splitCredential, storedLocationConfig } from "../../storage/providers/registry";
 import { credentialSecret } from "./credentials";
 
@@ -520,4 +521,56 @@ async function followDelete(d: Deps, row: StackRow) {
               failure: { reason: read!.statusReason ?? "CloudFormation could not delete the stack" },
             },
     });
+}
+
+/**
+ * A new access key for a managed location's Velero user: made through IAM beside the one in use, probed at the bucket
+ * (a new IAM key takes a few seconds to work), rolled out to every cluster holding the location, and only then the old
+ * key retired (inactive, then deleted). A cluster that could not take the new key yet keeps the old one working: the
+ * answer says so, and healing finishes the roll-out; rotating again then retires it.
+ */
+export async function rotateManagedKey(d: Deps, locationId: string): Promise<{ id: string; note: string }> {
+  const row = await d.db.managedStack.findUnique({ where: { locationId } });
+  if (!row || row.phase !== "READY" || !row.veleroCredentialId) throw notFound("Managed location");
+  const outputs = (row.outputs ?? {}) as Record<string, string>;
+  const user = outputs.VeleroUserName;
+  const iam = d.aws.iam(await accountAt(d, row.accountCredentialId, row.region));
+  const old = await credentialSecret(d, row.veleroCredentialId);
+  if (old.kind !== "AWS_ACCESS_KEY") throw new Error("The Velero key is not an access key pair");
+  let key: { accessKeyId: string; secretAccessKey: string };
+  try {
+    key = await freshVeleroKey(iam, user, [old.accessKeyId]);
+  } catch (e) {
+    throw new AppError("PRECONDITION_FAILED", `${stackError(e, `create a key for ${user}`).message}. Nothing changed.`);
+  }
+  const secret: CredentialSecret = { kind: "AWS_ACCESS_KEY", ...key };
+  const location = await d.db.location.findUniqueOrThrow({ where: { id: locationId } });
+  const provider = d.storage.providerFor("AWS_S3");
+  const config = awsS3Config.parse({ ...(location.config as object), provider: "AWS_S3" });
+  let probe = await provider.probe(config, secret);
+  for (let i = 1; !probe.ok && i < PROBE_TRIES; i++) {
+    await new Promise((r) => setTimeout(r, 2_500)); // IAM's eventual consistency: the new key starts working soon
+    probe = await provider.probe(config, secret);
+  }
+  if (!probe.ok) {
+    await iam.deleteAccessKey(user, key.accessKeyId).catch(() => undefined);
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `The new key was refused at the bucket: ${probe.message}. Nothing changed.`,
+    );
+  }
+  await replaceKeys(d, row.veleroCredentialId, secret);
+  const deployments = await d.db.locationDeployment.findMany({
+    where: { locationId },
+    select: { appliedAt: true, error: true, cluster: { select: { name: true } } },
+  });
+  const behind = deployments.filter((x) => !x.appliedAt || x.error).map((x) => x.cluster.name);
+  if (behind.length)
+    return {
+      id: locationId,
+      note: `The new key is in use; the old one stays active until ${behind.join(", ")} hold the new one (healing retries).`,
+    };
+  await retireVeleroKey(iam, user, old.accessKeyId);
+  await publish(d.db, { topic: "locations" });
+  return { id: locationId, note: "The new key is in use on every cluster; the old one was deactivated and deleted." };
 }

@@ -1,6 +1,6 @@
 import type { Deps } from "../../composition";
 import { AppError, notFound } from "../../errors";
-import { credentialRotateInput, type CredentialRotateInput } from "@/lib/schemas/locations";
+import { credentialRotateInput, type CredentialRotateInput, type CredentialSecret } from "@/lib/schemas/locations";
 import {
   credentialConfigOf,
   credentialSecretOf,
@@ -22,11 +22,7 @@ export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
   const { id, ...keys } = credentialRotateInput.parse(given);
   const c = await d.db.credential.findUnique({
     where: { id },
-    select: {
-      sealedSecretId: true,
-      config: true,
-      locations: { select: { id: true, name: true, provider: true, config: true } },
-    },
+    select: { config: true },
   });
   if (!c) throw notFound("Credential");
   if (await d.db.managedStack.findUnique({ where: { veleroCredentialId: id }, select: { id: true } }))
@@ -41,6 +37,24 @@ export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
   // principal is found again, and must be in the same account).
   const secret = await checkedCredential(d, credentialSecretOf(stored, JSON.stringify(keys)), stored);
 
+  await replaceKeys(d, id, secret);
+  const row = (await listCredentials(d)).find((x) => x.id === id);
+  if (!row) throw notFound("Credential");
+  return row;
+}
+
+/**
+ * Puts new keys in a credential's place: probed at every location that uses it first (one refusal and nothing changes),
+ * then sealed in place of the old ones, every deployment marked for re-applying, and each location reconciled at once.
+ * Gives the locations' ids. Also how a managed location's Velero key is replaced (after IAM made the new one).
+ */
+export async function replaceKeys(d: Deps, id: string, secret: CredentialSecret): Promise<string[]> {
+  const c = await d.db.credential.findUnique({
+    where: { id },
+    select: { sealedSecretId: true, locations: { select: { id: true, name: true, provider: true, config: true } } },
+  });
+  if (!c) throw notFound("Credential");
+  const kind = secret.kind;
   const probed = new Map<string, string>();
   for (const l of c.locations) {
     const config = locationConfigOf(l, d.storage.providerFor);
@@ -77,7 +91,5 @@ export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
   }
   await d.sealed.remove(c.sealedSecretId);
   for (const locationId of locationIds) await reconcileLocation(d, locationId);
-  const row = (await listCredentials(d)).find((x) => x.id === id);
-  if (!row) throw notFound("Credential");
-  return row;
+  return locationIds;
 }
