@@ -308,4 +308,16 @@ test("an admin adds an AWS account credential (a wrong secret is refused), provi
   });
   for (const cluster of ["sandbox-1", "sandbox-2"])
     await expect(page.getByTestId(`deployment-e2e-managed-${cluster}`)).toContainText("Available", { timeout: 30_000 });
+
+  // Journey step 5: a viewer sees where the managed location came from, and nothing that changes it.
+  await signOut(page);
+  await signIn(page, VIEWER);
+  await page.getByRole("link", { name: "Target locations" }).click();
+  await expect(page.getByTestId("provisioned-by-e2e-managed")).toContainText(
+    "Provisioned by Lifeboat · stack lifeboat-e2e-managed (us-east-1)",
+  );
+  const viewed = page.getByTestId("location-card-e2e-managed");
+  for (const control of ["Rotate key of e2e-managed", "Assign", "Edit e2e-managed", "Delete"])
+    await expect(viewed.getByRole("button", { name: control })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Provision on AWS" })).toHaveCount(0);
 });

@@ -87,6 +87,7 @@ export function LocationsPage() {
     Promise.all([refreshList(), qc.invalidateQueries({ queryKey: trpc.location.stacks.queryKey() })]);
   const [assigning, setAssigning] = useState<{ id: string; name: string } | null>(null);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
+  const deletingStack = list.data?.find((l) => l.id === deleting?.id)?.managedStack ?? null;
   const [editing, setEditing] = useState<string | null>(null);
   const edited = list.data?.find((l) => l.id === editing);
   const [unassigning, setUnassigning] = useState<Unassigning | null>(null);
@@ -191,7 +192,7 @@ export function LocationsPage() {
                     Assign
                   </Button>
                 )}
-                {can("location.update") && stacks.data?.some((x) => x.locationId === l.id) && (
+                {can("location.update") && l.managedStack && (
                   <Button
                     size="small"
                     onClick={() => {
@@ -361,12 +362,16 @@ export function LocationsPage() {
         onConfirm={() => deleting && del.mutate({ id: deleting.id })}
       >
         <ErrorAlert error={del.error} />
-        {deleting && stacks.data?.some((x) => x.locationId === deleting.id)
-          ? "Lifeboat provisioned this location: it deletes the Velero user's access keys and the CloudFormation stack " +
-            "(the Velero IAM user and its policy go with it). The bucket and the backups in it are kept, and so is an " +
-            "SSE-KMS key that reads them. A location still assigned cannot be deleted."
-          : "Lifeboat forgets the location. The bucket and the backups in it are not touched. A location still " +
-            "assigned cannot be deleted."}
+        {deletingStack?.mode === "OPERATOR"
+          ? "This location is a stack you deployed: Lifeboat deletes the Velero user's access keys it made and forgets " +
+            "the location; the stack, its bucket and the backups in it stay in your account. A location still " +
+            "assigned cannot be deleted."
+          : deletingStack
+            ? "Lifeboat provisioned this location: it deletes the Velero user's access keys and the CloudFormation stack " +
+              "(the Velero IAM user and its policy go with it). The bucket and the backups in it are kept, and so is an " +
+              "SSE-KMS key that reads them. A location still assigned cannot be deleted."
+            : "Lifeboat forgets the location. The bucket and the backups in it are not touched. A location still " +
+              "assigned cannot be deleted."}
       </ConfirmDialog>
     </>
   );

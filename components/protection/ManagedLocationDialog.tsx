@@ -102,7 +102,29 @@ export function ManagedLocationDialog({
       },
     }),
   );
-  const submit = submitWith(form, (values) => provision.mutateAsync(values), undefined, { focus: false });
+  const connect = useMutation(
+    trpc.location.connectStack.mutationOptions({
+      onSuccess: async () => {
+        await onDone();
+        onClose();
+      },
+    }),
+  );
+  const submit = submitWith(
+    form,
+    (values) =>
+      mode === "LIFEBOAT"
+        ? provision.mutateAsync(values)
+        : connect.mutateAsync({
+            name: values.name,
+            accountCredentialId: values.accountCredentialId,
+            region: values.region,
+            stackName: values.stackName || defaultStackName(values.name),
+            prefix: values.prefix,
+          }),
+    undefined,
+    { focus: false },
+  );
   // A refusal belongs to the account or region it was made with: another choice starts afresh.
   const clearRefusal = () => form.clearErrors("root.server");
 
@@ -121,7 +143,8 @@ export function ManagedLocationDialog({
             helperText={
               accounts.length
                 ? "The account the stack is created in; its bucket and Velero's user live there"
-                : `No AWS account credential yet: create one of kind "${CREDENTIAL_KIND_LABELS.AWS_ACCOUNT_KEY}" or "${CREDENTIAL_KIND_LABELS.AWS_ACCOUNT_ROLE}" on Credentials first`
+                : `No AWS account credential yet: create one of kind "${CREDENTIAL_KIND_LABELS.AWS_ACCOUNT_KEY}" ` +
+                  `or "${CREDENTIAL_KIND_LABELS.AWS_ACCOUNT_ROLE}" on Credentials first`
             }
           >
             {accounts.map((c) => (
@@ -272,7 +295,8 @@ export function ManagedLocationDialog({
             ["Stack", stackName],
             [
               "Bucket",
-              `${v.bucketName || "a unique name CloudFormation picks"}${v.prefix ? `, prefix ${v.prefix}` : ""}; public access blocked, TLS only, incomplete uploads aborted, kept when the stack is deleted`,
+              `${v.bucketName || "a unique name CloudFormation picks"}${v.prefix ? `, prefix ${v.prefix}` : ""}; ` +
+                "public access blocked, TLS only, incomplete uploads aborted, kept when the stack is deleted",
             ],
             [
               "Encryption",
@@ -302,11 +326,12 @@ export function ManagedLocationDialog({
             there when it completes.
           </Typography>
         ) : (
-          <Alert severity="warning">
-            You chose to run the template in your account: Lifeboat cannot connect a stack it did not create in this
-            version, so there is nothing to create here. Go back and choose &quot;Lifeboat provisions it&quot; for a
-            location now.
-          </Alert>
+          <Typography variant="body2" color="text.secondary">
+            Connect stack reads {stackName} in {v.region} with the account credential {account?.name}: it must be
+            CREATE_COMPLETE and made from this template. Lifeboat then creates the Velero user&apos;s access key, checks
+            the bucket with it and makes the target location. The stack stays yours: deleting the location removes only
+            the keys Lifeboat made.
+          </Typography>
         )}
       </Stack>
     ),
@@ -339,10 +364,9 @@ export function ManagedLocationDialog({
       form={form}
       onClose={onClose}
       onSubmit={submit}
-      submitLabel="Create stack"
-      submittingLabel="Creating the stack…"
-      submitting={provision.isPending}
-      canSubmit={mode === "LIFEBOAT"}
+      submitLabel={mode === "LIFEBOAT" ? "Create stack" : "Connect stack"}
+      submittingLabel={mode === "LIFEBOAT" ? "Creating the stack…" : "Reading the stack…"}
+      submitting={provision.isPending || connect.isPending}
       error={formError(form.formState.errors)}
     />
   );
@@ -448,8 +472,8 @@ function RunItYourself({ values: v, stackName }: { values: ManagedLocationInput;
         </Button>
       </Box>
       <Alert severity="info">
-        Connecting a stack you deployed yourself is not in this version of Lifeboat: it does not read your stack back or
-        make it a target location yet. For a location now, choose &quot;Lifeboat provisions it&quot;.
+        When the stack is CREATE_COMPLETE, come back to this step and choose Connect stack (on the last step): Lifeboat
+        reads the stack named {stackName} with the account credential and makes it a target location.
       </Alert>
     </>
   );

@@ -190,15 +190,22 @@ export function ProvisionedBy({
   location,
   stacks,
 }: {
-  location: { id: string; name: string };
+  location: {
+    id: string;
+    name: string;
+    managedStack: { mode: "LIFEBOAT" | "OPERATOR"; stackName: string; region: string; templateVersion: string } | null;
+  };
   stacks: StackRow[] | undefined;
 }) {
-  const s = stacks?.find((x) => x.phase === "READY" && x.locationId === location.id);
-  if (!s) return null;
+  const m = location.managedStack;
+  if (!m) return null;
+  // The bucket's name is in the stack's outputs, which only admins read; everyone sees the stack itself.
+  const bucket = stacks?.find((x) => x.locationId === location.id)?.outputs.BucketName;
   return (
     <Typography variant="body2" color="text.secondary" component="p" data-testid={`provisioned-by-${location.name}`}>
-      Provisioned by Lifeboat · stack {s.stackName} ({s.region}) · template v{s.templateVersion} · bucket{" "}
-      {s.outputs.BucketName ?? "unknown"}
+      {m.mode === "LIFEBOAT" ? "Provisioned by Lifeboat" : "Connected stack"} · stack {m.stackName} ({m.region}) ·
+      template v{m.templateVersion}
+      {bucket ? ` · bucket ${bucket}` : ""}
     </Typography>
   );
 }

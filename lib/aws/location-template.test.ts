@@ -5,6 +5,7 @@ import {
   buildTemplate,
   deployCommand,
   LOGICAL,
+  optionsFromSlug,
   optionsProblem,
   optionsSlug,
   templateJson,
@@ -128,5 +129,13 @@ describe("the command an operator runs in their own account", () => {
       }),
     ).toContain("--parameter-overrides NoncurrentVersionDays=14 ObjectLockRetentionDays=3");
     expect(cmd).toContain(`--tags 'lifeboat:location=it'"'"'s prod'`);
+  });
+});
+
+describe("the options a stack names", () => {
+  it("reads every combination back from its LifeboatOptions output, and nothing else", () => {
+    for (const o of allTemplateOptions()) expect(optionsFromSlug(optionsSlug(o))).toEqual(o);
+    expect(optionsFromSlug("sse-s3.unversioned.lock-compliance")).toBeNull();
+    expect(optionsFromSlug("")).toBeNull();
   });
 });

@@ -50,6 +50,11 @@ export const optionsSlug = (o: TemplateOptions) =>
     o.objectLock ? `lock-${o.objectLock.toLowerCase()}` : "no-lock",
   ].join(".");
 
+/** The options a stack's LifeboatOptions output names (optionsSlug read back), or null when it is not one. */
+export function optionsFromSlug(slug: string): TemplateOptions | null {
+  return allTemplateOptions().find((o) => optionsSlug(o) === slug) ?? null;
+}
+
 // ---- the pieces -------------------------------------------------------------------------------------------------
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };

@@ -64,3 +64,27 @@ export type ManagedLocationInput = z.input<typeof managedLocationInput>;
 
 /** The stack's name for a location when the operator gives none. */
 export const defaultStackName = (name: string) => `lifeboat-${name}`.slice(0, 128);
+
+/** "I run it in my account": the stack the operator deployed from Lifeboat's template, to read back and make a location. */
+export const connectStackInput = z.object({
+  name: resourceName,
+  accountCredentialId: id,
+  region: z
+    .string()
+    .trim()
+    .refine((r) => regions.includes(r), { message: "Not an AWS region (e.g. us-east-1, eu-central-1)" }),
+  stackName: z
+    .string()
+    .trim()
+    .min(1, "Enter the name of the stack you deployed")
+    .max(128)
+    .regex(/^[A-Za-z][A-Za-z0-9-]*$/, "A letter, then letters, digits and '-'"),
+  prefix: z
+    .string()
+    .trim()
+    .max(512)
+    .regex(/^([^/\s][^\s]*)?$/, "No leading '/' and no spaces")
+    .transform((p) => p.replace(/\/+$/, ""))
+    .default(""),
+});
+export type ConnectStackInput = z.input<typeof connectStackInput>;

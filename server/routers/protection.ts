@@ -25,13 +25,14 @@ import {
 } from "../services/protection/locations";
 import { rotateCredential } from "../services/protection/rotation";
 import {
+  connectManagedLocation,
   dismissFailedStack,
   listStacks,
   provisionManagedLocation,
   rotateManagedKey,
   templateFor,
 } from "../services/protection/managed-locations";
-import { managedLocationInput, templateOptionsInput } from "@/lib/schemas/managed-locations";
+import { connectStackInput, managedLocationInput, templateOptionsInput } from "@/lib/schemas/managed-locations";
 import { objectProcedure, targetProcedureOn } from "../trpc/scoped";
 import { idOnly, ref } from "./outputs";
 
@@ -61,6 +62,15 @@ const locationRow = z.object({
   lastProbeMessage: z.string().nullable(),
   createdAt: z.date(),
   credential: z.object({ id: z.string(), name: z.string(), keyIdMasked: z.string() }),
+  /** For a managed location, the stack it came from (whoever may see the location sees this). */
+  managedStack: z
+    .object({
+      mode: z.enum(["LIFEBOAT", "OPERATOR"]),
+      stackName: z.string(),
+      region: z.string(),
+      templateVersion: z.string(),
+    })
+    .nullable(),
   assignments: z.array(
     z.object({ id: z.string(), readOnly: z.boolean(), clusterGroup: ref.nullable(), cluster: ref.nullable() }),
   ),
@@ -182,6 +192,12 @@ export const locationRouter = router({
     .meta({ permission: "location.create" })
     .output(z.array(stackRow))
     .query(({ ctx }) => listStacks(ctx.services)),
+  // "I run it in my account": reads the stack the operator deployed from the template and makes it a location.
+  connectStack: objectProcedure("location", { field: null })
+    .meta({ permission: "location.create" })
+    .input(connectStackInput)
+    .output(z.object({ id: z.string(), name: z.string() }))
+    .mutation(({ ctx, input }) => connectManagedLocation(ctx.services, ctx.principal!.userId, input)),
   // A new IAM key for a managed location's Velero user, rolled out to every cluster before the old one is retired.
   rotateKey: objectProcedure("location")
     .meta({ permission: "location.update" })

@@ -87,6 +87,7 @@ const shown = {
   lastProbeMessage: true,
   createdAt: true,
   credential: { select: { id: true, name: true, keyIdMasked: true } },
+  managedStack: { select: { mode: true, stackName: true, region: true, templateVersion: true } },
   assignments: {
     select: {
       id: true,

@@ -1,7 +1,13 @@
 import crypto from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { CloudFormationClient, ListStacksCommand } from "@aws-sdk/client-cloudformation";
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DescribeStacksCommand,
+  ListStacksCommand,
+} from "@aws-sdk/client-cloudformation";
+import { templateJson } from "@/lib/aws/location-template";
 import { freshDatabase } from "../../testing/db";
 import { until } from "../../testing/wait";
 import { aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
@@ -227,6 +233,52 @@ describe.skipIf(!aws)(`a managed location${skipped}`, () => {
     expect(kept.Contents?.map((o) => o.Key)).toContain("velero/probe-by-test");
     // The account credential can go once no stack of it is left.
     expect((await admin.location.stacks()).map((x) => x.name)).not.toContain(name);
+  });
+
+  it("connects a stack the operator deployed from the template, and leaves it to them when deleted", async () => {
+    const cfn = new CloudFormationClient({
+      region: aws!.region,
+      endpoint: aws!.endpoint,
+      credentials: { ...aws!.admin },
+    });
+    const own = `operator-${run}`;
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: own,
+        TemplateBody: templateJson({ encryption: "SSE_S3", versioning: false, objectLock: null }),
+        Capabilities: ["CAPABILITY_IAM"],
+      }),
+    );
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: `not-ours-${run}`,
+        TemplateBody: JSON.stringify({ Resources: { B: { Type: "AWS::S3::Bucket" } } }),
+      }),
+    );
+    const base = { accountCredentialId: ids.account, region: "us-east-1" };
+    await expect(
+      admin.location.connectStack({ ...base, name: `nope-${run}`, stackName: `missing-${run}` }),
+    ).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("No stack named") });
+    await expect(
+      admin.location.connectStack({ ...base, name: `nope-${run}`, stackName: `not-ours-${run}` }),
+    ).rejects.toMatchObject({ message: expect.stringContaining("was not made from Lifeboat's template") });
+
+    const name = `connected-${run}`;
+    await admin.location.connectStack({ ...base, name, stackName: own, prefix: "mine" });
+    const ready = await until("the connected stack READY", async () => {
+      await reconcile();
+      const s = await stack(name);
+      if (s?.phase === "FAILED") throw new Error(`the stack failed: ${JSON.stringify(s.failure)}`);
+      return s?.phase === "READY" ? s : null;
+    });
+    expect(ready.mode).toBe("OPERATOR");
+    const location = (await admin.location.list()).find((l) => l.name === name)!;
+    expect(location.settings).toMatchObject({ provider: "AWS_S3", bucket: ready.outputs.BucketName, prefix: "mine" });
+
+    const deleted = await admin.location.delete({ id: location.id });
+    expect(deleted.note).toContain(`the stack ${own} is yours and stays`);
+    const still = await cfn.send(new DescribeStacksCommand({ StackName: own }));
+    expect(still.Stacks?.[0]?.StackStatus).toBe("CREATE_COMPLETE");
   });
 
   it("hands out its template and the command that deploys it, with no secret in it", async () => {

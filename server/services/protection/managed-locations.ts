@@ -4,14 +4,17 @@ import { AppError, notFound } from "../../errors";
 import { publish } from "../../events/bus";
 import { awsS3Config, type CredentialSecret } from "@/lib/schemas/locations";
 import {
+  connectStackInput,
   defaultStackName,
   managedLocationInput,
+  type ConnectStackInput,
   templateOptionsInput,
   type ManagedLocationInput,
   type TemplateOptionsInput,
 } from "@/lib/schemas/managed-locations";
 import {
   deployCommand,
+  optionsFromSlug,
   optionsSlug,
   TEMPLATE_VERSION,
   templateJson,
@@ -474,7 +477,9 @@ export async function deleteManagedLocation(d: Deps, locationId: string): Promis
   const at = await accountAt(d, row.accountCredentialId, row.region);
   try {
     if (outputs.VeleroUserName) await deleteAllVeleroKeys(d.aws.iam(at), outputs.VeleroUserName);
-    await d.aws.cloudFormation(at).deleteStack(row.stackId ?? row.stackName, `${row.clientRequestToken}-delete`);
+    // A stack the operator deployed stays theirs: Lifeboat removes only the keys it made.
+    if (row.mode === "LIFEBOAT")
+      await d.aws.cloudFormation(at).deleteStack(row.stackId ?? row.stackName, `${row.clientRequestToken}-delete`);
   } catch (e) {
     const refused = e instanceof StackRefused ? e : stackError(e, `delete the stack ${row.stackName}`);
     throw new AppError("PRECONDITION_FAILED", `${refused.message}. Nothing was deleted.`);
@@ -488,7 +493,13 @@ export async function deleteManagedLocation(d: Deps, locationId: string): Promis
   await d.db.$transaction(async (tx) => {
     await tx.managedStack.update({
       where: { id: row.id },
-      data: { phase: "DELETING", locationId: null, veleroCredentialId: null, nextPollAt: new Date(), attempts: 0 },
+      data: {
+        phase: row.mode === "LIFEBOAT" ? "DELETING" : "DELETED",
+        locationId: null,
+        veleroCredentialId: null,
+        nextPollAt: new Date(),
+        attempts: 0,
+      },
     });
     await tx.location.delete({ where: { id: locationId } });
     if (credential) await tx.credential.delete({ where: { id: credential.id } });
@@ -497,6 +508,12 @@ export async function deleteManagedLocation(d: Deps, locationId: string): Promis
   await publish(d.db, { topic: "locations" });
   const kept = [`the bucket ${outputs.BucketName ?? "(unknown)"} and the backups in it`];
   if (outputs.KmsKeyArn) kept.push(`the KMS key ${outputs.KmsKeyArn}, which reads them`);
+  if (row.mode === "OPERATOR")
+    return {
+      kept:
+        `Lifeboat deleted the Velero user's keys it made; the stack ${row.stackName} is yours and stays in ` +
+        `${row.region} (delete it there; its bucket is kept by DeletionPolicy Retain)`,
+    };
   return { kept: `CloudFormation deletes the stack; kept: ${kept.join(", and ")} (DeletionPolicy Retain)` };
 }
 
@@ -573,4 +590,84 @@ export async function rotateManagedKey(d: Deps, locationId: string): Promise<{ i
   await retireVeleroKey(iam, user, old.accessKeyId);
   await publish(d.db, { topic: "locations" });
   return { id: locationId, note: "The new key is in use on every cluster; the old one was deactivated and deleted." };
+}
+
+/**
+ * "I run it in my account": reads the stack the operator deployed from Lifeboat's template (it must be complete and
+ * carry the template's outputs), and hands it to the reconciler's finishing step, as a stack Lifeboat made would be:
+ * the Velero user's key through IAM, the probe, the location. Lifeboat never deletes such a stack; deleting the location
+ * removes its keys and leaves the stack to its owner.
+ */
+export async function connectManagedLocation(d: Deps, actorId: string, given: ConnectStackInput) {
+  const r = connectStackInput.safeParse(given);
+  if (!r.success)
+    throw new AppError("BAD_REQUEST", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  const input = r.data;
+  if (await d.db.location.findUnique({ where: { name: input.name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A target location named ${input.name} already exists`);
+  if (await d.db.managedStack.findUnique({ where: { name: input.name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A managed location named ${input.name} is already being provisioned or deleted`);
+  const taken = await d.db.managedStack.findUnique({
+    where: {
+      accountCredentialId_region_stackName: {
+        accountCredentialId: input.accountCredentialId,
+        region: input.region,
+        stackName: input.stackName,
+      },
+    },
+    select: { name: true },
+  });
+  if (taken)
+    throw new AppError("CONFLICT", `The stack ${input.stackName} is already the managed location ${taken.name}`);
+  const at = await accountAt(d, input.accountCredentialId, input.region);
+  let read;
+  try {
+    read = await d.aws.cloudFormation(at).describeStack(input.stackName);
+  } catch (e) {
+    throw new AppError("PRECONDITION_FAILED", stackError(e, `read the stack ${input.stackName}`).message);
+  }
+  if (!read)
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `No stack named ${input.stackName} in ${input.region} for this account: check the name, the region and the account`,
+    );
+  if (progressOf(read.status, "create") !== "COMPLETE")
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `The stack ${input.stackName} is ${read.status}: connect it once it is CREATE_COMPLETE`,
+    );
+  const missing = missingOutputs(read.outputs);
+  const options = optionsFromSlug(read.outputs.LifeboatOptions ?? "");
+  if (missing.length || !options)
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `The stack ${input.stackName} was not made from Lifeboat's template` +
+        (missing.length ? ` (it has no output ${missing.join(", ")})` : " (its LifeboatOptions output is not one)"),
+    );
+  const row = await d.db.managedStack.create({
+    data: {
+      name: input.name,
+      mode: "OPERATOR",
+      accountCredentialId: input.accountCredentialId,
+      region: input.region,
+      stackName: input.stackName,
+      stackId: read.stackId,
+      stackStatus: read.status,
+      clientRequestToken: `lifeboat-${randomUUID()}`,
+      templateVersion: read.outputs.LifeboatTemplateVersion,
+      options: {
+        ...options,
+        noncurrentVersionDays: 0,
+        objectLockRetentionDays: 0,
+        bucketName: read.outputs.BucketName,
+        prefix: input.prefix,
+      } as unknown as Prisma.InputJsonObject,
+      outputs: read.outputs,
+      phase: "FINISHING",
+      createdById: actorId,
+    },
+    select: { id: true, name: true },
+  });
+  await publish(d.db, { topic: "locations" });
+  return row;
 }
