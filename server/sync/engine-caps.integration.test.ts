@@ -7,6 +7,7 @@ import { CapExceededError } from "../kube/session";
 import { freshDatabase } from "../testing/db";
 import { kubeconfigText, listFaults } from "../testing/sandbox";
 import { until } from "../testing/wait";
+import type { BackoffPolicy } from "./backoff";
 import { SyncEngine } from "./engine";
 import type { SyncLimits } from "./admission";
 
@@ -39,11 +40,12 @@ const schedule = (n: string) => ({
   spec: { schedule: "0 3 * * *", paused: true, template: { includedNamespaces: ["payments"] } },
 });
 
-function engineFor(ns: string, limits: Partial<SyncLimits> = {}) {
+function engineFor(ns: string, limits: Partial<SyncLimits> = {}, backoff?: BackoffPolicy) {
   const e = new SyncEngine({
     db,
     namespace: ns,
     limits,
+    backoff,
     clientFor: async (id) => clientOf(kubeconfigText(clusters.indexOf(id))),
   });
   engines.push(e);
@@ -157,7 +159,9 @@ describe("sync caps", () => {
     const ns = nsName("line");
     const east = await namespace(0, ns);
     await east.create("backups", backup("small"));
-    const engine = engineFor(ns, { maxWatchLineBytes: 16 * 1024 });
+    // A long backoff: the retry's relist (which may carry the object, under the object cap) clears the error, and under
+    // load the first retry (0.25–0.5 s by default) came before this test read it.
+    const engine = engineFor(ns, { maxWatchLineBytes: 16 * 1024 }, { baseMs: 60_000, maxMs: 60_000 });
     engine.startCluster(clusters[0]);
     await listed(engine, 0, "backups");
     const long = Array.from({ length: 300 }, (_, i) => `namespace-${i}-${"y".repeat(90)}`);
