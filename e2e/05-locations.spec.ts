@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { Locator } from "@playwright/test";
 import { ADMIN, VIEWER, signIn, signOut, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
@@ -309,6 +310,35 @@ test("an admin adds an AWS account credential (a wrong secret is refused), provi
   for (const cluster of ["sandbox-1", "sandbox-2"])
     await expect(page.getByTestId(`deployment-e2e-managed-${cluster}`)).toContainText("Available", { timeout: 30_000 });
 
+  // Journey step 2: a backup into the managed location lands in the stack's bucket (with the rotated key), read back with
+  // the AWS SDK as the account's admin would.
+  const bucket = /bucket (\S+)/.exec((await page.getByTestId("provisioned-by-e2e-managed").textContent()) ?? "")![1];
+  await page.getByRole("link", { name: "Backups" }).click();
+  await page.getByRole("button", { name: "Back up now" }).click();
+  d = page.getByRole("dialog", { name: "Back up now" });
+  await d.getByLabel("Cluster").click();
+  await page.getByRole("option", { name: /sandbox-1/ }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByLabel("Selected namespaces").check();
+  await d.getByRole("textbox", { name: "Namespaces", exact: true }).fill("guestbook");
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByLabel("Target location").click();
+  await page.getByRole("option", { name: /e2e-managed/ }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  const manifest = d.getByLabel("Backup manifest");
+  await expect(manifest).toHaveValue(/storageLocation: lifeboat-e2e-managed/);
+  const name = /name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
+  await d.getByRole("button", { name: "Create backup" }).click();
+  await expect(page.getByTestId(`backup-row-sandbox-1-${name}`).getByTestId("backup-phase")).toHaveText("Completed", {
+    timeout: 20_000,
+  });
+  const s3 = new S3Client({ region: aws.region, endpoint: aws.endpoint, forcePathStyle: true, credentials: aws.admin });
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `backups/${name}/` }));
+  expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(
+    expect.arrayContaining([`backups/${name}/velero-backup.json`, `backups/${name}/${name}.tar.gz`]),
+  );
+
   // Journey step 5: a viewer sees where the managed location came from, and nothing that changes it.
   await signOut(page);
   await signIn(page, VIEWER);
@@ -320,4 +350,47 @@ test("an admin adds an AWS account credential (a wrong secret is refused), provi
   for (const control of ["Rotate key of e2e-managed", "Assign", "Edit e2e-managed", "Delete"])
     await expect(viewed.getByRole("button", { name: control })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Provision on AWS" })).toHaveCount(0);
+});
+
+test("an admin deletes the managed location (its bucket is kept), then empties and deletes the bucket after typing its name", async ({
+  page,
+}) => {
+  const { aws, awsReason } = sandboxAws();
+  if (!aws) return test.skip(true, "moto is not installed: " + awsReason);
+  test.setTimeout(120_000);
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Target locations" }).click();
+  const bucket = /bucket (\S+)/.exec((await page.getByTestId("provisioned-by-e2e-managed").textContent()) ?? "")![1];
+  const card = page.getByTestId("location-card-e2e-managed");
+  // The assignment's chip, removed from the keyboard (Delete), as MUI's deletable chips allow.
+  await card.getByRole("button", { name: "group prod" }).press("Delete");
+  await page
+    .getByRole("dialog", { name: /^Unassign e2e-managed from/ })
+    .getByRole("button", { name: "Unassign" })
+    .click();
+  await expect(card.getByRole("button", { name: "group prod" })).toHaveCount(0);
+  await card.getByRole("button", { name: "Delete" }).click();
+  let d = page.getByRole("dialog", { name: "Delete e2e-managed?" });
+  await expect(d).toContainText("The bucket and the backups in it are kept");
+  await d.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByTestId("location-note")).toContainText(`the bucket ${bucket} and the backups in it`);
+
+  // The kept bucket is listed; emptying it says how many backups it destroys and wants the bucket's name typed.
+  const kept = page.getByTestId("kept-bucket-e2e-managed");
+  await expect(kept).toContainText(bucket);
+  await expect(page.getByTestId("kept-bucket-phase-e2e-managed")).toHaveText("Kept");
+  await kept.getByRole("button", { name: "Empty and delete the bucket of e2e-managed" }).click();
+  d = page.getByRole("dialog", { name: `Empty and delete the bucket ${bucket}?` });
+  await expect(d.getByTestId("empty-bucket-summary")).toContainText("1 Velero backup ");
+  await expectAccessible(page, "empty and delete a kept bucket");
+  await d.getByLabel("Type the bucket's name to confirm").fill("not-the-bucket");
+  await d.getByRole("button", { name: "Empty and delete bucket" }).click();
+  await expect(d.getByText(`Type ${bucket} exactly`)).toBeVisible();
+  await d.getByLabel("Type the bucket's name to confirm").fill(bucket);
+  await d.getByRole("button", { name: "Empty and delete bucket" }).click();
+  await expect(d).toBeHidden();
+  // The reconciler empties it page by page, then deletes it; the card goes when the bucket is gone.
+  await expect(kept).toHaveCount(0, { timeout: 60_000 });
+  const s3 = new S3Client({ region: aws.region, endpoint: aws.endpoint, forcePathStyle: true, credentials: aws.admin });
+  await expect(s3.send(new ListObjectsV2Command({ Bucket: bucket }))).rejects.toMatchObject({ name: "NoSuchBucket" });
 });

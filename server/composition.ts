@@ -16,6 +16,7 @@ import { listNamespaces, namespaceContents } from "./kube/namespaces";
 import { providerFor } from "./storage/providers/registry";
 import { cloudFormationPort, type AwsEndpoint } from "./storage/aws/cloudformation";
 import { iamPort, type IamPort } from "./storage/aws/iam";
+import { bucketPort, type BucketPort } from "./storage/aws/bucket";
 import type { CloudFormationPort } from "./storage/aws/stacks";
 import { createVeleroObject, deleteVeleroObject, getVeleroObject, updateVeleroObject } from "./kube/velero-objects";
 
@@ -48,6 +49,7 @@ export interface StorageAdapter {
 export interface AwsAdapter {
   cloudFormation(at: AwsEndpoint): CloudFormationPort;
   iam(at: AwsEndpoint): IamPort;
+  bucket(at: AwsEndpoint): BucketPort;
 }
 
 export interface Deps {
@@ -124,7 +126,7 @@ export function depsFor(db: Db): Deps {
       clusters: clusterAccessFor(db, sealed),
       kube: realKube,
       storage: { providerFor },
-      aws: { cloudFormation: cloudFormationPort, iam: iamPort },
+      aws: { cloudFormation: cloudFormationPort, iam: iamPort, bucket: bucketPort },
     };
     depsByDb.set(db, d);
   }

@@ -21,6 +21,7 @@ import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
 import { phaseColor } from "../common/PhaseChip";
 import { ProvisionedBy, StacksPanel } from "./StacksPanel";
+import { KeptBuckets } from "./KeptBuckets";
 import dynamic from "next/dynamic";
 
 // The forms (react-hook-form, zod, the dialog) load when one is opened, not with the list.
@@ -155,6 +156,7 @@ export function LocationsPage() {
         </Alert>
       )}
       {stacks.data && <StacksPanel stacks={stacks.data} />}
+      {stacks.data && <KeptBuckets stacks={stacks.data} canDelete={can("location.delete")} />}
       {list.isLoading ? (
         <CardListSkeleton label="Loading target locations" />
       ) : !list.data?.length ? (
@@ -369,7 +371,8 @@ export function LocationsPage() {
           : deletingStack
             ? "Lifeboat provisioned this location: it deletes the Velero user's access keys and the CloudFormation stack " +
               "(the Velero IAM user and its policy go with it). The bucket and the backups in it are kept, and so is an " +
-              "SSE-KMS key that reads them. A location still assigned cannot be deleted."
+              "SSE-KMS key that reads them: Kept buckets then lists the bucket, to empty and delete it separately when its " +
+              "backups are no longer needed. A location still assigned cannot be deleted."
             : "Lifeboat forgets the location. The bucket and the backups in it are not touched. A location still " +
               "assigned cannot be deleted."}
       </ConfirmDialog>

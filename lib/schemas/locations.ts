@@ -205,13 +205,15 @@ const bucketName = z
   .min(3, "Bucket names have 3 to 63 characters")
   .max(63)
   .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "Lowercase letters, digits, '.' and '-'");
-const prefix = z
+/** A folder in the bucket (or container) for Velero's files: no leading '/', trailing ones dropped. */
+export const locationPrefix = z
   .string()
   .trim()
   .max(512)
   .regex(/^([^/\s][^\s]*)?$/, "No leading '/' and no spaces")
   .transform((p) => p.replace(/\/+$/, ""))
   .default("");
+const prefix = locationPrefix;
 const caBundle = z
   .string()
   .max(64 * 1024)

@@ -1,12 +1,17 @@
 import { z } from "zod";
 import { id, resourceName } from "./admin";
 import { AWS_REGIONS } from "../aws/regions";
+import { locationPrefix } from "./locations";
 
 // Managed target locations (#11 §1): a bucket and its Velero IAM user that Lifeboat provisions through CloudFormation
 // with an AWS account credential, from its own template (lib/aws/location-template.ts). One schema for the wizard, the
 // router input and the service.
 
 const regions: readonly string[] = AWS_REGIONS;
+const awsRegion = z
+  .string()
+  .trim()
+  .refine((r) => regions.includes(r), { message: "Not an AWS region (e.g. us-east-1, eu-central-1)" });
 
 export const templateOptionsInput = z
   .object({
@@ -33,10 +38,7 @@ export const managedLocationInput = z
     /** The target location's name (also the stack's lifeboat:location tag). */
     name: resourceName,
     accountCredentialId: id,
-    region: z
-      .string()
-      .trim()
-      .refine((r) => regions.includes(r), { message: "Not an AWS region (e.g. us-east-1, eu-central-1)" }),
+    region: awsRegion,
     /** The stack's name; empty: lifeboat-<name>. */
     stackName: z
       .string()
@@ -51,13 +53,7 @@ export const managedLocationInput = z
       .max(63)
       .regex(/^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$/, "3 to 63 lowercase letters, digits, '.' and '-'")
       .default(""),
-    prefix: z
-      .string()
-      .trim()
-      .max(512)
-      .regex(/^([^/\s][^\s]*)?$/, "No leading '/' and no spaces")
-      .transform((p) => p.replace(/\/+$/, ""))
-      .default(""),
+    prefix: locationPrefix,
   })
   .and(templateOptionsInput);
 export type ManagedLocationInput = z.input<typeof managedLocationInput>;
@@ -69,22 +65,21 @@ export const defaultStackName = (name: string) => `lifeboat-${name}`.slice(0, 12
 export const connectStackInput = z.object({
   name: resourceName,
   accountCredentialId: id,
-  region: z
-    .string()
-    .trim()
-    .refine((r) => regions.includes(r), { message: "Not an AWS region (e.g. us-east-1, eu-central-1)" }),
+  region: awsRegion,
   stackName: z
     .string()
     .trim()
     .min(1, "Enter the name of the stack you deployed")
     .max(128)
     .regex(/^[A-Za-z][A-Za-z0-9-]*$/, "A letter, then letters, digits and '-'"),
-  prefix: z
-    .string()
-    .trim()
-    .max(512)
-    .regex(/^([^/\s][^\s]*)?$/, "No leading '/' and no spaces")
-    .transform((p) => p.replace(/\/+$/, ""))
-    .default(""),
+  prefix: locationPrefix,
 });
 export type ConnectStackInput = z.input<typeof connectStackInput>;
+
+/** Emptying and deleting a deleted location's kept bucket: its name typed, and the number of backups the operator saw. */
+export const emptyKeptBucketInput = z.object({
+  id,
+  confirmBucket: z.string().trim().min(1, "Type the bucket's name to confirm").max(63),
+  backups: z.number().int().min(0),
+});
+export type EmptyKeptBucketInput = z.input<typeof emptyKeptBucketInput>;

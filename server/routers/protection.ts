@@ -32,7 +32,13 @@ import {
   rotateManagedKey,
   templateFor,
 } from "../services/protection/managed-locations";
-import { connectStackInput, managedLocationInput, templateOptionsInput } from "@/lib/schemas/managed-locations";
+import {
+  connectStackInput,
+  emptyKeptBucketInput,
+  managedLocationInput,
+  templateOptionsInput,
+} from "@/lib/schemas/managed-locations";
+import { emptyKeptBucket, keptBucketContents } from "../services/protection/managed-buckets";
 import { objectProcedure, targetProcedureOn } from "../trpc/scoped";
 import { idOnly, ref } from "./outputs";
 
@@ -118,6 +124,20 @@ export const credentialRouter = router({
     .mutation(({ ctx, input }) => rotateCredential(ctx.services, input)),
 });
 
+const keptBucketOutput = z.object({
+  bucket: z.string(),
+  region: z.string(),
+  backups: z.number().int(),
+  lock: z
+    .object({
+      mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).nullable(),
+      days: z.number().int().nullable(),
+      years: z.number().int().nullable(),
+    })
+    .nullable(),
+  refusal: z.string().nullable(),
+});
+
 const stackRow = z.object({
   id: z.string(),
   name: z.string(),
@@ -142,6 +162,14 @@ const stackRow = z.object({
     .nullable(),
   /** The template's outputs: bucket, region, the Velero user and key ARN (the template puts no secret there). */
   outputs: z.record(z.string(), z.string()),
+  /** A deleted location's kept bucket: kept, being emptied (objects deleted so far), or deleted. */
+  bucket: z
+    .object({
+      phase: z.enum(["RETAINED", "EMPTYING", "DELETED"]),
+      backups: z.number().int().nullable(),
+      objectsDeleted: z.number().int(),
+    })
+    .nullable(),
   events: z.array(
     z.object({
       id: z.string(),
@@ -209,6 +237,18 @@ export const locationRouter = router({
     .input(byId)
     .output(idOnly)
     .mutation(({ ctx, input }) => dismissFailedStack(ctx.services, input.id)),
+  // What emptying a deleted location's kept bucket would destroy: its backups, read from the bucket now, and its lock.
+  keptBucket: objectProcedure("managedStack")
+    .meta({ permission: "location.delete" })
+    .input(byId)
+    .output(keptBucketOutput)
+    .query(({ ctx, input }) => keptBucketContents(ctx.services, input.id)),
+  // Empties and deletes the kept bucket (the reconciler does it page by page), once its name is typed and its backups confirmed.
+  emptyKeptBucket: objectProcedure("managedStack")
+    .meta({ permission: "location.delete" })
+    .input(emptyKeptBucketInput)
+    .output(z.object({ id: z.string(), bucket: z.string(), backups: z.number().int() }))
+    .mutation(({ ctx, input }) => emptyKeptBucket(ctx.services, input)),
   // Probed before it is saved; then rolled out to every assigned cluster's BackupStorageLocation.
   update: objectProcedure("location")
     .meta({ permission: "location.update" })

@@ -96,14 +96,25 @@ export async function deleteCredential(d: Deps, id: string) {
     select: {
       sealedSecretId: true,
       locations: { select: { name: true } },
-      accountStacks: { where: { phase: { not: "DELETED" } }, select: { name: true } },
+      accountStacks: {
+        where: { OR: [{ phase: { not: "DELETED" } }, { bucketPhase: { in: ["RETAINED", "EMPTYING"] } }] },
+        select: { name: true, phase: true, outputs: true },
+      },
     },
   });
   if (!c) throw notFound("Credential");
+  const live = c.accountStacks.filter((s) => s.phase !== "DELETED");
+  if (live.length)
+    throw new AppError(
+      "CONFLICT",
+      `Managed locations are provisioned with this account: ${live.map((s) => s.name).join(", ")}. Delete them first.`,
+    );
   if (c.accountStacks.length)
     throw new AppError(
       "CONFLICT",
-      `Managed locations are provisioned with this account: ${c.accountStacks.map((s) => s.name).join(", ")}. Delete them first.`,
+      "Lifeboat reaches the buckets kept from deleted managed locations with this account: " +
+        c.accountStacks.map((s) => (s.outputs as { BucketName?: string } | null)?.BucketName ?? s.name).join(", ") +
+        ". Empty and delete them, or dismiss them under Managed stacks, first.",
     );
   if (c.locations.length)
     throw new AppError(
@@ -126,7 +137,11 @@ export async function deleteCredential(d: Deps, id: string) {
       "CONFLICT",
       `The credential is the source of AWS role credentials: ${roles.map((r) => r.name).join(", ")}. Delete them first.`,
     );
-  await d.db.credential.delete({ where: { id } });
+  // The rows of its deleted stacks (history, nothing left to do with the account) go with it.
+  await d.db.$transaction([
+    d.db.managedStack.deleteMany({ where: { accountCredentialId: id, phase: "DELETED" } }),
+    d.db.credential.delete({ where: { id } }),
+  ]);
   await d.sealed.remove(c.sealedSecretId);
   return { id };
 }

@@ -1,6 +1,13 @@
 import crypto from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -225,14 +232,133 @@ describe.skipIf(!aws)(`a managed location${skipped}`, () => {
     expect(await db.credential.count({ where: { id: location.credential.id } })).toBe(0);
     await until("the stack deleted", async () => {
       await reconcile();
-      const row = await db.managedStack.findUniqueOrThrow({ where: { name } });
+      const row = await db.managedStack.findFirstOrThrow({ where: { name } });
       return row.phase === "DELETED";
     });
     // The bucket and the object written above are still there, for the account.
     const kept = await s3As(aws!.admin).send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "velero/" }));
     expect(kept.Contents?.map((o) => o.Key)).toContain("velero/probe-by-test");
-    // The account credential can go once no stack of it is left.
+    // Managed stacks lists the kept bucket, to empty and delete later.
+    expect((await stack(name))?.bucket).toEqual({ phase: "RETAINED", backups: null, objectsDeleted: 0 });
+  });
+
+  it("empties and deletes a deleted location's kept bucket once its name is typed and its backups confirmed", async () => {
+    const name = `managed-${run}`;
+    const kept = (await stack(name))!;
+    const bucket = kept.outputs.BucketName;
+    const admin3 = s3As(aws!.admin);
+    // Two Velero backups (and a second version of one file: the bucket is versioned; moto's CloudFormation does not
+    // apply the template's VersioningConfiguration, so it is enabled here), and a file that is no backup.
+    await admin3.send(
+      new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }),
+    );
+    for (const key of ["velero/backups/b1/velero-backup.json", "velero/backups/b2/velero-backup.json"])
+      await admin3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "{}" }));
+    await admin3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: "velero/backups/b1/velero-backup.json", Body: "{ }" }),
+    );
+    const contents = await admin.location.keptBucket({ id: kept.id });
+    expect(contents).toMatchObject({ bucket, backups: 2, lock: null, refusal: null });
+
+    await expect(
+      admin.location.emptyKeptBucket({ id: kept.id, confirmBucket: "other", backups: 2 }),
+    ).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining(`Type the bucket's name, ${bucket}`),
+    });
+    await expect(
+      admin.location.emptyKeptBucket({ id: kept.id, confirmBucket: bucket, backups: 1 }),
+    ).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("holds 2 backups now, not 1"),
+    });
+    expect((await stack(name))?.bucket?.phase).toBe("RETAINED");
+
+    await admin.location.emptyKeptBucket({ id: kept.id, confirmBucket: bucket, backups: 2 });
+    const done = await until("the bucket emptied and deleted", async () => {
+      await reconcile();
+      const row = await db.managedStack.findUniqueOrThrow({ where: { id: kept.id } });
+      return row.bucketPhase === "DELETED" ? row : null;
+    });
+    // Every version: the probe's object, two backups, the second version of one of them.
+    expect(done.bucketObjectsDeleted).toBe(4);
+    expect(done.bucketBackups).toBe(2);
+    await expect(admin3.send(new ListObjectsV2Command({ Bucket: bucket }))).rejects.toMatchObject({
+      name: "NoSuchBucket",
+    });
     expect((await admin.location.stacks()).map((x) => x.name)).not.toContain(name);
+    await expect(admin.location.keptBucket({ id: kept.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+
+    // A deleted stack's row holds neither the location's name nor the stack's name any more.
+    const again = await admin.location.provision({ name, accountCredentialId: ids.account, region: "us-east-1" });
+    expect(again.name).toBe(name);
+  });
+
+  it("refuses to empty a bucket under COMPLIANCE retention, and bypasses GOVERNANCE retention", async () => {
+    const admin3 = s3As(aws!.admin);
+    const rows: Record<string, string> = {};
+    for (const mode of ["COMPLIANCE", "GOVERNANCE"] as const) {
+      const bucket = `locked-${mode.toLowerCase()}-${run}`;
+      await admin3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+      await admin3.send(
+        new PutObjectLockConfigurationCommand({
+          Bucket: bucket,
+          ObjectLockConfiguration: {
+            ObjectLockEnabled: "Enabled",
+            Rule: { DefaultRetention: { Mode: mode, Days: 1 } },
+          },
+        }),
+      );
+      await admin3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: "backups/b1/velero-backup.json",
+          Body: "{}",
+          ChecksumAlgorithm: "CRC32",
+        }),
+      );
+      // A deleted location's kept bucket, as deleting a managed location leaves it.
+      rows[mode] = (
+        await db.managedStack.create({
+          data: {
+            name: `locked-${mode.toLowerCase()}-${run}`,
+            mode: "LIFEBOAT",
+            accountCredentialId: ids.account,
+            region: "us-east-1",
+            stackName: `gone-${mode.toLowerCase()}-${run}`,
+            clientRequestToken: `lifeboat-test-${mode}-${run}`,
+            templateVersion: "1",
+            options: { prefix: "" },
+            phase: "DELETED",
+            bucketPhase: "RETAINED",
+            outputs: { BucketName: bucket },
+          },
+        })
+      ).id;
+    }
+    const compliance = await admin.location.keptBucket({ id: rows.COMPLIANCE });
+    expect(compliance).toMatchObject({ backups: 1, lock: { mode: "COMPLIANCE", days: 1 } });
+    expect(compliance.refusal).toContain("COMPLIANCE");
+    await expect(
+      admin.location.emptyKeptBucket({ id: rows.COMPLIANCE, confirmBucket: compliance.bucket, backups: 1 }),
+    ).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("COMPLIANCE") });
+
+    const governance = await admin.location.keptBucket({ id: rows.GOVERNANCE });
+    expect(governance).toMatchObject({ backups: 1, lock: { mode: "GOVERNANCE", days: 1 }, refusal: null });
+    await admin.location.emptyKeptBucket({ id: rows.GOVERNANCE, confirmBucket: governance.bucket, backups: 1 });
+    await until("the GOVERNANCE bucket emptied and deleted", async () => {
+      await reconcile();
+      const row = await db.managedStack.findUniqueOrThrow({ where: { id: rows.GOVERNANCE } });
+      if (row.bucketPhase === "RETAINED") throw new Error(`emptying stopped: ${row.statusReason}`);
+      return row.bucketPhase === "DELETED";
+    });
+    await expect(admin3.send(new ListObjectsV2Command({ Bucket: governance.bucket }))).rejects.toMatchObject({
+      name: "NoSuchBucket",
+    });
+    // Forgetting a kept bucket leaves it in the account.
+    await admin.location.dismissStack({ id: rows.COMPLIANCE });
+    expect(await db.managedStack.count({ where: { id: rows.COMPLIANCE } })).toBe(0);
+    await admin3.send(new ListObjectsV2Command({ Bucket: compliance.bucket }));
   });
 
   it("connects a stack the operator deployed from the template, and leaves it to them when deleted", async () => {

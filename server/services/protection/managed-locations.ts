@@ -39,6 +39,7 @@ import { deleteAllVeleroKeys, freshVeleroKey, retireVeleroKey } from "../../stor
 import { replaceKeys } from "./rotation";
 import { credentialTypeFor, splitCredential, storedLocationConfig } from "../../storage/providers/registry";
 import { credentialSecret } from "./credentials";
+import { EMPTY_TRIES, emptyBucketStep } from "./managed-buckets";
 
 // Managed target locations (#11 §1): Lifeboat provisions a bucket and its Velero IAM user through CloudFormation with
 // an AWS account credential, from its own template. A request only records the intent and starts CreateStack; the
@@ -48,7 +49,7 @@ import { credentialSecret } from "./credentials";
 // that takes over the lease, or a retry after a crash, converges on the same result.
 
 /** How often a stack CloudFormation is still working on is read again, and the longest back-off after errors. */
-const POLL_MS = 5_000;
+export const POLL_MS = 5_000;
 const MAX_BACKOFF_MS = 60_000;
 /** A new IAM key takes a few seconds to work on AWS: the bucket probe is retried this many times before giving up. */
 const PROBE_TRIES = 12;
@@ -108,6 +109,27 @@ function parametersOf(o: Options): Record<string, string> {
   return p;
 }
 
+/**
+ * Refuses a location name or a stack that is in use: a location's, or a stack's that is not deleted (a deleted stack's
+ * row, kept for its bucket, holds neither).
+ */
+async function refuseTakenNames(d: Deps, name: string, accountCredentialId: string, region: string, stackName: string) {
+  if (await d.db.location.findUnique({ where: { name }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A target location named ${name} already exists`);
+  const live = { phase: { not: "DELETED" as const } };
+  if (await d.db.managedStack.findFirst({ where: { name, ...live }, select: { id: true } }))
+    throw new AppError("CONFLICT", `A managed location named ${name} is already being provisioned or deleted`);
+  const taken = await d.db.managedStack.findFirst({
+    where: { accountCredentialId, region, stackName, ...live },
+    select: { name: true },
+  });
+  if (taken)
+    throw new AppError(
+      "CONFLICT",
+      `A stack named ${stackName} already exists in ${region}: it is the managed location ${taken.name}'s`,
+    );
+}
+
 /** The template for the options, to download, and the command that deploys it in an operator's own account. */
 export function templateFor(
   given: TemplateOptionsInput & { stackName?: string; region?: string; bucketName?: string },
@@ -150,25 +172,7 @@ const parsedInput = (given: ManagedLocationInput) => {
 export async function provisionManagedLocation(d: Deps, actorId: string, given: ManagedLocationInput) {
   const input = parsedInput(given);
   const stackName = input.stackName || defaultStackName(input.name);
-  if (await d.db.location.findUnique({ where: { name: input.name }, select: { id: true } }))
-    throw new AppError("CONFLICT", `A target location named ${input.name} already exists`);
-  if (await d.db.managedStack.findUnique({ where: { name: input.name }, select: { id: true } }))
-    throw new AppError("CONFLICT", `A managed location named ${input.name} is already being provisioned or deleted`);
-  const mine = await d.db.managedStack.findUnique({
-    where: {
-      accountCredentialId_region_stackName: {
-        accountCredentialId: input.accountCredentialId,
-        region: input.region,
-        stackName,
-      },
-    },
-    select: { name: true },
-  });
-  if (mine)
-    throw new AppError(
-      "CONFLICT",
-      `A stack named ${stackName} already exists in ${input.region}: it is the managed location ${mine.name}'s`,
-    );
+  await refuseTakenNames(d, input.name, input.accountCredentialId, input.region, stackName);
   const at = await accountAt(d, input.accountCredentialId, input.region);
   const options: Options = {
     ...templateOptionsOf(input),
@@ -231,13 +235,19 @@ function createInput(name: string, stackName: string, token: string, options: Op
   };
 }
 
-type StackRow = NonNullable<Awaited<ReturnType<typeof loadStack>>>;
-const loadStack = (d: Deps, id: string) => d.db.managedStack.findUnique({ where: { id } });
+export type StackRow = NonNullable<Awaited<ReturnType<typeof loadStack>>>;
+export const loadStack = (d: Deps, id: string) => d.db.managedStack.findUnique({ where: { id } });
 
-/** The rows the reconciler has work for now (a stack being created, finished or deleted, whose next poll is due). */
+/**
+ * The rows the reconciler has work for now (a stack being created, finished or deleted, or a kept bucket being emptied,
+ * whose next poll is due).
+ */
 export async function dueStacks(d: Deps, limit = 20) {
   return d.db.managedStack.findMany({
-    where: { phase: { in: ["PROVISIONING", "FINISHING", "DELETING"] }, nextPollAt: { lte: new Date() } },
+    where: {
+      OR: [{ phase: { in: ["PROVISIONING", "FINISHING", "DELETING"] } }, { bucketPhase: "EMPTYING" }],
+      nextPollAt: { lte: new Date() },
+    },
     orderBy: { nextPollAt: "asc" },
     take: limit,
     select: { id: true },
@@ -255,15 +265,20 @@ export async function advanceStack(d: Deps, id: string): Promise<void> {
     if (row.phase === "PROVISIONING") await followCreate(d, row);
     else if (row.phase === "FINISHING") await finish(d, row);
     else if (row.phase === "DELETING") await followDelete(d, row);
+    if (row.bucketPhase === "EMPTYING") await emptyBucketStep(d, row);
   } catch (e) {
     const message =
       e instanceof StackRefused || e instanceof AppError ? e.message : stackError(e, "read the stack").message;
     const attempts = row.attempts + 1;
+    // Emptying a bucket stops after a few refusals in a row (e.g. the account may not delete its objects): the bucket
+    // is kept again, with the reason, and the operator may try again once it is fixed.
+    const stopEmptying = row.bucketPhase === "EMPTYING" && attempts >= EMPTY_TRIES;
     await d.db.managedStack.update({
       where: { id },
       data: {
         attempts,
-        statusReason: message,
+        statusReason: stopEmptying ? `Emptying the bucket stopped: ${message}` : message,
+        ...(stopEmptying ? { bucketPhase: "RETAINED" as const } : {}),
         nextPollAt: new Date(Date.now() + Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** Math.min(attempts, 4))),
       },
     });
@@ -418,7 +433,7 @@ async function sealVeleroKey(d: Deps, row: StackRow, user: string, key: Credenti
 /** What the console shows of a managed stack: never a secret (the outputs hold none by the template's design). */
 export async function listStacks(d: Deps) {
   const rows = await d.db.managedStack.findMany({
-    where: { phase: { not: "DELETED" } },
+    where: { OR: [{ phase: { not: "DELETED" } }, { bucketPhase: { in: ["RETAINED", "EMPTYING"] } }] },
     orderBy: { createdAt: "desc" },
     include: { events: { orderBy: { timestamp: "desc" }, take: 100 }, accountCredential: { select: { name: true } } },
   });
@@ -442,6 +457,9 @@ export async function listStacks(d: Deps) {
       reason?: string | null;
     } | null,
     outputs: (r.outputs ?? {}) as Record<string, string>,
+    bucket: r.bucketPhase
+      ? { phase: r.bucketPhase, backups: r.bucketBackups, objectsDeleted: r.bucketObjectsDeleted }
+      : null,
     events: r.events.map((e) => ({
       id: e.eventId,
       timestamp: e.timestamp,
@@ -454,12 +472,19 @@ export async function listStacks(d: Deps) {
   }));
 }
 
-/** Forgets a failed stack's row (CloudFormation keeps a failed stack until it is deleted; say so). */
+/**
+ * Forgets a failed stack's row (CloudFormation keeps a failed stack until it is deleted; say so), or a deleted
+ * location's kept bucket (it stays in the account, untouched).
+ */
 export async function dismissFailedStack(d: Deps, id: string) {
   const row = await loadStack(d, id);
   if (!row) throw notFound("Managed stack");
-  if (row.phase !== "FAILED") throw new AppError("CONFLICT", "Only a failed provisioning can be dismissed");
-  await d.db.managedStack.delete({ where: { id } });
+  if (row.phase === "FAILED" && !row.locationId) await d.db.managedStack.delete({ where: { id } });
+  else if (row.bucketPhase === "RETAINED" && !row.locationId)
+    await (row.phase === "DELETED"
+      ? d.db.managedStack.delete({ where: { id } })
+      : d.db.managedStack.update({ where: { id }, data: { bucketPhase: null } }));
+  else throw new AppError("CONFLICT", "Only a failed provisioning or a kept bucket can be dismissed");
   await publish(d.db, { topic: "locations" });
   return { id };
 }
@@ -495,6 +520,8 @@ export async function deleteManagedLocation(d: Deps, locationId: string): Promis
       where: { id: row.id },
       data: {
         phase: row.mode === "LIFEBOAT" ? "DELETING" : "DELETED",
+        // Lifeboat's own stack's bucket is kept (Retain) and offered for emptying; an operator's stack stays theirs.
+        bucketPhase: row.mode === "LIFEBOAT" && outputs.BucketName ? "RETAINED" : null,
         locationId: null,
         veleroCredentialId: null,
         nextPollAt: new Date(),
@@ -514,7 +541,11 @@ export async function deleteManagedLocation(d: Deps, locationId: string): Promis
         `Lifeboat deleted the Velero user's keys it made; the stack ${row.stackName} is yours and stays in ` +
         `${row.region} (delete it there; its bucket is kept by DeletionPolicy Retain)`,
     };
-  return { kept: `CloudFormation deletes the stack; kept: ${kept.join(", and ")} (DeletionPolicy Retain)` };
+  return {
+    kept:
+      `CloudFormation deletes the stack; kept: ${kept.join(", and ")} (DeletionPolicy Retain). ` +
+      "Kept buckets lists the bucket, to empty and delete it when its backups are no longer needed",
+  };
 }
 
 async function followDelete(d: Deps, row: StackRow) {
@@ -603,22 +634,7 @@ export async function connectManagedLocation(d: Deps, actorId: string, given: Co
   if (!r.success)
     throw new AppError("BAD_REQUEST", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const input = r.data;
-  if (await d.db.location.findUnique({ where: { name: input.name }, select: { id: true } }))
-    throw new AppError("CONFLICT", `A target location named ${input.name} already exists`);
-  if (await d.db.managedStack.findUnique({ where: { name: input.name }, select: { id: true } }))
-    throw new AppError("CONFLICT", `A managed location named ${input.name} is already being provisioned or deleted`);
-  const taken = await d.db.managedStack.findUnique({
-    where: {
-      accountCredentialId_region_stackName: {
-        accountCredentialId: input.accountCredentialId,
-        region: input.region,
-        stackName: input.stackName,
-      },
-    },
-    select: { name: true },
-  });
-  if (taken)
-    throw new AppError("CONFLICT", `The stack ${input.stackName} is already the managed location ${taken.name}`);
+  await refuseTakenNames(d, input.name, input.accountCredentialId, input.region, input.stackName);
   const at = await accountAt(d, input.accountCredentialId, input.region);
   let read;
   try {

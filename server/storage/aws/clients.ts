@@ -7,6 +7,8 @@ import { outboundNodeAgents, type OutboundTls } from "../../security/outbound";
 // Unreachable or a Timeout). The adapters build their clients from this, never from the SDK's defaults.
 
 export const DEFAULT_AWS_TIMEOUT_MS = 8_000;
+/** The deadline of a control-plane call the reconcilers make (CloudFormation, IAM, a bucket's listing and deletes). */
+export const CONTROL_PLANE_TIMEOUT_MS = 15_000;
 
 /** An access key pair, or the temporary keys of an assumed role (with their session token and expiry). */
 export interface AwsKeys {

@@ -5,7 +5,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
 } from "@aws-sdk/client-cloudformation";
-import { awsClientConfig, type AwsClientOptions } from "./clients";
+import { awsClientConfig, CONTROL_PLANE_TIMEOUT_MS, type AwsClientOptions } from "./clients";
 import type { CloudFormationPort, StackRead } from "./stacks";
 
 // The CloudFormation adapter: the SDK behind the narrow port stacks.ts works with, on the outbound path (every address
@@ -14,10 +14,10 @@ import type { CloudFormationPort, StackRead } from "./stacks";
 /** Where and as whom Lifeboat calls an AWS API: an account credential's keys (or role), region and endpoint. */
 export type AwsEndpoint = AwsClientOptions;
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-
 export function cloudFormationPort(at: AwsEndpoint): CloudFormationPort {
-  const client = new CloudFormationClient(awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? DEFAULT_TIMEOUT_MS }));
+  const client = new CloudFormationClient(
+    awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? CONTROL_PLANE_TIMEOUT_MS }),
+  );
   return {
     async createStack(i) {
       const r = await client.send(

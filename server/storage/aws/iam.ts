@@ -5,7 +5,7 @@ import {
   ListAccessKeysCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { awsClientConfig } from "./clients";
+import { awsClientConfig, CONTROL_PLANE_TIMEOUT_MS } from "./clients";
 import type { AwsEndpoint } from "./cloudformation";
 
 // The IAM adapter: only what Lifeboat does to a managed location's Velero user (its access keys), on the outbound path.
@@ -24,10 +24,8 @@ export interface IamPort {
   deleteAccessKey(user: string, accessKeyId: string): Promise<void>;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-
 export function iamPort(at: AwsEndpoint): IamPort {
-  const client = new IAMClient(awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? DEFAULT_TIMEOUT_MS }));
+  const client = new IAMClient(awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? CONTROL_PLANE_TIMEOUT_MS }));
   return {
     async listAccessKeys(user) {
       const r = await client.send(new ListAccessKeysCommand({ UserName: user }));
