@@ -23,6 +23,10 @@ const schema = z.object({
   LIFEBOAT_SESSION_MAX_HOURS: z.coerce.number().int().positive().default(12),
   LIFEBOAT_TRUSTED_PROXIES: z.string().optional(),
   LIFEBOAT_ALLOW_LOOPBACK: z.enum(["0", "1"]).default("0"),
+  // Entra ID and Azure Resource Manager for Azure service principals, instead of the cloud's own (an Azure Stack, a
+  // test's stand-in); read when used, by server/storage/azure/aad.ts, which also holds them to https.
+  LIFEBOAT_AZURE_AUTHORITY_HOST: z.string().url().optional(),
+  LIFEBOAT_AZURE_RESOURCE_MANAGER: z.string().url().optional(),
   LIFEBOAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
 

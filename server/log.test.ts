@@ -55,6 +55,26 @@ describe("logger", () => {
     expect(out).toContain("AKIAEXAMPLEEXAMPLE");
   });
 
+  it("redacts an Azure service principal's client secret, and keeps who it is readable", () => {
+    const lines: string[] = [];
+    const log = createLogger((s) => lines.push(s), { level: "info" });
+    log.info(
+      {
+        clientSecret: "sp-top~secret",
+        input: {
+          kind: "AZURE_SERVICE_PRINCIPAL",
+          clientId: "66666666-7777-8888-9999-000000000000",
+          clientSecret: "sp-in",
+        },
+        form: { client_secret: "sp-form" },
+      },
+      "checking",
+    );
+    const out = lines.join("");
+    for (const secret of ["sp-top~secret", "sp-in", "sp-form"]) expect(out).not.toContain(secret);
+    expect(out).toContain("66666666-7777-8888-9999-000000000000");
+  });
+
   it("formats a readable line for development", () => {
     const line = formatPretty(
       JSON.stringify({ level: 40, time: Date.UTC(2026, 0, 1, 12, 0, 0), msg: "hello", path: "team.create" }),

@@ -21,6 +21,11 @@ export const REDACT_PATHS = [
   "*.secretAccessKey",
   "accountKey",
   "*.accountKey",
+  // An Azure service principal's client secret (and the token endpoint's form field of it).
+  "clientSecret",
+  "*.clientSecret",
+  "client_secret",
+  "*.client_secret",
   // An AWS role credential's external id, assumed keys, and the SDK's shapes of them (AccessKey.SecretAccessKey from
   // IAM CreateAccessKey, Credentials.SecretAccessKey and .SessionToken from STS AssumeRole).
   "externalId",
@@ -44,6 +49,7 @@ export const REDACT_PATHS = [
   "input.*.password",
   "input.secretAccessKey",
   "input.accountKey",
+  "input.clientSecret",
   "input.externalId",
   "input.kubeconfig",
 ];

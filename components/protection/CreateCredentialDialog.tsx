@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
 import { useForm, useWatch } from "react-hook-form";
+import type { z } from "zod";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useTRPC } from "@/lib/trpc/client";
 import { AZURE_CLOUDS, CREDENTIAL_KIND_LABELS, CREDENTIAL_KINDS, credentialCreateInput } from "@/lib/schemas/locations";
@@ -22,6 +23,11 @@ const blank = {
   accountKey: "",
   cloud: "AzurePublicCloud" as (typeof AZURE_CLOUDS)[number],
   blobEndpoint: "",
+  tenantId: "",
+  clientId: "",
+  clientSecret: "",
+  subscriptionId: "",
+  resourceGroup: "",
   endpoint: "",
   region: "us-east-1",
   roleArn: "",
@@ -48,6 +54,7 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
   );
   const { control } = form;
   const azure = kind === "AZURE_STORAGE_KEY";
+  const principal = kind === "AZURE_SERVICE_PRINCIPAL";
   const role = kind === "AWS_ACCOUNT_ROLE";
   const account = kind === "AWS_ACCOUNT_KEY" || role;
   // Some kinds are checked against their cloud before they are saved (the Velero key only at a location).
@@ -79,7 +86,9 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
           </MenuItem>
         ))}
       </FormTextField>
-      {azure ? (
+      {principal ? (
+        <ServicePrincipalFields control={control} />
+      ) : azure ? (
         <>
           <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
             <FormTextField
@@ -90,13 +99,7 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
               autoComplete="off"
               sx={{ flex: 1 }}
             />
-            <FormTextField control={control} name="cloud" select label="Cloud" sx={{ flex: 1 }}>
-              {AZURE_CLOUDS.map((c) => (
-                <MenuItem key={c} value={c}>
-                  {c}
-                </MenuItem>
-              ))}
-            </FormTextField>
+            <CloudField control={control} />
           </Stack>
           <FormTextField
             control={control}
@@ -194,5 +197,75 @@ export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
         </Stack>
       )}
     </FormDialog>
+  );
+}
+
+type CreateControl = ReturnType<typeof useForm<z.input<typeof credentialCreateInput>>>["control"];
+
+function CloudField({ control }: { control: CreateControl }) {
+  return (
+    <FormTextField control={control} name="cloud" select label="Cloud" sx={{ flex: 1 }}>
+      {AZURE_CLOUDS.map((c) => (
+        <MenuItem key={c} value={c}>
+          {c}
+        </MenuItem>
+      ))}
+    </FormTextField>
+  );
+}
+
+/** An Entra ID application's service principal: where it lives, who it is, its secret, and its resource group. */
+function ServicePrincipalFields({ control }: { control: CreateControl }) {
+  return (
+    <>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField
+          control={control}
+          name="tenantId"
+          label="Directory (tenant) id"
+          required
+          autoComplete="off"
+          helperText="A GUID, or a domain such as contoso.onmicrosoft.com"
+          sx={{ flex: 1 }}
+        />
+        <CloudField control={control} />
+      </Stack>
+      <FormTextField
+        control={control}
+        name="clientId"
+        label="Application (client) id"
+        required
+        autoComplete="off"
+        placeholder="00000000-0000-0000-0000-000000000000"
+      />
+      <FormTextField
+        control={control}
+        name="clientSecret"
+        label="Client secret"
+        type="password"
+        required
+        autoComplete="new-password"
+        helperText={`The secret's Value (not its Secret ID). ${SEALED}. Lifeboat signs in with it before it is saved.`}
+      />
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+        <FormTextField
+          control={control}
+          name="subscriptionId"
+          label="Subscription id"
+          required
+          autoComplete="off"
+          sx={{ flex: 1 }}
+        />
+        <FormTextField
+          control={control}
+          name="resourceGroup"
+          label="Resource group"
+          required
+          autoComplete="off"
+          helperText="Velero's AZURE_RESOURCE_GROUP; Lifeboat checks the principal can see it"
+          sx={{ flex: 1 }}
+        />
+      </Stack>
+    </>
   );
 }

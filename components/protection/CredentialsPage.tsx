@@ -91,6 +91,10 @@ export function CredentialsPage() {
               <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace the external id of ${c.name}`}>
                 Replace external id
               </Button>
+            ) : c.kind === "AZURE_SERVICE_PRINCIPAL" ? (
+              <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace the client secret of ${c.name}`}>
+                Replace client secret
+              </Button>
             ) : (
               <Button size="small" onClick={() => setRotating(c)} aria-label={`Replace keys of ${c.name}`}>
                 Replace keys

@@ -2,11 +2,12 @@
 import { useMutation } from "@tanstack/react-query";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
-import { useForm } from "react-hook-form";
+import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useTRPC } from "@/lib/trpc/client";
 import { locationUpdateInput, type LocationConfig } from "@/lib/schemas/locations";
-import { credentialItems } from "./LocationDialogs";
+import { AzureGroupFields, credentialItems } from "./LocationDialogs";
+import { AzureAuthField } from "./AzureAuthField";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
 import { FormSwitch, FormTextField } from "../common/FormFields";
@@ -51,6 +52,7 @@ export function EditLocationDialog({
         resourceGroup: settings.resourceGroup,
         subscriptionId: settings.subscriptionId,
         blobEndpoint: settings.blobEndpoint,
+        useAAD: settings.useAAD,
       }
     : {
         provider: settings.provider,
@@ -75,6 +77,9 @@ export function EditLocationDialog({
   );
   const { control } = form;
   const n = location.deployments.length;
+  const credentialId = useWatch({ control, name: "credentialId" });
+  const useAAD = useWatch({ control, name: "useAAD" });
+  const principal = azure && credentials.find((c) => c.id === credentialId)?.kind === "AZURE_SERVICE_PRINCIPAL";
   return (
     <FormDialog
       open
@@ -96,15 +101,7 @@ export function EditLocationDialog({
       {azure ? (
         <>
           <FormTextField control={control} name="prefix" label="Prefix" />
-          <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
-            <FormTextField control={control} name="resourceGroup" label="Resource group (optional)" sx={{ flex: 1 }} />
-            <FormTextField
-              control={control}
-              name="subscriptionId"
-              label="Subscription id (optional)"
-              sx={{ flex: 1 }}
-            />
-          </Stack>
+          <AzureGroupFields control={control} listKeys={principal && useAAD === false} />
           <FormTextField control={control} name="blobEndpoint" label="Blob endpoint" />
         </>
       ) : (
@@ -125,6 +122,7 @@ export function EditLocationDialog({
       <FormTextField control={control} name="credentialId" select label="Credential" required>
         {credentialItems(credentials, settings.provider)}
       </FormTextField>
+      {principal && <AzureAuthField control={control} name="useAAD" />}
       {!azure && (
         <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
       )}

@@ -2,7 +2,7 @@
 import { useMutation } from "@tanstack/react-query";
 import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
-import { useForm, useWatch } from "react-hook-form";
+import { useForm, useWatch, type Control, type FieldValues, type Path } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { z } from "zod";
 import { useTRPC } from "@/lib/trpc/client";
@@ -15,6 +15,7 @@ import {
   type LocationKind,
 } from "@/lib/schemas/locations";
 import { formErrorMap } from "@/lib/forms/server-errors";
+import { AzureAuthField } from "./AzureAuthField";
 import { FormDialog } from "../common/FormDialog";
 import { FormSwitch, FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
@@ -34,6 +35,7 @@ const blank = {
   resourceGroup: "",
   subscriptionId: "",
   blobEndpoint: "",
+  useAAD: true,
   credentialId: "",
 };
 
@@ -68,6 +70,9 @@ export function CreateLocationDialog({
   const provider = useWatch({ control: form.control, name: "provider" });
   const items = credentialItems(credentials, provider);
   const azure = provider === "AZURE_BLOB";
+  const credentialId = useWatch({ control: form.control, name: "credentialId" });
+  const useAAD = useWatch({ control: form.control, name: "useAAD" });
+  const principal = credentials.find((c) => c.id === credentialId)?.kind === "AZURE_SERVICE_PRINCIPAL";
   const create = useMutation(
     trpc.location.create.mutationOptions({
       onSuccess: async () => {
@@ -108,7 +113,11 @@ export function CreateLocationDialog({
         <MenuItem value="S3_COMPATIBLE">S3-compatible (MinIO, Ceph, …)</MenuItem>
         <MenuItem value="AZURE_BLOB">Azure Blob Storage</MenuItem>
       </FormTextField>
-      {azure ? <AzureFields control={control} /> : <S3Fields control={control} provider={provider} />}
+      {azure ? (
+        <AzureFields control={control} listKeys={principal && useAAD === false} />
+      ) : (
+        <S3Fields control={control} provider={provider} />
+      )}
       <FormTextField
         control={control}
         name="credentialId"
@@ -119,6 +128,7 @@ export function CreateLocationDialog({
       >
         {items}
       </FormTextField>
+      {azure && principal && <AzureAuthField control={control} name="useAAD" />}
       {!azure && (
         <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
       )}
@@ -163,7 +173,38 @@ function S3Fields({ control, provider }: { control: CreateControl; provider: Loc
   );
 }
 
-function AzureFields({ control }: { control: CreateControl }) {
+/** The storage account's resource group and subscription: required when Velero reads the keys through ARM. */
+export function AzureGroupFields<T extends FieldValues, O>({
+  control,
+  listKeys,
+}: {
+  control: Control<T, unknown, O>;
+  listKeys: boolean;
+}) {
+  const help = listKeys ? "Where Velero reads the account keys (ListKeys)" : "Optional";
+  return (
+    <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
+      <FormTextField
+        control={control}
+        name={"resourceGroup" as Path<T>}
+        label={listKeys ? "Resource group" : "Resource group (optional)"}
+        required={listKeys}
+        helperText={help}
+        sx={{ flex: 1 }}
+      />
+      <FormTextField
+        control={control}
+        name={"subscriptionId" as Path<T>}
+        label={listKeys ? "Subscription id" : "Subscription id (optional)"}
+        required={listKeys}
+        helperText={help}
+        sx={{ flex: 1 }}
+      />
+    </Stack>
+  );
+}
+
+function AzureFields({ control, listKeys }: { control: CreateControl; listKeys: boolean }) {
   return (
     <>
       <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
@@ -171,10 +212,7 @@ function AzureFields({ control }: { control: CreateControl }) {
         <FormTextField control={control} name="container" label="Container" required sx={{ flex: 1 }} />
       </Stack>
       <FormTextField control={control} name="prefix" label="Prefix" helperText="A folder only Velero uses" />
-      <Stack direction={{ xs: "column", sm: "row" }} spacing={2}>
-        <FormTextField control={control} name="resourceGroup" label="Resource group (optional)" sx={{ flex: 1 }} />
-        <FormTextField control={control} name="subscriptionId" label="Subscription id (optional)" sx={{ flex: 1 }} />
-      </Stack>
+      <AzureGroupFields control={control} listKeys={listKeys} />
       <FormTextField
         control={control}
         name="blobEndpoint"

@@ -32,6 +32,7 @@ export function RotateCredentialDialog({
       secretAccessKey: "",
       accountKey: "",
       externalId: "",
+      clientSecret: "",
     },
   });
   const rotate = useMutation(
@@ -45,13 +46,20 @@ export function RotateCredentialDialog({
   );
   const used = credential.locations.map((l) => l.name);
   const role = credential.kind === "AWS_ACCOUNT_ROLE";
+  const principal = credential.kind === "AZURE_SERVICE_PRINCIPAL";
   // Lifeboat's own AWS account credentials: checked with STS, never on a cluster.
   const account = credential.kind === "AWS_ACCOUNT_KEY" || role;
   return (
     <FormDialog
       open
-      title={role ? `Replace the external id of ${credential.name}` : `Replace keys of ${credential.name}`}
-      submitLabel={role ? "Replace external id" : "Replace keys"}
+      title={
+        role
+          ? `Replace the external id of ${credential.name}`
+          : principal
+            ? `Replace the client secret of ${credential.name}`
+            : `Replace keys of ${credential.name}`
+      }
+      submitLabel={role ? "Replace external id" : principal ? "Replace client secret" : "Replace keys"}
       busy={rotate.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
@@ -60,13 +68,18 @@ export function RotateCredentialDialog({
       <Typography variant="body2" color="text.secondary">
         {role
           ? "Lifeboat assumes the role with the new external id first; if AWS refuses, nothing changes."
-          : account
-            ? "Lifeboat checks the new key pair with AWS STS first: it must belong to the same AWS account. If it is " +
-              "refused, nothing changes."
-            : used.length
-              ? `The new keys are tried at ${used.join(", ")} first; if any store refuses them nothing changes. Then every ` +
-                "cluster holding these locations gets the new keys, and the old ones are no longer used or kept."
-              : "No target location uses this credential yet, so the keys cannot be tried now; they are tried when a location uses them."}
+          : principal
+            ? "Lifeboat signs in to Entra ID with the new secret first" +
+              (used.length ? ` and reaches ${used.join(", ")} with it` : "") +
+              "; if anything refuses it, nothing changes. Then every cluster holding these locations gets the new " +
+              "secret. Delete the old secret in Entra ID afterwards."
+            : account
+              ? "Lifeboat checks the new key pair with AWS STS first: it must belong to the same AWS account. If it is " +
+                "refused, nothing changes."
+              : used.length
+                ? `The new keys are tried at ${used.join(", ")} first; if any store refuses them nothing changes. Then every ` +
+                  "cluster holding these locations gets the new keys, and the old ones are no longer used or kept."
+                : "No target location uses this credential yet, so the keys cannot be tried now; they are tried when a location uses them."}
       </Typography>
       {role ? (
         <FormTextField
@@ -77,6 +90,16 @@ export function RotateCredentialDialog({
           required
           autoComplete="new-password"
           helperText="The external id the role's trust policy now requires. Sealed when saved; never shown again"
+        />
+      ) : principal ? (
+        <FormTextField
+          control={form.control}
+          name="clientSecret"
+          label="New client secret"
+          type="password"
+          required
+          autoComplete="new-password"
+          helperText="A new secret's Value for the same application. Sealed when saved; never shown again"
         />
       ) : credential.kind === "AZURE_STORAGE_KEY" ? (
         <FormTextField

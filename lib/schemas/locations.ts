@@ -19,6 +19,20 @@ export const AZURE_CLOUDS = ["AzurePublicCloud", "AzureUSGovernmentCloud", "Azur
 export const azureCloud = z.enum(AZURE_CLOUDS);
 export type AzureCloud = z.infer<typeof azureCloud>;
 
+const guid = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "A GUID, e.g. 00000000-0000-0000-0000-000000000000");
+const GUID = /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+const DOMAIN = /^(?=.{4,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+
+/** An Azure resource group name (1 to 90: letters, digits, "-", "_", ".", "(", ")", not ending in "."). */
+const resourceGroupName = z
+  .string()
+  .trim()
+  .max(90)
+  .regex(/^([-\w.()]*[-\w()])?$/, "Letters, digits, '-', '_', '.', '(' and ')', not ending in '.'");
+
 const storageAccountName = z
   .string()
   .trim()
@@ -65,6 +79,28 @@ export const azureStorageKey = z.object({
     .min(1, "Enter the account key")
     .max(512)
     .regex(/^[A-Za-z0-9+/]+={0,2}$/, "An account key is base64: letters, digits, '+', '/' and '=' at the end"),
+});
+
+/**
+ * An Entra ID (Azure AD) application's service principal with a client secret, the one sealed field. Velero's plugin
+ * signs in with it (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET) and then reaches the blobs with a token
+ * (a location's useAAD) or reads the account keys through Azure Resource Manager (ListKeys). The subscription and
+ * resource group are the plugin's AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP; the check on save reads the group.
+ */
+export const azureServicePrincipal = z.object({
+  kind: z.literal("AZURE_SERVICE_PRINCIPAL"),
+  tenantId: z
+    .string()
+    .trim()
+    .min(1, "Enter the directory (tenant) id")
+    .refine((v) => GUID.test(v) || DOMAIN.test(v), {
+      message: "The directory (tenant) id: a GUID, or a domain such as contoso.onmicrosoft.com",
+    }),
+  clientId: guid.describe("The application (client) id"),
+  subscriptionId: guid,
+  resourceGroup: resourceGroupName.min(1, "Enter the resource group"),
+  cloud: azureCloud.default("AzurePublicCloud"),
+  clientSecret: z.string().trim().min(1, "Enter the client secret").max(1024),
 });
 
 // The AWS account Lifeboat provisions in (CloudFormation, IAM, STS): never Velero's, so no location kind lists these
@@ -129,6 +165,7 @@ export const awsAccountRole = awsAccountRoleDraft.extend(awsIdentity);
 export const credentialSecret = z.discriminatedUnion("kind", [
   awsAccessKey,
   azureStorageKey,
+  azureServicePrincipal,
   awsAccountKey,
   awsAccountRole,
 ]);
@@ -148,6 +185,7 @@ export const CREDENTIAL_PROVIDERS = ["AWS", "AZURE"] as const;
 export const credentialDraft = z.discriminatedUnion("kind", [
   awsAccessKey,
   azureStorageKey,
+  azureServicePrincipal,
   awsAccountKeyDraft,
   awsAccountRoleDraft,
 ]);
@@ -157,6 +195,7 @@ export type CredentialDraft = z.infer<typeof credentialDraft>;
 export const CREDENTIAL_KIND_LABELS: Record<CredentialKind, string> = {
   AWS_ACCESS_KEY: "AWS access key (S3 and S3-compatible)",
   AZURE_STORAGE_KEY: "Azure storage account key",
+  AZURE_SERVICE_PRINCIPAL: "Azure service principal",
   AWS_ACCOUNT_KEY: "AWS account (access key)",
   AWS_ACCOUNT_ROLE: "AWS account (role)",
 };
@@ -169,6 +208,7 @@ export const CREDENTIAL_KIND_LABELS: Record<CredentialKind, string> = {
 export const credentialConfig = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("AWS_ACCESS_KEY") }),
   azureStorageKey.omit({ accountKey: true }),
+  azureServicePrincipal.omit({ clientSecret: true }),
   awsAccountKey.omit({ accessKeyId: true, secretAccessKey: true }),
   awsAccountRole.omit({ externalId: true }),
 ]);
@@ -179,6 +219,7 @@ const credentialCommon = { name: resourceName, description };
 export const credentialCreateInput = z.discriminatedUnion("kind", [
   awsAccessKey.extend(credentialCommon),
   azureStorageKey.extend(credentialCommon),
+  azureServicePrincipal.extend(credentialCommon),
   awsAccountKeyDraft.extend(credentialCommon),
   awsAccountRoleDraft.extend(credentialCommon),
 ]);
@@ -192,6 +233,7 @@ export type CredentialCreateInput = z.input<typeof credentialCreateInput>;
 export const credentialRotateInput = z.discriminatedUnion("kind", [
   awsAccessKey.extend({ id }),
   azureStorageKey.pick({ kind: true, accountKey: true }).extend({ id }),
+  azureServicePrincipal.pick({ kind: true, clientSecret: true }).extend({ id }),
   awsAccountKey.pick({ kind: true, accessKeyId: true, secretAccessKey: true }).extend({ id }),
   awsAccountRole.pick({ kind: true, externalId: true }).extend({ id }),
 ]);
@@ -248,11 +290,6 @@ export const s3CompatibleConfig = z
     pemOnly(v, ctx);
   });
 
-const guid = z
-  .string()
-  .trim()
-  .regex(/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i, "A GUID, e.g. 00000000-0000-0000-0000-000000000000");
-
 /** An Azure Blob container: what velero-plugin-for-microsoft-azure needs to reach it (velero-api.md §6.2). */
 const azureSettings = {
   storageAccount: storageAccountName,
@@ -263,18 +300,57 @@ const azureSettings = {
     .max(63)
     .regex(/^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/, "Lowercase letters, digits and single '-'"),
   prefix,
-  /** The storage account's resource group and subscription: optional with an account key (Velero does not need them). */
-  resourceGroup: z
-    .string()
-    .trim()
-    .max(90)
-    .regex(/^([-\w.()]*[-\w()])?$/, "Letters, digits, '-', '_', '.', '(' and ')', not ending in '.'")
-    .default(""),
+  /**
+   * The storage account's resource group and subscription: optional with an account key (Velero does not need them),
+   * and with a service principal that uses an Entra ID token; required for one that reads the account keys (ListKeys).
+   */
+  resourceGroup: resourceGroupName.default(""),
   subscriptionId: z.union([guid, z.literal("")]).default(""),
   /** The blob service endpoint (Velero's storageAccountURI); filled from the credential when not given. */
   blobEndpoint,
+  /**
+   * With a service principal: true, Velero and Lifeboat reach the blobs with an Entra ID token (the principal needs the
+   * Storage Blob Data Contributor role); false, they read the account keys through Azure Resource Manager (ListKeys, in
+   * the resource group and subscription above) and use a key. An account key credential ignores it.
+   */
+  useAAD: z.boolean().default(true),
 };
-export const azureBlobConfig = z.object({ provider: z.literal("AZURE_BLOB"), ...azureSettings });
+
+/** The Azure credential kinds, as a location records which one it was completed with. */
+export const AZURE_LOCATION_CREDENTIAL_KINDS = ["AZURE_STORAGE_KEY", "AZURE_SERVICE_PRINCIPAL"] as const;
+
+/** Why an Azure location's settings do not fit the kind of its credential: one issue per field, in its words. */
+export function azureAuthIssues(c: {
+  credentialKind: (typeof AZURE_LOCATION_CREDENTIAL_KINDS)[number];
+  useAAD: boolean;
+  resourceGroup: string;
+  subscriptionId: string;
+}): { path: "resourceGroup" | "subscriptionId"; message: string }[] {
+  if (c.credentialKind !== "AZURE_SERVICE_PRINCIPAL" || c.useAAD) return [];
+  const why =
+    "without an Entra ID token, Velero reads the account keys through Azure Resource Manager (ListKeys) there";
+  return [
+    ...(c.resourceGroup
+      ? []
+      : [{ path: "resourceGroup" as const, message: `Enter the storage account's resource group: ${why}` }]),
+    ...(c.subscriptionId
+      ? []
+      : [{ path: "subscriptionId" as const, message: `Enter the storage account's subscription id: ${why}` }]),
+  ];
+}
+
+/** An Azure location's settings as given (the form, location.create). */
+const azureBlobSettings = z.object({ provider: z.literal("AZURE_BLOB"), ...azureSettings });
+/**
+ * An Azure location's settings as stored: as given, plus the kind of credential it was completed with (the driver's
+ * `complete` sets it from the credential), because what Velero gets depends on it: an account key's variable, an Entra
+ * ID token (useAAD) or ListKeys. Rows from before service principals hold account keys.
+ */
+export const azureBlobConfig = azureBlobSettings
+  .extend({ credentialKind: z.enum(AZURE_LOCATION_CREDENTIAL_KINDS).default("AZURE_STORAGE_KEY") })
+  .superRefine((v, ctx) => {
+    for (const i of azureAuthIssues(v)) ctx.addIssue({ code: "custom", path: [i.path], message: i.message });
+  });
 
 /** A location's provider-specific settings: stored as the Location row's `config` (beside its `provider` column). */
 export const locationConfig = z.discriminatedUnion("provider", [awsS3Config, s3CompatibleConfig, azureBlobConfig]);
@@ -292,7 +368,7 @@ export const LOCATION_KINDS = locationConfig.options.map((o) => o.shape.provider
 export const LOCATION_CREDENTIAL_KINDS: Record<LocationKind, readonly CredentialKind[]> = {
   AWS_S3: ["AWS_ACCESS_KEY"],
   S3_COMPATIBLE: ["AWS_ACCESS_KEY"],
-  AZURE_BLOB: ["AZURE_STORAGE_KEY"],
+  AZURE_BLOB: AZURE_LOCATION_CREDENTIAL_KINDS,
 };
 
 // ---- location inputs --------------------------------------------------------------------------------------------------
@@ -302,7 +378,7 @@ const locationCommon = { name: resourceName, credentialId: id };
 export const locationCreateInput = z.discriminatedUnion("provider", [
   awsS3Config.extend(locationCommon),
   s3CompatibleConfig.extend(locationCommon),
-  azureBlobConfig.extend(locationCommon),
+  azureBlobSettings.extend(locationCommon),
 ]);
 export type LocationCreateInput = z.input<typeof locationCreateInput>;
 
@@ -329,6 +405,8 @@ export const locationUpdateInput = z.discriminatedUnion("provider", [
     resourceGroup: azureSettings.resourceGroup,
     subscriptionId: azureSettings.subscriptionId,
     blobEndpoint,
+    /** Kept when not given. */
+    useAAD: z.boolean().optional(),
   }),
 ]);
 export type LocationUpdateInput = z.input<typeof locationUpdateInput>;

@@ -588,7 +588,7 @@ function parseIni(text: string | undefined, section: string): Record<string, str
 }
 
 /** KEY=VALUE lines (Velero's Azure credentials file); quotes around a value are dropped. */
-function parseEnvFile(text: string | undefined): Record<string, string> {
+export function parseEnvFile(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!text) return out;
   for (const raw of text.split(/\r?\n/)) {

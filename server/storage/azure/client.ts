@@ -1,6 +1,7 @@
 import dns from "node:dns/promises";
 import type http from "node:http";
 import type https from "node:https";
+import type { TokenCredential } from "@azure/core-auth";
 import {
   BlobServiceClient,
   newPipeline,
@@ -32,7 +33,12 @@ export interface BlobServiceOptions {
   /** The account's blob endpoint, e.g. https://acct.blob.core.windows.net or Azurite's http://127.0.0.1:10000/devstoreaccount1. */
   endpoint: string;
   accountName: string;
-  accountKey: string;
+  /** The account key (shared-key signing), or else: */
+  accountKey?: string;
+  /** An Entra ID token credential (bearer tokens; only over https, which core's bearer policy also insists on). */
+  tokenCredential?: TokenCredential;
+  /** Trust for the endpoint's certificate beyond the system's (tests: an emulator's own CA). */
+  ca?: string;
   /** How long each try may wait for the response headers (default 8 s); the call then fails with an AbortError. */
   timeoutMs?: number;
 }
@@ -68,14 +74,14 @@ export function tryTimeoutPolicy(timeoutMs: number): RequestPolicyFactory {
 }
 
 /**
- * A blob service client on the outbound path, authenticated with the account key. Fresh agents without keep-alive, so
- * nothing stays open after the calls; one try per call (a probe reports what it meets, retries would only stretch it).
+ * A blob service client on the outbound path, authenticated with the account key or an Entra ID token credential.
+ * Fresh agents without keep-alive, so nothing stays open after the calls; one try per call (a probe reports what it
+ * meets, retries would only stretch it).
  */
 export function blobServiceClient(opts: BlobServiceOptions): BlobServiceClient {
-  const pipeline = newPipeline(new StorageSharedKeyCredential(opts.accountName, opts.accountKey), {
-    retryOptions: { maxTries: 1 },
-  });
-  pipeline.factories.push(outboundAgentPolicy(outboundNodeAgents()));
+  const credential = opts.tokenCredential ?? new StorageSharedKeyCredential(opts.accountName, opts.accountKey ?? "");
+  const pipeline = newPipeline(credential, { retryOptions: { maxTries: 1 } });
+  pipeline.factories.push(outboundAgentPolicy(outboundNodeAgents(opts.ca ? { ca: opts.ca } : {})));
   pipeline.factories.push(tryTimeoutPolicy(opts.timeoutMs ?? DEFAULT_AZURE_TIMEOUT_MS));
   return new BlobServiceClient(opts.endpoint, pipeline);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseEnvFile } from "../../../sandbox/storage/object-store";
 import { azureCredentialsFile, CredentialsFileError, envLine } from "./credentials-file";
 
 // The file is read by godotenv in Velero (1.3) and in the plugin (1.4), and 1.5 in newer builds. The sandbox's own
@@ -210,6 +211,27 @@ describe("azureCredentialsFile", () => {
     );
     for (const parse of Object.values(PARSERS))
       expect(parse(file.content)).toMatchObject({ AZURE_CLIENT_SECRET: sp.clientSecret, AZURE_TENANT_ID: sp.tenantId });
+  });
+
+  it("reads back a service principal's every variable through the sandbox's Velero stand-in's parser", () => {
+    const sp = {
+      kind: "AZURE_SERVICE_PRINCIPAL" as const,
+      tenantId: "contoso.onmicrosoft.com",
+      clientId: "6f1c2d3e-4b5a-6978-8a9b-0c1d2e3f4a5b",
+      clientSecret: "Q9w8Q~abc.DEF_ghi-JKL $x #y",
+      subscriptionId: "00000000-1111-2222-3333-444444444444",
+      resourceGroup: "rg.velero(prod)",
+      cloud: "AzureUSGovernmentCloud" as const,
+    };
+    expect(parseEnvFile(azureCredentialsFile(sp).content)).toEqual({
+      AZURE_SUBSCRIPTION_ID: sp.subscriptionId,
+      AZURE_TENANT_ID: sp.tenantId,
+      AZURE_CLIENT_ID: sp.clientId,
+      AZURE_CLIENT_SECRET: sp.clientSecret,
+      AZURE_RESOURCE_GROUP: sp.resourceGroup,
+      AZURE_CLOUD_NAME: "AzureUSGovernmentCloud",
+      AZURE_ENVIRONMENT: "AzureUSGovernmentCloud",
+    });
   });
 
   it("refuses a client secret the file cannot carry, without quoting it", () => {

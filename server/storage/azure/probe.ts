@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
+import type { TokenCredential } from "@azure/core-auth";
 import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../../security/network-errors";
 import { OUTBOUND_REFUSED, outboundRefusal } from "../../security/outbound";
 import { DEFAULT_STEP_TIMEOUT_MS, foreignFolders, keyPrefix, type ProbeStep } from "../s3";
 import type { Classified, ProbeFailure, ProbeStepName } from "../s3-failures";
+import { aadErrorOf, redactor } from "./aad";
 import { azureEndpointProblem, blobServiceClient, shownEndpoint } from "./client";
 
 // The Azure Blob probe: before Lifeboat hands a container to Velero, reach it with the account key and do what Velero
@@ -22,6 +24,11 @@ export interface AzureBlobLocation {
 export interface AzureSharedKey {
   accountKey: string;
 }
+/** An Entra ID token credential (a service principal's), and the secrets no message may show. */
+export interface AzureTokenAuth {
+  tokenCredential: TokenCredential;
+  secrets: string[];
+}
 
 /** What reaching the container found; the shape of the providers' LocationProbe, with the S3 probe's failure kinds. */
 export type AzureProbeResult =
@@ -37,6 +44,8 @@ export interface AzureFailureContext {
   timeoutMs: number;
   /** The probe's own deadline fired (the SDK then reports an AbortError). */
   timedOut?: boolean;
+  /** How Lifeboat signed the requests: an account key (the default) or an Entra ID token. */
+  auth?: "key" | "token";
 }
 
 const SHOWN_FOREIGN = 10;
@@ -96,6 +105,8 @@ export function classifyAzureError(e: unknown, c: AzureFailureContext): Classifi
   const status = typeof loose(e).statusCode === "number" ? (loose(e).statusCode as number) : undefined;
   const name = str(loose(e).name);
 
+  const aad = aadErrorOf(e);
+  if (aad) return { failure: aad.failure, message: aad.message };
   const refusal = refusalOf(e);
   if (refusal) return { failure: "Unreachable", message: `Lifeboat will not connect to ${where}: ${refusal}` };
   if (
@@ -114,6 +125,14 @@ export function classifyAzureError(e: unknown, c: AzureFailureContext): Classifi
     return {
       failure: "NoSuchBucket",
       message: `The container "${c.container}" does not exist in ${account} at ${where}`,
+    };
+  }
+  if (code === "AuthenticationFailed" && c.auth === "token") {
+    return {
+      failure: "InvalidCredentials",
+      message:
+        `${where} did not accept the service principal's Entra ID token for ${account} (AuthenticationFailed): ` +
+        "is the endpoint the account's, in the principal's cloud?",
     };
   }
   if (code === "AuthenticationFailed") {
@@ -145,7 +164,8 @@ export function classifyAzureError(e: unknown, c: AzureFailureContext): Classifi
       failure: "AccessDenied",
       message:
         `Lifeboat's credential may not ${doing} of ${account} at ${where} (${code ?? "403 Forbidden"}): ` +
-        `grant it the Storage Blob Data Contributor role on the account or the container`,
+        `grant it the Storage Blob Data Contributor role on the account or the container` +
+        (c.auth === "token" ? " (role assignments can take a few minutes to apply)" : ""),
     };
   }
   if (code === "ResourceNotFound" && (c.step === "head" || c.step === "list")) {
@@ -194,12 +214,13 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown; timedOut
 
 export async function probeAzureLocation(
   loc: AzureBlobLocation,
-  key: AzureSharedKey,
-  opts: { timeoutMs?: number } = {},
+  auth: AzureSharedKey | AzureTokenAuth,
+  opts: { timeoutMs?: number; ca?: string } = {},
 ): Promise<AzureProbeResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   const steps: ProbeStep[] = [];
-  const redact = (s: string) => (key.accountKey.length >= 4 ? s.split(key.accountKey).join("[redacted]") : s);
+  const token = "tokenCredential" in auth;
+  const redact = redactor(token ? auth.secrets : [auth.accountKey]);
   const fail = (failure: ProbeFailure, message: string): AzureProbeResult => ({
     ok: false,
     failure,
@@ -210,11 +231,19 @@ export async function probeAzureLocation(
   const refusal = await azureEndpointProblem(loc.endpoint);
   if (refusal) return fail("Other", refusal);
   const where = shownEndpoint(new URL(loc.endpoint));
+  // A bearer token is never sent in the clear (core's bearer policy refuses too, in words an operator cannot act on).
+  if (token && !loc.endpoint.startsWith("https:"))
+    return fail(
+      "Other",
+      `The blob endpoint ${where} is plain http: an Entra ID token is sent only over https. Use the account's https ` +
+        "endpoint, or let Velero read the account keys through Azure Resource Manager instead of using a token",
+    );
 
   const service: BlobServiceClient = blobServiceClient({
     endpoint: loc.endpoint,
     accountName: loc.accountName,
-    accountKey: key.accountKey,
+    ...(token ? { tokenCredential: auth.tokenCredential } : { accountKey: auth.accountKey }),
+    ...(opts.ca ? { ca: opts.ca } : {}),
     timeoutMs,
   });
   const container = service.getContainerClient(loc.container);
@@ -227,6 +256,7 @@ export async function probeAzureLocation(
       endpoint: where,
       timeoutMs,
       timedOut: o.timedOut,
+      auth: token ? "token" : "key",
     });
 
   /** Runs one step under its own deadline and records it; a failed step is recorded with its classified message. */

@@ -160,7 +160,7 @@ describe("an Azure storage account key as a credential", () => {
   });
 
   it("is what Azure Blob locations use, and only they", () => {
-    expect(providerFor("AZURE_BLOB").credentialKinds).toEqual(["AZURE_STORAGE_KEY"]);
+    expect(providerFor("AZURE_BLOB").credentialKinds).toEqual(["AZURE_STORAGE_KEY", "AZURE_SERVICE_PRINCIPAL"]);
     expect(providerFor("AWS_S3").credentialKinds).not.toContain("AZURE_STORAGE_KEY");
   });
 });

@@ -32,6 +32,15 @@ describe("the provider registry", () => {
         accountId: "123456789012",
         arn: "arn:aws:iam::123456789012:user/admin",
       },
+      AZURE_SERVICE_PRINCIPAL: {
+        kind: "AZURE_SERVICE_PRINCIPAL",
+        tenantId: "11111111-2222-3333-4444-555555555555",
+        clientId: "66666666-7777-8888-9999-000000000000",
+        subscriptionId: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+        resourceGroup: "backups",
+        cloud: "AzurePublicCloud",
+        clientSecret: "client-secret-sealed~.x",
+      },
       AWS_ACCOUNT_ROLE: {
         kind: "AWS_ACCOUNT_ROLE",
         roleArn: "arn:aws:iam::123456789012:role/lifeboat-provisioner",

@@ -9,7 +9,7 @@ import {
 } from "@/lib/schemas/locations";
 import type { Prisma } from "../../db/generated/client";
 import { awsAccessKeyType, awsS3Provider, s3CompatibleProvider } from "./s3";
-import { azureBlobProvider, azureStorageKeyType } from "./azure";
+import { azureBlobProvider, azureServicePrincipalType, azureStorageKeyType } from "./azure";
 import { awsAccountKeyType, awsAccountRoleType } from "./aws-account";
 import { ProviderError, type CredentialType, type LocationProvider } from "./types";
 
@@ -23,6 +23,7 @@ const PROVIDERS: { [K in LocationKind]: LocationProvider<K> } = {
 const CREDENTIAL_TYPES: { [C in CredentialKind]: CredentialType<C> } = {
   AWS_ACCESS_KEY: awsAccessKeyType,
   AZURE_STORAGE_KEY: azureStorageKeyType,
+  AZURE_SERVICE_PRINCIPAL: azureServicePrincipalType,
   AWS_ACCOUNT_KEY: awsAccountKeyType,
   AWS_ACCOUNT_ROLE: awsAccountRoleType,
 };
