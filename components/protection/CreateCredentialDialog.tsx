@@ -39,15 +39,23 @@ const blank = {
 const SEALED = "Sealed when saved; Lifeboat never shows it again";
 
 /** A new credential, validated with the schema credential.create validates with; some kinds are checked on save. */
-export function CreateCredentialDialog({ onClose }: { onClose: () => void }) {
+export function CreateCredentialDialog({
+  onClose,
+  onDone,
+}: {
+  onClose: () => void;
+  /** After saving: what the check on save found, in words (null for a kind not checked). */
+  onDone?: (note: string | null) => void;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const form = useForm({ resolver: zodResolver(credentialCreateInput, { error: formErrorMap }), defaultValues: blank });
   const kind = useWatch({ control: form.control, name: "kind" });
   const create = useMutation(
     trpc.credential.create.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async (row) => {
         await qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
+        onDone?.(row.checked && `${row.name} was checked: ${row.checked}`);
         onClose();
       },
     }),

@@ -1,6 +1,7 @@
 "use client";
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Alert from "@mui/material/Alert";
 import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
 import Key from "@mui/icons-material/Key";
@@ -39,6 +40,8 @@ export function CredentialsPage() {
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<{ id: string; name: string } | null>(null);
   const [rotating, setRotating] = useState<Row | null>(null);
+  // What the last check on save found (e.g. the account a key belongs to), said until dismissed.
+  const [note, setNote] = useState<string | null>(null);
   const del = useMutation(
     trpc.credential.delete.mutationOptions({
       onSuccess: () => {
@@ -141,6 +144,11 @@ export function CredentialsPage() {
           </Button>
         }
       />
+      {note && (
+        <Alert severity="success" sx={{ mb: 2 }} onClose={() => setNote(null)} data-testid="credential-note">
+          {note}
+        </Alert>
+      )}
       <ResourceTable
         label="Credentials"
         size="medium"
@@ -159,8 +167,8 @@ export function CredentialsPage() {
             "Create one with an access key that may read and write your backup bucket; target locations then use it.",
         }}
       />
-      {creating && <CreateCredentialDialog onClose={() => setCreating(false)} />}
-      {rotating && <RotateCredentialDialog credential={rotating} onClose={() => setRotating(null)} />}
+      {creating && <CreateCredentialDialog onClose={() => setCreating(false)} onDone={setNote} />}
+      {rotating && <RotateCredentialDialog credential={rotating} onClose={() => setRotating(null)} onDone={setNote} />}
       <ConfirmDialog
         open={Boolean(deleting)}
         title={`Delete credential ${deleting?.name ?? ""}?`}

@@ -17,9 +17,12 @@ import { formError, submitWith } from "../common/form-submit";
 export function RotateCredentialDialog({
   credential,
   onClose,
+  onDone,
 }: {
   credential: { id: string; name: string; kind: CredentialKind; locations: { name: string }[] };
   onClose: () => void;
+  /** After the new keys are in place: what their check found, in words (null for a kind not checked). */
+  onDone?: (note: string | null) => void;
 }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -37,9 +40,10 @@ export function RotateCredentialDialog({
   });
   const rotate = useMutation(
     trpc.credential.rotate.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async (row) => {
         await qc.invalidateQueries({ queryKey: trpc.credential.list.queryKey() });
         await qc.invalidateQueries({ queryKey: trpc.location.list.queryKey() });
+        onDone?.(row.checked && `${row.name} was checked: ${row.checked}`);
         onClose();
       },
     }),

@@ -56,6 +56,9 @@ const credentialRow = z.object({
   locations: z.array(ref),
 });
 
+/** A credential just created or given new keys, with what its check found, in words (null for a kind not checked). */
+const checkedCredentialRow = credentialRow.extend({ checked: z.string().nullable() });
+
 const locationRow = z.object({
   id: z.string(),
   name: z.string(),
@@ -109,7 +112,7 @@ export const credentialRouter = router({
     // GetCallerIdentity: 16 s at most).
     .meta({ permission: "credential.create", dbOnly: true })
     .input(credentialCreateInput)
-    .output(credentialRow)
+    .output(checkedCredentialRow)
     .mutation(({ ctx, input }) => createCredential(ctx.services, ctx.principal!.userId, input)),
   delete: objectProcedure("credential")
     .meta({ permission: "credential.delete", dbOnly: true })
@@ -120,7 +123,7 @@ export const credentialRouter = router({
   rotate: objectProcedure("credential")
     .meta({ permission: "credential.rotate" })
     .input(credentialRotateInput)
-    .output(credentialRow)
+    .output(checkedCredentialRow)
     .mutation(({ ctx, input }) => rotateCredential(ctx.services, input)),
 });
 

@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { checkOutboundUrl } from "../security/outbound-url";
 import { awsClientConfig } from "./aws/clients";
+import { probeStepRunner, redactSecrets, type ProbeStep } from "./probe-steps";
 import {
   classifyS3Error,
   isVagueHeadError,
@@ -37,12 +38,7 @@ export interface S3Keys {
   accessKeyId: string;
   secretAccessKey: string;
 }
-export interface ProbeStep {
-  step: ProbeStepName;
-  ok: boolean;
-  ms: number;
-  message?: string;
-}
+export type { ProbeStep } from "./probe-steps";
 export type ProbeResult =
   { ok: true; steps: ProbeStep[] } | { ok: false; failure: ProbeFailure; message: string; steps: ProbeStep[] };
 
@@ -141,8 +137,6 @@ export function s3ClientConfig(loc: S3Location, keys: S3Keys, region: string, ti
   };
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean };
-
 export async function probeS3Location(
   loc: S3Location,
   keys: S3Keys,
@@ -151,12 +145,7 @@ export async function probeS3Location(
   const timeoutMs = opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   const region = loc.region?.trim() || DEFAULT_REGION;
   const steps: ProbeStep[] = [];
-  const swaps: [string, string][] = [
-    [keys.secretAccessKey, "[redacted]"],
-    [keys.accessKeyId, maskKeyId(keys.accessKeyId)],
-  ];
-  const redact = (s: string) =>
-    swaps.reduce((acc, [from, to]) => (from.length >= 4 ? acc.split(from).join(to) : acc), s);
+  const redact = redactSecrets([keys.secretAccessKey], [[keys.accessKeyId, maskKeyId(keys.accessKeyId)]]);
   const fail = (failure: ProbeFailure, message: string): ProbeResult => ({
     ok: false,
     failure,
@@ -183,37 +172,7 @@ export async function probeS3Location(
       timedOut: o.timedOut,
     });
 
-  /** Runs one step under its own deadline and records it; a failed step is recorded with its classified message. */
-  async function step<T>(
-    name: ProbeStepName,
-    fn: (signal: AbortSignal) => Promise<T>,
-    judge?: (v: T) => string | undefined,
-  ): Promise<Outcome<T> & { classified?: Classified }> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const started = performance.now();
-    let outcome: Outcome<T>;
-    try {
-      outcome = { ok: true, value: await fn(controller.signal) };
-    } catch (error) {
-      outcome = { ok: false, error, timedOut };
-    } finally {
-      clearTimeout(timer);
-    }
-    const ms = Math.round(performance.now() - started);
-    if (!outcome.ok) {
-      const classified = classify(name, outcome);
-      steps.push({ step: name, ok: false, ms, message: redact(classified.message) });
-      return { ...outcome, classified };
-    }
-    const note = judge?.(outcome.value);
-    steps.push({ step: name, ok: true, ms, ...(note ? { message: note } : {}) });
-    return outcome;
-  }
+  const step = probeStepRunner({ steps, timeoutMs, classify, redact });
 
   const list = (signal: AbortSignal) => listFolders(client, loc.bucket, base, signal);
 
@@ -222,12 +181,12 @@ export async function probeS3Location(
       client.send(new HeadBucketCommand({ Bucket: loc.bucket }), { abortSignal: signal }),
     );
     if (!head.ok) {
-      const headFailure = head.classified!;
+      const headFailure = head.classified;
       if (isVagueHeadError(head.error, "head")) {
         // HeadBucket has no error body: the listing tells wrong keys from missing permissions.
         const diagnosis = await step("list", list);
-        if (!diagnosis.ok && diagnosis.classified!.failure === "InvalidCredentials")
-          return fail("InvalidCredentials", diagnosis.classified!.message);
+        if (!diagnosis.ok && diagnosis.classified.failure === "InvalidCredentials")
+          return fail("InvalidCredentials", diagnosis.classified.message);
       }
       return fail(headFailure.failure, headFailure.message);
     }
@@ -235,7 +194,7 @@ export async function probeS3Location(
     const listed = await step("list", list, (folders) =>
       folders.length ? `Velero folders present: ${folders.join(", ")}` : undefined,
     );
-    if (!listed.ok) return fail(listed.classified!.failure, listed.classified!.message);
+    if (!listed.ok) return fail(listed.classified.failure, listed.classified.message);
     const foreign = foreignFolders(listed.value);
     if (foreign.length > 0) {
       const where = base ? `The prefix "${base}" of the bucket "${loc.bucket}"` : `The bucket "${loc.bucket}"`;
@@ -263,15 +222,15 @@ export async function probeS3Location(
         { abortSignal: signal },
       ),
     );
-    if (!written.ok) return fail(written.classified!.failure, written.classified!.message);
+    if (!written.ok) return fail(written.classified.failure, written.classified.message);
 
     const deleted = await step("delete", (signal) =>
       client.send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: probeKey }), { abortSignal: signal }),
     );
     if (!deleted.ok)
       return fail(
-        deleted.classified!.failure,
-        `${deleted.classified!.message}; the probe object "${probeKey}" was left in the bucket`,
+        deleted.classified.failure,
+        `${deleted.classified.message}; the probe object "${probeKey}" was left in the bucket`,
       );
 
     return { ok: true, steps };

@@ -112,6 +112,8 @@ describe("an Azure service principal", () => {
   it("is saved when it may only use the data plane (the group read is forbidden), and sealed", async () => {
     const c = await admin.credential.create(input({ name: `sp-data-${run}`, resourceGroup: "rg-data-only" }));
     expect(c).toMatchObject({ provider: "AZURE", kind: "AZURE_SERVICE_PRINCIPAL", keyIdMasked: sp.clientId });
+    // The check's words reach the operator: enough for an Entra ID token, not for reading the account keys.
+    expect(c.checked).toContain("It may not read resource group rg-data-only");
   });
 
   it("is saved after signing in and reading its group; the list shows who it is, never the secret", async () => {

@@ -44,7 +44,7 @@ export async function checkedCredential(
   d: Deps,
   draft: CredentialDraft,
   current?: CredentialConfig,
-): Promise<CredentialSecret> {
+): Promise<{ secret: CredentialSecret; message: string | null }> {
   const type = credentialTypeFor(draft.kind) as CredentialType;
   const r = await type.check?.(draft as never, {
     resolve: (id) => findCredentialSecret(d, id),
@@ -54,7 +54,8 @@ export async function checkedCredential(
   const whole = wholeCredential.safeParse({ ...draft, ...r?.config, kind: draft.kind });
   // Only a check that does not fill in what its kind keeps gets here: name the kind, never a value.
   if (!whole.success) throw new ProviderError(`A ${draft.kind} credential is incomplete after its check`);
-  return whole.data;
+  // What the check found, in words (e.g. that the principal may not read the resource group), for the operator.
+  return { secret: whole.data, message: r?.message ?? null };
 }
 
 export async function listCredentials(d: Deps) {
@@ -65,7 +66,7 @@ export async function createCredential(d: Deps, actorId: string, given: Credenti
   const { name, description, ...draft } = credentialCreateInput.parse(given);
   if (await d.db.credential.findUnique({ where: { name }, select: { id: true } }))
     throw new AppError("CONFLICT", `A credential named ${name} already exists`);
-  const secret = await checkedCredential(d, draft);
+  const { secret, message } = await checkedCredential(d, draft);
   const type = credentialTypeFor(secret.kind) as CredentialType;
   const { sealed, config } = splitCredential(secret);
   const sealedSecretId = await d.sealed.put(type.sealPurpose, sealed);
@@ -82,7 +83,7 @@ export async function createCredential(d: Deps, actorId: string, given: Credenti
       },
       select: shown,
     });
-    return withKind(row);
+    return { ...withKind(row), checked: message };
   } catch (e) {
     // Inside the procedure's transaction the sealed row rolls back with it (and the aborted transaction refuses this).
     await d.sealed.remove(sealedSecretId).catch(() => {});

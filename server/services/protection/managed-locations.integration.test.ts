@@ -361,6 +361,35 @@ describe.skipIf(!aws)(`a managed location${skipped}`, () => {
     await admin3.send(new ListObjectsV2Command({ Bucket: compliance.bucket }));
   });
 
+  it("forgets a failed stack with the Velero key Lifeboat had made for it", async () => {
+    const key = await admin.credential.create({
+      kind: "AWS_ACCESS_KEY",
+      name: `failed-${run}-velero`,
+      description: "",
+      accessKeyId: "AKIAFAILEDSTACK0001",
+      secretAccessKey: "failed-stack-secret",
+    });
+    const row = await db.managedStack.create({
+      data: {
+        name: `failed-${run}`,
+        mode: "LIFEBOAT",
+        accountCredentialId: ids.account,
+        region: "us-east-1",
+        stackName: `lifeboat-failed-${run}`,
+        clientRequestToken: `lifeboat-test-failed-${run}`,
+        templateVersion: "1",
+        options: { prefix: "" },
+        phase: "FAILED",
+        failure: { reason: "The bucket refused the new key" },
+        outputs: { BucketName: `failed-${run}`, VeleroUserName: `no-such-user-${run}` },
+        veleroCredentialId: key.id,
+      },
+    });
+    await admin.location.dismissStack({ id: row.id });
+    expect(await db.managedStack.count({ where: { id: row.id } })).toBe(0);
+    expect(await db.credential.count({ where: { id: key.id } })).toBe(0);
+  });
+
   it("connects a stack the operator deployed from the template, and leaves it to them when deleted", async () => {
     const cfn = new CloudFormationClient({
       region: aws!.region,

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Deps } from "../../composition";
 import { AppError, notFound } from "../../errors";
 import { publish } from "../../events/bus";
@@ -22,7 +22,7 @@ import {
   type TemplateOptions,
 } from "@/lib/aws/location-template";
 import { Prisma } from "../../db/generated/client";
-import { roleCredentials } from "../../storage/aws/clients";
+import { roleCredentials, type AwsKeysProvider } from "../../storage/aws/clients";
 import type { AwsEndpoint } from "../../storage/aws/cloudformation";
 import {
   createOrAdoptStack,
@@ -51,8 +51,12 @@ import { EMPTY_TRIES, emptyBucketStep } from "./managed-buckets";
 /** How often a stack CloudFormation is still working on is read again, and the longest back-off after errors. */
 export const POLL_MS = 5_000;
 const MAX_BACKOFF_MS = 60_000;
-/** A new IAM key takes a few seconds to work on AWS: the bucket probe is retried this many times before giving up. */
+/**
+ * A new IAM key takes a few seconds to work on AWS: the bucket probe is tried this many times, KEY_SETTLE_MS apart
+ * (about 30 s), before giving up: by the reconciler when a stack is finished, within the request when a key is rotated.
+ */
 const PROBE_TRIES = 12;
+const KEY_SETTLE_MS = 2_500;
 
 type Options = TemplateOptions & {
   noncurrentVersionDays: number;
@@ -60,6 +64,9 @@ type Options = TemplateOptions & {
   bucketName: string;
   prefix: string;
 };
+
+const ROLE_PROVIDERS_KEPT = 64;
+const roleProviders = new Map<string, AwsKeysProvider>();
 
 /** An AWS account credential as the SDK's clients take it, at `region`: its keys, or its role assumed with its source's. */
 export async function accountAt(d: Deps, credentialId: string, region: string): Promise<AwsEndpoint> {
@@ -74,15 +81,22 @@ export async function accountAt(d: Deps, credentialId: string, region: string): 
     const source = await credentialSecret(d, secret.sourceCredentialId);
     if (source.kind !== "AWS_ACCOUNT_KEY")
       throw new AppError("PRECONDITION_FAILED", "The role's source credential is not an AWS account key");
-    return {
-      region,
-      endpoint: secret.endpoint || undefined,
-      credentials: roleCredentials(source, secret.roleArn, secret.externalId, {
+    // One provider per role and source keys, so its assumed keys serve every call until they near expiry (the
+    // reconciler reads a stack every few seconds); new keys or a new external id make a new one.
+    const cacheKey = createHash("sha256")
+      .update(JSON.stringify([credentialId, secret, source]))
+      .digest("hex");
+    let credentials = roleProviders.get(cacheKey);
+    if (!credentials) {
+      credentials = roleCredentials(source, secret.roleArn, secret.externalId, {
         region: secret.region,
         endpoint: secret.endpoint || undefined,
         sessionName: secret.sessionName,
-      }),
-    };
+      });
+      if (roleProviders.size >= ROLE_PROVIDERS_KEPT) roleProviders.delete(roleProviders.keys().next().value!);
+      roleProviders.set(cacheKey, credentials);
+    }
+    return { region, endpoint: secret.endpoint || undefined, credentials };
   }
   throw new AppError(
     "BAD_REQUEST",
@@ -382,7 +396,11 @@ async function finish(d: Deps, row: StackRow) {
     else
       await d.db.managedStack.update({
         where: { id: row.id },
-        data: { attempts: row.attempts + 1, statusReason: probe.message, nextPollAt: new Date(Date.now() + 2_500) },
+        data: {
+          attempts: row.attempts + 1,
+          statusReason: probe.message,
+          nextPollAt: new Date(Date.now() + KEY_SETTLE_MS),
+        },
       });
     return;
   }
@@ -479,7 +497,7 @@ export async function listStacks(d: Deps) {
 export async function dismissFailedStack(d: Deps, id: string) {
   const row = await loadStack(d, id);
   if (!row) throw notFound("Managed stack");
-  if (row.phase === "FAILED" && !row.locationId) await d.db.managedStack.delete({ where: { id } });
+  if (row.phase === "FAILED" && !row.locationId) await forgetFailedStack(d, row);
   else if (row.bucketPhase === "RETAINED" && !row.locationId)
     await (row.phase === "DELETED"
       ? d.db.managedStack.delete({ where: { id } })
@@ -487,6 +505,29 @@ export async function dismissFailedStack(d: Deps, id: string) {
   else throw new AppError("CONFLICT", "Only a failed provisioning or a kept bucket can be dismissed");
   await publish(d.db, { topic: "locations" });
   return { id };
+}
+
+/**
+ * A failed stack's row goes, and with it a Velero key Lifeboat made before the failure: its IAM keys (best effort: AWS
+ * refuses to delete a stack whose user still has keys) and the sealed credential.
+ */
+async function forgetFailedStack(d: Deps, row: StackRow) {
+  const user = ((row.outputs ?? {}) as Record<string, string>).VeleroUserName;
+  if (row.veleroCredentialId && user)
+    await deleteAllVeleroKeys(d.aws.iam(await accountAt(d, row.accountCredentialId, row.region)), user).catch(
+      () => undefined,
+    );
+  const credential = row.veleroCredentialId
+    ? await d.db.credential.findUnique({
+        where: { id: row.veleroCredentialId },
+        select: { id: true, sealedSecretId: true },
+      })
+    : null;
+  await d.db.$transaction(async (tx) => {
+    await tx.managedStack.delete({ where: { id: row.id } });
+    if (credential) await tx.credential.delete({ where: { id: credential.id } });
+  });
+  if (credential) await d.sealed.remove(credential.sealedSecretId);
 }
 
 /**
@@ -597,7 +638,7 @@ export async function rotateManagedKey(d: Deps, locationId: string): Promise<{ i
   const config = awsS3Config.parse({ ...(location.config as object), provider: "AWS_S3" });
   let probe = await provider.probe(config, secret);
   for (let i = 1; !probe.ok && i < PROBE_TRIES; i++) {
-    await new Promise((r) => setTimeout(r, 2_500)); // IAM's eventual consistency: the new key starts working soon
+    await new Promise((r) => setTimeout(r, KEY_SETTLE_MS)); // IAM's eventual consistency: the key works soon
     probe = await provider.probe(config, secret);
   }
   if (!probe.ok) {

@@ -35,12 +35,12 @@ export async function rotateCredential(d: Deps, given: CredentialRotateInput) {
   if (kind !== keys.kind) throw new AppError("BAD_REQUEST", `This credential holds ${kind} keys, not ${keys.kind}`);
   // The new sealed fields with what the credential keeps in the clear, checked again (an AWS account credential's
   // principal is found again, and must be in the same account).
-  const secret = await checkedCredential(d, credentialSecretOf(stored, JSON.stringify(keys)), stored);
+  const { secret, message } = await checkedCredential(d, credentialSecretOf(stored, JSON.stringify(keys)), stored);
 
   await replaceKeys(d, id, secret);
   const row = (await listCredentials(d)).find((x) => x.id === id);
   if (!row) throw notFound("Credential");
-  return row;
+  return { ...row, checked: message };
 }
 
 /**

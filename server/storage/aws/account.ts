@@ -3,6 +3,7 @@ import { socketErrorCode, TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../../se
 import { outboundRefusal } from "../../security/outbound";
 import { checkOutboundUrl } from "../../security/outbound-url";
 import { maskKeyId } from "../s3";
+import { redactSecrets } from "../probe-steps";
 import { awsClientConfig, DEFAULT_AWS_TIMEOUT_MS, roleCredentials, type AwsKeys } from "./clients";
 
 // Checking an AWS account credential when it is saved: STS GetCallerIdentity (which needs no permission) with the key,
@@ -151,10 +152,7 @@ export async function checkAwsAccount(
   const secrets = [keys.secretAccessKey, ...(role ? [role.externalId] : [])];
   let sessionToken: string | undefined;
   const redact = (s: string) =>
-    [...secrets, sessionToken ?? ""]
-      .reduce((acc, secret) => (secret.length >= 4 ? acc.split(secret).join("[redacted]") : acc), s)
-      .split(keys.accessKeyId)
-      .join(maskKeyId(keys.accessKeyId));
+    redactSecrets([...secrets, sessionToken ?? ""], [[keys.accessKeyId, maskKeyId(keys.accessKeyId)]])(s);
   const fail = (c: Classified): AccountCheck => ({ ok: false, failure: c.failure, message: redact(c.message) });
   const context = {
     endpoint: target.endpoint,

@@ -2,6 +2,7 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-
 import { fetch } from "undici";
 import { TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../../security/network-errors";
 import { outboundAgent, outboundRefusal, type OutboundTls } from "../../security/outbound";
+import { redactSecrets } from "../probe-steps";
 import type { ProbeFailure } from "../s3-failures";
 import type { AzureCloud } from "./client";
 
@@ -106,11 +107,6 @@ export function aadErrorOf(e: unknown): AadError | null {
 }
 
 /** Removes every secret (of 4 characters or more) from a text. */
-export const redactor =
-  (secrets: readonly string[]) =>
-  (s: string): string =>
-    secrets.filter((x) => x.length >= 4).reduce((t, x) => t.split(x).join("[redacted]"), s);
-
 /** The token endpoint's error, as the operator can act on it (codes from Microsoft's AADSTS reference). */
 export function aadstsError(
   sp: Pick<ServicePrincipal, "tenantId" | "clientId">,
@@ -246,7 +242,7 @@ export class ServicePrincipalCredential implements TokenCredential {
     private readonly sp: ServicePrincipal,
     private readonly opts: AadOptions & { now?: () => number } = {},
   ) {
-    this.redact = redactor([sp.clientSecret]);
+    this.redact = redactSecrets([sp.clientSecret]);
   }
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
@@ -312,7 +308,7 @@ export async function armCall(
 ): Promise<ArmAnswer> {
   const endpoints = cloudEndpoints(sp.cloud, opts.environment);
   const { token } = await credential.getToken(endpoints.managementScope);
-  const redact = redactor([sp.clientSecret, token]);
+  const redact = redactSecrets([sp.clientSecret, token]);
   try {
     const r = await callJson(
       `${endpoints.resourceManager}${path}`,

@@ -1,6 +1,7 @@
 import { azureEndpointProblem, blobServiceClient, DEFAULT_AZURE_TIMEOUT_MS, shownEndpoint } from "./client";
 import { classifyAzureError } from "./probe";
 import type { CredentialCheck } from "../providers/types";
+import { redactSecrets } from "../probe-steps";
 
 // Checking an Azure storage account key when it is saved, before any location uses it: one call that needs the key and
 // no container (Get Account Information), on the outbound path. A location's probe then proves the container.
@@ -11,7 +12,7 @@ export async function checkAzureAccountKey(
   opts: { timeoutMs?: number } = {},
 ): Promise<CredentialCheck<"AZURE_STORAGE_KEY">> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_AZURE_TIMEOUT_MS;
-  const redact = (s: string) => (key.accountKey.length >= 4 ? s.split(key.accountKey).join("[redacted]") : s);
+  const redact = redactSecrets([key.accountKey]);
   const refusal = await azureEndpointProblem(account.endpoint);
   if (refusal) return { ok: false, failure: "Other", message: refusal };
   const where = shownEndpoint(new URL(account.endpoint));

@@ -5,7 +5,8 @@ import { TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../../security/network-er
 import { OUTBOUND_REFUSED, outboundRefusal } from "../../security/outbound";
 import { DEFAULT_STEP_TIMEOUT_MS, foreignFolders, keyPrefix, type ProbeStep } from "../s3";
 import type { Classified, ProbeFailure, ProbeStepName } from "../s3-failures";
-import { aadErrorOf, redactor } from "./aad";
+import { aadErrorOf } from "./aad";
+import { probeStepRunner, redactSecrets } from "../probe-steps";
 import { azureEndpointProblem, blobServiceClient, shownEndpoint } from "./client";
 
 // The Azure Blob probe: before Lifeboat hands a container to Velero, reach it with the account key and do what Velero
@@ -210,8 +211,6 @@ export function classifyAzureError(e: unknown, c: AzureFailureContext): Classifi
   };
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean };
-
 export async function probeAzureLocation(
   loc: AzureBlobLocation,
   auth: AzureSharedKey | AzureTokenAuth,
@@ -220,7 +219,7 @@ export async function probeAzureLocation(
   const timeoutMs = opts.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   const steps: ProbeStep[] = [];
   const token = "tokenCredential" in auth;
-  const redact = redactor(token ? auth.secrets : [auth.accountKey]);
+  const redact = redactSecrets(token ? auth.secrets : [auth.accountKey]);
   const fail = (failure: ProbeFailure, message: string): AzureProbeResult => ({
     ok: false,
     failure,
@@ -259,47 +258,17 @@ export async function probeAzureLocation(
       auth: token ? "token" : "key",
     });
 
-  /** Runs one step under its own deadline and records it; a failed step is recorded with its classified message. */
-  async function step<T>(
-    name: ProbeStepName,
-    fn: (abortSignal: AbortSignal) => Promise<T>,
-    judge?: (v: T) => string | undefined,
-  ): Promise<Outcome<T> & { classified?: Classified }> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    const started = performance.now();
-    let outcome: Outcome<T>;
-    try {
-      outcome = { ok: true, value: await fn(controller.signal) };
-    } catch (error) {
-      outcome = { ok: false, error, timedOut };
-    } finally {
-      clearTimeout(timer);
-    }
-    const ms = Math.round(performance.now() - started);
-    if (!outcome.ok) {
-      const classified = classify(name, outcome);
-      steps.push({ step: name, ok: false, ms, message: redact(classified.message) });
-      return { ...outcome, classified };
-    }
-    const note = judge?.(outcome.value);
-    steps.push({ step: name, ok: true, ms, ...(note ? { message: note } : {}) });
-    return outcome;
-  }
+  const step = probeStepRunner({ steps, timeoutMs, classify, redact });
 
   const head = await step("head", (abortSignal) => container.getProperties({ abortSignal }));
-  if (!head.ok) return fail(head.classified!.failure, head.classified!.message);
+  if (!head.ok) return fail(head.classified.failure, head.classified.message);
 
   const listed = await step(
     "list",
     (abortSignal) => listFolders(container, base, abortSignal),
     (folders) => (folders.length ? `Velero folders present: ${folders.join(", ")}` : undefined),
   );
-  if (!listed.ok) return fail(listed.classified!.failure, listed.classified!.message);
+  if (!listed.ok) return fail(listed.classified.failure, listed.classified.message);
   const foreign = foreignFolders(listed.value);
   if (foreign.length > 0) {
     const at = base ? `The prefix "${base}" of the container "${loc.container}"` : `The container "${loc.container}"`;
@@ -324,13 +293,13 @@ export async function probeAzureLocation(
       blobHTTPHeaders: { blobContentType: "text/plain" },
     }),
   );
-  if (!written.ok) return fail(written.classified!.failure, written.classified!.message);
+  if (!written.ok) return fail(written.classified.failure, written.classified.message);
 
   const deleted = await step("delete", (abortSignal) => blob.delete({ abortSignal }));
   if (!deleted.ok)
     return fail(
-      deleted.classified!.failure,
-      `${deleted.classified!.message}; the probe blob "${probeName}" was left in the container`,
+      deleted.classified.failure,
+      `${deleted.classified.message}; the probe blob "${probeName}" was left in the container`,
     );
 
   return {

@@ -1,5 +1,6 @@
 import type { CredentialCheck } from "../providers/types";
-import { AadError, armCall, redactor, ServicePrincipalCredential, type AadOptions, type ServicePrincipal } from "./aad";
+import { AadError, armCall, ServicePrincipalCredential, type AadOptions, type ServicePrincipal } from "./aad";
+import { redactSecrets } from "../probe-steps";
 
 // What Lifeboat does with a service principal besides the blob calls: checking it on save (a management token, then
 // reading its resource group through Azure Resource Manager), and reading a storage account's keys (ListKeys), which is
@@ -27,7 +28,7 @@ export async function checkServicePrincipal(
   sp: ServicePrincipalSettings,
   opts: AadOptions = {},
 ): Promise<CredentialCheck<"AZURE_SERVICE_PRINCIPAL">> {
-  const redact = redactor([sp.clientSecret]);
+  const redact = redactSecrets([sp.clientSecret]);
   const credential = new ServicePrincipalCredential(sp, opts);
   const who = `application ${sp.clientId} in tenant ${sp.tenantId}`;
   const group = `resource group ${sp.resourceGroup} of subscription ${sp.subscriptionId}`;

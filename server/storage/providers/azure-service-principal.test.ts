@@ -8,10 +8,11 @@ import {
   locationUpdateInput,
   type CredentialSecret,
 } from "@/lib/schemas/locations";
-import { AadError, aadErrorOf, aadstsError, cloudEndpoints, redactor } from "../azure/aad";
+import { AadError, aadErrorOf, aadstsError, cloudEndpoints } from "../azure/aad";
 import { AZURE_CONFIG_KEYS, azureBlobProvider, azureServicePrincipalType, checkAzureBslConfig } from "./azure";
 import { credentialConfigOf, credentialSecretOf, splitCredential } from "./registry";
 import { ProviderError } from "./types";
+import { redactSecrets } from "../probe-steps";
 
 // An Azure service principal (AZURE_SERVICE_PRINCIPAL) as a credential and as what an Azure Blob location uses: the
 // schemas, what Velero's plugin gets (BSL config, credentials file), and how Entra ID's refusals are worded.
@@ -242,7 +243,7 @@ describe("Entra ID's refusals", () => {
     const inner = new AadError("Timeout", "slow");
     expect(aadErrorOf(new Error("outer", { cause: new Error("middle", { cause: inner }) }))).toBe(inner);
     expect(aadErrorOf(new Error("plain"))).toBeNull();
-    expect(redactor([SECRET, "abc"])(`a ${SECRET} b ${SECRET} abc`)).toBe("a [redacted] b [redacted] abc");
+    expect(redactSecrets([SECRET, "abc"])(`a ${SECRET} b ${SECRET} abc`)).toBe("a [redacted] b [redacted] abc");
   });
 });
 

@@ -5,13 +5,14 @@ import {
   type AzureCloud,
   type CredentialSecret,
 } from "@/lib/schemas/locations";
-import { AadError, redactor, ServicePrincipalCredential, cloudEndpoints } from "../azure/aad";
+import { AadError, ServicePrincipalCredential, cloudEndpoints } from "../azure/aad";
 import { defaultBlobEndpoint } from "../azure/client";
 import { checkAzureAccountKey } from "../azure/account";
 import { ACCOUNT_KEY_VAR, azureCredentialsFile, CredentialsFileError } from "../azure/credentials-file";
 import { probeAzureLocation, type AzureProbeResult } from "../azure/probe";
 import { checkServicePrincipal, listAccountKey } from "../azure/service-principal";
 import { ProviderError, type ConfigOf, type CredentialType, type LocationProbe, type LocationProvider } from "./types";
+import { redactSecrets } from "../probe-steps";
 
 // The Azure Blob driver: a container in a storage account, served by velero-plugin-for-microsoft-azure with the
 // account's access key or a service principal (velero-api.md §6.2). The probe is server/storage/azure/probe.ts; here is
@@ -126,7 +127,7 @@ async function probeWithServicePrincipal(
       accountName: c.storageAccount,
     });
   } catch (e) {
-    const redact = redactor([sp.clientSecret]);
+    const redact = redactSecrets([sp.clientSecret]);
     const why = e instanceof AadError ? e : new AadError("Other", "Reading the account keys failed");
     return {
       ok: false,
@@ -138,7 +139,7 @@ async function probeWithServicePrincipal(
   const r = await probeAzureLocation(loc, { accountKey }, opts);
   return asLocationProbe(
     c,
-    r.ok ? r : { ...r, message: redactor([accountKey, sp.clientSecret])(r.message) },
+    r.ok ? r : { ...r, message: redactSecrets([accountKey, sp.clientSecret])(r.message) },
     " with a key read through Azure Resource Manager",
   );
 }
