@@ -310,6 +310,16 @@ test("an admin adds an AWS account credential (a wrong secret is refused), provi
   for (const cluster of ["sandbox-1", "sandbox-2"])
     await expect(page.getByTestId(`deployment-e2e-managed-${cluster}`)).toContainText("Available", { timeout: 30_000 });
 
+  // Its bucket, region and Velero key are the stack's: editing offers the prefix and read-only mode only.
+  await card.getByRole("button", { name: "Edit e2e-managed" }).click();
+  d = page.getByRole("dialog", { name: /e2e-managed/ });
+  await expect(d.getByTestId("managed-edit-note")).toContainText("come from the stack lifeboat-e2e-managed");
+  await expect(d.getByLabel("Region")).toHaveCount(0);
+  await expect(d.getByLabel("Credential")).toHaveCount(0);
+  await expectAccessible(page, "edit a managed location");
+  await d.getByRole("button", { name: "Cancel" }).click();
+  await expect(d).toBeHidden();
+
   // Journey step 2: a backup into the managed location lands in the stack's bucket (with the rotated key), read back with
   // the AWS SDK as the account's admin would.
   const bucket = /bucket (\S+)/.exec((await page.getByTestId("provisioned-by-e2e-managed").textContent()) ?? "")![1];

@@ -33,6 +33,8 @@ export function EditLocationDialog({
     credential: { id: string };
     assignments: { readOnly: boolean }[];
     deployments: unknown[];
+    /** A managed location's stack: its bucket, region and Velero key are the stack's, so only the prefix changes. */
+    managedStack?: { stackName: string } | null;
   };
   credentials: CredentialChoice[];
   onDone: () => unknown;
@@ -98,7 +100,15 @@ export function EditLocationDialog({
         {store}. The changed settings are tried first; if the store cannot be reached with them nothing changes. Then{" "}
         {n === 1 ? "the cluster holding" : `the ${n} clusters holding`} this location get the new BackupStorageLocation.
       </Typography>
-      {azure ? (
+      {location.managedStack ? (
+        <>
+          <Typography variant="body2" color="text.secondary" data-testid="managed-edit-note">
+            The bucket, its region and Velero&apos;s key come from the stack {location.managedStack.stackName}; rotate
+            the key from the location&apos;s card.
+          </Typography>
+          <FormTextField control={control} name="prefix" label="Prefix" />
+        </>
+      ) : azure ? (
         <>
           <FormTextField control={control} name="prefix" label="Prefix" />
           <AzureGroupFields control={control} listKeys={principal && useAAD === false} />
@@ -119,11 +129,13 @@ export function EditLocationDialog({
           <FormSwitch control={control} name="pathStyle" label="Path-style addressing (bucket in the path)" />
         </>
       )}
-      <FormTextField control={control} name="credentialId" select label="Credential" required>
-        {credentialItems(credentials, settings.provider)}
-      </FormTextField>
+      {!location.managedStack && (
+        <FormTextField control={control} name="credentialId" select label="Credential" required>
+          {credentialItems(credentials, settings.provider)}
+        </FormTextField>
+      )}
       {principal && <AzureAuthField control={control} name="useAAD" />}
-      {!azure && (
+      {!azure && !location.managedStack && (
         <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
       )}
       <FormSwitch control={control} name="readOnly" label="Read-only on every assigned cluster (no new backups)" />

@@ -200,12 +200,16 @@ export function ProvisionedBy({
   const m = location.managedStack;
   if (!m) return null;
   // The bucket's name is in the stack's outputs, which only admins read; everyone sees the stack itself.
-  const bucket = stacks?.find((x) => x.locationId === location.id)?.outputs.BucketName;
+  const stack = stacks?.find((x) => x.locationId === location.id);
+  const bucket = stack?.outputs.BucketName;
   return (
     <Typography variant="body2" color="text.secondary" component="p" data-testid={`provisioned-by-${location.name}`}>
       {m.mode === "LIFEBOAT" ? "Provisioned by Lifeboat" : "Connected stack"} · stack {m.stackName} ({m.region}) ·
       template v{m.templateVersion}
       {bucket ? ` · bucket ${bucket}` : ""}
+      {stack?.rotationPending
+        ? " · key rotation rolling out: the old key is retired once every cluster holds the new one"
+        : ""}
     </Typography>
   );
 }

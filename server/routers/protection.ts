@@ -165,6 +165,8 @@ const stackRow = z.object({
     .nullable(),
   /** The template's outputs: bucket, region, the Velero user and key ARN (the template puts no secret there). */
   outputs: z.record(z.string(), z.string()),
+  /** A key rotation waits for a lagging cluster before the old key is retired. */
+  rotationPending: z.boolean(),
   /** A deleted location's kept bucket: kept, being emptied (objects deleted so far), or deleted. */
   bucket: z
     .object({

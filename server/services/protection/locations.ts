@@ -266,7 +266,15 @@ async function usableCredential(d: Deps, config: LocationConfig, credentialId: s
  */
 export async function updateLocation(d: Deps, given: LocationUpdateInput) {
   const { id, credentialId, readOnly, ...edits } = parsed(locationUpdateInput.safeParse(given));
-  const row = await d.db.location.findUnique({ where: { id }, select: { provider: true, config: true } });
+  const row = await d.db.location.findUnique({
+    where: { id },
+    select: {
+      provider: true,
+      config: true,
+      credentialId: true,
+      managedStack: { select: { id: true, stackName: true, options: true } },
+    },
+  });
   if (!row) throw notFound("Target location");
   const current = configOfRow(d, row);
   if (edits.provider !== current.provider)
@@ -274,6 +282,16 @@ export async function updateLocation(d: Deps, given: LocationUpdateInput) {
   const provider = d.storage.providerFor(current.provider);
   const secret = await usableCredential(d, current, credentialId);
   const edited = parsed(provider.configSchema.safeParse({ ...current, ...edits }));
+  // A managed location's bucket, region, endpoint and Velero key are its stack's: only the prefix (and read-only) change.
+  if (row.managedStack) {
+    const same = (c: object) => JSON.stringify({ ...storedLocationConfig(c as never), prefix: "" });
+    if (credentialId !== row.credentialId || same(edited) !== same(current))
+      throw new AppError(
+        "BAD_REQUEST",
+        `The bucket, region and Velero key of this location come from the stack ${row.managedStack.stackName}: ` +
+          "only its prefix and read-only mode can change here. Nothing was changed.",
+      );
+  }
   const config = provider.complete?.(edited, secret) ?? edited;
   const probe = await provider.probe(config, secret);
   if (!probe.ok) throw new AppError("PRECONDITION_FAILED", `${probe.message}. Nothing was changed.`);
@@ -289,6 +307,12 @@ export async function updateLocation(d: Deps, given: LocationUpdateInput) {
     });
     if (readOnly !== undefined)
       await tx.locationAssignment.updateMany({ where: { locationId: id }, data: { readOnly } });
+    // The stack's record follows the prefix: a kept bucket's backups are counted there once the location is deleted.
+    if (row.managedStack && "prefix" in config)
+      await tx.managedStack.update({
+        where: { id: row.managedStack.id },
+        data: { options: { ...(row.managedStack.options as object), prefix: config.prefix } },
+      });
     await tx.locationDeployment.updateMany({ where: { locationId: id }, data: { appliedAt: null } });
   });
   await reconcileLocation(d, id);

@@ -14,6 +14,7 @@ import {
   DescribeStacksCommand,
   ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
+import { CreateAccessKeyCommand, IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { templateJson } from "@/lib/aws/location-template";
 import { freshDatabase } from "../../testing/db";
 import { until } from "../../testing/wait";
@@ -210,6 +211,58 @@ describe.skipIf(!aws)(`a managed location${skipped}`, () => {
       const l = (await admin.location.list()).find((x) => x.id === location.id)!;
       return l.deployments[0]?.phase === "Available";
     });
+  });
+
+  it("retires the old key only once a lagging cluster holds the new one, and refuses another rotation meanwhile", async () => {
+    const name = `managed-${run}`;
+    const location = (await admin.location.list()).find((l) => l.name === name)!;
+    const user = (await stack(name))!.outputs.VeleroUserName;
+    const iam = new IAMClient({ region: aws!.region, endpoint: aws!.endpoint, credentials: { ...aws!.admin } });
+    const keys = async () =>
+      ((await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? []).map(
+        (k) => k.AccessKeyId,
+      );
+    // A rotation whose old key a cluster still uses: as rotateKey leaves it when a cluster could not take the new key.
+    const old = (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
+    const row = await db.managedStack.findFirstOrThrow({ where: { locationId: location.id } });
+    await db.managedStack.update({ where: { id: row.id }, data: { retiringKeyId: old, nextPollAt: new Date() } });
+    await db.locationDeployment.updateMany({ where: { locationId: location.id }, data: { error: "unreachable" } });
+    expect((await stack(name))!.rotationPending).toBe(true);
+    await expect(admin.location.rotateKey({ id: location.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("still rolling out"),
+    });
+    await reconcile();
+    expect(await keys()).toContain(old);
+    // The cluster caught up (healing applied the new key): the next look retires the old one.
+    await db.locationDeployment.updateMany({ where: { locationId: location.id }, data: { error: null } });
+    await db.managedStack.update({ where: { id: row.id }, data: { nextPollAt: new Date() } });
+    await reconcile();
+    expect(await keys()).not.toContain(old);
+    expect((await stack(name))!.rotationPending).toBe(false);
+  });
+
+  it("changes only its prefix and read-only mode: the bucket, region and key are the stack's", async () => {
+    const name = `managed-${run}`;
+    const location = (await admin.location.list()).find((l) => l.name === name)!;
+    const s = location.settings!;
+    if (s.provider !== "AWS_S3") throw new Error("a managed location is an S3 location");
+    const edit = { id: location.id, credentialId: location.credential.id, ...s };
+    await expect(admin.location.update({ ...edit, region: "us-west-2" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining(`come from the stack lifeboat-${name}`),
+    });
+    await expect(admin.location.update({ ...edit, credentialId: ids.account })).rejects.toMatchObject({
+      code: expect.stringMatching(/BAD_REQUEST|PRECONDITION_FAILED/),
+    });
+    await admin.location.update({ ...edit, prefix: "velero-2" });
+    expect((await admin.location.list()).find((l) => l.id === location.id)!.settings).toMatchObject({
+      prefix: "velero-2",
+    });
+    expect((await db.managedStack.findFirstOrThrow({ where: { locationId: location.id } })).options).toMatchObject({
+      prefix: "velero-2",
+    });
+    await admin.location.update({ ...edit, prefix: "velero" });
   });
 
   it("keeps its Velero key out of generic rotation, and is deleted with its stack while its bucket is kept", async () => {

@@ -23,6 +23,7 @@ import {
 } from "@/lib/aws/location-template";
 import { Prisma } from "../../db/generated/client";
 import { roleCredentials, type AwsKeysProvider } from "../../storage/aws/clients";
+import { maskKeyId } from "../../storage/s3";
 import type { AwsEndpoint } from "../../storage/aws/cloudformation";
 import {
   createOrAdoptStack,
@@ -57,6 +58,8 @@ const MAX_BACKOFF_MS = 60_000;
  */
 const PROBE_TRIES = 12;
 const KEY_SETTLE_MS = 2_500;
+/** How often a rotation held up by a lagging cluster is looked at again (healing applies the new key meanwhile). */
+const RETIRE_POLL_MS = 30_000;
 
 type Options = TemplateOptions & {
   noncurrentVersionDays: number;
@@ -253,13 +256,17 @@ export type StackRow = NonNullable<Awaited<ReturnType<typeof loadStack>>>;
 export const loadStack = (d: Deps, id: string) => d.db.managedStack.findUnique({ where: { id } });
 
 /**
- * The rows the reconciler has work for now (a stack being created, finished or deleted, or a kept bucket being emptied,
- * whose next poll is due).
+ * The rows the reconciler has work for now (a stack being created, finished or deleted, a key rotation to finish, or a
+ * kept bucket being emptied, whose next poll is due).
  */
 export async function dueStacks(d: Deps, limit = 20) {
   return d.db.managedStack.findMany({
     where: {
-      OR: [{ phase: { in: ["PROVISIONING", "FINISHING", "DELETING"] } }, { bucketPhase: "EMPTYING" }],
+      OR: [
+        { phase: { in: ["PROVISIONING", "FINISHING", "DELETING"] } },
+        { bucketPhase: "EMPTYING" },
+        { phase: "READY", retiringKeyId: { not: null } },
+      ],
       nextPollAt: { lte: new Date() },
     },
     orderBy: { nextPollAt: "asc" },
@@ -279,6 +286,7 @@ export async function advanceStack(d: Deps, id: string): Promise<void> {
     if (row.phase === "PROVISIONING") await followCreate(d, row);
     else if (row.phase === "FINISHING") await finish(d, row);
     else if (row.phase === "DELETING") await followDelete(d, row);
+    else if (row.phase === "READY" && row.retiringKeyId) await finishRotation(d, row);
     if (row.bucketPhase === "EMPTYING") await emptyBucketStep(d, row);
   } catch (e) {
     const message =
@@ -475,6 +483,7 @@ export async function listStacks(d: Deps) {
       reason?: string | null;
     } | null,
     outputs: (r.outputs ?? {}) as Record<string, string>,
+    rotationPending: r.retiringKeyId !== null,
     bucket: r.bucketPhase
       ? { phase: r.bucketPhase, backups: r.bucketBackups, objectsDeleted: r.bucketObjectsDeleted }
       : null,
@@ -621,6 +630,12 @@ async function followDelete(d: Deps, row: StackRow) {
 export async function rotateManagedKey(d: Deps, locationId: string): Promise<{ id: string; note: string }> {
   const row = await d.db.managedStack.findUnique({ where: { locationId } });
   if (!row || row.phase !== "READY" || !row.veleroCredentialId) throw notFound("Managed location");
+  if (row.retiringKeyId)
+    throw new AppError(
+      "CONFLICT",
+      `The previous rotation is still rolling out: its old key ${maskKeyId(row.retiringKeyId)} is retired once every ` +
+        "cluster holding the location has the new one. Rotate again after that.",
+    );
   const outputs = (row.outputs ?? {}) as Record<string, string>;
   const user = outputs.VeleroUserName;
   const iam = d.aws.iam(await accountAt(d, row.accountCredentialId, row.region));
@@ -654,14 +669,49 @@ export async function rotateManagedKey(d: Deps, locationId: string): Promise<{ i
     select: { appliedAt: true, error: true, cluster: { select: { name: true } } },
   });
   const behind = deployments.filter((x) => !x.appliedAt || x.error).map((x) => x.cluster.name);
-  if (behind.length)
+  if (behind.length) {
+    // Healing keeps applying the new key there; the reconciler retires the old one once every cluster holds it.
+    await d.db.managedStack.update({
+      where: { id: row.id },
+      data: { retiringKeyId: old.accessKeyId, nextPollAt: new Date(Date.now() + RETIRE_POLL_MS), attempts: 0 },
+    });
+    await publish(d.db, { topic: "locations" });
     return {
       id: locationId,
-      note: `The new key is in use; the old one stays active until ${behind.join(", ")} hold the new one (healing retries).`,
+      note:
+        `The new key is in use; the old one stays active until ${behind.join(", ")} hold the new one (healing ` +
+        "retries), and Lifeboat then retires it.",
     };
+  }
   await retireVeleroKey(iam, user, old.accessKeyId);
   await publish(d.db, { topic: "locations" });
   return { id: locationId, note: "The new key is in use on every cluster; the old one was deactivated and deleted." };
+}
+
+/**
+ * Finishes a rotation a lagging cluster held up: once every cluster holding the location has applied the new key (and
+ * reports no error), the old key is deactivated and deleted; until then it is looked at again every RETIRE_POLL_MS.
+ */
+async function finishRotation(d: Deps, row: StackRow) {
+  const deployments = row.locationId
+    ? await d.db.locationDeployment.findMany({
+        where: { locationId: row.locationId },
+        select: { appliedAt: true, error: true },
+      })
+    : [];
+  if (deployments.some((x) => !x.appliedAt || x.error)) {
+    await d.db.managedStack.update({
+      where: { id: row.id },
+      data: { nextPollAt: new Date(Date.now() + RETIRE_POLL_MS), attempts: 0 },
+    });
+    return;
+  }
+  const user = ((row.outputs ?? {}) as Record<string, string>).VeleroUserName;
+  await retireVeleroKey(d.aws.iam(await accountAt(d, row.accountCredentialId, row.region)), user, row.retiringKeyId!);
+  await d.db.managedStack.update({
+    where: { id: row.id },
+    data: { retiringKeyId: null, statusReason: null, attempts: 0 },
+  });
 }
 
 /**
