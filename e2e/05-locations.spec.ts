@@ -372,6 +372,28 @@ test("an admin deletes the managed location (its bucket is kept), then empties a
   await page.getByRole("link", { name: "Target locations" }).click();
   const bucket = /bucket (\S+)/.exec((await page.getByTestId("provisioned-by-e2e-managed").textContent()) ?? "")![1];
   const card = page.getByTestId("location-card-e2e-managed");
+
+  // A stack name already in use is refused in the wizard, and nothing is left behind.
+  await page.getByRole("button", { name: "Provision on AWS" }).click();
+  let d = page.getByRole("dialog", { name: "Provision a target location on AWS" });
+  await d.getByLabel("AWS account credential").click();
+  await page.getByRole("option", { name: /^e2e-aws-account \(Account 123456789012/ }).click();
+  await d.getByRole("textbox", { name: "Name", exact: true }).fill("e2e-dup");
+  await d.getByRole("textbox", { name: "Stack name" }).fill("lifeboat-e2e-managed");
+  for (const shown of [
+    d.getByRole("radio", { name: /^SSE-KMS/ }),
+    d.getByLabel("Lifeboat provisions it"),
+    d.getByRole("button", { name: "Create stack" }),
+  ]) {
+    await d.getByRole("button", { name: "Next" }).click();
+    await expect(shown).toBeVisible();
+  }
+  await d.getByRole("button", { name: "Create stack" }).click();
+  await expect(d.getByText(/A stack named lifeboat-e2e-managed already exists in us-east-1/).first()).toBeVisible();
+  await d.getByRole("button", { name: "Cancel" }).click();
+  await expect(d).toBeHidden();
+  await expect(page.getByTestId("stack-card-e2e-dup")).toHaveCount(0);
+
   // The assignment's chip, removed from the keyboard (Delete), as MUI's deletable chips allow.
   await card.getByRole("button", { name: "group prod" }).press("Delete");
   await page
@@ -380,7 +402,7 @@ test("an admin deletes the managed location (its bucket is kept), then empties a
     .click();
   await expect(card.getByRole("button", { name: "group prod" })).toHaveCount(0);
   await card.getByRole("button", { name: "Delete" }).click();
-  let d = page.getByRole("dialog", { name: "Delete e2e-managed?" });
+  d = page.getByRole("dialog", { name: "Delete e2e-managed?" });
   await expect(d).toContainText("The bucket and the backups in it are kept");
   await d.getByRole("button", { name: "Delete" }).click();
   await expect(page.getByTestId("location-note")).toContainText(`the bucket ${bucket} and the backups in it`);

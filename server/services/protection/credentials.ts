@@ -138,11 +138,10 @@ export async function deleteCredential(d: Deps, id: string) {
       "CONFLICT",
       `The credential is the source of AWS role credentials: ${roles.map((r) => r.name).join(", ")}. Delete them first.`,
     );
-  // The rows of its deleted stacks (history, nothing left to do with the account) go with it.
-  await d.db.$transaction([
-    d.db.managedStack.deleteMany({ where: { accountCredentialId: id, phase: "DELETED" } }),
-    d.db.credential.delete({ where: { id } }),
-  ]);
+  // The rows of its deleted stacks (history, nothing left to do with the account) go with it, in the procedure's
+  // transaction (credential.delete is database-only: committed with its audit row).
+  await d.db.managedStack.deleteMany({ where: { accountCredentialId: id, phase: "DELETED" } });
+  await d.db.credential.delete({ where: { id } });
   await d.sealed.remove(c.sealedSecretId);
   return { id };
 }
