@@ -8,6 +8,9 @@ const OFFSET = Number(process.env.LIFEBOAT_E2E_PORT_OFFSET ?? 0);
 const PORT = 3100 + OFFSET;
 const OIDC_PORT = 3190 + OFFSET;
 export const SANDBOX_PORT = 16543 + OFFSET;
+// The sandbox's Entra ID / ARM stand-in: a fixed port, because the console's environment names it.
+export const ENTRA_PORT = 16553 + OFFSET;
+const ENTRA_URL = `http://127.0.0.1:${ENTRA_PORT}`;
 export const PG_PORT = 54359 + OFFSET;
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
 // One id per run (workers inherit it): the canary test reads this run's server log and captured responses only.
@@ -46,9 +49,9 @@ export default defineConfig({
   },
   webServer: [
     {
-      // Two sandbox clusters (with Velero), the S3 and Azure Blob emulators and moto (where python3 has it), in their own
-      // process: the console attaches the clusters by kubeconfig.
-      command: `node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port ${SANDBOX_PORT} --s3-port 0 --azure-port 0 --aws-port 0`,
+      // Two sandbox clusters (with Velero), the S3 and Azure Blob emulators (with the Entra ID / ARM stand-in) and moto
+      // (where python3 has it), in their own process: the console attaches the clusters by kubeconfig.
+      command: `node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port ${SANDBOX_PORT} --s3-port 0 --azure-port 0 --entra-port ${ENTRA_PORT} --aws-port 0`,
       url: `https://127.0.0.1:${SANDBOX_PORT}/healthz`,
       ignoreHTTPSErrors: true,
       timeout: 120_000,
@@ -78,6 +81,9 @@ export default defineConfig({
         LIFEBOAT_PG_PORT: String(PG_PORT),
         NEXTAUTH_URL: BASE_URL,
         LIFEBOAT_ALLOW_LOOPBACK: "1",
+        // Azure service principals sign in at the sandbox's Entra ID / ARM stand-in.
+        LIFEBOAT_AZURE_AUTHORITY_HOST: ENTRA_URL,
+        LIFEBOAT_AZURE_RESOURCE_MANAGER: ENTRA_URL,
         // No health checks: the controller runtime alone must follow attached clusters (attach → NOTIFY → sync).
         LIFEBOAT_HEALTH_INTERVAL_SECONDS: "0",
         LIFEBOAT_ADMIN_EMAIL: "",

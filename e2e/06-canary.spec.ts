@@ -37,7 +37,7 @@ test("no secret reaches a response, a page, an audit row or a log line", async (
 
   const sandbox = JSON.parse(fs.readFileSync(".data/e2e/sandbox/sandbox.json", "utf8")) as {
     clusters: { name: string; kubeconfig: string }[];
-    azure: { accountKey: string };
+    azure: { accountKey: string; servicePrincipal: { clientSecret: string } | null };
     aws: { admin: { secretAccessKey: string } } | null;
   };
   const canaries: Record<string, string> = { "the canary credential's secret key": canarySecret };
@@ -48,6 +48,9 @@ test("no secret reaches a response, a page, an audit row or a log line", async (
   canaries["the admin's password"] = ADMIN.password;
   // 05-locations made an Azure credential and location with it, and backed up and restored through them.
   canaries["the Azure storage account key"] = sandbox.azure.accountKey;
+  // 05-locations-sp made an Azure service principal credential and a location with it, and backed up through it.
+  if (sandbox.azure.servicePrincipal)
+    canaries["the Azure service principal's client secret"] = sandbox.azure.servicePrincipal.clientSecret;
   // …and an AWS account credential with moto's admin key, which provisioned a managed location (where moto runs).
   if (sandbox.aws) canaries["the AWS account's secret key"] = sandbox.aws.admin.secretAccessKey;
   for (const [what, value] of Object.entries(canaries)) expect(value.length, what).toBeGreaterThanOrEqual(16);

@@ -7,11 +7,14 @@ import { defaultPlan, parseWithoutPlugins, startSandbox } from "./start";
 const args = process.argv.slice(2);
 const opt = (name: string, dflt?: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 if (args.includes("--help")) {
-  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--aws-port PORT|none] [--without-velero sandbox-2,...] [--without-plugin sandbox-2=velero.io/azure,...] [--no-seed]
+  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--entra-port PORT|none] [--aws-port PORT|none] [--without-velero sandbox-2,...] [--without-plugin sandbox-2=velero.io/azure,...] [--no-seed]
   --clusters N          how many clusters (default 2); named sandbox-1..N
   --dir DIR             where kubeconfigs, PKI and storage data go (default .data/sandbox)
   --base-port PORT      API server ports PORT, PORT+1, ... (default: free ports)
   --s3-port PORT        s3rver port (default 4569); --azure-port PORT|none (default 10000)
+  --entra-port PORT|none
+                        a stand-in for Entra ID and Azure Resource Manager next to azurite (one service principal that
+                        may list azurite's keys; default: the azure port + 3, 10003, or a free one with --azure-port 0)
   --aws-port PORT|none  moto port (default 4566; 0 = a free port); AWS with IAM enforced, needs python3 with moto
   --without-velero LIST clusters without Velero (no velero namespace, no velero.io CRDs)
   --without-plugin LIST ObjectStore plugins a cluster's Velero lacks (its BackupStorageLocations of that provider are
@@ -27,6 +30,14 @@ if (!Number.isInteger(n) || n < 1 || n > 500) {
 const dir = path.resolve(opt("--dir", ".data/sandbox")!);
 const azureArg = opt("--azure-port", "10000");
 const awsArg = opt("--aws-port", "4566")!;
+const isPort = (v: string) => Number.isInteger(Number(v)) && Number(v) >= 0 && Number(v) <= 65535;
+// Azurite takes its port; its queue and table services (not run here) would take the next two.
+const entraArg =
+  opt("--entra-port") ?? (azureArg === "none" ? "none" : Number(azureArg) === 0 ? "0" : String(Number(azureArg) + 3));
+if (entraArg !== "none" && !isPort(entraArg)) {
+  console.error("--entra-port takes a port (0 = a free one) or none");
+  process.exit(2);
+}
 if (awsArg !== "none" && !(Number.isInteger(Number(awsArg)) && Number(awsArg) >= 0 && Number(awsArg) <= 65535)) {
   console.error("--aws-port takes a port (0 = a free one) or none");
   process.exit(2);
@@ -49,6 +60,7 @@ const sandbox = await startSandbox({
   }),
   s3Port: Number(opt("--s3-port", "4569")),
   azurePort: azureArg === "none" ? null : Number(azureArg),
+  entraPort: entraArg === "none" ? null : Number(entraArg),
   awsPort: awsArg === "none" ? null : Number(awsArg),
   seed: !args.includes("--no-seed"),
 });
@@ -95,6 +107,13 @@ if (summary.azure)
   console.log(
     `Azure (azurite):  ${summary.azure.blobEndpoint}  account ${summary.azure.accountName}  container ${summary.azure.container}`,
   );
+const sp = sandbox.storage.azure?.servicePrincipal;
+if (sp)
+  console.log(
+    `Entra ID + ARM:   ${sp.url}  service principal: tenant ${sp.tenantId}  client ${sp.clientId}  secret ${sp.clientSecret}\n` +
+      `                  subscription ${sp.subscriptionId}  resource group ${sp.resourceGroup} (lists ${summary.azure!.accountName}'s keys)`,
+  );
+else if (sandbox.storage.azure) console.log("Entra ID + ARM:   absent: started with --entra-port none");
 console.log(
   aws
     ? `AWS (moto):       ${aws.endpoint}  account ${aws.accountId}  admin keys ${aws.admin.accessKeyId}/${aws.admin.secretAccessKey}  (more users and a role in sandbox.json)`

@@ -7,7 +7,9 @@ import { VeleroStandIn } from "./velero/stand-in";
 import type { VeleroOptions } from "./velero/context";
 
 // The whole sandbox in one process: clusters (API server + seed content + kubelet/provisioner simulator + Velero
-// stand-in where Velero is "installed") and the storage emulators (s3rver, azurite, and moto when awsPort is given).
+// stand-in where Velero is "installed") and the storage emulators (s3rver, azurite with its Entra ID / ARM stand-in, and
+// moto when awsPort is given). The Velero stand-ins sign in at the sandbox's Entra ID / ARM stand-in (where the real
+// plugin would use the Azure cloud's hosts).
 export interface ClusterPlan {
   name: string;
   kubernetesVersion?: string;
@@ -20,6 +22,8 @@ export interface SandboxOptions {
   clusters: ClusterPlan[];
   s3Port?: number;
   azurePort?: number | null;
+  /** The Entra ID / ARM stand-in next to azurite: a port, 0 (default) = a free one, null = none. */
+  entraPort?: number | null;
   /** A port or 0 starts moto (AWS with IAM enforced); null or omitted does not. */
   awsPort?: number | null;
   seed?: boolean;
@@ -96,6 +100,7 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
     dir: path.join(o.dir, "storage"),
     s3Port: o.s3Port ?? 0,
     azurePort: o.azurePort === undefined ? 0 : o.azurePort,
+    entraPort: o.entraPort === undefined ? 0 : o.entraPort,
     awsPort: o.awsPort ?? null,
     buckets: o.buckets ?? DEFAULT_BUCKETS,
     containers: o.containers ?? ["velero"],
@@ -104,6 +109,7 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
     o.clusters.map((c) => ({ name: c.name, kubernetesVersion: c.kubernetesVersion, port: c.port })),
     { dir: o.dir, tls: o.tls },
   );
+  const entraUrl = storage.azure?.servicePrincipal?.url;
   const running: RunningCluster[] = sb.clusters.map((sc, i) => {
     const plan = o.clusters[i];
     if (o.seed !== false) seedCluster(sc.cluster, { velero: plan.velero });
@@ -114,6 +120,7 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
           syncPeriodMs: 5_000,
           validationPeriodMs: 10_000,
           gcPeriodMs: 30_000,
+          ...(entraUrl ? { azureAuthorityHost: entraUrl, azureResourceManager: entraUrl } : {}),
           ...(o.velero ?? {}),
         }).start()
       : null;

@@ -28,10 +28,14 @@ const creds = JSON.parse(fs.readFileSync(credsFile, "utf8"));
 process.env.LIFEBOAT_ADMIN_EMAIL ??= creds.email;
 process.env.LIFEBOAT_ADMIN_PASSWORD ??= creds.password;
 process.env.LIFEBOAT_ALLOW_LOOPBACK ??= "1";
+// Azure service principals sign in at the sandbox's stand-in for Entra ID and Azure Resource Manager (plain http on
+// loopback, which the console accepts for these two only when they are given explicitly).
+process.env.LIFEBOAT_AZURE_AUTHORITY_HOST ??= `http://127.0.0.1:${ports.entra}`;
+process.env.LIFEBOAT_AZURE_RESOURCE_MANAGER ??= `http://127.0.0.1:${ports.entra}`;
 process.env.HOST ??= "localhost";
 
-// The sandbox: two clusters (API server, seeded workloads, Velero stand-in) and S3/Azure/AWS emulators (AWS: moto, where
-// python3 has it), in a child process.
+// The sandbox: two clusters (API server, seeded workloads, Velero stand-in) and S3/Azure/AWS emulators (Azure: azurite and
+// an Entra ID / ARM stand-in; AWS: moto, where python3 has it), in a child process.
 const { ensureInstalled, root, spawnChild } = await import("./lib/setup.mjs");
 ensureInstalled();
 const sandboxDir = path.join(dataDir, "sandbox");
@@ -50,6 +54,8 @@ const sandbox = spawnChild(
     String(ports.s3),
     "--azure-port",
     String(ports.azure),
+    "--entra-port",
+    String(ports.entra),
     "--aws-port",
     String(ports.aws),
   ],

@@ -1,16 +1,19 @@
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import type http from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { HOST, captureOutput, reserveFreePort, stopper, waitForPort } from "./child-process";
+import { startEntra, type EntraStandIn } from "./entra";
 import { startMoto, type AwsSandbox, type MotoStart } from "./moto";
 
 // Storage and cloud emulators for the sandbox: s3rver in this process (S3 API), Azurite's blob service as a child
-// process (Azure Blob API), and optionally moto as a child process (AWS with IAM enforced: IAM, STS, S3,
-// CloudFormation, KMS; see moto.ts). All listen on 127.0.0.1 only; s3rver and Azurite keep their data under opts.dir,
-// moto in memory.
+// process (Azure Blob API) with a stand-in for Entra ID and Azure Resource Manager in this process next to it (entra.ts:
+// one service principal, its resource group, and ListKeys answering Azurite's key), and optionally moto as a child
+// process (AWS with IAM enforced: IAM, STS, S3, CloudFormation, KMS; see moto.ts). All listen on 127.0.0.1 only; s3rver
+// and Azurite keep their data under opts.dir, moto in memory.
 // Pitfalls handled here or by the clients (docs: ../shared/reference/toolchain.md §5): Azurite rejects the API
 // version of @azure/storage-blob 12.34 unless started with --skipApiVersionCheck; s3rver stores aws-chunked
 // (corrupted) streaming bodies unless the S3 client sets the checksum options to "WHEN_REQUIRED" (object-store.ts does).
@@ -26,6 +29,21 @@ export interface AzureEndpoint {
   accountName: string;
   accountKey: string;
   connectionString: string;
+  /** The Entra ID / ARM stand-in's principal, which may list this account's keys; null when it was not started. */
+  servicePrincipal: SandboxServicePrincipal | null;
+}
+/**
+ * A service principal the sandbox's Entra ID stand-in knows, with the resource group of Azurite's account. Both
+ * the authority (token endpoint) and Azure Resource Manager are `url` (LIFEBOAT_AZURE_AUTHORITY_HOST and
+ * LIFEBOAT_AZURE_RESOURCE_MANAGER for the console). Kept in the storage directory, so a restarted sandbox keeps it.
+ */
+export interface SandboxServicePrincipal {
+  url: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptionId: string;
+  resourceGroup: string;
 }
 export type { AwsSandbox } from "./moto";
 export interface Emulators {
@@ -37,7 +55,7 @@ export interface Emulators {
   aws: AwsSandbox | null;
   awsReason: string | null;
   motoPid: number | null;
-  /** Stops Azurite and moto (SIGTERM, SIGKILL after 5 s; awaits their exit) and closes s3rver. Safe to call twice. */
+  /** Stops Azurite and moto (SIGTERM, SIGKILL after 5 s; awaits their exit), closes s3rver and the Entra stand-in. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -47,6 +65,8 @@ export interface StartEmulatorsOptions {
   s3Port?: number;
   /** 0 (default) = a free port picked here; null = do not start Azurite. */
   azurePort?: number | null;
+  /** The Entra ID / ARM stand-in, started only with Azurite: 0 (default) = a free port; null = do not start it. */
+  entraPort?: number | null;
   /** Buckets created in s3rver before it starts serving. */
   buckets?: string[];
   /** Blob containers created in Azurite once it accepts connections. */
@@ -147,13 +167,34 @@ export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emula
   }
 
   let azure: AzureEndpoint | null = null;
+  let entra: EntraStandIn | null = null;
+  const stopAll = async () => {
+    await Promise.all([stop(), entra?.close()]);
+  };
   if (azurite) {
     const blobEndpoint = `http://${HOST}:${azurite.port}/${AZURITE_ACCOUNT_NAME}`;
+    let servicePrincipal: SandboxServicePrincipal | null = null;
+    if (opts.entraPort !== null) {
+      const sp = sandboxPrincipal(opts.dir);
+      try {
+        entra = await startEntra({
+          port: opts.entraPort ?? 0,
+          principals: [sp],
+          resourceGroups: { [`${sp.subscriptionId}/${sp.resourceGroup}`]: "ok" },
+          accountKeys: { [`${sp.subscriptionId}/${sp.resourceGroup}/${AZURITE_ACCOUNT_NAME}`]: AZURITE_ACCOUNT_KEY },
+        });
+      } catch (err) {
+        await stop().catch(() => undefined);
+        throw err;
+      }
+      servicePrincipal = { url: entra.url, ...sp };
+    }
     azure = {
       blobEndpoint,
       accountName: AZURITE_ACCOUNT_NAME,
       accountKey: AZURITE_ACCOUNT_KEY,
       connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT_NAME};AccountKey=${AZURITE_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+      servicePrincipal,
     };
     try {
       const service = new BlobServiceClient(
@@ -162,7 +203,7 @@ export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emula
       );
       for (const name of opts.containers ?? []) await service.getContainerClient(name).createIfNotExists();
     } catch (err) {
-      await stop().catch(() => undefined);
+      await stopAll().catch(() => undefined);
       throw err;
     }
   }
@@ -173,8 +214,28 @@ export async function startEmulators(opts: StartEmulatorsOptions): Promise<Emula
     aws: moto?.aws ?? null,
     awsReason: moto ? (moto.aws ? null : moto.reason) : AWS_NOT_REQUESTED,
     motoPid: moto && "pid" in moto ? moto.pid : null,
-    stop,
+    stop: stopAll,
   };
+}
+
+/**
+ * The sandbox's service principal: ids and a secret made once and kept in dir (like the clusters' tokens), so a console
+ * that stored it (npm run demo) still signs in after a restart. The secret has the shape of Entra ID's (40 characters,
+ * "~" in the fourth place) and only characters the Velero credentials file carries unquoted.
+ */
+export function sandboxPrincipal(dir: string): Omit<SandboxServicePrincipal, "url"> {
+  const file = path.join(dir, "entra-principal.json");
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as Omit<SandboxServicePrincipal, "url">;
+  const sp = {
+    tenantId: crypto.randomUUID(),
+    clientId: crypto.randomUUID(),
+    clientSecret: `sbx~${crypto.randomBytes(27).toString("base64url")}`,
+    subscriptionId: crypto.randomUUID(),
+    resourceGroup: "rg-lifeboat-sandbox",
+  };
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(sp, null, 2) + "\n", { mode: 0o600 });
+  return sp;
 }
 
 /**

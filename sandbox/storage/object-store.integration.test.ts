@@ -4,16 +4,37 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, startEmulators, type Emulators } from "./emulators";
-import { type BslStorage, type ObjectStore, StoreError, objectStoreFor, presignS3Url } from "./object-store";
+import {
+  AZURITE_ACCOUNT_KEY,
+  AZURITE_ACCOUNT_NAME,
+  sandboxPrincipal,
+  startEmulators,
+  type Emulators,
+} from "./emulators";
+import {
+  AZURE_BEARER_OVER_HTTP,
+  type BslStorage,
+  type ObjectStore,
+  type ObjectStoreOptions,
+  StoreError,
+  objectStoreFor,
+  presignS3Url,
+} from "./object-store";
 
-// The Velero stand-in's object store against real emulators: s3rver (in-process) and Azurite (child process).
+// The Velero stand-in's object store against real emulators: s3rver (in-process), Azurite (child process) and the
+// Entra ID / ARM stand-in next to it (in-process), through which a service principal lists Azurite's keys.
 let dir: string;
 let emu: Emulators;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifeboat-storage-"));
-  emu = await startEmulators({ dir, s3Port: 0, azurePort: 0, buckets: ["velero"], containers: ["velero"] });
+  emu = await startEmulators({
+    dir,
+    s3Port: 0,
+    azurePort: 0,
+    buckets: ["velero"],
+    containers: ["velero", "velero-sp"],
+  });
 });
 
 afterAll(async () => {
@@ -46,7 +67,31 @@ interface Provider {
   wrongCredentials(): Record<string, string>;
   /** The same store config pointing at a port nothing listens on. */
   unreachable(port: number): BslStorage;
+  /** Where a service principal signs in (the sandbox's Entra ID / ARM stand-in). */
+  options?(): ObjectStoreOptions;
 }
+
+/** The sandbox's service principal, which may list Azurite's keys in its resource group. */
+const sp = () => emu.azure!.servicePrincipal!;
+/** The plugin's credentials file for a service principal, as Lifeboat writes it (server/storage/azure/credentials-file.ts). */
+const spFile = (clientSecret = sp().clientSecret) =>
+  [
+    `AZURE_SUBSCRIPTION_ID=${sp().subscriptionId}`,
+    `AZURE_TENANT_ID=${sp().tenantId}`,
+    `AZURE_CLIENT_ID=${sp().clientId}`,
+    `AZURE_CLIENT_SECRET=${clientSecret}`,
+    `AZURE_RESOURCE_GROUP=${sp().resourceGroup}`,
+    "AZURE_CLOUD_NAME=AzurePublicCloud",
+    "",
+  ].join("\n");
+const listKeysConfig = (endpoint: string, change: Record<string, string> = {}) => ({
+  storageAccount: AZURITE_ACCOUNT_NAME,
+  storageAccountURI: endpoint,
+  resourceGroup: sp().resourceGroup,
+  subscriptionId: sp().subscriptionId,
+  ...change,
+});
+const atEntra = () => ({ azureAuthorityHost: sp().url, azureResourceManager: sp().url });
 
 const providers: Provider[] = [
   {
@@ -84,14 +129,32 @@ const providers: Provider[] = [
       },
     }),
   },
+  {
+    name: "Azure (Azurite) with a service principal, keys listed through ARM",
+    // A container of its own: the account-key provider above leaves blobs in "velero".
+    bsl: (bucket, prefix) => ({
+      provider: "velero.io/azure",
+      bucket: bucket === "velero" ? "velero-sp" : bucket,
+      prefix,
+      config: listKeysConfig(emu.azure!.blobEndpoint),
+    }),
+    credentials: () => ({ cloud: spFile() }),
+    wrongCredentials: () => ({ cloud: spFile("not~the-secret-of-this-principal") }),
+    unreachable: (port) => ({
+      provider: "azure",
+      bucket: "velero",
+      config: listKeysConfig(`http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`),
+    }),
+    options: atEntra,
+  },
 ];
 
 describe.each(providers)("$name", (p) => {
   let store: ObjectStore;
   let root: ObjectStore; // the same bucket without a prefix, to see where keys land
   beforeAll(() => {
-    store = objectStoreFor(p.bsl("velero", "cluster-a"), p.credentials());
-    root = objectStoreFor(p.bsl("velero"), p.credentials());
+    store = objectStoreFor(p.bsl("velero", "cluster-a"), p.credentials(), p.options?.());
+    root = objectStoreFor(p.bsl("velero"), p.credentials(), p.options?.());
   });
 
   it("puts, gets, checks, lists, deletes under the BSL prefix", async () => {
@@ -152,7 +215,7 @@ describe.each(providers)("$name", (p) => {
   });
 
   it("reports a missing bucket as NoSuchBucket", async () => {
-    const missing = objectStoreFor(p.bsl("no-such-bucket", "x"), p.credentials());
+    const missing = objectStoreFor(p.bsl("no-such-bucket", "x"), p.credentials(), p.options?.());
     expect((await storeError(missing.list("backups/"))).kind).toBe("NoSuchBucket");
     expect((await storeError(missing.listPrefixes("backups/"))).kind).toBe("NoSuchBucket");
     expect((await storeError(missing.get("backups/b1/velero-backup.json"))).kind).toBe("NoSuchBucket");
@@ -161,14 +224,14 @@ describe.each(providers)("$name", (p) => {
   });
 
   it("reports rejected credentials as AccessDenied", async () => {
-    const denied = objectStoreFor(p.bsl("velero"), p.wrongCredentials());
+    const denied = objectStoreFor(p.bsl("velero"), p.wrongCredentials(), p.options?.());
     const err = await storeError(denied.list(""));
     expect(err.kind).toBe("AccessDenied");
   });
 
   it("reports a closed port as Unreachable within a few seconds", { timeout: 8_000 }, async () => {
     const port = await closedPort();
-    const gone = objectStoreFor(p.unreachable(port), p.credentials());
+    const gone = objectStoreFor(p.unreachable(port), p.credentials(), p.options?.());
     const err = await storeError(gone.list("backups/"));
     expect(err.kind).toBe("Unreachable");
     expect(err.message).toMatch(/unreachable/);
@@ -184,7 +247,7 @@ describe.each(providers)("$name", (p) => {
       await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
       try {
         const { port } = silent.address() as net.AddressInfo;
-        const hung = objectStoreFor(p.unreachable(port), p.credentials(), { timeoutMs: 500 });
+        const hung = objectStoreFor(p.unreachable(port), p.credentials(), { ...p.options?.(), timeoutMs: 500 });
         expect((await storeError(hung.exists("backups/b1/velero-backup.json"))).kind).toBe("Unreachable");
       } finally {
         for (const socket of sockets) socket.destroy();
@@ -237,6 +300,87 @@ describe("credentials as Velero's cloud-credentials file", () => {
     expect(() =>
       objectStoreFor({ provider: "velero.io/azure", bucket: "b", config: { storageAccount: "a", useAAD: "true" } }, {}),
     ).toThrow(/useAAD/);
+  });
+});
+
+describe("a service principal, as velero-plugin-for-microsoft-azure uses one", () => {
+  const bsl = (config: Record<string, string>): BslStorage => ({
+    provider: "velero.io/azure",
+    bucket: "velero",
+    config,
+  });
+
+  it("signs in at the Entra ID stand-in and lists the account's keys there, with the file's principal", async () => {
+    const store = objectStoreFor(bsl(listKeysConfig(emu.azure!.blobEndpoint)), { cloud: spFile() }, atEntra());
+    await store.put("sp/probe", "1");
+    // Shared Key with the listed key: the same blob, read with the account key as anyone holding it would.
+    const byKey = objectStoreFor(
+      { provider: "velero.io/azure", bucket: "velero", config: { storageAccount: AZURITE_ACCOUNT_NAME } },
+      { connectionString: emu.azure!.connectionString },
+    );
+    expect((await byKey.get("sp/probe"))?.toString()).toBe("1");
+    await byKey.delete("sp/probe");
+    // The subscription may come from the file (AZURE_SUBSCRIPTION_ID), as in the plugin.
+    const { subscriptionId: _, ...withoutSubscription } = listKeysConfig(emu.azure!.blobEndpoint);
+    expect(await objectStoreFor(bsl(withoutSubscription), { cloud: spFile() }, atEntra()).list("sp/")).toEqual([]);
+  });
+
+  it("says why Entra ID refused the sign-in (AADSTS), never with the secret", async () => {
+    const wrong = "not~the-secret-of-this-principal";
+    const store = objectStoreFor(bsl(listKeysConfig(emu.azure!.blobEndpoint)), { cloud: spFile(wrong) }, atEntra());
+    const err = await storeError(store.listPrefixes(""));
+    expect(err.kind).toBe("AccessDenied");
+    expect(err.message).toMatch(
+      /^ClientSecretCredential authentication failed: POST .*RESPONSE 401: invalid_client: AADSTS7000215/,
+    );
+    expect(err.message).not.toContain(wrong);
+    expect(err.message).not.toContain(sp().clientSecret);
+  });
+
+  it("says what ARM answered when the account is not in the resource group", async () => {
+    const store = objectStoreFor(
+      bsl(listKeysConfig(emu.azure!.blobEndpoint, { resourceGroup: "rg-elsewhere" })),
+      { cloud: spFile() },
+      atEntra(),
+    );
+    const err = await storeError(store.list(""));
+    expect(err.kind).toBe("Other");
+    expect(err.message).toMatch(
+      /error getting storage account key of devstoreaccount1: POST .*RESPONSE 404: ResourceNotFound/,
+    );
+  });
+
+  it("reports an Entra ID that does not answer as Unreachable", async () => {
+    const closed = `http://127.0.0.1:${await closedPort()}`;
+    const store = objectStoreFor(
+      bsl(listKeysConfig(emu.azure!.blobEndpoint)),
+      { cloud: spFile() },
+      {
+        azureAuthorityHost: closed,
+        azureResourceManager: closed,
+      },
+    );
+    expect((await storeError(store.list(""))).kind).toBe("Unreachable");
+  });
+
+  it("needs the resource group to list keys, and refuses useAAD over plain http as the plugin's SDK does", async () => {
+    const { resourceGroup: _, ...withoutGroup } = listKeysConfig(emu.azure!.blobEndpoint);
+    expect(() => objectStoreFor(bsl(withoutGroup), { cloud: spFile() }, atEntra())).toThrow(/config\.resourceGroup/);
+    const aad = { storageAccount: AZURITE_ACCOUNT_NAME, storageAccountURI: emu.azure!.blobEndpoint, useAAD: "true" };
+    expect(() => objectStoreFor(bsl(aad), { cloud: spFile() }, atEntra())).toThrow(AZURE_BEARER_OVER_HTTP);
+    // storageAccountKeyEnvVar comes first: a key named there is used even with useAAD.
+    const named = objectStoreFor(bsl({ ...aad, storageAccountKeyEnvVar: "AZURE_STORAGE_ACCOUNT_ACCESS_KEY" }), {
+      cloud: `AZURE_STORAGE_ACCOUNT_ACCESS_KEY=${AZURITE_ACCOUNT_KEY}\n`,
+    });
+    expect(await named.list("nothing-here/")).toEqual([]);
+  });
+
+  it("keeps the sandbox's principal in its directory, so a console that stored it still signs in after a restart", () => {
+    const { url: _url, ...stored } = sp();
+    expect(sandboxPrincipal(dir)).toEqual(stored);
+    expect(fs.statSync(path.join(dir, "entra-principal.json")).mode & 0o777).toBe(0o600);
+    // The secret travels unquoted in Velero's credentials file (server/storage/azure/credentials-file.ts).
+    expect(stored.clientSecret).toMatch(/^[A-Za-z0-9+/=._~:@-]{40}$/);
   });
 });
 

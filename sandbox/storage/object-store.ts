@@ -36,7 +36,14 @@ import {
 //                   Credentials: {accountName?, accountKey} | {connectionString} (AccountName, AccountKey, BlobEndpoint,
 //                   DefaultEndpointsProtocol, EndpointSuffix) | {cloud: "<env file as in Velero's Secret>"} with the key in
 //                   the variable named by storageAccountKeyEnvVar, AZURE_STORAGE_ACCOUNT_ACCESS_KEY or AZURE_STORAGE_KEY.
-//                   Only shared-key auth: useAAD / ListKeys through ARM (resourceGroup, subscriptionId) are not emulated.
+//                   In the plugin's order (GetStorageAccountCredentials): storageAccountKeyEnvVar, then useAAD, then the
+//                   keys listed through Azure Resource Manager (resourceGroup, subscriptionId or AZURE_SUBSCRIPTION_ID)
+//                   with the service principal of the file (AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET): a
+//                   client-credentials token from Entra ID, ListKeys, then the first key. The stand-in signs in at
+//                   options.azureAuthorityHost / azureResourceManager (the sandbox's stand-in, entra.ts), the plugin at
+//                   its cloud's hosts. useAAD over http fails as the plugin's SDK does (no bearer token without TLS);
+//                   useAAD over https (an Entra ID token for the blobs) is not emulated. A key given directly without
+//                   storageAccountKeyEnvVar (accountKey, a connection string) is a stand-in convenience the plugin lacks.
 //   Explicit config wins over the connection string (storageAccount over AccountName, storageAccountURI over BlobEndpoint).
 
 export interface ObjectStore {
@@ -80,6 +87,10 @@ export interface ObjectStoreOptions {
    * each try (6× for uploads); timeouts are not retried.
    */
   timeoutMs?: number;
+  /** Entra ID's authority host for a service principal's sign-in (default: the credentials' cloud's). */
+  azureAuthorityHost?: string;
+  /** Azure Resource Manager, where ListKeys is called (default: the credentials' cloud's). */
+  azureResourceManager?: string;
 }
 
 /**
@@ -98,7 +109,7 @@ export function objectStoreFor(
   if (provider === "velero.io/aws" || provider === "aws")
     return s3Store(bsl.bucket, prefix, config, credentials, timeoutMs);
   if (provider === "velero.io/azure" || provider === "azure")
-    return azureStore(bsl.bucket, prefix, config, credentials, timeoutMs);
+    return azureStore(bsl.bucket, prefix, config, credentials, { ...options, timeoutMs });
   throw new StoreError(
     `unsupported object store provider "${bsl.provider}" (supported: velero.io/aws, velero.io/azure)`,
     "Other",
@@ -352,41 +363,223 @@ const AZURE_BLOB_SUFFIX: Record<string, string> = {
   AzureChinaCloud: "core.chinacloudapi.cn",
 };
 
+/** Entra ID and Azure Resource Manager per cloud, as the Azure SDK for Go has them (azcore/cloud). */
+const AZURE_CLOUD_HOSTS: Record<string, { authority: string; resourceManager: string; audience: string }> = {
+  AzurePublicCloud: {
+    authority: "https://login.microsoftonline.com",
+    resourceManager: "https://management.azure.com",
+    audience: "https://management.core.windows.net/",
+  },
+  AzureUSGovernmentCloud: {
+    authority: "https://login.microsoftonline.us",
+    resourceManager: "https://management.usgovcloudapi.net",
+    audience: "https://management.core.usgovcloudapi.net/",
+  },
+  AzureChinaCloud: {
+    authority: "https://login.chinacloudapi.cn",
+    resourceManager: "https://management.chinacloudapi.cn",
+    audience: "https://management.core.chinacloudapi.cn/",
+  },
+};
+
+/** What the Azure SDK for Go answers when a bearer token would go over plain http (azcore's checkHTTPSForAuth). */
+export const AZURE_BEARER_OVER_HTTP =
+  "authenticated requests are not permitted for non TLS protected (https) endpoints";
+
 function azureStore(
   container: string,
   prefix: string,
   config: Record<string, string>,
   given: Record<string, string>,
-  timeoutMs: number,
+  options: ObjectStoreOptions & { timeoutMs: number },
 ): ObjectStore {
   const creds = { ...parseEnvFile(given.cloud), ...given };
   const cs = parseConnectionString(creds.connectionString ?? creds.AZURE_STORAGE_CONNECTION_STRING);
   const accountName = config.storageAccount || creds.accountName || cs.AccountName;
-  const keyVar = config.storageAccountKeyEnvVar;
-  const accountKey =
-    (keyVar ? creds[keyVar] : undefined) ||
-    creds.accountKey ||
-    cs.AccountKey ||
-    creds.AZURE_STORAGE_ACCOUNT_ACCESS_KEY ||
-    creds.AZURE_STORAGE_KEY;
   if (!accountName)
     throw new StoreError("Azure BSL needs config.storageAccount (or an AccountName in the connection string)", "Other");
-  if (!accountKey) {
-    const why = config.useAAD === "true" ? "useAAD (Entra ID) is not supported here; " : "";
-    throw new StoreError(
-      `Azure BSL: ${why}no storage account key in the credentials${keyVar ? ` (looked for ${keyVar})` : ""}`,
-      "Other",
-    );
-  }
   const cloud = creds.AZURE_CLOUD_NAME;
-  const suffix =
-    cs.EndpointSuffix ||
-    (cloud && Object.hasOwn(AZURE_BLOB_SUFFIX, cloud) ? AZURE_BLOB_SUFFIX[cloud] : AZURE_BLOB_SUFFIX.AzurePublicCloud);
+  const known = cloud && Object.hasOwn(AZURE_BLOB_SUFFIX, cloud) ? cloud : "AzurePublicCloud";
+  const suffix = cs.EndpointSuffix || AZURE_BLOB_SUFFIX[known];
   const blobEndpoint = (
     config.storageAccountURI ||
     cs.BlobEndpoint ||
     `${cs.DefaultEndpointsProtocol || "https"}://${accountName}.blob.${suffix}`
   ).replace(/\/+$/, "");
+  const keyStore = (accountKey: string) =>
+    azureKeyStore(container, prefix, blobEndpoint, accountName, accountKey, options.timeoutMs);
+
+  // 1. storageAccountKeyEnvVar: the key is in the credentials file, under that name.
+  const keyVar = config.storageAccountKeyEnvVar;
+  if (keyVar) {
+    if (!creds[keyVar])
+      throw new StoreError(
+        `Azure BSL: no storage account key in the credentials (looked for ${keyVar}, named by storageAccountKeyEnvVar)`,
+        "Other",
+      );
+    return keyStore(creds[keyVar]);
+  }
+  // 2. useAAD: an Entra ID token for the blobs.
+  if (config.useAAD === "true") {
+    if (!blobEndpoint.startsWith("https:"))
+      throw new StoreError(
+        `${AZURE_BEARER_OVER_HTTP}: useAAD signs the blob requests with an Entra ID bearer token, which is never sent ` +
+          `over plain http, and the storage account URI is ${blobEndpoint}; use the account's https endpoint, or leave ` +
+          "useAAD out to read the account keys through Azure Resource Manager",
+        "AccessDenied",
+      );
+    throw new StoreError(
+      "Azure BSL: useAAD (an Entra ID token for the blobs) is not emulated by the sandbox's Velero stand-in; leave useAAD " +
+        "out (keys through Azure Resource Manager) or name the account key with storageAccountKeyEnvVar",
+      "Other",
+    );
+  }
+  // The stand-in's shortcut: a key given directly.
+  const direct = creds.accountKey || cs.AccountKey || creds.AZURE_STORAGE_ACCOUNT_ACCESS_KEY || creds.AZURE_STORAGE_KEY;
+  if (direct) return keyStore(direct);
+  // 3. The account's keys, listed through Azure Resource Manager with the file's service principal.
+  const missing = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"].filter((k) => !creds[k]);
+  if (missing.length)
+    throw new StoreError(
+      `Azure BSL: no storage account key in the credentials, and no service principal to list one with (missing ${missing.join(", ")})`,
+      "Other",
+    );
+  const subscriptionId = config.subscriptionId || creds.AZURE_SUBSCRIPTION_ID;
+  const resourceGroup = config.resourceGroup;
+  if (!resourceGroup || !subscriptionId)
+    throw new StoreError(
+      "Azure BSL: without storageAccountKeyEnvVar or useAAD, the plugin lists the account's keys through Azure Resource " +
+        `Manager, which needs ${!resourceGroup ? "config.resourceGroup" : "config.subscriptionId or AZURE_SUBSCRIPTION_ID"}`,
+      "Other",
+    );
+  const hosts = AZURE_CLOUD_HOSTS[known];
+  return deferredStore(async () =>
+    keyStore(
+      await listAccountKeys(
+        {
+          authority: (options.azureAuthorityHost || hosts.authority).replace(/\/+$/, ""),
+          resourceManager: (options.azureResourceManager || hosts.resourceManager).replace(/\/+$/, ""),
+          scope: `${hosts.audience}/.default`,
+        },
+        { tenantId: creds.AZURE_TENANT_ID, clientId: creds.AZURE_CLIENT_ID, clientSecret: creds.AZURE_CLIENT_SECRET },
+        { subscriptionId, resourceGroup, accountName },
+        options.timeoutMs,
+      ),
+    ),
+  );
+}
+
+/** An ObjectStore whose every operation first awaits the real one (opened once, e.g. after listing the account keys). */
+function deferredStore(open: () => Promise<ObjectStore>): ObjectStore {
+  let opened: Promise<ObjectStore> | undefined;
+  const store = () => (opened ??= open());
+  return {
+    put: async (key, data) => (await store()).put(key, data),
+    get: async (key) => (await store()).get(key),
+    exists: async (key) => (await store()).exists(key),
+    list: async (p) => (await store()).list(p),
+    listPrefixes: async (p, delimiter) => (await store()).listPrefixes(p, delimiter),
+    delete: async (key) => (await store()).delete(key),
+    deletePrefix: async (p) => (await store()).deletePrefix(p),
+    signedUrl: async (key, ttl) => (await store()).signedUrl(key, ttl),
+  };
+}
+
+/** One JSON call for the ListKeys path; a network failure or timeout is an "Unreachable" StoreError. */
+async function azureJson(
+  url: string,
+  init: { method: "POST"; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+  } catch (err) {
+    const origin = new URL(url).origin;
+    const why = networkCode(err) ?? (errorName(err) === "TimeoutError" ? `no answer in ${timeoutMs} ms` : String(err));
+    throw new StoreError(`${init.method} ${origin}: endpoint unreachable (${why})`, "Unreachable");
+  }
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === "object") body = parsed as Record<string, unknown>;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return { status: res.status, body };
+}
+
+/**
+ * What the plugin does without storageAccountKeyEnvVar and useAAD: a client-credentials token for Azure Resource
+ * Manager, then ListKeys on the account, and the first key. Errors read like the Azure SDK for Go's (method, URL,
+ * status, the service's code and message); none holds the secret or the token.
+ */
+async function listAccountKeys(
+  hosts: { authority: string; resourceManager: string; scope: string },
+  sp: { tenantId: string; clientId: string; clientSecret: string },
+  account: { subscriptionId: string; resourceGroup: string; accountName: string },
+  timeoutMs: number,
+): Promise<string> {
+  const tokenUrl = `${hosts.authority}/${encodeURIComponent(sp.tenantId)}/oauth2/v2.0/token`;
+  const signIn = await azureJson(
+    tokenUrl,
+    {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: sp.clientId,
+        client_secret: sp.clientSecret,
+        scope: hosts.scope,
+      }).toString(),
+    },
+    timeoutMs,
+  );
+  const token = signIn.body.access_token;
+  if (signIn.status !== 200 || typeof token !== "string") {
+    const error = typeof signIn.body.error === "string" ? signIn.body.error : "";
+    const description =
+      typeof signIn.body.error_description === "string"
+        ? signIn.body.error_description.split(/\r?\n/)[0].replace(/ Trace ID:.*$/, "")
+        : "";
+    throw new StoreError(
+      `ClientSecretCredential authentication failed: POST ${tokenUrl}: RESPONSE ${signIn.status}: ` +
+        `${[error, description].filter(Boolean).join(": ") || "no access token"}`
+          .split(sp.clientSecret)
+          .join("[redacted]"),
+      "AccessDenied",
+    );
+  }
+  const keysUrl =
+    `${hosts.resourceManager}/subscriptions/${encodeURIComponent(account.subscriptionId)}` +
+    `/resourceGroups/${encodeURIComponent(account.resourceGroup)}/providers/Microsoft.Storage/storageAccounts/` +
+    `${encodeURIComponent(account.accountName)}/listKeys?api-version=2023-05-01`;
+  const listed = await azureJson(
+    keysUrl,
+    { method: "POST", headers: { authorization: `Bearer ${token}`, accept: "application/json" } },
+    timeoutMs,
+  );
+  const keys = Array.isArray(listed.body.keys) ? (listed.body.keys as { value?: unknown }[]) : [];
+  const first = keys.find((k) => typeof k.value === "string")?.value;
+  if (listed.status === 200 && typeof first === "string") return first;
+  const armError = (listed.body.error ?? {}) as { code?: unknown; message?: unknown };
+  const why = [armError.code, armError.message].filter((x) => typeof x === "string").join(": ") || "no keys listed";
+  throw new StoreError(
+    `error getting storage account key of ${account.accountName}: POST ${keysUrl}: RESPONSE ${listed.status}: ${why}`,
+    listed.status === 403 || listed.status === 401 ? "AccessDenied" : "Other",
+  );
+}
+
+/** A container reached with an account key (Shared Key requests, SAS URLs). */
+function azureKeyStore(
+  container: string,
+  prefix: string,
+  blobEndpoint: string,
+  accountName: string,
+  accountKey: string,
+  timeoutMs: number,
+): ObjectStore {
   const credential = new StorageSharedKeyCredential(accountName, accountKey);
   // retryOptions.tryTimeoutInMs is only a server-side timeout (?timeout=); it does not stop a client waiting on an endpoint
   // that accepts connections and never answers. A request policy sets the HTTP client's per-try timeout instead.

@@ -25,6 +25,13 @@ export interface VeleroOptions {
   itemDelayMs?: number;
   /** Simulated volume data transfer time (PVBs, DataUploads). */
   volumeDelayMs?: number;
+  /**
+   * Where the Azure plugin signs in with a service principal (Entra ID's token endpoint) and lists account keys (Azure
+   * Resource Manager). The real plugin uses its cloud's hosts (login.microsoftonline.com, management.azure.com for
+   * AzurePublicCloud); the sandbox points both at its own stand-in (sandbox/storage/entra.ts). Unset: the cloud's own.
+   */
+  azureAuthorityHost?: string;
+  azureResourceManager?: string;
 }
 
 /** Fault switches for tests. Mutable while running. */
@@ -152,7 +159,11 @@ export class VeleroContext {
         config: bsl.spec?.config,
       },
       { cloud: raw },
-      { timeoutMs: 4000 },
+      {
+        timeoutMs: 4000,
+        azureAuthorityHost: this.opts.azureAuthorityHost,
+        azureResourceManager: this.opts.azureResourceManager,
+      },
     );
   }
 }

@@ -14,6 +14,7 @@ describe("the demo's ports", () => {
       sandboxBase: 16443,
       s3: 4569,
       azure: 10000,
+      entra: 10003,
       aws: 4566,
     });
   });
@@ -25,6 +26,7 @@ describe("the demo's ports", () => {
       LIFEBOAT_SANDBOX_BASE_PORT: "16453",
       LIFEBOAT_SANDBOX_S3_PORT: "4570",
       LIFEBOAT_SANDBOX_AZURE_PORT: "10001",
+      LIFEBOAT_SANDBOX_ENTRA_PORT: "10004",
       LIFEBOAT_SANDBOX_AWS_PORT: "4567",
     });
     const first = demoPorts({});

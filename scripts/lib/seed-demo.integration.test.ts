@@ -13,6 +13,11 @@ import { seedDemo } from "./seed-demo";
 // clusters what it made there.
 process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
 process.env.NEXTAUTH_SECRET ??= "seed-demo-test-secret-0123456789abcdef";
+// As npm run demo does: the console signs in at the sandbox's Entra ID / ARM stand-in.
+const entra = testSandbox().azure?.servicePrincipal?.url;
+if (entra) process.env.LIFEBOAT_AZURE_AUTHORITY_HOST = process.env.LIFEBOAT_AZURE_RESOURCE_MANAGER = entra;
+/** S3 keys, the Azure key, the sandbox's service principal (with its Entra ID stand-in) and moto's admin (with moto). */
+const credentials = () => 2 + (entra ? 1 : 0) + (testSandbox().aws ? 1 : 0);
 
 let db: Db;
 const email = `demo-admin-${crypto.randomBytes(3).toString("hex")}@example.com`;
@@ -62,9 +67,14 @@ describe("the demo's setup", () => {
       ]),
     );
     expect(actions.filter((a) => a === "cluster.attach")).toHaveLength(sandboxNames.length);
-    // A location on the S3 emulator and one on the Azure emulator, each with its credential, and moto's admin as an
-    // AWS account where moto runs.
-    expect(actions.filter((a) => a === "credential.create")).toHaveLength(testSandbox().aws ? 3 : 2);
+    // A location on the S3 emulator and one on the Azure emulator, each with its credential, the sandbox's service
+    // principal, and moto's admin as an AWS account where moto runs.
+    expect(actions.filter((a) => a === "credential.create")).toHaveLength(credentials());
+    if (entra)
+      expect(await db.credential.findUnique({ where: { name: "sandbox-azure-sp" } })).toMatchObject({
+        provider: "AZURE",
+        config: { kind: "AZURE_SERVICE_PRINCIPAL", clientId: testSandbox().azure!.servicePrincipal!.clientId },
+      });
     expect(await db.location.findMany({ select: { name: true, provider: true }, orderBy: { name: "asc" } })).toEqual([
       { name: "sandbox-azure", provider: "AZURE_BLOB" },
       { name: "sandbox-backups", provider: "S3_COMPATIBLE" },
@@ -90,7 +100,7 @@ describe("the demo's setup", () => {
     const created = again.map((r) => r.action).filter((a) => /\.(create|attach|assign)$/.test(a));
     // Only this start's backup is new (and the schedule's create, which answers that it is already there).
     expect(created.filter((a) => a === "cluster.attach")).toHaveLength(testSandbox().clusters.length);
-    expect(created.filter((a) => a === "credential.create")).toHaveLength(testSandbox().aws ? 3 : 2);
+    expect(created.filter((a) => a === "credential.create")).toHaveLength(credentials());
     expect(created.filter((a) => a === "location.create")).toHaveLength(2);
     expect(created.filter((a) => a === "backup.create")).toHaveLength(2);
     expect(before).toBeGreaterThan(0);

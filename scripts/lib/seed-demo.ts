@@ -18,7 +18,20 @@ export interface DemoSandbox {
   clusters: { name: string; kubeconfig: string }[];
   s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
   /** azurite, when the sandbox runs it (its container "velero" exists). */
-  azure?: { blobEndpoint: string; accountName: string; accountKey: string } | null;
+  azure?: {
+    blobEndpoint: string;
+    accountName: string;
+    accountKey: string;
+    /** The sandbox's Entra ID / ARM stand-in and the one service principal it knows (sandbox/storage/entra.ts). */
+    servicePrincipal?: {
+      url: string;
+      tenantId: string;
+      clientId: string;
+      clientSecret: string;
+      subscriptionId: string;
+      resourceGroup: string;
+    } | null;
+  } | null;
   /** moto, when the sandbox runs it: its admin is offered as an AWS account to provision managed locations in. */
   aws?: { endpoint: string; region: string; admin: { accessKeyId: string; secretAccessKey: string } } | null;
 }
@@ -144,6 +157,29 @@ export async function seedDemo(
         readOnly: false,
       });
       log(`  target location sandbox-azure (azure://${azure.accountName}/velero/demo) assigned to group demo`);
+    }
+
+    // The sandbox's service principal, when the console signs in at the sandbox's Entra ID stand-in (npm run demo sets
+    // LIFEBOAT_AZURE_AUTHORITY_HOST to it): checked on save like any principal; a location made with it in the console
+    // can read the keys through ARM ("Account keys through Azure Resource Manager"); an Entra ID token needs https.
+    const sp = azure?.servicePrincipal;
+    if (
+      sp &&
+      process.env.LIFEBOAT_AZURE_AUTHORITY_HOST === sp.url &&
+      !(await db.credential.findUnique({ where: { name: "sandbox-azure-sp" }, select: { id: true } }))
+    ) {
+      await caller().credential.create({
+        kind: "AZURE_SERVICE_PRINCIPAL",
+        name: "sandbox-azure-sp",
+        description: "The service principal of the sandbox's Entra ID stand-in: it may list azurite's keys",
+        tenantId: sp.tenantId,
+        clientId: sp.clientId,
+        clientSecret: sp.clientSecret,
+        subscriptionId: sp.subscriptionId,
+        resourceGroup: sp.resourceGroup,
+        cloud: "AzurePublicCloud",
+      });
+      log(`  Azure service principal credential sandbox-azure-sp (resource group ${sp.resourceGroup})`);
     }
 
     // moto's admin as an AWS account credential, to provision managed locations with (Target locations → Provision on

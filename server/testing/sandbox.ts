@@ -8,11 +8,27 @@ export interface TestSandbox {
   clusters: { name: string; server: string; kubeconfig: string; kubernetesVersion: string; velero: string }[];
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; buckets: string[] };
   /** Azurite's blob service (development account; container "velero" exists). */
-  azure: { blobEndpoint: string; accountName: string; accountKey: string; connectionString: string } | null;
+  azure: {
+    blobEndpoint: string;
+    accountName: string;
+    accountKey: string;
+    connectionString: string;
+    /** The Entra ID / ARM stand-in next to azurite (url) and the principal it knows, which may list azurite's keys. */
+    servicePrincipal: TestServicePrincipal | null;
+  } | null;
   /** moto with IAM enforced (sandbox/storage/moto.ts says who may do what); null where it cannot run, see awsReason. */
   aws: TestAws | null;
   /** Why aws is null (e.g. python3 has no moto, and how to install it); null when it is not. */
   awsReason: string | null;
+}
+
+export interface TestServicePrincipal {
+  url: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptionId: string;
+  resourceGroup: string;
 }
 
 export interface TestAwsKey {

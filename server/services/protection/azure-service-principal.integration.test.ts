@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminClients } from "../../kube/testing-objects";
 import { freshDatabase } from "../../testing/db";
 import { aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
-import { startFakeEntra, type FakeEntra } from "../../testing/fake-entra";
+import { startEntra, type EntraStandIn } from "../../../sandbox/storage/entra";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import type { Db } from "../../db/client";
 
@@ -14,7 +14,7 @@ import type { Db } from "../../db/client";
 
 let db: Db;
 let admin: ReturnType<typeof callerFor>;
-let entra: FakeEntra;
+let entra: EntraStandIn;
 const run = crypto.randomBytes(3).toString("hex");
 const SECRET = `Sp8Q~${crypto.randomBytes(12).toString("base64url")}`;
 const sp = {
@@ -55,7 +55,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 }
 
 beforeAll(async () => {
-  entra = await startFakeEntra({
+  entra = await startEntra({
     principals: [{ ...sp, clientSecret: SECRET }],
     resourceGroups: { [`${sp.subscriptionId}/rg-velero`]: "ok", [`${sp.subscriptionId}/rg-data-only`]: "forbidden" },
     accountKeys: {

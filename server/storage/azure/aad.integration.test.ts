@@ -7,13 +7,13 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensurePki, type Pki } from "../../../sandbox/pki";
 import { captureOutput, HOST, reserveFreePort, stopper, waitForPort } from "../../../sandbox/storage/child-process";
-import { startFakeEntra, type FakeEntra } from "../../testing/fake-entra";
+import { startEntra, type EntraStandIn } from "../../../sandbox/storage/entra";
 import { AadError, ServicePrincipalCredential } from "./aad";
 import { blobServiceClient } from "./client";
 import { probeAzureLocation } from "./probe";
 
 // The Entra ID data plane of an Azure location (useAAD): Lifeboat's token credential signs in at a stand-in for Entra
-// ID (server/testing/fake-entra.ts, plain http on 127.0.0.1) and the probe reaches Azurite over https with the bearer
+// ID (sandbox/storage/entra.ts, plain http on 127.0.0.1) and the probe reaches Azurite over https with the bearer
 // token. Azurite runs here with `--oauth basic`, which needs https and checks a token's issuer, audience and times but
 // not its signature: this proves the token flow and the bearer requests, not Entra ID's signatures or Azure's roles.
 process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
@@ -28,14 +28,14 @@ const NO_OPENSSL = spawnSync("openssl", ["version"]).status !== 0;
 
 let dir: string;
 let pki: Pki | null;
-let entra: FakeEntra;
+let entra: EntraStandIn;
 let endpoint: string;
 let stopAzurite: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifeboat-azure-aad-"));
   pki = ensurePki(path.join(dir, "pki"));
-  entra = await startFakeEntra({
+  entra = await startEntra({
     principals: [{ ...sp, clientSecret: SECRET }],
     resourceGroups: {},
     accountKeys: {},

@@ -3,38 +3,48 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 
-// A stand-in for Entra ID's v2 token endpoint and the few Azure Resource Manager calls Lifeboat makes with a service
-// principal (read a resource group, list a storage account's keys), for integration tests on 127.0.0.1. It answers
-// the way Azure does, with its error shapes and AADSTS codes; it never checks more than a test needs. Tokens are
-// unsigned JWTs whose claims satisfy Azurite's `--oauth basic` (issuer, audience, times), so the same token also opens
-// Azurite over https.
+// A stand-in for Entra ID's v2 token endpoint and the few Azure Resource Manager calls made with a service principal
+// (read a resource group, list a storage account's keys), on 127.0.0.1: the sandbox runs one next to azurite (for the
+// console and the Velero stand-in; see emulators.ts), and integration tests start their own. It answers the way Azure
+// does, with its error shapes and AADSTS codes; it never checks more than a test needs. Tokens are unsigned JWTs whose
+// claims satisfy Azurite's `--oauth basic` (issuer, audience, times), so the same token also opens Azurite over https.
+// Token and ARM hosts are one origin here; Azure has two (login.microsoftonline.com, management.azure.com).
 
-export interface FakePrincipal {
+export interface EntraPrincipal {
   tenantId: string;
   clientId: string;
   clientSecret: string;
 }
 
-export interface FakeEntraOptions {
-  principals: FakePrincipal[];
+export interface EntraOptions {
+  principals: EntraPrincipal[];
   /** Resource groups, by "<subscription>/<group>": readable (200), or "forbidden" (403). */
   resourceGroups: Record<string, "ok" | "forbidden">;
   /** Storage accounts' keys, by "<subscription>/<group>/<account>"; "forbidden" answers ListKeys with 403. */
   accountKeys: Record<string, string | "forbidden">;
   /** https instead of http (Azurite's oauth needs https for the blob calls; the token endpoint does not). */
   tls?: { cert: string; key: string };
+  /** 0 (default) = a free port. */
+  port?: number;
 }
 
-export interface FakeEntra {
+export interface EntraStandIn {
   url: string;
-  /** Every token request, in order: tenant, client id, scope (never the secret). */
+  /** The token requests, in order (the last RECORDED): tenant, client id, scope (never the secret). */
   tokenRequests: { tenantId: string; clientId: string; scope: string }[];
-  /** Every ARM request: method, path, and whether it carried a token this server issued. */
+  /** The ARM requests (the last RECORDED): method, path, and whether it carried a token this server issued. */
   armRequests: { method: string; path: string; authorized: boolean }[];
-  /** Every request body received, to check what crossed the wire. */
+  /** The request bodies received (the last RECORDED), to check what crossed the wire. */
   bodies: string[];
   close(): Promise<void>;
 }
+
+/** How many requests of each kind are kept (a sandbox runs for hours; its Velero stand-ins sign in every few seconds). */
+const RECORDED = 1000;
+const record = <T>(list: T[], item: T) => {
+  list.push(item);
+  if (list.length > RECORDED) list.splice(0, list.length - RECORDED);
+};
 
 const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
 
@@ -59,9 +69,10 @@ function jwt(tenantId: string, clientId: string, scope: string): string {
   ].join(".");
 }
 
-export async function startFakeEntra(opts: FakeEntraOptions): Promise<FakeEntra> {
-  const issued = new Set<string>();
-  const state: Omit<FakeEntra, "url" | "close"> = { tokenRequests: [], armRequests: [], bodies: [] };
+export async function startEntra(opts: EntraOptions): Promise<EntraStandIn> {
+  /** Tokens this server issued, with when they expire (expired ones are dropped as new ones are issued). */
+  const issued = new Map<string, number>();
+  const state: Omit<EntraStandIn, "url" | "close"> = { tokenRequests: [], armRequests: [], bodies: [] };
   const send = (res: http.ServerResponse, status: number, body: object) => {
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
@@ -79,7 +90,7 @@ export async function startFakeEntra(opts: FakeEntraOptions): Promise<FakeEntra>
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
-      state.bodies.push(body);
+      record(state.bodies, body);
       const url = new URL(req.url ?? "/", "http://x");
       const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
       if (token && req.method === "POST") {
@@ -87,7 +98,7 @@ export async function startFakeEntra(opts: FakeEntraOptions): Promise<FakeEntra>
         const tenantId = decodeURIComponent(token[1]);
         const clientId = form.get("client_id") ?? "";
         const scope = form.get("scope") ?? "";
-        state.tokenRequests.push({ tenantId, clientId, scope });
+        record(state.tokenRequests, { tenantId, clientId, scope });
         if (form.get("grant_type") !== "client_credentials")
           return aadsts(res, 400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
         if (!opts.principals.some((p) => p.tenantId === tenantId))
@@ -104,12 +115,14 @@ export async function startFakeEntra(opts: FakeEntraOptions): Promise<FakeEntra>
         if (form.get("client_secret") !== p.clientSecret)
           return aadsts(res, 401, "invalid_client", 7000215, "Invalid client secret provided.");
         const access = jwt(tenantId, clientId, scope);
-        issued.add(access);
+        const now = Date.now();
+        for (const [t, expires] of issued) if (expires < now) issued.delete(t);
+        issued.set(access, now + 3600_000);
         return send(res, 200, { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: access });
       }
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-      const authorized = Boolean(bearer && issued.has(bearer));
-      state.armRequests.push({ method: req.method ?? "", path: url.pathname, authorized });
+      const authorized = Boolean(bearer && (issued.get(bearer) ?? 0) > Date.now());
+      record(state.armRequests, { method: req.method ?? "", path: url.pathname, authorized });
       if (!authorized) return armError(res, 401, "InvalidAuthenticationToken", "The access token is invalid.");
       const rg = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/.exec(url.pathname);
       if (rg && req.method === "GET") {
@@ -147,7 +160,12 @@ export async function startFakeEntra(opts: FakeEntraOptions): Promise<FakeEntra>
   const server = opts.tls
     ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler)
     : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(new Error(`entra: port 127.0.0.1:${opts.port ?? 0} is not available (${err.code ?? err.message})`)),
+    );
+    server.listen(opts.port ?? 0, "127.0.0.1", resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     ...state,
