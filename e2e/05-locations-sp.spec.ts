@@ -3,6 +3,8 @@ import path from "node:path";
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { ADMIN, VIEWER, signIn, signOut, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
+import { backUpNamespaceTo } from "./backups";
+import type { SandboxServicePrincipal } from "../sandbox/storage/emulators";
 
 // Azure Blob with a service principal (#11 §2.1, §3.1), on what 05-clusters made: sandbox-1 and sandbox-2 in group prod.
 // The sandbox runs a stand-in for Entra ID and Azure Resource Manager next to azurite (sandbox/storage/entra.ts), and
@@ -15,14 +17,7 @@ interface Sandbox {
     blobEndpoint: string;
     accountName: string;
     accountKey: string;
-    servicePrincipal: {
-      url: string;
-      tenantId: string;
-      clientId: string;
-      clientSecret: string;
-      subscriptionId: string;
-      resourceGroup: string;
-    } | null;
+    servicePrincipal: SandboxServicePrincipal | null;
   } | null;
 }
 const sandbox = () => JSON.parse(fs.readFileSync(path.resolve(".data/e2e/sandbox/sandbox.json"), "utf8")) as Sandbox;
@@ -121,26 +116,7 @@ test("a backup to the service principal's location lands in the container; a vie
     return test.skip(true, "the sandbox runs no azurite or no Entra ID stand-in (sandbox.json)");
   // Lifeboat has no operator role apart from the admin in these journeys (05-locations backs up as the admin too).
   await signIn(page, ADMIN);
-  await page.getByRole("link", { name: "Backups" }).click();
-  await page.getByRole("button", { name: "Back up now" }).click();
-  const d = page.getByRole("dialog", { name: "Back up now" });
-  await d.getByLabel("Cluster").click();
-  await page.getByRole("option", { name: /sandbox-1/ }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByLabel("Selected namespaces").check();
-  await d.getByRole("textbox", { name: "Namespaces", exact: true }).fill("guestbook");
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByLabel("Target location").click();
-  await page.getByRole("option", { name: new RegExp(LOCATION) }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  const manifest = d.getByLabel("Backup manifest");
-  await expect(manifest).toHaveValue(new RegExp(`storageLocation: lifeboat-${LOCATION}`));
-  const name = /name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
-  await d.getByRole("button", { name: "Create backup" }).click();
-  await expect(page.getByTestId(`backup-row-sandbox-1-${name}`).getByTestId("backup-phase")).toHaveText("Completed", {
-    timeout: 20_000,
-  });
+  const name = await backUpNamespaceTo(page, { cluster: "sandbox-1", namespace: "guestbook", location: LOCATION });
 
   // Velero's layout in the container, read with the Azure SDK and the account key (the key ARM listed).
   const container = new BlobServiceClient(

@@ -5,6 +5,7 @@ import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { Locator } from "@playwright/test";
 import { ADMIN, VIEWER, signIn, signOut, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
+import { backUpNamespaceTo } from "./backups";
 import { kubectl } from "../sandbox/testing/kubectl";
 
 // Azure Blob target locations (#11 §2, journey step 3), on what 05-clusters made: sandbox-1 and sandbox-2 in group
@@ -83,26 +84,7 @@ test("an operator backs up a namespace to the Azure location: its files are in t
 }) => {
   const az = azure();
   await signIn(page, ADMIN);
-  await page.getByRole("link", { name: "Backups" }).click();
-  await page.getByRole("button", { name: "Back up now" }).click();
-  let d = page.getByRole("dialog", { name: "Back up now" });
-  await d.getByLabel("Cluster").click();
-  await page.getByRole("option", { name: /sandbox-2/ }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByLabel("Selected namespaces").check();
-  await d.getByRole("textbox", { name: "Namespaces", exact: true }).fill("guestbook");
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByLabel("Target location").click();
-  await page.getByRole("option", { name: /e2e-azure/ }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  const manifest = d.getByLabel("Backup manifest");
-  await expect(manifest).toHaveValue(/storageLocation: lifeboat-e2e-azure/);
-  const name = /name: (sandbox-2-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
-  await d.getByRole("button", { name: "Create backup" }).click();
-  await expect(page.getByTestId(`backup-row-sandbox-2-${name}`).getByTestId("backup-phase")).toHaveText("Completed", {
-    timeout: 20_000,
-  });
+  const name = await backUpNamespaceTo(page, { cluster: "sandbox-2", namespace: "guestbook", location: "e2e-azure" });
 
   // Velero's layout in the container, read with the Azure SDK as anyone holding the key would.
   const container = new BlobServiceClient(
@@ -124,7 +106,7 @@ test("an operator backs up a namespace to the Azure location: its files are in t
   });
   await page.getByRole("link", { name: "Restores" }).click();
   await page.getByRole("button", { name: "Restore from backup" }).click();
-  d = page.getByRole("dialog", { name: "Restore from a backup" });
+  const d = page.getByRole("dialog", { name: "Restore from a backup" });
   await d.getByLabel("Restore into cluster").click();
   await page.getByRole("option", { name: /sandbox-1/ }).click();
   await d.getByLabel("Backup").click();
@@ -323,26 +305,7 @@ test("an admin adds an AWS account credential (a wrong secret is refused), provi
   // Journey step 2: a backup into the managed location lands in the stack's bucket (with the rotated key), read back with
   // the AWS SDK as the account's admin would.
   const bucket = /bucket (\S+)/.exec((await page.getByTestId("provisioned-by-e2e-managed").textContent()) ?? "")![1];
-  await page.getByRole("link", { name: "Backups" }).click();
-  await page.getByRole("button", { name: "Back up now" }).click();
-  d = page.getByRole("dialog", { name: "Back up now" });
-  await d.getByLabel("Cluster").click();
-  await page.getByRole("option", { name: /sandbox-1/ }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByLabel("Selected namespaces").check();
-  await d.getByRole("textbox", { name: "Namespaces", exact: true }).fill("guestbook");
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  await d.getByLabel("Target location").click();
-  await page.getByRole("option", { name: /e2e-managed/ }).click();
-  await d.getByRole("button", { name: "Next" }).click();
-  const manifest = d.getByLabel("Backup manifest");
-  await expect(manifest).toHaveValue(/storageLocation: lifeboat-e2e-managed/);
-  const name = /name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
-  await d.getByRole("button", { name: "Create backup" }).click();
-  await expect(page.getByTestId(`backup-row-sandbox-1-${name}`).getByTestId("backup-phase")).toHaveText("Completed", {
-    timeout: 20_000,
-  });
+  const name = await backUpNamespaceTo(page, { cluster: "sandbox-1", namespace: "guestbook", location: "e2e-managed" });
   const s3 = new S3Client({ region: aws.region, endpoint: aws.endpoint, forcePathStyle: true, credentials: aws.admin });
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `backups/${name}/` }));
   expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(

@@ -6,6 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "../../server/db/client";
+import type { SandboxServicePrincipal } from "../../sandbox/storage/emulators";
 import { appRouter } from "../../server/routers/_app";
 import { makeContext } from "../../server/trpc/init";
 import { createSession, revokeSession } from "../../server/auth/principal";
@@ -23,14 +24,7 @@ export interface DemoSandbox {
     accountName: string;
     accountKey: string;
     /** The sandbox's Entra ID / ARM stand-in and the one service principal it knows (sandbox/storage/entra.ts). */
-    servicePrincipal?: {
-      url: string;
-      tenantId: string;
-      clientId: string;
-      clientSecret: string;
-      subscriptionId: string;
-      resourceGroup: string;
-    } | null;
+    servicePrincipal?: SandboxServicePrincipal | null;
   } | null;
   /** moto, when the sandbox runs it: its admin is offered as an AWS account to provision managed locations in. */
   aws?: { endpoint: string; region: string; admin: { accessKeyId: string; secretAccessKey: string } } | null;
