@@ -47,6 +47,10 @@ test("an admin attaches two sandbox clusters by kubeconfig, checked live; a bad 
   await page.getByRole("link", { name: "sandbox-2" }).click();
   await expect(page.getByRole("heading", { name: "sandbox-2" })).toBeVisible();
   await expect(page.getByRole("table", { name: "Cluster details" })).toContainText("velero.io/aws (ObjectStore)");
+  // Velero's compatibility matrix: sandbox-2 runs Kubernetes 1.30, supported by Velero 1.18 but not in its tested list.
+  await expect(page.getByTestId("velero-compatibility")).toContainText(
+    "Velero 1.18 supports Kubernetes 1.18 and later; 1.30 is not among the versions it was tested on",
+  );
   await expectAccessible(page, "cluster detail");
 });
 

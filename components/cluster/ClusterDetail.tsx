@@ -25,7 +25,7 @@ import { NotFoundState } from "../common/NotFoundState";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { ConnectionState } from "./ConnectionState";
-import { VeleroSummary } from "./VeleroSummary";
+import { VeleroCompatibility, VeleroSummary } from "./VeleroSummary";
 import { phaseColor } from "../common/PhaseChip";
 import dynamic from "next/dynamic";
 
@@ -81,6 +81,7 @@ export function ClusterDetail({ id }: { id: string }) {
     ["Last check", <RelativeTime key="t" date={c.lastCheckAt} />],
     ["Data protection", <VeleroSummary key="v" velero={c.velero} />],
     ["Velero plugins", c.velero?.plugins?.map((p) => `${p.name} (${p.kind})`).join(", ") || "—"],
+    ["Velero and Kubernetes", <VeleroCompatibility key="k" kubernetes={c.kubernetesVersion} velero={c.velero} />],
     [
       "Target locations",
       here.length

@@ -2,6 +2,7 @@
 import Chip from "@mui/material/Chip";
 import Stack from "@mui/material/Stack";
 import { Tooltip } from "@/components/common/Tooltip";
+import { compatibility, type CompatibilityLevel } from "@/lib/velero/versions";
 
 export type VeleroInfo = {
   installed: boolean;
@@ -58,6 +59,31 @@ export function VeleroSummary({ velero }: { velero: VeleroInfo }) {
           }
         />
       </Tooltip>
+    </Stack>
+  );
+}
+
+const COMPATIBILITY: Record<CompatibilityLevel, { label: string; color: "success" | "default" | "error" }> = {
+  tested: { label: "Tested together", color: "success" },
+  supported: { label: "Supported", color: "default" },
+  unsupported: { label: "Not supported", color: "error" },
+  unknown: { label: "Unknown", color: "default" },
+};
+
+/** Whether the cluster's Velero goes with its Kubernetes version, by Velero's compatibility matrix, in words. */
+export function VeleroCompatibility({ kubernetes, velero }: { kubernetes: string | null; velero: VeleroInfo }) {
+  if (!kubernetes || !velero?.installed || !velero.serverVersion) return <>—</>;
+  const c = compatibility(kubernetes, velero.serverVersion);
+  const shown = COMPATIBILITY[c.level];
+  return (
+    <Stack
+      direction="row"
+      spacing={1}
+      sx={{ alignItems: "center", flexWrap: "wrap" }}
+      data-testid="velero-compatibility"
+    >
+      <Chip size="small" variant="outlined" color={shown.color} label={shown.label} />
+      <span>{c.why}</span>
     </Stack>
   );
 }

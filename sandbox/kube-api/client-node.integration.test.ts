@@ -61,6 +61,22 @@ describe("client-node against a sandbox cluster", () => {
     expect(missing.code).toBe(404);
   });
 
+  it("reads a pod's log as text, and refuses to guess the container of a pod with two", async () => {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: "pod-logs" } } });
+    const containers = [
+      { name: "a", image: "busybox" },
+      { name: "b", image: "busybox" },
+    ];
+    await core.createNamespacedPod({ namespace: "pod-logs", body: { metadata: { name: "p" }, spec: { containers } } });
+    sb.clusters[0].cluster.appendPodLog("pod-logs", "p", "b", "rendered: 1\n");
+    expect(await core.readNamespacedPodLog({ name: "p", namespace: "pod-logs", container: "b" })).toBe("rendered: 1\n");
+    await expect(core.readNamespacedPodLog({ name: "p", namespace: "pod-logs" })).rejects.toMatchObject({
+      code: 400,
+      body: expect.stringContaining("a container name must be specified for pod p, choose one of: [a b]"),
+    });
+  });
+
   it("pages a large list with limit and continue", async () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: "many" } } });

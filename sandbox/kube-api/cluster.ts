@@ -108,6 +108,52 @@ export class Cluster {
    * asked for (scoped to namespaces so tests sharing the sandbox are not affected).
    */
   readonly listFaults: ListFaults = { ignoreLimitIn: [] };
+  /**
+   * What each pod's containers have written, by "<namespace>/<pod>/<container>" (a kubelet's log files). The simulator
+   * and tests write them; GET pods/<name>/log reads them. A pod's logs go with the pod.
+   */
+  private readonly logs = new Map<string, string>();
+
+  /** Appends to a container's log (a real container's stdout and stderr). */
+  appendPodLog(namespace: string, pod: string, container: string, text: string): void {
+    const key = `${namespace}/${pod}/${container}`;
+    this.logs.set(key, (this.logs.get(key) ?? "") + text);
+  }
+
+  /**
+   * A pod container's log as the kubelet serves it: `container` may be left out only for a pod with one container;
+   * `limitBytes` counts from the start of the log, `tailLines` keeps the last lines.
+   */
+  podLog(namespace: string, pod: string, o: { container?: string; tailLines?: number; limitBytes?: number }): string {
+    const podType = this.findType("", "v1", "pods")!;
+    const obj = this.get(podType, namespace, pod);
+    const spec = (obj.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
+    const names = (spec.containers ?? []).map((c) => c.name);
+    const all = [...names, ...(spec.initContainers ?? []).map((c) => c.name)];
+    let container = o.container;
+    if (!container) {
+      if (names.length !== 1)
+        throw new ApiError(
+          400,
+          "BadRequest",
+          `a container name must be specified for pod ${pod}, choose one of: [${names.join(" ")}]`,
+        );
+      container = names[0];
+    } else if (!all.includes(container))
+      throw new ApiError(400, "BadRequest", `container ${container} is not valid for pod ${pod}`);
+    let text = this.logs.get(`${namespace}/${pod}/${container}`) ?? "";
+    if (o.tailLines !== undefined) {
+      const lines = text.split(/(?<=\n)/);
+      text = o.tailLines === 0 ? "" : lines.slice(-o.tailLines).join("");
+    }
+    if (o.limitBytes !== undefined) text = Buffer.from(text).subarray(0, o.limitBytes).toString();
+    return text;
+  }
+
+  /** Forgets the logs of a pod that is gone. */
+  forgetPodLogs(namespace: string, pod: string): void {
+    for (const key of this.logs.keys()) if (key.startsWith(`${namespace}/${pod}/`)) this.logs.delete(key);
+  }
   /** Open watch streams, so tests can end them all (as an apiserver restart or a proxy timeout would). */
   private readonly openWatches = new Set<() => void>();
   /** Called after every write, for the sandbox's controllers (Velero stand-in, kubelet, token controller). */
@@ -658,6 +704,7 @@ export class Cluster {
     }
     const removed = this.store.remove(rt, ns, name)!;
     if (rt.resource === "customresourcedefinitions") this.unregisterCrd(removed);
+    if (rt.group === "" && rt.resource === "pods") this.forgetPodLogs(ns!, name);
     return this.present(rt, removed);
   }
 

@@ -24,6 +24,33 @@ afterAll(async () => {
 describe.skipIf(!haveKubectl)(
   "kubectl against a sandbox cluster" + (haveKubectl ? "" : " (skipped: no kubectl on this machine)"),
   () => {
+    it("serves a pod's log to kubectl logs: by container, the last lines, and refusals in kubectl's words", async () => {
+      expect((await kubectl(kc, ["create", "namespace", "logs"])).code).toBe(0);
+      const pod = {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "two", namespace: "logs" },
+        spec: {
+          containers: [
+            { name: "app", image: "busybox" },
+            { name: "sidecar", image: "busybox" },
+          ],
+        },
+      };
+      expect((await kubectl(kc, ["apply", "-f", "-"], JSON.stringify(pod))).code).toBe(0);
+      sb.clusters[0].cluster.appendPodLog("logs", "two", "app", "first\nsecond\nthird\n");
+      const all = await kubectl(kc, ["logs", "two", "-n", "logs", "-c", "app"]);
+      expect(all).toMatchObject({ code: 0, out: "first\nsecond\nthird\n" });
+      expect((await kubectl(kc, ["logs", "two", "-n", "logs", "-c", "app", "--tail", "1"])).out).toBe("third\n");
+      expect((await kubectl(kc, ["logs", "two", "-n", "logs", "-c", "app", "--limit-bytes", "5"])).out).toBe("first");
+      expect((await kubectl(kc, ["logs", "two", "-n", "logs", "-c", "sidecar"])).out).toBe("");
+      const which = await kubectl(kc, ["logs", "two", "-n", "logs", "-c", "nope"]);
+      expect(which.code).not.toBe(0);
+      expect(which.err).toContain("container nope is not valid for pod two");
+      expect((await kubectl(kc, ["delete", "pod", "two", "-n", "logs"])).code).toBe(0);
+      expect((await kubectl(kc, ["logs", "two", "-n", "logs", "-c", "app"])).err).toContain("not found");
+    });
+
     it("reports the server version and discovers resources", async () => {
       const v = await kubectl(kc, ["version", "-o", "json"]);
       expect(v.code).toBe(0);

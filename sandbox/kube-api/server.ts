@@ -276,6 +276,29 @@ export function handler(cluster: Cluster) {
         return send(res, 201, review(cluster, user, rt, body));
       }
 
+      if (subresource === "log") {
+        // A pod's log, as text (kubectl logs, client-node's readNamespacedPodLog); nothing else has a log.
+        if (rt.group !== "" || rt.resource !== "pods" || verb !== "get")
+          throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+        const count = (key: string) => {
+          const v = q.get(key);
+          if (v === null) return undefined;
+          if (!/^\d{1,12}$/.test(v)) throw badRequest(`invalid ${key}: ${v}`);
+          return Number(v);
+        };
+        const text = cluster.podLog(namespace!, name!, {
+          container: q.get("container") ?? undefined,
+          tailLines: count("tailLines"),
+          limitBytes: count("limitBytes"),
+        });
+        res.writeHead(200, {
+          "Content-Type": "text/plain",
+          "Cache-Control": "no-cache, private",
+          "Content-Length": Buffer.byteLength(text),
+        });
+        return res.end(text);
+      }
+
       switch (verb) {
         case "get": {
           const o = cluster.get(rt, namespace, name!);

@@ -351,7 +351,7 @@ export class ClusterClient {
     return review?.status?.allowed === true;
   }
 
-  /** The log of a pod's container (the newest `limitBytes`). */
+  /** The log of a pod's container: its last `tailLines`, at most `limitBytes` of it (counted from the start, as Kubernetes does). */
   podLogs(
     namespace: string,
     pod: string,
