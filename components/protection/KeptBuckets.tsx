@@ -20,7 +20,7 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { FormDialog } from "../common/FormDialog";
 import { FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
-import type { StackRow } from "./StacksPanel";
+import { useDismissStack, type StackRow } from "./StacksPanel";
 
 // The buckets deleted managed locations kept (#11 §1 lifecycle): deleting a location keeps its bucket and backups
 // (DeletionPolicy Retain). Here an admin empties and deletes one, behind a typed confirmation that names the number of
@@ -32,18 +32,8 @@ export const keptBuckets = (stacks: StackRow[]) =>
   stacks.filter((s) => !s.locationId && (s.bucket?.phase === "RETAINED" || s.bucket?.phase === "EMPTYING"));
 
 export function KeptBuckets({ stacks, canDelete }: { stacks: StackRow[]; canDelete: boolean }) {
-  const trpc = useTRPC();
-  const qc = useQueryClient();
   const [emptying, setEmptying] = useState<StackRow | null>(null);
-  const [dismissing, setDismissing] = useState<StackRow | null>(null);
-  const dismiss = useMutation(
-    trpc.location.dismissStack.mutationOptions({
-      onSuccess: async () => {
-        setDismissing(null);
-        await qc.invalidateQueries({ queryKey: trpc.location.stacks.queryKey() });
-      },
-    }),
-  );
+  const { dismissing, setDismissing, dismiss } = useDismissStack();
   const shown = keptBuckets(stacks);
   if (!shown.length) return null;
   return (

@@ -51,7 +51,8 @@ export function failureText(f: NonNullable<StackRow["failure"]>): string {
   return where ? `${where}: ${reason}` : reason;
 }
 
-export function StacksPanel({ stacks }: { stacks: StackRow[] }) {
+/** The row being dismissed (a failed stack, or a kept bucket), and the mutation that forgets it. */
+export function useDismissStack() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [dismissing, setDismissing] = useState<StackRow | null>(null);
@@ -63,6 +64,11 @@ export function StacksPanel({ stacks }: { stacks: StackRow[] }) {
       },
     }),
   );
+  return { dismissing, setDismissing, dismiss };
+}
+
+export function StacksPanel({ stacks }: { stacks: StackRow[] }) {
+  const { dismissing, setDismissing, dismiss } = useDismissStack();
   const shown = pendingStacks(stacks);
   if (!shown.length) return null;
   return (

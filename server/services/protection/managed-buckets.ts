@@ -50,7 +50,15 @@ const bucketFailure = (e: unknown, what: string) => new AppError("PRECONDITION_F
 
 /** What emptying the kept bucket would destroy, read from the bucket now. */
 export async function keptBucketContents(d: Deps, id: string): Promise<BucketContents> {
-  const { row, bucket, prefix, port } = await keptBucket(d, id);
+  return contentsOf(await keptBucket(d, id));
+}
+
+async function contentsOf({
+  row,
+  bucket,
+  prefix,
+  port,
+}: Awaited<ReturnType<typeof keptBucket>>): Promise<BucketContents> {
   try {
     const [backups, lock] = await Promise.all([port.countBackups(bucket, prefix), port.objectLock(bucket)]);
     return { bucket, region: row.region, backups, lock, refusal: lockRefusal(lock) };
@@ -64,11 +72,12 @@ export async function keptBucketContents(d: Deps, id: string): Promise<BucketCon
  * it holds; if that number changed since (a cluster still backing up into it), nothing starts and the answer says so.
  */
 export async function emptyKeptBucket(d: Deps, input: { id: string; confirmBucket: string; backups: number }) {
-  const { row, bucket } = await keptBucket(d, input.id);
+  const kept = await keptBucket(d, input.id);
+  const { row, bucket } = kept;
   if (row.bucketPhase !== "RETAINED") throw new AppError("CONFLICT", `The bucket ${bucket} is being emptied already`);
   if (input.confirmBucket.trim() !== bucket)
     throw new AppError("BAD_REQUEST", `Type the bucket's name, ${bucket}, to confirm. Nothing was deleted.`);
-  const now = await keptBucketContents(d, input.id);
+  const now = await contentsOf(kept);
   if (now.refusal) throw new AppError("PRECONDITION_FAILED", now.refusal);
   if (now.backups !== input.backups)
     throw new AppError(
