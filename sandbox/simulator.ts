@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { Cluster } from "./kube-api/cluster";
 import type { StoreEvent } from "./kube-api/store";
 import type { KObject } from "./kube-api/types";
+import { recordEvent } from "./events";
 
 // The sandbox's kubelet, scheduler and CSI external-provisioner / PV controller, for objects created after seeding (by
 // kubectl, by Lifeboat, by a Velero restore). It reacts to writes (Cluster.onReact) and always re-reads the current
@@ -234,10 +235,81 @@ const quantityBytes = (q: unknown): number => {
   return Number(m[1]) * (mult[m[2]] ?? 1);
 };
 
+// ---- kubelet: image pulls and programs -------------------------------------------------------------------------------
+
+/** Registries that answer in the sandbox; any other host does not resolve (an air-gapped or mistyped registry). */
+export const ANSWERING_REGISTRIES = new Set([
+  "docker.io",
+  "registry.k8s.io",
+  "k8s.gcr.io",
+  "gcr.io",
+  "quay.io",
+  "ghcr.io",
+  "mcr.microsoft.com",
+  "public.ecr.aws",
+]);
+
+/** Repositories whose tags the sandbox knows exactly (any registry that answers serves them); others pull any tag. */
+export const KNOWN_TAGS: Record<string, string[]> = {
+  "velero/velero": ["v1.18.1", "v1.17.0"],
+  "velero/velero-plugin-for-aws": ["v1.14.0", "v1.13.0"],
+  "velero/velero-plugin-for-microsoft-azure": ["v1.14.0", "v1.13.0"],
+};
+
+/** Why the kubelet cannot pull an image (containerd's words), or null when it pulls. */
+export function pullFailure(image: string): { reason: "ErrImagePull" | "InvalidImageName"; message: string } | null {
+  const ref = normalizeImage(image);
+  if (!image || /\s/.test(image) || /[A-Z]/.test(repoOf(ref)) || /[:@/]$/.test(image))
+    return {
+      reason: "InvalidImageName",
+      message: `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format`,
+    };
+  const host = ref.slice(0, ref.indexOf("/"));
+  const repoAndTag = ref.slice(host.length + 1);
+  const repo = repoOf(repoAndTag);
+  const tag = repoAndTag.includes("@") ? repoAndTag.split("@")[1] : repoAndTag.slice(repo.length + 1);
+  if (!ANSWERING_REGISTRIES.has(host))
+    return {
+      reason: "ErrImagePull",
+      message:
+        `rpc error: code = Unknown desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ` +
+        `failed to do request: Head "https://${host}/v2/${repo}/manifests/${tag}": dial tcp: lookup ${host.split(":")[0]}: no such host`,
+    };
+  const known = KNOWN_TAGS[repo];
+  if (known && !known.includes(tag))
+    return {
+      reason: "ErrImagePull",
+      message: `rpc error: code = NotFound desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ${ref}: not found`,
+    };
+  return null;
+}
+
+/** What a container that runs to completion printed and how it exited. */
+export interface ContainerRun {
+  exitCode: number;
+  output: string;
+}
+/** A program the sandbox's kubelet can run in a container (by image and command); undefined: not this one. */
+export type ContainerProgram = (pod: KObject, container: any) => ContainerRun | undefined;
+
+/** echo, true and false in any image: enough for Jobs in tests. */
+export const coreutils: ContainerProgram = (_pod, c) => {
+  const argv: string[] = [...(c.command ?? []), ...(c.args ?? [])];
+  const cmd = argv[0]?.split("/").pop();
+  if (cmd === "echo") return { exitCode: 0, output: `${argv.slice(1).join(" ")}\n` };
+  if (cmd === "true") return { exitCode: 0, output: "" };
+  if (cmd === "false") return { exitCode: 1, output: "" };
+  return undefined;
+};
+
 // ---- the simulator ---------------------------------------------------------------------------------------------------
 
-export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}): () => void {
+export function startSimulator(
+  cluster: Cluster,
+  opts: { delayMs?: number; backOffMs?: number; programs?: ContainerProgram[] } = {},
+): () => void {
   const delay = opts.delayMs ?? 50;
+  const programs = [...(opts.programs ?? []), coreutils];
   const podRT = cluster.builtin("", "pods");
   const pvcRT = cluster.builtin("", "persistentvolumeclaims");
   const pvRT = cluster.builtin("", "persistentvolumes");
@@ -328,7 +400,182 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
       return; // the write above comes back as an event, which starts the containers
     }
     if (!claimsReady(pod, false)) return; // kubelet waits for volumes to attach; a claim's binding re-triggers this
+    if (pullingFailed(pod)) return; // the registry does not answer: it stays so (the back-off below is timed)
     later(`pod:${pod.metadata.uid}`, () => startContainers(ns, name, pod.metadata.uid!));
+  };
+
+  const PULL_FAILURES = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName"];
+  const pullingFailed = (pod: KObject) =>
+    [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].some((c: any) =>
+      PULL_FAILURES.includes(c.state?.waiting?.reason),
+    );
+
+  /** The status of a pod whose image cannot be pulled: Pending, the container waiting with containerd's reason. */
+  const pullFailedStatus = (
+    pod: KObject,
+    failures: Map<string, { reason: string; message: string }>,
+    backOff: boolean,
+  ) => {
+    const at = isoNow();
+    const waiting = (c: any, init: boolean) => {
+      const f = failures.get(c.name);
+      const reason = f
+        ? backOff && f.reason === "ErrImagePull"
+          ? "ImagePullBackOff"
+          : f.reason
+        : init
+          ? "PodInitializing"
+          : "PodInitializing";
+      const message = f
+        ? reason === "ImagePullBackOff"
+          ? `Back-off pulling image "${c.image}"`
+          : f.message
+        : undefined;
+      return {
+        name: c.name,
+        state: { waiting: { reason, ...(message ? { message } : {}) } },
+        lastState: {},
+        ready: false,
+        restartCount: 0,
+        image: c.image,
+        imageID: "",
+        started: false,
+      };
+    };
+    const cond = (type: string, status: string, reason?: string) => ({
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: at,
+      ...(reason ? { reason } : {}),
+    });
+    const hasInit = Boolean(pod.spec?.initContainers?.length);
+    const status: Record<string, unknown> = {
+      phase: "Pending",
+      conditions: [
+        cond("PodReadyToStartContainers", "True"),
+        cond("Initialized", hasInit ? "False" : "True", hasInit ? "ContainersNotInitialized" : undefined),
+        cond("Ready", "False", "ContainersNotReady"),
+        cond("ContainersReady", "False", "ContainersNotReady"),
+        cond("PodScheduled", "True"),
+      ],
+      hostIP: pod.status?.hostIP,
+      startTime: pod.status?.startTime ?? at,
+      containerStatuses: (pod.spec?.containers ?? []).map((c: any) => waiting(c, false)),
+      qosClass: qosClass(pod.spec),
+    };
+    if (hasInit) status.initContainerStatuses = pod.spec.initContainers.map((c: any) => waiting(c, true));
+    return status;
+  };
+
+  /** The kubelet pulls every image first (init containers before containers); a failure stops the pod there. */
+  const pullImages = (pod: KObject): boolean => {
+    const failures = new Map<string, { reason: string; message: string }>();
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+      const f = pullFailure(String(c.image ?? ""));
+      if (f) failures.set(c.name, f);
+    }
+    if (!failures.size) return true;
+    const { namespace: ns, name, uid } = pod.metadata;
+    cluster.update(
+      podRT,
+      ns,
+      name!,
+      { ...pod, status: pullFailedStatus(pod, failures, false) },
+      { subresource: "status" },
+    );
+    for (const [container, f] of failures) {
+      const image = [...(pod.spec?.initContainers ?? []), ...(pod.spec.containers ?? [])].find(
+        (c: any) => c.name === container,
+      )?.image;
+      recordEvent(cluster, pod, {
+        type: "Warning",
+        reason: "Failed",
+        message: `Failed to pull image "${image}": ${f.message}`,
+        component: "kubelet",
+      });
+      recordEvent(cluster, pod, {
+        type: "Warning",
+        reason: "Failed",
+        message: `Error: ${f.reason}`,
+        component: "kubelet",
+      });
+    }
+    later(
+      `backoff:${uid}`,
+      () => {
+        const cur = cluster.store.get(podRT, ns, name!);
+        if (!cur || cur.metadata.uid !== uid || (cur.status?.phase ?? "Pending") !== "Pending") return;
+        cluster.update(
+          podRT,
+          ns,
+          name!,
+          { ...cur, status: pullFailedStatus(cur, failures, true) },
+          { subresource: "status" },
+        );
+        for (const container of failures.keys()) {
+          const image = [...(cur.spec?.initContainers ?? []), ...(cur.spec.containers ?? [])].find(
+            (c: any) => c.name === container,
+          )?.image;
+          recordEvent(cluster, cur, {
+            type: "Normal",
+            reason: "BackOff",
+            message: `Back-off pulling image "${image}"`,
+            component: "kubelet",
+          });
+        }
+      },
+      opts.backOffMs ?? 1_000,
+    );
+    return false;
+  };
+
+  /** Containers that run to completion (a program knows them) under restartPolicy Never/OnFailure end the pod. */
+  const runToCompletion = (ns: string, name: string, uid: string) => {
+    const pod = cluster.store.get(podRT, ns, name);
+    if (!pod || pod.metadata.uid !== uid || pod.status?.phase !== "Running") return;
+    if ((pod.spec?.restartPolicy ?? "Always") === "Always") return;
+    const runs = (pod.spec?.containers ?? []).map((c: any) => {
+      for (const p of programs) {
+        const r = p(pod, c);
+        if (r) return { c, r };
+      }
+      return undefined;
+    });
+    if (runs.some((x: unknown) => !x)) return; // a container that serves keeps the pod Running
+    const at = isoNow();
+    for (const { c, r } of runs) if (r.output) cluster.appendPodLog(ns, name, c.name, r.output);
+    const failed = runs.some(({ r }: { r: ContainerRun }) => r.exitCode !== 0);
+    const cur = cluster.store.get(podRT, ns, name)!;
+    const containerStatuses = (cur.status?.containerStatuses ?? []).map((s: any) => {
+      const run = runs.find(({ c }: { c: any }) => c.name === s.name)!.r;
+      return {
+        ...s,
+        ready: false,
+        started: false,
+        state: {
+          terminated: {
+            exitCode: run.exitCode,
+            reason: run.exitCode === 0 ? "Completed" : "Error",
+            startedAt: s.state?.running?.startedAt ?? at,
+            finishedAt: at,
+            containerID: s.containerID,
+          },
+        },
+      };
+    });
+    const conditions = (cur.status?.conditions ?? []).map((c: any) =>
+      c.type === "Ready" || c.type === "ContainersReady"
+        ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: at }
+        : c,
+    );
+    cluster.update(
+      podRT,
+      ns,
+      name,
+      { ...cur, status: { ...cur.status, phase: failed ? "Failed" : "Succeeded", conditions, containerStatuses } },
+      { subresource: "status" },
+    );
   };
 
   const startContainers = (ns: string, name: string, uid: string) => {
@@ -342,11 +589,13 @@ export function startSimulator(cluster: Cluster, opts: { delayMs?: number } = {}
     )
       return;
     if (!claimsReady(pod, false)) return;
+    if (!pullImages(pod)) return;
     const ips = allocatePodIP(cluster, pod.spec.nodeName, Boolean(pod.spec.hostNetwork));
     const fn = () => {
       const cur = cluster.store.get(podRT, ns, name);
       if (!cur || cur.metadata.uid !== uid || (cur.status?.phase ?? "Pending") !== "Pending") return;
       cluster.update(podRT, ns, name, { ...cur, status: runningPodStatus(cur, ips) }, { subresource: "status" });
+      later(`run:${uid}`, () => runToCompletion(ns, name, uid));
     };
     guard(fn, `pod:${uid}`);
   };

@@ -2,6 +2,7 @@ import path from "node:path";
 import { startClusters, type SandboxCluster } from "./sandbox";
 import { seedCluster } from "./seed";
 import { startSimulator } from "./simulator";
+import { startWorkloadControllers } from "./workloads";
 import { startEmulators, type Emulators } from "./storage/emulators";
 import { VeleroStandIn } from "./velero/stand-in";
 import type { VeleroOptions } from "./velero/context";
@@ -113,7 +114,12 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
   const running: RunningCluster[] = sb.clusters.map((sc, i) => {
     const plan = o.clusters[i];
     if (o.seed !== false) seedCluster(sc.cluster, { velero: plan.velero });
-    const stopSimulator = startSimulator(sc.cluster);
+    const stopKubelet = startSimulator(sc.cluster);
+    const stopControllers = startWorkloadControllers(sc.cluster);
+    const stopSimulator = () => {
+      stopControllers();
+      stopKubelet();
+    };
     const velero = plan.velero
       ? new VeleroStandIn(sc.cluster, {
           ...plan.velero,

@@ -3,6 +3,8 @@ import { Store, type StoreEvent } from "./store";
 import { BUILTIN_TYPES, VIRTUAL } from "./builtins";
 import type { KObject, ResourceType } from "./types";
 import { groupVersion, resourceKey } from "./types";
+import { podSecurityRefusal } from "./pod-security";
+import { defaultWorkload } from "./defaults";
 import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, methodNotAllowed, notFound } from "./errors";
 import { generateSuffix, nameProblem } from "./names";
 import { authorize, rulesFor, type Attributes, type RbacSource, type UserInfo } from "./rbac";
@@ -432,6 +434,7 @@ export class Cluster {
     if (VIRTUAL.has(rt.resource)) throw methodNotAllowed();
     const obj = this.checkBody(rt, body);
     const md = obj.metadata;
+    const requestedName = md.name ?? md.generateName ?? "";
     if (rt.namespaced) {
       if (md.namespace && ns && md.namespace !== ns)
         throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
@@ -486,6 +489,11 @@ export class Cluster {
           ? recordUpdate(undefined, obj, incomingManaged, rootShape(rt), this.writer(rt, opts.fieldManager))
           : undefined;
     if (managed) md.managedFields = managed;
+    if (rt.builtIn && rt.group === "" && rt.resource === "pods") {
+      const nsObj = this.store.get(this.builtin("", "namespaces"), undefined, md.namespace!);
+      const refusal = podSecurityRefusal({ ...obj, metadata: { ...md, name: requestedName } }, nsObj);
+      if (refusal) throw new ApiError(403, "Forbidden", refusal);
+    }
     this.prepareForCreate(rt, obj);
     const admitted = this.admit(rt, obj, true);
     if (opts.dryRun) return this.present(rt, { ...admitted, metadata: { ...admitted.metadata, resourceVersion: "" } });
@@ -785,7 +793,8 @@ export class Cluster {
 
   private admit(rt: ResourceType, obj: KObject, isCreate: boolean): KObject {
     if (rt.resource === "customresourcedefinitions" && rt.group === "apiextensions.k8s.io") return this.admitCrd(obj);
-    if (rt.builtIn || !rt.schema) return obj;
+    if (rt.builtIn) return defaultWorkload(rt, obj);
+    if (!rt.schema) return obj;
     const r = admitCustomResource(obj, rt.schema, { isCreate });
     if (r.errors.length)
       throw invalid(
