@@ -3,7 +3,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { Cluster } from "./cluster";
 import { ApiError, badRequest, forbidden, methodNotAllowed, notFound, unauthorized } from "./errors";
-import type { Attributes, UserInfo } from "./rbac";
+import { escalationRefusal, RBAC_ESCALATION_CHECKED, type Attributes, type RbacSource, type UserInfo } from "./rbac";
 import { toTable, wantsTable } from "./table";
 import { groupVersion, type KObject, type ResourceType } from "./types";
 import { VIRTUAL } from "./builtins";
@@ -265,6 +265,29 @@ export function handler(cluster: Cluster) {
           name,
         );
 
+      // Escalation prevention, as kube's RBAC storage does it: a write of a role or binding is checked against what
+      // it would store (a dry run of the same write for updates, patches and applies). Only requests through this
+      // server are checked; the sandbox's own writes (seed, simulator, Velero stand-in) go to the Cluster directly.
+      const rbacChecked =
+        rt.group === "rbac.authorization.k8s.io" &&
+        RBAC_ESCALATION_CHECKED.has(rt.resource) &&
+        !subresource &&
+        !user.groups.includes("system:masters");
+      const stored = () => {
+        const o = rbacChecked ? cluster.store.get(rt, namespace, name!) : undefined;
+        return o && cluster.present(rt, o);
+      };
+      const guardRbac = (object: KObject, old: KObject | undefined, ns = namespace) => {
+        if (!rbacChecked) return;
+        const refusal = escalationRefusal(rbacSourceOf(cluster), user, {
+          resource: rt.resource,
+          namespace: ns,
+          name,
+          object,
+          old,
+        });
+        if (refusal) throw refusal;
+      };
       const dryRun = q.getAll("dryRun").includes("All");
       const fieldManager = writerName(q.get("fieldManager"), req.headers["user-agent"]);
       const accept = req.headers.accept;
@@ -325,10 +348,14 @@ export function handler(cluster: Cluster) {
           return streamWatch(cluster, rt, namespace, q, req, res, wantsTable(accept), includeObject);
         case "create": {
           const body = parseJson(await readBody(req));
+          if (isObject(body)) guardRbac(body, undefined, namespace ?? body.metadata?.namespace);
           return send(res, 201, cluster.create(rt, namespace, body, { dryRun, fieldManager }));
         }
         case "update": {
           const body = parseJson(await readBody(req));
+          const current = stored();
+          if (current)
+            guardRbac(cluster.update(rt, namespace, name!, body, { subresource, dryRun: true, fieldManager }), current);
           return send(res, 200, cluster.update(rt, namespace, name!, body, { subresource, dryRun, fieldManager }));
         }
         case "patch": {
@@ -342,12 +369,23 @@ export function handler(cluster: Cluster) {
             } catch (e) {
               throw badRequest(`the request body is not valid YAML: ${(e as Error).message}`);
             }
-            const applied = cluster.apply(rt, namespace, name!, body, {
+            const applyOpts = {
               subresource,
               dryRun,
               fieldManager: q.get("fieldManager") ?? undefined,
               force: force === "true" || force === "1",
-            });
+            };
+            // An apply that creates is authorized as create as well as patch (kube's createValidation on the patch
+            // path, after the patch is applied and validated; kubernetes/kubernetes#64892).
+            const current = cluster.store.get(rt, namespace, name!);
+            const mayCreate = Boolean(current) || cluster.authorize(user, { ...attrs, verb: "create" });
+            if (!mayCreate || rbacChecked) {
+              const preview = cluster.apply(rt, namespace, name!, body, { ...applyOpts, dryRun: true });
+              guardRbac(preview.object, current && cluster.present(rt, current));
+              if (preview.created && !mayCreate)
+                throw forbidden(user.name, "create", rt.resource, rt.group, namespace, name);
+            }
+            const applied = cluster.apply(rt, namespace, name!, body, applyOpts);
             return send(res, applied.created ? 201 : 200, applied.object);
           }
           if (force !== null)
@@ -368,6 +406,12 @@ export function handler(cluster: Cluster) {
               },
             );
           const body = parseJson(text);
+          const current = stored();
+          if (current)
+            guardRbac(
+              cluster.patch(rt, namespace, name!, ct, body, { subresource, dryRun: true, fieldManager }),
+              current,
+            );
           return send(res, 200, cluster.patch(rt, namespace, name!, ct, body, { subresource, dryRun, fieldManager }));
         }
         case "delete": {
@@ -405,6 +449,19 @@ export function handler(cluster: Cluster) {
       if (!res.headersSent) send(res, e.code, e.toStatus());
       else res.end();
     }
+  };
+}
+
+const isObject = (v: unknown): v is KObject => Boolean(v) && typeof v === "object" && !Array.isArray(v);
+
+/** The roles and bindings as stored, for the escalation checks (the same objects the Cluster authorizes with). */
+function rbacSourceOf(cluster: Cluster): RbacSource {
+  const t = (r: string) => cluster.builtin("rbac.authorization.k8s.io", r);
+  return {
+    clusterRoles: () => cluster.store.list(t("clusterroles")),
+    clusterRoleBindings: () => cluster.store.list(t("clusterrolebindings")),
+    roles: (ns) => cluster.store.list(t("roles"), ns),
+    roleBindings: (ns) => cluster.store.list(t("rolebindings"), ns),
   };
 }
 
