@@ -16,6 +16,7 @@ import {
   templateHash,
   uuidOf,
 } from "./simulator";
+import { parseInstallArgs, renderVeleroObjects, seedInstallArgs } from "./velero/installer";
 
 // Believable, deterministic content for a sandbox cluster: three Ready nodes, CSI and non-CSI storage, the real
 // kubernetes/examples workloads (guestbook, cassandra, tensorflow model serving, mysql on Cinder), a few namespaces of our
@@ -25,7 +26,8 @@ import {
 // Names are derived from hashes, never from randomness, so two seeded clusters hold the same object names.
 
 export interface SeedOptions {
-  velero: false | { version: string; nodeAgent: boolean; csi: boolean };
+  /** objectStorePlugins: the ObjectStore plugins installed (one init container each); default velero.io/aws and azure. */
+  velero: false | { version: string; nodeAgent: boolean; csi: boolean; objectStorePlugins?: readonly string[] };
   /** Velero CRDs directory; null or undefined: $VELERO_CRDS_DIR or <repo>/../shared/velero-crds. */
   crdsDir?: string | null;
   /** kubernetes/examples manifests; null or undefined: $LIFEBOAT_WORKLOADS_DIR or <repo>/../shared/workloads/kubernetes-examples. */
@@ -853,18 +855,8 @@ const deployment = (
 export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
   const velero = opts.velero;
   const crdsDir = opts.crdsDir ?? defaultCrdsDir();
-  let crdFiles: string[] = [];
-  if (velero) {
-    if (!fs.existsSync(crdsDir) || !fs.statSync(crdsDir).isDirectory())
-      throw new Error(
-        `seed: the Velero CRDs directory ${crdsDir} does not exist (set VELERO_CRDS_DIR or pass crdsDir)`,
-      );
-    crdFiles = fs
-      .readdirSync(crdsDir)
-      .filter((f) => f.endsWith(".yaml"))
-      .sort()
-      .map((f) => path.join(crdsDir, f));
-  }
+  if (velero && (!fs.existsSync(crdsDir) || !fs.statSync(crdsDir).isDirectory()))
+    throw new Error(`seed: the Velero CRDs directory ${crdsDir} does not exist (set VELERO_CRDS_DIR or pass crdsDir)`);
   const wd = opts.workloadsDir ?? defaultWorkloadsDir();
   const workloadsDir = fs.existsSync(wd) ? wd : null;
   const load = (files: string[]) => files.flatMap((f) => loadWorkload(workloadsDir, f));
@@ -1225,18 +1217,7 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
     ),
   ]);
 
-  if (velero) {
-    for (const file of crdFiles) {
-      for (const crd of parseManifests(fs.readFileSync(file, "utf8"), file)) {
-        if (crd.kind !== "CustomResourceDefinition") continue;
-        s.put({
-          ...crd,
-          metadata: { ...crd.metadata, labels: { ...(crd.metadata.labels ?? {}), component: "velero" } },
-        });
-      }
-    }
-    seedVelero(s, velero);
-  }
+  if (velero) seedVelero(s, velero, crdsDir);
 
   // Every namespace has its "default" ServiceAccount now, not a microtask later.
   for (const ns of cluster.store.list(cluster.builtin("", "namespaces"))) {
@@ -1248,123 +1229,29 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
   }
 }
 
-function seedVelero(s: Seeder, v: { version: string; nodeAgent: boolean; csi: boolean }) {
-  const ns = "velero";
-  const labels = { component: "velero" };
-  s.namespace(ns, {
-    component: "velero",
-    "pod-security.kubernetes.io/enforce": "privileged",
-    "pod-security.kubernetes.io/enforce-version": "latest",
-  });
-  s.serviceAccount(ns, "velero", labels);
-  s.put({
-    apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "ClusterRoleBinding",
-    metadata: { name: "velero", labels },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-    subjects: [{ kind: "ServiceAccount", name: "velero", namespace: ns }],
-  });
-  const image = `velero/velero:${v.version}`;
-  const features = v.csi ? ["--features=EnableCSI"] : [];
-  const env = [
-    { name: "VELERO_SCRATCH_DIR", value: "/scratch" },
-    { name: "VELERO_NAMESPACE", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } } },
-    { name: "LD_LIBRARY_PATH", value: "/plugins" },
-  ];
-  s.apply(ns, [
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name: "velero", labels: { component: "velero", deploy: "velero" } },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { deploy: "velero" } },
-        template: {
-          metadata: {
-            labels: { component: "velero", deploy: "velero", name: "velero" },
-            annotations: {
-              "prometheus.io/path": "/metrics",
-              "prometheus.io/port": "8085",
-              "prometheus.io/scrape": "true",
-            },
-          },
-          spec: {
-            serviceAccountName: "velero",
-            restartPolicy: "Always",
-            terminationGracePeriodSeconds: 3600,
-            containers: [
-              {
-                name: "velero",
-                image,
-                command: ["/velero"],
-                args: ["server", ...features, "--uploader-type=kopia"],
-                ports: [{ name: "metrics", containerPort: 8085 }],
-                env,
-                resources: { requests: { cpu: "500m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-                volumeMounts: [
-                  { name: "plugins", mountPath: "/plugins" },
-                  { name: "scratch", mountPath: "/scratch" },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "plugins", emptyDir: {} },
-              { name: "scratch", emptyDir: {} },
-            ],
-          },
-        },
-      },
-    },
-    ...(v.nodeAgent
-      ? [
-          {
-            apiVersion: "apps/v1",
-            kind: "DaemonSet",
-            metadata: { name: "node-agent", labels: { component: "velero", name: "node-agent" } },
-            spec: {
-              selector: { matchLabels: { name: "node-agent" } },
-              template: {
-                metadata: { labels: { component: "velero", name: "node-agent", role: "node-agent" } },
-                spec: {
-                  serviceAccountName: "velero",
-                  securityContext: { runAsUser: 0 },
-                  containers: [
-                    {
-                      name: "node-agent",
-                      image,
-                      command: ["/velero"],
-                      args: ["node-agent", "server", ...features],
-                      env: [
-                        {
-                          name: "NODE_NAME",
-                          valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "spec.nodeName" } },
-                        },
-                        ...env,
-                      ],
-                      resources: {},
-                      volumeMounts: [
-                        { name: "host-pods", mountPath: "/host_pods", mountPropagation: "HostToContainer" },
-                        {
-                          name: "host-plugins",
-                          mountPath: "/var/lib/kubelet/plugins",
-                          mountPropagation: "HostToContainer",
-                        },
-                        { name: "scratch", mountPath: "/scratch" },
-                      ],
-                    },
-                  ],
-                  volumes: [
-                    { name: "host-pods", hostPath: { path: "/var/lib/kubelet/pods", type: "" } },
-                    { name: "host-plugins", hostPath: { path: "/var/lib/kubelet/plugins", type: "" } },
-                    { name: "scratch", emptyDir: {} },
-                  ],
-                },
-              },
-            },
-          } as KObject,
-        ]
-      : []),
-  ]);
+/**
+ * Velero as `velero install` renders it (sandbox/velero/installer.ts) for the flags the plan maps to, written as the
+ * controllers would have left it: CRDs, Namespace, ServiceAccount, ClusterRoleBinding, the Deployment with one plugin
+ * init container per ObjectStore plugin, and the node-agent DaemonSet, with their ReplicaSet and pods.
+ */
+function seedVelero(s: Seeder, v: Exclude<SeedOptions["velero"], false>, crdsDir: string) {
+  const parsed = parseInstallArgs(seedInstallArgs(v), v.version);
+  if (!parsed.ok) throw new Error(`seed: velero install flags: ${parsed.error}`);
+  const objects = renderVeleroObjects({ version: v.version, flags: parsed.flags, crdsDir });
+  const ns = parsed.flags.namespace;
+  const namespaced: KObject[] = [];
+  for (const o of objects) {
+    if (o.kind === "Namespace") s.namespace(o.metadata.name!, o.metadata.labels);
+    else if (o.metadata.namespace) namespaced.push(o);
+    else s.put(o);
+  }
+  // Labels the seed has always put on the workloads (seed tests pin them); `velero install` itself labels both
+  // objects component=velero only.
+  for (const o of namespaced) {
+    if (o.kind === "Deployment") o.metadata.labels = { ...o.metadata.labels, deploy: "velero" };
+    if (o.kind === "DaemonSet") o.metadata.labels = { ...o.metadata.labels, name: "node-agent" };
+  }
+  s.apply(ns, namespaced);
 }
 
 // ---- built-in fallback manifests ----------------------------------------------------------------------------------------
