@@ -249,15 +249,18 @@ export const ANSWERING_REGISTRIES = new Set([
   "public.ecr.aws",
 ]);
 
-/** Repositories whose tags the sandbox knows exactly (any registry that answers serves them); others pull any tag. */
-export const KNOWN_TAGS: Record<string, string[]> = {
-  "velero/velero": ["v1.18.1", "v1.17.0"],
-  "velero/velero-plugin-for-aws": ["v1.14.0", "v1.13.0"],
-  "velero/velero-plugin-for-microsoft-azure": ["v1.14.0", "v1.13.0"],
-};
+/** "registry:5000/velero/velero:v1.18.1" → "velero/velero" (the repository without registry, tag or digest). */
+export function imageRepository(image: string): string {
+  const ref = normalizeImage(image);
+  return repoOf(ref.slice(ref.indexOf("/") + 1));
+}
 
 /** Why the kubelet cannot pull an image (containerd's words), or null when it pulls. */
-export function pullFailure(image: string): { reason: "ErrImagePull" | "InvalidImageName"; message: string } | null {
+export function pullFailure(
+  image: string,
+  /** Repositories whose tags are known exactly (any answering registry serves them); others pull any tag. */
+  knownTags: Readonly<Record<string, readonly string[]>> = {},
+): { reason: "ErrImagePull" | "InvalidImageName"; message: string } | null {
   const ref = normalizeImage(image);
   if (!image || /\s/.test(image) || /[A-Z]/.test(repoOf(ref)) || /[:@/]$/.test(image))
     return {
@@ -275,7 +278,7 @@ export function pullFailure(image: string): { reason: "ErrImagePull" | "InvalidI
         `rpc error: code = Unknown desc = failed to pull and unpack image "${ref}": failed to resolve reference "${ref}": ` +
         `failed to do request: Head "https://${host}/v2/${repo}/manifests/${tag}": dial tcp: lookup ${host.split(":")[0]}: no such host`,
     };
-  const known = KNOWN_TAGS[repo];
+  const known = knownTags[repo];
   if (known && !known.includes(tag))
     return {
       reason: "ErrImagePull",
@@ -306,7 +309,12 @@ export const coreutils: ContainerProgram = (_pod, c) => {
 
 export function startSimulator(
   cluster: Cluster,
-  opts: { delayMs?: number; backOffMs?: number; programs?: ContainerProgram[] } = {},
+  opts: {
+    delayMs?: number;
+    backOffMs?: number;
+    programs?: ContainerProgram[];
+    knownTags?: Readonly<Record<string, readonly string[]>>;
+  } = {},
 ): () => void {
   const delay = opts.delayMs ?? 50;
   const programs = [...(opts.programs ?? []), coreutils];
@@ -472,7 +480,7 @@ export function startSimulator(
   const pullImages = (pod: KObject): boolean => {
     const failures = new Map<string, { reason: string; message: string }>();
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-      const f = pullFailure(String(c.image ?? ""));
+      const f = pullFailure(String(c.image ?? ""), opts.knownTags);
       if (f) failures.set(c.name, f);
     }
     if (!failures.size) return true;

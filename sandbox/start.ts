@@ -4,8 +4,10 @@ import { seedCluster } from "./seed";
 import { startSimulator } from "./simulator";
 import { startWorkloadControllers } from "./workloads";
 import { startEmulators, type Emulators } from "./storage/emulators";
-import { VeleroStandIn } from "./velero/stand-in";
-import type { VeleroOptions } from "./velero/context";
+import type { VeleroStandIn } from "./velero/stand-in";
+import type { Faults, VeleroOptions } from "./velero/context";
+import { VELERO_IMAGE_TAGS } from "./velero/installer";
+import { VeleroSupervisor, veleroImageProgram } from "./velero/supervisor";
 
 // The whole sandbox in one process: clusters (API server + seed content + kubelet/provisioner simulator + Velero
 // stand-in where Velero is "installed") and the storage emulators (s3rver, azurite with its Entra ID / ARM stand-in, and
@@ -36,7 +38,9 @@ export interface SandboxOptions {
 
 export interface RunningCluster extends SandboxCluster {
   plan: ClusterPlan;
-  velero: VeleroStandIn | null;
+  /** The Velero server running now (the supervisor starts, restarts and stops it with its Deployment). */
+  readonly velero: VeleroStandIn | null;
+  supervisor: VeleroSupervisor;
   stopSimulator: () => void;
 }
 
@@ -114,29 +118,33 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
   const running: RunningCluster[] = sb.clusters.map((sc, i) => {
     const plan = o.clusters[i];
     if (o.seed !== false) seedCluster(sc.cluster, { velero: plan.velero });
-    const stopKubelet = startSimulator(sc.cluster);
+    const stopKubelet = startSimulator(sc.cluster, {
+      programs: [veleroImageProgram()],
+      knownTags: VELERO_IMAGE_TAGS,
+    });
     const stopControllers = startWorkloadControllers(sc.cluster);
     const stopSimulator = () => {
       stopControllers();
       stopKubelet();
     };
-    const velero = plan.velero
-      ? new VeleroStandIn(sc.cluster, {
-          ...plan.velero,
-          syncPeriodMs: 5_000,
-          validationPeriodMs: 10_000,
-          gcPeriodMs: 30_000,
-          ...(entraUrl ? { azureAuthorityHost: entraUrl, azureResourceManager: entraUrl } : {}),
-          ...(o.velero ?? {}),
-        }).start()
-      : null;
-    if (velero) {
-      sc.cluster.controls.set("velero-faults", (body: Partial<typeof velero.faults>) => {
-        Object.assign(velero.faults, body);
-        return velero.faults;
-      });
-    }
-    return { ...sc, plan, velero, stopSimulator };
+    // Velero runs where its Deployment does (the seed's, or one Lifeboat installs through the installer Job).
+    const supervisor = new VeleroSupervisor(sc.cluster, {
+      syncPeriodMs: 5_000,
+      validationPeriodMs: 10_000,
+      gcPeriodMs: 30_000,
+      ...(entraUrl ? { azureAuthorityHost: entraUrl, azureResourceManager: entraUrl } : {}),
+      ...(o.velero ?? {}),
+    }).start();
+    sc.cluster.controls.set("velero-faults", (body: Partial<Faults>) => Object.assign(supervisor.faults, body));
+    return {
+      ...sc,
+      plan,
+      supervisor,
+      get velero() {
+        return supervisor.current;
+      },
+      stopSimulator,
+    };
   });
   return {
     clusters: running,
@@ -144,7 +152,7 @@ export async function startSandbox(o: SandboxOptions): Promise<RunningSandbox> {
     stop: async () => {
       for (const c of running) {
         c.stopSimulator();
-        await c.velero?.stop();
+        await c.supervisor.stop();
       }
       await sb.stop();
       await storage.stop();

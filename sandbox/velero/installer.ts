@@ -26,6 +26,17 @@ const PLUGIN_REPOSITORIES: Readonly<Record<string, string>> = {
 };
 
 /** The plugin image for an ObjectStore plugin name ("velero.io/aws") and a served Velero version. */
+/** The ObjectStore provider a plugin image serves, by repository ("velero/velero-plugin-for-aws" → "velero.io/aws"). */
+export const PLUGIN_PROVIDERS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(PLUGIN_REPOSITORIES).map(([provider, repository]) => [repository, provider]),
+);
+
+/** The tags the sandbox's registries serve for Velero's repositories (any other tag there is "not found"). */
+export const VELERO_IMAGE_TAGS: Readonly<Record<string, string[]>> = {
+  "velero/velero": [...INSTALLER_VERSIONS],
+  ...Object.fromEntries(Object.values(PLUGIN_REPOSITORIES).map((r) => [r, [...new Set(Object.values(PLUGIN_TAGS))]])),
+};
+
 export function pluginImage(plugin: string, veleroVersion: string): string {
   const repository = PLUGIN_REPOSITORIES[plugin];
   const tag = PLUGIN_TAGS[veleroVersion];
