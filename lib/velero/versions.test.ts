@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, compatibility, csiPossible, veleroMinorOf, versionParts, VELERO_MINORS } from "./versions";
+import {
+  compareVersions,
+  compatibility,
+  csiPossible,
+  newerReleases,
+  pluginProviderOf,
+  releaseOf,
+  veleroMinorOf,
+  versionParts,
+  VELERO_MINORS,
+  VELERO_RELEASES,
+} from "./versions";
 
 describe("Velero's compatibility with Kubernetes (velero-api.md §11)", () => {
   it("reads versions as Kubernetes and Velero write them, and nothing else", () => {
@@ -47,5 +58,24 @@ describe("Velero's compatibility with Kubernetes (velero-api.md §11)", () => {
     expect(csiPossible("v1.20.0")).toBe(true);
     expect(csiPossible("v1.31.4")).toBe(true);
     expect(csiPossible("unknown")).toBe(false);
+  });
+});
+
+describe("the releases Lifeboat installs", () => {
+  it("pairs each with its plugins' line, offers newer ones as upgrades, and names plugin images' providers", () => {
+    for (const r of VELERO_RELEASES) {
+      const line = veleroMinorOf(r.version)!.pluginLine;
+      expect(r.plugins.aws.startsWith(`${line}.`) && r.plugins.azure.startsWith(`${line}.`)).toBe(true);
+    }
+    expect(releaseOf("v1.17.0")?.plugins.aws).toBe("v1.13.0");
+    expect(releaseOf("v1.16.0")).toBeUndefined();
+    expect(newerReleases("v1.17.0").map((r) => r.version)).toEqual(["v1.18.1"]);
+    expect(newerReleases("v1.18.1")).toEqual([]);
+    expect(pluginProviderOf("velero/velero-plugin-for-aws:v1.14.0")).toBe("velero.io/aws");
+    expect(pluginProviderOf("mirror:5000/x/velero/velero-plugin-for-microsoft-azure@sha256:ab")).toBe(
+      "velero.io/azure",
+    );
+    expect(pluginProviderOf("velero/velero:v1.18.1")).toBeUndefined();
+    expect(pluginProviderOf("evil/notvelero/velero-plugin-for-aws-x:v1")).toBeUndefined();
   });
 });

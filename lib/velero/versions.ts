@@ -86,3 +86,37 @@ export function csiPossible(kubernetes: string): boolean {
   const c = compareVersions(kubernetes, CSI_MIN_KUBERNETES);
   return c !== null && c >= 0;
 }
+
+/** A Velero release Lifeboat installs: the server image's tag and the tags of the plugins that go with it. */
+export interface VeleroRelease {
+  version: string;
+  plugins: { aws: string; azure: string };
+}
+
+/** What Lifeboat offers to install and upgrade to, newest first. */
+export const VELERO_RELEASES: readonly VeleroRelease[] = [
+  { version: "v1.18.1", plugins: { aws: "v1.14.0", azure: "v1.14.0" } },
+  { version: "v1.17.0", plugins: { aws: "v1.13.0", azure: "v1.13.0" } },
+];
+
+export const releaseOf = (version: string): VeleroRelease | undefined =>
+  VELERO_RELEASES.find((r) => r.version === version);
+
+/** Releases newer than `version` (the upgrade targets), newest first. */
+export const newerReleases = (version: string): VeleroRelease[] =>
+  VELERO_RELEASES.filter((r) => (compareVersions(r.version, version) ?? 0) > 0);
+
+/** The ObjectStore provider names Velero's plugins register, by image repository. */
+export const PLUGIN_REPOSITORIES = {
+  "velero.io/aws": "velero/velero-plugin-for-aws",
+  "velero.io/azure": "velero/velero-plugin-for-microsoft-azure",
+} as const;
+export type ObjectStoreProvider = keyof typeof PLUGIN_REPOSITORIES;
+
+/** "registry.example:5000/velero/velero-plugin-for-aws:v1.14.0" → "velero.io/aws"; undefined for other images. */
+export function pluginProviderOf(image: string): ObjectStoreProvider | undefined {
+  const repo = image.replace(/@.*$/, "").replace(/:[^/:]*$/, "");
+  return (Object.keys(PLUGIN_REPOSITORIES) as ObjectStoreProvider[]).find(
+    (p) => repo === PLUGIN_REPOSITORIES[p] || repo.endsWith(`/${PLUGIN_REPOSITORIES[p]}`),
+  );
+}

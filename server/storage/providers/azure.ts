@@ -1,3 +1,4 @@
+import { PLUGIN_REPOSITORIES } from "@/lib/velero/versions";
 import {
   azureAuthIssues,
   azureBlobConfig,
@@ -21,7 +22,7 @@ import { redactSecrets } from "../probe-steps";
 // credential it was completed with (`credentialKind`), because the BSL differs: an account key's variable
 // (storageAccountKeyEnvVar), an Entra ID token (useAAD), or the keys read through ARM (resourceGroup, subscriptionId).
 
-export const AZURE_PLUGIN = "velero/velero-plugin-for-microsoft-azure";
+export const AZURE_PLUGIN = PLUGIN_REPOSITORIES["velero.io/azure"];
 
 /** The BSL config keys velero-plugin-for-microsoft-azure accepts (Velero adds credentialsFile). Any other fails the BSL. */
 export const AZURE_CONFIG_KEYS: ReadonlySet<string> = new Set([

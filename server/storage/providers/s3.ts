@@ -1,3 +1,4 @@
+import { PLUGIN_REPOSITORIES } from "@/lib/velero/versions";
 import {
   awsAccessKey,
   awsS3Config,
@@ -19,7 +20,7 @@ import {
 // The S3 driver: AWS S3 and S3-compatible stores (MinIO, Ceph, Backblaze, …), both served by velero-plugin-for-aws
 // with an access key pair. The probe is server/storage/s3.ts; here is what a location becomes for Velero.
 
-export const AWS_PLUGIN = "velero/velero-plugin-for-aws";
+export const AWS_PLUGIN = PLUGIN_REPOSITORIES["velero.io/aws"];
 
 /** The BSL config keys velero-plugin-for-aws accepts that a user sets (Velero adds bucket, prefix, caCert, credentialsFile). */
 export const AWS_CONFIG_KEYS: ReadonlySet<string> = new Set([

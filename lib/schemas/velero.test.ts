@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_VELERO_SETTINGS, veleroSettings, wantsNodeAgent } from "./velero";
+
+const parse = (patch: Record<string, unknown>) => veleroSettings.safeParse({ ...DEFAULT_VELERO_SETTINGS, ...patch });
+const issues = (patch: Record<string, unknown>) => {
+  const r = parse(patch);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+};
+
+describe("veleroSettings", () => {
+  it("accepts the defaults: the newest release, FSB opt-out (TMC's default), CSI on", () => {
+    expect(veleroSettings.parse(DEFAULT_VELERO_SETTINGS)).toEqual(DEFAULT_VELERO_SETTINGS);
+    expect(DEFAULT_VELERO_SETTINGS).toMatchObject({
+      version: "v1.18.1",
+      fsBackup: { enabled: true, default: "optOut" },
+    });
+  });
+
+  it("explains each refusal next to its field", () => {
+    expect(issues({ version: "v9.9.9" })).toEqual(["version: Lifeboat installs v1.18.1 or v1.17.0"]);
+    expect(issues({ registry: "https://registry.example" })).toEqual([
+      "registry: A registry address such as registry.example.com:5000/mirror",
+    ]);
+    expect(issues({ csi: { enabled: false, moveDataByDefault: true } })).toEqual([
+      "csi.moveDataByDefault: Data movement moves CSI snapshots: turn CSI snapshots on",
+    ]);
+    const resources = {
+      ...DEFAULT_VELERO_SETTINGS.resources,
+      velero: { ...DEFAULT_VELERO_SETTINGS.resources.velero, memLimit: "lots" },
+    };
+    expect(issues({ resources })).toEqual([
+      'resources.velero.memLimit: A quantity such as 500m, 1, 128Mi or 1Gi ("0" for none)',
+    ]);
+    const nodeAgent = {
+      nodeSelector: { "bad key!": "x" },
+      tolerations: [{ operator: "Exists", value: "x" }, { operator: "Equal" }],
+    };
+    expect(issues({ nodeAgent })).toEqual([
+      "nodeAgent.nodeSelector.bad key!: Not a label key (e.g. kubernetes.io/os)",
+      "nodeAgent.tolerations.0.value: Exists matches any value: leave the value empty",
+      "nodeAgent.tolerations.1.key: Equal needs the taint's key",
+    ]);
+  });
+
+  it("normalises a registry's case and runs the node-agent only when FSB or data movement needs it", () => {
+    expect(parse({ registry: "Mirror.Example:5000/Velero" }).data?.registry).toBe("mirror.example:5000/velero");
+    expect(
+      wantsNodeAgent({
+        fsBackup: { enabled: false, default: "optIn" },
+        csi: { enabled: true, moveDataByDefault: false },
+      }),
+    ).toBe(false);
+    expect(
+      wantsNodeAgent({
+        fsBackup: { enabled: false, default: "optIn" },
+        csi: { enabled: true, moveDataByDefault: true },
+      }),
+    ).toBe(true);
+  });
+});

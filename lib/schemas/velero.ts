@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { releaseOf, VELERO_RELEASES } from "../velero/versions";
+import { isLabelValue } from "../velero/names";
+
+// The settings Lifeboat installs Velero with on a cluster (#12: the cluster's Data protection tab, a group's defaults):
+// one schema for the form, the router input and what the installer reconciler renders from. Every rule that would make
+// `velero install` refuse the flags (velero-api.md §5) is checked here, next to the field it concerns.
+
+/** A Kubernetes quantity as Velero's resource flags take it; "0" means no request / no limit. */
+const QUANTITY_RE = /^(0|[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?)$/;
+const quantity = z
+  .string()
+  .trim()
+  .regex(QUANTITY_RE, { message: 'A quantity such as 500m, 1, 128Mi or 1Gi ("0" for none)' });
+
+const podResources = z.object({ cpuRequest: quantity, memRequest: quantity, cpuLimit: quantity, memLimit: quantity });
+export type PodResources = z.infer<typeof podResources>;
+
+/** host[:port][/path] of an image registry (a mirror for air-gapped clusters). */
+const REGISTRY_RE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/;
+const LABEL_KEY_RE =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelKey = z.string().max(317).regex(LABEL_KEY_RE, { message: "Not a label key (e.g. kubernetes.io/os)" });
+
+export const toleration = z
+  .object({
+    key: z.union([labelKey, z.literal("")]).optional(),
+    operator: z.enum(["Exists", "Equal"]),
+    value: z
+      .string()
+      .max(63)
+      .refine((v) => v === "" || isLabelValue(v), { message: "Not a label value" })
+      .optional(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.operator === "Exists" && t.value)
+      ctx.addIssue({ code: "custom", path: ["value"], message: "Exists matches any value: leave the value empty" });
+    if (t.operator === "Equal" && !t.key)
+      ctx.addIssue({ code: "custom", path: ["key"], message: "Equal needs the taint's key" });
+  });
+export type Toleration = z.infer<typeof toleration>;
+
+export const veleroSettings = z
+  .object({
+    version: z.string().refine((v) => releaseOf(v) !== undefined, {
+      message: `Lifeboat installs ${VELERO_RELEASES.map((r) => r.version).join(" or ")}`,
+    }),
+    /** null: Docker Hub (docker.io). */
+    registry: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(REGISTRY_RE, { message: "A registry address such as registry.example.com:5000/mirror" })
+      .nullable(),
+    fsBackup: z.object({ enabled: z.boolean(), default: z.enum(["optIn", "optOut"]) }),
+    csi: z.object({ enabled: z.boolean(), moveDataByDefault: z.boolean() }),
+    privilegedNodeAgent: z.boolean(),
+    resources: z.object({ velero: podResources, nodeAgent: podResources }),
+    nodeAgent: z.object({
+      nodeSelector: z
+        .record(z.string(), z.string().max(63).refine(isLabelValue, { message: "Not a label value" }))
+        .superRefine((sel, ctx) => {
+          for (const k of Object.keys(sel))
+            if (!labelKey.safeParse(k).success)
+              ctx.addIssue({ code: "custom", path: [k], message: "Not a label key (e.g. kubernetes.io/os)" });
+        }),
+      tolerations: z.array(toleration).max(20),
+    }),
+  })
+  .superRefine((s, ctx) => {
+    // velero install: "--default-volumes-to-fs-backup requires --use-node-agent"; data movement runs in the node-agent.
+    if (s.csi.moveDataByDefault && !s.csi.enabled)
+      ctx.addIssue({
+        code: "custom",
+        path: ["csi", "moveDataByDefault"],
+        message: "Data movement moves CSI snapshots: turn CSI snapshots on",
+      });
+  });
+export type VeleroSettings = z.infer<typeof veleroSettings>;
+
+/** Velero's own defaults for the server and node-agent pods (velero install without resource flags). */
+export const VELERO_DEFAULT_RESOURCES: VeleroSettings["resources"] = {
+  velero: { cpuRequest: "500m", memRequest: "128Mi", cpuLimit: "1", memLimit: "512Mi" },
+  nodeAgent: { cpuRequest: "0", memRequest: "0", cpuLimit: "0", memLimit: "0" },
+};
+
+/**
+ * What the enable form starts from: the newest release, file-system backup on with opt-out (TMC's default when FSB is
+ * on; the form says so and lets the operator choose opt-in), CSI snapshots on, data movement off.
+ */
+export const DEFAULT_VELERO_SETTINGS: VeleroSettings = {
+  version: VELERO_RELEASES[0].version,
+  registry: null,
+  fsBackup: { enabled: true, default: "optOut" },
+  csi: { enabled: true, moveDataByDefault: false },
+  privilegedNodeAgent: false,
+  resources: VELERO_DEFAULT_RESOURCES,
+  nodeAgent: { nodeSelector: {}, tolerations: [] },
+};
+
+/** The node-agent runs when file-system backup is on or CSI snapshot data is moved (both run in it). */
+export const wantsNodeAgent = (s: Pick<VeleroSettings, "fsBackup" | "csi">) =>
+  s.fsBackup.enabled || (s.csi.enabled && s.csi.moveDataByDefault);
