@@ -434,9 +434,10 @@ export function startSimulator(
         : init
           ? "PodInitializing"
           : "PodInitializing";
+      // Kubelets since 1.30 keep the pull error in the back-off message.
       const message = f
         ? reason === "ImagePullBackOff"
-          ? `Back-off pulling image "${c.image}"`
+          ? `Back-off pulling image "${c.image}": ErrImagePull: ${f.message}`
           : f.message
         : undefined;
       return {

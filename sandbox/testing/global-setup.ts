@@ -1,4 +1,5 @@
-// For console integration tests (server/**): starts a sandbox in its own process — two clusters with Velero, the S3 and
+// For console integration tests (server/**): starts a sandbox in its own process — two clusters with Velero and a third
+// without it (sandbox-3, for installing Velero), the S3 and
 // Azure Blob emulators and moto (AWS with IAM enforced; absent, with the reason in sandbox.json, where python3 has no
 // moto) — and tells the tests where it is through LIFEBOAT_TEST_SANDBOX (the path of its sandbox.json).
 // The console's code then meets the sandbox only over the network, through kubeconfigs, as it meets real clusters.
@@ -20,7 +21,9 @@ export async function setup() {
       path.join(root, "node_modules/tsx/dist/cli.mjs"),
       "sandbox/cli.ts",
       "--clusters",
-      "2",
+      "3",
+      "--without-velero",
+      "sandbox-3",
       "--dir",
       dir,
       "--s3-port",

@@ -3,6 +3,7 @@ import { publish, type Change, type EventBus } from "../events/bus";
 import { logger } from "../log";
 import { startHealthLoop } from "../services/clusters/health-loop";
 import { advanceStack, dueStacks } from "../services/protection/managed-locations";
+import { advanceOperation, dueOperations } from "../services/velero/operations";
 import { SyncEngine } from "../sync/engine";
 import type { Reconciler } from "./manager";
 
@@ -87,17 +88,17 @@ export function healthReconciler(d: Deps, intervalMs: number): Reconciler {
   return { name: "health", start: () => startHealthLoop(d, intervalMs) };
 }
 
-/** How often the managed-stacks reconciler looks for due stacks without being woken. */
-const STACKS_TICK_MS = 2_000;
-
 /**
- * Managed stacks: desired state = the ManagedStack rows (a stack to create, finish or delete); observed = what
- * CloudFormation and IAM say; converge = advanceStack on every row whose next poll is due, one at a time. Woken by
- * "locations" (a new provisioning) as well as by its tick.
+ * A reconciler over rows with a next poll time: on its tick, and whenever one of `topics` is announced, it advances
+ * every due row, one at a time (the managed stacks, the Velero operations).
  */
-export function managedStacksReconciler(d: Deps, bus: EventBus, opts: { tickMs?: number } = {}): Reconciler {
+function dueRowsReconciler(
+  name: string,
+  bus: EventBus,
+  o: { topics: string[]; tickMs: number; due: () => Promise<{ id: string }[]>; advance: (id: string) => Promise<void> },
+): Reconciler {
   return {
-    name: "managed-stacks",
+    name,
     start() {
       let stopped = false;
       let running: Promise<void> = Promise.resolve();
@@ -108,19 +109,17 @@ export function managedStacksReconciler(d: Deps, bus: EventBus, opts: { tickMs?:
         running = running
           .then(async () => {
             queued = false;
-            for (const { id } of await dueStacks(d)) {
+            for (const { id } of await o.due()) {
               if (stopped) return;
-              await advanceStack(d, id);
+              await o.advance(id);
             }
           })
-          .catch((e) =>
-            logger.warn({ err: e instanceof Error ? e.message : String(e) }, "managed stacks: converging failed"),
-          );
+          .catch((e) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, `${name}: converging failed`));
       };
       const unsubscribe = bus.subscribe((c) => {
-        if (c.topic === "locations" || c.topic === "resync") converge();
+        if (o.topics.includes(c.topic) || c.topic === "resync") converge();
       });
-      const timer = setInterval(converge, opts.tickMs ?? STACKS_TICK_MS);
+      const timer = setInterval(converge, o.tickMs);
       timer.unref?.();
       converge();
       return async () => {
@@ -131,4 +130,38 @@ export function managedStacksReconciler(d: Deps, bus: EventBus, opts: { tickMs?:
       };
     },
   };
+}
+
+/** How often the managed-stacks reconciler looks for due stacks without being woken. */
+const STACKS_TICK_MS = 2_000;
+
+/**
+ * Managed stacks: desired state = the ManagedStack rows (a stack to create, finish or delete); observed = what
+ * CloudFormation and IAM say; converge = advanceStack on every row whose next poll is due, one at a time. Woken by
+ * "locations" (a new provisioning) as well as by its tick.
+ */
+export function managedStacksReconciler(d: Deps, bus: EventBus, opts: { tickMs?: number } = {}): Reconciler {
+  return dueRowsReconciler("managed-stacks", bus, {
+    topics: ["locations"],
+    tickMs: opts.tickMs ?? STACKS_TICK_MS,
+    due: () => dueStacks(d),
+    advance: (id) => advanceStack(d, id),
+  });
+}
+
+/** How often the Velero installer looks for due operations without being woken. */
+const VELERO_TICK_MS = 1_000;
+
+/**
+ * Velero installer: desired state = the VeleroOperation rows (an install to render, apply, roll out and verify);
+ * observed = the cluster's Jobs, Velero's objects and its ServerStatusRequest; converge = advanceOperation on every row
+ * whose next step is due. Woken by "velero" (a new operation, an approval) as well as by its tick.
+ */
+export function veleroInstallerReconciler(d: Deps, bus: EventBus, opts: { tickMs?: number } = {}): Reconciler {
+  return dueRowsReconciler("velero-installer", bus, {
+    topics: ["velero"],
+    tickMs: opts.tickMs ?? VELERO_TICK_MS,
+    due: () => dueOperations(d),
+    advance: (id) => advanceOperation(d, id),
+  });
 }

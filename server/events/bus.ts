@@ -19,7 +19,8 @@ export type Topic =
   | "datauploads"
   | "cluster"
   | "clusters"
-  | "locations";
+  | "locations"
+  | "velero";
 
 export interface Change {
   topic: Topic | string;

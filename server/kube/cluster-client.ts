@@ -281,17 +281,24 @@ export class ClusterClient {
     });
   }
 
-  /** Server-side apply under Lifeboat's field manager; `force` takes over fields other managers own. */
+  /**
+   * Server-side apply under Lifeboat's field manager (or `fieldManager`); `force` takes over fields other managers own;
+   * `dryRun` answers what the object would become without storing it.
+   */
   apply<T extends KubeObject = KubeObject>(
     r: ResourceRef,
     body: T,
-    o: { namespace?: string; force?: boolean } = {},
+    o: { namespace?: string; force?: boolean; dryRun?: boolean; fieldManager?: string } = {},
   ): Promise<T> {
     const name = body.metadata?.name ?? "";
     return this.session.request<T>(what("apply", r, name, o.namespace), {
       method: "PATCH",
       path: resourcePath(r, { namespace: o.namespace, name }),
-      query: { fieldManager: FIELD_MANAGER, force: o.force ? true : undefined },
+      query: {
+        fieldManager: o.fieldManager ?? FIELD_MANAGER,
+        force: o.force ? true : undefined,
+        dryRun: o.dryRun ? "All" : undefined,
+      },
       body: { apiVersion: apiVersionOf(r), kind: r.kind, ...body },
       contentType: "application/apply-patch+yaml",
     });

@@ -74,6 +74,8 @@ describe("SyncEngine against a sandbox cluster", () => {
   const objects = () => veleroObjects(kubeconfig());
   // Closed while the test wants the engine disconnected: each loop opens the kubeconfig before it lists or watches.
   let gate: Promise<void> = Promise.resolve();
+  /** How many loops are waiting at the gate right now. */
+  let waiting = 0;
 
   const row = (kind: string, n: string) =>
     db.veleroObject.findUnique({
@@ -112,7 +114,18 @@ describe("SyncEngine against a sandbox cluster", () => {
       metadata: { name: name("s1") },
       spec: { schedule: "0 3 * * *", paused: true, template: { includedNamespaces: ["payments"] } },
     });
-    engine = new SyncEngine({ db, clientFor: async () => (await gate, clientOf(kubeconfig())) });
+    engine = new SyncEngine({
+      db,
+      clientFor: async () => {
+        waiting++;
+        try {
+          await gate;
+        } finally {
+          waiting--;
+        }
+        return clientOf(kubeconfig());
+      },
+    });
   });
 
   afterAll(async () => {
@@ -168,7 +181,7 @@ describe("SyncEngine against a sandbox cluster", () => {
     let open!: () => void;
     gate = new Promise((r) => (open = r));
     await control(kubeconfig(), "drop-watches");
-    await sleep(300); // every loop is now waiting on the gate
+    await eventually("every loop waits at the gate", async () => waiting === SYNCED_KINDS.length);
     await objects().remove("schedules", name("s1"));
     await objects().patchLabels("backups", name("b2"), { "sync-test": "while-away" });
     await control(kubeconfig(), "compact");

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { depsFor, type Deps } from "../../composition";
+import { ControllerManager } from "../../controllers/manager";
+import { veleroInstallerReconciler } from "../../controllers/reconcilers";
+import type { Db } from "../../db/client";
+import { EventBus } from "../../events/bus";
+import { aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
+import { freshDatabase } from "../../testing/db";
+import { kubeconfigText, testSandbox } from "../../testing/sandbox";
+import { until } from "../../testing/wait";
+import { haveKubectl, kubectl } from "@/sandbox/testing/kubectl";
+import { DEFAULT_VELERO_SETTINGS, type VeleroSettings } from "@/lib/schemas/velero";
+import { approveOperation, startInstall } from "./operations";
+
+// Installing Velero on a sandbox cluster that has none (sandbox-3), the whole way a console process does it: the
+// velero-installer reconciler under the controller lease runs Velero's installer in a Job, the objects wait for review,
+// an approval applies them, the rollout is followed, and a ServerStatusRequest must answer with the version and plugins.
+let db: Db;
+let url: string;
+let d: Deps;
+let bus: EventBus;
+let manager: ControllerManager;
+let clusterId: string;
+let adminId: string;
+const BARE = 2; // sandbox-3: started --without-velero by the integration project's sandbox
+const kubeconfigPath = () => testSandbox().clusters[BARE].kubeconfig;
+const settings = (patch: Partial<VeleroSettings> = {}): VeleroSettings => ({
+  ...DEFAULT_VELERO_SETTINGS,
+  version: "v1.17.0",
+  fsBackup: { enabled: true, default: "optIn" },
+  ...patch,
+});
+const operation = (id: string) => db.veleroOperation.findUniqueOrThrow({ where: { id } });
+const settled = (id: string, phases: string[], ms = 60_000) =>
+  until(
+    `operation in ${phases.join(" or ")}`,
+    async () => {
+      const op = await operation(id);
+      return phases.includes(op.phase) && op;
+    },
+    ms,
+  );
+
+beforeAll(async () => {
+  ({ db, url } = await freshDatabase());
+  d = depsFor(db);
+  const admin = await aUser(db, { role: "ORG_ADMIN" });
+  adminId = admin.id;
+  const caller = callerFor(db, await signedIn(db, admin));
+  const g = await aGroup(db);
+  const c = await caller.cluster.attach({
+    kubeconfig: kubeconfigText(BARE),
+    name: "bare",
+    groupId: g.id,
+    description: "",
+    labels: {},
+  });
+  clusterId = c.id;
+  // What the onboarding manifest creates: Lifeboat's own namespace, where Velero's installer runs.
+  const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "lifeboat-system" } };
+  expect((await kubectl(kubeconfigPath(), ["apply", "-f", "-"], JSON.stringify(namespace))).err).toBe("");
+  bus = new EventBus(url);
+  await bus.ready();
+  manager = new ControllerManager(db, [veleroInstallerReconciler(d, bus, { tickMs: 200 })], { renewMs: 200 });
+  await manager.start();
+});
+afterAll(async () => {
+  await manager?.stop();
+  await bus?.stop();
+});
+
+describe.skipIf(!haveKubectl)(
+  "installing Velero with its own installer" + (haveKubectl ? "" : " (skipped: no kubectl)"),
+  () => {
+    it("a registry the cluster cannot reach fails the render with the kubelet's reason, and nothing is applied", async () => {
+      process.env.LIFEBOAT_VELERO_PULL_TIMEOUT_SECONDS = "2";
+      try {
+        const { id } = await startInstall(
+          d,
+          clusterId,
+          { settings: settings({ registry: "registry.unreachable.example" }) },
+          adminId,
+        );
+        const op = await settled(id, ["FAILED"]);
+        expect(op.message).toContain(
+          "The cluster could not pull registry.unreachable.example/velero/velero:v1.17.0 within 2 s",
+        );
+        expect(op.message).toContain("dial tcp: lookup registry.unreachable.example: no such host");
+        expect(op.message).toContain("Nothing was applied.");
+        await until("the render Job removed", async () => (await operation(id)).jobName === null);
+        const ns = await kubectl(kubeconfigPath(), ["get", "namespace", "velero"]);
+        expect(ns.err).toContain('namespaces "velero" not found');
+        const jobs = await kubectl(kubeconfigPath(), ["get", "jobs", "-n", "lifeboat-system", "-o", "name"]);
+        expect(jobs.out.trim()).toBe("");
+      } finally {
+        delete process.env.LIFEBOAT_VELERO_PULL_TIMEOUT_SECONDS;
+      }
+    });
+
+    it("renders, waits for review, applies what was approved, rolls out, and Velero answers as the version asked for", async () => {
+      const { id } = await startInstall(d, clusterId, { settings: settings() }, adminId);
+      await expect(startInstall(d, clusterId, { settings: settings() }, adminId)).rejects.toThrow(
+        "Another Velero operation is already running on this cluster",
+      );
+      const review = await settled(id, ["REVIEW", "FAILED"]);
+      expect(review).toMatchObject({ phase: "REVIEW", jobName: null });
+      const rendered = review.rendered as { objects: { kind: string }[]; fromOverlay: Record<string, string[]> };
+      expect(rendered.objects.filter((o) => o.kind === "CustomResourceDefinition")).toHaveLength(13);
+      expect(rendered.objects.slice(13).map((o) => o.kind)).toEqual([
+        "Namespace",
+        "ServiceAccount",
+        "ClusterRoleBinding",
+        "Deployment",
+        "DaemonSet",
+      ]);
+      // Nothing is written before the approval; a stale digest approves nothing.
+      expect((await kubectl(kubeconfigPath(), ["get", "namespace", "velero"])).code).not.toBe(0);
+      await expect(approveOperation(d, clusterId, id, "stale", adminId)).rejects.toThrow("review them again");
+      await approveOperation(d, clusterId, id, review.renderedDigest!, adminId);
+
+      const done = await settled(id, ["SUCCEEDED", "FAILED"]);
+      expect(done).toMatchObject({ phase: "SUCCEEDED", message: "Velero v1.17.0 runs on the cluster" });
+      expect((done.steps as { name: string; state: string }[]).map((s) => `${s.name}:${s.state}`)).toEqual([
+        "render:done",
+        "crds:done",
+        "established:done",
+        "namespace-rbac:done",
+        "workloads:done",
+        "rollout:done",
+        "verify:done",
+      ]);
+      const installation = await db.veleroInstallation.findUniqueOrThrow({ where: { clusterId } });
+      expect(installation).toMatchObject({
+        management: "MANAGED",
+        version: "v1.17.0",
+        appliedDigest: review.renderedDigest,
+      });
+      const cluster = await db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
+      expect(cluster.velero).toMatchObject({
+        installed: true,
+        serverVersion: "v1.17.0",
+        nodeAgent: true,
+        csi: { enabled: true },
+      });
+
+      const got = await kubectl(kubeconfigPath(), [
+        "get",
+        "deploy,ds",
+        "-n",
+        "velero",
+        "-o",
+        "json",
+        "--show-managed-fields",
+      ]);
+      const items = JSON.parse(got.out).items as {
+        kind: string;
+        metadata: { name: string; labels: Record<string, string>; managedFields: { manager: string }[] };
+      }[];
+      expect(items.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(["Deployment/velero", "DaemonSet/node-agent"]);
+      for (const o of items) {
+        expect(o.metadata.labels["app.kubernetes.io/managed-by"]).toBe("lifeboat");
+        expect(o.metadata.managedFields.map((m) => m.manager)).toContain("lifeboat-velero");
+      }
+      const jobs = await kubectl(kubeconfigPath(), ["get", "jobs,pods", "-n", "lifeboat-system", "-o", "name"]);
+      expect(jobs.out.trim()).toBe("");
+      const ssrs = await kubectl(kubeconfigPath(), ["get", "serverstatusrequests", "-n", "velero", "-o", "name"]);
+      expect(ssrs.out.trim()).toBe("");
+      await expect(startInstall(d, clusterId, { settings: settings() }, adminId)).rejects.toThrow(
+        "Lifeboat already runs Velero on this cluster",
+      );
+    });
+  },
+);
