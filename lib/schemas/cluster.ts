@@ -69,6 +69,25 @@ export const veleroInfo = z.object({
   }),
 });
 
+/**
+ * What the probe found Lifeboat may do on a cluster (#12 plan §5): NONE (some "operate" row is missing), OPERATE (run
+ * backups and restores against a Velero someone else installed), MANAGE (also install, upgrade and remove Velero).
+ */
+export const clusterAccessLevel = z.enum(["NONE", "OPERATE", "MANAGE"]);
+export type ClusterAccessLevel = z.infer<typeof clusterAccessLevel>;
+
+/** The onboarding manifest's level: "operate" (least privilege) or "manage" (cluster-admin-equivalent). */
+export const onboardingLevel = z.enum(["operate", "manage"]);
+export const clusterOnboardingInput = z.object({ level: onboardingLevel.default("operate") }).optional();
+
+/** What the live check of a kubeconfig found about access, as the attach and replace previews show it. */
+export const accessFound = {
+  missingAccess: z.array(z.string()),
+  accessLevel: clusterAccessLevel,
+  missingManageAccess: z.array(z.string()),
+  lifeboatNamespace: z.string().nullable(),
+};
+
 /** The live check of a replacement kubeconfig: what it reaches, and whether its server is the stored one. */
 export const clusterReplaceKubeconfigPreview = z.object({
   contexts: z.array(z.object({ name: z.string(), server: z.string() })),
@@ -76,7 +95,7 @@ export const clusterReplaceKubeconfigPreview = z.object({
   storedServer: z.string(),
   serverChanged: z.boolean(),
   kubernetesVersion: z.string(),
-  missingAccess: z.array(z.string()),
+  ...accessFound,
   insecureTls: z.boolean(),
   velero: veleroInfo,
 });

@@ -2,11 +2,19 @@ import { stringify } from "yaml";
 
 // What Lifeboat needs on a cluster, one row per verb and resource, so probeCluster can ask one SelfSubjectAccessReview
 // per row and the onboarding manifest grants exactly these rows and nothing more. A resource starting with "/" is a
-// non-resource URL (group ""), e.g. "/version".
+// non-resource URL (group ""), e.g. "/version". Two levels (#12 plan §5): "operate" (run backups and restores against a
+// Velero someone else installed) and "manage" (install, upgrade and remove Velero itself with Velero's own installer
+// Job), which is granted on top of "operate".
+export type AccessLevel = "operate" | "manage";
+
 export interface AccessRequirement {
+  level: AccessLevel;
   verb: string;
   group: string;
   resource: string;
+  /** Only this object (RBAC resourceNames; SelfSubjectAccessReview resourceAttributes.name). */
+  resourceName?: string;
+  /** The Velero namespace, or Lifeboat's own namespace (manage rows); undefined = cluster-wide. */
   namespace?: string;
   why: string;
 }
@@ -84,17 +92,175 @@ const ROWS: Row[] = [
 /** The rows for a Velero installed in another namespace than "velero". */
 export function requiredAccess(veleroNamespace = VELERO_NAMESPACE): AccessRequirement[] {
   return ROWS.flatMap(([verbs, group, resource, scope, why]) =>
-    verbs.map((verb) => ({ verb, group, resource, ...(scope ? { namespace: veleroNamespace } : {}), why })),
+    verbs.map((verb) => ({
+      level: "operate" as const,
+      verb,
+      group,
+      resource,
+      ...(scope ? { namespace: veleroNamespace } : {}),
+      why,
+    })),
   );
 }
 
 export const REQUIRED_ACCESS: AccessRequirement[] = requiredAccess();
 
+// ---- "manage Velero" (plan §5.1) -------------------------------------------------------------------------------------
+
+/** Where a manage row applies: cluster-wide, in Velero's namespace, or in Lifeboat's own (where the installer Job runs). */
+export type AccessScope = "cluster" | "velero" | "lifeboat";
+
+/** One line of the "what manage adds" table: verbs on resources of one group in one scope, with the reason. */
+export interface AccessRow {
+  scope: AccessScope;
+  group: string;
+  resources: string[];
+  verbs: string[];
+  resourceName?: string;
+  why: string;
+}
+
+export const VELERO_MANAGER_ROLE = "lifeboat-velero-manager";
+export const INSTALLER_ROLE = "lifeboat-installer";
+/** The ServiceAccount Velero's installer Job runs as, in Lifeboat's namespace: bound to nothing (the installer only needs
+ * a mounted token, because `velero install` builds a client before it renders; it makes no API call with our flags). */
+export const INSTALLER_SERVICE_ACCOUNT = "lifeboat-velero-installer";
+export const DEFAULT_LIFEBOAT_NAMESPACE = "lifeboat-system";
+
+const RBAC_GROUP = "rbac.authorization.k8s.io";
+
+/**
+ * What "manage Velero" adds to "operate", as the onboarding dialog's table shows it. An apply that creates is authorized
+ * as `create` too, and RBAC cannot restrict `create` by name, so the create rules name no resources; the escalation
+ * check on bindings is why `bind` on the ClusterRole cluster-admin is needed.
+ */
+export const MANAGE_ROWS: readonly AccessRow[] = [
+  {
+    scope: "cluster",
+    group: "apiextensions.k8s.io",
+    resources: ["customresourcedefinitions"],
+    verbs: ["create", "patch", "update", "delete"],
+    why: "install and upgrade Velero's CRDs (create cannot be limited by name; Lifeboat refuses non-velero.io CRDs itself)",
+  },
+  {
+    scope: "cluster",
+    group: RBAC_GROUP,
+    resources: ["clusterrolebindings"],
+    verbs: ["create"],
+    why: "create Velero's binding",
+  },
+  {
+    scope: "cluster",
+    group: RBAC_GROUP,
+    resources: ["clusterrolebindings"],
+    verbs: ["get", "patch", "update", "delete"],
+    resourceName: "velero",
+    why: "keep and remove Velero's binding",
+  },
+  {
+    scope: "cluster",
+    group: RBAC_GROUP,
+    resources: ["clusterroles"],
+    verbs: ["bind"],
+    resourceName: "cluster-admin",
+    why: "the installer binds Velero to cluster-admin (RBAC escalation check)",
+  },
+  {
+    scope: "cluster",
+    group: "",
+    resources: ["namespaces"],
+    verbs: ["patch", "update"],
+    resourceName: VELERO_NAMESPACE,
+    why: "Velero's namespace labels (Pod Security: privileged)",
+  },
+  {
+    scope: "cluster",
+    group: "storage.k8s.io",
+    resources: ["csidrivers"],
+    verbs: ["get", "list"],
+    why: "pre-check: which provisioners are CSI drivers",
+  },
+  {
+    scope: "velero",
+    group: "",
+    resources: ["serviceaccounts"],
+    verbs: ["get", "create", "patch", "update", "delete"],
+    why: "Velero's ServiceAccount",
+  },
+  {
+    scope: "velero",
+    group: "apps",
+    resources: ["deployments", "daemonsets"],
+    verbs: ["create", "patch", "update", "delete", "watch"],
+    why: "Velero's server and node-agent (get, list exist)",
+  },
+  { scope: "velero", group: "", resources: ["pods"], verbs: ["get", "list"], why: "why a rollout is stuck" },
+  { scope: "velero", group: "", resources: ["events"], verbs: ["list"], why: "FailedCreate (Pod Security, quotas)" },
+  {
+    scope: "velero",
+    group: "",
+    resources: ["secrets"],
+    verbs: ["patch", "list"],
+    why: "the registry pull Secret (SSA)",
+  },
+  {
+    scope: "lifeboat",
+    group: "batch",
+    resources: ["jobs"],
+    verbs: ["create", "get", "list", "delete"],
+    why: "run Velero's installer",
+  },
+  { scope: "lifeboat", group: "", resources: ["pods"], verbs: ["get", "list"], why: "follow the installer's pod" },
+  { scope: "lifeboat", group: "", resources: ["pods/log"], verbs: ["get"], why: "read what the installer rendered" },
+  {
+    scope: "lifeboat",
+    group: "",
+    resources: ["secrets"],
+    verbs: ["create", "get", "update", "delete"],
+    why: "the installer's pull Secret",
+  },
+  {
+    scope: "cluster",
+    group: "",
+    resources: ["/apis/snapshot.storage.k8s.io"],
+    verbs: ["get"],
+    why: "pre-check: is the CSI snapshot API served (discovery is open anyway)",
+  },
+];
+
+/**
+ * The "manage Velero" rows (on top of requiredAccess), one per verb and resource. Velero's namespace also replaces the
+ * name of the namespaces row. With `lifeboatNamespace` null (Lifeboat's identity is not a service account, so its
+ * namespace is unknown) the rows in Lifeboat's namespace are left out.
+ */
+export function manageAccess(
+  veleroNamespace = VELERO_NAMESPACE,
+  lifeboatNamespace: string | null = DEFAULT_LIFEBOAT_NAMESPACE,
+): AccessRequirement[] {
+  return MANAGE_ROWS.flatMap((row) => {
+    if (row.scope === "lifeboat" && lifeboatNamespace === null) return [];
+    const namespace =
+      row.scope === "velero" ? veleroNamespace : row.scope === "lifeboat" ? lifeboatNamespace! : undefined;
+    const resourceName = row.group === "" && row.resources[0] === "namespaces" ? veleroNamespace : row.resourceName;
+    return row.resources.flatMap((resource) =>
+      row.verbs.map((verb): AccessRequirement => ({
+        level: "manage",
+        verb,
+        group: row.group,
+        resource,
+        ...(resourceName ? { resourceName } : {}),
+        ...(namespace ? { namespace } : {}),
+        why: row.why,
+      })),
+    );
+  });
+}
+
 export const isNonResource = (a: Pick<AccessRequirement, "resource">) => a.resource.startsWith("/");
 
-/** "list persistentvolumes (cluster-wide): needed to show volume coverage" */
+/** "list persistentvolumes (cluster-wide): needed to show volume coverage"; a named row: "bind clusterroles.rbac…/cluster-admin". */
 export function describeAccess(a: AccessRequirement): string {
-  const what = a.group ? `${a.resource}.${a.group}` : a.resource;
+  const what = (a.group ? `${a.resource}.${a.group}` : a.resource) + (a.resourceName ? `/${a.resourceName}` : "");
   return `${a.verb} ${what} (${a.namespace ? `namespace ${a.namespace}` : "cluster-wide"}): ${a.why}`;
 }
 
@@ -103,25 +269,32 @@ export function describeAccess(a: AccessRequirement): string {
 export interface PolicyRule {
   apiGroups?: string[];
   resources?: string[];
+  resourceNames?: string[];
   nonResourceURLs?: string[];
   verbs: string[];
 }
 
-/** RBAC rules granting exactly `rows`: resources with the same group and verbs share a rule; no wildcards. */
+/**
+ * RBAC rules granting exactly `rows`: resources with the same group, verbs and resource name share a rule; no
+ * wildcards. A rule carries `resourceNames` only where its rows name their object.
+ */
 export function rulesFor(rows: AccessRequirement[]): PolicyRule[] {
-  const verbsOf = new Map<string, { group: string; resource: string; verbs: string[] }>();
+  const verbsOf = new Map<string, { group: string; resource: string; name?: string; verbs: string[] }>();
   for (const r of rows) {
-    const key = `${r.group}\u0000${r.resource}`;
-    const entry = verbsOf.get(key) ?? { group: r.group, resource: r.resource, verbs: [] };
+    const key = `${r.group}\u0000${r.resource}\u0000${r.resourceName ?? ""}`;
+    const entry = verbsOf.get(key) ?? { group: r.group, resource: r.resource, name: r.resourceName, verbs: [] };
     if (!entry.verbs.includes(r.verb)) entry.verbs.push(r.verb);
     verbsOf.set(key, entry);
   }
   const rules = new Map<string, PolicyRule>();
-  for (const { group, resource, verbs } of verbsOf.values()) {
+  for (const { group, resource, name, verbs } of verbsOf.values()) {
     const nonResource = resource.startsWith("/");
-    const key = `${nonResource ? "url" : group}\u0000${verbs.join(",")}`;
+    const key = `${nonResource ? "url" : group}\u0000${verbs.join(",")}\u0000${name ?? ""}`;
     const rule =
-      rules.get(key) ?? (nonResource ? { nonResourceURLs: [], verbs } : { apiGroups: [group], resources: [], verbs });
+      rules.get(key) ??
+      (nonResource
+        ? { nonResourceURLs: [], verbs }
+        : { apiGroups: [group], resources: [], ...(name ? { resourceNames: [name] } : {}), verbs });
     (nonResource ? rule.nonResourceURLs! : rule.resources!).push(resource);
     rules.set(key, rule);
   }
@@ -131,18 +304,40 @@ export function rulesFor(rows: AccessRequirement[]): PolicyRule[] {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export interface OnboardingOptions {
+  /** "operate" (the default) or "manage": see the manifests' headers. */
+  level?: AccessLevel;
   namespace?: string;
   serviceAccount?: string;
   veleroNamespace?: string;
 }
 
+const OPERATE_HEADER = (velero: string) =>
+  `# Lifeboat cluster access: apply with \`kubectl apply -f -\` (the namespace ${velero} must exist: install Velero first).\n`;
+
+const MANAGE_HEADER = (velero: string, ns: string) =>
+  [
+    `# Lifeboat cluster access, level "manage Velero": apply with \`kubectl apply -f -\`.`,
+    `# It lets Lifeboat install, upgrade and remove Velero itself, with Velero's own installer Job in ${ns}.`,
+    "# This level is CLUSTER-ADMIN-EQUIVALENT: the Velero it installs runs as cluster-admin (its ServiceAccount is bound",
+    "# to the ClusterRole cluster-admin, which is why this manifest grants `bind` on it), and whoever can change Velero's",
+    "# Deployment can run any image as cluster-admin. When another tool installs Velero (Helm, GitOps, `velero install`),",
+    '# prefer the "operate" level.',
+    `# It creates the namespace ${velero} (Pod Security: privileged, as Velero's installer labels it) so that its Role`,
+    "# can exist before Velero does.",
+    "",
+  ].join("\n");
+
 /**
  * The manifest a platform engineer applies once per cluster (`kubectl apply -f -`): a ServiceAccount with a long-lived
  * token Secret, a ClusterRole for the cluster-wide reads, a Role in the Velero namespace for the Velero writes and
  * secrets, and their bindings; and the one command that then prints the kubeconfig to paste into Lifeboat.
+ * Level "manage" adds (plan §5.1) the Velero namespace, the installer's ServiceAccount (bound to nothing), and the
+ * ClusterRole, Role (in Velero's namespace) and Role (in Lifeboat's) of MANAGE_ROWS with their bindings to the same
+ * ServiceAccount.
  */
 export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string; command: string } {
-  const ns = opts.namespace ?? "lifeboat-system";
+  const level = opts.level ?? "operate";
+  const ns = opts.namespace ?? DEFAULT_LIFEBOAT_NAMESPACE;
   const sa = opts.serviceAccount ?? "lifeboat";
   const velero = opts.veleroNamespace ?? VELERO_NAMESPACE;
   // The names go into a shell command, so they must be plain DNS labels (which Kubernetes requires anyway).
@@ -154,12 +349,28 @@ export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string
     if (!DNS_LABEL.test(v))
       throw new Error(`${what} "${v}" is not a valid Kubernetes name (lowercase letters, digits and "-", at most 63)`);
   }
+  if (level !== "operate" && level !== "manage") throw new Error(`level "${String(level)}" is not operate or manage`);
+  if (level === "manage" && ns === velero)
+    throw new Error(`Lifeboat's namespace and Velero's must differ (both are "${ns}")`);
   const secret = `${sa}-token`;
   const rows = requiredAccess(velero);
   const labels = { "app.kubernetes.io/name": "lifeboat", "app.kubernetes.io/component": "cluster-access" };
   const subject = [{ kind: "ServiceAccount", name: sa, namespace: ns }];
   const rbac = "rbac.authorization.k8s.io/v1";
-  const docs = [
+  const role = (kind: "ClusterRole" | "Role", name: string, namespace: string | undefined, rules: PolicyRule[]) => ({
+    apiVersion: rbac,
+    kind,
+    metadata: { name, ...(namespace ? { namespace } : {}), labels },
+    rules,
+  });
+  const binding = (kind: "ClusterRole" | "Role", name: string, namespace?: string) => ({
+    apiVersion: rbac,
+    kind: `${kind}Binding`,
+    metadata: { name, ...(namespace ? { namespace } : {}), labels },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind, name },
+    subjects: subject,
+  });
+  const docs: object[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } },
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: sa, namespace: ns, labels } },
     {
@@ -168,35 +379,48 @@ export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string
       type: "kubernetes.io/service-account-token",
       metadata: { name: secret, namespace: ns, labels, annotations: { "kubernetes.io/service-account.name": sa } },
     },
-    {
-      apiVersion: rbac,
-      kind: "ClusterRole",
-      metadata: { name: sa, labels },
-      rules: rulesFor(rows.filter((r) => !r.namespace)),
-    },
-    {
-      apiVersion: rbac,
-      kind: "ClusterRoleBinding",
-      metadata: { name: sa, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: sa },
-      subjects: subject,
-    },
-    {
-      apiVersion: rbac,
-      kind: "Role",
-      metadata: { name: sa, namespace: velero, labels },
-      rules: rulesFor(rows.filter((r) => r.namespace === velero)),
-    },
-    {
-      apiVersion: rbac,
-      kind: "RoleBinding",
-      metadata: { name: sa, namespace: velero, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: sa },
-      subjects: subject,
-    },
+    role("ClusterRole", sa, undefined, rulesFor(rows.filter((r) => !r.namespace))),
+    binding("ClusterRole", sa),
+    role("Role", sa, velero, rulesFor(rows.filter((r) => r.namespace === velero))),
+    binding("Role", sa, velero),
   ];
-  const header = `# Lifeboat cluster access: apply with \`kubectl apply -f -\` (the namespace ${velero} must exist: install Velero first).\n`;
-  const yaml = header + docs.map((d) => stringify(d)).join("---\n");
+  if (level === "operate") {
+    const yaml = OPERATE_HEADER(velero) + docs.map((d) => stringify(d)).join("---\n");
+    return { yaml, command: kubeconfigCommand(ns, secret) };
+  }
+  const manage = manageAccess(velero, ns);
+  const veleroNs = {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: {
+      name: velero,
+      labels: {
+        component: "velero",
+        "pod-security.kubernetes.io/enforce": "privileged",
+        "pod-security.kubernetes.io/audit": "privileged",
+        "pod-security.kubernetes.io/warn": "privileged",
+      },
+    },
+  };
+  const installerSa = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: INSTALLER_SERVICE_ACCOUNT, namespace: ns, labels },
+  };
+  // Velero's namespace first: the operate Role and the manage Role live in it.
+  const all = [
+    docs[0],
+    veleroNs,
+    ...docs.slice(1),
+    installerSa,
+    role("ClusterRole", VELERO_MANAGER_ROLE, undefined, rulesFor(manage.filter((r) => !r.namespace))),
+    binding("ClusterRole", VELERO_MANAGER_ROLE),
+    role("Role", VELERO_MANAGER_ROLE, velero, rulesFor(manage.filter((r) => r.namespace === velero))),
+    binding("Role", VELERO_MANAGER_ROLE, velero),
+    role("Role", INSTALLER_ROLE, ns, rulesFor(manage.filter((r) => r.namespace === ns))),
+    binding("Role", INSTALLER_ROLE, ns),
+  ];
+  const yaml = MANAGE_HEADER(velero, ns) + all.map((d) => stringify(d)).join("---\n");
   return { yaml, command: kubeconfigCommand(ns, secret) };
 }
 

@@ -332,30 +332,61 @@ export class ClusterClient {
     }
   }
 
-  /** May Lifeboat's identity do this (a SelfSubjectAccessReview)? */
+  /**
+   * May Lifeboat's identity do this (a SelfSubjectAccessReview)? `name` asks about one object (a row with RBAC
+   * resourceNames); a resource "pods/log" is asked as resource "pods", subresource "log".
+   */
   async canI(
     a:
-      | { verb: string; group?: string; resource?: string; namespace?: string }
+      | { verb: string; group?: string; resource?: string; namespace?: string; name?: string }
       | { verb: string; nonResourcePath: string },
     why: string,
   ): Promise<boolean> {
-    const spec =
-      "nonResourcePath" in a
-        ? { nonResourceAttributes: { verb: a.verb, path: a.nonResourcePath } }
-        : {
-            resourceAttributes: {
-              verb: a.verb,
-              group: a.group ?? "",
-              resource: a.resource,
-              ...(a.namespace ? { namespace: a.namespace } : {}),
-            },
-          };
+    let spec;
+    if ("nonResourcePath" in a) spec = { nonResourceAttributes: { verb: a.verb, path: a.nonResourcePath } };
+    else {
+      const slash = a.resource?.indexOf("/") ?? -1;
+      spec = {
+        resourceAttributes: {
+          verb: a.verb,
+          group: a.group ?? "",
+          resource: slash >= 0 ? a.resource!.slice(0, slash) : a.resource,
+          ...(slash >= 0 ? { subresource: a.resource!.slice(slash + 1) } : {}),
+          ...(a.namespace ? { namespace: a.namespace } : {}),
+          ...(a.name ? { name: a.name } : {}),
+        },
+      };
+    }
     const review = await this.session.request<{ status?: { allowed?: boolean } }>(`review access (${why})`, {
       method: "POST",
       path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
       body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec },
     });
     return review?.status?.allowed === true;
+  }
+
+  /**
+   * Who Lifeboat is on this cluster (a SelfSubjectReview, authentication.k8s.io/v1, GA in Kubernetes 1.28): the user
+   * name and groups, or null when the server does not serve the API (older clusters) or refuses it.
+   */
+  async whoAmI(): Promise<{ username: string; groups: string[] } | null> {
+    try {
+      const review = await this.session.request<{ status?: { userInfo?: { username?: unknown; groups?: unknown } } }>(
+        "learn Lifeboat's identity (a SelfSubjectReview)",
+        {
+          method: "POST",
+          path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+          body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+        },
+      );
+      const u = review?.status?.userInfo;
+      if (typeof u?.username !== "string" || !u.username) return null;
+      const groups = Array.isArray(u.groups) ? u.groups.filter((g): g is string => typeof g === "string") : [];
+      return { username: u.username, groups };
+    } catch (e) {
+      if (e instanceof ClusterError && (e.status === 403 || e.status === 404 || e.status === 405)) return null;
+      throw e;
+    }
   }
 
   /** The log of a pod's container: its last `tailLines`, at most `limitBytes` of it (counted from the start, as Kubernetes does). */

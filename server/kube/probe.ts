@@ -1,6 +1,13 @@
 import type { ClusterClient } from "./cluster-client";
 import { ClusterError } from "./errors";
-import { describeAccess, isNonResource, requiredAccess, VELERO_NAMESPACE, type AccessRequirement } from "./access";
+import {
+  describeAccess,
+  isNonResource,
+  manageAccess,
+  requiredAccess,
+  VELERO_NAMESPACE,
+  type AccessRequirement,
+} from "./access";
 import { RESOURCES, type KubeObject } from "./resources";
 
 // Attaching and checking a cluster: is it reachable, may Lifeboat do what it needs, and what Velero runs there.
@@ -37,13 +44,38 @@ export interface ServerVersion {
 export interface AccessCheck extends AccessRequirement {
   allowed: boolean;
 }
+/** MANAGE: every operate and manage row is allowed; OPERATE: every operate row; NONE: some operate row is missing. */
+export type ClusterAccessLevel = "MANAGE" | "OPERATE" | "NONE";
 export interface ProbeResult {
   serverVersion: ServerVersion;
+  /** The "operate" rows, checked. */
   access: AccessCheck[];
+  /** The "manage Velero" rows, checked (those in Lifeboat's namespace only when it is known). */
+  manageAccess: AccessCheck[];
+  /** The operate rows not allowed (describeAccess). */
   missing: string[];
+  /** The manage rows not allowed (describeAccess). */
+  missingManage: string[];
+  accessLevel: ClusterAccessLevel;
+  /** Lifeboat's identity on the cluster (SelfSubjectReview), null when the server did not say. */
+  identity: string | null;
+  /** The namespace of Lifeboat's service account, null when its identity is not a service account (or unknown). */
+  lifeboatNamespace: string | null;
 }
 
-/** GET /version, then one SelfSubjectAccessReview per REQUIRED_ACCESS row; `missing` lists what is not allowed. */
+const SERVICE_ACCOUNT_USER = /^system:serviceaccount:([a-z0-9]([-a-z0-9]*[a-z0-9])?):([^:]+)$/;
+
+/** `system:serviceaccount:<ns>:<sa>` → `<ns>`; any other user name → null. */
+export function serviceAccountNamespace(username: string | null | undefined): string | null {
+  return SERVICE_ACCOUNT_USER.exec(username ?? "")?.[1] ?? null;
+}
+
+/**
+ * GET /version, Lifeboat's identity (a SelfSubjectReview), then one SelfSubjectAccessReview per row of both levels
+ * ("operate" and "manage Velero"; at most SSAR_CONCURRENCY in flight). `missing` lists the operate rows not allowed,
+ * `missingManage` the manage ones; the manage rows in Lifeboat's namespace are asked only when the identity is a service
+ * account (its namespace is Lifeboat's).
+ */
 export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: string } = {}): Promise<ProbeResult> {
   const v = await c.version();
   const serverVersion: ServerVersion = {
@@ -52,18 +84,40 @@ export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: s
     minor: v.minor,
     ...(v.platform ? { platform: v.platform } : {}),
   };
-  const rows = requiredAccess(opts.veleroNamespace ?? VELERO_NAMESPACE);
-  const access = await mapBounded(rows, SSAR_CONCURRENCY, async (a): Promise<AccessCheck> => {
-    const why = describeAccess(a).split(":")[0];
-    const allowed = await c.canI(
-      isNonResource(a)
-        ? { verb: a.verb, nonResourcePath: a.resource }
-        : { verb: a.verb, group: a.group, resource: a.resource, namespace: a.namespace },
-      why,
-    );
-    return { ...a, allowed };
-  });
-  return { serverVersion, access, missing: access.filter((a) => !a.allowed).map(describeAccess) };
+  const identity = (await c.whoAmI())?.username ?? null;
+  const lifeboatNamespace = serviceAccountNamespace(identity);
+  const veleroNamespace = opts.veleroNamespace ?? VELERO_NAMESPACE;
+  const operateRows = requiredAccess(veleroNamespace);
+  const manageRows = manageAccess(veleroNamespace, lifeboatNamespace);
+  const checked = await mapBounded(
+    [...operateRows, ...manageRows],
+    SSAR_CONCURRENCY,
+    async (a): Promise<AccessCheck> => {
+      const why = describeAccess(a).split(":")[0];
+      const allowed = await c.canI(
+        isNonResource(a)
+          ? { verb: a.verb, nonResourcePath: a.resource }
+          : { verb: a.verb, group: a.group, resource: a.resource, namespace: a.namespace, name: a.resourceName },
+        why,
+      );
+      return { ...a, allowed };
+    },
+  );
+  const access = checked.slice(0, operateRows.length);
+  const manage = checked.slice(operateRows.length);
+  const missing = access.filter((a) => !a.allowed).map(describeAccess);
+  const missingManage = manage.filter((a) => !a.allowed).map(describeAccess);
+  const accessLevel: ClusterAccessLevel = missing.length ? "NONE" : missingManage.length ? "OPERATE" : "MANAGE";
+  return {
+    serverVersion,
+    access,
+    manageAccess: manage,
+    missing,
+    missingManage,
+    accessLevel,
+    identity,
+    lifeboatNamespace,
+  };
 }
 
 // ---- detectVelero -----------------------------------------------------------------------------------------------------

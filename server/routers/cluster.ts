@@ -3,7 +3,9 @@ import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
 import { auditsCreatedId, clusterProcedureOn, groupProcedure } from "../trpc/scoped";
 import {
+  accessFound,
   clusterAttachInput,
+  clusterOnboardingInput,
   clusterMoveInput,
   clusterPreviewInput,
   clusterReplaceKubeconfigInput,
@@ -39,7 +41,7 @@ const clusterRow = z.object({
   lastSeenAt: z.date().nullable(),
   lastCheckAt: z.date().nullable(),
   lastError: z.string().nullable(),
-  missingAccess: z.array(z.string()),
+  ...accessFound,
   insecureTls: z.boolean(),
   velero: veleroInfo.nullable(),
   createdAt: z.date(),
@@ -80,8 +82,9 @@ export const clusterRouter = router({
     .query(({ ctx }) => clusterSyncState(ctx.db, ctx.cluster)),
   onboarding: procedure
     .meta({ permission: "cluster.attach" })
+    .input(clusterOnboardingInput)
     .output(z.object({ yaml: z.string(), command: z.string() }))
-    .query(({ ctx }) => ctx.services.kube.onboardingManifest()),
+    .query(({ ctx, input }) => ctx.services.kube.onboardingManifest({ level: input?.level ?? "operate" })),
   // Checked like attach, on the group the cluster would join: it also says which storage keys attaching deploys there.
   preview: groupProcedure
     .meta({ permission: "cluster.attach" })
@@ -91,7 +94,7 @@ export const clusterRouter = router({
         contexts: z.array(z.object({ name: z.string(), server: z.string() })),
         context: z.object({ name: z.string(), server: z.string() }),
         kubernetesVersion: z.string(),
-        missingAccess: z.array(z.string()),
+        ...accessFound,
         insecureTls: z.boolean(),
         velero: veleroInfo,
         keys: z.array(

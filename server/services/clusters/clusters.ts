@@ -33,6 +33,9 @@ const listed = {
   lastCheckAt: true,
   lastError: true,
   missingAccess: true,
+  accessLevel: true,
+  missingManageAccess: true,
+  lifeboatNamespace: true,
   insecureTls: true,
   velero: true,
   createdAt: true,
@@ -68,6 +71,16 @@ export function explain(e: unknown): AppError {
   if (e instanceof AppError) return e;
   logger.error({ err: e instanceof Error ? e.message : String(e) }, "cluster operation failed");
   return new AppError("PRECONDITION_FAILED", "The cluster could not be reached or understood");
+}
+
+/** What a probe found about access, as the cluster's row keeps it and the previews show it. */
+export function accessFound(probe: Awaited<ReturnType<Deps["kube"]["probeCluster"]>>) {
+  return {
+    missingAccess: probe.missing,
+    accessLevel: probe.accessLevel,
+    missingManageAccess: probe.missingManage,
+    lifeboatNamespace: probe.lifeboatNamespace,
+  };
 }
 
 /** Version and access (failures throw), then Velero (a failure is "not installed" with the reason). */
@@ -145,7 +158,7 @@ export async function previewAttach(d: Deps, group: ScopedGroup, input: Kubeconf
       contexts: parsed.contexts.map((c) => ({ name: c.name, server: c.server })),
       context: { name: context.name, server: context.server },
       kubernetesVersion: probe.serverVersion.gitVersion,
-      missingAccess: probe.missing,
+      ...accessFound(probe),
       insecureTls,
       velero,
       keys: await keysDeployedTo(d.db, group),
@@ -189,7 +202,7 @@ export async function attachCluster(
         state: "CONNECTED",
         lastSeenAt: now,
         lastCheckAt: now,
-        missingAccess: probe.missing,
+        ...accessFound(probe),
         insecureTls: extracted.insecureTls,
         velero: velero as object,
         attachedById: actorId,
@@ -308,7 +321,7 @@ async function checkOnce(d: Deps, id: string) {
         lastCheckAt: now,
         lastError: null,
         kubernetesVersion: probe.serverVersion.gitVersion,
-        missingAccess: probe.missing,
+        ...accessFound(probe),
         velero: velero as object,
       },
       select: listed,

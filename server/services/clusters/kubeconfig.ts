@@ -4,7 +4,7 @@ import { AppError, notFound } from "../../errors";
 import type { ScopedCluster } from "../../rbac/scope";
 import type { ClusterReplaceKubeconfigInput } from "@/lib/schemas/cluster";
 import { publish } from "../../events/bus";
-import { checkCluster, chooseContext, explain, getCluster, probeAndDetect } from "./clusters";
+import { accessFound, checkCluster, chooseContext, explain, getCluster, probeAndDetect } from "./clusters";
 
 // Replacing an attached cluster's kubeconfig (a rotated token, a new CA, a moved API server). The new kubeconfig is
 // checked as attaching checks one (the same context choice, TLS confirmation, live probe and error explanations, over
@@ -53,7 +53,7 @@ export async function previewReplaceKubeconfig(d: Deps, c: ScopedCluster, input:
       storedServer: stored,
       serverChanged: !sameServer(context.server, stored),
       kubernetesVersion: probe.serverVersion.gitVersion,
-      missingAccess: probe.missing,
+      ...accessFound(probe),
       insecureTls,
       velero,
     };
