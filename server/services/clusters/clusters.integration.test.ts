@@ -7,6 +7,7 @@ import { parse as parseYaml, stringify as toYamlText } from "yaml";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { depsFor, type Deps } from "../../composition";
 import { checkCluster, DISCONNECT_AFTER_FAILED_CHECKS } from "./clusters";
+import { onboardingManifest } from "../../kube/access";
 import { startHealthLoop } from "./health-loop";
 import { SyncEngine } from "../../sync/engine";
 import { EventBus } from "../../events/bus";
@@ -42,6 +43,8 @@ describe("clusters", () => {
     const preview = await caller.cluster.preview({ kubeconfig: kubeconfigText(0), groupId: prod.id });
     expect(preview.kubernetesVersion).toBe(testSandbox().clusters[0].kubernetesVersion);
     expect(preview.missingAccess).toEqual([]);
+    // The admin kubeconfig is a user in system:masters: everything is allowed, and Lifeboat's namespace is unknown.
+    expect(preview).toMatchObject({ accessLevel: "MANAGE", missingManageAccess: [], lifeboatNamespace: null });
     expect(preview.velero).toMatchObject({
       installed: true,
       serverVersion: "v1.18.1",
@@ -62,9 +65,14 @@ describe("clusters", () => {
       groupName: "prod",
       labels: { env: "prod" },
       myRole: "CLUSTER_ADMIN",
+      missingAccess: [],
+      accessLevel: "MANAGE",
+      missingManageAccess: [],
+      lifeboatNamespace: null,
     });
     expect(JSON.stringify(c)).not.toContain("token");
     const row = await db.cluster.findUniqueOrThrow({ where: { id: c.id } });
+    expect(row).toMatchObject({ accessLevel: "MANAGE", missingManageAccess: [], lifeboatNamespace: null });
     const sealed = await db.sealedSecret.findUniqueOrThrow({ where: { id: row.kubeconfigSecretId! } });
     expect(Buffer.from(sealed.ciphertext).toString("latin1")).not.toContain("sbx-admin");
     expect((await d.sealed.read(row.kubeconfigSecretId!, "kubeconfig")).toString()).toContain("sbx-admin");
@@ -77,6 +85,20 @@ describe("clusters", () => {
     const stranger = callerFor(db, await signedIn(db, await aUser(db)));
     expect(await stranger.cluster.list()).toEqual([]);
     await expect(stranger.cluster.get({ id: c.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("serves the onboarding manifest at either level, operate by default, to those who may attach", async () => {
+    const caller = callerFor(db, await signedIn(db, await aUser(db, { role: "ORG_ADMIN" })));
+    const byDefault = await caller.cluster.onboarding();
+    expect(byDefault).toEqual(onboardingManifest());
+    expect(await caller.cluster.onboarding({ level: "operate" })).toEqual(byDefault);
+    const manage = await caller.cluster.onboarding({ level: "manage" });
+    expect(manage).toEqual(onboardingManifest({ level: "manage" }));
+    expect(manage.yaml).toMatch(/CLUSTER-ADMIN-EQUIVALENT/);
+    expect(manage.command).toBe(byDefault.command);
+    await expect(caller.cluster.onboarding({ level: "admin" } as never)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const stranger = callerFor(db, await signedIn(db, await aUser(db)));
+    await expect(stranger.cluster.onboarding({ level: "manage" })).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 
   it("explains a bad kubeconfig and an unreachable server, and saves nothing", async () => {
@@ -197,8 +219,9 @@ describe("clusters", () => {
     const insecure = toYamlText(doc);
     const input = { kubeconfig: insecure, groupId: g.id, name: "unverified", description: "", labels: {} };
     const before = await db.sealedSecret.count();
-    for (const refused of [caller.cluster.preview(input), caller.cluster.attach(input)])
-      await expect(refused).rejects.toMatchObject({
+    // One at a time: a second call started early could be refused before anything awaits it (an unhandled rejection).
+    for (const refused of [() => caller.cluster.preview(input), () => caller.cluster.attach(input)])
+      await expect(refused()).rejects.toMatchObject({
         code: "BAD_REQUEST",
         message: expect.stringContaining("insecure-skip-tls-verify"),
       });
@@ -243,10 +266,20 @@ describe("clusters", () => {
     });
     expect(down.lastSeenAt).toEqual(row.lastSeenAt);
     await d.sealed.replace(row.kubeconfigSecretId!, good);
+    // "Check again" stores the access found afresh (a failed check left the last known one alone).
+    expect(down).toMatchObject({ accessLevel: "MANAGE" });
+    await db.cluster.update({
+      where: { id: c.id },
+      data: { accessLevel: "NONE", missingAccess: ["stale"], missingManageAccess: ["stale"], lifeboatNamespace: "old" },
+    });
     expect(await caller.cluster.refresh({ id: c.id })).toMatchObject({
       state: "CONNECTED",
       failedChecks: 0,
       lastError: null,
+      accessLevel: "MANAGE",
+      missingAccess: [],
+      missingManageAccess: [],
+      lifeboatNamespace: null,
     });
   });
 

@@ -90,13 +90,21 @@ describe("replacing a cluster's kubeconfig", () => {
       storedServer: before.cluster.server,
       kubernetesVersion: testSandbox().clusters[0].kubernetesVersion,
       missingAccess: [],
+      // A service account bound to cluster-admin: every row of both levels, and its namespace is Lifeboat's.
+      accessLevel: "MANAGE",
+      missingManageAccess: [],
+      lifeboatNamespace: "default",
       insecureTls: false,
       velero: { installed: true },
     });
     expect(JSON.stringify(preview)).not.toContain(token);
+    // Attached with the admin kubeconfig (a user, not a service account): Lifeboat's namespace was unknown.
+    expect(await admin.cluster.get({ id })).toMatchObject({ accessLevel: "MANAGE", lifeboatNamespace: null });
 
     const c = await admin.cluster.replaceKubeconfig({ id, kubeconfig });
     expect(c).toMatchObject({ id, state: "CONNECTED", failedChecks: 0, lastError: null, insecureTls: false });
+    // The check after the replacement stored what the new identity may do, and where it lives.
+    expect(c).toMatchObject({ accessLevel: "MANAGE", missingManageAccess: [], lifeboatNamespace: "default" });
     expect(JSON.stringify(c)).not.toContain(token);
     const after = await sealedOf(id);
     // The same sealed row, now holding the new token (and not the old one).
