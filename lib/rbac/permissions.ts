@@ -17,6 +17,7 @@ type Grant =
 const ADMIN = { scope: "org", orgRoles: ["ORG_ADMIN"] } as const;
 const OPERATE = { scope: "cluster", minRole: "OPERATOR" } as const;
 const CLUSTER_ADMIN = { scope: "cluster", minRole: "CLUSTER_ADMIN" } as const;
+const VIEW = { scope: "cluster", minRole: "VIEWER" } as const;
 
 export const PERMISSIONS = {
   "setup.read": { scope: "public" },
@@ -78,6 +79,8 @@ export const PERMISSIONS = {
   "schedule.pause": OPERATE,
   "schedule.delete": OPERATE,
   "live.subscribe": { scope: "self" },
+  "velero.get": VIEW,
+  "velero.install": CLUSTER_ADMIN,
 } as const satisfies Record<string, Grant>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -105,6 +108,8 @@ export const DEPENDS_ON: Partial<Record<Permission, readonly Permission[]>> = {
   "credential.rotate": ["credential.list"],
   "location.delete": ["location.list"],
   "location.update": ["location.list"],
+  "velero.get": ["cluster.get"],
+  "velero.install": ["velero.get"],
 };
 
 /** A permission and everything it depends on, transitively. */

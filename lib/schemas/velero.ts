@@ -102,3 +102,83 @@ export const DEFAULT_VELERO_SETTINGS: VeleroSettings = {
 /** The node-agent runs when file-system backup is on or CSI snapshot data is moved (both run in it). */
 export const wantsNodeAgent = (s: Pick<VeleroSettings, "fsBackup" | "csi">) =>
   s.fsBackup.enabled || (s.csi.enabled && s.csi.moveDataByDefault);
+
+// ---- the Data protection tab's contracts ------------------------------------------------------------------------------
+
+export const VELERO_OPERATION_PHASES = [
+  "PENDING",
+  "RENDERING",
+  "REVIEW",
+  "APPLYING",
+  "ROLLING_OUT",
+  "VERIFYING",
+  "SUCCEEDED",
+  "FAILED",
+  "CANCELLED",
+] as const;
+
+const operationStep = z.object({
+  name: z.string(),
+  state: z.enum(["running", "done", "failed"]),
+  at: z.string(),
+  message: z.string().optional(),
+});
+
+/** One install (and later configure, upgrade, removal) as the tab follows it. */
+export const veleroOperationSummary = z.object({
+  id: z.string(),
+  kind: z.enum(["INSTALL", "CONFIGURE", "UPGRADE", "TAKE_OVER", "REPAIR", "DISABLE"]),
+  phase: z.enum(VELERO_OPERATION_PHASES),
+  version: z.string(),
+  message: z.string().nullable(),
+  steps: z.array(operationStep),
+  progress: z.object({ ready: z.number(), desired: z.number() }).nullable(),
+  installerImage: z.string().nullable(),
+  renderedDigest: z.string().nullable(),
+  objectCount: z.number().int(),
+  createdAt: z.date(),
+  finishedAt: z.date().nullable(),
+});
+export type VeleroOperationSummary = z.infer<typeof veleroOperationSummary>;
+
+/** An operation with what the installer rendered, as the operator reviews it: every object as YAML. */
+export const veleroOperationDetail = veleroOperationSummary.extend({
+  installerMessages: z.array(z.string()),
+  objects: z.array(
+    z.object({
+      kind: z.string(),
+      namespace: z.string().nullable(),
+      name: z.string(),
+      yaml: z.string(),
+      /** Fields Lifeboat set that the installer has no flag for. */
+      fromOverlay: z.array(z.string()),
+    }),
+  ),
+});
+export type VeleroOperationDetail = z.infer<typeof veleroOperationDetail>;
+
+/** Who runs Velero on a cluster and whether Lifeboat may install it there. */
+export const veleroStatus = z.object({
+  management: z.enum(["OFF", "ADOPTED", "MANAGED", "DISABLED"]),
+  version: z.string().nullable(),
+  accessLevel: z.enum(["NONE", "OPERATE", "MANAGE"]),
+  missingManageAccess: z.array(z.string()),
+  lifeboatNamespace: z.string().nullable(),
+  kubernetesVersion: z.string().nullable(),
+  appliedSettings: veleroSettings.nullable(),
+  operation: veleroOperationSummary.nullable(),
+});
+export type VeleroStatus = z.infer<typeof veleroStatus>;
+
+const digest = z.string().regex(/^[0-9a-f]{64}$/, { message: "A render digest" });
+const dnsLabel = z
+  .string()
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "A namespace name (lowercase letters, digits and -)" });
+export const veleroInstallInput = z.object({
+  settings: veleroSettings,
+  /** Where the installer Job runs when Lifeboat cannot tell its own namespace (a kubeconfig that is not a service account). */
+  lifeboatNamespace: dnsLabel.optional(),
+});
+export const veleroApproveInput = z.object({ operationId: z.string().min(1).max(64), digest });
+export const veleroOperationRef = z.object({ operationId: z.string().min(1).max(64) });

@@ -13,6 +13,7 @@ import { restoreRouter } from "./restore";
 import { scheduleRouter } from "./schedule";
 import { overviewRouter } from "./overview";
 import { liveRouter } from "./live";
+import { veleroRouter } from "./velero";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -30,6 +31,7 @@ export const appRouter = router({
   schedule: scheduleRouter,
   overview: overviewRouter,
   live: liveRouter,
+  velero: veleroRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,7 +4,7 @@ import { ControllerManager } from "../../controllers/manager";
 import { veleroInstallerReconciler } from "../../controllers/reconcilers";
 import type { Db } from "../../db/client";
 import { EventBus } from "../../events/bus";
-import { aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
+import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
 import { freshDatabase } from "../../testing/db";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { until } from "../../testing/wait";
@@ -22,6 +22,7 @@ let bus: EventBus;
 let manager: ControllerManager;
 let clusterId: string;
 let adminId: string;
+let groupId: string;
 const BARE = 2; // sandbox-3: started --without-velero by the integration project's sandbox
 const kubeconfigPath = () => testSandbox().clusters[BARE].kubeconfig;
 const settings = (patch: Partial<VeleroSettings> = {}): VeleroSettings => ({
@@ -48,6 +49,7 @@ beforeAll(async () => {
   adminId = admin.id;
   const caller = callerFor(db, await signedIn(db, admin));
   const g = await aGroup(db);
+  groupId = g.id;
   const c = await caller.cluster.attach({
     kubeconfig: kubeconfigText(BARE),
     name: "bare",
@@ -168,6 +170,32 @@ describe.skipIf(!haveKubectl)(
       await expect(startInstall(d, clusterId, { settings: settings() }, adminId)).rejects.toThrow(
         "Lifeboat already runs Velero on this cluster",
       );
+    });
+
+    it("through the router: a viewer sees the installation read-only, an outsider sees nothing", async () => {
+      const viewer = await aUser(db);
+      await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: groupId });
+      const asViewer = callerFor(db, await signedIn(db, viewer));
+      const status = await asViewer.velero.get({ clusterId });
+      expect(status).toMatchObject({ management: "MANAGED", version: "v1.17.0", accessLevel: "MANAGE" });
+      expect(status.operation).toMatchObject({ kind: "INSTALL", phase: "SUCCEEDED", objectCount: 18 });
+      const detail = await asViewer.velero.operation({ clusterId, operationId: status.operation!.id });
+      expect(detail.objects.find((o) => o.kind === "DaemonSet")).toMatchObject({
+        namespace: "velero",
+        name: "node-agent",
+        fromOverlay: ["metadata.labels.app.kubernetes.io/managed-by"],
+      });
+      expect(detail.objects[0].yaml).toContain("kind: CustomResourceDefinition");
+      await expect(asViewer.velero.install({ clusterId, settings: settings() })).rejects.toMatchObject({
+        code: "FORBIDDEN",
+      });
+      // Someone who views another group's clusters: this one does not exist for them.
+      const other = await aUser(db);
+      await bind(db, "VIEWER", { userId: other.id }, { clusterGroupId: (await aGroup(db)).id });
+      const outsider = callerFor(db, await signedIn(db, other));
+      await expect(outsider.velero.get({ clusterId })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      const audited = await db.auditEvent.findMany({ where: { action: "velero.install" } });
+      expect(audited.some((a) => a.outcome === "DENIED")).toBe(true);
     });
   },
 );

@@ -91,9 +91,24 @@ export async function startInstall(
   const settings = veleroSettings.parse(input.settings);
   const cluster = await d.db.cluster.findUnique({
     where: { id: clusterId },
-    select: { velero: true, veleroInstallation: { select: { management: true } } },
+    select: {
+      velero: true,
+      accessLevel: true,
+      missingManageAccess: true,
+      lifeboatNamespace: true,
+      veleroInstallation: { select: { management: true } },
+    },
   });
   if (!cluster) throw notFound("Cluster");
+  if (cluster.accessLevel !== "MANAGE") {
+    const missing = cluster.missingManageAccess;
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `Installing Velero needs Lifeboat's "manage Velero" access on this cluster, which it does not have` +
+        (missing.length ? ` (missing, among ${missing.length}: ${missing.slice(0, 3).join("; ")})` : "") +
+        '. Apply the "manage Velero" onboarding manifest, then check the cluster again.',
+    );
+  }
   if (cluster.veleroInstallation?.management === "MANAGED")
     throw new AppError(
       "CONFLICT",
@@ -104,7 +119,9 @@ export async function startInstall(
       "CONFLICT",
       "Velero is already installed on this cluster by someone else: Lifeboat uses it as it is and does not install another",
     );
-  const options: Options = { lifeboatNamespace: input.lifeboatNamespace ?? "lifeboat-system" };
+  const options: Options = {
+    lifeboatNamespace: input.lifeboatNamespace ?? cluster.lifeboatNamespace ?? "lifeboat-system",
+  };
   try {
     return await d.db.veleroOperation.create({
       data: { clusterId, kind: "INSTALL", settings: json(settings), options: json(options), createdById: actorId },
