@@ -3,7 +3,7 @@ import { useCallback, useState, type ChangeEvent } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
 import AlertTitle from "@mui/material/AlertTitle";
 import Box from "@mui/material/Box";
@@ -21,14 +21,14 @@ import Tab from "@mui/material/Tab";
 import Tabs from "@mui/material/Tabs";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
-import { clusterAttachInput, mentionsInsecureTls, parseLabelText } from "@/lib/schemas/cluster";
+import { clusterAttachInput, mentionsInsecureTls, parseLabelText, type OnboardingLevel } from "@/lib/schemas/cluster";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { ConnectionCheck } from "./ConnectionCheck";
 import { FormTextField } from "../common/FormFields";
 import { focusFirstField } from "../common/focus";
 import { formError, submitWith } from "../common/form-submit";
-import { ManifestField } from "../common/ManifestField";
+import { OnboardingManifest } from "./OnboardingManifest";
 
 const mono = { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", fontSize: 13 };
 const suggestName = (s: string) =>
@@ -89,7 +89,7 @@ export function AttachClusterDialog({
   });
   const groupName = groups.find((g) => g.id === groupId)?.name ?? "the group";
   const insecureAsked = mentionsInsecureTls(kubeconfig);
-  const onboarding = useQuery({ ...trpc.cluster.onboarding.queryOptions(), enabled: open && tab === 1 });
+  const [level, setLevel] = useState<OnboardingLevel>("operate");
   const preview = useMutation(
     trpc.cluster.preview.mutationOptions({
       onSuccess: (p) => {
@@ -147,19 +147,20 @@ export function AttachClusterDialog({
             <Tab label="Onboarding manifest" />
           </Tabs>
           {tab === 1 && (
-            <Stack spacing={1.5} sx={{ mb: 2 }}>
-              <Typography variant="body2">
-                Apply this manifest on the cluster: it creates a service account with exactly the access Lifeboat needs.
-                Then run the command and paste the kubeconfig it prints in the Kubeconfig tab.
-              </Typography>
-              <ErrorAlert error={onboarding.error} />
-              <ManifestField label="Manifest" value={onboarding.data?.yaml ?? "Loading…"} minRows={6} maxRows={14} />
-              <ManifestField
-                label="Command that prints the kubeconfig"
-                value={onboarding.data?.command ?? ""}
-                minRows={1}
+            <Box sx={{ mb: 2 }}>
+              <OnboardingManifest
+                level={level}
+                onLevel={setLevel}
+                enabled={open}
+                intro={
+                  <>
+                    Apply this manifest on the cluster: it creates a service account with exactly the access Lifeboat
+                    needs at the level you choose. Then run the command and paste the kubeconfig it prints in the
+                    Kubeconfig tab.
+                  </>
+                }
               />
-            </Stack>
+            </Box>
           )}
           {tab === 0 && (
             <Stack spacing={2}>

@@ -79,6 +79,18 @@ export type ClusterAccessLevel = z.infer<typeof clusterAccessLevel>;
 /** The onboarding manifest's level: "operate" (least privilege) or "manage" (cluster-admin-equivalent). */
 export const onboardingLevel = z.enum(["operate", "manage"]);
 export const clusterOnboardingInput = z.object({ level: onboardingLevel.default("operate") }).optional();
+export type OnboardingLevel = z.infer<typeof onboardingLevel>;
+
+/**
+ * The onboarding manifest at a level, the command that then prints the kubeconfig, and what the level adds to
+ * "operate", one line per rule with its reason (none for "operate"; the "What manage Velero adds" table for "manage").
+ */
+export const clusterOnboardingOutput = z.object({
+  yaml: z.string(),
+  command: z.string(),
+  adds: z.array(z.object({ scope: z.string(), resource: z.string(), verbs: z.array(z.string()), why: z.string() })),
+});
+export type ClusterOnboarding = z.infer<typeof clusterOnboardingOutput>;
 
 /** What the live check of a kubeconfig found about access, as the attach and replace previews show it. */
 export const accessFound = {

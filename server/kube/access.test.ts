@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { clusterOnboardingOutput } from "@/lib/schemas/cluster";
 import {
   describeAccess,
   INSTALLER_SERVICE_ACCOUNT,
   MANAGE_ROWS,
   manageAccess,
+  manageAdds,
   onboardingManifest,
   REQUIRED_ACCESS,
   requiredAccess,
@@ -412,5 +414,61 @@ describe("onboardingManifest, level manage", () => {
       "platform",
     );
     expect(() => onboardingManifest({ level: "manage", namespace: "velero" })).toThrow(/must differ/);
+  });
+});
+
+describe('what "manage Velero" adds, as the onboarding dialogs\' table shows it', () => {
+  it("is nothing for operate, and one line per MANAGE_ROWS row for manage, in cluster.onboarding's output shape", () => {
+    expect(onboardingManifest().adds).toEqual([]);
+    const { adds } = onboardingManifest({ level: "manage" });
+    expect(adds).toEqual(manageAdds());
+    expect(adds).toHaveLength(MANAGE_ROWS.length);
+    expect(adds.map((a) => a.why)).toEqual(MANAGE_ROWS.map((r) => r.why));
+    for (const level of ["operate", "manage"] as const) {
+      const out = onboardingManifest({ level });
+      expect(clusterOnboardingOutput.parse(out)).toEqual(out);
+    }
+  });
+
+  it("names where, what (group and object) and the verbs of each row", () => {
+    const adds = manageAdds();
+    expect(adds).toContainEqual({
+      scope: "cluster-wide",
+      resource: "clusterroles.rbac.authorization.k8s.io/cluster-admin",
+      verbs: ["bind"],
+      why: "the installer binds Velero to cluster-admin (RBAC escalation check)",
+    });
+    expect(adds).toContainEqual({
+      scope: "namespace velero",
+      resource: "deployments.apps, daemonsets.apps",
+      verbs: ["create", "patch", "update", "delete", "watch"],
+      why: "Velero's server and node-agent (get, list exist)",
+    });
+    expect(adds).toContainEqual({
+      scope: "namespace lifeboat-system",
+      resource: "pods/log",
+      verbs: ["get"],
+      why: "read what the installer rendered",
+    });
+    expect(adds.find((a) => a.resource.startsWith("/"))).toMatchObject({
+      scope: "cluster-wide",
+      resource: "/apis/snapshot.storage.k8s.io",
+    });
+    // Every verb and resource of the table is one the manifest grants (manageAccess), and the table leaves none out.
+    const granted = manageAccess().map((a) => `${a.namespace ?? ""} ${a.verb} ${a.resource}`);
+    const listed = adds.flatMap((a, i) =>
+      MANAGE_ROWS[i].resources.flatMap((r) =>
+        a.verbs.map((v) => `${a.scope === "cluster-wide" ? "" : a.scope.replace("namespace ", "")} ${v} ${r}`),
+      ),
+    );
+    expect(listed.sort()).toEqual(granted.sort());
+  });
+
+  it("follows the namespaces the manifest uses", () => {
+    const { adds } = onboardingManifest({ level: "manage", namespace: "platform", veleroNamespace: "backup-system" });
+    expect(new Set(adds.map((a) => a.scope))).toEqual(
+      new Set(["cluster-wide", "namespace backup-system", "namespace platform"]),
+    );
+    expect(adds.find((a) => a.resource.startsWith("namespaces"))?.resource).toBe("namespaces/backup-system");
   });
 });

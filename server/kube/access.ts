@@ -228,6 +228,40 @@ export const MANAGE_ROWS: readonly AccessRow[] = [
   },
 ];
 
+/** The object a manage row names: the namespaces row names Velero's namespace, wherever that is. */
+const nameIn = (row: AccessRow, veleroNamespace: string) =>
+  row.group === "" && row.resources[0] === "namespaces" ? veleroNamespace : row.resourceName;
+
+/** One line of the "What manage Velero adds" table, worded for the operator, with the namespaces the manifest uses. */
+export interface AccessAdd {
+  /** "cluster-wide" or "namespace velero". */
+  scope: string;
+  /** "clusterroles.rbac.authorization.k8s.io/cluster-admin"; several resources are comma-separated; a URL as is. */
+  resource: string;
+  verbs: string[];
+  why: string;
+}
+
+/** MANAGE_ROWS as the onboarding dialogs show them (one line per row, in the order of the plan's table). */
+export function manageAdds(
+  veleroNamespace = VELERO_NAMESPACE,
+  lifeboatNamespace = DEFAULT_LIFEBOAT_NAMESPACE,
+): AccessAdd[] {
+  return MANAGE_ROWS.map((row) => {
+    const name = nameIn(row, veleroNamespace);
+    const scope =
+      row.scope === "velero"
+        ? `namespace ${veleroNamespace}`
+        : row.scope === "lifeboat"
+          ? `namespace ${lifeboatNamespace}`
+          : "cluster-wide";
+    const resource = row.resources
+      .map((r) => (row.group ? `${r}.${row.group}` : r) + (name ? `/${name}` : ""))
+      .join(", ");
+    return { scope, resource, verbs: [...row.verbs], why: row.why };
+  });
+}
+
 /**
  * The "manage Velero" rows (on top of requiredAccess), one per verb and resource. Velero's namespace also replaces the
  * name of the namespaces row. With `lifeboatNamespace` null (Lifeboat's identity is not a service account, so its
@@ -241,7 +275,7 @@ export function manageAccess(
     if (row.scope === "lifeboat" && lifeboatNamespace === null) return [];
     const namespace =
       row.scope === "velero" ? veleroNamespace : row.scope === "lifeboat" ? lifeboatNamespace! : undefined;
-    const resourceName = row.group === "" && row.resources[0] === "namespaces" ? veleroNamespace : row.resourceName;
+    const resourceName = nameIn(row, veleroNamespace);
     return row.resources.flatMap((resource) =>
       row.verbs.map((verb): AccessRequirement => ({
         level: "manage",
@@ -330,12 +364,13 @@ const MANAGE_HEADER = (velero: string, ns: string) =>
 /**
  * The manifest a platform engineer applies once per cluster (`kubectl apply -f -`): a ServiceAccount with a long-lived
  * token Secret, a ClusterRole for the cluster-wide reads, a Role in the Velero namespace for the Velero writes and
- * secrets, and their bindings; and the one command that then prints the kubeconfig to paste into Lifeboat.
+ * secrets, and their bindings; the one command that then prints the kubeconfig to paste into Lifeboat; and what the
+ * level adds to "operate" as the dialogs' table shows it (`adds`: none for "operate", manageAdds for "manage").
  * Level "manage" adds (plan §5.1) the Velero namespace, the installer's ServiceAccount (bound to nothing), and the
  * ClusterRole, Role (in Velero's namespace) and Role (in Lifeboat's) of MANAGE_ROWS with their bindings to the same
  * ServiceAccount.
  */
-export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string; command: string } {
+export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string; command: string; adds: AccessAdd[] } {
   const level = opts.level ?? "operate";
   const ns = opts.namespace ?? DEFAULT_LIFEBOAT_NAMESPACE;
   const sa = opts.serviceAccount ?? "lifeboat";
@@ -386,7 +421,7 @@ export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string
   ];
   if (level === "operate") {
     const yaml = OPERATE_HEADER(velero) + docs.map((d) => stringify(d)).join("---\n");
-    return { yaml, command: kubeconfigCommand(ns, secret) };
+    return { yaml, command: kubeconfigCommand(ns, secret), adds: [] };
   }
   const manage = manageAccess(velero, ns);
   const veleroNs = {
@@ -421,7 +456,7 @@ export function onboardingManifest(opts: OnboardingOptions = {}): { yaml: string
     binding("Role", INSTALLER_ROLE, ns),
   ];
   const yaml = MANAGE_HEADER(velero, ns) + all.map((d) => stringify(d)).join("---\n");
-  return { yaml, command: kubeconfigCommand(ns, secret) };
+  return { yaml, command: kubeconfigCommand(ns, secret), adds: manageAdds(velero, ns) };
 }
 
 /**

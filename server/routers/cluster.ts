@@ -6,6 +6,7 @@ import {
   accessFound,
   clusterAttachInput,
   clusterOnboardingInput,
+  clusterOnboardingOutput,
   clusterMoveInput,
   clusterPreviewInput,
   clusterReplaceKubeconfigInput,
@@ -83,7 +84,7 @@ export const clusterRouter = router({
   onboarding: procedure
     .meta({ permission: "cluster.attach" })
     .input(clusterOnboardingInput)
-    .output(z.object({ yaml: z.string(), command: z.string() }))
+    .output(clusterOnboardingOutput)
     .query(({ ctx, input }) => ctx.services.kube.onboardingManifest({ level: input?.level ?? "operate" })),
   // Checked like attach, on the group the cluster would join: it also says which storage keys attaching deploys there.
   preview: groupProcedure
