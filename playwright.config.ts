@@ -49,9 +49,9 @@ export default defineConfig({
   },
   webServer: [
     {
-      // Two sandbox clusters (with Velero), the S3 and Azure Blob emulators (with the Entra ID / ARM stand-in) and moto
+      // Three sandbox clusters (two with Velero, sandbox-3 without: Lifeboat installs it there), the S3 and Azure Blob emulators (with the Entra ID / ARM stand-in) and moto
       // (where python3 has it), in their own process: the console attaches the clusters by kubeconfig.
-      command: `node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 2 --dir .data/e2e/sandbox --base-port ${SANDBOX_PORT} --s3-port 0 --azure-port 0 --entra-port ${ENTRA_PORT} --aws-port 0`,
+      command: `node node_modules/tsx/dist/cli.mjs sandbox/cli.ts --clusters 3 --without-velero sandbox-3 --dir .data/e2e/sandbox --base-port ${SANDBOX_PORT} --s3-port 0 --azure-port 0 --entra-port ${ENTRA_PORT} --aws-port 0`,
       url: `https://127.0.0.1:${SANDBOX_PORT}/healthz`,
       ignoreHTTPSErrors: true,
       timeout: 120_000,
@@ -86,6 +86,8 @@ export default defineConfig({
         LIFEBOAT_AZURE_RESOURCE_MANAGER: ENTRA_URL,
         // No health checks: the controller runtime alone must follow attached clusters (attach → NOTIFY → sync).
         LIFEBOAT_HEALTH_INTERVAL_SECONDS: "0",
+        // An installer image the cluster cannot pull fails within seconds, not the default three minutes.
+        LIFEBOAT_VELERO_PULL_TIMEOUT_SECONDS: "5",
         LIFEBOAT_ADMIN_EMAIL: "",
         LIFEBOAT_ADMIN_PASSWORD: "",
         LIFEBOAT_OIDC_ISSUER: `http://127.0.0.1:${OIDC_PORT}`,

@@ -65,6 +65,6 @@ export async function rawMutation(page: Page, path: string, input: unknown) {
 }
 
 /** A sandbox cluster's kubeconfig, as an operator would paste it (the sandbox writes them under .data/e2e/sandbox). */
-export function sandboxKubeconfig(name: "sandbox-1" | "sandbox-2"): string {
+export function sandboxKubeconfig(name: "sandbox-1" | "sandbox-2" | "sandbox-3"): string {
   return fs.readFileSync(path.resolve(".data/e2e/sandbox", `${name}.kubeconfig`), "utf8");
 }

@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { dataDir } from "./lib/setup.mjs";
-import { DEMO_CLUSTERS, DEMO_RESTART_NOTE, demoPorts } from "./lib/demo-config.mjs";
+import { DEMO_CLUSTERS, DEMO_RESTART_NOTE, DEMO_WITHOUT_VELERO, demoPorts } from "./lib/demo-config.mjs";
 
 // Every port from the environment (README, "Two demos on one host"); a bad value stops here with its name.
 let ports;
@@ -34,7 +34,7 @@ process.env.LIFEBOAT_AZURE_AUTHORITY_HOST ??= `http://127.0.0.1:${ports.entra}`;
 process.env.LIFEBOAT_AZURE_RESOURCE_MANAGER ??= `http://127.0.0.1:${ports.entra}`;
 process.env.HOST ??= "localhost";
 
-// The sandbox: two clusters (API server, seeded workloads, Velero stand-in) and S3/Azure/AWS emulators (Azure: azurite and
+// The sandbox: three clusters (API server, seeded workloads; Velero on two, the third waits for Lifeboat to install it) and S3/Azure/AWS emulators (Azure: azurite and
 // an Entra ID / ARM stand-in; AWS: moto, where python3 has it), in a child process.
 const { ensureInstalled, root, spawnChild } = await import("./lib/setup.mjs");
 ensureInstalled();
@@ -46,6 +46,8 @@ const sandbox = spawnChild(
     "sandbox/cli.ts",
     "--clusters",
     String(DEMO_CLUSTERS),
+    "--without-velero",
+    DEMO_WITHOUT_VELERO.join(","),
     "--dir",
     sandboxDir,
     "--base-port",

@@ -26,6 +26,8 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { ConnectionState } from "./ConnectionState";
 import { VeleroCompatibility, VeleroSummary } from "./VeleroSummary";
+import { DataProtection } from "../velero/DataProtection";
+import Box from "@mui/material/Box";
 import { phaseColor } from "../common/PhaseChip";
 import dynamic from "next/dynamic";
 
@@ -161,6 +163,9 @@ export function ClusterDetail({ id }: { id: string }) {
         </Alert>
       )}
       <DetailsTable label="Cluster details" rows={rows} keyWidth={200} />
+      <Box sx={{ mt: 3 }}>
+        <DataProtection clusterId={id} clusterName={c.name} isAdmin={isAdmin} />
+      </Box>
       <Typography variant="h6" component="h2" sx={{ mt: 3, mb: 1 }}>
         Live status
       </Typography>

@@ -23,6 +23,7 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   clusters: ["cluster", "clusterGroup", "overview", "location"],
   locations: ["location"],
   syncstate: ["cluster.sync"],
+  velero: ["velero"],
 };
 
 const LiveContext = createContext<{ connected: boolean }>({ connected: false });

@@ -10,7 +10,9 @@ export const DEMO_PORT_VARIABLES = {
   aws: ["LIFEBOAT_SANDBOX_AWS_PORT", 4566],
 };
 
-export const DEMO_CLUSTERS = 2;
+/** sandbox-1 and sandbox-2 run Velero; sandbox-3 waits for data protection to be enabled (Lifeboat installs Velero). */
+export const DEMO_CLUSTERS = 3;
+export const DEMO_WITHOUT_VELERO = ["sandbox-3"];
 
 /** The demo's ports from `env`; a value that is not a port is an error naming the variable. */
 export function demoPorts(env = process.env) {

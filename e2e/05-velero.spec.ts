@@ -1,0 +1,134 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import type { Page } from "@playwright/test";
+import { ADMIN, VIEWER, expect, rawMutation, sandboxKubeconfig, signIn, signOut, test } from "./fixtures";
+import { expectAccessible } from "./a11y";
+import { backUpNamespaceTo } from "./backups";
+
+// Issue #12: enabling data protection on a cluster without Velero (sandbox-3). Runs after 05-clusters and
+// 05-locations: the group prod holds the target location e2e-backups, which sandbox-3 gets when it joins prod.
+
+const kubectl = (args: string[]) =>
+  execFileSync(
+    process.env.KUBECTL ?? "kubectl",
+    ["--kubeconfig", path.resolve(".data/e2e/sandbox/sandbox-3.kubeconfig"), ...args],
+    {
+      encoding: "utf8",
+    },
+  );
+
+/** velero.install's settings, as a hand-made request sends them. */
+const SETTINGS = {
+  version: "v1.17.0",
+  registry: null,
+  fsBackup: { enabled: true, default: "optIn" },
+  csi: { enabled: true, moveDataByDefault: false },
+  privilegedNodeAgent: false,
+  resources: {
+    velero: { cpuRequest: "500m", memRequest: "128Mi", cpuLimit: "1", memLimit: "512Mi" },
+    nodeAgent: { cpuRequest: "0", memRequest: "0", cpuLimit: "0", memLimit: "0" },
+  },
+  nodeAgent: { nodeSelector: {}, tolerations: [] },
+};
+
+async function enable(page: Page, o: { registry?: string }) {
+  const section = page.getByRole("region", { name: "Data protection" });
+  await section.getByRole("button", { name: "Enable data protection" }).click();
+  const d = page.getByRole("dialog", { name: "Enable data protection on sandbox-3" });
+  await d.getByLabel("Velero version").click();
+  await page.getByRole("option", { name: /^v1\.17\.0/ }).click();
+  // sandbox-3 runs Kubernetes 1.32: supported by Velero 1.17, and in its tested list.
+  await expect(d.getByTestId("precheck-kubernetes")).toContainText("Velero 1.17 was tested on Kubernetes 1.32.3");
+  await d.getByLabel(/Only the volumes a pod names/).check();
+  if (o.registry) await d.getByLabel("Image registry").fill(o.registry);
+  return d;
+}
+
+test("an admin enables data protection on a cluster without Velero: the installer's render reviewed, applied, rolled out, and the group's location becomes Available there", async ({
+  page,
+}) => {
+  await signIn(page, ADMIN);
+  await page.getByRole("link", { name: "Clusters", exact: true }).click();
+  await page.getByRole("button", { name: "Attach cluster" }).click();
+  const attach = page.getByRole("dialog", { name: "Attach a cluster" });
+  await attach.getByLabel("Kubeconfig").fill(sandboxKubeconfig("sandbox-3"));
+  await attach.getByRole("button", { name: "Check connection" }).click();
+  await expect(attach.getByTestId("attach-preview")).toBeVisible();
+  await attach.getByLabel("Cluster group").click();
+  await page.getByRole("option", { name: "prod", exact: true }).click();
+  await attach.getByRole("button", { name: "Attach cluster" }).click();
+  await expect(page.getByTestId("cluster-row-sandbox-3")).toContainText("Connected");
+  await page.getByRole("link", { name: "sandbox-3" }).click();
+
+  const section = page.getByRole("region", { name: "Data protection" });
+  await expect(section.getByTestId("velero-management")).toHaveText("Not protected");
+  await expect(section.getByTestId("velero-access")).toContainText("manage Velero");
+  await expectAccessible(page, "cluster without Velero, data protection off");
+
+  // Bad input: a registry the cluster cannot reach. The installer's pod never starts; nothing is applied.
+  let d = await enable(page, { registry: "registry.unreachable.example" });
+  await expectAccessible(page, "enable data protection");
+  await d.getByRole("button", { name: "Run Velero's installer" }).click();
+  await expect(d).toHaveCount(0);
+  await expect(section.getByTestId("velero-operation-message")).toContainText(
+    "The cluster could not pull registry.unreachable.example/velero/velero:v1.17.0",
+    { timeout: 30_000 },
+  );
+  await expect(section.getByTestId("velero-operation-message")).toContainText("Nothing was applied.");
+  expect(() => kubectl(["get", "namespace", "velero"])).toThrow(/not found/);
+
+  // Bad input: a version Lifeboat does not install, sent by hand.
+  const clusterId = new URL(page.url()).pathname.split("/").pop()!;
+  const refused = await rawMutation(page, "velero.install", {
+    clusterId,
+    settings: { ...SETTINGS, version: "v9.9.9" },
+  });
+  expect(refused.status).toBe(400);
+  expect(JSON.stringify(refused.body)).toContain("Lifeboat installs v1.18.1 or v1.17.0");
+
+  // The real thing: Docker Hub's images.
+  d = await enable(page, {});
+  await d.getByRole("button", { name: "Run Velero's installer" }).click();
+  await expect(section.getByTestId("velero-operation-message")).toContainText("review and apply them", {
+    timeout: 30_000,
+  });
+  await section.getByRole("button", { name: "Review and apply" }).click();
+  const review = page.getByRole("dialog", { name: "Review what Velero's installer rendered" });
+  const objects = review.getByTestId("rendered-objects").getByRole("button");
+  await expect(objects).toHaveCount(18);
+  await review.getByRole("button", { name: "Deployment velero/velero" }).click();
+  await expect(review.getByLabel("Deployment velero/velero")).toHaveValue(/image: velero\/velero:v1\.17\.0/);
+  await expect(review.getByLabel("Deployment velero/velero")).toHaveValue(/velero\/velero-plugin-for-aws:v1\.13\.0/);
+  await expectAccessible(page, "review of the rendered manifests");
+  await review.getByRole("button", { name: "Apply 18 objects" }).click();
+  await expect(review).toHaveCount(0);
+  await expect(section.getByTestId("velero-management")).toHaveText("Protected · Velero v1.17.0", { timeout: 60_000 });
+  await expect(section.getByTestId("velero-settings")).toContainText("annotated volumes (opt-in); CSI snapshots");
+  await expectAccessible(page, "cluster protected by Lifeboat's Velero");
+  // What Lifeboat applied is what kubectl sees.
+  expect(kubectl(["get", "deploy,ds", "-n", "velero", "-o", "name"]).trim().split("\n")).toEqual([
+    "deployment.apps/velero",
+    "daemonset.apps/node-agent",
+  ]);
+  // The group's location is applied at once, and Velero validates it.
+  await expect(page.getByRole("table", { name: "Cluster details" })).toContainText("e2e-backups: Available", {
+    timeout: 30_000,
+  });
+
+  // A backup on the new Velero: file-system backup (web-cache's pod opts its volume in) and CSI snapshots.
+  await backUpNamespaceTo(page, { cluster: "sandbox-3", namespace: "web-cache", location: "e2e-backups" });
+});
+
+test("a viewer sees the cluster's data protection, read-only", async ({ page }) => {
+  await signIn(page, VIEWER);
+  await page.getByRole("link", { name: "Clusters", exact: true }).click();
+  await page.getByRole("link", { name: "sandbox-3" }).click();
+  const section = page.getByRole("region", { name: "Data protection" });
+  await expect(section.getByTestId("velero-management")).toHaveText("Protected · Velero v1.17.0");
+  await expect(section.getByTestId("velero-settings")).toContainText("opt-in");
+  await expect(section.getByRole("button")).toHaveCount(0);
+  const clusterId = new URL(page.url()).pathname.split("/").pop()!;
+  const refused = await rawMutation(page, "velero.install", { clusterId, settings: SETTINGS });
+  expect(refused.status).toBe(403);
+  await signOut(page);
+});
