@@ -1,21 +1,20 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import type { Page } from "@playwright/test";
-import { ADMIN, VIEWER, expect, rawMutation, sandboxKubeconfig, signIn, signOut, test } from "./fixtures";
+import { ADMIN, VIEWER, expect, rawMutation, signIn, signOut, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 import { backUpNamespaceTo } from "./backups";
 
 // Issue #12: enabling data protection on a cluster without Velero (sandbox-3). Runs after 05-clusters and
 // 05-locations: the group prod holds the target location e2e-backups, which sandbox-3 gets when it joins prod.
 
-const kubectl = (args: string[]) =>
-  execFileSync(
-    process.env.KUBECTL ?? "kubectl",
-    ["--kubeconfig", path.resolve(".data/e2e/sandbox/sandbox-3.kubeconfig"), ...args],
-    {
-      encoding: "utf8",
-    },
-  );
+/** sandbox-3's admin: the platform engineer who applies Lifeboat's onboarding manifest. */
+const ADMIN_KUBECONFIG = path.resolve(".data/e2e/sandbox/sandbox-3.kubeconfig");
+const kubectl = (args: string[], input?: string) =>
+  execFileSync(process.env.KUBECTL ?? "kubectl", ["--kubeconfig", ADMIN_KUBECONFIG, ...args], {
+    encoding: "utf8",
+    input,
+  });
 
 /** velero.install's settings, as a hand-made request sends them. */
 const SETTINGS = {
@@ -51,9 +50,25 @@ test("an admin enables data protection on a cluster without Velero: the installe
   await page.getByRole("link", { name: "Clusters", exact: true }).click();
   await page.getByRole("button", { name: "Attach cluster" }).click();
   const attach = page.getByRole("dialog", { name: "Attach a cluster" });
-  await attach.getByLabel("Kubeconfig").fill(sandboxKubeconfig("sandbox-3"));
+  // The platform engineer applies the "manage Velero" onboarding manifest as the cluster's admin and runs the command
+  // that prints Lifeboat's kubeconfig, exactly as the dialog shows them.
+  await attach.getByRole("tab", { name: "Onboarding manifest" }).click();
+  await attach.getByTestId("onboarding-level-manage").check();
+  await expect(attach.getByTestId("manage-adds")).toContainText("cluster-admin");
+  await expect(attach.getByTestId("onboarding-manifest")).toHaveValue(/lifeboat-velero-manager/);
+  await expectAccessible(page, "onboarding manifest, manage Velero");
+  const manifest = await attach.getByTestId("onboarding-manifest").inputValue();
+  const command = await attach.getByLabel("Command that prints the kubeconfig").inputValue();
+  kubectl(["apply", "-f", "-"], manifest);
+  const kubeconfig = execFileSync("bash", ["-c", command], {
+    encoding: "utf8",
+    env: { ...process.env, KUBECONFIG: ADMIN_KUBECONFIG },
+  });
+  await attach.getByRole("tab", { name: "Kubeconfig" }).click();
+  await attach.getByLabel("Kubeconfig").fill(kubeconfig);
   await attach.getByRole("button", { name: "Check connection" }).click();
   await expect(attach.getByTestId("attach-preview")).toBeVisible();
+  await attach.getByLabel("Name").fill("sandbox-3");
   await attach.getByLabel("Cluster group").click();
   await page.getByRole("option", { name: "prod", exact: true }).click();
   await attach.getByRole("button", { name: "Attach cluster" }).click();
@@ -75,7 +90,9 @@ test("an admin enables data protection on a cluster without Velero: the installe
     { timeout: 30_000 },
   );
   await expect(section.getByTestId("velero-operation-message")).toContainText("Nothing was applied.");
-  expect(() => kubectl(["get", "namespace", "velero"])).toThrow(/not found/);
+  // (The manage manifest made the namespace velero, for its Role; the installer's objects are not there.)
+  expect(() => kubectl(["get", "crd", "backups.velero.io"])).toThrow(/not found/);
+  expect(kubectl(["get", "deploy,ds", "-n", "velero", "-o", "name"]).trim()).toBe("");
 
   // Bad input: a version Lifeboat does not install, sent by hand.
   const clusterId = new URL(page.url()).pathname.split("/").pop()!;
@@ -116,6 +133,7 @@ test("an admin enables data protection on a cluster without Velero: the installe
   });
 
   // A backup on the new Velero: file-system backup (web-cache's pod opts its volume in) and CSI snapshots.
+  await page.getByRole("link", { name: "Clusters", exact: true }).click();
   await backUpNamespaceTo(page, { cluster: "sandbox-3", namespace: "web-cache", location: "e2e-backups" });
 });
 

@@ -7,7 +7,12 @@ import Alert from "@mui/material/Alert";
 import MenuItem from "@mui/material/MenuItem";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
-import { DEFAULT_VELERO_SETTINGS, veleroSettings, type VeleroSettings } from "@/lib/schemas/velero";
+import {
+  DEFAULT_VELERO_SETTINGS,
+  refineVeleroSettings,
+  veleroSettingsFields,
+  type VeleroSettings,
+} from "@/lib/schemas/velero";
 import { compatibility, csiPossible, VELERO_RELEASES } from "@/lib/velero/versions";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
@@ -15,12 +20,13 @@ import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields"
 import { formError, submitWith } from "../common/form-submit";
 
 /** The settings as the form edits them: the registry as text ("" = Docker Hub). */
-const enableForm = veleroSettings
+const enableForm = veleroSettingsFields
   .omit({ registry: true })
   .extend({ registryText: z.string().trim() })
+  .superRefine(refineVeleroSettings)
   .transform((v, ctx) => {
     const { registryText, ...rest } = v;
-    const registry = veleroSettings.shape.registry.safeParse(registryText === "" ? null : registryText);
+    const registry = veleroSettingsFields.shape.registry.safeParse(registryText === "" ? null : registryText);
     if (!registry.success)
       ctx.addIssue({ code: "custom", path: ["registryText"], message: registry.error.issues[0].message });
     return { ...rest, registry: registry.success ? registry.data : null };

@@ -9,6 +9,7 @@ import DialogActions from "@mui/material/DialogActions";
 import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
 import List from "@mui/material/List";
+import ListItem from "@mui/material/ListItem";
 import ListItemButton from "@mui/material/ListItemButton";
 import ListItemText from "@mui/material/ListItemText";
 import Stack from "@mui/material/Stack";
@@ -76,12 +77,14 @@ export function ManifestReview({
                 data-testid="rendered-objects"
               >
                 {objects.map((o, i) => (
-                  <ListItemButton key={label(o)} selected={i === shown} onClick={() => setShown(i)}>
-                    <ListItemText
-                      primary={label(o)}
-                      secondary={o.fromOverlay.length > 1 ? "with Lifeboat's additions" : undefined}
-                    />
-                  </ListItemButton>
+                  <ListItem key={label(o)} disablePadding>
+                    <ListItemButton selected={i === shown} onClick={() => setShown(i)}>
+                      <ListItemText
+                        primary={label(o)}
+                        secondary={o.fromOverlay.length > 1 ? "with Lifeboat's additions" : undefined}
+                      />
+                    </ListItemButton>
+                  </ListItem>
                 ))}
               </List>
               {current && (

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_VELERO_SETTINGS, veleroSettings, wantsNodeAgent } from "./velero";
+import { z } from "zod";
+import {
+  DEFAULT_VELERO_SETTINGS,
+  refineVeleroSettings,
+  veleroSettings,
+  veleroSettingsFields,
+  wantsNodeAgent,
+} from "./velero";
 
 const parse = (patch: Record<string, unknown>) => veleroSettings.safeParse({ ...DEFAULT_VELERO_SETTINGS, ...patch });
 const issues = (patch: Record<string, unknown>) => {
@@ -56,5 +63,15 @@ describe("veleroSettings", () => {
         csi: { enabled: true, moveDataByDefault: true },
       }),
     ).toBe(true);
+  });
+
+  it("a form extends the fields (zod refuses to omit from a refined object) and keeps the rules across them", () => {
+    const form = veleroSettingsFields
+      .omit({ registry: true })
+      .extend({ registryText: z.string() })
+      .superRefine(refineVeleroSettings);
+    const { registry: _r, ...rest } = DEFAULT_VELERO_SETTINGS;
+    const r = form.safeParse({ ...rest, registryText: "", csi: { enabled: false, moveDataByDefault: true } });
+    expect(r.success ? [] : r.error.issues.map((i) => i.path.join("."))).toEqual(["csi.moveDataByDefault"]);
   });
 });

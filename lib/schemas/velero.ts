@@ -41,42 +41,46 @@ export const toleration = z
   });
 export type Toleration = z.infer<typeof toleration>;
 
-export const veleroSettings = z
-  .object({
-    version: z.string().refine((v) => releaseOf(v) !== undefined, {
-      message: `Lifeboat installs ${VELERO_RELEASES.map((r) => r.version).join(" or ")}`,
-    }),
-    /** null: Docker Hub (docker.io). */
-    registry: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(REGISTRY_RE, { message: "A registry address such as registry.example.com:5000/mirror" })
-      .nullable(),
-    fsBackup: z.object({ enabled: z.boolean(), default: z.enum(["optIn", "optOut"]) }),
-    csi: z.object({ enabled: z.boolean(), moveDataByDefault: z.boolean() }),
-    privilegedNodeAgent: z.boolean(),
-    resources: z.object({ velero: podResources, nodeAgent: podResources }),
-    nodeAgent: z.object({
-      nodeSelector: z
-        .record(z.string(), z.string().max(63).refine(isLabelValue, { message: "Not a label value" }))
-        .superRefine((sel, ctx) => {
-          for (const k of Object.keys(sel))
-            if (!labelKey.safeParse(k).success)
-              ctx.addIssue({ code: "custom", path: [k], message: "Not a label key (e.g. kubernetes.io/os)" });
-        }),
-      tolerations: z.array(toleration).max(20),
-    }),
-  })
-  .superRefine((s, ctx) => {
-    // velero install: "--default-volumes-to-fs-backup requires --use-node-agent"; data movement runs in the node-agent.
-    if (s.csi.moveDataByDefault && !s.csi.enabled)
-      ctx.addIssue({
-        code: "custom",
-        path: ["csi", "moveDataByDefault"],
-        message: "Data movement moves CSI snapshots: turn CSI snapshots on",
-      });
-  });
+/** The settings' fields, without the rules across them (a form extends this, then applies refineVeleroSettings). */
+export const veleroSettingsFields = z.object({
+  version: z.string().refine((v) => releaseOf(v) !== undefined, {
+    message: `Lifeboat installs ${VELERO_RELEASES.map((r) => r.version).join(" or ")}`,
+  }),
+  /** null: Docker Hub (docker.io). */
+  registry: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(REGISTRY_RE, { message: "A registry address such as registry.example.com:5000/mirror" })
+    .nullable(),
+  fsBackup: z.object({ enabled: z.boolean(), default: z.enum(["optIn", "optOut"]) }),
+  csi: z.object({ enabled: z.boolean(), moveDataByDefault: z.boolean() }),
+  privilegedNodeAgent: z.boolean(),
+  resources: z.object({ velero: podResources, nodeAgent: podResources }),
+  nodeAgent: z.object({
+    nodeSelector: z
+      .record(z.string(), z.string().max(63).refine(isLabelValue, { message: "Not a label value" }))
+      .superRefine((sel, ctx) => {
+        for (const k of Object.keys(sel))
+          if (!labelKey.safeParse(k).success)
+            ctx.addIssue({ code: "custom", path: [k], message: "Not a label key (e.g. kubernetes.io/os)" });
+      }),
+    tolerations: z.array(toleration).max(20),
+  }),
+});
+
+/** The rules across the settings' fields, with the field each message belongs to. */
+export const refineVeleroSettings = (s: Pick<z.infer<typeof veleroSettingsFields>, "csi">, ctx: z.RefinementCtx) => {
+  // velero install: "--default-volumes-to-fs-backup requires --use-node-agent"; data movement runs in the node-agent.
+  if (s.csi.moveDataByDefault && !s.csi.enabled)
+    ctx.addIssue({
+      code: "custom",
+      path: ["csi", "moveDataByDefault"],
+      message: "Data movement moves CSI snapshots: turn CSI snapshots on",
+    });
+};
+
+export const veleroSettings = veleroSettingsFields.superRefine(refineVeleroSettings);
 export type VeleroSettings = z.infer<typeof veleroSettings>;
 
 /** Velero's own defaults for the server and node-agent pods (velero install without resource flags). */

@@ -131,8 +131,8 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   spec.csiSnapshotTimeout ??= "10m0s";
   spec.itemOperationTimeout ??= "4h0m0s";
   spec.storageLocation = locName;
-  spec.defaultVolumesToFsBackup ??= false;
-  spec.snapshotMoveData ??= false;
+  spec.defaultVolumesToFsBackup ??= ctx.opts.defaultVolumesToFsBackup ?? false;
+  spec.snapshotMoveData ??= ctx.opts.defaultSnapshotMoveData ?? false;
   spec.volumeGroupSnapshotLabelKey ??= "velero.io/volume-group";
   if (!spec.includedNamespaces?.length) spec.includedNamespaces = ["*"];
   spec.excludedNamespaces = [...new Set([...(spec.excludedNamespaces ?? []), ...labelledExcluded])];

@@ -11,6 +11,10 @@ export interface VeleroOptions {
   version: string; // e.g. "v1.18.1"
   nodeAgent: boolean;
   csi: boolean; // --features=EnableCSI
+  /** The server's --default-volumes-to-fs-backup: a backup that does not say gets file-system backup of every volume. */
+  defaultVolumesToFsBackup?: boolean;
+  /** The server's --default-snapshot-move-data: a backup that does not say moves its CSI snapshots' data. */
+  defaultSnapshotMoveData?: boolean;
   /** The ObjectStore plugins the server runs (default velero.io/aws and velero.io/azure); a BSL of another is Unavailable. */
   objectStorePlugins?: string[];
   /** Default backup sync period when a BSL does not set one (Velero: 1m). */

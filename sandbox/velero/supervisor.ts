@@ -13,7 +13,20 @@ import { VeleroStandIn } from "./stand-in";
 // node-agent DaemonSet next to it. A rollout (a new pod template) restarts the server, which, like Velero at start,
 // fails the backups and restores it finds InProgress; deleting the Deployment stops it.
 
-type Served = Pick<VeleroOptions, "namespace" | "version" | "nodeAgent" | "csi" | "objectStorePlugins">;
+type Served = Pick<
+  VeleroOptions,
+  | "namespace"
+  | "version"
+  | "nodeAgent"
+  | "csi"
+  | "objectStorePlugins"
+  | "defaultVolumesToFsBackup"
+  | "defaultSnapshotMoveData"
+>;
+
+/** A boolean flag of the server's command line as pflag reads it (--flag, --flag=true, --flag=false). */
+const flag = (args: string[], name: string) =>
+  args.some((a) => a === `--${name}` || a === `--${name}=true`) && !args.includes(`--${name}=false`);
 
 /** How the Deployment (and the node-agent beside it) configure Velero's server, or null if it is not Velero's. */
 export function servedBy(dep: KObject | undefined, nodeAgent: KObject | undefined): Served | null {
@@ -34,6 +47,8 @@ export function servedBy(dep: KObject | undefined, nodeAgent: KObject | undefine
     csi: features.includes("EnableCSI"),
     objectStorePlugins: plugins,
     nodeAgent: Boolean(nodeAgent && ((nodeAgent as any).status?.numberReady ?? 0) > 0),
+    defaultVolumesToFsBackup: flag(args, "default-volumes-to-fs-backup"),
+    defaultSnapshotMoveData: flag(args, "default-snapshot-move-data"),
   };
 }
 
