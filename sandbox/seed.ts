@@ -5,6 +5,7 @@ import { parseAllDocuments } from "yaml";
 import type { Cluster } from "./kube-api/cluster";
 import type { KObject, ResourceType } from "./kube-api/types";
 import {
+  controllerRef,
   allocatePodIP,
   boundPvcStatus,
   boundPvStatus,
@@ -158,14 +159,7 @@ function podAdmission(spec: any): any {
   };
 }
 
-const ownerRef = (o: KObject) => ({
-  apiVersion: o.apiVersion!,
-  kind: o.kind!,
-  name: o.metadata.name!,
-  uid: o.metadata.uid!,
-  controller: true,
-  blockOwnerDeletion: true,
-});
+const ownerRef = controllerRef;
 
 // ---- the seeder ---------------------------------------------------------------------------------------------------------
 

@@ -52,6 +52,44 @@ export function uuidOf(key: string): string {
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
 }
 
+// ---- shared by the simulated controllers -----------------------------------------------------------------------------
+
+/** The ownerReference a controller puts on what it makes (controller: true, so the garbage collector and adoption know). */
+export const controllerRef = (o: KObject) => ({
+  apiVersion: o.apiVersion!,
+  kind: o.kind!,
+  name: o.metadata.name!,
+  uid: o.metadata.uid!,
+  controller: true,
+  blockOwnerDeletion: true,
+});
+
+/** Timers by key: at most one pending per key (a burst of events makes one reaction), all cleared by stop(). */
+export function keyedTimers() {
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let stopped = false;
+  return {
+    get stopped() {
+      return stopped;
+    },
+    later(key: string, fn: () => void, ms: number) {
+      if (stopped || timers.has(key)) return;
+      timers.set(
+        key,
+        setTimeout(() => {
+          timers.delete(key);
+          if (!stopped) fn();
+        }, ms),
+      );
+    },
+    stop() {
+      stopped = true;
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
+
 // ---- kubelet: pod status ---------------------------------------------------------------------------------------------
 
 /** "mysql" -> "docker.io/library/mysql:latest", as containerd reports images. */
@@ -323,20 +361,10 @@ export function startSimulator(
   const pvRT = cluster.builtin("", "persistentvolumes");
   const nodeRT = cluster.builtin("", "nodes");
   const scRT = cluster.builtin("storage.k8s.io", "storageclasses");
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
-  let stopped = false;
+  const timers = keyedTimers();
   let rr = 0;
 
-  const later = (key: string, fn: () => void, ms = delay) => {
-    if (stopped || timers.has(key)) return;
-    timers.set(
-      key,
-      setTimeout(() => {
-        timers.delete(key);
-        if (!stopped) guard(fn);
-      }, ms),
-    );
-  };
+  const later = (key: string, fn: () => void, ms = delay) => timers.later(key, () => guard(fn), ms);
   const retry = (key: string, fn: () => void) => later(`retry:${key}`, () => guard(fn, key), Math.max(delay, 20));
   /** Never throw out of a reaction: a conflict (someone else wrote first) is retried, anything else dropped. */
   const guard = (fn: () => void, retryKey?: string) => {
@@ -479,10 +507,10 @@ export function startSimulator(
 
   /** The kubelet pulls every image first (init containers before containers); a failure stops the pod there. */
   const pullImages = (pod: KObject): boolean => {
-    const failures = new Map<string, { reason: string; message: string }>();
+    const failures = new Map<string, { reason: string; message: string; image: string }>();
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
       const f = pullFailure(String(c.image ?? ""), opts.knownTags);
-      if (f) failures.set(c.name, f);
+      if (f) failures.set(c.name, { ...f, image: String(c.image) });
     }
     if (!failures.size) return true;
     const { namespace: ns, name, uid } = pod.metadata;
@@ -493,14 +521,11 @@ export function startSimulator(
       { ...pod, status: pullFailedStatus(pod, failures, false) },
       { subresource: "status" },
     );
-    for (const [container, f] of failures) {
-      const image = [...(pod.spec?.initContainers ?? []), ...(pod.spec.containers ?? [])].find(
-        (c: any) => c.name === container,
-      )?.image;
+    for (const f of failures.values()) {
       recordEvent(cluster, pod, {
         type: "Warning",
         reason: "Failed",
-        message: `Failed to pull image "${image}": ${f.message}`,
+        message: `Failed to pull image "${f.image}": ${f.message}`,
         component: "kubelet",
       });
       recordEvent(cluster, pod, {
@@ -522,14 +547,11 @@ export function startSimulator(
           { ...cur, status: pullFailedStatus(cur, failures, true) },
           { subresource: "status" },
         );
-        for (const container of failures.keys()) {
-          const image = [...(cur.spec?.initContainers ?? []), ...(cur.spec.containers ?? [])].find(
-            (c: any) => c.name === container,
-          )?.image;
+        for (const f of failures.values()) {
           recordEvent(cluster, cur, {
             type: "Normal",
             reason: "BackOff",
-            message: `Back-off pulling image "${image}"`,
+            message: `Back-off pulling image "${f.image}"`,
             component: "kubelet",
           });
         }
@@ -777,7 +799,7 @@ export function startSimulator(
   };
 
   const react = (e: StoreEvent) => {
-    if (stopped || e.type === "DELETED") return;
+    if (timers.stopped || e.type === "DELETED") return;
     const md = e.object.metadata;
     switch (e.key) {
       case "/pods":
@@ -802,7 +824,7 @@ export function startSimulator(
   const unsubscribe = cluster.onReact(react);
   // Objects that were already waiting when the simulator started.
   queueMicrotask(() => {
-    if (stopped) return;
+    if (timers.stopped) return;
     for (const pv of cluster.store.list(pvRT)) guard(() => reconcileVolume(pv.metadata.name!));
     for (const c of cluster.store.list(pvcRT)) guard(() => reconcileClaim(c.metadata.namespace!, c.metadata.name!));
     for (const p of cluster.store.list(podRT))
@@ -810,9 +832,7 @@ export function startSimulator(
   });
 
   return () => {
-    stopped = true;
+    timers.stop();
     unsubscribe();
-    for (const t of timers.values()) clearTimeout(t);
-    timers.clear();
   };
 }

@@ -1,8 +1,9 @@
 import { Cluster } from "./kube-api/cluster";
 import type { StoreEvent } from "./kube-api/store";
 import type { KObject } from "./kube-api/types";
+import { canonicalJson } from "../lib/json/canonical";
 import { recordEvent } from "./events";
-import { isoNow, templateHash } from "./simulator";
+import { controllerRef, isoNow, keyedTimers, templateHash } from "./simulator";
 
 // The sandbox's kube-controller-manager for workloads: the Deployment, ReplicaSet, DaemonSet and Job controllers and
 // the garbage collector, for objects written after seeding (by kubectl, by Lifeboat, by a Velero restore). Like
@@ -25,24 +26,12 @@ const CONTROLLER_KINDS: Record<string, string> = {
   Job: "batch/jobs",
 };
 
-/** JSON with sorted keys: two templates are equal when their stable forms are. */
-export function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v && typeof v === "object")
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(v);
-}
-
 /** The deployment controller's EqualIgnoreHash: templates equal once pod-template-hash is dropped from the labels. */
 export function equalIgnoreHash(a: any, b: any): boolean {
   const strip = (t: any) => {
     const labels = { ...(t?.metadata?.labels ?? {}) };
     delete labels["pod-template-hash"];
-    return stableJson({ ...(t ?? {}), metadata: { ...(t?.metadata ?? {}), labels } });
+    return canonicalJson({ ...(t ?? {}), metadata: { ...(t?.metadata ?? {}), labels } });
   };
   return strip(a) === strip(b);
 }
@@ -53,14 +42,6 @@ const isActive = (p: Obj) =>
   !p.metadata.deletionTimestamp && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed";
 const isReady = (p: Obj) =>
   isActive(p) && (p.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
-const ctrlRef = (o: KObject) => ({
-  apiVersion: o.apiVersion!,
-  kind: o.kind!,
-  name: o.metadata.name!,
-  uid: o.metadata.uid!,
-  controller: true,
-  blockOwnerDeletion: true,
-});
 const revisionOf = (o: KObject) => Number(o.metadata.annotations?.["deployment.kubernetes.io/revision"] ?? 0);
 const condition = (status: any, type: string) => (status?.conditions ?? []).find((c: any) => c.type === type);
 
@@ -108,32 +89,28 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
     daemonsets: cluster.builtin("apps", "daemonsets"),
     jobs: cluster.builtin("batch", "jobs"),
   };
-  const timers = new Map<string, ReturnType<typeof setTimeout>>();
-  let stopped = false;
+  const timers = keyedTimers();
 
   /** Coalesces reactions per object: one reconcile per burst of events, after `ms`. */
-  const later = (key: string, fn: () => void, ms = delay) => {
-    if (stopped || timers.has(key)) return;
-    timers.set(
+  const later = (key: string, fn: () => void, ms = delay): void =>
+    timers.later(
       key,
-      setTimeout(() => {
-        timers.delete(key);
-        if (stopped) return;
+      () => {
         try {
           fn();
         } catch (e: any) {
           if (e?.code === 409) later(key, fn, delay); // someone wrote first: read again
         }
-      }, ms),
+      },
+      ms,
     );
-  };
   const get = (r: keyof typeof rt, ns: string | undefined, name: string): Obj | undefined =>
     cluster.store.get(rt[r], ns, name) as Obj | undefined;
   const podsOf = (owner: KObject) =>
     cluster.store.list(rt.pods, owner.metadata.namespace).filter((p) => ownedBy(p, owner));
 
   const writeStatus = (r: keyof typeof rt, o: Obj, status: any) => {
-    if (stableJson(o.status ?? {}) === stableJson(status)) return;
+    if (canonicalJson(o.status ?? {}) === canonicalJson(status)) return;
     cluster.update(rt[r], o.metadata.namespace, o.metadata.name!, { ...o, status }, { subresource: "status" });
   };
 
@@ -146,7 +123,7 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
       if (!cur || controllerOf(cur)) continue;
       cluster.update(rt[r], o.metadata.namespace, o.metadata.name!, {
         ...cur,
-        metadata: { ...cur.metadata, ownerReferences: [...(cur.metadata.ownerReferences ?? []), ctrlRef(owner)] },
+        metadata: { ...cur.metadata, ownerReferences: [...(cur.metadata.ownerReferences ?? []), controllerRef(owner)] },
       });
     }
   };
@@ -158,7 +135,7 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
       generateName: `${owner.metadata.name}-`,
       namespace: ns,
       labels: { ...(template?.metadata?.labels ?? {}), ...(extra.labels ?? {}) },
-      ownerReferences: [ctrlRef(owner)],
+      ownerReferences: [controllerRef(owner)],
     };
     if (template?.metadata?.annotations) metadata.annotations = { ...template.metadata.annotations };
     try {
@@ -231,7 +208,7 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
     const createdNew = !current;
     const revision = current ? revisionOf(current) : Math.max(0, ...sets.map(revisionOf)) + 1;
     if (!current) {
-      const hash = templateHash(stableJson(dep.spec.template));
+      const hash = templateHash(canonicalJson(dep.spec.template));
       const labels = { ...(dep.spec.template?.metadata?.labels ?? {}), "pod-template-hash": hash };
       cluster.create(rt.replicasets, ns, {
         apiVersion: "apps/v1",
@@ -240,7 +217,7 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
           name: `${name}-${hash}`,
           namespace: ns,
           labels,
-          ownerReferences: [ctrlRef(dep)],
+          ownerReferences: [controllerRef(dep)],
           annotations: {
             "deployment.kubernetes.io/desired-replicas": String(want),
             "deployment.kubernetes.io/max-replicas": String(want * 2),
@@ -392,7 +369,7 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
       if (failure || onNode(n).length) continue;
       const tpl = ds.spec.template;
       failure = createPod(ds, tpl, {
-        labels: { "controller-revision-hash": templateHash(stableJson(tpl)), "pod-template-generation": generation },
+        labels: { "controller-revision-hash": templateHash(canonicalJson(tpl)), "pod-template-generation": generation },
         spec: {
           nodeName: n,
           affinity: {
@@ -533,7 +510,7 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
     later(`${key}:${ns}/${name}`, () => reconcilers[key](ns, name));
 
   const react = (e: StoreEvent) => {
-    if (stopped) return;
+    if (timers.stopped) return;
     const md = e.object.metadata;
     if (e.type === "DELETED" && DEPENDENTS[e.object.kind!]) {
       try {
@@ -554,7 +531,7 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
 
   const unsubscribe = cluster.onReact(react);
   queueMicrotask(() => {
-    if (stopped) return;
+    if (timers.stopped) return;
     for (const [key, r] of [
       ["apps/deployments", rt.deployments],
       ["apps/replicasets", rt.replicasets],
@@ -565,9 +542,7 @@ export function startWorkloadControllers(cluster: Cluster, opts: { delayMs?: num
   });
 
   return () => {
-    stopped = true;
+    timers.stop();
     unsubscribe();
-    for (const t of timers.values()) clearTimeout(t);
-    timers.clear();
   };
 }

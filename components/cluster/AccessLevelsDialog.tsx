@@ -28,7 +28,8 @@ export function AccessLevelsDialog({
   onClose: () => void;
   current?: ClusterAccessLevel;
 }) {
-  const [level, setLevel] = useState<OnboardingLevel>("operate");
+  // Opened for a cluster without manage access, the dialog starts on what it lacks.
+  const [level, setLevel] = useState<OnboardingLevel>(current && current !== "MANAGE" ? "manage" : "operate");
   return (
     <Dialog open={open} onClose={onClose} fullWidth maxWidth="md" aria-labelledby="access-levels-title">
       <DialogTitle id="access-levels-title">Access levels</DialogTitle>

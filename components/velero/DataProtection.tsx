@@ -1,7 +1,7 @@
 "use client";
 import { useState } from "react";
 import dynamic from "next/dynamic";
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
 import Box from "@mui/material/Box";
 import Button from "@mui/material/Button";
@@ -14,7 +14,12 @@ import StepLabel from "@mui/material/StepLabel";
 import Stepper from "@mui/material/Stepper";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
-import type { VeleroOperationSummary, VeleroSettings, VeleroStatus } from "@/lib/schemas/velero";
+import {
+  ACTIVE_PHASES,
+  type VeleroOperationSummary,
+  type VeleroSettings,
+  type VeleroStatus,
+} from "@/lib/schemas/velero";
 import { useLiveInterval } from "../common/LiveUpdates";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
@@ -35,7 +40,7 @@ const STEPS: { name: string; label: string }[] = [
   { name: "rollout", label: "Roll out" },
   { name: "verify", label: "Velero answers" },
 ];
-const ACTIVE = ["PENDING", "RENDERING", "REVIEW", "APPLYING", "ROLLING_OUT", "VERIFYING"];
+const ACTIVE: readonly string[] = ACTIVE_PHASES;
 
 const management = (s: VeleroStatus) =>
   ({
@@ -114,6 +119,12 @@ export function DataProtection({
   const live = useLiveInterval(3_000);
   const q = useQuery({ ...trpc.velero.get.queryOptions({ clusterId }), refetchInterval: live });
   const [dialog, setDialog] = useState<"enable" | "review" | "access" | null>(null);
+  const qc = useQueryClient();
+  const cancel = useMutation(
+    trpc.velero.cancel.mutationOptions({
+      onSuccess: () => qc.invalidateQueries({ queryKey: trpc.velero.get.queryKey({ clusterId }) }),
+    }),
+  );
   if (q.error) return <ErrorAlert error={q.error} />;
   if (!q.data) return <LinearProgress aria-label="Loading data protection" />;
   const s = q.data;
@@ -141,6 +152,7 @@ export function DataProtection({
           </Button>
         )}
       </Stack>
+      <ErrorAlert error={cancel.error} />
       <Typography variant="body2">{m.text}</Typography>
       <Typography variant="body2" color="text.secondary" data-testid="velero-access">
         Lifeboat&apos;s access here: {ACCESS[s.accessLevel]}.
@@ -166,6 +178,15 @@ export function DataProtection({
               op.phase === "REVIEW" ? (
                 <Button color="inherit" size="small" onClick={() => setDialog("review")}>
                   {isAdmin ? "Review and apply" : "View"}
+                </Button>
+              ) : isAdmin && (op.phase === "PENDING" || op.phase === "RENDERING") ? (
+                <Button
+                  color="inherit"
+                  size="small"
+                  disabled={cancel.isPending}
+                  onClick={() => cancel.mutate({ clusterId, operationId: op.id })}
+                >
+                  Cancel
                 </Button>
               ) : undefined
             }

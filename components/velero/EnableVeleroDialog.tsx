@@ -1,4 +1,5 @@
 "use client";
+import { useEffect } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
@@ -57,9 +58,14 @@ export function EnableVeleroDialog({
   const trpc = useTRPC();
   const qc = useQueryClient();
   const start = initial ?? DEFAULT_VELERO_SETTINGS;
+  const csiOk = kubernetesVersion ? csiPossible(kubernetesVersion) : true;
   const form = useForm({
     resolver: zodResolver(enableForm, { error: formErrorMap }),
-    defaultValues: { ...start, registryText: start.registry ?? "" },
+    defaultValues: {
+      ...start,
+      registryText: start.registry ?? "",
+      csi: csiOk ? start.csi : { enabled: false, moveDataByDefault: false },
+    },
   });
   const install = useMutation(
     trpc.velero.install.mutationOptions({
@@ -75,7 +81,14 @@ export function EnableVeleroDialog({
     name: ["version", "fsBackup.enabled", "fsBackup.default", "csi.enabled", "csi.moveDataByDefault"],
   });
   const compat = kubernetesVersion ? compatibility(kubernetesVersion, version) : null;
-  const csiOk = kubernetesVersion ? csiPossible(kubernetesVersion) : true;
+  // A switch that cannot apply any more is turned off with what it depended on, so nothing hidden is submitted.
+  const nodeAgent = fsOn || (csiOn && moveData);
+  useEffect(() => {
+    if (!csiOn) form.setValue("csi.moveDataByDefault", false, { shouldValidate: true });
+  }, [csiOn, form]);
+  useEffect(() => {
+    if (!nodeAgent) form.setValue("privilegedNodeAgent", false);
+  }, [nodeAgent, form]);
   return (
     <FormDialog
       open
@@ -146,7 +159,7 @@ export function EnableVeleroDialog({
         control={control}
         name="privilegedNodeAgent"
         label="Run the node-agent privileged (some storage drivers need it)"
-        disabled={!fsOn && !(csiOn && moveData)}
+        disabled={!nodeAgent}
       />
       <Typography variant="caption" color="text.secondary">
         Velero&apos;s default resources apply. The plugins for AWS S3, S3-compatible storage and Azure Blob are

@@ -8,6 +8,7 @@ import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
 import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
+import LinearProgress from "@mui/material/LinearProgress";
 import List from "@mui/material/List";
 import ListItem from "@mui/material/ListItem";
 import ListItemButton from "@mui/material/ListItemButton";
@@ -52,6 +53,7 @@ export function ManifestReview({
       <DialogTitle id="manifest-review-title">Review what Velero&apos;s installer rendered</DialogTitle>
       <DialogContent>
         <ErrorAlert error={q.error ?? approve.error ?? cancel.error} />
+        {q.isLoading && <LinearProgress aria-label="Loading what the installer rendered" />}
         {op && (
           <Stack spacing={2}>
             <Typography variant="body2">

@@ -121,6 +121,16 @@ export const VELERO_OPERATION_PHASES = [
   "CANCELLED",
 ] as const;
 
+/** An operation in one of these is still running (one at a time per cluster). */
+export const ACTIVE_PHASES = ["PENDING", "RENDERING", "REVIEW", "APPLYING", "ROLLING_OUT", "VERIFYING"] as const;
+
+/** Whether an install failed after it had applied something (Lifeboat's own objects are on the cluster, not another's). */
+export const appliedBeforeFailing = (op: { kind: string; phase: string; steps: unknown }) =>
+  op.kind === "INSTALL" &&
+  op.phase === "FAILED" &&
+  Array.isArray(op.steps) &&
+  op.steps.some((s: { name?: string; state?: string }) => s.name === "crds" && s.state === "done");
+
 const operationStep = z.object({
   name: z.string(),
   state: z.enum(["running", "done", "failed"]),

@@ -64,19 +64,24 @@ export function podSecurityViolations(spec: any, level: PodSecurityLevel): strin
   const privileged = named((c) => c.securityContext?.privileged === true);
   if (privileged.length)
     out.push(`privileged (${containerList(privileged)} must not set securityContext.privileged=true)`);
+  // Restricted allows adding only NET_BIND_SERVICE; baseline its default set.
+  const allowedCap = (x: string) => (level === "restricted" ? x === "NET_BIND_SERVICE" : BASELINE_CAPABILITIES.has(x));
   const caps = containers.flatMap((c) =>
-    (c.securityContext?.capabilities?.add ?? []).filter((x: string) => !BASELINE_CAPABILITIES.has(x)).length ? [c] : [],
+    (c.securityContext?.capabilities?.add ?? []).filter((x: string) => !allowedCap(x)).length ? [c] : [],
   );
   if (caps.length) {
     const added = [
-      ...new Set(
-        caps.flatMap((c) => c.securityContext.capabilities.add.filter((x: string) => !BASELINE_CAPABILITIES.has(x))),
-      ),
+      ...new Set(caps.flatMap((c) => c.securityContext.capabilities.add.filter((x: string) => !allowedCap(x)))),
     ];
     out.push(
       `non-default capabilities (${containerList(caps.map((c) => c.name))} must not include ${quote(added)} in securityContext.capabilities.add)`,
     );
   }
+  const unconfined = [spec.securityContext, ...containers.map((c) => c.securityContext)].some(
+    (sc: any) => sc?.seccompProfile?.type === "Unconfined",
+  );
+  if (unconfined)
+    out.push('seccompProfile (pod or containers must not set securityContext.seccompProfile.type to "Unconfined")');
   const hostPaths = (spec.volumes ?? []).filter((v: any) => v.hostPath).map((v: any) => v.name as string);
   if (hostPaths.length)
     out.push(`hostPath volumes (${plural(hostPaths.length, "volume", "volumes")} ${quote(hostPaths)})`);

@@ -1,3 +1,4 @@
+import { canonicalJson } from "../../lib/json/canonical";
 import { ApiError, notFound } from "./errors";
 import type { KObject } from "./types";
 
@@ -285,17 +286,6 @@ const GC_FIELDS = ["ownerReferences", "finalizers", "selfLink", "deletionTimesta
 /** The sandbox's own bookkeeping, which a write that changes nothing may still touch. */
 const BOOKKEEPING = ["managedFields", "generation"];
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object")
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(v);
-}
-
 /** Whether an update changes nothing but the fields the garbage collector writes (kube's IsOnlyMutatingGCFields). */
 export function onlyMutatesGcFields(next: KObject, old: KObject): boolean {
   const strip = (o: KObject) => {
@@ -303,7 +293,7 @@ export function onlyMutatesGcFields(next: KObject, old: KObject): boolean {
     for (const k of [...GC_FIELDS, ...BOOKKEEPING]) delete md[k];
     return { ...o, metadata: md };
   };
-  return canonical(strip(next)) === canonical(strip(old));
+  return canonicalJson(strip(next)) === canonicalJson(strip(old));
 }
 
 const forbiddenWrite = (resource: string, name: string | undefined, why: string) =>

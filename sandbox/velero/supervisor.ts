@@ -2,7 +2,7 @@ import type { Cluster } from "../kube-api/cluster";
 import type { StoreEvent } from "../kube-api/store";
 import type { KObject } from "../kube-api/types";
 import { imageRepository, normalizeImage, type ContainerProgram } from "../simulator";
-import { stableJson } from "../workloads";
+import { canonicalJson } from "../../lib/json/canonical";
 import type { Faults, VeleroOptions } from "./context";
 import { PLUGIN_PROVIDERS, runVeleroInstall } from "./installer";
 import { VeleroStandIn } from "./stand-in";
@@ -66,6 +66,8 @@ export function veleroImageProgram(crdsDir?: string): ContainerProgram {
   };
 }
 
+const revision = (o: KObject) => Number(o.metadata.annotations?.["deployment.kubernetes.io/revision"] ?? 0);
+
 export class VeleroSupervisor {
   private standIn: VeleroStandIn | null = null;
   private running: string | null = null;
@@ -107,7 +109,7 @@ export class VeleroSupervisor {
 
   private onEvent(e: StoreEvent) {
     if (!this.unsubscribe) return;
-    if (e.key === "apps/deployments" || e.key === "apps/daemonsets") {
+    if (e.key === "apps/deployments" || e.key === "apps/daemonsets" || e.key === "apps/replicasets") {
       this.chain = this.chain.then(() => this.converge()).catch((err) => console.error("[velero supervisor]", err));
     }
   }
@@ -119,18 +121,24 @@ export class VeleroSupervisor {
       .filter((d) => d.metadata.name === "velero" && !d.metadata.deletionTimestamp)
       .sort((a, b) => Number(b.metadata.namespace === "velero") - Number(a.metadata.namespace === "velero"));
     for (const dep of candidates) {
-      const status = (dep as any).status ?? {};
-      const available = (status.availableReplicas ?? 0) > 0;
+      // What runs is the newest ReplicaSet with an available pod: during a rollout the old server keeps answering
+      // until a new pod is available (or forever, when the new image cannot be pulled).
+      const running = this.cluster.store
+        .list(this.cluster.builtin("apps", "replicasets"), dep.metadata.namespace)
+        .filter((rs: any) => rs.metadata.ownerReferences?.some((r: any) => r.controller && r.uid === dep.metadata.uid))
+        .filter((rs: any) => (rs.status?.availableReplicas ?? 0) > 0)
+        .sort((a, b) => revision(b) - revision(a))[0];
+      if (!running) continue;
       const ds = this.cluster.store.get(
         this.cluster.builtin("apps", "daemonsets"),
         dep.metadata.namespace,
         "node-agent",
       );
-      const served = servedBy(dep, ds);
-      if (!served || !available) continue;
+      const template = (running as any).spec?.template;
+      const served = servedBy({ ...dep, spec: { ...(dep as any).spec, template } } as KObject, ds);
+      if (!served) continue;
       // A new pod template is a new process: the template's identity is part of what runs.
-      const template = stableJson((dep as any).spec.template);
-      return { key: stableJson({ served, template }), served };
+      return { key: canonicalJson({ served, replicaSet: running.metadata.name }), served };
     }
     return null;
   }

@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import { describeAccess, manageAccess, onboardingManifest, REQUIRED_ACCESS } from "./access";
@@ -9,6 +8,7 @@ import { withKubeconfig } from "./cluster-access";
 import { probeCluster } from "./probe";
 import { testSandbox } from "../testing/sandbox";
 import { until } from "../testing/wait";
+import { run } from "../testing/process";
 
 // The two access levels against a sandbox cluster (RBAC for service accounts, escalation prevention on bindings), with
 // the machine's real kubectl applying the onboarding manifests and running the printed command, as a platform engineer
@@ -17,33 +17,6 @@ process.env.LIFEBOAT_ALLOW_LOOPBACK = "1";
 
 const KUBECTL = process.env.KUBECTL ?? "kubectl";
 const CLUSTER = 1;
-
-/** Async on purpose (never spawnSync): a child process with its output. */
-function run(
-  cmd: string,
-  args: string[],
-  o: { input?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: o.env ?? process.env });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ code: -1, out, err: String(e) });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out, err });
-    });
-    // A command that does not read its input (kubectl get) may exit before it is written: that is no failure.
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(o.input ?? "");
-  });
-}
 
 const haveKubectl = (await run(KUBECTL, ["version", "--client"])).code === 0;
 const admin = () => testSandbox().clusters[CLUSTER].kubeconfig;

@@ -2,13 +2,13 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import { onboardingManifest, REQUIRED_ACCESS } from "./access";
 import { ClusterError } from "./errors";
 import { withKubeconfig } from "./cluster-access";
 import { detectVelero as detect, probeCluster as probe } from "./probe";
+import { run } from "../testing/process";
 
 // The probes run over the cluster-access port; these open it on a kubeconfig, as attaching does.
 const probeCluster = (kubeconfig: string, o: { timeoutMs?: number } = {}) => withKubeconfig(kubeconfig, probe, o);
@@ -36,31 +36,6 @@ function testSandbox(): TestSandbox {
   return JSON.parse(fs.readFileSync(p, "utf8"));
 }
 const kubeconfigText = (i: number) => fs.readFileSync(testSandbox().clusters[i].kubeconfig, "utf8");
-
-/** Async on purpose (never spawnSync): a child process with its output. */
-function run(
-  cmd: string,
-  args: string[],
-  o: { input?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: o.env ?? process.env });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      resolve({ code: -1, out, err: String(e) });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out, err });
-    });
-    child.stdin.end(o.input ?? "");
-  });
-}
 
 const haveKubectl = (await run(KUBECTL, ["version", "--client"])).code === 0;
 const admin = () => testSandbox().clusters[0].kubeconfig;

@@ -1,4 +1,5 @@
 import type { ClusterClient } from "./cluster-client";
+import { INSTALLER_SERVICE_ACCOUNT } from "./access";
 import { ClusterError } from "./errors";
 import { RESOURCES, type KubeObject, type ResourceRef } from "./resources";
 
@@ -40,6 +41,9 @@ export async function createRenderJob(c: ClusterClient, s: RenderJobSpec): Promi
         metadata: { labels },
         spec: {
           restartPolicy: "Never",
+          // The manage manifest's service account, bound to nothing: Velero's installer builds a client even when it
+          // only renders (its token must be mounted), and a namespace may refuse pods of the default one.
+          serviceAccountName: INSTALLER_SERVICE_ACCOUNT,
           automountServiceAccountToken: true,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
           containers: [

@@ -11,6 +11,7 @@ import { until } from "../../testing/wait";
 import { haveKubectl, kubectl } from "@/sandbox/testing/kubectl";
 import { DEFAULT_VELERO_SETTINGS, type VeleroSettings } from "@/lib/schemas/velero";
 import { approveOperation, startInstall } from "./operations";
+import { onboardingManifest } from "../../kube/access";
 
 // Installing Velero on a sandbox cluster that has none (sandbox-3), the whole way a console process does it: the
 // velero-installer reconciler under the controller lease runs Velero's installer in a Job, the objects wait for review,
@@ -58,9 +59,10 @@ beforeAll(async () => {
     labels: {},
   });
   clusterId = c.id;
-  // What the onboarding manifest creates: Lifeboat's own namespace, where Velero's installer runs.
-  const namespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: "lifeboat-system" } };
-  expect((await kubectl(kubeconfigPath(), ["apply", "-f", "-"], JSON.stringify(namespace))).err).toBe("");
+  // The "manage Velero" onboarding manifest, applied by the cluster's admin: Lifeboat's namespace, where Velero's
+  // installer runs as its own service account.
+  const manifest = onboardingManifest({ level: "manage" }).yaml;
+  expect((await kubectl(kubeconfigPath(), ["apply", "-f", "-"], manifest)).code).toBe(0);
   bus = new EventBus(url);
   await bus.ready();
   manager = new ControllerManager(db, [veleroInstallerReconciler(d, bus, { tickMs: 200 })], { renewMs: 200 });
@@ -90,8 +92,9 @@ describe.skipIf(!haveKubectl)(
         expect(op.message).toContain("dial tcp: lookup registry.unreachable.example: no such host");
         expect(op.message).toContain("Nothing was applied.");
         await until("the render Job removed", async () => (await operation(id)).jobName === null);
-        const ns = await kubectl(kubeconfigPath(), ["get", "namespace", "velero"]);
-        expect(ns.err).toContain('namespaces "velero" not found');
+        // (The manifest made the namespace velero, for its Role; the installer's objects are not there.)
+        const crd = await kubectl(kubeconfigPath(), ["get", "crd", "backups.velero.io"]);
+        expect(crd.err).toContain("not found");
         const jobs = await kubectl(kubeconfigPath(), ["get", "jobs", "-n", "lifeboat-system", "-o", "name"]);
         expect(jobs.out.trim()).toBe("");
       } finally {
@@ -116,7 +119,7 @@ describe.skipIf(!haveKubectl)(
         "DaemonSet",
       ]);
       // Nothing is written before the approval; a stale digest approves nothing.
-      expect((await kubectl(kubeconfigPath(), ["get", "namespace", "velero"])).code).not.toBe(0);
+      expect((await kubectl(kubeconfigPath(), ["get", "crd", "backups.velero.io"])).code).not.toBe(0);
       await expect(approveOperation(d, clusterId, id, "stale", adminId)).rejects.toThrow("review them again");
       await approveOperation(d, clusterId, id, review.renderedDigest!, adminId);
 

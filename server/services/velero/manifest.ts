@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { stringify } from "yaml";
 import type { VeleroSettings } from "@/lib/schemas/velero";
+import { canonicalJson } from "@/lib/json/canonical";
 import type { RenderRequest } from "./install-flags";
 
 // What Velero's installer printed, turned into the objects Lifeboat applies. The output is untrusted input (it comes
@@ -90,7 +91,8 @@ export interface Expectation extends Pick<RenderRequest, "serverImage" | "plugin
   privilegedNodeAgent: boolean;
 }
 
-const describe = (o: K8sObject) =>
+/** "Deployment velero/velero": how objects are named in refusals and in the overlay's marks. */
+export const describeObject = (o: K8sObject) =>
   `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 
 /**
@@ -100,11 +102,11 @@ const describe = (o: K8sObject) =>
  */
 export function validateRendered(objects: K8sObject[], exp: Expectation): K8sObject[] {
   const refuse = (o: K8sObject, why: string): never => {
-    throw new RenderRefused(`${describe(o)}: ${why}`);
+    throw new RenderRefused(`${describeObject(o)}: ${why}`);
   };
   const seen = new Set<string>();
   const out = (objects as Rendered[]).map((o) => {
-    const key = describe(o);
+    const key = describeObject(o);
     if (seen.has(key)) refuse(o, "rendered twice");
     seen.add(key);
     const ns = o.metadata.namespace;
@@ -159,7 +161,7 @@ export function validateRendered(objects: K8sObject[], exp: Expectation): K8sObj
 
 function checkPod(o: Rendered, exp: Expectation, nodeAgent: boolean) {
   const refuse = (why: string): never => {
-    throw new RenderRefused(`${describe(o)}: ${why}`);
+    throw new RenderRefused(`${describeObject(o)}: ${why}`);
   };
   const spec: PodSpecLike = o.spec?.template?.spec ?? refuse("no pod template");
   const containers = spec.containers ?? [];
@@ -202,7 +204,7 @@ export function overlay(
   s: Pick<VeleroSettings, "nodeAgent">,
 ): { objects: K8sObject[]; fromOverlay: Record<string, string[]> } {
   const fromOverlay: Record<string, string[]> = {};
-  const mark = (o: K8sObject, field: string) => (fromOverlay[describe(o)] ??= []).push(field);
+  const mark = (o: K8sObject, field: string) => (fromOverlay[describeObject(o)] ??= []).push(field);
   const out = (objects as Rendered[]).map((o) => {
     const next = structuredClone(o);
     next.metadata.labels = { ...(next.metadata.labels ?? {}), ...MANAGED_BY };
@@ -235,21 +237,9 @@ const ORDER = [
 export const applyOrder = (objects: K8sObject[]) =>
   [...objects].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
 
-/** JSON with sorted keys: the same objects always digest alike. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (isObject(v))
-    return `{${Object.keys(v)
-      .filter((k) => v[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(v);
-}
-
 /** sha256 of the canonical objects: what a review approved is what gets applied. */
 export const renderDigest = (objects: K8sObject[]) =>
-  crypto.createHash("sha256").update(canonical(objects)).digest("hex");
+  crypto.createHash("sha256").update(canonicalJson(objects)).digest("hex");
 
 /** The objects as the YAML an operator reviews. */
 export const toYaml = (o: K8sObject) => stringify(o, { lineWidth: 0 });

@@ -17,7 +17,7 @@ import { createVeleroObject, deleteVeleroObject, getVeleroObject } from "../../k
 import type { Prisma } from "../../db/generated/client";
 import { checkCluster } from "../clusters/clusters";
 import { reconcileCluster } from "../protection/locations";
-import { veleroSettings, type VeleroSettings } from "@/lib/schemas/velero";
+import { ACTIVE_PHASES, appliedBeforeFailing, veleroSettings, type VeleroSettings } from "@/lib/schemas/velero";
 import { PLUGIN_REPOSITORIES, type ObjectStoreProvider } from "@/lib/velero/versions";
 import { installRequest, VELERO_INSTALL_NAMESPACE } from "./install-flags";
 import {
@@ -41,7 +41,6 @@ import { daemonSetRollout, deploymentRollout } from "./rollout";
 
 /** Lifeboat installs the plugins of every storage kind it offers, so any location can be assigned without a reinstall. */
 export const INSTALLED_PROVIDERS = Object.keys(PLUGIN_REPOSITORIES) as ObjectStoreProvider[];
-export const ACTIVE_PHASES = ["PENDING", "RENDERING", "REVIEW", "APPLYING", "ROLLING_OUT", "VERIFYING"] as const;
 
 const seconds = (env: string | undefined, fallback: number) => {
   const n = Number(env);
@@ -97,6 +96,7 @@ export async function startInstall(
       missingManageAccess: true,
       lifeboatNamespace: true,
       veleroInstallation: { select: { management: true } },
+      veleroOperations: { orderBy: { createdAt: "desc" }, take: 1, select: { kind: true, phase: true, steps: true } },
     },
   });
   if (!cluster) throw notFound("Cluster");
@@ -114,13 +114,15 @@ export async function startInstall(
       "CONFLICT",
       "Lifeboat already runs Velero on this cluster: change its settings or upgrade it instead",
     );
-  if ((cluster.velero as { installed?: boolean } | null)?.installed === true)
+  // A Velero found there is someone else's, unless it is what Lifeboat's own install left when it failed (try again).
+  const retry = cluster.veleroOperations[0] && appliedBeforeFailing(cluster.veleroOperations[0]);
+  if ((cluster.velero as { installed?: boolean } | null)?.installed === true && !retry)
     throw new AppError(
       "CONFLICT",
       "Velero is already installed on this cluster by someone else: Lifeboat uses it as it is and does not install another",
     );
   const options: Options = {
-    lifeboatNamespace: input.lifeboatNamespace ?? cluster.lifeboatNamespace ?? "lifeboat-system",
+    lifeboatNamespace: cluster.lifeboatNamespace ?? input.lifeboatNamespace ?? "lifeboat-system",
   };
   try {
     return await d.db.veleroOperation.create({
@@ -175,7 +177,7 @@ export function dueOperations(d: Deps, limit = 20) {
     where: {
       OR: [
         { phase: { in: [...ACTIVE_PHASES] }, nextPollAt: { lte: now() } },
-        { phase: { in: ["SUCCEEDED", "FAILED", "CANCELLED"] }, jobName: { not: null } },
+        { phase: { in: ["SUCCEEDED", "FAILED", "CANCELLED"] }, jobName: { not: null }, nextPollAt: { lte: now() } },
       ],
     },
     orderBy: { nextPollAt: "asc" },
@@ -196,7 +198,13 @@ export async function advanceOperation(d: Deps, id: string): Promise<void> {
     if (op.phase === "SUCCEEDED" || op.phase === "FAILED" || op.phase === "CANCELLED") await removeJob(d, c, op);
     else await STEPS[op.phase](d, c, op);
   } catch (e) {
-    if (e instanceof OperationFailed || e instanceof RenderRefused) await fail(d, op, e.message);
+    const terminal = op.phase === "SUCCEEDED" || op.phase === "FAILED" || op.phase === "CANCELLED";
+    // A refusal that asking again will not change (an admission webhook, missing rights, an invalid object), or a step
+    // whose deadline passed while the cluster did not answer, ends the operation; anything else is tried again.
+    const refused = e instanceof ClusterError && [400, 403, 422].includes(e.status ?? 0);
+    const late = op.deadlineAt !== null && Date.now() > op.deadlineAt.getTime();
+    if (!terminal && (e instanceof OperationFailed || e instanceof RenderRefused || refused || late))
+      await fail(d, op, e instanceof ClusterError ? `${e.kind}: ${e.message}` : (e as Error).message);
     else {
       const message =
         e instanceof ClusterError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
@@ -227,6 +235,14 @@ async function move(d: Deps, op: Row, data: Prisma.VeleroOperationUpdateManyMuta
   return r.count === 1;
 }
 
+/** The step waits: look again at the next poll (the row stays where it is; its message and progress may change). */
+async function poll(d: Deps, op: Row, data: Prisma.VeleroOperationUpdateManyMutationInput = {}, ms = POLL_MS) {
+  await d.db.veleroOperation.updateMany({
+    where: { id: op.id, stepSeq: op.stepSeq },
+    data: { attempts: 0, nextPollAt: later(ms), ...data },
+  });
+}
+
 async function fail(d: Deps, op: Row, message: string) {
   const running = stepsOf(op).find((s) => s.state === "running");
   await move(d, op, {
@@ -254,6 +270,8 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
         `Lifeboat's namespace ${ns} does not exist on the cluster, so Velero's installer has nowhere to run: ` +
           'apply the "manage Velero" onboarding manifest, which creates it. Nothing was applied.',
       );
+    // The Job's name is recorded first: whatever happens next (a cancel, a crash), the cleanup knows what to remove.
+    if (op.jobName !== name) return move(d, op, { jobName: name, nextPollAt: now() });
     await createRenderJob(c, {
       namespace: ns,
       name,
@@ -329,13 +347,8 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       );
     }
     const waiting = s.state === "starting" && s.waiting ? ` (${s.waiting.reason})` : "";
-    await d.db.veleroOperation.updateMany({
-      where: { id: op.id, stepSeq: op.stepSeq },
-      data: {
-        attempts: 0,
-        nextPollAt: later(),
-        message: s.state === "running" ? `Velero's installer is rendering` : `Starting Velero's installer${waiting}`,
-      },
+    await poll(d, op, {
+      message: s.state === "running" ? `Velero's installer is rendering` : `Starting Velero's installer${waiting}`,
     });
   },
 
@@ -346,11 +359,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
         finishedAt: now(),
         message: "Nobody reviewed the manifests within a day",
       });
-    else
-      await d.db.veleroOperation.updateMany({
-        where: { id: op.id, stepSeq: op.stepSeq },
-        data: { nextPollAt: later(60_000) },
-      });
+    else await poll(d, op, {}, 60_000);
   },
 
   async APPLYING(d, c, op) {
@@ -380,7 +389,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       if (pending.length) {
         if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
           throw new OperationFailed(`These CRDs were not Established within a minute: ${pending.join(", ")}`);
-        return;
+        return poll(d, op);
       }
       const rbac = objects.filter((o) => ["Namespace", "ServiceAccount", "ClusterRoleBinding"].includes(o.kind));
       for (const o of rbac) await applyVeleroObject(c, o);
@@ -428,10 +437,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       throw new OperationFailed(`Velero did not roll out within ${ROLLOUT_MS / 60_000} minutes: ${waiting.message}`);
     const ready = states.reduce((n, s) => n + (s.state === "waiting" ? s.ready : 0), 0);
     const desired = states.reduce((n, s) => n + (s.state === "waiting" ? s.desired : 0), 0);
-    await d.db.veleroOperation.updateMany({
-      where: { id: op.id, stepSeq: op.stepSeq },
-      data: { attempts: 0, nextPollAt: later(), message: waiting.message, progress: json({ ready, desired }) },
-    });
+    await poll(d, op, { message: waiting.message, progress: json({ ready, desired }) });
   },
 
   async VERIFYING(d, c, op) {
@@ -444,10 +450,10 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
         metadata: { name },
         spec: {},
       });
-      await d.db.veleroOperation.updateMany({ where: { id: op.id, stepSeq: op.stepSeq }, data: { ssrName: name } });
-      return;
+      return poll(d, op, { ssrName: name });
     }
     const ssr = await getVeleroObject(c, "serverstatusrequests", name);
+    if (!ssr) return poll(d, op, { ssrName: null }); // gone (deleted by hand, or by an earlier try): ask again
     const status = ssr?.status as {
       phase?: string;
       serverVersion?: string;
@@ -464,14 +470,11 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
                 `not ${settings.version} with ${INSTALLED_PROVIDERS.join(", ")}`
             : "Velero did not answer a ServerStatusRequest within two minutes",
         );
-      if (status?.phase === "Processed") {
-        // An answer from the old server (a rollout hands over): ask again.
-        await deleteVeleroObject(c, "serverstatusrequests", name);
-        await d.db.veleroOperation.updateMany({ where: { id: op.id, stepSeq: op.stepSeq }, data: { ssrName: null } });
-      }
-      return;
+      if (status?.phase !== "Processed") return poll(d, op);
+      // An answer from the old server (a rollout hands over): ask again.
+      await deleteVeleroObject(c, "serverstatusrequests", name);
+      return poll(d, op, { ssrName: null });
     }
-    await deleteVeleroObject(c, "serverstatusrequests", name);
     const rendered = op.rendered as unknown as RenderedView;
     const applied = rendered.objects.map((o) => ({
       kind: o.kind,
@@ -495,11 +498,12 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
     });
     await checkCluster(d, op.clusterId);
     await reconcileCluster(d, op.clusterId);
-    await move(d, op, {
+    const moved = await move(d, op, {
       phase: "SUCCEEDED",
       finishedAt: now(),
       message: `Velero ${settings.version} runs on the cluster`,
       steps: json(withStep(op, "verify", "done")),
     });
+    if (moved) await deleteVeleroObject(c, "serverstatusrequests", name);
   },
 };

@@ -1,12 +1,13 @@
 import type { Db } from "../../db/client";
 import { notFound } from "../../errors";
 import {
+  appliedBeforeFailing,
   veleroSettings,
   type VeleroOperationDetail,
   type VeleroOperationSummary,
   type VeleroStatus,
 } from "@/lib/schemas/velero";
-import { toYaml, type K8sObject } from "./manifest";
+import { describeObject, toYaml } from "./manifest";
 import type { RenderedView } from "./operations";
 
 // What the Data protection tab shows: who runs Velero on the cluster, Lifeboat's access there, and the latest
@@ -51,7 +52,12 @@ export async function veleroStatusOf(db: Db, clusterId: string): Promise<VeleroS
   const inst = c.veleroInstallation;
   const applied = inst?.appliedSettings ? veleroSettings.safeParse(inst.appliedSettings) : null;
   return {
-    management: inst?.management ?? (detected?.installed ? "ADOPTED" : "OFF"),
+    // What a failed install of Lifeboat's left behind is not someone else's Velero: the section offers to try again.
+    management:
+      inst?.management ??
+      (detected?.installed && !(c.veleroOperations[0] && appliedBeforeFailing(c.veleroOperations[0]))
+        ? "ADOPTED"
+        : "OFF"),
     version: detected?.serverVersion ?? inst?.version ?? null,
     accessLevel: c.accessLevel,
     missingManageAccess: c.missingManageAccess,
@@ -66,7 +72,6 @@ export async function veleroOperationOf(db: Db, clusterId: string, id: string): 
   const op = await db.veleroOperation.findFirst({ where: { id, clusterId } });
   if (!op) throw notFound("Operation");
   const rendered = op.rendered as unknown as RenderedView | null;
-  const key = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
   return {
     ...summary(op),
     installerMessages: rendered?.messages ?? [],
@@ -75,7 +80,7 @@ export async function veleroOperationOf(db: Db, clusterId: string, id: string): 
       namespace: o.metadata.namespace ?? null,
       name: o.metadata.name,
       yaml: toYaml(o),
-      fromOverlay: rendered?.fromOverlay[key(o)] ?? [],
+      fromOverlay: rendered?.fromOverlay[describeObject(o)] ?? [],
     })),
   };
 }
