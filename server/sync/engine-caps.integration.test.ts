@@ -171,5 +171,6 @@ describe("sync caps", () => {
       /^The cluster at https:\/\/\S+ sent a watch event larger than 16384 bytes, more than Lifeboat reads of one event; it stopped the watch$/,
     );
     // (No row count here: the retry relists, and a list page may carry the object, which is under the object cap.)
-  });
+    // The test's own time: with this backoff, one transient failure of the first list waits a minute before its retry.
+  }, 150_000);
 });
