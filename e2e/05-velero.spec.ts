@@ -133,7 +133,6 @@ test("an admin enables data protection on a cluster without Velero: the installe
   });
 
   // A backup on the new Velero: file-system backup (web-cache's pod opts its volume in) and CSI snapshots.
-  await page.getByRole("link", { name: "Clusters", exact: true }).click();
   await backUpNamespaceTo(page, { cluster: "sandbox-3", namespace: "web-cache", location: "e2e-backups" });
 });
 

@@ -2,14 +2,15 @@ import type { Page } from "@playwright/test";
 import { expect } from "./fixtures";
 
 /**
- * From the Backups page: "Back up now" of one namespace of `cluster` into the target location `location`, through the
+ * From any page: "Back up now" of one namespace of `cluster` into the target location `location`, through the
  * wizard's steps, checked in its manifest; waits until the backup's row says Completed. Gives the backup's name.
  */
 export async function backUpNamespaceTo(
   page: Page,
   o: { cluster: string; namespace: string; location: string },
 ): Promise<string> {
-  await page.getByRole("link", { name: "Backups" }).click();
+  // The main navigation's Backups (a cluster's page has a Backups link of its own).
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Backups" }).click();
   await page.getByRole("button", { name: "Back up now" }).click();
   const d = page.getByRole("dialog", { name: "Back up now" });
   await d.getByLabel("Cluster").click();
