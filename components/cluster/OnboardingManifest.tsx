@@ -13,7 +13,6 @@ import TableBody from "@mui/material/TableBody";
 import TableCell from "@mui/material/TableCell";
 import TableHead from "@mui/material/TableHead";
 import TableRow from "@mui/material/TableRow";
-import TextField from "@mui/material/TextField";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { onboardingLevel, type OnboardingLevel } from "@/lib/schemas/cluster";
@@ -109,13 +108,12 @@ export function OnboardingManifest({
           </Table>
         </Box>
       )}
-      <TextField
+      <ManifestField
         label="Manifest"
         value={onboarding.data?.yaml ?? (onboarding.error ? "" : "Loading…")}
-        multiline
         minRows={6}
         maxRows={14}
-        slotProps={{ input: { readOnly: true, sx: mono }, htmlInput: { "data-testid": "onboarding-manifest" } }}
+        testId="onboarding-manifest"
       />
       <ManifestField label="Command that prints the kubeconfig" value={onboarding.data?.command ?? ""} minRows={1} />
     </Stack>

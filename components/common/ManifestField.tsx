@@ -7,11 +7,14 @@ export function ManifestField({
   value,
   minRows = 10,
   maxRows = 20,
+  testId,
 }: {
   label: string;
   value: string;
   minRows?: number;
   maxRows?: number;
+  /** A data-testid on the text area itself (so a test reads its value). */
+  testId?: string;
 }) {
   return (
     <TextField
@@ -22,6 +25,7 @@ export function ManifestField({
       maxRows={maxRows}
       slotProps={{
         input: { readOnly: true, sx: { fontFamily: "ui-monospace, SFMono-Regular, Menlo, monospace", fontSize: 13 } },
+        htmlInput: testId ? { "data-testid": testId } : undefined,
       }}
     />
   );

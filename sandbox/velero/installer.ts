@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseAllDocuments, stringify as toYaml } from "yaml";
 import { DurationError, formatGoDurationNs, parseGoDurationNs } from "../../lib/velero/duration";
+import { PLUGIN_REPOSITORIES as LIB_PLUGIN_REPOSITORIES } from "../../lib/velero/versions";
 import type { KObject } from "../kube-api/types";
 import { defaultCrdsDir } from "../seed";
 
@@ -20,10 +21,8 @@ export const INSTALLER_VERSIONS: readonly string[] = ["v1.18.1", "v1.17.0"];
 /** The AWS and Azure plugin tag that goes with each served Velero version (velero-api.md §11). */
 export const PLUGIN_TAGS: Readonly<Record<string, string>> = { "v1.18.1": "v1.14.0", "v1.17.0": "v1.13.0" };
 
-const PLUGIN_REPOSITORIES: Readonly<Record<string, string>> = {
-  "velero.io/aws": "velero/velero-plugin-for-aws",
-  "velero.io/azure": "velero/velero-plugin-for-microsoft-azure",
-};
+/** Velero's plugin repositories by ObjectStore provider (the same table the console uses). */
+const PLUGIN_REPOSITORIES: Readonly<Record<string, string>> = LIB_PLUGIN_REPOSITORIES;
 
 /** The plugin image for an ObjectStore plugin name ("velero.io/aws") and a served Velero version. */
 /** The ObjectStore provider a plugin image serves, by repository ("velero/velero-plugin-for-aws" → "velero.io/aws"). */
