@@ -67,6 +67,20 @@ export const veleroInfo = z.object({
     enabled: z.boolean(),
     snapshotClasses: z.array(z.object({ name: z.string(), driver: z.string(), default: z.boolean() })),
   }),
+  /**
+   * The server's defaults for a backup that does not say (its --default-volumes-to-fs-backup and
+   * --default-snapshot-move-data flags); absent on records detected before Lifeboat read them.
+   */
+  fsBackupDefault: z.enum(["optIn", "optOut"]).optional(),
+  moveDataByDefault: z.boolean().optional(),
+  /** The images that run: Velero's server, the node-agent, and each plugin (an init container of the Deployment). */
+  images: z
+    .object({
+      server: z.string().nullable(),
+      nodeAgent: z.string().nullable(),
+      plugins: z.array(z.object({ name: z.string(), image: z.string() })),
+    })
+    .optional(),
 });
 
 /**
