@@ -158,6 +158,8 @@ export type VeleroOperationSummary = z.infer<typeof veleroOperationSummary>;
 /** An operation with what the installer rendered, as the operator reviews it: every object as YAML. */
 export const veleroOperationDetail = veleroOperationSummary.extend({
   installerMessages: z.array(z.string()),
+  /** A settings change, upgrade, take-over or repair: what changes on the cluster, object by object (empty for an install). */
+  changes: z.array(z.lazy(() => objectChange)),
   objects: z.array(
     z.object({
       kind: z.string(),
@@ -180,6 +182,10 @@ export const veleroStatus = z.object({
   lifeboatNamespace: z.string().nullable(),
   kubernetesVersion: z.string().nullable(),
   appliedSettings: veleroSettings.nullable(),
+  /** Velero someone else installed: the settings read from what runs (what "take over" starts from). */
+  detectedSettings: veleroSettings.nullable(),
+  /** Backups and restores running on the cluster now ("Backup nightly-2026…"): an upgrade refuses or waits for them. */
+  busy: z.array(z.string()),
   operation: veleroOperationSummary.nullable(),
 });
 export type VeleroStatus = z.infer<typeof veleroStatus>;
@@ -196,3 +202,55 @@ export const veleroInstallInput = z.object({
 });
 export const veleroApproveInput = z.object({ operationId: z.string().min(1).max(64), digest });
 export const veleroOperationRef = z.object({ operationId: z.string().min(1).max(64) });
+
+// ---- after the install: settings, upgrade, take-over, drift, removal (#12 §2, §3) -------------------------------------
+
+/** While a backup or restore runs on the cluster, an upgrade (or a settings change) is refused, or waits for it. */
+export const WHEN_BUSY = ["refuse", "wait"] as const;
+
+/**
+ * Change a Lifeboat-managed Velero: the same settings as the install. A different version is an upgrade (CRDs first,
+ * then the workloads); the same version is a settings change. Either is rendered by the version's own installer and
+ * previewed as a diff of what runs on the cluster before anything is applied.
+ */
+export const veleroChangeInput = z.object({ settings: veleroSettings, whenBusy: z.enum(WHEN_BUSY) });
+export type VeleroChangeInput = z.infer<typeof veleroChangeInput>;
+
+/** Take over a Velero someone else installed: render it with these settings, show the diff, apply under Lifeboat. */
+export const veleroTakeOverInput = z.object({
+  settings: veleroSettings,
+  whenBusy: z.enum(WHEN_BUSY),
+  lifeboatNamespace: dnsLabel.optional(),
+});
+
+/** Remove Velero from a cluster (data protection off). The cluster's name is typed to confirm. */
+export const veleroDisableInput = z.object({
+  /** keep: the backups stay in storage, restorable into another cluster; delete: DeleteBackupRequests first. */
+  backups: z.enum(["keep", "delete"]),
+  /** Velero's CustomResourceDefinitions stay unless asked (other tools, or a later install, may use them). */
+  deleteCrds: z.boolean(),
+  confirmName: z.string().min(1).max(253),
+});
+export type VeleroDisableInput = z.infer<typeof veleroDisableInput>;
+
+/** One line of a diff between what runs on the cluster and what would be applied. */
+export const diffLine = z.object({ op: z.enum([" ", "+", "-"]), text: z.string() });
+/** One object's change in a settings change, upgrade or take-over, or its drift from what Lifeboat applied. */
+export const objectChange = z.object({
+  kind: z.string(),
+  namespace: z.string().nullable(),
+  name: z.string(),
+  change: z.enum(["create", "update", "delete", "same"]),
+  /** A unified diff of the YAML (only the fields Lifeboat sets), context lines cut to a few around each change. */
+  lines: z.array(diffLine),
+});
+export type ObjectChange = z.infer<typeof objectChange>;
+
+/** How Velero's objects on the cluster differ from what Lifeboat last applied (someone edited them by hand). */
+export const veleroDrift = z.object({
+  /** null: nothing Lifeboat applied to compare with (not managed). */
+  checkedAt: z.date().nullable(),
+  drifted: z.boolean(),
+  objects: z.array(objectChange),
+});
+export type VeleroDrift = z.infer<typeof veleroDrift>;

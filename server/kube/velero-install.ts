@@ -158,8 +158,7 @@ export async function applyVeleroObject(
   obj: KubeObject & { apiVersion: string; kind: string },
   o: { force?: boolean; dryRun?: boolean } = {},
 ): Promise<KubeObject> {
-  const r = APPLIED_KINDS[`${obj.apiVersion}/${obj.kind}`];
-  if (!r) throw new Error(`Lifeboat does not apply ${obj.apiVersion} ${obj.kind} objects for Velero`);
+  const r = appliedRef(obj);
   return c.apply(r, obj, {
     namespace: r.namespaced ? obj.metadata?.namespace : undefined,
     force: o.force,
@@ -178,3 +177,30 @@ export async function crdEstablished(c: ClusterClient, name: string): Promise<bo
 /** Velero's Deployment or the node-agent DaemonSet, as `kubectl rollout status` reads them (null: not there). */
 export const readWorkload = (c: ClusterClient, kind: "Deployment" | "DaemonSet", namespace: string, name: string) =>
   c.get(kind === "Deployment" ? RESOURCES.deployments : RESOURCES.daemonsets, name, namespace);
+
+const appliedRef = (o: { apiVersion: string; kind: string }) => {
+  const r = APPLIED_KINDS[`${o.apiVersion}/${o.kind}`];
+  if (!r) throw new Error(`Lifeboat does not apply ${o.apiVersion} ${o.kind} objects for Velero`);
+  return r;
+};
+
+/** One of the kinds Lifeboat applies for Velero, as it is on the cluster (null: not there). */
+export const readVeleroObject = (
+  c: ClusterClient,
+  o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+) => {
+  const r = appliedRef(o);
+  return c.get(r, o.metadata.name, r.namespaced ? o.metadata.namespace : undefined);
+};
+
+/** Deletes one of the kinds Lifeboat applies for Velero (its dependents in the background); gone already is fine. */
+export const deleteAppliedObject = (
+  c: ClusterClient,
+  o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+) => {
+  const r = appliedRef(o);
+  return c.delete(r, o.metadata.name, {
+    namespace: r.namespaced ? o.metadata.namespace : undefined,
+    propagationPolicy: "Background",
+  });
+};

@@ -526,6 +526,12 @@ export async function reconcileLocation(d: Deps, locationId: string) {
       want.set(c.id, a.readOnly);
   }
   for (const a of l.assignments.filter((x) => x.clusterId)) want.set(a.clusterId!, a.readOnly);
+  // Clusters where data protection is disabled hold no location (#12 §3).
+  const disabled = await d.db.veleroInstallation.findMany({
+    where: { clusterId: { in: [...want.keys()] }, management: "DISABLED" },
+    select: { clusterId: true },
+  });
+  for (const x of disabled) want.delete(x.clusterId);
   const credential = await credentialSecret(d, l.credentialId);
   for (const [clusterId, readOnly] of want) await applyOne(d, location, clusterId, readOnly, credential);
   for (const dep of l.deployments.filter((x) => !want.has(x.clusterId))) await removeOne(d, l, dep.clusterId);
@@ -545,14 +551,18 @@ export async function reconcileCluster(
   const out = { applied: [] as string[], failed: [] as string[], removed: [] as string[] };
   const c = await d.db.cluster.findUnique({
     where: { id: clusterId },
-    select: { groupId: true, kubeconfigSecretId: true },
+    select: { groupId: true, kubeconfigSecretId: true, veleroInstallation: { select: { management: true } } },
   });
   if (!c?.kubeconfigSecretId) return out;
+  // Data protection disabled on the cluster: no location belongs there, whatever is assigned (#12 §3).
+  const disabled = c.veleroInstallation?.management === "DISABLED";
   const [assignments, deployments, syncState] = await Promise.all([
-    d.db.locationAssignment.findMany({
-      where: { OR: [{ clusterId }, { clusterGroupId: c.groupId }] },
-      select: { locationId: true, clusterId: true, readOnly: true },
-    }),
+    disabled
+      ? []
+      : d.db.locationAssignment.findMany({
+          where: { OR: [{ clusterId }, { clusterGroupId: c.groupId }] },
+          select: { locationId: true, clusterId: true, readOnly: true },
+        }),
     d.db.locationDeployment.findMany({
       where: { clusterId },
       select: {

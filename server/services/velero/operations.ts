@@ -8,7 +8,9 @@ import {
   applyVeleroObject,
   createRenderJob,
   crdEstablished,
+  deleteAppliedObject,
   deleteRenderJob,
+  readVeleroObject,
   readRenderLog,
   readWorkload,
   renderJobState,
@@ -17,11 +19,25 @@ import { createVeleroObject, deleteVeleroObject, getVeleroObject } from "../../k
 import type { Prisma } from "../../db/generated/client";
 import { checkCluster } from "../clusters/clusters";
 import { reconcileCluster } from "../protection/locations";
-import { ACTIVE_PHASES, appliedBeforeFailing, veleroSettings, type VeleroSettings } from "@/lib/schemas/velero";
-import { PLUGIN_REPOSITORIES, type ObjectStoreProvider } from "@/lib/velero/versions";
+import {
+  ACTIVE_PHASES,
+  appliedBeforeFailing,
+  veleroSettings,
+  type VeleroChangeInput,
+  type VeleroDisableInput,
+  type VeleroSettings,
+  type WHEN_BUSY,
+} from "@/lib/schemas/velero";
+import { canonicalJson } from "@/lib/json/canonical";
+import { isTerminal, phasesWhere } from "@/lib/velero/phases";
+import { compareVersions, PLUGIN_REPOSITORIES, type ObjectStoreProvider } from "@/lib/velero/versions";
+import type { ObjectChange } from "@/lib/schemas/velero";
+import { buildDeleteBackupRequest, deleteRequestName } from "../backups/deletion";
+import { objectChange } from "./diff";
 import { installRequest, VELERO_INSTALL_NAMESPACE } from "./install-flags";
 import {
   applyOrder,
+  describeObject,
   overlay,
   parseInstallerLog,
   renderDigest,
@@ -60,6 +76,11 @@ const LOG_TAIL_LINES = 40;
 interface Options {
   lifeboatNamespace: string;
   autoApprove?: boolean;
+  /** An upgrade, settings change or take-over while backups or restores run: fail, or wait for them. */
+  whenBusy?: WhenBusy;
+  /** Disable: keep the cluster's backups in storage, or delete them first. */
+  backups?: "keep" | "delete";
+  deleteCrds?: boolean;
 }
 interface Step {
   name: string;
@@ -71,62 +92,98 @@ export interface RenderedView {
   messages: string[];
   objects: K8sObject[];
   fromOverlay: Record<string, string[]>;
+  /** A settings change, upgrade or take-over: what changes on the cluster, as reviewed. */
+  changes?: ObjectChange[];
+  /** Workloads running now that the new render no longer has (the node-agent once nothing needs it). */
+  prune?: K8sObject[];
 }
 
 type Row = NonNullable<Awaited<ReturnType<typeof load>>>;
 const load = (d: Deps, id: string) => d.db.veleroOperation.findUnique({ where: { id } });
 
+type WhenBusy = (typeof WHEN_BUSY)[number];
 const json = (v: unknown) => v as Prisma.InputJsonValue;
 const now = () => new Date();
 const later = (ms = POLL_MS) => new Date(Date.now() + ms);
 
-/** Starts installing Velero on a cluster: one active operation per cluster, the rest is the reconciler's. */
-export async function startInstall(
-  d: Deps,
-  clusterId: string,
-  input: { settings: VeleroSettings; lifeboatNamespace?: string },
-  actorId: string | null,
-): Promise<{ id: string }> {
-  const settings = veleroSettings.parse(input.settings);
-  const cluster = await d.db.cluster.findUnique({
+type OperationKind = "INSTALL" | "CONFIGURE" | "UPGRADE" | "TAKE_OVER" | "REPAIR" | "DISABLE";
+
+/** What a start needs to know of the cluster. */
+const clusterFacts = (d: Deps, clusterId: string) =>
+  d.db.cluster.findUnique({
     where: { id: clusterId },
     select: {
+      name: true,
       velero: true,
       accessLevel: true,
       missingManageAccess: true,
       lifeboatNamespace: true,
-      veleroInstallation: { select: { management: true } },
+      veleroInstallation: {
+        select: { management: true, version: true, appliedSettings: true, lastOperationId: true },
+      },
       veleroOperations: { orderBy: { createdAt: "desc" }, take: 1, select: { kind: true, phase: true, steps: true } },
     },
   });
+type ClusterFacts = NonNullable<Awaited<ReturnType<typeof clusterFacts>>>;
+
+async function factsOf(d: Deps, clusterId: string): Promise<ClusterFacts> {
+  const cluster = await clusterFacts(d, clusterId);
   if (!cluster) throw notFound("Cluster");
   if (cluster.accessLevel !== "MANAGE") {
     const missing = cluster.missingManageAccess;
     throw new AppError(
       "PRECONDITION_FAILED",
-      `Installing Velero needs Lifeboat's "manage Velero" access on this cluster, which it does not have` +
+      `Installing, changing or removing Velero needs Lifeboat's "manage Velero" access on this cluster, which it does ` +
+        "not have" +
         (missing.length ? ` (missing, among ${missing.length}: ${missing.slice(0, 3).join("; ")})` : "") +
         '. Apply the "manage Velero" onboarding manifest, then check the cluster again.',
     );
   }
-  if (cluster.veleroInstallation?.management === "MANAGED")
+  return cluster;
+}
+
+const requireManaged = (cluster: ClusterFacts, what: string) => {
+  if (cluster.veleroInstallation?.management !== "MANAGED")
     throw new AppError(
-      "CONFLICT",
-      "Lifeboat already runs Velero on this cluster: change its settings or upgrade it instead",
+      "PRECONDITION_FAILED",
+      cluster.veleroInstallation?.management === "DISABLED" ||
+        !(cluster.velero as { installed?: boolean } | null)?.installed
+        ? `Velero does not run on this cluster: enable data protection first (${what})`
+        : `Lifeboat did not install this Velero: take it over first (${what})`,
     );
-  // A Velero found there is someone else's, unless it is what Lifeboat's own install left when it failed (try again).
-  const retry = cluster.veleroOperations[0] && appliedBeforeFailing(cluster.veleroOperations[0]);
-  if ((cluster.velero as { installed?: boolean } | null)?.installed === true && !retry)
-    throw new AppError(
-      "CONFLICT",
-      "Velero is already installed on this cluster by someone else: Lifeboat uses it as it is and does not install another",
-    );
-  const options: Options = {
-    lifeboatNamespace: cluster.lifeboatNamespace ?? input.lifeboatNamespace ?? "lifeboat-system",
-  };
+};
+
+/** Backups and restores that have not finished on the cluster, as the read model has them ("Backup nightly-…"). */
+export async function busyOn(d: Pick<Deps, "db">, clusterId: string): Promise<string[]> {
+  const rows = await d.db.veleroObject.findMany({
+    where: {
+      clusterId,
+      OR: [
+        { kind: "backups", OR: [{ phase: null }, { phase: { in: RUNNING_BACKUP } }] },
+        { kind: "restores", OR: [{ phase: null }, { phase: { in: RUNNING_RESTORE } }] },
+      ],
+    },
+    select: { kind: true, name: true },
+    orderBy: { name: "asc" },
+    take: 20,
+  });
+  return rows.map((r) => `${r.kind === "backups" ? "Backup" : "Restore"} ${r.name}`);
+}
+const RUNNING_BACKUP = phasesWhere("Backup", (p) => !isTerminal("Backup", p));
+const RUNNING_RESTORE = phasesWhere("Restore", (p) => !isTerminal("Restore", p));
+
+async function insertOperation(
+  d: Deps,
+  clusterId: string,
+  kind: OperationKind,
+  settings: VeleroSettings,
+  options: Options,
+  actorId: string | null,
+  extra: Prisma.VeleroOperationUncheckedCreateInput extends infer T ? Partial<T> : never = {},
+): Promise<{ id: string }> {
   try {
     return await d.db.veleroOperation.create({
-      data: { clusterId, kind: "INSTALL", settings: json(settings), options: json(options), createdById: actorId },
+      data: { clusterId, kind, settings: json(settings), options: json(options), createdById: actorId, ...extra },
       select: { id: true },
     });
   } catch (e) {
@@ -136,6 +193,168 @@ export async function startInstall(
   } finally {
     await publish(d.db, { topic: "velero", clusterId });
   }
+}
+
+const namespaceOf = (cluster: ClusterFacts, asked?: string) => cluster.lifeboatNamespace ?? asked ?? "lifeboat-system";
+
+/** Starts installing Velero on a cluster: one active operation per cluster, the rest is the reconciler's. */
+export async function startInstall(
+  d: Deps,
+  clusterId: string,
+  input: { settings: VeleroSettings; lifeboatNamespace?: string },
+  actorId: string | null,
+): Promise<{ id: string }> {
+  const settings = veleroSettings.parse(input.settings);
+  const cluster = await factsOf(d, clusterId);
+  if (cluster.veleroInstallation?.management === "MANAGED")
+    throw new AppError(
+      "CONFLICT",
+      "Lifeboat already runs Velero on this cluster: change its settings or upgrade it instead",
+    );
+  // A Velero found there is someone else's, unless it is what Lifeboat's own install left when it failed (try again).
+  const retry = cluster.veleroOperations[0] && appliedBeforeFailing(cluster.veleroOperations[0]);
+  const ownLeftovers = retry || cluster.veleroInstallation?.management === "DISABLED";
+  if ((cluster.velero as { installed?: boolean } | null)?.installed === true && !ownLeftovers)
+    throw new AppError(
+      "CONFLICT",
+      "Velero is already installed on this cluster by someone else: Lifeboat uses it as it is and does not install " +
+        "another (take it over to manage it)",
+    );
+  return insertOperation(
+    d,
+    clusterId,
+    "INSTALL",
+    settings,
+    { lifeboatNamespace: namespaceOf(cluster, input.lifeboatNamespace) },
+    actorId,
+  );
+}
+
+const refuseBusy = async (d: Deps, clusterId: string, whenBusy: WhenBusy, what: string) => {
+  if (whenBusy !== "refuse") return;
+  const busy = await busyOn(d, clusterId);
+  if (busy.length)
+    throw new AppError(
+      "CONFLICT",
+      `${busy.length === 20 ? "At least 20" : busy.length} backup${busy.length === 1 ? " or restore is" : "s or restores are"} ` +
+        `running on this cluster (${busy.slice(0, 3).join(", ")}${busy.length > 3 ? ", …" : ""}): ${what} would ` +
+        "interrupt them. Try again when they finish, or choose to wait for them.",
+    );
+};
+
+/**
+ * Changes the settings of a Velero Lifeboat installed, or upgrades it when the version differs: rendered by the
+ * version's installer, previewed as a diff of what runs, applied after review.
+ */
+export async function startChange(
+  d: Deps,
+  clusterId: string,
+  input: VeleroChangeInput,
+  actorId: string | null,
+): Promise<{ id: string }> {
+  const settings = veleroSettings.parse(input.settings);
+  const cluster = await factsOf(d, clusterId);
+  requireManaged(cluster, "then change it");
+  const inst = cluster.veleroInstallation!;
+  const upgrade = inst.version !== settings.version;
+  if (upgrade && inst.version && (compareVersions(settings.version, inst.version) ?? 0) < 0)
+    throw new AppError(
+      "BAD_REQUEST",
+      `Velero ${inst.version} runs on this cluster: Lifeboat does not downgrade it to ${settings.version} ` +
+        "(Velero's CRDs and data formats only move forward)",
+    );
+  if (!upgrade && inst.appliedSettings && canonicalJson(inst.appliedSettings) === canonicalJson(settings))
+    throw new AppError("BAD_REQUEST", "These are the settings Velero already runs with: nothing to change");
+  await refuseBusy(d, clusterId, input.whenBusy, upgrade ? "an upgrade" : "changing the settings");
+  return insertOperation(
+    d,
+    clusterId,
+    upgrade ? "UPGRADE" : "CONFIGURE",
+    settings,
+    { lifeboatNamespace: namespaceOf(cluster), whenBusy: input.whenBusy },
+    actorId,
+  );
+}
+
+/** Takes over a Velero someone else installed: rendered with these settings, diffed against what runs, reviewed. */
+export async function startTakeOver(
+  d: Deps,
+  clusterId: string,
+  input: { settings: VeleroSettings; whenBusy: WhenBusy; lifeboatNamespace?: string },
+  actorId: string | null,
+): Promise<{ id: string }> {
+  const settings = veleroSettings.parse(input.settings);
+  const cluster = await factsOf(d, clusterId);
+  if (cluster.veleroInstallation?.management === "MANAGED")
+    throw new AppError("CONFLICT", "Lifeboat already manages Velero on this cluster");
+  if ((cluster.velero as { installed?: boolean } | null)?.installed !== true)
+    throw new AppError("PRECONDITION_FAILED", "No Velero runs on this cluster to take over: enable data protection");
+  await refuseBusy(d, clusterId, input.whenBusy, "taking Velero over");
+  return insertOperation(
+    d,
+    clusterId,
+    "TAKE_OVER",
+    settings,
+    { lifeboatNamespace: namespaceOf(cluster, input.lifeboatNamespace), whenBusy: input.whenBusy },
+    actorId,
+  );
+}
+
+/** Puts back what Lifeboat last applied (after someone edited Velero's objects by hand): no render, no review. */
+export async function startRepair(d: Deps, clusterId: string, actorId: string | null): Promise<{ id: string }> {
+  const cluster = await factsOf(d, clusterId);
+  requireManaged(cluster, "then repair it");
+  const inst = cluster.veleroInstallation!;
+  const last = inst.lastOperationId
+    ? await d.db.veleroOperation.findUnique({
+        where: { id: inst.lastOperationId },
+        select: { rendered: true, renderedDigest: true },
+      })
+    : null;
+  if (!last?.rendered) throw new AppError("PRECONDITION_FAILED", "Lifeboat has no record of what it applied here");
+  return insertOperation(
+    d,
+    clusterId,
+    "REPAIR",
+    veleroSettings.parse(inst.appliedSettings),
+    { lifeboatNamespace: namespaceOf(cluster), autoApprove: true },
+    actorId,
+    {
+      rendered: json(last.rendered),
+      renderedDigest: last.renderedDigest,
+      phase: "APPLYING",
+      approvedById: actorId,
+      approvedAt: now(),
+      message: "Putting back what Lifeboat applied",
+    },
+  );
+}
+
+/**
+ * Removes Velero from the cluster (data protection off): optionally its backups first (DeleteBackupRequests, the
+ * data in storage with them), then Lifeboat's locations and their Secrets, then Velero's workloads and its service
+ * account's binding; the CRDs and the namespace only when asked. Typed confirmation: the cluster's name.
+ */
+export async function startDisable(
+  d: Deps,
+  clusterId: string,
+  input: VeleroDisableInput,
+  actorId: string | null,
+): Promise<{ id: string }> {
+  const cluster = await factsOf(d, clusterId);
+  if (input.confirmName !== cluster.name)
+    throw new AppError("BAD_REQUEST", `Type the cluster's name, ${cluster.name}, to confirm`);
+  requireManaged(cluster, "Lifeboat removes only a Velero it manages");
+  await refuseBusy(d, clusterId, "refuse", "removing Velero");
+  return insertOperation(
+    d,
+    clusterId,
+    "DISABLE",
+    veleroSettings.parse(cluster.veleroInstallation!.appliedSettings),
+    { lifeboatNamespace: namespaceOf(cluster), backups: input.backups, deleteCrds: input.deleteCrds },
+    actorId,
+    { phase: "APPLYING", message: "Removing Velero" },
+  );
 }
 
 /** REVIEW → APPLYING, only for the objects the operator saw (their digest). */
@@ -196,6 +415,7 @@ export async function advanceOperation(d: Deps, id: string): Promise<void> {
   try {
     const c = await d.clusters.forCluster(op.clusterId);
     if (op.phase === "SUCCEEDED" || op.phase === "FAILED" || op.phase === "CANCELLED") await removeJob(d, c, op);
+    else if (op.kind === "DISABLE") await disableStep(d, c, op);
     else await STEPS[op.phase](d, c, op);
   } catch (e) {
     const terminal = op.phase === "SUCCEEDED" || op.phase === "FAILED" || op.phase === "CANCELLED";
@@ -308,7 +528,10 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       });
       const { objects, fromOverlay } = overlay(valid, settings);
       const ordered = applyOrder(objects);
-      const rendered: RenderedView = { messages: parsed.messages, objects: ordered, fromOverlay };
+      const review: Pick<RenderedView, "changes" | "prune"> =
+        op.kind === "INSTALL" ? {} : await changesOf(d, c, op, ordered);
+      const rendered: RenderedView = { messages: parsed.messages, objects: ordered, fromOverlay, ...review };
+      const changed = review.changes?.filter((x) => x.change !== "same").length;
       await deleteRenderJob(c, ns, op.jobName!);
       const auto = options(op).autoApprove === true;
       await move(d, op, {
@@ -320,7 +543,9 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
         nextPollAt: auto ? later() : later(60_000),
         message: auto
           ? "Applying what the installer rendered"
-          : `The installer rendered ${ordered.length} objects: review and apply them`,
+          : changed === undefined
+            ? `The installer rendered ${ordered.length} objects: review and apply them`
+            : `${changed} of Velero's objects change: review and apply them`,
         steps: json(withStep(op, "render", "done")),
       });
       return;
@@ -368,6 +593,15 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
     const done = (name: string) => stepsOf(op).some((s) => s.name === name && s.state === "done");
     const crds = objects.filter((o) => o.kind === "CustomResourceDefinition");
     if (!done("crds")) {
+      if (op.kind === "UPGRADE" || op.kind === "CONFIGURE" || op.kind === "TAKE_OVER") {
+        const busy = await busyOn(d, op.clusterId);
+        if (busy.length) {
+          const list = `${busy.slice(0, 3).join(", ")}${busy.length > 3 ? ", …" : ""}`;
+          if (options(op).whenBusy !== "wait")
+            throw new OperationFailed(`Backups or restores are running (${list}): nothing was applied`);
+          return poll(d, op, { message: `Waiting for what runs on the cluster to finish: ${list}` }, 5_000);
+        }
+      }
       if (op.kind === "INSTALL") {
         const existing = await readWorkload(c, "Deployment", VELERO_INSTALL_NAMESPACE, "velero");
         if (existing && existing.metadata?.labels?.["app.kubernetes.io/managed-by"] !== "lifeboat")
@@ -375,7 +609,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
             "A Velero that Lifeboat did not install appeared on the cluster: nothing was applied",
           );
       }
-      for (const o of crds) await applyVeleroObject(c, o);
+      for (const o of crds) await applyVeleroObject(c, o, { force: op.kind !== "INSTALL" });
       await move(d, op, {
         steps: json(withStep(op, "crds", "done")),
         deadlineAt: new Date(Date.now() + ESTABLISHED_MS),
@@ -392,9 +626,11 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
         return poll(d, op);
       }
       const rbac = objects.filter((o) => ["Namespace", "ServiceAccount", "ClusterRoleBinding"].includes(o.kind));
-      for (const o of rbac) await applyVeleroObject(c, o);
+      const force = op.kind !== "INSTALL"; // a take-over or a repair takes fields over from whoever set them
+      for (const o of rbac) await applyVeleroObject(c, o, { force });
       const workloads = objects.filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet");
-      for (const o of workloads) await applyVeleroObject(c, o);
+      for (const o of workloads) await applyVeleroObject(c, o, { force });
+      for (const o of rendered.prune ?? []) await deleteAppliedObject(c, o);
       await move(d, op, {
         phase: "ROLLING_OUT",
         steps: json([
@@ -507,3 +743,188 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
     if (moved) await deleteVeleroObject(c, "serverstatusrequests", name);
   },
 };
+
+/** What Lifeboat applied last on the cluster (the objects of the operation that made the installation what it is). */
+async function previousRender(d: Deps, clusterId: string): Promise<K8sObject[]> {
+  const inst = await d.db.veleroInstallation.findUnique({ where: { clusterId }, select: { lastOperationId: true } });
+  if (!inst?.lastOperationId) return [];
+  const last = await d.db.veleroOperation.findUnique({
+    where: { id: inst.lastOperationId },
+    select: { rendered: true },
+  });
+  return (last?.rendered as unknown as RenderedView | null)?.objects ?? [];
+}
+
+/** Kinds a new render may leave out, which are then deleted (never CRDs or the namespace: they hold data). */
+const PRUNABLE = new Set(["Deployment", "DaemonSet"]);
+
+/** A settings change, upgrade or take-over: each rendered object against the cluster, and what is to be removed. */
+async function changesOf(
+  d: Deps,
+  c: ClusterClient,
+  op: Row,
+  objects: K8sObject[],
+): Promise<{ changes: ObjectChange[]; prune: K8sObject[] }> {
+  const before = op.kind === "TAKE_OVER" ? [] : await previousRender(d, op.clusterId);
+  const beforeBy = new Map(before.map((o) => [describeObject(o), o]));
+  const wanted = new Set(objects.map(describeObject));
+  const prune = before.filter((o) => PRUNABLE.has(o.kind) && !wanted.has(describeObject(o)));
+  if (op.kind === "TAKE_OVER" && !objects.some((o) => o.kind === "DaemonSet")) {
+    // Someone else's node-agent, which the settings taken over do not want.
+    const ds = await readWorkload(c, "DaemonSet", VELERO_INSTALL_NAMESPACE, "node-agent");
+    if (ds)
+      prune.push({
+        apiVersion: "apps/v1",
+        kind: "DaemonSet",
+        metadata: { name: "node-agent", namespace: VELERO_INSTALL_NAMESPACE },
+      });
+  }
+  const changes: ObjectChange[] = [];
+  for (const o of objects)
+    changes.push(
+      objectChange(o, (await readVeleroObject(c, o)) as K8sObject | null, beforeBy.get(describeObject(o)) ?? null),
+    );
+  for (const o of prune) {
+    const live = (await readVeleroObject(c, o)) as K8sObject | null;
+    if (live) changes.push(objectChange(null, live));
+  }
+  return { changes, prune };
+}
+
+// ---- disable ----------------------------------------------------------------------------------------------------------
+
+const DELETE_BACKUPS_MS = 30 * 60_000;
+const WORKLOADS_GONE_MS = 5 * 60_000;
+const REMOVED_KINDS = new Set(["Deployment", "DaemonSet", "ClusterRoleBinding", "ServiceAccount"]);
+
+/** Backups this cluster made (not copies synced from a location another cluster writes to). */
+const ownBackups = (d: Deps, clusterId: string) =>
+  d.db.veleroObject.findMany({
+    where: { clusterId, kind: "backups", syncedCopy: false },
+    select: { name: true, uid: true, phase: true },
+  });
+
+/**
+ * DISABLE, one step per call: delete-backups (when asked: a DeleteBackupRequest per backup the cluster made, then
+ * wait until Velero has removed them) → locations (Lifeboat's BackupStorageLocations and their Secrets) → workloads
+ * (Deployment, node-agent, the service account and its binding, until gone) → crds (when asked: the CRDs and the
+ * namespace) → SUCCEEDED.
+ */
+async function disableStep(d: Deps, c: ClusterClient, op: Row) {
+  if (op.phase !== "APPLYING") return; // PENDING is not used: a disable starts applying (nothing to render)
+  const o = options(op);
+  const steps = stepsOf(op);
+  const done = (name: string) => steps.some((s) => s.name === name && s.state === "done");
+  const started = (name: string) => steps.some((s) => s.name === name);
+
+  if (o.backups === "delete" && !done("delete-backups")) {
+    const own = await ownBackups(d, op.clusterId);
+    if (!started("delete-backups")) {
+      const cluster = await d.db.cluster.findUnique({ where: { id: op.clusterId }, select: { name: true } });
+      for (const b of own)
+        await createVeleroObject(
+          c,
+          "deletebackuprequests",
+          buildDeleteBackupRequest({
+            backupName: b.name,
+            backupUid: b.uid,
+            requestName: deleteRequestName(b.name, b.uid, null),
+            cluster: { name: cluster!.name },
+            createdBy: "lifeboat: data protection disabled",
+          }),
+        );
+      await move(d, op, {
+        steps: json(withStep(op, "delete-backups", "running")),
+        progress: json({ ready: 0, desired: own.length }),
+        deadlineAt: new Date(Date.now() + DELETE_BACKUPS_MS),
+        message: own.length ? `Deleting ${own.length} backups from storage` : "No backups to delete",
+      });
+      return;
+    }
+    const desired = (op.progress as { desired?: number } | null)?.desired ?? own.length;
+    if (own.length) {
+      if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
+        throw new OperationFailed(
+          `${own.length} backups were still not deleted after ${DELETE_BACKUPS_MS / 60_000} minutes ` +
+            `(${own
+              .slice(0, 3)
+              .map((b) => b.name)
+              .join(", ")}…): Velero was left in place. Look at their deletion on the Backups page, then try again.`,
+        );
+      return poll(
+        d,
+        op,
+        {
+          progress: json({ ready: Math.max(0, desired - own.length), desired }),
+          message: `Deleting backups from storage: ${Math.max(0, desired - own.length)} of ${desired} done`,
+        },
+        2_000,
+      );
+    }
+    await move(d, op, {
+      steps: json(withStep(op, "delete-backups", "done")),
+      progress: json(null),
+      message: `Deleted ${desired} backups; removing Lifeboat's locations`,
+    });
+    return;
+  }
+
+  if (!done("locations")) {
+    // From now on the locations reconciler wants nothing on this cluster, and removes what Lifeboat put there.
+    await d.db.veleroInstallation.update({ where: { clusterId: op.clusterId }, data: { management: "DISABLED" } });
+    const r = await reconcileCluster(d, op.clusterId);
+    if (r.failed.length) throw new Error(`Could not remove the locations ${r.failed.join(", ")} yet`);
+    await move(d, op, {
+      steps: json(withStep(op, "locations", "done")),
+      message: `Removed ${r.removed.length} locations; removing Velero's workloads`,
+    });
+    return;
+  }
+
+  const applied = await previousRender(d, op.clusterId);
+  if (!done("workloads")) {
+    const objects = applied.filter((x) => REMOVED_KINDS.has(x.kind));
+    if (!started("workloads")) {
+      for (const x of objects) await deleteAppliedObject(c, x);
+      await move(d, op, {
+        steps: json(withStep(op, "workloads", "running")),
+        deadlineAt: new Date(Date.now() + WORKLOADS_GONE_MS),
+        message: "Waiting for Velero's server and node-agent to stop",
+      });
+      return;
+    }
+    const left: string[] = [];
+    for (const x of objects.filter((w) => w.kind === "Deployment" || w.kind === "DaemonSet"))
+      if (await readVeleroObject(c, x)) left.push(`${x.kind} ${x.metadata.name}`);
+    if (left.length) {
+      if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
+        throw new OperationFailed(`${left.join(" and ")} did not go within ${WORKLOADS_GONE_MS / 60_000} minutes`);
+      return poll(d, op, { message: `Waiting for ${left.join(" and ")} to go` });
+    }
+    await move(d, op, { steps: json(withStep(op, "workloads", "done")), deadlineAt: null });
+    return;
+  }
+
+  if (o.deleteCrds && !done("crds")) {
+    for (const x of applied.filter((w) => w.kind === "CustomResourceDefinition" || w.kind === "Namespace"))
+      await deleteAppliedObject(c, x);
+    await move(d, op, { steps: json(withStep(op, "crds", "done")) });
+    return;
+  }
+
+  await d.db.veleroInstallation.update({
+    where: { clusterId: op.clusterId },
+    data: { management: "DISABLED", version: null, lastOperationId: op.id },
+  });
+  await checkCluster(d, op.clusterId);
+  await move(d, op, {
+    phase: "SUCCEEDED",
+    finishedAt: now(),
+    message:
+      "Velero was removed from the cluster" +
+      (o.backups === "delete"
+        ? ", with its backups"
+        : "; its backups stay in storage, restorable into another cluster") +
+      (o.deleteCrds ? ". Its CRDs and namespace were deleted." : ". Its CRDs stay."),
+  });
+}

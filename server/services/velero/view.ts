@@ -7,8 +7,11 @@ import {
   type VeleroOperationSummary,
   type VeleroStatus,
 } from "@/lib/schemas/velero";
+import { releaseOf, VELERO_RELEASES, compareVersions } from "@/lib/velero/versions";
+import { veleroInfo } from "@/lib/schemas/cluster";
 import { describeObject, toYaml } from "./manifest";
-import type { RenderedView } from "./operations";
+import { busyOn, type RenderedView } from "./operations";
+import { DEFAULT_VELERO_SETTINGS, type VeleroSettings } from "@/lib/schemas/velero";
 
 // What the Data protection tab shows: who runs Velero on the cluster, Lifeboat's access there, and the latest
 // operation; one operation with the objects rendered for review, as YAML. Rows are read and cut to the contracts.
@@ -48,22 +51,26 @@ export async function veleroStatusOf(db: Db, clusterId: string): Promise<VeleroS
     },
   });
   if (!c) throw notFound("Cluster");
-  const detected = c.velero as { installed?: boolean; serverVersion?: string } | null;
+  const parsed = veleroInfo.safeParse(c.velero);
+  const detected = parsed.success ? parsed.data : null;
   const inst = c.veleroInstallation;
   const applied = inst?.appliedSettings ? veleroSettings.safeParse(inst.appliedSettings) : null;
+  const management =
+    inst?.management ??
+    (detected?.installed && !(c.veleroOperations[0] && appliedBeforeFailing(c.veleroOperations[0]))
+      ? "ADOPTED"
+      : "OFF");
   return {
     // What a failed install of Lifeboat's left behind is not someone else's Velero: the section offers to try again.
-    management:
-      inst?.management ??
-      (detected?.installed && !(c.veleroOperations[0] && appliedBeforeFailing(c.veleroOperations[0]))
-        ? "ADOPTED"
-        : "OFF"),
+    management,
     version: detected?.serverVersion ?? inst?.version ?? null,
     accessLevel: c.accessLevel,
     missingManageAccess: c.missingManageAccess,
     lifeboatNamespace: c.lifeboatNamespace,
     kubernetesVersion: c.kubernetesVersion,
     appliedSettings: applied?.success ? applied.data : null,
+    detectedSettings: management === "ADOPTED" && detected ? settingsReadFrom(detected) : null,
+    busy: management === "MANAGED" || management === "ADOPTED" ? await busyOn({ db }, clusterId) : [],
     operation: c.veleroOperations[0] ? summary(c.veleroOperations[0]) : null,
   };
 }
@@ -75,6 +82,7 @@ export async function veleroOperationOf(db: Db, clusterId: string, id: string): 
   return {
     ...summary(op),
     installerMessages: rendered?.messages ?? [],
+    changes: rendered?.changes ?? [],
     objects: (rendered?.objects ?? []).map((o) => ({
       kind: o.kind,
       namespace: o.metadata.namespace ?? null,
@@ -82,5 +90,31 @@ export async function veleroOperationOf(db: Db, clusterId: string, id: string): 
       yaml: toYaml(o),
       fromOverlay: rendered?.fromOverlay[describeObject(o)] ?? [],
     })),
+  };
+}
+
+/**
+ * The settings a Velero someone else installed runs with, as far as detection read them (what "take over" starts from):
+ * its version when Lifeboat installs it (else the next release it does), the node-agent and the server's defaults, CSI,
+ * and the registry its image comes from. Resources and placement start from Velero's defaults.
+ */
+export function settingsReadFrom(
+  v: NonNullable<ReturnType<typeof veleroInfo.safeParse>["data"]>,
+): VeleroSettings | null {
+  const running = v.serverVersion ?? "";
+  const version =
+    releaseOf(running)?.version ??
+    [...VELERO_RELEASES].reverse().find((r) => (compareVersions(r.version, running) ?? -1) > 0)?.version;
+  if (!version) return null;
+  const server = v.images?.server ?? "";
+  const at = server.indexOf("/velero/velero:");
+  const host = at > 0 ? server.slice(0, at) : "";
+  const registry = host && /[.:]/.test(host.split("/")[0]) && host !== "docker.io" ? host : null;
+  return {
+    ...DEFAULT_VELERO_SETTINGS,
+    version,
+    registry,
+    fsBackup: { enabled: v.nodeAgent, default: v.fsBackupDefault ?? "optIn" },
+    csi: { enabled: v.csi.enabled, moveDataByDefault: v.csi.enabled && (v.moveDataByDefault ?? false) },
   };
 }
