@@ -167,17 +167,35 @@ export function objectChange(want: K8sObject | null, live: K8sObject | null, bef
           .map((text) => ({ op: "+" as const, text })),
       ),
     };
-  const projected = projectOnto(live, [want, ...(before ? [before] : [])]) as K8sObject;
+  const shapes = [want, ...(before ? [before] : [])].map((x) => normalize(x));
+  const projected = projectOnto(live, shapes);
   // Both in one key order, so only values differ (the API server answers in its own order).
-  const a = toYaml(sortKeys(projected) as K8sObject)
+  const a = toYaml(sortKeys(normalize(projected)) as K8sObject)
     .trimEnd()
     .split("\n");
-  const b = toYaml(sortKeys(want) as K8sObject)
+  const b = toYaml(sortKeys(shapes[0]) as K8sObject)
     .trimEnd()
     .split("\n");
   const lines = compact(lineDiff(a, b));
   const changed = lines.some((l) => l.op !== " ");
   return { ...ref(want), change: changed ? "update" : "same", lines: changed ? cap(lines) : [] };
+}
+
+/**
+ * Without what an apply does not set: null members (`creationTimestamp: null` in a render), empty objects and lists
+ * (the API server may drop them or keep them), and the top-level status.
+ */
+function normalize(v: Json, top = true): Json {
+  if (Array.isArray(v)) return v.map((x) => normalize(x, false)).filter((x) => x !== undefined);
+  if (!isObject(v)) return v === null ? undefined : v;
+  const out: Record<string, Json> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (top && k === "status") continue;
+    const n = normalize(x, false);
+    if (n === undefined || (isObject(n) && !Object.keys(n).length) || (Array.isArray(n) && !n.length)) continue;
+    out[k] = n;
+  }
+  return out;
 }
 
 function sortKeys(v: Json): Json {

@@ -10,7 +10,8 @@ import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { until } from "../../testing/wait";
 import { haveKubectl, kubectl } from "@/sandbox/testing/kubectl";
 import { DEFAULT_VELERO_SETTINGS, type VeleroSettings } from "@/lib/schemas/velero";
-import { approveOperation, startInstall } from "./operations";
+import { approveOperation, startChange, startDisable, startInstall, startRepair } from "./operations";
+import { veleroDriftOf } from "./drift";
 import { onboardingManifest } from "../../kube/access";
 
 // Installing Velero on a sandbox cluster that has none (sandbox-3), the whole way a console process does it: the
@@ -199,6 +200,145 @@ describe.skipIf(!haveKubectl)(
       await expect(outsider.velero.get({ clusterId })).rejects.toMatchObject({ code: "NOT_FOUND" });
       const audited = await db.auditEvent.findMany({ where: { action: "velero.install" } });
       expect(audited.some((a) => a.outcome === "DENIED")).toBe(true);
+    });
+
+    it("changes a setting: the installer renders again, the review shows the Deployment's diff, and it rolls out", async () => {
+      await expect(startChange(d, clusterId, { settings: settings(), whenBusy: "refuse" }, adminId)).rejects.toThrow(
+        "nothing to change",
+      );
+      const optOut = settings({ fsBackup: { enabled: true, default: "optOut" } });
+      const { id } = await startChange(d, clusterId, { settings: optOut, whenBusy: "refuse" }, adminId);
+      const review = await settled(id, ["REVIEW", "FAILED"]);
+      expect(review).toMatchObject({
+        kind: "CONFIGURE",
+        phase: "REVIEW",
+        message: "1 of Velero's objects change: review and apply them",
+      });
+      const changes = (
+        review.rendered as {
+          changes: { kind: string; name: string; change: string; lines: { op: string; text: string }[] }[];
+        }
+      ).changes;
+      const changed = changes.filter((c) => c.change !== "same");
+      expect(changed.map((c) => `${c.kind}/${c.name}:${c.change}`)).toEqual(["Deployment/velero:update"]);
+      expect(changed[0].lines.filter((l) => l.op !== " ").map((l) => `${l.op}${l.text.trim()}`)).toEqual([
+        "+- --default-volumes-to-fs-backup=true",
+      ]);
+      await approveOperation(d, clusterId, id, review.renderedDigest!, adminId);
+      expect(await settled(id, ["SUCCEEDED", "FAILED"])).toMatchObject({ phase: "SUCCEEDED" });
+      const args = await kubectl(kubeconfigPath(), [
+        "get",
+        "deploy",
+        "velero",
+        "-n",
+        "velero",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].args}",
+      ]);
+      expect(args.out).toContain("--default-volumes-to-fs-backup");
+      const installation = await db.veleroInstallation.findUniqueOrThrow({ where: { clusterId } });
+      expect(installation.appliedSettings).toMatchObject({ fsBackup: { default: "optOut" } });
+    });
+
+    it("an upgrade is refused while a backup runs, unless asked to wait; then CRDs and workloads move to the new version", async () => {
+      const busy = await db.veleroObject.create({
+        data: {
+          clusterId,
+          kind: "backups",
+          namespace: "velero",
+          name: "nightly-running",
+          uid: "u-run",
+          resourceVersion: "1",
+          phase: "InProgress",
+        },
+      });
+      const upgrade = settings({ version: "v1.18.1", fsBackup: { enabled: true, default: "optOut" } });
+      await expect(startChange(d, clusterId, { settings: upgrade, whenBusy: "refuse" }, adminId)).rejects.toThrow(
+        "1 backup or restore is running on this cluster (Backup nightly-running)",
+      );
+      await expect(
+        startChange(
+          d,
+          clusterId,
+          { settings: settings({ version: "v1.16.0" as string }), whenBusy: "refuse" },
+          adminId,
+        ),
+      ).rejects.toThrow();
+      const { id } = await startChange(d, clusterId, { settings: upgrade, whenBusy: "wait" }, adminId);
+      const review = await settled(id, ["REVIEW", "FAILED"]);
+      expect(review.kind).toBe("UPGRADE");
+      await approveOperation(d, clusterId, id, review.renderedDigest!, adminId);
+      await until("waiting for the backup", async () =>
+        (await operation(id)).message?.startsWith(
+          "Waiting for what runs on the cluster to finish: Backup nightly-running",
+        ),
+      );
+      expect((await operation(id)).phase).toBe("APPLYING");
+      await db.veleroObject.update({ where: { id: busy.id }, data: { phase: "Completed" } });
+      expect(await settled(id, ["SUCCEEDED", "FAILED"], 90_000)).toMatchObject({
+        phase: "SUCCEEDED",
+        message: "Velero v1.18.1 runs on the cluster",
+      });
+      const image = await kubectl(kubeconfigPath(), [
+        "get",
+        "deploy,ds",
+        "-n",
+        "velero",
+        "-o",
+        "jsonpath={.items[*].spec.template.spec.containers[0].image}",
+      ]);
+      expect(image.out.split(" ")).toEqual(["velero/velero:v1.18.1", "velero/velero:v1.18.1"]);
+      await db.veleroObject.delete({ where: { id: busy.id } });
+    });
+
+    it("shows a hand edit as drift and puts it back", async () => {
+      expect(await veleroDriftOf(d, clusterId)).toMatchObject({ drifted: false, objects: [] });
+      // Someone sets the server's image back by hand (replicas, which Velero's installer does not set, are not drift).
+      const edit = await kubectl(kubeconfigPath(), [
+        "-n",
+        "velero",
+        "set",
+        "image",
+        "deploy/velero",
+        "velero=velero/velero:v1.17.0",
+      ]);
+      expect(edit.code).toBe(0);
+      const drift = await veleroDriftOf(d, clusterId);
+      expect(drift.drifted).toBe(true);
+      expect(drift.objects.map((o) => `${o.kind}/${o.name}`)).toEqual(["Deployment/velero"]);
+      expect(drift.objects[0].lines.filter((l) => l.op !== " ").map((l) => `${l.op}${l.text.trim()}`)).toEqual([
+        "-image: velero/velero:v1.17.0",
+        "+image: velero/velero:v1.18.1",
+      ]);
+      const { id } = await startRepair(d, clusterId, adminId);
+      expect(await settled(id, ["SUCCEEDED", "FAILED"], 90_000)).toMatchObject({ kind: "REPAIR", phase: "SUCCEEDED" });
+      expect(await veleroDriftOf(d, clusterId)).toMatchObject({ drifted: false });
+    });
+
+    it("disables data protection keeping the backups: Velero's workloads go, its CRDs stay", async () => {
+      await expect(
+        startDisable(d, clusterId, { backups: "keep", deleteCrds: false, confirmName: "not-it" }, adminId),
+      ).rejects.toThrow("Type the cluster's name, bare, to confirm");
+      const { id } = await startDisable(
+        d,
+        clusterId,
+        { backups: "keep", deleteCrds: false, confirmName: "bare" },
+        adminId,
+      );
+      const done = await settled(id, ["SUCCEEDED", "FAILED"], 90_000);
+      expect(done).toMatchObject({
+        phase: "SUCCEEDED",
+        message:
+          "Velero was removed from the cluster; its backups stay in storage, restorable into another cluster. Its CRDs stay.",
+      });
+      const left = await kubectl(kubeconfigPath(), ["get", "deploy,ds", "-n", "velero", "-o", "name"]);
+      expect(left.out.trim()).toBe("");
+      expect((await kubectl(kubeconfigPath(), ["get", "crd", "backups.velero.io"])).code).toBe(0);
+      expect(await db.veleroInstallation.findUniqueOrThrow({ where: { clusterId } })).toMatchObject({
+        management: "DISABLED",
+      });
+      const cluster = await db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
+      expect(cluster.velero).toMatchObject({ installed: false });
     });
   },
 );
