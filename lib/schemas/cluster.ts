@@ -82,6 +82,7 @@ export const veleroInfo = z.object({
     })
     .optional(),
 });
+export type VeleroInfo = z.infer<typeof veleroInfo>;
 
 /**
  * What the probe found Lifeboat may do on a cluster (#12 plan §5): NONE (some "operate" row is missing), OPERATE (run

@@ -8,7 +8,9 @@ import { onboardingManifest, REQUIRED_ACCESS } from "./access";
 import { ClusterError } from "./errors";
 import { withKubeconfig } from "./cluster-access";
 import { detectVelero as detect, probeCluster as probe } from "./probe";
+import { RESOURCES, type KubeObject } from "./resources";
 import { run } from "../testing/process";
+import { until } from "../testing/wait";
 
 // The probes run over the cluster-access port; these open it on a kubeconfig, as attaching does.
 const probeCluster = (kubeconfig: string, o: { timeoutMs?: number } = {}) => withKubeconfig(kubeconfig, probe, o);
@@ -178,6 +180,60 @@ describe("detectVelero", () => {
       driver: "disk.csi.sandbox.io",
       default: true,
     });
+    // Seeded as `velero install` renders it without --default-volumes-to-fs-backup or --default-snapshot-move-data.
+    expect(v.fsBackupDefault).toBe("optIn");
+    expect(v.moveDataByDefault).toBe(false);
+    expect(v.images).toEqual({
+      server: "velero/velero:v1.18.1",
+      nodeAgent: "velero/velero:v1.18.1",
+      plugins: [
+        { name: "velero-velero-plugin-for-aws", image: "velero/velero-plugin-for-aws:v1.14.0" },
+        { name: "velero-velero-plugin-for-microsoft-azure", image: "velero/velero-plugin-for-microsoft-azure:v1.14.0" },
+      ],
+    });
+  });
+
+  it("reads the server's defaults after a platform engineer changes its flags on sandbox-1, and again once they are undone", async () => {
+    const kc = kubeconfigText(0);
+    type Deployment = KubeObject & {
+      spec: { replicas?: number; template: { spec: { containers: { name: string; args?: string[] }[] } } };
+      status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number };
+    };
+    const read = () =>
+      withKubeconfig(kc, (c) => c.get<Deployment>(RESOURCES.deployments, "velero", "velero")).then((d) => d!);
+    const containers = (await read()).spec.template.spec.containers;
+    const i = containers.findIndex((c) => c.name === "velero");
+    const args = containers[i].args ?? [];
+    /** Sets the server container's args and waits until the rollout is complete (as `kubectl rollout status`). */
+    const setArgs = async (value: string[]) => {
+      const patch = [{ op: "replace", path: `/spec/template/spec/containers/${i}/args`, value }];
+      await withKubeconfig(kc, (c) =>
+        c.patch(RESOURCES.deployments, "velero", patch, { namespace: "velero", type: "json" }),
+      );
+      await until("the velero Deployment rolled out", async () => {
+        const d = await read();
+        const want = d.spec.replicas ?? 1;
+        const st = d.status ?? {};
+        return (
+          (st.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+          st.updatedReplicas === want &&
+          st.replicas === want &&
+          st.availableReplicas === want
+        );
+      });
+    };
+    expect(args).not.toContain("--default-volumes-to-fs-backup");
+    await setArgs([...args, "--default-volumes-to-fs-backup", "--default-snapshot-move-data=true"]);
+    try {
+      const v = await detectVelero(kc);
+      expect(v).toMatchObject({ installed: true, fsBackupDefault: "optOut", moveDataByDefault: true });
+      expect(v.reason).toBeUndefined();
+    } finally {
+      await setArgs(args);
+    }
+    const after = await detectVelero(kc);
+    expect(after).toMatchObject({ installed: true, fsBackupDefault: "optIn", moveDataByDefault: false });
+    expect(after.reason).toBeUndefined();
   });
 
   it.each([
@@ -190,6 +246,8 @@ describe("detectVelero", () => {
     const v = await detectVelero(kubeconfigText(0), { namespace });
     expect(v).toMatchObject({ installed: false, nodeAgent: false, csi: { enabled: false } });
     expect(v.serverVersion).toBeUndefined();
+    expect(v.fsBackupDefault).toBeUndefined();
+    expect(v.images).toBeUndefined();
     expect(v.reason).toMatch(reason);
   });
 });

@@ -129,6 +129,17 @@ export interface VeleroDetection {
   plugins?: { name: string; kind: string }[];
   nodeAgent: boolean;
   csi: { enabled: boolean; snapshotClasses: { name: string; driver: string; default: boolean }[] };
+  /** The server's default for a backup that does not say: "optOut" with --default-volumes-to-fs-backup. */
+  fsBackupDefault?: "optIn" | "optOut";
+  /** The server's --default-snapshot-move-data. */
+  moveDataByDefault?: boolean;
+  /** The images that run: Velero's server, the node-agent (null without its DaemonSet), each plugin init container. */
+  images?: VeleroImages;
+}
+export interface VeleroImages {
+  server: string | null;
+  nodeAgent: string | null;
+  plugins: { name: string; image: string }[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- objects read from the cluster, checked field by field
@@ -155,6 +166,64 @@ export function featuresOf(container: { command?: string[]; args?: string[] } | 
   return out;
 }
 
+/** strconv.ParseBool, which pflag uses for a bool flag's value; null for anything else. */
+function parseBool(v: string): boolean | null {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
+  return null;
+}
+
+/**
+ * A boolean flag among a container's command and args as pflag reads it: `--name` is true, `--name=<bool>` says
+ * (true|false, 1|0, t|f …), the last one wins, and nothing after `--` is a flag. Null when the flag is not given (a
+ * bool flag takes no separate value: in `--name false`, "false" is a positional argument and the flag is true).
+ */
+export function boolFlag(container: { command?: string[]; args?: string[] } | undefined, name: string): boolean | null {
+  const argv = [...(container?.command ?? []), ...(container?.args ?? [])];
+  const end = argv.indexOf("--");
+  let value: boolean | null = null;
+  for (const a of end >= 0 ? argv.slice(0, end) : argv) {
+    if (a === `--${name}`) value = true;
+    else if (a.startsWith(`--${name}=`)) value = parseBool(a.slice(name.length + 3)) ?? value;
+  }
+  return value;
+}
+
+type Container = { name?: string; image?: string; command?: string[]; args?: string[] };
+
+/** The velero Deployment's server container: the one named velero, else the first. */
+export function serverContainer(deployment: KObj | null | undefined): Container | undefined {
+  const containers: Container[] = deployment?.spec?.template?.spec?.containers ?? [];
+  return containers.find((x) => x.name === "velero") ?? containers[0];
+}
+
+/**
+ * What the velero Deployment and the node-agent DaemonSet (null when there is none) say about the server: its
+ * defaults for a backup that does not choose (--default-volumes-to-fs-backup, --default-snapshot-move-data) and the
+ * images that run (the server, the node-agent's first container, one plugin per init container of the Deployment).
+ */
+export function serverSettingsOf(
+  deployment: KObj,
+  daemonSet: KObj | null | undefined,
+): Pick<VeleroDetection, "fsBackupDefault" | "moveDataByDefault" | "images"> {
+  const server = serverContainer(deployment);
+  const image = (c: Container | undefined) => (typeof c?.image === "string" && c.image ? c.image : null);
+  const inits: Container[] = deployment.spec?.template?.spec?.initContainers ?? [];
+  const nodeAgentContainers: Container[] = daemonSet?.spec?.template?.spec?.containers ?? [];
+  return {
+    fsBackupDefault: boolFlag(server, "default-volumes-to-fs-backup") ? "optOut" : "optIn",
+    moveDataByDefault: boolFlag(server, "default-snapshot-move-data") === true,
+    images: {
+      server: image(server),
+      nodeAgent: daemonSet ? image(nodeAgentContainers[0]) : null,
+      plugins: inits.flatMap((c) => {
+        const i = image(c);
+        return i ? [{ name: c.name ?? "", image: i }] : [];
+      }),
+    },
+  };
+}
+
 /** The node-agent counts when at least one pod is ready (or, before the controller reported, one is desired). */
 export function nodeAgentReady(
   ds: { status?: { numberReady?: number; desiredNumberScheduled?: number } } | undefined,
@@ -177,7 +246,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Is Velero installed (its namespace, the backups.velero.io CRD and the velero Deployment), which version and plugins does its server report
  * (a ServerStatusRequest, waited for up to timeoutMs), is the node-agent running, is CSI enabled and which
- * VolumeSnapshotClasses exist.
+ * VolumeSnapshotClasses exist; with the Deployment, also the server's volume defaults and the images that run (read
+ * from the objects already fetched).
  */
 export async function detectVelero(
   c: ClusterClient,
@@ -209,9 +279,7 @@ export async function detectVelero(
     c.get<KObj>(RESOURCES.daemonsets, "node-agent", ns),
     snapshotClasses(),
   ]);
-  const containers: { name?: string; command?: string[]; args?: string[] }[] =
-    deployment?.spec?.template?.spec?.containers ?? [];
-  const features = featuresOf(containers.find((x) => x.name === "velero") ?? containers[0]);
+  const features = featuresOf(serverContainer(deployment));
   const base = {
     installed: true,
     nodeAgent: nodeAgentReady(daemonSet ?? undefined),
@@ -223,15 +291,16 @@ export async function detectVelero(
       installed: false,
       reason: `There is no Deployment velero in ${ns}: Velero's CRDs are installed, but its server is not running in this namespace`,
     };
+  const found = { ...base, ...serverSettingsOf(deployment, daemonSet) };
   const status = await serverStatus(c, ns, waitMs);
   if (!status) {
     const ready = deployment.status?.readyReplicas ?? 0;
     return {
-      ...base,
+      ...found,
       reason: `Velero did not answer a ServerStatusRequest within ${waitMs / 1000} s${ready === 0 ? " (the velero Deployment has no ready pod)" : ""}`,
     };
   }
-  return { ...base, serverVersion: status.serverVersion, plugins: status.plugins };
+  return { ...found, serverVersion: status.serverVersion, plugins: status.plugins };
 }
 
 /** Creates a ServerStatusRequest, polls it until Processed or `waitMs` passes, and deletes it either way. */

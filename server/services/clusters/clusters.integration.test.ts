@@ -73,6 +73,12 @@ describe("clusters", () => {
     expect(JSON.stringify(c)).not.toContain("token");
     const row = await db.cluster.findUniqueOrThrow({ where: { id: c.id } });
     expect(row).toMatchObject({ accessLevel: "MANAGE", missingManageAccess: [], lifeboatNamespace: null });
+    // The server's volume defaults and the images that run are kept with the detection, and shown.
+    const server = { fsBackupDefault: "optIn", moveDataByDefault: false };
+    const images = { server: "velero/velero:v1.18.1", nodeAgent: "velero/velero:v1.18.1" };
+    expect(row.velero).toMatchObject({ ...server, images });
+    expect(c.velero).toMatchObject({ ...server, images });
+    expect(c.velero?.images?.plugins.map((p) => p.image)).toContain("velero/velero-plugin-for-aws:v1.14.0");
     const sealed = await db.sealedSecret.findUniqueOrThrow({ where: { id: row.kubeconfigSecretId! } });
     expect(Buffer.from(sealed.ciphertext).toString("latin1")).not.toContain("sbx-admin");
     expect((await d.sealed.read(row.kubeconfigSecretId!, "kubeconfig")).toString()).toContain("sbx-admin");
@@ -81,6 +87,15 @@ describe("clusters", () => {
     await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: prod.id });
     const vc = callerFor(db, await signedIn(db, viewer));
     expect((await vc.cluster.list()).map((x) => x.name)).toEqual(["east"]);
+    // The stored detection is read through its contract: what it does not declare is dropped, and a record that does
+    // not fit it is none (until the next check writes it again) rather than a failed list.
+    await db.cluster.update({ where: { id: c.id }, data: { velero: { ...(row.velero as object), extra: "x" } } });
+    const [listed] = await vc.cluster.list();
+    expect(listed.velero).toMatchObject({ installed: true, ...server, images });
+    expect(listed.velero).not.toHaveProperty("extra");
+    await db.cluster.update({ where: { id: c.id }, data: { velero: { installed: "yes" } } });
+    expect((await vc.cluster.list())[0].velero).toBeNull();
+    await db.cluster.update({ where: { id: c.id }, data: { velero: row.velero as object } });
     await expect(vc.cluster.detach({ id: c.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const stranger = callerFor(db, await signedIn(db, await aUser(db)));
     expect(await stranger.cluster.list()).toEqual([]);

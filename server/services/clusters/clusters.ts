@@ -12,6 +12,7 @@ import { logger } from "../../log";
 import { reconcileLocation } from "../protection/locations";
 import { publish } from "../../events/bus";
 import { CLUSTER_LABEL } from "@/lib/velero/backup-spec";
+import { veleroInfo, type VeleroInfo } from "@/lib/schemas/cluster";
 import { STORAGE_CLASS_CONFIGMAP_NAME } from "@/lib/velero/restore-spec";
 
 // Attaching, checking and detaching clusters. A kubeconfig is validated, tried live, then sealed; rows keep what the
@@ -46,7 +47,21 @@ type ClusterRow = { id: string; groupId: string; labels: unknown; velero: unknow
   string,
   unknown
 >;
-type VeleroInfo = Awaited<ReturnType<Deps["kube"]["detectVelero"]>>;
+/**
+ * The stored detection read through its contract (lib/schemas/cluster.ts veleroInfo): fields it does not declare are
+ * dropped, and a record that does not fit (written by another version of Lifeboat) counts as none until the next check
+ * writes it again.
+ */
+function storedVelero(clusterId: string, velero: unknown): VeleroInfo | null {
+  if (velero == null) return null;
+  const parsed = veleroInfo.safeParse(velero);
+  if (parsed.success) return parsed.data;
+  logger.warn(
+    { clusterId, issues: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) },
+    "a cluster's stored Velero detection does not fit veleroInfo; it is ignored until the next check",
+  );
+  return null;
+}
 
 /** A row as the console shows it: typed JSON columns, the group's name, the viewer's role. */
 function toView<T extends ClusterRow>(c: T, myRole: ClusterRole | null) {
@@ -54,7 +69,7 @@ function toView<T extends ClusterRow>(c: T, myRole: ClusterRole | null) {
   return {
     ...rest,
     labels: (labels ?? {}) as Record<string, string>,
-    velero: (velero ?? null) as VeleroInfo | null,
+    velero: storedVelero(c.id, velero),
     groupName: group.name,
     myRole,
   };
@@ -83,10 +98,13 @@ export function accessFound(probe: Awaited<ReturnType<Deps["kube"]["probeCluster
   };
 }
 
-/** Version and access (failures throw), then Velero (a failure is "not installed" with the reason). */
+/**
+ * Version and access (failures throw), then Velero (a failure is "not installed" with the reason), typed as the
+ * contract the cluster's row keeps it in (veleroInfo: the server's volume defaults and images included).
+ */
 export async function probeAndDetect(d: Deps, client: ClusterClient) {
   const probe = await d.kube.probeCluster(client);
-  const velero = await d.kube.detectVelero(client).catch((e) => ({
+  const velero: VeleroInfo = await d.kube.detectVelero(client).catch((e) => ({
     installed: false,
     reason: e instanceof Error ? e.message : String(e),
     nodeAgent: false,
