@@ -4,6 +4,7 @@ import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
+import Box from "@mui/material/Box";
 import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
 import TextField from "@mui/material/TextField";
@@ -23,6 +24,7 @@ import {
   type BackupFormField,
   type BackupFormValues,
 } from "@/lib/forms/backup-form";
+import { clusterCapabilities, volumeDefaults } from "@/lib/forms/volume-defaults";
 import type { FieldOf } from "@/lib/forms/server-errors";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
@@ -77,12 +79,7 @@ export function BackupWizard({
   );
   const capabilities = (id: string): BackupCapabilities | null => {
     const c = eligible.find((x) => x.id === id);
-    return c
-      ? {
-          nodeAgent: Boolean(c.velero?.nodeAgent),
-          csi: Boolean(c.velero?.csi.enabled && c.velero.csi.snapshotClasses.length),
-        }
-      : null;
+    return c ? clusterCapabilities(c.velero) : null;
   };
   const form = useForm({
     resolver: zodResolver(
@@ -103,6 +100,16 @@ export function BackupWizard({
   });
   const cluster = eligible.find((c) => c.id === clusterId);
   const caps = capabilities(clusterId) ?? NONE;
+  // The cluster's own settings: what its Velero does by default, and why an option is off there.
+  const defaults = volumeDefaults(cluster?.velero);
+  /** A new backup or schedule starts from the chosen cluster's defaults; an edited schedule keeps what it has. */
+  function chooseCluster(id: string) {
+    form.setValue("location", "");
+    if (edit) return;
+    const d = volumeDefaults(eligible.find((c) => c.id === id)?.velero);
+    form.setValue("fsBackup", d.fsBackup);
+    form.setValue("move", d.move);
+  }
   const volumeChoice = {
     fsBackup: caps.nodeAgent ? fsBackup : ("off" as const),
     csiSnapshots: caps.csi && csi,
@@ -198,7 +205,7 @@ export function BackupWizard({
           select
           fullWidth
           label="Cluster"
-          afterChange={() => form.setValue("location", "")}
+          afterChange={chooseCluster}
           disabled={Boolean(edit)}
           helperText={
             edit
@@ -300,9 +307,17 @@ export function BackupWizard({
             name="fsBackup"
             select
             label="File-system backup (kopia)"
+            data-testid="backup-fs-backup"
             helperText={
-              "Copies pod volumes from the node. Velero has no switch that turns it off: pods annotated with " +
-              "backup.velero.io/backup-volumes are always copied"
+              <>
+                <Box component="span" sx={{ display: "block" }} data-testid="backup-fs-backup-default">
+                  {defaults.fsBackupText}
+                </Box>
+                <Box component="span" sx={{ display: "block" }}>
+                  Copies pod volumes from the node. Velero has no switch that turns it off: pods annotated with
+                  backup.velero.io/backup-volumes are always copied
+                </Box>
+              </>
             }
           >
             <MenuItem value="optIn">Only pods that opt in by annotation</MenuItem>
@@ -316,7 +331,12 @@ export function BackupWizard({
             label="File-system backup (kopia)"
             value="off"
             disabled
-            helperText="Not available: no node-agent on this cluster, so no pod volume is copied"
+            data-testid="backup-fs-backup"
+            helperText={
+              <Box component="span" data-testid="backup-fs-backup-default">
+                {defaults.fsBackupText}
+              </Box>
+            }
           >
             <MenuItem value="off">None</MenuItem>
           </TextField>
@@ -326,22 +346,22 @@ export function BackupWizard({
           name="csi"
           checked={caps.csi ? undefined : false}
           disabled={!caps.csi}
-          label={
-            caps.csi
-              ? "CSI snapshots of persistent volumes"
-              : "CSI snapshots — not available: EnableCSI is off or no VolumeSnapshotClass"
-          }
+          label="CSI snapshots of persistent volumes"
+          helperText={defaults.csiText}
+          testId="backup-csi"
         />
         <FormSwitch
           control={control}
           name="move"
           checked={caps.csi && caps.nodeAgent && csi ? undefined : false}
           disabled={!caps.csi || !caps.nodeAgent || !csi}
-          label={
-            caps.csi && caps.nodeAgent
-              ? "Move snapshot data to the location (portable to other clusters)"
-              : "Data movement — not available: needs CSI snapshots and the node-agent"
+          label="Move snapshot data to the location (portable to other clusters)"
+          helperText={
+            caps.csi && caps.nodeAgent && !csi
+              ? "Data movement uploads CSI snapshots: turn them on above"
+              : defaults.moveText
           }
+          testId="backup-move"
         />
         {/* What the choices above really do in Velero, said where they are made. */}
         {volumeNotes(volumeChoice).map((n) => (

@@ -1,5 +1,5 @@
 "use client";
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 import { Controller, type Control, type FieldPath, type FieldValues } from "react-hook-form";
 import FormControl from "@mui/material/FormControl";
 import FormControlLabel from "@mui/material/FormControlLabel";
@@ -63,37 +63,49 @@ export function FormTextField<T extends FieldValues, O = T>({
   );
 }
 
-/** A switch with its label; its error (rare: a rule across fields) under it. */
+/** A switch with its label, an optional line of help under it (its description), and its error (rare: a rule across fields). */
 export function FormSwitch<T extends FieldValues, O = T>({
   control,
   name,
   label,
   disabled,
   checked,
+  helperText,
+  testId,
 }: Bound<T, O> & {
   label: ReactNode;
   disabled?: boolean;
   /** Shown instead of the value, e.g. off while the cluster can't do it. */
   checked?: boolean;
+  /** Said under the switch, e.g. why it is off. */
+  helperText?: ReactNode;
+  /** data-testid of the field's root. */
+  testId?: string;
 }) {
+  const helpId = useId();
   return (
     <Controller
       control={control}
       name={name}
       render={({ field, fieldState }) => (
-        <FormControl error={Boolean(fieldState.error)}>
+        <FormControl error={Boolean(fieldState.error)} data-testid={testId}>
           <FormControlLabel
             control={
               <Switch
                 checked={checked ?? Boolean(field.value)}
                 onChange={(e) => field.onChange(e.target.checked)}
                 onBlur={field.onBlur}
-                slotProps={{ input: { ref: field.ref } }}
+                slotProps={{ input: { ref: field.ref, "aria-describedby": helperText ? helpId : undefined } }}
                 disabled={disabled}
               />
             }
             label={label}
           />
+          {helperText && (
+            <FormHelperText id={helpId} error={false}>
+              {helperText}
+            </FormHelperText>
+          )}
           {fieldState.error && <FormHelperText role="alert">{fieldState.error.message}</FormHelperText>}
         </FormControl>
       )}
