@@ -15,8 +15,14 @@ import { useMe } from "../common/useMe";
 export function MainNav({ onNavigate }: { onNavigate?: () => void }) {
   const pathname = usePathname();
   const { can } = useMe();
-  const isActive = (href: string) =>
+  const matches = (href: string) =>
     href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(href + "/");
+  // The most specific item that matches is the current one (/data-protection/locations is not also /data-protection).
+  const current = NAV.flatMap((s) => s.items)
+    .map((it) => it.href)
+    .filter(matches)
+    .sort((a, b) => b.length - a.length)[0];
+  const isActive = (href: string) => href === current;
   return (
     <Box component="nav" aria-label="Main" sx={{ overflow: "auto" }}>
       {NAV.map((section, i) => {

@@ -20,6 +20,7 @@ export const NAV: NavSection[] = [
   {
     label: "Data protection",
     items: [
+      { label: "Velero versions", href: "/data-protection" },
       { label: "Credentials", href: "/data-protection/credentials" },
       { label: "Target locations", href: "/data-protection/locations" },
     ],

@@ -44,6 +44,7 @@ export const RESOURCES = {
   daemonsets: ref("apps", "v1", "daemonsets", "DaemonSet"),
   jobs: ref("batch", "v1", "jobs", "Job"),
   storageclasses: ref("storage.k8s.io", "v1", "storageclasses", "StorageClass", false),
+  csidrivers: ref("storage.k8s.io", "v1", "csidrivers", "CSIDriver", false),
   volumesnapshotclasses: ref("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses", "VolumeSnapshotClass", false),
   customresourcedefinitions: ref(
     "apiextensions.k8s.io",

@@ -14,6 +14,7 @@ import { scheduleRouter } from "./schedule";
 import { overviewRouter } from "./overview";
 import { liveRouter } from "./live";
 import { veleroRouter } from "./velero";
+import { veleroFleetRouter } from "./velero-fleet";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -32,6 +33,7 @@ export const appRouter = router({
   overview: overviewRouter,
   live: liveRouter,
   velero: veleroRouter,
+  veleroFleet: veleroFleetRouter,
 });
 
 export type AppRouter = typeof appRouter;

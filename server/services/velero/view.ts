@@ -37,6 +37,26 @@ function summary(op: OperationRow): VeleroOperationSummary {
   };
 }
 
+/**
+ * Who runs Velero on a cluster and which version, from its record: Lifeboat's installation when there is one, else
+ * what detection found (someone else's Velero: ADOPTED), else OFF. What a failed install of Lifeboat's left behind is
+ * not someone else's Velero (the Data protection tab offers to try again). The tab and the fleet's versions share it.
+ */
+export function veleroManagementOf(c: {
+  velero: unknown;
+  veleroInstallation: { management: VeleroStatus["management"]; version: string | null } | null;
+  lastOperation: { kind: string; phase: string; steps: unknown } | null | undefined;
+}): Pick<VeleroStatus, "management" | "version"> {
+  const detected = c.velero as { installed?: boolean; serverVersion?: string } | null;
+  const inst = c.veleroInstallation;
+  return {
+    management:
+      inst?.management ??
+      (detected?.installed && !(c.lastOperation && appliedBeforeFailing(c.lastOperation)) ? "ADOPTED" : "OFF"),
+    version: detected?.serverVersion ?? inst?.version ?? null,
+  };
+}
+
 export async function veleroStatusOf(db: Db, clusterId: string): Promise<VeleroStatus> {
   const c = await db.cluster.findUnique({
     where: { id: clusterId },
@@ -55,15 +75,10 @@ export async function veleroStatusOf(db: Db, clusterId: string): Promise<VeleroS
   const detected = parsed.success ? parsed.data : null;
   const inst = c.veleroInstallation;
   const applied = inst?.appliedSettings ? veleroSettings.safeParse(inst.appliedSettings) : null;
-  const management =
-    inst?.management ??
-    (detected?.installed && !(c.veleroOperations[0] && appliedBeforeFailing(c.veleroOperations[0]))
-      ? "ADOPTED"
-      : "OFF");
+  const who = veleroManagementOf({ velero: c.velero, veleroInstallation: inst, lastOperation: c.veleroOperations[0] });
+  const management = who.management;
   return {
-    // What a failed install of Lifeboat's left behind is not someone else's Velero: the section offers to try again.
-    management,
-    version: detected?.serverVersion ?? inst?.version ?? null,
+    ...who,
     accessLevel: c.accessLevel,
     missingManageAccess: c.missingManageAccess,
     lifeboatNamespace: c.lifeboatNamespace,
