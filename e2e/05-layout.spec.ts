@@ -12,6 +12,7 @@ const PHONE = { width: 390, height: 844 };
 const LISTS: { path: string; title: string; tables: string[] }[] = [
   { path: "/", title: "Overview", tables: ["Protection status", "Cluster groups"] },
   { path: "/clusters", title: "Clusters", tables: ["Clusters", "Cluster groups"] },
+  { path: "/data-protection", title: "Velero versions", tables: ["Velero versions"] },
   { path: "/data-protection/credentials", title: "Credentials", tables: ["Credentials"] },
   { path: "/data-protection/locations", title: "Target locations", tables: [] },
   { path: "/backups", title: "Backups", tables: ["Backups"] },
