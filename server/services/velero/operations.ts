@@ -203,6 +203,8 @@ export async function startInstall(
   clusterId: string,
   input: { settings: VeleroSettings; lifeboatNamespace?: string },
   actorId: string | null,
+  /** A group's policy: applied without a review of each cluster's render (the group's settings were reviewed). */
+  opts: { autoApprove?: boolean } = {},
 ): Promise<{ id: string }> {
   const settings = veleroSettings.parse(input.settings);
   const cluster = await factsOf(d, clusterId);
@@ -225,7 +227,7 @@ export async function startInstall(
     clusterId,
     "INSTALL",
     settings,
-    { lifeboatNamespace: namespaceOf(cluster, input.lifeboatNamespace) },
+    { lifeboatNamespace: namespaceOf(cluster, input.lifeboatNamespace), autoApprove: opts.autoApprove },
     actorId,
   );
 }
@@ -251,6 +253,7 @@ export async function startChange(
   clusterId: string,
   input: VeleroChangeInput,
   actorId: string | null,
+  opts: { autoApprove?: boolean } = {},
 ): Promise<{ id: string }> {
   const settings = veleroSettings.parse(input.settings);
   const cluster = await factsOf(d, clusterId);
@@ -271,7 +274,7 @@ export async function startChange(
     clusterId,
     upgrade ? "UPGRADE" : "CONFIGURE",
     settings,
-    { lifeboatNamespace: namespaceOf(cluster), whenBusy: input.whenBusy },
+    { lifeboatNamespace: namespaceOf(cluster), whenBusy: input.whenBusy, autoApprove: opts.autoApprove },
     actorId,
   );
 }
