@@ -9,22 +9,23 @@ import Chip from "@mui/material/Chip";
 import LinearProgress from "@mui/material/LinearProgress";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
-import Step from "@mui/material/Step";
-import StepLabel from "@mui/material/StepLabel";
-import Stepper from "@mui/material/Stepper";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
-import {
-  ACTIVE_PHASES,
-  type VeleroOperationSummary,
-  type VeleroSettings,
-  type VeleroStatus,
-} from "@/lib/schemas/velero";
+import { ACTIVE_PHASES, type VeleroStatus } from "@/lib/schemas/velero";
+import { newerReleases, VELERO_RELEASES } from "@/lib/velero/versions";
 import { useLiveInterval } from "../common/LiveUpdates";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
+import { OperationProgress } from "./OperationProgress";
+import { operationTitle, type DisableAsked } from "./operation-steps";
+import { settingsText } from "./settings-view";
+import { VeleroDrift } from "./VeleroDrift";
+import { VeleroSettingsList } from "./VeleroSettingsList";
 
 const EnableVeleroDialog = dynamic(() => import("./EnableVeleroDialog").then((m) => m.EnableVeleroDialog), {
+  ssr: false,
+});
+const DisableVeleroDialog = dynamic(() => import("./DisableVeleroDialog").then((m) => m.DisableVeleroDialog), {
   ssr: false,
 });
 const ManifestReview = dynamic(() => import("./ManifestReview").then((m) => m.ManifestReview), { ssr: false });
@@ -32,14 +33,6 @@ const AccessLevelsDialog = dynamic(() => import("../cluster/AccessLevelsDialog")
   ssr: false,
 });
 
-const STEPS: { name: string; label: string }[] = [
-  { name: "render", label: "Run the installer" },
-  { name: "review", label: "Review" },
-  { name: "crds", label: "CRDs" },
-  { name: "workloads", label: "Namespace, RBAC, workloads" },
-  { name: "rollout", label: "Roll out" },
-  { name: "verify", label: "Velero answers" },
-];
 const ACTIVE: readonly string[] = ACTIVE_PHASES;
 
 const management = (s: VeleroStatus) =>
@@ -55,7 +48,11 @@ const management = (s: VeleroStatus) =>
       color: "success",
       text: "Lifeboat installed this Velero and keeps it.",
     },
-    DISABLED: { label: "Disabled", color: "default", text: "Lifeboat removed Velero from this cluster." },
+    DISABLED: {
+      label: "Data protection off",
+      color: "default",
+      text: "Data protection is off: Lifeboat removed Velero from this cluster.",
+    },
   })[s.management] as { label: string; color: "default" | "info" | "success"; text: string };
 
 const ACCESS = {
@@ -64,48 +61,19 @@ const ACCESS = {
   MANAGE: "manage Velero (install, upgrade and remove it)",
 };
 
-function settingsText(s: VeleroSettings): string {
-  const fsb = s.fsBackup.enabled
-    ? `file-system backup ${s.fsBackup.default === "optOut" ? "of every volume (opt-out)" : "of annotated volumes (opt-in)"}`
-    : "no file-system backup";
-  const csi = s.csi.enabled
-    ? `CSI snapshots${s.csi.moveDataByDefault ? " with data movement" : ""}`
-    : "no CSI snapshots";
-  return `${fsb}; ${csi}; images from ${s.registry ?? "Docker Hub"}`;
-}
+type Dialog =
+  | { kind: "enable" }
+  | { kind: "change"; upgradeTo?: string }
+  | { kind: "takeOver" }
+  | { kind: "disable" }
+  | { kind: "review" }
+  | { kind: "access" };
 
-/** Where an operation is, step by step, with its message and rollout progress. */
-function OperationProgress({ op }: { op: VeleroOperationSummary }) {
-  const done = new Set(op.steps.filter((s) => s.state === "done").map((s) => s.name));
-  if (["APPLYING", "ROLLING_OUT", "VERIFYING", "SUCCEEDED"].includes(op.phase) || done.has("crds")) done.add("review");
-  const failedStep = op.steps.find((s) => s.state === "failed")?.name;
-  const active = STEPS.findIndex((s) => !done.has(s.name) && !(s.name === "workloads" && done.has("namespace-rbac")));
-  const failed = op.phase === "FAILED";
-  return (
-    <Box data-testid="velero-operation" data-phase={op.phase}>
-      <Stepper activeStep={active < 0 ? STEPS.length : active} alternativeLabel sx={{ mb: 1 }}>
-        {STEPS.map((s) => (
-          <Step key={s.name} completed={done.has(s.name) || (s.name === "workloads" && done.has("namespace-rbac"))}>
-            <StepLabel error={failed && (failedStep === s.name || (!failedStep && STEPS[active]?.name === s.name))}>
-              {s.label}
-            </StepLabel>
-          </Step>
-        ))}
-      </Stepper>
-      {op.progress && op.progress.desired > 0 && (
-        <LinearProgress
-          variant="determinate"
-          value={(100 * op.progress.ready) / op.progress.desired}
-          aria-label={`${op.progress.ready} of ${op.progress.desired} pods ready`}
-          sx={{ mb: 1 }}
-        />
-      )}
-      {ACTIVE.includes(op.phase) && op.phase !== "REVIEW" && <LinearProgress aria-label="Working" sx={{ mb: 1 }} />}
-    </Box>
-  );
-}
-
-/** The cluster's Data protection section: who runs Velero here, Lifeboat's access, and enabling it. */
+/**
+ * The cluster's Data protection section: who runs Velero here and Lifeboat's access; enabling it; for a Velero
+ * Lifeboat manages, its settings, changing or upgrading them, drift and turning it off; taking over one someone else
+ * installed; and the operation under way, step by step.
+ */
 export function DataProtection({
   clusterId,
   clusterName,
@@ -118,7 +86,9 @@ export function DataProtection({
   const trpc = useTRPC();
   const live = useLiveInterval(3_000);
   const q = useQuery({ ...trpc.velero.get.queryOptions({ clusterId }), refetchInterval: live });
-  const [dialog, setDialog] = useState<"enable" | "review" | "access" | null>(null);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  // What a disable started here asked for (the operation's summary does not say), to show its steps from the start.
+  const [disableAsked, setDisableAsked] = useState<{ id: string; asked: DisableAsked } | null>(null);
   const qc = useQueryClient();
   const cancel = useMutation(
     trpc.velero.cancel.mutationOptions({
@@ -130,9 +100,14 @@ export function DataProtection({
   const s = q.data;
   const m = management(s);
   const op = s.operation;
-  const running = op && ACTIVE.includes(op.phase);
-  const canEnable = isAdmin && !running && (s.management === "OFF" || s.management === "DISABLED");
+  const running = Boolean(op && ACTIVE.includes(op.phase));
   const manage = s.accessLevel === "MANAGE";
+  const canEnable = isAdmin && !running && (s.management === "OFF" || s.management === "DISABLED");
+  const applied = s.management === "MANAGED" ? s.appliedSettings : null;
+  const canChange = isAdmin && !running && applied !== null;
+  const canTakeOver = isAdmin && !running && s.management === "ADOPTED" && s.detectedSettings !== null;
+  const upgrade = applied ? newerReleases(applied.version)[0] : undefined;
+  const close = () => setDialog(null);
   return (
     <Paper variant="outlined" sx={{ p: 2 }} component="section" aria-labelledby="data-protection-title">
       <Stack direction="row" spacing={1} sx={{ mb: 1, alignItems: "center", flexWrap: "wrap" }} useFlexGap>
@@ -142,12 +117,12 @@ export function DataProtection({
         <Chip label={m.label} color={m.color} size="small" data-testid="velero-management" />
         <Box sx={{ flex: 1 }} />
         {isAdmin && (
-          <Button size="small" onClick={() => setDialog("access")}>
+          <Button size="small" onClick={() => setDialog({ kind: "access" })}>
             Access levels
           </Button>
         )}
         {canEnable && (
-          <Button variant="contained" size="small" disabled={!manage} onClick={() => setDialog("enable")}>
+          <Button variant="contained" size="small" disabled={!manage} onClick={() => setDialog({ kind: "enable" })}>
             Enable data protection
           </Button>
         )}
@@ -157,26 +132,91 @@ export function DataProtection({
       <Typography variant="body2" color="text.secondary" data-testid="velero-access">
         Lifeboat&apos;s access here: {ACCESS[s.accessLevel]}.
       </Typography>
-      {canEnable && !manage && (
+      {(canEnable || canChange || canTakeOver) && !manage && (
         <Alert severity="info" sx={{ mt: 1 }} data-testid="velero-needs-manage">
-          Installing Velero needs the &quot;manage Velero&quot; access level; Lifeboat has {s.accessLevel.toLowerCase()}{" "}
-          access here. Apply the manage manifest (Access levels), then check the cluster again.
+          {canEnable ? "Installing" : canTakeOver ? "Taking over" : "Changing, upgrading or removing"} Velero needs the
+          &quot;manage Velero&quot; access level; Lifeboat has {s.accessLevel.toLowerCase()} access here. Apply the
+          manage manifest (Access levels), then check the cluster again.
         </Alert>
       )}
-      {s.management === "MANAGED" && s.appliedSettings && (
-        <Typography variant="body2" sx={{ mt: 1 }} data-testid="velero-settings">
-          Settings: {settingsText(s.appliedSettings)}.
-        </Typography>
+
+      {applied && (
+        <Box sx={{ mt: 1 }}>
+          <Typography variant="body2" data-testid="velero-settings">
+            Settings: {settingsText(applied)}.
+          </Typography>
+          <VeleroSettingsList settings={applied} />
+          {canChange && (
+            <Stack direction="row" spacing={1} sx={{ mt: 1.5, alignItems: "center", flexWrap: "wrap" }} useFlexGap>
+              <Button size="small" variant="outlined" disabled={!manage} onClick={() => setDialog({ kind: "change" })}>
+                Change settings
+              </Button>
+              {upgrade && (
+                <>
+                  <Typography variant="body2" color="text.secondary" data-testid="velero-upgrade-available">
+                    Velero {upgrade.version} is available.
+                  </Typography>
+                  <Button
+                    size="small"
+                    variant="contained"
+                    disabled={!manage}
+                    onClick={() => setDialog({ kind: "change", upgradeTo: upgrade.version })}
+                  >
+                    Upgrade
+                  </Button>
+                </>
+              )}
+              <Box sx={{ flex: 1 }} />
+              <Button
+                size="small"
+                color="error"
+                variant="outlined"
+                disabled={!manage}
+                onClick={() => setDialog({ kind: "disable" })}
+              >
+                Disable data protection
+              </Button>
+            </Stack>
+          )}
+          {canChange && <VeleroDrift clusterId={clusterId} canRepair={manage} />}
+        </Box>
       )}
+
+      {s.management === "ADOPTED" &&
+        isAdmin &&
+        !running &&
+        (s.detectedSettings ? (
+          <Alert
+            severity="info"
+            sx={{ mt: 1 }}
+            data-testid="velero-take-over"
+            action={
+              <Button color="inherit" size="small" disabled={!manage} onClick={() => setDialog({ kind: "takeOver" })}>
+                Take over
+              </Button>
+            }
+          >
+            To let Lifeboat manage this Velero (its settings, upgrades, drift and removal), take it over: Lifeboat
+            renders Velero&apos;s objects with its own settings and, once you have reviewed the differences with what
+            runs, re-applies them.
+          </Alert>
+        ) : (
+          <Alert severity="info" sx={{ mt: 1 }} data-testid="velero-take-over-unavailable">
+            Lifeboat cannot take over Velero {s.version ?? "of an unknown version"}: it installs{" "}
+            {VELERO_RELEASES.map((r) => r.version).join(" and ")}, and takes over only those or older versions it can
+            upgrade. It keeps driving this Velero as it is.
+          </Alert>
+        ))}
+
       {op && (running || op.phase === "FAILED") && (
         <Box sx={{ mt: 2 }}>
-          <OperationProgress op={op} />
+          <OperationProgress op={op} asked={disableAsked?.id === op.id ? disableAsked.asked : undefined} />
           <Alert
             severity={op.phase === "FAILED" ? "error" : op.phase === "REVIEW" ? "warning" : "info"}
             data-testid="velero-operation-message"
             action={
               op.phase === "REVIEW" ? (
-                <Button color="inherit" size="small" onClick={() => setDialog("review")}>
+                <Button color="inherit" size="small" onClick={() => setDialog({ kind: "review" })}>
                   {isAdmin ? "Review and apply" : "View"}
                 </Button>
               ) : isAdmin && (op.phase === "PENDING" || op.phase === "RENDERING") ? (
@@ -198,18 +238,70 @@ export function DataProtection({
           </Alert>
         </Box>
       )}
-      {dialog === "enable" && (
+      {op && (op.phase === "SUCCEEDED" || op.phase === "CANCELLED") && (
+        <Typography
+          variant="body2"
+          color="text.secondary"
+          sx={{ mt: 1 }}
+          data-testid="velero-last-operation"
+          data-phase={op.phase}
+        >
+          Last operation: {operationTitle(op)}
+          {op.phase === "CANCELLED" ? ", cancelled" : ""}
+          {op.message && op.message !== "Cancelled" ? `: ${op.message}` : ""} (
+          <RelativeTime date={op.finishedAt ?? op.createdAt} />
+          ).
+        </Typography>
+      )}
+
+      {dialog?.kind === "enable" && (
         <EnableVeleroDialog
           clusterId={clusterId}
           clusterName={clusterName}
           kubernetesVersion={s.kubernetesVersion}
-          onClose={() => setDialog(null)}
+          // Enabled again after it was turned off: from the settings it last ran with.
+          initial={s.management === "DISABLED" ? s.appliedSettings : null}
+          onClose={close}
         />
       )}
-      {dialog === "review" && op && (
-        <ManifestReview clusterId={clusterId} operationId={op.id} canApply={isAdmin} onClose={() => setDialog(null)} />
+      {dialog?.kind === "change" && applied && (
+        <EnableVeleroDialog
+          mode="change"
+          clusterId={clusterId}
+          clusterName={clusterName}
+          kubernetesVersion={s.kubernetesVersion}
+          initial={applied}
+          runningVersion={applied.version}
+          upgradeTo={dialog.upgradeTo}
+          busy={s.busy}
+          onClose={close}
+        />
       )}
-      {dialog === "access" && <AccessLevelsDialog open onClose={() => setDialog(null)} current={s.accessLevel} />}
+      {dialog?.kind === "takeOver" && s.detectedSettings && (
+        <EnableVeleroDialog
+          mode="takeOver"
+          clusterId={clusterId}
+          clusterName={clusterName}
+          kubernetesVersion={s.kubernetesVersion}
+          initial={s.detectedSettings}
+          runningVersion={s.version}
+          busy={s.busy}
+          onClose={close}
+        />
+      )}
+      {dialog?.kind === "disable" && (
+        <DisableVeleroDialog
+          clusterId={clusterId}
+          clusterName={clusterName}
+          busy={s.busy}
+          onStarted={(id, asked) => setDisableAsked({ id, asked })}
+          onClose={close}
+        />
+      )}
+      {dialog?.kind === "review" && op && (
+        <ManifestReview clusterId={clusterId} operationId={op.id} canApply={isAdmin} onClose={close} />
+      )}
+      {dialog?.kind === "access" && <AccessLevelsDialog open onClose={close} current={s.accessLevel} />}
     </Paper>
   );
 }

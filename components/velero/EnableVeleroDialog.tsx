@@ -5,6 +5,7 @@ import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { z } from "zod";
 import Alert from "@mui/material/Alert";
+import Box from "@mui/material/Box";
 import MenuItem from "@mui/material/MenuItem";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
@@ -12,18 +13,20 @@ import {
   DEFAULT_VELERO_SETTINGS,
   refineVeleroSettings,
   veleroSettingsFields,
+  WHEN_BUSY,
   type VeleroSettings,
 } from "@/lib/schemas/velero";
-import { compatibility, csiPossible, VELERO_RELEASES } from "@/lib/velero/versions";
+import { compatibility, csiPossible } from "@/lib/velero/versions";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
 import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
+import { submitLabel, versionChoices, type SettingsMode } from "./settings-view";
 
-/** The settings as the form edits them: the registry as text ("" = Docker Hub). */
-const enableForm = veleroSettingsFields
+/** The settings as the form edits them: the registry as text ("" = Docker Hub); what to do while backups run. */
+const settingsForm = veleroSettingsFields
   .omit({ registry: true })
-  .extend({ registryText: z.string().trim() })
+  .extend({ registryText: z.string().trim(), whenBusy: z.enum(WHEN_BUSY) })
   .superRefine(refineVeleroSettings)
   .transform((v, ctx) => {
     const { registryText, ...rest } = v;
@@ -34,53 +37,82 @@ const enableForm = veleroSettingsFields
   });
 
 const fieldOf = (path: readonly string[]) =>
-  path[0] === "settings" ? (path[1] === "registry" ? "registryText" : path.slice(1).join(".")) : null;
+  path[0] === "whenBusy"
+    ? "whenBusy"
+    : path[0] === "settings"
+      ? path[1] === "registry"
+        ? "registryText"
+        : path.slice(1).join(".")
+      : null;
 
 const LEVEL_TEXT = { tested: "success", supported: "info", unsupported: "error", unknown: "warning" } as const;
 
+function titleOf(mode: SettingsMode, clusterName: string, upgrade: boolean) {
+  if (mode === "install") return `Enable data protection on ${clusterName}`;
+  if (mode === "takeOver") return `Take over Velero on ${clusterName}`;
+  return upgrade ? `Upgrade Velero on ${clusterName}` : `Change Velero's settings on ${clusterName}`;
+}
+
 /**
- * Enable data protection: the settings Lifeboat runs Velero's installer with. Submitting starts the installer on the
- * cluster; nothing is applied until the operator has reviewed what it rendered.
+ * The settings Lifeboat runs Velero's installer with, in three modes: enable data protection (install), change the
+ * settings or upgrade a Velero Lifeboat manages (the versions offered: the running one and newer), or take over one
+ * someone else installed. Submitting starts the installer on the cluster; nothing is applied until the operator has
+ * reviewed what it rendered (for a change, upgrade or take-over: the diff against what runs).
  */
 export function EnableVeleroDialog({
   clusterId,
   clusterName,
   kubernetesVersion,
   initial,
+  mode = "install",
+  runningVersion = null,
+  upgradeTo,
+  busy = [],
   onClose,
 }: {
   clusterId: string;
   clusterName: string;
   kubernetesVersion: string | null;
+  /** What the form starts from: the applied settings (change), the detected ones (take over), or the defaults. */
   initial?: VeleroSettings | null;
+  mode?: SettingsMode;
+  /** The version running on the cluster (change, take over). */
+  runningVersion?: string | null;
+  /** Opened to upgrade: the version preselected. */
+  upgradeTo?: string;
+  /** Backups and restores running on the cluster now. */
+  busy?: string[];
   onClose: () => void;
 }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const start = initial ?? DEFAULT_VELERO_SETTINGS;
   const csiOk = kubernetesVersion ? csiPossible(kubernetesVersion) : true;
+  const choices = versionChoices(mode, mode === "install" ? null : start.version);
   const form = useForm({
-    resolver: zodResolver(enableForm, { error: formErrorMap }),
+    resolver: zodResolver(settingsForm, { error: formErrorMap }),
     defaultValues: {
       ...start,
+      version: upgradeTo ?? start.version,
       registryText: start.registry ?? "",
       csi: csiOk ? start.csi : { enabled: false, moveDataByDefault: false },
+      whenBusy: "refuse" as const,
     },
   });
-  const install = useMutation(
-    trpc.velero.install.mutationOptions({
-      onSuccess: async () => {
-        await qc.invalidateQueries({ queryKey: trpc.velero.get.queryKey({ clusterId }) });
-        onClose();
-      },
-    }),
-  );
+  const onSuccess = async () => {
+    await qc.invalidateQueries({ queryKey: trpc.velero.get.queryKey({ clusterId }) });
+    onClose();
+  };
+  const install = useMutation(trpc.velero.install.mutationOptions({ onSuccess }));
+  const change = useMutation(trpc.velero.change.mutationOptions({ onSuccess }));
+  const takeOver = useMutation(trpc.velero.takeOver.mutationOptions({ onSuccess }));
   const { control } = form;
   const [version, fsOn, fsDefault, csiOn, moveData] = useWatch({
     control,
     name: ["version", "fsBackup.enabled", "fsBackup.default", "csi.enabled", "csi.moveDataByDefault"],
   });
   const compat = kubernetesVersion ? compatibility(kubernetesVersion, version) : null;
+  const upgrading = mode === "change" && runningVersion !== null && version !== runningVersion;
   // A switch that cannot apply any more is turned off with what it depended on, so nothing hidden is submitted.
   const nodeAgent = fsOn || (csiOn && moveData);
   useEffect(() => {
@@ -89,27 +121,56 @@ export function EnableVeleroDialog({
   useEffect(() => {
     if (!nodeAgent) form.setValue("privilegedNodeAgent", false);
   }, [nodeAgent, form]);
+  const submit = ({ whenBusy, ...settings }: z.output<typeof settingsForm>) =>
+    mode === "install"
+      ? install.mutateAsync({ clusterId, settings })
+      : mode === "change"
+        ? change.mutateAsync({ clusterId, settings, whenBusy })
+        : takeOver.mutateAsync({ clusterId, settings, whenBusy });
   return (
     <FormDialog
       open
-      title={`Enable data protection on ${clusterName}`}
-      submitLabel="Run Velero's installer"
-      busy={install.isPending}
+      title={titleOf(mode, clusterName, upgradeTo !== undefined)}
+      submitLabel={submitLabel(mode, runningVersion, version)}
+      busy={install.isPending || change.isPending || takeOver.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
-      onSubmit={submitWith(form, (settings) => install.mutateAsync({ clusterId, settings }), fieldOf)}
+      onSubmit={submitWith(form, submit, fieldOf)}
     >
-      <Typography variant="body2" color="text.secondary">
-        Lifeboat runs Velero&apos;s own installer for the chosen version in a short-lived Job on the cluster and shows
-        you every object it renders. Nothing is applied until you approve them.
-      </Typography>
+      {mode === "install" ? (
+        <Typography variant="body2" color="text.secondary">
+          Lifeboat runs Velero&apos;s own installer for the chosen version in a short-lived Job on the cluster and shows
+          you every object it renders. Nothing is applied until you approve them.
+        </Typography>
+      ) : (
+        <Typography variant="body2" color="text.secondary">
+          Lifeboat runs Velero&apos;s own installer for the chosen version with these settings and shows you what
+          changes on the cluster, object by object. Nothing is applied until you approve the changes.
+        </Typography>
+      )}
+      {mode === "takeOver" && (
+        <Alert severity="warning" data-testid="velero-take-over-warning">
+          Taking over re-applies Velero&apos;s objects with Lifeboat&apos;s settings, after you review the diff against
+          what runs: whatever the previous installer set differently is replaced. From then on Lifeboat manages this
+          Velero (settings, upgrades, drift, removal).
+          {runningVersion && runningVersion !== start.version && (
+            <> Velero {runningVersion} is not a version Lifeboat installs: taking over upgrades it.</>
+          )}
+        </Alert>
+      )}
       <FormTextField control={control} name="version" label="Velero version" select required>
-        {VELERO_RELEASES.map((r) => (
+        {choices.map((r) => (
           <MenuItem key={r.version} value={r.version}>
-            {r.version} (AWS and Azure plugins {r.plugins.aws})
+            {r.version} (AWS and Azure plugins {r.plugins.aws}){r.version === runningVersion ? " · running now" : ""}
           </MenuItem>
         ))}
       </FormTextField>
+      {upgrading && (
+        <Alert severity="info" data-testid="velero-upgrade-notice">
+          Upgrading from {runningVersion} to {version}: the new CustomResourceDefinitions are applied first, then
+          Velero&apos;s server and node-agent, which restart. Velero is never downgraded.
+        </Alert>
+      )}
       {compat && (
         <Alert severity={LEVEL_TEXT[compat.level]} data-testid="precheck-kubernetes">
           Kubernetes {kubernetesVersion}: {compat.why}.
@@ -161,9 +222,38 @@ export function EnableVeleroDialog({
         label="Run the node-agent privileged (some storage drivers need it)"
         disabled={!nodeAgent}
       />
+      {mode !== "install" && (
+        <Box>
+          <Typography variant="subtitle2" component="p">
+            While backups or restores run
+          </Typography>
+          {busy.length > 0 && (
+            <Alert severity="warning" data-testid="velero-busy" sx={{ my: 1 }}>
+              Running on the cluster now: {busy.slice(0, 5).join(", ")}
+              {busy.length > 5 ? ` and ${busy.length >= 20 ? "at least " : ""}${busy.length - 5} more` : ""}. Applying
+              restarts Velero&apos;s server, which would interrupt them.
+            </Alert>
+          )}
+          <FormRadioGroup
+            control={control}
+            name="whenBusy"
+            label="While backups or restores run"
+            options={[
+              { value: "refuse", label: "Refuse: apply nothing while backups or restores run (try again later)" },
+              { value: "wait", label: "Wait for them to finish, then apply" },
+            ]}
+          />
+        </Box>
+      )}
       <Typography variant="caption" color="text.secondary">
-        Velero&apos;s default resources apply. The plugins for AWS S3, S3-compatible storage and Azure Blob are
-        installed, so any location can be assigned to this cluster later.
+        {mode === "install"
+          ? "Velero's default resources apply. The plugins for AWS S3, S3-compatible storage and Azure Blob are " +
+            "installed, so any location can be assigned to this cluster later."
+          : mode === "change"
+            ? "Resources and node-agent placement stay as they are. The plugins for AWS S3, S3-compatible storage " +
+              "and Azure Blob stay installed."
+            : "Resources and node-agent placement start from Velero's defaults (Lifeboat does not read them from " +
+              "what runs): the review shows any difference before anything is applied."}
       </Typography>
     </FormDialog>
   );
