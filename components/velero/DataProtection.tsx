@@ -17,7 +17,7 @@ import { useLiveInterval } from "../common/LiveUpdates";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
 import { OperationProgress } from "./OperationProgress";
-import { operationTitle, type DisableAsked } from "./operation-steps";
+import { operationTitle } from "./operation-steps";
 import { settingsText } from "./settings-view";
 import { VeleroDrift } from "./VeleroDrift";
 import { VeleroSettingsList } from "./VeleroSettingsList";
@@ -87,8 +87,6 @@ export function DataProtection({
   const live = useLiveInterval(3_000);
   const q = useQuery({ ...trpc.velero.get.queryOptions({ clusterId }), refetchInterval: live });
   const [dialog, setDialog] = useState<Dialog | null>(null);
-  // What a disable started here asked for (the operation's summary does not say), to show its steps from the start.
-  const [disableAsked, setDisableAsked] = useState<{ id: string; asked: DisableAsked } | null>(null);
   const qc = useQueryClient();
   const cancel = useMutation(
     trpc.velero.cancel.mutationOptions({
@@ -210,7 +208,7 @@ export function DataProtection({
 
       {op && (running || op.phase === "FAILED") && (
         <Box sx={{ mt: 2 }}>
-          <OperationProgress op={op} asked={disableAsked?.id === op.id ? disableAsked.asked : undefined} />
+          <OperationProgress op={op} asked={op.disable ?? undefined} />
           <Alert
             severity={op.phase === "FAILED" ? "error" : op.phase === "REVIEW" ? "warning" : "info"}
             data-testid="velero-operation-message"
@@ -290,13 +288,7 @@ export function DataProtection({
         />
       )}
       {dialog?.kind === "disable" && (
-        <DisableVeleroDialog
-          clusterId={clusterId}
-          clusterName={clusterName}
-          busy={s.busy}
-          onStarted={(id, asked) => setDisableAsked({ id, asked })}
-          onClose={close}
-        />
+        <DisableVeleroDialog clusterId={clusterId} clusterName={clusterName} busy={s.busy} onClose={close} />
       )}
       {dialog?.kind === "review" && op && (
         <ManifestReview clusterId={clusterId} operationId={op.id} canApply={isAdmin} onClose={close} />

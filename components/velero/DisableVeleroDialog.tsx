@@ -20,7 +20,6 @@ import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import type { VeleroDisableInput } from "@/lib/schemas/velero";
 import { ErrorAlert } from "../common/ErrorAlert";
-import type { DisableAsked } from "./operation-steps";
 
 const focusOnMount = (node: HTMLInputElement | null) => node?.focus();
 
@@ -33,14 +32,12 @@ export function DisableVeleroDialog({
   clusterId,
   clusterName,
   busy,
-  onStarted,
   onClose,
 }: {
   clusterId: string;
   clusterName: string;
   /** Backups and restores running now: Lifeboat does not remove Velero under them. */
   busy: string[];
-  onStarted: (operationId: string, asked: DisableAsked) => void;
   onClose: () => void;
 }) {
   const trpc = useTRPC();
@@ -50,8 +47,7 @@ export function DisableVeleroDialog({
   const [typed, setTyped] = useState("");
   const disable = useMutation(
     trpc.velero.disable.mutationOptions({
-      onSuccess: async ({ id }) => {
-        onStarted(id, { backups, deleteCrds });
+      onSuccess: async () => {
         await qc.invalidateQueries({ queryKey: trpc.velero.get.queryKey({ clusterId }) });
         onClose();
       },

@@ -22,6 +22,7 @@ import { FormDialog } from "../common/FormDialog";
 import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
 import { submitLabel, versionChoices, type SettingsMode } from "./settings-view";
+import { VeleroPrechecks } from "./VeleroPrechecks";
 
 /** The settings as the form edits them: the registry as text ("" = Docker Hub); what to do while backups run. */
 const settingsForm = veleroSettingsFields
@@ -244,6 +245,18 @@ export function EnableVeleroDialog({
             ]}
           />
         </Box>
+      )}
+      {mode !== "change" && (
+        // What the cluster says of these choices before anything is written (access, CSI classes, Pod Security).
+        <VeleroPrechecks
+          clusterId={clusterId}
+          settings={{
+            ...DEFAULT_VELERO_SETTINGS,
+            version,
+            fsBackup: { enabled: fsOn, default: fsDefault },
+            csi: { enabled: csiOn, moveDataByDefault: csiOn && moveData },
+          }}
+        />
       )}
       <Typography variant="caption" color="text.secondary">
         {mode === "install"

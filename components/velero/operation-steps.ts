@@ -13,7 +13,7 @@ export interface DisplayStep {
   state: StepState;
 }
 
-/** What a disable was asked to do (the summary does not carry it: known when this browser started it). */
+/** What a disable was asked to do (the operation summary's `disable`). */
 export interface DisableAsked {
   backups: "keep" | "delete";
   deleteCrds: boolean;

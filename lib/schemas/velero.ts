@@ -150,6 +150,8 @@ export const veleroOperationSummary = z.object({
   installerImage: z.string().nullable(),
   renderedDigest: z.string().nullable(),
   objectCount: z.number().int(),
+  /** A disable: what it was asked to do (null for other kinds). */
+  disable: z.object({ backups: z.enum(["keep", "delete"]), deleteCrds: z.boolean() }).nullable(),
   createdAt: z.date(),
   finishedAt: z.date().nullable(),
 });

@@ -18,6 +18,14 @@ import { DEFAULT_VELERO_SETTINGS, type VeleroSettings } from "@/lib/schemas/vele
 
 type OperationRow = NonNullable<Awaited<ReturnType<Db["veleroOperation"]["findFirst"]>>>;
 
+const disableOptions = (o: unknown) => {
+  const x = (o ?? {}) as { backups?: string; deleteCrds?: boolean };
+  return {
+    backups: x.backups === "delete" ? ("delete" as const) : ("keep" as const),
+    deleteCrds: x.deleteCrds === true,
+  };
+};
+
 function summary(op: OperationRow): VeleroOperationSummary {
   const rendered = op.rendered as unknown as RenderedView | null;
   const settings = veleroSettings.safeParse(op.settings);
@@ -32,6 +40,7 @@ function summary(op: OperationRow): VeleroOperationSummary {
     installerImage: op.installerImage,
     renderedDigest: op.renderedDigest,
     objectCount: rendered?.objects.length ?? 0,
+    disable: op.kind === "DISABLE" ? disableOptions(op.options) : null,
     createdAt: op.createdAt,
     finishedAt: op.finishedAt,
   };
