@@ -149,3 +149,137 @@ test("a viewer sees the cluster's data protection, read-only", async ({ page }) 
   expect(refused.status).toBe(403);
   await signOut(page);
 });
+
+/** The cluster's Data protection section, on sandbox-3's page. */
+async function sandbox3(page: Page) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Clusters", exact: true }).click();
+  await page.getByTestId("cluster-row-sandbox-3").getByRole("link", { name: "sandbox-3", exact: true }).click();
+  return page.getByRole("region", { name: "Data protection" });
+}
+
+/** Opens the backup wizard on sandbox-3's Volumes step. */
+async function volumesStep(page: Page) {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Backups" }).click();
+  await page.getByRole("button", { name: "Back up now" }).click();
+  const d = page.getByRole("dialog", { name: "Back up now" });
+  await d.getByLabel("Cluster").click();
+  await page.getByRole("option", { name: /sandbox-3/ }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  await d.getByRole("button", { name: "Next" }).click();
+  return d;
+}
+
+test("an admin switches the cluster to opt-out, upgrades it, and disables it keeping its backups, which restore on another cluster", async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  await signIn(page, ADMIN);
+  let section = await sandbox3(page);
+
+  // The backup wizard follows the cluster's settings: opt-in now.
+  let wizard = await volumesStep(page);
+  await expect(wizard.getByTestId("backup-fs-backup-default")).toHaveText(
+    "This cluster's Velero backs up only the pod volumes that opt in by default (opt-in)",
+  );
+  await wizard.getByRole("button", { name: "Cancel" }).click();
+
+  // Settings: file-system backup of every volume (opt-out). Rendered again, reviewed as a diff, rolled out.
+  section = await sandbox3(page);
+  await section.getByRole("button", { name: "Change settings" }).click();
+  let d = page.getByRole("dialog", { name: "Change Velero's settings on sandbox-3" });
+  await d.getByLabel(/^Every pod volume, except those a pod excludes/).check();
+  await expectAccessible(page, "change Velero's settings");
+  await d.getByRole("button", { name: "Preview changes" }).click();
+  await expect(section.getByTestId("velero-operation-message")).toContainText(
+    "1 of Velero's objects change: review and apply them",
+    { timeout: 30_000 },
+  );
+  await section.getByRole("button", { name: "Review and apply" }).click();
+  let review = page.getByRole("dialog", { name: "Review the settings change" });
+  await expect(review.getByTestId("velero-diff-Deployment-velero")).toContainText(
+    "--default-volumes-to-fs-backup=true",
+  );
+  await expectAccessible(page, "review of a settings change");
+  await review.getByRole("button", { name: "Apply changes" }).click();
+  await expect(review).toHaveCount(0);
+  await expect(section.getByTestId("velero-settings")).toContainText("of every volume (opt-out)", { timeout: 60_000 });
+  expect(
+    kubectl(["get", "deploy", "velero", "-n", "velero", "-o", "jsonpath={.spec.template.spec.containers[0].args}"]),
+  ).toContain("--default-volumes-to-fs-backup=true");
+  // ... and the wizard's volume options with them.
+  wizard = await volumesStep(page);
+  await expect(wizard.getByTestId("backup-fs-backup-default")).toHaveText(
+    "This cluster's Velero backs up every pod volume by default (opt-out)",
+    { timeout: 30_000 },
+  );
+  await expect(wizard.getByTestId("backup-fs-backup")).toContainText("Every pod volume, except those opted out");
+  await wizard.getByRole("button", { name: "Cancel" }).click();
+
+  // Upgrade to the newest release: CRDs first, then the workloads.
+  section = await sandbox3(page);
+  await expect(section.getByTestId("velero-upgrade-available")).toHaveText("Velero v1.18.1 is available.");
+  await section.getByRole("button", { name: "Upgrade" }).click();
+  d = page.getByRole("dialog", { name: "Upgrade Velero on sandbox-3" });
+  await d.getByRole("button", { name: "Preview upgrade to v1.18.1" }).click();
+  await expect(section.getByTestId("velero-operation-message")).toContainText("review and apply them", {
+    timeout: 30_000,
+  });
+  await section.getByRole("button", { name: "Review and apply" }).click();
+  review = page.getByRole("dialog", { name: "Review the upgrade to Velero v1.18.1" });
+  await expect(review.getByTestId("velero-diff-Deployment-velero")).toContainText("velero/velero:v1.18.1");
+  await review.getByRole("button", { name: "Upgrade" }).click();
+  await expect(section.getByTestId("velero-management")).toHaveText("Protected · Velero v1.18.1", { timeout: 90_000 });
+  expect(
+    kubectl(["get", "deploy,ds", "-n", "velero", "-o", "jsonpath={.items[*].spec.template.spec.containers[0].image}"]),
+  ).toBe("velero/velero:v1.18.1 velero/velero:v1.18.1");
+  await expectAccessible(page, "cluster upgraded");
+
+  // A backup before it goes, for the restore on another cluster.
+  const backup = await backUpNamespaceTo(page, {
+    cluster: "sandbox-3",
+    namespace: "web-cache",
+    location: "e2e-backups",
+  });
+
+  // Disable, keeping the backups: the typed name guards it.
+  section = await sandbox3(page);
+  await section.getByRole("button", { name: "Disable data protection" }).click();
+  d = page.getByRole("dialog", { name: "Disable data protection on sandbox-3" });
+  await expect(d.getByLabel("Keep them: they stay in storage and can be restored into another cluster")).toBeChecked();
+  const confirm = d.getByRole("button", { name: "Disable data protection" });
+  await d.getByLabel("Cluster name").fill("sandbox-2");
+  await expect(confirm).toBeDisabled();
+  await d.getByLabel("Cluster name").fill("sandbox-3");
+  await expectAccessible(page, "disable data protection");
+  await confirm.click();
+  await expect(section.getByTestId("velero-management")).toHaveText("Data protection off", { timeout: 60_000 });
+  expect(kubectl(["get", "deploy,ds", "-n", "velero", "-o", "name"]).trim()).toBe("");
+  expect(kubectl(["get", "backupstoragelocations", "-n", "velero", "-o", "name"]).trim()).toBe("");
+  expect(kubectl(["get", "crd", "backups.velero.io", "-o", "name"]).trim()).toBe(
+    "customresourcedefinition.apiextensions.k8s.io/backups.velero.io",
+  );
+
+  // Its backup, kept in e2e-backups, reaches sandbox-1 by Velero's backup sync and restores there.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Backups" }).click();
+  await expect(page.getByTestId(`backup-row-sandbox-1-${backup}`)).toBeVisible({ timeout: 120_000 });
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Restores" }).click();
+  await page.getByRole("button", { name: "Restore from backup" }).click();
+  const r = page.getByRole("dialog", { name: "Restore from a backup" });
+  await r.getByLabel("Restore into cluster").click();
+  await page.getByRole("option", { name: /sandbox-1/ }).click();
+  await r.getByLabel("Backup").click();
+  await page.getByRole("option", { name: new RegExp(`^${backup}`) }).click();
+  await r.getByRole("button", { name: "Next" }).click();
+  await r.getByRole("button", { name: "Next" }).click();
+  await r.getByRole("button", { name: "Add namespace mapping" }).click();
+  await r.getByLabel("Namespace in the backup").fill("web-cache");
+  await r.getByLabel("Restore into namespace").fill("web-cache-from-3");
+  await r.getByRole("button", { name: "Next" }).click();
+  await r.getByRole("button", { name: "Next" }).click();
+  const manifest = r.getByLabel("Restore manifest");
+  const restore = /\n {2}name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
+  await r.getByRole("button", { name: "Create restore" }).click();
+  const row = page.getByTestId(`restore-row-sandbox-1-${restore}`);
+  await expect(row.getByTestId("restore-phase")).toHaveText("Completed", { timeout: 30_000 });
+  await expect(row).toContainText("web-cache → web-cache-from-3");
+});
