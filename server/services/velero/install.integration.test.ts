@@ -10,8 +10,11 @@ import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { until } from "../../testing/wait";
 import { haveKubectl, kubectl } from "@/sandbox/testing/kubectl";
 import { DEFAULT_VELERO_SETTINGS, type VeleroSettings } from "@/lib/schemas/velero";
-import { approveOperation, startChange, startDisable, startInstall, startRepair } from "./operations";
+import { approveOperation, startChange, startDisable, startInstall, startRepair, startTakeOver } from "./operations";
 import { veleroDriftOf } from "./drift";
+import { veleroStatusOf } from "./view";
+import { checkCluster } from "../clusters/clusters";
+import { parseInstallArgs, renderVeleroObjects, seedInstallArgs } from "@/sandbox/velero/installer";
 import { onboardingManifest } from "../../kube/access";
 
 // Installing Velero on a sandbox cluster that has none (sandbox-3), the whole way a console process does it: the
@@ -339,6 +342,72 @@ describe.skipIf(!haveKubectl)(
       });
       const cluster = await db.cluster.findUniqueOrThrow({ where: { id: clusterId } });
       expect(cluster.velero).toMatchObject({ installed: false });
+    });
+    it("takes over a Velero someone else installed after Lifeboat removed its own, then removes it again", async () => {
+      // Someone installs Velero v1.17.0 by hand (what `velero install` renders, applied with kubectl; the CRDs are there).
+      const parsed = parseInstallArgs(seedInstallArgs({ version: "v1.17.0", nodeAgent: true, csi: true }), "v1.17.0");
+      if (!parsed.ok) throw new Error(parsed.error);
+      const theirs = renderVeleroObjects({ version: "v1.17.0", flags: parsed.flags }).filter(
+        (o) => o.kind !== "CustomResourceDefinition",
+      );
+      const applied = await kubectl(
+        kubeconfigPath(),
+        ["apply", "--validate=false", "-f", "-"],
+        theirs.map((o) => JSON.stringify(o)).join("\n---\n"),
+      );
+      expect(applied.code, applied.err).toBe(0);
+      await until("their Velero detected", async () => {
+        await checkCluster(d, clusterId);
+        return (await veleroStatusOf(db, clusterId)).management === "ADOPTED";
+      });
+      const status = await veleroStatusOf(db, clusterId);
+      expect(status.detectedSettings).toMatchObject({
+        version: "v1.17.0",
+        fsBackup: { enabled: true, default: "optIn" },
+        csi: { enabled: true },
+      });
+      await expect(startInstall(d, clusterId, { settings: settings() }, adminId)).rejects.toThrow(
+        "Velero is already installed on this cluster by someone else",
+      );
+
+      const { id } = await startTakeOver(
+        d,
+        clusterId,
+        { settings: status.detectedSettings!, whenBusy: "refuse" },
+        adminId,
+      );
+      const review = await settled(id, ["REVIEW", "FAILED"]);
+      expect(review).toMatchObject({ kind: "TAKE_OVER", phase: "REVIEW" });
+      const changes = (
+        review.rendered as { changes: { kind: string; change: string; lines: { op: string; text: string }[] }[] }
+      ).changes;
+      const deployment = changes.find((c) => c.kind === "Deployment")!;
+      expect(deployment.change).toBe("update");
+      expect(
+        deployment.lines.some((l) => l.op === "+" && l.text.includes("app.kubernetes.io/managed-by: lifeboat")),
+      ).toBe(true);
+      await approveOperation(d, clusterId, id, review.renderedDigest!, adminId);
+      expect(await settled(id, ["SUCCEEDED", "FAILED"], 90_000)).toMatchObject({ phase: "SUCCEEDED" });
+      expect(await veleroStatusOf(db, clusterId)).toMatchObject({ management: "MANAGED", version: "v1.17.0" });
+      const labels = await kubectl(kubeconfigPath(), [
+        "get",
+        "deploy",
+        "velero",
+        "-n",
+        "velero",
+        "-o",
+        "jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}",
+      ]);
+      expect(labels.out).toBe("lifeboat");
+
+      // Leave sandbox-3 as the disable above left it: no Velero workloads, CRDs kept.
+      const off = await startDisable(
+        d,
+        clusterId,
+        { backups: "keep", deleteCrds: false, confirmName: "bare" },
+        adminId,
+      );
+      expect(await settled(off.id, ["SUCCEEDED", "FAILED"], 90_000)).toMatchObject({ phase: "SUCCEEDED" });
     });
   },
 );

@@ -215,7 +215,11 @@ export async function startInstall(
     );
   // A Velero found there is someone else's, unless it is what Lifeboat's own install left when it failed (try again).
   const retry = cluster.veleroOperations[0] && appliedBeforeFailing(cluster.veleroOperations[0]);
-  const ownLeftovers = retry || cluster.veleroInstallation?.management === "DISABLED";
+  // ... or what a disable of Lifeboat's left when it failed (a Velero installed after a disable is someone else's).
+  const last = cluster.veleroOperations[0];
+  const ownLeftovers =
+    retry ||
+    (cluster.veleroInstallation?.management === "DISABLED" && last?.kind === "DISABLE" && last.phase === "FAILED");
   if ((cluster.velero as { installed?: boolean } | null)?.installed === true && !ownLeftovers)
     throw new AppError(
       "CONFLICT",

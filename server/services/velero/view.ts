@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client";
 import { notFound } from "../../errors";
 import {
+  ACTIVE_PHASES,
   appliedBeforeFailing,
   veleroSettings,
   type VeleroOperationDetail,
@@ -51,6 +52,9 @@ function summary(op: OperationRow): VeleroOperationSummary {
  * what detection found (someone else's Velero: ADOPTED), else OFF. What a failed install of Lifeboat's left behind is
  * not someone else's Velero (the Data protection tab offers to try again). The tab and the fleet's versions share it.
  */
+const disabling = (op: { kind: string; phase: string } | null | undefined) =>
+  op?.kind === "DISABLE" && (ACTIVE_PHASES as readonly string[]).includes(op.phase);
+
 export function veleroManagementOf(c: {
   velero: unknown;
   veleroInstallation: { management: VeleroStatus["management"]; version: string | null } | null;
@@ -60,8 +64,10 @@ export function veleroManagementOf(c: {
   const inst = c.veleroInstallation;
   return {
     management:
-      inst?.management ??
-      (detected?.installed && !(c.lastOperation && appliedBeforeFailing(c.lastOperation)) ? "ADOPTED" : "OFF"),
+      inst?.management === "DISABLED" && detected?.installed && !disabling(c.lastOperation)
+        ? "ADOPTED" // someone installed a Velero of their own after Lifeboat removed its own
+        : (inst?.management ??
+          (detected?.installed && !(c.lastOperation && appliedBeforeFailing(c.lastOperation)) ? "ADOPTED" : "OFF")),
     version: detected?.serverVersion ?? inst?.version ?? null,
   };
 }
