@@ -165,6 +165,7 @@ async function volumesStep(page: Page) {
   await d.getByLabel("Cluster").click();
   await page.getByRole("option", { name: /sandbox-3/ }).click();
   await d.getByRole("button", { name: "Next" }).click();
+  await d.getByLabel("The whole cluster").check();
   await d.getByRole("button", { name: "Next" }).click();
   return d;
 }

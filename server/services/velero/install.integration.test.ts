@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { depsFor, type Deps } from "../../composition";
 import { ControllerManager } from "../../controllers/manager";
 import { veleroInstallerReconciler } from "../../controllers/reconcilers";
@@ -353,7 +354,7 @@ describe.skipIf(!haveKubectl)(
       const applied = await kubectl(
         kubeconfigPath(),
         ["apply", "--validate=false", "-f", "-"],
-        theirs.map((o) => JSON.stringify(o)).join("\n---\n"),
+        theirs.map((o) => stringify(o)).join("---\n"),
       );
       expect(applied.code, applied.err).toBe(0);
       await until("their Velero detected", async () => {

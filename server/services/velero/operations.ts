@@ -244,7 +244,7 @@ const refuseBusy = async (d: Deps, clusterId: string, whenBusy: WhenBusy, what: 
       "CONFLICT",
       `${busy.length === 20 ? "At least 20" : busy.length} backup${busy.length === 1 ? " or restore is" : "s or restores are"} ` +
         `running on this cluster (${busy.slice(0, 3).join(", ")}${busy.length > 3 ? ", …" : ""}): ${what} would ` +
-        "interrupt them. Try again when they finish, or choose to wait for them.",
+        `interrupt them. Try again when they finish${what === "removing Velero" ? "" : ", or choose to wait for them"}.`,
     );
 };
 
