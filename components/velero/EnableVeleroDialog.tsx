@@ -1,50 +1,32 @@
 "use client";
-import { useEffect } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { z } from "zod";
 import Alert from "@mui/material/Alert";
 import Box from "@mui/material/Box";
 import MenuItem from "@mui/material/MenuItem";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
-import {
-  DEFAULT_VELERO_SETTINGS,
-  refineVeleroSettings,
-  veleroSettingsFields,
-  WHEN_BUSY,
-  type VeleroSettings,
-} from "@/lib/schemas/velero";
+import { DEFAULT_VELERO_SETTINGS, type VeleroSettings } from "@/lib/schemas/velero";
 import { compatibility, csiPossible } from "@/lib/velero/versions";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
 import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
 import { submitLabel, versionChoices, type SettingsMode } from "./settings-view";
+import {
+  advancedInvalid,
+  hasAdvancedSettings,
+  isAdvancedField,
+  settingsFormDefaults,
+  settingsFormSchema,
+  settingsInputFieldOf,
+  type SettingsFormOutput,
+  type SettingsFormValues,
+} from "./settings-form";
+import { VeleroAdvancedSettings } from "./VeleroAdvancedSettings";
 import { VeleroPrechecks } from "./VeleroPrechecks";
-
-/** The settings as the form edits them: the registry as text ("" = Docker Hub); what to do while backups run. */
-const settingsForm = veleroSettingsFields
-  .omit({ registry: true })
-  .extend({ registryText: z.string().trim(), whenBusy: z.enum(WHEN_BUSY) })
-  .superRefine(refineVeleroSettings)
-  .transform((v, ctx) => {
-    const { registryText, ...rest } = v;
-    const registry = veleroSettingsFields.shape.registry.safeParse(registryText === "" ? null : registryText);
-    if (!registry.success)
-      ctx.addIssue({ code: "custom", path: ["registryText"], message: registry.error.issues[0].message });
-    return { ...rest, registry: registry.success ? registry.data : null };
-  });
-
-const fieldOf = (path: readonly string[]) =>
-  path[0] === "whenBusy"
-    ? "whenBusy"
-    : path[0] === "settings"
-      ? path[1] === "registry"
-        ? "registryText"
-        : path.slice(1).join(".")
-      : null;
 
 const LEVEL_TEXT = { tested: "success", supported: "info", unsupported: "error", unknown: "warning" } as const;
 
@@ -91,14 +73,8 @@ export function EnableVeleroDialog({
   const csiOk = kubernetesVersion ? csiPossible(kubernetesVersion) : true;
   const choices = versionChoices(mode, mode === "install" ? null : start.version);
   const form = useForm({
-    resolver: zodResolver(settingsForm, { error: formErrorMap }),
-    defaultValues: {
-      ...start,
-      version: upgradeTo ?? start.version,
-      registryText: start.registry ?? "",
-      csi: csiOk ? start.csi : { enabled: false, moveDataByDefault: false },
-      whenBusy: "refuse" as const,
-    },
+    resolver: zodResolver(settingsFormSchema, { error: formErrorMap }),
+    defaultValues: settingsFormDefaults(start, { version: upgradeTo ?? start.version, csiOk }),
   });
   const onSuccess = async () => {
     await qc.invalidateQueries({ queryKey: trpc.velero.get.queryKey({ clusterId }) });
@@ -122,12 +98,33 @@ export function EnableVeleroDialog({
   useEffect(() => {
     if (!nodeAgent) form.setValue("privilegedNodeAgent", false);
   }, [nodeAgent, form]);
-  const submit = ({ whenBusy, ...settings }: z.output<typeof settingsForm>) =>
+  const submit = ({ settings, whenBusy }: SettingsFormOutput) =>
     mode === "install"
       ? install.mutateAsync({ clusterId, settings })
       : mode === "change"
         ? change.mutateAsync({ clusterId, settings, whenBusy })
         : takeOver.mutateAsync({ clusterId, settings, whenBusy });
+  // The Advanced section opens on settings that use it; a refusal of one of its fields opens it and, when no field
+  // above is refused, moves the keyboard to the first refused one there once it is shown.
+  const [advancedOpen, setAdvancedOpen] = useState(() => hasAdvancedSettings(start));
+  const [focusAdvanced, setFocusAdvanced] = useState(false);
+  const advancedRef = useRef<HTMLDivElement>(null);
+  const focusAdvancedError = () => {
+    setFocusAdvanced(false);
+    advancedRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  };
+  const submitForm = submitWith(form, submit, (path, message) => settingsInputFieldOf(form.getValues())(path, message));
+  const onSubmit = async () => {
+    const ok = await submitForm();
+    const fields = Object.keys(form.getValues()) as (keyof SettingsFormValues)[];
+    const invalid = (advanced: boolean) =>
+      fields.some((n) => isAdvancedField(n) === advanced && form.getFieldState(n).invalid);
+    if (!ok && !advancedOpen && invalid(true)) {
+      setAdvancedOpen(true);
+      setFocusAdvanced(!invalid(false));
+    }
+    return ok;
+  };
   return (
     <FormDialog
       open
@@ -136,7 +133,7 @@ export function EnableVeleroDialog({
       busy={install.isPending || change.isPending || takeOver.isPending}
       error={formError(form.formState.errors)}
       onClose={onClose}
-      onSubmit={submitWith(form, submit, fieldOf)}
+      onSubmit={onSubmit}
     >
       {mode === "install" ? (
         <Typography variant="body2" color="text.secondary">
@@ -223,6 +220,18 @@ export function EnableVeleroDialog({
         label="Run the node-agent privileged (some storage drivers need it)"
         disabled={!nodeAgent}
       />
+      <VeleroAdvancedSettings
+        control={control}
+        setValue={form.setValue}
+        expanded={advancedOpen}
+        onExpandedChange={setAdvancedOpen}
+        onEntered={() => {
+          if (focusAdvanced) focusAdvancedError();
+        }}
+        invalid={advancedInvalid(form.formState.errors)}
+        nodeAgent={nodeAgent}
+        detailsRef={advancedRef}
+      />
       {mode !== "install" && (
         <Box>
           <Typography variant="subtitle2" component="p">
@@ -260,13 +269,12 @@ export function EnableVeleroDialog({
       )}
       <Typography variant="caption" color="text.secondary">
         {mode === "install"
-          ? "Velero's default resources apply. The plugins for AWS S3, S3-compatible storage and Azure Blob are " +
-            "installed, so any location can be assigned to this cluster later."
+          ? "The plugins for AWS S3, S3-compatible storage and Azure Blob are installed, so any location can be " +
+            "assigned to this cluster later."
           : mode === "change"
-            ? "Resources and node-agent placement stay as they are. The plugins for AWS S3, S3-compatible storage " +
-              "and Azure Blob stay installed."
-            : "Resources and node-agent placement start from Velero's defaults (Lifeboat does not read them from " +
-              "what runs): the review shows any difference before anything is applied."}
+            ? "The plugins for AWS S3, S3-compatible storage and Azure Blob stay installed."
+            : "Pull secrets, resources and node-agent placement start from Velero's defaults (Lifeboat does not " +
+              "read them from what runs): the review shows any difference before anything is applied."}
       </Typography>
     </FormDialog>
   );

@@ -42,6 +42,7 @@ describe("the settings, listed", () => {
       "csi",
       "data-movement",
       "registry",
+      "pull-secrets",
       "resources",
       "node-agent",
     ]);
@@ -51,6 +52,7 @@ describe("the settings, listed", () => {
     expect(value("csi")).toBe("On");
     expect(value("data-movement")).toBe("Off");
     expect(value("registry")).toBe("mirror.example:5000");
+    expect(value("pull-secrets")).toBe("None");
     expect(value("resources")).toBe(
       "Velero's server: requests 500m CPU, 128Mi memory; limits 1 CPU, 512Mi memory. Node-agent: no requests or limits",
     );
@@ -65,6 +67,15 @@ describe("the settings, listed", () => {
     expect(value("fsb")).toBe("Off");
     expect(value("data-movement")).toBe("On: snapshot data is moved to the backup location");
     expect(value("registry")).toBe("Docker Hub (docker.io)");
+  });
+
+  it("names the image pull secrets", () => {
+    const s = settings({ registry: "registry.example", imagePullSecrets: ["regcred", "mirror-pull"] });
+    expect(settingsRows(s).find((r) => r.id === "pull-secrets")?.value).toBe("regcred, mirror-pull");
+    expect(settingsText(s)).toBe(
+      "file-system backup of every volume (opt-out); CSI snapshots; images from registry.example with the pull " +
+        "secrets regcred, mirror-pull",
+    );
   });
 
   it("writes resources, with 0 as none", () => {

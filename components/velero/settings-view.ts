@@ -59,7 +59,10 @@ export interface SettingsRow {
   value: string;
 }
 
-/** The settings as a definition list: version, file-system backup, CSI, data movement, registry, resources, placement. */
+/**
+ * The settings as a definition list: version, file-system backup, CSI, data movement, registry and its pull secrets,
+ * resources, placement.
+ */
 export function settingsRows(s: VeleroSettings): SettingsRow[] {
   const agent = wantsNodeAgent(s);
   return [
@@ -81,6 +84,11 @@ export function settingsRows(s: VeleroSettings): SettingsRow[] {
     },
     { id: "registry", term: "Image registry", value: s.registry ?? "Docker Hub (docker.io)" },
     {
+      id: "pull-secrets",
+      term: "Image pull secrets",
+      value: s.imagePullSecrets.length ? s.imagePullSecrets.join(", ") : "None",
+    },
+    {
       id: "resources",
       term: "Resources",
       value:
@@ -99,5 +107,6 @@ export function settingsText(s: VeleroSettings): string {
   const csi = s.csi.enabled
     ? `CSI snapshots${s.csi.moveDataByDefault ? " with data movement" : ""}`
     : "no CSI snapshots";
-  return `${fsb}; ${csi}; images from ${s.registry ?? "Docker Hub"}`;
+  const secrets = s.imagePullSecrets.length ? ` with the pull secrets ${s.imagePullSecrets.join(", ")}` : "";
+  return `${fsb}; ${csi}; images from ${s.registry ?? "Docker Hub"}${secrets}`;
 }

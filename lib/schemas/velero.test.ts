@@ -49,6 +49,33 @@ describe("veleroSettings", () => {
     ]);
   });
 
+  it("names image pull secrets as Secrets are named, at most five, each once", () => {
+    expect(parse({ imagePullSecrets: [" regcred ", "mirror.pull-secret"] }).data?.imagePullSecrets).toEqual([
+      "regcred",
+      "mirror.pull-secret",
+    ]);
+    const invalid =
+      "A Secret's name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit";
+    expect(issues({ imagePullSecrets: ["RegCred", "reg_cred", "-regcred", "", "a".repeat(254)] })).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `imagePullSecrets.${i}: ${invalid}`),
+    );
+    expect(issues({ imagePullSecrets: ["a", "b", "c", "d", "e", "f"] })).toEqual([
+      "imagePullSecrets: At most 5 pull secrets",
+    ]);
+    expect(issues({ imagePullSecrets: ["regcred", "other", "regcred"] })).toEqual([
+      "imagePullSecrets.2: regcred is named twice",
+    ]);
+  });
+
+  it("parses settings stored before pull secrets existed as having none", () => {
+    const { imagePullSecrets: _p, ...stored } = DEFAULT_VELERO_SETTINGS;
+    expect(veleroSettings.parse(JSON.parse(JSON.stringify(stored)))).toEqual({
+      ...DEFAULT_VELERO_SETTINGS,
+      imagePullSecrets: [],
+    });
+    expect(DEFAULT_VELERO_SETTINGS.imagePullSecrets).toEqual([]);
+  });
+
   it("normalises a registry's case and runs the node-agent only when FSB or data movement needs it", () => {
     expect(parse({ registry: "Mirror.Example:5000/Velero" }).data?.registry).toBe("mirror.example:5000/velero");
     expect(

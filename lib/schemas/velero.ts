@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { releaseOf, VELERO_RELEASES } from "../velero/versions";
 import { isLabelValue } from "../velero/names";
+import { isDnsSubdomain } from "./protection";
 
 // The settings Lifeboat installs Velero with on a cluster (#12: the cluster's Data protection tab, a group's defaults):
 // one schema for the form, the router input and what the installer reconciler renders from. Every rule that would make
@@ -41,6 +42,12 @@ export const toleration = z
   });
 export type Toleration = z.infer<typeof toleration>;
 
+/** The most image pull secrets the settings name (a pod may list more; five covers a registry and its mirrors). */
+export const MAX_PULL_SECRETS = 5;
+const pullSecretName = z.string().trim().refine(isDnsSubdomain, {
+  message: "A Secret's name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+});
+
 /** The settings' fields, without the rules across them (a form extends this, then applies refineVeleroSettings). */
 export const veleroSettingsFields = z.object({
   version: z.string().refine((v) => releaseOf(v) !== undefined, {
@@ -56,6 +63,20 @@ export const veleroSettingsFields = z.object({
   fsBackup: z.object({ enabled: z.boolean(), default: z.enum(["optIn", "optOut"]) }),
   csi: z.object({ enabled: z.boolean(), moveDataByDefault: z.boolean() }),
   privilegedNodeAgent: z.boolean(),
+  /**
+   * Secrets (kubernetes.io/dockerconfigjson) for a private registry, by name: on the installer's Job in Lifeboat's
+   * namespace, and on Velero's Deployment and the node-agent in Velero's (velero install has no flag: an overlay).
+   * Settings stored before the field existed have none.
+   */
+  imagePullSecrets: z
+    .array(pullSecretName)
+    .max(MAX_PULL_SECRETS, { message: `At most ${MAX_PULL_SECRETS} pull secrets` })
+    .superRefine((names, ctx) => {
+      names.forEach((n, i) => {
+        if (names.indexOf(n) < i) ctx.addIssue({ code: "custom", path: [i], message: `${n} is named twice` });
+      });
+    })
+    .default([]),
   resources: z.object({ velero: podResources, nodeAgent: podResources }),
   nodeAgent: z.object({
     nodeSelector: z
@@ -99,6 +120,7 @@ export const DEFAULT_VELERO_SETTINGS: VeleroSettings = {
   fsBackup: { enabled: true, default: "optOut" },
   csi: { enabled: true, moveDataByDefault: false },
   privilegedNodeAgent: false,
+  imagePullSecrets: [],
   resources: VELERO_DEFAULT_RESOURCES,
   nodeAgent: { nodeSelector: {}, tolerations: [] },
 };

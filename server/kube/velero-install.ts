@@ -26,6 +26,8 @@ export interface RenderJobSpec {
   args: string[];
   /** Seconds the cluster itself lets the Job run (Lifeboat's own pull timeout is shorter). */
   activeDeadlineSeconds: number;
+  /** Secrets in `namespace` the kubelet pulls `image` with (a private registry). */
+  imagePullSecrets?: string[];
 }
 
 /** Creates the render Job; one already there for the same operation is taken as ours (a retried step). */
@@ -45,6 +47,7 @@ export async function createRenderJob(c: ClusterClient, s: RenderJobSpec): Promi
           // only renders (its token must be mounted), and a namespace may refuse pods of the default one.
           serviceAccountName: INSTALLER_SERVICE_ACCOUNT,
           automountServiceAccountToken: true,
+          ...(s.imagePullSecrets?.length ? { imagePullSecrets: s.imagePullSecrets.map((name) => ({ name })) } : {}),
           securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {

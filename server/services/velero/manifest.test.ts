@@ -177,4 +177,40 @@ describe.skipIf(!haveCrds)("the sandbox installer's render, validated " + (haveC
     expect(renderDigest(o.objects)).toBe(renderDigest(structuredClone(o.objects).reverse().reverse()));
     expect(renderDigest(o.objects)).not.toBe(renderDigest(objects));
   });
+
+  it("puts the image pull secrets on Velero's Deployment and the node-agent's pods, and says where", () => {
+    const s = settings({ imagePullSecrets: ["regcred", "mirror-pull"] });
+    const { run, exp } = rendered(s);
+    const objects = validateRendered(parseInstallerLog(run.output).objects, exp);
+    // One the installer rendered stays; one it rendered under a name Lifeboat sets is listed once.
+    (objects.find((x) => x.kind === "DaemonSet") as any).spec.template.spec.imagePullSecrets = [
+      { name: "cluster-wide" },
+      { name: "regcred" },
+    ];
+    const o = overlay(objects, s);
+    const pod = (kind: string) => (o.objects.find((x) => x.kind === kind) as any).spec.template.spec;
+    expect(pod("Deployment").imagePullSecrets).toEqual([{ name: "regcred" }, { name: "mirror-pull" }]);
+    expect(pod("DaemonSet").imagePullSecrets).toEqual([
+      { name: "cluster-wide" },
+      { name: "regcred" },
+      { name: "mirror-pull" },
+    ]);
+    expect(o.fromOverlay["Deployment velero/velero"]).toEqual([
+      "metadata.labels.app.kubernetes.io/managed-by",
+      "spec.template.spec.imagePullSecrets",
+    ]);
+    expect(o.fromOverlay["DaemonSet velero/node-agent"]).toEqual([
+      "metadata.labels.app.kubernetes.io/managed-by",
+      "spec.template.spec.imagePullSecrets",
+    ]);
+    for (const x of o.objects.filter((x) => x.kind !== "Deployment" && x.kind !== "DaemonSet"))
+      expect(JSON.stringify(x)).not.toContain("imagePullSecrets");
+    expect((objects.find((x) => x.kind === "Deployment") as any).spec.template.spec.imagePullSecrets).toBeUndefined();
+
+    // None asked: the pods keep what the installer rendered, and the overlay says nothing of them.
+    const plain = overlay(validateRendered(parseInstallerLog(run.output).objects, exp), settings());
+    for (const kind of ["Deployment", "DaemonSet"])
+      expect((plain.objects.find((x) => x.kind === kind) as any).spec.template.spec.imagePullSecrets).toBeUndefined();
+    expect(plain.fromOverlay["Deployment velero/velero"]).toEqual(["metadata.labels.app.kubernetes.io/managed-by"]);
+  });
 });

@@ -8,7 +8,8 @@ import type { RenderRequest } from "./install-flags";
 // from a pod's log on a cluster): bounded in size, parsed by JSON.parse (linear time; the installer runs with
 // `-o json`), and every object must be one that `velero install` renders for the flags Lifeboat gave, with the images
 // Lifeboat asked for. Anything else (a Secret, a webhook, another namespace, a host path outside the kubelet's) refuses
-// the whole render. What the installer has no flag for (node selector, tolerations, Lifeboat's label) is an overlay.
+// the whole render. What the installer has no flag for (node selector, tolerations, image pull secrets, Lifeboat's label)
+// is an overlay.
 
 /** The most a render may print (the real output is about 200 KB). */
 export const RENDER_LOG_LIMIT = 2 * 1024 * 1024;
@@ -38,6 +39,7 @@ interface PodSpecLike {
   volumes?: { name?: string; hostPath?: { path?: string } }[];
   nodeSelector?: Record<string, string>;
   tolerations?: unknown[];
+  imagePullSecrets?: { name?: string }[];
 }
 /** The fields of the rendered objects that the checks read (everything else is applied as rendered). */
 interface Rendered extends K8sObject {
@@ -196,12 +198,13 @@ function reduce(o: K8sObject): K8sObject {
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "lifeboat" } as const;
 
 /**
- * What the installer has no flags for, added to the rendered objects: Lifeboat's label on every object, and the
- * node-agent's node selector and tolerations. Returns new objects and, per object, the fields the overlay set.
+ * What the installer has no flags for, added to the rendered objects: Lifeboat's label on every object, the image pull
+ * secrets of Velero's server and node-agent pods, and the node-agent's node selector and tolerations. Returns new
+ * objects and, per object, the fields the overlay set.
  */
 export function overlay(
   objects: K8sObject[],
-  s: Pick<VeleroSettings, "nodeAgent">,
+  s: Pick<VeleroSettings, "nodeAgent" | "imagePullSecrets">,
 ): { objects: K8sObject[]; fromOverlay: Record<string, string[]> } {
   const fromOverlay: Record<string, string[]> = {};
   const mark = (o: K8sObject, field: string) => (fromOverlay[describeObject(o)] ??= []).push(field);
@@ -209,6 +212,15 @@ export function overlay(
     const next = structuredClone(o);
     next.metadata.labels = { ...(next.metadata.labels ?? {}), ...MANAGED_BY };
     mark(next, "metadata.labels.app.kubernetes.io/managed-by");
+    const workload =
+      (o.kind === "Deployment" && o.metadata.name === "velero") ||
+      (o.kind === "DaemonSet" && o.metadata.name === "node-agent");
+    if (workload && s.imagePullSecrets.length) {
+      const pod = (next as Rendered).spec!.template!.spec!;
+      const rendered = (pod.imagePullSecrets ?? []).filter((r) => !s.imagePullSecrets.includes(String(r.name)));
+      pod.imagePullSecrets = [...rendered, ...s.imagePullSecrets.map((name) => ({ name }))];
+      mark(next, "spec.template.spec.imagePullSecrets");
+    }
     if (o.kind === "DaemonSet" && o.metadata.name === "node-agent") {
       const pod = (next as Rendered).spec!.template!.spec!;
       if (Object.keys(s.nodeAgent.nodeSelector).length) {

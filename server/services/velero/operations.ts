@@ -506,6 +506,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       image: req.serverImage,
       args: req.args,
       activeDeadlineSeconds: RENDER_DEADLINE_S,
+      imagePullSecrets: settingsOf(op).imagePullSecrets,
     });
     await move(d, op, {
       phase: "RENDERING",
