@@ -219,7 +219,7 @@ test("an admin switches the cluster to opt-out, upgrades it, and disables it kee
   // Upgrade to the newest release: CRDs first, then the workloads.
   section = await sandbox3(page);
   await expect(section.getByTestId("velero-upgrade-available")).toHaveText("Velero v1.18.1 is available.");
-  await section.getByRole("button", { name: "Upgrade" }).click();
+  await section.getByRole("button", { name: "Upgrade", exact: true }).click();
   d = page.getByRole("dialog", { name: "Upgrade Velero on sandbox-3" });
   await d.getByRole("button", { name: "Preview upgrade to v1.18.1" }).click();
   await expect(section.getByTestId("velero-operation-message")).toContainText("review and apply them", {
@@ -228,7 +228,7 @@ test("an admin switches the cluster to opt-out, upgrades it, and disables it kee
   await section.getByRole("button", { name: "Review and apply" }).click();
   review = page.getByRole("dialog", { name: "Review the upgrade to Velero v1.18.1" });
   await expect(review.getByTestId("velero-diff-Deployment-velero")).toContainText("velero/velero:v1.18.1");
-  await review.getByRole("button", { name: "Upgrade" }).click();
+  await review.getByRole("button", { name: "Upgrade", exact: true }).click();
   await expect(section.getByTestId("velero-management")).toHaveText("Protected · Velero v1.18.1", { timeout: 90_000 });
   expect(
     kubectl(["get", "deploy,ds", "-n", "velero", "-o", "jsonpath={.items[*].spec.template.spec.containers[0].image}"]),
@@ -283,4 +283,16 @@ test("an admin switches the cluster to opt-out, upgrades it, and disables it kee
   const row = page.getByTestId(`restore-row-sandbox-1-${restore}`);
   await expect(row.getByTestId("restore-phase")).toHaveText("Completed", { timeout: 30_000 });
   await expect(row).toContainText("web-cache → web-cache-from-3");
+
+  // Bad input: the cluster's admin takes "manage Velero" back, leaving "operate". Enabling is refused, with the way back.
+  kubectl(["delete", "clusterrolebinding", "lifeboat-velero-manager"]);
+  section = await sandbox3(page);
+  await page.getByRole("button", { name: "Check now" }).click();
+  await expect(section.getByTestId("velero-access")).toContainText("operate", { timeout: 30_000 });
+  await expect(section.getByTestId("velero-needs-manage")).toContainText('needs the "manage Velero" access level');
+  await expect(section.getByRole("button", { name: "Enable data protection" })).toBeDisabled();
+  const clusterId = new URL(page.url()).pathname.split("/").pop()!;
+  const refused = await rawMutation(page, "velero.install", { clusterId, settings: SETTINGS });
+  expect(refused.status).toBe(412);
+  expect(JSON.stringify(refused.body)).toContain('Apply the \\"manage Velero\\" onboarding manifest');
 });
