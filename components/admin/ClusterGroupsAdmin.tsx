@@ -24,6 +24,7 @@ const CreateClusterGroupDialog = dynamic(
 );
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { EmptyState } from "../common/EmptyState";
+import { GroupDataProtectionButton } from "../velero-group/GroupDataProtectionButton";
 
 const roleLabel = (r: ClusterRole) => ROLES.find((x) => x.value === r)!.label;
 
@@ -97,6 +98,7 @@ export function ClusterGroupsAdmin() {
                       {g.clusters.length ? `${g.clusters.length} cluster(s)` : "no clusters attached yet"}
                     </Typography>
                   </Box>
+                  <GroupDataProtectionButton group={g} />
                   <Button size="small" variant="outlined" onClick={() => setBindFor(g)}>
                     Add binding
                   </Button>

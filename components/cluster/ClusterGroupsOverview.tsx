@@ -7,6 +7,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useTRPC } from "@/lib/trpc/client";
 import type { AppRouter } from "@/server/routers/_app";
 import { ResourceTable, type Column } from "../common/ResourceTable";
+import { GroupDataProtectionButton } from "../velero-group/GroupDataProtectionButton";
 
 const ROLE_LABEL = { CLUSTER_ADMIN: "Cluster admin", OPERATOR: "Operator", VIEWER: "Viewer" } as const;
 
@@ -54,6 +55,7 @@ const COLUMNS: Column<Row>[] = [
         </Typography>
       ),
   },
+  { id: "actions", header: "Actions", align: "right", cell: (g) => <GroupDataProtectionButton group={g} /> },
 ];
 
 /** The cluster groups (and clusters in them) this user may see: the scope every cluster page works within. */

@@ -19,11 +19,11 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   restores: ["restore", "overview"],
   schedules: ["schedule", "overview"],
   backupstoragelocations: ["location", "backup"],
-  cluster: ["cluster", "overview", "backup", "restore", "schedule"],
-  clusters: ["cluster", "clusterGroup", "overview", "location"],
+  cluster: ["cluster", "overview", "backup", "restore", "schedule", "veleroGroup"],
+  clusters: ["cluster", "clusterGroup", "overview", "location", "veleroGroup"],
   locations: ["location"],
   syncstate: ["cluster.sync"],
-  velero: ["velero"],
+  velero: ["velero", "veleroGroup"],
 };
 
 const LiveContext = createContext<{ connected: boolean }>({ connected: false });

@@ -4,6 +4,7 @@ import { logger } from "../log";
 import { startHealthLoop } from "../services/clusters/health-loop";
 import { advanceStack, dueStacks } from "../services/protection/managed-locations";
 import { advanceOperation, dueOperations } from "../services/velero/operations";
+import { applyGroupPolicy, policiesInForce } from "../services/velero/group-policy";
 import { SyncEngine } from "../sync/engine";
 import type { Reconciler } from "./manager";
 
@@ -163,5 +164,24 @@ export function veleroInstallerReconciler(d: Deps, bus: EventBus, opts: { tickMs
     tickMs: opts.tickMs ?? VELERO_TICK_MS,
     due: () => dueOperations(d),
     advance: (id) => advanceOperation(d, id),
+  });
+}
+
+/** How often the group policies are applied without being woken. */
+const GROUP_POLICY_TICK_MS = 5_000;
+
+/**
+ * Velero group policies: desired state = the GroupVeleroPolicy rows in force (every cluster of the group runs Velero
+ * with the group's settings); observed = each cluster's installation, access and latest operation; converge = start
+ * the install, upgrade or change a cluster needs (auto-approved), one pass over each policy's group at a time. Woken
+ * by "velero" (a policy set, an operation that ended) and "clusters" (a cluster attached to the group or moved into
+ * it) and "cluster" (a check that found new access), as well as by its tick.
+ */
+export function veleroGroupPolicyReconciler(d: Deps, bus: EventBus, opts: { tickMs?: number } = {}): Reconciler {
+  return dueRowsReconciler("velero-group-policy", bus, {
+    topics: ["velero", "clusters", "cluster"],
+    tickMs: opts.tickMs ?? GROUP_POLICY_TICK_MS,
+    due: () => policiesInForce(d),
+    advance: (id) => applyGroupPolicy(d, id),
   });
 }

@@ -1,11 +1,18 @@
 import { deps } from "../composition";
 import { eventBus } from "../events/bus";
 import { ControllerManager } from "./manager";
-import { healthReconciler, managedStacksReconciler, SyncReconciler, veleroInstallerReconciler } from "./reconcilers";
+import {
+  healthReconciler,
+  managedStacksReconciler,
+  SyncReconciler,
+  veleroGroupPolicyReconciler,
+  veleroInstallerReconciler,
+} from "./reconcilers";
 
 /**
  * The console process's controller runtime: under the PostgreSQL lease, the sync of every attached cluster's Velero
- * objects, the managed locations' CloudFormation stacks, Velero's installs, and (when `healthSeconds` > 0) the periodic health checks with location healing.
+ * objects, the managed locations' CloudFormation stacks, Velero's installs, the groups' Velero policies, and (when
+ * `healthSeconds` > 0) the periodic health checks with location healing.
  */
 export async function startControllers(healthSeconds: number): Promise<ControllerManager> {
   const d = deps();
@@ -14,6 +21,7 @@ export async function startControllers(healthSeconds: number): Promise<Controlle
     new SyncReconciler(d, bus),
     managedStacksReconciler(d, bus),
     veleroInstallerReconciler(d, bus),
+    veleroGroupPolicyReconciler(d, bus),
     ...(healthSeconds > 0 ? [healthReconciler(d, healthSeconds * 1000)] : []),
   ];
   const manager = new ControllerManager(d.db, reconcilers);

@@ -15,6 +15,7 @@ import { overviewRouter } from "./overview";
 import { liveRouter } from "./live";
 import { veleroRouter } from "./velero";
 import { veleroFleetRouter } from "./velero-fleet";
+import { veleroGroupRouter } from "./velero-group";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -34,6 +35,7 @@ export const appRouter = router({
   live: liveRouter,
   velero: veleroRouter,
   veleroFleet: veleroFleetRouter,
+  veleroGroup: veleroGroupRouter,
 });
 
 export type AppRouter = typeof appRouter;

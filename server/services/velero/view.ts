@@ -148,3 +148,6 @@ export function settingsReadFrom(
     csi: { enabled: v.csi.enabled, moveDataByDefault: v.csi.enabled && (v.moveDataByDefault ?? false) },
   };
 }
+
+/** An operation as the Data protection tab and a group's page follow it. */
+export const operationSummary = summary;
