@@ -228,6 +228,10 @@ describe.skipIf(!haveKubectl)("a cluster group's Velero policy" + (haveKubectl ?
   });
 
   it("stopping the policy leaves Velero where it runs; then Velero's workloads are removed from sandbox-3", async () => {
+    // While the group enables it, removing Velero from one of its clusters is refused (the policy would reinstall it).
+    await expect(
+      startDisable(d, bareId, { backups: "keep", deleteCrds: false, confirmName: "bare" }, adminId),
+    ).rejects.toThrow("stop the group's policy, or move the cluster to another group, first");
     await caller.veleroGroup.remove({ groupId });
     const status = await caller.veleroGroup.get({ groupId });
     expect(status.policy).toMatchObject({ enabled: false, settings: { version: "v1.18.1" } });

@@ -114,6 +114,7 @@ const clusterFacts = (d: Deps, clusterId: string) =>
     where: { id: clusterId },
     select: {
       name: true,
+      groupId: true,
       velero: true,
       accessLevel: true,
       missingManageAccess: true,
@@ -352,6 +353,19 @@ export async function startDisable(
   if (input.confirmName !== cluster.name)
     throw new AppError("BAD_REQUEST", `Type the cluster's name, ${cluster.name}, to confirm`);
   requireManaged(cluster, "Lifeboat removes only a Velero it manages");
+  // A group's policy would install it again at once: the policy is where data protection is turned off.
+  const policy = cluster.groupId
+    ? await d.db.groupVeleroPolicy.findFirst({
+        where: { groupId: cluster.groupId, enabled: true },
+        select: { group: { select: { name: true } } },
+      })
+    : null;
+  if (policy)
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `The cluster group ${policy.group.name} enables data protection on all its clusters, so Velero would be ` +
+        "installed here again: stop the group's policy, or move the cluster to another group, first",
+    );
   await refuseBusy(d, clusterId, "refuse", "removing Velero");
   return insertOperation(
     d,
