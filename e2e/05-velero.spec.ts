@@ -38,6 +38,9 @@ async function enable(page: Page, o: { registry?: string }) {
   await page.getByRole("option", { name: /^v1\.17\.0/ }).click();
   // sandbox-3 runs Kubernetes 1.32: supported by Velero 1.17, and in its tested list.
   await expect(d.getByTestId("precheck-kubernetes")).toContainText("Velero 1.17 was tested on Kubernetes 1.32.3");
+  // The cluster's pre-checks, read live before anything is written.
+  await expect(d.getByTestId("precheck-access")).toHaveAttribute("data-status", "pass");
+  await expect(d.getByTestId("precheck-pod-security")).toHaveAttribute("data-status", "pass");
   await d.getByLabel(/Only the volumes a pod names/).check();
   if (o.registry) await d.getByLabel("Image registry").fill(o.registry);
   return d;
@@ -254,6 +257,9 @@ test("an admin switches the cluster to opt-out, upgrades it, and disables it kee
   await expectAccessible(page, "disable data protection");
   await confirm.click();
   await expect(section.getByTestId("velero-management")).toHaveText("Data protection off", { timeout: 60_000 });
+  await expect(section.getByTestId("velero-last-operation")).toContainText(
+    "Velero was removed from the cluster; its backups stay in storage, restorable into another cluster",
+  );
   expect(kubectl(["get", "deploy,ds", "-n", "velero", "-o", "name"]).trim()).toBe("");
   expect(kubectl(["get", "backupstoragelocations", "-n", "velero", "-o", "name"]).trim()).toBe("");
   expect(kubectl(["get", "crd", "backups.velero.io", "-o", "name"]).trim()).toBe(

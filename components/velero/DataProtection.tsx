@@ -12,7 +12,7 @@ import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
 import { useTRPC } from "@/lib/trpc/client";
 import { ACTIVE_PHASES, type VeleroStatus } from "@/lib/schemas/velero";
-import { newerReleases, VELERO_RELEASES } from "@/lib/velero/versions";
+import { compatibility, newerReleases, VELERO_RELEASES } from "@/lib/velero/versions";
 import { useLiveInterval } from "../common/LiveUpdates";
 import { ErrorAlert } from "../common/ErrorAlert";
 import { RelativeTime } from "../common/RelativeTime";
@@ -100,11 +100,18 @@ export function DataProtection({
   const op = s.operation;
   const running = Boolean(op && ACTIVE.includes(op.phase));
   const manage = s.accessLevel === "MANAGE";
-  const canEnable = isAdmin && !running && (s.management === "OFF" || s.management === "DISABLED");
+  // Under a group's policy, the group decides: Velero is installed, changed and upgraded from there.
+  const free = !running && s.groupPolicy === null;
+  const canEnable = isAdmin && free && (s.management === "OFF" || s.management === "DISABLED");
   const applied = s.management === "MANAGED" ? s.appliedSettings : null;
-  const canChange = isAdmin && !running && applied !== null;
-  const canTakeOver = isAdmin && !running && s.management === "ADOPTED" && s.detectedSettings !== null;
-  const upgrade = applied ? newerReleases(applied.version)[0] : undefined;
+  const canChange = isAdmin && free && applied !== null;
+  const canTakeOver = isAdmin && free && s.management === "ADOPTED" && s.detectedSettings !== null;
+  // The newest release that goes with the cluster's Kubernetes (not one Velero's matrix calls unsupported).
+  const upgrade = applied
+    ? newerReleases(applied.version).find(
+        (r) => !s.kubernetesVersion || compatibility(s.kubernetesVersion, r.version).level !== "unsupported",
+      )
+    : undefined;
   const close = () => setDialog(null);
   return (
     <Paper variant="outlined" sx={{ p: 2 }} component="section" aria-labelledby="data-protection-title">
@@ -130,6 +137,12 @@ export function DataProtection({
       <Typography variant="body2" color="text.secondary" data-testid="velero-access">
         Lifeboat&apos;s access here: {ACCESS[s.accessLevel]}.
       </Typography>
+      {s.groupPolicy !== null && (
+        <Alert severity="info" sx={{ mt: 1 }} data-testid="velero-group-policy">
+          Velero here follows the data protection policy of the cluster group {s.groupPolicy}: its settings, upgrades
+          and removal are changed on the group.
+        </Alert>
+      )}
       {(canEnable || canChange || canTakeOver) && !manage && (
         <Alert severity="info" sx={{ mt: 1 }} data-testid="velero-needs-manage">
           {canEnable ? "Installing" : canTakeOver ? "Taking over" : "Changing, upgrading or removing"} Velero needs the

@@ -210,6 +210,8 @@ export const veleroStatus = z.object({
   detectedSettings: veleroSettings.nullable(),
   /** Backups and restores running on the cluster now ("Backup nightly-2026…"): an upgrade refuses or waits for them. */
   busy: z.array(z.string()),
+  /** The cluster group whose Velero policy is in force here (its settings, upgrades and removal go there), or null. */
+  groupPolicy: z.string().nullable(),
   operation: veleroOperationSummary.nullable(),
 });
 export type VeleroStatus = z.infer<typeof veleroStatus>;

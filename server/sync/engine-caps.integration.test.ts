@@ -165,8 +165,24 @@ describe("sync caps", () => {
     engine.startCluster(clusters[0]);
     await listed(engine, 0, "backups");
     const long = Array.from({ length: 300 }, (_, i) => `namespace-${i}-${"y".repeat(90)}`);
-    await east.create("backups", backup("long", { includedNamespaces: long }));
-    const message = await errorOf(engine, 0, "backups", "watch event");
+    // A long object reaches the engine as a watch event only while its watch runs: after a transient failure under
+    // load, the retry's relist carries it instead. So another one is created every few seconds until one arrives on a
+    // live watch (at most one backoff later).
+    let created = 0;
+    let lastAt = 0;
+    const message = await until(
+      'backups on cluster 0 to fail with "watch event"',
+      async () => {
+        const s = await stateOf(engine, 0, "backups");
+        if (s?.lastError?.includes("watch event")) return s.lastError;
+        if (Date.now() - lastAt > 3_000) {
+          lastAt = Date.now();
+          await east.create("backups", backup(`long-${created++}`, { includedNamespaces: long }));
+        }
+        return null;
+      },
+      120_000,
+    );
     expect(message).toMatch(
       /^The cluster at https:\/\/\S+ sent a watch event larger than 16384 bytes, more than Lifeboat reads of one event; it stopped the watch$/,
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compact, lineDiff, objectChange, projectOnto } from "./diff";
+import { compact, lineDiff, objectChange, projectOnto, replaceReasons } from "./diff";
 import type { K8sObject } from "./manifest";
 
 const deployment = (args: string[], extra: Record<string, unknown> = {}): K8sObject => ({
@@ -39,6 +39,21 @@ describe("lineDiff", () => {
     const d = lineDiff(a, b);
     expect(d.filter((l) => l.op !== "+").map((l) => l.text)).toEqual(a);
     expect(d.filter((l) => l.op !== "-").map((l) => l.text)).toEqual(b);
+  });
+});
+
+describe("lineDiff, on many pairs", () => {
+  it("always rebuilds both sides, with no more edits than replacing everything", () => {
+    let seed = 42;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 300; i++) {
+      const a = Array.from({ length: Math.floor(rand() * 40) }, () => "abcde"[Math.floor(rand() * 5)]);
+      const b = Array.from({ length: Math.floor(rand() * 40) }, () => "abcde"[Math.floor(rand() * 5)]);
+      const d = lineDiff(a, b);
+      expect(d.filter((l) => l.op !== "+").map((l) => l.text)).toEqual(a);
+      expect(d.filter((l) => l.op !== "-").map((l) => l.text)).toEqual(b);
+      expect(d.filter((l) => l.op !== " ").length).toBeLessThanOrEqual(a.length + b.length);
+    }
   });
 });
 
@@ -99,5 +114,27 @@ describe("objectChange", () => {
     expect(objectChange(deployment([]), null).change).toBe("create");
     expect(objectChange(null, deployment([])).change).toBe("delete");
     expect(objectChange(null, null, deployment([])).change).toBe("same");
+  });
+});
+
+describe("replaceReasons", () => {
+  it("is empty when an apply in place gives what was rendered", () => {
+    expect(replaceReasons(deployment(["server"]), deployment(["server", "--other"]))).toEqual([]);
+  });
+  it("names what another manager added and a different selector", () => {
+    const want = {
+      ...deployment(["server"]),
+      spec: { ...(deployment(["server"]).spec as object), selector: { matchLabels: { deploy: "velero" } } },
+    } as K8sObject;
+    const live = deployment(["server"], {
+      initContainers: [{ name: "velero-plugin-for-gcp", image: "velero/velero-plugin-for-gcp:v1.13.0" }],
+      volumes: [{ name: "cloud-credentials", secret: { secretName: "x" } }],
+    });
+    (live.spec as Record<string, unknown>).selector = { matchLabels: { "app.kubernetes.io/name": "velero" } };
+    expect(replaceReasons(want, live)).toEqual([
+      "its selector differs",
+      "init container velero-plugin-for-gcp is not in Velero's render",
+      "volume cloud-credentials is not in Velero's render",
+    ]);
   });
 });

@@ -63,7 +63,7 @@ export interface DiffLine {
 }
 
 /** Beyond this many differing lines a diff is shown as "replaced" (all removed, all added). */
-const MAX_EDITS = 2_000;
+const MAX_EDITS = 1_000;
 
 /** Myers' shortest edit script between two lists of lines. */
 export function lineDiff(a: string[], b: string[]): DiffLine[] {
@@ -75,7 +75,8 @@ export function lineDiff(a: string[], b: string[]): DiffLine[] {
   const trace: Int32Array[] = [];
   let found = -1;
   for (let d = 0; d <= max && found < 0; d++) {
-    trace.push(v.slice());
+    // Only the band step d reads back (diagonals -d-1 … d+1): memory grows with D², not D·(N+M).
+    trace.push(v.slice(offset - d - 1, offset + d + 2));
     for (let k = -d; k <= d; k += 2) {
       let x =
         k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
@@ -98,10 +99,11 @@ export function lineDiff(a: string[], b: string[]): DiffLine[] {
   let x = n;
   let y = m;
   for (let d = found; d > 0; d--) {
-    const vd = trace[d];
+    const band = trace[d];
+    const at = (diagonal: number) => band[diagonal + d + 1];
     const k = x - y;
-    const prevK = k === -d || (k !== d && vd[offset + k - 1] < vd[offset + k + 1]) ? k + 1 : k - 1;
-    const prevX = vd[offset + prevK];
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = at(prevK);
     const prevY = prevX - prevK;
     while (x > prevX && y > prevY) {
       out.push({ op: " ", text: a[--x] });
@@ -211,4 +213,33 @@ function sortKeys(v: Json): Json {
 function cap(lines: DiffLine[]): DiffLine[] {
   if (lines.length <= MAX_LINES) return lines;
   return [...lines.slice(0, MAX_LINES), { op: " ", text: `… ${lines.length - MAX_LINES} more lines` }];
+}
+
+/**
+ * Why an object someone else applied cannot be taken over by a server-side apply in place: a forced apply takes the
+ * fields it sets but leaves the containers, init containers and volumes another manager added, and a Deployment's
+ * selector cannot change. Empty when an apply in place gives exactly what was rendered.
+ */
+export function replaceReasons(want: K8sObject, live: K8sObject): string[] {
+  const reasons: string[] = [];
+  const spec = (o: K8sObject) => (isObject(o.spec) ? o.spec : {});
+  const selector = (o: K8sObject) => JSON.stringify(sortKeys(normalize(spec(o).selector ?? null) ?? null));
+  if (spec(want).selector !== undefined && selector(want) !== selector(live)) reasons.push("its selector differs");
+  const podSpec = (o: K8sObject) => {
+    const t = spec(o).template;
+    return isObject(t) && isObject(t.spec) ? t.spec : {};
+  };
+  for (const [field, what] of [
+    ["containers", "container"],
+    ["initContainers", "init container"],
+    ["volumes", "volume"],
+  ] as const) {
+    const names = (o: K8sObject) => {
+      const list = podSpec(o)[field];
+      return Array.isArray(list) ? list.map(named).filter((n): n is string => n !== undefined) : [];
+    };
+    const wanted = new Set(names(want));
+    for (const n of names(live)) if (!wanted.has(n)) reasons.push(`${what} ${n} is not in Velero's render`);
+  }
+  return reasons;
 }

@@ -13,7 +13,7 @@ import { haveKubectl, kubectl } from "@/sandbox/testing/kubectl";
 import { DEFAULT_VELERO_SETTINGS, type VeleroSettings } from "@/lib/schemas/velero";
 import type { GroupClusterRow } from "@/lib/schemas/velero-group";
 import { applyGroupPolicy } from "./group-policy";
-import { startDisable } from "./operations";
+import { startChange, startDisable } from "./operations";
 
 // A cluster group's Velero policy, the whole way a console process applies it: a group admin sets the group's
 // settings, a cluster without Velero (sandbox-3) is attached to the group afterwards, and the velero-group-policy
@@ -231,7 +231,19 @@ describe.skipIf(!haveKubectl)("a cluster group's Velero policy" + (haveKubectl ?
     // While the group enables it, removing Velero from one of its clusters is refused (the policy would reinstall it).
     await expect(
       startDisable(d, bareId, { backups: "keep", deleteCrds: false, confirmName: "bare" }, adminId),
-    ).rejects.toThrow("stop the group's policy, or move the cluster to another group, first");
+    ).rejects.toThrow("so Velero would be installed here again: change the group's settings, stop its policy");
+    // ... and so is changing its settings there (the policy would put them back).
+    await expect(
+      startChange(
+        d,
+        bareId,
+        {
+          settings: settings({ version: "v1.18.1", csi: { enabled: false, moveDataByDefault: false } }),
+          whenBusy: "refuse",
+        },
+        adminId,
+      ),
+    ).rejects.toThrow("so the policy would put its settings back");
     await caller.veleroGroup.remove({ groupId });
     const status = await caller.veleroGroup.get({ groupId });
     expect(status.policy).toMatchObject({ enabled: false, settings: { version: "v1.18.1" } });

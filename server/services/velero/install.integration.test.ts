@@ -15,17 +15,23 @@ import { approveOperation, startChange, startDisable, startInstall, startRepair,
 import { veleroDriftOf } from "./drift";
 import { veleroStatusOf } from "./view";
 import { checkCluster } from "../clusters/clusters";
+import { SyncEngine } from "../../sync/engine";
+import type { BackupInput } from "@/lib/schemas/protection";
 import { parseInstallArgs, renderVeleroObjects, seedInstallArgs } from "@/sandbox/velero/installer";
 import { onboardingManifest } from "../../kube/access";
 
 // Installing Velero on a sandbox cluster that has none (sandbox-3), the whole way a console process does it: the
 // velero-installer reconciler under the controller lease runs Velero's installer in a Job, the objects wait for review,
 // an approval applies them, the rollout is followed, and a ServerStatusRequest must answer with the version and plugins.
+process.env.LIFEBOAT_ALLOW_LOOPBACK = "1"; // the S3 emulator of the delete-backups test
+
 let db: Db;
 let url: string;
 let d: Deps;
 let bus: EventBus;
 let manager: ControllerManager;
+let sync: SyncEngine | undefined;
+let caller: ReturnType<typeof callerFor>;
 let clusterId: string;
 let adminId: string;
 let groupId: string;
@@ -53,7 +59,7 @@ beforeAll(async () => {
   d = depsFor(db);
   const admin = await aUser(db, { role: "ORG_ADMIN" });
   adminId = admin.id;
-  const caller = callerFor(db, await signedIn(db, admin));
+  caller = callerFor(db, await signedIn(db, admin));
   const g = await aGroup(db);
   groupId = g.id;
   const c = await caller.cluster.attach({
@@ -74,6 +80,7 @@ beforeAll(async () => {
   await manager.start();
 });
 afterAll(async () => {
+  await sync?.stop();
   await manager?.stop();
   await bus?.stop();
 });
@@ -400,15 +407,76 @@ describe.skipIf(!haveKubectl)(
         "jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}",
       ]);
       expect(labels.out).toBe("lifeboat");
+    });
+    it("disables data protection deleting the cluster's backups first: Velero removes them from storage, then itself goes", async () => {
+      // A location on sandbox-3 (the S3 emulator) and a backup into it, followed to Completed by the sync engine.
+      const s3 = testSandbox().s3;
+      const cred = await caller.credential.create({
+        kind: "AWS_ACCESS_KEY",
+        name: "install-s3",
+        description: "",
+        accessKeyId: s3.accessKeyId,
+        secretAccessKey: s3.secretAccessKey,
+      });
+      const loc = await caller.location.create({
+        name: "install-loc",
+        provider: "S3_COMPATIBLE",
+        region: "us-east-1",
+        endpoint: s3.endpoint,
+        pathStyle: true,
+        credentialId: cred.id,
+        bucket: "lifeboat-backups",
+        prefix: `install-it-${Date.now().toString(36)}`,
+      });
+      await caller.location.assign({
+        locationId: loc.id,
+        target: { kind: "clusterGroup", id: groupId },
+        readOnly: false,
+      });
+      sync = new SyncEngine({ db, clientFor: (id) => d.clusters.forCluster(id) });
+      sync.startCluster(clusterId);
+      await until("the location Available on sandbox-3", async () => {
+        await caller.location.refresh({ id: loc.id });
+        return (await caller.location.list())
+          .find((x) => x.id === loc.id)!
+          .deployments.some((x) => x.phase === "Available");
+      });
+      const { name } = await caller.backup.create({
+        clusterId,
+        name: "bare-before-disable",
+        spec: {
+          scope: { kind: "namespaces", include: ["web-cache"] },
+          volumes: { fsBackup: "optIn", csiSnapshots: false, dataMovement: false },
+          location: "lifeboat-install-loc",
+          ttl: { value: 1, unit: "days" },
+        } as BackupInput,
+      });
+      await until("the backup Completed", async () => {
+        const row = await db.veleroObject.findFirst({ where: { clusterId, kind: "backups", name } });
+        return row?.phase === "Completed";
+      });
 
-      // Leave sandbox-3 as the disable above left it: no Velero workloads, CRDs kept.
-      const off = await startDisable(
+      const { id } = await startDisable(
         d,
         clusterId,
-        { backups: "keep", deleteCrds: false, confirmName: "bare" },
+        { backups: "delete", deleteCrds: false, confirmName: "bare" },
         adminId,
       );
-      expect(await settled(off.id, ["SUCCEEDED", "FAILED"], 90_000)).toMatchObject({ phase: "SUCCEEDED" });
+      const done = await settled(id, ["SUCCEEDED", "FAILED"], 120_000);
+      expect(done).toMatchObject({
+        phase: "SUCCEEDED",
+        message: "Velero was removed from the cluster, with its backups. Its CRDs stay.",
+      });
+      expect((done.steps as { name: string; state: string }[]).map((x) => `${x.name}:${x.state}`)).toEqual([
+        "delete-backups:done",
+        "locations:done",
+        "workloads:done",
+      ]);
+      expect(await db.veleroObject.count({ where: { clusterId, kind: "backups", name } })).toBe(0);
+      expect(await db.locationDeployment.count({ where: { clusterId } })).toBe(0);
+      expect((await kubectl(kubeconfigPath(), ["get", "deploy,ds,bsl", "-n", "velero", "-o", "name"])).out.trim()).toBe(
+        "",
+      );
     });
   },
 );

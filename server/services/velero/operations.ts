@@ -31,9 +31,10 @@ import {
 import { canonicalJson } from "@/lib/json/canonical";
 import { isTerminal, phasesWhere } from "@/lib/velero/phases";
 import { compareVersions, PLUGIN_REPOSITORIES, type ObjectStoreProvider } from "@/lib/velero/versions";
+import { clusterLabelValue } from "@/lib/velero/names";
 import type { ObjectChange } from "@/lib/schemas/velero";
 import { buildDeleteBackupRequest, deleteRequestName } from "../backups/deletion";
-import { objectChange } from "./diff";
+import { objectChange, replaceReasons } from "./diff";
 import { installRequest, VELERO_INSTALL_NAMESPACE } from "./install-flags";
 import {
   applyOrder,
@@ -69,6 +70,8 @@ const ESTABLISHED_MS = 60_000;
 const ROLLOUT_MS = 600_000;
 const VERIFY_MS = 120_000;
 const REVIEW_EXPIRY_MS = 24 * 3600_000;
+/** How long an approved change or upgrade waits for running backups and restores before it gives up. */
+const BUSY_WAIT_MS = 2 * 3600_000;
 const POLL_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 const LOG_TAIL_LINES = 40;
@@ -96,6 +99,8 @@ export interface RenderedView {
   changes?: ObjectChange[];
   /** Workloads running now that the new render no longer has (the node-agent once nothing needs it). */
   prune?: K8sObject[];
+  /** A take-over: someone else's workloads that an apply in place cannot make what was rendered (deleted, then applied). */
+  replace?: K8sObject[];
 }
 
 type Row = NonNullable<Awaited<ReturnType<typeof load>>>;
@@ -104,6 +109,9 @@ const load = (d: Deps, id: string) => d.db.veleroOperation.findUnique({ where: {
 type WhenBusy = (typeof WHEN_BUSY)[number];
 const json = (v: unknown) => v as Prisma.InputJsonValue;
 const now = () => new Date();
+const pastDeadline = (op: { deadlineAt: Date | null }) =>
+  op.deadlineAt !== null && Date.now() > op.deadlineAt.getTime();
+const busyList = (busy: string[]) => `${busy.slice(0, 3).join(", ")}${busy.length > 3 ? ", …" : ""}`;
 const later = (ms = POLL_MS) => new Date(Date.now() + ms);
 
 type OperationKind = "INSTALL" | "CONFIGURE" | "UPGRADE" | "TAKE_OVER" | "REPAIR" | "DISABLE";
@@ -143,6 +151,20 @@ async function factsOf(d: Deps, clusterId: string): Promise<ClusterFacts> {
   return cluster;
 }
 
+/** A cluster whose group's policy is in force takes its Velero from the policy: changes go there. */
+async function refuseUnderPolicy(d: Deps, cluster: ClusterFacts, consequence: string) {
+  const policy = await d.db.groupVeleroPolicy.findFirst({
+    where: { groupId: cluster.groupId, enabled: true },
+    select: { group: { select: { name: true } } },
+  });
+  if (policy)
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `The cluster group ${policy.group.name} sets Velero on all its clusters, so ${consequence}: change the group's ` +
+        "settings, stop its policy, or move the cluster to another group first",
+    );
+}
+
 const requireManaged = (cluster: ClusterFacts, what: string) => {
   if (cluster.veleroInstallation?.management !== "MANAGED")
     throw new AppError(
@@ -160,8 +182,8 @@ export async function busyOn(d: Pick<Deps, "db">, clusterId: string): Promise<st
     where: {
       clusterId,
       OR: [
-        { kind: "backups", OR: [{ phase: null }, { phase: { in: RUNNING_BACKUP } }] },
-        { kind: "restores", OR: [{ phase: null }, { phase: { in: RUNNING_RESTORE } }] },
+        { kind: "backups", OR: [{ phase: { in: STARTED_BACKUP } }, { ...notStarted, createdAt: { gt: stale() } }] },
+        { kind: "restores", OR: [{ phase: { in: STARTED_RESTORE } }, { ...notStarted, createdAt: { gt: stale() } }] },
       ],
     },
     select: { kind: true, name: true },
@@ -170,8 +192,13 @@ export async function busyOn(d: Pick<Deps, "db">, clusterId: string): Promise<st
   });
   return rows.map((r) => `${r.kind === "backups" ? "Backup" : "Restore"} ${r.name}`);
 }
-const RUNNING_BACKUP = phasesWhere("Backup", (p) => !isTerminal("Backup", p));
-const RUNNING_RESTORE = phasesWhere("Restore", (p) => !isTerminal("Restore", p));
+// Started and not finished. One Velero has not picked up (no phase, or New) counts only while recent: with Velero's
+// server down it never will, and that must not hold an upgrade or a removal up for good.
+const STARTED_BACKUP = phasesWhere("Backup", (p) => p !== "New" && !isTerminal("Backup", p));
+const STARTED_RESTORE = phasesWhere("Restore", (p) => p !== "New" && !isTerminal("Restore", p));
+const notStarted = { OR: [{ phase: null }, { phase: "New" }] };
+const NOT_PICKED_UP_MS = 10 * 60_000;
+const stale = () => new Date(Date.now() - NOT_PICKED_UP_MS);
 
 async function insertOperation(
   d: Deps,
@@ -244,7 +271,7 @@ const refuseBusy = async (d: Deps, clusterId: string, whenBusy: WhenBusy, what: 
     throw new AppError(
       "CONFLICT",
       `${busy.length === 20 ? "At least 20" : busy.length} backup${busy.length === 1 ? " or restore is" : "s or restores are"} ` +
-        `running on this cluster (${busy.slice(0, 3).join(", ")}${busy.length > 3 ? ", …" : ""}): ${what} would ` +
+        `running on this cluster (${busyList(busy)}): ${what} would ` +
         `interrupt them. Try again when they finish${what === "removing Velero" ? "" : ", or choose to wait for them"}.`,
     );
 };
@@ -263,6 +290,7 @@ export async function startChange(
   const settings = veleroSettings.parse(input.settings);
   const cluster = await factsOf(d, clusterId);
   requireManaged(cluster, "then change it");
+  if (!opts.autoApprove) await refuseUnderPolicy(d, cluster, "the policy would put its settings back");
   const inst = cluster.veleroInstallation!;
   const upgrade = inst.version !== settings.version;
   if (upgrade && inst.version && (compareVersions(settings.version, inst.version) ?? 0) < 0)
@@ -333,6 +361,7 @@ export async function startRepair(d: Deps, clusterId: string, actorId: string | 
       phase: "APPLYING",
       approvedById: actorId,
       approvedAt: now(),
+      deadlineAt: new Date(Date.now() + FIRST_WRITE_MS),
       message: "Putting back what Lifeboat applied",
     },
   );
@@ -354,18 +383,7 @@ export async function startDisable(
     throw new AppError("BAD_REQUEST", `Type the cluster's name, ${cluster.name}, to confirm`);
   requireManaged(cluster, "Lifeboat removes only a Velero it manages");
   // A group's policy would install it again at once: the policy is where data protection is turned off.
-  const policy = cluster.groupId
-    ? await d.db.groupVeleroPolicy.findFirst({
-        where: { groupId: cluster.groupId, enabled: true },
-        select: { group: { select: { name: true } } },
-      })
-    : null;
-  if (policy)
-    throw new AppError(
-      "PRECONDITION_FAILED",
-      `The cluster group ${policy.group.name} enables data protection on all its clusters, so Velero would be ` +
-        "installed here again: stop the group's policy, or move the cluster to another group, first",
-    );
+  await refuseUnderPolicy(d, cluster, "Velero would be installed here again");
   await refuseBusy(d, clusterId, "refuse", "removing Velero");
   return insertOperation(
     d,
@@ -374,7 +392,7 @@ export async function startDisable(
     veleroSettings.parse(cluster.veleroInstallation!.appliedSettings),
     { lifeboatNamespace: namespaceOf(cluster), backups: input.backups, deleteCrds: input.deleteCrds },
     actorId,
-    { phase: "APPLYING", message: "Removing Velero" },
+    { phase: "APPLYING", message: "Removing Velero", deadlineAt: new Date(Date.now() + FIRST_WRITE_MS) },
   );
 }
 
@@ -382,7 +400,14 @@ export async function startDisable(
 export async function approveOperation(d: Deps, clusterId: string, id: string, digest: string, actorId: string | null) {
   const moved = await d.db.veleroOperation.updateMany({
     where: { id, clusterId, phase: "REVIEW", renderedDigest: digest },
-    data: { phase: "APPLYING", approvedById: actorId, approvedAt: now(), nextPollAt: now(), stepSeq: { increment: 1 } },
+    data: {
+      phase: "APPLYING",
+      approvedById: actorId,
+      approvedAt: now(),
+      nextPollAt: now(),
+      deadlineAt: null, // the review's day is over; each step sets its own
+      stepSeq: { increment: 1 },
+    },
   });
   if (moved.count !== 1) {
     const op = await d.db.veleroOperation.findFirst({ where: { id, clusterId }, select: { phase: true } });
@@ -399,17 +424,36 @@ export async function approveOperation(d: Deps, clusterId: string, id: string, d
 
 /** Cancels an operation that has not written to the cluster yet (its render Job is removed by the reconciler). */
 export async function cancelOperation(d: Deps, clusterId: string, id: string) {
-  const moved = await d.db.veleroOperation.updateMany({
-    where: { id, clusterId, phase: { in: ["PENDING", "RENDERING", "REVIEW"] } },
-    data: { phase: "CANCELLED", finishedAt: now(), message: "Cancelled", nextPollAt: now(), stepSeq: { increment: 1 } },
+  const op = await d.db.veleroOperation.findFirst({
+    where: { id, clusterId },
+    select: { phase: true, stepSeq: true, steps: true, kind: true },
   });
-  if (moved.count !== 1) {
-    const op = await d.db.veleroOperation.findFirst({ where: { id, clusterId }, select: { phase: true } });
-    if (!op) throw notFound("Operation");
+  if (!op) throw notFound("Operation");
+  // Before anything is written: rendering, in review, or approved but waiting (for backups to finish) before its first
+  // write. The compare-and-set on stepSeq loses to a step that wrote in between.
+  const cancellable =
+    ["PENDING", "RENDERING", "REVIEW"].includes(op.phase) ||
+    (op.phase === "APPLYING" && op.kind !== "DISABLE" && op.kind !== "REPAIR" && !wroteAnything(op.steps));
+  const moved = cancellable
+    ? await d.db.veleroOperation.updateMany({
+        where: { id, clusterId, phase: op.phase, stepSeq: op.stepSeq },
+        data: {
+          phase: "CANCELLED",
+          finishedAt: now(),
+          message: "Cancelled",
+          nextPollAt: now(),
+          stepSeq: { increment: 1 },
+        },
+      })
+    : { count: 0 };
+  if (moved.count !== 1)
     throw new AppError("CONFLICT", "Only an operation that has not applied anything yet can be cancelled");
-  }
   await publish(d.db, { topic: "velero", clusterId });
 }
+
+/** Whether an operation has written to the cluster (its first write is the CRDs). */
+const wroteAnything = (steps: unknown) =>
+  Array.isArray(steps) && steps.some((x: { name?: string }) => x.name === "crds" || x.name === "established");
 
 /** Operations with a step due now, and finished ones whose render Job is still to be removed. */
 export function dueOperations(d: Deps, limit = 20) {
@@ -443,7 +487,7 @@ export async function advanceOperation(d: Deps, id: string): Promise<void> {
     // A refusal that asking again will not change (an admission webhook, missing rights, an invalid object), or a step
     // whose deadline passed while the cluster did not answer, ends the operation; anything else is tried again.
     const refused = e instanceof ClusterError && [400, 403, 422].includes(e.status ?? 0);
-    const late = op.deadlineAt !== null && Date.now() > op.deadlineAt.getTime();
+    const late = pastDeadline(op);
     if (!terminal && (e instanceof OperationFailed || e instanceof RenderRefused || refused || late))
       await fail(d, op, e instanceof ClusterError ? `${e.kind}: ${e.message}` : (e as Error).message);
     else {
@@ -456,7 +500,13 @@ export async function advanceOperation(d: Deps, id: string): Promise<void> {
       });
     }
   }
-  await publish(d.db, { topic: "velero", clusterId: op.clusterId });
+  // Announced only when something a page shows changed (a wait that polls every second is not news).
+  const after = await d.db.veleroOperation.findUnique({
+    where: { id },
+    select: { phase: true, message: true, progress: true, steps: true },
+  });
+  const shown = (r: typeof after) => JSON.stringify(r && [r.phase, r.message, r.progress, r.steps]);
+  if (shown(after) !== shown(op)) await publish(d.db, { topic: "velero", clusterId: op.clusterId });
 }
 
 const options = (op: Row) => op.options as unknown as Options;
@@ -486,6 +536,12 @@ async function poll(d: Deps, op: Row, data: Prisma.VeleroOperationUpdateManyMuta
 
 async function fail(d: Deps, op: Row, message: string) {
   const running = stepsOf(op).find((s) => s.state === "running");
+  if (op.kind === "DISABLE" && !stepsOf(op).some((s) => s.name === "workloads" && s.state === "done"))
+    // Velero still runs, Lifeboat's as before (its locations come back with the next health check).
+    await d.db.veleroInstallation.updateMany({
+      where: { clusterId: op.clusterId, management: "DISABLED" },
+      data: { management: "MANAGED" },
+    });
   await move(d, op, {
     phase: "FAILED",
     message,
@@ -537,7 +593,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
     const ns = options(op).lifeboatNamespace;
     const s = await renderJobState(c, ns, op.jobName!);
     const image = op.installerImage ?? "";
-    const late = op.deadlineAt !== null && Date.now() > op.deadlineAt.getTime();
+    const late = pastDeadline(op);
     if (s.state === "complete") {
       const log = await readRenderLog(c, ns, s.pod, RENDER_LOG_LIMIT);
       const parsed = parseInstallerLog(log);
@@ -550,7 +606,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       });
       const { objects, fromOverlay } = overlay(valid, settings);
       const ordered = applyOrder(objects);
-      const review: Pick<RenderedView, "changes" | "prune"> =
+      const review: Pick<RenderedView, "changes" | "prune" | "replace"> =
         op.kind === "INSTALL" ? {} : await changesOf(d, c, op, ordered);
       const rendered: RenderedView = { messages: parsed.messages, objects: ordered, fromOverlay, ...review };
       const changed = review.changes?.filter((x) => x.change !== "same").length;
@@ -600,7 +656,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
   },
 
   async REVIEW(d, _c, op) {
-    if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
+    if (pastDeadline(op))
       await move(d, op, {
         phase: "CANCELLED",
         finishedAt: now(),
@@ -618,10 +674,23 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       if (op.kind === "UPGRADE" || op.kind === "CONFIGURE" || op.kind === "TAKE_OVER") {
         const busy = await busyOn(d, op.clusterId);
         if (busy.length) {
-          const list = `${busy.slice(0, 3).join(", ")}${busy.length > 3 ? ", …" : ""}`;
-          if (options(op).whenBusy !== "wait")
-            throw new OperationFailed(`Backups or restores are running (${list}): nothing was applied`);
-          return poll(d, op, { message: `Waiting for what runs on the cluster to finish: ${list}` }, 5_000);
+          const list = busyList(busy);
+          // A group's policy starts only while nothing runs: what started since is waited for, whatever its choice.
+          const wait = options(op).whenBusy === "wait" || options(op).autoApprove === true;
+          if (!wait) throw new OperationFailed(`Backups or restores are running (${list}): nothing was applied`);
+          if (pastDeadline(op))
+            throw new OperationFailed(
+              `Backups or restores were still running after ${BUSY_WAIT_MS / 3_600_000} hours (${list}): nothing was applied`,
+            );
+          return poll(
+            d,
+            op,
+            {
+              message: `Waiting for what runs on the cluster to finish: ${list}`,
+              deadlineAt: op.deadlineAt ?? new Date(Date.now() + BUSY_WAIT_MS),
+            },
+            5_000,
+          );
         }
       }
       if (op.kind === "INSTALL") {
@@ -643,7 +712,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       const pending: string[] = [];
       for (const o of crds) if (!(await crdEstablished(c, o.metadata.name))) pending.push(o.metadata.name);
       if (pending.length) {
-        if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
+        if (pastDeadline(op))
           throw new OperationFailed(`These CRDs were not Established within a minute: ${pending.join(", ")}`);
         return poll(d, op);
       }
@@ -651,7 +720,11 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       const force = op.kind !== "INSTALL"; // a take-over or a repair takes fields over from whoever set them
       for (const o of rbac) await applyVeleroObject(c, o, { force });
       const workloads = objects.filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet");
-      for (const o of workloads) await applyVeleroObject(c, o, { force });
+      const replaced = new Set((rendered.replace ?? []).map(describeObject));
+      for (const o of workloads) {
+        if (replaced.has(describeObject(o))) await deleteAppliedObject(c, o);
+        await applyVeleroObject(c, o, { force });
+      }
       for (const o of rendered.prune ?? []) await deleteAppliedObject(c, o);
       await move(d, op, {
         phase: "ROLLING_OUT",
@@ -691,7 +764,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       });
       return;
     }
-    if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
+    if (pastDeadline(op))
       throw new OperationFailed(`Velero did not roll out within ${ROLLOUT_MS / 60_000} minutes: ${waiting.message}`);
     const ready = states.reduce((n, s) => n + (s.state === "waiting" ? s.ready : 0), 0);
     const desired = states.reduce((n, s) => n + (s.state === "waiting" ? s.desired : 0), 0);
@@ -721,7 +794,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
     const missing = INSTALLED_PROVIDERS.filter((p) => !stores.includes(p));
     const answered = status?.phase === "Processed" && status.serverVersion === settings.version && !missing.length;
     if (!answered) {
-      if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
+      if (pastDeadline(op))
         throw new OperationFailed(
           status?.phase === "Processed"
             ? `Velero answers as ${status.serverVersion} with plugins ${stores.join(", ") || "none"}, ` +
@@ -786,7 +859,7 @@ async function changesOf(
   c: ClusterClient,
   op: Row,
   objects: K8sObject[],
-): Promise<{ changes: ObjectChange[]; prune: K8sObject[] }> {
+): Promise<{ changes: ObjectChange[]; prune: K8sObject[]; replace: K8sObject[] }> {
   const before = op.kind === "TAKE_OVER" ? [] : await previousRender(d, op.clusterId);
   const beforeBy = new Map(before.map((o) => [describeObject(o), o]));
   const wanted = new Set(objects.map(describeObject));
@@ -802,27 +875,46 @@ async function changesOf(
       });
   }
   const changes: ObjectChange[] = [];
-  for (const o of objects)
-    changes.push(
-      objectChange(o, (await readVeleroObject(c, o)) as K8sObject | null, beforeBy.get(describeObject(o)) ?? null),
-    );
+  const replace: K8sObject[] = [];
+  for (const o of objects) {
+    const live = (await readVeleroObject(c, o)) as K8sObject | null;
+    const change = objectChange(o, live, beforeBy.get(describeObject(o)) ?? null);
+    const reasons = op.kind === "TAKE_OVER" && live && PRUNABLE.has(o.kind) ? replaceReasons(o, live) : [];
+    if (reasons.length) {
+      // Shown first in its diff: the object is deleted and applied again (its pods restart either way).
+      replace.push(o);
+      change.change = "update";
+      change.lines = [{ op: "-", text: `# replaced: ${reasons.join("; ")}` }, ...change.lines];
+    }
+    changes.push(change);
+  }
   for (const o of prune) {
     const live = (await readVeleroObject(c, o)) as K8sObject | null;
     if (live) changes.push(objectChange(null, live));
   }
-  return { changes, prune };
+  return { changes, prune, replace };
 }
 
 // ---- disable ----------------------------------------------------------------------------------------------------------
 
 const DELETE_BACKUPS_MS = 30 * 60_000;
+/** The first writes of an operation that does not render (repair, disable) must happen within this. */
+const FIRST_WRITE_MS = 10 * 60_000;
 const WORKLOADS_GONE_MS = 5 * 60_000;
 const REMOVED_KINDS = new Set(["Deployment", "DaemonSet", "ClusterRoleBinding", "ServiceAccount"]);
 
-/** Backups this cluster made (not copies synced from a location another cluster writes to). */
-const ownBackups = (d: Deps, clusterId: string) =>
+/**
+ * Backups this cluster made: not copies synced from a location another cluster writes to, and none that another
+ * cluster's label names (the synced-copy flag compares two clusters' clocks; the label does not).
+ */
+const ownBackups = (d: Deps, clusterId: string, clusterName: string) =>
   d.db.veleroObject.findMany({
-    where: { clusterId, kind: "backups", syncedCopy: false },
+    where: {
+      clusterId,
+      kind: "backups",
+      syncedCopy: false,
+      OR: [{ originCluster: null }, { originCluster: clusterLabelValue(clusterName) }],
+    },
     select: { name: true, uid: true, phase: true },
   });
 
@@ -840,9 +932,9 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
   const started = (name: string) => steps.some((s) => s.name === name);
 
   if (o.backups === "delete" && !done("delete-backups")) {
-    const own = await ownBackups(d, op.clusterId);
+    const cluster = await d.db.cluster.findUniqueOrThrow({ where: { id: op.clusterId }, select: { name: true } });
+    const own = await ownBackups(d, op.clusterId, cluster.name);
     if (!started("delete-backups")) {
-      const cluster = await d.db.cluster.findUnique({ where: { id: op.clusterId }, select: { name: true } });
       for (const b of own)
         await createVeleroObject(
           c,
@@ -850,8 +942,9 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
           buildDeleteBackupRequest({
             backupName: b.name,
             backupUid: b.uid,
-            requestName: deleteRequestName(b.name, b.uid, null),
-            cluster: { name: cluster!.name },
+            // Named after this operation: an earlier request for the same backup (processed, with errors) is not it.
+            requestName: deleteRequestName(b.name, b.uid, `disable-${op.id}`),
+            cluster: { name: cluster.name },
             createdBy: "lifeboat: data protection disabled",
           }),
         );
@@ -865,7 +958,7 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
     }
     const desired = (op.progress as { desired?: number } | null)?.desired ?? own.length;
     if (own.length) {
-      if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
+      if (pastDeadline(op))
         throw new OperationFailed(
           `${own.length} backups were still not deleted after ${DELETE_BACKUPS_MS / 60_000} minutes ` +
             `(${own
@@ -886,6 +979,7 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
     await move(d, op, {
       steps: json(withStep(op, "delete-backups", "done")),
       progress: json(null),
+      deadlineAt: new Date(Date.now() + FIRST_WRITE_MS),
       message: `Deleted ${desired} backups; removing Lifeboat's locations`,
     });
     return;
@@ -898,6 +992,7 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
     if (r.failed.length) throw new Error(`Could not remove the locations ${r.failed.join(", ")} yet`);
     await move(d, op, {
       steps: json(withStep(op, "locations", "done")),
+      deadlineAt: null,
       message: `Removed ${r.removed.length} locations; removing Velero's workloads`,
     });
     return;
@@ -919,7 +1014,7 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
     for (const x of objects.filter((w) => w.kind === "Deployment" || w.kind === "DaemonSet"))
       if (await readVeleroObject(c, x)) left.push(`${x.kind} ${x.metadata.name}`);
     if (left.length) {
-      if (op.deadlineAt && Date.now() > op.deadlineAt.getTime())
+      if (pastDeadline(op))
         throw new OperationFailed(`${left.join(" and ")} did not go within ${WORKLOADS_GONE_MS / 60_000} minutes`);
       return poll(d, op, { message: `Waiting for ${left.join(" and ")} to go` });
     }
@@ -938,6 +1033,9 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
     where: { clusterId: op.clusterId },
     data: { management: "DISABLED", version: null, lastOperationId: op.id },
   });
+  // Once more: a location assigned while this ran may have been applied by a reconciler that read the cluster before.
+  const again = await reconcileCluster(d, op.clusterId);
+  if (again.failed.length) throw new Error(`Could not remove the locations ${again.failed.join(", ")} yet`);
   await checkCluster(d, op.clusterId);
   await move(d, op, {
     phase: "SUCCEEDED",

@@ -64,10 +64,13 @@ export function veleroManagementOf(c: {
   const inst = c.veleroInstallation;
   return {
     management:
-      inst?.management === "DISABLED" && detected?.installed && !disabling(c.lastOperation)
-        ? "ADOPTED" // someone installed a Velero of their own after Lifeboat removed its own
-        : (inst?.management ??
-          (detected?.installed && !(c.lastOperation && appliedBeforeFailing(c.lastOperation)) ? "ADOPTED" : "OFF")),
+      // While a removal runs, Velero is still Lifeboat's (the installation is DISABLED early, for the locations' sake).
+      inst?.management === "DISABLED" && disabling(c.lastOperation)
+        ? "MANAGED"
+        : inst?.management === "DISABLED" && detected?.installed && !disabling(c.lastOperation)
+          ? "ADOPTED" // someone installed a Velero of their own after Lifeboat removed its own
+          : (inst?.management ??
+            (detected?.installed && !(c.lastOperation && appliedBeforeFailing(c.lastOperation)) ? "ADOPTED" : "OFF")),
     version: detected?.serverVersion ?? inst?.version ?? null,
   };
 }
@@ -83,6 +86,7 @@ export async function veleroStatusOf(db: Db, clusterId: string): Promise<VeleroS
       lifeboatNamespace: true,
       veleroInstallation: true,
       veleroOperations: { orderBy: { createdAt: "desc" }, take: 1 },
+      group: { select: { name: true, veleroPolicy: { select: { enabled: true } } } },
     },
   });
   if (!c) throw notFound("Cluster");
@@ -101,6 +105,7 @@ export async function veleroStatusOf(db: Db, clusterId: string): Promise<VeleroS
     appliedSettings: applied?.success ? applied.data : null,
     detectedSettings: management === "ADOPTED" && detected ? settingsReadFrom(detected) : null,
     busy: management === "MANAGED" || management === "ADOPTED" ? await busyOn({ db }, clusterId) : [],
+    groupPolicy: c.group.veleroPolicy?.enabled ? c.group.name : null,
     operation: c.veleroOperations[0] ? summary(c.veleroOperations[0]) : null,
   };
 }
