@@ -284,6 +284,7 @@ test("an admin switches the cluster to opt-out, upgrades it, and disables it kee
   await r.getByRole("button", { name: "Next" }).click();
   await r.getByRole("button", { name: "Next" }).click();
   const manifest = r.getByLabel("Restore manifest");
+  await expect(manifest).toHaveValue(/web-cache: web-cache-from-3/);
   const restore = /\n {2}name: (sandbox-1-[a-z0-9-]+)/.exec(await manifest.inputValue())![1];
   await r.getByRole("button", { name: "Create restore" }).click();
   const row = page.getByTestId(`restore-row-sandbox-1-${restore}`);
