@@ -12,15 +12,17 @@ import { useTRPC } from "@/lib/trpc/client";
 // While the stream is down, pages fall back to polling (useLiveInterval); once it is back, they refetch once and stop
 // polling.
 const ROUTERS_BY_TOPIC: Record<string, string[]> = {
-  backups: ["backup", "overview", "schedule", "restore"],
+  // (velero: the Data protection section lists what runs, which an upgrade waits for)
+  backups: ["backup", "overview", "schedule", "restore", "velero"],
   deletebackuprequests: ["backup"],
   podvolumebackups: ["backup"],
   datauploads: ["backup"],
-  restores: ["restore", "overview"],
+  restores: ["restore", "overview", "velero"],
   schedules: ["schedule", "overview"],
   backupstoragelocations: ["location", "backup"],
-  cluster: ["cluster", "overview", "backup", "restore", "schedule", "veleroGroup"],
-  clusters: ["cluster", "clusterGroup", "overview", "location", "veleroGroup"],
+  // A check finds the cluster's access level and its Velero: the Data protection section and the versions page show them.
+  cluster: ["cluster", "overview", "backup", "restore", "schedule", "velero", "veleroFleet", "veleroGroup"],
+  clusters: ["cluster", "clusterGroup", "overview", "location", "velero", "veleroFleet", "veleroGroup"],
   locations: ["location"],
   syncstate: ["cluster.sync"],
   velero: ["velero", "veleroGroup"],

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { spawnSync } from "node:child_process";
+import { clientOf } from "../../kube/testing-objects";
+import { probeCluster } from "../../kube/probe";
 import { depsFor, type Deps } from "../../composition";
 import { ControllerManager } from "../../controllers/manager";
 import { veleroInstallerReconciler } from "../../controllers/reconcilers";
@@ -477,6 +480,29 @@ describe.skipIf(!haveKubectl)(
       expect((await kubectl(kubeconfigPath(), ["get", "deploy,ds,bsl", "-n", "velero", "-o", "name"])).out.trim()).toBe(
         "",
       );
+    });
+    it("with only operate access left (the manage binding removed), Lifeboat's service account probes as OPERATE", async () => {
+      // Lifeboat's own identity, as the onboarding manifest's command prints it (the test attached as the admin).
+      const { command } = onboardingManifest({ level: "manage" });
+      const printed = spawnSync("bash", ["-c", command], {
+        encoding: "utf8",
+        env: { ...process.env, KUBECONFIG: kubeconfigPath() },
+      });
+      expect(printed.status, printed.stderr).toBe(0);
+      const asLifeboat = await clientOf(printed.stdout);
+      expect((await probeCluster(asLifeboat)).accessLevel).toBe("MANAGE");
+      const removed = await kubectl(kubeconfigPath(), ["delete", "clusterrolebinding", "lifeboat-velero-manager"]);
+      expect(removed.code, removed.err).toBe(0);
+      try {
+        const probe = await probeCluster(asLifeboat);
+        expect(probe.accessLevel).toBe("OPERATE");
+        expect(probe.missingManage.length).toBeGreaterThan(0);
+      } finally {
+        // The manage manifest again, as the cluster's admin would (the files after this one install here).
+        const manifest = onboardingManifest({ level: "manage" }).yaml;
+        expect((await kubectl(kubeconfigPath(), ["apply", "-f", "-"], manifest)).code).toBe(0);
+      }
+      expect((await probeCluster(asLifeboat)).accessLevel).toBe("MANAGE");
     });
   },
 );
