@@ -341,12 +341,7 @@ export async function startRepair(d: Deps, clusterId: string, actorId: string | 
   const cluster = await factsOf(d, clusterId);
   requireManaged(cluster, "then repair it");
   const inst = cluster.veleroInstallation!;
-  const last = inst.lastOperationId
-    ? await d.db.veleroOperation.findUnique({
-        where: { id: inst.lastOperationId },
-        select: { rendered: true, renderedDigest: true },
-      })
-    : null;
+  const last = await lastApplied(d, clusterId);
   if (!last?.rendered) throw new AppError("PRECONDITION_FAILED", "Lifeboat has no record of what it applied here");
   return insertOperation(
     d,
@@ -840,14 +835,19 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
 };
 
 /** What Lifeboat applied last on the cluster (the objects of the operation that made the installation what it is). */
-async function previousRender(d: Deps, clusterId: string): Promise<K8sObject[]> {
+export async function previousRender(d: Pick<Deps, "db">, clusterId: string): Promise<K8sObject[]> {
+  return (await lastApplied(d, clusterId))?.rendered?.objects ?? [];
+}
+
+/** The operation that made the installation what it is: what it rendered (as applied) and its digest. */
+async function lastApplied(d: Pick<Deps, "db">, clusterId: string) {
   const inst = await d.db.veleroInstallation.findUnique({ where: { clusterId }, select: { lastOperationId: true } });
-  if (!inst?.lastOperationId) return [];
+  if (!inst?.lastOperationId) return null;
   const last = await d.db.veleroOperation.findUnique({
     where: { id: inst.lastOperationId },
-    select: { rendered: true },
+    select: { rendered: true, renderedDigest: true },
   });
-  return (last?.rendered as unknown as RenderedView | null)?.objects ?? [];
+  return last && { rendered: last.rendered as unknown as RenderedView | null, renderedDigest: last.renderedDigest };
 }
 
 /** Kinds a new render may leave out, which are then deleted (never CRDs or the namespace: they hold data). */
