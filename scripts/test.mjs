@@ -11,6 +11,15 @@ const resultsDir = path.join(dataDir, "test-results");
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const layers = [];
+const failures = []; // "layer: test name — first line of the error", printed again at the end (CI shows the output's tail)
+
+const firstLine = (text) =>
+  String(text ?? "")
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .find(Boolean)
+    ?.slice(0, 300) ?? "";
 
 function step(name, cmd, args, env = {}) {
   console.log(`\n» ${name}`);
@@ -89,6 +98,14 @@ if (vr)
     v.seconds,
   );
 else record("unit+integration", 0, 1, 0, v.seconds);
+for (const file of vr?.testResults ?? []) {
+  const rel = path.relative(root, file.name ?? "");
+  if (file.status === "failed" && !(file.assertionResults ?? []).some((a) => a.status === "failed"))
+    failures.push(`unit+integration: ${rel} — ${firstLine(file.message)}`);
+  for (const a of file.assertionResults ?? [])
+    if (a.status === "failed")
+      failures.push(`unit+integration: ${rel} › ${a.fullName ?? a.title} — ${firstLine(a.failureMessages?.[0])}`);
+}
 
 // Build (type-checks everything, tests included), then end to end against `next start`.
 const b = step("Production build (next build)", process.execPath, ["node_modules/next/dist/bin/next", "build"], {
@@ -116,8 +133,20 @@ else {
       e.seconds,
     );
   } else record("e2e", 0, 1, 0, e.seconds);
+  const walk = (suite, trail) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        if (t.status === "unexpected") {
+          const last = t.results?.[t.results.length - 1];
+          failures.push(`e2e: ${[...trail, spec.title].join(" › ")} — ${firstLine(last?.error?.message)}`);
+        }
+    for (const child of suite.suites ?? []) walk(child, [...trail, child.title]);
+  };
+  for (const suite of er?.suites ?? []) walk(suite, [suite.title]);
+  for (const err of er?.errors ?? []) failures.push(`e2e: ${firstLine(err.message)}`);
 }
 
+if (failures.length) console.log(`\nFailed:\n${failures.map((f) => `  ✖ ${f}`).join("\n")}`);
 console.log(`\n${layers.join("\n")}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ""}`);
 process.exit(totals.failed ? 1 : 0);
