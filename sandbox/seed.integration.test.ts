@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Cluster } from "./kube-api/cluster";
 import type { KObject } from "./kube-api/types";
-import { SEEDED_NAMESPACES, seedCluster, type SeedOptions } from "./seed";
+import { COVERAGE_NAMESPACES, SEEDED_NAMESPACES, seedCluster, type SeedOptions } from "./seed";
 import { startSimulator } from "./simulator";
 import { crdsSkipReason, haveCrds, haveWorkloads, VELERO_CRDS_DIR, WORKLOADS_DIR } from "./testing/paths";
 
@@ -232,7 +232,10 @@ describe.skipIf(!haveWorkloads)(`seeded cluster, Velero off ${haveWorkloads ? ""
     }
   });
 
-  it("serves no Velero types and no velero namespace", () => {
+  it("serves no Velero types and no velero namespace, and none of the coverage cases that go with Velero", () => {
+    const nss = items(c, "", "namespaces").map((n) => n.metadata.name);
+    for (const n of COVERAGE_NAMESPACES) expect(nss).not.toContain(n);
+    expect(items(c, "storage.k8s.io", "csidrivers").map((d) => d.metadata.name)).toEqual(["disk.csi.sandbox.io"]);
     expect(c.typeOf("velero.io", "backups")).toBeUndefined();
     expect(
       items(c, "apiextensions.k8s.io", "customresourcedefinitions").filter((d) => d.spec.group === "velero.io"),
@@ -328,6 +331,191 @@ describe.skipIf(!haveWorkloads || !haveCrds)(
       expect(crb.roleRef.name).toBe("cluster-admin");
       expect(crb.subjects).toEqual([{ kind: "ServiceAccount", name: "velero", namespace: "velero" }]);
       expect(names(items(c, "", "secrets", "velero"))).not.toContain("cloud-credentials");
+    });
+
+    it("adds a GPU node, tainted, where the node-agent does not run; every DaemonSet's numbers count the nodes it runs on", () => {
+      const nodes = items(c, "", "nodes");
+      expect(names(nodes)).toEqual(["node-1", "node-2", "node-3", "node-4"]);
+      const gpu = nodes.find((n) => n.metadata.name === "node-4")!;
+      expect(gpu.spec.taints).toEqual([{ key: "dedicated", value: "gpu", effect: "NoSchedule" }]);
+      expect(gpu.metadata.labels).toMatchObject({
+        "nvidia.com/gpu.present": "true",
+        "node.kubernetes.io/instance-type": "gpu-8",
+        "kubernetes.io/hostname": "node-4",
+      });
+      expect(gpu.status.conditions.find((x: any) => x.type === "Ready").status).toBe("True");
+      expect(gpu.status.capacity["nvidia.com/gpu"]).toBe("1");
+      for (const n of nodes.filter((n) => n.metadata.name !== "node-4")) expect(n.spec.taints).toBeUndefined();
+
+      const onNodes = (ns: string, label: string, value: string) =>
+        items(c, "", "pods", ns)
+          .filter((p) => p.metadata.labels![label] === value)
+          .map((p) => p.spec.nodeName)
+          .sort();
+      const daemon = (ns: string, name: string) => get(c, "apps", "daemonsets", ns, name).status;
+      // The node-agent tolerates no dedicated=gpu taint: three pods, three desired, three ready.
+      expect(onNodes("velero", "name", "node-agent")).toEqual(["node-1", "node-2", "node-3"]);
+      expect(daemon("velero", "node-agent")).toMatchObject({
+        desiredNumberScheduled: 3,
+        currentNumberScheduled: 3,
+        numberReady: 3,
+        numberAvailable: 3,
+      });
+      // kube-proxy tolerates every taint: it runs on the GPU node too.
+      expect(onNodes("kube-system", "k8s-app", "kube-proxy")).toEqual(["node-1", "node-2", "node-3", "node-4"]);
+      expect(daemon("kube-system", "kube-proxy")).toMatchObject({ desiredNumberScheduled: 4, numberReady: 4 });
+      expect(onNodes("batch-jobs", "app", "log-shipper")).toEqual(["node-1", "node-2", "node-3"]);
+      expect(daemon("batch-jobs", "log-shipper")).toMatchObject({ desiredNumberScheduled: 3, numberReady: 3 });
+      // Only pods that tolerate the taint run on the GPU node.
+      for (const p of items(c, "", "pods").filter((p) => p.spec.nodeName === "node-4"))
+        expect(
+          p.spec.tolerations.some((t: any) => t.key === "dedicated" || (t.operator === "Exists" && !t.key)),
+          p.metadata.name,
+        ).toBe(true);
+    });
+
+    it("seeds issue #13's coverage cases in batch-jobs and analytics, as real objects", () => {
+      for (const n of COVERAGE_NAMESPACES) {
+        expect(get(c, "", "namespaces", undefined, n).status.phase, n).toBe("Active");
+        expect(names(items(c, "", "serviceaccounts", n)).length, n).toBeGreaterThan(1);
+        expect(items(c, "", "secrets", n).length, n).toBeGreaterThan(0);
+      }
+      // 1. A claim with no storage class (the field absent), bound to a CSI volume with none either.
+      const archive = get(c, "", "persistentvolumeclaims", "batch-jobs", "reports-archive");
+      expect("storageClassName" in archive.spec).toBe(false);
+      expect(archive.status.phase).toBe("Bound");
+      const archivePv = get(c, "", "persistentvolumes", undefined, archive.spec.volumeName);
+      expect(archivePv.spec.csi.driver).toBe("disk.csi.sandbox.io");
+      expect("storageClassName" in archivePv.spec).toBe(false);
+      expect(archivePv.spec.claimRef).toMatchObject({ name: "reports-archive", uid: archive.metadata.uid });
+      expect(archivePv.status.phase).toBe("Bound");
+
+      // 2. A second CSI driver and its class, with no VolumeSnapshotClass; clickhouse's claim is on it, mounted.
+      expect(get(c, "storage.k8s.io", "csidrivers", undefined, "nvme.csi.sandbox.io")).toBeTruthy();
+      expect(get(c, "storage.k8s.io", "storageclasses", undefined, "fast-nvme").provisioner).toBe(
+        "nvme.csi.sandbox.io",
+      );
+      expect(items(c, "snapshot.storage.k8s.io", "volumesnapshotclasses").map((v) => v.driver)).toEqual([
+        "disk.csi.sandbox.io",
+      ]);
+      const data = get(c, "", "persistentvolumeclaims", "analytics", "data-clickhouse-0");
+      expect(data).toMatchObject({ spec: { storageClassName: "fast-nvme" }, status: { phase: "Bound" } });
+      expect(get(c, "", "persistentvolumes", undefined, data.spec.volumeName).spec.csi.driver).toBe(
+        "nvme.csi.sandbox.io",
+      );
+      const clickhouse = get(c, "", "pods", "analytics", "clickhouse-0");
+      expect(clickhouse.status.phase).toBe("Running");
+      expect(clickhouse.spec.volumes.find((v: any) => v.name === "data").persistentVolumeClaim.claimName).toBe(
+        "data-clickhouse-0",
+      );
+
+      const pods = items(c, "", "pods", "analytics");
+      const byApp = (app: string) => pods.filter((p) => p.metadata.labels!.app === app);
+      // 3. A pod no node takes: Pending, unscheduled, with the scheduler's reasons; its claim opted in to FSB.
+      const [pending] = byApp("spark-history");
+      expect(byApp("spark-history")).toHaveLength(1);
+      expect(pending.spec.nodeName).toBeUndefined();
+      expect(pending.status.phase).toBe("Pending");
+      expect(pending.status.podIP).toBeUndefined();
+      expect(pending.status.conditions).toEqual([
+        expect.objectContaining({
+          type: "PodScheduled",
+          status: "False",
+          reason: "Unschedulable",
+          message:
+            "0/4 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 3 node(s) didn't match " +
+            "Pod's node affinity/selector. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.",
+        }),
+      ]);
+      expect(pending.metadata.annotations!["backup.velero.io/backup-volumes"]).toBe("event-logs");
+      expect(get(c, "", "persistentvolumeclaims", "analytics", "spark-event-logs").status.phase).toBe("Bound");
+      expect(get(c, "apps", "deployments", "analytics", "spark-history").status).toMatchObject({
+        replicas: 1,
+        readyReplicas: 0,
+        availableReplicas: 0,
+        unavailableReplicas: 1,
+      });
+      expect(pending.metadata.ownerReferences![0].kind).toBe("ReplicaSet");
+
+      // 4. A log shipper reading the node's /var/log through a hostPath volume (opted in, which FSB ignores).
+      for (const p of items(c, "", "pods", "batch-jobs").filter((p) => p.metadata.labels!.app === "log-shipper")) {
+        expect(p.spec.volumes.find((v: any) => v.name === "varlog").hostPath.path).toBe("/var/log");
+        expect(p.metadata.annotations!["backup.velero.io/backup-volumes"]).toBe("varlog");
+        expect(p.status.phase).toBe("Running");
+      }
+
+      // 5. A Running pod on the GPU node, tolerating its taint, its claim opted in to FSB.
+      const [notebook] = byApp("gpu-notebook");
+      expect(notebook).toMatchObject({ spec: { nodeName: "node-4" }, status: { phase: "Running" } });
+      expect(notebook.status.podIP).toMatch(/^10\.244\.4\.\d+$/);
+      expect(notebook.spec.tolerations).toContainEqual({
+        key: "dedicated",
+        operator: "Equal",
+        value: "gpu",
+        effect: "NoSchedule",
+      });
+      expect(notebook.metadata.annotations!["backup.velero.io/backup-volumes"]).toBe("workspace");
+      expect(get(c, "", "persistentvolumeclaims", "analytics", "notebook-workspace").status.phase).toBe("Bound");
+
+      // 6. batch-jobs is in no schedule: the seed makes none.
+      expect(items(c, "velero.io", "schedules", "velero")).toEqual([]);
+    });
+
+    it("schedules new pods around the GPU node's taint, says why a pod fits nowhere, and leaves the seeded ones alone", async () => {
+      const vc = seeded({ velero: { version: "v1.18.1", nodeAgent: true, csi: true } });
+      const pods = vc.builtin("", "pods");
+      const pendingBefore = items(vc, "", "pods", "analytics").find((p) => p.metadata.labels!.app === "spark-history")!;
+      const stop = startSimulator(vc, { delayMs: 5 });
+      try {
+        vc.create(vc.builtin("", "namespaces"), undefined, { metadata: { name: "restored" } });
+        const spec = (extra: object = {}) => ({ containers: [{ name: "app", image: "nginx:1.27" }], ...extra });
+        for (let i = 0; i < 8; i++)
+          vc.create(pods, "restored", { apiVersion: "v1", kind: "Pod", metadata: { name: `web-${i}` }, spec: spec() });
+        vc.create(pods, "restored", {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "trainer" },
+          spec: spec({
+            nodeSelector: { "nvidia.com/gpu.present": "true" },
+            tolerations: [{ key: "dedicated", operator: "Exists", effect: "NoSchedule" }],
+          }),
+        });
+        vc.create(pods, "restored", {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "nowhere" },
+          spec: spec({ nodeSelector: { "nvidia.com/gpu.present": "true" } }),
+        });
+        const running = await until(
+          "the pods to run",
+          () => {
+            const all = items(vc, "", "pods", "restored").filter((p) => p.status.phase === "Running");
+            return all.length === 9 && all;
+          },
+          5000,
+        );
+        expect(running.find((p) => p.metadata.name === "trainer")!.spec.nodeName).toBe("node-4");
+        expect(new Set(running.filter((p) => p.metadata.name !== "trainer").map((p) => p.spec.nodeName))).toEqual(
+          new Set(["node-1", "node-2", "node-3"]),
+        );
+        const nowhere = await until("the scheduler's reasons", () => {
+          const p = vc.get(pods, "restored", "nowhere");
+          return p.status.conditions?.some((x: any) => x.type === "PodScheduled") && p;
+        });
+        expect(nowhere.spec.nodeName).toBeUndefined();
+        expect(nowhere.status.conditions.find((x: any) => x.type === "PodScheduled")).toMatchObject({
+          status: "False",
+          reason: "Unschedulable",
+          message:
+            "0/4 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 3 node(s) didn't match " +
+            "Pod's node affinity/selector. preemption: 0/4 nodes are available: 4 Preemption is not helpful for scheduling.",
+        });
+        // The seeded Pending pod already says so: the scheduler did not rewrite it.
+        const pendingAfter = vc.get(pods, "analytics", pendingBefore.metadata.name!);
+        expect(pendingAfter.metadata.resourceVersion).toBe(pendingBefore.metadata.resourceVersion);
+      } finally {
+        stop();
+      }
     });
 
     it("leaves out the node-agent and the CSI feature when asked", () => {

@@ -15,15 +15,21 @@ import {
   provisionedPv,
   runningPodStatus,
   templateHash,
+  tolerates,
+  unschedulableMessage,
+  unschedulablePodStatus,
   uuidOf,
 } from "./simulator";
 import { parseInstallArgs, renderVeleroObjects, seedInstallArgs } from "./velero/installer";
+import { seedCoverageCases } from "./seed-coverage";
 
 // Believable, deterministic content for a sandbox cluster: three Ready nodes, CSI and non-CSI storage, the real
 // kubernetes/examples workloads (guestbook, cassandra, tensorflow model serving, mysql on Cinder), a few namespaces of our
 // own that exercise Velero's volume policies (file-system-backup opt-in and opt-out), the system namespaces a TKG/TMC
-// cluster has, and optionally Velero itself (Deployment, node-agent, CRDs). Everything a controller would have made is
-// there too: ReplicaSets, pods on nodes with IPs and Running status, claims Bound to volumes, workload statuses.
+// cluster has, and optionally Velero itself (Deployment, node-agent, CRDs) with, beside it, a tainted GPU node and the
+// volume-coverage cases of seed-coverage.ts. Everything a controller would have made is there too: ReplicaSets, pods on
+// nodes with IPs and Running status (or Pending, unscheduled, where no node takes them), claims Bound to volumes,
+// workload statuses.
 // Names are derived from hashes, never from randomness, so two seeded clusters hold the same object names.
 
 export interface SeedOptions {
@@ -44,14 +50,58 @@ export const CSI_DRIVER = "disk.csi.sandbox.io";
 export const CSI_CLASS = "csi-standard";
 export const LEGACY_CLASS = "legacy-hostpath";
 export const SNAPSHOT_CLASS = "csi-snapclass";
-export const NODES = [1, 2, 3].map((i) => ({
+export interface NodePlan {
+  name: string;
+  zone: string;
+  ip: string;
+  podCIDR: string;
+  instanceType?: string;
+  labels?: Record<string, string>;
+  taints?: { key: string; value?: string; effect: string }[];
+  capacity?: Record<string, string>;
+  allocatable?: Record<string, string>;
+}
+/** The general-purpose nodes every seeded cluster has; workloads are spread over them. */
+export const NODES: NodePlan[] = [1, 2, 3].map((i) => ({
   name: `node-${i}`,
   zone: `zone-${"abc"[i - 1]}`,
   ip: `10.0.0.${10 + i}`,
   podCIDR: `10.244.${i}.0/24`,
 }));
+/**
+ * A GPU node reserved by a taint (dedicated=gpu:NoSchedule), on the clusters that run Velero: only pods that tolerate
+ * the taint run there, and the node-agent DaemonSet, which tolerates nothing of the kind, does not.
+ */
+export const GPU_NODE: NodePlan = {
+  name: "node-4",
+  zone: "zone-a",
+  ip: "10.0.0.14",
+  podCIDR: "10.244.4.0/24",
+  instanceType: "gpu-8",
+  labels: { "nvidia.com/gpu.present": "true", "node.sandbox.io/pool": "gpu" },
+  taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }],
+  capacity: { cpu: "8", memory: "65843856Ki", "nvidia.com/gpu": "1" },
+  allocatable: { cpu: "7910m", memory: "64795280Ki", "nvidia.com/gpu": "1" },
+};
 
-/** The namespaces seeding creates besides the bootstrap ones (velero only when Velero is on). */
+/** A node's labels as the kubelet and the cloud provider set them. */
+export const nodeLabels = (n: NodePlan): Record<string, string> => ({
+  "beta.kubernetes.io/arch": "amd64",
+  "beta.kubernetes.io/os": "linux",
+  "kubernetes.io/arch": "amd64",
+  "kubernetes.io/hostname": n.name,
+  "kubernetes.io/os": "linux",
+  "node.kubernetes.io/instance-type": n.instanceType ?? "standard-4",
+  "topology.kubernetes.io/region": "sandbox-1",
+  "topology.kubernetes.io/zone": n.zone,
+  [`topology.${CSI_DRIVER}/zone`]: n.zone,
+  ...(n.labels ?? {}),
+});
+
+/** The namespaces of the volume-coverage cases (seed-coverage.ts), seeded where Velero runs. */
+export const COVERAGE_NAMESPACES = ["batch-jobs", "analytics"];
+
+/** The namespaces seeding creates besides the bootstrap ones (velero and COVERAGE_NAMESPACES only when Velero is on). */
 export const SEEDED_NAMESPACES = [
   "guestbook",
   "cassandra",
@@ -161,15 +211,36 @@ function podAdmission(spec: any): any {
 
 const ownerRef = controllerRef;
 
+/** The tolerations the DaemonSet controller adds to its pods (on top of admission's not-ready/unreachable ones). */
+const DAEMON_TOLERATIONS = [
+  { key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute" },
+  { key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute" },
+  ...["disk-pressure", "memory-pressure", "pid-pressure", "unschedulable"].map((k) => ({
+    key: `node.kubernetes.io/${k}`,
+    operator: "Exists",
+    effect: "NoSchedule",
+  })),
+];
+
+/** Where a controller's pod lands: a node of its own (nodeName), or nowhere (unschedulable: left Pending). */
+export interface Placement {
+  nodeName?: string;
+  unschedulable?: boolean;
+}
+
 // ---- the seeder ---------------------------------------------------------------------------------------------------------
 
-class Seeder {
+export class Seeder {
   private rr = 0;
   /** Objects this run created (status is written only for those: existing objects are left alone). */
   private readonly fresh = new Set<string>();
-  private readonly t = isoNow();
+  readonly t = isoNow();
 
-  constructor(readonly c: Cluster) {}
+  /** nodes: every Node of the cluster; workloads without a placement of their own go round-robin over NODES. */
+  constructor(
+    readonly c: Cluster,
+    readonly nodeList: readonly NodePlan[] = NODES,
+  ) {}
 
   private rt(o: KObject): ResourceType {
     const rt = this.c.typeFor(o.apiVersion ?? "", o.kind ?? "");
@@ -209,24 +280,14 @@ class Seeder {
 
   nodes() {
     const t = this.t;
-    for (const n of NODES) {
+    for (const n of this.nodeList) {
       this.put(
         {
           apiVersion: "v1",
           kind: "Node",
           metadata: {
             name: n.name,
-            labels: {
-              "beta.kubernetes.io/arch": "amd64",
-              "beta.kubernetes.io/os": "linux",
-              "kubernetes.io/arch": "amd64",
-              "kubernetes.io/hostname": n.name,
-              "kubernetes.io/os": "linux",
-              "node.kubernetes.io/instance-type": "standard-4",
-              "topology.kubernetes.io/region": "sandbox-1",
-              "topology.kubernetes.io/zone": n.zone,
-              [`topology.${CSI_DRIVER}/zone`]: n.zone,
-            },
+            labels: nodeLabels(n),
             annotations: {
               "node.alpha.kubernetes.io/ttl": "0",
               "volumes.kubernetes.io/controller-managed-attach-detach": "true",
@@ -237,6 +298,7 @@ class Seeder {
             podCIDR: n.podCIDR,
             podCIDRs: [n.podCIDR],
             providerID: `sandbox:///${n.zone}/i-${hexOf(n.name, 17)}`,
+            ...(n.taints ? { taints: n.taints } : {}),
           },
         },
         () => ({
@@ -247,6 +309,7 @@ class Seeder {
             "hugepages-2Mi": "0",
             memory: "16374584Ki",
             pods: "110",
+            ...(n.capacity ?? {}),
           },
           allocatable: {
             cpu: "3920m",
@@ -255,6 +318,7 @@ class Seeder {
             "hugepages-2Mi": "0",
             memory: "15358776Ki",
             pods: "110",
+            ...(n.allocatable ?? {}),
           },
           conditions: [
             {
@@ -450,10 +514,9 @@ class Seeder {
     name: string,
     template: any,
     owner: KObject | null,
-    extra: { labels?: Record<string, string>; spec?: any; nodeName?: string } = {},
+    extra: { labels?: Record<string, string>; spec?: any } & Placement = {},
   ): KObject {
     const spec = podAdmission(podSpecDefaults({ ...template.spec, ...(extra.spec ?? {}) }));
-    spec.nodeName = extra.nodeName ?? template.spec?.nodeName ?? this.nextNode();
     const metadata: KObject["metadata"] = {
       name,
       namespace: ns,
@@ -461,15 +524,24 @@ class Seeder {
     };
     if (template.metadata?.annotations) metadata.annotations = { ...template.metadata.annotations };
     if (owner) metadata.ownerReferences = [ownerRef(owner)];
+    if (extra.unschedulable) {
+      // No node takes it: the scheduler left it Pending, unbound, with its reasons.
+      const nodes = this.c.store.list(this.c.builtin("", "nodes"));
+      return this.put({ apiVersion: "v1", kind: "Pod", metadata, spec }, (created) =>
+        unschedulablePodStatus(created, unschedulableMessage(created, nodes), this.t),
+      );
+    }
+    spec.nodeName = extra.nodeName ?? template.spec?.nodeName ?? this.nextNode();
     const ips = allocatePodIP(this.c, spec.nodeName, Boolean(spec.hostNetwork));
     return this.put({ apiVersion: "v1", kind: "Pod", metadata, spec }, (created) =>
       runningPodStatus(created, ips, this.t),
     );
   }
 
-  deployment(ns: string, d: KObject): KObject {
+  deployment(ns: string, d: KObject, placement: Placement = {}): KObject {
     const name = d.metadata.name!;
     const replicas: number = d.spec?.replicas ?? 1;
+    const ready = placement.unschedulable ? 0 : replicas;
     const template = { ...d.spec.template, spec: podSpecDefaults(d.spec.template?.spec) };
     const dep = this.put({
       ...d,
@@ -515,38 +587,58 @@ class Seeder {
     });
     const names = new Set<string>();
     for (let i = 0; names.size < replicas; i++) names.add(`${rsName}-${nameSuffix(`${ns}/${rsName}/${i}`)}`);
-    for (const p of names) this.pod(ns, p, rs.spec.template, rs);
+    for (const p of names) this.pod(ns, p, rs.spec.template, rs, placement);
     this.setStatus(rs, {
       replicas,
       fullyLabeledReplicas: replicas,
-      readyReplicas: replicas,
-      availableReplicas: replicas,
+      readyReplicas: ready,
+      availableReplicas: ready,
       observedGeneration: 1,
     });
     const t = this.t;
+    const available = ready >= replicas - Math.floor(replicas / 4);
     this.setStatus(dep, {
       observedGeneration: 1,
       replicas,
       updatedReplicas: replicas,
-      readyReplicas: replicas,
-      availableReplicas: replicas,
+      readyReplicas: ready,
+      availableReplicas: ready,
+      ...(replicas > ready ? { unavailableReplicas: replicas - ready } : {}),
       conditions: [
-        {
-          type: "Available",
-          status: "True",
-          lastUpdateTime: t,
-          lastTransitionTime: t,
-          reason: "MinimumReplicasAvailable",
-          message: "Deployment has minimum availability.",
-        },
-        {
-          type: "Progressing",
-          status: "True",
-          lastUpdateTime: t,
-          lastTransitionTime: t,
-          reason: "NewReplicaSetAvailable",
-          message: `ReplicaSet "${rsName}" has successfully progressed.`,
-        },
+        available
+          ? {
+              type: "Available",
+              status: "True",
+              lastUpdateTime: t,
+              lastTransitionTime: t,
+              reason: "MinimumReplicasAvailable",
+              message: "Deployment has minimum availability.",
+            }
+          : {
+              type: "Available",
+              status: "False",
+              lastUpdateTime: t,
+              lastTransitionTime: t,
+              reason: "MinimumReplicasUnavailable",
+              message: "Deployment does not have minimum availability.",
+            },
+        ready === replicas
+          ? {
+              type: "Progressing",
+              status: "True",
+              lastUpdateTime: t,
+              lastTransitionTime: t,
+              reason: "NewReplicaSetAvailable",
+              message: `ReplicaSet "${rsName}" has successfully progressed.`,
+            }
+          : {
+              type: "Progressing",
+              status: "True",
+              lastUpdateTime: t,
+              lastTransitionTime: t,
+              reason: "ReplicaSetUpdated",
+              message: `ReplicaSet "${rsName}" is progressing.`,
+            },
       ],
     });
     return dep;
@@ -720,7 +812,18 @@ class Seeder {
       },
     });
     const revision = templateHash(`${ns}/${name}/revision`);
-    for (const n of NODES) {
+    // The nodes the DaemonSet controller places a pod on: its node selector matched, every NoSchedule/NoExecute taint
+    // tolerated (by the template's tolerations and the ones the controller adds).
+    const tolerations = [...(template.spec.tolerations ?? []), ...DAEMON_TOLERATIONS];
+    const selector: Record<string, string> = template.spec.nodeSelector ?? {};
+    const placed = this.nodeList.filter(
+      (n) =>
+        (n.taints ?? [])
+          .filter((t) => t.effect === "NoSchedule" || t.effect === "NoExecute")
+          .every((t) => tolerates(tolerations, t)) &&
+        Object.entries(selector).every(([k, v]) => nodeLabels(n)[k] === v),
+    );
+    for (const n of placed) {
       this.pod(ns, `${name}-${nameSuffix(`${ns}/${name}/${n.name}`)}`, template, ds, {
         nodeName: n.name,
         labels: { "controller-revision-hash": revision, "pod-template-generation": "1" },
@@ -743,7 +846,7 @@ class Seeder {
         },
       });
     }
-    const n = NODES.length;
+    const n = placed.length;
     this.setStatus(ds, {
       currentNumberScheduled: n,
       desiredNumberScheduled: n,
@@ -855,7 +958,7 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
   const workloadsDir = fs.existsSync(wd) ? wd : null;
   const load = (files: string[]) => files.flatMap((f) => loadWorkload(workloadsDir, f));
 
-  const s = new Seeder(cluster);
+  const s = new Seeder(cluster, velero ? [...NODES, GPU_NODE] : NODES);
   s.nodes();
   s.storage();
 
@@ -1211,7 +1314,11 @@ export function seedCluster(cluster: Cluster, opts: SeedOptions): void {
     ),
   ]);
 
-  if (velero) seedVelero(s, velero, crdsDir);
+  if (velero) {
+    seedVelero(s, velero, crdsDir);
+    // After Velero, so the pods seeded before keep their nodes (workloads go round-robin over NODES).
+    seedCoverageCases(s);
+  }
 
   // Every namespace has its "default" ServiceAccount now, not a microtask later.
   for (const ns of cluster.store.list(cluster.builtin("", "namespaces"))) {

@@ -11,6 +11,8 @@ import { recordEvent } from "./events";
 // The helpers below are shared with seed.ts so seeded objects look exactly like simulated ones.
 
 const NO_PROVISIONER = "kubernetes.io/no-provisioner";
+/** Where pods go on a cluster without Node objects: the seed's untainted nodes (its tainted GPU node takes no pod that
+ * does not tolerate it, so it is never a default). */
 const DEFAULT_NODES = ["node-1", "node-2", "node-3"];
 export const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -87,6 +89,74 @@ export function keyedTimers() {
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
     },
+  };
+}
+
+/** Tolerations cover a taint as the scheduler decides it (NoSchedule and NoExecute taints must be tolerated). */
+export function tolerates(tolerations: any[] | undefined, taint: any): boolean {
+  if (taint.effect === "PreferNoSchedule") return true;
+  return (tolerations ?? []).some(
+    (t) =>
+      (!t.effect || t.effect === taint.effect) &&
+      (t.operator === "Exists"
+        ? !t.key || t.key === taint.key
+        : t.key === taint.key && (t.value ?? "") === (taint.value ?? "")),
+  );
+}
+
+const nodeReady = (n: KObject) =>
+  (n.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
+const selectorMatches = (pod: KObject, n: KObject) =>
+  Object.entries((pod.spec?.nodeSelector ?? {}) as Record<string, string>).every(
+    ([k, v]) => n.metadata.labels?.[k] === v,
+  );
+
+/** Why a node cannot take a pod, as the scheduler's filter that rejects it first words it; null when it can. */
+function filterFailure(pod: KObject, n: KObject): string | null {
+  if (n.spec?.unschedulable) return "node(s) were unschedulable";
+  if (!nodeReady(n)) return "node(s) had untolerated taint {node.kubernetes.io/not-ready: }";
+  const taint = (n.spec?.taints ?? []).find(
+    (t: any) => (t.effect === "NoSchedule" || t.effect === "NoExecute") && !tolerates(pod.spec?.tolerations, t),
+  );
+  if (taint) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`;
+  if (!selectorMatches(pod, n)) return "node(s) didn't match Pod's node affinity/selector";
+  return null;
+}
+
+/** The nodes a pod may be scheduled on (Ready, schedulable, taints tolerated, node selector matched). */
+export const feasibleNodes = (pod: KObject, nodes: KObject[]): KObject[] =>
+  nodes.filter((n) => filterFailure(pod, n) === null);
+
+/** The scheduler's FitError for a pod no node takes ("0/4 nodes are available: …"), reasons sorted as it sorts them. */
+export function unschedulableMessage(pod: KObject, nodes: KObject[]): string {
+  const counts = new Map<string, number>();
+  for (const n of nodes) {
+    const why = filterFailure(pod, n);
+    if (why) counts.set(why, (counts.get(why) ?? 0) + 1);
+  }
+  const reasons = [...counts].map(([why, count]) => `${count} ${why}`).sort();
+  const total = nodes.length;
+  return (
+    `0/${total} nodes are available: ${reasons.join(", ")}. ` +
+    `preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`
+  );
+}
+
+/** The status of a pod the scheduler could not place: Pending, PodScheduled False (Unschedulable) with its reasons. */
+export function unschedulablePodStatus(pod: KObject, message: string, at = isoNow()): Record<string, unknown> {
+  return {
+    phase: "Pending",
+    conditions: [
+      {
+        type: "PodScheduled",
+        status: "False",
+        lastProbeTime: null,
+        lastTransitionTime: at,
+        reason: "Unschedulable",
+        message,
+      },
+    ],
+    qosClass: qosClass(pod.spec),
   };
 }
 
@@ -387,15 +457,24 @@ export function startSimulator(
   const schedulableNodes = (pod: KObject): string[] => {
     const nodes = cluster.store.list(nodeRT);
     if (!nodes.length) return DEFAULT_NODES;
-    const sel: Record<string, string> = pod.spec?.nodeSelector ?? {};
-    return nodes
-      .filter(
-        (n) =>
-          !n.spec?.unschedulable &&
-          (n.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"),
-      )
-      .filter((n) => Object.entries(sel).every(([k, v]) => n.metadata.labels?.[k] === v))
-      .map((n) => n.metadata.name!);
+    return feasibleNodes(pod, nodes).map((n) => n.metadata.name!);
+  };
+
+  /** No node takes the pod: it stays Pending with the scheduler's reasons (written once, not again while they hold). */
+  const markUnschedulable = (pod: KObject) => {
+    const nodes = cluster.store.list(nodeRT);
+    if (!nodes.length) return;
+    const message = unschedulableMessage(pod, nodes);
+    const cur = (pod.status?.conditions ?? []).find((c: any) => c.type === "PodScheduled");
+    if (cur?.status === "False" && cur.reason === "Unschedulable" && cur.message === message) return;
+    const { namespace: ns, name } = pod.metadata;
+    cluster.update(
+      podRT,
+      ns,
+      name!,
+      { ...pod, status: { ...(pod.status ?? {}), ...unschedulablePodStatus(pod, message) } },
+      { subresource: "status" },
+    );
   };
 
   const claimsReady = (pod: KObject, forScheduling: boolean) =>
@@ -414,7 +493,7 @@ export function startSimulator(
     if (!pod.spec?.nodeName) {
       if (!claimsReady(pod, true)) return; // "unbound immediate PersistentVolumeClaims": wait for the claim
       const candidates = schedulableNodes(pod);
-      if (!candidates.length) return; // unschedulable: stays Pending
+      if (!candidates.length) return markUnschedulable(pod); // unschedulable: stays Pending, says why
       const nodeName = candidates[rr++ % candidates.length];
       const scheduled = cluster.update(podRT, ns, name, { ...pod, spec: { ...pod.spec, nodeName } });
       const at = isoNow();

@@ -3,7 +3,9 @@ import type { StoreEvent } from "./kube-api/store";
 import type { KObject } from "./kube-api/types";
 import { canonicalJson } from "../lib/json/canonical";
 import { recordEvent } from "./events";
-import { controllerRef, isoNow, keyedTimers, templateHash } from "./simulator";
+import { controllerRef, isoNow, keyedTimers, templateHash, tolerates } from "./simulator";
+
+export { tolerates };
 
 // The sandbox's kube-controller-manager for workloads: the Deployment, ReplicaSet, DaemonSet and Job controllers and
 // the garbage collector, for objects written after seeding (by kubectl, by Lifeboat, by a Velero restore). Like
@@ -53,18 +55,6 @@ function setCondition(prev: any, next: { type: string; status: string; reason: s
     out.lastUpdateTime =
       same && prev.reason === next.reason && prev.message === next.message ? (prev.lastUpdateTime ?? at) : at;
   return out;
-}
-
-/** Tolerations cover a taint as the scheduler decides it (NoSchedule and NoExecute taints must be tolerated). */
-export function tolerates(tolerations: any[] | undefined, taint: any): boolean {
-  if (taint.effect === "PreferNoSchedule") return true;
-  return (tolerations ?? []).some(
-    (t) =>
-      (!t.effect || t.effect === taint.effect) &&
-      (t.operator === "Exists"
-        ? !t.key || t.key === taint.key
-        : t.key === taint.key && (t.value ?? "") === (taint.value ?? "")),
-  );
 }
 
 /** The tolerations the DaemonSet controller adds to every pod it makes. */

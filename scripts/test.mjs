@@ -15,6 +15,7 @@ const failures = []; // "layer: test name — first line of the error", printed 
 
 const firstLine = (text) =>
   String(text ?? "")
+    // eslint-disable-next-line no-control-regex -- colours in a test runner's message
     .replace(/\u001b\[[0-9;]*m/g, "")
     .split("\n")
     .map((l) => l.trim())

@@ -4,20 +4,26 @@ import Paper from "@mui/material/Paper";
 import Typography from "@mui/material/Typography";
 import { PageHeader } from "@/components/common/PageHeader";
 import { ClusterGroupsOverview } from "@/components/cluster/ClusterGroupsOverview";
+import { FleetDashboard } from "@/components/overview/FleetDashboard";
 import { FleetStatus } from "@/components/overview/FleetStatus";
 import { getQueryClient, HydrateClient, trpc } from "@/lib/trpc/server";
 import { currentPrincipal } from "@/server/auth/page-session";
 
 export const metadata: Metadata = { title: "Overview" };
 
-export default async function OverviewPage() {
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ group?: string | string[] }> }) {
   // The layout redirects the signed-out; pages render alongside it, so do not ask the API for them.
   if (!(await currentPrincipal())) return null;
   const qc = getQueryClient();
-  // The protection table is rendered on the server too, so it is in the first paint (#10 §6).
+  // The dashboard's cluster group filter (?group=<id>), as FleetDashboard reads it.
+  const raw = (await searchParams).group;
+  const groupId = typeof raw === "string" && raw ? raw : undefined;
+  // The dashboard and the protection table are rendered on the server too, so they are in the first paint (#10 §6);
+  // the charts load in the browser afterwards.
   const [groups] = await Promise.all([
     qc.fetchQuery(trpc.clusterGroup.list.queryOptions()).catch(() => []),
     qc.prefetchQuery(trpc.overview.fleet.queryOptions()),
+    qc.prefetchQuery(trpc.overview.dashboard.queryOptions(groupId ? { groupId } : {})),
   ]);
   const clusters = groups.reduce((n, g) => n + g.clusters.length, 0);
   const stats = [
@@ -41,6 +47,7 @@ export default async function OverviewPage() {
           </Grid>
         ))}
       </Grid>
+      <FleetDashboard />
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
         Protection status
       </Typography>

@@ -117,6 +117,9 @@ export function ClusterDetail({ id }: { id: string }) {
             <Button variant="outlined" component={Link} href={`/clusters/${id}/backups`}>
               Backups
             </Button>
+            <Button variant="outlined" component={Link} href={`/clusters/${id}/coverage`}>
+              Coverage
+            </Button>
             {canRefresh && (
               <Button onClick={() => refresh.mutate({ id })} disabled={refresh.isPending}>
                 {refresh.isPending ? "Checking…" : "Check now"}

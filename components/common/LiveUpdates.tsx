@@ -26,6 +26,7 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   locations: ["location"],
   syncstate: ["cluster.sync"],
   velero: ["velero", "veleroGroup"],
+  coverage: ["coverage", "overview"],
 };
 
 const LiveContext = createContext<{ connected: boolean }>({ connected: false });

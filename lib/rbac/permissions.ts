@@ -80,6 +80,7 @@ export const PERMISSIONS = {
   "schedule.delete": OPERATE,
   "live.subscribe": { scope: "self" },
   "velero.get": VIEW,
+  "coverage.get": VIEW,
   "velero.install": CLUSTER_ADMIN,
 } as const satisfies Record<string, Grant>;
 

@@ -53,10 +53,17 @@ export const teamUpdateInput = z.object({
 export const teamMemberInput = z.object({ teamId: id, userId: id });
 
 export const clusterGroupCreateInput = z.object({ name: resourceName, description });
+/** A recovery point objective (#13): hours since a namespace's last good backup before it counts as a breach. */
+export const rpoHours = z
+  .number({ error: "Enter a number of hours" })
+  .int("Whole hours")
+  .min(1, "At least 1 hour")
+  .max(24 * 90, "At most 90 days (2160 hours)");
 export const clusterGroupUpdateInput = z.object({
   id,
   name: resourceName.optional(),
   description: description.optional(),
+  rpoHours: rpoHours.optional(),
 });
 
 export const bindingCreateInput = z.object({

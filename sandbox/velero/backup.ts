@@ -6,7 +6,7 @@ import { buildBackupTarball, gzipJson, gzipText, type BackupItem } from "./archi
 import { LABELS, nowIso, parseGoDuration, sleep, validLabelValue, type VeleroContext } from "./context";
 import { namespaceIncluded, labelsMatch, qualifiedName, resourceIncluded, globMatch } from "./filters";
 import { resolveLocationName, validateLocation } from "./bsl";
-import { fsbBlocker, picksFsb, quantityBytes, simulatedUsage, type VolumeSettings } from "./volumes";
+import { fsbBlocker, picksFsb, podNotRunning, quantityBytes, simulatedUsage, type VolumeSettings } from "./volumes";
 import type { ObjectStore } from "../storage/object-store";
 
 // Runs one Backup the way Velero 1.18 does (velero-api.md §2.1, §4, §8, §9): validation, spec defaults, item
@@ -292,6 +292,7 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
     snapshotMoveData: Boolean(spec.snapshotMoveData),
     csi: ctx.opts.csi,
     nodeAgent: ctx.opts.nodeAgent,
+    nodeAgentNodes: nodeAgentNodes(ctx),
     pvcsExcluded: !nsResourceIncluded(pvcType),
   };
   const volumeInfos: any[] = [];
@@ -300,6 +301,7 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   const csiExtras: { rt: ResourceType; o: KObject }[] = [];
   const pvcAnnotations = new Map<string, Record<string, string>>();
   const fsbPvcs = new Set<string>();
+  const failedPods = new Set<string>();
   const pods = picked.filter((p) => p.rt.resource === "pods" && p.rt.group === "").map((p) => p.o);
   const allPods = ctx.cluster.list(ctx.cluster.builtin("", "pods"), undefined).items;
   for (const pod of allPods)
@@ -315,6 +317,9 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
         : undefined;
       const pv = pvc?.spec?.volumeName ? ctx.cluster.store.get(pvType, undefined, pvc.spec.volumeName) : undefined;
       const blocker = fsbBlocker(pod, v, settings, pv);
+      const pvInfo = pv
+        ? { pvInfo: { reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy, labels: pv.metadata.labels ?? {} } }
+        : {};
       const base = {
         pvcName: pvc?.metadata.name ?? "",
         pvcNamespace: pvc ? pod.metadata.namespace : "",
@@ -324,16 +329,16 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
         preserveLocalSnapshot: false,
       };
       if (blocker) {
-        log.warn(
-          `Skip pod volume ${v.name} of pod ${pod.metadata.namespace}/${pod.metadata.name}: ${blocker}`,
-          "pkg/podvolume/backupper.go",
-        );
-        addResult(
-          warnings,
-          pod.metadata.namespace,
-          `volume ${v.name} of pod ${pod.metadata.name} was not backed up: ${blocker}`,
-        );
-        volumeInfos.push({ ...base, skipped: true, skippedReason: blocker });
+        log.warn(blocker.warning, "pkg/podvolume/backupper.go");
+        addResult(warnings, pod.metadata.namespace, blocker.warning);
+        // The pod item fails once (not once per volume) when its node has no node-agent.
+        if (blocker.error && !failedPods.has(pod.metadata.uid!)) {
+          failedPods.add(pod.metadata.uid!);
+          const msg = `error backing up item: pods ${pod.metadata.namespace}/${pod.metadata.name}: ${blocker.error}`;
+          log.error(msg);
+          addResult(errors, pod.metadata.namespace, msg);
+        }
+        volumeInfos.push({ ...base, skipped: true, skippedReason: blocker.skippedReason, ...pvInfo });
         continue;
       }
       const capacity = quantityBytes(pvc?.spec?.resources?.requests?.storage ?? v.emptyDir?.sizeLimit, 256 * 2 ** 20);
@@ -392,9 +397,10 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
   const vscType = ctx.cluster.findType("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses")!;
   const vsType = ctx.cluster.findType("snapshot.storage.k8s.io", "v1", "volumesnapshots")!;
   const vscontentType = ctx.cluster.findType("snapshot.storage.k8s.io", "v1", "volumesnapshotcontents")!;
+  const scType = ctx.cluster.builtin("storage.k8s.io", "storageclasses");
   for (const pvc of pvcsIncluded) {
     const key = `${pvc.metadata.namespace}/${pvc.metadata.name}`;
-    if (fsbPvcs.has(key)) continue; // mutual exclusion: FSB wins
+    const fsb = fsbPvcs.has(key);
     const pv = pvc.spec?.volumeName ? ctx.cluster.store.get(pvType, undefined, pvc.spec.volumeName) : undefined;
     const base = {
       pvcName: pvc.metadata.name,
@@ -406,6 +412,36 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
         ? { pvInfo: { reclaimPolicy: pv.spec?.persistentVolumeReclaimPolicy, labels: pv.metadata.labels ?? {} } }
         : {}),
     };
+    const actionFailed = (msg: string) =>
+      addResult(
+        errors,
+        pvc.metadata.namespace,
+        `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): rpc error: code = Unknown desc = ${msg}`,
+      );
+    // The CSI PVC action (velero.io/csi-pvc-backupper, EnableCSI only) validates the claim before it asks whether to
+    // snapshot: a claim without a storage class, or without a bound volume, fails the item even when FSB or
+    // snapshotVolumes=false would have left it alone (pkg/backup/actions/csi/pvc_action.go validatePVCAndPV).
+    if (settings.csi) {
+      if (pvc.spec?.storageClassName === undefined || pvc.spec?.storageClassName === null) {
+        actionFailed(`Cannot snapshot PVC ${key}, PVC has no storage class.`);
+        continue;
+      }
+      if (!pvc.spec?.volumeName) {
+        actionFailed(`PVC ${key} has no volume backing this claim`);
+        continue;
+      }
+      if (pvc.status?.phase !== "Bound") {
+        actionFailed(`PVC ${key} is in phase ${pvc.status?.phase ?? "Pending"} and is not bound to a volume`);
+        continue;
+      }
+      if (!pv) {
+        const pvName = pvc.spec.volumeName;
+        actionFailed(`failed to get PV ${pvName} for PVC ${key}: persistentvolumes "${pvName}" not found`);
+        continue;
+      }
+      if (!pv.spec?.csi) pvcAnnotations.set(key, { "backup.velero.io/skipped-no-csi-pv": "true" });
+    }
+    if (fsb) continue; // mutual exclusion: FSB wins
     if (!settings.snapshotVolumes) {
       volumeInfos.push({
         ...base,
@@ -415,24 +451,19 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
       });
       continue;
     }
-    if (!pv) {
-      addResult(
-        errors,
-        pvc.metadata.namespace,
-        `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): PVC ${key} is not bound to a PV`,
-      );
-      continue;
-    }
+    if (!pv) continue; // no volume: nothing for a snapshotter to take
     if (settings.csi && pv.spec?.csi) {
-      if (!pvc.spec?.storageClassName) {
-        addResult(
-          errors,
-          pvc.metadata.namespace,
-          `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): Cannot snapshot PVC ${key}, PVC has no storage class`,
+      const className: string = pvc.spec.storageClassName;
+      const sc = className ? ctx.cluster.store.get(scType, undefined, className) : undefined;
+      if (!sc) {
+        actionFailed(
+          "error getting storage class: " +
+            (className ? `storageclasses.storage.k8s.io "${className}" not found` : "resource name may not be empty"),
         );
         continue;
       }
-      const driver = pv.spec.csi.driver;
+      // The VolumeSnapshotClass is chosen for the StorageClass's provisioner (pkg/util/csi/volume_snapshot.go).
+      const driver: string = sc.provisioner;
       const classes = ctx.cluster.list(vscType, undefined).items.filter((c) => c.driver === driver);
       const vsc =
         classes.find((c) => pvc.metadata.annotations?.["velero.io/csi-volumesnapshot-class"] === c.metadata.name) ??
@@ -442,13 +473,16 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
             c.metadata.name,
         ) ??
         classes.find((c) => c.metadata.labels?.["velero.io/csi-volumesnapshot-class"] !== undefined) ??
-        classes.find((c) => c.metadata.annotations?.["snapshot.storage.kubernetes.io/is-default-class"] === "true") ??
+        classes.find(
+          (c) => c.metadata.annotations?.["snapshot.storage.kubernetes.io/is-default-class"] !== undefined,
+        ) ??
         (classes.length === 1 ? classes[0] : undefined);
       if (!vsc) {
-        addResult(
-          errors,
-          pvc.metadata.namespace,
-          `error executing custom action (groupResource=persistentvolumeclaims, namespace=${pvc.metadata.namespace}, name=${pvc.metadata.name}): failed to get VolumeSnapshotClass for StorageClass ${pvc.spec.storageClassName}: failed to get VolumeSnapshotClass for provisioner ${driver}, ensure that the desired VolumeSnapshot class has the velero.io/csi-volumesnapshot-class label`,
+        actionFailed(
+          `failed to get VolumeSnapshotClass for StorageClass ${sc.metadata.name}: error getting VolumeSnapshotClass: ` +
+            `failed to get VolumeSnapshotClass for provisioner ${driver}: ensure that the desired VolumeSnapshotClass ` +
+            `has the velero.io/csi-volumesnapshot-class label or snapshot.storage.kubernetes.io/is-default-class ` +
+            `annotation, and that its driver matches the StorageClass provisioner`,
         );
         continue;
       }
@@ -587,7 +621,6 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
       }
       continue;
     }
-    if (pv.spec?.csi || settings.csi) pvcAnnotations.set(key, { "backup.velero.io/skipped-no-csi-pv": "true" });
     // Native path: the sandbox has no VolumeSnapshotter plugin, so nothing can snapshot this volume.
     volumeInfos.push({
       ...base,
@@ -883,6 +916,16 @@ export async function runBackup(ctx: VeleroContext, name: string): Promise<void>
     return;
   }
   ctx.mutate("backups", name, (o) => void (o.status = finalStatus));
+}
+
+/** Nodes where a node-agent pod of Velero's namespace runs (nodeagent.IsRunningInNode: label role=node-agent). */
+function nodeAgentNodes(ctx: VeleroContext): Set<string> {
+  const pods = ctx.cluster.list(ctx.cluster.builtin("", "pods"), ctx.ns).items;
+  return new Set(
+    pods
+      .filter((p) => p.metadata.labels?.role === "node-agent" && podNotRunning(p) === null)
+      .map((p) => p.spec.nodeName as string),
+  );
 }
 
 function errorsCount(r: Results): number {

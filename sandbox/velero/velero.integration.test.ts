@@ -258,6 +258,111 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
     expect(tar.some((i) => i.resource === "persistentvolumes")).toBe(true);
   });
 
+  it("covers issue #13's cases as Velero does: no storage class, no VolumeSnapshotClass, a Pending pod, hostPath, a node without node-agent", async () => {
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "coverage-1" },
+      spec: { includedNamespaces: ["batch-jobs", "analytics"] },
+    });
+    const b = await phaseOf(co1, "backups", "coverage-1", ["Completed", "PartiallyFailed", "Failed"]);
+    expect(b.status).toMatchObject({ phase: "PartiallyFailed", errors: 3, warnings: 2 });
+    expect(b.status.csiVolumeSnapshotsAttempted).toBeUndefined();
+    const pods = (await core1.listNamespacedPod({ namespace: "analytics" })).items;
+    const pod = (app: string) => pods.find((p) => p.metadata!.labels?.app === app)!.metadata!.name!;
+    const [pending, notebook] = [pod("spark-history"), pod("gpu-notebook")];
+
+    const results = gunzipJson<any>((await bucket.get("backups/coverage-1/coverage-1-results.gz"))!);
+    const action = (ns: string, pvc: string) =>
+      `error executing custom action (groupResource=persistentvolumeclaims, namespace=${ns}, name=${pvc}): rpc error: code = Unknown desc = `;
+    expect(results.errors.namespaces["batch-jobs"]).toEqual([
+      `${action("batch-jobs", "reports-archive")}Cannot snapshot PVC batch-jobs/reports-archive, PVC has no storage class.`,
+    ]);
+    expect([...results.errors.namespaces.analytics].sort()).toEqual(
+      [
+        `${action("analytics", "data-clickhouse-0")}failed to get VolumeSnapshotClass for StorageClass fast-nvme: ` +
+          "error getting VolumeSnapshotClass: failed to get VolumeSnapshotClass for provisioner nvme.csi.sandbox.io: " +
+          "ensure that the desired VolumeSnapshotClass has the velero.io/csi-volumesnapshot-class label or " +
+          "snapshot.storage.kubernetes.io/is-default-class annotation, and that its driver matches the StorageClass provisioner",
+        `error backing up item: pods analytics/${notebook}: daemonset pod not found in running state in node node-4`,
+      ].sort(),
+    );
+    const notScheduled = `pod is not scheduled, name=${pending}, namespace=analytics, phase=Pending`;
+    const noAgent = "daemonset pod not found in running state in node node-4";
+    expect([...results.warnings.namespaces.analytics].sort()).toEqual(
+      [
+        `Skip pod volume event-logs of pod analytics/${pending}: ${notScheduled}`,
+        `Skip pod volume workspace of pod analytics/${notebook}: ${noAgent}`,
+      ].sort(),
+    );
+    expect(results.warnings.namespaces["batch-jobs"]).toBeUndefined(); // the hostPath volume is simply not chosen
+
+    // Volume information: the two chosen file-system backups, skipped with Velero's reasons; nothing else (the claims
+    // the CSI action failed have no entry, the hostPath volume was never a candidate).
+    const infos = gunzipJson<any[]>((await bucket.get("backups/coverage-1/coverage-1-volumeinfo.json.gz"))!);
+    expect(infos.map((v) => v.pvcName).sort()).toEqual(["notebook-workspace", "spark-event-logs"]);
+    expect(infos.find((v) => v.pvcName === "spark-event-logs")).toMatchObject({
+      pvcNamespace: "analytics",
+      backupMethod: "PodVolumeBackup",
+      skipped: true,
+      skippedReason: `encountered a problem with backing up the PVC of pod analytics/${pending}: ${notScheduled}`,
+      pvInfo: { reclaimPolicy: "Delete" },
+    });
+    expect(infos.find((v) => v.pvcName === "notebook-workspace")).toMatchObject({
+      skipped: true,
+      skippedReason: `encountered a problem with backing up the PVC of pod analytics/${notebook}: ${noAgent}`,
+    });
+    expect(infos.every((v) => !v.pvbInfo && v.pvName)).toBe(true);
+
+    // No PodVolumeBackup, no snapshot, no kopia data; the objects themselves are all in the tarball.
+    const pvbs = (await co1.listNamespacedCustomObject({
+      ...ref("podvolumebackups"),
+      labelSelector: "velero.io/backup-name=coverage-1",
+    })) as any;
+    expect(pvbs.items).toEqual([]);
+    expect(await bucket.list("kopia/analytics/")).toEqual([]);
+    expect(await bucket.list("kopia/batch-jobs/")).toEqual([]);
+    const tar = (await parseBackupTarball((await bucket.get("backups/coverage-1/coverage-1.tar.gz"))!)).items;
+    expect(tar.filter((i) => i.resource === "volumesnapshots")).toEqual([]);
+    expect(tar.some((i) => i.resource === "pods" && i.name === pending)).toBe(true);
+    expect(tar.some((i) => i.resource === "daemonsets" && i.name === "log-shipper")).toBe(true);
+    expect(tar.some((i) => i.resource === "persistentvolumes" && i.name === "reports-archive-2021")).toBe(true);
+    const archive = tar.find((i) => i.resource === "persistentvolumeclaims" && i.name === "reports-archive")!
+      .object as any;
+    expect(archive.spec.storageClassName).toBeUndefined();
+  });
+
+  it("fails a claim without a storage class even when the backup takes no snapshots (the CSI action checks it first)", async () => {
+    await create(co1, "backups", {
+      kind: "Backup",
+      metadata: { name: "coverage-2" },
+      spec: { includedNamespaces: ["batch-jobs"], snapshotVolumes: false },
+    });
+    const b = await phaseOf(co1, "backups", "coverage-2", ["Completed", "PartiallyFailed", "Failed"]);
+    expect(b.status).toMatchObject({ phase: "PartiallyFailed", errors: 1 });
+    const results = gunzipJson<any>((await bucket.get("backups/coverage-2/coverage-2-results.gz"))!);
+    expect(results.errors.namespaces["batch-jobs"][0]).toContain(
+      "Cannot snapshot PVC batch-jobs/reports-archive, PVC has no storage class.",
+    );
+  });
+
+  it("keeps the node-agent off the tainted GPU node: its pods and numbers stay at three nodes, kube-proxy runs on all four", async () => {
+    const apps = clientsFor(sb.clusters[0].kubeconfig).apps;
+    const nodes = (await core1.listNode()).items;
+    expect(nodes.map((n) => n.metadata!.name).sort()).toEqual(["node-1", "node-2", "node-3", "node-4"]);
+    expect(nodes.find((n) => n.metadata!.name === "node-4")!.spec!.taints).toEqual([
+      { key: "dedicated", value: "gpu", effect: "NoSchedule" },
+    ]);
+    const agents = (await core1.listNamespacedPod({ namespace: NS, labelSelector: "role=node-agent" })).items;
+    expect(agents.map((p) => p.spec!.nodeName).sort()).toEqual(["node-1", "node-2", "node-3"]);
+    const ds = await apps.readNamespacedDaemonSet({ name: "node-agent", namespace: NS });
+    expect(ds.status).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3 });
+    const proxies = (await core1.listNamespacedPod({ namespace: "kube-system", labelSelector: "k8s-app=kube-proxy" }))
+      .items;
+    expect(proxies.map((p) => p.spec!.nodeName).sort()).toEqual(["node-1", "node-2", "node-3", "node-4"]);
+    const proxy = await apps.readNamespacedDaemonSet({ name: "kube-proxy", namespace: "kube-system" });
+    expect(proxy.status).toMatchObject({ desiredNumberScheduled: 4, numberReady: 4 });
+  });
+
   it("moves snapshot data with DataUploads when asked, and the local snapshot is removed", async () => {
     await create(co1, "backups", {
       kind: "Backup",

@@ -8,7 +8,9 @@ export interface VolumeSettings {
   snapshotVolumes: boolean; // spec.snapshotVolumes, nil = true
   snapshotMoveData: boolean;
   csi: boolean; // server EnableCSI
-  nodeAgent: boolean;
+  nodeAgent: boolean; // the node-agent DaemonSet is ready (the built-in data mover needs it)
+  /** Nodes with a Running node-agent pod (label role=node-agent) in Velero's namespace: where FSB can run. */
+  nodeAgentNodes: ReadonlySet<string>;
   pvcsExcluded: boolean; // PVCs excluded by the resource filters
 }
 
@@ -29,16 +31,53 @@ export function picksFsb(pod: KObject, volume: any, s: VolumeSettings): boolean 
     : csvAnnotation(pod, "backup.velero.io/backup-volumes").includes(volume.name);
 }
 
-/** Why an FSB that was chosen cannot run (it is then SKIPPED, with no snapshot fallback), or null. */
-export function fsbBlocker(pod: KObject, volume: any, s: VolumeSettings, pv: KObject | undefined): string | null {
-  if (!s.nodeAgent) return "node-agent is not running on the node: file-system backup is not possible";
-  if (pod.status?.phase !== "Running" || !pod.spec?.nodeName || pod.metadata.deletionTimestamp)
-    return `pod ${pod.metadata.namespace}/${pod.metadata.name} is not running`;
-  if (pv?.spec?.hostPath) return "the volume is a hostPath volume, which file-system backup does not support";
+/** kube.IsPodRunning (pkg/util/kube/pod.go): why a pod is not running stably, in Velero's words, or null. */
+export function podNotRunning(pod: KObject): string | null {
+  const { name, namespace } = pod.metadata;
+  const where = `name=${name}, namespace=${namespace}, phase=${pod.status?.phase ?? ""}`;
+  if (!pod.spec?.nodeName) return `pod is not scheduled, ${where}`;
+  if (pod.status?.phase !== "Running") return `pod is not in the expected status, ${where}: pod is not running`;
+  if (pod.metadata.deletionTimestamp) return `pod is being terminated, ${where}`;
+  return null;
+}
+
+/** Why a chosen FSB does not run, as Velero's pod volume backupper reports it (pkg/podvolume/backupper.go). */
+export interface FsbBlocker {
+  /** The log line (a warning in the backup's results). */
+  warning: string;
+  /** The volume's skippedReason in the volume information. */
+  skippedReason: string;
+  /** The error that fails the pod item (the backup ends PartiallyFailed), or null when it is only skipped. */
+  error: string | null;
+}
+
+/**
+ * Why an FSB that was chosen cannot run (the volume is then SKIPPED, with no snapshot fallback), or null, checked in
+ * Velero's order: the pod must be running (else every chosen volume is skipped with a warning), a node-agent pod must
+ * be running on the pod's node (else skipped, and the pod item fails: "daemonset pod not found in running state in
+ * node …"), then per volume: not a hostPath volume, mounted by a container.
+ */
+export function fsbBlocker(pod: KObject, volume: any, s: VolumeSettings, pv: KObject | undefined): FsbBlocker | null {
+  const podRef = `${pod.metadata.namespace}/${pod.metadata.name}`;
+  const skipAll = (cause: string, fails: boolean): FsbBlocker => ({
+    warning: `Skip pod volume ${volume.name} of pod ${podRef}: ${cause}`,
+    skippedReason: `encountered a problem with backing up the PVC of pod ${podRef}: ${cause}`,
+    error: fails ? cause : null,
+  });
+  const notRunning = podNotRunning(pod);
+  if (notRunning) return skipAll(notRunning, false);
+  if (!s.nodeAgentNodes.has(pod.spec.nodeName))
+    return skipAll(`daemonset pod not found in running state in node ${pod.spec.nodeName}`, true);
+  const skipOne = (msg: string): FsbBlocker => ({ warning: msg, skippedReason: msg, error: null });
+  if (pv?.spec?.hostPath)
+    return skipOne(
+      `Volume ${volume.name} in pod ${podRef} is a hostPath volume which is not supported for pod volume backup, skipping`,
+    );
   const mounted = (pod.spec?.containers ?? []).some((c: any) =>
     (c.volumeMounts ?? []).some((m: any) => m.name === volume.name),
   );
-  if (!mounted) return `volume ${volume.name} is not mounted by any container`;
+  if (!mounted)
+    return skipOne(`volume ${volume.name} is declared in pod ${podRef} but not mounted by any container, skipping`);
   return null;
 }
 

@@ -6,6 +6,9 @@ import { advanceStack, dueStacks } from "../services/protection/managed-location
 import { advanceOperation, dueOperations } from "../services/velero/operations";
 import { applyGroupPolicy, policiesInForce } from "../services/velero/group-policy";
 import { SyncEngine } from "../sync/engine";
+import { COVERAGE_KINDS } from "../kube/watch";
+import { dueDigests, readDigest } from "../services/coverage/digests";
+import { refreshSummary } from "../services/coverage/summaries";
 import type { Reconciler } from "./manager";
 
 // The console's reconcilers, run by the controller manager while it leads.
@@ -184,4 +187,104 @@ export function veleroGroupPolicyReconciler(d: Deps, bus: EventBus, opts: { tick
     due: () => policiesInForce(d),
     advance: (id) => applyGroupPolicy(d, id),
   });
+}
+
+/** How often the backup digests are looked for without being woken. */
+const DIGESTS_TICK_MS = 10_000;
+
+/**
+ * Backup digests (#13 observed coverage): desired state = a BackupDigest for every finished backup of the last 30 days
+ * made on a connected cluster; observed = the BackupDigest rows; converge = read the due backups' volume info and
+ * results (readDigest), newest first, one at a time, then announce the cluster's coverage. Woken by "backups".
+ */
+export function backupDigestsReconciler(d: Deps, bus: EventBus, opts: { tickMs?: number } = {}): Reconciler {
+  return dueRowsReconciler("backup-digests", bus, {
+    topics: ["backups"],
+    tickMs: opts.tickMs ?? DIGESTS_TICK_MS,
+    due: () => dueDigests(d),
+    advance: async (id) => {
+      const done = await readDigest(d, id);
+      if (done) await publish(d.db, { topic: "digests", clusterId: done.clusterId });
+    },
+  });
+}
+
+/** What a cluster's coverage is computed from: a change to any of these recomputes its summary. */
+const COVERAGE_INPUTS = new Set<string>([
+  ...COVERAGE_KINDS,
+  "schedules",
+  "backups",
+  "volumesnapshotlocations",
+  "digests",
+  "cluster",
+  "velero",
+]);
+/** Changes to one cluster are gathered this long before its coverage is computed again. */
+const COVERAGE_DEBOUNCE_MS = 1_000;
+/** Every attached cluster is computed again this often (recovery points age without any change). */
+const COVERAGE_REFRESH_MS = 5 * 60_000;
+
+/**
+ * Coverage summaries (#13): desired state = a CoverageSummary per attached cluster that reflects its read model;
+ * observed = the rows; converge = refreshSummary for every cluster a change touched (debounced per cluster), and for
+ * every attached cluster periodically. Each refresh announces "coverage" for the live pages.
+ */
+export function coverageSummariesReconciler(
+  d: Deps,
+  bus: EventBus,
+  opts: { debounceMs?: number; refreshMs?: number } = {},
+): Reconciler {
+  return {
+    name: "coverage-summaries",
+    start() {
+      let stopped = false;
+      const dirty = new Set<string>();
+      let timer: NodeJS.Timeout | undefined;
+      let running: Promise<void> = Promise.resolve();
+      const flush = () => {
+        timer = undefined;
+        const ids = [...dirty];
+        dirty.clear();
+        running = running
+          .then(async () => {
+            for (const id of ids) {
+              if (stopped) return;
+              await refreshSummary(d, id).catch((e) =>
+                logger.warn(
+                  { err: e instanceof Error ? e.message : String(e), clusterId: id },
+                  "coverage: refresh failed",
+                ),
+              );
+            }
+          })
+          .catch(() => undefined);
+      };
+      const mark = (id: string) => {
+        if (stopped) return;
+        dirty.add(id);
+        timer ??= setTimeout(flush, opts.debounceMs ?? COVERAGE_DEBOUNCE_MS);
+      };
+      const all = async () => {
+        const rows = await d.db.cluster.findMany({
+          where: { kubeconfigSecretId: { not: null } },
+          select: { id: true },
+        });
+        rows.forEach((r) => mark(r.id));
+      };
+      const unsubscribe = bus.subscribe((c) => {
+        if (c.topic === "resync" || c.topic === "clusters") void all().catch(() => undefined);
+        else if (c.clusterId && COVERAGE_INPUTS.has(c.topic)) mark(c.clusterId);
+      });
+      const interval = setInterval(() => void all().catch(() => undefined), opts.refreshMs ?? COVERAGE_REFRESH_MS);
+      interval.unref?.();
+      void all().catch(() => undefined);
+      return async () => {
+        stopped = true;
+        unsubscribe();
+        clearInterval(interval);
+        clearTimeout(timer);
+        await running;
+      };
+    },
+  };
 }

@@ -2,6 +2,8 @@ import { deps } from "../composition";
 import { eventBus } from "../events/bus";
 import { ControllerManager } from "./manager";
 import {
+  backupDigestsReconciler,
+  coverageSummariesReconciler,
   healthReconciler,
   managedStacksReconciler,
   SyncReconciler,
@@ -11,7 +13,8 @@ import {
 
 /**
  * The console process's controller runtime: under the PostgreSQL lease, the sync of every attached cluster's Velero
- * objects, the managed locations' CloudFormation stacks, Velero's installs, the groups' Velero policies, and (when
+ * objects, the managed locations' CloudFormation stacks, Velero's installs, the groups' Velero policies, the backups' digests and
+ * the clusters' coverage summaries, and (when
  * `healthSeconds` > 0) the periodic health checks with location healing.
  */
 export async function startControllers(healthSeconds: number): Promise<ControllerManager> {
@@ -22,6 +25,8 @@ export async function startControllers(healthSeconds: number): Promise<Controlle
     managedStacksReconciler(d, bus),
     veleroInstallerReconciler(d, bus),
     veleroGroupPolicyReconciler(d, bus),
+    backupDigestsReconciler(d, bus),
+    coverageSummariesReconciler(d, bus),
     ...(healthSeconds > 0 ? [healthReconciler(d, healthSeconds * 1000)] : []),
   ];
   const manager = new ControllerManager(d.db, reconcilers);

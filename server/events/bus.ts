@@ -20,7 +20,9 @@ export type Topic =
   | "cluster"
   | "clusters"
   | "locations"
-  | "velero";
+  | "velero"
+  | "coverage"
+  | "digests";
 
 export interface Change {
   topic: Topic | string;

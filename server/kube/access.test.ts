@@ -63,8 +63,22 @@ describe("REQUIRED_ACCESS", () => {
     expect(REQUIRED_ACCESS.every((a) => a.why.startsWith("needed to"))).toBe(true);
     expect(REQUIRED_ACCESS.every((a) => a.level === "operate" && a.resourceName === undefined)).toBe(true);
     // 7 Velero kinds × 7 verbs, 4 progress kinds × 3, secrets 4, configmaps 4, Velero's Deployment and DaemonSet
-    // 2 × 2, 7 cluster-wide kinds × 2, GET /version.
-    expect(REQUIRED_ACCESS).toHaveLength(49 + 12 + 4 + 4 + 4 + 14 + 1);
+    // 2 × 2, 7 cluster-wide kinds × 2, GET /version; then the optional rows of volume coverage (#13): watch on 5
+    // cluster-wide kinds, get/list/watch on VolumeSnapshotLocations.
+    expect(REQUIRED_ACCESS).toHaveLength(49 + 12 + 4 + 4 + 4 + 14 + 1 + 5 + 3);
+  });
+
+  it("marks only volume coverage's watches (and snapshot locations) optional, so older manifests keep their level", () => {
+    expect(REQUIRED_ACCESS.filter((a) => a.optional).map(keyOf)).toEqual([
+      key("watch", "", "namespaces", undefined),
+      key("watch", "", "pods", undefined),
+      key("watch", "", "persistentvolumeclaims", undefined),
+      key("watch", "", "persistentvolumes", undefined),
+      key("watch", "snapshot.storage.k8s.io", "volumesnapshotclasses", undefined),
+      key("get", "velero.io", "volumesnapshotlocations", "velero"),
+      key("list", "velero.io", "volumesnapshotlocations", "velero"),
+      key("watch", "velero.io", "volumesnapshotlocations", "velero"),
+    ]);
   });
 
   it.each([
@@ -87,7 +101,7 @@ describe("REQUIRED_ACCESS", () => {
     ["watch", "", "secrets", "velero"],
     ["delete", "velero.io", "podvolumebackups", "velero"],
     ["create", "", "namespaces", undefined],
-    ["watch", "", "pods", undefined],
+    ["delete", "", "pods", undefined],
     ["get", "", "secrets", undefined],
     ["list", "", "configmaps", "velero"],
   ])("does not ask for %s %s/%s in %s", (verb, group, resource, namespace) => {
@@ -310,12 +324,15 @@ describe("rulesFor", () => {
 });
 
 describe("onboardingManifest, level operate", () => {
-  it("is byte for byte the manifest of before the manage level (the UI and the docs show it)", () => {
+  it("is byte for byte the reviewed manifest (the UI and the docs show it): #13 added the watches of coverage", () => {
     const { yaml } = onboardingManifest();
     expect(onboardingManifest({ level: "operate" }).yaml).toBe(yaml);
-    expect(yaml.length).toBe(3258);
+    expect(yaml).toContain(
+      "      - pods\n      - persistentvolumeclaims\n      - persistentvolumes\n    verbs:\n      - get\n      - list\n      - watch\n",
+    );
+    expect(yaml.length).toBe(3318);
     expect(createHash("sha256").update(yaml).digest("hex")).toBe(
-      "9068cd26edb83946d4961f5534f29b286aece7f2d1e6c47af6b12253511e9a0b",
+      "7e84f8ebfdb8ca3f463075cdd4fe74fdc9746a2ee692ab09907c7d3b05bebc77",
     );
   });
 });

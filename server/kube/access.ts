@@ -17,6 +17,11 @@ export interface AccessRequirement {
   /** The Velero namespace, or Lifeboat's own namespace (manage rows); undefined = cluster-wide. */
   namespace?: string;
   why: string;
+  /**
+   * Granted by the manifest, but not needed to operate: without it only volume coverage (#13) is missing, and its page
+   * says so. Clusters attached before coverage existed keep their access level until the manifest is applied again.
+   */
+  optional?: boolean;
 }
 
 export const VELERO_NAMESPACE = "velero";
@@ -25,8 +30,16 @@ const VELERO_WRITE = ["create", "get", "list", "watch", "update", "patch", "dele
 const READ_WATCH = ["get", "list", "watch"];
 const READ = ["get", "list"];
 
-// [verbs, group, resource, scope, why]; scope "velero" = the Velero namespace, undefined = cluster-wide.
-type Row = [verbs: string[], group: string, resource: string, scope: "velero" | undefined, why: string];
+// [verbs, group, resource, scope, why, optional]; scope "velero" = the Velero namespace, undefined = cluster-wide.
+type Row = [
+  verbs: string[],
+  group: string,
+  resource: string,
+  scope: "velero" | undefined,
+  why: string,
+  optional?: "optional",
+];
+const COVERAGE = "needed to show volume coverage live (watched)";
 const ROWS: Row[] = [
   [VELERO_WRITE, "velero.io", "backups", "velero", "needed to run, list and follow backups"],
   [VELERO_WRITE, "velero.io", "restores", "velero", "needed to run, list and follow restores"],
@@ -87,11 +100,18 @@ const ROWS: Row[] = [
     "needed to check that Velero's CRDs are installed",
   ],
   [["get"], "", "/version", undefined, "needed to read the Kubernetes version"],
+  // Volume coverage (#13) follows these with watches; optional, see AccessRequirement.optional.
+  [["watch"], "", "namespaces", undefined, COVERAGE, "optional"],
+  [["watch"], "", "pods", undefined, COVERAGE, "optional"],
+  [["watch"], "", "persistentvolumeclaims", undefined, COVERAGE, "optional"],
+  [["watch"], "", "persistentvolumes", undefined, COVERAGE, "optional"],
+  [["watch"], "snapshot.storage.k8s.io", "volumesnapshotclasses", undefined, COVERAGE, "optional"],
+  [READ_WATCH, "velero.io", "volumesnapshotlocations", "velero", "needed to predict native snapshots", "optional"],
 ];
 
 /** The rows for a Velero installed in another namespace than "velero". */
 export function requiredAccess(veleroNamespace = VELERO_NAMESPACE): AccessRequirement[] {
-  return ROWS.flatMap(([verbs, group, resource, scope, why]) =>
+  return ROWS.flatMap(([verbs, group, resource, scope, why, optional]) =>
     verbs.map((verb) => ({
       level: "operate" as const,
       verb,
@@ -99,6 +119,7 @@ export function requiredAccess(veleroNamespace = VELERO_NAMESPACE): AccessRequir
       resource,
       ...(scope ? { namespace: veleroNamespace } : {}),
       why,
+      ...(optional ? { optional: true } : {}),
     })),
   );
 }

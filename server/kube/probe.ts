@@ -44,7 +44,10 @@ export interface ServerVersion {
 export interface AccessCheck extends AccessRequirement {
   allowed: boolean;
 }
-/** MANAGE: every operate and manage row is allowed; OPERATE: every operate row; NONE: some operate row is missing. */
+/**
+ * MANAGE: every operate and manage row is allowed; OPERATE: every operate row; NONE: some operate row is missing
+ * (optional rows do not count: AccessRequirement.optional).
+ */
 export type ClusterAccessLevel = "MANAGE" | "OPERATE" | "NONE";
 export interface ProbeResult {
   serverVersion: ServerVersion;
@@ -105,7 +108,7 @@ export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: s
   );
   const access = checked.slice(0, operateRows.length);
   const manage = checked.slice(operateRows.length);
-  const missing = access.filter((a) => !a.allowed).map(describeAccess);
+  const missing = access.filter((a) => !a.allowed && !a.optional).map(describeAccess);
   const missingManage = manage.filter((a) => !a.allowed).map(describeAccess);
   const accessLevel: ClusterAccessLevel = missing.length ? "NONE" : missingManage.length ? "OPERATE" : "MANAGE";
   return {

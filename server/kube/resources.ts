@@ -23,6 +23,7 @@ export const RESOURCES = {
   restores: velero("restores", "Restore"),
   schedules: velero("schedules", "Schedule"),
   backupstoragelocations: velero("backupstoragelocations", "BackupStorageLocation"),
+  volumesnapshotlocations: velero("volumesnapshotlocations", "VolumeSnapshotLocation"),
   deletebackuprequests: velero("deletebackuprequests", "DeleteBackupRequest"),
   downloadrequests: velero("downloadrequests", "DownloadRequest"),
   serverstatusrequests: velero("serverstatusrequests", "ServerStatusRequest"),

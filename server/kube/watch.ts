@@ -1,5 +1,13 @@
 import { VELERO_NAMESPACE } from "./access";
 import type { ClusterClient, WatchEnd, WatchEventType } from "./cluster-client";
+import {
+  projectNamespace,
+  projectPod,
+  projectPv,
+  projectPvc,
+  projectSnapshotClass,
+  projectSnapshotLocation,
+} from "./coverage-projections";
 import { RESOURCES, type KubeObject, type ResourceRef } from "./resources";
 
 // The list+watch half of the sync engine, over the cluster-access port: paginated lists and resumable watches of any
@@ -11,9 +19,22 @@ export interface SyncedKind {
   resource: ResourceRef;
   /** What the read model keeps of an object (default: labels, spec and status). */
   project?: (o: KubeObject) => { spec: unknown; status: unknown };
+  /**
+   * Where: "velero" = Velero's namespace (its own objects); "cluster" = every namespace, or the cluster-scoped kind
+   * itself (what volume coverage reads: pods, claims, volumes, snapshot classes, namespaces).
+   */
+  scope: "velero" | "cluster";
+  /** The cluster may not serve the kind (a CRD that is not installed): a 404 is a state, not a failure to retry soon. */
+  optional?: boolean;
 }
 
-const synced = (r: ResourceRef): SyncedKind => ({ kind: r.plural, version: r.version, resource: r });
+const synced = (r: ResourceRef, more: Partial<SyncedKind> = {}): SyncedKind => ({
+  kind: r.plural,
+  version: r.version,
+  resource: r,
+  scope: "velero",
+  ...more,
+});
 
 export const SYNCED_KINDS: readonly SyncedKind[] = [
   synced(RESOURCES.backups),
@@ -23,7 +44,17 @@ export const SYNCED_KINDS: readonly SyncedKind[] = [
   synced(RESOURCES.deletebackuprequests),
   synced(RESOURCES.podvolumebackups),
   synced(RESOURCES.datauploads),
+  synced(RESOURCES.volumesnapshotlocations, { project: projectSnapshotLocation }),
+  // Volume coverage (#13): the cluster's side, reduced to what the rules read.
+  synced(RESOURCES.namespaces, { scope: "cluster", project: projectNamespace }),
+  synced(RESOURCES.pods, { scope: "cluster", project: projectPod }),
+  synced(RESOURCES.persistentvolumeclaims, { scope: "cluster", project: projectPvc }),
+  synced(RESOURCES.persistentvolumes, { scope: "cluster", project: projectPv }),
+  synced(RESOURCES.volumesnapshotclasses, { scope: "cluster", project: projectSnapshotClass, optional: true }),
 ];
+
+/** The kinds volume coverage reads (SyncedKind.kind). */
+export const COVERAGE_KINDS = SYNCED_KINDS.filter((k) => k.scope === "cluster").map((k) => k.kind);
 
 export interface VeleroItem {
   kind: string;

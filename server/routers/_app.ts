@@ -14,6 +14,7 @@ import { scheduleRouter } from "./schedule";
 import { overviewRouter } from "./overview";
 import { liveRouter } from "./live";
 import { veleroRouter } from "./velero";
+import { coverageRouter } from "./coverage";
 import { veleroFleetRouter } from "./velero-fleet";
 import { veleroGroupRouter } from "./velero-group";
 
@@ -34,6 +35,7 @@ export const appRouter = router({
   overview: overviewRouter,
   live: liveRouter,
   velero: veleroRouter,
+  coverage: coverageRouter,
   veleroFleet: veleroFleetRouter,
   veleroGroup: veleroGroupRouter,
 });

@@ -5,6 +5,7 @@ import { eventBus, type Change } from "../events/bus";
 import { visibleClusterWhere } from "../rbac/access";
 import type { Db } from "../db/client";
 import type { Access } from "../rbac/access";
+import { COVERAGE_KINDS } from "../kube/watch";
 
 // Pushed updates: a page subscribes (server-sent events) and is told what changed, for the clusters it may see; it
 // then refetches what it shows. Nothing is sent while nothing changes (besides the stream's keep-alive pings).
@@ -24,6 +25,8 @@ export const liveRouter = router({
     const queue: Change[] = [];
     let wake: (() => void) | undefined;
     const unsubscribe = (ctx.events ?? eventBus()).subscribe((c) => {
+      // Pods, claims and the like change often; pages hear of them through "coverage", once their effect is computed.
+      if (COVERAGE_KINDS.includes(c.topic)) return;
       // A change already waiting to be sent says the same: a slow reader gets each topic once, not a backlog.
       if (!queue.some((q) => q.topic === c.topic && q.clusterId === c.clusterId)) queue.push(c);
       wake?.();

@@ -96,7 +96,7 @@ export function admit(item: VeleroItem, limits: SyncLimits): AdmittedItem {
 /** The error when a cluster holds more objects of a kind than the read model keeps. */
 export function tooManyItems(kind: string, namespace: string, limits: SyncLimits): CapExceededError {
   return new CapExceededError(
-    `The cluster has more than ${count(limits.maxItemsPerKind)} ${kind} in ${namespace}, more than Lifeboat keeps ` +
+    `The cluster has more than ${count(limits.maxItemsPerKind)} ${kind} ${namespace ? `in ${namespace}` : "in all"}, more than Lifeboat keeps ` +
       `of one kind from one cluster${stopped(kind)}`,
   );
 }

@@ -10,6 +10,7 @@ import {
   type WatchEventType,
 } from "../kube/watch";
 import { CapExceededError } from "../kube/session";
+import { ClusterError } from "../kube/errors";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 import { writeObjects } from "./read-model";
 import { admit, DEFAULT_SYNC_LIMITS, tooManyItems, type AdmittedItem, type SyncLimits } from "./admission";
@@ -25,6 +26,9 @@ import { admit, DEFAULT_SYNC_LIMITS, tooManyItems, type AdmittedItem, type SyncL
 // which stays its lastError (a reconnect does not clear it) and is retried with the same backoff.
 /** The change topic of a cluster's sync state (SyncState rows). */
 export const SYNC_STATE_TOPIC = "syncstate";
+
+/** The lastError of an optional kind the cluster does not serve (its CRD is not installed): a state, retried slowly. */
+export const NOT_SERVED = "The cluster does not serve";
 
 export interface SyncEngineDeps {
   db: Db;
@@ -110,6 +114,11 @@ export class SyncEngine {
     }));
   }
 
+  /** Velero's namespace for Velero's kinds; "" (every namespace, or none for a cluster-scoped kind) for the others. */
+  private namespaceOf(kind: SyncedKind): string {
+    return kind.scope === "cluster" ? "" : this.namespace;
+  }
+
   // ---- the loop -------------------------------------------------------------------------------------------------------
 
   private async loop(clusterId: string, kind: SyncedKind, signal: AbortSignal): Promise<void> {
@@ -146,7 +155,7 @@ export class SyncEngine {
             return this.apply(clusterId, kind, type, item, tally);
           },
           {
-            namespace: this.namespace,
+            namespace: this.namespaceOf(kind),
             maxLineBytes: this.limits.maxWatchLineBytes,
             // Connected again after failures: the state stops showing the old error even before anything changes
             // (unless it was a cap, which the same event would pass again).
@@ -173,7 +182,17 @@ export class SyncEngine {
         if (signal.aborted) break;
         failures++;
         capped = e instanceof CapExceededError;
-        await this.saveState(clusterId, kind.kind, { lastError: messageOf(e) }).catch(() => undefined);
+        if (kind.optional && e instanceof ClusterError && e.status === 404) {
+          // Not served (yet): no rows, a state that says so, and a retry at the backoff's slowest pace.
+          failures = Math.max(failures, 30);
+          await this.deps.db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind } }).catch(() => undefined);
+          resourceVersion = "";
+        }
+        const lastError =
+          kind.optional && e instanceof ClusterError && e.status === 404
+            ? `${NOT_SERVED} ${kind.resource.plural}.${kind.resource.group || "core"}`
+            : messageOf(e);
+        await this.saveState(clusterId, kind.kind, { lastError }).catch(() => undefined);
         await sleep(backoffDelay(failures, this.backoff), signal);
       }
     }
@@ -200,11 +219,11 @@ export class SyncEngine {
     let seen = 0;
     tally.rows = undefined; // unknown until the list is complete
     const { resourceVersion, count } = await this.list(client, kind, {
-      namespace: this.namespace,
+      namespace: this.namespaceOf(kind),
       pageSize: this.limits.pageSize,
       onPage: async (items) => {
         seen += items.length;
-        if (seen > this.limits.maxItemsPerKind) throw tooManyItems(kind.kind, this.namespace, this.limits);
+        if (seen > this.limits.maxItemsPerKind) throw tooManyItems(kind.kind, this.namespaceOf(kind), this.limits);
         await this.upsert(
           clusterId,
           items.map((i) => admit(i, this.limits)),
@@ -252,7 +271,7 @@ export class SyncEngine {
           },
           select: { id: true },
         });
-        if (!known) throw tooManyItems(kind.kind, this.namespace, this.limits);
+        if (!known) throw tooManyItems(kind.kind, this.namespaceOf(kind), this.limits);
       }
       const inserted = await this.upsert(clusterId, [admitted]);
       if (tally.rows !== undefined) tally.rows += inserted;

@@ -25,6 +25,10 @@ export interface PodVolumeFacts {
   claimName?: string;
   /** emptyDir's sizeLimit in bytes, when set. */
   sizeBytes?: number | null;
+  /** For source "csi" (an inline CSI volume): its driver, which a volume policy's csi condition reads. */
+  csiDriver?: string | null;
+  /** For source "nfs": its server and path, which a volume policy's nfs condition reads. */
+  nfs?: { server: string; path: string } | null;
 }
 
 export interface PodFacts {

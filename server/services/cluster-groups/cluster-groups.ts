@@ -36,10 +36,14 @@ export async function createGroup(db: Db, input: { name: string; description: st
 }
 
 /** Renames or re-describes a group (checked for clusterGroup.update by the scoped procedure). */
-export async function updateGroup(db: Db, group: ScopedGroup, input: { name?: string; description?: string }) {
+export async function updateGroup(
+  db: Db,
+  group: ScopedGroup,
+  input: { name?: string; description?: string; rpoHours?: number },
+) {
   return db.clusterGroup.update({
     where: { id: group.id },
-    data: { name: input.name, description: input.description },
+    data: { name: input.name, description: input.description, rpoHours: input.rpoHours },
     select: { id: true, name: true },
   });
 }
