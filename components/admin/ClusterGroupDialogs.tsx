@@ -6,7 +6,7 @@ import MenuItem from "@mui/material/MenuItem";
 import ToggleButton from "@mui/material/ToggleButton";
 import ToggleButtonGroup from "@mui/material/ToggleButtonGroup";
 import { useTRPC } from "@/lib/trpc/client";
-import { bindingCreateInput, clusterGroupCreateInput } from "@/lib/schemas/admin";
+import { bindingCreateInput, clusterGroupCreateInput, clusterGroupUpdateInput } from "@/lib/schemas/admin";
 import type { ClusterRole } from "@/lib/rbac/permissions";
 import { formErrorMap } from "@/lib/forms/server-errors";
 import { FormDialog } from "../common/FormDialog";
@@ -60,6 +60,53 @@ export function CreateClusterGroupDialog({ onClose }: { onClose: () => void }) {
         required
       />
       <FormTextField control={form.control} name="description" label="Description" />
+    </FormDialog>
+  );
+}
+
+const groupEdit = clusterGroupUpdateInput.pick({ description: true, rpoHours: true });
+
+/** Edits a group's description and its recovery point objective (#13: namespaces past it are breaches). */
+export function EditClusterGroupDialog({
+  group,
+  onClose,
+}: {
+  group: { id: string; name: string; description: string; rpoHours: number };
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const refresh = useRefreshGroups();
+  const form = useForm({
+    resolver: zodResolver(groupEdit, { error: formErrorMap }),
+    defaultValues: { description: group.description, rpoHours: group.rpoHours },
+  });
+  const update = useMutation(
+    trpc.clusterGroup.update.mutationOptions({
+      onSuccess: async () => {
+        await refresh();
+        onClose();
+      },
+    }),
+  );
+  return (
+    <FormDialog
+      open
+      title={`Edit ${group.name}`}
+      submitLabel="Save"
+      busy={update.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submitWith(form, (v) => update.mutateAsync({ id: group.id, ...v }))}
+    >
+      <FormTextField control={form.control} name="description" label="Description" />
+      <FormTextField
+        control={form.control}
+        name="rpoHours"
+        label="Recovery point objective (hours)"
+        helperText="A namespace whose last good backup is older than this shows as a breach on the coverage pages"
+        number
+        required
+      />
     </FormDialog>
   );
 }

@@ -18,6 +18,9 @@ import dynamic from "next/dynamic";
 
 // The forms (react-hook-form, zod, the dialog) load when one is opened, not with the page.
 const AddBindingDialog = dynamic(() => import("./ClusterGroupDialogs").then((m) => m.AddBindingDialog), { ssr: false });
+const EditClusterGroupDialog = dynamic(() => import("./ClusterGroupDialogs").then((m) => m.EditClusterGroupDialog), {
+  ssr: false,
+});
 const CreateClusterGroupDialog = dynamic(
   () => import("./ClusterGroupDialogs").then((m) => m.CreateClusterGroupDialog),
   { ssr: false },
@@ -28,7 +31,7 @@ import { GroupDataProtectionButton } from "../velero-group/GroupDataProtectionBu
 
 const roleLabel = (r: ClusterRole) => ROLES.find((x) => x.value === r)!.label;
 
-type Group = { id: string; name: string; description: string };
+type Group = { id: string; name: string; description: string; rpoHours: number };
 
 export function ClusterGroupsAdmin() {
   const trpc = useTRPC();
@@ -44,6 +47,7 @@ export function ClusterGroupsAdmin() {
 
   const [creating, setCreating] = useState(false);
   const [bindFor, setBindFor] = useState<Group | null>(null);
+  const [editing, setEditing] = useState<Group | null>(null);
   const [deleting, setDeleting] = useState<Group | null>(null);
   const [unbinding, setUnbinding] = useState<{ id: string; label: string } | null>(null);
 
@@ -102,6 +106,9 @@ export function ClusterGroupsAdmin() {
                   <Button size="small" variant="outlined" onClick={() => setBindFor(g)}>
                     Add binding
                   </Button>
+                  <Button size="small" onClick={() => setEditing(g)} aria-label={`Edit ${g.name}`}>
+                    Edit
+                  </Button>
                   <Button
                     size="small"
                     color="error"
@@ -138,6 +145,7 @@ export function ClusterGroupsAdmin() {
 
       {creating && <CreateClusterGroupDialog onClose={() => setCreating(false)} />}
       {bindFor && <AddBindingDialog group={bindFor} onClose={() => setBindFor(null)} />}
+      {editing && <EditClusterGroupDialog group={editing} onClose={() => setEditing(null)} />}
 
       <ConfirmDialog
         open={Boolean(deleting)}

@@ -43,7 +43,7 @@ const SHOWS: { value: Show; label: string }[] = [
   { value: "mismatch", label: "Mismatch" },
 ];
 
-const isCovered = (v: VolumeCoverageRow) => PROTECTING_METHODS.includes(v.method);
+const isCovered = (v: VolumeCoverageRow) => PROTECTING_METHODS.has(v.method);
 const volumeName = (v: VolumeCoverageRow) =>
   v.pvc ? `PVC ${v.pvc}` : `${v.volumeName ?? "?"} (${v.source}) of pod ${v.pods[0] ?? "?"}`;
 const scheduleNames = (v: VolumeCoverageRow) => (v.plans.length ? v.plans.join(", ") : "—");
@@ -104,6 +104,7 @@ export function CoveragePage({ clusterId }: { clusterId: string }) {
           value={show}
           onChange={(_, v: Show | null) => setShow(v)}
           aria-label="Show volumes"
+          sx={{ bgcolor: "background.paper" }}
         >
           {SHOWS.map((s) => (
             <ToggleButton key={s.value} value={s.value}>

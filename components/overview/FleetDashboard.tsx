@@ -279,7 +279,7 @@ export function FleetDashboard() {
                     message: "Attach one on the Clusters page, or ask an admin to bind you to a cluster group.",
                     action: (
                       <Button variant="outlined" component={Link} href="/clusters">
-                        Go to Clusters
+                        Open the cluster list
                       </Button>
                     ),
                   }

@@ -17,14 +17,7 @@ export const coverageMethod = z.enum([
 ]);
 export type CoverageMethodName = z.infer<typeof coverageMethod>;
 
-/** The methods that put a volume's data in a backup. */
-export const PROTECTING_METHODS: readonly CoverageMethodName[] = [
-  "FSB",
-  "CSI_SNAPSHOT",
-  "CSI_DATA_MOVED",
-  "NATIVE_SNAPSHOT",
-  "CUSTOM",
-];
+export { PROTECTING_METHODS } from "@/lib/velero/coverage/types";
 
 export const coverageFix = z.object({
   text: z.string(),

@@ -10,6 +10,7 @@ const groupRow = z.object({
   name: z.string(),
   description: z.string(),
   createdAt: z.date(),
+  rpoHours: z.number(),
   myRole: clusterRole.nullable(),
   clusters: z.array(z.object({ id: z.string(), name: z.string(), myRole: clusterRole.nullable() })),
 });

@@ -11,31 +11,13 @@ import type {
   PodVolumeFacts,
   VolumeCoverage,
 } from "./types";
+import { METHOD_RANK, PROTECTING_METHODS } from "./types";
 
 // Volume coverage of one cluster (issue #13, velero-api.md §9): every PVC and every pod volume that holds data, what
 // each schedule does with it, what an on-demand backup of everything would do, and the best protection the running
 // schedules give. Linear in the cluster: pods are indexed by the claims they mount, PVs by name, classes by driver.
 
-/** Best first: the order in which a volume's protection is reported (and the schedules giving it are listed). */
-export const METHOD_RANK: readonly CoverageMethod[] = [
-  "CSI_DATA_MOVED",
-  "FSB",
-  "CSI_SNAPSHOT",
-  "NATIVE_SNAPSHOT",
-  "CUSTOM",
-  "SKIPPED",
-  "ERROR",
-  "NOT_COVERED",
-];
-
-/** The methods that put the volume's data somewhere (CUSTOM: an external plugin has it, by the operator's policy). */
-export const PROTECTING_METHODS: ReadonlySet<CoverageMethod> = new Set<CoverageMethod>([
-  "CSI_DATA_MOVED",
-  "FSB",
-  "CSI_SNAPSHOT",
-  "NATIVE_SNAPSHOT",
-  "CUSTOM",
-]);
+export { METHOD_RANK, PROTECTING_METHODS };
 
 /** Volumes whose content is cluster state (backed up as objects), not data: never listed. */
 const CONFIG_LIKE: ReadonlySet<string> = new Set(["secret", "configMap", "projected", "downwardAPI"]);

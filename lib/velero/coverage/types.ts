@@ -200,6 +200,27 @@ export type CoverageMethod =
   | "ERROR" // the backup will report an error for it (PVC without storage class, no VolumeSnapshotClass, …)
   | "NOT_COVERED"; // no backup carries its data
 
+/** Best first: the order in which a volume's protection is reported (and the schedules giving it are listed). */
+export const METHOD_RANK: readonly CoverageMethod[] = [
+  "CSI_DATA_MOVED",
+  "FSB",
+  "CSI_SNAPSHOT",
+  "NATIVE_SNAPSHOT",
+  "CUSTOM",
+  "SKIPPED",
+  "ERROR",
+  "NOT_COVERED",
+];
+
+/** The methods that put the volume's data somewhere (CUSTOM: an external plugin has it, by the operator's policy). */
+export const PROTECTING_METHODS: ReadonlySet<CoverageMethod> = new Set<CoverageMethod>([
+  "CSI_DATA_MOVED",
+  "FSB",
+  "CSI_SNAPSHOT",
+  "NATIVE_SNAPSHOT",
+  "CUSTOM",
+]);
+
 /** A concrete way to make a volume covered: words, and where it applies, what to run or apply. */
 export interface CoverageFix {
   text: string;

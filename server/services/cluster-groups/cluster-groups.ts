@@ -15,6 +15,7 @@ export async function listVisibleGroups(db: Db, access: Access) {
       name: true,
       description: true,
       createdAt: true,
+      rpoHours: true,
       clusters: {
         where: clusterWhere ?? undefined,
         select: { id: true, name: true, groupId: true },

@@ -12,7 +12,7 @@ import {
   type VolumeCoverageRow,
 } from "@/lib/schemas/coverage";
 import { namespaceGlobMatch, PROTECTED_NAMESPACES } from "@/lib/schemas/protection";
-import { computeCoverage } from "@/lib/velero/coverage/coverage";
+import { computeCoverage, summarize as summarizeVolumes, type MethodTotals } from "@/lib/velero/coverage/coverage";
 import { parseResourcePolicy } from "@/lib/velero/coverage/policies";
 import type { VolumeCoverage } from "@/lib/velero/coverage/types";
 import { date, rec, stringMap, strs } from "@/lib/velero/read";
@@ -189,7 +189,7 @@ async function observe(
   for (const v of volumes) {
     const c = perNamespace.get(v.namespace) ?? { volumes: 0, notCovered: 0 };
     c.volumes++;
-    if (!PROTECTING_METHODS.includes(v.method)) c.notCovered++;
+    if (!PROTECTING_METHODS.has(v.method)) c.notCovered++;
     perNamespace.set(v.namespace, c);
   }
   const shown = namespaceNames.filter(
@@ -222,27 +222,21 @@ async function observe(
   return { volumes, namespaces };
 }
 
+/** The engine's counts (lib/velero/coverage summarize), with what the observed side adds. */
 export function summarize(volumes: VolumeCoverageRow[], namespaces: NamespaceRecoveryPoint[]): CoverageSummary {
+  const totals = summarizeVolumes(volumes);
   const byMethod = {} as Record<CoverageMethodName, number>;
   const bytesByMethod = {} as Record<CoverageMethodName, number>;
-  for (const m of Object.keys(METHOD_WORDS) as CoverageMethodName[]) {
-    byMethod[m] = 0;
-    bytesByMethod[m] = 0;
-  }
-  let covered = 0;
-  let mismatches = 0;
-  for (const v of volumes) {
-    byMethod[v.method]++;
-    bytesByMethod[v.method] += v.bytes ?? 0;
-    if (PROTECTING_METHODS.includes(v.method)) covered++;
-    if (v.mismatch) mismatches++;
+  for (const [m, t] of Object.entries(totals.byMethod) as [CoverageMethodName, MethodTotals][]) {
+    byMethod[m] = t.volumes;
+    bytesByMethod[m] = t.bytes;
   }
   return {
-    volumes: volumes.length,
-    covered,
+    volumes: totals.volumes,
+    covered: totals.covered,
     byMethod,
     bytesByMethod,
-    mismatches,
+    mismatches: volumes.filter((v) => v.mismatch).length,
     namespaces: namespaces.length,
     breaches: namespaces.filter((n) => n.breach).length,
   };
