@@ -15,6 +15,7 @@ import { Tooltip } from "@/components/common/Tooltip";
 import Typography from "@mui/material/Typography";
 import Backup from "@mui/icons-material/Backup";
 import { useTRPC } from "@/lib/trpc/client";
+import { formatBytes } from "@/lib/text/bytes";
 import { isRunning, isTerminal } from "@/lib/velero/phases";
 import type { AppRouter } from "@/server/routers/_app";
 import { PageHeader } from "../common/PageHeader";
@@ -41,16 +42,6 @@ const BackupWizard = dynamic(() => import("./BackupWizard").then((m) => m.Backup
 
 type BackupRow = inferRouterOutputs<AppRouter>["backup"]["list"][number];
 type Deletion = BackupRow["deletion"];
-
-const formatBytes = (n: number) => {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
-};
 
 export const deletionPending = (phase: string, deletion: Deletion) =>
   phase === "Deleting" || Boolean(deletion && isRunning("DeleteBackupRequest", deletion.phase));

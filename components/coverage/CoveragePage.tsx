@@ -165,7 +165,7 @@ function Summary({ c }: { c: ClusterCoverage }) {
   const items = [
     { label: "Volumes", value: s.volumes, bytes: null },
     { label: "File-system backup", value: s.byMethod.FSB ?? 0, bytes: s.bytesByMethod.FSB },
-    { label: "CSI snapshot", value: (s.byMethod.CSI_SNAPSHOT ?? 0) + (s.byMethod.NATIVE_SNAPSHOT ?? 0), bytes: null },
+    { label: "Snapshots", value: (s.byMethod.CSI_SNAPSHOT ?? 0) + (s.byMethod.NATIVE_SNAPSHOT ?? 0), bytes: null },
     { label: "Data moved", value: moved, bytes: s.bytesByMethod.CSI_DATA_MOVED },
     {
       label: "Not covered",
@@ -224,7 +224,13 @@ function volumeColumns(clusterId: string, openFix: (v: VolumeCoverageRow) => voi
       header: "Method",
       cell: (v) => (
         <Tooltip title={`Velero's rule ${v.rule} (velero-api.md §9)`}>
-          <Chip size="small" label={METHOD_LABELS[v.method]} color={METHOD_COLORS[v.method]} variant="outlined" />
+          <Chip
+            size="small"
+            tabIndex={0}
+            label={METHOD_LABELS[v.method]}
+            color={METHOD_COLORS[v.method]}
+            variant="outlined"
+          />
         </Tooltip>
       ),
       sortValue: (v) => METHOD_LABELS[v.method],

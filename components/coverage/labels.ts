@@ -23,13 +23,4 @@ export const METHOD_COLORS: Record<CoverageMethodName, "success" | "info" | "war
   NOT_COVERED: "error",
 };
 
-export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined) return "—";
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${n.toFixed(i && n < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes } from "@/lib/text/bytes";

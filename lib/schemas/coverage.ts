@@ -1,20 +1,12 @@
 import { z } from "zod";
 import { clusterState } from "./overview";
+import { METHOD_RANK } from "@/lib/velero/coverage/types";
 
 // What the browser receives about volume coverage (#13): per volume the predicted method (lib/velero/coverage, the
 // rules of velero-api.md §9), what the last backups really did (BackupDigest), per namespace the recovery point, and
 // per cluster a summary for the fleet dashboard. One schema per contract: the router's output and the pages' types.
 
-export const coverageMethod = z.enum([
-  "FSB",
-  "CSI_SNAPSHOT",
-  "CSI_DATA_MOVED",
-  "NATIVE_SNAPSHOT",
-  "CUSTOM",
-  "SKIPPED",
-  "ERROR",
-  "NOT_COVERED",
-]);
+export const coverageMethod = z.enum(METHOD_RANK);
 export type CoverageMethodName = z.infer<typeof coverageMethod>;
 
 export { PROTECTING_METHODS } from "@/lib/velero/coverage/types";
@@ -43,6 +35,8 @@ export const observedVolume = z.object({
   backupMethod: z.string(),
   dataMoved: z.boolean(),
   skipped: z.boolean(),
+  /** Velero's result for it was "failed" (volume info result). */
+  failed: z.boolean().default(false),
   reason: z.string().nullable(),
   bytes: z.number().nullable(),
 });

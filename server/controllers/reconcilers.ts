@@ -240,24 +240,25 @@ export function coverageSummariesReconciler(
       let stopped = false;
       const dirty = new Set<string>();
       let timer: NodeJS.Timeout | undefined;
-      let running: Promise<void> = Promise.resolve();
+      let running: Promise<void> | null = null;
+      // One worker takes clusters out of `dirty` one at a time, so a cluster marked again while it waits is refreshed
+      // once, and nothing piles up when refreshes are slower than changes.
+      const work = async () => {
+        while (!stopped && dirty.size) {
+          const id = dirty.values().next().value as string;
+          dirty.delete(id);
+          await refreshSummary(d, id).catch((e) =>
+            logger.warn({ err: e instanceof Error ? e.message : String(e), clusterId: id }, "coverage: refresh failed"),
+          );
+        }
+      };
       const flush = () => {
         timer = undefined;
-        const ids = [...dirty];
-        dirty.clear();
-        running = running
-          .then(async () => {
-            for (const id of ids) {
-              if (stopped) return;
-              await refreshSummary(d, id).catch((e) =>
-                logger.warn(
-                  { err: e instanceof Error ? e.message : String(e), clusterId: id },
-                  "coverage: refresh failed",
-                ),
-              );
-            }
-          })
-          .catch(() => undefined);
+        if (running) return; // the running worker reaches what was marked meanwhile
+        running = work().finally(() => {
+          running = null;
+          if (dirty.size && !stopped) timer ??= setTimeout(flush, opts.debounceMs ?? COVERAGE_DEBOUNCE_MS);
+        });
       };
       const mark = (id: string) => {
         if (stopped) return;
@@ -272,7 +273,7 @@ export function coverageSummariesReconciler(
         rows.forEach((r) => mark(r.id));
       };
       const unsubscribe = bus.subscribe((c) => {
-        if (c.topic === "resync" || c.topic === "clusters") void all().catch(() => undefined);
+        if (c.topic === "resync" || c.topic === "clusters" || c.topic === "groups") void all().catch(() => undefined);
         else if (c.clusterId && COVERAGE_INPUTS.has(c.topic)) mark(c.clusterId);
       });
       const interval = setInterval(() => void all().catch(() => undefined), opts.refreshMs ?? COVERAGE_REFRESH_MS);

@@ -22,7 +22,8 @@ export type Topic =
   | "locations"
   | "velero"
   | "coverage"
-  | "digests";
+  | "digests"
+  | "groups";
 
 export interface Change {
   topic: Topic | string;

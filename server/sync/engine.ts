@@ -185,7 +185,10 @@ export class SyncEngine {
         if (kind.optional && e instanceof ClusterError && e.status === 404) {
           // Not served (yet): no rows, a state that says so, and a retry at the backoff's slowest pace.
           failures = Math.max(failures, 30);
-          await this.deps.db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind } }).catch(() => undefined);
+          const gone = await this.deps.db.veleroObject
+            .deleteMany({ where: { clusterId, kind: kind.kind } })
+            .catch(() => ({ count: 0 }));
+          if (gone.count) this.deps.onChange?.(clusterId, kind.kind);
           resourceVersion = "";
         }
         const lastError =

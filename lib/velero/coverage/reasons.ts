@@ -195,13 +195,26 @@ function templateYaml(pod: PodFacts, key: string, value: string | null): string 
   );
 }
 
+/**
+ * A command to copy only when every name put into it is a plain Kubernetes name: names come from the cluster, and a
+ * name with quotes, spaces or `$(…)` in a pasted command would run whatever the cluster's owner wrote.
+ */
+const SAFE_NAME = /^[A-Za-z0-9]([-A-Za-z0-9._]{0,252})?$/;
+export function safeCommand(command: string, names: readonly string[]): { command: string } | Record<string, never> {
+  return names.every((n) => SAFE_NAME.test(n) && !n.includes("..")) ? { command } : {};
+}
+
 /** Set (or, with an empty value, remove) one annotation on a pod. */
 function annotateFix(pod: PodFacts, key: string, value: string, text: string): CoverageFix {
   const arg = value ? `${key}=${value} --overwrite` : `${key}-`;
   const yaml = templateYaml(pod, key, value || null);
   return {
     text: text + ownerNote(pod, !value),
-    command: `kubectl -n ${pod.namespace} annotate pod ${pod.name} ${arg}`,
+    ...safeCommand(`kubectl -n ${pod.namespace} annotate pod ${pod.name} ${arg}`, [
+      pod.namespace,
+      pod.name,
+      value ? `x${value.replace(/,/g, "")}` : "x",
+    ]),
     ...(yaml ? { yaml } : {}),
   };
 }
@@ -274,7 +287,7 @@ function addVscFix(driver: string, candidates: readonly string[]): CoverageFix {
       text:
         `Label one of the VolumeSnapshotClasses for driver ${driver} (${names(candidates)}) ` +
         `with ${VSC_LABEL}=true so that Velero knows which one to use`,
-      command: `kubectl label volumesnapshotclass ${candidates[0]} ${VSC_LABEL}=true`,
+      ...safeCommand(`kubectl label volumesnapshotclass ${candidates[0]} ${VSC_LABEL}=true`, [candidates[0]]),
     };
   let yaml = vscYaml.get(driver);
   if (yaml === undefined) {
@@ -313,7 +326,7 @@ function exclusionFix(ex: Exclusion, plan: string): CoverageFix | null {
     case "namespace-labelled":
       return {
         text: `Remove the label ${EXCLUDE_FROM_BACKUP_LABEL} from namespace ${ex.namespace}`,
-        command: `kubectl label namespace ${ex.namespace} ${EXCLUDE_FROM_BACKUP_LABEL}-`,
+        ...safeCommand(`kubectl label namespace ${ex.namespace} ${EXCLUDE_FROM_BACKUP_LABEL}-`, [ex.namespace]),
       };
     case "resource-excluded":
       return {
@@ -322,7 +335,10 @@ function exclusionFix(ex: Exclusion, plan: string): CoverageFix | null {
     case "labelled":
       return {
         text: `Remove the label ${EXCLUDE_FROM_BACKUP_LABEL} from ${objectWords(ex.object)}`,
-        command: `kubectl -n ${ex.object.namespace} label ${kubectlKind(ex.object)} ${ex.object.name} ${EXCLUDE_FROM_BACKUP_LABEL}-`,
+        ...safeCommand(
+          `kubectl -n ${ex.object.namespace} label ${kubectlKind(ex.object)} ${ex.object.name} ${EXCLUDE_FROM_BACKUP_LABEL}-`,
+          [ex.object.namespace, ex.object.name],
+        ),
       };
     case "selector":
       return {
@@ -370,7 +386,7 @@ function blockedWords(c: Extract<Cause, { kind: "fsb-blocked" }>): Explanation {
           text:
             `Let node-agent run on node ${block.node} (it has no node-agent pod: check its taints against the ` +
             "DaemonSet's tolerations)",
-          command: `kubectl get node ${block.node} -o jsonpath='{.spec.taints}'`,
+          ...safeCommand(`kubectl get node ${block.node} -o jsonpath='{.spec.taints}'`, [block.node]),
         },
       };
     case "hostpath":
@@ -466,7 +482,10 @@ export function explain(c: Cause): Explanation {
     case "paused-only":
       return {
         reason: `only in paused schedule${c.schedules.length > 1 ? "s" : ""} ${names(c.schedules)}`,
-        fix: { text: `Unpause schedule ${c.schedules[0]}`, command: `velero schedule unpause ${c.schedules[0]}` },
+        fix: {
+          text: `Unpause schedule ${c.schedules[0]}`,
+          ...safeCommand(`velero schedule unpause ${c.schedules[0]}`, [c.schedules[0]]),
+        },
       };
     case "in-no-schedule":
       return {
@@ -563,7 +582,10 @@ export function explain(c: Cause): Explanation {
             (cls ? ` (its PV has ${cls})` : " (one whose provisioner is its CSI driver)"),
           ...(cls
             ? {
-                command: `kubectl -n ${c.pvc.namespace} patch pvc ${c.pvc.name} -p '{"spec":{"storageClassName":"${cls}"}}'`,
+                ...safeCommand(
+                  `kubectl -n ${c.pvc.namespace} patch pvc ${c.pvc.name} -p '{"spec":{"storageClassName":"${cls}"}}'`,
+                  [c.pvc.namespace, c.pvc.name, cls],
+                ),
               }
             : {}),
         },

@@ -201,7 +201,7 @@ export type CoverageMethod =
   | "NOT_COVERED"; // no backup carries its data
 
 /** Best first: the order in which a volume's protection is reported (and the schedules giving it are listed). */
-export const METHOD_RANK: readonly CoverageMethod[] = [
+export const METHOD_RANK = [
   "CSI_DATA_MOVED",
   "FSB",
   "CSI_SNAPSHOT",
@@ -210,7 +210,7 @@ export const METHOD_RANK: readonly CoverageMethod[] = [
   "SKIPPED",
   "ERROR",
   "NOT_COVERED",
-];
+] as const satisfies readonly CoverageMethod[];
 
 /** The methods that put the volume's data somewhere (CUSTOM: an external plugin has it, by the operator's policy). */
 export const PROTECTING_METHODS: ReadonlySet<CoverageMethod> = new Set<CoverageMethod>([

@@ -1,3 +1,4 @@
+import { publish } from "../../events/bus";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
 import type { ScopedGroup } from "../../rbac/scope";
@@ -42,6 +43,8 @@ export async function updateGroup(
   group: ScopedGroup,
   input: { name?: string; description?: string; rpoHours?: number },
 ) {
+  // A new recovery point objective changes the breaches of the group's clusters: their summaries are computed again.
+  if (input.rpoHours !== undefined) await publish(db, { topic: "groups" });
   return db.clusterGroup.update({
     where: { id: group.id },
     data: { name: input.name, description: input.description, rpoHours: input.rpoHours },

@@ -76,6 +76,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await veleroObjects(kubeconfigText(0))
+    .remove("schedules", `cov-sched-${suffix}`)
+    .catch(() => undefined);
   await sync?.stop();
 });
 
@@ -178,6 +181,38 @@ describe("volume coverage", () => {
       .map((v) => ({ key: v.key, predicted: v.onDemand.method, rule: v.onDemand.rule, did: did(entryOf(v)) }))
       .filter((x) => !expected[x.predicted].includes(x.did));
     expect(disagreements).toEqual([]);
+  });
+
+  it("fills 'last protected' from a schedule's backup and flags no mismatch where the backup did what was predicted", async () => {
+    const schedule = `cov-sched-${suffix}`;
+    await veleroObjects(kubeconfigText(0)).create("schedules", {
+      kind: "Schedule",
+      metadata: { name: schedule },
+      spec: {
+        schedule: "0 3 * * *",
+        template: { includedNamespaces: ["web-cache", "batch-jobs"], storageLocation: bslName, ttl: "1h0m0s" },
+      },
+    });
+    const row = await until("the schedule's first backup to finish", async () => {
+      const r = await db.veleroObject.findFirst({
+        where: { clusterId, kind: "backups", labels: { path: ["velero.io/schedule-name"], equals: schedule } },
+      });
+      return r && ["Completed", "PartiallyFailed", "Failed"].includes(r.phase ?? "") ? r : null;
+    });
+    await readDigest(d, row.id);
+    const c = await until("the schedule in the prediction", async () => {
+      const x = await coverage();
+      return x.schedules.some((s) => s.name === schedule) ? x : null;
+    });
+    const mine = c.volumes.filter((v) => v.plans.includes(schedule));
+    const cache = mine.find((v) => v.namespace === "web-cache" && v.method === "FSB")!;
+    expect(cache.lastProtected).toMatchObject({ backup: row.name, method: "FSB" });
+    expect(cache.mismatch).toBeNull();
+    // batch-jobs: a claim without class (an error), a hostPath (not covered): the backup agrees, nothing is flagged.
+    const batch = c.volumes.filter((v) => v.namespace === "batch-jobs");
+    expect(batch.length).toBeGreaterThan(1);
+    expect(batch.filter((v) => v.mismatch)).toEqual([]);
+    expect(batch.every((v) => v.lastProtected === null)).toBe(true);
   });
 
   it("shows the cluster on the fleet dashboard once its summary is computed, and to no one who may not see it", async () => {

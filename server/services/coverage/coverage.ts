@@ -11,12 +11,13 @@ import {
   type ObservedVolume,
   type VolumeCoverageRow,
 } from "@/lib/schemas/coverage";
-import { namespaceGlobMatch, PROTECTED_NAMESPACES } from "@/lib/schemas/protection";
+import { PROTECTED_NAMESPACES } from "@/lib/schemas/protection";
 import { computeCoverage, summarize as summarizeVolumes, type MethodTotals } from "@/lib/velero/coverage/coverage";
 import { parseResourcePolicy } from "@/lib/velero/coverage/policies";
 import type { VolumeCoverage } from "@/lib/velero/coverage/types";
-import { date, rec, stringMap, strs } from "@/lib/velero/read";
-import { readFacts, readPlans, type DetectedVelero } from "./facts";
+import { date, rec, stringMap } from "@/lib/velero/read";
+import { planOf, readFacts, readPlans, type DetectedVelero } from "./facts";
+import { namespaceExclusion } from "@/lib/velero/coverage/scope";
 
 // A cluster's volume coverage (#13): the prediction of the rule engine over the read model, what the finished backups
 // really did (BackupDigest), and each namespace's recovery point against its group's objective.
@@ -24,6 +25,7 @@ import { readFacts, readPlans, type DetectedVelero } from "./facts";
 /** Namespaces of the cluster itself, never shown for recovery points (besides the ones Lifeboat never backs up). */
 const SYSTEM_NAMESPACES = ["kube-public", "kube-node-lease"];
 
+/** The methods in the words of a sentence (the UI's labels are in components/coverage/labels.ts). */
 const METHOD_WORDS: Record<CoverageMethodName, string> = {
   FSB: "file-system backup",
   CSI_SNAPSHOT: "CSI snapshot",
@@ -34,7 +36,6 @@ const METHOD_WORDS: Record<CoverageMethodName, string> = {
   ERROR: "an error",
   NOT_COVERED: "not covered",
 };
-export const methodWords = (m: CoverageMethodName) => METHOD_WORDS[m];
 
 export async function clusterCoverage(d: Deps, clusterId: string, now = new Date()): Promise<ClusterCoverage> {
   const cluster = await d.db.cluster.findUnique({
@@ -96,7 +97,7 @@ export async function clusterCoverage(d: Deps, clusterId: string, now = new Date
 }
 
 const observedMethod = (o: ObservedVolume): CoverageMethodName =>
-  o.skipped
+  o.skipped || o.failed
     ? "SKIPPED"
     : o.backupMethod === "PodVolumeBackup"
       ? "FSB"
@@ -138,11 +139,14 @@ async function observe(
     }),
   ]);
   const scheduleOf = new Map(backups.map((b) => [b.name, stringMap(b.labels)["velero.io/schedule-name"] ?? ""]));
-  const digests: Digest[] = digestRows.map((g) => ({
-    ...g,
-    volumes: (Array.isArray(g.volumes) ? g.volumes : []) as unknown as ObservedVolume[],
-    schedule: scheduleOf.get(g.backupName) ?? "",
-  }));
+  // Only backups that still exist and can be restored (Completed, PartiallyFailed) say what protects a volume.
+  const digests: Digest[] = digestRows
+    .filter((g) => scheduleOf.has(g.backupName))
+    .map((g) => ({
+      ...g,
+      volumes: (Array.isArray(g.volumes) ? g.volumes : []) as unknown as ObservedVolume[],
+      schedule: scheduleOf.get(g.backupName) ?? "",
+    }));
   // Each digest's entries by volume key, built once.
   const entries = digests.map((g) => {
     const m = new Map<string, ObservedVolume>();
@@ -156,20 +160,28 @@ async function observe(
     let lastProtected: VolumeCoverageRow["lastProtected"] = null;
     let mismatch: string | null = null;
     let checked = false;
+    const protects = PROTECTING_METHODS.has(v.method);
     digests.forEach((g, i) => {
       const o = entries[i].get(v.key);
-      if (!lastProtected && o && !o.skipped)
+      // A PartiallyFailed backup protects nothing of a namespace it had errors in.
+      const usable =
+        o && !o.skipped && !o.failed && !(g.phase === "PartiallyFailed" && g.errorNamespaces.includes(v.namespace));
+      if (!lastProtected && usable)
         lastProtected = { backup: g.backupName, at: g.completedAt, method: observedMethod(o) };
-      // The newest backup of a schedule that should have carried it: does it agree with the prediction?
+      // The newest backup of a schedule that includes the volume: does it agree with the prediction?
       if (!checked && g.schedule && v.plans.includes(g.schedule)) {
         checked = true;
         const want = METHOD_WORDS[v.method];
-        if (!o)
-          mismatch = `Predicted ${want}, but backup ${g.backupName} has no entry for this volume in its volume info`;
-        else if (o.skipped)
-          mismatch = `Predicted ${want}, but backup ${g.backupName} skipped it${o.reason ? `: ${o.reason}` : ""}`;
-        else if (observedMethod(o) !== v.method)
-          mismatch = `Predicted ${want}, but backup ${g.backupName} used ${METHOD_WORDS[observedMethod(o)]}`;
+        if (protects) {
+          if (!o)
+            mismatch = `Predicted ${want}, but backup ${g.backupName} has no entry for this volume in its volume info`;
+          else if (o.skipped)
+            mismatch = `Predicted ${want}, but backup ${g.backupName} skipped it${o.reason ? `: ${o.reason}` : ""}`;
+          else if (o.failed) mismatch = `Predicted ${want}, but it failed in backup ${g.backupName}`;
+          else if (observedMethod(o) !== v.method)
+            mismatch = `Predicted ${want}, but backup ${g.backupName} used ${METHOD_WORDS[observedMethod(o)]}`;
+        } else if (o && !o.skipped && !o.failed)
+          mismatch = `Predicted ${want}, but backup ${g.backupName} carried it (${METHOD_WORDS[observedMethod(o)]})`;
       }
     });
     return { ...v, lastProtected, mismatch };
@@ -180,8 +192,7 @@ async function observe(
       name: b.name,
       phase: b.phase,
       at: date(rec(b.status).completionTimestamp) ?? b.createdAt,
-      included: strs(rec(b.spec).includedNamespaces),
-      excluded: strs(rec(b.spec).excludedNamespaces),
+      plan: planOf(b.name, b.spec),
     }))
     .sort((a, b) => (b.at?.getTime() ?? 0) - (a.at?.getTime() ?? 0));
   const errorsIn = new Map(digests.map((g) => [g.backupName, new Set(g.errorNamespaces)]));
@@ -198,8 +209,8 @@ async function observe(
   const namespaces = shown.map((ns): NamespaceRecoveryPoint => {
     const last = good.find(
       (b) =>
-        (b.included.length === 0 || b.included.some((p) => p === "*" || namespaceGlobMatch(p, ns))) &&
-        !b.excluded.some((p) => namespaceGlobMatch(p, ns)) &&
+        // By its namespace filters, as it was made: today's labels of the namespace do not change what it included.
+        !namespaceExclusion(b.plan, { name: ns, labels: {}, deleting: false }) &&
         (b.phase === "Completed" || (errorsIn.has(b.name) && !errorsIn.get(b.name)!.has(ns))),
     );
     const ageHours = last?.at ? Math.max(0, (now.getTime() - last.at.getTime()) / 3_600_000) : null;

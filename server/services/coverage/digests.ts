@@ -108,6 +108,7 @@ export function observedVolumes(file: unknown): ObservedVolume[] {
       backupMethod: str(v.backupMethod) ?? "",
       dataMoved: v.snapshotDataMoved === true,
       skipped: v.skipped === true,
+      failed: v.result === "failed",
       reason: str(v.skippedReason) || null,
       bytes: num(pvb?.size) ?? num(moved?.size) ?? null,
     };

@@ -40,6 +40,7 @@ const KIND_WORDS: Record<string, string> = {
   persistentvolumeclaims: "persistent volume claims",
   persistentvolumes: "persistent volumes",
   volumesnapshotclasses: "volume snapshot classes",
+  volumesnapshotlocations: "volume snapshot locations",
 };
 
 /** Every coverage kind's rows of one cluster, with what keeps the picture from being complete. */
@@ -53,7 +54,7 @@ export async function readFacts(
       where: { clusterId, kind: { in: COVERAGE_KINDS } },
       select: { kind: true, namespace: true, name: true, labels: true, spec: true, status: true },
     }),
-    db.syncState.findMany({ where: { clusterId, kind: { in: COVERAGE_KINDS } } }),
+    db.syncState.findMany({ where: { clusterId, kind: { in: [...COVERAGE_KINDS, "volumesnapshotlocations"] } } }),
     db.veleroObject.findMany({
       where: { clusterId, kind: "volumesnapshotlocations" },
       select: { name: true, spec: true },
@@ -61,7 +62,7 @@ export async function readFacts(
   ]);
   const problems: string[] = [];
   let snapshotApi = true;
-  for (const kind of COVERAGE_KINDS) {
+  for (const kind of [...COVERAGE_KINDS, "volumesnapshotlocations"]) {
     const s = states.find((x) => x.kind === kind);
     const words = KIND_WORDS[kind] ?? kind;
     if (kind === "volumesnapshotclasses" && s?.lastError?.startsWith(NOT_SERVED)) {

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import type { Prisma } from "../../db/generated/client";
 import type { Deps } from "../../composition";
 import { publish } from "../../events/bus";
@@ -7,6 +8,9 @@ import { clusterCoverage } from "./coverage";
 // coverage-summaries reconciler when what it is computed from changes, then announced on the "coverage" topic.
 
 export const COVERAGE_TOPIC = "coverage";
+
+/** What this process last announced per cluster: a refresh that changes nothing is not announced again. */
+const announced = new Map<string, string>();
 
 /** Computes a cluster's coverage and keeps its summary; announces it. Null when the cluster is gone. */
 export async function refreshSummary(d: Deps, clusterId: string, now = new Date()): Promise<boolean> {
@@ -23,6 +27,13 @@ export async function refreshSummary(d: Deps, clusterId: string, now = new Date(
     problems: c.problems,
   };
   await d.db.coverageSummary.upsert({ where: { clusterId }, create: { clusterId, ...data }, update: data });
-  await publish(d.db, { topic: COVERAGE_TOPIC, clusterId });
+  const hash = crypto
+    .createHash("sha256")
+    .update(JSON.stringify([c.problems, c.schedules, c.volumes, c.namespaces, c.rpoHours]))
+    .digest("hex");
+  if (announced.get(clusterId) !== hash) {
+    announced.set(clusterId, hash);
+    await publish(d.db, { topic: COVERAGE_TOPIC, clusterId });
+  }
   return true;
 }
