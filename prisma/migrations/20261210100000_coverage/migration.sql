@@ -13,6 +13,8 @@ CREATE TABLE "BackupDigest" (
     "bytes" DOUBLE PRECISION NOT NULL DEFAULT 0,
     "volumes" JSONB NOT NULL DEFAULT '[]',
     "errorNamespaces" TEXT[] DEFAULT ARRAY[]::TEXT[],
+    "namespaces" TEXT[] DEFAULT ARRAY[]::TEXT[],
+    "namespacesKnown" BOOLEAN NOT NULL DEFAULT false,
     "error" TEXT,
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "nextAttemptAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,

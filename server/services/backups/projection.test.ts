@@ -160,6 +160,11 @@ describe("backupOrigin", () => {
       originCluster: "staging",
     });
   });
+  it("a copy synced within the second its original completed is a copy when another cluster's label says so", () => {
+    expect(backupOrigin(at("2026-12-01T10:05:00Z", { "lifeboat.io/cluster": "staging" }), "prod").syncedCopy).toBe(
+      true,
+    );
+  });
   it("a copy of a backup made outside Lifeboat elsewhere is a copy with no known origin", () => {
     expect(backupOrigin(at("2026-12-01T11:00:00Z"), "prod")).toEqual({ syncedCopy: true, originCluster: null });
   });

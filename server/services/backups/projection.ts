@@ -175,7 +175,9 @@ export function backupOrigin(
   const created = o.creationTimestamp ? Date.parse(o.creationTimestamp) : NaN;
   const completedAt = str(rec(o.status).completionTimestamp);
   const completed = completedAt ? Date.parse(completedAt) : NaN;
-  const syncedCopy = created > completed && originCluster !== ownLabel;
+  // A copy is created by Velero's backup sync after the original completed elsewhere. Timestamps have whole seconds:
+  // a copy synced within the second its original completed has equal ones, so another cluster's label decides then.
+  const syncedCopy = originCluster !== ownLabel && (originCluster ? created >= completed : created > completed);
   return { syncedCopy, originCluster };
 }
 

@@ -115,6 +115,8 @@ interface Digest {
   completedAt: Date | null;
   volumes: ObservedVolume[];
   errorNamespaces: string[];
+  namespaces: string[];
+  namespacesKnown: boolean;
   schedule: string;
 }
 
@@ -131,7 +133,15 @@ async function observe(
       where: { clusterId, fetchedAt: { not: null } },
       orderBy: { completedAt: "desc" },
       take: 500,
-      select: { backupName: true, phase: true, completedAt: true, volumes: true, errorNamespaces: true },
+      select: {
+        backupName: true,
+        phase: true,
+        completedAt: true,
+        volumes: true,
+        errorNamespaces: true,
+        namespaces: true,
+        namespacesKnown: true,
+      },
     }),
     d.db.veleroObject.findMany({
       where: { clusterId, kind: "backups", syncedCopy: false, phase: { in: ["Completed", "PartiallyFailed"] } },
@@ -196,6 +206,16 @@ async function observe(
     }))
     .sort((a, b) => (b.at?.getTime() ?? 0) - (a.at?.getTime() ?? 0));
   const errorsIn = new Map(digests.map((g) => [g.backupName, new Set(g.errorNamespaces)]));
+  const heldBy = new Map(digests.filter((g) => g.namespacesKnown).map((g) => [g.backupName, new Set(g.namespaces)]));
+  /**
+   * Did the backup include the namespace: what its resource list holds once read; before that, its namespace filters,
+   * unless it selects by label (then only the list can tell).
+   */
+  const includes = (b: (typeof good)[number], ns: string) =>
+    heldBy.has(b.name)
+      ? heldBy.get(b.name)!.has(ns)
+      : b.plan.spec.labelSelectors.length === 0 &&
+        !namespaceExclusion(b.plan, { name: ns, labels: {}, deleting: false });
   const perNamespace = new Map<string, { volumes: number; notCovered: number }>();
   for (const v of volumes) {
     const c = perNamespace.get(v.namespace) ?? { volumes: 0, notCovered: 0 };
@@ -208,10 +228,7 @@ async function observe(
   );
   const namespaces = shown.map((ns): NamespaceRecoveryPoint => {
     const last = good.find(
-      (b) =>
-        // By its namespace filters, as it was made: today's labels of the namespace do not change what it included.
-        !namespaceExclusion(b.plan, { name: ns, labels: {}, deleting: false }) &&
-        (b.phase === "Completed" || (errorsIn.has(b.name) && !errorsIn.get(b.name)!.has(ns))),
+      (b) => includes(b, ns) && (b.phase === "Completed" || (errorsIn.has(b.name) && !errorsIn.get(b.name)!.has(ns))),
     );
     const ageHours = last?.at ? Math.max(0, (now.getTime() - last.at.getTime()) / 3_600_000) : null;
     const counts = perNamespace.get(ns) ?? { volumes: 0, notCovered: 0 };

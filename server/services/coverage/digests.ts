@@ -48,10 +48,12 @@ export async function readDigest(d: Deps, veleroObjectId: string): Promise<{ clu
   const key = { clusterId_backupName: { clusterId: b.clusterId, backupName: b.name } };
   try {
     const client = await d.clusters.forCluster(b.clusterId);
-    const [info, results] = await Promise.all([
+    const [info, results, list] = await Promise.all([
       downloadVeleroFile(d, b.clusterId, client, { kind: "BackupVolumeInfos", name: b.name }),
       downloadVeleroFile(d, b.clusterId, client, { kind: "BackupResults", name: b.name }),
+      downloadVeleroFile(d, b.clusterId, client, { kind: "BackupResourceList", name: b.name }),
     ]);
+    const namespaces = list ? namespacesOf(JSON.parse(list.toString())) : null;
     const volumes = info ? observedVolumes(JSON.parse(info.toString())) : [];
     const errorNamespaces = results
       ? Object.keys(stringLists(rec(rec(JSON.parse(results.toString())).errors).namespaces))
@@ -61,6 +63,8 @@ export async function readDigest(d: Deps, veleroObjectId: string): Promise<{ clu
       ...base,
       volumes: volumes as unknown as Prisma.InputJsonValue,
       errorNamespaces,
+      namespaces: namespaces ?? [],
+      namespacesKnown: namespaces !== null,
       bytes,
       error: null,
       fetchedAt: new Date(),
@@ -113,4 +117,24 @@ export function observedVolumes(file: unknown): ObservedVolume[] {
       bytes: num(pvb?.size) ?? num(moved?.size) ?? null,
     };
   });
+}
+
+const MAX_NAMESPACES = 10_000;
+
+/**
+ * The namespaces a backup holds items of, from its resource list (`{"v1/Pod": ["ns/name", …], "v1/Namespace":
+ * ["ns"], …}`): namespaced items name theirs before the slash, and Namespace objects are listed by name.
+ */
+export function namespacesOf(file: unknown): string[] | null {
+  if (!isRec(file)) return null;
+  const out = new Set<string>();
+  for (const [gvk, items] of Object.entries(stringLists(file))) {
+    for (const item of items) {
+      if (out.size >= MAX_NAMESPACES) return [...out];
+      const slash = item.indexOf("/");
+      if (slash > 0) out.add(item.slice(0, slash));
+      else if (gvk === "v1/Namespace") out.add(item);
+    }
+  }
+  return [...out];
 }
