@@ -127,8 +127,14 @@ test("the fleet dashboard shows each cluster's coverage and recovery points, wor
   const fleet = page.getByRole("table", { name: "Fleet coverage" });
   for (const name of ["sandbox-1", "sandbox-2", "sandbox-3"])
     await expect(fleet.getByTestId(`dashboard-row-${name}`)).toBeVisible();
-  // sandbox-3 runs no Velero since 05-velero: nothing of it is covered, so it comes first.
-  await expect(fleet.locator("tbody tr").first()).toHaveAttribute("data-testid", "dashboard-row-sandbox-3");
+  // sandbox-3 runs no Velero since 05-velero: nothing of it is covered (0%), so it comes before sandbox-2, whose
+  // schedules cover some volumes (sandbox-1, with no schedule, is at 0% too).
+  await expect(fleet.getByTestId("dashboard-row-sandbox-3").getByTestId("dashboard-coverage")).toContainText("(0%)");
+  await expect(fleet.getByTestId("dashboard-row-sandbox-2").getByTestId("dashboard-coverage")).not.toContainText(
+    "(0%)",
+  );
+  const order = await fleet.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-testid")));
+  expect(order.indexOf("dashboard-row-sandbox-3")).toBeLessThan(order.indexOf("dashboard-row-sandbox-2"));
   await expect(fleet.getByTestId("dashboard-row-sandbox-2").getByTestId("dashboard-coverage")).toContainText(
     /\d+ of \d+ volumes/,
   );
