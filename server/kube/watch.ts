@@ -44,7 +44,8 @@ export const SYNCED_KINDS: readonly SyncedKind[] = [
   synced(RESOURCES.deletebackuprequests),
   synced(RESOURCES.podvolumebackups),
   synced(RESOURCES.datauploads),
-  synced(RESOURCES.volumesnapshotlocations, { project: projectSnapshotLocation }),
+  // Not served until Velero's CRDs are installed (a cluster where Lifeboat has not installed Velero yet).
+  synced(RESOURCES.volumesnapshotlocations, { project: projectSnapshotLocation, optional: true }),
   // Volume coverage (#13): the cluster's side, reduced to what the rules read.
   synced(RESOURCES.namespaces, { scope: "cluster", project: projectNamespace }),
   synced(RESOURCES.pods, { scope: "cluster", project: projectPod }),

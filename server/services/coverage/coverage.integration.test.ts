@@ -217,6 +217,31 @@ describe("volume coverage", () => {
     expect(batch.every((v) => v.lastProtected === null)).toBe(true);
   });
 
+  it("on a cluster whose Velero CRDs are not installed, says Velero is missing, and not that snapshot locations fail", async () => {
+    const bare = await caller.cluster.attach({
+      kubeconfig: kubeconfigText(2),
+      name: "cov-bare",
+      groupId: (await db.cluster.findUniqueOrThrow({ where: { id: clusterId } })).groupId,
+      description: "",
+      labels: {},
+    });
+    sync.startCluster(bare.id);
+    try {
+      const c = await until("the bare cluster's pods to be read", async () => {
+        const x = await caller.coverage.get({ clusterId: bare.id });
+        return !x.problems.some((p) => p.includes("still reading")) && x.volumes.length > 0 ? x : null;
+      });
+      expect(c.problems.filter((p) => /snapshot locations/.test(p))).toEqual([]);
+      const vsl = await until("the snapshot locations' sync state", () =>
+        db.syncState.findUnique({ where: { clusterId_kind: { clusterId: bare.id, kind: "volumesnapshotlocations" } } }),
+      );
+      // Another test may have installed Velero there meanwhile: then they are simply listed.
+      if (vsl.lastError) expect(vsl.lastError).toMatch(/^The cluster does not serve volumesnapshotlocations/);
+    } finally {
+      await sync.stopCluster(bare.id);
+    }
+  });
+
   it("shows the cluster on the fleet dashboard once its summary is computed, and to no one who may not see it", async () => {
     await refreshSummary(d, clusterId);
     const admin = await db.user.findFirstOrThrow({ where: { role: "ORG_ADMIN" } });

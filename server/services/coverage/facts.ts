@@ -69,6 +69,8 @@ export async function readFacts(
       snapshotApi = false;
       continue;
     }
+    // Without Velero's CRDs there are no snapshot locations to read (and the page already says Velero is missing).
+    if (kind === "volumesnapshotlocations" && s?.lastError?.startsWith(NOT_SERVED)) continue;
     if (s?.lastError && /forbidden|403/i.test(s.lastError))
       problems.push(
         `Lifeboat may not watch ${words} on this cluster: apply the onboarding manifest again (cluster page → Access)`,
