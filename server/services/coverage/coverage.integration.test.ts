@@ -221,7 +221,8 @@ describe("volume coverage", () => {
     const bare = await caller.cluster.attach({
       kubeconfig: kubeconfigText(2),
       name: "cov-bare",
-      groupId: (await db.cluster.findUniqueOrThrow({ where: { id: clusterId } })).groupId,
+      // A group of its own: the coverage group's location must not be written to the bare cluster.
+      groupId: (await aGroup(db, `cov-bare-${suffix}`)).id,
       description: "",
       labels: {},
     });

@@ -123,17 +123,19 @@ const MAX_NAMESPACES = 10_000;
 
 /**
  * The namespaces a backup holds items of, from its resource list (`{"v1/Pod": ["ns/name", …], "v1/Namespace":
- * ["ns"], …}`): namespaced items name theirs before the slash, and Namespace objects are listed by name.
+ * ["ns"], …}`): namespaced items name theirs before the slash. Namespace objects alone do not count: Velero backs up
+ * every listed namespace's object even when none of its items matched a label selector. Null when there are more than
+ * Lifeboat keeps (then the backup's filters decide).
  */
 export function namespacesOf(file: unknown): string[] | null {
   if (!isRec(file)) return null;
   const out = new Set<string>();
-  for (const [gvk, items] of Object.entries(stringLists(file))) {
+  for (const items of Object.values(stringLists(file))) {
     for (const item of items) {
-      if (out.size >= MAX_NAMESPACES) return [...out];
       const slash = item.indexOf("/");
-      if (slash > 0) out.add(item.slice(0, slash));
-      else if (gvk === "v1/Namespace") out.add(item);
+      if (slash <= 0) continue;
+      out.add(item.slice(0, slash));
+      if (out.size > MAX_NAMESPACES) return null;
     }
   }
   return [...out];
