@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabase } from "../../testing/db";
 import { until } from "../../testing/wait";
-import { aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
+import { aCluster, aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
+import { NOT_SERVED } from "../../sync/engine";
+import { readFacts } from "./facts";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { veleroObjects } from "../../kube/testing-objects";
 import { SyncEngine } from "../../sync/engine";
@@ -217,30 +219,28 @@ describe("volume coverage", () => {
     expect(batch.every((v) => v.lastProtected === null)).toBe(true);
   });
 
-  it("on a cluster whose Velero CRDs are not installed, says Velero is missing, and not that snapshot locations fail", async () => {
-    const bare = await caller.cluster.attach({
-      kubeconfig: kubeconfigText(2),
-      name: "cov-bare",
-      // A group of its own: the coverage group's location must not be written to the bare cluster.
-      groupId: (await aGroup(db, `cov-bare-${suffix}`)).id,
-      description: "",
-      labels: {},
+  it("says nothing of snapshot locations a cluster without Velero's CRDs does not serve, and names a forbidden kind", async () => {
+    // Without a cluster: the sync states as the engine leaves them (attaching sandbox-3 here would move its locations).
+    const bare = await aCluster(db, (await aGroup(db, `cov-bare-${suffix}`)).id, `cov-bare-${suffix}`);
+    const now = new Date();
+    for (const kind of ["namespaces", "pods", "persistentvolumeclaims", "persistentvolumes"])
+      await db.syncState.create({ data: { clusterId: bare.id, kind, lastListAt: now } });
+    await db.syncState.create({
+      data: {
+        clusterId: bare.id,
+        kind: "volumesnapshotlocations",
+        lastError: `${NOT_SERVED} volumesnapshotlocations.velero.io`,
+      },
     });
-    sync.startCluster(bare.id);
-    try {
-      const c = await until("the bare cluster's pods to be read", async () => {
-        const x = await caller.coverage.get({ clusterId: bare.id });
-        return !x.problems.some((p) => p.includes("still reading")) && x.volumes.length > 0 ? x : null;
-      });
-      expect(c.problems.filter((p) => /snapshot locations/.test(p))).toEqual([]);
-      const vsl = await until("the snapshot locations' sync state", () =>
-        db.syncState.findUnique({ where: { clusterId_kind: { clusterId: bare.id, kind: "volumesnapshotlocations" } } }),
-      );
-      // Another test may have installed Velero there meanwhile: then they are simply listed.
-      if (vsl.lastError) expect(vsl.lastError).toMatch(/^The cluster does not serve volumesnapshotlocations/);
-    } finally {
-      await sync.stopCluster(bare.id);
-    }
+    await db.syncState.create({
+      data: { clusterId: bare.id, kind: "volumesnapshotclasses", lastError: "pods is forbidden: 403 Forbidden" },
+    });
+    const { problems, facts } = await readFacts(db, bare.id, null);
+    expect(problems.filter((p) => /snapshot locations/.test(p))).toEqual([]);
+    expect(problems).toEqual([
+      "Lifeboat may not watch volume snapshot classes on this cluster: apply the onboarding manifest again (cluster page → Access)",
+    ]);
+    expect(facts.snapshotLocations).toEqual([]);
   });
 
   it("shows the cluster on the fleet dashboard once its summary is computed, and to no one who may not see it", async () => {
