@@ -1,3 +1,4 @@
+import { ON_DEMAND_PLAN } from "./decide";
 import type {
   BackupPlan,
   ClusterFacts,
@@ -87,21 +88,7 @@ export const aCluster = (o: Partial<ClusterFacts> = {}): ClusterFacts => ({
 export const aPlan = (name = "daily", spec: Partial<BackupPlan["spec"]> = {}, paused = false): BackupPlan => ({
   name,
   paused,
-  spec: {
-    includedNamespaces: [],
-    excludedNamespaces: [],
-    includedResources: [],
-    excludedResources: [],
-    includedNamespaceScopedResources: [],
-    excludedNamespaceScopedResources: [],
-    labelSelectors: [],
-    snapshotVolumes: null,
-    defaultVolumesToFsBackup: null,
-    snapshotMoveData: null,
-    resourcePolicy: null,
-    snapshotClassByDriver: {},
-    ...spec,
-  },
+  spec: { ...ON_DEMAND_PLAN.spec, ...spec },
 });
 
 /**

@@ -4,6 +4,7 @@ import { until } from "../../testing/wait";
 import { aCluster, aGroup, aUser, callerFor, signedIn } from "../../testing/builders";
 import { NOT_SERVED } from "../../sync/engine";
 import { readFacts } from "./facts";
+import { observedMethod } from "./coverage";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
 import { veleroObjects } from "../../kube/testing-objects";
 import { SyncEngine } from "../../sync/engine";
@@ -154,20 +155,10 @@ describe("volume coverage", () => {
           ? o.namespace === v.namespace && o.pvc === v.pvc
           : o.namespace === v.namespace && o.pod === v.pods[0] && o.volumeName === v.volumeName,
       );
-    const did = (o: ObservedVolume | undefined): CoverageMethodName | "none" =>
-      !o
-        ? "none"
-        : o.skipped
-          ? "SKIPPED"
-          : o.backupMethod === "PodVolumeBackup"
-            ? "FSB"
-            : o.backupMethod === "CSISnapshot"
-              ? o.dataMoved
-                ? "CSI_DATA_MOVED"
-                : "CSI_SNAPSHOT"
-              : o.backupMethod === "NativeSnapshot"
-                ? "NATIVE_SNAPSHOT"
-                : "none";
+    const did = (o: ObservedVolume | undefined): CoverageMethodName | "none" => {
+      const m = o ? observedMethod(o) : "NOT_COVERED";
+      return m === "NOT_COVERED" ? "none" : m;
+    };
     // What the stand-in's volume info says for each method the prediction can give.
     const expected: Record<CoverageMethodName, (CoverageMethodName | "none")[]> = {
       FSB: ["FSB"],

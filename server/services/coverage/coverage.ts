@@ -96,7 +96,8 @@ export async function clusterCoverage(d: Deps, clusterId: string, now = new Date
   };
 }
 
-const observedMethod = (o: ObservedVolume): CoverageMethodName =>
+/** What a finished backup did with a volume, as a coverage method (skipped or failed: SKIPPED). */
+export const observedMethod = (o: ObservedVolume): CoverageMethodName =>
   o.skipped || o.failed
     ? "SKIPPED"
     : o.backupMethod === "PodVolumeBackup"
