@@ -96,9 +96,15 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   });
 
   const log: string[] = [];
-  const say = (level: string, msg: string) =>
+  // logrus's text format: time, level and msg, then the fields sorted by key (logSource, resource, restore).
+  const say = (level: string, msg: string, fields: Record<string, string> = {}) =>
     log.push(
-      `time="${new Date().toISOString()}" level=${level} msg="${msg.replace(/"/g, '\\"')}" restore=${ctx.ns}/${name} logSource="pkg/restore/restore.go"`,
+      [
+        `time="${new Date().toISOString()}" level=${level} msg="${msg.replace(/"/g, '\\"')}"`,
+        ...Object.entries({ ...fields, logSource: '"pkg/restore/restore.go"', restore: `${ctx.ns}/${name}` })
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([k, v]) => `${k}=${v}`),
+      ].join(" "),
     );
   const errors: Results = { velero: [], cluster: [], namespaces: {} };
   const warnings: Results = { velero: [], cluster: [], namespaces: {} };
@@ -125,44 +131,68 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
     return;
   }
 
-  // Filters, on the source namespaces, then the mapping.
+  // Velero's getOrderedResourceCollection: the backup's group-resources in priority order (the rest alphabetically),
+  // each resolved via the target's discovery when its turn comes; one it cannot resolve is skipped (logged, no
+  // error). Then the filters, on the source namespaces, then the mapping.
   const mapping: Record<string, string> = spec.namespaceMapping ?? {};
   const wholeBackup =
     !spec.includedNamespaces?.length || (spec.includedNamespaces.length === 1 && spec.includedNamespaces[0] === "*");
   const storageClassMap = storageClassMapping(ctx);
-  const selected: { rt: ResourceType; item: BackupItem }[] = [];
-  for (const item of items) {
-    const rt = ctx.cluster.typeOf(item.group, item.resource);
-    const q = qualifiedName({ resource: item.resource, group: item.group });
-    if (!rt || NON_RESTORABLE.has(q) || NON_RESTORABLE.has(item.resource)) continue;
-    if (!resourceIncluded(rt, spec.includedResources, spec.excludedResources)) continue;
-    const obj = item.object as KObject;
-    if (!labelsMatch(spec, obj)) continue;
-    if (rt.namespaced) {
-      if (!namespaceIncluded(item.namespace!, spec.includedNamespaces, spec.excludedNamespaces)) continue;
-    } else if (rt.resource === "namespaces") {
-      if (!namespaceIncluded(item.name, spec.includedNamespaces, spec.excludedNamespaces)) continue;
-    } else {
-      // Cluster-scoped: includeClusterResources true → all; false → none; nil → with a whole-backup restore, or as
-      // additional items (PVs of restored PVCs, CRDs of restored custom resources).
-      if (spec.includeClusterResources === false) continue;
-      if (
-        spec.includeClusterResources !== true &&
-        !wholeBackup &&
-        rt.resource !== "persistentvolumes" &&
-        rt.resource !== "customresourcedefinitions"
-      )
-        continue;
+  type Selected = { rt: ResourceType; item: BackupItem };
+  const select = (batch: BackupItem[]): Selected[] => {
+    const byResource = new Map<string, BackupItem[]>();
+    for (const item of batch) {
+      const q = qualifiedName({ resource: item.resource, group: item.group });
+      const list = byResource.get(q);
+      if (list) list.push(item);
+      else byResource.set(q, [item]);
     }
-    selected.push({ rt, item });
-  }
-  selected.sort((a, b) => priority(qualifiedName(a.rt), a.rt.resource) - priority(qualifiedName(b.rt), b.rt.resource));
+    const order = [...byResource.entries()].sort(
+      ([a, [x]], [b, [y]]) => priority(a, x!.resource) - priority(b, y!.resource) || (a < b ? -1 : a > b ? 1 : 0),
+    );
+    const out: Selected[] = [];
+    for (const [q, group] of order) {
+      const rt = ctx.cluster.typeOf(group[0]!.group, group[0]!.resource);
+      if (!rt) {
+        say("info", "Skipping restore of resource because it cannot be resolved via discovery", { resource: q });
+        continue;
+      }
+      if (NON_RESTORABLE.has(q) || NON_RESTORABLE.has(rt.resource)) continue;
+      if (!resourceIncluded(rt, spec.includedResources, spec.excludedResources)) continue;
+      for (const item of group) {
+        const obj = item.object as KObject;
+        if (!labelsMatch(spec, obj)) continue;
+        if (rt.namespaced) {
+          if (!namespaceIncluded(item.namespace!, spec.includedNamespaces, spec.excludedNamespaces)) continue;
+        } else if (rt.resource === "namespaces") {
+          if (!namespaceIncluded(item.name, spec.includedNamespaces, spec.excludedNamespaces)) continue;
+        } else {
+          // Cluster-scoped: includeClusterResources true → all; false → none; nil → with a whole-backup restore, or
+          // as additional items (PVs of restored PVCs, CRDs of restored custom resources).
+          if (spec.includeClusterResources === false) continue;
+          if (
+            spec.includeClusterResources !== true &&
+            !wholeBackup &&
+            rt.resource !== "persistentvolumes" &&
+            rt.resource !== "customresourcedefinitions"
+          )
+            continue;
+        }
+        out.push({ rt, item });
+      }
+    }
+    return out;
+  };
 
-  const total = selected.length;
+  const selected: Selected[] = [];
+  let total = 0;
   let restoredCount = 0;
   const resourceList: Record<string, string[]> = {};
-  const record = (rt: ResourceType, ns: string | undefined, n: string, outcome: string) =>
-    (resourceList[`${groupVersion(rt)}/${rt.kind}`] ??= []).push(`${ns ? `${ns}/` : ""}${n}(${outcome})`);
+  // Keyed as Velero keys its restored items: the backed-up object's apiVersion and kind.
+  const record = (o: KObject, rt: ResourceType, ns: string | undefined, n: string, outcome: string) =>
+    (resourceList[o.apiVersion && o.kind ? `${o.apiVersion}/${o.kind}` : `${groupVersion(rt)}/${rt.kind}`] ??= []).push(
+      `${ns ? `${ns}/` : ""}${n}(${outcome})`,
+    );
   const policy = spec.existingResourcePolicy === "update" ? "update" : "none";
   const pvbs = ctx
     .list("podvolumebackups")
@@ -173,98 +203,116 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
       name,
       (o) => void (o.status = { ...o.status, progress: { totalItems: total, itemsRestored: restoredCount } }),
     );
-  progress();
   const pvcsFromSnapshots = new Set<string>();
-  for (const { rt, item } of selected) {
-    if (ctx.stopped) return;
-    if (ctx.opts.itemDelayMs || ctx.faults.slowMs) await sleep((ctx.opts.itemDelayMs ?? 0) + ctx.faults.slowMs);
-    const src = structuredClone(item.object as KObject);
-    const srcNs = item.namespace;
-    const ns = srcNs ? (mapping[srcNs] ?? srcNs) : undefined;
-    const obj = prepare(src, rt, {
-      ns,
-      name,
-      backupName: backupName!,
-      restorePVs: spec.restorePVs !== false,
-      storageClassMap,
-      mapping,
-      restoreStatus: spec.restoreStatus,
-    });
-    if (
-      rt.resource === "persistentvolumeclaims" &&
-      (src.metadata.annotations?.["velero.io/volume-snapshot-name"] ||
-        pvbs.some((p) => p.spec?.tags?.["pvc-uid"] === src.metadata.uid))
-    )
-      pvcsFromSnapshots.add(`${srcNs}/${src.metadata.name}`);
-    // A PV whose claim is re-provisioned from a snapshot or FSB is not restored: the claim gets a new volume.
-    if (rt.resource === "persistentvolumes") {
-      const claim = src.spec?.claimRef;
+  /** Restores a batch in order; false when the server stopped meanwhile. */
+  const restoreBatch = async (batch: Selected[]): Promise<boolean> => {
+    for (const s of batch) selected.push(s);
+    total += batch.length;
+    progress();
+    for (const { rt, item } of batch) {
+      if (ctx.stopped) return false;
+      if (ctx.opts.itemDelayMs || ctx.faults.slowMs) await sleep((ctx.opts.itemDelayMs ?? 0) + ctx.faults.slowMs);
+      const src = structuredClone(item.object as KObject);
+      const srcNs = item.namespace;
+      const ns = srcNs ? (mapping[srcNs] ?? srcNs) : undefined;
+      const obj = prepare(src, rt, {
+        ns,
+        name,
+        backupName: backupName!,
+        restorePVs: spec.restorePVs !== false,
+        storageClassMap,
+        mapping,
+        restoreStatus: spec.restoreStatus,
+      });
       if (
-        src.spec?.csi ||
-        spec.restorePVs === false ||
-        (claim && pvcsFromSnapshots.has(`${claim.namespace}/${claim.name}`))
-      ) {
-        record(rt, undefined, src.metadata.name!, "skipped");
-        restoredCount++;
-        continue;
+        rt.resource === "persistentvolumeclaims" &&
+        (src.metadata.annotations?.["velero.io/volume-snapshot-name"] ||
+          pvbs.some((p) => p.spec?.tags?.["pvc-uid"] === src.metadata.uid))
+      )
+        pvcsFromSnapshots.add(`${srcNs}/${src.metadata.name}`);
+      // A PV whose claim is re-provisioned from a snapshot or FSB is not restored: the claim gets a new volume.
+      if (rt.resource === "persistentvolumes") {
+        const claim = src.spec?.claimRef;
+        if (
+          src.spec?.csi ||
+          spec.restorePVs === false ||
+          (claim && pvcsFromSnapshots.has(`${claim.namespace}/${claim.name}`))
+        ) {
+          record(obj, rt, undefined, src.metadata.name!, "skipped");
+          restoredCount++;
+          continue;
+        }
+        if (claim?.namespace && mapping[claim.namespace])
+          obj.spec.claimRef = {
+            ...claim,
+            namespace: mapping[claim.namespace],
+            uid: undefined,
+            resourceVersion: undefined,
+          };
       }
-      if (claim?.namespace && mapping[claim.namespace])
-        obj.spec.claimRef = {
-          ...claim,
-          namespace: mapping[claim.namespace],
-          uid: undefined,
-          resourceVersion: undefined,
-        };
-    }
-    if (rt.resource === "namespaces" && ns === undefined && mapping[src.metadata.name!])
-      obj.metadata.name = mapping[src.metadata.name!];
-    const targetName = obj.metadata.name!;
-    try {
-      ctx.cluster.create(rt, rt.namespaced ? ns : undefined, obj);
-      record(rt, ns, targetName, "created");
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 409 && e.reason === "AlreadyExists") {
-        if (rt.resource === "namespaces") {
-          record(rt, undefined, targetName, "skipped");
-        } else if (policy === "update" || rt.resource === "serviceaccounts") {
-          try {
-            const live = ctx.cluster.get(rt, rt.namespaced ? ns : undefined, targetName);
-            ctx.cluster.update(rt, rt.namespaced ? ns : undefined, targetName, {
-              ...obj,
-              metadata: {
-                ...live.metadata,
-                labels: { ...(live.metadata.labels ?? {}), ...(obj.metadata.labels ?? {}) },
-                annotations: { ...(live.metadata.annotations ?? {}), ...(obj.metadata.annotations ?? {}) },
-              },
-              ...(rt.status ? { status: live.status } : {}),
-            });
-            record(rt, ns, targetName, "updated");
-          } catch (u) {
+      if (rt.resource === "namespaces" && ns === undefined && mapping[src.metadata.name!])
+        obj.metadata.name = mapping[src.metadata.name!];
+      const targetName = obj.metadata.name!;
+      // Velero writes the item at its backed-up apiVersion: a version the target does not serve for this
+      // group-resource (an old CRD version, a removed beta) answers 404 and the item fails.
+      const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
+      const version = apiVersion ? apiVersion.slice(apiVersion.lastIndexOf("/") + 1) : item.version;
+      const at = ctx.cluster.findType(rt.group, version, rt.resource);
+      try {
+        if (!at) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
+        ctx.cluster.create(at, at.namespaced ? ns : undefined, obj);
+        record(obj, rt, ns, targetName, "created");
+      } catch (e) {
+        if (at && e instanceof ApiError && e.code === 409 && e.reason === "AlreadyExists") {
+          if (rt.resource === "namespaces") {
+            record(obj, rt, undefined, targetName, "skipped");
+          } else if (policy === "update" || rt.resource === "serviceaccounts") {
+            try {
+              const live = ctx.cluster.get(at, at.namespaced ? ns : undefined, targetName);
+              ctx.cluster.update(at, at.namespaced ? ns : undefined, targetName, {
+                ...obj,
+                metadata: {
+                  ...live.metadata,
+                  labels: { ...(live.metadata.labels ?? {}), ...(obj.metadata.labels ?? {}) },
+                  annotations: { ...(live.metadata.annotations ?? {}), ...(obj.metadata.annotations ?? {}) },
+                },
+                ...(at.status ? { status: live.status } : {}),
+              });
+              record(obj, rt, ns, targetName, "updated");
+            } catch (u) {
+              add(
+                warnings,
+                ns,
+                `could not restore, ${rt.kind} "${targetName}" already exists. Warning: the in-cluster version is different than the backed-up version: ${(u as Error).message}`,
+              );
+              record(obj, rt, ns, targetName, "skipped");
+            }
+          } else {
             add(
               warnings,
               ns,
-              `could not restore, ${rt.kind} "${targetName}" already exists. Warning: the in-cluster version is different than the backed-up version: ${(u as Error).message}`,
+              `could not restore, ${rt.kind} "${targetName}" already exists. Warning: the in-cluster version is different than the backed-up version`,
             );
-            record(rt, ns, targetName, "skipped");
+            record(obj, rt, ns, targetName, "skipped");
           }
         } else {
-          add(
-            warnings,
-            ns,
-            `could not restore, ${rt.kind} "${targetName}" already exists. Warning: the in-cluster version is different than the backed-up version`,
-          );
-          record(rt, ns, targetName, "skipped");
+          const msg = `error restoring ${qualifiedName(rt)}/${ns ? `${ns}/` : ""}${targetName}: ${(e as Error).message}`;
+          add(errors, ns, msg);
+          say("error", msg);
+          record(obj, rt, ns, targetName, "failed");
         }
-      } else {
-        const msg = `error restoring ${qualifiedName(rt)}/${ns ? `${ns}/` : ""}${targetName}: ${(e as Error).message}`;
-        add(errors, ns, msg);
-        say("error", msg);
-        record(rt, ns, targetName, "failed");
       }
+      restoredCount++;
+      progress();
     }
-    restoredCount++;
-    progress();
-  }
+    return true;
+  };
+
+  // CustomResourceDefinitions first; then everything else, resolved after them (Velero refreshes discovery when the
+  // first pass created or updated a CRD), so custom resources whose CRD this restore brings are restored too.
+  const isCrd = (i: BackupItem) => i.group === "apiextensions.k8s.io" && i.resource === "customresourcedefinitions";
+  if (!(await restoreBatch(select(items.filter(isCrd))))) return;
+  if (!(await restoreBatch(select(items.filter((i) => !isCrd(i)))))) return;
 
   // Volume data: PodVolumeRestores for FSB'd pods, DataDownloads for moved CSI data.
   const restoreObj = ctx.get("restores", name)!;

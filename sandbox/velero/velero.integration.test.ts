@@ -52,6 +52,7 @@ function clientsFor(kubeconfig: string) {
     co: kc.makeApiClient(k8s.CustomObjectsApi),
     core: kc.makeApiClient(k8s.CoreV1Api),
     apps: kc.makeApiClient(k8s.AppsV1Api),
+    ext: kc.makeApiClient(k8s.ApiextensionsV1Api),
   };
 }
 
@@ -661,6 +662,166 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
       "read-only",
     );
     expect(await bucket.exists("backups/payments-1/velero-backup.json")).toBe(true);
+  });
+
+  describe("kinds the target cluster does not serve, as Velero 1.18 restores them", () => {
+    const crd = (plural: string, kind: string, versions: { name: string; served: boolean; storage: boolean }[]) => ({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `${plural}.example.com` },
+      spec: {
+        group: "example.com",
+        scope: "Namespaced",
+        names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
+        versions: versions.map((v) => ({
+          ...v,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: { spec: { type: "object", properties: { size: { type: "integer" } } } },
+            },
+          },
+        })),
+      },
+    });
+    /** On east: the CRD, a namespace named after its plural, and two custom resources in it. */
+    async function seedEast(plural: string, kind: string) {
+      const { co, core, ext } = clientsFor(sb.clusters[0].kubeconfig);
+      await ext.createCustomResourceDefinition({
+        body: crd(plural, kind, [{ name: "v1", served: true, storage: true }]),
+      });
+      await core.createNamespace({ body: { metadata: { name: plural } } });
+      for (const [n, size] of [
+        ["a", 1],
+        ["b", 2],
+      ] as const)
+        await co.createNamespacedCustomObject({
+          group: "example.com",
+          version: "v1",
+          namespace: plural,
+          plural,
+          body: {
+            apiVersion: "example.com/v1",
+            kind,
+            metadata: { name: `${kind.toLowerCase()}-${n}` },
+            spec: { size },
+          },
+        });
+    }
+    /** Backs up on east, waits for the backup on west (through the read-only location on east's prefix), restores there. */
+    async function backupAndRestoreOnWest(backup: string, backupSpec: object) {
+      await create(co1, "backups", { kind: "Backup", metadata: { name: backup }, spec: backupSpec });
+      expect((await phaseOf(co1, "backups", backup, ["Completed", "PartiallyFailed", "Failed"])).status.phase).toBe(
+        "Completed",
+      );
+      if (!(await getObj(co2, "backupstoragelocations", "from-east")))
+        await addLocation(co2, core2, "from-east", "east", { accessMode: "ReadOnly" });
+      await until(async () => getObj(co2, "backups", backup));
+      const restore = `${backup}-to-west`;
+      await create(co2, "restores", { kind: "Restore", metadata: { name: restore }, spec: { backupName: backup } });
+      const r = await phaseOf(co2, "restores", restore, ["Completed", "PartiallyFailed", "Failed", "FailedValidation"]);
+      const file = async (f: string) => (await bucket.get(`restores/${restore}/${f}`))!;
+      return {
+        r,
+        log: zlib.gunzipSync(await file(`restore-${restore}-logs.gz`)).toString(),
+        results: gunzipJson<any>(await file(`restore-${restore}-results.gz`)),
+        list: gunzipJson<Record<string, string[]>>(await file(`restore-${restore}-resource-list.json.gz`)),
+      };
+    }
+    const skipLine = (resource: string) =>
+      new RegExp(
+        `level=info msg="Skipping restore of resource because it cannot be resolved via discovery" logSource="pkg/restore/restore.go" resource=${resource.replace(/\./g, "\\.")} restore=velero/`,
+      );
+
+    it("restores custom resources whose CRD the same restore brings, after the CRD", async () => {
+      await seedEast("gadgets", "Gadget");
+      expect(sb.clusters[1].cluster.typeOf("example.com", "gadgets")).toBeUndefined();
+      const { r, log, results, list } = await backupAndRestoreOnWest("gadgets-1", { includedNamespaces: ["gadgets"] });
+      expect(r.status.phase).toBe("Completed");
+      expect(r.status.errors).toBeUndefined();
+      expect(results.errors).toEqual({ velero: [], cluster: [], namespaces: {} });
+      expect(list["apiextensions.k8s.io/v1/CustomResourceDefinition"]).toEqual(["gadgets.example.com(created)"]);
+      expect(list["example.com/v1/Gadget"]).toEqual(["gadgets/gadget-a(created)", "gadgets/gadget-b(created)"]);
+      expect(log).not.toContain("cannot be resolved via discovery");
+      const { co, ext } = clientsFor(sb.clusters[1].kubeconfig);
+      const restoredCrd = await ext.readCustomResourceDefinition({ name: "gadgets.example.com" });
+      const gadgets = (
+        (await co.listNamespacedCustomObject({
+          group: "example.com",
+          version: "v1",
+          namespace: "gadgets",
+          plural: "gadgets",
+        })) as any
+      ).items;
+      expect(gadgets.map((g: any) => [g.metadata.name, g.spec.size])).toEqual([
+        ["gadget-a", 1],
+        ["gadget-b", 2],
+      ]);
+      // Written after the CRD: every custom resource's resourceVersion is past the CRD's.
+      for (const g of gadgets)
+        expect(Number(g.metadata.resourceVersion)).toBeGreaterThan(Number(restoredCrd.metadata!.resourceVersion));
+      expect(gadgets[0].metadata.labels).toMatchObject({ "velero.io/restore-name": "gadgets-1-to-west" });
+    });
+
+    it("skips custom resources whose CRD is neither on the target nor in the backup: an info line, no error", async () => {
+      await seedEast("widgets", "Widget");
+      const { r, log, results, list } = await backupAndRestoreOnWest("widgets-1", {
+        includedNamespaces: ["widgets"],
+        includeClusterResources: false,
+      });
+      expect(r.status.phase).toBe("Completed");
+      expect(r.status.errors).toBeUndefined();
+      expect(r.status.warnings).toBeUndefined();
+      expect(results).toEqual({
+        errors: { velero: [], cluster: [], namespaces: {} },
+        warnings: { velero: [], cluster: [], namespaces: {} },
+      });
+      expect(log).toMatch(skipLine("widgets.example.com"));
+      expect(log.match(/cannot be resolved via discovery/g)).toHaveLength(1); // once per group-resource
+      // Not in the resource list, not counted: the namespace (and its default ServiceAccount) are all there is.
+      expect(list["v1/Namespace"]).toEqual(["widgets(created)"]);
+      expect(Object.keys(list).filter((k) => k.startsWith("example.com/"))).toEqual([]);
+      expect(r.status.progress.totalItems).toBe(Object.values(list).flat().length);
+      expect(r.status.progress.itemsRestored).toBe(r.status.progress.totalItems);
+      expect(sb.clusters[1].cluster.typeOf("example.com", "widgets")).toBeUndefined();
+      expect(await core2.readNamespace({ name: "widgets" })).toBeTruthy();
+    });
+
+    it("fails an item whose group-resource the target knows at another version only (PartiallyFailed, 404 in the results)", async () => {
+      await seedEast("gizmos", "Gizmo");
+      // West knows gizmos.example.com, at v2; v1 is defined there but no longer served.
+      await clientsFor(sb.clusters[1].kubeconfig).ext.createCustomResourceDefinition({
+        body: crd("gizmos", "Gizmo", [
+          { name: "v2", served: true, storage: true },
+          { name: "v1", served: false, storage: false },
+        ]),
+      });
+      const { r, log, results, list } = await backupAndRestoreOnWest("gizmos-1", {
+        includedNamespaces: ["gizmos"],
+        includeClusterResources: false,
+      });
+      expect(r.status.phase).toBe("PartiallyFailed");
+      expect(r.status.errors).toBe(2);
+      expect(results.errors).toEqual({
+        velero: [],
+        cluster: [],
+        namespaces: {
+          gizmos: [
+            "error restoring gizmos.example.com/gizmos/gizmo-a: the server could not find the requested resource",
+            "error restoring gizmos.example.com/gizmos/gizmo-b: the server could not find the requested resource",
+          ],
+        },
+      });
+      expect(list["v1/Namespace"]).toEqual(["gizmos(created)"]);
+      expect(list["example.com/v1/Gizmo"]).toEqual(["gizmos/gizmo-a(failed)", "gizmos/gizmo-b(failed)"]);
+      expect(Object.keys(list).filter((k) => k.startsWith("example.com/"))).toEqual(["example.com/v1/Gizmo"]);
+      expect(log).not.toContain("cannot be resolved via discovery");
+      expect(log).toContain(
+        'level=error msg="error restoring gizmos.example.com/gizmos/gizmo-a: the server could not find the requested resource"',
+      );
+      const gizmos = sb.clusters[1].cluster.typeOf("example.com", "gizmos")!;
+      expect(sb.clusters[1].cluster.list(gizmos, "gizmos").items).toEqual([]);
+    });
   });
 
   it("deletes a backup through a DeleteBackupRequest: bucket data first, then the Backup", async () => {
