@@ -16,8 +16,17 @@ import { isTerminal } from "@/lib/velero/phases";
 // account's blob endpoint) is fetched, through the outbound path, without redirects and without transparent decoding
 // (a 329-byte brotli body must not become 200 MiB); the body is streamed and counted, and gunzip is capped too. A file
 // of a finished backup or restore cannot change, so it is kept (per object uid and file) instead of fetched again.
+// Every file is gzip'd, BackupContents too (the <backup>.tar.gz: its tar bytes come back, for
+// server/services/restores/backup-contents.ts), so every answer is the unpacked bytes, within the same caps.
 export type DownloadKind =
-  "BackupLog" | "BackupResults" | "BackupResourceList" | "BackupVolumeInfos" | "RestoreLog" | "RestoreResults";
+  | "BackupLog"
+  | "BackupResults"
+  | "BackupResourceList"
+  | "BackupVolumeInfos"
+  | "BackupContents"
+  | "RestoreLog"
+  | "RestoreResults"
+  | "RestoreResourceList";
 export const MAX_DOWNLOAD_BYTES = 8 * 1024 * 1024;
 export const MAX_UNZIPPED_BYTES = 64 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 15_000;
