@@ -13,6 +13,7 @@ import {
   removeLocation,
 } from "./kube/locations";
 import { listNamespaces, namespaceContents } from "./kube/namespaces";
+import { objectNames, servedResources, storageClassFacts } from "./kube/discovery";
 import { providerFor } from "./storage/providers/registry";
 import { cloudFormationPort, type AwsEndpoint } from "./storage/aws/cloudformation";
 import { iamPort, type IamPort } from "./storage/aws/iam";
@@ -38,6 +39,9 @@ export interface KubeAdapter {
   listStorageClasses: typeof listStorageClasses;
   listNamespaces: typeof listNamespaces;
   namespaceContents: typeof namespaceContents;
+  servedResources: typeof servedResources;
+  storageClassFacts: typeof storageClassFacts;
+  objectNames: typeof objectNames;
 }
 
 /** The location provider drivers (server/storage/providers), by location kind. */
@@ -79,6 +83,9 @@ export const realKube: KubeAdapter = {
   listStorageClasses,
   listNamespaces,
   namespaceContents,
+  servedResources,
+  storageClassFacts,
+  objectNames,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;
