@@ -28,6 +28,7 @@ import { NotFoundState } from "../common/NotFoundState";
 import { useMe } from "../common/useMe";
 import { EMPTY_BACKUP_TEXT, isEmptyBackup, PhaseChip } from "../common/PhaseChip";
 import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
+import { RestoreCheckDialog } from "../restore/RestoreCheckDialog";
 import type { BackupVolume, ResultMessages } from "@/lib/schemas/backup";
 
 const method = (v: BackupVolume) =>
@@ -78,6 +79,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const live = useQuery({ ...trpc.backup.list.queryOptions({ clusterId, name }), refetchInterval: pushed });
   const [showLogs, setShowLogs] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const [checking, setChecking] = useState(false);
   const logs = useQuery({ ...trpc.backup.logs.queryOptions({ clusterId, name }), enabled: showLogs });
   const row = live.data?.[0];
   const refetch = q.refetch;
@@ -135,6 +137,11 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
                 title={isRestorable(phase) ? undefined : "Only Completed and PartiallyFailed backups can be restored"}
               >
                 Restore…
+              </Button>
+            )}
+            {can("restore.preflight") && isRestorable(phase) && (
+              <Button variant="outlined" onClick={() => setChecking(true)}>
+                Check a restore…
               </Button>
             )}
             <Button variant="outlined" onClick={() => setShowLogs(true)}>
@@ -288,6 +295,9 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
         )}
       </Paper>
       <LogsDialog open={showLogs} onClose={() => setShowLogs(false)} name={name} logs={logs} testId="backup-logs" />
+      {checking && (
+        <RestoreCheckDialog open onClose={() => setChecking(false)} source={{ clusterId, backupName: name }} />
+      )}
       <DeleteBackupDialog
         backup={
           confirming

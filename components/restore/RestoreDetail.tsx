@@ -26,6 +26,7 @@ import { NotFoundState } from "../common/NotFoundState";
 import { RelativeTime } from "../common/RelativeTime";
 import { PhaseChip } from "../common/PhaseChip";
 import type { ResultMessages } from "@/lib/schemas/backup";
+import { PredictionTable } from "./PreflightPanel";
 
 /** Where each message is from: Velero itself, cluster-scoped items, or a namespace. */
 function byPlace(m: ResultMessages | undefined): [string, string[]][] {
@@ -161,6 +162,25 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
           </TableBody>
         </Table>
       </Paper>
+      {r.prediction && (
+        <>
+          <Typography variant="h6" component="h2" sx={{ mb: 1 }}>
+            Predicted and actual
+          </Typography>
+          <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+            What the pre-flight check predicted when the restore was created
+            {terminal
+              ? ", beside what the restore did (its resource list)"
+              : "; what it did shows when it has finished"}
+            .
+          </Typography>
+          <PredictionTable
+            prediction={r.prediction}
+            outcome={terminal ? (r.outcome ?? []) : null}
+            caption="Predicted and actual outcome per namespace and kind"
+          />
+        </>
+      )}
       <LogsDialog open={showLogs} onClose={() => setShowLogs(false)} name={name} logs={logs} testId="restore-logs" />
     </>
   );

@@ -32,6 +32,10 @@ import { formError, showServerError, submitWith } from "../common/form-submit";
 import { WizardDialog, type WizardStep } from "../common/WizardDialog";
 import { ManifestField } from "../common/ManifestField";
 import { ResourceFilterFields } from "../common/ResourceFilterFields";
+import Checkbox from "@mui/material/Checkbox";
+import { applyFix, hasFix } from "@/lib/velero/preflight/fixes";
+import type { PreflightFix } from "@/lib/schemas/preflight";
+import { PreflightPanel } from "./PreflightPanel";
 
 // Restore options → a Velero Restore on the chosen cluster, from a backup that cluster can see. The form validates
 // with the schema restore.create validates with (lib/forms/restore-form.ts), and what the server still refuses shows
@@ -159,6 +163,9 @@ export function RestoreWizard({
       : "";
 
   const preview = useMutation(trpc.restore.preview.mutationOptions());
+  const check = useMutation(trpc.restore.preflight.mutationOptions());
+  // Creating despite the check's errors is a choice the operator states.
+  const [anyway, setAnyway] = useState(false);
   const create = useMutation(
     trpc.restore.create.mutationOptions({
       onSuccess: async (r) => {
@@ -172,14 +179,28 @@ export function RestoreWizard({
     name,
     backupName: v.backupName,
     spec: toRestoreInput(v),
+    predict: true,
   });
   /** The server's paths: the mapping rows as the form holds them now. */
   const fieldOf = (path: readonly string[], message?: string) => restoreFieldOf(form.getValues())(path, message);
   /** The review asks the server for the manifest; what it refuses is also marked on the fields. */
-  const showPreview = () =>
-    preview.mutate(request(form.getValues()), {
+  const showPreview = () => {
+    const v = form.getValues();
+    preview.mutate(request(v), {
       onError: (e) => showServerError(form, e, fieldOf, { fieldsOnly: true }),
     });
+    setAnyway(false);
+    check.mutate({ clusterId: v.clusterId, backupName: v.backupName, spec: toRestoreInput(v) });
+  };
+  /** A finding's fix changes the form as the operator would, then the review is built and checked again. */
+  const fix = (f: PreflightFix) => {
+    const before = form.getValues();
+    const after = applyFix(before, f);
+    for (const k of Object.keys(after) as (keyof RestoreFormValues)[])
+      if (after[k] !== before[k]) form.setValue(k, after[k], { shouldDirty: true, shouldValidate: true });
+    showPreview();
+  };
+  const blocked = check.data?.verdict === "errors" && !anyway;
   const submit = submitWith(form, (v) => create.mutateAsync(request(v)), fieldOf, { focus: false });
 
   const content: Record<StepName, ReactNode> = {
@@ -339,6 +360,23 @@ export function RestoreWizard({
             {n.text}
           </Alert>
         ))}
+        {check.error && (
+          <Alert severity="warning">
+            The pre-flight check could not run ({check.error.message}); the restore can still be created.
+          </Alert>
+        )}
+        <PreflightPanel
+          result={check.data}
+          pending={check.isPending}
+          onFix={fix}
+          applied={(f) => hasFix(form.getValues(), f)}
+        />
+        {check.data?.verdict === "errors" && (
+          <FormControlLabel
+            control={<Checkbox checked={anyway} onChange={(e) => setAnyway(e.target.checked)} />}
+            label="Restore anyway: I have read the errors above and accept what will not come back"
+          />
+        )}
         <ManifestField label="Restore manifest" value={preview.data?.yaml ?? (preview.isPending ? "Building…" : "")} />
         {preview.data?.configMapYaml && (
           <ManifestField label="Storage-class ConfigMap" value={preview.data.configMapYaml} minRows={6} maxRows={12} />
@@ -379,7 +417,7 @@ export function RestoreWizard({
       submitLabel="Create restore"
       submittingLabel="Creating…"
       submitting={create.isPending}
-      canSubmit={Boolean(preview.data)}
+      canSubmit={Boolean(preview.data) && !check.isPending && !blocked}
       error={formError(form.formState.errors)}
     />
   );

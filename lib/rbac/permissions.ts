@@ -70,6 +70,7 @@ export const PERMISSIONS = {
   "restore.get": { scope: "self" },
   "restore.logs": { scope: "self" },
   "restore.preview": OPERATE,
+  "restore.preflight": OPERATE,
   "restore.create": OPERATE,
   "schedule.list": { scope: "self" },
   "schedule.get": { scope: "self" },
@@ -94,7 +95,7 @@ export type Permission = keyof typeof PERMISSIONS;
 export const DEPENDS_ON: Partial<Record<Permission, readonly Permission[]>> = {
   "backup.create": ["backup.preview", "location.list"],
   "backup.delete": ["backup.get"],
-  "restore.create": ["restore.preview", "backup.list"],
+  "restore.create": ["restore.preview", "restore.preflight", "backup.list"],
   "schedule.create": ["schedule.preview", "location.list"],
   "schedule.update": ["schedule.get", "schedule.preview"],
   "schedule.pause": ["schedule.get"],

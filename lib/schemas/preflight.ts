@@ -95,3 +95,15 @@ export const preflightResult = z.object({
   prediction: restorePrediction.nullable(),
 });
 export type PreflightResult = z.infer<typeof preflightResult>;
+
+/** What a finished restore did, per namespace and kind (its resource list, velero-api.md §4), beside the prediction. */
+export const outcomeRow = z.object({
+  namespace: z.string().nullable(),
+  kind: z.string(),
+  groupVersion: z.string(),
+  created: z.number(),
+  updated: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+});
+export type OutcomeRow = z.infer<typeof outcomeRow>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { clusterState } from "./overview";
 import { previewNote, resourceFilters, runResults } from "./backup";
+import { outcomeRow, restorePrediction } from "./preflight";
 
 // What the browser receives about restores (restore.list|get|preview|create|logs): projections of Velero's Restores
 // with the fields the pages show, never the objects themselves.
@@ -50,6 +51,9 @@ export const restoreDetail = z.object({
   failureReason: z.string().nullable(),
   validationErrors: z.array(z.string()),
   results: runResults.nullable(),
+  /** What the pre-flight check predicted when Lifeboat created it (#14 §2), and what it did, per namespace and kind. */
+  prediction: restorePrediction.nullable(),
+  outcome: z.array(outcomeRow).nullable(),
   downloadError: z.string().nullable(),
 });
 export type RestoreDetail = z.infer<typeof restoreDetail>;

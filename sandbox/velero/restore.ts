@@ -135,10 +135,31 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   // each resolved via the target's discovery when its turn comes; one it cannot resolve is skipped (logged, no
   // error). Then the filters, on the source namespaces, then the mapping.
   const mapping: Record<string, string> = spec.namespaceMapping ?? {};
+  // Velero's namespaceIncludesExcludes.IncludeEverything(): every namespace included and none excluded.
   const wholeBackup =
-    !spec.includedNamespaces?.length || (spec.includedNamespaces.length === 1 && spec.includedNamespaces[0] === "*");
+    (!spec.includedNamespaces?.length ||
+      (spec.includedNamespaces.length === 1 && spec.includedNamespaces[0] === "*")) &&
+    !spec.excludedNamespaces?.length;
   const storageClassMap = storageClassMapping(ctx);
   type Selected = { rt: ResourceType; item: BackupItem };
+  let claims: Map<string, BackupItem> | undefined;
+  /** Would the restore bring this claim back (its namespace, the claims resource and its labels selected)? */
+  const claimRestored = (ns: string | undefined, claimName: string | undefined) => {
+    const pvcType = ctx.cluster.builtin("", "persistentvolumeclaims");
+    claims ??= new Map(
+      items
+        .filter((i) => i.group === "" && i.resource === "persistentvolumeclaims")
+        .map((i) => [`${i.namespace}/${i.name}`, i]),
+    );
+    const pvc = claims.get(`${ns}/${claimName}`);
+    return Boolean(
+      pvc &&
+      ns &&
+      namespaceIncluded(ns, spec.includedNamespaces, spec.excludedNamespaces) &&
+      resourceIncluded(pvcType, spec.includedResources, spec.excludedResources) &&
+      labelsMatch(spec, pvc.object as KObject),
+    );
+  };
   const select = (batch: BackupItem[]): Selected[] => {
     const byResource = new Map<string, BackupItem[]>();
     for (const item of batch) {
@@ -167,16 +188,14 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
         } else if (rt.resource === "namespaces") {
           if (!namespaceIncluded(item.name, spec.includedNamespaces, spec.excludedNamespaces)) continue;
         } else {
-          // Cluster-scoped: includeClusterResources true → all; false → none; nil → with a whole-backup restore, or
-          // as additional items (PVs of restored PVCs, CRDs of restored custom resources).
+          // Cluster-scoped: includeClusterResources true → all; false → none; nil → only when every namespace is
+          // restored and none excluded (pkg/restore/restore.go), else only as additional items: the PV of a restored
+          // claim (the AddPVFromPVC action). A CRD is not one: without it its custom resources are passed over.
           if (spec.includeClusterResources === false) continue;
-          if (
-            spec.includeClusterResources !== true &&
-            !wholeBackup &&
-            rt.resource !== "persistentvolumes" &&
-            rt.resource !== "customresourcedefinitions"
-          )
-            continue;
+          if (spec.includeClusterResources !== true && !wholeBackup) {
+            const claim = (obj as { spec?: { claimRef?: { namespace?: string; name?: string } } }).spec?.claimRef;
+            if (rt.resource !== "persistentvolumes" || !claim || !claimRestored(claim.namespace, claim.name)) continue;
+          }
         }
         out.push({ rt, item });
       }

@@ -64,11 +64,12 @@ describe("REQUIRED_ACCESS", () => {
     expect(REQUIRED_ACCESS.every((a) => a.level === "operate" && a.resourceName === undefined)).toBe(true);
     // 7 Velero kinds × 7 verbs, 4 progress kinds × 3, secrets 4, configmaps 4, Velero's Deployment and DaemonSet
     // 2 × 2, 7 cluster-wide kinds × 2, GET /version; then the optional rows of volume coverage (#13): watch on 5
-    // cluster-wide kinds, get/list/watch on VolumeSnapshotLocations.
-    expect(REQUIRED_ACCESS).toHaveLength(49 + 12 + 4 + 4 + 4 + 14 + 1 + 5 + 3);
+    // cluster-wide kinds, get/list/watch on VolumeSnapshotLocations; and those of the restore prediction (#14): list
+    // on 14 kinds a restore writes.
+    expect(REQUIRED_ACCESS).toHaveLength(49 + 12 + 4 + 4 + 4 + 14 + 1 + 5 + 3 + 14);
   });
 
-  it("marks only volume coverage's watches (and snapshot locations) optional, so older manifests keep their level", () => {
+  it("marks only volume coverage's watches (and snapshot locations) and the restore prediction's lists optional, so older manifests keep their level", () => {
     expect(REQUIRED_ACCESS.filter((a) => a.optional).map(keyOf)).toEqual([
       key("watch", "", "namespaces", undefined),
       key("watch", "", "pods", undefined),
@@ -78,6 +79,22 @@ describe("REQUIRED_ACCESS", () => {
       key("get", "velero.io", "volumesnapshotlocations", "velero"),
       key("list", "velero.io", "volumesnapshotlocations", "velero"),
       key("watch", "velero.io", "volumesnapshotlocations", "velero"),
+      ...[
+        ["", "serviceaccounts"],
+        ["", "services"],
+        ["apps", "deployments"],
+        ["apps", "statefulsets"],
+        ["apps", "daemonsets"],
+        ["apps", "replicasets"],
+        ["batch", "jobs"],
+        ["batch", "cronjobs"],
+        ["networking.k8s.io", "ingresses"],
+        ["networking.k8s.io", "networkpolicies"],
+        ["policy", "poddisruptionbudgets"],
+        ["autoscaling", "horizontalpodautoscalers"],
+        ["rbac.authorization.k8s.io", "roles"],
+        ["rbac.authorization.k8s.io", "rolebindings"],
+      ].map(([group, resource]) => key("list", group, resource, undefined)),
     ]);
   });
 
@@ -104,6 +121,8 @@ describe("REQUIRED_ACCESS", () => {
     ["delete", "", "pods", undefined],
     ["get", "", "secrets", undefined],
     ["list", "", "configmaps", "velero"],
+    ["list", "", "configmaps", undefined],
+    ["list", "", "secrets", undefined],
   ])("does not ask for %s %s/%s in %s", (verb, group, resource, namespace) => {
     expect(REQUIRED_ACCESS.map(keyOf)).not.toContain(key(verb, group, resource, namespace));
   });
@@ -324,15 +343,15 @@ describe("rulesFor", () => {
 });
 
 describe("onboardingManifest, level operate", () => {
-  it("is byte for byte the reviewed manifest (the UI and the docs show it): #13 added the watches of coverage", () => {
+  it("is byte for byte the reviewed manifest (the UI and the docs show it): #13 added the watches of coverage, #14 the prediction's lists", () => {
     const { yaml } = onboardingManifest();
     expect(onboardingManifest({ level: "operate" }).yaml).toBe(yaml);
     expect(yaml).toContain(
       "      - pods\n      - persistentvolumeclaims\n      - persistentvolumes\n    verbs:\n      - get\n      - list\n      - watch\n",
     );
-    expect(yaml.length).toBe(3318);
+    expect(yaml.length).toBe(4119);
     expect(createHash("sha256").update(yaml).digest("hex")).toBe(
-      "7e84f8ebfdb8ca3f463075cdd4fe74fdc9746a2ee692ab09907c7d3b05bebc77",
+      "101cdd424e46e9c3d2fe97c8edc7c2cf2ed05f6d9081e8514c2cc7d057830f44",
     );
   });
 });

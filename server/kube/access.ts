@@ -40,6 +40,23 @@ type Row = [
   optional?: "optional",
 ];
 const COVERAGE = "needed to show volume coverage live (watched)";
+const PREDICTION = "needed to predict which objects a restore would find already there (names only)";
+const PREDICTED: [group: string, resource: string][] = [
+  ["", "serviceaccounts"],
+  ["", "services"],
+  ["apps", "deployments"],
+  ["apps", "statefulsets"],
+  ["apps", "daemonsets"],
+  ["apps", "replicasets"],
+  ["batch", "jobs"],
+  ["batch", "cronjobs"],
+  ["networking.k8s.io", "ingresses"],
+  ["networking.k8s.io", "networkpolicies"],
+  ["policy", "poddisruptionbudgets"],
+  ["autoscaling", "horizontalpodautoscalers"],
+  ["rbac.authorization.k8s.io", "roles"],
+  ["rbac.authorization.k8s.io", "rolebindings"],
+];
 const ROWS: Row[] = [
   [VELERO_WRITE, "velero.io", "backups", "velero", "needed to run, list and follow backups"],
   [VELERO_WRITE, "velero.io", "restores", "velero", "needed to run, list and follow restores"],
@@ -107,6 +124,10 @@ const ROWS: Row[] = [
   [["watch"], "", "persistentvolumes", undefined, COVERAGE, "optional"],
   [["watch"], "snapshot.storage.k8s.io", "volumesnapshotclasses", undefined, COVERAGE, "optional"],
   [READ_WATCH, "velero.io", "volumesnapshotlocations", "velero", "needed to predict native snapshots", "optional"],
+  // The restore pre-flight check (#14 §2) lists the kinds a restore writes most, to predict which objects it would
+  // find already there (only names are kept); optional like the coverage rows. Secrets and ConfigMaps are not listed
+  // (a list returns their data): the prediction says it could not read them.
+  ...PREDICTED.map(([group, resource]): Row => [["list"], group, resource, undefined, PREDICTION, "optional"]),
 ];
 
 /** The rows for a Velero installed in another namespace than "velero". */

@@ -5,6 +5,8 @@ import { clusterProcedure } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { objectName, restoreInput } from "@/lib/schemas/protection";
 import { restoreDetail, restorePreview, restoreRow } from "@/lib/schemas/restore";
+import { preflightResult } from "@/lib/schemas/preflight";
+import { preflightRestore } from "../services/restores/preflight";
 import { logText, objectCreated } from "@/lib/schemas/backup";
 import {
   createRestore,
@@ -19,6 +21,7 @@ const restoreRequest = z.object({
   name: objectName.refine((n) => n.length <= 63, "At most 63 characters"),
   backupName: objectName,
   spec: restoreInput,
+  predict: z.boolean().optional(),
 });
 
 export const restoreRouter = router({
@@ -42,6 +45,12 @@ export const restoreRouter = router({
     .input(restoreRequest)
     .output(restorePreview)
     .mutation(({ ctx, input }) => previewRestore(ctx.services, ctx.cluster, input, ctx.principal!.email)),
+  /** #14 §1–§2: what would not fit on the target, and what the restore would do, before it is created. */
+  preflight: clusterProcedure
+    .meta({ permission: "restore.preflight" })
+    .input(z.object({ clusterId: id, backupName: objectName, spec: restoreInput, sourceClusterId: id.optional() }))
+    .output(preflightResult)
+    .mutation(({ ctx, input }) => preflightRestore(ctx.services, ctx.access!, ctx.cluster, input)),
   create: clusterProcedure
     .meta({ permission: "restore.create" })
     .input(restoreRequest)

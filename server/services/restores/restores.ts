@@ -19,6 +19,10 @@ import { downloadVeleroFile } from "../backups/downloads";
 import { filtersOf, logTextForBrowser, resultsOf } from "../backups/projection";
 import type { RunResults } from "@/lib/schemas/backup";
 import type { RestoreDetail } from "@/lib/schemas/restore";
+import { restorePrediction, type OutcomeRow } from "@/lib/schemas/preflight";
+import { restoreOutcome } from "@/lib/velero/preflight/outcome";
+import { Prisma } from "../../db/generated/client";
+import { preflightRestore } from "./preflight";
 import { bool, date, isRec, num, rec, str, stringMap, strs } from "@/lib/velero/read";
 import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
 import { isRestorable, isTerminal, phasesWhere, wroteResults } from "@/lib/velero/phases";
@@ -30,6 +34,8 @@ export interface RestoreRequest {
   name: string;
   backupName: string;
   spec: unknown;
+  /** Run the pre-flight check first and keep its prediction for the restore's page (#14 §2). */
+  predict?: boolean;
 }
 
 const TERMINAL = phasesWhere("Restore", (p) => isTerminal("Restore", p));
@@ -228,9 +234,27 @@ export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreReq
         "has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping"
       : undefined;
     await d.kube.applyStorageClassMapping(client, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME, busy });
+    // The prediction is made before the Restore exists (after, every object would already be there). A check that
+    // fails does not stop the restore: its page then has no prediction to compare with.
+    const checked = input.predict
+      ? await preflightRestore(d, null, c, { backupName: input.backupName, spec: input.spec }).catch(() => null)
+      : null;
     const { created, object } = await d.kube.createVeleroObject(client, "restores", m.restore as never);
     if (!created && !isSameRequest(object, m.restore))
       throw new AppError("CONFLICT", `${c.name} already has a restore named ${input.name}; choose another name`);
+    if (created && checked?.prediction) {
+      const data = {
+        backupName: input.backupName,
+        prediction: checked.prediction as unknown as Prisma.InputJsonValue,
+        verdict: checked.verdict,
+        findings: checked.findings.map((f) => f.id),
+      };
+      await d.db.restorePrediction.upsert({
+        where: { clusterId_restoreName: { clusterId: c.id, restoreName: input.name } },
+        create: { clusterId: c.id, restoreName: input.name, ...data },
+        update: { ...data, createdAt: new Date() },
+      });
+    }
     return { name: input.name, created };
   } catch (e) {
     if (e instanceof ClusterError)
@@ -270,15 +294,24 @@ export async function describeRestore(d: Deps, c: ScopedCluster, name: string): 
   });
   if (!row) throw notFound("Restore");
   let results: RunResults | null = null;
+  let outcome: OutcomeRow[] | null = null;
   let downloadError: string | null = null;
+  const predicted = await d.db.restorePrediction.findUnique({
+    where: { clusterId_restoreName: { clusterId, restoreName: name } },
+    select: { prediction: true },
+  });
+  const prediction = predicted ? restorePrediction.safeParse(predicted.prediction) : null;
   if (wroteResults("Restore", row.phase) && c.state !== "DISCONNECTED") {
     try {
       if (!c.kubeconfigSecretId) throw notFound("Cluster");
-      const buf = await downloadVeleroFile(d, c.id, await d.clusters.forCluster(c.id), {
-        kind: "RestoreResults",
-        name,
-      });
+      const client = await d.clusters.forCluster(c.id);
+      const [buf, list] = await Promise.all([
+        downloadVeleroFile(d, c.id, client, { kind: "RestoreResults", name }),
+        // Only where there is a prediction to set it beside.
+        prediction?.success ? downloadVeleroFile(d, c.id, client, { kind: "RestoreResourceList", name }) : null,
+      ]);
       if (buf) results = resultsOf(JSON.parse(buf.toString()));
+      if (list) outcome = restoreOutcome(JSON.parse(list.toString()));
     } catch (e) {
       downloadError = e instanceof Error ? e.message : String(e);
     }
@@ -292,6 +325,8 @@ export async function describeRestore(d: Deps, c: ScopedCluster, name: string): 
     observedAt: row.observedAt,
     ...restoreFacts(row.spec, row.status),
     results,
+    prediction: prediction?.success ? prediction.data : null,
+    outcome,
     downloadError,
   };
 }

@@ -1,0 +1,187 @@
+import type { Deps } from "../../composition";
+import { AppError } from "../../errors";
+import { ClusterError } from "../../kube/errors";
+import type { ClusterClient } from "../../kube/cluster-client";
+import type { ScopedCluster } from "../../trpc/scoped";
+import { visibleClusterWhere, type Access } from "../../rbac/access";
+import { restoreInput } from "@/lib/schemas/protection";
+import type { PreflightResult } from "@/lib/schemas/preflight";
+import { date, num, rec, str } from "@/lib/velero/read";
+import { existingKey, existingQueries, preflight, type PreflightFacts } from "@/lib/velero/preflight/preflight";
+import type { BackupContents } from "@/lib/velero/preflight/types";
+import { downloadVeleroFile } from "../backups/downloads";
+import { observedVolumes } from "../coverage/digests";
+import { readBackupContents } from "./backup-contents";
+
+// The restore pre-flight check (#14 §1–§2): gathers what the engine (lib/velero/preflight) compares — the backup as a
+// cluster that sees it knows it (its live object for the source cluster's Kubernetes version, its contents and volume
+// info through DownloadRequests), and the target cluster as it is now (discovery, storage classes, namespaces,
+// node-agent, the names of the objects the restore would meet) — and runs it. Read-only on every cluster.
+
+export interface PreflightRequest {
+  backupName: string;
+  spec: unknown;
+  /** A cluster that sees the backup, when the target does not (yet): its contents are read there. */
+  sourceClusterId?: string;
+}
+
+/** At most this many kinds × namespaces of the target are listed for the prediction. */
+const MAX_EXISTING_READS = 200;
+const READ_CONCURRENCY = 4;
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: string }> {
+  try {
+    return { ok: true, value: await p };
+  } catch (e) {
+    return { ok: false, error: message(e) };
+  }
+}
+
+async function inBatches<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+export async function preflightRestore(
+  d: Deps,
+  /** The caller's access, to read the backup on a source cluster they see; null: the target's view only. */
+  access: Access | null,
+  target: ScopedCluster,
+  req: PreflightRequest,
+  now = new Date(),
+): Promise<PreflightResult> {
+  const parsed = restoreInput.safeParse(req.spec);
+  if (!parsed.success)
+    throw new AppError("BAD_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  const input = parsed.data;
+  const select = { clusterId: true, phase: true, spec: true, status: true, syncedCopy: true, originCluster: true };
+  const seen = await d.db.veleroObject.findFirst({
+    where: { clusterId: target.id, kind: "backups", name: req.backupName },
+    select,
+  });
+  // The backup as a cluster that sees it knows it: the target, or the source the operator came from (one they see).
+  let source: (typeof seen & { clusterName: string }) | null = null;
+  if (seen) source = { ...seen, clusterName: target.name };
+  else if (req.sourceClusterId && access) {
+    const row = await d.db.veleroObject.findFirst({
+      where: {
+        clusterId: req.sourceClusterId,
+        kind: "backups",
+        name: req.backupName,
+        cluster: visibleClusterWhere(access) ?? undefined,
+      },
+      select: { ...select, cluster: { select: { name: true } } },
+    });
+    if (row) source = { ...row, clusterName: row.cluster.name };
+  }
+  if (!source) throw new AppError("NOT_FOUND", `No cluster you can see has a backup named ${req.backupName}`);
+  const targetRow = await d.db.cluster.findUnique({
+    where: { id: target.id },
+    select: { kubernetesVersion: true },
+  });
+
+  let targetClient: ClusterClient;
+  let reader: ClusterClient;
+  try {
+    targetClient = await d.clusters.forCluster(target.id);
+    reader = source.clusterId === target.id ? targetClient : await d.clusters.forCluster(source.clusterId);
+  } catch (e) {
+    if (e instanceof ClusterError)
+      throw new AppError("PRECONDITION_FAILED", `Could not reach the clusters for the check (${e.kind}): ${e.message}`);
+    throw e;
+  }
+
+  const [live, contents, volumes, served, classes, namespaces] = await Promise.all([
+    settle(d.kube.getVeleroObject(reader, "backups", req.backupName)),
+    settle(
+      downloadVeleroFile(
+        d,
+        source.clusterId,
+        reader,
+        { kind: "BackupContents", name: req.backupName },
+        { timeoutMs: 30_000 },
+      ).then(async (buf): Promise<BackupContents> => {
+        if (!buf) throw new Error("Velero has no contents file for this backup in its location");
+        return readBackupContents(buf);
+      }),
+    ),
+    settle(
+      downloadVeleroFile(d, source.clusterId, reader, { kind: "BackupVolumeInfos", name: req.backupName }).then((buf) =>
+        // A backup from before Velero 1.13 has no volume info file: nothing is known of its volumes.
+        buf ? observedVolumes(JSON.parse(buf.toString())) : [],
+      ),
+    ),
+    settle(d.kube.servedResources(targetClient)),
+    settle(d.kube.storageClassFacts(targetClient)),
+    settle(d.kube.listNamespaces(targetClient)),
+  ]);
+
+  const annotations = live.ok ? (rec(live.value?.metadata).annotations as Record<string, unknown> | undefined) : null;
+  const status = rec(source.status);
+  const velero = target.velero as { installed?: boolean; nodeAgent?: boolean } | null;
+  const facts: Omit<PreflightFacts, "existing"> = {
+    now,
+    backup: {
+      name: req.backupName,
+      phase: source.phase ?? "New",
+      errors: num(status.errors) ?? 0,
+      warnings: num(status.warnings) ?? 0,
+      expiration: date(status.expiration),
+      sourceCluster: source.syncedCopy ? source.originCluster : source.clusterName,
+      sourceKubernetes: str(rec(annotations)["velero.io/source-cluster-k8s-gitversion"]),
+      sameCluster: Boolean(seen && !seen.syncedCopy),
+      contents: contents.ok ? contents.value : null,
+      contentsError: contents.ok ? null : contents.error,
+      volumes: volumes.ok ? volumes.value : null,
+      volumesError: volumes.ok ? null : volumes.error,
+    },
+    target: {
+      name: target.name,
+      kubernetes: targetRow?.kubernetesVersion ?? null,
+      served: served.ok ? served.value.resources : null,
+      servedError: served.ok ? null : served.error,
+      storageClasses: classes.ok ? classes.value : null,
+      namespaces: namespaces.ok ? namespaces.value : null,
+      nodeAgent: velero?.installed ? Boolean(velero.nodeAgent) : null,
+      seesBackup: Boolean(seen),
+    },
+  };
+
+  const queries = existingQueries(facts, input);
+  const existing = new Map<string, readonly string[] | { error: string }>();
+  for (const q of queries.slice(MAX_EXISTING_READS))
+    existing.set(existingKey(q.resource, q.namespace), { error: "not read: too many kinds" });
+  const reads = await inBatches(queries.slice(0, MAX_EXISTING_READS), READ_CONCURRENCY, (q) =>
+    // A namespace that does not exist holds nothing: no need to ask.
+    q.namespace && facts.target.namespaces && !facts.target.namespaces.includes(q.namespace)
+      ? Promise.resolve({ ok: true as const, value: { names: [] as string[], truncated: false } })
+      : settle(
+          d.kube.objectNames(
+            targetClient,
+            { groupVersion: q.groupVersion, resource: q.plural, namespaced: q.namespaced },
+            q.namespace ?? undefined,
+          ),
+        ),
+  );
+  queries.slice(0, MAX_EXISTING_READS).forEach((q, i) => {
+    const r = reads[i];
+    existing.set(
+      existingKey(q.resource, q.namespace),
+      r.ok
+        ? r.value.names
+        : { error: r.error.includes("403") || /forbidden/i.test(r.error) ? "not allowed to list them" : r.error },
+    );
+  });
+  return preflight({ ...facts, existing }, input, { clusterId: target.id, backupName: req.backupName });
+}
