@@ -186,7 +186,8 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
         if (rt.namespaced) {
           if (!namespaceIncluded(item.namespace!, spec.includedNamespaces, spec.excludedNamespaces)) continue;
         } else if (rt.resource === "namespaces") {
-          if (!namespaceIncluded(item.name, spec.includedNamespaces, spec.excludedNamespaces)) continue;
+          // Never restored through the filters: a namespace is made when the first item is restored into it.
+          continue;
         } else {
           // Cluster-scoped: includeClusterResources true → all; false → none; nil → only when every namespace is
           // restored and none excluded (pkg/restore/restore.go), else only as additional items: the PV of a restored
@@ -222,7 +223,54 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
       name,
       (o) => void (o.status = { ...o.status, progress: { totalItems: total, itemsRestored: restoredCount } }),
     );
-  const pvcsFromSnapshots = new Set<string>();
+  // Claims whose data comes back from a CSI snapshot, moved data or Kopia: their PVs are re-provisioned.
+  const pvcsFromSnapshots = new Set(
+    items
+      .filter(
+        (i) =>
+          i.group === "" &&
+          i.resource === "persistentvolumeclaims" &&
+          ((i.object as KObject).metadata.annotations?.["velero.io/volume-snapshot-name"] ||
+            (i.object as KObject).metadata.annotations?.["velero.io/data-upload-name"] ||
+            pvbs.some((p) => p.spec?.tags?.["pvc-uid"] === (i.object as KObject).metadata.uid)),
+      )
+      .map((i) => `${i.namespace}/${i.name}`),
+  );
+  // Velero's EnsureNamespaceExistsAndIsReady: before the first item restored into a namespace, the namespace is made
+  // (from its backed-up object, renamed by the mapping) unless it exists; only a namespace made is recorded.
+  const nsType = ctx.cluster.builtin("", "namespaces");
+  const namespaceObjects = new Map(
+    items.filter((i) => i.group === "" && i.resource === "namespaces").map((i) => [i.name, i.object as KObject]),
+  );
+  const ensured = new Set<string>();
+  const ensureNamespace = (target: string, source: string) => {
+    if (ensured.has(target)) return;
+    ensured.add(target);
+    try {
+      if (ctx.cluster.get(nsType, undefined, target)) return;
+    } catch {
+      // not found: made below
+    }
+    const backedUp = namespaceObjects.get(source);
+    const obj = backedUp
+      ? prepare(structuredClone(backedUp), nsType, {
+          name,
+          backupName: backupName!,
+          restorePVs: spec.restorePVs !== false,
+          storageClassMap,
+          mapping,
+          restoreStatus: spec.restoreStatus,
+        })
+      : { apiVersion: "v1", kind: "Namespace", metadata: { name: target } };
+    obj.metadata.name = target;
+    try {
+      ctx.cluster.create(nsType, undefined, obj);
+      record(obj, nsType, undefined, target, "created");
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 409))
+        add(errors, target, `error creating namespace ${target}: ${(e as Error).message}`);
+    }
+  };
   /** Restores a batch in order; false when the server stopped meanwhile. */
   const restoreBatch = async (batch: Selected[]): Promise<boolean> => {
     for (const s of batch) selected.push(s);
@@ -243,19 +291,14 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
         mapping,
         restoreStatus: spec.restoreStatus,
       });
-      if (
-        rt.resource === "persistentvolumeclaims" &&
-        (src.metadata.annotations?.["velero.io/volume-snapshot-name"] ||
-          pvbs.some((p) => p.spec?.tags?.["pvc-uid"] === src.metadata.uid))
-      )
-        pvcsFromSnapshots.add(`${srcNs}/${src.metadata.name}`);
-      // A PV whose claim is re-provisioned from a snapshot or FSB is not restored: the claim gets a new volume.
+      if (ns && srcNs) ensureNamespace(ns, srcNs);
+      // A PV whose claim is re-provisioned from a snapshot, moved data or FSB is not restored (the claim gets a new
+      // volume); without data, one whose reclaim policy is Delete is re-provisioned too, any other restored as it was.
       if (rt.resource === "persistentvolumes") {
         const claim = src.spec?.claimRef;
         if (
-          src.spec?.csi ||
-          spec.restorePVs === false ||
-          (claim && pvcsFromSnapshots.has(`${claim.namespace}/${claim.name}`))
+          (claim && pvcsFromSnapshots.has(`${claim.namespace}/${claim.name}`)) ||
+          (src.spec?.persistentVolumeReclaimPolicy ?? "Delete") === "Delete"
         ) {
           record(obj, rt, undefined, src.metadata.name!, "skipped");
           restoredCount++;
@@ -269,8 +312,6 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
             resourceVersion: undefined,
           };
       }
-      if (rt.resource === "namespaces" && ns === undefined && mapping[src.metadata.name!])
-        obj.metadata.name = mapping[src.metadata.name!];
       const targetName = obj.metadata.name!;
       // Velero writes the item at its backed-up apiVersion: a version the target does not serve for this
       // group-resource (an old CRD version, a removed beta) answers 404 and the item fails.
@@ -283,9 +324,7 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
         record(obj, rt, ns, targetName, "created");
       } catch (e) {
         if (at && e instanceof ApiError && e.code === 409 && e.reason === "AlreadyExists") {
-          if (rt.resource === "namespaces") {
-            record(obj, rt, undefined, targetName, "skipped");
-          } else if (policy === "update" || rt.resource === "serviceaccounts") {
+          if (policy === "update" || rt.resource === "serviceaccounts") {
             try {
               const live = ctx.cluster.get(at, at.namespaced ? ns : undefined, targetName);
               ctx.cluster.update(at, at.namespaced ? ns : undefined, targetName, {
@@ -336,7 +375,15 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   // Volume data: PodVolumeRestores for FSB'd pods, DataDownloads for moved CSI data.
   const restoreObj = ctx.get("restores", name)!;
   const volumeInfos: unknown[] = [];
-  if (spec.restorePVs !== false) {
+  // Pod volumes come back whenever the restore includes claims and volumes, whatever restorePVs says ("Do not create
+  // podvolumerestore when current restore excludes pv/pvc", pkg/restore/restore.go).
+  const podVolumes =
+    resourceIncluded(
+      ctx.cluster.builtin("", "persistentvolumeclaims"),
+      spec.includedResources,
+      spec.excludedResources,
+    ) && resourceIncluded(ctx.cluster.builtin("", "persistentvolumes"), spec.includedResources, spec.excludedResources);
+  if (podVolumes) {
     for (const pvb of pvbs.filter((p) => p.status?.phase === "Completed")) {
       const srcNs = pvb.spec?.pod?.namespace;
       if (

@@ -278,6 +278,7 @@ export function contentsOf(objects: readonly KubeObject[], opts: { truncated?: b
       storageClass: o.spec.storageClassName ?? null,
       csiDriver: o.spec.csi?.driver ?? null,
       claim: o.spec.claimRef ? { namespace: o.spec.claimRef.namespace, name: o.spec.claimRef.name } : null,
+      reclaimPolicy: o.spec.persistentVolumeReclaimPolicy ?? null,
     })),
     statefulSets: of("StatefulSet", "apps/v1").map((o) => ({
       namespace: o.metadata.namespace!,

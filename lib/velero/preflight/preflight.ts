@@ -9,7 +9,7 @@ import type {
   RestorePrediction,
 } from "../../schemas/preflight";
 import { compareVersions, versionParts } from "../versions";
-import { CRD_RESOURCE, groupOf, selectItems, type SelectedItem } from "./scope";
+import { CRD_RESOURCE, groupOf, resourceSelected, selectItems, type SelectedItem } from "./scope";
 import type { BackupContents, ContentItem } from "./types";
 
 // The restore pre-flight check (#14 §1) and the prediction of what the restore would do (§2): a backup's contents and
@@ -89,7 +89,28 @@ type Resolution =
   /** Not served, and no CRD for it in the backup: Velero passes over it without an error. */
   | { kind: "unserved" };
 
-const isCustomGroup = (group: string) => group.includes(".") && !group.endsWith(".k8s.io");
+/** The API groups Kubernetes itself serves (a kind of any other dotted group comes from a CRD or an extension). */
+const BUILT_IN_GROUPS = new Set([
+  "admissionregistration.k8s.io",
+  "apiextensions.k8s.io",
+  "apiregistration.k8s.io",
+  "authentication.k8s.io",
+  "authorization.k8s.io",
+  "certificates.k8s.io",
+  "coordination.k8s.io",
+  "discovery.k8s.io",
+  "events.k8s.io",
+  "flowcontrol.apiserver.k8s.io",
+  "internal.apiserver.k8s.io",
+  "networking.k8s.io",
+  "node.k8s.io",
+  "rbac.authorization.k8s.io",
+  "resource.k8s.io",
+  "scheduling.k8s.io",
+  "storage.k8s.io",
+  "storagemigration.k8s.io",
+]);
+const isCustomGroup = (group: string) => group.includes(".") && !BUILT_IN_GROUPS.has(group);
 
 function resolver(facts: PreflightFacts, selected: SelectedItem[]) {
   const byQualified = new Map<string, ServedResource[]>();
@@ -145,6 +166,7 @@ function finding(
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const are = (n: number, one: string) => plural(n, `${one} already exists`, `${one}s already exist`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The checks, one per bullet of #14 §1
@@ -377,6 +399,27 @@ function apiChecks(f: PreflightFacts, selected: SelectedItem[], resolve: ReturnT
   return out;
 }
 
+/**
+ * A PersistentVolume is re-provisioned (skipped) or restored as Velero decides it (pkg/restore/restore.go): its claim's
+ * data comes back through Kopia or a CSI snapshot → re-provisioned; a native snapshot → created from it; no data →
+ * re-provisioned when its reclaim policy is Delete, else restored as it was.
+ */
+function reprovisionedVolumes(f: PreflightFacts, input: RestoreInput): (name: string) => boolean {
+  const method = new Map(
+    (f.backup.volumes ?? [])
+      .filter((v) => !v.skipped && v.pvc)
+      .map((v) => [`${v.namespace}/${v.pvc}`, v.backupMethod] as const),
+  );
+  const pvs = new Map((f.backup.contents?.volumes ?? []).map((v) => [v.name, v] as const));
+  return (name) => {
+    const pv = pvs.get(name);
+    const m = pv?.claim ? method.get(`${pv.claim.namespace}/${pv.claim.name}`) : undefined;
+    if (m === "PodVolumeBackup" || m === "CSISnapshot") return true;
+    if (m === "NativeSnapshot" && input.restorePVs) return false;
+    return (pv?.reclaimPolicy ?? "Delete") === "Delete";
+  };
+}
+
 /** The storage classes the restored claims, volumes and StatefulSet templates name, after the mapping. */
 function storageClassChecks(f: PreflightFacts, input: RestoreInput, selected: SelectedItem[]): PreflightFinding[] {
   const contents = f.backup.contents!;
@@ -403,8 +446,10 @@ function storageClassChecks(f: PreflightFacts, input: RestoreInput, selected: Se
   for (const c of contents.claims)
     if (picked.has(`persistentvolumeclaims|${c.namespace}|${c.name}`))
       use(c.storageClass, `claim ${c.namespace}/${c.name}`);
+  // A volume that is re-provisioned for its claim is not restored: its class does not matter.
+  const reprovisioned = reprovisionedVolumes(f, input);
   for (const v of contents.volumes)
-    if (picked.has(`persistentvolumes||${v.name}`)) use(v.storageClass, `volume ${v.name}`);
+    if (picked.has(`persistentvolumes||${v.name}`) && !reprovisioned(v.name)) use(v.storageClass, `volume ${v.name}`);
   for (const s of contents.statefulSets)
     if (picked.has(`statefulsets.apps|${s.namespace}|${s.name}`))
       for (const cls of s.storageClasses) use(cls, `StatefulSet ${s.namespace}/${s.name}`);
@@ -482,8 +527,18 @@ function clusterScopedChecks(f: PreflightFacts, selected: SelectedItem[]): Prefl
   );
 }
 
+/** Velero's resource filters for a built-in kind the restore may not hold items of (restoreItem's ShouldInclude). */
+const includes = (input: RestoreInput, resource: string, kind: string) =>
+  resourceSelected(input, { resource, kind, groupVersion: "v1", namespace: null, name: "", labels: {} });
+
 function volumeChecks(f: PreflightFacts, input: RestoreInput, selected: SelectedItem[]): PreflightFinding[] {
-  if (!input.restorePVs) return [];
+  // Pod volumes come back through PodVolumeRestores whenever the restore includes claims and volumes, whatever
+  // restorePVs says ("Do not create podvolumerestore when current restore excludes pv/pvc", pkg/restore/restore.go);
+  // moved data and snapshots only with restorePVs.
+  const podVolumes =
+    includes(input, "persistentvolumeclaims", "PersistentVolumeClaim") &&
+    includes(input, "persistentvolumes", "PersistentVolume");
+  if (!podVolumes && !input.restorePVs) return [];
   const vols = f.backup.volumes;
   if (!vols)
     return [
@@ -499,8 +554,8 @@ function volumeChecks(f: PreflightFacts, input: RestoreInput, selected: Selected
   const inScope = vols.filter((v) => !v.skipped && !v.failed && namespaces.has(v.namespace));
   const label = (v: ObservedVolume) => `${v.namespace}/${v.pvc ?? `${v.pod ?? "?"}:${v.volumeName ?? "?"}`}`;
   const out: PreflightFinding[] = [];
-  const fsb = inScope.filter((v) => v.backupMethod === "PodVolumeBackup");
-  const moved = inScope.filter((v) => v.backupMethod === "CSISnapshot" && v.dataMoved);
+  const fsb = podVolumes ? inScope.filter((v) => v.backupMethod === "PodVolumeBackup") : [];
+  const moved = input.restorePVs ? inScope.filter((v) => v.backupMethod === "CSISnapshot" && v.dataMoved) : [];
   const needAgent = [...fsb, ...moved];
   if (needAgent.length && f.target.nodeAgent === false)
     out.push(
@@ -508,15 +563,23 @@ function volumeChecks(f: PreflightFacts, input: RestoreInput, selected: Selected
         id: "volumes-no-node-agent",
         check: "volumes",
         severity: "error",
-        title: `${f.target.name} has no node-agent for the backup's file-system and moved volume data`,
+        title: `${f.target.name} has no node-agent for the backup's ${fsb.length ? "file-system" : "moved"} volume data`,
         detail:
-          `${plural(needAgent.length, "volume")} were backed up with Kopia (file-system backup or snapshot data ` +
-          "movement); restoring them needs Velero's node-agent on the target. You cannot restore a backup that " +
-          "contains Kopia volumes on a cluster without Kopia: enable file-system backup on the cluster's Data " +
-          "protection tab, or restore without volume data.",
+          `${plural(needAgent.length, "volume was", "volumes were")} backed up with Kopia (file-system backup or ` +
+          "snapshot data movement); restoring them needs Velero's node-agent on the target. You cannot restore a " +
+          "backup that contains Kopia volumes on a cluster without Kopia: enable file-system backup on the cluster's " +
+          "Data protection tab" +
+          (fsb.length
+            ? ", or leave the persistent volumes out: the claims then get new, empty volumes (Velero restores pod " +
+              "volumes whenever claims and volumes are restored, with or without volume data)."
+            : ", or restore without volume data."),
         items: needAgent.map(label),
-        fix: { kind: "skipVolumeData" },
-        fixLabel: "Restore without volume data",
+        ...(fsb.length
+          ? {
+              fix: { kind: "excludeResources", resources: ["persistentvolumes"] },
+              fixLabel: "Exclude persistentvolumes (new, empty volumes)",
+            }
+          : { fix: { kind: "skipVolumeData" }, fixLabel: "Restore without volume data" }),
       }),
     );
   else if (needAgent.length && f.target.nodeAgent === null)
@@ -526,11 +589,11 @@ function volumeChecks(f: PreflightFacts, input: RestoreInput, selected: Selected
         check: "volumes",
         severity: "note",
         title: `Whether ${f.target.name} runs Velero's node-agent is not known`,
-        detail: `${plural(needAgent.length, "volume")} need it to be restored (Kopia data).`,
+        detail: `${plural(needAgent.length, "volume needs", "volumes need")} it to be restored (Kopia data).`,
         items: needAgent.map(label),
       }),
     );
-  if (!f.backup.sameCluster) {
+  if (!f.backup.sameCluster && input.restorePVs) {
     const snaps = inScope.filter(
       (v) => (v.backupMethod === "CSISnapshot" && !v.dataMoved) || v.backupMethod === "NativeSnapshot",
     );
@@ -540,7 +603,9 @@ function volumeChecks(f: PreflightFacts, input: RestoreInput, selected: Selected
           id: "volumes-snapshots-elsewhere",
           check: "volumes",
           severity: "warning",
-          title: `${plural(snaps.length, "volume")} are snapshots kept in ${f.backup.sourceCluster ?? "the source cluster"}'s storage`,
+          title:
+            `${plural(snaps.length, "volume is a snapshot", "volumes are snapshots")} kept in ` +
+            `${f.backup.sourceCluster ?? "the source cluster"}'s storage`,
           detail:
             "CSI snapshots without data movement (and native snapshots) stay in the storage system that took them: " +
             `they restore on ${f.target.name} only if it reaches the same storage backend with the same driver (and, ` +
@@ -565,7 +630,7 @@ function namespaceChecks(f: PreflightFacts, input: RestoreInput, selected: Selec
       id: "namespaces-exist",
       check: "namespaces",
       severity: update ? "warning" : "note",
-      title: `${plural(present.length, "namespace")} already exist on ${f.target.name}`,
+      title: `${are(present.length, "namespace")} on ${f.target.name}`,
       detail: update
         ? "Objects there that the backup also holds are updated to their backed-up state (existing-resource policy " +
           "update); the prediction below counts them."
@@ -621,20 +686,7 @@ function predict(
     (f.backup.contents?.claims ?? []).map((c) => [`${c.namespace}/${c.name}`, c.storageClass] as const),
   );
   const pvClass = new Map((f.backup.contents?.volumes ?? []).map((v) => [v.name, v.storageClass] as const));
-  // A PersistentVolume is re-provisioned, not restored, when it is a CSI volume, when volume data is not restored, or
-  // when its claim's data comes back from a snapshot or Kopia (Velero's restore of PVs, pkg/restore/restore.go).
-  const withData = new Set(
-    (f.backup.volumes ?? []).filter((v) => !v.skipped && v.pvc).map((v) => `${v.namespace}/${v.pvc}`),
-  );
-  const pvs = new Map((f.backup.contents?.volumes ?? []).map((v) => [v.name, v] as const));
-  const reprovisioned = (name: string) => {
-    const pv = pvs.get(name);
-    return (
-      !input.restorePVs ||
-      Boolean(pv?.csiDriver) ||
-      Boolean(pv?.claim && withData.has(`${pv.claim.namespace}/${pv.claim.name}`))
-    );
-  };
+  const reprovisioned = reprovisionedVolumes(f, input);
   const names = new Map<string, Set<string> | string>();
   const existingOf = (key: string) => {
     let n = names.get(key);
@@ -647,13 +699,18 @@ function predict(
   };
   for (const s of selected) {
     const ns = s.item.resource === "namespaces" ? s.targetName : s.targetNamespace;
+    const r = resolve(s.item);
+    // A namespace that exists is used as it is: Velero records nothing for it.
+    if (s.item.resource === "namespaces" && r.kind === "served") {
+      const names = existingOf(existingKey("namespaces", null));
+      if (typeof names !== "string" && names.has(s.targetName)) continue;
+    }
     const rowKey = `${ns ?? ""}|${s.item.groupVersion}|${s.item.kind}`;
     let row = rows.get(rowKey);
     if (!row) {
       row = { namespace: ns, kind: s.item.kind, groupVersion: s.item.groupVersion, ...zero(), unknownExisting: null };
       rows.set(rowKey, row);
     }
-    const r = resolve(s.item);
     let outcome: keyof PredictionCounts;
     if (r.kind === "unserved" || r.kind === "crd-not-restored") outcome = "dropped";
     else if (r.kind === "version") outcome = "fail";
@@ -722,7 +779,8 @@ export function preflight(
     const failing = new Set(
       classFindings.filter((c) => c.id.startsWith("storage-class-map-missing:")).map((c) => c.id.split(":")[1]),
     );
-    prediction = predict(facts, input, selected, resolve, failing);
+    // Without the target's discovery nothing can be predicted (the apis-unread finding says why).
+    prediction = facts.target.served ? predict(facts, input, selected, resolve, failing) : null;
   } else findings.push(...volumeChecks(facts, input, []));
   findings.sort((a, b) => ORDER[a.severity] - ORDER[b.severity]);
   const verdict = findings.some((x) => x.severity === "error")

@@ -82,27 +82,47 @@ export function selectItems(contents: BackupContents, input: RestoreInput): Sele
       if (item.resource === "persistentvolumeclaims") claims.add(`${item.namespace}/${item.name}`);
       continue;
     }
-    if (item.resource === "namespaces") {
-      if (!namespaceSelected(input, item.name) || !resourceSelected(input, item) || !labelsSelected(input, item))
-        continue;
-      out.push({ item, targetNamespace: null, targetName: mapNs(input, item.name), additional: false });
-      continue;
-    }
+    // Velero never restores a Namespace object through the filters ("we'll handle them as a special case prior to
+    // restoring anything into them", pkg/restore/restore.go): see below.
+    if (item.resource === "namespaces") continue;
     if (item.resource === "persistentvolumes") pvs.push(item);
     if (input.includeClusterResources !== true) continue;
     if (!resourceSelected(input, item) || !labelsSelected(input, item)) continue;
     out.push({ item, targetNamespace: null, targetName: item.name, additional: false });
   }
   // A restored claim brings its PersistentVolume along (Velero's AddPVFromPVC action), unless cluster-scoped
-  // resources are switched off.
+  // resources are switched off; the resource filters still hold for it (restoreItem checks them for every item).
   if (input.includeClusterResources !== false) {
     const byName = new Map(contents.volumes.map((v) => [v.name, v]));
     const taken = new Set(out.filter((s) => s.item.resource === "persistentvolumes").map((s) => s.item.name));
     for (const pv of pvs) {
       const claim = byName.get(pv.name)?.claim;
       if (taken.has(pv.name) || !claim || !claims.has(`${claim.namespace}/${claim.name}`)) continue;
+      if (!resourceSelected(input, pv)) continue;
       out.push({ item: pv, targetNamespace: null, targetName: pv.name, additional: true });
     }
   }
+  // A namespace is created, from its backed-up object when there is one, when the first item is restored into it
+  // (EnsureNamespaceExistsAndIsReady), whatever the selector or the filters say of the Namespace object; a namespace
+  // nothing is restored into is not created.
+  const namespaceObjects = new Map(
+    contents.items.filter((i) => i.resource === "namespaces").map((i) => [i.name, i] as const),
+  );
+  const into = new Map<string, string>(); // target namespace → source namespace
+  for (const s of out) if (s.item.namespace !== null) into.set(s.targetNamespace!, s.item.namespace);
+  for (const [target, source] of into)
+    out.push({
+      item: namespaceObjects.get(source) ?? {
+        resource: "namespaces",
+        groupVersion: "v1",
+        kind: "Namespace",
+        namespace: null,
+        name: source,
+        labels: {},
+      },
+      targetNamespace: null,
+      targetName: target,
+      additional: true,
+    });
   return out;
 }

@@ -19,7 +19,10 @@ export interface ContentItem {
 export interface ContentClaim {
   namespace: string;
   name: string;
-  /** spec.storageClassName: null when unset, "" when set to empty (static binding). */
+  /**
+   * The class Kubernetes uses: the volume.beta.kubernetes.io/storage-class annotation when set, else
+   * spec.storageClassName; null when neither is set, "" when set to empty (static binding).
+   */
   storageClass: string | null;
   volumeName: string | null;
 }
@@ -31,6 +34,8 @@ export interface ContentVolume {
   /** spec.csi.driver, when the PV is a CSI volume. */
   csiDriver: string | null;
   claim: { namespace: string; name: string } | null;
+  /** spec.persistentVolumeReclaimPolicy ("Delete", "Retain"); null when unset. */
+  reclaimPolicy: string | null;
 }
 
 /** A CustomResourceDefinition in the backup (restored before the custom resources it defines). */

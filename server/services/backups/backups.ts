@@ -397,7 +397,7 @@ async function volumeWork(db: Db, clusterId: string, backup: string) {
 export async function deleteBackup(d: Deps, c: ScopedCluster, input: { name: string }, requestedBy: string) {
   const row = await d.db.veleroObject.findFirst({
     where: { clusterId: c.id, kind: "backups", name: input.name },
-    select: { uid: true },
+    select: { uid: true, originCluster: true },
   });
   if (!row || !c.kubeconfigSecretId) throw notFound("Backup");
   const requests =
@@ -426,6 +426,7 @@ export async function deleteBackup(d: Deps, c: ScopedCluster, input: { name: str
           "(Completed, PartiallyFailed, Failed or FailedValidation); try again then",
       );
     }
+    await refuseReadOnlyLocation(d, c, input.name, str(rec(live.spec).storageLocation) ?? "default", row.originCluster);
     const uid: string | null = live.metadata?.uid || row.uid || null;
     const requestName = deleteRequestName(input.name, uid ?? "", newest?.requestName ?? null);
     const manifest = buildDeleteBackupRequest({
@@ -442,6 +443,36 @@ export async function deleteBackup(d: Deps, c: ScopedCluster, input: { name: str
       ? e
       : new AppError("PRECONDITION_FAILED", `Could not delete the backup on ${c.name}: ${clusterReason(e)}`);
   }
+}
+
+/**
+ * Velero does not delete a backup whose location is ReadOnly on the cluster (its DeleteBackupRequest fails with "cannot
+ * delete backup because backup storage location … is currently in read-only mode"): said before anything is written,
+ * with where it can be deleted. A ReadOnly location is how a cluster sees another's backups without touching them
+ * (#14 §3).
+ */
+async function refuseReadOnlyLocation(
+  d: Deps,
+  c: ScopedCluster,
+  backupName: string,
+  bslName: string,
+  origin: string | null,
+) {
+  const bsl = await d.db.veleroObject.findFirst({
+    where: { clusterId: c.id, kind: "backupstoragelocations", name: bslName },
+    select: { spec: true },
+  });
+  if (str(rec(bsl?.spec).accessMode) !== "ReadOnly") return;
+  const dep = await d.db.locationDeployment.findFirst({
+    where: { clusterId: c.id, bslName },
+    select: { location: { select: { name: true } } },
+  });
+  const where = dep ? `the location ${dep.location.name}` : `the backup storage location ${bslName}`;
+  throw new AppError(
+    "PRECONDITION_FAILED",
+    `${backupName} is stored in ${where}, which is ReadOnly on ${c.name}: ${c.name} only restores from it, and Velero ` +
+      `deletes nothing there. Delete the backup on ${origin && origin !== c.name ? origin : "the cluster that wrote it"}.`,
+  );
 }
 
 /** Why a call to the cluster failed, in words (client-node's network errors keep the reason in `cause`). */

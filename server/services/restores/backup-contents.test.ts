@@ -338,12 +338,19 @@ describe("readBackupContents", () => {
       },
     ]);
     expect(contents.volumes).toEqual([
-      { name: "my-model-pv", storageClass: null, csiDriver: null, claim: { namespace: "ml", name: "my-model-pvc" } },
+      {
+        name: "my-model-pv",
+        storageClass: null,
+        csiDriver: null,
+        claim: { namespace: "ml", name: "my-model-pvc" },
+        reclaimPolicy: "Retain",
+      },
       {
         name: "pvc-5d0e8c2a-7b1f-4f4e-9c55-1a2b3c4d5e6f",
         storageClass: "gp3",
         csiDriver: "ebs.csi.aws.com",
         claim: { namespace: "db", name: "data-cassandra-0" },
+        reclaimPolicy: "Delete",
       },
     ]);
     expect(contents.statefulSets).toEqual([

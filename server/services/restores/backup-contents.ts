@@ -170,6 +170,7 @@ function detailOf(at: ItemPath, o: Rec): Detail {
         storageClass: storageClassOf(o),
         csiDriver: shortStr(rec(spec.csi).driver) || null,
         claim: refNs && refName ? { namespace: refNs, name: refName } : null,
+        reclaimPolicy: shortStr(spec.persistentVolumeReclaimPolicy) || null,
       },
     };
   }

@@ -434,4 +434,30 @@ describe("restore pre-flight check", () => {
     const deployment = await kubectl(kc(1), ["get", "deployment", "shop-api", "-n", ns, "-o", "name"]);
     expect(deployment.out.trim()).toBe("deployment.apps/shop-api");
   });
+
+  it("shared ReadOnly with west, east's backup is restorable there but deleting it from west is refused with the reason (#14 §3)", async () => {
+    const eastOnly = (await caller.location.list()).find((l) => l.name === `pf-east-${suffix}`)!;
+    await caller.location.assign({ locationId: eastOnly.id, target: { kind: "cluster", id: westId }, readOnly: true });
+    await until("west to see east's backup through the ReadOnly location", async () =>
+      (await caller.backup.list({ clusterId: westId })).some(
+        (b) => b.name === eastOnlyBackup && b.phase === "Completed",
+      ),
+    );
+    await expect(caller.backup.delete({ clusterId: westId, name: eastOnlyBackup })).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringMatching(
+        new RegExp(`stored in the location pf-east-${suffix}, which is ReadOnly on west.*Delete the backup on east`),
+      ),
+    });
+    // Nothing was asked of Velero: no DeleteBackupRequest on west.
+    const dbrs = await kubectl(kc(1), ["get", "deletebackuprequests", "-n", "velero", "-o", "name"]);
+    expect(dbrs.out).not.toContain(eastOnlyBackup);
+    // The check into west now sees it.
+    const r = await caller.restore.preflight({
+      clusterId: westId,
+      backupName: eastOnlyBackup,
+      spec: spec(form(eastOnlyBackup)),
+    });
+    expect(r.findings.map((f) => f.id)).not.toContain("backup-not-seen");
+  });
 });
