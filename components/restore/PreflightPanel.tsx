@@ -33,13 +33,15 @@ function FindingAlert({
   f,
   onFix,
   applied,
+  canApply,
 }: {
   f: PreflightFinding;
   onFix?: (fix: PreflightFix) => void;
   applied?: (fix: PreflightFix) => boolean;
+  canApply?: (fix: PreflightFix) => boolean;
 }) {
   const button = (fix: PreflightFix | null, label: string | null, variant: "contained" | "outlined") =>
-    fix && label && onFix ? (
+    fix && label && onFix && (canApply?.(fix) ?? true) ? (
       <Button
         size="small"
         variant={variant}
@@ -52,7 +54,8 @@ function FindingAlert({
       </Button>
     ) : null;
   return (
-    <Alert severity={SEVERITY[f.severity]} data-testid={`finding-${f.id}`}>
+    // A note, not an alert: the verdict above is the one live region; findings are read when reached.
+    <Alert severity={SEVERITY[f.severity]} role="note" data-testid={`finding-${f.id}`}>
       <AlertTitle>{f.title}</AlertTitle>
       <Typography variant="body2">{f.detail}</Typography>
       {f.items.length > 0 && (
@@ -92,7 +95,8 @@ export function PredictionTable({
   const key = (r: { namespace: string | null; kind: string; groupVersion: string }) =>
     `${r.namespace ?? ""}|${r.groupVersion}|${r.kind}`;
   const actual = new Map((outcome ?? []).map((o) => [key(o), o]));
-  const extra = (outcome ?? []).filter((o) => !prediction.rows.some((r) => key(r) === key(o)));
+  const predicted = new Set(prediction.rows.map(key));
+  const extra = (outcome ?? []).filter((o) => !predicted.has(key(o)));
   const said = (o: OutcomeRow | undefined) =>
     o
       ? [
@@ -105,7 +109,8 @@ export function PredictionTable({
           .join(", ") || "none"
       : "none";
   return (
-    <Paper variant="outlined" sx={{ overflowX: "auto" }}>
+    // Scrolls sideways on a narrow screen: a region the keyboard can reach.
+    <Paper variant="outlined" sx={{ overflowX: "auto" }} tabIndex={0} role="region" aria-label={caption}>
       <Table size="small" aria-label={caption}>
         <TableHead>
           <TableRow>
@@ -128,7 +133,12 @@ export function PredictionTable({
           {prediction.rows.map((r) => (
             <TableRow key={key(r)} data-testid={`prediction-${r.namespace ?? "cluster"}-${r.kind}`}>
               <TableCell>{r.namespace ?? "(cluster-scoped)"}</TableCell>
-              <TableCell title={r.groupVersion}>{r.kind}</TableCell>
+              <TableCell>
+                {r.kind}{" "}
+                <Typography component="span" variant="caption" color="text.secondary">
+                  {r.groupVersion}
+                </Typography>
+              </TableCell>
               {COUNTS.map(([k]) => (
                 <TableCell key={k} align="right">
                   {r[k] || ""}
@@ -140,7 +150,12 @@ export function PredictionTable({
           {extra.map((o) => (
             <TableRow key={`x-${key(o)}`}>
               <TableCell>{o.namespace ?? "(cluster-scoped)"}</TableCell>
-              <TableCell title={o.groupVersion}>{o.kind}</TableCell>
+              <TableCell>
+                {o.kind}{" "}
+                <Typography component="span" variant="caption" color="text.secondary">
+                  {o.groupVersion}
+                </Typography>
+              </TableCell>
               <TableCell colSpan={5}>not predicted</TableCell>
               <TableCell>{said(o)}</TableCell>
             </TableRow>
@@ -182,11 +197,14 @@ export function PreflightPanel({
   pending,
   onFix,
   applied,
+  canApply,
 }: {
   result: PreflightResult | undefined;
   pending: boolean;
   onFix?: (fix: PreflightFix) => void;
   applied?: (fix: PreflightFix) => boolean;
+  /** A fix the user may not apply here (a role's limit) is not offered. */
+  canApply?: (fix: PreflightFix) => boolean;
 }) {
   if (!result)
     return pending ? (
@@ -201,7 +219,7 @@ export function PreflightPanel({
         {pending ? "Checking again…" : v.text}
       </Alert>
       {result.findings.map((f) => (
-        <FindingAlert key={f.id} f={f} onFix={onFix} applied={applied} />
+        <FindingAlert key={f.id} f={f} onFix={onFix} applied={applied} canApply={canApply} />
       ))}
       {result.prediction && (
         <>

@@ -26,7 +26,9 @@ export function RestoreCheckDialog({
   const eligible = (clusters.data ?? []).filter(
     (c) => (c.myRole === "OPERATOR" || c.myRole === "CLUSTER_ADMIN") && c.velero?.installed,
   );
-  const [target, setTarget] = useState(source.clusterId);
+  const [picked, setTarget] = useState(source.clusterId);
+  // The backup's own cluster when the user may restore there, else the first cluster they may restore into.
+  const target = eligible.some((c) => c.id === picked) ? picked : (eligible[0]?.id ?? picked);
   const check = useMutation(trpc.restore.preflight.mutationOptions());
   const run = () =>
     check.mutateAsync({

@@ -169,14 +169,16 @@ export function RestoreDetail({ clusterId, name }: { clusterId: string; name: st
           </Typography>
           <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
             What the pre-flight check predicted when the restore was created
-            {terminal
-              ? ", beside what the restore did (its resource list)"
-              : "; what it did shows when it has finished"}
+            {!terminal
+              ? "; what it did shows when it has finished"
+              : r.outcome
+                ? ", beside what the restore did (its resource list)"
+                : "; what the restore did could not be read (see above)"}
             .
           </Typography>
           <PredictionTable
             prediction={r.prediction}
-            outcome={terminal ? (r.outcome ?? []) : null}
+            outcome={terminal ? r.outcome : null}
             caption="Predicted and actual outcome per namespace and kind"
           />
         </>

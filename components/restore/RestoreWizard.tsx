@@ -370,6 +370,8 @@ export function RestoreWizard({
           pending={check.isPending}
           onFix={fix}
           applied={(f) => hasFix(form.getValues(), f)}
+          // An operator may not restore cluster-scoped resources (the server refuses it): that fix is not offered.
+          canApply={(f) => !(operatorOn && f.kind === "includeClusterResources")}
         />
         {check.data?.verdict === "errors" && (
           <FormControlLabel

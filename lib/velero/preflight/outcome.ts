@@ -5,6 +5,8 @@ import type { OutcomeRow } from "../../schemas/preflight";
 // shape (a Namespace object counts in its own namespace's rows). Untrusted input: bounded, linear. Pure.
 
 const MAX_ENTRIES = 200_000;
+/** At most this many rows (namespace × kind) are kept, as for the prediction. */
+const MAX_ROWS = 2_000;
 const ENTRY = /^(?:([^/()]+)\/)?([^/()]+)\((created|updated|skipped|failed)\)$/;
 const FIELD = { created: "created", updated: "updated", skipped: "skipped", failed: "failed" } as const;
 
@@ -27,6 +29,7 @@ export function restoreOutcome(list: unknown): OutcomeRow[] | null {
       const rowKey = `${namespace ?? ""}|${groupVersion}|${kind}`;
       let row = rows.get(rowKey);
       if (!row) {
+        if (rows.size >= MAX_ROWS) continue;
         row = { namespace, kind, groupVersion, created: 0, updated: 0, skipped: 0, failed: 0 };
         rows.set(rowKey, row);
       }

@@ -573,6 +573,24 @@ describe("the checks' limits", () => {
     expect(first.items).toEqual(["shop/data"]);
     expect(first.fix).not.toEqual({ kind: "skipVolumeData" });
     expect(findingOf(check(facts, { restorePVs: false }), "volumes-no-node-agent").items).toEqual(["shop/data"]);
+    // Leaving the pods out is what stops them: no restored pod, no PodVolumeRestore (their controllers recreate the
+    // pods; the claims get new, empty volumes since their PVs are re-provisioned).
+    expect(first.fix).toEqual({ kind: "excludeResources", resources: ["pods"] });
+    expect(ids(check(facts, { resources: { exclude: ["pods"] } }))).not.toContain("volumes-no-node-agent");
+  });
+
+  it("a fix that would leave the restore's only included resource out is not offered (none included means all)", () => {
+    const facts = ready({ target: { served: kubeDiscovery("1.31") } });
+    const only = findingOf(
+      check(facts, { resources: { include: ["widgets.shop.example.io"] } }),
+      "crd-not-restored:widgets.shop.example.io",
+    );
+    expect(only.altFix).toBeNull();
+    const more = findingOf(
+      check(facts, { resources: { include: ["widgets.shop.example.io", "deployments"] } }),
+      "crd-not-restored:widgets.shop.example.io",
+    );
+    expect(more.altFix).toEqual({ kind: "excludeResources", resources: ["widgets.shop.example.io"] });
   });
 
   it("existing namespaces: the restored ones only, after the mapping", () => {
@@ -629,7 +647,10 @@ function withExisting(
   o: Partial<RestoreInput> = {},
   onTarget: KubeObject[] = [],
 ): PreflightFacts {
-  return { ...facts, existing: existingOn(facts, anInput(o), onTarget) };
+  // The target's namespaces are those it holds (as the service reads both from the same cluster).
+  const namespaces = onTarget.filter((t) => t.kind === "Namespace").map((t) => t.metadata.name);
+  const target = { ...facts.target, namespaces: [...(facts.target.namespaces ?? []), ...namespaces] };
+  return { ...facts, target, existing: existingOn({ ...facts, target }, anInput(o), onTarget) };
 }
 
 const OUTCOMES = ["create", "skip", "update", "fail", "dropped"] as const;
@@ -689,7 +710,8 @@ describe("the prediction", () => {
     expect(rows).toEqual(
       expect.arrayContaining([
         "shop Service v1: skip 1",
-        "shop ConfigMap v1: skip 1",
+        // Never listed (a list returns their data): counted as created, with a caveat.
+        "shop ConfigMap v1: create 1",
         "shop ServiceAccount v1: update 1",
         "shop Deployment apps/v1: create 1",
       ]),
@@ -702,7 +724,7 @@ describe("the prediction", () => {
     expect(rows).toEqual(
       expect.arrayContaining([
         "shop Service v1: update 1",
-        "shop ConfigMap v1: update 1",
+        "shop ConfigMap v1: create 1",
         "shop ServiceAccount v1: update 1",
         "shop Deployment apps/v1: create 1",
       ]),
@@ -766,10 +788,19 @@ describe("the prediction", () => {
       skip: 0,
       unknownExisting: 'services is forbidden: cannot list resource "services"',
     });
-    expect(r.prediction!.caveats).toEqual([expect.stringContaining("Service on dr-eu could not be read")]);
-    // Nothing read at all: every kind is a caveat.
-    const unread = check(ready());
-    expect(unread.prediction!.rows.every((x) => x.unknownExisting !== null)).toBe(true);
+    expect(r.prediction!.caveats).toEqual([
+      expect.stringContaining("ConfigMap on dr-eu could not be read (Lifeboat does not list them"),
+      expect.stringContaining("Service on dr-eu could not be read"),
+    ]);
+    // Nothing read at all, into a namespace the target holds: every namespaced kind is a caveat. Into one it does
+    // not hold, nothing needs reading.
+    const held = ready({ target: { namespaces: ["shop"] } });
+    const unread = check(held);
+    // (The Namespace row is known from the target's namespaces; dropped kinds need no reading.)
+    const read = unread.prediction!.rows.filter((x) => x.namespace === "shop" && x.kind !== "Namespace" && !x.dropped);
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.every((x) => x.unknownExisting !== null)).toBe(true);
+    expect(check(ready({ target: { namespaces: [] } })).prediction!.caveats).toEqual([]);
   });
 
   it("says when it covers only part of the backup", () => {

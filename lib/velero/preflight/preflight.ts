@@ -9,7 +9,7 @@ import type {
   RestorePrediction,
 } from "../../schemas/preflight";
 import { compareVersions, versionParts } from "../versions";
-import { CRD_RESOURCE, groupOf, resourceSelected, selectItems, type SelectedItem } from "./scope";
+import { CRD_RESOURCE, entryNamesItem, groupOf, resourceSelected, selectItems, type SelectedItem } from "./scope";
 import type { BackupContents, ContentItem } from "./types";
 
 // The restore pre-flight check (#14 §1) and the prediction of what the restore would do (§2): a backup's contents and
@@ -58,6 +58,8 @@ export interface PreflightFacts {
     kubernetes: string | null;
     served: ServedResource[] | null;
     servedError: string | null;
+    /** Group-versions whose discovery did not answer (an aggregated API answering 503). */
+    unavailable?: string[];
     storageClasses: TargetStorageClass[] | null;
     namespaces: string[] | null;
     /** Velero's node-agent runs there (null: not known). */
@@ -87,7 +89,9 @@ type Resolution =
   /** Not served, its CRD is in the backup but this restore leaves it out (cluster-scoped resources off). */
   | { kind: "crd-not-restored" }
   /** Not served, and no CRD for it in the backup: Velero passes over it without an error. */
-  | { kind: "unserved" };
+  | { kind: "unserved" }
+  /** Its group-version's discovery did not answer: not known. */
+  | { kind: "unknown" };
 
 /** The API groups Kubernetes itself serves (a kind of any other dotted group comes from a CRD or an extension). */
 const BUILT_IN_GROUPS = new Set([
@@ -119,6 +123,7 @@ function resolver(facts: PreflightFacts, selected: SelectedItem[]) {
     byQualified.set(q, [...(byQualified.get(q) ?? []), r]);
   }
   const crds = new Map((facts.backup.contents?.crds ?? []).map((c) => [c.name, c]));
+  const unavailable = new Set(facts.target.unavailable ?? []);
   const restoredCrds = new Set(selected.filter((s) => s.item.resource === CRD_RESOURCE).map((s) => s.item.name));
   const cache = new Map<string, Resolution>();
   return (item: ContentItem): Resolution => {
@@ -131,6 +136,7 @@ function resolver(facts: PreflightFacts, selected: SelectedItem[]) {
     let r: Resolution;
     const exact = served.find((s) => s.groupVersion === item.groupVersion && s.kind === item.kind);
     if (exact) r = { kind: "served", as: exact };
+    else if (unavailable.has(item.groupVersion)) r = { kind: "unknown" };
     else if (served.length) r = { kind: "version", served: served.map((s) => s.groupVersion) };
     else if (crd && restoredCrds.has(crd.name))
       r = crd.versions.includes(version) ? { kind: "crd-restored" } : { kind: "version", served: crd.versions };
@@ -300,7 +306,41 @@ function versionCheck(f: PreflightFacts): PreflightFinding[] {
   return [];
 }
 
-function apiChecks(f: PreflightFacts, selected: SelectedItem[], resolve: ReturnType<typeof resolver>) {
+/** At most this many findings of one check are listed; the rest are counted in one more. */
+const MAX_FINDINGS = 50;
+
+/**
+ * The fix that leaves a resource out, unless the restore includes only that resource: removing it from the included
+ * ones would leave none, which Velero reads as everything.
+ */
+function excludeFix(input: RestoreInput, item: ContentItem): { fix: PreflightFix; fixLabel: string } | null {
+  const include = input.resources?.include ?? [];
+  if (include.length && include.every((e) => entryNamesItem(e, item))) return null;
+  return { fix: { kind: "excludeResources", resources: [item.resource] }, fixLabel: `Exclude ${item.resource}` };
+}
+
+function capped(out: PreflightFinding[], check: PreflightFinding["check"]): PreflightFinding[] {
+  if (out.length <= MAX_FINDINGS) return out;
+  const rest = out.slice(MAX_FINDINGS);
+  return [
+    ...out.slice(0, MAX_FINDINGS),
+    finding({
+      id: `${check}-more`,
+      check,
+      severity: rest.some((x) => x.severity === "error") ? "error" : "warning",
+      title: `${rest.length} more kinds like these`,
+      detail: "Only the first findings of this check are listed.",
+      items: rest.map((x) => x.title),
+    }),
+  ];
+}
+
+function apiChecks(
+  f: PreflightFacts,
+  input: RestoreInput,
+  selected: SelectedItem[],
+  resolve: ReturnType<typeof resolver>,
+) {
   const out: PreflightFinding[] = [];
   if (!f.target.served) {
     out.push(
@@ -317,16 +357,18 @@ function apiChecks(f: PreflightFacts, selected: SelectedItem[], resolve: ReturnT
   const groups = new Map<string, { r: Resolution; items: SelectedItem[]; item: ContentItem }>();
   for (const s of selected) {
     const r = resolve(s.item);
-    if (r.kind === "served" || r.kind === "crd-restored") continue;
-    const key = `${s.item.resource}|${s.item.groupVersion}`;
+    if (r.kind === "served" || r.kind === "crd-restored" || r.kind === "unknown") continue;
+    // An unserved version is per version; a kind missing altogether is one finding whatever versions it has.
+    const key = r.kind === "version" ? `${s.item.resource}|${s.item.groupVersion}` : s.item.resource;
     const g = groups.get(key) ?? { r, items: [], item: s.item };
     g.items.push(s);
     groups.set(key, g);
   }
   for (const { r, items, item } of groups.values()) {
     const gvk = `${item.groupVersion} ${item.kind}`;
-    const exclude: PreflightFix = { kind: "excludeResources", resources: [item.resource] };
-    const excludeLabel = `Exclude ${item.resource}`;
+    const exclusion = excludeFix(input, item);
+    const exclude = exclusion?.fix ?? null;
+    const excludeLabel = exclusion?.fixLabel ?? null;
     const names = items.map(where);
     const group = groupOf(item.groupVersion);
     if (r.kind === "version")
@@ -396,7 +438,23 @@ function apiChecks(f: PreflightFacts, selected: SelectedItem[], resolve: ReturnT
         }),
       );
   }
-  return out;
+  const unknown = [
+    ...new Set(selected.filter((x) => resolve(x.item).kind === "unknown").map((x) => x.item.groupVersion)),
+  ];
+  if (unknown.length)
+    out.push(
+      finding({
+        id: "apis-unavailable",
+        check: "apis",
+        severity: "note",
+        title: `${f.target.name} did not say what ${unknown.join(", ")} serve${unknown.length === 1 ? "s" : ""}`,
+        detail:
+          "Their discovery did not answer (an aggregated API that is down answers 503): whether the backup's objects " +
+          "of these groups can be restored was not checked.",
+        items: unknown,
+      }),
+    );
+  return capped(out, "apis");
 }
 
 /**
@@ -505,11 +563,13 @@ const FOREIGN: Record<string, string> = {
 };
 
 /** Cluster-scoped objects that tie a cluster to its platform, restored into another cluster. */
-function clusterScopedChecks(f: PreflightFacts, selected: SelectedItem[]): PreflightFinding[] {
+function clusterScopedChecks(f: PreflightFacts, input: RestoreInput, selected: SelectedItem[]): PreflightFinding[] {
   if (f.backup.sameCluster) return [];
   const by = new Map<string, SelectedItem[]>();
   for (const s of selected)
-    if (FOREIGN[s.item.resource]) by.set(s.item.resource, [...(by.get(s.item.resource) ?? []), s]);
+    // Kubernetes' own APIServices (v1.apps, …) are managed by the API server; Velero's APIService action skips them.
+    if (FOREIGN[s.item.resource] && !s.item.labels["kube-aggregator.kubernetes.io/automanaged"])
+      by.set(s.item.resource, [...(by.get(s.item.resource) ?? []), s]);
   return [...by].map(([resource, items]) =>
     finding({
       id: `foreign:${resource}`,
@@ -521,8 +581,7 @@ function clusterScopedChecks(f: PreflightFacts, selected: SelectedItem[]): Prefl
         `APIs, storage drivers). Restored into ${f.target.name} they may point at services that do not run there and ` +
         "block or break requests. Exclude them unless the same components run on the target.",
       items: items.map(where),
-      fix: { kind: "excludeResources", resources: [resource] },
-      fixLabel: `Exclude ${resource}`,
+      ...(excludeFix(input, items[0].item) ?? {}),
     }),
   );
 }
@@ -554,8 +613,19 @@ function volumeChecks(f: PreflightFacts, input: RestoreInput, selected: Selected
   const inScope = vols.filter((v) => !v.skipped && !v.failed && namespaces.has(v.namespace));
   const label = (v: ObservedVolume) => `${v.namespace}/${v.pvc ?? `${v.pod ?? "?"}:${v.volumeName ?? "?"}`}`;
   const out: PreflightFinding[] = [];
-  const fsb = podVolumes ? inScope.filter((v) => v.backupMethod === "PodVolumeBackup") : [];
-  const moved = input.restorePVs ? inScope.filter((v) => v.backupMethod === "CSISnapshot" && v.dataMoved) : [];
+  // Kopia restores a pod's volumes into the restored pod; moved data into the restored claim.
+  const restored = (resource: string) =>
+    new Set(selected.filter((x) => x.item.resource === resource).map((x) => `${x.item.namespace}/${x.item.name}`));
+  const pods = restored("pods");
+  const claims = restored("persistentvolumeclaims");
+  const fsb = podVolumes
+    ? inScope.filter((v) => v.backupMethod === "PodVolumeBackup" && v.pod && pods.has(`${v.namespace}/${v.pod}`))
+    : [];
+  const moved = input.restorePVs
+    ? inScope.filter((v) => v.backupMethod === "CSISnapshot" && v.dataMoved && claims.has(`${v.namespace}/${v.pvc}`))
+    : [];
+  const podItem = selected.find((x) => x.item.resource === "pods")?.item;
+  const leavePodsOut = podItem ? excludeFix(input, podItem) : null;
   const needAgent = [...fsb, ...moved];
   if (needAgent.length && f.target.nodeAgent === false)
     out.push(
@@ -570,15 +640,12 @@ function volumeChecks(f: PreflightFacts, input: RestoreInput, selected: Selected
           "backup that contains Kopia volumes on a cluster without Kopia: enable file-system backup on the cluster's " +
           "Data protection tab" +
           (fsb.length
-            ? ", or leave the persistent volumes out: the claims then get new, empty volumes (Velero restores pod " +
-              "volumes whenever claims and volumes are restored, with or without volume data)."
+            ? ", or leave the pods out: their controllers recreate them, and the claims get new, empty volumes " +
+              "(Velero restores pod volumes into every restored pod, with or without volume data)."
             : ", or restore without volume data."),
         items: needAgent.map(label),
         ...(fsb.length
-          ? {
-              fix: { kind: "excludeResources", resources: ["persistentvolumes"] },
-              fixLabel: "Exclude persistentvolumes (new, empty volumes)",
-            }
+          ? leavePodsOut && { fix: leavePodsOut.fix, fixLabel: "Exclude pods (claims get new, empty volumes)" }
           : { fix: { kind: "skipVolumeData" }, fixLabel: "Restore without volume data" }),
       }),
     );
@@ -645,6 +712,11 @@ function namespaceChecks(f: PreflightFacts, input: RestoreInput, selected: Selec
 // The prediction (#14 §2)
 // ---------------------------------------------------------------------------------------------------------------
 
+/** A list of these returns their data: Lifeboat never lists them, and the prediction says so. */
+const NEVER_LISTED = new Set(["secrets", "configmaps"]);
+/** At most this many rows of a prediction are kept (a namespace × kind each). */
+const MAX_ROWS = 2_000;
+
 /** The target's objects to read for the prediction: per kind it serves and namespace restored into. */
 export function existingQueries(
   facts: Omit<PreflightFacts, "existing">,
@@ -656,7 +728,7 @@ export function existingQueries(
   const out = new Map<string, ReturnType<typeof existingQueries>[number]>();
   for (const s of selected) {
     const r = resolve(s.item);
-    if (r.kind !== "served") continue;
+    if (r.kind !== "served" || NEVER_LISTED.has(s.item.resource)) continue;
     const key = existingKey(s.item.resource, s.targetNamespace);
     if (!out.has(key))
       out.set(key, {
@@ -692,7 +764,14 @@ function predict(
     let n = names.get(key);
     if (n === undefined) {
       const e = f.existing.get(key);
-      n = e === undefined ? "not read" : Array.isArray(e) ? new Set(e) : (e as { error: string }).error;
+      n =
+        e === undefined
+          ? NEVER_LISTED.has(key.split("|")[0])
+            ? "Lifeboat does not list them: a list would return their data"
+            : "not read"
+          : Array.isArray(e)
+            ? new Set(e)
+            : (e as { error: string }).error;
       names.set(key, n);
     }
     return n;
@@ -721,14 +800,24 @@ function predict(
           : s.item.resource === "persistentvolumes"
             ? pvClass.get(s.item.name)
             : null;
-      const existing = r.kind === "served" ? existingOf(existingKey(s.item.resource, s.targetNamespace)) : new Set();
+      // A namespace that does not exist on the target holds nothing yet: no need to have read it. The target's
+      // namespaces are known from their own list.
+      const absent =
+        s.targetNamespace !== null && f.target.namespaces !== null && !f.target.namespaces.includes(s.targetNamespace);
+      const pvSkipped = s.item.resource === "persistentvolumes" && reprovisioned(s.item.name);
+      const existing: Set<string> | string =
+        r.kind !== "served" || absent || pvSkipped
+          ? new Set<string>()
+          : s.item.resource === "namespaces" && f.target.namespaces
+            ? new Set(f.target.namespaces)
+            : existingOf(existingKey(s.item.resource, s.targetNamespace));
       const mapped = cls ? (input.storageClassMapping?.[cls] ?? cls) : null;
       if (typeof existing === "string") {
         row.unknownExisting = existing;
         caveats.add(`${s.item.kind} on ${f.target.name} could not be read (${existing}): counted as created`);
       }
       const exists = typeof existing !== "string" && existing.has(s.targetName);
-      if (s.item.resource === "persistentvolumes" && reprovisioned(s.item.name)) outcome = "skip";
+      if (pvSkipped) outcome = "skip";
       else if (exists)
         outcome =
           s.item.resource !== "namespaces" &&
@@ -743,13 +832,15 @@ function predict(
   }
   if (f.backup.contents?.truncated)
     caveats.add("The backup holds more objects than Lifeboat reads: counts are partial");
+  if (rows.size > MAX_ROWS)
+    caveats.add(`Only the first ${MAX_ROWS} rows (namespace and kind) are listed; the totals count all`);
   const list = [...rows.values()].sort(
     (a, b) =>
       (a.namespace ?? "").localeCompare(b.namespace ?? "") ||
       a.kind.localeCompare(b.kind) ||
       a.groupVersion.localeCompare(b.groupVersion),
   );
-  return { rows: list, total, caveats: [...caveats] };
+  return { rows: list.slice(0, MAX_ROWS), total, caveats: [...caveats] };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -770,9 +861,9 @@ export function preflight(
     const resolve = resolver(facts, selected);
     const classFindings = storageClassChecks(facts, input, selected);
     findings.push(
-      ...apiChecks(facts, selected, resolve),
+      ...apiChecks(facts, input, selected, resolve),
       ...classFindings,
-      ...clusterScopedChecks(facts, selected),
+      ...clusterScopedChecks(facts, input, selected),
       ...volumeChecks(facts, input, selected),
       ...namespaceChecks(facts, input, selected),
     );

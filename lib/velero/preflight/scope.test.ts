@@ -315,3 +315,15 @@ describe("selectItems: Namespace objects", () => {
     expect(namespaceObjects({ resources: { include: ["deployments"] } })).toEqual(["shop"]);
   });
 });
+
+describe("entryNamesItem: short names", () => {
+  it.each([
+    ["pvc", "persistentvolumeclaims", "PersistentVolumeClaim", "v1", true],
+    ["deploy", "deployments.apps", "Deployment", "apps/v1", true],
+    ["sts", "statefulsets.apps", "StatefulSet", "apps/v1", true],
+    ["po", "pods", "Pod", "v1", true],
+    ["pvc", "pods", "Pod", "v1", false],
+  ])("%s names %s: %s", (entry, resource, kind, groupVersion, named) => {
+    expect(entryNamesItem(entry, { resource, kind, groupVersion })).toBe(named);
+  });
+});

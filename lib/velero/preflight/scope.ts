@@ -32,13 +32,41 @@ const GLOB = /[*?[]/;
 /** "apps/v1" → "apps"; "v1" → "". */
 export const groupOf = (groupVersion: string) => (groupVersion.includes("/") ? groupVersion.split("/")[0] : "");
 
-/** Does a resource filter entry name this item's resource (plural, kind, "plural.group", "*", a glob)? */
+/** Kubernetes' short names of its own kinds, which Velero resolves through discovery like the plural. */
+const SHORT_NAMES: Record<string, string> = {
+  po: "pods",
+  pvc: "persistentvolumeclaims",
+  pv: "persistentvolumes",
+  svc: "services",
+  sa: "serviceaccounts",
+  cm: "configmaps",
+  ns: "namespaces",
+  ep: "endpoints",
+  ev: "events",
+  limits: "limitranges",
+  quota: "resourcequotas",
+  deploy: "deployments.apps",
+  sts: "statefulsets.apps",
+  ds: "daemonsets.apps",
+  rs: "replicasets.apps",
+  cj: "cronjobs.batch",
+  hpa: "horizontalpodautoscalers.autoscaling",
+  pdb: "poddisruptionbudgets.policy",
+  ing: "ingresses.networking.k8s.io",
+  netpol: "networkpolicies.networking.k8s.io",
+  sc: "storageclasses.storage.k8s.io",
+  crd: "customresourcedefinitions.apiextensions.k8s.io",
+  crds: "customresourcedefinitions.apiextensions.k8s.io",
+};
+
+/** Does a resource filter entry name this item's resource (plural, kind, short name, "plural.group", "*", a glob)? */
 export function entryNamesItem(entry: string, item: Pick<ContentItem, "resource" | "kind" | "groupVersion">) {
   const e = entry.trim().toLowerCase().replace(/\.$/, "");
   if (e === "*") return true;
   const group = groupOf(item.groupVersion);
   const plural = group ? item.resource.slice(0, item.resource.length - group.length - 1) : item.resource;
   if (GLOB.test(e)) return namespaceGlobMatch(e, plural) || namespaceGlobMatch(e, item.resource);
+  if (SHORT_NAMES[e] === item.resource) return true;
   const dot = e.indexOf(".");
   const [name, g] = dot < 0 ? [e, null] : [e.slice(0, dot), e.slice(dot + 1)];
   const names = [plural, item.kind.toLowerCase()];

@@ -7,6 +7,7 @@ import { visibleClusterWhere, type Access } from "../../rbac/access";
 import { restoreInput } from "@/lib/schemas/protection";
 import type { PreflightResult } from "@/lib/schemas/preflight";
 import { date, num, rec, str } from "@/lib/velero/read";
+import { clusterLabelValue } from "@/lib/velero/names";
 import { existingKey, existingQueries, preflight, type PreflightFacts } from "@/lib/velero/preflight/preflight";
 import type { BackupContents } from "@/lib/velero/preflight/types";
 import { downloadVeleroFile } from "../backups/downloads";
@@ -66,10 +67,20 @@ export async function preflightRestore(
     throw new AppError("BAD_REQUEST", parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const input = parsed.data;
   const select = { clusterId: true, phase: true, spec: true, status: true, syncedCopy: true, originCluster: true };
-  const seen = await d.db.veleroObject.findFirst({
+  const found = await d.db.veleroObject.findFirst({
     where: { clusterId: target.id, kind: "backups", name: req.backupName },
     select,
   });
+  // Asked about another cluster's backup: one of the same name on the target counts only if it is that backup (the
+  // source's own, synced there), not another cluster's backup that happens to share the name.
+  const sourceName =
+    req.sourceClusterId && req.sourceClusterId !== target.id
+      ? (await d.db.cluster.findUnique({ where: { id: req.sourceClusterId }, select: { name: true } }))?.name
+      : undefined;
+  const seen =
+    found && (!sourceName || (found.syncedCopy && found.originCluster === clusterLabelValue(sourceName)))
+      ? found
+      : null;
   // The backup as a cluster that sees it knows it: the target, or the source the operator came from (one they see).
   let source: (typeof seen & { clusterName: string }) | null = null;
   if (seen) source = { ...seen, clusterName: target.name };
@@ -151,6 +162,7 @@ export async function preflightRestore(
       kubernetes: targetRow?.kubernetesVersion ?? null,
       served: served.ok ? served.value.resources : null,
       servedError: served.ok ? null : served.error,
+      unavailable: served.ok ? served.value.unavailable : [],
       storageClasses: classes.ok ? classes.value : null,
       namespaces: namespaces.ok ? namespaces.value : null,
       nodeAgent: velero?.installed ? Boolean(velero.nodeAgent) : null,

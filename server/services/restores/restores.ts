@@ -216,6 +216,12 @@ export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreReq
   try {
     const client = await d.clusters.forCluster(c.id);
     await requireStorageClasses(d, c, m.configMap);
+    // The prediction is made before the Restore exists (after, every object would already be there), and before the
+    // storage-class ConfigMap is written (the busy check below only sees restores that exist, so nothing slow may sit
+    // between it and the Restore). A check that fails does not stop the restore: its page has no prediction then.
+    const checked = input.predict
+      ? await preflightRestore(d, null, c, { backupName: input.backupName, spec: input.spec }).catch(() => null)
+      : null;
     // The ConfigMap first (Velero reads it when the restore runs); without a mapping, remove Lifeboat's earlier one so
     // it does not apply to this restore. A ConfigMap someone else made is left alone (and refused when we need ours).
     // The ConfigMap is read when each restore runs, so it must not change under one that has not finished.
@@ -234,14 +240,12 @@ export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreReq
         "has not finished (Velero reads it as each restore runs); wait for it, or restore with the same mapping"
       : undefined;
     await d.kube.applyStorageClassMapping(client, m.configMap, { name: STORAGE_CLASS_CONFIGMAP_NAME, busy });
-    // The prediction is made before the Restore exists (after, every object would already be there). A check that
-    // fails does not stop the restore: its page then has no prediction to compare with.
-    const checked = input.predict
-      ? await preflightRestore(d, null, c, { backupName: input.backupName, spec: input.spec }).catch(() => null)
-      : null;
     const { created, object } = await d.kube.createVeleroObject(client, "restores", m.restore as never);
     if (!created && !isSameRequest(object, m.restore))
       throw new AppError("CONFLICT", `${c.name} already has a restore named ${input.name}; choose another name`);
+    if (created && !checked?.prediction)
+      // A restore of the same name made before (and since deleted) must not lend this one its prediction.
+      await d.db.restorePrediction.deleteMany({ where: { clusterId: c.id, restoreName: input.name } });
     if (created && checked?.prediction) {
       const data = {
         backupName: input.backupName,
