@@ -13,6 +13,7 @@ import {
   removeLocation,
 } from "./kube/locations";
 import { listNamespaces, namespaceContents } from "./kube/namespaces";
+import { deleteNamespace, labelNamespace, namespaceWorkloads, readNamespace } from "./kube/drill-namespaces";
 import { objectNames, servedResources, storageClassFacts } from "./kube/discovery";
 import { providerFor } from "./storage/providers/registry";
 import { cloudFormationPort, type AwsEndpoint } from "./storage/aws/cloudformation";
@@ -42,6 +43,10 @@ export interface KubeAdapter {
   servedResources: typeof servedResources;
   storageClassFacts: typeof storageClassFacts;
   objectNames: typeof objectNames;
+  readNamespace: typeof readNamespace;
+  labelNamespace: typeof labelNamespace;
+  deleteNamespace: typeof deleteNamespace;
+  namespaceWorkloads: typeof namespaceWorkloads;
 }
 
 /** The location provider drivers (server/storage/providers), by location kind. */
@@ -86,6 +91,10 @@ export const realKube: KubeAdapter = {
   servedResources,
   storageClassFacts,
   objectNames,
+  readNamespace,
+  labelNamespace,
+  deleteNamespace,
+  namespaceWorkloads,
 };
 
 let ring: ReturnType<typeof loadKeyRing> | undefined;

@@ -9,6 +9,8 @@ import { SyncEngine } from "../sync/engine";
 import { COVERAGE_KINDS } from "../kube/watch";
 import { dueDigests, readDigest } from "../services/coverage/digests";
 import { refreshSummary } from "../services/coverage/summaries";
+import { advanceDrill, dueDrills } from "../services/drills/drills";
+import { dueDrillSchedules, runDrillSchedule } from "../services/drills/schedules";
 import type { Reconciler } from "./manager";
 
 // The console's reconcilers, run by the controller manager while it leads.
@@ -206,6 +208,41 @@ export function backupDigestsReconciler(d: Deps, bus: EventBus, opts: { tickMs?:
       const done = await readDigest(d, id);
       if (done) await publish(d.db, { topic: "digests", clusterId: done.clusterId });
     },
+  });
+}
+
+/** How often restore drills are looked for without being woken (a waiting step polls every 2 s itself). */
+const DRILLS_TICK_MS = 1_000;
+
+/**
+ * Restore drills (#14 §4): desired state = the RestoreDrill rows still going (a restore to follow, checks to make,
+ * namespaces to clean up); observed = the Restore in the read model and the drill namespaces on the target; converge =
+ * advanceDrill on every row whose next step is due, one at a time (each claims its row first, so several replicas never
+ * act twice). Woken by "drills" (a drill started) and "restores" (a Restore changed) as well as by its tick.
+ */
+export function restoreDrillsReconciler(d: Deps, bus: EventBus, opts: { tickMs?: number } = {}): Reconciler {
+  return dueRowsReconciler("restore-drills", bus, {
+    topics: ["drills", "restores"],
+    tickMs: opts.tickMs ?? DRILLS_TICK_MS,
+    due: () => dueDrills(d),
+    advance: (id) => advanceDrill(d, id),
+  });
+}
+
+/** How often the drill schedules are looked at without being woken. */
+const DRILL_SCHEDULES_TICK_MS = 30_000;
+
+/**
+ * Drill schedules (#14 §4): desired state = the enabled DrillSchedule rows (a drill of a schedule's latest backup
+ * every so often); observed = their drills; converge = start a drill for each due schedule (one at a time per
+ * schedule: a run is skipped while its previous drill is going). Woken by "drills" (a schedule made) and its tick.
+ */
+export function drillSchedulesReconciler(d: Deps, bus: EventBus, opts: { tickMs?: number } = {}): Reconciler {
+  return dueRowsReconciler("drill-schedules", bus, {
+    topics: ["drills"],
+    tickMs: opts.tickMs ?? DRILL_SCHEDULES_TICK_MS,
+    due: () => dueDrillSchedules(d),
+    advance: (id) => runDrillSchedule(d, id),
   });
 }
 

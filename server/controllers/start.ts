@@ -4,8 +4,10 @@ import { ControllerManager } from "./manager";
 import {
   backupDigestsReconciler,
   coverageSummariesReconciler,
+  drillSchedulesReconciler,
   healthReconciler,
   managedStacksReconciler,
+  restoreDrillsReconciler,
   SyncReconciler,
   veleroGroupPolicyReconciler,
   veleroInstallerReconciler,
@@ -13,9 +15,9 @@ import {
 
 /**
  * The console process's controller runtime: under the PostgreSQL lease, the sync of every attached cluster's Velero
- * objects, the managed locations' CloudFormation stacks, Velero's installs, the groups' Velero policies, the backups' digests and
- * the clusters' coverage summaries, and (when
- * `healthSeconds` > 0) the periodic health checks with location healing.
+ * objects, the managed locations' CloudFormation stacks, Velero's installs, the groups' Velero policies, the backups'
+ * digests, the clusters' coverage summaries, the restore drills and their schedules, and (when `healthSeconds` > 0)
+ * the periodic health checks with location healing.
  */
 export async function startControllers(healthSeconds: number): Promise<ControllerManager> {
   const d = deps();
@@ -27,6 +29,8 @@ export async function startControllers(healthSeconds: number): Promise<Controlle
     veleroGroupPolicyReconciler(d, bus),
     backupDigestsReconciler(d, bus),
     coverageSummariesReconciler(d, bus),
+    restoreDrillsReconciler(d, bus),
+    drillSchedulesReconciler(d, bus),
     ...(healthSeconds > 0 ? [healthReconciler(d, healthSeconds * 1000)] : []),
   ];
   const manager = new ControllerManager(d.db, reconcilers);

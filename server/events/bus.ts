@@ -23,6 +23,7 @@ export type Topic =
   | "velero"
   | "coverage"
   | "digests"
+  | "drills"
   | "groups";
 
 export interface Change {

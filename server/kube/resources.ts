@@ -43,6 +43,7 @@ export const RESOURCES = {
   // others
   deployments: ref("apps", "v1", "deployments", "Deployment"),
   daemonsets: ref("apps", "v1", "daemonsets", "DaemonSet"),
+  statefulsets: ref("apps", "v1", "statefulsets", "StatefulSet"),
   jobs: ref("batch", "v1", "jobs", "Job"),
   storageclasses: ref("storage.k8s.io", "v1", "storageclasses", "StorageClass", false),
   csidrivers: ref("storage.k8s.io", "v1", "csidrivers", "CSIDriver", false),

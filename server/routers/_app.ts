@@ -17,6 +17,7 @@ import { veleroRouter } from "./velero";
 import { coverageRouter } from "./coverage";
 import { veleroFleetRouter } from "./velero-fleet";
 import { veleroGroupRouter } from "./velero-group";
+import { drillRouter } from "./drill";
 
 export const appRouter = router({
   setup: setupRouter,
@@ -38,6 +39,7 @@ export const appRouter = router({
   coverage: coverageRouter,
   veleroFleet: veleroFleetRouter,
   veleroGroup: veleroGroupRouter,
+  drill: drillRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -36,6 +36,8 @@ export interface RestoreRequest {
   spec: unknown;
   /** Run the pre-flight check first and keep its prediction for the restore's page (#14 §2). */
   predict?: boolean;
+  /** Labels Lifeboat itself puts on the Restore (a drill's lifeboat.io/drill), never an operator's. */
+  systemLabels?: Record<string, string>;
 }
 
 const TERMINAL = phasesWhere("Restore", (p) => isTerminal("Restore", p));
@@ -212,6 +214,7 @@ export async function createRestore(d: Deps, c: ScopedCluster, input: RestoreReq
       `name: restores on ${c.name} are named ${prefix}…, so they stay unique in a bucket shared with other clusters`,
     );
   const m = manifests(c, input, createdBy);
+  if (input.systemLabels) m.restore.metadata.labels = { ...(m.restore.metadata.labels ?? {}), ...input.systemLabels };
   await restorableBackup(d.db, c.id, c.name, input.backupName);
   try {
     const client = await d.clusters.forCluster(c.id);
