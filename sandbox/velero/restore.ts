@@ -251,18 +251,19 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
     } catch {
       // not found: made below
     }
+    // Velero's getNamespace: the backed-up namespace's labels, annotations and spec under the target name; the
+    // restore's own labels are not added to it.
     const backedUp = namespaceObjects.get(source);
-    const obj = backedUp
-      ? prepare(structuredClone(backedUp), nsType, {
-          name,
-          backupName: backupName!,
-          restorePVs: spec.restorePVs !== false,
-          storageClassMap,
-          mapping,
-          restoreStatus: spec.restoreStatus,
-        })
-      : { apiVersion: "v1", kind: "Namespace", metadata: { name: target } };
-    obj.metadata.name = target;
+    const obj: KObject = {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: target,
+        ...(backedUp?.metadata.labels ? { labels: { ...backedUp.metadata.labels } } : {}),
+        ...(backedUp?.metadata.annotations ? { annotations: { ...backedUp.metadata.annotations } } : {}),
+      },
+      ...(backedUp?.spec ? { spec: structuredClone(backedUp.spec) } : {}),
+    };
     try {
       ctx.cluster.create(nsType, undefined, obj);
       record(obj, nsType, undefined, target, "created");

@@ -160,6 +160,8 @@ export interface AccessRow {
   verbs: string[];
   resourceName?: string;
   why: string;
+  /** Granted, but the level does not depend on it (see AccessRequirement.optional): added after clusters were attached. */
+  optional?: boolean;
 }
 
 export const VELERO_MANAGER_ROLE = "lifeboat-velero-manager";
@@ -214,6 +216,14 @@ export const MANAGE_ROWS: readonly AccessRow[] = [
     verbs: ["patch", "update"],
     resourceName: VELERO_NAMESPACE,
     why: "Velero's namespace labels (Pod Security: privileged)",
+  },
+  {
+    scope: "cluster",
+    group: "",
+    resources: ["namespaces"],
+    verbs: ["patch", "delete"],
+    why: "restore drills: label the namespaces a drill restored, and remove them afterwards (only those labelled as its)",
+    optional: true,
   },
   {
     scope: "cluster",
@@ -272,7 +282,7 @@ export const MANAGE_ROWS: readonly AccessRow[] = [
 
 /** The object a manage row names: the namespaces row names Velero's namespace, wherever that is. */
 const nameIn = (row: AccessRow, veleroNamespace: string) =>
-  row.group === "" && row.resources[0] === "namespaces" ? veleroNamespace : row.resourceName;
+  row.group === "" && row.resources[0] === "namespaces" && row.resourceName ? veleroNamespace : row.resourceName;
 
 /** One line of the "What manage Velero adds" table, worded for the operator, with the namespaces the manifest uses. */
 export interface AccessAdd {
@@ -327,6 +337,7 @@ export function manageAccess(
         ...(resourceName ? { resourceName } : {}),
         ...(namespace ? { namespace } : {}),
         why: row.why,
+        ...(row.optional ? { optional: true } : {}),
       })),
     );
   });

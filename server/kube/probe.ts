@@ -109,7 +109,7 @@ export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: s
   const access = checked.slice(0, operateRows.length);
   const manage = checked.slice(operateRows.length);
   const missing = access.filter((a) => !a.allowed && !a.optional).map(describeAccess);
-  const missingManage = manage.filter((a) => !a.allowed).map(describeAccess);
+  const missingManage = manage.filter((a) => !a.allowed && !a.optional).map(describeAccess);
   const accessLevel: ClusterAccessLevel = missing.length ? "NONE" : missingManage.length ? "OPERATE" : "MANAGE";
   return {
     serverVersion,
