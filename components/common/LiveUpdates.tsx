@@ -17,7 +17,10 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   deletebackuprequests: ["backup"],
   podvolumebackups: ["backup"],
   datauploads: ["backup"],
-  restores: ["restore", "overview", "velero"],
+  // (drill: a drill's page shows its restore's progress)
+  restores: ["restore", "overview", "velero", "drill"],
+  // Restore drills and drill schedules; the dashboard shows a cluster's failed drill.
+  drills: ["drill", "overview"],
   schedules: ["schedule", "overview"],
   backupstoragelocations: ["location", "backup"],
   // A check finds the cluster's access level and its Velero: the Data protection section and the versions page show them.

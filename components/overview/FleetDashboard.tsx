@@ -23,7 +23,8 @@ import { Tooltip } from "../common/Tooltip";
 
 // The fleet dashboard (#13 §4): per visible cluster its volume coverage, recovery points, last backup and Velero,
 // worst first as the server sorts them, filtered by cluster group (kept in the URL: ?group=<id>), and three charts
-// with a table alternative each. Live: the "coverage", "backups" and "clusters" topics refetch it.
+// with a table alternative each; a cluster whose newest restore drill failed links to it. Live: the "coverage",
+// "backups", "clusters" and "drills" topics refetch it.
 
 // The charts load in the browser only, after the table: the server render and the first paint do not need them.
 const FleetCharts = dynamic(() => import("./FleetCharts").then((m) => m.FleetCharts), {
@@ -143,6 +144,27 @@ function LastBackupCell({ c }: { c: DashboardCluster }) {
   );
 }
 
+/** The cluster's newest restore drill failed: a problem until a drill passes, linked to the drill. */
+function FailedDrill({ c }: { c: DashboardCluster }) {
+  const d = c.failedDrill;
+  if (!d) return null;
+  return (
+    <Box
+      data-testid="dashboard-failed-drill"
+      sx={{ display: "flex", alignItems: "center", gap: 0.5, mt: 0.5, typography: "caption" }}
+    >
+      <WarningAmber fontSize="inherit" color="error" aria-hidden />
+      <Link href={`/drills/${c.clusterId}/${d.id}`}>
+        Restore drill of <code>{d.backupName}</code> failed
+      </Link>
+      <Box component="span" sx={{ color: "text.secondary" }}>
+        <RelativeTime date={d.at} />
+      </Box>
+      {d.failureReason && <Box component="span" sx={SR_ONLY}>{`: ${d.failureReason}`}</Box>}
+    </Box>
+  );
+}
+
 const COLUMNS: Column<DashboardCluster>[] = [
   {
     id: "cluster",
@@ -155,6 +177,7 @@ const COLUMNS: Column<DashboardCluster>[] = [
           {c.groupName}
           {c.state === "DISCONNECTED" && " · disconnected, last-known state"}
         </Typography>
+        <FailedDrill c={c} />
       </>
     ),
   },

@@ -96,7 +96,8 @@ export function AppShell({ children }: { children: ReactNode }) {
   const [navSeen, setNavSeen] = useState(false);
   return (
     <Box sx={{ display: "flex", minHeight: "100vh" }}>
-      <AppBar position="fixed" sx={{ zIndex: (t) => t.zIndex.drawer + 1 }}>
+      {/* Printed pages (the evidence report) are the page alone: no bar, no navigation. */}
+      <AppBar position="fixed" sx={{ zIndex: (t) => t.zIndex.drawer + 1, displayPrint: "none" }}>
         <Toolbar>
           <IconButton
             color="inherit"
@@ -128,7 +129,7 @@ export function AppShell({ children }: { children: ReactNode }) {
       </AppBar>
       {navSeen && <NavDrawer open={navOpen} width={DRAWER} onClose={() => setNavOpen(false)} />}
       {/* The permanent navigation is a plain column (what MUI's permanent Drawer renders, without its Modal). */}
-      <Box sx={{ display: { xs: "none", md: "block" }, width: DRAWER, flexShrink: 0 }}>
+      <Box sx={{ display: { xs: "none", md: "block" }, width: DRAWER, flexShrink: 0, displayPrint: "none" }}>
         <Box
           sx={{
             position: "fixed",
@@ -147,8 +148,8 @@ export function AppShell({ children }: { children: ReactNode }) {
           <MainNav />
         </Box>
       </Box>
-      <Box component="main" sx={{ flex: 1, p: { xs: 2, sm: 3 }, minWidth: 0 }}>
-        <Toolbar />
+      <Box component="main" sx={{ flex: 1, p: { xs: 2, sm: 3 }, minWidth: 0, "@media print": { p: 0 } }}>
+        <Toolbar sx={{ displayPrint: "none" }} />
         {children}
       </Box>
     </Box>

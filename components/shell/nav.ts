@@ -30,6 +30,7 @@ export const NAV: NavSection[] = [
       { label: "Backups", href: "/backups" },
       { label: "Schedules", href: "/schedules" },
       { label: "Restores", href: "/restores" },
+      { label: "Restore drills", href: "/drills" },
     ],
   },
   {

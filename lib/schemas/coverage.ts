@@ -133,6 +133,10 @@ export const dashboardCluster = z.object({
   namespaces: z.number(),
   lastBackup: z.object({ name: z.string(), phase: z.string(), at: z.date().nullable() }).nullable(),
   problems: z.array(z.string()),
+  /** The cluster's newest restore drill, when it failed (#14 §4): a problem the dashboard links to. */
+  failedDrill: z
+    .object({ id: z.string(), at: z.date(), backupName: z.string(), failureReason: z.string().nullable() })
+    .nullable(),
 });
 export type DashboardCluster = z.infer<typeof dashboardCluster>;
 

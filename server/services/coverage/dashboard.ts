@@ -5,7 +5,8 @@ import type { DashboardCluster, FleetDashboard } from "@/lib/schemas/coverage";
 // The fleet dashboard (#13 §4): per visible cluster its coverage ratio, recovery points, last backup and Velero, from
 // the CoverageSummary rows the coverage-summaries reconciler keeps; backups per day by outcome and the volume data
 // written per location and day over the last 30 days. Only the clusters the viewer may see (and their locations'
-// names as their backups name them) are counted. Three queries, whatever the fleet's size.
+// names as their backups name them) are counted; a cluster whose newest finished restore drill failed shows that drill.
+// Four queries, whatever the fleet's size.
 
 export const DASHBOARD_DAYS = 30;
 
@@ -39,7 +40,7 @@ export async function fleetDashboard(
   if (!clusters.length) return { clusters: [], groups, backupsPerDay: days.map(emptyDay), storedPerLocation: [] };
   const ids = clusters.map((c) => c.id);
   const since = new Date(`${days[0]}T00:00:00.000Z`);
-  const [last, perDay, stored] = await Promise.all([
+  const [last, perDay, stored, drills] = await Promise.all([
     db.$queryRaw<{ clusterId: string; name: string; phase: string | null; createdAt: Date | null }[]>`
       SELECT DISTINCT ON (v."clusterId") v."clusterId", v.name, v.phase, v."createdAt"
       FROM "VeleroObject" v
@@ -56,7 +57,21 @@ export async function fleetDashboard(
       FROM "BackupDigest" g
       WHERE g."clusterId" = ANY(${ids}::text[]) AND g."completedAt" >= ${since} AND g."fetchedAt" IS NOT NULL
       GROUP BY 1, 2`,
+    // Each cluster's newest finished drill (into it): a failed one is a problem until a newer drill passes.
+    db.$queryRaw<
+      { clusterId: string; id: string; phase: string; at: Date; backupName: string; failureReason: string | null }[]
+    >`
+      SELECT DISTINCT ON (r."clusterId") r."clusterId", r.id, r.phase::text AS phase,
+        COALESCE(r."finishedAt", r."startedAt") AS at, r."backupName", r."failureReason"
+      FROM "RestoreDrill" r
+      WHERE r."clusterId" = ANY(${ids}::text[]) AND r.phase IN ('PASSED', 'FAILED')
+      ORDER BY r."clusterId", r."startedAt" DESC, r.id`,
   ]);
+  const failedDrillBy = new Map(
+    drills
+      .filter((r) => r.phase === "FAILED")
+      .map((r) => [r.clusterId, { id: r.id, at: r.at, backupName: r.backupName, failureReason: r.failureReason }]),
+  );
   const lastBy = new Map(last.map((l) => [l.clusterId, l]));
   const rows = clusters.map((c): DashboardCluster => {
     const s = c.coverageSummary;
@@ -77,6 +92,7 @@ export async function fleetDashboard(
       namespaces: s?.namespaces ?? 0,
       lastBackup: l ? { name: l.name, phase: l.phase ?? "New", at: l.createdAt } : null,
       problems: s ? s.problems : ["Coverage has not been computed for this cluster yet"],
+      failedDrill: failedDrillBy.get(c.id) ?? null,
     };
   });
   // Worst first: the lowest coverage, then the most recovery-point breaches, then by name.
