@@ -36,7 +36,7 @@ function PhaseSteps({ d }: { d: Drill }) {
   const active = STEP_OF[d.phase];
   const failed = d.phase === "FAILED" || d.verdict === "FAILED";
   return (
-    <Stepper activeStep={active} alternativeLabel sx={{ mb: 2 }} aria-label="Drill progress">
+    <Stepper activeStep={active} alternativeLabel sx={{ mb: 2 }}>
       {STEPS.map((s, i) => (
         <Step key={s} completed={i < active}>
           <StepLabel error={i === STEPS.length - 1 && failed && !drillRunning(d.phase)}>

@@ -44,7 +44,7 @@ export function DrillPhaseChip({
         label={label}
         color={phase === "CLEANING" && verdict === "FAILED" ? "error" : p.color}
         data-testid={testId}
-        tabIndex={0}
+        aria-label={`${label}: ${reason || p.hint}`}
       />
     </Tooltip>
   );
