@@ -19,7 +19,7 @@ import {
   type DrillScheduleCreate,
 } from "@/lib/schemas/drill";
 import { FormDialog } from "../common/FormDialog";
-import { FormSwitch, FormTextField } from "../common/FormFields";
+import { FormTextField } from "../common/FormFields";
 import { formError, submitWith } from "../common/form-submit";
 import { NamespacesField } from "./NamespacesField";
 import type { DrillCluster } from "./RunDrillDialog";
@@ -210,12 +210,6 @@ export function DrillScheduleDialog({
         label="Verify timeout (seconds)"
         slotProps={{ htmlInput: { min: VERIFY_TIMEOUT_MIN_SECONDS, max: VERIFY_TIMEOUT_MAX_SECONDS } }}
         helperText={`How long the checks wait for claims and pods (${VERIFY_TIMEOUT_MIN_SECONDS}–${VERIFY_TIMEOUT_MAX_SECONDS})`}
-      />
-      <FormSwitch
-        control={control}
-        name="keep"
-        label="Keep the drill namespaces afterwards"
-        helperText="Off: they are deleted once each drill's checks are done"
       />
     </FormDialog>
   );

@@ -196,7 +196,11 @@ export const drillScheduleCreate = z.object({
   /** A cron expression (as a Velero Schedule's); when left out, every intervalDays days (weekly by default). */
   cron: drillCron.nullable().default(null),
   intervalDays: z.number().int().min(1).max(366).default(7),
-  keep: z.boolean().default(false),
+  /** Always false: every run would leave another copy of the workloads running beside the originals. */
+  keep: z
+    .boolean()
+    .default(false)
+    .refine((v) => !v, "A scheduled drill cannot keep its namespaces: every run would leave another copy running"),
   verifyTimeoutSeconds: drillStartFields.shape.verifyTimeoutSeconds,
 });
 export type DrillScheduleCreate = z.infer<typeof drillScheduleCreate>;

@@ -322,6 +322,19 @@ describe("restore drills", () => {
     expect(await namespaceJson(target)).not.toBeNull();
   }, 150_000);
 
+  it("two drills of the same namespace started at once get different drill namespaces, and neither takes the other's", async () => {
+    const [a, b] = await Promise.all(
+      [0, 1].map(() => caller.drill.start({ clusterId: eastId, backupName, namespaces: [good] })),
+    );
+    const [da, db2] = [await finish(a.id), await finish(b.id)];
+    expect(da.mapping[good]).not.toBe(db2.mapping[good]);
+    for (const x of [da, db2]) {
+      expect(x).toMatchObject({ phase: "PASSED", cleanupError: null });
+      expect(x.checks.labelled).toEqual([x.mapping[good]]);
+      expect(await namespaceJson(x.mapping[good])).toBeNull();
+    }
+  }, 300_000);
+
   let failedDrill = "";
   it("a drill whose pods never become Ready fails with what was not ready, and is cleaned up all the same", async () => {
     const started = await caller.drill.start({
@@ -401,7 +414,7 @@ describe("restore drills", () => {
     expect(e).toMatchObject({ groupId, groupName: `drills-${suffix}` });
     const rowOf = (ns: string) => e.rows.find((r) => r.namespace === ns);
     const shop = rowOf(good)!;
-    expect(shop).toMatchObject({ clusterId: eastId, clusterName: "east", failedSince: null, drills: 5 });
+    expect(shop).toMatchObject({ clusterId: eastId, clusterName: "east", failedSince: null, drills: 7 });
     expect(shop.lastPassed).toMatchObject({ targetClusterId: eastId, targetClusterName: "east" });
     expect(shop.lastPassed!.recoverySeconds).toEqual(expect.any(Number));
     expect(shop.lastPassed!.drillId).not.toBe(firstDrill);
@@ -416,7 +429,7 @@ describe("restore drills", () => {
     await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: groupId });
     const vc = callerFor(db, await signedIn(db, viewer));
     expect((await vc.drill.evidence({ groupId })).rows).toHaveLength(2);
-    expect((await vc.drill.list({ clusterId: eastId })).length).toBe(6);
+    expect((await vc.drill.list({ clusterId: eastId })).length).toBe(8);
     await expect(vc.drill.start({ clusterId: eastId, backupName })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(vc.drill.schedules.create({ clusterId: eastId, scheduleName: schedule })).rejects.toMatchObject({
       code: "FORBIDDEN",

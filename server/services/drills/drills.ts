@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { Deps } from "../../composition";
 import type { Prisma } from "../../db/generated/client";
+import { clusterLabelValue } from "@/lib/velero/names";
 import { AppError } from "../../errors";
 import { publish } from "../../events/bus";
 import type { ClusterClient } from "../../kube/cluster-client";
@@ -71,6 +72,8 @@ const mappingOf = (row: { mapping: unknown }) => stringMap(row.mapping);
 export interface StartOptions {
   /** The drill schedule that started it. */
   drillScheduleId?: string;
+  /** The cluster whose schedule it drills: only its backups count (another cluster may have a schedule of that name). */
+  sourceClusterId?: string;
   now?: Date;
 }
 
@@ -80,12 +83,26 @@ type BackupRow = {
   spec: unknown;
   status: unknown;
   syncedCopy: boolean;
+  originCluster: string | null;
   createdAt: Date | null;
 };
-const BACKUP_SELECT = { name: true, phase: true, spec: true, status: true, syncedCopy: true, createdAt: true } as const;
+const BACKUP_SELECT = {
+  name: true,
+  phase: true,
+  spec: true,
+  status: true,
+  syncedCopy: true,
+  originCluster: true,
+  createdAt: true,
+} as const;
 
 /** The backup a drill restores: the one named, or the latest Completed backup of the schedule the target sees. */
-async function drillBackup(d: Deps, c: ScopedCluster, input: DrillStart): Promise<BackupRow> {
+async function drillBackup(
+  d: Deps,
+  c: ScopedCluster,
+  input: DrillStart,
+  source?: { id: string; name: string },
+): Promise<BackupRow> {
   if (input.backupName) {
     const b = await d.db.veleroObject.findFirst({
       where: { clusterId: c.id, kind: "backups", name: input.backupName },
@@ -113,6 +130,12 @@ async function drillBackup(d: Deps, c: ScopedCluster, input: DrillStart): Promis
       kind: "backups",
       phase: "Completed",
       labels: { path: ["velero.io/schedule-name"], equals: labelValue(scheduleName) },
+      // Another cluster's schedule of the same name is not this one: its own backups, or copies of the source's.
+      ...(source && source.id !== c.id
+        ? { syncedCopy: true, originCluster: clusterLabelValue(source.name) }
+        : source
+          ? { syncedCopy: false }
+          : {}),
     },
     select: BACKUP_SELECT,
     orderBy: { createdAt: "desc" },
@@ -133,14 +156,16 @@ async function drillBackup(d: Deps, c: ScopedCluster, input: DrillStart): Promis
  * The namespaces of the backup a drill may name: those its spec includes by name, or, for a backup of every
  * namespace (or of patterns), those its resource list showed (the backup digest); null when not known.
  */
-async function backupNamespaces(d: Deps, b: BackupRow): Promise<string[] | null> {
+async function backupNamespaces(d: Deps, b: BackupRow, madeOn: string | null): Promise<string[] | null> {
   const spec = rec(b.spec);
   const included = strs(spec.includedNamespaces);
   const excluded = strs(spec.excludedNamespaces);
   if (included.length && !included.some((n) => n === "*" || isNamespaceGlob(n)))
     return included.filter((n) => !excluded.includes(n));
+  if (!madeOn) return null;
+  // Digests are read on the cluster that made the backup.
   const digest = await d.db.backupDigest.findFirst({
-    where: { backupName: b.name, namespacesKnown: true },
+    where: { clusterId: madeOn, backupName: b.name, namespacesKnown: true },
     select: { namespaces: true },
   });
   return digest ? digest.namespaces : null;
@@ -149,11 +174,14 @@ async function backupNamespaces(d: Deps, b: BackupRow): Promise<string[] | null>
 /** The cluster that made the backup: the target, or (for a copy Velero synced) the one where it is not a copy. */
 async function sourceClusterOf(d: Deps, c: ScopedCluster, b: BackupRow): Promise<string | null> {
   if (!b.syncedCopy) return c.id;
-  const origin = await d.db.veleroObject.findFirst({
+  if (!b.originCluster) return null;
+  // The cluster whose label the copy carries, and which has the backup as its own.
+  const origins = await d.db.veleroObject.findMany({
     where: { kind: "backups", name: b.name, syncedCopy: false },
-    select: { clusterId: true },
+    select: { clusterId: true, cluster: { select: { name: true } } },
+    take: 20,
   });
-  return origin?.clusterId ?? null;
+  return origins.find((o) => clusterLabelValue(o.cluster.name) === b.originCluster)?.clusterId ?? null;
 }
 
 /**
@@ -171,8 +199,12 @@ export async function startDrill(
   if (!(c.velero as { installed?: boolean } | null)?.installed)
     throw new AppError("PRECONDITION_FAILED", `Velero is not installed on ${c.name}`);
   const now = opts.now ?? new Date();
-  const backup = await drillBackup(d, c, input);
-  const known = await backupNamespaces(d, backup);
+  const source = opts.sourceClusterId
+    ? await d.db.cluster.findUnique({ where: { id: opts.sourceClusterId }, select: { id: true, name: true } })
+    : null;
+  const backup = await drillBackup(d, c, input, source ?? undefined);
+  const madeOn = await sourceClusterOf(d, c, backup);
+  const known = await backupNamespaces(d, backup, madeOn);
   const asked = input.namespaces?.length ? input.namespaces : null;
   if (asked && known) {
     const missing = asked.filter((n) => !known.includes(n));
@@ -199,26 +231,37 @@ export async function startDrill(
       throw new AppError("PRECONDITION_FAILED", `Could not read ${c.name}'s namespaces (${e.kind}): ${e.message}`);
     throw e;
   }
-  const mapping = drillNamespaces(sources, now, existing);
   const name = restoreName({ cluster: c.name, base: `drill-${crypto.randomBytes(3).toString("hex")}`, now });
-  const drill = await d.db.restoreDrill.create({
-    data: {
-      clusterId: c.id,
-      sourceClusterId: await sourceClusterOf(d, c, backup),
-      backupName: backup.name,
-      scheduleName: input.scheduleName ?? null,
-      drillScheduleId: opts.drillScheduleId ?? null,
-      restoreName: name,
-      namespaces: Object.keys(mapping),
-      mapping: json(mapping),
-      keep: input.keep,
-      verifyTimeoutSeconds: input.verifyTimeoutSeconds,
-      startedAt: now,
-      nextAttemptAt: new Date(now.getTime() + POLL_MS),
-      checks: json(drillChecks.parse({})),
-      createdBy,
-    },
-    select: { id: true },
+  // A drill still running on this cluster may not have made its namespaces yet (Velero runs restores one at a time):
+  // its names are taken too, read and reserved under a lock per cluster so two drills started at once do not share.
+  const { mapping, drill } = await d.db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`lifeboat-drill:${c.id}`}))`;
+    const running = await tx.restoreDrill.findMany({
+      where: { clusterId: c.id, OR: [{ phase: { in: [...ACTIVE] } }, { keep: true, cleanedAt: null }] },
+      select: { mapping: true },
+    });
+    const reserved = running.flatMap((r) => Object.values(rec(r.mapping)).filter((v) => typeof v === "string"));
+    const mapping = drillNamespaces(sources, now, [...existing, ...(reserved as string[])]);
+    const drill = await tx.restoreDrill.create({
+      data: {
+        clusterId: c.id,
+        sourceClusterId: madeOn,
+        backupName: backup.name,
+        scheduleName: input.scheduleName ?? null,
+        drillScheduleId: opts.drillScheduleId ?? null,
+        restoreName: name,
+        namespaces: Object.keys(mapping),
+        mapping: json(mapping),
+        keep: input.keep,
+        verifyTimeoutSeconds: input.verifyTimeoutSeconds,
+        startedAt: now,
+        nextAttemptAt: new Date(now.getTime() + POLL_MS),
+        checks: json(drillChecks.parse({})),
+        createdBy,
+      },
+      select: { id: true },
+    });
+    return { mapping, drill };
   });
   const spec: RestoreInput = {
     scope: { kind: "namespaces", include: Object.keys(mapping) },
@@ -255,6 +298,8 @@ export async function startDrill(
     await publish(d.db, { topic: "drills", clusterId: c.id });
     throw e;
   }
+  // The recovery is timed from the Restore's creation: the pre-flight check made before it is not part of it.
+  if (!opts.now) await d.db.restoreDrill.update({ where: { id: drill.id }, data: { startedAt: new Date() } });
   await publish(d.db, { topic: "drills", clusterId: c.id });
   return { id: drill.id, restoreName: name };
 }
@@ -356,6 +401,14 @@ async function labelDrillNamespaces(d: Deps, client: ClusterClient, row: DrillRo
   for (const namespace of Object.values(mappingOf(row))) {
     const ns = await d.kube.readNamespace(client, namespace);
     if (!ns || ns.terminating) continue;
+    // Not this restore's: another drill's namespace, or one that was there before this drill started (the cluster's
+    // clock may lag Lifeboat's: a minute of slack).
+    const other = ns.labels[DRILL_LABEL] && ns.labels[DRILL_LABEL] !== row.id;
+    const older = ns.createdAt && ns.createdAt.getTime() < row.startedAt.getTime() - 60_000;
+    if (other || older) {
+      errors.push(`${namespace}: ${other ? `labelled as drill ${ns.labels[DRILL_LABEL]}` : "older than this drill"}`);
+      continue;
+    }
     try {
       if (Object.entries(labels).some(([k, v]) => ns.labels[k] !== v))
         await d.kube.labelNamespace(client, namespace, ns.uid, labels);
@@ -517,6 +570,7 @@ function giveUp(row: DrillRow, now: Date, why: string): StepResult | null {
       failureReason: `The checks could not be made: ${why}`,
       nextAttemptAt: now,
     };
+  // The cleanup's clock starts at its first attempt, whether or not that one reached the cluster.
   const started = checksOf(row).cleanup?.startedAt;
   if (row.phase === "CLEANING" && started && t - new Date(started).getTime() >= CLEANUP_TIMEOUT_MS)
     return {
@@ -550,6 +604,17 @@ export async function advanceDrill(d: Deps, id: string, now = new Date()): Promi
     const wait = row.lastError ? RETRY_AGAIN_MS : RETRY_MS;
     data = giveUp(row, now, why) ?? { lastError: why, nextAttemptAt: new Date(now.getTime() + wait) };
   }
+  // Entering the cleanup starts its clock (giveUp ends a cleanup that never reaches the cluster by it).
+  if (data.phase === "CLEANING" && row.phase !== "CLEANING") {
+    const base = (data.checks as DrillChecks | undefined) ?? checksOf(row);
+    if (!base.cleanup)
+      data = {
+        ...data,
+        checks: json({ ...base, cleanup: { startedAt: now.toISOString(), deleted: [], leftAlone: [] } }),
+      };
+  }
   await d.db.restoreDrill.updateMany({ where: mine, data });
-  if (data.phase && data.phase !== row.phase) await publish(d.db, { topic: "drills", clusterId: row.clusterId });
+  // Pages hear of every change a step made (progress, checks, the phase), not only of a new phase.
+  if (data.phase !== undefined || data.checks !== undefined || data.lastError !== row.lastError)
+    await publish(d.db, { topic: "drills", clusterId: row.clusterId });
 }

@@ -102,7 +102,8 @@ export async function drillEvidence(d: Deps, access: Access, g: ScopedGroup, now
   const drills = await d.db.restoreDrill.findMany({
     where: {
       phase: { in: ["PASSED", "FAILED"] },
-      OR: [{ sourceClusterId: { in: ids } }, { sourceClusterId: null, clusterId: { in: ids } }],
+      // Proof of the cluster whose backup was restored; a drill whose source is not known proves nobody's.
+      sourceClusterId: { in: ids },
     },
     orderBy: { startedAt: "desc" },
     take: EVIDENCE_DRILLS_MAX,
@@ -132,7 +133,7 @@ export async function drillEvidence(d: Deps, access: Access, g: ScopedGroup, now
   );
   const finished: FinishedDrill[] = drills.map((x) => ({
     id: x.id,
-    sourceClusterId: x.sourceClusterId ?? x.clusterId,
+    sourceClusterId: x.sourceClusterId!,
     namespaces: x.namespaces,
     verdict: x.phase === "PASSED" ? "PASSED" : "FAILED",
     at: (x.phase === "PASSED" ? x.verifiedAt : null) ?? x.finishedAt ?? x.startedAt,
@@ -140,7 +141,8 @@ export async function drillEvidence(d: Deps, access: Access, g: ScopedGroup, now
     targetClusterId: seen.has(x.clusterId) ? x.clusterId : null,
     targetClusterName: seen.has(x.clusterId) ? x.cluster.name : null,
     recoverySeconds: x.recoverySeconds,
-    failureReason: x.failureReason,
+    // Its words often name the target: only for those who see it.
+    failureReason: seen.has(x.clusterId) ? x.failureReason : null,
   }));
   return { groupId: g.id, groupName: g.name, generatedAt: now, rows: evidenceRows(clusters, finished) };
 }

@@ -195,7 +195,7 @@ export async function runDrillSchedule(d: Deps, id: string, now = new Date()): P
         verifyTimeoutSeconds: s.verifyTimeoutSeconds,
       },
       s.createdBy,
-      { drillScheduleId: id, now },
+      { drillScheduleId: id, now, sourceClusterId: s.sourceClusterId ?? undefined },
     );
     result = { lastDrillId: drill.id, lastError: null };
   } catch (e) {
