@@ -223,6 +223,9 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
       name,
       (o) => void (o.status = { ...o.status, progress: { totalItems: total, itemsRestored: restoredCount } }),
     );
+  const reprovisionedClaims = new Set<string>();
+  /** Pods this restore created (a PodVolumeRestore is made only for a pod it created). */
+  const createdPods = new Set<string>();
   // Claims whose data comes back from a CSI snapshot, moved data or Kopia: their PVs are re-provisioned.
   const pvcsFromSnapshots = new Set(
     items
@@ -301,17 +304,25 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
           (claim && pvcsFromSnapshots.has(`${claim.namespace}/${claim.name}`)) ||
           (src.spec?.persistentVolumeReclaimPolicy ?? "Delete") === "Delete"
         ) {
+          // Velero's pvsToProvision: the claim of a re-provisioned volume loses its volumeName (it gets a new one).
+          if (claim) reprovisionedClaims.add(`${claim.namespace}/${claim.name}`);
           record(obj, rt, undefined, src.metadata.name!, "skipped");
           restoredCount++;
           continue;
         }
-        if (claim?.namespace && mapping[claim.namespace])
+        // Restored as it was: its claim reference is reset (the claim is a new object), into the mapped namespace.
+        if (claim)
           obj.spec.claimRef = {
             ...claim,
-            namespace: mapping[claim.namespace],
+            namespace: (claim.namespace && mapping[claim.namespace]) || claim.namespace,
             uid: undefined,
             resourceVersion: undefined,
           };
+      }
+      // A claim keeps its volumeName unless its volume is re-provisioned (then it binds to a new one).
+      if (rt.resource === "persistentvolumeclaims" && !reprovisionedClaims.has(`${srcNs}/${src.metadata.name}`)) {
+        const volumeName = (item.object as KObject).spec?.volumeName;
+        if (volumeName) obj.spec.volumeName = volumeName;
       }
       const targetName = obj.metadata.name!;
       // Velero writes the item at its backed-up apiVersion: a version the target does not serve for this
@@ -323,6 +334,7 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
         if (!at) throw new ApiError(404, "NotFound", "the server could not find the requested resource");
         ctx.cluster.create(at, at.namespaced ? ns : undefined, obj);
         record(obj, rt, ns, targetName, "created");
+        if (rt.resource === "pods") createdPods.add(`${srcNs}/${src.metadata.name}`);
       } catch (e) {
         if (at && e instanceof ApiError && e.code === 409 && e.reason === "AlreadyExists") {
           if (policy === "update" || rt.resource === "serviceaccounts") {
@@ -387,12 +399,7 @@ export async function runRestore(ctx: VeleroContext, name: string): Promise<void
   if (podVolumes) {
     for (const pvb of pvbs.filter((p) => p.status?.phase === "Completed")) {
       const srcNs = pvb.spec?.pod?.namespace;
-      if (
-        !selected.some(
-          (s) => s.rt.resource === "pods" && s.item.namespace === srcNs && s.item.name === pvb.spec?.pod?.name,
-        )
-      )
-        continue;
+      if (!createdPods.has(`${srcNs}/${pvb.spec?.pod?.name}`)) continue;
       const ns = mapping[srcNs] ?? srcNs;
       const pvr = ctx.create("podvolumerestores", {
         apiVersion: "velero.io/v1",

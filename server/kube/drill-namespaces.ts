@@ -9,8 +9,6 @@ import { RESOURCES, type KubeObject } from "./resources";
 
 export interface NamespaceFacts {
   uid: string;
-  /** metadata.creationTimestamp (the cluster's clock). */
-  createdAt: Date | null;
   labels: Record<string, string>;
   terminating: boolean;
 }
@@ -23,7 +21,6 @@ export async function readNamespace(c: ClusterClient, name: string): Promise<Nam
   const status = (ns as { status?: { phase?: string } }).status;
   return {
     uid: md.uid ?? "",
-    createdAt: md.creationTimestamp ? new Date(md.creationTimestamp) : null,
     labels: { ...(md.labels ?? {}) },
     terminating: Boolean(md.deletionTimestamp) || status?.phase === "Terminating",
   };

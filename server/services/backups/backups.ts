@@ -1,4 +1,5 @@
 import type { Deps } from "../../composition";
+import { clusterLabelValue } from "@/lib/velero/names";
 import { afterCursor, keysetOrderBy, toPage, type KeysetOrder } from "../../db/keyset";
 import { LIST_LIMIT } from "@/lib/limits";
 import type { Db } from "../../db/client";
@@ -397,7 +398,7 @@ async function volumeWork(db: Db, clusterId: string, backup: string) {
 export async function deleteBackup(d: Deps, c: ScopedCluster, input: { name: string }, requestedBy: string) {
   const row = await d.db.veleroObject.findFirst({
     where: { clusterId: c.id, kind: "backups", name: input.name },
-    select: { uid: true, originCluster: true },
+    select: { uid: true, originCluster: true, syncedCopy: true },
   });
   if (!row || !c.kubeconfigSecretId) throw notFound("Backup");
   const requests =
@@ -426,7 +427,14 @@ export async function deleteBackup(d: Deps, c: ScopedCluster, input: { name: str
           "(Completed, PartiallyFailed, Failed or FailedValidation); try again then",
       );
     }
-    await refuseReadOnlyLocation(d, c, input.name, str(rec(live.spec).storageLocation) ?? "default", row.originCluster);
+    await refuseReadOnlyLocation(
+      d,
+      c,
+      input.name,
+      str(rec(live.spec).storageLocation) ?? "default",
+      row.originCluster,
+      row.syncedCopy,
+    );
     const uid: string | null = live.metadata?.uid || row.uid || null;
     const requestName = deleteRequestName(input.name, uid ?? "", newest?.requestName ?? null);
     const manifest = buildDeleteBackupRequest({
@@ -457,6 +465,7 @@ async function refuseReadOnlyLocation(
   backupName: string,
   bslName: string,
   origin: string | null,
+  copy: boolean,
 ) {
   const bsl = await d.db.veleroObject.findFirst({
     where: { clusterId: c.id, kind: "backupstoragelocations", name: bslName },
@@ -468,10 +477,20 @@ async function refuseReadOnlyLocation(
     select: { location: { select: { name: true } } },
   });
   const where = dep ? `the location ${dep.location.name}` : `the backup storage location ${bslName}`;
+  if (!copy)
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `${backupName} is stored in ${where}, which is ReadOnly on ${c.name}, and Velero deletes nothing there: make ` +
+        `the location read-write on ${c.name} to delete it`,
+    );
+  // The copy names the cluster that made it by its label: the name of the cluster that carries that label.
+  const writer = origin
+    ? (await d.db.cluster.findMany({ select: { name: true } })).find((x) => clusterLabelValue(x.name) === origin)?.name
+    : undefined;
   throw new AppError(
     "PRECONDITION_FAILED",
     `${backupName} is stored in ${where}, which is ReadOnly on ${c.name}: ${c.name} only restores from it, and Velero ` +
-      `deletes nothing there. Delete the backup on ${origin && origin !== c.name ? origin : "the cluster that wrote it"}.`,
+      `deletes nothing there. Delete the backup on ${writer ?? "the cluster that wrote it"}.`,
   );
 }
 

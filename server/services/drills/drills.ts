@@ -96,6 +96,22 @@ const BACKUP_SELECT = {
   createdAt: true,
 } as const;
 
+/** The names of a cluster's own backups of one of its schedules (the newest 500). */
+async function ownBackupsOf(d: Deps, clusterId: string, scheduleName: string): Promise<string[]> {
+  const rows = await d.db.veleroObject.findMany({
+    where: {
+      clusterId,
+      kind: "backups",
+      syncedCopy: false,
+      labels: { path: ["velero.io/schedule-name"], equals: labelValue(scheduleName) },
+    },
+    select: { name: true },
+    orderBy: { createdAt: "desc" },
+    take: 500,
+  });
+  return rows.map((r) => r.name);
+}
+
 /** The backup a drill restores: the one named, or the latest Completed backup of the schedule the target sees. */
 async function drillBackup(
   d: Deps,
@@ -130,9 +146,10 @@ async function drillBackup(
       kind: "backups",
       phase: "Completed",
       labels: { path: ["velero.io/schedule-name"], equals: labelValue(scheduleName) },
-      // Another cluster's schedule of the same name is not this one: its own backups, or copies of the source's.
+      // Another cluster's schedule of the same name is not this one: the target's own backups of it, or copies of
+      // the source's own (by name: a schedule made outside Lifeboat leaves its copies without an origin label).
       ...(source && source.id !== c.id
-        ? { syncedCopy: true, originCluster: clusterLabelValue(source.name) }
+        ? { name: { in: await ownBackupsOf(d, source.id, scheduleName) } }
         : source
           ? { syncedCopy: false }
           : {}),
@@ -203,7 +220,8 @@ export async function startDrill(
     ? await d.db.cluster.findUnique({ where: { id: opts.sourceClusterId }, select: { id: true, name: true } })
     : null;
   const backup = await drillBackup(d, c, input, source ?? undefined);
-  const madeOn = await sourceClusterOf(d, c, backup);
+  // A drill schedule names its source; otherwise the copy's label does.
+  const madeOn = source && backup.syncedCopy ? source.id : await sourceClusterOf(d, c, backup);
   const known = await backupNamespaces(d, backup, madeOn);
   const asked = input.namespaces?.length ? input.namespaces : null;
   if (asked && known) {
@@ -299,7 +317,7 @@ export async function startDrill(
     throw e;
   }
   // The recovery is timed from the Restore's creation: the pre-flight check made before it is not part of it.
-  if (!opts.now) await d.db.restoreDrill.update({ where: { id: drill.id }, data: { startedAt: new Date() } });
+  await d.db.restoreDrill.update({ where: { id: drill.id }, data: { startedAt: new Date() } });
   await publish(d.db, { topic: "drills", clusterId: c.id });
   return { id: drill.id, restoreName: name };
 }
@@ -401,12 +419,9 @@ async function labelDrillNamespaces(d: Deps, client: ClusterClient, row: DrillRo
   for (const namespace of Object.values(mappingOf(row))) {
     const ns = await d.kube.readNamespace(client, namespace);
     if (!ns || ns.terminating) continue;
-    // Not this restore's: another drill's namespace, or one that was there before this drill started (the cluster's
-    // clock may lag Lifeboat's: a minute of slack).
-    const other = ns.labels[DRILL_LABEL] && ns.labels[DRILL_LABEL] !== row.id;
-    const older = ns.createdAt && ns.createdAt.getTime() < row.startedAt.getTime() - 60_000;
-    if (other || older) {
-      errors.push(`${namespace}: ${other ? `labelled as drill ${ns.labels[DRILL_LABEL]}` : "older than this drill"}`);
+    // Another drill's namespace is not this restore's (names are reserved per cluster, so this is a safeguard).
+    if (ns.labels[DRILL_LABEL] && ns.labels[DRILL_LABEL] !== row.id) {
+      errors.push(`${namespace}: labelled as drill ${ns.labels[DRILL_LABEL]}`);
       continue;
     }
     try {
@@ -614,7 +629,10 @@ export async function advanceDrill(d: Deps, id: string, now = new Date()): Promi
       };
   }
   await d.db.restoreDrill.updateMany({ where: mine, data });
-  // Pages hear of every change a step made (progress, checks, the phase), not only of a new phase.
-  if (data.phase !== undefined || data.checks !== undefined || data.lastError !== row.lastError)
-    await publish(d.db, { topic: "drills", clusterId: row.clusterId });
+  // Pages hear of every change a step made (progress, checks, the phase), and only of a change.
+  const changed =
+    (data.phase !== undefined && data.phase !== row.phase) ||
+    (data.checks !== undefined && JSON.stringify(data.checks) !== JSON.stringify(row.checks)) ||
+    (data.lastError !== undefined && data.lastError !== row.lastError);
+  if (changed) await publish(d.db, { topic: "drills", clusterId: row.clusterId });
 }

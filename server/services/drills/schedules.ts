@@ -67,7 +67,20 @@ export async function listDrillSchedules(db: Db, access: Access, filter: { clust
     take: LIST_LIMIT,
     select: SELECT,
   });
-  return rows.map(toRow);
+  // The source cluster's name only for those who see it (a drill schedule may drill a cluster of another group).
+  const sources = [...new Set(rows.map((r) => r.sourceClusterId))];
+  const seen = new Set(
+    (
+      await db.cluster.findMany({
+        where: { AND: [{ id: { in: sources } }, visibleClusterWhere(access) ?? {}] },
+        select: { id: true },
+      })
+    ).map((c) => c.id),
+  );
+  return rows.map((r) => {
+    const row = toRow(r);
+    return seen.has(r.sourceClusterId) ? row : { ...row, sourceClusterName: "another cluster" };
+  });
 }
 
 /**

@@ -71,31 +71,34 @@ export async function preflightRestore(
     where: { clusterId: target.id, kind: "backups", name: req.backupName },
     select,
   });
-  // Asked about another cluster's backup: one of the same name on the target counts only if it is that backup (the
-  // source's own, synced there), not another cluster's backup that happens to share the name.
-  const sourceName =
-    req.sourceClusterId && req.sourceClusterId !== target.id
-      ? (await d.db.cluster.findUnique({ where: { id: req.sourceClusterId }, select: { name: true } }))?.name
-      : undefined;
-  const seen =
-    found && (!sourceName || (found.syncedCopy && found.originCluster === clusterLabelValue(sourceName)))
-      ? found
+  // The source the operator came from (a cluster they see), when it is not the target.
+  const fromSource =
+    req.sourceClusterId && req.sourceClusterId !== target.id && access
+      ? await d.db.veleroObject.findFirst({
+          where: {
+            clusterId: req.sourceClusterId,
+            kind: "backups",
+            name: req.backupName,
+            cluster: visibleClusterWhere(access) ?? undefined,
+          },
+          select: { ...select, cluster: { select: { name: true } } },
+        })
       : null;
-  // The backup as a cluster that sees it knows it: the target, or the source the operator came from (one they see).
+  // A backup of the same name on the target counts only if it is the same backup: both name the same cluster as the
+  // one that made it (a copy names it by label; an own backup is its holder's), or either cannot say.
+  const origin = (row: { syncedCopy: boolean; originCluster: string | null }, holder: string) =>
+    row.syncedCopy ? row.originCluster : clusterLabelValue(holder);
+  const same = (() => {
+    if (!found || !fromSource) return true;
+    const a = origin(found, target.name);
+    const b = origin(fromSource, fromSource.cluster.name);
+    return a === null || b === null || a === b;
+  })();
+  const seen = found && same ? found : null;
+  // The backup as a cluster that sees it knows it: the target, or the source the operator came from.
   let source: (typeof seen & { clusterName: string }) | null = null;
   if (seen) source = { ...seen, clusterName: target.name };
-  else if (req.sourceClusterId && access) {
-    const row = await d.db.veleroObject.findFirst({
-      where: {
-        clusterId: req.sourceClusterId,
-        kind: "backups",
-        name: req.backupName,
-        cluster: visibleClusterWhere(access) ?? undefined,
-      },
-      select: { ...select, cluster: { select: { name: true } } },
-    });
-    if (row) source = { ...row, clusterName: row.cluster.name };
-  }
+  else if (fromSource) source = { ...fromSource, clusterName: fromSource.cluster.name };
   if (!source) throw new AppError("NOT_FOUND", `No cluster you can see has a backup named ${req.backupName}`);
   const targetRow = await d.db.cluster.findUnique({
     where: { id: target.id },
