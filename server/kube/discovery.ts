@@ -1,3 +1,4 @@
+import { mapBounded } from "@/lib/bounded";
 import type { ClusterClient } from "./cluster-client";
 import { ClusterError, ResourceExpiredError } from "./errors";
 import { RESOURCES, type KubeObject, type ResourceRef } from "./resources";
@@ -41,24 +42,6 @@ export interface ServedResources {
   unavailable: string[];
 }
 
-/** Runs `fn` on every item with at most `limit` running at once; the first failure stops taking new items. */
-async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /**
  * Whether a group-version's failed read leaves it unavailable (true), means it is no longer served (null: a CRD
  * removed between /apis and its document answers 404), or fails the whole read (false: the credentials or the
@@ -96,7 +79,7 @@ export async function servedResources(c: ClusterClient): Promise<ServedResources
     );
   const resources: ServedResource[] = [];
   const unavailable: string[] = [];
-  await eachLimited(groupVersions, DISCOVERY_CONCURRENCY, async (gv: GroupVersionRef) => {
+  await mapBounded(groupVersions, DISCOVERY_CONCURRENCY, async (gv: GroupVersionRef) => {
     const path = resourceListPath(gv);
     let doc: unknown;
     try {

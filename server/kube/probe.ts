@@ -1,4 +1,5 @@
 import type { ClusterClient } from "./cluster-client";
+import { mapBounded } from "@/lib/bounded";
 import { ClusterError } from "./errors";
 import {
   describeAccess,
@@ -18,20 +19,6 @@ const SSAR_CONCURRENCY = 8;
 
 const orNull = <T>(p: Promise<T>) =>
   p.catch((e) => (e instanceof ClusterError && e.status === 404 ? null : Promise.reject(e)));
-
-/** Runs `fn` over `items` with at most `limit` in flight; results keep the order of `items`. */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 // ---- probeCluster -----------------------------------------------------------------------------------------------------
 

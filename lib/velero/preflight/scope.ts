@@ -1,10 +1,6 @@
-import {
-  namespaceGlobMatch,
-  NON_RESTORABLE_RESOURCES,
-  PROTECTED_NAMESPACES,
-  type RestoreInput,
-} from "../../schemas/protection";
+import { namespaceGlobMatch, NON_RESTORABLE_RESOURCES, type RestoreInput } from "../../schemas/protection";
 import { anySelectorMatches } from "../selector-match";
+import { isProtectedNamespace } from "../coverage/scope";
 import type { BackupContents, ContentItem } from "./types";
 
 // Which objects of a backup a Restore would act on, as Velero 1.18's restore decides (pkg/restore/restore.go
@@ -24,7 +20,6 @@ export interface SelectedItem {
   additional: boolean;
 }
 
-const PROTECTED: ReadonlySet<string> = new Set(PROTECTED_NAMESPACES);
 const NON_RESTORABLE: ReadonlySet<string> = new Set(NON_RESTORABLE_RESOURCES);
 export const CRD_RESOURCE = "customresourcedefinitions.apiextensions.k8s.io";
 const GLOB = /[*?[]/;
@@ -84,7 +79,7 @@ export function resourceSelected(input: RestoreInput, item: ContentItem): boolea
 
 /** Is a namespace of the backup restored (the protected ones never are)? */
 export function namespaceSelected(input: RestoreInput, ns: string): boolean {
-  if (PROTECTED.has(ns)) return false;
+  if (isProtectedNamespace(ns)) return false;
   const s = input.scope;
   if (s.kind === "namespaces") return s.include.some((p) => namespaceGlobMatch(p, ns));
   if (s.kind === "excludeNamespaces") return !s.exclude.some((p) => namespaceGlobMatch(p, ns));

@@ -10,6 +10,7 @@ import { date, num, rec, str } from "@/lib/velero/read";
 import { clusterLabelValue } from "@/lib/velero/names";
 import { existingKey, existingQueries, preflight, type PreflightFacts } from "@/lib/velero/preflight/preflight";
 import type { BackupContents } from "@/lib/velero/preflight/types";
+import { mapBounded } from "@/lib/bounded";
 import { downloadVeleroFile } from "../backups/downloads";
 import { observedVolumes } from "../coverage/digests";
 import { readBackupContents } from "./backup-contents";
@@ -38,20 +39,6 @@ async function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: 
   } catch (e) {
     return { ok: false, error: message(e) };
   }
-}
-
-async function inBatches<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await f(items[i]);
-      }
-    }),
-  );
-  return out;
 }
 
 export async function preflightRestore(
@@ -177,7 +164,7 @@ export async function preflightRestore(
   const existing = new Map<string, readonly string[] | { error: string }>();
   for (const q of queries.slice(MAX_EXISTING_READS))
     existing.set(existingKey(q.resource, q.namespace), { error: "not read: too many kinds" });
-  const reads = await inBatches(queries.slice(0, MAX_EXISTING_READS), READ_CONCURRENCY, (q) =>
+  const reads = await mapBounded(queries.slice(0, MAX_EXISTING_READS), READ_CONCURRENCY, (q) =>
     // A namespace that does not exist holds nothing: no need to ask.
     q.namespace && facts.target.namespaces && !facts.target.namespaces.includes(q.namespace)
       ? Promise.resolve({ ok: true as const, value: { names: [] as string[], truncated: false } })
