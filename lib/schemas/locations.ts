@@ -411,11 +411,19 @@ export const locationUpdateInput = z.discriminatedUnion("provider", [
 ]);
 export type LocationUpdateInput = z.input<typeof locationUpdateInput>;
 
+/** The clusters of a group assignment's group that write to the location; the others only read it. */
+const writers = z.array(id).max(500, "At most 500 writers");
+
 export const locationAssignInput = z.object({
   locationId: id,
   target: z.discriminatedUnion("kind", [
     z.object({ kind: z.literal("clusterGroup"), id }),
     z.object({ kind: z.literal("cluster"), id }),
   ]),
+  /** A cluster's access mode; a group's clusters are ReadOnly except its `writers`. */
   readOnly: z.boolean().default(false),
+  writers: writers.default([]),
 });
+
+export const locationWritersInput = z.object({ id, writers });
+export type LocationWritersInput = z.input<typeof locationWritersInput>;

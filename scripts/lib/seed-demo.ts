@@ -90,6 +90,17 @@ export async function seedDemo(
       }
     }
 
+    /** The group's first cluster by name, the demo locations' writer. */
+    const firstCluster = async () =>
+      (
+        await db.cluster.findMany({
+          where: { groupId: group.id },
+          orderBy: { name: "asc" },
+          take: 1,
+          select: { id: true },
+        })
+      ).map((c) => c.id);
+
     // A credential for the sandbox's S3 emulator and a target location on it, shared with the demo group.
     const s3 = o.sandbox.s3;
     const credential =
@@ -113,10 +124,12 @@ export async function seedDemo(
         pathStyle: true,
         credentialId: credential.id,
       });
+      // One writer per bucket and prefix: the first cluster writes, the others restore from it (ReadOnly).
       await caller().location.assign({
         locationId: location.id,
         target: { kind: "clusterGroup", id: group.id },
-        readOnly: false,
+        readOnly: true,
+        writers: await firstCluster(),
       });
       log("  target location sandbox-backups (s3://lifeboat-backups/demo) assigned to group demo");
     } else {
@@ -148,7 +161,8 @@ export async function seedDemo(
       await caller().location.assign({
         locationId: az.id,
         target: { kind: "clusterGroup", id: group.id },
-        readOnly: false,
+        readOnly: true,
+        writers: await firstCluster(),
       });
       log(`  target location sandbox-azure (azure://${azure.accountName}/velero/demo) assigned to group demo`);
     }

@@ -9,6 +9,7 @@ import {
   credentialRotateInput,
   LOCATION_KINDS,
   locationAssignInput,
+  locationWritersInput,
   locationConfig,
   locationCreateInput,
   locationUpdateInput,
@@ -16,6 +17,7 @@ import {
 import { createCredential, deleteCredential, listCredentials } from "../services/protection/credentials";
 import {
   assignLocation,
+  setLocationWriters,
   createLocation,
   deleteLocation,
   listLocations,
@@ -80,8 +82,19 @@ const locationRow = z.object({
       templateVersion: z.string(),
     })
     .nullable(),
+  /** ReadOnly on every assigned cluster, whatever the assignments say. */
+  readOnly: z.boolean(),
+  /** Set when more than one cluster writes to where this location points (made before Lifeboat refused it). */
+  writeConflict: z.string().nullable(),
   assignments: z.array(
-    z.object({ id: z.string(), readOnly: z.boolean(), clusterGroup: ref.nullable(), cluster: ref.nullable() }),
+    z.object({
+      id: z.string(),
+      readOnly: z.boolean(),
+      clusterGroup: ref.nullable(),
+      cluster: ref.nullable(),
+      /** On a group assignment, the clusters of the group that write to the location (the others only read it). */
+      writers: z.array(ref),
+    }),
   ),
   deployments: z.array(
     z.object({
@@ -259,7 +272,7 @@ export const locationRouter = router({
     .meta({ permission: "location.update" })
     .input(locationUpdateInput)
     .output(idOnly)
-    .mutation(({ ctx, input }) => updateLocation(ctx.services, input)),
+    .mutation(({ ctx, input }) => updateLocation(ctx.services, ctx.access!, input)),
   delete: objectProcedure("location")
     .meta({ permission: "location.delete" })
     .input(byId)
@@ -272,6 +285,12 @@ export const locationRouter = router({
     .input(locationAssignInput)
     .output(idOnly)
     .mutation(({ ctx, input }) => assignLocation(ctx.services, ctx.access!, ctx.target, input)),
+  // Which clusters of a group assignment's group write to the location (one writer per bucket and prefix).
+  setWriters: objectProcedure("locationAssignment")
+    .meta({ permission: "location.assign" })
+    .input(locationWritersInput)
+    .output(idOnly)
+    .mutation(({ ctx, input }) => setLocationWriters(ctx.services, ctx.access!, input)),
   unassign: objectProcedure("locationAssignment")
     .meta({ permission: "location.assign" })
     .input(byId)

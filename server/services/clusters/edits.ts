@@ -99,9 +99,15 @@ export async function previewMove(d: Deps, access: Access, c: ScopedCluster, gro
 export async function moveCluster(d: Deps, access: Access, c: ScopedCluster, input: Omit<ClusterMoveInput, "id">) {
   const preview = await previewMove(d, access, c, input.groupId);
   for (const l of preview.locationsAdded) await assertMaySpread(d, access, l.id);
-  const moved = await d.db.cluster.updateMany({
-    where: { id: c.id, groupId: c.groupId },
-    data: { groupId: input.groupId },
+  const moved = await d.db.$transaction(async (tx) => {
+    const m = await tx.cluster.updateMany({
+      where: { id: c.id, groupId: c.groupId },
+      data: { groupId: input.groupId },
+    });
+    // It stops writing through its old group's assignments; in the new group it is ReadOnly until chosen as a writer.
+    if (m.count)
+      await tx.locationWriter.deleteMany({ where: { clusterId: c.id, assignment: { clusterGroupId: c.groupId } } });
+    return m;
   });
   if (!moved.count) throw new AppError("CONFLICT", `${c.name} was moved or detached meanwhile: reload and try again`);
   await reconcileCluster(d, c.id);

@@ -25,6 +25,7 @@ import {
 } from "@/lib/schemas/locations";
 import { locationConfigOf, storedLocationConfig } from "../../storage/providers/registry";
 import { lacksObjectStorePlugin, objectStorePluginName, type ReportedPlugin } from "@/lib/velero/plugins";
+import { modeSelect, modesOf, readOnlyOn, sharedWriters, withOneWriter } from "./location-modes";
 
 // Self-provisioned target locations, whatever their provider (its driver in server/storage/providers knows the store):
 // validated by really reaching the store, assigned to cluster groups and clusters, and reconciled onto every assigned
@@ -83,6 +84,7 @@ const shown = {
   name: true,
   provider: true,
   config: true,
+  readOnly: true,
   lastProbeAt: true,
   lastProbeMessage: true,
   createdAt: true,
@@ -94,6 +96,7 @@ const shown = {
       readOnly: true,
       clusterGroup: { select: { id: true, name: true } },
       cluster: { select: { id: true, name: true, groupId: true } },
+      writers: { select: { cluster: { select: { id: true, name: true, groupId: true } } } },
     },
     orderBy: { createdAt: "asc" as const },
   },
@@ -184,13 +187,27 @@ export async function listLocations(d: Deps, access: Access) {
   const assignmentShown = (a: (typeof rows)[number]["assignments"][number]) =>
     !groups ||
     (a.clusterGroup ? groups.has(a.clusterGroup.id) : Boolean(a.cluster && roleOnCluster(access, a.cluster)));
-  const located = rows.map(({ config, ...l }) => ({
-    ...l,
-    summary: summaryOf(d, { provider: l.provider, config }),
-    settings: settingsOf(d, { provider: l.provider, config }),
-    assignments: l.assignments.filter(assignmentShown),
-    deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })),
-  }));
+  const shared = await sharedWriters(d);
+  const seen = (c: { id: string; groupId: string }) => Boolean(roleOnCluster(access, c));
+  const located = rows.map(({ config, ...l }) => {
+    const conflict = shared.get(l.id);
+    return {
+      ...l,
+      summary: summaryOf(d, { provider: l.provider, config }),
+      settings: settingsOf(d, { provider: l.provider, config }),
+      assignments: l.assignments.filter(assignmentShown).map(({ writers, ...a }) => ({
+        ...a,
+        // The writers of a group assignment the viewer sees: clusters of that group, so theirs to see.
+        writers: writers.filter((w) => seen(w.cluster)).map((w) => ({ id: w.cluster.id, name: w.cluster.name })),
+      })),
+      // Clusters the viewer does not see are counted, not named.
+      writeConflict: conflict
+        ? `${namesOrCount(conflict.clusters, seen)} all write backups to ${conflict.where}: Velero on each deletes ` +
+          "the others' backups there. Keep one writer and make the others read-only."
+        : null,
+      deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })),
+    };
+  });
   const synced = await syncedBsls(
     d,
     located.flatMap((l) => l.deployments),
@@ -209,6 +226,17 @@ export async function listLocations(d: Deps, access: Access) {
       })),
     };
   });
+}
+
+/** "a, b and 2 other clusters": the clusters the viewer sees by name, the others counted. */
+function namesOrCount(
+  clusters: readonly { id: string; name: string; groupId: string }[],
+  seen: (c: { id: string; groupId: string }) => boolean,
+): string {
+  const names = clusters.filter(seen).map((c) => c.name);
+  const others = clusters.length - names.length;
+  if (others) names.push(`${others} other cluster${others === 1 ? "" : "s"}`);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
 }
 
 /** Parses what is given, or answers BAD_REQUEST with each field's problem. */
@@ -260,11 +288,11 @@ async function usableCredential(d: Deps, config: LocationConfig, credentialId: s
 }
 
 /**
- * Changes a location's prefix, endpoint, region, path style, CA bundle, credential and (for all its assignments) access
- * mode: probed first (a refusal changes nothing), then saved and rolled out to every assigned cluster. Its deployments
+ * Changes a location's prefix, endpoint, region, path style, CA bundle, credential and whether it is ReadOnly on every
+ * assigned cluster (its assignments' own modes are kept for when that is turned off): probed first (a refusal changes nothing), then saved and rolled out to every assigned cluster. Its deployments
  * count as not applied until they are, so the healing reconciler finishes a roll-out this request could not.
  */
-export async function updateLocation(d: Deps, given: LocationUpdateInput) {
+export async function updateLocation(d: Deps, access: Access, given: LocationUpdateInput) {
   const { id, credentialId, readOnly, ...edits } = parsed(locationUpdateInput.safeParse(given));
   const row = await d.db.location.findUnique({
     where: { id },
@@ -295,18 +323,18 @@ export async function updateLocation(d: Deps, given: LocationUpdateInput) {
   const config = provider.complete?.(edited, secret) ?? edited;
   const probe = await provider.probe(config, secret);
   if (!probe.ok) throw new AppError("PRECONDITION_FAILED", `${probe.message}. Nothing was changed.`);
-  await d.db.$transaction(async (tx) => {
+  // A new prefix may point at a place another cluster writes to: one writer per bucket and prefix.
+  await withOneWriter(d, access, async (tx) => {
     await tx.location.update({
       where: { id },
       data: {
         config: storedLocationConfig(config),
         credentialId,
+        readOnly,
         lastProbeAt: new Date(),
         lastProbeMessage: probe.message,
       },
     });
-    if (readOnly !== undefined)
-      await tx.locationAssignment.updateMany({ where: { locationId: id }, data: { readOnly } });
     // The stack's record follows the prefix: a kept bucket's backups are counted there once the location is deleted.
     if (row.managedStack && "prefix" in config)
       await tx.managedStack.update({
@@ -340,12 +368,16 @@ export async function deleteLocation(d: Deps, id: string) {
   return { id };
 }
 
-/** Shares a location the user sees with `target` (checked for location.assign: CLUSTER_ADMIN there). */
+/**
+ * Shares a location the user sees with `target` (checked for location.assign: CLUSTER_ADMIN there): a cluster reads and
+ * writes it unless `readOnly`; a group's clusters only read it, but its `writers` (clusters of the group) write. Refused
+ * when it would make a second cluster write to the location's bucket and prefix (#14 §3).
+ */
 export async function assignLocation(
   d: Deps,
   access: Access,
   target: ScopedTarget,
-  input: { locationId: string; readOnly: boolean },
+  input: { locationId: string; readOnly: boolean; writers?: string[] },
 ) {
   await visibleLocation(d, access, input.locationId);
   await assertMaySpread(d, access, input.locationId);
@@ -354,11 +386,59 @@ export async function assignLocation(
     clusterGroupId: target.kind === "clusterGroup" ? target.id : null,
     clusterId: target.kind === "cluster" ? target.id : null,
   };
-  if (await d.db.locationAssignment.findFirst({ where: key, select: { id: true } }))
-    throw new AppError("CONFLICT", "The location is already assigned there");
-  const a = await d.db.locationAssignment.create({ data: { ...key, readOnly: input.readOnly }, select: { id: true } });
+  const writers = [...new Set(input.writers ?? [])];
+  if (target.kind === "cluster" && writers.length)
+    throw new AppError(
+      "BAD_REQUEST",
+      "Writers are chosen on a cluster group's assignment; a cluster is read-only or not",
+    );
+  if (target.kind === "clusterGroup") await assertMembers(d, target.id, writers);
+  const a = await withOneWriter(d, access, async (tx) => {
+    if (await tx.locationAssignment.findFirst({ where: key, select: { id: true } }))
+      throw new AppError("CONFLICT", "The location is already assigned there");
+    return tx.locationAssignment.create({
+      data: {
+        ...key,
+        readOnly: target.kind === "clusterGroup" ? true : input.readOnly,
+        writers: { create: writers.map((clusterId) => ({ clusterId })) },
+      },
+      select: { id: true },
+    });
+  });
   await reconcileLocation(d, input.locationId);
   return a;
+}
+
+/** Refuses writers that are not clusters of the group. */
+async function assertMembers(d: Deps, groupId: string, clusterIds: readonly string[]) {
+  if (!clusterIds.length) return;
+  const members = await d.db.cluster.count({ where: { id: { in: [...clusterIds] }, groupId } });
+  if (members !== clusterIds.length)
+    throw new AppError("BAD_REQUEST", "Only clusters of the group can write through its assignment");
+}
+
+/**
+ * Chooses the clusters of a group assignment's group that write to the location (ReadWrite); the others, and those that
+ * join the group later, only read it. Needs location.assign on the group, as assigning does; refused when it would make
+ * a second cluster write to the location's bucket and prefix.
+ */
+export async function setLocationWriters(d: Deps, access: Access, input: { id: string; writers: string[] }) {
+  const a = await d.db.locationAssignment.findUnique({
+    where: { id: input.id },
+    select: { locationId: true, clusterGroupId: true },
+  });
+  if (!a) throw notFound("Assignment");
+  if (!a.clusterGroupId)
+    throw new AppError("BAD_REQUEST", "A cluster's assignment has no writers: make it read-only or not");
+  await scopedTarget(d.db, access, { kind: "clusterGroup", id: a.clusterGroupId }, "location.assign");
+  const writers = [...new Set(input.writers)];
+  await assertMembers(d, a.clusterGroupId, writers);
+  await withOneWriter(d, access, async (tx) => {
+    await tx.locationWriter.deleteMany({ where: { assignmentId: input.id } });
+    await tx.locationWriter.createMany({ data: writers.map((clusterId) => ({ assignmentId: input.id, clusterId })) });
+  });
+  await reconcileLocation(d, a.locationId);
+  return { id: input.id };
 }
 
 /**
@@ -514,18 +594,23 @@ export async function reconcileLocation(d: Deps, locationId: string) {
     where: { id: locationId },
     select: {
       ...located,
-      assignments: { select: { readOnly: true, clusterGroupId: true, clusterId: true } },
+      readOnly: true,
+      assignments: { select: modeSelect },
       deployments: { select: { clusterId: true } },
     },
   });
   if (!l) return;
   const location = toLocated(d, l);
-  const want = new Map<string, boolean>(); // clusterId → readOnly (a direct assignment wins over its group's)
-  for (const a of l.assignments.filter((x) => x.clusterGroupId)) {
-    for (const c of await d.db.cluster.findMany({ where: { groupId: a.clusterGroupId! }, select: { id: true } }))
-      want.set(c.id, a.readOnly);
-  }
-  for (const a of l.assignments.filter((x) => x.clusterId)) want.set(a.clusterId!, a.readOnly);
+  const reached = await d.db.cluster.findMany({
+    where: {
+      OR: [
+        { id: { in: l.assignments.flatMap((a) => (a.clusterId ? [a.clusterId] : [])) } },
+        { groupId: { in: l.assignments.flatMap((a) => (a.clusterGroupId ? [a.clusterGroupId] : [])) } },
+      ],
+    },
+    select: { id: true, groupId: true },
+  });
+  const want = modesOf(l, reached); // clusterId → readOnly
   // Clusters where data protection is disabled hold no location (#12 §3).
   const disabled = await d.db.veleroInstallation.findMany({
     where: { clusterId: { in: [...want.keys()] }, management: "DISABLED" },
@@ -561,7 +646,7 @@ export async function reconcileCluster(
       ? []
       : d.db.locationAssignment.findMany({
           where: { OR: [{ clusterId }, { clusterGroupId: c.groupId }] },
-          select: { locationId: true, clusterId: true, readOnly: true },
+          select: { locationId: true, ...modeSelect, location: { select: { readOnly: true } } },
         }),
     d.db.locationDeployment.findMany({
       where: { clusterId },
@@ -579,9 +664,16 @@ export async function reconcileCluster(
       select: { resourceVersion: true },
     }),
   ]);
-  const want = new Map<string, boolean>(); // locationId → readOnly (a direct assignment wins over the group's)
-  for (const a of assignments.filter((x) => !x.clusterId)) want.set(a.locationId, a.readOnly);
-  for (const a of assignments.filter((x) => x.clusterId)) want.set(a.locationId, a.readOnly);
+  const want = new Map<string, boolean>(); // locationId → readOnly
+  for (const a of assignments)
+    want.set(
+      a.locationId,
+      readOnlyOn(
+        a.location,
+        assignments.filter((x) => x.locationId === a.locationId),
+        { id: clusterId, groupId: c.groupId },
+      )!,
+    );
   const synced = syncState?.resourceVersion
     ? new Map(
         (

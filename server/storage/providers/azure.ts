@@ -12,7 +12,14 @@ import { checkAzureAccountKey } from "../azure/account";
 import { ACCOUNT_KEY_VAR, azureCredentialsFile, CredentialsFileError } from "../azure/credentials-file";
 import { probeAzureLocation, type AzureProbeResult } from "../azure/probe";
 import { checkServicePrincipal, listAccountKey } from "../azure/service-principal";
-import { ProviderError, type ConfigOf, type CredentialType, type LocationProbe, type LocationProvider } from "./types";
+import {
+  ProviderError,
+  prefixKey,
+  type ConfigOf,
+  type CredentialType,
+  type LocationProbe,
+  type LocationProvider,
+} from "./types";
 import { redactSecrets } from "../probe-steps";
 
 // The Azure Blob driver: a container in a storage account, served by velero-plugin-for-microsoft-azure with the
@@ -164,6 +171,8 @@ export const azureBlobProvider: LocationProvider<"AZURE_BLOB"> = {
       };
     return c;
   },
+  // Storage account names are global within a cloud.
+  storageKey: (c) => `azure:${c.storageAccount.toLowerCase()}/${c.container.toLowerCase()}/${prefixKey(c.prefix)}`,
   describe: (c) =>
     [
       `azure://${c.storageAccount}/${c.container}/${c.prefix}`,

@@ -11,6 +11,8 @@ import type { z } from "zod";
 import { DEFAULT_REGION, maskKeyId, probeS3Location } from "../s3";
 import {
   ProviderError,
+  prefixKey,
+  storeOf,
   type BackupStorageLocationPart,
   type ConfigOf,
   type CredentialType,
@@ -123,6 +125,8 @@ function s3Methods(
     configSchema,
     requiredPlugin: AWS_PLUGIN,
     describe: (c) => [`s3://${c.bucket}/${c.prefix}`, c.endpoint, c.region].filter(Boolean).join(" · "),
+    // AWS's bucket names are global; an S3-compatible store's are its endpoint's.
+    storageKey: (c) => `s3:${storeOf(c.endpoint)}/${c.bucket}/${prefixKey(c.prefix)}`,
     async probe(c, credential, opts) {
       const keys = accessKeyOf(credential);
       const r = await probeS3Location(

@@ -85,6 +85,11 @@ export interface LocationProvider<K extends LocationKind = LocationKind> {
   complete?(config: ConfigOf<K>, credential: CredentialSecret): ConfigOf<K>;
   /** Where the location points, in one line for people, e.g. "s3://bucket/prefix · https://minio.example.com". */
   describe(config: ConfigOf<K>): string;
+  /**
+   * Where Velero's files of the location live, the same for every location that points there (same store, bucket or
+   * container, and prefix): two clusters that write there would delete each other's backups (#14 §3).
+   */
+  storageKey(config: ConfigOf<K>): string;
   /** Reaches the store with the credential and does what Velero will do there; never throws for what it meets. */
   probe(config: ConfigOf<K>, credential: CredentialSecret, opts?: { timeoutMs?: number }): Promise<LocationProbe>;
   backupStorageLocation(config: ConfigOf<K>): BackupStorageLocationPart;
@@ -132,4 +137,18 @@ export interface CredentialType<C extends CredentialKind = CredentialKind> {
    * meets.
    */
   check?(draft: Extract<CredentialDraft, { kind: C }>, opts?: CredentialCheckOptions<C>): Promise<CredentialCheck<C>>;
+}
+
+/** A prefix as a storage key holds it: "backups/", "/backups" and "backups" are the same place. */
+export const prefixKey = (prefix: string | undefined) => (prefix ?? "").replace(/^\/+|\/+$/g, "");
+
+/** An S3 endpoint as a storage key holds it (scheme, case and a trailing "/" aside); "aws" for AWS itself. */
+export function storeOf(endpoint: string | undefined): string {
+  if (!endpoint) return "aws";
+  try {
+    const u = new URL(endpoint);
+    return `${u.host}${u.pathname.replace(/\/+$/, "")}`.toLowerCase();
+  } catch {
+    return endpoint.toLowerCase();
+  }
 }

@@ -1,0 +1,18 @@
+-- One writer per bucket and prefix (#14 §3): a location can be made ReadOnly everywhere without losing its assignments'
+-- modes, and a group assignment names the clusters that write (ReadWrite); every other cluster of the group is ReadOnly.
+ALTER TABLE "Location" ADD COLUMN "readOnly" BOOLEAN NOT NULL DEFAULT false;
+
+CREATE TABLE "LocationWriter" (
+    "assignmentId" TEXT NOT NULL,
+    "clusterId" TEXT NOT NULL,
+    CONSTRAINT "LocationWriter_pkey" PRIMARY KEY ("assignmentId", "clusterId")
+);
+CREATE INDEX "LocationWriter_clusterId_idx" ON "LocationWriter"("clusterId");
+ALTER TABLE "LocationWriter" ADD CONSTRAINT "LocationWriter_assignmentId_fkey" FOREIGN KEY ("assignmentId") REFERENCES "LocationAssignment"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "LocationWriter" ADD CONSTRAINT "LocationWriter_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- What was read-write through a group stays so: every cluster of the group is a writer of that assignment.
+INSERT INTO "LocationWriter" ("assignmentId", "clusterId")
+SELECT a."id", c."id" FROM "LocationAssignment" a JOIN "Cluster" c ON c."groupId" = a."clusterGroupId"
+WHERE a."clusterGroupId" IS NOT NULL AND a."readOnly" = false;
+UPDATE "LocationAssignment" SET "readOnly" = true WHERE "clusterGroupId" IS NOT NULL;
