@@ -119,12 +119,40 @@ test("an admin creates a credential and a target location, assigns it to the gro
   await expectAccessible(page, "assign location dialog");
   await d.getByLabel("Cluster group or cluster").click();
   await page.getByRole("option", { name: "Group prod" }).click();
+  // One writer per bucket and prefix (#14 §3): sandbox-1 writes; sandbox-2 sees its backups and restores from them.
+  await expect(d.getByRole("group", { name: "Clusters that write backups here" })).toContainText("sandbox-2");
+  await d.getByRole("checkbox", { name: "sandbox-1" }).check();
+  await expectAccessible(page, "assign location dialog, a writer chosen");
   await d.getByRole("button", { name: "Assign" }).click();
   // Velero's validation reaches the page by itself (sync engine → read model → polling), without "Refresh status".
   for (const cluster of ["sandbox-1", "sandbox-2"]) {
     await expect(page.getByTestId(`deployment-e2e-backups-${cluster}`)).toContainText("Available", { timeout: 20_000 });
   }
+  await expect(page.getByTestId("deployment-e2e-backups-sandbox-2")).toContainText("read-only");
+  await expect(page.getByTestId("deployment-e2e-backups-sandbox-1")).not.toContainText("read-only");
+  await expect(card.getByTestId("assignment-e2e-backups-group-prod")).toContainText(
+    "group prod (writes: sandbox-1; others read-only)",
+  );
   await expectAccessible(page, "target locations, one assigned");
+
+  // sandbox-2 writes to a prefix of its own, assigned to it alone.
+  await page.getByRole("button", { name: "Create target location" }).click();
+  d = page.getByRole("dialog", { name: "Create a target location" });
+  await d.getByRole("textbox", { name: "Name", exact: true }).fill("e2e-sandbox-2");
+  await d.getByRole("textbox", { name: "Bucket", exact: true }).fill("lifeboat-backups");
+  await d.getByRole("textbox", { name: "Prefix", exact: true }).fill("e2e-2");
+  await d.getByRole("textbox", { name: "Region", exact: true }).fill("us-east-1");
+  await d.getByLabel("Endpoint URL").fill(s3.endpoint);
+  await d.getByLabel("Credential").click();
+  await page.getByRole("option", { name: /sandbox-s3/ }).click();
+  await d.getByRole("button", { name: "Check and create" }).click();
+  const own = page.getByTestId("location-card-e2e-sandbox-2");
+  await own.getByRole("button", { name: "Assign" }).click();
+  d = page.getByRole("dialog", { name: "Assign e2e-sandbox-2" });
+  await d.getByLabel("Cluster group or cluster").click();
+  await page.getByRole("option", { name: "Cluster sandbox-2" }).click();
+  await d.getByRole("button", { name: "Assign" }).click();
+  await expect(page.getByTestId("deployment-e2e-sandbox-2-sandbox-2")).toContainText("Available", { timeout: 20_000 });
 
   // Attaching another cluster to prod would put these keys on it: the dialog says so before anything is saved. A
   // kubeconfig that skips TLS verification needs the explicit confirmation first (#9 §2, §3).
@@ -297,7 +325,7 @@ test("an operator schedules backups of one namespace: cron in words, next runs, 
   await expectAccessible(page, "schedule editor, volumes step");
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByLabel("Target location").click();
-  await page.getByRole("option", { name: /e2e-backups/ }).click();
+  await page.getByRole("option", { name: /e2e-sandbox-2/ }).click();
   await expectAccessible(page, "schedule editor, location step");
   await d.getByRole("button", { name: "Next" }).click();
   const cron = d.getByLabel("Cron expression");

@@ -99,6 +99,8 @@ test("an admin adds an Azure service principal (a wrong secret is refused) and a
   d = page.getByRole("dialog", { name: `Assign ${LOCATION}` });
   await d.getByLabel("Cluster group or cluster").click();
   await page.getByRole("option", { name: "Group prod" }).click();
+  // One writer per place: sandbox-1 writes, the group's other clusters restore from it.
+  await d.getByRole("checkbox", { name: "sandbox-1" }).check();
   await d.getByRole("button", { name: "Assign" }).click();
   // Each cluster's Velero signs in with the principal in the location's Secret and lists the keys through ARM.
   for (const cluster of ["sandbox-1", "sandbox-2"])

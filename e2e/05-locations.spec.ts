@@ -67,6 +67,8 @@ test("an admin adds an Azure account key (a wrong one is refused) and an Azure B
   d = page.getByRole("dialog", { name: "Assign e2e-azure" });
   await d.getByLabel("Cluster group or cluster").click();
   await page.getByRole("option", { name: "Group prod" }).click();
+  // One writer per place: sandbox-2 writes, the group's other clusters restore from it.
+  await d.getByRole("checkbox", { name: "sandbox-2" }).check();
   await d.getByRole("button", { name: "Assign" }).click();
   for (const cluster of ["sandbox-1", "sandbox-2"])
     await expect(page.getByTestId(`deployment-e2e-azure-${cluster}`)).toContainText("Available", { timeout: 20_000 });
@@ -276,6 +278,8 @@ test("an admin adds an AWS account credential (a wrong secret is refused), provi
   d = page.getByRole("dialog", { name: "Assign e2e-managed" });
   await d.getByLabel("Cluster group or cluster").click();
   await page.getByRole("option", { name: "Group prod" }).click();
+  // One writer per place: sandbox-1 writes, the group's other clusters restore from it.
+  await d.getByRole("checkbox", { name: "sandbox-1" }).check();
   await d.getByRole("button", { name: "Assign" }).click();
   for (const cluster of ["sandbox-1", "sandbox-2"])
     await expect(page.getByTestId(`deployment-e2e-managed-${cluster}`)).toContainText("Available", { timeout: 30_000 });

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Page } from "@playwright/test";
 import { ADMIN, VIEWER, expect, rawMutation, signIn, signOut, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
-import { backUpNamespaceTo } from "./backups";
+import { backUpNamespaceTo, chooseWriters } from "./backups";
 
 // Issue #12: enabling data protection on a cluster without Velero (sandbox-3). Runs after 05-clusters and
 // 05-locations: the group prod holds the target location e2e-backups, which sandbox-3 gets when it joins prod.
@@ -134,6 +134,25 @@ test("an admin enables data protection on a cluster without Velero: the installe
   await expect(page.getByRole("table", { name: "Cluster details" })).toContainText("e2e-backups: Available", {
     timeout: 30_000,
   });
+
+  // sandbox-3 joined prod read-only: it sees e2e-backups but does not write there (#14 §3).
+  await expect(page.getByRole("table", { name: "Cluster details" })).toContainText(
+    "e2e-backups: Available · read-only",
+  );
+  // One writer per bucket and prefix: adding sandbox-3 beside sandbox-1 is refused, naming both; sandbox-3 alone is not.
+  await page.goto("/data-protection/locations");
+  await page.getByTestId("assignment-e2e-backups-group-prod").click();
+  const writers = page.getByRole("dialog", { name: "Writers of e2e-backups in group prod" });
+  await expect(writers.getByRole("checkbox", { name: "sandbox-1" })).toBeChecked();
+  await writers.getByRole("checkbox", { name: "sandbox-3" }).check();
+  await writers.getByRole("button", { name: "Save" }).click();
+  await expect(writers.getByRole("alert")).toContainText(
+    "sandbox-1 (through e2e-backups) and sandbox-3 (through e2e-backups) would both write backups to s3://lifeboat-backups/e2e",
+  );
+  await expectAccessible(page, "writers dialog, a second writer refused");
+  await writers.getByRole("button", { name: "Cancel" }).click();
+  await chooseWriters(page, { location: "e2e-backups", group: "prod", writers: ["sandbox-3"] });
+  await expect(page.getByTestId("deployment-e2e-backups-sandbox-1")).toContainText("read-only", { timeout: 20_000 });
 
   // A backup on the new Velero: file-system backup (web-cache's pod opts its volume in) and CSI snapshots.
   await backUpNamespaceTo(page, { cluster: "sandbox-3", namespace: "web-cache", location: "e2e-backups" });
@@ -289,6 +308,8 @@ test("an admin switches the cluster to opt-out, upgrades it, and disables it kee
   const row = page.getByTestId(`restore-row-sandbox-1-${restore}`);
   await expect(row.getByTestId("restore-phase")).toHaveText("Completed", { timeout: 30_000 });
   await expect(row).toContainText("web-cache → web-cache-from-3");
+  // sandbox-1 writes to e2e-backups again, as the later specs expect.
+  await chooseWriters(page, { location: "e2e-backups", group: "prod", writers: ["sandbox-1"] });
 
   // Bad input: the cluster's admin takes "manage Velero" back, leaving "operate". Enabling is refused, with the way back.
   kubectl(["delete", "clusterrolebinding", "lifeboat-velero-manager"]);

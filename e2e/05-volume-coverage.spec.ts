@@ -48,7 +48,7 @@ test("an operator sees what protects each volume of a cluster, applies a fix wit
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByLabel("Target location").click();
-  await page.getByRole("option", { name: /e2e-backups/ }).click();
+  await page.getByRole("option", { name: /e2e-sandbox-2/ }).click();
   await d.getByRole("button", { name: "Next" }).click();
   await d.getByLabel("Cron expression").fill("0 * * * *");
   await d.getByRole("button", { name: "Next" }).click();

@@ -158,4 +158,19 @@ test("a restore into an older cluster without the namespace's storage class and 
     "jsonpath={.spec.storageClassName}",
   ]);
   expect(pvc.out).toBe("csi-standard");
+
+  // e2e-backups is ReadOnly on sandbox-2 (sandbox-1 writes there): deleting the synced copy there is refused, saying
+  // where it can be deleted (#14 §3).
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Backups" }).click();
+  const copy = page.getByTestId(`backup-row-sandbox-2-${backup}`);
+  await copy.getByRole("button", { name: `Delete ${backup}` }).click();
+  const confirm = page.getByRole("dialog", { name: `Delete backup ${backup}?` });
+  await confirm.getByRole("button", { name: "Delete backup" }).click();
+  await expect(confirm.getByRole("alert")).toContainText(
+    `${backup} is stored in the location e2e-backups, which is ReadOnly on sandbox-2: sandbox-2 only restores from it`,
+  );
+  await expect(confirm.getByRole("alert")).toContainText("Delete the backup on sandbox-1.");
+  await expectAccessible(page, "deleting a synced backup from a read-only cluster, refused");
+  await confirm.getByRole("button", { name: "Cancel" }).click();
+  await expect(copy.getByTestId("backup-phase")).toHaveText("Completed");
 });

@@ -33,3 +33,26 @@ export async function backUpNamespaceTo(
   );
   return name;
 }
+
+/**
+ * From any page: on Target locations, makes `writers` the clusters of `group` that write to `location` (the others
+ * read it), and waits until each writer's BackupStorageLocation is read-write. One writer per bucket and prefix: the
+ * caller unticks the old writer in the same save.
+ */
+export async function chooseWriters(page: Page, o: { location: string; group: string; writers: string[] }) {
+  await page.goto("/data-protection/locations");
+  await page.getByTestId(`assignment-${o.location}-group-${o.group}`).click();
+  const d = page.getByRole("dialog", { name: `Writers of ${o.location} in group ${o.group}` });
+  const boxes = d.getByRole("checkbox");
+  for (let i = 0; i < (await boxes.count()); i++) {
+    const box = boxes.nth(i);
+    const name = (await box.evaluate((el) => el.closest("label")?.textContent ?? "")).trim();
+    await box.setChecked(o.writers.includes(name));
+  }
+  await d.getByRole("button", { name: "Save" }).click();
+  await expect(d).toBeHidden({ timeout: 20_000 });
+  for (const cluster of o.writers)
+    await expect(page.getByTestId(`deployment-${o.location}-${cluster}`)).not.toContainText("read-only", {
+      timeout: 20_000,
+    });
+}

@@ -31,7 +31,8 @@ export function EditLocationDialog({
     name: string;
     settings: LocationConfig;
     credential: { id: string };
-    assignments: { readOnly: boolean }[];
+    /** ReadOnly on every assigned cluster, whatever its assignments say. */
+    readOnly: boolean;
     deployments: unknown[];
     /** A managed location's stack: its bucket, region and Velero key are the stack's, so only the prefix changes. */
     managedStack?: { stackName: string } | null;
@@ -64,7 +65,7 @@ export function EditLocationDialog({
         pathStyle: settings.pathStyle,
         caBundle: settings.caBundle ?? "",
       };
-  const allReadOnly = location.assignments.length > 0 && location.assignments.every((a) => a.readOnly);
+  const allReadOnly = location.readOnly;
   const form = useForm({
     resolver: zodResolver(locationUpdateInput, { error: formErrorMap }),
     defaultValues: { id: location.id, credentialId: location.credential.id, ...editable, readOnly: allReadOnly },
@@ -138,7 +139,12 @@ export function EditLocationDialog({
       {!azure && !location.managedStack && (
         <FormTextField control={control} name="caBundle" label="CA bundle (optional, PEM)" multiline minRows={2} />
       )}
-      <FormSwitch control={control} name="readOnly" label="Read-only on every assigned cluster (no new backups)" />
+      <FormSwitch
+        control={control}
+        name="readOnly"
+        label="Read-only on every assigned cluster (no new backups)"
+        helperText="The clusters chosen to write keep that choice: turned off again, they write as before."
+      />
     </FormDialog>
   );
 }

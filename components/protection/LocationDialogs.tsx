@@ -2,7 +2,15 @@
 import { useMutation } from "@tanstack/react-query";
 import MenuItem from "@mui/material/MenuItem";
 import Stack from "@mui/material/Stack";
-import { useForm, useWatch, type Control, type FieldValues, type Path } from "react-hook-form";
+import { useId } from "react";
+import { Controller, useForm, useWatch, type Control, type FieldValues, type Path } from "react-hook-form";
+import Checkbox from "@mui/material/Checkbox";
+import FormControl from "@mui/material/FormControl";
+import FormControlLabel from "@mui/material/FormControlLabel";
+import FormGroup from "@mui/material/FormGroup";
+import FormHelperText from "@mui/material/FormHelperText";
+import FormLabel from "@mui/material/FormLabel";
+import Typography from "@mui/material/Typography";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { z } from "zod";
 import { useTRPC } from "@/lib/trpc/client";
@@ -11,6 +19,7 @@ import {
   LOCATION_CREDENTIAL_KINDS,
   locationAssignInput,
   locationCreateInput,
+  locationWritersInput,
   type CredentialKind,
   type LocationKind,
 } from "@/lib/schemas/locations";
@@ -224,10 +233,17 @@ function AzureFields({ control, listKeys }: { control: CreateControl; listKeys: 
   );
 }
 
-/** location.assign's choice as the form holds it: "clusterGroup:<id>" or "cluster:<id>", and read-only or not. */
+/** location.assign's choice as the form holds it: "clusterGroup:<id>" or "cluster:<id>", read-only, and writers. */
 const assignForm = locationAssignInput
-  .pick({ readOnly: true })
+  .pick({ readOnly: true, writers: true })
   .extend({ target: z.string().regex(/^(clusterGroup|cluster):.+$/, "Choose a cluster group or cluster") });
+
+/** A cluster group or cluster one may assign to; a group lists its clusters (the writers are chosen among them). */
+export type AssignTarget = { value: string; label: string; clusters?: { id: string; name: string }[] };
+
+const ONE_WRITER =
+  "One writer per bucket and prefix: Velero on a cluster that writes deletes and garbage-collects the backups it " +
+  "finds there, also another cluster's. The other clusters see every backup and restore from it (ReadOnly).";
 
 /** Assigns a location to a cluster group or a cluster the user administers. */
 export function AssignLocationDialog({
@@ -237,14 +253,14 @@ export function AssignLocationDialog({
   onClose,
 }: {
   location: { id: string; name: string };
-  targets: { value: string; label: string }[];
+  targets: AssignTarget[];
   onDone: () => unknown;
   onClose: () => void;
 }) {
   const trpc = useTRPC();
   const form = useForm({
     resolver: zodResolver(assignForm),
-    defaultValues: { target: targets[0]?.value ?? "", readOnly: false },
+    defaultValues: { target: targets[0]?.value ?? "", readOnly: false, writers: [] as string[] },
   });
   const assign = useMutation(
     trpc.location.assign.mutationOptions({
@@ -254,11 +270,19 @@ export function AssignLocationDialog({
       },
     }),
   );
+  const target = useWatch({ control: form.control, name: "target" });
+  const chosen = targets.find((t) => t.value === target);
   const submit = submitWith(
     form,
     (v) => {
       const [kind, id] = v.target.split(":") as ["clusterGroup" | "cluster", string];
-      return assign.mutateAsync({ locationId: location.id, target: { kind, id }, readOnly: v.readOnly });
+      // Only the chosen group's clusters (ticked ones of a group chosen before do not count).
+      const writers = v.writers.filter((w) => chosen?.clusters?.some((c) => c.id === w));
+      return assign.mutateAsync(
+        kind === "clusterGroup"
+          ? { locationId: location.id, target: { kind, id }, readOnly: true, writers }
+          : { locationId: location.id, target: { kind, id }, readOnly: v.readOnly },
+      );
     },
     (path) => (path[0] === "target" ? "target" : path[0] === "readOnly" ? "readOnly" : null),
   );
@@ -279,10 +303,109 @@ export function AssignLocationDialog({
           </MenuItem>
         ))}
       </FormTextField>
-      <FormSwitch
+      {chosen?.clusters ? (
+        <Controller
+          control={form.control}
+          name="writers"
+          render={({ field }) => (
+            <WriterChoice clusters={chosen.clusters!} value={field.value ?? []} onChange={field.onChange} />
+          )}
+        />
+      ) : (
+        <FormSwitch
+          control={form.control}
+          name="readOnly"
+          label="Read-only: this cluster restores from the location but never writes or deletes backups there"
+          helperText={ONE_WRITER}
+        />
+      )}
+    </FormDialog>
+  );
+}
+
+/** Checkboxes: which clusters of a group write to the location; the others (and those added later) only read it. */
+function WriterChoice({
+  clusters,
+  value,
+  onChange,
+}: {
+  clusters: { id: string; name: string }[];
+  value: string[];
+  onChange: (writers: string[]) => void;
+}) {
+  const helpId = useId();
+  return (
+    <FormControl component="fieldset" aria-describedby={helpId}>
+      <FormLabel component="legend">Clusters that write backups here</FormLabel>
+      {clusters.length === 0 && (
+        <Typography variant="body2" color="text.secondary">
+          The group has no cluster yet.
+        </Typography>
+      )}
+      <FormGroup>
+        {clusters.map((c) => (
+          <FormControlLabel
+            key={c.id}
+            label={c.name}
+            control={
+              <Checkbox
+                checked={value.includes(c.id)}
+                onChange={(e) => onChange(e.target.checked ? [...value, c.id] : value.filter((x) => x !== c.id))}
+              />
+            }
+          />
+        ))}
+      </FormGroup>
+      <FormHelperText id={helpId}>
+        The others, and clusters that join the group later, are read-only. {ONE_WRITER}
+      </FormHelperText>
+    </FormControl>
+  );
+}
+
+const writersForm = locationWritersInput;
+
+/** Chooses which clusters of a group assignment's group write to the location. */
+export function LocationWritersDialog({
+  location,
+  assignment,
+  clusters,
+  onDone,
+  onClose,
+}: {
+  location: { name: string };
+  assignment: { id: string; group: string; writers: string[] };
+  clusters: { id: string; name: string }[];
+  onDone: () => unknown;
+  onClose: () => void;
+}) {
+  const trpc = useTRPC();
+  const form = useForm({
+    resolver: zodResolver(writersForm),
+    defaultValues: { id: assignment.id, writers: assignment.writers },
+  });
+  const save = useMutation(
+    trpc.location.setWriters.mutationOptions({
+      onSuccess: async () => {
+        await onDone();
+        onClose();
+      },
+    }),
+  );
+  return (
+    <FormDialog
+      open
+      title={`Writers of ${location.name} in group ${assignment.group}`}
+      submitLabel={save.isPending ? "Applying to clusters…" : "Save"}
+      busy={save.isPending}
+      error={formError(form.formState.errors)}
+      onClose={onClose}
+      onSubmit={submitWith(form, (v) => save.mutateAsync(v))}
+    >
+      <Controller
         control={form.control}
-        name="readOnly"
-        label="Read-only: these clusters restore from the location but never write or delete backups there"
+        name="writers"
+        render={({ field }) => <WriterChoice clusters={clusters} value={field.value} onChange={field.onChange} />}
       />
     </FormDialog>
   );

@@ -31,6 +31,9 @@ const CreateLocationDialog = dynamic(() => import("./LocationDialogs").then((m) 
 const AssignLocationDialog = dynamic(() => import("./LocationDialogs").then((m) => m.AssignLocationDialog), {
   ssr: false,
 });
+const LocationWritersDialog = dynamic(() => import("./LocationDialogs").then((m) => m.LocationWritersDialog), {
+  ssr: false,
+});
 const EditLocationDialog = dynamic(() => import("./EditLocationDialog").then((m) => m.EditLocationDialog), {
   ssr: false,
 });
@@ -125,10 +128,22 @@ export function LocationsPage() {
   );
   const adminGroups = (groups.data ?? []).filter((g) => g.myRole === "CLUSTER_ADMIN");
   const adminClusters = (clusters.data ?? []).filter((c) => c.myRole === "CLUSTER_ADMIN");
+  const groupClusters = (groupId: string) =>
+    (clusters.data ?? []).filter((c) => c.groupId === groupId).map((c) => ({ id: c.id, name: c.name }));
   const targets = [
-    ...adminGroups.map((g) => ({ value: `clusterGroup:${g.id}`, label: `Group ${g.name}` })),
+    ...adminGroups.map((g) => ({
+      value: `clusterGroup:${g.id}`,
+      label: `Group ${g.name}`,
+      clusters: groupClusters(g.id),
+    })),
     ...adminClusters.map((c) => ({ value: `cluster:${c.id}`, label: `Cluster ${c.name}` })),
   ];
+  const adminOf = (groupId: string) => adminGroups.some((g) => g.id === groupId);
+  // A group assignment's writers being chosen.
+  const [choosing, setChoosing] = useState<{
+    location: string;
+    assignment: { id: string; group: string; groupId: string; writers: string[] };
+  } | null>(null);
 
   return (
     <>
@@ -233,11 +248,35 @@ export function LocationsPage() {
                     nothing yet
                   </Typography>
                 )}
+                {l.readOnly && l.assignments.length > 0 && (
+                  <Chip size="small" color="info" variant="outlined" label="read-only everywhere" />
+                )}
                 {l.assignments.map((a) => (
                   <Chip
                     key={a.id}
                     size="small"
-                    label={`${a.clusterGroup ? `group ${a.clusterGroup.name}` : `cluster ${a.cluster?.name}`}${a.readOnly ? " (read-only)" : ""}`}
+                    label={assignmentLabel(a)}
+                    data-testid={`assignment-${l.name}-${a.clusterGroup ? `group-${a.clusterGroup.name}` : a.cluster?.name}`}
+                    // A group assignment's writers are chosen by whoever administers the group.
+                    onClick={
+                      a.clusterGroup && can("location.assign") && adminOf(a.clusterGroup.id)
+                        ? () =>
+                            setChoosing({
+                              location: l.name,
+                              assignment: {
+                                id: a.id,
+                                group: a.clusterGroup!.name,
+                                groupId: a.clusterGroup!.id,
+                                writers: a.writers.map((w) => w.id),
+                              },
+                            })
+                        : undefined
+                    }
+                    aria-label={
+                      a.clusterGroup && can("location.assign") && adminOf(a.clusterGroup.id)
+                        ? `Choose the writers of ${l.name} in group ${a.clusterGroup.name}: ${assignmentLabel(a)}`
+                        : undefined
+                    }
                     onDelete={
                       can("location.assign")
                         ? () => {
@@ -279,6 +318,11 @@ export function LocationsPage() {
                   ))}
                 </Box>
               )}
+              {l.writeConflict && (
+                <Alert severity="warning" sx={{ mt: 1 }} data-testid={`write-conflict-${l.name}`}>
+                  {l.writeConflict}
+                </Alert>
+              )}
               <MissingPluginAlert location={l} />
             </Paper>
           ))}
@@ -302,6 +346,15 @@ export function LocationsPage() {
           credentials={creds.data ?? []}
           onDone={refreshList}
           onClose={() => setEditing(null)}
+        />
+      )}
+      {choosing && (
+        <LocationWritersDialog
+          location={{ name: choosing.location }}
+          assignment={choosing.assignment}
+          clusters={groupClusters(choosing.assignment.groupId)}
+          onDone={refreshList}
+          onClose={() => setChoosing(null)}
         />
       )}
       {assigning && (
@@ -378,6 +431,19 @@ export function LocationsPage() {
       </ConfirmDialog>
     </>
   );
+}
+
+/** What an assignment makes of its clusters: "group prod (writes: sandbox-1; others read-only)". */
+function assignmentLabel(a: {
+  readOnly: boolean;
+  clusterGroup: { name: string } | null;
+  cluster: { name: string } | null;
+  writers: { name: string }[];
+}): string {
+  if (!a.clusterGroup) return `cluster ${a.cluster?.name ?? ""}${a.readOnly ? " (read-only)" : ""}`;
+  return a.writers.length
+    ? `group ${a.clusterGroup.name} (writes: ${a.writers.map((w) => w.name).join(", ")}; others read-only)`
+    : `group ${a.clusterGroup.name} (read-only)`;
 }
 
 /**

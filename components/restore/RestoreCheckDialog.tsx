@@ -9,6 +9,7 @@ import { useTRPC } from "@/lib/trpc/client";
 import { restoreFormDefaults, toRestoreInput } from "@/lib/forms/restore-form";
 import { FormDialog } from "../common/FormDialog";
 import { PreflightPanel } from "./PreflightPanel";
+import { ShareLocationOffer } from "./ShareLocationOffer";
 
 // #14 §1 "on demand from a backup's page": check a restore of the whole backup into a chosen cluster before opening
 // the wizard (whose review step checks again with the options chosen there).
@@ -66,6 +67,11 @@ export function RestoreCheckDialog({
         {!eligible.some((c) => c.id === target) && <MenuItem value={target} sx={{ display: "none" }} />}
       </TextField>
       <PreflightPanel result={check.data} pending={check.isPending} />
+      <ShareLocationOffer
+        result={check.data}
+        mayShare={eligible.find((c) => c.id === target)?.myRole === "CLUSTER_ADMIN"}
+        onShared={() => undefined}
+      />
       {seen && (
         <Button
           component={Link}

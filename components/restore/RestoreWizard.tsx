@@ -241,8 +241,11 @@ export function RestoreWizard({
               : backups.isLoading
                 ? "Loading backups…"
                 : restorable.length
-                  ? "Completed backups this cluster sees, including those synced from a location it shares with other clusters"
-                  : "This cluster sees no completed backup yet"
+                  ? "Completed backups this cluster sees, including those synced from a location it shares with other " +
+                    "clusters. Another cluster's backup not listed? Check a restore from its page: Lifeboat offers to " +
+                    "share its location here read-only."
+                  : "This cluster sees no completed backup yet. Another cluster's backup shows here once its location " +
+                    "is shared with this cluster (read-only): check a restore from that backup's page."
           }
         >
           {restorable.map((b) => (

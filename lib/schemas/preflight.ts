@@ -93,6 +93,11 @@ export const preflightResult = z.object({
   findings: z.array(preflightFinding),
   /** Null when the backup's contents could not be read (the findings say why). */
   prediction: restorePrediction.nullable(),
+  /**
+   * When the target does not see the backup: the Lifeboat location it is stored in (as its maker holds it), and whether
+   * the target already holds that location (then Velero's backup sync is still to bring the backup). #14 §3.
+   */
+  share: z.object({ locationId: z.string(), locationName: z.string(), onTarget: z.boolean() }).nullable().optional(),
 });
 export type PreflightResult = z.infer<typeof preflightResult>;
 

@@ -37,6 +37,7 @@ import {
   requestBackupName,
   type DeleteRequestRow,
 } from "./deletion";
+import { refuseReadOnlyTarget } from "../protection/writable";
 
 // Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects, and
 // deleted through DeleteBackupRequests whose progress the read model shows too.
@@ -287,6 +288,7 @@ export async function createBackup(
       throw new AppError("BAD_REQUEST", e.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || e.message);
     throw e;
   }
+  await refuseReadOnlyTarget(d, c, input.spec);
   try {
     const client = await d.clusters.forCluster(c.id);
     const { created, object } = await d.kube.createVeleroObject(client, "backups", manifest as never);

@@ -126,16 +126,19 @@ export async function withOneWriter<T>(
         const had = before.byKey.get(key);
         if ([...writers.keys()].every((c) => had?.has(c))) continue;
         // Clusters the caller does not see are counted, not named.
-        const seen = [...writers].filter(([c]) => {
-          const cluster = after.clusters.get(c);
-          return cluster && roleOnCluster(access, { id: c, groupId: cluster.groupId });
-        });
+        const seen = [...writers]
+          .sort(([a], [b]) => (after.clusters.get(a)?.name ?? a).localeCompare(after.clusters.get(b)?.name ?? b))
+          .filter(([c]) => {
+            const cluster = after.clusters.get(c);
+            return cluster && roleOnCluster(access, { id: c, groupId: cluster.groupId });
+          });
         const who = seen.map(([c, via]) => `${after.clusters.get(c)!.name} (through ${via.join(", ")})`);
         const others = writers.size - seen.length;
         if (others) who.push(`${others} cluster${others === 1 ? "" : "s"} you do not see`);
         throw new AppError(
           "CONFLICT",
-          `${who.slice(0, -1).join(", ")} and ${who[who.length - 1]} would all write backups to ` +
+          `${who.slice(0, -1).join(", ")} and ${who[who.length - 1]} would ${who.length === 2 ? "both" : "all"} ` +
+            `write backups to ` +
             `${after.where.get(key)}: Velero on each deletes and ` +
             "garbage-collects the backups it finds there, including the others'. Keep one writer and make the other " +
             "clusters read-only there. Nothing was changed.",

@@ -289,8 +289,10 @@ async function usableCredential(d: Deps, config: LocationConfig, credentialId: s
 
 /**
  * Changes a location's prefix, endpoint, region, path style, CA bundle, credential and whether it is ReadOnly on every
- * assigned cluster (its assignments' own modes are kept for when that is turned off): probed first (a refusal changes nothing), then saved and rolled out to every assigned cluster. Its deployments
- * count as not applied until they are, so the healing reconciler finishes a roll-out this request could not.
+ * assigned cluster (its assignments' own modes are kept for when that is turned off): probed first (a refusal changes
+ * nothing), then saved and rolled out to every assigned cluster. Its deployments count as not applied until they are,
+ * so the healing reconciler finishes a roll-out this request could not. A new prefix that another cluster writes to
+ * is refused (one writer per bucket and prefix).
  */
 export async function updateLocation(d: Deps, access: Access, given: LocationUpdateInput) {
   const { id, credentialId, readOnly, ...edits } = parsed(locationUpdateInput.safeParse(given));

@@ -185,5 +185,25 @@ export async function preflightRestore(
         : { error: r.error.includes("403") || /forbidden/i.test(r.error) ? "not allowed to list them" : r.error },
     );
   });
-  return preflight({ ...facts, existing }, input, { clusterId: target.id, backupName: req.backupName });
+  const result = preflight({ ...facts, existing }, input, { clusterId: target.id, backupName: req.backupName });
+  return { ...result, share: seen ? null : await shareOffer(d, source, target.id) };
+}
+
+/**
+ * The Lifeboat location a backup the target does not see is stored in, as the cluster that sees it holds it: the
+ * wizard offers to share it with the target ReadOnly (#14 §3). Null for a location made outside Lifeboat.
+ */
+async function shareOffer(d: Deps, source: { clusterId: string; spec: unknown }, targetId: string) {
+  const bslName = str(rec(source.spec).storageLocation);
+  if (!bslName) return null;
+  const dep = await d.db.locationDeployment.findFirst({
+    where: { clusterId: source.clusterId, bslName },
+    select: { location: { select: { id: true, name: true } } },
+  });
+  if (!dep) return null;
+  const onTarget = await d.db.locationDeployment.findUnique({
+    where: { locationId_clusterId: { locationId: dep.location.id, clusterId: targetId } },
+    select: { clusterId: true },
+  });
+  return { locationId: dep.location.id, locationName: dep.location.name, onTarget: Boolean(onTarget) };
 }

@@ -25,6 +25,7 @@ import type { KubeObject } from "../../kube/resources";
 import { filtersOf } from "../backups/projection";
 import { CronError, parseStandard, type CronSchedule } from "@/lib/cron/robfig";
 import { dueAt, resumeOutlook, type ResumeOutlook, type RunHistory } from "@/lib/cron/resume";
+import { refuseReadOnlyTarget } from "../protection/writable";
 
 // Velero Schedules: listed from the read model (kept by the sync engine), read, created, edited, paused and deleted on
 // the cluster itself. A Schedule Lifeboat creates carries the wizard's input in an annotation, so editing it rebuilds
@@ -380,6 +381,7 @@ export async function previewSchedule(c: ScopedCluster, req: ScheduleRequest, cr
 export async function createSchedule(d: Deps, cluster: ScopedCluster, req: ScheduleRequest, createdBy: string) {
   const c = await liveCluster(d, cluster);
   const manifest = manifestFor(req, c.name, createdBy);
+  await refuseReadOnlyTarget(d, c, req.spec);
   const { created, object } = await onCluster(c, "create the schedule", () =>
     d.kube.createVeleroObject(c.client, PLURAL, manifest as never),
   );
@@ -421,6 +423,7 @@ export async function updateSchedule(d: Deps, cluster: ScopedCluster, req: Sched
           c.name,
           "",
         );
+  if (rebuilt) await refuseReadOnlyTarget(d, c, req.spec);
   const updated = await onCluster(c, `update schedule ${req.name}`, () =>
     d.kube.updateVeleroObject(c.client, PLURAL, req.name, (obj) => {
       const before = rec(obj.spec);

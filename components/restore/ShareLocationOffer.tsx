@@ -1,0 +1,68 @@
+"use client";
+import { useMutation } from "@tanstack/react-query";
+import Alert from "@mui/material/Alert";
+import Button from "@mui/material/Button";
+import { useTRPC } from "@/lib/trpc/client";
+import type { PreflightResult } from "@/lib/schemas/preflight";
+import { ErrorAlert } from "../common/ErrorAlert";
+
+// #14 §3: a restore into another cluster needs the target's Velero to see the backup, through the location it is
+// stored in. When the target does not hold that location, offer to share it there ReadOnly (the target then restores
+// from it and never writes or deletes there); when it does, Velero's backup sync is still to bring the backup.
+export function ShareLocationOffer({
+  result,
+  mayShare,
+  onShared,
+}: {
+  result: PreflightResult | undefined;
+  /** Whether the user administers the target cluster (sharing a location there needs CLUSTER_ADMIN). */
+  mayShare: boolean;
+  onShared: () => unknown;
+}) {
+  const trpc = useTRPC();
+  const assign = useMutation(trpc.location.assign.mutationOptions({ onSuccess: onShared }));
+  const share = result?.share;
+  if (!result || !share) return null;
+  if (share.onTarget || assign.isSuccess)
+    return (
+      <Alert severity="info" role="status" data-testid="share-waiting">
+        {result.clusterName} holds the location {share.locationName}: Velero there lists its backups at its next backup
+        sync (within a minute). Check again then.
+      </Alert>
+    );
+  return (
+    <>
+      <Alert
+        severity="info"
+        role="note"
+        data-testid="share-offer"
+        action={
+          mayShare ? (
+            <Button
+              color="inherit"
+              size="small"
+              disabled={assign.isPending}
+              onClick={() =>
+                assign.mutate({
+                  locationId: share.locationId,
+                  target: { kind: "cluster", id: result.clusterId },
+                  readOnly: true,
+                  writers: [],
+                })
+              }
+            >
+              {assign.isPending ? "Sharing…" : `Share ${share.locationName} read-only`}
+            </Button>
+          ) : undefined
+        }
+      >
+        The backup is stored in {share.locationName}, which {result.clusterName} does not hold.{" "}
+        {mayShare
+          ? `Share it with ${result.clusterName} read-only: its Velero then sees the backups there and restores from them, ` +
+            "but never writes or deletes there."
+          : `A cluster admin of ${result.clusterName} can share it there read-only.`}
+      </Alert>
+      <ErrorAlert error={assign.error} />
+    </>
+  );
+}
