@@ -79,6 +79,14 @@ describe("the demo's setup", () => {
       { name: "sandbox-azure", provider: "AZURE_BLOB" },
       { name: "sandbox-backups", provider: "S3_COMPATIBLE" },
     ]);
+    // One writer per bucket and prefix (#14 §3): the group's first cluster writes to each demo location, the others read.
+    const [first] = testSandbox()
+      .clusters.map((c) => c.name)
+      .sort();
+    for (const a of await db.locationAssignment.findMany({
+      select: { readOnly: true, writers: { select: { cluster: { select: { name: true } } } } },
+    }))
+      expect(a).toEqual({ readOnly: true, writers: [{ cluster: { name: first } }] });
     expect(rows.filter((r) => r.outcome !== "SUCCESS")).toEqual([]);
     // The demo's session ends with the setup.
     expect(await db.session.count({ where: { user: { email }, revokedAt: null } })).toBe(0);

@@ -98,7 +98,7 @@ describe("router walk", () => {
     const inputFor = (path: string) => {
       const [domain] = path.split(".");
       const id =
-        path === "location.unassign"
+        path === "location.unassign" || path === "location.setWriters"
           ? assignment.id
           : domain === "location"
             ? location.id
@@ -118,6 +118,7 @@ describe("router walk", () => {
         credentialId: credential.id,
         target: { kind: "clusterGroup", id: a.id },
         readOnly: false,
+        writers: [onA.id],
         kubeconfig: "apiVersion: v1\nkind: Config\n",
         description: "",
         labels: {},
@@ -130,7 +131,13 @@ describe("router walk", () => {
       ([, p]) => !roleGrants(p._def.meta!.permission!, { orgRole: "MEMBER", clusterRole: "VIEWER" }),
     );
     expect(actOnA.map(([path]) => path)).toEqual(
-      expect.arrayContaining(["cluster.preview", "backup.preview", "restore.preview", "schedule.preview"]),
+      expect.arrayContaining([
+        "cluster.preview",
+        "backup.preview",
+        "restore.preview",
+        "schedule.preview",
+        "location.setWriters",
+      ]),
     );
     for (const [path] of actOnA) {
       const code = await codeOf(call(caller, path, inputFor(path)));
@@ -139,6 +146,7 @@ describe("router walk", () => {
     // Nothing of A changed, and every refusal is on the audit trail.
     expect(await db.veleroObject.count({ where: { clusterId: onA.id } })).toBe(3);
     expect(await db.locationAssignment.count({ where: { locationId: location.id } })).toBe(1);
+    expect(await db.locationWriter.count({ where: { assignmentId: assignment.id } })).toBe(0);
     expect(await db.cluster.count({ where: { groupId: a.id } })).toBe(1);
     const denied = await db.auditEvent.count({ where: { actorId: mixed.id, outcome: "DENIED" } });
     expect(denied).toBe(actOnA.length);

@@ -67,7 +67,13 @@ beforeAll(async () => {
     bucket: "lifeboat-backups",
     prefix: `backups-it-${suffix}`,
   });
-  await caller.location.assign({ locationId: loc.id, target: { kind: "clusterGroup", id: groupId }, readOnly: false });
+  // One writer per bucket and prefix (#14 §3): east writes, the group's other clusters would only read.
+  await caller.location.assign({
+    locationId: loc.id,
+    target: { kind: "clusterGroup", id: groupId },
+    readOnly: true,
+    writers: [clusterId],
+  });
   sync = new SyncEngine({
     db,
     clientFor: (id) => d.clusters.forCluster(id),

@@ -67,7 +67,13 @@ beforeAll(async () => {
   };
   ids.la = (await admin.location.create({ ...base, name: `in-a-${run}`, prefix: `moves-it/${run}/a` })).id;
   ids.lb = (await admin.location.create({ ...base, name: `in-b-${run}`, prefix: `moves-it/${run}/b` })).id;
-  await admin.location.assign({ locationId: ids.la, target: { kind: "clusterGroup", id: ids.a }, readOnly: false });
+  // east writes to group A's location (its group's clusters only read it unless chosen as writers, #14 §3).
+  await admin.location.assign({
+    locationId: ids.la,
+    target: { kind: "clusterGroup", id: ids.a },
+    readOnly: true,
+    writers: [ids.east],
+  });
   await admin.location.assign({ locationId: ids.lb, target: { kind: "clusterGroup", id: ids.b }, readOnly: true });
   const operator = await aUser(db, { email: `operator-${run}@example.com` });
   await bind(db, "OPERATOR", { userId: operator.id }, { clusterGroupId: ids.a });
@@ -165,6 +171,8 @@ describe("moving a cluster to another group", () => {
     expect(await bslOn(`lifeboat-in-a-${run}`)).toBe(false);
     const deployments = await db.locationDeployment.findMany({ where: { clusterId: ids.east } });
     expect(deployments.map((x) => [x.locationId, x.readOnly])).toEqual([[ids.lb, true]]);
+    // It no longer writes through group A's assignment (were it moved back, it would be ReadOnly there).
+    expect(await db.locationWriter.count({ where: { clusterId: ids.east } })).toBe(0);
     const audit = await db.auditEvent.findFirst({ where: { action: "cluster.move" }, orderBy: { id: "desc" } });
     expect(audit).toMatchObject({ outcome: "SUCCESS", targetId: ids.east });
   });

@@ -63,7 +63,13 @@ beforeAll(async () => {
     prefix: `coverage-it-${suffix}`,
   });
   bslName = `lifeboat-cov-${suffix}`;
-  await caller.location.assign({ locationId: loc.id, target: { kind: "clusterGroup", id: groupId }, readOnly: false });
+  // The group's clusters only read a location unless chosen as its writers (#14 §3): cov backs up there.
+  await caller.location.assign({
+    locationId: loc.id,
+    target: { kind: "clusterGroup", id: groupId },
+    readOnly: true,
+    writers: [clusterId],
+  });
   sync = new SyncEngine({ db, clientFor: (id) => d.clusters.forCluster(id) });
   sync.startCluster(clusterId);
   await until("the cluster's pods, claims and volumes to be read", async () => {

@@ -85,7 +85,8 @@ beforeAll(async () => {
   await admin.location.assign({
     locationId: ids.location,
     target: { kind: "clusterGroup", id: ids.group },
-    readOnly: false,
+    readOnly: true,
+    writers: [ids.east], // one writer per bucket and prefix (#14 §3): west only reads
   });
   await availableEverywhere();
 });
@@ -149,7 +150,7 @@ describe("changing a target location", () => {
 
   it("refuses an endpoint it cannot reach, and changes nothing", async () => {
     const before = await db.location.findUniqueOrThrow({ where: { id: ids.location } });
-    const specBefore = (await bslOn(0, bsl())).spec;
+    const specsBefore = [(await bslOn(0, bsl())).spec, (await bslOn(1, bsl())).spec];
     await expect(
       admin.location.update({
         provider: "S3_COMPATIBLE",
@@ -163,10 +164,12 @@ describe("changing a target location", () => {
       }),
     ).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringContaining("Nothing was changed") });
     expect((await db.location.findUniqueOrThrow({ where: { id: ids.location } })).config).toEqual(before.config);
-    for (const i of [0, 1]) expect((await bslOn(i, bsl())).spec).toEqual(specBefore);
+    for (const i of [0, 1]) expect((await bslOn(i, bsl())).spec).toEqual(specsBefore[i]);
   });
 
   it("rolls a new prefix and read-only mode out to the BackupStorageLocation on every assigned cluster", async () => {
+    expect((await bslOn(0, bsl())).spec.accessMode).toBe("ReadWrite");
+    expect((await bslOn(1, bsl())).spec.accessMode).toBe("ReadOnly");
     await admin.location.update({
       provider: "S3_COMPATIBLE",
       id: ids.location,
@@ -185,7 +188,9 @@ describe("changing a target location", () => {
     }
     const l = await availableEverywhere();
     expect(l.settings).toMatchObject({ prefix: `edits-it/${run}/b`, endpoint: s3().endpoint });
-    expect(l.assignments.every((a) => a.readOnly)).toBe(true);
+    // ReadOnly everywhere is the location's switch: the assignment keeps its writer for when it is turned off.
+    expect(l.readOnly).toBe(true);
+    expect(l.assignments.map((a) => a.writers.map((w) => w.name))).toEqual([["east"]]);
     const audit = await db.auditEvent.findFirst({ where: { action: "location.update" }, orderBy: { id: "desc" } });
     expect(audit).toMatchObject({ outcome: "SUCCESS", targetId: ids.location });
   });

@@ -73,7 +73,14 @@ async function aLocation(name: string, assign?: { kind: "clusterGroup" | "cluste
     bucket: "lifeboat-backups",
     prefix: prefixOf(name),
   });
-  if (assign) await caller.location.assign({ locationId: l.id, target: assign, readOnly: false });
+  // East writes: a group's clusters only read a location unless chosen as its writers (#14 §3).
+  if (assign)
+    await caller.location.assign({
+      locationId: l.id,
+      target: assign,
+      readOnly: false,
+      writers: assign.kind === "clusterGroup" ? [eastId] : [],
+    });
   return l;
 }
 

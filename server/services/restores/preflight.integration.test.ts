@@ -181,7 +181,13 @@ beforeAll(async () => {
     });
   const shared = await location(`pf-${suffix}`);
   const eastOnly = await location(`pf-east-${suffix}`);
-  await caller.location.assign({ locationId: shared.id, target: { kind: "clusterGroup", id: g.id }, readOnly: false });
+  // One writer per bucket and prefix (#14 §3): east backs up to the shared location, west restores from it.
+  await caller.location.assign({
+    locationId: shared.id,
+    target: { kind: "clusterGroup", id: g.id },
+    readOnly: true,
+    writers: [eastId],
+  });
   await caller.location.assign({ locationId: eastOnly.id, target: { kind: "cluster", id: eastId }, readOnly: false });
   const sealed = depsFor(db).sealed;
   sync = new SyncEngine({ db, clientFor: (id) => clusterAccessFor(db, sealed).forCluster(id) });

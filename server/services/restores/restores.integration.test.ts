@@ -84,7 +84,13 @@ beforeAll(async () => {
     bucket: "lifeboat-backups",
     prefix: `restores-it-${suffix}`,
   });
-  await caller.location.assign({ locationId: loc.id, target: { kind: "clusterGroup", id: g.id }, readOnly: false });
+  // One writer per bucket and prefix (#14 §3): east backs up there, west restores from it (ReadOnly).
+  await caller.location.assign({
+    locationId: loc.id,
+    target: { kind: "clusterGroup", id: g.id },
+    readOnly: true,
+    writers: [clusterIds[0]],
+  });
   const sealed = depsFor(db).sealed;
   sync = new SyncEngine({
     db,

@@ -434,7 +434,8 @@ describe.skipIf(!haveKubectl)(
       await caller.location.assign({
         locationId: loc.id,
         target: { kind: "clusterGroup", id: groupId },
-        readOnly: false,
+        readOnly: true,
+        writers: [clusterId], // a group's clusters only read it unless chosen as writers (#14 §3)
       });
       sync = new SyncEngine({ db, clientFor: (id) => d.clusters.forCluster(id) });
       sync.startCluster(clusterId);

@@ -101,6 +101,33 @@ describe("an Azure Blob location for Velero", () => {
   });
 });
 
+// Where Velero's files of an Azure location live (#14 §3): two locations with the same key share them.
+describe("the storage key of an Azure location", () => {
+  it("is the account, the container and the prefix without its slashes, whatever the endpoint", () => {
+    expect(azureBlobProvider.storageKey(config)).toBe("azure:acme/velero/cluster-a");
+    expect(azureBlobProvider.storageKey(azureBlobProvider.complete!(config, key))).toBe("azure:acme/velero/cluster-a");
+    expect(azureBlobProvider.storageKey({ ...config, prefix: "" })).toBe("azure:acme/velero/");
+  });
+
+  it("counts the account's and the container's case and the prefix's slashes the same, not another prefix", () => {
+    const k = azureBlobProvider.storageKey(config);
+    for (const same of [
+      { storageAccount: "ACME" },
+      { container: "Velero" },
+      { prefix: "cluster-a/" },
+      { prefix: "/cluster-a" },
+    ])
+      expect(azureBlobProvider.storageKey({ ...config, ...same })).toBe(k);
+    for (const other of [
+      { storageAccount: "acme2" },
+      { container: "velero-2" },
+      { prefix: "cluster-b" },
+      { prefix: "" },
+    ])
+      expect(azureBlobProvider.storageKey({ ...config, ...other })).not.toBe(k);
+  });
+});
+
 describe("the Azure schemas", () => {
   it.each([
     ["an account name with capitals", { storageAccount: "Acme" }, "storageAccount"],

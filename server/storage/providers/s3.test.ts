@@ -176,3 +176,56 @@ describe("the location input", () => {
     });
   });
 });
+
+// Where Velero's files of an S3 location live (#14 §3): two locations with the same key share them.
+describe("the storage key of an S3 location", () => {
+  const key = (c: Record<string, unknown>) =>
+    (c.provider === "AWS_S3" ? awsS3Provider : s3CompatibleProvider).storageKey(
+      (c.provider === "AWS_S3" ? awsS3Config : s3CompatibleConfig).parse(c) as never,
+    );
+  const minio = {
+    provider: "S3_COMPATIBLE",
+    bucket: "velero",
+    prefix: "team-a",
+    endpoint: "https://minio.example.com",
+  };
+
+  it("is the endpoint's host and path, the bucket and the prefix without its slashes", () => {
+    expect(key(minio)).toBe("s3:minio.example.com/velero/team-a");
+    expect(key({ ...minio, prefix: "" })).toBe("s3:minio.example.com/velero/");
+    expect(key({ ...minio, endpoint: "https://gw.example.com/s3/" })).toBe("s3:gw.example.com/s3/velero/team-a");
+  });
+
+  it("counts a prefix with or without a trailing slash, the endpoint's scheme, case, default port and trailing slash the same", () => {
+    for (const same of [
+      { prefix: "team-a/" },
+      { endpoint: "http://minio.example.com" },
+      { endpoint: "https://MINIO.Example.com/" },
+      { endpoint: "https://minio.example.com:443" },
+    ])
+      expect(key({ ...minio, ...same })).toBe(key(minio));
+    // A stored config from before prefixes were trimmed: the key strips slashes on both ends itself.
+    expect(s3CompatibleProvider.storageKey({ ...ceph, prefix: "/cluster-a/" })).toBe(
+      s3CompatibleProvider.storageKey(ceph),
+    );
+  });
+
+  it("tells apart another prefix, bucket, store or port, and a prefix's case", () => {
+    for (const other of [
+      { prefix: "team-b" },
+      { prefix: "team-a/sub" },
+      { prefix: "Team-A" },
+      { bucket: "velero-2" },
+      { endpoint: "https://ceph.example.com" },
+      { endpoint: "https://minio.example.com:9000" },
+    ])
+      expect(key({ ...minio, ...other })).not.toBe(key(minio));
+  });
+
+  it("puts AWS S3 without an endpoint at aws, whose bucket names are global, apart from an S3-compatible store", () => {
+    const aws = { provider: "AWS_S3", bucket: "velero", prefix: "team-a", region: "eu-west-1" };
+    expect(key(aws)).toBe("s3:aws/velero/team-a");
+    expect(key({ ...aws, region: "us-east-1" })).toBe(key(aws));
+    expect(key(aws)).not.toBe(key(minio));
+  });
+});

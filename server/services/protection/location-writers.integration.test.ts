@@ -1,0 +1,407 @@
+import crypto from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { adminClients } from "../../kube/testing-objects";
+import { freshDatabase } from "../../testing/db";
+import { aCluster, aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
+import { kubeconfigText, testSandbox } from "../../testing/sandbox";
+import type { ClusterRole } from "@/lib/rbac/permissions";
+import type { Db } from "../../db/client";
+
+// One writer per bucket and prefix (#14 §3), through the router against the sandbox's S3 emulator and clusters: Velero
+// on a ReadWrite cluster deletes the backups it finds in its location that it did not make, so Lifeboat refuses to make
+// a second cluster write where another one does. Group A holds east (sandbox cluster 0) and, attached later, west
+// (sandbox cluster 1); group C holds north, a cluster known only to the database (no kubeconfig, nothing is applied
+// there): it counts as a writer all the same.
+let db: Db;
+let admin: ReturnType<typeof callerFor>;
+const run = crypto.randomBytes(3).toString("hex");
+const base = `writers-it/${run}`;
+const ids = { a: "", b: "", c: "", east: "", west: "", north: "", credential: "", G: "", groupAssignment: "" };
+const sandbox = { east: 0, west: 1 } as const;
+
+async function as(...roles: [ClusterRole, "a" | "b" | "c"][]) {
+  const u = await aUser(db);
+  for (const [role, g] of roles) await bind(db, role, { userId: u.id }, { clusterGroupId: ids[g] });
+  return callerFor(db, await signedIn(db, u));
+}
+
+const s3 = () => testSandbox().s3;
+const where = (prefix: string) => `s3://lifeboat-backups/${prefix}`;
+async function aLocation(name: string, prefix: string) {
+  return admin.location.create({
+    name: `${name}-${run}`,
+    provider: "S3_COMPATIBLE",
+    region: "us-east-1",
+    endpoint: s3().endpoint,
+    pathStyle: true,
+    credentialId: ids.credential,
+    bucket: "lifeboat-backups",
+    prefix,
+  });
+}
+
+/** The BackupStorageLocation's access mode on a sandbox cluster, or null when it is not there. */
+async function accessModeOn(cluster: "east" | "west", locationName: string): Promise<string | null> {
+  const o = await adminClients(kubeconfigText(sandbox[cluster]))
+    .custom.getNamespacedCustomObject({
+      group: "velero.io",
+      version: "v1",
+      namespace: "velero",
+      plural: "backupstoragelocations",
+      name: `lifeboat-${locationName}`,
+    })
+    .catch(() => null);
+  return o ? ((o as { spec: { accessMode?: string } }).spec.accessMode ?? "ReadWrite") : null;
+}
+
+/** Each deployment of the location: cluster name → readOnly. */
+async function deploymentModes(locationId: string): Promise<Record<string, boolean>> {
+  const rows = await db.locationDeployment.findMany({
+    where: { locationId },
+    select: { readOnly: true, cluster: { select: { name: true } } },
+  });
+  return Object.fromEntries(rows.map((r) => [r.cluster.name, r.readOnly]));
+}
+
+const writerNames = async (assignmentId: string) =>
+  (await db.locationWriter.findMany({ where: { assignmentId }, select: { cluster: { select: { name: true } } } })).map(
+    (w) => w.cluster.name,
+  );
+
+/** The message of the refusal `p` ends in, after checking its code. */
+async function refusal(p: Promise<unknown>, code: string): Promise<string> {
+  const e = await p.then(
+    () => {
+      throw new Error(`expected ${code}`);
+    },
+    (err: { code?: string; message: string }) => err,
+  );
+  expect(e.code).toBe(code);
+  return e.message;
+}
+
+beforeAll(async () => {
+  ({ db } = await freshDatabase());
+  admin = callerFor(db, await signedIn(db, await aUser(db, { role: "ORG_ADMIN" })));
+  ids.a = (await aGroup(db, "group-a")).id;
+  ids.b = (await aGroup(db, "group-b")).id;
+  ids.c = (await aGroup(db, "group-c")).id;
+  ids.east = (
+    await admin.cluster.attach({
+      kubeconfig: kubeconfigText(sandbox.east),
+      name: "east",
+      groupId: ids.a,
+      description: "",
+      labels: {},
+    })
+  ).id;
+  ids.north = (await aCluster(db, ids.c, "north")).id;
+  ids.credential = (
+    await admin.credential.create({
+      kind: "AWS_ACCESS_KEY",
+      name: `writers-${run}`,
+      description: "",
+      accessKeyId: s3().accessKeyId,
+      secretAccessKey: s3().secretAccessKey,
+    })
+  ).id;
+});
+
+afterAll(async () => {
+  // Take every location off the sandbox clusters again (unassigning removes the BackupStorageLocation and its Secret).
+  for (const l of await admin.location.list())
+    for (const a of l.assignments) await admin.location.unassign({ id: a.id }).catch(() => undefined);
+});
+
+describe("a group assignment's writers", () => {
+  it("make the location ReadWrite on the chosen cluster of the group", async () => {
+    const G = await aLocation("g", `${base}/group`);
+    ids.G = G.id;
+    ids.groupAssignment = (
+      await admin.location.assign({
+        locationId: G.id,
+        target: { kind: "clusterGroup", id: ids.a },
+        readOnly: false, // ignored for a group: its clusters are ReadOnly unless they are writers
+        writers: [ids.east],
+      })
+    ).id;
+    expect(await deploymentModes(G.id)).toEqual({ east: false });
+    expect(await accessModeOn("east", G.name)).toBe("ReadWrite");
+    const row = (await admin.location.list()).find((l) => l.id === G.id)!;
+    expect(row.readOnly).toBe(false);
+    expect(row.writeConflict).toBeNull();
+    expect(row.assignments).toEqual([
+      expect.objectContaining({ readOnly: true, writers: [{ id: ids.east, name: "east" }] }),
+    ]);
+  });
+
+  it("leave a cluster attached to the group later ReadOnly", async () => {
+    ids.west = (
+      await admin.cluster.attach({
+        kubeconfig: kubeconfigText(sandbox.west),
+        name: "west",
+        groupId: ids.a,
+        description: "",
+        labels: {},
+      })
+    ).id;
+    expect(await deploymentModes(ids.G)).toEqual({ east: false, west: true });
+    expect(await accessModeOn("west", `g-${run}`)).toBe("ReadOnly");
+    expect(await accessModeOn("east", `g-${run}`)).toBe("ReadWrite");
+    expect(await writerNames(ids.groupAssignment)).toEqual(["east"]);
+  });
+
+  it("are refused when two of them would write to the same bucket and prefix, and nothing changes", async () => {
+    const message = await refusal(
+      admin.location.setWriters({ id: ids.groupAssignment, writers: [ids.east, ids.west] }),
+      "CONFLICT",
+    );
+    expect(message).toContain(`east (through g-${run})`);
+    expect(message).toContain(`west (through g-${run})`);
+    expect(message).toContain(`would all write backups to ${where(`${base}/group`)}`);
+    expect(message).toContain("Nothing was changed");
+    expect(await writerNames(ids.groupAssignment)).toEqual(["east"]);
+    expect(await deploymentModes(ids.G)).toEqual({ east: false, west: true });
+    expect(await accessModeOn("west", `g-${run}`)).toBe("ReadOnly");
+    expect(
+      await db.auditEvent.findFirst({
+        where: { action: "location.setWriters", outcome: "FAILURE" },
+        orderBy: { id: "desc" },
+      }),
+    ).toMatchObject({
+      targetType: "locationAssignment",
+      targetId: ids.groupAssignment,
+      reason: expect.stringContaining("CONFLICT"),
+    });
+  });
+
+  it("must be clusters of the group, on assigning and on choosing them", async () => {
+    await expect(admin.location.setWriters({ id: ids.groupAssignment, writers: [ids.north] })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringContaining("Only clusters of the group"),
+    });
+    expect(await writerNames(ids.groupAssignment)).toEqual(["east"]);
+    const other = await aLocation("outsider", `${base}/outsider`);
+    await expect(
+      admin.location.assign({
+        locationId: other.id,
+        target: { kind: "clusterGroup", id: ids.a },
+        readOnly: true,
+        writers: [ids.east, ids.north],
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect(await db.locationAssignment.count({ where: { locationId: other.id } })).toBe(0);
+    // A cluster's own assignment has no writers: it is read-only or not.
+    await expect(
+      admin.location.assign({
+        locationId: other.id,
+        target: { kind: "cluster", id: ids.east },
+        readOnly: false,
+        writers: [ids.east],
+      }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    expect(await db.locationAssignment.count({ where: { locationId: other.id } })).toBe(0);
+    await admin.location.delete({ id: other.id });
+  });
+
+  it("can be switched to another cluster of the group, and the BackupStorageLocations follow", async () => {
+    expect(await admin.location.setWriters({ id: ids.groupAssignment, writers: [ids.west] })).toEqual({
+      id: ids.groupAssignment,
+    });
+    expect(await writerNames(ids.groupAssignment)).toEqual(["west"]);
+    expect(await deploymentModes(ids.G)).toEqual({ east: true, west: false });
+    expect(await accessModeOn("east", `g-${run}`)).toBe("ReadOnly");
+    expect(await accessModeOn("west", `g-${run}`)).toBe("ReadWrite");
+    expect(
+      await db.auditEvent.findFirst({
+        where: { action: "location.setWriters", outcome: "SUCCESS" },
+        orderBy: { id: "desc" },
+      }),
+    ).toMatchObject({ targetType: "locationAssignment", targetId: ids.groupAssignment });
+  });
+
+  it("are chosen only by who may assign the location there, and each refusal is audited", async () => {
+    const viewer = await as(["VIEWER", "a"]);
+    await expect(viewer.location.setWriters({ id: ids.groupAssignment, writers: [ids.east] })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    const elsewhere = await as(["CLUSTER_ADMIN", "c"]);
+    await expect(elsewhere.location.setWriters({ id: ids.groupAssignment, writers: [ids.east] })).rejects.toMatchObject(
+      { code: "NOT_FOUND" },
+    );
+    const operator = await as(["OPERATOR", "a"], ["CLUSTER_ADMIN", "c"]);
+    await expect(operator.location.setWriters({ id: ids.groupAssignment, writers: [ids.east] })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    expect(await writerNames(ids.groupAssignment)).toEqual(["west"]);
+    const denied = await db.auditEvent.findMany({
+      where: { action: "location.setWriters", outcome: "DENIED" },
+      orderBy: { id: "asc" },
+      select: { targetType: true, targetId: true, reason: true },
+    });
+    // The guard refuses the viewer before the assignment is read (as for every procedure): its row names no target.
+    const named = { targetType: "locationAssignment", targetId: ids.groupAssignment };
+    expect(denied).toEqual([
+      { targetType: null, targetId: null, reason: "lacks location.assign" },
+      { ...named, reason: expect.stringContaining("NOT_FOUND") },
+      { ...named, reason: expect.stringContaining("FORBIDDEN") },
+    ]);
+  });
+});
+
+describe("two locations on the same bucket and prefix", () => {
+  it("may not both be written to by different clusters: the second is refused, naming both, and nothing is written", async () => {
+    const P = await aLocation("p", `${base}/shared`);
+    // "shared/" is the same place as "shared".
+    const Q = await aLocation("q", `${base}/shared/`);
+    await admin.location.assign({ locationId: P.id, target: { kind: "cluster", id: ids.east }, readOnly: false });
+    const message = await refusal(
+      admin.location.assign({ locationId: Q.id, target: { kind: "cluster", id: ids.west }, readOnly: false }),
+      "CONFLICT",
+    );
+    expect(message).toContain(`east (through p-${run})`);
+    expect(message).toContain(`west (through q-${run})`);
+    expect(message).toContain(`would all write backups to ${where(`${base}/shared`)}`);
+    expect(message).toContain("Nothing was changed");
+    expect(await db.locationAssignment.count({ where: { locationId: Q.id } })).toBe(0);
+    expect(await deploymentModes(Q.id)).toEqual({});
+    expect(await accessModeOn("west", Q.name)).toBeNull();
+    expect(
+      await db.auditEvent.findFirst({
+        where: { action: "location.assign", outcome: "FAILURE" },
+        orderBy: { id: "desc" },
+      }),
+    ).toMatchObject({ targetId: Q.id, reason: expect.stringContaining("CONFLICT") });
+
+    // Reading it is fine.
+    await admin.location.assign({ locationId: Q.id, target: { kind: "cluster", id: ids.west }, readOnly: true });
+    expect(await deploymentModes(Q.id)).toEqual({ west: true });
+    expect(await accessModeOn("west", Q.name)).toBe("ReadOnly");
+    expect(await accessModeOn("east", P.name)).toBe("ReadWrite");
+  });
+
+  it("do not conflict when their prefixes differ", async () => {
+    const R = await aLocation("r", `${base}/shared-too`);
+    await admin.location.assign({ locationId: R.id, target: { kind: "cluster", id: ids.west }, readOnly: false });
+    expect(await deploymentModes(R.id)).toEqual({ west: false });
+    expect(await accessModeOn("west", R.name)).toBe("ReadWrite");
+  });
+
+  it("name a cluster the caller does not see only as counted", async () => {
+    // H1 is written by north (group C); H2 points at the same place and is read by group A.
+    const H1 = await aLocation("h1", `${base}/hidden`);
+    const H2 = await aLocation("h2", `${base}/hidden`);
+    await admin.location.assign({ locationId: H1.id, target: { kind: "cluster", id: ids.north }, readOnly: false });
+    const a = await admin.location.assign({
+      locationId: H2.id,
+      target: { kind: "clusterGroup", id: ids.a },
+      readOnly: true,
+    });
+    const clusterAdminOfA = await as(["CLUSTER_ADMIN", "a"]);
+    const message = await refusal(clusterAdminOfA.location.setWriters({ id: a.id, writers: [ids.east] }), "CONFLICT");
+    expect(message).toContain(`east (through h2-${run}) and 1 cluster you do not see would all write backups to`);
+    expect(message).not.toContain("north");
+    expect(message).not.toContain(`h1-${run}`);
+    expect(await writerNames(a.id)).toEqual([]);
+    // An organization admin sees it.
+    expect(await refusal(admin.location.setWriters({ id: a.id, writers: [ids.east] }), "CONFLICT")).toContain(
+      `north (through h1-${run})`,
+    );
+  });
+
+  it("written by two clusters before the rule are flagged on the list, and may not get a third writer", async () => {
+    const D1 = await aLocation("d1", `${base}/double`);
+    const D2 = await aLocation("d2", `${base}/double`);
+    // As a database from before the rule holds it (the migration keeps what was ReadWrite so).
+    await db.locationAssignment.create({ data: { locationId: D1.id, clusterId: ids.east, readOnly: false } });
+    await db.locationAssignment.create({ data: { locationId: D2.id, clusterId: ids.north, readOnly: false } });
+    const listed = await admin.location.list();
+    for (const id of [D1.id, D2.id])
+      expect(listed.find((l) => l.id === id)!.writeConflict).toMatch(
+        new RegExp(`^(east and north|north and east) all write backups to ${where(`${base}/double`)}: `),
+      );
+    expect(
+      listed
+        .filter((l) => l.writeConflict)
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual([D1.id, D2.id].sort());
+
+    // A viewer of group A sees east by name and north counted.
+    const viewer = await as(["VIEWER", "a"]);
+    const seen = (await viewer.location.list()).find((l) => l.id === D1.id)!;
+    expect(seen.writeConflict).toMatch(/^east and 1 other cluster all write backups to /);
+    expect(seen.writeConflict).not.toContain("north");
+
+    // Left to the operator: a change that adds no writer there goes through, one that adds a third is refused.
+    await admin.location.assign({ locationId: D2.id, target: { kind: "cluster", id: ids.west }, readOnly: true });
+    await expect(
+      admin.location.assign({ locationId: D1.id, target: { kind: "cluster", id: ids.west }, readOnly: false }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await db.locationAssignment.count({ where: { locationId: D1.id } })).toBe(1);
+  });
+});
+
+describe("the location's ReadOnly switch", () => {
+  const update = (readOnly: boolean) =>
+    admin.location.update({
+      provider: "S3_COMPATIBLE",
+      id: ids.G,
+      credentialId: ids.credential,
+      prefix: `${base}/group`,
+      region: "us-east-1",
+      endpoint: s3().endpoint,
+      pathStyle: true,
+      caBundle: "",
+      readOnly,
+    });
+
+  it("makes every cluster ReadOnly and keeps the writers; turning it off makes the writer write again", async () => {
+    await update(true);
+    expect(await deploymentModes(ids.G)).toEqual({ east: true, west: true });
+    for (const c of ["east", "west"] as const) expect(await accessModeOn(c, `g-${run}`)).toBe("ReadOnly");
+    const row = (await admin.location.list()).find((l) => l.id === ids.G)!;
+    expect(row.readOnly).toBe(true);
+    expect(row.assignments[0].writers).toEqual([{ id: ids.west, name: "west" }]);
+
+    await update(false);
+    expect(await deploymentModes(ids.G)).toEqual({ east: true, west: false });
+    expect(await accessModeOn("west", `g-${run}`)).toBe("ReadWrite");
+    expect(await accessModeOn("east", `g-${run}`)).toBe("ReadOnly");
+    expect((await admin.location.list()).find((l) => l.id === ids.G)!.readOnly).toBe(false);
+  });
+
+  it("is not turned off while another cluster has taken over writing there", async () => {
+    await update(true);
+    // Nobody writes to G's place now, so east may write there through another location.
+    const G2 = await aLocation("g2", `${base}/group`);
+    const direct = await admin.location.assign({
+      locationId: G2.id,
+      target: { kind: "cluster", id: ids.east },
+      readOnly: false,
+    });
+    const message = await refusal(update(false), "CONFLICT");
+    expect(message).toContain(`west (through g-${run})`);
+    expect(message).toContain(`east (through g2-${run})`);
+    expect((await db.location.findUniqueOrThrow({ where: { id: ids.G } })).readOnly).toBe(true);
+    expect(await accessModeOn("west", `g-${run}`)).toBe("ReadOnly");
+
+    await admin.location.unassign({ id: direct.id });
+    await update(false);
+    expect(await deploymentModes(ids.G)).toEqual({ east: true, west: false });
+  });
+});
+
+describe("moving a writer cluster to another group", () => {
+  it("drops its writer row: back in the group it only reads, until chosen again", async () => {
+    await admin.cluster.move({ id: ids.west, groupId: ids.b });
+    expect(await db.locationWriter.count({ where: { clusterId: ids.west } })).toBe(0);
+    expect(await writerNames(ids.groupAssignment)).toEqual([]);
+    expect(await deploymentModes(ids.G)).toEqual({ east: true });
+    expect(await accessModeOn("west", `g-${run}`)).toBeNull();
+
+    await admin.cluster.move({ id: ids.west, groupId: ids.a });
+    expect(await deploymentModes(ids.G)).toEqual({ east: true, west: true });
+    expect(await accessModeOn("west", `g-${run}`)).toBe("ReadOnly");
+  });
+});
