@@ -43,7 +43,9 @@ export async function chooseWriters(page: Page, o: { location: string; group: st
   await page.goto("/data-protection/locations");
   await page.getByTestId(`assignment-${o.location}-group-${o.group}`).click();
   const d = page.getByRole("dialog", { name: `Writers of ${o.location} in group ${o.group}` });
+  // The group's clusters load with the page: wait for their checkboxes before reading them.
   const boxes = d.getByRole("checkbox");
+  await expect(boxes.first()).toBeVisible();
   for (let i = 0; i < (await boxes.count()); i++) {
     const box = boxes.nth(i);
     const name = (await box.evaluate((el) => el.closest("label")?.textContent ?? "")).trim();

@@ -239,7 +239,12 @@ const assignForm = locationAssignInput
   .extend({ target: z.string().regex(/^(clusterGroup|cluster):.+$/, "Choose a cluster group or cluster") });
 
 /** A cluster group or cluster one may assign to; a group lists its clusters (the writers are chosen among them). */
-export type AssignTarget = { value: string; label: string; clusters?: { id: string; name: string }[] };
+export type AssignTarget = {
+  value: string;
+  label: string;
+  /** A group's clusters (undefined for a cluster, null while they load). */
+  clusters?: { id: string; name: string }[] | null;
+};
 
 const ONE_WRITER =
   "One writer per bucket and prefix: Velero on a cluster that writes deletes and garbage-collects the backups it " +
@@ -303,12 +308,12 @@ export function AssignLocationDialog({
           </MenuItem>
         ))}
       </FormTextField>
-      {chosen?.clusters ? (
+      {chosen && chosen.clusters !== undefined ? (
         <Controller
           control={form.control}
           name="writers"
           render={({ field }) => (
-            <WriterChoice clusters={chosen.clusters!} value={field.value ?? []} onChange={field.onChange} />
+            <WriterChoice clusters={chosen.clusters ?? null} value={field.value ?? []} onChange={field.onChange} />
           )}
         />
       ) : (
@@ -329,7 +334,8 @@ function WriterChoice({
   value,
   onChange,
 }: {
-  clusters: { id: string; name: string }[];
+  /** null while they load. */
+  clusters: { id: string; name: string }[] | null;
   value: string[];
   onChange: (writers: string[]) => void;
 }) {
@@ -337,13 +343,18 @@ function WriterChoice({
   return (
     <FormControl component="fieldset" aria-describedby={helpId}>
       <FormLabel component="legend">Clusters that write backups here</FormLabel>
-      {clusters.length === 0 && (
+      {clusters?.length === 0 && (
         <Typography variant="body2" color="text.secondary">
           The group has no cluster yet.
         </Typography>
       )}
+      {!clusters && (
+        <Typography variant="body2" color="text.secondary" role="status">
+          Loading the group&apos;s clusters…
+        </Typography>
+      )}
       <FormGroup>
-        {clusters.map((c) => (
+        {clusters?.map((c) => (
           <FormControlLabel
             key={c.id}
             label={c.name}
@@ -375,7 +386,8 @@ export function LocationWritersDialog({
 }: {
   location: { name: string };
   assignment: { id: string; group: string; writers: string[] };
-  clusters: { id: string; name: string }[];
+  /** The group's clusters; null while they load. */
+  clusters: { id: string; name: string }[] | null;
   onDone: () => unknown;
   onClose: () => void;
 }) {

@@ -128,13 +128,14 @@ export function LocationsPage() {
   );
   const adminGroups = (groups.data ?? []).filter((g) => g.myRole === "CLUSTER_ADMIN");
   const adminClusters = (clusters.data ?? []).filter((c) => c.myRole === "CLUSTER_ADMIN");
+  /** A group's clusters, the writers' choice; undefined while the clusters are loading. */
   const groupClusters = (groupId: string) =>
-    (clusters.data ?? []).filter((c) => c.groupId === groupId).map((c) => ({ id: c.id, name: c.name }));
+    clusters.data?.filter((c) => c.groupId === groupId).map((c) => ({ id: c.id, name: c.name }));
   const targets = [
     ...adminGroups.map((g) => ({
       value: `clusterGroup:${g.id}`,
       label: `Group ${g.name}`,
-      clusters: groupClusters(g.id),
+      clusters: groupClusters(g.id) ?? null,
     })),
     ...adminClusters.map((c) => ({ value: `cluster:${c.id}`, label: `Cluster ${c.name}` })),
   ];
@@ -352,7 +353,7 @@ export function LocationsPage() {
         <LocationWritersDialog
           location={{ name: choosing.location }}
           assignment={choosing.assignment}
-          clusters={groupClusters(choosing.assignment.groupId)}
+          clusters={groupClusters(choosing.assignment.groupId) ?? null}
           onDone={refreshList}
           onClose={() => setChoosing(null)}
         />

@@ -67,9 +67,10 @@ export function RestoreCheckDialog({
         {!eligible.some((c) => c.id === target) && <MenuItem value={target} sx={{ display: "none" }} />}
       </TextField>
       <PreflightPanel result={check.data} pending={check.isPending} />
+      {/* Keyed by target and location: a share made for one target says nothing of the next. */}
       <ShareLocationOffer
+        key={`${check.data?.clusterId}/${check.data?.share?.locationId}`}
         result={check.data}
-        mayShare={eligible.find((c) => c.id === target)?.myRole === "CLUSTER_ADMIN"}
         onShared={() => undefined}
       />
       {seen && (

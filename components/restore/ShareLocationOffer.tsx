@@ -11,18 +11,16 @@ import { ErrorAlert } from "../common/ErrorAlert";
 // from it and never writes or deletes there); when it does, Velero's backup sync is still to bring the backup.
 export function ShareLocationOffer({
   result,
-  mayShare,
   onShared,
 }: {
   result: PreflightResult | undefined;
-  /** Whether the user administers the target cluster (sharing a location there needs CLUSTER_ADMIN). */
-  mayShare: boolean;
   onShared: () => unknown;
 }) {
   const trpc = useTRPC();
   const assign = useMutation(trpc.location.assign.mutationOptions({ onSuccess: onShared }));
   const share = result?.share;
   if (!result || !share) return null;
+  const mayShare = share.mayShare;
   if (share.onTarget || assign.isSuccess)
     return (
       <Alert severity="info" role="status" data-testid="share-waiting">
@@ -60,7 +58,8 @@ export function ShareLocationOffer({
         {mayShare
           ? `Share it with ${result.clusterName} read-only: its Velero then sees the backups there and restores from them, ` +
             "but never writes or deletes there."
-          : `A cluster admin of ${result.clusterName} can share it there read-only.`}
+          : `An organization admin, or a cluster admin of ${result.clusterName} who administers every scope the ` +
+            "location is shared with, can share it there read-only."}
       </Alert>
       <ErrorAlert error={assign.error} />
     </>

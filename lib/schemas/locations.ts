@@ -384,9 +384,10 @@ export type LocationCreateInput = z.input<typeof locationCreateInput>;
 
 /**
  * Changing a location: where in the store it points and with which keys; its name, provider and bucket (or storage
- * account and container) stay: another bucket is another location. `readOnly`, when given, sets the access mode of every
- * assignment (BSL accessMode). Validated again with the provider's schema once merged into the stored settings, and
- * probed before it is saved. `provider` must be the location's own.
+ * account and container) stay: another bucket is another location. `readOnly`, when given, makes the location ReadOnly
+ * on every assigned cluster (BSL accessMode) or lets the assignments' own modes apply again. Validated again with the
+ * provider's schema once merged into the stored settings, and probed before it is saved. `provider` must be the
+ * location's own.
  */
 const updateCommon = { id, credentialId: id, prefix, readOnly: z.boolean().optional() };
 const s3Update = {

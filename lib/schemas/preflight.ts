@@ -97,7 +97,16 @@ export const preflightResult = z.object({
    * When the target does not see the backup: the Lifeboat location it is stored in (as its maker holds it), and whether
    * the target already holds that location (then Velero's backup sync is still to bring the backup). #14 §3.
    */
-  share: z.object({ locationId: z.string(), locationName: z.string(), onTarget: z.boolean() }).nullable().optional(),
+  share: z
+    .object({
+      locationId: z.string(),
+      locationName: z.string(),
+      onTarget: z.boolean(),
+      /** Whether the caller may share it with the target (location.assign there, and the location's keys to give). */
+      mayShare: z.boolean(),
+    })
+    .nullable()
+    .optional(),
 });
 export type PreflightResult = z.infer<typeof preflightResult>;
 

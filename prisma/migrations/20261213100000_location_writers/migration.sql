@@ -11,6 +11,11 @@ CREATE INDEX "LocationWriter_clusterId_idx" ON "LocationWriter"("clusterId");
 ALTER TABLE "LocationWriter" ADD CONSTRAINT "LocationWriter_assignmentId_fkey" FOREIGN KEY ("assignmentId") REFERENCES "LocationAssignment"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 ALTER TABLE "LocationWriter" ADD CONSTRAINT "LocationWriter_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
+-- A location made read-only with the old switch (every assignment ReadOnly) is read-only everywhere now.
+UPDATE "Location" l SET "readOnly" = true
+WHERE EXISTS (SELECT 1 FROM "LocationAssignment" a WHERE a."locationId" = l."id")
+  AND NOT EXISTS (SELECT 1 FROM "LocationAssignment" a WHERE a."locationId" = l."id" AND a."readOnly" = false);
+
 -- What was read-write through a group stays so: every cluster of the group is a writer of that assignment.
 INSERT INTO "LocationWriter" ("assignmentId", "clusterId")
 SELECT a."id", c."id" FROM "LocationAssignment" a JOIN "Cluster" c ON c."groupId" = a."clusterGroupId"

@@ -288,7 +288,7 @@ export async function createBackup(
       throw new AppError("BAD_REQUEST", e.issues.map((i) => `${i.path}: ${i.message}`).join("; ") || e.message);
     throw e;
   }
-  await refuseReadOnlyTarget(d, c, input.spec);
+  await refuseReadOnlyTarget(d, c, str(rec(manifest.spec).storageLocation));
   try {
     const client = await d.clusters.forCluster(c.id);
     const { created, object } = await d.kube.createVeleroObject(client, "backups", manifest as never);

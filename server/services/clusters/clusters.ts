@@ -149,11 +149,10 @@ export async function keysDeployedTo(db: Db, group: ScopedGroup) {
     where: { clusterGroupId: group.id },
     orderBy: { location: { name: "asc" } },
     select: {
-      readOnly: true,
       location: { select: { name: true, provider: true, config: true, credential: { select: { name: true } } } },
     },
   });
-  return rows.map(({ readOnly, location: l }) => {
+  return rows.map(({ location: l }) => {
     const config = (l.config ?? {}) as { bucket?: unknown; prefix?: unknown };
     return {
       location: l.name,
@@ -161,7 +160,8 @@ export async function keysDeployedTo(db: Db, group: ScopedGroup) {
       bucket: typeof config.bucket === "string" ? config.bucket : "",
       prefix: typeof config.prefix === "string" && config.prefix ? config.prefix : null,
       credential: l.credential.name,
-      readOnly,
+      // A cluster joining a group is ReadOnly on the group's locations until it is chosen as a writer (#14 §3).
+      readOnly: true as boolean,
     };
   });
 }

@@ -8,6 +8,7 @@ import type { ClusterMoveInput, ClusterUpdateInput } from "@/lib/schemas/cluster
 import { assertMaySpread, reconcileCluster } from "../protection/locations";
 import { publish } from "../../events/bus";
 import { getCluster } from "./clusters";
+import { lockWriters } from "../protection/location-modes";
 
 // Editing an attached cluster: its name, description and labels (Lifeboat's own, on the cluster record), and moving it
 // to another cluster group. A move changes who may reach the cluster (the bindings on the old and the new group) and
@@ -100,6 +101,8 @@ export async function moveCluster(d: Deps, access: Access, c: ScopedCluster, inp
   const preview = await previewMove(d, access, c, input.groupId);
   for (const l of preview.locationsAdded) await assertMaySpread(d, access, l.id);
   const moved = await d.db.$transaction(async (tx) => {
+    // Under the writers' lock: a writers' change of the old group at the same time sees the cluster gone.
+    await lockWriters(tx);
     const m = await tx.cluster.updateMany({
       where: { id: c.id, groupId: c.groupId },
       data: { groupId: input.groupId },

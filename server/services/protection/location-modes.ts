@@ -4,6 +4,7 @@ import type { Prisma } from "../../db/generated/client";
 import { AppError } from "../../errors";
 import { roleOnCluster, type Access } from "../../rbac/access";
 import { locationConfigOf } from "../../storage/providers/registry";
+import type { LocationConfig } from "@/lib/schemas/locations";
 
 // Which clusters write to a location and which only read it (#14 §3). A cluster is ReadOnly on a location when the
 // location is ReadOnly everywhere, else as its direct assignment says, else ReadWrite only as a writer of its group's
@@ -117,7 +118,7 @@ export async function withOneWriter<T>(
 ): Promise<T> {
   return d.db.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${LOCK}))`;
+      await lockWriters(tx);
       const before = await writersOf(d, tx);
       const result = await change(tx);
       const after = await writersOf(d, tx);
@@ -135,10 +136,10 @@ export async function withOneWriter<T>(
         const who = seen.map(([c, via]) => `${after.clusters.get(c)!.name} (through ${via.join(", ")})`);
         const others = writers.size - seen.length;
         if (others) who.push(`${others} cluster${others === 1 ? "" : "s"} you do not see`);
+        const named = who.length > 1 ? `${who.slice(0, -1).join(", ")} and ${who[who.length - 1]}` : who[0];
         throw new AppError(
           "CONFLICT",
-          `${who.slice(0, -1).join(", ")} and ${who[who.length - 1]} would ${who.length === 2 ? "both" : "all"} ` +
-            `write backups to ` +
+          `${named} would ${writers.size === 2 ? "both" : "all"} write backups to ` +
             `${after.where.get(key)}: Velero on each deletes and ` +
             "garbage-collects the backups it finds there, including the others'. Keep one writer and make the other " +
             "clusters read-only there. Nothing was changed.",
@@ -165,4 +166,37 @@ export async function sharedWriters(
     for (const locationId of w.locations.get(key) ?? []) out.set(locationId, { where: w.where.get(key)!, clusters });
   }
   return out;
+}
+
+/**
+ * Where another cluster than `clusterId` still holds a location pointing at the same place as `config` ReadWrite, as
+ * last applied there (a change to ReadOnly that failed, or one not made yet): null when none does. A cluster is made
+ * a writer only after that, so two never write at once, whatever order the clusters are reached in.
+ */
+export async function writingElsewhere(d: Deps, config: LocationConfig, clusterId: string): Promise<string | null> {
+  const provider = d.storage.providerFor(config.provider);
+  const key = provider.storageKey(config);
+  const locations = await d.db.location.findMany({ select: { id: true, provider: true, config: true } });
+  const same = locations.filter((l) => {
+    try {
+      const c = locationConfigOf(l, d.storage.providerFor);
+      return d.storage.providerFor(c.provider).storageKey(c) === key;
+    } catch {
+      return false;
+    }
+  });
+  const writing = await d.db.locationDeployment.count({
+    where: {
+      locationId: { in: same.map((l) => l.id) },
+      clusterId: { not: clusterId },
+      readOnly: false,
+      appliedAt: { not: null },
+    },
+  });
+  return writing ? provider.describe(config).split(" · ")[0] : null;
+}
+
+/** Takes the fleet's location-writers lock in a transaction (e.g. a cluster's move between groups). */
+export async function lockWriters(tx: Prisma.TransactionClient) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${LOCK}))`;
 }

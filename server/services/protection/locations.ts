@@ -25,7 +25,8 @@ import {
 } from "@/lib/schemas/locations";
 import { locationConfigOf, storedLocationConfig } from "../../storage/providers/registry";
 import { lacksObjectStorePlugin, objectStorePluginName, type ReportedPlugin } from "@/lib/velero/plugins";
-import { modeSelect, modesOf, readOnlyOn, sharedWriters, withOneWriter } from "./location-modes";
+import type { Prisma } from "../../db/generated/client";
+import { modeSelect, modesOf, readOnlyOn, sharedWriters, withOneWriter, writingElsewhere } from "./location-modes";
 
 // Self-provisioned target locations, whatever their provider (its driver in server/storage/providers knows the store):
 // validated by really reaching the store, assigned to cluster groups and clusters, and reconciled onto every assigned
@@ -394,10 +395,10 @@ export async function assignLocation(
       "BAD_REQUEST",
       "Writers are chosen on a cluster group's assignment; a cluster is read-only or not",
     );
-  if (target.kind === "clusterGroup") await assertMembers(d, target.id, writers);
   const a = await withOneWriter(d, access, async (tx) => {
     if (await tx.locationAssignment.findFirst({ where: key, select: { id: true } }))
       throw new AppError("CONFLICT", "The location is already assigned there");
+    if (target.kind === "clusterGroup") await assertMembers(tx, target.id, writers);
     return tx.locationAssignment.create({
       data: {
         ...key,
@@ -412,9 +413,9 @@ export async function assignLocation(
 }
 
 /** Refuses writers that are not clusters of the group. */
-async function assertMembers(d: Deps, groupId: string, clusterIds: readonly string[]) {
+async function assertMembers(db: Prisma.TransactionClient, groupId: string, clusterIds: readonly string[]) {
   if (!clusterIds.length) return;
-  const members = await d.db.cluster.count({ where: { id: { in: [...clusterIds] }, groupId } });
+  const members = await db.cluster.count({ where: { id: { in: [...clusterIds] }, groupId } });
   if (members !== clusterIds.length)
     throw new AppError("BAD_REQUEST", "Only clusters of the group can write through its assignment");
 }
@@ -427,15 +428,25 @@ async function assertMembers(d: Deps, groupId: string, clusterIds: readonly stri
 export async function setLocationWriters(d: Deps, access: Access, input: { id: string; writers: string[] }) {
   const a = await d.db.locationAssignment.findUnique({
     where: { id: input.id },
-    select: { locationId: true, clusterGroupId: true },
+    select: { locationId: true, clusterGroupId: true, clusterId: true },
   });
   if (!a) throw notFound("Assignment");
+  // Its scope first: an assignment the caller may not administer is not theirs to learn anything of.
+  await scopedTarget(
+    d.db,
+    access,
+    a.clusterGroupId ? { kind: "clusterGroup", id: a.clusterGroupId } : { kind: "cluster", id: a.clusterId! },
+    "location.assign",
+  );
   if (!a.clusterGroupId)
     throw new AppError("BAD_REQUEST", "A cluster's assignment has no writers: make it read-only or not");
-  await scopedTarget(d.db, access, { kind: "clusterGroup", id: a.clusterGroupId }, "location.assign");
+  const groupId = a.clusterGroupId;
   const writers = [...new Set(input.writers)];
-  await assertMembers(d, a.clusterGroupId, writers);
+  // Under the lock: a cluster moved out of the group, or the assignment ended, meanwhile is seen.
   await withOneWriter(d, access, async (tx) => {
+    if (!(await tx.locationAssignment.findUnique({ where: { id: input.id }, select: { id: true } })))
+      throw notFound("Assignment");
+    await assertMembers(tx, groupId, writers);
     await tx.locationWriter.deleteMany({ where: { assignmentId: input.id } });
     await tx.locationWriter.createMany({ data: writers.map((clusterId) => ({ assignmentId: input.id, clusterId })) });
   });
@@ -449,7 +460,22 @@ export async function setLocationWriters(d: Deps, access: Access, input: { id: s
  * group one only views does not make its keys one's to give away.
  */
 export async function assertMaySpread(d: Deps, access: Access, locationId: string) {
-  if (access.orgRole === "ORG_ADMIN") return;
+  const { lacking, existing } = await spreadCheck(d, access, locationId);
+  if (lacking)
+    throw new AppError(
+      "FORBIDDEN",
+      `Sharing this location further needs an organization admin, or the CLUSTER_ADMIN role wherever it is already ` +
+        `shared (${lacking} of its ${existing} scopes are not yours to administer)`,
+    );
+}
+
+/** Whether the caller may share the location further (assertMaySpread's rule), without throwing. */
+export async function maySpread(d: Deps, access: Access, locationId: string): Promise<boolean> {
+  return (await spreadCheck(d, access, locationId)).lacking === 0;
+}
+
+async function spreadCheck(d: Deps, access: Access, locationId: string) {
+  if (access.orgRole === "ORG_ADMIN") return { lacking: 0, existing: 0 };
   const existing = await d.db.locationAssignment.findMany({
     where: { locationId },
     select: { clusterGroupId: true, cluster: { select: { id: true, groupId: true } } },
@@ -458,13 +484,8 @@ export async function assertMaySpread(d: Deps, access: Access, locationId: strin
     a.clusterGroupId
       ? !canOnGroup(access, "location.assign", a.clusterGroupId)
       : !a.cluster || !canOnCluster(access, "location.assign", a.cluster),
-  );
-  if (lacking.length)
-    throw new AppError(
-      "FORBIDDEN",
-      `Sharing this location further needs an organization admin, or the CLUSTER_ADMIN role wherever it is already ` +
-        `shared (${lacking.length} of its ${existing.length} scopes are not yours to administer)`,
-    );
+  ).length;
+  return { lacking, existing: existing.length };
 }
 
 /** Ends an assignment: needs location.assign on its cluster group or cluster, as assigning does. */
@@ -480,7 +501,8 @@ export async function unassignLocation(d: Deps, access: Access, assignmentId: st
     a.clusterGroupId ? { kind: "clusterGroup", id: a.clusterGroupId } : { kind: "cluster", id: a.clusterId! },
     "location.assign",
   );
-  await d.db.locationAssignment.delete({ where: { id: assignmentId } });
+  // Ending a cluster's own ReadOnly assignment can make its group's assignment a writer there: checked like any change.
+  await withOneWriter(d, access, (tx) => tx.locationAssignment.deleteMany({ where: { id: assignmentId } }));
   await reconcileLocation(d, a.locationId);
   return { id: assignmentId };
 }
@@ -554,7 +576,15 @@ async function applyOne(
   const bslName = bslNameFor(l);
   const installed = (c.velero as { installed?: boolean } | null)?.installed;
   let error: string | null = installed ? null : "Velero is not installed on this cluster: the location is not applied";
-  if (installed) {
+  // Made a writer: only once no other cluster still writes to the place (its change to ReadOnly may have failed).
+  if (installed && !readOnly && !(await writesAlready(d, l.id, clusterId))) {
+    const other = await writingElsewhere(d, l.config, clusterId);
+    if (other)
+      error =
+        `Another cluster still writes to ${other} (Lifeboat is making it read-only there): this cluster writes once ` +
+        "it has stopped";
+  }
+  if (installed && !error) {
     try {
       await d.kube.applyLocation(
         await d.clusters.forCluster(clusterId),
@@ -568,9 +598,19 @@ async function applyOne(
   await d.db.locationDeployment.upsert({
     where: { locationId_clusterId: { locationId: l.id, clusterId } },
     create: { locationId: l.id, clusterId, bslName, readOnly, appliedAt: error ? null : new Date(), error },
-    update: { bslName, readOnly, appliedAt: error ? undefined : new Date(), error },
+    // A failed apply keeps the access mode last applied: whether the cluster may still write there.
+    update: { bslName, readOnly: error ? undefined : readOnly, appliedAt: error ? undefined : new Date(), error },
   });
   return error;
+}
+
+/** Whether the cluster holds the location ReadWrite already (as last applied). */
+async function writesAlready(d: Deps, locationId: string, clusterId: string): Promise<boolean> {
+  const dep = await d.db.locationDeployment.findUnique({
+    where: { locationId_clusterId: { locationId, clusterId } },
+    select: { readOnly: true, appliedAt: true },
+  });
+  return Boolean(dep && !dep.readOnly && dep.appliedAt);
 }
 
 /** Takes the location off one cluster it is no longer assigned to, and forgets the deployment (kept, with the error, when removing fails). */
@@ -620,7 +660,9 @@ export async function reconcileLocation(d: Deps, locationId: string) {
   });
   for (const x of disabled) want.delete(x.clusterId);
   const credential = await credentialSecret(d, l.credentialId);
-  for (const [clusterId, readOnly] of want) await applyOne(d, location, clusterId, readOnly, credential);
+  // ReadOnly first, so a cluster made the writer finds the one it replaces no longer writing.
+  const ordered = [...want].sort(([, a], [, b]) => Number(b) - Number(a));
+  for (const [clusterId, readOnly] of ordered) await applyOne(d, location, clusterId, readOnly, credential);
   for (const dep of l.deployments.filter((x) => !want.has(x.clusterId))) await removeOne(d, l, dep.clusterId);
 }
 

@@ -1,29 +1,27 @@
 import type { Deps } from "../../composition";
 import { AppError } from "../../errors";
-import { rec, str } from "@/lib/velero/read";
+import { modeSelect, readOnlyOn } from "./location-modes";
 
 /**
- * Refuses a backup or schedule that would write to a location ReadOnly on the cluster, before Velero is asked (its
- * Backup would only fail validation: "backup storage location … is currently in read-only mode"). ReadOnly is how a
- * cluster sees another's backups under one writer per bucket and prefix (#14 §3). Read from the read model: a location
- * the sync engine has not seen yet is left to Velero.
+ * Refuses a backup (or a schedule's) that would write to a Lifeboat location ReadOnly on the cluster, before Velero is
+ * asked: its Backup would only fail validation ("backup storage location … is currently in read-only mode"). ReadOnly
+ * is how a cluster sees another's backups under one writer per bucket and prefix (#14 §3). Decided from what Lifeboat
+ * wants there (its assignments), so a cluster just made the writer may back up at once. A backup storage location
+ * Lifeboat did not make, or none named (Velero's default), is left to Velero.
  */
-export async function refuseReadOnlyTarget(d: Deps, c: { id: string; name: string }, spec: unknown) {
-  const bslName = str(rec(spec).location);
+export async function refuseReadOnlyTarget(d: Deps, c: { id: string; name: string }, bslName: string | null) {
   if (!bslName) return;
-  const bsl = await d.db.veleroObject.findFirst({
-    where: { clusterId: c.id, kind: "backupstoragelocations", name: bslName },
-    select: { spec: true },
-  });
-  if (str(rec(bsl?.spec).accessMode) !== "ReadOnly") return;
   const dep = await d.db.locationDeployment.findFirst({
     where: { clusterId: c.id, bslName },
-    select: { location: { select: { name: true } } },
+    select: { location: { select: { name: true, readOnly: true, assignments: { select: modeSelect } } } },
   });
+  const cluster = await d.db.cluster.findUnique({ where: { id: c.id }, select: { groupId: true } });
+  if (!dep || !cluster) return;
+  if (!readOnlyOn(dep.location, dep.location.assignments, { id: c.id, groupId: cluster.groupId })) return;
   throw new AppError(
     "PRECONDITION_FAILED",
-    `${dep ? `The location ${dep.location.name}` : `The backup storage location ${bslName}`} is ReadOnly on ${c.name}: ` +
-      `${c.name} restores from it and never writes there (one cluster writes to a bucket and prefix). Choose a location ` +
-      `${c.name} writes to, or make ${c.name} the location's writer.`,
+    `The location ${dep.location.name} is ReadOnly on ${c.name}: ${c.name} restores from it and never writes there ` +
+      `(one cluster writes to a bucket and prefix). Choose a location ${c.name} writes to, or make ${c.name} the ` +
+      "location's writer.",
   );
 }

@@ -3,7 +3,8 @@ import { AppError } from "../../errors";
 import { ClusterError } from "../../kube/errors";
 import type { ClusterClient } from "../../kube/cluster-client";
 import type { ScopedCluster } from "../../trpc/scoped";
-import { visibleClusterWhere, type Access } from "../../rbac/access";
+import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import { maySpread } from "../protection/locations";
 import { restoreInput } from "@/lib/schemas/protection";
 import type { PreflightResult } from "@/lib/schemas/preflight";
 import { date, num, rec, str } from "@/lib/velero/read";
@@ -186,14 +187,20 @@ export async function preflightRestore(
     );
   });
   const result = preflight({ ...facts, existing }, input, { clusterId: target.id, backupName: req.backupName });
-  return { ...result, share: seen ? null : await shareOffer(d, source, target.id) };
+  // A backup of that name the target has, made by another cluster, is not replaced by a sync: nothing to offer.
+  return { ...result, share: seen || found ? null : await shareOffer(d, access, source, target.id) };
 }
 
 /**
  * The Lifeboat location a backup the target does not see is stored in, as the cluster that sees it holds it: the
  * wizard offers to share it with the target ReadOnly (#14 §3). Null for a location made outside Lifeboat.
  */
-async function shareOffer(d: Deps, source: { clusterId: string; spec: unknown }, targetId: string) {
+async function shareOffer(
+  d: Deps,
+  access: Access | null,
+  source: { clusterId: string; spec: unknown },
+  targetId: string,
+) {
   const bslName = str(rec(source.spec).storageLocation);
   if (!bslName) return null;
   const dep = await d.db.locationDeployment.findFirst({
@@ -205,5 +212,13 @@ async function shareOffer(d: Deps, source: { clusterId: string; spec: unknown },
     where: { locationId_clusterId: { locationId: dep.location.id, clusterId: targetId } },
     select: { clusterId: true },
   });
-  return { locationId: dep.location.id, locationName: dep.location.name, onTarget: Boolean(onTarget) };
+  // Sharing it there needs location.assign on the target and the right to spread the location's keys (assignLocation).
+  const target = await d.db.cluster.findUnique({ where: { id: targetId }, select: { id: true, groupId: true } });
+  const mayShare = Boolean(
+    access &&
+    target &&
+    canOnCluster(access, "location.assign", target) &&
+    (await maySpread(d, access, dep.location.id)),
+  );
+  return { locationId: dep.location.id, locationName: dep.location.name, onTarget: Boolean(onTarget), mayShare };
 }

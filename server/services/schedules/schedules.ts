@@ -381,7 +381,7 @@ export async function previewSchedule(c: ScopedCluster, req: ScheduleRequest, cr
 export async function createSchedule(d: Deps, cluster: ScopedCluster, req: ScheduleRequest, createdBy: string) {
   const c = await liveCluster(d, cluster);
   const manifest = manifestFor(req, c.name, createdBy);
-  await refuseReadOnlyTarget(d, c, req.spec);
+  await refuseReadOnlyTarget(d, c, str(rec(rec(manifest.spec).template).storageLocation));
   const { created, object } = await onCluster(c, "create the schedule", () =>
     d.kube.createVeleroObject(c.client, PLURAL, manifest as never),
   );
@@ -423,7 +423,7 @@ export async function updateSchedule(d: Deps, cluster: ScopedCluster, req: Sched
           c.name,
           "",
         );
-  if (rebuilt) await refuseReadOnlyTarget(d, c, req.spec);
+  if (rebuilt) await refuseReadOnlyTarget(d, c, str(rec(rec(rebuilt.spec).template).storageLocation));
   const updated = await onCluster(c, `update schedule ${req.name}`, () =>
     d.kube.updateVeleroObject(c.client, PLURAL, req.name, (obj) => {
       const before = rec(obj.spec);
@@ -515,6 +515,7 @@ export async function backupFromSchedule(
   const { metadata: templateMeta, ...template } = rec(rec(obj.spec).template);
   const templateLabels = rec(rec(templateMeta).labels);
   const labels = Object.keys(templateLabels).length ? templateLabels : rec(obj.metadata?.labels);
+  await refuseReadOnlyTarget(d, c, str(template.storageLocation));
   const base = `${key.name}-${timestamp(now)}`;
   const manifest = (name: string) => ({
     apiVersion: "velero.io/v1",

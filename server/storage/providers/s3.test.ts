@@ -226,6 +226,8 @@ describe("the storage key of an S3 location", () => {
     const aws = { provider: "AWS_S3", bucket: "velero", prefix: "team-a", region: "eu-west-1" };
     expect(key(aws)).toBe("s3:aws/velero/team-a");
     expect(key({ ...aws, region: "us-east-1" })).toBe(key(aws));
+    // A regional endpoint reaches the same bucket.
+    expect(key({ ...aws, endpoint: "https://s3.eu-west-1.amazonaws.com" })).toBe(key(aws));
     expect(key(aws)).not.toBe(key(minio));
   });
 });

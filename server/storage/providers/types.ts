@@ -142,11 +142,13 @@ export interface CredentialType<C extends CredentialKind = CredentialKind> {
 /** A prefix as a storage key holds it: "backups/", "/backups" and "backups" are the same place. */
 export const prefixKey = (prefix: string | undefined) => (prefix ?? "").replace(/^\/+|\/+$/g, "");
 
-/** An S3 endpoint as a storage key holds it (scheme, case and a trailing "/" aside); "aws" for AWS itself. */
+/** An S3 endpoint as a storage key holds it (scheme, case and a trailing "/" aside); "aws" for AWS's own. */
 export function storeOf(endpoint: string | undefined): string {
   if (!endpoint) return "aws";
   try {
     const u = new URL(endpoint);
+    // An AWS endpoint (regional, FIPS, dual-stack) reaches AWS's global bucket names.
+    if (/(^|\.)amazonaws\.com(\.cn)?$/i.test(u.hostname)) return "aws";
     return `${u.host}${u.pathname.replace(/\/+$/, "")}`.toLowerCase();
   } catch {
     return endpoint.toLowerCase();
