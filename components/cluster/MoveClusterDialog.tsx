@@ -94,7 +94,7 @@ export function MoveClusterDialog({
           <Typography variant="subtitle2" component="h3" sx={{ mt: 1 }}>
             Target locations
           </Typography>
-          {p.locationsAdded.length || p.locationsRemoved.length ? (
+          {p.locationsAdded.length || p.locationsRemoved.length || p.locationsReadOnly.length ? (
             <List dense aria-label="Target locations that change">
               {p.locationsAdded.map((l) => (
                 <ListItem key={l.id} disableGutters>
@@ -109,6 +109,17 @@ export function MoveClusterDialog({
                   <ListItemText
                     primary={`${l.name}: removed`}
                     secondary="Its BackupStorageLocation and keys leave the cluster; backups in the bucket stay"
+                  />
+                </ListItem>
+              ))}
+              {p.locationsReadOnly.map((l) => (
+                <ListItem key={l.id} disableGutters>
+                  <ListItemText
+                    primary={`${l.name}: becomes read-only`}
+                    secondary={
+                      "The cluster keeps seeing its backups but stops writing there (one writer per bucket and " +
+                      "prefix) until it is chosen as a writer in the new group: its backups and schedules there fail"
+                    }
                   />
                 </ListItem>
               ))}

@@ -55,6 +55,8 @@ const movePreview = z.object({
   access: z.array(z.object({ subject: z.string(), before: clusterRole.nullable(), after: clusterRole.nullable() })),
   locationsAdded: z.array(ref),
   locationsRemoved: z.array(ref),
+  /** Kept, but the cluster stops writing there (ReadOnly in the new group until chosen as a writer). */
+  locationsReadOnly: z.array(ref),
 });
 
 export const clusterRouter = router({

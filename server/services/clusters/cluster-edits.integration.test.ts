@@ -13,7 +13,7 @@ import type { Db } from "../../db/client";
 let db: Db;
 let admin: ReturnType<typeof callerFor>;
 const run = crypto.randomBytes(3).toString("hex");
-const ids = { a: "", b: "", c: "", east: "", la: "", lb: "", operator: "", team: "" };
+const ids = { a: "", b: "", c: "", east: "", la: "", lb: "", operator: "", team: "", cred: "" };
 const bslOn = (name: string) =>
   adminClients(kubeconfigText(0))
     .custom.getNamespacedCustomObject({
@@ -57,6 +57,7 @@ beforeAll(async () => {
     accessKeyId: s3.accessKeyId,
     secretAccessKey: s3.secretAccessKey,
   });
+  ids.cred = cred.id;
   const base = {
     provider: "S3_COMPATIBLE" as const,
     region: "us-east-1",
@@ -136,9 +137,44 @@ describe("moving a cluster to another group", () => {
     ]);
     expect(p.locationsAdded).toEqual([{ id: ids.lb, name: `in-b-${run}` }]);
     expect(p.locationsRemoved).toEqual([{ id: ids.la, name: `in-a-${run}` }]);
+    expect(p.locationsReadOnly).toEqual([]);
     await expect(admin.cluster.movePreview({ id: ids.east, groupId: ids.a })).rejects.toMatchObject({
       code: "BAD_REQUEST",
     });
+  });
+
+  it("says which kept location the cluster stops writing to: in the new group it is read-only until chosen", async () => {
+    const shared = await admin.location.create({
+      provider: "S3_COMPATIBLE",
+      region: "us-east-1",
+      endpoint: testSandbox().s3.endpoint,
+      pathStyle: true,
+      credentialId: ids.cred,
+      bucket: "lifeboat-backups",
+      name: `both-${run}`,
+      prefix: `moves-it/${run}/both`,
+    });
+    const inA = await admin.location.assign({
+      locationId: shared.id,
+      target: { kind: "clusterGroup", id: ids.a },
+      readOnly: true,
+      writers: [ids.east],
+    });
+    const inB = await admin.location.assign({
+      locationId: shared.id,
+      target: { kind: "clusterGroup", id: ids.b },
+      readOnly: true,
+    });
+    try {
+      const p = await admin.cluster.movePreview({ id: ids.east, groupId: ids.b });
+      expect(p.locationsReadOnly).toEqual([{ id: shared.id, name: `both-${run}` }]);
+      expect(p.locationsAdded.map((l) => l.id)).not.toContain(shared.id);
+      expect(p.locationsRemoved.map((l) => l.id)).not.toContain(shared.id);
+    } finally {
+      await admin.location.unassign({ id: inA.id });
+      await admin.location.unassign({ id: inB.id });
+      await admin.location.delete({ id: shared.id });
+    }
   });
 
   it("needs CLUSTER_ADMIN on both groups, and may spread only locations the caller administers everywhere", async () => {

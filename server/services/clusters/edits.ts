@@ -8,7 +8,7 @@ import type { ClusterMoveInput, ClusterUpdateInput } from "@/lib/schemas/cluster
 import { assertMaySpread, reconcileCluster } from "../protection/locations";
 import { publish } from "../../events/bus";
 import { getCluster } from "./clusters";
-import { lockWriters } from "../protection/location-modes";
+import { lockWriters, modeSelect, readOnlyOn } from "../protection/location-modes";
 
 // Editing an attached cluster: its name, description and labels (Lifeboat's own, on the cluster record), and moving it
 // to another cluster group. A move changes who may reach the cluster (the bindings on the old and the new group) and
@@ -50,13 +50,23 @@ const bindingSelect = {
   team: { select: { name: true } },
 } as const;
 
-/** The locations a cluster holds in a group: those assigned to the group or to the cluster itself. */
+/**
+ * The locations a cluster holds in a group (those assigned to the group or to the cluster itself), with whether it
+ * writes there: in the group it joins it is ReadOnly until chosen as a writer (#14 §3).
+ */
 async function locationsIn(db: Db, clusterId: string, groupId: string) {
   const rows = await db.locationAssignment.findMany({
     where: { OR: [{ clusterId }, { clusterGroupId: groupId }] },
-    select: { location: { select: { id: true, name: true } } },
+    select: { location: { select: { id: true, name: true, readOnly: true } }, ...modeSelect },
   });
-  return new Map(rows.map((r) => [r.location.id, r.location.name]));
+  const out = new Map<string, { name: string; writes: boolean }>();
+  for (const r of rows) {
+    // In the group it would join, no writer row names it (a move drops them): there it writes only once chosen.
+    const here = rows.filter((x) => x.location.id === r.location.id);
+    const ro = readOnlyOn(r.location, here, { id: clusterId, groupId });
+    out.set(r.location.id, { name: r.location.name, writes: ro === false });
+  }
+  return out;
 }
 
 /** Checks a move (CLUSTER_ADMIN on the source and target groups, or ORG_ADMIN) and says what it changes. */
@@ -79,17 +89,20 @@ export async function previewMove(d: Deps, access: Access, c: ScopedCluster, gro
     .filter((x) => x.before !== x.after)
     .sort((a, b) => a.subject.localeCompare(b.subject));
   const [was, will] = await Promise.all([locationsIn(d.db, c.id, c.groupId), locationsIn(d.db, c.id, groupId)]);
-  const named = (m: Map<string, string>, other: Map<string, string>) =>
+  type Held = Map<string, { name: string; writes: boolean }>;
+  const named = (m: Held, keep: (id: string, l: { writes: boolean }) => boolean) =>
     [...m]
-      .filter(([id]) => !other.has(id))
-      .map(([id, name]) => ({ id, name }))
+      .filter(([id, l]) => keep(id, l))
+      .map(([id, l]) => ({ id, name: l.name }))
       .sort((a, b) => a.name.localeCompare(b.name));
   return {
     from: { id: c.groupId, name: (await d.db.clusterGroup.findUnique({ where: { id: c.groupId } }))?.name ?? "" },
     to: { id: target.id, name: target.name },
     access: access_,
-    locationsAdded: named(will, was),
-    locationsRemoved: named(was, will),
+    locationsAdded: named(will, (id) => !was.has(id)),
+    locationsRemoved: named(was, (id) => !will.has(id)),
+    // Kept, but no longer written to: its schedules there fail until it is chosen as a writer again.
+    locationsReadOnly: named(was, (id, l) => l.writes && will.get(id)?.writes === false),
   };
 }
 
