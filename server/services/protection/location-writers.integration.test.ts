@@ -1,11 +1,18 @@
 import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminClients } from "../../kube/testing-objects";
+import { adminClients, veleroObjects } from "../../kube/testing-objects";
 import { freshDatabase } from "../../testing/db";
+import { until } from "../../testing/wait";
 import { aCluster, aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
 import { kubeconfigText, testSandbox } from "../../testing/sandbox";
+import { depsFor } from "../../composition";
+import { reconcileCluster, reconcileLocation } from "./locations";
+import { scheduleName } from "@/lib/velero/names";
+import { isTerminal } from "@/lib/velero/phases";
+import type { BackupInput } from "@/lib/schemas/protection";
 import type { ClusterRole } from "@/lib/rbac/permissions";
 import type { Db } from "../../db/client";
+import type { Prisma } from "../../db/generated/client";
 
 // One writer per bucket and prefix (#14 §3), through the router against the sandbox's S3 emulator and clusters: Velero
 // on a ReadWrite cluster deletes the backups it finds in its location that it did not make, so Lifeboat refuses to make
@@ -158,7 +165,7 @@ describe("a group assignment's writers", () => {
     );
     expect(message).toContain(`east (through g-${run})`);
     expect(message).toContain(`west (through g-${run})`);
-    expect(message).toContain(`would all write backups to ${where(`${base}/group`)}`);
+    expect(message).toContain(`would both write backups to ${where(`${base}/group`)}`);
     expect(message).toContain("Nothing was changed");
     expect(await writerNames(ids.groupAssignment)).toEqual(["east"]);
     expect(await deploymentModes(ids.G)).toEqual({ east: false, west: true });
@@ -247,6 +254,117 @@ describe("a group assignment's writers", () => {
       { ...named, reason: expect.stringContaining("FORBIDDEN") },
     ]);
   });
+
+  it("on a cluster's own assignment: said to have none only to who administers the cluster", async () => {
+    const L = await aLocation("own", `${base}/own`);
+    const own = await admin.location.assign({
+      locationId: L.id,
+      target: { kind: "cluster", id: ids.east },
+      readOnly: true,
+    });
+    const setWriters = (c: ReturnType<typeof callerFor>) => c.location.setWriters({ id: own.id, writers: [ids.east] });
+    // Who does not see east learns nothing of the assignment; who sees it without administering it is refused as such.
+    await expect(setWriters(await as(["CLUSTER_ADMIN", "c"]))).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(setWriters(await as(["OPERATOR", "a"], ["CLUSTER_ADMIN", "c"]))).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(setWriters(await as(["CLUSTER_ADMIN", "a"]))).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      message: "A cluster's assignment has no writers: make it read-only or not",
+    });
+    expect(await db.locationWriter.count({ where: { assignmentId: own.id } })).toBe(0);
+    await admin.location.unassign({ id: own.id });
+    await admin.location.delete({ id: L.id });
+  });
+
+  it("may include a cluster whose own assignment is ReadOnly, which then may not be ended: it would make a second writer", async () => {
+    const U = await aLocation("u", `${base}/unassign`);
+    const own = await admin.location.assign({
+      locationId: U.id,
+      target: { kind: "cluster", id: ids.east },
+      readOnly: true,
+    });
+    // east's own assignment wins over the group's: of its two writers only west writes, so it is accepted.
+    const group = await admin.location.assign({
+      locationId: U.id,
+      target: { kind: "clusterGroup", id: ids.a },
+      readOnly: true,
+      writers: [ids.east, ids.west],
+    });
+    expect(await deploymentModes(U.id)).toEqual({ east: true, west: false });
+
+    const message = await refusal((await as(["CLUSTER_ADMIN", "a"])).location.unassign({ id: own.id }), "CONFLICT");
+    expect(message).toContain(
+      `east (through u-${run}) and west (through u-${run}) would both write backups to ${where(`${base}/unassign`)}`,
+    );
+    expect(message).toContain("Nothing was changed");
+    expect(await db.locationAssignment.findUnique({ where: { id: own.id }, select: { readOnly: true } })).toEqual({
+      readOnly: true,
+    });
+    expect(await deploymentModes(U.id)).toEqual({ east: true, west: false });
+    expect(await accessModeOn("east", U.name)).toBe("ReadOnly");
+    expect(await accessModeOn("west", U.name)).toBe("ReadWrite");
+
+    // Once east is no longer one of the group's writers, its own assignment may go: east stays ReadOnly.
+    await admin.location.setWriters({ id: group.id, writers: [ids.west] });
+    await admin.location.unassign({ id: own.id });
+    expect(await deploymentModes(U.id)).toEqual({ east: true, west: false });
+    expect(await accessModeOn("east", U.name)).toBe("ReadOnly");
+    await admin.location.unassign({ id: group.id });
+    await admin.location.delete({ id: U.id });
+  });
+});
+
+describe("backups and schedules to a location ReadOnly on the cluster", () => {
+  // Decided from Lifeboat's assignments, before Velero is asked (its Backup would only fail validation).
+  const objects = () => veleroObjects(kubeconfigText(sandbox.east));
+  const backup = `east-writers-${run}`;
+  const schedule = scheduleName({ cluster: "east", base: `writers-${run}` });
+  const spec = (): BackupInput => ({
+    scope: { kind: "namespaces", include: ["payments"] },
+    volumes: { fsBackup: "off", csiSnapshots: false, dataMovement: false },
+    location: `lifeboat-g-${run}`,
+    ttl: { value: 1, unit: "days" },
+  });
+  const createSchedule = () =>
+    admin.schedule.create({ clusterId: ids.east, name: schedule, spec: spec(), cron: "0 3 * * *", paused: true });
+  const readOnly = `The location g-${run} is ReadOnly on east: east restores from it and never writes there`;
+
+  it("are refused, naming the location and the cluster, and nothing is created", async () => {
+    // west writes to g; east only reads it.
+    expect(await deploymentModes(ids.G)).toEqual({ east: true, west: false });
+    expect(
+      await refusal(admin.backup.create({ clusterId: ids.east, name: backup, spec: spec() }), "PRECONDITION_FAILED"),
+    ).toContain(readOnly);
+    expect(await refusal(createSchedule(), "PRECONDITION_FAILED")).toContain(readOnly);
+    expect(await objects().get("backups", backup)).toBeNull();
+    expect(await objects().get("schedules", schedule)).toBeNull();
+  });
+
+  it("are accepted right after the cluster is made the writer; once it no longer is, Back up now is refused", async () => {
+    await admin.location.setWriters({ id: ids.groupAssignment, writers: [ids.east] });
+    expect(await admin.backup.create({ clusterId: ids.east, name: backup, spec: spec() })).toEqual({
+      name: backup,
+      created: true,
+    });
+    expect(await createSchedule()).toEqual({ name: schedule, created: true });
+    // Velero backs up: the location is ReadWrite on east (a ReadOnly one fails the backup's validation).
+    const done = await until("east's backup to finish", async () => {
+      const b = (await objects().get("backups", backup)) as { status?: { phase?: string } } | null;
+      const phase = b?.status?.phase;
+      return phase && isTerminal("Backup", phase) ? phase : null;
+    });
+    expect(done).toBe("Completed");
+
+    // west writes again: east's schedule may no longer back up there.
+    await admin.location.setWriters({ id: ids.groupAssignment, writers: [ids.west] });
+    expect(await deploymentModes(ids.G)).toEqual({ east: true, west: false });
+    expect(
+      await refusal(admin.schedule.backupNow({ clusterId: ids.east, name: schedule }), "PRECONDITION_FAILED"),
+    ).toContain(readOnly);
+    expect(await objects().listLabelled("backups", `velero.io/schedule-name=${schedule}`)).toEqual([]);
+    await objects().remove("schedules", schedule);
+  });
 });
 
 describe("two locations on the same bucket and prefix", () => {
@@ -261,7 +379,7 @@ describe("two locations on the same bucket and prefix", () => {
     );
     expect(message).toContain(`east (through p-${run})`);
     expect(message).toContain(`west (through q-${run})`);
-    expect(message).toContain(`would all write backups to ${where(`${base}/shared`)}`);
+    expect(message).toContain(`would both write backups to ${where(`${base}/shared`)}`);
     expect(message).toContain("Nothing was changed");
     expect(await db.locationAssignment.count({ where: { locationId: Q.id } })).toBe(0);
     expect(await deploymentModes(Q.id)).toEqual({});
@@ -299,7 +417,7 @@ describe("two locations on the same bucket and prefix", () => {
     });
     const clusterAdminOfA = await as(["CLUSTER_ADMIN", "a"]);
     const message = await refusal(clusterAdminOfA.location.setWriters({ id: a.id, writers: [ids.east] }), "CONFLICT");
-    expect(message).toContain(`east (through h2-${run}) and 1 cluster you do not see would all write backups to`);
+    expect(message).toContain(`east (through h2-${run}) and 1 cluster you do not see would both write backups to`);
     expect(message).not.toContain("north");
     expect(message).not.toContain(`h1-${run}`);
     expect(await writerNames(a.id)).toEqual([]);
@@ -403,5 +521,107 @@ describe("moving a writer cluster to another group", () => {
     await admin.cluster.move({ id: ids.west, groupId: ids.a });
     expect(await deploymentModes(ids.G)).toEqual({ east: true, west: true });
     expect(await accessModeOn("west", `g-${run}`)).toBe("ReadOnly");
+  });
+});
+
+describe("a cluster made the writer", () => {
+  const d = () => depsFor(db);
+  const deployment = (locationId: string, clusterId: string) =>
+    db.locationDeployment.findUniqueOrThrow({
+      where: { locationId_clusterId: { locationId, clusterId } },
+      select: { readOnly: true, appliedAt: true, error: true },
+    });
+  const waiting = (prefix: string) =>
+    `Another cluster still writes to ${where(prefix)} (Lifeboat is making it read-only there): this cluster writes ` +
+    "once it has stopped";
+
+  it("waits while another cluster still holds the place ReadWrite as last applied, and writes once it no longer does", async () => {
+    const S1 = await aLocation("s1", `${base}/stale`);
+    const S2 = await aLocation("s2", `${base}/stale`);
+    // north wrote to S1 and is ReadOnly there by its assignment now, but could not be reached: as last applied there,
+    // it still writes.
+    await admin.location.assign({ locationId: S1.id, target: { kind: "cluster", id: ids.north }, readOnly: true });
+    await db.locationDeployment.create({
+      data: {
+        locationId: S1.id,
+        clusterId: ids.north,
+        bslName: `lifeboat-${S1.name}`,
+        readOnly: false,
+        appliedAt: new Date(),
+      },
+    });
+
+    // By the assignments east alone writes there: accepted, but east is not made ReadWrite yet.
+    await admin.location.assign({ locationId: S2.id, target: { kind: "cluster", id: ids.east }, readOnly: false });
+    expect(await deployment(S2.id, ids.east)).toEqual({
+      readOnly: false,
+      appliedAt: null,
+      error: waiting(`${base}/stale`),
+    });
+    expect(await accessModeOn("east", S2.name)).toBeNull();
+    const listed = (await admin.location.list()).find((l) => l.id === S2.id)!;
+    expect(listed.deployments).toEqual([
+      expect.objectContaining({ clusterId: ids.east, error: waiting(`${base}/stale`) }),
+    ]);
+
+    // Reconciling again while north still does changes nothing.
+    await reconcileLocation(d(), S2.id);
+    expect(await deployment(S2.id, ids.east)).toMatchObject({ appliedAt: null, error: waiting(`${base}/stale`) });
+    expect(await accessModeOn("east", S2.name)).toBeNull();
+
+    // north made ReadOnly at last: east writes.
+    await db.locationDeployment.update({
+      where: { locationId_clusterId: { locationId: S1.id, clusterId: ids.north } },
+      data: { readOnly: true },
+    });
+    await reconcileLocation(d(), S2.id);
+    expect(await deployment(S2.id, ids.east)).toEqual({ readOnly: false, appliedAt: expect.any(Date), error: null });
+    expect(await accessModeOn("east", S2.name)).toBe("ReadWrite");
+  });
+
+  it("waits for the writer it replaces, whose failed change to ReadOnly keeps the mode last applied", async () => {
+    const R = await aLocation("handover", `${base}/handover`);
+    const a = await admin.location.assign({
+      locationId: R.id,
+      target: { kind: "clusterGroup", id: ids.a },
+      readOnly: true,
+      writers: [ids.east],
+    });
+    expect(await deploymentModes(R.id)).toEqual({ east: false, west: true });
+
+    // east cannot be changed now (Lifeboat finds no Velero there): west made the writer, east stays ReadWrite as last
+    // applied, and west waits, ReadOnly as it was.
+    const { velero } = await db.cluster.findUniqueOrThrow({ where: { id: ids.east }, select: { velero: true } });
+    await db.cluster.update({
+      where: { id: ids.east },
+      data: { velero: { ...(velero as Prisma.JsonObject), installed: false } },
+    });
+    try {
+      await admin.location.setWriters({ id: a.id, writers: [ids.west] });
+      expect(await deployment(R.id, ids.east)).toEqual({
+        readOnly: false,
+        appliedAt: expect.any(Date),
+        error: expect.stringContaining("Velero is not installed"),
+      });
+      expect(await accessModeOn("east", R.name)).toBe("ReadWrite");
+      expect(await deployment(R.id, ids.west)).toEqual({
+        readOnly: true,
+        appliedAt: expect.any(Date),
+        error: waiting(`${base}/handover`),
+      });
+      expect(await accessModeOn("west", R.name)).toBe("ReadOnly");
+    } finally {
+      await db.cluster.update({ where: { id: ids.east }, data: { velero: velero as Prisma.InputJsonValue } });
+    }
+
+    // Healing west first still waits; healing east makes it ReadOnly; then west writes.
+    expect((await reconcileCluster(d(), ids.west)).failed).toContain(R.name);
+    expect(await accessModeOn("west", R.name)).toBe("ReadOnly");
+    expect((await reconcileCluster(d(), ids.east)).applied).toContain(R.name);
+    expect(await deployment(R.id, ids.east)).toMatchObject({ readOnly: true, error: null });
+    expect(await accessModeOn("east", R.name)).toBe("ReadOnly");
+    expect((await reconcileCluster(d(), ids.west)).applied).toContain(R.name);
+    expect(await deployment(R.id, ids.west)).toMatchObject({ readOnly: false, error: null });
+    expect(await accessModeOn("west", R.name)).toBe("ReadWrite");
   });
 });

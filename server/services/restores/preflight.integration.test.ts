@@ -342,6 +342,14 @@ describe("restore pre-flight check", () => {
       title: "west's Velero does not see this backup",
       detail: expect.stringContaining("A backup made on east appears on west"),
     });
+    // The wizard offers to share east's location with west (ReadOnly), which an organization admin may do.
+    const eastOnly = (await caller.location.list()).find((l) => l.name === `pf-east-${suffix}`)!;
+    expect(p.share).toEqual({
+      locationId: eastOnly.id,
+      locationName: `pf-east-${suffix}`,
+      onTarget: false,
+      mayShare: true,
+    });
     // Its contents were read on east: the same findings and prediction as the shared backup's.
     expect(p.findings.map((f) => f.id)).toEqual(
       expect.arrayContaining([`crd-not-restored:${crd}`, `storage-class-missing:${storageClass}`]),
@@ -369,11 +377,10 @@ describe("restore pre-flight check", () => {
     await bind(db, "OPERATOR", { userId: operator.id }, { clusterGroupId: groupId });
     const oc = callerFor(db, await signedIn(db, operator));
     expect((await oc.restore.preflight(request)).verdict).toBe("errors");
-    expect(
-      (await oc.restore.preflight({ ...request, backupName: eastOnlyBackup, sourceClusterId: eastId })).findings.map(
-        (f) => f.id,
-      ),
-    ).toContain("backup-not-seen");
+    const unseen = await oc.restore.preflight({ ...request, backupName: eastOnlyBackup, sourceClusterId: eastId });
+    expect(unseen.findings.map((f) => f.id)).toContain("backup-not-seen");
+    // Sharing the location with west needs location.assign there.
+    expect(unseen.share).toMatchObject({ onTarget: false, mayShare: false });
 
     const viewer = await aUser(db);
     await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: groupId });
@@ -384,6 +391,33 @@ describe("restore pre-flight check", () => {
     // The permission is checked before the cluster is looked up (router-walk: FORBIDDEN or NOT_FOUND).
     await expect(stranger.restore.preflight(request)).rejects.toMatchObject({
       code: expect.stringMatching(/^(FORBIDDEN|NOT_FOUND)$/),
+    });
+  });
+
+  it("offers the share to a CLUSTER_ADMIN of west only when they also administer every scope the location reaches", async () => {
+    const request = {
+      clusterId: westId,
+      backupName: eastOnlyBackup,
+      spec: spec(form(eastOnlyBackup)),
+      sourceClusterId: eastId,
+    };
+    // CLUSTER_ADMIN of west, operator of east, where the location is assigned: its keys are not theirs to give.
+    const westAdmin = await aUser(db);
+    await bind(db, "OPERATOR", { userId: westAdmin.id }, { clusterGroupId: groupId });
+    await bind(db, "CLUSTER_ADMIN", { userId: westAdmin.id }, { clusterId: westId });
+    const wc = callerFor(db, await signedIn(db, westAdmin));
+    expect((await wc.restore.preflight(request)).share).toMatchObject({
+      locationName: `pf-east-${suffix}`,
+      onTarget: false,
+      mayShare: false,
+    });
+    const groupAdmin = await aUser(db);
+    await bind(db, "CLUSTER_ADMIN", { userId: groupAdmin.id }, { clusterGroupId: groupId });
+    const gc = callerFor(db, await signedIn(db, groupAdmin));
+    expect((await gc.restore.preflight(request)).share).toMatchObject({
+      locationName: `pf-east-${suffix}`,
+      onTarget: false,
+      mayShare: true,
     });
   });
 
@@ -443,7 +477,40 @@ describe("restore pre-flight check", () => {
 
   it("shared ReadOnly with west, east's backup is restorable there but deleting it from west is refused with the reason (#14 §3)", async () => {
     const eastOnly = (await caller.location.list()).find((l) => l.name === `pf-east-${suffix}`)!;
+    const request = {
+      clusterId: westId,
+      backupName: eastOnlyBackup,
+      spec: spec(form(eastOnlyBackup)),
+      sourceClusterId: eastId,
+    };
+    // West's read model held still, so what west sees changes only as this test says.
+    await sync.stopCluster(westId);
+    // A different backup of that name on west (made on another cluster): sharing would not bring east's, no offer.
+    const other = await db.veleroObject.create({
+      data: {
+        clusterId: westId,
+        kind: "backups",
+        namespace: "velero",
+        name: eastOnlyBackup,
+        uid: `other-${suffix}`,
+        resourceVersion: "1",
+        phase: "Completed",
+        syncedCopy: true,
+        originCluster: "elsewhere",
+      },
+    });
+    expect((await caller.restore.preflight(request)).share).toBeNull();
+    await db.veleroObject.delete({ where: { id: other.id } });
+
     await caller.location.assign({ locationId: eastOnly.id, target: { kind: "cluster", id: westId }, readOnly: true });
+    // Shared, before Velero's backup sync brings the backup: west holds the location.
+    expect((await caller.restore.preflight(request)).share).toEqual({
+      locationId: eastOnly.id,
+      locationName: `pf-east-${suffix}`,
+      onTarget: true,
+      mayShare: true,
+    });
+    sync.startCluster(westId);
     await until("west to see east's backup through the ReadOnly location", async () =>
       (await caller.backup.list({ clusterId: westId })).some(
         (b) => b.name === eastOnlyBackup && b.phase === "Completed",

@@ -230,4 +230,18 @@ describe("the storage key of an S3 location", () => {
     expect(key({ ...aws, endpoint: "https://s3.eu-west-1.amazonaws.com" })).toBe(key(aws));
     expect(key(aws)).not.toBe(key(minio));
   });
+
+  it("puts an S3-compatible location at aws when its endpoint is AWS's own (regional, FIPS, dual-stack), not a look-alike", () => {
+    const aws = key({ provider: "AWS_S3", bucket: "velero", prefix: "team-a", region: "eu-west-1" });
+    const at = (endpoint: string) => key({ ...minio, endpoint });
+    for (const endpoint of [
+      "https://s3.eu-west-1.amazonaws.com",
+      "https://S3.amazonaws.com/",
+      "https://s3-fips.us-east-1.amazonaws.com",
+      "https://s3.dualstack.eu-west-1.amazonaws.com",
+    ])
+      expect(at(endpoint), endpoint).toBe(aws);
+    for (const endpoint of ["https://amazonaws.com.example.com", "https://notamazonaws.com", "https://s3.example.com"])
+      expect(at(endpoint), endpoint).not.toBe(aws);
+  });
 });
