@@ -170,7 +170,8 @@ export async function sharedWriters(
 
 /**
  * Where another cluster than `clusterId` still holds a location pointing at the same place as `config` ReadWrite, as
- * last applied there (a change to ReadOnly that failed, or one not made yet): null when none does. A cluster is made
+ * last applied there (a change to ReadOnly that failed, or one not made yet; a row that never reached its cluster is
+ * counted too: Lifeboat cannot tell what is there): null when none does. A cluster is made
  * a writer only after that, so two never write at once, whatever order the clusters are reached in.
  */
 export async function writingElsewhere(d: Deps, config: LocationConfig, clusterId: string): Promise<string | null> {
@@ -189,8 +190,8 @@ export async function writingElsewhere(d: Deps, config: LocationConfig, clusterI
     where: {
       locationId: { in: same.map((l) => l.id) },
       clusterId: { not: clusterId },
+      // ReadWrite as last applied, whether or not a roll-out since (an edit, a key rotation) has reached it.
       readOnly: false,
-      appliedAt: { not: null },
     },
   });
   return writing ? provider.describe(config).split(" · ")[0] : null;

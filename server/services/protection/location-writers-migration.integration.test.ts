@@ -112,7 +112,7 @@ describe(`the migration ${MINE}`, () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const listed = await listLocations(d, await loadAccess(db, admin.id, "ORG_ADMIN"));
     const rw = listed.find((l) => l.id === "loc-rw")!;
-    expect(rw.writeConflict).toMatch(/^(one and two|two and one) all write backups to s3:\/\/velero\/team: /);
+    expect(rw.writeConflict).toMatch(/^(one and two|two and one) both write backups to s3:\/\/velero\/team: /);
     expect(rw.assignments[0].writers.map((w) => w.name).sort()).toEqual(["one", "two"]);
     // loc-ro: one writes (its own assignment), three reads (its group's): no conflict.
     expect(listed.find((l) => l.id === "loc-ro")!.writeConflict).toBeNull();

@@ -436,7 +436,7 @@ describe("two locations on the same bucket and prefix", () => {
     const listed = await admin.location.list();
     for (const id of [D1.id, D2.id])
       expect(listed.find((l) => l.id === id)!.writeConflict).toMatch(
-        new RegExp(`^(east and north|north and east) all write backups to ${where(`${base}/double`)}: `),
+        new RegExp(`^(east and north|north and east) both write backups to ${where(`${base}/double`)}: `),
       );
     expect(
       listed
@@ -448,7 +448,7 @@ describe("two locations on the same bucket and prefix", () => {
     // A viewer of group A sees east by name and north counted.
     const viewer = await as(["VIEWER", "a"]);
     const seen = (await viewer.location.list()).find((l) => l.id === D1.id)!;
-    expect(seen.writeConflict).toMatch(/^east and 1 other cluster all write backups to /);
+    expect(seen.writeConflict).toMatch(/^east and 1 other cluster both write backups to /);
     expect(seen.writeConflict).not.toContain("north");
 
     // Left to the operator: a change that adds no writer there goes through, one that adds a third is refused.
@@ -553,8 +553,9 @@ describe("a cluster made the writer", () => {
 
     // By the assignments east alone writes there: accepted, but east is not made ReadWrite yet.
     await admin.location.assign({ locationId: S2.id, target: { kind: "cluster", id: ids.east }, readOnly: false });
+    // Never applied: east writes nothing there yet (the row's mode is the one last applied).
     expect(await deployment(S2.id, ids.east)).toEqual({
-      readOnly: false,
+      readOnly: true,
       appliedAt: null,
       error: waiting(`${base}/stale`),
     });
@@ -623,5 +624,45 @@ describe("a cluster made the writer", () => {
     expect((await reconcileCluster(d(), ids.west)).applied).toContain(R.name);
     expect(await deployment(R.id, ids.west)).toMatchObject({ readOnly: false, error: null });
     expect(await accessModeOn("west", R.name)).toBe("ReadWrite");
+  });
+
+  it("counts an old writer whose roll-out an edit began and could not finish (its appliedAt cleared) as still writing", async () => {
+    const X = await aLocation("edited", `${base}/edited`);
+    const Y = await aLocation("edited-2", `${base}/edited`);
+    await admin.location.assign({ locationId: X.id, target: { kind: "cluster", id: ids.east }, readOnly: false });
+    expect(await accessModeOn("east", X.name)).toBe("ReadWrite");
+    // X is made ReadOnly everywhere while east cannot be changed (Lifeboat finds no Velero there): the edit clears
+    // appliedAt, the apply fails, east still holds X ReadWrite.
+    const { velero } = await db.cluster.findUniqueOrThrow({ where: { id: ids.east }, select: { velero: true } });
+    await db.cluster.update({
+      where: { id: ids.east },
+      data: { velero: { ...(velero as Prisma.JsonObject), installed: false } },
+    });
+    try {
+      await admin.location.update({
+        provider: "S3_COMPATIBLE",
+        id: X.id,
+        credentialId: ids.credential,
+        prefix: `${base}/edited`,
+        region: "us-east-1",
+        endpoint: s3().endpoint,
+        pathStyle: true,
+        caBundle: "",
+        readOnly: true,
+      });
+      expect(await deployment(X.id, ids.east)).toMatchObject({ readOnly: false, appliedAt: null });
+      expect(await accessModeOn("east", X.name)).toBe("ReadWrite");
+      // By the assignments nobody writes there now: west may, but waits until east has stopped.
+      await admin.location.assign({ locationId: Y.id, target: { kind: "cluster", id: ids.west }, readOnly: false });
+      expect(await deployment(Y.id, ids.west)).toMatchObject({ error: waiting(`${base}/edited`) });
+      expect(await accessModeOn("west", Y.name)).toBeNull();
+    } finally {
+      await db.cluster.update({ where: { id: ids.east }, data: { velero: velero as Prisma.InputJsonValue } });
+    }
+    // east reached: ReadOnly there; then west writes.
+    await reconcileCluster(d(), ids.east);
+    expect(await accessModeOn("east", X.name)).toBe("ReadOnly");
+    await reconcileCluster(d(), ids.west);
+    expect(await accessModeOn("west", Y.name)).toBe("ReadWrite");
   });
 });

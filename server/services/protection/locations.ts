@@ -203,7 +203,8 @@ export async function listLocations(d: Deps, access: Access) {
       })),
       // Clusters the viewer does not see are counted, not named.
       writeConflict: conflict
-        ? `${namesOrCount(conflict.clusters, seen)} all write backups to ${conflict.where}: Velero on each deletes ` +
+        ? `${namesOrCount(conflict.clusters, seen)} ${conflict.clusters.length === 2 ? "both" : "all"} write backups ` +
+          `to ${conflict.where}: Velero on each deletes ` +
           "the others' backups there. Keep one writer and make the others read-only."
         : null,
       deployments: l.deployments.filter((x) => roleOnCluster(access, { id: x.clusterId, groupId: x.cluster.groupId })),
@@ -597,20 +598,31 @@ async function applyOne(
   }
   await d.db.locationDeployment.upsert({
     where: { locationId_clusterId: { locationId: l.id, clusterId } },
-    create: { locationId: l.id, clusterId, bslName, readOnly, appliedAt: error ? null : new Date(), error },
-    // A failed apply keeps the access mode last applied: whether the cluster may still write there.
+    // The access mode as last applied: whether the cluster may still write there. Never applied: it writes nothing;
+    // a failed apply keeps the mode before it (Velero may run there whatever Lifeboat last saw of it).
+    create: {
+      locationId: l.id,
+      clusterId,
+      bslName,
+      readOnly: error ? true : readOnly,
+      appliedAt: error ? null : new Date(),
+      error,
+    },
     update: { bslName, readOnly: error ? undefined : readOnly, appliedAt: error ? undefined : new Date(), error },
   });
   return error;
 }
 
-/** Whether the cluster holds the location ReadWrite already (as last applied). */
+/**
+ * Whether the cluster holds the location ReadWrite already, as last applied (an edit's roll-out clears appliedAt, not
+ * the mode): re-applying it then makes no new writer.
+ */
 async function writesAlready(d: Deps, locationId: string, clusterId: string): Promise<boolean> {
   const dep = await d.db.locationDeployment.findUnique({
     where: { locationId_clusterId: { locationId, clusterId } },
-    select: { readOnly: true, appliedAt: true },
+    select: { readOnly: true },
   });
-  return Boolean(dep && !dep.readOnly && dep.appliedAt);
+  return Boolean(dep && !dep.readOnly);
 }
 
 /** Takes the location off one cluster it is no longer assigned to, and forgets the deployment (kept, with the error, when removing fails). */
