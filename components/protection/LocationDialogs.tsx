@@ -312,8 +312,13 @@ export function AssignLocationDialog({
         <Controller
           control={form.control}
           name="writers"
-          render={({ field }) => (
-            <WriterChoice clusters={chosen.clusters ?? null} value={field.value ?? []} onChange={field.onChange} />
+          render={({ field, fieldState }) => (
+            <WriterChoice
+              clusters={chosen.clusters ?? null}
+              value={field.value ?? []}
+              onChange={field.onChange}
+              error={fieldState.error?.message}
+            />
           )}
         />
       ) : (
@@ -333,15 +338,18 @@ function WriterChoice({
   clusters,
   value,
   onChange,
+  error,
 }: {
   /** null while they load. */
   clusters: { id: string; name: string }[] | null;
   value: string[];
   onChange: (writers: string[]) => void;
+  /** The field's error (a rule of the schema, or the server's word on it). */
+  error?: string;
 }) {
   const helpId = useId();
   return (
-    <FormControl component="fieldset" aria-describedby={helpId}>
+    <FormControl component="fieldset" aria-describedby={helpId} error={Boolean(error)}>
       <FormLabel component="legend">Clusters that write backups here</FormLabel>
       {clusters?.length === 0 && (
         <Typography variant="body2" color="text.secondary">
@@ -367,9 +375,10 @@ function WriterChoice({
           />
         ))}
       </FormGroup>
-      <FormHelperText id={helpId}>
+      <FormHelperText id={helpId} error={false}>
         The others, and clusters that join the group later, are read-only. {ONE_WRITER}
       </FormHelperText>
+      {error && <FormHelperText role="alert">{error}</FormHelperText>}
     </FormControl>
   );
 }
@@ -417,7 +426,14 @@ export function LocationWritersDialog({
       <Controller
         control={form.control}
         name="writers"
-        render={({ field }) => <WriterChoice clusters={clusters} value={field.value} onChange={field.onChange} />}
+        render={({ field, fieldState }) => (
+          <WriterChoice
+            clusters={clusters}
+            value={field.value}
+            onChange={field.onChange}
+            error={fieldState.error?.message}
+          />
+        )}
       />
     </FormDialog>
   );

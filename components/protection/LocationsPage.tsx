@@ -256,7 +256,7 @@ export function LocationsPage() {
                   <Chip
                     key={a.id}
                     size="small"
-                    label={assignmentLabel(a)}
+                    label={assignmentLabel(a, l.readOnly)}
                     data-testid={`assignment-${l.name}-${a.clusterGroup ? `group-${a.clusterGroup.name}` : a.cluster?.name}`}
                     // A group assignment's writers are chosen by whoever administers the group.
                     onClick={
@@ -275,7 +275,7 @@ export function LocationsPage() {
                     }
                     aria-label={
                       a.clusterGroup && can("location.assign") && adminOf(a.clusterGroup.id)
-                        ? `Choose the writers of ${l.name} in group ${a.clusterGroup.name}: ${assignmentLabel(a)}`
+                        ? `Choose the writers of ${l.name} in group ${a.clusterGroup.name}: ${assignmentLabel(a, l.readOnly)}`
                         : undefined
                     }
                     onDelete={
@@ -435,15 +435,21 @@ export function LocationsPage() {
 }
 
 /** What an assignment makes of its clusters: "group prod (writes: sandbox-1; others read-only)". */
-function assignmentLabel(a: {
-  readOnly: boolean;
-  clusterGroup: { name: string } | null;
-  cluster: { name: string } | null;
-  writers: { name: string }[];
-}): string {
-  if (!a.clusterGroup) return `cluster ${a.cluster?.name ?? ""}${a.readOnly ? " (read-only)" : ""}`;
-  return a.writers.length
-    ? `group ${a.clusterGroup.name} (writes: ${a.writers.map((w) => w.name).join(", ")}; others read-only)`
+function assignmentLabel(
+  a: {
+    readOnly: boolean;
+    clusterGroup: { name: string } | null;
+    cluster: { name: string } | null;
+    writers: { name: string }[];
+  },
+  /** The location is read-only everywhere: the writers are kept for when it is not. */
+  everywhere: boolean,
+): string {
+  if (!a.clusterGroup) return `cluster ${a.cluster?.name ?? ""}${a.readOnly || everywhere ? " (read-only)" : ""}`;
+  const writers = a.writers.map((w) => w.name).join(", ");
+  if (everywhere) return `group ${a.clusterGroup.name} (read-only${writers ? `; writers kept: ${writers}` : ""})`;
+  return writers
+    ? `group ${a.clusterGroup.name} (writes: ${writers}; others read-only)`
     : `group ${a.clusterGroup.name} (read-only)`;
 }
 

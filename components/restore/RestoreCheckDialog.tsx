@@ -68,11 +68,7 @@ export function RestoreCheckDialog({
       </TextField>
       <PreflightPanel result={check.data} pending={check.isPending} />
       {/* Keyed by target and location: a share made for one target says nothing of the next. */}
-      <ShareLocationOffer
-        key={`${check.data?.clusterId}/${check.data?.share?.locationId}`}
-        result={check.data}
-        onShared={() => undefined}
-      />
+      <ShareLocationOffer key={`${check.data?.clusterId}/${check.data?.share?.locationId}`} result={check.data} />
       {seen && (
         <Button
           component={Link}

@@ -9,15 +9,9 @@ import { ErrorAlert } from "../common/ErrorAlert";
 // #14 §3: a restore into another cluster needs the target's Velero to see the backup, through the location it is
 // stored in. When the target does not hold that location, offer to share it there ReadOnly (the target then restores
 // from it and never writes or deletes there); when it does, Velero's backup sync is still to bring the backup.
-export function ShareLocationOffer({
-  result,
-  onShared,
-}: {
-  result: PreflightResult | undefined;
-  onShared: () => unknown;
-}) {
+export function ShareLocationOffer({ result }: { result: PreflightResult | undefined }) {
   const trpc = useTRPC();
-  const assign = useMutation(trpc.location.assign.mutationOptions({ onSuccess: onShared }));
+  const assign = useMutation(trpc.location.assign.mutationOptions());
   const share = result?.share;
   if (!result || !share) return null;
   const mayShare = share.mayShare;

@@ -1,6 +1,9 @@
 -- One writer per bucket and prefix (#14 §3): a location can be made ReadOnly everywhere without losing its assignments'
 -- modes, and a group assignment names the clusters that write (ReadWrite); every other cluster of the group is ReadOnly.
 ALTER TABLE "Location" ADD COLUMN "readOnly" BOOLEAN NOT NULL DEFAULT false;
+-- Where a deployment was last applied (null: before this column; then its location's place counts).
+ALTER TABLE "LocationDeployment" ADD COLUMN "storageKey" TEXT;
+CREATE INDEX "LocationDeployment_storageKey_idx" ON "LocationDeployment"("storageKey");
 
 CREATE TABLE "LocationWriter" (
     "assignmentId" TEXT NOT NULL,

@@ -483,7 +483,7 @@ async function refuseReadOnlyLocation(
     throw new AppError(
       "PRECONDITION_FAILED",
       `${backupName} is stored in ${where}, which is ReadOnly on ${c.name}, and Velero deletes nothing there: make ` +
-        `the location read-write on ${c.name} to delete it`,
+        `${c.name} the location's writer to delete it`,
     );
   // The copy names the cluster that made it by its label: the name of the cluster that carries that label.
   const writer = origin

@@ -63,6 +63,34 @@ interface Writers {
   locations: Map<string, string[]>;
 }
 
+/**
+ * Where a location's files live: its provider's storage key, and the place for people ("s3://bucket/prefix"); null for
+ * settings its driver refuses (such a location is applied nowhere).
+ */
+export function placeOf(
+  d: Pick<Deps, "storage">,
+  row: { provider: string; config: unknown },
+): { key: string; where: string } | null {
+  try {
+    const config = locationConfigOf(row, d.storage.providerFor);
+    const provider = d.storage.providerFor(config.provider);
+    return { key: provider.storageKey(config), where: provider.describe(config).split(" · ")[0] };
+  } catch {
+    return null;
+  }
+}
+
+/** "a, b and 2 other clusters": the clusters the viewer sees by name (sorted), the others counted. */
+export function namesOrCount(clusters: readonly { id: string; name: string; groupId: string }[], access: Access) {
+  const names = clusters
+    .filter((c) => roleOnCluster(access, c))
+    .map((c) => c.name)
+    .sort((a, b) => a.localeCompare(b));
+  const hidden = clusters.length - names.length;
+  if (hidden) names.push(`${hidden} other cluster${hidden === 1 ? "" : "s"}`);
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
+}
+
 /** Every storage place of every location, with the clusters that write there. */
 async function writersOf(d: Deps, db: Db | Prisma.TransactionClient): Promise<Writers> {
   const [locations, clusters] = await Promise.all([
@@ -81,16 +109,9 @@ async function writersOf(d: Deps, db: Db | Prisma.TransactionClient): Promise<Wr
   const out: Writers = { byKey: new Map(), where: new Map(), clusters: new Map(), locations: new Map() };
   for (const c of clusters) out.clusters.set(c.id, { name: c.name, groupId: c.groupId });
   for (const l of locations) {
-    let key: string;
-    let where: string;
-    try {
-      const config = locationConfigOf(l, d.storage.providerFor);
-      const provider = d.storage.providerFor(config.provider);
-      key = provider.storageKey(config);
-      where = provider.describe(config).split(" · ")[0];
-    } catch {
-      continue; // settings its driver refuses are applied nowhere
-    }
+    const place = placeOf(d, l);
+    if (!place) continue;
+    const { key, where } = place;
     out.where.set(key, where);
     out.locations.set(key, [...(out.locations.get(key) ?? []), l.id]);
     const writers = out.byKey.get(key) ?? new Map<string, string[]>();
@@ -169,29 +190,21 @@ export async function sharedWriters(
 }
 
 /**
- * Where another cluster than `clusterId` still holds a location pointing at the same place as `config` ReadWrite, as
- * last applied there (a change to ReadOnly that failed, or one not made yet; a row that never reached its cluster is
- * counted too: Lifeboat cannot tell what is there): null when none does. A cluster is made
- * a writer only after that, so two never write at once, whatever order the clusters are reached in.
+ * Where another cluster than `clusterId` still writes to the place `config` points at: a deployment ReadWrite as last
+ * applied there (a change to ReadOnly that failed, or one not made yet), by the place it was last applied at (a row
+ * from before that was recorded counts at its location's place). Null when none does. A cluster is made a writer only
+ * after that, so two never write at once, whatever order the clusters are reached in.
  */
 export async function writingElsewhere(d: Deps, config: LocationConfig, clusterId: string): Promise<string | null> {
   const provider = d.storage.providerFor(config.provider);
   const key = provider.storageKey(config);
   const locations = await d.db.location.findMany({ select: { id: true, provider: true, config: true } });
-  const same = locations.filter((l) => {
-    try {
-      const c = locationConfigOf(l, d.storage.providerFor);
-      return d.storage.providerFor(c.provider).storageKey(c) === key;
-    } catch {
-      return false;
-    }
-  });
+  const same = locations.filter((l) => placeOf(d, l)?.key === key).map((l) => l.id);
   const writing = await d.db.locationDeployment.count({
     where: {
-      locationId: { in: same.map((l) => l.id) },
       clusterId: { not: clusterId },
-      // ReadWrite as last applied, whether or not a roll-out since (an edit, a key rotation) has reached it.
       readOnly: false,
+      OR: [{ storageKey: key }, { storageKey: null, locationId: { in: same } }],
     },
   });
   return writing ? provider.describe(config).split(" · ")[0] : null;

@@ -47,9 +47,11 @@ async function aLocation(name: string, prefix: string) {
   });
 }
 
-/** The BackupStorageLocation's access mode on a sandbox cluster, or null when it is not there. */
-async function accessModeOn(cluster: "east" | "west", locationName: string): Promise<string | null> {
-  const o = await adminClients(kubeconfigText(sandbox[cluster]))
+type Bsl = { spec?: { accessMode?: string; objectStorage?: { prefix?: string } } };
+
+/** The BackupStorageLocation on a sandbox cluster, or null when it is not there. */
+async function bslOn(cluster: "east" | "west", locationName: string): Promise<Bsl | null> {
+  return adminClients(kubeconfigText(sandbox[cluster]))
     .custom.getNamespacedCustomObject({
       group: "velero.io",
       version: "v1",
@@ -57,8 +59,14 @@ async function accessModeOn(cluster: "east" | "west", locationName: string): Pro
       plural: "backupstoragelocations",
       name: `lifeboat-${locationName}`,
     })
+    .then((o) => o as Bsl)
     .catch(() => null);
-  return o ? ((o as { spec: { accessMode?: string } }).spec.accessMode ?? "ReadWrite") : null;
+}
+
+/** The BackupStorageLocation's access mode on a sandbox cluster, or null when it is not there. */
+async function accessModeOn(cluster: "east" | "west", locationName: string): Promise<string | null> {
+  const o = await bslOn(cluster, locationName);
+  return o ? (o.spec?.accessMode ?? "ReadWrite") : null;
 }
 
 /** Each deployment of the location: cluster name → readOnly. */
@@ -664,5 +672,40 @@ describe("a cluster made the writer", () => {
     expect(await accessModeOn("east", X.name)).toBe("ReadOnly");
     await reconcileCluster(d(), ids.west);
     expect(await accessModeOn("west", Y.name)).toBe("ReadWrite");
+  });
+
+  it("waits when an edit moves a writer's location to a place another cluster still writes to", async () => {
+    const M1 = await aLocation("moved", `${base}/moved-from`);
+    const M2 = await aLocation("moved-2", `${base}/moved-to`);
+    await admin.location.assign({ locationId: M1.id, target: { kind: "cluster", id: ids.east }, readOnly: false });
+    expect(await accessModeOn("east", M1.name)).toBe("ReadWrite");
+    // north still holds M2's place ReadWrite as last applied (it could not be reached since); by the assignments it
+    // only reads there, so nobody is wanted as a writer of that place.
+    await admin.location.assign({ locationId: M2.id, target: { kind: "cluster", id: ids.north }, readOnly: true });
+    await db.locationDeployment.create({
+      data: { locationId: M2.id, clusterId: ids.north, bslName: `lifeboat-${M2.name}`, readOnly: false },
+    });
+    // M1's prefix becomes M2's: the rule accepts it (one writer wanted), but east does not write there yet.
+    await admin.location.update({
+      provider: "S3_COMPATIBLE",
+      id: M1.id,
+      credentialId: ids.credential,
+      prefix: `${base}/moved-to`,
+      region: "us-east-1",
+      endpoint: s3().endpoint,
+      pathStyle: true,
+      caBundle: "",
+    });
+    expect(await deployment(M1.id, ids.east)).toMatchObject({ error: waiting(`${base}/moved-to`) });
+    const bsl = await bslOn("east", M1.name);
+    expect(bsl?.spec?.objectStorage?.prefix).toBe(`${base}/moved-from`);
+    // north stops: east writes at the new place.
+    await db.locationDeployment.update({
+      where: { locationId_clusterId: { locationId: M2.id, clusterId: ids.north } },
+      data: { readOnly: true },
+    });
+    await reconcileCluster(d(), ids.east);
+    expect(await deployment(M1.id, ids.east)).toMatchObject({ readOnly: false, error: null });
+    expect((await bslOn("east", M1.name))?.spec?.objectStorage?.prefix).toBe(`${base}/moved-to`);
   });
 });

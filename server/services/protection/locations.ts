@@ -26,7 +26,15 @@ import {
 import { locationConfigOf, storedLocationConfig } from "../../storage/providers/registry";
 import { lacksObjectStorePlugin, objectStorePluginName, type ReportedPlugin } from "@/lib/velero/plugins";
 import type { Prisma } from "../../db/generated/client";
-import { modeSelect, modesOf, readOnlyOn, sharedWriters, withOneWriter, writingElsewhere } from "./location-modes";
+import {
+  modeSelect,
+  modesOf,
+  namesOrCount,
+  readOnlyOn,
+  sharedWriters,
+  withOneWriter,
+  writingElsewhere,
+} from "./location-modes";
 
 // Self-provisioned target locations, whatever their provider (its driver in server/storage/providers knows the store):
 // validated by really reaching the store, assigned to cluster groups and clusters, and reconciled onto every assigned
@@ -203,7 +211,7 @@ export async function listLocations(d: Deps, access: Access) {
       })),
       // Clusters the viewer does not see are counted, not named.
       writeConflict: conflict
-        ? `${namesOrCount(conflict.clusters, seen)} ${conflict.clusters.length === 2 ? "both" : "all"} write backups ` +
+        ? `${namesOrCount(conflict.clusters, access)} ${conflict.clusters.length === 2 ? "both" : "all"} write backups ` +
           `to ${conflict.where}: Velero on each deletes ` +
           "the others' backups there. Keep one writer and make the others read-only."
         : null,
@@ -228,17 +236,6 @@ export async function listLocations(d: Deps, access: Access) {
       })),
     };
   });
-}
-
-/** "a, b and 2 other clusters": the clusters the viewer sees by name, the others counted. */
-function namesOrCount(
-  clusters: readonly { id: string; name: string; groupId: string }[],
-  seen: (c: { id: string; groupId: string }) => boolean,
-): string {
-  const names = clusters.filter(seen).map((c) => c.name);
-  const others = clusters.length - names.length;
-  if (others) names.push(`${others} other cluster${others === 1 ? "" : "s"}`);
-  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names.join("");
 }
 
 /** Parses what is given, or answers BAD_REQUEST with each field's problem. */
@@ -427,18 +424,8 @@ async function assertMembers(db: Prisma.TransactionClient, groupId: string, clus
  * a second cluster write to the location's bucket and prefix.
  */
 export async function setLocationWriters(d: Deps, access: Access, input: { id: string; writers: string[] }) {
-  const a = await d.db.locationAssignment.findUnique({
-    where: { id: input.id },
-    select: { locationId: true, clusterGroupId: true, clusterId: true },
-  });
-  if (!a) throw notFound("Assignment");
   // Its scope first: an assignment the caller may not administer is not theirs to learn anything of.
-  await scopedTarget(
-    d.db,
-    access,
-    a.clusterGroupId ? { kind: "clusterGroup", id: a.clusterGroupId } : { kind: "cluster", id: a.clusterId! },
-    "location.assign",
-  );
+  const a = await administeredAssignment(d, access, input.id);
   if (!a.clusterGroupId)
     throw new AppError("BAD_REQUEST", "A cluster's assignment has no writers: make it read-only or not");
   const groupId = a.clusterGroupId;
@@ -489,10 +476,10 @@ async function spreadCheck(d: Deps, access: Access, locationId: string) {
   return { lacking, existing: existing.length };
 }
 
-/** Ends an assignment: needs location.assign on its cluster group or cluster, as assigning does. */
-export async function unassignLocation(d: Deps, access: Access, assignmentId: string) {
+/** An assignment, once the caller is found to hold location.assign on its cluster group or cluster. */
+async function administeredAssignment(d: Deps, access: Access, id: string) {
   const a = await d.db.locationAssignment.findUnique({
-    where: { id: assignmentId },
+    where: { id },
     select: { locationId: true, clusterGroupId: true, clusterId: true },
   });
   if (!a) throw notFound("Assignment");
@@ -502,6 +489,12 @@ export async function unassignLocation(d: Deps, access: Access, assignmentId: st
     a.clusterGroupId ? { kind: "clusterGroup", id: a.clusterGroupId } : { kind: "cluster", id: a.clusterId! },
     "location.assign",
   );
+  return a;
+}
+
+/** Ends an assignment: needs location.assign on its cluster group or cluster, as assigning does. */
+export async function unassignLocation(d: Deps, access: Access, assignmentId: string) {
+  const a = await administeredAssignment(d, access, assignmentId);
   // Ending a cluster's own ReadOnly assignment can make its group's assignment a writer there: checked like any change.
   await withOneWriter(d, access, (tx) => tx.locationAssignment.deleteMany({ where: { id: assignmentId } }));
   await reconcileLocation(d, a.locationId);
@@ -577,15 +570,18 @@ async function applyOne(
   const bslName = bslNameFor(l);
   const installed = (c.velero as { installed?: boolean } | null)?.installed;
   let error: string | null = installed ? null : "Velero is not installed on this cluster: the location is not applied";
-  // Made a writer: only once no other cluster still writes to the place (its change to ReadOnly may have failed).
-  if (installed && !readOnly && !(await writesAlready(d, l.id, clusterId))) {
+  const key = d.storage.providerFor(l.config.provider).storageKey(l.config);
+  // Made a writer (or a writer moved to another place by an edit): only once no other cluster still writes there
+  // (its change to ReadOnly may have failed).
+  if (installed && !readOnly && !(await writesAlready(d, l.id, clusterId, key))) {
     const other = await writingElsewhere(d, l.config, clusterId);
     if (other)
       error =
         `Another cluster still writes to ${other} (Lifeboat is making it read-only there): this cluster writes once ` +
         "it has stopped";
   }
-  if (installed && !error) {
+  const attempted = installed && !error;
+  if (attempted) {
     try {
       await d.kube.applyLocation(
         await d.clusters.forCluster(clusterId),
@@ -598,31 +594,41 @@ async function applyOne(
   }
   await d.db.locationDeployment.upsert({
     where: { locationId_clusterId: { locationId: l.id, clusterId } },
-    // The access mode as last applied: whether the cluster may still write there. Never applied: it writes nothing;
-    // a failed apply keeps the mode before it (Velero may run there whatever Lifeboat last saw of it).
+    // The access mode and place as last applied: whether and where the cluster may still write. Never tried (no
+    // Velero seen, waiting for another writer): it writes nothing. A failed write may still have reached the cluster:
+    // counted as the mode asked for. A failed apply keeps the mode before it (Velero may run there whatever Lifeboat
+    // last saw of it).
     create: {
       locationId: l.id,
       clusterId,
       bslName,
-      readOnly: error ? true : readOnly,
+      readOnly: error && !attempted ? true : readOnly,
+      storageKey: error && !attempted ? null : key,
       appliedAt: error ? null : new Date(),
       error,
     },
-    update: { bslName, readOnly: error ? undefined : readOnly, appliedAt: error ? undefined : new Date(), error },
+    update: {
+      bslName,
+      readOnly: error ? undefined : readOnly,
+      storageKey: error ? undefined : key,
+      appliedAt: error ? undefined : new Date(),
+      error,
+    },
   });
   return error;
 }
 
 /**
- * Whether the cluster holds the location ReadWrite already, as last applied (an edit's roll-out clears appliedAt, not
- * the mode): re-applying it then makes no new writer.
+ * Whether the cluster holds the location ReadWrite already at the place `key`, as last applied (an edit's roll-out
+ * clears appliedAt, not the mode or place): re-applying it there makes no new writer. A row from before places were
+ * recorded counts as at its location's place.
  */
-async function writesAlready(d: Deps, locationId: string, clusterId: string): Promise<boolean> {
+async function writesAlready(d: Deps, locationId: string, clusterId: string, key: string): Promise<boolean> {
   const dep = await d.db.locationDeployment.findUnique({
     where: { locationId_clusterId: { locationId, clusterId } },
-    select: { readOnly: true },
+    select: { readOnly: true, storageKey: true },
   });
-  return Boolean(dep && !dep.readOnly);
+  return Boolean(dep && !dep.readOnly && (dep.storageKey === null || dep.storageKey === key));
 }
 
 /** Takes the location off one cluster it is no longer assigned to, and forgets the deployment (kept, with the error, when removing fails). */

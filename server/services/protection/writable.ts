@@ -6,18 +6,30 @@ import { modeSelect, readOnlyOn } from "./location-modes";
  * Refuses a backup (or a schedule's) that would write to a Lifeboat location ReadOnly on the cluster, before Velero is
  * asked: its Backup would only fail validation ("backup storage location … is currently in read-only mode"). ReadOnly
  * is how a cluster sees another's backups under one writer per bucket and prefix (#14 §3). Decided from what Lifeboat
- * wants there (its assignments), so a cluster just made the writer may back up at once. A backup storage location
+ * wants there (its assignments) and what it last applied (a new writer waits for the old one to stop). A backup storage location
  * Lifeboat did not make, or none named (Velero's default), is left to Velero.
  */
 export async function refuseReadOnlyTarget(d: Deps, c: { id: string; name: string }, bslName: string | null) {
   if (!bslName) return;
   const dep = await d.db.locationDeployment.findFirst({
     where: { clusterId: c.id, bslName },
-    select: { location: { select: { name: true, readOnly: true, assignments: { select: modeSelect } } } },
+    select: {
+      readOnly: true,
+      location: { select: { name: true, readOnly: true, assignments: { select: modeSelect } } },
+    },
   });
   const cluster = await d.db.cluster.findUnique({ where: { id: c.id }, select: { groupId: true } });
   if (!dep || !cluster) return;
-  if (!readOnlyOn(dep.location, dep.location.assignments, { id: c.id, groupId: cluster.groupId })) return;
+  if (!readOnlyOn(dep.location, dep.location.assignments, { id: c.id, groupId: cluster.groupId })) {
+    // Its writer by the assignments, but still ReadOnly there: waiting for the cluster that wrote before to stop.
+    if (dep.readOnly)
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `${c.name} is the writer of ${dep.location.name} but is still ReadOnly there: it writes once the cluster that ` +
+          "wrote there before has stopped (the location's status says what it waits for)",
+      );
+    return;
+  }
   throw new AppError(
     "PRECONDITION_FAILED",
     `The location ${dep.location.name} is ReadOnly on ${c.name}: ${c.name} restores from it and never writes there ` +

@@ -208,8 +208,9 @@ async function shareOffer(
     select: { location: { select: { id: true, name: true } } },
   });
   if (!dep) return null;
-  const onTarget = await d.db.locationDeployment.findUnique({
-    where: { locationId_clusterId: { locationId: dep.location.id, clusterId: targetId } },
+  // Held there: applied without an error (a failed apply is the location's status to read, not a sync to wait for).
+  const onTarget = await d.db.locationDeployment.findFirst({
+    where: { locationId: dep.location.id, clusterId: targetId, error: null, appliedAt: { not: null } },
     select: { clusterId: true },
   });
   // Sharing it there needs location.assign on the target and the right to spread the location's keys (assignLocation).

@@ -243,5 +243,7 @@ describe("the storage key of an S3 location", () => {
       expect(at(endpoint), endpoint).toBe(aws);
     for (const endpoint of ["https://amazonaws.com.example.com", "https://notamazonaws.com", "https://s3.example.com"])
       expect(at(endpoint), endpoint).not.toBe(aws);
+    // China's partition has bucket names of its own.
+    expect(at("https://s3.cn-north-1.amazonaws.com.cn")).toBe("s3:aws-cn/velero/team-a");
   });
 });

@@ -125,8 +125,8 @@ function s3Methods(
     configSchema,
     requiredPlugin: AWS_PLUGIN,
     describe: (c) => [`s3://${c.bucket}/${c.prefix}`, c.endpoint, c.region].filter(Boolean).join(" · "),
-    // AWS's bucket names are global, whichever endpoint reaches them; an S3-compatible store's are its endpoint's.
-    storageKey: (c) => `s3:${kind === "AWS_S3" ? "aws" : storeOf(c.endpoint)}/${c.bucket}/${prefixKey(c.prefix)}`,
+    // AWS's bucket names are global, whichever of its endpoints reaches them; another store's are its endpoint's.
+    storageKey: (c) => `s3:${storeOf(c.endpoint)}/${c.bucket}/${prefixKey(c.prefix)}`,
     async probe(c, credential, opts) {
       const keys = accessKeyOf(credential);
       const r = await probeS3Location(

@@ -147,8 +147,9 @@ export function storeOf(endpoint: string | undefined): string {
   if (!endpoint) return "aws";
   try {
     const u = new URL(endpoint);
-    // An AWS endpoint (regional, FIPS, dual-stack) reaches AWS's global bucket names.
-    if (/(^|\.)amazonaws\.com(\.cn)?$/i.test(u.hostname)) return "aws";
+    // An AWS endpoint (regional, FIPS, dual-stack) reaches AWS's global bucket names; China's are its own.
+    if (/(^|\.)amazonaws\.com\.cn$/i.test(u.hostname)) return "aws-cn";
+    if (/(^|\.)amazonaws\.com$/i.test(u.hostname)) return "aws";
     return `${u.host}${u.pathname.replace(/\/+$/, "")}`.toLowerCase();
   } catch {
     return endpoint.toLowerCase();
