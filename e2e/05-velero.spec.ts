@@ -141,7 +141,7 @@ test("an admin enables data protection on a cluster without Velero: the installe
   );
   // One writer per bucket and prefix: adding sandbox-3 beside sandbox-1 is refused, naming both; sandbox-3 alone is not.
   await page.goto("/data-protection/locations");
-  await page.getByTestId("assignment-e2e-backups-group-prod").click();
+  await page.getByRole("button", { name: /^Choose the writers of e2e-backups in group prod:/ }).click();
   const writers = page.getByRole("dialog", { name: "Writers of e2e-backups in group prod" });
   await expect(writers.getByRole("checkbox", { name: "sandbox-1" })).toBeChecked();
   await writers.getByRole("checkbox", { name: "sandbox-3" }).check();

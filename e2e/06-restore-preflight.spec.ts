@@ -4,8 +4,8 @@ import { expectAccessible } from "./a11y";
 import { backUpNamespaceTo } from "./backups";
 import { kubectl } from "../sandbox/testing/kubectl";
 
-// Issue #14 §1–§2 (runs after 05-*: the group prod holds sandbox-1..3 and the read-write location e2e-backups, so
-// sandbox-2 sees sandbox-1's backups once Velero has synced them). A namespace that uses a storage class and a custom
+// Issue #14 §1–§3 (runs after 05-*: the group prod holds sandbox-1..3 and the location e2e-backups, written by
+// sandbox-1 and ReadOnly on the others, so sandbox-2 sees sandbox-1's backups once Velero has synced them). A namespace that uses a storage class and a custom
 // resource only sandbox-1 has is backed up there and restored into sandbox-2, which runs an older Kubernetes
 // (v1.30.8 against v1.31.4): the pre-flight check says so, its fixes make it pass, the prediction is shown, and the
 // restore's page sets what it did beside the prediction. Everything made here is removed at the end.

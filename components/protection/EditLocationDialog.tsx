@@ -18,7 +18,8 @@ type CredentialChoice = Parameters<typeof credentialItems>[0][number];
 /**
  * Changes where a location points and with which keys, validated with the schema location.update validates with. The
  * server probes the new settings before saving (a refusal changes nothing), then rolls them out to every assigned
- * cluster. Read-only mode is sent only when changed here: it then applies to every assignment.
+ * cluster. Read-only is the location's own switch (ReadOnly on every assigned cluster; the assignments keep their modes
+ * and writers for when it is turned off), sent only when changed here.
  */
 export function EditLocationDialog({
   location,

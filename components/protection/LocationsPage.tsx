@@ -441,12 +441,15 @@ function assignmentLabel(
     clusterGroup: { name: string } | null;
     cluster: { name: string } | null;
     writers: { name: string }[];
+    /** Writers the viewer does not see, counted. */
+    hiddenWriters: number;
   },
   /** The location is read-only everywhere: the writers are kept for when it is not. */
   everywhere: boolean,
 ): string {
   if (!a.clusterGroup) return `cluster ${a.cluster?.name ?? ""}${a.readOnly || everywhere ? " (read-only)" : ""}`;
-  const writers = a.writers.map((w) => w.name).join(", ");
+  const hidden = a.hiddenWriters ? [`${a.hiddenWriters} other cluster${a.hiddenWriters === 1 ? "" : "s"}`] : [];
+  const writers = [...a.writers.map((w) => w.name), ...hidden].join(", ");
   if (everywhere) return `group ${a.clusterGroup.name} (read-only${writers ? `; writers kept: ${writers}` : ""})`;
   return writers
     ? `group ${a.clusterGroup.name} (writes: ${writers}; others read-only)`

@@ -15,6 +15,13 @@ export function ShareLocationOffer({ result }: { result: PreflightResult | undef
   const share = result?.share;
   if (!result || !share) return null;
   const mayShare = share.mayShare;
+  if (share.onTarget && !share.applied && !assign.isSuccess)
+    return (
+      <Alert severity="warning" role="note" data-testid="share-not-applied">
+        {result.clusterName} is assigned the location {share.locationName}, but Lifeboat has not applied it there yet:
+        Target locations shows its status on {result.clusterName} (an error, or waiting for another cluster).
+      </Alert>
+    );
   if (share.onTarget || assign.isSuccess)
     return (
       <Alert severity="info" role="status" data-testid="share-waiting">

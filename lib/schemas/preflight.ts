@@ -101,7 +101,10 @@ export const preflightResult = z.object({
     .object({
       locationId: z.string(),
       locationName: z.string(),
+      /** An assignment reaches the target (sharing it again is no answer). */
       onTarget: z.boolean(),
+      /** …and Lifeboat applied it there without an error (else the location's status says why). */
+      applied: z.boolean(),
       /** Whether the caller may share it with the target (location.assign there, and the location's keys to give). */
       mayShare: z.boolean(),
     })

@@ -94,6 +94,8 @@ const locationRow = z.object({
       cluster: ref.nullable(),
       /** On a group assignment, the clusters of the group that write to the location (the others only read it). */
       writers: z.array(ref),
+      /** Writers the viewer does not see, counted. */
+      hiddenWriters: z.number().int(),
     }),
   ),
   deployments: z.array(

@@ -26,7 +26,7 @@ const shown = {
   description: true,
   keyIdMasked: true,
   createdAt: true,
-  locations: { select: { id: true, name: true } },
+  locations: { select: { id: true, name: true }, orderBy: { name: "asc" as const } },
 } as const;
 
 const withKind = <T extends { config: unknown }>({ config, ...row }: T) => {

@@ -196,8 +196,9 @@ export async function sharedWriters(
  * after that, so two never write at once, whatever order the clusters are reached in.
  */
 export async function writingElsewhere(d: Deps, config: LocationConfig, clusterId: string): Promise<string | null> {
-  const provider = d.storage.providerFor(config.provider);
-  const key = provider.storageKey(config);
+  const place = placeOf(d, { provider: config.provider, config });
+  if (!place) return null;
+  const { key, where } = place;
   const locations = await d.db.location.findMany({ select: { id: true, provider: true, config: true } });
   const same = locations.filter((l) => placeOf(d, l)?.key === key).map((l) => l.id);
   const writing = await d.db.locationDeployment.count({
@@ -207,7 +208,7 @@ export async function writingElsewhere(d: Deps, config: LocationConfig, clusterI
       OR: [{ storageKey: key }, { storageKey: null, locationId: { in: same } }],
     },
   });
-  return writing ? provider.describe(config).split(" · ")[0] : null;
+  return writing ? where : null;
 }
 
 /** Takes the fleet's location-writers lock in a transaction (e.g. a cluster's move between groups). */

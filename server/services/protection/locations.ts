@@ -206,8 +206,10 @@ export async function listLocations(d: Deps, access: Access) {
       settings: settingsOf(d, { provider: l.provider, config }),
       assignments: l.assignments.filter(assignmentShown).map(({ writers, ...a }) => ({
         ...a,
-        // The writers of a group assignment the viewer sees: clusters of that group, so theirs to see.
+        // A group assignment's writers: named when the viewer sees them (one may see a group through one of its
+        // clusters only), else counted.
         writers: writers.filter((w) => seen(w.cluster)).map((w) => ({ id: w.cluster.id, name: w.cluster.name })),
+        hiddenWriters: writers.filter((w) => !seen(w.cluster)).length,
       })),
       // Clusters the viewer does not see are counted, not named.
       writeConflict: conflict
@@ -595,9 +597,9 @@ async function applyOne(
   await d.db.locationDeployment.upsert({
     where: { locationId_clusterId: { locationId: l.id, clusterId } },
     // The access mode and place as last applied: whether and where the cluster may still write. Never tried (no
-    // Velero seen, waiting for another writer): it writes nothing. A failed write may still have reached the cluster:
-    // counted as the mode asked for. A failed apply keeps the mode before it (Velero may run there whatever Lifeboat
-    // last saw of it).
+    // Velero seen, waiting for another writer): nothing changed there. A failed write of ReadWrite may still have
+    // reached the cluster: counted as writing. Any other failure keeps the mode before it (Velero may run there
+    // whatever Lifeboat last saw of it).
     create: {
       locationId: l.id,
       clusterId,
@@ -609,8 +611,8 @@ async function applyOne(
     },
     update: {
       bslName,
-      readOnly: error ? undefined : readOnly,
-      storageKey: error ? undefined : key,
+      readOnly: error ? (attempted && !readOnly ? false : undefined) : readOnly,
+      storageKey: error ? (attempted && !readOnly ? key : undefined) : key,
       appliedAt: error ? undefined : new Date(),
       error,
     },

@@ -20,7 +20,9 @@ export async function refuseReadOnlyTarget(d: Deps, c: { id: string; name: strin
   });
   const cluster = await d.db.cluster.findUnique({ where: { id: c.id }, select: { groupId: true } });
   if (!dep || !cluster) return;
-  if (!readOnlyOn(dep.location, dep.location.assignments, { id: c.id, groupId: cluster.groupId })) {
+  const ro = readOnlyOn(dep.location, dep.location.assignments, { id: c.id, groupId: cluster.groupId });
+  if (ro === null) return; // no longer assigned there: Lifeboat is taking it off, Velero decides meanwhile
+  if (!ro) {
     // Its writer by the assignments, but still ReadOnly there: waiting for the cluster that wrote before to stop.
     if (dep.readOnly)
       throw new AppError(
@@ -32,8 +34,11 @@ export async function refuseReadOnlyTarget(d: Deps, c: { id: string; name: strin
   }
   throw new AppError(
     "PRECONDITION_FAILED",
-    `The location ${dep.location.name} is ReadOnly on ${c.name}: ${c.name} restores from it and never writes there ` +
-      `(one cluster writes to a bucket and prefix). Choose a location ${c.name} writes to, or make ${c.name} the ` +
-      "location's writer.",
+    dep.location.readOnly
+      ? `The location ${dep.location.name} is read-only on every cluster it is assigned to: choose another location, ` +
+          `or turn off its "Read-only on every assigned cluster" (Edit) first.`
+      : `The location ${dep.location.name} is ReadOnly on ${c.name}: ${c.name} restores from it and never writes ` +
+          `there (one cluster writes to a bucket and prefix). Choose a location ${c.name} writes to, or make ` +
+          `${c.name} the location's writer.`,
   );
 }

@@ -348,6 +348,7 @@ describe("restore pre-flight check", () => {
       locationId: eastOnly.id,
       locationName: `pf-east-${suffix}`,
       onTarget: false,
+      applied: false,
       mayShare: true,
     });
     // Its contents were read on east: the same findings and prediction as the shared backup's.
@@ -508,6 +509,7 @@ describe("restore pre-flight check", () => {
       locationId: eastOnly.id,
       locationName: `pf-east-${suffix}`,
       onTarget: true,
+      applied: true,
       mayShare: true,
     });
     sync.startCluster(westId);

@@ -5,6 +5,7 @@ import type { ClusterClient } from "../../kube/cluster-client";
 import type { ScopedCluster } from "../../trpc/scoped";
 import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
 import { maySpread } from "../protection/locations";
+import { modeSelect, readOnlyOn } from "../protection/location-modes";
 import { restoreInput } from "@/lib/schemas/protection";
 import type { PreflightResult } from "@/lib/schemas/preflight";
 import { date, num, rec, str } from "@/lib/velero/read";
@@ -208,18 +209,32 @@ async function shareOffer(
     select: { location: { select: { id: true, name: true } } },
   });
   if (!dep) return null;
-  // Held there: applied without an error (a failed apply is the location's status to read, not a sync to wait for).
-  const onTarget = await d.db.locationDeployment.findFirst({
-    where: { locationId: dep.location.id, clusterId: targetId, error: null, appliedAt: { not: null } },
-    select: { clusterId: true },
-  });
+  // Held there when an assignment reaches the target (then sharing it again is no answer); applied, or its status says
+  // why not.
+  const [location, cluster, applied] = await Promise.all([
+    d.db.location.findUnique({
+      where: { id: dep.location.id },
+      select: { readOnly: true, assignments: { select: modeSelect } },
+    }),
+    d.db.cluster.findUnique({ where: { id: targetId }, select: { id: true, groupId: true } }),
+    d.db.locationDeployment.findFirst({
+      where: { locationId: dep.location.id, clusterId: targetId, error: null, appliedAt: { not: null } },
+      select: { clusterId: true },
+    }),
+  ]);
+  const onTarget = Boolean(location && cluster && readOnlyOn(location, location.assignments, cluster) !== null);
   // Sharing it there needs location.assign on the target and the right to spread the location's keys (assignLocation).
-  const target = await d.db.cluster.findUnique({ where: { id: targetId }, select: { id: true, groupId: true } });
   const mayShare = Boolean(
     access &&
-    target &&
-    canOnCluster(access, "location.assign", target) &&
+    cluster &&
+    canOnCluster(access, "location.assign", cluster) &&
     (await maySpread(d, access, dep.location.id)),
   );
-  return { locationId: dep.location.id, locationName: dep.location.name, onTarget: Boolean(onTarget), mayShare };
+  return {
+    locationId: dep.location.id,
+    locationName: dep.location.name,
+    onTarget,
+    applied: Boolean(applied),
+    mayShare,
+  };
 }
