@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import type { Locator, Page } from "@playwright/test";
 import { ADMIN, VIEWER, sandboxKubeconfig, signIn, signOut, expect, test } from "./fixtures";
 import { expectAccessible } from "./a11y";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
@@ -98,13 +99,12 @@ test("an admin creates a credential and a target location, assigns it to the gro
   await page.getByRole("link", { name: "Target locations" }).click();
   await page.getByRole("button", { name: "Create target location" }).click();
   d = page.getByRole("dialog", { name: "Create a target location" });
-  await d.getByRole("textbox", { name: "Name", exact: true }).fill("e2e-backups");
-  await d.getByRole("textbox", { name: "Bucket", exact: true }).fill("no-such-bucket");
-  await d.getByRole("textbox", { name: "Prefix", exact: true }).fill("e2e");
-  await d.getByRole("textbox", { name: "Region", exact: true }).fill("us-east-1");
-  await d.getByLabel("Endpoint URL").fill(s3.endpoint);
-  await d.getByLabel("Credential").click();
-  await page.getByRole("option", { name: /sandbox-s3/ }).click();
+  await fillS3Location(page, d, {
+    name: "e2e-backups",
+    bucket: "no-such-bucket",
+    prefix: "e2e",
+    endpoint: s3.endpoint,
+  });
   await d.getByRole("button", { name: "Check and create" }).click();
   await expect(d.getByRole("alert")).toContainText("NoSuchBucket");
   await expectAccessible(page, "create target location dialog, with a failed check");
@@ -138,13 +138,12 @@ test("an admin creates a credential and a target location, assigns it to the gro
   // sandbox-2 writes to a prefix of its own, assigned to it alone.
   await page.getByRole("button", { name: "Create target location" }).click();
   d = page.getByRole("dialog", { name: "Create a target location" });
-  await d.getByRole("textbox", { name: "Name", exact: true }).fill("e2e-sandbox-2");
-  await d.getByRole("textbox", { name: "Bucket", exact: true }).fill("lifeboat-backups");
-  await d.getByRole("textbox", { name: "Prefix", exact: true }).fill("e2e-2");
-  await d.getByRole("textbox", { name: "Region", exact: true }).fill("us-east-1");
-  await d.getByLabel("Endpoint URL").fill(s3.endpoint);
-  await d.getByLabel("Credential").click();
-  await page.getByRole("option", { name: /sandbox-s3/ }).click();
+  await fillS3Location(page, d, {
+    name: "e2e-sandbox-2",
+    bucket: "lifeboat-backups",
+    prefix: "e2e-2",
+    endpoint: s3.endpoint,
+  });
   await d.getByRole("button", { name: "Check and create" }).click();
   const own = page.getByTestId("location-card-e2e-sandbox-2");
   await own.getByRole("button", { name: "Assign" }).click();
@@ -430,3 +429,18 @@ test("a viewer sees backups, restores and schedules, read-only", async ({ page }
   await expect(page.getByTestId("backup-phase").filter({ hasText: "Completed" }).first()).toBeVisible();
   await expectAccessible(page, "one cluster's backups");
 });
+
+/** Fills the create-location dialog for an S3-compatible location with the credential sandbox-s3 (us-east-1). */
+async function fillS3Location(
+  page: Page,
+  d: Locator,
+  o: { name: string; bucket: string; prefix: string; endpoint: string },
+) {
+  await d.getByRole("textbox", { name: "Name", exact: true }).fill(o.name);
+  await d.getByRole("textbox", { name: "Bucket", exact: true }).fill(o.bucket);
+  await d.getByRole("textbox", { name: "Prefix", exact: true }).fill(o.prefix);
+  await d.getByRole("textbox", { name: "Region", exact: true }).fill("us-east-1");
+  await d.getByLabel("Endpoint URL").fill(o.endpoint);
+  await d.getByLabel("Credential").click();
+  await page.getByRole("option", { name: /sandbox-s3/ }).click();
+}

@@ -1,10 +1,7 @@
-import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../db/client";
-import { depsFor, type Deps } from "../../composition";
+import type { Db } from "../../db/client";
+import { migratedThrough, type MigratedDb } from "../../testing/migration-db";
+import type { Deps } from "../../composition";
 import { loadAccess } from "../../rbac/access";
 import { aUser } from "../../testing/builders";
 import { credentialSecret, listCredentials } from "./credentials";
@@ -13,47 +10,15 @@ import { listLocations, reconcileLocation } from "./locations";
 // The migration that moved a location's S3 columns into its config JSON (and gave credentials their kind) keeps what
 // was there: a database migrated up to the migration before it gets an S3 location and credential written the old way,
 // then the migration itself, and the services read both back through the S3 driver.
-const MIGRATIONS = path.resolve(import.meta.dirname, "../../../prisma/migrations");
 const MINE = "20261201100000_location_provider_settings";
-const migrations = fs
-  .readdirSync(MIGRATIONS, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name)
-  .sort();
-const before = migrations.slice(0, migrations.indexOf(MINE));
-/** Migrations after it, applied too so that the database matches the generated client. */
-const after = migrations.slice(migrations.indexOf(MINE) + 1);
-
-const name = `lifeboat_m_${crypto.randomBytes(4).toString("hex")}`;
-const urlOf = (database: string) => {
-  const u = new URL(process.env.LIFEBOAT_TEST_PG_URL!);
-  u.pathname = `/${database}`;
-  return u.toString();
-};
-async function withClient<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: urlOf(database) });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-/** Runs one migration's SQL as `prisma migrate deploy` does (one script). */
-const migrate = (c: pg.Client, migration: string) =>
-  c.query(fs.readFileSync(path.join(MIGRATIONS, migration, "migration.sql"), "utf8"));
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+let migrated: MigratedDb;
 let db: Db;
 let d: Deps;
 
 beforeAll(async () => {
-  expect(before.length).toBeGreaterThan(0);
-  await withClient("postgres", (c) => c.query(`CREATE DATABASE "${name}"`));
-  db = createDb(urlOf(name));
-  d = depsFor(db);
-  await withClient(name, async (c) => {
-    for (const m of before) await migrate(c, m);
+  migrated = await migratedThrough(MINE, async (c, d) => {
     // The old way: keys sealed as { accessKeyId, secretAccessKey } (the sealed table is unchanged by the migration),
     // S3 settings in columns.
     const sealedSecretId = await d.sealed.put(
@@ -76,14 +41,13 @@ beforeAll(async () => {
        VALUES ('loc-aws', 'old-aws', 'AWS_S3', 'backups', 'eu-west-1', $1, 'cred-old', now())`,
       [CA],
     );
-    await migrate(c, MINE);
-    for (const m of after) await migrate(c, m);
   });
+  expect(migrated.before.length).toBeGreaterThan(0);
+  ({ db, d } = migrated);
 });
 
 afterAll(async () => {
-  await db?.$disconnect();
-  await withClient("postgres", (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await migrated?.drop();
 });
 
 describe(`the migration ${MINE}`, () => {

@@ -1,10 +1,7 @@
-import crypto from "node:crypto";
-import fs from "node:fs";
-import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../db/client";
-import { depsFor, type Deps } from "../../composition";
+import type { Db } from "../../db/client";
+import { migratedThrough, type MigratedDb } from "../../testing/migration-db";
+import type { Deps } from "../../composition";
 import { loadAccess } from "../../rbac/access";
 import { aUser } from "../../testing/builders";
 import { listLocations } from "./locations";
@@ -13,49 +10,17 @@ import { listLocations } from "./locations";
 // up to the migration before it gets group and cluster assignments written the old way (a group assignment's readOnly
 // was its clusters' mode), then the migration itself; a group that wrote keeps writing through every cluster it had,
 // and the list flags the place they now share.
-const MIGRATIONS = path.resolve(import.meta.dirname, "../../../prisma/migrations");
 const MINE = "20261213100000_location_writers";
-const migrations = fs
-  .readdirSync(MIGRATIONS, { withFileTypes: true })
-  .filter((e) => e.isDirectory())
-  .map((e) => e.name)
-  .sort();
-const before = migrations.slice(0, migrations.indexOf(MINE));
-/** Migrations after it, applied too so that the database matches the generated client. */
-const after = migrations.slice(migrations.indexOf(MINE) + 1);
-
-const name = `lifeboat_m_${crypto.randomBytes(4).toString("hex")}`;
-const urlOf = (database: string) => {
-  const u = new URL(process.env.LIFEBOAT_TEST_PG_URL!);
-  u.pathname = `/${database}`;
-  return u.toString();
-};
-async function withClient<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: urlOf(database) });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-/** Runs one migration's SQL as `prisma migrate deploy` does (one script). */
-const migrate = (c: pg.Client, migration: string) =>
-  c.query(fs.readFileSync(path.join(MIGRATIONS, migration, "migration.sql"), "utf8"));
 
 const s3 = (prefix: string) =>
   JSON.stringify({ bucket: "velero", prefix, region: "", endpoint: "https://ceph.example.com", pathStyle: true });
 
+let migrated: MigratedDb;
 let db: Db;
 let d: Deps;
 
 beforeAll(async () => {
-  expect(before.length).toBeGreaterThan(0);
-  await withClient("postgres", (c) => c.query(`CREATE DATABASE "${name}"`));
-  db = createDb(urlOf(name));
-  d = depsFor(db);
-  await withClient(name, async (c) => {
-    for (const m of before) await migrate(c, m);
+  migrated = await migratedThrough(MINE, async (c, d) => {
     const sealedSecretId = await d.sealed.put(
       "aws-credential",
       JSON.stringify({ kind: "AWS_ACCESS_KEY", accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "x" }),
@@ -81,14 +46,13 @@ beforeAll(async () => {
        VALUES ('a-rw', 'loc-rw', 'g1', NULL, false), ('a-ro', 'loc-ro', 'g2', NULL, true),
               ('a-direct', 'loc-ro', NULL, 'c1', false)`,
     );
-    await migrate(c, MINE);
-    for (const m of after) await migrate(c, m);
   });
+  expect(migrated.before.length).toBeGreaterThan(0);
+  ({ db, d } = migrated);
 });
 
 afterAll(async () => {
-  await db?.$disconnect();
-  await withClient("postgres", (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await migrated?.drop();
 });
 
 describe(`the migration ${MINE}`, () => {

@@ -47,6 +47,21 @@ async function aLocation(name: string, prefix: string) {
   });
 }
 
+/** location.update of a location made by aLocation: its prefix, and its ReadOnly switch when given. */
+function updateLocation(id: string, prefix: string, readOnly?: boolean) {
+  return admin.location.update({
+    provider: "S3_COMPATIBLE",
+    id,
+    credentialId: ids.credential,
+    prefix,
+    region: "us-east-1",
+    endpoint: s3().endpoint,
+    pathStyle: true,
+    caBundle: "",
+    ...(readOnly === undefined ? {} : { readOnly }),
+  });
+}
+
 type Bsl = { spec?: { accessMode?: string; objectStorage?: { prefix?: string } } };
 
 /** The BackupStorageLocation on a sandbox cluster, or null when it is not there. */
@@ -469,18 +484,7 @@ describe("two locations on the same bucket and prefix", () => {
 });
 
 describe("the location's ReadOnly switch", () => {
-  const update = (readOnly: boolean) =>
-    admin.location.update({
-      provider: "S3_COMPATIBLE",
-      id: ids.G,
-      credentialId: ids.credential,
-      prefix: `${base}/group`,
-      region: "us-east-1",
-      endpoint: s3().endpoint,
-      pathStyle: true,
-      caBundle: "",
-      readOnly,
-    });
+  const update = (readOnly: boolean) => updateLocation(ids.G, `${base}/group`, readOnly);
 
   it("makes every cluster ReadOnly and keeps the writers; turning it off makes the writer write again", async () => {
     await update(true);
@@ -647,17 +651,7 @@ describe("a cluster made the writer", () => {
       data: { velero: { ...(velero as Prisma.JsonObject), installed: false } },
     });
     try {
-      await admin.location.update({
-        provider: "S3_COMPATIBLE",
-        id: X.id,
-        credentialId: ids.credential,
-        prefix: `${base}/edited`,
-        region: "us-east-1",
-        endpoint: s3().endpoint,
-        pathStyle: true,
-        caBundle: "",
-        readOnly: true,
-      });
+      await updateLocation(X.id, `${base}/edited`, true);
       expect(await deployment(X.id, ids.east)).toMatchObject({ readOnly: false, appliedAt: null });
       expect(await accessModeOn("east", X.name)).toBe("ReadWrite");
       // By the assignments nobody writes there now: west may, but waits until east has stopped.
@@ -686,16 +680,7 @@ describe("a cluster made the writer", () => {
       data: { locationId: M2.id, clusterId: ids.north, bslName: `lifeboat-${M2.name}`, readOnly: false },
     });
     // M1's prefix becomes M2's: the rule accepts it (one writer wanted), but east does not write there yet.
-    await admin.location.update({
-      provider: "S3_COMPATIBLE",
-      id: M1.id,
-      credentialId: ids.credential,
-      prefix: `${base}/moved-to`,
-      region: "us-east-1",
-      endpoint: s3().endpoint,
-      pathStyle: true,
-      caBundle: "",
-    });
+    await updateLocation(M1.id, `${base}/moved-to`);
     expect(await deployment(M1.id, ids.east)).toMatchObject({ error: waiting(`${base}/moved-to`) });
     const bsl = await bslOn("east", M1.name);
     expect(bsl?.spec?.objectStorage?.prefix).toBe(`${base}/moved-from`);
