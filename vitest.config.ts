@@ -11,7 +11,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["{lib,server,scripts,sandbox,components}/**/*.test.ts"],
+          include: ["{lib,server,scripts,sandbox,components,deploy}/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "node_modules/**"],
         },
       },
@@ -19,7 +19,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
-          include: ["{lib,server,scripts,sandbox}/**/*.integration.test.ts"],
+          include: ["{lib,server,scripts,sandbox,deploy}/**/*.integration.test.ts"],
           globalSetup: ["server/testing/global-setup.ts", "sandbox/testing/global-setup.ts"],
           fileParallelism: false,
           testTimeout: 30_000,

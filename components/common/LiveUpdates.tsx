@@ -1,5 +1,5 @@
 "use client";
-import { createContext, useContext, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import Box from "@mui/material/Box";
@@ -37,9 +37,14 @@ const LiveContext = createContext<{ connected: boolean }>({ connected: false });
 export function LiveUpdates({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
+  const [reconnects, setReconnects] = useState(0);
   const sub = useSubscription(
     trpc.live.changes.subscriptionOptions(undefined, {
       onData: (c) => {
+        if (c.topic === "reconnect") {
+          setReconnects((n) => n + 1);
+          return;
+        }
         if (c.topic === "connected" || c.topic === "resync") {
           // Whatever changed while the stream was down (or before it opened).
           void queryClient.invalidateQueries();
@@ -55,6 +60,14 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
       },
     }),
   );
+  // The console process serving the stream is stopping: open it again after a moment (a load balancer has taken that
+  // process out by then and sends the new stream to another one).
+  const { reset } = sub;
+  useEffect(() => {
+    if (!reconnects) return;
+    const t = setTimeout(reset, 1_000 + Math.random() * 1_000);
+    return () => clearTimeout(t);
+  }, [reconnects, reset]);
   // "pending": the stream is open and waiting for changes.
   const connected = sub.status === "pending";
   return <LiveContext.Provider value={{ connected }}>{children}</LiveContext.Provider>;

@@ -1,6 +1,7 @@
 import { deps } from "../composition";
 import { eventBus } from "../events/bus";
 import { ControllerManager } from "./manager";
+import { handleShutdown } from "./shutdown";
 import {
   backupDigestsReconciler,
   coverageSummariesReconciler,
@@ -35,13 +36,6 @@ export async function startControllers(healthSeconds: number): Promise<Controlle
   ];
   const manager = new ControllerManager(d.db, reconcilers);
   await manager.start();
-  // A clean stop hands the lease over at once instead of after its expiry.
-  for (const signal of ["SIGTERM", "SIGINT"] as const)
-    process.once(signal, () => {
-      void manager.stop().finally(() => {
-        // Next's own handler exits when it has one; otherwise this was the only one, and the process ends here.
-        if (process.listenerCount(signal) === 0) process.exit(0);
-      });
-    });
+  handleShutdown(manager);
   return manager;
 }

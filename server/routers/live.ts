@@ -6,6 +6,7 @@ import { visibleClusterWhere } from "../rbac/access";
 import type { Db } from "../db/client";
 import type { Access } from "../rbac/access";
 import { COVERAGE_KINDS } from "../kube/watch";
+import { isDraining, onDrain } from "../lifecycle";
 
 // Pushed updates: a page subscribes (server-sent events) and is told what changed, for the clusters it may see; it
 // then refetches what it shows. Nothing is sent while nothing changes (besides the stream's keep-alive pings).
@@ -33,13 +34,19 @@ export const liveRouter = router({
     });
     const onAbort = () => wake?.();
     signal?.addEventListener("abort", onAbort, { once: true });
+    // This process is stopping: the page is told to open its stream again, which the load balancer sends elsewhere.
+    const offDrain = onDrain(() => wake?.());
     try {
       yield change.parse({ topic: "connected" });
       while (!signal?.aborted) {
+        if (isDraining()) {
+          yield change.parse({ topic: "reconnect" });
+          return;
+        }
         if (!queue.length) {
           await new Promise<void>((resolve) => {
             wake = resolve;
-            if (signal?.aborted) resolve();
+            if (signal?.aborted || isDraining()) resolve();
           });
           wake = undefined;
         }
@@ -54,6 +61,7 @@ export const liveRouter = router({
         }
       }
     } finally {
+      offDrain();
       signal?.removeEventListener("abort", onAbort);
       unsubscribe();
     }

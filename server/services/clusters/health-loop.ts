@@ -14,53 +14,57 @@ export interface Synced {
 // keeps the sync engine running for exactly the attached clusters. A disconnected cluster keeps its loops: they back off
 // and resume by themselves when it answers again, while its read model shows the last-known state. After each
 // successful check of a cluster running Velero, its target locations are healed (reconcileCluster).
-export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () => void {
-  let running = false;
+export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () => Promise<void> {
+  let running: Promise<void> | null = null;
   let stopped = false;
-  const tick = async () => {
+  const tick = () => {
     if (running || stopped) return;
-    running = true;
-    try {
-      const clusters = await d.db.cluster.findMany({
-        where: { kubeconfigSecretId: { not: null } },
-        select: { id: true, name: true },
+    running = checkAll()
+      .catch((e) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, "cluster checks failed"))
+      .finally(() => {
+        running = null;
       });
-      if (sync) {
-        const ids = new Set(clusters.map((c) => c.id));
-        for (const id of sync.running()) if (!ids.has(id)) await sync.stopCluster(id);
-        for (const id of ids) sync.startCluster(id);
-      }
-      for (const c of clusters) {
-        if (stopped) break;
-        const r = await checkCluster(d, c.id).catch((e) => {
-          logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "cluster check failed");
+  };
+  const checkAll = async () => {
+    const clusters = await d.db.cluster.findMany({
+      where: { kubeconfigSecretId: { not: null } },
+      select: { id: true, name: true },
+    });
+    if (sync) {
+      const ids = new Set(clusters.map((c) => c.id));
+      for (const id of sync.running()) if (!ids.has(id)) await sync.stopCluster(id);
+      for (const id of ids) sync.startCluster(id);
+    }
+    for (const c of clusters) {
+      if (stopped) break;
+      const r = await checkCluster(d, c.id).catch((e) => {
+        logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "cluster check failed");
+        return null;
+      });
+      if (r?.state === "DISCONNECTED")
+        logger.warn({ cluster: c.name, failedChecks: r.failedChecks }, "cluster is disconnected");
+      // Reached, with Velero: put back any target location that is missing there or failed before (database reads only
+      // when everything is in place). Failures stay on the location's deployment row.
+      if (r && r.failedChecks === 0 && (r.velero as { installed?: boolean } | null)?.installed && !stopped) {
+        const healed = await reconcileCluster(d, c.id).catch((e) => {
+          logger.warn(
+            { cluster: c.name, err: e instanceof Error ? e.message : String(e) },
+            "reconciling the cluster's locations failed",
+          );
           return null;
         });
-        if (r?.state === "DISCONNECTED")
-          logger.warn({ cluster: c.name, failedChecks: r.failedChecks }, "cluster is disconnected");
-        // Reached, with Velero: put back any target location that is missing there or failed before (database reads only
-        // when everything is in place). Failures stay on the location's deployment row.
-        if (r && r.failedChecks === 0 && (r.velero as { installed?: boolean } | null)?.installed && !stopped) {
-          const healed = await reconcileCluster(d, c.id).catch((e) => {
-            logger.warn(
-              { cluster: c.name, err: e instanceof Error ? e.message : String(e) },
-              "reconciling the cluster's locations failed",
-            );
-            return null;
-          });
-          if (healed && (healed.applied.length || healed.removed.length || healed.failed.length))
-            logger.info({ cluster: c.name, ...healed }, "reconciled the cluster's locations");
-        }
+        if (healed && (healed.applied.length || healed.removed.length || healed.failed.length))
+          logger.info({ cluster: c.name, ...healed }, "reconciled the cluster's locations");
       }
-    } finally {
-      running = false;
     }
   };
-  const timer = setInterval(() => void tick(), intervalMs);
-  void tick();
+  const timer = setInterval(tick, intervalMs);
+  tick();
   timer.unref();
-  return () => {
+  // Stopping waits for the check in flight, so nothing of the loop writes after it resolves.
+  return async () => {
     stopped = true;
     clearInterval(timer);
+    await running;
   };
 }
