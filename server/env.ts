@@ -27,6 +27,8 @@ const schema = z.object({
   // test's stand-in); read when used, by server/storage/azure/aad.ts, which also holds them to https.
   LIFEBOAT_AZURE_AUTHORITY_HOST: z.string().url().optional(),
   LIFEBOAT_AZURE_RESOURCE_MANAGER: z.string().url().optional(),
+  // How long a controller lease (the fleet's, and each cluster's) lasts without renewal; renewed every third of it.
+  LIFEBOAT_LEASE_SECONDS: z.coerce.number().min(1).max(300).default(15),
   LIFEBOAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
 

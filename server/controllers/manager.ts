@@ -3,16 +3,31 @@ import os from "node:os";
 import type { Db } from "../db/client";
 import { logger } from "../log";
 import { Lease } from "./lease";
+import { ClusterOwnership, type Fence } from "./ownership";
 
-// The controller runtime: one manager per console process. It runs its reconcilers only while it holds the
-// "controllers" lease in PostgreSQL, so with several console processes on one database each loop runs once; the others
-// stay standby and take over within a lease period when the holder stops (at once when it stops cleanly).
-// A reconciler is "desired state in PostgreSQL, observed state from the cluster, converge": it starts when the
-// manager leads and is stopped when it no longer does.
+// The controller runtime: one manager per console process, several processes on one database sharing the work.
+// A reconciler is "desired state in PostgreSQL, observed state from the cluster, converge", of one of two scopes:
+// - "fleet" (group-wide desired state, stacks, schedules): runs in the one process holding the "controllers" lease;
+//   the others stand by and take over within a lease period when the holder stops (at once when it stops cleanly);
+// - "cluster" (sync, health, coverage, digests, Velero operations, drills): runs in every process, for the clusters
+//   that process owns (ownership.ts: a fair share each, taken over when a process dies, writes fenced by token).
+
+/** The clusters a cluster-scoped reconciler works for: those its process owns now, and how that changes. */
+export interface ClusterScope {
+  ids(): string[];
+  owns(clusterId: string): boolean;
+  /** The fence for writes made for `clusterId` (null when not owned). */
+  fence(clusterId: string): Fence | null;
+  /** Called with the clusters gained and lost after each change; returns a function that unsubscribes. */
+  onChange(fn: (gained: string[], lost: string[]) => void): () => void;
+}
+
 export interface Reconciler {
   name: string;
+  /** "fleet" (the default) or "cluster" (see above). */
+  scope?: "fleet" | "cluster";
   /** Starts the reconciler; the returned function stops it (and resolves once nothing of it runs). */
-  start(): () => Promise<void> | void;
+  start(clusters: ClusterScope): () => Promise<void> | void;
 }
 
 export interface ManagerOptions {
@@ -29,8 +44,10 @@ export const DEFAULT_RENEW_MS = 5_000;
 
 export class ControllerManager {
   private readonly lease: Lease;
+  private readonly ownership: ClusterOwnership;
   private readonly renewMs: number;
   private running: { name: string; stop: () => Promise<void> | void }[] = [];
+  private clusterRunning: { name: string; stop: () => Promise<void> | void }[] | null = null;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -42,8 +59,39 @@ export class ControllerManager {
     opts: ManagerOptions = {},
   ) {
     const holder = opts.holder ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
-    this.lease = new Lease(db, opts.leaseName ?? "controllers", holder, opts.leaseMs ?? DEFAULT_LEASE_MS);
+    const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.lease = new Lease(db, opts.leaseName ?? "controllers", holder, leaseMs);
     this.renewMs = opts.renewMs ?? DEFAULT_RENEW_MS;
+    this.ownership = new ClusterOwnership(db, holder, { leaseMs, renewMs: this.renewMs });
+  }
+
+  /** What this process owns (cluster-scoped reconcilers act only for these). */
+  get clusters(): ClusterScope {
+    const o = this.ownership;
+    return {
+      ids: () => [...o.current().keys()],
+      owns: (id) => o.owns(id),
+      fence: (id) => o.fence(id),
+      onChange: (fn) => o.onChange(fn),
+    };
+  }
+
+  /** The reconciler of that name (tests and reports look into it). */
+  reconciler(name: string): Reconciler | undefined {
+    return this.reconcilers.find((r) => r.name === name);
+  }
+
+  /** Runs a round now (a cluster attached or detached: its ownership is settled at once, not at the next period). */
+  nudge(): void {
+    if (!this.stopped && this.timer) void this.tick();
+  }
+
+  private fleet() {
+    return this.reconcilers.filter((r) => (r.scope ?? "fleet") === "fleet");
+  }
+
+  private perCluster() {
+    return this.reconcilers.filter((r) => r.scope === "cluster");
   }
 
   get holder(): string {
@@ -66,6 +114,13 @@ export class ControllerManager {
   private tick(): Promise<void> {
     this.ticking = this.ticking.then(async () => {
       if (this.stopped) return;
+      if (this.perCluster().length) {
+        await this.ownership.tick();
+        if (this.stopped) return;
+        // Started once, after the first round of ownership: they follow its changes themselves.
+        if (!this.clusterRunning) this.clusterRunning = this.startAll(this.perCluster());
+      }
+      if (!this.fleet().length) return;
       let held = false;
       try {
         held = (await this.lease.acquire()).held;
@@ -79,12 +134,11 @@ export class ControllerManager {
     return this.ticking;
   }
 
-  private async lead() {
-    this.leading = true;
-    logger.info({ holder: this.holder }, "controllers: leading");
-    for (const r of this.reconcilers) {
+  private startAll(reconcilers: Reconciler[]) {
+    const running: { name: string; stop: () => Promise<void> | void }[] = [];
+    for (const r of reconcilers) {
       try {
-        this.running.push({ name: r.name, stop: r.start() });
+        running.push({ name: r.name, stop: r.start(this.clusters) });
       } catch (e) {
         logger.error(
           { reconciler: r.name, err: e instanceof Error ? e.message : String(e) },
@@ -92,6 +146,13 @@ export class ControllerManager {
         );
       }
     }
+    return running;
+  }
+
+  private async lead() {
+    this.leading = true;
+    logger.info({ holder: this.holder }, "controllers: leading");
+    this.running = this.startAll(this.fleet());
   }
 
   private async follow(why: string) {
@@ -102,14 +163,23 @@ export class ControllerManager {
     await Promise.all(running.map((r) => Promise.resolve(r.stop()).catch(() => undefined)));
   }
 
-  /** Stops the reconcilers and gives the lease up, so a standby takes over at once. */
+  /** Stops the reconcilers and gives the leases up, so the other processes take over at once. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.ticking;
-    if (this.leading) {
-      await this.follow("stopping");
-      await this.lease.release().catch(() => undefined);
-    }
+    const perCluster = this.clusterRunning ?? [];
+    this.clusterRunning = null;
+    await Promise.all([
+      (async () => {
+        if (!this.leading) return;
+        await this.follow("stopping");
+        await this.lease.release().catch(() => undefined);
+      })(),
+      (async () => {
+        await Promise.all(perCluster.map((r) => Promise.resolve(r.stop()).catch(() => undefined)));
+        if (perCluster.length) await this.ownership.releaseAll().catch(() => undefined);
+      })(),
+    ]);
   }
 }

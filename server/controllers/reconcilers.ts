@@ -11,9 +11,10 @@ import { dueDigests, readDigest } from "../services/coverage/digests";
 import { refreshSummary } from "../services/coverage/summaries";
 import { advanceDrill, dueDrills } from "../services/drills/drills";
 import { dueDrillSchedules, runDrillSchedule } from "../services/drills/schedules";
-import type { Reconciler } from "./manager";
+import type { ClusterScope, Reconciler } from "./manager";
 
-// The console's reconcilers, run by the controller manager while it leads.
+// The console's reconcilers, run by the controller manager: the fleet-wide ones in the process holding the fleet
+// lease, the cluster-scoped ones in every process for the clusters it owns.
 
 /** How often the sync reconciler converges even without a notification (a lost NOTIFY, a row edited by hand). */
 const SYNC_RESYNC_MS = 30_000;
@@ -21,12 +22,14 @@ const SYNC_RESYNC_MS = 30_000;
 const CHANGE_COALESCE_MS = 25;
 
 /**
- * Sync: desired state = the attached clusters (rows with a kubeconfig); observed = the engine's running loops;
- * converge = start the missing, stop the detached. Attach and detach announce "clusters", so it converges at once.
- * Every read-model write is announced (coalesced) for the live pages.
+ * Sync: desired state = the attached clusters this process owns; observed = the engine's running loops; converge =
+ * start the missing, stop the detached and those owned elsewhere now. Attach and detach announce "clusters", and a
+ * change of ownership converges at once. Every read-model write is fenced by the cluster's lease token and announced
+ * (coalesced) for the live pages.
  */
 export class SyncReconciler implements Reconciler {
   readonly name = "sync";
+  readonly scope = "cluster";
   engine: SyncEngine | null = null;
 
   constructor(
@@ -35,7 +38,7 @@ export class SyncReconciler implements Reconciler {
     private readonly opts: { resyncMs?: number } = {},
   ) {}
 
-  start() {
+  start(clusters: ClusterScope) {
     const { d } = this;
     const pending = new Map<string, Change>();
     let flushTimer: NodeJS.Timeout | undefined;
@@ -48,6 +51,7 @@ export class SyncReconciler implements Reconciler {
     const engine = new SyncEngine({
       db: d.db,
       clientFor: (id) => d.clusters.forCluster(id),
+      fence: (id) => clusters.fence(id),
       onChange: (clusterId, kind) => {
         pending.set(`${clusterId}/${kind}`, { topic: kind, clusterId });
         flushTimer ??= setTimeout(flush, CHANGE_COALESCE_MS);
@@ -61,7 +65,7 @@ export class SyncReconciler implements Reconciler {
         .then(async () => {
           if (stopped) return;
           const attached = await d.db.cluster.findMany({
-            where: { kubeconfigSecretId: { not: null } },
+            where: { kubeconfigSecretId: { not: null }, id: { in: clusters.ids() } },
             select: { id: true },
           });
           const ids = new Set(attached.map((c) => c.id));
@@ -73,12 +77,18 @@ export class SyncReconciler implements Reconciler {
     const unsubscribe = this.bus.subscribe((c) => {
       if (c.topic === "clusters" || c.topic === "resync") converge();
     });
+    // A cluster lost (or lost and taken again, with a new token) stops first: its loops end on their next write anyway.
+    const unwatch = clusters.onChange((_gained, lost) => {
+      converging = converging.then(() => Promise.all(lost.map((id) => engine.stopCluster(id)))).then(() => undefined);
+      converge();
+    });
     const timer = setInterval(converge, this.opts.resyncMs ?? SYNC_RESYNC_MS);
     timer.unref?.();
     converge();
     return async () => {
       stopped = true;
       unsubscribe();
+      unwatch();
       clearInterval(timer);
       await converging;
       await engine.stop();
@@ -89,23 +99,36 @@ export class SyncReconciler implements Reconciler {
   }
 }
 
-/** Health: every attached cluster checked periodically, its target locations healed after each good check. */
+/** Health: every attached cluster this process owns checked periodically, its locations healed after each good check. */
 export function healthReconciler(d: Deps, intervalMs: number): Reconciler {
-  return { name: "health", start: () => startHealthLoop(d, intervalMs) };
+  return {
+    name: "health",
+    scope: "cluster",
+    start: (clusters) => startHealthLoop(d, intervalMs, undefined, (id) => clusters.owns(id)),
+  };
 }
 
 /**
  * A reconciler over rows with a next poll time: on its tick, and whenever one of `topics` is announced, it advances
- * every due row, one at a time (the managed stacks, the Velero operations).
+ * every due row, one at a time (the managed stacks, the Velero operations). A cluster-scoped one is given the
+ * clusters its process owns (`due` looks at their rows only; nothing when it owns none) and converges when they change.
  */
 function dueRowsReconciler(
   name: string,
   bus: EventBus,
-  o: { topics: string[]; tickMs: number; due: () => Promise<{ id: string }[]>; advance: (id: string) => Promise<void> },
+  o: {
+    topics: string[];
+    tickMs: number;
+    due: (clusterIds: string[] | null) => Promise<{ id: string }[]>;
+    advance: (id: string) => Promise<void>;
+    scope?: "fleet" | "cluster";
+  },
 ): Reconciler {
+  const perCluster = o.scope === "cluster";
   return {
     name,
-    start() {
+    scope: o.scope ?? "fleet",
+    start(clusters) {
       let stopped = false;
       let running: Promise<void> = Promise.resolve();
       let queued = false;
@@ -115,7 +138,9 @@ function dueRowsReconciler(
         running = running
           .then(async () => {
             queued = false;
-            for (const { id } of await o.due()) {
+            const ids = perCluster ? clusters.ids() : null;
+            if (ids && !ids.length) return;
+            for (const { id } of await o.due(ids)) {
               if (stopped) return;
               await o.advance(id);
             }
@@ -125,12 +150,14 @@ function dueRowsReconciler(
       const unsubscribe = bus.subscribe((c) => {
         if (o.topics.includes(c.topic) || c.topic === "resync") converge();
       });
+      const unwatch = perCluster ? clusters.onChange(converge) : () => undefined;
       const timer = setInterval(converge, o.tickMs);
       timer.unref?.();
       converge();
       return async () => {
         stopped = true;
         unsubscribe();
+        unwatch();
         clearInterval(timer);
         await running;
       };
@@ -167,7 +194,8 @@ export function veleroInstallerReconciler(d: Deps, bus: EventBus, opts: { tickMs
   return dueRowsReconciler("velero-installer", bus, {
     topics: ["velero"],
     tickMs: opts.tickMs ?? VELERO_TICK_MS,
-    due: () => dueOperations(d),
+    scope: "cluster",
+    due: (ids) => dueOperations(d, ids),
     advance: (id) => advanceOperation(d, id),
   });
 }
@@ -203,7 +231,8 @@ export function backupDigestsReconciler(d: Deps, bus: EventBus, opts: { tickMs?:
   return dueRowsReconciler("backup-digests", bus, {
     topics: ["backups"],
     tickMs: opts.tickMs ?? DIGESTS_TICK_MS,
-    due: () => dueDigests(d),
+    scope: "cluster",
+    due: (ids) => dueDigests(d, ids),
     advance: async (id) => {
       const done = await readDigest(d, id);
       if (done) await publish(d.db, { topic: "digests", clusterId: done.clusterId });
@@ -224,7 +253,8 @@ export function restoreDrillsReconciler(d: Deps, bus: EventBus, opts: { tickMs?:
   return dueRowsReconciler("restore-drills", bus, {
     topics: ["drills", "restores"],
     tickMs: opts.tickMs ?? DRILLS_TICK_MS,
-    due: () => dueDrills(d),
+    scope: "cluster",
+    due: (ids) => dueDrills(d, ids),
     advance: (id) => advanceDrill(d, id),
   });
 }
@@ -273,7 +303,8 @@ export function coverageSummariesReconciler(
 ): Reconciler {
   return {
     name: "coverage-summaries",
-    start() {
+    scope: "cluster",
+    start(clusters) {
       let stopped = false;
       const dirty = new Set<string>();
       let timer: NodeJS.Timeout | undefined;
@@ -298,17 +329,18 @@ export function coverageSummariesReconciler(
         });
       };
       const mark = (id: string) => {
-        if (stopped) return;
+        if (stopped || !clusters.owns(id)) return;
         dirty.add(id);
         timer ??= setTimeout(flush, opts.debounceMs ?? COVERAGE_DEBOUNCE_MS);
       };
       const all = async () => {
         const rows = await d.db.cluster.findMany({
-          where: { kubeconfigSecretId: { not: null } },
+          where: { kubeconfigSecretId: { not: null }, id: { in: clusters.ids() } },
           select: { id: true },
         });
         rows.forEach((r) => mark(r.id));
       };
+      const unwatch = clusters.onChange((gained) => gained.forEach(mark));
       const unsubscribe = bus.subscribe((c) => {
         if (c.topic === "resync" || c.topic === "clusters" || c.topic === "groups") void all().catch(() => undefined);
         else if (c.clusterId && COVERAGE_INPUTS.has(c.topic)) mark(c.clusterId);
@@ -319,6 +351,7 @@ export function coverageSummariesReconciler(
       return async () => {
         stopped = true;
         unsubscribe();
+        unwatch();
         clearInterval(interval);
         clearTimeout(timer);
         await running;

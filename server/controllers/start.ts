@@ -2,6 +2,7 @@ import { deps } from "../composition";
 import { eventBus } from "../events/bus";
 import { ControllerManager } from "./manager";
 import { handleShutdown } from "./shutdown";
+import { env } from "../env";
 import {
   backupDigestsReconciler,
   coverageSummariesReconciler,
@@ -34,8 +35,13 @@ export async function startControllers(healthSeconds: number): Promise<Controlle
     drillSchedulesReconciler(d, bus),
     ...(healthSeconds > 0 ? [healthReconciler(d, healthSeconds * 1000)] : []),
   ];
-  const manager = new ControllerManager(d.db, reconcilers);
+  const leaseMs = env().LIFEBOAT_LEASE_SECONDS * 1000;
+  const manager = new ControllerManager(d.db, reconcilers, { leaseMs, renewMs: Math.round(leaseMs / 3) });
   await manager.start();
+  // Attach and detach are announced: every process settles the new cluster's ownership at once.
+  bus.subscribe((c) => {
+    if (c.topic === "clusters") manager.nudge();
+  });
   handleShutdown(manager);
   return manager;
 }

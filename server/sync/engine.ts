@@ -1,4 +1,6 @@
 import type { Db } from "../db/client";
+import type { Prisma } from "../db/generated/client";
+import { fencedWrite, LeaseLost, type Fence } from "../controllers/ownership";
 import { VELERO_NAMESPACE } from "../kube/access";
 import type { ClusterClient } from "../kube/cluster-client";
 import {
@@ -43,6 +45,12 @@ export interface SyncEngineDeps {
   namespace?: string;
   /** The caps (default DEFAULT_SYNC_LIMITS, from lib/limits.ts); tests lower them. */
   limits?: Partial<SyncLimits>;
+  /**
+   * The fence of the cluster's lease (several console processes): every write to the read model and the sync state
+   * runs in a transaction that holds it, and a cluster whose lease is lost stops writing (its loops end). Without
+   * it, writes are not fenced (one process, tests).
+   */
+  fence?: (clusterId: string) => Fence | null;
 }
 
 export interface KindSyncState {
@@ -179,15 +187,16 @@ export class SyncEngine {
         failures = 0;
         await this.saveState(clusterId, kind.kind, { resourceVersion });
       } catch (e) {
-        if (signal.aborted) break;
+        // Owned by another console process now: it syncs the cluster; this one stops at once.
+        if (signal.aborted || e instanceof LeaseLost) break;
         failures++;
         capped = e instanceof CapExceededError;
         if (kind.optional && e instanceof ClusterError && e.status === 404) {
           // Not served (yet): no rows, a state that says so, and a retry at the backoff's slowest pace.
           failures = Math.max(failures, 30);
-          const gone = await this.deps.db.veleroObject
-            .deleteMany({ where: { clusterId, kind: kind.kind } })
-            .catch(() => ({ count: 0 }));
+          const gone = await this.write(clusterId, (db) =>
+            db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind } }),
+          ).catch(() => ({ count: 0 }));
           if (gone.count) this.deps.onChange?.(clusterId, kind.kind);
           resourceVersion = "";
         }
@@ -239,9 +248,9 @@ export class SyncEngine {
       },
     });
     // Every row the list wrote has observedAt >= listStart; older rows were not in the list.
-    const dropped = await this.deps.db.veleroObject.deleteMany({
-      where: { clusterId, kind: kind.kind, observedAt: { lt: listStart } },
-    });
+    const dropped = await this.write(clusterId, (db) =>
+      db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind, observedAt: { lt: listStart } } }),
+    );
     await this.saveState(clusterId, kind.kind, {
       resourceVersion,
       lastListAt: new Date(),
@@ -261,9 +270,11 @@ export class SyncEngine {
     tally: Tally,
   ): Promise<void> {
     if (type === "DELETED") {
-      const gone = await this.deps.db.veleroObject.deleteMany({
-        where: { clusterId, kind: kind.kind, namespace: item.namespace, name: item.name },
-      });
+      const gone = await this.write(clusterId, (db) =>
+        db.veleroObject.deleteMany({
+          where: { clusterId, kind: kind.kind, namespace: item.namespace, name: item.name },
+        }),
+      );
       if (tally.rows !== undefined) tally.rows -= gone.count;
     } else {
       const admitted = admit(item, this.limits);
@@ -289,8 +300,16 @@ export class SyncEngine {
 
   // ---- writes ---------------------------------------------------------------------------------------------------------
 
+  /** A write made for the cluster: fenced by its lease when the engine runs under ownership (see `fence`). */
+  private write<T>(clusterId: string, fn: (db: Db | Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    if (!this.deps.fence) return fn(this.deps.db);
+    const fence = this.deps.fence(clusterId);
+    if (!fence) return Promise.reject(new LeaseLost(clusterId));
+    return fencedWrite(this.deps.db, fence, fn);
+  }
+
   private upsert(clusterId: string, items: AdmittedItem[]): Promise<number> {
-    return writeObjects(this.deps.db, clusterId, items);
+    return this.write(clusterId, (db) => writeObjects(db, clusterId, items));
   }
 
   private async saveState(
@@ -305,11 +324,13 @@ export class SyncEngine {
     },
   ): Promise<void> {
     const { relists, ...plain } = s;
-    await this.deps.db.syncState.upsert({
-      where: { clusterId_kind: { clusterId, kind } },
-      create: { clusterId, kind, ...plain, relists: relists?.increment ?? 0 },
-      update: { ...plain, ...(relists ? { relists } : {}) },
-    });
+    await this.write(clusterId, (db) =>
+      db.syncState.upsert({
+        where: { clusterId_kind: { clusterId, kind } },
+        create: { clusterId, kind, ...plain, relists: relists?.increment ?? 0 },
+        update: { ...plain, ...(relists ? { relists } : {}) },
+      }),
+    );
     // The cluster page's sync table follows this state live (coalesced with the kind's own change).
     this.deps.onChange?.(clusterId, SYNC_STATE_TOPIC);
   }

@@ -10,7 +10,11 @@ import type { AdmittedItem } from "./admission";
 // the lists, the detail and the overview read the same answer.
 
 /** One INSERT … ON CONFLICT for a whole page (Prisma has no bulk upsert); returns how many rows are new. */
-export async function writeObjects(db: Db, clusterId: string, items: AdmittedItem[]): Promise<number> {
+export async function writeObjects(
+  db: Db | Prisma.TransactionClient,
+  clusterId: string,
+  items: AdmittedItem[],
+): Promise<number> {
   if (items.length === 0) return 0;
   const now = new Date().toISOString();
   const ts = (iso: string | undefined) =>

@@ -14,7 +14,12 @@ export interface Synced {
 // keeps the sync engine running for exactly the attached clusters. A disconnected cluster keeps its loops: they back off
 // and resume by themselves when it answers again, while its read model shows the last-known state. After each
 // successful check of a cluster running Velero, its target locations are healed (reconcileCluster).
-export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () => Promise<void> {
+export function startHealthLoop(
+  d: Deps,
+  intervalMs: number,
+  sync?: Synced,
+  owns: (clusterId: string) => boolean = () => true,
+): () => Promise<void> {
   let running: Promise<void> | null = null;
   let stopped = false;
   const tick = () => {
@@ -26,10 +31,12 @@ export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () 
       });
   };
   const checkAll = async () => {
-    const clusters = await d.db.cluster.findMany({
-      where: { kubeconfigSecretId: { not: null } },
-      select: { id: true, name: true },
-    });
+    const clusters = (
+      await d.db.cluster.findMany({
+        where: { kubeconfigSecretId: { not: null } },
+        select: { id: true, name: true },
+      })
+    ).filter((c) => owns(c.id));
     if (sync) {
       const ids = new Set(clusters.map((c) => c.id));
       for (const id of sync.running()) if (!ids.has(id)) await sync.stopCluster(id);
@@ -37,6 +44,8 @@ export function startHealthLoop(d: Deps, intervalMs: number, sync?: Synced): () 
     }
     for (const c of clusters) {
       if (stopped) break;
+      // Owned elsewhere since the list was read: that process checks it.
+      if (!owns(c.id)) continue;
       const r = await checkCluster(d, c.id).catch((e) => {
         logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "cluster check failed");
         return null;

@@ -19,14 +19,21 @@ const MAX_ERROR = 1_000;
 const FINISHED = phasesWhere("Backup", (p) => wroteResults("Backup", p));
 
 /** Backups of connected clusters that need a digest now: finished, made here, in the window, not read or due again. */
-export async function dueDigests(d: Deps, now = new Date(), limit = 20): Promise<{ id: string }[]> {
+export async function dueDigests(
+  d: Deps,
+  clusterIds: readonly string[] | null = null,
+  now = new Date(),
+  limit = 20,
+): Promise<{ id: string }[]> {
   const since = new Date(now.getTime() - DIGEST_WINDOW_DAYS * 86_400_000);
+  if (clusterIds && !clusterIds.length) return [];
+  const only = clusterIds ? Prisma.sql`AND v."clusterId" IN (${Prisma.join(clusterIds)})` : Prisma.empty;
   return d.db.$queryRaw<{ id: string }[]>`
     SELECT v.id FROM "VeleroObject" v
     JOIN "Cluster" c ON c.id = v."clusterId"
     LEFT JOIN "BackupDigest" g ON g."clusterId" = v."clusterId" AND g."backupName" = v.name
     WHERE v.kind = 'backups' AND NOT v."syncedCopy" AND v.phase IN (${Prisma.join(FINISHED)})
-      AND v."createdAt" >= ${since} AND c.state = 'CONNECTED' AND c."kubeconfigSecretId" IS NOT NULL
+      AND v."createdAt" >= ${since} AND c.state = 'CONNECTED' AND c."kubeconfigSecretId" IS NOT NULL ${only}
       AND (g.id IS NULL OR g."backupUid" <> v.uid OR (g."fetchedAt" IS NULL AND g."nextAttemptAt" <= ${now}))
     ORDER BY v."createdAt" DESC
     LIMIT ${limit}`;

@@ -327,9 +327,13 @@ export async function startDrill(
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Drills with a step due now, the longest waiting first. */
-export function dueDrills(d: Deps, limit = 20, now = new Date()) {
+export function dueDrills(d: Deps, clusterIds: readonly string[] | null = null, limit = 20, now = new Date()) {
   return d.db.restoreDrill.findMany({
-    where: { phase: { in: [...ACTIVE] }, nextAttemptAt: { lte: now } },
+    where: {
+      phase: { in: [...ACTIVE] },
+      nextAttemptAt: { lte: now },
+      ...(clusterIds ? { clusterId: { in: [...clusterIds] } } : {}),
+    },
     orderBy: { nextAttemptAt: "asc" },
     take: limit,
     select: { id: true },

@@ -451,9 +451,10 @@ const wroteAnything = (steps: unknown) =>
   Array.isArray(steps) && steps.some((x: { name?: string }) => x.name === "crds" || x.name === "established");
 
 /** Operations with a step due now, and finished ones whose render Job is still to be removed. */
-export function dueOperations(d: Deps, limit = 20) {
+export function dueOperations(d: Deps, clusterIds: readonly string[] | null = null, limit = 20) {
   return d.db.veleroOperation.findMany({
     where: {
+      ...(clusterIds ? { clusterId: { in: [...clusterIds] } } : {}),
       OR: [
         { phase: { in: [...ACTIVE_PHASES] }, nextPollAt: { lte: now() } },
         { phase: { in: ["SUCCEEDED", "FAILED", "CANCELLED"] }, jobName: { not: null }, nextPollAt: { lte: now() } },

@@ -1,0 +1,193 @@
+import type { Db } from "../db/client";
+import { Prisma } from "../db/generated/client";
+import { logger } from "../log";
+
+// Per-cluster ownership among the console processes on one database (#15 §1). Each process is a member (a heartbeat
+// row) and owns a fair share of the attached clusters (their number over the live members) through a lease
+// per cluster: it renews its leases every period, gives up what exceeds its share (so a new process gets clusters),
+// and claims clusters nobody holds or whose lease expired (a process that died loses its clusters within
+// lease + period). Every change of holder increases the cluster's token; writes made for a cluster carry it (see
+// fencedWrite), so a process that lost its lease (paused, partitioned) cannot overwrite the new owner's work.
+// Only the database's clock is used.
+
+export interface Fence {
+  clusterId: string;
+  holder: string;
+  token: bigint;
+}
+
+/** A write refused because this process no longer holds the cluster's lease. */
+export class LeaseLost extends Error {
+  constructor(readonly clusterId: string) {
+    super(`this console process no longer owns cluster ${clusterId}`);
+    this.name = "LeaseLost";
+  }
+}
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * A fenced write's transaction left idle this long (its process paused or cut off mid-write) is ended by PostgreSQL,
+ * which rolls it back and releases the lease row, so a paused process never blocks the takeover of its clusters.
+ */
+const FENCED_IDLE_MS = 5_000;
+
+/**
+ * Runs `write` in a transaction that first locks the cluster's lease row FOR SHARE with this holder and token: a
+ * takeover (an UPDATE of that row) waits until the write commits, and a write after a takeover finds no row and throws
+ * LeaseLost, writing nothing.
+ */
+export async function fencedWrite<T>(db: Db, fence: Fence, write: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(`SET LOCAL idle_in_transaction_session_timeout = ${FENCED_IDLE_MS}`);
+    const held = await tx.$queryRaw<{ ok: number }[]>`
+      SELECT 1 AS ok FROM "ClusterLease"
+      WHERE "clusterId" = ${fence.clusterId} AND "holder" = ${fence.holder} AND "token" = ${fence.token}
+        AND "expiresAt" > now()
+      FOR SHARE`;
+    if (!held.length) throw new LeaseLost(fence.clusterId);
+    return write(tx);
+  });
+}
+
+/** What a process owns: cluster id → token. */
+export type Owned = ReadonlyMap<string, bigint>;
+
+export interface OwnershipOptions {
+  /** How long a lease (and a membership) lasts without renewal. */
+  leaseMs: number;
+  /** How often leases are renewed, given up and claimed. */
+  renewMs: number;
+}
+
+export class ClusterOwnership {
+  private owned = new Map<string, bigint>();
+  private listeners = new Set<(gained: string[], lost: string[]) => void>();
+  /** process.hrtime of the last renewal the database confirmed: past the lease, nothing is owned any more. */
+  private renewedAt: bigint | null = null;
+
+  constructor(
+    private readonly db: Db,
+    readonly holder: string,
+    private readonly opts: OwnershipOptions,
+  ) {}
+
+  /** The clusters this process owns now, with their tokens. */
+  current(): Owned {
+    return this.owned;
+  }
+
+  owns(clusterId: string): boolean {
+    return this.owned.has(clusterId);
+  }
+
+  /** The fence for writes made for `clusterId`, or null when this process does not own it. */
+  fence(clusterId: string): Fence | null {
+    const token = this.owned.get(clusterId);
+    return token === undefined ? null : { clusterId, holder: this.holder, token };
+  }
+
+  /** Calls `fn` with the clusters gained and lost after each change; returns a function that unsubscribes. */
+  onChange(fn: (gained: string[], lost: string[]) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private ttl() {
+    return Prisma.sql`now() + make_interval(secs => ${this.opts.leaseMs / 1000})`;
+  }
+
+  /**
+   * One round: the heartbeat, the renewal of what is held (leases of detached clusters are dropped), the share given
+   * up or claimed. A database error leaves what is owned as it was until the lease would have expired.
+   */
+  async tick(): Promise<void> {
+    try {
+      await this.round();
+      this.renewedAt = process.hrtime.bigint();
+    } catch (e) {
+      logger.warn({ err: e instanceof Error ? e.message : String(e) }, "cluster ownership: renewal failed");
+      const since = this.renewedAt === null ? Infinity : Number(process.hrtime.bigint() - this.renewedAt) / 1e6;
+      // Past the lease (less a period, for the clocks' sake) another process may own them: stop acting for them.
+      if (since >= this.opts.leaseMs - this.opts.renewMs) this.replace(new Map());
+    }
+  }
+
+  private async round() {
+    const { db, holder } = this;
+    await db.$executeRaw`
+      INSERT INTO "ControllerMember" ("holder", "expiresAt") VALUES (${holder}, ${this.ttl()})
+      ON CONFLICT ("holder") DO UPDATE SET "expiresAt" = EXCLUDED."expiresAt"`;
+    await db.$executeRaw`DELETE FROM "ControllerMember" WHERE "expiresAt" < now() - interval '1 minute'`;
+    // A detached cluster is nobody's to sync.
+    await db.$executeRaw`
+      DELETE FROM "ClusterLease" l USING "Cluster" c
+      WHERE l."clusterId" = c."id" AND l."holder" = ${holder} AND c."kubeconfigSecretId" IS NULL`;
+    const renewed = await db.$queryRaw<{ clusterId: string; token: bigint }[]>`
+      UPDATE "ClusterLease" SET "expiresAt" = ${this.ttl()}
+      WHERE "holder" = ${holder} AND "expiresAt" > now()
+      RETURNING "clusterId", "token"`;
+    const owned = new Map(renewed.map((r) => [r.clusterId, r.token]));
+    // A fair share: the attached clusters over the live members, the remainder to the first members by name.
+    const members = await db.$queryRaw<{ holder: string }[]>`
+      SELECT "holder" FROM "ControllerMember" WHERE "expiresAt" > now() ORDER BY "holder"`;
+    const [{ clusters }] = await db.$queryRaw<{ clusters: number }[]>`
+      SELECT count(*)::int AS "clusters" FROM "Cluster" WHERE "kubeconfigSecretId" IS NOT NULL`;
+    const n = Math.max(1, members.length);
+    const rank = members.findIndex((m) => m.holder === holder);
+    const share = Math.floor(clusters / n) + (rank >= 0 && rank < clusters % n ? 1 : 0);
+    if (owned.size > share) {
+      // Give up the most recently acquired first (the longest-held keep their warm caches).
+      const excess = await db.$queryRaw<{ clusterId: string }[]>`
+        UPDATE "ClusterLease" SET "expiresAt" = now() - interval '1 millisecond'
+        WHERE "clusterId" IN (
+          SELECT "clusterId" FROM "ClusterLease" WHERE "holder" = ${holder} AND "expiresAt" > now()
+          ORDER BY "acquiredAt" DESC, "clusterId" LIMIT ${owned.size - share})
+        AND "holder" = ${holder}
+        RETURNING "clusterId"`;
+      for (const r of excess) owned.delete(r.clusterId);
+    } else if (owned.size < share) {
+      const want = share - owned.size;
+      // Clusters nobody ever held, then leases that expired; SKIP LOCKED: two processes never claim the same row.
+      const fresh = await db.$queryRaw<{ clusterId: string; token: bigint }[]>`
+        INSERT INTO "ClusterLease" ("clusterId", "holder", "token", "expiresAt")
+        SELECT c."id", ${holder}, 1, ${this.ttl()} FROM "Cluster" c
+        WHERE c."kubeconfigSecretId" IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM "ClusterLease" l WHERE l."clusterId" = c."id")
+        ORDER BY c."id" LIMIT ${want}
+        ON CONFLICT ("clusterId") DO NOTHING
+        RETURNING "clusterId", "token"`;
+      for (const r of fresh) owned.set(r.clusterId, r.token);
+      if (owned.size < share) {
+        const taken = await db.$queryRaw<{ clusterId: string; token: bigint }[]>`
+          UPDATE "ClusterLease" l SET "holder" = ${holder}, "token" = l."token" + 1, "expiresAt" = ${this.ttl()},
+            "acquiredAt" = now()
+          WHERE l."clusterId" IN (
+            SELECT e."clusterId" FROM "ClusterLease" e JOIN "Cluster" c ON c."id" = e."clusterId"
+            WHERE e."expiresAt" <= now() AND c."kubeconfigSecretId" IS NOT NULL
+            ORDER BY e."expiresAt" LIMIT ${share - owned.size}
+            FOR UPDATE OF e SKIP LOCKED)
+          AND l."expiresAt" <= now()
+          RETURNING l."clusterId", l."token"`;
+        for (const r of taken) owned.set(r.clusterId, r.token);
+      }
+    }
+    this.replace(owned);
+  }
+
+  private replace(next: Map<string, bigint>) {
+    const gained = [...next.keys()].filter((id) => this.owned.get(id) !== next.get(id));
+    const lost = [...this.owned.keys()].filter((id) => this.owned.get(id) !== next.get(id));
+    this.owned = next;
+    if (gained.length || lost.length) for (const fn of this.listeners) fn(gained, lost);
+  }
+
+  /** Gives every lease and the membership up at once (a clean stop), so the others take the clusters over now. */
+  async releaseAll(): Promise<void> {
+    const { db, holder } = this;
+    await db.$executeRaw`
+      UPDATE "ClusterLease" SET "expiresAt" = now() - interval '1 millisecond' WHERE "holder" = ${holder}`;
+    await db.$executeRaw`DELETE FROM "ControllerMember" WHERE "holder" = ${holder}`;
+    this.replace(new Map());
+  }
+}

@@ -1,0 +1,238 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { parseAllDocuments } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../db/client";
+import { startClusters, type Sandbox, type SandboxCluster } from "../../sandbox/sandbox";
+import { crdsSkipReason, haveCrds, VELERO_CRDS_DIR } from "../../sandbox/testing/paths";
+import { aGroup, aUser, callerFor, signedIn } from "../testing/builders";
+import { freshDatabase } from "../testing/db";
+import { until } from "../testing/wait";
+
+// Three console processes (their controller runtimes, as startControllers runs them) on one PostgreSQL and ten
+// sandbox clusters: every cluster is owned and followed by exactly one process; a killed process's clusters are taken
+// over by the others; a process paused past its leases (SIGSTOP) and resumed (SIGCONT) follows only what it owns
+// again, and the read model equals the clusters.
+const LEASE_SECONDS = 2;
+const CLUSTERS = 10;
+let db: Db;
+let url: string;
+let sb: Sandbox;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifeboat-replicas-"));
+const clusterIds = new Map<string, SandboxCluster>();
+
+function addBackup(c: SandboxCluster, name: string) {
+  const backups = c.cluster.findType("velero.io", "v1", "backups")!;
+  c.cluster.create(backups, "velero", {
+    apiVersion: "velero.io/v1",
+    kind: "Backup",
+    metadata: { name },
+    spec: { includedNamespaces: ["app"], storageLocation: "default", ttl: "720h0m0s" },
+    status: { phase: "Completed", startTimestamp: "2026-12-01T01:00:00Z", completionTimestamp: "2026-12-01T01:01:00Z" },
+  });
+}
+
+beforeAll(async () => {
+  if (!haveCrds) return;
+  ({ db, url } = await freshDatabase());
+  sb = await startClusters(
+    Array.from({ length: CLUSTERS }, (_, i) => ({ name: `replica-${i + 1}` })),
+    { dir },
+  );
+  const crds = fs
+    .readdirSync(VELERO_CRDS_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(VELERO_CRDS_DIR, f), "utf8")).map((d) => d.toJS()))
+    .filter((d) => d?.kind === "CustomResourceDefinition");
+  const admin = await aUser(db, { role: "ORG_ADMIN" });
+  const caller = callerFor(db, await signedIn(db, admin));
+  const g = await aGroup(db);
+  for (const [i, c] of sb.clusters.entries()) {
+    const crdType = c.cluster.builtin("apiextensions.k8s.io", "customresourcedefinitions");
+    for (const crd of crds) c.cluster.create(crdType, undefined, structuredClone(crd));
+    c.cluster.create(c.cluster.builtin("", "namespaces"), undefined, { metadata: { name: "velero" } });
+    for (let b = 0; b <= i; b++) addBackup(c, `nightly-${b}`);
+    const attached = await caller.cluster.attach({
+      kubeconfig: c.kubeconfig,
+      name: c.name,
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
+    clusterIds.set(attached.id, c);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await sb?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+interface Report {
+  holder: string;
+  owned: string[];
+  syncing: string[];
+}
+
+/** A console process's controllers, with a way to ask what it owns and follows. */
+function consoleProcess() {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ["--import", "tsx", path.resolve(import.meta.dirname, "../testing/controller-process.ts")],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: url,
+        LIFEBOAT_LEASE_SECONDS: String(LEASE_SECONDS),
+        LIFEBOAT_HEALTH_INTERVAL_SECONDS: "2",
+        LIFEBOAT_LOG_LEVEL: "error",
+      },
+    },
+  );
+  let buffer = "";
+  const waiting: ((line: string) => void)[] = [];
+  let ready = false;
+  const readyWaiters: (() => void)[] = [];
+  child.stdout.on("data", (d: Buffer) => {
+    buffer += d.toString();
+    const lines = buffer.split("\n");
+    buffer = lines.pop()!;
+    for (const l of lines) {
+      if (l === "READY") {
+        ready = true;
+        readyWaiters.splice(0).forEach((f) => f());
+      } else if (l.startsWith("REPORT ")) waiting.shift()?.(l.slice(7));
+    }
+  });
+  child.stderr.on("data", () => undefined);
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    child,
+    exited,
+    ready: () => (ready ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve))),
+    report: () =>
+      new Promise<Report>((resolve) => {
+        waiting.push((l) => resolve(JSON.parse(l) as Report));
+        child.stdin.write("report\n");
+      }),
+  };
+}
+type ConsoleProcess = ReturnType<typeof consoleProcess>;
+
+/** Every attached cluster owned and followed by exactly one of `ps`, none by two, in shares of `sizes`. */
+async function sharedOnce(ps: ConsoleProcess[], sizes: number[]) {
+  const reports = await Promise.all(ps.map((p) => p.report()));
+  const owned = reports.flatMap((r) => r.owned);
+  const syncing = reports.flatMap((r) => r.syncing);
+  const all = [...clusterIds.keys()].sort();
+  const ok =
+    JSON.stringify([...owned].sort()) === JSON.stringify(all) &&
+    JSON.stringify([...syncing].sort()) === JSON.stringify(all) &&
+    reports.every((r) => JSON.stringify(r.owned) === JSON.stringify(r.syncing)) &&
+    JSON.stringify(reports.map((r) => r.owned.length).sort()) === JSON.stringify(sizes);
+  return ok ? reports : null;
+}
+
+/** The read model holds exactly the Backups each cluster has. */
+async function readModelMatches() {
+  for (const [id, c] of clusterIds) {
+    const backups = c.cluster.findType("velero.io", "v1", "backups")!;
+    const onCluster = c.cluster
+      .list(backups, "velero")
+      .items.map((o) => o.metadata.name ?? "")
+      .sort();
+    const rows = (await db.veleroObject.findMany({ where: { clusterId: id, kind: "backups" }, select: { name: true } }))
+      .map((r) => r.name)
+      .sort();
+    if (JSON.stringify(rows) !== JSON.stringify(onCluster)) return false;
+  }
+  return true;
+}
+
+describe.skipIf(!haveCrds)("several console processes on one database " + (haveCrds ? "" : crdsSkipReason), () => {
+  it("share the clusters, take a killed one's over, and a paused one cannot write with its lost leases", async () => {
+    const ps = [consoleProcess(), consoleProcess(), consoleProcess()];
+    try {
+      await Promise.all(ps.map((p) => p.ready()));
+      // Each cluster owned and followed once; shares of 3, 3 and 4.
+      const first = await until(
+        "the three processes share the ten clusters",
+        () => sharedOnce(ps, [3, 3, 4]),
+        60_000,
+        200,
+      );
+      expect(first.map((r) => r.owned.length).sort()).toEqual([3, 3, 4]);
+      await until("the read model holds every cluster's Backups", readModelMatches, 60_000, 200);
+
+      // Killed: the two others take its clusters over, and follow what changes there.
+      const [killed, paused, survivor] = ps;
+      const killedOwned = first[0].owned;
+      killed.child.kill("SIGKILL");
+      await killed.exited;
+      const second = await until(
+        "the two others own every cluster",
+        () => sharedOnce([paused, survivor], [5, 5]),
+        60_000,
+        200,
+      );
+      expect(second.map((r) => r.owned.length).sort()).toEqual([5, 5]);
+      const taken = clusterIds.get(killedOwned[0])!;
+      addBackup(taken, "after-the-kill");
+      await until("a Backup made after the kill is synced by the new owner", readModelMatches, 60_000, 200);
+
+      // Paused past its leases: the survivor takes everything; what changes meanwhile is the survivor's to write.
+      const pausedOwned = second[0].holder === (await paused.report()).holder ? second[0].owned : second[1].owned;
+      const leasesBefore = await db.clusterLease.findMany({ where: { clusterId: { in: pausedOwned } } });
+      paused.child.kill("SIGSTOP");
+      try {
+        await until(
+          "the survivor owns every cluster",
+          async () => {
+            const r = await survivor.report();
+            return r.owned.length === CLUSTERS && r.syncing.length === CLUSTERS;
+          },
+          60_000,
+          200,
+        );
+        for (const id of pausedOwned) {
+          const c = clusterIds.get(id)!;
+          addBackup(c, "while-paused");
+          const backups = c.cluster.findType("velero.io", "v1", "backups")!;
+          c.cluster.delete(backups, "velero", "nightly-0");
+        }
+        await until("the survivor syncs what changed meanwhile", readModelMatches, 60_000, 200);
+      } finally {
+        paused.child.kill("SIGCONT");
+      }
+      // The paused process's tokens are stale: each of its clusters changed holder (token + 1 at least).
+      const leasesAfter = await db.clusterLease.findMany({ where: { clusterId: { in: pausedOwned } } });
+      for (const before of leasesBefore)
+        expect(leasesAfter.find((l) => l.clusterId === before.clusterId)!.token).toBeGreaterThan(before.token);
+      // Resumed, it follows again only what it owns (a fair share, with new tokens), and nothing it wrote with the
+      // old ones is left: the read model equals the clusters.
+      const third = await until(
+        "the two processes share the clusters again",
+        () => sharedOnce([paused, survivor], [5, 5]),
+        60_000,
+        200,
+      );
+      expect(third.map((r) => r.owned.length).sort()).toEqual([5, 5]);
+      for (const c of clusterIds.values()) addBackup(c, "after-resume");
+      await until("the read model equals the clusters", readModelMatches, 60_000, 200);
+      expect(await db.veleroObject.count({ where: { kind: "backups" } })).toBe(
+        [...clusterIds.values()].reduce(
+          (n, c) => n + c.cluster.list(c.cluster.findType("velero.io", "v1", "backups")!, "velero").items.length,
+          0,
+        ),
+      );
+    } finally {
+      for (const p of ps) {
+        p.child.kill("SIGCONT");
+        p.child.kill("SIGTERM");
+      }
+      await Promise.all(ps.map((p) => p.exited));
+    }
+  }, 300_000);
+});
