@@ -39,6 +39,9 @@ import {
 
 // Wizards and dialogs load when first opened, not with the page (#10 §6).
 const BackupWizard = dynamic(() => import("./BackupWizard").then((m) => m.BackupWizard), { ssr: false });
+const GroupBackupDialog = dynamic(() => import("./GroupBackupDialog").then((m) => m.GroupBackupDialog), {
+  ssr: false,
+});
 
 type BackupRow = inferRouterOutputs<AppRouter>["backup"]["list"][number];
 type Deletion = BackupRow["deletion"];
@@ -179,6 +182,7 @@ export function BackupsPage({ clusterId, schedule }: { clusterId?: string; sched
     refetchInterval: clusterLive,
   });
   const [wizard, setWizard] = useState(false);
+  const [groupBackup, setGroupBackup] = useState(false);
   const [deleting, setDeleting] = useState<BackupRow | null>(null);
   const sync = useQuery({
     ...trpc.cluster.sync.queryOptions(clusterId ? { id: clusterId } : skipToken),
@@ -295,9 +299,16 @@ export function BackupsPage({ clusterId, schedule }: { clusterId?: string; sched
           }
           actions={
             can("backup.create") ? (
-              <Button variant="contained" onClick={() => setWizard(true)}>
-                Back up now
-              </Button>
+              <>
+                {!perCluster && (
+                  <Button variant="outlined" onClick={() => setGroupBackup(true)}>
+                    Back up a cluster group…
+                  </Button>
+                )}
+                <Button variant="contained" onClick={() => setWizard(true)}>
+                  Back up now
+                </Button>
+              </>
             ) : undefined
           }
         />
@@ -356,6 +367,7 @@ export function BackupsPage({ clusterId, schedule }: { clusterId?: string; sched
       />
       <DeleteBackupDialog backup={deleting} onClose={() => setDeleting(null)} />
       {wizard && <BackupWizard open={wizard} onClose={() => setWizard(false)} />}
+      {groupBackup && <GroupBackupDialog open={groupBackup} onClose={() => setGroupBackup(false)} />}
     </>
   );
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { clusterState } from "./overview";
+import { id } from "./admin";
+import { groupBackupSpec, objectName } from "./protection";
 
 // What the browser receives about backups (backup.list|page|get|logs|preview|create|delete): projections of Velero's
 // objects and files with the fields the pages show, never the objects themselves (zod strips anything else).
@@ -18,6 +20,29 @@ export const namespaceList = z.object({ namespaces: z.array(z.string()) });
 export const logText = z.object({ text: z.string() });
 /** A create that may find its own earlier object (a double submit): `created` is false then. */
 export const objectCreated = z.object({ name: z.string(), created: z.boolean() });
+
+/** A backup of every cluster of a group in one action: named `<cluster>-<name>` on each (the prefix is 31 at most). */
+export const groupBackupRequest = z.object({
+  groupId: id,
+  name: objectName.refine((n) => n.length <= 32, "At most 32 characters (each cluster's name comes first)"),
+  spec: groupBackupSpec,
+});
+export type GroupBackupRequest = z.infer<typeof groupBackupRequest>;
+
+/** A group backup's outcome per cluster: the backup made (and at which location), or why none was. */
+export const groupBackupResult = z.object({
+  clusters: z.array(
+    z.object({
+      clusterId: z.string(),
+      clusterName: z.string(),
+      name: z.string().nullable(),
+      location: z.string().nullable(),
+      created: z.boolean(),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type GroupBackupResult = z.infer<typeof groupBackupResult>;
 
 /** The newest DeleteBackupRequest of a backup: New and InProgress are pending; Processed with errors means it failed. */
 export const backupDeletion = z

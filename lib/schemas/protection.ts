@@ -313,35 +313,44 @@ export const ttlInput = z
   })
   .refine((t) => t.value <= TTL_MAX[t.unit], { path: ["value"], message: "Longer than Velero can store" });
 
-export const backupInput = z
-  .object({
-    scope: backupScope,
-    resources: resourceFilter.optional(),
-    /** true: every cluster-scoped resource; false: none; null/absent: Velero decides (all of them for a whole-cluster backup, related ones otherwise). */
-    includeClusterResources: z.boolean().nullable().optional(),
-    volumes: volumeOptions,
-    /** BackupStorageLocation name; always explicit, never the server default. */
-    location: objectName,
-    ttl: ttlInput,
-  })
-  .superRefine((input, ctx) => {
-    const s = input.scope;
-    if (
-      s.kind === "labels" &&
-      s.mode === "exclude" &&
-      s.selectors.length > 1 &&
-      s.selectors.some((sel) => requirementCount(sel) > 1)
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["scope", "selectors"],
-        message:
-          "Velero can't express this exclusion: excluding several selectors means matching none of them, and a selector with several " +
-          "labels is matched only when all match, so the result is an AND of ORs; Velero has one selector (an AND) or a list of " +
-          "selectors (an OR), never both. Use one exclude selector, or several that each have a single label or expression.",
-      });
-    }
-  });
+const backupInputFields = z.object({
+  scope: backupScope,
+  resources: resourceFilter.optional(),
+  /** true: every cluster-scoped resource; false: none; null/absent: Velero decides (all of them for a whole-cluster backup, related ones otherwise). */
+  includeClusterResources: z.boolean().nullable().optional(),
+  volumes: volumeOptions,
+  /** BackupStorageLocation name; always explicit, never the server default. */
+  location: objectName,
+  ttl: ttlInput,
+});
+
+function refineBackupInput(input: { scope: z.infer<typeof backupScope> }, ctx: z.RefinementCtx) {
+  const s = input.scope;
+  if (
+    s.kind === "labels" &&
+    s.mode === "exclude" &&
+    s.selectors.length > 1 &&
+    s.selectors.some((sel) => requirementCount(sel) > 1)
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["scope", "selectors"],
+      message:
+        "Velero can't express this exclusion: excluding several selectors means matching none of them, and a selector with several " +
+        "labels is matched only when all match, so the result is an AND of ORs; Velero has one selector (an AND) or a list of " +
+        "selectors (an OR), never both. Use one exclude selector, or several that each have a single label or expression.",
+    });
+  }
+}
+
+export const backupInput = backupInputFields.superRefine(refineBackupInput);
+/**
+ * A backup of every cluster of a group (one action): the same spec on each, at a location named here or, when null,
+ * at the location Lifeboat made writable on each cluster.
+ */
+export const groupBackupSpec = backupInputFields
+  .extend({ location: objectName.nullable() })
+  .superRefine(refineBackupInput);
 export type BackupInput = z.infer<typeof backupInput>;
 
 export const scheduleOptions = z.object({

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { pageCursor } from "@/lib/schemas/paging";
 import { router } from "../trpc/init";
 import { procedure } from "../trpc/guard";
-import { clusterProcedure } from "../trpc/scoped";
+import { clusterProcedure, groupProcedureOn } from "../trpc/scoped";
 import { id } from "@/lib/schemas/admin";
 import { backupInput, objectName } from "@/lib/schemas/protection";
 import {
@@ -13,6 +13,8 @@ import {
   backupFilter,
   backupPage,
   backupRow,
+  groupBackupRequest,
+  groupBackupResult,
   logText,
   namespaceList,
   objectCreated,
@@ -28,6 +30,7 @@ import {
   previewBackup,
 } from "../services/backups/backups";
 import { clusterNamespaces } from "../services/namespaces/namespaces";
+import { backUpGroup } from "../services/backups/group";
 
 const backupRequest = z.object({
   clusterId: id,
@@ -88,6 +91,12 @@ export const backupRouter = router({
       const r = await createBackup(ctx.services, ctx.cluster, input, ctx.principal!.email);
       return { name: r.name, created: r.created };
     }),
+  /** One action, a backup on every attached cluster of a group (each with its own checks and outcome). */
+  createForGroup: groupProcedureOn("groupId")
+    .meta({ permission: "backup.create" })
+    .input(groupBackupRequest)
+    .output(groupBackupResult)
+    .mutation(({ ctx, input }) => backUpGroup(ctx.services, ctx.access!, ctx.group, input, ctx.principal!.email)),
   delete: clusterProcedure
     .meta({ permission: "backup.delete" })
     .input(backupRef)
