@@ -4,7 +4,8 @@ import type { groupBackupSpec } from "@/lib/schemas/protection";
 import { freshDatabase } from "../../testing/db";
 import { until } from "../../testing/wait";
 import { aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
-import { kubeconfigText, testSandbox } from "../../testing/sandbox";
+import { kubeconfigText } from "../../testing/sandbox";
+import { sandboxS3 } from "../../testing/locations";
 import { veleroObjects } from "../../kube/testing-objects";
 import type { Db } from "../../db/client";
 
@@ -36,29 +37,10 @@ beforeAll(async () => {
     ids.push(
       (await caller.cluster.attach({ kubeconfig: kubeconfigText(i), name, groupId, description: "", labels: {} })).id,
     );
-  const s3 = testSandbox().s3;
-  const cred = await caller.credential.create({
-    kind: "AWS_ACCESS_KEY",
-    name: "group-backups-s3",
-    description: "",
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-  });
-  const location = (name: string, prefix: string) =>
-    caller.location.create({
-      name,
-      provider: "S3_COMPATIBLE",
-      region: "us-east-1",
-      endpoint: s3.endpoint,
-      pathStyle: true,
-      credentialId: cred.id,
-      bucket: "lifeboat-backups",
-      prefix,
-    });
+  const { location } = await sandboxS3(caller, "group-backups-s3");
   // The group's location is written by gb-east (read-only on gb-west); gb-west writes a location of its own.
   const groupLoc = await location(`gb-shared-${suffix}`, `group-backups-${suffix}`);
   const westLoc = await location(`gb-west-${suffix}`, `group-backups-${suffix}-west`);
-  shared = `lifeboat-${groupLoc.name}`;
   await caller.location.assign({
     locationId: groupLoc.id,
     target: { kind: "clusterGroup", id: groupId },
