@@ -56,6 +56,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
   rt("apps", "v1", "replicasets", "ReplicaSet", true, { shortNames: ["rs"], categories: ["all"], status: true }),
   rt("batch", "v1", "jobs", "Job", true, { categories: ["all"], status: true }),
   rt("batch", "v1", "cronjobs", "CronJob", true, { shortNames: ["cj"], categories: ["all"], status: true }),
+  rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, { shortNames: ["pdb"], status: true }),
   rt("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] }),
   rt("storage.k8s.io", "v1", "csidrivers", "CSIDriver", false),
   rt("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses", "VolumeSnapshotClass", false, {

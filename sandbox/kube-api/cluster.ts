@@ -16,7 +16,9 @@ import {
   parseLabelSelector,
   SelectorError,
 } from "./selectors";
-import { admitCustomResource, invalidMessage, statusCauses } from "./structural-schema";
+import { admitCustomResource, goQuote, invalidMessage, statusCauses } from "./structural-schema";
+import { builtinSchema, checkValue, goValue, strictPath, typedPatchErrors } from "./builtin-schema";
+import { builtinProblems } from "./builtin-rules";
 import { applyPatch, PatchError } from "./patch";
 import { ApplyConflictError, ApplyShapeError, recordUpdate, serverSideApply, type Writer } from "./managed-fields";
 import { rootShape } from "./ssa-shape";
@@ -45,10 +47,19 @@ export interface WatchQuery {
   allowWatchBookmarks?: boolean;
   timeoutSeconds?: number;
 }
+/** How the decoder treats fields a built-in kind does not declare (the fieldValidation parameter). */
+export type FieldValidation = "Strict" | "Warn" | "Ignore";
+export const FIELD_VALIDATIONS: readonly FieldValidation[] = ["Ignore", "Warn", "Strict"];
+
 /** Who writes: the manager recorded in metadata.managedFields (none for the sandbox's own controllers). */
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** Unknown fields of a built-in kind: Strict refuses them (400), Warn (the default) drops them and adds a warning
+   * to `warnings`, Ignore drops them silently. */
+  fieldValidation?: FieldValidation;
+  /** Collects the warnings the response carries (Warning headers). */
+  warnings?: string[];
 }
 export interface ApplyOptions {
   subresource?: string;
@@ -433,6 +444,7 @@ export class Cluster {
   ): KObject {
     if (VIRTUAL.has(rt.resource)) throw methodNotAllowed();
     const obj = this.checkBody(rt, body);
+    if (opts.managed === undefined) this.decode(rt, obj, opts);
     const md = obj.metadata;
     const requestedName = md.name ?? md.generateName ?? "";
     if (rt.namespaced) {
@@ -508,6 +520,7 @@ export class Cluster {
     opts: WriteOptions & { subresource?: string } = {},
   ): KObject {
     const obj = this.checkBody(rt, body);
+    this.decode(rt, obj, opts);
     if (obj.metadata.name && obj.metadata.name !== name)
       throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
     const current = this.store.get(rt, ns, name);
@@ -553,6 +566,7 @@ export class Cluster {
     }
     if (!patched || typeof patched !== "object" || !patched.metadata)
       throw badRequest("the patch produced an object without metadata");
+    this.decode(rt, patched, opts, { contentType, body: patchBody });
     const rv = patched.metadata.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion) throw conflict(rt.resource, rt.group, name);
     if (patched.metadata.name !== name) throw badRequest("the patch may not change the name");
@@ -601,6 +615,10 @@ export class Cluster {
     if (current && md.resourceVersion && md.resourceVersion !== current.metadata.resourceVersion)
       throw conflict(rt.resource, rt.group, name);
     if (!current && opts.subresource) throw notFound(rt.resource, rt.group, name);
+    // The applied configuration is typed by the kind's schema first (structured-merge-diff's ObjectToTyped): a field
+    // the schema lacks, or a value of the wrong type, fails the apply whatever fieldValidation says.
+    const typeErrors = typedPatchErrors(rt, config, rootShape(rt, opts.subresource));
+    if (typeErrors) throw typedPatchError(rt, ns, name, typeErrors);
     const writer = { ...this.writer(rt, opts.fieldManager, opts.subresource), force: Boolean(opts.force) };
     let result: KObject;
     try {
@@ -612,12 +630,19 @@ export class Cluster {
       ) as KObject;
     } catch (e) {
       if (e instanceof ApplyConflictError) throw new ApiError(409, "Conflict", e.message, { causes: e.causes });
-      if (e instanceof ApplyShapeError) {
-        const where = `${rt.namespaced ? `${ns}/` : "/"}${name}; ${groupVersion(rt)}, Kind=${rt.kind}`;
-        throw new ApiError(500, "InternalError", `failed to create typed patch object (${where}): ${e.message}`);
-      }
+      if (e instanceof ApplyShapeError) throw typedPatchError(rt, ns, name, e.message);
       throw e;
     }
+    // The merged object is then converted to the kind's Go type, whose decoders refuse a bad quantity, time or base64
+    // string (the schema above takes them as plain strings).
+    const schema = builtinSchema(rt);
+    const unconvertible = schema && checkValue(result, schema).error;
+    if (unconvertible)
+      throw new ApiError(
+        500,
+        "InternalError",
+        `failed to convert new object (${objectName(rt, ns, name)}) to proper version: ${unconvertible.message}`,
+      );
     const managed = (result.metadata.managedFields as Managed | undefined) ?? null;
     if (!current) {
       result.metadata = { ...result.metadata, name };
@@ -673,7 +698,7 @@ export class Cluster {
     if (managed) next.metadata.managedFields = managed;
     next.apiVersion = groupVersion(rt);
     next.kind = rt.kind;
-    const admitted = this.admit(rt, next, false);
+    const admitted = this.admit(rt, next, false, opts.subresource);
     const ignored = rt.status ? ["metadata", "status", "apiVersion", "kind"] : ["metadata", "apiVersion", "kind"];
     if (withoutKeys(admitted, ignored) !== withoutKeys(current, ignored))
       admitted.metadata.generation = (current.metadata.generation ?? 1) + 1;
@@ -723,6 +748,40 @@ export class Cluster {
 
   // ---- admission -----------------------------------------------------------------------------------------------------
 
+  /**
+   * Decodes a built-in object as kube's typed decoder does: a value of the wrong type is refused whatever
+   * fieldValidation says; fields the kind does not declare are refused under Strict, dropped (with a warning) under
+   * Warn, the default, and dropped silently under Ignore. A create or update body is refused with 400 "cannot be
+   * handled as"; a patch's result with 422 on the field "patch" (kube's patch handler).
+   */
+  private decode(
+    rt: ResourceType,
+    obj: KObject,
+    opts: WriteOptions,
+    patch?: { contentType: string; body: unknown },
+  ): void {
+    const schema = builtinSchema(rt);
+    if (!schema) return;
+    const mode = opts.fieldValidation ?? "Warn";
+    const r = checkValue(obj, schema, { drop: mode !== "Strict" });
+    let failure: string | undefined;
+    if (r.error) failure = r.error.message;
+    else if (r.unknown.length) {
+      const messages = r.unknown.map((p) => `unknown field ${goQuote(strictPath(p))}`);
+      if (mode === "Strict") failure = `strict decoding error: ${messages.join(", ")}`;
+      else if (mode === "Warn") opts.warnings?.push(...messages);
+    }
+    if (!failure) return;
+    if (!patch) throw badRequest(`${rt.kind} in version "${rt.version}" cannot be handled as a ${rt.kind}: ${failure}`);
+    // The value kube shows: the patched object's JSON for JSON and merge patches, the patch map (Go's %+v) for a
+    // strategic merge patch.
+    const smp = patch.contentType.split(";")[0]!.trim().toLowerCase() === "application/strategic-merge-patch+json";
+    const message = `Invalid value: ${goQuote(smp ? goValue(patch.body) : JSON.stringify(obj))}: ${failure}`;
+    throw new ApiError(422, "Invalid", ` "" is invalid: patch: ${message}`, {
+      causes: [{ reason: "FieldValueInvalid", message, field: "patch" }],
+    });
+  }
+
   private checkBody(rt: ResourceType, body: unknown): KObject {
     if (!body || typeof body !== "object" || Array.isArray(body))
       throw badRequest("the request body must be a JSON object");
@@ -766,6 +825,10 @@ export class Cluster {
         this.generateJobSelector(obj);
         obj.status = {};
         break;
+      case "poddisruptionbudgets":
+        // PodDisruptionBudgetStatus's counters have no omitempty: a new budget shows them as 0.
+        obj.status = { disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 };
+        break;
       default:
         obj.status = {};
     }
@@ -791,9 +854,22 @@ export class Cluster {
     if (!job.metadata.labels || Object.keys(job.metadata.labels).length === 0) job.metadata.labels = { ...labels };
   }
 
-  private admit(rt: ResourceType, obj: KObject, isCreate: boolean): KObject {
+  private admit(rt: ResourceType, obj: KObject, isCreate: boolean, subresource?: string): KObject {
     if (rt.resource === "customresourcedefinitions" && rt.group === "apiextensions.k8s.io") return this.admitCrd(obj);
-    if (rt.builtIn) return defaultWorkload(rt, obj);
+    if (rt.builtIn) {
+      const problems = subresource ? [] : builtinProblems(rt, obj);
+      if (problems.length) {
+        const name = obj.metadata.name ?? "";
+        throw invalid(
+          rt.kind,
+          rt.group,
+          name,
+          statusCauses(problems),
+          invalidMessage(rt.kind, rt.group, name, problems),
+        );
+      }
+      return defaultWorkload(rt, obj);
+    }
     if (!rt.schema) return obj;
     const r = admitCustomResource(obj, rt.schema, { isCreate });
     if (r.errors.length)
@@ -1004,5 +1080,18 @@ export class Cluster {
     return matchesLabels(labelSelectorFromObject(sel as never), labels);
   }
 }
+
+/** An applied configuration the schema cannot type: kube-apiserver answers 500 (kubernetes/kubernetes#122480). */
+function typedPatchError(rt: ResourceType, ns: string | undefined, name: string, message: string): ApiError {
+  return new ApiError(
+    500,
+    "InternalError",
+    `failed to create typed patch object (${objectName(rt, ns, name)}): ${message}`,
+  );
+}
+
+/** An object as the field manager's errors name it: "ns/name; apps/v1, Kind=Deployment". */
+const objectName = (rt: ResourceType, ns: string | undefined, name: string) =>
+  `${rt.namespaced ? `${ns}/` : "/"}${name}; ${groupVersion(rt)}, Kind=${rt.kind}`;
 
 export { qualified };

@@ -409,6 +409,9 @@ const SMP_TYPES: Record<string, TypeSpec> = {
   CronJob: { metadata: meta, spec: { type: "CronJobSpec" } },
   CronJobSpec: { jobTemplate: { type: "JobTemplateSpec" } },
   JobTemplateSpec: { metadata: meta, spec: { type: "JobSpec" } },
+
+  // policy/v1
+  PodDisruptionBudget: { metadata: meta, status: conditions },
   // configmaps, secrets, PVs, events, rbac roles/bindings (rules, subjects: replaced), storage classes: Object
 };
 
@@ -428,6 +431,7 @@ const SMP_ROOTS: Record<string, string> = {
   "apps/ReplicaSet": "Workload",
   "batch/Job": "Job",
   "batch/CronJob": "CronJob",
+  "policy/PodDisruptionBudget": "PodDisruptionBudget",
 };
 
 /** API groups served by kube-apiserver itself (plus the aggregator's and apiextensions'). Anything else is a CRD's. */

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { Cluster } from "./cluster";
+import { Cluster, FIELD_VALIDATIONS, type FieldValidation } from "./cluster";
 import { ApiError, badRequest, forbidden, methodNotAllowed, notFound, unauthorized } from "./errors";
 import { escalationRefusal, RBAC_ESCALATION_CHECKED, type Attributes, type RbacSource, type UserInfo } from "./rbac";
 import { toTable, wantsTable } from "./table";
@@ -21,8 +21,14 @@ export interface ServeOptions {
 
 const MAX_BODY = 3 * 1024 * 1024;
 
-function send(res: http.ServerResponse, code: number, body: unknown) {
+function send(res: http.ServerResponse, code: number, body: unknown, warnings: readonly string[] = []) {
   const text = JSON.stringify(body);
+  // RFC 7234 warn-value with kube's agent "-": 299 - "text" (kubectl prints "Warning: text"); each once.
+  if (warnings.length)
+    res.setHeader(
+      "Warning",
+      [...new Set(warnings)].map((w) => `299 - "${w.replace(/[\\"]/g, (c) => `\\${c}`)}"`),
+    );
   res.writeHead(code, {
     "Content-Type": "application/json",
     "Cache-Control": "no-cache, private",
@@ -135,6 +141,8 @@ function resolveTarget(cluster: Cluster, group: string, version: string, rest: s
 
 export function handler(cluster: Cluster) {
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // Warnings the request earned; sent with its response, a refusal included (as kube's warning recorder does).
+    const warnings: string[] = [];
     try {
       const url = new URL(req.url ?? "/", "http://sandbox");
       const path = url.pathname.replace(/\/+$/, "") || "/";
@@ -289,6 +297,9 @@ export function handler(cluster: Cluster) {
         if (refusal) throw refusal;
       };
       const dryRun = q.getAll("dryRun").includes("All");
+      const fieldValidation = ["create", "update", "patch"].includes(verb)
+        ? fieldValidationOf(q.get("fieldValidation"), verb)
+        : undefined;
       const fieldManager = writerName(q.get("fieldManager"), req.headers["user-agent"]);
       const accept = req.headers.accept;
       const includeObject = (q.get("includeObject") as "None" | "Metadata" | "Object" | null) ?? "Metadata";
@@ -349,14 +360,25 @@ export function handler(cluster: Cluster) {
         case "create": {
           const body = parseJson(await readBody(req));
           if (isObject(body)) guardRbac(body, undefined, namespace ?? body.metadata?.namespace);
-          return send(res, 201, cluster.create(rt, namespace, body, { dryRun, fieldManager }));
+          const created = cluster.create(rt, namespace, body, { dryRun, fieldManager, fieldValidation, warnings });
+          return send(res, 201, created, warnings);
         }
         case "update": {
           const body = parseJson(await readBody(req));
           const current = stored();
           if (current)
-            guardRbac(cluster.update(rt, namespace, name!, body, { subresource, dryRun: true, fieldManager }), current);
-          return send(res, 200, cluster.update(rt, namespace, name!, body, { subresource, dryRun, fieldManager }));
+            guardRbac(
+              cluster.update(rt, namespace, name!, body, { subresource, dryRun: true, fieldManager, fieldValidation }),
+              current,
+            );
+          const updated = cluster.update(rt, namespace, name!, body, {
+            subresource,
+            dryRun,
+            fieldManager,
+            fieldValidation,
+            warnings,
+          });
+          return send(res, 200, updated, warnings);
         }
         case "patch": {
           const ct = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
@@ -409,10 +431,22 @@ export function handler(cluster: Cluster) {
           const current = stored();
           if (current)
             guardRbac(
-              cluster.patch(rt, namespace, name!, ct, body, { subresource, dryRun: true, fieldManager }),
+              cluster.patch(rt, namespace, name!, ct, body, {
+                subresource,
+                dryRun: true,
+                fieldManager,
+                fieldValidation,
+              }),
               current,
             );
-          return send(res, 200, cluster.patch(rt, namespace, name!, ct, body, { subresource, dryRun, fieldManager }));
+          const patched = cluster.patch(rt, namespace, name!, ct, body, {
+            subresource,
+            dryRun,
+            fieldManager,
+            fieldValidation,
+            warnings,
+          });
+          return send(res, 200, patched, warnings);
         }
         case "delete": {
           const opts = (parseJson(await readBody(req)) ?? {}) as {
@@ -446,10 +480,26 @@ export function handler(cluster: Cluster) {
         err instanceof ApiError
           ? err
           : new ApiError(500, "InternalError", `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
-      if (!res.headersSent) send(res, e.code, e.toStatus());
+      if (!res.headersSent) send(res, e.code, e.toStatus(), warnings);
       else res.end();
     }
   };
+}
+
+/**
+ * The fieldValidation parameter of a create, update or patch: Strict, Warn or Ignore (absent or empty: Warn). Any
+ * other value is refused as kube's ValidateCreateOptions / UpdateOptions / PatchOptions refuse it.
+ */
+function fieldValidationOf(param: string | null, verb: string): FieldValidation {
+  if (!param) return "Warn";
+  if ((FIELD_VALIDATIONS as readonly string[]).includes(param)) return param as FieldValidation;
+  const kind = verb === "create" ? "CreateOptions" : verb === "update" ? "UpdateOptions" : "PatchOptions";
+  const message = `Unsupported value: ${JSON.stringify(param)}: supported values: "", "Ignore", "Strict", "Warn"`;
+  throw new ApiError(422, "Invalid", `${kind}.meta.k8s.io "" is invalid: fieldValidation: ${message}`, {
+    group: "meta.k8s.io",
+    kind,
+    causes: [{ reason: "FieldValueNotSupported", message, field: "fieldValidation" }],
+  });
 }
 
 const isObject = (v: unknown): v is KObject => Boolean(v) && typeof v === "object" && !Array.isArray(v);

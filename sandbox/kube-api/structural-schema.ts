@@ -43,6 +43,7 @@
 export interface FieldError {
   type:
     | "FieldValueRequired"
+    | "FieldValueForbidden"
     | "FieldValueInvalid"
     | "FieldValueNotSupported"
     | "FieldValueTypeInvalid"
@@ -378,7 +379,7 @@ function applyDefaults(x: unknown, s: Schema | null | undefined): void {
 // ---------------------------------------------------------------------------------------------
 
 /** Go's strconv.Quote / %q for a string. */
-function goQuote(s: string): string {
+export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0)!;

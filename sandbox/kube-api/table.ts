@@ -113,6 +113,19 @@ function columnsFor(rt: ResourceType): { defs: Column[]; cells: (o: KObject) => 
           age(o.metadata.creationTimestamp),
         ],
       };
+    case "policy/poddisruptionbudgets": {
+      const bound = (v: unknown) => (v === undefined || v === null ? "N/A" : String(v));
+      return {
+        defs: [name, col("Min Available"), col("Max Unavailable"), col("Allowed Disruptions", "integer"), ageCol],
+        cells: (o) => [
+          o.metadata.name,
+          bound(o.spec?.minAvailable),
+          bound(o.spec?.maxUnavailable),
+          o.status?.disruptionsAllowed ?? 0,
+          age(o.metadata.creationTimestamp),
+        ],
+      };
+    }
     case "/secrets":
       return {
         defs: [name, col("Type"), col("Data", "integer"), ageCol],

@@ -45,7 +45,7 @@ spec:
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: unlabelled, namespace: ${ns}}
-data: {x: y}
+data: {x: "y"}
 `;
 
 beforeAll(async () => {
