@@ -2,6 +2,7 @@ import { decode } from "next-auth/jwt";
 import { db, type Db } from "../db/client";
 import { authSecret, sessionLimits } from "./options";
 import { resolvePrincipal, type Principal } from "./principal";
+import { isDatabaseUnavailable } from "../errors";
 
 // Reads next-auth's session cookie (either name: plain or __Secure- over HTTPS) and resolves the principal.
 const COOKIE_NAMES = ["__Secure-next-auth.session-token", "next-auth.session-token"];
@@ -39,7 +40,9 @@ export async function principalFromCookies(
     try {
       const token = await decode({ token: raw, secret: authSecret() });
       return await resolvePrincipal(database, token?.sid as string | undefined, sessionLimits());
-    } catch {
+    } catch (e) {
+      // A token that does not decode is no one; PostgreSQL not answering is no reason to sign anyone out.
+      if (isDatabaseUnavailable(e)) throw e;
       return null;
     }
   }

@@ -9,9 +9,10 @@ describe("backoffDelay", () => {
     [1, 250, 500],
     [2, 500, 1_000],
     [3, 1_000, 2_000],
-    [7, 15_000, 30_000],
-    [8, 15_000, 30_000],
-    [1_000, 15_000, 30_000],
+    [6, 8_000, 16_000],
+    [7, 10_000, 20_000],
+    [8, 10_000, 20_000],
+    [1_000, 10_000, 20_000],
   ])("after %i failures waits between %i and %i ms", (failures, min, max) => {
     expect(backoffDelay(failures, DEFAULT_BACKOFF, low)).toBe(min);
     expect(backoffDelay(failures, DEFAULT_BACKOFF, high)).toBe(max);

@@ -5,7 +5,11 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
+/**
+ * At most 20 s between tries: a cluster that comes back after an outage of any length is followed again (its read model
+ * equal to it) within 30 s of its return (#15 §4), the wait for the next try included.
+ */
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 20_000 };
 
 /** `failures` counts from 1; `random` returns [0, 1). */
 export function backoffDelay(

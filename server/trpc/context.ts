@@ -4,14 +4,21 @@ import { principalFromBearer } from "../auth/api-token";
 import { bearerCredential } from "../auth/bearer";
 import { requestMeta } from "../request-meta";
 import { makeContext } from "./init";
+import { databaseUnavailable, isDatabaseUnavailable } from "../errors";
 
 // Who is calling: a bearer token when the request carries one (an unknown or malformed one is no one: never the
-// cookie instead), else the browser session's cookie.
+// cookie instead), else the browser session's cookie. PostgreSQL not answering while the caller is looked up fails
+// the request as every call then fails (SERVICE_UNAVAILABLE: try again), rather than going on as no one.
 export async function createRequestContext(headers: Headers, database: Db = db()) {
   const authorization = headers.get("authorization");
-  const principal =
-    bearerCredential(authorization) !== undefined
-      ? await principalFromBearer(database, authorization)
-      : await principalFromCookies(headers.get("cookie"), database);
-  return makeContext(database, requestMeta(headers), principal);
+  try {
+    const principal =
+      bearerCredential(authorization) !== undefined
+        ? await principalFromBearer(database, authorization)
+        : await principalFromCookies(headers.get("cookie"), database);
+    return makeContext(database, requestMeta(headers), principal);
+  } catch (e) {
+    if (isDatabaseUnavailable(e)) throw databaseUnavailable(e);
+    throw e;
+  }
 }

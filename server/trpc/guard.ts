@@ -3,7 +3,7 @@ import { t, type AuditTarget } from "./init";
 import { grantOf, isPermission } from "@/lib/rbac/permissions";
 import { canAnywhere, loadAccess } from "../rbac/access";
 import { recordAudit, type Outcome } from "../services/audit/audit";
-import { describeError, toTRPCError } from "../errors";
+import { databaseUnavailable, describeError, isDatabaseUnavailable, toTRPCError } from "../errors";
 import { logger } from "../log";
 import { cleanInput } from "./input";
 import type { Db } from "../db/client";
@@ -113,5 +113,15 @@ export async function withAuditRow<R extends { ok: boolean }>(
   }
 }
 
-/** The only procedure builder routers use: guarded, then the input's hygiene (server/trpc/input.ts). */
-export const procedure = t.procedure.use(guarded).use(cleanInput);
+/**
+ * Around everything else: PostgreSQL not answering (down, restarting) wherever a call met it — the guard's own reads
+ * and audit rows included — answers SERVICE_UNAVAILABLE, "try again", never an internal error with the driver's text.
+ */
+export const databaseOutages = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isDatabaseUnavailable(result.error)) throw databaseUnavailable(result.error.cause ?? result.error);
+  return result;
+});
+
+/** The only procedure builder routers use: outages answered, guarded, then the input's hygiene (server/trpc/input.ts). */
+export const procedure = t.procedure.use(databaseOutages).use(guarded).use(cleanInput);
