@@ -1,8 +1,10 @@
 "use client";
 import { useEffect, useState } from "react";
 import { useLiveInterval } from "@/components/common/LiveUpdates";
+import dynamic from "next/dynamic";
 import Link from "next/link";
-import { useQuery } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Alert from "@mui/material/Alert";
 import CircularProgress from "@mui/material/CircularProgress";
 import Button from "@mui/material/Button";
@@ -30,6 +32,9 @@ import { EMPTY_BACKUP_TEXT, isEmptyBackup, PhaseChip } from "../common/PhaseChip
 import { DeleteBackupDialog, deletable, deletionPending } from "./BackupsPage";
 import { RestoreCheckDialog } from "../restore/RestoreCheckDialog";
 import type { BackupVolume, ResultMessages } from "@/lib/schemas/backup";
+
+// The wizard loads when first opened, not with the page (#10 §6).
+const BackupWizard = dynamic(() => import("./BackupWizard").then((m) => m.BackupWizard), { ssr: false });
 
 const method = (v: BackupVolume) =>
   v.skipped
@@ -80,6 +85,18 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
   const [showLogs, setShowLogs] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [checking, setChecking] = useState(false);
+  const [wizard, setWizard] = useState(false);
+  const router = useRouter();
+  const qc = useQueryClient();
+  // "Back up again" for a scheduled backup: a new run of its Schedule, then that backup's page.
+  const runSchedule = useMutation(
+    trpc.schedule.backupNow.mutationOptions({
+      onSuccess: async (r) => {
+        await qc.invalidateQueries({ queryKey: trpc.backup.pathKey() });
+        router.push(`/backups/${clusterId}/${encodeURIComponent(r.name)}`);
+      },
+    }),
+  );
   const logs = useQuery({ ...trpc.backup.logs.queryOptions({ clusterId, name }), enabled: showLogs });
   const row = live.data?.[0];
   const refetch = q.refetch;
@@ -128,6 +145,22 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
         subtitle={`Backup on ${b.clusterName}`}
         actions={
           <>
+            {b.again && can("backup.create") && (
+              <Button
+                variant="contained"
+                disabled={runSchedule.isPending}
+                onClick={() =>
+                  b.again?.schedule ? runSchedule.mutate({ clusterId, name: b.again.schedule }) : setWizard(true)
+                }
+                title={
+                  b.again.schedule
+                    ? `Runs schedule ${b.again.schedule} now, as its "Back up now" does`
+                    : `Opens a new backup of ${b.clusterName}`
+                }
+              >
+                {runSchedule.isPending ? "Starting…" : "Back up again"}
+              </Button>
+            )}
             {can("restore.create") && (
               <Button
                 variant="contained"
@@ -181,6 +214,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
           </ul>
         </Alert>
       )}
+      <ErrorAlert error={runSchedule.error} />
       {b.failureReason && (
         <Alert severity="error" sx={{ mb: 2 }}>
           {b.failureReason}
@@ -298,6 +332,7 @@ export function BackupDetail({ clusterId, name }: { clusterId: string; name: str
       {checking && (
         <RestoreCheckDialog open onClose={() => setChecking(false)} source={{ clusterId, backupName: name }} />
       )}
+      {wizard && <BackupWizard open onClose={() => setWizard(false)} clusterId={clusterId} />}
       <DeleteBackupDialog
         backup={
           confirming

@@ -1,5 +1,5 @@
 "use client";
-import { useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -61,11 +61,14 @@ export function BackupWizard({
   onClose,
   mode = "backup",
   edit,
+  clusterId: initialCluster,
 }: {
   open: boolean;
   onClose: () => void;
   mode?: "backup" | "schedule";
   edit?: ScheduleEdit;
+  /** A new backup or schedule of this cluster (chosen already, e.g. "Back up again" of a failed backup). */
+  clusterId?: string;
 }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -91,7 +94,7 @@ export function BackupWizard({
       }),
     ),
     mode: "onChange",
-    defaultValues: backupFormDefaults(edit),
+    defaultValues: { ...backupFormDefaults(edit), ...(initialCluster && !edit ? { clusterId: initialCluster } : {}) },
   });
   const { control } = form;
   const [clusterId, scope, base, location, csi, cron, paused, fsBackup, move, typedNamespaces] = useWatch({
@@ -110,6 +113,16 @@ export function BackupWizard({
     form.setValue("fsBackup", d.fsBackup);
     form.setValue("move", d.move);
   }
+  // A cluster given up front gets its volume defaults once the clusters are known, as choosing it does.
+  const preset = useRef(false);
+  const presetReady = Boolean(initialCluster && !edit && eligible.some((c) => c.id === initialCluster));
+  useEffect(() => {
+    if (!presetReady || preset.current) return;
+    preset.current = true;
+    const d = volumeDefaults(eligible.find((c) => c.id === initialCluster)?.velero);
+    form.setValue("fsBackup", d.fsBackup);
+    form.setValue("move", d.move);
+  }, [presetReady, eligible, initialCluster, form]);
   const volumeChoice = {
     fsBackup: caps.nodeAgent ? fsBackup : ("off" as const),
     csiSnapshots: caps.csi && csi,

@@ -26,7 +26,7 @@ import {
 import { FACET_LIMIT, type BackupDetail, type BackupFacets, type BackupFilter } from "@/lib/schemas/backup";
 import { date, num, rec, str } from "@/lib/velero/read";
 import { labelValue } from "@/lib/velero/names";
-import { isTerminal, wroteResults } from "@/lib/velero/phases";
+import { isFailed, isRestorable, isTerminal, wroteResults } from "@/lib/velero/phases";
 import { clusterNamePrefix, isSameRequest } from "@/lib/velero/idempotency";
 import {
   buildDeleteBackupRequest,
@@ -37,7 +37,7 @@ import {
   requestBackupName,
   type DeleteRequestRow,
 } from "./deletion";
-import { refuseReadOnlyTarget } from "../protection/writable";
+import { refuseReadOnlyTarget, refuseUnavailableTarget } from "../protection/writable";
 
 // Backups: listed from the read model (kept by the sync engine), created on the cluster as Velero Backup objects, and
 // deleted through DeleteBackupRequests whose progress the read model shows too.
@@ -289,6 +289,7 @@ export async function createBackup(
     throw e;
   }
   await refuseReadOnlyTarget(d, c, str(rec(manifest.spec).storageLocation));
+  await refuseUnavailableTarget(d, c, str(rec(manifest.spec).storageLocation));
   try {
     const client = await d.clusters.forCluster(c.id);
     const { created, object } = await d.kube.createVeleroObject(client, "backups", manifest as never);
@@ -355,13 +356,14 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
     deleteRequests(d.db, { clusterId, spec: { path: ["backupName"], equals: name } }),
     terminal ? Promise.resolve([]) : volumeWork(d.db, clusterId, name),
   ]);
+  const schedule = str(rec(row.labels)["velero.io/schedule-name"]);
   return {
     name,
     clusterId,
     clusterName: c.name,
     phase: row.phase ?? "New",
     observedAt: row.observedAt,
-    schedule: str(rec(row.labels)["velero.io/schedule-name"]),
+    schedule,
     syncedCopy: row.syncedCopy,
     origin: originInWords(row, c.name),
     ...backupFacts(row.spec, row.status),
@@ -375,6 +377,13 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
     deletion: newestDeletion(requests.get(requestKey(clusterId, name)) ?? [], row.uid || null),
     canDelete: roleGrants("backup.delete", { orgRole: "MEMBER", clusterRole: c.role }),
     volumeWork: moving,
+    again:
+      isFailed("Backup", row.phase) &&
+      !isRestorable(row.phase) &&
+      !row.syncedCopy &&
+      roleGrants("backup.create", { orgRole: "MEMBER", clusterRole: c.role })
+        ? { schedule }
+        : null,
   };
 }
 

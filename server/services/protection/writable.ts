@@ -1,6 +1,8 @@
 import type { Deps } from "../../composition";
 import { AppError } from "../../errors";
 import { modeSelect, readOnlyOn } from "./location-modes";
+import { VELERO_NAMESPACE } from "../../kube/access";
+import { rec, str } from "@/lib/velero/read";
 
 /**
  * Refuses a backup (or a schedule's) that would write to a Lifeboat location ReadOnly on the cluster, before Velero is
@@ -40,5 +42,31 @@ export async function refuseReadOnlyTarget(d: Deps, c: { id: string; name: strin
       : `The location ${dep.location.name} is ReadOnly on ${c.name}: ${c.name} restores from it and never writes ` +
           `there (one cluster writes to a bucket and prefix). Choose a location ${c.name} writes to, or make ` +
           `${c.name} the location's writer.`,
+  );
+}
+
+/**
+ * Refuses a backup to a location Velero finds Unavailable on the cluster, with Velero's reason, before Velero is asked:
+ * its Backup would only fail validation ("BackupStorageLocation … is in Unavailable status"), and each try reaches for
+ * the store again. Read from the read model (the sync engine follows the BackupStorageLocations live); none named means
+ * the cluster's default one. A location not validated yet, or not synced, is left to Velero.
+ */
+export async function refuseUnavailableTarget(d: Deps, c: { id: string; name: string }, bslName: string | null) {
+  const bsl = await d.db.veleroObject.findFirst({
+    where: {
+      clusterId: c.id,
+      kind: "backupstoragelocations",
+      namespace: VELERO_NAMESPACE,
+      ...(bslName ? { name: bslName } : { spec: { path: ["default"], equals: true } }),
+    },
+    select: { name: true, phase: true, status: true },
+  });
+  if (bsl?.phase !== "Unavailable") return;
+  const message = str(rec(bsl.status).message);
+  throw new AppError(
+    "PRECONDITION_FAILED",
+    `The backup storage location ${bsl.name} is Unavailable on ${c.name}, so Velero would refuse this backup` +
+      `${message ? `: ${message}` : ""}. Back up once Velero finds it Available again (its status is on the Locations ` +
+      "page), or choose another location.",
   );
 }

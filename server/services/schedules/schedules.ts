@@ -25,7 +25,7 @@ import type { KubeObject } from "../../kube/resources";
 import { filtersOf } from "../backups/projection";
 import { CronError, parseStandard, type CronSchedule } from "@/lib/cron/robfig";
 import { dueAt, resumeOutlook, type ResumeOutlook, type RunHistory } from "@/lib/cron/resume";
-import { refuseReadOnlyTarget } from "../protection/writable";
+import { refuseReadOnlyTarget, refuseUnavailableTarget } from "../protection/writable";
 
 // Velero Schedules: listed from the read model (kept by the sync engine), read, created, edited, paused and deleted on
 // the cluster itself. A Schedule Lifeboat creates carries the wizard's input in an annotation, so editing it rebuilds
@@ -516,6 +516,7 @@ export async function backupFromSchedule(
   const templateLabels = rec(rec(templateMeta).labels);
   const labels = Object.keys(templateLabels).length ? templateLabels : rec(obj.metadata?.labels);
   await refuseReadOnlyTarget(d, c, str(template.storageLocation));
+  await refuseUnavailableTarget(d, c, str(template.storageLocation));
   const base = `${key.name}-${timestamp(now)}`;
   const manifest = (name: string) => ({
     apiVersion: "velero.io/v1",
