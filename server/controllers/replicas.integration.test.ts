@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
@@ -10,6 +9,7 @@ import { crdsSkipReason, haveCrds, VELERO_CRDS_DIR } from "../../sandbox/testing
 import { aGroup, aUser, callerFor, signedIn } from "../testing/builders";
 import { freshDatabase } from "../testing/db";
 import { until } from "../testing/wait";
+import { consoleProcess, type ConsoleProcess } from "../testing/console-process";
 
 // Three console processes (their controller runtimes, as startControllers runs them) on one PostgreSQL and ten
 // sandbox clusters: every cluster is owned and followed by exactly one process; a killed process's clusters are taken
@@ -70,57 +70,6 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Report {
-  holder: string;
-  owned: string[];
-  syncing: string[];
-}
-
-/** A console process's controllers, with a way to ask what it owns and follows. */
-function consoleProcess() {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    ["--import", "tsx", path.resolve(import.meta.dirname, "../testing/controller-process.ts")],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        LIFEBOAT_LEASE_SECONDS: String(LEASE_SECONDS),
-        LIFEBOAT_HEALTH_INTERVAL_SECONDS: "2",
-        LIFEBOAT_LOG_LEVEL: "error",
-      },
-    },
-  );
-  let buffer = "";
-  const waiting: ((line: string) => void)[] = [];
-  let ready = false;
-  const readyWaiters: (() => void)[] = [];
-  child.stdout.on("data", (d: Buffer) => {
-    buffer += d.toString();
-    const lines = buffer.split("\n");
-    buffer = lines.pop()!;
-    for (const l of lines) {
-      if (l === "READY") {
-        ready = true;
-        readyWaiters.splice(0).forEach((f) => f());
-      } else if (l.startsWith("REPORT ")) waiting.shift()?.(l.slice(7));
-    }
-  });
-  child.stderr.on("data", () => undefined);
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  return {
-    child,
-    exited,
-    ready: () => (ready ? Promise.resolve() : new Promise<void>((resolve) => readyWaiters.push(resolve))),
-    report: () =>
-      new Promise<Report>((resolve) => {
-        waiting.push((l) => resolve(JSON.parse(l) as Report));
-        child.stdin.write("report\n");
-      }),
-  };
-}
-type ConsoleProcess = ReturnType<typeof consoleProcess>;
-
 /** Every attached cluster owned and followed by exactly one of `ps`, none by two, in shares of `sizes`. */
 async function sharedOnce(ps: ConsoleProcess[], sizes: number[]) {
   const reports = await Promise.all(ps.map((p) => p.report()));
@@ -153,9 +102,10 @@ async function readModelMatches() {
 
 describe.skipIf(!haveCrds)("several console processes on one database " + (haveCrds ? "" : crdsSkipReason), () => {
   it("share the clusters, take a killed one's over, and a paused one cannot write with its lost leases", async () => {
-    const ps = [consoleProcess(), consoleProcess(), consoleProcess()];
+    const start = () => consoleProcess(url, { leaseSeconds: LEASE_SECONDS, healthSeconds: 2 });
+    const ps = [start(), start(), start()];
     try {
-      await Promise.all(ps.map((p) => p.ready()));
+      await Promise.all(ps.map((p) => p.ready));
       // Each cluster owned and followed once; shares of 3, 3 and 4.
       const first = await until(
         "the three processes share the ten clusters",

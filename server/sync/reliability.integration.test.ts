@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { encode } from "next-auth/jwt";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +24,7 @@ import { aGroup, aUser, callerFor, signedIn } from "../testing/builders";
 import { freshDatabase } from "../testing/db";
 import { ownPostgres } from "../testing/own-postgres";
 import { until } from "../testing/wait";
+import { consoleProcess, type ConsoleProcess } from "../testing/console-process";
 import { SyncEngine } from "./engine";
 
 // Issue #15 §4, the reliability scenarios of the read model: the API server of a cluster going away mid-sync and coming
@@ -353,7 +353,7 @@ describe.skipIf(!haveCrds)(`the read model through outages${haveCrds ? "" : ` ${
       const { clusterId } = lb;
       const shown = async (name: string) =>
         (await lb.caller.restore.list({ clusterId })).find((r) => r.name === name) ?? null;
-      const first = consoleProcess(url);
+      const first = consoleProcess(url, { leaseSeconds: 5, healthSeconds: 5 });
       let second: ConsoleProcess | null = null;
       try {
         await first.ready;
@@ -383,7 +383,7 @@ describe.skipIf(!haveCrds)(`the read model through outages${haveCrds ? "" : ` ${
         // The console process dies (no clean stop: its lease runs out), and a new one starts.
         first.child.kill("SIGKILL");
         await first.exited;
-        second = consoleProcess(url);
+        second = consoleProcess(url, { leaseSeconds: 5, healthSeconds: 5 });
         await second.ready;
         // Still running there: what the new process has to show is a restore in progress.
         expect(phaseOnCluster("restores", name)).toBe("InProgress");
@@ -416,33 +416,3 @@ describe.skipIf(!haveCrds)(`the read model through outages${haveCrds ? "" : ` ${
     },
   );
 });
-
-/** A console process's controllers (server/testing/controller-process.ts: what the console's instrumentation starts). */
-function consoleProcess(url: string) {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.resolve(import.meta.dirname, "../testing/controller-process.ts")],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: url,
-        LIFEBOAT_LEASE_SECONDS: "5",
-        LIFEBOAT_HEALTH_INTERVAL_SECONDS: "5",
-        LIFEBOAT_LOG_LEVEL: "error",
-      },
-      stdio: ["pipe", "pipe", "pipe"],
-    },
-  );
-  child.stderr.resume();
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const ready = new Promise<void>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("READY\n")) resolve();
-    });
-    void exited.then(() => reject(new Error(`the console process exited before it was ready:\n${out}`)));
-  });
-  return { child, exited, ready };
-}
-type ConsoleProcess = ReturnType<typeof consoleProcess>;
