@@ -40,6 +40,9 @@ const FENCED_IDLE_MS = 5_000;
 export async function fencedWrite<T>(db: Db, fence: Fence, write: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(async (tx) => {
     await tx.$executeRawUnsafe(`SET LOCAL idle_in_transaction_session_timeout = ${FENCED_IDLE_MS}`);
+    // The cluster's row first, as a detach's DELETE locks it before its cascade reaches the lease row: taken in the
+    // same order, a write and a detach wait for each other instead of deadlocking (the write's rows reference it).
+    await tx.$queryRaw`SELECT 1 FROM "Cluster" WHERE "id" = ${fence.clusterId} FOR KEY SHARE`;
     const held = await tx.$queryRaw<{ ok: number }[]>`
       SELECT 1 AS ok FROM "ClusterLease"
       WHERE "clusterId" = ${fence.clusterId} AND "holder" = ${fence.holder} AND "token" = ${fence.token}

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Db } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { fencedWrite, LeaseLost, type Fence } from "../controllers/ownership";
@@ -89,6 +90,8 @@ export class SyncEngine {
   startCluster(clusterId: string): void {
     if (this.clusters.has(clusterId)) return;
     const abort = new AbortController();
+    // One listener per synced kind's loop (and its waits) on this signal: more than Node's default warning threshold.
+    setMaxListeners(4 * SYNCED_KINDS.length, abort.signal);
     const running = Promise.all(SYNCED_KINDS.map((k) => this.loop(clusterId, k, abort.signal))).then(() => undefined);
     this.clusters.set(clusterId, { abort, running });
   }
@@ -148,6 +151,9 @@ export class SyncEngine {
           if (signal.aborted) break;
         }
         tally.rows ??= await this.deps.db.veleroObject.count({ where: { clusterId, kind: kind.kind } });
+        // Stopped meanwhile (the cluster detached, or owned by another process now): no watch is started, since an
+        // abort listener added to a signal already aborted never fires and the watch would live until its timeout.
+        if (signal.aborted) break;
         const from = resourceVersion;
         const w = this.watch(
           client,
