@@ -2,7 +2,7 @@
 // PVCs (the rule engine alone, and the whole coverage.get path from the read model), and the fleet dashboard's query
 // time over 100 clusters. Prints figures beside their goals; asserts nothing.
 import path from "node:path";
-import { performance } from "node:perf_hooks";
+import { samples } from "./lib/bench";
 // @ts-expect-error: plain .mjs helpers without types
 import { startEmbeddedPostgres } from "./lib/postgres.mjs";
 // @ts-expect-error: plain .mjs helpers without types
@@ -25,17 +25,6 @@ const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const line = (label: string, value: string, goal: string) =>
   console.log(`${label.padEnd(66)} ${value.padStart(18)}   goal: ${goal}`);
-
-async function samples(n: number, fn: () => Promise<unknown> | unknown): Promise<number[]> {
-  await fn(); // warm up
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 
 console.log(`\nVolume coverage (#13), ${PODS} pods and ${PODS} PVCs`);
 const facts = aLargeCluster(PODS);

@@ -8,8 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pct, until } from "./lib/bench";
+import { startConsole, type BenchConsole } from "./lib/console";
 // @ts-expect-error: plain .mjs helpers without types
-import { buildIfNeeded, killChildren, root, spawnChild } from "./lib/setup.mjs";
+import { buildIfNeeded, killChildren, root } from "./lib/setup.mjs";
 // @ts-expect-error: plain .mjs helpers without types
 import { embeddedUrl, freePort } from "./lib/postgres.mjs";
 
@@ -32,25 +33,20 @@ const sandbox = await startSandbox({
   s3Port: 0,
   azurePort: null,
 });
-const server = spawnChild(
-  process.execPath,
-  ["scripts/serve.mjs", "--port", String(webPort), "--host", "127.0.0.1", "--fresh"],
-  {
-    stdio: ["ignore", "ignore", "inherit"],
+let server: BenchConsole | undefined;
+let exitCode = 0;
+try {
+  const t0 = performance.now();
+  server = await startConsole({
+    port: webPort,
+    fresh: true,
     env: {
       DATABASE_URL: "",
       LIFEBOAT_DATA_DIR: dir,
       LIFEBOAT_PG_PORT: String(pgPort),
-      NEXTAUTH_URL: `http://127.0.0.1:${webPort}`,
       LIFEBOAT_HEALTH_INTERVAL_SECONDS: "0",
     },
-  },
-);
-let exitCode = 0;
-try {
-  const base = `http://127.0.0.1:${webPort}`;
-  const t0 = performance.now();
-  await until("the console's /api/healthz", () => fetch(`${base}/api/healthz`).then((r) => r.ok), 240_000, 100);
+  });
   const { createDb } = await import("../server/db/client");
   const { depsFor } = await import("../server/composition");
   const { loadAccess } = await import("../server/rbac/access");
@@ -116,8 +112,8 @@ try {
   console.error(`✖ ${(e as Error).message}`);
   exitCode = 1;
 } finally {
+  await server?.stop();
   killChildren("SIGTERM");
-  await new Promise((r) => (server.exitCode !== null ? r(null) : server.once("exit", r)));
   await sandbox.stop();
 }
 process.exit(exitCode);

@@ -4,12 +4,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import * as k8s from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { startClusters } from "../sandbox/sandbox";
 import { VELERO_CRDS_DIR } from "../sandbox/testing/paths";
+import { kubectlList } from "./lib/bench";
 
 const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 100);
 const BACKUPS = Number(process.env.BENCH_BACKUPS ?? 1000);
@@ -95,38 +95,14 @@ console.log(
 );
 
 // kubectl: the same listing, one process per cluster (async, so this process keeps serving).
-const kubectl = (kcPath: string) =>
-  new Promise<{ lines: number; maxRssKb: number }>((resolve) => {
-    const child = spawn("/usr/bin/time", [
-      "-f",
-      "%M",
-      "kubectl",
-      "--kubeconfig",
-      kcPath,
-      "get",
-      "backups.velero.io",
-      "-n",
-      "velero",
-      "--chunk-size=500",
-      "-o",
-      "name",
-    ]);
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("close", () =>
-      resolve({ lines: out.split("\n").filter(Boolean).length, maxRssKb: Number(err.trim().split("\n").pop()) || 0 }),
-    );
-  });
-const haveTime = fs.existsSync("/usr/bin/time");
-if (!haveTime) console.log("kubectl: skipped (needs /usr/bin/time for its memory figure: apt-get install time)");
+if (!fs.existsSync("/usr/bin/time"))
+  console.log("kubectl: skipped (needs /usr/bin/time for its memory figure: apt-get install time)");
 else {
   t = performance.now();
   let lines = 0;
   let maxRss = 0;
   for (const c of sb.clusters) {
-    const r = await kubectl(c.kubeconfigPath);
+    const r = await kubectlList(c.kubeconfigPath);
     lines += r.lines;
     maxRss = Math.max(maxRss, r.maxRssKb);
   }

@@ -7,31 +7,26 @@ import fs from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pct, until } from "./lib/bench";
-import { chromium, type Browser, type BrowserContextOptions } from "@playwright/test";
+import type { Browser } from "@playwright/test";
+import { startConsole, type BenchConsole } from "./lib/console";
+import {
+  firstLoadJs,
+  JS_GOAL_KB,
+  launchChromium,
+  LCP_GOAL_MS,
+  paintTimes,
+  ROUTES,
+  signInBrowser,
+  type PaintTimes,
+} from "./lib/web";
 // @ts-expect-error: plain .mjs helpers without types
-import { buildIfNeeded, killChildren, root, spawnChild } from "./lib/setup.mjs";
+import { buildIfNeeded, killChildren, root } from "./lib/setup.mjs";
 // @ts-expect-error: plain .mjs helpers without types
 import { embeddedUrl, freePort } from "./lib/postgres.mjs";
 
 const CLUSTERS = Number(process.env.BENCH_WEB_CLUSTERS ?? 100);
 const LCP_ROUNDS = Number(process.env.BENCH_WEB_LCP_ROUNDS ?? 5);
 const BACKUPS_PER_CLUSTER = Number(process.env.BENCH_WEB_BACKUPS ?? 10);
-const JS_GOAL_KB = 200;
-const LCP_GOAL_MS = 1_000;
-const ROUTES = [
-  "/",
-  "/clusters",
-  "/clusters/:cluster",
-  "/backups",
-  "/restores",
-  "/schedules",
-  "/data-protection/credentials",
-  "/data-protection/locations",
-  "/admin/audit",
-  "/admin/users",
-  "/admin/teams",
-  "/admin/cluster-groups",
-];
 const LCP_ROUTES = ["/", "/backups"];
 
 const dir = path.join(root, ".data/bench-web");
@@ -52,26 +47,22 @@ const sandbox = await startSandbox({
   s3Port: 0,
   azurePort: null,
 });
-const server = spawnChild(
-  process.execPath,
-  ["scripts/serve.mjs", "--port", String(webPort), "--host", "127.0.0.1", "--fresh"],
-  {
-    stdio: ["ignore", "ignore", "inherit"],
+let server: BenchConsole | undefined;
+let browser: Browser | undefined;
+let exitCode = 0;
+try {
+  server = await startConsole({
+    port: webPort,
+    fresh: true,
     env: {
       DATABASE_URL: "",
       LIFEBOAT_DATA_DIR: dir,
       LIFEBOAT_PG_PORT: String(pgPort),
-      NEXTAUTH_URL: `http://127.0.0.1:${webPort}`,
       LIFEBOAT_ADMIN_EMAIL: admin.email,
       LIFEBOAT_ADMIN_PASSWORD: admin.password,
     },
-  },
-);
-let browser: Browser | undefined;
-let exitCode = 0;
-try {
-  const base = `http://127.0.0.1:${webPort}`;
-  await until("the console's /api/healthz", () => fetch(`${base}/api/healthz`).then((r) => r.ok), 240_000, 100);
+  });
+  const base = server.base;
   const { createDb } = await import("../server/db/client");
   const { depsFor } = await import("../server/composition");
   const { loadAccess } = await import("../server/rbac/access");
@@ -114,68 +105,23 @@ try {
     `\nThe console in the browser: ${CLUSTERS} clusters attached and synced in ${((performance.now() - s0) / 1000).toFixed(0)} s`,
   );
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-  });
-  const signIn = await browser.newContext({ baseURL: base });
-  const p = await signIn.newPage();
-  await p.goto("/signin");
-  await p.getByLabel("Email").fill(admin.email);
-  await p.getByLabel("Password").fill(admin.password);
-  await p.getByRole("button", { name: "Sign in", exact: true }).click();
-  await p.waitForURL((u) => !u.pathname.startsWith("/signin"), { timeout: 60_000 });
-  const session: BrowserContextOptions = { baseURL: base, storageState: await signIn.storageState() };
-  await signIn.close();
+  browser = await launchChromium();
+  const session = await signInBrowser(browser, base, admin);
   const urlOf = (r: string) => r.replace(":cluster", firstCluster);
 
   console.log(`\nFirst-load JavaScript per route, compressed as sent (goal: ≤ ${JS_GOAL_KB} KB each)`);
   for (const route of ROUTES) {
-    const ctx = await browser.newContext(session);
-    const page = await ctx.newPage();
-    const scripts: Promise<number>[] = [];
-    page.on("requestfinished", (req) => {
-      if (req.resourceType() === "script") scripts.push(req.sizes().then((s) => s.responseBodySize));
-    });
-    await page.goto(urlOf(route), { waitUntil: "networkidle" });
-    const kb = (await Promise.all(scripts)).reduce((a, b) => a + b, 0) / 1024;
+    const { kb, files } = await firstLoadJs(browser, session, urlOf(route));
     const mark = kb <= JS_GOAL_KB ? "✓" : "✗";
-    console.log(`${route.padEnd(40)} ${kb.toFixed(0).padStart(6)} KB  (${scripts.length} files)  ${mark}`);
-    await ctx.close();
+    console.log(`${route.padEnd(40)} ${kb.toFixed(0).padStart(6)} KB  (${files} files)  ${mark}`);
   }
 
   console.log(`\nLargest contentful paint, cold (fresh context), ${CLUSTERS} clusters (goal: ≤ ${LCP_GOAL_MS} ms)`);
   for (const route of LCP_ROUTES) {
-    const [lcps, ttfbs, fcps, htmls]: number[][] = [[], [], [], []];
-    const elements = new Set<string>();
-    for (let i = 0; i < LCP_ROUNDS; i++) {
-      const ctx = await browser.newContext(session);
-      const page = await ctx.newPage();
-      await page.addInitScript(() => {
-        new PerformanceObserver((list) => {
-          const entries = list.getEntries();
-          const last = entries[entries.length - 1] as PerformanceEntry & { element?: { tagName: string } | null };
-          (window as unknown as { __lcp: number }).__lcp = last.startTime;
-          (window as unknown as { __lcpOf: string }).__lcpOf = last.element?.tagName ?? "?";
-        }).observe({ type: "largest-contentful-paint", buffered: true });
-      });
-      await page.goto(urlOf(route), { waitUntil: "networkidle" });
-      const t = await page.evaluate(() => ({
-        lcp: (window as unknown as { __lcp?: number }).__lcp ?? NaN,
-        ttfb: (performance.getEntriesByType("navigation" as never)[0] as unknown as { responseStart: number })
-          .responseStart,
-        fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN,
-        html: (performance.getEntriesByType("navigation" as never)[0] as unknown as { responseEnd: number })
-          .responseEnd,
-        of: (window as unknown as { __lcpOf?: string }).__lcpOf ?? "?",
-      }));
-      lcps.push(t.lcp);
-      ttfbs.push(t.ttfb);
-      fcps.push(t.fcp);
-      htmls.push(t.html);
-      elements.add(t.of.toLowerCase());
-      await ctx.close();
-    }
+    const runs: PaintTimes[] = [];
+    for (let i = 0; i < LCP_ROUNDS; i++) runs.push(await paintTimes(browser, session, urlOf(route)));
+    const [lcps, ttfbs, fcps, htmls] = (["lcp", "ttfb", "fcp", "html"] as const).map((k) => runs.map((r) => r[k]));
+    const elements = new Set(runs.map((r) => r.of));
     const p50 = pct(lcps, 0.5);
     const ms = (n: number) => `${n.toFixed(0).padStart(5)} ms`;
     console.log(
@@ -188,8 +134,8 @@ try {
   exitCode = 1;
 } finally {
   await browser?.close();
+  await server?.stop();
   killChildren("SIGTERM");
-  await new Promise((r) => (server.exitCode !== null ? r(null) : server.once("exit", r)));
   await sandbox.stop();
 }
 process.exit(exitCode);

@@ -2,11 +2,13 @@
 // audit log's keyset pagination over a large table. Prints numbers; asserts nothing.
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { insertBackupRows } from "./lib/bench";
 // @ts-expect-error: plain .mjs helpers without types
 import { startEmbeddedPostgres } from "./lib/postgres.mjs";
 // @ts-expect-error: plain .mjs helpers without types
 import { migrate, root } from "./lib/setup.mjs";
 import { createDb } from "../server/db/client";
+import { encodeCursor } from "../server/db/keyset";
 import { createSession, resolvePrincipal } from "../server/auth/principal";
 import { loadAccess } from "../server/rbac/access";
 import { listAudit, recordAudit } from "../server/services/audit/audit";
@@ -76,10 +78,10 @@ try {
   await db.$executeRawUnsafe(`ANALYZE "AuditEvent"`);
   console.log(`${"insert (generate_series)".padEnd(58)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(8)} s`);
   await time("first page, no filter (50 rows)", 100, () => listAudit(db, { limit: 50 }));
-  const deep = await listAudit(db, { limit: 50, cursor: `${Date.now() - (AUDIT_ROWS - 100) * 1000}:999999999` });
-  await time("page near the end by cursor", 100, () =>
-    listAudit(db, { limit: 50, cursor: `${Date.now() - (AUDIT_ROWS - 100) * 1000}:999999999` }),
-  );
+  // A cursor near the end, as the list gives them (keyset.ts: the last row's time and id).
+  const nearEnd = encodeCursor(new Date(Date.now() - (AUDIT_ROWS - 100) * 1000), "999999999");
+  const deep = await listAudit(db, { limit: 50, cursor: nearEnd });
+  await time("page near the end by cursor", 100, () => listAudit(db, { limit: 50, cursor: nearEnd }));
   await time("first page filtered by actor (ILIKE)", 50, () => listAudit(db, { actor: "user7@", limit: 50 }));
   await time("first page filtered by action prefix + outcome", 50, () =>
     listAudit(db, { action: "binding.", outcome: "DENIED", limit: 50 }),
@@ -92,16 +94,13 @@ try {
   const clusters = await Promise.all(
     Array.from({ length: 100 }, (_, i) => db.cluster.create({ data: { name: `c${i}`, groupId: groups[i % 50].id } })),
   );
-  const ids = clusters.map((c) => `'${c.id}'`).join(",");
   const t1 = performance.now();
-  await db.$executeRawUnsafe(`INSERT INTO "VeleroObject" (id, "clusterId", kind, namespace, name, uid, "resourceVersion", phase, labels, spec, status, "createdAt", "observedAt")
-    SELECT 'b' || g, (ARRAY[${ids}])[1 + g % 100], 'backups', 'velero', 'backup-' || g, 'u' || g, g::text,
-           (ARRAY['Completed','Completed','Completed','PartiallyFailed','Failed','InProgress'])[1 + g % 6],
-           jsonb_build_object('velero.io/schedule-name', 'nightly-' || (g % 100)), jsonb_build_object('storageLocation', 'default', 'ttl', '720h0m0s'),
-           jsonb_build_object('progress', jsonb_build_object('itemsBackedUp', 100, 'totalItems', 100), 'errors', 0, 'warnings', g % 3),
-           now() - (g * interval '1 minute'), now()
-    FROM generate_series(1, ${BACKUP_ROWS}) g`);
-  await db.$executeRawUnsafe(`ANALYZE "VeleroObject"`);
+  await insertBackupRows(db, {
+    clusterIds: clusters.map((c) => c.id),
+    n: BACKUP_ROWS,
+    prefix: "backup-",
+    everySeconds: 60,
+  });
   console.log(`${"insert (generate_series)".padEnd(58)} ${((performance.now() - t1) / 1000).toFixed(1).padStart(8)} s`);
   const member = await loadAccess(db, user.id, "MEMBER");
   const first = await backupsPage(db, member, { limit: 100 });

@@ -122,6 +122,11 @@ export class Cluster {
    */
   readonly listFaults: ListFaults = { ignoreLimitIn: [] };
   /**
+   * The HTTP requests this cluster's API server answered, by what they asked ("list backups", "watch backups",
+   * "get backups/status", "GET /version" for paths outside the resources): what a client costs an idle cluster.
+   */
+  readonly requests = new Map<string, number>();
+  /**
    * What each pod's containers have written, by "<namespace>/<pod>/<container>" (a kubelet's log files). The simulator
    * and tests write them; GET pods/<name>/log reads them. A pod's logs go with the pod.
    */

@@ -143,6 +143,8 @@ export function handler(cluster: Cluster) {
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
     // Warnings the request earned; sent with its response, a refusal included (as kube's warning recorder does).
     const warnings: string[] = [];
+    // What the request asked, for cluster.requests: the path until it names a resource, then the verb and resource.
+    let asked = `${req.method ?? "GET"} ${(req.url ?? "/").split("?")[0]}`;
     try {
       const url = new URL(req.url ?? "/", "http://sandbox");
       const path = url.pathname.replace(/\/+$/, "") || "/";
@@ -251,6 +253,7 @@ export function handler(cluster: Cluster) {
                     : "deletecollection"
                   : null;
       if (!verb) throw methodNotAllowed();
+      asked = `${verb} ${rt.resource}${subresource ? `/${subresource}` : ""}`;
       if (!rt.verbs.includes(verb) && !(subresource === "status" && ["get", "update", "patch"].includes(verb)))
         throw methodNotAllowed();
       if (!name && ["update", "patch"].includes(verb)) throw methodNotAllowed();
@@ -482,6 +485,8 @@ export function handler(cluster: Cluster) {
           : new ApiError(500, "InternalError", `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
       if (!res.headersSent) send(res, e.code, e.toStatus(), warnings);
       else res.end();
+    } finally {
+      cluster.requests.set(asked, (cluster.requests.get(asked) ?? 0) + 1);
     }
   };
 }

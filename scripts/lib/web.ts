@@ -1,0 +1,98 @@
+// What a browser pays to open the console, measured in Chromium (bench-web and bench-scale use these): the JavaScript a
+// route downloads on its first load, and its paint times, each in a fresh context (nothing cached).
+import { chromium, type Browser, type BrowserContextOptions } from "@playwright/test";
+
+export const JS_GOAL_KB = 200;
+export const LCP_GOAL_MS = 1_000;
+/** The console's routes (":cluster" is a cluster's id). */
+export const ROUTES = [
+  "/",
+  "/clusters",
+  "/clusters/:cluster",
+  "/backups",
+  "/restores",
+  "/schedules",
+  "/data-protection/credentials",
+  "/data-protection/locations",
+  "/admin/audit",
+  "/admin/users",
+  "/admin/teams",
+  "/admin/cluster-groups",
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
+  });
+}
+
+/** Signs in through the sign-in page; the signed-in state, for the contexts that follow. */
+export async function signInBrowser(
+  browser: Browser,
+  base: string,
+  user: { email: string; password: string },
+): Promise<BrowserContextOptions> {
+  const signIn = await browser.newContext({ baseURL: base });
+  const p = await signIn.newPage();
+  await p.goto("/signin");
+  await p.getByLabel("Email").fill(user.email);
+  await p.getByLabel("Password").fill(user.password);
+  await p.getByRole("button", { name: "Sign in", exact: true }).click();
+  await p.waitForURL((u) => !u.pathname.startsWith("/signin"), { timeout: 60_000 });
+  const session: BrowserContextOptions = { baseURL: base, storageState: await signIn.storageState() };
+  await signIn.close();
+  return session;
+}
+
+/** The JavaScript a route's first load downloads: compressed bytes as sent, and how many files. */
+export async function firstLoadJs(
+  browser: Browser,
+  session: BrowserContextOptions,
+  url: string,
+): Promise<{ kb: number; files: number }> {
+  const ctx = await browser.newContext(session);
+  const page = await ctx.newPage();
+  const scripts: Promise<number>[] = [];
+  page.on("requestfinished", (req) => {
+    if (req.resourceType() === "script") scripts.push(req.sizes().then((s) => s.responseBodySize));
+  });
+  await page.goto(url, { waitUntil: "networkidle" });
+  const kb = (await Promise.all(scripts)).reduce((a, b) => a + b, 0) / 1024;
+  await ctx.close();
+  return { kb, files: scripts.length };
+}
+
+export interface PaintTimes {
+  lcp: number;
+  ttfb: number;
+  fcp: number;
+  html: number;
+  /** The largest contentful paint's element (tag name). */
+  of: string;
+}
+
+/** One cold load of `url` (a fresh context): its largest contentful paint, first byte, whole HTML, first paint. */
+export async function paintTimes(browser: Browser, session: BrowserContextOptions, url: string): Promise<PaintTimes> {
+  const ctx = await browser.newContext(session);
+  const page = await ctx.newPage();
+  await page.addInitScript(() => {
+    new PerformanceObserver((list) => {
+      const entries = list.getEntries();
+      const last = entries[entries.length - 1] as PerformanceEntry & { element?: { tagName: string } | null };
+      (window as unknown as { __lcp: number }).__lcp = last.startTime;
+      (window as unknown as { __lcpOf: string }).__lcpOf = last.element?.tagName ?? "?";
+    }).observe({ type: "largest-contentful-paint", buffered: true });
+  });
+  await page.goto(url, { waitUntil: "networkidle" });
+  const t = await page.evaluate(() => ({
+    lcp: (window as unknown as { __lcp?: number }).__lcp ?? NaN,
+    ttfb: (performance.getEntriesByType("navigation" as never)[0] as unknown as { responseStart: number })
+      .responseStart,
+    fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN,
+    html: (performance.getEntriesByType("navigation" as never)[0] as unknown as { responseEnd: number }).responseEnd,
+    of: (window as unknown as { __lcpOf?: string }).__lcpOf ?? "?",
+  }));
+  await ctx.close();
+  return { ...t, of: t.of.toLowerCase() };
+}
