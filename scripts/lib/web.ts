@@ -1,6 +1,8 @@
 // What a browser pays to open the console, measured in Chromium (bench-web and bench-scale use these): the JavaScript a
 // route downloads on its first load, and its paint times, each in a fresh context (nothing cached).
-import { chromium, type Browser, type BrowserContextOptions } from "@playwright/test";
+import { performance } from "node:perf_hooks";
+import { chromium, type Browser, type BrowserContextOptions, type Request } from "@playwright/test";
+import { until } from "./bench";
 
 export const JS_GOAL_KB = 200;
 export const LCP_GOAL_MS = 1_000;
@@ -45,7 +47,11 @@ export async function signInBrowser(
   return session;
 }
 
-/** The JavaScript a route's first load downloads: compressed bytes as sent, and how many files. */
+/**
+ * The JavaScript a route's first load downloads: compressed bytes as sent, and how many files. Chunks a page imports
+ * once it has hydrated (charts) count too: after the network is idle, the page's main thread must be idle and no script
+ * requested for 500 ms (a page that hydrates for long would otherwise look idle before it asks for them).
+ */
 export async function firstLoadJs(
   browser: Browser,
   session: BrowserContextOptions,
@@ -54,10 +60,31 @@ export async function firstLoadJs(
   const ctx = await browser.newContext(session);
   const page = await ctx.newPage();
   const scripts: Promise<number>[] = [];
+  let loading = 0;
+  let lastScriptAt = performance.now();
+  const isScript = (req: Request) => req.resourceType() === "script";
+  page.on("request", (req) => {
+    if (!isScript(req)) return;
+    loading++;
+    lastScriptAt = performance.now();
+  });
+  page.on("requestfailed", (req) => {
+    if (isScript(req)) loading--;
+  });
   page.on("requestfinished", (req) => {
-    if (req.resourceType() === "script") scripts.push(req.sizes().then((s) => s.responseBodySize));
+    if (!isScript(req)) return;
+    loading--;
+    lastScriptAt = performance.now();
+    scripts.push(req.sizes().then((s) => s.responseBodySize));
   });
   await page.goto(url, { waitUntil: "networkidle" });
+  await page.evaluate(() => new Promise<void>((r) => requestIdleCallback(() => r(), { timeout: 5_000 })));
+  await until(
+    "no script loading for 500 ms",
+    async () => loading === 0 && performance.now() - lastScriptAt >= 500,
+    30_000,
+    50,
+  );
   const kb = (await Promise.all(scripts)).reduce((a, b) => a + b, 0) / 1024;
   await ctx.close();
   return { kb, files: scripts.length };
