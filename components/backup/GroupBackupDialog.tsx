@@ -10,7 +10,10 @@ import Dialog from "@mui/material/Dialog";
 import DialogActions from "@mui/material/DialogActions";
 import DialogContent from "@mui/material/DialogContent";
 import DialogTitle from "@mui/material/DialogTitle";
+import FormControlLabel from "@mui/material/FormControlLabel";
 import MenuItem from "@mui/material/MenuItem";
+import Radio from "@mui/material/Radio";
+import RadioGroup from "@mui/material/RadioGroup";
 import Stack from "@mui/material/Stack";
 import Table from "@mui/material/Table";
 import TableBody from "@mui/material/TableBody";
@@ -24,7 +27,7 @@ import { groupBackupRequest, type GroupBackupRequest, type GroupBackupResult } f
 import { FS_BACKUP_MODES } from "@/lib/schemas/protection";
 import { TTL_UNITS } from "@/lib/velero/duration";
 import { FormDialog } from "../common/FormDialog";
-import { FormRadioGroup, FormSwitch, FormTextField } from "../common/FormFields";
+import { FormSwitch, FormTextField } from "../common/FormFields";
 import { useMe } from "../common/useMe";
 
 const FSB_LABELS: Record<(typeof FS_BACKUP_MODES)[number], string> = {
@@ -71,10 +74,12 @@ export function GroupBackupDialog({ open, onClose }: { open: boolean; onClose: (
       },
     }),
   );
-  const scopeKind = useWatch({ control: form.control, name: "spec.scope.kind" });
+  // The namespaces as typed (a trailing comma included); the form holds the list.
+  const [nsText, setNsText] = useState("");
   const location = useWatch({ control: form.control, name: "spec.location" });
   const close = () => {
     setResult(null);
+    setNsText("");
     create.reset();
     form.reset();
     onClose();
@@ -111,44 +116,51 @@ export function GroupBackupDialog({ open, onClose }: { open: boolean; onClose: (
         required
         helperText="Each cluster's backup is named <cluster>-<this name>, so it stays unique in shared buckets."
       />
-      <FormRadioGroup
+      <Controller
         control={form.control}
-        name="spec.scope.kind"
-        label="What to back up"
-        options={[
-          {
-            value: "cluster",
-            label: "Whole clusters (kube-system, velero and Tanzu's namespaces are never backed up)",
-          },
-          { value: "namespaces", label: "Namespaces (the same names on every cluster)" },
-        ]}
-      />
-      {scopeKind === "namespaces" && (
-        <Controller
-          control={form.control}
-          name="spec.scope"
-          render={({ field, fieldState }) => (
-            <TextField
-              label="Namespaces"
-              required
-              value={field.value.kind === "namespaces" ? field.value.include.join(", ") : ""}
+        name="spec.scope"
+        render={({ field, fieldState }) => (
+          <Stack spacing={1}>
+            <RadioGroup
+              aria-label="What to back up"
+              value={field.value.kind}
               onChange={(e) =>
-                field.onChange({
-                  kind: "namespaces",
-                  include: e.target.value
-                    .split(",")
-                    .map((n) => n.trim())
-                    .filter((n, i, all) => n || i < all.length - 1),
-                })
+                field.onChange(
+                  e.target.value === "namespaces"
+                    ? { kind: "namespaces", include: namespacesOf(nsText) }
+                    : { kind: "cluster" },
+                )
               }
-              inputRef={field.ref}
-              error={Boolean(fieldState.error)}
-              helperText={firstMessage(fieldState.error) ?? "Comma-separated; * and ? match as in Velero."}
-              slotProps={{ formHelperText: fieldState.error ? { role: "alert" } : undefined }}
-            />
-          )}
-        />
-      )}
+            >
+              <FormControlLabel
+                value="cluster"
+                control={<Radio />}
+                label="Whole clusters (kube-system, velero and Tanzu's namespaces are never backed up)"
+              />
+              <FormControlLabel
+                value="namespaces"
+                control={<Radio />}
+                label="Namespaces (the same names on every cluster)"
+              />
+            </RadioGroup>
+            {field.value.kind === "namespaces" && (
+              <TextField
+                label="Namespaces"
+                required
+                value={nsText}
+                onChange={(e) => {
+                  setNsText(e.target.value);
+                  field.onChange({ kind: "namespaces", include: namespacesOf(e.target.value) });
+                }}
+                inputRef={field.ref}
+                error={Boolean(fieldState.error)}
+                helperText={firstMessage(fieldState.error) ?? "Comma-separated; * and ? match as in Velero."}
+                slotProps={{ formHelperText: fieldState.error ? { role: "alert" } : undefined }}
+              />
+            )}
+          </Stack>
+        )}
+      />
       <FormTextField control={form.control} name="spec.volumes.fsBackup" label="File-system backup of volumes" select>
         {FS_BACKUP_MODES.map((m) => (
           <MenuItem key={m} value={m}>
@@ -205,6 +217,12 @@ export function GroupBackupDialog({ open, onClose }: { open: boolean; onClose: (
     </FormDialog>
   );
 }
+
+const namespacesOf = (text: string) =>
+  text
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
 
 /** The first message of a field's error or of its parts' (a list's items are checked one by one). */
 function firstMessage(e: unknown): string | undefined {
