@@ -1,7 +1,8 @@
 // Runs once when the server starts: bootstraps the first admin from LIFEBOAT_ADMIN_EMAIL / LIFEBOAT_ADMIN_PASSWORD and
-// starts the controller runtime: under a PostgreSQL lease (one leader among the console processes on the database),
-// the sync of every attached cluster's Velero objects and the periodic health checks with location healing
-// (LIFEBOAT_HEALTH_INTERVAL_SECONDS, default 30; 0 turns the checks off, not the sync).
+// starts the controller runtime: for the clusters this process owns among the console processes on the database (a
+// lease per cluster), the sync of their Velero objects and the periodic health checks with location healing
+// (LIFEBOAT_HEALTH_INTERVAL_SECONDS, default 30; 0 turns the checks off, not the sync); the fleet-wide work under one
+// lease.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { db } = await import("./server/db/client");

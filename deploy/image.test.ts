@@ -119,9 +119,12 @@ describe.skipIf(!haveKustomize)(
       // /app/migrate is the migration stage, copied under the runtime stage's WORKDIR.
       expect(runtime.lines).toContain("WORKDIR /app");
       expect(runtime.lines).toContain("COPY --from=migrate /migrate ./migrate");
-      expect(c.env.find((e: { name: string }) => e.name === "DATABASE_URL").valueFrom.secretKeyRef.key).toBe(
-        "migrate-database-url",
-      );
+      // The schema owner's connection is in a Secret of its own, which the console does not reference.
+      expect(c.env.find((e: { name: string }) => e.name === "DATABASE_URL").valueFrom.secretKeyRef).toEqual({
+        name: "lifeboat-migrate-secrets",
+        key: "database-url",
+      });
+      expect(JSON.stringify(byKind("Deployment"))).not.toContain("lifeboat-migrate-secrets");
       expect(job.restartPolicy).toBe("Never");
     });
   },

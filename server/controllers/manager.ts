@@ -18,6 +18,8 @@ export interface ClusterScope {
   owns(clusterId: string): boolean;
   /** The fence for writes made for `clusterId` (null when not owned). */
   fence(clusterId: string): Fence | null;
+  /** A write found the cluster's lease lost: stop acting for it now (it is renewed or claimed again if still due). */
+  drop(clusterId: string): void;
   /** Called with the clusters gained and lost after each change; returns a function that unsubscribes. */
   onChange(fn: (gained: string[], lost: string[]) => void): () => void;
 }
@@ -72,6 +74,7 @@ export class ControllerManager {
       ids: () => [...o.current().keys()],
       owns: (id) => o.owns(id),
       fence: (id) => o.fence(id),
+      drop: (id) => o.drop(id),
       onChange: (fn) => o.onChange(fn),
     };
   }

@@ -73,9 +73,10 @@ describe("ClusterOwnership", () => {
   it("takes a dead process's clusters over once its leases expire, with new tokens; a clean stop hands over at once", async () => {
     await detachAll();
     await attachedClusters(6);
+    // Only the dying process has a short lease: the others' must not expire on a loaded machine.
     const dying = member("dying", 400);
-    const a = member("a", 400);
-    const b = member("b", 400);
+    const a = member("a");
+    const b = member("b");
     await settle([dying, a, b]);
     const lost = [...dying.current()];
     expect(lost).toHaveLength(2);
@@ -93,7 +94,7 @@ describe("ClusterOwnership", () => {
     );
     for (const [id, token] of lost) {
       const now = a.current().get(id) ?? b.current().get(id);
-      expect(now).toBe(token + 1n);
+      expect(now! > token).toBe(true);
     }
     // Its stale fence writes nothing.
     const [id, token] = lost[0];

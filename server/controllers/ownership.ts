@@ -38,19 +38,24 @@ const FENCED_IDLE_MS = 5_000;
  * LeaseLost, writing nothing.
  */
 export async function fencedWrite<T>(db: Db, fence: Fence, write: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`SET LOCAL idle_in_transaction_session_timeout = ${FENCED_IDLE_MS}`);
-    // The cluster's row first, as a detach's DELETE locks it before its cascade reaches the lease row: taken in the
-    // same order, a write and a detach wait for each other instead of deadlocking (the write's rows reference it).
-    await tx.$queryRaw`SELECT 1 FROM "Cluster" WHERE "id" = ${fence.clusterId} FOR KEY SHARE`;
-    const held = await tx.$queryRaw<{ ok: number }[]>`
-      SELECT 1 AS ok FROM "ClusterLease"
-      WHERE "clusterId" = ${fence.clusterId} AND "holder" = ${fence.holder} AND "token" = ${fence.token}
-        AND "expiresAt" > now()
-      FOR SHARE`;
-    if (!held.length) throw new LeaseLost(fence.clusterId);
-    return write(tx);
-  });
+  return db.$transaction(
+    async (tx) => {
+      // The cluster's row first, as a detach's DELETE locks it before its cascade reaches the lease row: taken in the
+      // same order, a write and a detach wait for each other instead of deadlocking (the write's rows reference it).
+      await tx.$queryRaw`
+        SELECT set_config('idle_in_transaction_session_timeout', ${String(FENCED_IDLE_MS)}, true)
+        FROM "Cluster" WHERE "id" = ${fence.clusterId} FOR KEY SHARE`;
+      const held = await tx.$queryRaw<{ ok: number }[]>`
+        SELECT 1 AS ok FROM "ClusterLease"
+        WHERE "clusterId" = ${fence.clusterId} AND "holder" = ${fence.holder} AND "token" = ${fence.token}
+          AND "expiresAt" > now()
+        FOR SHARE`;
+      if (!held.length) throw new LeaseLost(fence.clusterId);
+      return write(tx);
+    },
+    // A busy pool (a cold start, a takeover of many clusters) waits for a connection rather than failing the write.
+    { maxWait: 15_000, timeout: 30_000 },
+  );
 }
 
 /** What a process owns: cluster id → token. */
@@ -63,11 +68,13 @@ export interface OwnershipOptions {
   renewMs: number;
 }
 
+const EMPTY: Owned = new Map();
+
 export class ClusterOwnership {
   private owned = new Map<string, bigint>();
   private listeners = new Set<(gained: string[], lost: string[]) => void>();
-  /** process.hrtime of the last renewal the database confirmed: past the lease, nothing is owned any more. */
-  private renewedAt: bigint | null = null;
+  /** process.hrtime at the start of the last round the database confirmed (renewals are at or after it). */
+  private startedAt: bigint | null = null;
 
   constructor(
     private readonly db: Db,
@@ -75,18 +82,31 @@ export class ClusterOwnership {
     private readonly opts: OwnershipOptions,
   ) {}
 
-  /** The clusters this process owns now, with their tokens. */
+  /**
+   * The clusters this process owns now, with their tokens: none once the last round the database confirmed is older
+   * than a lease less a period (a tick that hangs, a process resumed after a pause acts for nothing it may have lost).
+   */
   current(): Owned {
-    return this.owned;
+    if (this.startedAt === null) return this.owned;
+    const since = Number(process.hrtime.bigint() - this.startedAt) / 1e6;
+    return since < this.opts.leaseMs - this.opts.renewMs ? this.owned : EMPTY;
+  }
+
+  /** Stops acting for a cluster at once (a write found its lease lost); the next round renews or claims it again. */
+  drop(clusterId: string): void {
+    if (!this.owned.has(clusterId)) return;
+    const next = new Map(this.owned);
+    next.delete(clusterId);
+    this.replace(next);
   }
 
   owns(clusterId: string): boolean {
-    return this.owned.has(clusterId);
+    return this.current().has(clusterId);
   }
 
   /** The fence for writes made for `clusterId`, or null when this process does not own it. */
   fence(clusterId: string): Fence | null {
-    const token = this.owned.get(clusterId);
+    const token = this.current().get(clusterId);
     return token === undefined ? null : { clusterId, holder: this.holder, token };
   }
 
@@ -97,7 +117,7 @@ export class ClusterOwnership {
   }
 
   private ttl() {
-    return Prisma.sql`now() + make_interval(secs => ${this.opts.leaseMs / 1000})`;
+    return Prisma.sql`clock_timestamp() + make_interval(secs => ${this.opts.leaseMs / 1000})`;
   }
 
   /**
@@ -105,14 +125,14 @@ export class ClusterOwnership {
    * up or claimed. A database error leaves what is owned as it was until the lease would have expired.
    */
   async tick(): Promise<void> {
+    const started = process.hrtime.bigint();
     try {
       await this.round();
-      this.renewedAt = process.hrtime.bigint();
+      this.startedAt = started;
     } catch (e) {
       logger.warn({ err: e instanceof Error ? e.message : String(e) }, "cluster ownership: renewal failed");
-      const since = this.renewedAt === null ? Infinity : Number(process.hrtime.bigint() - this.renewedAt) / 1e6;
       // Past the lease (less a period, for the clocks' sake) another process may own them: stop acting for them.
-      if (since >= this.opts.leaseMs - this.opts.renewMs) this.replace(new Map());
+      if (this.current() === EMPTY) this.replace(new Map());
     }
   }
 

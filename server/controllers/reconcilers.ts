@@ -52,6 +52,7 @@ export class SyncReconciler implements Reconciler {
       db: d.db,
       clientFor: (id) => d.clusters.forCluster(id),
       fence: (id) => clusters.fence(id),
+      onLeaseLost: (id) => clusters.drop(id),
       onChange: (clusterId, kind) => {
         pending.set(`${clusterId}/${kind}`, { topic: kind, clusterId });
         flushTimer ??= setTimeout(flush, CHANGE_COALESCE_MS);

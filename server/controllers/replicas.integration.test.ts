@@ -15,7 +15,7 @@ import { consoleProcess, type ConsoleProcess } from "../testing/console-process"
 // sandbox clusters: every cluster is owned and followed by exactly one process; a killed process's clusters are taken
 // over by the others; a process paused past its leases (SIGSTOP) and resumed (SIGCONT) follows only what it owns
 // again, and the read model equals the clusters.
-const LEASE_SECONDS = 2;
+const LEASE_SECONDS = 3;
 const CLUSTERS = 10;
 let db: Db;
 let url: string;
@@ -102,7 +102,7 @@ async function readModelMatches() {
 
 describe.skipIf(!haveCrds)("several console processes on one database " + (haveCrds ? "" : crdsSkipReason), () => {
   it("share the clusters, take a killed one's over, and a paused one cannot write with its lost leases", async () => {
-    const start = () => consoleProcess(url, { leaseSeconds: LEASE_SECONDS, healthSeconds: 2 });
+    const start = () => consoleProcess(url, { leaseSeconds: LEASE_SECONDS, healthSeconds: 0 });
     const ps = [start(), start(), start()];
     try {
       await Promise.all(ps.map((p) => p.ready));

@@ -107,40 +107,62 @@ describe("live updates while draining", () => {
   });
 });
 
-describe("the process's signals", () => {
-  it("drains and stops the controllers before Next's handler runs; a second SIGTERM does not cut it short", async () => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.resolve(import.meta.dirname, "../testing/shutdown-child.ts")],
-      {
-        stdio: ["pipe", "pipe", "inherit"],
-      },
-    );
-    const lines: string[] = [];
-    const waiters: { text: string; resolve: () => void }[] = [];
-    let buffer = "";
-    child.stdout.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      const parts = buffer.split("\n");
-      buffer = parts.pop()!;
-      for (const l of parts) {
-        lines.push(l);
-        for (const w of waiters.filter((x) => l.startsWith(x.text))) w.resolve();
-      }
-    });
-    const seen = (text: string) =>
-      lines.some((l) => l.startsWith(text))
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => waiters.push({ text, resolve }));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+/** The signal-handling child (server/testing/shutdown-child.ts), its output lines and a way to wait for one. */
+function shutdownChild() {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.resolve(import.meta.dirname, "../testing/shutdown-child.ts")],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
+  const lines: string[] = [];
+  const waiters: { text: string; resolve: () => void }[] = [];
+  let buffer = "";
+  child.stdout.on("data", (d: Buffer) => {
+    buffer += d.toString();
+    const parts = buffer.split("\n");
+    buffer = parts.pop()!;
+    for (const l of parts) {
+      lines.push(l);
+      for (const w of waiters.filter((x) => l.startsWith(x.text))) w.resolve();
+    }
+  });
+  const seen = (text: string) =>
+    lines.some((l) => l.startsWith(text))
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ text, resolve }));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const said = () => lines.filter((l) => /^(ready|stopping|stopped|next-handler)/.test(l));
+  return { child, seen, exited, said };
+}
 
-    await seen("ready");
-    child.kill("SIGTERM");
-    await seen("stopping");
-    child.kill("SIGTERM");
-    child.stdin.write("finish\n");
-    expect(await exited).toBe(143);
-    const mine = lines.filter((l) => /^(ready|stopping|stopped|next-handler)/.test(l));
-    expect(mine).toEqual(["ready", "stopping draining=true", "stopped", "next-handler draining=true"]);
+describe("the process's signals", () => {
+  it("drains and stops the controllers before Next's handler runs", async () => {
+    const p = shutdownChild();
+    await p.seen("ready");
+    p.child.kill("SIGTERM");
+    await p.seen("stopping");
+    p.child.stdin.write("finish\n");
+    expect(await p.exited).toBe(143);
+    expect(p.said()).toEqual(["ready", "stopping draining=true", "stopped", "next-handler draining=true"]);
+  });
+
+  it("a second signal while the controllers stop goes straight on to Next's handler", async () => {
+    const p = shutdownChild();
+    await p.seen("ready");
+    p.child.kill("SIGTERM");
+    await p.seen("stopping");
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(143);
+    expect(p.said()).toEqual(["ready", "stopping draining=true", "next-handler draining=true"]);
+  });
+});
+
+describe("drainAndStop's deadline", () => {
+  it("goes on stopping when the controllers do not stop in time", async () => {
+    const never = new Promise<void>(() => undefined);
+    await drainAndStop({ stop: () => never }, "SIGTERM", 50);
+    expect(isDraining()).toBe(true);
   });
 });

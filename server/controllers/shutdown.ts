@@ -13,21 +13,39 @@ export function handleShutdown(manager: Pick<ControllerManager, "stop">, exit = 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const next = process.listeners(signal) as ((s: NodeJS.Signals) => void)[];
     process.removeAllListeners(signal);
+    const handOver = () => {
+      if (next.length) for (const l of next) l(signal);
+      else exit(0);
+    };
     process.on(signal, () => {
-      if (started) return;
+      // A second signal while draining (Ctrl-C twice): no more waiting.
+      if (started) return handOver();
       started = true;
-      void drainAndStop(manager, signal).finally(() => {
-        if (next.length) for (const l of next) l(signal);
-        else exit(0);
-      });
+      void drainAndStop(manager, signal).finally(handOver);
     });
   }
 }
 
-export async function drainAndStop(manager: Pick<ControllerManager, "stop">, signal: string): Promise<void> {
+/** How long the controllers get to stop before the process goes on stopping regardless (the pod's grace is 45 s). */
+export const STOP_DEADLINE_MS = 25_000;
+
+export async function drainAndStop(
+  manager: Pick<ControllerManager, "stop">,
+  signal: string,
+  deadlineMs = STOP_DEADLINE_MS,
+): Promise<void> {
   startDraining();
   logger.info({ signal }, "stopping: draining, stopping the controllers and giving their leases up");
-  await manager.stop().catch((e) => {
-    logger.warn({ err: e instanceof Error ? e.message : String(e) }, "stopping the controllers failed");
-  });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), deadlineMs)));
+  const stopped = manager.stop().then(
+    () => "stopped" as const,
+    (e) => {
+      logger.warn({ err: e instanceof Error ? e.message : String(e) }, "stopping the controllers failed");
+      return "stopped" as const;
+    },
+  );
+  if ((await Promise.race([stopped, deadline])) === "late")
+    logger.warn({ deadlineMs }, "the controllers did not stop in time; their leases expire by themselves");
+  clearTimeout(timer);
 }

@@ -16,10 +16,10 @@ import {
 } from "./reconcilers";
 
 /**
- * The console process's controller runtime: under the PostgreSQL lease, the sync of every attached cluster's Velero
- * objects, the managed locations' CloudFormation stacks, Velero's installs, the groups' Velero policies, the backups'
- * digests, the clusters' coverage summaries, the restore drills and their schedules, and (when `healthSeconds` > 0)
- * the periodic health checks with location healing.
+ * The console process's controller runtime: for the clusters it owns (a lease per cluster), the sync of their Velero
+ * objects, Velero's installs, the backups' digests, the coverage summaries, the restore drills and (when
+ * `healthSeconds` > 0) the periodic health checks with location healing; under the fleet lease, the managed
+ * locations' CloudFormation stacks, the groups' Velero policies and the drill schedules.
  */
 export async function startControllers(healthSeconds: number): Promise<ControllerManager> {
   const d = deps();

@@ -37,7 +37,9 @@ export const liveRouter = router({
     // This process is stopping: the page is told to open its stream again, which the load balancer sends elsewhere.
     const offDrain = onDrain(() => wake?.());
     try {
-      yield change.parse({ topic: "connected" });
+      // A process already stopping says only that (a page that reconnected to it tries again, elsewhere, without
+      // refetching everything it shows).
+      if (!isDraining()) yield change.parse({ topic: "connected" });
       while (!signal?.aborted) {
         if (isDraining()) {
           yield change.parse({ topic: "reconnect" });

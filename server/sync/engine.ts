@@ -52,6 +52,8 @@ export interface SyncEngineDeps {
    * it, writes are not fenced (one process, tests).
    */
   fence?: (clusterId: string) => Fence | null;
+  /** A write found the cluster's lease lost: its loops end, and the owner of the leases is told. */
+  onLeaseLost?: (clusterId: string) => void;
 }
 
 export interface KindSyncState {
@@ -193,8 +195,13 @@ export class SyncEngine {
         failures = 0;
         await this.saveState(clusterId, kind.kind, { resourceVersion });
       } catch (e) {
-        // Owned by another console process now: it syncs the cluster; this one stops at once.
-        if (signal.aborted || e instanceof LeaseLost) break;
+        if (signal.aborted) break;
+        // Not this process's to write any more: it stops at once, and ownership is told, so the cluster is stopped
+        // here and started again should the next round renew or claim it (its loops are not left ended for good).
+        if (e instanceof LeaseLost) {
+          this.deps.onLeaseLost?.(clusterId);
+          break;
+        }
         failures++;
         capped = e instanceof CapExceededError;
         if (kind.optional && e instanceof ClusterError && e.status === 404) {

@@ -51,9 +51,14 @@ export function consoleProcess(url: string, env: { leaseSeconds: number; healthS
     child,
     exited,
     ready,
+    /** What it owns and follows; rejects when it has not answered within 10 s (it died, or hangs). */
     report: () =>
-      new Promise<ControllerReport>((resolve) => {
-        reports.push(resolve);
+      new Promise<ControllerReport>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the console process did not report within 10 s")), 10_000);
+        reports.push((r) => {
+          clearTimeout(timer);
+          resolve(r);
+        });
         child.stdin.write("report\n");
       }),
   };

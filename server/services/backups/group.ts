@@ -2,6 +2,7 @@ import type { Deps } from "../../composition";
 import type { Access } from "../../rbac/access";
 import { scopedCluster, type ScopedGroup } from "../../rbac/scope";
 import { AppError } from "../../errors";
+import { logger } from "../../log";
 import { clusterNamePrefix } from "@/lib/velero/idempotency";
 import type { GroupBackupResult } from "@/lib/schemas/backup";
 import type { groupBackupSpec } from "@/lib/schemas/protection";
@@ -62,7 +63,13 @@ export async function backUpGroup(
         const r = await createBackup(d, scoped, { name, spec: { ...input.spec, location } }, createdBy);
         results[i] = { ...base, name: r.name, created: r.created, error: null };
       } catch (e) {
-        results[i] = { ...base, error: e instanceof Error ? e.message : String(e) };
+        // A refusal says why (it is worded for the operator); anything else is logged, not shown.
+        if (!(e instanceof AppError))
+          logger.error({ clusterId: c.id, err: e instanceof Error ? e.message : String(e) }, "group backup failed");
+        results[i] = {
+          ...base,
+          error: e instanceof AppError ? e.message : `Lifeboat could not back up ${c.name}: an internal error (logged)`,
+        };
       }
     }
   };

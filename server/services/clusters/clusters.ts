@@ -233,7 +233,7 @@ export async function attachCluster(
       select: { locationId: true },
     }))
       await reconcileLocation(d, a.locationId);
-    // The controller runtime's sync (in whichever console process leads) starts following it at once.
+    // The controller runtime's sync (in the console process that takes the new cluster's lease) follows it at once.
     await publish(d.db, { topic: "clusters", clusterId: c.id });
     // A new cluster has no bindings of its own: the caller's role there is theirs on its group.
     return toView(c, group.role);

@@ -5,7 +5,8 @@ import { isDraining } from "../../lifecycle";
 export interface Readiness {
   ready: boolean;
   status: "ok" | "draining" | "degraded";
-  database: "ok" | "unreachable" | "not migrated";
+  /** "not granted": the console's role lacks rights on the controllers' tables (run console-role.sql again). */
+  database: "ok" | "unreachable" | "not migrated" | "not granted";
   /** The migration this build needs (the database must have it). */
   schema: string;
 }
@@ -29,6 +30,17 @@ export async function readiness(db: Db): Promise<Readiness> {
     migrated = rows.length > 0;
   } catch {
     // No migrations table yet: nothing migrated.
+  }
+  // The controllers' own tables: a console role granted before they existed (console-role.sql not run again after
+  // the upgrade) could serve pages but would sync, check and heal nothing.
+  if (migrated) {
+    const [rights] = await db.$queryRaw<{ ok: boolean }[]>`
+      SELECT has_table_privilege('"ClusterLease"', 'SELECT, INSERT, UPDATE, DELETE')
+        AND has_table_privilege('"ControllerMember"', 'SELECT, INSERT, UPDATE, DELETE') AS ok`.catch(() => [
+      { ok: false },
+    ]);
+    if (!rights?.ok)
+      return { ...base, ready: false, status: isDraining() ? "draining" : "degraded", database: "not granted" };
   }
   const database = migrated ? "ok" : "not migrated";
   if (isDraining()) return { ...base, ready: false, status: "draining", database };
