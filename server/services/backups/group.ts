@@ -29,7 +29,7 @@ export async function backUpGroup(
 ): Promise<GroupBackupResult> {
   const clusters = await d.db.cluster.findMany({
     where: { groupId: group.id, kubeconfigSecretId: { not: null } },
-    select: { id: true, name: true },
+    select: { id: true, name: true, velero: true },
     orderBy: { name: "asc" },
   });
   if (!clusters.length) throw new AppError("PRECONDITION_FAILED", `The group ${group.name} has no attached cluster`);
@@ -49,6 +49,11 @@ export async function backUpGroup(
       const base = { clusterId: c.id, clusterName: c.name, name: null, location, created: false };
       if (name.length > NAME_MAX) {
         results[i] = { ...base, error: `${name} is longer than ${NAME_MAX} characters: choose a shorter name` };
+        continue;
+      }
+      // Said first: without Velero there is no location on the cluster either.
+      if (!(c.velero as { installed?: boolean } | null)?.installed) {
+        results[i] = { ...base, error: "Velero is not installed on this cluster" };
         continue;
       }
       if (!location) {
