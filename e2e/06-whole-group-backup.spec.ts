@@ -13,7 +13,7 @@ test("backing up a whole cluster group: each cluster at its writable location, e
   await page.getByRole("option", { name: /^prod \(/ }).click();
   await d.getByLabel("Backup name").fill("whole-group");
   await d.getByLabel("Namespaces (the same names on every cluster)").check();
-  await d.getByRole("textbox", { name: "Namespaces" }).fill("payments");
+  await d.getByRole("textbox", { name: "Namespaces" }).fill("guestbook");
   await expectAccessible(page, "group backup dialog");
   await d.getByRole("button", { name: "Back up every cluster" }).click();
 
