@@ -29,6 +29,8 @@ const schema = z.object({
   LIFEBOAT_AZURE_RESOURCE_MANAGER: z.string().url().optional(),
   // How long a controller lease (the fleet's, and each cluster's) lasts without renewal; renewed every third of it.
   LIFEBOAT_LEASE_SECONDS: z.coerce.number().min(1).max(300).default(15),
+  // How often a cluster's access and Velero are read again (the health checks in between only ask for the version).
+  LIFEBOAT_ACCESS_CHECK_SECONDS: z.coerce.number().min(1).max(86_400).default(600),
   LIFEBOAT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace"]).default("info"),
 });
 

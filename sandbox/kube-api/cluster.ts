@@ -7,7 +7,7 @@ import { podSecurityRefusal } from "./pod-security";
 import { defaultWorkload } from "./defaults";
 import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, methodNotAllowed, notFound } from "./errors";
 import { generateSuffix, nameProblem } from "./names";
-import { authorize, rulesFor, type Attributes, type RbacSource, type UserInfo } from "./rbac";
+import { authorize, reviewRules, rulesFor, type Attributes, type RbacSource, type UserInfo } from "./rbac";
 import {
   fieldsFor,
   labelSelectorFromObject,
@@ -126,6 +126,12 @@ export class Cluster {
    * "get backups/status", "GET /version" for paths outside the resources): what a client costs an idle cluster.
    */
   readonly requests = new Map<string, number>();
+  /**
+   * Rules reviews say their rules are incomplete, as on a server whose authorizers include one that cannot list rules
+   * (a webhook, as on managed clusters): a client must then ask about what the rules do not allow one access review
+   * at a time.
+   */
+  rulesReviewIncomplete = false;
   /**
    * What each pod's containers have written, by "<namespace>/<pod>/<container>" (a kubelet's log files). The simulator
    * and tests write them; GET pods/<name>/log reads them. A pod's logs go with the pod.
@@ -256,6 +262,11 @@ export class Cluster {
 
   rulesFor(user: UserInfo, ns: string) {
     return rulesFor(this.rbacSource(), user, ns);
+  }
+
+  /** A SelfSubjectRulesReview's answer (see `rulesReviewIncomplete`). */
+  reviewRules(user: UserInfo, ns: string) {
+    return { ...reviewRules(this.rbacSource(), user, ns), incomplete: this.rulesReviewIncomplete };
   }
 
   builtin(group: string, resource: string): ResourceType {

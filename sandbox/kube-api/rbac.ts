@@ -100,6 +100,16 @@ export function rulesFor(src: RbacSource, user: UserInfo, ns?: string): Rule[] {
   return resolveRules(src, user, ns).rules;
 }
 
+/**
+ * What a SelfSubjectRulesReview answers in a namespace: the rules of the user's bindings there and cluster-wide, with
+ * those every authenticated user holds through the bootstrap bindings (which the real server lists as bindings of
+ * system:authenticated), and the bindings that could not be resolved (its evaluationError).
+ */
+export function reviewRules(src: RbacSource, user: UserInfo, ns: string): { rules: Rule[]; errors: string[] } {
+  const { rules, errors } = resolveRules(src, user, ns);
+  return { rules: user.groups.includes("system:authenticated") ? [...rules, ...BOOTSTRAP_RULES] : rules, errors };
+}
+
 export function authorize(src: RbacSource, user: UserInfo, a: Attributes): boolean {
   if (user.groups.includes("system:masters")) return true;
   // Discovery and health are open to every authenticated user (system:discovery, system:public-info-viewer).

@@ -610,7 +610,7 @@ function review(cluster: Cluster, user: UserInfo, rt: ResourceType, body: KObjec
   }
   const ns = body?.spec?.namespace;
   if (!ns) throw badRequest("no namespace on request");
-  const rules = cluster.rulesFor(user, ns);
+  const { rules, errors, incomplete } = cluster.reviewRules(user, ns);
   return {
     ...base,
     status: {
@@ -625,7 +625,8 @@ function review(cluster: Cluster, user: UserInfo, rt: ResourceType, body: KObjec
       nonResourceRules: rules
         .filter((r) => r.nonResourceURLs)
         .map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
-      incomplete: false,
+      incomplete,
+      ...(errors.length ? { evaluationError: errors.join(", ") } : {}),
     },
   };
 }

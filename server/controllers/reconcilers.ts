@@ -101,11 +101,12 @@ export class SyncReconciler implements Reconciler {
 }
 
 /** Health: every attached cluster this process owns checked periodically, its locations healed after each good check. */
-export function healthReconciler(d: Deps, intervalMs: number): Reconciler {
+export function healthReconciler(d: Deps, intervalMs: number, fullMs = intervalMs): Reconciler {
   return {
     name: "health",
     scope: "cluster",
-    start: (clusters) => startHealthLoop(d, intervalMs, undefined, (id) => clusters.owns(id)),
+    start: (clusters) =>
+      startHealthLoop(d, intervalMs, { owns: (id) => clusters.owns(id), fence: (id) => clusters.fence(id), fullMs }),
   };
 }
 

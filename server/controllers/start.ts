@@ -33,7 +33,9 @@ export async function startControllers(healthSeconds: number): Promise<Controlle
     coverageSummariesReconciler(d, bus),
     restoreDrillsReconciler(d, bus),
     drillSchedulesReconciler(d, bus),
-    ...(healthSeconds > 0 ? [healthReconciler(d, healthSeconds * 1000)] : []),
+    ...(healthSeconds > 0
+      ? [healthReconciler(d, healthSeconds * 1000, Math.max(healthSeconds, env().LIFEBOAT_ACCESS_CHECK_SECONDS) * 1000)]
+      : []),
   ];
   const leaseMs = env().LIFEBOAT_LEASE_SECONDS * 1000;
   const manager = new ControllerManager(d.db, reconcilers, { leaseMs, renewMs: Math.round(leaseMs / 3) });

@@ -2,6 +2,7 @@ import { ClusterError, HttpStatusError, ResourceExpiredError } from "./errors";
 import { apiVersionOf, resourcePath, type KubeObject, type ObjectList, type ResourceRef } from "./resources";
 import { LIST_PAGE_SIZE } from "@/lib/limits";
 import { CapExceededError, type ClusterSession } from "./session";
+import { parseRulesReview, type RulesReview } from "./rules";
 
 // The narrow verbs Lifeboat uses on one cluster, over its session: get, list (paginated), watch, create, replace,
 // patch, server-side apply under Lifeboat's field manager, delete, access review, pod logs, version. Works for any
@@ -363,6 +364,19 @@ export class ClusterClient {
       body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec },
     });
     return review?.status?.allowed === true;
+  }
+
+  /**
+   * The rules Lifeboat's identity holds in `namespace`, cluster-wide ones included (a SelfSubjectRulesReview: one request
+   * instead of an access review per permission). A namespace that cannot exist gives the cluster-wide rules alone.
+   */
+  async rulesIn(namespace: string): Promise<RulesReview> {
+    const review = await this.session.request<{ status?: unknown }>(`list the rules Lifeboat holds in ${namespace}`, {
+      method: "POST",
+      path: "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+      body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectRulesReview", spec: { namespace } },
+    });
+    return parseRulesReview(review?.status);
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   type AccessRequirement,
 } from "./access";
 import { RESOURCES, type KubeObject } from "./resources";
+import { rulesAllow } from "./rules";
 
 // Attaching and checking a cluster: is it reachable, may Lifeboat do what it needs, and what Velero runs there.
 // Both run over the cluster-access port's client (see cluster-access.ts), so every request has its deadline, its
@@ -61,10 +62,10 @@ export function serviceAccountNamespace(username: string | null | undefined): st
 }
 
 /**
- * GET /version, Lifeboat's identity (a SelfSubjectReview), then one SelfSubjectAccessReview per row of both levels
- * ("operate" and "manage Velero"; at most SSAR_CONCURRENCY in flight). `missing` lists the operate rows not allowed,
- * `missingManage` the manage ones; the manage rows in Lifeboat's namespace are asked only when the identity is a service
- * account (its namespace is Lifeboat's).
+ * GET /version, Lifeboat's identity (a SelfSubjectReview), then each row of both levels ("operate" and "manage Velero")
+ * checked against the rules Lifeboat holds (checkAccess). `missing` lists the operate rows not allowed, `missingManage`
+ * the manage ones; the manage rows in Lifeboat's namespace are asked only when the identity is a service account (its
+ * namespace is Lifeboat's).
  */
 export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: string } = {}): Promise<ProbeResult> {
   const v = await c.version();
@@ -79,20 +80,7 @@ export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: s
   const veleroNamespace = opts.veleroNamespace ?? VELERO_NAMESPACE;
   const operateRows = requiredAccess(veleroNamespace);
   const manageRows = manageAccess(veleroNamespace, lifeboatNamespace);
-  const checked = await mapBounded(
-    [...operateRows, ...manageRows],
-    SSAR_CONCURRENCY,
-    async (a): Promise<AccessCheck> => {
-      const why = describeAccess(a).split(":")[0];
-      const allowed = await c.canI(
-        isNonResource(a)
-          ? { verb: a.verb, nonResourcePath: a.resource }
-          : { verb: a.verb, group: a.group, resource: a.resource, namespace: a.namespace, name: a.resourceName },
-        why,
-      );
-      return { ...a, allowed };
-    },
-  );
+  const checked = await checkAccess(c, [...operateRows, ...manageRows]);
   const access = checked.slice(0, operateRows.length);
   const manage = checked.slice(operateRows.length);
   const missing = access.filter((a) => !a.allowed && !a.optional).map(describeAccess);
@@ -108,6 +96,71 @@ export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: s
     identity,
     lifeboatNamespace,
   };
+}
+
+/**
+ * Not a namespace name (namespaces are DNS labels, without dots), so no RoleBinding can be in it: a rules review there
+ * answers the cluster-wide rules alone, which is what RBAC checks a cluster-wide request against.
+ */
+export const CLUSTER_WIDE_REVIEW = "lifeboat.cluster-wide";
+
+/**
+ * Whether Lifeboat may do what each row says: one SelfSubjectRulesReview per scope the rows name (cluster-wide, Velero's
+ * namespace, Lifeboat's), each row matched against its scope's rules as RBAC matches them. A row those rules do not
+ * allow is asked with a SelfSubjectAccessReview (at most SSAR_CONCURRENCY in flight) only where the review could not
+ * tell: its rules are incomplete (an authorizer such as a webhook cannot list its own) or the server refused the review.
+ */
+export async function checkAccess(c: ClusterClient, rows: AccessRequirement[]): Promise<AccessCheck[]> {
+  const scopes = [...new Set(rows.map((a) => a.namespace ?? CLUSTER_WIDE_REVIEW))];
+  const reviews = new Map(
+    await Promise.all(
+      scopes.map(async (s) => {
+        try {
+          return [s, await c.rulesIn(s)] as const;
+        } catch (e) {
+          // A server that answers, but not this review (an older or a restricted one): ask row by row.
+          if (e instanceof ClusterError && e.status !== undefined && e.status >= 400 && e.status < 500)
+            return [s, null] as const;
+          throw e;
+        }
+      }),
+    ),
+  );
+  const attributes = (a: AccessRequirement) => {
+    if (isNonResource(a)) return { verb: a.verb, nonResourcePath: a.resource };
+    const slash = a.resource.indexOf("/");
+    return slash >= 0
+      ? {
+          verb: a.verb,
+          group: a.group,
+          resource: a.resource.slice(0, slash),
+          subresource: a.resource.slice(slash + 1),
+          name: a.resourceName,
+        }
+      : { verb: a.verb, group: a.group, resource: a.resource, name: a.resourceName };
+  };
+  const checked: AccessCheck[] = [];
+  const unsure: number[] = [];
+  for (const a of rows) {
+    const review = reviews.get(a.namespace ?? CLUSTER_WIDE_REVIEW) ?? null;
+    const allowed = review !== null && rulesAllow(review, attributes(a));
+    if (!allowed && (review === null || review.incomplete)) unsure.push(checked.length);
+    checked.push({ ...a, allowed });
+  }
+  await mapBounded(unsure, SSAR_CONCURRENCY, async (i) => {
+    const a = checked[i];
+    const why = describeAccess(a).split(":")[0];
+    checked[i] = {
+      ...a,
+      allowed: await c.canI(
+        isNonResource(a)
+          ? { verb: a.verb, nonResourcePath: a.resource }
+          : { verb: a.verb, group: a.group, resource: a.resource, namespace: a.namespace, name: a.resourceName },
+        why,
+      ),
+    };
+  });
+  return checked;
 }
 
 // ---- detectVelero -----------------------------------------------------------------------------------------------------

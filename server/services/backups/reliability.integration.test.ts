@@ -139,7 +139,7 @@ describe.skipIf(!haveCrds)(`backups through failures${haveCrds ? "" : ` ${crdsSk
     async () => {
       const proxy: TcpProxy = await startTcpProxy(sb.storage.s3.endpoint);
       // Lifeboat's own checks and healing run meanwhile, as in the console (every half second here).
-      const stopHealth = startHealthLoop(d, 500, sync);
+      const stopHealth = startHealthLoop(d, 500, { sync });
       try {
         const store = await aLocation("store", proxy.url);
         await backUp("relb-store-up", store.bsl);

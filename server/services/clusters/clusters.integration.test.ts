@@ -13,6 +13,7 @@ import { SyncEngine } from "../../sync/engine";
 import { EventBus } from "../../events/bus";
 import { until } from "../../testing/wait";
 import { ControllerManager } from "../../controllers/manager";
+import { LeaseLost } from "../../controllers/ownership";
 import { SyncReconciler } from "../../controllers/reconcilers";
 import type { Db } from "../../db/client";
 
@@ -328,6 +329,34 @@ describe("clusters", () => {
     );
   });
 
+  it("a check made under a lease writes only while the lease is held: a stale token, or none, writes nothing", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const c = await callerFor(db, await signedIn(db, admin)).cluster.attach({
+      kubeconfig: kubeconfigText(1),
+      name: "fenced-check",
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
+    await db.clusterLease.create({
+      data: { clusterId: c.id, holder: "the-new-owner", token: 7n, expiresAt: new Date(Date.now() + 60_000) },
+    });
+    const lastCheck = async () => (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).lastCheckAt!.getTime();
+    const before = await lastCheck();
+    // A process that held it before (token 6) and one whose lease has lapsed (no fence) write nothing.
+    for (const fence of [() => ({ clusterId: c.id, holder: "the-new-owner", token: 6n }), () => null])
+      await expect(checkCluster(d, c.id, { full: false, fence })).rejects.toBeInstanceOf(LeaseLost);
+    expect(await lastCheck()).toBe(before);
+    // Its holder with its token writes.
+    const r = await checkCluster(d, c.id, {
+      full: false,
+      fence: () => ({ clusterId: c.id, holder: "the-new-owner", token: 7n }),
+    });
+    expect(r.state).toBe("CONNECTED");
+    expect(await lastCheck()).toBeGreaterThan(before);
+  });
+
   it("the health loop runs the sync engine for attached clusters, fills the read model, and stops it after detach", async () => {
     const { db: own } = await freshDatabase();
     const od = depsFor(own);
@@ -342,7 +371,7 @@ describe("clusters", () => {
       labels: {},
     });
     const sync = new SyncEngine({ db: own, clientFor: () => clientOf(kubeconfigText(0)) });
-    const stop = startHealthLoop(od, 200, sync);
+    const stop = startHealthLoop(od, 200, { sync });
     try {
       const t0 = Date.now();
       while (!(await own.syncState.count({ where: { clusterId: c.id, lastListAt: { not: null } } }))) {

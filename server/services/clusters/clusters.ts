@@ -1,6 +1,8 @@
 import { parse as parseYaml } from "yaml";
 import type { Deps } from "../../composition";
 import type { Db } from "../../db/client";
+import type { Prisma } from "../../db/generated/client";
+import { fencedWrite, LeaseLost, type Fence } from "../../controllers/ownership";
 import { AppError, notFound } from "../../errors";
 import { roleOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
 import type { ScopedCluster, ScopedGroup } from "../../rbac/scope";
@@ -314,51 +316,67 @@ export async function detachCluster(d: Deps, c: ScopedCluster, opts: { removeFro
   return { id, removed };
 }
 
-/** One health check: reach the cluster with its sealed kubeconfig; after 3 failures in a row it is Disconnected. */
-export async function checkCluster(d: Deps, id: string) {
-  const c = await checkOnce(d, id);
+/**
+ * One health check: reach the cluster with its sealed kubeconfig; after 3 failures in a row it is Disconnected. A full
+ * check (the default) also reads Lifeboat's access and the cluster's Velero; otherwise only the version is asked, and
+ * what the last full check found stays.
+ */
+export async function checkCluster(d: Deps, id: string, o: { full?: boolean; fence?: () => Fence | null } = {}) {
+  const c = await checkOnce(d, id, o.full ?? true, o.fence);
   await publish(d.db, { topic: "cluster", clusterId: id });
   return c;
 }
 
-async function checkOnce(d: Deps, id: string) {
-  const row = await d.db.cluster.findUnique({
-    where: { id },
-    select: { kubeconfigSecretId: true, failedChecks: true, state: true },
-  });
+/**
+ * What one check found, written to the cluster's row: by the health loop under the cluster's lease (`fence`), so a
+ * process that lost it (paused, cut off) cannot write an old answer over the new owner's; a refresh writes unfenced.
+ */
+async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence | null) {
+  const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
   if (!row?.kubeconfigSecretId) throw notFound("Cluster");
+  const write = <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => {
+    if (!fence) return fn(d.db);
+    const f = fence();
+    if (!f) return Promise.reject(new LeaseLost(id));
+    return fencedWrite(d.db, f, fn);
+  };
   const now = new Date();
+  let found: Prisma.ClusterUpdateInput;
   try {
-    const { probe, velero } = await probeAndDetect(d, await d.clusters.forCluster(id));
-    return await d.db.cluster.update({
-      where: { id },
-      data: {
-        state: "CONNECTED",
-        failedChecks: 0,
-        lastSeenAt: now,
-        lastCheckAt: now,
-        lastError: null,
-        kubernetesVersion: probe.serverVersion.gitVersion,
-        ...accessFound(probe),
-        velero: velero as object,
-      },
-      select: listed,
-    });
+    const client = await d.clusters.forCluster(id);
+    if (full) {
+      const { probe, velero } = await probeAndDetect(d, client);
+      found = { kubernetesVersion: probe.serverVersion.gitVersion, ...accessFound(probe), velero: velero as object };
+    } else found = { kubernetesVersion: (await client.version()).gitVersion };
   } catch (e) {
-    const failed = row.failedChecks + 1;
     const message = e instanceof ClusterError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
-    return d.db.cluster.update({
-      where: { id },
-      data: {
-        failedChecks: failed,
-        lastCheckAt: now,
-        lastError: message.slice(0, 500),
-        state:
-          failed >= DISCONNECT_AFTER_FAILED_CHECKS ? "DISCONNECTED" : row.state === "PENDING" ? "PENDING" : "CONNECTED",
-      },
-      select: listed,
+    return write(async (tx) => {
+      const before = await tx.cluster.findUniqueOrThrow({ where: { id }, select: { failedChecks: true, state: true } });
+      const failed = before.failedChecks + 1;
+      return tx.cluster.update({
+        where: { id },
+        data: {
+          failedChecks: failed,
+          lastCheckAt: now,
+          lastError: message.slice(0, 500),
+          state:
+            failed >= DISCONNECT_AFTER_FAILED_CHECKS
+              ? "DISCONNECTED"
+              : before.state === "PENDING"
+                ? "PENDING"
+                : "CONNECTED",
+        },
+        select: listed,
+      });
     });
   }
+  return write((tx) =>
+    tx.cluster.update({
+      where: { id },
+      data: { state: "CONNECTED", failedChecks: 0, lastSeenAt: now, lastCheckAt: now, lastError: null, ...found },
+      select: listed,
+    }),
+  );
 }
 
 export async function refreshCluster(d: Deps, cluster: ScopedCluster) {

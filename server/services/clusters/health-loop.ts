@@ -1,6 +1,7 @@
 import type { Deps } from "../../composition";
 import { logger } from "../../log";
 import { checkCluster } from "./clusters";
+import { LeaseLost, type Fence } from "../../controllers/ownership";
 import { reconcileCluster } from "../protection/locations";
 
 /** What the loop keeps in step with the clusters: the sync engine runs for every attached cluster, and stops for detached ones. */
@@ -13,14 +14,26 @@ export interface Synced {
 // Checks every attached cluster periodically (one at a time, so a slow cluster delays but never piles up checks), and
 // keeps the sync engine running for exactly the attached clusters. A disconnected cluster keeps its loops: they back off
 // and resume by themselves when it answers again, while its read model shows the last-known state. After each
-// successful check of a cluster running Velero, its target locations are healed (reconcileCluster).
+// successful check of a cluster running Velero, its target locations are healed (reconcileCluster). A check reads the
+// cluster's access and its Velero (about fifteen requests) on the first check, after a failed one, and then every
+// `fullMs`; the checks in between only ask for the version (one request), so an idle cluster hears little but watches.
 export function startHealthLoop(
   d: Deps,
   intervalMs: number,
-  sync?: Synced,
-  owns: (clusterId: string) => boolean = () => true,
+  o: {
+    sync?: Synced;
+    /** Only the clusters this process owns are checked (several console processes). */
+    owns?: (clusterId: string) => boolean;
+    /** The lease of each cluster, which its check's write must still hold. */
+    fence?: (clusterId: string) => Fence | null;
+    /** How often access and Velero are read again (every check by default). */
+    fullMs?: number;
+  } = {},
 ): () => Promise<void> {
+  const { sync, owns = () => true, fence, fullMs = intervalMs } = o;
   let running: Promise<void> | null = null;
+  /** When each cluster's access and Velero were last read (by this process: a new owner reads them first). */
+  const fullAt = new Map<string, number>();
   let stopped = false;
   const tick = () => {
     if (running || stopped) return;
@@ -46,10 +59,17 @@ export function startHealthLoop(
       if (stopped) break;
       // Owned elsewhere since the list was read: that process checks it.
       if (!owns(c.id)) continue;
-      const r = await checkCluster(d, c.id).catch((e) => {
+      const started = Date.now();
+      const full = started - (fullAt.get(c.id) ?? -Infinity) >= fullMs;
+      const r = await checkCluster(d, c.id, { full, fence: fence && (() => fence(c.id)) }).catch((e) => {
+        // Taken over meanwhile: the new owner checks it, and nothing was written.
+        if (e instanceof LeaseLost) return undefined;
         logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "cluster check failed");
         return null;
       });
+      if (r === undefined) continue;
+      if (r && r.failedChecks === 0 && full) fullAt.set(c.id, started);
+      else if (!r || r.failedChecks > 0) fullAt.delete(c.id);
       if (r?.state === "DISCONNECTED")
         logger.warn({ cluster: c.name, failedChecks: r.failedChecks }, "cluster is disconnected");
       // Reached, with Velero: put back any target location that is missing there or failed before (database reads only

@@ -303,7 +303,7 @@ describe("target locations stay live and heal", () => {
       });
       expect(await readBsl(`lifeboat-${late.name}`)).toBeNull();
 
-      const stop = startHealthLoop(d, 200, sync);
+      const stop = startHealthLoop(d, 200, { sync });
       try {
         // The check finds Velero, and the loop applies the location.
         const healed = await until("the health loop to apply the location", async () => {
