@@ -4,7 +4,7 @@ import { afterCursor, keysetOrderBy, toPage, type KeysetOrder } from "../../db/k
 import { LIST_LIMIT } from "@/lib/limits";
 import type { Db } from "../../db/client";
 import { AppError, notFound } from "../../errors";
-import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
+import { canOnCluster, visibleClusterIds, visibleClusterWhere, type Access } from "../../rbac/access";
 import { roleGrants } from "@/lib/rbac/permissions";
 import type { ScopedCluster } from "../../trpc/scoped";
 import { buildBackup, SpecError, toYaml } from "@/lib/velero/backup-spec";
@@ -57,10 +57,13 @@ export async function backupsPage(
   access: Access,
   filter: BackupFilter & { name?: string; cursor?: string; limit: number },
 ) {
-  const scope = {
-    ...(filter.clusterId ? { clusterId: filter.clusterId } : {}),
-    cluster: visibleClusterWhere(access) ?? undefined,
-  };
+  const visible = await visibleClusterIds(db, access);
+  const clusterIds = filter.clusterId
+    ? visible === null || visible.includes(filter.clusterId)
+      ? [filter.clusterId]
+      : []
+    : visible;
+  const scope: Prisma.VeleroObjectWhereInput = clusterIds === null ? {} : { clusterId: { in: clusterIds } };
   const where: Prisma.VeleroObjectWhereInput = {
     kind: "backups",
     ...scope,
