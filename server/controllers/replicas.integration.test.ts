@@ -177,6 +177,10 @@ describe.skipIf(!haveCrds)("several console processes on one database " + (haveC
           0,
         ),
       );
+      // Nothing the processes did was audited (their work is not a user's), so nothing twice: the only audit rows are
+      // the test's own ten attaches, one each.
+      const audited = await db.auditEvent.findMany({ select: { action: true, outcome: true } });
+      expect(audited.map((a) => `${a.action} ${a.outcome}`)).toEqual(Array(CLUSTERS).fill("cluster.attach SUCCESS"));
     } finally {
       for (const p of ps) {
         p.child.kill("SIGCONT");

@@ -246,7 +246,9 @@ export async function downloadVeleroFile(
     await d.kube.createVeleroObject(client, "downloadrequests", downloadRequestManifest(name, target));
     const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
     let url: string | undefined;
-    while (!url) {
+    // Asked again after 200 ms, then less often (at most every second): Velero usually answers within a second, and
+    // a backup whose files cannot be had must not cost its cluster five requests a second until the deadline.
+    for (let delay = 200; !url; delay = Math.min(delay * 2, 1_000)) {
       const dr = await d.kube.getVeleroObject(client, "downloadrequests", name);
       url = dr?.status?.phase === "Processed" ? dr.status.downloadURL : undefined;
       if (url) break;
@@ -255,7 +257,7 @@ export async function downloadVeleroFile(
           "PRECONDITION_FAILED",
           "Velero did not answer the download request in time (is the backup in a location this cluster can reach?)",
         );
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(0, deadline - Date.now()))));
     }
     const buf = await fetchSigned(url, owner, target.kind);
     if (buf && owner.final) remember(owner.cacheKey, buf);

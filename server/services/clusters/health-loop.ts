@@ -50,6 +50,9 @@ export function startHealthLoop(
         select: { id: true, name: true },
       })
     ).filter((c) => owns(c.id));
+    // Forgotten once owned elsewhere (or detached): owned again later, a cluster's first check is a full one.
+    const owned = new Set(clusters.map((c) => c.id));
+    for (const id of fullAt.keys()) if (!owned.has(id)) fullAt.delete(id);
     if (sync) {
       const ids = new Set(clusters.map((c) => c.id));
       for (const id of sync.running()) if (!ids.has(id)) await sync.stopCluster(id);

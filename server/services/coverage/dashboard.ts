@@ -42,10 +42,12 @@ export async function fleetDashboard(
   const since = new Date(`${days[0]}T00:00:00.000Z`);
   const [last, perDay, stored, drills] = await Promise.all([
     db.$queryRaw<{ clusterId: string; name: string; phase: string | null; createdAt: Date | null }[]>`
-      SELECT DISTINCT ON (v."clusterId") v."clusterId", v.name, v.phase, v."createdAt"
-      FROM "VeleroObject" v
-      WHERE v.kind = 'backups' AND NOT v."syncedCopy" AND v."clusterId" = ANY(${ids}::text[])
-      ORDER BY v."clusterId", v."createdAt" DESC NULLS LAST`,
+      SELECT c.id AS "clusterId", l.name, l.phase, l."createdAt"
+      FROM unnest(${ids}::text[]) AS c(id)
+      CROSS JOIN LATERAL (
+        SELECT v.name, v.phase, v."createdAt" FROM "VeleroObject" v
+        WHERE v."clusterId" = c.id AND v.kind = 'backups' AND NOT v."syncedCopy"
+        ORDER BY v."createdAt" DESC NULLS LAST LIMIT 1) l`,
     db.$queryRaw<{ day: string; phase: string; n: bigint }[]>`
       SELECT to_char(date_trunc('day', v."createdAt"), 'YYYY-MM-DD') AS day, v.phase, count(*) AS n
       FROM "VeleroObject" v
