@@ -265,13 +265,21 @@ try {
       );
     await shows("Completed");
     const live: number[] = [];
+    let missed = 0;
     for (let i = 0; i < LIVE_SAMPLES; i++) {
       const phase = i % 2 ? "Completed" : "PartiallyFailed";
       const t0 = performance.now();
       first.cluster.patch(backupsOf(first), "velero", LIVE_BACKUP, "application/merge-patch+json", {
         status: { phase },
       });
-      await shows(phase);
+      // Not shown within 30 s: counted as 30 s (a miss, said in the notes), and the next sample goes on.
+      if (
+        !(await shows(phase).then(
+          () => true,
+          () => false,
+        ))
+      )
+        missed++;
       live.push(performance.now() - t0);
     }
     await ctx.close();
@@ -281,7 +289,10 @@ try {
       figure: `p95 ${ms(pct(live, 0.95))}`,
       goal: p2[2],
       meets: pct(live, 0.95) <= 1_000,
-      notes: [`${spread(live)}: watch → read model → NOTIFY → the page's live stream → backup.page refetched → shown`],
+      notes: [
+        `${spread(live)}: watch → read model → NOTIFY → the page's live stream → backup.page refetched → shown`,
+        ...(missed ? [`${missed} of ${LIVE_SAMPLES} changes were not shown within 30 s (counted as 30 s)`] : []),
+      ],
     });
   }
 
