@@ -53,7 +53,7 @@ export function ruleAllows(rule: Rule, a: Attributes): boolean {
   if (a.kind === "nonResource") {
     return Boolean(
       rule.nonResourceURLs?.some(
-        (u) => u === "*" || u === a.path || (u.endsWith("*") && a.path.startsWith(u.slice(0, -1))),
+        (u) => u === "*" || u === a.path || (u.endsWith("*") && a.path.startsWith(u.replace(/\*+$/, ""))),
       ),
     );
   }

@@ -106,7 +106,12 @@ export function healthReconciler(d: Deps, intervalMs: number, fullMs = intervalM
     name: "health",
     scope: "cluster",
     start: (clusters) =>
-      startHealthLoop(d, intervalMs, { owns: (id) => clusters.owns(id), fence: (id) => clusters.fence(id), fullMs }),
+      startHealthLoop(d, intervalMs, {
+        owns: (id) => clusters.owns(id),
+        fence: (id) => clusters.fence(id),
+        onLeaseLost: (id) => clusters.drop(id),
+        fullMs,
+      }),
   };
 }
 

@@ -104,6 +104,9 @@ export async function probeCluster(c: ClusterClient, opts: { veleroNamespace?: s
  */
 export const CLUSTER_WIDE_REVIEW = "lifeboat.cluster-wide";
 
+/** The answers to a rules review after which each row is asked by an access review instead. */
+const REVIEW_REFUSED = new Set([400, 403, 404, 405, 422]);
+
 /**
  * Whether Lifeboat may do what each row says: one SelfSubjectRulesReview per scope the rows name (cluster-wide, Velero's
  * namespace, Lifeboat's), each row matched against its scope's rules as RBAC matches them. A row those rules do not
@@ -118,8 +121,9 @@ export async function checkAccess(c: ClusterClient, rows: AccessRequirement[]): 
         try {
           return [s, await c.rulesIn(s)] as const;
         } catch (e) {
-          // A server that answers, but not this review (an older or a restricted one): ask row by row.
-          if (e instanceof ClusterError && e.status !== undefined && e.status >= 400 && e.status < 500)
+          // A server that does not serve this review or refuses it (an older or a restricted one): ask row by row.
+          // Not when it is throttling (429) or does not know Lifeboat (401): a review per row would only add to that.
+          if (e instanceof ClusterError && e.status !== undefined && REVIEW_REFUSED.has(e.status))
             return [s, null] as const;
           throw e;
         }

@@ -16,6 +16,7 @@ import { CapExceededError } from "../kube/session";
 import { ClusterError } from "../kube/errors";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
 import { writeObjects } from "./read-model";
+import { Gate } from "@/lib/bounded";
 import { admit, DEFAULT_SYNC_LIMITS, tooManyItems, type AdmittedItem, type SyncLimits } from "./admission";
 
 // The sync engine: per connected cluster, one loop per synced Velero kind that lists (into VeleroObject rows, dropping
@@ -72,8 +73,15 @@ interface ClusterLoops {
 
 const MAX_ERROR_LENGTH = 2_000;
 
+/**
+ * How many list pages are written at once, over every cluster (a cold start lists 13 kinds of each attached cluster):
+ * fewer than the database pool's connections (10), so watch events and the console's own requests still get one.
+ */
+export const LIST_WRITERS = 4;
+
 export class SyncEngine {
   private readonly clusters = new Map<string, ClusterLoops>();
+  private readonly listWrites = new Gate(LIST_WRITERS);
   private readonly list: typeof listKind;
   private readonly watch: typeof watchKind;
   private readonly backoff: BackoffPolicy;
@@ -146,7 +154,7 @@ export class SyncEngine {
         const client = await this.deps.clientFor(clusterId);
         if (signal.aborted) break;
         if (!resourceVersion) {
-          resourceVersion = await this.relist(clusterId, kind, client, relist, tally);
+          resourceVersion = await this.relist(clusterId, kind, client, relist, tally, signal);
           relist = false;
           failures = 0;
           capped = false;
@@ -239,6 +247,7 @@ export class SyncEngine {
     client: ClusterClient,
     after410: boolean,
     tally: Tally,
+    signal: AbortSignal,
   ): Promise<string> {
     let listStart = new Date();
     let seen = 0;
@@ -249,10 +258,11 @@ export class SyncEngine {
       onPage: async (items) => {
         seen += items.length;
         if (seen > this.limits.maxItemsPerKind) throw tooManyItems(kind.kind, this.namespaceOf(kind), this.limits);
-        await this.upsert(
-          clusterId,
-          items.map((i) => admit(i, this.limits)),
-        );
+        // Through the gate: however many clusters list at once, their pages take at most LIST_WRITERS of the
+        // database's connections, so a watch event of a cluster already followed is written at once. A loop stopped
+        // while its page waits (detached, owned elsewhere now) leaves the line and writes nothing.
+        const admitted = items.map((i) => admit(i, this.limits));
+        await this.listWrites.run(() => this.upsert(clusterId, admitted), signal);
         this.deps.onChange?.(clusterId, kind.kind);
       },
       onRestart: () => {

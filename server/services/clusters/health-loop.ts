@@ -15,7 +15,7 @@ export interface Synced {
 // keeps the sync engine running for exactly the attached clusters. A disconnected cluster keeps its loops: they back off
 // and resume by themselves when it answers again, while its read model shows the last-known state. After each
 // successful check of a cluster running Velero, its target locations are healed (reconcileCluster). A check reads the
-// cluster's access and its Velero (about fifteen requests) on the first check, after a failed one, and then every
+// cluster's access and its Velero (about a dozen requests) on the first check, after a failed one, and then every
 // `fullMs`; the checks in between only ask for the version (one request), so an idle cluster hears little but watches.
 export function startHealthLoop(
   d: Deps,
@@ -26,14 +26,19 @@ export function startHealthLoop(
     owns?: (clusterId: string) => boolean;
     /** The lease of each cluster, which its check's write must still hold. */
     fence?: (clusterId: string) => Fence | null;
+    /** Told when a check found the cluster's lease lost, so ownership stops and settles it (as the sync does). */
+    onLeaseLost?: (clusterId: string) => void;
     /** How often access and Velero are read again (every check by default). */
     fullMs?: number;
   } = {},
 ): () => Promise<void> {
-  const { sync, owns = () => true, fence, fullMs = intervalMs } = o;
+  const { sync, owns = () => true, fence, onLeaseLost, fullMs = intervalMs } = o;
   let running: Promise<void> | null = null;
-  /** When each cluster's access and Velero were last read (by this process: a new owner reads them first). */
-  const fullAt = new Map<string, number>();
+  /**
+   * When each cluster's access and Velero were last read by this process, and under which lease token: a new owner, or
+   * this process owning it again after losing it, reads them first.
+   */
+  const fullAt = new Map<string, { at: number; token: bigint | null }>();
   let stopped = false;
   const tick = () => {
     if (running || stopped) return;
@@ -63,15 +68,20 @@ export function startHealthLoop(
       // Owned elsewhere since the list was read: that process checks it.
       if (!owns(c.id)) continue;
       const started = Date.now();
-      const full = started - (fullAt.get(c.id) ?? -Infinity) >= fullMs;
+      const token = fence?.(c.id)?.token ?? null;
+      const last = fullAt.get(c.id);
+      const full = !last || last.token !== token || started - last.at >= fullMs;
       const r = await checkCluster(d, c.id, { full, fence: fence && (() => fence(c.id)) }).catch((e) => {
         // Taken over meanwhile: the new owner checks it, and nothing was written.
-        if (e instanceof LeaseLost) return undefined;
+        if (e instanceof LeaseLost) {
+          onLeaseLost?.(c.id);
+          return undefined;
+        }
         logger.warn({ cluster: c.name, err: e instanceof Error ? e.message : String(e) }, "cluster check failed");
         return null;
       });
       if (r === undefined) continue;
-      if (r && r.failedChecks === 0 && full) fullAt.set(c.id, started);
+      if (r && r.failedChecks === 0 && full) fullAt.set(c.id, { at: started, token });
       else if (!r || r.failedChecks > 0) fullAt.delete(c.id);
       if (r?.state === "DISCONNECTED")
         logger.warn({ cluster: c.name, failedChecks: r.failedChecks }, "cluster is disconnected");

@@ -367,9 +367,11 @@ describe.skipIf(!haveKubectl)(
         theirs.map((o) => stringify(o)).join("---\n"),
       );
       expect(applied.code, applied.err).toBe(0);
-      await until("their Velero detected", async () => {
+      // Detected once their server runs and their node-agent is ready (a check can come between the two).
+      await until("their Velero detected, its node-agent ready", async () => {
         await checkCluster(d, clusterId);
-        return (await veleroStatusOf(db, clusterId)).management === "ADOPTED";
+        const seen = await veleroStatusOf(db, clusterId);
+        return seen.management === "ADOPTED" && seen.detectedSettings?.fsBackup.enabled === true;
       });
       const status = await veleroStatusOf(db, clusterId);
       expect(status.detectedSettings).toMatchObject({
