@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../db/client";
+import { createDb, type Db } from "../db/client";
+import { aCluster, aGroup } from "../testing/builders";
 import { freshDatabase } from "../testing/db";
 import { until } from "../testing/wait";
 import { Lease } from "./lease";
@@ -8,8 +9,9 @@ import { ControllerManager, type Reconciler } from "./manager";
 // The controller runtime against a real PostgreSQL: with several managers on one database, one leads and runs the
 // reconcilers; the others stand by and take over when it stops (at once) or when its lease expires (a crash).
 let db: Db;
+let url: string;
 beforeAll(async () => {
-  ({ db } = await freshDatabase());
+  ({ db, url } = await freshDatabase());
 });
 
 function counting(name: string) {
@@ -82,6 +84,45 @@ describe("ControllerManager", () => {
       expect(d.state.running).toBe(0);
     } finally {
       await m.stop();
+    }
+  });
+
+  it("keeps its clusters while its process's pool is busy: the leases are renewed through their own connections", async () => {
+    // A process whose every pooled connection is taken (a takeover's many first reads and writes): its leases still
+    // renew, so it does not lose its clusters to the others and start them again.
+    const g = await aGroup(db);
+    for (let i = 0; i < 3; i++) {
+      const c = await aCluster(db, g.id);
+      const secret = await db.sealedSecret.create({
+        data: { purpose: "kubeconfig", keyId: "k", nonce: Buffer.alloc(12), ciphertext: Buffer.alloc(1) },
+      });
+      await db.cluster.update({ where: { id: c.id }, data: { kubeconfigSecretId: secret.id } });
+    }
+    const busy = createDb(url, { connections: 2 });
+    const leases = createDb(url, { connections: 2 });
+    const perCluster: Reconciler = { name: "per-cluster", scope: "cluster", start: () => () => undefined };
+    const m = new ControllerManager(busy, [perCluster], { leaseMs: 1_500, renewMs: 300, leaseDb: leases });
+    await m.start();
+    try {
+      await until("it owns the clusters", async () => m.clusters.ids().length === 3, 5_000, 20);
+      const expiry = async () =>
+        (await db.clusterLease.findMany({ where: { holder: m.holder }, select: { expiresAt: true } }))
+          .map((l) => l.expiresAt.getTime())
+          .reduce((a, b) => Math.min(a, b), Infinity);
+      const first = await expiry();
+      // Both of the process's connections held for 4 s (more than two leases).
+      let held = true;
+      const hold = Promise.all([busy.$executeRaw`SELECT pg_sleep(4)`, busy.$executeRaw`SELECT pg_sleep(4)`]).finally(
+        () => (held = false),
+      );
+      await until("renewed twice over while the pool is held", async () => (await expiry()) > first + 1_500, 4_000, 50);
+      expect(held).toBe(true);
+      expect(m.clusters.ids()).toHaveLength(3);
+      await hold;
+    } finally {
+      await m.stop();
+      await busy.$disconnect();
+      await leases.$disconnect();
     }
   });
 });

@@ -39,6 +39,11 @@ export interface ManagerOptions {
   /** How often the leader renews and a standby tries to take over. */
   renewMs?: number;
   holder?: string;
+  /**
+   * The client the leases are renewed through (the fleet lease, the clusters' leases and the membership): a small pool
+   * of their own, so a renewal does not queue behind the reconcilers' queries. The manager's `db` when not given.
+   */
+  leaseDb?: Db;
 }
 
 export const DEFAULT_LEASE_MS = 15_000;
@@ -62,9 +67,10 @@ export class ControllerManager {
   ) {
     const holder = opts.holder ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
-    this.lease = new Lease(db, opts.leaseName ?? "controllers", holder, leaseMs);
+    const leaseDb = opts.leaseDb ?? db;
+    this.lease = new Lease(leaseDb, opts.leaseName ?? "controllers", holder, leaseMs);
     this.renewMs = opts.renewMs ?? DEFAULT_RENEW_MS;
-    this.ownership = new ClusterOwnership(db, holder, { leaseMs, renewMs: this.renewMs });
+    this.ownership = new ClusterOwnership(leaseDb, holder, { leaseMs, renewMs: this.renewMs });
   }
 
   /** What this process owns (cluster-scoped reconcilers act only for these). */

@@ -61,6 +61,19 @@ export class SyncReconciler implements Reconciler {
     this.engine = engine;
     let converging: Promise<void> = Promise.resolve();
     let stopped = false;
+    // Clusters whose loops are ending: each starts again (taken again, with a new token) only once its own have ended,
+    // and no other cluster waits for them (a loop may take a while to end: a list page, a write waiting for the pool).
+    const stopping = new Map<string, Promise<void>>();
+    const stopOne = (id: string) => {
+      if (stopping.has(id) || !engine.running().includes(id)) return;
+      stopping.set(
+        id,
+        engine.stopCluster(id).finally(() => {
+          stopping.delete(id);
+          converge();
+        }),
+      );
+    };
     const converge = () => {
       converging = converging
         .then(async () => {
@@ -70,8 +83,8 @@ export class SyncReconciler implements Reconciler {
             select: { id: true },
           });
           const ids = new Set(attached.map((c) => c.id));
-          for (const id of engine.running()) if (!ids.has(id)) await engine.stopCluster(id);
-          if (!stopped) for (const id of ids) engine.startCluster(id);
+          for (const id of engine.running()) if (!ids.has(id)) stopOne(id);
+          if (!stopped) for (const id of ids) if (!stopping.has(id)) engine.startCluster(id);
         })
         .catch((e) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, "sync: converging failed"));
     };
@@ -80,7 +93,7 @@ export class SyncReconciler implements Reconciler {
     });
     // A cluster lost (or lost and taken again, with a new token) stops first: its loops end on their next write anyway.
     const unwatch = clusters.onChange((_gained, lost) => {
-      converging = converging.then(() => Promise.all(lost.map((id) => engine.stopCluster(id)))).then(() => undefined);
+      for (const id of lost) stopOne(id);
       converge();
     });
     const timer = setInterval(converge, this.opts.resyncMs ?? SYNC_RESYNC_MS);
@@ -92,6 +105,7 @@ export class SyncReconciler implements Reconciler {
       unwatch();
       clearInterval(timer);
       await converging;
+      await Promise.all(stopping.values());
       await engine.stop();
       clearTimeout(flushTimer);
       flush();

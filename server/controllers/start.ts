@@ -1,4 +1,5 @@
 import { deps } from "../composition";
+import { leaseDb } from "../db/client";
 import { eventBus } from "../events/bus";
 import { ControllerManager } from "./manager";
 import { handleShutdown } from "./shutdown";
@@ -38,7 +39,11 @@ export async function startControllers(healthSeconds: number): Promise<Controlle
       : []),
   ];
   const leaseMs = env().LIFEBOAT_LEASE_SECONDS * 1000;
-  const manager = new ControllerManager(d.db, reconcilers, { leaseMs, renewMs: Math.round(leaseMs / 3) });
+  const manager = new ControllerManager(d.db, reconcilers, {
+    leaseMs,
+    renewMs: Math.round(leaseMs / 3),
+    leaseDb: leaseDb(),
+  });
   await manager.start();
   // Attach and detach are announced: every process settles the new cluster's ownership at once.
   bus.subscribe((c) => {

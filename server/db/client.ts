@@ -3,19 +3,33 @@ import { PrismaClient } from "./generated/client";
 
 export type Db = PrismaClient;
 
-export function createDb(url: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+/** A client of `url`; `connections` caps its pool (pg's default, 10, otherwise). */
+export function createDb(url: string, opts: { connections?: number } = {}): Db {
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: url, ...(opts.connections ? { max: opts.connections } : {}) }),
+  });
 }
 
-const globalForDb = globalThis as unknown as { lifeboatDb?: Db };
+const globalForDb = globalThis as unknown as { lifeboatDb?: Db; lifeboatLeaseDb?: Db };
+
+function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url)
+    throw new Error("DATABASE_URL is not set: start the console with `npm start`, `npm run dev` or `npm run demo`");
+  return url;
+}
 
 /** The process-wide client, created on first use from DATABASE_URL (set by the launcher for the embedded server). */
 export function db(): Db {
-  if (!globalForDb.lifeboatDb) {
-    const url = process.env.DATABASE_URL;
-    if (!url)
-      throw new Error("DATABASE_URL is not set: start the console with `npm start`, `npm run dev` or `npm run demo`");
-    globalForDb.lifeboatDb = createDb(url);
-  }
+  globalForDb.lifeboatDb ??= createDb(databaseUrl());
   return globalForDb.lifeboatDb;
+}
+
+/**
+ * The controller leases' own client, of two connections: a renewal never waits behind the queries of the process's
+ * pool (a takeover of many clusters reads and writes hundreds of rows at once), so a busy process keeps its leases.
+ */
+export function leaseDb(): Db {
+  globalForDb.lifeboatLeaseDb ??= createDb(databaseUrl(), { connections: 2 });
+  return globalForDb.lifeboatLeaseDb;
 }
