@@ -154,8 +154,22 @@ test("an admin enables data protection on a cluster without Velero: the installe
   await chooseWriters(page, { location: "e2e-backups", group: "prod", writers: ["sandbox-3"] });
   await expect(page.getByTestId("deployment-e2e-backups-sandbox-1")).toContainText("read-only", { timeout: 20_000 });
 
-  // A backup on the new Velero: file-system backup (web-cache's pod opts its volume in) and CSI snapshots.
-  await backUpNamespaceTo(page, { cluster: "sandbox-3", namespace: "web-cache", location: "e2e-backups" });
+  // A backup on the new Velero: file-system backup (web-cache's pod opts its volume in) and a CSI snapshot
+  // (payments' claim is on csi-standard), each volume said in the backup's detail from Velero's volume info.
+  const name = await backUpNamespaceTo(page, {
+    cluster: "sandbox-3",
+    namespace: "web-cache, payments",
+    location: "e2e-backups",
+  });
+  await page.getByTestId(`backup-row-sandbox-3-${name}`).getByRole("link", { name }).click();
+  const volumes = page.getByRole("table", { name: "Volumes" });
+  // (Velero's volume info is fetched through a DownloadRequest once the backup is shown.)
+  await expect(volumes.getByRole("row", { name: /payments\/payments-data/ })).toContainText("CSI snapshot (local)", {
+    timeout: 30_000,
+  });
+  await expect(volumes.getByRole("row", { name: /web-cache\/web-cache-\S+ volume cache/ })).toContainText(
+    "File-system backup (kopia)",
+  );
 });
 
 test("a viewer sees the cluster's data protection, read-only", async ({ page }) => {
@@ -168,6 +182,14 @@ test("a viewer sees the cluster's data protection, read-only", async ({ page }) 
   const clusterId = new URL(page.url()).pathname.split("/").pop()!;
   const refused = await rawMutation(page, "velero.install", { clusterId, settings: SETTINGS });
   expect(refused.status).toBe(403);
+  // The fleet's versions, read-only: sandbox-3's Velero and its newer release, with no upgrade to start.
+  await page.goto("/data-protection");
+  const row = page.getByTestId("versions-row-sandbox-3");
+  await expect(row.getByTestId("versions-management")).toHaveText("Managed by Lifeboat");
+  await expect(row).toContainText("v1.17.0");
+  await expect(row.getByTestId("versions-upgrade")).toHaveText("Upgrade available: v1.18.1");
+  await expect(row.getByRole("link", { name: "Upgrade Velero on sandbox-3" })).toHaveCount(0);
+  await expectAccessible(page, "Velero versions, a viewer");
   await signOut(page);
 });
 
@@ -194,9 +216,33 @@ async function volumesStep(page: Page) {
 test("an admin switches the cluster to opt-out, upgrades it, and disables it keeping its backups, which restore on another cluster", async ({
   page,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(300_000);
   await signIn(page, ADMIN);
   let section = await sandbox3(page);
+
+  // Drift, checked when the section opens: a hand edit of the velero Deployment shows, and is put back.
+  let drift = section.getByTestId("velero-drift-result");
+  await expect(drift).toContainText("Velero's objects match what Lifeboat applied", { timeout: 30_000 });
+  kubectl(["label", "deploy", "velero", "-n", "velero", "component=edited-by-hand", "--overwrite"]);
+  section = await sandbox3(page);
+  drift = section.getByTestId("velero-drift-result");
+  await expect(drift).toContainText("differ from what Lifeboat applied", { timeout: 30_000 });
+  await expect(drift).toContainText("Deployment velero/velero");
+  await expectAccessible(page, "drift shown");
+  await drift.getByRole("button", { name: "Put it back" }).click();
+  await page
+    .getByRole("dialog", { name: "Put back what Lifeboat applied?" })
+    .getByRole("button", { name: "Put it back" })
+    .click();
+  await expect(section.getByTestId("velero-last-operation")).toContainText("Putting back what Lifeboat applied", {
+    timeout: 60_000,
+  });
+  expect(kubectl(["get", "deploy", "velero", "-n", "velero", "-o", "jsonpath={.metadata.labels.component}"])).toBe(
+    "velero",
+  );
+  // Checked again when the section shows the settings once more.
+  await section.getByRole("button", { name: "Check again" }).click();
+  await expect(drift).toContainText("Velero's objects match what Lifeboat applied", { timeout: 30_000 });
 
   // The backup wizard follows the cluster's settings: opt-in now.
   let wizard = await volumesStep(page);
@@ -240,12 +286,23 @@ test("an admin switches the cluster to opt-out, upgrades it, and disables it kee
   // Upgrade to the newest release: CRDs first, then the workloads.
   section = await sandbox3(page);
   await expect(section.getByTestId("velero-upgrade-available")).toHaveText("Velero v1.18.1 is available.");
-  await section.getByRole("button", { name: "Upgrade", exact: true }).click();
+  // Started from the fleet's versions page: it opens the cluster's upgrade, and follows its progress.
+  await page.goto("/data-protection");
+  const versionsRow = page.getByTestId("versions-row-sandbox-3");
+  await expect(versionsRow.getByTestId("versions-upgrade")).toHaveText("Upgrade available: v1.18.1");
+  await expect(page.getByRole("region", { name: "A whole cluster group" })).toContainText("prod");
+  await versionsRow.getByRole("link", { name: "Upgrade Velero on sandbox-3" }).click();
   d = page.getByRole("dialog", { name: "Upgrade Velero on sandbox-3" });
   await d.getByRole("button", { name: "Preview upgrade to v1.18.1" }).click();
   await expect(section.getByTestId("velero-operation-message")).toContainText("review and apply them", {
     timeout: 30_000,
   });
+  // The versions page follows the operation (waiting for its review now), with no second upgrade offered meanwhile.
+  await page.goto("/data-protection");
+  await expect(versionsRow.getByTestId("versions-operation")).toContainText("Upgrade to Velero v1.18.1");
+  await expect(versionsRow.getByRole("link", { name: "Upgrade Velero on sandbox-3" })).toHaveCount(0);
+  await expectAccessible(page, "Velero versions, an upgrade under way");
+  section = await sandbox3(page);
   await section.getByRole("button", { name: "Review and apply" }).click();
   review = page.getByRole("dialog", { name: "Review the upgrade to Velero v1.18.1" });
   await expect(review.getByTestId("velero-diff-Deployment-velero")).toContainText("velero/velero:v1.18.1");
@@ -280,6 +337,7 @@ test("an admin switches the cluster to opt-out, upgrades it, and disables it kee
   );
   expect(kubectl(["get", "deploy,ds", "-n", "velero", "-o", "name"]).trim()).toBe("");
   expect(kubectl(["get", "backupstoragelocations", "-n", "velero", "-o", "name"]).trim()).toBe("");
+  expect(kubectl(["get", "secrets", "-n", "velero", "-o", "name"])).not.toContain("lifeboat-e2e-backups-credentials");
   expect(kubectl(["get", "crd", "backups.velero.io", "-o", "name"]).trim()).toBe(
     "customresourcedefinition.apiextensions.k8s.io/backups.velero.io",
   );

@@ -10,6 +10,7 @@ import LinearProgress from "@mui/material/LinearProgress";
 import Paper from "@mui/material/Paper";
 import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useTRPC } from "@/lib/trpc/client";
 import { ACTIVE_PHASES, type VeleroStatus } from "@/lib/schemas/velero";
 import { compatibility, newerReleases, VELERO_RELEASES } from "@/lib/velero/versions";
@@ -87,6 +88,11 @@ export function DataProtection({
   const live = useLiveInterval(3_000);
   const q = useQuery({ ...trpc.velero.get.queryOptions({ clusterId }), refetchInterval: live });
   const [dialog, setDialog] = useState<Dialog | null>(null);
+  // The fleet's versions page links here with ?velero=upgrade: the upgrade dialog opens once the section knows it may.
+  const upgradeAsked = useSearchParams().get("velero") === "upgrade";
+  const router = useRouter();
+  const pathname = usePathname();
+  const [askDone, setAskDone] = useState(false);
   const qc = useQueryClient();
   const cancel = useMutation(
     trpc.velero.cancel.mutationOptions({
@@ -112,7 +118,17 @@ export function DataProtection({
         (r) => !s.kubernetesVersion || compatibility(s.kubernetesVersion, r.version).level !== "unsupported",
       )
     : undefined;
-  const close = () => setDialog(null);
+  const shown: Dialog | null =
+    dialog ??
+    (upgradeAsked && !askDone && canChange && manage && upgrade
+      ? { kind: "change", upgradeTo: upgrade.version }
+      : null);
+  const close = () => {
+    setDialog(null);
+    // Asked once: a reload does not open the upgrade again.
+    if (upgradeAsked && !askDone) router.replace(pathname, { scroll: false });
+    setAskDone(true);
+  };
   return (
     <Paper variant="outlined" sx={{ p: 2 }} component="section" aria-labelledby="data-protection-title">
       <Stack direction="row" spacing={1} sx={{ mb: 1, alignItems: "center", flexWrap: "wrap" }} useFlexGap>
@@ -265,7 +281,7 @@ export function DataProtection({
         </Typography>
       )}
 
-      {dialog?.kind === "enable" && (
+      {shown?.kind === "enable" && (
         <EnableVeleroDialog
           clusterId={clusterId}
           clusterName={clusterName}
@@ -275,7 +291,7 @@ export function DataProtection({
           onClose={close}
         />
       )}
-      {dialog?.kind === "change" && applied && (
+      {shown?.kind === "change" && applied && (
         <EnableVeleroDialog
           mode="change"
           clusterId={clusterId}
@@ -283,12 +299,12 @@ export function DataProtection({
           kubernetesVersion={s.kubernetesVersion}
           initial={applied}
           runningVersion={applied.version}
-          upgradeTo={dialog.upgradeTo}
+          upgradeTo={shown.upgradeTo}
           busy={s.busy}
           onClose={close}
         />
       )}
-      {dialog?.kind === "takeOver" && s.detectedSettings && (
+      {shown?.kind === "takeOver" && s.detectedSettings && (
         <EnableVeleroDialog
           mode="takeOver"
           clusterId={clusterId}
@@ -300,13 +316,13 @@ export function DataProtection({
           onClose={close}
         />
       )}
-      {dialog?.kind === "disable" && (
+      {shown?.kind === "disable" && (
         <DisableVeleroDialog clusterId={clusterId} clusterName={clusterName} busy={s.busy} onClose={close} />
       )}
-      {dialog?.kind === "review" && op && (
+      {shown?.kind === "review" && op && (
         <ManifestReview clusterId={clusterId} operationId={op.id} canApply={isAdmin} onClose={close} />
       )}
-      {dialog?.kind === "access" && <AccessLevelsDialog open onClose={close} current={s.accessLevel} />}
+      {shown?.kind === "access" && <AccessLevelsDialog open onClose={close} current={s.accessLevel} />}
     </Paper>
   );
 }

@@ -111,7 +111,9 @@ export function DisableVeleroDialog({
               />
               <FormHelperText sx={{ mt: 0 }}>
                 {deleteCrds
-                  ? "Velero's backups, schedules and restores as objects on this cluster go with them."
+                  ? "Velero's backups, schedules and restores as objects on this cluster go with them, and so do the " +
+                    "roles Lifeboat's onboarding manifest gave it in that namespace: apply the manifest again before " +
+                    "enabling data protection here later."
                   : "They stay, for other tools or a later install (Velero's objects on the cluster stay with them)."}
               </FormHelperText>
             </FormControl>

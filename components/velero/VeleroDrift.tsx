@@ -15,15 +15,16 @@ import { changeLabel, objectName } from "./change-summary";
 import { DiffLegend, ObjectDiff } from "./ObjectDiff";
 
 /**
- * Drift: Velero's objects on the cluster against what Lifeboat applied last (someone edited them by hand), checked on
- * request (it reads the cluster), and put back by a repair after a confirmation.
+ * Drift: Velero's objects on the cluster against what Lifeboat applied last (someone edited them by hand), checked when
+ * the section opens and again on request (it reads the cluster), and put back by a repair after a confirmation.
  */
 export function VeleroDrift({ clusterId, canRepair }: { clusterId: string; canRepair: boolean }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [asked, setAsked] = useState(false);
+  // Asked at once: a hand edit shows without anyone looking for it.
+  const [asked, setAsked] = useState(true);
   const [confirm, setConfirm] = useState(false);
-  // Read live on request only: not refetched on every change pushed for Velero, nor on focus, nor kept once closed.
+  // Read when shown and on request: not refetched on every change pushed for Velero, nor on focus, nor kept once closed.
   const q = useQuery({
     ...trpc.velero.drift.queryOptions({ clusterId }),
     enabled: asked,
@@ -58,7 +59,7 @@ export function VeleroDrift({ clusterId, canRepair }: { clusterId: string; canRe
           Drift
         </Typography>
         <Button size="small" variant="outlined" onClick={check} disabled={q.isFetching}>
-          Check for drift
+          {asked ? "Check again" : "Check for drift"}
         </Button>
       </Stack>
       {!d && !q.isFetching && !q.error && (

@@ -1,7 +1,11 @@
 "use client";
 import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
+import Button from "@mui/material/Button";
 import Chip from "@mui/material/Chip";
+import LinearProgress from "@mui/material/LinearProgress";
+import Paper from "@mui/material/Paper";
+import Stack from "@mui/material/Stack";
 import Typography from "@mui/material/Typography";
 import Update from "@mui/icons-material/Update";
 import { useTRPC } from "@/lib/trpc/client";
@@ -11,9 +15,13 @@ import { useLiveInterval } from "../common/LiveUpdates";
 import { PageHeader } from "../common/PageHeader";
 import { ResourceTable, type Column } from "../common/ResourceTable";
 import { Tooltip } from "../common/Tooltip";
+import { GroupDataProtectionButton } from "../velero-group/GroupDataProtectionButton";
+import { phaseText, progressOf } from "../velero-group/group-view";
 
 // The fleet's Velero versions (#12 §3): per cluster the user may see, who runs Velero there, the Velero, node-agent
-// and plugin versions, how they go with the cluster's Kubernetes, and whether Lifeboat installs a newer release.
+// and plugin versions, how they go with the cluster's Kubernetes, whether Lifeboat installs a newer release, and the
+// operation under way with its progress. An upgrade starts from here: one cluster (its Data protection section opens
+// on the upgrade) or a whole group (its policy, with each cluster's progress).
 
 type Color = "default" | "success" | "info" | "warning" | "error";
 
@@ -59,14 +67,29 @@ const COLUMNS: Column<VeleroVersionRow>[] = [
     id: "management",
     header: "Velero",
     sortValue: (r) => MANAGEMENT_ORDER.indexOf(r.management),
-    cell: (r) => (
-      <Chip
-        size="small"
-        color={MANAGEMENT[r.management].color}
-        label={MANAGEMENT[r.management].label}
-        data-testid="versions-management"
-      />
-    ),
+    cell: (r) => {
+      const progress = r.operation ? progressOf(r.operation) : null;
+      return (
+        <>
+          <Chip
+            size="small"
+            color={MANAGEMENT[r.management].color}
+            label={MANAGEMENT[r.management].label}
+            data-testid="versions-management"
+          />
+          {r.operation && progress !== null && (
+            <Stack spacing={0.5} sx={{ mt: 0.5, minWidth: 160 }} data-testid="versions-operation">
+              <Typography variant="caption">{phaseText(r.operation)}</Typography>
+              <LinearProgress
+                variant="determinate"
+                value={progress}
+                aria-label={`${r.clusterName}: ${phaseText(r.operation)}, ${progress}%`}
+              />
+            </Stack>
+          )}
+        </>
+      );
+    },
   },
   {
     id: "version",
@@ -136,13 +159,29 @@ const COLUMNS: Column<VeleroVersionRow>[] = [
     sortValue: (r) => (r.upgradeAvailable ? 0 : r.veleroVersion ? 1 : 2),
     cell: (r) =>
       r.upgradeAvailable ? (
-        <Chip
-          size="small"
-          color="warning"
-          icon={<Update />}
-          label={`Upgrade available: ${r.newestRelease}`}
-          data-testid="versions-upgrade"
-        />
+        <Stack spacing={0.5} sx={{ alignItems: "flex-start" }}>
+          <Chip
+            size="small"
+            color="warning"
+            icon={<Update />}
+            label={`Upgrade available: ${r.newestRelease}`}
+            data-testid="versions-upgrade"
+          />
+          {r.canUpgrade ? (
+            <Button
+              size="small"
+              component={Link}
+              href={`/clusters/${r.clusterId}?velero=upgrade`}
+              aria-label={`Upgrade Velero on ${r.clusterName}`}
+            >
+              Upgrade…
+            </Button>
+          ) : r.groupPolicy ? (
+            <Typography variant="caption" color="text.secondary">
+              Upgraded with group {r.groupName}&apos;s policy
+            </Typography>
+          ) : null}
+        </Stack>
       ) : r.veleroVersion === r.newestRelease ? (
         <Typography component="span" variant="body2" color="text.secondary">
           Newest
@@ -158,7 +197,9 @@ export function VeleroVersionsPage() {
   const trpc = useTRPC();
   const live = useLiveInterval(10_000);
   const q = useQuery({ ...trpc.veleroFleet.versions.queryOptions(), refetchInterval: live });
+  const groups = useQuery(trpc.clusterGroup.list.queryOptions());
   const upgrades = q.data?.filter((r) => r.upgradeAvailable).length ?? 0;
+  const mine = groups.data?.filter((g) => g.myRole) ?? [];
   return (
     <>
       <PageHeader
@@ -170,6 +211,25 @@ export function VeleroVersionsPage() {
           (upgrades ? ` ${upgrades} cluster${upgrades === 1 ? " has" : "s have"} an upgrade available.` : "")
         }
       />
+      {mine.length > 0 && (
+        <Paper variant="outlined" component="section" aria-labelledby="versions-groups-title" sx={{ p: 2, mb: 2 }}>
+          <Typography variant="subtitle1" component="h2" id="versions-groups-title">
+            A whole cluster group
+          </Typography>
+          <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
+            A group&apos;s data protection policy installs, changes and upgrades Velero on every cluster of the group
+            (clusters attached later too), with each cluster&apos;s progress.
+          </Typography>
+          <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: "wrap" }}>
+            {mine.map((g) => (
+              <Stack key={g.id} direction="row" spacing={0.5} sx={{ alignItems: "center" }}>
+                <Typography variant="body2">{g.name}</Typography>
+                <GroupDataProtectionButton group={g} />
+              </Stack>
+            ))}
+          </Stack>
+        </Paper>
+      )}
       <ResourceTable
         label="Velero versions"
         columns={COLUMNS}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { veleroStatus } from "./velero";
+import { veleroOperationProgress, veleroStatus } from "./velero";
 
 // The fleet's Velero versions (#12 §3: "each cluster's Velero, node-agent and plugin versions, what is supported, what
 // is newer"): one row per cluster the user may see, from what detection last stored on the cluster's record.
@@ -10,6 +10,8 @@ export const veleroVersionRow = z.object({
   clusterId: z.string(),
   clusterName: z.string(),
   groupName: z.string(),
+  /** The group's data protection policy decides this cluster's Velero (upgraded with the group). */
+  groupPolicy: z.boolean(),
   management: veleroStatus.shape.management,
   /** Velero's server version ("v1.18.1"), null when none runs. */
   veleroVersion: z.string().nullable(),
@@ -26,6 +28,13 @@ export const veleroVersionRow = z.object({
   newestRelease: z.string(),
   /** A release newer than the running one that Lifeboat installs and this Kubernetes does not rule out. */
   upgradeAvailable: z.boolean(),
+  /**
+   * The caller may upgrade it here: a cluster admin, Velero managed by Lifeboat with its "manage Velero" access, no
+   * group policy deciding it and no operation under way.
+   */
+  canUpgrade: z.boolean(),
+  /** The operation under way on the cluster (install, change, upgrade, …), null when none is. */
+  operation: veleroOperationProgress.nullable(),
 });
 export type VeleroVersionRow = z.infer<typeof veleroVersionRow>;
 

@@ -179,6 +179,16 @@ export const veleroOperationSummary = z.object({
 });
 export type VeleroOperationSummary = z.infer<typeof veleroOperationSummary>;
 
+/** Where an operation is, as a list of clusters follows it (the fleet's versions page). */
+export const veleroOperationProgress = veleroOperationSummary.pick({
+  kind: true,
+  phase: true,
+  version: true,
+  steps: true,
+  progress: true,
+});
+export type VeleroOperationProgress = z.infer<typeof veleroOperationProgress>;
+
 /** An operation with what the installer rendered, as the operator reviews it: every object as YAML. */
 export const veleroOperationDetail = veleroOperationSummary.extend({
   installerMessages: z.array(z.string()),

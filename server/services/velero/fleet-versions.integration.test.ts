@@ -3,6 +3,7 @@ import type { Db } from "../../db/client";
 import type { Prisma } from "../../db/generated/client";
 import { aCluster, aGroup, aUser, bind, callerFor, signedIn } from "../../testing/builders";
 import { freshDatabase } from "../../testing/db";
+import { DEFAULT_VELERO_SETTINGS } from "@/lib/schemas/velero";
 
 // The fleet's Velero versions through the router, from cluster records as detection and the installer leave them:
 // who runs Velero where, its node-agent and plugin tags, what the cluster's Kubernetes makes of it, and what is newer;
@@ -129,5 +130,66 @@ describe("the fleet's Velero versions", () => {
 
     const nobody = await aUser(db);
     expect(await callerFor(db, await signedIn(db, nobody)).veleroFleet.versions()).toEqual([]);
+  });
+
+  it("offers an upgrade where the caller may make it, shows the operation under way, and leaves a group's clusters to its policy", async () => {
+    const groupC = (await aGroup(db, "versions-c")).id;
+    const managed = (version: string) => ({
+      kubernetesVersion: "v1.33.1",
+      accessLevel: "MANAGE" as const,
+      velero: detected(version),
+    });
+    const older = await cluster(groupC, "c-older", managed("v1.17.0"));
+    const busy = await cluster(groupC, "c-upgrading", managed("v1.17.0"));
+    for (const id of [older, busy])
+      await db.veleroInstallation.create({ data: { clusterId: id, management: "MANAGED", version: "v1.17.0" } });
+    await db.veleroOperation.create({
+      data: {
+        clusterId: busy,
+        kind: "UPGRADE",
+        phase: "ROLLING_OUT",
+        settings: { ...DEFAULT_VELERO_SETTINGS, version: "v1.18.1" },
+        steps: [
+          { name: "render", state: "done", at: "2026-12-06T01:00:00Z" },
+          { name: "review", state: "done", at: "2026-12-06T01:00:05Z" },
+          { name: "established", state: "done", at: "2026-12-06T01:00:08Z" },
+          { name: "workloads", state: "done", at: "2026-12-06T01:00:09Z" },
+          { name: "rollout", state: "running", at: "2026-12-06T01:00:10Z" },
+        ],
+        progress: { ready: 1, desired: 2 },
+      },
+    });
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const viewer = await aUser(db);
+    await bind(db, "VIEWER", { userId: viewer.id }, { clusterGroupId: groupC });
+    const ofC = async (u: typeof admin) =>
+      (await callerFor(db, await signedIn(db, u)).veleroFleet.versions()).filter((r) => r.groupName === "versions-c");
+
+    const [olderRow, busyRow] = await ofC(admin);
+    expect(olderRow).toMatchObject({
+      clusterName: "c-older",
+      upgradeAvailable: true,
+      canUpgrade: true,
+      operation: null,
+    });
+    expect(busyRow).toMatchObject({
+      clusterName: "c-upgrading",
+      upgradeAvailable: true,
+      canUpgrade: false,
+      operation: { kind: "UPGRADE", phase: "ROLLING_OUT", version: "v1.18.1", progress: { ready: 1, desired: 2 } },
+    });
+    // A viewer sees the same versions and progress, and no upgrade to make.
+    expect((await ofC(viewer)).map((r) => [r.clusterName, r.canUpgrade, r.operation?.kind ?? null])).toEqual([
+      ["c-older", false, null],
+      ["c-upgrading", false, "UPGRADE"],
+    ]);
+    // Under the group's policy, the group upgrades it: no upgrade of the cluster alone.
+    await db.groupVeleroPolicy.create({
+      data: { groupId: groupC, settings: { ...DEFAULT_VELERO_SETTINGS, version: "v1.17.0" }, whenBusy: "refuse" },
+    });
+    expect((await ofC(admin)).map((r) => [r.clusterName, r.groupPolicy, r.canUpgrade])).toEqual([
+      ["c-older", true, false],
+      ["c-upgrading", true, false],
+    ]);
   });
 });

@@ -1,10 +1,12 @@
 import type { Db } from "../../db/client";
+import type { VeleroOperation } from "../../db/generated/client";
 import { canOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
 import type { veleroInfo } from "@/lib/schemas/cluster";
 import type { z } from "zod";
 import type { VeleroVersionRow } from "@/lib/schemas/velero-fleet";
 import { compatibility, newerReleases, pluginProviderOf, VELERO_RELEASES } from "@/lib/velero/versions";
-import { veleroManagementOf } from "./view";
+import { ACTIVE_PHASES } from "@/lib/schemas/velero";
+import { operationProgress, veleroManagementOf } from "./view";
 
 // The fleet's Velero versions (#12 §3): per cluster the user may see, who runs Velero there and which version, the
 // node-agent's and the plugins' image tags, how that Velero goes with the cluster's Kubernetes, and whether Lifeboat
@@ -29,11 +31,23 @@ export async function veleroFleetVersions(db: Db, access: Access): Promise<Veler
       groupId: true,
       kubernetesVersion: true,
       velero: true,
-      group: { select: { name: true } },
+      accessLevel: true,
+      group: { select: { name: true, veleroPolicy: { select: { enabled: true } } } },
       veleroInstallation: { select: { management: true, version: true } },
-      veleroOperations: { orderBy: { createdAt: "desc" }, take: 1, select: { kind: true, phase: true, steps: true } },
     },
   });
+  // Each cluster's latest operation, in one query (a nested `take: 1` would read every operation ever run).
+  const ids = clusters.map((c) => c.id);
+  const latest = new Map(
+    (
+      await db.$queryRaw<
+        ({ clusterId: string } & Pick<VeleroOperation, "kind" | "phase" | "settings" | "steps" | "progress">)[]
+      >`
+        SELECT DISTINCT ON ("clusterId") "clusterId", "kind", "phase", "settings", "steps", "progress"
+        FROM "VeleroOperation" WHERE "clusterId" = ANY(${ids})
+        ORDER BY "clusterId", "createdAt" DESC`
+    ).map((o) => [o.clusterId, o]),
+  );
   const newest = VELERO_RELEASES[0].version;
   return clusters
     .filter((c) => canOnCluster(access, "velero.get", c))
@@ -41,17 +55,24 @@ export async function veleroFleetVersions(db: Db, access: Access): Promise<Veler
       const { management, version } = veleroManagementOf({
         velero: c.velero,
         veleroInstallation: c.veleroInstallation,
-        lastOperation: c.veleroOperations[0],
+        lastOperation: latest.get(c.id),
       });
       // Records detected before a field existed lack it: every field is read as optional.
       const info = c.velero as Partial<z.infer<typeof veleroInfo>> | null;
       const running = management !== "OFF" && management !== "DISABLED" ? version : null;
       const k8s = c.kubernetesVersion;
       const nodeAgentRunning = Boolean(running && info?.nodeAgent);
+      const last = latest.get(c.id);
+      const active = last && (ACTIVE_PHASES as readonly string[]).includes(last.phase) ? last : null;
+      const groupPolicy = Boolean(c.group.veleroPolicy?.enabled);
+      const upgradeAvailable = running
+        ? newerReleases(running).some((r) => !k8s || compatibility(k8s, r.version).level !== "unsupported")
+        : false;
       return {
         clusterId: c.id,
         clusterName: c.name,
         groupName: c.group.name,
+        groupPolicy,
         management,
         veleroVersion: running,
         nodeAgentRunning,
@@ -65,9 +86,15 @@ export async function veleroFleetVersions(db: Db, access: Access): Promise<Veler
         kubernetesVersion: k8s,
         compatibility: running && k8s ? compatibility(k8s, running) : null,
         newestRelease: newest,
-        upgradeAvailable: running
-          ? newerReleases(running).some((r) => !k8s || compatibility(k8s, r.version).level !== "unsupported")
-          : false,
+        upgradeAvailable,
+        canUpgrade:
+          upgradeAvailable &&
+          management === "MANAGED" &&
+          c.accessLevel === "MANAGE" &&
+          !groupPolicy &&
+          !active &&
+          canOnCluster(access, "velero.install", c),
+        operation: active ? operationProgress(active) : null,
       };
     });
 }

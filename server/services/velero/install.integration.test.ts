@@ -462,27 +462,44 @@ describe.skipIf(!haveKubectl)(
         return row?.phase === "Completed";
       });
 
+      const secret = ["get", "secret", "lifeboat-install-loc-credentials", "-n", "velero", "-o", "name"];
+      expect((await kubectl(kubeconfigPath(), secret)).code).toBe(0);
+
+      // Everything asked: the backups first, then the locations, Velero, and its CRDs and namespace (sandbox-3 is
+      // left as the integration sandbox started it, without Velero's CRDs).
       const { id } = await startDisable(
         d,
         clusterId,
-        { backups: "delete", deleteCrds: false, confirmName: "bare" },
+        { backups: "delete", deleteCrds: true, confirmName: "bare" },
         adminId,
       );
       const done = await settled(id, ["SUCCEEDED", "FAILED"], 120_000);
       expect(done).toMatchObject({
         phase: "SUCCEEDED",
-        message: "Velero was removed from the cluster, with its backups. Its CRDs stay.",
+        message: "Velero was removed from the cluster, with its backups. Its CRDs and namespace were deleted.",
       });
       expect((done.steps as { name: string; state: string }[]).map((x) => `${x.name}:${x.state}`)).toEqual([
         "delete-backups:done",
         "locations:done",
         "workloads:done",
+        "crds:done",
       ]);
       expect(await db.veleroObject.count({ where: { clusterId, kind: "backups", name } })).toBe(0);
       expect(await db.locationDeployment.count({ where: { clusterId } })).toBe(0);
-      expect((await kubectl(kubeconfigPath(), ["get", "deploy,ds,bsl", "-n", "velero", "-o", "name"])).out.trim()).toBe(
-        "",
+      expect((await kubectl(kubeconfigPath(), secret)).code).not.toBe(0);
+      for (const crd of ["backups.velero.io", "backupstoragelocations.velero.io", "restores.velero.io"])
+        expect((await kubectl(kubeconfigPath(), ["get", "crd", crd])).code, crd).not.toBe(0);
+      await until(
+        "the velero namespace gone",
+        async () => (await kubectl(kubeconfigPath(), ["get", "ns", "velero"])).code !== 0,
       );
+      // Lifeboat's own roles there went with it (the dialog says so): the cluster's admin applies the manage manifest
+      // again, as before enabling data protection here another time.
+      const manifest = onboardingManifest({ level: "manage" }).yaml;
+      expect((await kubectl(kubeconfigPath(), ["apply", "-f", "-"], manifest)).code).toBe(0);
+      expect(await db.veleroInstallation.findUniqueOrThrow({ where: { clusterId } })).toMatchObject({
+        management: "DISABLED",
+      });
     });
     it("with only operate access left (the manage binding removed), Lifeboat's service account probes as OPERATE", async () => {
       // Lifeboat's own identity, as the onboarding manifest's command prints it (the test attached as the admin).

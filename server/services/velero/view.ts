@@ -5,6 +5,7 @@ import {
   appliedBeforeFailing,
   veleroSettings,
   type VeleroOperationDetail,
+  type VeleroOperationProgress,
   type VeleroOperationSummary,
   type VeleroStatus,
 } from "@/lib/schemas/velero";
@@ -27,17 +28,26 @@ const disableOptions = (o: unknown) => {
   };
 };
 
-function summary(op: OperationRow): VeleroOperationSummary {
-  const rendered = op.rendered as unknown as RenderedView | null;
+/** Where an operation is: its kind, phase, version, steps and rollout progress (the fleet's versions page). */
+export function operationProgress(
+  op: Pick<OperationRow, "kind" | "phase" | "settings" | "steps" | "progress">,
+): VeleroOperationProgress {
   const settings = veleroSettings.safeParse(op.settings);
   return {
-    id: op.id,
     kind: op.kind,
     phase: op.phase,
     version: settings.success ? settings.data.version : "",
-    message: op.message,
     steps: (op.steps as unknown as VeleroOperationSummary["steps"]) ?? [],
     progress: (op.progress as VeleroOperationSummary["progress"]) ?? null,
+  };
+}
+
+function summary(op: OperationRow): VeleroOperationSummary {
+  const rendered = op.rendered as unknown as RenderedView | null;
+  return {
+    ...operationProgress(op),
+    id: op.id,
+    message: op.message,
     installerImage: op.installerImage,
     renderedDigest: op.renderedDigest,
     objectCount: rendered?.objects.length ?? 0,
