@@ -132,4 +132,52 @@ describe("ClusterOwnership", () => {
     expect(await db.clusterLease.count({ where: { clusterId: detach } })).toBe(0);
     await m.releaseAll();
   });
+
+  it("renews a lease while a write fenced by it is in flight; a takeover waits for that write to commit", async () => {
+    await detachAll();
+    const [id] = await attachedClusters(1);
+    const owner = member("a-owner", 400); // first by name: the single cluster is its share
+    const other = member("b-other");
+    await settle([owner, other]);
+    expect(owner.owns(id)).toBe(true);
+    const token = owner.current().get(id)!;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const write = fencedWrite(db, owner.fence(id)!, async (tx) => {
+      entered();
+      await gate;
+      return tx.syncState.create({ data: { clusterId: id, kind: "backups" } });
+    });
+    await inside;
+    // The owner's renewal does not wait for its write.
+    const expiry = async () => (await db.clusterLease.findUniqueOrThrow({ where: { clusterId: id } })).expiresAt;
+    const before = await expiry();
+    await owner.tick();
+    expect((await expiry()).getTime()).toBeGreaterThan(before.getTime());
+    // The owner stops renewing (it died mid-write): its lease and membership expire, and the other, alone now, does
+    // not take the cluster while the write is open …
+    await until(
+      "the owner's lease and membership expired",
+      async () => {
+        const [r] = await db.$queryRaw<{ expired: boolean }[]>`
+          SELECT bool_and(t."expiresAt" <= now()) AS expired FROM (
+            SELECT "expiresAt" FROM "ClusterLease" WHERE "clusterId" = ${id}
+            UNION ALL SELECT "expiresAt" FROM "ControllerMember" WHERE "holder" = 'a-owner') t`;
+        return r.expired;
+      },
+      3_000,
+      20,
+    );
+    await other.tick();
+    expect(other.owns(id)).toBe(false);
+    // … the write, fenced when it began, commits; then the other takes the cluster, with a new token.
+    release();
+    await write;
+    expect(await db.syncState.count({ where: { clusterId: id } })).toBe(1);
+    await other.tick();
+    expect(other.current().get(id)).toBe(token + 1n);
+    await other.releaseAll();
+  });
 });

@@ -33,9 +33,10 @@ type Tx = Prisma.TransactionClient;
 const FENCED_IDLE_MS = 5_000;
 
 /**
- * Runs `write` in a transaction that first locks the cluster's lease row FOR SHARE with this holder and token: a
- * takeover (an UPDATE of that row) waits until the write commits, and a write after a takeover finds no row and throws
- * LeaseLost, writing nothing.
+ * Runs `write` in a transaction that first locks the cluster's lease row FOR KEY SHARE with this holder and token: a
+ * takeover (which claims the row FOR UPDATE, SKIP LOCKED) passes it by until the write commits, and a write after a
+ * takeover finds no row and throws LeaseLost, writing nothing. The holder's own renewals and give-ups (updates of the
+ * row's other columns) do not wait for its writes, nor the writes for them.
  */
 export async function fencedWrite<T>(db: Db, fence: Fence, write: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(
@@ -49,7 +50,7 @@ export async function fencedWrite<T>(db: Db, fence: Fence, write: (tx: Tx) => Pr
         SELECT 1 AS ok FROM "ClusterLease"
         WHERE "clusterId" = ${fence.clusterId} AND "holder" = ${fence.holder} AND "token" = ${fence.token}
           AND "expiresAt" > now()
-        FOR SHARE`;
+        FOR KEY SHARE`;
       if (!held.length) throw new LeaseLost(fence.clusterId);
       return write(tx);
     },

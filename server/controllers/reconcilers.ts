@@ -68,10 +68,15 @@ export class SyncReconciler implements Reconciler {
       if (stopping.has(id) || !engine.running().includes(id)) return;
       stopping.set(
         id,
-        engine.stopCluster(id).finally(() => {
-          stopping.delete(id);
-          converge();
-        }),
+        engine
+          .stopCluster(id)
+          .catch((e) =>
+            logger.warn({ err: e instanceof Error ? e.message : String(e), clusterId: id }, "sync: stop failed"),
+          )
+          .finally(() => {
+            stopping.delete(id);
+            converge();
+          }),
       );
     };
     const converge = () => {
@@ -84,7 +89,8 @@ export class SyncReconciler implements Reconciler {
           });
           const ids = new Set(attached.map((c) => c.id));
           for (const id of engine.running()) if (!ids.has(id)) stopOne(id);
-          if (!stopped) for (const id of ids) if (!stopping.has(id)) engine.startCluster(id);
+          // Owned still (the list above was read before an await: a cluster lost meanwhile is not started again).
+          if (!stopped) for (const id of ids) if (!stopping.has(id) && clusters.owns(id)) engine.startCluster(id);
         })
         .catch((e) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, "sync: converging failed"));
     };

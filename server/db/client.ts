@@ -3,10 +3,17 @@ import { PrismaClient } from "./generated/client";
 
 export type Db = PrismaClient;
 
-/** A client of `url`; `connections` caps its pool (pg's default, 10, otherwise). */
-export function createDb(url: string, opts: { connections?: number } = {}): Db {
+/**
+ * A client of `url`; `connections` caps its pool (pg's default, 10, otherwise), and `keepIdle` keeps its connections
+ * open however long they idle (pg closes them after 10 s by default).
+ */
+export function createDb(url: string, opts: { connections?: number; keepIdle?: boolean } = {}): Db {
   return new PrismaClient({
-    adapter: new PrismaPg({ connectionString: url, ...(opts.connections ? { max: opts.connections } : {}) }),
+    adapter: new PrismaPg({
+      connectionString: url,
+      ...(opts.connections ? { max: opts.connections } : {}),
+      ...(opts.keepIdle ? { idleTimeoutMillis: 0 } : {}),
+    }),
   });
 }
 
@@ -30,6 +37,7 @@ export function db(): Db {
  * pool (a takeover of many clusters reads and writes hundreds of rows at once), so a busy process keeps its leases.
  */
 export function leaseDb(): Db {
-  globalForDb.lifeboatLeaseDb ??= createDb(databaseUrl(), { connections: 2 });
+  // Kept open between renewals (every third of a lease, which may be longer than pg's idle timeout).
+  globalForDb.lifeboatLeaseDb ??= createDb(databaseUrl(), { connections: 2, keepIdle: true });
   return globalForDb.lifeboatLeaseDb;
 }

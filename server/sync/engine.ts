@@ -111,8 +111,11 @@ export class SyncEngine {
     const c = this.clusters.get(clusterId);
     if (!c) return;
     c.abort.abort();
-    await c.running;
-    this.clusters.delete(clusterId);
+    try {
+      await c.running;
+    } finally {
+      this.clusters.delete(clusterId);
+    }
   }
 
   async stop(): Promise<void> {
