@@ -27,6 +27,21 @@ function counting(name: string) {
   return { r, state };
 }
 
+/** `n` clusters attached (a kubeconfig each): they are shared among the processes. */
+async function attached(n: number): Promise<string[]> {
+  const g = await aGroup(db);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = await aCluster(db, g.id);
+    const secret = await db.sealedSecret.create({
+      data: { purpose: "kubeconfig", keyId: "k", nonce: Buffer.alloc(12), ciphertext: Buffer.alloc(1) },
+    });
+    await db.cluster.update({ where: { id: c.id }, data: { kubeconfigSecretId: secret.id } });
+    ids.push(c.id);
+  }
+  return ids;
+}
+
 describe("ControllerManager", () => {
   it("runs its reconcilers in one process only; a standby takes over at once when the leader stops", async () => {
     const a = counting("a");
@@ -90,14 +105,7 @@ describe("ControllerManager", () => {
   it("keeps its clusters while its process's pool is busy: the leases are renewed through their own connections", async () => {
     // A process whose every pooled connection is taken (a takeover's many first reads and writes): its leases still
     // renew, so it does not lose its clusters to the others and start them again.
-    const g = await aGroup(db);
-    for (let i = 0; i < 3; i++) {
-      const c = await aCluster(db, g.id);
-      const secret = await db.sealedSecret.create({
-        data: { purpose: "kubeconfig", keyId: "k", nonce: Buffer.alloc(12), ciphertext: Buffer.alloc(1) },
-      });
-      await db.cluster.update({ where: { id: c.id }, data: { kubeconfigSecretId: secret.id } });
-    }
+    await attached(3);
     const busy = createDb(url, { connections: 2 });
     const leases = createDb(url, { connections: 2 });
     const perCluster: Reconciler = { name: "per-cluster", scope: "cluster", start: () => () => undefined };
@@ -119,6 +127,54 @@ describe("ControllerManager", () => {
       expect(held).toBe(true);
       expect(m.clusters.ids()).toHaveLength(3);
       await hold;
+    } finally {
+      await m.stop();
+      await busy.$disconnect();
+      await leases.$disconnect();
+    }
+  });
+
+  it("gives its clusters up while its process's pool does not answer, and takes its share again once it does", async () => {
+    // A process whose every pooled connection hangs (cut off from PostgreSQL, queries that never return) syncs
+    // nothing, yet its leases would renew through their own pool: past poolStuckMs it gives them up to the others.
+    const ids = await attached(3);
+    const busy = createDb(url, { connections: 2 });
+    const leases = createDb(url, { connections: 2 });
+    const perCluster: Reconciler = { name: "per-cluster", scope: "cluster", start: () => () => undefined };
+    const m = new ControllerManager(busy, [perCluster], {
+      leaseMs: 1_500,
+      renewMs: 300,
+      poolStuckMs: 1_000,
+      leaseDb: leases,
+    });
+    await m.start();
+    try {
+      const owned = async () => ids.every((id) => m.clusters.owns(id));
+      await until("it owns the clusters", owned, 5_000, 20);
+      const tokens = ids.map((id) => m.clusters.fence(id)!.token);
+      const released = async () => {
+        const [{ live }] = await db.$queryRaw<{ live: number }[]>`
+          SELECT count(*)::int AS "live" FROM "ClusterLease" WHERE "holder" = ${m.holder} AND "expiresAt" > now()`;
+        const member = await db.controllerMember.findUnique({ where: { holder: m.holder } });
+        return live === 0 && !member;
+      };
+      expect(await released()).toBe(false);
+      // Both of the process's connections held for 5 s (more than three leases): its pool answers nothing meanwhile.
+      let held = true;
+      const hold = Promise.all([busy.$executeRaw`SELECT pg_sleep(5)`, busy.$executeRaw`SELECT pg_sleep(5)`]).finally(
+        () => (held = false),
+      );
+      await until(
+        "its leases and membership given up while the pool is held",
+        async () => (await released()) && m.clusters.ids().length === 0,
+        4_000,
+        50,
+      );
+      expect(held).toBe(true);
+      await hold;
+      await until("it owns the clusters again", owned, 5_000, 20);
+      // Claimed anew after the give-up (a kept lease would have kept its token).
+      ids.forEach((id, i) => expect(m.clusters.fence(id)!.token).toBeGreaterThan(tokens[i]));
     } finally {
       await m.stop();
       await busy.$disconnect();

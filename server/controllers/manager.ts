@@ -44,6 +44,11 @@ export interface ManagerOptions {
    * of their own, so a renewal does not queue behind the reconcilers' queries. The manager's `db` when not given.
    */
   leaseDb?: Db;
+  /**
+   * With a `leaseDb` of its own: how long the manager's `db` may go without answering before this process gives its
+   * clusters (and the fleet lease) up until it answers again. Default: 4 leases, at least a minute.
+   */
+  poolStuckMs?: number;
 }
 
 export const DEFAULT_LEASE_MS = 15_000;
@@ -53,6 +58,12 @@ export class ControllerManager {
   private readonly lease: Lease;
   private readonly ownership: ClusterOwnership;
   private readonly renewMs: number;
+  private readonly poolStuckMs: number;
+  /** The pool probe (only when the leases have a pool of their own): in flight, and when it last answered. */
+  private readonly probes: boolean;
+  private probing = false;
+  private answeredAt = process.hrtime.bigint();
+  private stuck = false;
   private running: { name: string; stop: () => Promise<void> | void }[] = [];
   private clusterRunning: { name: string; stop: () => Promise<void> | void }[] | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -71,6 +82,10 @@ export class ControllerManager {
     this.lease = new Lease(leaseDb, opts.leaseName ?? "controllers", holder, leaseMs);
     this.renewMs = opts.renewMs ?? DEFAULT_RENEW_MS;
     this.ownership = new ClusterOwnership(leaseDb, holder, { leaseMs, renewMs: this.renewMs });
+    // Renewed through a pool of their own, the leases would outlive a main pool that no longer answers (every
+    // connection hung): the process would keep clusters it cannot sync. On one client, the renewals stall with it.
+    this.probes = leaseDb !== db;
+    this.poolStuckMs = opts.poolStuckMs ?? Math.max(4 * leaseMs, 60_000);
   }
 
   /** What this process owns (cluster-scoped reconcilers act only for these). */
@@ -114,22 +129,60 @@ export class ControllerManager {
   /** Starts competing for the lease; resolves after the first attempt (leading or standby). */
   start(): Promise<void> {
     this.stopped = false;
+    this.answeredAt = process.hrtime.bigint();
     const first = this.tick();
     this.timer = setInterval(() => void this.tick(), this.renewMs);
     this.timer.unref?.();
     return first;
   }
 
+  /** Starts a trivial query on the main pool unless one is in flight; only its answers count (a failure is none). */
+  private probe(): void {
+    if (!this.probes || this.probing) return;
+    this.probing = true;
+    void this.db.$executeRaw`SELECT 1`
+      .then(
+        () => void (this.answeredAt = process.hrtime.bigint()),
+        () => undefined,
+      )
+      .finally(() => (this.probing = false));
+  }
+
+  /** Whether the main pool has not answered for `poolStuckMs`; says so once when that changes. */
+  private poolStuck(): boolean {
+    const silentMs = Number(process.hrtime.bigint() - this.answeredAt) / 1e6;
+    const stuck = this.probes && silentMs > this.poolStuckMs;
+    if (stuck && !this.stuck) {
+      const seconds = Math.round(silentMs / 1000);
+      logger.warn(
+        { holder: this.holder, seconds },
+        `the database pool has not answered for ${seconds} s: this process gives its clusters up`,
+      );
+    } else if (!stuck && this.stuck) {
+      logger.info({ holder: this.holder }, "the database pool answers again: this process takes its share again");
+    }
+    this.stuck = stuck;
+    return stuck;
+  }
+
   private tick(): Promise<void> {
+    this.probe();
     this.ticking = this.ticking.then(async () => {
       if (this.stopped) return;
+      const stuck = this.poolStuck();
       if (this.perCluster().length) {
+        this.ownership.standAside(stuck);
         await this.ownership.tick();
         if (this.stopped) return;
         // Started once, after the first round of ownership: they follow its changes themselves.
         if (!this.clusterRunning) this.clusterRunning = this.startAll(this.perCluster());
       }
       if (!this.fleet().length) return;
+      // Not renewed, the fleet lease expires and a replica whose pool answers takes the fleet-wide work over.
+      if (stuck) {
+        if (this.leading) await this.follow("database pool stuck");
+        return;
+      }
       let held = false;
       try {
         held = (await this.lease.acquire()).held;

@@ -76,6 +76,9 @@ export class ClusterOwnership {
   private listeners = new Set<(gained: string[], lost: string[]) => void>();
   /** process.hrtime at the start of the last round the database confirmed (renewals are at or after it). */
   private startedAt: bigint | null = null;
+  /** Standing aside (its process's database pool does not answer), and whether everything was given up since. */
+  private aside = false;
+  private givenUp = false;
 
   constructor(
     private readonly db: Db,
@@ -117,6 +120,15 @@ export class ClusterOwnership {
     return () => this.listeners.delete(fn);
   }
 
+  /**
+   * While `aside`, a round gives every lease and the membership up (once) and neither heartbeats nor claims: the
+   * others' shares grow and they take the clusters over. Then rounds renew and claim as before.
+   */
+  standAside(aside: boolean): void {
+    if (!aside) this.givenUp = false;
+    this.aside = aside;
+  }
+
   private ttl() {
     return Prisma.sql`clock_timestamp() + make_interval(secs => ${this.opts.leaseMs / 1000})`;
   }
@@ -139,6 +151,11 @@ export class ClusterOwnership {
 
   private async round() {
     const { db, holder } = this;
+    if (this.aside) {
+      if (!this.givenUp) await this.releaseAll();
+      this.givenUp = true;
+      return;
+    }
     await db.$executeRaw`
       INSERT INTO "ControllerMember" ("holder", "expiresAt") VALUES (${holder}, ${this.ttl()})
       ON CONFLICT ("holder") DO UPDATE SET "expiresAt" = EXCLUDED."expiresAt"`;
