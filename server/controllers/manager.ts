@@ -59,11 +59,14 @@ export class ControllerManager {
   private readonly ownership: ClusterOwnership;
   private readonly renewMs: number;
   private readonly poolStuckMs: number;
+  private readonly leaseMs: number;
   /** The pool probe (only when the leases have a pool of their own): in flight, and when it last answered. */
   private readonly probes: boolean;
   private probing = false;
   private answeredAt = process.hrtime.bigint();
   private stuck = false;
+  /** The fleet reconcilers' stops begun when the pool got stuck (not waited for then). */
+  private followed: Promise<void> = Promise.resolve();
   private running: { name: string; stop: () => Promise<void> | void }[] = [];
   private clusterRunning: { name: string; stop: () => Promise<void> | void }[] | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -78,6 +81,7 @@ export class ControllerManager {
   ) {
     const holder = opts.holder ?? `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`;
     const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leaseMs = leaseMs;
     const leaseDb = opts.leaseDb ?? db;
     this.lease = new Lease(leaseDb, opts.leaseName ?? "controllers", holder, leaseMs);
     this.renewMs = opts.renewMs ?? DEFAULT_RENEW_MS;
@@ -140,12 +144,19 @@ export class ControllerManager {
   private probe(): void {
     if (!this.probes || this.probing) return;
     this.probing = true;
+    // A probe on a half-open connection may not end for minutes: after a lease another is sent (this one still counts
+    // if it answers).
+    const expired = setTimeout(() => (this.probing = false), this.leaseMs);
+    expired.unref?.();
     void this.db.$executeRaw`SELECT 1`
       .then(
         () => void (this.answeredAt = process.hrtime.bigint()),
         () => undefined,
       )
-      .finally(() => (this.probing = false));
+      .finally(() => {
+        clearTimeout(expired);
+        this.probing = false;
+      });
   }
 
   /** Whether the main pool has not answered for `poolStuckMs`; says so once when that changes. */
@@ -154,9 +165,12 @@ export class ControllerManager {
     const stuck = this.probes && silentMs > this.poolStuckMs;
     if (stuck && !this.stuck) {
       const seconds = Math.round(silentMs / 1000);
+      const owns = this.ownership.current().size > 0 || this.leading;
       logger.warn(
         { holder: this.holder, seconds },
-        `the database pool has not answered for ${seconds} s: this process gives its clusters up`,
+        `the database pool has not answered for ${seconds} s: this process ` +
+          (owns ? "gives its clusters up" : "claims no cluster") +
+          " until it answers",
       );
     } else if (!stuck && this.stuck) {
       logger.info({ holder: this.holder }, "the database pool answers again: this process takes its share again");
@@ -179,8 +193,10 @@ export class ControllerManager {
       }
       if (!this.fleet().length) return;
       // Not renewed, the fleet lease expires and a replica whose pool answers takes the fleet-wide work over.
+      // The fleet reconcilers' stops are not waited for here: stuck on the same pool, they would hold up every round
+      // (and the process's return once the pool answers); leading again, or stopping, waits for them.
       if (stuck) {
-        if (this.leading) await this.follow("database pool stuck");
+        if (this.leading) this.followed = this.follow("database pool stuck");
         return;
       }
       let held = false;
@@ -212,6 +228,7 @@ export class ControllerManager {
   }
 
   private async lead() {
+    await this.followed;
     this.leading = true;
     logger.info({ holder: this.holder }, "controllers: leading");
     this.running = this.startAll(this.fleet());
@@ -234,6 +251,7 @@ export class ControllerManager {
     this.clusterRunning = null;
     await Promise.all([
       (async () => {
+        await this.followed;
         if (!this.leading) return;
         await this.follow("stopping");
         await this.lease.release().catch(() => undefined);

@@ -31,6 +31,8 @@ type Tx = Prisma.TransactionClient;
  * which rolls it back and releases the lease row, so a paused process never blocks the takeover of its clusters.
  */
 const FENCED_IDLE_MS = 5_000;
+/** A fenced write's statement that runs this long (a hung query holds the lease row's lock too) is cancelled. */
+const FENCED_STATEMENT_MS = 30_000;
 
 /**
  * Runs `write` in a transaction that first locks the cluster's lease row FOR KEY SHARE with this holder and token: a
@@ -44,7 +46,8 @@ export async function fencedWrite<T>(db: Db, fence: Fence, write: (tx: Tx) => Pr
       // The cluster's row first, as a detach's DELETE locks it before its cascade reaches the lease row: taken in the
       // same order, a write and a detach wait for each other instead of deadlocking (the write's rows reference it).
       await tx.$queryRaw`
-        SELECT set_config('idle_in_transaction_session_timeout', ${String(FENCED_IDLE_MS)}, true)
+        SELECT set_config('idle_in_transaction_session_timeout', ${String(FENCED_IDLE_MS)}, true),
+          set_config('statement_timeout', ${String(FENCED_STATEMENT_MS)}, true)
         FROM "Cluster" WHERE "id" = ${fence.clusterId} FOR KEY SHARE`;
       const held = await tx.$queryRaw<{ ok: number }[]>`
         SELECT 1 AS ok FROM "ClusterLease"
@@ -160,10 +163,13 @@ export class ClusterOwnership {
       INSERT INTO "ControllerMember" ("holder", "expiresAt") VALUES (${holder}, ${this.ttl()})
       ON CONFLICT ("holder") DO UPDATE SET "expiresAt" = EXCLUDED."expiresAt"`;
     await db.$executeRaw`DELETE FROM "ControllerMember" WHERE "expiresAt" < now() - interval '1 minute'`;
-    // A detached cluster is nobody's to sync.
+    // A detached cluster is nobody's to sync (one with a fenced write in flight is dropped at a later round: the
+    // renewals below never wait for a write).
     await db.$executeRaw`
-      DELETE FROM "ClusterLease" l USING "Cluster" c
-      WHERE l."clusterId" = c."id" AND l."holder" = ${holder} AND c."kubeconfigSecretId" IS NULL`;
+      DELETE FROM "ClusterLease" WHERE "clusterId" IN (
+        SELECT l."clusterId" FROM "ClusterLease" l JOIN "Cluster" c ON c."id" = l."clusterId"
+        WHERE l."holder" = ${holder} AND c."kubeconfigSecretId" IS NULL
+        FOR UPDATE OF l SKIP LOCKED)`;
     const renewed = await db.$queryRaw<{ clusterId: string; token: bigint }[]>`
       UPDATE "ClusterLease" SET "expiresAt" = ${this.ttl()}
       WHERE "holder" = ${holder} AND "expiresAt" > now()
@@ -226,9 +232,13 @@ export class ClusterOwnership {
   /** Gives every lease and the membership up at once (a clean stop), so the others take the clusters over now. */
   async releaseAll(): Promise<void> {
     const { db, holder } = this;
-    await db.$executeRaw`
-      UPDATE "ClusterLease" SET "expiresAt" = now() - interval '1 millisecond' WHERE "holder" = ${holder}`;
-    await db.$executeRaw`DELETE FROM "ControllerMember" WHERE "holder" = ${holder}`;
-    this.replace(new Map());
+    try {
+      await db.$executeRaw`
+        UPDATE "ClusterLease" SET "expiresAt" = now() - interval '1 millisecond' WHERE "holder" = ${holder}`;
+      await db.$executeRaw`DELETE FROM "ControllerMember" WHERE "holder" = ${holder}`;
+    } finally {
+      // Acting for nothing from now on, even when the database did not hear it (the leases then expire by themselves).
+      this.replace(new Map());
+    }
   }
 }

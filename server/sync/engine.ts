@@ -102,7 +102,10 @@ export class SyncEngine {
     const abort = new AbortController();
     // One listener per synced kind's loop (and its waits) on this signal: more than Node's default warning threshold.
     setMaxListeners(4 * SYNCED_KINDS.length, abort.signal);
-    const running = Promise.all(SYNCED_KINDS.map((k) => this.loop(clusterId, k, abort.signal))).then(() => undefined);
+    // Settled, not all: a cluster counts as stopped only once every one of its loops has ended.
+    const running = Promise.allSettled(SYNCED_KINDS.map((k) => this.loop(clusterId, k, abort.signal))).then(
+      () => undefined,
+    );
     this.clusters.set(clusterId, { abort, running });
   }
 
