@@ -45,7 +45,13 @@ export function VeleroDrift({ clusterId, canRepair }: { clusterId: string; canRe
     }),
   );
   const d = asked && !q.isFetching ? q.data : undefined;
-  const check = () => (asked ? void q.refetch() : setAsked(true));
+  // The button stays enabled while a check runs (a second click waits for it): one that turns disabled and back on
+  // as the check opens the section would fade its colours in and out under the reader's eyes.
+  const check = () => {
+    if (q.isFetching) return;
+    if (asked) void q.refetch();
+    else setAsked(true);
+  };
   return (
     <Box
       component="section"
@@ -58,7 +64,7 @@ export function VeleroDrift({ clusterId, canRepair }: { clusterId: string; canRe
         <Typography variant="subtitle1" component="h3" id="velero-drift-title">
           Drift
         </Typography>
-        <Button size="small" variant="outlined" onClick={check} disabled={q.isFetching}>
+        <Button size="small" variant="outlined" onClick={check} aria-busy={q.isFetching}>
           {asked ? "Check again" : "Check for drift"}
         </Button>
       </Stack>

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../db/client";
-import { aCluster, aGroup } from "../testing/builders";
+import { attachedClusters } from "../testing/builders";
 import { freshDatabase } from "../testing/db";
 import { until } from "../testing/wait";
 import { Lease } from "./lease";
@@ -25,21 +25,6 @@ function counting(name: string) {
     },
   };
   return { r, state };
-}
-
-/** `n` clusters attached (a kubeconfig each): they are shared among the processes. */
-async function attached(n: number): Promise<string[]> {
-  const g = await aGroup(db);
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = await aCluster(db, g.id);
-    const secret = await db.sealedSecret.create({
-      data: { purpose: "kubeconfig", keyId: "k", nonce: Buffer.alloc(12), ciphertext: Buffer.alloc(1) },
-    });
-    await db.cluster.update({ where: { id: c.id }, data: { kubeconfigSecretId: secret.id } });
-    ids.push(c.id);
-  }
-  return ids;
 }
 
 describe("ControllerManager", () => {
@@ -105,7 +90,7 @@ describe("ControllerManager", () => {
   it("keeps its clusters while its process's pool is busy: the leases are renewed through their own connections", async () => {
     // A process whose every pooled connection is taken (a takeover's many first reads and writes): its leases still
     // renew, so it does not lose its clusters to the others and start them again.
-    await attached(3);
+    await attachedClusters(db, 3);
     const busy = createDb(url, { connections: 2 });
     const leases = createDb(url, { connections: 2 });
     const perCluster: Reconciler = { name: "per-cluster", scope: "cluster", start: () => () => undefined };
@@ -137,7 +122,7 @@ describe("ControllerManager", () => {
   it("gives its clusters up while its process's pool does not answer, and takes its share again once it does", async () => {
     // A process whose every pooled connection hangs (cut off from PostgreSQL, queries that never return) syncs
     // nothing, yet its leases would renew through their own pool: past poolStuckMs it gives them up to the others.
-    const ids = await attached(3);
+    const ids = await attachedClusters(db, 3);
     const busy = createDb(url, { connections: 2 });
     const leases = createDb(url, { connections: 2 });
     const perCluster: Reconciler = { name: "per-cluster", scope: "cluster", start: () => () => undefined };

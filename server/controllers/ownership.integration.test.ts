@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
-import { aCluster, aGroup } from "../testing/builders";
+import { attachedClusters } from "../testing/builders";
 import { freshDatabase } from "../testing/db";
 import { until } from "../testing/wait";
 import { ClusterOwnership, fencedWrite, LeaseLost } from "./ownership";
@@ -13,20 +13,6 @@ let db: Db;
 beforeAll(async () => {
   ({ db } = await freshDatabase());
 });
-
-async function attachedClusters(n: number): Promise<string[]> {
-  const g = await aGroup(db);
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const c = await aCluster(db, g.id);
-    const secret = await db.sealedSecret.create({
-      data: { purpose: "kubeconfig", keyId: "k", nonce: Buffer.alloc(12), ciphertext: Buffer.alloc(1) },
-    });
-    await db.cluster.update({ where: { id: c.id }, data: { kubeconfigSecretId: secret.id } });
-    ids.push(c.id);
-  }
-  return ids;
-}
 
 /** Each test starts with no attached cluster and no member left by the one before. */
 async function detachAll() {
@@ -54,7 +40,7 @@ async function settle(ms: ClusterOwnership[]) {
 describe("ClusterOwnership", () => {
   it("shares ten clusters among three processes, each owned exactly once; a fourth gets its share", async () => {
     await detachAll();
-    const ids = await attachedClusters(10);
+    const ids = await attachedClusters(db, 10);
     const ms = [member("p1"), member("p2"), member("p3")];
     await settle(ms);
     const sizes = ms.map((m) => m.current().size).sort();
@@ -72,7 +58,7 @@ describe("ClusterOwnership", () => {
 
   it("takes a dead process's clusters over once its leases expire, with new tokens; a clean stop hands over at once", async () => {
     await detachAll();
-    await attachedClusters(6);
+    await attachedClusters(db, 6);
     // Only the dying process has a short lease: the others' must not expire on a loaded machine.
     const dying = member("dying", 400);
     const a = member("a");
@@ -119,7 +105,7 @@ describe("ClusterOwnership", () => {
 
   it("drops the lease of a detached cluster and never claims it", async () => {
     await detachAll();
-    const [keep, detach] = await attachedClusters(2);
+    const [keep, detach] = await attachedClusters(db, 2);
     const m = member("solo");
     await settle([m]);
     expect([...m.current().keys()].sort()).toEqual([keep, detach].sort());
@@ -135,7 +121,7 @@ describe("ClusterOwnership", () => {
 
   it("renews a lease while a write fenced by it is in flight; a takeover waits for that write to commit", async () => {
     await detachAll();
-    const [id] = await attachedClusters(1);
+    const [id] = await attachedClusters(db, 1);
     const owner = member("a-owner", 400); // first by name: the single cluster is its share
     const other = member("b-other");
     await settle([owner, other]);

@@ -28,6 +28,24 @@ export async function aCluster(db: Db, groupId: string, name = uniq("cluster")) 
   return db.cluster.create({ data: { name, groupId } });
 }
 
+/**
+ * `n` clusters of a new group, each attached as far as ownership sees it (a kubeconfig secret, not a real one): for
+ * the controller runtime's tests, which share them among processes without reaching them. Their ids.
+ */
+export async function attachedClusters(db: Db, n: number): Promise<string[]> {
+  const g = await aGroup(db);
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = await aCluster(db, g.id);
+    const secret = await db.sealedSecret.create({
+      data: { purpose: "kubeconfig", keyId: "k", nonce: Buffer.alloc(12), ciphertext: Buffer.alloc(1) },
+    });
+    await db.cluster.update({ where: { id: c.id }, data: { kubeconfigSecretId: secret.id } });
+    ids.push(c.id);
+  }
+  return ids;
+}
+
 export async function aTeam(db: Db, memberIds: string[] = [], name = uniq("team")) {
   return db.team.create({ data: { name, members: { create: memberIds.map((userId) => ({ userId })) } } });
 }
