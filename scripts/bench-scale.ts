@@ -13,7 +13,8 @@
 //   P8  the console restarted with default settings; the HTTP requests each idle cluster's API server answers.
 //   P9  three controller processes (LIFEBOAT_LEASE_SECONDS short), one killed: until its clusters are synced again.
 // Sizes: BENCH_SCALE_CLUSTERS, _BACKUPS, _OVERVIEW_ROWS, _LIST_ROWS, _USERS, _ROUNDS, _LIVE_SAMPLES, _LCP_ROUNDS,
-// _IDLE_SECONDS, _LEASE_SECONDS; BENCH_SCALE_SKIP=P2,P8 leaves figures out (not P1: the others need its sync).
+// _IDLE_SECONDS, _LEASE_SECONDS; BENCH_SCALE_CONSOLE_HEAP_MB: the console's V8 old-space limit (default: deploy/base's);
+// BENCH_SCALE_SKIP=P2,P8 leaves figures out (not P1: the others need its sync).
 // CPU-heavy: run it alone.
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -95,11 +96,16 @@ const pg = await startEmbeddedPostgres({
 });
 const url: string = pg.url("lifeboat");
 process.env.DATABASE_URL = url;
+/** The console's V8 old-space limit: BENCH_SCALE_CONSOLE_HEAP_MB, else the one deploy/base gives each replica. */
+const CONSOLE_HEAP_MB =
+  process.env.BENCH_SCALE_CONSOLE_HEAP_MB ??
+  /--max-old-space-size=(\d+)/.exec(fs.readFileSync(path.join(root, "deploy/base/kustomization.yaml"), "utf8"))?.[1];
 const consoleEnv = {
   DATABASE_URL: url,
   LIFEBOAT_DATA_DIR: dir,
   LIFEBOAT_ADMIN_EMAIL: admin.email,
   LIFEBOAT_ADMIN_PASSWORD: admin.password,
+  ...(CONSOLE_HEAP_MB ? { NODE_OPTIONS: `--max-old-space-size=${Number(CONSOLE_HEAP_MB)}` } : {}),
 };
 
 const { startSandbox, defaultPlan } = await import("../sandbox/start");
@@ -205,6 +211,8 @@ try {
     () => db.user.findUnique({ where: { email: admin.email } }),
     60_000,
   );
+  // What the console holds before any cluster: its code and Next's (the baseline of the figure).
+  const idleKb = serverProcess().rssKb;
   const group = await db.clusterGroup.create({ data: { name: "bench-scale" } });
   const scope = await scopedGroup(db, await loadAccess(db, user.id, user.role), group.id, "cluster.attach");
   const expected = sandbox.clusters.reduce((n, c) => n + c.cluster.list(backupsOf(c), "velero").items.length, 0);
@@ -231,7 +239,7 @@ try {
     meets: syncMs <= 30_000 && ratio <= 1.5 && p1Server.hwmKb <= 500 * 1024,
     notes: [
       `${expected.toLocaleString()} Backups; attaching the ${CLUSTERS} clusters one by one (each probes the cluster, seals its kubeconfig, inserts, notifies) took ${s1(attachedMs)}, the read model was complete ${s1(syncMs - attachedMs)} after the last attach; kubectl printed ${kubectlLines.toLocaleString()} names`,
-      `RSS: the peak (VmHWM) of the console's server process (${p1Server.name.split(" ")[0]}); its Node processes together peaked at ${mib(peakTreeKb)} (sampled every 250 ms); PostgreSQL not counted`,
+      `RSS: the peak (VmHWM) of the console's server process (${p1Server.name.split(" ")[0]}); its Node processes together peaked at ${mib(peakTreeKb)} (sampled every 250 ms); before the first attach it held ${mib(idleKb)}; PostgreSQL not counted; ${CONSOLE_HEAP_MB ? `V8 old space limited to ${CONSOLE_HEAP_MB} MB (${process.env.BENCH_SCALE_CONSOLE_HEAP_MB ? "BENCH_SCALE_CONSOLE_HEAP_MB" : "deploy/base's NODE_OPTIONS"})` : "V8's default old-space limit"}`,
     ],
   });
   const clusterIds = [...ids.keys()];

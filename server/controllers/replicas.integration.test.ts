@@ -1,9 +1,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
+import { CHANNEL } from "../events/bus";
 import { startClusters, type Sandbox, type SandboxCluster } from "../../sandbox/sandbox";
 import { crdsSkipReason, haveCrds, VELERO_CRDS_DIR } from "../../sandbox/testing/paths";
 import { aGroup, aUser, callerFor, signedIn } from "../testing/builders";
@@ -100,6 +102,20 @@ async function readModelMatches() {
   return true;
 }
 
+/** The test's own LISTEN on the console's change channel: the "backups" notifications heard, per cluster. */
+async function listenForBackups() {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const heard = new Map<string, number>();
+  client.on("notification", (m) => {
+    const change = JSON.parse(m.payload ?? "{}") as { topic?: string; clusterId?: string };
+    if (change.topic === "backups" && change.clusterId)
+      heard.set(change.clusterId, (heard.get(change.clusterId) ?? 0) + 1);
+  });
+  await client.query(`LISTEN ${CHANNEL}`);
+  return { heard, close: () => client.end() };
+}
+
 describe.skipIf(!haveCrds)("several console processes on one database " + (haveCrds ? "" : crdsSkipReason), () => {
   it("share the clusters, take a killed one's over, and a paused one cannot write with its lost leases", async () => {
     const start = () => consoleProcess(url, { leaseSeconds: LEASE_SECONDS, healthSeconds: 0 });
@@ -177,6 +193,27 @@ describe.skipIf(!haveCrds)("several console processes on one database " + (haveC
           0,
         ),
       );
+      // Each change notified once: one Backup more on every cluster, twice over, is heard once per cluster and round
+      // (a second process following a cluster would write and notify it again; the second round's notifications
+      // come after the first's, so a late duplicate of the first would be counted).
+      const listener = await listenForBackups();
+      try {
+        for (const round of [1, 2]) {
+          for (const c of clusterIds.values()) addBackup(c, `notified-${round}`);
+          await until(
+            `every cluster's Backup of round ${round} is notified`,
+            async () => [...clusterIds.keys()].every((id) => (listener.heard.get(id) ?? 0) >= round),
+            60_000,
+            100,
+          );
+        }
+        expect(Object.fromEntries(listener.heard)).toEqual(
+          Object.fromEntries([...clusterIds.keys()].map((id) => [id, 2])),
+        );
+      } finally {
+        await listener.close();
+      }
+      await until("the read model equals the clusters after the notified rounds", readModelMatches, 60_000, 200);
       // Nothing the processes did was audited (their work is not a user's), so nothing twice: the only audit rows are
       // the test's own ten attaches, one each.
       const audited = await db.auditEvent.findMany({ select: { action: true, outcome: true } });

@@ -1,8 +1,15 @@
+import fs from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import type { TLSSocket } from "node:tls";
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetch } from "undici";
 import { guardedLookup, outboundAgent, outboundNodeAgents, outboundRefusal } from "./outbound";
+import { ensurePki } from "../../sandbox/pki";
 
 // The outbound path checks the address it connects to, not only the URL checked before: these connect to a real local
 // server, by name (through the lookup) and by literal address (checked before the socket opens).
@@ -46,6 +53,52 @@ describe("outbound path: undici (the cluster port, fetch)", () => {
     expect(outboundRefusal(err)).toMatch(/cloud metadata address/);
     await agent.destroy();
   });
+});
+
+/** The certificates are made with the openssl CLI (sandbox/pki.ts); without it this test skips. */
+const NO_OPENSSL = spawnSync("openssl", ["version"]).status !== 0;
+
+describe("outbound path: TLS (a kubeconfig's CA and client certificate)", () => {
+  it.skipIf(NO_OPENSSL)(
+    "verifies the server by the given CA and presents the client certificate on every connection",
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lifeboat-outbound-tls-"));
+      const pki = ensurePki(dir)!;
+      // The server asks for a client certificate and answers with the one it got (the sandbox's serving certificate
+      // stands in for a client's: the server does not verify it, the test reads that it was sent).
+      const peers: string[] = [];
+      const tlsServer = https.createServer(
+        { key: pki.key, cert: pki.cert, requestCert: true, rejectUnauthorized: false },
+        (req, res) => {
+          const peer = (req.socket as TLSSocket).getPeerCertificate();
+          peers.push(peer.fingerprint256 ?? "none");
+          res.end(peer.subject?.CN ?? "no certificate");
+        },
+      );
+      await new Promise<void>((r) => tlsServer.listen(0, "127.0.0.1", r));
+      const url = `https://localhost:${(tlsServer.address() as AddressInfo).port}/`;
+      try {
+        const agent = outboundAgent({ ca: pki.caCert, cert: pki.cert, key: pki.key }, { allowLoopback: true });
+        // Several connections at once (each held open by its response until all have started) share one context.
+        const answers = await Promise.all(
+          Array.from({ length: 4 }, () => fetch(url, { dispatcher: agent }).then((r) => r.text())),
+        );
+        expect(answers).toEqual(Array(4).fill("sandbox-apiserver"));
+        expect(new Set(peers).size).toBe(1);
+        await agent.destroy();
+
+        const unknownCa = outboundAgent({ cert: pki.cert, key: pki.key }, { allowLoopback: true });
+        const err = (await fetch(url, { dispatcher: unknownCa }).catch((e: unknown) => e)) as {
+          cause?: { code?: string };
+        };
+        expect(err.cause?.code).toMatch(/SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/);
+        await unknownCa.destroy();
+      } finally {
+        await new Promise<void>((r) => tlsServer.close(() => r()));
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe("outbound path: node agents (the AWS SDK)", () => {

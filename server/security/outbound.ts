@@ -2,6 +2,7 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net from "node:net";
+import nodeTls from "node:tls";
 import type { Duplex } from "node:stream";
 import { Agent, buildConnector } from "undici";
 import { addressRefusal } from "./outbound-url";
@@ -72,8 +73,13 @@ export interface OutboundTls {
 
 /** An undici dispatcher on the outbound path (the cluster port's pool; fetch with `dispatcher`). */
 export function outboundAgent(tls: OutboundTls = {}, policy: OutboundPolicy = {}): Agent {
+  // One TLS context for every connection of the agent: given ca/cert/key, tls.connect builds a context per connection
+  // (a cluster's thirteen watches held thirteen copies of its CA, certificate and key in native memory).
+  const { ca, cert, key, ...rest } = tls;
+  const shared = ca || cert || key ? { secureContext: nodeTls.createSecureContext({ ca, cert, key }) } : {};
   const connector = buildConnector({
-    ...tls,
+    ...rest,
+    ...shared,
     lookup: guardedLookup(policy),
     keepAlive: true,
     keepAliveInitialDelay: 30_000,

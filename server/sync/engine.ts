@@ -78,10 +78,18 @@ const MAX_ERROR_LENGTH = 2_000;
  * fewer than the database pool's connections (10), so watch events and the console's own requests still get one.
  */
 export const LIST_WRITERS = 4;
+/**
+ * How many lists (every page of one kind on one cluster) are read at once, over every cluster: each holds a page of up
+ * to `pageSize` objects, parsed, until it is written, so a cold start of many clusters keeps this many pages in memory
+ * rather than one per cluster (100 clusters' Backup pages took 200 MiB). More than LIST_WRITERS, so the writers always
+ * have a page ready while the next ones are read.
+ */
+export const LISTS_AT_ONCE = 16;
 
 export class SyncEngine {
   private readonly clusters = new Map<string, ClusterLoops>();
   private readonly listWrites = new Gate(LIST_WRITERS);
+  private readonly lists = new Gate(LISTS_AT_ONCE);
   private readonly list: typeof listKind;
   private readonly watch: typeof watchKind;
   private readonly backoff: BackoffPolicy;
@@ -258,24 +266,28 @@ export class SyncEngine {
     let listStart = new Date();
     let seen = 0;
     tally.rows = undefined; // unknown until the list is complete
-    const { resourceVersion, count } = await this.list(client, kind, {
-      namespace: this.namespaceOf(kind),
-      pageSize: this.limits.pageSize,
-      onPage: async (items) => {
-        seen += items.length;
-        if (seen > this.limits.maxItemsPerKind) throw tooManyItems(kind.kind, this.namespaceOf(kind), this.limits);
-        // Through the gate: however many clusters list at once, their pages take at most LIST_WRITERS of the
-        // database's connections, so a watch event of a cluster already followed is written at once. A loop stopped
-        // while its page waits (detached, owned elsewhere now) leaves the line and writes nothing.
-        const admitted = items.map((i) => admit(i, this.limits));
-        await this.listWrites.run(() => this.upsert(clusterId, admitted), signal);
-        this.deps.onChange?.(clusterId, kind.kind);
-      },
-      onRestart: () => {
-        listStart = new Date();
-        seen = 0;
-      },
-    });
+    // Through the lists' gate (see LISTS_AT_ONCE); a loop stopped while it waits leaves the line and lists nothing.
+    const { resourceVersion, count } = await this.lists.run(() => {
+      listStart = new Date();
+      return this.list(client, kind, {
+        namespace: this.namespaceOf(kind),
+        pageSize: this.limits.pageSize,
+        onPage: async (items) => {
+          seen += items.length;
+          if (seen > this.limits.maxItemsPerKind) throw tooManyItems(kind.kind, this.namespaceOf(kind), this.limits);
+          // Through the gate: however many clusters list at once, their pages take at most LIST_WRITERS of the
+          // database's connections, so a watch event of a cluster already followed is written at once. A loop stopped
+          // while its page waits (detached, owned elsewhere now) leaves the line and writes nothing.
+          const admitted = items.map((i) => admit(i, this.limits));
+          await this.listWrites.run(() => this.upsert(clusterId, admitted), signal);
+          this.deps.onChange?.(clusterId, kind.kind);
+        },
+        onRestart: () => {
+          listStart = new Date();
+          seen = 0;
+        },
+      });
+    }, signal);
     // Every row the list wrote has observedAt >= listStart; older rows were not in the list.
     const dropped = await this.write(clusterId, (db) =>
       db.veleroObject.deleteMany({ where: { clusterId, kind: kind.kind, observedAt: { lt: listStart } } }),
