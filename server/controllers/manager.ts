@@ -3,7 +3,7 @@ import os from "node:os";
 import type { Db } from "../db/client";
 import { logger } from "../log";
 import { Lease } from "./lease";
-import { ClusterOwnership, type Fence } from "./ownership";
+import { ClusterOwnership, type LeaseScope } from "./ownership";
 
 // The controller runtime: one manager per console process, several processes on one database sharing the work.
 // A reconciler is "desired state in PostgreSQL, observed state from the cluster, converge", of one of two scopes:
@@ -13,13 +13,9 @@ import { ClusterOwnership, type Fence } from "./ownership";
 //   that process owns (ownership.ts: a fair share each, taken over when a process dies, writes fenced by token).
 
 /** The clusters a cluster-scoped reconciler works for: those its process owns now, and how that changes. */
-export interface ClusterScope {
+export interface ClusterScope extends LeaseScope {
   ids(): string[];
   owns(clusterId: string): boolean;
-  /** The fence for writes made for `clusterId` (null when not owned). */
-  fence(clusterId: string): Fence | null;
-  /** A write found the cluster's lease lost: stop acting for it now (it is renewed or claimed again if still due). */
-  drop(clusterId: string): void;
   /** Called with the clusters gained and lost after each change; returns a function that unsubscribes. */
   onChange(fn: (gained: string[], lost: string[]) => void): () => void;
 }

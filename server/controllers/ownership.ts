@@ -62,6 +62,27 @@ export async function fencedWrite<T>(db: Db, fence: Fence, write: (tx: Tx) => Pr
   );
 }
 
+/** The clusters a cluster-scoped reconciler acts for: each one's fence, and how to stop acting for one found lost. */
+export interface LeaseScope {
+  /** The fence for writes made for `clusterId` (null when not owned). */
+  fence(clusterId: string): Fence | null;
+  /** A write found the cluster's lease lost: stop acting for it now (it is renewed or claimed again if still due). */
+  drop(clusterId: string): void;
+}
+
+/**
+ * The writes a step makes for `clusterId`: under the cluster's lease when `fence` is given (the work of a cluster-scoped
+ * reconciler: LeaseLost, writing nothing, once the process does not own it), plain otherwise (a user's request).
+ */
+export function leaseWriter(db: Db, clusterId: string, fence?: () => Fence | null) {
+  return <T>(write: (tx: Tx) => Promise<T>): Promise<T> => {
+    if (!fence) return write(db);
+    const f = fence();
+    if (!f) return Promise.reject(new LeaseLost(clusterId));
+    return fencedWrite(db, f, write);
+  };
+}
+
 /** What a process owns: cluster id → token. */
 export type Owned = ReadonlyMap<string, bigint>;
 

@@ -147,7 +147,8 @@ function dueRowsReconciler(
     topics: string[];
     tickMs: number;
     due: (clusterIds: string[] | null) => Promise<{ id: string }[]>;
-    advance: (id: string) => Promise<void>;
+    /** `clusters`: what a cluster-scoped reconciler's step acts for (its writes fenced by their leases). */
+    advance: (id: string, clusters: ClusterScope) => Promise<void>;
     scope?: "fleet" | "cluster";
   },
 ): Reconciler {
@@ -169,7 +170,7 @@ function dueRowsReconciler(
             if (ids && !ids.length) return;
             for (const { id } of await o.due(ids)) {
               if (stopped) return;
-              await o.advance(id);
+              await o.advance(id, clusters);
             }
           })
           .catch((e) => logger.warn({ err: e instanceof Error ? e.message : String(e) }, `${name}: converging failed`));
@@ -223,7 +224,7 @@ export function veleroInstallerReconciler(d: Deps, bus: EventBus, opts: { tickMs
     tickMs: opts.tickMs ?? VELERO_TICK_MS,
     scope: "cluster",
     due: (ids) => dueOperations(d, ids),
-    advance: (id) => advanceOperation(d, id),
+    advance: (id, clusters) => advanceOperation(d, id, clusters),
   });
 }
 
@@ -282,7 +283,7 @@ export function restoreDrillsReconciler(d: Deps, bus: EventBus, opts: { tickMs?:
     tickMs: opts.tickMs ?? DRILLS_TICK_MS,
     scope: "cluster",
     due: (ids) => dueDrills(d, ids),
-    advance: (id) => advanceDrill(d, id),
+    advance: (id, clusters) => advanceDrill(d, id, new Date(), clusters),
   });
 }
 

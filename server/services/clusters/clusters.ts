@@ -2,7 +2,7 @@ import { parse as parseYaml } from "yaml";
 import type { Deps } from "../../composition";
 import type { Db } from "../../db/client";
 import type { Prisma } from "../../db/generated/client";
-import { fencedWrite, LeaseLost, type Fence } from "../../controllers/ownership";
+import { leaseWriter, type Fence } from "../../controllers/ownership";
 import { AppError, notFound } from "../../errors";
 import { roleOnCluster, visibleClusterWhere, type Access } from "../../rbac/access";
 import type { ScopedCluster, ScopedGroup } from "../../rbac/scope";
@@ -334,12 +334,7 @@ export async function checkCluster(d: Deps, id: string, o: { full?: boolean; fen
 async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence | null) {
   const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
   if (!row?.kubeconfigSecretId) throw notFound("Cluster");
-  const write = <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => {
-    if (!fence) return fn(d.db);
-    const f = fence();
-    if (!f) return Promise.reject(new LeaseLost(id));
-    return fencedWrite(d.db, f, fn);
-  };
+  const write = leaseWriter(d.db, id, fence);
   const now = new Date();
   let found: Prisma.ClusterUpdateInput;
   try {

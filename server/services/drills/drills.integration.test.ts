@@ -261,6 +261,25 @@ describe("restore drills", () => {
     const row = () => db.restoreDrill.findUniqueOrThrow({ where: { id: started.id } });
     const first = await row();
     expect(first.attempts).toBe(0);
+    // Advanced under the target cluster's lease (#15 §1), a process that lost it (another holds it with a newer token,
+    // or it holds nothing) claims nothing, so takes no step, and stops acting for the cluster.
+    await db.clusterLease.create({
+      data: { clusterId: eastId, holder: "the-owner", token: 2n, expiresAt: new Date(Date.now() + 10 * 60_000) },
+    });
+    try {
+      for (const token of [1n, null]) {
+        const dropped: string[] = [];
+        const lease = {
+          fence: (id: string) => (token === null ? null : { clusterId: id, holder: "the-owner", token }),
+          drop: (id: string) => void dropped.push(id),
+        };
+        await advanceDrill(d, started.id, new Date(Math.max(first.nextAttemptAt.getTime(), Date.now()) + 1), lease);
+        expect(dropped).toEqual([eastId]);
+        expect(await row()).toEqual(first);
+      }
+    } finally {
+      await db.clusterLease.delete({ where: { clusterId: eastId } });
+    }
     // Two reconcilers find the row due at the same moment: one claims it, the other does nothing. Twice over.
     for (const claims of [1, 2]) {
       const r = await row();

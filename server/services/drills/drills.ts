@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type { Deps } from "../../composition";
+import { leaseWriter, LeaseLost, type LeaseScope } from "../../controllers/ownership";
 import type { Prisma } from "../../db/generated/client";
 import { clusterLabelValue } from "@/lib/velero/names";
 import { AppError } from "../../errors";
@@ -605,15 +606,28 @@ function giveUp(row: DrillRow, now: Date, why: string): StepResult | null {
  * so a second reconciler (or a second call) that read it too does nothing. A step that fails for a reason that may
  * pass (the cluster did not answer) is tried again, backing off, until its phase's time is up.
  */
-export async function advanceDrill(d: Deps, id: string, now = new Date()): Promise<void> {
+export async function advanceDrill(d: Deps, id: string, now = new Date(), lease?: LeaseScope): Promise<void> {
   const row = await load(d, id);
   if (!row || !(ACTIVE as readonly string[]).includes(row.phase) || row.nextAttemptAt > now) return;
+  // Under the target cluster's lease when the reconciler advances it: a process that lost the lease claims nothing
+  // (and so acts on nothing), and cannot write its step's result over the new owner's.
+  const write = leaseWriter(d.db, row.clusterId, lease && (() => lease.fence(row.clusterId)));
   const claimedBy = row.attempts + 1;
-  const claim = await d.db.restoreDrill.updateMany({
-    where: { id, phase: row.phase, attempts: row.attempts, nextAttemptAt: { lte: now } },
-    data: { attempts: claimedBy, nextAttemptAt: new Date(now.getTime() + CLAIM_MS) },
-  });
-  if (claim.count !== 1) return;
+  let claimed: number;
+  try {
+    claimed = (
+      await write((db) =>
+        db.restoreDrill.updateMany({
+          where: { id, phase: row.phase, attempts: row.attempts, nextAttemptAt: { lte: now } },
+          data: { attempts: claimedBy, nextAttemptAt: new Date(now.getTime() + CLAIM_MS) },
+        }),
+      )
+    ).count;
+  } catch (e) {
+    if (e instanceof LeaseLost) return lease?.drop(row.clusterId);
+    throw e;
+  }
+  if (claimed !== 1) return;
   const mine = { id, phase: row.phase, attempts: claimedBy };
   let data: StepResult;
   try {
@@ -632,7 +646,13 @@ export async function advanceDrill(d: Deps, id: string, now = new Date()): Promi
         checks: json({ ...base, cleanup: { startedAt: now.toISOString(), deleted: [], leftAlone: [] } }),
       };
   }
-  await d.db.restoreDrill.updateMany({ where: mine, data });
+  try {
+    await write((db) => db.restoreDrill.updateMany({ where: mine, data }));
+  } catch (e) {
+    // Claimed again by the new owner once the claim's time is up; the step is done there again.
+    if (e instanceof LeaseLost) return lease?.drop(row.clusterId);
+    throw e;
+  }
   // Pages hear of every change a step made (progress, checks, the phase), and only of a change.
   const changed =
     (data.phase !== undefined && data.phase !== row.phase) ||

@@ -1,4 +1,5 @@
 import type { Deps } from "../../composition";
+import { leaseWriter, LeaseLost, type LeaseScope } from "../../controllers/ownership";
 import { AppError, notFound } from "../../errors";
 import { publish } from "../../events/bus";
 import { ClusterError } from "../../kube/errors";
@@ -470,15 +471,34 @@ export function dueOperations(d: Deps, clusterIds: readonly string[] | null = nu
 class OperationFailed extends Error {}
 
 /** One step of one operation. Errors of a cluster that did not answer are kept on the row and retried, backing off. */
-export async function advanceOperation(d: Deps, id: string): Promise<void> {
+export async function advanceOperation(d: Deps, id: string, lease?: LeaseScope): Promise<void> {
+  try {
+    await advanceOnce(d, id, lease);
+  } catch (e) {
+    // The lease was found lost (before the step, or by one of its writes): the process stops acting for the cluster;
+    // its new owner takes the step (the row moves by compare-and-set, so a step is never recorded twice).
+    if (lease && e instanceof LeaseLost) return lease.drop(e.clusterId);
+    throw e;
+  }
+}
+
+async function advanceOnce(d: Deps, id: string, lease?: LeaseScope): Promise<void> {
   const op = await load(d, id);
   if (!op) return;
+  if (lease) {
+    // The installer's step acts for the cluster's owner: nothing is done on the cluster by a process that lost the
+    // lease (paused, cut off) and has not heard yet, and the step's writes carry the token.
+    const write = leaseWriter(d.db, op.clusterId, () => lease.fence(op.clusterId));
+    await write(async () => undefined);
+    writers.set(op, write);
+  }
   try {
     const c = await d.clusters.forCluster(op.clusterId);
     if (op.phase === "SUCCEEDED" || op.phase === "FAILED" || op.phase === "CANCELLED") await removeJob(d, c, op);
     else if (op.kind === "DISABLE") await disableStep(d, c, op);
     else await STEPS[op.phase](d, c, op);
   } catch (e) {
+    if (e instanceof LeaseLost) throw e;
     const terminal = op.phase === "SUCCEEDED" || op.phase === "FAILED" || op.phase === "CANCELLED";
     // A refusal that asking again will not change (an admission webhook, missing rights, an invalid object), or a step
     // whose deadline passed while the cluster did not answer, ends the operation; anything else is tried again.
@@ -490,10 +510,16 @@ export async function advanceOperation(d: Deps, id: string): Promise<void> {
       const message =
         e instanceof ClusterError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
       const attempts = op.attempts + 1;
-      await d.db.veleroOperation.updateMany({
-        where: { id, stepSeq: op.stepSeq },
-        data: { attempts, message, nextPollAt: later(Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** Math.min(attempts, 5))) },
-      });
+      await opWrite(d, op, (db) =>
+        db.veleroOperation.updateMany({
+          where: { id, stepSeq: op.stepSeq },
+          data: {
+            attempts,
+            message,
+            nextPollAt: later(Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** Math.min(attempts, 5))),
+          },
+        }),
+      );
     }
   }
   // Announced only when something a page shows changed (a wait that polls every second is not news).
@@ -513,31 +539,43 @@ const withStep = (op: Row, name: string, state: Step["state"], message?: string)
   { name, state, at: now().toISOString(), ...(message ? { message } : {}) },
 ];
 
+/** The writer of each row a reconciler advances (under its cluster's lease); a user's request writes plainly. */
+const writers = new WeakMap<Row, ReturnType<typeof leaseWriter>>();
+/** A step's write for `op`: fenced by its cluster's lease when a reconciler took the step. */
+const opWrite = <T>(d: Deps, op: Row, write: (db: Prisma.TransactionClient) => Promise<T>): Promise<T> =>
+  (writers.get(op) ?? leaseWriter(d.db, op.clusterId))(write);
+
 /** Compare-and-set: moves the row only if nobody else did since it was read. */
 async function move(d: Deps, op: Row, data: Prisma.VeleroOperationUpdateManyMutationInput): Promise<boolean> {
-  const r = await d.db.veleroOperation.updateMany({
-    where: { id: op.id, phase: op.phase, stepSeq: op.stepSeq },
-    data: { attempts: 0, nextPollAt: later(), ...data, stepSeq: op.stepSeq + 1 },
-  });
+  const r = await opWrite(d, op, (db) =>
+    db.veleroOperation.updateMany({
+      where: { id: op.id, phase: op.phase, stepSeq: op.stepSeq },
+      data: { attempts: 0, nextPollAt: later(), ...data, stepSeq: op.stepSeq + 1 },
+    }),
+  );
   return r.count === 1;
 }
 
 /** The step waits: look again at the next poll (the row stays where it is; its message and progress may change). */
 async function poll(d: Deps, op: Row, data: Prisma.VeleroOperationUpdateManyMutationInput = {}, ms = POLL_MS) {
-  await d.db.veleroOperation.updateMany({
-    where: { id: op.id, stepSeq: op.stepSeq },
-    data: { attempts: 0, nextPollAt: later(ms), ...data },
-  });
+  await opWrite(d, op, (db) =>
+    db.veleroOperation.updateMany({
+      where: { id: op.id, stepSeq: op.stepSeq },
+      data: { attempts: 0, nextPollAt: later(ms), ...data },
+    }),
+  );
 }
 
 async function fail(d: Deps, op: Row, message: string) {
   const running = stepsOf(op).find((s) => s.state === "running");
   if (op.kind === "DISABLE" && !stepsOf(op).some((s) => s.name === "workloads" && s.state === "done"))
     // Velero still runs, Lifeboat's as before (its locations come back with the next health check).
-    await d.db.veleroInstallation.updateMany({
-      where: { clusterId: op.clusterId, management: "DISABLED" },
-      data: { management: "MANAGED" },
-    });
+    await opWrite(d, op, (db) =>
+      db.veleroInstallation.updateMany({
+        where: { clusterId: op.clusterId, management: "DISABLED" },
+        data: { management: "MANAGED" },
+      }),
+    );
   await move(d, op, {
     phase: "FAILED",
     message,
@@ -548,7 +586,9 @@ async function fail(d: Deps, op: Row, message: string) {
 
 async function removeJob(d: Deps, c: ClusterClient, op: Row) {
   if (op.jobName) await deleteRenderJob(c, options(op).lifeboatNamespace, op.jobName);
-  await d.db.veleroOperation.updateMany({ where: { id: op.id, stepSeq: op.stepSeq }, data: { jobName: null } });
+  await opWrite(d, op, (db) =>
+    db.veleroOperation.updateMany({ where: { id: op.id, stepSeq: op.stepSeq }, data: { jobName: null } }),
+  );
 }
 
 const jobNameOf = (op: Row) => `lifeboat-velero-${op.id.slice(-12).toLowerCase()}`;
@@ -818,11 +858,13 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
     };
     // Idempotent, so done before the transition: the operation ends only once Lifeboat's view of the cluster is current
     // (detection, and the locations assigned to it applied now rather than at the next health tick).
-    await d.db.veleroInstallation.upsert({
-      where: { clusterId: op.clusterId },
-      create: { clusterId: op.clusterId, ...install },
-      update: install,
-    });
+    await opWrite(d, op, (db) =>
+      db.veleroInstallation.upsert({
+        where: { clusterId: op.clusterId },
+        create: { clusterId: op.clusterId, ...install },
+        update: install,
+      }),
+    );
     await checkCluster(d, op.clusterId);
     await reconcileCluster(d, op.clusterId);
     const moved = await move(d, op, {
@@ -988,7 +1030,9 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
 
   if (!done("locations")) {
     // From now on the locations reconciler wants nothing on this cluster, and removes what Lifeboat put there.
-    await d.db.veleroInstallation.update({ where: { clusterId: op.clusterId }, data: { management: "DISABLED" } });
+    await opWrite(d, op, (db) =>
+      db.veleroInstallation.update({ where: { clusterId: op.clusterId }, data: { management: "DISABLED" } }),
+    );
     const r = await reconcileCluster(d, op.clusterId);
     if (r.failed.length) throw new Error(`Could not remove the locations ${r.failed.join(", ")} yet`);
     await move(d, op, {
@@ -1030,10 +1074,12 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
     return;
   }
 
-  await d.db.veleroInstallation.update({
-    where: { clusterId: op.clusterId },
-    data: { management: "DISABLED", version: null, lastOperationId: op.id },
-  });
+  await opWrite(d, op, (db) =>
+    db.veleroInstallation.update({
+      where: { clusterId: op.clusterId },
+      data: { management: "DISABLED", version: null, lastOperationId: op.id },
+    }),
+  );
   // Once more: a location assigned while this ran may have been applied by a reconciler that read the cluster before.
   const again = await reconcileCluster(d, op.clusterId);
   if (again.failed.length) throw new Error(`Could not remove the locations ${again.failed.join(", ")} yet`);
