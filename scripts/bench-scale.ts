@@ -42,6 +42,12 @@ const LCP_ROUNDS = num("LCP_ROUNDS", 5);
 const IDLE_SECONDS = num("IDLE_SECONDS", 60);
 const LEASE_SECONDS = num("LEASE_SECONDS", 3);
 const SKIP = new Set((process.env.BENCH_SCALE_SKIP ?? "").split(",").map((s) => s.trim().toUpperCase()));
+/** The console's V8 old-space limit: BENCH_SCALE_CONSOLE_HEAP_MB, else the one deploy/base gives each replica. */
+const CONSOLE_HEAP_MB =
+  process.env.BENCH_SCALE_CONSOLE_HEAP_MB ??
+  /--max-old-space-size=(\d+)/.exec(fs.readFileSync(path.join(root, "deploy/base/kustomization.yaml"), "utf8"))?.[1];
+if (CONSOLE_HEAP_MB !== undefined && !/^\d+$/.test(CONSOLE_HEAP_MB))
+  throw new Error(`BENCH_SCALE_CONSOLE_HEAP_MB must be a number of megabytes, not ${JSON.stringify(CONSOLE_HEAP_MB)}`);
 /** The sandbox's Backups were made before the 30 days whose backups the console reads digests of (see the notes). */
 const OLDEST_DAYS_BACK = 31;
 const LIVE_BACKUP = "bench-live";
@@ -96,16 +102,14 @@ const pg = await startEmbeddedPostgres({
 });
 const url: string = pg.url("lifeboat");
 process.env.DATABASE_URL = url;
-/** The console's V8 old-space limit: BENCH_SCALE_CONSOLE_HEAP_MB, else the one deploy/base gives each replica. */
-const CONSOLE_HEAP_MB =
-  process.env.BENCH_SCALE_CONSOLE_HEAP_MB ??
-  /--max-old-space-size=(\d+)/.exec(fs.readFileSync(path.join(root, "deploy/base/kustomization.yaml"), "utf8"))?.[1];
 const consoleEnv = {
   DATABASE_URL: url,
   LIFEBOAT_DATA_DIR: dir,
   LIFEBOAT_ADMIN_EMAIL: admin.email,
   LIFEBOAT_ADMIN_PASSWORD: admin.password,
-  ...(CONSOLE_HEAP_MB ? { NODE_OPTIONS: `--max-old-space-size=${Number(CONSOLE_HEAP_MB)}` } : {}),
+  ...(CONSOLE_HEAP_MB
+    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=${CONSOLE_HEAP_MB}`.trim() }
+    : {}),
 };
 
 const { startSandbox, defaultPlan } = await import("../sandbox/start");

@@ -193,12 +193,14 @@ describe.skipIf(!haveCrds)("several console processes on one database " + (haveC
           0,
         ),
       );
-      // Each change notified once: one Backup more on every cluster, twice over, is heard once per cluster and round
-      // (a second process following a cluster would write and notify it again; the second round's notifications
-      // come after the first's, so a late duplicate of the first would be counted).
+      // Each change notified once: one Backup more on every cluster, four times over, is heard once per cluster and
+      // round (a second process following a cluster would write and notify each change again: seven or eight). The
+      // rounds may also hear the last notification of the writes just before the listener started (sent up to a
+      // coalescing period after the row) and the list of a cluster its new owner had just taken: at most two more.
+      const ROUNDS = 4;
       const listener = await listenForBackups();
       try {
-        for (const round of [1, 2]) {
+        for (let round = 1; round <= ROUNDS; round++) {
           for (const c of clusterIds.values()) addBackup(c, `notified-${round}`);
           await until(
             `every cluster's Backup of round ${round} is notified`,
@@ -207,9 +209,10 @@ describe.skipIf(!haveCrds)("several console processes on one database " + (haveC
             100,
           );
         }
-        expect(Object.fromEntries(listener.heard)).toEqual(
-          Object.fromEntries([...clusterIds.keys()].map((id) => [id, 2])),
-        );
+        for (const id of clusterIds.keys()) {
+          expect(listener.heard.get(id)).toBeGreaterThanOrEqual(ROUNDS);
+          expect(listener.heard.get(id)).toBeLessThanOrEqual(ROUNDS + 2);
+        }
       } finally {
         await listener.close();
       }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { ClusterClient } from "./cluster-client";
 import { ClusterError } from "./errors";
 import { ClusterSession } from "./session";
@@ -27,5 +28,16 @@ describe("the cluster port on the outbound path", () => {
     const allowed = await ClusterSession.open(kubeconfigText(0));
     expect((await new ClusterClient(allowed).version()).gitVersion).toMatch(/^v1\./);
     await allowed.close();
+  });
+
+  it("says a client certificate OpenSSL cannot read is unusable when the session opens, not at each request", async () => {
+    // PEM in form (what the kubeconfig check reads), not in content: the TLS context cannot be built from it.
+    const pem = (label: string) =>
+      Buffer.from(`-----BEGIN ${label}-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END ${label}-----\n`).toString("base64");
+    const kc = parse(kubeconfigText(0)) as { users: { user: Record<string, string> }[] };
+    kc.users[0].user = { "client-certificate-data": pem("CERTIFICATE"), "client-key-data": pem("PRIVATE KEY") };
+    const err = await ClusterSession.open(stringify(kc)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClusterError);
+    expect((err as Error).message).toMatch(/^The kubeconfig's credentials cannot be used: /);
   });
 });

@@ -82,13 +82,19 @@ export class ClusterSession {
     } catch (e) {
       throw new ClusterError(`The kubeconfig's credentials cannot be used: ${(e as Error).message}`, "Other");
     }
-    const dispatcher = outboundAgent({
-      ca: tls.ca as OutboundTls["ca"],
-      cert: tls.cert as OutboundTls["cert"],
-      key: tls.key as OutboundTls["key"],
-      rejectUnauthorized: tls.rejectUnauthorized,
-      servername: tls.servername,
-    });
+    let dispatcher: Dispatcher;
+    try {
+      // The TLS context is built here, once (a CA, certificate or key OpenSSL cannot read fails now, not per request).
+      dispatcher = outboundAgent({
+        ca: tls.ca as OutboundTls["ca"],
+        cert: tls.cert as OutboundTls["cert"],
+        key: tls.key as OutboundTls["key"],
+        rejectUnauthorized: tls.rejectUnauthorized,
+        servername: tls.servername,
+      });
+    } catch (e) {
+      throw new ClusterError(`The kubeconfig's credentials cannot be used: ${(e as Error).message}`, "Other");
+    }
     const hidden = [token, ...(opts.secrets ?? [])].filter((s): s is string => Boolean(s));
     return new ClusterSession(
       server,

@@ -79,7 +79,7 @@ describe("outbound path: TLS (a kubeconfig's CA and client certificate)", () => 
       const url = `https://localhost:${(tlsServer.address() as AddressInfo).port}/`;
       try {
         const agent = outboundAgent({ ca: pki.caCert, cert: pki.cert, key: pki.key }, { allowLoopback: true });
-        // Several connections at once (each held open by its response until all have started) share one context.
+        // Several requests at once (their own connections, from the one TLS context): each verified and identified.
         const answers = await Promise.all(
           Array.from({ length: 4 }, () => fetch(url, { dispatcher: agent }).then((r) => r.text())),
         );

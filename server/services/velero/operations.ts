@@ -1,5 +1,5 @@
 import type { Deps } from "../../composition";
-import { leaseWriter, LeaseLost, type LeaseScope } from "../../controllers/ownership";
+import { leaseWriter, LeaseLost, type Fence, type LeaseScope } from "../../controllers/ownership";
 import { AppError, notFound } from "../../errors";
 import { publish } from "../../events/bus";
 import { ClusterError } from "../../kube/errors";
@@ -488,9 +488,10 @@ async function advanceOnce(d: Deps, id: string, lease?: LeaseScope): Promise<voi
   if (lease) {
     // The installer's step acts for the cluster's owner: nothing is done on the cluster by a process that lost the
     // lease (paused, cut off) and has not heard yet, and the step's writes carry the token.
-    const write = leaseWriter(d.db, op.clusterId, () => lease.fence(op.clusterId));
+    const fence = () => lease.fence(op.clusterId);
+    const write = leaseWriter(d.db, op.clusterId, fence);
     await write(async () => undefined);
-    writers.set(op, write);
+    leased.set(op, { write, fence });
   }
   try {
     const c = await d.clusters.forCluster(op.clusterId);
@@ -539,11 +540,16 @@ const withStep = (op: Row, name: string, state: Step["state"], message?: string)
   { name, state, at: now().toISOString(), ...(message ? { message } : {}) },
 ];
 
-/** The writer of each row a reconciler advances (under its cluster's lease); a user's request writes plainly. */
-const writers = new WeakMap<Row, ReturnType<typeof leaseWriter>>();
+/**
+ * The lease each row a reconciler advances is stepped under (its cluster's fence and writer), by the row object the
+ * step was handed (steps pass that object on, never a copy); a user's request (start, approve, cancel) has none.
+ */
+const leased = new WeakMap<Row, { write: ReturnType<typeof leaseWriter>; fence: () => Fence | null }>();
 /** A step's write for `op`: fenced by its cluster's lease when a reconciler took the step. */
 const opWrite = <T>(d: Deps, op: Row, write: (db: Prisma.TransactionClient) => Promise<T>): Promise<T> =>
-  (writers.get(op) ?? leaseWriter(d.db, op.clusterId))(write);
+  (leased.get(op)?.write ?? leaseWriter(d.db, op.clusterId))(write);
+/** A step's check of its cluster: its writes fenced as the step's are. */
+const checkFor = (d: Deps, op: Row) => checkCluster(d, op.clusterId, { fence: leased.get(op)?.fence });
 
 /** Compare-and-set: moves the row only if nobody else did since it was read. */
 async function move(d: Deps, op: Row, data: Prisma.VeleroOperationUpdateManyMutationInput): Promise<boolean> {
@@ -865,7 +871,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
         update: install,
       }),
     );
-    await checkCluster(d, op.clusterId);
+    await checkFor(d, op);
     await reconcileCluster(d, op.clusterId);
     const moved = await move(d, op, {
       phase: "SUCCEEDED",
@@ -1083,7 +1089,7 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
   // Once more: a location assigned while this ran may have been applied by a reconciler that read the cluster before.
   const again = await reconcileCluster(d, op.clusterId);
   if (again.failed.length) throw new Error(`Could not remove the locations ${again.failed.join(", ")} yet`);
-  await checkCluster(d, op.clusterId);
+  await checkFor(d, op);
   await move(d, op, {
     phase: "SUCCEEDED",
     finishedAt: now(),
