@@ -43,10 +43,11 @@ const IDLE_SECONDS = num("IDLE_SECONDS", 60);
 const LEASE_SECONDS = num("LEASE_SECONDS", 3);
 const SKIP = new Set((process.env.BENCH_SCALE_SKIP ?? "").split(",").map((s) => s.trim().toUpperCase()));
 /** The console's V8 old-space limit: BENCH_SCALE_CONSOLE_HEAP_MB, else the one deploy/base gives each replica. */
+/** (Set empty, V8's own default: sized from the machine's memory.) */
 const CONSOLE_HEAP_MB =
   process.env.BENCH_SCALE_CONSOLE_HEAP_MB ??
   /--max-old-space-size=(\d+)/.exec(fs.readFileSync(path.join(root, "deploy/base/kustomization.yaml"), "utf8"))?.[1];
-if (CONSOLE_HEAP_MB !== undefined && !/^\d+$/.test(CONSOLE_HEAP_MB))
+if (CONSOLE_HEAP_MB && !/^[1-9]\d*$/.test(CONSOLE_HEAP_MB))
   throw new Error(`BENCH_SCALE_CONSOLE_HEAP_MB must be a number of megabytes, not ${JSON.stringify(CONSOLE_HEAP_MB)}`);
 /** The sandbox's Backups were made before the 30 days whose backups the console reads digests of (see the notes). */
 const OLDEST_DAYS_BACK = 31;

@@ -102,15 +102,24 @@ async function readModelMatches() {
   return true;
 }
 
-/** The test's own LISTEN on the console's change channel: the "backups" notifications heard, per cluster. */
+/** Each console process's connections carry its name (application_name): a notification says who sent it. */
+const processUrl = (name: string) => `${url}${url.includes("?") ? "&" : "?"}application_name=${name}`;
+
+/**
+ * The test's own LISTEN on the console's change channel: per cluster, the "backups" notifications heard, each with the
+ * name of the process that sent it (looked up by the sending backend's pid while its connection is open).
+ */
 async function listenForBackups() {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const heard = new Map<string, number>();
+  const heard = new Map<string, Promise<string>[]>();
   client.on("notification", (m) => {
     const change = JSON.parse(m.payload ?? "{}") as { topic?: string; clusterId?: string };
-    if (change.topic === "backups" && change.clusterId)
-      heard.set(change.clusterId, (heard.get(change.clusterId) ?? 0) + 1);
+    if (change.topic !== "backups" || !change.clusterId) return;
+    const sender = client
+      .query<{ name: string }>("SELECT application_name AS name FROM pg_stat_activity WHERE pid = $1", [m.processId])
+      .then((r) => r.rows[0]?.name ?? `gone (pid ${m.processId})`);
+    heard.set(change.clusterId, [...(heard.get(change.clusterId) ?? []), sender]);
   });
   await client.query(`LISTEN ${CHANNEL}`);
   return { heard, close: () => client.end() };
@@ -118,8 +127,8 @@ async function listenForBackups() {
 
 describe.skipIf(!haveCrds)("several console processes on one database " + (haveCrds ? "" : crdsSkipReason), () => {
   it("share the clusters, take a killed one's over, and a paused one cannot write with its lost leases", async () => {
-    const start = () => consoleProcess(url, { leaseSeconds: LEASE_SECONDS, healthSeconds: 0 });
-    const ps = [start(), start(), start()];
+    const start = (name: string) => consoleProcess(processUrl(name), { leaseSeconds: LEASE_SECONDS, healthSeconds: 0 });
+    const ps = [start("replica-1"), start("replica-2"), start("replica-3")];
     try {
       await Promise.all(ps.map((p) => p.ready));
       // Each cluster owned and followed once; shares of 3, 3 and 4.
@@ -193,25 +202,30 @@ describe.skipIf(!haveCrds)("several console processes on one database " + (haveC
           0,
         ),
       );
-      // Each change notified once: one Backup more on every cluster, four times over, is heard once per cluster and
-      // round (a second process following a cluster would write and notify each change again: seven or eight). The
-      // rounds may also hear the last notification of the writes just before the listener started (sent up to a
-      // coalescing period after the row) and the list of a cluster its new owner had just taken: at most two more.
-      const ROUNDS = 4;
+      // Each change notified by its cluster's owner only: one Backup more on every cluster, three times over, is heard
+      // at least once per round, and every notification of a cluster comes from the process that owns it (a second
+      // process following a cluster would write and notify its changes too).
+      const ROUNDS = 3;
       const listener = await listenForBackups();
       try {
         for (let round = 1; round <= ROUNDS; round++) {
           for (const c of clusterIds.values()) addBackup(c, `notified-${round}`);
           await until(
             `every cluster's Backup of round ${round} is notified`,
-            async () => [...clusterIds.keys()].every((id) => (listener.heard.get(id) ?? 0) >= round),
+            async () => [...clusterIds.keys()].every((id) => (listener.heard.get(id)?.length ?? 0) >= round),
             60_000,
             100,
           );
         }
+        const ownerOf = new Map<string, string>();
+        for (const [name, p] of [
+          ["replica-2", paused],
+          ["replica-3", survivor],
+        ] as const)
+          for (const id of (await p.report()).owned) ownerOf.set(id, name);
         for (const id of clusterIds.keys()) {
-          expect(listener.heard.get(id)).toBeGreaterThanOrEqual(ROUNDS);
-          expect(listener.heard.get(id)).toBeLessThanOrEqual(ROUNDS + 2);
+          const senders = await Promise.all(listener.heard.get(id)!);
+          expect({ cluster: id, senders: [...new Set(senders)] }).toEqual({ cluster: id, senders: [ownerOf.get(id)] });
         }
       } finally {
         await listener.close();

@@ -38,6 +38,6 @@ describe("the cluster port on the outbound path", () => {
     kc.users[0].user = { "client-certificate-data": pem("CERTIFICATE"), "client-key-data": pem("PRIVATE KEY") };
     const err = await ClusterSession.open(stringify(kc)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterError);
-    expect((err as Error).message).toMatch(/^The kubeconfig's credentials cannot be used: /);
+    expect((err as Error).message).toMatch(/^The kubeconfig's certificates or key cannot be used: /);
   });
 });

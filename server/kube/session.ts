@@ -93,7 +93,7 @@ export class ClusterSession {
         servername: tls.servername,
       });
     } catch (e) {
-      throw new ClusterError(`The kubeconfig's credentials cannot be used: ${(e as Error).message}`, "Other");
+      throw new ClusterError(`The kubeconfig's certificates or key cannot be used: ${(e as Error).message}`, "Other");
     }
     const hidden = [token, ...(opts.secrets ?? [])].filter((s): s is string => Boolean(s));
     return new ClusterSession(
