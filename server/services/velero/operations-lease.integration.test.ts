@@ -46,7 +46,7 @@ function scope(token: bigint | null): LeaseScope & { dropped: string[] } {
 }
 
 describe("a Velero operation advanced under its cluster's lease", () => {
-  it("is not stepped by a process that lost the lease, and is by its holder", async () => {
+  it("is not stepped by a process that lost the lease, nor written by one that lost it mid-step; its holder steps it", async () => {
     const { id } = await db.veleroOperation.create({
       data: {
         clusterId,
@@ -61,6 +61,17 @@ describe("a Velero operation advanced under its cluster's lease", () => {
       expect(stale.dropped).toEqual([clusterId]);
       expect(await db.veleroOperation.findUniqueOrThrow({ where: { id } })).toEqual(before);
     }
+    // Lost during the step (held when the step began, another's by the time it writes): the write is refused, the row
+    // stays where it was, and the cluster is dropped.
+    const midStep = scope(TOKEN);
+    const fence = midStep.fence;
+    let asked = 0;
+    midStep.fence = (id) => (asked++ === 0 ? fence(id) : { clusterId: id, holder: HOLDER, token: TOKEN - 1n });
+    await advanceOperation(d, id, midStep);
+    expect(asked).toBeGreaterThan(1);
+    expect(midStep.dropped).toEqual([clusterId]);
+    expect(await db.veleroOperation.findUniqueOrThrow({ where: { id } })).toEqual(before);
+
     const owner = scope(TOKEN);
     await advanceOperation(d, id, owner);
     expect(owner.dropped).toEqual([]);
