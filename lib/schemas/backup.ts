@@ -215,7 +215,7 @@ export const backupDetail = z.object({
   /**
    * "Back up again", offered for a backup of this cluster that ended without a restorable result (Failed, e.g. Velero
    * restarted while it ran; FailedValidation) to whoever may back up there: a new run of its Schedule when one made it
-   * (the Schedule's "Back up now"), else a new backup. null: nothing to offer.
+   * and is still on the cluster (the Schedule's "Back up now"), else a new backup. null: nothing to offer.
    */
   again: z.object({ schedule: z.string().nullable() }).nullable(),
 });

@@ -149,3 +149,13 @@ describe("pages of backups", () => {
     expect((await stranger.backup.page({ clusterId: other, limit: 100 })).items).toEqual([]);
   });
 });
+
+describe("backing up a failed backup again", () => {
+  it("offers a new run of the Schedule that made it while that Schedule is on the cluster, else a new backup", async () => {
+    await row("backups", "nightly-20261201", { phase: "Failed", labels: { "velero.io/schedule-name": "nightly" } });
+    // The Schedule was deleted since (or never synced): a new backup, not a run of a Schedule that is gone.
+    expect((await caller.backup.get({ clusterId, name: "nightly-20261201" })).again).toEqual({ schedule: null });
+    await row("schedules", "nightly", { phase: "Enabled" });
+    expect((await caller.backup.get({ clusterId, name: "nightly-20261201" })).again).toEqual({ schedule: "nightly" });
+  });
+});

@@ -352,14 +352,23 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
   const terminal = wroteResults("Backup", row.phase);
   // A disconnected cluster can't answer DownloadRequests: show its last-known state without waiting on three timeouts.
   const reachable = c.state !== "DISCONNECTED";
-  const [[volumes, results, resources], requests, moving] = await Promise.all([
+  const schedule = str(rec(row.labels)["velero.io/schedule-name"]);
+  const again =
+    isFailed("Backup", row.phase) &&
+    !isRestorable(row.phase) &&
+    !row.syncedCopy &&
+    roleGrants("backup.create", { orgRole: "MEMBER", clusterRole: c.role });
+  const [[volumes, results, resources], requests, moving, scheduleRow] = await Promise.all([
     terminal && reachable
       ? Promise.all([fetchJson("BackupVolumeInfos"), fetchJson("BackupResults"), fetchJson("BackupResourceList")])
       : Promise.resolve([null, null, null] as const),
     deleteRequests(d.db, { clusterId, spec: { path: ["backupName"], equals: name } }),
     terminal ? Promise.resolve([]) : volumeWork(d.db, clusterId, name),
+    // Backing up again runs the Schedule that made it only while that Schedule is still on the cluster.
+    again && schedule
+      ? d.db.veleroObject.findFirst({ where: { clusterId, kind: "schedules", name: schedule }, select: { id: true } })
+      : null,
   ]);
-  const schedule = str(rec(row.labels)["velero.io/schedule-name"]);
   return {
     name,
     clusterId,
@@ -380,13 +389,7 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
     deletion: newestDeletion(requests.get(requestKey(clusterId, name)) ?? [], row.uid || null),
     canDelete: roleGrants("backup.delete", { orgRole: "MEMBER", clusterRole: c.role }),
     volumeWork: moving,
-    again:
-      isFailed("Backup", row.phase) &&
-      !isRestorable(row.phase) &&
-      !row.syncedCopy &&
-      roleGrants("backup.create", { orgRole: "MEMBER", clusterRole: c.role })
-        ? { schedule }
-        : null,
+    again: again ? { schedule: scheduleRow ? schedule : null } : null,
   };
 }
 
