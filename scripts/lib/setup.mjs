@@ -103,28 +103,34 @@ export function killChildren(signal = "SIGTERM") {
 /** Resolves once every child has exited, or after `ms` (a child that ignores its signal does not hold the exit up). */
 export function childrenExited(ms) {
   const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
-  const exited = Promise.all(running.map((c) => new Promise((r) => c.once("exit", r))));
-  return Promise.race([exited, new Promise((r) => setTimeout(r, ms).unref())]);
+  const exited = Promise.all(running.map((c) => new Promise((r) => c.once("exit", r)))).then(() => true);
+  return Promise.race([exited, new Promise((r) => setTimeout(() => r(false), ms).unref())]);
 }
 
 /** How long a stop waits for the children to finish (the console drains up to 25 s, then ends its requests). */
 const CHILDREN_STOP_MS = 40_000;
 
 /**
- * On SIGINT or SIGTERM: signals the children, waits until they have exited (the console drains its requests and
- * gives its leases up through the database), then runs `fn` (e.g. stops the embedded PostgreSQL) and exits.
+ * On SIGINT, SIGTERM or SIGHUP: signals the children, waits until they have exited (the console drains its requests
+ * and gives its leases up through the database), then runs `fn` (e.g. stops the embedded PostgreSQL) and exits. A child
+ * still running after CHILDREN_STOP_MS, or when a second signal comes (Ctrl-C twice), is killed.
  */
 export function onShutdown(fn) {
   let done = false;
   const handler = async (sig) => {
-    if (done) return;
+    if (done) return killChildren("SIGKILL");
     done = true;
     killChildren();
-    await childrenExited(CHILDREN_STOP_MS);
+    if (!(await childrenExited(CHILDREN_STOP_MS))) {
+      killChildren("SIGKILL");
+      await childrenExited(5_000);
+    }
     await fn();
     process.exit(sig === "SIGINT" ? 130 : 0);
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  for (const s of SHUTDOWN_SIGNALS) process.on(s, handler);
   return handler;
 }
+
+/** The signals onShutdown stops on. */
+export const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];

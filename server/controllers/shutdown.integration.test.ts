@@ -108,12 +108,13 @@ describe("live updates while draining", () => {
 });
 
 /** The signal-handling child (server/testing/shutdown-child.ts), its output lines and a way to wait for one. */
-function shutdownChild() {
+function shutdownChild(sameStopMs = 0) {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", path.resolve(import.meta.dirname, "../testing/shutdown-child.ts")],
     {
       stdio: ["pipe", "pipe", "inherit"],
+      env: { ...process.env, SHUTDOWN_SAME_STOP_MS: String(sameStopMs) },
     },
   );
   const lines: string[] = [];
@@ -156,6 +157,17 @@ describe("the process's signals", () => {
     p.child.kill("SIGTERM");
     expect(await p.exited).toBe(143);
     expect(p.said()).toEqual(["ready", "stopping draining=true", "next-handler draining=true"]);
+  });
+
+  it("a signal repeated at once (to the process group, then passed on by the launcher) is the same stop: it drains", async () => {
+    const p = shutdownChild(60_000);
+    await p.seen("ready");
+    p.child.kill("SIGTERM");
+    await p.seen("stopping");
+    p.child.kill("SIGTERM");
+    p.child.stdin.write("finish\n");
+    expect(await p.exited).toBe(143);
+    expect(p.said()).toEqual(["ready", "stopping draining=true", "stopped", "next-handler draining=true"]);
   });
 });
 

@@ -8,8 +8,13 @@ import type { ControllerManager } from "./manager";
  * only then is Next's own handler run, which stops accepting connections, finishes the requests in flight and exits.
  * Next registers that handler before the instrumentation hook runs, so it is taken out here and called last.
  */
-export function handleShutdown(manager: Pick<ControllerManager, "stop">, exit = (code: number) => process.exit(code)) {
+export function handleShutdown(
+  manager: Pick<ControllerManager, "stop">,
+  exit = (code: number) => process.exit(code),
+  sameStopMs = SAME_STOP_MS,
+) {
   let started = false;
+  let startedAt = 0;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     const next = process.listeners(signal) as ((s: NodeJS.Signals) => void)[];
     process.removeAllListeners(signal);
@@ -18,13 +23,18 @@ export function handleShutdown(manager: Pick<ControllerManager, "stop">, exit = 
       else exit(0);
     };
     process.on(signal, () => {
-      // A second signal while draining (Ctrl-C twice): no more waiting.
-      if (started) return handOver();
+      // A second signal while draining (Ctrl-C twice): no more waiting. One right after the first is the same request
+      // (a terminal's Ctrl-C or a process manager signals the whole group, and the launcher passes it on too).
+      if (started) return Date.now() - startedAt < sameStopMs ? undefined : handOver();
       started = true;
+      startedAt = Date.now();
       void drainAndStop(manager, signal).finally(handOver);
     });
   }
 }
+
+/** A signal this soon after the first is the same stop request, not a second one (see handleShutdown). */
+export const SAME_STOP_MS = 1_000;
 
 /** How long the controllers get to stop before the process goes on stopping regardless (the pod's grace is 45 s). */
 export const STOP_DEADLINE_MS = 25_000;

@@ -317,6 +317,7 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
     where: { clusterId, kind: "backups", name },
     select: {
       uid: true,
+      namespace: true,
       spec: true,
       status: true,
       labels: true,
@@ -366,7 +367,10 @@ export async function describeBackup(d: Deps, c: ScopedCluster, name: string): P
     terminal ? Promise.resolve([]) : volumeWork(d.db, clusterId, name),
     // Backing up again runs the Schedule that made it only while that Schedule is still on the cluster.
     again && schedule
-      ? d.db.veleroObject.findFirst({ where: { clusterId, kind: "schedules", name: schedule }, select: { id: true } })
+      ? d.db.veleroObject.findFirst({
+          where: { clusterId, kind: "schedules", namespace: row.namespace, name: schedule },
+          select: { id: true },
+        })
       : null,
   ]);
   return {
