@@ -61,11 +61,15 @@ const errorOf = (e: SyncEngine, cluster: number, kind: string, text: string) =>
     const s = await stateOf(e, cluster, kind);
     return s?.lastError?.includes(text) ? s.lastError : null;
   });
-const listed = (e: SyncEngine, cluster: number, kind: string) =>
-  until(`${kind} on cluster ${cluster} to be listed`, async () => {
-    const s = await stateOf(e, cluster, kind);
-    return s?.lastListAt && !s.lastError ? s : null;
-  });
+const listed = (e: SyncEngine, cluster: number, kind: string, ms?: number) =>
+  until(
+    `${kind} on cluster ${cluster} to be listed`,
+    async () => {
+      const s = await stateOf(e, cluster, kind);
+      return s?.lastListAt && !s.lastError ? s : null;
+    },
+    ms,
+  );
 
 beforeAll(async () => {
   ({ db } = await freshDatabase());
@@ -163,7 +167,8 @@ describe("sync caps", () => {
     // load the first retry (0.25–0.5 s by default) came before this test read it.
     const engine = engineFor(ns, { maxWatchLineBytes: 16 * 1024 }, { baseMs: 60_000, maxMs: 60_000 });
     engine.startCluster(clusters[0]);
-    await listed(engine, 0, "backups");
+    // One transient failure of the first list under load waits a whole backoff (a minute) before its retry.
+    await listed(engine, 0, "backups", 75_000);
     const long = Array.from({ length: 300 }, (_, i) => `namespace-${i}-${"y".repeat(90)}`);
     // A long object reaches the engine as a watch event only while its watch runs: after a transient failure under
     // load, the retry's relist carries it instead. So another one is created every few seconds until one arrives on a
@@ -188,5 +193,5 @@ describe("sync caps", () => {
     );
     // (No row count here: the retry relists, and a list page may carry the object, which is under the object cap.)
     // The test's own time: with this backoff, one transient failure of the first list waits a minute before its retry.
-  }, 150_000);
+  }, 210_000);
 });
