@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { extractContext, KubeconfigError, parseKubeconfig } from "./kubeconfig";
+import { extractContext, KubeconfigError, parseKubeconfig, sessionCredentials } from "./kubeconfig";
 
 const TOKEN = "eyJhbGciOiJSUzI1NiJ9.s3cr3t-token-value";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -360,5 +360,46 @@ describe("extractContext accepts", () => {
   it("a single context without current-context, and ignores a current-context that names no context", () => {
     expect(extractContext(yaml(config({ top: { "current-context": undefined } }))).context.name).toBe("prod");
     expect(parseKubeconfig(yaml(config({ top: { "current-context": "gone" } })))).not.toHaveProperty("currentContext");
+  });
+});
+
+describe("sessionCredentials: what a session connects with (as client-node's KubeConfig applied it)", () => {
+  const pem = (b: string) => Buffer.from(b, "base64");
+
+  it("a token and the cluster's CA, decoded; the server as checked", () => {
+    const c = sessionCredentials(
+      yaml(config({ cluster: { server: " https://prod.example.com:6443 ", "certificate-authority-data": CA } })),
+    );
+    expect(c).toEqual({ server: "https://prod.example.com:6443", token: TOKEN, tls: { ca: pem(CA) } });
+  });
+
+  it("a client certificate and key; insecure-skip-tls-verify and tls-server-name", () => {
+    const c = sessionCredentials(
+      yaml(
+        config({
+          cluster: {
+            server: "https://10.0.0.1:6443",
+            "insecure-skip-tls-verify": true,
+            "tls-server-name": "api.internal",
+          },
+          user: { "client-certificate-data": CERT, "client-key-data": KEY },
+        }),
+      ),
+    );
+    expect(c.token).toBeUndefined();
+    expect(c.tls).toEqual({ cert: pem(CERT), key: pem(KEY), rejectUnauthorized: false, servername: "api.internal" });
+    expect(c.tls.key!.toString()).toContain("PRIVATE KEY");
+  });
+
+  it("the named context, else the current one; refuses as extractContext does", () => {
+    const two = config();
+    (two.clusters as Obj[]).push({ name: "b", cluster: { server: "https://b.example.com" } });
+    (two.contexts as Obj[]).push({ name: "b", context: { cluster: "b", user: "lifeboat" } });
+    expect(sessionCredentials(yaml(two)).server).toBe("https://prod.example.com:6443");
+    expect(sessionCredentials(yaml(two), "b")).toEqual({ server: "https://b.example.com", token: TOKEN, tls: {} });
+    const plugin = yaml(config({ user: { exec: { command: "aws" } } }));
+    expect(refusal(() => sessionCredentials(plugin)).where).toBe("users[0].user.exec");
+    const file = yaml(config({ user: { token: TOKEN, tokenFile: "/var/run/token" } }));
+    expect(refusal(() => sessionCredentials(file)).where).toBe("users[0].user.tokenFile");
   });
 });

@@ -312,8 +312,8 @@ function checkUser(u: Named): Obj {
   return out;
 }
 
-/** A single-context kubeconfig (YAML) with everything embedded, ready to be sealed; refuses what Lifeboat will not run. */
-export function extractContext(text: string, context?: string): { kubeconfig: string; context: KubeContext } {
+/** The chosen context and its cluster's and user's fields Lifeboat uses, checked; refuses what Lifeboat will not run. */
+function checkedContext(text: string, context?: string): { kc: KubeContext; cluster: Obj; user: Obj } {
   const p = read(text);
   const names = p.contexts.map((c) => c.name);
   let chosen: Named | undefined;
@@ -335,8 +335,12 @@ export function extractContext(text: string, context?: string): { kubeconfig: st
     );
   }
   const kc = toKubeContext(p, chosen!);
-  const cluster = checkCluster(p.clusters.get(kc.cluster)!);
-  const user = checkUser(p.users.get(kc.user)!);
+  return { kc, cluster: checkCluster(p.clusters.get(kc.cluster)!), user: checkUser(p.users.get(kc.user)!) };
+}
+
+/** A single-context kubeconfig (YAML) with everything embedded, ready to be sealed; refuses what Lifeboat will not run. */
+export function extractContext(text: string, context?: string): { kubeconfig: string; context: KubeContext } {
+  const { kc, cluster, user } = checkedContext(text, context);
   const ctx: Obj = { cluster: kc.cluster, user: kc.user, ...(kc.namespace ? { namespace: kc.namespace } : {}) };
   const kubeconfig = stringify({
     apiVersion: "v1",
@@ -347,4 +351,30 @@ export function extractContext(text: string, context?: string): { kubeconfig: st
     "current-context": kc.name,
   });
   return { kubeconfig, context: { ...kc, server: cluster.server as string } };
+}
+
+/** What a session reaches its cluster with: the server, the TLS material (decoded) and the bearer token. */
+export interface SessionCredentials {
+  server: string;
+  token?: string;
+  tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string };
+}
+
+/**
+ * The credentials of a kubeconfig's context (its current one unless named), checked as extractContext checks them:
+ * only what is embedded (a CA, a client certificate and key, a token), never a file, a plugin or basic auth. What
+ * client-node's KubeConfig would apply for such a kubeconfig, without loading client-node's generated API (~80 MiB).
+ */
+export function sessionCredentials(text: string, context?: string): SessionCredentials {
+  const { cluster, user } = checkedContext(text, context);
+  const pem = (v: unknown) => (typeof v === "string" ? Buffer.from(v, "base64") : undefined);
+  const tls: SessionCredentials["tls"] = {};
+  if (cluster["certificate-authority-data"]) tls.ca = pem(cluster["certificate-authority-data"]);
+  if (cluster["insecure-skip-tls-verify"] === true) tls.rejectUnauthorized = false;
+  if (typeof cluster["tls-server-name"] === "string") tls.servername = cluster["tls-server-name"];
+  if (user["client-certificate-data"]) {
+    tls.cert = pem(user["client-certificate-data"]);
+    tls.key = pem(user["client-key-data"]);
+  }
+  return { server: cluster.server as string, ...(typeof user.token === "string" ? { token: user.token } : {}), tls };
 }

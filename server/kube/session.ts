@@ -1,13 +1,11 @@
-import * as k8s from "@kubernetes/client-node";
 import { fetch, type Dispatcher } from "undici";
-import type https from "node:https";
 import { checkOutboundUrl } from "../security/outbound-url";
-import { outboundAgent, type OutboundTls } from "../security/outbound";
+import { outboundAgent } from "../security/outbound";
 import { ClusterError, HttpStatusError, ResourceExpiredError, toClusterError } from "./errors";
-import { extractContext, KubeconfigError } from "./kubeconfig";
+import { KubeconfigError, sessionCredentials, type SessionCredentials } from "./kubeconfig";
 
-// One session per cluster: the single-context kubeconfig checked again (client-node never runs a credential plugin or
-// reads a file), the server address checked against the outbound policy, the credentials applied once, one connection
+// One session per cluster: the single-context kubeconfig checked again (only embedded credentials: never a credential
+// plugin or a file), the server address checked against the outbound policy, the credentials applied once, one connection
 // pool for every request, a deadline on each, bounded response sizes, and every failure mapped to a ClusterError whose
 // message never carries the token (or any other secret the caller names).
 export const DEFAULT_REQUEST_TIMEOUT_MS = 8_000;
@@ -61,44 +59,29 @@ export class ClusterSession {
     kubeconfig: string,
     opts: { timeoutMs?: number; secrets?: string[] } = {},
   ): Promise<ClusterSession> {
-    let checked: ReturnType<typeof extractContext>;
+    let checked: SessionCredentials;
     try {
-      checked = extractContext(kubeconfig);
+      checked = sessionCredentials(kubeconfig);
     } catch (e) {
       if (e instanceof KubeconfigError) throw new ClusterError(`The kubeconfig cannot be used: ${e.message}`, "Other");
       throw e;
     }
-    const server = checked.context.server.replace(/\/+$/, "");
+    const server = checked.server.replace(/\/+$/, "");
     const verdict = await checkOutboundUrl(server, { schemes: ["https"] });
     if (!verdict.ok) throw new ClusterError(`Lifeboat will not connect to ${server}: ${verdict.reason}`, "Other");
-    const kc = new k8s.KubeConfig();
-    kc.loadFromString(checked.kubeconfig);
-    const token = kc.getCurrentUser()?.token;
-    // The credentials and TLS material client-node reads from the kubeconfig, applied once; the connections go through
-    // the outbound path's own pool (checked where it connects), not an agent of client-node's.
-    const tls: https.RequestOptions = {};
-    try {
-      await kc.applyToHTTPSOptions(tls);
-    } catch (e) {
-      throw new ClusterError(`The kubeconfig's credentials cannot be used: ${(e as Error).message}`, "Other");
-    }
+    const token = checked.token;
     let dispatcher: Dispatcher;
     try {
-      // The TLS context is built here, once (a CA, certificate or key OpenSSL cannot read fails now, not per request).
-      dispatcher = outboundAgent({
-        ca: tls.ca as OutboundTls["ca"],
-        cert: tls.cert as OutboundTls["cert"],
-        key: tls.key as OutboundTls["key"],
-        rejectUnauthorized: tls.rejectUnauthorized,
-        servername: tls.servername,
-      });
+      // The TLS context is built here, once (a CA, certificate or key OpenSSL cannot read fails now, not per request);
+      // the connections go through the outbound path's own pool (checked where it connects).
+      dispatcher = outboundAgent(checked.tls);
     } catch (e) {
       throw new ClusterError(`The kubeconfig's certificates or key cannot be used: ${(e as Error).message}`, "Other");
     }
     const hidden = [token, ...(opts.secrets ?? [])].filter((s): s is string => Boolean(s));
     return new ClusterSession(
       server,
-      { ...(tls.headers as Record<string, string> | undefined) },
+      token ? { Authorization: `Bearer ${token}` } : {},
       dispatcher,
       hidden.sort((a, b) => b.length - a.length),
       Boolean(token),
