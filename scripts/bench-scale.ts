@@ -42,13 +42,23 @@ const LCP_ROUNDS = num("LCP_ROUNDS", 5);
 const IDLE_SECONDS = num("IDLE_SECONDS", 60);
 const LEASE_SECONDS = num("LEASE_SECONDS", 3);
 const SKIP = new Set((process.env.BENCH_SCALE_SKIP ?? "").split(",").map((s) => s.trim().toUpperCase()));
-/** The console's V8 old-space limit: BENCH_SCALE_CONSOLE_HEAP_MB, else the one deploy/base gives each replica. */
+/** The V8 options deploy/base gives each replica (NODE_OPTIONS in its ConfigMap); the console runs with them. */
+const BASE_NODE_OPTIONS =
+  /^\s*- NODE_OPTIONS=(.*)$/m
+    .exec(fs.readFileSync(path.join(root, "deploy/base/kustomization.yaml"), "utf8"))?.[1]
+    .trim() ?? "";
+/** The console's V8 old-space limit: BENCH_SCALE_CONSOLE_HEAP_MB, else deploy/base's. */
 /** (Set empty, V8's own default: sized from the machine's memory.) */
 const CONSOLE_HEAP_MB =
-  process.env.BENCH_SCALE_CONSOLE_HEAP_MB ??
-  /--max-old-space-size=(\d+)/.exec(fs.readFileSync(path.join(root, "deploy/base/kustomization.yaml"), "utf8"))?.[1];
+  process.env.BENCH_SCALE_CONSOLE_HEAP_MB ?? /--max-old-space-size=(\d+)/.exec(BASE_NODE_OPTIONS)?.[1];
 if (CONSOLE_HEAP_MB && !/^[1-9]\d*$/.test(CONSOLE_HEAP_MB))
   throw new Error(`BENCH_SCALE_CONSOLE_HEAP_MB must be a number of megabytes, not ${JSON.stringify(CONSOLE_HEAP_MB)}`);
+const CONSOLE_V8_OPTIONS = [
+  BASE_NODE_OPTIONS.replace(/--max-old-space-size=\d+/, "").trim(),
+  CONSOLE_HEAP_MB ? `--max-old-space-size=${CONSOLE_HEAP_MB}` : "",
+]
+  .filter(Boolean)
+  .join(" ");
 /** The sandbox's Backups were made before the 30 days whose backups the console reads digests of (see the notes). */
 const OLDEST_DAYS_BACK = 31;
 const LIVE_BACKUP = "bench-live";
@@ -108,9 +118,7 @@ const consoleEnv = {
   LIFEBOAT_DATA_DIR: dir,
   LIFEBOAT_ADMIN_EMAIL: admin.email,
   LIFEBOAT_ADMIN_PASSWORD: admin.password,
-  ...(CONSOLE_HEAP_MB
-    ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --max-old-space-size=${CONSOLE_HEAP_MB}`.trim() }
-    : {}),
+  ...(CONSOLE_V8_OPTIONS ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} ${CONSOLE_V8_OPTIONS}`.trim() } : {}),
 };
 
 const { startSandbox, defaultPlan } = await import("../sandbox/start");
@@ -244,7 +252,7 @@ try {
     meets: syncMs <= 30_000 && ratio <= 1.5 && p1Server.hwmKb <= 500 * 1024,
     notes: [
       `${expected.toLocaleString()} Backups; attaching the ${CLUSTERS} clusters one by one (each probes the cluster, seals its kubeconfig, inserts, notifies) took ${s1(attachedMs)}, the read model was complete ${s1(syncMs - attachedMs)} after the last attach; kubectl printed ${kubectlLines.toLocaleString()} names`,
-      `RSS: the peak (VmHWM) of the console's server process (${p1Server.name.split(" ")[0]}); its Node processes together peaked at ${mib(peakTreeKb)} (sampled every 250 ms); before the first attach it held ${mib(idleKb)}; PostgreSQL not counted; ${CONSOLE_HEAP_MB ? `V8 old space limited to ${CONSOLE_HEAP_MB} MB (${process.env.BENCH_SCALE_CONSOLE_HEAP_MB ? "BENCH_SCALE_CONSOLE_HEAP_MB" : "deploy/base's NODE_OPTIONS"})` : "V8's default old-space limit"}`,
+      `RSS: the peak (VmHWM) of the console's server process (${p1Server.name.split(" ")[0]}); its Node processes together peaked at ${mib(peakTreeKb)} (sampled every 250 ms); before the first attach it held ${mib(idleKb)}; PostgreSQL not counted; ${CONSOLE_HEAP_MB ? `V8 old space limited to ${CONSOLE_HEAP_MB} MB (${process.env.BENCH_SCALE_CONSOLE_HEAP_MB ? "BENCH_SCALE_CONSOLE_HEAP_MB" : "deploy/base's NODE_OPTIONS"})` : "V8's default old-space limit"}; the console's V8 options: ${CONSOLE_V8_OPTIONS || "none"}`,
     ],
   });
   const clusterIds = [...ids.keys()];
