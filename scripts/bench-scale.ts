@@ -26,7 +26,7 @@ import { insertBackupRows, kubectlList, pct, processTree, samples, until } from 
 import { apiClient, signInHttp, startConsole, type BenchConsole } from "./lib/console";
 import { firstLoadJs, JS_GOAL_KB, launchChromium, LCP_GOAL_MS, paintTimes, ROUTES, signInBrowser } from "./lib/web";
 // @ts-expect-error: plain .mjs helpers without types
-import { buildIfNeeded, killChildren, root } from "./lib/setup.mjs";
+import { buildIfNeeded, chromiumPath, ensureChromium, killChildren, root } from "./lib/setup.mjs";
 // @ts-expect-error: plain .mjs helpers without types
 import { freePort, startEmbeddedPostgres } from "./lib/postgres.mjs";
 
@@ -80,7 +80,13 @@ function report(r: Result) {
   console.log(`${r.id}  ${r.figure}   goal: ${r.goal}   ${verdict(r)}`);
   for (const n of r.notes) console.log(`    ${n}`);
 }
+/** The figures measured in Chromium. */
+const IN_BROWSER = new Set(["P2", "P5", "P6"]);
 function skipped(id: string, what: string, goal: string): boolean {
+  if (IN_BROWSER.has(id) && !SKIP.has(id) && !haveChromium) {
+    report({ id, what, figure: `not measured: no Chromium at ${chromiumPath}`, goal, meets: null, notes: [] });
+    return true;
+  }
   if (!SKIP.has(id)) return false;
   report({ id, what, figure: "not measured: left out by BENCH_SCALE_SKIP", goal, meets: null, notes: [] });
   return true;
@@ -105,6 +111,8 @@ const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? "?"}
 const load = () => `load average ${os.loadavg()[0].toFixed(1)} (1 min)`;
 console.log(`\nScale (#15 §3) on ${machine}, ${load()}: ${CLUSTERS} clusters × ${BACKUPS.toLocaleString()} Backups`);
 buildIfNeeded();
+// Installed now (as `npm test` does), not found missing after the sandbox and P1.
+const haveChromium = [...IN_BROWSER].every((id) => SKIP.has(id)) || ensureChromium();
 const pg = await startEmbeddedPostgres({
   dir: path.join(dir, "pg"),
   port: await freePort(),

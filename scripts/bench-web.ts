@@ -20,7 +20,7 @@ import {
   type PaintTimes,
 } from "./lib/web";
 // @ts-expect-error: plain .mjs helpers without types
-import { buildIfNeeded, killChildren, root } from "./lib/setup.mjs";
+import { buildIfNeeded, ensureChromium, killChildren, root } from "./lib/setup.mjs";
 // @ts-expect-error: plain .mjs helpers without types
 import { embeddedUrl, freePort } from "./lib/postgres.mjs";
 
@@ -38,6 +38,7 @@ process.env.LIFEBOAT_LOG_LEVEL ??= "warn";
 const admin = { email: "bench-web@example.com", password: crypto.randomBytes(12).toString("base64url") };
 
 buildIfNeeded();
+if (!ensureChromium()) throw new Error("bench:web measures in Chromium, and there is none (see above)");
 const [pgPort, webPort] = [await freePort(), await freePort()];
 const { startSandbox, defaultPlan } = await import("../sandbox/start");
 const s0 = performance.now();

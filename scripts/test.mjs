@@ -5,10 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { dataDir, ensureInstalled, root } from "./lib/setup.mjs";
+import { chromiumPath, dataDir, ensureChromium, ensureInstalled, root } from "./lib/setup.mjs";
 
 const resultsDir = path.join(dataDir, "test-results");
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const layers = [];
 const failures = []; // "layer: test name — first line of the error", printed again at the end (CI shows the output's tail)
@@ -34,22 +33,6 @@ function record(layer, passed, failed, skipped, seconds) {
   totals.failed += failed;
   totals.skipped += skipped;
   layers.push(`${layer}: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""} (${seconds}s)`);
-}
-
-function ensureChromium() {
-  if (fs.existsSync(chromiumPath)) return true;
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  if (!isRoot) {
-    console.error(
-      `✖ ${chromiumPath} is missing and this is not root: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`,
-    );
-    return false;
-  }
-  console.log("» Installing Debian's chromium (apt-get)…");
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-  spawnSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env });
-  return fs.existsSync(chromiumPath);
 }
 
 const readJson = (f) => (fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : null);

@@ -30,6 +30,26 @@ export function ensureInstalled() {
   if (!fs.existsSync(path.join(root, "server/db/generated/client.ts"))) run(process.execPath, [prismaCli, "generate"]);
 }
 
+/** The Chromium the end-to-end tests and the browser benches drive: Debian's, or CHROMIUM_PATH. */
+export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Installs Debian's chromium through apt-get when it is missing and this is root; whether it is there now. */
+export function ensureChromium() {
+  if (fs.existsSync(chromiumPath)) return true;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!isRoot) {
+    console.error(
+      `✖ ${chromiumPath} is missing and this is not root: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`,
+    );
+    return false;
+  }
+  console.log("» Installing Debian's chromium (apt-get)…");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  spawnSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env });
+  return fs.existsSync(chromiumPath);
+}
+
 export const prismaCli = path.join(root, "node_modules/prisma/build/index.js");
 
 export function run(cmd, args, opts = {}) {
