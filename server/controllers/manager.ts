@@ -67,6 +67,8 @@ export class ControllerManager {
   private clusterRunning: { name: string; stop: () => Promise<void> | void }[] | null = null;
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
+  /** The round waiting behind the running one, if any. */
+  private queued: Promise<void> | undefined;
   private stopped = false;
   private leading = false;
 
@@ -175,37 +177,52 @@ export class ControllerManager {
     return stuck;
   }
 
+  /**
+   * Queues a round behind the one running. At most one waits: while a round is held up (a lease renewal stuck on the
+   * database), the timer's periods and nudges join the waiting round instead of piling up rounds that would then run
+   * back to back.
+   */
   private tick(): Promise<void> {
     this.probe();
-    this.ticking = this.ticking.then(async () => {
+    if (this.queued) return this.queued;
+    const queued = this.ticking
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.round();
+      });
+    this.queued = queued;
+    this.ticking = queued;
+    return queued;
+  }
+
+  private async round(): Promise<void> {
+    if (this.stopped) return;
+    const stuck = this.poolStuck();
+    if (this.perCluster().length) {
+      this.ownership.standAside(stuck);
+      await this.ownership.tick();
       if (this.stopped) return;
-      const stuck = this.poolStuck();
-      if (this.perCluster().length) {
-        this.ownership.standAside(stuck);
-        await this.ownership.tick();
-        if (this.stopped) return;
-        // Started once, after the first round of ownership: they follow its changes themselves.
-        if (!this.clusterRunning) this.clusterRunning = this.startAll(this.perCluster());
-      }
-      if (!this.fleet().length) return;
-      // Not renewed, the fleet lease expires and a replica whose pool answers takes the fleet-wide work over.
-      // The fleet reconcilers' stops are not waited for here: stuck on the same pool, they would hold up every round
-      // (and the process's return once the pool answers); leading again, or stopping, waits for them.
-      if (stuck) {
-        if (this.leading) this.followed = this.follow("database pool stuck");
-        return;
-      }
-      let held = false;
-      try {
-        held = (await this.lease.acquire()).held;
-      } catch (e) {
-        logger.warn({ err: e instanceof Error ? e.message : String(e) }, "controller lease: renewal failed");
-      }
-      if (this.stopped) return;
-      if (held && !this.leading) await this.lead();
-      else if (!held && this.leading) await this.follow("lost the lease");
-    });
-    return this.ticking;
+      // Started once, after the first round of ownership: they follow its changes themselves.
+      if (!this.clusterRunning) this.clusterRunning = this.startAll(this.perCluster());
+    }
+    if (!this.fleet().length) return;
+    // Not renewed, the fleet lease expires and a replica whose pool answers takes the fleet-wide work over.
+    // The fleet reconcilers' stops are not waited for here: stuck on the same pool, they would hold up every round
+    // (and the process's return once the pool answers); leading again, or stopping, waits for them.
+    if (stuck) {
+      if (this.leading) this.followed = this.follow("database pool stuck");
+      return;
+    }
+    let held = false;
+    try {
+      held = (await this.lease.acquire()).held;
+    } catch (e) {
+      logger.warn({ err: e instanceof Error ? e.message : String(e) }, "controller lease: renewal failed");
+    }
+    if (this.stopped) return;
+    if (held && !this.leading) await this.lead();
+    else if (!held && this.leading) await this.follow("lost the lease");
   }
 
   private startAll(reconcilers: Reconciler[]) {

@@ -299,6 +299,29 @@ describe("clusters", () => {
     });
   });
 
+  it("failed checks made at the same time (the health loop and a Refresh) are each counted", async () => {
+    const admin = await aUser(db, { role: "ORG_ADMIN" });
+    const g = await aGroup(db);
+    const c = await callerFor(db, await signedIn(db, admin)).cluster.attach({
+      kubeconfig: kubeconfigText(1),
+      name: "counted",
+      groupId: g.id,
+      description: "",
+      labels: {},
+    });
+    const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
+    await d.sealed.replace(
+      secretId,
+      kubeconfigText(1).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`),
+    );
+    const n = DISCONNECT_AFTER_FAILED_CHECKS + 1;
+    await Promise.all(Array.from({ length: n }, () => checkCluster(d, c.id)));
+    expect(await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({
+      failedChecks: n,
+      state: "DISCONNECTED",
+    });
+  });
+
   it("the health loop checks clusters periodically and marks an unreachable one Disconnected", async () => {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db);

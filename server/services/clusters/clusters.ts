@@ -346,21 +346,17 @@ async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence
   } catch (e) {
     const message = e instanceof ClusterError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
     return write(async (tx) => {
-      const before = await tx.cluster.findUniqueOrThrow({ where: { id }, select: { failedChecks: true, state: true } });
-      const failed = before.failedChecks + 1;
+      // Counted in one statement: a failed check counted at the same time by a Refresh is counted too, not overwritten.
+      const counted = await tx.$executeRaw`
+        UPDATE "Cluster" SET "failedChecks" = "failedChecks" + 1,
+          "state" = CASE WHEN "failedChecks" + 1 >= ${DISCONNECT_AFTER_FAILED_CHECKS} THEN 'DISCONNECTED'::"ClusterState"
+                         WHEN "state" = 'PENDING' THEN 'PENDING'::"ClusterState"
+                         ELSE 'CONNECTED'::"ClusterState" END
+        WHERE "id" = ${id}`;
+      if (!counted) throw notFound("Cluster");
       return tx.cluster.update({
         where: { id },
-        data: {
-          failedChecks: failed,
-          lastCheckAt: now,
-          lastError: message.slice(0, 500),
-          state:
-            failed >= DISCONNECT_AFTER_FAILED_CHECKS
-              ? "DISCONNECTED"
-              : before.state === "PENDING"
-                ? "PENDING"
-                : "CONNECTED",
-        },
+        data: { lastCheckAt: now, lastError: message.slice(0, 500) },
         select: listed,
       });
     });
