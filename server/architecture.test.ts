@@ -25,6 +25,13 @@ const importsOf = (file: string) =>
   ].map((m) => m[1] ?? m[2] ?? m[3]);
 
 const consoleFiles = ["app", "components", "lib", "server"].flatMap(sources);
+/** The file an import names (without extension), or null for a package. */
+const resolved = (file: string, spec: string) =>
+  spec.startsWith("@/")
+    ? path.join(root, spec.slice(2))
+    : spec.startsWith(".")
+      ? path.resolve(path.dirname(path.join(root, file)), spec)
+      : null;
 
 describe("architecture", () => {
   it("finds the console's sources", () => {
@@ -33,12 +40,6 @@ describe("architecture", () => {
 
   it("app/, components/, lib/ and server/ never import the sandbox (their tests may drive it)", () => {
     const sandboxDir = path.join(root, "sandbox") + path.sep;
-    const resolved = (file: string, spec: string) =>
-      spec.startsWith("@/")
-        ? path.join(root, spec.slice(2))
-        : spec.startsWith(".")
-          ? path.resolve(path.dirname(path.join(root, file)), spec)
-          : null;
     const offenders = consoleFiles
       .filter((f) => !/\.test\.tsx?$/.test(f))
       .filter((f) => importsOf(f).some((spec) => (resolved(f, spec) ?? "").concat(path.sep).startsWith(sandboxDir)));
@@ -53,6 +54,11 @@ describe("architecture", () => {
     expect(importers.filter((f) => !/\.test\.tsx?$/.test(f))).toEqual([
       `server${path.sep}kube${path.sep}testing-objects.ts`,
     ]);
+    const testingObjects = path.join(root, "server", "kube", "testing-objects");
+    const loaders = consoleFiles
+      .filter((f) => !/\.test\.tsx?$/.test(f))
+      .filter((f) => importsOf(f).some((spec) => (resolved(f, spec) ?? "").replace(/\.ts$/, "") === testingObjects));
+    expect(loaders).toEqual([]); // only tests and benches reach it
   });
 
   it("everything that leaves the process goes through the outbound path (server/security/outbound.ts, #9 §2)", () => {

@@ -185,12 +185,16 @@ export class ControllerManager {
   private tick(): Promise<void> {
     this.probe();
     if (this.queued) return this.queued;
-    const queued = this.ticking
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        return this.round();
+    const queued = this.ticking.then(() => {
+      this.queued = undefined;
+      // A round that fails is said so and ends; the next period runs the next one (the chain never rejects).
+      return this.round().catch((e) => {
+        logger.error(
+          { holder: this.holder, err: e instanceof Error ? e.message : String(e) },
+          "controllers: a round failed",
+        );
       });
+    });
     this.queued = queued;
     this.ticking = queued;
     return queued;
