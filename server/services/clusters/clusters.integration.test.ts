@@ -299,12 +299,13 @@ describe("clusters", () => {
     });
   });
 
-  it("failed checks made at the same time (the health loop and a Refresh) are each counted", async () => {
+  /** An attached cluster whose sealed kubeconfig now names a port nothing listens on. */
+  async function anUnreachableCluster(name: string) {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
     const g = await aGroup(db);
     const c = await callerFor(db, await signedIn(db, admin)).cluster.attach({
       kubeconfig: kubeconfigText(1),
-      name: "counted",
+      name,
       groupId: g.id,
       description: "",
       labels: {},
@@ -314,6 +315,11 @@ describe("clusters", () => {
       secretId,
       kubeconfigText(1).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`),
     );
+    return c;
+  }
+
+  it("failed checks made at the same time (the health loop and a Refresh) are each counted", async () => {
+    const c = await anUnreachableCluster("counted");
     const n = DISCONNECT_AFTER_FAILED_CHECKS + 1;
     await Promise.all(Array.from({ length: n }, () => checkCluster(d, c.id)));
     expect(await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({
@@ -323,20 +329,7 @@ describe("clusters", () => {
   });
 
   it("the health loop checks clusters periodically and marks an unreachable one Disconnected", async () => {
-    const admin = await aUser(db, { role: "ORG_ADMIN" });
-    const g = await aGroup(db);
-    const c = await callerFor(db, await signedIn(db, admin)).cluster.attach({
-      kubeconfig: kubeconfigText(1),
-      name: "watched",
-      groupId: g.id,
-      description: "",
-      labels: {},
-    });
-    const secretId = (await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).kubeconfigSecretId!;
-    await d.sealed.replace(
-      secretId,
-      kubeconfigText(1).replace(/server: https:\/\/127\.0\.0\.1:\d+/, `server: https://127.0.0.1:${closedPort}`),
-    );
+    const c = await anUnreachableCluster("watched");
     const stop = startHealthLoop(d, 100);
     try {
       const t0 = Date.now();
