@@ -838,12 +838,25 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
   });
 
   it("expires backups past their TTL through garbage collection", async () => {
+    // A short TTL would race the test: under load a backup can complete after its expiration and be collected before
+    // a poll sees it Completed. So the TTL is long, checked in status.expiration, and then moved into the past, as the
+    // passing of time would (Backup declares no status subresource: status is written through the object).
     await create(co1, "backups", {
       kind: "Backup",
       metadata: { name: "short-lived" },
-      spec: { includedNamespaces: ["mysql"], ttl: "1s" },
+      spec: { includedNamespaces: ["mysql"], ttl: "1h" },
     });
-    await phaseOf(co1, "backups", "short-lived", ["Completed"]);
+    const done = await phaseOf(co1, "backups", "short-lived", ["Completed"]);
+    expect(Date.parse(done.status.expiration) - Date.parse(done.status.startTimestamp)).toBe(3_600_000);
+    expect(await bucket.exists("backups/short-lived/velero-backup.json")).toBe(true);
+    await co1.patchNamespacedCustomObject(
+      {
+        ...ref("backups"),
+        name: "short-lived",
+        body: { status: { expiration: new Date(Date.now() - 1_000).toISOString().replace(/\.\d{3}Z$/, "Z") } },
+      },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
     // GC runs every 300 ms here; under a full test run's load a pass can lag well behind, so the wait is generous.
     await until(async () => !(await getObj(co1, "backups", "short-lived")), 60_000);
     expect(await bucket.exists("backups/short-lived/velero-backup.json")).toBe(false);
