@@ -557,7 +557,7 @@ describe("readBackupContents", () => {
     expect(contents.items).toHaveLength(CONTENT_LIMITS.maxItems);
     expect(contents.items.at(-1)?.name).toBe(`cm-${CONTENT_LIMITS.maxItems - 1}`);
     expect(contents.truncated).toBe(true);
-  });
+  }, 60_000); // 100,001 entries written and read: seconds of CPU, longer on a loaded machine
 
   it("keeps at most 64 labels per item, of lengths Kubernetes allows", async () => {
     const labels: Record<string, string> = {
