@@ -36,7 +36,7 @@ function inventory(c: Cluster): string[] {
 /** Settles microtasks the cluster queues (default ServiceAccounts, reactors). */
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 1000): Promise<T> {
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();

@@ -96,7 +96,8 @@ describe.skipIf(!haveKubectl)(
     it("keeps the old pods while a new image cannot be pulled, and says so when the progress deadline passes", async () => {
       await apply({
         ...deployment("api", "shop", "nginx:1.27", 1),
-        spec: { ...deployment("api", "shop", "nginx:1.27", 1).spec, progressDeadlineSeconds: 2 },
+        // Long enough for the first rollout on a loaded machine; the stuck one below passes it.
+        spec: { ...deployment("api", "shop", "nginx:1.27", 1).spec, progressDeadlineSeconds: 5 },
       });
       expect((await k(["rollout", "status", "deployment/api", "-n", "shop", "--timeout=30s"])).code).toBe(0);
       const image = "registry.unreachable.example/shop/api:1";

@@ -395,7 +395,8 @@ describe.skipIf(!haveCrds)("Velero stand-in " + (haveCrds ? "" : crdsSkipReason)
   });
 
   it("queues backups one at a time with a queue position", async () => {
-    sb.clusters[0].velero!.faults.slowMs = 15;
+    // q-2 is Queued only while q-1 runs: slow enough (a delay per item, read when a backup starts) that a poll sees it.
+    sb.clusters[0].velero!.faults.slowMs = 100;
     await create(co1, "backups", {
       kind: "Backup",
       metadata: { name: "q-1" },

@@ -66,7 +66,8 @@ describe.skipIf(!haveCrds)(
           spec: { includedNamespaces: ["default"] },
         });
         await eventually("the first backup in the read model", () => row("before"));
-        const listsBefore = (await backupsState())!.lastListAt;
+        // The first list writes its rows before it records itself in the sync state.
+        const listsBefore = await eventually("the first list recorded", async () => (await backupsState())?.lastListAt);
 
         // Gone: every connection dropped and nothing listening. The rows stay; the sync state says why.
         await sb.clusters[0].close();

@@ -332,9 +332,14 @@ describe("SyncEngine against a sandbox cluster", () => {
     let lists = 0;
     const counting: typeof listKind = (...args) => (lists++, listKind(...args));
     const e = new SyncEngine({ db, clientFor: () => clientOf(dead), list: counting });
+    const t0 = Date.now();
     e.startCluster(down);
-    await sleep(3_000);
+    await eventually("every kind's failure recorded, and each kind tried again", async () => {
+      const s = await e.state(down);
+      return s.length === SYNCED_KINDS.length && s.every((k) => k.lastError) && lists >= SYNCED_KINDS.length * 2;
+    });
     await e.stop();
+    const elapsedMs = Date.now() - t0;
     const states = await e.state(down);
     expect(states).toHaveLength(SYNCED_KINDS.length);
     for (const s of states) {
@@ -342,9 +347,9 @@ describe("SyncEngine against a sandbox cluster", () => {
       expect(s.lastError).not.toContain(kc.users[0].user.token);
       expect(s.lastListAt).toBeNull();
     }
-    // Without backoff each loop would try hundreds of times; with 250–500 ms, then doubling, at most ~5 in 3 s.
-    expect(lists).toBeGreaterThanOrEqual(SYNCED_KINDS.length * 2);
-    expect(lists).toBeLessThanOrEqual(SYNCED_KINDS.length * 6);
+    // Without backoff each loop would try hundreds of times. The k-th wait is at least 250 ms × 2^(k-1), so by then a
+    // loop has tried at most 1 + log2(elapsed / 250 ms + 1) times (one more for a try in flight).
+    expect(lists).toBeLessThanOrEqual(SYNCED_KINDS.length * Math.floor(2 + Math.log2(elapsedMs / 250 + 1)));
     expect(e.running()).toEqual([]);
   });
 });

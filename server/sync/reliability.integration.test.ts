@@ -270,6 +270,11 @@ describe.skipIf(!haveCrds)(`the read model through outages${haveCrds ? "" : ` ${
           (await lb.caller.backup.list({ clusterId, name: "rel-pg-before" })).some((b) => b.phase === "Completed"),
         );
         await until("the read model to equal the cluster", () => equalsCluster(db, clusterId));
+        // Every kind's first list recorded (a list writes its rows before its sync state), the cluster-wide ones too.
+        await until("every kind's first list recorded", async () => {
+          const states = await db.syncState.findMany({ where: { clusterId } });
+          return states.length === SYNCED_KINDS.length && states.every((s) => s.lastListAt || s.lastError);
+        });
         const listedBefore = await db.syncState.findMany({
           where: { clusterId },
           select: { kind: true, lastListAt: true, relists: true },

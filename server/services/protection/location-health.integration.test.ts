@@ -261,6 +261,11 @@ describe("target locations stay live and heal", () => {
     );
     expect(await reconcileCluster(d, eastId)).toEqual({ applied: [liveName], failed: [], removed: [] });
     expect((await readBsl(name))?.spec).toMatchObject({ accessMode: "ReadWrite", config: { checksumAlgorithm: "" } });
+    // The next reconcile judges "changed on the cluster" from the read model: the repair must have reached it.
+    await until("the read model to show the repair", async () => {
+      const spec = (await synced(name))?.spec as { accessMode?: string; config?: Record<string, string> } | undefined;
+      return spec?.accessMode === "ReadWrite" && spec.config?.checksumAlgorithm === "";
+    });
   });
 
   it("applies an assignment whose deployment is missing, and removes a deployment no longer assigned", async () => {

@@ -177,7 +177,7 @@ describe.skipIf(!haveKubectl)("a cluster group's Velero policy" + (haveKubectl ?
   }, 120_000);
 
   it("does not start a failed operation of its own again for the same settings, until an admin asks", async () => {
-    process.env.LIFEBOAT_VELERO_PULL_TIMEOUT_SECONDS = "2";
+    process.env.LIFEBOAT_VELERO_PULL_TIMEOUT_SECONDS = "5"; // time for a loaded machine to see the pull fail
     try {
       const unreachable = settings({ version: "v1.18.1", registry: "registry.unreachable.example" });
       await caller.veleroGroup.set({ groupId, settings: unreachable, whenBusy: "refuse" });

@@ -92,7 +92,7 @@ describe.skipIf(!haveKubectl)(
   "installing Velero with its own installer" + (haveKubectl ? "" : " (skipped: no kubectl)"),
   () => {
     it("a registry the cluster cannot reach fails the render with the kubelet's reason, and nothing is applied", async () => {
-      process.env.LIFEBOAT_VELERO_PULL_TIMEOUT_SECONDS = "2";
+      process.env.LIFEBOAT_VELERO_PULL_TIMEOUT_SECONDS = "5"; // time for a loaded machine to see the pull fail
       try {
         const { id } = await startInstall(
           d,
@@ -102,7 +102,7 @@ describe.skipIf(!haveKubectl)(
         );
         const op = await settled(id, ["FAILED"]);
         expect(op.message).toContain(
-          "The cluster could not pull registry.unreachable.example/velero/velero:v1.17.0 within 2 s",
+          "The cluster could not pull registry.unreachable.example/velero/velero:v1.17.0 within 5 s",
         );
         expect(op.message).toContain("dial tcp: lookup registry.unreachable.example: no such host");
         expect(op.message).toContain("Nothing was applied.");
@@ -183,8 +183,14 @@ describe.skipIf(!haveKubectl)(
       }
       const jobs = await kubectl(kubeconfigPath(), ["get", "jobs,pods", "-n", "lifeboat-system", "-o", "name"]);
       expect(jobs.out.trim()).toBe("");
-      const ssrs = await kubectl(kubeconfigPath(), ["get", "serverstatusrequests", "-n", "velero", "-o", "name"]);
-      expect(ssrs.out.trim()).toBe("");
+      // The operation is marked SUCCEEDED before its ServerStatusRequest is removed.
+      await until(
+        "the ServerStatusRequest removed",
+        async () =>
+          (
+            await kubectl(kubeconfigPath(), ["get", "serverstatusrequests", "-n", "velero", "-o", "name"])
+          ).out.trim() === "",
+      );
       await expect(startInstall(d, clusterId, { settings: settings() }, adminId)).rejects.toThrow(
         "Lifeboat already runs Velero on this cluster",
       );
