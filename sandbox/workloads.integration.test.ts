@@ -120,7 +120,7 @@ describe.skipIf(!haveKubectl)(
       const status = await k(["rollout", "status", "deployment/api", "-n", "shop", "--timeout=30s"]);
       expect(status.code).not.toBe(0);
       expect(status.err).toContain('deployment "api" exceeded its progress deadline');
-    });
+    }, 90_000); // two rollouts of up to 30 s each
 
     it("runs a daemon pod on each node its selector and tolerations allow, and follows the nodes' taints", async () => {
       expect((await k(["taint", "node", "node-3", "dedicated=backup:NoSchedule"])).code).toBe(0);

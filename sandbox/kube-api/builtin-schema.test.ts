@@ -289,15 +289,19 @@ describe("types", () => {
   });
 
   it("walks each value once: a large object is checked in work linear in its size", () => {
-    // Counted, not timed: every property read of the list and its entries, at two sizes ten times apart.
+    // Counted, not timed: every read of the list and its entries (properties, keys, `in`), at two sizes ten times apart.
     const reads = (n: number) => {
       let count = 0;
       const counted = <T extends object>(o: T): T =>
         new Proxy(o, {
-          get(target, key, receiver) {
-            count++;
-            return Reflect.get(target, key, receiver);
+          get: (target, key, receiver) => (count++, Reflect.get(target, key, receiver)),
+          has: (target, key) => (count++, Reflect.has(target, key)),
+          ownKeys: (target) => {
+            const keys = Reflect.ownKeys(target);
+            count += keys.length;
+            return keys;
           },
+          getOwnPropertyDescriptor: (target, key) => (count++, Reflect.getOwnPropertyDescriptor(target, key)),
         });
       const env = counted(Array.from({ length: n }, (_, i) => counted({ name: `V${i}`, value: String(i) })));
       expect(checkValue(deployment({}, { env }), deployments).problems).toEqual([]);

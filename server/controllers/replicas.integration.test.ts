@@ -17,9 +17,9 @@ import { consoleProcess, type ConsoleProcess } from "../testing/console-process"
 // sandbox clusters: every cluster is owned and followed by exactly one process; a killed process's clusters are taken
 // over by the others; a process paused past its leases (SIGSTOP) and resumed (SIGCONT) follows only what it owns
 // again, and the read model equals the clusters.
-// Short enough to keep the take-overs quick, long enough that a process starved for a second or two on a loaded
-// machine keeps its clusters (it trusts what it owns for two thirds of a period after renewing): the notified rounds
-// below expect the owners not to change.
+// Short enough to keep the take-overs quick, long enough that a process starved on a loaded machine keeps its clusters
+// (it trusts what it owns for two thirds of a lease from the last round the database confirmed, so about 1.7 s of
+// starvation beyond a renewal): the notified rounds below expect the owners not to change.
 const LEASE_SECONDS = 5;
 const CLUSTERS = 10;
 let db: Db;

@@ -207,7 +207,7 @@ describe.skipIf(!haveKubectl)("a cluster group's Velero policy" + (haveKubectl ?
     await caller.veleroGroup.set({ groupId, settings: settings({ version: "v1.18.1" }), whenBusy: "refuse" });
     expect(await rowIn(bareId, "in policy")).toMatchObject({ version: "v1.18.1" });
     expect(await operations(bareId)).toHaveLength(4);
-  }, 60_000);
+  }, 120_000);
 
   it("through the router: a viewer of the group reads it, may not change it; another group's viewer sees nothing", async () => {
     const viewer = await aUser(db);

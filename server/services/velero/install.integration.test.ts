@@ -182,15 +182,12 @@ describe.skipIf(!haveKubectl)(
         expect(o.metadata.managedFields.map((m) => m.manager)).toContain("lifeboat-velero");
       }
       const jobs = await kubectl(kubeconfigPath(), ["get", "jobs,pods", "-n", "lifeboat-system", "-o", "name"]);
-      expect(jobs.out.trim()).toBe("");
+      expect(jobs).toMatchObject({ code: 0, out: "" });
       // The operation is marked SUCCEEDED before its ServerStatusRequest is removed.
-      await until(
-        "the ServerStatusRequest removed",
-        async () =>
-          (
-            await kubectl(kubeconfigPath(), ["get", "serverstatusrequests", "-n", "velero", "-o", "name"])
-          ).out.trim() === "",
-      );
+      await until("the ServerStatusRequest removed", async () => {
+        const r = await kubectl(kubeconfigPath(), ["get", "serverstatusrequests", "-n", "velero", "-o", "name"]);
+        return r.code === 0 && r.out.trim() === "";
+      });
       await expect(startInstall(d, clusterId, { settings: settings() }, adminId)).rejects.toThrow(
         "Lifeboat already runs Velero on this cluster",
       );
