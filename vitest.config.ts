@@ -11,6 +11,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
+          // One process for every unit file (imports once instead of per file: 100 s → 32 s here); the setup file
+          // gives each file the run's starting environment. Integration files keep a process each: they start
+          // controllers, servers and module-level state that must not outlive them.
+          isolate: false,
+          setupFiles: ["server/testing/unit-setup.ts"],
           include: ["{lib,server,scripts,sandbox,components,deploy}/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "node_modules/**"],
         },

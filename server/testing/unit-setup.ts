@@ -1,0 +1,7 @@
+// Unit test files share a worker process (isolate: false in vitest.config.ts: importing the modules again for each of
+// the ~120 files took most of the layer's time). Each file starts from the environment variables the run began with,
+// whatever the file before it set.
+const saved = globalThis as { lifeboatUnitEnv?: NodeJS.ProcessEnv };
+const baseline = (saved.lifeboatUnitEnv ??= { ...process.env });
+for (const name of Object.keys(process.env)) if (!(name in baseline)) delete process.env[name];
+Object.assign(process.env, baseline);
