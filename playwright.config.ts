@@ -33,6 +33,9 @@ export default defineConfig({
     headless: true,
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
+    // The browser asks for reduced motion, as the console honours it: no waiting for dialogs and menus to fade or
+    // grow before a click or a check (the console's animations are MUI's own, switched off together).
+    reducedMotion: "reduce",
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       args: [
