@@ -7,7 +7,7 @@ import { defaultPlan, parseWithoutPlugins, startSandbox } from "./start";
 const args = process.argv.slice(2);
 const opt = (name: string, dflt?: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 if (args.includes("--help")) {
-  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--entra-port PORT|none] [--aws-port PORT|none] [--without-velero sandbox-2,...] [--without-plugin sandbox-2=velero.io/azure,...] [--no-seed]
+  console.log(`Usage: npm run sandbox -- [--clusters N] [--dir DIR] [--base-port PORT] [--s3-port PORT] [--azure-port PORT|none] [--entra-port PORT|none] [--aws-port PORT|none] [--without-velero sandbox-2,...] [--without-plugin sandbox-2=velero.io/azure,...] [--velero-periods VALIDATION,SYNC] [--no-seed]
   --clusters N          how many clusters (default 2); named sandbox-1..N
   --dir DIR             where kubeconfigs, PKI and storage data go (default .data/sandbox)
   --base-port PORT      API server ports PORT, PORT+1, ... (default: free ports)
@@ -19,7 +19,9 @@ if (args.includes("--help")) {
   --without-velero LIST clusters without Velero (no velero namespace, no velero.io CRDs)
   --without-plugin LIST ObjectStore plugins a cluster's Velero lacks (its BackupStorageLocations of that provider are
                         Unavailable, as Velero says: unable to locate ObjectStore plugin)
-  --versions LIST       Kubernetes versions the clusters report, in order (default v1.31.4,v1.30.8,v1.32.2, repeated)`);
+  --versions LIST       Kubernetes versions the clusters report, in order (default v1.31.4,v1.30.8,v1.32.2, repeated)
+  --velero-periods V,S  milliseconds between Velero's validations of a location and between its syncs of a location's
+                        backups, where a location sets none (default 10000,5000; real Velero: 1m each)`);
   process.exit(0);
 }
 const n = Number(opt("--clusters", "2"));
@@ -28,6 +30,11 @@ if (!Number.isInteger(n) || n < 1 || n > 500) {
   process.exit(2);
 }
 const dir = path.resolve(opt("--dir", ".data/sandbox")!);
+const periods = opt("--velero-periods")?.split(",").map(Number);
+if (periods && (periods.length !== 2 || !periods.every((p) => Number.isInteger(p) && p >= 100))) {
+  console.error("--velero-periods takes two whole numbers of milliseconds, at least 100 each: VALIDATION,SYNC");
+  process.exit(2);
+}
 const azureArg = opt("--azure-port", "10000");
 const awsArg = opt("--aws-port", "4566")!;
 const isPort = (v: string) => Number.isInteger(Number(v)) && Number(v) >= 0 && Number(v) <= 65535;
@@ -63,6 +70,7 @@ const sandbox = await startSandbox({
   entraPort: entraArg === "none" ? null : Number(entraArg),
   awsPort: awsArg === "none" ? null : Number(awsArg),
   seed: !args.includes("--no-seed"),
+  velero: periods ? { validationPeriodMs: periods[0], syncPeriodMs: periods[1] } : undefined,
 });
 const summary = {
   clusters: sandbox.clusters.map((c) => ({

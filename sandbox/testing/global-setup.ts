@@ -32,6 +32,10 @@ export async function setup() {
       "0",
       "--aws-port",
       "0",
+      // Velero validates a location every 2 s and syncs its backups every 2 s (10 s and 5 s in the demo and e2e): the
+      // tests that wait for Velero to notice a change made behind its back wait seconds, not periods of ten.
+      "--velero-periods",
+      "2000,2000",
     ],
     { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
   );
