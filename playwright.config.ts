@@ -1,7 +1,8 @@
 import { defineConfig } from "@playwright/test";
 
 // End to end in Debian's Chromium against `next start`, with a fresh embedded PostgreSQL and a real OpenID provider
-// on loopback. Specs run in order, one at a time: the first one performs first-run setup.
+// on loopback. Specs run in order, one at a time: 01-setup performs first-run setup (00-a11y, before it, checks the
+// accessibility check on pages of its own).
 // LIFEBOAT_E2E_PORT_OFFSET moves every port of the run (console, OIDC provider, sandbox, PostgreSQL), so two
 // checkouts on one host can run their e2e at once.
 const OFFSET = Number(process.env.LIFEBOAT_E2E_PORT_OFFSET ?? 0);

@@ -36,7 +36,7 @@ export const test = base.extend<object, object>({
 });
 export { expect };
 
-// Accounts the journeys share: the first spec creates the admin through first-run setup.
+// Accounts the journeys share: 01-setup creates the admin through first-run setup.
 export const ADMIN = { name: "Ada Admin", email: "admin@example.com", password: "e2e-admin-password-1" };
 export const VIEWER = { name: "Vic Viewer", email: "viewer@example.com", password: "e2e-viewer-password-1" };
 

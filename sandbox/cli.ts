@@ -21,7 +21,8 @@ if (args.includes("--help")) {
                         Unavailable, as Velero says: unable to locate ObjectStore plugin)
   --versions LIST       Kubernetes versions the clusters report, in order (default v1.31.4,v1.30.8,v1.32.2, repeated)
   --velero-periods V,S  milliseconds between Velero's validations of a location and between its syncs of a location's
-                        backups, where a location sets none (default 10000,5000; real Velero: 1m each)`);
+                        backups, where a location sets none (default 10000,5000; real Velero: 1m each); at least 1000:
+                        the stand-in looks at its locations once a second`);
   process.exit(0);
 }
 const n = Number(opt("--clusters", "2"));
@@ -31,8 +32,8 @@ if (!Number.isInteger(n) || n < 1 || n > 500) {
 }
 const dir = path.resolve(opt("--dir", ".data/sandbox")!);
 const periods = opt("--velero-periods")?.split(",").map(Number);
-if (periods && (periods.length !== 2 || !periods.every((p) => Number.isInteger(p) && p >= 100))) {
-  console.error("--velero-periods takes two whole numbers of milliseconds, at least 100 each: VALIDATION,SYNC");
+if (periods && (periods.length !== 2 || !periods.every((p) => Number.isInteger(p) && p >= 1000))) {
+  console.error("--velero-periods takes two whole numbers of milliseconds, at least 1000 each: VALIDATION,SYNC");
   process.exit(2);
 }
 const azureArg = opt("--azure-port", "10000");

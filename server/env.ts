@@ -52,6 +52,11 @@ export function env(): Env {
   return cached;
 }
 
+/** Forgets the parsed environment, so the next env() reads process.env again (unit files sharing a process). */
+export function forgetEnv(): void {
+  cached = undefined;
+}
+
 export const isProduction = () => env().NODE_ENV === "production";
 
 /**
