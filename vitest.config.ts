@@ -1,6 +1,34 @@
+import fs from "node:fs";
+import path from "node:path";
 import { defineConfig } from "vitest/config";
 
-// Two layers: unit tests (pure, beside the code) and integration tests (real PostgreSQL; later the sandbox API server).
+const integrationDirs = ["lib", "server", "scripts", "sandbox", "deploy"];
+const integrationFiles = integrationDirs.flatMap((dir) =>
+  fs.existsSync(dir)
+    ? (fs.readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[])
+        .filter((f) => f.endsWith(".integration.test.ts") && !f.split(path.sep).includes("node_modules"))
+        .map((f) => path.join(dir, f).split(path.sep).join("/"))
+    : [],
+);
+// Integration files run one at a time in a project. Those that use the sandbox started by the "integration" project's
+// global setup (they import server/testing/sandbox or server/testing/locations) share its clusters, buckets and Velero;
+// the others ("integration-own": a database each, their own sandbox or API server where they need one) share nothing
+// with them. `npm test` runs the two projects in two vitest processes side by side (scripts/test.mjs); one vitest
+// process runs every file without file parallelism after the others, one at a time.
+const sharesSandbox = (file: string) =>
+  /testing\/(sandbox|locations)"|LIFEBOAT_TEST_SANDBOX/.test(fs.readFileSync(file, "utf8"));
+const sharedSandboxFiles = integrationFiles.filter(sharesSandbox);
+const ownFiles = integrationFiles.filter((f) => !sharesSandbox(f));
+
+const integration = {
+  globalSetup: ["server/testing/global-setup.ts"],
+  fileParallelism: false,
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+};
+
+// Two layers: unit tests (pure, beside the code) and integration tests (real PostgreSQL, the sandbox's API servers,
+// emulators and Velero), the latter in two projects that run side by side.
 export default defineConfig({
   resolve: { tsconfigPaths: true },
   test: {
@@ -23,13 +51,15 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          ...integration,
           name: "integration",
-          include: ["{lib,server,scripts,sandbox,deploy}/**/*.integration.test.ts"],
-          globalSetup: ["server/testing/global-setup.ts", "sandbox/testing/global-setup.ts"],
-          fileParallelism: false,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+          include: sharedSandboxFiles,
+          globalSetup: [...integration.globalSetup, "sandbox/testing/global-setup.ts"],
         },
+      },
+      {
+        extends: true,
+        test: { ...integration, name: "integration-own", include: ownFiles },
       },
     ],
   },

@@ -4,7 +4,7 @@
 // one line `N passed, N failed` summed over the layers. Exits non-zero on any failure.
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chromiumPath, dataDir, ensureChromium, ensureInstalled, root } from "./lib/setup.mjs";
 
 const resultsDir = path.join(dataDir, "test-results");
@@ -64,32 +64,76 @@ record("prettier", fmt.status === 0 ? 1 : 0, fmt.status === 0 ? 0 : 1, 0, fmt.se
 const lint = step("Lint (eslint)", process.execPath, ["node_modules/eslint/bin/eslint.js", "--quiet", "."], baseEnv);
 record("eslint", lint.status === 0 ? 1 : 0, lint.status === 0 ? 0 : 1, 0, lint.seconds);
 
-// Unit and integration (vitest; the integration project starts its own embedded PostgreSQL).
-const vitestJson = path.join(resultsDir, "vitest.json");
-const v = step(
-  "Unit and integration tests (vitest)",
-  process.execPath,
-  ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${vitestJson}`],
-  baseEnv,
-);
-const vr = readJson(vitestJson);
-if (vr)
-  record(
-    "unit+integration",
-    vr.numPassedTests,
-    vr.numFailedTests + (v.status !== 0 && vr.numFailedTests === 0 ? 1 : 0),
-    vr.numPendingTests + vr.numTodoTests,
-    v.seconds,
-  );
-else record("unit+integration", 0, 1, 0, v.seconds);
-for (const file of vr?.testResults ?? []) {
-  const rel = path.relative(root, file.name ?? "");
-  if (file.status === "failed" && !(file.assertionResults ?? []).some((a) => a.status === "failed"))
-    failures.push(`unit+integration: ${rel} — ${firstLine(file.message)}`);
-  for (const a of file.assertionResults ?? [])
-    if (a.status === "failed")
-      failures.push(`unit+integration: ${rel} › ${a.fullName ?? a.title} — ${firstLine(a.failureMessages?.[0])}`);
+// Unit and integration (vitest). Two vitest runs side by side, each with its own embedded PostgreSQL: the unit files and
+// then the integration files that share the sandbox of that run's global setup, one at a time; beside them, one at a
+// time, the integration files that need no shared sandbox (vitest.config.ts says which is which). One vitest run would
+// run every file without file parallelism one after another.
+function spawnPrefixed(label, args, env) {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = "";
+      stream.setEncoding("utf8");
+      stream.on("data", (chunk) => {
+        const lines = (rest + chunk).split("\n");
+        rest = lines.pop();
+        for (const line of lines) console.log(`[${label}] ${line}`);
+      });
+      stream.on("end", () => rest && console.log(`[${label}] ${rest}`));
+    }
+    child.on("close", (code) => resolve({ status: code ?? 1, seconds: Math.round((Date.now() - t0) / 1000) }));
+  });
 }
+console.log("\n» Unit and integration tests (vitest, two runs side by side)");
+const vitestRuns = [
+  { label: "unit+integration", projects: ["unit", "integration"] },
+  { label: "integration-own", projects: ["integration-own"] },
+].map((run) => ({ ...run, json: path.join(resultsDir, `vitest-${run.label}.json`) }));
+const t0 = Date.now();
+const statuses = await Promise.all(
+  vitestRuns.map((run) =>
+    spawnPrefixed(
+      run.label,
+      [
+        "node_modules/vitest/vitest.mjs",
+        "run",
+        ...run.projects.flatMap((p) => ["--project", p]),
+        "--reporter=default",
+        "--reporter=json",
+        `--outputFile.json=${run.json}`,
+      ],
+      baseEnv,
+    ),
+  ),
+);
+const vitestSeconds = Math.round((Date.now() - t0) / 1000);
+const vitest = { passed: 0, failed: 0, skipped: 0 };
+vitestRuns.forEach((run, i) => {
+  const vr = readJson(run.json);
+  const status = statuses[i].status;
+  if (!vr) {
+    vitest.failed += 1;
+    failures.push(`unit+integration: the vitest run of ${run.projects.join(", ")} wrote no report (exit ${status})`);
+    return;
+  }
+  vitest.passed += vr.numPassedTests;
+  vitest.failed += vr.numFailedTests + (status !== 0 && vr.numFailedTests === 0 ? 1 : 0);
+  vitest.skipped += vr.numPendingTests + vr.numTodoTests;
+  for (const file of vr.testResults ?? []) {
+    const rel = path.relative(root, file.name ?? "");
+    if (file.status === "failed" && !(file.assertionResults ?? []).some((a) => a.status === "failed"))
+      failures.push(`unit+integration: ${rel} — ${firstLine(file.message)}`);
+    for (const a of file.assertionResults ?? [])
+      if (a.status === "failed")
+        failures.push(`unit+integration: ${rel} › ${a.fullName ?? a.title} — ${firstLine(a.failureMessages?.[0])}`);
+  }
+});
+record("unit+integration", vitest.passed, vitest.failed, vitest.skipped, vitestSeconds);
 
 // Build (type-checks everything, tests included), then end to end against `next start`.
 const b = step("Production build (next build)", process.execPath, ["node_modules/next/dist/bin/next", "build"], {

@@ -3,8 +3,6 @@ import pg from "pg";
 import { afterAll } from "vitest";
 import { createDb, type Db } from "../db/client";
 
-const TEMPLATE_DB = "lifeboat_template";
-
 function serverUrl(database: string) {
   const base = process.env.LIFEBOAT_TEST_PG_URL;
   if (!base)
@@ -26,8 +24,11 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 /** A migrated database of its own for one test file (cloned from the template), dropped after the file. */
 export async function freshDatabase(): Promise<{ db: Db; url: string }> {
+  const template = process.env.LIFEBOAT_TEST_TEMPLATE_DB;
+  if (!template)
+    throw new Error("LIFEBOAT_TEST_TEMPLATE_DB is not set: the integration project's global setup sets it");
   const name = `lifeboat_t_${crypto.randomBytes(4).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`));
+  await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const url = serverUrl(name);
   const db = createDb(url);
   afterAll(async () => {
