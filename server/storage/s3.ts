@@ -1,13 +1,6 @@
 import { randomBytes, X509Certificate } from "node:crypto";
 import net from "node:net";
-import {
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { checkOutboundUrl } from "../security/outbound-url";
 import { awsClientConfig } from "./aws/clients";
 import { probeStepRunner, redactSecrets, type ProbeStep } from "./probe-steps";
@@ -158,7 +151,9 @@ export async function probeS3Location(
   const badCa = loc.caBundle?.trim() ? caBundleProblem(loc.caBundle) : null;
   if (badCa) return fail("TLS", `${badCa}; Lifeboat did not connect to ${loc.endpoint ?? "AWS S3"}`);
 
-  const client = new S3Client(s3ClientConfig(loc, keys, region, timeoutMs));
+  // Loaded here, not at the module's import: most of a second that a console without S3 locations never spends.
+  const sdk = await import("@aws-sdk/client-s3");
+  const client = new sdk.S3Client(s3ClientConfig(loc, keys, region, timeoutMs));
   const base = keyPrefix(loc.prefix);
   const classify = (step: ProbeStepName, o: { error: unknown; timedOut: boolean }): Classified =>
     classifyS3Error(o.error, {
@@ -174,11 +169,11 @@ export async function probeS3Location(
 
   const step = probeStepRunner({ steps, timeoutMs, classify, redact });
 
-  const list = (signal: AbortSignal) => listFolders(client, loc.bucket, base, signal);
+  const list = (signal: AbortSignal) => listFolders(sdk, client, loc.bucket, base, signal);
 
   try {
     const head = await step("head", (signal) =>
-      client.send(new HeadBucketCommand({ Bucket: loc.bucket }), { abortSignal: signal }),
+      client.send(new sdk.HeadBucketCommand({ Bucket: loc.bucket }), { abortSignal: signal }),
     );
     if (!head.ok) {
       const headFailure = head.classified;
@@ -213,7 +208,7 @@ export async function probeS3Location(
     const probeKey = `${base}lifeboat-probe-${randomBytes(8).toString("hex")}`;
     const written = await step("write", (signal) =>
       client.send(
-        new PutObjectCommand({
+        new sdk.PutObjectCommand({
           Bucket: loc.bucket,
           Key: probeKey,
           Body: "Lifeboat checked that it may write here; this object is deleted right away.\n",
@@ -225,7 +220,7 @@ export async function probeS3Location(
     if (!written.ok) return fail(written.classified.failure, written.classified.message);
 
     const deleted = await step("delete", (signal) =>
-      client.send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: probeKey }), { abortSignal: signal }),
+      client.send(new sdk.DeleteObjectCommand({ Bucket: loc.bucket, Key: probeKey }), { abortSignal: signal }),
     );
     if (!deleted.ok)
       return fail(
@@ -240,12 +235,18 @@ export async function probeS3Location(
 }
 
 /** The top-level folder names under `base` (one ListObjectsV2 page after another, under one deadline). */
-async function listFolders(client: S3Client, bucket: string, base: string, signal: AbortSignal): Promise<string[]> {
+async function listFolders(
+  sdk: typeof import("@aws-sdk/client-s3"),
+  client: S3Client,
+  bucket: string,
+  base: string,
+  signal: AbortSignal,
+): Promise<string[]> {
   const folders: string[] = [];
   let token: string | undefined;
   do {
     const page = await client.send(
-      new ListObjectsV2Command({
+      new sdk.ListObjectsV2Command({
         Bucket: bucket,
         Delimiter: "/",
         ...(base ? { Prefix: base } : {}),

@@ -1,4 +1,3 @@
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { socketErrorCode, TIMED_OUT, TLS_UNTRUSTED, UNREACHABLE } from "../../security/network-errors";
 import { outboundRefusal } from "../../security/outbound";
 import { checkOutboundUrl } from "../../security/outbound-url";
@@ -192,6 +191,7 @@ export async function checkAwsAccount(
     }
   }
 
+  const { GetCallerIdentityCommand, STSClient } = await import("@aws-sdk/client-sts");
   const sts = new STSClient(
     awsClientConfig({ credentials, region: target.region, endpoint: target.endpoint, timeoutMs }),
   );

@@ -1,12 +1,4 @@
-import {
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  GetObjectLockConfigurationCommand,
-  ListObjectsV2Command,
-  ListObjectVersionsCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import { awsClientConfig, CONTROL_PLANE_TIMEOUT_MS } from "./clients";
+import { awsClientConfig, CONTROL_PLANE_TIMEOUT_MS, lazyClient } from "./clients";
 import type { AwsEndpoint } from "./cloudformation";
 
 // The bucket adapter for a managed location's retained bucket: what Lifeboat needs to say what emptying it destroys
@@ -48,18 +40,23 @@ export function backupsFolder(prefix: string): string {
 }
 
 export function bucketPort(at: AwsEndpoint): BucketPort {
-  const client = new S3Client({
-    ...awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? CONTROL_PLANE_TIMEOUT_MS }),
-    // moto (tests) answers at one host; AWS itself by the bucket's virtual host.
-    forcePathStyle: Boolean(at.endpoint),
-  });
+  const s3 = lazyClient(
+    () => import("@aws-sdk/client-s3"),
+    (sdk) =>
+      new sdk.S3Client({
+        ...awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? CONTROL_PLANE_TIMEOUT_MS }),
+        // moto (tests) answers at one host; AWS itself by the bucket's virtual host.
+        forcePathStyle: Boolean(at.endpoint),
+      }),
+  );
   return {
     async countBackups(bucket, prefix, cap = 100_000) {
+      const { sdk, client } = await s3();
       let n = 0;
       let token: string | undefined;
       do {
         const r = await client.send(
-          new ListObjectsV2Command({
+          new sdk.ListObjectsV2Command({
             Bucket: bucket,
             Prefix: backupsFolder(prefix),
             Delimiter: "/",
@@ -72,12 +69,14 @@ export function bucketPort(at: AwsEndpoint): BucketPort {
       return Math.min(n, cap);
     },
     async isEmpty(bucket) {
-      const r = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));
+      const { sdk, client } = await s3();
+      const r = await client.send(new sdk.ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1 }));
       return !r.Versions?.length && !r.DeleteMarkers?.length;
     },
     async objectLock(bucket) {
+      const { sdk, client } = await s3();
       try {
-        const r = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+        const r = await client.send(new sdk.GetObjectLockConfigurationCommand({ Bucket: bucket }));
         const rule = r.ObjectLockConfiguration?.Rule?.DefaultRetention;
         if (r.ObjectLockConfiguration?.ObjectLockEnabled !== "Enabled") return null;
         const mode = rule?.Mode === "GOVERNANCE" || rule?.Mode === "COMPLIANCE" ? rule.Mode : null;
@@ -88,13 +87,14 @@ export function bucketPort(at: AwsEndpoint): BucketPort {
       }
     },
     async deletePage(bucket, bypassGovernance) {
-      const r = await client.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
+      const { sdk, client } = await s3();
+      const r = await client.send(new sdk.ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
       const objects = [...(r.Versions ?? []), ...(r.DeleteMarkers ?? [])].flatMap((v) =>
         v.Key ? [{ Key: v.Key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }] : [],
       );
       if (!objects.length) return { deleted: 0, refused: [], more: false };
       const d = await client.send(
-        new DeleteObjectsCommand({
+        new sdk.DeleteObjectsCommand({
           Bucket: bucket,
           Delete: { Objects: objects, Quiet: true },
           ...(bypassGovernance ? { BypassGovernanceRetention: true } : {}),
@@ -108,7 +108,8 @@ export function bucketPort(at: AwsEndpoint): BucketPort {
       return { deleted: objects.length - refused.length, refused: refused.slice(0, 5), more: true };
     },
     async deleteBucket(bucket) {
-      await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+      const { sdk, client } = await s3();
+      await client.send(new sdk.DeleteBucketCommand({ Bucket: bucket }));
     },
   };
 }

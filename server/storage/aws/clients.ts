@@ -1,4 +1,3 @@
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { outboundNodeAgents, type OutboundTls } from "../../security/outbound";
 
 // What every AWS client Lifeboat builds (S3, STS, IAM, CloudFormation) shares: its requests leave through the outbound
@@ -43,6 +42,15 @@ export interface AwsClientConfig {
     requestTimeout: number;
     throwOnRequestTimeout: true;
   };
+}
+
+/**
+ * An SDK's module, loaded at the first call, with the client made from it. The AWS and Azure SDKs take most of a second
+ * to load; a console (or a test file) that never reaches a location of that kind never loads them.
+ */
+export function lazyClient<M, C>(load: () => Promise<M>, make: (sdk: M) => C): () => Promise<{ sdk: M; client: C }> {
+  let made: Promise<{ sdk: M; client: C }> | undefined;
+  return () => (made ??= load().then((sdk) => ({ sdk, client: make(sdk) })));
 }
 
 /** The client config shared by Lifeboat's AWS clients (spread into `new S3Client(...)`, `new STSClient(...)`, …). */
@@ -96,6 +104,7 @@ export function roleCredentials(
     Boolean(k && (!k.expiration || k.expiration.getTime() - ROLE_REFRESH_MARGIN_MS > now()));
 
   async function assume(): Promise<AwsKeys> {
+    const { AssumeRoleCommand, STSClient } = await import("@aws-sdk/client-sts");
     const sts = new STSClient(
       awsClientConfig({
         credentials: { accessKeyId: source.accessKeyId, secretAccessKey: source.secretAccessKey },

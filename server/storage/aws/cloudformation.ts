@@ -1,11 +1,4 @@
-import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DeleteStackCommand,
-  DescribeStackEventsCommand,
-  DescribeStacksCommand,
-} from "@aws-sdk/client-cloudformation";
-import { awsClientConfig, CONTROL_PLANE_TIMEOUT_MS, type AwsClientOptions } from "./clients";
+import { awsClientConfig, CONTROL_PLANE_TIMEOUT_MS, lazyClient, type AwsClientOptions } from "./clients";
 import type { CloudFormationPort, StackRead } from "./stacks";
 
 // The CloudFormation adapter: the SDK behind the narrow port stacks.ts works with, on the outbound path (every address
@@ -15,13 +8,16 @@ import type { CloudFormationPort, StackRead } from "./stacks";
 export type AwsEndpoint = AwsClientOptions;
 
 export function cloudFormationPort(at: AwsEndpoint): CloudFormationPort {
-  const client = new CloudFormationClient(
-    awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? CONTROL_PLANE_TIMEOUT_MS }),
+  const cfn = lazyClient(
+    () => import("@aws-sdk/client-cloudformation"),
+    (sdk) =>
+      new sdk.CloudFormationClient(awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? CONTROL_PLANE_TIMEOUT_MS })),
   );
   return {
     async createStack(i) {
+      const { sdk, client } = await cfn();
       const r = await client.send(
-        new CreateStackCommand({
+        new sdk.CreateStackCommand({
           StackName: i.stackName,
           TemplateBody: i.templateBody,
           Parameters: Object.entries(i.parameters).map(([ParameterKey, ParameterValue]) => ({
@@ -37,8 +33,9 @@ export function cloudFormationPort(at: AwsEndpoint): CloudFormationPort {
       return { stackId: r.StackId ?? i.stackName };
     },
     async describeStack(stack) {
+      const { sdk, client } = await cfn();
       try {
-        const r = await client.send(new DescribeStacksCommand({ StackName: stack }));
+        const r = await client.send(new sdk.DescribeStacksCommand({ StackName: stack }));
         const s = r.Stacks?.[0];
         if (!s) return null;
         return {
@@ -58,7 +55,8 @@ export function cloudFormationPort(at: AwsEndpoint): CloudFormationPort {
       }
     },
     async stackEvents(stack, nextToken) {
-      const r = await client.send(new DescribeStackEventsCommand({ StackName: stack, NextToken: nextToken }));
+      const { sdk, client } = await cfn();
+      const r = await client.send(new sdk.DescribeStackEventsCommand({ StackName: stack, NextToken: nextToken }));
       return {
         events: (r.StackEvents ?? []).map((e) => ({
           eventId: e.EventId ?? `${e.LogicalResourceId}-${e.Timestamp?.toISOString()}-${e.ResourceStatus}`,
@@ -72,7 +70,8 @@ export function cloudFormationPort(at: AwsEndpoint): CloudFormationPort {
       };
     },
     async deleteStack(stack, clientRequestToken) {
-      await client.send(new DeleteStackCommand({ StackName: stack, ClientRequestToken: clientRequestToken }));
+      const { sdk, client } = await cfn();
+      await client.send(new sdk.DeleteStackCommand({ StackName: stack, ClientRequestToken: clientRequestToken }));
     },
   };
 }

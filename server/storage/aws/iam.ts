@@ -1,11 +1,4 @@
-import {
-  CreateAccessKeyCommand,
-  DeleteAccessKeyCommand,
-  IAMClient,
-  ListAccessKeysCommand,
-  UpdateAccessKeyCommand,
-} from "@aws-sdk/client-iam";
-import { awsClientConfig, CONTROL_PLANE_TIMEOUT_MS } from "./clients";
+import { awsClientConfig, CONTROL_PLANE_TIMEOUT_MS, lazyClient } from "./clients";
 import type { AwsEndpoint } from "./cloudformation";
 
 // The IAM adapter: only what Lifeboat does to a managed location's Velero user (its access keys), on the outbound path.
@@ -25,10 +18,14 @@ export interface IamPort {
 }
 
 export function iamPort(at: AwsEndpoint): IamPort {
-  const client = new IAMClient(awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? CONTROL_PLANE_TIMEOUT_MS }));
+  const iam = lazyClient(
+    () => import("@aws-sdk/client-iam"),
+    (sdk) => new sdk.IAMClient(awsClientConfig({ ...at, timeoutMs: at.timeoutMs ?? CONTROL_PLANE_TIMEOUT_MS })),
+  );
   return {
     async listAccessKeys(user) {
-      const r = await client.send(new ListAccessKeysCommand({ UserName: user }));
+      const { sdk, client } = await iam();
+      const r = await client.send(new sdk.ListAccessKeysCommand({ UserName: user }));
       return (r.AccessKeyMetadata ?? []).flatMap((k) =>
         k.AccessKeyId
           ? [{ accessKeyId: k.AccessKeyId, status: k.Status ?? "Active", createdAt: k.CreateDate ?? null }]
@@ -36,15 +33,20 @@ export function iamPort(at: AwsEndpoint): IamPort {
       );
     },
     async createAccessKey(user) {
-      const r = await client.send(new CreateAccessKeyCommand({ UserName: user }));
+      const { sdk, client } = await iam();
+      const r = await client.send(new sdk.CreateAccessKeyCommand({ UserName: user }));
       if (!r.AccessKey?.AccessKeyId || !r.AccessKey.SecretAccessKey) throw new Error("IAM returned no access key");
       return { accessKeyId: r.AccessKey.AccessKeyId, secretAccessKey: r.AccessKey.SecretAccessKey };
     },
     async deactivateAccessKey(user, accessKeyId) {
-      await client.send(new UpdateAccessKeyCommand({ UserName: user, AccessKeyId: accessKeyId, Status: "Inactive" }));
+      const { sdk, client } = await iam();
+      await client.send(
+        new sdk.UpdateAccessKeyCommand({ UserName: user, AccessKeyId: accessKeyId, Status: "Inactive" }),
+      );
     },
     async deleteAccessKey(user, accessKeyId) {
-      await client.send(new DeleteAccessKeyCommand({ UserName: user, AccessKeyId: accessKeyId }));
+      const { sdk, client } = await iam();
+      await client.send(new sdk.DeleteAccessKeyCommand({ UserName: user, AccessKeyId: accessKeyId }));
     },
   };
 }

@@ -74,9 +74,8 @@ beforeAll(async () => {
   stopAzurite = stopper(child);
   await waitForPort("azurite", port, 30_000, child, captureOutput(child));
   endpoint = `https://${HOST}:${port}/${ACCOUNT}`;
-  await blobServiceClient({ endpoint, accountName: ACCOUNT, accountKey: ACCOUNT_KEY, ca: pki.caCert })
-    .getContainerClient(CONTAINER)
-    .createIfNotExists();
+  const service = await blobServiceClient({ endpoint, accountName: ACCOUNT, accountKey: ACCOUNT_KEY, ca: pki.caCert });
+  await service.getContainerClient(CONTAINER).createIfNotExists();
 }, 60_000);
 
 afterAll(async () => {

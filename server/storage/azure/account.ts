@@ -17,7 +17,7 @@ export async function checkAzureAccountKey(
   if (refusal) return { ok: false, failure: "Other", message: refusal };
   const where = shownEndpoint(new URL(account.endpoint));
   try {
-    const info = await blobServiceClient({ ...account, ...key, timeoutMs }).getAccountInfo();
+    const info = await (await blobServiceClient({ ...account, ...key, timeoutMs })).getAccountInfo();
     return {
       ok: true,
       message: `The key opens storage account ${account.accountName} at ${where}${info.accountKind ? ` (${info.accountKind})` : ""}`,

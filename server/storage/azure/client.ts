@@ -2,14 +2,7 @@ import dns from "node:dns/promises";
 import type http from "node:http";
 import type https from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
-import {
-  BlobServiceClient,
-  newPipeline,
-  StorageSharedKeyCredential,
-  type RequestPolicy,
-  type RequestPolicyFactory,
-  type WebResource,
-} from "@azure/storage-blob";
+import type { BlobServiceClient, RequestPolicy, RequestPolicyFactory, WebResource } from "@azure/storage-blob";
 import { checkOutboundUrl } from "../../security/outbound-url";
 import { outboundNodeAgents } from "../../security/outbound";
 
@@ -76,9 +69,11 @@ export function tryTimeoutPolicy(timeoutMs: number): RequestPolicyFactory {
 /**
  * A blob service client on the outbound path, authenticated with the account key or an Entra ID token credential.
  * Fresh agents without keep-alive, so nothing stays open after the calls; one try per call (a probe reports what it
- * meets, retries would only stretch it).
+ * meets, retries would only stretch it). storage-blob is loaded at the first call, not at the module's import: most
+ * of a second that a console without Azure locations never spends.
  */
-export function blobServiceClient(opts: BlobServiceOptions): BlobServiceClient {
+export async function blobServiceClient(opts: BlobServiceOptions): Promise<BlobServiceClient> {
+  const { BlobServiceClient, newPipeline, StorageSharedKeyCredential } = await import("@azure/storage-blob");
   const credential = opts.tokenCredential ?? new StorageSharedKeyCredential(opts.accountName, opts.accountKey ?? "");
   const pipeline = newPipeline(credential, { retryOptions: { maxTries: 1 } });
   pipeline.factories.push(outboundAgentPolicy(outboundNodeAgents(opts.ca ? { ca: opts.ca } : {})));

@@ -192,7 +192,7 @@ describe("probeAzureLocation against Azurite", () => {
   it("sends the client's requests through the outbound path: the guard refuses the socket itself", async () => {
     const watched = await countingServer();
     try {
-      const client = blobServiceClient({
+      const client = await blobServiceClient({
         endpoint: watched.endpoint,
         accountName: azure.accountName,
         accountKey: azure.accountKey,

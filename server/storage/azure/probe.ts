@@ -238,7 +238,7 @@ export async function probeAzureLocation(
         "endpoint, or let Velero read the account keys through Azure Resource Manager instead of using a token",
     );
 
-  const service: BlobServiceClient = blobServiceClient({
+  const service: BlobServiceClient = await blobServiceClient({
     endpoint: loc.endpoint,
     accountName: loc.accountName,
     ...(token ? { tokenCredential: auth.tokenCredential } : { accountKey: auth.accountKey }),
