@@ -1,22 +1,26 @@
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const root = fileURLToPath(new URL(".", import.meta.url));
 const integrationDirs = ["lib", "server", "scripts", "sandbox", "deploy"];
 const integrationFiles = integrationDirs.flatMap((dir) =>
-  fs.existsSync(dir)
-    ? (fs.readdirSync(dir, { recursive: true, encoding: "utf8" }) as string[])
+  fs.existsSync(path.join(root, dir))
+    ? (fs.readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" }) as string[])
         .filter((f) => f.endsWith(".integration.test.ts") && !f.split(path.sep).includes("node_modules"))
         .map((f) => path.join(dir, f).split(path.sep).join("/"))
     : [],
 );
 // Integration files run one at a time in a project. Those that use the sandbox started by the "integration" project's
-// global setup (they import server/testing/sandbox or server/testing/locations) share its clusters, buckets and Velero;
-// the others ("integration-own": a database each, their own sandbox or API server where they need one) share nothing
-// with them. `npm test` runs the two projects in two vitest processes side by side (scripts/test.mjs); one vitest
-// process runs every file without file parallelism after the others, one at a time.
+// global setup (they import server/testing/sandbox or server/testing/locations, or read LIFEBOAT_TEST_SANDBOX) share
+// its clusters, buckets and Velero; the others ("integration-own": a database each, their own sandbox or API server
+// where they need one) share nothing with them. `npm test` runs the two projects in two vitest processes side by side
+// (scripts/test.mjs); one vitest process (`npm run test:integration`) runs them one file after another.
 const sharesSandbox = (file: string) =>
-  /testing\/(sandbox|locations)"|LIFEBOAT_TEST_SANDBOX/.test(fs.readFileSync(file, "utf8"));
+  /testing\/(sandbox|locations)(\.[jt]s)?["']|LIFEBOAT_TEST_SANDBOX/.test(
+    fs.readFileSync(path.join(root, file), "utf8"),
+  );
 const sharedSandboxFiles = integrationFiles.filter(sharesSandbox);
 const ownFiles = integrationFiles.filter((f) => !sharesSandbox(f));
 

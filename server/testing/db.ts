@@ -6,7 +6,9 @@ import { createDb, type Db } from "../db/client";
 function serverUrl(database: string) {
   const base = process.env.LIFEBOAT_TEST_PG_URL;
   if (!base)
-    throw new Error("LIFEBOAT_TEST_PG_URL is not set: run integration tests through vitest's integration project");
+    throw new Error(
+      "LIFEBOAT_TEST_PG_URL is not set: run integration tests through one of vitest's integration projects",
+    );
   const u = new URL(base);
   u.pathname = `/${database}`;
   return u.toString();
@@ -26,7 +28,7 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 export async function freshDatabase(): Promise<{ db: Db; url: string }> {
   const template = process.env.LIFEBOAT_TEST_TEMPLATE_DB;
   if (!template)
-    throw new Error("LIFEBOAT_TEST_TEMPLATE_DB is not set: the integration project's global setup sets it");
+    throw new Error("LIFEBOAT_TEST_TEMPLATE_DB is not set: the integration projects' global setup sets it");
   const name = `lifeboat_t_${crypto.randomBytes(4).toString("hex")}`;
   await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
   const url = serverUrl(name);
