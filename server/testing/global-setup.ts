@@ -1,6 +1,7 @@
 // Integration tests run against a real PostgreSQL: the one named by LIFEBOAT_TEST_PG_URL where it is set, or an
-// embedded one started here. A migrated template database is made once per run, under a name of the run's own (two runs
-// may share a server, and a run cut short leaves its template there); each test file clones it (freshDatabase(), which finds its name in LIFEBOAT_TEST_TEMPLATE_DB).
+// embedded one started here. A migrated template database is made once per run, under a name of the run's own (two
+// runs may share a server, and a run cut short leaves its template there); each test file clones it (freshDatabase(),
+// which finds its name in LIFEBOAT_TEST_TEMPLATE_DB).
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
