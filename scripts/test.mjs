@@ -109,8 +109,13 @@ function spawnPrefixed(label, args, env) {
     });
   });
 }
-// Both runs may start an embedded PostgreSQL at once: as root, its user is made first, once.
-ensurePostgresUser();
+// Both runs may start an embedded PostgreSQL at once: as root, its user is made first, once. Should that fail, each
+// run's global setup fails with the reason, counted below.
+try {
+  ensurePostgresUser();
+} catch (err) {
+  console.error(`✖ ${err.message}`);
+}
 console.log("\n» Unit and integration tests (vitest, two runs side by side)");
 const vitestRuns = [
   { label: "unit+integration", projects: ["unit", "integration"] },
