@@ -22,7 +22,7 @@ const sharesSandbox = (file: string) =>
     fs.readFileSync(path.join(root, file), "utf8"),
   );
 const sharedSandboxFiles = integrationFiles.filter(sharesSandbox);
-const ownFiles = integrationFiles.filter((f) => !sharesSandbox(f));
+const ownFiles = integrationFiles.filter((f) => !sharedSandboxFiles.includes(f));
 
 const integration = {
   globalSetup: ["server/testing/global-setup.ts"],

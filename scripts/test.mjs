@@ -70,14 +70,12 @@ record("eslint", lint.status === 0 ? 1 : 0, lint.status === 0 ? 0 : 1, 0, lint.s
 // time, the integration files that need no shared sandbox (vitest.config.ts says which is which). One vitest run would
 // run every file without file parallelism one after another.
 function spawnPrefixed(label, args, env) {
-  const t0 = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env },
     });
-    const done = (status) => resolve({ status, seconds: Math.round((Date.now() - t0) / 1000) });
     for (const [stream, out] of [
       [child.stdout, process.stdout],
       [child.stderr, process.stderr],
@@ -93,7 +91,7 @@ function spawnPrefixed(label, args, env) {
     }
     child.on("error", (err) => {
       console.error(`[${label}] ${err.message}`);
-      done(1);
+      resolve(1);
     });
     // "close" waits for the pipes, which a process the run left behind may hold: once the run has exited, its output
     // gets a moment to drain, then the pipes are let go.
@@ -104,7 +102,7 @@ function spawnPrefixed(label, args, env) {
       }, 2_000);
       child.once("close", () => {
         clearTimeout(drained);
-        done(code ?? (signal ? 1 : 0));
+        resolve(code ?? (signal ? 1 : 0));
       });
     });
   });
@@ -142,7 +140,7 @@ const vitestSeconds = Math.round((Date.now() - t0) / 1000);
 const vitest = { passed: 0, failed: 0, skipped: 0 };
 vitestRuns.forEach((run, i) => {
   const vr = readJson(run.json);
-  const status = statuses[i].status;
+  const status = statuses[i];
   if (!vr) {
     vitest.failed += 1;
     failures.push(`unit+integration: the vitest run of ${run.projects.join(", ")} wrote no report (exit ${status})`);

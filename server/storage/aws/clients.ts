@@ -45,7 +45,7 @@ export interface AwsClientConfig {
 }
 
 /**
- * An SDK's module, loaded at the first call, with the client made from it. The AWS and Azure SDKs take most of a second
+ * An AWS SDK client's module, loaded at the first call, with the client made from it. The SDKs take most of a second
  * to load; a console (or a test file) that never reaches a location of that kind never loads them.
  */
 export function lazyClient<M, C>(load: () => Promise<M>, make: (sdk: M) => C): () => Promise<{ sdk: M; client: C }> {
