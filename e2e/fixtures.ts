@@ -6,13 +6,22 @@ import { test as base, expect, type BrowserContext, type Page } from "@playwrigh
 // last spec searches for secrets (the canary test): specs import `test` from here, not from @playwright/test.
 export const RESPONSES_FILE = path.resolve(`.data/e2e/responses-${process.env.LIFEBOAT_E2E_RUN}.log`);
 
+// The build's own files (/_next/static/, named by their content, so one address is always the same bytes) are written
+// once per worker: each new browser context loads them again, and reading them all made a run's log ~30× larger.
+const capturedStatic = new Set<string>();
+
 function capture(context: BrowserContext) {
   context.on("response", async (response) => {
     const type = response.headers()["content-type"] ?? "";
     if (type.includes("text/event-stream") || response.status() === 204 || response.request().method() === "HEAD")
       return;
+    const url = response.url();
+    const isStatic = new URL(url).pathname.startsWith("/_next/static/");
+    if (isStatic && capturedStatic.has(url)) return;
     const body = await response.text().catch(() => null);
-    if (body !== null) fs.appendFileSync(RESPONSES_FILE, `\n=== ${response.status()} ${response.url()}\n${body}`);
+    if (body === null) return;
+    if (isStatic) capturedStatic.add(url);
+    fs.appendFileSync(RESPONSES_FILE, `\n=== ${response.status()} ${url}\n${body}`);
   });
 }
 
