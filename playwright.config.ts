@@ -35,7 +35,7 @@ export default defineConfig({
     screenshot: "only-on-failure",
     // No trace: recording one for every test (to keep a failing test's) took a fifth of the layer's time on 2 cores,
     // its screencast and DOM snapshots competing with the console for the CPU. For a failure's trace, run again with
-    // `--trace retain-on-failure`.
+    // `npm run e2e -- --trace retain-on-failure`.
     trace: "off",
     // The browser asks for reduced motion, as the console honours it: no waiting for dialogs and menus to fade or
     // grow before a click or a check (the console's animations are MUI's own, switched off together).

@@ -63,7 +63,7 @@ test("no secret reaches a response, a page, an audit row or a log line", async (
     "audit rows": JSON.stringify(audit),
     "server log": fs.readFileSync(SERVER_LOG, "utf8"),
   };
-  // The journeys' responses run to tens of megabytes (the build's files once each): searched a chunk at a time.
+  // The journeys' responses run to megabytes (the build's files once each): searched a chunk at a time.
   const responses = searchFile(RESPONSES_FILE, [...Object.values(canaries), "canary-keys"]);
   // Each was really searched: the journeys' responses, a long audit trail, a server that logged.
   expect(responses.bytes).toBeGreaterThan(1_000_000);

@@ -9,18 +9,28 @@ export const RESPONSES_FILE = path.resolve(`.data/e2e/responses-${process.env.LI
 // The build's own files (/_next/static/, named by their content, so one address is always the same bytes) are written
 // once per worker: each new browser context loads them again, and reading them all made a run's log ~30× larger.
 const capturedStatic = new Set<string>();
+// Each context is listened to once: the test's own context comes through the patched `browser.newContext` as well as
+// the `context` fixture.
+const captured = new WeakSet<BrowserContext>();
 
 function capture(context: BrowserContext) {
+  if (captured.has(context)) return;
+  captured.add(context);
   context.on("response", async (response) => {
     const type = response.headers()["content-type"] ?? "";
     if (type.includes("text/event-stream") || response.status() === 204 || response.request().method() === "HEAD")
       return;
     const url = response.url();
-    const isStatic = new URL(url).pathname.startsWith("/_next/static/");
-    if (isStatic && capturedStatic.has(url)) return;
+    const once = response.status() === 200 && new URL(url).pathname.startsWith("/_next/static/");
+    if (once) {
+      if (capturedStatic.has(url)) return;
+      capturedStatic.add(url);
+    }
     const body = await response.text().catch(() => null);
-    if (body === null) return;
-    if (isStatic) capturedStatic.add(url);
+    if (body === null) {
+      if (once) capturedStatic.delete(url); // read again when it loads next
+      return;
+    }
     fs.appendFileSync(RESPONSES_FILE, `\n=== ${response.status()} ${url}\n${body}`);
   });
 }
