@@ -551,12 +551,15 @@ const opWrite = <T>(d: Deps, op: Row, write: (db: Prisma.TransactionClient) => P
 /** A step's check of its cluster: its writes fenced as the step's are. */
 const checkFor = (d: Deps, op: Row) => checkCluster(d, op.clusterId, { fence: leased.get(op)?.fence });
 
-/** Compare-and-set: moves the row only if nobody else did since it was read. */
+/**
+ * Compare-and-set: moves the row only if nobody else did since it was read. Its next step is due at once (taken when
+ * the move's announcement wakes the installer, or at its next tick): a step that must wait for the cluster polls.
+ */
 async function move(d: Deps, op: Row, data: Prisma.VeleroOperationUpdateManyMutationInput): Promise<boolean> {
   const r = await opWrite(d, op, (db) =>
     db.veleroOperation.updateMany({
       where: { id: op.id, phase: op.phase, stepSeq: op.stepSeq },
-      data: { attempts: 0, nextPollAt: later(), ...data, stepSeq: op.stepSeq + 1 },
+      data: { attempts: 0, nextPollAt: now(), ...data, stepSeq: op.stepSeq + 1 },
     }),
   );
   return r.count === 1;
@@ -610,7 +613,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
           'apply the "manage Velero" onboarding manifest, which creates it. Nothing was applied.',
       );
     // The Job's name is recorded first: whatever happens next (a cancel, a crash), the cleanup knows what to remove.
-    if (op.jobName !== name) return move(d, op, { jobName: name, nextPollAt: now() });
+    if (op.jobName !== name) return move(d, op, { jobName: name });
     await createRenderJob(c, {
       namespace: ns,
       name,
