@@ -663,7 +663,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
         rendered: json(rendered),
         renderedDigest: renderDigest(ordered),
         deadlineAt: auto ? null : new Date(Date.now() + REVIEW_EXPIRY_MS),
-        nextPollAt: auto ? later() : later(60_000),
+        nextPollAt: auto ? now() : later(60_000),
         message: auto
           ? "Applying what the installer rendered"
           : changed === undefined
