@@ -407,7 +407,7 @@ try {
         meets: pct(all, 0.95) <= 100,
         notes: [
           `${spread(all)}; ${((all.length * 1000) / wall).toFixed(1)} overviews/s; one overview = overview.fleet + overview.dashboard in one batched request`,
-          `one viewer alone: p50 ${p50(alone)} (fleet ${p50(fleetAlone)}, dashboard ${p50(dashAlone)}; me.get, the floor of any call, ${p50(floor)}); the services in-process, database only: fleet ${p50(fleetDb)}, dashboard ${p50(dashDb)}`,
+          `one viewer alone: p50 ${p50(alone)} (fleet ${p50(fleetAlone)}, dashboard ${p50(dashAlone)}; me.get, the floor of any call, ${p50(floor)}), results shared until a change; computing them, in-process, database only: fleet ${p50(fleetDb)}, dashboard ${p50(dashDb)}`,
           rowsNote(rows, inserted),
         ],
       });

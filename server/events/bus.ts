@@ -47,6 +47,7 @@ export class EventBus {
   private readonly handlers = new Set<Handler>();
   private connecting: Promise<void> | null = null;
   private stopped = false;
+  private connections = 0;
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly url: string) {}
@@ -56,6 +57,14 @@ export class EventBus {
     this.handlers.add(fn);
     void this.ensure();
     return () => void this.handlers.delete(fn);
+  }
+
+  /**
+   * Which LISTEN is in place, counted from 1 (each reconnect makes a new one), or null while none is: changes are then
+   * unheard until a reconnect says `resync`.
+   */
+  get listening(): number | null {
+    return this.client ? this.connections : null;
   }
 
   /** Resolves once the LISTEN is in place (tests wait for it before writing). */
@@ -101,6 +110,7 @@ export class EventBus {
         return;
       }
       this.client = client;
+      this.connections++;
     } catch (e) {
       retry(e);
     }
@@ -132,7 +142,8 @@ const globalForBus = globalThis as unknown as { lifeboatBus?: EventBus };
 
 /** The process's bus, on DATABASE_URL. */
 export function eventBus(): EventBus {
+  if (globalForBus.lifeboatBus) return globalForBus.lifeboatBus;
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set");
-  return (globalForBus.lifeboatBus ??= new EventBus(url));
+  return (globalForBus.lifeboatBus = new EventBus(url));
 }

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { Principal } from "../auth/principal";
 import {
   grantOf,
   higherClusterRole,
@@ -30,6 +31,23 @@ export async function loadAccess(db: Db, userId: string, orgRole: OrgRole): Prom
     if (b.clusterId) clusterRoles.set(b.clusterId, higherClusterRole(clusterRoles.get(b.clusterId), b.role));
   }
   return { userId, orgRole, groupRoles, clusterRoles };
+}
+
+const accessLoading = new WeakMap<Principal, { db: Db; access: Promise<Access> }>();
+
+/**
+ * loadAccess for a request's principal. The calls of one batched request start together with the same principal: they
+ * share one read (a call after them reads afresh, so a changed binding still counts from the next request on).
+ */
+export function accessOf(db: Db, principal: Principal): Promise<Access> {
+  const loading = accessLoading.get(principal);
+  if (loading?.db === db) return loading.access;
+  const access = loadAccess(db, principal.userId, principal.orgRole);
+  const entry = { db, access };
+  accessLoading.set(principal, entry);
+  const done = () => accessLoading.get(principal) === entry && accessLoading.delete(principal);
+  access.then(done, done);
+  return access;
 }
 
 const isAdmin = (a: Access) => a.orgRole === "ORG_ADMIN";
@@ -67,6 +85,12 @@ export function canOnGroup(a: Access, p: Permission, groupId: string): boolean {
 export function visibleClusterWhere(a: Access) {
   if (isAdmin(a)) return null;
   return { OR: [{ groupId: { in: [...a.groupRoles.keys()] } }, { id: { in: [...a.clusterRoles.keys()] } }] };
+}
+
+/** Equal for two users who see the same clusters and groups (whatever their roles there): what a shared view is keyed by. */
+export function visibilityKey(a: Access): string {
+  if (isAdmin(a)) return "*";
+  return JSON.stringify([[...a.groupRoles.keys()].sort(), [...a.clusterRoles.keys()].sort()]);
 }
 
 /**

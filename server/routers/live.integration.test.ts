@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../db/client";
-import { EventBus, publish } from "../events/bus";
-import { freshDatabase } from "../testing/db";
+import { publish, type EventBus } from "../events/bus";
+import { freshDatabaseWithBus } from "../testing/db";
 import { aCluster, aGroup, aUser, bind, signedIn } from "../testing/builders";
 import { makeContext } from "../trpc/init";
 import { appRouter } from "./_app";
@@ -12,13 +12,7 @@ import { appRouter } from "./_app";
 let db: Db;
 let bus: EventBus;
 beforeAll(async () => {
-  const fresh = await freshDatabase();
-  db = fresh.db;
-  bus = new EventBus(fresh.url);
-  await bus.ready();
-});
-afterAll(async () => {
-  await bus.stop();
+  ({ db, bus } = await freshDatabaseWithBus());
 });
 
 describe("live.changes", () => {

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import pg from "pg";
 import { afterAll } from "vitest";
 import { createDb, type Db } from "../db/client";
+import { EventBus } from "../events/bus";
 
 function serverUrl(database: string) {
   const base = process.env.LIFEBOAT_TEST_PG_URL;
@@ -38,4 +39,13 @@ export async function freshDatabase(): Promise<{ db: Db; url: string }> {
     await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   });
   return { db, url };
+}
+
+/** freshDatabase, with a change bus listening on it (stopped after the file). */
+export async function freshDatabaseWithBus(): Promise<{ db: Db; url: string; bus: EventBus }> {
+  const fresh = await freshDatabase();
+  const bus = new EventBus(fresh.url);
+  afterAll(() => bus.stop());
+  await bus.ready();
+  return { ...fresh, bus };
 }

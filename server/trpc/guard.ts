@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { t, type AuditTarget } from "./init";
 import { grantOf, isPermission } from "@/lib/rbac/permissions";
-import { canAnywhere, loadAccess } from "../rbac/access";
+import { accessOf, canAnywhere } from "../rbac/access";
 import { recordAudit, type Outcome } from "../services/audit/audit";
 import { databaseUnavailable, describeError, isDatabaseUnavailable, toTRPCError } from "../errors";
 import { logger } from "../log";
@@ -56,7 +56,7 @@ export const guarded = t.middleware(async ({ ctx, meta, path, type, next }) => {
   let access = ctx.access;
   if (grant.scope !== "public") {
     if (!ctx.principal) return deny("UNAUTHORIZED", `not signed in (${permission})`, "Sign in first");
-    access = await loadAccess(ctx.db, ctx.principal.userId, ctx.principal.orgRole);
+    access = await accessOf(ctx.db, ctx.principal);
     if (!canAnywhere(access, permission))
       return deny("FORBIDDEN", `lacks ${permission}`, `You do not have permission for ${permission}`);
   }

@@ -1,7 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET, POST } from "@/app/api/trpc/[trpc]/route";
 import type { Db } from "../db/client";
-import { freshDatabase } from "../testing/db";
+import type { EventBus } from "../events/bus";
+import { freshDatabaseWithBus } from "../testing/db";
 import { callerFor } from "../testing/builders";
 import { flushAnonymousRefusals } from "./anonymous-refusals";
 import { MAX_BATCH, MAX_BODY_BYTES } from "./http-limits";
@@ -9,10 +10,14 @@ import { MAX_BATCH, MAX_BODY_BYTES } from "./http-limits";
 // Floods (#9 §4): the route handler caps batches and bodies before authentication, and anonymous refusals are counted
 // into one audit row a minute rather than written one row per call.
 let db: Db;
+let bus: EventBus;
 beforeAll(async () => {
-  ({ db } = await freshDatabase());
-  // The route handler uses the process-wide client: point it at this file's database.
-  (globalThis as unknown as { lifeboatDb?: Db }).lifeboatDb = db;
+  ({ db, bus } = await freshDatabaseWithBus());
+  // The route handler uses the process-wide client and bus: point them at this file's database.
+  Object.assign(globalThis, { lifeboatDb: db, lifeboatBus: bus });
+});
+afterAll(() => {
+  delete (globalThis as { lifeboatBus?: EventBus }).lifeboatBus;
 });
 
 const base = "http://127.0.0.1:3000/api/trpc";
