@@ -27,6 +27,8 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   cluster: ["cluster", "overview", "backup", "restore", "schedule", "velero", "veleroFleet", "veleroGroup"],
   clusters: ["cluster", "clusterGroup", "overview", "location", "velero", "veleroFleet", "veleroGroup"],
   locations: ["location"],
+  // A cluster group created, renamed or deleted (its name shows beside its clusters).
+  group: ["clusterGroup", "overview", "cluster"],
   syncstate: ["cluster.sync"],
   velero: ["velero", "veleroGroup"],
   coverage: ["coverage", "overview"],

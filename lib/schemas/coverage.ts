@@ -140,7 +140,7 @@ export const dashboardCluster = z.object({
 });
 export type DashboardCluster = z.infer<typeof dashboardCluster>;
 
-export const dashboardInput = z.object({ groupId: z.string().min(1).optional() }).default({});
+export const dashboardInput = z.object({ groupId: z.string().min(1).max(64).optional() }).default({});
 
 export const fleetDashboard = z.object({
   clusters: z.array(dashboardCluster),

@@ -24,7 +24,10 @@ export type Topic =
   | "coverage"
   | "digests"
   | "drills"
-  | "groups";
+  /** A cluster group's recovery point objective (summaries are computed again). */
+  | "groups"
+  /** A cluster group created, renamed, re-described or deleted (pages that show groups). */
+  | "group";
 
 export interface Change {
   topic: Topic | string;

@@ -76,13 +76,13 @@ describe("SharedResults", () => {
   });
 
   it("computes again once a result is older than its age limit", async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.useFakeTimers({ toFake: ["performance"] });
     const bus = aBus();
     const shared = new SharedResults(bus as unknown as EventBus, { maxAgeMs: 2000 });
     await shared.get("k", counted("old"));
-    vi.setSystemTime(Date.now() + 1999);
+    vi.advanceTimersByTime(1999);
     expect(await shared.get("k", counted("x"))).toBe("old");
-    vi.setSystemTime(Date.now() + 2);
+    vi.advanceTimersByTime(2);
     expect(await shared.get("k", counted("new"))).toBe("new");
   });
 
@@ -93,12 +93,14 @@ describe("SharedResults", () => {
     expect(await shared.get("k", counted("ok"))).toBe("ok");
   });
 
-  it("keeps at most maxEntries results", async () => {
+  it("keeps at most maxEntries results, letting the oldest go", async () => {
     const bus = aBus();
     const shared = new SharedResults(bus as unknown as EventBus, { maxEntries: 2 });
     await shared.get("a", counted("a"));
     await shared.get("b", counted("b"));
     await shared.get("c", counted("c"));
+    expect(await shared.get("b", counted("b2"))).toBe("b");
+    expect(await shared.get("c", counted("c2"))).toBe("c");
     expect(await shared.get("a", counted("a2"))).toBe("a2");
   });
 });

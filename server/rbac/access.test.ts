@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { Db } from "../db/client";
 import type { Principal } from "../auth/principal";
-import { accessOf } from "./access";
+import { accessOf, visibilityKey, type Access } from "./access";
 
 /** The one table accessOf reads, counting its reads; `bindings` is what it answers at the time. */
 function aDb(bindings: { role: string; clusterGroupId: string | null; clusterId: string | null }[]) {
@@ -42,5 +42,50 @@ describe("accessOf", () => {
     expect(both.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     await expect(accessOf(db, p)).resolves.toMatchObject({ userId: "u1" });
     expect(findMany).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("visibilityKey", () => {
+  const access = (o: Partial<Access>): Access => ({
+    userId: "u",
+    orgRole: "MEMBER",
+    groupRoles: new Map(),
+    clusterRoles: new Map(),
+    ...o,
+  });
+
+  it("is equal for users who see the same groups and clusters, whatever their roles or the order they were bound in", () => {
+    const one = access({
+      groupRoles: new Map([
+        ["g1", "VIEWER"],
+        ["g2", "CLUSTER_ADMIN"],
+      ]),
+      clusterRoles: new Map([["c9", "OPERATOR"]]),
+    });
+    const other = access({
+      userId: "v",
+      groupRoles: new Map([
+        ["g2", "VIEWER"],
+        ["g1", "OPERATOR"],
+      ]),
+      clusterRoles: new Map([["c9", "VIEWER"]]),
+    });
+    expect(visibilityKey(one)).toBe(visibilityKey(other));
+  });
+
+  it("differs when what is seen differs: a group more, a group bound as a cluster id, an admin, no one", () => {
+    const keys = [
+      access({ groupRoles: new Map([["g1", "VIEWER"]]) }),
+      access({
+        groupRoles: new Map([
+          ["g1", "VIEWER"],
+          ["g2", "VIEWER"],
+        ]),
+      }),
+      access({ clusterRoles: new Map([["g1", "VIEWER"]]) }),
+      access({ orgRole: "ORG_ADMIN" }),
+      access({}),
+    ].map(visibilityKey);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 });

@@ -81,7 +81,10 @@ export function canOnGroup(a: Access, p: Permission, groupId: string): boolean {
   return roleGrants(p, { orgRole: a.orgRole, clusterRole: roleOnGroup(a, groupId) });
 }
 
-/** Prisma filters for what a user may see: null means everything (organization admin). */
+/**
+ * Prisma filters for what a user may see: null means everything (organization admin). What these two filters read of
+ * Access, visibilityKey must hold too: viewers with the same key are handed the same shared overview.
+ */
 export function visibleClusterWhere(a: Access) {
   if (isAdmin(a)) return null;
   return { OR: [{ groupId: { in: [...a.groupRoles.keys()] } }, { id: { in: [...a.clusterRoles.keys()] } }] };

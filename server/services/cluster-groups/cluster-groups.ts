@@ -34,7 +34,9 @@ export async function listVisibleGroups(db: Db, access: Access) {
 export async function createGroup(db: Db, input: { name: string; description: string }) {
   if (await db.clusterGroup.findUnique({ where: { name: input.name }, select: { id: true } }))
     throw new AppError("CONFLICT", `A cluster group named ${input.name} already exists`);
-  return db.clusterGroup.create({ data: input, select: { id: true, name: true } });
+  const g = await db.clusterGroup.create({ data: input, select: { id: true, name: true } });
+  await publish(db, { topic: "group" });
+  return g;
 }
 
 /** Renames or re-describes a group (checked for clusterGroup.update by the scoped procedure). */
@@ -45,6 +47,8 @@ export async function updateGroup(
 ) {
   // A new recovery point objective changes the breaches of the group's clusters: their summaries are computed again.
   if (input.rpoHours !== undefined) await publish(db, { topic: "groups" });
+  // Pages that show its name or settings (run in the call's transaction: told when it commits).
+  await publish(db, { topic: "group" });
   return db.clusterGroup.update({
     where: { id: group.id },
     data: { name: input.name, description: input.description, rpoHours: input.rpoHours },
@@ -65,6 +69,7 @@ export async function deleteGroup(db: Db, group: ScopedGroup) {
       `The group still holds clusters: ${g.clusters.map((c) => c.name).join(", ")}. Move or detach them first.`,
     );
   await db.clusterGroup.delete({ where: { id } });
+  await publish(db, { topic: "group" });
   return { id };
 }
 

@@ -126,9 +126,10 @@ export async function moveCluster(d: Deps, access: Access, c: ScopedCluster, inp
     return m;
   });
   if (!moved.count) throw new AppError("CONFLICT", `${c.name} was moved or detached meanwhile: reload and try again`);
+  // Who may see it changed: told at once (shared views of the old group drop it), not after its locations converge.
+  await publish(d.db, { topic: "clusters", clusterId: c.id });
   await reconcileCluster(d, c.id);
   await publish(d.db, { topic: "cluster", clusterId: c.id });
-  await publish(d.db, { topic: "clusters", clusterId: c.id });
   const role = roleOnCluster(access, { id: c.id, groupId: input.groupId });
   if (!role) throw notFound("Cluster");
   return getCluster(d.db, { ...c, groupId: input.groupId, role });

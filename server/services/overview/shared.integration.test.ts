@@ -16,6 +16,16 @@ beforeAll(async () => {
 });
 
 const names = (rows: { clusterName: string }[]) => rows.map((r) => r.clusterName).sort();
+/** Resolves once the bus has handed on a change of `topic` (after the shared results heard it: they listen first). */
+const heard = (topic: string) =>
+  new Promise<void>((resolve) => {
+    const off = bus.subscribe((c: Change) => {
+      if (c.topic === topic) {
+        off();
+        resolve();
+      }
+    });
+  });
 
 describe("the shared fleet overview", () => {
   it("is computed once per change for viewers who see the same clusters, and only for them", async () => {
@@ -39,29 +49,36 @@ describe("the shared fleet overview", () => {
       });
     const [A, B, W, S] = [await caller(a), await caller(b), await caller(wide), await caller(stranger)];
 
-    expect(names(await A.overview.fleet())).toEqual(["mine"]);
-    expect(names((await A.overview.dashboard({})).clusters)).toEqual(["mine"]);
-    // Written without an announcement (as nothing in Lifeboat writes it): B, who sees what A sees (with another
-    // role), is handed A's result; the others' are their own.
+    const [fleetA, dashA] = await Promise.all([A.overview.fleet(), A.overview.dashboard({})]);
+    expect([names(fleetA), names(dashA.clusters)]).toEqual([["mine"], ["mine"]]);
+    // Written without an announcement (Lifeboat's own rename announces it): B, who sees what A sees (with another
+    // role), is handed A's results; the others' are their own. (Asked at once: a shared result lasts 2 s at most.)
     await db.cluster.update({ where: { id: mine.id }, data: { name: "renamed" } });
-    expect(names(await B.overview.fleet())).toEqual(["mine"]);
-    expect(names((await B.overview.dashboard({})).clusters)).toEqual(["mine"]);
-    expect(names((await B.overview.dashboard({ groupId: g.id })).clusters)).toEqual(["renamed"]);
-    expect(names(await W.overview.fleet())).toEqual(["renamed", "theirs"]);
-    expect(await S.overview.fleet()).toEqual([]);
+    const [fleetB, dashB, dashBGroup, fleetW, fleetS] = await Promise.all([
+      B.overview.fleet(),
+      B.overview.dashboard({}),
+      B.overview.dashboard({ groupId: g.id }),
+      W.overview.fleet(),
+      S.overview.fleet(),
+    ]);
+    expect(names(fleetB)).toEqual(["mine"]);
+    expect(names(dashB.clusters)).toEqual(["mine"]);
+    expect(names(dashBGroup.clusters)).toEqual(["renamed"]);
+    expect(names(fleetW)).toEqual(["renamed", "theirs"]);
+    expect(fleetS).toEqual([]);
 
     // A change heard on the bus: computed again.
-    const heard = new Promise<void>((resolve) => {
-      const off = bus.subscribe((c: Change) => {
-        if (c.topic === "cluster" && c.clusterId === mine.id) {
-          off();
-          resolve();
-        }
-      });
-    });
+    const cluster = heard("cluster");
     await publish(db, { topic: "cluster", clusterId: mine.id });
-    await heard;
+    await cluster;
     expect(names(await B.overview.fleet())).toEqual(["renamed"]);
     expect(names((await A.overview.dashboard({})).clusters)).toEqual(["renamed"]);
+
+    // A group renamed through the console is announced: the next overview shows its new name.
+    const admin = await caller(await aUser(db, { role: "ORG_ADMIN" }));
+    const group = heard("group");
+    await admin.clusterGroup.update({ id: g.id, name: "renamed-group" });
+    await group;
+    expect((await B.overview.fleet()).map((r) => r.groupName)).toEqual(["renamed-group"]);
   });
 });
