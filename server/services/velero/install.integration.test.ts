@@ -46,6 +46,9 @@ const settings = (patch: Partial<VeleroSettings> = {}): VeleroSettings => ({
   fsBackup: { enabled: true, default: "optIn" },
   ...patch,
 });
+/** One field of Velero's Deployment on the bare cluster, as kubectl's jsonpath prints it. */
+const veleroDeployment = (jsonpath: string) =>
+  kubectl(kubeconfigPath(), ["get", "deploy", "velero", "-n", "velero", "-o", `jsonpath=${jsonpath}`]);
 const operation = (id: string) => db.veleroOperation.findUniqueOrThrow({ where: { id } });
 const settled = (id: string, phases: string[], ms = 60_000) =>
   until(
@@ -243,15 +246,7 @@ describe.skipIf(!haveKubectl)(
       ]);
       await approveOperation(d, clusterId, id, review.renderedDigest!, adminId);
       expect(await settled(id, ["SUCCEEDED", "FAILED"])).toMatchObject({ phase: "SUCCEEDED" });
-      const args = await kubectl(kubeconfigPath(), [
-        "get",
-        "deploy",
-        "velero",
-        "-n",
-        "velero",
-        "-o",
-        "jsonpath={.spec.template.spec.containers[0].args}",
-      ]);
+      const args = await veleroDeployment("{.spec.template.spec.containers[0].args}");
       expect(args.out).toContain("--default-volumes-to-fs-backup");
       const installation = await db.veleroInstallation.findUniqueOrThrow({ where: { clusterId } });
       expect(installation.appliedSettings).toMatchObject({ fsBackup: { default: "optOut" } });
@@ -364,6 +359,15 @@ describe.skipIf(!haveKubectl)(
       const theirs = renderVeleroObjects({ version: "v1.17.0", flags: parsed.flags }).filter(
         (o) => o.kind !== "CustomResourceDefinition",
       );
+      // Their server runs beside a sidecar that Velero's render does not have, and a finalizer keeps their Deployment
+      // a while once it is deleted: the take-over replaces it, and applies Lifeboat's only once it has gone.
+      const FINALIZER = "example.com/keep";
+      for (const o of theirs)
+        if (o.kind === "Deployment") {
+          Object.assign(o.metadata, { finalizers: [FINALIZER] });
+          const { template } = o.spec as { template: { spec: { containers: { name: string; image: string }[] } } };
+          template.spec.containers.push({ name: "metrics-proxy", image: template.spec.containers[0].image });
+        }
       const applied = await kubectl(
         kubeconfigPath(),
         ["apply", "--validate=false", "-f", "-"],
@@ -402,18 +406,36 @@ describe.skipIf(!haveKubectl)(
       expect(
         deployment.lines.some((l) => l.op === "+" && l.text.includes("app.kubernetes.io/managed-by: lifeboat")),
       ).toBe(true);
+      expect(deployment.lines[0]).toEqual({
+        op: "-",
+        text: "# replaced: container metrics-proxy is not in Velero's render",
+      });
       await approveOperation(d, clusterId, id, review.renderedDigest!, adminId);
-      expect(await settled(id, ["SUCCEEDED", "FAILED"], 90_000)).toMatchObject({ phase: "SUCCEEDED" });
-      expect(await veleroStatusOf(db, clusterId)).toMatchObject({ management: "MANAGED", version: "v1.17.0" });
-      const labels = await kubectl(kubeconfigPath(), [
-        "get",
+      // Their Deployment is deleted; its finalizer holds it, and nothing of Lifeboat's is applied onto it meanwhile.
+      const waiting = await until("the take-over waiting for their Deployment to go", async () => {
+        const op = await operation(id);
+        return (op.phase !== "APPLYING" || op.message?.includes("Waiting for Deployment velero/velero to go")) && op;
+      });
+      expect(waiting).toMatchObject({ phase: "APPLYING" });
+      const held = await veleroDeployment("{.metadata.deletionTimestamp} {.spec.template.spec.containers[*].name}");
+      expect(held.out.trim()).toMatch(/^\S+ velero metrics-proxy$/);
+      // Their cleanup done, the finalizer goes, and with it their Deployment: Lifeboat's is applied in its place.
+      const released = await kubectl(kubeconfigPath(), [
+        "patch",
         "deploy",
         "velero",
         "-n",
         "velero",
-        "-o",
-        "jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ metadata: { finalizers: null } }),
       ]);
+      expect(released.code, released.err).toBe(0);
+      expect(await settled(id, ["SUCCEEDED", "FAILED"], 90_000)).toMatchObject({ phase: "SUCCEEDED" });
+      const containers = await veleroDeployment("{.spec.template.spec.containers[*].name} {.metadata.finalizers}");
+      expect(containers.out.trim()).toBe("velero");
+      expect(await veleroStatusOf(db, clusterId)).toMatchObject({ management: "MANAGED", version: "v1.17.0" });
+      const labels = await veleroDeployment("{.metadata.labels.app\\.kubernetes\\.io/managed-by}");
       expect(labels.out).toBe("lifeboat");
     });
     it("disables data protection deleting the cluster's backups first: Velero removes them from storage, then itself goes", async () => {

@@ -761,28 +761,54 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
           throw new OperationFailed(`These CRDs were not Established within a minute: ${pending.join(", ")}`);
         return poll(d, op);
       }
-      const rbac = objects.filter((o) => ["Namespace", "ServiceAccount", "ClusterRoleBinding"].includes(o.kind));
-      const force = op.kind !== "INSTALL"; // a take-over or a repair takes fields over from whoever set them
-      for (const o of rbac) await applyVeleroObject(c, o, { force });
-      const workloads = objects.filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet");
-      const replaced = new Set((rendered.replace ?? []).map(describeObject));
-      for (const o of workloads) {
-        if (replaced.has(describeObject(o))) await deleteAppliedObject(c, o);
-        await applyVeleroObject(c, o, { force });
-      }
-      for (const o of rendered.prune ?? []) await deleteAppliedObject(c, o);
-      await move(d, op, {
-        phase: "ROLLING_OUT",
-        steps: json([
-          ...withStep(op, "established", "done").filter((s) => s.name !== "rollout"),
-          { name: "namespace-rbac", state: "done", at: now().toISOString() },
-          { name: "workloads", state: "done", at: now().toISOString() },
-          { name: "rollout", state: "running", at: now().toISOString() },
-        ]),
-        deadlineAt: new Date(Date.now() + ROLLOUT_MS),
-        message: "Waiting for Velero's server and node-agent to roll out",
-      });
     }
+    // A take-over: someone else's workloads that an apply cannot make what was rendered go first, and Lifeboat's are
+    // applied once they are gone (a finalizer may hold one a while: applied onto it, ours would go with it).
+    const replace = rendered.replace ?? [];
+    if (replace.length && !done("replaced")) {
+      const waiting = (names: string[]) => `Waiting for ${names.join(" and ")} to go before applying Lifeboat's`;
+      if (!stepsOf(op).some((s) => s.name === "replaced")) {
+        for (const o of replace) await deleteAppliedObject(c, o);
+        await move(d, op, {
+          steps: json([
+            ...withStep(op, "established", "done"),
+            { name: "replaced", state: "running", at: now().toISOString() },
+          ]),
+          deadlineAt: new Date(Date.now() + WORKLOADS_GONE_MS),
+          message: waiting(replace.map(describeObject)),
+        });
+        return;
+      }
+      const left: string[] = [];
+      for (const o of replace) if (await readVeleroObject(c, o)) left.push(describeObject(o));
+      if (left.length) {
+        if (pastDeadline(op))
+          throw new OperationFailed(
+            `${left.join(" and ")} did not go within ${WORKLOADS_GONE_MS / 60_000} minutes ` +
+              "(a finalizer holds it, or something makes it again): nothing was applied in its place",
+          );
+        return poll(d, op, { message: waiting(left) });
+      }
+      await move(d, op, { steps: json(withStep(op, "replaced", "done")), deadlineAt: null });
+      return;
+    }
+    const rbac = objects.filter((o) => ["Namespace", "ServiceAccount", "ClusterRoleBinding"].includes(o.kind));
+    const force = op.kind !== "INSTALL"; // a take-over or a repair takes fields over from whoever set them
+    for (const o of rbac) await applyVeleroObject(c, o, { force });
+    const workloads = objects.filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet");
+    for (const o of workloads) await applyVeleroObject(c, o, { force });
+    for (const o of rendered.prune ?? []) await deleteAppliedObject(c, o);
+    await move(d, op, {
+      phase: "ROLLING_OUT",
+      steps: json([
+        ...withStep(op, "established", "done").filter((s) => s.name !== "rollout"),
+        { name: "namespace-rbac", state: "done", at: now().toISOString() },
+        { name: "workloads", state: "done", at: now().toISOString() },
+        { name: "rollout", state: "running", at: now().toISOString() },
+      ]),
+      deadlineAt: new Date(Date.now() + ROLLOUT_MS),
+      message: "Waiting for Velero's server and node-agent to roll out",
+    });
   },
 
   async ROLLING_OUT(d, c, op) {
@@ -952,6 +978,7 @@ async function changesOf(
 const DELETE_BACKUPS_MS = 30 * 60_000;
 /** The first writes of an operation that does not render (repair, disable) must happen within this. */
 const FIRST_WRITE_MS = 10 * 60_000;
+/** How long someone else's workload may take to go (a take-over's replacement, a disable). */
 const WORKLOADS_GONE_MS = 5 * 60_000;
 const REMOVED_KINDS = new Set(["Deployment", "DaemonSet", "ClusterRoleBinding", "ServiceAccount"]);
 
