@@ -25,6 +25,8 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   backupstoragelocations: ["location", "backup"],
   // A check finds the cluster's access level and its Velero: the Data protection section and the versions page show them.
   cluster: ["cluster", "overview", "backup", "restore", "schedule", "velero", "veleroFleet", "veleroGroup"],
+  // A check that found the cluster as it was: only its page shows when it was last checked.
+  checked: ["cluster.get"],
   clusters: ["cluster", "clusterGroup", "overview", "location", "velero", "veleroFleet", "veleroGroup"],
   locations: ["location"],
   // A cluster group created, renamed or deleted (its name shows beside its clusters).
@@ -32,6 +34,8 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   syncstate: ["cluster.sync"],
   velero: ["velero", "veleroGroup"],
   coverage: ["coverage", "overview"],
+  // What a backup wrote (read from its location once it completed): the dashboard's data per location, recovery points.
+  digests: ["coverage", "overview", "drill"],
 };
 
 const LiveContext = createContext<{ connected: boolean }>({ connected: false });

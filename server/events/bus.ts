@@ -17,7 +17,10 @@ export type Topic =
   | "deletebackuprequests"
   | "podvolumebackups"
   | "datauploads"
+  /** A cluster's check found something new (state, error, access, version, Velero), or it was edited. */
   | "cluster"
+  /** A cluster's check found it as it was: only the times of its last check moved. */
+  | "checked"
   | "clusters"
   | "locations"
   | "velero"

@@ -299,6 +299,42 @@ describe("clusters", () => {
     });
   });
 
+  it('a check that finds something new says "cluster"; one that finds the cluster as it was says "checked"', async () => {
+    const bus = new EventBus(url);
+    await bus.ready();
+    try {
+      const admin = await aUser(db, { role: "ORG_ADMIN" });
+      const c = await callerFor(db, await signedIn(db, admin)).cluster.attach({
+        kubeconfig: kubeconfigText(1),
+        name: "announced",
+        groupId: (await aGroup(db)).id,
+        description: "",
+        labels: {},
+      });
+      /** The topic the next check of `c` announces (listened for before the check). */
+      const announced = async (check: () => Promise<unknown>) => {
+        const topic = new Promise<string>((resolve) => {
+          const off = bus.subscribe((ch) => {
+            if (ch.clusterId === c.id && (ch.topic === "cluster" || ch.topic === "checked")) {
+              off();
+              resolve(ch.topic);
+            }
+          });
+        });
+        await check();
+        return topic;
+      };
+      await checkCluster(d, c.id);
+      expect(await announced(() => checkCluster(d, c.id))).toBe("checked");
+      expect(await announced(() => checkCluster(d, c.id, { full: false }))).toBe("checked");
+      await db.cluster.update({ where: { id: c.id }, data: { accessLevel: "NONE", missingAccess: ["stale"] } });
+      expect(await announced(() => checkCluster(d, c.id))).toBe("cluster");
+      expect(await db.cluster.findUniqueOrThrow({ where: { id: c.id } })).toMatchObject({ accessLevel: "MANAGE" });
+    } finally {
+      await bus.stop();
+    }
+  });
+
   /** An attached cluster whose sealed kubeconfig now names a port nothing listens on. */
   async function anUnreachableCluster(name: string) {
     const admin = await aUser(db, { role: "ORG_ADMIN" });
