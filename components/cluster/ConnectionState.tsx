@@ -13,16 +13,9 @@ export function ConnectionState({
   lastError: string | null;
 }) {
   if (state === "CONNECTED") {
-    return (
-      <Tooltip
-        title={
-          // (When it was last checked is on the cluster's page: a check that finds nothing new does not refresh lists.)
-          lastError ? `Last check failed: ${lastError}` : "Answered its last check"
-        }
-      >
-        <Chip size="small" color={lastError ? "warning" : "success"} label="Connected" />
-      </Tooltip>
-    );
+    // (When it was last checked is on the cluster's page: a check that finds nothing new does not refresh lists.)
+    const chip = <Chip size="small" color={lastError ? "warning" : "success"} label="Connected" />;
+    return lastError ? <Tooltip title={`Last check failed: ${lastError}`}>{chip}</Tooltip> : chip;
   }
   if (state === "DISCONNECTED") {
     return (

@@ -25,14 +25,12 @@ const ROUTERS_BY_TOPIC: Record<string, string[]> = {
   backupstoragelocations: ["location", "backup"],
   // A check finds the cluster's access level and its Velero: the Data protection section and the versions page show them.
   cluster: ["cluster", "overview", "backup", "restore", "schedule", "velero", "veleroFleet", "veleroGroup"],
-  // A check that found the cluster as it was: only its page shows when it was last checked.
-  checked: ["cluster.get"],
   clusters: ["cluster", "clusterGroup", "overview", "location", "velero", "veleroFleet", "veleroGroup"],
   locations: ["location"],
   // A cluster group created, renamed or deleted (its name shows beside its clusters).
-  group: ["clusterGroup", "overview", "cluster"],
+  group: ["clusterGroup", "overview", "cluster", "velero", "veleroFleet", "location"],
   syncstate: ["cluster.sync"],
-  velero: ["velero", "veleroGroup"],
+  velero: ["velero", "veleroGroup", "veleroFleet"],
   coverage: ["coverage", "overview"],
   // What a backup wrote (read from its location once it completed): the dashboard's data per location, recovery points.
   digests: ["coverage", "overview", "drill"],
@@ -54,6 +52,15 @@ export function LiveUpdates({ children }: { children: ReactNode }) {
         if (c.topic === "connected" || c.topic === "resync") {
           // Whatever changed while the stream was down (or before it opened).
           void queryClient.invalidateQueries();
+          return;
+        }
+        if (c.topic === "checked") {
+          // A check that found the cluster as it was: only that cluster's own page shows when it was last checked.
+          if (c.clusterId)
+            void queryClient.invalidateQueries({
+              queryKey: trpc.cluster.get.queryKey({ id: c.clusterId }),
+              refetchType: "active",
+            });
           return;
         }
         // A query marked `meta: { live: false }` (suggestions, not state) is not refetched on every change.
@@ -85,8 +92,8 @@ export function useLive() {
 }
 
 /** A query's refetchInterval: none while updates are pushed, `fallbackMs` while the stream is down. */
-export function useLiveInterval(fallbackMs = 5_000): number | false {
-  return useLive().connected ? false : fallbackMs;
+export function useLiveInterval(fallbackMs = 5_000, whileLiveMs: number | false = false): number | false {
+  return useLive().connected ? whileLiveMs : fallbackMs;
 }
 
 /** A small sign in the app bar: whether changes arrive as they happen, or pages refresh on a timer meanwhile. */

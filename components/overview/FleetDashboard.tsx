@@ -236,7 +236,8 @@ export function FleetDashboard() {
   const params = useSearchParams();
   const groupId = params.get("group") || undefined;
   // Updates are pushed (LiveUpdates); polling only while the stream is down.
-  const live = useLiveInterval();
+  // Also once a minute while live: a new day begins, and recovery points age, as time passes (no change).
+  const live = useLiveInterval(5000, 60_000);
   // The same input as the page prefetches on the server, so the first paint has the table.
   const q = useQuery({ ...trpc.overview.dashboard.queryOptions(groupId ? { groupId } : {}), refetchInterval: live });
   const groups = q.data?.groups ?? [];

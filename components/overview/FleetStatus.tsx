@@ -83,7 +83,8 @@ const COLUMNS: Column<Row>[] = [
 export function FleetStatus() {
   const trpc = useTRPC();
   // Updates are pushed (LiveUpdates); polling only while the stream is down.
-  const live = useLiveInterval(5000);
+  // Also once a minute while live: a cluster turns stale, and a failure leaves the last day, as time passes (no change).
+  const live = useLiveInterval(5000, 60_000);
   const q = useQuery({ ...trpc.overview.fleet.queryOptions(), refetchInterval: live });
   return (
     <Box sx={{ mb: 3 }}>

@@ -370,10 +370,13 @@ async function serverStatus(
         );
       if (o.status?.phase === "Processed") {
         const raw: unknown[] = Array.isArray(o.status.plugins) ? o.status.plugins : [];
-        const plugins = raw.map((p) => {
-          const q = (p ?? {}) as { name?: unknown; kind?: unknown };
-          return { name: String(q.name ?? ""), kind: String(q.kind ?? "") };
-        });
+        // Sorted: Velero lists them in no fixed order (from a Go map), and a check compares what it found with before.
+        const plugins = raw
+          .map((p) => {
+            const q = (p ?? {}) as { name?: unknown; kind?: unknown };
+            return { name: String(q.name ?? ""), kind: String(q.kind ?? "") };
+          })
+          .sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
         return {
           ...(typeof o.status.serverVersion === "string" ? { serverVersion: o.status.serverVersion } : {}),
           plugins,

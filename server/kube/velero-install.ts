@@ -196,14 +196,18 @@ export const readVeleroObject = (
   return c.get(r, o.metadata.name, r.namespaced ? o.metadata.namespace : undefined);
 };
 
-/** Deletes one of the kinds Lifeboat applies for Velero (its dependents in the background); gone already is fine. */
+/**
+ * Deletes one of the kinds Lifeboat applies for Velero (its dependents in the background, or first in the foreground:
+ * the object then stays until they are gone); gone already is fine.
+ */
 export const deleteAppliedObject = (
   c: ClusterClient,
   o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+  propagationPolicy: "Background" | "Foreground" = "Background",
 ) => {
   const r = appliedRef(o);
   return c.delete(r, o.metadata.name, {
     namespace: r.namespaced ? o.metadata.namespace : undefined,
-    propagationPolicy: "Background",
+    propagationPolicy,
   });
 };

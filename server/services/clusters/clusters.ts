@@ -325,17 +325,21 @@ export async function checkCluster(d: Deps, id: string, o: { full?: boolean; fen
   const { before, after } = await checkOnce(d, id, o.full ?? true, o.fence);
   // A check that found the cluster as it was (only its check times moved) says "checked", which only the cluster's
   // own page refetches for: a fleet's checks (100 clusters every 30 s: 3.3 a second) do not make every page refetch.
+  // (A failed check counts itself, so one that fails says "cluster": Disconnected comes after 3 in a row.)
   const same = SHOWN.every((k) => JSON.stringify(before[k]) === JSON.stringify(after[k]));
   await publish(d.db, { topic: same ? "checked" : "cluster", clusterId: id });
   return after;
 }
 
+/** What pages show of a check: all it writes but its times. */
+const SHOWN = (Object.keys(listed) as (keyof typeof listed)[]).filter((k) => k !== "lastSeenAt" && k !== "lastCheckAt");
+
 /**
  * What one check found, written to the cluster's row: by the health loop under the cluster's lease (`fence`), so a
  * process that lost it (paused, cut off) cannot write an old answer over the new owner's; a refresh writes unfenced.
+ * With the row as it was before (read before the check: a check at the same time may make them compare wrongly, as
+ * the write of either may land last; the next check that differs tells the pages).
  */
-/** What pages show of a check: all it writes but its times. */
-const SHOWN = (Object.keys(listed) as (keyof typeof listed)[]).filter((k) => k !== "lastSeenAt" && k !== "lastCheckAt");
 
 async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence | null) {
   const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true, ...listed } });

@@ -130,6 +130,7 @@ export async function moveCluster(d: Deps, access: Access, c: ScopedCluster, inp
   await publish(d.db, { topic: "clusters", clusterId: c.id });
   await reconcileCluster(d, c.id);
   await publish(d.db, { topic: "cluster", clusterId: c.id });
+  await publish(d.db, { topic: "locations" });
   const role = roleOnCluster(access, { id: c.id, groupId: input.groupId });
   if (!role) throw notFound("Cluster");
   return getCluster(d.db, { ...c, groupId: input.groupId, role });

@@ -437,6 +437,11 @@ describe.skipIf(!haveKubectl)(
       expect(await veleroStatusOf(db, clusterId)).toMatchObject({ management: "MANAGED", version: "v1.17.0" });
       const labels = await veleroDeployment("{.metadata.labels.app\\.kubernetes\\.io/managed-by}");
       expect(labels.out).toBe("lifeboat");
+      // Putting it back later re-applies Lifeboat's own Deployment in place: the take-over's replacement is not redone.
+      const uid = (await veleroDeployment("{.metadata.uid}")).out;
+      const repair = await startRepair(d, clusterId, adminId);
+      expect(await settled(repair.id, ["SUCCEEDED", "FAILED"], 90_000)).toMatchObject({ phase: "SUCCEEDED" });
+      expect((await veleroDeployment("{.metadata.uid}")).out).toBe(uid);
     });
     it("disables data protection deleting the cluster's backups first: Velero removes them from storage, then itself goes", async () => {
       // A location on sandbox-3 (the S3 emulator) and a backup into it, followed to Completed by the sync engine.

@@ -764,11 +764,13 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
     }
     // A take-over: someone else's workloads that an apply cannot make what was rendered go first, and Lifeboat's are
     // applied once they are gone (a finalizer may hold one a while: applied onto it, ours would go with it).
-    const replace = rendered.replace ?? [];
+    // (Only a take-over's own: a repair copies the render it puts back, and Lifeboat's workloads are not replaced.)
+    const replace = op.kind === "TAKE_OVER" ? (rendered.replace ?? []) : [];
     if (replace.length && !done("replaced")) {
       const waiting = (names: string[]) => `Waiting for ${names.join(" and ")} to go before applying Lifeboat's`;
       if (!stepsOf(op).some((s) => s.name === "replaced")) {
-        for (const o of replace) await deleteAppliedObject(c, o);
+        // In the foreground: the object goes once its pods have, so two Velero servers never run side by side.
+        for (const o of replace) await deleteAppliedObject(c, o, "Foreground");
         await move(d, op, {
           steps: json([
             ...withStep(op, "established", "done"),
@@ -784,8 +786,9 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       if (left.length) {
         if (pastDeadline(op))
           throw new OperationFailed(
-            `${left.join(" and ")} did not go within ${WORKLOADS_GONE_MS / 60_000} minutes ` +
-              "(a finalizer holds it, or something makes it again): nothing was applied in its place",
+            `${left.join(" and ")} did not go within ${WORKLOADS_GONE_MS / 60_000} minutes (held by a finalizer, or made ` +
+              "again by something else), and nothing of Lifeboat's was applied in its place: it stays marked for deletion, " +
+              "so once it goes no Velero runs here until it is taken over or installed again",
           );
         return poll(d, op, { message: waiting(left) });
       }
