@@ -340,7 +340,6 @@ const SHOWN = (Object.keys(listed) as (keyof typeof listed)[]).filter((k) => k !
  * With the row as it was before (read before the check: a check at the same time may make them compare wrongly, as
  * the write of either may land last; the next check that differs tells the pages).
  */
-
 async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence | null) {
   const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true, ...listed } });
   if (!row?.kubeconfigSecretId) throw notFound("Cluster");

@@ -792,7 +792,11 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
           );
         return poll(d, op, { message: waiting(left) });
       }
-      await move(d, op, { steps: json(withStep(op, "replaced", "done")), deadlineAt: null });
+      // The apply that follows has a minute, as after the CRDs: a cluster that keeps failing it ends the operation.
+      await move(d, op, {
+        steps: json(withStep(op, "replaced", "done")),
+        deadlineAt: new Date(Date.now() + ESTABLISHED_MS),
+      });
       return;
     }
     const rbac = objects.filter((o) => ["Namespace", "ServiceAccount", "ClusterRoleBinding"].includes(o.kind));
