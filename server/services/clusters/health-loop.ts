@@ -88,7 +88,11 @@ export function startHealthLoop(
       // Reached, with Velero: put back any target location that is missing there or failed before (database reads only
       // when everything is in place). Failures stay on the location's deployment row.
       if (r && r.failedChecks === 0 && (r.velero as { installed?: boolean } | null)?.installed && !stopped) {
-        const healed = await reconcileCluster(d, c.id).catch((e) => {
+        const healed = await reconcileCluster(d, c.id, { fence: fence && (() => fence(c.id)) }).catch((e) => {
+          if (e instanceof LeaseLost) {
+            onLeaseLost?.(c.id);
+            return null;
+          }
           logger.warn(
             { cluster: c.name, err: e instanceof Error ? e.message : String(e) },
             "reconciling the cluster's locations failed",

@@ -10,6 +10,7 @@ import { SyncEngine } from "../../sync/engine";
 import { depsFor, type Deps } from "../../composition";
 import { startHealthLoop } from "../clusters/health-loop";
 import { reconcileCluster } from "./locations";
+import { LeaseLost } from "../../controllers/ownership";
 import type { Db } from "../../db/client";
 
 // Target locations stay true on a cluster without anyone clicking: the phase and last validation come live from the
@@ -290,6 +291,51 @@ describe("target locations stay live and heal", () => {
       }),
     ).toBeNull();
     await caller.location.delete({ id: l.id });
+  });
+
+  it("a process that lost the cluster's lease heals nothing there, on the cluster or in its rows", async () => {
+    const l = await aLocation(`fenced-${run}`);
+    const a = await db.locationAssignment.create({
+      data: { locationId: l.id, clusterId: eastId },
+      select: { id: true },
+    });
+    const deployment = () =>
+      db.locationDeployment.findUnique({ where: { locationId_clusterId: { locationId: l.id, clusterId: eastId } } });
+    await db.clusterLease.create({
+      data: { clusterId: eastId, holder: "the-new-owner", token: 7n, expiresAt: new Date(Date.now() + 60_000) },
+    });
+    try {
+      const owner = () => ({ clusterId: eastId, holder: "the-new-owner", token: 7n });
+      // A process that held it before (token 6), and one whose lease has lapsed (no fence).
+      const lost = [() => ({ ...owner(), token: 6n }), () => null];
+      for (const fence of lost) await expect(reconcileCluster(d, eastId, { fence })).rejects.toBeInstanceOf(LeaseLost);
+      expect(await readBsl(`lifeboat-${l.name}`)).toBeNull();
+      expect(await deployment()).toBeNull();
+      // Its owner applies it.
+      expect(await reconcileCluster(d, eastId, { fence: owner })).toEqual({
+        applied: [l.name],
+        failed: [],
+        removed: [],
+      });
+      expect(await readBsl(`lifeboat-${l.name}`)).not.toBeNull();
+      expect(await deployment()).toMatchObject({ error: null });
+
+      // Unassigned: only the owner takes it off.
+      await db.locationAssignment.delete({ where: { id: a.id } });
+      for (const fence of lost) await expect(reconcileCluster(d, eastId, { fence })).rejects.toBeInstanceOf(LeaseLost);
+      expect(await readBsl(`lifeboat-${l.name}`)).not.toBeNull();
+      expect(await deployment()).toMatchObject({ error: null });
+      expect(await reconcileCluster(d, eastId, { fence: owner })).toEqual({
+        applied: [],
+        failed: [],
+        removed: [l.name],
+      });
+      expect(await readBsl(`lifeboat-${l.name}`)).toBeNull();
+      expect(await deployment()).toBeNull();
+    } finally {
+      await db.clusterLease.delete({ where: { clusterId: eastId } });
+      await caller.location.delete({ id: l.id });
+    }
   });
 
   it(

@@ -26,6 +26,7 @@ import {
 import { locationConfigOf, storedLocationConfig } from "../../storage/providers/registry";
 import { lacksObjectStorePlugin, objectStorePluginName, type ReportedPlugin } from "@/lib/velero/plugins";
 import type { Prisma } from "../../db/generated/client";
+import { leaseWriter, LeaseLost, type Fence } from "../../controllers/ownership";
 import {
   modeSelect,
   modesOf,
@@ -557,12 +558,16 @@ const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
  * Puts the location on one cluster (nothing is written there when it is already as desired) and records the outcome on
  * the deployment row; gives the error, or null.
  */
+/** How a step writes for one cluster: under the cluster's lease (a reconciler's healing) or plainly (a user's request). */
+type Writer = ReturnType<typeof leaseWriter>;
+
 async function applyOne(
   d: Deps,
   l: Located,
   clusterId: string,
   readOnly: boolean,
   credential: CredentialSecret,
+  write: Writer = leaseWriter(d.db, clusterId),
 ): Promise<string | null> {
   const c = await d.db.cluster.findUnique({
     where: { id: clusterId },
@@ -584,6 +589,8 @@ async function applyOne(
   }
   const attempted = installed && !error;
   if (attempted) {
+    // Under a lease, nothing is written on the cluster once the lease is lost (LeaseLost, thrown on).
+    await write(async () => undefined);
     try {
       await d.kube.applyLocation(
         await d.clusters.forCluster(clusterId),
@@ -594,29 +601,31 @@ async function applyOne(
       logger.warn({ location: l.name, clusterId, error }, "applying a location failed");
     }
   }
-  await d.db.locationDeployment.upsert({
-    where: { locationId_clusterId: { locationId: l.id, clusterId } },
-    // The access mode and place as last applied: whether and where the cluster may still write. Never tried (no
-    // Velero seen, waiting for another writer): nothing changed there. A failed write of ReadWrite may still have
-    // reached the cluster: counted as writing. Any other failure keeps the mode before it (Velero may run there
-    // whatever Lifeboat last saw of it).
-    create: {
-      locationId: l.id,
-      clusterId,
-      bslName,
-      readOnly: error && !attempted ? true : readOnly,
-      storageKey: error && !attempted ? null : key,
-      appliedAt: error ? null : new Date(),
-      error,
-    },
-    update: {
-      bslName,
-      readOnly: error ? (attempted && !readOnly ? false : undefined) : readOnly,
-      storageKey: error ? (attempted && !readOnly ? key : undefined) : key,
-      appliedAt: error ? undefined : new Date(),
-      error,
-    },
-  });
+  await write((db) =>
+    db.locationDeployment.upsert({
+      where: { locationId_clusterId: { locationId: l.id, clusterId } },
+      // The access mode and place as last applied: whether and where the cluster may still write. Never tried (no
+      // Velero seen, waiting for another writer): nothing changed there. A failed write of ReadWrite may still have
+      // reached the cluster: counted as writing. Any other failure keeps the mode before it (Velero may run there
+      // whatever Lifeboat last saw of it).
+      create: {
+        locationId: l.id,
+        clusterId,
+        bslName,
+        readOnly: error && !attempted ? true : readOnly,
+        storageKey: error && !attempted ? null : key,
+        appliedAt: error ? null : new Date(),
+        error,
+      },
+      update: {
+        bslName,
+        readOnly: error ? (attempted && !readOnly ? false : undefined) : readOnly,
+        storageKey: error ? (attempted && !readOnly ? key : undefined) : key,
+        appliedAt: error ? undefined : new Date(),
+        error,
+      },
+    }),
+  );
   return error;
 }
 
@@ -634,18 +643,29 @@ async function writesAlready(d: Deps, locationId: string, clusterId: string, key
 }
 
 /** Takes the location off one cluster it is no longer assigned to, and forgets the deployment (kept, with the error, when removing fails). */
-async function removeOne(d: Deps, l: { id: string; name: string }, clusterId: string): Promise<string | null> {
+async function removeOne(
+  d: Deps,
+  l: { id: string; name: string },
+  clusterId: string,
+  write: Writer = leaseWriter(d.db, clusterId),
+): Promise<string | null> {
   const c = await d.db.cluster.findUnique({ where: { id: clusterId }, select: { kubeconfigSecretId: true } });
+  await write(async () => undefined);
   try {
     if (c?.kubeconfigSecretId) await d.kube.removeLocation(await d.clusters.forCluster(clusterId), bslNameFor(l));
-    await d.db.locationDeployment.delete({ where: { locationId_clusterId: { locationId: l.id, clusterId } } });
+    await write((db) =>
+      db.locationDeployment.delete({ where: { locationId_clusterId: { locationId: l.id, clusterId } } }),
+    );
     return null;
   } catch (e) {
+    if (e instanceof LeaseLost) throw e;
     const error = `Removing it failed: ${messageOf(e)}`;
-    await d.db.locationDeployment.update({
-      where: { locationId_clusterId: { locationId: l.id, clusterId } },
-      data: { error },
-    });
+    await write((db) =>
+      db.locationDeployment.update({
+        where: { locationId_clusterId: { locationId: l.id, clusterId } },
+        data: { error },
+      }),
+    );
     return error;
   }
 }
@@ -691,12 +711,15 @@ export async function reconcileLocation(d: Deps, locationId: string) {
  * missing, failed, differs in access mode, or whose BackupStorageLocation the sync engine no longer sees there (or sees
  * edited), and removes locations no longer assigned to it. Reads only the database when everything is in place; the
  * read model counts only once the sync engine has listed the cluster's BackupStorageLocations. Failures are recorded
- * on the deployment rows, never thrown.
+ * on the deployment rows, never thrown. Under the cluster's lease (`fence`: the health loop's healing, an installer's
+ * step), nothing is applied or recorded once the lease is lost: LeaseLost is thrown, and the new owner heals it.
  */
 export async function reconcileCluster(
   d: Deps,
   clusterId: string,
+  o: { fence?: () => Fence | null } = {},
 ): Promise<{ applied: string[]; failed: string[]; removed: string[] }> {
+  const write = leaseWriter(d.db, clusterId, o.fence);
   const out = { applied: [] as string[], failed: [] as string[], removed: [] as string[] };
   const c = await d.db.cluster.findUnique({
     where: { id: clusterId },
@@ -778,18 +801,20 @@ export async function reconcileCluster(
         { location: l.name, clusterId, reason },
         "re-applying a location",
       );
-      const error = await applyOne(d, l, clusterId, readOnly, await credentialSecret(d, l.credentialId));
+      const error = await applyOne(d, l, clusterId, readOnly, await credentialSecret(d, l.credentialId), write);
       (error ? out.failed : out.applied).push(l.name);
     } catch (e) {
+      if (e instanceof LeaseLost) throw e;
       out.failed.push(row.name);
       logger.warn({ location: row.name, clusterId, error: messageOf(e) }, "healing a location failed");
     }
   }
   for (const dep of deployments.filter((x) => !want.has(x.locationId))) {
     try {
-      const error = await removeOne(d, { id: dep.locationId, name: dep.location.name }, clusterId);
+      const error = await removeOne(d, { id: dep.locationId, name: dep.location.name }, clusterId, write);
       (error ? out.failed : out.removed).push(dep.location.name);
     } catch (e) {
+      if (e instanceof LeaseLost) throw e;
       out.failed.push(dep.location.name);
       logger.warn(
         { location: dep.location.name, clusterId, error: messageOf(e) },

@@ -550,6 +550,8 @@ const opWrite = <T>(d: Deps, op: Row, write: (db: Prisma.TransactionClient) => P
   (leased.get(op)?.write ?? leaseWriter(d.db, op.clusterId))(write);
 /** A step's check of its cluster: its writes fenced as the step's are. */
 const checkFor = (d: Deps, op: Row) => checkCluster(d, op.clusterId, { fence: leased.get(op)?.fence });
+/** A step's healing of its cluster's locations: applied and recorded only under the step's lease. */
+const healFor = (d: Deps, op: Row) => reconcileCluster(d, op.clusterId, { fence: leased.get(op)?.fence });
 
 /**
  * Compare-and-set: moves the row only if nobody else did since it was read. Its next step is due at once (taken when
@@ -908,7 +910,7 @@ const STEPS: Record<(typeof ACTIVE_PHASES)[number], (d: Deps, c: ClusterClient, 
       }),
     );
     await checkFor(d, op);
-    await reconcileCluster(d, op.clusterId);
+    await healFor(d, op);
     const moved = await move(d, op, {
       phase: "SUCCEEDED",
       finishedAt: now(),
@@ -1076,7 +1078,7 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
     await opWrite(d, op, (db) =>
       db.veleroInstallation.update({ where: { clusterId: op.clusterId }, data: { management: "DISABLED" } }),
     );
-    const r = await reconcileCluster(d, op.clusterId);
+    const r = await healFor(d, op);
     if (r.failed.length) throw new Error(`Could not remove the locations ${r.failed.join(", ")} yet`);
     await move(d, op, {
       steps: json(withStep(op, "locations", "done")),
@@ -1124,7 +1126,7 @@ async function disableStep(d: Deps, c: ClusterClient, op: Row) {
     }),
   );
   // Once more: a location assigned while this ran may have been applied by a reconciler that read the cluster before.
-  const again = await reconcileCluster(d, op.clusterId);
+  const again = await healFor(d, op);
   if (again.failed.length) throw new Error(`Could not remove the locations ${again.failed.join(", ")} yet`);
   await checkFor(d, op);
   await move(d, op, {
