@@ -44,9 +44,19 @@ export async function publish(db: Db, change: Change): Promise<void> {
 
 type Handler = (c: Change) => void;
 
+export interface BusOptions {
+  /** How often the LISTEN connection is asked a trivial query, to find out it still answers. */
+  heartbeatMs?: number;
+  /** How long a heartbeat may go unanswered before the connection counts as lost. */
+  answerMs?: number;
+}
+
 /**
  * One LISTEN connection per process, shared by every subscriber; it reconnects after a failure (and tells subscribers
- * with a `resync` change, since notifications sent meanwhile are lost).
+ * with a `resync` change, since notifications sent meanwhile are lost). A connection can also die without a word (a
+ * NAT or firewall forgetting it, a database host gone from the network): nothing is heard on it, and it would count
+ * as listening while deaf. So it is asked `SELECT 1` every heartbeat; one unanswered for `answerMs` counts as a
+ * failure (notifications come over the same socket as the answer). TCP keep-alive is on as well.
  */
 export class EventBus {
   private client: pg.Client | null = null;
@@ -55,8 +65,17 @@ export class EventBus {
   private stopped = false;
   private connections = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly heartbeatMs: number;
+  private readonly answerMs: number;
 
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    o: BusOptions = {},
+  ) {
+    this.heartbeatMs = o.heartbeatMs ?? 15_000;
+    this.answerMs = o.answerMs ?? 10_000;
+  }
 
   /** Calls `fn` with every change until the returned function is called. */
   subscribe(fn: Handler): () => void {
@@ -85,10 +104,18 @@ export class EventBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    let failed = false;
     const retry = (err: unknown) => {
-      if (this.client === client) this.client = null;
+      if (failed) return;
+      failed = true;
+      if (this.client === client) {
+        this.client = null;
+        clearInterval(this.heartbeat);
+      }
       client.removeAllListeners();
+      // A query still waiting on the dead connection (a heartbeat) is rejected by end().
+      client.on("error", () => undefined);
       client.end().catch(() => undefined);
       if (this.stopped) return;
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "change notifications lost; reconnecting");
@@ -117,9 +144,36 @@ export class EventBus {
       }
       this.client = client;
       this.connections++;
+      this.beat(client, retry);
     } catch (e) {
       retry(e);
     }
+  }
+
+  /** Asks the connection `SELECT 1` every heartbeat; no answer within `answerMs` (or an error) fails it. */
+  private beat(client: pg.Client, fail: (err: unknown) => void) {
+    let waiting = false;
+    clearInterval(this.heartbeat);
+    this.heartbeat = setInterval(() => {
+      if (waiting) return;
+      waiting = true;
+      const late = setTimeout(
+        () => fail(new Error(`the connection did not answer a heartbeat within ${this.answerMs / 1000} s`)),
+        this.answerMs,
+      );
+      late.unref?.();
+      client.query("SELECT 1").then(
+        () => {
+          waiting = false;
+          clearTimeout(late);
+        },
+        (e) => {
+          clearTimeout(late);
+          fail(e);
+        },
+      );
+    }, this.heartbeatMs);
+    this.heartbeat.unref?.();
   }
 
   private emit(c: Change) {
@@ -135,6 +189,7 @@ export class EventBus {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.heartbeat);
     const c = this.client;
     this.client = null;
     if (c) {

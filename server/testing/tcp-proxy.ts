@@ -12,12 +12,18 @@ export interface TcpProxy {
   readonly attemptsWhileDown: number;
   down(): void;
   up(): void;
+  /**
+   * The open connections stop carrying anything, either way, and stay open (a connection that died without a word: a
+   * NAT or firewall that forgot it); new ones are carried as before.
+   */
+  freeze(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: string): Promise<TcpProxy> {
   const to = new URL(target);
   const sockets = new Set<net.Socket>();
+  const pairs = new Set<[net.Socket, net.Socket]>();
   let isDown = false;
   let attempts = 0;
   const track = (s: net.Socket) => {
@@ -36,7 +42,12 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     const upstream = net.connect(Number(to.port), to.hostname);
     track(upstream);
     client.pipe(upstream).pipe(client);
-    client.on("close", () => upstream.destroy());
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    client.on("close", () => {
+      pairs.delete(pair);
+      upstream.destroy();
+    });
     upstream.on("close", () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -52,6 +63,15 @@ export async function startTcpProxy(target: string): Promise<TcpProxy> {
     },
     up() {
       isDown = false;
+    },
+    freeze() {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+      pairs.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {
