@@ -10,15 +10,17 @@ import type { Db } from "../db/client";
 let db: Db;
 let proxy: TcpProxy;
 let bus: EventBus;
+let viaProxy = "";
 const heard: Change[] = [];
 
 beforeAll(async () => {
   const fresh = await freshDatabase();
   db = fresh.db;
   proxy = await startTcpProxy(fresh.url);
-  const viaProxy = new URL(fresh.url);
-  viaProxy.host = new URL(proxy.url).host;
-  bus = new EventBus(viaProxy.toString(), { heartbeatMs: 200, answerMs: 1_000 });
+  const u = new URL(fresh.url);
+  u.host = new URL(proxy.url).host;
+  viaProxy = u.toString();
+  bus = new EventBus(viaProxy, { heartbeatMs: 200, answerMs: 3_000 });
   bus.subscribe((c) => heard.push(c));
   await bus.ready();
 });
@@ -45,5 +47,14 @@ describe("the change bus", () => {
     await until("subscribers to be told to resync", async () => heard.some((c) => c.topic === "resync"));
     await publish(db, { topic: "clusters", clusterId: "after" });
     await hears("clusters", "after");
+  });
+
+  it("stops even when its connection died without a word (a clean shutdown does not hang on it)", async () => {
+    const other = new EventBus(viaProxy, { heartbeatMs: 600_000 });
+    await other.ready();
+    expect(other.listening).toBe(1);
+    proxy.freeze();
+    await other.stop();
+    expect(other.listening).toBeNull();
   });
 });

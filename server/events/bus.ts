@@ -104,7 +104,7 @@ export class EventBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true });
+    const client = new pg.Client({ connectionString: this.url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     let failed = false;
     const retry = (err: unknown) => {
       if (failed) return;
@@ -138,6 +138,8 @@ export class EventBus {
       client.on("error", retry);
       client.on("end", () => retry(new Error("connection ended")));
       await client.query(`LISTEN ${CHANNEL}`);
+      // Failed while LISTEN was answered (an error read with its answer): retry has ended it and will reconnect.
+      if (failed) return;
       if (this.stopped) {
         await client.end().catch(() => undefined);
         return;
@@ -157,17 +159,26 @@ export class EventBus {
     this.heartbeat = setInterval(() => {
       if (waiting) return;
       waiting = true;
+      let answered = false;
+      // Judged after the sockets are read (setImmediate): an event loop that stalled past answerMs, with the answer
+      // waiting to be read, is not a dead connection.
       const late = setTimeout(
-        () => fail(new Error(`the connection did not answer a heartbeat within ${this.answerMs / 1000} s`)),
+        () =>
+          setImmediate(() => {
+            if (!answered)
+              fail(new Error(`the connection did not answer a heartbeat within ${this.answerMs / 1000} s`));
+          }),
         this.answerMs,
       );
       late.unref?.();
       client.query("SELECT 1").then(
         () => {
+          answered = true;
           waiting = false;
           clearTimeout(late);
         },
         (e) => {
+          answered = true;
           clearTimeout(late);
           fail(e);
         },
@@ -194,7 +205,18 @@ export class EventBus {
     this.client = null;
     if (c) {
       c.removeAllListeners();
-      await c.end().catch(() => undefined);
+      c.on("error", () => undefined);
+      // A connection that died without a word never says it closed: after 2 s its socket is destroyed.
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        c.end().then(
+          () => true,
+          () => true,
+        ),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2_000))),
+      ]);
+      clearTimeout(timer);
+      if (!ended) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     }
   }
 }

@@ -334,6 +334,8 @@ describe("target locations stay live and heal", () => {
       expect(await deployment()).toBeNull();
     } finally {
       await db.clusterLease.delete({ where: { clusterId: eastId } });
+      await db.locationAssignment.deleteMany({ where: { id: a.id } });
+      await reconcileCluster(d, eastId);
       await caller.location.delete({ id: l.id });
     }
   });

@@ -554,12 +554,13 @@ function syncedMatches(d: Deps, l: Located, readOnly: boolean, spec: unknown): b
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** How a step writes for one cluster: under the cluster's lease (a reconciler's healing) or plainly (a user's request). */
+type Writer = ReturnType<typeof leaseWriter>;
+
 /**
  * Puts the location on one cluster (nothing is written there when it is already as desired) and records the outcome on
  * the deployment row; gives the error, or null.
  */
-/** How a step writes for one cluster: under the cluster's lease (a reconciler's healing) or plainly (a user's request). */
-type Writer = ReturnType<typeof leaseWriter>;
 
 async function applyOne(
   d: Deps,
@@ -589,8 +590,16 @@ async function applyOne(
   }
   const attempted = installed && !error;
   if (attempted) {
-    // Under a lease, nothing is written on the cluster once the lease is lost (LeaseLost, thrown on).
-    await write(async () => undefined);
+    // Under a lease, nothing is written on the cluster once the lease is found lost (LeaseLost, thrown on). A writer is
+    // counted as writing there before its write (the outcome is recorded under the lease, which may be lost meanwhile).
+    await write(async (db) => {
+      if (!readOnly)
+        await db.locationDeployment.upsert({
+          where: { locationId_clusterId: { locationId: l.id, clusterId } },
+          create: { locationId: l.id, clusterId, bslName, readOnly: false, storageKey: key, appliedAt: null },
+          update: { readOnly: false, storageKey: key },
+        });
+    });
     try {
       await d.kube.applyLocation(
         await d.clusters.forCluster(clusterId),
