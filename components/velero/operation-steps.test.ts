@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { VeleroOperationSummary } from "@/lib/schemas/velero";
 import { operationSteps, operationTitle, reviewCopy } from "./operation-steps";
 
-type Op = Pick<VeleroOperationSummary, "kind" | "phase" | "steps" | "version">;
+type Op = Parameters<typeof operationSteps>[0];
 const at = "2026-01-01T00:00:00.000Z";
 /** An operation of `kind` in `phase`, with the server's step records as "name:state". */
 const op = (kind: Op["kind"], phase: Op["phase"], ...records: string[]): Op => ({
@@ -43,6 +42,35 @@ describe("the steps of an operation, by kind", () => {
       shown(op("INSTALL", "ROLLING_OUT", "render:done", "crds:done", "established:done", "rollout:running")),
     ).toEqual(["render=done", "review=done", "crds=done", "workloads=done", "rollout=active", "verify=pending"]);
     expect(operationSteps(op("UPGRADE", "SUCCEEDED")).every((s) => s.state === "done")).toBe(true);
+  });
+
+  it("a take-over that replaces someone else's workloads waits for them to go before applying Lifeboat's", () => {
+    const replacing = ["render:done", "crds:done", "established:done", "replaced:running"];
+    const replaces = ["Deployment velero/velero"];
+    expect(shown({ ...op("TAKE_OVER", "APPLYING", ...replacing), replaces }).slice(2, 5)).toEqual([
+      "crds=done",
+      "replaced=active",
+      "workloads=pending",
+    ]);
+    expect(
+      operationSteps({ ...op("TAKE_OVER", "REVIEW", "render:done"), replaces }).find((s) => s.name === "replaced"),
+    ).toMatchObject({ label: "Replace Deployment velero/velero", state: "pending" });
+    // Past its deadline: the replacement failed, nothing of Lifeboat's was applied.
+    expect(shown({ ...op("TAKE_OVER", "FAILED", ...replacing), replaces }).slice(3, 5)).toEqual([
+      "replaced=failed",
+      "workloads=pending",
+    ]);
+    // Where only the progress is read (the fleet's versions page), the record shows it.
+    const progressOnly = operationSteps(
+      op("TAKE_OVER", "APPLYING", "render:done", "established:done", "replaced:done"),
+    );
+    expect(progressOnly.find((s) => s.name === "replaced")).toMatchObject({
+      label: "Replace workloads",
+      state: "done",
+    });
+    // A take-over that adopts everything in place, and a repair, replace nothing.
+    expect(shown({ ...op("TAKE_OVER", "APPLYING", "render:done"), replaces: [] })).not.toContain("replaced=pending");
+    expect(shown(op("REPAIR", "APPLYING")).some((s) => s.startsWith("replaced"))).toBe(false);
   });
 
   it("names the upgrade's CRD step for what it does", () => {

@@ -3,7 +3,8 @@ import { ACTIVE_PHASES, type VeleroOperationSummary } from "@/lib/schemas/velero
 // How the Data protection section shows one Velero operation: its name, its steps as the operator follows them (each
 // kind has its own), and the words of its review. Pure, from the operation's summary.
 
-type Op = Pick<VeleroOperationSummary, "kind" | "phase" | "steps" | "version">;
+type Op = Pick<VeleroOperationSummary, "kind" | "phase" | "steps" | "version"> &
+  Partial<Pick<VeleroOperationSummary, "replaces">>;
 type Kind = VeleroOperationSummary["kind"];
 
 export type StepState = "done" | "active" | "failed" | "pending";
@@ -40,16 +41,29 @@ const def = (name: string, label: string, doneFrom: string, doneBy = [name], fai
   doneFrom,
 });
 
-/** Applying what was rendered (an install, a change, an upgrade, a take-over, a repair). */
-const apply = (kind: Kind): Def[] => [
+/**
+ * Applying what was rendered (an install, a change, an upgrade, a take-over, a repair). A take-over that replaces
+ * someone else's workloads (known from its summary, or from the step's record where only progress is read) deletes
+ * them and waits for them to go before applying Lifeboat's.
+ */
+const apply = (op: Op, recorded: Map<string, string>): Def[] => [
   // "crds" is recorded when they are applied; they are done once the API server serves them ("established").
   def(
     "crds",
-    kind === "UPGRADE" ? "Upgrade the CRDs" : "CRDs",
+    op.kind === "UPGRADE" ? "Upgrade the CRDs" : "CRDs",
     "ROLLING_OUT",
     ["established"],
     ["crds", "established"],
   ),
+  ...(op.kind === "TAKE_OVER" && (op.replaces?.length || recorded.has("replaced"))
+    ? [
+        def(
+          "replaced",
+          op.replaces?.length ? `Replace ${op.replaces.join(" and ")}` : "Replace workloads",
+          "ROLLING_OUT",
+        ),
+      ]
+    : []),
   def("workloads", "Namespace, RBAC, workloads", "ROLLING_OUT", ["namespace-rbac", "workloads"]),
   def("rollout", "Roll out", "VERIFYING"),
   def("verify", "Velero answers", "SUCCEEDED"),
@@ -66,11 +80,11 @@ function defsOf(op: Op, recorded: Map<string, string>, asked?: DisableAsked): De
       ...(asked?.deleteCrds || recorded.has("crds") ? [def("crds", "Delete CRDs and namespace", "SUCCEEDED")] : []),
     ];
   // A repair applies what Lifeboat applied last again: nothing to render or review.
-  if (op.kind === "REPAIR") return apply(op.kind);
+  if (op.kind === "REPAIR") return apply(op, recorded);
   return [
     def("render", "Run the installer", "REVIEW"),
     def("review", op.kind === "INSTALL" ? "Review" : "Review the changes", "APPLYING", [], []),
-    ...apply(op.kind),
+    ...apply(op, recorded),
   ];
 }
 

@@ -172,6 +172,11 @@ export const veleroOperationSummary = z.object({
   installerImage: z.string().nullable(),
   renderedDigest: z.string().nullable(),
   objectCount: z.number().int(),
+  /**
+   * A take-over: someone else's workloads ("Deployment velero/velero") that an apply cannot make what was rendered,
+   * deleted and waited for before Lifeboat's are applied (empty otherwise).
+   */
+  replaces: z.array(z.string()),
   /** A disable: what it was asked to do (null for other kinds). */
   disable: z.object({ backups: z.enum(["keep", "delete"]), deleteCrds: z.boolean() }).nullable(),
   createdAt: z.date(),

@@ -417,6 +417,8 @@ describe.skipIf(!haveKubectl)(
         return (op.phase !== "APPLYING" || op.message?.includes("Waiting for Deployment velero/velero to go")) && op;
       });
       expect(waiting).toMatchObject({ phase: "APPLYING" });
+      // The page names what it waits for, as a step of its own.
+      expect((await veleroStatusOf(db, clusterId)).operation).toMatchObject({ replaces: ["Deployment velero/velero"] });
       const held = await veleroDeployment("{.metadata.deletionTimestamp} {.spec.template.spec.containers[*].name}");
       expect(held.out.trim()).toMatch(/^\S+ velero metrics-proxy$/);
       // Their cleanup done, the finalizer goes, and with it their Deployment: Lifeboat's is applied in its place.

@@ -51,6 +51,7 @@ function summary(op: OperationRow): VeleroOperationSummary {
     installerImage: op.installerImage,
     renderedDigest: op.renderedDigest,
     objectCount: rendered?.objects.length ?? 0,
+    replaces: op.kind === "TAKE_OVER" ? (rendered?.replace ?? []).map(describeObject) : [],
     disable: op.kind === "DISABLE" ? disableOptions(op.options) : null,
     createdAt: op.createdAt,
     finishedAt: op.finishedAt,
