@@ -337,14 +337,24 @@ const SHOWN = (Object.keys(listed) as (keyof typeof listed)[]).filter((k) => k !
 /**
  * What one check found, written to the cluster's row: by the health loop under the cluster's lease (`fence`), so a
  * process that lost it (paused, cut off) cannot write an old answer over the new owner's; a refresh writes unfenced.
- * With the row as it was before (read before the check: a check at the same time may make them compare wrongly, as
- * the write of either may land last; the next check that differs tells the pages).
+ * With the row as it was just before the write, read in the write's transaction with the row locked: of two checks at
+ * the same time (a Refresh during the loop's), the one whose write lands last compares with what the other wrote.
  */
 async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence | null) {
-  const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true, ...listed } });
+  const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
   if (!row?.kubeconfigSecretId) throw notFound("Cluster");
-  const { kubeconfigSecretId: _, ...before } = row;
-  const write = leaseWriter(d.db, id, fence);
+  const fenced = leaseWriter(d.db, id, fence);
+  const write = <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>) => (fence ? fenced(fn) : d.db.$transaction(fn));
+  const record = (
+    update: (tx: Prisma.TransactionClient) => Promise<Prisma.ClusterGetPayload<{ select: typeof listed }>>,
+  ) =>
+    write(async (tx) => {
+      // FOR NO KEY UPDATE: it waits for another check's write, not for the fence's KEY SHARE lock on the row.
+      const locked = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Cluster" WHERE "id" = ${id} FOR NO KEY UPDATE`;
+      if (!locked.length) throw notFound("Cluster");
+      const before = await tx.cluster.findUniqueOrThrow({ where: { id }, select: listed });
+      return { before, after: await update(tx) };
+    });
   const now = new Date();
   let found: Prisma.ClusterUpdateInput;
   try {
@@ -355,31 +365,28 @@ async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence
     } else found = { kubernetesVersion: (await client.version()).gitVersion };
   } catch (e) {
     const message = e instanceof ClusterError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
-    const after = await write(async (tx) => {
+    return record(async (tx) => {
       // Counted in one statement: a failed check counted at the same time by a Refresh is counted too, not overwritten.
-      const counted = await tx.$executeRaw`
+      await tx.$executeRaw`
         UPDATE "Cluster" SET "failedChecks" = "failedChecks" + 1,
           "state" = CASE WHEN "failedChecks" + 1 >= ${DISCONNECT_AFTER_FAILED_CHECKS} THEN 'DISCONNECTED'::"ClusterState"
                          WHEN "state" = 'PENDING' THEN 'PENDING'::"ClusterState"
                          ELSE 'CONNECTED'::"ClusterState" END
         WHERE "id" = ${id}`;
-      if (!counted) throw notFound("Cluster");
       return tx.cluster.update({
         where: { id },
         data: { lastCheckAt: now, lastError: message.slice(0, 500) },
         select: listed,
       });
     });
-    return { before, after };
   }
-  const after = await write((tx) =>
+  return record((tx) =>
     tx.cluster.update({
       where: { id },
       data: { state: "CONNECTED", failedChecks: 0, lastSeenAt: now, lastCheckAt: now, lastError: null, ...found },
       select: listed,
     }),
   );
-  return { before, after };
 }
 
 export async function refreshCluster(d: Deps, cluster: ScopedCluster) {
