@@ -29,6 +29,7 @@ import { VeleroCompatibility, VeleroSummary } from "./VeleroSummary";
 import { DataProtection } from "../velero/DataProtection";
 import Box from "@mui/material/Box";
 import { phaseColor } from "../common/PhaseChip";
+import { deploymentState } from "../protection/deployment-state";
 import dynamic from "next/dynamic";
 
 // The forms (react-hook-form, zod, the dialog) load when one is opened, not with the page.
@@ -93,7 +94,7 @@ export function ClusterDetail({ id }: { id: string }) {
               size="small"
               variant="outlined"
               color={phaseColor("BackupStorageLocation", x.phase)}
-              label={`${x.location}: ${x.error ? "not applied" : (x.phase ?? "waiting for Velero")}${x.readOnly ? " · read-only" : ""}`}
+              label={`${x.location}: ${deploymentState(x)}${x.readOnly ? " · read-only" : ""}`}
               sx={{ mr: 0.5 }}
             />
           ))

@@ -20,6 +20,7 @@ import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
 import { phaseColor } from "../common/PhaseChip";
+import { deploymentState } from "./deployment-state";
 import { ProvisionedBy, StacksPanel } from "./StacksPanel";
 import { KeptBuckets } from "./KeptBuckets";
 import dynamic from "next/dynamic";
@@ -313,7 +314,7 @@ export function LocationsPage() {
                         color={d.error ? "warning" : phaseColor("BackupStorageLocation", d.phase)}
                         variant="outlined"
                         data-testid={`deployment-${l.name}-${d.clusterName}`}
-                        label={`${d.clusterName}: ${d.error ? "not applied" : (d.phase ?? "applied, waiting for Velero")}${d.readOnly ? " · read-only" : ""}`}
+                        label={`${d.clusterName}: ${deploymentState(d)}${d.readOnly ? " · read-only" : ""}`}
                       />
                     </Tooltip>
                   ))}

@@ -113,10 +113,8 @@ export class EventBus {
         this.client = null;
         clearInterval(this.heartbeat);
       }
-      client.removeAllListeners();
-      // A query still waiting on the dead connection (a heartbeat) is rejected by end().
-      client.on("error", () => undefined);
-      client.end().catch(() => undefined);
+      // A query still waiting on the dead connection (a heartbeat) is rejected as it closes.
+      void close(client);
       if (this.stopped) return;
       logger.warn({ err: err instanceof Error ? err.message : String(err) }, "change notifications lost; reconnecting");
       clearTimeout(this.retryTimer);
@@ -141,7 +139,7 @@ export class EventBus {
       // Failed while LISTEN was answered (an error read with its answer): retry has ended it and will reconnect.
       if (failed) return;
       if (this.stopped) {
-        await client.end().catch(() => undefined);
+        await close(client);
         return;
       }
       this.client = client;
@@ -203,22 +201,27 @@ export class EventBus {
     clearInterval(this.heartbeat);
     const c = this.client;
     this.client = null;
-    if (c) {
-      c.removeAllListeners();
-      c.on("error", () => undefined);
-      // A connection that died without a word never says it closed: after 2 s its socket is destroyed.
-      let timer: NodeJS.Timeout | undefined;
-      const ended = await Promise.race([
-        c.end().then(
-          () => true,
-          () => true,
-        ),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2_000))),
-      ]);
-      clearTimeout(timer);
-      if (!ended) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
-    }
+    if (c) await close(c);
   }
+}
+
+/**
+ * Ends a connection, deaf from now on: a connection that died without a word never says it closed, so after 2 s its
+ * socket is destroyed (else it stays open until TCP keep-alive gives up on it).
+ */
+async function close(c: pg.Client): Promise<void> {
+  c.removeAllListeners();
+  c.on("error", () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([
+    c.end().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2_000))),
+  ]);
+  clearTimeout(timer);
+  if (!ended) (c as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 const globalForBus = globalThis as unknown as { lifeboatBus?: EventBus };

@@ -344,7 +344,9 @@ async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence
   const row = await d.db.cluster.findUnique({ where: { id }, select: { kubeconfigSecretId: true } });
   if (!row?.kubeconfigSecretId) throw notFound("Cluster");
   const fenced = leaseWriter(d.db, id, fence);
-  const write = <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>) => (fence ? fenced(fn) : d.db.$transaction(fn));
+  // Unfenced (a Refresh), waiting as a fenced write waits: a busy pool (a cold start, a takeover), a detach's cascade.
+  const write = <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>) =>
+    fence ? fenced(fn) : d.db.$transaction(fn, { maxWait: 15_000, timeout: 30_000 });
   const record = (
     update: (tx: Prisma.TransactionClient) => Promise<Prisma.ClusterGetPayload<{ select: typeof listed }>>,
   ) =>

@@ -581,7 +581,8 @@ async function applyOne(
   const key = d.storage.providerFor(l.config.provider).storageKey(l.config);
   // Made a writer (or a writer moved to another place by an edit): only once no other cluster still writes there
   // (its change to ReadOnly may have failed).
-  if (installed && !readOnly && !(await writesAlready(d, l.id, clusterId, key))) {
+  const newWriter = installed && !readOnly && !(await writesAlready(d, l.id, clusterId, key));
+  if (newWriter) {
     const other = await writingElsewhere(d, l.config, clusterId);
     if (other)
       error =
@@ -590,14 +591,16 @@ async function applyOne(
   }
   const attempted = installed && !error;
   if (attempted) {
-    // Under a lease, nothing is written on the cluster once the lease is found lost (LeaseLost, thrown on). A writer is
-    // counted as writing there before its write (the outcome is recorded under the lease, which may be lost meanwhile).
+    // Under a lease, nothing is written on the cluster once the lease is found lost (LeaseLost, thrown on). A new
+    // writer is counted as writing there, not applied yet, before its write: the outcome is recorded under the lease,
+    // which may be lost meanwhile, and until then no other cluster is let write to the same place, no group backup
+    // picks it, and healing applies it again.
     await write(async (db) => {
-      if (!readOnly)
+      if (newWriter)
         await db.locationDeployment.upsert({
           where: { locationId_clusterId: { locationId: l.id, clusterId } },
           create: { locationId: l.id, clusterId, bslName, readOnly: false, storageKey: key, appliedAt: null },
-          update: { readOnly: false, storageKey: key },
+          update: { readOnly: false, storageKey: key, appliedAt: null },
         });
     });
     try {
