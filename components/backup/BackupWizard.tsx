@@ -33,6 +33,7 @@ import { WizardDialog, type WizardStep } from "../common/WizardDialog";
 import { ManifestField } from "../common/ManifestField";
 import { ResourceFilterFields } from "../common/ResourceFilterFields";
 import { FormCronField } from "../schedule/CronField";
+import { deploymentChip } from "../protection/deployment-state";
 
 // One wizard for an on-demand Backup and for a Schedule (the same backup settings plus a cron step), and for editing a
 // Schedule Lifeboat created (prefilled from the input stored on it; its cluster and name stay). The form validates
@@ -151,8 +152,9 @@ export function BackupWizard({
         : backupName({ cluster: cluster.name, now: openedAt });
   const bsls = (locations.data ?? []).flatMap((l) =>
     l.deployments
-      .filter((d) => d.clusterId === clusterId && !d.error && !d.readOnly)
-      .map((d) => ({ bsl: d.bslName, label: `${l.name} (${d.phase ?? "applied"})` })),
+      // Applied, and writing there (as a group backup picks them): not one still being applied.
+      .filter((d) => d.clusterId === clusterId && !d.error && !d.readOnly && d.appliedAt)
+      .map((d) => ({ bsl: d.bslName, label: `${l.name} (${deploymentChip(d).label})` })),
   );
   if (location && !bsls.some((b) => b.bsl === location)) bsls.push({ bsl: location, label: `${location} (current)` });
 

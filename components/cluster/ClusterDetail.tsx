@@ -28,8 +28,7 @@ import { ConnectionState } from "./ConnectionState";
 import { VeleroCompatibility, VeleroSummary } from "./VeleroSummary";
 import { DataProtection } from "../velero/DataProtection";
 import Box from "@mui/material/Box";
-import { phaseColor } from "../common/PhaseChip";
-import { deploymentState } from "../protection/deployment-state";
+import { deploymentChip } from "../protection/deployment-state";
 import dynamic from "next/dynamic";
 
 // The forms (react-hook-form, zod, the dialog) load when one is opened, not with the page.
@@ -93,8 +92,8 @@ export function ClusterDetail({ id }: { id: string }) {
               key={x.bslName}
               size="small"
               variant="outlined"
-              color={phaseColor("BackupStorageLocation", x.phase)}
-              label={`${x.location}: ${deploymentState(x)}${x.readOnly ? " · read-only" : ""}`}
+              color={deploymentChip(x).color}
+              label={`${x.location}: ${deploymentChip(x).label}`}
               sx={{ mr: 0.5 }}
             />
           ))

@@ -19,8 +19,7 @@ import { ErrorAlert } from "../common/ErrorAlert";
 import { ConfirmDialog } from "../common/ConfirmDialog";
 import { RelativeTime } from "../common/RelativeTime";
 import { useMe } from "../common/useMe";
-import { phaseColor } from "../common/PhaseChip";
-import { deploymentState } from "./deployment-state";
+import { deploymentChip } from "./deployment-state";
 import { ProvisionedBy, StacksPanel } from "./StacksPanel";
 import { KeptBuckets } from "./KeptBuckets";
 import dynamic from "next/dynamic";
@@ -311,10 +310,10 @@ export function LocationsPage() {
                     >
                       <Chip
                         size="small"
-                        color={d.error ? "warning" : phaseColor("BackupStorageLocation", d.phase)}
+                        color={deploymentChip(d).color}
                         variant="outlined"
                         data-testid={`deployment-${l.name}-${d.clusterName}`}
-                        label={`${d.clusterName}: ${deploymentState(d)}${d.readOnly ? " · read-only" : ""}`}
+                        label={`${d.clusterName}: ${deploymentChip(d).label}`}
                       />
                     </Tooltip>
                   ))}

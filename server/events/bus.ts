@@ -104,7 +104,14 @@ export class EventBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    // Connecting and LISTEN have the heartbeat's deadline too: a reconnect onto a dead path fails and is tried again.
+    const client = new pg.Client({
+      connectionString: this.url,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: this.answerMs,
+      query_timeout: this.answerMs,
+    });
     let failed = false;
     const retry = (err: unknown) => {
       if (failed) return;

@@ -368,7 +368,7 @@ async function checkOnce(d: Deps, id: string, full: boolean, fence?: () => Fence
   } catch (e) {
     const message = e instanceof ClusterError ? `${e.kind}: ${e.message}` : e instanceof Error ? e.message : String(e);
     return record(async (tx) => {
-      // Counted in one statement: a failed check counted at the same time by a Refresh is counted too, not overwritten.
+      // Counted from the locked row: a failed check counted at the same time by a Refresh is counted too.
       await tx.$executeRaw`
         UPDATE "Cluster" SET "failedChecks" = "failedChecks" + 1,
           "state" = CASE WHEN "failedChecks" + 1 >= ${DISCONNECT_AFTER_FAILED_CHECKS} THEN 'DISCONNECTED'::"ClusterState"

@@ -69,9 +69,10 @@ export function startHealthLoop(
       if (!owns(c.id)) continue;
       const started = Date.now();
       const token = fence?.(c.id)?.token ?? null;
+      const fenceOf = fence && (() => fence(c.id));
       const last = fullAt.get(c.id);
       const full = !last || last.token !== token || started - last.at >= fullMs;
-      const r = await checkCluster(d, c.id, { full, fence: fence && (() => fence(c.id)) }).catch((e) => {
+      const r = await checkCluster(d, c.id, { full, fence: fenceOf }).catch((e) => {
         // Taken over meanwhile: the new owner checks it, and nothing was written.
         if (e instanceof LeaseLost) {
           onLeaseLost?.(c.id);
@@ -88,7 +89,7 @@ export function startHealthLoop(
       // Reached, with Velero: put back any target location that is missing there or failed before (database reads only
       // when everything is in place). Failures stay on the location's deployment row.
       if (r && r.failedChecks === 0 && (r.velero as { installed?: boolean } | null)?.installed && !stopped) {
-        const healed = await reconcileCluster(d, c.id, { fence: fence && (() => fence(c.id)) }).catch((e) => {
+        const healed = await reconcileCluster(d, c.id, { fence: fenceOf }).catch((e) => {
           if (e instanceof LeaseLost) {
             onLeaseLost?.(c.id);
             return null;

@@ -561,7 +561,6 @@ type Writer = ReturnType<typeof leaseWriter>;
  * Puts the location on one cluster (nothing is written there when it is already as desired) and records the outcome on
  * the deployment row; gives the error, or null.
  */
-
 async function applyOne(
   d: Deps,
   l: Located,
